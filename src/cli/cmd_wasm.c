@@ -1,0 +1,259 @@
+/* `portalis validate` and `portalis inspect`: static views of a module. */
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <portalis/engine.h>
+
+#include "cli.h"
+
+static void validate_usage(FILE *f) {
+    fprintf(f, "usage: portalis validate MODULE.wasm\n\n"
+               "Decodes and validates a WebAssembly module (and translates its functions).\n"
+               "Prints \"valid\" and exits 0, or prints the error and exits 1.\n");
+}
+
+static void inspect_usage(FILE *f) {
+    fprintf(f, "usage: portalis inspect MODULE.wasm\n\n"
+               "Lists a module's imports and exports with their types, its function count,\n"
+               "binary and translated code sizes, custom sections and name (from the name section).\n"
+               "Exits 1 if the module does not load.\n");
+}
+
+/* Parses the single MODULE argument shared by both commands. Returns the path,
+ * NULL after --help (with *status 0) or on a usage error (*status 2). */
+static const char *one_module_arg(int argc, char **argv, void (*usage)(FILE *), int *status) {
+    const char *path = NULL;
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
+            usage(stdout);
+            *status = 0;
+            return NULL;
+        }
+        if (argv[i][0] == '-' && argv[i][1] && strcmp(argv[i], "--")) {
+            fprintf(stderr, "portalis %s: unknown option %s\n", argv[0], argv[i]);
+            usage(stderr);
+            *status = 2;
+            return NULL;
+        }
+        if (!strcmp(argv[i], "--") && i + 1 < argc)
+            i++;
+        if (path) {
+            fprintf(stderr, "portalis %s: expected one module, got several\n", argv[0]);
+            usage(stderr);
+            *status = 2;
+            return NULL;
+        }
+        path = argv[i];
+    }
+    if (!path) {
+        usage(stderr);
+        *status = 2;
+    }
+    return path;
+}
+
+int cmd_validate(int argc, char **argv) {
+    int status = 0;
+    const char *path = one_module_arg(argc, argv, validate_usage, &status);
+    if (!path)
+        return status;
+    pw_engine *engine = pw_engine_new();
+    pw_module *m = NULL;
+    pw_error *e = pw_module_from_file(engine, path, &m);
+    if (e) {
+        fprintf(stderr, "%s: %s\n", path, pw_error_message(e));
+        pw_error_free(e);
+        pw_engine_free(engine);
+        return 1;
+    }
+    printf("valid\n");
+    pw_module_free(m);
+    pw_engine_free(engine);
+    return 0;
+}
+
+/* ---- inspect ------------------------------------------------------------- */
+
+static void print_valkinds(const pw_valkind *k, uint32_t n) {
+    printf("(");
+    for (uint32_t i = 0; i < n; i++)
+        printf("%s%s", i ? ", " : "", pw_valkind_name(k[i]));
+    printf(")");
+}
+
+static void print_limits(pw_limits l) {
+    if (l.has_max)
+        printf("%" PRIu32 "..%" PRIu32, l.min, l.max);
+    else
+        printf("%" PRIu32 "..", l.min);
+}
+
+static void print_externtype(const pw_externtype *t) {
+    switch (t->kind) {
+    case PW_EXTERN_FUNC:
+        printf("func   ");
+        print_valkinds(t->func.params, t->func.nparams);
+        printf(" -> ");
+        print_valkinds(t->func.results, t->func.nresults);
+        break;
+    case PW_EXTERN_TABLE:
+        printf("table  %s, ", pw_valkind_name(t->elem));
+        print_limits(t->limits);
+        printf(" elements");
+        break;
+    case PW_EXTERN_MEMORY:
+        printf("memory ");
+        print_limits(t->limits);
+        printf(" pages");
+        break;
+    case PW_EXTERN_GLOBAL:
+        printf("global %s%s", t->mut ? "mut " : "", pw_valkind_name(t->valtype));
+        break;
+    }
+}
+
+/* Prints a name with non-printable bytes escaped. */
+static void print_name(const char *s) {
+    putchar('"');
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        if (*p == '"' || *p == '\\')
+            printf("\\%c", *p);
+        else if (*p < 0x20 || *p == 0x7f)
+            printf("\\%02x", *p);
+        else
+            putchar(*p);
+    }
+    putchar('"');
+}
+
+static bool read_u32(const uint8_t *d, size_t len, size_t *pos, uint32_t *out) {
+    uint32_t v = 0;
+    for (int shift = 0; shift < 35; shift += 7) {
+        if (*pos >= len)
+            return false;
+        uint8_t c = d[(*pos)++];
+        v |= (uint32_t)(c & 0x7f) << shift;
+        if (!(c & 0x80)) {
+            *out = v;
+            return true;
+        }
+    }
+    return false;
+}
+
+/* The module name: subsection 0 of the `name` custom section. */
+static bool module_name(const pw_module *m, const char **name, size_t *len) {
+    size_t n = pw_module_custom_count(m);
+    for (size_t i = 0; i < n; i++) {
+        const char *cname;
+        const uint8_t *d;
+        size_t dlen;
+        if (!pw_module_custom(m, i, &cname, &d, &dlen) || strcmp(cname, "name"))
+            continue;
+        size_t pos = 0;
+        while (pos < dlen) {
+            uint8_t id = d[pos++];
+            uint32_t size;
+            if (!read_u32(d, dlen, &pos, &size) || size > dlen - pos)
+                return false;
+            if (id == 0) {
+                size_t p = pos;
+                uint32_t nlen;
+                if (!read_u32(d, pos + size, &p, &nlen) || nlen > pos + size - p)
+                    return false;
+                *name = (const char *)d + p;
+                *len = nlen;
+                return true;
+            }
+            pos += size;
+        }
+    }
+    return false;
+}
+
+int cmd_inspect(int argc, char **argv) {
+    int status = 0;
+    const char *path = one_module_arg(argc, argv, inspect_usage, &status);
+    if (!path)
+        return status;
+    pw_engine *engine = pw_engine_new();
+    pw_module *m = NULL;
+    pw_error *e = pw_module_from_file(engine, path, &m);
+    if (e) {
+        fprintf(stderr, "%s: %s\n", path, pw_error_message(e));
+        pw_error_free(e);
+        pw_engine_free(engine);
+        return 1;
+    }
+    size_t nfuncs = 0, code_bin = 0, code_translated = 0;
+    pw_module_sizes(m, &nfuncs, &code_bin, &code_translated);
+    long file_size = -1;
+    FILE *f = fopen(path, "rb");
+    if (f) {
+        if (!fseek(f, 0, SEEK_END))
+            file_size = ftell(f);
+        fclose(f);
+    }
+    size_t nimports = pw_module_import_count(m), nexports = pw_module_export_count(m);
+    size_t imported_funcs = 0;
+    for (size_t i = 0; i < nimports; i++) {
+        const char *mod, *name;
+        pw_externtype t;
+        if (pw_module_import(m, i, &mod, &name, &t) && t.kind == PW_EXTERN_FUNC)
+            imported_funcs++;
+    }
+
+    printf("module:          %s\n", path);
+    const char *mname;
+    size_t mlen;
+    if (module_name(m, &mname, &mlen))
+        printf("name:            %.*s\n", (int)mlen, mname);
+    else
+        printf("name:            (none)\n");
+    printf("binary size:     %ld bytes\n", file_size);
+    printf("functions:       %zu defined, %zu imported\n", nfuncs, imported_funcs);
+    printf("code size:       %zu bytes in the binary, %zu bytes translated\n", code_bin, code_translated);
+
+    printf("imports (%zu):\n", nimports);
+    for (size_t i = 0; i < nimports; i++) {
+        const char *mod, *name;
+        pw_externtype t;
+        if (!pw_module_import(m, i, &mod, &name, &t))
+            continue;
+        printf("  ");
+        print_name(mod);
+        printf(" ");
+        print_name(name);
+        printf(": ");
+        print_externtype(&t);
+        printf("\n");
+    }
+    printf("exports (%zu):\n", nexports);
+    for (size_t i = 0; i < nexports; i++) {
+        const char *name;
+        pw_externtype t;
+        if (!pw_module_export(m, i, &name, &t))
+            continue;
+        printf("  ");
+        print_name(name);
+        printf(": ");
+        print_externtype(&t);
+        printf("\n");
+    }
+    size_t ncustom = pw_module_custom_count(m);
+    printf("custom sections (%zu):\n", ncustom);
+    for (size_t i = 0; i < ncustom; i++) {
+        const char *name;
+        const uint8_t *data;
+        size_t len;
+        if (!pw_module_custom(m, i, &name, &data, &len))
+            continue;
+        printf("  ");
+        print_name(name);
+        printf(": %zu bytes\n", len);
+    }
+    pw_module_free(m);
+    pw_engine_free(engine);
+    return 0;
+}
