@@ -1,0 +1,136 @@
+#!/usr/bin/env bash
+# Times the bench kernels (../shared/bench-kernels) on the Portalis interpreter
+# against their native gcc -O2 builds. Not a test: it prints a table
+#   kernel / native s / interp s / ratio / checksum
+# and the geometric mean of the ratios (target of issue 2: at most 10, and no
+# kernel above 30).
+#
+# usage: bench/engine.sh [--small] [--kernels a,b,...] [--runs N] [--build DIR]
+#
+#   --small        use the small flavour (-DBENCH_SMALL, about 1/16 of the work)
+#   --kernels K    comma-separated subset (default: all eight)
+#   --runs N       timed runs per measurement (default 3; the median is used)
+#   --build DIR    CMake build folder of Portalis (default: build, Release);
+#                  the kernels are built into DIR/bench-kernels, never into
+#                  the shared folder
+#
+# Each kernel runs natively (build/native[-small]/<k>) and as
+# `portalis run --invoke bench build/lib[-small]/<k>.wasm`. The CLI prints the
+# i64 checksum as signed decimal; it is converted to 16 hex digits and compared
+# with the native output (OK / MISMATCH). Times are whole-process wall times:
+# hyperfine's median when hyperfine is installed, else the median of N runs
+# measured with `date +%s.%N`.
+set -euo pipefail
+
+root=$(cd "$(dirname "$0")/.." && pwd)
+shared="${PORTALIS_SHARED_DIR:-$root/../shared}"
+kernels_dir="$shared/bench-kernels"
+build="$root/build"
+small=0
+runs=3
+kernels="fib sieve matmul mandelbrot stencil3d pcloud crc32 qsort"
+
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --small) small=1 ;;
+    --kernels) shift; kernels=$(echo "${1:?--kernels needs a list}" | tr ',' ' ') ;;
+    --kernels=*) kernels=$(echo "${1#--kernels=}" | tr ',' ' ') ;;
+    --runs) shift; runs=${1:?--runs needs a number} ;;
+    --build) shift; build=${1:?--build needs a folder} ;;
+    -h|--help) sed -n '2,25p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    *) echo "engine.sh: unknown argument $1" >&2; exit 2 ;;
+  esac
+  shift
+done
+case "$build" in /*) ;; *) build="$PWD/$build" ;; esac
+
+if [ ! -d "$kernels_dir" ]; then
+  echo "engine.sh: $kernels_dir not found (set PORTALIS_SHARED_DIR)" >&2
+  exit 2
+fi
+
+# 1. Portalis (Release unless the folder is already configured otherwise).
+if [ ! -f "$build/CMakeCache.txt" ]; then
+  cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=Release >/dev/null
+fi
+cmake --build "$build" --target portalis -j"$(nproc)" >/dev/null
+portalis="$build/bin/portalis"
+btype=$(sed -n 's/^CMAKE_BUILD_TYPE:[A-Z]*=//p' "$build/CMakeCache.txt")
+sanitize=$(sed -n 's/^PORTALIS_SANITIZE:[A-Z]*=//p' "$build/CMakeCache.txt")
+if [ "$btype" != Release ] || [ -n "$sanitize" ]; then
+  echo "warning: $build is a '$btype' build${sanitize:+ with sanitizers ($sanitize)}; times are not representative" >&2
+fi
+
+# 2. The kernels, native and lib flavours only, into the build tree.
+kbuild="$build/bench-kernels"
+if [ $small = 1 ]; then nat=native-small; lib=lib-small; else nat=native; lib=lib; fi
+targets=()
+for k in $kernels; do
+  if [ ! -f "$kernels_dir/$k.c" ]; then
+    echo "engine.sh: unknown kernel '$k'" >&2
+    exit 2
+  fi
+  targets+=("$kbuild/$nat/$k" "$kbuild/$lib/$k.wasm")
+done
+make -s -C "$kernels_dir" BUILD="$kbuild" "${targets[@]}" >/dev/null
+
+# 3. Timing helpers: print the median wall time in seconds of a command.
+have_hyperfine=0
+if command -v hyperfine >/dev/null 2>&1 && command -v python3 >/dev/null 2>&1; then
+  have_hyperfine=1
+fi
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+median_time() {
+  if [ $have_hyperfine = 1 ]; then
+    hyperfine -N --style none --warmup 0 --runs "$runs" --export-json "$tmp/h.json" -- "$*" >/dev/null 2>&1
+    python3 -c 'import json,sys; print("%.4f" % json.load(open(sys.argv[1]))["results"][0]["median"])' "$tmp/h.json"
+  else
+    local times=()
+    for _ in $(seq "$runs"); do
+      local t0 t1
+      t0=$(date +%s.%N)
+      "$@" >/dev/null
+      t1=$(date +%s.%N)
+      times+=("$(echo "$t1 - $t0" | bc -l)")
+    done
+    printf '%s\n' "${times[@]}" | sort -g | awk '{a[NR]=$1} END {printf "%.4f\n", a[int((NR+1)/2)]}'
+  fi
+}
+
+# 4. Run.
+echo "Portalis interpreter vs native gcc -O2 ($([ $small = 1 ] && echo small || echo full) size, median of $runs runs$([ $have_hyperfine = 1 ] && echo ', hyperfine'))"
+printf '%-12s %10s %10s %8s  %s\n' kernel "native s" "interp s" ratio checksum
+ratios=()
+status=0
+for k in $kernels; do
+  native_out=$("$kbuild/$nat/$k")
+  native_sum=${native_out##* }
+  if interp_out=$("$portalis" run --invoke bench "$kbuild/$lib/$k.wasm" 2>"$tmp/err"); then
+    interp_sum=$(printf '%016x' "$interp_out")
+  else
+    interp_sum="error: $(head -n1 "$tmp/err")"
+  fi
+  if [ "$interp_sum" = "$native_sum" ]; then
+    check=OK
+  else
+    check="MISMATCH (native $native_sum, portalis $interp_sum)"
+    status=1
+  fi
+  tn=$(median_time "$kbuild/$nat/$k")
+  if [ "$check" = OK ]; then
+    ti=$(median_time "$portalis" run --invoke bench "$kbuild/$lib/$k.wasm")
+    ratio=$(awk -v a="$ti" -v b="$tn" 'BEGIN {printf "%.2f", a / b}')
+    ratios+=("$ratio")
+  else
+    ti="-"
+    ratio="-"
+  fi
+  printf '%-12s %10s %10s %8s  %s\n' "$k" "$tn" "$ti" "$ratio" "$check"
+done
+if [ ${#ratios[@]} -gt 0 ]; then
+  printf '%s\n' "${ratios[@]}" | awk '{s += log($1); if ($1 > m) m = $1} END {
+    printf "geometric mean of ratios: %.2f over %d kernels (max %.2f; target: mean <= 10, none above 30)\n", exp(s / NR), NR, m }'
+fi
+exit $status
