@@ -31,6 +31,7 @@ typedef struct {
     const uint8_t *base; /* the module's own copy of the binary */
     const uint8_t *p;
     const uint8_t *end;  /* end of the current section, or of the binary */
+    const uint8_t *file_end;
     const char *eof_msg; /* wording for running off `end` */
     wm_module *m;
     char *err;
@@ -76,12 +77,27 @@ static inline bool rd_u8(dec *d, uint8_t *out)
     return true;
 }
 
-static bool leb_fail(dec *d, const uint8_t *at, const char *why)
+/* `at` is where the failed LEB128 starts; `bits`/`sign` describe it. */
+static bool leb_fail(dec *d, const uint8_t *at, const char *why, unsigned bits, bool sign)
 {
-    /* The LEB reader only knows about its own bounds; our bound is the
-     * section, which has its own wording in the spec tests. */
-    if (strcmp(why, eof_top) == 0)
+    if (strcmp(why, eof_top) == 0) {
         why = d->eof_msg;
+        /* The spec's decoder does not bound integers by their section, so
+         * an over-long integer straddling the section end is reported as
+         * over-long there; re-read against the end of the binary to match. */
+        if (d->end < d->file_end) {
+            const uint8_t *q = at;
+            const char *why2 = NULL;
+            uint32_t u;
+            int32_t s;
+            int64_t v;
+            bool ok = !sign ? wm_read_u32(&q, d->file_end, &u, &why2)
+                      : bits == 32 ? wm_read_s32(&q, d->file_end, &s, &why2)
+                                   : wm_read_s64(&q, d->file_end, &v, &why2);
+            if (!ok && strcmp(why2, eof_top) != 0)
+                why = why2;
+        }
+    }
     return MALFORMED(d, at, "%s", why);
 }
 
@@ -91,7 +107,7 @@ static inline bool rd_u32(dec *d, uint32_t *out)
     const char *why = eof_top;
     if (wm_read_u32(&d->p, d->end, out, &why))
         return true;
-    return leb_fail(d, at, why);
+    return leb_fail(d, at, why, 32, false);
 }
 
 /* A vector length: every entry takes at least one byte, so a count larger
@@ -296,7 +312,7 @@ static bool rd_constexpr(dec *d, uint8_t want, wm_constexpr *out)
             const char *why = eof_top;
             int32_t v;
             if (!wm_read_s32(&d->p, d->end, &v, &why))
-                return leb_fail(d, at + 1, why);
+                return leb_fail(d, at + 1, why, 32, true);
             c.value = (uint32_t)v;
             type = WM_I32;
             break;
@@ -305,7 +321,7 @@ static bool rd_constexpr(dec *d, uint8_t want, wm_constexpr *out)
             const char *why = eof_top;
             int64_t v;
             if (!wm_read_s64(&d->p, d->end, &v, &why))
-                return leb_fail(d, at + 1, why);
+                return leb_fail(d, at + 1, why, 64, true);
             c.value = (uint64_t)v;
             type = WM_I64;
             break;
@@ -386,6 +402,9 @@ static bool sec_type(dec *d)
         uint8_t form;
         if (!rd_u8(d, &form))
             return false;
+        /* The form is a signed LEB128 byte in the spec's decoder. */
+        if (form & 0x80)
+            return MALFORMED(d, at, "integer representation too long");
         if (form != 0x60)
             return MALFORMED(d, at, "malformed function type");
         ft->types = tp;
@@ -426,6 +445,8 @@ static bool sec_import(dec *d)
             return false;
         im->module = pool_str(&sp, mod, modlen);
         im->name = pool_str(&sp, name, namelen);
+        im->module_len = modlen;
+        im->name_len = namelen;
         m->nimports = i + 1;
         const uint8_t *at = d->p;
         if (!rd_u8(d, &im->kind))
@@ -573,11 +594,11 @@ static bool sec_global(dec *d)
     return true;
 }
 
-static uint32_t hash_name(const char *s)
+static uint32_t hash_name(const char *s, uint32_t len)
 {
     uint32_t h = 2166136261u;
-    for (; *s; s++)
-        h = (h ^ (uint8_t)*s) * 16777619u;
+    for (uint32_t i = 0; i < len; i++)
+        h = (h ^ (uint8_t)s[i]) * 16777619u;
     return h;
 }
 
@@ -597,10 +618,11 @@ static bool check_export_names(dec *d, const uint8_t *at)
     memset(slot, 0xff, cap * sizeof(uint32_t));
     bool ok = true;
     for (uint32_t i = 0; i < m->nexports && ok; i++) {
-        const char *name = m->exports[i].name;
-        size_t h = hash_name(name) & (cap - 1);
+        const wm_export *ex = &m->exports[i];
+        size_t h = hash_name(ex->name, ex->name_len) & (cap - 1);
         while (slot[h] != UINT32_MAX) {
-            if (strcmp(m->exports[slot[h]].name, name) == 0) {
+            const wm_export *other = &m->exports[slot[h]];
+            if (other->name_len == ex->name_len && memcmp(other->name, ex->name, ex->name_len) == 0) {
                 ok = INVALID(d, at, "duplicate export name");
                 break;
             }
@@ -631,6 +653,7 @@ static bool sec_export(dec *d)
         if (!rd_name(d, &name, &len))
             return false;
         ex->name = pool_str(&sp, name, len);
+        ex->name_len = len;
         m->nexports = i + 1;
         const uint8_t *at = d->p;
         if (!rd_u8(d, &ex->kind))
@@ -918,7 +941,7 @@ static bool sec_custom(dec *d)
     c->data = d->p;
     c->len = (uint32_t)left(d);
     c->offset = (uint32_t)(d->p - d->base);
-    if (d->name_custom < 0 && strcmp(copy, "name") == 0)
+    if (d->name_custom < 0 && len == 4 && memcmp(copy, "name", 4) == 0)
         d->name_custom = (int)m->ncustoms;
     m->ncustoms++;
     d->p = d->end;
@@ -1004,7 +1027,7 @@ static const uint8_t section_rank[13] = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 11, 12, 1
 static bool decode_sections(dec *d)
 {
     wm_module *m = d->m;
-    const uint8_t *file_end = d->base + m->nbytes;
+    const uint8_t *file_end = d->file_end;
     unsigned last_rank = 0;
     bool imports_indexed = false;
 
@@ -1108,7 +1131,7 @@ int wm_decode(const uint8_t *bytes, size_t len, wm_module *out, char *err, size_
         memcpy(out->bytes, bytes, len);
     out->nbytes = len;
     d.base = d.p = out->bytes;
-    d.end = out->bytes + len;
+    d.end = d.file_end = out->bytes + len;
     if (!decode_sections(&d)) {
         wm_module_free(out);
         return d.status;

@@ -80,12 +80,15 @@ typedef struct {
         wm_limits memory;
         wm_globaltype global;
     } desc;
+    /* Byte lengths of module/name: names may contain NUL bytes. */
+    uint32_t module_len, name_len;
 } wm_import;
 
 typedef struct {
     const char *name; /* NUL-terminated copy */
     uint8_t kind;     /* WM_EXT_* */
     uint32_t index;   /* in the respective index space (imports first) */
+    uint32_t name_len; /* byte length of name: names may contain NUL bytes */
 } wm_export;
 
 typedef struct {
