@@ -1,0 +1,187 @@
+/* Internal declarations shared by the files of the usd layer. */
+#ifndef PUSD_INTERNAL_H
+#define PUSD_INTERNAL_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "portalis/usd.h"
+
+/* ---- arena (arena.c): bump allocator; freed all at once ---------------- */
+typedef struct arena_block {
+    struct arena_block *next;
+    size_t size, used;
+    _Alignas(16) char data[];
+} arena_block;
+
+typedef struct pusd_arena {
+    arena_block *head;
+    size_t next_size;
+} pusd_arena;
+
+void *ar_alloc(pusd_arena *a, size_t n);  /* 8-aligned, uninitialised; NULL on OOM */
+void *ar_calloc(pusd_arena *a, size_t n); /* zeroed */
+char *ar_strndup(pusd_arena *a, const char *s, size_t n);
+char *ar_strdup(pusd_arena *a, const char *s);
+void ar_free_all(pusd_arena *a);
+
+/* ---- string interning (arena.c) ----------------------------------------- */
+typedef struct interner {
+    const char **slots;
+    uint32_t *hashes;
+    size_t cap, count;
+} interner;
+uint32_t pusd_hash(const char *s, size_t n);
+const char *intern(interner *in, pusd_arena *a, const char *s, size_t n); /* NULL on OOM */
+void interner_free(interner *in);
+
+/* ---- growable byte buffer (arena.c) --------------------------------------- */
+typedef struct sbuf {
+    char *p;
+    size_t len, cap;
+    int oom;
+} sbuf;
+void sb_put(sbuf *b, const void *s, size_t n);
+void sb_puts(sbuf *b, const char *s);
+void sb_putc(sbuf *b, char c);
+void sb_printf(sbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void sb_indent(sbuf *b, int level);
+void sb_free(sbuf *b);
+
+/* ---- errors ------------------------------------------------------------------ */
+void pusd_set_error(pusd_error *err, pusd_status st, const char *file, int line, int col,
+                    const char *fmt, ...) __attribute__((format(printf, 6, 7)));
+
+/* ---- types (value.c) ------------------------------------------------------ */
+typedef struct type_info {
+    const char *name;
+    uint8_t elem;  /* pusd_elem */
+    uint8_t ncomp; /* 1..16 */
+    uint8_t shape; /* 0 scalar, 1 tuple, 2 matrix, 3 quat */
+    uint8_t dim;   /* matrix rows */
+} type_info;
+const type_info *pusd_tinfo(int t);
+size_t pusd_elem_size(int elem);
+/* Deep copy of a value (and dictionaries / list ops) into arena. */
+int value_copy(pusd_arena *a, interner *in, pusd_value *dst, const pusd_value *src);
+/* Writes value text (usda syntax). indent is the current line indent level. */
+void value_write(sbuf *b, const pusd_value *v, int indent);
+void write_quoted(sbuf *b, const char *s);
+void write_asset(sbuf *b, const char *s);
+bool value_equal(const pusd_value *a, const pusd_value *b);
+/* Fast number parsing: returns end or NULL. */
+const char *parse_double_fast(const char *p, const char *end, double *out);
+const char *parse_float_fast(const char *p, const char *end, float *out);
+
+/* ---- data model (layer.c) ---------------------------------------------------- */
+typedef struct meta_entry {
+    const char *key; /* interned */
+    struct meta_entry *next;
+    pusd_value value;
+    uint8_t op; /* for RAW list-edited unknown keys: pusd_listop_kind + 1, 0 none */
+} meta_entry;
+
+typedef struct meta_list {
+    meta_entry *head, *tail;
+} meta_list;
+
+typedef struct time_sample {
+    double time;
+    pusd_value value; /* flags BLOCKED for None */
+} time_sample;
+
+typedef struct prop_extra {
+    uint32_t nsamples;
+    bool has_samples;
+    time_sample *samples;     /* sorted by time */
+    pusd_listop *targets;     /* rel targets or .connect, NULL if none */
+    meta_list meta;
+    const char *default_target; /* legacy rel x.default = <p> */
+} prop_extra;
+
+typedef struct prop_spec {
+    const char *name; /* interned */
+    struct prop_spec *next;
+    pusd_value dflt;  /* type = declared type; data NULL & !BLOCKED: no default */
+    const char *type_name; /* interned, as declared ("point3f[]", or unknown name) */
+    uint8_t is_rel, custom, variability; /* variability: 0 varying, 1 uniform, 2 config */
+    uint8_t varying_kw; /* `varying rel` written */
+    prop_extra *x;
+} prop_spec;
+
+typedef struct variant_set_spec variant_set_spec;
+
+struct pusd_primspec {
+    const char *name;
+    const char *type_name; /* interned; NULL typeless */
+    struct pusd_primspec *parent, *first_child, *last_child, *next, *hnext;
+    prop_spec *first_prop, *last_prop;
+    meta_list meta;
+    variant_set_spec *vsets;
+    const char **reorder_children; uint32_t n_reorder_children;
+    const char **reorder_props; uint32_t n_reorder_props;
+    uint32_t name_hash;
+    char specifier;   /* 'd', 'o', 'c' */
+    uint8_t is_variant; /* spec is the body of a variant */
+};
+
+struct variant_set_spec {
+    const char *name;
+    variant_set_spec *next;
+    pusd_primspec *first_variant, *last_variant; /* variant bodies (name = variant name) */
+};
+
+typedef struct sublayer_ref {
+    const char *asset;
+    double offset, scale;
+    bool has_offset, has_scale;
+} sublayer_ref;
+
+struct pusd_layer {
+    pusd_arena arena;
+    interner strings;
+    char *identifier; /* malloc'ed */
+    char *dir;        /* directory for relative asset paths (malloc'ed) */
+    const char *header; /* "#usda 1.0" */
+    meta_list meta;
+    sublayer_ref *sublayers; uint32_t n_sublayers, cap_sublayers;
+    pusd_primspec root; /* pseudo root */
+    const char **reorder_root; uint32_t n_reorder_root;
+    pusd_primspec **hash; size_t hash_cap, nprims;
+    bool dirty;
+};
+
+/* Layer helpers (layer.c). */
+void layer_init(pusd_layer *l, const char *identifier);
+pusd_primspec *layer_child(const pusd_layer *l, const pusd_primspec *parent, const char *name, size_t n);
+pusd_primspec *layer_new_prim(pusd_layer *l, pusd_primspec *parent, const char *name, size_t n,
+                              char specifier, const char *type_name);
+pusd_primspec *layer_new_variant(pusd_layer *l, pusd_primspec *owner, variant_set_spec *vs,
+                                 const char *name, size_t n);
+variant_set_spec *layer_variant_set(pusd_layer *l, pusd_primspec *owner, const char *name, bool create);
+prop_spec *prim_prop(const pusd_primspec *p, const char *name);
+prop_spec *prim_new_prop(pusd_layer *l, pusd_primspec *p, const char *name);
+prop_extra *prop_x(pusd_layer *l, prop_spec *ps);
+meta_entry *meta_find(const meta_list *m, const char *key);
+meta_entry *meta_set(pusd_layer *l, meta_list *m, const char *key); /* find or append */
+int layer_prim_path(const pusd_primspec *p, char *buf, size_t size);
+char *layer_resolve_asset(const pusd_layer *l, const char *asset); /* malloc'ed abs path */
+
+/* Known metadata field types (parser.c); PUSD_T_RAW if unknown. */
+enum { META_LAYER = 0, META_PRIM = 1, META_PROP = 2 };
+int meta_field_type(int where, const char *key, bool *ident_form);
+
+/* Writer (writer.c). */
+void write_layer(sbuf *b, const pusd_layer *l);
+
+/* List op helpers (layer.c). */
+/* Applies op to list (of const char*) in place; list is malloc'ed array. */
+int listop_apply_strings(const pusd_listop *op, const char ***list, size_t *n, size_t *cap);
+
+/* Atomic file write (writer.c). */
+int write_file_atomic(const char *path, const char *data, size_t len, pusd_error *err);
+
+#endif

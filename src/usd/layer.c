@@ -1,0 +1,436 @@
+/* Layer data model: prim specs, property specs, metadata, the child index,
+ * and the public layer functions. */
+#include <limits.h>
+#include <stdlib.h>
+
+#include "internal.h"
+
+void layer_init(pusd_layer *l, const char *identifier) {
+    memset(l, 0, sizeof *l);
+    l->identifier = strdup(identifier ? identifier : "anon.usda");
+    const char *slash = l->identifier ? strrchr(l->identifier, '/') : NULL;
+    if (slash) l->dir = strndup(l->identifier, (size_t)(slash - l->identifier));
+    else l->dir = strdup(".");
+    l->root.specifier = 'd';
+    l->root.name = "";
+}
+
+pusd_layer *pusd_layer_new(const char *identifier) {
+    pusd_layer *l = malloc(sizeof *l);
+    if (!l) return NULL;
+    layer_init(l, identifier);
+    l->header = "#usda 1.0";
+    if (!l->identifier || !l->dir) {
+        pusd_layer_free(l);
+        return NULL;
+    }
+    return l;
+}
+
+void pusd_layer_free(pusd_layer *l) {
+    if (!l) return;
+    ar_free_all(&l->arena);
+    interner_free(&l->strings);
+    free(l->sublayers);
+    free(l->hash);
+    free(l->identifier);
+    free(l->dir);
+    free(l);
+}
+
+const char *pusd_layer_identifier(const pusd_layer *l) { return l->identifier; }
+size_t pusd_layer_prim_count(const pusd_layer *l) { return l->nprims; }
+
+/* ---- child index: open hash keyed by (parent, name) -------------------------------- */
+
+static uint32_t child_hash(const pusd_primspec *parent, uint32_t nh) {
+    uintptr_t p = (uintptr_t)parent;
+    uint64_t h = (uint64_t)p * 0x9e3779b97f4a7c15ull ^ nh;
+    return (uint32_t)(h ^ (h >> 29));
+}
+
+pusd_primspec *layer_child(const pusd_layer *l, const pusd_primspec *parent, const char *name, size_t n) {
+    if (!l->hash_cap) return NULL;
+    uint32_t nh = pusd_hash(name, n);
+    size_t j = child_hash(parent, nh) & (l->hash_cap - 1);
+    for (pusd_primspec *c = l->hash[j]; c; c = c->hnext)
+        if (c->parent == parent && c->name_hash == nh && !strncmp(c->name, name, n) && c->name[n] == 0) return c;
+    return NULL;
+}
+
+static int hash_insert(pusd_layer *l, pusd_primspec *p) {
+    if ((l->nprims + 1) > l->hash_cap) {
+        size_t nc = l->hash_cap ? l->hash_cap * 2 : 64;
+        pusd_primspec **nh = calloc(nc, sizeof *nh);
+        if (!nh) return -1;
+        for (size_t i = 0; i < l->hash_cap; i++) {
+            pusd_primspec *c = l->hash[i];
+            while (c) {
+                pusd_primspec *nx = c->hnext;
+                size_t j = child_hash(c->parent, c->name_hash) & (nc - 1);
+                c->hnext = nh[j];
+                nh[j] = c;
+                c = nx;
+            }
+        }
+        free(l->hash);
+        l->hash = nh;
+        l->hash_cap = nc;
+    }
+    size_t j = child_hash(p->parent, p->name_hash) & (l->hash_cap - 1);
+    p->hnext = l->hash[j];
+    l->hash[j] = p;
+    return 0;
+}
+
+pusd_primspec *layer_new_prim(pusd_layer *l, pusd_primspec *parent, const char *name, size_t n, char specifier,
+                              const char *type_name) {
+    pusd_primspec *p = ar_calloc(&l->arena, sizeof *p);
+    if (!p) return NULL;
+    if (!(p->name = ar_strndup(&l->arena, name, n))) return NULL;
+    p->name_hash = pusd_hash(name, n);
+    p->type_name = type_name;
+    p->specifier = specifier;
+    p->parent = parent;
+    if (hash_insert(l, p)) return NULL;
+    l->nprims++;
+    if (parent->last_child) parent->last_child->next = p;
+    else parent->first_child = p;
+    parent->last_child = p;
+    l->dirty = true;
+    return p;
+}
+
+variant_set_spec *layer_variant_set(pusd_layer *l, pusd_primspec *owner, const char *name, bool create) {
+    variant_set_spec **pp = &owner->vsets;
+    for (; *pp; pp = &(*pp)->next)
+        if (!strcmp((*pp)->name, name)) return *pp;
+    if (!create) return NULL;
+    variant_set_spec *vs = ar_calloc(&l->arena, sizeof *vs);
+    if (!vs) return NULL;
+    vs->name = intern(&l->strings, &l->arena, name, strlen(name));
+    if (!vs->name) return NULL;
+    *pp = vs;
+    return vs;
+}
+
+pusd_primspec *layer_new_variant(pusd_layer *l, pusd_primspec *owner, variant_set_spec *vs, const char *name, size_t n) {
+    pusd_primspec *p = ar_calloc(&l->arena, sizeof *p);
+    if (!p) return NULL;
+    if (!(p->name = ar_strndup(&l->arena, name, n))) return NULL;
+    p->specifier = 'o';
+    p->parent = owner;
+    p->is_variant = 1;
+    if (vs->last_variant) vs->last_variant->next = p;
+    else vs->first_variant = p;
+    vs->last_variant = p;
+    l->nprims++;
+    return p;
+}
+
+prop_spec *prim_prop(const pusd_primspec *p, const char *name) {
+    for (prop_spec *s = p->first_prop; s; s = s->next)
+        if (s->name == name || !strcmp(s->name, name)) return s;
+    return NULL;
+}
+
+prop_spec *prim_new_prop(pusd_layer *l, pusd_primspec *p, const char *name) {
+    prop_spec *s = ar_calloc(&l->arena, sizeof *s);
+    if (!s) return NULL;
+    s->name = name;
+    if (p->last_prop) p->last_prop->next = s;
+    else p->first_prop = s;
+    p->last_prop = s;
+    return s;
+}
+
+prop_extra *prop_x(pusd_layer *l, prop_spec *ps) {
+    if (!ps->x) ps->x = ar_calloc(&l->arena, sizeof *ps->x);
+    return ps->x;
+}
+
+meta_entry *meta_find(const meta_list *m, const char *key) {
+    for (meta_entry *e = m->head; e; e = e->next)
+        if (e->key == key || !strcmp(e->key, key)) return e;
+    return NULL;
+}
+
+meta_entry *meta_set(pusd_layer *l, meta_list *m, const char *key) {
+    meta_entry *e = meta_find(m, key);
+    if (e) return e;
+    e = ar_calloc(&l->arena, sizeof *e);
+    if (!e) return NULL;
+    e->key = key;
+    if (m->tail) m->tail->next = e;
+    else m->head = e;
+    m->tail = e;
+    return e;
+}
+
+int layer_prim_path(const pusd_primspec *p, char *buf, size_t size) {
+    const pusd_primspec *chain[256];
+    int n = 0;
+    for (const pusd_primspec *q = p; q && q->parent && n < 256; q = q->parent) chain[n++] = q;
+    size_t len = 0;
+    if (size) buf[0] = 0;
+    if (!n) return snprintf(buf, size, "/");
+    for (int i = n - 1; i >= 0; i--) {
+        const pusd_primspec *q = chain[i];
+        int w;
+        size_t room = len < size ? size - len : 0;
+        if (q->is_variant) {
+            const char *set = "";
+            for (variant_set_spec *vs = q->parent->vsets; vs; vs = vs->next)
+                for (pusd_primspec *v = vs->first_variant; v; v = v->next)
+                    if (v == q) set = vs->name;
+            w = snprintf(buf + (len < size ? len : 0), room, "{%s=%s}", set, q->name);
+        } else
+            w = snprintf(buf + (len < size ? len : 0), room, "%s%s", (i < n - 1 && chain[i + 1]->is_variant) ? "" : "/", q->name);
+        if (w > 0) len += (size_t)w;
+    }
+    return (int)len;
+}
+
+char *layer_resolve_asset(const pusd_layer *l, const char *asset) {
+    if (!asset || !asset[0]) return NULL;
+    char *r;
+    if (asset[0] == '/') r = strdup(asset);
+    else {
+        const char *a = asset;
+        if (a[0] == '.' && a[1] == '/') a += 2;
+        size_t n = strlen(l->dir) + strlen(a) + 2;
+        r = malloc(n);
+        if (r) snprintf(r, n, "%s/%s", l->dir, a);
+    }
+    if (!r) return NULL;
+    /* normalise "x/../" and "/./" segments */
+    char *out = r;
+    char *segs[512];
+    int ns = 0;
+    bool abs = r[0] == '/';
+    char *save = NULL;
+    char *copy = strdup(r);
+    if (!copy) return r;
+    for (char *tok = strtok_r(copy, "/", &save); tok; tok = strtok_r(NULL, "/", &save)) {
+        if (!strcmp(tok, ".")) continue;
+        if (!strcmp(tok, "..") && ns > 0 && strcmp(segs[ns - 1], "..")) {
+            ns--;
+            continue;
+        }
+        if (ns < 512) segs[ns++] = tok;
+    }
+    size_t len = 0;
+    if (abs) out[len++] = '/';
+    for (int i = 0; i < ns; i++) {
+        size_t k = strlen(segs[i]);
+        memcpy(out + len, segs[i], k);
+        len += k;
+        if (i < ns - 1) out[len++] = '/';
+    }
+    if (!len) out[len++] = '.';
+    out[len] = 0;
+    free(copy);
+    return out;
+}
+
+/* ---- public: metadata & sublayers ------------------------------------------------------ */
+
+int pusd_layer_get_metadata(const pusd_layer *l, const char *key, pusd_value *out) {
+    meta_entry *e = meta_find(&l->meta, key);
+    if (!e) return PUSD_ERR_NOT_FOUND;
+    *out = e->value;
+    return 0;
+}
+
+int pusd_layer_set_metadata(pusd_layer *l, const char *key, const pusd_value *v) {
+    const char *k = intern(&l->strings, &l->arena, key, strlen(key));
+    if (!k) return PUSD_ERR_NOMEM;
+    pusd_value c;
+    if (value_copy(&l->arena, &l->strings, &c, v)) return PUSD_ERR_NOMEM;
+    meta_entry *e = meta_set(l, &l->meta, k);
+    if (!e) return PUSD_ERR_NOMEM;
+    e->value = c;
+    l->dirty = true;
+    return 0;
+}
+
+size_t pusd_layer_sublayer_count(const pusd_layer *l) { return l->n_sublayers; }
+
+const char *pusd_layer_sublayer(const pusd_layer *l, size_t i, double *offset, double *scale) {
+    if (i >= l->n_sublayers) return NULL;
+    if (offset) *offset = l->sublayers[i].offset;
+    if (scale) *scale = l->sublayers[i].scale;
+    return l->sublayers[i].asset;
+}
+
+int pusd_layer_add_sublayer(pusd_layer *l, const char *asset, double offset, double scale) {
+    if (l->n_sublayers == l->cap_sublayers) {
+        uint32_t nc = l->cap_sublayers ? l->cap_sublayers * 2 : 4;
+        sublayer_ref *n = realloc(l->sublayers, nc * sizeof *n);
+        if (!n) return PUSD_ERR_NOMEM;
+        l->sublayers = n;
+        l->cap_sublayers = nc;
+    }
+    sublayer_ref *r = &l->sublayers[l->n_sublayers];
+    r->asset = ar_strdup(&l->arena, asset);
+    if (!r->asset) return PUSD_ERR_NOMEM;
+    r->offset = offset;
+    r->scale = scale;
+    r->has_offset = offset != 0;
+    r->has_scale = scale != 1;
+    l->n_sublayers++;
+    l->dirty = true;
+    return 0;
+}
+
+/* Path lookup, accepting "/A/B" and variant paths "/A{set=sel}B". */
+pusd_primspec *pusd_layer_prim(const pusd_layer *l, const char *path) {
+    if (!path || path[0] != '/') return NULL;
+    const pusd_primspec *cur = &l->root;
+    const char *p = path + 1;
+    if (!*p) return (pusd_primspec *)cur;
+    while (*p) {
+        if (*p == '{') {
+            const char *eq = strchr(p, '='), *cl = strchr(p, '}');
+            if (!eq || !cl || eq > cl) return NULL;
+            char set[256], sel[256];
+            snprintf(set, sizeof set, "%.*s", (int)(eq - p - 1), p + 1);
+            snprintf(sel, sizeof sel, "%.*s", (int)(cl - eq - 1), eq + 1);
+            variant_set_spec *vs = layer_variant_set((pusd_layer *)l, (pusd_primspec *)cur, set, false);
+            if (!vs) return NULL;
+            const pusd_primspec *v = NULL;
+            for (pusd_primspec *q = vs->first_variant; q; q = q->next)
+                if (!strcmp(q->name, sel)) v = q;
+            if (!v) return NULL;
+            cur = v;
+            p = cl + 1;
+            if (*p == '/') p++;
+            continue;
+        }
+        const char *e = p;
+        while (*e && *e != '/' && *e != '{') e++;
+        if (e == p) return NULL;
+        const pusd_primspec *c = NULL;
+        if (cur->is_variant) {
+            for (pusd_primspec *q = cur->first_child; q; q = q->next)
+                if (!strncmp(q->name, p, (size_t)(e - p)) && !q->name[e - p]) c = q;
+        } else
+            c = layer_child(l, cur, p, (size_t)(e - p));
+        if (!c) return NULL;
+        cur = c;
+        p = *e == '/' ? e + 1 : e;
+    }
+    return (pusd_primspec *)cur;
+}
+
+/* ---- list ops ----------------------------------------------------------------------------- */
+
+static int list_find(const char **list, size_t n, const char *s) {
+    for (size_t i = 0; i < n; i++)
+        if (!strcmp(list[i], s)) return (int)i;
+    return -1;
+}
+
+static int list_push(const char ***list, size_t *n, size_t *cap, const char *s) {
+    if (*n == *cap) {
+        size_t nc = *cap ? *cap * 2 : 8;
+        const char **nl = realloc(*list, nc * sizeof *nl);
+        if (!nl) return -1;
+        *list = nl;
+        *cap = nc;
+    }
+    (*list)[(*n)++] = s;
+    return 0;
+}
+
+/* SdfListOp::ApplyOperations semantics, for string items. */
+int listop_apply_strings(const pusd_listop *op, const char ***list, size_t *n, size_t *cap) {
+    const char *const *it;
+    if (op->is_explicit) {
+        *n = 0;
+        it = op->items[PUSD_LISTOP_EXPLICIT];
+        for (uint32_t i = 0; i < op->count[PUSD_LISTOP_EXPLICIT]; i++)
+            if (list_find(*list, *n, it[i]) < 0 && list_push(list, n, cap, it[i])) return -1;
+        return 0;
+    }
+    /* delete */
+    it = op->items[PUSD_LISTOP_DELETE];
+    for (uint32_t i = 0; i < op->count[PUSD_LISTOP_DELETE]; i++) {
+        int k = list_find(*list, *n, it[i]);
+        if (k >= 0) {
+            memmove(*list + k, *list + k + 1, (*n - (size_t)k - 1) * sizeof **list);
+            (*n)--;
+        }
+    }
+    /* add: append if missing */
+    it = op->items[PUSD_LISTOP_ADD];
+    for (uint32_t i = 0; i < op->count[PUSD_LISTOP_ADD]; i++)
+        if (list_find(*list, *n, it[i]) < 0 && list_push(list, n, cap, it[i])) return -1;
+    /* prepend: remove existing, insert at front in order */
+    it = op->items[PUSD_LISTOP_PREPEND];
+    uint32_t np = op->count[PUSD_LISTOP_PREPEND];
+    for (uint32_t i = np; i-- > 0;) {
+        int k = list_find(*list, *n, it[i]);
+        if (k >= 0) {
+            memmove(*list + k, *list + k + 1, (*n - (size_t)k - 1) * sizeof **list);
+            (*n)--;
+        }
+        if (list_push(list, n, cap, it[i])) return -1;
+        memmove(*list + 1, *list, (*n - 1) * sizeof **list);
+        (*list)[0] = it[i];
+    }
+    /* append: remove existing, add at end */
+    it = op->items[PUSD_LISTOP_APPEND];
+    for (uint32_t i = 0; i < op->count[PUSD_LISTOP_APPEND]; i++) {
+        int k = list_find(*list, *n, it[i]);
+        if (k >= 0) {
+            memmove(*list + k, *list + k + 1, (*n - (size_t)k - 1) * sizeof **list);
+            (*n)--;
+        }
+        if (list_push(list, n, cap, it[i])) return -1;
+    }
+    /* reorder: listed items first in the given order, others keep relative order after */
+    it = op->items[PUSD_LISTOP_ORDER];
+    uint32_t no = op->count[PUSD_LISTOP_ORDER];
+    if (no && *n) {
+        const char **tmp = malloc(*n * sizeof *tmp);
+        if (!tmp) return -1;
+        size_t m = 0;
+        for (uint32_t i = 0; i < no; i++) {
+            int k = list_find(*list, *n, it[i]);
+            if (k >= 0 && list_find(tmp, m, it[i]) < 0) tmp[m++] = it[i];
+        }
+        for (size_t i = 0; i < *n; i++)
+            if (list_find(tmp, m, (*list)[i]) < 0) tmp[m++] = (*list)[i];
+        memcpy(*list, tmp, m * sizeof *tmp);
+        free(tmp);
+    }
+    return 0;
+}
+
+/* ---- text output / save ------------------------------------------------------------------- */
+
+char *pusd_layer_to_string(const pusd_layer *l, size_t *len_out) {
+    sbuf b = {0};
+    write_layer(&b, l);
+    if (b.oom) {
+        sb_free(&b);
+        return NULL;
+    }
+    if (len_out) *len_out = b.len;
+    if (!b.p) return strdup("");
+    return b.p;
+}
+
+int pusd_layer_save(const pusd_layer *l, const char *path, pusd_error *err) {
+    size_t len;
+    char *s = pusd_layer_to_string(l, &len);
+    if (!s) {
+        pusd_set_error(err, PUSD_ERR_NOMEM, path, 0, 0, "out of memory while writing");
+        return PUSD_ERR_NOMEM;
+    }
+    int rc = write_file_atomic(path, s, len, err);
+    free(s);
+    if (!rc) ((pusd_layer *)l)->dirty = false;
+    return rc;
+}

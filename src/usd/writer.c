@@ -1,0 +1,305 @@
+/* The .usda writer: deterministic output in the conventional layout (4-space
+ * indent, metadata one item per line, properties before child prims, variant
+ * sets last), and atomic file replacement. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "internal.h"
+
+void write_listop_items(sbuf *b, int type, const pusd_listop *lo, int k, int indent);
+
+static const char *const op_words[PUSD_LISTOP_NOPS] = {"", "add ", "prepend ", "append ", "delete ", "reorder "};
+static const int op_order[] = {PUSD_LISTOP_DELETE, PUSD_LISTOP_ADD, PUSD_LISTOP_PREPEND, PUSD_LISTOP_APPEND,
+                               PUSD_LISTOP_ORDER};
+
+static void write_meta_entries(sbuf *b, const meta_list *m, int where, int indent) {
+    const meta_entry *c = meta_find(m, "comment");
+    if (c && c->value.type == PUSD_T_STRING && c->value.data) {
+        sb_indent(b, indent);
+        write_quoted(b, ((const char *const *)c->value.data)[0]);
+        sb_putc(b, '\n');
+    }
+    for (const meta_entry *e = m->head; e; e = e->next) {
+        if (e == c && c->value.type == PUSD_T_STRING && c->value.data) continue;
+        int t = e->value.type;
+        if (t >= PUSD_T_TOKEN_LISTOP && t <= PUSD_T_PAYLOAD_LISTOP) {
+            const pusd_listop *lo = e->value.data;
+            if (lo->is_explicit) {
+                sb_indent(b, indent);
+                sb_printf(b, "%s = ", e->key);
+                write_listop_items(b, t, lo, PUSD_LISTOP_EXPLICIT, indent);
+                sb_putc(b, '\n');
+                continue;
+            }
+            for (size_t i = 0; i < sizeof op_order / sizeof op_order[0]; i++) {
+                int k = op_order[i];
+                if (!lo->count[k]) continue;
+                sb_indent(b, indent);
+                sb_printf(b, "%s%s = ", op_words[k], e->key);
+                write_listop_items(b, t, lo, k, indent);
+                sb_putc(b, '\n');
+            }
+            continue;
+        }
+        sb_indent(b, indent);
+        if (e->op) sb_puts(b, op_words[e->op - 1]);
+        sb_printf(b, "%s = ", e->key);
+        bool ident = false;
+        meta_field_type(where, e->key, &ident);
+        if (ident && t == PUSD_T_TOKEN && e->value.data && !(e->value.flags & PUSD_VF_ARRAY))
+            sb_puts(b, ((const char *const *)e->value.data)[0]);
+        else
+            value_write(b, &e->value, indent);
+        sb_putc(b, '\n');
+    }
+}
+
+static bool meta_empty(const meta_list *m) { return m->head == NULL; }
+
+static void write_name_list(sbuf *b, const char *const *names, uint32_t n) {
+    sb_putc(b, '[');
+    for (uint32_t i = 0; i < n; i++) {
+        if (i) sb_puts(b, ", ");
+        write_quoted(b, names[i]);
+    }
+    sb_putc(b, ']');
+}
+
+static void write_prop_decl(sbuf *b, const prop_spec *p) {
+    if (p->custom) sb_puts(b, "custom ");
+    if (p->is_rel) {
+        if (p->varying_kw) sb_puts(b, "varying ");
+        sb_printf(b, "rel %s", p->name);
+        return;
+    }
+    if (p->variability == 1) sb_puts(b, "uniform ");
+    else if (p->variability == 2) sb_puts(b, "config ");
+    else if (p->varying_kw) sb_puts(b, "varying ");
+    sb_printf(b, "%s %s", p->type_name, p->name);
+}
+
+static void write_targets(sbuf *b, const prop_spec *p, const pusd_listop *lo, int indent, const char *suffix) {
+    for (int i = -1; i < (int)(sizeof op_order / sizeof op_order[0]); i++) {
+        int k = i < 0 ? PUSD_LISTOP_EXPLICIT : op_order[i];
+        if (k == PUSD_LISTOP_EXPLICIT ? !lo->is_explicit : !lo->count[k]) continue;
+        sb_indent(b, indent);
+        sb_puts(b, op_words[k]);
+        write_prop_decl(b, p);
+        sb_printf(b, "%s = ", suffix);
+        uint32_t n = lo->count[k];
+        const char *const *it = lo->items[k];
+        if (n == 0) sb_puts(b, k == PUSD_LISTOP_EXPLICIT ? "None" : "[]");
+        else if (n == 1) sb_printf(b, "<%s>", it[0]);
+        else {
+            sb_puts(b, "[\n");
+            for (uint32_t j = 0; j < n; j++) {
+                sb_indent(b, indent + 1);
+                sb_printf(b, "<%s>,\n", it[j]);
+            }
+            sb_indent(b, indent);
+            sb_putc(b, ']');
+        }
+        sb_putc(b, '\n');
+    }
+}
+
+static void write_prop(sbuf *b, const prop_spec *p, int indent) {
+    const prop_extra *x = p->x;
+    bool has_meta = x && !meta_empty(&x->meta);
+    bool has_default = p->dflt.data || (p->dflt.flags & PUSD_VF_BLOCKED);
+    bool has_samples = x && x->has_samples;
+    bool has_targets = x && x->targets;
+    bool decl = has_default || has_meta || (!has_samples && !has_targets && !(x && x->default_target));
+    if (p->is_rel && has_targets && !has_meta && !x->targets->is_explicit) decl = false;
+    if (p->is_rel && has_targets && x->targets->is_explicit && !has_meta) decl = false;
+    if (decl) {
+        sb_indent(b, indent);
+        write_prop_decl(b, p);
+        if (has_default) {
+            sb_puts(b, " = ");
+            value_write(b, &p->dflt, indent);
+        }
+        if (has_meta) {
+            sb_puts(b, " (\n");
+            write_meta_entries(b, &x->meta, META_PROP, indent + 1);
+            sb_indent(b, indent);
+            sb_putc(b, ')');
+        }
+        sb_putc(b, '\n');
+    }
+    if (p->is_rel) {
+        if (has_targets) write_targets(b, p, x->targets, indent, "");
+        if (x && x->default_target) {
+            sb_indent(b, indent);
+            write_prop_decl(b, p);
+            sb_printf(b, ".default = <%s>\n", x->default_target);
+        }
+        return;
+    }
+    if (has_samples) {
+        sb_indent(b, indent);
+        write_prop_decl(b, p);
+        sb_puts(b, ".timeSamples = {\n");
+        for (uint32_t i = 0; i < x->nsamples; i++) {
+            char t[40];
+            pusd_format_double(x->samples[i].time, t);
+            sb_indent(b, indent + 1);
+            sb_printf(b, "%s: ", t);
+            value_write(b, &x->samples[i].value, indent + 1);
+            sb_puts(b, ",\n");
+        }
+        sb_indent(b, indent);
+        sb_puts(b, "}\n");
+    }
+    if (has_targets) write_targets(b, p, x->targets, indent, ".connect");
+}
+
+static void write_prim(sbuf *b, const pusd_primspec *p, int indent);
+
+static void write_body(sbuf *b, const pusd_primspec *p, int indent) {
+    bool any = false;
+    if (p->n_reorder_children) {
+        sb_indent(b, indent);
+        sb_puts(b, "reorder nameChildren = ");
+        write_name_list(b, p->reorder_children, p->n_reorder_children);
+        sb_putc(b, '\n');
+        any = true;
+    }
+    if (p->n_reorder_props) {
+        sb_indent(b, indent);
+        sb_puts(b, "reorder properties = ");
+        write_name_list(b, p->reorder_props, p->n_reorder_props);
+        sb_putc(b, '\n');
+        any = true;
+    }
+    for (const prop_spec *s = p->first_prop; s; s = s->next) {
+        write_prop(b, s, indent);
+        any = true;
+    }
+    for (const pusd_primspec *c = p->first_child; c; c = c->next) {
+        if (any) sb_putc(b, '\n');
+        write_prim(b, c, indent);
+        any = true;
+    }
+    for (const variant_set_spec *vs = p->vsets; vs; vs = vs->next) {
+        if (any) sb_putc(b, '\n');
+        any = true;
+        sb_indent(b, indent);
+        sb_puts(b, "variantSet ");
+        write_quoted(b, vs->name);
+        sb_puts(b, " = {\n");
+        for (const pusd_primspec *v = vs->first_variant; v; v = v->next) {
+            sb_indent(b, indent + 1);
+            write_quoted(b, v->name);
+            if (!meta_empty(&v->meta)) {
+                sb_puts(b, " (\n");
+                write_meta_entries(b, &v->meta, META_PRIM, indent + 2);
+                sb_indent(b, indent + 1);
+                sb_putc(b, ')');
+            }
+            sb_puts(b, " {\n");
+            write_body(b, v, indent + 2);
+            sb_indent(b, indent + 1);
+            sb_puts(b, "}\n");
+        }
+        sb_indent(b, indent);
+        sb_puts(b, "}\n");
+    }
+}
+
+static void write_prim(sbuf *b, const pusd_primspec *p, int indent) {
+    sb_indent(b, indent);
+    sb_puts(b, p->specifier == 'd' ? "def " : p->specifier == 'o' ? "over " : "class ");
+    if (p->type_name) sb_printf(b, "%s ", p->type_name);
+    write_quoted(b, p->name);
+    if (!meta_empty(&p->meta)) {
+        sb_puts(b, " (\n");
+        write_meta_entries(b, &p->meta, META_PRIM, indent + 1);
+        sb_indent(b, indent);
+        sb_putc(b, ')');
+    }
+    sb_putc(b, '\n');
+    sb_indent(b, indent);
+    sb_puts(b, "{\n");
+    write_body(b, p, indent + 1);
+    sb_indent(b, indent);
+    sb_puts(b, "}\n");
+}
+
+void write_layer(sbuf *b, const pusd_layer *l) {
+    sb_puts(b, "#usda 1.0\n");
+    if (!meta_empty(&l->meta) || l->n_sublayers) {
+        sb_puts(b, "(\n");
+        write_meta_entries(b, &l->meta, META_LAYER, 1);
+        if (l->n_sublayers) {
+            sb_puts(b, "    subLayers = [\n");
+            for (uint32_t i = 0; i < l->n_sublayers; i++) {
+                const sublayer_ref *r = &l->sublayers[i];
+                sb_indent(b, 2);
+                write_asset(b, r->asset);
+                if (r->offset != 0 || r->scale != 1) {
+                    char t1[40], t2[40];
+                    pusd_format_double(r->offset, t1);
+                    pusd_format_double(r->scale, t2);
+                    if (r->offset != 0 && r->scale != 1) sb_printf(b, " (offset = %s; scale = %s)", t1, t2);
+                    else if (r->offset != 0) sb_printf(b, " (offset = %s)", t1);
+                    else sb_printf(b, " (scale = %s)", t2);
+                }
+                sb_puts(b, i + 1 < l->n_sublayers ? ",\n" : "\n");
+            }
+            sb_puts(b, "    ]\n");
+        }
+        sb_puts(b, ")\n");
+    }
+    if (l->n_reorder_root) {
+        sb_puts(b, "\nreorder rootPrims = ");
+        write_name_list(b, l->reorder_root, l->n_reorder_root);
+        sb_putc(b, '\n');
+    }
+    for (const pusd_primspec *c = l->root.first_child; c; c = c->next) {
+        sb_putc(b, '\n');
+        write_prim(b, c, 0);
+    }
+}
+
+int write_file_atomic(const char *path, const char *data, size_t len, pusd_error *err) {
+    size_t n = strlen(path);
+    char *tmp = malloc(n + 16);
+    if (!tmp) {
+        pusd_set_error(err, PUSD_ERR_NOMEM, path, 0, 0, "out of memory");
+        return PUSD_ERR_NOMEM;
+    }
+    snprintf(tmp, n + 16, "%s.tmp.XXXXXX", path);
+    int fd = mkstemp(tmp);
+    if (fd < 0) {
+        pusd_set_error(err, PUSD_ERR_IO, path, 0, 0, "cannot create a temporary file next to it: %s", strerror(errno));
+        free(tmp);
+        return PUSD_ERR_IO;
+    }
+    size_t done = 0;
+    int e = 0;
+    while (done < len) {
+        ssize_t w = write(fd, data + done, len - done);
+        if (w < 0) {
+            if (errno == EINTR) continue;
+            e = errno;
+            break;
+        }
+        done += (size_t)w;
+    }
+    if (!e && fchmod(fd, 0644)) e = errno;
+    if (!e && fsync(fd)) e = errno;
+    if (close(fd) && !e) e = errno;
+    if (!e && rename(tmp, path)) e = errno;
+    if (e) {
+        unlink(tmp);
+        pusd_set_error(err, PUSD_ERR_IO, path, 0, 0, "write failed (previous file left untouched): %s", strerror(e));
+        free(tmp);
+        return PUSD_ERR_IO;
+    }
+    free(tmp);
+    return 0;
+}
