@@ -61,8 +61,10 @@ static bool fail(dec *d, int status, const uint8_t *at, const char *fmt, ...)
     return false;
 }
 
-#define MALFORMED(d, at, ...) fail((d), WM_MALFORMED, (at), __VA_ARGS__)
-#define INVALID(d, at, ...) fail((d), WM_INVALID, (at), __VA_ARGS__)
+/* Both evaluate to a constant false so the compiler sees that a failed
+ * reader never leaves its output for the caller to use. */
+#define MALFORMED(d, at, ...) (fail((d), WM_MALFORMED, (at), __VA_ARGS__), false)
+#define INVALID(d, at, ...) (fail((d), WM_INVALID, (at), __VA_ARGS__), false)
 
 static inline size_t left(const dec *d)
 {
@@ -103,6 +105,11 @@ static bool leb_fail(dec *d, const uint8_t *at, const char *why, unsigned bits, 
 
 static inline bool rd_u32(dec *d, uint32_t *out)
 {
+    /* Most integers are one byte; skip the out-of-line call for them. */
+    if (d->p < d->end && *d->p < 0x80) {
+        *out = *d->p++;
+        return true;
+    }
     const uint8_t *at = d->p;
     const char *why = eof_top;
     if (wm_read_u32(&d->p, d->end, out, &why))
@@ -1118,13 +1125,13 @@ int wm_decode(const uint8_t *bytes, size_t len, wm_module *out, char *err, size_
      * anyway (every section size is a u32, but so is everything else). */
     if (len > UINT32_MAX) {
         d.base = bytes;
-        MALFORMED(&d, bytes, "length out of bounds");
+        fail(&d, WM_MALFORMED, bytes, "length out of bounds");
         return d.status;
     }
     out->bytes = malloc(len ? len : 1);
     if (!out->bytes) {
         d.base = bytes;
-        MALFORMED(&d, bytes, "out of memory");
+        fail(&d, WM_MALFORMED, bytes, "out of memory");
         return d.status;
     }
     if (len)
