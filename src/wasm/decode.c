@@ -1121,8 +1121,8 @@ int wm_decode(const uint8_t *bytes, size_t len, wm_module *out, char *err, size_
         err[0] = '\0';
     dec d = {.m = out, .err = err, .errlen = errlen, .status = WM_OK, .eof_msg = eof_top,
              .name_custom = -1};
-    /* Offsets are stored as uint32_t; a larger binary cannot be a module
-     * anyway (every section size is a u32, but so is everything else). */
+    /* Offsets into the binary are stored as uint32_t (body_offset, custom
+     * section offsets), so larger inputs are refused up front. */
     if (len > UINT32_MAX) {
         d.base = bytes;
         fail(&d, WM_MALFORMED, bytes, "length out of bounds");
