@@ -1,0 +1,1375 @@
+/* Validates function bodies and translates them to interpreter code in one
+ * pass (see ir.h for the code format).
+ *
+ * Validation follows the spec's algorithm: an operand stack of value types
+ * and a control stack of frames, with the polymorphic ("unknown") stack after
+ * unreachable/br/br_table/return. Translation rides on the same operand stack:
+ * each entry also says where its value lives. An entry is either in its
+ * canonical slot (locals + stack position), or is a deferred local.get (the
+ * value is still in the local) or a constant. Deferral saves the copies a
+ * stack machine would do; entries are materialised into their canonical slots
+ * where control flow merges (block entry, branches, block ends), before a
+ * local they refer to is overwritten, and where an instruction needs a slot.
+ * Code in unreachable regions is validated but not emitted.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "rt.h"
+
+enum { VK_SLOT, VK_LOCAL, VK_CONST };
+#define T_UNKNOWN 0
+
+typedef struct {
+    uint8_t type;
+    uint8_t kind;
+    uint32_t local;
+    uint64_t cval;
+} vent;
+
+enum { CK_FUNC, CK_BLOCK, CK_LOOP, CK_IF, CK_ELSE };
+
+typedef struct {
+    uint8_t kind;
+    bool unreachable;
+    bool dead_entry; /* emission was already suppressed when the frame opened */
+    uint32_t height;
+    uint32_t nparams, nresults;
+    const uint8_t *params, *results;
+    uint8_t single;
+    uint32_t loop_pos;
+    uint32_t else_fix; /* fixup index of the if's false branch, or NONE */
+    uint32_t fix_head; /* forward branches to patch at `end` */
+} cent;
+
+typedef struct {
+    uint32_t instr, word, next;
+} fixup;
+
+#define NONE UINT32_MAX
+
+typedef struct {
+    pw_module *mod;
+    const wm_module *m;
+    const void *const *H;
+    jmp_buf jb;
+    int errkind;
+    char err[256];
+
+    const uint8_t *p, *end, *bytes;
+    uint32_t op_offset; /* binary offset of the instruction being translated */
+
+    pw_code *code;
+    uint32_t n, cap;
+    uint32_t *offmap;
+    uint32_t noff, capoff;
+    vent *vs;
+    uint32_t vn, vcap, max_height;
+    cent *cs;
+    uint32_t cn, ccap;
+    fixup *fx;
+    uint32_t fxn, fxcap;
+
+    uint32_t nlocals;
+    uint8_t *ltypes;
+
+    bool dead;
+    /* Peephole state: the last instruction, if nothing (label, other
+     * instruction) came after it, and where its destination slot lives. */
+    uint32_t last_start;
+    int last_op;
+    bool last_dst_ok; /* its destination is code[last_start+1].s.a */
+    pw_code scratch[8];
+} cc;
+
+static void __attribute__((noreturn, format(printf, 3, 4))) fail(cc *c, int kind, const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    int k = vsnprintf(c->err, sizeof c->err, fmt, ap);
+    va_end(ap);
+    if (k < 0)
+        k = 0;
+    if ((size_t)k < sizeof c->err)
+        snprintf(c->err + k, sizeof c->err - (size_t)k, " at offset 0x%x", c->op_offset);
+    c->errkind = kind;
+    longjmp(c->jb, 1);
+}
+#define INVALID(...) fail(c, PW_ERR_INVALID, __VA_ARGS__)
+#define MALFORMED(...) fail(c, PW_ERR_MALFORMED, __VA_ARGS__)
+
+static void *grow(cc *c, void *p, uint32_t *cap, size_t elem, uint32_t need) {
+    if (need <= *cap)
+        return p;
+    uint32_t nc = *cap ? *cap : 16;
+    while (nc < need)
+        nc *= 2;
+    void *q = realloc(p, (size_t)nc * elem);
+    if (!q)
+        fail(c, PW_ERR_RESOURCE, "out of memory while translating");
+    *cap = nc;
+    return q;
+}
+
+/* ---- reading ---------------------------------------------------------- */
+
+static uint8_t rd_u8(cc *c) {
+    if (c->p >= c->end)
+        MALFORMED("unexpected end");
+    return *c->p++;
+}
+static uint32_t rd_u32(cc *c) {
+    uint32_t v;
+    const char *why = NULL;
+    if (!wm_read_u32(&c->p, c->end, &v, &why))
+        MALFORMED("%s", why ? why : "malformed integer");
+    return v;
+}
+static int32_t rd_s32(cc *c) {
+    int32_t v;
+    const char *why = NULL;
+    if (!wm_read_s32(&c->p, c->end, &v, &why))
+        MALFORMED("%s", why ? why : "malformed integer");
+    return v;
+}
+static int64_t rd_s64(cc *c) {
+    int64_t v;
+    const char *why = NULL;
+    if (!wm_read_s64(&c->p, c->end, &v, &why))
+        MALFORMED("%s", why ? why : "malformed integer");
+    return v;
+}
+
+/* ---- emission --------------------------------------------------------- */
+
+/* Reserves an instruction of 1 + nops words and returns it. When the current
+ * code is unreachable it returns a scratch buffer, so callers need no checks. */
+static pw_code *emit(cc *c, int op, uint32_t nops) {
+    c->last_dst_ok = false;
+    if (c->dead) {
+        memset(c->scratch, 0, sizeof c->scratch);
+        return c->scratch;
+    }
+    c->code = grow(c, c->code, &c->cap, sizeof *c->code, c->n + 1 + nops);
+    c->offmap = grow(c, c->offmap, &c->capoff, 2 * sizeof *c->offmap, c->noff + 1);
+    c->offmap[2 * c->noff] = c->n;
+    c->offmap[2 * c->noff + 1] = c->op_offset;
+    c->noff++;
+    pw_code *ins = &c->code[c->n];
+    memset(ins, 0, (1 + nops) * sizeof *ins);
+    ins->h = c->H[op];
+    c->last_start = c->n;
+    c->last_op = op;
+    c->n += 1 + nops;
+    return ins;
+}
+
+/* Same, for instructions whose destination is word 1's `a` half. */
+static pw_code *emit_d(cc *c, int op, uint32_t nops, uint32_t dst) {
+    pw_code *ins = emit(c, op, nops);
+    ins[1].s.a = dst;
+    c->last_dst_ok = !c->dead;
+    return ins;
+}
+
+/* No instruction may be merged across a label. */
+static void label_here(cc *c) {
+    c->last_dst_ok = false;
+    c->last_op = -1;
+}
+
+static void add_fixup(cc *c, uint32_t *head, uint32_t instr, uint32_t word) {
+    if (c->dead)
+        return;
+    c->fx = grow(c, c->fx, &c->fxcap, sizeof *c->fx, c->fxn + 1);
+    c->fx[c->fxn] = (fixup){instr, word, *head};
+    *head = c->fxn++;
+}
+
+static void patch_list(cc *c, uint32_t head, uint32_t target) {
+    for (uint32_t i = head; i != NONE; i = c->fx[i].next)
+        c->code[c->fx[i].word].i = (int64_t)target - (int64_t)c->fx[i].instr;
+}
+
+/* ---- operand stack ---------------------------------------------------- */
+
+static uint32_t slot_of(cc *c, uint32_t pos) { return c->nlocals + pos; }
+
+static void push(cc *c, uint8_t type, uint8_t kind, uint32_t local, uint64_t cval) {
+    c->vs = grow(c, c->vs, &c->vcap, sizeof *c->vs, c->vn + 1);
+    c->vs[c->vn] = (vent){type, kind, local, cval};
+    c->vn++;
+    if (c->vn > c->max_height)
+        c->max_height = c->vn;
+}
+static void push_slot(cc *c, uint8_t type) { push(c, type, VK_SLOT, 0, 0); }
+
+static cent *top_frame(cc *c) { return &c->cs[c->cn - 1]; }
+
+/* Pops one value, checking it against `expect` (T_UNKNOWN: any). Returns its
+ * position; *out receives the entry. In an unreachable frame, popping past
+ * the frame's height yields an unknown value. */
+static uint32_t pop(cc *c, uint8_t expect, vent *out) {
+    cent *f = top_frame(c);
+    if (c->vn == f->height) {
+        if (!f->unreachable)
+            INVALID("type mismatch");
+        *out = (vent){T_UNKNOWN, VK_SLOT, 0, 0};
+        return c->vn; /* only used while dead */
+    }
+    vent e = c->vs[--c->vn];
+    if (expect != T_UNKNOWN && e.type != T_UNKNOWN && e.type != expect)
+        INVALID("type mismatch");
+    *out = e;
+    return c->vn;
+}
+static uint32_t pop_t(cc *c, uint8_t expect) {
+    vent e;
+    return pop(c, expect, &e);
+}
+
+static void materialize(cc *c, uint32_t pos) {
+    vent *e = &c->vs[pos];
+    if (e->kind == VK_LOCAL) {
+        pw_code *i = emit_d(c, IR_copy, 1, slot_of(c, pos));
+        i[1].s.b = e->local;
+    } else if (e->kind == VK_CONST) {
+        pw_code *i = emit_d(c, IR_const, 2, slot_of(c, pos));
+        i[2].u = e->cval;
+    }
+    e->kind = VK_SLOT;
+}
+static void materialize_range(cc *c, uint32_t from, uint32_t to) {
+    for (uint32_t i = from; i < to; i++)
+        materialize(c, i);
+}
+
+/* The slot an instruction reads the value at `pos` from. */
+static uint32_t use(cc *c, uint32_t pos) {
+    if (c->dead)
+        return 0;
+    vent *e = &c->vs[pos];
+    if (e->kind == VK_LOCAL)
+        return e->local;
+    if (e->kind == VK_CONST)
+        materialize(c, pos);
+    return slot_of(c, pos);
+}
+
+/* Before local x is written, entries deferring a read of x get their value. */
+static void protect_local(cc *c, uint32_t x, uint32_t below) {
+    if (c->dead)
+        return;
+    for (uint32_t i = 0; i < below; i++)
+        if (c->vs[i].kind == VK_LOCAL && c->vs[i].local == x)
+            materialize(c, i);
+}
+
+/* ---- control frames ---------------------------------------------------- */
+
+static bool is_num(uint8_t t) { return t == WM_I32 || t == WM_I64 || t == WM_F32 || t == WM_F64; }
+static bool is_ref(uint8_t t) { return t == WM_FUNCREF || t == WM_EXTERNREF; }
+
+static void push_frame(cc *c, uint8_t kind, uint32_t np, const uint8_t *params, uint32_t nr,
+                       const uint8_t *results, uint8_t single) {
+    c->cs = grow(c, c->cs, &c->ccap, sizeof *c->cs, c->cn + 1);
+    cent *f = &c->cs[c->cn++];
+    *f = (cent){.kind = kind,
+                .dead_entry = c->dead,
+                .height = c->vn,
+                .nparams = np,
+                .nresults = nr,
+                .params = params,
+                .results = results,
+                .single = single,
+                .loop_pos = c->n,
+                .else_fix = NONE,
+                .fix_head = NONE};
+    if (single) {
+        f->results = &f->single;
+    }
+}
+
+static void set_unreachable(cc *c) {
+    cent *f = top_frame(c);
+    c->vn = f->height;
+    f->unreachable = true;
+    c->dead = true;
+}
+
+/* Reads a block type into (np, params, nr, results, single). */
+static void read_blocktype(cc *c, uint32_t *np, const uint8_t **params, uint32_t *nr, const uint8_t **results,
+                           uint8_t *single) {
+    *np = 0;
+    *nr = 0;
+    *params = *results = NULL;
+    *single = 0;
+    if (c->p >= c->end)
+        MALFORMED("unexpected end");
+    uint8_t b = *c->p;
+    if (b == 0x40) {
+        c->p++;
+        return;
+    }
+    if (is_num(b) || is_ref(b)) {
+        c->p++;
+        *single = b;
+        *nr = 1;
+        return;
+    }
+    if (b == WM_V128)
+        INVALID("SIMD (v128) is not supported");
+    int64_t idx;
+    const char *why = NULL;
+    if (!wm_read_s33(&c->p, c->end, &idx, &why))
+        MALFORMED("%s", why ? why : "malformed block type");
+    if (idx < 0)
+        MALFORMED("malformed block type");
+    if ((uint64_t)idx >= c->m->ntypes)
+        INVALID("unknown type");
+    const wm_functype *ft = &c->m->types[idx];
+    *np = ft->nparams;
+    *params = ft->types;
+    *nr = ft->nresults;
+    *results = ft->types + ft->nparams;
+}
+
+static uint32_t label_arity(const cent *f) { return f->kind == CK_LOOP ? f->nparams : f->nresults; }
+static const uint8_t *label_types(const cent *f) { return f->kind == CK_LOOP ? f->params : f->results; }
+
+/* Emits the copies that put the top `arity` values (positions from..from+arity)
+ * into slots dst..dst+arity. Ascending order is safe: dst <= source slot for
+ * stack values, and locals/constants are never destinations here. */
+static void emit_moves(cc *c, uint32_t from, uint32_t arity, uint32_t dst) {
+    for (uint32_t i = 0; i < arity; i++) {
+        vent *e = &c->vs[from + i];
+        uint32_t d = dst + i;
+        if (e->kind == VK_CONST) {
+            pw_code *ins = emit_d(c, IR_const, 2, d);
+            ins[2].u = e->cval;
+        } else {
+            uint32_t s = e->kind == VK_LOCAL ? e->local : slot_of(c, from + i);
+            if (s != d) {
+                pw_code *ins = emit_d(c, IR_copy, 1, d);
+                ins[1].s.b = s;
+            }
+        }
+    }
+}
+
+static bool moves_needed(cc *c, uint32_t from, uint32_t arity, uint32_t dst) {
+    for (uint32_t i = 0; i < arity; i++) {
+        vent *e = &c->vs[from + i];
+        if (e->kind != VK_SLOT || slot_of(c, from + i) != dst + i)
+            return true;
+    }
+    return false;
+}
+
+/* Return sequence: results (top nr values) go to slots 0..nr. */
+static void emit_return(cc *c) {
+    uint32_t nr = c->cs[0].nresults;
+    if (c->dead)
+        return;
+    uint32_t from = c->vn - nr;
+    if (nr == 1) {
+        vent *e = &c->vs[from];
+        uint32_t src = e->kind == VK_LOCAL ? e->local : slot_of(c, from);
+        if (e->kind == VK_CONST) {
+            pw_code *k = emit_d(c, IR_const, 2, 0);
+            k[2].u = e->cval;
+            src = 0;
+        }
+        pw_code *ins = emit(c, IR_ret1, 1);
+        ins[1].s.a = src;
+        return;
+    }
+    /* A local among the sources could be overwritten by an earlier copy. */
+    for (uint32_t i = 0; i < nr; i++)
+        if (c->vs[from + i].kind == VK_LOCAL && c->vs[from + i].local < nr)
+            materialize(c, from + i);
+    emit_moves(c, from, nr, 0);
+    emit(c, IR_ret, 0);
+}
+
+/* Unconditional jump to the label of frame `f` (values already in place). */
+static void emit_jump(cc *c, cent *f) {
+    pw_code *ins = emit(c, IR_br, 1);
+    if (f->kind == CK_LOOP)
+        ins[1].i = (int64_t)f->loop_pos - (int64_t)c->last_start;
+    else
+        add_fixup(c, &f->fix_head, c->last_start, c->last_start + 1);
+}
+
+/* Full branch to frame f with the top arity values (used by br, br_table stubs). */
+static void emit_branch(cc *c, cent *f) {
+    if (f == &c->cs[0]) {
+        emit_return(c);
+        return;
+    }
+    uint32_t arity = label_arity(f);
+    emit_moves(c, c->vn - arity, arity, slot_of(c, f->height));
+    emit_jump(c, f);
+}
+
+/* ---- compare/branch fusion --------------------------------------------- */
+
+static int fused_branch_op(int cmp, bool negate, bool *imm) {
+    static const int8_t neg[10] = {1, 0, 8, 9, 6, 7, 4, 5, 2, 3}; /* eq ne lt_s lt_u gt_s gt_u le_s le_u ge_s ge_u */
+    int k;
+    *imm = false;
+    if (cmp >= IR_i32_eq && cmp <= IR_i32_ge_u)
+        k = cmp - IR_i32_eq;
+    else if (cmp >= IR_i32_eq_imm && cmp <= IR_i32_ge_u_imm) {
+        k = cmp - IR_i32_eq_imm;
+        *imm = true;
+    } else
+        return -1;
+    if (negate)
+        k = neg[k];
+    return (*imm ? IR_br_eq_imm : IR_br_eq) + k;
+}
+
+/* Emits "branch to frame f if cond (value at pos) is nonzero" (or zero, when
+ * negate), fusing a just-emitted i32 comparison. Returns the instruction start;
+ * the relative target lives in word +2. */
+static uint32_t emit_cond_branch(cc *c, uint32_t pos, bool negate) {
+    vent *e = &c->vs[pos];
+    if (!c->dead && e->kind == VK_SLOT && c->last_dst_ok && c->code[c->last_start + 1].s.a == slot_of(c, pos)) {
+        pw_code *last = &c->code[c->last_start];
+        bool imm;
+        int op = fused_branch_op(c->last_op, negate, &imm);
+        if (op >= 0) {
+            uint32_t a = last[1].s.b;
+            uint64_t b = last[2].u;
+            c->n = c->last_start;
+            c->noff--;
+            pw_code *ins = emit(c, op, 2);
+            ins[1].s.a = a;
+            ins[1].s.b = (uint32_t)b;
+            return c->last_start;
+        }
+        if (c->last_op == IR_i32_eqz) {
+            uint32_t a = last[1].s.b;
+            c->n = c->last_start;
+            c->noff--;
+            pw_code *ins = emit(c, negate ? IR_br_if : IR_br_unless, 2);
+            ins[1].s.a = a;
+            return c->last_start;
+        }
+    }
+    uint32_t s = use(c, pos);
+    pw_code *ins = emit(c, negate ? IR_br_unless : IR_br_if, 2);
+    ins[1].s.a = s;
+    return c->last_start;
+}
+
+/* ---- numeric opcode typing --------------------------------------------- */
+
+/* For wasm opcodes 0x45..0xc4: operand count, operand type, result type. */
+static void numeric_sig(uint8_t op, int *nargs, uint8_t *in, uint8_t *out) {
+    const uint8_t I = WM_I32, L = WM_I64, F = WM_F32, D = WM_F64;
+    struct {
+        uint8_t lo, hi, n, in, out;
+    } const t[] = {
+        {0x45, 0x45, 1, WM_I32, WM_I32}, {0x46, 0x4f, 2, WM_I32, WM_I32}, {0x50, 0x50, 1, WM_I64, WM_I32},
+        {0x51, 0x5a, 2, WM_I64, WM_I32}, {0x5b, 0x60, 2, WM_F32, WM_I32}, {0x61, 0x66, 2, WM_F64, WM_I32},
+        {0x67, 0x69, 1, WM_I32, WM_I32}, {0x6a, 0x78, 2, WM_I32, WM_I32}, {0x79, 0x7b, 1, WM_I64, WM_I64},
+        {0x7c, 0x8a, 2, WM_I64, WM_I64}, {0x8b, 0x91, 1, WM_F32, WM_F32}, {0x92, 0x98, 2, WM_F32, WM_F32},
+        {0x99, 0x9f, 1, WM_F64, WM_F64}, {0xa0, 0xa6, 2, WM_F64, WM_F64},
+    };
+    for (size_t i = 0; i < sizeof t / sizeof t[0]; i++)
+        if (op >= t[i].lo && op <= t[i].hi) {
+            *nargs = t[i].n;
+            *in = t[i].in;
+            *out = t[i].out;
+            return;
+        }
+    /* conversions 0xa7..0xc4 */
+    static const uint8_t conv[][2] = {
+        /* a7 */ {L, I}, {F, I}, {F, I}, {D, I}, {D, I}, {I, L}, {I, L}, {F, L}, {F, L}, {D, L}, {D, L},
+        /* b2 */ {I, F}, {I, F}, {L, F}, {L, F}, {D, F}, {I, D}, {I, D}, {L, D}, {L, D}, {F, D},
+        /* bc */ {F, I}, {D, L}, {I, F}, {L, D},
+        /* c0 */ {I, I}, {I, I}, {L, L}, {L, L}, {L, L},
+    };
+    *nargs = 1;
+    *in = conv[op - 0xa7][0];
+    *out = conv[op - 0xa7][1];
+}
+
+static int imm_variant(int op) {
+    static const int8_t i32map[] = {
+        /* i32_add..i32_shr_u relative to IR_i32_add */
+        IR_i32_add_imm - IR_i32_add_imm, IR_i32_sub_imm - IR_i32_add_imm, IR_i32_mul_imm - IR_i32_add_imm, -1, -1,
+        -1, -1, IR_i32_and_imm - IR_i32_add_imm, IR_i32_or_imm - IR_i32_add_imm, IR_i32_xor_imm - IR_i32_add_imm,
+        IR_i32_shl_imm - IR_i32_add_imm, IR_i32_shr_s_imm - IR_i32_add_imm, IR_i32_shr_u_imm - IR_i32_add_imm};
+    if (op >= IR_i32_add && op <= IR_i32_shr_u)
+        return i32map[op - IR_i32_add] < 0 ? -1 : IR_i32_add_imm + i32map[op - IR_i32_add];
+    if (op >= IR_i64_add && op <= IR_i64_shr_u)
+        return i32map[op - IR_i64_add] < 0 ? -1 : IR_i64_add_imm + i32map[op - IR_i64_add];
+    if (op >= IR_i32_eq && op <= IR_i32_ge_u)
+        return IR_i32_eq_imm + (op - IR_i32_eq);
+    if (op >= IR_i64_eq && op <= IR_i64_ge_u)
+        return IR_i64_eq_imm + (op - IR_i64_eq);
+    return -1;
+}
+
+static bool commutative(int op) {
+    switch (op) {
+    case IR_i32_add: case IR_i32_mul: case IR_i32_and: case IR_i32_or: case IR_i32_xor: case IR_i32_eq:
+    case IR_i32_ne: case IR_i64_add: case IR_i64_mul: case IR_i64_and: case IR_i64_or: case IR_i64_xor:
+    case IR_i64_eq: case IR_i64_ne:
+        return true;
+    default:
+        return false;
+    }
+}
+
+static void numeric(cc *c, uint8_t wop, int irop) {
+    int nargs;
+    uint8_t in, out;
+    numeric_sig(wop, &nargs, &in, &out);
+    if (nargs == 1) {
+        uint32_t pa = pop_t(c, in);
+        /* Reinterpretations and wrap change only the type: the bits in the
+         * slot already are the result (i32/f32 live in the low half). */
+        if (wop == 0xa7 || (wop >= 0xbc && wop <= 0xbf)) {
+            if (c->dead) {
+                push_slot(c, out);
+                return;
+            }
+            vent e = c->vs[pa];
+            e.type = out;
+            if (e.kind == VK_CONST && wop == 0xa7)
+                e.cval &= 0xffffffffu;
+            push(c, e.type, e.kind, e.local, e.cval);
+            return;
+        }
+        uint32_t a = use(c, pa);
+        pw_code *ins = emit_d(c, irop, 1, slot_of(c, pa));
+        ins[1].s.b = a;
+        push_slot(c, out);
+        return;
+    }
+    uint32_t pb = pop_t(c, in);
+    uint32_t pa = pop_t(c, in);
+    if (c->dead) {
+        push_slot(c, out);
+        return;
+    }
+    vent *ea = &c->vs[pa], *eb = &c->vs[pb];
+    int immop = imm_variant(irop);
+    uint32_t pvar = NONE;
+    uint64_t imm = 0;
+    if (immop >= 0 && eb->kind == VK_CONST) {
+        pvar = pa;
+        imm = eb->cval;
+    } else if (immop >= 0 && ea->kind == VK_CONST && commutative(irop)) {
+        pvar = pb;
+        imm = ea->cval;
+    }
+    if (pvar != NONE) {
+        uint32_t a = use(c, pvar);
+        pw_code *ins = emit_d(c, immop, 2, slot_of(c, pa));
+        ins[1].s.b = a;
+        ins[2].u = in == WM_I32 ? (uint64_t)(int64_t)(int32_t)imm : imm;
+    } else {
+        uint32_t a = use(c, pa);
+        uint32_t b = use(c, pb);
+        pw_code *ins = emit_d(c, irop, 2, slot_of(c, pa));
+        ins[1].s.b = a;
+        ins[2].s.a = b;
+    }
+    push_slot(c, out);
+}
+
+/* ---- memory and tables ------------------------------------------------- */
+
+static void need_memory(cc *c, uint32_t idx) {
+    if (idx >= c->m->nmemories)
+        INVALID("unknown memory %u", idx);
+}
+static void need_table(cc *c, uint32_t idx) {
+    if (idx >= c->m->ntables)
+        INVALID("unknown table %u", idx);
+}
+static void need_datacount(cc *c) {
+    if (!c->m->has_datacount)
+        MALFORMED("data count section required");
+}
+
+static uint32_t memarg(cc *c, uint32_t natural_log2) {
+    uint32_t align = rd_u32(c);
+    uint32_t offset = rd_u32(c);
+    need_memory(c, 0);
+    if (align > natural_log2)
+        INVALID("alignment must not be larger than natural");
+    return offset;
+}
+
+static void load(cc *c, int irop, uint32_t natural, uint8_t type) {
+    uint32_t off = memarg(c, natural);
+    uint32_t pa = pop_t(c, WM_I32);
+    uint32_t a = use(c, pa);
+    pw_code *ins = emit_d(c, irop, 2, slot_of(c, pa));
+    ins[1].s.b = a;
+    ins[2].u = off;
+    push_slot(c, type);
+}
+
+static void store(cc *c, int irop, uint32_t natural, uint8_t type) {
+    uint32_t off = memarg(c, natural);
+    uint32_t pv = pop_t(c, type);
+    uint32_t pa = pop_t(c, WM_I32);
+    uint32_t a = use(c, pa), v = use(c, pv);
+    pw_code *ins = emit(c, irop, 2);
+    ins[1].s.a = a;
+    ins[1].s.b = v;
+    ins[2].u = off;
+}
+
+/* ---- the translator ---------------------------------------------------- */
+
+static void translate_body(cc *c, const wm_code *code, const pw_sig *sig) {
+    const wm_module *m = c->m;
+    c->p = code->body;
+    c->end = code->body + code->body_len;
+    push_frame(c, CK_FUNC, 0, NULL, sig->nresults, sig->types + sig->nparams, 0);
+
+    while (c->cn > 0) {
+        c->op_offset = code->body_offset + (uint32_t)(c->p - code->body);
+        if (c->p >= c->end)
+            MALFORMED("unexpected end of section or function");
+        uint8_t op = *c->p++;
+        switch (op) {
+        case 0x00: /* unreachable */
+            emit(c, IR_unreachable, 0);
+            set_unreachable(c);
+            break;
+        case 0x01: /* nop */
+            break;
+        case 0x02: /* block */
+        case 0x03: /* loop */
+        case 0x04: { /* if */
+            uint32_t np, nr;
+            const uint8_t *params, *results;
+            uint8_t single;
+            read_blocktype(c, &np, &params, &nr, &results, &single);
+            uint32_t pcond = 0;
+            if (op == 0x04)
+                pcond = pop_t(c, WM_I32);
+            for (uint32_t i = np; i-- > 0;)
+                pop_t(c, params[i]);
+            if (!c->dead)
+                materialize_range(c, 0, c->vn + np);
+            uint32_t br = NONE;
+            if (op == 0x04) {
+                /* Materialising the stack above may have emitted copies after
+                 * a comparison; fusion then simply does not apply. */
+                br = emit_cond_branch(c, pcond, true);
+            }
+            push_frame(c, op == 0x02 ? CK_BLOCK : op == 0x03 ? CK_LOOP : CK_IF, np, params, nr, results, single);
+            cent *f = top_frame(c);
+            if (op == 0x03) {
+                label_here(c);
+                f->loop_pos = c->n;
+            }
+            if (br != NONE && !c->dead) {
+                uint32_t head = NONE;
+                add_fixup(c, &head, br, br + 2);
+                f->else_fix = head;
+            }
+            for (uint32_t i = 0; i < np; i++)
+                push_slot(c, params[i]);
+            break;
+        }
+        case 0x05: { /* else */
+            cent *f = top_frame(c);
+            if (f->kind != CK_IF)
+                MALFORMED("else without matching if");
+            for (uint32_t i = f->nresults; i-- > 0;)
+                pop_t(c, f->results[i]);
+            if (c->vn != f->height)
+                INVALID("type mismatch");
+            if (!c->dead) {
+                c->vn += f->nresults; /* results are still there */
+                materialize_range(c, f->height, f->height + f->nresults);
+                c->vn -= f->nresults;
+                emit_jump(c, f);
+            }
+            c->dead = f->dead_entry;
+            label_here(c);
+            if (f->else_fix != NONE)
+                patch_list(c, f->else_fix, c->n);
+            f->else_fix = NONE;
+            f->kind = CK_ELSE;
+            f->unreachable = false;
+            c->vn = f->height;
+            for (uint32_t i = 0; i < f->nparams; i++)
+                push_slot(c, f->params[i]);
+            break;
+        }
+        case 0x0b: { /* end */
+            cent *f = top_frame(c);
+            for (uint32_t i = f->nresults; i-- > 0;)
+                pop_t(c, f->results[i]);
+            if (c->vn != f->height)
+                INVALID("type mismatch");
+            if (f->kind == CK_IF) {
+                /* An if without else passes its parameters through. */
+                if (f->nparams != f->nresults || (f->nparams && memcmp(f->params, f->results, f->nparams)))
+                    INVALID("type mismatch");
+            }
+            c->vn += f->nresults;
+            if (f->kind == CK_FUNC) {
+                emit_return(c);
+                c->cn--;
+                if (c->p != c->end)
+                    MALFORMED("section size mismatch: code after the function's end");
+                break;
+            }
+            if (!c->dead)
+                materialize_range(c, f->height, f->height + f->nresults);
+            c->vn -= f->nresults;
+            label_here(c);
+            if (f->else_fix != NONE)
+                patch_list(c, f->else_fix, c->n);
+            patch_list(c, f->fix_head, c->n);
+            c->dead = f->dead_entry;
+            uint32_t nr = f->nresults;
+            const uint8_t *res = f->results == &f->single ? NULL : f->results;
+            uint8_t single = f->single;
+            c->cn--;
+            for (uint32_t i = 0; i < nr; i++)
+                push_slot(c, res ? res[i] : single);
+            break;
+        }
+        case 0x0c: /* br */
+        case 0x0d: { /* br_if */
+            uint32_t l = rd_u32(c);
+            if (l >= c->cn)
+                INVALID("unknown label");
+            uint32_t pcond = 0;
+            if (op == 0x0d)
+                pcond = pop_t(c, WM_I32);
+            cent *f = &c->cs[c->cn - 1 - l];
+            uint32_t arity = label_arity(f);
+            const uint8_t *types = label_types(f);
+            uint32_t h0 = c->vn;
+            for (uint32_t i = arity; i-- > 0;)
+                pop_t(c, types[i]);
+            if (op == 0x0c) {
+                if (!c->dead) {
+                    c->vn = h0;
+                    emit_branch(c, f);
+                }
+                set_unreachable(c);
+                break;
+            }
+            /* br_if: the values stay on the stack (with their deferred
+             * locations) for the fall-through path. */
+            if (c->dead) {
+                for (uint32_t i = 0; i < arity; i++)
+                    push_slot(c, types[i]);
+                break;
+            }
+            c->vn = h0;
+            if (f == &c->cs[0] || (arity && moves_needed(c, c->vn - arity, arity, slot_of(c, f->height)))) {
+                uint32_t skip = emit_cond_branch(c, pcond, true);
+                emit_branch(c, f);
+                label_here(c);
+                c->code[skip + 2].i = (int64_t)c->n - (int64_t)skip;
+            } else {
+                uint32_t br = emit_cond_branch(c, pcond, false);
+                if (f->kind == CK_LOOP)
+                    c->code[br + 2].i = (int64_t)f->loop_pos - (int64_t)br;
+                else
+                    add_fixup(c, &f->fix_head, br, br + 2);
+            }
+            break;
+        }
+        case 0x0e: { /* br_table */
+            uint32_t n = rd_u32(c);
+            if (n > (uint32_t)(c->end - c->p))
+                MALFORMED("unexpected end");
+            uint32_t *labels = malloc(((size_t)n + 1) * sizeof *labels);
+            if (!labels)
+                fail(c, PW_ERR_RESOURCE, "out of memory");
+            for (uint32_t i = 0; i <= n; i++) {
+                const char *why = NULL;
+                if (!wm_read_u32(&c->p, c->end, &labels[i], &why)) {
+                    free(labels);
+                    MALFORMED("%s", why ? why : "malformed br_table");
+                }
+                if (labels[i] >= c->cn) {
+                    free(labels);
+                    INVALID("unknown label");
+                }
+            }
+            uint32_t pidx = pop_t(c, WM_I32);
+            cent *fd = &c->cs[c->cn - 1 - labels[n]];
+            uint32_t arity = label_arity(fd);
+            uint32_t h0 = c->vn;
+            for (uint32_t i = 0; i <= n; i++) {
+                cent *f = &c->cs[c->cn - 1 - labels[i]];
+                if (label_arity(f) != arity) {
+                    free(labels);
+                    INVALID("type mismatch");
+                }
+                const uint8_t *types = label_types(f);
+                uint32_t save = c->vn;
+                /* check against this label's types, then restore the stack */
+                for (uint32_t k = arity; k-- > 0;) {
+                    cent *tf = top_frame(c);
+                    if (c->vn == tf->height) {
+                        if (!tf->unreachable) {
+                            free(labels);
+                            INVALID("type mismatch");
+                        }
+                        continue;
+                    }
+                    vent *e = &c->vs[c->vn - 1];
+                    if (e->type != T_UNKNOWN && types[k] != e->type) {
+                        free(labels);
+                        INVALID("type mismatch");
+                    }
+                    c->vn--;
+                }
+                c->vn = save;
+            }
+            if (!c->dead) {
+                uint32_t s = use(c, pidx);
+                materialize_range(c, c->vn - arity, c->vn);
+                pw_code *ins = emit(c, IR_br_table, 1 + n + 1);
+                uint32_t start = c->last_start;
+                ins[1].s.a = s;
+                ins[1].s.b = n;
+                for (uint32_t i = 0; i <= n; i++) {
+                    cent *f = &c->cs[c->cn - 1 - labels[i]];
+                    uint32_t w = start + 2 + i;
+                    if (f != &c->cs[0] && !moves_needed(c, c->vn - arity, arity, slot_of(c, f->height))) {
+                        if (f->kind == CK_LOOP)
+                            c->code[w].i = (int64_t)f->loop_pos - (int64_t)start;
+                        else
+                            add_fixup(c, &f->fix_head, start, w);
+                    } else {
+                        /* a stub that moves the values, then jumps */
+                        label_here(c);
+                        c->code[w].i = (int64_t)c->n - (int64_t)start;
+                        emit_branch(c, f);
+                    }
+                }
+            }
+            free(labels);
+            c->vn = h0;
+            set_unreachable(c);
+            break;
+        }
+        case 0x0f: /* return */ {
+            cent *f = &c->cs[0];
+            uint32_t h0 = c->vn;
+            for (uint32_t i = f->nresults; i-- > 0;)
+                pop_t(c, f->results[i]);
+            if (!c->dead) {
+                c->vn = h0;
+                emit_return(c);
+            }
+            set_unreachable(c);
+            break;
+        }
+        case 0x10: /* call */
+        case 0x11: { /* call_indirect */
+            uint32_t fi = rd_u32(c), table = 0;
+            const pw_sig *s;
+            if (op == 0x10) {
+                if (fi >= m->nfuncs)
+                    INVALID("unknown function %u", fi);
+                s = c->mod->sigs[m->func_types[fi]];
+            } else {
+                table = rd_u32(c);
+                need_table(c, table);
+                if (fi >= m->ntypes)
+                    INVALID("unknown type");
+                if (m->tables[table].reftype != WM_FUNCREF)
+                    INVALID("type mismatch");
+                s = c->mod->sigs[fi];
+            }
+            uint32_t pidx = 0;
+            if (op == 0x11)
+                pidx = pop_t(c, WM_I32);
+            for (uint32_t i = s->nparams; i-- > 0;)
+                pop_t(c, s->types[i]);
+            uint32_t base = c->vn;
+            if (!c->dead) {
+                materialize_range(c, base, base + s->nparams);
+                if (op == 0x10) {
+                    pw_code *ins = emit(c, IR_call, 1);
+                    ins[1].s.a = fi;
+                    ins[1].s.b = slot_of(c, base);
+                } else {
+                    uint32_t is = use(c, pidx);
+                    pw_code *ins = emit(c, IR_call_indirect, 2);
+                    ins[1].s.a = fi;
+                    ins[1].s.b = table;
+                    ins[2].s.a = slot_of(c, base);
+                    ins[2].s.b = is;
+                }
+                label_here(c);
+            }
+            for (uint32_t i = 0; i < s->nresults; i++)
+                push_slot(c, s->types[s->nparams + i]);
+            /* the callee's frame starts at base; make sure the stack check
+             * covers at least the results */
+            break;
+        }
+        case 0x1a: /* drop */
+            pop_t(c, T_UNKNOWN);
+            break;
+        case 0x1b: /* select */
+        case 0x1c: { /* select t */
+            uint8_t t = T_UNKNOWN;
+            if (op == 0x1c) {
+                uint32_t k = rd_u32(c);
+                if (k != 1)
+                    INVALID("invalid result arity");
+                t = rd_u8(c);
+                if (!is_num(t) && !is_ref(t))
+                    MALFORMED("malformed value type");
+            }
+            uint32_t pc = pop_t(c, WM_I32);
+            vent eb, ea;
+            uint32_t pb = pop(c, t, &eb);
+            uint32_t pa = pop(c, t, &ea);
+            if (op == 0x1b) {
+                if ((ea.type != T_UNKNOWN && !is_num(ea.type)) || (eb.type != T_UNKNOWN && !is_num(eb.type)))
+                    INVALID("type mismatch");
+                if (ea.type != T_UNKNOWN && eb.type != T_UNKNOWN && ea.type != eb.type)
+                    INVALID("type mismatch");
+                t = ea.type != T_UNKNOWN ? ea.type : eb.type;
+            }
+            if (!c->dead) {
+                uint32_t sa = use(c, pa), sb = use(c, pb), sc = use(c, pc);
+                pw_code *ins = emit_d(c, IR_select, 2, slot_of(c, pa));
+                ins[1].s.b = sc;
+                ins[2].s.a = sa;
+                ins[2].s.b = sb;
+            }
+            push_slot(c, t);
+            break;
+        }
+        case 0x20: { /* local.get */
+            uint32_t x = rd_u32(c);
+            if (x >= c->nlocals)
+                INVALID("unknown local %u", x);
+            push(c, c->ltypes[x], VK_LOCAL, x, 0);
+            break;
+        }
+        case 0x21: /* local.set */
+        case 0x22: { /* local.tee */
+            uint32_t x = rd_u32(c);
+            if (x >= c->nlocals)
+                INVALID("unknown local %u", x);
+            vent e;
+            uint32_t pv = pop(c, c->ltypes[x], &e);
+            if (c->dead) {
+                if (op == 0x22)
+                    push_slot(c, c->ltypes[x]);
+                break;
+            }
+            if (e.kind == VK_LOCAL && e.local == x) {
+                /* local.set x (local.get x) is a no-op */
+                if (op == 0x22)
+                    c->vn++;
+                break;
+            }
+            protect_local(c, x, pv);
+            bool retarget = e.kind == VK_SLOT && c->last_dst_ok && c->code[c->last_start + 1].s.a == slot_of(c, pv);
+            if (retarget) {
+                c->code[c->last_start + 1].s.a = x;
+            } else if (e.kind == VK_CONST) {
+                pw_code *ins = emit_d(c, IR_const, 2, x);
+                ins[2].u = e.cval;
+            } else {
+                pw_code *ins = emit_d(c, IR_copy, 1, x);
+                ins[1].s.b = e.kind == VK_LOCAL ? e.local : slot_of(c, pv);
+            }
+            if (op == 0x22) {
+                c->vn++;
+                if (e.kind != VK_CONST)
+                    c->vs[pv] = (vent){c->ltypes[x], VK_LOCAL, x, 0};
+            }
+            break;
+        }
+        case 0x23: { /* global.get */
+            uint32_t x = rd_u32(c);
+            if (x >= m->nglobals)
+                INVALID("unknown global %u", x);
+            pw_code *ins = emit_d(c, IR_global_get, 1, slot_of(c, c->vn));
+            ins[1].s.b = x;
+            push_slot(c, m->global_types[x].valtype);
+            break;
+        }
+        case 0x24: { /* global.set */
+            uint32_t x = rd_u32(c);
+            if (x >= m->nglobals)
+                INVALID("unknown global %u", x);
+            if (!m->global_types[x].mut)
+                INVALID("global is immutable");
+            uint32_t pv = pop_t(c, m->global_types[x].valtype);
+            uint32_t s = use(c, pv);
+            pw_code *ins = emit(c, IR_global_set, 1);
+            ins[1].s.a = x;
+            ins[1].s.b = s;
+            break;
+        }
+        case 0x25: /* table.get */
+        case 0x26: { /* table.set */
+            uint32_t x = rd_u32(c);
+            need_table(c, x);
+            uint8_t rt = m->tables[x].reftype;
+            if (op == 0x25) {
+                uint32_t pi = pop_t(c, WM_I32);
+                uint32_t si = use(c, pi);
+                pw_code *ins = emit_d(c, IR_table_get, 2, slot_of(c, pi));
+                ins[1].s.b = si;
+                ins[2].s.a = x;
+                push_slot(c, rt);
+            } else {
+                uint32_t pv = pop_t(c, rt);
+                uint32_t pi = pop_t(c, WM_I32);
+                uint32_t si = use(c, pi), sv = use(c, pv);
+                pw_code *ins = emit(c, IR_table_set, 2);
+                ins[1].s.a = x;
+                ins[1].s.b = si;
+                ins[2].s.a = sv;
+            }
+            break;
+        }
+        case 0x28: load(c, IR_load32, 2, WM_I32); break;
+        case 0x29: load(c, IR_load64, 3, WM_I64); break;
+        case 0x2a: load(c, IR_load32, 2, WM_F32); break;
+        case 0x2b: load(c, IR_load64, 3, WM_F64); break;
+        case 0x2c: load(c, IR_load8s32, 0, WM_I32); break;
+        case 0x2d: load(c, IR_load8u32, 0, WM_I32); break;
+        case 0x2e: load(c, IR_load16s32, 1, WM_I32); break;
+        case 0x2f: load(c, IR_load16u32, 1, WM_I32); break;
+        case 0x30: load(c, IR_load8s64, 0, WM_I64); break;
+        case 0x31: load(c, IR_load8u64, 0, WM_I64); break;
+        case 0x32: load(c, IR_load16s64, 1, WM_I64); break;
+        case 0x33: load(c, IR_load16u64, 1, WM_I64); break;
+        case 0x34: load(c, IR_load32s64, 2, WM_I64); break;
+        case 0x35: load(c, IR_load32u64, 2, WM_I64); break;
+        case 0x36: store(c, IR_store32, 2, WM_I32); break;
+        case 0x37: store(c, IR_store64, 3, WM_I64); break;
+        case 0x38: store(c, IR_store32, 2, WM_F32); break;
+        case 0x39: store(c, IR_store64, 3, WM_F64); break;
+        case 0x3a: store(c, IR_store8, 0, WM_I32); break;
+        case 0x3b: store(c, IR_store16, 1, WM_I32); break;
+        case 0x3c: store(c, IR_store8, 0, WM_I64); break;
+        case 0x3d: store(c, IR_store16, 1, WM_I64); break;
+        case 0x3e: store(c, IR_store32, 2, WM_I64); break;
+        case 0x3f: /* memory.size */
+        case 0x40: { /* memory.grow */
+            if (rd_u8(c) != 0)
+                MALFORMED("zero byte expected");
+            need_memory(c, 0);
+            if (op == 0x3f) {
+                emit_d(c, IR_memory_size, 1, slot_of(c, c->vn));
+            } else {
+                uint32_t pa = pop_t(c, WM_I32);
+                uint32_t s = use(c, pa);
+                pw_code *ins = emit_d(c, IR_memory_grow, 1, slot_of(c, pa));
+                ins[1].s.b = s;
+            }
+            push_slot(c, WM_I32);
+            break;
+        }
+        case 0x41: push(c, WM_I32, VK_CONST, 0, (uint32_t)rd_s32(c)); break;
+        case 0x42: push(c, WM_I64, VK_CONST, 0, (uint64_t)rd_s64(c)); break;
+        case 0x43: {
+            if (c->end - c->p < 4)
+                MALFORMED("unexpected end");
+            uint32_t v;
+            memcpy(&v, c->p, 4);
+            c->p += 4;
+            push(c, WM_F32, VK_CONST, 0, v);
+            break;
+        }
+        case 0x44: {
+            if (c->end - c->p < 8)
+                MALFORMED("unexpected end");
+            uint64_t v;
+            memcpy(&v, c->p, 8);
+            c->p += 8;
+            push(c, WM_F64, VK_CONST, 0, v);
+            break;
+        }
+        case 0xd0: { /* ref.null */
+            uint8_t t = rd_u8(c);
+            if (!is_ref(t))
+                MALFORMED("malformed reference type");
+            push(c, t, VK_CONST, 0, 0);
+            break;
+        }
+        case 0xd1: { /* ref.is_null */
+            vent e;
+            uint32_t pa = pop(c, T_UNKNOWN, &e);
+            if (e.type != T_UNKNOWN && !is_ref(e.type))
+                INVALID("type mismatch");
+            uint32_t s = use(c, pa);
+            pw_code *ins = emit_d(c, IR_ref_is_null, 1, slot_of(c, pa));
+            ins[1].s.b = s;
+            push_slot(c, WM_I32);
+            break;
+        }
+        case 0xd2: { /* ref.func */
+            uint32_t x = rd_u32(c);
+            if (x >= m->nfuncs)
+                INVALID("unknown function %u", x);
+            if (!(m->func_refs[x / 8] & (1u << (x % 8))))
+                INVALID("undeclared function reference");
+            pw_code *ins = emit_d(c, IR_ref_func, 1, slot_of(c, c->vn));
+            ins[1].s.b = x;
+            push_slot(c, WM_FUNCREF);
+            break;
+        }
+        case 0xfc: {
+            uint32_t sub = rd_u32(c);
+            if (sub <= 7) {
+                static const uint8_t in[8] = {WM_F32, WM_F32, WM_F64, WM_F64, WM_F32, WM_F32, WM_F64, WM_F64};
+                uint8_t out = sub < 4 ? WM_I32 : WM_I64;
+                uint32_t pa = pop_t(c, in[sub]);
+                uint32_t s = use(c, pa);
+                pw_code *ins = emit_d(c, IR_i32_trunc_sat_f32_s + (int)sub, 1, slot_of(c, pa));
+                ins[1].s.b = s;
+                push_slot(c, out);
+                break;
+            }
+            switch (sub) {
+            case 8: { /* memory.init */
+                uint32_t seg = rd_u32(c);
+                if (rd_u8(c) != 0)
+                    MALFORMED("zero byte expected");
+                need_memory(c, 0);
+                need_datacount(c);
+                if (seg >= m->datacount)
+                    INVALID("unknown data segment %u", seg);
+                uint32_t pn = pop_t(c, WM_I32), ps = pop_t(c, WM_I32), pd = pop_t(c, WM_I32);
+                uint32_t sd = use(c, pd), ss = use(c, ps), sn = use(c, pn);
+                pw_code *ins = emit(c, IR_memory_init, 2);
+                ins[1].s.a = seg;
+                ins[1].s.b = sd;
+                ins[2].s.a = ss;
+                ins[2].s.b = sn;
+                break;
+            }
+            case 9: { /* data.drop */
+                uint32_t seg = rd_u32(c);
+                need_datacount(c);
+                if (seg >= m->datacount)
+                    INVALID("unknown data segment %u", seg);
+                pw_code *ins = emit(c, IR_data_drop, 1);
+                ins[1].s.a = seg;
+                break;
+            }
+            case 10: /* memory.copy */
+            case 11: { /* memory.fill */
+                if (rd_u8(c) != 0)
+                    MALFORMED("zero byte expected");
+                if (sub == 10 && rd_u8(c) != 0)
+                    MALFORMED("zero byte expected");
+                need_memory(c, 0);
+                uint32_t pn = pop_t(c, WM_I32), ps = pop_t(c, WM_I32), pd = pop_t(c, WM_I32);
+                uint32_t sd = use(c, pd), ss = use(c, ps), sn = use(c, pn);
+                pw_code *ins = emit(c, sub == 10 ? IR_memory_copy : IR_memory_fill, 2);
+                ins[1].s.a = sd;
+                ins[1].s.b = ss;
+                ins[2].s.a = sn;
+                break;
+            }
+            case 12: { /* table.init */
+                uint32_t seg = rd_u32(c), t = rd_u32(c);
+                need_table(c, t);
+                if (seg >= m->nelems)
+                    INVALID("unknown elem segment %u", seg);
+                if (m->elems[seg].reftype != m->tables[t].reftype)
+                    INVALID("type mismatch");
+                uint32_t pn = pop_t(c, WM_I32), ps = pop_t(c, WM_I32), pd = pop_t(c, WM_I32);
+                uint32_t sd = use(c, pd), ss = use(c, ps), sn = use(c, pn);
+                pw_code *ins = emit(c, IR_table_init, 3);
+                ins[1].s.a = t;
+                ins[1].s.b = seg;
+                ins[2].s.a = sd;
+                ins[2].s.b = ss;
+                ins[3].s.a = sn;
+                break;
+            }
+            case 13: { /* elem.drop */
+                uint32_t seg = rd_u32(c);
+                if (seg >= m->nelems)
+                    INVALID("unknown elem segment %u", seg);
+                pw_code *ins = emit(c, IR_elem_drop, 1);
+                ins[1].s.a = seg;
+                break;
+            }
+            case 14: { /* table.copy */
+                uint32_t td = rd_u32(c), ts = rd_u32(c);
+                need_table(c, td);
+                need_table(c, ts);
+                if (m->tables[td].reftype != m->tables[ts].reftype)
+                    INVALID("type mismatch");
+                uint32_t pn = pop_t(c, WM_I32), ps = pop_t(c, WM_I32), pd = pop_t(c, WM_I32);
+                uint32_t sd = use(c, pd), ss = use(c, ps), sn = use(c, pn);
+                pw_code *ins = emit(c, IR_table_copy, 3);
+                ins[1].s.a = td;
+                ins[1].s.b = ts;
+                ins[2].s.a = sd;
+                ins[2].s.b = ss;
+                ins[3].s.a = sn;
+                break;
+            }
+            case 15: { /* table.grow */
+                uint32_t t = rd_u32(c);
+                need_table(c, t);
+                uint32_t pn = pop_t(c, WM_I32);
+                uint32_t pv = pop_t(c, m->tables[t].reftype);
+                uint32_t sv = use(c, pv), sn = use(c, pn);
+                pw_code *ins = emit_d(c, IR_table_grow, 2, slot_of(c, pv));
+                ins[1].s.b = t;
+                ins[2].s.a = sv;
+                ins[2].s.b = sn;
+                push_slot(c, WM_I32);
+                break;
+            }
+            case 16: { /* table.size */
+                uint32_t t = rd_u32(c);
+                need_table(c, t);
+                pw_code *ins = emit_d(c, IR_table_size, 1, slot_of(c, c->vn));
+                ins[1].s.b = t;
+                push_slot(c, WM_I32);
+                break;
+            }
+            case 17: { /* table.fill */
+                uint32_t t = rd_u32(c);
+                need_table(c, t);
+                uint32_t pn = pop_t(c, WM_I32);
+                uint32_t pv = pop_t(c, m->tables[t].reftype);
+                uint32_t pi = pop_t(c, WM_I32);
+                uint32_t si = use(c, pi), sv = use(c, pv), sn = use(c, pn);
+                pw_code *ins = emit(c, IR_table_fill, 2);
+                ins[1].s.a = t;
+                ins[1].s.b = si;
+                ins[2].s.a = sv;
+                ins[2].s.b = sn;
+                break;
+            }
+            default:
+                MALFORMED("illegal opcode 0xfc %u", sub);
+            }
+            break;
+        }
+        case 0xfd:
+            INVALID("SIMD instructions are not supported yet");
+        default:
+            if (op >= 0x45 && op <= 0xc4) {
+                numeric(c, op, IR_i32_eqz + (op - 0x45));
+                break;
+            }
+            MALFORMED("illegal opcode 0x%02x", op);
+        }
+    }
+}
+
+static pw_error *compile_one(cc *c, uint32_t defidx, pw_cfunc *out) {
+    const wm_module *m = c->m;
+    const wm_code *code = &m->codes[defidx];
+    uint32_t fidx = m->nfunc_imports + defidx;
+    const pw_sig *sig = c->mod->sigs[m->func_types[fidx]];
+
+    c->n = c->noff = c->vn = c->cn = c->fxn = c->max_height = 0;
+    c->dead = false;
+    c->last_dst_ok = false;
+    c->last_op = -1;
+    c->nlocals = sig->nparams + code->nlocals;
+    c->op_offset = code->body_offset;
+    free(c->ltypes);
+    c->ltypes = malloc((size_t)c->nlocals + 1);
+    if (!c->ltypes)
+        return pw_error_new(PW_ERR_RESOURCE, "out of memory");
+    memcpy(c->ltypes, sig->types, sig->nparams);
+    memcpy(c->ltypes + sig->nparams, code->local_types, code->nlocals);
+
+    if (setjmp(c->jb)) {
+        const char *name = m->func_names ? m->func_names[fidx] : NULL;
+        return pw_error_new(c->errkind, "%s in function %u%s%s%s", c->err, fidx, name ? " '" : "", name ? name : "",
+                            name ? "'" : "");
+    }
+    translate_body(c, code, sig);
+
+    out->ncode = c->n;
+    out->code = malloc(((size_t)c->n + 1) * sizeof *out->code);
+    out->offmap = malloc(((size_t)c->noff + 1) * 2 * sizeof *out->offmap);
+    if (!out->code || !out->offmap)
+        return pw_error_new(PW_ERR_RESOURCE, "out of memory");
+    memcpy(out->code, c->code, (size_t)c->n * sizeof *out->code);
+    memcpy(out->offmap, c->offmap, (size_t)c->noff * 2 * sizeof *out->offmap);
+    out->noffmap = c->noff;
+    out->nparams = sig->nparams;
+    out->nlocals = c->nlocals;
+    uint32_t fs = c->nlocals + c->max_height + 1;
+    if (fs < sig->nresults)
+        fs = sig->nresults;
+    out->frame_size = fs;
+    out->sig = sig;
+    out->index = fidx;
+    return NULL;
+}
+
+pw_error *pw_compile(pw_module *mod) {
+    const wm_module *m = &mod->m;
+    mod->funcs = calloc(m->ncodes + 1, sizeof *mod->funcs);
+    if (!mod->funcs)
+        return pw_error_new(PW_ERR_RESOURCE, "out of memory");
+    cc *c = calloc(1, sizeof *c);
+    if (!c)
+        return pw_error_new(PW_ERR_RESOURCE, "out of memory");
+    c->mod = mod;
+    c->m = m;
+    c->H = pw_interp_handlers();
+    pw_error *err = NULL;
+    for (uint32_t i = 0; i < m->ncodes && !err; i++) {
+        err = compile_one(c, i, &mod->funcs[i]);
+        if (!err)
+            mod->code_bytes += (size_t)mod->funcs[i].ncode * sizeof(pw_code);
+    }
+    free(c->code);
+    free(c->offmap);
+    free(c->vs);
+    free(c->cs);
+    free(c->fx);
+    free(c->ltypes);
+    free(c);
+    return err;
+}
+
+void pw_cfunc_free(pw_cfunc *f) {
+    free(f->code);
+    free(f->offmap);
+}
+
+uint32_t pw_cfunc_offset(const pw_cfunc *f, const pw_code *ip) {
+    if (!f->noffmap || ip < f->code)
+        return 0;
+    uint32_t at = (uint32_t)(ip - f->code);
+    uint32_t lo = 0, hi = f->noffmap;
+    while (hi - lo > 1) {
+        uint32_t mid = (lo + hi) / 2;
+        if (f->offmap[2 * mid] <= at)
+            lo = mid;
+        else
+            hi = mid;
+    }
+    return f->offmap[2 * lo + 1];
+}

@@ -1,0 +1,921 @@
+/* The interpreter: runs the code compile.c produced.
+ *
+ * Dispatch is direct threading: every instruction starts with the address of
+ * its handler, and each handler ends by jumping to the next one (GCC/Clang
+ * computed goto). Building with -DPW_NO_COMPUTED_GOTO selects a portable
+ * switch loop over the same handlers.
+ *
+ * Wasm calls do not recurse on the C stack: frames live in the store's frame
+ * array (return address, caller frame pointer, caller function), so the call
+ * depth is bounded by that array and exhausting it is a trap, not a crash.
+ *
+ * Memory accesses are checked explicitly: effective address (33 bits: a u32
+ * index plus a u32 offset, computed in 64 bits) plus access size against the
+ * current size. This costs a compare and a well-predicted branch per access
+ * and needs no signal handlers or address-space reservations in the host.
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "rt.h"
+
+#if (defined(__GNUC__) || defined(__clang__)) && !defined(PW_NO_COMPUTED_GOTO)
+#define PW_CGOTO 1
+#endif
+
+#define LIKELY(x) __builtin_expect(!!(x), 1)
+#define UNLIKELY(x) __builtin_expect(!!(x), 0)
+
+/* ---- numeric helpers with wasm semantics ------------------------------ */
+
+static inline uint32_t f32_bits(float f) {
+    uint32_t u;
+    memcpy(&u, &f, 4);
+    return u;
+}
+static inline float bits_f32(uint32_t u) {
+    float f;
+    memcpy(&f, &u, 4);
+    return f;
+}
+static inline uint64_t f64_bits(double f) {
+    uint64_t u;
+    memcpy(&u, &f, 8);
+    return u;
+}
+static inline double bits_f64(uint64_t u) {
+    double f;
+    memcpy(&f, &u, 8);
+    return f;
+}
+
+/* min/max: NaN if either is NaN (a + b propagates a quiet NaN), and -0 < +0. */
+static inline float wminf(float a, float b) {
+    if (a != a || b != b)
+        return a + b;
+    if (a == b)
+        return signbit(a) ? a : b;
+    return a < b ? a : b;
+}
+static inline float wmaxf(float a, float b) {
+    if (a != a || b != b)
+        return a + b;
+    if (a == b)
+        return signbit(a) ? b : a;
+    return a > b ? a : b;
+}
+static inline double wmin(double a, double b) {
+    if (a != a || b != b)
+        return a + b;
+    if (a == b)
+        return signbit(a) ? a : b;
+    return a < b ? a : b;
+}
+static inline double wmax(double a, double b) {
+    if (a != a || b != b)
+        return a + b;
+    if (a == b)
+        return signbit(a) ? b : a;
+    return a > b ? a : b;
+}
+
+static inline uint32_t rotl32(uint32_t a, uint32_t b) { return (a << (b & 31)) | (a >> ((32 - b) & 31)); }
+static inline uint32_t rotr32(uint32_t a, uint32_t b) { return (a >> (b & 31)) | (a << ((32 - b) & 31)); }
+static inline uint64_t rotl64(uint64_t a, uint64_t b) { return (a << (b & 63)) | (a >> ((64 - b) & 63)); }
+static inline uint64_t rotr64(uint64_t a, uint64_t b) { return (a >> (b & 63)) | (a << ((64 - b) & 63)); }
+
+/* Every float-to-int conversion goes through double, which holds every f32
+ * exactly, so one set of bounds serves both source types. */
+static inline int32_t sat_i32(double x) {
+    if (x != x)
+        return 0;
+    if (x <= -2147483649.0)
+        return INT32_MIN;
+    if (x >= 2147483648.0)
+        return INT32_MAX;
+    return (int32_t)x;
+}
+static inline uint32_t sat_u32(double x) {
+    if (x != x || x <= -1.0)
+        return 0;
+    if (x >= 4294967296.0)
+        return UINT32_MAX;
+    return (uint32_t)x;
+}
+static inline int64_t sat_i64(double x) {
+    if (x != x)
+        return 0;
+    if (x < -9223372036854775808.0)
+        return INT64_MIN;
+    if (x >= 9223372036854775808.0)
+        return INT64_MAX;
+    return (int64_t)x;
+}
+static inline uint64_t sat_u64(double x) {
+    if (x != x || x <= -1.0)
+        return 0;
+    if (x >= 18446744073709551616.0)
+        return UINT64_MAX;
+    return (uint64_t)x;
+}
+/* 0 when representable, else the trap. */
+static inline pw_trap_kind chk_i32(double x) {
+    if (x != x)
+        return PW_TRAP_INVALID_CONVERSION;
+    return (x > -2147483649.0 && x < 2147483648.0) ? PW_TRAP_NONE : PW_TRAP_INT_OVERFLOW;
+}
+static inline pw_trap_kind chk_u32(double x) {
+    if (x != x)
+        return PW_TRAP_INVALID_CONVERSION;
+    return (x > -1.0 && x < 4294967296.0) ? PW_TRAP_NONE : PW_TRAP_INT_OVERFLOW;
+}
+static inline pw_trap_kind chk_i64(double x) {
+    if (x != x)
+        return PW_TRAP_INVALID_CONVERSION;
+    return (x >= -9223372036854775808.0 && x < 9223372036854775808.0) ? PW_TRAP_NONE : PW_TRAP_INT_OVERFLOW;
+}
+static inline pw_trap_kind chk_u64(double x) {
+    if (x != x)
+        return PW_TRAP_INVALID_CONVERSION;
+    return (x > -1.0 && x < 18446744073709551616.0) ? PW_TRAP_NONE : PW_TRAP_INT_OVERFLOW;
+}
+
+/* ---- host calls -------------------------------------------------------- */
+
+static void slots_to_vals(const pw_valkind *k, uint32_t n, const pw_slot *s, pw_val *v) {
+    for (uint32_t i = 0; i < n; i++) {
+        v[i].kind = k[i];
+        switch (k[i]) {
+        case PW_I32: v[i].of.i32 = s[i].i32; break;
+        case PW_I64: v[i].of.i64 = s[i].i64; break;
+        case PW_F32: v[i].of.f32 = s[i].f32; break;
+        case PW_F64: v[i].of.f64 = s[i].f64; break;
+        case PW_FUNCREF: v[i].of.funcref = s[i].ref; break;
+        default: v[i].of.externref = s[i].ref; break;
+        }
+    }
+}
+
+static void vals_to_slots(const pw_valkind *k, uint32_t n, const pw_val *v, pw_slot *s) {
+    for (uint32_t i = 0; i < n; i++) {
+        s[i].u64 = 0;
+        switch (k[i]) {
+        case PW_I32: s[i].i32 = v[i].of.i32; break;
+        case PW_I64: s[i].i64 = v[i].of.i64; break;
+        case PW_F32: s[i].f32 = v[i].of.f32; break;
+        case PW_F64: s[i].f64 = v[i].of.f64; break;
+        case PW_FUNCREF: s[i].ref = v[i].of.funcref; break;
+        default: s[i].ref = v[i].of.externref; break;
+        }
+    }
+}
+
+static pw_error *call_host(pw_store *s, pw_func *f, pw_instance *caller, pw_slot *slots) {
+    const pw_sig *sig = f->sig;
+    pw_val small[16];
+    pw_val *args = small;
+    uint32_t need = sig->nparams + sig->nresults;
+    if (need > 16) {
+        args = malloc(need * sizeof *args);
+        if (!args)
+            return pw_error_new(PW_ERR_RESOURCE, "out of memory calling a host function");
+    }
+    pw_val *results = args + sig->nparams;
+    slots_to_vals(sig->kinds, sig->nparams, slots, args);
+    for (uint32_t i = 0; i < sig->nresults; i++) {
+        results[i].kind = sig->kinds[sig->nparams + i];
+        results[i].of.i64 = 0;
+    }
+    pw_caller c = {s, caller};
+    pw_error *err = f->host(&c, f->user_data, args, results);
+    if (!err)
+        vals_to_slots(sig->kinds + sig->nparams, sig->nresults, results, slots);
+    if (args != small)
+        free(args);
+    return err;
+}
+
+/* ---- the interpreter loop ---------------------------------------------- */
+
+static pw_error *trap_error(pw_store *s, pw_error *err, pw_trap_kind kind, pw_func *cur, const pw_code *ip,
+                            pw_frame *fbase, pw_frame *fsp) {
+    if (!err)
+        err = pw_error_trap_new(kind);
+    const wm_module *m = &cur->inst->module->m;
+    if (cur->cf)
+        pw_error_add_frame(err, cur->cf->index, m->func_names ? m->func_names[cur->cf->index] : NULL,
+                           pw_cfunc_offset(cur->cf, ip));
+    while (fsp > fbase) {
+        fsp--;
+        pw_func *f = fsp->func;
+        const wm_module *fm = &f->inst->module->m;
+        pw_error_add_frame(err, f->cf->index, fm->func_names ? fm->func_names[f->cf->index] : NULL,
+                           pw_cfunc_offset(f->cf, fsp->ip - 1));
+    }
+    (void)s;
+    return err;
+}
+
+#define D ip[1].s.a
+#define A ip[1].s.b
+#define B ip[2].s.a
+#define IMM ip[2].u
+
+#ifdef PW_CGOTO
+#define OP(n) L_##n:
+#define NEXT() goto *ip->h
+#else
+#define OP(n) case IR_##n:
+#define NEXT() goto dispatch
+#endif
+
+#define TRAP(k)                                                                                                  \
+    do {                                                                                                         \
+        trap = (k);                                                                                              \
+        goto do_trap;                                                                                            \
+    } while (0)
+
+#define UNOP(n, IN, OUT, expr)                                                                                   \
+    OP(n) {                                                                                                      \
+        __typeof__(fp->IN) a = fp[A].IN;                                                                         \
+        fp[D].OUT = (expr);                                                                                      \
+        ip += 2;                                                                                                 \
+        NEXT();                                                                                                  \
+    }
+#define BINOP(n, IN, OUT, expr)                                                                                  \
+    OP(n) {                                                                                                      \
+        __typeof__(fp->IN) a = fp[A].IN, b = fp[B].IN;                                                           \
+        fp[D].OUT = (expr);                                                                                      \
+        ip += 3;                                                                                                 \
+        NEXT();                                                                                                  \
+    }
+#define BINIMM(n, IN, OUT, expr)                                                                                 \
+    OP(n##_imm) {                                                                                                \
+        __typeof__(fp->IN) a = fp[A].IN, b = (__typeof__(fp->IN))IMM;                                            \
+        fp[D].OUT = (expr);                                                                                      \
+        ip += 3;                                                                                                 \
+        NEXT();                                                                                                  \
+    }
+#define BRCMP(n, T, cmp)                                                                                         \
+    OP(br_##n) {                                                                                                 \
+        if ((T)fp[ip[1].s.a].u32 cmp(T) fp[ip[1].s.b].u32)                                                       \
+            ip += ip[2].i;                                                                                       \
+        else                                                                                                     \
+            ip += 3;                                                                                             \
+        NEXT();                                                                                                  \
+    }                                                                                                            \
+    OP(br_##n##_imm) {                                                                                           \
+        if ((T)fp[ip[1].s.a].u32 cmp(T) ip[1].s.b)                                                               \
+            ip += ip[2].i;                                                                                       \
+        else                                                                                                     \
+            ip += 3;                                                                                             \
+        NEXT();                                                                                                  \
+    }
+#define LOAD(n, T, OUT, CAST, size)                                                                              \
+    OP(n) {                                                                                                      \
+        uint64_t ea = (uint64_t)fp[A].u32 + IMM;                                                                 \
+        if (UNLIKELY(ea + size > msize))                                                                         \
+            TRAP(PW_TRAP_MEMORY_OOB);                                                                            \
+        T v;                                                                                                     \
+        memcpy(&v, mem + ea, size);                                                                              \
+        fp[D].OUT = (CAST)v;                                                                                     \
+        ip += 3;                                                                                                 \
+        NEXT();                                                                                                  \
+    }
+#define STORE(n, T, IN, size)                                                                                    \
+    OP(n) {                                                                                                      \
+        uint64_t ea = (uint64_t)fp[ip[1].s.a].u32 + IMM;                                                         \
+        if (UNLIKELY(ea + size > msize))                                                                         \
+            TRAP(PW_TRAP_MEMORY_OOB);                                                                            \
+        T v = (T)fp[ip[1].s.b].IN;                                                                               \
+        memcpy(mem + ea, &v, size);                                                                              \
+        ip += 3;                                                                                                 \
+        NEXT();                                                                                                  \
+    }
+#define TRUNC(n, OUT, T, SRC, chk)                                                                               \
+    OP(n) {                                                                                                      \
+        double x = (double)fp[A].SRC;                                                                            \
+        pw_trap_kind k = chk(x);                                                                                 \
+        if (UNLIKELY(k))                                                                                         \
+            TRAP(k);                                                                                             \
+        fp[D].OUT = (T)x;                                                                                        \
+        ip += 2;                                                                                                 \
+        NEXT();                                                                                                  \
+    }
+
+static pw_error *run(pw_store *s, pw_func *entry, pw_slot *fp, const void *const **handlers) {
+#ifdef PW_CGOTO
+#define LBL(n) &&L_##n,
+    static const void *const labels[IR_COUNT] = {IR_NUMERIC(LBL) IR_TRUNC_SAT(LBL) IR_IMM(LBL) IR_BRCMP(LBL)
+                                                     IR_MISC(LBL)};
+#undef LBL
+#else
+#define LBL(n) (const void *)(uintptr_t)IR_##n,
+    static const void *const labels[IR_COUNT] = {IR_NUMERIC(LBL) IR_TRUNC_SAT(LBL) IR_IMM(LBL) IR_BRCMP(LBL)
+                                                     IR_MISC(LBL)};
+#undef LBL
+#endif
+    if (handlers) {
+        *handlers = labels;
+        return NULL;
+    }
+
+    pw_func *cur = entry;
+    pw_instance *inst = entry->inst;
+    pw_memory *m0 = inst->mem0;
+    uint8_t *mem = m0->data;
+    uint64_t msize = m0->size;
+    pw_frame *const fbase = s->fsp;
+    pw_frame *fsp = fbase;
+    pw_frame *const fend = s->frames + s->max_call_depth < s->frames_end ? s->frames + s->max_call_depth
+                                                                          : s->frames_end;
+    pw_slot *const send = s->stack_end;
+    const pw_code *ip = entry->cf->code;
+    pw_trap_kind trap = PW_TRAP_NONE;
+    pw_error *herr = NULL;
+    /* call state */
+    pw_func *callee;
+    pw_slot *nfp;
+    const pw_code *ret_ip;
+
+    for (uint32_t i = entry->cf->nparams; i < entry->cf->nlocals; i++)
+        fp[i].u64 = 0;
+
+#ifdef PW_CGOTO
+    NEXT();
+#else
+dispatch:
+    switch ((uintptr_t)ip->h) {
+#endif
+
+    /* ---- numeric ---- */
+    UNOP(i32_eqz, u32, u32, a == 0)
+    BINOP(i32_eq, u32, u32, a == b)
+    BINOP(i32_ne, u32, u32, a != b)
+    BINOP(i32_lt_s, i32, u32, a < b)
+    BINOP(i32_lt_u, u32, u32, a < b)
+    BINOP(i32_gt_s, i32, u32, a > b)
+    BINOP(i32_gt_u, u32, u32, a > b)
+    BINOP(i32_le_s, i32, u32, a <= b)
+    BINOP(i32_le_u, u32, u32, a <= b)
+    BINOP(i32_ge_s, i32, u32, a >= b)
+    BINOP(i32_ge_u, u32, u32, a >= b)
+    UNOP(i64_eqz, u64, u32, a == 0)
+    BINOP(i64_eq, u64, u32, a == b)
+    BINOP(i64_ne, u64, u32, a != b)
+    BINOP(i64_lt_s, i64, u32, a < b)
+    BINOP(i64_lt_u, u64, u32, a < b)
+    BINOP(i64_gt_s, i64, u32, a > b)
+    BINOP(i64_gt_u, u64, u32, a > b)
+    BINOP(i64_le_s, i64, u32, a <= b)
+    BINOP(i64_le_u, u64, u32, a <= b)
+    BINOP(i64_ge_s, i64, u32, a >= b)
+    BINOP(i64_ge_u, u64, u32, a >= b)
+    BINOP(f32_eq, f32, u32, a == b)
+    BINOP(f32_ne, f32, u32, a != b)
+    BINOP(f32_lt, f32, u32, a < b)
+    BINOP(f32_gt, f32, u32, a > b)
+    BINOP(f32_le, f32, u32, a <= b)
+    BINOP(f32_ge, f32, u32, a >= b)
+    BINOP(f64_eq, f64, u32, a == b)
+    BINOP(f64_ne, f64, u32, a != b)
+    BINOP(f64_lt, f64, u32, a < b)
+    BINOP(f64_gt, f64, u32, a > b)
+    BINOP(f64_le, f64, u32, a <= b)
+    BINOP(f64_ge, f64, u32, a >= b)
+    UNOP(i32_clz, u32, u32, a ? (uint32_t)__builtin_clz(a) : 32)
+    UNOP(i32_ctz, u32, u32, a ? (uint32_t)__builtin_ctz(a) : 32)
+    UNOP(i32_popcnt, u32, u32, (uint32_t)__builtin_popcount(a))
+    BINOP(i32_add, u32, u32, a + b)
+    BINOP(i32_sub, u32, u32, a - b)
+    BINOP(i32_mul, u32, u32, a * b)
+    OP(i32_div_s) {
+        int32_t a = fp[A].i32, b = fp[B].i32;
+        if (UNLIKELY(b == 0))
+            TRAP(PW_TRAP_DIV_BY_ZERO);
+        if (UNLIKELY(a == INT32_MIN && b == -1))
+            TRAP(PW_TRAP_INT_OVERFLOW);
+        fp[D].i32 = a / b;
+        ip += 3;
+        NEXT();
+    }
+    OP(i32_div_u) {
+        uint32_t a = fp[A].u32, b = fp[B].u32;
+        if (UNLIKELY(b == 0))
+            TRAP(PW_TRAP_DIV_BY_ZERO);
+        fp[D].u32 = a / b;
+        ip += 3;
+        NEXT();
+    }
+    OP(i32_rem_s) {
+        int32_t a = fp[A].i32, b = fp[B].i32;
+        if (UNLIKELY(b == 0))
+            TRAP(PW_TRAP_DIV_BY_ZERO);
+        fp[D].i32 = b == -1 ? 0 : a % b;
+        ip += 3;
+        NEXT();
+    }
+    OP(i32_rem_u) {
+        uint32_t a = fp[A].u32, b = fp[B].u32;
+        if (UNLIKELY(b == 0))
+            TRAP(PW_TRAP_DIV_BY_ZERO);
+        fp[D].u32 = a % b;
+        ip += 3;
+        NEXT();
+    }
+    BINOP(i32_and, u32, u32, a & b)
+    BINOP(i32_or, u32, u32, a | b)
+    BINOP(i32_xor, u32, u32, a ^ b)
+    BINOP(i32_shl, u32, u32, a << (b & 31))
+    BINOP(i32_shr_s, i32, i32, a >> (b & 31))
+    BINOP(i32_shr_u, u32, u32, a >> (b & 31))
+    BINOP(i32_rotl, u32, u32, rotl32(a, b))
+    BINOP(i32_rotr, u32, u32, rotr32(a, b))
+    UNOP(i64_clz, u64, u64, a ? (uint64_t)__builtin_clzll(a) : 64)
+    UNOP(i64_ctz, u64, u64, a ? (uint64_t)__builtin_ctzll(a) : 64)
+    UNOP(i64_popcnt, u64, u64, (uint64_t)__builtin_popcountll(a))
+    BINOP(i64_add, u64, u64, a + b)
+    BINOP(i64_sub, u64, u64, a - b)
+    BINOP(i64_mul, u64, u64, a * b)
+    OP(i64_div_s) {
+        int64_t a = fp[A].i64, b = fp[B].i64;
+        if (UNLIKELY(b == 0))
+            TRAP(PW_TRAP_DIV_BY_ZERO);
+        if (UNLIKELY(a == INT64_MIN && b == -1))
+            TRAP(PW_TRAP_INT_OVERFLOW);
+        fp[D].i64 = a / b;
+        ip += 3;
+        NEXT();
+    }
+    OP(i64_div_u) {
+        uint64_t a = fp[A].u64, b = fp[B].u64;
+        if (UNLIKELY(b == 0))
+            TRAP(PW_TRAP_DIV_BY_ZERO);
+        fp[D].u64 = a / b;
+        ip += 3;
+        NEXT();
+    }
+    OP(i64_rem_s) {
+        int64_t a = fp[A].i64, b = fp[B].i64;
+        if (UNLIKELY(b == 0))
+            TRAP(PW_TRAP_DIV_BY_ZERO);
+        fp[D].i64 = b == -1 ? 0 : a % b;
+        ip += 3;
+        NEXT();
+    }
+    OP(i64_rem_u) {
+        uint64_t a = fp[A].u64, b = fp[B].u64;
+        if (UNLIKELY(b == 0))
+            TRAP(PW_TRAP_DIV_BY_ZERO);
+        fp[D].u64 = a % b;
+        ip += 3;
+        NEXT();
+    }
+    BINOP(i64_and, u64, u64, a & b)
+    BINOP(i64_or, u64, u64, a | b)
+    BINOP(i64_xor, u64, u64, a ^ b)
+    BINOP(i64_shl, u64, u64, a << (b & 63))
+    BINOP(i64_shr_s, i64, i64, a >> (b & 63))
+    BINOP(i64_shr_u, u64, u64, a >> (b & 63))
+    BINOP(i64_rotl, u64, u64, rotl64(a, b))
+    BINOP(i64_rotr, u64, u64, rotr64(a, b))
+    UNOP(f32_abs, u32, u32, a & 0x7fffffffu)
+    UNOP(f32_neg, u32, u32, a ^ 0x80000000u)
+    UNOP(f32_ceil, f32, f32, ceilf(a))
+    UNOP(f32_floor, f32, f32, floorf(a))
+    UNOP(f32_trunc, f32, f32, truncf(a))
+    UNOP(f32_nearest, f32, f32, nearbyintf(a))
+    UNOP(f32_sqrt, f32, f32, sqrtf(a))
+    BINOP(f32_add, f32, f32, a + b)
+    BINOP(f32_sub, f32, f32, a - b)
+    BINOP(f32_mul, f32, f32, a * b)
+    BINOP(f32_div, f32, f32, a / b)
+    BINOP(f32_min, f32, f32, wminf(a, b))
+    BINOP(f32_max, f32, f32, wmaxf(a, b))
+    BINOP(f32_copysign, u32, u32, (a & 0x7fffffffu) | (b & 0x80000000u))
+    UNOP(f64_abs, u64, u64, a & 0x7fffffffffffffffull)
+    UNOP(f64_neg, u64, u64, a ^ 0x8000000000000000ull)
+    UNOP(f64_ceil, f64, f64, ceil(a))
+    UNOP(f64_floor, f64, f64, floor(a))
+    UNOP(f64_trunc, f64, f64, trunc(a))
+    UNOP(f64_nearest, f64, f64, nearbyint(a))
+    UNOP(f64_sqrt, f64, f64, sqrt(a))
+    BINOP(f64_add, f64, f64, a + b)
+    BINOP(f64_sub, f64, f64, a - b)
+    BINOP(f64_mul, f64, f64, a * b)
+    BINOP(f64_div, f64, f64, a / b)
+    BINOP(f64_min, f64, f64, wmin(a, b))
+    BINOP(f64_max, f64, f64, wmax(a, b))
+    BINOP(f64_copysign, u64, u64, (a & 0x7fffffffffffffffull) | (b & 0x8000000000000000ull))
+    UNOP(i32_wrap_i64, u64, u32, (uint32_t)a)
+    TRUNC(i32_trunc_f32_s, i32, int32_t, f32, chk_i32)
+    TRUNC(i32_trunc_f32_u, u32, uint32_t, f32, chk_u32)
+    TRUNC(i32_trunc_f64_s, i32, int32_t, f64, chk_i32)
+    TRUNC(i32_trunc_f64_u, u32, uint32_t, f64, chk_u32)
+    UNOP(i64_extend_i32_s, i32, i64, (int64_t)a)
+    UNOP(i64_extend_i32_u, u32, u64, (uint64_t)a)
+    TRUNC(i64_trunc_f32_s, i64, int64_t, f32, chk_i64)
+    TRUNC(i64_trunc_f32_u, u64, uint64_t, f32, chk_u64)
+    TRUNC(i64_trunc_f64_s, i64, int64_t, f64, chk_i64)
+    TRUNC(i64_trunc_f64_u, u64, uint64_t, f64, chk_u64)
+    UNOP(f32_convert_i32_s, i32, f32, (float)a)
+    UNOP(f32_convert_i32_u, u32, f32, (float)a)
+    UNOP(f32_convert_i64_s, i64, f32, (float)a)
+    UNOP(f32_convert_i64_u, u64, f32, (float)a)
+    UNOP(f32_demote_f64, f64, f32, (float)a)
+    UNOP(f64_convert_i32_s, i32, f64, (double)a)
+    UNOP(f64_convert_i32_u, u32, f64, (double)a)
+    UNOP(f64_convert_i64_s, i64, f64, (double)a)
+    UNOP(f64_convert_i64_u, u64, f64, (double)a)
+    UNOP(f64_promote_f32, f32, f64, (double)a)
+    UNOP(i32_reinterpret_f32, u32, u32, a)
+    UNOP(i64_reinterpret_f64, u64, u64, a)
+    UNOP(f32_reinterpret_i32, u32, u32, a)
+    UNOP(f64_reinterpret_i64, u64, u64, a)
+    UNOP(i32_extend8_s, u32, i32, (int32_t)(int8_t)a)
+    UNOP(i32_extend16_s, u32, i32, (int32_t)(int16_t)a)
+    UNOP(i64_extend8_s, u64, i64, (int64_t)(int8_t)a)
+    UNOP(i64_extend16_s, u64, i64, (int64_t)(int16_t)a)
+    UNOP(i64_extend32_s, u64, i64, (int64_t)(int32_t)a)
+    UNOP(i32_trunc_sat_f32_s, f32, i32, sat_i32(a))
+    UNOP(i32_trunc_sat_f32_u, f32, u32, sat_u32(a))
+    UNOP(i32_trunc_sat_f64_s, f64, i32, sat_i32(a))
+    UNOP(i32_trunc_sat_f64_u, f64, u32, sat_u32(a))
+    UNOP(i64_trunc_sat_f32_s, f32, i64, sat_i64(a))
+    UNOP(i64_trunc_sat_f32_u, f32, u64, sat_u64(a))
+    UNOP(i64_trunc_sat_f64_s, f64, i64, sat_i64(a))
+    UNOP(i64_trunc_sat_f64_u, f64, u64, sat_u64(a))
+
+    /* ---- immediate forms ---- */
+    BINIMM(i32_add, u32, u32, a + b)
+    BINIMM(i32_sub, u32, u32, a - b)
+    BINIMM(i32_mul, u32, u32, a * b)
+    BINIMM(i32_and, u32, u32, a & b)
+    BINIMM(i32_or, u32, u32, a | b)
+    BINIMM(i32_xor, u32, u32, a ^ b)
+    BINIMM(i32_shl, u32, u32, a << (b & 31))
+    BINIMM(i32_shr_s, i32, i32, a >> (b & 31))
+    BINIMM(i32_shr_u, u32, u32, a >> (b & 31))
+    BINIMM(i32_eq, u32, u32, a == b)
+    BINIMM(i32_ne, u32, u32, a != b)
+    BINIMM(i32_lt_s, i32, u32, a < b)
+    BINIMM(i32_lt_u, u32, u32, a < b)
+    BINIMM(i32_gt_s, i32, u32, a > b)
+    BINIMM(i32_gt_u, u32, u32, a > b)
+    BINIMM(i32_le_s, i32, u32, a <= b)
+    BINIMM(i32_le_u, u32, u32, a <= b)
+    BINIMM(i32_ge_s, i32, u32, a >= b)
+    BINIMM(i32_ge_u, u32, u32, a >= b)
+    BINIMM(i64_add, u64, u64, a + b)
+    BINIMM(i64_sub, u64, u64, a - b)
+    BINIMM(i64_mul, u64, u64, a * b)
+    BINIMM(i64_and, u64, u64, a & b)
+    BINIMM(i64_or, u64, u64, a | b)
+    BINIMM(i64_xor, u64, u64, a ^ b)
+    BINIMM(i64_shl, u64, u64, a << (b & 63))
+    BINIMM(i64_shr_s, i64, i64, a >> (b & 63))
+    BINIMM(i64_shr_u, u64, u64, a >> (b & 63))
+    BINIMM(i64_eq, u64, u32, a == b)
+    BINIMM(i64_ne, u64, u32, a != b)
+    BINIMM(i64_lt_s, i64, u32, a < b)
+    BINIMM(i64_lt_u, u64, u32, a < b)
+    BINIMM(i64_gt_s, i64, u32, a > b)
+    BINIMM(i64_gt_u, u64, u32, a > b)
+    BINIMM(i64_le_s, i64, u32, a <= b)
+    BINIMM(i64_le_u, u64, u32, a <= b)
+    BINIMM(i64_ge_s, i64, u32, a >= b)
+    BINIMM(i64_ge_u, u64, u32, a >= b)
+
+    /* ---- fused compare and branch ---- */
+    BRCMP(eq, uint32_t, ==)
+    BRCMP(ne, uint32_t, !=)
+    BRCMP(lt_s, int32_t, <)
+    BRCMP(lt_u, uint32_t, <)
+    BRCMP(gt_s, int32_t, >)
+    BRCMP(gt_u, uint32_t, >)
+    BRCMP(le_s, int32_t, <=)
+    BRCMP(le_u, uint32_t, <=)
+    BRCMP(ge_s, int32_t, >=)
+    BRCMP(ge_u, uint32_t, >=)
+
+    /* ---- control ---- */
+    OP(unreachable) { TRAP(PW_TRAP_UNREACHABLE); }
+    OP(br) {
+        ip += ip[1].i;
+        NEXT();
+    }
+    OP(br_if) {
+        if (fp[ip[1].s.a].u32)
+            ip += ip[2].i;
+        else
+            ip += 3;
+        NEXT();
+    }
+    OP(br_unless) {
+        if (!fp[ip[1].s.a].u32)
+            ip += ip[2].i;
+        else
+            ip += 3;
+        NEXT();
+    }
+    OP(br_table) {
+        uint32_t i = fp[ip[1].s.a].u32, n = ip[1].s.b;
+        if (i > n)
+            i = n;
+        ip += ip[2 + i].i;
+        NEXT();
+    }
+    OP(copy) {
+        fp[D] = fp[A];
+        ip += 2;
+        NEXT();
+    }
+    OP(const) {
+        fp[D].u64 = ip[2].u;
+        ip += 3;
+        NEXT();
+    }
+    OP(select) {
+        pw_slot r = fp[ip[1].s.b].u32 ? fp[ip[2].s.a] : fp[ip[2].s.b];
+        fp[D] = r;
+        ip += 3;
+        NEXT();
+    }
+    OP(global_get) {
+        fp[D] = inst->globals[A]->val;
+        ip += 2;
+        NEXT();
+    }
+    OP(global_set) {
+        inst->globals[ip[1].s.a]->val = fp[ip[1].s.b];
+        ip += 2;
+        NEXT();
+    }
+    OP(call) {
+        callee = inst->funcs[ip[1].s.a];
+        nfp = fp + ip[1].s.b;
+        ret_ip = ip + 2;
+        goto do_call;
+    }
+    OP(call_indirect) {
+        pw_table *t = inst->tables[ip[1].s.b];
+        uint32_t i = fp[ip[2].s.b].u32;
+        if (UNLIKELY(i >= t->size))
+            TRAP(PW_TRAP_UNDEFINED_ELEMENT);
+        callee = t->elems[i];
+        if (UNLIKELY(!callee))
+            TRAP(PW_TRAP_UNINITIALIZED_ELEMENT);
+        if (UNLIKELY(callee->sig != inst->module->sigs[ip[1].s.a]))
+            TRAP(PW_TRAP_INDIRECT_MISMATCH);
+        nfp = fp + ip[2].s.a;
+        ret_ip = ip + 3;
+        goto do_call;
+    }
+    OP(ret1) {
+        fp[0] = fp[ip[1].s.a];
+        goto do_ret;
+    }
+    OP(ret) {
+        goto do_ret;
+    }
+
+    /* ---- memory ---- */
+    LOAD(load32, uint32_t, u32, uint32_t, 4)
+    LOAD(load64, uint64_t, u64, uint64_t, 8)
+    LOAD(load8s32, int8_t, i32, int32_t, 1)
+    LOAD(load8u32, uint8_t, u32, uint32_t, 1)
+    LOAD(load16s32, int16_t, i32, int32_t, 2)
+    LOAD(load16u32, uint16_t, u32, uint32_t, 2)
+    LOAD(load8s64, int8_t, i64, int64_t, 1)
+    LOAD(load8u64, uint8_t, u64, uint64_t, 1)
+    LOAD(load16s64, int16_t, i64, int64_t, 2)
+    LOAD(load16u64, uint16_t, u64, uint64_t, 2)
+    LOAD(load32s64, int32_t, i64, int64_t, 4)
+    LOAD(load32u64, uint32_t, u64, uint64_t, 4)
+    STORE(store32, uint32_t, u32, 4)
+    STORE(store64, uint64_t, u64, 8)
+    STORE(store8, uint8_t, u32, 1)
+    STORE(store16, uint16_t, u32, 2)
+    OP(memory_size) {
+        fp[D].u32 = m0->pages;
+        ip += 2;
+        NEXT();
+    }
+    OP(memory_grow) {
+        int64_t r = pw_memory_grow_pages(m0, fp[A].u32);
+        fp[D].i32 = (int32_t)r;
+        mem = m0->data;
+        msize = m0->size;
+        ip += 2;
+        NEXT();
+    }
+    OP(memory_fill) {
+        uint64_t d = fp[ip[1].s.a].u32, n = fp[ip[2].s.a].u32;
+        if (UNLIKELY(d + n > msize))
+            TRAP(PW_TRAP_MEMORY_OOB);
+        memset(mem + d, (int)(uint8_t)fp[ip[1].s.b].u32, n);
+        ip += 3;
+        NEXT();
+    }
+    OP(memory_copy) {
+        uint64_t d = fp[ip[1].s.a].u32, sidx = fp[ip[1].s.b].u32, n = fp[ip[2].s.a].u32;
+        if (UNLIKELY(d + n > msize || sidx + n > msize))
+            TRAP(PW_TRAP_MEMORY_OOB);
+        memmove(mem + d, mem + sidx, n);
+        ip += 3;
+        NEXT();
+    }
+    OP(memory_init) {
+        uint32_t seg = ip[1].s.a;
+        uint64_t d = fp[ip[1].s.b].u32, sidx = fp[ip[2].s.a].u32, n = fp[ip[2].s.b].u32;
+        const wm_data *ds = &inst->module->m.datas[seg];
+        uint64_t len = inst->data_dropped[seg] ? 0 : ds->len;
+        if (UNLIKELY(sidx + n > len || d + n > msize))
+            TRAP(PW_TRAP_MEMORY_OOB);
+        if (n)
+            memcpy(mem + d, ds->bytes + sidx, n);
+        ip += 3;
+        NEXT();
+    }
+    OP(data_drop) {
+        inst->data_dropped[ip[1].s.a] = true;
+        ip += 2;
+        NEXT();
+    }
+
+    /* ---- tables and references ---- */
+    OP(table_get) {
+        pw_table *t = inst->tables[ip[2].s.a];
+        uint32_t i = fp[A].u32;
+        if (UNLIKELY(i >= t->size))
+            TRAP(PW_TRAP_TABLE_OOB);
+        fp[D].ref = t->elems[i];
+        ip += 3;
+        NEXT();
+    }
+    OP(table_set) {
+        pw_table *t = inst->tables[ip[1].s.a];
+        uint32_t i = fp[ip[1].s.b].u32;
+        if (UNLIKELY(i >= t->size))
+            TRAP(PW_TRAP_TABLE_OOB);
+        t->elems[i] = fp[ip[2].s.a].ref;
+        ip += 3;
+        NEXT();
+    }
+    OP(table_size) {
+        fp[D].u32 = inst->tables[A]->size;
+        ip += 2;
+        NEXT();
+    }
+    OP(table_grow) {
+        pw_table *t = inst->tables[A];
+        void *init = fp[ip[2].s.a].ref;
+        fp[D].i32 = (int32_t)pw_table_grow_raw(t, fp[ip[2].s.b].u32, init);
+        ip += 3;
+        NEXT();
+    }
+    OP(table_fill) {
+        pw_table *t = inst->tables[ip[1].s.a];
+        uint64_t i = fp[ip[1].s.b].u32, n = fp[ip[2].s.b].u32;
+        void *v = fp[ip[2].s.a].ref;
+        if (UNLIKELY(i + n > t->size))
+            TRAP(PW_TRAP_TABLE_OOB);
+        for (uint64_t k = 0; k < n; k++)
+            t->elems[i + k] = v;
+        ip += 3;
+        NEXT();
+    }
+    OP(table_copy) {
+        pw_table *td = inst->tables[ip[1].s.a], *ts = inst->tables[ip[1].s.b];
+        uint64_t d = fp[ip[2].s.a].u32, sidx = fp[ip[2].s.b].u32, n = fp[ip[3].s.a].u32;
+        if (UNLIKELY(d + n > td->size || sidx + n > ts->size))
+            TRAP(PW_TRAP_TABLE_OOB);
+        if (n)
+            memmove(td->elems + d, ts->elems + sidx, n * sizeof(void *));
+        ip += 4;
+        NEXT();
+    }
+    OP(table_init) {
+        pw_table *t = inst->tables[ip[1].s.a];
+        uint32_t seg = ip[1].s.b;
+        uint64_t d = fp[ip[2].s.a].u32, sidx = fp[ip[2].s.b].u32, n = fp[ip[3].s.a].u32;
+        uint64_t len = inst->elem_items[seg] ? inst->elem_sizes[seg] : 0;
+        if (UNLIKELY(sidx + n > len || d + n > t->size))
+            TRAP(PW_TRAP_TABLE_OOB);
+        if (n)
+            memcpy(t->elems + d, inst->elem_items[seg] + sidx, n * sizeof(void *));
+        ip += 4;
+        NEXT();
+    }
+    OP(elem_drop) {
+        uint32_t seg = ip[1].s.a;
+        free(inst->elem_items[seg]);
+        inst->elem_items[seg] = NULL;
+        inst->elem_sizes[seg] = 0;
+        ip += 2;
+        NEXT();
+    }
+    OP(ref_is_null) {
+        fp[D].u32 = fp[A].ref == NULL;
+        ip += 2;
+        NEXT();
+    }
+    OP(ref_func) {
+        fp[D].ref = inst->funcs[A];
+        ip += 2;
+        NEXT();
+    }
+
+#ifndef PW_CGOTO
+    default:
+        TRAP(PW_TRAP_UNREACHABLE);
+    }
+#endif
+
+do_call:
+    if (LIKELY(callee->cf != NULL)) {
+        const pw_cfunc *cf = callee->cf;
+        if (UNLIKELY(fsp == fend || nfp + cf->frame_size > send)) {
+            ip = ret_ip - 1;
+            TRAP(PW_TRAP_STACK_EXHAUSTED);
+        }
+        fsp->ip = ret_ip;
+        fsp->fp = fp;
+        fsp->func = cur;
+        fsp++;
+        for (uint32_t i = cf->nparams; i < cf->nlocals; i++)
+            nfp[i].u64 = 0;
+        fp = nfp;
+        cur = callee;
+        ip = cf->code;
+        if (UNLIKELY(callee->inst != inst)) {
+            inst = callee->inst;
+            m0 = inst->mem0;
+            mem = m0->data;
+            msize = m0->size;
+        }
+        NEXT();
+    }
+    {
+        const pw_sig *sig = callee->sig;
+        s->sp = nfp + (sig->nparams > sig->nresults ? sig->nparams : sig->nresults);
+        s->fsp = fsp;
+        herr = call_host(s, callee, inst, nfp);
+        s->fsp = fbase;
+        if (UNLIKELY(herr != NULL)) {
+            ip = ret_ip - 1;
+            goto do_trap;
+        }
+        mem = m0->data;
+        msize = m0->size;
+        ip = ret_ip;
+        NEXT();
+    }
+
+do_ret:
+    if (UNLIKELY(fsp == fbase))
+        return NULL;
+    fsp--;
+    ip = fsp->ip;
+    fp = fsp->fp;
+    cur = fsp->func;
+    if (UNLIKELY(cur->inst != inst)) {
+        inst = cur->inst;
+        m0 = inst->mem0;
+    }
+    mem = m0->data;
+    msize = m0->size;
+    NEXT();
+
+do_trap:
+    return trap_error(s, herr, trap, cur, ip, fbase, fsp);
+}
+
+const void *const *pw_interp_handlers(void) {
+    const void *const *h = NULL;
+    run(NULL, NULL, NULL, &h);
+    return h;
+}
+
+pw_error *pw_interp_call(pw_store *s, pw_func *f, pw_slot *args) {
+    const pw_sig *sig = f->sig;
+    if (!f->cf)
+        return call_host(s, f, NULL, args);
+    if (!pw_store_stacks(s))
+        return pw_error_new(PW_ERR_RESOURCE, "out of memory allocating the wasm stack");
+    pw_slot *saved_sp = s->sp;
+    pw_frame *saved_fsp = s->fsp;
+    pw_slot *fp = s->sp;
+    if (fp + f->cf->frame_size > s->stack_end || s->fsp >= s->frames_end) {
+        pw_error *e = pw_error_trap_new(PW_TRAP_STACK_EXHAUSTED);
+        return e;
+    }
+    memcpy(fp, args, sig->nparams * sizeof *fp);
+    pw_error *err = run(s, f, fp, NULL);
+    if (!err)
+        memcpy(args, fp, sig->nresults * sizeof *fp);
+    s->sp = saved_sp;
+    s->fsp = saved_fsp;
+    return err;
+}

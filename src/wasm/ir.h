@@ -1,0 +1,104 @@
+/* The interpreter's internal code: what compile.c emits and interp.c runs.
+ *
+ * Each function body is translated once, at load time, into an array of
+ * 64-bit code words. An instruction is a handler word (a computed-goto label
+ * address, or an opcode number in the portable build) followed by operand
+ * words. Operands name frame slots: a function's frame is an array of 64-bit
+ * slots holding its parameters, then its locals, then one slot per operand
+ * stack position (the position of a value on the wasm operand stack is known
+ * statically, so every value has a fixed home). local.get does not copy: an
+ * instruction reads the local's slot directly; a result feeding local.set is
+ * written straight into the local. Branch targets are resolved to relative
+ * word offsets, so nothing scans for `end` or `else` at run time.
+ *
+ * Operand word layouts (a/b are 32-bit halves of one word, `.s.a`, `.s.b`):
+ *   unary        [h][d|a]
+ *   binary       [h][d|a][b]        binary-imm  [h][d|a][imm]
+ *   load         [h][d|addr][offset]
+ *   store        [h][addr|val][offset]
+ *   br           [h][rel]           br_if/unless [h][cond][rel]
+ *   br_<cmp>     [h][a|b][rel]      br_<cmp>_imm [h][a|imm32][rel]
+ *   br_table     [h][idx|n][rel_0]..[rel_n]   (rel_n is the default)
+ *   call         [h][func|base]     base = first argument slot; callee frame starts there
+ *   call_indirect [h][type|table][base|idx]
+ * Relative offsets are in words, from the start of the instruction.
+ */
+#ifndef PORTALIS_WASM_IR_H
+#define PORTALIS_WASM_IR_H
+
+#include <stdint.h>
+
+typedef union pw_code {
+    const void *h;
+    uint64_t u;
+    int64_t i;
+    struct {
+        uint32_t a, b;
+    } s;
+} pw_code;
+
+/* Numeric wasm opcodes 0x45..0xc4 map one-to-one onto IR_NUM_BASE + (op - 0x45). */
+#define IR_NUMERIC(X)                                                                              \
+    X(i32_eqz) X(i32_eq) X(i32_ne) X(i32_lt_s) X(i32_lt_u) X(i32_gt_s) X(i32_gt_u) X(i32_le_s)     \
+    X(i32_le_u) X(i32_ge_s) X(i32_ge_u) X(i64_eqz) X(i64_eq) X(i64_ne) X(i64_lt_s) X(i64_lt_u)     \
+    X(i64_gt_s) X(i64_gt_u) X(i64_le_s) X(i64_le_u) X(i64_ge_s) X(i64_ge_u) X(f32_eq) X(f32_ne)    \
+    X(f32_lt) X(f32_gt) X(f32_le) X(f32_ge) X(f64_eq) X(f64_ne) X(f64_lt) X(f64_gt) X(f64_le)      \
+    X(f64_ge) X(i32_clz) X(i32_ctz) X(i32_popcnt) X(i32_add) X(i32_sub) X(i32_mul) X(i32_div_s)    \
+    X(i32_div_u) X(i32_rem_s) X(i32_rem_u) X(i32_and) X(i32_or) X(i32_xor) X(i32_shl) X(i32_shr_s) \
+    X(i32_shr_u) X(i32_rotl) X(i32_rotr) X(i64_clz) X(i64_ctz) X(i64_popcnt) X(i64_add)            \
+    X(i64_sub) X(i64_mul) X(i64_div_s) X(i64_div_u) X(i64_rem_s) X(i64_rem_u) X(i64_and)           \
+    X(i64_or) X(i64_xor) X(i64_shl) X(i64_shr_s) X(i64_shr_u) X(i64_rotl) X(i64_rotr) X(f32_abs)   \
+    X(f32_neg) X(f32_ceil) X(f32_floor) X(f32_trunc) X(f32_nearest) X(f32_sqrt) X(f32_add)         \
+    X(f32_sub) X(f32_mul) X(f32_div) X(f32_min) X(f32_max) X(f32_copysign) X(f64_abs) X(f64_neg)   \
+    X(f64_ceil) X(f64_floor) X(f64_trunc) X(f64_nearest) X(f64_sqrt) X(f64_add) X(f64_sub)         \
+    X(f64_mul) X(f64_div) X(f64_min) X(f64_max) X(f64_copysign) X(i32_wrap_i64)                    \
+    X(i32_trunc_f32_s) X(i32_trunc_f32_u) X(i32_trunc_f64_s) X(i32_trunc_f64_u)                    \
+    X(i64_extend_i32_s) X(i64_extend_i32_u) X(i64_trunc_f32_s) X(i64_trunc_f32_u)                  \
+    X(i64_trunc_f64_s) X(i64_trunc_f64_u) X(f32_convert_i32_s) X(f32_convert_i32_u)                \
+    X(f32_convert_i64_s) X(f32_convert_i64_u) X(f32_demote_f64) X(f64_convert_i32_s)               \
+    X(f64_convert_i32_u) X(f64_convert_i64_s) X(f64_convert_i64_u) X(f64_promote_f32)              \
+    X(i32_reinterpret_f32) X(i64_reinterpret_f64) X(f32_reinterpret_i32) X(f64_reinterpret_i64)   \
+    X(i32_extend8_s) X(i32_extend16_s) X(i64_extend8_s) X(i64_extend16_s) X(i64_extend32_s)
+
+/* Saturating truncations (0xfc 0..7), in opcode order. */
+#define IR_TRUNC_SAT(X)                                                                            \
+    X(i32_trunc_sat_f32_s) X(i32_trunc_sat_f32_u) X(i32_trunc_sat_f64_s) X(i32_trunc_sat_f64_u)    \
+    X(i64_trunc_sat_f32_s) X(i64_trunc_sat_f32_u) X(i64_trunc_sat_f64_s) X(i64_trunc_sat_f64_u)
+
+/* Binary integer ops with an immediate second operand. */
+#define IR_IMM(X)                                                                                  \
+    X(i32_add_imm) X(i32_sub_imm) X(i32_mul_imm) X(i32_and_imm) X(i32_or_imm) X(i32_xor_imm)       \
+    X(i32_shl_imm) X(i32_shr_s_imm) X(i32_shr_u_imm) X(i32_eq_imm) X(i32_ne_imm) X(i32_lt_s_imm)   \
+    X(i32_lt_u_imm) X(i32_gt_s_imm) X(i32_gt_u_imm) X(i32_le_s_imm) X(i32_le_u_imm)                \
+    X(i32_ge_s_imm) X(i32_ge_u_imm) X(i64_add_imm) X(i64_sub_imm) X(i64_mul_imm) X(i64_and_imm)    \
+    X(i64_or_imm) X(i64_xor_imm) X(i64_shl_imm) X(i64_shr_s_imm) X(i64_shr_u_imm) X(i64_eq_imm)    \
+    X(i64_ne_imm) X(i64_lt_s_imm) X(i64_lt_u_imm) X(i64_gt_s_imm) X(i64_gt_u_imm)                  \
+    X(i64_le_s_imm) X(i64_le_u_imm) X(i64_ge_s_imm) X(i64_ge_u_imm)
+
+/* Compare-and-branch fusions (i32 only), slot/slot and slot/immediate. */
+#define IR_BRCMP(X)                                                                                \
+    X(br_eq) X(br_ne) X(br_lt_s) X(br_lt_u) X(br_gt_s) X(br_gt_u) X(br_le_s) X(br_le_u) X(br_ge_s) \
+    X(br_ge_u) X(br_eq_imm) X(br_ne_imm) X(br_lt_s_imm) X(br_lt_u_imm) X(br_gt_s_imm)             \
+    X(br_gt_u_imm) X(br_le_s_imm) X(br_le_u_imm) X(br_ge_s_imm) X(br_ge_u_imm)
+
+#define IR_MISC(X)                                                                                 \
+    X(unreachable) X(br) X(br_if) X(br_unless) X(br_table) X(copy) X(const) X(ret) X(ret1)         \
+    X(call) X(call_indirect) X(select) X(global_get) X(global_set)                                 \
+    X(load32) X(load64) X(load8s32) X(load8u32) X(load16s32) X(load16u32) X(load8s64) X(load8u64)  \
+    X(load16s64) X(load16u64) X(load32s64) X(load32u64) X(store32) X(store64) X(store8) X(store16) \
+    X(memory_size) X(memory_grow) X(memory_fill) X(memory_copy) X(memory_init) X(data_drop)        \
+    X(table_get) X(table_set) X(table_size) X(table_grow) X(table_fill) X(table_copy) X(table_init) \
+    X(elem_drop) X(ref_is_null) X(ref_func)
+
+enum {
+#define IR_ENUM(n) IR_##n,
+    IR_NUMERIC(IR_ENUM) IR_TRUNC_SAT(IR_ENUM) IR_IMM(IR_ENUM) IR_BRCMP(IR_ENUM) IR_MISC(IR_ENUM)
+#undef IR_ENUM
+    IR_COUNT
+};
+
+/* Handler words for each IR opcode (label addresses with computed goto,
+ * opcode numbers otherwise). Provided by interp.c. */
+const void *const *pw_interp_handlers(void);
+
+#endif

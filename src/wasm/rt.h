@@ -1,0 +1,175 @@
+/* Runtime structures shared by the translator, the interpreter and the
+ * embedding API. Private to the wasm layer. */
+#ifndef PORTALIS_WASM_RT_H
+#define PORTALIS_WASM_RT_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+
+#include "ir.h"
+#include "module.h"
+#include "portalis/engine.h"
+
+/* One frame slot / value cell. i32 and f32 live in the low 32 bits (the
+ * upper half is unspecified), references as pointers. */
+typedef union pw_slot {
+    uint64_t u64;
+    int64_t i64;
+    uint32_t u32;
+    int32_t i32;
+    float f32;
+    double f64;
+    void *ref;
+} pw_slot;
+
+/* A function signature, interned per engine so that type equality (for
+ * call_indirect and imports) is a pointer comparison. */
+typedef struct pw_sig {
+    uint32_t nparams, nresults;
+    const uint8_t *types;  /* wasm value type bytes: params then results */
+    const pw_valkind *kinds; /* the same as pw_valkind */
+} pw_sig;
+
+struct pw_engine {
+    pthread_mutex_t lock; /* guards sigs */
+    pw_sig **sigs;
+    size_t nsigs, capsigs;
+};
+
+const pw_sig *pw_engine_intern_sig(pw_engine *e, const uint8_t *types, uint32_t np, uint32_t nr);
+pw_valkind pw_kind_of(uint8_t valtype);
+
+/* A translated function body. */
+typedef struct pw_cfunc {
+    pw_code *code;
+    uint32_t ncode;
+    uint32_t nparams;
+    uint32_t nlocals;    /* parameters + declared locals */
+    uint32_t frame_size; /* slots: locals + max operand stack height */
+    const pw_sig *sig;
+    uint32_t index; /* function index in the module */
+    /* (code word index, wasm byte offset) for every instruction, sorted. */
+    uint32_t *offmap;
+    uint32_t noffmap;
+} pw_cfunc;
+
+struct pw_module {
+    atomic_int refs;
+    pw_engine *engine;
+    wm_module m;
+    const pw_sig **sigs; /* per type index */
+    pw_cfunc *funcs;     /* per defined function */
+    pw_valkind *kinds_buf; /* storage behind pw_functype of imports/exports */
+    size_t code_bytes;
+};
+
+struct pw_func {
+    const pw_sig *sig;
+    pw_instance *inst; /* NULL for host functions */
+    const pw_cfunc *cf; /* wasm functions */
+    pw_host_fn host;
+    void *user_data;
+    void (*finalizer)(void *);
+};
+
+struct pw_memory {
+    uint8_t *data;
+    uint64_t size; /* bytes */
+    uint32_t pages;
+    pw_limits limits;
+    pw_store *store;
+};
+
+struct pw_table {
+    void **elems;
+    uint32_t size;
+    pw_limits limits;
+    pw_valkind elem;
+};
+
+struct pw_global {
+    pw_slot val;
+    pw_valkind type;
+    bool mut;
+};
+
+struct pw_instance {
+    pw_store *store;
+    pw_module *module;
+    pw_func **funcs;
+    pw_table **tables;
+    pw_memory *mem0; /* never NULL: a zero-size memory if the module has none */
+    pw_global **globals;
+    /* Passive element segments' references (NULL after elem.drop) and sizes. */
+    void ***elem_items;
+    uint32_t *elem_sizes;
+    bool *data_dropped;
+    pw_extern *exports;
+};
+
+/* Everything a store owns, freed together. */
+typedef struct pw_frame {
+    const pw_code *ip; /* return address */
+    pw_slot *fp;
+    pw_func *func;
+} pw_frame;
+
+struct pw_store {
+    pw_engine *engine;
+    uint64_t memory_limit;
+    uint32_t max_call_depth;
+    /* Value stack and call frames, allocated on first call. */
+    pw_slot *stack, *stack_end, *sp; /* sp: first free slot (for re-entrant calls) */
+    pw_frame *frames, *frames_end, *fsp;
+    size_t stack_slots;
+    /* Owned objects. */
+    void **objs;
+    uint8_t *obj_kinds;
+    size_t nobjs, capobjs;
+    pw_memory empty_memory;
+};
+
+/* Registers an object for freeing with the store (kind: 0 func, 1 table, 2
+ * memory, 3 global, 4 instance). Returns false on allocation failure. */
+bool pw_store_own(pw_store *s, void *obj, int kind);
+
+struct pw_caller {
+    pw_store *store;
+    pw_instance *inst;
+};
+
+/* Errors. */
+struct pw_error {
+    pw_error_kind kind;
+    pw_trap_kind trap;
+    int exit_code;
+    char *summary;
+    char *message;
+    size_t nframes;
+    struct {
+        uint32_t func;
+        const char *name;
+        uint32_t offset;
+    } *frames;
+};
+pw_error *pw_error_new(pw_error_kind kind, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+pw_error *pw_error_trap_new(pw_trap_kind kind);
+const char *pw_trap_text(pw_trap_kind k);
+/* Appends a backtrace frame; the message is rebuilt. */
+void pw_error_add_frame(pw_error *e, uint32_t func, const char *name, uint32_t offset);
+
+/* Translates every function body of the module (validating it). */
+pw_error *pw_compile(pw_module *mod);
+void pw_cfunc_free(pw_cfunc *f);
+uint32_t pw_cfunc_offset(const pw_cfunc *f, const pw_code *ip);
+
+/* Runs f with arguments in args[0..nparams), results written to args[0..nresults). */
+pw_error *pw_interp_call(pw_store *s, pw_func *f, pw_slot *args);
+/* Ensures the store's stacks exist. */
+bool pw_store_stacks(pw_store *s);
+
+/* Slow-path helpers used by the interpreter (runtime.c). */
+int64_t pw_memory_grow_pages(pw_memory *m, uint32_t delta);
+int64_t pw_table_grow_raw(pw_table *t, uint32_t delta, void *init);
+
+#endif
