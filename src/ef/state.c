@@ -81,7 +81,11 @@ void ef_statemap_mark_all(ef_statemap *m, bool live) {
 void ef_statemap_prune(ef_statemap *m) {
     pthread_mutex_lock(&m->mu);
     size_t cap = m->cap;
-    ef_state **keep = malloc((cap ? cap : 1) * sizeof *keep);
+    if (!cap) {
+        pthread_mutex_unlock(&m->mu);
+        return;
+    }
+    ef_state **keep = malloc(cap * sizeof *keep);
     if (!keep) { /* keep everything rather than lose live state */
         pthread_mutex_unlock(&m->mu);
         return;
