@@ -174,6 +174,9 @@ char *layer_resolve_asset(const pusd_layer *l, const char *asset); /* malloc'ed 
 enum { META_LAYER = 0, META_PRIM = 1, META_PROP = 2 };
 int meta_field_type(int where, const char *key, bool *ident_form);
 
+pusd_stage *prim_stage(pusd_prim *p);
+const char *stage_intern(pusd_stage *s, const char *str);
+
 /* Writer (writer.c). */
 void write_layer(sbuf *b, const pusd_layer *l);
 

@@ -1,0 +1,1608 @@
+/* The stage: composition of a root layer stack with sublayers, references,
+ * payloads, inherits, specializes and variant selections (LIVRPS), value
+ * resolution with time-sample interpolation, authoring, flattening. */
+#include <math.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "internal.h"
+
+enum { ARC_LOCAL = 0, ARC_INHERIT, ARC_VARIANT, ARC_REFERENCE, ARC_PAYLOAD, ARC_SPECIALIZE };
+
+typedef struct ls_entry {
+    pusd_layer *layer;
+    double offset, scale;
+} ls_entry;
+
+typedef struct layer_stack {
+    ls_entry *e;
+    size_t n;
+} layer_stack;
+
+typedef struct reg_entry {
+    char *path;
+    pusd_layer *layer;
+    layer_stack *ls; /* lazily built */
+    bool failed;
+} reg_entry;
+
+typedef struct site {
+    layer_stack *ls;
+    const char *path;     /* spec path in the layer stack's namespace */
+    const char *map_from; /* namespace mapping to stage paths */
+    const char *map_to;
+    double offset, scale;
+    uint8_t tag;
+} site;
+
+typedef struct node {
+    pusd_layer *layer;
+    pusd_primspec *spec;
+    double offset, scale;
+    const site *site;
+    uint8_t tag;
+} node;
+
+struct pusd_prim {
+    pusd_stage *stage;
+    const char *name, *path;
+    pusd_prim *parent, *hnext;
+    pusd_prim **children;
+    uint32_t nchildren;
+    site *sites;
+    uint32_t nsites;
+    node *nodes;
+    uint32_t nnodes;
+    const char *type_name;
+    char specifier;
+    bool active;
+    const char **api;
+    uint32_t napi;
+    const char **props;
+    uint32_t nprops;
+    uint64_t props_gen;
+};
+
+struct pusd_stage {
+    pusd_layer *root;
+    reg_entry *reg;
+    size_t nreg, capreg;
+    pusd_layer *edit;
+    pusd_arena comp; /* composed prims; rebuilt on structural edits */
+    pusd_arena scratch; /* query results; lives until stage free */
+    interner scratch_strings;
+    pusd_prim *pseudo;
+    pusd_prim **hash;
+    size_t hash_cap, nprims;
+    pusd_error *diags;
+    size_t ndiags, capdiags;
+    bool dirty;
+    uint64_t gen;
+};
+
+#define MAX_ARC_DEPTH 64
+
+/* ---- diagnostics --------------------------------------------------------------------------- */
+
+__attribute__((format(printf, 3, 4))) static void diag(pusd_stage *s, const char *file, const char *fmt, ...) {
+    if (s->ndiags == s->capdiags) {
+        size_t nc = s->capdiags ? s->capdiags * 2 : 8;
+        pusd_error *n = realloc(s->diags, nc * sizeof *n);
+        if (!n) return;
+        s->diags = n;
+        s->capdiags = nc;
+    }
+    pusd_error *e = &s->diags[s->ndiags++];
+    memset(e, 0, sizeof *e);
+    e->status = PUSD_ERR_COMPOSE;
+    snprintf(e->file, sizeof e->file, "%s", file ? file : "");
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(e->message, sizeof e->message, fmt, ap);
+    va_end(ap);
+}
+
+size_t pusd_stage_diagnostic_count(pusd_stage *s) { return s->ndiags; }
+const pusd_error *pusd_stage_diagnostic(pusd_stage *s, size_t i) { return i < s->ndiags ? &s->diags[i] : NULL; }
+
+/* ---- layer registry and layer stacks ------------------------------------------------------------ */
+
+static reg_entry *reg_find(pusd_stage *s, const char *path) {
+    for (size_t i = 0; i < s->nreg; i++)
+        if (!strcmp(s->reg[i].path, path)) return &s->reg[i];
+    return NULL;
+}
+
+static reg_entry *reg_add(pusd_stage *s, const char *path, pusd_layer *l) {
+    if (s->nreg == s->capreg) {
+        size_t nc = s->capreg ? s->capreg * 2 : 8;
+        reg_entry *n = realloc(s->reg, nc * sizeof *n);
+        if (!n) return NULL;
+        s->reg = n;
+        s->capreg = nc;
+    }
+    reg_entry *e = &s->reg[s->nreg];
+    memset(e, 0, sizeof *e);
+    e->path = strdup(path);
+    if (!e->path) return NULL;
+    e->layer = l;
+    e->failed = l == NULL;
+    s->nreg++;
+    return e;
+}
+
+static reg_entry *open_layer(pusd_stage *s, const char *abs_path, const char *from) {
+    reg_entry *e = reg_find(s, abs_path);
+    if (e) return e->failed ? NULL : e;
+    pusd_layer *l = NULL;
+    pusd_error err;
+    if (pusd_layer_open(abs_path, &l, &err)) {
+        if (err.line) diag(s, err.file, "%d:%d: %s (layer used by %s)", err.line, err.column, err.message, from);
+        else diag(s, from, "cannot open layer '%s': %s", abs_path, err.message);
+        reg_add(s, abs_path, NULL);
+        return NULL;
+    }
+    e = reg_add(s, abs_path, l);
+    if (!e) pusd_layer_free(l);
+    return e;
+}
+
+static reg_entry *reg_of_layer(pusd_stage *s, pusd_layer *l) {
+    for (size_t i = 0; i < s->nreg; i++)
+        if (s->reg[i].layer == l) return &s->reg[i];
+    return NULL;
+}
+
+static int ls_push(layer_stack *ls, size_t *cap, pusd_layer *l, double off, double sc) {
+    if (ls->n == *cap) {
+        size_t nc = *cap ? *cap * 2 : 4;
+        ls_entry *n = realloc(ls->e, nc * sizeof *n);
+        if (!n) return -1;
+        ls->e = n;
+        *cap = nc;
+    }
+    ls->e[ls->n++] = (ls_entry){l, off, sc};
+    return 0;
+}
+
+static void ls_collect(pusd_stage *s, layer_stack *ls, size_t *cap, pusd_layer *l, double off, double sc,
+                       pusd_layer **chain, int depth) {
+    for (int i = 0; i < depth; i++)
+        if (chain[i] == l) {
+            diag(s, l->identifier, "sublayer cycle: '%s' includes itself (directly or through its sublayers); ignored",
+                 l->identifier);
+            return;
+        }
+    if (depth >= MAX_ARC_DEPTH) return;
+    if (ls_push(ls, cap, l, off, sc)) return;
+    chain[depth] = l;
+    for (uint32_t i = 0; i < l->n_sublayers; i++) {
+        char *abs = layer_resolve_asset(l, l->sublayers[i].asset);
+        if (!abs) continue;
+        reg_entry *e = open_layer(s, abs, l->identifier);
+        free(abs);
+        if (!e) continue;
+        ls_collect(s, ls, cap, e->layer, off + sc * l->sublayers[i].offset, sc * l->sublayers[i].scale, chain, depth + 1);
+    }
+}
+
+static layer_stack *layer_stack_of(pusd_stage *s, reg_entry *e) {
+    if (e->ls) return e->ls;
+    layer_stack *ls = calloc(1, sizeof *ls);
+    if (!ls) return NULL;
+    size_t cap = 0;
+    pusd_layer *chain[MAX_ARC_DEPTH];
+    pusd_layer *l = e->layer;
+    ls_collect(s, ls, &cap, l, 0, 1, chain, 0);
+    /* the registry may have moved while collecting */
+    e = reg_of_layer(s, l);
+    e->ls = ls;
+    return ls;
+}
+
+static void free_layer_stacks(pusd_stage *s) {
+    for (size_t i = 0; i < s->nreg; i++)
+        if (s->reg[i].ls) {
+            free(s->reg[i].ls->e);
+            free(s->reg[i].ls);
+            s->reg[i].ls = NULL;
+        }
+}
+
+/* ---- composition -------------------------------------------------------------------------------- */
+
+typedef struct builder {
+    pusd_stage *s;
+    site *sites;
+    size_t nsites, capsites;
+    node *nodes;
+    size_t nnodes, capnodes;
+    const site *chain[MAX_ARC_DEPTH];
+    int depth;
+} builder;
+
+static const char *comp_str(pusd_stage *s, const char *a, const char *b) {
+    size_t na = strlen(a), nb = b ? strlen(b) : 0;
+    char *r = ar_alloc(&s->comp, na + nb + 1);
+    if (!r) return NULL;
+    memcpy(r, a, na);
+    if (nb) memcpy(r + na, b, nb);
+    r[na + nb] = 0;
+    return r;
+}
+
+static const char *child_path(pusd_stage *s, const char *parent, const char *name) {
+    size_t np = strlen(parent);
+    if (np == 1 && parent[0] == '/') return comp_str(s, "/", name);
+    if (np && parent[np - 1] == '}') return comp_str(s, parent, name);
+    char *t = ar_alloc(&s->comp, np + strlen(name) + 2);
+    if (!t) return NULL;
+    sprintf(t, "%s/%s", parent, name);
+    return t;
+}
+
+static void expand_site(builder *b, site st);
+
+static int add_node(builder *b, node n) {
+    if (b->nnodes == b->capnodes) {
+        size_t nc = b->capnodes ? b->capnodes * 2 : 8;
+        node *nn = realloc(b->nodes, nc * sizeof *nn);
+        if (!nn) return -1;
+        b->nodes = nn;
+        b->capnodes = nc;
+    }
+    b->nodes[b->nnodes++] = n;
+    return 0;
+}
+
+/* list-op composition over items tagged with the layer that authored them */
+typedef struct titem {
+    const char *key;
+    const void *item;
+    pusd_layer *layer;
+} titem;
+
+static int tl_find(titem *v, size_t n, const char *k) {
+    for (size_t i = 0; i < n; i++)
+        if (!strcmp(v[i].key, k)) return (int)i;
+    return -1;
+}
+
+static int tl_push(titem **v, size_t *n, size_t *cap, titem t) {
+    if (*n == *cap) {
+        size_t nc = *cap ? *cap * 2 : 8;
+        titem *x = realloc(*v, nc * sizeof *x);
+        if (!x) return -1;
+        *v = x;
+        *cap = nc;
+    }
+    (*v)[(*n)++] = t;
+    return 0;
+}
+
+static const char *item_key(pusd_stage *s, int type, const void *it) {
+    if (type == PUSD_T_REFERENCE_LISTOP || type == PUSD_T_PAYLOAD_LISTOP) {
+        const pusd_reference *r = it;
+        char *k = ar_alloc(&s->comp, strlen(r->asset_path) + strlen(r->prim_path) + 2);
+        if (k) sprintf(k, "%s\x01%s", r->asset_path, r->prim_path);
+        return k;
+    }
+    return *(const char *const *)it;
+}
+
+static void tl_apply(pusd_stage *s, int type, const pusd_listop *op, pusd_layer *layer, titem **v, size_t *n, size_t *cap) {
+    size_t isz = (type == PUSD_T_REFERENCE_LISTOP || type == PUSD_T_PAYLOAD_LISTOP) ? sizeof(pusd_reference) : sizeof(char *);
+#define ITEM(k, i) ((const char *)op->items[k] + (i) * isz)
+    if (op->is_explicit) {
+        *n = 0;
+        for (uint32_t i = 0; i < op->count[0]; i++) {
+            const char *k = item_key(s, type, ITEM(0, i));
+            if (k && tl_find(*v, *n, k) < 0) tl_push(v, n, cap, (titem){k, ITEM(0, i), layer});
+        }
+        return;
+    }
+    for (uint32_t i = 0; i < op->count[PUSD_LISTOP_DELETE]; i++) {
+        const char *k = item_key(s, type, ITEM(PUSD_LISTOP_DELETE, i));
+        int f = k ? tl_find(*v, *n, k) : -1;
+        if (f >= 0) memmove(*v + f, *v + f + 1, (--(*n) - (size_t)f) * sizeof **v);
+    }
+    for (uint32_t i = 0; i < op->count[PUSD_LISTOP_ADD]; i++) {
+        const char *k = item_key(s, type, ITEM(PUSD_LISTOP_ADD, i));
+        if (k && tl_find(*v, *n, k) < 0) tl_push(v, n, cap, (titem){k, ITEM(PUSD_LISTOP_ADD, i), layer});
+    }
+    for (uint32_t i = op->count[PUSD_LISTOP_PREPEND]; i-- > 0;) {
+        const char *k = item_key(s, type, ITEM(PUSD_LISTOP_PREPEND, i));
+        if (!k) continue;
+        int f = tl_find(*v, *n, k);
+        if (f >= 0) memmove(*v + f, *v + f + 1, (--(*n) - (size_t)f) * sizeof **v);
+        if (tl_push(v, n, cap, (titem){k, NULL, NULL})) continue;
+        memmove(*v + 1, *v, (*n - 1) * sizeof **v);
+        (*v)[0] = (titem){k, ITEM(PUSD_LISTOP_PREPEND, i), layer};
+    }
+    for (uint32_t i = 0; i < op->count[PUSD_LISTOP_APPEND]; i++) {
+        const char *k = item_key(s, type, ITEM(PUSD_LISTOP_APPEND, i));
+        if (!k) continue;
+        int f = tl_find(*v, *n, k);
+        if (f >= 0) memmove(*v + f, *v + f + 1, (--(*n) - (size_t)f) * sizeof **v);
+        tl_push(v, n, cap, (titem){k, ITEM(PUSD_LISTOP_APPEND, i), layer});
+    }
+    if (op->count[PUSD_LISTOP_ORDER] && *n) {
+        titem *tmp = malloc(*n * sizeof *tmp);
+        if (!tmp) return;
+        size_t m = 0;
+        for (uint32_t i = 0; i < op->count[PUSD_LISTOP_ORDER]; i++) {
+            const char *k = item_key(s, type, ITEM(PUSD_LISTOP_ORDER, i));
+            int f = k ? tl_find(*v, *n, k) : -1;
+            if (f >= 0 && tl_find(tmp, m, k) < 0) tmp[m++] = (*v)[f];
+        }
+        for (size_t i = 0; i < *n; i++)
+            if (tl_find(tmp, m, (*v)[i].key) < 0) tmp[m++] = (*v)[i];
+        memcpy(*v, tmp, m * sizeof *tmp);
+        free(tmp);
+    }
+#undef ITEM
+}
+
+/* Composes list op `key` over nodes [from, to) (strongest first) -> tagged items. */
+static size_t compose_listop(pusd_stage *s, const node *nodes, size_t from, size_t to, const char *key, int type,
+                             titem **out) {
+    titem *v = NULL;
+    size_t n = 0, cap = 0;
+    for (size_t i = to; i-- > from;) {
+        const meta_entry *e = meta_find(&nodes[i].spec->meta, key);
+        if (e && e->value.type == type && e->value.data) tl_apply(s, type, e->value.data, nodes[i].layer, &v, &n, &cap);
+    }
+    *out = v;
+    return n;
+}
+
+static bool in_chain(builder *b, const layer_stack *ls, const char *path) {
+    for (int i = 0; i < b->depth; i++)
+        if (b->chain[i]->ls == ls && !strcmp(b->chain[i]->path, path)) return true;
+    return false;
+}
+
+static const char *strip_variants(pusd_stage *s, const char *p) {
+    if (!strchr(p, '{')) return p;
+    char *r = ar_alloc(&s->comp, strlen(p) + 1);
+    if (!r) return p;
+    size_t n = 0;
+    for (const char *q = p; *q; q++) {
+        if (*q == '{') {
+            while (*q && *q != '}') q++;
+            if (!*q) break;
+            if (q[1] && q[1] != '/') r[n++] = '/';
+            continue;
+        }
+        r[n++] = *q;
+    }
+    r[n] = 0;
+    return r;
+}
+
+static void arc_to(builder *b, const site *from, layer_stack *ls, const char *path, uint8_t arc, double off, double sc,
+                   const char *what, const char *file) {
+    if (b->depth >= MAX_ARC_DEPTH || in_chain(b, ls, path)) {
+        diag(b->s, file, "composition cycle: %s arc from <%s> to <%s> leads back to itself; arc ignored", what,
+             strip_variants(b->s, from->path), path);
+        return;
+    }
+    site st;
+    st.ls = ls;
+    st.path = path;
+    st.tag = from->tag == ARC_LOCAL || arc == ARC_SPECIALIZE ? arc : from->tag;
+    st.offset = from->offset + from->scale * off;
+    st.scale = from->scale * sc;
+    /* stage path of `path` = mapped path of the arc's source prim */
+    st.map_from = strip_variants(b->s, path);
+    const char *src = strip_variants(b->s, from->path);
+    if (from->map_from && !strncmp(src, from->map_from, strlen(from->map_from)))
+        st.map_to = comp_str(b->s, from->map_to, src + strlen(from->map_from));
+    else
+        st.map_to = src;
+    if (!st.map_to) return;
+    expand_site(b, st);
+}
+
+static const char *variant_selection(builder *b, const char *set) {
+    for (size_t i = 0; i < b->nnodes; i++) {
+        const meta_entry *e = meta_find(&b->nodes[i].spec->meta, "variants");
+        if (!e || e->value.type != PUSD_T_DICTIONARY || !e->value.data) continue;
+        const pusd_dict *d = e->value.data;
+        for (uint32_t k = 0; k < d->count; k++)
+            if (!strcmp(d->entries[k].key, set) && d->entries[k].value.data &&
+                pusd_tinfo(d->entries[k].value.type)->elem == PUSD_E_STR)
+                return ((const char *const *)d->entries[k].value.data)[0];
+    }
+    return NULL;
+}
+
+static void expand_site(builder *b, site st) {
+    pusd_stage *s = b->s;
+    size_t first = b->nnodes;
+    for (size_t i = 0; i < st.ls->n; i++) {
+        pusd_primspec *sp = pusd_layer_prim(st.ls->e[i].layer, st.path);
+        if (!sp) continue;
+        node n = {st.ls->e[i].layer, sp, st.offset + st.scale * st.ls->e[i].offset, st.scale * st.ls->e[i].scale, NULL, st.tag};
+        add_node(b, n);
+    }
+    size_t last = b->nnodes;
+    if (first == last) return;
+    /* record the site */
+    if (b->nsites == b->capsites) {
+        size_t nc = b->capsites ? b->capsites * 2 : 4;
+        site *ns = realloc(b->sites, nc * sizeof *ns);
+        if (!ns) return;
+        b->sites = ns;
+        b->capsites = nc;
+    }
+    size_t si = b->nsites++;
+    b->sites[si] = st;
+    for (size_t i = first; i < last; i++) b->nodes[i].site = (const site *)(uintptr_t)(si + 1); /* fixed up later */
+    if (b->depth >= MAX_ARC_DEPTH) return;
+    site cur = st;
+    b->chain[b->depth++] = &cur;
+    const char *file = b->nodes[first].layer->identifier;
+    titem *v;
+    size_t n;
+    /* inherits */
+    n = compose_listop(s, b->nodes, first, last, "inherits", PUSD_T_PATH_LISTOP, &v);
+    for (size_t i = 0; i < n; i++) arc_to(b, &cur, st.ls, *(const char *const *)v[i].item, ARC_INHERIT, 0, 1, "inherits", file);
+    free(v);
+    /* variants */
+    n = compose_listop(s, b->nodes, first, last, "variantSets", PUSD_T_STRING_LISTOP, &v);
+    for (size_t i = 0; i < n; i++) {
+        const char *set = v[i].key;
+        const char *sel = variant_selection(b, set);
+        if (!sel || !sel[0]) continue;
+        char *vp = ar_alloc(&s->comp, strlen(st.path) + strlen(set) + strlen(sel) + 4);
+        if (!vp) continue;
+        sprintf(vp, "%s{%s=%s}", st.path, set, sel);
+        if (in_chain(b, st.ls, vp)) continue;
+        site vs = cur;
+        vs.path = vp;
+        vs.tag = cur.tag == ARC_LOCAL ? ARC_VARIANT : cur.tag;
+        expand_site(b, vs);
+    }
+    free(v);
+    /* references then payloads */
+    for (int pass = 0; pass < 2; pass++) {
+        int type = pass ? PUSD_T_PAYLOAD_LISTOP : PUSD_T_REFERENCE_LISTOP;
+        n = compose_listop(s, b->nodes, first, last, pass ? "payload" : "references", type, &v);
+        for (size_t i = 0; i < n; i++) {
+            const pusd_reference *r = v[i].item;
+            layer_stack *ls = st.ls;
+            const char *target = r->prim_path;
+            pusd_layer *tl = v[i].layer;
+            if (r->asset_path[0]) {
+                char *abs = layer_resolve_asset(v[i].layer, r->asset_path);
+                reg_entry *e = abs ? open_layer(s, abs, v[i].layer->identifier) : NULL;
+                free(abs);
+                if (!e) continue;
+                tl = e->layer;
+                ls = layer_stack_of(s, e);
+                if (!ls) continue;
+            }
+            if (!target[0]) {
+                pusd_value dp;
+                if (pusd_layer_get_metadata(tl, "defaultPrim", &dp) || !dp.data) {
+                    diag(s, v[i].layer->identifier, "%s to '%s' names no prim and that layer has no defaultPrim; ignored",
+                         pass ? "payload" : "reference", r->asset_path[0] ? r->asset_path : tl->identifier);
+                    continue;
+                }
+                target = comp_str(s, "/", ((const char *const *)dp.data)[0]);
+                if (!target) continue;
+            } else if (target[0] != '/') {
+                /* relative to the authoring prim */
+                const char *anchor = strip_variants(s, st.path);
+                if (!strcmp(target, ".")) target = anchor;
+                else target = comp_str(s, anchor, target[0] == '.' && target[1] == '.' ? NULL : NULL);
+            }
+            bool found = false;
+            for (size_t k = 0; k < ls->n && !found; k++) found = pusd_layer_prim(ls->e[k].layer, target) != NULL;
+            if (!found) {
+                diag(s, v[i].layer->identifier, "%s target <%s> not found in '%s' (from <%s>)", pass ? "payload" : "reference",
+                     target, ls->e[0].layer->identifier, strip_variants(s, st.path));
+                continue;
+            }
+            arc_to(b, &cur, ls, target, pass ? ARC_PAYLOAD : ARC_REFERENCE, r->offset, r->scale, pass ? "payload" : "reference", file);
+        }
+        free(v);
+    }
+    /* specializes */
+    n = compose_listop(s, b->nodes, first, last, "specializes", PUSD_T_PATH_LISTOP, &v);
+    for (size_t i = 0; i < n; i++) arc_to(b, &cur, st.ls, *(const char *const *)v[i].item, ARC_SPECIALIZE, 0, 1, "specializes", file);
+    free(v);
+    b->depth--;
+}
+
+static void hash_prim(pusd_stage *s, pusd_prim *p) {
+    if ((s->nprims + 1) * 2 > s->hash_cap) {
+        size_t nc = s->hash_cap ? s->hash_cap * 2 : 256;
+        pusd_prim **nh = calloc(nc, sizeof *nh);
+        if (!nh) return;
+        for (size_t i = 0; i < s->hash_cap; i++)
+            for (pusd_prim *q = s->hash[i], *nx; q; q = nx) {
+                nx = q->hnext;
+                size_t j = pusd_hash(q->path, strlen(q->path)) & (nc - 1);
+                q->hnext = nh[j];
+                nh[j] = q;
+            }
+        free(s->hash);
+        s->hash = nh;
+        s->hash_cap = nc;
+    }
+    size_t j = pusd_hash(p->path, strlen(p->path)) & (s->hash_cap - 1);
+    p->hnext = s->hash[j];
+    s->hash[j] = p;
+    s->nprims++;
+}
+
+static int cmp_tag(const void *a, const void *b) {
+    const node *x = a, *y = b;
+    if (x->tag != y->tag) return x->tag - y->tag;
+    return x < y ? -1 : x > y;
+}
+
+static void finish_prim(builder *b, pusd_prim *p) {
+    pusd_stage *s = b->s;
+    /* stable sort by arc class: keep expansion order within a class */
+    node *tmp = b->nodes;
+    for (size_t i = 0; i < b->nnodes; i++) tmp[i].offset = tmp[i].offset; /* no-op keeps order */
+    /* insertion sort (few nodes) */
+    for (size_t i = 1; i < b->nnodes; i++) {
+        node t = tmp[i];
+        size_t j = i;
+        while (j > 0 && tmp[j - 1].tag > t.tag) {
+            tmp[j] = tmp[j - 1];
+            j--;
+        }
+        tmp[j] = t;
+    }
+    (void)cmp_tag;
+    p->sites = ar_alloc(&s->comp, (b->nsites ? b->nsites : 1) * sizeof *p->sites);
+    p->nodes = ar_alloc(&s->comp, (b->nnodes ? b->nnodes : 1) * sizeof *p->nodes);
+    if (!p->sites || !p->nodes) return;
+    memcpy(p->sites, b->sites, b->nsites * sizeof *p->sites);
+    p->nsites = (uint32_t)b->nsites;
+    for (size_t i = 0; i < b->nnodes; i++) {
+        p->nodes[i] = b->nodes[i];
+        p->nodes[i].site = &p->sites[(uintptr_t)b->nodes[i].site - 1];
+    }
+    p->nnodes = (uint32_t)b->nnodes;
+    p->specifier = 'o';
+    for (uint32_t i = 0; i < p->nnodes; i++) {
+        if (!p->type_name && p->nodes[i].spec->type_name) p->type_name = p->nodes[i].spec->type_name;
+        if (p->specifier == 'o' && p->nodes[i].spec->specifier != 'o') p->specifier = p->nodes[i].spec->specifier;
+    }
+    p->active = true;
+    for (uint32_t i = 0; i < p->nnodes; i++) {
+        const meta_entry *e = meta_find(&p->nodes[i].spec->meta, "active");
+        if (e && e->value.type == PUSD_T_BOOL && e->value.data) {
+            p->active = ((const uint8_t *)e->value.data)[0] != 0;
+            break;
+        }
+    }
+    /* apiSchemas */
+    const char **list = NULL;
+    size_t n = 0, cap = 0;
+    for (uint32_t i = p->nnodes; i-- > 0;) {
+        const meta_entry *e = meta_find(&p->nodes[i].spec->meta, "apiSchemas");
+        if (e && e->value.type == PUSD_T_TOKEN_LISTOP && e->value.data) listop_apply_strings(e->value.data, &list, &n, &cap);
+    }
+    if (n) {
+        p->api = ar_alloc(&s->comp, n * sizeof *p->api);
+        if (p->api) {
+            memcpy(p->api, list, n * sizeof *list);
+            p->napi = (uint32_t)n;
+        }
+    }
+    free(list);
+}
+
+static pusd_prim *compose_prim(pusd_stage *s, pusd_prim *parent, const char *name, const site *psites, uint32_t npsites, int depth);
+
+static void compose_children(pusd_stage *s, pusd_prim *p, int depth) {
+    if (!p->active && p->parent) return;
+    if (depth > 400) {
+        diag(s, s->root->identifier, "namespace too deep below <%s>", p->path);
+        return;
+    }
+    const char **names = NULL;
+    size_t n = 0, cap = 0;
+    for (uint32_t i = 0; i < p->nnodes; i++) {
+        const pusd_primspec *sp = p->nodes[i].spec;
+        for (const pusd_primspec *c = sp->first_child; c; c = c->next) {
+            bool seen = false;
+            if (p->nodes[i].layer->nprims > 64 && n > 64) {
+                /* large fan-out: a spec's children are unique already; only dedupe across nodes */
+                if (i == 0) seen = false;
+                else
+                    for (size_t k = 0; k < n && !seen; k++) seen = !strcmp(names[k], c->name);
+            } else
+                for (size_t k = 0; k < n && !seen; k++) seen = !strcmp(names[k], c->name);
+            if (seen) continue;
+            if (n == cap) {
+                const char **nn = realloc(names, (cap = cap ? cap * 2 : 16) * sizeof *names);
+                if (!nn) break;
+                names = nn;
+            }
+            names[n++] = c->name;
+        }
+        if (i == 0 && p->nnodes == 1) break;
+    }
+    /* reorder nameChildren from the strongest spec that has one */
+    for (uint32_t i = 0; i < p->nnodes; i++) {
+        const pusd_primspec *sp = p->nodes[i].spec;
+        const char *const *ord = sp->parent ? sp->reorder_children : p->nodes[i].layer->reorder_root;
+        uint32_t no = sp->parent ? sp->n_reorder_children : p->nodes[i].layer->n_reorder_root;
+        if (!no) continue;
+        pusd_listop lo = {0};
+        lo.count[PUSD_LISTOP_ORDER] = no;
+        lo.items[PUSD_LISTOP_ORDER] = ord;
+        listop_apply_strings(&lo, &names, &n, &cap);
+        break;
+    }
+    if (n) {
+        p->children = ar_alloc(&s->comp, n * sizeof *p->children);
+        if (p->children)
+            for (size_t i = 0; i < n; i++) {
+                pusd_prim *c = compose_prim(s, p, names[i], p->sites, p->nsites, depth + 1);
+                if (c) p->children[p->nchildren++] = c;
+            }
+    }
+    free(names);
+}
+
+static pusd_prim *compose_prim(pusd_stage *s, pusd_prim *parent, const char *name, const site *psites, uint32_t npsites, int depth) {
+    pusd_prim *p = ar_calloc(&s->comp, sizeof *p);
+    if (!p) return NULL;
+    p->stage = s;
+    p->parent = parent;
+    p->name = name;
+    p->path = child_path(s, parent->path, name);
+    if (!p->path) return NULL;
+    builder b = {0};
+    b.s = s;
+    for (uint32_t i = 0; i < npsites; i++) {
+        site st = psites[i];
+        st.path = child_path(s, psites[i].path, name);
+        if (!st.path) continue;
+        /* the expansion of an ancestral site restarts arc chains */
+        b.depth = 0;
+        expand_site(&b, st);
+    }
+    finish_prim(&b, p);
+    free(b.sites);
+    free(b.nodes);
+    hash_prim(s, p);
+    compose_children(s, p, depth);
+    return p;
+}
+
+static void compose(pusd_stage *s) {
+    ar_free_all(&s->comp);
+    free(s->hash);
+    s->hash = NULL;
+    s->hash_cap = s->nprims = 0;
+    free_layer_stacks(s);
+    /* keep only non-compose diagnostics? all are compose diagnostics: reset */
+    s->ndiags = 0;
+    s->dirty = false;
+    s->gen++;
+    pusd_prim *pr = ar_calloc(&s->comp, sizeof *pr);
+    s->pseudo = pr;
+    if (!pr) return;
+    pr->stage = s;
+    pr->name = "";
+    pr->path = "/";
+    pr->specifier = 'd';
+    pr->active = true;
+    reg_entry *re = reg_of_layer(s, s->root);
+    layer_stack *ls = re ? layer_stack_of(s, re) : NULL;
+    if (!ls) return;
+    pr->sites = ar_alloc(&s->comp, sizeof *pr->sites);
+    if (!pr->sites) return;
+    pr->sites[0] = (site){ls, "/", "/", "/", 0, 1, ARC_LOCAL};
+    pr->nsites = 1;
+    pr->nodes = ar_alloc(&s->comp, ls->n * sizeof *pr->nodes);
+    if (!pr->nodes) return;
+    for (size_t i = 0; i < ls->n; i++)
+        pr->nodes[pr->nnodes++] = (node){ls->e[i].layer, &ls->e[i].layer->root, ls->e[i].offset, ls->e[i].scale, &pr->sites[0], 0};
+    hash_prim(s, pr);
+    compose_children(s, pr, 0);
+}
+
+static void ensure(pusd_stage *s) {
+    if (s->dirty || !s->pseudo) compose(s);
+}
+
+/* ---- stage lifetime ------------------------------------------------------------------------------- */
+
+static pusd_stage *stage_alloc(pusd_layer *root) {
+    pusd_stage *s = calloc(1, sizeof *s);
+    if (!s) return NULL;
+    s->root = root;
+    s->edit = root;
+    if (!reg_add(s, root->identifier, root)) {
+        free(s);
+        return NULL;
+    }
+    return s;
+}
+
+int pusd_stage_from_layer(pusd_layer *root, pusd_stage **out, pusd_error *err) {
+    *out = stage_alloc(root);
+    if (!*out) {
+        pusd_set_error(err, PUSD_ERR_NOMEM, root->identifier, 0, 0, "out of memory");
+        pusd_layer_free(root);
+        return PUSD_ERR_NOMEM;
+    }
+    compose(*out);
+    return 0;
+}
+
+int pusd_stage_open(const char *path, pusd_stage **out, pusd_error *err) {
+    *out = NULL;
+    pusd_layer *l;
+    int rc = pusd_layer_open(path, &l, err);
+    if (rc) return rc;
+    return pusd_stage_from_layer(l, out, err);
+}
+
+pusd_stage *pusd_stage_new(const char *identifier) {
+    pusd_layer *l = pusd_layer_new(identifier);
+    if (!l) return NULL;
+    pusd_stage *s;
+    if (pusd_stage_from_layer(l, &s, NULL)) return NULL;
+    return s;
+}
+
+void pusd_stage_free(pusd_stage *s) {
+    if (!s) return;
+    free_layer_stacks(s);
+    for (size_t i = 0; i < s->nreg; i++) {
+        pusd_layer_free(s->reg[i].layer);
+        free(s->reg[i].path);
+    }
+    free(s->reg);
+    ar_free_all(&s->comp);
+    ar_free_all(&s->scratch);
+    interner_free(&s->scratch_strings);
+    free(s->hash);
+    free(s->diags);
+    free(s);
+}
+
+pusd_layer *pusd_stage_root_layer(pusd_stage *s) { return s->root; }
+
+int pusd_stage_set_edit_target(pusd_stage *s, pusd_layer *l) {
+    ensure(s);
+    reg_entry *re = reg_of_layer(s, s->root);
+    layer_stack *ls = re ? layer_stack_of(s, re) : NULL;
+    for (size_t i = 0; ls && i < ls->n; i++)
+        if (ls->e[i].layer == l) {
+            s->edit = l;
+            return 0;
+        }
+    return PUSD_ERR_INVALID;
+}
+
+pusd_layer *pusd_stage_edit_target(pusd_stage *s) { return s->edit; }
+
+pusd_layer *pusd_stage_add_output_sublayer(pusd_stage *s, const char *asset, pusd_error *err) {
+    char *abs = layer_resolve_asset(s->root, asset);
+    if (!abs) {
+        pusd_set_error(err, PUSD_ERR_INVALID, s->root->identifier, 0, 0, "empty sublayer path");
+        return NULL;
+    }
+    reg_entry *e = reg_find(s, abs);
+    pusd_layer *l = e ? e->layer : NULL;
+    if (!l) {
+        if (access(abs, F_OK) == 0) {
+            if (pusd_layer_open(abs, &l, err)) {
+                free(abs);
+                return NULL;
+            }
+        } else
+            l = pusd_layer_new(abs);
+        if (!l || (e ? (e->layer = l, e->failed = false, 0) : !reg_add(s, abs, l))) {
+            if (!e) pusd_layer_free(l);
+            free(abs);
+            pusd_set_error(err, PUSD_ERR_NOMEM, s->root->identifier, 0, 0, "out of memory");
+            return NULL;
+        }
+        l->dirty = true;
+    }
+    free(abs);
+    bool present = false;
+    for (uint32_t i = 0; i < s->root->n_sublayers; i++)
+        if (!strcmp(s->root->sublayers[i].asset, asset)) present = true;
+    if (!present) {
+        if (pusd_layer_add_sublayer(s->root, asset, 0, 1)) return NULL;
+        sublayer_ref last = s->root->sublayers[s->root->n_sublayers - 1];
+        memmove(s->root->sublayers + 1, s->root->sublayers, (s->root->n_sublayers - 1) * sizeof last);
+        s->root->sublayers[0] = last;
+    }
+    s->dirty = true;
+    return l;
+}
+
+/* ---- prim queries -------------------------------------------------------------------------------------- */
+
+pusd_prim *pusd_stage_pseudo_root(pusd_stage *s) {
+    ensure(s);
+    return s->pseudo;
+}
+
+pusd_prim *pusd_stage_prim_at_path(pusd_stage *s, const char *path) {
+    ensure(s);
+    if (!path || !s->hash_cap) return NULL;
+    size_t j = pusd_hash(path, strlen(path)) & (s->hash_cap - 1);
+    for (pusd_prim *p = s->hash[j]; p; p = p->hnext)
+        if (!strcmp(p->path, path)) return p;
+    return NULL;
+}
+
+pusd_prim *pusd_stage_default_prim(pusd_stage *s) {
+    pusd_value v;
+    if (pusd_layer_get_metadata(s->root, "defaultPrim", &v) || !v.data) return NULL;
+    char buf[1024];
+    snprintf(buf, sizeof buf, "/%s", ((const char *const *)v.data)[0]);
+    return pusd_stage_prim_at_path(s, buf);
+}
+
+const char *pusd_prim_path(const pusd_prim *p) { return p->path; }
+const char *pusd_prim_name(const pusd_prim *p) { return p->name; }
+const char *pusd_prim_type_name(const pusd_prim *p) { return p->type_name ? p->type_name : ""; }
+char pusd_prim_specifier(const pusd_prim *p) { return p->specifier; }
+bool pusd_prim_is_active(const pusd_prim *p) { return p->active; }
+bool pusd_prim_is_defined(const pusd_prim *p) { return p->specifier != 'o'; }
+pusd_prim *pusd_prim_parent(const pusd_prim *p) { return p->parent; }
+size_t pusd_prim_child_count(const pusd_prim *p) { return p->nchildren; }
+pusd_prim *pusd_prim_child(const pusd_prim *p, size_t i) { return i < p->nchildren ? p->children[i] : NULL; }
+size_t pusd_prim_api_schema_count(const pusd_prim *p) { return p->napi; }
+const char *pusd_prim_api_schema(const pusd_prim *p, size_t i) { return i < p->napi ? p->api[i] : NULL; }
+bool pusd_prim_has_api(const pusd_prim *p, const char *api) {
+    for (uint32_t i = 0; i < p->napi; i++)
+        if (!strcmp(p->api[i], api)) return true;
+    return false;
+}
+
+static bool matches(const pusd_prim *p, const pusd_filter *f) {
+    if (!f) return p->active && p->specifier == 'd';
+    if (!(f->flags & PUSD_TRAVERSE_ALL) && !(p->active && p->specifier == 'd')) return false;
+    if (f->type_name && strcmp(pusd_prim_type_name(p), f->type_name)) return false;
+    if (f->api_schema && !pusd_prim_has_api(p, f->api_schema)) return false;
+    return true;
+}
+
+static bool trav(pusd_prim *p, const pusd_filter *f, bool (*fn)(pusd_prim *, void *), void *ctx, size_t *calls) {
+    for (uint32_t i = 0; i < p->nchildren; i++) {
+        pusd_prim *c = p->children[i];
+        bool all = f && (f->flags & PUSD_TRAVERSE_ALL);
+        if (!all && !(c->active && c->specifier == 'd')) continue; /* prune like UsdPrimDefaultPredicate */
+        if (matches(c, f)) {
+            (*calls)++;
+            if (fn && !fn(c, ctx)) return false;
+        }
+        if (!trav(c, f, fn, ctx, calls)) return false;
+    }
+    return true;
+}
+
+size_t pusd_stage_traverse(pusd_stage *s, const pusd_filter *f, bool (*fn)(pusd_prim *, void *), void *ctx) {
+    ensure(s);
+    size_t calls = 0;
+    if (s->pseudo) trav(s->pseudo, f, fn, ctx, &calls);
+    return calls;
+}
+
+int pusd_prim_get_metadata(const pusd_prim *p, const char *key, pusd_value *out) {
+    for (uint32_t i = 0; i < p->nnodes; i++) {
+        const meta_entry *e = meta_find(&p->nodes[i].spec->meta, key);
+        if (e) {
+            *out = e->value;
+            return 0;
+        }
+    }
+    return PUSD_ERR_NOT_FOUND;
+}
+
+const char *pusd_prim_variant_selection(const pusd_prim *p, const char *set) {
+    for (uint32_t i = 0; i < p->nnodes; i++) {
+        const meta_entry *e = meta_find(&p->nodes[i].spec->meta, "variants");
+        if (!e || e->value.type != PUSD_T_DICTIONARY || !e->value.data) continue;
+        const pusd_dict *d = e->value.data;
+        for (uint32_t k = 0; k < d->count; k++)
+            if (!strcmp(d->entries[k].key, set) && d->entries[k].value.data && pusd_tinfo(d->entries[k].value.type)->elem == PUSD_E_STR)
+                return ((const char *const *)d->entries[k].value.data)[0];
+    }
+    return "";
+}
+
+static void compute_props(pusd_prim *p) {
+    if (p->props && p->props_gen == p->stage->gen) return;
+    const char **v = NULL;
+    size_t n = 0, cap = 0;
+    for (uint32_t i = 0; i < p->nnodes; i++)
+        for (const prop_spec *ps = p->nodes[i].spec->first_prop; ps; ps = ps->next) {
+            bool seen = false;
+            for (size_t k = 0; k < n && !seen; k++) seen = !strcmp(v[k], ps->name);
+            if (seen) continue;
+            if (n == cap) {
+                const char **nv = realloc(v, (cap = cap ? cap * 2 : 16) * sizeof *v);
+                if (!nv) break;
+                v = nv;
+            }
+            v[n++] = ps->name;
+        }
+    p->props = ar_alloc(&p->stage->scratch, (n ? n : 1) * sizeof *p->props);
+    if (p->props) {
+        if (n) memcpy(p->props, v, n * sizeof *v);
+        p->nprops = (uint32_t)n;
+        p->props_gen = p->stage->gen;
+    }
+    free(v);
+}
+
+size_t pusd_prim_property_count(const pusd_prim *cp) {
+    pusd_prim *p = (pusd_prim *)cp;
+    compute_props(p);
+    return p->nprops;
+}
+
+const char *pusd_prim_property_name(const pusd_prim *cp, size_t i) {
+    pusd_prim *p = (pusd_prim *)cp;
+    compute_props(p);
+    return i < p->nprops ? p->props[i] : NULL;
+}
+
+static const prop_spec *strongest_prop(const pusd_prim *p, const char *name, uint32_t *node_idx) {
+    for (uint32_t i = 0; i < p->nnodes; i++) {
+        const prop_spec *ps = prim_prop(p->nodes[i].spec, name);
+        if (ps) {
+            if (node_idx) *node_idx = i;
+            return ps;
+        }
+    }
+    return NULL;
+}
+
+bool pusd_prim_is_relationship(const pusd_prim *p, const char *name) {
+    const prop_spec *ps = strongest_prop(p, name, NULL);
+    return ps && ps->is_rel;
+}
+
+const char *pusd_prim_attr_type_name(const pusd_prim *p, const char *name) {
+    const prop_spec *ps = strongest_prop(p, name, NULL);
+    return ps && !ps->is_rel ? ps->type_name : NULL;
+}
+
+/* ---- value resolution --------------------------------------------------------------------------------- */
+
+static void quat_slerp(double *out, const double *a, const double *b, double t) {
+    /* quaternions stored (w, x, y, z) */
+    double d = a[0] * b[0] + a[1] * b[1] + a[2] * b[2] + a[3] * b[3];
+    double bb[4] = {b[0], b[1], b[2], b[3]};
+    if (d < 0) {
+        d = -d;
+        for (int i = 0; i < 4; i++) bb[i] = -bb[i];
+    }
+    double ka, kb;
+    if (d > 0.9995) {
+        ka = 1 - t;
+        kb = t;
+    } else {
+        double th = acos(d), sn = sin(th);
+        ka = sin((1 - t) * th) / sn;
+        kb = sin(t * th) / sn;
+    }
+    double len = 0;
+    for (int i = 0; i < 4; i++) {
+        out[i] = ka * a[i] + kb * bb[i];
+        len += out[i] * out[i];
+    }
+    len = sqrt(len);
+    if (len > 0)
+        for (int i = 0; i < 4; i++) out[i] /= len;
+}
+
+static int interpolate(pusd_stage *s, const pusd_value *a, const pusd_value *b, double t, pusd_value *out) {
+    const type_info *ti = pusd_tinfo(a->type);
+    if (!pusd_type_interpolates(a->type) || !a->data || !b->data || a->count != b->count || (a->flags | b->flags) & PUSD_VF_BLOCKED) {
+        *out = *a;
+        return 0;
+    }
+    size_t nel = a->count, nc = ti->ncomp;
+    void *d = ar_alloc(&s->scratch, nel * nc * pusd_elem_size(ti->elem) + 8);
+    if (!d) return PUSD_ERR_NOMEM;
+    for (size_t e = 0; e < nel; e++) {
+        double va[16], vb[16], r[16];
+        for (size_t c = 0; c < nc; c++) {
+            va[c] = pusd_value_get_double(a, e, (int)c);
+            vb[c] = pusd_value_get_double(b, e, (int)c);
+            r[c] = va[c] + (vb[c] - va[c]) * t;
+        }
+        if (ti->shape == 3) quat_slerp(r, va, vb, t);
+        for (size_t c = 0; c < nc; c++) {
+            size_t k = e * nc + c;
+            if (ti->elem == PUSD_E_DOUBLE) ((double *)d)[k] = r[c];
+            else if (ti->elem == PUSD_E_FLOAT) ((float *)d)[k] = (float)r[c];
+            else ((uint16_t *)d)[k] = pusd_float_to_half((float)r[c]);
+        }
+    }
+    *out = *a;
+    out->data = d;
+    return 0;
+}
+
+int pusd_prim_get_attr(pusd_prim *p, const char *name, double time, pusd_value *out) {
+    for (uint32_t i = 0; i < p->nnodes; i++) {
+        const prop_spec *ps = prim_prop(p->nodes[i].spec, name);
+        if (!ps || ps->is_rel) continue;
+        const prop_extra *x = ps->x;
+        if (time != PUSD_TIME_DEFAULT && x && x->has_samples && x->nsamples) {
+            double off = p->nodes[i].offset, sc = p->nodes[i].scale ? p->nodes[i].scale : 1;
+            double lt = (time - off) / sc;
+            const time_sample *smp = x->samples;
+            uint32_t n = x->nsamples;
+            if (lt <= smp[0].time) {
+                *out = smp[0].value;
+                return 0;
+            }
+            if (lt >= smp[n - 1].time) {
+                *out = smp[n - 1].value;
+                return 0;
+            }
+            uint32_t lo = 0, hi = n - 1;
+            while (hi - lo > 1) {
+                uint32_t mid = (lo + hi) / 2;
+                if (smp[mid].time <= lt) lo = mid;
+                else hi = mid;
+            }
+            if (smp[lo].time == lt) {
+                *out = smp[lo].value;
+                return 0;
+            }
+            double f = (lt - smp[lo].time) / (smp[hi].time - smp[lo].time);
+            return interpolate(p->stage, &smp[lo].value, &smp[hi].value, f, out);
+        }
+        if (ps->dflt.data || (ps->dflt.flags & PUSD_VF_BLOCKED)) {
+            *out = ps->dflt;
+            return 0;
+        }
+        if (x && x->has_samples && x->nsamples) { /* default requested, only samples: none */
+            continue;
+        }
+    }
+    memset(out, 0, sizeof *out);
+    return PUSD_ERR_NOT_FOUND;
+}
+
+size_t pusd_prim_attr_sample_times(pusd_prim *p, const char *name, const double **times) {
+    *times = NULL;
+    for (uint32_t i = 0; i < p->nnodes; i++) {
+        const prop_spec *ps = prim_prop(p->nodes[i].spec, name);
+        if (!ps || ps->is_rel) continue;
+        if (ps->x && ps->x->has_samples) {
+            double *t = ar_alloc(&p->stage->scratch, (ps->x->nsamples + 1) * sizeof *t);
+            if (!t) return 0;
+            for (uint32_t k = 0; k < ps->x->nsamples; k++) t[k] = p->nodes[i].offset + p->nodes[i].scale * ps->x->samples[k].time;
+            *times = t;
+            return ps->x->nsamples;
+        }
+        if (ps->dflt.data || (ps->dflt.flags & PUSD_VF_BLOCKED)) return 0;
+    }
+    return 0;
+}
+
+/* Absolute stage path for a target authored in node n's namespace by the spec at spec_path. */
+static const char *map_target(pusd_stage *s, const node *n, const char *target) {
+    char spec_path[2048];
+    layer_prim_path(n->spec, spec_path, sizeof spec_path);
+    const char *anchor = strip_variants(s, spec_path);
+    char buf[4096];
+    if (target[0] == '/') snprintf(buf, sizeof buf, "%s", target);
+    else {
+        /* relative: "../X", ".foo", "X" */
+        snprintf(buf, sizeof buf, "%s", anchor);
+        const char *t = target;
+        while (!strncmp(t, "../", 3) || !strcmp(t, "..")) {
+            char *sl = strrchr(buf, '/');
+            if (sl && sl != buf) *sl = 0;
+            else strcpy(buf, "/");
+            t += t[2] ? 3 : 2;
+        }
+        if (!strcmp(t, ".")) t = "";
+        size_t bl = strlen(buf);
+        if (t[0] == '.') snprintf(buf + bl, sizeof buf - bl, "%s", t);
+        else if (t[0]) snprintf(buf + bl, sizeof buf - bl, "%s%s", bl == 1 ? "" : "/", t);
+    }
+    const site *st = n->site;
+    if (st && st->map_from && st->map_to && strcmp(st->map_from, st->map_to)) {
+        size_t fl = strlen(st->map_from);
+        if (!strncmp(buf, st->map_from, fl) && (buf[fl] == 0 || buf[fl] == '/' || buf[fl] == '.')) {
+            char out[4096];
+            snprintf(out, sizeof out, "%s%s", st->map_to, buf + fl);
+            return intern(&s->scratch_strings, &s->scratch, out, strlen(out));
+        }
+    }
+    return intern(&s->scratch_strings, &s->scratch, buf, strlen(buf));
+}
+
+size_t pusd_prim_targets(pusd_prim *p, const char *name, bool connections, const char ***paths) {
+    pusd_stage *s = p->stage;
+    const char **list = NULL;
+    size_t n = 0, cap = 0;
+    for (uint32_t i = p->nnodes; i-- > 0;) {
+        const prop_spec *ps = prim_prop(p->nodes[i].spec, name);
+        if (!ps || !ps->x || !ps->x->targets || (bool)ps->is_rel == connections) continue;
+        /* map every item of the op into stage paths, then apply */
+        const pusd_listop *lo = ps->x->targets;
+        pusd_listop m = *lo;
+        for (int k = 0; k < PUSD_LISTOP_NOPS; k++) {
+            if (!lo->count[k]) continue;
+            const char **it = ar_alloc(&s->scratch, lo->count[k] * sizeof *it);
+            if (!it) continue;
+            for (uint32_t j = 0; j < lo->count[k]; j++) it[j] = map_target(s, &p->nodes[i], ((const char *const *)lo->items[k])[j]);
+            m.items[k] = it;
+        }
+        listop_apply_strings(&m, &list, &n, &cap);
+    }
+    const char **out = ar_alloc(&s->scratch, (n ? n : 1) * sizeof *out);
+    if (out && n) memcpy(out, list, n * sizeof *out);
+    free(list);
+    *paths = out;
+    return out ? n : 0;
+}
+
+const char *pusd_prim_resolve_asset(pusd_prim *p, const char *name) {
+    for (uint32_t i = 0; i < p->nnodes; i++) {
+        const prop_spec *ps = prim_prop(p->nodes[i].spec, name);
+        if (!ps || ps->is_rel) continue;
+        const pusd_value *v = NULL;
+        if (ps->dflt.data) v = &ps->dflt;
+        else if (ps->x && ps->x->has_samples && ps->x->nsamples && ps->x->samples[0].value.data) v = &ps->x->samples[0].value;
+        if (!v) continue;
+        if ((v->type != PUSD_T_ASSET && v->type != PUSD_T_STRING) || (v->flags & PUSD_VF_ARRAY)) return NULL;
+        const char *a = ((const char *const *)v->data)[0];
+        char *abs = layer_resolve_asset(p->nodes[i].layer, a);
+        if (!abs) return NULL;
+        const char *r = intern(&p->stage->scratch_strings, &p->stage->scratch, abs, strlen(abs));
+        free(abs);
+        return r;
+    }
+    return NULL;
+}
+
+/* ---- authoring ------------------------------------------------------------------------------------- */
+
+static bool valid_ident(const char *s, size_t n, bool ns) {
+    if (!n || !(s[0] == '_' || (unsigned)((s[0] | 32) - 'a') < 26u || (unsigned char)s[0] >= 0x80)) return false;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (!(c == '_' || (unsigned)((c | 32) - 'a') < 26u || (c >= '0' && c <= '9') || c >= 0x80 || (ns && c == ':' && i + 1 < n && s[i + 1] != ':')))
+            return false;
+    }
+    return true;
+}
+
+/* Finds or creates the spec chain for path in the edit target. */
+static pusd_primspec *author_prim(pusd_stage *s, const char *path, char spec, const char *type, bool set_spec, pusd_error *err) {
+    pusd_layer *l = s->edit;
+    if (!path || path[0] != '/' || !path[1]) {
+        pusd_set_error(err, PUSD_ERR_INVALID, l->identifier, 0, 0, "'%s' is not an absolute prim path like /World/Cube", path ? path : "(null)");
+        return NULL;
+    }
+    pusd_primspec *cur = &l->root;
+    const char *p = path + 1;
+    while (*p) {
+        const char *e = strchr(p, '/');
+        if (!e) e = p + strlen(p);
+        size_t n = (size_t)(e - p);
+        if (!valid_ident(p, n, false)) {
+            pusd_set_error(err, PUSD_ERR_INVALID, l->identifier, 0, 0, "'%.*s' in path '%s' is not a valid prim name", (int)n, p, path);
+            return NULL;
+        }
+        bool last = *e == 0;
+        pusd_primspec *c = layer_child(l, cur, p, n);
+        if (!c) {
+            c = layer_new_prim(l, cur, p, n, last ? spec : (spec == 'o' ? 'o' : 'd'), NULL);
+            if (!c) {
+                pusd_set_error(err, PUSD_ERR_NOMEM, l->identifier, 0, 0, "out of memory");
+                return NULL;
+            }
+            s->dirty = true;
+        }
+        if (last && set_spec) {
+            if (c->specifier != spec && spec != 'o') {
+                c->specifier = spec;
+                s->dirty = true;
+            }
+            if (type && type[0] && (!c->type_name || strcmp(c->type_name, type))) {
+                c->type_name = intern(&l->strings, &l->arena, type, strlen(type));
+                s->dirty = true;
+            }
+        }
+        cur = c;
+        p = last ? e : e + 1;
+    }
+    l->dirty = true;
+    return cur;
+}
+
+int pusd_stage_define_prim(pusd_stage *s, const char *path, const char *type, pusd_error *err) {
+    return author_prim(s, path, 'd', type, true, err) ? 0 : (err ? (int)err->status : PUSD_ERR_INVALID);
+}
+
+int pusd_stage_over_prim(pusd_stage *s, const char *path, pusd_error *err) {
+    return author_prim(s, path, 'o', NULL, true, err) ? 0 : (err ? (int)err->status : PUSD_ERR_INVALID);
+}
+
+int pusd_stage_set_attr(pusd_stage *s, const char *path, const char *name, const char *type_name, bool uniform, double time,
+                        const pusd_value *v, pusd_error *err) {
+    pusd_layer *l = s->edit;
+    if (!name || !valid_ident(name, strlen(name), true)) {
+        pusd_set_error(err, PUSD_ERR_INVALID, l->identifier, 0, 0, "'%s' is not a valid attribute name", name ? name : "(null)");
+        return PUSD_ERR_INVALID;
+    }
+    char base[64];
+    snprintf(base, sizeof base, "%s", type_name ? type_name : "");
+    size_t bl = strlen(base);
+    bool arr = bl > 2 && !strcmp(base + bl - 2, "[]");
+    if (arr) base[bl - 2] = 0;
+    int type = pusd_type_from_name(base);
+    if (type == PUSD_T_INVALID || type == PUSD_T_OPAQUE || type == PUSD_T_GROUP) {
+        pusd_set_error(err, PUSD_ERR_TYPE, l->identifier, 0, 0, "unknown value type '%s' for attribute '%s'", type_name ? type_name : "(null)", name);
+        return PUSD_ERR_TYPE;
+    }
+    if (v && !(v->flags & PUSD_VF_BLOCKED) && (v->type != type || ((v->flags & PUSD_VF_ARRAY) != 0) != arr || !v->data)) {
+        pusd_set_error(err, PUSD_ERR_TYPE, l->identifier, 0, 0, "value of type %s%s does not match attribute type '%s'",
+                       pusd_tinfo(v->type)->name, (v->flags & PUSD_VF_ARRAY) ? "[]" : "", type_name);
+        return PUSD_ERR_TYPE;
+    }
+    pusd_primspec *sp = pusd_layer_prim(l, path);
+    if (!sp || sp == &l->root) {
+        sp = author_prim(s, path, 'o', NULL, false, err);
+        if (!sp) return err ? (int)err->status : PUSD_ERR_INVALID;
+    }
+    const char *nm = intern(&l->strings, &l->arena, name, strlen(name));
+    const char *tn = intern(&l->strings, &l->arena, type_name, strlen(type_name));
+    if (!nm || !tn) return PUSD_ERR_NOMEM;
+    prop_spec *ps = prim_prop(sp, nm);
+    if (ps && (ps->is_rel || ps->type_name != tn)) {
+        pusd_set_error(err, PUSD_ERR_TYPE, l->identifier, 0, 0, "'%s' on <%s> is already declared as %s", name, path, ps->is_rel ? "a relationship" : ps->type_name);
+        return PUSD_ERR_TYPE;
+    }
+    if (!ps) {
+        if (!(ps = prim_new_prop(l, sp, nm))) return PUSD_ERR_NOMEM;
+        ps->type_name = tn;
+        ps->dflt.type = (uint16_t)type;
+        ps->dflt.flags = arr ? PUSD_VF_ARRAY : 0;
+        ps->variability = uniform ? 1 : 0;
+        ps->custom = 0;
+        s->gen++;
+    }
+    l->dirty = true;
+    pusd_value c = {(uint16_t)type, (uint16_t)((arr ? PUSD_VF_ARRAY : 0) | PUSD_VF_BLOCKED), 0, NULL};
+    if (v && !(v->flags & PUSD_VF_BLOCKED) && value_copy(&l->arena, &l->strings, &c, v)) return PUSD_ERR_NOMEM;
+    if (time == PUSD_TIME_DEFAULT) {
+        ps->dflt = c;
+        return 0;
+    }
+    prop_extra *x = prop_x(l, ps);
+    if (!x) return PUSD_ERR_NOMEM;
+    uint32_t n = x->nsamples, pos = n;
+    for (uint32_t i = 0; i < n; i++)
+        if (x->samples[i].time >= time) {
+            pos = i;
+            break;
+        }
+    if (pos < n && x->samples[pos].time == time) {
+        x->samples[pos].value = c;
+        return 0;
+    }
+    /* grow by copying (arena): amortise by doubling capacity stored implicitly as power of two */
+    uint32_t cap = 1;
+    while (cap < n) cap *= 2;
+    time_sample *arr_s = x->samples;
+    if (!x->samples || n == cap) {
+        arr_s = ar_alloc(&l->arena, (size_t)(cap * 2) * sizeof *arr_s);
+        if (!arr_s) return PUSD_ERR_NOMEM;
+        if (n) memcpy(arr_s, x->samples, n * sizeof *arr_s);
+    }
+    memmove(arr_s + pos + 1, arr_s + pos, (n - pos) * sizeof *arr_s);
+    arr_s[pos].time = time;
+    arr_s[pos].value = c;
+    x->samples = arr_s;
+    x->nsamples = n + 1;
+    x->has_samples = true;
+    return 0;
+}
+
+int pusd_stage_set_targets(pusd_stage *s, const char *path, const char *name, bool connections, const char *const *targets,
+                           size_t n, pusd_error *err) {
+    pusd_layer *l = s->edit;
+    if (!name || !valid_ident(name, strlen(name), true)) {
+        pusd_set_error(err, PUSD_ERR_INVALID, l->identifier, 0, 0, "'%s' is not a valid property name", name ? name : "(null)");
+        return PUSD_ERR_INVALID;
+    }
+    for (size_t i = 0; i < n; i++)
+        if (!targets[i] || !targets[i][0] || strchr(targets[i], '>') || strchr(targets[i], '\n')) {
+            pusd_set_error(err, PUSD_ERR_INVALID, l->identifier, 0, 0, "invalid target path '%s'", targets[i] ? targets[i] : "(null)");
+            return PUSD_ERR_INVALID;
+        }
+    pusd_primspec *sp = pusd_layer_prim(l, path);
+    if (!sp || sp == &l->root) {
+        sp = author_prim(s, path, 'o', NULL, false, err);
+        if (!sp) return err ? (int)err->status : PUSD_ERR_INVALID;
+    }
+    const char *nm = intern(&l->strings, &l->arena, name, strlen(name));
+    if (!nm) return PUSD_ERR_NOMEM;
+    prop_spec *ps = prim_prop(sp, nm);
+    if (ps && (bool)ps->is_rel == connections) {
+        pusd_set_error(err, PUSD_ERR_TYPE, l->identifier, 0, 0, "'%s' on <%s> is %s", name, path, ps->is_rel ? "a relationship" : "an attribute");
+        return PUSD_ERR_TYPE;
+    }
+    if (!ps && connections) {
+        pusd_set_error(err, PUSD_ERR_NOT_FOUND, l->identifier, 0, 0, "declare attribute '%s' on <%s> before connecting it", name, path);
+        return PUSD_ERR_NOT_FOUND;
+    }
+    if (!ps) {
+        if (!(ps = prim_new_prop(l, sp, nm))) return PUSD_ERR_NOMEM;
+        ps->is_rel = 1;
+        s->gen++;
+    }
+    prop_extra *x = prop_x(l, ps);
+    pusd_listop *lo = x ? ar_calloc(&l->arena, sizeof *lo) : NULL;
+    const char **it = ar_alloc(&l->arena, (n ? n : 1) * sizeof *it);
+    if (!lo || !it) return PUSD_ERR_NOMEM;
+    for (size_t i = 0; i < n; i++)
+        if (!(it[i] = ar_strdup(&l->arena, targets[i]))) return PUSD_ERR_NOMEM;
+    lo->is_explicit = true;
+    lo->count[0] = (uint32_t)n;
+    lo->items[0] = it;
+    x->targets = lo;
+    l->dirty = true;
+    return 0;
+}
+
+int pusd_stage_set_prim_metadata(pusd_stage *s, const char *path, const char *key, const pusd_value *v, pusd_error *err) {
+    pusd_layer *l = s->edit;
+    if (!key || !valid_ident(key, strlen(key), false)) {
+        pusd_set_error(err, PUSD_ERR_INVALID, l->identifier, 0, 0, "'%s' is not a valid metadata key", key ? key : "(null)");
+        return PUSD_ERR_INVALID;
+    }
+    pusd_primspec *sp = pusd_layer_prim(l, path);
+    if (!sp || sp == &l->root) sp = author_prim(s, path, 'o', NULL, false, err);
+    if (!sp) return err ? (int)err->status : PUSD_ERR_INVALID;
+    const char *k = intern(&l->strings, &l->arena, key, strlen(key));
+    pusd_value c;
+    if (!k || value_copy(&l->arena, &l->strings, &c, v)) return PUSD_ERR_NOMEM;
+    meta_entry *e = meta_set(l, &sp->meta, k);
+    if (!e) return PUSD_ERR_NOMEM;
+    e->value = c;
+    l->dirty = true;
+    s->dirty = true; /* metadata can change composition (active, variants, arcs) */
+    return 0;
+}
+
+int pusd_stage_apply_api(pusd_stage *s, const char *path, const char *api, pusd_error *err) {
+    pusd_layer *l = s->edit;
+    if (!api || !valid_ident(api, strlen(api), true)) {
+        pusd_set_error(err, PUSD_ERR_INVALID, l->identifier, 0, 0, "'%s' is not a valid API schema name", api ? api : "(null)");
+        return PUSD_ERR_INVALID;
+    }
+    pusd_primspec *sp = pusd_layer_prim(l, path);
+    if (!sp || sp == &l->root) sp = author_prim(s, path, 'o', NULL, false, err);
+    if (!sp) return err ? (int)err->status : PUSD_ERR_INVALID;
+    const char *key = intern(&l->strings, &l->arena, "apiSchemas", 10);
+    const char *tok = intern(&l->strings, &l->arena, api, strlen(api));
+    meta_entry *e = key && tok ? meta_set(l, &sp->meta, key) : NULL;
+    if (!e) return PUSD_ERR_NOMEM;
+    pusd_listop *lo = ar_calloc(&l->arena, sizeof *lo);
+    if (!lo) return PUSD_ERR_NOMEM;
+    if (e->value.type == PUSD_T_TOKEN_LISTOP && e->value.data) *lo = *(const pusd_listop *)e->value.data;
+    int k = lo->is_explicit ? PUSD_LISTOP_EXPLICIT : PUSD_LISTOP_PREPEND;
+    uint32_t n = lo->count[k];
+    const char *const *old = lo->items[k];
+    for (uint32_t i = 0; i < n; i++)
+        if (old[i] == tok) return 0;
+    const char **it = ar_alloc(&l->arena, (n + 1) * sizeof *it);
+    if (!it) return PUSD_ERR_NOMEM;
+    if (n) memcpy(it, old, n * sizeof *it);
+    it[n] = tok;
+    lo->items[k] = it;
+    lo->count[k] = n + 1;
+    e->value = (pusd_value){PUSD_T_TOKEN_LISTOP, 0, 1, lo};
+    l->dirty = true;
+    s->dirty = true;
+    return 0;
+}
+
+int pusd_stage_add_reference(pusd_stage *s, const char *path, const char *asset, const char *prim_path, pusd_error *err) {
+    pusd_layer *l = s->edit;
+    pusd_primspec *sp = pusd_layer_prim(l, path);
+    if (!sp || sp == &l->root) sp = author_prim(s, path, 'o', NULL, false, err);
+    if (!sp) return err ? (int)err->status : PUSD_ERR_INVALID;
+    if ((!asset || !asset[0]) && (!prim_path || !prim_path[0])) {
+        pusd_set_error(err, PUSD_ERR_INVALID, l->identifier, 0, 0, "a reference needs an asset path or a prim path");
+        return PUSD_ERR_INVALID;
+    }
+    const char *key = intern(&l->strings, &l->arena, "references", 10);
+    meta_entry *e = key ? meta_set(l, &sp->meta, key) : NULL;
+    pusd_listop *lo = ar_calloc(&l->arena, sizeof *lo);
+    if (!e || !lo) return PUSD_ERR_NOMEM;
+    if (e->value.type == PUSD_T_REFERENCE_LISTOP && e->value.data) *lo = *(const pusd_listop *)e->value.data;
+    int k = lo->is_explicit ? PUSD_LISTOP_EXPLICIT : PUSD_LISTOP_PREPEND;
+    uint32_t n = lo->count[k];
+    pusd_reference *it = ar_calloc(&l->arena, (n + 1) * sizeof *it);
+    if (!it) return PUSD_ERR_NOMEM;
+    if (n) memcpy(it, lo->items[k], n * sizeof *it);
+    it[n].asset_path = ar_strdup(&l->arena, asset ? asset : "");
+    it[n].prim_path = ar_strdup(&l->arena, prim_path ? prim_path : "");
+    it[n].scale = 1;
+    if (!it[n].asset_path || !it[n].prim_path) return PUSD_ERR_NOMEM;
+    lo->items[k] = it;
+    lo->count[k] = n + 1;
+    e->value = (pusd_value){PUSD_T_REFERENCE_LISTOP, 0, 1, lo};
+    l->dirty = true;
+    s->dirty = true;
+    return 0;
+}
+
+int pusd_stage_save(pusd_stage *s, pusd_error *err) {
+    ensure(s);
+    reg_entry *re = reg_of_layer(s, s->root);
+    layer_stack *ls = re ? layer_stack_of(s, re) : NULL;
+    if (!ls) return PUSD_ERR_NOMEM;
+    for (size_t i = 0; i < ls->n; i++) {
+        pusd_layer *l = ls->e[i].layer;
+        if (!l->dirty) continue;
+        int rc = pusd_layer_save(l, l->identifier, err);
+        if (rc) return rc;
+    }
+    return 0;
+}
+
+/* ---- flatten ------------------------------------------------------------------------------------------ */
+
+static bool arc_key(const char *k) {
+    return !strcmp(k, "references") || !strcmp(k, "payload") || !strcmp(k, "inherits") || !strcmp(k, "specializes") ||
+           !strcmp(k, "variantSets") || !strcmp(k, "variants") || !strcmp(k, "apiSchemas");
+}
+
+static int remap_sample_copy(pusd_layer *out, prop_spec *dst, const prop_spec *src, const node *n) {
+    prop_extra *x = prop_x(out, dst);
+    if (!x) return -1;
+    x->samples = ar_alloc(&out->arena, (src->x->nsamples ? src->x->nsamples : 1) * sizeof *x->samples);
+    if (!x->samples) return -1;
+    for (uint32_t i = 0; i < src->x->nsamples; i++) {
+        x->samples[i].time = n->offset + n->scale * src->x->samples[i].time;
+        if (value_copy(&out->arena, &out->strings, &x->samples[i].value, &src->x->samples[i].value)) return -1;
+    }
+    x->nsamples = src->x->nsamples;
+    x->has_samples = true;
+    return 0;
+}
+
+static int flatten_prim(pusd_stage *s, pusd_layer *out, pusd_primspec *parent, pusd_prim *p) {
+    const char *tn = p->type_name ? intern(&out->strings, &out->arena, p->type_name, strlen(p->type_name)) : NULL;
+    pusd_primspec *sp = layer_new_prim(out, parent, p->name, strlen(p->name), p->specifier, tn);
+    if (!sp) return -1;
+    /* metadata: strongest opinion per key; arcs are gone after flattening */
+    for (uint32_t i = 0; i < p->nnodes; i++)
+        for (const meta_entry *e = p->nodes[i].spec->meta.head; e; e = e->next) {
+            if (arc_key(e->key)) continue;
+            const char *k = intern(&out->strings, &out->arena, e->key, strlen(e->key));
+            if (!k) return -1;
+            if (meta_find(&sp->meta, k)) continue;
+            meta_entry *me = meta_set(out, &sp->meta, k);
+            if (!me || value_copy(&out->arena, &out->strings, &me->value, &e->value)) return -1;
+            me->op = e->op;
+        }
+    if (p->napi) {
+        pusd_listop *lo = ar_calloc(&out->arena, sizeof *lo);
+        const char **it = ar_alloc(&out->arena, p->napi * sizeof *it);
+        const char *k = intern(&out->strings, &out->arena, "apiSchemas", 10);
+        if (!lo || !it || !k) return -1;
+        for (uint32_t i = 0; i < p->napi; i++) it[i] = intern(&out->strings, &out->arena, p->api[i], strlen(p->api[i]));
+        lo->is_explicit = false;
+        lo->count[PUSD_LISTOP_PREPEND] = p->napi;
+        lo->items[PUSD_LISTOP_PREPEND] = it;
+        meta_entry *me = meta_set(out, &sp->meta, k);
+        if (!me) return -1;
+        me->value = (pusd_value){PUSD_T_TOKEN_LISTOP, 0, 1, lo};
+    }
+    size_t np = pusd_prim_property_count(p);
+    for (size_t i = 0; i < np; i++) {
+        const char *name = pusd_prim_property_name(p, i);
+        uint32_t ni;
+        const prop_spec *src = strongest_prop(p, name, &ni);
+        if (!src) continue;
+        prop_spec *dst = prim_new_prop(out, sp, intern(&out->strings, &out->arena, name, strlen(name)));
+        if (!dst || !dst->name) return -1;
+        dst->is_rel = src->is_rel;
+        dst->custom = src->custom;
+        dst->variability = src->variability;
+        dst->varying_kw = src->varying_kw;
+        dst->type_name = src->type_name ? intern(&out->strings, &out->arena, src->type_name, strlen(src->type_name)) : NULL;
+        dst->dflt.type = src->dflt.type;
+        dst->dflt.flags = src->dflt.flags & PUSD_VF_ARRAY;
+        bool got_default = false, got_samples = false;
+        for (uint32_t k = ni; k < p->nnodes; k++) {
+            const prop_spec *ps = prim_prop(p->nodes[k].spec, name);
+            if (!ps) continue;
+            if (!got_default && (ps->dflt.data || (ps->dflt.flags & PUSD_VF_BLOCKED))) {
+                if (value_copy(&out->arena, &out->strings, &dst->dflt, &ps->dflt)) return -1;
+                got_default = true;
+            }
+            if (!got_samples && ps->x && ps->x->has_samples) {
+                if (remap_sample_copy(out, dst, ps, &p->nodes[k])) return -1;
+                got_samples = true;
+            }
+            if (ps->x)
+                for (const meta_entry *e = ps->x->meta.head; e; e = e->next) {
+                    prop_extra *x = prop_x(out, dst);
+                    const char *key = intern(&out->strings, &out->arena, e->key, strlen(e->key));
+                    if (!x || !key) return -1;
+                    if (meta_find(&x->meta, key)) continue;
+                    meta_entry *me = meta_set(out, &x->meta, key);
+                    if (!me || value_copy(&out->arena, &out->strings, &me->value, &e->value)) return -1;
+                }
+        }
+        const char **t;
+        size_t nt = pusd_prim_targets(p, name, !src->is_rel, &t);
+        bool any_targets = false;
+        for (uint32_t k = 0; k < p->nnodes; k++) {
+            const prop_spec *ps = prim_prop(p->nodes[k].spec, name);
+            if (ps && ps->x && ps->x->targets) any_targets = true;
+        }
+        if (any_targets) {
+            prop_extra *x = prop_x(out, dst);
+            pusd_listop *lo = ar_calloc(&out->arena, sizeof *lo);
+            const char **it = ar_alloc(&out->arena, (nt ? nt : 1) * sizeof *it);
+            if (!x || !lo || !it) return -1;
+            for (size_t k = 0; k < nt; k++) it[k] = ar_strdup(&out->arena, t[k]);
+            lo->is_explicit = true;
+            lo->count[0] = (uint32_t)nt;
+            lo->items[0] = it;
+            x->targets = lo;
+        }
+    }
+    for (uint32_t i = 0; i < p->nchildren; i++)
+        if (flatten_prim(s, out, sp, p->children[i])) return -1;
+    return 0;
+}
+
+pusd_layer *pusd_stage_flatten(pusd_stage *s, pusd_error *err) {
+    ensure(s);
+    pusd_layer *out = pusd_layer_new(s->root->identifier);
+    if (!out) goto nomem;
+    /* layer metadata of the root layer, minus sublayers (flattened) */
+    for (const meta_entry *e = s->root->meta.head; e; e = e->next) {
+        const char *k = intern(&out->strings, &out->arena, e->key, strlen(e->key));
+        meta_entry *me = k ? meta_set(out, &out->meta, k) : NULL;
+        if (!me || value_copy(&out->arena, &out->strings, &me->value, &e->value)) goto nomem;
+        me->op = e->op;
+    }
+    for (uint32_t i = 0; i < s->pseudo->nchildren; i++)
+        if (flatten_prim(s, out, &out->root, s->pseudo->children[i])) goto nomem;
+    return out;
+nomem:
+    pusd_layer_free(out);
+    pusd_set_error(err, PUSD_ERR_NOMEM, s->root->identifier, 0, 0, "out of memory while flattening");
+    return NULL;
+}
+
+int pusd_stage_export(pusd_stage *s, const char *path, pusd_error *err) {
+    pusd_layer *l = pusd_stage_flatten(s, err);
+    if (!l) return PUSD_ERR_NOMEM;
+    int rc = pusd_layer_save(l, path, err);
+    pusd_layer_free(l);
+    return rc;
+}
+
+pusd_stage *prim_stage(pusd_prim *p) { return p->stage; }
+const char *stage_intern(pusd_stage *s, const char *str) { return intern(&s->scratch_strings, &s->scratch, str, strlen(str)); }
