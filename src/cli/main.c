@@ -8,6 +8,7 @@ static const cli_command commands[] = {
     {"run", "run a WebAssembly module (or a scene)", cmd_run},
     {"validate", "decode and validate a WebAssembly module", cmd_validate},
     {"inspect", "list a module's imports, exports and sizes", cmd_inspect},
+    {"usd", "read, compose and write USD text scenes (.usda)", cmd_usd},
 };
 
 static void usage(FILE *out) {
