@@ -16,5 +16,6 @@ int cmd_run(int argc, char **argv);      /* cmd_run.c: run a module (or scene) *
 int cmd_validate(int argc, char **argv); /* cmd_wasm.c */
 int cmd_inspect(int argc, char **argv);  /* cmd_wasm.c */
 int cmd_usd(int argc, char **argv);      /* cmd_usd.c: cat / tree of .usda scenes */
+int cmd_graph(int argc, char **argv);    /* cmd_graph.c: execution graph dump / DOT */
 
 #endif

@@ -9,6 +9,7 @@ static const cli_command commands[] = {
     {"validate", "decode and validate a WebAssembly module", cmd_validate},
     {"inspect", "list a module's imports, exports and sizes", cmd_inspect},
     {"usd", "read, compose and write USD text scenes (.usda)", cmd_usd},
+    {"graph", "print an execution graph (text dump, DOT, timing)", cmd_graph},
 };
 
 static void usage(FILE *out) {
