@@ -1,1 +1,207 @@
-int main(void){return 0;}
+/* Composition: sublayer strength and offsets, references (external and
+ * internal), payloads, inherits, specializes, variants, LIVRPS order,
+ * list-op composition, cycles and flattening. */
+#include "tu.h"
+
+static char *dir;
+
+static pusd_stage *open_root(const char *name) {
+    char p[1024];
+    snprintf(p, sizeof p, "%s/%s", dir, name);
+    pusd_stage *s = NULL;
+    pusd_error e;
+    if (pusd_stage_open(p, &s, &e)) fprintf(stderr, "open %s: %d:%d %s\n", p, e.line, e.column, e.message);
+    return s;
+}
+
+static double num(pusd_stage *s, const char *path, const char *attr, double t) {
+    pusd_prim *p = pusd_stage_prim_at_path(s, path);
+    pusd_value v;
+    if (!p || pusd_prim_get_attr(p, attr, t, &v) || !v.data) return NAN;
+    return pusd_value_get_double(&v, 0, 0);
+}
+
+static bool has_diag(pusd_stage *s, const char *needle) {
+    for (size_t i = 0; i < pusd_stage_diagnostic_count(s); i++)
+        if (strstr(pusd_stage_diagnostic(s, i)->message, needle)) return true;
+    return false;
+}
+
+static void sublayers(void) {
+    tu_write(dir, "sub_root.usda", "#usda 1.0\n(\n    subLayers = [@./sub_strong.usda@, @sub_weak.usda@ (offset = 10; scale = 2)]\n)\n"
+                                    "over \"W\" {\n    float local = 1\n}\n");
+    tu_write(dir, "sub_strong.usda", "#usda 1.0\ndef Xform \"W\" (\n    prepend apiSchemas = [\"CAPI\"]\n    delete apiSchemas = [\"AAPI\"]\n)\n{\n"
+                                     "    float x = 2\n    float local = 99\n}\n");
+    tu_write(dir, "sub_weak.usda", "#usda 1.0\ndef Scope \"W\" (\n    prepend apiSchemas = [\"AAPI\", \"BAPI\"]\n)\n{\n    float x = 3\n"
+                                   "    float y = 4\n    float anim.timeSamples = { 0: 0, 10: 100 }\n    def \"OnlyWeak\" {\n    }\n}\n");
+    pusd_stage *s = open_root("sub_root.usda");
+    CHECK(s != NULL);
+    if (!s) return;
+    CHECK(num(s, "/W", "local", PUSD_TIME_DEFAULT) == 1); /* root layer strongest */
+    CHECK(num(s, "/W", "x", PUSD_TIME_DEFAULT) == 2);     /* first sublayer stronger than second */
+    CHECK(num(s, "/W", "y", PUSD_TIME_DEFAULT) == 4);
+    /* weak layer: offset 10, scale 2: layer time 10 is stage time 30 */
+    CHECK(num(s, "/W", "anim", 10) == 0);
+    CHECK(num(s, "/W", "anim", 30) == 100);
+    CHECK(num(s, "/W", "anim", 20) == 50);
+    pusd_prim *w = pusd_stage_prim_at_path(s, "/W");
+    CHECK_STR(pusd_prim_type_name(w), "Xform"); /* strongest typeName */
+    CHECK(pusd_prim_specifier(w) == 'd');
+    /* apiSchemas: weak [A, B]; strong delete A, prepend C -> [C, B] */
+    CHECK(pusd_prim_api_schema_count(w) == 2);
+    CHECK_STR(pusd_prim_api_schema(w, 0), "CAPI");
+    CHECK_STR(pusd_prim_api_schema(w, 1), "BAPI");
+    CHECK(pusd_stage_prim_at_path(s, "/W/OnlyWeak") != NULL);
+    const double *times;
+    CHECK(pusd_prim_attr_sample_times(w, "anim", &times) == 2 && times[0] == 10 && times[1] == 30);
+    CHECK(pusd_stage_diagnostic_count(s) == 0);
+    pusd_stage_free(s);
+}
+
+static void references(void) {
+    tu_write(dir, "asset.usda", "#usda 1.0\n(\n    defaultPrim = \"Robot\"\n)\ndef Xform \"Robot\" (\n    kind = \"component\"\n)\n{\n"
+                                "    float mass = 5\n    float speed = 1\n    rel target = </Robot/Arm>\n"
+                                "    float anim.timeSamples = { 0: 0, 1: 1 }\n    def \"Arm\" {\n        float len = 2\n    }\n}\n"
+                                "def \"Other\" {\n    float v = 7\n}\n");
+    tu_write(dir, "ref_root.usda", "#usda 1.0\ndef \"World\" {\n"
+                                   "    def \"R1\" (\n        references = @./asset.usda@ (offset = 100)\n    )\n    {\n        float speed = 9\n"
+                                   "        over \"Arm\" {\n            float len = 3\n        }\n    }\n"
+                                   "    def \"R2\" (\n        prepend references = [@asset.usda@</Other>, </World/R1>]\n    )\n    {\n    }\n"
+                                   "    def \"P\" (\n        payload = @./asset.usda@</Robot>\n    )\n    {\n    }\n"
+                                   "    def \"Missing\" (\n        references = @./nope.usda@\n    )\n    {\n    }\n"
+                                   "    def \"BadTarget\" (\n        references = @./asset.usda@</Nope>\n    )\n    {\n    }\n}\n");
+    pusd_stage *s = open_root("ref_root.usda");
+    CHECK(s != NULL);
+    if (!s) return;
+    CHECK(num(s, "/World/R1", "mass", PUSD_TIME_DEFAULT) == 5);  /* from the referenced file's default prim */
+    CHECK(num(s, "/World/R1", "speed", PUSD_TIME_DEFAULT) == 9); /* local beats reference */
+    CHECK(num(s, "/World/R1/Arm", "len", PUSD_TIME_DEFAULT) == 3);
+    CHECK(num(s, "/World/R1", "anim", 100.5) == 0.5); /* reference layer offset */
+    pusd_prim *r1 = pusd_stage_prim_at_path(s, "/World/R1");
+    pusd_value v;
+    CHECK(r1 && !pusd_prim_get_metadata(r1, "kind", &v) && !strcmp(pusd_value_get_string(&v, 0), "component"));
+    const char **t;
+    CHECK(r1 && pusd_prim_targets(r1, "target", false, &t) == 1 && !strcmp(t[0], "/World/R1/Arm")); /* mapped */
+    CHECK_STR(pusd_prim_type_name(r1), "Xform");
+    CHECK(num(s, "/World/R2", "v", PUSD_TIME_DEFAULT) == 7);    /* explicit prim path */
+    CHECK(num(s, "/World/R2", "speed", PUSD_TIME_DEFAULT) == 9); /* internal reference to R1 (and its reference) */
+    CHECK(num(s, "/World/R2/Arm", "len", PUSD_TIME_DEFAULT) == 3);
+    CHECK(num(s, "/World/P", "mass", PUSD_TIME_DEFAULT) == 5); /* payload */
+    CHECK(has_diag(s, "cannot open layer"));
+    CHECK(has_diag(s, "<Nope>") || has_diag(s, "/Nope"));
+    CHECK(pusd_stage_prim_at_path(s, "/World/Missing") != NULL);
+    pusd_stage_free(s);
+}
+
+static void livrps(void) {
+    const char *base = "#usda 1.0\nclass \"_Cls\" {\n    float a = 1\n}\nclass \"_Spec\" {\n    float a = 5\n    float onlySpec = 5\n}\n"
+                       "def \"Src\" {\n    float a = 4\n    float onlyRef = 4\n}\n"
+                       "def \"X\" (\n    %s\n    references = </Src>\n    specializes = </_Spec>\n"
+                       "    variants = {\n        string v = \"one\"\n    }\n    prepend variantSets = \"v\"\n)\n{\n"
+                       "    variantSet \"v\" = {\n        \"one\" {\n            float a = 3\n            float onlyVar = 3\n"
+                       "            def \"FromVariant\" {\n            }\n        }\n        \"two\" {\n            float a = 30\n        }\n    }\n}\n";
+    char text[4096];
+    snprintf(text, sizeof text, base, "inherits = </_Cls>");
+    tu_write(dir, "livrps1.usda", text);
+    snprintf(text, sizeof text, base, "");
+    tu_write(dir, "livrps2.usda", text);
+    pusd_stage *s = open_root("livrps1.usda");
+    CHECK(s != NULL);
+    if (!s) return;
+    CHECK(num(s, "/X", "a", PUSD_TIME_DEFAULT) == 1); /* inherits beat variants, references, specializes */
+    CHECK(num(s, "/X", "onlyVar", PUSD_TIME_DEFAULT) == 3);
+    CHECK(num(s, "/X", "onlyRef", PUSD_TIME_DEFAULT) == 4);
+    CHECK(num(s, "/X", "onlySpec", PUSD_TIME_DEFAULT) == 5);
+    CHECK(pusd_stage_prim_at_path(s, "/X/FromVariant") != NULL);
+    CHECK_STR(pusd_prim_variant_selection(pusd_stage_prim_at_path(s, "/X"), "v"), "one");
+    pusd_stage_free(s);
+    s = open_root("livrps2.usda");
+    CHECK(num(s, "/X", "a", PUSD_TIME_DEFAULT) == 3); /* variant beats reference */
+    /* switch the selection by authoring variants metadata */
+    const char *two = "two";
+    pusd_dict_entry de = {"v", pusd_val_scalar(PUSD_T_STRING, &two)};
+    pusd_dict d = {1, &de};
+    pusd_value dv = {PUSD_T_DICTIONARY, 0, 1, &d};
+    CHECK(!pusd_stage_set_prim_metadata(s, "/X", "variants", &dv, NULL));
+    CHECK(num(s, "/X", "a", PUSD_TIME_DEFAULT) == 30);
+    CHECK(pusd_stage_prim_at_path(s, "/X/FromVariant") == NULL);
+    pusd_stage_free(s);
+}
+
+static void cycles(void) {
+    tu_write(dir, "cyc.usda", "#usda 1.0\ndef \"A\" (\n    references = </B>\n)\n{\n}\ndef \"B\" (\n    references = </A>\n)\n{\n}\n"
+                              "def \"C\" (\n    inherits = </C>\n)\n{\n}\n");
+    pusd_stage *s = open_root("cyc.usda");
+    CHECK(s != NULL);
+    if (!s) return;
+    CHECK(has_diag(s, "cycle"));
+    CHECK(pusd_stage_prim_at_path(s, "/A") && pusd_stage_prim_at_path(s, "/C"));
+    pusd_stage_free(s);
+    tu_write(dir, "cyc_s1.usda", "#usda 1.0\n(\n    subLayers = [@cyc_s2.usda@]\n)\n");
+    tu_write(dir, "cyc_s2.usda", "#usda 1.0\n(\n    subLayers = [@cyc_s1.usda@]\n)\ndef \"Z\" {\n}\n");
+    s = open_root("cyc_s1.usda");
+    CHECK(s && has_diag(s, "sublayer cycle"));
+    CHECK(s && pusd_stage_prim_at_path(s, "/Z"));
+    pusd_stage_free(s);
+    tu_write(dir, "cyc_e1.usda", "#usda 1.0\ndef \"R\" (\n    references = @cyc_e2.usda@</R>\n)\n{\n}\n");
+    tu_write(dir, "cyc_e2.usda", "#usda 1.0\ndef \"R\" (\n    references = @cyc_e1.usda@</R>\n)\n{\n}\n");
+    s = open_root("cyc_e1.usda");
+    CHECK(s && has_diag(s, "cycle"));
+    pusd_stage_free(s);
+}
+
+static void listops_refs(void) {
+    tu_write(dir, "lo_a.usda", "#usda 1.0\ndef \"P\" {\n    float a = 1\n}\n");
+    tu_write(dir, "lo_b.usda", "#usda 1.0\ndef \"P\" {\n    float b = 2\n}\n");
+    tu_write(dir, "lo_weak.usda", "#usda 1.0\ndef \"X\" (\n    prepend references = [@lo_a.usda@</P>, @lo_b.usda@</P>]\n)\n{\n}\n");
+    tu_write(dir, "lo_root.usda", "#usda 1.0\n(\n    subLayers = [@lo_weak.usda@]\n)\nover \"X\" (\n    delete references = @lo_a.usda@</P>\n)\n{\n}\n");
+    pusd_stage *s = open_root("lo_root.usda");
+    CHECK(s != NULL);
+    if (!s) return;
+    CHECK(isnan(num(s, "/X", "a", PUSD_TIME_DEFAULT))); /* deleted by the stronger layer */
+    CHECK(num(s, "/X", "b", PUSD_TIME_DEFAULT) == 2);
+    pusd_stage_free(s);
+}
+
+static void flatten(void) {
+    pusd_stage *s = open_root("ref_root.usda");
+    CHECK(s != NULL);
+    if (!s) return;
+    pusd_error e;
+    pusd_layer *f = pusd_stage_flatten(s, &e);
+    CHECK(f != NULL);
+    size_t n;
+    char *t = pusd_layer_to_string(f, &n);
+    CHECK(strstr(t, "references") == NULL && strstr(t, "payload") == NULL);
+    CHECK(strstr(t, "def Xform \"R1\"") != NULL);
+    CHECK(strstr(t, "float mass = 5") != NULL);
+    CHECK(strstr(t, "100: 0,") != NULL && strstr(t, "101: 1,") != NULL); /* samples in stage time */
+    CHECK(strstr(t, "rel target = </World/R1/Arm>") != NULL);
+    /* flattening is idempotent: the flattened layer flattens to itself */
+    pusd_stage *s2;
+    pusd_layer *f2 = tu_parse(t, NULL);
+    pusd_stage_from_layer(f2, &s2, NULL);
+    pusd_layer *ff = pusd_stage_flatten(s2, NULL);
+    char *t2 = pusd_layer_to_string(ff, &n);
+    CHECK_STR(t2, t);
+    free(t);
+    free(t2);
+    pusd_layer_free(f);
+    pusd_layer_free(ff);
+    pusd_stage_free(s2);
+    pusd_stage_free(s);
+}
+
+int main(void) {
+    dir = tu_tmpdir();
+    if (!dir) return 1;
+    sublayers();
+    references();
+    livrps();
+    cycles();
+    listops_refs();
+    flatten();
+    tu_rmrf(dir);
+    free(dir);
+    TU_END();
+}
