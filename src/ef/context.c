@@ -182,6 +182,14 @@ ef_status ef_context_execute(ef_context *c) {
 
 ef_status ef_context_execute_node(ef_context *c, const ef_path *path) {
     if (!path || path->len == 0) return EF_FAILURE;
+    /* The path must follow the graph: each node lives in the definition of
+     * the node before it (the first in the top definition). */
+    const ef_def *owner_expected = c->graph->top;
+    for (uint32_t i = 0; i < path->len; i++) {
+        const ef_node *n = path->nodes[i];
+        if (!n || !owner_expected || n->topo->owner != owner_expected) return EF_FAILURE;
+        owner_expected = n->def && n->def->kind == EF_DEF_GRAPH ? n->def : NULL;
+    }
     ef_path up;
     ef_path_init(&up);
     for (uint32_t i = 0; i + 1 < path->len; i++) ef_path_push(&up, path->nodes[i]);

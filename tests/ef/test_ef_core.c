@@ -138,6 +138,13 @@ static void test_shared_state(void) {
     CHECK_EQ_INT(state_count(ctx, g, "/n/c/collide"), 4);
     CHECK_EQ_INT(state_count(ctx, g, "/a/collide"), 3);
     CHECK(ef_path_parse(g, "/n/missing", &one) == -1);
+    {
+        ef_path bad;
+        ef_path_init(&bad);
+        ef_path_parse(g, "/n/c/collide", &one);
+        ef_path_push(&bad, one.nodes[2]); /* collide is not a node of the top definition */
+        CHECK(ef_context_execute_node(ctx, &bad) == EF_FAILURE);
+    }
     char buf[64];
     ef_path_parse(g, "/n/c/collide", &one);
     CHECK(ef_path_format(&one, buf, sizeof buf) == strlen("/n/c/collide") && !strcmp(buf, "/n/c/collide"));
