@@ -23,6 +23,7 @@ typedef struct {
     atomic_int violations;
     atomic_int runs;
     atomic_int max_running;
+    atomic_int iso_graph; /* an isolate graph node is running */
 } gate_env;
 
 static void note_running(gate_env *e, int now) {
@@ -35,10 +36,36 @@ static ef_status par_fn(ef_task *t, void *u) {
     (void)t;
     gate_env *e = u;
     note_running(e, atomic_fetch_add(&e->running, 1) + 1);
-    if (atomic_load(&e->iso_active)) atomic_fetch_add(&e->violations, 1);
+    if (atomic_load(&e->iso_active) || atomic_load(&e->iso_graph)) atomic_fetch_add(&e->violations, 1);
     spin_work(20000);
-    if (atomic_load(&e->iso_active)) atomic_fetch_add(&e->violations, 1);
+    if (atomic_load(&e->iso_active) || atomic_load(&e->iso_graph)) atomic_fetch_add(&e->violations, 1);
     atomic_fetch_sub(&e->running, 1);
+    atomic_fetch_add(&e->runs, 1);
+    return EF_SUCCESS;
+}
+
+/* an isolate graph node: pre/post see nothing else running; its own inner
+ * nodes (inner_fn) may run, but no outer node may (par_fn checks) */
+static ef_status isog_pre(ef_task *t, void *u) {
+    (void)t;
+    gate_env *e = u;
+    if (atomic_load(&e->running) != 0) atomic_fetch_add(&e->violations, 1);
+    atomic_store(&e->iso_graph, 1);
+    return EF_SUCCESS;
+}
+static ef_status isog_post(ef_task *t, void *u) {
+    (void)t;
+    gate_env *e = u;
+    atomic_store(&e->iso_graph, 0);
+    if (atomic_load(&e->running) != 0) atomic_fetch_add(&e->violations, 1);
+    atomic_fetch_add(&e->runs, 1);
+    return EF_SUCCESS;
+}
+static ef_status inner_fn(ef_task *t, void *u) {
+    (void)t;
+    gate_env *e = u;
+    if (!atomic_load(&e->iso_graph)) atomic_fetch_add(&e->violations, 1);
+    spin_work(5000);
     atomic_fetch_add(&e->runs, 1);
     return EF_SUCCESS;
 }
@@ -128,18 +155,35 @@ static void test_hints(ef_pool *pool) {
         ef_builder_connect(b, ef_builder_root(b), n);
     }
     ef_builder_end(b);
+    /* isolate graph definition: 6 parallel inner nodes in a parallel executor */
+    ef_def *dinner = ef_def_opaque("inner", inner_fn, &env, EF_HINT_PARALLEL);
+    ef_def *isog = ef_def_graph("isolated_graph", &PAR);
+    ef_def_set_hint(isog, EF_HINT_ISOLATE);
+    ef_def_set_hooks(isog, isog_pre, isog_post, &env);
+    b = ef_builder_begin(isog, 1);
+    for (int i = 0; i < 6; i++) ef_builder_connect(b, ef_builder_root(b), ef_builder_add(b, "in", dinner));
+    ef_builder_end(b);
+    /* serial graph definition containing serial and parallel nodes */
+    ef_def *serg = ef_def_graph("serial_graph", &PAR);
+    ef_def_set_hint(serg, EF_HINT_SERIAL);
+    b = ef_builder_begin(serg, 1);
+    for (int i = 0; i < 4; i++) ef_builder_connect(b, ef_builder_root(b), ef_builder_add(b, "s", i < 2 ? ds : dp));
+    ef_builder_end(b);
     ef_graph *g = ef_graph_create("top", &PAR);
     b = ef_builder_begin(ef_graph_top(g), 1);
     int expected = 0;
-    for (int i = 0; i < 33; i++) {
+    for (int i = 0; i < 36; i++) {
         char name[16];
         snprintf(name, sizeof name, "n%d", i);
-        ef_def *d = i < 24 ? dp : i < 28 ? ds : i < 31 ? di : nested;
+        ef_def *d = i < 24 ? dp : i < 28 ? ds : i < 31 ? di : i < 33 ? nested : i < 34 ? isog : serg;
         ef_node *n = ef_builder_add(b, name, d);
         ef_builder_connect(b, ef_builder_root(b), n);
-        expected += d == nested ? 11 : 1;
+        expected += d == nested ? 11 : d == isog ? 7 : d == serg ? 4 : 1;
     }
     ef_builder_end(b);
+    ef_def_release(dinner);
+    ef_def_release(isog);
+    ef_def_release(serg);
     ef_context *ctx = ef_context_create(g, pool);
     for (int frame = 0; frame < 10; frame++) CHECK(ef_context_execute(ctx) == EF_SUCCESS);
     CHECK_EQ_INT(atomic_load(&env.runs), expected * 10);

@@ -5,7 +5,7 @@
  * starts; nested nodes run inside their graph node), serial nodes never
  * overlap each other and isolate nodes never overlap anything.
  * Deterministic seed; no timing assertions. EF_STRESS_DAGS overrides the
- * number of DAGs (default 3000). */
+ * number of DAGs (default 3000), EF_STRESS_SEED the random seed. */
 #include "ef_test.h"
 
 static atomic_long g_clock;
@@ -135,6 +135,8 @@ static void random_dag(dag *d, ef_def *g, int n, int depth, int owner, gate_env 
 int main(void) {
     const char *env_n = getenv("EF_STRESS_DAGS");
     int dags = env_n ? atoi(env_n) : 3000;
+    const char *env_seed = getenv("EF_STRESS_SEED");
+    if (env_seed && strtoull(env_seed, NULL, 0)) rng_state = strtoull(env_seed, NULL, 0);
     ef_pool *pool = ef_pool_create(2);
     CHECK(pool != NULL);
     long edges_checked = 0, nodes_run = 0;
