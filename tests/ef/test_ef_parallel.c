@@ -140,7 +140,24 @@ static void test_parallel_order(ef_pool *pool) {
 
 /* top (parallel): 24 parallel nodes, 4 serial, 3 isolate, and 2 nested
  * parallel graphs each with 8 parallel + 1 isolate + 2 serial */
-static void test_hints(ef_pool *pool) {
+typedef struct {
+    ef_graph *g;
+    ef_pool *pool;
+    int bad;
+} hint_job;
+
+static void *hint_thread(void *arg) {
+    hint_job *j = arg;
+    ef_context *ctx = ef_context_create(j->g, j->pool);
+    for (int frame = 0; frame < 10; frame++)
+        if (ef_context_execute(ctx) != EF_SUCCESS) j->bad++;
+    ef_context_free(ctx);
+    return NULL;
+}
+
+/* contexts > 1: that many threads run their own context of the graph at
+ * once on the same pool; isolation must hold across contexts too */
+static void test_hints_n(ef_pool *pool, int contexts) {
     gate_env env;
     memset(&env, 0, sizeof env);
     ef_def *dp = ef_def_opaque("par", par_fn, &env, EF_HINT_PARALLEL);
@@ -184,19 +201,28 @@ static void test_hints(ef_pool *pool) {
     ef_def_release(dinner);
     ef_def_release(isog);
     ef_def_release(serg);
-    ef_context *ctx = ef_context_create(g, pool);
-    for (int frame = 0; frame < 10; frame++) CHECK(ef_context_execute(ctx) == EF_SUCCESS);
-    CHECK_EQ_INT(atomic_load(&env.runs), expected * 10);
+    hint_job jobs[4];
+    pthread_t th[4];
+    for (int i = 0; i < contexts; i++) {
+        jobs[i] = (hint_job){g, pool, 0};
+        pthread_create(&th[i], NULL, hint_thread, &jobs[i]);
+    }
+    for (int i = 0; i < contexts; i++) {
+        pthread_join(th[i], NULL);
+        CHECK_EQ_INT(jobs[i].bad, 0);
+    }
+    CHECK_EQ_INT(atomic_load(&env.runs), expected * 10 * contexts);
     CHECK_EQ_INT(atomic_load(&env.violations), 0);
     fprintf(stderr, "hints: pool workers %u, max concurrent nodes observed %d\n", pool ? ef_pool_workers(pool) : 0,
             atomic_load(&env.max_running));
-    ef_context_free(ctx);
     ef_graph_free(g);
     ef_def_release(dp);
     ef_def_release(ds);
     ef_def_release(di);
     ef_def_release(nested);
 }
+
+static void test_hints(ef_pool *pool) { test_hints_n(pool, 1); }
 
 /* bypass: runs inline on the thread that made it ready */
 typedef struct {
@@ -498,6 +524,7 @@ int main(void) {
         test_dynamic(pools[i]);
         test_contexts(pools[i]);
         test_stop_parallel(pools[i]);
+        test_hints_n(pools[i], 3);
     }
     test_hints(NULL);
     test_determinism(pools, 3);
