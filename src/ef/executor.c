@@ -218,6 +218,13 @@ ef_status ef_executor_run(ef_context *c, ef_def *d, const ef_path *path, double 
         if (has_cont) ef_job_run(&cont);
         if (atomic_fetch_sub(&e->pending, 1) != 1) ef_pool_wait(e->pool, &e->pending);
     } else {
+        /* Size the FIFO for the whole topology up front (no regrowth). */
+        if (t->bound > 32) {
+            size_t cap = 64;
+            while (cap < t->bound) cap *= 2;
+            e->fifo.v = malloc(cap * sizeof *e->fifo.v);
+            e->fifo.cap = e->fifo.v ? cap : 0;
+        }
         finish_node(e, t->root, EF_SUCCESS, NULL, NULL);
         ef_job j;
         while (ef_fifo_pop(&e->fifo, &j)) ef_job_run(&j);
