@@ -319,8 +319,8 @@ static const char *read_asset(P *ps) {
     if (e - p >= 3 && p[1] == '@' && p[2] == '@') {
         p += 3;
         for (;;) {
-            if (p >= e || *p == '\n') {
-                fail(ps, ps->p, "unterminated asset path @@@");
+            if (p >= e || *p == '\n' || *p == 0) {
+                fail(ps, ps->p, "unterminated asset path @@@ (asset paths cannot span lines or contain NUL)");
                 return NULL;
             }
             if (*p == '\\' && e - p >= 4 && p[1] == '@' && p[2] == '@' && p[3] == '@') {
@@ -345,7 +345,7 @@ static const char *read_asset(P *ps) {
     } else {
         p++;
         const char *s = p;
-        while (p < e && *p != '@' && *p != '\n') p++;
+        while (p < e && *p != '@' && *p != '\n' && *p != 0) p++;
         if (p >= e || *p != '@') {
             fail(ps, ps->p, "unterminated asset path (missing closing '@')");
             return NULL;
@@ -646,7 +646,7 @@ static int skip_atom_or_group(P *ps) {
         ps->p = q;
     } else if (is_id0((unsigned char)c)) {
         const char *s;
-        read_nsident(ps, &s);
+        if (!read_nsident(ps, &s)) return fail(ps, p, "invalid UTF-8 in an identifier");
         if (ps->p + 1 < e && ps->p[0] == '[' && ps->p[1] == ']') ps->p += 2;
     } else
         return expected(ps, "a value");
@@ -659,6 +659,7 @@ static int skip_atom_or_group(P *ps) {
 static int parse_raw(P *ps, pusd_value *out) {
     const char *s = ps->p;
     if (skip_atom_or_group(ps)) return -1;
+    if (memchr(s, 0, (size_t)(ps->p - s))) return fail(ps, s, "NUL byte in a metadata value");
     const char **t = ar_alloc(&ps->l->arena, sizeof *t);
     if (!t) return oom(ps);
     *t = ar_strndup(&ps->l->arena, s, (size_t)(ps->p - s));
