@@ -33,9 +33,10 @@
  *   ef_sim_pipeline   pre_simulation -> simulation -> post_simulation stages.
  *
  * Threads: building (ef_builder, ef_pass_pipeline_run) must not overlap any
- * execution of the same graph. Executing is thread-safe: contexts, states and
- * the pool may be used from any thread. Errors are values: nothing in this
- * layer calls exit() or aborts on bad input.
+ * execution of the same graph. A context runs one execution at a time, from
+ * any thread; different contexts (of the same graph or not) may execute
+ * concurrently and share a pool. States and the pool are thread-safe. Errors
+ * are values: nothing in this layer calls exit() or aborts on bad input.
  *
  * Thread-local state: the library keeps, per thread, the current task and
  * executor (ef_current_task/ef_current_executor) and the pool bookkeeping of
@@ -306,7 +307,8 @@ size_t ef_context_for_each_instance(ef_context *c, const ef_def *d, ef_instance_
 void *ef_state_data(ef_state *s, uint32_t type_id);
 void ef_state_set_data(ef_state *s, uint32_t type_id, void *data, void (*free_fn)(void *));
 /* A state is dirty when created and after ef_state_mark_dirty; it becomes
- * clean when its node completes with EF_SUCCESS. */
+ * clean when its node completes with EF_SUCCESS under a cache-check
+ * executor (EF_VISIT_CACHE_CHECK). Thread-safe. */
 int ef_state_needs_compute(const ef_state *s);
 void ef_state_mark_dirty(ef_state *s);
 const ef_path *ef_state_path(const ef_state *s);
@@ -338,9 +340,11 @@ ef_status ef_task_fail(ef_task *t, const char *fmt, ...)
  * with the given step dt. Returns its status. */
 ef_status ef_task_run_graph(ef_task *t, double step_dt);
 
-/* Adds dynamic work to the executor (usually from one of its tasks). fn is
- * called with a task whose node is NULL; its status is ORed into the
- * executor's result, and the executor waits for it. Returns 0 or -1. */
+/* Adds dynamic work to the executor, from one of its own tasks (or their
+ * dynamic work) while it runs. fn is called with a task whose node is NULL;
+ * its status is ORed into the executor's result, and the executor waits for
+ * it. It is not ordered with respect to the scheduling node's children.
+ * EF_HINT_BYPASS runs fn immediately. Returns 0 or -1. */
 int ef_executor_schedule(ef_executor *e, ef_exec_fn fn, void *user, ef_hint hint);
 const ef_path *ef_executor_path(const ef_executor *e);
 
