@@ -144,6 +144,7 @@ int main(void) {
     for (int it = 0; it < dags; it++) {
         gate_env env;
         memset(&env, 0, sizeof env);
+        int bad_before = order_bad + runs_bad + status_bad + violations;
         dag d = {0};
         d.cap = 400;
         d.recs = calloc((size_t)d.cap, sizeof *d.recs);
@@ -164,6 +165,7 @@ int main(void) {
         }
         nodes_run += (long)d.n * frames;
         violations += atomic_load(&env.violations);
+        CHECK(order_bad + runs_bad + status_bad + violations == bad_before); /* one check per DAG */
         ef_context_free(ctx);
         ef_graph_free(g);
         free(d.recs);
