@@ -6,10 +6,12 @@
 void *ar_alloc(pusd_arena *a, size_t n) {
     n = (n + 7) & ~(size_t)7;
     arena_block *b = a->head;
-    if (b && b->size - b->used >= n) {
-        void *p = b->data + b->used;
-        b->used += n;
-        return p;
+    if (b) {
+        size_t at = (b->used + 7) & ~(size_t)7;
+        if (at <= b->size && b->size - at >= n) {
+            b->used = at + n;
+            return b->data + at;
+        }
     }
     size_t want = a->next_size ? a->next_size : 16384;
     if (n > want / 4) {
@@ -36,6 +38,18 @@ void *ar_alloc(pusd_arena *a, size_t n) {
     return nb->data;
 }
 
+void *ar_alloc_al(pusd_arena *a, size_t n, size_t align) {
+    arena_block *b = a->head;
+    if (b && align < 8) {
+        size_t at = (b->used + align - 1) & ~(align - 1);
+        if (at <= b->size && b->size - at >= n) {
+            b->used = at + n;
+            return b->data + at;
+        }
+    }
+    return ar_alloc(a, n);
+}
+
 void *ar_calloc(pusd_arena *a, size_t n) {
     void *p = ar_alloc(a, n);
     if (p) memset(p, 0, n);
@@ -43,7 +57,7 @@ void *ar_calloc(pusd_arena *a, size_t n) {
 }
 
 char *ar_strndup(pusd_arena *a, const char *s, size_t n) {
-    char *p = ar_alloc(a, n + 1);
+    char *p = ar_alloc_al(a, n + 1, 1);
     if (!p) return NULL;
     if (n) memcpy(p, s, n);
     p[n] = 0;

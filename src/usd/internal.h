@@ -24,6 +24,7 @@ typedef struct pusd_arena {
 
 void *ar_alloc(pusd_arena *a, size_t n);  /* 8-aligned, uninitialised; NULL on OOM */
 void *ar_calloc(pusd_arena *a, size_t n); /* zeroed */
+void *ar_alloc_al(pusd_arena *a, size_t n, size_t align); /* align 1, 2, 4 or 8 */
 char *ar_strndup(pusd_arena *a, const char *s, size_t n);
 char *ar_strdup(pusd_arena *a, const char *s);
 void ar_free_all(pusd_arena *a);
@@ -58,6 +59,7 @@ void pusd_set_error(pusd_error *err, pusd_status st, const char *file, int line,
 /* ---- types (value.c) ------------------------------------------------------ */
 typedef struct type_info {
     const char *name;
+    const char *arr_name; /* "name[]" */
     uint8_t elem;  /* pusd_elem */
     uint8_t ncomp; /* 1..16 */
     uint8_t shape; /* 0 scalar, 1 tuple, 2 matrix, 3 quat */
@@ -80,12 +82,13 @@ const char *parse_float_fast(const char *p, const char *end, float *out);
 typedef struct meta_entry {
     const char *key; /* interned */
     struct meta_entry *next;
-    pusd_value value;
-    uint8_t op; /* for RAW list-edited unknown keys: pusd_listop_kind + 1, 0 none */
+    pusd_value value; /* flags bits 8..15: list operator of an unknown key (pusd_listop_kind + 1) */
 } meta_entry;
+#define ME_OP(e) ((e)->value.flags >> 8)
+#define ME_SET_OP(e, op) ((e)->value.flags = (uint16_t)(((e)->value.flags & 0xffu) | ((unsigned)(op) << 8)))
 
 typedef struct meta_list {
-    meta_entry *head, *tail;
+    meta_entry *head;
 } meta_list;
 
 typedef struct time_sample {
@@ -100,29 +103,45 @@ typedef struct prop_extra {
     pusd_listop *targets;     /* rel targets or .connect, NULL if none */
     meta_list meta;
     const char *default_target; /* legacy rel x.default = <p> */
+    const char *type_name;      /* only for unknown type names (interned) */
 } prop_extra;
 
+/* A property spec is 40 bytes: its kind bits live in the high byte of
+ * dflt.flags (never visible through the public API). */
+#define PB_REL 0x100u
+#define PB_CUSTOM 0x200u
+#define PB_UNIFORM 0x400u
+#define PB_CONFIG 0x800u
+#define PB_VARYING 0x1000u
 typedef struct prop_spec {
     const char *name; /* interned */
     struct prop_spec *next;
     pusd_value dflt;  /* type = declared type; data NULL & !BLOCKED: no default */
-    const char *type_name; /* interned, as declared ("point3f[]", or unknown name) */
-    uint8_t is_rel, custom, variability; /* variability: 0 varying, 1 uniform, 2 config */
-    uint8_t varying_kw; /* `varying rel` written */
     prop_extra *x;
 } prop_spec;
+#define PS_IS_REL(p) (((p)->dflt.flags & PB_REL) != 0)
+#define PS_CUSTOM(p) (((p)->dflt.flags & PB_CUSTOM) != 0)
+#define PS_VARIABILITY(p) (((p)->dflt.flags & PB_UNIFORM) ? 1 : ((p)->dflt.flags & PB_CONFIG) ? 2 : 0)
+#define PS_VARYING_KW(p) (((p)->dflt.flags & PB_VARYING) != 0)
+#define PS_SET(p, bit, on) ((p)->dflt.flags = (uint16_t)((on) ? ((p)->dflt.flags | (bit)) : ((p)->dflt.flags & ~(bit))))
+#define PS_VALFLAGS(p) ((uint16_t)((p)->dflt.flags & 0xffu))
+const char *prop_type_name(const prop_spec *p); /* "point3f[]", or the unknown name */
 
 typedef struct variant_set_spec variant_set_spec;
+
+typedef struct prim_ext {
+    variant_set_spec *vsets;
+    const char **reorder_children; uint32_t n_reorder_children;
+    const char **reorder_props; uint32_t n_reorder_props;
+} prim_ext;
 
 struct pusd_primspec {
     const char *name;
     const char *type_name; /* interned; NULL typeless */
     struct pusd_primspec *parent, *first_child, *last_child, *next, *hnext;
-    prop_spec *first_prop, *last_prop;
+    prop_spec *first_prop;
     meta_list meta;
-    variant_set_spec *vsets;
-    const char **reorder_children; uint32_t n_reorder_children;
-    const char **reorder_props; uint32_t n_reorder_props;
+    prim_ext *ext; /* rarely used parts; NULL when empty */
     uint32_t name_hash;
     char specifier;   /* 'd', 'o', 'c' */
     uint8_t is_variant; /* spec is the body of a variant */
@@ -165,6 +184,8 @@ variant_set_spec *layer_variant_set(pusd_layer *l, pusd_primspec *owner, const c
 prop_spec *prim_prop(const pusd_primspec *p, const char *name);
 prop_spec *prim_new_prop(pusd_layer *l, pusd_primspec *p, const char *name);
 prop_extra *prop_x(pusd_layer *l, prop_spec *ps);
+prim_ext *prim_x(pusd_layer *l, pusd_primspec *p); /* NULL on OOM */
+#define PRIM_VSETS(p) ((p)->ext ? (p)->ext->vsets : NULL)
 meta_entry *meta_find(const meta_list *m, const char *key);
 meta_entry *meta_set(pusd_layer *l, meta_list *m, const char *key); /* find or append */
 int layer_prim_path(const pusd_primspec *p, char *buf, size_t size);

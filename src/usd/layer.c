@@ -59,7 +59,7 @@ pusd_primspec *layer_child(const pusd_layer *l, const pusd_primspec *parent, con
 }
 
 static int hash_insert(pusd_layer *l, pusd_primspec *p) {
-    if ((l->nprims + 1) > l->hash_cap) {
+    if ((l->nprims + 1) > l->hash_cap * 2) { /* chains of ~2 on average */
         size_t nc = l->hash_cap ? l->hash_cap * 2 : 64;
         pusd_primspec **nh = calloc(nc, sizeof *nh);
         if (!nh) return -1;
@@ -101,8 +101,22 @@ pusd_primspec *layer_new_prim(pusd_layer *l, pusd_primspec *parent, const char *
     return p;
 }
 
+prim_ext *prim_x(pusd_layer *l, pusd_primspec *p) {
+    if (!p->ext) p->ext = ar_calloc(&l->arena, sizeof *p->ext);
+    return p->ext;
+}
+
+const char *prop_type_name(const prop_spec *p) {
+    if (p->x && p->x->type_name) return p->x->type_name;
+    const type_info *ti = pusd_tinfo(p->dflt.type);
+    return (p->dflt.flags & PUSD_VF_ARRAY) ? ti->arr_name : ti->name;
+}
+
 variant_set_spec *layer_variant_set(pusd_layer *l, pusd_primspec *owner, const char *name, bool create) {
-    variant_set_spec **pp = &owner->vsets;
+    if (!owner->ext && !create) return NULL;
+    prim_ext *ext = prim_x(l, owner);
+    if (!ext) return NULL;
+    variant_set_spec **pp = &ext->vsets;
     for (; *pp; pp = &(*pp)->next)
         if (!strcmp((*pp)->name, name)) return *pp;
     if (!create) return NULL;
@@ -138,9 +152,9 @@ prop_spec *prim_new_prop(pusd_layer *l, pusd_primspec *p, const char *name) {
     prop_spec *s = ar_calloc(&l->arena, sizeof *s);
     if (!s) return NULL;
     s->name = name;
-    if (p->last_prop) p->last_prop->next = s;
-    else p->first_prop = s;
-    p->last_prop = s;
+    prop_spec **pp = &p->first_prop;
+    while (*pp) pp = &(*pp)->next;
+    *pp = s;
     return s;
 }
 
@@ -161,9 +175,9 @@ meta_entry *meta_set(pusd_layer *l, meta_list *m, const char *key) {
     e = ar_calloc(&l->arena, sizeof *e);
     if (!e) return NULL;
     e->key = key;
-    if (m->tail) m->tail->next = e;
-    else m->head = e;
-    m->tail = e;
+    meta_entry **pp = &m->head;
+    while (*pp) pp = &(*pp)->next;
+    *pp = e;
     return e;
 }
 
@@ -180,7 +194,7 @@ int layer_prim_path(const pusd_primspec *p, char *buf, size_t size) {
         size_t room = len < size ? size - len : 0;
         if (q->is_variant) {
             const char *set = "";
-            for (variant_set_spec *vs = q->parent->vsets; vs; vs = vs->next)
+            for (variant_set_spec *vs = PRIM_VSETS(q->parent); vs; vs = vs->next)
                 for (pusd_primspec *v = vs->first_variant; v; v = v->next)
                     if (v == q) set = vs->name;
             w = snprintf(buf + (len < size ? len : 0), room, "{%s=%s}", set, q->name);
@@ -239,6 +253,7 @@ int pusd_layer_get_metadata(const pusd_layer *l, const char *key, pusd_value *ou
     meta_entry *e = meta_find(&l->meta, key);
     if (!e) return PUSD_ERR_NOT_FOUND;
     *out = e->value;
+    out->flags &= 0xffu;
     return 0;
 }
 

@@ -23,6 +23,7 @@ typedef struct P {
     char *scr; /* scratch for arrays */
     size_t scap;
     sbuf sb; /* scratch for strings */
+    pusd_value last_small[PUSD_T_COUNT_]; /* dedupe of repeated small values */
     const char *rel_base; /* mmap release bookkeeping */
     size_t rel_done;
     int can_release;
@@ -563,6 +564,20 @@ static int parse_elem(P *ps, int type, void *dst) {
     return 0;
 }
 
+/* Scalars equal to the previous scalar of the same type share its storage
+ * (e.g. kind = "component" on 100 000 prims). Arena values are never
+ * modified in place, so sharing is safe. */
+static void dedupe(P *ps, pusd_value *v, size_t esz) {
+    pusd_value *last = &ps->last_small[v->type];
+    if (esz <= 32 && last->data && last->flags == v->flags && last->count == 1 && !memcmp(last->data, v->data, esz)) {
+        /* give the just-allocated bytes back when they are the arena's last allocation */
+        arena_block *b = ps->l->arena.head;
+        if (b && (const char *)v->data + esz == b->data + b->used) b->used = (size_t)((const char *)v->data - b->data);
+        v->data = last->data;
+    } else if (esz <= 32)
+        *last = *v;
+}
+
 /* Parses a value of type (array if is_array) into out (arena storage). */
 static int parse_value(P *ps, int type, bool is_array, pusd_value *out) {
     const type_info *ti = pusd_tinfo(type);
@@ -572,12 +587,14 @@ static int parse_value(P *ps, int type, bool is_array, pusd_value *out) {
     if (!esz) return fail(ps, ps->p, "%s attributes cannot have an authored value", ti->name);
     if (++ps->depth > MAX_DEPTH) return fail(ps, ps->p, "values nested too deeply");
     if (!is_array) {
-        void *d = ar_alloc(&ps->l->arena, esz);
+        size_t es1 = pusd_elem_size(ti->elem);
+        void *d = ar_alloc_al(&ps->l->arena, esz, es1 < 8 ? es1 : 8);
         if (!d) return oom(ps);
         if (parse_elem(ps, type, d)) return -1;
         out->count = 1;
         out->data = d;
         ps->depth--;
+        dedupe(ps, out, esz);
         return 0;
     }
     if (ps->p >= ps->end || *ps->p != '[') return fail(ps, ps->p, "expected '[' starting a %s[] array, found %s", ti->name, ps->p >= ps->end ? "end of file" : (char[]){'\'', *ps->p, '\'', 0});
@@ -599,12 +616,18 @@ static int parse_value(P *ps, int type, bool is_array, pusd_value *out) {
         if (n > UINT32_MAX - 1) return fail(ps, ps->p, "array too long");
     }
     ps->p++;
+    out->count = (uint32_t)n;
+    ps->depth--;
+    if (n * esz <= 32 && ps->last_small[type].data && ps->last_small[type].flags == out->flags &&
+        ps->last_small[type].count == n && !memcmp(ps->last_small[type].data, ps->scr, n * esz)) {
+        out->data = ps->last_small[type].data; /* values are immutable: share */
+        return 0;
+    }
     void *d = ar_alloc(&ps->l->arena, n ? n * esz : 1);
     if (!d) return oom(ps);
     if (n) memcpy(d, ps->scr, n * esz);
-    out->count = (uint32_t)n;
     out->data = d;
-    ps->depth--;
+    if (n * esz <= 32) ps->last_small[type] = *out;
     return 0;
 }
 
@@ -1004,7 +1027,7 @@ static int parse_meta_item(P *ps, meta_ctx *mc) {
         me = meta_set(l, mc->meta, key);
         if (!me) return oom(ps);
         me->value = v;
-        me->op = op == PUSD_LISTOP_EXPLICIT ? 0 : (uint8_t)(op + 1);
+        ME_SET_OP(me, op == PUSD_LISTOP_EXPLICIT ? 0 : op + 1);
         return 0;
     }
     if (op != PUSD_LISTOP_EXPLICIT) return fail(ps, kstart, "'%s' cannot be list-edited (no prepend/append/delete/add/reorder)", key);
@@ -1190,12 +1213,12 @@ static int parse_property(P *ps, pusd_primspec *prim) {
         const char *name = intern(&l->strings, &l->arena, ns, nn);
         if (!name) return oom(ps);
         prop_spec *pr = prim_prop(prim, name);
-        if (pr && !pr->is_rel) return fail(ps, nat, "'%s' is already declared as an attribute in this prim", name);
+        if (pr && !PS_IS_REL(pr)) return fail(ps, nat, "'%s' is already declared as an attribute in this prim", name);
         if (!pr) {
             if (!(pr = prim_new_prop(l, prim, name))) return oom(ps);
-            pr->is_rel = 1;
-            pr->custom = custom;
-            pr->varying_kw = varying_kw;
+            PS_SET(pr, PB_REL, 1);
+            PS_SET(pr, PB_CUSTOM, custom);
+            PS_SET(pr, PB_VARYING, varying_kw);
         }
         if (ps->p < ps->end && *ps->p == '.') {
             ps->p++;
@@ -1255,21 +1278,26 @@ static int parse_property(P *ps, pusd_primspec *prim) {
     if (!name || !full_tn) return oom(ps);
     prop_spec *pr = prim_prop(prim, name);
     if (pr) {
-        if (pr->is_rel) return fail(ps, nat, "'%s' is already declared as a relationship in this prim", name);
-        if (pr->type_name != full_tn)
-            return fail(ps, tstart, "attribute '%s' redeclared with type '%s' (first declared as '%s')", name, full_tn, pr->type_name);
-        if (pr->variability != variability)
+        if (PS_IS_REL(pr)) return fail(ps, nat, "'%s' is already declared as a relationship in this prim", name);
+        if (strcmp(prop_type_name(pr), full_tn))
+            return fail(ps, tstart, "attribute '%s' redeclared with type '%s' (first declared as '%s')", name, full_tn, prop_type_name(pr));
+        if (PS_VARIABILITY(pr) != variability)
             return fail(ps, st, "attribute '%s' redeclared with a different variability (uniform/varying)", name);
     } else {
         if (!(pr = prim_new_prop(l, prim, name))) return oom(ps);
-        pr->type_name = full_tn;
         pr->dflt.type = (uint16_t)type;
         pr->dflt.flags = arr ? PUSD_VF_ARRAY : 0;
-        pr->custom = custom;
-        pr->variability = (uint8_t)variability;
-        pr->varying_kw = varying_kw;
+        if (type == PUSD_T_UNKNOWN) {
+            prop_extra *x = prop_x(l, pr);
+            if (!x) return oom(ps);
+            x->type_name = full_tn;
+        }
+        PS_SET(pr, PB_CUSTOM, custom);
+        PS_SET(pr, PB_UNIFORM, variability == 1);
+        PS_SET(pr, PB_CONFIG, variability == 2);
+        PS_SET(pr, PB_VARYING, varying_kw);
     }
-    if (custom) pr->custom = 1;
+    if (custom) PS_SET(pr, PB_CUSTOM, 1);
     if (ps->p < ps->end && *ps->p == '.') {
         const char *dot = ps->p++;
         const char *sfx;
@@ -1293,14 +1321,16 @@ static int parse_property(P *ps, pusd_primspec *prim) {
         skip_inline(ps);
         if (peek_word(ps, "None")) {
             ps->p += 4;
-            pr->dflt.flags = (uint16_t)(PUSD_VF_BLOCKED | (arr ? PUSD_VF_ARRAY : 0));
+            pr->dflt.flags = (uint16_t)((pr->dflt.flags & 0xff00u) | PUSD_VF_BLOCKED | (arr ? PUSD_VF_ARRAY : 0));
             pr->dflt.data = NULL;
             pr->dflt.count = 0;
         } else {
             if (type == PUSD_T_UNKNOWN) return fail(ps, tstart, "unknown value type '%s' (a typo? known types include float, double3, token[], point3f[])", tname);
             if (type == PUSD_T_OPAQUE || type == PUSD_T_GROUP)
                 return fail(ps, tstart, "%s attributes cannot have an authored value", tname);
+            uint16_t bits = pr->dflt.flags & 0xff00u;
             if (parse_value(ps, type, arr, &pr->dflt)) return -1;
+            pr->dflt.flags |= bits;
         }
         skip_inline(ps);
     }
@@ -1362,8 +1392,10 @@ static int parse_reorder(P *ps, pusd_primspec *prim, bool root) {
         if (!word_is(w, wn, "rootPrims")) return fail(ps, at, "expected 'rootPrims' after 'reorder' at layer level");
         return parse_name_list(ps, &ps->l->reorder_root, &ps->l->n_reorder_root);
     }
-    if (word_is(w, wn, "nameChildren")) return parse_name_list(ps, &prim->reorder_children, &prim->n_reorder_children);
-    if (word_is(w, wn, "properties")) return parse_name_list(ps, &prim->reorder_props, &prim->n_reorder_props);
+    prim_ext *ext = prim_x(ps->l, prim);
+    if (!ext) return oom(ps);
+    if (word_is(w, wn, "nameChildren")) return parse_name_list(ps, &ext->reorder_children, &ext->n_reorder_children);
+    if (word_is(w, wn, "properties")) return parse_name_list(ps, &ext->reorder_props, &ext->n_reorder_props);
     return fail(ps, at, "expected 'nameChildren' or 'properties' after 'reorder'");
 }
 
@@ -1386,8 +1418,8 @@ static bool valid_prim_name(const char *s, size_t n) {
 static void maybe_release(P *ps) {
     if (!ps->can_release) return;
     size_t done = (size_t)(ps->p - ps->rel_base);
-    if (done < ps->rel_done + (8u << 20)) return;
-    size_t upto = (done - (1u << 20)) & ~(size_t)0xfffff;
+    if (done < ps->rel_done + (1u << 20)) return;
+    size_t upto = (done - (256u << 10)) & ~(size_t)0xffff; /* keep the last 256 KB mapped */
     if (upto > ps->rel_done) {
         madvise((void *)(ps->rel_base + ps->rel_done), upto - ps->rel_done, MADV_DONTNEED);
         ps->rel_done = upto;

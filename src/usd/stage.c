@@ -634,8 +634,8 @@ static void compose_children(pusd_stage *s, pusd_prim *p, int depth) {
     /* reorder nameChildren from the strongest spec that has one */
     for (uint32_t i = 0; i < p->nnodes; i++) {
         const pusd_primspec *sp = p->nodes[i].spec;
-        const char *const *ord = sp->parent ? sp->reorder_children : p->nodes[i].layer->reorder_root;
-        uint32_t no = sp->parent ? sp->n_reorder_children : p->nodes[i].layer->n_reorder_root;
+        const char *const *ord = sp->parent ? (sp->ext ? sp->ext->reorder_children : NULL) : p->nodes[i].layer->reorder_root;
+        uint32_t no = sp->parent ? (sp->ext ? sp->ext->n_reorder_children : 0) : p->nodes[i].layer->n_reorder_root;
         if (!no) continue;
         pusd_listop lo = {0};
         lo.count[PUSD_LISTOP_ORDER] = no;
@@ -903,6 +903,7 @@ int pusd_prim_get_metadata(const pusd_prim *p, const char *key, pusd_value *out)
         const meta_entry *e = meta_find(&p->nodes[i].spec->meta, key);
         if (e) {
             *out = e->value;
+            out->flags &= 0xffu;
             return 0;
         }
     }
@@ -971,12 +972,12 @@ static const prop_spec *strongest_prop(const pusd_prim *p, const char *name, uin
 
 bool pusd_prim_is_relationship(const pusd_prim *p, const char *name) {
     const prop_spec *ps = strongest_prop(p, name, NULL);
-    return ps && ps->is_rel;
+    return ps && PS_IS_REL(ps);
 }
 
 const char *pusd_prim_attr_type_name(const pusd_prim *p, const char *name) {
     const prop_spec *ps = strongest_prop(p, name, NULL);
-    return ps && !ps->is_rel ? ps->type_name : NULL;
+    return ps && !PS_IS_REL(ps) ? prop_type_name(ps) : NULL;
 }
 
 /* ---- value resolution --------------------------------------------------------------------------------- */
@@ -1040,7 +1041,7 @@ static int interpolate(pusd_stage *s, const pusd_value *a, const pusd_value *b, 
 int pusd_prim_get_attr(pusd_prim *p, const char *name, double time, pusd_value *out) {
     for (uint32_t i = 0; i < p->nnodes; i++) {
         const prop_spec *ps = prim_prop(p->nodes[i].spec, name);
-        if (!ps || ps->is_rel) continue;
+        if (!ps || PS_IS_REL(ps)) continue;
         const prop_extra *x = ps->x;
         if (time != PUSD_TIME_DEFAULT && x && x->has_samples && x->nsamples) {
             double off = p->nodes[i].offset, sc = p->nodes[i].scale ? p->nodes[i].scale : 1;
@@ -1070,6 +1071,7 @@ int pusd_prim_get_attr(pusd_prim *p, const char *name, double time, pusd_value *
         }
         if (ps->dflt.data || (ps->dflt.flags & PUSD_VF_BLOCKED)) {
             *out = ps->dflt;
+            out->flags &= 0xffu;
             return 0;
         }
         if (x && x->has_samples && x->nsamples) { /* default requested, only samples: none */
@@ -1084,7 +1086,7 @@ size_t pusd_prim_attr_sample_times(pusd_prim *p, const char *name, const double 
     *times = NULL;
     for (uint32_t i = 0; i < p->nnodes; i++) {
         const prop_spec *ps = prim_prop(p->nodes[i].spec, name);
-        if (!ps || ps->is_rel) continue;
+        if (!ps || PS_IS_REL(ps)) continue;
         if (ps->x && ps->x->has_samples) {
             double *t = ar_alloc(&p->stage->scratch, (ps->x->nsamples + 1) * sizeof *t);
             if (!t) return 0;
@@ -1137,7 +1139,7 @@ size_t pusd_prim_targets(pusd_prim *p, const char *name, bool connections, const
     size_t n = 0, cap = 0;
     for (uint32_t i = p->nnodes; i-- > 0;) {
         const prop_spec *ps = prim_prop(p->nodes[i].spec, name);
-        if (!ps || !ps->x || !ps->x->targets || (bool)ps->is_rel == connections) continue;
+        if (!ps || !ps->x || !ps->x->targets || (bool)PS_IS_REL(ps) == connections) continue;
         /* map every item of the op into stage paths, then apply */
         const pusd_listop *lo = ps->x->targets;
         pusd_listop m = *lo;
@@ -1160,7 +1162,7 @@ size_t pusd_prim_targets(pusd_prim *p, const char *name, bool connections, const
 const char *pusd_prim_resolve_asset(pusd_prim *p, const char *name) {
     for (uint32_t i = 0; i < p->nnodes; i++) {
         const prop_spec *ps = prim_prop(p->nodes[i].spec, name);
-        if (!ps || ps->is_rel) continue;
+        if (!ps || PS_IS_REL(ps)) continue;
         const pusd_value *v = NULL;
         if (ps->dflt.data) v = &ps->dflt;
         else if (ps->x && ps->x->has_samples && ps->x->nsamples && ps->x->samples[0].value.data) v = &ps->x->samples[0].value;
@@ -1271,24 +1273,24 @@ int pusd_stage_set_attr(pusd_stage *s, const char *path, const char *name, const
     const char *tn = intern(&l->strings, &l->arena, type_name, strlen(type_name));
     if (!nm || !tn) return PUSD_ERR_NOMEM;
     prop_spec *ps = prim_prop(sp, nm);
-    if (ps && (ps->is_rel || ps->type_name != tn)) {
-        pusd_set_error(err, PUSD_ERR_TYPE, l->identifier, 0, 0, "'%s' on <%s> is already declared as %s", name, path, ps->is_rel ? "a relationship" : ps->type_name);
+    if (ps && (PS_IS_REL(ps) || strcmp(prop_type_name(ps), tn))) {
+        pusd_set_error(err, PUSD_ERR_TYPE, l->identifier, 0, 0, "'%s' on <%s> is already declared as %s", name, path, PS_IS_REL(ps) ? "a relationship" : prop_type_name(ps));
         return PUSD_ERR_TYPE;
     }
     if (!ps) {
         if (!(ps = prim_new_prop(l, sp, nm))) return PUSD_ERR_NOMEM;
-        ps->type_name = tn;
         ps->dflt.type = (uint16_t)type;
         ps->dflt.flags = arr ? PUSD_VF_ARRAY : 0;
-        ps->variability = uniform ? 1 : 0;
-        ps->custom = 0;
+        PS_SET(ps, PB_UNIFORM, uniform);
         s->gen++;
     }
     l->dirty = true;
     pusd_value c = {(uint16_t)type, (uint16_t)((arr ? PUSD_VF_ARRAY : 0) | PUSD_VF_BLOCKED), 0, NULL};
     if (v && !(v->flags & PUSD_VF_BLOCKED) && value_copy(&l->arena, &l->strings, &c, v)) return PUSD_ERR_NOMEM;
     if (time == PUSD_TIME_DEFAULT) {
+        uint16_t bits = ps->dflt.flags & 0xff00u;
         ps->dflt = c;
+        ps->dflt.flags |= bits;
         return 0;
     }
     prop_extra *x = prop_x(l, ps);
@@ -1341,8 +1343,8 @@ int pusd_stage_set_targets(pusd_stage *s, const char *path, const char *name, bo
     const char *nm = intern(&l->strings, &l->arena, name, strlen(name));
     if (!nm) return PUSD_ERR_NOMEM;
     prop_spec *ps = prim_prop(sp, nm);
-    if (ps && (bool)ps->is_rel == connections) {
-        pusd_set_error(err, PUSD_ERR_TYPE, l->identifier, 0, 0, "'%s' on <%s> is %s", name, path, ps->is_rel ? "a relationship" : "an attribute");
+    if (ps && (bool)PS_IS_REL(ps) == connections) {
+        pusd_set_error(err, PUSD_ERR_TYPE, l->identifier, 0, 0, "'%s' on <%s> is %s", name, path, PS_IS_REL(ps) ? "a relationship" : "an attribute");
         return PUSD_ERR_TYPE;
     }
     if (!ps && connections) {
@@ -1351,7 +1353,7 @@ int pusd_stage_set_targets(pusd_stage *s, const char *path, const char *name, bo
     }
     if (!ps) {
         if (!(ps = prim_new_prop(l, sp, nm))) return PUSD_ERR_NOMEM;
-        ps->is_rel = 1;
+        PS_SET(ps, PB_REL, 1);
         s->gen++;
     }
     prop_extra *x = prop_x(l, ps);
@@ -1500,7 +1502,7 @@ static int flatten_prim(pusd_stage *s, pusd_layer *out, pusd_primspec *parent, p
             if (meta_find(&sp->meta, k)) continue;
             meta_entry *me = meta_set(out, &sp->meta, k);
             if (!me || value_copy(&out->arena, &out->strings, &me->value, &e->value)) return -1;
-            me->op = e->op;
+            ME_SET_OP(me, ME_OP(e));
         }
     if (p->napi) {
         pusd_listop *lo = ar_calloc(&out->arena, sizeof *lo);
@@ -1523,19 +1525,20 @@ static int flatten_prim(pusd_stage *s, pusd_layer *out, pusd_primspec *parent, p
         if (!src) continue;
         prop_spec *dst = prim_new_prop(out, sp, intern(&out->strings, &out->arena, name, strlen(name)));
         if (!dst || !dst->name) return -1;
-        dst->is_rel = src->is_rel;
-        dst->custom = src->custom;
-        dst->variability = src->variability;
-        dst->varying_kw = src->varying_kw;
-        dst->type_name = src->type_name ? intern(&out->strings, &out->arena, src->type_name, strlen(src->type_name)) : NULL;
+        uint16_t bits = src->dflt.flags & 0xff00u;
         dst->dflt.type = src->dflt.type;
-        dst->dflt.flags = src->dflt.flags & PUSD_VF_ARRAY;
+        dst->dflt.flags = (uint16_t)(bits | (src->dflt.flags & PUSD_VF_ARRAY));
+        if (src->x && src->x->type_name) {
+            prop_extra *x = prop_x(out, dst);
+            if (!x || !(x->type_name = intern(&out->strings, &out->arena, src->x->type_name, strlen(src->x->type_name)))) return -1;
+        }
         bool got_default = false, got_samples = false;
         for (uint32_t k = ni; k < p->nnodes; k++) {
             const prop_spec *ps = prim_prop(p->nodes[k].spec, name);
             if (!ps) continue;
             if (!got_default && (ps->dflt.data || (ps->dflt.flags & PUSD_VF_BLOCKED))) {
                 if (value_copy(&out->arena, &out->strings, &dst->dflt, &ps->dflt)) return -1;
+                dst->dflt.flags = (uint16_t)(bits | (dst->dflt.flags & 0xffu));
                 got_default = true;
             }
             if (!got_samples && ps->x && ps->x->has_samples) {
@@ -1553,7 +1556,7 @@ static int flatten_prim(pusd_stage *s, pusd_layer *out, pusd_primspec *parent, p
                 }
         }
         const char **t;
-        size_t nt = pusd_prim_targets(p, name, !src->is_rel, &t);
+        size_t nt = pusd_prim_targets(p, name, !PS_IS_REL(src), &t);
         bool any_targets = false;
         for (uint32_t k = 0; k < p->nnodes; k++) {
             const prop_spec *ps = prim_prop(p->nodes[k].spec, name);
@@ -1585,7 +1588,7 @@ pusd_layer *pusd_stage_flatten(pusd_stage *s, pusd_error *err) {
         const char *k = intern(&out->strings, &out->arena, e->key, strlen(e->key));
         meta_entry *me = k ? meta_set(out, &out->meta, k) : NULL;
         if (!me || value_copy(&out->arena, &out->strings, &me->value, &e->value)) goto nomem;
-        me->op = e->op;
+        ME_SET_OP(me, ME_OP(e));
     }
     for (uint32_t i = 0; i < s->pseudo->nchildren; i++)
         if (flatten_prim(s, out, &out->root, s->pseudo->children[i])) goto nomem;

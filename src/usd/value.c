@@ -5,10 +5,10 @@
 
 #include "internal.h"
 
-#define S(n, e) {n, e, 1, 0, 0}
-#define T(n, e, c) {n, e, c, 1, 0}
+#define S(n, e) {n, n "[]", e, 1, 0, 0}
+#define T(n, e, c) {n, n "[]", e, c, 1, 0}
 static const type_info types[PUSD_T_COUNT_] = {
-    [PUSD_T_INVALID] = {"", PUSD_E_NONE, 0, 0, 0},
+    [PUSD_T_INVALID] = {"", "", PUSD_E_NONE, 0, 0, 0},
     [PUSD_T_BOOL] = S("bool", PUSD_E_U8), [PUSD_T_UCHAR] = S("uchar", PUSD_E_U8),
     [PUSD_T_INT] = S("int", PUSD_E_I32), [PUSD_T_UINT] = S("uint", PUSD_E_U32),
     [PUSD_T_INT64] = S("int64", PUSD_E_I64), [PUSD_T_UINT64] = S("uint64", PUSD_E_U64),
@@ -38,12 +38,12 @@ static const type_info types[PUSD_T_COUNT_] = {
     [PUSD_T_TEXCOORD2D] = T("texCoord2d", PUSD_E_DOUBLE, 2),
     [PUSD_T_TEXCOORD3H] = T("texCoord3h", PUSD_E_HALF, 3), [PUSD_T_TEXCOORD3F] = T("texCoord3f", PUSD_E_FLOAT, 3),
     [PUSD_T_TEXCOORD3D] = T("texCoord3d", PUSD_E_DOUBLE, 3),
-    [PUSD_T_QUATH] = {"quath", PUSD_E_HALF, 4, 3, 0}, [PUSD_T_QUATF] = {"quatf", PUSD_E_FLOAT, 4, 3, 0},
-    [PUSD_T_QUATD] = {"quatd", PUSD_E_DOUBLE, 4, 3, 0},
-    [PUSD_T_MATRIX2D] = {"matrix2d", PUSD_E_DOUBLE, 4, 2, 2},
-    [PUSD_T_MATRIX3D] = {"matrix3d", PUSD_E_DOUBLE, 9, 2, 3},
-    [PUSD_T_MATRIX4D] = {"matrix4d", PUSD_E_DOUBLE, 16, 2, 4},
-    [PUSD_T_FRAME4D] = {"frame4d", PUSD_E_DOUBLE, 16, 2, 4},
+    [PUSD_T_QUATH] = {"quath", "quath[]", PUSD_E_HALF, 4, 3, 0}, [PUSD_T_QUATF] = {"quatf", "quatf[]", PUSD_E_FLOAT, 4, 3, 0},
+    [PUSD_T_QUATD] = {"quatd", "quatd[]", PUSD_E_DOUBLE, 4, 3, 0},
+    [PUSD_T_MATRIX2D] = {"matrix2d", "matrix2d[]", PUSD_E_DOUBLE, 4, 2, 2},
+    [PUSD_T_MATRIX3D] = {"matrix3d", "matrix3d[]", PUSD_E_DOUBLE, 9, 2, 3},
+    [PUSD_T_MATRIX4D] = {"matrix4d", "matrix4d[]", PUSD_E_DOUBLE, 16, 2, 4},
+    [PUSD_T_FRAME4D] = {"frame4d", "frame4d[]", PUSD_E_DOUBLE, 16, 2, 4},
     [PUSD_T_PATHEXPRESSION] = S("pathExpression", PUSD_E_STR),
     [PUSD_T_OPAQUE] = S("opaque", PUSD_E_NONE), [PUSD_T_GROUP] = S("group", PUSD_E_NONE),
     [PUSD_T_UNKNOWN] = S("", PUSD_E_NONE),

@@ -45,7 +45,7 @@ static void write_meta_entries(sbuf *b, const meta_list *m, int where, int inden
             continue;
         }
         sb_indent(b, indent);
-        if (e->op) sb_puts(b, op_words[e->op - 1]);
+        if (ME_OP(e)) sb_puts(b, op_words[ME_OP(e) - 1]);
         sb_printf(b, "%s = ", e->key);
         bool ident = false;
         meta_field_type(where, e->key, &ident);
@@ -69,16 +69,16 @@ static void write_name_list(sbuf *b, const char *const *names, uint32_t n) {
 }
 
 static void write_prop_decl(sbuf *b, const prop_spec *p) {
-    if (p->custom) sb_puts(b, "custom ");
-    if (p->is_rel) {
-        if (p->varying_kw) sb_puts(b, "varying ");
+    if (PS_CUSTOM(p)) sb_puts(b, "custom ");
+    if (PS_IS_REL(p)) {
+        if (PS_VARYING_KW(p)) sb_puts(b, "varying ");
         sb_printf(b, "rel %s", p->name);
         return;
     }
-    if (p->variability == 1) sb_puts(b, "uniform ");
-    else if (p->variability == 2) sb_puts(b, "config ");
-    else if (p->varying_kw) sb_puts(b, "varying ");
-    sb_printf(b, "%s %s", p->type_name, p->name);
+    if (PS_VARIABILITY(p) == 1) sb_puts(b, "uniform ");
+    else if (PS_VARIABILITY(p) == 2) sb_puts(b, "config ");
+    else if (PS_VARYING_KW(p)) sb_puts(b, "varying ");
+    sb_printf(b, "%s %s", prop_type_name(p), p->name);
 }
 
 static void write_targets(sbuf *b, const prop_spec *p, const pusd_listop *lo, int indent, const char *suffix) {
@@ -113,8 +113,8 @@ static void write_prop(sbuf *b, const prop_spec *p, int indent) {
     bool has_samples = x && x->has_samples;
     bool has_targets = x && x->targets;
     bool decl = has_default || has_meta || (!has_samples && !has_targets && !(x && x->default_target));
-    if (p->is_rel && has_targets && !has_meta && !x->targets->is_explicit) decl = false;
-    if (p->is_rel && has_targets && x->targets->is_explicit && !has_meta) decl = false;
+    if (PS_IS_REL(p) && has_targets && !has_meta && !x->targets->is_explicit) decl = false;
+    if (PS_IS_REL(p) && has_targets && x->targets->is_explicit && !has_meta) decl = false;
     if (decl) {
         sb_indent(b, indent);
         write_prop_decl(b, p);
@@ -130,7 +130,7 @@ static void write_prop(sbuf *b, const prop_spec *p, int indent) {
         }
         sb_putc(b, '\n');
     }
-    if (p->is_rel) {
+    if (PS_IS_REL(p)) {
         if (has_targets) write_targets(b, p, x->targets, indent, "");
         if (x && x->default_target) {
             sb_indent(b, indent);
@@ -161,17 +161,18 @@ static void write_prim(sbuf *b, const pusd_primspec *p, int indent);
 
 static void write_body(sbuf *b, const pusd_primspec *p, int indent) {
     bool any = false;
-    if (p->n_reorder_children) {
+    const prim_ext *ext = p->ext;
+    if (ext && ext->n_reorder_children) {
         sb_indent(b, indent);
         sb_puts(b, "reorder nameChildren = ");
-        write_name_list(b, p->reorder_children, p->n_reorder_children);
+        write_name_list(b, ext->reorder_children, ext->n_reorder_children);
         sb_putc(b, '\n');
         any = true;
     }
-    if (p->n_reorder_props) {
+    if (ext && ext->n_reorder_props) {
         sb_indent(b, indent);
         sb_puts(b, "reorder properties = ");
-        write_name_list(b, p->reorder_props, p->n_reorder_props);
+        write_name_list(b, ext->reorder_props, ext->n_reorder_props);
         sb_putc(b, '\n');
         any = true;
     }
@@ -184,7 +185,7 @@ static void write_body(sbuf *b, const pusd_primspec *p, int indent) {
         write_prim(b, c, indent);
         any = true;
     }
-    for (const variant_set_spec *vs = p->vsets; vs; vs = vs->next) {
+    for (const variant_set_spec *vs = PRIM_VSETS(p); vs; vs = vs->next) {
         if (any) sb_putc(b, '\n');
         any = true;
         sb_indent(b, indent);

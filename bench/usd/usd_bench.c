@@ -1,0 +1,115 @@
+/* Benchmark of the .usda reader (not a test).
+ *   usd_bench gen-points FILE   20 Points prims x 50 000 point3f + 50 000 widths (~40 MB)
+ *   usd_bench gen-xforms FILE   100 000 Xform prims with kind, translate, xformOpOrder, float (~22 MB)
+ *   usd_bench read FILE         time pusd_layer_open; print MB/s and peak RSS
+ *   usd_bench stage FILE        time pusd_stage_open (read + compose)
+ * Run each measurement in its own process so peak RSS belongs to it. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "portalis/usd.h"
+
+static uint64_t rng = 0x2545F4914F6CDD1Dull;
+static double urand(void) {
+    rng ^= rng << 13;
+    rng ^= rng >> 7;
+    rng ^= rng << 17;
+    return (double)(rng >> 11) / 9007199254740992.0;
+}
+
+static int gen_points(const char *path) {
+    FILE *f = fopen(path, "w");
+    if (!f) return 1;
+    fprintf(f, "#usda 1.0\n(\n    defaultPrim = \"Clouds\"\n    upAxis = \"Z\"\n    metersPerUnit = 1\n)\n\ndef Xform \"Clouds\"\n{\n");
+    for (int p = 0; p < 20; p++) {
+        fprintf(f, "    def Points \"Cloud_%02d\"\n    {\n        point3f[] points = [", p);
+        for (int i = 0; i < 50000; i++) {
+            float x = (float)(urand() * 200 - 100), y = (float)(urand() * 200 - 100), z = (float)(urand() * 50);
+            fprintf(f, "%s(%.6g, %.6g, %.6g)", i ? ", " : "", x, y, z);
+        }
+        fprintf(f, "]\n        float[] widths = [");
+        for (int i = 0; i < 50000; i++) fprintf(f, "%s%.6g", i ? ", " : "", (float)(0.01 + urand() * 0.05));
+        fprintf(f, "] (\n            interpolation = \"vertex\"\n        )\n    }\n%s", p < 19 ? "\n" : "");
+    }
+    fprintf(f, "}\n");
+    return fclose(f) != 0;
+}
+
+static int gen_xforms(const char *path) {
+    FILE *f = fopen(path, "w");
+    if (!f) return 1;
+    fprintf(f, "#usda 1.0\n(\n    defaultPrim = \"World\"\n    upAxis = \"Z\"\n)\n\ndef Xform \"World\"\n{\n");
+    for (int i = 0; i < 100000; i++)
+        fprintf(f,
+                "    def Xform \"Xform_%06d\" (\n        kind = \"component\"\n    )\n    {\n"
+                "        double3 xformOp:translate = (%.3f, %.3f, %.3f)\n"
+                "        uniform token[] xformOpOrder = [\"xformOp:translate\"]\n"
+                "        float mass = %.4g\n    }\n%s",
+                i, urand() * 1000 - 500, urand() * 1000 - 500, urand() * 100, (float)(urand() * 10), i < 99999 ? "\n" : "");
+    fprintf(f, "}\n");
+    return fclose(f) != 0;
+}
+
+static double now(void) {
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
+}
+
+static long maxrss_kb(void) {
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    return ru.ru_maxrss;
+}
+
+int main(int argc, char **argv) {
+    if (argc != 3) {
+        fprintf(stderr, "usage: usd_bench gen-points|gen-xforms|read|stage FILE\n");
+        return 2;
+    }
+    if (!strcmp(argv[1], "gen-points")) return gen_points(argv[2]);
+    if (!strcmp(argv[1], "gen-xforms")) return gen_xforms(argv[2]);
+    struct stat st;
+    if (stat(argv[2], &st)) {
+        perror(argv[2]);
+        return 1;
+    }
+    double mb = (double)st.st_size / 1e6;
+    long rss0 = maxrss_kb();
+    pusd_error e;
+    double t0 = now();
+    size_t prims = 0;
+    if (!strcmp(argv[1], "read")) {
+        pusd_layer *l;
+        if (pusd_layer_open(argv[2], &l, &e)) {
+            fprintf(stderr, "%s:%d:%d: %s\n", e.file, e.line, e.column, e.message);
+            return 1;
+        }
+        prims = pusd_layer_prim_count(l);
+        double t = now() - t0;
+        long rss = maxrss_kb();
+        printf("read  %-28s %7.1f MB  %7.3f s  %7.1f MB/s  %zu prims  peak RSS %.1f MB (%.2fx file; %.1f MB before open)\n", argv[2], mb,
+               t, mb / t, prims, rss / 1024.0, rss / 1024.0 / (st.st_size / 1048576.0), rss0 / 1024.0);
+        pusd_layer_free(l);
+    } else if (!strcmp(argv[1], "stage")) {
+        pusd_stage *s;
+        if (pusd_stage_open(argv[2], &s, &e)) {
+            fprintf(stderr, "%s:%d:%d: %s\n", e.file, e.line, e.column, e.message);
+            return 1;
+        }
+        prims = pusd_stage_traverse(s, NULL, NULL, NULL);
+        double t = now() - t0;
+        long rss = maxrss_kb();
+        printf("stage %-28s %7.1f MB  %7.3f s  %7.1f MB/s  %zu prims  peak RSS %.1f MB (%.2fx file)\n", argv[2], mb, t, mb / t,
+               prims, rss / 1024.0, rss / 1024.0 / (st.st_size / 1048576.0));
+        pusd_stage_free(s);
+    } else {
+        fprintf(stderr, "unknown mode %s\n", argv[1]);
+        return 2;
+    }
+    return 0;
+}
