@@ -1,5 +1,7 @@
 /* Wasm schemas: registry, Define helpers, reading with fallbacks,
  * fallbackPrimTypes, run-time registration and the codeless plugin. */
+#include <sys/stat.h>
+
 #include "tu.h"
 
 static char *dir;
@@ -20,6 +22,21 @@ static void builtins(void) {
     CHECK(pusd_schema_attr_find(r, "WasmRobotics", "wasm:controlMode")->allowed_tokens != NULL);
     CHECK(pusd_schema_attr_find(r, "WasmSensor", "wasm:maxRange") != NULL);
     CHECK(pusd_schema_attr_find(r, "WasmFluid", "wasm:gridResolution") != NULL);
+    /* the files shipped in schemas/portalis are exactly what the registry generates */
+    char sub[1024];
+    snprintf(sub, sizeof sub, "%s/shipped", dir);
+    mkdir(sub, 0755);
+    CHECK(!pusd_schema_write_plugin(r, sub, NULL));
+    static const char *const files[] = {"generatedSchema.usda", "plugInfo.json"};
+    for (int i = 0; i < 2; i++) {
+        char a[1200], b[1200];
+        snprintf(a, sizeof a, "%s/%s", sub, files[i]);
+        snprintf(b, sizeof b, "%s/%s", SCHEMA_DIR, files[i]);
+        char *ta = tu_read(a, NULL), *tb = tu_read(b, NULL);
+        CHECK(ta && tb && !strcmp(ta, tb));
+        free(ta);
+        free(tb);
+    }
     pusd_schema_registry_free(r);
 }
 
