@@ -394,6 +394,26 @@ int ef_pass_pipeline_run(ef_pass_pipeline *p, ef_graph *g);
  * topology and records cycle parents (ef_builder_end calls it). */
 uint32_t ef_detect_cycles(ef_def *g);
 
+/* ---- traversal ------------------------------------------------------------- */
+
+typedef enum { EF_TRAVERSE_DFS = 0, EF_TRAVERSE_BFS } ef_traverse_order;
+typedef enum {
+    EF_VISIT_FIRST = 0, /* a node is visited the first time an edge reaches it */
+    EF_VISIT_LAST,      /* ... when its last non-cycle parent reaches it (topological) */
+    EF_VISIT_ALL        /* every edge is reported */
+} ef_traverse_mode;
+/* Edge kinds reported to the callback (EF_VISIT_ALL reports all three). */
+#define EF_EDGE_FIRST 1u
+#define EF_EDGE_LAST 2u
+#define EF_EDGE_CYCLE 4u
+/* parent is the node the edge comes from (the root for the first level);
+ * kind is a set of EF_EDGE_* flags. */
+typedef void (*ef_traverse_fn)(ef_node *node, ef_node *parent, unsigned kind, void *user);
+/* Walks g's topology from its root (not recursing into nested definitions),
+ * children in edge order. Serial; read-only. Returns the number of
+ * callbacks, or -1 on allocation failure. */
+long ef_traverse(const ef_def *g, ef_traverse_order order, ef_traverse_mode mode, ef_traverse_fn cb, void *user);
+
 /* ---- simulation pipeline ---------------------------------------------------- */
 
 /* Stage ids of the default execution definition. */

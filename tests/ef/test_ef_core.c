@@ -759,7 +759,38 @@ static void test_dynamic(void) {
     ef_graph_free(g);
 }
 
+static void trav_cb(ef_node *n, ef_node *p, unsigned kind, void *user) {
+    char *out = user;
+    char buf[64];
+    snprintf(buf, sizeof buf, "%s<%s:%s%s%s ", ef_node_name(n), ef_node_is_root(p) ? "root" : ef_node_name(p),
+             kind & EF_EDGE_FIRST ? "F" : "", kind & EF_EDGE_LAST ? "L" : "", kind & EF_EDGE_CYCLE ? "C" : "");
+    strcat(out, buf);
+}
+
+static void test_traverse(void) {
+    /* A -> B, A -> C, B -> D, C -> D, D -> B (cycle) */
+    ef_graph *g = ef_graph_create("top", NULL);
+    ef_builder *b = ef_builder_begin(ef_graph_top(g), 1);
+    ef_node *a = add_after(b, "A", NULL, NULL, NULL);
+    ef_node *bb = add_after(b, "B", NULL, a, NULL);
+    ef_node *c = add_after(b, "C", NULL, a, NULL);
+    ef_node *d = add_after(b, "D", NULL, bb, c);
+    ef_builder_connect(b, d, bb);
+    ef_builder_end(b);
+    char out[512] = "";
+    CHECK(ef_traverse(ef_graph_top(g), EF_TRAVERSE_DFS, EF_VISIT_FIRST, trav_cb, out) == 4);
+    CHECK(!strcmp(out, "A<root:FL B<A:FL D<B:F C<A:FL "));
+    out[0] = 0;
+    CHECK(ef_traverse(ef_graph_top(g), EF_TRAVERSE_BFS, EF_VISIT_LAST, trav_cb, out) == 4);
+    CHECK(!strcmp(out, "A<root:FL B<A:FL C<A:FL D<C:L "));
+    out[0] = 0;
+    CHECK(ef_traverse(ef_graph_top(g), EF_TRAVERSE_BFS, EF_VISIT_ALL, trav_cb, out) == 6);
+    CHECK(!strcmp(out, "A<root:FL B<A:FL C<A:FL D<B:F D<C:L B<D:C "));
+    ef_graph_free(g);
+}
+
 int main(void) {
+    test_traverse();
     test_ordering();
     test_shared_state();
     test_status();
