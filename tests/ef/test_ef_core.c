@@ -779,6 +779,7 @@ static void test_traverse(void) {
     ef_builder_end(b);
     char out[512] = "";
     CHECK(ef_traverse(ef_graph_top(g), EF_TRAVERSE_DFS, EF_VISIT_FIRST, trav_cb, out) == 4);
+    if (strcmp(out, "A<root:FL B<A:FL D<B:F C<A:FL ")) fprintf(stderr, "got [%s]\n", out);
     CHECK(!strcmp(out, "A<root:FL B<A:FL D<B:F C<A:FL "));
     out[0] = 0;
     CHECK(ef_traverse(ef_graph_top(g), EF_TRAVERSE_BFS, EF_VISIT_LAST, trav_cb, out) == 4);
