@@ -163,6 +163,9 @@ bool pw_module_import(const pw_module *m, size_t i, const char **module, const c
                       pw_externtype *type);
 size_t pw_module_export_count(const pw_module *m);
 bool pw_module_export(const pw_module *m, size_t i, const char **name, pw_externtype *type);
+/* Byte lengths of import/export names (they may contain NUL bytes). */
+size_t pw_module_import_name_len(const pw_module *m, size_t i, size_t *module_len);
+size_t pw_module_export_name_len(const pw_module *m, size_t i);
 /* Function name from the `name` section, or NULL. */
 const char *pw_module_func_name(const pw_module *m, uint32_t func_index);
 /* Sizes for `portalis inspect`: number of defined functions, total code bytes
@@ -259,6 +262,8 @@ pw_valkind pw_global_type(const pw_global *g, bool *mut);
 pw_error *pw_instance_new(pw_store *store, pw_module *m, const pw_extern *imports, size_t nimports,
                           pw_instance **out);
 bool pw_instance_export(pw_instance *inst, const char *name, pw_extern *out);
+/* The same for names that may contain NUL bytes (wasm names are any UTF-8). */
+bool pw_instance_export_n(pw_instance *inst, const char *name, size_t len, pw_extern *out);
 /* Convenience: the exported function `name`, or NULL. */
 pw_func *pw_instance_func(pw_instance *inst, const char *name);
 pw_module *pw_instance_module(pw_instance *inst);

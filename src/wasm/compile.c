@@ -595,8 +595,11 @@ static void need_table(cc *c, uint32_t idx) {
     if (idx >= c->m->ntables)
         INVALID("unknown table %u", idx);
 }
+/* memory.init and data.drop need the data count section when the module has
+ * data segments (the binary format requires it so bodies can be validated
+ * before the data section is seen); without segments, any index is unknown. */
 static void need_datacount(cc *c) {
-    if (!c->m->has_datacount)
+    if (!c->m->has_datacount && c->m->ndatas > 0)
         MALFORMED("data count section required");
 }
 

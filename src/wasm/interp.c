@@ -214,6 +214,7 @@ static pw_error *trap_error(pw_store *s, pw_error *err, pw_trap_kind kind, pw_fu
                            pw_cfunc_offset(f->cf, fsp->ip - 1));
     }
     (void)s;
+    pw_error_seal(err);
     return err;
 }
 
@@ -482,10 +483,10 @@ dispatch:
     BINOP(i64_rotr, u64, u64, rotr64(a, b))
     UNOP(f32_abs, u32, u32, a & 0x7fffffffu)
     UNOP(f32_neg, u32, u32, a ^ 0x80000000u)
-    UNOP(f32_ceil, f32, f32, ceilf(a))
-    UNOP(f32_floor, f32, f32, floorf(a))
-    UNOP(f32_trunc, f32, f32, truncf(a))
-    UNOP(f32_nearest, f32, f32, nearbyintf(a))
+    UNOP(f32_ceil, f32, f32, a != a ? a + a : ceilf(a))
+    UNOP(f32_floor, f32, f32, a != a ? a + a : floorf(a))
+    UNOP(f32_trunc, f32, f32, a != a ? a + a : truncf(a))
+    UNOP(f32_nearest, f32, f32, a != a ? a + a : nearbyintf(a))
     UNOP(f32_sqrt, f32, f32, sqrtf(a))
     BINOP(f32_add, f32, f32, a + b)
     BINOP(f32_sub, f32, f32, a - b)
@@ -496,10 +497,10 @@ dispatch:
     BINOP(f32_copysign, u32, u32, (a & 0x7fffffffu) | (b & 0x80000000u))
     UNOP(f64_abs, u64, u64, a & 0x7fffffffffffffffull)
     UNOP(f64_neg, u64, u64, a ^ 0x8000000000000000ull)
-    UNOP(f64_ceil, f64, f64, ceil(a))
-    UNOP(f64_floor, f64, f64, floor(a))
-    UNOP(f64_trunc, f64, f64, trunc(a))
-    UNOP(f64_nearest, f64, f64, nearbyint(a))
+    UNOP(f64_ceil, f64, f64, a != a ? a + a : ceil(a))
+    UNOP(f64_floor, f64, f64, a != a ? a + a : floor(a))
+    UNOP(f64_trunc, f64, f64, a != a ? a + a : trunc(a))
+    UNOP(f64_nearest, f64, f64, a != a ? a + a : nearbyint(a))
     UNOP(f64_sqrt, f64, f64, sqrt(a))
     BINOP(f64_add, f64, f64, a + b)
     BINOP(f64_sub, f64, f64, a - b)

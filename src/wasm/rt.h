@@ -145,7 +145,7 @@ struct pw_error {
     int exit_code;
     char *summary;
     char *message;
-    size_t nframes;
+    size_t nframes, frames_omitted;
     struct {
         uint32_t func;
         const char *name;
@@ -155,8 +155,11 @@ struct pw_error {
 pw_error *pw_error_new(pw_error_kind kind, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 pw_error *pw_error_trap_new(pw_trap_kind kind);
 const char *pw_trap_text(pw_trap_kind k);
-/* Appends a backtrace frame; the message is rebuilt. */
+/* Appends a backtrace frame (at most PW_MAX_BACKTRACE are kept; the rest are
+ * counted); pw_error_seal then rebuilds the message once. */
+#define PW_MAX_BACKTRACE 64
 void pw_error_add_frame(pw_error *e, uint32_t func, const char *name, uint32_t offset);
+void pw_error_seal(pw_error *e);
 
 /* Translates every function body of the module (validating it). */
 pw_error *pw_compile(pw_module *mod);

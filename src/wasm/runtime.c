@@ -32,7 +32,7 @@ static char *vfmt(const char *fmt, va_list ap) {
 }
 
 static void rebuild_message(pw_error *e) {
-    size_t cap = strlen(e->summary) + 16 + e->nframes * 96;
+    size_t cap = strlen(e->summary) + 64 + e->nframes * 96;
     for (size_t i = 0; i < e->nframes; i++)
         if (e->frames[i].name)
             cap += strlen(e->frames[i].name);
@@ -48,6 +48,8 @@ static void rebuild_message(pw_error *e) {
             n += (size_t)snprintf(m + n, cap - n, "\n  at func %u (offset 0x%x)", e->frames[i].func,
                                   e->frames[i].offset);
     }
+    if (e->frames_omitted && n < cap)
+        snprintf(m + n, cap - n, "\n  ... %zu more frames", e->frames_omitted);
     free(e->message);
     e->message = m;
 }
@@ -121,6 +123,10 @@ pw_error *pw_exit_new(int code) {
 void pw_error_add_frame(pw_error *e, uint32_t func, const char *name, uint32_t offset) {
     if (!e)
         return;
+    if (e->nframes >= PW_MAX_BACKTRACE) {
+        e->frames_omitted++;
+        return;
+    }
     void *p = realloc(e->frames, (e->nframes + 1) * sizeof *e->frames);
     if (!p)
         return;
@@ -129,7 +135,11 @@ void pw_error_add_frame(pw_error *e, uint32_t func, const char *name, uint32_t o
     e->frames[e->nframes].name = name;
     e->frames[e->nframes].offset = offset;
     e->nframes++;
-    rebuild_message(e);
+}
+
+void pw_error_seal(pw_error *e) {
+    if (e)
+        rebuild_message(e);
 }
 
 pw_error_kind pw_error_kind_of(const pw_error *e) { return e->kind; }
@@ -383,6 +393,18 @@ bool pw_module_export(const pw_module *mod, size_t i, const char **name, pw_exte
     if (type)
         externtype_of(mod, ex->kind, ex->index, type);
     return true;
+}
+
+size_t pw_module_import_name_len(const pw_module *m, size_t i, size_t *module_len) {
+    if (i >= m->m.nimports)
+        return 0;
+    if (module_len)
+        *module_len = m->m.imports[i].module_len;
+    return m->m.imports[i].name_len;
+}
+
+size_t pw_module_export_name_len(const pw_module *m, size_t i) {
+    return i < m->m.nexports ? m->m.exports[i].name_len : 0;
 }
 
 const char *pw_module_func_name(const pw_module *m, uint32_t func_index) {
@@ -1038,9 +1060,13 @@ pw_error *pw_instance_new(pw_store *s, pw_module *mod, const pw_extern *imports,
 }
 
 bool pw_instance_export(pw_instance *inst, const char *name, pw_extern *out) {
+    return pw_instance_export_n(inst, name, strlen(name), out);
+}
+
+bool pw_instance_export_n(pw_instance *inst, const char *name, size_t len, pw_extern *out) {
     const wm_module *m = &inst->module->m;
     for (uint32_t i = 0; i < m->nexports; i++)
-        if (!strcmp(m->exports[i].name, name)) {
+        if (m->exports[i].name_len == len && !memcmp(m->exports[i].name, name, len)) {
             *out = inst->exports[i];
             return true;
         }
