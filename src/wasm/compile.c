@@ -1330,6 +1330,108 @@ static pw_error *compile_one(cc *c, uint32_t defidx, pw_cfunc *out) {
     return NULL;
 }
 
+/* Checks only the binary syntax of a body (opcodes, immediates, block
+ * nesting, final `end`). The spec decodes the whole module before validating
+ * it, so a malformed body must win over a validation error found earlier by
+ * the single-pass translator; this scan decides that case. Returns NULL if
+ * the syntax is fine, else the spec's wording. */
+static const char *scan_syntax(const uint8_t *p, const uint8_t *end) {
+    const char *why = NULL;
+    uint32_t depth = 1, u;
+    int32_t i32;
+    int64_t i64;
+#define U32() if (!wm_read_u32(&p, end, &u, &why)) return why
+#define BYTE0() do { if (p >= end) return "unexpected end"; if (*p++ != 0) return "zero byte expected"; } while (0)
+    while (depth > 0) {
+        if (p >= end)
+            return "unexpected end of section or function";
+        uint8_t op = *p++;
+        switch (op) {
+        case 0x02: case 0x03: case 0x04:
+            if (p >= end)
+                return "unexpected end";
+            if (*p == 0x40 || is_num(*p) || is_ref(*p) || *p == WM_V128)
+                p++;
+            else if (!wm_read_s33(&p, end, &i64, &why))
+                return why;
+            depth++;
+            break;
+        case 0x0b:
+            depth--;
+            break;
+        case 0x0c: case 0x0d: case 0x10: case 0x20: case 0x21: case 0x22: case 0x23: case 0x24: case 0x25:
+        case 0x26: case 0xd2:
+            U32();
+            break;
+        case 0x0e: {
+            U32();
+            uint32_t n = u;
+            for (uint64_t k = 0; k <= n; k++)
+                U32();
+            break;
+        }
+        case 0x11:
+            U32();
+            U32();
+            break;
+        case 0x1c: {
+            U32();
+            uint32_t n = u;
+            if (n > (uint64_t)(end - p))
+                return "unexpected end";
+            p += n;
+            break;
+        }
+        case 0x3f: case 0x40:
+            BYTE0();
+            break;
+        case 0x41:
+            if (!wm_read_s32(&p, end, &i32, &why))
+                return why;
+            break;
+        case 0x42:
+            if (!wm_read_s64(&p, end, &i64, &why))
+                return why;
+            break;
+        case 0x43: case 0x44: {
+            size_t n = op == 0x43 ? 4 : 8;
+            if ((size_t)(end - p) < n)
+                return "unexpected end";
+            p += n;
+            break;
+        }
+        case 0xd0:
+            if (p >= end)
+                return "unexpected end";
+            p++;
+            break;
+        case 0xfc:
+            U32();
+            switch (u) {
+            case 0: case 1: case 2: case 3: case 4: case 5: case 6: case 7: break;
+            case 8: U32(); BYTE0(); break;
+            case 9: case 13: case 15: case 16: case 17: U32(); break;
+            case 10: BYTE0(); BYTE0(); break;
+            case 11: BYTE0(); break;
+            case 12: case 14: U32(); U32(); break;
+            default: return "illegal opcode";
+            }
+            break;
+        default:
+            if (op >= 0x28 && op <= 0x3e) {
+                U32();
+                U32();
+            } else if (!(op <= 0x01 || op == 0x05 || op == 0x0f || op == 0x1a || op == 0x1b || op == 0xd1 ||
+                         (op >= 0x45 && op <= 0xc4)))
+                return "illegal opcode";
+            break;
+        }
+    }
+#undef U32
+#undef BYTE0
+    return p == end ? NULL : "section size mismatch";
+}
+
 pw_error *pw_compile(pw_module *mod) {
     const wm_module *m = &mod->m;
     mod->funcs = calloc(m->ncodes + 1, sizeof *mod->funcs);
@@ -1346,6 +1448,15 @@ pw_error *pw_compile(pw_module *mod) {
         err = compile_one(c, i, &mod->funcs[i]);
         if (!err)
             mod->code_bytes += (size_t)mod->funcs[i].ncode * sizeof(pw_code);
+        else if (err->kind == PW_ERR_INVALID)
+            for (uint32_t k = i; k < m->ncodes; k++) {
+                const char *why = scan_syntax(m->codes[k].body, m->codes[k].body + m->codes[k].body_len);
+                if (why) {
+                    pw_error_free(err);
+                    err = pw_error_new(PW_ERR_MALFORMED, "%s in function %u", why, m->nfunc_imports + k);
+                    break;
+                }
+            }
     }
     free(c->code);
     free(c->offmap);
