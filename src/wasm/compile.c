@@ -20,7 +20,11 @@
 
 #include "rt.h"
 
-enum { VK_SLOT, VK_LOCAL, VK_CONST };
+/* Where a stack value lives: in its canonical slot, still in local `local`,
+ * a constant `cval`, or a deferred i32 sum "slot `local` + cval" (the slot is
+ * a local or the entry's own canonical slot), which loads and stores fold
+ * into their address computation. */
+enum { VK_SLOT, VK_LOCAL, VK_CONST, VK_ADDI };
 #define T_UNKNOWN 0
 
 typedef struct {
@@ -238,6 +242,10 @@ static void materialize(cc *c, uint32_t pos) {
     } else if (e->kind == VK_CONST) {
         pw_code *i = emit_d(c, IR_const, 2, slot_of(c, pos));
         i[2].u = e->cval;
+    } else if (e->kind == VK_ADDI) {
+        pw_code *i = emit_d(c, IR_i32_add_imm, 2, slot_of(c, pos));
+        i[1].s.b = e->local;
+        i[2].u = (uint64_t)(int64_t)(int32_t)e->cval;
     }
     e->kind = VK_SLOT;
 }
@@ -253,7 +261,7 @@ static uint32_t use(cc *c, uint32_t pos) {
     vent *e = &c->vs[pos];
     if (e->kind == VK_LOCAL)
         return e->local;
-    if (e->kind == VK_CONST)
+    if (e->kind != VK_SLOT)
         materialize(c, pos);
     return slot_of(c, pos);
 }
@@ -263,7 +271,7 @@ static void protect_local(cc *c, uint32_t x, uint32_t below) {
     if (c->dead)
         return;
     for (uint32_t i = 0; i < below; i++)
-        if (c->vs[i].kind == VK_LOCAL && c->vs[i].local == x)
+        if ((c->vs[i].kind == VK_LOCAL || c->vs[i].kind == VK_ADDI) && c->vs[i].local == x)
             materialize(c, i);
 }
 
@@ -346,7 +354,11 @@ static void emit_moves(cc *c, uint32_t from, uint32_t arity, uint32_t dst) {
     for (uint32_t i = 0; i < arity; i++) {
         vent *e = &c->vs[from + i];
         uint32_t d = dst + i;
-        if (e->kind == VK_CONST) {
+        if (e->kind == VK_ADDI) {
+            pw_code *ins = emit_d(c, IR_i32_add_imm, 2, d);
+            ins[1].s.b = e->local;
+            ins[2].u = (uint64_t)(int64_t)(int32_t)e->cval;
+        } else if (e->kind == VK_CONST) {
             pw_code *ins = emit_d(c, IR_const, 2, d);
             ins[2].u = e->cval;
         } else {
@@ -376,6 +388,8 @@ static void emit_return(cc *c) {
     uint32_t from = c->vn - nr;
     if (nr == 1) {
         vent *e = &c->vs[from];
+        if (e->kind == VK_ADDI)
+            materialize(c, from);
         uint32_t src = e->kind == VK_LOCAL ? e->local : slot_of(c, from);
         if (e->kind == VK_CONST) {
             pw_code *k = emit_d(c, IR_const, 2, 0);
@@ -570,6 +584,18 @@ static void numeric(cc *c, uint8_t wop, int irop) {
         pvar = pb;
         imm = ea->cval;
     }
+    if (pvar != NONE && (irop == IR_i32_add || irop == IR_i32_sub) &&
+        (c->vs[pvar].kind == VK_LOCAL || (pvar == pa && c->vs[pvar].kind == VK_SLOT))) {
+        /* Defer: a load or store folds it into its address. */
+        uint32_t base = c->vs[pvar].kind == VK_LOCAL ? c->vs[pvar].local : slot_of(c, pa);
+        uint32_t k = (uint32_t)imm;
+        if (irop == IR_i32_sub)
+            k = 0u - k;
+        c->vs[pa] = (vent){WM_I32, VK_ADDI, base, k};
+        c->vn = pa + 1;
+        c->last_dst_ok = false;
+        return;
+    }
     if (pvar != NONE) {
         uint32_t a = use(c, pvar);
         pw_code *ins = emit_d(c, immop, 2, slot_of(c, pa));
@@ -612,13 +638,27 @@ static uint32_t memarg(cc *c, uint32_t natural_log2) {
     return offset;
 }
 
+/* The address operand of a load or store: a slot plus a 32-bit addend
+ * (wrapping, as the i32.add it replaces), to which the static offset is
+ * added in 64 bits. */
+static uint32_t address(cc *c, uint32_t pa, uint32_t *addend) {
+    vent *e = &c->vs[pa];
+    if (!c->dead && e->kind == VK_ADDI) {
+        *addend = (uint32_t)e->cval;
+        return e->local;
+    }
+    *addend = 0;
+    return use(c, pa);
+}
+
 static void load(cc *c, int irop, uint32_t natural, uint8_t type) {
     uint32_t off = memarg(c, natural);
     uint32_t pa = pop_t(c, WM_I32);
-    uint32_t a = use(c, pa);
+    uint32_t k, a = address(c, pa, &k);
     pw_code *ins = emit_d(c, irop, 2, slot_of(c, pa));
     ins[1].s.b = a;
-    ins[2].u = off;
+    ins[2].s.a = k;
+    ins[2].s.b = off;
     push_slot(c, type);
 }
 
@@ -626,11 +666,13 @@ static void store(cc *c, int irop, uint32_t natural, uint8_t type) {
     uint32_t off = memarg(c, natural);
     uint32_t pv = pop_t(c, type);
     uint32_t pa = pop_t(c, WM_I32);
-    uint32_t a = use(c, pa), v = use(c, pv);
+    uint32_t k, a = address(c, pa, &k);
+    uint32_t v = use(c, pv);
     pw_code *ins = emit(c, irop, 2);
     ins[1].s.a = a;
     ins[1].s.b = v;
-    ins[2].u = off;
+    ins[2].s.a = k;
+    ins[2].s.b = off;
 }
 
 /* ---- the translator ---------------------------------------------------- */
@@ -994,6 +1036,10 @@ static void translate_body(cc *c, const wm_code *code, const pw_sig *sig) {
             } else if (e.kind == VK_CONST) {
                 pw_code *ins = emit_d(c, IR_const, 2, x);
                 ins[2].u = e.cval;
+            } else if (e.kind == VK_ADDI) {
+                pw_code *ins = emit_d(c, IR_i32_add_imm, 2, x);
+                ins[1].s.b = e.local;
+                ins[2].u = (uint64_t)(int64_t)(int32_t)e.cval;
             } else {
                 pw_code *ins = emit_d(c, IR_copy, 1, x);
                 ins[1].s.b = e.kind == VK_LOCAL ? e.local : slot_of(c, pv);

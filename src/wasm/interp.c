@@ -275,7 +275,7 @@ static pw_error *trap_error(pw_store *s, pw_error *err, pw_trap_kind kind, pw_fu
     }
 #define LOAD(n, T, OUT, CAST, size)                                                                              \
     OP(n) {                                                                                                      \
-        uint64_t ea = (uint64_t)fp[A].u32 + IMM;                                                                 \
+        uint64_t ea = (uint64_t)(uint32_t)(fp[A].u32 + ip[2].s.a) + ip[2].s.b;                                   \
         if (UNLIKELY(ea + size > msize))                                                                         \
             TRAP(PW_TRAP_MEMORY_OOB);                                                                            \
         T v;                                                                                                     \
@@ -286,7 +286,7 @@ static pw_error *trap_error(pw_store *s, pw_error *err, pw_trap_kind kind, pw_fu
     }
 #define STORE(n, T, IN, size)                                                                                    \
     OP(n) {                                                                                                      \
-        uint64_t ea = (uint64_t)fp[ip[1].s.a].u32 + IMM;                                                         \
+        uint64_t ea = (uint64_t)(uint32_t)(fp[ip[1].s.a].u32 + ip[2].s.a) + ip[2].s.b;                           \
         if (UNLIKELY(ea + size > msize))                                                                         \
             TRAP(PW_TRAP_MEMORY_OOB);                                                                            \
         T v = (T)fp[ip[1].s.b].IN;                                                                               \

@@ -14,8 +14,8 @@
  * Operand word layouts (a/b are 32-bit halves of one word, `.s.a`, `.s.b`):
  *   unary        [h][d|a]
  *   binary       [h][d|a][b]        binary-imm  [h][d|a][imm]
- *   load         [h][d|addr][offset]
- *   store        [h][addr|val][offset]
+ *   load         [h][d|addr][addend|offset]  ea = (u32)(addr + addend) + offset
+ *   store        [h][addr|val][addend|offset]
  *   br           [h][rel]           br_if/unless [h][cond][rel]
  *   br_<cmp>     [h][a|b][rel]      br_<cmp>_imm [h][a|imm32][rel]
  *   br_table     [h][idx|n][rel_0]..[rel_n]   (rel_n is the default)
