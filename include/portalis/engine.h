@@ -28,6 +28,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -171,6 +172,8 @@ const char *pw_module_func_name(const pw_module *m, uint32_t func_index);
 /* Sizes for `portalis inspect`: number of defined functions, total code bytes
  * of the binary, translated interpreter code bytes. */
 void pw_module_sizes(const pw_module *m, size_t *nfuncs, size_t *binary_bytes, size_t *code_bytes);
+/* Prints the interpreter code of a defined function (for diagnostics). */
+void pw_module_disassemble(const pw_module *m, uint32_t func_index, FILE *out);
 /* Custom sections, in binary order. */
 size_t pw_module_custom_count(const pw_module *m);
 bool pw_module_custom(const pw_module *m, size_t i, const char **name, const uint8_t **data, size_t *len);

@@ -527,6 +527,10 @@ static int imm_variant(int op) {
         return IR_i32_eq_imm + (op - IR_i32_eq);
     if (op >= IR_i64_eq && op <= IR_i64_ge_u)
         return IR_i64_eq_imm + (op - IR_i64_eq);
+    if (op >= IR_f32_add && op <= IR_f32_div)
+        return IR_f32_add_imm + (op - IR_f32_add);
+    if (op >= IR_f64_add && op <= IR_f64_div)
+        return IR_f64_add_imm + (op - IR_f64_add);
     return -1;
 }
 
@@ -534,11 +538,74 @@ static bool commutative(int op) {
     switch (op) {
     case IR_i32_add: case IR_i32_mul: case IR_i32_and: case IR_i32_or: case IR_i32_xor: case IR_i32_eq:
     case IR_i32_ne: case IR_i64_add: case IR_i64_mul: case IR_i64_and: case IR_i64_or: case IR_i64_xor:
-    case IR_i64_eq: case IR_i64_ne:
+    case IR_i64_eq: case IR_i64_ne: case IR_f32_add: case IR_f32_mul: case IR_f64_add: case IR_f64_mul:
         return true;
     default:
         return false;
     }
+}
+
+/* The load-fused form of a binary op, or -1. */
+static int loadop_variant(int op) {
+    switch (op) {
+    case IR_f32_add: return IR_f32_add_load;
+    case IR_f32_sub: return IR_f32_sub_load;
+    case IR_f32_mul: return IR_f32_mul_load;
+    case IR_f32_div: return IR_f32_div_load;
+    case IR_f64_add: return IR_f64_add_load;
+    case IR_f64_sub: return IR_f64_sub_load;
+    case IR_f64_mul: return IR_f64_mul_load;
+    case IR_f64_div: return IR_f64_div_load;
+    case IR_i32_add: return IR_i32_add_load;
+    case IR_i32_sub: return IR_i32_sub_load;
+    case IR_i32_mul: return IR_i32_mul_load;
+    case IR_i32_and: return IR_i32_and_load;
+    case IR_i32_or: return IR_i32_or_load;
+    case IR_i32_xor: return IR_i32_xor_load;
+    case IR_i64_add: return IR_i64_add_load;
+    case IR_i64_sub: return IR_i64_sub_load;
+    case IR_i64_mul: return IR_i64_mul_load;
+    case IR_i64_and: return IR_i64_and_load;
+    case IR_i64_or: return IR_i64_or_load;
+    case IR_i64_xor: return IR_i64_xor_load;
+    default: return -1;
+    }
+}
+
+static bool produced_by_last_load(cc *c, uint32_t pos) {
+    return c->vs[pos].kind == VK_SLOT && c->last_dst_ok && (c->last_op == IR_load32 || c->last_op == IR_load64) &&
+           c->code[c->last_start + 1].s.a == slot_of(c, pos);
+}
+
+/* a OP load(...) where the load was the instruction just emitted: the load
+ * becomes the op's memory operand, at the same point in execution. */
+static bool try_fuse_load(cc *c, int irop, uint32_t pa, uint32_t pb) {
+    int fop = loadop_variant(irop);
+    if (fop < 0 || c->dead)
+        return false;
+    uint32_t pother;
+    if (produced_by_last_load(c, pb))
+        pother = pa;
+    else if (produced_by_last_load(c, pa) && commutative(irop))
+        pother = pb;
+    else
+        return false;
+    vent *o = &c->vs[pother];
+    if (o->kind != VK_SLOT && o->kind != VK_LOCAL)
+        return false;
+    uint32_t other = o->kind == VK_LOCAL ? o->local : slot_of(c, pother);
+    pw_code *ld = &c->code[c->last_start];
+    uint32_t addr = ld[1].s.b, addend = ld[2].s.a, off = ld[2].s.b;
+    uint32_t load_offset = c->offmap[2 * (c->noff - 1) + 1]; /* a trap reports the load */
+    c->n = c->last_start;
+    c->noff--;
+    pw_code *ins = emit_d(c, fop, 3, slot_of(c, pa));
+    c->offmap[2 * (c->noff - 1) + 1] = load_offset;
+    ins[1].s.b = other;
+    ins[2].s.a = addr;
+    ins[2].s.b = addend;
+    ins[3].u = off;
+    return true;
 }
 
 static void numeric(cc *c, uint8_t wop, int irop) {
@@ -594,6 +661,10 @@ static void numeric(cc *c, uint8_t wop, int irop) {
         c->vs[pa] = (vent){WM_I32, VK_ADDI, base, k};
         c->vn = pa + 1;
         c->last_dst_ok = false;
+        return;
+    }
+    if (pvar == NONE && try_fuse_load(c, irop, pa, pb)) {
+        push_slot(c, out);
         return;
     }
     if (pvar != NONE) {
@@ -1532,4 +1603,67 @@ uint32_t pw_cfunc_offset(const pw_cfunc *f, const pw_code *ip) {
             hi = mid;
     }
     return f->offmap[2 * lo + 1];
+}
+
+/* ---- disassembly (for `portalis inspect --code` and engine debugging) ---- */
+
+static const char *const ir_names[IR_COUNT] = {
+#define IR_NAME(n) #n,
+    IR_NUMERIC(IR_NAME) IR_TRUNC_SAT(IR_NAME) IR_IMM(IR_NAME) IR_BRCMP(IR_NAME) IR_LOADOP(IR_NAME) IR_MISC(IR_NAME)
+#undef IR_NAME
+};
+
+/* Operand words after the handler, per IR op (br_table is variable). */
+static uint32_t ir_width(int op) {
+    if (op < IR_i32_trunc_sat_f32_s) {
+        int nargs;
+        uint8_t in, out;
+        numeric_sig((uint8_t)(0x45 + op - IR_i32_eqz), &nargs, &in, &out);
+        return nargs == 2 ? 2 : 1;
+    }
+    if (op <= IR_i64_trunc_sat_f64_u)
+        return 1;
+    if (op <= IR_br_ge_u_imm)
+        return 2;
+    if (op <= IR_i64_xor_load)
+        return 3;
+    switch (op) {
+    case IR_unreachable: case IR_ret: return 0;
+    case IR_br: case IR_copy: case IR_ret1: case IR_call: case IR_global_get: case IR_global_set:
+    case IR_memory_size: case IR_memory_grow: case IR_data_drop: case IR_table_size: case IR_elem_drop:
+    case IR_ref_is_null: case IR_ref_func:
+        return 1;
+    case IR_table_copy: case IR_table_init: return 3;
+    default: return 2;
+    }
+}
+
+void pw_module_disassemble(const pw_module *mod, uint32_t func_index, FILE *out) {
+    const wm_module *m = &mod->m;
+    if (func_index < m->nfunc_imports || func_index >= m->nfuncs) {
+        fprintf(out, "function %u is imported or does not exist\n", func_index);
+        return;
+    }
+    const pw_cfunc *f = &mod->funcs[func_index - m->nfunc_imports];
+    const void *const *H = pw_interp_handlers();
+    fprintf(out, "func %u: %u params, %u locals, frame %u slots, %u code words\n", func_index, f->nparams,
+            f->nlocals, f->frame_size, f->ncode);
+    for (uint32_t i = 0; i < f->ncode;) {
+        int op = -1;
+        for (int k = 0; k < IR_COUNT; k++)
+            if (H[k] == f->code[i].h) {
+                op = k;
+                break;
+            }
+        if (op < 0) {
+            fprintf(out, "  %5u: ???\n", i);
+            return;
+        }
+        uint32_t w = op == IR_br_table ? 2 + f->code[i + 1].s.b : ir_width(op);
+        fprintf(out, "  %5u: %-22s", i, ir_names[op]);
+        for (uint32_t k = 1; k <= w && i + k < f->ncode; k++)
+            fprintf(out, " %u|%u", f->code[i + k].s.a, f->code[i + k].s.b);
+        fprintf(out, "   @0x%x\n", pw_cfunc_offset(f, &f->code[i]));
+        i += 1 + w;
+    }
 }

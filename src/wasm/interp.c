@@ -141,6 +141,23 @@ static inline pw_trap_kind chk_u64(double x) {
     return (x > -1.0 && x < 18446744073709551616.0) ? PW_TRAP_NONE : PW_TRAP_INT_OVERFLOW;
 }
 
+/* Declared locals start at zero. Most functions have a few, and a memset
+ * call (what a plain loop compiles to) would cost more than the stores. */
+static inline void zero_locals(pw_slot *z, uint32_t n) {
+    if (n > 4) {
+        memset(z, 0, n * sizeof *z);
+        return;
+    }
+    if (n > 0)
+        z[0].u64 = 0;
+    if (n > 1)
+        z[1].u64 = 0;
+    if (n > 2)
+        z[2].u64 = 0;
+    if (n > 3)
+        z[3].u64 = 0;
+}
+
 /* ---- host calls -------------------------------------------------------- */
 
 static void slots_to_vals(const pw_valkind *k, uint32_t n, const pw_slot *s, pw_val *v) {
@@ -258,6 +275,15 @@ static pw_error *trap_error(pw_store *s, pw_error *err, pw_trap_kind kind, pw_fu
         ip += 3;                                                                                                 \
         NEXT();                                                                                                  \
     }
+#define BINIMMF(n, F, expr)                                                                                      \
+    OP(n##_imm) {                                                                                                \
+        pw_slot t;                                                                                               \
+        t.u64 = IMM;                                                                                             \
+        __typeof__(fp->F) a = fp[A].F, b = t.F;                                                                  \
+        fp[D].F = (expr);                                                                                        \
+        ip += 3;                                                                                                 \
+        NEXT();                                                                                                  \
+    }
 #define BRCMP(n, T, cmp)                                                                                         \
     OP(br_##n) {                                                                                                 \
         if ((T)fp[ip[1].s.a].u32 cmp(T) fp[ip[1].s.b].u32)                                                       \
@@ -294,6 +320,18 @@ static pw_error *trap_error(pw_store *s, pw_error *err, pw_trap_kind kind, pw_fu
         ip += 3;                                                                                                 \
         NEXT();                                                                                                  \
     }
+#define BINLOAD(n, F, expr)                                                                                      \
+    OP(n##_load) {                                                                                               \
+        uint64_t ea = (uint64_t)(uint32_t)(fp[ip[2].s.a].u32 + ip[2].s.b) + ip[3].u;                             \
+        if (UNLIKELY(ea + sizeof(fp->F) > msize))                                                                \
+            TRAP(PW_TRAP_MEMORY_OOB);                                                                            \
+        pw_slot t;                                                                                               \
+        memcpy(&t, mem + ea, sizeof(fp->F));                                                                     \
+        __typeof__(fp->F) a = fp[A].F, b = t.F;                                                                  \
+        fp[D].F = (expr);                                                                                        \
+        ip += 4;                                                                                                 \
+        NEXT();                                                                                                  \
+    }
 #define TRUNC(n, OUT, T, SRC, chk)                                                                               \
     OP(n) {                                                                                                      \
         double x = (double)fp[A].SRC;                                                                            \
@@ -309,12 +347,12 @@ static pw_error *run(pw_store *s, pw_func *entry, pw_slot *fp, const void *const
 #ifdef PW_CGOTO
 #define LBL(n) &&L_##n,
     static const void *const labels[IR_COUNT] = {IR_NUMERIC(LBL) IR_TRUNC_SAT(LBL) IR_IMM(LBL) IR_BRCMP(LBL)
-                                                     IR_MISC(LBL)};
+                                                     IR_LOADOP(LBL) IR_MISC(LBL)};
 #undef LBL
 #else
 #define LBL(n) (const void *)(uintptr_t)IR_##n,
     static const void *const labels[IR_COUNT] = {IR_NUMERIC(LBL) IR_TRUNC_SAT(LBL) IR_IMM(LBL) IR_BRCMP(LBL)
-                                                     IR_MISC(LBL)};
+                                                     IR_LOADOP(LBL) IR_MISC(LBL)};
 #undef LBL
 #endif
     if (handlers) {
@@ -340,8 +378,7 @@ static pw_error *run(pw_store *s, pw_func *entry, pw_slot *fp, const void *const
     pw_slot *nfp;
     const pw_code *ret_ip;
 
-    for (uint32_t i = entry->cf->nparams; i < entry->cf->nlocals; i++)
-        fp[i].u64 = 0;
+    zero_locals(fp + entry->cf->nparams, entry->cf->nlocals - entry->cf->nparams);
 
 #ifdef PW_CGOTO
     NEXT();
@@ -588,6 +625,15 @@ dispatch:
     BINIMM(i64_ge_s, i64, u32, a >= b)
     BINIMM(i64_ge_u, u64, u32, a >= b)
 
+    BINIMMF(f32_add, f32, a + b)
+    BINIMMF(f32_sub, f32, a - b)
+    BINIMMF(f32_mul, f32, a * b)
+    BINIMMF(f32_div, f32, a / b)
+    BINIMMF(f64_add, f64, a + b)
+    BINIMMF(f64_sub, f64, a - b)
+    BINIMMF(f64_mul, f64, a * b)
+    BINIMMF(f64_div, f64, a / b)
+
     /* ---- fused compare and branch ---- */
     BRCMP(eq, uint32_t, ==)
     BRCMP(ne, uint32_t, !=)
@@ -599,6 +645,28 @@ dispatch:
     BRCMP(le_u, uint32_t, <=)
     BRCMP(ge_s, int32_t, >=)
     BRCMP(ge_u, uint32_t, >=)
+
+    /* ---- binary ops with a memory operand ---- */
+    BINLOAD(f32_add, f32, a + b)
+    BINLOAD(f32_sub, f32, a - b)
+    BINLOAD(f32_mul, f32, a * b)
+    BINLOAD(f32_div, f32, a / b)
+    BINLOAD(f64_add, f64, a + b)
+    BINLOAD(f64_sub, f64, a - b)
+    BINLOAD(f64_mul, f64, a * b)
+    BINLOAD(f64_div, f64, a / b)
+    BINLOAD(i32_add, u32, a + b)
+    BINLOAD(i32_sub, u32, a - b)
+    BINLOAD(i32_mul, u32, a * b)
+    BINLOAD(i32_and, u32, a & b)
+    BINLOAD(i32_or, u32, a | b)
+    BINLOAD(i32_xor, u32, a ^ b)
+    BINLOAD(i64_add, u64, a + b)
+    BINLOAD(i64_sub, u64, a - b)
+    BINLOAD(i64_mul, u64, a * b)
+    BINLOAD(i64_and, u64, a & b)
+    BINLOAD(i64_or, u64, a | b)
+    BINLOAD(i64_xor, u64, a ^ b)
 
     /* ---- control ---- */
     OP(unreachable) { TRAP(PW_TRAP_UNREACHABLE); }
@@ -845,8 +913,7 @@ do_call:
         fsp->fp = fp;
         fsp->func = cur;
         fsp++;
-        for (uint32_t i = cf->nparams; i < cf->nlocals; i++)
-            nfp[i].u64 = 0;
+        zero_locals(nfp + cf->nparams, cf->nlocals - cf->nparams);
         fp = nfp;
         cur = callee;
         ip = cf->code;

@@ -65,7 +65,7 @@ typedef union pw_code {
     X(i32_trunc_sat_f32_s) X(i32_trunc_sat_f32_u) X(i32_trunc_sat_f64_s) X(i32_trunc_sat_f64_u)    \
     X(i64_trunc_sat_f32_s) X(i64_trunc_sat_f32_u) X(i64_trunc_sat_f64_s) X(i64_trunc_sat_f64_u)
 
-/* Binary integer ops with an immediate second operand. */
+/* Binary ops with an immediate second operand (float immediates are bit patterns). */
 #define IR_IMM(X)                                                                                  \
     X(i32_add_imm) X(i32_sub_imm) X(i32_mul_imm) X(i32_and_imm) X(i32_or_imm) X(i32_xor_imm)       \
     X(i32_shl_imm) X(i32_shr_s_imm) X(i32_shr_u_imm) X(i32_eq_imm) X(i32_ne_imm) X(i32_lt_s_imm)   \
@@ -73,13 +73,22 @@ typedef union pw_code {
     X(i32_ge_s_imm) X(i32_ge_u_imm) X(i64_add_imm) X(i64_sub_imm) X(i64_mul_imm) X(i64_and_imm)    \
     X(i64_or_imm) X(i64_xor_imm) X(i64_shl_imm) X(i64_shr_s_imm) X(i64_shr_u_imm) X(i64_eq_imm)    \
     X(i64_ne_imm) X(i64_lt_s_imm) X(i64_lt_u_imm) X(i64_gt_s_imm) X(i64_gt_u_imm)                  \
-    X(i64_le_s_imm) X(i64_le_u_imm) X(i64_ge_s_imm) X(i64_ge_u_imm)
+    X(i64_le_s_imm) X(i64_le_u_imm) X(i64_ge_s_imm) X(i64_ge_u_imm) X(f32_add_imm) X(f32_sub_imm)  \
+    X(f32_mul_imm) X(f32_div_imm) X(f64_add_imm) X(f64_sub_imm) X(f64_mul_imm) X(f64_div_imm)
 
 /* Compare-and-branch fusions (i32 only), slot/slot and slot/immediate. */
 #define IR_BRCMP(X)                                                                                \
     X(br_eq) X(br_ne) X(br_lt_s) X(br_lt_u) X(br_gt_s) X(br_gt_u) X(br_le_s) X(br_le_u) X(br_ge_s) \
     X(br_ge_u) X(br_eq_imm) X(br_ne_imm) X(br_lt_s_imm) X(br_lt_u_imm) X(br_gt_s_imm)             \
     X(br_gt_u_imm) X(br_le_s_imm) X(br_le_u_imm) X(br_ge_s_imm) X(br_ge_u_imm)
+
+/* Binary ops whose second operand comes straight from memory (a load fused
+ * into its consumer): [h][d|a][addr|addend][offset]. */
+#define IR_LOADOP(X)                                                                                   \
+    X(f32_add_load) X(f32_sub_load) X(f32_mul_load) X(f32_div_load) X(f64_add_load) X(f64_sub_load)    \
+    X(f64_mul_load) X(f64_div_load) X(i32_add_load) X(i32_sub_load) X(i32_mul_load) X(i32_and_load)    \
+    X(i32_or_load) X(i32_xor_load) X(i64_add_load) X(i64_sub_load) X(i64_mul_load) X(i64_and_load)     \
+    X(i64_or_load) X(i64_xor_load)
 
 #define IR_MISC(X)                                                                                 \
     X(unreachable) X(br) X(br_if) X(br_unless) X(br_table) X(copy) X(const) X(ret) X(ret1)         \
@@ -92,7 +101,7 @@ typedef union pw_code {
 
 enum {
 #define IR_ENUM(n) IR_##n,
-    IR_NUMERIC(IR_ENUM) IR_TRUNC_SAT(IR_ENUM) IR_IMM(IR_ENUM) IR_BRCMP(IR_ENUM) IR_MISC(IR_ENUM)
+    IR_NUMERIC(IR_ENUM) IR_TRUNC_SAT(IR_ENUM) IR_IMM(IR_ENUM) IR_BRCMP(IR_ENUM) IR_LOADOP(IR_ENUM) IR_MISC(IR_ENUM)
 #undef IR_ENUM
     IR_COUNT
 };
