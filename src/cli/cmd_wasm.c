@@ -1,6 +1,8 @@
 /* `portalis validate` and `portalis inspect`: static views of a module. */
+#include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <portalis/engine.h>
@@ -172,29 +174,72 @@ static bool module_name(const pw_module *m, const char **name, size_t *len) {
     return false;
 }
 
+/* Size of the code section (id 10) of a binary, or 0. */
+static size_t code_section_size(const uint8_t *b, size_t len) {
+    size_t pos = 8;
+    while (pos < len) {
+        uint8_t id = b[pos++];
+        uint32_t size;
+        if (!read_u32(b, len, &pos, &size) || size > len - pos)
+            return 0;
+        if (id == 10)
+            return size;
+        pos += size;
+    }
+    return 0;
+}
+
+static uint8_t *read_whole_file(const char *path, size_t *len) {
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    size_t cap = 1 << 16, n = 0, r;
+    uint8_t *b = malloc(cap);
+    while (b && (r = fread(b + n, 1, cap - n, f)) > 0) {
+        n += r;
+        if (n == cap) {
+            uint8_t *nb = realloc(b, cap *= 2);
+            if (!nb) {
+                free(b);
+                b = NULL;
+            }
+            b = nb;
+        }
+    }
+    if (b && ferror(f)) {
+        free(b);
+        b = NULL;
+    }
+    fclose(f);
+    *len = n;
+    return b;
+}
+
 int cmd_inspect(int argc, char **argv) {
     int status = 0;
     const char *path = one_module_arg(argc, argv, inspect_usage, &status);
     if (!path)
         return status;
+    size_t file_size = 0;
+    uint8_t *bytes = read_whole_file(path, &file_size);
+    if (!bytes) {
+        fprintf(stderr, "%s: cannot read: %s\n", path, strerror(errno));
+        return 1;
+    }
     pw_engine *engine = pw_engine_new();
     pw_module *m = NULL;
-    pw_error *e = pw_module_from_file(engine, path, &m);
+    pw_error *e = pw_module_new(engine, bytes, file_size, &m);
     if (e) {
         fprintf(stderr, "%s: %s\n", path, pw_error_message(e));
         pw_error_free(e);
         pw_engine_free(engine);
+        free(bytes);
         return 1;
     }
-    size_t nfuncs = 0, code_bin = 0, code_translated = 0;
-    pw_module_sizes(m, &nfuncs, &code_bin, &code_translated);
-    long file_size = -1;
-    FILE *f = fopen(path, "rb");
-    if (f) {
-        if (!fseek(f, 0, SEEK_END))
-            file_size = ftell(f);
-        fclose(f);
-    }
+    size_t nfuncs = 0, binary_bytes = 0, code_translated = 0;
+    pw_module_sizes(m, &nfuncs, &binary_bytes, &code_translated);
+    size_t code_bin = code_section_size(bytes, file_size);
+    free(bytes);
     size_t nimports = pw_module_import_count(m), nexports = pw_module_export_count(m);
     size_t imported_funcs = 0;
     for (size_t i = 0; i < nimports; i++) {
@@ -211,9 +256,9 @@ int cmd_inspect(int argc, char **argv) {
         printf("name:            %.*s\n", (int)mlen, mname);
     else
         printf("name:            (none)\n");
-    printf("binary size:     %ld bytes\n", file_size);
+    printf("binary size:     %zu bytes\n", file_size);
     printf("functions:       %zu defined, %zu imported\n", nfuncs, imported_funcs);
-    printf("code size:       %zu bytes in the binary, %zu bytes translated\n", code_bin, code_translated);
+    printf("code size:       %zu bytes in the code section, %zu bytes translated\n", code_bin, code_translated);
 
     printf("imports (%zu):\n", nimports);
     for (size_t i = 0; i < nimports; i++) {
