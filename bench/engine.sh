@@ -51,7 +51,7 @@ fi
 
 # 1. Portalis (Release unless the folder is already configured otherwise).
 if [ ! -f "$build/CMakeCache.txt" ]; then
-  cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=Release >/dev/null
+  cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=Release -DPORTALIS_SHARED_DIR="$shared" >/dev/null
 fi
 cmake --build "$build" --target portalis -j"$(nproc)" >/dev/null
 portalis="$build/bin/portalis"

@@ -1211,7 +1211,7 @@ static void usage(FILE *f) {
             "  --no-simd          skip simd_*.wast scripts\n"
             "  --convert-only     only run wast2json (where out of date), run no tests\n"
             "  --no-fork          run scripts in this process (for debuggers; a crash ends the run)\n"
-            "  --timeout SEC      per-script time limit in fork mode (default 300)\n"
+            "  --timeout SEC      per-script time limit in fork mode (default 120)\n"
             "  -h, --help         this text\n\n"
             "Output: one line per script 'file.wast: P passed, F failed, S skipped', then the total\n"
             "'N passed, M failed, K skipped'. The exit status is 1 if a non-SIMD failure is not in\n"
@@ -1222,7 +1222,7 @@ int main(int argc, char **argv) {
     options opt;
     memset(&opt, 0, sizeof opt);
     opt.fork_files = true;
-    opt.timeout = 300;
+    opt.timeout = 120;
     opt.out_dir = "spec-json";
     opt.wast2json = "wast2json";
     int i = 1;
@@ -1342,6 +1342,16 @@ int main(int argc, char **argv) {
                 else
                     snprintf(note_buf, sizeof note_buf, " CRASHED (exit status %d) at line %d",
                              WIFEXITED(status) ? WEXITSTATUS(status) : -1, st->last_line);
+                status_note = note_buf;
+            } else if (!WIFEXITED(status) || WEXITSTATUS(status)) {
+                /* The script ran, but the process failed at exit: a
+                 * LeakSanitizer report, or a crash in cleanup. */
+                st->failed++;
+                if (st->nfail_lines < MAX_FAIL_LINES)
+                    st->fail_lines[st->nfail_lines++] = 0;
+                snprintf(note_buf, sizeof note_buf, " FAILED AT EXIT (%s %d; leak report?)",
+                         WIFEXITED(status) ? "exit status" : "signal",
+                         WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status));
                 status_note = note_buf;
             }
         } else {
