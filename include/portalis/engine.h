@@ -125,7 +125,22 @@ pw_error *pw_exit_new(int code);
 
 /* ---- engine ------------------------------------------------------------ */
 
-pw_engine *pw_engine_new(void);
+/* Engine configuration, fixed when the engine is created because it changes
+ * the code modules are translated to (like wasmtime's Config).
+ *   consume_fuel   charge fuel at function entries and loop back-edges, so a
+ *                  store's fuel budget bounds execution deterministically.
+ *   interruptible  poll the store's interrupt flag at the same points, so
+ *                  pw_store_interrupt and deadlines stop running code.
+ * Both cost nothing when off; see docs/engine.md for the measured cost on. */
+typedef struct {
+    bool consume_fuel;
+    bool interruptible;
+} pw_engine_config;
+
+pw_engine *pw_engine_new(void); /* both options off */
+pw_engine *pw_engine_new_with(const pw_engine_config *cfg);
+pw_engine_config pw_engine_get_config(const pw_engine *engine);
+/* Frees the engine; every module and store made from it must be freed first. */
 void pw_engine_free(pw_engine *engine);
 
 /* ---- modules ----------------------------------------------------------- */
@@ -189,6 +204,29 @@ void pw_store_free(pw_store *store);
 void pw_store_set_memory_limit(pw_store *store, uint64_t max_bytes);
 /* Maximum depth of nested wasm calls before a "call stack exhausted" trap. */
 void pw_store_set_max_call_depth(pw_store *store, uint32_t depth);
+
+/* Fuel (engines with consume_fuel). The unit is one wasm instruction,
+ * charged per region when it is entered: a function entry charges the
+ * instructions of the function outside its loops, a loop back-edge charges
+ * the instructions directly inside that loop (not those of nested loops),
+ * whether or not each is executed on that pass. So the count is deterministic
+ * and an upper bound of the instructions executed since the last charge.
+ * Running out traps with PW_TRAP_OUT_OF_FUEL; the store stays usable and
+ * pw_store_set_fuel refills it. A store starts with unlimited fuel. */
+void pw_store_set_fuel(pw_store *store, uint64_t fuel);
+uint64_t pw_store_fuel(const pw_store *store); /* remaining; UINT64_MAX if unlimited */
+void pw_store_set_unlimited_fuel(pw_store *store);
+
+/* Interruption (engines with interruptible). Safe to call from any thread:
+ * running code of this store traps with PW_TRAP_DEADLINE at its next function
+ * entry or loop back-edge; if nothing runs, the next call does. The flag is
+ * cleared by the trap it causes. */
+void pw_store_interrupt(pw_store *store);
+/* A wall-clock budget for each outermost call into this store (pw_func_call,
+ * pw_func_call_unchecked, start functions): past it the call traps with
+ * PW_TRAP_DEADLINE. 0 (the default) means none. Enforced by an engine-wide
+ * watchdog thread started on first use. */
+void pw_store_set_deadline(pw_store *store, uint64_t timeout_ns);
 
 /* ---- extern objects ---------------------------------------------------- */
 

@@ -47,6 +47,11 @@ typedef struct {
     uint32_t loop_pos;
     uint32_t else_fix; /* fixup index of the if's false branch, or NONE */
     uint32_t fix_head; /* forward branches to patch at `end` */
+    /* Fuel accounting (loop and function frames): wasm instructions directly
+     * in this region (not in nested loops), and the cost words to patch. */
+    uint32_t region; /* index of the innermost loop/function frame */
+    uint64_t ninstr;
+    uint32_t cost_head;
 } cent;
 
 typedef struct {
@@ -81,6 +86,7 @@ typedef struct {
     uint8_t *ltypes;
 
     bool dead;
+    bool checks; /* emit fuel/interrupt checks (engine configuration) */
     /* Peephole state: the last instruction, if nothing (label, other
      * instruction) came after it, and where its destination slot lives. */
     uint32_t last_start;
@@ -294,7 +300,9 @@ static void push_frame(cc *c, uint8_t kind, uint32_t np, const uint8_t *params, 
                 .single = single,
                 .loop_pos = c->n,
                 .else_fix = NONE,
-                .fix_head = NONE};
+                .fix_head = NONE,
+                .region = (kind == CK_LOOP || kind == CK_FUNC || c->cn < 2) ? c->cn - 1 : c->cs[c->cn - 2].region,
+                .cost_head = NONE};
     if (single) {
         f->results = &f->single;
     }
@@ -408,13 +416,45 @@ static void emit_return(cc *c) {
     emit(c, IR_ret, 0);
 }
 
+/* Turns the branch just emitted at `br` (relative target in its last word)
+ * into its back-edge form, which also charges fuel and polls for interrupts;
+ * the cost word is filled in when the loop's `end` is reached. */
+static void make_back_edge(cc *c, uint32_t br, cent *loop) {
+    if (!c->checks || c->dead)
+        return;
+    int op = c->last_op, back;
+    if (op == IR_br)
+        back = IR_br_back;
+    else if (op == IR_br_if)
+        back = IR_br_if_back;
+    else if (op == IR_br_unless)
+        back = IR_br_unless_back;
+    else
+        back = IR_br_eq_back + (op - IR_br_eq);
+    c->code = grow(c, c->code, &c->cap, sizeof *c->code, c->n + 1);
+    c->code[br].h = c->H[back];
+    c->code[c->n].u = 0;
+    add_fixup(c, &loop->cost_head, br, c->n);
+    c->n++;
+    c->last_op = back;
+}
+
 /* Unconditional jump to the label of frame `f` (values already in place). */
 static void emit_jump(cc *c, cent *f) {
     pw_code *ins = emit(c, IR_br, 1);
-    if (f->kind == CK_LOOP)
+    if (f->kind == CK_LOOP) {
         ins[1].i = (int64_t)f->loop_pos - (int64_t)c->last_start;
-    else
+        make_back_edge(c, c->last_start, f);
+    } else
         add_fixup(c, &f->fix_head, c->last_start, c->last_start + 1);
+}
+
+/* Fills the cost words of a region's checks (keeping the larger value where
+ * one check serves several loops, as before a br_table). */
+static void patch_costs(cc *c, cent *f) {
+    for (uint32_t i = f->cost_head; i != NONE; i = c->fx[i].next)
+        if (c->code[c->fx[i].word].u < f->ninstr)
+            c->code[c->fx[i].word].u = f->ninstr;
 }
 
 /* Full branch to frame f with the top arity values (used by br, br_table stubs). */
@@ -753,12 +793,18 @@ static void translate_body(cc *c, const wm_code *code, const pw_sig *sig) {
     c->p = code->body;
     c->end = code->body + code->body_len;
     push_frame(c, CK_FUNC, 0, NULL, sig->nresults, sig->types + sig->nparams, 0);
+    if (c->checks) {
+        emit(c, IR_check, 1);
+        add_fixup(c, &c->cs[0].cost_head, 0, 1);
+        label_here(c);
+    }
 
     while (c->cn > 0) {
         c->op_offset = code->body_offset + (uint32_t)(c->p - code->body);
         if (c->p >= c->end)
             MALFORMED("unexpected end of section or function");
         uint8_t op = *c->p++;
+        c->cs[top_frame(c)->region].ninstr++;
         switch (op) {
         case 0x00: /* unreachable */
             emit(c, IR_unreachable, 0);
@@ -841,6 +887,7 @@ static void translate_body(cc *c, const wm_code *code, const pw_sig *sig) {
             c->vn += f->nresults;
             if (f->kind == CK_FUNC) {
                 emit_return(c);
+                patch_costs(c, f);
                 c->cn--;
                 if (c->p != c->end)
                     MALFORMED("section size mismatch: code after the function's end");
@@ -853,6 +900,8 @@ static void translate_body(cc *c, const wm_code *code, const pw_sig *sig) {
             if (f->else_fix != NONE)
                 patch_list(c, f->else_fix, c->n);
             patch_list(c, f->fix_head, c->n);
+            if (f->kind == CK_LOOP)
+                patch_costs(c, f);
             c->dead = f->dead_entry;
             uint32_t nr = f->nresults;
             const uint8_t *res = f->results == &f->single ? NULL : f->results;
@@ -899,9 +948,10 @@ static void translate_body(cc *c, const wm_code *code, const pw_sig *sig) {
                 c->code[skip + 2].i = (int64_t)c->n - (int64_t)skip;
             } else {
                 uint32_t br = emit_cond_branch(c, pcond, false);
-                if (f->kind == CK_LOOP)
+                if (f->kind == CK_LOOP) {
                     c->code[br + 2].i = (int64_t)f->loop_pos - (int64_t)br;
-                else
+                    make_back_edge(c, br, f);
+                } else
                     add_fixup(c, &f->fix_head, br, br + 2);
             }
             break;
@@ -958,6 +1008,22 @@ static void translate_body(cc *c, const wm_code *code, const pw_sig *sig) {
             if (!c->dead) {
                 uint32_t s = use(c, pidx);
                 materialize_range(c, c->vn - arity, c->vn);
+                if (c->checks)
+                    for (uint32_t i = 0; i <= n; i++) {
+                        cent *f = &c->cs[c->cn - 1 - labels[i]];
+                        if (f->kind == CK_LOOP) {
+                            /* one check, charged as the costliest loop it may re-enter */
+                            pw_code *ck = emit(c, IR_check, 1);
+                            (void)ck;
+                            uint32_t at = c->last_start;
+                            for (uint32_t k = 0; k <= n; k++) {
+                                cent *g = &c->cs[c->cn - 1 - labels[k]];
+                                if (g->kind == CK_LOOP)
+                                    add_fixup(c, &g->cost_head, at, at + 1);
+                            }
+                            break;
+                        }
+                    }
                 pw_code *ins = emit(c, IR_br_table, 1 + n + 1);
                 uint32_t start = c->last_start;
                 ins[1].s.a = s;
@@ -1560,6 +1626,7 @@ pw_error *pw_compile(pw_module *mod) {
     c->mod = mod;
     c->m = m;
     c->H = pw_interp_handlers();
+    c->checks = mod->engine->config.consume_fuel || mod->engine->config.interruptible;
     pw_error *err = NULL;
     for (uint32_t i = 0; i < m->ncodes && !err; i++) {
         err = compile_one(c, i, &mod->funcs[i]);
@@ -1627,11 +1694,15 @@ static uint32_t ir_width(int op) {
         return 2;
     if (op <= IR_i64_xor_load)
         return 3;
+    if (op == IR_br_back)
+        return 2;
+    if (op <= IR_br_ge_u_imm_back)
+        return 3;
     switch (op) {
     case IR_unreachable: case IR_ret: return 0;
     case IR_br: case IR_copy: case IR_ret1: case IR_call: case IR_global_get: case IR_global_set:
     case IR_memory_size: case IR_memory_grow: case IR_data_drop: case IR_table_size: case IR_elem_drop:
-    case IR_ref_is_null: case IR_ref_func:
+    case IR_ref_is_null: case IR_ref_func: case IR_check:
         return 1;
     case IR_table_copy: case IR_table_init: return 3;
     default: return 2;

@@ -215,6 +215,25 @@ static pw_error *call_host(pw_store *s, pw_func *f, pw_instance *caller, pw_slot
 
 /* ---- the interpreter loop ---------------------------------------------- */
 
+/* Slow path of a limit poll: which trap, if any. Without a fuel limit the
+ * counter simply restarts. */
+static pw_trap_kind limit_trap(pw_store *s, int64_t *fuel) {
+    int f = atomic_load(&s->interrupt);
+    if (f) {
+        if (f & PW_INTERRUPT_USER)
+            atomic_fetch_and(&s->interrupt, ~PW_INTERRUPT_USER);
+        return PW_TRAP_DEADLINE;
+    }
+    if (*fuel < 0) {
+        if (s->fuel_limited) {
+            *fuel = 0;
+            return PW_TRAP_OUT_OF_FUEL;
+        }
+        *fuel = INT64_MAX;
+    }
+    return PW_TRAP_NONE;
+}
+
 static pw_error *trap_error(pw_store *s, pw_error *err, pw_trap_kind kind, pw_func *cur, const pw_code *ip,
                             pw_frame *fbase, pw_frame *fsp) {
     if (!err)
@@ -332,6 +351,33 @@ static pw_error *trap_error(pw_store *s, pw_error *err, pw_trap_kind kind, pw_fu
         ip += 4;                                                                                                 \
         NEXT();                                                                                                  \
     }
+/* Fuel and interrupt poll at function entries and loop back-edges. */
+#define LIMITS(cost)                                                                                             \
+    do {                                                                                                         \
+        fuel -= (int64_t)(cost);                                                                                 \
+        if (UNLIKELY(fuel < 0 || atomic_load_explicit(intr, memory_order_relaxed))) {                            \
+            pw_trap_kind k = limit_trap(s, &fuel);                                                               \
+            if (k)                                                                                               \
+                TRAP(k);                                                                                         \
+        }                                                                                                        \
+    } while (0)
+#define BRCMP_BACK(n, T, cmp)                                                                                    \
+    OP(br_##n##_back) {                                                                                          \
+        if ((T)fp[ip[1].s.a].u32 cmp(T) fp[ip[1].s.b].u32) {                                                     \
+            LIMITS(ip[3].u);                                                                                     \
+            ip += ip[2].i;                                                                                       \
+        } else                                                                                                   \
+            ip += 4;                                                                                             \
+        NEXT();                                                                                                  \
+    }                                                                                                            \
+    OP(br_##n##_imm_back) {                                                                                      \
+        if ((T)fp[ip[1].s.a].u32 cmp(T) ip[1].s.b) {                                                             \
+            LIMITS(ip[3].u);                                                                                     \
+            ip += ip[2].i;                                                                                       \
+        } else                                                                                                   \
+            ip += 4;                                                                                             \
+        NEXT();                                                                                                  \
+    }
 #define TRUNC(n, OUT, T, SRC, chk)                                                                               \
     OP(n) {                                                                                                      \
         double x = (double)fp[A].SRC;                                                                            \
@@ -347,12 +393,12 @@ static pw_error *run(pw_store *s, pw_func *entry, pw_slot *fp, const void *const
 #ifdef PW_CGOTO
 #define LBL(n) &&L_##n,
     static const void *const labels[IR_COUNT] = {IR_NUMERIC(LBL) IR_TRUNC_SAT(LBL) IR_IMM(LBL) IR_BRCMP(LBL)
-                                                     IR_LOADOP(LBL) IR_MISC(LBL)};
+                                                     IR_LOADOP(LBL) IR_BACK(LBL) IR_MISC(LBL)};
 #undef LBL
 #else
 #define LBL(n) (const void *)(uintptr_t)IR_##n,
     static const void *const labels[IR_COUNT] = {IR_NUMERIC(LBL) IR_TRUNC_SAT(LBL) IR_IMM(LBL) IR_BRCMP(LBL)
-                                                     IR_LOADOP(LBL) IR_MISC(LBL)};
+                                                     IR_LOADOP(LBL) IR_BACK(LBL) IR_MISC(LBL)};
 #undef LBL
 #endif
     if (handlers) {
@@ -373,6 +419,8 @@ static pw_error *run(pw_store *s, pw_func *entry, pw_slot *fp, const void *const
     const pw_code *ip = entry->cf->code;
     pw_trap_kind trap = PW_TRAP_NONE;
     pw_error *herr = NULL;
+    int64_t fuel = s->fuel;
+    atomic_int *const intr = &s->interrupt;
     /* call state */
     pw_func *callee;
     pw_slot *nfp;
@@ -668,6 +716,44 @@ dispatch:
     BINLOAD(i64_or, u64, a | b)
     BINLOAD(i64_xor, u64, a ^ b)
 
+    /* ---- limits ---- */
+    OP(check) {
+        LIMITS(ip[1].u);
+        ip += 2;
+        NEXT();
+    }
+    OP(br_back) {
+        LIMITS(ip[2].u);
+        ip += ip[1].i;
+        NEXT();
+    }
+    OP(br_if_back) {
+        if (fp[ip[1].s.a].u32) {
+            LIMITS(ip[3].u);
+            ip += ip[2].i;
+        } else
+            ip += 4;
+        NEXT();
+    }
+    OP(br_unless_back) {
+        if (!fp[ip[1].s.a].u32) {
+            LIMITS(ip[3].u);
+            ip += ip[2].i;
+        } else
+            ip += 4;
+        NEXT();
+    }
+    BRCMP_BACK(eq, uint32_t, ==)
+    BRCMP_BACK(ne, uint32_t, !=)
+    BRCMP_BACK(lt_s, int32_t, <)
+    BRCMP_BACK(lt_u, uint32_t, <)
+    BRCMP_BACK(gt_s, int32_t, >)
+    BRCMP_BACK(gt_u, uint32_t, >)
+    BRCMP_BACK(le_s, int32_t, <=)
+    BRCMP_BACK(le_u, uint32_t, <=)
+    BRCMP_BACK(ge_s, int32_t, >=)
+    BRCMP_BACK(ge_u, uint32_t, >=)
+
     /* ---- control ---- */
     OP(unreachable) { TRAP(PW_TRAP_UNREACHABLE); }
     OP(br) {
@@ -929,7 +1015,9 @@ do_call:
         const pw_sig *sig = callee->sig;
         s->sp = nfp + (sig->nparams > sig->nresults ? sig->nparams : sig->nresults);
         s->fsp = fsp;
+        s->fuel = fuel;
         herr = call_host(s, callee, inst, nfp);
+        fuel = s->fuel;
         s->fsp = fbase;
         if (UNLIKELY(herr != NULL)) {
             ip = ret_ip - 1;
@@ -942,8 +1030,10 @@ do_call:
     }
 
 do_ret:
-    if (UNLIKELY(fsp == fbase))
+    if (UNLIKELY(fsp == fbase)) {
+        s->fuel = fuel;
         return NULL;
+    }
     fsp--;
     ip = fsp->ip;
     fp = fsp->fp;
@@ -957,6 +1047,7 @@ do_ret:
     NEXT();
 
 do_trap:
+    s->fuel = fuel;
     return trap_error(s, herr, trap, cur, ip, fbase, fsp);
 }
 
@@ -980,7 +1071,12 @@ pw_error *pw_interp_call(pw_store *s, pw_func *f, pw_slot *args) {
         return e;
     }
     memcpy(fp, args, sig->nparams * sizeof *fp);
+    bool outermost = saved_fsp == s->frames;
+    if (outermost && s->deadline_ns)
+        pw_deadline_arm(s);
     pw_error *err = run(s, f, fp, NULL);
+    if (outermost && s->deadline_ns)
+        pw_deadline_disarm(s);
     if (!err)
         memcpy(args, fp, sig->nresults * sizeof *fp);
     s->sp = saved_sp;

@@ -21,6 +21,7 @@
  *   br_table     [h][idx|n][rel_0]..[rel_n]   (rel_n is the default)
  *   call         [h][func|base]     base = first argument slot; callee frame starts there
  *   call_indirect [h][type|table][base|idx]
+ *   check        [h][cost]          fuel/interrupt check (function entry)
  * Relative offsets are in words, from the start of the instruction.
  */
 #ifndef PORTALIS_WASM_IR_H
@@ -90,6 +91,15 @@ typedef union pw_code {
     X(i32_or_load) X(i32_xor_load) X(i64_add_load) X(i64_sub_load) X(i64_mul_load) X(i64_and_load)     \
     X(i64_or_load) X(i64_xor_load)
 
+/* Loop back-edges when the engine checks fuel or interrupts: the branch of
+ * the same name plus a trailing word holding the fuel cost of one iteration. */
+#define IR_BACK(X)                                                                                     \
+    X(br_back) X(br_if_back) X(br_unless_back) X(br_eq_back) X(br_ne_back) X(br_lt_s_back)             \
+    X(br_lt_u_back) X(br_gt_s_back) X(br_gt_u_back) X(br_le_s_back) X(br_le_u_back) X(br_ge_s_back)    \
+    X(br_ge_u_back) X(br_eq_imm_back) X(br_ne_imm_back) X(br_lt_s_imm_back) X(br_lt_u_imm_back)        \
+    X(br_gt_s_imm_back) X(br_gt_u_imm_back) X(br_le_s_imm_back) X(br_le_u_imm_back)                    \
+    X(br_ge_s_imm_back) X(br_ge_u_imm_back)
+
 #define IR_MISC(X)                                                                                 \
     X(unreachable) X(br) X(br_if) X(br_unless) X(br_table) X(copy) X(const) X(ret) X(ret1)         \
     X(call) X(call_indirect) X(select) X(global_get) X(global_set)                                 \
@@ -97,11 +107,12 @@ typedef union pw_code {
     X(load16s64) X(load16u64) X(load32s64) X(load32u64) X(store32) X(store64) X(store8) X(store16) \
     X(memory_size) X(memory_grow) X(memory_fill) X(memory_copy) X(memory_init) X(data_drop)        \
     X(table_get) X(table_set) X(table_size) X(table_grow) X(table_fill) X(table_copy) X(table_init) \
-    X(elem_drop) X(ref_is_null) X(ref_func)
+    X(elem_drop) X(ref_is_null) X(ref_func) X(check)
 
 enum {
 #define IR_ENUM(n) IR_##n,
-    IR_NUMERIC(IR_ENUM) IR_TRUNC_SAT(IR_ENUM) IR_IMM(IR_ENUM) IR_BRCMP(IR_ENUM) IR_LOADOP(IR_ENUM) IR_MISC(IR_ENUM)
+    IR_NUMERIC(IR_ENUM) IR_TRUNC_SAT(IR_ENUM) IR_IMM(IR_ENUM) IR_BRCMP(IR_ENUM) IR_LOADOP(IR_ENUM) IR_BACK(IR_ENUM)                      \
+        IR_MISC(IR_ENUM)
 #undef IR_ENUM
     IR_COUNT
 };

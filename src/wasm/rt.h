@@ -31,9 +31,16 @@ typedef struct pw_sig {
 } pw_sig;
 
 struct pw_engine {
-    pthread_mutex_t lock; /* guards sigs */
+    pw_engine_config config;
+    pthread_mutex_t lock; /* guards sigs and the watchdog state */
     pw_sig **sigs;
     size_t nsigs, capsigs;
+    /* Deadline watchdog: stores with an armed deadline. */
+    pthread_t wd_thread;
+    pthread_cond_t wd_cond;
+    bool wd_started, wd_quit;
+    pw_store **wd_stores;
+    size_t wd_n, wd_cap;
 };
 
 const pw_sig *pw_engine_intern_sig(pw_engine *e, const uint8_t *types, uint32_t np, uint32_t nr);
@@ -127,7 +134,19 @@ struct pw_store {
     uint8_t *obj_kinds;
     size_t nobjs, capobjs;
     pw_memory empty_memory;
+    /* Limits. interrupt: bit 0 user request, bit 1 deadline (watchdog). */
+    int64_t fuel;
+    bool fuel_limited;
+    atomic_int interrupt;
+    uint64_t deadline_ns;
+    uint64_t deadline_at; /* CLOCK_MONOTONIC ns, while armed (guarded by engine lock) */
 };
+#define PW_INTERRUPT_USER 1
+#define PW_INTERRUPT_DEADLINE 2
+
+/* Watchdog (runtime.c): arm before an outermost call, disarm after. */
+void pw_deadline_arm(pw_store *s);
+void pw_deadline_disarm(pw_store *s);
 
 /* Registers an object for freeing with the store (kind: 0 func, 1 table, 2
  * memory, 3 global, 4 instance). Returns false on allocation failure. */

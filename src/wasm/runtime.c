@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "rt.h"
 
@@ -93,7 +94,7 @@ const char *pw_trap_text(pw_trap_kind k) {
     case PW_TRAP_STACK_EXHAUSTED: return "call stack exhausted";
     case PW_TRAP_HOST: return "host trap";
     case PW_TRAP_OUT_OF_FUEL: return "all fuel consumed";
-    case PW_TRAP_DEADLINE: return "interrupted: deadline reached";
+    case PW_TRAP_DEADLINE: return "interrupted (deadline exceeded or interrupt requested)";
     case PW_TRAP_EXIT: return "exit";
     default: return "trap";
     }
@@ -231,15 +232,38 @@ const pw_sig *pw_engine_intern_sig(pw_engine *e, const uint8_t *types, uint32_t 
 /* ---- engine ------------------------------------------------------------ */
 
 pw_engine *pw_engine_new(void) {
+    pw_engine_config cfg = {false, false};
+    return pw_engine_new_with(&cfg);
+}
+
+pw_engine *pw_engine_new_with(const pw_engine_config *cfg) {
     pw_engine *e = calloc(1, sizeof *e);
-    if (e)
-        pthread_mutex_init(&e->lock, NULL);
+    if (!e)
+        return NULL;
+    e->config = *cfg;
+    pthread_mutex_init(&e->lock, NULL);
+    pthread_condattr_t ca;
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    pthread_cond_init(&e->wd_cond, &ca);
+    pthread_condattr_destroy(&ca);
     return e;
 }
+
+pw_engine_config pw_engine_get_config(const pw_engine *e) { return e->config; }
 
 void pw_engine_free(pw_engine *e) {
     if (!e)
         return;
+    if (e->wd_started) {
+        pthread_mutex_lock(&e->lock);
+        e->wd_quit = true;
+        pthread_cond_signal(&e->wd_cond);
+        pthread_mutex_unlock(&e->lock);
+        pthread_join(e->wd_thread, NULL);
+    }
+    free(e->wd_stores);
+    pthread_cond_destroy(&e->wd_cond);
     for (size_t i = 0; i < e->nsigs; i++)
         free(e->sigs[i]);
     free(e->sigs);
@@ -448,6 +472,8 @@ pw_store *pw_store_new(pw_engine *engine) {
     s->memory_limit = (uint64_t)MAX_PAGES * PAGE;
     s->max_call_depth = DEFAULT_CALL_DEPTH;
     s->stack_slots = DEFAULT_STACK_SLOTS;
+    s->fuel = INT64_MAX;
+    atomic_init(&s->interrupt, 0);
     s->empty_memory.data = calloc(1, 8);
     s->empty_memory.store = s;
     s->empty_memory.limits = (pw_limits){0, 0, true};
@@ -496,6 +522,7 @@ static void instance_free(pw_instance *inst) {
 void pw_store_free(pw_store *s) {
     if (!s)
         return;
+    pw_deadline_disarm(s);
     for (size_t i = s->nobjs; i-- > 0;) {
         void *o = s->objs[i];
         switch (s->obj_kinds[i]) {
@@ -559,6 +586,99 @@ bool pw_store_stacks(pw_store *s) {
         s->fsp = s->frames;
     }
     return true;
+}
+
+/* ---- limits and the deadline watchdog ------------------------------------ */
+
+static uint64_t now_ns(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+void pw_store_set_fuel(pw_store *s, uint64_t fuel) {
+    s->fuel = fuel > (uint64_t)INT64_MAX ? INT64_MAX : (int64_t)fuel;
+    s->fuel_limited = true;
+}
+
+void pw_store_set_unlimited_fuel(pw_store *s) {
+    s->fuel = INT64_MAX;
+    s->fuel_limited = false;
+}
+
+uint64_t pw_store_fuel(const pw_store *s) {
+    if (!s->fuel_limited)
+        return UINT64_MAX;
+    return s->fuel > 0 ? (uint64_t)s->fuel : 0;
+}
+
+void pw_store_interrupt(pw_store *s) { atomic_fetch_or(&s->interrupt, PW_INTERRUPT_USER); }
+
+void pw_store_set_deadline(pw_store *s, uint64_t timeout_ns) { s->deadline_ns = timeout_ns; }
+
+/* Sleeps until the earliest armed deadline, then flags the stores whose
+ * deadline has passed. Stores leave the list when their call ends. */
+static void *watchdog(void *arg) {
+    pw_engine *e = arg;
+    pthread_mutex_lock(&e->lock);
+    while (!e->wd_quit) {
+        uint64_t now = now_ns(), next = UINT64_MAX;
+        for (size_t i = 0; i < e->wd_n;) {
+            pw_store *s = e->wd_stores[i];
+            if (s->deadline_at <= now) {
+                atomic_fetch_or(&s->interrupt, PW_INTERRUPT_DEADLINE);
+                e->wd_stores[i] = e->wd_stores[--e->wd_n];
+                continue;
+            }
+            if (s->deadline_at < next)
+                next = s->deadline_at;
+            i++;
+        }
+        if (next == UINT64_MAX) {
+            pthread_cond_wait(&e->wd_cond, &e->lock);
+        } else {
+            struct timespec ts = {(time_t)(next / 1000000000u), (long)(next % 1000000000u)};
+            pthread_cond_timedwait(&e->wd_cond, &e->lock, &ts);
+        }
+    }
+    pthread_mutex_unlock(&e->lock);
+    return NULL;
+}
+
+void pw_deadline_arm(pw_store *s) {
+    pw_engine *e = s->engine;
+    atomic_fetch_and(&s->interrupt, ~PW_INTERRUPT_DEADLINE);
+    pthread_mutex_lock(&e->lock);
+    if (!e->wd_started) {
+        if (pthread_create(&e->wd_thread, NULL, watchdog, e) == 0)
+            e->wd_started = true;
+    }
+    if (e->wd_n == e->wd_cap) {
+        size_t nc = e->wd_cap ? e->wd_cap * 2 : 8;
+        pw_store **p = realloc(e->wd_stores, nc * sizeof *p);
+        if (p) {
+            e->wd_stores = p;
+            e->wd_cap = nc;
+        }
+    }
+    if (e->wd_n < e->wd_cap) {
+        s->deadline_at = now_ns() + s->deadline_ns;
+        e->wd_stores[e->wd_n++] = s;
+        pthread_cond_signal(&e->wd_cond);
+    }
+    pthread_mutex_unlock(&e->lock);
+}
+
+void pw_deadline_disarm(pw_store *s) {
+    pw_engine *e = s->engine;
+    pthread_mutex_lock(&e->lock);
+    for (size_t i = 0; i < e->wd_n; i++)
+        if (e->wd_stores[i] == s) {
+            e->wd_stores[i] = e->wd_stores[--e->wd_n];
+            break;
+        }
+    pthread_mutex_unlock(&e->lock);
+    atomic_fetch_and(&s->interrupt, ~PW_INTERRUPT_DEADLINE);
 }
 
 /* ---- functions --------------------------------------------------------- */
