@@ -223,7 +223,9 @@ ef_builder *ef_builder_begin(ef_def *g, int reset);
 ef_def *ef_builder_def(ef_builder *b);
 ef_node *ef_builder_root(ef_builder *b);
 /* Creates a node (name copied; def may be NULL = a join point, retained).
- * Rejects a def equal to the definition being built. NULL on error. */
+ * Rejects a def equal to the definition being built. A definition must not
+ * contain itself indirectly either: executing it fails at the path-depth
+ * limit, and the definitions keep each other alive. NULL on error. */
 ef_node *ef_builder_add(ef_builder *b, const char *name, ef_def *def);
 /* Ordering edge from -> to (from runs first). Duplicate edges are ignored.
  * Returns 0 or -1 (not in this topology, or to is the root). */

@@ -790,8 +790,43 @@ static void test_traverse(void) {
     ef_graph_free(g);
 }
 
+/* A definition that (indirectly) contains itself fails cleanly at the
+ * path-depth limit instead of recursing forever. */
+static void test_recursive_def(void) {
+    ef_graph *g = ef_graph_create("top", NULL);
+    ef_def *a = ef_def_graph("A", NULL), *bdef = ef_def_graph("B", NULL);
+    ef_builder *b = ef_builder_begin(a, 1);
+    ef_node *x = add_after(b, "x", bdef, NULL, NULL);
+    ef_builder_end(b);
+    b = ef_builder_begin(bdef, 1);
+    add_after(b, "y", a, NULL, NULL);
+    ef_builder_end(b);
+    b = ef_builder_begin(ef_graph_top(g), 1);
+    add_after(b, "a", a, NULL, NULL);
+    ef_builder_end(b);
+    ef_context *ctx = ef_context_create(g, NULL);
+    ef_status st = ef_context_execute(ctx);
+    CHECK(st & EF_FAILURE);
+    CHECK(ef_context_error(ctx) && strstr(ef_error_message(ef_context_error(ctx)), "deeper than") != NULL);
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    CHECK(ef_dump_text(g, f) == 0); /* bounded */
+    fclose(f);
+    free(buf);
+    ef_context_free(ctx);
+    /* break the reference cycle A -> B -> A before releasing */
+    b = ef_builder_begin(a, 0);
+    ef_builder_remove(b, x);
+    ef_builder_end(b);
+    ef_def_release(a);
+    ef_def_release(bdef);
+    ef_graph_free(g);
+}
+
 int main(void) {
     test_traverse();
+    test_recursive_def();
     test_ordering();
     test_shared_state();
     test_status();
