@@ -1,0 +1,396 @@
+/* WASI tests: runs the guest programs through `portalis run` (exit status,
+ * stdout, stderr) and exercises the embedding API in-process.
+ *
+ *   test_wasi PORTALIS GUEST_DIR [--rust]
+ *   test_wasi --skip        (no wasm32-wasi toolchain: exits 77, a CTest skip)
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <portalis/engine.h>
+#include <portalis/wasi.h>
+
+static int passed, failed;
+
+static void check(int ok, const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    printf("%s ", ok ? "ok  " : "FAIL");
+    vprintf(fmt, ap);
+    printf("\n");
+    va_end(ap);
+    if (ok)
+        passed++;
+    else
+        failed++;
+}
+
+typedef struct {
+    int status; /* exit status, or 128+signal */
+    double seconds;
+    char out[65536], err[65536];
+} run_result;
+
+static const char *portalis, *guests;
+static char tmpdir[256];
+
+static void slurp(const char *path, char *buf, size_t n) {
+    buf[0] = 0;
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return;
+    size_t k = fread(buf, 1, n - 1, f);
+    buf[k] = 0;
+    fclose(f);
+}
+
+/* Runs portalis with the NULL-terminated args (after "run"). */
+static void run(run_result *r, const char *const *args) {
+    char outp[300], errp[300];
+    snprintf(outp, sizeof outp, "%s/stdout", tmpdir);
+    snprintf(errp, sizeof errp, "%s/stderr", tmpdir);
+    const char *argv[64];
+    int n = 0;
+    argv[n++] = portalis;
+    argv[n++] = "run";
+    for (int i = 0; args[i] && n < 62; i++)
+        argv[n++] = args[i];
+    argv[n] = NULL;
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    fflush(stdout);
+    pid_t pid = fork();
+    if (pid == 0) {
+        int o = open(outp, O_WRONLY | O_CREAT | O_TRUNC, 0644), e = open(errp, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        int in = open("/dev/null", O_RDONLY);
+        dup2(o, 1);
+        dup2(e, 2);
+        dup2(in, 0);
+        alarm(60); /* a hung child must not hang the test */
+        execv(portalis, (char *const *)argv);
+        _exit(127);
+    }
+    int st = 0;
+    waitpid(pid, &st, 0);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    r->seconds = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+    r->status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+    slurp(outp, r->out, sizeof r->out);
+    slurp(errp, r->err, sizeof r->err);
+}
+
+static const char *guest(const char *name) {
+    static char buf[8][512]; /* a few live paths per case; test-only rotating buffers */
+    static int k;
+    k = (k + 1) % 8;
+    snprintf(buf[k], sizeof buf[k], "%s/%s.wasm", guests, name);
+    return buf[k];
+}
+
+static void show(const run_result *r) {
+    if (failed) {
+        printf("---- status %d, stdout:\n%s---- stderr:\n%s----\n", r->status, r->out, r->err);
+    }
+}
+
+/* Makes a fresh sandbox directory with an input file and two symlinks leading out. */
+static void make_sandbox(char *dir, size_t n, const char *name) {
+    snprintf(dir, n, "%s/%s", tmpdir, name);
+    char cmd[1200];
+    snprintf(cmd, sizeof cmd,
+             "rm -rf '%s' && mkdir -p '%s/a' && printf 'from the host\\n' > '%s/input.txt' && ln -s /etc '%s/out' "
+             "&& ln -s ../.. '%s/outrel'",
+             dir, dir, dir, dir, dir);
+    if (system(cmd) != 0)
+        fprintf(stderr, "cannot prepare %s\n", dir);
+}
+
+static run_result R;
+
+static void test_hello(void) {
+    setenv("BAR", "inherited", 1);
+    const char *args[] = {"--env", "FOO=bar", "--env", "BAR", guest("hello"), "a", "b c", NULL};
+    run(&R, args);
+    int f0 = failed;
+    check(R.status == 0, "hello: exit status 0 (got %d)", R.status);
+    check(strstr(R.out, "hello from wasm\n") != NULL, "hello: printf");
+    check(strstr(R.out, "argc=3\n") && strstr(R.out, "argv[1]=a\n") && strstr(R.out, "argv[2]=b c\n"),
+          "hello: args");
+    check(strstr(R.out, "argv[0]=") && strstr(R.out, "hello.wasm\n"), "hello: argv[0] is the module");
+    check(strstr(R.out, "FOO=bar\n") && strstr(R.out, "BAR=inherited\n"), "hello: --env NAME=VAL and --env NAME");
+    check(strstr(R.err, "to stderr\n") != NULL, "hello: stderr");
+    if (failed != f0)
+        show(&R);
+}
+
+static void test_exit_trap_clocks(void) {
+    const char *a1[] = {guest("exit7"), NULL};
+    run(&R, a1);
+    check(R.status == 7 && strstr(R.out, "exiting with 7"), "exit(7) gives exit status 7 (got %d)", R.status);
+    const char *a2[] = {guest("trap"), NULL};
+    run(&R, a2);
+    check(R.status == 1, "trap: exit status 1 (got %d)", R.status);
+    check(strstr(R.err, "unreachable") != NULL, "trap: message on stderr");
+    check(strstr(R.err, "crash_here") && strstr(R.err, "_start"), "trap: backtrace with names");
+    const char *a3[] = {guest("clocks"), NULL};
+    run(&R, a3);
+    check(R.status == 0 && strstr(R.out, "clocks ok"), "clocks and sleep");
+    if (R.status)
+        show(&R);
+}
+
+static void test_files(const char *mode) {
+    char dir[512], map[600], flag[64];
+    make_sandbox(dir, sizeof dir, "files");
+    snprintf(map, sizeof map, "%s::/sandbox", dir);
+    snprintf(flag, sizeof flag, "--dir-resolve=%s", mode);
+    const char *args[] = {flag, "--dir", map, guest("files"), NULL};
+    run(&R, args);
+    check(R.status == 0 && strstr(R.out, "files ok"), "files (%s resolution)", mode);
+    if (R.status)
+        show(&R);
+    char p[600], buf[64];
+    snprintf(p, sizeof p, "%s/append.txt", dir);
+    slurp(p, buf, sizeof buf);
+    check(!strcmp(buf, "abcd"), "files: the host sees what the guest wrote (%s)", mode);
+}
+
+static void test_escape(const char *mode) {
+    char dir[512], map[600], flag[64];
+    make_sandbox(dir, sizeof dir, "esc/box");
+    snprintf(map, sizeof map, "%s::/sandbox", dir);
+    snprintf(flag, sizeof flag, "--dir-resolve=%s", mode);
+    const char *args[] = {flag, "--dir", map, guest("escape"), NULL};
+    run(&R, args);
+    check(R.status == 0 && strstr(R.out, "escape ok"), "escape attempts refused, bad pointers EFAULT (%s)", mode);
+    if (R.status)
+        show(&R);
+    char p[600];
+    struct stat st;
+    const char *outside[] = {"evil", "stolen.txt", "hard", "victim"};
+    int clean = 1;
+    for (int i = 0; i < 4; i++) {
+        snprintf(p, sizeof p, "%s/esc/%s", tmpdir, outside[i]);
+        if (lstat(p, &st) == 0)
+            clean = 0;
+    }
+    check(clean, "escape: nothing was created outside the sandbox (%s)", mode);
+}
+
+static void test_reactor_cli(void) {
+    const char *args[] = {"--invoke", "add_base", guest("reactor"), "5", NULL};
+    run(&R, args);
+    check(R.status == 0 && strstr(R.out, "105\n") && strstr(R.out, "with base 100"),
+          "reactor: _initialize then --invoke add_base 5 = 105");
+    if (R.status)
+        show(&R);
+}
+
+static void test_rust(void) {
+    char dir[512], map[600];
+    make_sandbox(dir, sizeof dir, "rust");
+    snprintf(map, sizeof map, "%s::/sandbox", dir);
+    const char *args[] = {"--dir", map, "--env", "GREETING=hi", guest("rfiles"), "one", "two", NULL};
+    run(&R, args);
+    check(R.status == 0 && strstr(R.out, "rust ok"), "rust: std file I/O, read_dir, rename, remove");
+    check(strstr(R.out, "rust GREETING=hi") != NULL, "rust: env");
+    check(strstr(R.out, "\"one\", \"two\"]") != NULL, "rust: args");
+    check(strstr(R.out, "rust escape refused: 76") != NULL, "rust: ../ refused with ENOTCAPABLE");
+    if (R.status)
+        show(&R);
+}
+
+static void test_limits(void) {
+    const char *g1[] = {"--max-memory-mb", "16", guest("grow"), NULL};
+    run(&R, g1);
+    unsigned long pages = 0;
+    const char *p = strstr(R.out, "failed at ");
+    if (p)
+        pages = strtoul(p + 10, NULL, 10);
+    check(R.status == 0 && pages > 0 && pages <= 256, "--max-memory-mb 16: memory.grow fails at %lu pages", pages);
+    const char *g2[] = {"--max-memory-mb", "16", guest("bigmem"), NULL};
+    run(&R, g2);
+    check(R.status == 1 && R.err[0], "--max-memory-mb 16: a module needing 48 MiB fails to instantiate (%d)",
+          R.status);
+    const char *g3[] = {guest("bigmem"), NULL};
+    run(&R, g3);
+    check(R.status == 0, "without a cap the 48 MiB module runs");
+    const char *r1[] = {"--max-call-depth", "500", guest("recurse"), NULL};
+    run(&R, r1);
+    check(R.status == 1 && strstr(R.err, "call stack exhausted") && strstr(R.err, "--max-call-depth 500"),
+          "--max-call-depth 500: unbounded recursion traps");
+    const char *r2[] = {guest("recurse"), NULL};
+    run(&R, r2);
+    /* without a cap, the guest's 64 KiB shadow stack in linear memory runs out first */
+    check(R.status == 1 && (strstr(R.err, "call stack exhausted") || strstr(R.err, "out of bounds")),
+          "unbounded recursion traps without a cap, the host survives");
+#ifdef PORTALIS_HAVE_FUEL_DEADLINE
+    const char *l1[] = {"--timeout", "200ms", guest("loop"), NULL};
+    run(&R, l1);
+    check(R.status == 1 && strstr(R.err, "deadline") && R.seconds < 3.0,
+          "--timeout 200ms stops an infinite loop (%.2fs, status %d)", R.seconds, R.status);
+    const char *l2[] = {"--fuel", "1000000", guest("loop"), NULL};
+    run(&R, l2);
+    check(R.status == 1 && strstr(R.err, "out of fuel"), "--fuel 1000000 stops an infinite loop");
+    const char *l3[] = {"--fuel", "100000000", "--timeout", "10s", guest("exit7"), NULL};
+    run(&R, l3);
+    check(R.status == 7, "enough fuel and time: a program runs to its end");
+#else
+    const char *l1[] = {"--timeout", "200ms", guest("loop"), NULL};
+    run(&R, l1);
+    check(R.status == 2 && strstr(R.err, "not available"), "--timeout without engine support is a usage error");
+    printf("skip fuel/deadline cases: the engine has no pw_store_set_fuel/pw_store_set_deadline yet\n");
+#endif
+}
+
+/* ---- embedding API, in process ---------------------------------------------- */
+
+static pw_error *host_add(pw_caller *caller, void *ud, const pw_val *args, pw_val *results) {
+    (void)caller;
+    int *calls = ud;
+    (*calls)++;
+    results[0].kind = PW_I32;
+    results[0].of.i32 = args[0].of.i32 + args[1].of.i32;
+    return NULL;
+}
+
+static pw_module *load(pw_engine *e, const char *name) {
+    pw_module *m = NULL;
+    pw_error *err = pw_module_from_file(e, guest(name), &m);
+    if (err) {
+        printf("cannot load %s: %s\n", name, pw_error_message(err));
+        pw_error_free(err);
+    }
+    return m;
+}
+
+static void test_api(void) {
+    check(pwasi_function_count() == 46, "46 WASI functions (%zu)", pwasi_function_count());
+    pw_engine *e = pw_engine_new();
+    pw_module *m = load(e, "reactor_host");
+    pw_module *m7 = load(e, "exit7");
+    if (!m || !m7) {
+        check(0, "load guests");
+        return;
+    }
+    check(pwasi_module_uses_wasi(m), "the reactor imports WASI");
+    pw_store *s = pw_store_new(e);
+    pwasi_ctx *ctx = pwasi_ctx_new();
+    char outp[300];
+    snprintf(outp, sizeof outp, "%s/api-stdout", tmpdir);
+    int ofd = open(outp, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    pwasi_ctx_set_stdio(ctx, -1, ofd, 2);
+    pw_extern *imports = NULL;
+    pwasi_error *we = pwasi_link(ctx, s, m, NULL, 0, &imports);
+    check(we && strstr(pwasi_error_message(we), "\"env\" \"host_add\""), "link error names the missing import: %s",
+          we ? pwasi_error_message(we) : "(none)");
+    pwasi_error_free(we);
+    int calls = 0;
+    pw_valkind ii[2] = {PW_I32, PW_I32}, i1[1] = {PW_I32};
+    pwasi_import extra = {"env", "host_add", {PW_EXTERN_FUNC, {.func = pw_func_new(s, ii, 2, i1, 1, host_add, &calls, NULL)}}};
+    we = pwasi_link(ctx, s, m, &extra, 1, &imports);
+    check(!we && imports, "link with an extra host import");
+    pwasi_error_free(we);
+    pw_instance *inst = NULL;
+    pw_error *err = imports ? pw_instance_new(s, m, imports, pw_module_import_count(m), &inst) : NULL;
+    check(inst && !err, "instantiate the reactor");
+    pw_error_free(err);
+    free(imports);
+    if (inst) {
+        err = pwasi_initialize(s, inst);
+        check(!err, "_initialize");
+        pw_error_free(err);
+        pw_val arg = {.kind = PW_I32, .of.i32 = 5}, res;
+        err = pw_func_call(s, pw_instance_func(inst, "call_host"), &arg, 1, &res, 1);
+        check(!err && res.of.i32 == 105 && calls == 1, "reactor export calls the host import: 105");
+        pw_error_free(err);
+        err = pw_func_call(s, pw_instance_func(inst, "add_base"), &arg, 1, &res, 1);
+        check(!err && res.of.i32 == 105, "reactor export with WASI stdout");
+        pw_error_free(err);
+        char buf[256];
+        slurp(outp, buf, sizeof buf);
+        check(strstr(buf, "add_base(5) with base 100") != NULL, "guest stdout went to the fd given to set_stdio");
+    }
+    /* a command in the same store, with its own context: exit code surfaces */
+    pwasi_ctx *ctx7 = pwasi_ctx_new();
+    pwasi_ctx_set_stdio(ctx7, -1, ofd, 2);
+    const char *argv7[] = {"exit7"};
+    pwasi_error_free(pwasi_ctx_set_args(ctx7, 1, argv7));
+    we = pwasi_link(ctx7, s, m7, NULL, 0, &imports);
+    inst = NULL;
+    err = we ? NULL : pw_instance_new(s, m7, imports, pw_module_import_count(m7), &inst);
+    pwasi_error_free(we);
+    pw_error_free(err);
+    free(imports);
+    if (inst) {
+        err = pw_func_call(s, pw_instance_func(inst, "_start"), NULL, 0, NULL, 0);
+        int code = -1;
+        check(err && pw_error_trap(err) == PW_TRAP_EXIT && pw_error_exit_code(err) == 7 &&
+                  pwasi_ctx_exited(ctx7, &code) && code == 7,
+              "proc_exit(7) unwinds with PW_TRAP_EXIT, code 7");
+        pw_error_free(err);
+    } else {
+        check(0, "instantiate exit7");
+    }
+    we = pwasi_ctx_preopen_dir(ctx7, "/nonexistent/dir", "/x");
+    check(we && strstr(pwasi_error_message(we), "/nonexistent/dir"), "preopen error names the directory: %s",
+          we ? pwasi_error_message(we) : "");
+    pwasi_error_free(we);
+    pw_store_free(s);
+    pwasi_ctx_free(ctx);
+    pwasi_ctx_free(ctx7);
+    close(ofd);
+    pw_module_free(m);
+    pw_module_free(m7);
+    pw_engine_free(e);
+}
+
+int main(int argc, char **argv) {
+    if (argc >= 2 && !strcmp(argv[1], "--skip")) {
+        printf("skipped: clang with the wasm32-wasi target and wasi-libc are needed to build the guests\n");
+        printf("0 passed, 0 failed\n");
+        return 77;
+    }
+    if (argc < 3) {
+        fprintf(stderr, "usage: test_wasi PORTALIS GUEST_DIR [--rust]\n");
+        return 2;
+    }
+    portalis = argv[1];
+    guests = argv[2];
+    bool rust = argc > 3 && !strcmp(argv[3], "--rust");
+    snprintf(tmpdir, sizeof tmpdir, "/tmp/portalis-wasi-XXXXXX");
+    if (!mkdtemp(tmpdir)) {
+        perror("mkdtemp");
+        return 1;
+    }
+    char esc[300];
+    snprintf(esc, sizeof esc, "%s/esc", tmpdir);
+    mkdir(esc, 0755);
+    test_hello();
+    test_exit_trap_clocks();
+    test_files("auto");
+    test_files("manual");
+    test_escape("auto");
+    test_escape("manual");
+    test_reactor_cli();
+    if (rust)
+        test_rust();
+    else
+        printf("skip rust cases: /usr/bin/rustc with wasm32-wasi not found\n");
+    test_limits();
+    test_api();
+    char cmd[400];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
+    if (system(cmd) != 0)
+        fprintf(stderr, "could not remove %s\n", tmpdir);
+    printf("%d passed, %d failed\n", passed, failed);
+    return failed ? 1 : 0;
+}
