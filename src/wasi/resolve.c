@@ -81,7 +81,7 @@ static uint16_t open_openat2(int dirfd, const char *path, int flags, unsigned mo
     struct open_how how;
     memset(&how, 0, sizeof how);
     how.flags = (uint64_t)(unsigned)(flags | O_CLOEXEC | (follow ? 0 : O_NOFOLLOW));
-    how.mode = (flags & (O_CREAT | O_TMPFILE)) ? mode : 0;
+    how.mode = ((flags & O_CREAT) || (flags & O_TMPFILE) == O_TMPFILE) ? mode : 0;
     how.resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS;
     for (int tries = 0; tries < 8; tries++) {
         long fd = syscall(SYS_openat2, dirfd, path, &how, sizeof how);
