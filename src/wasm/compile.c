@@ -773,10 +773,42 @@ static void load(cc *c, int irop, uint32_t natural, uint8_t type) {
     push_slot(c, type);
 }
 
+/* store(addr, load(addr) OP x) where the fused load-op was just emitted
+ * with the same address and width: one read-modify-write instruction. */
+static bool try_fuse_rmw(cc *c, int irop, uint32_t off, uint32_t pa, uint32_t pv) {
+    int lop = c->last_op;
+    if (c->dead || lop < IR_f32_add_load || lop > IR_i64_xor_load || !c->last_dst_ok ||
+        c->vs[pv].kind != VK_SLOT || c->code[c->last_start + 1].s.a != slot_of(c, pv))
+        return false;
+    bool wide = (lop >= IR_f64_add_load && lop <= IR_f64_div_load) || lop >= IR_i64_add_load;
+    if (irop != (wide ? IR_store64 : IR_store32))
+        return false;
+    vent *e = &c->vs[pa];
+    uint32_t base, k = 0;
+    if (e->kind == VK_LOCAL)
+        base = e->local;
+    else if (e->kind == VK_SLOT)
+        base = slot_of(c, pa);
+    else if (e->kind == VK_ADDI) {
+        base = e->local;
+        k = (uint32_t)e->cval;
+    } else
+        return false;
+    pw_code *ld = &c->code[c->last_start];
+    if (ld[2].s.a != base || ld[2].s.b != k || ld[3].u != off)
+        return false;
+    ld->h = c->H[IR_f32_add_rmw + (lop - IR_f32_add_load)];
+    c->last_dst_ok = false;
+    c->last_op = IR_f32_add_rmw + (lop - IR_f32_add_load);
+    return true;
+}
+
 static void store(cc *c, int irop, uint32_t natural, uint8_t type) {
     uint32_t off = memarg(c, natural);
     uint32_t pv = pop_t(c, type);
     uint32_t pa = pop_t(c, WM_I32);
+    if (try_fuse_rmw(c, irop, off, pa, pv))
+        return;
     uint32_t k, a = address(c, pa, &k);
     uint32_t v = use(c, pv);
     pw_code *ins = emit(c, irop, 2);
@@ -1676,7 +1708,8 @@ uint32_t pw_cfunc_offset(const pw_cfunc *f, const pw_code *ip) {
 
 static const char *const ir_names[IR_COUNT] = {
 #define IR_NAME(n) #n,
-    IR_NUMERIC(IR_NAME) IR_TRUNC_SAT(IR_NAME) IR_IMM(IR_NAME) IR_BRCMP(IR_NAME) IR_LOADOP(IR_NAME) IR_MISC(IR_NAME)
+    IR_NUMERIC(IR_NAME) IR_TRUNC_SAT(IR_NAME) IR_IMM(IR_NAME) IR_BRCMP(IR_NAME) IR_LOADOP(IR_NAME) IR_BACK(IR_NAME)
+        IR_MISC(IR_NAME)
 #undef IR_NAME
 };
 
@@ -1692,7 +1725,7 @@ static uint32_t ir_width(int op) {
         return 1;
     if (op <= IR_br_ge_u_imm)
         return 2;
-    if (op <= IR_i64_xor_load)
+    if (op <= IR_i64_xor_rmw)
         return 3;
     if (op == IR_br_back)
         return 2;

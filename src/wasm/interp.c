@@ -378,6 +378,19 @@ static pw_error *trap_error(pw_store *s, pw_error *err, pw_trap_kind kind, pw_fu
             ip += 4;                                                                                             \
         NEXT();                                                                                                  \
     }
+#define BINRMW(n, F, expr)                                                                                       \
+    OP(n##_rmw) {                                                                                                \
+        uint64_t ea = (uint64_t)(uint32_t)(fp[ip[2].s.a].u32 + ip[2].s.b) + ip[3].u;                             \
+        if (UNLIKELY(ea + sizeof(fp->F) > msize))                                                                \
+            TRAP(PW_TRAP_MEMORY_OOB);                                                                            \
+        pw_slot t;                                                                                               \
+        memcpy(&t, mem + ea, sizeof(fp->F));                                                                     \
+        __typeof__(fp->F) a = fp[A].F, b = t.F;                                                                  \
+        t.F = (expr);                                                                                            \
+        memcpy(mem + ea, &t, sizeof(fp->F));                                                                     \
+        ip += 4;                                                                                                 \
+        NEXT();                                                                                                  \
+    }
 #define TRUNC(n, OUT, T, SRC, chk)                                                                               \
     OP(n) {                                                                                                      \
         double x = (double)fp[A].SRC;                                                                            \
@@ -715,6 +728,27 @@ dispatch:
     BINLOAD(i64_and, u64, a & b)
     BINLOAD(i64_or, u64, a | b)
     BINLOAD(i64_xor, u64, a ^ b)
+
+    BINRMW(f32_add, f32, a + b)
+    BINRMW(f32_sub, f32, a - b)
+    BINRMW(f32_mul, f32, a * b)
+    BINRMW(f32_div, f32, a / b)
+    BINRMW(f64_add, f64, a + b)
+    BINRMW(f64_sub, f64, a - b)
+    BINRMW(f64_mul, f64, a * b)
+    BINRMW(f64_div, f64, a / b)
+    BINRMW(i32_add, u32, a + b)
+    BINRMW(i32_sub, u32, a - b)
+    BINRMW(i32_mul, u32, a * b)
+    BINRMW(i32_and, u32, a & b)
+    BINRMW(i32_or, u32, a | b)
+    BINRMW(i32_xor, u32, a ^ b)
+    BINRMW(i64_add, u64, a + b)
+    BINRMW(i64_sub, u64, a - b)
+    BINRMW(i64_mul, u64, a * b)
+    BINRMW(i64_and, u64, a & b)
+    BINRMW(i64_or, u64, a | b)
+    BINRMW(i64_xor, u64, a ^ b)
 
     /* ---- limits ---- */
     OP(check) {

@@ -84,12 +84,17 @@ typedef union pw_code {
     X(br_gt_u_imm) X(br_le_s_imm) X(br_le_u_imm) X(br_ge_s_imm) X(br_ge_u_imm)
 
 /* Binary ops whose second operand comes straight from memory (a load fused
- * into its consumer): [h][d|a][addr|addend][offset]. */
+ * into its consumer): [h][d|a][addr|addend][offset]. The _rmw forms also
+ * store the result back to the same address (x = a OP x in memory), for a
+ * store that follows at the same address. */
 #define IR_LOADOP(X)                                                                                   \
     X(f32_add_load) X(f32_sub_load) X(f32_mul_load) X(f32_div_load) X(f64_add_load) X(f64_sub_load)    \
     X(f64_mul_load) X(f64_div_load) X(i32_add_load) X(i32_sub_load) X(i32_mul_load) X(i32_and_load)    \
     X(i32_or_load) X(i32_xor_load) X(i64_add_load) X(i64_sub_load) X(i64_mul_load) X(i64_and_load)     \
-    X(i64_or_load) X(i64_xor_load)
+    X(i64_or_load) X(i64_xor_load) X(f32_add_rmw) X(f32_sub_rmw) X(f32_mul_rmw) X(f32_div_rmw)          \
+    X(f64_add_rmw) X(f64_sub_rmw) X(f64_mul_rmw) X(f64_div_rmw) X(i32_add_rmw) X(i32_sub_rmw)          \
+    X(i32_mul_rmw) X(i32_and_rmw) X(i32_or_rmw) X(i32_xor_rmw) X(i64_add_rmw) X(i64_sub_rmw)           \
+    X(i64_mul_rmw) X(i64_and_rmw) X(i64_or_rmw) X(i64_xor_rmw)
 
 /* Loop back-edges when the engine checks fuel or interrupts: the branch of
  * the same name plus a trailing word holding the fuel cost of one iteration. */
