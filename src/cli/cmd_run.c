@@ -48,11 +48,15 @@ static int run_module(const run_options *opt, const char *path, int argc, char *
 /* Hook for scenes (`portalis run SCENE.usda`): not implemented in this
  * issue. */
 static int run_scene_placeholder(const run_options *opt, const char *path, int argc, char **argv) {
-    (void)opt;
-    (void)argc;
-    (void)argv;
-    fprintf(stderr, "portalis run: %s: running scenes is not supported yet\n", path);
-    return 2;
+    (void)opt; /* the scene runner (cmd_scene.c) parses its own options after SCENE.usda */
+    char **av = calloc((size_t)argc + 3, sizeof *av);
+    if (!av)
+        return 1;
+    av[0] = "run", av[1] = (char *)path;
+    memcpy(av + 2, argv, (size_t)argc * sizeof *av);
+    int rc = cmd_scene_run(argc + 2, av);
+    free(av);
+    return rc;
 }
 
 static const struct {
