@@ -13,6 +13,7 @@
 static void graph_usage(FILE *out) {
     fprintf(out,
             "usage: portalis graph --example [--dot OUT.dot] [--run] [--trace OUT.json]\n"
+            "       portalis graph SCENE.usda [--dot OUT.dot]  (default OUT: SCENE.dot)\n"
             "\n"
             "Prints the execution graph as text (EXECUTION GRAPH | <top def>(<id>) ...).\n"
             "  --example         use the built-in example graph (nested, shared definitions)\n"
@@ -21,8 +22,22 @@ static void graph_usage(FILE *out) {
             "  --trace OUT.json  with --run: write a Chrome trace (chrome://tracing, Perfetto)\n");
 }
 
+/* Scenes are handled by cmd_scene.c (host layer); weak so that tests linking
+ * only this file still build. */
+extern int cmd_scene_graph(int argc, char **argv) __attribute__((weak));
+
 int cmd_graph(int argc, char **argv) {
     const char *dot = NULL, *trace = NULL;
+    for (int i = 1; i < argc; i++) {
+        size_t n = strlen(argv[i]);
+        if (n > 5 && !strcmp(argv[i] + n - 5, ".usda")) {
+            if (!cmd_scene_graph) {
+                fprintf(stderr, "portalis graph: scenes are not supported in this build\n");
+                return 2;
+            }
+            return cmd_scene_graph(argc, argv);
+        }
+    }
     int example = 0, run = 0;
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
