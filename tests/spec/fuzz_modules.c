@@ -5,14 +5,15 @@
  * spec_runner into SPEC_JSON_DIR/<script>/), and derives a fixed number of
  * variants from them with a fixed seed: truncations, bit flips, byte
  * replacements and corruptions of section headers. Each variant is loaded
- * with pw_module_new; it must either be rejected with a proper error, or load.
- * A loaded variant is inspected through the whole module API and instantiated
- * with dummy host objects of the right types. Exported functions are called
- * (with zero arguments) only for unmutated code: truncated prefixes hold the
- * original function bodies, which terminate. Bit-flipped modules may contain
- * a mutated body that loops forever (the engine has no fuel yet), so they are
- * never called, and they are instantiated only if they have no start function.
- * An alarm turns a hang into a reported failure.
+ * with pw_module_new by two engines, a plain one and one with fuel metering
+ * (their translations differ); each must either reject it with a proper
+ * error of the same kind, or both load it. A loaded variant is inspected
+ * through the whole module API, instantiated (start function included) with
+ * dummy host objects of the right types, and every exported function is
+ * called with zero arguments. Mutated bodies may loop forever, so execution
+ * runs on the fuel engine with a fuel budget per call: running out is a trap
+ * like any other. The seeds themselves run first, the same way. An alarm
+ * turns a hang into a reported failure.
  *
  * Prints `N passed, M failed`; a crash or sanitizer report fails the test.
  */
@@ -137,15 +138,6 @@ static size_t list_sections(const uint8_t *b, size_t len, section *out, size_t m
         pos += size;
     }
     return n;
-}
-
-static bool has_section(const uint8_t *b, size_t len, uint8_t id) {
-    section s[64];
-    size_t n = list_sections(b, len, s, 64);
-    for (size_t i = 0; i < n; i++)
-        if (s[i].id == id)
-            return true;
-    return false;
 }
 
 /* ---- dummy host objects ------------------------------------------------ */
@@ -279,9 +271,39 @@ static bool inspect(const pw_module *m, const char **why) {
     return true;
 }
 
-static void run_variant(pw_engine *engine, stats *st, const uint8_t *bytes, size_t len, bool may_call) {
+/* Fuel per call (and for instantiation): ample for the spec modules' own
+ * functions, small enough to stop an endless loop quickly. */
+#define FUEL_PER_CALL 2000000u
+
+static void run_variant(pw_engine *plain, pw_engine *engine, stats *st, const uint8_t *bytes, size_t len) {
+    /* The plain engine must agree with the fuel engine on acceptance. */
+    pw_module *pm = NULL;
+    pw_error *pe = pw_module_new(plain, bytes, len, &pm);
     pw_module *m = NULL;
     pw_error *e = pw_module_new(engine, bytes, len, &m);
+    bool agree = (!pe && !e) || (pe && e && pw_error_kind_of(pe) == pw_error_kind_of(e));
+    if (!agree) {
+        fail(st, "the plain and the fuel engine disagree on this module", pe ? pe : e);
+        if (pe)
+            pw_error_free(pe);
+        if (e)
+            pw_error_free(e);
+        pw_module_free(pm);
+        pw_module_free(m);
+        return;
+    }
+    if (pe)
+        pw_error_free(pe);
+    if (pm) {
+        const char *why = NULL;
+        if (!inspect(pm, &why)) {
+            fail(st, why, NULL);
+            pw_module_free(pm);
+            pw_module_free(m);
+            return;
+        }
+        pw_module_free(pm);
+    }
     if (e) {
         pw_error_kind k = pw_error_kind_of(e);
         if (k == PW_ERR_MALFORMED)
@@ -308,14 +330,9 @@ static void run_variant(pw_engine *engine, stats *st, const uint8_t *bytes, size
         pw_module_free(m);
         return;
     }
-    /* Mutated modules might start a mutated (possibly endless) function. */
-    if (!may_call && has_section(bytes, len, 8)) {
-        st->passed++;
-        pw_module_free(m);
-        return;
-    }
     pw_store *store = pw_store_new(engine);
     pw_store_set_memory_limit(store, 64u << 20);
+    pw_store_set_fuel(store, FUEL_PER_CALL);
     size_t ni = pw_module_import_count(m);
     pw_extern *imports = calloc(ni + 1, sizeof *imports);
     bool linkable = imports != NULL;
@@ -342,7 +359,7 @@ static void run_variant(pw_engine *engine, stats *st, const uint8_t *bytes, size
         } else {
             st->instantiated++;
             size_t n = pw_instance_export_count(inst);
-            for (size_t i = 0; i < n && may_call && ok; i++) {
+            for (size_t i = 0; i < n && ok; i++) {
                 const char *name;
                 pw_extern ext;
                 if (!pw_instance_export_at(inst, i, &name, &ext)) {
@@ -360,6 +377,9 @@ static void run_variant(pw_engine *engine, stats *st, const uint8_t *bytes, size
                 for (uint32_t a = 0; a < ft.nparams; a++)
                     args[a] = zero_of(ft.params[a]);
                 st->calls++;
+                pw_store_set_fuel(store, FUEL_PER_CALL);
+                size_t dl = strlen(current_desc);
+                snprintf(current_desc + dl, sizeof current_desc - dl, ", calling \"%s\"", name);
                 e = pw_func_call(store, ext.of.func, args, ft.nparams, res, ft.nresults);
                 if (e) {
                     st->traps++;
@@ -369,6 +389,7 @@ static void run_variant(pw_engine *engine, stats *st, const uint8_t *bytes, size
                     }
                     pw_error_free(e);
                 }
+                current_desc[dl] = 0;
                 free(args);
                 free(res);
             }
@@ -437,6 +458,7 @@ int main(int argc, char **argv) {
     uint64_t seed_value = 0x5eed2024;
     unsigned timeout = 30;
     bool verbose = false;
+    bool originals = true;
     const char *dir = NULL;
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--variants") && i + 1 < argc)
@@ -447,9 +469,11 @@ int main(int argc, char **argv) {
             timeout = (unsigned)strtoul(argv[++i], NULL, 10);
         else if (!strcmp(argv[i], "-v"))
             verbose = true;
+        else if (!strcmp(argv[i], "--no-originals"))
+            originals = false;
         else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
-            printf("usage: fuzz_modules [--variants N] [--seed S] [--timeout SEC] [-v] SPEC_JSON_DIR\n"
-                   "Loads, instantiates and runs truncated and bit-flipped variants of the spec test\n"
+            printf("usage: fuzz_modules [--variants N] [--seed S] [--timeout SEC] [--no-originals] [-v] SPEC_JSON_DIR\n"
+                   "Runs every seed module unmutated (all exports called with zero arguments), then loads, instantiates and runs truncated and bit-flipped variants of the spec test\n"
                    "modules converted by `spec_runner` into SPEC_JSON_DIR (one folder per script).\n");
             return 0;
         } else if (argv[i][0] == '-') {
@@ -463,7 +487,9 @@ int main(int argc, char **argv) {
         return 2;
     }
     signal(SIGALRM, on_alarm);
-    pw_engine *engine = pw_engine_new();
+    pw_engine *plain = pw_engine_new();
+    pw_engine_config cfg = {.consume_fuel = true, .interruptible = false};
+    pw_engine *engine = pw_engine_new_with(&cfg);
     seed *seeds;
     size_t nseeds;
     load_seeds(engine, dir, &seeds, &nseeds);
@@ -471,6 +497,7 @@ int main(int argc, char **argv) {
         fprintf(stderr, "fuzz_modules: no seed modules found under %s (run spec_runner --convert-only first)\n",
                 dir);
         pw_engine_free(engine);
+        pw_engine_free(plain);
         return 2;
     }
     printf("%zu seed modules from %zu scripts\n", nseeds, sizeof seed_scripts / sizeof seed_scripts[0]);
@@ -479,6 +506,19 @@ int main(int argc, char **argv) {
     stats st;
     memset(&st, 0, sizeof st);
     st.verbose = verbose;
+    /* The seeds themselves first: every export called with zero arguments. */
+    long seeds_run = 0;
+    for (size_t i = 0; i < nseeds && originals; i++) {
+        snprintf(current_desc, sizeof current_desc, "seed %s (unmutated)", seeds[i].name);
+        if (verbose) {
+            printf("%s\n", current_desc);
+            fflush(stdout);
+        }
+        alarm(timeout);
+        run_variant(plain, engine, &st, seeds[i].bytes, seeds[i].len);
+        alarm(0);
+        seeds_run++;
+    }
     rng_state = seed_value;
     size_t cap = 0;
     uint8_t *buf = NULL;
@@ -492,13 +532,11 @@ int main(int argc, char **argv) {
         }
         memcpy(buf, sd->bytes, sd->len);
         size_t len = sd->len;
-        bool may_call = false;
         const char *how;
         char detail[96];
         switch (rnd() % 5) {
-        case 0: /* truncation: the prefix keeps the original bodies */
+        case 0: /* truncation */
             len = (size_t)(rnd() % sd->len);
-            may_call = true;
             how = "truncated";
             snprintf(detail, sizeof detail, "to %zu bytes", len);
             break;
@@ -562,7 +600,7 @@ int main(int argc, char **argv) {
         }
         alarm(timeout);
         long failed_before = st.failed;
-        run_variant(engine, &st, buf, len, may_call);
+        run_variant(plain, engine, &st, buf, len);
         alarm(0);
         if (st.failed != failed_before)
             fflush(stdout);
@@ -574,9 +612,10 @@ int main(int argc, char **argv) {
     }
     free(seeds);
     pw_engine_free(engine);
-    printf("%ld variants: %ld rejected as malformed, %ld as invalid, %ld otherwise; %ld loaded, %ld instantiated "
+    pw_engine_free(plain);
+    printf("%ld seeds run unmutated, %ld variants: %ld rejected as malformed, %ld as invalid, %ld otherwise; %ld loaded, %ld instantiated "
            "(%ld failed to instantiate), %ld calls (%ld trapped)\n",
-           variants, st.rejected_malformed, st.rejected_invalid, st.rejected_other, st.loaded, st.instantiated,
+           seeds_run, variants, st.rejected_malformed, st.rejected_invalid, st.rejected_other, st.loaded, st.instantiated,
            st.inst_failed, st.calls, st.traps);
     printf("%ld passed, %ld failed\n", st.passed, st.failed);
     return st.failed ? 1 : 0;
