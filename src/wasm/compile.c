@@ -404,6 +404,12 @@ static void emit_return(cc *c) {
             k[2].u = e->cval;
             src = 0;
         }
+        if (e->kind == VK_SLOT && c->last_dst_ok && c->code[c->last_start + 1].s.a == src) {
+            /* the instruction computing the result writes it in place */
+            c->code[c->last_start + 1].s.a = 0;
+            emit(c, IR_ret, 0);
+            return;
+        }
         pw_code *ins = emit(c, IR_ret1, 1);
         ins[1].s.a = src;
         return;
@@ -1118,7 +1124,12 @@ static void translate_body(cc *c, const wm_code *code, const pw_sig *sig) {
             uint32_t base = c->vn;
             if (!c->dead) {
                 materialize_range(c, base, base + s->nparams);
-                if (op == 0x10) {
+                if (op == 0x10 && fi >= m->nfunc_imports) {
+                    /* same module: the callee's code is known now */
+                    pw_code *ins = emit(c, IR_call_direct, 2);
+                    ins[1].p = &c->mod->funcs[fi - m->nfunc_imports];
+                    ins[2].s.a = slot_of(c, base);
+                } else if (op == 0x10) {
                     pw_code *ins = emit(c, IR_call, 1);
                     ins[1].s.a = fi;
                     ins[1].s.b = slot_of(c, base);

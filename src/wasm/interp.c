@@ -234,20 +234,19 @@ static pw_trap_kind limit_trap(pw_store *s, int64_t *fuel) {
     return PW_TRAP_NONE;
 }
 
-static pw_error *trap_error(pw_store *s, pw_error *err, pw_trap_kind kind, pw_func *cur, const pw_code *ip,
-                            pw_frame *fbase, pw_frame *fsp) {
+static void add_frame(pw_error *err, const pw_cfunc *cf, const pw_instance *inst, const pw_code *ip) {
+    const wm_module *m = &inst->module->m;
+    pw_error_add_frame(err, cf->index, m->func_names ? m->func_names[cf->index] : NULL, pw_cfunc_offset(cf, ip));
+}
+
+static pw_error *trap_error(pw_store *s, pw_error *err, pw_trap_kind kind, const pw_cfunc *cf, pw_instance *inst,
+                            const pw_code *ip, pw_frame *fbase, pw_frame *fsp) {
     if (!err)
         err = pw_error_trap_new(kind);
-    const wm_module *m = &cur->inst->module->m;
-    if (cur->cf)
-        pw_error_add_frame(err, cur->cf->index, m->func_names ? m->func_names[cur->cf->index] : NULL,
-                           pw_cfunc_offset(cur->cf, ip));
+    add_frame(err, cf, inst, ip);
     while (fsp > fbase) {
         fsp--;
-        pw_func *f = fsp->func;
-        const wm_module *fm = &f->inst->module->m;
-        pw_error_add_frame(err, f->cf->index, fm->func_names ? fm->func_names[f->cf->index] : NULL,
-                           pw_cfunc_offset(f->cf, fsp->ip - 1));
+        add_frame(err, fsp->cf, fsp->inst, fsp->ip - 1);
     }
     (void)s;
     pw_error_seal(err);
@@ -419,7 +418,7 @@ static pw_error *run(pw_store *s, pw_func *entry, pw_slot *fp, const void *const
         return NULL;
     }
 
-    pw_func *cur = entry;
+    const pw_cfunc *cur = entry->cf;
     pw_instance *inst = entry->inst;
     pw_memory *m0 = inst->mem0;
     uint8_t *mem = m0->data;
@@ -436,6 +435,7 @@ static pw_error *run(pw_store *s, pw_func *entry, pw_slot *fp, const void *const
     atomic_int *const intr = &s->interrupt;
     /* call state */
     pw_func *callee;
+    const pw_cfunc *ccf;
     pw_slot *nfp;
     const pw_code *ret_ip;
 
@@ -847,6 +847,12 @@ dispatch:
         ret_ip = ip + 2;
         goto do_call;
     }
+    OP(call_direct) {
+        ccf = ip[1].p;
+        nfp = fp + ip[2].s.a;
+        ret_ip = ip + 3;
+        goto do_call_wasm;
+    }
     OP(call_indirect) {
         pw_table *t = inst->tables[ip[1].s.b];
         uint32_t i = fp[ip[2].s.b].u32;
@@ -1024,25 +1030,34 @@ dispatch:
 
 do_call:
     if (LIKELY(callee->cf != NULL)) {
-        const pw_cfunc *cf = callee->cf;
-        if (UNLIKELY(fsp == fend || nfp + cf->frame_size > send)) {
-            ip = ret_ip - 1;
-            TRAP(PW_TRAP_STACK_EXHAUSTED);
-        }
-        fsp->ip = ret_ip;
-        fsp->fp = fp;
-        fsp->func = cur;
-        fsp++;
-        zero_locals(nfp + cf->nparams, cf->nlocals - cf->nparams);
-        fp = nfp;
-        cur = callee;
-        ip = cf->code;
+        ccf = callee->cf;
         if (UNLIKELY(callee->inst != inst)) {
+            /* a function of another instance: switch after saving the frame */
+            if (UNLIKELY(fsp == fend || nfp + ccf->frame_size > send)) {
+                ip = ret_ip - 1;
+                TRAP(PW_TRAP_STACK_EXHAUSTED);
+            }
+            *fsp++ = (pw_frame){ret_ip, fp, cur, inst};
+            zero_locals(nfp + ccf->nparams, ccf->nlocals - ccf->nparams);
+            fp = nfp;
+            cur = ccf;
+            ip = ccf->code;
             inst = callee->inst;
             m0 = inst->mem0;
             mem = m0->data;
             msize = m0->size;
+            NEXT();
         }
+    do_call_wasm:
+        if (UNLIKELY(fsp == fend || nfp + ccf->frame_size > send)) {
+            ip = ret_ip - 1;
+            TRAP(PW_TRAP_STACK_EXHAUSTED);
+        }
+        *fsp++ = (pw_frame){ret_ip, fp, cur, inst};
+        zero_locals(nfp + ccf->nparams, ccf->nlocals - ccf->nparams);
+        fp = nfp;
+        cur = ccf;
+        ip = ccf->code;
         NEXT();
     }
     {
@@ -1071,9 +1086,9 @@ do_ret:
     fsp--;
     ip = fsp->ip;
     fp = fsp->fp;
-    cur = fsp->func;
-    if (UNLIKELY(cur->inst != inst)) {
-        inst = cur->inst;
+    cur = fsp->cf;
+    if (UNLIKELY(fsp->inst != inst)) {
+        inst = fsp->inst;
         m0 = inst->mem0;
     }
     mem = m0->data;
@@ -1082,7 +1097,7 @@ do_ret:
 
 do_trap:
     s->fuel = fuel;
-    return trap_error(s, herr, trap, cur, ip, fbase, fsp);
+    return trap_error(s, herr, trap, cur, inst, ip, fbase, fsp);
 }
 
 const void *const *pw_interp_handlers(void) {

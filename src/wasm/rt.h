@@ -118,7 +118,8 @@ struct pw_instance {
 typedef struct pw_frame {
     const pw_code *ip; /* return address */
     pw_slot *fp;
-    pw_func *func;
+    const pw_cfunc *cf; /* the caller */
+    pw_instance *inst;
 } pw_frame;
 
 struct pw_store {
