@@ -222,6 +222,9 @@ void pw_store_set_unlimited_fuel(pw_store *store);
  * entry or loop back-edge; if nothing runs, the next call does. The flag is
  * cleared by the trap it causes. */
 void pw_store_interrupt(pw_store *store);
+/* True while an interrupt or an expired deadline is pending for this store:
+ * host functions that block (sleep, poll, reads) check it to return early. */
+bool pw_store_interrupted(const pw_store *store);
 /* A wall-clock budget for each outermost call into this store (pw_func_call,
  * pw_func_call_unchecked, start functions): past it the call traps with
  * PW_TRAP_DEADLINE. 0 (the default) means none. Enforced by an engine-wide

@@ -614,6 +614,8 @@ uint64_t pw_store_fuel(const pw_store *s) {
 
 void pw_store_interrupt(pw_store *s) { atomic_fetch_or(&s->interrupt, PW_INTERRUPT_USER); }
 
+bool pw_store_interrupted(const pw_store *s) { return atomic_load(&((pw_store *)s)->interrupt) != 0; }
+
 void pw_store_set_deadline(pw_store *s, uint64_t timeout_ns) { s->deadline_ns = timeout_ns; }
 
 /* Sleeps until the earliest armed deadline, then flags the stores whose
