@@ -114,6 +114,7 @@ typedef struct {
     bool fork_files;
     bool skip_simd;
     bool convert_only;
+    pw_engine_config engine_config; /* --fuel, --interruptible */
     unsigned timeout;
     const char *out_dir;
     const char *wast2json;
@@ -1064,7 +1065,7 @@ static void run_json(options *opt, const char *file, const char *json_path, scri
     s.file = file;
     s.dir = dir;
     s.st = st;
-    s.engine = pw_engine_new();
+    s.engine = pw_engine_new_with(&opt->engine_config);
     s.store = pw_store_new(s.engine);
     spectest_create(s.store, s.spectest);
     run_commands(&s, commands);
@@ -1210,6 +1211,8 @@ static void usage(FILE *f) {
             "  --strict-traps     assert_trap also requires the trap kind named by the expected text\n"
             "  --no-simd          skip simd_*.wast scripts\n"
             "  --convert-only     only run wast2json (where out of date), run no tests\n"
+            "  --fuel             engine with fuel metering (unlimited fuel): checks that translation\n"
+            "  --interruptible    engine with interruption checks: checks that translation\n"
             "  --no-fork          run scripts in this process (for debuggers; a crash ends the run)\n"
             "  --timeout SEC      per-script time limit in fork mode (default 120)\n"
             "  -h, --help         this text\n\n"
@@ -1236,6 +1239,10 @@ int main(int argc, char **argv) {
             opt.strict_traps = true;
         else if (!strcmp(a, "--no-simd"))
             opt.skip_simd = true;
+        else if (!strcmp(a, "--fuel"))
+            opt.engine_config.consume_fuel = true;
+        else if (!strcmp(a, "--interruptible"))
+            opt.engine_config.interruptible = true;
         else if (!strcmp(a, "--convert-only"))
             opt.convert_only = true;
         else if (!strcmp(a, "--no-fork"))
