@@ -1,0 +1,15 @@
+;; Tick module: outputs:y = 2 * inputs:x.
+(module
+  (import "portalis" "attr" (func $attr (param i32 i32) (result i32)))
+  (import "portalis" "get_f64" (func $get (param i32) (result f64)))
+  (import "portalis" "set_f64" (func $set (param i32 f64)))
+  (memory (export "memory") 1)
+  (data (i32.const 0) "inputs:x")
+  (data (i32.const 16) "outputs:y")
+  (global $in (mut i32) (i32.const -1))
+  (global $out (mut i32) (i32.const -1))
+  (func (export "_initialize")
+    (global.set $in (call $attr (i32.const 0) (i32.const 8)))
+    (global.set $out (call $attr (i32.const 16) (i32.const 9))))
+  (func (export "update") (param $t f64) (param $dt f64)
+    (call $set (global.get $out) (f64.mul (call $get (global.get $in)) (f64.const 2)))))

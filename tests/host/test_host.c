@@ -1,0 +1,269 @@
+/* Host layer tests: execution modes, connection ordering, failure policy
+ * (trap, budget, missing module), output layer vs the analytic trajectory.
+ * Prints "N passed, M failed". */
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <portalis/host.h>
+
+static int passed, failed;
+#define CHECK(cond, ...)                                                                                      \
+    do {                                                                                                      \
+        if (cond)                                                                                             \
+            passed++;                                                                                         \
+        else {                                                                                                \
+            failed++;                                                                                         \
+            printf("FAIL %s:%d: ", __FILE__, __LINE__);                                                       \
+            printf(__VA_ARGS__);                                                                              \
+            printf("\n");                                                                                     \
+        }                                                                                                     \
+    } while (0)
+
+static const char *M = HOST_TEST_MODULES;
+
+static void write_file(const char *path, const char *fmt, ...) {
+    FILE *f = fopen(path, "w");
+    va_list ap;
+    va_start(ap, fmt);
+    vfprintf(f, fmt, ap);
+    va_end(ap);
+    fclose(f);
+}
+
+static ph_host *open_scene(const char *path, const ph_config *cfg) {
+    char err[1024];
+    ph_host *h = NULL;
+    if (ph_host_open(path, cfg, &h, err, sizeof err)) {
+        printf("cannot open %s: %s\n", path, err);
+        return NULL;
+    }
+    return h;
+}
+
+static ph_module_info info_of(ph_host *h, const char *prim) {
+    ph_module_info mi = {0};
+    for (size_t i = 0; i < ph_host_module_count(h); i++) {
+        ph_host_module_info(h, i, &mi);
+        if (!strcmp(mi.prim_path, prim))
+            return mi;
+    }
+    memset(&mi, 0, sizeof mi);
+    return mi;
+}
+
+static bool diag_has(ph_host *h, const char *a, const char *b) {
+    for (size_t i = 0; i < ph_host_diagnostic_count(h); i++) {
+        const char *d = ph_host_diagnostic(h, i);
+        if (strstr(d, a) && (!b || strstr(d, b)))
+            return true;
+    }
+    return false;
+}
+
+#define TICK(name, wasm, extra)                                                                               \
+    "    def WasmModule \"" name "\"\n    {\n        uniform asset wasm:path = @%s/" wasm ".wasm@\n" extra     \
+    "    }\n"
+
+static void test_rates(void) {
+    write_file("rates.usda",
+               "#usda 1.0\ndef Xform \"W\"\n{\n" TICK("R30", "clock",
+                                                    "        uniform float wasm:updateRate = 30\n        double "
+                                                    "outputs:y = 0\n") TICK("R60", "clock",
+                                                                            "        double outputs:y = 0\n")
+                   TICK("R120", "clock", "        uniform float wasm:updateRate = 120\n        double outputs:y = 0\n")
+                       TICK("R1000", "clock",
+                            "        uniform float wasm:updateRate = 1000\n        double outputs:y = 0\n") "}\n",
+               M, M, M, M);
+    ph_host *h = open_scene("rates.usda", NULL);
+    CHECK(h, "open rates");
+    if (!h)
+        return;
+    ph_host_run(h, 60, NULL, NULL);
+    ph_module_info a = info_of(h, "/W/R30"), b = info_of(h, "/W/R60"), c = info_of(h, "/W/R120"),
+                   d = info_of(h, "/W/R1000");
+    CHECK(a.steps == 30 && a.runs == 30, "30 Hz at 60 fps: every other frame (steps %llu runs %llu)",
+          (unsigned long long)a.steps, (unsigned long long)a.runs);
+    CHECK(b.steps == 60, "60 Hz: one step per frame (%llu)", (unsigned long long)b.steps);
+    CHECK(c.steps == 119 && c.runs == 60, "120 Hz: two sub-steps per frame after the first (%llu)",
+          (unsigned long long)c.steps);
+    CHECK(d.steps <= 60 * 8 && d.skipped_steps > 0, "1000 Hz: at most 8 sub-steps, rest skipped (%llu, %llu)",
+          (unsigned long long)d.steps, (unsigned long long)d.skipped_steps);
+    double y;
+    ph_host_get_value(h, "/W/R60", "outputs:y", &y, 1);
+    CHECK(fabs(y - 59.0 / 60) < 1e-12, "clock at the last frame = 59/60 (%g)", y);
+    ph_host_get_value(h, "/W/R120", "outputs:y", &y, 1);
+    CHECK(fabs(y - 118.0 / 120) < 1e-12, "120 Hz last sub-step time (%g)", y);
+    ph_host_free(h);
+}
+
+static void test_ordering_and_modes(void) {
+    /* consumers declared before the producer: the graph must still order them */
+    write_file("order.usda",
+               "#usda 1.0\ndef Xform \"W\"\n{\n" TICK(
+                   "Consumer", "double",
+                   "        double inputs:x = 0\n        double inputs:x.connect = </W/Producer.outputs:y>\n        "
+                   "double outputs:y = 0\n") TICK("Chain", "double",
+                                                  "        double inputs:x.connect = </W/Consumer.outputs:y>\n      "
+                                                  "  double outputs:y = 0\n")
+                   TICK("Producer", "clock", "        double outputs:y = 0\n")
+                       TICK("OnDemand", "clock",
+                            "        uniform token wasm:executionMode = \"on_demand\"\n        double outputs:y = "
+                            "0\n") TICK("Evented", "double",
+                                        "        uniform token wasm:executionMode = \"event_driven\"\n        "
+                                        "double inputs:x.connect = </W/Producer.outputs:y>\n        double "
+                                        "outputs:y = 0\n")
+                           TICK("OnEvent", "double",
+                                "        uniform token wasm:executionMode = \"event_driven\"\n        uniform "
+                                "token[] wasm:events = [\"go\"]\n        double inputs:x = 1\n        double "
+                                "outputs:y = 0\n") TICK("Off", "clock",
+                                                        "        uniform bool wasm:enabled = false\n        double "
+                                                        "outputs:y = 0\n") "}\n",
+               M, M, M, M, M, M, M);
+    ph_host *h = open_scene("order.usda", NULL);
+    CHECK(h, "open order");
+    if (!h)
+        return;
+    ph_module_info p = info_of(h, "/W/Producer"), c = info_of(h, "/W/Consumer"), ch = info_of(h, "/W/Chain");
+    CHECK(c.order_key > p.order_key && ch.order_key > c.order_key, "order keys %d < %d < %d", p.order_key,
+          c.order_key, ch.order_key);
+    bool same_frame = true;
+    for (int f = 0; f < 30; f++) {
+        if (f == 10)
+            ph_host_trigger(h, "/W/OnDemand");
+        if (f == 20)
+            ph_host_post_event(h, "go");
+        ph_host_step(h);
+        double y, z;
+        ph_host_get_value(h, "/W/Consumer", "outputs:y", &y, 1);
+        ph_host_get_value(h, "/W/Chain", "outputs:y", &z, 1);
+        if (fabs(y - 2.0 * f / 60) > 1e-12 || fabs(z - 4.0 * f / 60) > 1e-12)
+            same_frame = false;
+    }
+    CHECK(same_frame, "producers run before consumers in the same frame (2t and 4t every frame)");
+    ph_module_info od = info_of(h, "/W/OnDemand"), ev = info_of(h, "/W/Evented"), oe = info_of(h, "/W/OnEvent"),
+                   off = info_of(h, "/W/Off");
+    CHECK(od.runs == 1, "on_demand runs only when triggered (%llu)", (unsigned long long)od.runs);
+    double y;
+    ph_host_get_value(h, "/W/OnDemand", "outputs:y", &y, 1);
+    CHECK(fabs(y - 10.0 / 60) < 1e-12, "on_demand ran at frame 10 (%g)", y);
+    CHECK(ev.runs == 30, "event_driven with a changing connected input runs every frame (%llu)",
+          (unsigned long long)ev.runs);
+    CHECK(oe.runs == 2, "event_driven: first frame + the posted event (%llu)", (unsigned long long)oe.runs);
+    CHECK(off.state == PH_MOD_DISABLED_BY_SCENE && off.runs == 0, "wasm:enabled = false never runs");
+    CHECK(ph_host_trigger(h, "/W/Nope") == -1, "trigger of an unknown prim fails");
+    ph_host_free(h);
+}
+
+static void test_failures(void) {
+    write_file("fail.usda",
+               "#usda 1.0\ndef Xform \"W\"\n{\n" TICK("Trap", "trap", "") TICK("Loop", "loop", "")
+                   TICK("Missing", "does_not_exist", "") TICK("Good", "clock", "        double outputs:y = 0\n")
+                       "    def WasmModule \"Bad\"\n    {\n        uniform asset wasm:path = @%s/clock.wasm@\n        "
+                       "uniform token wasm:entryFunction = \"nope\"\n    }\n}\n",
+               M, M, M, M, M);
+    ph_config cfg = ph_config_default();
+    cfg.call_budget_ns = 5000000; /* 5 ms */
+    ph_host *h = open_scene("fail.usda", &cfg);
+    CHECK(h, "open fail");
+    if (!h)
+        return;
+    char resolved[1024];
+    snprintf(resolved, sizeof resolved, "%s/does_not_exist.wasm", M);
+    CHECK(diag_has(h, "prim /W/Missing", resolved), "missing module: message names the prim and the resolved path");
+    CHECK(diag_has(h, "prim /W/Bad", "no export 'nope'"), "bad entry function reported");
+    int rc = ph_host_run(h, 10, NULL, NULL);
+    CHECK(rc != 0, "run reports failures");
+    ph_module_info t = info_of(h, "/W/Trap"), l = info_of(h, "/W/Loop"), m = info_of(h, "/W/Missing"),
+                   g = info_of(h, "/W/Good");
+    CHECK(t.state == PH_MOD_TRAPPED && t.steps == 3, "trap on the 3rd call disables the module (%s, %llu)",
+          ph_mod_state_name(t.state), (unsigned long long)t.steps);
+    CHECK(diag_has(h, "prim /W/Trap", "unreachable"), "trap message names prim and trap");
+    CHECK(l.state == PH_MOD_OVER_BUDGET && l.overruns == 3, "budget: 3 overruns then disabled (%s, %llu)",
+          ph_mod_state_name(l.state), (unsigned long long)l.overruns);
+    CHECK(diag_has(h, "prim /W/Loop", "over budget"), "budget overrun reported");
+    CHECK(m.state == PH_MOD_LOAD_FAILED, "missing module never runs");
+    CHECK(g.state == PH_MOD_ACTIVE && g.steps == 10, "the good module kept running (%llu)",
+          (unsigned long long)g.steps);
+    ph_report r;
+    ph_host_report(h, &r);
+    CHECK(r.failed_modules == 4, "4 failed modules in the report (%zu)", r.failed_modules);
+    ph_host_free(h);
+    /* scene syntax errors: file:line:column */
+    write_file("broken.usda", "#usda 1.0\ndef Xform \"W\"\n{\n    double x = \n}\n");
+    char err[1024];
+    ph_host *b = NULL;
+    CHECK(ph_host_open("broken.usda", NULL, &b, err, sizeof err) != 0 && strstr(err, "broken.usda:"),
+          "broken scene: %s", err);
+}
+
+static void test_projectile_output(void) {
+    char scene[4096], wasm[1024];
+    for (int lang = 0; lang < 2; lang++) {
+        snprintf(wasm, sizeof wasm, "%s/%s", PROJECTILE_MODULES, lang ? "projectile_rust.wasm" : "projectile_c.wasm");
+        if (access(wasm, R_OK)) {
+            printf("skip: %s not built\n", wasm);
+            continue;
+        }
+        snprintf(scene, sizeof scene, "%s/demos/projectile/projectile.usda", PORTALIS_SOURCE_DIR);
+        FILE *f = fopen(scene, "r");
+        char text[8192];
+        size_t n = fread(text, 1, sizeof text - 1, f);
+        fclose(f);
+        text[n] = 0;
+        char *p = strstr(text, "@./modules/projectile_c.wasm@");
+        char fixed[9000];
+        snprintf(fixed, sizeof fixed, "%.*s@%s@%s", (int)(p - text), text, wasm, p + strlen("@./modules/projectile_c.wasm@"));
+        write_file("proj.usda", "%s", fixed);
+        ph_host *h = open_scene("proj.usda", NULL);
+        CHECK(h, "open projectile");
+        if (!h)
+            continue;
+        ph_host_run(h, 120, NULL, NULL);
+        char err[1024];
+        CHECK(ph_host_save(h, "proj.out.usda", err, sizeof err) == 0, "save: %s", err);
+        ph_host_free(h);
+        pusd_stage *s = NULL;
+        pusd_error ue;
+        CHECK(pusd_stage_open("proj.out.usda", &s, &ue) == 0, "reopen output");
+        if (!s)
+            continue;
+        pusd_prim *pr = pusd_stage_prim_at_path(s, "/World/Projectile");
+        const double *times;
+        size_t nt = pr ? pusd_prim_attr_sample_times(pr, "xformOp:translate", &times) : 0;
+        CHECK(nt == 120, "one time sample per frame (%zu)", nt);
+        double worst = 0;
+        for (int k = 0; k < 120; k++) {
+            pusd_value v;
+            if (pusd_prim_get_attr(pr, "xformOp:translate", k, &v))
+                break;
+            double t = k / 60.0, a = 45.0 * (3.141592653589793 / 180.0);
+            double x = 20.0 * cos(a) * t, z = 20.0 * sin(a) * t - 0.5 * 9.81 * t * t;
+            double ex = fabs(pusd_value_get_double(&v, 0, 0) - x) / fmax(fabs(x), 1.0);
+            double ez = fabs(pusd_value_get_double(&v, 0, 2) - z) / fmax(fabs(z), 1.0);
+            worst = fmax(worst, fmax(ex, ez));
+        }
+        CHECK(worst <= 1e-12, "%s: output samples match the analytic trajectory (worst rel %.3g)",
+              lang ? "rust" : "c", worst);
+        pusd_layer *root = pusd_stage_root_layer(s);
+        pusd_value mv;
+        CHECK(!pusd_layer_get_metadata(root, "endTimeCode", &mv) && pusd_value_get_double(&mv, 0, 0) == 119,
+              "endTimeCode = 119");
+        CHECK(!pusd_layer_get_metadata(root, "timeCodesPerSecond", &mv) && pusd_value_get_double(&mv, 0, 0) == 60,
+              "timeCodesPerSecond = 60");
+        CHECK(pusd_layer_sublayer_count(root) == 1, "output sublayers the scene");
+        pusd_stage_free(s);
+    }
+}
+
+int main(void) {
+    test_rates();
+    test_ordering_and_modes();
+    test_failures();
+    test_projectile_output();
+    printf("%d passed, %d failed\n", passed, failed);
+    return failed ? 1 : 0;
+}
