@@ -84,6 +84,8 @@ typedef struct {
 
     uint32_t nlocals;
     uint8_t *ltypes;
+    uint32_t *labels; /* br_table targets (kept here so an error exit frees them) */
+    uint32_t labcap;
 
     bool dead;
     bool checks; /* emit fuel/interrupt checks (engine configuration) */
@@ -303,9 +305,6 @@ static void push_frame(cc *c, uint8_t kind, uint32_t np, const uint8_t *params, 
                 .fix_head = NONE,
                 .region = (kind == CK_LOOP || kind == CK_FUNC || c->cn < 2) ? c->cn - 1 : c->cs[c->cn - 2].region,
                 .cost_head = NONE};
-    if (single) {
-        f->results = &f->single;
-    }
 }
 
 static void set_unreachable(cc *c) {
@@ -353,7 +352,10 @@ static void read_blocktype(cc *c, uint32_t *np, const uint8_t **params, uint32_t
 }
 
 static uint32_t label_arity(const cent *f) { return f->kind == CK_LOOP ? f->nparams : f->nresults; }
-static const uint8_t *label_types(const cent *f) { return f->kind == CK_LOOP ? f->params : f->results; }
+/* A single-result block type is kept inline (`single`), not behind a pointer
+ * into the frame, because the frame array may move when it grows. */
+static const uint8_t *result_types(const cent *f) { return f->single ? &f->single : f->results; }
+static const uint8_t *label_types(const cent *f) { return f->kind == CK_LOOP ? f->params : result_types(f); }
 
 /* Emits the copies that put the top `arity` values (positions from..from+arity)
  * into slots dst..dst+arity. Ascending order is safe: dst <= source slot for
@@ -890,7 +892,7 @@ static void translate_body(cc *c, const wm_code *code, const pw_sig *sig) {
             if (f->kind != CK_IF)
                 MALFORMED("else without matching if");
             for (uint32_t i = f->nresults; i-- > 0;)
-                pop_t(c, f->results[i]);
+                pop_t(c, result_types(f)[i]);
             if (c->vn != f->height)
                 INVALID("type mismatch");
             if (!c->dead) {
@@ -914,7 +916,7 @@ static void translate_body(cc *c, const wm_code *code, const pw_sig *sig) {
         case 0x0b: { /* end */
             cent *f = top_frame(c);
             for (uint32_t i = f->nresults; i-- > 0;)
-                pop_t(c, f->results[i]);
+                pop_t(c, result_types(f)[i]);
             if (c->vn != f->height)
                 INVALID("type mismatch");
             if (f->kind == CK_IF) {
@@ -942,7 +944,7 @@ static void translate_body(cc *c, const wm_code *code, const pw_sig *sig) {
                 patch_costs(c, f);
             c->dead = f->dead_entry;
             uint32_t nr = f->nresults;
-            const uint8_t *res = f->results == &f->single ? NULL : f->results;
+            const uint8_t *res = f->single ? NULL : f->results;
             uint8_t single = f->single;
             c->cn--;
             for (uint32_t i = 0; i < nr; i++)
@@ -998,17 +1000,14 @@ static void translate_body(cc *c, const wm_code *code, const pw_sig *sig) {
             uint32_t n = rd_u32(c);
             if (n > (uint32_t)(c->end - c->p))
                 MALFORMED("unexpected end");
-            uint32_t *labels = malloc(((size_t)n + 1) * sizeof *labels);
-            if (!labels)
-                fail(c, PW_ERR_RESOURCE, "out of memory");
+            c->labels = grow(c, c->labels, &c->labcap, sizeof *c->labels, n + 1);
+            uint32_t *labels = c->labels;
             for (uint32_t i = 0; i <= n; i++) {
                 const char *why = NULL;
                 if (!wm_read_u32(&c->p, c->end, &labels[i], &why)) {
-                    free(labels);
                     MALFORMED("%s", why ? why : "malformed br_table");
                 }
                 if (labels[i] >= c->cn) {
-                    free(labels);
                     INVALID("unknown label");
                 }
             }
@@ -1019,7 +1018,6 @@ static void translate_body(cc *c, const wm_code *code, const pw_sig *sig) {
             for (uint32_t i = 0; i <= n; i++) {
                 cent *f = &c->cs[c->cn - 1 - labels[i]];
                 if (label_arity(f) != arity) {
-                    free(labels);
                     INVALID("type mismatch");
                 }
                 const uint8_t *types = label_types(f);
@@ -1029,15 +1027,13 @@ static void translate_body(cc *c, const wm_code *code, const pw_sig *sig) {
                     cent *tf = top_frame(c);
                     if (c->vn == tf->height) {
                         if (!tf->unreachable) {
-                            free(labels);
-                            INVALID("type mismatch");
+                                    INVALID("type mismatch");
                         }
                         continue;
                     }
                     vent *e = &c->vs[c->vn - 1];
                     if (e->type != T_UNKNOWN && types[k] != e->type) {
-                        free(labels);
-                        INVALID("type mismatch");
+                            INVALID("type mismatch");
                     }
                     c->vn--;
                 }
@@ -1082,7 +1078,6 @@ static void translate_body(cc *c, const wm_code *code, const pw_sig *sig) {
                     }
                 }
             }
-            free(labels);
             c->vn = h0;
             set_unreachable(c);
             break;
@@ -1091,7 +1086,7 @@ static void translate_body(cc *c, const wm_code *code, const pw_sig *sig) {
             cent *f = &c->cs[0];
             uint32_t h0 = c->vn;
             for (uint32_t i = f->nresults; i-- > 0;)
-                pop_t(c, f->results[i]);
+                pop_t(c, result_types(f)[i]);
             if (!c->dead) {
                 c->vn = h0;
                 emit_return(c);
@@ -1691,6 +1686,7 @@ pw_error *pw_compile(pw_module *mod) {
     free(c->cs);
     free(c->fx);
     free(c->ltypes);
+    free(c->labels);
     free(c);
     return err;
 }
