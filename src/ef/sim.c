@@ -53,7 +53,8 @@ static int build_stage(ef_builder *b, void *user) {
         err = -1;
         goto out;
     }
-    memcpy(sorted, s->v, s->n * sizeof *sorted);
+    if (s->n) /* s->v is NULL for an empty stage */
+        memcpy(sorted, s->v, s->n * sizeof *sorted);
     qsort(sorted, s->n, sizeof *sorted, cmp_entry);
     size_t np = 0;
     for (size_t i = 0; i < s->n && !err;) {
