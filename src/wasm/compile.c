@@ -21,10 +21,11 @@
 #include "rt.h"
 
 /* Where a stack value lives: in its canonical slot, still in local `local`,
- * a constant `cval`, or a deferred i32 sum "slot `local` + cval" (the slot is
- * a local or the entry's own canonical slot), which loads and stores fold
- * into their address computation. */
-enum { VK_SLOT, VK_LOCAL, VK_CONST, VK_ADDI };
+ * a constant `cval`, or a deferred i32 sum "slot `local` + constant `cval`"
+ * (VK_ADDI) or "slot `local` + slot `cval`" (VK_ADD2), which loads and stores
+ * fold into their address computation. The slots of a sum are locals or the
+ * entry's own canonical slot, so nothing overwrites them while it is live. */
+enum { VK_SLOT, VK_LOCAL, VK_CONST, VK_ADDI, VK_ADD2 };
 #define T_UNKNOWN 0
 
 typedef struct {
@@ -242,19 +243,39 @@ static uint32_t pop_t(cc *c, uint8_t expect) {
     return pop(c, expect, &e);
 }
 
-static void materialize(cc *c, uint32_t pos) {
-    vent *e = &c->vs[pos];
-    if (e->kind == VK_LOCAL) {
-        pw_code *i = emit_d(c, IR_copy, 1, slot_of(c, pos));
-        i[1].s.b = e->local;
-    } else if (e->kind == VK_CONST) {
-        pw_code *i = emit_d(c, IR_const, 2, slot_of(c, pos));
+/* Emits what puts the value of entry e (at stack position pos) into slot d. */
+static void emit_value_to(cc *c, const vent *e, uint32_t pos, uint32_t d) {
+    pw_code *i;
+    switch (e->kind) {
+    case VK_CONST:
+        i = emit_d(c, IR_const, 2, d);
         i[2].u = e->cval;
-    } else if (e->kind == VK_ADDI) {
-        pw_code *i = emit_d(c, IR_i32_add_imm, 2, slot_of(c, pos));
+        break;
+    case VK_ADDI:
+        i = emit_d(c, IR_i32_add_imm, 2, d);
         i[1].s.b = e->local;
         i[2].u = (uint64_t)(int64_t)(int32_t)e->cval;
+        break;
+    case VK_ADD2:
+        i = emit_d(c, IR_i32_add, 2, d);
+        i[1].s.b = e->local;
+        i[2].s.a = (uint32_t)e->cval;
+        break;
+    default: {
+        uint32_t src = e->kind == VK_LOCAL ? e->local : slot_of(c, pos);
+        if (src != d) {
+            i = emit_d(c, IR_copy, 1, d);
+            i[1].s.b = src;
+        }
+        break;
     }
+    }
+}
+
+static void materialize(cc *c, uint32_t pos) {
+    vent *e = &c->vs[pos];
+    if (e->kind != VK_SLOT)
+        emit_value_to(c, e, pos, slot_of(c, pos));
     e->kind = VK_SLOT;
 }
 static void materialize_range(cc *c, uint32_t from, uint32_t to) {
@@ -279,7 +300,9 @@ static void protect_local(cc *c, uint32_t x, uint32_t below) {
     if (c->dead)
         return;
     for (uint32_t i = 0; i < below; i++)
-        if ((c->vs[i].kind == VK_LOCAL || c->vs[i].kind == VK_ADDI) && c->vs[i].local == x)
+        if (((c->vs[i].kind == VK_LOCAL || c->vs[i].kind == VK_ADDI || c->vs[i].kind == VK_ADD2) &&
+             c->vs[i].local == x) ||
+            (c->vs[i].kind == VK_ADD2 && c->vs[i].cval == x))
             materialize(c, i);
 }
 
@@ -361,24 +384,8 @@ static const uint8_t *label_types(const cent *f) { return f->kind == CK_LOOP ? f
  * into slots dst..dst+arity. Ascending order is safe: dst <= source slot for
  * stack values, and locals/constants are never destinations here. */
 static void emit_moves(cc *c, uint32_t from, uint32_t arity, uint32_t dst) {
-    for (uint32_t i = 0; i < arity; i++) {
-        vent *e = &c->vs[from + i];
-        uint32_t d = dst + i;
-        if (e->kind == VK_ADDI) {
-            pw_code *ins = emit_d(c, IR_i32_add_imm, 2, d);
-            ins[1].s.b = e->local;
-            ins[2].u = (uint64_t)(int64_t)(int32_t)e->cval;
-        } else if (e->kind == VK_CONST) {
-            pw_code *ins = emit_d(c, IR_const, 2, d);
-            ins[2].u = e->cval;
-        } else {
-            uint32_t s = e->kind == VK_LOCAL ? e->local : slot_of(c, from + i);
-            if (s != d) {
-                pw_code *ins = emit_d(c, IR_copy, 1, d);
-                ins[1].s.b = s;
-            }
-        }
-    }
+    for (uint32_t i = 0; i < arity; i++)
+        emit_value_to(c, &c->vs[from + i], from + i, dst + i);
 }
 
 static bool moves_needed(cc *c, uint32_t from, uint32_t arity, uint32_t dst) {
@@ -398,7 +405,7 @@ static void emit_return(cc *c) {
     uint32_t from = c->vn - nr;
     if (nr == 1) {
         vent *e = &c->vs[from];
-        if (e->kind == VK_ADDI)
+        if (e->kind == VK_ADDI || e->kind == VK_ADD2)
             materialize(c, from);
         uint32_t src = e->kind == VK_LOCAL ? e->local : slot_of(c, from);
         if (e->kind == VK_CONST) {
@@ -715,6 +722,25 @@ static void numeric(cc *c, uint8_t wop, int irop) {
         push_slot(c, out);
         return;
     }
+    if (irop == IR_i32_add && pvar == NONE) {
+        /* Defer slot + slot too (address arithmetic), when both stay put:
+         * one operand is a local, the other a local or this entry's slot. */
+        vent *x = ea, *y = eb;
+        uint32_t px = pa;
+        if (y->kind != VK_LOCAL) {
+            vent *t = x;
+            x = y;
+            y = t;
+            px = pb;
+        }
+        if (y->kind == VK_LOCAL && (x->kind == VK_LOCAL || (x->kind == VK_SLOT && px == pa))) {
+            uint32_t sx = x->kind == VK_LOCAL ? x->local : slot_of(c, pa);
+            c->vs[pa] = (vent){WM_I32, VK_ADD2, sx, y->local};
+            c->vn = pa + 1;
+            c->last_dst_ok = false;
+            return;
+        }
+    }
     if (pvar != NONE) {
         uint32_t a = use(c, pvar);
         pw_code *ins = emit_d(c, immop, 2, slot_of(c, pa));
@@ -770,9 +796,30 @@ static uint32_t address(cc *c, uint32_t pa, uint32_t *addend) {
     return use(c, pa);
 }
 
+/* The two-slot form of a load/store ("slot + slot + offset"), if the address
+ * is a deferred VK_ADD2 sum: returns the x2 opcode and both slots. */
+static int address2(cc *c, uint32_t pa, int irop, uint32_t *a, uint32_t *b) {
+    vent *e = &c->vs[pa];
+    if (c->dead || e->kind != VK_ADD2)
+        return -1;
+    *a = e->local;
+    *b = (uint32_t)e->cval;
+    return IR_load32_x2 + (irop - IR_load32);
+}
+
 static void load(cc *c, int irop, uint32_t natural, uint8_t type) {
     uint32_t off = memarg(c, natural);
     uint32_t pa = pop_t(c, WM_I32);
+    uint32_t a2, b2;
+    int op2 = address2(c, pa, irop, &a2, &b2);
+    if (op2 >= 0) {
+        pw_code *ins = emit_d(c, op2, 2, slot_of(c, pa));
+        ins[1].s.b = a2;
+        ins[2].s.a = b2;
+        ins[2].s.b = off;
+        push_slot(c, type);
+        return;
+    }
     uint32_t k, a = address(c, pa, &k);
     pw_code *ins = emit_d(c, irop, 2, slot_of(c, pa));
     ins[1].s.b = a;
@@ -817,7 +864,30 @@ static void store(cc *c, int irop, uint32_t natural, uint8_t type) {
     uint32_t pa = pop_t(c, WM_I32);
     if (try_fuse_rmw(c, irop, off, pa, pv))
         return;
+    uint32_t a2, b2;
+    int op2 = address2(c, pa, irop, &a2, &b2);
+    if (op2 >= 0) {
+        uint32_t v = use(c, pv);
+        pw_code *ins = emit(c, op2, 2);
+        ins[1].s.a = a2;
+        ins[1].s.b = v;
+        ins[2].s.a = b2;
+        ins[2].s.b = off;
+        return;
+    }
     uint32_t k, a = address(c, pa, &k);
+    if (!c->dead && c->vs[pv].kind == VK_CONST) {
+        /* a constant value: store it from the instruction itself */
+        bool wide = irop == IR_store64;
+        pw_code *ins = emit(c, IR_store32_imm + (irop - IR_store32), wide ? 3 : 2);
+        ins[1].s.a = a;
+        ins[1].s.b = (uint32_t)c->vs[pv].cval;
+        ins[2].s.a = k;
+        ins[2].s.b = off;
+        if (wide)
+            ins[3].u = c->vs[pv].cval;
+        return;
+    }
     uint32_t v = use(c, pv);
     pw_code *ins = emit(c, irop, 2);
     ins[1].s.a = a;
@@ -1208,16 +1278,8 @@ static void translate_body(cc *c, const wm_code *code, const pw_sig *sig) {
             bool retarget = e.kind == VK_SLOT && c->last_dst_ok && c->code[c->last_start + 1].s.a == slot_of(c, pv);
             if (retarget) {
                 c->code[c->last_start + 1].s.a = x;
-            } else if (e.kind == VK_CONST) {
-                pw_code *ins = emit_d(c, IR_const, 2, x);
-                ins[2].u = e.cval;
-            } else if (e.kind == VK_ADDI) {
-                pw_code *ins = emit_d(c, IR_i32_add_imm, 2, x);
-                ins[1].s.b = e.local;
-                ins[2].u = (uint64_t)(int64_t)(int32_t)e.cval;
             } else {
-                pw_code *ins = emit_d(c, IR_copy, 1, x);
-                ins[1].s.b = e.kind == VK_LOCAL ? e.local : slot_of(c, pv);
+                emit_value_to(c, &e, pv, x);
             }
             if (op == 0x22) {
                 c->vn++;
@@ -1716,7 +1778,7 @@ uint32_t pw_cfunc_offset(const pw_cfunc *f, const pw_code *ip) {
 static const char *const ir_names[IR_COUNT] = {
 #define IR_NAME(n) #n,
     IR_NUMERIC(IR_NAME) IR_TRUNC_SAT(IR_NAME) IR_IMM(IR_NAME) IR_BRCMP(IR_NAME) IR_LOADOP(IR_NAME) IR_BACK(IR_NAME)
-        IR_MISC(IR_NAME)
+        IR_X2(IR_NAME) IR_STOREI(IR_NAME) IR_MISC(IR_NAME)
 #undef IR_NAME
 };
 
@@ -1738,6 +1800,10 @@ static uint32_t ir_width(int op) {
         return 2;
     if (op <= IR_br_ge_u_imm_back)
         return 3;
+    if (op <= IR_store16_x2)
+        return 2;
+    if (op <= IR_store16_imm)
+        return op == IR_store64_imm ? 3 : 2;
     switch (op) {
     case IR_unreachable: case IR_ret: return 0;
     case IR_br: case IR_copy: case IR_ret1: case IR_call: case IR_global_get: case IR_global_set:

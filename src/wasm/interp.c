@@ -338,6 +338,37 @@ static pw_error *trap_error(pw_store *s, pw_error *err, pw_trap_kind kind, const
         ip += 3;                                                                                                 \
         NEXT();                                                                                                  \
     }
+#define LOAD2(n, T, OUT, CAST, size)                                                                             \
+    OP(n##_x2) {                                                                                                 \
+        uint64_t ea = (uint64_t)(uint32_t)(fp[A].u32 + fp[ip[2].s.a].u32) + ip[2].s.b;                           \
+        if (UNLIKELY(ea + size > msize))                                                                         \
+            TRAP(PW_TRAP_MEMORY_OOB);                                                                            \
+        T v;                                                                                                     \
+        memcpy(&v, mem + ea, size);                                                                              \
+        fp[D].OUT = (CAST)v;                                                                                     \
+        ip += 3;                                                                                                 \
+        NEXT();                                                                                                  \
+    }
+#define STORE2(n, T, IN, size)                                                                                   \
+    OP(n##_x2) {                                                                                                 \
+        uint64_t ea = (uint64_t)(uint32_t)(fp[ip[1].s.a].u32 + fp[ip[2].s.a].u32) + ip[2].s.b;                   \
+        if (UNLIKELY(ea + size > msize))                                                                         \
+            TRAP(PW_TRAP_MEMORY_OOB);                                                                            \
+        T v = (T)fp[ip[1].s.b].IN;                                                                               \
+        memcpy(mem + ea, &v, size);                                                                              \
+        ip += 3;                                                                                                 \
+        NEXT();                                                                                                  \
+    }
+#define STOREI(n, T, size, words, imm)                                                                           \
+    OP(n##_imm) {                                                                                                \
+        uint64_t ea = (uint64_t)(uint32_t)(fp[ip[1].s.a].u32 + ip[2].s.a) + ip[2].s.b;                           \
+        if (UNLIKELY(ea + size > msize))                                                                         \
+            TRAP(PW_TRAP_MEMORY_OOB);                                                                            \
+        T v = (T)(imm);                                                                                          \
+        memcpy(mem + ea, &v, size);                                                                              \
+        ip += words;                                                                                             \
+        NEXT();                                                                                                  \
+    }
 #define BINLOAD(n, F, expr)                                                                                      \
     OP(n##_load) {                                                                                               \
         uint64_t ea = (uint64_t)(uint32_t)(fp[ip[2].s.a].u32 + ip[2].s.b) + ip[3].u;                             \
@@ -405,12 +436,12 @@ static pw_error *run(pw_store *s, pw_func *entry, pw_slot *fp, const void *const
 #ifdef PW_CGOTO
 #define LBL(n) &&L_##n,
     static const void *const labels[IR_COUNT] = {IR_NUMERIC(LBL) IR_TRUNC_SAT(LBL) IR_IMM(LBL) IR_BRCMP(LBL)
-                                                     IR_LOADOP(LBL) IR_BACK(LBL) IR_MISC(LBL)};
+                                                     IR_LOADOP(LBL) IR_BACK(LBL) IR_X2(LBL) IR_STOREI(LBL) IR_MISC(LBL)};
 #undef LBL
 #else
 #define LBL(n) (const void *)(uintptr_t)IR_##n,
     static const void *const labels[IR_COUNT] = {IR_NUMERIC(LBL) IR_TRUNC_SAT(LBL) IR_IMM(LBL) IR_BRCMP(LBL)
-                                                     IR_LOADOP(LBL) IR_BACK(LBL) IR_MISC(LBL)};
+                                                     IR_LOADOP(LBL) IR_BACK(LBL) IR_X2(LBL) IR_STOREI(LBL) IR_MISC(LBL)};
 #undef LBL
 #endif
     if (handlers) {
@@ -892,6 +923,26 @@ dispatch:
     STORE(store64, uint64_t, u64, 8)
     STORE(store8, uint8_t, u32, 1)
     STORE(store16, uint16_t, u32, 2)
+    LOAD2(load32, uint32_t, u32, uint32_t, 4)
+    LOAD2(load64, uint64_t, u64, uint64_t, 8)
+    LOAD2(load8s32, int8_t, i32, int32_t, 1)
+    LOAD2(load8u32, uint8_t, u32, uint32_t, 1)
+    LOAD2(load16s32, int16_t, i32, int32_t, 2)
+    LOAD2(load16u32, uint16_t, u32, uint32_t, 2)
+    LOAD2(load8s64, int8_t, i64, int64_t, 1)
+    LOAD2(load8u64, uint8_t, u64, uint64_t, 1)
+    LOAD2(load16s64, int16_t, i64, int64_t, 2)
+    LOAD2(load16u64, uint16_t, u64, uint64_t, 2)
+    LOAD2(load32s64, int32_t, i64, int64_t, 4)
+    LOAD2(load32u64, uint32_t, u64, uint64_t, 4)
+    STORE2(store32, uint32_t, u32, 4)
+    STORE2(store64, uint64_t, u64, 8)
+    STORE2(store8, uint8_t, u32, 1)
+    STORE2(store16, uint16_t, u32, 2)
+    STOREI(store32, uint32_t, 4, 3, ip[1].s.b)
+    STOREI(store64, uint64_t, 8, 4, ip[3].u)
+    STOREI(store8, uint8_t, 1, 3, ip[1].s.b)
+    STOREI(store16, uint16_t, 2, 3, ip[1].s.b)
     OP(memory_size) {
         fp[D].u32 = m0->pages;
         ip += 2;

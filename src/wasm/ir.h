@@ -107,6 +107,16 @@ typedef union pw_code {
     X(br_gt_s_imm_back) X(br_gt_u_imm_back) X(br_le_s_imm_back) X(br_le_u_imm_back)                    \
     X(br_ge_s_imm_back) X(br_ge_u_imm_back)
 
+/* Loads and stores addressing "slot + slot + offset" (a deferred i32.add),
+ * in the order of the plain forms: [h][d|a][b|offset], [h][a|val][b|offset]. */
+#define IR_X2(X)                                                                                       \
+    X(load32_x2) X(load64_x2) X(load8s32_x2) X(load8u32_x2) X(load16s32_x2) X(load16u32_x2)            \
+    X(load8s64_x2) X(load8u64_x2) X(load16s64_x2) X(load16u64_x2) X(load32s64_x2) X(load32u64_x2)      \
+    X(store32_x2) X(store64_x2) X(store8_x2) X(store16_x2)
+
+/* Stores of a constant: [h][addr|imm32][addend|offset] (store64: imm in word 3). */
+#define IR_STOREI(X) X(store32_imm) X(store64_imm) X(store8_imm) X(store16_imm)
+
 #define IR_MISC(X)                                                                                 \
     X(unreachable) X(br) X(br_if) X(br_unless) X(br_table) X(copy) X(const) X(ret) X(ret1)         \
     X(call) X(call_direct) X(call_indirect) X(select) X(global_get) X(global_set)                                 \
@@ -119,7 +129,7 @@ typedef union pw_code {
 enum {
 #define IR_ENUM(n) IR_##n,
     IR_NUMERIC(IR_ENUM) IR_TRUNC_SAT(IR_ENUM) IR_IMM(IR_ENUM) IR_BRCMP(IR_ENUM) IR_LOADOP(IR_ENUM) IR_BACK(IR_ENUM)                      \
-        IR_MISC(IR_ENUM)
+        IR_X2(IR_ENUM) IR_STOREI(IR_ENUM) IR_MISC(IR_ENUM)
 #undef IR_ENUM
     IR_COUNT
 };
