@@ -145,7 +145,10 @@ struct pusd_primspec {
     uint32_t name_hash;
     char specifier;   /* 'd', 'o', 'c' */
     uint8_t is_variant; /* spec is the body of a variant */
+    uint8_t arcs;       /* stage.c, set when a stage composes: SPEC_ARCS_SELF / SPEC_ARCS_SUBTREE */
 };
+#define SPEC_ARCS_SELF 1u    /* the spec authors composition arcs (or variant selections) */
+#define SPEC_ARCS_SUBTREE 2u /* the spec or one of its descendants (variant bodies included) does */
 
 struct variant_set_spec {
     const char *name;

@@ -61,6 +61,11 @@ struct pusd_prim {
     const char **props;
     uint32_t nprops;
     uint64_t props_gen;
+    const char **kid_names; /* names of the children; children[i] is NULL until composed */
+    uint32_t *kidx;         /* hash index into kid_names (large child lists, built on first lookup) */
+    uint32_t kidx_cap;
+    int depth;
+    bool local; /* one site: its own path in the root layer stack */
 };
 
 struct pusd_stage {
@@ -74,6 +79,7 @@ struct pusd_stage {
     pusd_prim *pseudo;
     pusd_prim **hash;
     size_t hash_cap, nprims;
+    layer_stack *root_ls;
     pusd_error *diags;
     size_t ndiags, capdiags;
     bool dirty;
@@ -602,40 +608,63 @@ static void finish_prim(builder *b, pusd_prim *p) {
 
 static pusd_prim *compose_prim(pusd_stage *s, pusd_prim *parent, const char *name, const site *psites, uint32_t npsites, int depth);
 
-static void compose_children(pusd_stage *s, pusd_prim *p, int depth) {
-    if (!p->active && p->parent) return;
-    if (depth > 400) {
-        diag(s, s->root->identifier, "namespace too deep below <%s>", p->path);
-        return;
+/* ---- lazy composition ---------------------------------------------------------------------------
+ * A prim whose only site is its own path in the root layer stack (no arcs above it changed the
+ * namespace) is "local". A child of a local prim whose specs in the root layer stack author no arcs
+ * anywhere in their subtree composes to exactly those specs and can raise no diagnostic, so it is
+ * left uncomposed (a NULL slot in its parent's children) until someone asks for it. Everything else
+ * is composed eagerly when the stage opens, as before, so diagnostics are complete after open.
+ * Counting traversals walk uncomposed subtrees straight on the specs. */
+
+static bool arc_meta_key(const char *k) {
+    switch (k[0]) {
+    case 'i': return !strcmp(k, "inherits");
+    case 'p': return !strcmp(k, "payload");
+    case 'r': return !strcmp(k, "references");
+    case 's': return !strcmp(k, "specializes");
+    case 'v': return !strcmp(k, "variantSets") || !strcmp(k, "variants");
+    default: return false;
     }
+}
+
+static unsigned mark_arcs(pusd_primspec *sp) {
+    unsigned a = 0, sub = 0;
+    for (const meta_entry *e = sp->meta.head; e; e = e->next)
+        if (arc_meta_key(e->key)) {
+            a = SPEC_ARCS_SELF;
+            break;
+        }
+    for (pusd_primspec *c = sp->first_child; c; c = c->next) sub |= mark_arcs(c);
+    for (variant_set_spec *vs = PRIM_VSETS(sp); vs; vs = vs->next)
+        for (pusd_primspec *v = vs->first_variant; v; v = v->next) sub |= mark_arcs(v);
+    sp->arcs = (uint8_t)(a | ((a || sub) ? SPEC_ARCS_SUBTREE : 0));
+    return sp->arcs ? 1u : 0u;
+}
+
+/* Children names of a prim with nodes [0, nn): union over the nodes (strongest first), then the
+ * strongest `reorder nameChildren`. Returns a malloc'ed array (NULL when empty). */
+static size_t kid_names(const node *nodes, uint32_t nn, const char ***out) {
     const char **names = NULL;
     size_t n = 0, cap = 0;
-    for (uint32_t i = 0; i < p->nnodes; i++) {
-        const pusd_primspec *sp = p->nodes[i].spec;
+    for (uint32_t i = 0; i < nn; i++) {
+        const pusd_primspec *sp = nodes[i].spec;
         for (const pusd_primspec *c = sp->first_child; c; c = c->next) {
             bool seen = false;
-            if (p->nodes[i].layer->nprims > 64 && n > 64) {
-                /* large fan-out: a spec's children are unique already; only dedupe across nodes */
-                if (i == 0) seen = false;
-                else
-                    for (size_t k = 0; k < n && !seen; k++) seen = !strcmp(names[k], c->name);
-            } else
+            if (i > 0) /* a spec's children are unique already; only dedupe across nodes */
                 for (size_t k = 0; k < n && !seen; k++) seen = !strcmp(names[k], c->name);
             if (seen) continue;
             if (n == cap) {
-                const char **nn = realloc(names, (cap = cap ? cap * 2 : 16) * sizeof *names);
-                if (!nn) break;
-                names = nn;
+                const char **nn2 = realloc(names, (cap = cap ? cap * 2 : 16) * sizeof *names);
+                if (!nn2) break;
+                names = nn2;
             }
             names[n++] = c->name;
         }
-        if (i == 0 && p->nnodes == 1) break;
     }
-    /* reorder nameChildren from the strongest spec that has one */
-    for (uint32_t i = 0; i < p->nnodes; i++) {
-        const pusd_primspec *sp = p->nodes[i].spec;
-        const char *const *ord = sp->parent ? (sp->ext ? sp->ext->reorder_children : NULL) : p->nodes[i].layer->reorder_root;
-        uint32_t no = sp->parent ? (sp->ext ? sp->ext->n_reorder_children : 0) : p->nodes[i].layer->n_reorder_root;
+    for (uint32_t i = 0; i < nn; i++) {
+        const pusd_primspec *sp = nodes[i].spec;
+        const char *const *ord = sp->parent ? (sp->ext ? sp->ext->reorder_children : NULL) : nodes[i].layer->reorder_root;
+        uint32_t no = sp->parent ? (sp->ext ? sp->ext->n_reorder_children : 0) : nodes[i].layer->n_reorder_root;
         if (!no) continue;
         pusd_listop lo = {0};
         lo.count[PUSD_LISTOP_ORDER] = no;
@@ -643,15 +672,110 @@ static void compose_children(pusd_stage *s, pusd_prim *p, int depth) {
         listop_apply_strings(&lo, &names, &n, &cap);
         break;
     }
-    if (n) {
-        p->children = ar_alloc(&s->comp, n * sizeof *p->children);
-        if (p->children)
-            for (size_t i = 0; i < n; i++) {
-                pusd_prim *c = compose_prim(s, p, names[i], p->sites, p->nsites, depth + 1);
-                if (c) p->children[p->nchildren++] = c;
-            }
+    *out = names;
+    return n;
+}
+
+static bool has_reorder(const node *n) {
+    return n->spec->parent ? (n->spec->ext && n->spec->ext->n_reorder_children) : n->layer->n_reorder_root != 0;
+}
+
+/* The nodes of child `name` of a local prim (nodes of a local prim are its root-layer-stack specs). */
+static uint32_t local_kid_nodes(const node *pn, uint32_t npn, const char *name, node *out) {
+    uint32_t k = 0;
+    size_t len = strlen(name);
+    for (uint32_t i = 0; i < npn; i++) {
+        pusd_primspec *c = layer_child(pn[i].layer, pn[i].spec, name, len);
+        if (c) out[k++] = (node){pn[i].layer, c, pn[i].offset, pn[i].scale, pn[i].site, ARC_LOCAL};
     }
-    free(names);
+    return k;
+}
+
+static bool kids_lazy(const node *kn, uint32_t nkn) {
+    for (uint32_t i = 0; i < nkn; i++)
+        if (kn[i].spec->arcs) return false;
+    return nkn > 0;
+}
+
+/* Composes the children list of p: names and slots; children that need composition work (arcs in
+ * their subtree, or p not local) are composed now, the others on first access. */
+static void build_kids(pusd_stage *s, pusd_prim *p, int depth) {
+    p->depth = depth;
+    if (!p->active && p->parent) return;
+    if (depth > 400) {
+        diag(s, s->root->identifier, "namespace too deep below <%s>", p->path);
+        return;
+    }
+    const char **names = NULL;
+    size_t n = 0;
+    bool fast = p->local && p->nnodes == 1 && !has_reorder(&p->nodes[0]);
+    if (fast) {
+        for (const pusd_primspec *c = p->nodes[0].spec->first_child; c; c = c->next) n++;
+        if (!n) return;
+        names = ar_alloc(&s->comp, n * sizeof *names);
+        if (!names) return;
+        size_t i = 0;
+        for (const pusd_primspec *c = p->nodes[0].spec->first_child; c; c = c->next) names[i++] = c->name;
+    } else {
+        const char **tmp;
+        n = kid_names(p->nodes, p->nnodes, &tmp);
+        if (n) {
+            names = ar_alloc(&s->comp, n * sizeof *names);
+            if (names) memcpy(names, tmp, n * sizeof *names);
+        }
+        free(tmp);
+        if (!names) return;
+    }
+    p->children = ar_calloc(&s->comp, n * sizeof *p->children);
+    if (!p->children) return;
+    p->kid_names = names;
+    p->nchildren = (uint32_t)n;
+    node stackbuf[8], *kn = p->nnodes <= 8 ? stackbuf : malloc(p->nnodes * sizeof *kn);
+    const pusd_primspec *c = fast ? p->nodes[0].spec->first_child : NULL;
+    for (size_t i = 0; i < n; i++) {
+        bool lazy = false;
+        if (fast) {
+            lazy = !c->arcs;
+            c = c->next;
+        } else if (p->local && kn)
+            lazy = kids_lazy(kn, local_kid_nodes(p->nodes, p->nnodes, names[i], kn));
+        if (!lazy) p->children[i] = compose_prim(s, p, names[i], p->sites, p->nsites, depth + 1);
+    }
+    if (kn != stackbuf) free(kn);
+}
+
+/* Child i of p, composed on first access. */
+static pusd_prim *kid(pusd_prim *p, uint32_t i) {
+    if (i >= p->nchildren) return NULL;
+    if (!p->children[i]) p->children[i] = compose_prim(p->stage, p, p->kid_names[i], p->sites, p->nsites, p->depth + 1);
+    return p->children[i];
+}
+
+/* Index of child `name` (n bytes) of p, or -1. Large child lists get a hash index on first use. */
+static long kid_find(pusd_prim *p, const char *name, size_t n) {
+    if (p->nchildren <= 16) {
+        for (uint32_t i = 0; i < p->nchildren; i++)
+            if (!strncmp(p->kid_names[i], name, n) && !p->kid_names[i][n]) return i;
+        return -1;
+    }
+    if (!p->kidx) {
+        uint32_t cap = 32;
+        while (cap < p->nchildren * 2u) cap *= 2;
+        uint32_t *ix = ar_calloc(&p->stage->comp, cap * sizeof *ix);
+        if (!ix) return -1;
+        for (uint32_t i = 0; i < p->nchildren; i++) {
+            uint32_t j = pusd_hash(p->kid_names[i], strlen(p->kid_names[i])) & (cap - 1);
+            while (ix[j]) j = (j + 1) & (cap - 1);
+            ix[j] = i + 1;
+        }
+        p->kidx = ix;
+        p->kidx_cap = cap;
+    }
+    for (uint32_t j = pusd_hash(name, n) & (p->kidx_cap - 1); p->kidx[j]; j = (j + 1) & (p->kidx_cap - 1)) {
+        const char *k = p->kid_names[p->kidx[j] - 1];
+        if (!strncmp(k, name, n) && !k[n]) return (long)p->kidx[j] - 1;
+    }
+    return -1;
 }
 
 static pusd_prim *compose_prim(pusd_stage *s, pusd_prim *parent, const char *name, const site *psites, uint32_t npsites, int depth) {
@@ -666,7 +790,7 @@ static pusd_prim *compose_prim(pusd_stage *s, pusd_prim *parent, const char *nam
     b.s = s;
     for (uint32_t i = 0; i < npsites; i++) {
         site st = psites[i];
-        st.path = child_path(s, psites[i].path, name);
+        st.path = parent->local ? p->path : child_path(s, psites[i].path, name);
         if (!st.path) continue;
         /* the expansion of an ancestral site restarts arc chains */
         b.depth = 0;
@@ -675,8 +799,10 @@ static pusd_prim *compose_prim(pusd_stage *s, pusd_prim *parent, const char *nam
     finish_prim(&b, p);
     free(b.sites);
     free(b.nodes);
+    p->local = p->nsites == 1 && p->sites[0].ls == s->root_ls && p->sites[0].tag == ARC_LOCAL &&
+               p->sites[0].map_from && p->sites[0].map_to && !strcmp(p->sites[0].map_from, p->sites[0].map_to);
     hash_prim(s, p);
-    compose_children(s, p, depth);
+    build_kids(s, p, depth);
     return p;
 }
 
@@ -686,6 +812,7 @@ static void compose(pusd_stage *s) {
     s->hash = NULL;
     s->hash_cap = s->nprims = 0;
     free_layer_stacks(s);
+    s->root_ls = NULL;
     /* keep only non-compose diagnostics? all are compose diagnostics: reset */
     s->ndiags = 0;
     s->dirty = false;
@@ -701,6 +828,8 @@ static void compose(pusd_stage *s) {
     reg_entry *re = reg_of_layer(s, s->root);
     layer_stack *ls = re ? layer_stack_of(s, re) : NULL;
     if (!ls) return;
+    s->root_ls = ls;
+    for (size_t i = 0; i < ls->n; i++) mark_arcs(&ls->e[i].layer->root);
     pr->sites = ar_alloc(&s->comp, sizeof *pr->sites);
     if (!pr->sites) return;
     pr->sites[0] = (site){ls, "/", "/", "/", 0, 1, ARC_LOCAL};
@@ -709,8 +838,9 @@ static void compose(pusd_stage *s) {
     if (!pr->nodes) return;
     for (size_t i = 0; i < ls->n; i++)
         pr->nodes[pr->nnodes++] = (node){ls->e[i].layer, &ls->e[i].layer->root, ls->e[i].offset, ls->e[i].scale, &pr->sites[0], 0};
+    pr->local = true;
     hash_prim(s, pr);
-    compose_children(s, pr, 0);
+    build_kids(s, pr, 0);
 }
 
 static void ensure(pusd_stage *s) {
@@ -841,7 +971,19 @@ pusd_prim *pusd_stage_prim_at_path(pusd_stage *s, const char *path) {
     size_t j = pusd_hash(path, strlen(path)) & (s->hash_cap - 1);
     for (pusd_prim *p = s->hash[j]; p; p = p->hnext)
         if (!strcmp(p->path, path)) return p;
-    return NULL;
+    /* not composed yet (or no such prim): walk down from the pseudo root, composing the way */
+    if (path[0] != '/' || !s->pseudo) return NULL;
+    pusd_prim *cur = s->pseudo;
+    const char *q = path + 1;
+    while (*q) {
+        const char *e = strchr(q, '/');
+        if (!e) e = q + strlen(q);
+        long i = kid_find(cur, q, (size_t)(e - q));
+        if (i < 0 || !(cur = kid(cur, (uint32_t)i))) return NULL;
+        if (!*e) break;
+        q = e + 1;
+    }
+    return strcmp(cur->path, path) ? NULL : cur;
 }
 
 pusd_prim *pusd_stage_default_prim(pusd_stage *s) {
@@ -860,7 +1002,7 @@ bool pusd_prim_is_active(const pusd_prim *p) { return p->active; }
 bool pusd_prim_is_defined(const pusd_prim *p) { return p->specifier != 'o'; }
 pusd_prim *pusd_prim_parent(const pusd_prim *p) { return p->parent; }
 size_t pusd_prim_child_count(const pusd_prim *p) { return p->nchildren; }
-pusd_prim *pusd_prim_child(const pusd_prim *p, size_t i) { return i < p->nchildren ? p->children[i] : NULL; }
+pusd_prim *pusd_prim_child(const pusd_prim *p, size_t i) { return i < p->nchildren ? kid((pusd_prim *)p, (uint32_t)i) : NULL; }
 size_t pusd_prim_api_schema_count(const pusd_prim *p) { return p->napi; }
 const char *pusd_prim_api_schema(const pusd_prim *p, size_t i) { return i < p->napi ? p->api[i] : NULL; }
 bool pusd_prim_has_api(const pusd_prim *p, const char *api) {
@@ -877,17 +1019,103 @@ static bool matches(const pusd_prim *p, const pusd_filter *f) {
     return true;
 }
 
+/* Traversal of an uncomposed (lazy) prim straight from its specs, for counting traversals: the same
+ * answers finish_prim and build_kids would give, without composing anything. */
+static void vinfo(const node *n, uint32_t nn, char *specifier, bool *active, const char **type) {
+    *specifier = 'o';
+    *type = NULL;
+    *active = true;
+    for (uint32_t i = 0; i < nn; i++) {
+        if (!*type && n[i].spec->type_name) *type = n[i].spec->type_name;
+        if (*specifier == 'o' && n[i].spec->specifier != 'o') *specifier = n[i].spec->specifier;
+    }
+    for (uint32_t i = 0; i < nn; i++) {
+        const meta_entry *e = meta_find(&n[i].spec->meta, "active");
+        if (e && e->value.type == PUSD_T_BOOL && e->value.data) {
+            *active = ((const uint8_t *)e->value.data)[0] != 0;
+            break;
+        }
+    }
+}
+
+static bool vhas_api(const node *n, uint32_t nn, const char *api) {
+    const char **list = NULL;
+    size_t cnt = 0, cap = 0;
+    for (uint32_t i = nn; i-- > 0;) {
+        const meta_entry *e = meta_find(&n[i].spec->meta, "apiSchemas");
+        if (e && e->value.type == PUSD_T_TOKEN_LISTOP && e->value.data) listop_apply_strings(e->value.data, &list, &cnt, &cap);
+    }
+    bool r = false;
+    for (size_t i = 0; i < cnt && !r; i++) r = !strcmp(list[i], api);
+    free(list);
+    return r;
+}
+
+static void vtrav_kids(const node *n, uint32_t nn, int depth, const pusd_filter *f, size_t *calls);
+
+static void vvisit(const node *n, uint32_t nn, int depth, const pusd_filter *f, size_t *calls) {
+    char spec;
+    bool active;
+    const char *type;
+    vinfo(n, nn, &spec, &active, &type);
+    bool all = f && (f->flags & PUSD_TRAVERSE_ALL);
+    if (!all && !(active && spec == 'd')) return;
+    bool m = true;
+    if (f && f->type_name && strcmp(type ? type : "", f->type_name)) m = false;
+    if (m && f && f->api_schema && !vhas_api(n, nn, f->api_schema)) m = false;
+    if (m) (*calls)++;
+    if (active) vtrav_kids(n, nn, depth, f, calls);
+}
+
+static void vtrav_kids(const node *n, uint32_t nn, int depth, const pusd_filter *f, size_t *calls) {
+    if (depth > 400) return;
+    if (nn == 1 && !has_reorder(n)) {
+        for (pusd_primspec *c = n->spec->first_child; c; c = c->next) {
+            node k = *n;
+            k.spec = c;
+            vvisit(&k, 1, depth + 1, f, calls);
+        }
+        return;
+    }
+    const char **names;
+    size_t cnt = kid_names(n, nn, &names);
+    node *kn = malloc(nn * sizeof *kn);
+    for (size_t i = 0; kn && i < cnt; i++) {
+        uint32_t k = local_kid_nodes(n, nn, names[i], kn);
+        if (k) vvisit(kn, k, depth + 1, f, calls);
+    }
+    free(kn);
+    free(names);
+}
+
 static bool trav(pusd_prim *p, const pusd_filter *f, bool (*fn)(pusd_prim *, void *), void *ctx, size_t *calls) {
+    node stackbuf[8], *kn = NULL;
     for (uint32_t i = 0; i < p->nchildren; i++) {
         pusd_prim *c = p->children[i];
+        if (!c && !fn && p->local) { /* counting only: no need to compose the lazy subtree */
+            if (!kn) kn = p->nnodes <= 8 ? stackbuf : malloc(p->nnodes * sizeof *kn);
+            if (kn) {
+                uint32_t k = local_kid_nodes(p->nodes, p->nnodes, p->kid_names[i], kn);
+                if (k) vvisit(kn, k, p->depth + 1, f, calls);
+                continue;
+            }
+        }
+        if (!c && !(c = kid(p, i))) continue;
         bool all = f && (f->flags & PUSD_TRAVERSE_ALL);
         if (!all && !(c->active && c->specifier == 'd')) continue; /* prune like UsdPrimDefaultPredicate */
         if (matches(c, f)) {
             (*calls)++;
-            if (fn && !fn(c, ctx)) return false;
+            if (fn && !fn(c, ctx)) {
+                if (kn != stackbuf) free(kn);
+                return false;
+            }
         }
-        if (!trav(c, f, fn, ctx, calls)) return false;
+        if (!trav(c, f, fn, ctx, calls)) {
+            if (kn != stackbuf) free(kn);
+            return false;
+        }
     }
+    if (kn != stackbuf) free(kn);
     return true;
 }
 
@@ -1574,8 +1802,10 @@ static int flatten_prim(pusd_stage *s, pusd_layer *out, pusd_primspec *parent, p
             x->targets = lo;
         }
     }
-    for (uint32_t i = 0; i < p->nchildren; i++)
-        if (flatten_prim(s, out, sp, p->children[i])) return -1;
+    for (uint32_t i = 0; i < p->nchildren; i++) {
+        pusd_prim *c = kid(p, i);
+        if (c && flatten_prim(s, out, sp, c)) return -1;
+    }
     return 0;
 }
 
@@ -1590,8 +1820,10 @@ pusd_layer *pusd_stage_flatten(pusd_stage *s, pusd_error *err) {
         if (!me || value_copy(&out->arena, &out->strings, &me->value, &e->value)) goto nomem;
         ME_SET_OP(me, ME_OP(e));
     }
-    for (uint32_t i = 0; i < s->pseudo->nchildren; i++)
-        if (flatten_prim(s, out, &out->root, s->pseudo->children[i])) goto nomem;
+    for (uint32_t i = 0; i < s->pseudo->nchildren; i++) {
+        pusd_prim *c = kid(s->pseudo, i);
+        if (c && flatten_prim(s, out, &out->root, c)) goto nomem;
+    }
     return out;
 nomem:
     pusd_layer_free(out);
