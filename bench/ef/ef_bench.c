@@ -27,6 +27,7 @@ static unsigned long iters_per_us = 100;
 static void spin(unsigned long iters) {
     volatile unsigned long x = 0;
     for (unsigned long i = 0; i < iters; i++) x += i;
+    (void)x;
 }
 
 static void calibrate(void) {

@@ -58,6 +58,7 @@ static inline ef_status trec_fn(ef_task *t, void *user) {
 static inline void spin_work(unsigned iters) {
     volatile unsigned x = 0;
     for (unsigned i = 0; i < iters; i++) x += i;
+    (void)x;
 }
 
 #endif
