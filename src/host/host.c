@@ -11,8 +11,23 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 /* ---- channels: the values that flow between modules and the stage ---------- */
+
+/* Recorded time samples of one channel, stored compactly in the attribute's
+ * own element type (float for point3f[], double for double3, ...): one
+ * contiguous block of `width` elements per frame, appended every frame and
+ * streamed to the output file by ph_host_save (no intermediate layer). */
+typedef struct recbuf {
+    void *data;       /* frames * width elements of `elem` */
+    size_t frames;    /* frames recorded */
+    size_t cap;       /* frames allocated */
+    size_t width;     /* elements (values) per frame, fixed by the first frame */
+    pusd_type type;   /* element type (the attribute type without []) */
+    pusd_elem elem;
+    size_t esz;       /* bytes per element; 0 until the first frame */
+} recbuf;
 
 typedef struct chan {
     char *prim, *attr;
@@ -28,8 +43,7 @@ typedef struct chan {
     bool is_target;     /* a non-module attribute fed by a connection */
     bool animated;      /* unconnected input with time samples: read every frame */
     bool record;
-    double *rec;        /* recorded samples: frames * width */
-    size_t rec_frames, rec_cap, rec_width;
+    recbuf rec;         /* recorded samples (one per frame) */
 } chan;
 
 enum { P_TIME, P_DT, P_FRAME, P_SCALAR, P_ARRAY, P_COUNT, P_OUT_ARRAY };
@@ -1081,7 +1095,7 @@ static void free_chans(ph_host *h) {
         free(h->ch[i].prim);
         free(h->ch[i].attr);
         free(h->ch[i].arr);
-        free(h->ch[i].rec);
+        free(h->ch[i].rec.data);
     }
     free(h->ch);
     h->ch = NULL;
@@ -1185,27 +1199,88 @@ void ph_host_free(ph_host *h) {
 
 /* ---- frames ------------------------------------------------------------------------- */
 
+static size_t elem_size(pusd_elem e) {
+    switch (e) {
+    case PUSD_E_U8: return 1;
+    case PUSD_E_HALF: return 2;
+    case PUSD_E_I32: case PUSD_E_U32: case PUSD_E_FLOAT: return 4;
+    default: return 8;
+    }
+}
+
+/* Converts n doubles to the recorded element type (what the attribute
+ * stores; the output file holds the same values). */
+static void rec_convert(const recbuf *r, void *dst, const double *src, size_t n) {
+    switch (r->elem) {
+    case PUSD_E_FLOAT:
+        for (size_t k = 0; k < n; k++)
+            ((float *)dst)[k] = (float)src[k];
+        break;
+    case PUSD_E_HALF:
+        for (size_t k = 0; k < n; k++)
+            ((uint16_t *)dst)[k] = pusd_float_to_half((float)src[k]);
+        break;
+    case PUSD_E_I32:
+        for (size_t k = 0; k < n; k++)
+            ((int32_t *)dst)[k] = (int32_t)src[k];
+        break;
+    case PUSD_E_U32:
+        for (size_t k = 0; k < n; k++)
+            ((uint32_t *)dst)[k] = (uint32_t)src[k];
+        break;
+    case PUSD_E_U8:
+        for (size_t k = 0; k < n; k++)
+            ((uint8_t *)dst)[k] = r->type == PUSD_T_BOOL ? src[k] != 0 : (uint8_t)src[k];
+        break;
+    case PUSD_E_I64:
+        for (size_t k = 0; k < n; k++)
+            ((int64_t *)dst)[k] = (int64_t)src[k];
+        break;
+    case PUSD_E_U64:
+        for (size_t k = 0; k < n; k++)
+            ((uint64_t *)dst)[k] = (uint64_t)src[k];
+        break;
+    default: memcpy(dst, src, n * sizeof(double)); break;
+    }
+}
+
+static void rec_init(recbuf *r, const chan *c) {
+    char base[40];
+    snprintf(base, sizeof base, "%s", c->type_name);
+    size_t n = strlen(base);
+    if (c->is_array && n > 2)
+        base[n - 2] = 0;
+    r->type = pusd_type_from_name(base);
+    r->elem = pusd_type_elem(r->type);
+    r->esz = elem_size(r->elem);
+}
+
 static void record_frame(ph_host *h) {
     for (size_t i = 0; i < h->nch; i++) {
         chan *c = &h->ch[i];
         if (!c->record)
             continue;
+        recbuf *r = &c->rec;
         chan *s = resolve_chan(h, (int)i);
         size_t w = chan_width(s);
-        if (h->rec_frames == 0 || c->rec_width == 0)
-            c->rec_width = w;
-        if (w != c->rec_width)
+        if (!r->esz)
+            rec_init(r, c);
+        if (r->frames == 0)
+            r->width = w;
+        if (w != r->width)
             continue; /* array size changed mid-run: keep the first size */
-        if (c->rec_frames == c->rec_cap) {
-            size_t nc = c->rec_cap ? 2 * c->rec_cap : 64;
-            double *p = realloc(c->rec, nc * (w ? w : 1) * sizeof *p);
+        if (r->frames == r->cap) {
+            /* grow by half: large blocks are mremap'ed by realloc, so this
+             * neither copies nor touches the new pages before they are used */
+            size_t nc = r->cap ? r->cap + r->cap / 2 : 64;
+            void *p = realloc(r->data, nc * (w ? w : 1) * r->esz);
             if (!p)
                 continue;
-            c->rec = p;
-            c->rec_cap = nc;
+            r->data = p;
+            r->cap = nc;
         }
-        memcpy(c->rec + c->rec_frames * w, chan_data(s), w * sizeof(double));
-        c->rec_frames++;
+        rec_convert(r, (char *)r->data + r->frames * w * r->esz, chan_data(s), w);
+        r->frames++;
     }
     h->rec_frames++;
 }
@@ -1314,19 +1389,17 @@ int ph_host_rescan(ph_host *h, bool force, char *err, size_t errcap) {
     int rc = scan(h, err, errcap);
     for (size_t i = 0; i < nold; i++) {
         int j = rc ? -1 : find_chan(h, old[i].prim, old[i].attr);
-        if (j >= 0 && old[i].rec) {
+        if (j >= 0 && old[i].rec.data && !strcmp(h->ch[j].type_name, old[i].type_name)) {
             chan *c = &h->ch[j];
+            free(c->rec.data);
             c->rec = old[i].rec;
-            c->rec_frames = old[i].rec_frames;
-            c->rec_cap = old[i].rec_cap;
-            c->rec_width = old[i].rec_width;
             c->record = true;
-            old[i].rec = NULL;
+            old[i].rec.data = NULL;
         }
         free(old[i].prim);
         free(old[i].attr);
         free(old[i].arr);
-        free(old[i].rec);
+        free(old[i].rec.data);
     }
     free(old);
     if (rc)
@@ -1374,54 +1447,204 @@ static void rel_path(const char *from_file, const char *to_file, char *out, size
     snprintf(out + o, cap - o, "%s", b + last + 1);
 }
 
-static int write_samples(pusd_stage *os, const chan *c, pusd_error *ue) {
-    char base[40];
-    snprintf(base, sizeof base, "%s", c->type_name);
-    size_t n = strlen(base);
-    if (c->is_array && n > 2)
-        base[n - 2] = 0;
-    pusd_type t = pusd_type_from_name(base);
-    pusd_elem e = pusd_type_elem(t);
-    size_t w = c->rec_width;
-    size_t esz = e == PUSD_E_DOUBLE ? 8 : e == PUSD_E_FLOAT || e == PUSD_E_I32 || e == PUSD_E_U32 ? 4
-                 : e == PUSD_E_HALF ? 2 : e == PUSD_E_U8 ? 1 : 8;
-    void *buf = malloc(w ? w * esz : 8);
-    if (!buf)
-        return -1;
-    int rc = 0;
-    for (size_t f = 0; f < c->rec_frames && !rc; f++) {
-        const double *src = c->rec + f * w;
-        for (size_t k = 0; k < w; k++) {
-            double d = src[k];
-            switch (e) {
-            case PUSD_E_DOUBLE: ((double *)buf)[k] = d; break;
-            case PUSD_E_FLOAT: ((float *)buf)[k] = (float)d; break;
-            case PUSD_E_HALF: ((uint16_t *)buf)[k] = pusd_float_to_half((float)d); break;
-            case PUSD_E_I32: ((int32_t *)buf)[k] = (int32_t)d; break;
-            case PUSD_E_U32: ((uint32_t *)buf)[k] = (uint32_t)d; break;
-            case PUSD_E_U8: ((uint8_t *)buf)[k] = d != 0; break;
-            case PUSD_E_I64: ((int64_t *)buf)[k] = (int64_t)d; break;
-            case PUSD_E_U64: ((uint64_t *)buf)[k] = (uint64_t)d; break;
-            default: ((double *)buf)[k] = d; break;
-            }
-        }
-        pusd_value v = c->is_array ? pusd_val_array(t, buf, w / (size_t)c->ncomp) : pusd_val_scalar(t, buf);
-        rc = pusd_stage_set_attr(os, c->prim, c->attr, c->type_name, false, (double)f, &v, ue);
+/* The output layer is streamed: its header (metadata, sublayer) is written
+ * by the usd layer, the `over` specs and their time samples are written
+ * here straight from the recorded buffers, in the usd writer's canonical
+ * layout (4-space indent, properties before children, one sample per line),
+ * so the file reads back as the same layer without ever holding the layer
+ * or its text in memory. */
+
+typedef struct onode {
+    const char *name; /* points into a channel's prim path */
+    size_t namelen;
+    int parent, first_child, last_child, next;
+    int first_chan;   /* recorded channels of this prim, in channel order */
+} onode;
+
+typedef struct owriter {
+    FILE *f;
+    const ph_host *h;
+    onode *n;
+    size_t nn, capn;
+    int *chan_next;   /* per channel: next recorded channel of the same prim */
+} owriter;
+
+/* Child `name` of node parent (node 0 is the pseudo root), created if needed. */
+static int onode_child(owriter *w, int parent, const char *name, size_t len) {
+    for (int c = w->n[parent].first_child; c >= 0; c = w->n[c].next)
+        if (w->n[c].namelen == len && !memcmp(w->n[c].name, name, len))
+            return c;
+    if (w->nn == w->capn) {
+        size_t nc = w->capn ? 2 * w->capn : 16;
+        onode *p = realloc(w->n, nc * sizeof *p);
+        if (!p)
+            return -1;
+        w->n = p;
+        w->capn = nc;
     }
-    free(buf);
-    return rc;
+    int i = (int)w->nn++;
+    w->n[i] = (onode){name, len, parent, -1, -1, -1, -1};
+    if (w->n[parent].last_child >= 0)
+        w->n[w->n[parent].last_child].next = i;
+    else
+        w->n[parent].first_child = i;
+    w->n[parent].last_child = i;
+    return i;
+}
+
+static void out_indent(FILE *f, int indent) {
+    for (int i = 0; i < indent; i++)
+        fputs("    ", f);
+}
+
+static void out_elem(FILE *f, const recbuf *r, const void *data, size_t k) {
+    char t[48];
+    int n;
+    switch (r->elem) {
+    case PUSD_E_U8: n = snprintf(t, sizeof t, "%u", ((const uint8_t *)data)[k]); break;
+    case PUSD_E_I32: n = snprintf(t, sizeof t, "%d", ((const int32_t *)data)[k]); break;
+    case PUSD_E_U32: n = snprintf(t, sizeof t, "%u", ((const uint32_t *)data)[k]); break;
+    case PUSD_E_I64: n = snprintf(t, sizeof t, "%lld", (long long)((const int64_t *)data)[k]); break;
+    case PUSD_E_U64: n = snprintf(t, sizeof t, "%llu", (unsigned long long)((const uint64_t *)data)[k]); break;
+    case PUSD_E_HALF: n = pusd_format_half(((const uint16_t *)data)[k], t); break;
+    case PUSD_E_FLOAT: n = pusd_format_float(((const float *)data)[k], t); break;
+    default: n = pusd_format_double(((const double *)data)[k], t); break;
+    }
+    fwrite(t, 1, (size_t)n, f);
+}
+
+/* One element (scalar, tuple or matrix) starting at element index base. */
+static void out_one(FILE *f, const recbuf *r, int ncomp, const void *data, size_t base) {
+    if (ncomp == 1) {
+        out_elem(f, r, data, base);
+        return;
+    }
+    if (r->type == PUSD_T_MATRIX2D || r->type == PUSD_T_MATRIX3D || r->type == PUSD_T_MATRIX4D ||
+        r->type == PUSD_T_FRAME4D) {
+        int dim = ncomp == 4 ? 2 : ncomp == 9 ? 3 : 4;
+        fputs("( ", f);
+        for (int row = 0; row < dim; row++) {
+            fputs(row ? ", (" : "(", f);
+            for (int col = 0; col < dim; col++) {
+                if (col)
+                    fputs(", ", f);
+                out_elem(f, r, data, base + (size_t)(row * dim + col));
+            }
+            fputc(')', f);
+        }
+        fputs(" )", f);
+        return;
+    }
+    fputc('(', f);
+    for (int k = 0; k < ncomp; k++) {
+        if (k)
+            fputs(", ", f);
+        out_elem(f, r, data, base + (size_t)k);
+    }
+    fputc(')', f);
+}
+
+static void out_samples(FILE *f, const chan *c, int indent) {
+    const recbuf *r = &c->rec;
+    out_indent(f, indent);
+    fprintf(f, "%s %s.timeSamples = {\n", c->type_name, c->attr);
+    for (size_t fr = 0; fr < r->frames; fr++) {
+        const void *data = (const char *)r->data + fr * r->width * r->esz;
+        char t[48];
+        pusd_format_double((double)fr, t);
+        out_indent(f, indent + 1);
+        fputs(t, f);
+        fputs(": ", f);
+        if (c->is_array) {
+            size_t n = c->ncomp ? r->width / (size_t)c->ncomp : 0;
+            fputc('[', f);
+            for (size_t e = 0; e < n; e++) {
+                if (e)
+                    fputs(", ", f);
+                out_one(f, r, c->ncomp, data, e * (size_t)c->ncomp);
+            }
+            fputc(']', f);
+        } else if (r->type == PUSD_T_BOOL) {
+            fputs(((const uint8_t *)data)[0] ? "true" : "false", f);
+        } else {
+            out_one(f, r, c->ncomp, data, 0);
+        }
+        fputs(",\n", f);
+    }
+    out_indent(f, indent);
+    fputs("}\n", f);
+}
+
+static void out_prim(owriter *w, int i, int indent) {
+    FILE *f = w->f;
+    const onode *n = &w->n[i];
+    out_indent(f, indent);
+    fprintf(f, "over \"%.*s\"\n", (int)n->namelen, n->name);
+    out_indent(f, indent);
+    fputs("{\n", f);
+    bool any = false;
+    for (int c = n->first_chan; c >= 0; c = w->chan_next[c]) {
+        out_samples(f, &w->h->ch[c], indent + 1);
+        any = true;
+    }
+    for (int c = n->first_child; c >= 0; c = w->n[c].next) {
+        if (any)
+            fputc('\n', f);
+        out_prim(w, c, indent + 1);
+        any = true;
+    }
+    out_indent(f, indent);
+    fputs("}\n", f);
+}
+
+/* Builds the prim tree of the recorded channels (prims and properties in
+ * first-recorded order, as the usd layer would have kept them). */
+static int out_tree(owriter *w) {
+    const ph_host *h = w->h;
+    w->chan_next = malloc((h->nch ? h->nch : 1) * sizeof *w->chan_next);
+    w->n = malloc(16 * sizeof *w->n);
+    if (!w->chan_next || !w->n)
+        return -1;
+    w->capn = 16;
+    w->nn = 1;
+    w->n[0] = (onode){"", 0, -1, -1, -1, -1, -1};
+    for (size_t i = 0; i < h->nch; i++) {
+        const chan *c = &h->ch[i];
+        w->chan_next[i] = -1;
+        if (!c->rec.frames || c->prim[0] != '/')
+            continue;
+        int node = 0;
+        for (const char *p = c->prim + 1; *p && node >= 0;) {
+            const char *e = strchr(p, '/');
+            size_t len = e ? (size_t)(e - p) : strlen(p);
+            node = onode_child(w, node, p, len);
+            p += len + (e ? 1 : 0);
+        }
+        if (node < 0)
+            return -1;
+        if (!node)
+            continue;
+        if (w->n[node].first_chan < 0) {
+            w->n[node].first_chan = (int)i;
+        } else {
+            int k = w->n[node].first_chan;
+            while (w->chan_next[k] >= 0)
+                k = w->chan_next[k];
+            w->chan_next[k] = (int)i;
+        }
+    }
+    return 0;
 }
 
 int ph_host_save(ph_host *h, const char *out_path, char *err, size_t errcap) {
-    pusd_stage *os = pusd_stage_new(out_path);
-    if (!os) {
+    /* header: a layer with the metadata and the sublayer only */
+    pusd_layer *root = pusd_layer_new(out_path);
+    if (!root) {
         snprintf(err, errcap, "out of memory");
         return -1;
     }
-    pusd_layer *root = pusd_stage_root_layer(os);
     char rel[PATH_MAX];
     rel_path(out_path, h->scene_path, rel, sizeof rel);
-    pusd_error ue = {0};
     int rc = pusd_layer_add_sublayer(root, rel, 0, 1);
     double start = 0, end = h->rec_frames ? (double)(h->rec_frames - 1) : 0, tcps = h->cfg.fps;
     pusd_value v = pusd_val_scalar(PUSD_T_DOUBLE, &start);
@@ -1436,24 +1659,72 @@ int ph_host_save(ph_host *h, const char *out_path, char *err, size_t errcap) {
     for (size_t i = 0; i < 3 && !rc; i++)
         if (!pusd_layer_get_metadata(in, copy[i], &v))
             rc = pusd_layer_set_metadata(root, copy[i], &v);
-    for (size_t i = 0; i < h->nch && !rc; i++) {
-        chan *c = &h->ch[i];
-        if (!c->rec_frames)
-            continue;
-        rc = pusd_stage_over_prim(os, c->prim, &ue);
-        rc = rc ? rc : write_samples(os, c, &ue);
+    size_t hlen = 0;
+    char *header = rc ? NULL : pusd_layer_to_string(root, &hlen);
+    pusd_layer_free(root);
+    if (!header) {
+        snprintf(err, errcap, "%s: cannot build the output layer header", out_path);
+        return -1;
     }
-    rc = rc ? rc : pusd_layer_save(root, out_path, &ue);
-    if (rc) {
-        char buf[700];
-        if (ue.status)
-            pusd_error_format(&ue, buf, sizeof buf);
-        else
-            snprintf(buf, sizeof buf, "cannot write the output layer");
-        snprintf(err, errcap, "%s: %s", out_path, buf);
+    owriter w = {0};
+    w.h = h;
+    if (out_tree(&w)) {
+        free(header);
+        free(w.n);
+        free(w.chan_next);
+        snprintf(err, errcap, "out of memory");
+        return -1;
     }
-    pusd_stage_free(os);
-    return rc ? -1 : 0;
+    /* atomic: a temporary file next to out_path, renamed over it when complete */
+    size_t plen = strlen(out_path);
+    char *tmp = malloc(plen + 16);
+    int fd = -1;
+    if (tmp) {
+        snprintf(tmp, plen + 16, "%s.tmp.XXXXXX", out_path);
+        fd = mkstemp(tmp);
+    }
+    int e = 0;
+    if (fd < 0) {
+        snprintf(err, errcap, "%s: cannot create a temporary file next to it: %s", out_path,
+                 tmp ? strerror(errno) : "out of memory");
+        free(tmp);
+        free(header);
+        free(w.n);
+        free(w.chan_next);
+        return -1;
+    }
+    w.f = fdopen(fd, "w");
+    if (!w.f) {
+        e = errno;
+        close(fd);
+    } else {
+        setvbuf(w.f, NULL, _IOFBF, 1 << 16);
+        fwrite(header, 1, hlen, w.f);
+        for (int c = w.n[0].first_child; c >= 0; c = w.n[c].next) {
+            fputc('\n', w.f);
+            out_prim(&w, c, 0);
+        }
+        errno = 0;
+        if (fflush(w.f) || ferror(w.f))
+            e = errno ? errno : EIO;
+        if (!e && fchmod(fd, 0644))
+            e = errno;
+        if (!e && fsync(fd))
+            e = errno;
+        if (fclose(w.f) && !e)
+            e = errno;
+    }
+    if (!e && rename(tmp, out_path))
+        e = errno;
+    if (e) {
+        unlink(tmp);
+        snprintf(err, errcap, "%s: write failed (previous file left untouched): %s", out_path, strerror(e));
+    }
+    free(tmp);
+    free(header);
+    free(w.n);
+    free(w.chan_next);
+    return e ? -1 : 0;
 }
 
 /* ---- queries ------------------------------------------------------------------------ */

@@ -140,7 +140,15 @@ static void test_projectile(const char *file, const char *lang) {
     pb_load_module_file(fb, path, NULL, &fid, &e);
     pb_func h;
     pb_func_lookup(fb, fid, "calculate_trajectory", &h, &e);
-    enum { N = 1000000 };
+    /* Timing is only asserted in optimised builds without sanitizers or
+     * valgrind-style instrumentation (PORTALIS_NO_TIMING=1 turns it off). */
+#if defined(__OPTIMIZE__) && !defined(__SANITIZE_ADDRESS__) && !defined(__SANITIZE_THREAD__)
+    const bool timed = !getenv("PORTALIS_NO_TIMING");
+    const int N = timed ? 1000000 : 20000;
+#else
+    const bool timed = false;
+    const int N = 20000;
+#endif
     pw_val a[3] = {f64(20), f64(45), f64(1)}, r[1];
     uint64_t t0 = pb_now_ns();
     for (int i = 0; i < N; i++)
@@ -157,7 +165,8 @@ static void test_projectile(const char *file, const char *lang) {
     uint64_t t2 = pb_now_ns();
     printf("%s: calculate_trajectory by name %.1f ns/call, by handle %.1f ns/call (incl. the function itself)\n",
            lang, (double)(t1 - t0) / N, (double)(t2 - t1) / N);
-    CHECK((t2 - t1) / N < 2000, "handle call is fast");
+    if (timed)
+        CHECK((t2 - t1) / (uint64_t)N < 2000, "handle call is fast");
     pb_bridge_free(fb);
     pb_module_stats ms;
     pb_get_module_stats(b, id, &ms);
