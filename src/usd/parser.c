@@ -730,9 +730,7 @@ static int parse_dict(P *ps, pusd_value *out) {
         int type;
         if (word_is(ts, tn, "dictionary") && !arr) type = PUSD_T_DICTIONARY;
         else {
-            char nm[64];
-            snprintf(nm, sizeof nm, "%.*s", (int)(tn < 60 ? tn : 60), ts);
-            type = pusd_type_from_name(nm);
+            type = type_from_name_n(ts, tn < 60 ? tn : 60);
             if (type == PUSD_T_INVALID || type == PUSD_T_OPAQUE || type == PUSD_T_GROUP)
                 return fail(ps, tstart, "unrecognized value type name '%.*s' for dictionary entry", (int)(tn < 60 ? tn : 60), ts);
         }
@@ -1262,8 +1260,10 @@ static int parse_property(P *ps, pusd_primspec *prim) {
         ps->p += 2;
     }
     char tname[128];
-    snprintf(tname, sizeof tname, "%.*s", (int)(wn < 120 ? wn : 120), w);
-    int type = pusd_type_from_name(tname);
+    size_t tnl = wn < 120 ? wn : 120;
+    memcpy(tname, w, tnl);
+    tname[tnl] = 0;
+    int type = type_from_name_n(tname, tnl);
     if (type == PUSD_T_INVALID) type = PUSD_T_UNKNOWN;
     skip_inline(ps);
     const char *ns, *nat = ps->p;

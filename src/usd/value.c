@@ -66,10 +66,17 @@ const char *pusd_type_name(pusd_type t) {
 
 pusd_type pusd_type_from_name(const char *name) {
     if (!name) return PUSD_T_INVALID;
-    for (int t = 1; t < PUSD_T_UNKNOWN; t++)
-        if (!strcmp(types[t].name, name)) return (pusd_type)t;
+    return type_from_name_n(name, strlen(name));
+}
+
+int type_from_name_n(const char *name, size_t n) {
+    if (!n) return PUSD_T_INVALID;
+    for (int t = 1; t < PUSD_T_UNKNOWN; t++) {
+        const char *tn = types[t].name;
+        if (tn[0] == name[0] && !strncmp(tn, name, n) && !tn[n]) return t;
+    }
     /* legacy aliases accepted by Sdf */
-    if (!strcmp(name, "Vec3f")) return PUSD_T_FLOAT3;
+    if (n == 5 && !memcmp(name, "Vec3f", 5)) return PUSD_T_FLOAT3;
     return PUSD_T_INVALID;
 }
 
