@@ -566,10 +566,16 @@ static void finish_prim(builder *b, pusd_prim *p) {
         tmp[j] = t;
     }
     (void)cmp_tag;
-    p->sites = ar_alloc(&s->comp, (b->nsites ? b->nsites : 1) * sizeof *p->sites);
+    /* a prim whose one site is its own path in the root layer stack shares the pseudo root's site
+     * (only the path differs, and that is the prim's path: see compose_prim) */
+    const site *b0 = b->nsites == 1 ? &b->sites[0] : NULL;
+    bool shared = b0 && s->pseudo && s->pseudo->sites && b0->ls == s->root_ls && b0->tag == ARC_LOCAL && b0->offset == 0 &&
+                  b0->scale == 1 && b0->map_from && b0->map_to && !strcmp(b0->map_from, "/") && !strcmp(b0->map_to, "/") &&
+                  !strcmp(b0->path, p->path);
+    p->sites = shared ? s->pseudo->sites : ar_alloc(&s->comp, (b->nsites ? b->nsites : 1) * sizeof *p->sites);
     p->nodes = ar_alloc(&s->comp, (b->nnodes ? b->nnodes : 1) * sizeof *p->nodes);
     if (!p->sites || !p->nodes) return;
-    memcpy(p->sites, b->sites, b->nsites * sizeof *p->sites);
+    if (!shared) memcpy(p->sites, b->sites, b->nsites * sizeof *p->sites);
     p->nsites = (uint32_t)b->nsites;
     for (size_t i = 0; i < b->nnodes; i++) {
         p->nodes[i] = b->nodes[i];
