@@ -18,15 +18,26 @@
 /* Recorded time samples of one channel, stored compactly in the attribute's
  * own element type (float for point3f[], double for double3, ...): one
  * contiguous block of `width` elements per frame, appended every frame and
- * streamed to the output file by ph_host_save (no intermediate layer). */
+ * streamed to the output file by ph_host_save (no intermediate layer).
+ * Once a channel holds REC_CHUNK_BYTES in memory, the block is appended to
+ * the host's spill file (an unlinked temporary file) and the buffer reused,
+ * so memory stays bounded however long the run. */
+#define REC_CHUNK_BYTES ((size_t)1 << 20)
+typedef struct recchunk {
+    off_t off;        /* in the spill file */
+    size_t frames;
+} recchunk;
 typedef struct recbuf {
-    void *data;       /* frames * width elements of `elem` */
-    size_t frames;    /* frames recorded */
-    size_t cap;       /* frames allocated */
+    void *data;       /* the frames not spilled: (frames - spilled) * width elements of `elem` */
+    size_t frames;    /* frames recorded (spilled + in memory) */
+    size_t spilled;   /* frames in the spill file, in chunks */
+    size_t cap;       /* frames allocated in data */
     size_t width;     /* elements (values) per frame, fixed by the first frame */
     pusd_type type;   /* element type (the attribute type without []) */
     pusd_elem elem;
     size_t esz;       /* bytes per element; 0 until the first frame */
+    recchunk *chunks;
+    size_t nchunks;
 } recbuf;
 
 typedef struct chan {
@@ -116,6 +127,9 @@ struct ph_host {
     pb_histogram frame_lat;
     double wall_s;
     uint64_t load_ns, scene_ns;
+    int spill_fd;     /* recorded chunks (see recbuf); -1 until needed */
+    off_t spill_end;
+    bool spill_failed;
 };
 
 static char *xstrdup(const char *s) { return strdup(s ? s : ""); }
@@ -1096,6 +1110,7 @@ static void free_chans(ph_host *h) {
         free(h->ch[i].attr);
         free(h->ch[i].arr);
         free(h->ch[i].rec.data);
+        free(h->ch[i].rec.chunks);
     }
     free(h->ch);
     h->ch = NULL;
@@ -1170,6 +1185,7 @@ int ph_host_open(const char *scene_path, const ph_config *cfg, ph_host **out, ch
     if (!h->cfg.threads)
         h->cfg.threads = 1;
     pthread_mutex_init(&h->lock, NULL);
+    h->spill_fd = -1;
     h->scene_path = xstrdup(scene_path);
     h->reg = pusd_schema_registry_new();
     if (!h->reg || scan(h, err, errcap)) {
@@ -1193,6 +1209,8 @@ void ph_host_free(ph_host *h) {
     free_strs(h->events_now, h->nevents_now);
     free_strs(h->events_next, h->nevents_next);
     pthread_mutex_destroy(&h->lock);
+    if (h->spill_fd >= 0)
+        close(h->spill_fd);
     free(h->scene_path);
     free(h);
 }
@@ -1255,6 +1273,45 @@ static void rec_init(recbuf *r, const chan *c) {
     r->esz = elem_size(r->elem);
 }
 
+/* Appends the in-memory frames of r to the spill file; on failure they stay
+ * in memory (the buffer keeps growing). */
+static void rec_spill(ph_host *h, recbuf *r, size_t inmem) {
+    if (h->spill_failed)
+        return;
+    if (h->spill_fd < 0) {
+        FILE *t = tmpfile();
+        h->spill_fd = t ? dup(fileno(t)) : -1;
+        if (t)
+            fclose(t);
+        if (h->spill_fd < 0) {
+            h->spill_failed = true;
+            diag(h, "host: cannot create a temporary file for recorded samples (%s); keeping them in memory",
+                 strerror(errno));
+            return;
+        }
+    }
+    recchunk *c = realloc(r->chunks, (r->nchunks + 1) * sizeof *c);
+    if (!c)
+        return;
+    r->chunks = c;
+    size_t bytes = inmem * r->width * r->esz, done = 0;
+    while (done < bytes) {
+        ssize_t n = pwrite(h->spill_fd, (const char *)r->data + done, bytes - done, h->spill_end + (off_t)done);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0) {
+            h->spill_failed = true;
+            diag(h, "host: cannot write recorded samples to the temporary file (%s); keeping them in memory",
+                 strerror(errno));
+            return;
+        }
+        done += (size_t)n;
+    }
+    r->chunks[r->nchunks++] = (recchunk){h->spill_end, inmem};
+    h->spill_end += (off_t)bytes;
+    r->spilled += inmem;
+}
+
 static void record_frame(ph_host *h) {
     for (size_t i = 0; i < h->nch; i++) {
         chan *c = &h->ch[i];
@@ -1269,7 +1326,7 @@ static void record_frame(ph_host *h) {
             r->width = w;
         if (w != r->width)
             continue; /* array size changed mid-run: keep the first size */
-        if (r->frames == r->cap) {
+        if (r->frames - r->spilled == r->cap) {
             /* grow by half: large blocks are mremap'ed by realloc, so this
              * neither copies nor touches the new pages before they are used */
             size_t nc = r->cap ? r->cap + r->cap / 2 : 64;
@@ -1279,8 +1336,12 @@ static void record_frame(ph_host *h) {
             r->data = p;
             r->cap = nc;
         }
-        rec_convert(r, (char *)r->data + r->frames * w * r->esz, chan_data(s), w);
+        size_t inmem = r->frames - r->spilled;
+        rec_convert(r, (char *)r->data + inmem * w * r->esz, chan_data(s), w);
         r->frames++;
+        inmem++;
+        if (inmem * w * r->esz >= REC_CHUNK_BYTES)
+            rec_spill(h, r, inmem);
     }
     h->rec_frames++;
 }
@@ -1389,17 +1450,20 @@ int ph_host_rescan(ph_host *h, bool force, char *err, size_t errcap) {
     int rc = scan(h, err, errcap);
     for (size_t i = 0; i < nold; i++) {
         int j = rc ? -1 : find_chan(h, old[i].prim, old[i].attr);
-        if (j >= 0 && old[i].rec.data && !strcmp(h->ch[j].type_name, old[i].type_name)) {
+        if (j >= 0 && old[i].rec.frames && !strcmp(h->ch[j].type_name, old[i].type_name)) {
             chan *c = &h->ch[j];
             free(c->rec.data);
+            free(c->rec.chunks);
             c->rec = old[i].rec;
             c->record = true;
             old[i].rec.data = NULL;
+            old[i].rec.chunks = NULL;
         }
         free(old[i].prim);
         free(old[i].attr);
         free(old[i].arr);
         free(old[i].rec.data);
+        free(old[i].rec.chunks);
     }
     free(old);
     if (rc)
@@ -1467,6 +1531,8 @@ typedef struct owriter {
     onode *n;
     size_t nn, capn;
     int *chan_next;   /* per channel: next recorded channel of the same prim */
+    void *buf;        /* a spilled chunk read back */
+    size_t bufcap;
 } owriter;
 
 /* Child `name` of node parent (node 0 is the pseudo root), created if needed. */
@@ -1544,57 +1610,89 @@ static void out_one(FILE *f, const recbuf *r, int ncomp, const void *data, size_
     fputc(')', f);
 }
 
-static void out_samples(FILE *f, const chan *c, int indent) {
+static void out_frame(FILE *f, const chan *c, size_t fr, const void *data, int indent) {
     const recbuf *r = &c->rec;
+    char t[48];
+    pusd_format_double((double)fr, t);
     out_indent(f, indent);
-    fprintf(f, "%s %s.timeSamples = {\n", c->type_name, c->attr);
-    for (size_t fr = 0; fr < r->frames; fr++) {
-        const void *data = (const char *)r->data + fr * r->width * r->esz;
-        char t[48];
-        pusd_format_double((double)fr, t);
-        out_indent(f, indent + 1);
-        fputs(t, f);
-        fputs(": ", f);
-        if (c->is_array) {
-            size_t n = c->ncomp ? r->width / (size_t)c->ncomp : 0;
-            fputc('[', f);
-            for (size_t e = 0; e < n; e++) {
-                if (e)
-                    fputs(", ", f);
-                out_one(f, r, c->ncomp, data, e * (size_t)c->ncomp);
-            }
-            fputc(']', f);
-        } else if (r->type == PUSD_T_BOOL) {
-            fputs(((const uint8_t *)data)[0] ? "true" : "false", f);
-        } else {
-            out_one(f, r, c->ncomp, data, 0);
+    fputs(t, f);
+    fputs(": ", f);
+    if (c->is_array) {
+        size_t n = c->ncomp ? r->width / (size_t)c->ncomp : 0;
+        fputc('[', f);
+        for (size_t e = 0; e < n; e++) {
+            if (e)
+                fputs(", ", f);
+            out_one(f, r, c->ncomp, data, e * (size_t)c->ncomp);
         }
-        fputs(",\n", f);
+        fputc(']', f);
+    } else if (r->type == PUSD_T_BOOL) {
+        fputs(((const uint8_t *)data)[0] ? "true" : "false", f);
+    } else {
+        out_one(f, r, c->ncomp, data, 0);
     }
-    out_indent(f, indent);
-    fputs("}\n", f);
+    fputs(",\n", f);
 }
 
-static void out_prim(owriter *w, int i, int indent) {
+/* The channel's time samples: the spilled chunks (read back one at a time
+ * into buf), then the frames still in memory. */
+static int out_samples(owriter *w, const chan *c, int indent) {
     FILE *f = w->f;
+    const recbuf *r = &c->rec;
+    size_t fsz = r->width * r->esz;
+    out_indent(f, indent);
+    fprintf(f, "%s %s.timeSamples = {\n", c->type_name, c->attr);
+    size_t fr = 0;
+    for (size_t k = 0; k < r->nchunks; k++) {
+        size_t bytes = r->chunks[k].frames * fsz;
+        if (bytes > w->bufcap) {
+            void *p = realloc(w->buf, bytes);
+            if (!p)
+                return ENOMEM;
+            w->buf = p;
+            w->bufcap = bytes;
+        }
+        size_t done = 0;
+        while (done < bytes) {
+            ssize_t n = pread(w->h->spill_fd, (char *)w->buf + done, bytes - done, r->chunks[k].off + (off_t)done);
+            if (n < 0 && errno == EINTR)
+                continue;
+            if (n <= 0)
+                return n < 0 ? errno : EIO;
+            done += (size_t)n;
+        }
+        for (size_t i = 0; i < r->chunks[k].frames; i++, fr++)
+            out_frame(f, c, fr, (const char *)w->buf + i * fsz, indent + 1);
+    }
+    for (size_t i = 0; fr < r->frames; i++, fr++)
+        out_frame(f, c, fr, (const char *)r->data + i * fsz, indent + 1);
+    out_indent(f, indent);
+    fputs("}\n", f);
+    return 0;
+}
+
+static int out_prim(owriter *w, int i, int indent) {
+    FILE *f = w->f;
+    int e = 0;
     const onode *n = &w->n[i];
     out_indent(f, indent);
     fprintf(f, "over \"%.*s\"\n", (int)n->namelen, n->name);
     out_indent(f, indent);
     fputs("{\n", f);
     bool any = false;
-    for (int c = n->first_chan; c >= 0; c = w->chan_next[c]) {
-        out_samples(f, &w->h->ch[c], indent + 1);
+    for (int c = n->first_chan; c >= 0 && !e; c = w->chan_next[c]) {
+        e = out_samples(w, &w->h->ch[c], indent + 1);
         any = true;
     }
-    for (int c = n->first_child; c >= 0; c = w->n[c].next) {
+    for (int c = n->first_child; c >= 0 && !e; c = w->n[c].next) {
         if (any)
             fputc('\n', f);
-        out_prim(w, c, indent + 1);
+        e = out_prim(w, c, indent + 1);
         any = true;
     }
     out_indent(f, indent);
     fputs("}\n", f);
+    return e;
 }
 
 /* Builds the prim tree of the recorded channels (prims and properties in
@@ -1700,12 +1798,12 @@ int ph_host_save(ph_host *h, const char *out_path, char *err, size_t errcap) {
     } else {
         setvbuf(w.f, NULL, _IOFBF, 1 << 16);
         fwrite(header, 1, hlen, w.f);
-        for (int c = w.n[0].first_child; c >= 0; c = w.n[c].next) {
+        for (int c = w.n[0].first_child; c >= 0 && !e; c = w.n[c].next) {
             fputc('\n', w.f);
-            out_prim(&w, c, 0);
+            e = out_prim(&w, c, 0);
         }
         errno = 0;
-        if (fflush(w.f) || ferror(w.f))
+        if (!e && (fflush(w.f) || ferror(w.f)))
             e = errno ? errno : EIO;
         if (!e && fchmod(fd, 0644))
             e = errno;
@@ -1724,6 +1822,7 @@ int ph_host_save(ph_host *h, const char *out_path, char *err, size_t errcap) {
     free(header);
     free(w.n);
     free(w.chan_next);
+    free(w.buf);
     return e ? -1 : 0;
 }
 
