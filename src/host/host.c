@@ -19,10 +19,10 @@
  * own element type (float for point3f[], double for double3, ...): one
  * contiguous block of `width` elements per frame, appended every frame and
  * streamed to the output file by ph_host_save (no intermediate layer).
- * Once a channel holds REC_CHUNK_BYTES in memory, the block is appended to
+ * Once a channel holds REC_CHUNK_BYTES (64 KB) in memory, the block is appended to
  * the host's spill file (an unlinked temporary file) and the buffer reused,
  * so memory stays bounded however long the run. */
-#define REC_CHUNK_BYTES ((size_t)1 << 20)
+#define REC_CHUNK_BYTES ((size_t)64 << 10) /* small writes: no latency spike in the frame that spills */
 typedef struct recchunk {
     off_t off;        /* in the spill file */
     size_t frames;
@@ -53,6 +53,7 @@ typedef struct chan {
     bool is_output;     /* a module output (written by a module) */
     bool is_target;     /* a non-module attribute fed by a connection */
     bool animated;      /* unconnected input with time samples: read every frame */
+    pusd_prim *sprim;   /* the stage prim, looked up once (valid until the stage is rebuilt) */
     bool record;
     recbuf rec;         /* recorded samples (one per frame) */
 } chan;
@@ -213,7 +214,7 @@ static int type_info(const char *type_name, int *ncomp, bool *is_array) {
 
 /* Reads the attribute's value (at time) into the channel; 0 or -1. */
 static int chan_read_stage(ph_host *h, chan *c, double time) {
-    pusd_prim *p = pusd_stage_prim_at_path(h->stage, c->prim);
+    pusd_prim *p = c->sprim ? c->sprim : (c->sprim = pusd_stage_prim_at_path(h->stage, c->prim));
     pusd_value v;
     if (!p || pusd_prim_get_attr(p, c->attr, time, &v) || !v.data)
         return -1;
@@ -532,7 +533,8 @@ static int run_pure(hmod *m, double t, double dt, pb_error *err) {
     }
     if (pb_func_call_slots(&m->fn, slots, err))
         return -1;
-    m->mem = pb_module_memory(h->bridge, m->id); /* may have moved after a grow */
+    if (!m->mem) /* the handle stays valid when the memory grows; look it up once */
+        m->mem = pb_module_memory(h->bridge, m->id);
     /* array outputs: one copy back */
     for (size_t i = 0; i < m->nparams; i++) {
         param *p = &m->params[i];
