@@ -127,6 +127,8 @@ typedef struct ph_report {
     uint64_t load_ns;         /* open: scene parse + scan + module loads + graph build */
     uint64_t scene_ns;        /* of which: scene parse and compose */
     size_t modules, failed_modules;
+    size_t loaded_modules;    /* modules that loaded (active, trapped or over budget) */
+    size_t recorded_attributes; /* attributes with time samples in the output layer */
 } ph_report;
 void ph_host_report(const ph_host *h, ph_report *out);
 

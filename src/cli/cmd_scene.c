@@ -99,42 +99,79 @@ int cmd_scene_run(int argc, char **argv) {
     size_t ntrig = 0;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
-        const char *v = i + 1 < argc ? argv[i + 1] : NULL;
         if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
             scene_usage(stdout);
             return 0;
-        } else if (!strcmp(a, "--frames") && v) {
-            frames = atoll(v), i++;
-        } else if (!strcmp(a, "--fps") && v) {
-            cfg.fps = atof(v), i++;
-        } else if (!strcmp(a, "--realtime")) {
+        }
+        if (!strcmp(a, "--realtime")) {
             cfg.realtime = true;
-        } else if ((!strcmp(a, "-o") || !strcmp(a, "--output")) && v) {
-            out = v, i++;
-        } else if (!strcmp(a, "--threads") && v) {
-            cfg.threads = (unsigned)atoi(v), i++;
-        } else if (!strcmp(a, "--report") && v) {
-            report = v, i++;
-        } else if (!strcmp(a, "--budget-ms") && v) {
-            cfg.call_budget_ns = (uint64_t)(atof(v) * 1e6), i++;
-        } else if (!strcmp(a, "--fuel") && v) {
-            cfg.call_fuel = strtoull(v, NULL, 10), i++;
-        } else if (!strcmp(a, "--quiet")) {
+            continue;
+        }
+        if (!strcmp(a, "--quiet")) {
             quiet = 1;
-        } else if ((!strcmp(a, "--trigger") || !strcmp(a, "--event")) && v) {
-            const char *at = strrchr(v, '@');
-            if (ntrig < 64)
-                trig[ntrig++] = (trigger){v, at ? strtoull(at + 1, NULL, 10) : 0, !strcmp(a, "--event")};
-            i++;
-        } else if (a[0] == '-' || scene) {
-            fprintf(stderr, "portalis run: unexpected argument '%s'\n", a);
-            scene_usage(stderr);
-            return 2;
-        } else {
+            continue;
+        }
+        if (a[0] != '-' || !a[1]) {
+            if (scene) {
+                fprintf(stderr, "portalis run: unexpected argument '%s' (one scene per run; see portalis run SCENE.usda --help)\n", a);
+                return 2;
+            }
             scene = a;
+            continue;
+        }
+        static const char *const valued[] = {"--frames", "--fps", "-o", "--output", "--threads", "--report",
+                                             "--budget-ms", "--fuel", "--trigger", "--event"};
+        bool known = false;
+        for (size_t k = 0; k < sizeof valued / sizeof valued[0]; k++)
+            known = known || !strcmp(a, valued[k]);
+        if (!known) {
+            fprintf(stderr, "portalis run: unknown option '%s' (see portalis run SCENE.usda --help)\n", a);
+            return 2;
+        }
+        const char *v = i + 1 < argc ? argv[++i] : NULL;
+        if (!v) {
+            fprintf(stderr, "portalis run: %s needs a value (see portalis run SCENE.usda --help)\n", a);
+            return 2;
+        }
+        char *end = NULL;
+        bool bad = false;
+        if (!strcmp(a, "--frames")) {
+            frames = strtoll(v, &end, 10);
+            bad = frames < 0;
+        } else if (!strcmp(a, "--fps")) {
+            cfg.fps = strtod(v, &end);
+            bad = !(cfg.fps > 0 && cfg.fps < 1e6);
+        } else if (!strcmp(a, "-o") || !strcmp(a, "--output")) {
+            out = v;
+        } else if (!strcmp(a, "--threads")) {
+            long t = strtol(v, &end, 10);
+            bad = t < 1 || t > 1024;
+            cfg.threads = (unsigned)t;
+        } else if (!strcmp(a, "--report")) {
+            report = v;
+        } else if (!strcmp(a, "--budget-ms")) {
+            double ms = strtod(v, &end);
+            bad = !(ms >= 0 && ms < 1e9);
+            cfg.call_budget_ns = (uint64_t)(ms * 1e6);
+        } else if (!strcmp(a, "--fuel")) {
+            cfg.call_fuel = strtoull(v, &end, 10);
+            bad = v[0] == '-';
+        } else { /* --trigger / --event NAME@FRAME */
+            const char *at = strrchr(v, '@');
+            bad = !at || at == v || !at[1];
+            if (!bad)
+                strtoull(at + 1, &end, 10);
+            if (!bad && ntrig < 64)
+                trig[ntrig++] = (trigger){v, strtoull(at + 1, NULL, 10), !strcmp(a, "--event")};
+        }
+        if (bad || (end && (end == v || *end))) {
+            fprintf(stderr, "portalis run: bad value for %s: '%s'%s\n", a, v,
+                    !strcmp(a, "--trigger") || !strcmp(a, "--event") ? " (expected NAME@FRAME, e.g. /World/X@10)" : "");
+            return 2;
         }
     }
-    if (!scene || !(cfg.fps > 0) || cfg.threads < 1) {
+    if (!scene) {
+        fprintf(stderr, "portalis run: no scene given\n");
         scene_usage(stderr);
         return 2;
     }
@@ -155,6 +192,23 @@ int cmd_scene_run(int argc, char **argv) {
     size_t shown = 0;
     for (; shown < ph_host_diagnostic_count(h); shown++)
         fprintf(stderr, "portalis run: %s\n", ph_host_diagnostic(h, shown));
+    {
+        ph_report r0;
+        ph_host_report(h, &r0);
+        if (!r0.modules) {
+            fprintf(stderr,
+                    "portalis run: %s: the scene declares no WebAssembly module prims (WasmModule, WasmPhysics, "
+                    "WasmSensor, ...); nothing to run\n",
+                    scene);
+            ph_host_free(h);
+            return 1;
+        }
+        if (!r0.loaded_modules && r0.failed_modules) {
+            /* every module failed to load: the diagnostics above say why; running would only write an empty layer */
+            ph_host_free(h);
+            return 3;
+        }
+    }
     progress_state ps = {isatty(2) && !quiet, 101};
     /* triggers and events need frame-exact delivery: step frame by frame */
     for (long long f = 0; f < frames; f++) {
@@ -175,7 +229,14 @@ int cmd_scene_run(int argc, char **argv) {
             fprintf(stderr, "%sportalis run: %s\n", ps.tty ? "\r" : "", ph_host_diagnostic(h, shown));
     }
     int rc = 0;
-    if (ph_host_save(h, out, err, sizeof err)) {
+    if (ps.tty) {
+        fprintf(stderr, "writing %s ...", out);
+        fflush(stderr);
+    }
+    int save_rc = ph_host_save(h, out, err, sizeof err);
+    if (ps.tty)
+        fprintf(stderr, "\r%*s\r", (int)strlen(out) + 12, "");
+    if (save_rc) {
         fprintf(stderr, "portalis run: %s\n", err);
         rc = 1;
     }
@@ -196,9 +257,9 @@ int cmd_scene_run(int argc, char **argv) {
     double p99_target = nproj >= 100 ? TARGET_P99_1000_NS : TARGET_P99_1_NS;
     double fps_eq = r.wall_s > 0 ? (double)r.frames / r.wall_s : 0;
     if (!quiet) {
-        printf("portalis run %s: %llu frames at %.0f Hz%s, %zu module%s (%zu failed) -> %s\n", scene,
-               (unsigned long long)r.frames, cfg.fps, cfg.realtime ? " (real time)" : "", r.modules,
-               r.modules == 1 ? "" : "s", r.failed_modules, rc ? "(not written)" : out);
+        printf("portalis run %s: %llu frames at %g Hz (%.2f s simulated%s), %zu module%s (%zu failed)\n", scene,
+               (unsigned long long)r.frames, cfg.fps, (double)r.frames / cfg.fps,
+               cfg.realtime ? ", paced in real time" : "", r.modules, r.modules == 1 ? "" : "s", r.failed_modules);
         printf("  %-28s %12s %12s %12s %12s\n", "frame latency (us)", "mean", "p50", "p99", "max");
         printf("  %-28s %12.2f %12.2f %12.2f %12.2f   p99 target <= %.0f us %s\n", "frame",
                pb_histogram_mean(r.frame_latency) / 1e3, pb_histogram_quantile(r.frame_latency, 0.5) / 1e3,
@@ -218,6 +279,13 @@ int cmd_scene_run(int argc, char **argv) {
                mark(rss <= TARGET_RSS_MB));
         printf("  load time (scene + modules)  %9.2f ms   target <= %.0f ms %s (scene %.2f ms)\n", load_ms,
                TARGET_LOAD_MS, mark(load_ms <= TARGET_LOAD_MS), (double)r.scene_ns / 1e6);
+        if (!rc)
+            printf("wrote %s: %zu animated attribute%s x %llu time samples, over the scene (a sublayer; the input "
+                   "is unchanged)\n",
+                   out, r.recorded_attributes, r.recorded_attributes == 1 ? "" : "s", (unsigned long long)r.frames);
+        if (r.failed_modules)
+            printf("%zu module%s failed: see the 'prim ...' messages above (exit status 3)\n", r.failed_modules,
+                   r.failed_modules == 1 ? "" : "s");
     }
     if (report) {
         FILE *f = fopen(report, "w");

@@ -885,6 +885,32 @@ out:
     return rc;
 }
 
+/* An absolute, normalised form of path for messages and module info: the
+ * real path when it exists, else the real path of its directory + its name,
+ * else cwd + path. Never NULL (falls back to a copy). */
+static char *abs_path(const char *path) {
+    char buf[PATH_MAX], dir[PATH_MAX];
+    if (!path || !*path)
+        return xstrdup(path);
+    if (realpath(path, buf))
+        return xstrdup(buf);
+    const char *slash = strrchr(path, '/');
+    if (slash) {
+        snprintf(dir, sizeof dir, "%.*s", (int)(slash == path ? 1 : slash - path), path);
+        if (realpath(dir, buf)) {
+            size_t n = strlen(buf);
+            snprintf(buf + n, sizeof buf - n, "%s%s", buf[n - 1] == '/' ? "" : "/", slash + 1);
+            return xstrdup(buf);
+        }
+    }
+    if (path[0] != '/' && getcwd(dir, sizeof dir)) {
+        size_t n = strlen(dir);
+        snprintf(dir + n, sizeof dir - n, "/%s", path[0] == '.' && path[1] == '/' ? path + 2 : path);
+        return xstrdup(dir);
+    }
+    return xstrdup(path);
+}
+
 static hmod *scan_module(ph_host *h, pusd_prim *p) {
     hmod *m = calloc(1, sizeof *m);
     if (!m)
@@ -903,7 +929,7 @@ static hmod *scan_module(ph_host *h, pusd_prim *p) {
         load_failed(m, "%s", buf);
         return m;
     }
-    m->wasm_path = xstrdup(wm.wasm_path_resolved ? wm.wasm_path_resolved : wm.wasm_path);
+    m->wasm_path = abs_path(wm.wasm_path_resolved ? wm.wasm_path_resolved : wm.wasm_path);
     m->entry = xstrdup(wm.entry_function);
     m->mode_name = xstrdup(wm.execution_mode);
     m->mode = !strcmp(wm.execution_mode, "on_demand") ? 1 : !strcmp(wm.execution_mode, "event_driven") ? 2 : 0;
@@ -1785,7 +1811,7 @@ int ph_host_save(ph_host *h, const char *out_path, char *err, size_t errcap) {
     }
     int e = 0;
     if (fd < 0) {
-        snprintf(err, errcap, "%s: cannot create a temporary file next to it: %s", out_path,
+        snprintf(err, errcap, "cannot write %s: cannot create a file in its directory (%s)", out_path,
                  tmp ? strerror(errno) : "out of memory");
         free(tmp);
         free(header);
@@ -1882,8 +1908,16 @@ void ph_host_report(const ph_host *h, ph_report *o) {
     o->scene_ns = h->scene_ns;
     o->modules = h->nmods;
     for (size_t i = 0; i < h->nmods; i++)
-        if (h->mods[i]->state != PH_MOD_ACTIVE && h->mods[i]->state != PH_MOD_DISABLED_BY_SCENE)
+    {
+        ph_mod_state st = h->mods[i]->state;
+        if (st != PH_MOD_ACTIVE && st != PH_MOD_DISABLED_BY_SCENE)
             o->failed_modules++;
+        if (st != PH_MOD_LOAD_FAILED && st != PH_MOD_DISABLED_BY_SCENE)
+            o->loaded_modules++;
+    }
+    for (size_t i = 0; i < h->nch; i++)
+        if (h->ch[i].rec.frames)
+            o->recorded_attributes++;
 }
 
 ef_graph *ph_host_graph(ph_host *h) { return h->graph; }
