@@ -37,7 +37,7 @@ typedef struct recbuf {
     pusd_elem elem;
     size_t esz;       /* bytes per element; 0 until the first frame */
     recchunk *chunks;
-    size_t nchunks;
+    size_t nchunks, capchunks;
 } recbuf;
 
 typedef struct chan {
@@ -1318,10 +1318,14 @@ static void rec_spill(ph_host *h, recbuf *r, size_t inmem) {
             return;
         }
     }
-    recchunk *c = realloc(r->chunks, (r->nchunks + 1) * sizeof *c);
-    if (!c)
-        return;
-    r->chunks = c;
+    if (r->nchunks == r->capchunks) {
+        size_t nc = r->capchunks ? 2 * r->capchunks : 16;
+        recchunk *c = realloc(r->chunks, nc * sizeof *c);
+        if (!c)
+            return;
+        r->chunks = c;
+        r->capchunks = nc;
+    }
     size_t bytes = inmem * r->width * r->esz, done = 0;
     while (done < bytes) {
         ssize_t n = pwrite(h->spill_fd, (const char *)r->data + done, bytes - done, h->spill_end + (off_t)done);
