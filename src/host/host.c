@@ -433,6 +433,31 @@ static size_t make_imports(hmod *m, pb_import *im) {
 
 /* ---- running a module ------------------------------------------------------------- */
 
+/* double -> integer conversions that saturate (NaN -> 0) instead of being
+ * undefined behaviour out of range. */
+static int64_t sat_i64(double d) {
+    if (!(d == d))
+        return 0;
+    if (d >= 9223372036854775808.0)
+        return INT64_MAX;
+    if (d <= -9223372036854775808.0)
+        return INT64_MIN;
+    return (int64_t)d;
+}
+static uint64_t sat_u64(double d) {
+    if (!(d > 0))
+        return 0;
+    return d >= 18446744073709551616.0 ? UINT64_MAX : (uint64_t)d;
+}
+static int32_t sat_i32(double d) {
+    int64_t v = sat_i64(d);
+    return v > INT32_MAX ? INT32_MAX : v < INT32_MIN ? INT32_MIN : (int32_t)v;
+}
+static uint32_t sat_u32(double d) {
+    uint64_t v = sat_u64(d);
+    return v > UINT32_MAX ? UINT32_MAX : (uint32_t)v;
+}
+
 static uint64_t to_slot_kind(pw_valkind k, double d) {
     uint64_t s = 0;
     switch (k) {
@@ -442,8 +467,8 @@ static uint64_t to_slot_kind(pw_valkind k, double d) {
         memcpy(&s, &f, 4);
         break;
     }
-    case PW_I64: s = (uint64_t)(int64_t)d; break;
-    default: s = (uint32_t)(int32_t)d; break;
+    case PW_I64: s = (uint64_t)sat_i64(d); break;
+    default: s = (uint32_t)sat_i32(d); break;
     }
     return s;
 }
@@ -1268,23 +1293,23 @@ static void rec_convert(const recbuf *r, void *dst, const double *src, size_t n)
         break;
     case PUSD_E_I32:
         for (size_t k = 0; k < n; k++)
-            ((int32_t *)dst)[k] = (int32_t)src[k];
+            ((int32_t *)dst)[k] = sat_i32(src[k]);
         break;
     case PUSD_E_U32:
         for (size_t k = 0; k < n; k++)
-            ((uint32_t *)dst)[k] = (uint32_t)src[k];
+            ((uint32_t *)dst)[k] = sat_u32(src[k]);
         break;
     case PUSD_E_U8:
         for (size_t k = 0; k < n; k++)
-            ((uint8_t *)dst)[k] = r->type == PUSD_T_BOOL ? src[k] != 0 : (uint8_t)src[k];
+            ((uint8_t *)dst)[k] = r->type == PUSD_T_BOOL ? src[k] != 0 : (uint8_t)(sat_u32(src[k]) > 255 ? 255 : sat_u32(src[k]));
         break;
     case PUSD_E_I64:
         for (size_t k = 0; k < n; k++)
-            ((int64_t *)dst)[k] = (int64_t)src[k];
+            ((int64_t *)dst)[k] = sat_i64(src[k]);
         break;
     case PUSD_E_U64:
         for (size_t k = 0; k < n; k++)
-            ((uint64_t *)dst)[k] = (uint64_t)src[k];
+            ((uint64_t *)dst)[k] = sat_u64(src[k]);
         break;
     default: memcpy(dst, src, n * sizeof(double)); break;
     }
