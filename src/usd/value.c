@@ -245,6 +245,35 @@ static const char *scan_num(const char *p, const char *end, double *out, int *ex
         neg = true;
         p++;
     }
+    {
+        /* fast path: at most 19 digits in all, no exponent: the general path below would take the
+         * same digits into m with dexp = -(fraction digits) and give the same result */
+        const char *q = p, *lim = end - p > 20 ? p + 20 : end;
+        uint64_t fm = 0;
+        unsigned dg;
+        while (q < lim && (dg = (unsigned)(*q - '0')) < 10u) {
+            fm = fm * 10 + dg;
+            q++;
+        }
+        long nint = (long)(q - p), nfrac = 0;
+        if (q < end && *q == '.') {
+            const char *f = ++q;
+            lim = end - f > 20 - nint ? f + (20 - nint) : end;
+            while (q < lim && (dg = (unsigned)(*q - '0')) < 10u) {
+                fm = fm * 10 + dg;
+                q++;
+            }
+            nfrac = (long)(q - f);
+        }
+        if (nint + nfrac > 0 && nint + nfrac <= 19 && nfrac <= 22 && fm < (1ull << 53) &&
+            !(q < end && ((unsigned)(*q - '0') < 10u || *q == 'e' || *q == 'E' || *q == '.'))) {
+            double d = (double)fm;
+            if (nfrac) d /= p10[nfrac];
+            *out = neg ? -d : d;
+            *exact = 1;
+            return q;
+        }
+    }
     if (end - p >= 3 && !memcmp(p, "inf", 3)) {
         *out = neg ? -INFINITY : INFINITY;
         *exact = 1;
