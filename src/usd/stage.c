@@ -43,28 +43,23 @@ typedef struct node {
     uint8_t tag;
 } node;
 
-struct pusd_prim {
+struct pusd_prim { /* pointers, then counts, then flags: no padding holes */
     pusd_stage *stage;
     const char *name, *path;
     pusd_prim *parent, *hnext;
     pusd_prim **children;
-    uint32_t nchildren;
     site *sites;
-    uint32_t nsites;
     node *nodes;
-    uint32_t nnodes;
     const char *type_name;
-    char specifier;
-    bool active;
     const char **api;
-    uint32_t napi;
     const char **props;
-    uint32_t nprops;
-    uint64_t props_gen;
     const char **kid_names; /* names of the children; children[i] is NULL until composed */
     uint32_t *kidx;         /* hash index into kid_names (large child lists, built on first lookup) */
-    uint32_t kidx_cap;
+    uint64_t props_gen;
+    uint32_t nchildren, nsites, nnodes, napi, nprops, kidx_cap;
     int depth;
+    char specifier;
+    bool active;
     bool local; /* one site: its own path in the root layer stack */
 };
 
@@ -523,7 +518,7 @@ static void expand_site(builder *b, site st) {
 }
 
 static void hash_prim(pusd_stage *s, pusd_prim *p) {
-    if ((s->nprims + 1) * 2 > s->hash_cap) {
+    if (s->nprims + 1 > s->hash_cap) { /* chains of about one */
         size_t nc = s->hash_cap ? s->hash_cap * 2 : 256;
         pusd_prim **nh = calloc(nc, sizeof *nh);
         if (!nh) return;
