@@ -628,16 +628,18 @@ static bool arc_meta_key(const char *k) {
     }
 }
 
-static unsigned mark_arcs(pusd_primspec *sp) {
-    unsigned a = 0, sub = 0;
+/* depth: of the spec's prim in namespace (pseudo root 0). Prims deeper than build_kids allows are
+ * marked too, so the "namespace too deep" diagnostic comes at open as before. */
+static unsigned mark_arcs(pusd_primspec *sp, int depth) {
+    unsigned a = 0, sub = depth > 400;
     for (const meta_entry *e = sp->meta.head; e; e = e->next)
         if (arc_meta_key(e->key)) {
             a = SPEC_ARCS_SELF;
             break;
         }
-    for (pusd_primspec *c = sp->first_child; c; c = c->next) sub |= mark_arcs(c);
+    for (pusd_primspec *c = sp->first_child; c; c = c->next) sub |= mark_arcs(c, depth + 1);
     for (variant_set_spec *vs = PRIM_VSETS(sp); vs; vs = vs->next)
-        for (pusd_primspec *v = vs->first_variant; v; v = v->next) sub |= mark_arcs(v);
+        for (pusd_primspec *v = vs->first_variant; v; v = v->next) sub |= mark_arcs(v, depth + 1);
     sp->arcs = (uint8_t)(a | ((a || sub) ? SPEC_ARCS_SUBTREE : 0));
     return sp->arcs ? 1u : 0u;
 }
@@ -830,7 +832,7 @@ static void compose(pusd_stage *s) {
     layer_stack *ls = re ? layer_stack_of(s, re) : NULL;
     if (!ls) return;
     s->root_ls = ls;
-    for (size_t i = 0; i < ls->n; i++) mark_arcs(&ls->e[i].layer->root);
+    for (size_t i = 0; i < ls->n; i++) mark_arcs(&ls->e[i].layer->root, 0);
     pr->sites = ar_alloc(&s->comp, sizeof *pr->sites);
     if (!pr->sites) return;
     pr->sites[0] = (site){ls, "/", "/", "/", 0, 1, ARC_LOCAL};

@@ -230,6 +230,20 @@ static void edits(void) {
     CHECK(pusd_stage_set_prim_metadata(s, "/World/A", "active", &fv, &e) == 0);
     CHECK(pusd_stage_prim_at_path(s, "/World/A/New") == NULL);
     CHECK(pusd_stage_traverse(s, NULL, NULL, NULL) == 3);
+    /* a namespace deeper than composition allows (only authoring can make one) is reported as
+     * soon as the stage recomposes, lazily composed or not */
+    char *deep = malloc(405 * 3 + 16);
+    size_t dl = (size_t)sprintf(deep, "/World");
+    for (int i = 0; i < 405; i++) dl += (size_t)sprintf(deep + dl, "/D");
+    CHECK(pusd_stage_define_prim(s, deep, "Xform", &e) == 0);
+    free(deep);
+    size_t n1 = pusd_stage_traverse(s, NULL, NULL, NULL), cnt = 0;
+    bool too_deep = false;
+    for (size_t i = 0; i < pusd_stage_diagnostic_count(s); i++)
+        if (strstr(pusd_stage_diagnostic(s, i)->message, "namespace too deep")) too_deep = true;
+    CHECK(too_deep);
+    CHECK(pusd_stage_traverse(s, NULL, count_fn, &cnt) == n1 && cnt == n1);
+    CHECK(n1 == 3 + 400); /* /World/D... down to depth 401; the prims below are not composed */
     pusd_stage_free(s);
 }
 
