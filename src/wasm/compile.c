@@ -90,6 +90,7 @@ typedef struct {
 
     bool dead;
     bool checks; /* emit fuel/interrupt checks (engine configuration) */
+    uint32_t entry_cost; /* of the function being translated */
     /* Peephole state: the last instruction, if nothing (label, other
      * instruction) came after it, and where its destination slot lives. */
     uint32_t last_start;
@@ -903,11 +904,6 @@ static void translate_body(cc *c, const wm_code *code, const pw_sig *sig) {
     c->p = code->body;
     c->end = code->body + code->body_len;
     push_frame(c, CK_FUNC, 0, NULL, sig->nresults, sig->types + sig->nparams, 0);
-    if (c->checks) {
-        emit(c, IR_check, 1);
-        add_fixup(c, &c->cs[0].cost_head, 0, 1);
-        label_here(c);
-    }
 
     while (c->cn > 0) {
         c->op_offset = code->body_offset + (uint32_t)(c->p - code->body);
@@ -997,7 +993,7 @@ static void translate_body(cc *c, const wm_code *code, const pw_sig *sig) {
             c->vn += f->nresults;
             if (f->kind == CK_FUNC) {
                 emit_return(c);
-                patch_costs(c, f);
+                c->entry_cost = c->checks ? (uint32_t)(f->ninstr < UINT32_MAX ? f->ninstr : UINT32_MAX) : 0;
                 c->cn--;
                 if (c->p != c->end)
                     MALFORMED("section size mismatch: code after the function's end");
@@ -1191,16 +1187,16 @@ static void translate_body(cc *c, const wm_code *code, const pw_sig *sig) {
                 materialize_range(c, base, base + s->nparams);
                 if (op == 0x10 && fi >= m->nfunc_imports) {
                     /* same module: the callee's code is known now */
-                    pw_code *ins = emit(c, IR_call_direct, 2);
+                    pw_code *ins = emit(c, c->checks ? IR_call_direct_chk : IR_call_direct, 2);
                     ins[1].p = &c->mod->funcs[fi - m->nfunc_imports];
                     ins[2].s.a = slot_of(c, base);
                 } else if (op == 0x10) {
-                    pw_code *ins = emit(c, IR_call, 1);
+                    pw_code *ins = emit(c, c->checks ? IR_call_chk : IR_call, 1);
                     ins[1].s.a = fi;
                     ins[1].s.b = slot_of(c, base);
                 } else {
                     uint32_t is = use(c, pidx);
-                    pw_code *ins = emit(c, IR_call_indirect, 2);
+                    pw_code *ins = emit(c, c->checks ? IR_call_indirect_chk : IR_call_indirect, 2);
                     ins[1].s.a = fi;
                     ins[1].s.b = table;
                     ins[2].s.a = slot_of(c, base);
@@ -1608,6 +1604,7 @@ static pw_error *compile_one(cc *c, uint32_t defidx, pw_cfunc *out) {
     if (fs < sig->nresults)
         fs = sig->nresults;
     out->frame_size = fs;
+    out->entry_cost = c->entry_cost;
     out->sig = sig;
     out->index = fidx;
     return NULL;
@@ -1806,7 +1803,7 @@ static uint32_t ir_width(int op) {
         return op == IR_store64_imm ? 3 : 2;
     switch (op) {
     case IR_unreachable: case IR_ret: return 0;
-    case IR_br: case IR_copy: case IR_ret1: case IR_call: case IR_global_get: case IR_global_set:
+    case IR_br: case IR_copy: case IR_ret1: case IR_call: case IR_call_chk: case IR_global_get: case IR_global_set:
     case IR_memory_size: case IR_memory_grow: case IR_data_drop: case IR_table_size: case IR_elem_drop:
     case IR_ref_is_null: case IR_ref_func: case IR_check:
         return 1;

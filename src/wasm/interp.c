@@ -215,8 +215,9 @@ static pw_error *call_host(pw_store *s, pw_func *f, pw_instance *caller, pw_slot
 
 /* ---- the interpreter loop ---------------------------------------------- */
 
-/* Slow path of a limit poll: which trap, if any. Without a fuel limit the
- * counter simply restarts. */
+/* Slow path of a limit check (the slice ran out, or an entry poll): traps
+ * on a pending interrupt, else pays the overdraft from the reserve and
+ * starts the next slice, or traps when the budget is spent. */
 static pw_trap_kind limit_trap(pw_store *s, int64_t *fuel) {
     int f = atomic_load(&s->interrupt);
     if (f) {
@@ -224,13 +225,22 @@ static pw_trap_kind limit_trap(pw_store *s, int64_t *fuel) {
             atomic_fetch_and(&s->interrupt, ~PW_INTERRUPT_USER);
         return PW_TRAP_DEADLINE;
     }
-    if (*fuel < 0) {
-        if (s->fuel_limited) {
-            *fuel = 0;
-            return PW_TRAP_OUT_OF_FUEL;
-        }
-        *fuel = INT64_MAX;
+    if (*fuel >= 0)
+        return PW_TRAP_NONE;
+    if (!s->fuel_limited) {
+        *fuel = PW_FUEL_SLICE;
+        return PW_TRAP_NONE;
     }
+    uint64_t owed = (uint64_t)-*fuel;
+    if (s->fuel_reserve < owed) {
+        s->fuel_reserve = 0;
+        *fuel = 0;
+        return PW_TRAP_OUT_OF_FUEL;
+    }
+    s->fuel_reserve -= owed;
+    uint64_t slice = s->fuel_reserve < PW_FUEL_SLICE ? s->fuel_reserve : PW_FUEL_SLICE;
+    s->fuel_reserve -= slice;
+    *fuel = (int64_t)slice;
     return PW_TRAP_NONE;
 }
 
@@ -381,11 +391,12 @@ static pw_error *trap_error(pw_store *s, pw_error *err, pw_trap_kind kind, const
         ip += 4;                                                                                                 \
         NEXT();                                                                                                  \
     }
-/* Fuel and interrupt poll at function entries and loop back-edges. */
+/* Fuel charge at function entries and loop back-edges; interrupts are polled
+ * when a fuel slice runs out (see pw_store in rt.h). */
 #define LIMITS(cost)                                                                                             \
     do {                                                                                                         \
         fuel -= (int64_t)(cost);                                                                                 \
-        if (UNLIKELY(fuel < 0 || atomic_load_explicit(intr, memory_order_relaxed))) {                            \
+        if (UNLIKELY(fuel < 0)) {                                                                                \
             pw_trap_kind k = limit_trap(s, &fuel);                                                               \
             if (k)                                                                                               \
                 TRAP(k);                                                                                         \
@@ -471,6 +482,15 @@ static pw_error *run(pw_store *s, pw_func *entry, pw_slot *fp, const void *const
     const pw_code *ret_ip;
 
     zero_locals(fp + entry->cf->nparams, entry->cf->nlocals - entry->cf->nparams);
+    if (entry->cf->entry_cost) {
+        /* an engine with checks: a pending interrupt stops the call here */
+        if (atomic_load_explicit(intr, memory_order_relaxed)) {
+            trap = limit_trap(s, &fuel);
+            if (trap)
+                goto do_trap;
+        }
+        LIMITS(entry->cf->entry_cost);
+    }
 
 #ifdef PW_CGOTO
     NEXT();
@@ -883,6 +903,35 @@ dispatch:
         nfp = fp + ip[2].s.a;
         ret_ip = ip + 3;
         goto do_call_wasm;
+    }
+    OP(call_direct_chk) {
+        ccf = ip[1].p;
+        LIMITS(ccf->entry_cost);
+        nfp = fp + ip[2].s.a;
+        ret_ip = ip + 3;
+        goto do_call_wasm;
+    }
+    OP(call_chk) {
+        callee = inst->funcs[ip[1].s.a];
+        LIMITS(callee->cf ? callee->cf->entry_cost : 1);
+        nfp = fp + ip[1].s.b;
+        ret_ip = ip + 2;
+        goto do_call;
+    }
+    OP(call_indirect_chk) {
+        pw_table *t = inst->tables[ip[1].s.b];
+        uint32_t i = fp[ip[2].s.b].u32;
+        if (UNLIKELY(i >= t->size))
+            TRAP(PW_TRAP_UNDEFINED_ELEMENT);
+        callee = t->elems[i];
+        if (UNLIKELY(!callee))
+            TRAP(PW_TRAP_UNINITIALIZED_ELEMENT);
+        if (UNLIKELY(callee->sig != inst->module->sigs[ip[1].s.a]))
+            TRAP(PW_TRAP_INDIRECT_MISMATCH);
+        LIMITS(callee->cf ? callee->cf->entry_cost : 1);
+        nfp = fp + ip[2].s.a;
+        ret_ip = ip + 3;
+        goto do_call;
     }
     OP(call_indirect) {
         pw_table *t = inst->tables[ip[1].s.b];

@@ -22,7 +22,9 @@
  *   call         [h][func|base]     base = first argument slot; callee frame starts there
  *   call_direct  [h][cfunc*][base]  a function defined in the same module
  *   call_indirect [h][type|table][base|idx]
- *   check        [h][cost]          fuel/interrupt check (function entry)
+ *   check        [h][cost]          fuel/interrupt check (before a br_table into loops)
+ *   call*_chk    as call*, and charge the callee's entry cost first (engines
+ *                with fuel or interruption)
  * Relative offsets are in words, from the start of the instruction.
  */
 #ifndef PORTALIS_WASM_IR_H
@@ -119,7 +121,7 @@ typedef union pw_code {
 
 #define IR_MISC(X)                                                                                 \
     X(unreachable) X(br) X(br_if) X(br_unless) X(br_table) X(copy) X(const) X(ret) X(ret1)         \
-    X(call) X(call_direct) X(call_indirect) X(select) X(global_get) X(global_set)                                 \
+    X(call) X(call_direct) X(call_indirect) X(call_chk) X(call_direct_chk) X(call_indirect_chk) X(select) X(global_get) X(global_set)                                 \
     X(load32) X(load64) X(load8s32) X(load8u32) X(load16s32) X(load16u32) X(load8s64) X(load8u64)  \
     X(load16s64) X(load16u64) X(load32s64) X(load32u64) X(store32) X(store64) X(store8) X(store16) \
     X(memory_size) X(memory_grow) X(memory_fill) X(memory_copy) X(memory_init) X(data_drop)        \

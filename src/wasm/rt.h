@@ -55,6 +55,7 @@ typedef struct pw_cfunc {
     uint32_t frame_size; /* slots: locals + max operand stack height */
     const pw_sig *sig;
     uint32_t index; /* function index in the module */
+    uint32_t entry_cost; /* fuel charged on entry; 0 when the engine has no checks */
     /* (code word index, wasm byte offset) for every instruction, sorted. */
     uint32_t *offmap;
     uint32_t noffmap;
@@ -136,12 +137,18 @@ struct pw_store {
     size_t nobjs, capobjs;
     pw_memory empty_memory;
     /* Limits. interrupt: bit 0 user request, bit 1 deadline (watchdog). */
+    /* Fuel is spent from a register copy of `fuel` in slices of at most
+     * PW_FUEL_SLICE; `fuel_reserve` holds the rest of a limited budget. The
+     * slow path that refills a slice also polls for interrupts, so the hot
+     * path of a check is a subtraction and a branch. */
     int64_t fuel;
+    uint64_t fuel_reserve;
     bool fuel_limited;
     atomic_int interrupt;
     uint64_t deadline_ns;
     uint64_t deadline_at; /* CLOCK_MONOTONIC ns, while armed (guarded by engine lock) */
 };
+#define PW_FUEL_SLICE 10000
 #define PW_INTERRUPT_USER 1
 #define PW_INTERRUPT_DEADLINE 2
 

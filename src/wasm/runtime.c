@@ -472,7 +472,7 @@ pw_store *pw_store_new(pw_engine *engine) {
     s->memory_limit = (uint64_t)MAX_PAGES * PAGE;
     s->max_call_depth = DEFAULT_CALL_DEPTH;
     s->stack_slots = DEFAULT_STACK_SLOTS;
-    s->fuel = INT64_MAX;
+    s->fuel = PW_FUEL_SLICE;
     atomic_init(&s->interrupt, 0);
     s->empty_memory.data = calloc(1, 8);
     s->empty_memory.store = s;
@@ -597,19 +597,22 @@ static uint64_t now_ns(void) {
 }
 
 void pw_store_set_fuel(pw_store *s, uint64_t fuel) {
-    s->fuel = fuel > (uint64_t)INT64_MAX ? INT64_MAX : (int64_t)fuel;
+    uint64_t slice = fuel < PW_FUEL_SLICE ? fuel : PW_FUEL_SLICE;
+    s->fuel = (int64_t)slice;
+    s->fuel_reserve = fuel - slice;
     s->fuel_limited = true;
 }
 
 void pw_store_set_unlimited_fuel(pw_store *s) {
-    s->fuel = INT64_MAX;
+    s->fuel = PW_FUEL_SLICE;
+    s->fuel_reserve = 0;
     s->fuel_limited = false;
 }
 
 uint64_t pw_store_fuel(const pw_store *s) {
     if (!s->fuel_limited)
         return UINT64_MAX;
-    return s->fuel > 0 ? (uint64_t)s->fuel : 0;
+    return (s->fuel > 0 ? (uint64_t)s->fuel : 0) + s->fuel_reserve;
 }
 
 void pw_store_interrupt(pw_store *s) { atomic_fetch_or(&s->interrupt, PW_INTERRUPT_USER); }
