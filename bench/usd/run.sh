@@ -1,6 +1,20 @@
 #!/bin/sh
-# Generates the two benchmark files and times the reader on them.
+# Generates the two benchmark files and times reading them as a layer and
+# opening them as a composed stage (Release build, each run in its own process).
 # usage: bench/usd/run.sh [BUILD_DIR] [DATA_DIR]
+#
+# Which figure answers which target of issue 4 ("Done when"):
+#   points.usda (40.6 MB): `stage` lines, MB/s      -> target >= 250 MB/s
+#                          `stage` lines, peak RSS  -> target <= 1.5x file
+#   xforms.usda (22.8 MB): `stage` lines, seconds   -> target <= 0.3 s
+#                          `stage` lines, peak RSS  -> target <= 1.5x file
+# `stage` = pusd_stage_open + a counting pusd_stage_traverse (what users do).
+# `read`  = pusd_layer_open only (the reader alone; shown for comparison).
+# `stage-walk` = stage + a traversal whose callback reads every prim, so every
+#   prim handle is composed: not a target, shown so the cost of composed prim
+#   handles is visible.
+# Times are wall clock and, in parentheses, CPU time (user + system) of the
+# process; on a machine shared with other jobs the CPU figure is the stable one.
 set -eu
 root=$(cd "$(dirname "$0")/../.." && pwd)
 build=${1:-$root/build-usd-bench}
@@ -13,6 +27,9 @@ cc -std=c11 -O2 -D_GNU_SOURCE -I"$root/include" "$root/bench/usd/usd_bench.c" "$
 [ -f "$data/xforms.usda" ] || "$build/usd_bench" gen-xforms "$data/xforms.usda"
 for f in points xforms; do
     cat "$data/$f.usda" > /dev/null   # warm the page cache
+    echo "== $f.usda"
     for i in 1 2 3; do "$build/usd_bench" read "$data/$f.usda"; done
-    "$build/usd_bench" stage "$data/$f.usda"
+    for i in 1 2 3; do "$build/usd_bench" stage "$data/$f.usda"; done
+    "$build/usd_bench" stage-walk "$data/$f.usda"
 done
+echo "targets: points stage >= 250 MB/s and <= 1.5x file; xforms stage <= 0.3 s and <= 1.5x file"

@@ -25,7 +25,9 @@
  * pusd_status and, when the caller passes a pusd_error, fills it with
  * file:line:column and a message saying what was expected. Malformed input
  * never aborts or crashes the process. There is no global mutable state;
- * distinct objects may be used from distinct threads.
+ * distinct objects may be used from distinct threads. A stage composes
+ * prims on first access (queries included), so one stage is used by one
+ * thread at a time.
  */
 #ifndef PORTALIS_USD_H
 #define PORTALIS_USD_H
