@@ -39,6 +39,8 @@ typedef struct ph_config {
     uint32_t max_substeps;    /* continuous mode: most steps per frame (default 8) */
     uint32_t max_overruns;    /* consecutive budget overruns before disabling (default 3) */
     bool record;              /* record outputs as time samples (default true) */
+    uint64_t record_memory_bytes; /* recorded samples kept in memory; past it they are
+                                   * spilled to a temporary file (default 8 MB; docs/host.md) */
 } ph_config;
 
 ph_config ph_config_default(void);

@@ -19,19 +19,24 @@
  * own element type (float for point3f[], double for double3, ...): one
  * contiguous block of `width` elements per frame, appended every frame and
  * streamed to the output file by ph_host_save (no intermediate layer).
- * Once a channel holds REC_CHUNK_BYTES (64 KB) in memory, the block is appended to
- * the host's spill file (an unlinked temporary file) and the buffer reused,
- * so memory stays bounded however long the run. */
-#define REC_CHUNK_BYTES ((size_t)64 << 10) /* small writes: no latency spike in the frame that spills */
+ * Samples stay in memory (no per-frame system calls) until all channels
+ * together hold cfg.record_memory_bytes (default REC_MEMORY_BUDGET); from then on every channel appends its
+ * oldest in-memory frames to the host's spill file (an unlinked temporary
+ * file) in chunks of about REC_CHUNK_BYTES, at most two chunks per channel
+ * per frame (small writes: no latency spike), and reuses its buffer once it
+ * is drained, so memory stays bounded however long the run. */
+#define REC_MEMORY_BUDGET ((size_t)8 << 20)
+#define REC_CHUNK_BYTES ((size_t)64 << 10)
 typedef struct recchunk {
     off_t off;        /* in the spill file */
     size_t frames;
 } recchunk;
 typedef struct recbuf {
-    void *data;       /* the frames not spilled: (frames - spilled) * width elements of `elem` */
+    void *data;       /* frames head .. head + (frames - spilled) hold the frames not spilled */
     size_t frames;    /* frames recorded (spilled + in memory) */
     size_t spilled;   /* frames in the spill file, in chunks */
-    size_t cap;       /* frames allocated in data */
+    size_t head;      /* first in-memory frame slot in data (0 once drained) */
+    size_t cap;       /* frame slots allocated in data */
     size_t width;     /* elements (values) per frame, fixed by the first frame */
     pusd_type type;   /* element type (the attribute type without []) */
     pusd_elem elem;
@@ -129,6 +134,7 @@ struct ph_host {
     double wall_s;
     uint64_t load_ns, scene_ns;
     int spill_fd;     /* recorded chunks (see recbuf); -1 until needed */
+    bool spilling;    /* the recorded samples reached REC_MEMORY_BUDGET */
     off_t spill_end;
     bool spill_failed;
 };
@@ -181,6 +187,7 @@ ph_config ph_config_default(void) {
     c.max_substeps = 8;
     c.max_overruns = 3;
     c.record = true;
+    c.record_memory_bytes = REC_MEMORY_BUDGET;
     return c;
 }
 
@@ -1237,6 +1244,8 @@ int ph_host_open(const char *scene_path, const ph_config *cfg, ph_host **out, ch
         h->cfg.fps = 60;
     if (!h->cfg.threads)
         h->cfg.threads = 1;
+    if (!h->cfg.record_memory_bytes)
+        h->cfg.record_memory_bytes = REC_MEMORY_BUDGET;
     pthread_mutex_init(&h->lock, NULL);
     h->spill_fd = -1;
     h->scene_path = xstrdup(scene_path);
@@ -1326,11 +1335,11 @@ static void rec_init(recbuf *r, const chan *c) {
     r->esz = elem_size(r->elem);
 }
 
-/* Appends the in-memory frames of r to the spill file; on failure they stay
- * in memory (the buffer keeps growing). */
-static void rec_spill(ph_host *h, recbuf *r, size_t inmem) {
+/* Appends the oldest n in-memory frames of r to the spill file; on failure
+ * they stay in memory (the buffer keeps growing). Returns 0 or -1. */
+static int rec_spill(ph_host *h, recbuf *r, size_t n) {
     if (h->spill_failed)
-        return;
+        return -1;
     if (h->spill_fd < 0) {
         FILE *t = tmpfile();
         h->spill_fd = t ? dup(fileno(t)) : -1;
@@ -1340,36 +1349,43 @@ static void rec_spill(ph_host *h, recbuf *r, size_t inmem) {
             h->spill_failed = true;
             diag(h, "host: cannot create a temporary file for recorded samples (%s); keeping them in memory",
                  strerror(errno));
-            return;
+            return -1;
         }
     }
     if (r->nchunks == r->capchunks) {
         size_t nc = r->capchunks ? 2 * r->capchunks : 16;
         recchunk *c = realloc(r->chunks, nc * sizeof *c);
         if (!c)
-            return;
+            return -1;
         r->chunks = c;
         r->capchunks = nc;
     }
-    size_t bytes = inmem * r->width * r->esz, done = 0;
+    size_t fsz = r->width * r->esz;
+    const char *src = (const char *)r->data + r->head * fsz;
+    size_t bytes = n * fsz, done = 0;
     while (done < bytes) {
-        ssize_t n = pwrite(h->spill_fd, (const char *)r->data + done, bytes - done, h->spill_end + (off_t)done);
-        if (n < 0 && errno == EINTR)
+        ssize_t k = pwrite(h->spill_fd, src + done, bytes - done, h->spill_end + (off_t)done);
+        if (k < 0 && errno == EINTR)
             continue;
-        if (n <= 0) {
+        if (k <= 0) {
             h->spill_failed = true;
             diag(h, "host: cannot write recorded samples to the temporary file (%s); keeping them in memory",
                  strerror(errno));
-            return;
+            return -1;
         }
-        done += (size_t)n;
+        done += (size_t)k;
     }
-    r->chunks[r->nchunks++] = (recchunk){h->spill_end, inmem};
+    r->chunks[r->nchunks++] = (recchunk){h->spill_end, n};
     h->spill_end += (off_t)bytes;
-    r->spilled += inmem;
+    r->spilled += n;
+    r->head += n;
+    if (r->spilled == r->frames)
+        r->head = 0; /* drained: reuse the buffer from its start */
+    return 0;
 }
 
 static void record_frame(ph_host *h) {
+    size_t inmem_bytes = 0;
     for (size_t i = 0; i < h->nch; i++) {
         chan *c = &h->ch[i];
         if (!c->record)
@@ -1383,7 +1399,7 @@ static void record_frame(ph_host *h) {
             r->width = w;
         if (w != r->width)
             continue; /* array size changed mid-run: keep the first size */
-        if (r->frames - r->spilled == r->cap) {
+        if (r->head + (r->frames - r->spilled) == r->cap) {
             /* grow by half: large blocks are mremap'ed by realloc, so this
              * neither copies nor touches the new pages before they are used */
             size_t nc = r->cap ? r->cap + r->cap / 2 : 64;
@@ -1394,13 +1410,25 @@ static void record_frame(ph_host *h) {
             r->cap = nc;
         }
         size_t inmem = r->frames - r->spilled;
-        rec_convert(r, (char *)r->data + inmem * w * r->esz, chan_data(s), w);
+        rec_convert(r, (char *)r->data + (r->head + inmem) * w * r->esz, chan_data(s), w);
         r->frames++;
-        inmem++;
-        if (inmem * w * r->esz >= REC_CHUNK_BYTES)
-            rec_spill(h, r, inmem);
+        inmem_bytes += (inmem + 1) * w * r->esz;
     }
     h->rec_frames++;
+    if (!h->spilling && inmem_bytes >= h->cfg.record_memory_bytes)
+        h->spilling = true;
+    if (!h->spilling || h->spill_failed)
+        return;
+    for (size_t i = 0; i < h->nch; i++) {
+        recbuf *r = &h->ch[i].rec;
+        size_t fsz = r->width * r->esz;
+        if (!fsz)
+            continue;
+        size_t chunk = REC_CHUNK_BYTES / fsz ? REC_CHUNK_BYTES / fsz : 1; /* frames */
+        for (int k = 0; k < 2 && r->frames - r->spilled >= chunk; k++)
+            if (rec_spill(h, r, chunk))
+                return;
+    }
 }
 
 int ph_host_step(ph_host *h) {
@@ -1721,7 +1749,7 @@ static int out_samples(owriter *w, const chan *c, int indent) {
         for (size_t i = 0; i < r->chunks[k].frames; i++, fr++)
             out_frame(f, c, fr, (const char *)w->buf + i * fsz, indent + 1);
     }
-    for (size_t i = 0; fr < r->frames; i++, fr++)
+    for (size_t i = r->head; fr < r->frames; i++, fr++)
         out_frame(f, c, fr, (const char *)r->data + i * fsz, indent + 1);
     out_indent(f, indent);
     fputs("}\n", f);

@@ -315,9 +315,10 @@ static void test_output_streaming(void) {
     CHECK(strstr(text, "    }\n\n    over \"C\"\n"), "sibling prims separated by a blank line");
 }
 
-/* 1000 projectiles: 36 KB of samples per frame, so recording spills 64 KB
- * chunks to the temporary file after a few frames; the saved layer must
- * still hold every frame, in canonical text, with the analytic values. */
+/* 1000 projectiles: 36 KB of samples per frame; with a 100 KB memory budget
+ * recording spills 64 KB chunks to the temporary file after 3 frames; the
+ * saved layer must still hold every frame, in canonical text, with the
+ * analytic values. */
 static void test_sweep_spill(void) {
     char scene[4096], wasm[1024];
     snprintf(wasm, sizeof wasm, "%s/projectile_c.wasm", PROJECTILE_MODULES);
@@ -339,11 +340,13 @@ static void test_sweep_spill(void) {
         return;
     snprintf(fixed, sizeof fixed, "%.*s@%s@%s", (int)(p - text), text, wasm, p + strlen("@./modules/projectile_c.wasm@"));
     write_file("sweep.usda", "%s", fixed);
-    ph_host *h = open_scene("sweep.usda", NULL);
+    ph_config cfg = ph_config_default();
+    cfg.record_memory_bytes = 100000; /* spill after 3 frames */
+    ph_host *h = open_scene("sweep.usda", &cfg);
     CHECK(h, "open sweep");
     if (!h)
         return;
-    enum { FRAMES = 12 };
+    enum { FRAMES = 24 };
     ph_host_run(h, FRAMES, NULL, NULL);
     char err[1024];
     CHECK(ph_host_save(h, "sweep.out.usda", err, sizeof err) == 0, "save: %s", err);
