@@ -18,5 +18,5 @@ for k in fib sieve matmul mandelbrot stencil3d pcloud crc32 qsort; do
   w="$kb/lib-small/$k.wasm"
   p=$(count plain "$w"); i=$(count intr "$w"); f=$(count fuel "$w")
   awk -v k="$k" -v p="$p" -v i="$i" -v f="$f" \
-    'BEGIN{printf "%-11s %14d %14d %14d %+7.2f%% %+7.2f%%\n", k, p, i, f, (i/p-1)*100, (f/p-1)*100}'
+    'BEGIN{printf "%-11s %14.0f %14.0f %14.0f %+7.2f%% %+7.2f%%\n", k, p, i, f, (i/p-1)*100, (f/p-1)*100}'
 done
