@@ -39,6 +39,7 @@ struct pw_engine {
     pthread_t wd_thread;
     pthread_cond_t wd_cond;
     bool wd_started, wd_quit;
+    uint64_t wd_wake; /* when the watchdog will next look (UINT64_MAX: only when signalled) */
     pw_store **wd_stores;
     size_t wd_n, wd_cap;
 };

@@ -246,6 +246,7 @@ pw_engine *pw_engine_new_with(const pw_engine_config *cfg) {
     pthread_condattr_init(&ca);
     pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
     pthread_cond_init(&e->wd_cond, &ca);
+    e->wd_wake = UINT64_MAX;
     pthread_condattr_destroy(&ca);
     return e;
 }
@@ -639,6 +640,7 @@ static void *watchdog(void *arg) {
                 next = s->deadline_at;
             i++;
         }
+        e->wd_wake = next;
         if (next == UINT64_MAX) {
             pthread_cond_wait(&e->wd_cond, &e->lock);
         } else {
@@ -669,7 +671,11 @@ void pw_deadline_arm(pw_store *s) {
     if (e->wd_n < e->wd_cap) {
         s->deadline_at = now_ns() + s->deadline_ns;
         e->wd_stores[e->wd_n++] = s;
-        pthread_cond_signal(&e->wd_cond);
+        /* Wake the watchdog only if it would look too late: with the same
+         * budget on every call, it usually already sleeps until an earlier
+         * deadline, and waking it on every call would cost a context switch. */
+        if (s->deadline_at < e->wd_wake)
+            pthread_cond_signal(&e->wd_cond);
     }
     pthread_mutex_unlock(&e->lock);
 }
