@@ -194,14 +194,35 @@ static int special(double d, char *buf) {
     return 0;
 }
 
+/* Round-trip tests for shortest_digits: does the decimal text read back to
+ * the original value at the original precision? */
+static bool rt_double(const char *t, const void *v) { return strtod(t, NULL) == *(const double *)v; }
+static bool rt_float(const char *t, const void *v) { return strtof(t, NULL) == *(const float *)v; }
+static bool rt_half(const char *t, const void *v) { return pusd_float_to_half(strtof(t, NULL)) == *(const uint16_t *)v; }
+
+/* Writes into tmp (40 bytes) the shortest "%.*e" form of v that passes ok.
+ * More digits never break a round trip (the correctly rounded longer form is
+ * closer to v), so the smallest passing precision is found by bisection:
+ * about 4 formatting rounds instead of up to `maxp`. */
+static void shortest_digits(double v, int maxp, bool (*ok)(const char *, const void *), const void *orig,
+                            char *tmp) {
+    int lo = 1, hi = maxp; /* maxp digits always round-trip */
+    while (lo < hi) {
+        int mid = (lo + hi) / 2;
+        snprintf(tmp, 40, "%.*e", mid - 1, v);
+        if (ok(tmp, orig))
+            hi = mid;
+        else
+            lo = mid + 1;
+    }
+    snprintf(tmp, 40, "%.*e", lo - 1, v);
+}
+
 int pusd_format_double(double d, char *buf) {
     int n = special(d, buf);
     if (n) return n;
     char tmp[40], dig[24];
-    for (int p = 1; p <= 17; p++) {
-        snprintf(tmp, sizeof tmp, "%.*e", p - 1, d);
-        if (p == 17 || strtod(tmp, NULL) == d) break;
-    }
+    shortest_digits(d, 17, rt_double, &d, tmp);
     int e10, nd = digits_of(tmp, dig, &e10);
     return layout(buf, d < 0, dig, nd, e10);
 }
@@ -210,10 +231,7 @@ int pusd_format_float(float f, char *buf) {
     int n = special(f, buf);
     if (n) return n;
     char tmp[40], dig[24];
-    for (int p = 1; p <= 9; p++) {
-        snprintf(tmp, sizeof tmp, "%.*e", p - 1, (double)f);
-        if (p == 9 || strtof(tmp, NULL) == f) break;
-    }
+    shortest_digits((double)f, 9, rt_float, &f, tmp);
     int e10, nd = digits_of(tmp, dig, &e10);
     return layout(buf, f < 0, dig, nd, e10);
 }
@@ -223,10 +241,7 @@ int pusd_format_half(uint16_t h, char *buf) {
     int n = special(f, buf);
     if (n) return n;
     char tmp[40], dig[24];
-    for (int p = 1; p <= 9; p++) {
-        snprintf(tmp, sizeof tmp, "%.*e", p - 1, (double)f);
-        if (p == 9 || pusd_float_to_half(strtof(tmp, NULL)) == h) break;
-    }
+    shortest_digits((double)f, 9, rt_half, &h, tmp);
     int e10, nd = digits_of(tmp, dig, &e10);
     return layout(buf, f < 0, dig, nd, e10);
 }
