@@ -45,9 +45,8 @@ typedef int (*run_target_fn)(const run_options *opt, const char *path, int argc,
 
 static int run_module(const run_options *opt, const char *path, int argc, char **argv);
 
-/* Hook for scenes (`portalis run SCENE.usda`): not implemented in this
- * issue. */
-static int run_scene_placeholder(const run_options *opt, const char *path, int argc, char **argv) {
+/* Scenes (`portalis run SCENE.usda`) go to the scene runner (cmd_scene.c). */
+static int run_scene(const run_options *opt, const char *path, int argc, char **argv) {
     (void)opt; /* the scene runner (cmd_scene.c) parses its own options after SCENE.usda */
     char **av = calloc((size_t)argc + 3, sizeof *av);
     if (!av)
@@ -63,12 +62,12 @@ static const struct {
     const char *suffix;
     run_target_fn run;
 } run_targets[] = {
-    {".usda", run_scene_placeholder},
+    {".usda", run_scene},
 };
 
 static void usage(FILE *f) {
     fprintf(f, "usage: portalis run [OPTIONS] MODULE.wasm [ARGS...]\n"
-               "       portalis run [OPTIONS] SCENE.usda       (not supported yet)\n\n"
+               "       portalis run SCENE.usda [SCENE OPTIONS]  (see portalis run SCENE.usda --help)\n\n"
                "Runs a WebAssembly module: calls the function named by --invoke with ARGS, parsed\n"
                "according to its parameter types (i32/i64: decimal, negative or unsigned; f32/f64:\n"
                "decimal or hex floats, inf, nan; funcref/externref: null), and prints each result\n"
@@ -159,7 +158,22 @@ static const char *opt_value(int argc, char **argv, int *i, const char *name, bo
     return argv[++*i];
 }
 
+/* True when argv names a scene before any module: the scene runner then
+ * parses everything, so its options may come before or after the scene. */
+static bool is_scene_run(int argc, char **argv) {
+    for (int i = 1; i < argc; i++) {
+        size_t n = strlen(argv[i]);
+        if (n > 5 && !strcmp(argv[i] + n - 5, ".wasm"))
+            return false;
+        if (n > 5 && !strcmp(argv[i] + n - 5, ".usda"))
+            return true;
+    }
+    return false;
+}
+
 int cmd_run(int argc, char **argv) {
+    if (is_scene_run(argc, argv))
+        return cmd_scene_run(argc, argv);
     run_options opt;
     memset(&opt, 0, sizeof opt);
     int status = 2;
