@@ -134,7 +134,9 @@ static uint8_t rd_u8(cc *c) {
         MALFORMED("unexpected end");
     return *c->p++;
 }
-static uint32_t rd_u32(cc *c) {
+static inline uint32_t rd_u32(cc *c) {
+    if (c->p < c->end && *c->p < 0x80)
+        return *c->p++;
     uint32_t v;
     const char *why = NULL;
     if (!wm_read_u32(&c->p, c->end, &v, &why))
@@ -160,19 +162,22 @@ static int64_t rd_s64(cc *c) {
 
 /* Reserves an instruction of 1 + nops words and returns it. When the current
  * code is unreachable it returns a scratch buffer, so callers need no checks. */
-static pw_code *emit(cc *c, int op, uint32_t nops) {
+static inline pw_code *emit(cc *c, int op, uint32_t nops) {
     c->last_dst_ok = false;
     if (c->dead) {
         memset(c->scratch, 0, sizeof c->scratch);
         return c->scratch;
     }
-    c->code = grow(c, c->code, &c->cap, sizeof *c->code, c->n + 1 + nops);
-    c->offmap = grow(c, c->offmap, &c->capoff, 2 * sizeof *c->offmap, c->noff + 1);
+    if (__builtin_expect(c->n + 1 + nops > c->cap, 0))
+        c->code = grow(c, c->code, &c->cap, sizeof *c->code, c->n + 1 + nops);
+    if (__builtin_expect(c->noff + 1 > c->capoff, 0))
+        c->offmap = grow(c, c->offmap, &c->capoff, 2 * sizeof *c->offmap, c->noff + 1);
     c->offmap[2 * c->noff] = c->n;
     c->offmap[2 * c->noff + 1] = c->op_offset;
     c->noff++;
     pw_code *ins = &c->code[c->n];
-    memset(ins, 0, (1 + nops) * sizeof *ins);
+    for (uint32_t k = 1; k <= nops; k++)
+        ins[k].u = 0;
     ins->h = c->H[op];
     c->last_start = c->n;
     c->last_op = op;
@@ -211,8 +216,9 @@ static void patch_list(cc *c, uint32_t head, uint32_t target) {
 
 static uint32_t slot_of(cc *c, uint32_t pos) { return c->nlocals + pos; }
 
-static void push(cc *c, uint8_t type, uint8_t kind, uint32_t local, uint64_t cval) {
-    c->vs = grow(c, c->vs, &c->vcap, sizeof *c->vs, c->vn + 1);
+static inline void push(cc *c, uint8_t type, uint8_t kind, uint32_t local, uint64_t cval) {
+    if (__builtin_expect(c->vn + 1 > c->vcap, 0))
+        c->vs = grow(c, c->vs, &c->vcap, sizeof *c->vs, c->vn + 1);
     c->vs[c->vn] = (vent){type, kind, local, cval};
     c->vn++;
     if (c->vn > c->max_height)
@@ -225,7 +231,7 @@ static cent *top_frame(cc *c) { return &c->cs[c->cn - 1]; }
 /* Pops one value, checking it against `expect` (T_UNKNOWN: any). Returns its
  * position; *out receives the entry. In an unreachable frame, popping past
  * the frame's height yields an unknown value. */
-static uint32_t pop(cc *c, uint8_t expect, vent *out) {
+static inline uint32_t pop(cc *c, uint8_t expect, vent *out) {
     cent *f = top_frame(c);
     if (c->vn == f->height) {
         if (!f->unreachable)
@@ -539,34 +545,57 @@ static uint32_t emit_cond_branch(cc *c, uint32_t pos, bool negate) {
 /* ---- numeric opcode typing --------------------------------------------- */
 
 /* For wasm opcodes 0x45..0xc4: operand count, operand type, result type. */
-static void numeric_sig(uint8_t op, int *nargs, uint8_t *in, uint8_t *out) {
-    const uint8_t I = WM_I32, L = WM_I64, F = WM_F32, D = WM_F64;
-    struct {
-        uint8_t lo, hi, n, in, out;
-    } const t[] = {
-        {0x45, 0x45, 1, WM_I32, WM_I32}, {0x46, 0x4f, 2, WM_I32, WM_I32}, {0x50, 0x50, 1, WM_I64, WM_I32},
-        {0x51, 0x5a, 2, WM_I64, WM_I32}, {0x5b, 0x60, 2, WM_F32, WM_I32}, {0x61, 0x66, 2, WM_F64, WM_I32},
-        {0x67, 0x69, 1, WM_I32, WM_I32}, {0x6a, 0x78, 2, WM_I32, WM_I32}, {0x79, 0x7b, 1, WM_I64, WM_I64},
-        {0x7c, 0x8a, 2, WM_I64, WM_I64}, {0x8b, 0x91, 1, WM_F32, WM_F32}, {0x92, 0x98, 2, WM_F32, WM_F32},
-        {0x99, 0x9f, 1, WM_F64, WM_F64}, {0xa0, 0xa6, 2, WM_F64, WM_F64},
-    };
-    for (size_t i = 0; i < sizeof t / sizeof t[0]; i++)
-        if (op >= t[i].lo && op <= t[i].hi) {
-            *nargs = t[i].n;
-            *in = t[i].in;
-            *out = t[i].out;
-            return;
-        }
-    /* conversions 0xa7..0xc4 */
-    static const uint8_t conv[][2] = {
-        /* a7 */ {L, I}, {F, I}, {F, I}, {D, I}, {D, I}, {I, L}, {I, L}, {F, L}, {F, L}, {D, L}, {D, L},
-        /* b2 */ {I, F}, {I, F}, {L, F}, {L, F}, {D, F}, {I, D}, {I, D}, {L, D}, {L, D}, {F, D},
-        /* bc */ {F, I}, {D, L}, {I, F}, {L, D},
-        /* c0 */ {I, I}, {I, I}, {L, L}, {L, L}, {L, L},
-    };
-    *nargs = 1;
-    *in = conv[op - 0xa7][0];
-    *out = conv[op - 0xa7][1];
+typedef struct {
+    uint8_t n, in, out;
+} numsig;
+#define I WM_I32
+#define L WM_I64
+#define F WM_F32
+#define D WM_F64
+static const numsig numsigs[0xc5 - 0x45] = {
+    [0x45 - 0x45] = {1, I, I},
+    [0x46 - 0x45 ... 0x4f - 0x45] = {2, I, I},
+    [0x50 - 0x45] = {1, L, I},
+    [0x51 - 0x45 ... 0x5a - 0x45] = {2, L, I},
+    [0x5b - 0x45 ... 0x60 - 0x45] = {2, F, I},
+    [0x61 - 0x45 ... 0x66 - 0x45] = {2, D, I},
+    [0x67 - 0x45 ... 0x69 - 0x45] = {1, I, I},
+    [0x6a - 0x45 ... 0x78 - 0x45] = {2, I, I},
+    [0x79 - 0x45 ... 0x7b - 0x45] = {1, L, L},
+    [0x7c - 0x45 ... 0x8a - 0x45] = {2, L, L},
+    [0x8b - 0x45 ... 0x91 - 0x45] = {1, F, F},
+    [0x92 - 0x45 ... 0x98 - 0x45] = {2, F, F},
+    [0x99 - 0x45 ... 0x9f - 0x45] = {1, D, D},
+    [0xa0 - 0x45 ... 0xa6 - 0x45] = {2, D, D},
+    [0xa7 - 0x45] = {1, L, I},
+    [0xa8 - 0x45 ... 0xa9 - 0x45] = {1, F, I},
+    [0xaa - 0x45 ... 0xab - 0x45] = {1, D, I},
+    [0xac - 0x45 ... 0xad - 0x45] = {1, I, L},
+    [0xae - 0x45 ... 0xaf - 0x45] = {1, F, L},
+    [0xb0 - 0x45 ... 0xb1 - 0x45] = {1, D, L},
+    [0xb2 - 0x45 ... 0xb3 - 0x45] = {1, I, F},
+    [0xb4 - 0x45 ... 0xb5 - 0x45] = {1, L, F},
+    [0xb6 - 0x45] = {1, D, F},
+    [0xb7 - 0x45 ... 0xb8 - 0x45] = {1, I, D},
+    [0xb9 - 0x45 ... 0xba - 0x45] = {1, L, D},
+    [0xbb - 0x45] = {1, F, D},
+    [0xbc - 0x45] = {1, F, I},
+    [0xbd - 0x45] = {1, D, L},
+    [0xbe - 0x45] = {1, I, F},
+    [0xbf - 0x45] = {1, L, D},
+    [0xc0 - 0x45 ... 0xc1 - 0x45] = {1, I, I},
+    [0xc2 - 0x45 ... 0xc4 - 0x45] = {1, L, L},
+};
+#undef I
+#undef L
+#undef F
+#undef D
+
+static inline void numeric_sig(uint8_t op, int *nargs, uint8_t *in, uint8_t *out) {
+    const numsig *t = &numsigs[op - 0x45];
+    *nargs = t->n;
+    *in = t->in;
+    *out = t->out;
 }
 
 static int imm_variant(int op) {
