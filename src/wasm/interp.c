@@ -296,6 +296,19 @@ static pw_error *trap_error(pw_store *s, pw_error *err, pw_trap_kind kind, const
         ip += 3;                                                                                                 \
         NEXT();                                                                                                  \
     }
+/* Integer division and remainder: trap on a zero divisor, and on `overflow`
+ * (INT_MIN / -1 for the signed quotient). */
+#define INTDIV(n, F, overflow, expr)                                                                             \
+    OP(n) {                                                                                                      \
+        __typeof__(fp->F) a = fp[A].F, b = fp[B].F;                                                              \
+        if (UNLIKELY(b == 0))                                                                                    \
+            TRAP(PW_TRAP_DIV_BY_ZERO);                                                                           \
+        if (UNLIKELY(overflow))                                                                                  \
+            TRAP(PW_TRAP_INT_OVERFLOW);                                                                          \
+        fp[D].F = (expr);                                                                                        \
+        ip += 3;                                                                                                 \
+        NEXT();                                                                                                  \
+    }
 #define BINIMM(n, IN, OUT, expr)                                                                                 \
     OP(n##_imm) {                                                                                                \
         __typeof__(fp->IN) a = fp[A].IN, b = (__typeof__(fp->IN))IMM;                                            \
@@ -478,6 +491,7 @@ static pw_error *run(pw_store *s, pw_func *entry, pw_slot *fp, const void *const
     /* call state */
     pw_func *callee;
     const pw_cfunc *ccf;
+    bool chk; /* call_indirect_chk: charge the callee's entry */
     pw_slot *nfp;
     const pw_code *ret_ip;
 
@@ -540,40 +554,10 @@ dispatch:
     BINOP(i32_add, u32, u32, a + b)
     BINOP(i32_sub, u32, u32, a - b)
     BINOP(i32_mul, u32, u32, a * b)
-    OP(i32_div_s) {
-        int32_t a = fp[A].i32, b = fp[B].i32;
-        if (UNLIKELY(b == 0))
-            TRAP(PW_TRAP_DIV_BY_ZERO);
-        if (UNLIKELY(a == INT32_MIN && b == -1))
-            TRAP(PW_TRAP_INT_OVERFLOW);
-        fp[D].i32 = a / b;
-        ip += 3;
-        NEXT();
-    }
-    OP(i32_div_u) {
-        uint32_t a = fp[A].u32, b = fp[B].u32;
-        if (UNLIKELY(b == 0))
-            TRAP(PW_TRAP_DIV_BY_ZERO);
-        fp[D].u32 = a / b;
-        ip += 3;
-        NEXT();
-    }
-    OP(i32_rem_s) {
-        int32_t a = fp[A].i32, b = fp[B].i32;
-        if (UNLIKELY(b == 0))
-            TRAP(PW_TRAP_DIV_BY_ZERO);
-        fp[D].i32 = b == -1 ? 0 : a % b;
-        ip += 3;
-        NEXT();
-    }
-    OP(i32_rem_u) {
-        uint32_t a = fp[A].u32, b = fp[B].u32;
-        if (UNLIKELY(b == 0))
-            TRAP(PW_TRAP_DIV_BY_ZERO);
-        fp[D].u32 = a % b;
-        ip += 3;
-        NEXT();
-    }
+    INTDIV(i32_div_s, i32, a == INT32_MIN && b == -1, a / b)
+    INTDIV(i32_div_u, u32, false, a / b)
+    INTDIV(i32_rem_s, i32, false, b == -1 ? 0 : a % b)
+    INTDIV(i32_rem_u, u32, false, a % b)
     BINOP(i32_and, u32, u32, a & b)
     BINOP(i32_or, u32, u32, a | b)
     BINOP(i32_xor, u32, u32, a ^ b)
@@ -588,40 +572,10 @@ dispatch:
     BINOP(i64_add, u64, u64, a + b)
     BINOP(i64_sub, u64, u64, a - b)
     BINOP(i64_mul, u64, u64, a * b)
-    OP(i64_div_s) {
-        int64_t a = fp[A].i64, b = fp[B].i64;
-        if (UNLIKELY(b == 0))
-            TRAP(PW_TRAP_DIV_BY_ZERO);
-        if (UNLIKELY(a == INT64_MIN && b == -1))
-            TRAP(PW_TRAP_INT_OVERFLOW);
-        fp[D].i64 = a / b;
-        ip += 3;
-        NEXT();
-    }
-    OP(i64_div_u) {
-        uint64_t a = fp[A].u64, b = fp[B].u64;
-        if (UNLIKELY(b == 0))
-            TRAP(PW_TRAP_DIV_BY_ZERO);
-        fp[D].u64 = a / b;
-        ip += 3;
-        NEXT();
-    }
-    OP(i64_rem_s) {
-        int64_t a = fp[A].i64, b = fp[B].i64;
-        if (UNLIKELY(b == 0))
-            TRAP(PW_TRAP_DIV_BY_ZERO);
-        fp[D].i64 = b == -1 ? 0 : a % b;
-        ip += 3;
-        NEXT();
-    }
-    OP(i64_rem_u) {
-        uint64_t a = fp[A].u64, b = fp[B].u64;
-        if (UNLIKELY(b == 0))
-            TRAP(PW_TRAP_DIV_BY_ZERO);
-        fp[D].u64 = a % b;
-        ip += 3;
-        NEXT();
-    }
+    INTDIV(i64_div_s, i64, a == INT64_MIN && b == -1, a / b)
+    INTDIV(i64_div_u, u64, false, a / b)
+    INTDIV(i64_rem_s, i64, false, b == -1 ? 0 : a % b)
+    INTDIV(i64_rem_u, u64, false, a % b)
     BINOP(i64_and, u64, u64, a & b)
     BINOP(i64_or, u64, u64, a | b)
     BINOP(i64_xor, u64, u64, a ^ b)
@@ -919,21 +873,12 @@ dispatch:
         goto do_call;
     }
     OP(call_indirect_chk) {
-        pw_table *t = inst->tables[ip[1].s.b];
-        uint32_t i = fp[ip[2].s.b].u32;
-        if (UNLIKELY(i >= t->size))
-            TRAP(PW_TRAP_UNDEFINED_ELEMENT);
-        callee = t->elems[i];
-        if (UNLIKELY(!callee))
-            TRAP(PW_TRAP_UNINITIALIZED_ELEMENT);
-        if (UNLIKELY(callee->sig != inst->module->sigs[ip[1].s.a]))
-            TRAP(PW_TRAP_INDIRECT_MISMATCH);
-        LIMITS(callee->cf ? callee->cf->entry_cost : 1);
-        nfp = fp + ip[2].s.a;
-        ret_ip = ip + 3;
-        goto do_call;
+        chk = true;
+        goto do_call_indirect;
     }
     OP(call_indirect) {
+        chk = false;
+    do_call_indirect:;
         pw_table *t = inst->tables[ip[1].s.b];
         uint32_t i = fp[ip[2].s.b].u32;
         if (UNLIKELY(i >= t->size))
@@ -943,6 +888,8 @@ dispatch:
             TRAP(PW_TRAP_UNINITIALIZED_ELEMENT);
         if (UNLIKELY(callee->sig != inst->module->sigs[ip[1].s.a]))
             TRAP(PW_TRAP_INDIRECT_MISMATCH);
+        if (chk)
+            LIMITS(callee->cf ? callee->cf->entry_cost : 1);
         nfp = fp + ip[2].s.a;
         ret_ip = ip + 3;
         goto do_call;

@@ -9,18 +9,7 @@
 
 #include <portalis/bridge.h>
 
-static int passed, failed;
-#define CHECK(cond, ...)                                                                                      \
-    do {                                                                                                      \
-        if (cond)                                                                                             \
-            passed++;                                                                                         \
-        else {                                                                                                \
-            failed++;                                                                                         \
-            printf("FAIL %s:%d: ", __FILE__, __LINE__);                                                       \
-            printf(__VA_ARGS__);                                                                              \
-            printf("\n");                                                                                     \
-        }                                                                                                     \
-    } while (0)
+#include "../check.h"
 
 static pw_val f64(double d) { return (pw_val){.kind = PW_F64, .of.f64 = d}; }
 
@@ -180,6 +169,5 @@ int main(void) {
     test_histogram();
     test_projectile("projectile_c.wasm", "c");
     test_projectile("projectile_rust.wasm", "rust");
-    printf("%d passed, %d failed\n", passed, failed);
-    return failed ? 1 : 0;
+    return CHECK_REPORT();
 }

@@ -10,18 +10,7 @@
 
 #include <portalis/host.h>
 
-static int passed, failed;
-#define CHECK(cond, ...)                                                                                      \
-    do {                                                                                                      \
-        if (cond)                                                                                             \
-            passed++;                                                                                         \
-        else {                                                                                                \
-            failed++;                                                                                         \
-            printf("FAIL %s:%d: ", __FILE__, __LINE__);                                                       \
-            printf(__VA_ARGS__);                                                                              \
-            printf("\n");                                                                                     \
-        }                                                                                                     \
-    } while (0)
+#include "../check.h"
 
 static const char *M = HOST_TEST_MODULES;
 
@@ -406,6 +395,5 @@ int main(void) {
     test_projectile_output();
     test_output_streaming();
     test_sweep_spill();
-    printf("%d passed, %d failed\n", passed, failed);
-    return failed ? 1 : 0;
+    return CHECK_REPORT();
 }

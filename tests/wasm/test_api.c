@@ -7,18 +7,7 @@
 
 #include "portalis/engine.h"
 
-static int passed, failed;
-#define CHECK(cond, ...)                                                                                         \
-    do {                                                                                                         \
-        if (cond)                                                                                                \
-            passed++;                                                                                            \
-        else {                                                                                                   \
-            failed++;                                                                                            \
-            printf("FAIL %s:%d: ", __FILE__, __LINE__);                                                          \
-            printf(__VA_ARGS__);                                                                                 \
-            printf("\n");                                                                                        \
-        }                                                                                                        \
-    } while (0)
+#include "../check.h"
 
 static pw_error *host_add(pw_caller *c, void *ud, const pw_val *args, pw_val *results) {
     (void)c;
@@ -104,6 +93,5 @@ int main(int argc, char **argv) {
     pw_store_free(s);
     pw_module_free(m);
     pw_engine_free(eng);
-    printf("%d passed, %d failed\n", passed, failed);
-    return failed != 0;
+    return CHECK_REPORT();
 }

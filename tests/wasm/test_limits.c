@@ -10,19 +10,7 @@
 
 #include "portalis/engine.h"
 
-static int passed, failed;
-
-#define CHECK(cond, ...)                                                                                         \
-    do {                                                                                                         \
-        if (cond)                                                                                                \
-            passed++;                                                                                            \
-        else {                                                                                                   \
-            failed++;                                                                                            \
-            printf("FAIL %s:%d: ", __FILE__, __LINE__);                                                          \
-            printf(__VA_ARGS__);                                                                                 \
-            printf("\n");                                                                                        \
-        }                                                                                                        \
-    } while (0)
+#include "../check.h"
 
 static uint8_t *read_file(const char *path, size_t *len) {
     FILE *f = fopen(path, "rb");
@@ -210,6 +198,5 @@ int main(int argc, char **argv) {
     pw_store_free(s);
     pw_engine_free(e);
     free(bytes);
-    printf("%d passed, %d failed\n", passed, failed);
-    return failed != 0;
+    return CHECK_REPORT();
 }
