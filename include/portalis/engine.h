@@ -152,6 +152,7 @@ pw_module *pw_module_ref(pw_module *m); /* adds a reference */
 void pw_module_free(pw_module *m);
 
 typedef enum { PW_EXTERN_FUNC = 0, PW_EXTERN_TABLE, PW_EXTERN_MEMORY, PW_EXTERN_GLOBAL } pw_extern_kind;
+const char *pw_extern_kind_name(pw_extern_kind k); /* "function", "table", "memory", "global" */
 
 typedef struct {
     uint32_t nparams, nresults;

@@ -314,16 +314,6 @@ done:
 
 /* ---- modules --------------------------------------------------------------- */
 
-static const char *extern_kind_name(pw_extern_kind k) {
-    switch (k) {
-    case PW_EXTERN_FUNC: return "function";
-    case PW_EXTERN_TABLE: return "table";
-    case PW_EXTERN_MEMORY: return "memory";
-    case PW_EXTERN_GLOBAL: return "global";
-    }
-    return "?";
-}
-
 static void print_signature(FILE *f, const char *name, pw_functype ft) {
     fprintf(f, "%s(", name);
     for (uint32_t i = 0; i < ft.nparams; i++)
@@ -554,7 +544,7 @@ static int run_module(const run_options *opt, const char *path, int argc, char *
     }
     if (ext.kind != PW_EXTERN_FUNC) {
         fprintf(stderr, "portalis run: %s: export \"%s\" is a %s, not a function\n", path, fname,
-                extern_kind_name(ext.kind));
+                pw_extern_kind_name(ext.kind));
         status = 2;
         goto out;
     }

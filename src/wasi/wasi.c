@@ -1219,16 +1219,6 @@ static bool sig_matches(const wasi_fn *f, const pw_functype *t) {
     return true;
 }
 
-static const char *kind_name(pw_extern_kind k) {
-    switch (k) {
-    case PW_EXTERN_FUNC: return "function";
-    case PW_EXTERN_TABLE: return "table";
-    case PW_EXTERN_MEMORY: return "memory";
-    case PW_EXTERN_GLOBAL: return "global";
-    }
-    return "?";
-}
-
 bool pwasi_module_uses_wasi(const pw_module *m) {
     size_t n = pw_module_import_count(m);
     for (size_t i = 0; i < n; i++) {
@@ -1259,8 +1249,8 @@ pwasi_error *pwasi_link(pwasi_ctx *ctx, pw_store *store, pw_module *m, const pwa
                 if (extra[k].ext.kind != t.kind) {
                     pwasi_error *e = pwasi_error_new("import \"%s\" \"%s\" #%zu: the module wants a %s, the host "
                                                      "supplies a %s",
-                                                     mod, name, i, kind_name(t.kind),
-                                                     kind_name(extra[k].ext.kind));
+                                                     mod, name, i, pw_extern_kind_name(t.kind),
+                                                     pw_extern_kind_name(extra[k].ext.kind));
                     free(ext);
                     return e;
                 }
@@ -1286,7 +1276,7 @@ pwasi_error *pwasi_link(pwasi_ctx *ctx, pw_store *store, pw_module *m, const pwa
                 if (t.kind == PW_EXTERN_FUNC)
                     sig_text(want, sizeof want, &t.func);
                 else
-                    snprintf(want, sizeof want, "a %s", kind_name(t.kind));
+                    snprintf(want, sizeof want, "a %s", pw_extern_kind_name(t.kind));
                 pwasi_error *e = pwasi_error_new("import \"%s\" \"%s\" #%zu: the module declares it as %s, which "
                                                  "is not its WASI signature",
                                                  mod, name, i, want);
@@ -1323,7 +1313,7 @@ pwasi_error *pwasi_link(pwasi_ctx *ctx, pw_store *store, pw_module *m, const pwa
                                 mod, name, i, sig, WASI_MODULE);
         } else {
             e = pwasi_error_new("import \"%s\" \"%s\" #%zu (%s) is not provided: only %s functions are built in",
-                                mod, name, i, kind_name(t.kind), WASI_MODULE);
+                                mod, name, i, pw_extern_kind_name(t.kind), WASI_MODULE);
         }
         free(ext);
         return e;

@@ -980,9 +980,9 @@ pw_valkind pw_global_type(const pw_global *g, bool *mut) {
 
 /* ---- instantiation ----------------------------------------------------- */
 
-static const char *kind_name(int k) {
+const char *pw_extern_kind_name(pw_extern_kind k) {
     static const char *const n[] = {"function", "table", "memory", "global"};
-    return n[k & 3];
+    return (unsigned)k < 4 ? n[k] : "?";
 }
 
 static bool limits_match(pw_limits actual, uint32_t actual_size, wm_limits want) {
@@ -1008,7 +1008,7 @@ static pw_slot eval_const(pw_instance *inst, const wm_constexpr *e) {
 }
 
 static pw_error *link_error(const wm_import *im, const char *why) {
-    return pw_error_new(PW_ERR_LINK, "incompatible import type for %s '%s'.'%s': %s", kind_name(im->kind), im->module,
+    return pw_error_new(PW_ERR_LINK, "incompatible import type for %s '%s'.'%s': %s", pw_extern_kind_name((pw_extern_kind)im->kind), im->module,
                         im->name, why);
 }
 
@@ -1024,7 +1024,7 @@ pw_error *pw_instance_new(pw_store *s, pw_module *mod, const pw_extern *imports,
         const pw_extern *ex = &imports[i];
         if ((int)ex->kind != im->kind || !ex->of.func)
             return pw_error_new(PW_ERR_LINK, "incompatible import type for '%s'.'%s': expected a %s", im->module,
-                                im->name, kind_name(im->kind));
+                                im->name, pw_extern_kind_name((pw_extern_kind)im->kind));
         switch (im->kind) {
         case WM_EXT_FUNC:
             if (ex->of.func->sig != mod->sigs[im->desc.type_index])
