@@ -34,7 +34,13 @@ typedef struct {
     pwasi_ctx *ctx;
     uint8_t *base;
     uint64_t size;
+    pw_store *store; /* of the calling instance: waits end early when it is interrupted */
 } wcall;
+
+/* Waits are cut into slices this long so that an interrupt or an expired
+ * deadline of the store ends them promptly (the guest then traps at its next
+ * check). */
+#define WAIT_SLICE_NS 10000000ull
 
 /* The guest bytes [off, off+len), or NULL if they are not all inside memory. */
 static uint8_t *gmem(const wcall *c, uint32_t off, uint64_t len) {
@@ -385,16 +391,26 @@ WASI(poll_oneoff) {
     }
     uint64_t wait_ns = immediate ? 0 : (wait_until == UINT64_MAX ? UINT64_MAX : wait_until - start);
     int ready = 0;
-    if (npfd) {
-        struct timespec ts = {(time_t)(wait_ns / 1000000000ull), (long)(wait_ns % 1000000000ull)};
-        do
-            ready = ppoll(pfd, npfd, wait_ns == UINT64_MAX ? NULL : &ts, NULL);
-        while (ready < 0 && errno == EINTR);
-        if (ready < 0)
-            ready = 0;
-    } else if (!immediate && wait_ns != UINT64_MAX) {
-        struct timespec dl = {(time_t)(wait_until / 1000000000ull), (long)(wait_until % 1000000000ull)};
-        while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &dl, NULL) == EINTR) {
+    if (npfd || (!immediate && wait_ns != UINT64_MAX)) {
+        uint64_t t = start, end_at = wait_ns == UINT64_MAX ? UINT64_MAX : start + wait_ns;
+        for (;;) {
+            uint64_t left = end_at > t ? end_at - t : 0;
+            uint64_t slice = left < WAIT_SLICE_NS ? left : WAIT_SLICE_NS;
+            struct timespec ts = {(time_t)(slice / 1000000000ull), (long)(slice % 1000000000ull)};
+            if (npfd) {
+                ready = ppoll(pfd, npfd, &ts, NULL);
+                if (ready < 0 && errno != EINTR)
+                    ready = 0;
+                if (ready > 0)
+                    break;
+                ready = 0;
+            } else {
+                nanosleep(&ts, NULL);
+            }
+            clock_gettime(CLOCK_MONOTONIC, &now);
+            t = ts_ns(&now);
+            if (t >= end_at || pw_store_interrupted(c->store))
+                break;
         }
     }
     clock_gettime(CLOCK_MONOTONIC, &now);
@@ -1178,6 +1194,7 @@ static pw_error *host_call(pw_caller *caller, void *ud, const pw_val *args, pw_v
     }
     wcall c;
     c.ctx = b->ctx;
+    c.store = pw_caller_store(caller);
     pw_memory *m = pw_caller_memory(caller);
     c.base = m ? pw_memory_data(m) : NULL;
     c.size = m ? pw_memory_size(m) : 0;

@@ -1119,6 +1119,13 @@ do_call:
             ip = ret_ip - 1;
             goto do_trap;
         }
+        if (UNLIKELY(cur->entry_cost && atomic_load_explicit(intr, memory_order_relaxed))) {
+            /* interrupted while in the host (e.g. a sleep cut short): stop now */
+            ip = ret_ip - 1;
+            trap = limit_trap(s, &fuel);
+            if (trap)
+                goto do_trap;
+        }
         mem = m0->data;
         msize = m0->size;
         ip = ret_ip;

@@ -237,6 +237,10 @@ static void test_limits(void) {
     run(&R, l1);
     check(R.status == 1 && strstr(R.err, "deadline") && R.seconds < 3.0,
           "--timeout 200ms stops an infinite loop (%.2fs, status %d)", R.seconds, R.status);
+    const char *sl[] = {"--timeout", "300ms", guest("sleep10"), NULL};
+    run(&R, sl);
+    check(R.status == 1 && strstr(R.err, "deadline") && !strstr(R.out, "woke") && R.seconds < 3.0,
+          "--timeout 300ms cuts a 10 s sleep short and traps (%.2fs, status %d)", R.seconds, R.status);
     const char *l2[] = {"--fuel", "1000000", guest("loop"), NULL};
     run(&R, l2);
     check(R.status == 1 && strstr(R.err, "out of fuel"), "--fuel 1000000 stops an infinite loop");
