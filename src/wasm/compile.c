@@ -492,31 +492,36 @@ static void emit_branch(cc *c, cent *f) {
 
 /* ---- compare/branch fusion --------------------------------------------- */
 
-static int fused_branch_op(int cmp, bool negate, bool *imm) {
+/* The compare-and-branch fusing comparison `cmp` (negated: branch when it is
+ * false), or -1. i64 forms only where no back-edge form is needed, and with
+ * an immediate only if it fits a sign-extended 32-bit field. */
+static int fused_branch_op(int cmp, bool negate, bool allow64, uint64_t imm_val) {
     static const int8_t neg[10] = {1, 0, 8, 9, 6, 7, 4, 5, 2, 3}; /* eq ne lt_s lt_u gt_s gt_u le_s le_u ge_s ge_u */
-    int k;
-    *imm = false;
+    int k, base;
     if (cmp >= IR_i32_eq && cmp <= IR_i32_ge_u)
-        k = cmp - IR_i32_eq;
-    else if (cmp >= IR_i32_eq_imm && cmp <= IR_i32_ge_u_imm) {
-        k = cmp - IR_i32_eq_imm;
-        *imm = true;
-    } else
+        k = cmp - IR_i32_eq, base = IR_br_eq;
+    else if (cmp >= IR_i32_eq_imm && cmp <= IR_i32_ge_u_imm)
+        k = cmp - IR_i32_eq_imm, base = IR_br_eq_imm;
+    else if (allow64 && cmp >= IR_i64_eq && cmp <= IR_i64_ge_u)
+        k = cmp - IR_i64_eq, base = IR_br64_eq;
+    else if (allow64 && cmp >= IR_i64_eq_imm && cmp <= IR_i64_ge_u_imm &&
+             (int64_t)imm_val == (int64_t)(int32_t)imm_val)
+        k = cmp - IR_i64_eq_imm, base = IR_br64_eq_imm;
+    else
         return -1;
     if (negate)
         k = neg[k];
-    return (*imm ? IR_br_eq_imm : IR_br_eq) + k;
+    return base + k;
 }
 
 /* Emits "branch to frame f if cond (value at pos) is nonzero" (or zero, when
  * negate), fusing a just-emitted i32 comparison. Returns the instruction start;
  * the relative target lives in word +2. */
-static uint32_t emit_cond_branch(cc *c, uint32_t pos, bool negate) {
+static uint32_t emit_cond_branch(cc *c, uint32_t pos, bool negate, bool back_edge) {
     vent *e = &c->vs[pos];
     if (!c->dead && e->kind == VK_SLOT && c->last_dst_ok && c->code[c->last_start + 1].s.a == slot_of(c, pos)) {
         pw_code *last = &c->code[c->last_start];
-        bool imm;
-        int op = fused_branch_op(c->last_op, negate, &imm);
+        int op = fused_branch_op(c->last_op, negate, !(back_edge && c->checks), last[2].u);
         if (op >= 0) {
             uint32_t a = last[1].s.b;
             uint64_t b = last[2].u;
@@ -965,7 +970,7 @@ static void translate_body(cc *c, const wm_code *code, const pw_sig *sig) {
             if (op == 0x04) {
                 /* Materialising the stack above may have emitted copies after
                  * a comparison; fusion then simply does not apply. */
-                br = emit_cond_branch(c, pcond, true);
+                br = emit_cond_branch(c, pcond, true, false);
             }
             push_frame(c, op == 0x02 ? CK_BLOCK : op == 0x03 ? CK_LOOP : CK_IF, np, params, nr, results, single);
             cent *f = top_frame(c);
@@ -1077,12 +1082,12 @@ static void translate_body(cc *c, const wm_code *code, const pw_sig *sig) {
             }
             c->vn = h0;
             if (f == &c->cs[0] || (arity && moves_needed(c, c->vn - arity, arity, slot_of(c, f->height)))) {
-                uint32_t skip = emit_cond_branch(c, pcond, true);
+                uint32_t skip = emit_cond_branch(c, pcond, true, false);
                 emit_branch(c, f);
                 label_here(c);
                 c->code[skip + 2].i = (int64_t)c->n - (int64_t)skip;
             } else {
-                uint32_t br = emit_cond_branch(c, pcond, false);
+                uint32_t br = emit_cond_branch(c, pcond, false, f->kind == CK_LOOP);
                 if (f->kind == CK_LOOP) {
                     c->code[br + 2].i = (int64_t)f->loop_pos - (int64_t)br;
                     make_back_edge(c, br, f);
@@ -1804,7 +1809,7 @@ uint32_t pw_cfunc_offset(const pw_cfunc *f, const pw_code *ip) {
 static const char *const ir_names[IR_COUNT] = {
 #define IR_NAME(n) #n,
     IR_NUMERIC(IR_NAME) IR_TRUNC_SAT(IR_NAME) IR_IMM(IR_NAME) IR_BRCMP(IR_NAME) IR_LOADOP(IR_NAME) IR_BACK(IR_NAME)
-        IR_X2(IR_NAME) IR_STOREI(IR_NAME) IR_MISC(IR_NAME)
+        IR_X2(IR_NAME) IR_STOREI(IR_NAME) IR_BRCMP64(IR_NAME) IR_MISC(IR_NAME)
 #undef IR_NAME
 };
 
@@ -1830,6 +1835,8 @@ static uint32_t ir_width(int op) {
         return 2;
     if (op <= IR_store16_imm)
         return op == IR_store64_imm ? 3 : 2;
+    if (op <= IR_br64_ge_u_imm)
+        return 2;
     switch (op) {
     case IR_unreachable: case IR_ret: return 0;
     case IR_br: case IR_copy: case IR_ret1: case IR_call: case IR_call_chk: case IR_global_get: case IR_global_set:

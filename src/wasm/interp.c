@@ -415,6 +415,21 @@ static pw_error *trap_error(pw_store *s, pw_error *err, pw_trap_kind kind, const
                 TRAP(k);                                                                                         \
         }                                                                                                        \
     } while (0)
+#define BRCMP64(n, T, cmp)                                                                                       \
+    OP(br64_##n) {                                                                                               \
+        if ((T)fp[ip[1].s.a].u64 cmp(T) fp[ip[1].s.b].u64)                                                       \
+            ip += ip[2].i;                                                                                       \
+        else                                                                                                     \
+            ip += 3;                                                                                             \
+        NEXT();                                                                                                  \
+    }                                                                                                            \
+    OP(br64_##n##_imm) {                                                                                         \
+        if ((T)fp[ip[1].s.a].u64 cmp(T)(int64_t)(int32_t)ip[1].s.b)                                              \
+            ip += ip[2].i;                                                                                       \
+        else                                                                                                     \
+            ip += 3;                                                                                             \
+        NEXT();                                                                                                  \
+    }
 #define BRCMP_BACK(n, T, cmp)                                                                                    \
     OP(br_##n##_back) {                                                                                          \
         if ((T)fp[ip[1].s.a].u32 cmp(T) fp[ip[1].s.b].u32) {                                                     \
@@ -460,12 +475,12 @@ static pw_error *run(pw_store *s, pw_func *entry, pw_slot *fp, const void *const
 #ifdef PW_CGOTO
 #define LBL(n) &&L_##n,
     static const void *const labels[IR_COUNT] = {IR_NUMERIC(LBL) IR_TRUNC_SAT(LBL) IR_IMM(LBL) IR_BRCMP(LBL)
-                                                     IR_LOADOP(LBL) IR_BACK(LBL) IR_X2(LBL) IR_STOREI(LBL) IR_MISC(LBL)};
+                                                     IR_LOADOP(LBL) IR_BACK(LBL) IR_X2(LBL) IR_STOREI(LBL) IR_BRCMP64(LBL) IR_MISC(LBL)};
 #undef LBL
 #else
 #define LBL(n) (const void *)(uintptr_t)IR_##n,
     static const void *const labels[IR_COUNT] = {IR_NUMERIC(LBL) IR_TRUNC_SAT(LBL) IR_IMM(LBL) IR_BRCMP(LBL)
-                                                     IR_LOADOP(LBL) IR_BACK(LBL) IR_X2(LBL) IR_STOREI(LBL) IR_MISC(LBL)};
+                                                     IR_LOADOP(LBL) IR_BACK(LBL) IR_X2(LBL) IR_STOREI(LBL) IR_BRCMP64(LBL) IR_MISC(LBL)};
 #undef LBL
 #endif
     if (handlers) {
@@ -792,6 +807,17 @@ dispatch:
     BRCMP_BACK(le_u, uint32_t, <=)
     BRCMP_BACK(ge_s, int32_t, >=)
     BRCMP_BACK(ge_u, uint32_t, >=)
+
+    BRCMP64(eq, uint64_t, ==)
+    BRCMP64(ne, uint64_t, !=)
+    BRCMP64(lt_s, int64_t, <)
+    BRCMP64(lt_u, uint64_t, <)
+    BRCMP64(gt_s, int64_t, >)
+    BRCMP64(gt_u, uint64_t, >)
+    BRCMP64(le_s, int64_t, <=)
+    BRCMP64(le_u, uint64_t, <=)
+    BRCMP64(ge_s, int64_t, >=)
+    BRCMP64(ge_u, uint64_t, >=)
 
     /* ---- control ---- */
     OP(unreachable) { TRAP(PW_TRAP_UNREACHABLE); }

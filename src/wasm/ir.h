@@ -119,6 +119,15 @@ typedef union pw_code {
 /* Stores of a constant: [h][addr|imm32][addend|offset] (store64: imm in word 3). */
 #define IR_STOREI(X) X(store32_imm) X(store64_imm) X(store8_imm) X(store16_imm)
 
+/* i64 compare-and-branch: [h][a|b][rel], immediate forms compare with a
+ * sign-extended 32-bit immediate. No back-edge forms: engines with checks
+ * keep the comparison separate on loop back-edges. */
+#define IR_BRCMP64(X)                                                                                  \
+    X(br64_eq) X(br64_ne) X(br64_lt_s) X(br64_lt_u) X(br64_gt_s) X(br64_gt_u) X(br64_le_s)             \
+    X(br64_le_u) X(br64_ge_s) X(br64_ge_u) X(br64_eq_imm) X(br64_ne_imm) X(br64_lt_s_imm)              \
+    X(br64_lt_u_imm) X(br64_gt_s_imm) X(br64_gt_u_imm) X(br64_le_s_imm) X(br64_le_u_imm)               \
+    X(br64_ge_s_imm) X(br64_ge_u_imm)
+
 #define IR_MISC(X)                                                                                 \
     X(unreachable) X(br) X(br_if) X(br_unless) X(br_table) X(copy) X(const) X(ret) X(ret1)         \
     X(call) X(call_direct) X(call_indirect) X(call_chk) X(call_direct_chk) X(call_indirect_chk) X(select) X(global_get) X(global_set)                                 \
@@ -131,7 +140,7 @@ typedef union pw_code {
 enum {
 #define IR_ENUM(n) IR_##n,
     IR_NUMERIC(IR_ENUM) IR_TRUNC_SAT(IR_ENUM) IR_IMM(IR_ENUM) IR_BRCMP(IR_ENUM) IR_LOADOP(IR_ENUM) IR_BACK(IR_ENUM)                      \
-        IR_X2(IR_ENUM) IR_STOREI(IR_ENUM) IR_MISC(IR_ENUM)
+        IR_X2(IR_ENUM) IR_STOREI(IR_ENUM) IR_BRCMP64(IR_ENUM) IR_MISC(IR_ENUM)
 #undef IR_ENUM
     IR_COUNT
 };
