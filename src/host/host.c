@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -1858,18 +1859,24 @@ int ph_host_save(ph_host *h, const char *out_path, char *err, size_t errcap) {
         snprintf(err, errcap, "out of memory");
         return -1;
     }
-    /* atomic: a temporary file next to out_path, renamed over it when complete */
+    /* atomic: a temporary file next to out_path, renamed over it when
+     * complete; except for an existing device or FIFO (/dev/null), which is
+     * written in place, since a rename would replace the device node */
+    struct stat ost;
+    bool direct = stat(out_path, &ost) == 0 && (S_ISCHR(ost.st_mode) || S_ISBLK(ost.st_mode) || S_ISFIFO(ost.st_mode));
     size_t plen = strlen(out_path);
     char *tmp = malloc(plen + 16);
     int fd = -1;
-    if (tmp) {
+    if (tmp && direct)
+        fd = open(out_path, O_WRONLY | O_TRUNC);
+    else if (tmp) {
         snprintf(tmp, plen + 16, "%s.tmp.XXXXXX", out_path);
         fd = mkstemp(tmp);
     }
     int e = 0;
     if (fd < 0) {
-        snprintf(err, errcap, "cannot write %s: cannot create a file in its directory (%s)", out_path,
-                 tmp ? strerror(errno) : "out of memory");
+        snprintf(err, errcap, direct ? "cannot write %s: %s" : "cannot write %s: cannot create a file in its directory (%s)",
+                 out_path, tmp ? strerror(errno) : "out of memory");
         free(tmp);
         free(header);
         free(w.n);
@@ -1890,17 +1897,18 @@ int ph_host_save(ph_host *h, const char *out_path, char *err, size_t errcap) {
         errno = 0;
         if (!e && (fflush(w.f) || ferror(w.f)))
             e = errno ? errno : EIO;
-        if (!e && fchmod(fd, 0644))
+        if (!e && !direct && fchmod(fd, 0644))
             e = errno;
-        if (!e && fsync(fd))
+        if (!e && !direct && fsync(fd))
             e = errno;
         if (fclose(w.f) && !e)
             e = errno;
     }
-    if (!e && rename(tmp, out_path))
+    if (!e && !direct && rename(tmp, out_path))
         e = errno;
     if (e) {
-        unlink(tmp);
+        if (!direct)
+            unlink(tmp);
         snprintf(err, errcap, "%s: write failed (previous file left untouched): %s", out_path, strerror(e));
     }
     free(tmp);

@@ -266,7 +266,32 @@ void write_layer(sbuf *b, const pusd_layer *l) {
     }
 }
 
+/* Writes data to an existing device or FIFO (such as /dev/null, /dev/stdout)
+ * in place: renaming a temporary file over it would
+ * replace the device node itself. */
+static int write_through(const char *path, const char *data, size_t len, pusd_error *err) {
+    int fd = open(path, O_WRONLY | O_TRUNC);
+    int e = fd < 0 ? errno : 0;
+    for (size_t done = 0; !e && done < len;) {
+        ssize_t w = write(fd, data + done, len - done);
+        if (w < 0 && errno != EINTR)
+            e = errno;
+        else if (w > 0)
+            done += (size_t)w;
+    }
+    if (fd >= 0 && close(fd) && !e)
+        e = errno;
+    if (e) {
+        pusd_set_error(err, PUSD_ERR_IO, path, 0, 0, "write failed: %s", strerror(e));
+        return PUSD_ERR_IO;
+    }
+    return 0;
+}
+
 int write_file_atomic(const char *path, const char *data, size_t len, pusd_error *err) {
+    struct stat st;
+    if (stat(path, &st) == 0 && (S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode) || S_ISFIFO(st.st_mode)))
+        return write_through(path, data, len, err);
     size_t n = strlen(path);
     char *tmp = malloc(n + 16);
     if (!tmp) {
