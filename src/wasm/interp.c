@@ -727,48 +727,16 @@ dispatch:
     BRCMP(ge_s, int32_t, >=)
     BRCMP(ge_u, uint32_t, >=)
 
-    /* ---- binary ops with a memory operand ---- */
-    BINLOAD(f32_add, f32, a + b)
-    BINLOAD(f32_sub, f32, a - b)
-    BINLOAD(f32_mul, f32, a * b)
-    BINLOAD(f32_div, f32, a / b)
-    BINLOAD(f64_add, f64, a + b)
-    BINLOAD(f64_sub, f64, a - b)
-    BINLOAD(f64_mul, f64, a * b)
-    BINLOAD(f64_div, f64, a / b)
-    BINLOAD(i32_add, u32, a + b)
-    BINLOAD(i32_sub, u32, a - b)
-    BINLOAD(i32_mul, u32, a * b)
-    BINLOAD(i32_and, u32, a & b)
-    BINLOAD(i32_or, u32, a | b)
-    BINLOAD(i32_xor, u32, a ^ b)
-    BINLOAD(i64_add, u64, a + b)
-    BINLOAD(i64_sub, u64, a - b)
-    BINLOAD(i64_mul, u64, a * b)
-    BINLOAD(i64_and, u64, a & b)
-    BINLOAD(i64_or, u64, a | b)
-    BINLOAD(i64_xor, u64, a ^ b)
-
-    BINRMW(f32_add, f32, a + b)
-    BINRMW(f32_sub, f32, a - b)
-    BINRMW(f32_mul, f32, a * b)
-    BINRMW(f32_div, f32, a / b)
-    BINRMW(f64_add, f64, a + b)
-    BINRMW(f64_sub, f64, a - b)
-    BINRMW(f64_mul, f64, a * b)
-    BINRMW(f64_div, f64, a / b)
-    BINRMW(i32_add, u32, a + b)
-    BINRMW(i32_sub, u32, a - b)
-    BINRMW(i32_mul, u32, a * b)
-    BINRMW(i32_and, u32, a & b)
-    BINRMW(i32_or, u32, a | b)
-    BINRMW(i32_xor, u32, a ^ b)
-    BINRMW(i64_add, u64, a + b)
-    BINRMW(i64_sub, u64, a - b)
-    BINRMW(i64_mul, u64, a * b)
-    BINRMW(i64_and, u64, a & b)
-    BINRMW(i64_or, u64, a | b)
-    BINRMW(i64_xor, u64, a ^ b)
+    /* ---- binary ops with a memory operand, and their read-modify-write forms ---- */
+#define MEMOPS(X)                                                                                                \
+    X(f32_add, f32, a + b) X(f32_sub, f32, a - b) X(f32_mul, f32, a * b) X(f32_div, f32, a / b)                  \
+    X(f64_add, f64, a + b) X(f64_sub, f64, a - b) X(f64_mul, f64, a * b) X(f64_div, f64, a / b)                  \
+    X(i32_add, u32, a + b) X(i32_sub, u32, a - b) X(i32_mul, u32, a * b) X(i32_and, u32, a & b)                  \
+    X(i32_or, u32, a | b) X(i32_xor, u32, a ^ b) X(i64_add, u64, a + b) X(i64_sub, u64, a - b)                   \
+    X(i64_mul, u64, a * b) X(i64_and, u64, a & b) X(i64_or, u64, a | b) X(i64_xor, u64, a ^ b)
+    MEMOPS(BINLOAD)
+    MEMOPS(BINRMW)
+#undef MEMOPS
 
     /* ---- limits ---- */
     OP(check) {
