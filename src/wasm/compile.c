@@ -1637,8 +1637,11 @@ static pw_error *compile_one(cc *c, uint32_t defidx, pw_cfunc *out) {
     uint32_t fs = c->nlocals + c->max_height + 1;
     if (fs < sig->nresults)
         fs = sig->nresults;
+    if (fs < sig->nparams + 4)
+        fs = sig->nparams + 4; /* room for the interpreter's four-slot local zeroing */
     out->frame_size = fs;
     out->entry_cost = c->entry_cost;
+    out->nzero = c->nlocals - sig->nparams;
     out->sig = sig;
     out->index = fidx;
     return NULL;

@@ -141,21 +141,18 @@ static inline pw_trap_kind chk_u64(double x) {
     return (x > -1.0 && x < 18446744073709551616.0) ? PW_TRAP_NONE : PW_TRAP_INT_OVERFLOW;
 }
 
-/* Declared locals start at zero. Most functions have a few, and a memset
- * call (what a plain loop compiles to) would cost more than the stores. */
+/* Declared locals start at zero. Most functions have a few: four stores
+ * (every frame has room for them, see compile.c) beat a memset call and a
+ * chain of tests. */
 static inline void zero_locals(pw_slot *z, uint32_t n) {
     if (n > 4) {
         memset(z, 0, n * sizeof *z);
         return;
     }
-    if (n > 0)
-        z[0].u64 = 0;
-    if (n > 1)
-        z[1].u64 = 0;
-    if (n > 2)
-        z[2].u64 = 0;
-    if (n > 3)
-        z[3].u64 = 0;
+    z[0].u64 = 0;
+    z[1].u64 = 0;
+    z[2].u64 = 0;
+    z[3].u64 = 0;
 }
 
 /* ---- host calls -------------------------------------------------------- */
@@ -244,19 +241,28 @@ static pw_trap_kind limit_trap(pw_store *s, int64_t *fuel) {
     return PW_TRAP_NONE;
 }
 
-static void add_frame(pw_error *err, const pw_cfunc *cf, const pw_instance *inst, const pw_code *ip) {
-    const wm_module *m = &inst->module->m;
-    pw_error_add_frame(err, cf->index, m->func_names ? m->func_names[cf->index] : NULL, pw_cfunc_offset(cf, ip));
+/* Adds the backtrace frame of the function of `inst` whose code holds ip. */
+static void add_frame(pw_error *err, const pw_instance *inst, const pw_code *ip) {
+    const pw_module *mod = inst->module;
+    for (uint32_t i = 0; i < mod->m.ncodes; i++) {
+        const pw_cfunc *cf = &mod->funcs[i];
+        if (ip >= cf->code && ip < cf->code + cf->ncode) {
+            const wm_module *m = &mod->m;
+            pw_error_add_frame(err, cf->index, m->func_names ? m->func_names[cf->index] : NULL,
+                               pw_cfunc_offset(cf, ip));
+            return;
+        }
+    }
 }
 
-static pw_error *trap_error(pw_store *s, pw_error *err, pw_trap_kind kind, const pw_cfunc *cf, pw_instance *inst,
-                            const pw_code *ip, pw_frame *fbase, pw_frame *fsp) {
+static pw_error *trap_error(pw_store *s, pw_error *err, pw_trap_kind kind, pw_instance *inst, const pw_code *ip,
+                            pw_frame *fbase, pw_frame *fsp) {
     if (!err)
         err = pw_error_trap_new(kind);
-    add_frame(err, cf, inst, ip);
+    add_frame(err, inst, ip);
     while (fsp > fbase) {
         fsp--;
-        add_frame(err, fsp->cf, fsp->inst, fsp->ip - 1);
+        add_frame(err, fsp->inst, fsp->ip - 1);
     }
     (void)s;
     pw_error_seal(err);
@@ -488,7 +494,7 @@ static pw_error *run(pw_store *s, pw_func *entry, pw_slot *fp, const void *const
         return NULL;
     }
 
-    const pw_cfunc *cur = entry->cf;
+    const bool checks = entry->cf->entry_cost != 0; /* every module of a store shares the engine's config */
     pw_instance *inst = entry->inst;
     pw_memory *m0 = inst->mem0;
     uint8_t *mem = m0->data;
@@ -510,7 +516,7 @@ static pw_error *run(pw_store *s, pw_func *entry, pw_slot *fp, const void *const
     pw_slot *nfp;
     const pw_code *ret_ip;
 
-    zero_locals(fp + entry->cf->nparams, entry->cf->nlocals - entry->cf->nparams);
+    zero_locals(fp + entry->cf->nparams, entry->cf->nzero);
     if (entry->cf->entry_cost) {
         /* an engine with checks: a pending interrupt stops the call here */
         if (atomic_load_explicit(intr, memory_order_relaxed)) {
@@ -1078,10 +1084,9 @@ do_call:
                 ip = ret_ip - 1;
                 TRAP(PW_TRAP_STACK_EXHAUSTED);
             }
-            *fsp++ = (pw_frame){ret_ip, fp, cur, inst};
-            zero_locals(nfp + ccf->nparams, ccf->nlocals - ccf->nparams);
+            *fsp++ = (pw_frame){ret_ip, fp, inst};
+            zero_locals(nfp + ccf->nparams, ccf->nzero);
             fp = nfp;
-            cur = ccf;
             ip = ccf->code;
             inst = callee->inst;
             m0 = inst->mem0;
@@ -1094,10 +1099,9 @@ do_call:
             ip = ret_ip - 1;
             TRAP(PW_TRAP_STACK_EXHAUSTED);
         }
-        *fsp++ = (pw_frame){ret_ip, fp, cur, inst};
-        zero_locals(nfp + ccf->nparams, ccf->nlocals - ccf->nparams);
+        *fsp++ = (pw_frame){ret_ip, fp, inst};
+        zero_locals(nfp + ccf->nparams, ccf->nzero);
         fp = nfp;
-        cur = ccf;
         ip = ccf->code;
         NEXT();
     }
@@ -1113,7 +1117,7 @@ do_call:
             ip = ret_ip - 1;
             goto do_trap;
         }
-        if (UNLIKELY(cur->entry_cost && atomic_load_explicit(intr, memory_order_relaxed))) {
+        if (UNLIKELY(checks && atomic_load_explicit(intr, memory_order_relaxed))) {
             /* interrupted while in the host (e.g. a sleep cut short): stop now */
             ip = ret_ip - 1;
             trap = limit_trap(s, &fuel);
@@ -1134,7 +1138,6 @@ do_ret:
     fsp--;
     ip = fsp->ip;
     fp = fsp->fp;
-    cur = fsp->cf;
     if (UNLIKELY(fsp->inst != inst)) {
         inst = fsp->inst;
         m0 = inst->mem0;
@@ -1145,7 +1148,7 @@ do_ret:
 
 do_trap:
     s->fuel = fuel;
-    return trap_error(s, herr, trap, cur, inst, ip, fbase, fsp);
+    return trap_error(s, herr, trap, inst, ip, fbase, fsp);
 }
 
 const void *const *pw_interp_handlers(void) {

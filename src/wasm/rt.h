@@ -57,6 +57,7 @@ typedef struct pw_cfunc {
     const pw_sig *sig;
     uint32_t index; /* function index in the module */
     uint32_t entry_cost; /* fuel charged on entry; 0 when the engine has no checks */
+    uint32_t nzero;      /* declared locals to zero on entry */
     /* (code word index, wasm byte offset) for every instruction, sorted. */
     uint32_t *offmap;
     uint32_t noffmap;
@@ -117,10 +118,11 @@ struct pw_instance {
 };
 
 /* Everything a store owns, freed together. */
+/* A suspended caller. Its function is not stored: a backtrace finds it from
+ * the return address, which keeps calls cheaper. */
 typedef struct pw_frame {
     const pw_code *ip; /* return address */
     pw_slot *fp;
-    const pw_cfunc *cf; /* the caller */
     pw_instance *inst;
 } pw_frame;
 
