@@ -6,7 +6,7 @@
  * switch loop over the same handlers.
  *
  * Wasm calls do not recurse on the C stack: frames live in the store's frame
- * array (return address, caller frame pointer, caller function), so the call
+ * array (return address, caller frame pointer, instance), so the call
  * depth is bounded by that array and exhausting it is a trap, not a crash.
  *
  * Memory accesses are checked explicitly: effective address (33 bits: a u32
