@@ -95,6 +95,8 @@ typedef struct {
      * instruction) came after it, and where its destination slot lives. */
     uint32_t last_start;
     int last_op;
+    uint32_t prev_start; /* the instruction before the last one, if no label */
+    int prev_op;
     bool last_dst_ok; /* its destination is code[last_start+1].s.a */
     pw_code scratch[8];
 } cc;
@@ -179,6 +181,8 @@ static inline pw_code *emit(cc *c, int op, uint32_t nops) {
     for (uint32_t k = 1; k <= nops; k++)
         ins[k].u = 0;
     ins->h = c->H[op];
+    c->prev_start = c->last_start;
+    c->prev_op = c->last_op;
     c->last_start = c->n;
     c->last_op = op;
     c->n += 1 + nops;
@@ -197,6 +201,7 @@ static pw_code *emit_d(cc *c, int op, uint32_t nops, uint32_t dst) {
 static void label_here(cc *c) {
     c->last_dst_ok = false;
     c->last_op = -1;
+    c->prev_op = -1;
 }
 
 static void add_fixup(cc *c, uint32_t *head, uint32_t instr, uint32_t word) {
@@ -451,6 +456,8 @@ static void make_back_edge(cc *c, uint32_t br, cent *loop) {
         back = IR_br_if_back;
     else if (op == IR_br_unless)
         back = IR_br_unless_back;
+    else if (op >= IR_inc_br_eq && op <= IR_inc_br_ge_u)
+        back = IR_inc_br_eq_back + (op - IR_inc_br_eq);
     else
         back = IR_br_eq_back + (op - IR_br_eq);
     c->code = grow(c, c->code, &c->cap, sizeof *c->code, c->n + 1);
@@ -522,6 +529,21 @@ static uint32_t emit_cond_branch(cc *c, uint32_t pos, bool negate, bool back_edg
     if (!c->dead && e->kind == VK_SLOT && c->last_dst_ok && c->code[c->last_start + 1].s.a == slot_of(c, pos)) {
         pw_code *last = &c->code[c->last_start];
         int op = fused_branch_op(c->last_op, negate, !(back_edge && c->checks), last[2].u);
+        if (op >= IR_br_eq_imm && op <= IR_br_ge_u_imm && c->prev_op == IR_i32_add_imm &&
+            c->prev_start + 3 == c->last_start && c->code[c->prev_start + 1].s.a == last[1].s.b) {
+            /* x = y + k; branch on x CMP imm: one loop-closing instruction */
+            pw_code *add = &c->code[c->prev_start];
+            uint32_t d = add[1].s.a, src = add[1].s.b, k = (uint32_t)add[2].u, imm = (uint32_t)last[2].u;
+            c->n = c->prev_start;
+            c->noff -= 2;
+            pw_code *ins = emit(c, IR_inc_br_eq + (op - IR_br_eq_imm), 3);
+            ins[1].s.a = d;
+            ins[1].s.b = src;
+            ins[3].s.a = k;
+            ins[3].s.b = imm;
+            c->prev_op = -1;
+            return c->last_start;
+        }
         if (op >= 0) {
             uint32_t a = last[1].s.b;
             uint64_t b = last[2].u;
@@ -1812,7 +1834,7 @@ uint32_t pw_cfunc_offset(const pw_cfunc *f, const pw_code *ip) {
 static const char *const ir_names[IR_COUNT] = {
 #define IR_NAME(n) #n,
     IR_NUMERIC(IR_NAME) IR_TRUNC_SAT(IR_NAME) IR_IMM(IR_NAME) IR_BRCMP(IR_NAME) IR_LOADOP(IR_NAME) IR_BACK(IR_NAME)
-        IR_X2(IR_NAME) IR_STOREI(IR_NAME) IR_BRCMP64(IR_NAME) IR_MISC(IR_NAME)
+        IR_X2(IR_NAME) IR_STOREI(IR_NAME) IR_BRCMP64(IR_NAME) IR_INCBR(IR_NAME) IR_MISC(IR_NAME)
 #undef IR_NAME
 };
 
@@ -1840,6 +1862,10 @@ static uint32_t ir_width(int op) {
         return op == IR_store64_imm ? 3 : 2;
     if (op <= IR_br64_ge_u_imm)
         return 2;
+    if (op <= IR_inc_br_ge_u)
+        return 3;
+    if (op <= IR_inc_br_ge_u_back)
+        return 4;
     switch (op) {
     case IR_unreachable: case IR_ret: return 0;
     case IR_br: case IR_copy: case IR_ret1: case IR_call: case IR_call_chk: case IR_global_get: case IR_global_set:

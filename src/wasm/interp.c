@@ -436,6 +436,26 @@ static pw_error *trap_error(pw_store *s, pw_error *err, pw_trap_kind kind, pw_in
             ip += 3;                                                                                             \
         NEXT();                                                                                                  \
     }
+#define INCBR(n, T, cmp)                                                                                         \
+    OP(inc_br_##n) {                                                                                             \
+        uint32_t v = fp[ip[1].s.b].u32 + ip[3].s.a;                                                              \
+        fp[ip[1].s.a].u32 = v;                                                                                   \
+        if ((T)v cmp(T) ip[3].s.b)                                                                               \
+            ip += ip[2].i;                                                                                       \
+        else                                                                                                     \
+            ip += 4;                                                                                             \
+        NEXT();                                                                                                  \
+    }                                                                                                            \
+    OP(inc_br_##n##_back) {                                                                                      \
+        uint32_t v = fp[ip[1].s.b].u32 + ip[3].s.a;                                                              \
+        fp[ip[1].s.a].u32 = v;                                                                                   \
+        if ((T)v cmp(T) ip[3].s.b) {                                                                             \
+            LIMITS(ip[4].u);                                                                                     \
+            ip += ip[2].i;                                                                                       \
+        } else                                                                                                   \
+            ip += 5;                                                                                             \
+        NEXT();                                                                                                  \
+    }
 #define BRCMP_BACK(n, T, cmp)                                                                                    \
     OP(br_##n##_back) {                                                                                          \
         if ((T)fp[ip[1].s.a].u32 cmp(T) fp[ip[1].s.b].u32) {                                                     \
@@ -481,12 +501,12 @@ static pw_error *run(pw_store *s, pw_func *entry, pw_slot *fp, const void *const
 #ifdef PW_CGOTO
 #define LBL(n) &&L_##n,
     static const void *const labels[IR_COUNT] = {IR_NUMERIC(LBL) IR_TRUNC_SAT(LBL) IR_IMM(LBL) IR_BRCMP(LBL)
-                                                     IR_LOADOP(LBL) IR_BACK(LBL) IR_X2(LBL) IR_STOREI(LBL) IR_BRCMP64(LBL) IR_MISC(LBL)};
+                                                     IR_LOADOP(LBL) IR_BACK(LBL) IR_X2(LBL) IR_STOREI(LBL) IR_BRCMP64(LBL) IR_INCBR(LBL) IR_MISC(LBL)};
 #undef LBL
 #else
 #define LBL(n) (const void *)(uintptr_t)IR_##n,
     static const void *const labels[IR_COUNT] = {IR_NUMERIC(LBL) IR_TRUNC_SAT(LBL) IR_IMM(LBL) IR_BRCMP(LBL)
-                                                     IR_LOADOP(LBL) IR_BACK(LBL) IR_X2(LBL) IR_STOREI(LBL) IR_BRCMP64(LBL) IR_MISC(LBL)};
+                                                     IR_LOADOP(LBL) IR_BACK(LBL) IR_X2(LBL) IR_STOREI(LBL) IR_BRCMP64(LBL) IR_INCBR(LBL) IR_MISC(LBL)};
 #undef LBL
 #endif
     if (handlers) {
@@ -782,6 +802,16 @@ dispatch:
     BRCMP_BACK(ge_s, int32_t, >=)
     BRCMP_BACK(ge_u, uint32_t, >=)
 
+    INCBR(eq, uint32_t, ==)
+    INCBR(ne, uint32_t, !=)
+    INCBR(lt_s, int32_t, <)
+    INCBR(lt_u, uint32_t, <)
+    INCBR(gt_s, int32_t, >)
+    INCBR(gt_u, uint32_t, >)
+    INCBR(le_s, int32_t, <=)
+    INCBR(le_u, uint32_t, <=)
+    INCBR(ge_s, int32_t, >=)
+    INCBR(ge_u, uint32_t, >=)
     BRCMP64(eq, uint64_t, ==)
     BRCMP64(ne, uint64_t, !=)
     BRCMP64(lt_s, int64_t, <)

@@ -128,6 +128,15 @@ typedef union pw_code {
     X(br64_lt_u_imm) X(br64_gt_s_imm) X(br64_gt_u_imm) X(br64_le_s_imm) X(br64_le_u_imm)               \
     X(br64_ge_s_imm) X(br64_ge_u_imm)
 
+/* Loop closers: an i32 add-immediate fused with the compare-and-branch on
+ * its result, d = s + k; if (d CMP imm) jump: [h][d|s][rel][k|imm], and the
+ * back-edge forms with a trailing cost word. */
+#define IR_INCBR(X)                                                                                    \
+    X(inc_br_eq) X(inc_br_ne) X(inc_br_lt_s) X(inc_br_lt_u) X(inc_br_gt_s) X(inc_br_gt_u)              \
+    X(inc_br_le_s) X(inc_br_le_u) X(inc_br_ge_s) X(inc_br_ge_u) X(inc_br_eq_back) X(inc_br_ne_back)    \
+    X(inc_br_lt_s_back) X(inc_br_lt_u_back) X(inc_br_gt_s_back) X(inc_br_gt_u_back)                    \
+    X(inc_br_le_s_back) X(inc_br_le_u_back) X(inc_br_ge_s_back) X(inc_br_ge_u_back)
+
 #define IR_MISC(X)                                                                                 \
     X(unreachable) X(br) X(br_if) X(br_unless) X(br_table) X(copy) X(const) X(ret) X(ret1)         \
     X(call) X(call_direct) X(call_indirect) X(call_chk) X(call_direct_chk) X(call_indirect_chk) X(select) X(global_get) X(global_set)                                 \
@@ -140,7 +149,7 @@ typedef union pw_code {
 enum {
 #define IR_ENUM(n) IR_##n,
     IR_NUMERIC(IR_ENUM) IR_TRUNC_SAT(IR_ENUM) IR_IMM(IR_ENUM) IR_BRCMP(IR_ENUM) IR_LOADOP(IR_ENUM) IR_BACK(IR_ENUM)                      \
-        IR_X2(IR_ENUM) IR_STOREI(IR_ENUM) IR_BRCMP64(IR_ENUM) IR_MISC(IR_ENUM)
+        IR_X2(IR_ENUM) IR_STOREI(IR_ENUM) IR_BRCMP64(IR_ENUM) IR_INCBR(IR_ENUM) IR_MISC(IR_ENUM)
 #undef IR_ENUM
     IR_COUNT
 };
