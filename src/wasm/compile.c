@@ -720,6 +720,40 @@ static bool try_fuse_load(cc *c, int irop, uint32_t pa, uint32_t pb) {
     return true;
 }
 
+/* a * b (just emitted) followed by + c or - c: one instruction. Returns
+ * whether it fused. The product keeps its own rounding. */
+static bool try_fuse_muladd(cc *c, int irop, uint32_t pa, uint32_t pb) {
+    int mul = irop == IR_f32_add || irop == IR_f32_sub ? IR_f32_mul
+              : irop == IR_f64_add || irop == IR_f64_sub ? IR_f64_mul
+                                                           : -1;
+    if (mul < 0 || c->dead || c->last_op != mul || !c->last_dst_ok)
+        return false;
+    bool sub = irop == IR_f32_sub || irop == IR_f64_sub;
+    uint32_t pprod, pother;
+    uint32_t dst = c->code[c->last_start + 1].s.a;
+    if (c->vs[pa].kind == VK_SLOT && dst == slot_of(c, pa))
+        pprod = pa, pother = pb;
+    else if (!sub && c->vs[pb].kind == VK_SLOT && dst == slot_of(c, pb))
+        pprod = pb, pother = pa;
+    else
+        return false;
+    (void)pprod;
+    vent *o = &c->vs[pother];
+    if (o->kind != VK_SLOT && o->kind != VK_LOCAL)
+        return false;
+    uint32_t other = o->kind == VK_LOCAL ? o->local : slot_of(c, pother);
+    pw_code *m = &c->code[c->last_start];
+    uint32_t x = m[1].s.b, y = m[2].s.a;
+    int op = (mul == IR_f32_mul ? IR_f32_muladd : IR_f64_muladd) + (sub ? 2 : 0);
+    c->n = c->last_start;
+    c->noff--;
+    pw_code *ins = emit_d(c, op, 2, slot_of(c, pa));
+    ins[1].s.b = x;
+    ins[2].s.a = y;
+    ins[2].s.b = other;
+    return true;
+}
+
 static void numeric(cc *c, uint8_t wop, int irop) {
     int nargs;
     uint8_t in, out;
@@ -775,7 +809,7 @@ static void numeric(cc *c, uint8_t wop, int irop) {
         c->last_dst_ok = false;
         return;
     }
-    if (pvar == NONE && try_fuse_load(c, irop, pa, pb)) {
+    if (pvar == NONE && (try_fuse_muladd(c, irop, pa, pb) || try_fuse_load(c, irop, pa, pb))) {
         push_slot(c, out);
         return;
     }
@@ -1834,7 +1868,7 @@ uint32_t pw_cfunc_offset(const pw_cfunc *f, const pw_code *ip) {
 static const char *const ir_names[IR_COUNT] = {
 #define IR_NAME(n) #n,
     IR_NUMERIC(IR_NAME) IR_TRUNC_SAT(IR_NAME) IR_IMM(IR_NAME) IR_BRCMP(IR_NAME) IR_LOADOP(IR_NAME) IR_BACK(IR_NAME)
-        IR_X2(IR_NAME) IR_STOREI(IR_NAME) IR_BRCMP64(IR_NAME) IR_INCBR(IR_NAME) IR_MISC(IR_NAME)
+        IR_X2(IR_NAME) IR_STOREI(IR_NAME) IR_BRCMP64(IR_NAME) IR_INCBR(IR_NAME) IR_MULADD(IR_NAME) IR_MISC(IR_NAME)
 #undef IR_NAME
 };
 
@@ -1866,6 +1900,8 @@ static uint32_t ir_width(int op) {
         return 3;
     if (op <= IR_inc_br_ge_u_back)
         return 4;
+    if (op <= IR_f64_mulsub)
+        return 2;
     switch (op) {
     case IR_unreachable: case IR_ret: return 0;
     case IR_br: case IR_copy: case IR_ret1: case IR_call: case IR_call_chk: case IR_global_get: case IR_global_set:

@@ -501,12 +501,12 @@ static pw_error *run(pw_store *s, pw_func *entry, pw_slot *fp, const void *const
 #ifdef PW_CGOTO
 #define LBL(n) &&L_##n,
     static const void *const labels[IR_COUNT] = {IR_NUMERIC(LBL) IR_TRUNC_SAT(LBL) IR_IMM(LBL) IR_BRCMP(LBL)
-                                                     IR_LOADOP(LBL) IR_BACK(LBL) IR_X2(LBL) IR_STOREI(LBL) IR_BRCMP64(LBL) IR_INCBR(LBL) IR_MISC(LBL)};
+                                                     IR_LOADOP(LBL) IR_BACK(LBL) IR_X2(LBL) IR_STOREI(LBL) IR_BRCMP64(LBL) IR_INCBR(LBL) IR_MULADD(LBL) IR_MISC(LBL)};
 #undef LBL
 #else
 #define LBL(n) (const void *)(uintptr_t)IR_##n,
     static const void *const labels[IR_COUNT] = {IR_NUMERIC(LBL) IR_TRUNC_SAT(LBL) IR_IMM(LBL) IR_BRCMP(LBL)
-                                                     IR_LOADOP(LBL) IR_BACK(LBL) IR_X2(LBL) IR_STOREI(LBL) IR_BRCMP64(LBL) IR_INCBR(LBL) IR_MISC(LBL)};
+                                                     IR_LOADOP(LBL) IR_BACK(LBL) IR_X2(LBL) IR_STOREI(LBL) IR_BRCMP64(LBL) IR_INCBR(LBL) IR_MULADD(LBL) IR_MISC(LBL)};
 #undef LBL
 #endif
     if (handlers) {
@@ -802,6 +802,32 @@ dispatch:
     BRCMP_BACK(ge_s, int32_t, >=)
     BRCMP_BACK(ge_u, uint32_t, >=)
 
+    /* The product is rounded on its own: the wasm layer is compiled with
+     * -ffp-contract=off (src/wasm/CMakeLists.txt), so no FMA is formed. */
+    OP(f32_muladd) {
+        float p = fp[A].f32 * fp[ip[2].s.a].f32;
+        fp[D].f32 = p + fp[ip[2].s.b].f32;
+        ip += 3;
+        NEXT();
+    }
+    OP(f64_muladd) {
+        double p = fp[A].f64 * fp[ip[2].s.a].f64;
+        fp[D].f64 = p + fp[ip[2].s.b].f64;
+        ip += 3;
+        NEXT();
+    }
+    OP(f32_mulsub) {
+        float p = fp[A].f32 * fp[ip[2].s.a].f32;
+        fp[D].f32 = p - fp[ip[2].s.b].f32;
+        ip += 3;
+        NEXT();
+    }
+    OP(f64_mulsub) {
+        double p = fp[A].f64 * fp[ip[2].s.a].f64;
+        fp[D].f64 = p - fp[ip[2].s.b].f64;
+        ip += 3;
+        NEXT();
+    }
     INCBR(eq, uint32_t, ==)
     INCBR(ne, uint32_t, !=)
     INCBR(lt_s, int32_t, <)
