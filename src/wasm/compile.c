@@ -708,6 +708,32 @@ static bool try_fuse_load(cc *c, int irop, uint32_t pa, uint32_t pb) {
     uint32_t other = o->kind == VK_LOCAL ? o->local : slot_of(c, pother);
     pw_code *ld = &c->code[c->last_start];
     uint32_t addr = ld[1].s.b, addend = ld[2].s.a, off = ld[2].s.b;
+    int add2 = fop == IR_f32_add_load   ? IR_f32_add_load2
+               : fop == IR_f64_add_load ? IR_f64_add_load2
+               : fop == IR_i32_add_load ? IR_i32_add_load2
+               : fop == IR_i64_add_load ? IR_i64_add_load2
+                                        : -1;
+    if (add2 >= 0 && c->prev_op == fop && c->prev_start + 4 == c->last_start && o->kind == VK_SLOT &&
+        c->code[c->prev_start + 1].s.a == other) {
+        /* (a + m1) + m2, the first sum just computed by the same kind of op */
+        pw_code *p = &c->code[c->prev_start];
+        uint32_t a = p[1].s.b, addr1 = p[2].s.a, k1 = p[2].s.b;
+        uint64_t off1 = p[3].u;
+        uint32_t first_offset = c->offmap[2 * (c->noff - 2) + 1];
+        c->n = c->prev_start;
+        c->noff -= 2;
+        pw_code *ins = emit_d(c, add2, 5, slot_of(c, pa));
+        c->offmap[2 * (c->noff - 1) + 1] = first_offset;
+        ins[1].s.b = a;
+        ins[2].s.a = addr1;
+        ins[2].s.b = k1;
+        ins[3].u = off1;
+        ins[4].s.a = addr;
+        ins[4].s.b = addend;
+        ins[5].u = off;
+        c->prev_op = -1;
+        return true;
+    }
     uint32_t load_offset = c->offmap[2 * (c->noff - 1) + 1]; /* a trap reports the load */
     c->n = c->last_start;
     c->noff--;
@@ -1868,7 +1894,8 @@ uint32_t pw_cfunc_offset(const pw_cfunc *f, const pw_code *ip) {
 static const char *const ir_names[IR_COUNT] = {
 #define IR_NAME(n) #n,
     IR_NUMERIC(IR_NAME) IR_TRUNC_SAT(IR_NAME) IR_IMM(IR_NAME) IR_BRCMP(IR_NAME) IR_LOADOP(IR_NAME) IR_BACK(IR_NAME)
-        IR_X2(IR_NAME) IR_STOREI(IR_NAME) IR_BRCMP64(IR_NAME) IR_INCBR(IR_NAME) IR_MULADD(IR_NAME) IR_MISC(IR_NAME)
+        IR_X2(IR_NAME) IR_STOREI(IR_NAME) IR_BRCMP64(IR_NAME) IR_INCBR(IR_NAME) IR_MULADD(IR_NAME) IR_LOADADD2(IR_NAME)
+        IR_MISC(IR_NAME)
 #undef IR_NAME
 };
 
@@ -1902,6 +1929,8 @@ static uint32_t ir_width(int op) {
         return 4;
     if (op <= IR_f64_mulsub)
         return 2;
+    if (op <= IR_i64_add_load2)
+        return 5;
     switch (op) {
     case IR_unreachable: case IR_ret: return 0;
     case IR_br: case IR_copy: case IR_ret1: case IR_call: case IR_call_chk: case IR_global_get: case IR_global_set:
