@@ -197,6 +197,17 @@ static pw_code *emit_d(cc *c, int op, uint32_t nops, uint32_t dst) {
     return ins;
 }
 
+/* Removes the instruction just emitted (to re-emit it fused with the next
+ * one); the one before it becomes the last again, so peepholes that look two
+ * instructions back still see the real predecessor. */
+static void drop_last(cc *c) {
+    c->n = c->last_start;
+    c->noff--;
+    c->last_start = c->prev_start;
+    c->last_op = c->prev_op;
+    c->prev_op = -1;
+}
+
 /* No instruction may be merged across a label. */
 static void label_here(cc *c) {
     c->last_dst_ok = false;
@@ -547,8 +558,7 @@ static uint32_t emit_cond_branch(cc *c, uint32_t pos, bool negate, bool back_edg
         if (op >= 0) {
             uint32_t a = last[1].s.b;
             uint64_t b = last[2].u;
-            c->n = c->last_start;
-            c->noff--;
+            drop_last(c);
             pw_code *ins = emit(c, op, 2);
             ins[1].s.a = a;
             ins[1].s.b = (uint32_t)b;
@@ -556,8 +566,7 @@ static uint32_t emit_cond_branch(cc *c, uint32_t pos, bool negate, bool back_edg
         }
         if (c->last_op == IR_i32_eqz) {
             uint32_t a = last[1].s.b;
-            c->n = c->last_start;
-            c->noff--;
+            drop_last(c);
             pw_code *ins = emit(c, negate ? IR_br_if : IR_br_unless, 2);
             ins[1].s.a = a;
             return c->last_start;
@@ -735,8 +744,7 @@ static bool try_fuse_load(cc *c, int irop, uint32_t pa, uint32_t pb) {
         return true;
     }
     uint32_t load_offset = c->offmap[2 * (c->noff - 1) + 1]; /* a trap reports the load */
-    c->n = c->last_start;
-    c->noff--;
+    drop_last(c);
     pw_code *ins = emit_d(c, fop, 3, slot_of(c, pa));
     c->offmap[2 * (c->noff - 1) + 1] = load_offset;
     ins[1].s.b = other;
@@ -771,8 +779,7 @@ static bool try_fuse_muladd(cc *c, int irop, uint32_t pa, uint32_t pb) {
     pw_code *m = &c->code[c->last_start];
     uint32_t x = m[1].s.b, y = m[2].s.a;
     int op = (mul == IR_f32_mul ? IR_f32_muladd : IR_f64_muladd) + (sub ? 2 : 0);
-    c->n = c->last_start;
-    c->noff--;
+    drop_last(c);
     pw_code *ins = emit_d(c, op, 2, slot_of(c, pa));
     ins[1].s.b = x;
     ins[2].s.a = y;
@@ -969,6 +976,28 @@ static bool try_fuse_rmw(cc *c, int irop, uint32_t off, uint32_t pa, uint32_t pv
     pw_code *ld = &c->code[c->last_start];
     if (ld[2].s.a != base || ld[2].s.b != k || ld[3].u != off)
         return false;
+    int mul = lop == IR_f32_add_load ? IR_f32_mul_load : lop == IR_f64_add_load ? IR_f64_mul_load : -1;
+    if (mul >= 0 && c->prev_op == mul && c->prev_start + 4 == c->last_start &&
+        c->code[c->prev_start + 1].s.a == ld[1].s.b) {
+        /* m2 = m2 + a * m1, the product computed just before: one instruction */
+        pw_code *p = &c->code[c->prev_start];
+        uint32_t a = p[1].s.b, addr1 = p[2].s.a, k1 = p[2].s.b;
+        uint64_t off1 = p[3].u;
+        uint32_t first_offset = c->offmap[2 * (c->noff - 2) + 1];
+        c->n = c->prev_start;
+        c->noff -= 2;
+        pw_code *ins = emit(c, lop == IR_f32_add_load ? IR_f32_axpy : IR_f64_axpy, 5);
+        c->offmap[2 * (c->noff - 1) + 1] = first_offset;
+        ins[1].s.b = a;
+        ins[2].s.a = addr1;
+        ins[2].s.b = k1;
+        ins[3].u = off1;
+        ins[4].s.a = base;
+        ins[4].s.b = k;
+        ins[5].u = off;
+        c->prev_op = -1;
+        return true;
+    }
     ld->h = c->H[IR_f32_add_rmw + (lop - IR_f32_add_load)];
     c->last_dst_ok = false;
     c->last_op = IR_f32_add_rmw + (lop - IR_f32_add_load);
@@ -1895,7 +1924,7 @@ static const char *const ir_names[IR_COUNT] = {
 #define IR_NAME(n) #n,
     IR_NUMERIC(IR_NAME) IR_TRUNC_SAT(IR_NAME) IR_IMM(IR_NAME) IR_BRCMP(IR_NAME) IR_LOADOP(IR_NAME) IR_BACK(IR_NAME)
         IR_X2(IR_NAME) IR_STOREI(IR_NAME) IR_BRCMP64(IR_NAME) IR_INCBR(IR_NAME) IR_MULADD(IR_NAME) IR_LOADADD2(IR_NAME)
-        IR_MISC(IR_NAME)
+        IR_AXPY(IR_NAME) IR_MISC(IR_NAME)
 #undef IR_NAME
 };
 
@@ -1929,7 +1958,7 @@ static uint32_t ir_width(int op) {
         return 4;
     if (op <= IR_f64_mulsub)
         return 2;
-    if (op <= IR_i64_add_load2)
+    if (op <= IR_f64_axpy)
         return 5;
     switch (op) {
     case IR_unreachable: case IR_ret: return 0;

@@ -500,6 +500,21 @@ static pw_error *trap_error(pw_store *s, pw_error *err, pw_trap_kind kind, pw_in
         ip += 6;                                                                                                 \
         NEXT();                                                                                                  \
     }
+#define AXPY(n, F)                                                                                               \
+    OP(n##_axpy) {                                                                                               \
+        uint64_t e1 = (uint64_t)(uint32_t)(fp[ip[2].s.a].u32 + ip[2].s.b) + ip[3].u;                             \
+        uint64_t e2 = (uint64_t)(uint32_t)(fp[ip[4].s.a].u32 + ip[4].s.b) + ip[5].u;                             \
+        if (UNLIKELY(e1 + sizeof(fp->F) > msize || e2 + sizeof(fp->F) > msize))                                  \
+            TRAP(PW_TRAP_MEMORY_OOB);                                                                            \
+        pw_slot t1, t2;                                                                                          \
+        memcpy(&t1, mem + e1, sizeof(fp->F));                                                                    \
+        memcpy(&t2, mem + e2, sizeof(fp->F));                                                                    \
+        __typeof__(fp->F) p = fp[A].F * t1.F;                                                                    \
+        t2.F = p + t2.F;                                                                                         \
+        memcpy(mem + e2, &t2, sizeof(fp->F));                                                                    \
+        ip += 6;                                                                                                 \
+        NEXT();                                                                                                  \
+    }
 #define TRUNC(n, OUT, T, SRC, chk)                                                                               \
     OP(n) {                                                                                                      \
         double x = (double)fp[A].SRC;                                                                            \
@@ -515,12 +530,12 @@ static pw_error *run(pw_store *s, pw_func *entry, pw_slot *fp, const void *const
 #ifdef PW_CGOTO
 #define LBL(n) &&L_##n,
     static const void *const labels[IR_COUNT] = {IR_NUMERIC(LBL) IR_TRUNC_SAT(LBL) IR_IMM(LBL) IR_BRCMP(LBL)
-                                                     IR_LOADOP(LBL) IR_BACK(LBL) IR_X2(LBL) IR_STOREI(LBL) IR_BRCMP64(LBL) IR_INCBR(LBL) IR_MULADD(LBL) IR_LOADADD2(LBL) IR_MISC(LBL)};
+                                                     IR_LOADOP(LBL) IR_BACK(LBL) IR_X2(LBL) IR_STOREI(LBL) IR_BRCMP64(LBL) IR_INCBR(LBL) IR_MULADD(LBL) IR_LOADADD2(LBL) IR_AXPY(LBL) IR_MISC(LBL)};
 #undef LBL
 #else
 #define LBL(n) (const void *)(uintptr_t)IR_##n,
     static const void *const labels[IR_COUNT] = {IR_NUMERIC(LBL) IR_TRUNC_SAT(LBL) IR_IMM(LBL) IR_BRCMP(LBL)
-                                                     IR_LOADOP(LBL) IR_BACK(LBL) IR_X2(LBL) IR_STOREI(LBL) IR_BRCMP64(LBL) IR_INCBR(LBL) IR_MULADD(LBL) IR_LOADADD2(LBL) IR_MISC(LBL)};
+                                                     IR_LOADOP(LBL) IR_BACK(LBL) IR_X2(LBL) IR_STOREI(LBL) IR_BRCMP64(LBL) IR_INCBR(LBL) IR_MULADD(LBL) IR_LOADADD2(LBL) IR_AXPY(LBL) IR_MISC(LBL)};
 #undef LBL
 #endif
     if (handlers) {
@@ -842,6 +857,8 @@ dispatch:
         ip += 3;
         NEXT();
     }
+    AXPY(f32, f32)
+    AXPY(f64, f64)
     LOADADD2(f32, f32)
     LOADADD2(f64, f64)
     LOADADD2(i32, u32)

@@ -145,6 +145,10 @@ typedef union pw_code {
  * neighbours in stencils): [h][d|a][addr1|k1][off1][addr2|k2][off2]. */
 #define IR_LOADADD2(X) X(f32_add_load2) X(f64_add_load2) X(i32_add_load2) X(i64_add_load2)
 
+/* m2 += a * m1 (the product rounded first), the inner step of matrix and
+ * vector kernels: [h][-|a][addr1|k1][off1][addr2|k2][off2]. */
+#define IR_AXPY(X) X(f32_axpy) X(f64_axpy)
+
 #define IR_MISC(X)                                                                                 \
     X(unreachable) X(br) X(br_if) X(br_unless) X(br_table) X(copy) X(const) X(ret) X(ret1)         \
     X(call) X(call_direct) X(call_indirect) X(call_chk) X(call_direct_chk) X(call_indirect_chk) X(select) X(global_get) X(global_set)                                 \
@@ -158,7 +162,7 @@ enum {
 #define IR_ENUM(n) IR_##n,
     IR_NUMERIC(IR_ENUM) IR_TRUNC_SAT(IR_ENUM) IR_IMM(IR_ENUM) IR_BRCMP(IR_ENUM) IR_LOADOP(IR_ENUM) IR_BACK(IR_ENUM)                      \
         IR_X2(IR_ENUM) IR_STOREI(IR_ENUM) IR_BRCMP64(IR_ENUM) IR_INCBR(IR_ENUM) IR_MULADD(IR_ENUM) IR_LOADADD2(IR_ENUM) \
-        IR_MISC(IR_ENUM)
+        IR_AXPY(IR_ENUM) IR_MISC(IR_ENUM)
 #undef IR_ENUM
     IR_COUNT
 };
