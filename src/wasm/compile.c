@@ -469,6 +469,8 @@ static void make_back_edge(cc *c, uint32_t br, cent *loop) {
         back = IR_br_unless_back;
     else if (op >= IR_inc_br_eq && op <= IR_inc_br_ge_u)
         back = IR_inc_br_eq_back + (op - IR_inc_br_eq);
+    else if (op >= IR_br64_eq && op <= IR_br64_ge_u_imm)
+        back = IR_br64_eq_back + (op - IR_br64_eq);
     else
         back = IR_br_eq_back + (op - IR_br_eq);
     c->code = grow(c, c->code, &c->cap, sizeof *c->code, c->n + 1);
@@ -511,18 +513,17 @@ static void emit_branch(cc *c, cent *f) {
 /* ---- compare/branch fusion --------------------------------------------- */
 
 /* The compare-and-branch fusing comparison `cmp` (negated: branch when it is
- * false), or -1. i64 forms only where no back-edge form is needed, and with
- * an immediate only if it fits a sign-extended 32-bit field. */
-static int fused_branch_op(int cmp, bool negate, bool allow64, uint64_t imm_val) {
+ * false), or -1. An i64 immediate must fit a sign-extended 32-bit field. */
+static int fused_branch_op(int cmp, bool negate, uint64_t imm_val) {
     static const int8_t neg[10] = {1, 0, 8, 9, 6, 7, 4, 5, 2, 3}; /* eq ne lt_s lt_u gt_s gt_u le_s le_u ge_s ge_u */
     int k, base;
     if (cmp >= IR_i32_eq && cmp <= IR_i32_ge_u)
         k = cmp - IR_i32_eq, base = IR_br_eq;
     else if (cmp >= IR_i32_eq_imm && cmp <= IR_i32_ge_u_imm)
         k = cmp - IR_i32_eq_imm, base = IR_br_eq_imm;
-    else if (allow64 && cmp >= IR_i64_eq && cmp <= IR_i64_ge_u)
+    else if (cmp >= IR_i64_eq && cmp <= IR_i64_ge_u)
         k = cmp - IR_i64_eq, base = IR_br64_eq;
-    else if (allow64 && cmp >= IR_i64_eq_imm && cmp <= IR_i64_ge_u_imm &&
+    else if (cmp >= IR_i64_eq_imm && cmp <= IR_i64_ge_u_imm &&
              (int64_t)imm_val == (int64_t)(int32_t)imm_val)
         k = cmp - IR_i64_eq_imm, base = IR_br64_eq_imm;
     else
@@ -535,11 +536,11 @@ static int fused_branch_op(int cmp, bool negate, bool allow64, uint64_t imm_val)
 /* Emits "branch to frame f if cond (value at pos) is nonzero" (or zero, when
  * negate), fusing a just-emitted i32 comparison. Returns the instruction start;
  * the relative target lives in word +2. */
-static uint32_t emit_cond_branch(cc *c, uint32_t pos, bool negate, bool back_edge) {
+static uint32_t emit_cond_branch(cc *c, uint32_t pos, bool negate) {
     vent *e = &c->vs[pos];
     if (!c->dead && e->kind == VK_SLOT && c->last_dst_ok && c->code[c->last_start + 1].s.a == slot_of(c, pos)) {
         pw_code *last = &c->code[c->last_start];
-        int op = fused_branch_op(c->last_op, negate, !(back_edge && c->checks), last[2].u);
+        int op = fused_branch_op(c->last_op, negate, last[2].u);
         if (op >= IR_br_eq_imm && op <= IR_br_ge_u_imm && c->prev_op == IR_i32_add_imm &&
             c->prev_start + 3 == c->last_start && c->code[c->prev_start + 1].s.a == last[1].s.b) {
             /* x = y + k; branch on x CMP imm: one loop-closing instruction */
@@ -1081,7 +1082,7 @@ static void translate_body(cc *c, const wm_code *code, const pw_sig *sig) {
             if (op == 0x04) {
                 /* Materialising the stack above may have emitted copies after
                  * a comparison; fusion then simply does not apply. */
-                br = emit_cond_branch(c, pcond, true, false);
+                br = emit_cond_branch(c, pcond, true);
             }
             push_frame(c, op == 0x02 ? CK_BLOCK : op == 0x03 ? CK_LOOP : CK_IF, np, params, nr, results, single);
             cent *f = top_frame(c);
@@ -1193,12 +1194,12 @@ static void translate_body(cc *c, const wm_code *code, const pw_sig *sig) {
             }
             c->vn = h0;
             if (f == &c->cs[0] || (arity && moves_needed(c, c->vn - arity, arity, slot_of(c, f->height)))) {
-                uint32_t skip = emit_cond_branch(c, pcond, true, false);
+                uint32_t skip = emit_cond_branch(c, pcond, true);
                 emit_branch(c, f);
                 label_here(c);
                 c->code[skip + 2].i = (int64_t)c->n - (int64_t)skip;
             } else {
-                uint32_t br = emit_cond_branch(c, pcond, false, f->kind == CK_LOOP);
+                uint32_t br = emit_cond_branch(c, pcond, false);
                 if (f->kind == CK_LOOP) {
                     c->code[br + 2].i = (int64_t)f->loop_pos - (int64_t)br;
                     make_back_edge(c, br, f);
@@ -1952,6 +1953,8 @@ static uint32_t ir_width(int op) {
         return op == IR_store64_imm ? 3 : 2;
     if (op <= IR_br64_ge_u_imm)
         return 2;
+    if (op <= IR_br64_ge_u_imm_back)
+        return 3;
     if (op <= IR_inc_br_ge_u)
         return 3;
     if (op <= IR_inc_br_ge_u_back)

@@ -456,6 +456,23 @@ static pw_error *trap_error(pw_store *s, pw_error *err, pw_trap_kind kind, pw_in
             ip += 5;                                                                                             \
         NEXT();                                                                                                  \
     }
+#define BRCMP64_BACK(n, T, cmp)                                                                                  \
+    OP(br64_##n##_back) {                                                                                        \
+        if ((T)fp[ip[1].s.a].u64 cmp(T) fp[ip[1].s.b].u64) {                                                     \
+            LIMITS(ip[3].u);                                                                                     \
+            ip += ip[2].i;                                                                                       \
+        } else                                                                                                   \
+            ip += 4;                                                                                             \
+        NEXT();                                                                                                  \
+    }                                                                                                            \
+    OP(br64_##n##_imm_back) {                                                                                    \
+        if ((T)fp[ip[1].s.a].u64 cmp(T)(int64_t)(int32_t)ip[1].s.b) {                                            \
+            LIMITS(ip[3].u);                                                                                     \
+            ip += ip[2].i;                                                                                       \
+        } else                                                                                                   \
+            ip += 4;                                                                                             \
+        NEXT();                                                                                                  \
+    }
 #define BRCMP_BACK(n, T, cmp)                                                                                    \
     OP(br_##n##_back) {                                                                                          \
         if ((T)fp[ip[1].s.a].u32 cmp(T) fp[ip[1].s.b].u32) {                                                     \
@@ -800,6 +817,16 @@ dispatch:
     INCBR(le_u, uint32_t, <=)
     INCBR(ge_s, int32_t, >=)
     INCBR(ge_u, uint32_t, >=)
+    BRCMP64_BACK(eq, uint64_t, ==)
+    BRCMP64_BACK(ne, uint64_t, !=)
+    BRCMP64_BACK(lt_s, int64_t, <)
+    BRCMP64_BACK(lt_u, uint64_t, <)
+    BRCMP64_BACK(gt_s, int64_t, >)
+    BRCMP64_BACK(gt_u, uint64_t, >)
+    BRCMP64_BACK(le_s, int64_t, <=)
+    BRCMP64_BACK(le_u, uint64_t, <=)
+    BRCMP64_BACK(ge_s, int64_t, >=)
+    BRCMP64_BACK(ge_u, uint64_t, >=)
     BRCMP64(eq, uint64_t, ==)
     BRCMP64(ne, uint64_t, !=)
     BRCMP64(lt_s, int64_t, <)

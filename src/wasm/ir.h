@@ -120,13 +120,17 @@ typedef union pw_code {
 #define IR_STOREI(X) X(store32_imm) X(store64_imm) X(store8_imm) X(store16_imm)
 
 /* i64 compare-and-branch: [h][a|b][rel], immediate forms compare with a
- * sign-extended 32-bit immediate. No back-edge forms: engines with checks
- * keep the comparison separate on loop back-edges. */
+ * sign-extended 32-bit immediate; then their back-edge forms (trailing cost
+ * word), in the same order. */
 #define IR_BRCMP64(X)                                                                                  \
     X(br64_eq) X(br64_ne) X(br64_lt_s) X(br64_lt_u) X(br64_gt_s) X(br64_gt_u) X(br64_le_s)             \
     X(br64_le_u) X(br64_ge_s) X(br64_ge_u) X(br64_eq_imm) X(br64_ne_imm) X(br64_lt_s_imm)              \
     X(br64_lt_u_imm) X(br64_gt_s_imm) X(br64_gt_u_imm) X(br64_le_s_imm) X(br64_le_u_imm)               \
-    X(br64_ge_s_imm) X(br64_ge_u_imm)
+    X(br64_ge_s_imm) X(br64_ge_u_imm) X(br64_eq_back) X(br64_ne_back) X(br64_lt_s_back)                \
+    X(br64_lt_u_back) X(br64_gt_s_back) X(br64_gt_u_back) X(br64_le_s_back) X(br64_le_u_back)          \
+    X(br64_ge_s_back) X(br64_ge_u_back) X(br64_eq_imm_back) X(br64_ne_imm_back)                        \
+    X(br64_lt_s_imm_back) X(br64_lt_u_imm_back) X(br64_gt_s_imm_back) X(br64_gt_u_imm_back)            \
+    X(br64_le_s_imm_back) X(br64_le_u_imm_back) X(br64_ge_s_imm_back) X(br64_ge_u_imm_back)
 
 /* Loop closers: an i32 add-immediate fused with the compare-and-branch on
  * its result, d = s + k; if (d CMP imm) jump: [h][d|s][rel][k|imm], and the
