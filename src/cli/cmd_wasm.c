@@ -1,6 +1,7 @@
 /* `portalis validate` and `portalis inspect`: static views of a module. */
 #include <errno.h>
 #include <inttypes.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,9 +17,12 @@ static void validate_usage(FILE *f) {
 }
 
 static void inspect_usage(FILE *f) {
-    fprintf(f, "usage: portalis inspect MODULE.wasm\n\n"
+    fprintf(f, "usage: portalis inspect [--code FUNC|all] MODULE.wasm\n\n"
                "Lists a module's imports and exports with their types, its function count,\n"
                "binary and translated code sizes, custom sections and name (from the name section).\n"
+               "--code FUNC also prints the interpreter code of function index FUNC (or of every\n"
+               "defined function with 'all'): each instruction, its operand words and the wasm\n"
+               "offset it came from.\n"
                "Exits 1 if the module does not load.\n");
 }
 
@@ -217,9 +221,40 @@ static uint8_t *read_whole_file(const char *path, size_t *len) {
 
 int cmd_inspect(int argc, char **argv) {
     int status = 0;
-    const char *path = one_module_arg(argc, argv, inspect_usage, &status);
+    /* --code FUNC is inspect's own option; the rest is the shared MODULE parsing */
+    const char *code = NULL;
+    char **rest = calloc((size_t)argc + 1, sizeof *rest);
+    if (!rest)
+        return 1;
+    int nrest = 0;
+    for (int i = 0; i < argc; i++) {
+        if (i > 0 && !strcmp(argv[i], "--code")) {
+            if (i + 1 >= argc) {
+                fprintf(stderr, "portalis inspect: --code needs a function index or 'all'\n");
+                free(rest);
+                return 2;
+            }
+            code = argv[++i];
+            continue;
+        }
+        rest[nrest++] = argv[i];
+    }
+    const char *path = one_module_arg(nrest, rest, inspect_usage, &status);
+    free(rest);
     if (!path)
         return status;
+    uint32_t code_func = 0;
+    bool code_all = code && !strcmp(code, "all");
+    if (code && !code_all) {
+        char *end;
+        errno = 0;
+        unsigned long v = strtoul(code, &end, 10);
+        if (errno || *end || end == code || v > UINT32_MAX) {
+            fprintf(stderr, "portalis inspect: --code expects a function index or 'all', got '%s'\n", code);
+            return 2;
+        }
+        code_func = (uint32_t)v;
+    }
     size_t file_size = 0;
     uint8_t *bytes = read_whole_file(path, &file_size);
     if (!bytes) {
@@ -297,6 +332,15 @@ int cmd_inspect(int argc, char **argv) {
         printf("  ");
         print_name(name);
         printf(": %zu bytes\n", len);
+    }
+    if (code) {
+        uint32_t first = code_all ? (uint32_t)imported_funcs : code_func;
+        uint32_t last = code_all ? (uint32_t)(imported_funcs + nfuncs) : code_func + 1;
+        for (uint32_t f = first; f < last; f++) {
+            const char *fname = pw_module_func_name(m, f);
+            printf("\n%s%s%s", fname ? "; " : "", fname ? fname : "", fname ? "\n" : "");
+            pw_module_disassemble(m, f, stdout);
+        }
     }
     pw_module_free(m);
     pw_engine_free(engine);

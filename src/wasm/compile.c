@@ -1997,8 +1997,11 @@ void pw_module_disassemble(const pw_module *mod, uint32_t func_index, FILE *out)
         }
         uint32_t w = op == IR_br_table ? 2 + f->code[i + 1].s.b : ir_width(op);
         fprintf(out, "  %5u: %-22s", i, ir_names[op]);
-        for (uint32_t k = 1; k <= w && i + k < f->ncode; k++)
-            fprintf(out, " %u|%u", f->code[i + k].s.a, f->code[i + k].s.b);
+        if (op == IR_call_direct || op == IR_call_direct_chk)
+            fprintf(out, " func %u, args at slot %u", ((const pw_cfunc *)f->code[i + 1].p)->index, f->code[i + 2].s.a);
+        else
+            for (uint32_t k = 1; k <= w && i + k < f->ncode; k++)
+                fprintf(out, " %u|%u", f->code[i + k].s.a, f->code[i + k].s.b);
         fprintf(out, "   @0x%x\n", pw_cfunc_offset(f, &f->code[i]));
         i += 1 + w;
     }
