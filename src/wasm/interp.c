@@ -714,17 +714,16 @@ dispatch:
     UNOP(i64_trunc_sat_f64_s, f64, i64, sat_i64(a))
     UNOP(i64_trunc_sat_f64_u, f64, u64, sat_u64(a))
 
-    /* ---- fused compare and branch ---- */
-    BRCMP(eq, uint32_t, ==)
-    BRCMP(ne, uint32_t, !=)
-    BRCMP(lt_s, int32_t, <)
-    BRCMP(lt_u, uint32_t, <)
-    BRCMP(gt_s, int32_t, >)
-    BRCMP(gt_u, uint32_t, >)
-    BRCMP(le_s, int32_t, <=)
-    BRCMP(le_u, uint32_t, <=)
-    BRCMP(ge_s, int32_t, >=)
-    BRCMP(ge_u, uint32_t, >=)
+    /* ---- compare-and-branch families: one list of comparisons serves all ---- */
+#define CMP_LIST(X, U, S)                                                                                        \
+    X(eq, U, ==) X(ne, U, !=) X(lt_s, S, <) X(lt_u, U, <) X(gt_s, S, >) X(gt_u, U, >) X(le_s, S, <=)             \
+    X(le_u, U, <=) X(ge_s, S, >=) X(ge_u, U, >=)
+    CMP_LIST(BRCMP, uint32_t, int32_t)
+    CMP_LIST(BRCMP_BACK, uint32_t, int32_t)
+    CMP_LIST(INCBR, uint32_t, int32_t)
+    CMP_LIST(BRCMP64, uint64_t, int64_t)
+    CMP_LIST(BRCMP64_BACK, uint64_t, int64_t)
+#undef CMP_LIST
 
     /* ---- binary ops with a memory operand, and their read-modify-write forms ---- */
 #define MEMOPS(X)                                                                                                \
@@ -764,16 +763,6 @@ dispatch:
             ip += 4;
         NEXT();
     }
-    BRCMP_BACK(eq, uint32_t, ==)
-    BRCMP_BACK(ne, uint32_t, !=)
-    BRCMP_BACK(lt_s, int32_t, <)
-    BRCMP_BACK(lt_u, uint32_t, <)
-    BRCMP_BACK(gt_s, int32_t, >)
-    BRCMP_BACK(gt_u, uint32_t, >)
-    BRCMP_BACK(le_s, int32_t, <=)
-    BRCMP_BACK(le_u, uint32_t, <=)
-    BRCMP_BACK(ge_s, int32_t, >=)
-    BRCMP_BACK(ge_u, uint32_t, >=)
 
     /* The product is rounded on its own: the wasm layer is compiled with
      * -ffp-contract=off (src/wasm/CMakeLists.txt), so no FMA is formed. */
@@ -807,36 +796,6 @@ dispatch:
     LOADADD2(f64, f64)
     LOADADD2(i32, u32)
     LOADADD2(i64, u64)
-    INCBR(eq, uint32_t, ==)
-    INCBR(ne, uint32_t, !=)
-    INCBR(lt_s, int32_t, <)
-    INCBR(lt_u, uint32_t, <)
-    INCBR(gt_s, int32_t, >)
-    INCBR(gt_u, uint32_t, >)
-    INCBR(le_s, int32_t, <=)
-    INCBR(le_u, uint32_t, <=)
-    INCBR(ge_s, int32_t, >=)
-    INCBR(ge_u, uint32_t, >=)
-    BRCMP64_BACK(eq, uint64_t, ==)
-    BRCMP64_BACK(ne, uint64_t, !=)
-    BRCMP64_BACK(lt_s, int64_t, <)
-    BRCMP64_BACK(lt_u, uint64_t, <)
-    BRCMP64_BACK(gt_s, int64_t, >)
-    BRCMP64_BACK(gt_u, uint64_t, >)
-    BRCMP64_BACK(le_s, int64_t, <=)
-    BRCMP64_BACK(le_u, uint64_t, <=)
-    BRCMP64_BACK(ge_s, int64_t, >=)
-    BRCMP64_BACK(ge_u, uint64_t, >=)
-    BRCMP64(eq, uint64_t, ==)
-    BRCMP64(ne, uint64_t, !=)
-    BRCMP64(lt_s, int64_t, <)
-    BRCMP64(lt_u, uint64_t, <)
-    BRCMP64(gt_s, int64_t, >)
-    BRCMP64(gt_u, uint64_t, >)
-    BRCMP64(le_s, int64_t, <=)
-    BRCMP64(le_u, uint64_t, <=)
-    BRCMP64(ge_s, int64_t, >=)
-    BRCMP64(ge_u, uint64_t, >=)
 
     /* ---- control ---- */
     OP(unreachable) { TRAP(PW_TRAP_UNREACHABLE); }
