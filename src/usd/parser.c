@@ -1175,6 +1175,17 @@ bad:
     return -1;
 }
 
+/* The optional `( ... )` metadata block after a property (attribute or
+ * relationship). */
+static int parse_prop_meta(P *ps, prop_spec *pr) {
+    if (ps->p >= ps->end || *ps->p != '(')
+        return 0;
+    prop_extra *x = prop_x(ps->l, pr);
+    if (!x) return oom(ps);
+    meta_ctx mc = {META_PROP, &x->meta, NULL};
+    return parse_meta_block(ps, &mc) ? -1 : 0;
+}
+
 static int parse_property(P *ps, pusd_primspec *prim) {
     pusd_layer *l = ps->l;
     const char *st = ps->p, *w;
@@ -1238,13 +1249,7 @@ static int parse_property(P *ps, pusd_primspec *prim) {
         } else if (op >= 0)
             return fail(ps, opat, "a list-edited relationship needs '= <targets>'");
         skip_inline(ps);
-        if (ps->p < ps->end && *ps->p == '(') {
-            prop_extra *x = prop_x(l, pr);
-            if (!x) return oom(ps);
-            meta_ctx mc = {META_PROP, &x->meta, NULL};
-            if (parse_meta_block(ps, &mc)) return -1;
-        }
-        return 0;
+        return parse_prop_meta(ps, pr);
     }
     /* attribute: type name */
     const char *tstart = w;
@@ -1334,13 +1339,7 @@ static int parse_property(P *ps, pusd_primspec *prim) {
         }
         skip_inline(ps);
     }
-    if (ps->p < ps->end && *ps->p == '(') {
-        prop_extra *x = prop_x(l, pr);
-        if (!x) return oom(ps);
-        meta_ctx mc = {META_PROP, &x->meta, NULL};
-        if (parse_meta_block(ps, &mc)) return -1;
-    }
-    return 0;
+    return parse_prop_meta(ps, pr);
 }
 
 /* ---- prims --------------------------------------------------------------------------------- */
