@@ -3,7 +3,7 @@
 
 #include "internal.h"
 
-void *ar_alloc(pusd_arena *a, size_t n) {
+void *pusd__ar_alloc(pusd_arena *a, size_t n) {
     n = (n + 7) & ~(size_t)7;
     arena_block *b = a->head;
     if (b) {
@@ -38,7 +38,7 @@ void *ar_alloc(pusd_arena *a, size_t n) {
     return nb->data;
 }
 
-void *ar_alloc_al(pusd_arena *a, size_t n, size_t align) {
+void *pusd__ar_alloc_al(pusd_arena *a, size_t n, size_t align) {
     arena_block *b = a->head;
     if (b && align < 8) {
         size_t at = (b->used + align - 1) & ~(align - 1);
@@ -47,26 +47,26 @@ void *ar_alloc_al(pusd_arena *a, size_t n, size_t align) {
             return b->data + at;
         }
     }
-    return ar_alloc(a, n);
+    return pusd__ar_alloc(a, n);
 }
 
-void *ar_calloc(pusd_arena *a, size_t n) {
-    void *p = ar_alloc(a, n);
+void *pusd__ar_calloc(pusd_arena *a, size_t n) {
+    void *p = pusd__ar_alloc(a, n);
     if (p) memset(p, 0, n);
     return p;
 }
 
-char *ar_strndup(pusd_arena *a, const char *s, size_t n) {
-    char *p = ar_alloc_al(a, n + 1, 1);
+char *pusd__ar_strndup(pusd_arena *a, const char *s, size_t n) {
+    char *p = pusd__ar_alloc_al(a, n + 1, 1);
     if (!p) return NULL;
     if (n) memcpy(p, s, n);
     p[n] = 0;
     return p;
 }
 
-char *ar_strdup(pusd_arena *a, const char *s) { return ar_strndup(a, s, strlen(s)); }
+char *pusd__ar_strdup(pusd_arena *a, const char *s) { return pusd__ar_strndup(a, s, strlen(s)); }
 
-void ar_free_all(pusd_arena *a) {
+void pusd__ar_free_all(pusd_arena *a) {
     arena_block *b = a->head;
     while (b) {
         arena_block *n = b->next;
@@ -107,7 +107,7 @@ static int interner_grow(interner *in) {
     return 0;
 }
 
-const char *intern(interner *in, pusd_arena *a, const char *s, size_t n) {
+const char *pusd__intern(interner *in, pusd_arena *a, const char *s, size_t n) {
     if ((in->count + 1) * 2 > in->cap && interner_grow(in)) return NULL;
     uint32_t h = pusd_hash(s, n);
     size_t j = h & (in->cap - 1);
@@ -115,7 +115,7 @@ const char *intern(interner *in, pusd_arena *a, const char *s, size_t n) {
         if (in->hashes[j] == h && !strncmp(in->slots[j], s, n) && in->slots[j][n] == 0) return in->slots[j];
         j = (j + 1) & (in->cap - 1);
     }
-    char *p = ar_strndup(a, s, n);
+    char *p = pusd__ar_strndup(a, s, n);
     if (!p) return NULL;
     in->slots[j] = p;
     in->hashes[j] = h;
@@ -123,7 +123,7 @@ const char *intern(interner *in, pusd_arena *a, const char *s, size_t n) {
     return p;
 }
 
-void interner_free(interner *in) {
+void pusd__interner_free(interner *in) {
     free(in->slots);
     free(in->hashes);
     memset(in, 0, sizeof *in);
@@ -144,22 +144,22 @@ static int sb_reserve(sbuf *b, size_t n) {
     return 0;
 }
 
-void sb_put(sbuf *b, const void *s, size_t n) {
+void pusd__sb_put(sbuf *b, const void *s, size_t n) {
     if (sb_reserve(b, n)) return;
     memcpy(b->p + b->len, s, n);
     b->len += n;
     b->p[b->len] = 0;
 }
 
-void sb_puts(sbuf *b, const char *s) { sb_put(b, s, strlen(s)); }
+void pusd__sb_puts(sbuf *b, const char *s) { pusd__sb_put(b, s, strlen(s)); }
 
-void sb_putc(sbuf *b, char c) {
+void pusd__sb_putc(sbuf *b, char c) {
     if (sb_reserve(b, 1)) return;
     b->p[b->len++] = c;
     b->p[b->len] = 0;
 }
 
-void sb_printf(sbuf *b, const char *fmt, ...) {
+void pusd__sb_printf(sbuf *b, const char *fmt, ...) {
     char tmp[256];
     va_list ap;
     va_start(ap, fmt);
@@ -167,7 +167,7 @@ void sb_printf(sbuf *b, const char *fmt, ...) {
     va_end(ap);
     if (n < 0) return;
     if ((size_t)n < sizeof tmp) {
-        sb_put(b, tmp, (size_t)n);
+        pusd__sb_put(b, tmp, (size_t)n);
         return;
     }
     if (sb_reserve(b, (size_t)n)) return;
@@ -177,11 +177,11 @@ void sb_printf(sbuf *b, const char *fmt, ...) {
     b->len += (size_t)n;
 }
 
-void sb_indent(sbuf *b, int level) {
-    for (int i = 0; i < level; i++) sb_put(b, "    ", 4);
+void pusd__sb_indent(sbuf *b, int level) {
+    for (int i = 0; i < level; i++) pusd__sb_put(b, "    ", 4);
 }
 
-void sb_free(sbuf *b) {
+void pusd__sb_free(sbuf *b) {
     free(b->p);
     memset(b, 0, sizeof *b);
 }

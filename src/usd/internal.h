@@ -22,12 +22,12 @@ typedef struct pusd_arena {
     size_t next_size;
 } pusd_arena;
 
-void *ar_alloc(pusd_arena *a, size_t n);  /* 8-aligned, uninitialised; NULL on OOM */
-void *ar_calloc(pusd_arena *a, size_t n); /* zeroed */
-void *ar_alloc_al(pusd_arena *a, size_t n, size_t align); /* align 1, 2, 4 or 8 */
-char *ar_strndup(pusd_arena *a, const char *s, size_t n);
-char *ar_strdup(pusd_arena *a, const char *s);
-void ar_free_all(pusd_arena *a);
+void *pusd__ar_alloc(pusd_arena *a, size_t n);  /* 8-aligned, uninitialised; NULL on OOM */
+void *pusd__ar_calloc(pusd_arena *a, size_t n); /* zeroed */
+void *pusd__ar_alloc_al(pusd_arena *a, size_t n, size_t align); /* align 1, 2, 4 or 8 */
+char *pusd__ar_strndup(pusd_arena *a, const char *s, size_t n);
+char *pusd__ar_strdup(pusd_arena *a, const char *s);
+void pusd__ar_free_all(pusd_arena *a);
 
 /* ---- string interning (arena.c) ----------------------------------------- */
 typedef struct interner {
@@ -36,8 +36,8 @@ typedef struct interner {
     size_t cap, count;
 } interner;
 uint32_t pusd_hash(const char *s, size_t n);
-const char *intern(interner *in, pusd_arena *a, const char *s, size_t n); /* NULL on OOM */
-void interner_free(interner *in);
+const char *pusd__intern(interner *in, pusd_arena *a, const char *s, size_t n); /* NULL on OOM */
+void pusd__interner_free(interner *in);
 
 /* ---- growable byte buffer (arena.c) --------------------------------------- */
 typedef struct sbuf {
@@ -45,12 +45,12 @@ typedef struct sbuf {
     size_t len, cap;
     int oom;
 } sbuf;
-void sb_put(sbuf *b, const void *s, size_t n);
-void sb_puts(sbuf *b, const char *s);
-void sb_putc(sbuf *b, char c);
-void sb_printf(sbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-void sb_indent(sbuf *b, int level);
-void sb_free(sbuf *b);
+void pusd__sb_put(sbuf *b, const void *s, size_t n);
+void pusd__sb_puts(sbuf *b, const char *s);
+void pusd__sb_putc(sbuf *b, char c);
+void pusd__sb_printf(sbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void pusd__sb_indent(sbuf *b, int level);
+void pusd__sb_free(sbuf *b);
 
 /* ---- errors ------------------------------------------------------------------ */
 void pusd_set_error(pusd_error *err, pusd_status st, const char *file, int line, int col,
@@ -66,18 +66,18 @@ typedef struct type_info {
     uint8_t dim;   /* matrix rows */
 } type_info;
 const type_info *pusd_tinfo(int t);
-int type_from_name_n(const char *name, size_t n); /* pusd_type_from_name on n bytes */
+int pusd__type_from_name_n(const char *name, size_t n); /* pusd_type_from_name on n bytes */
 size_t pusd_elem_size(int elem);
 /* Deep copy of a value (and dictionaries / list ops) into arena. */
-int value_copy(pusd_arena *a, interner *in, pusd_value *dst, const pusd_value *src);
+int pusd__value_copy(pusd_arena *a, interner *in, pusd_value *dst, const pusd_value *src);
 /* Writes value text (usda syntax). indent is the current line indent level. */
-void value_write(sbuf *b, const pusd_value *v, int indent);
-void write_quoted(sbuf *b, const char *s);
-void write_asset(sbuf *b, const char *s);
-bool value_equal(const pusd_value *a, const pusd_value *b);
+void pusd__value_write(sbuf *b, const pusd_value *v, int indent);
+void pusd__write_quoted(sbuf *b, const char *s);
+void pusd__write_asset(sbuf *b, const char *s);
+bool pusd__value_equal(const pusd_value *a, const pusd_value *b);
 /* Fast number parsing: returns end or NULL. */
-const char *parse_double_fast(const char *p, const char *end, double *out);
-const char *parse_float_fast(const char *p, const char *end, float *out);
+const char *pusd__parse_double_fast(const char *p, const char *end, double *out);
+const char *pusd__parse_float_fast(const char *p, const char *end, float *out);
 
 /* ---- data model (layer.c) ---------------------------------------------------- */
 typedef struct meta_entry {
@@ -126,7 +126,7 @@ typedef struct prop_spec {
 #define PS_VARYING_KW(p) (((p)->dflt.flags & PB_VARYING) != 0)
 #define PS_SET(p, bit, on) ((p)->dflt.flags = (uint16_t)((on) ? ((p)->dflt.flags | (bit)) : ((p)->dflt.flags & ~(bit))))
 #define PS_VALFLAGS(p) ((uint16_t)((p)->dflt.flags & 0xffu))
-const char *prop_type_name(const prop_spec *p); /* "point3f[]", or the unknown name */
+const char *pusd__prop_type_name(const prop_spec *p); /* "point3f[]", or the unknown name */
 
 typedef struct variant_set_spec variant_set_spec;
 
@@ -178,38 +178,38 @@ struct pusd_layer {
 };
 
 /* Layer helpers (layer.c). */
-void layer_init(pusd_layer *l, const char *identifier);
-pusd_primspec *layer_child(const pusd_layer *l, const pusd_primspec *parent, const char *name, size_t n);
-pusd_primspec *layer_new_prim(pusd_layer *l, pusd_primspec *parent, const char *name, size_t n,
+void pusd__layer_init(pusd_layer *l, const char *identifier);
+pusd_primspec *pusd__layer_child(const pusd_layer *l, const pusd_primspec *parent, const char *name, size_t n);
+pusd_primspec *pusd__layer_new_prim(pusd_layer *l, pusd_primspec *parent, const char *name, size_t n,
                               char specifier, const char *type_name);
-pusd_primspec *layer_new_variant(pusd_layer *l, pusd_primspec *owner, variant_set_spec *vs,
+pusd_primspec *pusd__layer_new_variant(pusd_layer *l, pusd_primspec *owner, variant_set_spec *vs,
                                  const char *name, size_t n);
-variant_set_spec *layer_variant_set(pusd_layer *l, pusd_primspec *owner, const char *name, bool create);
-prop_spec *prim_prop(const pusd_primspec *p, const char *name);
-prop_spec *prim_new_prop(pusd_layer *l, pusd_primspec *p, const char *name);
-prop_extra *prop_x(pusd_layer *l, prop_spec *ps);
-prim_ext *prim_x(pusd_layer *l, pusd_primspec *p); /* NULL on OOM */
+variant_set_spec *pusd__layer_variant_set(pusd_layer *l, pusd_primspec *owner, const char *name, bool create);
+prop_spec *pusd__prim_prop(const pusd_primspec *p, const char *name);
+prop_spec *pusd__prim_new_prop(pusd_layer *l, pusd_primspec *p, const char *name);
+prop_extra *pusd__prop_x(pusd_layer *l, prop_spec *ps);
+prim_ext *pusd__prim_x(pusd_layer *l, pusd_primspec *p); /* NULL on OOM */
 #define PRIM_VSETS(p) ((p)->ext ? (p)->ext->vsets : NULL)
-meta_entry *meta_find(const meta_list *m, const char *key);
-meta_entry *meta_set(pusd_layer *l, meta_list *m, const char *key); /* find or append */
-int layer_prim_path(const pusd_primspec *p, char *buf, size_t size);
-char *layer_resolve_asset(const pusd_layer *l, const char *asset); /* malloc'ed abs path */
+meta_entry *pusd__meta_find(const meta_list *m, const char *key);
+meta_entry *pusd__meta_set(pusd_layer *l, meta_list *m, const char *key); /* find or append */
+int pusd__layer_prim_path(const pusd_primspec *p, char *buf, size_t size);
+char *pusd__layer_resolve_asset(const pusd_layer *l, const char *asset); /* malloc'ed abs path */
 
-/* Known metadata field types (parser.c); PUSD_T_RAW if unknown. */
+/* Known metadata field types (fields.c); PUSD_T_RAW if unknown; 0x100 set for arrays. */
 enum { META_LAYER = 0, META_PRIM = 1, META_PROP = 2 };
-int meta_field_type(int where, const char *key, bool *ident_form);
+int pusd__meta_field_type(int where, const char *key, bool *ident_form);
 
-pusd_stage *prim_stage(pusd_prim *p);
-const char *stage_intern(pusd_stage *s, const char *str);
+pusd_stage *pusd__prim_stage(pusd_prim *p);
+const char *pusd__stage_intern(pusd_stage *s, const char *str);
 
 /* Writer (writer.c). */
-void write_layer(sbuf *b, const pusd_layer *l);
+void pusd__write_layer(sbuf *b, const pusd_layer *l);
 
 /* List op helpers (layer.c). */
 /* Applies op to list (of const char*) in place; list is malloc'ed array. */
-int listop_apply_strings(const pusd_listop *op, const char ***list, size_t *n, size_t *cap);
+int pusd__listop_apply_strings(const pusd_listop *op, const char ***list, size_t *n, size_t *cap);
 
 /* Atomic file write (writer.c). */
-int write_file_atomic(const char *path, const char *data, size_t len, pusd_error *err);
+int pusd__write_file_atomic(const char *path, const char *data, size_t len, pusd_error *err);
 
 #endif

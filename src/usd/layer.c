@@ -5,7 +5,7 @@
 
 #include "internal.h"
 
-void layer_init(pusd_layer *l, const char *identifier) {
+void pusd__layer_init(pusd_layer *l, const char *identifier) {
     memset(l, 0, sizeof *l);
     l->identifier = strdup(identifier ? identifier : "anon.usda");
     const char *slash = l->identifier ? strrchr(l->identifier, '/') : NULL;
@@ -18,7 +18,7 @@ void layer_init(pusd_layer *l, const char *identifier) {
 pusd_layer *pusd_layer_new(const char *identifier) {
     pusd_layer *l = malloc(sizeof *l);
     if (!l) return NULL;
-    layer_init(l, identifier);
+    pusd__layer_init(l, identifier);
     l->header = "#usda 1.0";
     if (!l->identifier || !l->dir) {
         pusd_layer_free(l);
@@ -29,8 +29,8 @@ pusd_layer *pusd_layer_new(const char *identifier) {
 
 void pusd_layer_free(pusd_layer *l) {
     if (!l) return;
-    ar_free_all(&l->arena);
-    interner_free(&l->strings);
+    pusd__ar_free_all(&l->arena);
+    pusd__interner_free(&l->strings);
     free(l->sublayers);
     free(l->hash);
     free(l->identifier);
@@ -49,7 +49,7 @@ static uint32_t child_hash(const pusd_primspec *parent, uint32_t nh) {
     return (uint32_t)(h ^ (h >> 29));
 }
 
-pusd_primspec *layer_child(const pusd_layer *l, const pusd_primspec *parent, const char *name, size_t n) {
+pusd_primspec *pusd__layer_child(const pusd_layer *l, const pusd_primspec *parent, const char *name, size_t n) {
     if (!l->hash_cap) return NULL;
     uint32_t nh = pusd_hash(name, n);
     size_t j = child_hash(parent, nh) & (l->hash_cap - 1);
@@ -83,11 +83,11 @@ static int hash_insert(pusd_layer *l, pusd_primspec *p) {
     return 0;
 }
 
-pusd_primspec *layer_new_prim(pusd_layer *l, pusd_primspec *parent, const char *name, size_t n, char specifier,
+pusd_primspec *pusd__layer_new_prim(pusd_layer *l, pusd_primspec *parent, const char *name, size_t n, char specifier,
                               const char *type_name) {
-    pusd_primspec *p = ar_calloc(&l->arena, sizeof *p);
+    pusd_primspec *p = pusd__ar_calloc(&l->arena, sizeof *p);
     if (!p) return NULL;
-    if (!(p->name = ar_strndup(&l->arena, name, n))) return NULL;
+    if (!(p->name = pusd__ar_strndup(&l->arena, name, n))) return NULL;
     p->name_hash = pusd_hash(name, n);
     p->type_name = type_name;
     p->specifier = specifier;
@@ -101,37 +101,37 @@ pusd_primspec *layer_new_prim(pusd_layer *l, pusd_primspec *parent, const char *
     return p;
 }
 
-prim_ext *prim_x(pusd_layer *l, pusd_primspec *p) {
-    if (!p->ext) p->ext = ar_calloc(&l->arena, sizeof *p->ext);
+prim_ext *pusd__prim_x(pusd_layer *l, pusd_primspec *p) {
+    if (!p->ext) p->ext = pusd__ar_calloc(&l->arena, sizeof *p->ext);
     return p->ext;
 }
 
-const char *prop_type_name(const prop_spec *p) {
+const char *pusd__prop_type_name(const prop_spec *p) {
     if (p->x && p->x->type_name) return p->x->type_name;
     const type_info *ti = pusd_tinfo(p->dflt.type);
     return (p->dflt.flags & PUSD_VF_ARRAY) ? ti->arr_name : ti->name;
 }
 
-variant_set_spec *layer_variant_set(pusd_layer *l, pusd_primspec *owner, const char *name, bool create) {
+variant_set_spec *pusd__layer_variant_set(pusd_layer *l, pusd_primspec *owner, const char *name, bool create) {
     if (!owner->ext && !create) return NULL;
-    prim_ext *ext = prim_x(l, owner);
+    prim_ext *ext = pusd__prim_x(l, owner);
     if (!ext) return NULL;
     variant_set_spec **pp = &ext->vsets;
     for (; *pp; pp = &(*pp)->next)
         if (!strcmp((*pp)->name, name)) return *pp;
     if (!create) return NULL;
-    variant_set_spec *vs = ar_calloc(&l->arena, sizeof *vs);
+    variant_set_spec *vs = pusd__ar_calloc(&l->arena, sizeof *vs);
     if (!vs) return NULL;
-    vs->name = intern(&l->strings, &l->arena, name, strlen(name));
+    vs->name = pusd__intern(&l->strings, &l->arena, name, strlen(name));
     if (!vs->name) return NULL;
     *pp = vs;
     return vs;
 }
 
-pusd_primspec *layer_new_variant(pusd_layer *l, pusd_primspec *owner, variant_set_spec *vs, const char *name, size_t n) {
-    pusd_primspec *p = ar_calloc(&l->arena, sizeof *p);
+pusd_primspec *pusd__layer_new_variant(pusd_layer *l, pusd_primspec *owner, variant_set_spec *vs, const char *name, size_t n) {
+    pusd_primspec *p = pusd__ar_calloc(&l->arena, sizeof *p);
     if (!p) return NULL;
-    if (!(p->name = ar_strndup(&l->arena, name, n))) return NULL;
+    if (!(p->name = pusd__ar_strndup(&l->arena, name, n))) return NULL;
     p->specifier = 'o';
     p->parent = owner;
     p->is_variant = 1;
@@ -142,14 +142,14 @@ pusd_primspec *layer_new_variant(pusd_layer *l, pusd_primspec *owner, variant_se
     return p;
 }
 
-prop_spec *prim_prop(const pusd_primspec *p, const char *name) {
+prop_spec *pusd__prim_prop(const pusd_primspec *p, const char *name) {
     for (prop_spec *s = p->first_prop; s; s = s->next)
         if (s->name == name || !strcmp(s->name, name)) return s;
     return NULL;
 }
 
-prop_spec *prim_new_prop(pusd_layer *l, pusd_primspec *p, const char *name) {
-    prop_spec *s = ar_calloc(&l->arena, sizeof *s);
+prop_spec *pusd__prim_new_prop(pusd_layer *l, pusd_primspec *p, const char *name) {
+    prop_spec *s = pusd__ar_calloc(&l->arena, sizeof *s);
     if (!s) return NULL;
     s->name = name;
     prop_spec **pp = &p->first_prop;
@@ -158,21 +158,21 @@ prop_spec *prim_new_prop(pusd_layer *l, pusd_primspec *p, const char *name) {
     return s;
 }
 
-prop_extra *prop_x(pusd_layer *l, prop_spec *ps) {
-    if (!ps->x) ps->x = ar_calloc(&l->arena, sizeof *ps->x);
+prop_extra *pusd__prop_x(pusd_layer *l, prop_spec *ps) {
+    if (!ps->x) ps->x = pusd__ar_calloc(&l->arena, sizeof *ps->x);
     return ps->x;
 }
 
-meta_entry *meta_find(const meta_list *m, const char *key) {
+meta_entry *pusd__meta_find(const meta_list *m, const char *key) {
     for (meta_entry *e = m->head; e; e = e->next)
         if (e->key == key || !strcmp(e->key, key)) return e;
     return NULL;
 }
 
-meta_entry *meta_set(pusd_layer *l, meta_list *m, const char *key) {
-    meta_entry *e = meta_find(m, key);
+meta_entry *pusd__meta_set(pusd_layer *l, meta_list *m, const char *key) {
+    meta_entry *e = pusd__meta_find(m, key);
     if (e) return e;
-    e = ar_calloc(&l->arena, sizeof *e);
+    e = pusd__ar_calloc(&l->arena, sizeof *e);
     if (!e) return NULL;
     e->key = key;
     meta_entry **pp = &m->head;
@@ -181,7 +181,7 @@ meta_entry *meta_set(pusd_layer *l, meta_list *m, const char *key) {
     return e;
 }
 
-int layer_prim_path(const pusd_primspec *p, char *buf, size_t size) {
+int pusd__layer_prim_path(const pusd_primspec *p, char *buf, size_t size) {
     const pusd_primspec *chain[256];
     int n = 0;
     for (const pusd_primspec *q = p; q && q->parent && n < 256; q = q->parent) chain[n++] = q;
@@ -205,7 +205,7 @@ int layer_prim_path(const pusd_primspec *p, char *buf, size_t size) {
     return (int)len;
 }
 
-char *layer_resolve_asset(const pusd_layer *l, const char *asset) {
+char *pusd__layer_resolve_asset(const pusd_layer *l, const char *asset) {
     if (!asset || !asset[0]) return NULL;
     char *r;
     if (asset[0] == '/') r = strdup(asset);
@@ -250,7 +250,7 @@ char *layer_resolve_asset(const pusd_layer *l, const char *asset) {
 /* ---- public: metadata & sublayers ------------------------------------------------------ */
 
 int pusd_layer_get_metadata(const pusd_layer *l, const char *key, pusd_value *out) {
-    meta_entry *e = meta_find(&l->meta, key);
+    meta_entry *e = pusd__meta_find(&l->meta, key);
     if (!e) return PUSD_ERR_NOT_FOUND;
     *out = e->value;
     out->flags &= 0xffu;
@@ -258,11 +258,11 @@ int pusd_layer_get_metadata(const pusd_layer *l, const char *key, pusd_value *ou
 }
 
 int pusd_layer_set_metadata(pusd_layer *l, const char *key, const pusd_value *v) {
-    const char *k = intern(&l->strings, &l->arena, key, strlen(key));
+    const char *k = pusd__intern(&l->strings, &l->arena, key, strlen(key));
     if (!k) return PUSD_ERR_NOMEM;
     pusd_value c;
-    if (value_copy(&l->arena, &l->strings, &c, v)) return PUSD_ERR_NOMEM;
-    meta_entry *e = meta_set(l, &l->meta, k);
+    if (pusd__value_copy(&l->arena, &l->strings, &c, v)) return PUSD_ERR_NOMEM;
+    meta_entry *e = pusd__meta_set(l, &l->meta, k);
     if (!e) return PUSD_ERR_NOMEM;
     e->value = c;
     l->dirty = true;
@@ -287,7 +287,7 @@ int pusd_layer_add_sublayer(pusd_layer *l, const char *asset, double offset, dou
         l->cap_sublayers = nc;
     }
     sublayer_ref *r = &l->sublayers[l->n_sublayers];
-    r->asset = ar_strdup(&l->arena, asset);
+    r->asset = pusd__ar_strdup(&l->arena, asset);
     if (!r->asset) return PUSD_ERR_NOMEM;
     r->offset = offset;
     r->scale = scale;
@@ -311,7 +311,7 @@ pusd_primspec *pusd_layer_prim(const pusd_layer *l, const char *path) {
             char set[256], sel[256];
             snprintf(set, sizeof set, "%.*s", (int)(eq - p - 1), p + 1);
             snprintf(sel, sizeof sel, "%.*s", (int)(cl - eq - 1), eq + 1);
-            variant_set_spec *vs = layer_variant_set((pusd_layer *)l, (pusd_primspec *)cur, set, false);
+            variant_set_spec *vs = pusd__layer_variant_set((pusd_layer *)l, (pusd_primspec *)cur, set, false);
             if (!vs) return NULL;
             const pusd_primspec *v = NULL;
             for (pusd_primspec *q = vs->first_variant; q; q = q->next)
@@ -330,7 +330,7 @@ pusd_primspec *pusd_layer_prim(const pusd_layer *l, const char *path) {
             for (pusd_primspec *q = cur->first_child; q; q = q->next)
                 if (!strncmp(q->name, p, (size_t)(e - p)) && !q->name[e - p]) c = q;
         } else
-            c = layer_child(l, cur, p, (size_t)(e - p));
+            c = pusd__layer_child(l, cur, p, (size_t)(e - p));
         if (!c) return NULL;
         cur = c;
         p = *e == '/' ? e + 1 : e;
@@ -359,7 +359,7 @@ static int list_push(const char ***list, size_t *n, size_t *cap, const char *s) 
 }
 
 /* SdfListOp::ApplyOperations semantics, for string items. */
-int listop_apply_strings(const pusd_listop *op, const char ***list, size_t *n, size_t *cap) {
+int pusd__listop_apply_strings(const pusd_listop *op, const char ***list, size_t *n, size_t *cap) {
     const char *const *it;
     if (op->is_explicit) {
         *n = 0;
@@ -427,9 +427,9 @@ int listop_apply_strings(const pusd_listop *op, const char ***list, size_t *n, s
 
 char *pusd_layer_to_string(const pusd_layer *l, size_t *len_out) {
     sbuf b = {0};
-    write_layer(&b, l);
+    pusd__write_layer(&b, l);
     if (b.oom) {
-        sb_free(&b);
+        pusd__sb_free(&b);
         return NULL;
     }
     if (len_out) *len_out = b.len;
@@ -444,7 +444,7 @@ int pusd_layer_save(const pusd_layer *l, const char *path, pusd_error *err) {
         pusd_set_error(err, PUSD_ERR_NOMEM, path, 0, 0, "out of memory while writing");
         return PUSD_ERR_NOMEM;
     }
-    int rc = write_file_atomic(path, s, len, err);
+    int rc = pusd__write_file_atomic(path, s, len, err);
     free(s);
     if (!rc) ((pusd_layer *)l)->dirty = false;
     return rc;

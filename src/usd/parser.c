@@ -250,7 +250,7 @@ static int read_string_sb(P *ps) {
         }
         char c = *p;
         if (c == q && (!triple || (e - p >= 3 && p[1] == q && p[2] == q))) {
-            sb_put(&ps->sb, run, (size_t)(p - run));
+            pusd__sb_put(&ps->sb, run, (size_t)(p - run));
             p += triple ? 3 : 1;
             break;
         }
@@ -259,7 +259,7 @@ static int read_string_sb(P *ps) {
             return fail(ps, p, "newline in a single-quoted string; use \"\"\" for multi-line strings or write \\n");
         }
         if (c == '\\') {
-            sb_put(&ps->sb, run, (size_t)(p - run));
+            pusd__sb_put(&ps->sb, run, (size_t)(p - run));
             p++;
             if (p >= e) continue;
             char x = *p++;
@@ -290,7 +290,7 @@ static int read_string_sb(P *ps) {
                 } else
                     out = x; /* \\ \' \" and any other char stand for themselves */
             }
-            sb_putc(&ps->sb, out);
+            pusd__sb_putc(&ps->sb, out);
             run = p;
             continue;
         }
@@ -298,14 +298,14 @@ static int read_string_sb(P *ps) {
     }
     ps->p = p;
     if (ps->sb.oom) return oom(ps);
-    if (!ps->sb.p) sb_put(&ps->sb, "", 0);
+    if (!ps->sb.p) pusd__sb_put(&ps->sb, "", 0);
     return 0;
 }
 
 static const char *read_string(P *ps, bool interned) {
     if (read_string_sb(ps)) return NULL;
-    const char *s = interned ? intern(&ps->l->strings, &ps->l->arena, ps->sb.p, ps->sb.len)
-                             : ar_strndup(&ps->l->arena, ps->sb.p, ps->sb.len);
+    const char *s = interned ? pusd__intern(&ps->l->strings, &ps->l->arena, ps->sb.p, ps->sb.len)
+                             : pusd__ar_strndup(&ps->l->arena, ps->sb.p, ps->sb.len);
     if (!s) oom(ps);
     return s;
 }
@@ -325,7 +325,7 @@ static const char *read_asset(P *ps) {
                 return NULL;
             }
             if (*p == '\\' && e - p >= 4 && p[1] == '@' && p[2] == '@' && p[3] == '@') {
-                sb_puts(&ps->sb, "@@@");
+                pusd__sb_puts(&ps->sb, "@@@");
                 p += 4;
                 continue;
             }
@@ -337,11 +337,11 @@ static const char *read_asset(P *ps) {
                     fail(ps, p, "too many '@' closing an @@@ asset path");
                     return NULL;
                 }
-                sb_put(&ps->sb, p, (size_t)(k - 3));
+                pusd__sb_put(&ps->sb, p, (size_t)(k - 3));
                 p += k;
                 break;
             }
-            sb_putc(&ps->sb, *p++);
+            pusd__sb_putc(&ps->sb, *p++);
         }
     } else {
         p++;
@@ -351,12 +351,12 @@ static const char *read_asset(P *ps) {
             fail(ps, ps->p, "unterminated asset path (missing closing '@')");
             return NULL;
         }
-        sb_put(&ps->sb, s, (size_t)(p - s));
+        pusd__sb_put(&ps->sb, s, (size_t)(p - s));
         p++;
     }
     ps->p = p;
-    if (!ps->sb.p) sb_put(&ps->sb, "", 0);
-    const char *r = ar_strndup(&ps->l->arena, ps->sb.p, ps->sb.len);
+    if (!ps->sb.p) pusd__sb_put(&ps->sb, "", 0);
+    const char *r = pusd__ar_strndup(&ps->l->arena, ps->sb.p, ps->sb.len);
     if (!r) oom(ps);
     return r;
 }
@@ -384,7 +384,7 @@ static const char *read_path(P *ps, bool no_variant, const char *what) {
             return NULL;
         }
     }
-    const char *r = ar_strndup(&ps->l->arena, s, (size_t)(p - s));
+    const char *r = pusd__ar_strndup(&ps->l->arena, s, (size_t)(p - s));
     if (!r) oom(ps);
     ps->p = p + 1;
     return r;
@@ -408,7 +408,7 @@ static int parse_int(P *ps, int elem, int type, void *dst) {
     if (p < e && (*p == '.' || *p == 'e' || *p == 'E')) {
         /* allow integral floats like 1.0 / 1e3 */
         double d;
-        const char *q = parse_double_fast(ps->p, e, &d);
+        const char *q = pusd__parse_double_fast(ps->p, e, &d);
         if (!q || d != floor(d) || fabs(d) > 9.2e18) return fail(ps, ps->p, "expected an integer value for %s, found a fractional number", pusd_tinfo(type)->name);
         p = q;
         neg = d < 0;
@@ -450,10 +450,10 @@ static int parse_int(P *ps, int elem, int type, void *dst) {
 
 static int parse_real(P *ps, int elem, void *dst) {
     const char *q;
-    if (elem == PUSD_E_FLOAT) q = parse_float_fast(ps->p, ps->end, dst);
+    if (elem == PUSD_E_FLOAT) q = pusd__parse_float_fast(ps->p, ps->end, dst);
     else {
         double d;
-        q = parse_double_fast(ps->p, ps->end, &d);
+        q = pusd__parse_double_fast(ps->p, ps->end, &d);
         if (q) {
             if (elem == PUSD_E_DOUBLE) *(double *)dst = d;
             else *(uint16_t *)dst = pusd_float_to_half((float)d);
@@ -588,7 +588,7 @@ static int parse_value(P *ps, int type, bool is_array, pusd_value *out) {
     if (++ps->depth > MAX_DEPTH) return fail(ps, ps->p, "values nested too deeply");
     if (!is_array) {
         size_t es1 = pusd_elem_size(ti->elem);
-        void *d = ar_alloc_al(&ps->l->arena, esz, es1 < 8 ? es1 : 8);
+        void *d = pusd__ar_alloc_al(&ps->l->arena, esz, es1 < 8 ? es1 : 8);
         if (!d) return oom(ps);
         if (parse_elem(ps, type, d)) return -1;
         out->count = 1;
@@ -623,7 +623,7 @@ static int parse_value(P *ps, int type, bool is_array, pusd_value *out) {
         out->data = ps->last_small[type].data; /* values are immutable: share */
         return 0;
     }
-    void *d = ar_alloc(&ps->l->arena, n ? n * esz : 1);
+    void *d = pusd__ar_alloc(&ps->l->arena, n ? n * esz : 1);
     if (!d) return oom(ps);
     if (n) memcpy(d, ps->scr, n * esz);
     out->data = d;
@@ -664,7 +664,7 @@ static int skip_atom_or_group(P *ps) {
         }
     } else if (c == '-' || c == '.' || (c >= '0' && c <= '9')) {
         double d;
-        const char *q = parse_double_fast(p, e, &d);
+        const char *q = pusd__parse_double_fast(p, e, &d);
         if (!q) return expected(ps, "a value");
         ps->p = q;
     } else if (is_id0((unsigned char)c)) {
@@ -683,9 +683,9 @@ static int parse_raw(P *ps, pusd_value *out) {
     const char *s = ps->p;
     if (skip_atom_or_group(ps)) return -1;
     if (memchr(s, 0, (size_t)(ps->p - s))) return fail(ps, s, "NUL byte in a metadata value");
-    const char **t = ar_alloc(&ps->l->arena, sizeof *t);
+    const char **t = pusd__ar_alloc(&ps->l->arena, sizeof *t);
     if (!t) return oom(ps);
-    *t = ar_strndup(&ps->l->arena, s, (size_t)(ps->p - s));
+    *t = pusd__ar_strndup(&ps->l->arena, s, (size_t)(ps->p - s));
     if (!*t) return oom(ps);
     out->type = PUSD_T_RAW;
     out->flags = 0;
@@ -730,21 +730,21 @@ static int parse_dict(P *ps, pusd_value *out) {
         int type;
         if (word_is(ts, tn, "dictionary") && !arr) type = PUSD_T_DICTIONARY;
         else {
-            type = type_from_name_n(ts, tn < 60 ? tn : 60);
+            type = pusd__type_from_name_n(ts, tn < 60 ? tn : 60);
             if (type == PUSD_T_INVALID || type == PUSD_T_OPAQUE || type == PUSD_T_GROUP)
                 return fail(ps, tstart, "unrecognized value type name '%.*s' for dictionary entry", (int)(tn < 60 ? tn : 60), ts);
         }
         skip_inline(ps);
-        ent *en = ar_calloc(&ps->l->arena, sizeof *en);
+        ent *en = pusd__ar_calloc(&ps->l->arena, sizeof *en);
         if (!en) return oom(ps);
         if (ps->p < ps->end && (*ps->p == '"' || *ps->p == '\'')) {
             if (read_string_sb(ps)) return -1;
-            en->e.key = ar_strndup(&ps->l->arena, ps->sb.p, ps->sb.len);
+            en->e.key = pusd__ar_strndup(&ps->l->arena, ps->sb.p, ps->sb.len);
         } else {
             const char *ks;
             size_t kn = read_nsident(ps, &ks);
             if (!kn) return expected(ps, "a dictionary key (identifier or quoted string)");
-            en->e.key = ar_strndup(&ps->l->arena, ks, kn);
+            en->e.key = pusd__ar_strndup(&ps->l->arena, ks, kn);
         }
         if (!en->e.key) return oom(ps);
         skip_inline(ps);
@@ -763,11 +763,11 @@ static int parse_dict(P *ps, pusd_value *out) {
         n++;
         if (end_stmt(ps, '}', "a dictionary entry")) return -1;
     }
-    pusd_dict *d = ar_calloc(&ps->l->arena, sizeof *d);
+    pusd_dict *d = pusd__ar_calloc(&ps->l->arena, sizeof *d);
     if (!d) return oom(ps);
     d->count = n;
     if (n) {
-        d->entries = ar_alloc(&ps->l->arena, n * sizeof *d->entries);
+        d->entries = pusd__ar_alloc(&ps->l->arena, n * sizeof *d->entries);
         if (!d->entries) return oom(ps);
         uint32_t i = 0;
         for (ent *e = head; e; e = e->next) d->entries[i++] = e->e;
@@ -808,7 +808,7 @@ static int parse_layer_offset(P *ps, double *off, double *scale, const pusd_dict
         skip_inline(ps);
         if (word_is(k, kn, "offset") || word_is(k, kn, "scale")) {
             double d;
-            const char *q = parse_double_fast(ps->p, ps->end, &d);
+            const char *q = pusd__parse_double_fast(ps->p, ps->end, &d);
             if (!q) return expected(ps, "a number");
             ps->p = q;
             if (k[0] == 'o') *off = d;
@@ -903,7 +903,7 @@ static int parse_listop_value(P *ps, int lt, pusd_listop *lo, int k) {
             n++;
         }
         ps->p++;
-        items = ar_alloc(&ps->l->arena, n * isz + 1);
+        items = pusd__ar_alloc(&ps->l->arena, n * isz + 1);
         if (!items) {
             free(tmp);
             return oom(ps);
@@ -911,7 +911,7 @@ static int parse_listop_value(P *ps, int lt, pusd_listop *lo, int k) {
         if (n) memcpy(items, tmp, n * isz);
         free(tmp);
     } else {
-        items = ar_alloc(&ps->l->arena, isz);
+        items = pusd__ar_alloc(&ps->l->arena, isz);
         if (!items) return oom(ps);
         if (parse_listop_item(ps, lt, items)) return -1;
         n = 1;
@@ -968,9 +968,9 @@ static int parse_meta_item(P *ps, meta_ctx *mc) {
     if (st < ps->end && (*st == '"' || *st == '\'')) {
         const char *s = read_string(ps, false);
         if (!s) return -1;
-        meta_entry *me = meta_set(l, mc->meta, intern(&l->strings, &l->arena, "comment", 7));
+        meta_entry *me = pusd__meta_set(l, mc->meta, pusd__intern(&l->strings, &l->arena, "comment", 7));
         if (!me) return oom(ps);
-        const char **t = ar_alloc(&l->arena, sizeof *t);
+        const char **t = pusd__ar_alloc(&l->arena, sizeof *t);
         if (!t) return oom(ps);
         *t = s;
         me->value = (pusd_value){PUSD_T_STRING, 0, 1, t};
@@ -1001,17 +1001,17 @@ static int parse_meta_item(P *ps, meta_ctx *mc) {
         if (op != PUSD_LISTOP_EXPLICIT) return fail(ps, st, "subLayers cannot be list-edited");
         return parse_sublayers(ps);
     }
-    const char *key = intern(&l->strings, &l->arena, ks, kn);
+    const char *key = pusd__intern(&l->strings, &l->arena, ks, kn);
     if (!key) return oom(ps);
     bool ident_form = false;
-    int ft = meta_field_type(mc->where, key, &ident_form);
+    int ft = pusd__meta_field_type(mc->where, key, &ident_form);
     bool is_listop = ft >= PUSD_T_TOKEN_LISTOP && ft <= PUSD_T_PAYLOAD_LISTOP;
     meta_entry *me;
     if (is_listop) {
-        me = meta_set(l, mc->meta, key);
+        me = pusd__meta_set(l, mc->meta, key);
         if (!me) return oom(ps);
         if (me->value.type != ft || !me->value.data) {
-            pusd_listop *lo = ar_calloc(&l->arena, sizeof *lo);
+            pusd_listop *lo = pusd__ar_calloc(&l->arena, sizeof *lo);
             if (!lo) return oom(ps);
             me->value = (pusd_value){(uint16_t)ft, 0, 1, lo};
         }
@@ -1022,7 +1022,7 @@ static int parse_meta_item(P *ps, meta_ctx *mc) {
     pusd_value v = {0};
     if (ft == PUSD_T_RAW) {
         if (parse_raw(ps, &v)) return -1;
-        me = meta_set(l, mc->meta, key);
+        me = pusd__meta_set(l, mc->meta, key);
         if (!me) return oom(ps);
         me->value = v;
         ME_SET_OP(me, op == PUSD_LISTOP_EXPLICIT ? 0 : op + 1);
@@ -1040,11 +1040,11 @@ static int parse_meta_item(P *ps, meta_ctx *mc) {
     } else if (ident_form && ps->p < ps->end && is_id0((unsigned char)*ps->p)) {
         const char *s;
         size_t n = read_nsident(ps, &s);
-        const char **t = ar_alloc(&l->arena, sizeof *t);
-        if (!t || !(*t = intern(&l->strings, &l->arena, s, n))) return oom(ps);
+        const char **t = pusd__ar_alloc(&l->arena, sizeof *t);
+        if (!t || !(*t = pusd__intern(&l->strings, &l->arena, s, n))) return oom(ps);
         v = (pusd_value){PUSD_T_TOKEN, 0, 1, t};
     } else if (type == PUSD_T_PATH) {
-        const char **t = ar_alloc(&l->arena, sizeof *t);
+        const char **t = pusd__ar_alloc(&l->arena, sizeof *t);
         if (!t) return oom(ps);
         if (!(*t = read_path(ps, false, ""))) return -1;
         v = (pusd_value){PUSD_T_PATH, 0, 1, t};
@@ -1053,7 +1053,7 @@ static int parse_meta_item(P *ps, meta_ctx *mc) {
             return fail(ps, ps->p, "expected a quoted string for '%s'", key);
         if (parse_value(ps, type, arr, &v)) return -1;
     }
-    me = meta_set(l, mc->meta, key);
+    me = pusd__meta_set(l, mc->meta, key);
     if (!me) return oom(ps);
     me->value = v;
     return 0;
@@ -1080,10 +1080,10 @@ static int parse_meta_block(P *ps, meta_ctx *mc) {
 static int parse_prim_body(P *ps, pusd_primspec *prim);
 
 static int parse_targets(P *ps, prop_spec *pr, int op, bool connect) {
-    prop_extra *x = prop_x(ps->l, pr);
+    prop_extra *x = pusd__prop_x(ps->l, pr);
     if (!x) return oom(ps);
     if (!x->targets) {
-        x->targets = ar_calloc(&ps->l->arena, sizeof *x->targets);
+        x->targets = pusd__ar_calloc(&ps->l->arena, sizeof *x->targets);
         if (!x->targets) return oom(ps);
     }
     (void)connect;
@@ -1093,7 +1093,7 @@ static int parse_targets(P *ps, prop_spec *pr, int op, bool connect) {
 static int parse_time_samples(P *ps, prop_spec *pr, int type, bool arr) {
     const char *open = ps->p;
     if (expect_char(ps, '{', "'{' starting timeSamples")) return -1;
-    prop_extra *x = prop_x(ps->l, pr);
+    prop_extra *x = pusd__prop_x(ps->l, pr);
     if (!x) return oom(ps);
     size_t n = 0, cap = 0;
     time_sample *ts = NULL;
@@ -1125,7 +1125,7 @@ static int parse_time_samples(P *ps, prop_spec *pr, int type, bool arr) {
             ts = nt;
         }
         double t;
-        const char *q = parse_double_fast(ps->p, ps->end, &t);
+        const char *q = pusd__parse_double_fast(ps->p, ps->end, &t);
         if (!q) {
             expected(ps, "a time code (number)");
             goto bad;
@@ -1160,7 +1160,7 @@ static int parse_time_samples(P *ps, prop_spec *pr, int type, bool arr) {
         if (m && ts[m - 1].time == ts[i].time) ts[m - 1] = ts[i];
         else ts[m++] = ts[i];
     }
-    x->samples = ar_alloc(&ps->l->arena, (m ? m : 1) * sizeof *ts);
+    x->samples = pusd__ar_alloc(&ps->l->arena, (m ? m : 1) * sizeof *ts);
     if (!x->samples) {
         oom(ps);
         goto bad;
@@ -1180,7 +1180,7 @@ bad:
 static int parse_prop_meta(P *ps, prop_spec *pr) {
     if (ps->p >= ps->end || *ps->p != '(')
         return 0;
-    prop_extra *x = prop_x(ps->l, pr);
+    prop_extra *x = pusd__prop_x(ps->l, pr);
     if (!x) return oom(ps);
     meta_ctx mc = {META_PROP, &x->meta, NULL};
     return parse_meta_block(ps, &mc) ? -1 : 0;
@@ -1219,12 +1219,12 @@ static int parse_property(P *ps, pusd_primspec *prim) {
         const char *nat = ps->p;
         size_t nn = read_nsident(ps, &ns);
         if (!nn) return expected(ps, "a relationship name");
-        const char *name = intern(&l->strings, &l->arena, ns, nn);
+        const char *name = pusd__intern(&l->strings, &l->arena, ns, nn);
         if (!name) return oom(ps);
-        prop_spec *pr = prim_prop(prim, name);
+        prop_spec *pr = pusd__prim_prop(prim, name);
         if (pr && !PS_IS_REL(pr)) return fail(ps, nat, "'%s' is already declared as an attribute in this prim", name);
         if (!pr) {
-            if (!(pr = prim_new_prop(l, prim, name))) return oom(ps);
+            if (!(pr = pusd__prim_new_prop(l, prim, name))) return oom(ps);
             PS_SET(pr, PB_REL, 1);
             PS_SET(pr, PB_CUSTOM, custom);
             PS_SET(pr, PB_VARYING, varying_kw);
@@ -1237,7 +1237,7 @@ static int parse_property(P *ps, pusd_primspec *prim) {
             skip_inline(ps);
             if (expect_char(ps, '=', "'='")) return -1;
             skip_inline(ps);
-            prop_extra *x = prop_x(l, pr);
+            prop_extra *x = pusd__prop_x(l, pr);
             if (!x || !(x->default_target = read_path(ps, false, ""))) return -1;
             return 0;
         }
@@ -1268,7 +1268,7 @@ static int parse_property(P *ps, pusd_primspec *prim) {
     size_t tnl = wn < 120 ? wn : 120;
     memcpy(tname, w, tnl);
     tname[tnl] = 0;
-    int type = type_from_name_n(tname, tnl);
+    int type = pusd__type_from_name_n(tname, tnl);
     if (type == PUSD_T_INVALID) type = PUSD_T_UNKNOWN;
     skip_inline(ps);
     const char *ns, *nat = ps->p;
@@ -1278,22 +1278,22 @@ static int parse_property(P *ps, pusd_primspec *prim) {
             return fail(ps, tstart, "unknown property type '%s' (expected a value type such as float, token[], point3f[] or 'rel')", tname);
         return expected(ps, "an attribute name");
     }
-    const char *name = intern(&l->strings, &l->arena, ns, nn);
-    const char *full_tn = intern(&l->strings, &l->arena, tstart, (size_t)(ps->p - tstart) > 0 ? (size_t)(wn + (arr ? 2 : 0)) : 0);
+    const char *name = pusd__intern(&l->strings, &l->arena, ns, nn);
+    const char *full_tn = pusd__intern(&l->strings, &l->arena, tstart, (size_t)(ps->p - tstart) > 0 ? (size_t)(wn + (arr ? 2 : 0)) : 0);
     if (!name || !full_tn) return oom(ps);
-    prop_spec *pr = prim_prop(prim, name);
+    prop_spec *pr = pusd__prim_prop(prim, name);
     if (pr) {
         if (PS_IS_REL(pr)) return fail(ps, nat, "'%s' is already declared as a relationship in this prim", name);
-        if (strcmp(prop_type_name(pr), full_tn))
-            return fail(ps, tstart, "attribute '%s' redeclared with type '%s' (first declared as '%s')", name, full_tn, prop_type_name(pr));
+        if (strcmp(pusd__prop_type_name(pr), full_tn))
+            return fail(ps, tstart, "attribute '%s' redeclared with type '%s' (first declared as '%s')", name, full_tn, pusd__prop_type_name(pr));
         if (PS_VARIABILITY(pr) != variability)
             return fail(ps, st, "attribute '%s' redeclared with a different variability (uniform/varying)", name);
     } else {
-        if (!(pr = prim_new_prop(l, prim, name))) return oom(ps);
+        if (!(pr = pusd__prim_new_prop(l, prim, name))) return oom(ps);
         pr->dflt.type = (uint16_t)type;
         pr->dflt.flags = arr ? PUSD_VF_ARRAY : 0;
         if (type == PUSD_T_UNKNOWN) {
-            prop_extra *x = prop_x(l, pr);
+            prop_extra *x = pusd__prop_x(l, pr);
             if (!x) return oom(ps);
             x->type_name = full_tn;
         }
@@ -1353,7 +1353,7 @@ static int parse_name_list(P *ps, const char ***out, uint32_t *nout) {
         if (ps->failed) break;
         if (ps->p < ps->end && *ps->p == ']') {
             ps->p++;
-            const char **a = ar_alloc(&ps->l->arena, (n ? n : 1) * sizeof *a);
+            const char **a = pusd__ar_alloc(&ps->l->arena, (n ? n : 1) * sizeof *a);
             if (!a) break;
             if (n) memcpy(a, v, n * sizeof *a);
             free(v);
@@ -1391,7 +1391,7 @@ static int parse_reorder(P *ps, pusd_primspec *prim, bool root) {
         if (!word_is(w, wn, "rootPrims")) return fail(ps, at, "expected 'rootPrims' after 'reorder' at layer level");
         return parse_name_list(ps, &ps->l->reorder_root, &ps->l->n_reorder_root);
     }
-    prim_ext *ext = prim_x(ps->l, prim);
+    prim_ext *ext = pusd__prim_x(ps->l, prim);
     if (!ext) return oom(ps);
     if (word_is(w, wn, "nameChildren")) return parse_name_list(ps, &ext->reorder_children, &ext->n_reorder_children);
     if (word_is(w, wn, "properties")) return parse_name_list(ps, &ext->reorder_props, &ext->n_reorder_props);
@@ -1444,7 +1444,7 @@ static int parse_prim(P *ps, pusd_primspec *parent) {
         static const char *const kw[] = {"def", "over", "class", "variantSet", "rel", "custom", "uniform", "None", "None"};
         for (size_t i = 0; i < sizeof kw / sizeof kw[0]; i++)
             if (word_is(ts, tn, kw[i])) return fail(ps, tat, "'%s' is a keyword and cannot be a prim type name", kw[i]);
-        if (!(type = intern(&l->strings, &l->arena, ts, tn))) return oom(ps);
+        if (!(type = pusd__intern(&l->strings, &l->arena, ts, tn))) return oom(ps);
         skip_inline(ps);
     }
     (void)wn;
@@ -1453,9 +1453,9 @@ static int parse_prim(P *ps, pusd_primspec *parent) {
     if (read_string_sb(ps)) return -1;
     if (!valid_prim_name(ps->sb.p, ps->sb.len))
         return fail(ps, nat, "'%s' is not a valid prim name (letters, digits and '_', not starting with a digit)", ps->sb.p);
-    if (layer_child(l, parent, ps->sb.p, ps->sb.len)) return fail(ps, nat, "duplicate prim '%s': a sibling with that name is already defined", ps->sb.p);
+    if (pusd__layer_child(l, parent, ps->sb.p, ps->sb.len)) return fail(ps, nat, "duplicate prim '%s': a sibling with that name is already defined", ps->sb.p);
     if (++ps->depth > MAX_DEPTH) return fail(ps, st, "prims nested too deeply");
-    pusd_primspec *prim = layer_new_prim(l, parent, ps->sb.p, ps->sb.len, spec, type);
+    pusd_primspec *prim = pusd__layer_new_prim(l, parent, ps->sb.p, ps->sb.len, spec, type);
     if (!prim) return oom(ps);
     skip_ws(ps);
     if (ps->p < ps->end && *ps->p == '(') {
@@ -1480,7 +1480,7 @@ static int parse_variant_set(P *ps, pusd_primspec *prim) {
     skip_ws(ps);
     const char *open = ps->p;
     if (expect_char(ps, '{', "'{' starting the variant set")) return -1;
-    variant_set_spec *vs = layer_variant_set(l, prim, nm, true);
+    variant_set_spec *vs = pusd__layer_variant_set(l, prim, nm, true);
     if (!vs) return oom(ps);
     for (;;) {
         skip_ws(ps);
@@ -1499,7 +1499,7 @@ static int parse_variant_set(P *ps, pusd_primspec *prim) {
         }
         for (pusd_primspec *v = vs->first_variant; v; v = v->next)
             if (!strcmp(v->name, ps->sb.p)) return fail(ps, vat, "duplicate variant \"%s\" in variantSet \"%s\"", v->name, nm);
-        pusd_primspec *var = layer_new_variant(l, prim, vs, ps->sb.p, ps->sb.len);
+        pusd_primspec *var = pusd__layer_new_variant(l, prim, vs, ps->sb.p, ps->sb.len);
         if (!var) return oom(ps);
         skip_ws(ps);
         if (ps->p < ps->end && *ps->p == '(') {
@@ -1560,7 +1560,7 @@ static int parse_layer_text(P *ps) {
         return fail(ps, p, "not a USD text file: the first line must start with '#usda 1.0'");
     const char *h = p;
     while (p < ps->end && *p != '\n' && *p != '\r') p++;
-    if (!(l->header = ar_strndup(&l->arena, h, (size_t)(p - h)))) return oom(ps);
+    if (!(l->header = pusd__ar_strndup(&l->arena, h, (size_t)(p - h)))) return oom(ps);
     ps->p = p;
     skip_ws(ps);
     if (ps->p < ps->end && *ps->p == '(') {
@@ -1595,7 +1595,7 @@ static int parse_into(pusd_layer *l, const char *text, size_t len, pusd_error *e
     int rc = parse_layer_text(&ps);
     if (!rc && ps.failed) rc = -1;
     free(ps.scr);
-    sb_free(&ps.sb);
+    pusd__sb_free(&ps.sb);
     return rc;
 }
 
@@ -1668,53 +1668,4 @@ int pusd_layer_open(const char *path, pusd_layer **out, pusd_error *err) {
     if (l) l->dirty = false;
     *out = l;
     return rc;
-}
-
-/* ---- metadata field registry ---------------------------------------------------------------- */
-
-typedef struct field { const char *key; int type; uint8_t where_mask; uint8_t ident; } field;
-#define L 1
-#define PR 2
-#define PP 4
-#define ARR 0x100
-static const field fields[] = {
-    {"defaultPrim", PUSD_T_TOKEN, L, 0}, {"upAxis", PUSD_T_TOKEN, L, 0},
-    {"metersPerUnit", PUSD_T_DOUBLE, L, 0}, {"kilogramsPerUnit", PUSD_T_DOUBLE, L, 0},
-    {"timeCodesPerSecond", PUSD_T_DOUBLE, L, 0}, {"framesPerSecond", PUSD_T_DOUBLE, L, 0},
-    {"startTimeCode", PUSD_T_DOUBLE, L, 0}, {"endTimeCode", PUSD_T_DOUBLE, L, 0},
-    {"startFrame", PUSD_T_DOUBLE, L, 0}, {"endFrame", PUSD_T_DOUBLE, L, 0},
-    {"framePrecision", PUSD_T_INT, L, 0},
-    {"customLayerData", PUSD_T_DICTIONARY, L, 0}, {"fallbackPrimTypes", PUSD_T_DICTIONARY, L, 0},
-    {"expressionVariables", PUSD_T_DICTIONARY, L, 0},
-    {"renderSettingsPrimPath", PUSD_T_STRING, L, 0}, {"colorConfiguration", PUSD_T_ASSET, L, 0},
-    {"colorManagementSystem", PUSD_T_TOKEN, L, 0}, {"owner", PUSD_T_STRING, L, 0},
-    {"sessionOwner", PUSD_T_STRING, L, 0}, {"hasOwnedSubLayers", PUSD_T_BOOL, L, 0},
-    {"doc", PUSD_T_STRING, L | PR | PP, 0}, {"documentation", PUSD_T_STRING, PR | PP, 0},
-    {"comment", PUSD_T_STRING, L | PR | PP, 0},
-    {"kind", PUSD_T_TOKEN, PR, 0}, {"active", PUSD_T_BOOL, PR, 0}, {"hidden", PUSD_T_BOOL, PR | PP, 0},
-    {"instanceable", PUSD_T_BOOL, PR, 0},
-    {"customData", PUSD_T_DICTIONARY, L | PR | PP, 0}, {"assetInfo", PUSD_T_DICTIONARY, PR | PP, 0},
-    {"displayName", PUSD_T_STRING, PR | PP, 0}, {"displayGroup", PUSD_T_STRING, PP, 0},
-    {"apiSchemas", PUSD_T_TOKEN_LISTOP, PR, 0}, {"references", PUSD_T_REFERENCE_LISTOP, PR, 0},
-    {"payload", PUSD_T_PAYLOAD_LISTOP, PR, 0}, {"inherits", PUSD_T_PATH_LISTOP, PR, 0},
-    {"specializes", PUSD_T_PATH_LISTOP, PR, 0}, {"variantSets", PUSD_T_STRING_LISTOP, PR, 0},
-    {"clipSets", PUSD_T_STRING_LISTOP, PR, 0},
-    {"variants", PUSD_T_DICTIONARY, PR, 0}, {"clips", PUSD_T_DICTIONARY, PR, 0},
-    {"permission", PUSD_T_TOKEN, PR | PP, 1}, {"symmetryFunction", PUSD_T_TOKEN, PR | PP, 1},
-    {"symmetryArguments", PUSD_T_DICTIONARY, PR | PP, 0}, {"sdrMetadata", PUSD_T_DICTIONARY, PR | PP, 0},
-    {"interpolation", PUSD_T_TOKEN, PP, 0}, {"elementSize", PUSD_T_INT, PP, 0},
-    {"allowedTokens", PUSD_T_TOKEN | ARR, PP, 0}, {"colorSpace", PUSD_T_TOKEN, PP, 0},
-    {"connectability", PUSD_T_TOKEN, PP, 0}, {"displayUnit", PUSD_T_TOKEN, PP, 1},
-    {"renderType", PUSD_T_TOKEN, PP, 0}, {"bindMaterialAs", PUSD_T_TOKEN, PP, 0},
-};
-
-int meta_field_type(int where, const char *key, bool *ident_form) {
-    uint8_t mask = (uint8_t)(1u << where);
-    for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++)
-        if ((fields[i].where_mask & mask) && !strcmp(fields[i].key, key)) {
-            if (ident_form) *ident_form = fields[i].ident;
-            return fields[i].type;
-        }
-    if (ident_form) *ident_form = false;
-    return PUSD_T_RAW;
 }

@@ -178,7 +178,7 @@ static void ls_collect(pusd_stage *s, layer_stack *ls, size_t *cap, pusd_layer *
     if (ls_push(ls, cap, l, off, sc)) return;
     chain[depth] = l;
     for (uint32_t i = 0; i < l->n_sublayers; i++) {
-        char *abs = layer_resolve_asset(l, l->sublayers[i].asset);
+        char *abs = pusd__layer_resolve_asset(l, l->sublayers[i].asset);
         if (!abs) continue;
         reg_entry *e = open_layer(s, abs, l->identifier);
         free(abs);
@@ -224,7 +224,7 @@ typedef struct builder {
 
 static const char *comp_str(pusd_stage *s, const char *a, const char *b) {
     size_t na = strlen(a), nb = b ? strlen(b) : 0;
-    char *r = ar_alloc(&s->comp, na + nb + 1);
+    char *r = pusd__ar_alloc(&s->comp, na + nb + 1);
     if (!r) return NULL;
     memcpy(r, a, na);
     if (nb) memcpy(r + na, b, nb);
@@ -236,7 +236,7 @@ static const char *child_path(pusd_stage *s, const char *parent, const char *nam
     size_t np = strlen(parent);
     if (np == 1 && parent[0] == '/') return comp_str(s, "/", name);
     if (np && parent[np - 1] == '}') return comp_str(s, parent, name);
-    char *t = ar_alloc(&s->comp, np + strlen(name) + 2);
+    char *t = pusd__ar_alloc(&s->comp, np + strlen(name) + 2);
     if (!t) return NULL;
     sprintf(t, "%s/%s", parent, name);
     return t;
@@ -284,7 +284,7 @@ static int tl_push(titem **v, size_t *n, size_t *cap, titem t) {
 static const char *item_key(pusd_stage *s, int type, const void *it) {
     if (type == PUSD_T_REFERENCE_LISTOP || type == PUSD_T_PAYLOAD_LISTOP) {
         const pusd_reference *r = it;
-        char *k = ar_alloc(&s->comp, strlen(r->asset_path) + strlen(r->prim_path) + 2);
+        char *k = pusd__ar_alloc(&s->comp, strlen(r->asset_path) + strlen(r->prim_path) + 2);
         if (k) sprintf(k, "%s\x01%s", r->asset_path, r->prim_path);
         return k;
     }
@@ -350,7 +350,7 @@ static size_t compose_listop(pusd_stage *s, const node *nodes, size_t from, size
     titem *v = NULL;
     size_t n = 0, cap = 0;
     for (size_t i = to; i-- > from;) {
-        const meta_entry *e = meta_find(&nodes[i].spec->meta, key);
+        const meta_entry *e = pusd__meta_find(&nodes[i].spec->meta, key);
         if (e && e->value.type == type && e->value.data) tl_apply(s, type, e->value.data, nodes[i].layer, &v, &n, &cap);
     }
     *out = v;
@@ -365,7 +365,7 @@ static bool in_chain(builder *b, const layer_stack *ls, const char *path) {
 
 static const char *strip_variants(pusd_stage *s, const char *p) {
     if (!strchr(p, '{')) return p;
-    char *r = ar_alloc(&s->comp, strlen(p) + 1);
+    char *r = pusd__ar_alloc(&s->comp, strlen(p) + 1);
     if (!r) return p;
     size_t n = 0;
     for (const char *q = p; *q; q++) {
@@ -407,7 +407,7 @@ static void arc_to(builder *b, const site *from, layer_stack *ls, const char *pa
 
 static const char *variant_selection(builder *b, const char *set) {
     for (size_t i = 0; i < b->nnodes; i++) {
-        const meta_entry *e = meta_find(&b->nodes[i].spec->meta, "variants");
+        const meta_entry *e = pusd__meta_find(&b->nodes[i].spec->meta, "variants");
         if (!e || e->value.type != PUSD_T_DICTIONARY || !e->value.data) continue;
         const pusd_dict *d = e->value.data;
         for (uint32_t k = 0; k < d->count; k++)
@@ -456,7 +456,7 @@ static void expand_site(builder *b, site st) {
         const char *set = v[i].key;
         const char *sel = variant_selection(b, set);
         if (!sel || !sel[0]) continue;
-        char *vp = ar_alloc(&s->comp, strlen(st.path) + strlen(set) + strlen(sel) + 4);
+        char *vp = pusd__ar_alloc(&s->comp, strlen(st.path) + strlen(set) + strlen(sel) + 4);
         if (!vp) continue;
         sprintf(vp, "%s{%s=%s}", st.path, set, sel);
         if (in_chain(b, st.ls, vp)) continue;
@@ -476,7 +476,7 @@ static void expand_site(builder *b, site st) {
             const char *target = r->prim_path;
             pusd_layer *tl = v[i].layer;
             if (r->asset_path[0]) {
-                char *abs = layer_resolve_asset(v[i].layer, r->asset_path);
+                char *abs = pusd__layer_resolve_asset(v[i].layer, r->asset_path);
                 reg_entry *e = abs ? open_layer(s, abs, v[i].layer->identifier) : NULL;
                 free(abs);
                 if (!e) continue;
@@ -567,8 +567,8 @@ static void finish_prim(builder *b, pusd_prim *p) {
     bool shared = b0 && s->pseudo && s->pseudo->sites && b0->ls == s->root_ls && b0->tag == ARC_LOCAL && b0->offset == 0 &&
                   b0->scale == 1 && b0->map_from && b0->map_to && !strcmp(b0->map_from, "/") && !strcmp(b0->map_to, "/") &&
                   !strcmp(b0->path, p->path);
-    p->sites = shared ? s->pseudo->sites : ar_alloc(&s->comp, (b->nsites ? b->nsites : 1) * sizeof *p->sites);
-    p->nodes = ar_alloc(&s->comp, (b->nnodes ? b->nnodes : 1) * sizeof *p->nodes);
+    p->sites = shared ? s->pseudo->sites : pusd__ar_alloc(&s->comp, (b->nsites ? b->nsites : 1) * sizeof *p->sites);
+    p->nodes = pusd__ar_alloc(&s->comp, (b->nnodes ? b->nnodes : 1) * sizeof *p->nodes);
     if (!p->sites || !p->nodes) return;
     if (!shared) memcpy(p->sites, b->sites, b->nsites * sizeof *p->sites);
     p->nsites = (uint32_t)b->nsites;
@@ -584,7 +584,7 @@ static void finish_prim(builder *b, pusd_prim *p) {
     }
     p->active = true;
     for (uint32_t i = 0; i < p->nnodes; i++) {
-        const meta_entry *e = meta_find(&p->nodes[i].spec->meta, "active");
+        const meta_entry *e = pusd__meta_find(&p->nodes[i].spec->meta, "active");
         if (e && e->value.type == PUSD_T_BOOL && e->value.data) {
             p->active = ((const uint8_t *)e->value.data)[0] != 0;
             break;
@@ -594,11 +594,11 @@ static void finish_prim(builder *b, pusd_prim *p) {
     const char **list = NULL;
     size_t n = 0, cap = 0;
     for (uint32_t i = p->nnodes; i-- > 0;) {
-        const meta_entry *e = meta_find(&p->nodes[i].spec->meta, "apiSchemas");
-        if (e && e->value.type == PUSD_T_TOKEN_LISTOP && e->value.data) listop_apply_strings(e->value.data, &list, &n, &cap);
+        const meta_entry *e = pusd__meta_find(&p->nodes[i].spec->meta, "apiSchemas");
+        if (e && e->value.type == PUSD_T_TOKEN_LISTOP && e->value.data) pusd__listop_apply_strings(e->value.data, &list, &n, &cap);
     }
     if (n) {
-        p->api = ar_alloc(&s->comp, n * sizeof *p->api);
+        p->api = pusd__ar_alloc(&s->comp, n * sizeof *p->api);
         if (p->api) {
             memcpy(p->api, list, n * sizeof *list);
             p->napi = (uint32_t)n;
@@ -672,7 +672,7 @@ static size_t kid_names(const node *nodes, uint32_t nn, const char ***out) {
         pusd_listop lo = {0};
         lo.count[PUSD_LISTOP_ORDER] = no;
         lo.items[PUSD_LISTOP_ORDER] = ord;
-        listop_apply_strings(&lo, &names, &n, &cap);
+        pusd__listop_apply_strings(&lo, &names, &n, &cap);
         break;
     }
     *out = names;
@@ -688,7 +688,7 @@ static uint32_t local_kid_nodes(const node *pn, uint32_t npn, const char *name, 
     uint32_t k = 0;
     size_t len = strlen(name);
     for (uint32_t i = 0; i < npn; i++) {
-        pusd_primspec *c = layer_child(pn[i].layer, pn[i].spec, name, len);
+        pusd_primspec *c = pusd__layer_child(pn[i].layer, pn[i].spec, name, len);
         if (c) out[k++] = (node){pn[i].layer, c, pn[i].offset, pn[i].scale, pn[i].site, ARC_LOCAL};
     }
     return k;
@@ -715,7 +715,7 @@ static void build_kids(pusd_stage *s, pusd_prim *p, int depth) {
     if (fast) {
         for (const pusd_primspec *c = p->nodes[0].spec->first_child; c; c = c->next) n++;
         if (!n) return;
-        names = ar_alloc(&s->comp, n * sizeof *names);
+        names = pusd__ar_alloc(&s->comp, n * sizeof *names);
         if (!names) return;
         size_t i = 0;
         for (const pusd_primspec *c = p->nodes[0].spec->first_child; c; c = c->next) names[i++] = c->name;
@@ -723,13 +723,13 @@ static void build_kids(pusd_stage *s, pusd_prim *p, int depth) {
         const char **tmp;
         n = kid_names(p->nodes, p->nnodes, &tmp);
         if (n) {
-            names = ar_alloc(&s->comp, n * sizeof *names);
+            names = pusd__ar_alloc(&s->comp, n * sizeof *names);
             if (names) memcpy(names, tmp, n * sizeof *names);
         }
         free(tmp);
         if (!names) return;
     }
-    p->children = ar_calloc(&s->comp, n * sizeof *p->children);
+    p->children = pusd__ar_calloc(&s->comp, n * sizeof *p->children);
     if (!p->children) return;
     p->kid_names = names;
     p->nchildren = (uint32_t)n;
@@ -764,7 +764,7 @@ static long kid_find(pusd_prim *p, const char *name, size_t n) {
     if (!p->kidx) {
         uint32_t cap = 32;
         while (cap < p->nchildren * 2u) cap *= 2;
-        uint32_t *ix = ar_calloc(&p->stage->comp, cap * sizeof *ix);
+        uint32_t *ix = pusd__ar_calloc(&p->stage->comp, cap * sizeof *ix);
         if (!ix) return -1;
         for (uint32_t i = 0; i < p->nchildren; i++) {
             uint32_t j = pusd_hash(p->kid_names[i], strlen(p->kid_names[i])) & (cap - 1);
@@ -782,7 +782,7 @@ static long kid_find(pusd_prim *p, const char *name, size_t n) {
 }
 
 static pusd_prim *compose_prim(pusd_stage *s, pusd_prim *parent, const char *name, const site *psites, uint32_t npsites, int depth) {
-    pusd_prim *p = ar_calloc(&s->comp, sizeof *p);
+    pusd_prim *p = pusd__ar_calloc(&s->comp, sizeof *p);
     if (!p) return NULL;
     p->stage = s;
     p->parent = parent;
@@ -810,7 +810,7 @@ static pusd_prim *compose_prim(pusd_stage *s, pusd_prim *parent, const char *nam
 }
 
 static void compose(pusd_stage *s) {
-    ar_free_all(&s->comp);
+    pusd__ar_free_all(&s->comp);
     free(s->hash);
     s->hash = NULL;
     s->hash_cap = s->nprims = 0;
@@ -820,7 +820,7 @@ static void compose(pusd_stage *s) {
     s->ndiags = 0;
     s->dirty = false;
     s->gen++;
-    pusd_prim *pr = ar_calloc(&s->comp, sizeof *pr);
+    pusd_prim *pr = pusd__ar_calloc(&s->comp, sizeof *pr);
     s->pseudo = pr;
     if (!pr) return;
     pr->stage = s;
@@ -833,11 +833,11 @@ static void compose(pusd_stage *s) {
     if (!ls) return;
     s->root_ls = ls;
     for (size_t i = 0; i < ls->n; i++) mark_arcs(&ls->e[i].layer->root, 0);
-    pr->sites = ar_alloc(&s->comp, sizeof *pr->sites);
+    pr->sites = pusd__ar_alloc(&s->comp, sizeof *pr->sites);
     if (!pr->sites) return;
     pr->sites[0] = (site){ls, "/", "/", "/", 0, 1, ARC_LOCAL};
     pr->nsites = 1;
-    pr->nodes = ar_alloc(&s->comp, ls->n * sizeof *pr->nodes);
+    pr->nodes = pusd__ar_alloc(&s->comp, ls->n * sizeof *pr->nodes);
     if (!pr->nodes) return;
     for (size_t i = 0; i < ls->n; i++)
         pr->nodes[pr->nnodes++] = (node){ls->e[i].layer, &ls->e[i].layer->root, ls->e[i].offset, ls->e[i].scale, &pr->sites[0], 0};
@@ -899,9 +899,9 @@ void pusd_stage_free(pusd_stage *s) {
         free(s->reg[i].path);
     }
     free(s->reg);
-    ar_free_all(&s->comp);
-    ar_free_all(&s->scratch);
-    interner_free(&s->scratch_strings);
+    pusd__ar_free_all(&s->comp);
+    pusd__ar_free_all(&s->scratch);
+    pusd__interner_free(&s->scratch_strings);
     free(s->hash);
     free(s->diags);
     free(s);
@@ -924,7 +924,7 @@ int pusd_stage_set_edit_target(pusd_stage *s, pusd_layer *l) {
 pusd_layer *pusd_stage_edit_target(pusd_stage *s) { return s->edit; }
 
 pusd_layer *pusd_stage_add_output_sublayer(pusd_stage *s, const char *asset, pusd_error *err) {
-    char *abs = layer_resolve_asset(s->root, asset);
+    char *abs = pusd__layer_resolve_asset(s->root, asset);
     if (!abs) {
         pusd_set_error(err, PUSD_ERR_INVALID, s->root->identifier, 0, 0, "empty sublayer path");
         return NULL;
@@ -1033,7 +1033,7 @@ static void vinfo(const node *n, uint32_t nn, char *specifier, bool *active, con
         if (*specifier == 'o' && n[i].spec->specifier != 'o') *specifier = n[i].spec->specifier;
     }
     for (uint32_t i = 0; i < nn; i++) {
-        const meta_entry *e = meta_find(&n[i].spec->meta, "active");
+        const meta_entry *e = pusd__meta_find(&n[i].spec->meta, "active");
         if (e && e->value.type == PUSD_T_BOOL && e->value.data) {
             *active = ((const uint8_t *)e->value.data)[0] != 0;
             break;
@@ -1045,8 +1045,8 @@ static bool vhas_api(const node *n, uint32_t nn, const char *api) {
     const char **list = NULL;
     size_t cnt = 0, cap = 0;
     for (uint32_t i = nn; i-- > 0;) {
-        const meta_entry *e = meta_find(&n[i].spec->meta, "apiSchemas");
-        if (e && e->value.type == PUSD_T_TOKEN_LISTOP && e->value.data) listop_apply_strings(e->value.data, &list, &cnt, &cap);
+        const meta_entry *e = pusd__meta_find(&n[i].spec->meta, "apiSchemas");
+        if (e && e->value.type == PUSD_T_TOKEN_LISTOP && e->value.data) pusd__listop_apply_strings(e->value.data, &list, &cnt, &cap);
     }
     bool r = false;
     for (size_t i = 0; i < cnt && !r; i++) r = !strcmp(list[i], api);
@@ -1131,7 +1131,7 @@ size_t pusd_stage_traverse(pusd_stage *s, const pusd_filter *f, bool (*fn)(pusd_
 
 int pusd_prim_get_metadata(const pusd_prim *p, const char *key, pusd_value *out) {
     for (uint32_t i = 0; i < p->nnodes; i++) {
-        const meta_entry *e = meta_find(&p->nodes[i].spec->meta, key);
+        const meta_entry *e = pusd__meta_find(&p->nodes[i].spec->meta, key);
         if (e) {
             *out = e->value;
             out->flags &= 0xffu;
@@ -1143,7 +1143,7 @@ int pusd_prim_get_metadata(const pusd_prim *p, const char *key, pusd_value *out)
 
 const char *pusd_prim_variant_selection(const pusd_prim *p, const char *set) {
     for (uint32_t i = 0; i < p->nnodes; i++) {
-        const meta_entry *e = meta_find(&p->nodes[i].spec->meta, "variants");
+        const meta_entry *e = pusd__meta_find(&p->nodes[i].spec->meta, "variants");
         if (!e || e->value.type != PUSD_T_DICTIONARY || !e->value.data) continue;
         const pusd_dict *d = e->value.data;
         for (uint32_t k = 0; k < d->count; k++)
@@ -1169,7 +1169,7 @@ static void compute_props(pusd_prim *p) {
             }
             v[n++] = ps->name;
         }
-    p->props = ar_alloc(&p->stage->scratch, (n ? n : 1) * sizeof *p->props);
+    p->props = pusd__ar_alloc(&p->stage->scratch, (n ? n : 1) * sizeof *p->props);
     if (p->props) {
         if (n) memcpy(p->props, v, n * sizeof *v);
         p->nprops = (uint32_t)n;
@@ -1192,7 +1192,7 @@ const char *pusd_prim_property_name(const pusd_prim *cp, size_t i) {
 
 static const prop_spec *strongest_prop(const pusd_prim *p, const char *name, uint32_t *node_idx) {
     for (uint32_t i = 0; i < p->nnodes; i++) {
-        const prop_spec *ps = prim_prop(p->nodes[i].spec, name);
+        const prop_spec *ps = pusd__prim_prop(p->nodes[i].spec, name);
         if (ps) {
             if (node_idx) *node_idx = i;
             return ps;
@@ -1208,7 +1208,7 @@ bool pusd_prim_is_relationship(const pusd_prim *p, const char *name) {
 
 const char *pusd_prim_attr_type_name(const pusd_prim *p, const char *name) {
     const prop_spec *ps = strongest_prop(p, name, NULL);
-    return ps && !PS_IS_REL(ps) ? prop_type_name(ps) : NULL;
+    return ps && !PS_IS_REL(ps) ? pusd__prop_type_name(ps) : NULL;
 }
 
 /* ---- value resolution --------------------------------------------------------------------------------- */
@@ -1247,7 +1247,7 @@ static int interpolate(pusd_stage *s, const pusd_value *a, const pusd_value *b, 
         return 0;
     }
     size_t nel = a->count, nc = ti->ncomp;
-    void *d = ar_alloc(&s->scratch, nel * nc * pusd_elem_size(ti->elem) + 8);
+    void *d = pusd__ar_alloc(&s->scratch, nel * nc * pusd_elem_size(ti->elem) + 8);
     if (!d) return PUSD_ERR_NOMEM;
     for (size_t e = 0; e < nel; e++) {
         double va[16], vb[16], r[16];
@@ -1271,7 +1271,7 @@ static int interpolate(pusd_stage *s, const pusd_value *a, const pusd_value *b, 
 
 int pusd_prim_get_attr(pusd_prim *p, const char *name, double time, pusd_value *out) {
     for (uint32_t i = 0; i < p->nnodes; i++) {
-        const prop_spec *ps = prim_prop(p->nodes[i].spec, name);
+        const prop_spec *ps = pusd__prim_prop(p->nodes[i].spec, name);
         if (!ps || PS_IS_REL(ps)) continue;
         const prop_extra *x = ps->x;
         if (time != PUSD_TIME_DEFAULT && x && x->has_samples && x->nsamples) {
@@ -1316,10 +1316,10 @@ int pusd_prim_get_attr(pusd_prim *p, const char *name, double time, pusd_value *
 size_t pusd_prim_attr_sample_times(pusd_prim *p, const char *name, const double **times) {
     *times = NULL;
     for (uint32_t i = 0; i < p->nnodes; i++) {
-        const prop_spec *ps = prim_prop(p->nodes[i].spec, name);
+        const prop_spec *ps = pusd__prim_prop(p->nodes[i].spec, name);
         if (!ps || PS_IS_REL(ps)) continue;
         if (ps->x && ps->x->has_samples) {
-            double *t = ar_alloc(&p->stage->scratch, (ps->x->nsamples + 1) * sizeof *t);
+            double *t = pusd__ar_alloc(&p->stage->scratch, (ps->x->nsamples + 1) * sizeof *t);
             if (!t) return 0;
             for (uint32_t k = 0; k < ps->x->nsamples; k++) t[k] = p->nodes[i].offset + p->nodes[i].scale * ps->x->samples[k].time;
             *times = t;
@@ -1333,7 +1333,7 @@ size_t pusd_prim_attr_sample_times(pusd_prim *p, const char *name, const double 
 /* Absolute stage path for a target authored in node n's namespace by the spec at spec_path. */
 static const char *map_target(pusd_stage *s, const node *n, const char *target) {
     char spec_path[2048];
-    layer_prim_path(n->spec, spec_path, sizeof spec_path);
+    pusd__layer_prim_path(n->spec, spec_path, sizeof spec_path);
     const char *anchor = strip_variants(s, spec_path);
     char buf[4096];
     if (target[0] == '/') snprintf(buf, sizeof buf, "%s", target);
@@ -1358,10 +1358,10 @@ static const char *map_target(pusd_stage *s, const node *n, const char *target) 
         if (!strncmp(buf, st->map_from, fl) && (buf[fl] == 0 || buf[fl] == '/' || buf[fl] == '.')) {
             char out[4096];
             snprintf(out, sizeof out, "%s%s", st->map_to, buf + fl);
-            return intern(&s->scratch_strings, &s->scratch, out, strlen(out));
+            return pusd__intern(&s->scratch_strings, &s->scratch, out, strlen(out));
         }
     }
-    return intern(&s->scratch_strings, &s->scratch, buf, strlen(buf));
+    return pusd__intern(&s->scratch_strings, &s->scratch, buf, strlen(buf));
 }
 
 size_t pusd_prim_targets(pusd_prim *p, const char *name, bool connections, const char ***paths) {
@@ -1369,21 +1369,21 @@ size_t pusd_prim_targets(pusd_prim *p, const char *name, bool connections, const
     const char **list = NULL;
     size_t n = 0, cap = 0;
     for (uint32_t i = p->nnodes; i-- > 0;) {
-        const prop_spec *ps = prim_prop(p->nodes[i].spec, name);
+        const prop_spec *ps = pusd__prim_prop(p->nodes[i].spec, name);
         if (!ps || !ps->x || !ps->x->targets || (bool)PS_IS_REL(ps) == connections) continue;
         /* map every item of the op into stage paths, then apply */
         const pusd_listop *lo = ps->x->targets;
         pusd_listop m = *lo;
         for (int k = 0; k < PUSD_LISTOP_NOPS; k++) {
             if (!lo->count[k]) continue;
-            const char **it = ar_alloc(&s->scratch, lo->count[k] * sizeof *it);
+            const char **it = pusd__ar_alloc(&s->scratch, lo->count[k] * sizeof *it);
             if (!it) continue;
             for (uint32_t j = 0; j < lo->count[k]; j++) it[j] = map_target(s, &p->nodes[i], ((const char *const *)lo->items[k])[j]);
             m.items[k] = it;
         }
-        listop_apply_strings(&m, &list, &n, &cap);
+        pusd__listop_apply_strings(&m, &list, &n, &cap);
     }
-    const char **out = ar_alloc(&s->scratch, (n ? n : 1) * sizeof *out);
+    const char **out = pusd__ar_alloc(&s->scratch, (n ? n : 1) * sizeof *out);
     if (out && n) memcpy(out, list, n * sizeof *out);
     free(list);
     *paths = out;
@@ -1392,7 +1392,7 @@ size_t pusd_prim_targets(pusd_prim *p, const char *name, bool connections, const
 
 const char *pusd_prim_resolve_asset(pusd_prim *p, const char *name) {
     for (uint32_t i = 0; i < p->nnodes; i++) {
-        const prop_spec *ps = prim_prop(p->nodes[i].spec, name);
+        const prop_spec *ps = pusd__prim_prop(p->nodes[i].spec, name);
         if (!ps || PS_IS_REL(ps)) continue;
         const pusd_value *v = NULL;
         if (ps->dflt.data) v = &ps->dflt;
@@ -1400,9 +1400,9 @@ const char *pusd_prim_resolve_asset(pusd_prim *p, const char *name) {
         if (!v) continue;
         if ((v->type != PUSD_T_ASSET && v->type != PUSD_T_STRING) || (v->flags & PUSD_VF_ARRAY)) return NULL;
         const char *a = ((const char *const *)v->data)[0];
-        char *abs = layer_resolve_asset(p->nodes[i].layer, a);
+        char *abs = pusd__layer_resolve_asset(p->nodes[i].layer, a);
         if (!abs) return NULL;
-        const char *r = intern(&p->stage->scratch_strings, &p->stage->scratch, abs, strlen(abs));
+        const char *r = pusd__intern(&p->stage->scratch_strings, &p->stage->scratch, abs, strlen(abs));
         free(abs);
         return r;
     }
@@ -1439,9 +1439,9 @@ static pusd_primspec *author_prim(pusd_stage *s, const char *path, char spec, co
             return NULL;
         }
         bool last = *e == 0;
-        pusd_primspec *c = layer_child(l, cur, p, n);
+        pusd_primspec *c = pusd__layer_child(l, cur, p, n);
         if (!c) {
-            c = layer_new_prim(l, cur, p, n, last ? spec : (spec == 'o' ? 'o' : 'd'), NULL);
+            c = pusd__layer_new_prim(l, cur, p, n, last ? spec : (spec == 'o' ? 'o' : 'd'), NULL);
             if (!c) {
                 pusd_set_error(err, PUSD_ERR_NOMEM, l->identifier, 0, 0, "out of memory");
                 return NULL;
@@ -1454,7 +1454,7 @@ static pusd_primspec *author_prim(pusd_stage *s, const char *path, char spec, co
                 s->dirty = true;
             }
             if (type && type[0] && (!c->type_name || strcmp(c->type_name, type))) {
-                c->type_name = intern(&l->strings, &l->arena, type, strlen(type));
+                c->type_name = pusd__intern(&l->strings, &l->arena, type, strlen(type));
                 s->dirty = true;
             }
         }
@@ -1500,16 +1500,16 @@ int pusd_stage_set_attr(pusd_stage *s, const char *path, const char *name, const
         sp = author_prim(s, path, 'o', NULL, false, err);
         if (!sp) return err ? (int)err->status : PUSD_ERR_INVALID;
     }
-    const char *nm = intern(&l->strings, &l->arena, name, strlen(name));
-    const char *tn = intern(&l->strings, &l->arena, type_name, strlen(type_name));
+    const char *nm = pusd__intern(&l->strings, &l->arena, name, strlen(name));
+    const char *tn = pusd__intern(&l->strings, &l->arena, type_name, strlen(type_name));
     if (!nm || !tn) return PUSD_ERR_NOMEM;
-    prop_spec *ps = prim_prop(sp, nm);
-    if (ps && (PS_IS_REL(ps) || strcmp(prop_type_name(ps), tn))) {
-        pusd_set_error(err, PUSD_ERR_TYPE, l->identifier, 0, 0, "'%s' on <%s> is already declared as %s", name, path, PS_IS_REL(ps) ? "a relationship" : prop_type_name(ps));
+    prop_spec *ps = pusd__prim_prop(sp, nm);
+    if (ps && (PS_IS_REL(ps) || strcmp(pusd__prop_type_name(ps), tn))) {
+        pusd_set_error(err, PUSD_ERR_TYPE, l->identifier, 0, 0, "'%s' on <%s> is already declared as %s", name, path, PS_IS_REL(ps) ? "a relationship" : pusd__prop_type_name(ps));
         return PUSD_ERR_TYPE;
     }
     if (!ps) {
-        if (!(ps = prim_new_prop(l, sp, nm))) return PUSD_ERR_NOMEM;
+        if (!(ps = pusd__prim_new_prop(l, sp, nm))) return PUSD_ERR_NOMEM;
         ps->dflt.type = (uint16_t)type;
         ps->dflt.flags = arr ? PUSD_VF_ARRAY : 0;
         PS_SET(ps, PB_UNIFORM, uniform);
@@ -1517,14 +1517,14 @@ int pusd_stage_set_attr(pusd_stage *s, const char *path, const char *name, const
     }
     l->dirty = true;
     pusd_value c = {(uint16_t)type, (uint16_t)((arr ? PUSD_VF_ARRAY : 0) | PUSD_VF_BLOCKED), 0, NULL};
-    if (v && !(v->flags & PUSD_VF_BLOCKED) && value_copy(&l->arena, &l->strings, &c, v)) return PUSD_ERR_NOMEM;
+    if (v && !(v->flags & PUSD_VF_BLOCKED) && pusd__value_copy(&l->arena, &l->strings, &c, v)) return PUSD_ERR_NOMEM;
     if (time == PUSD_TIME_DEFAULT) {
         uint16_t bits = ps->dflt.flags & 0xff00u;
         ps->dflt = c;
         ps->dflt.flags |= bits;
         return 0;
     }
-    prop_extra *x = prop_x(l, ps);
+    prop_extra *x = pusd__prop_x(l, ps);
     if (!x) return PUSD_ERR_NOMEM;
     uint32_t n = x->nsamples, pos = n;
     for (uint32_t i = 0; i < n; i++)
@@ -1541,7 +1541,7 @@ int pusd_stage_set_attr(pusd_stage *s, const char *path, const char *name, const
     while (cap < n) cap *= 2;
     time_sample *arr_s = x->samples;
     if (!x->samples || n == cap) {
-        arr_s = ar_alloc(&l->arena, (size_t)(cap * 2) * sizeof *arr_s);
+        arr_s = pusd__ar_alloc(&l->arena, (size_t)(cap * 2) * sizeof *arr_s);
         if (!arr_s) return PUSD_ERR_NOMEM;
         if (n) memcpy(arr_s, x->samples, n * sizeof *arr_s);
     }
@@ -1571,9 +1571,9 @@ int pusd_stage_set_targets(pusd_stage *s, const char *path, const char *name, bo
         sp = author_prim(s, path, 'o', NULL, false, err);
         if (!sp) return err ? (int)err->status : PUSD_ERR_INVALID;
     }
-    const char *nm = intern(&l->strings, &l->arena, name, strlen(name));
+    const char *nm = pusd__intern(&l->strings, &l->arena, name, strlen(name));
     if (!nm) return PUSD_ERR_NOMEM;
-    prop_spec *ps = prim_prop(sp, nm);
+    prop_spec *ps = pusd__prim_prop(sp, nm);
     if (ps && (bool)PS_IS_REL(ps) == connections) {
         pusd_set_error(err, PUSD_ERR_TYPE, l->identifier, 0, 0, "'%s' on <%s> is %s", name, path, PS_IS_REL(ps) ? "a relationship" : "an attribute");
         return PUSD_ERR_TYPE;
@@ -1583,16 +1583,16 @@ int pusd_stage_set_targets(pusd_stage *s, const char *path, const char *name, bo
         return PUSD_ERR_NOT_FOUND;
     }
     if (!ps) {
-        if (!(ps = prim_new_prop(l, sp, nm))) return PUSD_ERR_NOMEM;
+        if (!(ps = pusd__prim_new_prop(l, sp, nm))) return PUSD_ERR_NOMEM;
         PS_SET(ps, PB_REL, 1);
         s->gen++;
     }
-    prop_extra *x = prop_x(l, ps);
-    pusd_listop *lo = x ? ar_calloc(&l->arena, sizeof *lo) : NULL;
-    const char **it = ar_alloc(&l->arena, (n ? n : 1) * sizeof *it);
+    prop_extra *x = pusd__prop_x(l, ps);
+    pusd_listop *lo = x ? pusd__ar_calloc(&l->arena, sizeof *lo) : NULL;
+    const char **it = pusd__ar_alloc(&l->arena, (n ? n : 1) * sizeof *it);
     if (!lo || !it) return PUSD_ERR_NOMEM;
     for (size_t i = 0; i < n; i++)
-        if (!(it[i] = ar_strdup(&l->arena, targets[i]))) return PUSD_ERR_NOMEM;
+        if (!(it[i] = pusd__ar_strdup(&l->arena, targets[i]))) return PUSD_ERR_NOMEM;
     lo->is_explicit = true;
     lo->count[0] = (uint32_t)n;
     lo->items[0] = it;
@@ -1610,10 +1610,10 @@ int pusd_stage_set_prim_metadata(pusd_stage *s, const char *path, const char *ke
     pusd_primspec *sp = pusd_layer_prim(l, path);
     if (!sp || sp == &l->root) sp = author_prim(s, path, 'o', NULL, false, err);
     if (!sp) return err ? (int)err->status : PUSD_ERR_INVALID;
-    const char *k = intern(&l->strings, &l->arena, key, strlen(key));
+    const char *k = pusd__intern(&l->strings, &l->arena, key, strlen(key));
     pusd_value c;
-    if (!k || value_copy(&l->arena, &l->strings, &c, v)) return PUSD_ERR_NOMEM;
-    meta_entry *e = meta_set(l, &sp->meta, k);
+    if (!k || pusd__value_copy(&l->arena, &l->strings, &c, v)) return PUSD_ERR_NOMEM;
+    meta_entry *e = pusd__meta_set(l, &sp->meta, k);
     if (!e) return PUSD_ERR_NOMEM;
     e->value = c;
     l->dirty = true;
@@ -1630,11 +1630,11 @@ int pusd_stage_apply_api(pusd_stage *s, const char *path, const char *api, pusd_
     pusd_primspec *sp = pusd_layer_prim(l, path);
     if (!sp || sp == &l->root) sp = author_prim(s, path, 'o', NULL, false, err);
     if (!sp) return err ? (int)err->status : PUSD_ERR_INVALID;
-    const char *key = intern(&l->strings, &l->arena, "apiSchemas", 10);
-    const char *tok = intern(&l->strings, &l->arena, api, strlen(api));
-    meta_entry *e = key && tok ? meta_set(l, &sp->meta, key) : NULL;
+    const char *key = pusd__intern(&l->strings, &l->arena, "apiSchemas", 10);
+    const char *tok = pusd__intern(&l->strings, &l->arena, api, strlen(api));
+    meta_entry *e = key && tok ? pusd__meta_set(l, &sp->meta, key) : NULL;
     if (!e) return PUSD_ERR_NOMEM;
-    pusd_listop *lo = ar_calloc(&l->arena, sizeof *lo);
+    pusd_listop *lo = pusd__ar_calloc(&l->arena, sizeof *lo);
     if (!lo) return PUSD_ERR_NOMEM;
     if (e->value.type == PUSD_T_TOKEN_LISTOP && e->value.data) *lo = *(const pusd_listop *)e->value.data;
     int k = lo->is_explicit ? PUSD_LISTOP_EXPLICIT : PUSD_LISTOP_PREPEND;
@@ -1642,7 +1642,7 @@ int pusd_stage_apply_api(pusd_stage *s, const char *path, const char *api, pusd_
     const char *const *old = lo->items[k];
     for (uint32_t i = 0; i < n; i++)
         if (old[i] == tok) return 0;
-    const char **it = ar_alloc(&l->arena, (n + 1) * sizeof *it);
+    const char **it = pusd__ar_alloc(&l->arena, (n + 1) * sizeof *it);
     if (!it) return PUSD_ERR_NOMEM;
     if (n) memcpy(it, old, n * sizeof *it);
     it[n] = tok;
@@ -1663,18 +1663,18 @@ int pusd_stage_add_reference(pusd_stage *s, const char *path, const char *asset,
         pusd_set_error(err, PUSD_ERR_INVALID, l->identifier, 0, 0, "a reference needs an asset path or a prim path");
         return PUSD_ERR_INVALID;
     }
-    const char *key = intern(&l->strings, &l->arena, "references", 10);
-    meta_entry *e = key ? meta_set(l, &sp->meta, key) : NULL;
-    pusd_listop *lo = ar_calloc(&l->arena, sizeof *lo);
+    const char *key = pusd__intern(&l->strings, &l->arena, "references", 10);
+    meta_entry *e = key ? pusd__meta_set(l, &sp->meta, key) : NULL;
+    pusd_listop *lo = pusd__ar_calloc(&l->arena, sizeof *lo);
     if (!e || !lo) return PUSD_ERR_NOMEM;
     if (e->value.type == PUSD_T_REFERENCE_LISTOP && e->value.data) *lo = *(const pusd_listop *)e->value.data;
     int k = lo->is_explicit ? PUSD_LISTOP_EXPLICIT : PUSD_LISTOP_PREPEND;
     uint32_t n = lo->count[k];
-    pusd_reference *it = ar_calloc(&l->arena, (n + 1) * sizeof *it);
+    pusd_reference *it = pusd__ar_calloc(&l->arena, (n + 1) * sizeof *it);
     if (!it) return PUSD_ERR_NOMEM;
     if (n) memcpy(it, lo->items[k], n * sizeof *it);
-    it[n].asset_path = ar_strdup(&l->arena, asset ? asset : "");
-    it[n].prim_path = ar_strdup(&l->arena, prim_path ? prim_path : "");
+    it[n].asset_path = pusd__ar_strdup(&l->arena, asset ? asset : "");
+    it[n].prim_path = pusd__ar_strdup(&l->arena, prim_path ? prim_path : "");
     it[n].scale = 1;
     if (!it[n].asset_path || !it[n].prim_path) return PUSD_ERR_NOMEM;
     lo->items[k] = it;
@@ -1707,13 +1707,13 @@ static bool arc_key(const char *k) {
 }
 
 static int remap_sample_copy(pusd_layer *out, prop_spec *dst, const prop_spec *src, const node *n) {
-    prop_extra *x = prop_x(out, dst);
+    prop_extra *x = pusd__prop_x(out, dst);
     if (!x) return -1;
-    x->samples = ar_alloc(&out->arena, (src->x->nsamples ? src->x->nsamples : 1) * sizeof *x->samples);
+    x->samples = pusd__ar_alloc(&out->arena, (src->x->nsamples ? src->x->nsamples : 1) * sizeof *x->samples);
     if (!x->samples) return -1;
     for (uint32_t i = 0; i < src->x->nsamples; i++) {
         x->samples[i].time = n->offset + n->scale * src->x->samples[i].time;
-        if (value_copy(&out->arena, &out->strings, &x->samples[i].value, &src->x->samples[i].value)) return -1;
+        if (pusd__value_copy(&out->arena, &out->strings, &x->samples[i].value, &src->x->samples[i].value)) return -1;
     }
     x->nsamples = src->x->nsamples;
     x->has_samples = true;
@@ -1721,30 +1721,30 @@ static int remap_sample_copy(pusd_layer *out, prop_spec *dst, const prop_spec *s
 }
 
 static int flatten_prim(pusd_stage *s, pusd_layer *out, pusd_primspec *parent, pusd_prim *p) {
-    const char *tn = p->type_name ? intern(&out->strings, &out->arena, p->type_name, strlen(p->type_name)) : NULL;
-    pusd_primspec *sp = layer_new_prim(out, parent, p->name, strlen(p->name), p->specifier, tn);
+    const char *tn = p->type_name ? pusd__intern(&out->strings, &out->arena, p->type_name, strlen(p->type_name)) : NULL;
+    pusd_primspec *sp = pusd__layer_new_prim(out, parent, p->name, strlen(p->name), p->specifier, tn);
     if (!sp) return -1;
     /* metadata: strongest opinion per key; arcs are gone after flattening */
     for (uint32_t i = 0; i < p->nnodes; i++)
         for (const meta_entry *e = p->nodes[i].spec->meta.head; e; e = e->next) {
             if (arc_key(e->key)) continue;
-            const char *k = intern(&out->strings, &out->arena, e->key, strlen(e->key));
+            const char *k = pusd__intern(&out->strings, &out->arena, e->key, strlen(e->key));
             if (!k) return -1;
-            if (meta_find(&sp->meta, k)) continue;
-            meta_entry *me = meta_set(out, &sp->meta, k);
-            if (!me || value_copy(&out->arena, &out->strings, &me->value, &e->value)) return -1;
+            if (pusd__meta_find(&sp->meta, k)) continue;
+            meta_entry *me = pusd__meta_set(out, &sp->meta, k);
+            if (!me || pusd__value_copy(&out->arena, &out->strings, &me->value, &e->value)) return -1;
             ME_SET_OP(me, ME_OP(e));
         }
     if (p->napi) {
-        pusd_listop *lo = ar_calloc(&out->arena, sizeof *lo);
-        const char **it = ar_alloc(&out->arena, p->napi * sizeof *it);
-        const char *k = intern(&out->strings, &out->arena, "apiSchemas", 10);
+        pusd_listop *lo = pusd__ar_calloc(&out->arena, sizeof *lo);
+        const char **it = pusd__ar_alloc(&out->arena, p->napi * sizeof *it);
+        const char *k = pusd__intern(&out->strings, &out->arena, "apiSchemas", 10);
         if (!lo || !it || !k) return -1;
-        for (uint32_t i = 0; i < p->napi; i++) it[i] = intern(&out->strings, &out->arena, p->api[i], strlen(p->api[i]));
+        for (uint32_t i = 0; i < p->napi; i++) it[i] = pusd__intern(&out->strings, &out->arena, p->api[i], strlen(p->api[i]));
         lo->is_explicit = false;
         lo->count[PUSD_LISTOP_PREPEND] = p->napi;
         lo->items[PUSD_LISTOP_PREPEND] = it;
-        meta_entry *me = meta_set(out, &sp->meta, k);
+        meta_entry *me = pusd__meta_set(out, &sp->meta, k);
         if (!me) return -1;
         me->value = (pusd_value){PUSD_T_TOKEN_LISTOP, 0, 1, lo};
     }
@@ -1754,21 +1754,21 @@ static int flatten_prim(pusd_stage *s, pusd_layer *out, pusd_primspec *parent, p
         uint32_t ni;
         const prop_spec *src = strongest_prop(p, name, &ni);
         if (!src) continue;
-        prop_spec *dst = prim_new_prop(out, sp, intern(&out->strings, &out->arena, name, strlen(name)));
+        prop_spec *dst = pusd__prim_new_prop(out, sp, pusd__intern(&out->strings, &out->arena, name, strlen(name)));
         if (!dst || !dst->name) return -1;
         uint16_t bits = src->dflt.flags & 0xff00u;
         dst->dflt.type = src->dflt.type;
         dst->dflt.flags = (uint16_t)(bits | (src->dflt.flags & PUSD_VF_ARRAY));
         if (src->x && src->x->type_name) {
-            prop_extra *x = prop_x(out, dst);
-            if (!x || !(x->type_name = intern(&out->strings, &out->arena, src->x->type_name, strlen(src->x->type_name)))) return -1;
+            prop_extra *x = pusd__prop_x(out, dst);
+            if (!x || !(x->type_name = pusd__intern(&out->strings, &out->arena, src->x->type_name, strlen(src->x->type_name)))) return -1;
         }
         bool got_default = false, got_samples = false;
         for (uint32_t k = ni; k < p->nnodes; k++) {
-            const prop_spec *ps = prim_prop(p->nodes[k].spec, name);
+            const prop_spec *ps = pusd__prim_prop(p->nodes[k].spec, name);
             if (!ps) continue;
             if (!got_default && (ps->dflt.data || (ps->dflt.flags & PUSD_VF_BLOCKED))) {
-                if (value_copy(&out->arena, &out->strings, &dst->dflt, &ps->dflt)) return -1;
+                if (pusd__value_copy(&out->arena, &out->strings, &dst->dflt, &ps->dflt)) return -1;
                 dst->dflt.flags = (uint16_t)(bits | (dst->dflt.flags & 0xffu));
                 got_default = true;
             }
@@ -1778,27 +1778,27 @@ static int flatten_prim(pusd_stage *s, pusd_layer *out, pusd_primspec *parent, p
             }
             if (ps->x)
                 for (const meta_entry *e = ps->x->meta.head; e; e = e->next) {
-                    prop_extra *x = prop_x(out, dst);
-                    const char *key = intern(&out->strings, &out->arena, e->key, strlen(e->key));
+                    prop_extra *x = pusd__prop_x(out, dst);
+                    const char *key = pusd__intern(&out->strings, &out->arena, e->key, strlen(e->key));
                     if (!x || !key) return -1;
-                    if (meta_find(&x->meta, key)) continue;
-                    meta_entry *me = meta_set(out, &x->meta, key);
-                    if (!me || value_copy(&out->arena, &out->strings, &me->value, &e->value)) return -1;
+                    if (pusd__meta_find(&x->meta, key)) continue;
+                    meta_entry *me = pusd__meta_set(out, &x->meta, key);
+                    if (!me || pusd__value_copy(&out->arena, &out->strings, &me->value, &e->value)) return -1;
                 }
         }
         const char **t;
         size_t nt = pusd_prim_targets(p, name, !PS_IS_REL(src), &t);
         bool any_targets = false;
         for (uint32_t k = 0; k < p->nnodes; k++) {
-            const prop_spec *ps = prim_prop(p->nodes[k].spec, name);
+            const prop_spec *ps = pusd__prim_prop(p->nodes[k].spec, name);
             if (ps && ps->x && ps->x->targets) any_targets = true;
         }
         if (any_targets) {
-            prop_extra *x = prop_x(out, dst);
-            pusd_listop *lo = ar_calloc(&out->arena, sizeof *lo);
-            const char **it = ar_alloc(&out->arena, (nt ? nt : 1) * sizeof *it);
+            prop_extra *x = pusd__prop_x(out, dst);
+            pusd_listop *lo = pusd__ar_calloc(&out->arena, sizeof *lo);
+            const char **it = pusd__ar_alloc(&out->arena, (nt ? nt : 1) * sizeof *it);
             if (!x || !lo || !it) return -1;
-            for (size_t k = 0; k < nt; k++) it[k] = ar_strdup(&out->arena, t[k]);
+            for (size_t k = 0; k < nt; k++) it[k] = pusd__ar_strdup(&out->arena, t[k]);
             lo->is_explicit = true;
             lo->count[0] = (uint32_t)nt;
             lo->items[0] = it;
@@ -1818,9 +1818,9 @@ pusd_layer *pusd_stage_flatten(pusd_stage *s, pusd_error *err) {
     if (!out) goto nomem;
     /* layer metadata of the root layer, minus sublayers (flattened) */
     for (const meta_entry *e = s->root->meta.head; e; e = e->next) {
-        const char *k = intern(&out->strings, &out->arena, e->key, strlen(e->key));
-        meta_entry *me = k ? meta_set(out, &out->meta, k) : NULL;
-        if (!me || value_copy(&out->arena, &out->strings, &me->value, &e->value)) goto nomem;
+        const char *k = pusd__intern(&out->strings, &out->arena, e->key, strlen(e->key));
+        meta_entry *me = k ? pusd__meta_set(out, &out->meta, k) : NULL;
+        if (!me || pusd__value_copy(&out->arena, &out->strings, &me->value, &e->value)) goto nomem;
         ME_SET_OP(me, ME_OP(e));
     }
     for (uint32_t i = 0; i < s->pseudo->nchildren; i++) {
@@ -1842,5 +1842,5 @@ int pusd_stage_export(pusd_stage *s, const char *path, pusd_error *err) {
     return rc;
 }
 
-pusd_stage *prim_stage(pusd_prim *p) { return p->stage; }
-const char *stage_intern(pusd_stage *s, const char *str) { return intern(&s->scratch_strings, &s->scratch, str, strlen(str)); }
+pusd_stage *pusd__prim_stage(pusd_prim *p) { return p->stage; }
+const char *pusd__stage_intern(pusd_stage *s, const char *str) { return pusd__intern(&s->scratch_strings, &s->scratch, str, strlen(str)); }

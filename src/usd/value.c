@@ -66,10 +66,10 @@ const char *pusd_type_name(pusd_type t) {
 
 pusd_type pusd_type_from_name(const char *name) {
     if (!name) return PUSD_T_INVALID;
-    return type_from_name_n(name, strlen(name));
+    return pusd__type_from_name_n(name, strlen(name));
 }
 
-int type_from_name_n(const char *name, size_t n) {
+int pusd__type_from_name_n(const char *name, size_t n) {
     if (!n) return PUSD_T_INVALID;
     for (int t = 1; t < PUSD_T_UNKNOWN; t++) {
         const char *tn = types[t].name;
@@ -364,12 +364,12 @@ static const char *scan_num(const char *p, const char *end, double *out, int *ex
     return p;
 }
 
-const char *parse_double_fast(const char *p, const char *end, double *out) {
+const char *pusd__parse_double_fast(const char *p, const char *end, double *out) {
     int exact;
     return scan_num(p, end, out, &exact);
 }
 
-const char *parse_float_fast(const char *p, const char *end, float *out) {
+const char *pusd__parse_float_fast(const char *p, const char *end, float *out) {
     double d;
     int exact;
     const char *e = scan_num(p, end, &d, &exact);
@@ -446,11 +446,11 @@ static int copy_dict(pusd_arena *a, interner *in, const pusd_dict *src, const pu
 
 static const char *cp_str(pusd_arena *a, interner *in, const char *s, bool tok) {
     if (!s) return NULL;
-    return tok ? intern(in, a, s, strlen(s)) : ar_strdup(a, s);
+    return tok ? pusd__intern(in, a, s, strlen(s)) : pusd__ar_strdup(a, s);
 }
 
 static int copy_listop(pusd_arena *a, interner *in, int type, const pusd_listop *src, const pusd_listop **out) {
-    pusd_listop *lo = ar_calloc(a, sizeof *lo);
+    pusd_listop *lo = pusd__ar_calloc(a, sizeof *lo);
     if (!lo) return -1;
     lo->is_explicit = src->is_explicit;
     bool refs = type == PUSD_T_REFERENCE_LISTOP || type == PUSD_T_PAYLOAD_LISTOP;
@@ -459,7 +459,7 @@ static int copy_listop(pusd_arena *a, interner *in, int type, const pusd_listop 
         lo->count[k] = n;
         if (!n) continue;
         if (refs) {
-            pusd_reference *r = ar_calloc(a, n * sizeof *r);
+            pusd_reference *r = pusd__ar_calloc(a, n * sizeof *r);
             if (!r) return -1;
             const pusd_reference *sr = src->items[k];
             for (uint32_t i = 0; i < n; i++) {
@@ -470,7 +470,7 @@ static int copy_listop(pusd_arena *a, interner *in, int type, const pusd_listop 
             }
             lo->items[k] = r;
         } else {
-            const char **s = ar_alloc(a, n * sizeof *s);
+            const char **s = pusd__ar_alloc(a, n * sizeof *s);
             if (!s) return -1;
             const char *const *ss = src->items[k];
             for (uint32_t i = 0; i < n; i++) s[i] = cp_str(a, in, ss[i], type == PUSD_T_TOKEN_LISTOP);
@@ -481,7 +481,7 @@ static int copy_listop(pusd_arena *a, interner *in, int type, const pusd_listop 
     return 0;
 }
 
-int value_copy(pusd_arena *a, interner *in, pusd_value *dst, const pusd_value *src) {
+int pusd__value_copy(pusd_arena *a, interner *in, pusd_value *dst, const pusd_value *src) {
     *dst = *src;
     if (!src->data) return 0;
     const type_info *ti = pusd_tinfo(src->type);
@@ -494,7 +494,7 @@ int value_copy(pusd_arena *a, interner *in, pusd_value *dst, const pusd_value *s
     }
     size_t n = (size_t)src->count * ti->ncomp;
     if (ti->elem == PUSD_E_STR) {
-        const char **s = ar_alloc(a, (n ? n : 1) * sizeof *s);
+        const char **s = pusd__ar_alloc(a, (n ? n : 1) * sizeof *s);
         if (!s) return -1;
         const char *const *ss = src->data;
         for (size_t i = 0; i < n; i++) {
@@ -505,7 +505,7 @@ int value_copy(pusd_arena *a, interner *in, pusd_value *dst, const pusd_value *s
         return 0;
     }
     size_t bytes = n * pusd_elem_size(ti->elem);
-    void *d = ar_alloc(a, bytes ? bytes : 1);
+    void *d = pusd__ar_alloc(a, bytes ? bytes : 1);
     if (!d) return -1;
     if (bytes) memcpy(d, src->data, bytes);
     dst->data = d;
@@ -513,22 +513,22 @@ int value_copy(pusd_arena *a, interner *in, pusd_value *dst, const pusd_value *s
 }
 
 static int copy_dict(pusd_arena *a, interner *in, const pusd_dict *src, const pusd_dict **out) {
-    pusd_dict *d = ar_calloc(a, sizeof *d);
+    pusd_dict *d = pusd__ar_calloc(a, sizeof *d);
     if (!d) return -1;
     d->count = src->count;
     if (src->count) {
-        d->entries = ar_calloc(a, src->count * sizeof *d->entries);
+        d->entries = pusd__ar_calloc(a, src->count * sizeof *d->entries);
         if (!d->entries) return -1;
         for (uint32_t i = 0; i < src->count; i++) {
-            d->entries[i].key = ar_strdup(a, src->entries[i].key);
-            if (!d->entries[i].key || value_copy(a, in, &d->entries[i].value, &src->entries[i].value)) return -1;
+            d->entries[i].key = pusd__ar_strdup(a, src->entries[i].key);
+            if (!d->entries[i].key || pusd__value_copy(a, in, &d->entries[i].value, &src->entries[i].value)) return -1;
         }
     }
     *out = d;
     return 0;
 }
 
-bool value_equal(const pusd_value *a, const pusd_value *b) {
+bool pusd__value_equal(const pusd_value *a, const pusd_value *b) {
     if (a->type != b->type || a->flags != b->flags || a->count != b->count) return false;
     if (!a->data || !b->data) return a->data == b->data;
     const type_info *ti = pusd_tinfo(a->type);
@@ -537,17 +537,17 @@ bool value_equal(const pusd_value *a, const pusd_value *b) {
         if (x->count != y->count) return false;
         for (uint32_t i = 0; i < x->count; i++)
             if (strcmp(x->entries[i].key, y->entries[i].key) ||
-                !value_equal(&x->entries[i].value, &y->entries[i].value))
+                !pusd__value_equal(&x->entries[i].value, &y->entries[i].value))
                 return false;
         return true;
     }
     if (ti->elem == PUSD_E_OTHER) {
         sbuf s1 = {0}, s2 = {0};
-        value_write(&s1, a, 0);
-        value_write(&s2, b, 0);
+        pusd__value_write(&s1, a, 0);
+        pusd__value_write(&s2, b, 0);
         bool eq = s1.len == s2.len && (!s1.len || !memcmp(s1.p, s2.p, s1.len));
-        sb_free(&s1);
-        sb_free(&s2);
+        pusd__sb_free(&s1);
+        pusd__sb_free(&s2);
         return eq;
     }
     size_t n = (size_t)a->count * ti->ncomp;
@@ -561,69 +561,69 @@ bool value_equal(const pusd_value *a, const pusd_value *b) {
 
 /* ---- text output --------------------------------------------------------------------- */
 
-void write_quoted(sbuf *b, const char *s) {
+void pusd__write_quoted(sbuf *b, const char *s) {
     bool has_dq = strchr(s, '"') != NULL, has_sq = strchr(s, '\'') != NULL;
     bool nl = strchr(s, '\n') != NULL;
     char q = (has_dq && !has_sq) ? '\'' : '"';
     if (nl) {
-        sb_putc(b, q);
-        sb_putc(b, q);
+        pusd__sb_putc(b, q);
+        pusd__sb_putc(b, q);
     }
-    sb_putc(b, q);
+    pusd__sb_putc(b, q);
     for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
         unsigned c = *p;
-        if (c == '\\') sb_puts(b, "\\\\");
-        else if (c == '\n' && nl) sb_putc(b, '\n');
-        else if (c == '\n') sb_puts(b, "\\n");
-        else if (c == '\r') sb_puts(b, "\\r");
-        else if (c == '\t') sb_puts(b, "\\t");
+        if (c == '\\') pusd__sb_puts(b, "\\\\");
+        else if (c == '\n' && nl) pusd__sb_putc(b, '\n');
+        else if (c == '\n') pusd__sb_puts(b, "\\n");
+        else if (c == '\r') pusd__sb_puts(b, "\\r");
+        else if (c == '\t') pusd__sb_puts(b, "\\t");
         else if (c == (unsigned)q) {
             /* in triple-quoted strings escape every quote char so no run of 3 appears */
-            sb_putc(b, '\\');
-            sb_putc(b, (char)c);
-        } else if (c < 0x20 || c == 0x7f) sb_printf(b, "\\x%02x", c);
-        else sb_putc(b, (char)c);
+            pusd__sb_putc(b, '\\');
+            pusd__sb_putc(b, (char)c);
+        } else if (c < 0x20 || c == 0x7f) pusd__sb_printf(b, "\\x%02x", c);
+        else pusd__sb_putc(b, (char)c);
     }
-    sb_putc(b, q);
+    pusd__sb_putc(b, q);
     if (nl) {
-        sb_putc(b, q);
-        sb_putc(b, q);
+        pusd__sb_putc(b, q);
+        pusd__sb_putc(b, q);
     }
 }
 
-void write_asset(sbuf *b, const char *s) {
+void pusd__write_asset(sbuf *b, const char *s) {
     if (strchr(s, '@')) {
-        sb_puts(b, "@@@");
+        pusd__sb_puts(b, "@@@");
         for (const char *p = s; *p; p++) {
             if (!strncmp(p, "@@@", 3)) {
-                sb_puts(b, "\\@@@");
+                pusd__sb_puts(b, "\\@@@");
                 p += 2;
             } else
-                sb_putc(b, *p);
+                pusd__sb_putc(b, *p);
         }
-        sb_puts(b, "@@@");
+        pusd__sb_puts(b, "@@@");
     } else {
-        sb_putc(b, '@');
-        sb_puts(b, s);
-        sb_putc(b, '@');
+        pusd__sb_putc(b, '@');
+        pusd__sb_puts(b, s);
+        pusd__sb_putc(b, '@');
     }
 }
 
 static void write_elem(sbuf *b, int type, int elem, const void *data, size_t k) {
     char tmp[40];
     switch (elem) {
-    case PUSD_E_U8: sb_printf(b, "%u", ((const uint8_t *)data)[k]); break;
-    case PUSD_E_I32: sb_printf(b, "%d", ((const int32_t *)data)[k]); break;
-    case PUSD_E_U32: sb_printf(b, "%u", ((const uint32_t *)data)[k]); break;
-    case PUSD_E_I64: sb_printf(b, "%lld", (long long)((const int64_t *)data)[k]); break;
-    case PUSD_E_U64: sb_printf(b, "%llu", (unsigned long long)((const uint64_t *)data)[k]); break;
-    case PUSD_E_HALF: sb_put(b, tmp, (size_t)pusd_format_half(((const uint16_t *)data)[k], tmp)); break;
-    case PUSD_E_FLOAT: sb_put(b, tmp, (size_t)pusd_format_float(((const float *)data)[k], tmp)); break;
-    case PUSD_E_DOUBLE: sb_put(b, tmp, (size_t)pusd_format_double(((const double *)data)[k], tmp)); break;
+    case PUSD_E_U8: pusd__sb_printf(b, "%u", ((const uint8_t *)data)[k]); break;
+    case PUSD_E_I32: pusd__sb_printf(b, "%d", ((const int32_t *)data)[k]); break;
+    case PUSD_E_U32: pusd__sb_printf(b, "%u", ((const uint32_t *)data)[k]); break;
+    case PUSD_E_I64: pusd__sb_printf(b, "%lld", (long long)((const int64_t *)data)[k]); break;
+    case PUSD_E_U64: pusd__sb_printf(b, "%llu", (unsigned long long)((const uint64_t *)data)[k]); break;
+    case PUSD_E_HALF: pusd__sb_put(b, tmp, (size_t)pusd_format_half(((const uint16_t *)data)[k], tmp)); break;
+    case PUSD_E_FLOAT: pusd__sb_put(b, tmp, (size_t)pusd_format_float(((const float *)data)[k], tmp)); break;
+    case PUSD_E_DOUBLE: pusd__sb_put(b, tmp, (size_t)pusd_format_double(((const double *)data)[k], tmp)); break;
     case PUSD_E_STR: {
         const char *s = ((const char *const *)data)[k];
-        if (type == PUSD_T_ASSET) write_asset(b, s);
-        else write_quoted(b, s);
+        if (type == PUSD_T_ASSET) pusd__write_asset(b, s);
+        else pusd__write_quoted(b, s);
         break;
     }
     default: break;
@@ -636,136 +636,136 @@ static void write_one(sbuf *b, int type, const void *data, size_t e) {
     if (ti->shape == 0) {
         write_elem(b, type, ti->elem, data, base);
     } else if (ti->shape == 2) {
-        sb_puts(b, "( ");
+        pusd__sb_puts(b, "( ");
         for (int r = 0; r < ti->dim; r++) {
-            sb_puts(b, r ? ", (" : "(");
+            pusd__sb_puts(b, r ? ", (" : "(");
             for (int c = 0; c < ti->dim; c++) {
-                if (c) sb_puts(b, ", ");
+                if (c) pusd__sb_puts(b, ", ");
                 write_elem(b, type, ti->elem, data, base + (size_t)(r * ti->dim + c));
             }
-            sb_putc(b, ')');
+            pusd__sb_putc(b, ')');
         }
-        sb_puts(b, " )");
+        pusd__sb_puts(b, " )");
     } else {
-        sb_putc(b, '(');
+        pusd__sb_putc(b, '(');
         for (int c = 0; c < ti->ncomp; c++) {
-            if (c) sb_puts(b, ", ");
+            if (c) pusd__sb_puts(b, ", ");
             write_elem(b, type, ti->elem, data, base + (size_t)c);
         }
-        sb_putc(b, ')');
+        pusd__sb_putc(b, ')');
     }
 }
 
 static void write_dict(sbuf *b, const pusd_dict *d, int indent) {
-    sb_puts(b, "{\n");
+    pusd__sb_puts(b, "{\n");
     for (uint32_t i = 0; i < d->count; i++) {
         const pusd_dict_entry *e = &d->entries[i];
-        sb_indent(b, indent + 1);
-        if (e->value.type == PUSD_T_DICTIONARY) sb_puts(b, "dictionary ");
+        pusd__sb_indent(b, indent + 1);
+        if (e->value.type == PUSD_T_DICTIONARY) pusd__sb_puts(b, "dictionary ");
         else {
-            sb_puts(b, pusd_tinfo(e->value.type)->name);
-            if (e->value.flags & PUSD_VF_ARRAY) sb_puts(b, "[]");
-            sb_putc(b, ' ');
+            pusd__sb_puts(b, pusd_tinfo(e->value.type)->name);
+            if (e->value.flags & PUSD_VF_ARRAY) pusd__sb_puts(b, "[]");
+            pusd__sb_putc(b, ' ');
         }
         /* key: identifier if possible, else quoted */
         bool ident = e->key[0] && !(e->key[0] >= '0' && e->key[0] <= '9');
         for (const unsigned char *p = (const unsigned char *)e->key; *p && ident; p++)
             if (!(*p == '_' || (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') || *p >= 0x80))
                 ident = false;
-        if (ident) sb_puts(b, e->key);
-        else write_quoted(b, e->key);
-        sb_puts(b, " = ");
-        value_write(b, &e->value, indent + 1);
-        sb_putc(b, '\n');
+        if (ident) pusd__sb_puts(b, e->key);
+        else pusd__write_quoted(b, e->key);
+        pusd__sb_puts(b, " = ");
+        pusd__value_write(b, &e->value, indent + 1);
+        pusd__sb_putc(b, '\n');
     }
-    sb_indent(b, indent);
-    sb_putc(b, '}');
+    pusd__sb_indent(b, indent);
+    pusd__sb_putc(b, '}');
 }
 
 static void write_ref(sbuf *b, const pusd_reference *r, bool refs, int indent) {
-    if (r->asset_path && r->asset_path[0]) write_asset(b, r->asset_path);
-    if (r->prim_path && r->prim_path[0]) sb_printf(b, "<%s>", r->prim_path);
-    if (!(r->asset_path && r->asset_path[0]) && !(r->prim_path && r->prim_path[0])) sb_puts(b, "<>");
+    if (r->asset_path && r->asset_path[0]) pusd__write_asset(b, r->asset_path);
+    if (r->prim_path && r->prim_path[0]) pusd__sb_printf(b, "<%s>", r->prim_path);
+    if (!(r->asset_path && r->asset_path[0]) && !(r->prim_path && r->prim_path[0])) pusd__sb_puts(b, "<>");
     bool off = r->offset != 0, sc = r->scale != 1, cd = refs && r->custom_data && r->custom_data->count;
     if (off || sc || cd) {
         char t[40];
-        sb_puts(b, " (");
+        pusd__sb_puts(b, " (");
         bool first = true;
         if (off) {
             pusd_format_double(r->offset, t);
-            sb_printf(b, "offset = %s", t);
+            pusd__sb_printf(b, "offset = %s", t);
             first = false;
         }
         if (sc) {
             pusd_format_double(r->scale, t);
-            sb_printf(b, "%sscale = %s", first ? "" : "; ", t);
+            pusd__sb_printf(b, "%sscale = %s", first ? "" : "; ", t);
             first = false;
         }
         if (cd) {
-            sb_printf(b, "%scustomData = ", first ? "" : "; ");
+            pusd__sb_printf(b, "%scustomData = ", first ? "" : "; ");
             write_dict(b, r->custom_data, indent);
         }
-        sb_putc(b, ')');
+        pusd__sb_putc(b, ')');
     }
 }
 
 /* Writes one op's item list (listop value bodies; used by the layer writer). */
-void write_listop_items(sbuf *b, int type, const pusd_listop *lo, int k, int indent);
-void write_listop_items(sbuf *b, int type, const pusd_listop *lo, int k, int indent) {
+void pusd__write_listop_items(sbuf *b, int type, const pusd_listop *lo, int k, int indent);
+void pusd__write_listop_items(sbuf *b, int type, const pusd_listop *lo, int k, int indent) {
     uint32_t n = lo->count[k];
     bool refs = type == PUSD_T_REFERENCE_LISTOP || type == PUSD_T_PAYLOAD_LISTOP;
     if (n == 0) {
-        sb_puts(b, k == PUSD_LISTOP_EXPLICIT ? "None" : "[]");
+        pusd__sb_puts(b, k == PUSD_LISTOP_EXPLICIT ? "None" : "[]");
         return;
     }
     bool brackets = !(type == PUSD_T_PATH_LISTOP || refs) || n > 1;
     if (type == PUSD_T_PATH_LISTOP && indent < 0) brackets = true;
-    if (brackets) sb_putc(b, '[');
+    if (brackets) pusd__sb_putc(b, '[');
     for (uint32_t i = 0; i < n; i++) {
-        if (i) sb_puts(b, ", ");
+        if (i) pusd__sb_puts(b, ", ");
         if (refs) write_ref(b, &((const pusd_reference *)lo->items[k])[i], type == PUSD_T_REFERENCE_LISTOP, indent < 0 ? 0 : indent);
-        else if (type == PUSD_T_PATH_LISTOP) sb_printf(b, "<%s>", ((const char *const *)lo->items[k])[i]);
-        else write_quoted(b, ((const char *const *)lo->items[k])[i]);
+        else if (type == PUSD_T_PATH_LISTOP) pusd__sb_printf(b, "<%s>", ((const char *const *)lo->items[k])[i]);
+        else pusd__write_quoted(b, ((const char *const *)lo->items[k])[i]);
     }
-    if (brackets) sb_putc(b, ']');
+    if (brackets) pusd__sb_putc(b, ']');
 }
 
-void value_write(sbuf *b, const pusd_value *v, int indent) {
+void pusd__value_write(sbuf *b, const pusd_value *v, int indent) {
     if (v->flags & PUSD_VF_BLOCKED) {
-        sb_puts(b, "None");
+        pusd__sb_puts(b, "None");
         return;
     }
     switch (v->type) {
     case PUSD_T_DICTIONARY: write_dict(b, v->data, indent); return;
-    case PUSD_T_RAW: sb_puts(b, ((const char *const *)v->data)[0]); return;
-    case PUSD_T_PATH: sb_printf(b, "<%s>", ((const char *const *)v->data)[0]); return;
+    case PUSD_T_RAW: pusd__sb_puts(b, ((const char *const *)v->data)[0]); return;
+    case PUSD_T_PATH: pusd__sb_printf(b, "<%s>", ((const char *const *)v->data)[0]); return;
     case PUSD_T_TOKEN_LISTOP: case PUSD_T_STRING_LISTOP: case PUSD_T_PATH_LISTOP:
     case PUSD_T_REFERENCE_LISTOP: case PUSD_T_PAYLOAD_LISTOP: {
         const pusd_listop *lo = v->data;
         for (int k = 0; k < PUSD_LISTOP_NOPS; k++)
             if (lo->count[k] || (k == 0 && lo->is_explicit)) {
-                write_listop_items(b, v->type, lo, k, indent);
+                pusd__write_listop_items(b, v->type, lo, k, indent);
                 return;
             }
-        sb_puts(b, "[]");
+        pusd__sb_puts(b, "[]");
         return;
     }
     default: break;
     }
     if (!v->data) {
-        sb_puts(b, "None");
+        pusd__sb_puts(b, "None");
         return;
     }
     if (v->flags & PUSD_VF_ARRAY) {
-        sb_putc(b, '[');
+        pusd__sb_putc(b, '[');
         for (uint32_t e = 0; e < v->count; e++) {
-            if (e) sb_puts(b, ", ");
+            if (e) pusd__sb_puts(b, ", ");
             write_one(b, v->type, v->data, e);
         }
-        sb_putc(b, ']');
+        pusd__sb_putc(b, ']');
     } else {
         if (v->type == PUSD_T_BOOL) {
-            sb_puts(b, ((const uint8_t *)v->data)[0] ? "true" : "false");
+            pusd__sb_puts(b, ((const uint8_t *)v->data)[0] ? "true" : "false");
             return;
         }
         write_one(b, v->type, v->data, 0);

@@ -9,18 +9,18 @@
 
 #include "internal.h"
 
-void write_listop_items(sbuf *b, int type, const pusd_listop *lo, int k, int indent);
+void pusd__write_listop_items(sbuf *b, int type, const pusd_listop *lo, int k, int indent);
 
 static const char *const op_words[PUSD_LISTOP_NOPS] = {"", "add ", "prepend ", "append ", "delete ", "reorder "};
 static const int op_order[] = {PUSD_LISTOP_DELETE, PUSD_LISTOP_ADD, PUSD_LISTOP_PREPEND, PUSD_LISTOP_APPEND,
                                PUSD_LISTOP_ORDER};
 
 static void write_meta_entries(sbuf *b, const meta_list *m, int where, int indent) {
-    const meta_entry *c = meta_find(m, "comment");
+    const meta_entry *c = pusd__meta_find(m, "comment");
     if (c && c->value.type == PUSD_T_STRING && c->value.data) {
-        sb_indent(b, indent);
-        write_quoted(b, ((const char *const *)c->value.data)[0]);
-        sb_putc(b, '\n');
+        pusd__sb_indent(b, indent);
+        pusd__write_quoted(b, ((const char *const *)c->value.data)[0]);
+        pusd__sb_putc(b, '\n');
     }
     for (const meta_entry *e = m->head; e; e = e->next) {
         if (e == c && c->value.type == PUSD_T_STRING && c->value.data) continue;
@@ -28,81 +28,81 @@ static void write_meta_entries(sbuf *b, const meta_list *m, int where, int inden
         if (t >= PUSD_T_TOKEN_LISTOP && t <= PUSD_T_PAYLOAD_LISTOP) {
             const pusd_listop *lo = e->value.data;
             if (lo->is_explicit) {
-                sb_indent(b, indent);
-                sb_printf(b, "%s = ", e->key);
-                write_listop_items(b, t, lo, PUSD_LISTOP_EXPLICIT, indent);
-                sb_putc(b, '\n');
+                pusd__sb_indent(b, indent);
+                pusd__sb_printf(b, "%s = ", e->key);
+                pusd__write_listop_items(b, t, lo, PUSD_LISTOP_EXPLICIT, indent);
+                pusd__sb_putc(b, '\n');
                 continue;
             }
             for (size_t i = 0; i < sizeof op_order / sizeof op_order[0]; i++) {
                 int k = op_order[i];
                 if (!lo->count[k]) continue;
-                sb_indent(b, indent);
-                sb_printf(b, "%s%s = ", op_words[k], e->key);
-                write_listop_items(b, t, lo, k, indent);
-                sb_putc(b, '\n');
+                pusd__sb_indent(b, indent);
+                pusd__sb_printf(b, "%s%s = ", op_words[k], e->key);
+                pusd__write_listop_items(b, t, lo, k, indent);
+                pusd__sb_putc(b, '\n');
             }
             continue;
         }
-        sb_indent(b, indent);
-        if (ME_OP(e)) sb_puts(b, op_words[ME_OP(e) - 1]);
-        sb_printf(b, "%s = ", e->key);
+        pusd__sb_indent(b, indent);
+        if (ME_OP(e)) pusd__sb_puts(b, op_words[ME_OP(e) - 1]);
+        pusd__sb_printf(b, "%s = ", e->key);
         bool ident = false;
-        meta_field_type(where, e->key, &ident);
+        pusd__meta_field_type(where, e->key, &ident);
         if (ident && t == PUSD_T_TOKEN && e->value.data && !(e->value.flags & PUSD_VF_ARRAY))
-            sb_puts(b, ((const char *const *)e->value.data)[0]);
+            pusd__sb_puts(b, ((const char *const *)e->value.data)[0]);
         else
-            value_write(b, &e->value, indent);
-        sb_putc(b, '\n');
+            pusd__value_write(b, &e->value, indent);
+        pusd__sb_putc(b, '\n');
     }
 }
 
 static bool meta_empty(const meta_list *m) { return m->head == NULL; }
 
 static void write_name_list(sbuf *b, const char *const *names, uint32_t n) {
-    sb_putc(b, '[');
+    pusd__sb_putc(b, '[');
     for (uint32_t i = 0; i < n; i++) {
-        if (i) sb_puts(b, ", ");
-        write_quoted(b, names[i]);
+        if (i) pusd__sb_puts(b, ", ");
+        pusd__write_quoted(b, names[i]);
     }
-    sb_putc(b, ']');
+    pusd__sb_putc(b, ']');
 }
 
 static void write_prop_decl(sbuf *b, const prop_spec *p) {
-    if (PS_CUSTOM(p)) sb_puts(b, "custom ");
+    if (PS_CUSTOM(p)) pusd__sb_puts(b, "custom ");
     if (PS_IS_REL(p)) {
-        if (PS_VARYING_KW(p)) sb_puts(b, "varying ");
-        sb_printf(b, "rel %s", p->name);
+        if (PS_VARYING_KW(p)) pusd__sb_puts(b, "varying ");
+        pusd__sb_printf(b, "rel %s", p->name);
         return;
     }
-    if (PS_VARIABILITY(p) == 1) sb_puts(b, "uniform ");
-    else if (PS_VARIABILITY(p) == 2) sb_puts(b, "config ");
-    else if (PS_VARYING_KW(p)) sb_puts(b, "varying ");
-    sb_printf(b, "%s %s", prop_type_name(p), p->name);
+    if (PS_VARIABILITY(p) == 1) pusd__sb_puts(b, "uniform ");
+    else if (PS_VARIABILITY(p) == 2) pusd__sb_puts(b, "config ");
+    else if (PS_VARYING_KW(p)) pusd__sb_puts(b, "varying ");
+    pusd__sb_printf(b, "%s %s", pusd__prop_type_name(p), p->name);
 }
 
 static void write_targets(sbuf *b, const prop_spec *p, const pusd_listop *lo, int indent, const char *suffix) {
     for (int i = -1; i < (int)(sizeof op_order / sizeof op_order[0]); i++) {
         int k = i < 0 ? PUSD_LISTOP_EXPLICIT : op_order[i];
         if (k == PUSD_LISTOP_EXPLICIT ? !lo->is_explicit : !lo->count[k]) continue;
-        sb_indent(b, indent);
-        sb_puts(b, op_words[k]);
+        pusd__sb_indent(b, indent);
+        pusd__sb_puts(b, op_words[k]);
         write_prop_decl(b, p);
-        sb_printf(b, "%s = ", suffix);
+        pusd__sb_printf(b, "%s = ", suffix);
         uint32_t n = lo->count[k];
         const char *const *it = lo->items[k];
-        if (n == 0) sb_puts(b, k == PUSD_LISTOP_EXPLICIT ? "None" : "[]");
-        else if (n == 1) sb_printf(b, "<%s>", it[0]);
+        if (n == 0) pusd__sb_puts(b, k == PUSD_LISTOP_EXPLICIT ? "None" : "[]");
+        else if (n == 1) pusd__sb_printf(b, "<%s>", it[0]);
         else {
-            sb_puts(b, "[\n");
+            pusd__sb_puts(b, "[\n");
             for (uint32_t j = 0; j < n; j++) {
-                sb_indent(b, indent + 1);
-                sb_printf(b, "<%s>,\n", it[j]);
+                pusd__sb_indent(b, indent + 1);
+                pusd__sb_printf(b, "<%s>,\n", it[j]);
             }
-            sb_indent(b, indent);
-            sb_putc(b, ']');
+            pusd__sb_indent(b, indent);
+            pusd__sb_putc(b, ']');
         }
-        sb_putc(b, '\n');
+        pusd__sb_putc(b, '\n');
     }
 }
 
@@ -116,43 +116,43 @@ static void write_prop(sbuf *b, const prop_spec *p, int indent) {
     if (PS_IS_REL(p) && has_targets && !has_meta && !x->targets->is_explicit) decl = false;
     if (PS_IS_REL(p) && has_targets && x->targets->is_explicit && !has_meta) decl = false;
     if (decl) {
-        sb_indent(b, indent);
+        pusd__sb_indent(b, indent);
         write_prop_decl(b, p);
         if (has_default) {
-            sb_puts(b, " = ");
-            value_write(b, &p->dflt, indent);
+            pusd__sb_puts(b, " = ");
+            pusd__value_write(b, &p->dflt, indent);
         }
         if (has_meta) {
-            sb_puts(b, " (\n");
+            pusd__sb_puts(b, " (\n");
             write_meta_entries(b, &x->meta, META_PROP, indent + 1);
-            sb_indent(b, indent);
-            sb_putc(b, ')');
+            pusd__sb_indent(b, indent);
+            pusd__sb_putc(b, ')');
         }
-        sb_putc(b, '\n');
+        pusd__sb_putc(b, '\n');
     }
     if (PS_IS_REL(p)) {
         if (has_targets) write_targets(b, p, x->targets, indent, "");
         if (x && x->default_target) {
-            sb_indent(b, indent);
+            pusd__sb_indent(b, indent);
             write_prop_decl(b, p);
-            sb_printf(b, ".default = <%s>\n", x->default_target);
+            pusd__sb_printf(b, ".default = <%s>\n", x->default_target);
         }
         return;
     }
     if (has_samples) {
-        sb_indent(b, indent);
+        pusd__sb_indent(b, indent);
         write_prop_decl(b, p);
-        sb_puts(b, ".timeSamples = {\n");
+        pusd__sb_puts(b, ".timeSamples = {\n");
         for (uint32_t i = 0; i < x->nsamples; i++) {
             char t[40];
             pusd_format_double(x->samples[i].time, t);
-            sb_indent(b, indent + 1);
-            sb_printf(b, "%s: ", t);
-            value_write(b, &x->samples[i].value, indent + 1);
-            sb_puts(b, ",\n");
+            pusd__sb_indent(b, indent + 1);
+            pusd__sb_printf(b, "%s: ", t);
+            pusd__value_write(b, &x->samples[i].value, indent + 1);
+            pusd__sb_puts(b, ",\n");
         }
-        sb_indent(b, indent);
-        sb_puts(b, "}\n");
+        pusd__sb_indent(b, indent);
+        pusd__sb_puts(b, "}\n");
     }
     if (has_targets) write_targets(b, p, x->targets, indent, ".connect");
 }
@@ -163,17 +163,17 @@ static void write_body(sbuf *b, const pusd_primspec *p, int indent) {
     bool any = false;
     const prim_ext *ext = p->ext;
     if (ext && ext->n_reorder_children) {
-        sb_indent(b, indent);
-        sb_puts(b, "reorder nameChildren = ");
+        pusd__sb_indent(b, indent);
+        pusd__sb_puts(b, "reorder nameChildren = ");
         write_name_list(b, ext->reorder_children, ext->n_reorder_children);
-        sb_putc(b, '\n');
+        pusd__sb_putc(b, '\n');
         any = true;
     }
     if (ext && ext->n_reorder_props) {
-        sb_indent(b, indent);
-        sb_puts(b, "reorder properties = ");
+        pusd__sb_indent(b, indent);
+        pusd__sb_puts(b, "reorder properties = ");
         write_name_list(b, ext->reorder_props, ext->n_reorder_props);
-        sb_putc(b, '\n');
+        pusd__sb_putc(b, '\n');
         any = true;
     }
     for (const prop_spec *s = p->first_prop; s; s = s->next) {
@@ -181,87 +181,87 @@ static void write_body(sbuf *b, const pusd_primspec *p, int indent) {
         any = true;
     }
     for (const pusd_primspec *c = p->first_child; c; c = c->next) {
-        if (any) sb_putc(b, '\n');
+        if (any) pusd__sb_putc(b, '\n');
         write_prim(b, c, indent);
         any = true;
     }
     for (const variant_set_spec *vs = PRIM_VSETS(p); vs; vs = vs->next) {
-        if (any) sb_putc(b, '\n');
+        if (any) pusd__sb_putc(b, '\n');
         any = true;
-        sb_indent(b, indent);
-        sb_puts(b, "variantSet ");
-        write_quoted(b, vs->name);
-        sb_puts(b, " = {\n");
+        pusd__sb_indent(b, indent);
+        pusd__sb_puts(b, "variantSet ");
+        pusd__write_quoted(b, vs->name);
+        pusd__sb_puts(b, " = {\n");
         for (const pusd_primspec *v = vs->first_variant; v; v = v->next) {
-            sb_indent(b, indent + 1);
-            write_quoted(b, v->name);
+            pusd__sb_indent(b, indent + 1);
+            pusd__write_quoted(b, v->name);
             if (!meta_empty(&v->meta)) {
-                sb_puts(b, " (\n");
+                pusd__sb_puts(b, " (\n");
                 write_meta_entries(b, &v->meta, META_PRIM, indent + 2);
-                sb_indent(b, indent + 1);
-                sb_putc(b, ')');
+                pusd__sb_indent(b, indent + 1);
+                pusd__sb_putc(b, ')');
             }
-            sb_puts(b, " {\n");
+            pusd__sb_puts(b, " {\n");
             write_body(b, v, indent + 2);
-            sb_indent(b, indent + 1);
-            sb_puts(b, "}\n");
+            pusd__sb_indent(b, indent + 1);
+            pusd__sb_puts(b, "}\n");
         }
-        sb_indent(b, indent);
-        sb_puts(b, "}\n");
+        pusd__sb_indent(b, indent);
+        pusd__sb_puts(b, "}\n");
     }
 }
 
 static void write_prim(sbuf *b, const pusd_primspec *p, int indent) {
-    sb_indent(b, indent);
-    sb_puts(b, p->specifier == 'd' ? "def " : p->specifier == 'o' ? "over " : "class ");
-    if (p->type_name) sb_printf(b, "%s ", p->type_name);
-    write_quoted(b, p->name);
+    pusd__sb_indent(b, indent);
+    pusd__sb_puts(b, p->specifier == 'd' ? "def " : p->specifier == 'o' ? "over " : "class ");
+    if (p->type_name) pusd__sb_printf(b, "%s ", p->type_name);
+    pusd__write_quoted(b, p->name);
     if (!meta_empty(&p->meta)) {
-        sb_puts(b, " (\n");
+        pusd__sb_puts(b, " (\n");
         write_meta_entries(b, &p->meta, META_PRIM, indent + 1);
-        sb_indent(b, indent);
-        sb_putc(b, ')');
+        pusd__sb_indent(b, indent);
+        pusd__sb_putc(b, ')');
     }
-    sb_putc(b, '\n');
-    sb_indent(b, indent);
-    sb_puts(b, "{\n");
+    pusd__sb_putc(b, '\n');
+    pusd__sb_indent(b, indent);
+    pusd__sb_puts(b, "{\n");
     write_body(b, p, indent + 1);
-    sb_indent(b, indent);
-    sb_puts(b, "}\n");
+    pusd__sb_indent(b, indent);
+    pusd__sb_puts(b, "}\n");
 }
 
-void write_layer(sbuf *b, const pusd_layer *l) {
-    sb_puts(b, "#usda 1.0\n");
+void pusd__write_layer(sbuf *b, const pusd_layer *l) {
+    pusd__sb_puts(b, "#usda 1.0\n");
     if (!meta_empty(&l->meta) || l->n_sublayers) {
-        sb_puts(b, "(\n");
+        pusd__sb_puts(b, "(\n");
         write_meta_entries(b, &l->meta, META_LAYER, 1);
         if (l->n_sublayers) {
-            sb_puts(b, "    subLayers = [\n");
+            pusd__sb_puts(b, "    subLayers = [\n");
             for (uint32_t i = 0; i < l->n_sublayers; i++) {
                 const sublayer_ref *r = &l->sublayers[i];
-                sb_indent(b, 2);
-                write_asset(b, r->asset);
+                pusd__sb_indent(b, 2);
+                pusd__write_asset(b, r->asset);
                 if (r->offset != 0 || r->scale != 1) {
                     char t1[40], t2[40];
                     pusd_format_double(r->offset, t1);
                     pusd_format_double(r->scale, t2);
-                    if (r->offset != 0 && r->scale != 1) sb_printf(b, " (offset = %s; scale = %s)", t1, t2);
-                    else if (r->offset != 0) sb_printf(b, " (offset = %s)", t1);
-                    else sb_printf(b, " (scale = %s)", t2);
+                    if (r->offset != 0 && r->scale != 1) pusd__sb_printf(b, " (offset = %s; scale = %s)", t1, t2);
+                    else if (r->offset != 0) pusd__sb_printf(b, " (offset = %s)", t1);
+                    else pusd__sb_printf(b, " (scale = %s)", t2);
                 }
-                sb_puts(b, i + 1 < l->n_sublayers ? ",\n" : "\n");
+                pusd__sb_puts(b, i + 1 < l->n_sublayers ? ",\n" : "\n");
             }
-            sb_puts(b, "    ]\n");
+            pusd__sb_puts(b, "    ]\n");
         }
-        sb_puts(b, ")\n");
+        pusd__sb_puts(b, ")\n");
     }
     if (l->n_reorder_root) {
-        sb_puts(b, "\nreorder rootPrims = ");
+        pusd__sb_puts(b, "\nreorder rootPrims = ");
         write_name_list(b, l->reorder_root, l->n_reorder_root);
-        sb_putc(b, '\n');
+        pusd__sb_putc(b, '\n');
     }
     for (const pusd_primspec *c = l->root.first_child; c; c = c->next) {
-        sb_putc(b, '\n');
+        pusd__sb_putc(b, '\n');
         write_prim(b, c, 0);
     }
 }
@@ -288,7 +288,7 @@ static int write_through(const char *path, const char *data, size_t len, pusd_er
     return 0;
 }
 
-int write_file_atomic(const char *path, const char *data, size_t len, pusd_error *err) {
+int pusd__write_file_atomic(const char *path, const char *data, size_t len, pusd_error *err) {
     struct stat st;
     if (stat(path, &st) == 0 && (S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode) || S_ISFIFO(st.st_mode)))
         return write_through(path, data, len, err);
