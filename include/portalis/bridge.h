@@ -37,6 +37,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <portalis/base.h>
 #include <portalis/engine.h>
 
 #ifdef __cplusplus
@@ -184,18 +185,15 @@ size_t pb_module_ids(const pb_bridge *b, pb_module_id *ids, size_t cap);
 int pb_write_stats_json(pb_bridge *b, FILE *out);
 
 /* A fixed-size latency histogram (also used by the update loop for frame
- * times). Zero-initialise, then record. */
-typedef struct pb_histogram {
-    uint64_t count, total, max, min;
-    uint32_t bucket[64 * 37];
-} pb_histogram;
-void pb_histogram_record(pb_histogram *h, uint64_t ns);
+ * times): the base layer's (portalis/base.h). Zero-initialise, then record. */
+typedef pbase_hist pb_histogram;
+static inline void pb_histogram_record(pb_histogram *h, uint64_t ns) { pbase_hist_record(h, ns); }
 /* q in [0,1]; returns an upper-bound estimate within 1.1% (0 if empty). */
-double pb_histogram_quantile(const pb_histogram *h, double q);
-double pb_histogram_mean(const pb_histogram *h);
+static inline double pb_histogram_quantile(const pb_histogram *h, double q) { return pbase_hist_quantile(h, q); }
+static inline double pb_histogram_mean(const pb_histogram *h) { return pbase_hist_mean(h); }
 
 /* Monotonic nanoseconds (CLOCK_MONOTONIC). */
-uint64_t pb_now_ns(void);
+static inline uint64_t pb_now_ns(void) { return pbase_now_ns(); }
 
 #ifdef __cplusplus
 }

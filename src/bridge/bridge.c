@@ -704,17 +704,7 @@ int pb_get_module_stats(pb_bridge *b, pb_module_id id, pb_module_stats *out) {
         return PB_ERR_NOMEM;
     uint64_t errors = 0;
     for (size_t i = 0; i < m->nfns; i++) {
-        const pb_histogram *h = &m->fns[i]->h;
-        if (!h->count)
-            continue;
-        if (!all->count || h->min < all->min)
-            all->min = h->min;
-        all->count += h->count;
-        all->total += h->total;
-        if (h->max > all->max)
-            all->max = h->max;
-        for (size_t k = 0; k < sizeof h->bucket / sizeof h->bucket[0]; k++)
-            all->bucket[k] += h->bucket[k];
+        pbase_hist_merge(all, &m->fns[i]->h);
         errors += m->fns[i]->errors;
     }
     fill_call_stats(all, ns_per_tick(b), "*", errors, &out->all);
@@ -738,23 +728,9 @@ size_t pb_module_ids(const pb_bridge *b, pb_module_id *ids, size_t cap) {
     return b->nmods;
 }
 
-static void json_str(FILE *f, const char *s) {
-    fputc('"', f);
-    for (; *s; s++) {
-        unsigned char c = (unsigned char)*s;
-        if (c == '"' || c == '\\')
-            fprintf(f, "\\%c", c);
-        else if (c < 0x20)
-            fprintf(f, "\\u%04x", c);
-        else
-            fputc(c, f);
-    }
-    fputc('"', f);
-}
-
 static void json_call(FILE *f, const pb_call_stats *c) {
     fprintf(f, "{\"function\": ");
-    json_str(f, c->function);
+    pbase_json_string(f, c->function);
     fprintf(f,
             ", \"calls\": %llu, \"errors\": %llu, \"mean_ns\": %.1f, \"median_ns\": %.1f, \"p99_ns\": %.1f, "
             "\"max_ns\": %llu}",
@@ -769,7 +745,7 @@ int pb_write_stats_json(pb_bridge *b, FILE *f) {
         if (pb_get_module_stats(b, b->mods[i]->id, &ms))
             continue;
         fprintf(f, "%s\n  {\"name\": ", i ? "," : "");
-        json_str(f, ms.name);
+        pbase_json_string(f, ms.name);
         fprintf(f, ", \"load_ns\": %llu, \"cache_hit\": %s, \"memory_bytes\": %llu, \"all\": ",
                 (unsigned long long)ms.load_ns, ms.cache_hit ? "true" : "false",
                 (unsigned long long)ms.memory_bytes);

@@ -20,7 +20,7 @@ ef_context *ef_context_create(ef_graph *g, ef_pool *pool) {
     pthread_mutex_init(&c->inst_mu, NULL);
     pthread_mutex_init(&c->trace_mu, NULL);
     c->frame_dt = 1.0 / 60.0;
-    c->t0_ns = ef_now_ns();
+    c->t0_ns = pbase_now_ns();
     return c;
 }
 

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "portalis/base.h"
 #include "portalis/ef.h"
 
 /* ---- topology, nodes, definitions (topology.c, def.c) ------------------- */
@@ -165,7 +166,6 @@ void ef_context_record_failure(ef_context *c, const ef_path *path, const ef_node
 void ef_context_refresh_instances(ef_context *c);
 
 /* profile.c */
-uint64_t ef_now_ns(void);
 void ef_profile_record(ef_context *c, const ef_path *up, ef_node *n, uint64_t t0, uint64_t t1);
 
 /* ---- executor, scheduling (executor.c, sched_serial.c, pool.c) --------------- */

@@ -45,7 +45,7 @@ static ef_status run_node(ef_executor *e, ef_node *n) {
     ef_current_swap(&save, &t, e);
     int prof = atomic_load_explicit(&c->profiling, memory_order_relaxed) |
                atomic_load_explicit(&c->tracing, memory_order_relaxed);
-    uint64_t t0 = prof ? ef_now_ns() : 0;
+    uint64_t t0 = prof ? pbase_now_ns() : 0;
     ef_status st;
     ef_def *d = n->def;
     if (!d)
@@ -54,7 +54,7 @@ static ef_status run_node(ef_executor *e, ef_node *n) {
         st = d->fn ? d->fn(&t, d->user) : EF_SUCCESS;
     else
         st = ef_run_graph_task(&t, d);
-    if (prof) ef_profile_record(c, &e->path, n, t0, ef_now_ns());
+    if (prof) ef_profile_record(c, &e->path, n, t0, pbase_now_ns());
     ef_current_restore(&save);
     ef_gate_leave(c->pool, &gt);
     if ((st & EF_FAILURE) && !t.failed_recorded && (!d || d->kind == EF_DEF_OPAQUE))

@@ -3,13 +3,6 @@
 #include "ef_internal.h"
 
 #include <stdio.h>
-#include <time.h>
-
-uint64_t ef_now_ns(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
 
 void ef_context_set_profiling(ef_context *c, int on) { atomic_store(&c->profiling, on ? 1 : 0); }
 void ef_context_set_tracing(ef_context *c, int on) { atomic_store(&c->tracing, on ? 1 : 0); }
@@ -84,30 +77,16 @@ int ef_context_dump_timing(ef_context *c, FILE *out) {
     return err ? -1 : 0;
 }
 
-static void json_str(FILE *out, const char *s) {
-    fputc('"', out);
-    for (; *s; s++) {
-        unsigned char ch = (unsigned char)*s;
-        if (ch == '"' || ch == '\\')
-            fprintf(out, "\\%c", ch);
-        else if (ch < 0x20)
-            fprintf(out, "\\u%04x", ch);
-        else
-            fputc(ch, out);
-    }
-    fputc('"', out);
-}
-
 int ef_context_write_trace(ef_context *c, FILE *out) {
     pthread_mutex_lock(&c->trace_mu);
     fprintf(out, "{\"traceEvents\":[\n");
     for (size_t i = 0; i < c->trace_n; i++) {
         const ef_trace_event *e = &c->trace[i];
         fprintf(out, "%s{\"name\":", i ? ",\n" : "");
-        json_str(out, e->name);
+        pbase_json_string(out, e->name);
         fprintf(out, ",\"cat\":\"ef\",\"ph\":\"X\",\"ts\":%.3f,\"dur\":%.3f,\"pid\":1,\"tid\":%u,\"args\":{\"path\":",
                 (double)e->ts_ns / 1000.0, (double)e->dur_ns / 1000.0, e->tid);
-        json_str(out, e->path);
+        pbase_json_string(out, e->path);
         fprintf(out, "}}");
     }
     fprintf(out, "\n],\"displayTimeUnit\":\"ns\"}\n");
