@@ -1,0 +1,645 @@
+/* Composition of prims (LIVRPS): sites and nodes from sublayers, inherits,
+ * variants, references, payloads and specializes; list-op composition;
+ * lazily composed children. */
+#include <math.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "stage_internal.h"
+
+/* ---- composition -------------------------------------------------------------------------------- */
+
+typedef struct builder {
+    pusd_stage *s;
+    site *sites;
+    size_t nsites, capsites;
+    node *nodes;
+    size_t nnodes, capnodes;
+    const site *chain[MAX_ARC_DEPTH];
+    int depth;
+} builder;
+
+static const char *comp_str(pusd_stage *s, const char *a, const char *b) {
+    size_t na = strlen(a), nb = b ? strlen(b) : 0;
+    char *r = pusd__ar_alloc(&s->comp, na + nb + 1);
+    if (!r) return NULL;
+    memcpy(r, a, na);
+    if (nb) memcpy(r + na, b, nb);
+    r[na + nb] = 0;
+    return r;
+}
+
+static const char *child_path(pusd_stage *s, const char *parent, const char *name) {
+    size_t np = strlen(parent);
+    if (np == 1 && parent[0] == '/') return comp_str(s, "/", name);
+    if (np && parent[np - 1] == '}') return comp_str(s, parent, name);
+    char *t = pusd__ar_alloc(&s->comp, np + strlen(name) + 2);
+    if (!t) return NULL;
+    sprintf(t, "%s/%s", parent, name);
+    return t;
+}
+
+static void expand_site(builder *b, site st);
+
+static int add_node(builder *b, node n) {
+    if (b->nnodes == b->capnodes) {
+        size_t nc = b->capnodes ? b->capnodes * 2 : 8;
+        node *nn = realloc(b->nodes, nc * sizeof *nn);
+        if (!nn) return -1;
+        b->nodes = nn;
+        b->capnodes = nc;
+    }
+    b->nodes[b->nnodes++] = n;
+    return 0;
+}
+
+/* list-op composition over items tagged with the layer that authored them */
+typedef struct titem {
+    const char *key;
+    const void *item;
+    pusd_layer *layer;
+} titem;
+
+static int tl_find(titem *v, size_t n, const char *k) {
+    for (size_t i = 0; i < n; i++)
+        if (!strcmp(v[i].key, k)) return (int)i;
+    return -1;
+}
+
+static int tl_push(titem **v, size_t *n, size_t *cap, titem t) {
+    if (*n == *cap) {
+        size_t nc = *cap ? *cap * 2 : 8;
+        titem *x = realloc(*v, nc * sizeof *x);
+        if (!x) return -1;
+        *v = x;
+        *cap = nc;
+    }
+    (*v)[(*n)++] = t;
+    return 0;
+}
+
+static const char *item_key(pusd_stage *s, int type, const void *it) {
+    if (type == PUSD_T_REFERENCE_LISTOP || type == PUSD_T_PAYLOAD_LISTOP) {
+        const pusd_reference *r = it;
+        char *k = pusd__ar_alloc(&s->comp, strlen(r->asset_path) + strlen(r->prim_path) + 2);
+        if (k) sprintf(k, "%s\x01%s", r->asset_path, r->prim_path);
+        return k;
+    }
+    return *(const char *const *)it;
+}
+
+static void tl_apply(pusd_stage *s, int type, const pusd_listop *op, pusd_layer *layer, titem **v, size_t *n, size_t *cap) {
+    size_t isz = (type == PUSD_T_REFERENCE_LISTOP || type == PUSD_T_PAYLOAD_LISTOP) ? sizeof(pusd_reference) : sizeof(char *);
+#define ITEM(k, i) ((const char *)op->items[k] + (i) * isz)
+    if (op->is_explicit) {
+        *n = 0;
+        for (uint32_t i = 0; i < op->count[0]; i++) {
+            const char *k = item_key(s, type, ITEM(0, i));
+            if (k && tl_find(*v, *n, k) < 0) tl_push(v, n, cap, (titem){k, ITEM(0, i), layer});
+        }
+        return;
+    }
+    for (uint32_t i = 0; i < op->count[PUSD_LISTOP_DELETE]; i++) {
+        const char *k = item_key(s, type, ITEM(PUSD_LISTOP_DELETE, i));
+        int f = k ? tl_find(*v, *n, k) : -1;
+        if (f >= 0) memmove(*v + f, *v + f + 1, (--(*n) - (size_t)f) * sizeof **v);
+    }
+    for (uint32_t i = 0; i < op->count[PUSD_LISTOP_ADD]; i++) {
+        const char *k = item_key(s, type, ITEM(PUSD_LISTOP_ADD, i));
+        if (k && tl_find(*v, *n, k) < 0) tl_push(v, n, cap, (titem){k, ITEM(PUSD_LISTOP_ADD, i), layer});
+    }
+    for (uint32_t i = op->count[PUSD_LISTOP_PREPEND]; i-- > 0;) {
+        const char *k = item_key(s, type, ITEM(PUSD_LISTOP_PREPEND, i));
+        if (!k) continue;
+        int f = tl_find(*v, *n, k);
+        if (f >= 0) memmove(*v + f, *v + f + 1, (--(*n) - (size_t)f) * sizeof **v);
+        if (tl_push(v, n, cap, (titem){k, NULL, NULL})) continue;
+        memmove(*v + 1, *v, (*n - 1) * sizeof **v);
+        (*v)[0] = (titem){k, ITEM(PUSD_LISTOP_PREPEND, i), layer};
+    }
+    for (uint32_t i = 0; i < op->count[PUSD_LISTOP_APPEND]; i++) {
+        const char *k = item_key(s, type, ITEM(PUSD_LISTOP_APPEND, i));
+        if (!k) continue;
+        int f = tl_find(*v, *n, k);
+        if (f >= 0) memmove(*v + f, *v + f + 1, (--(*n) - (size_t)f) * sizeof **v);
+        tl_push(v, n, cap, (titem){k, ITEM(PUSD_LISTOP_APPEND, i), layer});
+    }
+    if (op->count[PUSD_LISTOP_ORDER] && *n) {
+        titem *tmp = malloc(*n * sizeof *tmp);
+        if (!tmp) return;
+        size_t m = 0;
+        for (uint32_t i = 0; i < op->count[PUSD_LISTOP_ORDER]; i++) {
+            const char *k = item_key(s, type, ITEM(PUSD_LISTOP_ORDER, i));
+            int f = k ? tl_find(*v, *n, k) : -1;
+            if (f >= 0 && tl_find(tmp, m, k) < 0) tmp[m++] = (*v)[f];
+        }
+        for (size_t i = 0; i < *n; i++)
+            if (tl_find(tmp, m, (*v)[i].key) < 0) tmp[m++] = (*v)[i];
+        memcpy(*v, tmp, m * sizeof *tmp);
+        free(tmp);
+    }
+#undef ITEM
+}
+
+/* Composes list op `key` over nodes [from, to) (strongest first) -> tagged items. */
+static size_t compose_listop(pusd_stage *s, const node *nodes, size_t from, size_t to, const char *key, int type,
+                             titem **out) {
+    titem *v = NULL;
+    size_t n = 0, cap = 0;
+    for (size_t i = to; i-- > from;) {
+        const meta_entry *e = pusd__meta_find(&nodes[i].spec->meta, key);
+        if (e && e->value.type == type && e->value.data) tl_apply(s, type, e->value.data, nodes[i].layer, &v, &n, &cap);
+    }
+    *out = v;
+    return n;
+}
+
+static bool in_chain(builder *b, const layer_stack *ls, const char *path) {
+    for (int i = 0; i < b->depth; i++)
+        if (b->chain[i]->ls == ls && !strcmp(b->chain[i]->path, path)) return true;
+    return false;
+}
+
+const char *pusd__strip_variants(pusd_stage *s, const char *p) {
+    if (!strchr(p, '{')) return p;
+    char *r = pusd__ar_alloc(&s->comp, strlen(p) + 1);
+    if (!r) return p;
+    size_t n = 0;
+    for (const char *q = p; *q; q++) {
+        if (*q == '{') {
+            while (*q && *q != '}') q++;
+            if (!*q) break;
+            if (q[1] && q[1] != '/') r[n++] = '/';
+            continue;
+        }
+        r[n++] = *q;
+    }
+    r[n] = 0;
+    return r;
+}
+
+static void arc_to(builder *b, const site *from, layer_stack *ls, const char *path, uint8_t arc, double off, double sc,
+                   const char *what, const char *file) {
+    if (b->depth >= MAX_ARC_DEPTH || in_chain(b, ls, path)) {
+        pusd__diag(b->s, file, "composition cycle: %s arc from <%s> to <%s> leads back to itself; arc ignored", what,
+             pusd__strip_variants(b->s, from->path), path);
+        return;
+    }
+    site st;
+    st.ls = ls;
+    st.path = path;
+    st.tag = from->tag == ARC_LOCAL || arc == ARC_SPECIALIZE ? arc : from->tag;
+    st.offset = from->offset + from->scale * off;
+    st.scale = from->scale * sc;
+    /* stage path of `path` = mapped path of the arc's source prim */
+    st.map_from = pusd__strip_variants(b->s, path);
+    const char *src = pusd__strip_variants(b->s, from->path);
+    if (from->map_from && !strncmp(src, from->map_from, strlen(from->map_from)))
+        st.map_to = comp_str(b->s, from->map_to, src + strlen(from->map_from));
+    else
+        st.map_to = src;
+    if (!st.map_to) return;
+    expand_site(b, st);
+}
+
+static const char *variant_selection(builder *b, const char *set) {
+    for (size_t i = 0; i < b->nnodes; i++) {
+        const meta_entry *e = pusd__meta_find(&b->nodes[i].spec->meta, "variants");
+        if (!e || e->value.type != PUSD_T_DICTIONARY || !e->value.data) continue;
+        const pusd_dict *d = e->value.data;
+        for (uint32_t k = 0; k < d->count; k++)
+            if (!strcmp(d->entries[k].key, set) && d->entries[k].value.data &&
+                pusd_tinfo(d->entries[k].value.type)->elem == PUSD_E_STR)
+                return ((const char *const *)d->entries[k].value.data)[0];
+    }
+    return NULL;
+}
+
+static void expand_site(builder *b, site st) {
+    pusd_stage *s = b->s;
+    size_t first = b->nnodes;
+    for (size_t i = 0; i < st.ls->n; i++) {
+        pusd_primspec *sp = pusd_layer_prim(st.ls->e[i].layer, st.path);
+        if (!sp) continue;
+        node n = {st.ls->e[i].layer, sp, st.offset + st.scale * st.ls->e[i].offset, st.scale * st.ls->e[i].scale, NULL, st.tag};
+        add_node(b, n);
+    }
+    size_t last = b->nnodes;
+    if (first == last) return;
+    /* record the site */
+    if (b->nsites == b->capsites) {
+        size_t nc = b->capsites ? b->capsites * 2 : 4;
+        site *ns = realloc(b->sites, nc * sizeof *ns);
+        if (!ns) return;
+        b->sites = ns;
+        b->capsites = nc;
+    }
+    size_t si = b->nsites++;
+    b->sites[si] = st;
+    for (size_t i = first; i < last; i++) b->nodes[i].site = (const site *)(uintptr_t)(si + 1); /* fixed up later */
+    if (b->depth >= MAX_ARC_DEPTH) return;
+    site cur = st;
+    b->chain[b->depth++] = &cur;
+    const char *file = b->nodes[first].layer->identifier;
+    titem *v;
+    size_t n;
+    /* inherits */
+    n = compose_listop(s, b->nodes, first, last, "inherits", PUSD_T_PATH_LISTOP, &v);
+    for (size_t i = 0; i < n; i++) arc_to(b, &cur, st.ls, *(const char *const *)v[i].item, ARC_INHERIT, 0, 1, "inherits", file);
+    free(v);
+    /* variants */
+    n = compose_listop(s, b->nodes, first, last, "variantSets", PUSD_T_STRING_LISTOP, &v);
+    for (size_t i = 0; i < n; i++) {
+        const char *set = v[i].key;
+        const char *sel = variant_selection(b, set);
+        if (!sel || !sel[0]) continue;
+        char *vp = pusd__ar_alloc(&s->comp, strlen(st.path) + strlen(set) + strlen(sel) + 4);
+        if (!vp) continue;
+        sprintf(vp, "%s{%s=%s}", st.path, set, sel);
+        if (in_chain(b, st.ls, vp)) continue;
+        site vs = cur;
+        vs.path = vp;
+        vs.tag = cur.tag == ARC_LOCAL ? ARC_VARIANT : cur.tag;
+        expand_site(b, vs);
+    }
+    free(v);
+    /* references then payloads */
+    for (int pass = 0; pass < 2; pass++) {
+        int type = pass ? PUSD_T_PAYLOAD_LISTOP : PUSD_T_REFERENCE_LISTOP;
+        n = compose_listop(s, b->nodes, first, last, pass ? "payload" : "references", type, &v);
+        for (size_t i = 0; i < n; i++) {
+            const pusd_reference *r = v[i].item;
+            layer_stack *ls = st.ls;
+            const char *target = r->prim_path;
+            pusd_layer *tl = v[i].layer;
+            if (r->asset_path[0]) {
+                char *abs = pusd__layer_resolve_asset(v[i].layer, r->asset_path);
+                reg_entry *e = abs ? pusd__open_layer(s, abs, v[i].layer->identifier) : NULL;
+                free(abs);
+                if (!e) continue;
+                tl = e->layer;
+                ls = pusd__layer_stack_of(s, e);
+                if (!ls) continue;
+            }
+            if (!target[0]) {
+                pusd_value dp;
+                if (pusd_layer_get_metadata(tl, "defaultPrim", &dp) || !dp.data) {
+                    pusd__diag(s, v[i].layer->identifier, "%s to '%s' names no prim and that layer has no defaultPrim; ignored",
+                         pass ? "payload" : "reference", r->asset_path[0] ? r->asset_path : tl->identifier);
+                    continue;
+                }
+                target = comp_str(s, "/", ((const char *const *)dp.data)[0]);
+                if (!target) continue;
+            } else if (target[0] != '/') {
+                /* relative to the authoring prim */
+                const char *anchor = pusd__strip_variants(s, st.path);
+                if (!strcmp(target, ".")) target = anchor;
+                else target = comp_str(s, anchor, target[0] == '.' && target[1] == '.' ? NULL : NULL);
+            }
+            bool found = false;
+            for (size_t k = 0; k < ls->n && !found; k++) found = pusd_layer_prim(ls->e[k].layer, target) != NULL;
+            if (!found) {
+                pusd__diag(s, v[i].layer->identifier, "%s target <%s> not found in '%s' (from <%s>)", pass ? "payload" : "reference",
+                     target, ls->e[0].layer->identifier, pusd__strip_variants(s, st.path));
+                continue;
+            }
+            arc_to(b, &cur, ls, target, pass ? ARC_PAYLOAD : ARC_REFERENCE, r->offset, r->scale, pass ? "payload" : "reference", file);
+        }
+        free(v);
+    }
+    /* specializes */
+    n = compose_listop(s, b->nodes, first, last, "specializes", PUSD_T_PATH_LISTOP, &v);
+    for (size_t i = 0; i < n; i++) arc_to(b, &cur, st.ls, *(const char *const *)v[i].item, ARC_SPECIALIZE, 0, 1, "specializes", file);
+    free(v);
+    b->depth--;
+}
+
+static void hash_prim(pusd_stage *s, pusd_prim *p) {
+    if (s->nprims + 1 > s->hash_cap) { /* chains of about one */
+        size_t nc = s->hash_cap ? s->hash_cap * 2 : 256;
+        pusd_prim **nh = calloc(nc, sizeof *nh);
+        if (!nh) return;
+        for (size_t i = 0; i < s->hash_cap; i++)
+            for (pusd_prim *q = s->hash[i], *nx; q; q = nx) {
+                nx = q->hnext;
+                size_t j = pusd_hash(q->path, strlen(q->path)) & (nc - 1);
+                q->hnext = nh[j];
+                nh[j] = q;
+            }
+        free(s->hash);
+        s->hash = nh;
+        s->hash_cap = nc;
+    }
+    size_t j = pusd_hash(p->path, strlen(p->path)) & (s->hash_cap - 1);
+    p->hnext = s->hash[j];
+    s->hash[j] = p;
+    s->nprims++;
+}
+
+static int cmp_tag(const void *a, const void *b) {
+    const node *x = a, *y = b;
+    if (x->tag != y->tag) return x->tag - y->tag;
+    return x < y ? -1 : x > y;
+}
+
+static void finish_prim(builder *b, pusd_prim *p) {
+    pusd_stage *s = b->s;
+    /* stable sort by arc class: keep expansion order within a class */
+    node *tmp = b->nodes;
+    for (size_t i = 0; i < b->nnodes; i++) tmp[i].offset = tmp[i].offset; /* no-op keeps order */
+    /* insertion sort (few nodes) */
+    for (size_t i = 1; i < b->nnodes; i++) {
+        node t = tmp[i];
+        size_t j = i;
+        while (j > 0 && tmp[j - 1].tag > t.tag) {
+            tmp[j] = tmp[j - 1];
+            j--;
+        }
+        tmp[j] = t;
+    }
+    (void)cmp_tag;
+    /* a prim whose one site is its own path in the root layer stack shares the pseudo root's site
+     * (only the path differs, and that is the prim's path: see compose_prim) */
+    const site *b0 = b->nsites == 1 ? &b->sites[0] : NULL;
+    bool shared = b0 && s->pseudo && s->pseudo->sites && b0->ls == s->root_ls && b0->tag == ARC_LOCAL && b0->offset == 0 &&
+                  b0->scale == 1 && b0->map_from && b0->map_to && !strcmp(b0->map_from, "/") && !strcmp(b0->map_to, "/") &&
+                  !strcmp(b0->path, p->path);
+    p->sites = shared ? s->pseudo->sites : pusd__ar_alloc(&s->comp, (b->nsites ? b->nsites : 1) * sizeof *p->sites);
+    p->nodes = pusd__ar_alloc(&s->comp, (b->nnodes ? b->nnodes : 1) * sizeof *p->nodes);
+    if (!p->sites || !p->nodes) return;
+    if (!shared) memcpy(p->sites, b->sites, b->nsites * sizeof *p->sites);
+    p->nsites = (uint32_t)b->nsites;
+    for (size_t i = 0; i < b->nnodes; i++) {
+        p->nodes[i] = b->nodes[i];
+        p->nodes[i].site = &p->sites[(uintptr_t)b->nodes[i].site - 1];
+    }
+    p->nnodes = (uint32_t)b->nnodes;
+    p->specifier = 'o';
+    for (uint32_t i = 0; i < p->nnodes; i++) {
+        if (!p->type_name && p->nodes[i].spec->type_name) p->type_name = p->nodes[i].spec->type_name;
+        if (p->specifier == 'o' && p->nodes[i].spec->specifier != 'o') p->specifier = p->nodes[i].spec->specifier;
+    }
+    p->active = true;
+    for (uint32_t i = 0; i < p->nnodes; i++) {
+        const meta_entry *e = pusd__meta_find(&p->nodes[i].spec->meta, "active");
+        if (e && e->value.type == PUSD_T_BOOL && e->value.data) {
+            p->active = ((const uint8_t *)e->value.data)[0] != 0;
+            break;
+        }
+    }
+    /* apiSchemas */
+    const char **list = NULL;
+    size_t n = 0, cap = 0;
+    for (uint32_t i = p->nnodes; i-- > 0;) {
+        const meta_entry *e = pusd__meta_find(&p->nodes[i].spec->meta, "apiSchemas");
+        if (e && e->value.type == PUSD_T_TOKEN_LISTOP && e->value.data) pusd__listop_apply_strings(e->value.data, &list, &n, &cap);
+    }
+    if (n) {
+        p->api = pusd__ar_alloc(&s->comp, n * sizeof *p->api);
+        if (p->api) {
+            memcpy(p->api, list, n * sizeof *list);
+            p->napi = (uint32_t)n;
+        }
+    }
+    free(list);
+}
+
+static pusd_prim *compose_prim(pusd_stage *s, pusd_prim *parent, const char *name, const site *psites, uint32_t npsites, int depth);
+
+/* ---- lazy composition ---------------------------------------------------------------------------
+ * A prim whose only site is its own path in the root layer stack (no arcs above it changed the
+ * namespace) is "local". A child of a local prim whose specs in the root layer stack author no arcs
+ * anywhere in their subtree composes to exactly those specs and can raise no diagnostic, so it is
+ * left uncomposed (a NULL slot in its parent's children) until someone asks for it. Everything else
+ * is composed eagerly when the stage opens, as before, so diagnostics are complete after open.
+ * Counting traversals walk uncomposed subtrees straight on the specs. */
+
+static bool arc_meta_key(const char *k) {
+    switch (k[0]) {
+    case 'i': return !strcmp(k, "inherits");
+    case 'p': return !strcmp(k, "payload");
+    case 'r': return !strcmp(k, "references");
+    case 's': return !strcmp(k, "specializes");
+    case 'v': return !strcmp(k, "variantSets") || !strcmp(k, "variants");
+    default: return false;
+    }
+}
+
+/* depth: of the spec's prim in namespace (pseudo root 0). Prims deeper than build_kids allows are
+ * marked too, so the "namespace too deep" diagnostic comes at open as before. */
+static unsigned mark_arcs(pusd_primspec *sp, int depth) {
+    unsigned a = 0, sub = depth > 400;
+    for (const meta_entry *e = sp->meta.head; e; e = e->next)
+        if (arc_meta_key(e->key)) {
+            a = SPEC_ARCS_SELF;
+            break;
+        }
+    for (pusd_primspec *c = sp->first_child; c; c = c->next) sub |= mark_arcs(c, depth + 1);
+    for (variant_set_spec *vs = PRIM_VSETS(sp); vs; vs = vs->next)
+        for (pusd_primspec *v = vs->first_variant; v; v = v->next) sub |= mark_arcs(v, depth + 1);
+    sp->arcs = (uint8_t)(a | ((a || sub) ? SPEC_ARCS_SUBTREE : 0));
+    return sp->arcs ? 1u : 0u;
+}
+
+/* Children names of a prim with nodes [0, nn): union over the nodes (strongest first), then the
+ * strongest `reorder nameChildren`. Returns a malloc'ed array (NULL when empty). */
+size_t pusd__kid_names(const node *nodes, uint32_t nn, const char ***out) {
+    const char **names = NULL;
+    size_t n = 0, cap = 0;
+    for (uint32_t i = 0; i < nn; i++) {
+        const pusd_primspec *sp = nodes[i].spec;
+        for (const pusd_primspec *c = sp->first_child; c; c = c->next) {
+            bool seen = false;
+            if (i > 0) /* a spec's children are unique already; only dedupe across nodes */
+                for (size_t k = 0; k < n && !seen; k++) seen = !strcmp(names[k], c->name);
+            if (seen) continue;
+            if (n == cap) {
+                const char **nn2 = realloc(names, (cap = cap ? cap * 2 : 16) * sizeof *names);
+                if (!nn2) break;
+                names = nn2;
+            }
+            names[n++] = c->name;
+        }
+    }
+    for (uint32_t i = 0; i < nn; i++) {
+        const pusd_primspec *sp = nodes[i].spec;
+        const char *const *ord = sp->parent ? (sp->ext ? sp->ext->reorder_children : NULL) : nodes[i].layer->reorder_root;
+        uint32_t no = sp->parent ? (sp->ext ? sp->ext->n_reorder_children : 0) : nodes[i].layer->n_reorder_root;
+        if (!no) continue;
+        pusd_listop lo = {0};
+        lo.count[PUSD_LISTOP_ORDER] = no;
+        lo.items[PUSD_LISTOP_ORDER] = ord;
+        pusd__listop_apply_strings(&lo, &names, &n, &cap);
+        break;
+    }
+    *out = names;
+    return n;
+}
+
+bool pusd__has_reorder(const node *n) {
+    return n->spec->parent ? (n->spec->ext && n->spec->ext->n_reorder_children) : n->layer->n_reorder_root != 0;
+}
+
+/* The nodes of child `name` of a local prim (nodes of a local prim are its root-layer-stack specs). */
+uint32_t pusd__local_kid_nodes(const node *pn, uint32_t npn, const char *name, node *out) {
+    uint32_t k = 0;
+    size_t len = strlen(name);
+    for (uint32_t i = 0; i < npn; i++) {
+        pusd_primspec *c = pusd__layer_child(pn[i].layer, pn[i].spec, name, len);
+        if (c) out[k++] = (node){pn[i].layer, c, pn[i].offset, pn[i].scale, pn[i].site, ARC_LOCAL};
+    }
+    return k;
+}
+
+static bool kids_lazy(const node *kn, uint32_t nkn) {
+    for (uint32_t i = 0; i < nkn; i++)
+        if (kn[i].spec->arcs) return false;
+    return nkn > 0;
+}
+
+/* Composes the children list of p: names and slots; children that need composition work (arcs in
+ * their subtree, or p not local) are composed now, the others on first access. */
+static void build_kids(pusd_stage *s, pusd_prim *p, int depth) {
+    p->depth = depth;
+    if (!p->active && p->parent) return;
+    if (depth > 400) {
+        pusd__diag(s, s->root->identifier, "namespace too deep below <%s>", p->path);
+        return;
+    }
+    const char **names = NULL;
+    size_t n = 0;
+    bool fast = p->local && p->nnodes == 1 && !pusd__has_reorder(&p->nodes[0]);
+    if (fast) {
+        for (const pusd_primspec *c = p->nodes[0].spec->first_child; c; c = c->next) n++;
+        if (!n) return;
+        names = pusd__ar_alloc(&s->comp, n * sizeof *names);
+        if (!names) return;
+        size_t i = 0;
+        for (const pusd_primspec *c = p->nodes[0].spec->first_child; c; c = c->next) names[i++] = c->name;
+    } else {
+        const char **tmp;
+        n = pusd__kid_names(p->nodes, p->nnodes, &tmp);
+        if (n) {
+            names = pusd__ar_alloc(&s->comp, n * sizeof *names);
+            if (names) memcpy(names, tmp, n * sizeof *names);
+        }
+        free(tmp);
+        if (!names) return;
+    }
+    p->children = pusd__ar_calloc(&s->comp, n * sizeof *p->children);
+    if (!p->children) return;
+    p->kid_names = names;
+    p->nchildren = (uint32_t)n;
+    node stackbuf[8], *kn = p->nnodes <= 8 ? stackbuf : malloc(p->nnodes * sizeof *kn);
+    const pusd_primspec *c = fast ? p->nodes[0].spec->first_child : NULL;
+    for (size_t i = 0; i < n; i++) {
+        bool lazy = false;
+        if (fast) {
+            lazy = !c->arcs;
+            c = c->next;
+        } else if (p->local && kn)
+            lazy = kids_lazy(kn, pusd__local_kid_nodes(p->nodes, p->nnodes, names[i], kn));
+        if (!lazy) p->children[i] = compose_prim(s, p, names[i], p->sites, p->nsites, depth + 1);
+    }
+    if (kn != stackbuf) free(kn);
+}
+
+/* Child i of p, composed on first access. */
+pusd_prim *pusd__kid(pusd_prim *p, uint32_t i) {
+    if (i >= p->nchildren) return NULL;
+    if (!p->children[i]) p->children[i] = compose_prim(p->stage, p, p->kid_names[i], p->sites, p->nsites, p->depth + 1);
+    return p->children[i];
+}
+
+/* Index of child `name` (n bytes) of p, or -1. Large child lists get a hash index on first use. */
+long pusd__kid_find(pusd_prim *p, const char *name, size_t n) {
+    if (p->nchildren <= 16) {
+        for (uint32_t i = 0; i < p->nchildren; i++)
+            if (!strncmp(p->kid_names[i], name, n) && !p->kid_names[i][n]) return i;
+        return -1;
+    }
+    if (!p->kidx) {
+        uint32_t cap = 32;
+        while (cap < p->nchildren * 2u) cap *= 2;
+        uint32_t *ix = pusd__ar_calloc(&p->stage->comp, cap * sizeof *ix);
+        if (!ix) return -1;
+        for (uint32_t i = 0; i < p->nchildren; i++) {
+            uint32_t j = pusd_hash(p->kid_names[i], strlen(p->kid_names[i])) & (cap - 1);
+            while (ix[j]) j = (j + 1) & (cap - 1);
+            ix[j] = i + 1;
+        }
+        p->kidx = ix;
+        p->kidx_cap = cap;
+    }
+    for (uint32_t j = pusd_hash(name, n) & (p->kidx_cap - 1); p->kidx[j]; j = (j + 1) & (p->kidx_cap - 1)) {
+        const char *k = p->kid_names[p->kidx[j] - 1];
+        if (!strncmp(k, name, n) && !k[n]) return (long)p->kidx[j] - 1;
+    }
+    return -1;
+}
+
+static pusd_prim *compose_prim(pusd_stage *s, pusd_prim *parent, const char *name, const site *psites, uint32_t npsites, int depth) {
+    pusd_prim *p = pusd__ar_calloc(&s->comp, sizeof *p);
+    if (!p) return NULL;
+    p->stage = s;
+    p->parent = parent;
+    p->name = name;
+    p->path = child_path(s, parent->path, name);
+    if (!p->path) return NULL;
+    builder b = {0};
+    b.s = s;
+    for (uint32_t i = 0; i < npsites; i++) {
+        site st = psites[i];
+        st.path = parent->local ? p->path : child_path(s, psites[i].path, name);
+        if (!st.path) continue;
+        /* the expansion of an ancestral site restarts arc chains */
+        b.depth = 0;
+        expand_site(&b, st);
+    }
+    finish_prim(&b, p);
+    free(b.sites);
+    free(b.nodes);
+    p->local = p->nsites == 1 && p->sites[0].ls == s->root_ls && p->sites[0].tag == ARC_LOCAL &&
+               p->sites[0].map_from && p->sites[0].map_to && !strcmp(p->sites[0].map_from, p->sites[0].map_to);
+    hash_prim(s, p);
+    build_kids(s, p, depth);
+    return p;
+}
+
+void pusd__compose(pusd_stage *s) {
+    pusd__ar_free_all(&s->comp);
+    free(s->hash);
+    s->hash = NULL;
+    s->hash_cap = s->nprims = 0;
+    pusd__free_layer_stacks(s);
+    s->root_ls = NULL;
+    /* every diagnostic comes from composition: reset */
+    s->ndiags = 0;
+    s->dirty = false;
+    s->gen++;
+    pusd_prim *pr = pusd__ar_calloc(&s->comp, sizeof *pr);
+    s->pseudo = pr;
+    if (!pr) return;
+    pr->stage = s;
+    pr->name = "";
+    pr->path = "/";
+    pr->specifier = 'd';
+    pr->active = true;
+    reg_entry *re = pusd__reg_of_layer(s, s->root);
+    layer_stack *ls = re ? pusd__layer_stack_of(s, re) : NULL;
+    if (!ls) return;
+    s->root_ls = ls;
+    for (size_t i = 0; i < ls->n; i++) mark_arcs(&ls->e[i].layer->root, 0);
+    pr->sites = pusd__ar_alloc(&s->comp, sizeof *pr->sites);
+    if (!pr->sites) return;
+    pr->sites[0] = (site){ls, "/", "/", "/", 0, 1, ARC_LOCAL};
+    pr->nsites = 1;
+    pr->nodes = pusd__ar_alloc(&s->comp, ls->n * sizeof *pr->nodes);
+    if (!pr->nodes) return;
+    for (size_t i = 0; i < ls->n; i++)
+        pr->nodes[pr->nnodes++] = (node){ls->e[i].layer, &ls->e[i].layer->root, ls->e[i].offset, ls->e[i].scale, &pr->sites[0], 0};
+    pr->local = true;
+    hash_prim(s, pr);
+    build_kids(s, pr, 0);
+}
+

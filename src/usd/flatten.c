@@ -1,0 +1,151 @@
+/* Flattening a composed stage into one layer without arcs or variants. */
+#include <math.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "stage_internal.h"
+
+static bool arc_key(const char *k) {
+    return !strcmp(k, "references") || !strcmp(k, "payload") || !strcmp(k, "inherits") || !strcmp(k, "specializes") ||
+           !strcmp(k, "variantSets") || !strcmp(k, "variants") || !strcmp(k, "apiSchemas");
+}
+
+static int remap_sample_copy(pusd_layer *out, prop_spec *dst, const prop_spec *src, const node *n) {
+    prop_extra *x = pusd__prop_x(out, dst);
+    if (!x) return -1;
+    x->samples = pusd__ar_alloc(&out->arena, (src->x->nsamples ? src->x->nsamples : 1) * sizeof *x->samples);
+    if (!x->samples) return -1;
+    for (uint32_t i = 0; i < src->x->nsamples; i++) {
+        x->samples[i].time = n->offset + n->scale * src->x->samples[i].time;
+        if (pusd__value_copy(&out->arena, &out->strings, &x->samples[i].value, &src->x->samples[i].value)) return -1;
+    }
+    x->nsamples = src->x->nsamples;
+    x->has_samples = true;
+    return 0;
+}
+
+static int flatten_prim(pusd_stage *s, pusd_layer *out, pusd_primspec *parent, pusd_prim *p) {
+    const char *tn = p->type_name ? pusd__intern(&out->strings, &out->arena, p->type_name, strlen(p->type_name)) : NULL;
+    pusd_primspec *sp = pusd__layer_new_prim(out, parent, p->name, strlen(p->name), p->specifier, tn);
+    if (!sp) return -1;
+    /* metadata: strongest opinion per key; arcs are gone after flattening */
+    for (uint32_t i = 0; i < p->nnodes; i++)
+        for (const meta_entry *e = p->nodes[i].spec->meta.head; e; e = e->next) {
+            if (arc_key(e->key)) continue;
+            const char *k = pusd__intern(&out->strings, &out->arena, e->key, strlen(e->key));
+            if (!k) return -1;
+            if (pusd__meta_find(&sp->meta, k)) continue;
+            meta_entry *me = pusd__meta_set(out, &sp->meta, k);
+            if (!me || pusd__value_copy(&out->arena, &out->strings, &me->value, &e->value)) return -1;
+            ME_SET_OP(me, ME_OP(e));
+        }
+    if (p->napi) {
+        pusd_listop *lo = pusd__ar_calloc(&out->arena, sizeof *lo);
+        const char **it = pusd__ar_alloc(&out->arena, p->napi * sizeof *it);
+        const char *k = pusd__intern(&out->strings, &out->arena, "apiSchemas", 10);
+        if (!lo || !it || !k) return -1;
+        for (uint32_t i = 0; i < p->napi; i++) it[i] = pusd__intern(&out->strings, &out->arena, p->api[i], strlen(p->api[i]));
+        lo->is_explicit = false;
+        lo->count[PUSD_LISTOP_PREPEND] = p->napi;
+        lo->items[PUSD_LISTOP_PREPEND] = it;
+        meta_entry *me = pusd__meta_set(out, &sp->meta, k);
+        if (!me) return -1;
+        me->value = (pusd_value){PUSD_T_TOKEN_LISTOP, 0, 1, lo};
+    }
+    size_t np = pusd_prim_property_count(p);
+    for (size_t i = 0; i < np; i++) {
+        const char *name = pusd_prim_property_name(p, i);
+        uint32_t ni;
+        const prop_spec *src = pusd__strongest_prop(p, name, &ni);
+        if (!src) continue;
+        prop_spec *dst = pusd__prim_new_prop(out, sp, pusd__intern(&out->strings, &out->arena, name, strlen(name)));
+        if (!dst || !dst->name) return -1;
+        uint16_t bits = src->dflt.flags & 0xff00u;
+        dst->dflt.type = src->dflt.type;
+        dst->dflt.flags = (uint16_t)(bits | (src->dflt.flags & PUSD_VF_ARRAY));
+        if (src->x && src->x->type_name) {
+            prop_extra *x = pusd__prop_x(out, dst);
+            if (!x || !(x->type_name = pusd__intern(&out->strings, &out->arena, src->x->type_name, strlen(src->x->type_name)))) return -1;
+        }
+        bool got_default = false, got_samples = false;
+        for (uint32_t k = ni; k < p->nnodes; k++) {
+            const prop_spec *ps = pusd__prim_prop(p->nodes[k].spec, name);
+            if (!ps) continue;
+            if (!got_default && (ps->dflt.data || (ps->dflt.flags & PUSD_VF_BLOCKED))) {
+                if (pusd__value_copy(&out->arena, &out->strings, &dst->dflt, &ps->dflt)) return -1;
+                dst->dflt.flags = (uint16_t)(bits | (dst->dflt.flags & 0xffu));
+                got_default = true;
+            }
+            if (!got_samples && ps->x && ps->x->has_samples) {
+                if (remap_sample_copy(out, dst, ps, &p->nodes[k])) return -1;
+                got_samples = true;
+            }
+            if (ps->x)
+                for (const meta_entry *e = ps->x->meta.head; e; e = e->next) {
+                    prop_extra *x = pusd__prop_x(out, dst);
+                    const char *key = pusd__intern(&out->strings, &out->arena, e->key, strlen(e->key));
+                    if (!x || !key) return -1;
+                    if (pusd__meta_find(&x->meta, key)) continue;
+                    meta_entry *me = pusd__meta_set(out, &x->meta, key);
+                    if (!me || pusd__value_copy(&out->arena, &out->strings, &me->value, &e->value)) return -1;
+                }
+        }
+        const char **t;
+        size_t nt = pusd_prim_targets(p, name, !PS_IS_REL(src), &t);
+        bool any_targets = false;
+        for (uint32_t k = 0; k < p->nnodes; k++) {
+            const prop_spec *ps = pusd__prim_prop(p->nodes[k].spec, name);
+            if (ps && ps->x && ps->x->targets) any_targets = true;
+        }
+        if (any_targets) {
+            prop_extra *x = pusd__prop_x(out, dst);
+            pusd_listop *lo = pusd__ar_calloc(&out->arena, sizeof *lo);
+            const char **it = pusd__ar_alloc(&out->arena, (nt ? nt : 1) * sizeof *it);
+            if (!x || !lo || !it) return -1;
+            for (size_t k = 0; k < nt; k++) it[k] = pusd__ar_strdup(&out->arena, t[k]);
+            lo->is_explicit = true;
+            lo->count[0] = (uint32_t)nt;
+            lo->items[0] = it;
+            x->targets = lo;
+        }
+    }
+    for (uint32_t i = 0; i < p->nchildren; i++) {
+        pusd_prim *c = pusd__kid(p, i);
+        if (c && flatten_prim(s, out, sp, c)) return -1;
+    }
+    return 0;
+}
+
+pusd_layer *pusd_stage_flatten(pusd_stage *s, pusd_error *err) {
+    pusd__ensure(s);
+    pusd_layer *out = pusd_layer_new(s->root->identifier);
+    if (!out) goto nomem;
+    /* layer metadata of the root layer, minus sublayers (flattened) */
+    for (const meta_entry *e = s->root->meta.head; e; e = e->next) {
+        const char *k = pusd__intern(&out->strings, &out->arena, e->key, strlen(e->key));
+        meta_entry *me = k ? pusd__meta_set(out, &out->meta, k) : NULL;
+        if (!me || pusd__value_copy(&out->arena, &out->strings, &me->value, &e->value)) goto nomem;
+        ME_SET_OP(me, ME_OP(e));
+    }
+    for (uint32_t i = 0; i < s->pseudo->nchildren; i++) {
+        pusd_prim *c = pusd__kid(s->pseudo, i);
+        if (c && flatten_prim(s, out, &out->root, c)) goto nomem;
+    }
+    return out;
+nomem:
+    pusd_layer_free(out);
+    pusd_set_error(err, PUSD_ERR_NOMEM, s->root->identifier, 0, 0, "out of memory while flattening");
+    return NULL;
+}
+
+int pusd_stage_export(pusd_stage *s, const char *path, pusd_error *err) {
+    pusd_layer *l = pusd_stage_flatten(s, err);
+    if (!l) return PUSD_ERR_NOMEM;
+    int rc = pusd_layer_save(l, path, err);
+    pusd_layer_free(l);
+    return rc;
+}
+
+pusd_stage *pusd__prim_stage(pusd_prim *p) { return p->stage; }
+const char *pusd__stage_intern(pusd_stage *s, const char *str) { return pusd__intern(&s->scratch_strings, &s->scratch, str, strlen(str)); }
+

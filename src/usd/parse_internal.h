@@ -1,0 +1,93 @@
+/* Internal declarations shared by the files of the .usda reader: the parser
+ * state, the lexical helpers inlined into every hot loop, and the readers of
+ * text, values and list ops. */
+#ifndef PUSD_PARSE_INTERNAL_H
+#define PUSD_PARSE_INTERNAL_H
+
+#include "internal.h"
+
+#define MAX_DEPTH 200
+
+typedef struct P {
+    const char *buf, *p, *end;
+    pusd_layer *l;
+    pusd_error *err;
+    int failed;
+    int depth;
+    char *scr; /* scratch for arrays */
+    size_t scap;
+    sbuf sb; /* scratch for strings */
+    pusd_value last_small[PUSD_T_COUNT_]; /* dedupe of repeated small values */
+    const char *rel_base; /* mmap release bookkeeping */
+    size_t rel_done;
+    int can_release;
+} P;
+
+int pusd__fail(P *ps, const char *at, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+static inline void skip_inline(P *ps) {
+    const char *p = ps->p, *e = ps->end;
+    for (;;) {
+        while (p < e && (*p == ' ' || *p == '\t' || *p == '\r')) p++;
+        if (p >= e) break;
+        if (*p == '#' || (*p == '/' && p + 1 < e && p[1] == '/')) {
+            while (p < e && *p != '\n') p++;
+            continue;
+        }
+        if (*p == '/' && p + 1 < e && p[1] == '*') {
+            const char *q = p + 2;
+            while (q + 1 < e && !(q[0] == '*' && q[1] == '/')) q++;
+            if (q + 1 >= e) {
+                ps->p = p;
+                pusd__fail(ps, p, "unterminated /* comment");
+                ps->p = e;
+                return;
+            }
+            p = q + 2;
+            continue;
+        }
+        if (*p == '\\' && p + 1 < e && (p[1] == '\n' || (p[1] == '\r' && p + 2 < e && p[2] == '\n'))) {
+            p += p[1] == '\n' ? 2 : 3; /* line continuation */
+            continue;
+        }
+        break;
+    }
+    ps->p = p;
+}
+
+static inline void skip_ws(P *ps) {
+    for (;;) {
+        skip_inline(ps);
+        if (ps->p < ps->end && *ps->p == '\n') {
+            ps->p++;
+            continue;
+        }
+        return;
+    }
+}
+
+static inline bool is_id0(unsigned char c) { return c == '_' || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c >= 0x80; }
+
+static inline bool is_id1(unsigned char c) { return is_id0(c) || (c >= '0' && c <= '9'); }
+
+int pusd__end_stmt(P *ps, char close, const char *what);
+int pusd__expect_char(P *ps, char c, const char *what);
+int pusd__expected(P *ps, const char *what);
+int pusd__listop_kind(const char *s, size_t n);
+int pusd__oom(P *ps);
+int pusd__parse_listop_value(P *ps, int lt, pusd_listop *lo, int k);
+int pusd__parse_raw(P *ps, pusd_value *out);
+bool pusd__peek_word(P *ps, const char *w);
+const char *pusd__read_asset(P *ps);
+size_t pusd__read_ident(P *ps, const char **s);
+size_t pusd__read_nsident(P *ps, const char **s);
+const char *pusd__read_path(P *ps, bool no_variant, const char *what);
+const char *pusd__read_string(P *ps, bool interned);
+int pusd__read_string_sb(P *ps);
+void *pusd__scratch(P *ps, size_t bytes);
+bool pusd__word_is(const char *s, size_t n, const char *w);
+int pusd__parse_dict(P *ps, pusd_value *out);
+int pusd__parse_layer_offset(P *ps, double *off, double *scale, const pusd_dict **cd, bool allow_cd);
+int pusd__parse_value(P *ps, int type, bool is_array, pusd_value *out);
+int pusd__utf8_len(const char *p, const char *e);
+#endif

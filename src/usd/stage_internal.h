@@ -1,0 +1,98 @@
+/* Internal declarations shared by the files of the stage: the composed
+ * prim and stage records, layer stacks, sites and nodes. */
+#ifndef PUSD_STAGE_INTERNAL_H
+#define PUSD_STAGE_INTERNAL_H
+
+#include "internal.h"
+
+enum { ARC_LOCAL = 0, ARC_INHERIT, ARC_VARIANT, ARC_REFERENCE, ARC_PAYLOAD, ARC_SPECIALIZE };
+
+typedef struct ls_entry {
+    pusd_layer *layer;
+    double offset, scale;
+} ls_entry;
+
+typedef struct layer_stack {
+    ls_entry *e;
+    size_t n;
+} layer_stack;
+
+typedef struct reg_entry {
+    char *path;
+    pusd_layer *layer;
+    layer_stack *ls; /* lazily built */
+    bool failed;
+} reg_entry;
+
+typedef struct site {
+    layer_stack *ls;
+    const char *path;     /* spec path in the layer stack's namespace */
+    const char *map_from; /* namespace mapping to stage paths */
+    const char *map_to;
+    double offset, scale;
+    uint8_t tag;
+} site;
+
+typedef struct node {
+    pusd_layer *layer;
+    pusd_primspec *spec;
+    double offset, scale;
+    const site *site;
+    uint8_t tag;
+} node;
+
+struct pusd_prim { /* pointers, then counts, then flags: no padding holes */
+    pusd_stage *stage;
+    const char *name, *path;
+    pusd_prim *parent, *hnext;
+    pusd_prim **children;
+    site *sites;
+    node *nodes;
+    const char *type_name;
+    const char **api;
+    const char **props;
+    const char **kid_names; /* names of the children; children[i] is NULL until composed */
+    uint32_t *kidx;         /* hash index into kid_names (large child lists, built on first lookup) */
+    uint64_t props_gen;
+    uint32_t nchildren, nsites, nnodes, napi, nprops, kidx_cap;
+    int depth;
+    char specifier;
+    bool active;
+    bool local; /* one site: its own path in the root layer stack */
+};
+
+struct pusd_stage {
+    pusd_layer *root;
+    reg_entry *reg;
+    size_t nreg, capreg;
+    pusd_layer *edit;
+    pusd_arena comp; /* composed prims; rebuilt on structural edits */
+    pusd_arena scratch; /* query results; lives until stage free */
+    interner scratch_strings;
+    pusd_prim *pseudo;
+    pusd_prim **hash;
+    size_t hash_cap, nprims;
+    layer_stack *root_ls;
+    pusd_error *diags;
+    size_t ndiags, capdiags;
+    bool dirty;
+    uint64_t gen;
+};
+
+#define MAX_ARC_DEPTH 64
+
+void pusd__compose(pusd_stage *s);
+void pusd__diag(pusd_stage *s, const char *file, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+void pusd__free_layer_stacks(pusd_stage *s);
+pusd_prim *pusd__kid(pusd_prim *p, uint32_t i);
+long pusd__kid_find(pusd_prim *p, const char *name, size_t n);
+layer_stack *pusd__layer_stack_of(pusd_stage *s, reg_entry *e);
+reg_entry *pusd__open_layer(pusd_stage *s, const char *abs_path, const char *from);
+reg_entry *pusd__reg_of_layer(pusd_stage *s, pusd_layer *l);
+void pusd__ensure(pusd_stage *s);
+bool pusd__has_reorder(const node *n);
+size_t pusd__kid_names(const node *nodes, uint32_t nn, const char ***out);
+uint32_t pusd__local_kid_nodes(const node *pn, uint32_t npn, const char *name, node *out);
+const char *pusd__strip_variants(pusd_stage *s, const char *p);
+const prop_spec *pusd__strongest_prop(const pusd_prim *p, const char *name, uint32_t *node_idx);
+#endif
