@@ -128,6 +128,11 @@ typedef struct pusd_value {
 
 const char *pusd_type_name(pusd_type t);          /* "point3f"; NULL if invalid */
 pusd_type pusd_type_from_name(const char *name);  /* PUSD_T_INVALID if unknown */
+/* A value type name with an optional array suffix: "point3f[]" gives
+ * PUSD_T_POINT3F and *is_array = true; "double3" PUSD_T_DOUBLE3 and false.
+ * PUSD_T_INVALID (and *is_array = false) when the name is not a value type.
+ * is_array may be NULL. */
+pusd_type pusd_type_parse(const char *name, bool *is_array);
 pusd_elem pusd_type_elem(pusd_type t);
 int pusd_type_components(pusd_type t);            /* 1, 2, 3, 4, 9 or 16 */
 bool pusd_type_interpolates(pusd_type t);         /* floating point types */
@@ -175,6 +180,27 @@ typedef struct pusd_listop {
     const void *items[PUSD_LISTOP_NOPS]; /* const char*[] or pusd_reference[] */
 } pusd_listop;
 
+/* ---- file kinds ------------------------------------------------------------- */
+
+typedef enum {
+    PUSD_FILE_NOT_USD = 0,
+    PUSD_FILE_USDA, /* text: "#usda 1.0" (or the legacy "#sdf") first, after an optional UTF-8 BOM */
+    PUSD_FILE_USDC, /* binary crate: "PXR-USDC" magic (not supported yet; convert with usdcat) */
+    PUSD_FILE_USDZ, /* zip package whose first entry is a .usd/.usda/.usdc layer (not supported yet) */
+} pusd_file_kind;
+
+/* What kind of USD file data starts with (looks at up to the first ~1 KB). */
+pusd_file_kind pusd_sniff(const void *data, size_t len);
+/* The same for the file at path, by content whatever its extension. Never
+ * blocks: anything but a regular file (a FIFO, a device) and an unreadable
+ * file are PUSD_FILE_NOT_USD. */
+pusd_file_kind pusd_sniff_file(const char *path);
+
+/* The largest layer file pusd_layer_open reads (2 GiB - 1; positions in
+ * errors are int). Bigger files, and anything but a regular file (a FIFO,
+ * a device, a directory), are refused with PUSD_ERR_IO before reading. */
+#define PUSD_LAYER_MAX_BYTES 0x7fffffffu
+
 /* ---- layers ------------------------------------------------------------- */
 
 /* Reads and parses a .usda file. On success *out is a new layer the caller
@@ -198,7 +224,9 @@ size_t pusd_layer_prim_count(const pusd_layer *layer);
 char *pusd_layer_to_string(const pusd_layer *layer, size_t *len_out);
 /* Writes the layer to path atomically: a temporary file in the same
  * directory is written, flushed and renamed over path, so a failed write
- * leaves any previous file untouched. */
+ * leaves any previous file untouched. Text only: a path ending in .usdc or
+ * .usdz is refused (PUSD_ERR_INVALID) rather than given text under a binary
+ * name; .usda and .usd get text. */
 int pusd_layer_save(const pusd_layer *layer, const char *path, pusd_error *err);
 
 /* Layer metadata. Setting replaces an existing key, keeping its position. */
@@ -361,6 +389,19 @@ bool pusd_schema_isa(const pusd_schema_registry *reg, const char *type_name, con
 /* Attribute spec by name, searching the base chain. */
 const pusd_schema_attr *pusd_schema_attr_find(const pusd_schema_registry *reg, const char *type_name,
                                               const char *attr_name);
+
+/* Typo hints. For a type name that is not registered but close to one (at
+ * most 2 edits and fewer than a third of its length, or differing only in
+ * case), the registered name ("WasmPhysic" -> "WasmPhysics"); otherwise
+ * (registered, or close to nothing, like "Mesh") NULL. */
+const char *pusd_schema_suggest(const pusd_schema_registry *reg, const char *type_name);
+/* Calls fn for every prim of the stage (all prims, inactive and classes
+ * included) whose type name has a suggestion, so callers can warn
+ * "<path>: unknown prim type 'WasmPhysic'; did you mean 'WasmPhysics'?".
+ * fn may be NULL. Returns the number of such prims. */
+size_t pusd_schema_check_types(pusd_stage *stage, const pusd_schema_registry *reg,
+                               void (*fn)(const char *path, const char *type_name, const char *suggestion, void *ctx),
+                               void *ctx);
 
 /* Defines a prim of schema type at path, authors every schema attribute
  * with its fallback value, and records fallbackPrimTypes in the root layer. */

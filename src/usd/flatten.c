@@ -145,7 +145,3 @@ int pusd_stage_export(pusd_stage *s, const char *path, pusd_error *err) {
     pusd_layer_free(l);
     return rc;
 }
-
-pusd_stage *pusd__prim_stage(pusd_prim *p) { return p->stage; }
-const char *pusd__stage_intern(pusd_stage *s, const char *str) { return pusd__intern(&s->scratch_strings, &s->scratch, str, strlen(str)); }
-

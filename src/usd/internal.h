@@ -53,6 +53,8 @@ void pusd__sb_indent(sbuf *b, int level);
 void pusd__sb_free(sbuf *b);
 
 /* ---- errors ------------------------------------------------------------------ */
+#define PUSD_MSG_CRATE "binary USD (crate) files are not supported yet; convert with usdcat (usdcat -o scene.usda scene.usdc)"
+#define PUSD_MSG_USDZ "USDZ packages are not supported yet; unzip the package and open its root layer (convert a .usdc one with usdcat)"
 void pusd_set_error(pusd_error *err, pusd_status st, const char *file, int line, int col,
                     const char *fmt, ...) __attribute__((format(printf, 6, 7)));
 

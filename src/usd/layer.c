@@ -437,7 +437,20 @@ char *pusd_layer_to_string(const pusd_layer *l, size_t *len_out) {
     return b.p;
 }
 
+/* Text under a binary name would be misread by every tool that trusts the
+ * extension (OpenUSD picks the crate reader for .usdc). */
+static bool binary_extension(const char *path) {
+    size_t n = strlen(path);
+    return n >= 5 && (!strcmp(path + n - 5, ".usdc") || !strcmp(path + n - 5, ".usdz"));
+}
+
 int pusd_layer_save(const pusd_layer *l, const char *path, pusd_error *err) {
+    if (binary_extension(path)) {
+        pusd_set_error(err, PUSD_ERR_INVALID, path, 0, 0,
+                       "writing binary USD (%s) is not supported; write a .usda (or .usd) file and convert it with usdcat",
+                       path[strlen(path) - 1] == 'z' ? "usdz" : "crate");
+        return PUSD_ERR_INVALID;
+    }
     size_t len;
     char *s = pusd_layer_to_string(l, &len);
     if (!s) {

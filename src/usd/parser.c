@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "parse_internal.h"
+#include "portalis/base.h"
 
 /* ---- metadata blocks ---------------------------------------------------------------------- */
 
@@ -659,8 +660,10 @@ static int parse_layer_text(P *ps) {
     const char *p = ps->p;
     if (ps->end - p >= 3 && (unsigned char)p[0] == 0xef && (unsigned char)p[1] == 0xbb && (unsigned char)p[2] == 0xbf) p += 3;
     ps->p = p;
-    if (!(ps->end - p >= 5 && !memcmp(p, "#usda", 5)) && !(ps->end - p >= 4 && !memcmp(p, "#sdf", 4)))
-        return pusd__fail(ps, p, "not a USD text file: the first line must start with '#usda 1.0'");
+    pusd_file_kind kind = pusd_sniff(p, (size_t)(ps->end - p));
+    if (kind == PUSD_FILE_USDC) return pusd__fail(ps, p, "%s", PUSD_MSG_CRATE);
+    if (kind == PUSD_FILE_USDZ) return pusd__fail(ps, p, "%s", PUSD_MSG_USDZ);
+    if (kind != PUSD_FILE_USDA) return pusd__fail(ps, p, "not a USD text file: the first line must start with '#usda 1.0'");
     const char *h = p;
     while (p < ps->end && *p != '\n' && *p != '\r') p++;
     if (!(l->header = pusd__ar_strndup(&l->arena, h, (size_t)(p - h)))) return pusd__oom(ps);
@@ -718,58 +721,77 @@ int pusd_layer_parse(const char *identifier, const char *text, size_t len, pusd_
     return 0;
 }
 
-int pusd_layer_open(const char *path, pusd_layer **out, pusd_error *err) {
-    *out = NULL;
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
+/* Maps the file (pages already parsed are released behind the cursor), or
+ * reads it when it cannot be mapped. Only regular files: opening never
+ * blocks (a FIFO without a writer would), and the size is bounded. */
+static int load_text(const char *path, char **text, size_t *len, bool *mapped, pusd_error *err) {
+    *text = NULL;
+    *len = 0;
+    *mapped = false;
+    int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
     if (fd < 0) {
         pusd_set_error(err, PUSD_ERR_IO, path, 0, 0, "cannot open: %s", strerror(errno));
         return PUSD_ERR_IO;
     }
     struct stat st;
-    if (fstat(fd, &st) || !S_ISREG(st.st_mode)) {
+    if (fstat(fd, &st)) {
+        int e = errno;
         close(fd);
-        pusd_set_error(err, PUSD_ERR_IO, path, 0, 0, "not a regular file");
+        pusd_set_error(err, PUSD_ERR_IO, path, 0, 0, "cannot read: %s", strerror(e));
         return PUSD_ERR_IO;
     }
-    size_t len = (size_t)st.st_size;
-    char *map = NULL;
-    bool mapped = false;
-    if (len) {
-        map = mmap(NULL, len, PROT_READ, MAP_PRIVATE, fd, 0);
-        if (map == MAP_FAILED) {
-            map = malloc(len);
-            if (!map) {
-                close(fd);
-                pusd_set_error(err, PUSD_ERR_NOMEM, path, 0, 0, "out of memory reading file");
-                return PUSD_ERR_NOMEM;
-            }
-            size_t got = 0;
-            while (got < len) {
-                ssize_t r = read(fd, map + got, len - got);
-                if (r <= 0) break;
-                got += (size_t)r;
-            }
-            len = got;
-        } else {
-            mapped = true;
-            madvise(map, len, MADV_SEQUENTIAL);
-        }
+    if (!S_ISREG(st.st_mode)) {
+        bool dir = S_ISDIR(st.st_mode), fifo = S_ISFIFO(st.st_mode);
+        close(fd);
+        pusd_set_error(err, PUSD_ERR_IO, path, 0, 0, "cannot read a layer from %s: not a regular file",
+                       dir ? "a directory" : fifo ? "a FIFO (pipe)" : "a device or socket");
+        return PUSD_ERR_IO;
     }
+    if ((uint64_t)st.st_size > PUSD_LAYER_MAX_BYTES) {
+        close(fd);
+        pusd_set_error(err, PUSD_ERR_IO, path, 0, 0, "the file is %lld bytes, over the limit of %u bytes for a layer",
+                       (long long)st.st_size, (unsigned)PUSD_LAYER_MAX_BYTES);
+        return PUSD_ERR_IO;
+    }
+    size_t n = (size_t)st.st_size;
+    char *map = n ? mmap(NULL, n, PROT_READ, MAP_PRIVATE, fd, 0) : NULL;
     close(fd);
+    if (map && map != MAP_FAILED) {
+        madvise(map, n, MADV_SEQUENTIAL);
+        *text = map;
+        *len = n;
+        *mapped = true;
+        return 0;
+    }
+    if (!n) return 0;
+    pbase_error be;
+    int e = pbase_read_file(path, PUSD_LAYER_MAX_BYTES, text, len, &be);
+    if (e) {
+        pusd_set_error(err, e == ENOMEM ? PUSD_ERR_NOMEM : PUSD_ERR_IO, path, 0, 0, "%s", be.message);
+        return e == ENOMEM ? PUSD_ERR_NOMEM : PUSD_ERR_IO;
+    }
+    return 0;
+}
+
+int pusd_layer_open(const char *path, pusd_layer **out, pusd_error *err) {
+    *out = NULL;
+    char *text;
+    size_t len;
+    bool mapped;
+    int rc = load_text(path, &text, &len, &mapped, err);
+    if (rc) return rc;
     pusd_layer *l = pusd_layer_new(path);
-    int rc = 0;
     if (!l) {
         pusd_set_error(err, PUSD_ERR_NOMEM, path, 0, 0, "out of memory");
         rc = PUSD_ERR_NOMEM;
-    } else if (parse_into(l, map ? map : "", len, err, mapped)) {
+    } else if (parse_into(l, text ? text : "", len, err, mapped)) {
         pusd_layer_free(l);
         l = NULL;
         rc = err ? (int)err->status : PUSD_ERR_SYNTAX;
     }
-    if (mapped) munmap(map, len);
-    else free(map);
+    if (mapped) munmap(text, len);
+    else free(text);
     if (l) l->dirty = false;
     *out = l;
     return rc;
 }
-

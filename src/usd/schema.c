@@ -3,6 +3,7 @@
  * codeless schema plugin (generatedSchema.usda + plugInfo.json). */
 #include <math.h>
 #include <stdlib.h>
+#include <strings.h>
 
 #include "internal.h"
 
@@ -14,6 +15,12 @@ static const pusd_schema_attr module_attrs[] = {
     {"wasm:executionMode", "token", true, "\"continuous\"", "continuous,on_demand,event_driven",
      "continuous: every update at updateRate; on_demand: only when asked; event_driven: on simulation events."},
     {"wasm:updateRate", "float", true, "60", NULL, "Updates per second (Hz) in continuous mode."},
+    {"wasm:params", "token[]", true, NULL, NULL,
+     "Pure function binding: what feeds each parameter of wasm:entryFunction (time, dt, frame, an attribute "
+     "name, count:ATTR). Unauthored: the module is a tick module (see docs/abi.md)."},
+    {"wasm:results", "token[]", true, NULL, NULL,
+     "Pure function binding: the outputs:* attributes of the prim that receive the function's results."},
+    {"wasm:events", "token[]", true, NULL, NULL, "Names of the events that run the module in event_driven mode."},
 };
 static const pusd_schema_attr physics_attrs[] = {
     {"wasm:physicsFunction", "token", true, "\"physics_step\"", NULL, "Exported function computing forces for one step."},
@@ -106,11 +113,7 @@ int pusd_schema_register(pusd_schema_registry *r, const pusd_schema_def *d, pusd
     }
     for (size_t i = 0; i < d->attr_count; i++) {
         const char *tn = d->attrs[i].type_name;
-        char base[64];
-        snprintf(base, sizeof base, "%s", tn ? tn : "");
-        size_t bl = strlen(base);
-        if (bl > 2 && !strcmp(base + bl - 2, "[]")) base[bl - 2] = 0;
-        if (!d->attrs[i].name || pusd_type_from_name(base) == PUSD_T_INVALID) {
+        if (!d->attrs[i].name || pusd_type_parse(tn, NULL) == PUSD_T_INVALID) {
             pusd_set_error(err, PUSD_ERR_INVALID, "", 0, 0, "schema '%s': attribute %zu has a missing name or unknown type '%s'", d->type_name, i, tn ? tn : "");
             return PUSD_ERR_INVALID;
         }
@@ -127,6 +130,71 @@ int pusd_schema_register(pusd_schema_registry *r, const pusd_schema_def *d, pusd
     }
     r->defs[r->n++] = d;
     return 0;
+}
+
+/* Levenshtein distance of a and b, or limit + 1 once it is known to exceed limit. */
+static size_t edit_distance(const char *a, const char *b, size_t limit) {
+    size_t na = strlen(a), nb = strlen(b);
+    if (na > 64 || nb > 64 || (na > nb ? na - nb : nb - na) > limit) return limit + 1;
+    size_t row[65];
+    for (size_t j = 0; j <= nb; j++) row[j] = j;
+    for (size_t i = 1; i <= na; i++) {
+        size_t diag = row[0], best = row[0] = i;
+        for (size_t j = 1; j <= nb; j++) {
+            size_t up = row[j];
+            size_t sub = diag + (a[i - 1] != b[j - 1]);
+            size_t v = up + 1 < row[j - 1] + 1 ? up + 1 : row[j - 1] + 1;
+            row[j] = v < sub ? v : sub;
+            diag = up;
+            if (row[j] < best) best = row[j];
+        }
+        if (best > limit) return limit + 1;
+    }
+    return row[nb];
+}
+
+const char *pusd_schema_suggest(const pusd_schema_registry *r, const char *type_name) {
+    if (!r || !type_name || !type_name[0] || pusd_schema_find(r, type_name)) return NULL;
+    /* at most 2 edits, and fewer than a third of the name: "Mesh" is not a typo of anything */
+    size_t limit = strlen(type_name) / 3;
+    if (limit > 2) limit = 2;
+    const char *best = NULL;
+    size_t best_d = limit + 1;
+    for (size_t i = 0; i < r->n; i++) {
+        const char *cand = r->defs[i]->type_name;
+        size_t d = strcasecmp(cand, type_name) ? edit_distance(type_name, cand, limit) : 0;
+        if (d < best_d) {
+            best = cand;
+            best_d = d;
+        }
+    }
+    return best;
+}
+
+typedef struct suggest_ctx {
+    const pusd_schema_registry *reg;
+    void (*fn)(const char *, const char *, const char *, void *);
+    void *ctx;
+    size_t n;
+} suggest_ctx;
+
+static bool suggest_visit(pusd_prim *p, void *vc) {
+    suggest_ctx *c = vc;
+    const char *s = pusd_schema_suggest(c->reg, pusd_prim_type_name(p));
+    if (s) {
+        c->n++;
+        if (c->fn) c->fn(pusd_prim_path(p), pusd_prim_type_name(p), s, c->ctx);
+    }
+    return true;
+}
+
+size_t pusd_schema_check_types(pusd_stage *s, const pusd_schema_registry *r,
+                               void (*fn)(const char *path, const char *type_name, const char *suggestion, void *ctx),
+                               void *ctx) {
+    suggest_ctx c = {r, fn, ctx, 0};
+    pusd_filter f = {NULL, NULL, PUSD_TRAVERSE_ALL};
+    pusd_stage_traverse(s, &f, suggest_visit, &c);
+    return c.n;
 }
 
 bool pusd_schema_isa(const pusd_schema_registry *r, const char *type_name, const char *schema) {

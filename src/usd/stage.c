@@ -248,3 +248,5 @@ pusd_layer *pusd_stage_add_output_sublayer(pusd_stage *s, const char *asset, pus
     return l;
 }
 
+pusd_stage *pusd__prim_stage(pusd_prim *p) { return p->stage; }
+const char *pusd__stage_intern(pusd_stage *s, const char *str) { return pusd__intern(&s->scratch_strings, &s->scratch, str, strlen(str)); }

@@ -75,12 +75,8 @@ int pusd_stage_set_attr(pusd_stage *s, const char *path, const char *name, const
         pusd_set_error(err, PUSD_ERR_INVALID, l->identifier, 0, 0, "'%s' is not a valid attribute name", name ? name : "(null)");
         return PUSD_ERR_INVALID;
     }
-    char base[64];
-    snprintf(base, sizeof base, "%s", type_name ? type_name : "");
-    size_t bl = strlen(base);
-    bool arr = bl > 2 && !strcmp(base + bl - 2, "[]");
-    if (arr) base[bl - 2] = 0;
-    int type = pusd_type_from_name(base);
+    bool arr;
+    int type = pusd_type_parse(type_name, &arr);
     if (type == PUSD_T_INVALID || type == PUSD_T_OPAQUE || type == PUSD_T_GROUP) {
         pusd_set_error(err, PUSD_ERR_TYPE, l->identifier, 0, 0, "unknown value type '%s' for attribute '%s'", type_name ? type_name : "(null)", name);
         return PUSD_ERR_TYPE;

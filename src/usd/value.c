@@ -69,6 +69,18 @@ pusd_type pusd_type_from_name(const char *name) {
     return pusd__type_from_name_n(name, strlen(name));
 }
 
+pusd_type pusd_type_parse(const char *name, bool *is_array) {
+    bool arr = false;
+    size_t n = name ? strlen(name) : 0;
+    if (n > 2 && name[n - 2] == '[' && name[n - 1] == ']') {
+        arr = true;
+        n -= 2;
+    }
+    pusd_type t = n ? pusd__type_from_name_n(name, n) : PUSD_T_INVALID;
+    if (is_array) *is_array = t != PUSD_T_INVALID && arr;
+    return t;
+}
+
 int pusd__type_from_name_n(const char *name, size_t n) {
     if (!n) return PUSD_T_INVALID;
     for (int t = 1; t < PUSD_T_UNKNOWN; t++) {

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "internal.h"
+#include "portalis/base.h"
 
 void pusd__write_listop_items(sbuf *b, int type, const pusd_listop *lo, int k, int indent);
 
@@ -269,63 +270,11 @@ void pusd__write_layer(sbuf *b, const pusd_layer *l) {
 /* Writes data to an existing device or FIFO (such as /dev/null, /dev/stdout)
  * in place: renaming a temporary file over it would
  * replace the device node itself. */
-static int write_through(const char *path, const char *data, size_t len, pusd_error *err) {
-    int fd = open(path, O_WRONLY | O_TRUNC);
-    int e = fd < 0 ? errno : 0;
-    for (size_t done = 0; !e && done < len;) {
-        ssize_t w = write(fd, data + done, len - done);
-        if (w < 0 && errno != EINTR)
-            e = errno;
-        else if (w > 0)
-            done += (size_t)w;
-    }
-    if (fd >= 0 && close(fd) && !e)
-        e = errno;
-    if (e) {
-        pusd_set_error(err, PUSD_ERR_IO, path, 0, 0, "write failed: %s", strerror(e));
-        return PUSD_ERR_IO;
-    }
-    return 0;
-}
-
 int pusd__write_file_atomic(const char *path, const char *data, size_t len, pusd_error *err) {
-    struct stat st;
-    if (stat(path, &st) == 0 && (S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode) || S_ISFIFO(st.st_mode)))
-        return write_through(path, data, len, err);
-    size_t n = strlen(path);
-    char *tmp = malloc(n + 16);
-    if (!tmp) {
-        pusd_set_error(err, PUSD_ERR_NOMEM, path, 0, 0, "out of memory");
-        return PUSD_ERR_NOMEM;
-    }
-    snprintf(tmp, n + 16, "%s.tmp.XXXXXX", path);
-    int fd = mkstemp(tmp);
-    if (fd < 0) {
-        pusd_set_error(err, PUSD_ERR_IO, path, 0, 0, "cannot create a temporary file next to it: %s", strerror(errno));
-        free(tmp);
-        return PUSD_ERR_IO;
-    }
-    size_t done = 0;
-    int e = 0;
-    while (done < len) {
-        ssize_t w = write(fd, data + done, len - done);
-        if (w < 0) {
-            if (errno == EINTR) continue;
-            e = errno;
-            break;
-        }
-        done += (size_t)w;
-    }
-    if (!e && fchmod(fd, 0644)) e = errno;
-    if (!e && fsync(fd)) e = errno;
-    if (close(fd) && !e) e = errno;
-    if (!e && rename(tmp, path)) e = errno;
-    if (e) {
-        unlink(tmp);
-        pusd_set_error(err, PUSD_ERR_IO, path, 0, 0, "write failed (previous file left untouched): %s", strerror(e));
-        free(tmp);
-        return PUSD_ERR_IO;
-    }
-    free(tmp);
-    return 0;
+    pbase_error be;
+    int e = pbase_write_file_atomic(path, data, len, &be);
+    if (!e) return 0;
+    pusd_status st = e == ENOMEM ? PUSD_ERR_NOMEM : PUSD_ERR_IO;
+    pusd_set_error(err, st, path, 0, 0, "%s", be.message);
+    return st;
 }

@@ -21,7 +21,7 @@ if ! "$CLANG" -fsanitize=fuzzer "$probe" -o "$out/probe" >/dev/null 2>&1; then
     exit 77
 fi
 "$CLANG" -std=c11 -D_GNU_SOURCE -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
-    -I"$src/include" "$src"/src/usd/*.c "$src/tests/usd/fuzz/fuzz_usda.c" -lm -o "$out/fuzz_usda" || exit 1
+    -I"$src/include" "$src"/src/usd/*.c "$src"/src/base/*.c "$src/tests/usd/fuzz/fuzz_usda.c" -lm -o "$out/fuzz_usda" || exit 1
 cp "$src"/tests/usd/data/*.usda "$src"/tests/usd/data/composition/*.usda "$out/corpus/" 2>/dev/null
 "$out/fuzz_usda" -max_total_time="$secs" -max_len=4096 -timeout=10 -rss_limit_mb=2048 \
     -dict="$src/tests/usd/fuzz/usda.dict" "$out/corpus" 2>"$out/fuzz.log"
