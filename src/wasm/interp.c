@@ -18,7 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "rt.h"
+#include "tier.h"
 
 #if (defined(__GNUC__) || defined(__clang__)) && !defined(PW_NO_COMPUTED_GOTO)
 #define PW_CGOTO 1
@@ -28,27 +28,6 @@
 #define UNLIKELY(x) __builtin_expect(!!(x), 0)
 
 /* ---- numeric helpers with wasm semantics ------------------------------ */
-
-static inline uint32_t f32_bits(float f) {
-    uint32_t u;
-    memcpy(&u, &f, 4);
-    return u;
-}
-static inline float bits_f32(uint32_t u) {
-    float f;
-    memcpy(&f, &u, 4);
-    return f;
-}
-static inline uint64_t f64_bits(double f) {
-    uint64_t u;
-    memcpy(&u, &f, 8);
-    return u;
-}
-static inline double bits_f64(uint64_t u) {
-    double f;
-    memcpy(&f, &u, 8);
-    return f;
-}
 
 /* min/max: NaN if either is NaN (a + b propagates a quiet NaN), and -0 < +0. */
 static inline float wminf(float a, float b) {
@@ -155,91 +134,7 @@ static inline void zero_locals(pw_slot *z, uint32_t n) {
     z[3].u64 = 0;
 }
 
-/* ---- host calls -------------------------------------------------------- */
-
-static void slots_to_vals(const pw_valkind *k, uint32_t n, const pw_slot *s, pw_val *v) {
-    for (uint32_t i = 0; i < n; i++) {
-        v[i].kind = k[i];
-        switch (k[i]) {
-        case PW_I32: v[i].of.i32 = s[i].i32; break;
-        case PW_I64: v[i].of.i64 = s[i].i64; break;
-        case PW_F32: v[i].of.f32 = s[i].f32; break;
-        case PW_F64: v[i].of.f64 = s[i].f64; break;
-        case PW_FUNCREF: v[i].of.funcref = s[i].ref; break;
-        default: v[i].of.externref = s[i].ref; break;
-        }
-    }
-}
-
-static void vals_to_slots(const pw_valkind *k, uint32_t n, const pw_val *v, pw_slot *s) {
-    for (uint32_t i = 0; i < n; i++) {
-        s[i].u64 = 0;
-        switch (k[i]) {
-        case PW_I32: s[i].i32 = v[i].of.i32; break;
-        case PW_I64: s[i].i64 = v[i].of.i64; break;
-        case PW_F32: s[i].f32 = v[i].of.f32; break;
-        case PW_F64: s[i].f64 = v[i].of.f64; break;
-        case PW_FUNCREF: s[i].ref = v[i].of.funcref; break;
-        default: s[i].ref = v[i].of.externref; break;
-        }
-    }
-}
-
-static pw_error *call_host(pw_store *s, pw_func *f, pw_instance *caller, pw_slot *slots) {
-    const pw_sig *sig = f->sig;
-    pw_val small[16];
-    pw_val *args = small;
-    uint32_t need = sig->nparams + sig->nresults;
-    if (need > 16) {
-        args = malloc(need * sizeof *args);
-        if (!args)
-            return pw_error_new(PW_ERR_RESOURCE, "out of memory calling a host function");
-    }
-    pw_val *results = args + sig->nparams;
-    slots_to_vals(sig->kinds, sig->nparams, slots, args);
-    for (uint32_t i = 0; i < sig->nresults; i++) {
-        results[i].kind = sig->kinds[sig->nparams + i];
-        results[i].of.i64 = 0;
-    }
-    pw_caller c = {s, caller};
-    pw_error *err = f->host(&c, f->user_data, args, results);
-    if (!err)
-        vals_to_slots(sig->kinds + sig->nparams, sig->nresults, results, slots);
-    if (args != small)
-        free(args);
-    return err;
-}
-
 /* ---- the interpreter loop ---------------------------------------------- */
-
-/* Slow path of a limit check (the slice ran out, or an entry poll): traps
- * on a pending interrupt, else pays the overdraft from the reserve and
- * starts the next slice, or traps when the budget is spent. */
-static pw_trap_kind limit_trap(pw_store *s, int64_t *fuel) {
-    int f = atomic_load(&s->interrupt);
-    if (f) {
-        if (f & PW_INTERRUPT_USER)
-            atomic_fetch_and(&s->interrupt, ~PW_INTERRUPT_USER);
-        return PW_TRAP_DEADLINE;
-    }
-    if (*fuel >= 0)
-        return PW_TRAP_NONE;
-    if (!s->fuel_limited) {
-        *fuel = PW_FUEL_SLICE;
-        return PW_TRAP_NONE;
-    }
-    uint64_t owed = (uint64_t)-*fuel;
-    if (s->fuel_reserve < owed) {
-        s->fuel_reserve = 0;
-        *fuel = 0;
-        return PW_TRAP_OUT_OF_FUEL;
-    }
-    s->fuel_reserve -= owed;
-    uint64_t slice = s->fuel_reserve < PW_FUEL_SLICE ? s->fuel_reserve : PW_FUEL_SLICE;
-    s->fuel_reserve -= slice;
-    *fuel = (int64_t)slice;
-    return PW_TRAP_NONE;
-}
 
 /* Adds the backtrace frame of the function of `inst` whose code holds ip. */
 static void add_frame(pw_error *err, const pw_instance *inst, const pw_code *ip) {
@@ -247,9 +142,7 @@ static void add_frame(pw_error *err, const pw_instance *inst, const pw_code *ip)
     for (uint32_t i = 0; i < mod->m.ncodes; i++) {
         const pw_cfunc *cf = &mod->funcs[i];
         if (ip >= cf->code && ip < cf->code + cf->ncode) {
-            const wm_module *m = &mod->m;
-            pw_error_add_frame(err, cf->index, m->func_names ? m->func_names[cf->index] : NULL,
-                               pw_cfunc_offset(cf, ip));
+            pw_error_add_wasm_frame(err, mod, cf->index, pw_cfunc_offset(cf, ip));
             return;
         }
     }
@@ -416,7 +309,7 @@ static pw_error *trap_error(pw_store *s, pw_error *err, pw_trap_kind kind, pw_in
     do {                                                                                                         \
         fuel -= (int64_t)(cost);                                                                                 \
         if (UNLIKELY(fuel < 0)) {                                                                                \
-            pw_trap_kind k = limit_trap(s, &fuel);                                                               \
+            pw_trap_kind k = pw_limit_slow(s, &fuel);                                                               \
             if (k)                                                                                               \
                 TRAP(k);                                                                                         \
         }                                                                                                        \
@@ -567,8 +460,11 @@ static pw_error *run(pw_store *s, pw_func *entry, pw_slot *fp, const void *const
     uint64_t msize = m0->size;
     pw_frame *const fbase = s->fsp;
     pw_frame *fsp = fbase;
-    pw_frame *const fend = s->frames + s->max_call_depth < s->frames_end ? s->frames + s->max_call_depth
-                                                                          : s->frames_end;
+    /* The frames left to this activation: the depth limit less the frames
+     * of the activations below it (tier.h), and what the array holds. */
+    const uint32_t dbase = s->depth;
+    const uint32_t avail = s->max_call_depth > dbase ? s->max_call_depth - dbase : 0;
+    pw_frame *const fend = (size_t)(s->frames_end - fbase) > avail ? fbase + avail : s->frames_end;
     pw_slot *const send = s->stack_end;
     const pw_code *ip = entry->cf->code;
     pw_trap_kind trap = PW_TRAP_NONE;
@@ -586,7 +482,7 @@ static pw_error *run(pw_store *s, pw_func *entry, pw_slot *fp, const void *const
     if (entry->cf->entry_cost) {
         /* an engine with checks: a pending interrupt stops the call here */
         if (atomic_load_explicit(intr, memory_order_relaxed)) {
-            trap = limit_trap(s, &fuel);
+            trap = pw_limit_slow(s, &fuel);
             if (trap)
                 goto do_trap;
         }
@@ -871,7 +767,7 @@ dispatch:
     }
     OP(call_chk) {
         callee = inst->funcs[ip[1].s.a];
-        LIMITS(callee->cf ? callee->cf->entry_cost : 1);
+        LIMITS(callee->call_cost);
         nfp = fp + ip[1].s.b;
         ret_ip = ip + 2;
         goto do_call;
@@ -893,7 +789,7 @@ dispatch:
         if (UNLIKELY(callee->sig != inst->module->sigs[ip[1].s.a]))
             TRAP(PW_TRAP_INDIRECT_MISMATCH);
         if (chk)
-            LIMITS(callee->cf ? callee->cf->entry_cost : 1);
+            LIMITS(callee->call_cost);
         nfp = fp + ip[2].s.a;
         ret_ip = ip + 3;
         goto do_call;
@@ -1110,11 +1006,19 @@ do_call:
         NEXT();
     }
     {
+        /* A host function or another tier's: it counts as a frame, so host
+         * re-entry (host -> wasm -> host ...) is bounded by the depth limit. */
+        if (UNLIKELY(fsp == fend)) {
+            ip = ret_ip - 1;
+            TRAP(PW_TRAP_STACK_EXHAUSTED);
+        }
         const pw_sig *sig = callee->sig;
         s->sp = nfp + (sig->nparams > sig->nresults ? sig->nparams : sig->nresults);
         s->fsp = fsp;
         s->fuel = fuel;
-        herr = call_host(s, callee, inst, nfp);
+        s->depth = dbase + (uint32_t)(fsp - fbase) + 1;
+        herr = pw_call_out(s, callee, inst, nfp);
+        s->depth = dbase;
         fuel = s->fuel;
         s->fsp = fbase;
         if (UNLIKELY(herr != NULL)) {
@@ -1124,7 +1028,7 @@ do_call:
         if (UNLIKELY(checks && atomic_load_explicit(intr, memory_order_relaxed))) {
             /* interrupted while in the host (e.g. a sleep cut short): stop now */
             ip = ret_ip - 1;
-            trap = limit_trap(s, &fuel);
+            trap = pw_limit_slow(s, &fuel);
             if (trap)
                 goto do_trap;
         }
@@ -1161,29 +1065,28 @@ const void *const *pw_interp_handlers(void) {
     return h;
 }
 
-pw_error *pw_interp_call(pw_store *s, pw_func *f, pw_slot *args) {
+/* The interpreter's side of the tier seam. */
+static pw_error *interp_call(pw_store *s, pw_func *f, pw_slot *args) {
     const pw_sig *sig = f->sig;
-    if (!f->cf)
-        return call_host(s, f, NULL, args);
     if (!pw_store_stacks(s))
         return pw_error_new(PW_ERR_RESOURCE, "out of memory allocating the wasm stack");
     pw_slot *saved_sp = s->sp;
     pw_frame *saved_fsp = s->fsp;
     pw_slot *fp = s->sp;
-    if (fp + f->cf->frame_size > s->stack_end || s->fsp >= s->frames_end) {
-        pw_error *e = pw_error_trap_new(PW_TRAP_STACK_EXHAUSTED);
-        return e;
-    }
+    if (fp + f->cf->frame_size > s->stack_end || s->fsp >= s->frames_end)
+        return pw_error_trap_new(PW_TRAP_STACK_EXHAUSTED);
     memcpy(fp, args, sig->nparams * sizeof *fp);
-    bool outermost = saved_fsp == s->frames;
-    if (outermost && s->deadline_ns)
-        pw_deadline_arm(s);
     pw_error *err = run(s, f, fp, NULL);
-    if (outermost && s->deadline_ns)
-        pw_deadline_disarm(s);
     if (!err)
         memcpy(args, fp, sig->nresults * sizeof *fp);
     s->sp = saved_sp;
     s->fsp = saved_fsp;
     return err;
 }
+
+static void interp_bind(pw_func *f, uint32_t defidx) {
+    f->cf = &f->inst->module->funcs[defidx];
+    f->call_cost = f->cf->entry_cost;
+}
+
+const pw_tier pw_tier_interp = {"interp", interp_call, interp_bind, NULL};

@@ -46,6 +46,18 @@ struct pw_engine {
 
 const pw_sig *pw_engine_intern_sig(pw_engine *e, const uint8_t *types, uint32_t np, uint32_t nr);
 pw_valkind pw_kind_of(uint8_t valtype);
+uint8_t pw_valtype_of(pw_valkind k);
+static inline pw_functype pw_functype_of(const pw_sig *s) {
+    return (pw_functype){s->nparams, s->nresults, s->kinds, s->kinds + s->nparams};
+}
+
+#define PW_PAGE 65536u
+#define PW_MAX_PAGES 65536u
+/* Tables may not grow past this many elements, whatever their declared max,
+ * so a hostile module cannot make the host allocate gigabytes. */
+#define PW_TABLE_LIMIT 10000000u
+#define PW_DEFAULT_CALL_DEPTH 65536u
+#define PW_DEFAULT_STACK_SLOTS (4u << 20)
 
 /* A translated function body. */
 typedef struct pw_cfunc {
@@ -63,20 +75,30 @@ typedef struct pw_cfunc {
     uint32_t noffmap;
 } pw_cfunc;
 
+typedef struct pw_tier pw_tier; /* tier.h */
+
 struct pw_module {
     atomic_int refs;
     pw_engine *engine;
     wm_module m;
     const pw_sig **sigs; /* per type index */
-    pw_cfunc *funcs;     /* per defined function */
+    pw_cfunc *funcs;     /* per defined function (interpreter code; every module has it) */
+    const pw_tier *tier; /* runs the module's functions (tier.h) */
+    void *tier_data;     /* owned by the tier */
     pw_valkind *kinds_buf; /* storage behind pw_functype of imports/exports */
     size_t code_bytes;
 };
 
 struct pw_func {
     const pw_sig *sig;
-    pw_instance *inst; /* NULL for host functions */
-    const pw_cfunc *cf; /* wasm functions */
+    pw_instance *inst;    /* NULL for host functions */
+    const pw_tier *tier;  /* NULL for host functions */
+    const pw_cfunc *cf;   /* interpreter code, when the interpreter runs it */
+    const void *code;     /* another tier's code for it */
+    /* Fuel a calling interpreter charges before the call: the entry cost of
+     * an interpreted function, 1 for a host function, 0 for a function of
+     * another tier (which charges its entry itself). */
+    uint32_t call_cost;
     pw_host_fn host;
     void *user_data;
     void (*finalizer)(void *);
@@ -133,6 +155,8 @@ struct pw_store {
     /* Value stack and call frames, allocated on first call. */
     pw_slot *stack, *stack_end, *sp; /* sp: first free slot (for re-entrant calls) */
     pw_frame *frames, *frames_end, *fsp;
+    /* Call depth outside the running activation (see tier.h). */
+    uint32_t depth;
     size_t stack_slots;
     /* Owned objects. */
     void **objs;
@@ -155,13 +179,46 @@ struct pw_store {
 #define PW_INTERRUPT_USER 1
 #define PW_INTERRUPT_DEADLINE 2
 
-/* Watchdog (runtime.c): arm before an outermost call, disarm after. */
+/* Watchdog (limits.c): arm before an outermost call, disarm after. */
 void pw_deadline_arm(pw_store *s);
 void pw_deadline_disarm(pw_store *s);
 
-/* Registers an object for freeing with the store (kind: 0 func, 1 table, 2
- * memory, 3 global, 4 instance). Returns false on allocation failure. */
+/* Registers an object for freeing with the store. Returns false on
+ * allocation failure. */
+enum { PW_OBJ_FUNC, PW_OBJ_TABLE, PW_OBJ_MEMORY, PW_OBJ_GLOBAL, PW_OBJ_INSTANCE };
 bool pw_store_own(pw_store *s, void *obj, int kind);
+void pw_instance_free(pw_instance *inst);
+pw_memory *pw_memory_alloc(pw_store *s, pw_limits limits);
+pw_table *pw_table_alloc(pw_store *s, pw_valkind elem, pw_limits limits, void *init);
+
+/* Conversions between API values and slots (i32/f32 in the low half). */
+static inline pw_slot pw_val_to_slot(pw_val v) {
+    pw_slot s;
+    s.u64 = 0;
+    switch (v.kind) {
+    case PW_I32: s.i32 = v.of.i32; break;
+    case PW_I64: s.i64 = v.of.i64; break;
+    case PW_F32: s.f32 = v.of.f32; break;
+    case PW_F64: s.f64 = v.of.f64; break;
+    case PW_FUNCREF: s.ref = v.of.funcref; break;
+    default: s.ref = v.of.externref; break;
+    }
+    return s;
+}
+static inline pw_val pw_slot_to_val(pw_slot s, pw_valkind k) {
+    pw_val v;
+    v.kind = k;
+    v.of.i64 = 0;
+    switch (k) {
+    case PW_I32: v.of.i32 = s.i32; break;
+    case PW_I64: v.of.i64 = s.i64; break;
+    case PW_F32: v.of.f32 = s.f32; break;
+    case PW_F64: v.of.f64 = s.f64; break;
+    case PW_FUNCREF: v.of.funcref = s.ref; break;
+    default: v.of.externref = s.ref; break;
+    }
+    return v;
+}
 
 struct pw_caller {
     pw_store *store;
@@ -195,13 +252,16 @@ void pw_error_seal(pw_error *e);
 pw_error *pw_compile(pw_module *mod);
 void pw_cfunc_free(pw_cfunc *f);
 uint32_t pw_cfunc_offset(const pw_cfunc *f, const pw_code *ip);
+/* Operand count (1 or 2) of a numeric wasm opcode 0x45..0xc4. */
+int pw_numeric_arity(uint8_t op);
 
-/* Runs f with arguments in args[0..nparams), results written to args[0..nresults). */
-pw_error *pw_interp_call(pw_store *s, pw_func *f, pw_slot *args);
 /* Ensures the store's stacks exist. */
 bool pw_store_stacks(pw_store *s);
 
-/* Slow-path helpers used by the interpreter (runtime.c). */
+/* Calls host function f with arguments/results in slots (call.c). */
+pw_error *pw_call_host(pw_store *s, pw_func *f, pw_instance *caller, pw_slot *slots);
+
+/* Slow-path helpers used by the tiers (memory.c, table.c). */
 int64_t pw_memory_grow_pages(pw_memory *m, uint32_t delta);
 int64_t pw_table_grow_raw(pw_table *t, uint32_t delta, void *init);
 

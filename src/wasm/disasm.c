@@ -1,0 +1,88 @@
+/* Disassembler of interpreter code, for `portalis inspect --code` and engine
+ * debugging. */
+#include <stdio.h>
+
+#include "rt.h"
+
+static const char *const ir_names[IR_COUNT] = {
+#define IR_NAME(n) #n,
+    IR_NUMERIC(IR_NAME) IR_TRUNC_SAT(IR_NAME) IR_IMM(IR_NAME) IR_BRCMP(IR_NAME) IR_LOADOP(IR_NAME) IR_BACK(IR_NAME)
+        IR_X2(IR_NAME) IR_STOREI(IR_NAME) IR_BRCMP64(IR_NAME) IR_INCBR(IR_NAME) IR_MULADD(IR_NAME) IR_LOADADD2(IR_NAME)
+        IR_AXPY(IR_NAME) IR_MISC(IR_NAME)
+#undef IR_NAME
+};
+
+/* Operand words after the handler, per IR op (br_table is variable). */
+static uint32_t ir_width(int op) {
+    if (op < IR_i32_trunc_sat_f32_s) {
+        return pw_numeric_arity((uint8_t)(0x45 + op - IR_i32_eqz)) == 2 ? 2 : 1;
+    }
+    if (op <= IR_i64_trunc_sat_f64_u)
+        return 1;
+    if (op <= IR_br_ge_u_imm)
+        return 2;
+    if (op <= IR_i64_xor_rmw)
+        return 3;
+    if (op == IR_br_back)
+        return 2;
+    if (op <= IR_br_ge_u_imm_back)
+        return 3;
+    if (op <= IR_store16_x2)
+        return 2;
+    if (op <= IR_store16_imm)
+        return op == IR_store64_imm ? 3 : 2;
+    if (op <= IR_br64_ge_u_imm)
+        return 2;
+    if (op <= IR_br64_ge_u_imm_back)
+        return 3;
+    if (op <= IR_inc_br_ge_u)
+        return 3;
+    if (op <= IR_inc_br_ge_u_back)
+        return 4;
+    if (op <= IR_f64_mulsub)
+        return 2;
+    if (op <= IR_f64_axpy)
+        return 5;
+    switch (op) {
+    case IR_unreachable: case IR_ret: return 0;
+    case IR_br: case IR_copy: case IR_ret1: case IR_call: case IR_call_chk: case IR_global_get: case IR_global_set:
+    case IR_memory_size: case IR_memory_grow: case IR_data_drop: case IR_table_size: case IR_elem_drop:
+    case IR_ref_is_null: case IR_ref_func: case IR_check:
+        return 1;
+    case IR_table_copy: case IR_table_init: return 3;
+    default: return 2;
+    }
+}
+
+void pw_module_disassemble(const pw_module *mod, uint32_t func_index, FILE *out) {
+    const wm_module *m = &mod->m;
+    if (func_index < m->nfunc_imports || func_index >= m->nfuncs) {
+        fprintf(out, "function %u is imported or does not exist\n", func_index);
+        return;
+    }
+    const pw_cfunc *f = &mod->funcs[func_index - m->nfunc_imports];
+    const void *const *H = pw_interp_handlers();
+    fprintf(out, "func %u: %u params, %u locals, frame %u slots, %u code words\n", func_index, f->nparams,
+            f->nlocals, f->frame_size, f->ncode);
+    for (uint32_t i = 0; i < f->ncode;) {
+        int op = -1;
+        for (int k = 0; k < IR_COUNT; k++)
+            if (H[k] == f->code[i].h) {
+                op = k;
+                break;
+            }
+        if (op < 0) {
+            fprintf(out, "  %5u: ???\n", i);
+            return;
+        }
+        uint32_t w = op == IR_br_table ? 2 + f->code[i + 1].s.b : ir_width(op);
+        fprintf(out, "  %5u: %-22s", i, ir_names[op]);
+        if (op == IR_call_direct || op == IR_call_direct_chk)
+            fprintf(out, " func %u, args at slot %u", ((const pw_cfunc *)f->code[i + 1].p)->index, f->code[i + 2].s.a);
+        else
+            for (uint32_t k = 1; k <= w && i + k < f->ncode; k++)
+                fprintf(out, " %u|%u", f->code[i + k].s.a, f->code[i + k].s.b);
+        fprintf(out, "   @0x%x\n", pw_cfunc_offset(f, &f->code[i]));
+        i += 1 + w;
+    }
+}

@@ -1,0 +1,34 @@
+/* Globals. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "rt.h"
+
+pw_global *pw_global_new(pw_store *store, pw_valkind type, bool mut, pw_val init) {
+    if (init.kind != type)
+        return NULL;
+    pw_global *g = calloc(1, sizeof *g);
+    if (!g || !pw_store_own(store, g, PW_OBJ_GLOBAL)) {
+        free(g);
+        return NULL;
+    }
+    g->type = type;
+    g->mut = mut;
+    g->val = pw_val_to_slot(init);
+    return g;
+}
+
+pw_val pw_global_get(const pw_global *g) { return pw_slot_to_val(g->val, g->type); }
+
+bool pw_global_set(pw_global *g, pw_val v) {
+    if (!g->mut || v.kind != g->type)
+        return false;
+    g->val = pw_val_to_slot(v);
+    return true;
+}
+
+pw_valkind pw_global_type(const pw_global *g, bool *mut) {
+    if (mut)
+        *mut = g->mut;
+    return g->type;
+}
