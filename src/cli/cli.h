@@ -4,6 +4,12 @@
 #ifndef PORTALIS_CLI_H
 #define PORTALIS_CLI_H
 
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <portalis/engine.h>
+
 typedef struct {
     const char *name;
     const char *summary;
@@ -19,5 +25,55 @@ int cmd_usd(int argc, char **argv);      /* cmd_usd.c: cat / tree of .usda scene
 int cmd_graph(int argc, char **argv);    /* cmd_graph.c: execution graph dump / DOT */
 int cmd_scene_run(int argc, char **argv);   /* cmd_scene.c: portalis run SCENE.usda */
 int cmd_scene_graph(int argc, char **argv); /* cmd_scene.c: portalis graph SCENE.usda */
+
+/* Exit statuses shared by the commands (README "Exit status"). A guest's
+ * proc_exit code is passed through as is. */
+enum {
+    CLI_EXIT_OK = 0,
+    CLI_EXIT_LOAD = 1,   /* a file cannot be read, decoded, validated or linked */
+    CLI_EXIT_USAGE = 2,  /* bad command line */
+    CLI_EXIT_MODULE = 3, /* scene runs: the run completed but some module failed */
+    CLI_EXIT_TRAP = 134, /* the module trapped (wasmtime's code: 128 + SIGABRT) */
+};
+
+/* ---- cli_args.c: numeric option values, range-checked --------------------
+ * Each returns false (leaving *out untouched) unless the whole of s is one
+ * number within [min, max]: no sign on unsigned values, no trailing text, no
+ * overflow, no NaN. Callers print "bad value for --opt: 's' (expected ...)". */
+bool cli_parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out);
+bool cli_parse_i64(const char *s, int64_t min, int64_t max, int64_t *out);
+bool cli_parse_double(const char *s, double min, double max, double *out);
+/* "500ms", "2s", "1.5s", "1m", "1h", "250us", "10ns"; a bare number is
+ * seconds. False if malformed, negative or past 100 years. */
+bool cli_parse_duration(const char *s, uint64_t *ns);
+
+/* ---- cli_file.c: what a file is, and reading modules with a bound -------- */
+
+/* Largest module file the commands read (README "Limits"). */
+#define CLI_MAX_MODULE_BYTES ((size_t)256 << 20)
+
+typedef enum {
+    CLI_FILE_WASM,  /* starts with the wasm magic "\0asm" */
+    CLI_FILE_WAT,   /* WebAssembly text: its first token is "(" */
+    CLI_FILE_USDA,  /* USD text: starts with "#usda" */
+    CLI_FILE_USDC,  /* binary USD (crate): starts with "PXR-USDC" */
+    CLI_FILE_OTHER, /* anything else (the module loader names the problem) */
+} cli_file_kind;
+
+/* Opens path without blocking, refuses anything but a regular file (FIFOs,
+ * devices, directories) and classifies it by its first bytes. Returns false
+ * with a one-line message in err (errno-style text for a missing file; *missing
+ * is then true so callers may defer to a loader with its own message). */
+bool cli_sniff_file(const char *path, cli_file_kind *kind, bool *missing, char *err, size_t errn);
+/* Classifies the first bytes of a file. */
+cli_file_kind cli_classify(const uint8_t *bytes, size_t len);
+/* Reads (bounded), classifies and loads a module, printing "portalis CMD:
+ * FILE: why" on failure. With bytes non-NULL the file's bytes are returned
+ * too (the caller frees them). */
+bool cli_load_module(pw_engine *engine, const char *cmd, const char *path, pw_module **m, uint8_t **bytes,
+                     size_t *len);
+/* The message for a file that is not a binary module, or NULL if it is one
+ * (or not recognised: the loader then reports it). */
+const char *cli_not_a_module(cli_file_kind kind);
 
 #endif

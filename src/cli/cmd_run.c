@@ -1,13 +1,14 @@
-/* `portalis run`: runs a WebAssembly module (and, later, a scene).
+/* `portalis run`: runs a WebAssembly module or a scene.
  *
  *   portalis run [OPTIONS] FILE [ARGS...]
  *
- * Options come before FILE and ARGS after it, as in wasmtime. What FILE is
- * decides how it runs: `run_targets` below maps file name endings to runners.
- * Today there is one kind, WebAssembly modules (the fallback). Scenes
- * (FILE.usda) are reserved: the scene runner of a later issue replaces
- * `run_scene_placeholder` by its own function, and receives the same parsed
- * options and the arguments after FILE.
+ * Options come before FILE and ARGS after it, as in wasmtime; `--` ends the
+ * options. FILE is the first argument that is neither an option nor an
+ * option's value, and its content (not its name) decides how it runs: a
+ * binary module here, a USD text scene in the scene runner (cmd_scene.c),
+ * which then parses the whole command line itself so its options may also
+ * follow the scene. Options of one kind of run given to the other are
+ * refused with a message naming both.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -27,43 +28,41 @@ typedef struct {
 
 typedef struct {
     const char *invoke; /* --invoke NAME, or NULL for _start */
+    const char *argv0;  /* --argv0 NAME: the guest's argv[0] (default: FILE as given) */
     run_dir *dirs;      /* --dir HOST[::GUEST], in order */
     int ndirs;
     const char **envs; /* --env NAME=VAL or --env NAME (inherit) */
     int nenvs;
     bool has_fuel;
-    uint64_t fuel;             /* --fuel N */
-    uint64_t max_memory_bytes; /* --max-memory-mb N (0 = no cap) */
-    uint64_t timeout_ns;       /* --timeout DURATION (0 = none) */
+    uint64_t fuel;             /* --fuel N, -W fuel=N */
+    uint64_t max_memory_bytes; /* --max-memory-mb N, -W max-memory-size=BYTES (0 = engine default) */
+    uint64_t timeout_ns;       /* --timeout DURATION, -W timeout=DURATION (0 = none) */
     const char *timeout_text;
     uint32_t max_call_depth; /* --max-call-depth N (0 = engine default) */
     bool manual_resolve;     /* --dir-resolve=manual (testing the fallback walk) */
 } run_options;
 
-/* A runner gets the options, the target file and the arguments after it. */
-typedef int (*run_target_fn)(const run_options *opt, const char *path, int argc, char **argv);
+/* Options of module runs (those of scene runs are cmd_scene.c's; the names
+ * below only let the dispatcher skip their values while looking for FILE). */
+typedef struct {
+    const char *name;
+    bool takes_value;
+} run_option_name;
+
+static const run_option_name module_options[] = {
+    {"--invoke", true},  {"--argv0", true},          {"--dir", true},         {"--env", true},
+    {"--fuel", true},    {"--max-memory-mb", true},  {"--timeout", true},     {"--max-call-depth", true},
+    {"--dir-resolve", true}, {"-W", true},           {"--wasm", true},
+};
+
+/* Keep in step with cmd_scene_run's options (a scene run test covers each). */
+static const run_option_name scene_options[] = {
+    {"--frames", true}, {"--fps", true},    {"-o", true},          {"--output", true},
+    {"--threads", true}, {"--report", true}, {"--budget-ms", true}, {"--fuel", true},
+    {"--trigger", true}, {"--event", true},  {"--realtime", false}, {"--quiet", false},
+};
 
 static int run_module(const run_options *opt, const char *path, int argc, char **argv);
-
-/* Scenes (`portalis run SCENE.usda`) go to the scene runner (cmd_scene.c). */
-static int run_scene(const run_options *opt, const char *path, int argc, char **argv) {
-    (void)opt; /* the scene runner (cmd_scene.c) parses its own options after SCENE.usda */
-    char **av = calloc((size_t)argc + 3, sizeof *av);
-    if (!av)
-        return 1;
-    av[0] = "run", av[1] = (char *)path;
-    memcpy(av + 2, argv, (size_t)argc * sizeof *av);
-    int rc = cmd_scene_run(argc + 2, av);
-    free(av);
-    return rc;
-}
-
-static const struct {
-    const char *suffix;
-    run_target_fn run;
-} run_targets[] = {
-    {".usda", run_scene},
-};
 
 static void usage(FILE *f) {
     fprintf(f, "usage: portalis run [OPTIONS] MODULE.wasm [ARGS...]\n"
@@ -75,10 +74,14 @@ static void usage(FILE *f) {
                "Without --invoke, runs the exported _start function (a WASI command). A reactor's\n"
                "_initialize export runs first when --invoke is given.\n"
                "Modules importing wasi_snapshot_preview1 get a WASI context: ARGS as arguments\n"
-               "(argv[0] is the module name), the --env variables, stdio, and the --dir\n"
-               "directories, outside of which no path resolves. Import-free modules run as is.\n\n"
-               "options (before the module):\n"
+               "(argv[0] is the module as named, or --argv0), the --env variables, stdio, and the\n"
+               "--dir directories, outside of which no path resolves. Import-free modules run as is.\n"
+               "What FILE is comes from its content, not its name: a USD text scene runs in the\n"
+               "scene runner; WebAssembly text (.wat) and binary USD (.usdc) are refused with the\n"
+               "command that converts them. FILE must be a regular file of at most %zu MiB.\n\n"
+               "options (before the module; -- ends them):\n"
                "  --invoke NAME           the exported function to call\n"
+               "  --argv0 NAME            the guest's argv[0] (default: MODULE as written)\n"
                "  --dir HOST[::GUEST]     preopen directory HOST, seen by the guest as GUEST\n"
                "                          (default: HOST as written); repeatable\n"
                "  --env NAME=VAL          set a guest environment variable; --env NAME copies\n"
@@ -87,59 +90,185 @@ static void usage(FILE *f) {
                "  --max-memory-mb N       cap on each linear memory (memory.grow fails past it)\n"
                "  --timeout DURATION      wall-clock budget per call: 500ms, 2s, 1m, 250us, 10ns\n"
                "  --max-call-depth N      maximum nesting of wasm calls\n"
+               "  -W KEY=VAL[,KEY=VAL..]  wasmtime's spellings of the limits (-W help lists them):\n"
+               "                          fuel=N, timeout=DURATION, max-memory-size=BYTES\n"
                "  --dir-resolve=manual    resolve guest paths by a component walk instead of\n"
                "                          openat2 (for testing the fallback)\n"
                "  -h, --help              this text\n\n"
-               "exit status: the guest's proc_exit code; else 0 on success, 1 if the module fails\n"
-               "to load or link, or traps (the trap and its backtrace go to stderr), 2 on usage\n"
-               "errors.\n");
+               "exit status:\n"
+               "  0    success (or the guest's proc_exit code, whatever it is)\n"
+               "  1    MODULE cannot be read, decoded, validated or linked\n"
+               "  2    usage error (bad option or value, no such export, wrong arguments)\n"
+               "  134  the module trapped (as wasmtime); the trap and its backtrace go to stderr\n",
+            CLI_MAX_MODULE_BYTES >> 20);
 }
 
-/* Parses an unsigned decimal number; false if not one. */
-static bool parse_u64(const char *s, uint64_t *out) {
-    if (!*s || *s < '0' || *s > '9')
+static void wasm_option_help(FILE *f) {
+    fprintf(f, "-W KEY=VAL[,KEY=VAL...] (also --wasm KEY=VAL), wasmtime's names for portalis limits:\n"
+               "  fuel=N                 the same as --fuel N\n"
+               "  timeout=DURATION       the same as --timeout DURATION (1, 2s, 100ms, ...)\n"
+               "  max-memory-size=BYTES  cap on each linear memory in bytes (memory.grow fails past it)\n"
+               "Other wasmtime -W keys have no portalis equivalent and are refused.\n");
+}
+
+static const run_option_name *find_option(const run_option_name *t, size_t n, const char *a) {
+    for (size_t i = 0; i < n; i++)
+        if (!strcmp(a, t[i].name))
+            return &t[i];
+    return NULL;
+}
+#define FIND_OPTION(table, a) find_option(table, sizeof table / sizeof table[0], a)
+
+/* Where FILE is in argv and which kinds of option come before it. */
+typedef struct {
+    int file;                  /* index of FILE, or -1 */
+    int dashdash;              /* index of the "--" ending the options, or -1 */
+    const char *module_only;   /* first option only module runs have */
+    const char *scene_only;    /* first option only scene runs have */
+    const char *unknown;       /* first option neither kind has */
+    bool help;                 /* -h/--help before FILE */
+    bool wasm_help;            /* -W help */
+} run_scan;
+
+static run_scan scan_run_args(int argc, char **argv) {
+    run_scan s = {-1, -1, NULL, NULL, NULL, false, false};
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (!strcmp(a, "--")) {
+            s.dashdash = i;
+            s.file = i + 1 < argc ? i + 1 : -1;
+            return s;
+        }
+        if (a[0] != '-' || !a[1]) {
+            s.file = i;
+            return s;
+        }
+        if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+            s.help = true;
+            continue;
+        }
+        /* "--name=value" and "-Wkey=value" carry their value */
+        char name[64];
+        size_t n = strcspn(a, "=");
+        if (!strncmp(a, "-W", 2) && a[2])
+            n = 2;
+        snprintf(name, sizeof name, "%.*s", (int)(n < sizeof name ? n : sizeof name - 1), a);
+        const run_option_name *m = FIND_OPTION(module_options, name), *sc = FIND_OPTION(scene_options, name);
+        if (m && !sc && !s.module_only)
+            s.module_only = a;
+        if (sc && !m && !s.scene_only)
+            s.scene_only = a;
+        const run_option_name *o = m ? m : sc;
+        if (!o && !s.unknown)
+            s.unknown = a;
+        const char *value = a[n] ? a + n + (a[n] == '=') : i + 1 < argc ? argv[i + 1] : "";
+        if (m && (!strcmp(m->name, "-W") || !strcmp(m->name, "--wasm")) && !strcmp(value, "help"))
+            s.wasm_help = true;
+        if (o && o->takes_value && !a[n] && i + 1 < argc)
+            i++;
+    }
+    return s;
+}
+
+/* What FILE is: by content; by name only when it does not exist (so the
+ * runner for that kind reports the missing file in its own words). */
+static bool classify_target(const char *path, cli_file_kind *kind) {
+    char err[4200];
+    bool missing = false;
+    if (cli_sniff_file(path, kind, &missing, err, sizeof err))
+        return true;
+    if (!missing) {
+        fprintf(stderr, "portalis run: %s\n", err);
         return false;
-    char *end = NULL;
-    errno = 0;
-    unsigned long long v = strtoull(s, &end, 10);
-    if (errno || *end)
-        return false;
-    *out = v;
+    }
+    size_t n = strlen(path);
+    bool usd = (n > 5 && !strcmp(path + n - 5, ".usda")) || (n > 4 && !strcmp(path + n - 4, ".usd"));
+    *kind = usd ? CLI_FILE_USDA : CLI_FILE_WASM;
     return true;
 }
 
-/* "500ms", "2s", "1m", "1.5s", "250us", "10ns"; a bare number is seconds. */
-static bool parse_duration(const char *s, uint64_t *ns) {
-    char *end = NULL;
-    errno = 0;
-    if (!*s || *s == '-' || *s == '+')
-        return false;
-    double v = strtod(s, &end);
-    if (errno || end == s || !(v >= 0) || isinf(v))
-        return false;
-    double mul;
-    if (!*end || !strcmp(end, "s"))
-        mul = 1e9;
-    else if (!strcmp(end, "ms"))
-        mul = 1e6;
-    else if (!strcmp(end, "us"))
-        mul = 1e3;
-    else if (!strcmp(end, "ns"))
-        mul = 1;
-    else if (!strcmp(end, "m"))
-        mul = 60e9;
-    else if (!strcmp(end, "h"))
-        mul = 3600e9;
-    else
-        return false;
-    double t = v * mul;
-    if (t >= 1.8e19)
-        return false;
-    *ns = (uint64_t)t;
-    if (*ns == 0 && v > 0)
-        *ns = 1;
-    return true;
+/* Runs the scene runner on argv without the "--" (it parses all of argv). */
+static int run_scene(int argc, char **argv, int dashdash) {
+    if (dashdash < 0)
+        return cmd_scene_run(argc, argv);
+    char **av = calloc((size_t)argc, sizeof *av);
+    if (!av) {
+        fprintf(stderr, "portalis run: out of memory\n");
+        return CLI_EXIT_LOAD;
+    }
+    int n = 0;
+    for (int i = 0; i < argc; i++)
+        if (i != dashdash)
+            av[n++] = argv[i];
+    int rc = cmd_scene_run(n, av);
+    free(av);
+    return rc;
 }
+
+static int parse_module_options(int argc, char **argv, int end, run_options *opt);
+
+int cmd_run(int argc, char **argv) {
+    run_scan s = scan_run_args(argc, argv);
+    if (s.help) {
+        usage(stdout);
+        return CLI_EXIT_OK;
+    }
+    if (s.wasm_help) {
+        wasm_option_help(stdout);
+        return CLI_EXIT_OK;
+    }
+    if (s.file < 0 && s.unknown) {
+        fprintf(stderr, "portalis run: unknown option %s (see portalis run --help; a file whose name starts with "
+                        "'-' goes after --)\n", s.unknown);
+        return CLI_EXIT_USAGE;
+    }
+    if (s.file < 0) {
+        fprintf(stderr, "portalis run: no module or scene given\n");
+        usage(stderr);
+        return CLI_EXIT_USAGE;
+    }
+    const char *path = argv[s.file];
+    cli_file_kind kind;
+    if (!classify_target(path, &kind))
+        return CLI_EXIT_LOAD;
+    if (kind == CLI_FILE_USDC || kind == CLI_FILE_WAT) {
+        fprintf(stderr, "portalis run: %s: %s\n", path, cli_not_a_module(kind));
+        return CLI_EXIT_LOAD;
+    }
+    if (kind == CLI_FILE_USDA) {
+        if (s.module_only) {
+            fprintf(stderr,
+                    "portalis run: %s is an option of module runs, but %s is a USD scene (scene options: "
+                    "portalis run SCENE --help)\n",
+                    s.module_only, path);
+            return CLI_EXIT_USAGE;
+        }
+        return run_scene(argc, argv, s.dashdash);
+    }
+    if (s.scene_only) {
+        fprintf(stderr, "portalis run: %s is an option of scene runs, but %s is not a USD scene\n", s.scene_only,
+                path);
+        return CLI_EXIT_USAGE;
+    }
+    run_options opt;
+    memset(&opt, 0, sizeof opt);
+    int status = CLI_EXIT_USAGE;
+    opt.dirs = calloc((size_t)argc + 1, sizeof *opt.dirs);
+    opt.envs = calloc((size_t)argc + 1, sizeof *opt.envs);
+    if (!opt.dirs || !opt.envs)
+        fprintf(stderr, "portalis run: out of memory\n");
+    else if (parse_module_options(argc, argv, s.dashdash >= 0 ? s.dashdash : s.file, &opt))
+        status = run_module(&opt, path, argc - s.file - 1, argv + s.file + 1);
+    if (opt.dirs)
+        for (int k = 0; k < opt.ndirs; k++)
+            if (opt.dirs[k].guest)
+                free((char *)opt.dirs[k].host);
+    free(opt.dirs);
+    free(opt.envs);
+    return status;
+}
+
+/* ---- module options --------------------------------------------------------- */
 
 /* The value of option `name` at argv[*i] ("--name V" or "--name=V"), or NULL. */
 static const char *opt_value(int argc, char **argv, int *i, const char *name, bool *missing) {
@@ -158,158 +287,158 @@ static const char *opt_value(int argc, char **argv, int *i, const char *name, bo
     return argv[++*i];
 }
 
-/* True when argv names a scene before any module: the scene runner then
- * parses everything, so its options may come before or after the scene. */
-static bool is_scene_run(int argc, char **argv) {
-    for (int i = 1; i < argc; i++) {
-        size_t n = strlen(argv[i]);
-        if (n > 5 && !strcmp(argv[i] + n - 5, ".wasm"))
-            return false;
-        if (n > 5 && !strcmp(argv[i] + n - 5, ".usda"))
-            return true;
+static bool set_fuel(run_options *opt, const char *how, const char *v) {
+    if (!cli_parse_u64(v, 0, UINT64_MAX, &opt->fuel)) {
+        fprintf(stderr, "portalis run: bad value for %s: '%s' (expected an integer from 0 to %" PRIu64 ")\n", how, v,
+                UINT64_MAX);
+        return false;
     }
-    return false;
+    opt->has_fuel = true;
+    return true;
 }
 
-int cmd_run(int argc, char **argv) {
-    if (is_scene_run(argc, argv))
-        return cmd_scene_run(argc, argv);
-    run_options opt;
-    memset(&opt, 0, sizeof opt);
-    int status = 2;
-    opt.dirs = calloc((size_t)argc + 1, sizeof *opt.dirs);
-    opt.envs = calloc((size_t)argc + 1, sizeof *opt.envs);
-    if (!opt.dirs || !opt.envs) {
-        fprintf(stderr, "portalis run: out of memory\n");
-        goto done;
+static bool set_timeout(run_options *opt, const char *how, const char *v) {
+    if (!cli_parse_duration(v, &opt->timeout_ns) || !opt->timeout_ns) {
+        fprintf(stderr, "portalis run: bad value for %s: '%s' (expected a positive duration such as 500ms, 2s or 1m)\n",
+                how, v);
+        return false;
     }
-    int i = 1;
-    for (; i < argc; i++) {
-        const char *a = argv[i], *v;
-        bool missing = false;
-        if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
-            usage(stdout);
-            status = 0;
-            goto done;
-        } else if (!strcmp(a, "--invoke")) {
-            if (i + 1 >= argc) {
-                fprintf(stderr, "portalis run: --invoke needs a function name\n");
-                goto done;
-            }
-            opt.invoke = argv[++i];
-        } else if (!strncmp(a, "--invoke=", 9)) {
-            opt.invoke = a + 9;
-        } else if ((v = opt_value(argc, argv, &i, "--dir", &missing))) {
-            const char *sep = strstr(v, "::");
-            run_dir *d = &opt.dirs[opt.ndirs++];
-            if (sep) {
-                /* HOST::GUEST: the host part is copied so it can be NUL-terminated */
-                size_t hl = (size_t)(sep - v);
-                char *h = malloc(hl + 1);
-                if (!h) {
-                    fprintf(stderr, "portalis run: out of memory\n");
-                    opt.ndirs--;
-                    goto done;
-                }
-                memcpy(h, v, hl);
-                h[hl] = 0;
-                d->host = h;
-                d->guest = sep + 2;
-            } else {
-                d->host = v;
-                d->guest = NULL;
-            }
-            if (!d->host[0] || (d->guest && !d->guest[0])) {
-                fprintf(stderr, "portalis run: --dir %s: expected HOST or HOST::GUEST\n", v);
-                goto done;
-            }
-        } else if ((v = opt_value(argc, argv, &i, "--env", &missing))) {
-            if (!v[0] || v[0] == '=') {
-                fprintf(stderr, "portalis run: --env %s: expected NAME=VALUE or NAME\n", v);
-                goto done;
-            }
-            opt.envs[opt.nenvs++] = v;
-        } else if ((v = opt_value(argc, argv, &i, "--fuel", &missing))) {
-            if (!parse_u64(v, &opt.fuel)) {
-                fprintf(stderr, "portalis run: --fuel %s: expected a non-negative integer\n", v);
-                goto done;
-            }
-            opt.has_fuel = true;
-        } else if ((v = opt_value(argc, argv, &i, "--max-memory-mb", &missing))) {
-            uint64_t mb;
-            if (!parse_u64(v, &mb) || mb > 65536) {
-                fprintf(stderr, "portalis run: --max-memory-mb %s: expected an integer from 0 to 65536\n", v);
-                goto done;
-            }
-            opt.max_memory_bytes = mb << 20;
-            if (!mb)
-                opt.max_memory_bytes = 1; /* 0 MB: no memory at all may be allocated */
-        } else if ((v = opt_value(argc, argv, &i, "--timeout", &missing))) {
-            if (!parse_duration(v, &opt.timeout_ns) || !opt.timeout_ns) {
-                fprintf(stderr, "portalis run: --timeout %s: expected a positive duration such as 500ms, 2s or 1m\n",
-                        v);
-                goto done;
-            }
-            opt.timeout_text = v;
-        } else if ((v = opt_value(argc, argv, &i, "--max-call-depth", &missing))) {
-            uint64_t d;
-            if (!parse_u64(v, &d) || d == 0 || d > UINT32_MAX) {
-                fprintf(stderr, "portalis run: --max-call-depth %s: expected a positive integer\n", v);
-                goto done;
-            }
-            opt.max_call_depth = (uint32_t)d;
-        } else if ((v = opt_value(argc, argv, &i, "--dir-resolve", &missing))) {
-            if (strcmp(v, "manual") && strcmp(v, "auto")) {
-                fprintf(stderr, "portalis run: --dir-resolve %s: expected manual or auto\n", v);
-                goto done;
-            }
-            opt.manual_resolve = !strcmp(v, "manual");
-        } else if (missing) {
-            fprintf(stderr, "portalis run: %s needs a value\n", a);
-            goto done;
-        } else if (!strcmp(a, "--")) {
-            i++;
-            break;
-        } else if (a[0] == '-' && a[1]) {
-            fprintf(stderr, "portalis run: unknown option %s\n", a);
-            usage(stderr);
-            goto done;
-        } else {
-            break;
+    opt->timeout_text = v;
+    return true;
+}
+
+/* Memory caps are bytes of one 32-bit linear memory: at most 4 GiB. */
+static bool set_memory_cap(run_options *opt, const char *how, const char *v, uint64_t unit) {
+    uint64_t n, max = (UINT64_C(1) << 32) / unit;
+    if (!cli_parse_u64(v, 0, max, &n)) {
+        fprintf(stderr, "portalis run: bad value for %s: '%s' (expected an integer from 0 to %" PRIu64 ")\n", how, v,
+                max);
+        return false;
+    }
+    /* 0: no memory at all may be allocated (0 itself means "engine default") */
+    opt->max_memory_bytes = n ? n * unit : 1;
+    return true;
+}
+
+/* -W KEY=VAL[,KEY=VAL...]: wasmtime's spellings of the limits. */
+static bool parse_wasm_option(run_options *opt, const char *list) {
+    char *copy = strdup(list);
+    if (!copy) {
+        fprintf(stderr, "portalis run: out of memory\n");
+        return false;
+    }
+    bool ok = true;
+    char *save = NULL;
+    for (char *kv = strtok_r(copy, ",", &save); kv && ok; kv = strtok_r(NULL, ",", &save)) {
+        char *eq = strchr(kv, '=');
+        const char *val = eq ? eq + 1 : "";
+        if (eq)
+            *eq = 0;
+        char how[80];
+        snprintf(how, sizeof how, "-W %.60s", kv);
+        if (!strcmp(kv, "fuel"))
+            ok = set_fuel(opt, how, val);
+        else if (!strcmp(kv, "timeout"))
+            ok = set_timeout(opt, how, val);
+        else if (!strcmp(kv, "max-memory-size"))
+            ok = set_memory_cap(opt, how, val, 1);
+        else {
+            fprintf(stderr, "portalis run: -W %s: not a portalis option (supported: fuel, timeout, "
+                            "max-memory-size; -W help describes them)\n", kv);
+            ok = false;
         }
     }
-    if (i >= argc) {
-        fprintf(stderr, "portalis run: no module given\n");
-        usage(stderr);
-        goto done;
+    free(copy);
+    return ok;
+}
+
+static bool add_dir(run_options *opt, const char *v) {
+    const char *sep = strstr(v, "::");
+    run_dir *d = &opt->dirs[opt->ndirs++];
+    d->host = v;
+    d->guest = NULL;
+    if (sep) {
+        /* HOST::GUEST: the host part is copied so it can be NUL-terminated */
+        char *h = strndup(v, (size_t)(sep - v));
+        if (!h) {
+            fprintf(stderr, "portalis run: out of memory\n");
+            opt->ndirs--;
+            return false;
+        }
+        d->host = h;
+        d->guest = sep + 2;
     }
+    if (!d->host[0] || (d->guest && !d->guest[0])) {
+        fprintf(stderr, "portalis run: --dir %s: expected HOST or HOST::GUEST\n", v);
+        return false;
+    }
+    return true;
+}
+
+/* One option at argv[*i]; false after printing why it is not valid. */
+static bool parse_module_option(int argc, char **argv, int *i, run_options *opt) {
+    const char *a = argv[*i], *v;
+    bool missing = false;
+    if ((v = opt_value(argc, argv, i, "--invoke", &missing)))
+        opt->invoke = v;
+    else if ((v = opt_value(argc, argv, i, "--argv0", &missing)))
+        opt->argv0 = v;
+    else if ((v = opt_value(argc, argv, i, "--dir", &missing)))
+        return add_dir(opt, v);
+    else if ((v = opt_value(argc, argv, i, "--env", &missing))) {
+        if (!v[0] || v[0] == '=') {
+            fprintf(stderr, "portalis run: --env %s: expected NAME=VALUE or NAME\n", v);
+            return false;
+        }
+        opt->envs[opt->nenvs++] = v;
+    } else if ((v = opt_value(argc, argv, i, "--fuel", &missing)))
+        return set_fuel(opt, "--fuel", v);
+    else if ((v = opt_value(argc, argv, i, "--max-memory-mb", &missing)))
+        return set_memory_cap(opt, "--max-memory-mb", v, UINT64_C(1) << 20);
+    else if ((v = opt_value(argc, argv, i, "--timeout", &missing)))
+        return set_timeout(opt, "--timeout", v);
+    else if ((v = opt_value(argc, argv, i, "--max-call-depth", &missing))) {
+        uint64_t d;
+        if (!cli_parse_u64(v, 1, UINT32_MAX, &d)) {
+            fprintf(stderr, "portalis run: bad value for --max-call-depth: '%s' (expected an integer from 1 to %" PRIu32 ")\n",
+                    v, UINT32_MAX);
+            return false;
+        }
+        opt->max_call_depth = (uint32_t)d;
+    } else if ((v = opt_value(argc, argv, i, "--dir-resolve", &missing))) {
+        if (strcmp(v, "manual") && strcmp(v, "auto")) {
+            fprintf(stderr, "portalis run: --dir-resolve %s: expected manual or auto\n", v);
+            return false;
+        }
+        opt->manual_resolve = !strcmp(v, "manual");
+    } else if ((v = opt_value(argc, argv, i, "--wasm", &missing)) || (v = opt_value(argc, argv, i, "-W", &missing)))
+        return parse_wasm_option(opt, v);
+    else if (!strncmp(a, "-W", 2) && a[2])
+        return parse_wasm_option(opt, a + 2);
+    else if (missing) {
+        fprintf(stderr, "portalis run: %s needs a value\n", a);
+        return false;
+    } else {
+        fprintf(stderr, "portalis run: unknown option %s (see portalis run --help)\n", a);
+        return false;
+    }
+    return true;
+}
+
+/* Parses argv[1..end); false after printing why not. */
+static int parse_module_options(int argc, char **argv, int end, run_options *opt) {
+    for (int i = 1; i < end; i++)
+        if (!parse_module_option(end, argv, &i, opt))
+            return false;
 #ifndef PORTALIS_HAVE_FUEL_DEADLINE
-    if (opt.has_fuel || opt.timeout_ns) {
+    if (opt->has_fuel || opt->timeout_ns) {
         fprintf(stderr, "portalis run: %s is not available: this engine build has no fuel/deadline support\n",
-                opt.has_fuel ? "--fuel" : "--timeout");
-        goto done;
+                opt->has_fuel ? "--fuel" : "--timeout");
+        return false;
     }
 #endif
-    const char *path = argv[i];
-    size_t plen = strlen(path);
-    bool ran = false;
-    for (size_t k = 0; k < sizeof run_targets / sizeof run_targets[0] && !ran; k++) {
-        size_t slen = strlen(run_targets[k].suffix);
-        if (plen >= slen && !strcmp(path + plen - slen, run_targets[k].suffix)) {
-            status = run_targets[k].run(&opt, path, argc - i - 1, argv + i + 1);
-            ran = true;
-        }
-    }
-    if (!ran)
-        status = run_module(&opt, path, argc - i - 1, argv + i + 1);
-done:
-    if (opt.dirs)
-        for (int k = 0; k < opt.ndirs; k++)
-            if (opt.dirs[k].guest)
-                free((char *)opt.dirs[k].host);
-    free(opt.dirs);
-    free(opt.envs);
-    return status;
+    (void)argc;
+    return true;
 }
 
 /* ---- modules --------------------------------------------------------------- */
@@ -411,7 +540,7 @@ static void print_result(const pw_val *v) {
 
 /* Prints a failed call or instantiation; returns the exit status. */
 static int report_error(const run_options *opt, const char *path, pw_error *e) {
-    int status = 1;
+    int status = pw_error_kind_of(e) == PW_ERR_TRAP ? CLI_EXIT_TRAP : CLI_EXIT_LOAD;
     if (pw_error_trap(e) == PW_TRAP_EXIT) {
         status = pw_error_exit_code(e);
     } else {
@@ -437,7 +566,7 @@ static int report_error(const run_options *opt, const char *path, pw_error *e) {
 }
 
 static int run_module(const run_options *opt, const char *path, int argc, char **argv) {
-    int status = 1;
+    int status = CLI_EXIT_LOAD;
 #ifdef PORTALIS_HAVE_FUEL_DEADLINE
     pw_engine_config cfg;
     memset(&cfg, 0, sizeof cfg);
@@ -456,12 +585,9 @@ static int run_module(const run_options *opt, const char *path, int argc, char *
         fprintf(stderr, "portalis run: out of memory\n");
         return 1;
     }
-    pw_error *e = pw_module_from_file(engine, path, &m);
-    if (e) {
-        fprintf(stderr, "portalis run: %s: %s\n", path, pw_error_message(e));
-        pw_error_free(e);
+    if (!cli_load_module(engine, "run", path, &m, NULL, NULL))
         goto out;
-    }
+    pw_error *e = NULL;
     store = pw_store_new(engine);
     if (!store) {
         fprintf(stderr, "portalis run: out of memory\n");
@@ -491,7 +617,7 @@ static int run_module(const run_options *opt, const char *path, int argc, char *
             fprintf(stderr, "portalis run: out of memory\n");
             goto out;
         }
-        wargv[0] = path;
+        wargv[0] = opt->argv0 ? opt->argv0 : path;
         for (int k = 0; k < argc; k++)
             wargv[k + 1] = argv[k];
         we = pwasi_ctx_set_args(wasi, argc + 1, wargv);

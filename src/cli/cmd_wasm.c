@@ -13,17 +13,21 @@
 static void validate_usage(FILE *f) {
     fprintf(f, "usage: portalis validate MODULE.wasm\n\n"
                "Decodes and validates a WebAssembly module (and translates its functions).\n"
-               "Prints \"valid\" and exits 0, or prints the error and exits 1.\n");
+               "Prints \"valid\" and exits 0, or prints the error and exits 1 (also for WebAssembly\n"
+               "text, USD files and anything but a regular file of at most %zu MiB); 2 on usage errors.\n",
+            CLI_MAX_MODULE_BYTES >> 20);
 }
 
 static void inspect_usage(FILE *f) {
     fprintf(f, "usage: portalis inspect [--code FUNC|all] MODULE.wasm\n\n"
                "Lists a module's imports and exports with their types, its function count,\n"
                "binary and translated code sizes, custom sections and name (from the name section).\n"
-               "--code FUNC also prints the interpreter code of function index FUNC (or of every\n"
-               "defined function with 'all'): each instruction, its operand words and the wasm\n"
-               "offset it came from.\n"
-               "Exits 1 if the module does not load.\n");
+               "--code FUNC also prints the interpreter code of function FUNC - an index, a name\n"
+               "from the name section or an exported function's name - or of every defined\n"
+               "function with 'all': each instruction, its operand words and the wasm offset it\n"
+               "came from.\n"
+               "Exits 1 if the module does not load, 2 on usage errors (including a FUNC that is\n"
+               "not a defined function of the module).\n");
 }
 
 /* Parses the single MODULE argument shared by both commands. Returns the path,
@@ -66,12 +70,9 @@ int cmd_validate(int argc, char **argv) {
         return status;
     pw_engine *engine = pw_engine_new();
     pw_module *m = NULL;
-    pw_error *e = pw_module_from_file(engine, path, &m);
-    if (e) {
-        fprintf(stderr, "%s: %s\n", path, pw_error_message(e));
-        pw_error_free(e);
+    if (!engine || !cli_load_module(engine, "validate", path, &m, NULL, NULL)) {
         pw_engine_free(engine);
-        return 1;
+        return CLI_EXIT_LOAD;
     }
     printf("valid\n");
     pw_module_free(m);
@@ -178,45 +179,86 @@ static bool module_name(const pw_module *m, const char **name, size_t *len) {
     return false;
 }
 
-/* Size of the code section (id 10) of a binary, or 0. */
-static size_t code_section_size(const uint8_t *b, size_t len) {
+/* Finds section `id` of a validated binary: its offset and size. */
+static bool find_section(const uint8_t *b, size_t len, uint8_t id, size_t *at, size_t *size) {
     size_t pos = 8;
     while (pos < len) {
-        uint8_t id = b[pos++];
-        uint32_t size;
-        if (!read_u32(b, len, &pos, &size) || size > len - pos)
-            return 0;
-        if (id == 10)
-            return size;
-        pos += size;
+        uint8_t sid = b[pos++];
+        uint32_t n;
+        if (!read_u32(b, len, &pos, &n) || n > len - pos)
+            return false;
+        if (sid == id) {
+            *at = pos;
+            *size = n;
+            return true;
+        }
+        pos += n;
     }
-    return 0;
+    return false;
 }
 
-static uint8_t *read_whole_file(const char *path, size_t *len) {
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    size_t cap = 1 << 16, n = 0, r;
-    uint8_t *b = malloc(cap);
-    while (b && (r = fread(b + n, 1, cap - n, f)) > 0) {
-        n += r;
-        if (n == cap) {
-            uint8_t *nb = realloc(b, cap *= 2);
-            if (!nb) {
-                free(b);
-                b = NULL;
-            }
-            b = nb;
+/* The function index of the function export `name` (the engine's API gives
+ * export types, not indices, so the validated binary's export section is
+ * read here). */
+static bool export_func_index(const uint8_t *b, size_t len, const char *name, uint32_t *out) {
+    size_t pos, size, nlen = strlen(name);
+    uint32_t count;
+    if (!find_section(b, len, 7, &pos, &size))
+        return false;
+    size_t end = pos + size;
+    if (!read_u32(b, end, &pos, &count))
+        return false;
+    for (uint32_t i = 0; i < count; i++) {
+        uint32_t sl, idx;
+        if (!read_u32(b, end, &pos, &sl) || sl > end - pos || end - pos - sl < 1)
+            return false;
+        const uint8_t *s = b + pos;
+        pos += sl;
+        uint8_t kind = b[pos++];
+        if (!read_u32(b, end, &pos, &idx))
+            return false;
+        if (kind == 0 && sl == nlen && !memcmp(s, name, nlen)) {
+            *out = idx;
+            return true;
         }
     }
-    if (b && ferror(f)) {
-        free(b);
-        b = NULL;
+    return false;
+}
+
+/* --code FUNC: a defined function's index, its name-section name or its
+ * export name. False after printing why FUNC names none. */
+static bool find_code_func(const pw_module *m, const uint8_t *bytes, size_t len, const char *what, uint32_t *out) {
+    size_t nfuncs = 0, bin = 0, code = 0, imported = 0;
+    pw_module_sizes(m, &nfuncs, &bin, &code);
+    for (size_t i = 0; i < pw_module_import_count(m); i++) {
+        const char *mod, *name;
+        pw_externtype t;
+        if (pw_module_import(m, i, &mod, &name, &t) && t.kind == PW_EXTERN_FUNC)
+            imported++;
     }
-    fclose(f);
-    *len = n;
-    return b;
+    uint64_t idx;
+    bool by_index = cli_parse_u64(what, 0, UINT32_MAX, &idx);
+    for (uint32_t f = 0; !by_index && f < imported + nfuncs; f++) {
+        const char *n = pw_module_func_name(m, f);
+        if (n && !strcmp(n, what))
+            idx = f, by_index = true;
+    }
+    uint32_t e;
+    if (!by_index && export_func_index(bytes, len, what, &e))
+        idx = e, by_index = true;
+    if (!by_index) {
+        fprintf(stderr, "portalis inspect: --code %s: no function of that index or name (functions %zu to %zu are "
+                        "defined)\n", what, imported, imported + nfuncs - (nfuncs > 0));
+        return false;
+    }
+    if (idx < imported || idx >= imported + nfuncs) {
+        fprintf(stderr, "portalis inspect: --code %s: function %" PRIu64 " %s; defined functions are %zu to %zu\n",
+                what, idx, idx < imported ? "is imported and has no code" : "does not exist", imported,
+                imported + nfuncs - (nfuncs > 0));
+        return false;
+    }
+    *out = (uint32_t)idx;
+    return true;
 }
 
 int cmd_inspect(int argc, char **argv) {
@@ -243,37 +285,27 @@ int cmd_inspect(int argc, char **argv) {
     free(rest);
     if (!path)
         return status;
-    uint32_t code_func = 0;
-    bool code_all = code && !strcmp(code, "all");
-    if (code && !code_all) {
-        char *end;
-        errno = 0;
-        unsigned long v = strtoul(code, &end, 10);
-        if (errno || *end || end == code || v > UINT32_MAX) {
-            fprintf(stderr, "portalis inspect: --code expects a function index or 'all', got '%s'\n", code);
-            return 2;
-        }
-        code_func = (uint32_t)v;
-    }
     size_t file_size = 0;
-    uint8_t *bytes = read_whole_file(path, &file_size);
-    if (!bytes) {
-        fprintf(stderr, "%s: cannot read: %s\n", path, strerror(errno));
-        return 1;
-    }
+    uint8_t *bytes = NULL;
     pw_engine *engine = pw_engine_new();
     pw_module *m = NULL;
-    pw_error *e = pw_module_new(engine, bytes, file_size, &m);
-    if (e) {
-        fprintf(stderr, "%s: %s\n", path, pw_error_message(e));
-        pw_error_free(e);
+    if (!engine || !cli_load_module(engine, "inspect", path, &m, &bytes, &file_size)) {
+        pw_engine_free(engine);
+        return CLI_EXIT_LOAD;
+    }
+    uint32_t code_func = 0;
+    bool code_all = code && !strcmp(code, "all");
+    if (code && !code_all && !find_code_func(m, bytes, file_size, code, &code_func)) {
+        pw_module_free(m);
         pw_engine_free(engine);
         free(bytes);
-        return 1;
+        return CLI_EXIT_USAGE;
     }
     size_t nfuncs = 0, binary_bytes = 0, code_translated = 0;
     pw_module_sizes(m, &nfuncs, &binary_bytes, &code_translated);
-    size_t code_bin = code_section_size(bytes, file_size);
+    size_t code_at = 0, code_bin = 0;
+    if (!find_section(bytes, file_size, 10, &code_at, &code_bin))
+        code_bin = 0;
     free(bytes);
     size_t nimports = pw_module_import_count(m), nexports = pw_module_export_count(m);
     size_t imported_funcs = 0;

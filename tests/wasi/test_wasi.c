@@ -137,7 +137,7 @@ static void test_exit_trap_clocks(void) {
     check(R.status == 7 && strstr(R.out, "exiting with 7"), "exit(7) gives exit status 7 (got %d)", R.status);
     const char *a2[] = {guest("trap"), NULL};
     run(&R, a2);
-    check(R.status == 1, "trap: exit status 1 (got %d)", R.status);
+    check(R.status == 134, "trap: exit status 134 (got %d)", R.status);
     check(strstr(R.err, "unreachable") != NULL, "trap: message on stderr");
     check(strstr(R.err, "crash_here") && strstr(R.err, "_start"), "trap: backtrace with names");
     const char *a3[] = {guest("clocks"), NULL};
@@ -225,25 +225,25 @@ static void test_limits(void) {
     check(R.status == 0, "without a cap the 48 MiB module runs");
     const char *r1[] = {"--max-call-depth", "500", guest("recurse"), NULL};
     run(&R, r1);
-    check(R.status == 1 && strstr(R.err, "call stack exhausted") && strstr(R.err, "--max-call-depth 500"),
+    check(R.status == 134 && strstr(R.err, "call stack exhausted") && strstr(R.err, "--max-call-depth 500"),
           "--max-call-depth 500: unbounded recursion traps");
     const char *r2[] = {guest("recurse"), NULL};
     run(&R, r2);
     /* without a cap, the guest's 64 KiB shadow stack in linear memory runs out first */
-    check(R.status == 1 && (strstr(R.err, "call stack exhausted") || strstr(R.err, "out of bounds")),
+    check(R.status == 134 && (strstr(R.err, "call stack exhausted") || strstr(R.err, "out of bounds")),
           "unbounded recursion traps without a cap, the host survives");
 #ifdef PORTALIS_HAVE_FUEL_DEADLINE
     const char *l1[] = {"--timeout", "200ms", guest("loop"), NULL};
     run(&R, l1);
-    check(R.status == 1 && strstr(R.err, "deadline") && R.seconds < 3.0,
+    check(R.status == 134 && strstr(R.err, "deadline") && R.seconds < 3.0,
           "--timeout 200ms stops an infinite loop (%.2fs, status %d)", R.seconds, R.status);
     const char *sl[] = {"--timeout", "300ms", guest("sleep10"), NULL};
     run(&R, sl);
-    check(R.status == 1 && strstr(R.err, "deadline") && !strstr(R.out, "woke") && R.seconds < 3.0,
+    check(R.status == 134 && strstr(R.err, "deadline") && !strstr(R.out, "woke") && R.seconds < 3.0,
           "--timeout 300ms cuts a 10 s sleep short and traps (%.2fs, status %d)", R.seconds, R.status);
     const char *l2[] = {"--fuel", "1000000", guest("loop"), NULL};
     run(&R, l2);
-    check(R.status == 1 && strstr(R.err, "out of fuel"), "--fuel 1000000 stops an infinite loop");
+    check(R.status == 134 && strstr(R.err, "out of fuel"), "--fuel 1000000 stops an infinite loop");
     const char *l3[] = {"--fuel", "100000000", "--timeout", "10s", guest("exit7"), NULL};
     run(&R, l3);
     check(R.status == 7, "enough fuel and time: a program runs to its end");

@@ -1,0 +1,11 @@
+;; Module for the command-line tests (tests/cli/cli_test.sh).
+(module
+  (memory (export "memory") 1)
+  (func $add (export "add") (param i32 i32) (result i32)
+    (i32.add (local.get 0) (local.get 1)))
+  (func $boom (export "boom")
+    unreachable)
+  (func $spin (export "spin")
+    (loop $forever (br $forever)))
+  (func $grow (export "grow") (param i32) (result i32)
+    (memory.grow (local.get 0))))
