@@ -185,6 +185,35 @@ static void test_escape(const char *mode) {
     check(clean, "escape: nothing was created outside the sandbox (%s)", mode);
 }
 
+/* The rights and trailing-slash rules (guest/rules.c, docs/wasi.md): one
+ * check per rule line the guest prints, and the count, so that a rule cannot
+ * silently drop out. */
+#define RULE_CHECKS 287
+
+static void test_rules(const char *mode) {
+    char dir[512], map[600], flag[64];
+    make_sandbox(dir, sizeof dir, "rules");
+    snprintf(map, sizeof map, "%s::/sandbox", dir);
+    snprintf(flag, sizeof flag, "--dir-resolve=%s", mode);
+    const char *args[] = {flag, "--dir", map, guest("rules"), NULL};
+    run(&R, args);
+    int n = 0, nfail = -1;
+    for (char *line = R.out; line && *line;) {
+        char *end = strchr(line, '\n');
+        if (end)
+            *end = 0;
+        if (!strncmp(line, "ok ", 3) || !strncmp(line, "FAIL ", 5))
+            check(line[0] == 'o', "rule (%s): %s", mode, line + (line[0] == 'o' ? 3 : 5));
+        else
+            (void)sscanf(line, "rules: %d checked, %d failed", &n, &nfail);
+        line = end ? end + 1 : NULL;
+    }
+    check(R.status == 0 && n == RULE_CHECKS && nfail == 0, "rules (%s): %d of %d checked, %d failed, status %d", mode,
+          n, RULE_CHECKS, nfail, R.status);
+    if (R.status)
+        show(&R);
+}
+
 static void test_reactor_cli(void) {
     const char *args[] = {"--invoke", "add_base", guest("reactor"), "5", NULL};
     run(&R, args);
@@ -384,6 +413,8 @@ int main(int argc, char **argv) {
     test_files("manual");
     test_escape("auto");
     test_escape("manual");
+    test_rules("auto");
+    test_rules("manual");
     test_reactor_cli();
     if (rust)
         test_rust();
