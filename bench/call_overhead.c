@@ -22,6 +22,7 @@
 #include <string.h>
 #include <time.h>
 
+#include <portalis/base.h>
 #include <portalis/engine.h>
 
 /* ---- byte buffer ------------------------------------------------------- */
@@ -223,11 +224,7 @@ static buf gen_module(size_t target_bytes) {
 
 /* ---- timing -------------------------------------------------------------- */
 
-static double now_s(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
+static double now_s(void) { return (double)pbase_now_ns() * 1e-9; }
 
 static int cmp_double(const void *a, const void *b) {
     double x = *(const double *)a, y = *(const double *)b;
@@ -260,23 +257,6 @@ static double time_load(pw_engine *engine, const uint8_t *bytes, size_t len, int
     double med = t[runs / 2];
     free(t);
     return med;
-}
-
-static uint8_t *read_file(const char *path, size_t *len) {
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    uint8_t *b = n > 0 ? malloc((size_t)n) : NULL;
-    if (b && fread(b, 1, (size_t)n, f) != (size_t)n) {
-        free(b);
-        b = NULL;
-    }
-    fclose(f);
-    *len = b ? (size_t)n : 0;
-    return b;
 }
 
 int main(int argc, char **argv) {
@@ -324,13 +304,14 @@ int main(int argc, char **argv) {
                mod.len, code_bytes, ms, runs);
     for (int i = first_file; i < argc; i++) {
         size_t len;
-        uint8_t *b = read_file(argv[i], &len);
-        if (!b) {
-            perror(argv[i]);
+        char *b;
+        pbase_error fe;
+        if (pbase_read_file(argv[i], (size_t)1 << 30, &b, &len, &fe)) {
+            fprintf(stderr, "%s\n", fe.message);
             status = 1;
             continue;
         }
-        double fms = time_load(engine, b, len, runs, &code_bytes);
+        double fms = time_load(engine, (const uint8_t *)b, len, runs, &code_bytes);
         if (fms >= 0)
             printf("load    %s (%zu bytes, translated code %zu bytes): %.3f ms median of %d\n", argv[i], len,
                    code_bytes, fms, runs);

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Times the bench kernels (../shared/bench-kernels) on the Portalis interpreter
+# Times the bench kernels (bench/kernels) on the Portalis interpreter
 # against their native gcc -O2 builds. Not a test: it prints a table
 #   kernel / native s / interp s / ratio / checksum
 # and the geometric mean of the ratios (target of issue 2: at most 10, and no
@@ -11,8 +11,7 @@
 #   --kernels K    comma-separated subset (default: all eight)
 #   --runs N       timed runs per measurement (default 3; the median is used)
 #   --build DIR    CMake build folder of Portalis (default: build, Release);
-#                  the kernels are built into DIR/bench-kernels, never into
-#                  the shared folder
+#                  the build compiles the kernels into DIR/bench-kernels
 #
 # Each kernel runs natively (build/native[-small]/<k>) and as
 # `portalis run --invoke bench build/lib[-small]/<k>.wasm`. The CLI prints the
@@ -23,8 +22,7 @@
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
-shared="${PORTALIS_SHARED_DIR:-$root/../shared}"
-kernels_dir="$shared/bench-kernels"
+kernels_dir="$root/bench/kernels"
 build="$root/build"
 small=0
 runs=3
@@ -44,16 +42,11 @@ while [ $# -gt 0 ]; do
 done
 case "$build" in /*) ;; *) build="$PWD/$build" ;; esac
 
-if [ ! -d "$kernels_dir" ]; then
-  echo "engine.sh: $kernels_dir not found (set PORTALIS_SHARED_DIR)" >&2
-  exit 2
-fi
-
 # 1. Portalis (Release unless the folder is already configured otherwise).
 if [ ! -f "$build/CMakeCache.txt" ]; then
-  cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=Release -DPORTALIS_SHARED_DIR="$shared" >/dev/null
+  cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=Release >/dev/null
 fi
-cmake --build "$build" --target portalis -j"$(nproc)" >/dev/null
+cmake --build "$build" --target portalis bench_kernels -j"$(nproc)" >/dev/null
 portalis="$build/bin/portalis"
 btype=$(sed -n 's/^CMAKE_BUILD_TYPE:[A-Z]*=//p' "$build/CMakeCache.txt")
 sanitize=$(sed -n 's/^PORTALIS_SANITIZE:[A-Z]*=//p' "$build/CMakeCache.txt")
@@ -61,18 +54,15 @@ if [ "$btype" != Release ] || [ -n "$sanitize" ]; then
   echo "warning: $build is a '$btype' build${sanitize:+ with sanitizers ($sanitize)}; times are not representative" >&2
 fi
 
-# 2. The kernels, native and lib flavours only, into the build tree.
+# 2. The kernels, built by the build (target bench_kernels) into the build tree.
 kbuild="$build/bench-kernels"
 if [ $small = 1 ]; then nat=native-small; lib=lib-small; else nat=native; lib=lib; fi
-targets=()
 for k in $kernels; do
   if [ ! -f "$kernels_dir/$k.c" ]; then
     echo "engine.sh: unknown kernel '$k'" >&2
     exit 2
   fi
-  targets+=("$kbuild/$nat/$k" "$kbuild/$lib/$k.wasm")
 done
-make -s -C "$kernels_dir" BUILD="$kbuild" "${targets[@]}" >/dev/null
 
 # 3. Timing helpers: print the median wall time in seconds of a command.
 have_hyperfine=0

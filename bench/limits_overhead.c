@@ -12,13 +12,10 @@
 #include <string.h>
 #include <time.h>
 
+#include <portalis/base.h>
 #include "portalis/engine.h"
 
-static double now_s(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
+static double now_s(void) { return (double)pbase_now_ns() * 1e-9; }
 
 /* One timed call of bench() on a fresh store of engine e. */
 static double run_once(pw_engine *e, pw_module *m, bool fuel, uint64_t *checksum, const char *path) {

@@ -1,26 +1,28 @@
 #!/usr/bin/env bash
-# The main job: builds Portalis (Release) and runs the default demonstration:
-# the projectile scene. `portalis run demos/projectile/projectile.usda` runs
-# the WasmPhysics controller (a C module compiled to wasm32 by the build) for
-# every frame, prints the report against the targets and writes the animated
-# demos/projectile/projectile.out.usda (sublayers the scene; open it in any
-# USD tool). Then the 1000-projectile sweep, then the secondary engine demo:
-# the shared benchmark kernels as wasm vs native.
+# The main job: builds Portalis (Release) and runs the demonstrations.
+#  1. The projectile scene: `portalis run build/demos/projectile/projectile.usda`
+#     runs the WasmPhysics controller (a C module compiled to wasm32 by the
+#     build) for every frame, prints the report and writes the animated
+#     build/demos/projectile/projectile.out.usda (it sublayers the scene; open
+#     it in any USD tool). The build stages each demo's scenes and modules in
+#     build/demos/<name>/, so nothing is written into the source tree.
+#  2. The 1000-projectile sweep (bulk arrays).
+#  3. The engine demonstration: the bench kernels (bench/kernels, small size)
+#     as wasm on the Portalis interpreter vs native, checksums compared.
+# Needs nothing outside this repository (scripts/deps.sh installs the tools).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-root=$(pwd)
-shared="${PORTALIS_SHARED_DIR:-$root/../shared}"
 cmake -S . -B build -DCMAKE_BUILD_TYPE=Release >/dev/null
 cmake --build build -j"$(nproc)" >/dev/null
-echo "== Projectile demo: portalis run demos/projectile/projectile.usda"
-build/bin/portalis run demos/projectile/projectile.usda
+demo=build/demos/projectile
+echo "== Projectile demo: portalis run $demo/projectile.usda"
+build/bin/portalis run "$demo/projectile.usda"
 echo
 echo "== Parameter sweep: 1000 projectiles (bulk arrays)"
-build/bin/portalis run demos/projectile/projectile_sweep.usda
+build/bin/portalis run "$demo/projectile_sweep.usda"
 echo
-kb="$root/build/bench-kernels"
-make -s -C "$shared/bench-kernels" BUILD="$kb" small >/dev/null
-echo "Portalis engine demo: the bench kernels (small size) as wasm vs native"
+kb=build/bench-kernels
+echo "== Portalis engine demo: the bench kernels (small size) as wasm vs native"
 printf '%-11s %-18s %-18s %8s %s\n' kernel wasm native "wasm s" ""
 fail=0
 for k in fib sieve matmul mandelbrot stencil3d pcloud crc32 qsort; do

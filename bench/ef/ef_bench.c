@@ -14,13 +14,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <portalis/base.h>
 #include "portalis/ef.h"
 
-static double now_s(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
+static double now_s(void) { return (double)pbase_now_ns() * 1e-9; }
 
 static unsigned long iters_per_us = 100;
 

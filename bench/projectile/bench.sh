@@ -9,9 +9,9 @@ B=${1:-build}
 out=bench/projectile/results.json
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-"$B/bin/portalis" run demos/projectile/projectile.usda --frames 3000 --quiet -o "$tmp/p1.usda" --report "$tmp/r1.json"
-"$B/bin/portalis" run demos/projectile/projectile_sweep.usda --frames 600 --quiet -o "$tmp/p1000.usda" --report "$tmp/r1000.json"
-"$B/bin/projectile_bench" demos/projectile/modules/projectile_c.wasm > "$tmp/calls.json"
+"$B/bin/portalis" run "$B/demos/projectile/projectile.usda" --frames 3000 --quiet -o "$tmp/p1.usda" --report "$tmp/r1.json"
+"$B/bin/portalis" run "$B/demos/projectile/projectile_sweep.usda" --frames 600 --quiet -o "$tmp/p1000.usda" --report "$tmp/r1000.json"
+"$B/bin/projectile_bench" "$B/demos/projectile/modules/projectile_c.wasm" > "$tmp/calls.json"
 python3 - "$tmp" "$out" <<'PY'
 import json, sys, time, importlib.util
 tmp, out = sys.argv[1], sys.argv[2]

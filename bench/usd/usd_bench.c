@@ -17,6 +17,7 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include <portalis/base.h>
 #include "portalis/usd.h"
 
 static uint64_t rng = 0x2545F4914F6CDD1Dull;
@@ -60,11 +61,7 @@ static int gen_xforms(const char *path) {
     return fclose(f) != 0;
 }
 
-static double now(void) {
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
-}
+static double now(void) { return (double)pbase_now_ns() * 1e-9; }
 
 static double cpu_s(void) {
     struct rusage ru;

@@ -82,13 +82,7 @@ static void reset_error(ef_context *c) {
 /* ---- instances ---- */
 
 static int inst_add(ef_context *c, const ef_path *p, ef_node *n) {
-    if (c->inst_n == c->inst_cap) {
-        size_t nc = c->inst_cap ? c->inst_cap * 2 : 64;
-        ef_instance *nv = realloc(c->inst, nc * sizeof *nv);
-        if (!nv) return -1;
-        c->inst = nv;
-        c->inst_cap = nc;
-    }
+    if (!PBASE_RESERVE(c->inst, c->inst_cap, c->inst_n + 1)) return -1;
     ef_path_copy(&c->inst[c->inst_n].path, p);
     c->inst[c->inst_n].node = n;
     c->inst_n++;

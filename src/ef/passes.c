@@ -117,13 +117,7 @@ static int defset_has(defset *s, ef_def *d) {
 }
 
 static int defset_add(defset *s, ef_def *d) {
-    if (s->n == s->cap) {
-        size_t nc = s->cap ? s->cap * 2 : 16;
-        ef_def **nv = realloc(s->v, nc * sizeof *nv);
-        if (!nv) return -1;
-        s->v = nv;
-        s->cap = nc;
-    }
+    if (!PBASE_RESERVE(s->v, s->cap, s->n + 1)) return -1;
     s->v[s->n++] = d;
     return 0;
 }

@@ -27,15 +27,7 @@ void ef_profile_record(ef_context *c, const ef_path *up, ef_node *n, uint64_t t0
         ef_path_format(&p, buf, sizeof buf);
         ef_trace_event ev = {ef_strdup(n->name), ef_strdup(buf), t0 - c->t0_ns, d, ef_thread_id()};
         pthread_mutex_lock(&c->trace_mu);
-        if (c->trace_n == c->trace_cap) {
-            size_t nc = c->trace_cap ? c->trace_cap * 2 : 256;
-            ef_trace_event *nv = realloc(c->trace, nc * sizeof *nv);
-            if (nv) {
-                c->trace = nv;
-                c->trace_cap = nc;
-            }
-        }
-        if (c->trace_n < c->trace_cap) {
+        if (PBASE_RESERVE(c->trace, c->trace_cap, c->trace_n + 1)) {
             c->trace[c->trace_n++] = ev;
         } else {
             free((char *)ev.name);
