@@ -55,8 +55,9 @@ bool cli_parse_duration(const char *s, uint64_t *ns);
 typedef enum {
     CLI_FILE_WASM,  /* starts with the wasm magic "\0asm" */
     CLI_FILE_WAT,   /* WebAssembly text: its first token is "(" */
-    CLI_FILE_USDA,  /* USD text: starts with "#usda" */
-    CLI_FILE_USDC,  /* binary USD (crate): starts with "PXR-USDC" */
+    CLI_FILE_USDA,  /* USD text (pusd_sniff: "#usda" after an optional BOM) */
+    CLI_FILE_USDC,  /* binary USD (crate): "PXR-USDC" */
+    CLI_FILE_USDZ,  /* a USDZ package (a zip whose first entry is a USD layer) */
     CLI_FILE_OTHER, /* anything else (the module loader names the problem) */
 } cli_file_kind;
 

@@ -14,6 +14,7 @@
 
 #include <portalis/base.h>
 #include <portalis/engine.h>
+#include <portalis/usd.h>
 
 #include "cli.h"
 
@@ -104,10 +105,12 @@ bool cli_sniff_file(const char *path, cli_file_kind *kind, bool *missing, char *
 cli_file_kind cli_classify(const uint8_t *b, size_t len) {
     if (len >= 4 && !memcmp(b, "\0asm", 4))
         return CLI_FILE_WASM;
-    if (len >= 8 && !memcmp(b, "PXR-USDC", 8))
-        return CLI_FILE_USDC;
-    if (len >= 5 && !memcmp(b, "#usda", 5))
-        return CLI_FILE_USDA;
+    switch (pusd_sniff(b, len)) {
+    case PUSD_FILE_USDA: return CLI_FILE_USDA;
+    case PUSD_FILE_USDC: return CLI_FILE_USDC;
+    case PUSD_FILE_USDZ: return CLI_FILE_USDZ;
+    case PUSD_FILE_NOT_USD: break;
+    }
     return looks_like_wat(b, len < 4096 ? len : 4096) ? CLI_FILE_WAT : CLI_FILE_OTHER;
 }
 
@@ -119,7 +122,10 @@ const char *cli_not_a_module(cli_file_kind kind) {
     case CLI_FILE_USDA: return "this is a USD scene, not a WebAssembly module (run it with 'portalis run SCENE')";
     case CLI_FILE_USDC:
         return "binary USD (crate) files are not supported yet; convert with usdcat "
-               "('usdcat FILE.usdc -o FILE.usda')";
+               "(usdcat -o scene.usda scene.usdc)";
+    case CLI_FILE_USDZ:
+        return "USDZ packages are not supported yet; unzip the package and run its root layer "
+               "(convert a .usdc one with usdcat)";
     case CLI_FILE_WASM:
     case CLI_FILE_OTHER: break;
     }

@@ -231,7 +231,7 @@ int cmd_run(int argc, char **argv) {
     cli_file_kind kind;
     if (!classify_target(path, &kind))
         return CLI_EXIT_LOAD;
-    if (kind == CLI_FILE_USDC || kind == CLI_FILE_WAT) {
+    if (kind == CLI_FILE_USDC || kind == CLI_FILE_USDZ || kind == CLI_FILE_WAT) {
         fprintf(stderr, "portalis run: %s: %s\n", path, cli_not_a_module(kind));
         return CLI_EXIT_LOAD;
     }

@@ -1,0 +1,93 @@
+#!/usr/bin/env bash
+# Differential test of the engine against node (V8) on generated modules.
+#
+#   scripts/difftest.sh [--count N] [--seed S] [--driver PATH] [--fuel N] [--keep DIR]
+#
+# binaryen's `wasm-opt -ttf` (Debian: binaryen) turns random bytes into a
+# valid module that calls binaryen's `fuzzing-support` logging imports
+# (log-i32, log-i64, log-f32, log-f64) and bounds its own loops and recursion
+# (the exported hangLimitInitializer resets that bound). Each module runs in
+# tests/diff/diff_driver (the portalis engine) and in node
+# (tests/diff/fuzz_node.js): both call every exported function with zero
+# arguments and print the values logged, the results and the traps. The two
+# transcripts must be identical; NaNs compare as NaN whatever their payload.
+#
+# Inputs come from SEED (default: a random one, printed), so a failure is
+# reproduced with the same --seed and --count. Modules are made and compared
+# in batches of 200; a divergent module is copied to DIR (--keep, default
+# ./difftest-failures) with both transcripts. Exit status: 0 all equal, 1 a
+# divergence (or too few modules compared), 2 usage or missing tools.
+#
+# CI runs `--count 300 --seed 1` (ctest diff_node); for a longer run:
+#   scripts/difftest.sh --count 20000
+set -uo pipefail
+here=$(cd "$(dirname "$0")/.." && pwd)
+count=1000 seed="" driver="$here/build/bin/diff_driver" fuel="" keep="$PWD/difftest-failures"
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --count) count=$2; shift 2 ;;
+    --seed) seed=$2; shift 2 ;;
+    --driver) driver=$2; shift 2 ;;
+    --fuel) fuel="--fuel $2"; shift 2 ;;
+    --keep) keep=$2; shift 2 ;;
+    -h|--help) sed -n '2,24p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    *) echo "difftest: unknown option $1 (see --help)" >&2; exit 2 ;;
+  esac
+done
+case "$count" in ''|*[!0-9]*) echo "difftest: --count expects a positive integer" >&2; exit 2 ;; esac
+[ -n "$seed" ] || seed=$(od -An -N4 -tu4 /dev/urandom | tr -d ' ')
+case "$seed" in ''|*[!0-9]*) echo "difftest: --seed expects a non-negative integer" >&2; exit 2 ;; esac
+for tool in node wasm-opt; do
+  command -v $tool >/dev/null || { echo "difftest: $tool not found (bash scripts/deps.sh installs it)" >&2; exit 2; }
+done
+[ -x "$driver" ] || { echo "difftest: driver $driver not built (cmake --build build)" >&2; exit 2; }
+js="$here/tests/diff/fuzz_node.js"
+# Features both engines implement (wasm 2.0 without SIMD and reference types,
+# which binaryen 108's generator emits in forms V8 rejects too).
+features="--enable-sign-ext --enable-nontrapping-float-to-int --enable-bulk-memory --enable-multivalue --enable-mutable-globals"
+
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+echo "difftest: $count modules from seed $seed"
+done_n=0 compared=0 calls=0 logs=0 traps=0 failed=0 batch=0
+while [ "$done_n" -lt "$count" ]; do
+  n=$((count - done_n)); [ "$n" -gt 200 ] && n=200
+  d="$work/b$batch"; mkdir -p "$d"
+  # each batch has its own seed derived from SEED, so batches differ
+  node "$js" gen "$d" $((seed + batch * 1000003)) "$n" || exit 2
+  for ((i = 0; i < n; i++)); do
+    wasm-opt -ttf $features "$d/$i.bin" -o "$d/m$((done_n + i)).wasm" 2>/dev/null || { echo "difftest: wasm-opt failed on input $i of batch $batch" >&2; exit 2; }
+    rm -f "$d/$i.bin"
+  done
+  files=()
+  for ((i = 0; i < n; i++)); do files+=("$d/m$((done_n + i)).wasm"); done
+  "$driver" $fuel "${files[@]}" >"$d/portalis.txt" 2>"$d/portalis.err" || { echo "difftest: driver failed:"; cat "$d/portalis.err"; exit 1; }
+  node "$js" run "${files[@]}" >"$d/node.txt" 2>"$d/node.err" || { echo "difftest: node failed:"; cat "$d/node.err"; exit 1; }
+  if ! cmp -s "$d/portalis.txt" "$d/node.txt"; then
+    # name each divergent module and keep it with both transcripts
+    mkdir -p "$keep"
+    awk '/^module /{m=$2} {print m "\t" $0}' "$d/portalis.txt" >"$d/p.tagged"
+    awk '/^module /{m=$2} {print m "\t" $0}' "$d/node.txt" >"$d/n.tagged"
+    for m in $(diff "$d/p.tagged" "$d/n.tagged" | sed -n 's/^[<>] \([^\t]*\)\t.*/\1/p' | sort -u); do
+      cp "$d/$m" "$keep/$m"
+      grep -P "^\Q$m\E\t" "$d/p.tagged" | cut -f2- >"$keep/$m.portalis.txt"
+      grep -P "^\Q$m\E\t" "$d/n.tagged" | cut -f2- >"$keep/$m.node.txt"
+      echo "DIVERGENCE in $m (seed $seed): diff $keep/$m.portalis.txt $keep/$m.node.txt"
+      diff "$keep/$m.portalis.txt" "$keep/$m.node.txt" | head -n 10
+      failed=$((failed + 1))
+    done
+  fi
+  compared=$((compared + n - $(grep -c '^skip invalid module' "$d/portalis.txt")))
+  calls=$((calls + $(grep -c '^call ' "$d/portalis.txt")))
+  logs=$((logs + $(grep -c '^log ' "$d/portalis.txt")))
+  traps=$((traps + $(grep -c '^trap' "$d/portalis.txt")))
+  rm -rf "$d"
+  done_n=$((done_n + n)) batch=$((batch + 1))
+done
+echo "difftest: $compared of $count modules compared ($calls calls, $logs logged values, $traps traps); $failed divergent"
+# a generator change that made most modules invalid would make this test vacuous
+if [ $((compared * 10)) -lt $((count * 9)) ]; then
+  echo "difftest: FAIL: fewer than 90% of the modules were valid and compared"
+  exit 1
+fi
+[ "$failed" = 0 ]
