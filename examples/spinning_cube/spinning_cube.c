@@ -5,7 +5,9 @@
 #include <math.h>
 #include <portalis/guest/portalis.h>
 
-static portalis_attr_t rate, tilt, period, rotate;
+/* -1 until setup() runs: a handle that was never looked up traps with
+ * "invalid handle -1" instead of reading some other prim's channel. */
+static portalis_attr_t rate = -1, tilt = -1, period = -1, rotate = -1;
 
 /* Runs once at load (from the _initialize that -mexec-model=reactor adds). */
 PORTALIS_INIT static void setup(void) {

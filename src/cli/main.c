@@ -19,6 +19,7 @@ static const cli_command commands[] = {
     {"graph", "print an execution graph (text dump, DOT, timing)", cmd_graph},
     {"version", "print the version of portalis", cmd_version},
     {"help", "describe a command (portalis help COMMAND)", cmd_help},
+    {"new", "start a module project: portalis new module NAME --lang c|rust", cmd_new},
 };
 #define NCOMMANDS (sizeof commands / sizeof commands[0])
 
