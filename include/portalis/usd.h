@@ -295,6 +295,10 @@ pusd_prim *pusd_prim_child(const pusd_prim *prim, size_t i);
 size_t pusd_prim_api_schema_count(const pusd_prim *prim);
 const char *pusd_prim_api_schema(const pusd_prim *prim, size_t i);
 bool pusd_prim_has_api(const pusd_prim *prim, const char *api_schema);
+/* Keys of the metadata authored on any of the prim's specs (arcs such as
+ * references and apiSchemas included; not the specifier or type name),
+ * each once, sorted. *keys is owned by the stage. */
+size_t pusd_prim_metadata_keys(pusd_prim *prim, const char ***keys);
 /* Strongest authored metadata value for key ("kind", "customData"...). */
 int pusd_prim_get_metadata(const pusd_prim *prim, const char *key, pusd_value *out);
 /* Composed property names (sorted as in the strongest spec, then others). */
@@ -350,6 +354,14 @@ int pusd_stage_save(pusd_stage *stage, pusd_error *err);
  * arcs, no variants, time samples mapped to stage time). Caller frees. */
 pusd_layer *pusd_stage_flatten(pusd_stage *stage, pusd_error *err);
 int pusd_stage_export(pusd_stage *stage, const char *path, pusd_error *err);
+/* A new layer holding the root layer stack (the root layer and its
+ * sublayers) merged into one, as OpenUSD's UsdUtilsFlattenLayerStack:
+ * composition arcs and variants are kept, not composed; per field the
+ * strongest opinion wins, a list op authored in several layers becomes one
+ * explicit list op with the composed items, time samples are mapped through
+ * the sublayer offsets, and relative asset paths become absolute (anchored
+ * to the layer that authored them). Caller frees. */
+pusd_layer *pusd_stage_flatten_layer_stack(pusd_stage *stage, pusd_error *err);
 
 /* Short helpers to build values for authoring (views on caller memory). */
 pusd_value pusd_val_bool(const uint8_t *b);

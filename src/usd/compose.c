@@ -53,12 +53,6 @@ static int add_node(builder *b, node n) {
     return 0;
 }
 
-/* list-op composition over items tagged with the layer that authored them */
-typedef struct titem {
-    const char *key;
-    const void *item;
-    pusd_layer *layer;
-} titem;
 
 static int tl_find(titem *v, size_t n, const char *k) {
     for (size_t i = 0; i < n; i++)
@@ -88,7 +82,7 @@ static const char *item_key(pusd_stage *s, int type, const void *it) {
     return *(const char *const *)it;
 }
 
-static void tl_apply(pusd_stage *s, int type, const pusd_listop *op, pusd_layer *layer, titem **v, size_t *n, size_t *cap) {
+void pusd__tl_apply(pusd_stage *s, int type, const pusd_listop *op, pusd_layer *layer, titem **v, size_t *n, size_t *cap) {
     size_t isz = (type == PUSD_T_REFERENCE_LISTOP || type == PUSD_T_PAYLOAD_LISTOP) ? sizeof(pusd_reference) : sizeof(char *);
 #define ITEM(k, i) ((const char *)op->items[k] + (i) * isz)
     if (op->is_explicit) {
@@ -148,7 +142,7 @@ static size_t compose_listop(pusd_stage *s, const node *nodes, size_t from, size
     size_t n = 0, cap = 0;
     for (size_t i = to; i-- > from;) {
         const meta_entry *e = pusd__meta_find(&nodes[i].spec->meta, key);
-        if (e && e->value.type == type && e->value.data) tl_apply(s, type, e->value.data, nodes[i].layer, &v, &n, &cap);
+        if (e && e->value.type == type && e->value.data) pusd__tl_apply(s, type, e->value.data, nodes[i].layer, &v, &n, &cap);
     }
     *out = v;
     return n;

@@ -81,6 +81,15 @@ struct pusd_stage {
 
 #define MAX_ARC_DEPTH 64
 
+/* list-op composition over items tagged with the layer that authored them */
+typedef struct titem {
+    const char *key;
+    const void *item;
+    pusd_layer *layer;
+} titem;
+/* Applies op (of list-op value type `type`, authored in layer) to the malloc'ed item list *v. */
+void pusd__tl_apply(pusd_stage *s, int type, const pusd_listop *op, pusd_layer *layer, titem **v, size_t *n, size_t *cap);
+
 void pusd__compose(pusd_stage *s);
 void pusd__diag(pusd_stage *s, const char *file, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 void pusd__free_layer_stacks(pusd_stage *s);

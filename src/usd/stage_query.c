@@ -175,6 +175,29 @@ size_t pusd_stage_traverse(pusd_stage *s, const pusd_filter *f, bool (*fn)(pusd_
     return calls;
 }
 
+static int cmp_str(const void *a, const void *b) { return strcmp(*(const char *const *)a, *(const char *const *)b); }
+
+size_t pusd_prim_metadata_keys(pusd_prim *p, const char ***keys) {
+    size_t n = 0;
+    for (uint32_t i = 0; i < p->nnodes; i++)
+        for (const meta_entry *e = p->nodes[i].spec->meta.head; e; e = e->next) n++;
+    const char **v = pusd__ar_alloc(&p->stage->scratch, (n ? n : 1) * sizeof *v);
+    if (!v) {
+        *keys = NULL;
+        return 0;
+    }
+    size_t k = 0;
+    for (uint32_t i = 0; i < p->nnodes; i++)
+        for (const meta_entry *e = p->nodes[i].spec->meta.head; e; e = e->next) {
+            size_t j = 0;
+            while (j < k && strcmp(v[j], e->key)) j++;
+            if (j == k) v[k++] = e->key;
+        }
+    qsort(v, k, sizeof *v, cmp_str);
+    *keys = v;
+    return k;
+}
+
 int pusd_prim_get_metadata(const pusd_prim *p, const char *key, pusd_value *out) {
     for (uint32_t i = 0; i < p->nnodes; i++) {
         const meta_entry *e = pusd__meta_find(&p->nodes[i].spec->meta, key);

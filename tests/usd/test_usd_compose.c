@@ -192,6 +192,58 @@ static void flatten(void) {
     pusd_stage_free(s);
 }
 
+/* Flattening the layer stack keeps arcs and variants but means the same:
+ * the stage composed over the merged layer flattens to what the original
+ * stage flattens to. */
+static void flatten_layer_stack(void) {
+    tu_write(dir, "ls_root.usda",
+             "#usda 1.0\n(\n    defaultPrim = \"W\"\n    subLayers = [@ls_mid.usda@ (offset = 5; scale = 2), @ls_weak.usda@]\n)\n"
+             "def Xform \"W\" (\n    prepend references = @ls_ref.usda@\n    variants = {\n        string look = \"red\"\n    }\n)\n{\n"
+             "    float a = 1\n    rel target = </W/Kid>\n    def \"Kid\" {\n    }\n}\n"
+             "class \"Base\" {\n    float fromClass = 7\n}\n");
+    tu_write(dir, "ls_mid.usda",
+             "#usda 1.0\nover \"W\" (\n    prepend references = @ls_ref2.usda@\n    prepend apiSchemas = [\"MidAPI\"]\n"
+             "    inherits = </Base>\n    prepend variantSets = \"look\"\n)\n{\n"
+             "    float a = 5\n    float b.timeSamples = {\n        0: 1,\n        2: 3,\n    }\n"
+             "    variantSet \"look\" = {\n        \"red\" {\n            float color = 1\n        }\n"
+             "        \"blue\" {\n            float color = 2\n        }\n    }\n}\n");
+    tu_write(dir, "ls_weak.usda",
+             "#usda 1.0\nover \"W\" (\n    prepend apiSchemas = [\"WeakAPI\"]\n)\n{\n    float c = 9\n"
+             "    def \"WeakKid\" {\n        float k = 4\n    }\n}\ndef \"OnlyWeak\" {\n}\n");
+    tu_write(dir, "ls_ref.usda", "#usda 1.0\n(defaultPrim = \"R\")\ndef Scope \"R\" {\n    float fromRef = 3\n}\n");
+    tu_write(dir, "ls_ref2.usda", "#usda 1.0\n(defaultPrim = \"R\")\ndef Scope \"R\" {\n    float fromRef2 = 4\n}\n");
+    pusd_stage *s = open_root("ls_root.usda");
+    pusd_error e;
+    pusd_layer *merged = s ? pusd_stage_flatten_layer_stack(s, &e) : NULL;
+    CHECK(merged != NULL);
+    if (!merged) {
+        pusd_stage_free(s);
+        return;
+    }
+    CHECK(pusd_layer_sublayer_count(merged) == 0);
+    size_t n;
+    char *text = pusd_layer_to_string(merged, &n);
+    CHECK(text && strstr(text, "variantSet \"look\"") && strstr(text, "inherits = </Base>") && strstr(text, "references = [@/") &&
+          strstr(text, "9: 3,") && !strstr(text, "fromRef"));
+    free(text);
+    /* the same composed scene */
+    pusd_stage *s2 = NULL;
+    CHECK(!pusd_stage_from_layer(merged, &s2, &e) && s2);
+    pusd_layer *f1 = pusd_stage_flatten(s, &e), *f2 = s2 ? pusd_stage_flatten(s2, &e) : NULL;
+    char *t1 = f1 ? pusd_layer_to_string(f1, NULL) : NULL, *t2 = f2 ? pusd_layer_to_string(f2, NULL) : NULL;
+    CHECK(t1 && t2 && !strcmp(t1, t2));
+    CHECK(t1 && strstr(t1, "fromRef = 3") && strstr(t1, "fromRef2 = 4") && strstr(t1, "color = 1") && strstr(t1, "fromClass = 7") &&
+          strstr(t1, "k = 4"));
+    if (t1 && t2 && strcmp(t1, t2)) fprintf(stderr, "--- stage flatten\n%s--- over the merged layer stack\n%s", t1, t2);
+    CHECK(num(s2, "/W", "b", 9) == 3 && num(s, "/W", "b", 9) == 3 && num(s2, "/W", "a", PUSD_TIME_DEFAULT) == 1);
+    free(t1);
+    free(t2);
+    pusd_layer_free(f1);
+    pusd_layer_free(f2);
+    pusd_stage_free(s2);
+    pusd_stage_free(s);
+}
+
 int main(void) {
     dir = tu_tmpdir();
     if (!dir) return 1;
@@ -201,6 +253,7 @@ int main(void) {
     cycles();
     listops_refs();
     flatten();
+    flatten_layer_stack();
     tu_rmrf(dir);
     free(dir);
     TU_END();

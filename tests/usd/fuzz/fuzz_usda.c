@@ -1,4 +1,5 @@
-/* libFuzzer target for the .usda reader: parse, write, re-parse, compose. */
+/* libFuzzer target for the .usda reader: parse, write, re-parse, compose,
+ * flatten (stage and layer stack), schema type hints. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,6 +28,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         pusd_stage_traverse(s, NULL, NULL, NULL);
         pusd_layer *f = pusd_stage_flatten(s, &e);
         pusd_layer_free(f);
+        /* the merged layer stack is a layer we wrote: it must read back */
+        pusd_layer *m = pusd_stage_flatten_layer_stack(s, &e);
+        char *mt = m ? pusd_layer_to_string(m, &n) : NULL;
+        pusd_layer *m2 = NULL;
+        if (mt && pusd_layer_parse("fuzz3.usda", mt, n, &m2, &e)) abort();
+        pusd_layer_free(m2);
+        free(mt);
+        pusd_layer_free(m);
+        pusd_schema_registry *reg = pusd_schema_registry_new();
+        pusd_schema_check_types(s, reg, NULL, NULL);
+        pusd_schema_registry_free(reg);
         pusd_stage_free(s);
     }
     return 0;
