@@ -16,6 +16,11 @@
 #define MAX_IOVS 1024
 #define MAX_PATH_LEN 4096
 
+/* Waits are cut into slices this long so that an interrupt or an expired
+ * deadline of the store ends them promptly (the guest then traps at its next
+ * check). */
+#define WAIT_SLICE_NS 10000000ull
+
 typedef struct {
     pwasi_ctx *ctx;
     uint8_t *base;

@@ -3,6 +3,8 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -80,6 +82,41 @@ WASI(fd_renumber) {
     return WE_SUCCESS;
 }
 
+/* A read or write on a pipe, FIFO, terminal or socket in blocking mode
+ * waits here, in slices, rather than inside the host call: an interrupt or
+ * the store's deadline ends the wait with INTR (the guest then traps at its
+ * next check), so a guest cannot block the host beyond the engine's limits. */
+static uint16_t wait_ready(wcall *c, const wfd *f, bool write) {
+    if (f->filetype == FT_REGULAR_FILE || f->filetype == FT_DIRECTORY)
+        return WE_SUCCESS;
+    int fl = fcntl(f->host, F_GETFL);
+    if (fl < 0 || (fl & O_NONBLOCK))
+        return WE_SUCCESS; /* the call itself reports AGAIN */
+    struct pollfd p = {.fd = f->host, .events = write ? POLLOUT : POLLIN};
+    for (;;) {
+        struct timespec ts = {0, (long)WAIT_SLICE_NS};
+        int k = ppoll(&p, 1, &ts, NULL);
+        if (k > 0 || (k < 0 && errno != EINTR))
+            return WE_SUCCESS; /* ready, hung up or failed: the call reports which */
+        if (pw_store_interrupted(c->store))
+            return WE_INTR;
+    }
+}
+
+/* Ready-to-write on a pipe promises room for PIPE_BUF bytes only: a longer
+ * write could block again, so it is cut to that (a short write). */
+static int cap_iovs(struct iovec *iov, int n, size_t max) {
+    size_t total = 0;
+    for (int i = 0; i < n; i++) {
+        if (iov[i].iov_len >= max - total) {
+            iov[i].iov_len = max - total;
+            return i + 1;
+        }
+        total += iov[i].iov_len;
+    }
+    return n;
+}
+
 static uint16_t do_rw(wcall *c, const pw_val *a, bool write, bool positional) {
     wfd *f;
     uint16_t r = pwasi_fd_with(c, A32(0), write ? R_FD_WRITE : R_FD_READ, &f);
@@ -94,6 +131,10 @@ static uint16_t do_rw(wcall *c, const pw_val *a, bool write, bool positional) {
     uint32_t pres = positional ? A32(4) : A32(3);
     if (!gmem(c, pres, 4))
         return WE_FAULT;
+    if (!positional && (r = wait_ready(c, f, write)))
+        return r;
+    if (!positional && write && (f->filetype == FT_UNKNOWN || f->filetype == FT_SOCKET_STREAM))
+        n = cap_iovs(iov, n, PIPE_BUF);
     ssize_t done;
     do {
         if (positional) {
@@ -288,8 +329,9 @@ WASI(fd_allocate) {
         return r;
     if ((int64_t)A64(1) < 0 || (int64_t)A64(2) <= 0)
         return WE_INVAL;
-    int e = posix_fallocate(f->host, (off_t)A64(1), (off_t)A64(2));
-    return e ? pwasi_errno_from_host(e) : WE_SUCCESS;
+    /* fallocate(2), not posix_fallocate: glibc emulates the latter by
+     * writing every block, which a huge length would make endless */
+    return fallocate(f->host, 0, (off_t)A64(1), (off_t)A64(2)) ? HOSTERR() : WE_SUCCESS;
 }
 
 /* fd_readdir: the cookie is the index of the next entry in host readdir

@@ -177,6 +177,11 @@ static uint16_t install_fd(wcall *c, int hfd, uint64_t base, uint64_t inh, bool 
     return WE_SUCCESS;
 }
 
+static uint16_t clear_nonblock(int fd) {
+    int fl = fcntl(fd, F_GETFL);
+    return fl < 0 || fcntl(fd, F_SETFL, fl & ~O_NONBLOCK) ? HOSTERR() : WE_SUCCESS;
+}
+
 WASI(path_open) {
     wfd *d;
     char *path = NULL;
@@ -194,7 +199,9 @@ WASI(path_open) {
     uint64_t base = A64(5) & d->inheriting, inh = A64(6) & d->inheriting;
     bool rd = base & (R_FD_READ | R_FD_READDIR);
     bool wr = (base & (R_FD_WRITE | R_FD_ALLOCATE | R_FD_FILESTAT_SET_SIZE)) || (fdflags & FDF_APPEND);
-    int flags = host_open_flags(oflags, fdflags, rd, wr) | (trailing ? O_DIRECTORY : 0);
+    /* O_NONBLOCK: opening a FIFO must not wait for the other end (a reader
+     * gets its fd now, a writer without a reader NXIO); cleared below */
+    int flags = host_open_flags(oflags, fdflags, rd, wr) | (trailing ? O_DIRECTORY : 0) | O_NONBLOCK;
     bool follow = A32(1) & 1;
     int hfd = -1;
     r = pwasi_open_beneath(d->host, path, flags, 0666, follow, &c->ctx->use_openat2, &hfd);
@@ -206,6 +213,8 @@ WASI(path_open) {
         r = pwasi_open_beneath(d->host, path, flags, 0666, follow, &c->ctx->use_openat2, &hfd);
     }
     free(path);
+    if (!r && !(fdflags & FDF_NONBLOCK) && (r = clear_nonblock(hfd)))
+        close(hfd);
     uint32_t nfd = 0;
     if (!r)
         r = install_fd(c, hfd, base, inh, rd, wr, &nfd);

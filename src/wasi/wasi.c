@@ -28,11 +28,6 @@
 
 #define WASI_MODULE "wasi_snapshot_preview1"
 
-/* Waits are cut into slices this long so that an interrupt or an expired
- * deadline of the store ends them promptly (the guest then traps at its next
- * check). */
-#define WAIT_SLICE_NS 10000000ull
-
 typedef uint16_t (*wasi_impl)(wcall *c, const pw_val *a);
 
 /* ---- args, environ ------------------------------------------------------- */
