@@ -1,6 +1,6 @@
 /* Checks, number by number, the time samples `portalis run` wrote for an
  * example scene against the example's physics computed here independently:
- *   check_samples cube|ball|orbits|mover OUT.usda
+ *   check_samples cube|ball|orbits|drops|mover OUT.usda
  * OUT.usda is the output layer; it has the input scene as a sublayer, so the
  * module prims' authored inputs are read from the same stage. Sample time
  * codes are converted to seconds with the output layer's
@@ -28,7 +28,8 @@ static pusd_prim *prim(scene *s, const char *path) {
 static double input(pusd_prim *p, const char *name) {
     pusd_value v;
     int rc = pusd_prim_get_attr(p, name, PUSD_TIME_DEFAULT, &v);
-    CHECK(rc == 0 && v.data, "%s.%s has no value", pusd_prim_path(p), name);
+    if (rc || !v.data)
+        CHECK(0, "%s.%s has no value", pusd_prim_path(p), name);
     return rc == 0 && v.data ? pusd_value_get_double(&v, 0, 0) : NAN;
 }
 
@@ -36,7 +37,8 @@ static double input(pusd_prim *p, const char *name) {
 static double input_at(pusd_prim *p, const char *name, size_t i) {
     pusd_value v;
     int rc = pusd_prim_get_attr(p, name, PUSD_TIME_DEFAULT, &v);
-    CHECK(rc == 0 && v.count > i, "%s.%s has no element %zu", pusd_prim_path(p), name, i);
+    if (rc || v.count <= i)
+        CHECK(0, "%s.%s has no element %zu", pusd_prim_path(p), name, i);
     return rc == 0 && v.count > i ? pusd_value_get_double(&v, i, 0) : NAN;
 }
 
@@ -199,6 +201,43 @@ static void check_orbits(scene *s) {
     check_attr(s, prim(s, "/World/Moon"), "xformOp:translate", 1, 3, moon, &mo, 1e-9, 60);
 }
 
+/* ---- examples/falling_balls: z = max(r, h - g t^2 / 2), landing at sqrt(2 (h - r) / g) ---- */
+
+static double drops(void *ctx, double t, size_t e, int c) {
+    pusd_prim *p = ctx;
+    if (c == 0)
+        return input_at(p, "inputs:x", e);
+    if (c == 1)
+        return 0.0;
+    double r = input(p, "inputs:radius"), z = input_at(p, "inputs:height", e) - 0.5 * input(p, "inputs:gravity") * t * t;
+    return z > r ? z : r;
+}
+
+static double landing(void *ctx, double t, size_t e, int c) {
+    (void)t;
+    (void)e;
+    (void)c;
+    pusd_prim *p = ctx;
+    return sqrt(2.0 * (input(p, "inputs:height") - input(p, "inputs:radius")) / input(p, "inputs:gravity"));
+}
+
+static void check_drops(scene *s) {
+    pusd_prim *d = prim(s, "/World/Dropper"), *tm = prim(s, "/World/Timer");
+    if (!d || !tm)
+        return;
+    pusd_value v;
+    size_t n = pusd_prim_get_attr(d, "inputs:x", PUSD_TIME_DEFAULT, &v) ? 0 : v.count;
+    CHECK(n == 4, "%zu balls", n);
+    check_attr(s, d, "outputs:positions", n, 3, drops, d, 1e-12, 60);
+    check_attr(s, prim(s, "/World/Balls"), "positions", n, 3, drops, d, 1e-6, 60);
+    /* portalis::math::sqrt against libm's. */
+    check_attr(s, tm, "outputs:landingTime", 1, 1, landing, tm, 1e-15, 60);
+    /* Every ball reaches the ground within the scene's time range. */
+    const double *times;
+    size_t ns = pusd_prim_attr_sample_times(d, "outputs:positions", &times);
+    CHECK(ns && times[ns - 1] / s->tcps > landing(tm, 0, 0, 0), "the highest ball never lands");
+}
+
 /* ---- `portalis new module` template: position = velocity * time, steps counted ---- */
 
 static double mover_position(void *ctx, double t, size_t e, int c) {
@@ -232,7 +271,7 @@ static void check_mover(scene *s) {
 
 int main(int argc, char **argv) {
     if (argc != 3) {
-        fprintf(stderr, "usage: check_samples cube|ball|orbits|mover OUT.usda\n");
+        fprintf(stderr, "usage: check_samples cube|ball|orbits|drops|mover OUT.usda\n");
         return 2;
     }
     scene s = {0};
@@ -253,6 +292,8 @@ int main(int argc, char **argv) {
         check_ball(&s);
     else if (!strcmp(argv[1], "orbits"))
         check_orbits(&s);
+    else if (!strcmp(argv[1], "drops"))
+        check_drops(&s);
     else if (!strcmp(argv[1], "mover"))
         check_mover(&s);
     else
