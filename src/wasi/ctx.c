@@ -8,6 +8,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <portalis/base.h>
+
 #include "wasi_impl.h"
 
 struct pwasi_error {
@@ -121,12 +123,10 @@ pwasi_error *pwasi_ctx_set_env(pwasi_ctx *c, const char *name, const char *value
             return NULL;
         }
     }
-    char **n = realloc(c->env, (c->nenv + 1) * sizeof *n);
-    if (!n) {
+    if (!PBASE_RESERVE(c->env, c->capenv, c->nenv + 1)) {
         free(s);
         return OOM();
     }
-    c->env = n;
     c->env[c->nenv++] = s;
     return NULL;
 }
@@ -191,15 +191,10 @@ uint32_t pwasi_fd_alloc(pwasi_ctx *c) {
             return i;
     if (c->nfds >= MAX_FDS)
         return UINT32_MAX;
-    if (c->nfds == c->capfds) {
-        size_t cap = c->capfds * 2;
-        wfd *n = realloc(c->fds, cap * sizeof *n);
-        if (!n)
-            return UINT32_MAX;
-        memset(n + c->capfds, 0, (cap - c->capfds) * sizeof *n);
-        c->fds = n;
-        c->capfds = cap;
-    }
+    size_t old = c->capfds;
+    if (!PBASE_RESERVE(c->fds, c->capfds, (size_t)c->nfds + 1))
+        return UINT32_MAX;
+    memset(c->fds + old, 0, (c->capfds - old) * sizeof *c->fds);
     c->fds[c->nfds].used = false;
     return c->nfds++;
 }

@@ -24,6 +24,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <portalis/base.h>
+
 #include "call.h"
 
 #define WASI_MODULE "wasi_snapshot_preview1"
@@ -166,9 +168,7 @@ WASI(poll_oneoff) {
         free(due);
         return WE_NOMEM;
     }
-    struct timespec now;
-    clock_gettime(CLOCK_MONOTONIC, &now);
-    uint64_t start = ts_ns(&now), wait_until = UINT64_MAX;
+    uint64_t start = pbase_now_ns(), wait_until = UINT64_MAX;
     uint32_t npfd = 0;
     bool immediate = false;
     for (uint32_t i = 0; i < n; i++) {
@@ -228,14 +228,12 @@ WASI(poll_oneoff) {
             } else {
                 nanosleep(&ts, NULL);
             }
-            clock_gettime(CLOCK_MONOTONIC, &now);
-            t = ts_ns(&now);
+            t = pbase_now_ns();
             if (t >= end_at || pw_store_interrupted(c->store))
                 break;
         }
     }
-    clock_gettime(CLOCK_MONOTONIC, &now);
-    uint64_t t_end = ts_ns(&now);
+    uint64_t t_end = pbase_now_ns();
     uint32_t nev = 0;
     for (uint32_t i = 0; i < n; i++) {
         const uint8_t *s = subs + 48 * i;

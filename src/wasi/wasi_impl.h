@@ -73,7 +73,7 @@ struct pwasi_ctx {
     char **args;
     size_t nargs;
     char **env;
-    size_t nenv;
+    size_t nenv, capenv;
     wfd *fds;
     uint32_t nfds; /* entries in use range [0, nfds) */
     size_t capfds;

@@ -127,6 +127,20 @@ int main(void) {
     CHECK(unlink("/sandbox/renamed") == 0 && unlink("/sandbox/link") == 0 && unlink("/sandbox/hard") == 0,
           "unlink");
     CHECK(unlink("/sandbox/renamed") < 0 && errno == ENOENT, "unlink twice is ENOENT");
+    /* many open at once: the fd table grows, every fd distinct and usable */
+    int many[100], distinct = 1, usable = 1;
+    for (int i = 0; i < 100; i++) {
+        many[i] = open("/sandbox/input.txt", O_RDONLY);
+        for (int k = 0; k < i; k++)
+            distinct &= many[k] != many[i];
+    }
+    for (int i = 0; i < 100; i++) {
+        char c;
+        usable &= many[i] >= 0 && read(many[i], &c, 1) == 1 && c == 'f';
+    }
+    CHECK(distinct && usable, "100 fds open at once");
+    for (int i = 0; i < 100; i++)
+        close(many[i]);
     printf("%s\n", fails ? "files FAILED" : "files ok");
     return fails ? 1 : 0;
 }
