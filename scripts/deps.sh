@@ -4,7 +4,19 @@ set -euo pipefail
 SUDO=""
 if [ "$(id -u)" != 0 ]; then SUDO=sudo; fi
 export DEBIAN_FRONTEND=noninteractive
-$SUDO apt-get update -qq
-$SUDO apt-get install -y -qq --no-install-recommends \
+# When another apt run (unattended-upgrades, a parallel job) holds a lock,
+# wait up to 10 minutes instead of failing: apt waits for the dpkg lock
+# itself (DPkg::Lock::Timeout) but not for the package lists' lock, so
+# `update` is retried while that is busy.
+lock=(-o DPkg::Lock::Timeout=600)
+for attempt in $(seq 120); do
+  if out=$($SUDO apt-get "${lock[@]}" update -qq 2>&1); then break; fi
+  case "$out" in
+    *"Could not get lock"*) [ "$attempt" = 1 ] && echo "deps.sh: waiting for another apt run to finish" >&2; sleep 5 ;;
+    *) echo "$out" >&2; exit 1 ;;
+  esac
+  [ "$attempt" = 120 ] && { echo "$out" >&2; exit 1; }
+done
+$SUDO apt-get "${lock[@]}" install -y -qq --no-install-recommends \
   build-essential cmake make gcc clang lld llvm wabt wasi-libc libclang-rt-14-dev libclang-rt-14-dev-wasm32 \
-  libcjson-dev python3 nodejs binaryen rustc libstd-rust-dev-wasm32 cargo valgrind hyperfine time ca-certificates git >/dev/null
+  libcjson-dev pkg-config python3 nodejs binaryen rustc libstd-rust-dev-wasm32 cargo valgrind hyperfine time ca-certificates git >/dev/null
