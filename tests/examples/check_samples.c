@@ -1,6 +1,6 @@
 /* Checks, number by number, the time samples `portalis run` wrote for an
  * example scene against the example's physics computed here independently:
- *   check_samples cube|ball|orbits|drops|mover OUT.usda
+ *   check_samples cube|ball|orbits|drops|abi|mover OUT.usda
  * OUT.usda is the output layer; it has the input scene as a sublayer, so the
  * module prims' authored inputs are read from the same stage. Sample time
  * codes are converted to seconds with the output layer's
@@ -238,6 +238,39 @@ static void check_drops(scene *s) {
     CHECK(ns && times[ns - 1] / s->tcps > landing(tm, 0, 0, 0), "the highest ball never lands");
 }
 
+/* ---- tests/examples/guest: every import, from C and from Rust ---- */
+
+static double abi_const(void *ctx, double t, size_t e, int c) {
+    (void)t;
+    (void)e;
+    (void)c;
+    return *(double *)ctx;
+}
+
+static double abi_w(void *ctx, double t, size_t e, int c) {
+    (void)e;
+    pusd_value v;
+    return pusd_prim_get_attr(ctx, "inputs:v", PUSD_TIME_DEFAULT, &v) ? NAN : pusd_value_get_double(&v, 0, c) * t;
+}
+
+static void check_abi(scene *s) {
+    const char *mods[] = {"/World/C", "/World/Rust"};
+    for (int i = 0; i < 2; i++) {
+        pusd_prim *m = prim(s, mods[i]);
+        if (!m)
+            continue;
+        double x = input(m, "inputs:x"), y = 2 * x, y32 = (float)x + 1.0f;
+        check_attr(s, m, "outputs:y", 1, 1, abi_const, &y, 0, 60);
+        check_attr(s, m, "outputs:y32", 1, 1, abi_const, &y32, 0, 60);
+        check_attr(s, m, "outputs:w", 1, 3, abi_w, m, 1e-12, 60);
+    }
+    /* An event_driven module listening to the event the others post runs
+     * every frame, so its outputs:w follows time. */
+    pusd_prim *l = prim(s, "/World/Listener");
+    if (l)
+        check_attr(s, l, "outputs:w", 1, 3, abi_w, l, 1e-12, 60);
+}
+
 /* ---- `portalis new module` template: position = velocity * time, steps counted ---- */
 
 static double mover_position(void *ctx, double t, size_t e, int c) {
@@ -271,7 +304,7 @@ static void check_mover(scene *s) {
 
 int main(int argc, char **argv) {
     if (argc != 3) {
-        fprintf(stderr, "usage: check_samples cube|ball|orbits|drops|mover OUT.usda\n");
+        fprintf(stderr, "usage: check_samples cube|ball|orbits|drops|abi|mover OUT.usda\n");
         return 2;
     }
     scene s = {0};
@@ -294,6 +327,8 @@ int main(int argc, char **argv) {
         check_orbits(&s);
     else if (!strcmp(argv[1], "drops"))
         check_drops(&s);
+    else if (!strcmp(argv[1], "abi"))
+        check_abi(&s);
     else if (!strcmp(argv[1], "mover"))
         check_mover(&s);
     else
