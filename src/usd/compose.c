@@ -42,13 +42,7 @@ static const char *child_path(pusd_stage *s, const char *parent, const char *nam
 static void expand_site(builder *b, site st);
 
 static int add_node(builder *b, node n) {
-    if (b->nnodes == b->capnodes) {
-        size_t nc = b->capnodes ? b->capnodes * 2 : 8;
-        node *nn = realloc(b->nodes, nc * sizeof *nn);
-        if (!nn) return -1;
-        b->nodes = nn;
-        b->capnodes = nc;
-    }
+    if (!PBASE_RESERVE(b->nodes, b->capnodes, b->nnodes + 1)) return -1;
     b->nodes[b->nnodes++] = n;
     return 0;
 }
@@ -61,13 +55,7 @@ static int tl_find(titem *v, size_t n, const char *k) {
 }
 
 static int tl_push(titem **v, size_t *n, size_t *cap, titem t) {
-    if (*n == *cap) {
-        size_t nc = *cap ? *cap * 2 : 8;
-        titem *x = realloc(*v, nc * sizeof *x);
-        if (!x) return -1;
-        *v = x;
-        *cap = nc;
-    }
+    if (!PBASE_RESERVE(*v, *cap, *n + 1)) return -1;
     (*v)[(*n)++] = t;
     return 0;
 }
@@ -221,13 +209,7 @@ static void expand_site(builder *b, site st) {
     size_t last = b->nnodes;
     if (first == last) return;
     /* record the site */
-    if (b->nsites == b->capsites) {
-        size_t nc = b->capsites ? b->capsites * 2 : 4;
-        site *ns = realloc(b->sites, nc * sizeof *ns);
-        if (!ns) return;
-        b->sites = ns;
-        b->capsites = nc;
-    }
+    if (!PBASE_RESERVE(b->sites, b->capsites, b->nsites + 1)) return;
     size_t si = b->nsites++;
     b->sites[si] = st;
     for (size_t i = first; i < last; i++) b->nodes[i].site = (const site *)(uintptr_t)(si + 1); /* fixed up later */
@@ -447,11 +429,7 @@ size_t pusd__kid_names(const node *nodes, uint32_t nn, const char ***out) {
             if (i > 0) /* a spec's children are unique already; only dedupe across nodes */
                 for (size_t k = 0; k < n && !seen; k++) seen = !strcmp(names[k], c->name);
             if (seen) continue;
-            if (n == cap) {
-                const char **nn2 = realloc(names, (cap = cap ? cap * 2 : 16) * sizeof *names);
-                if (!nn2) break;
-                names = nn2;
-            }
+            if (!PBASE_RESERVE(names, cap, n + 1)) break;
             names[n++] = c->name;
         }
     }

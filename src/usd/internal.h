@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "portalis/base.h"
 #include "portalis/usd.h"
 
 /* ---- arena (arena.c): bump allocator; freed all at once ---------------- */

@@ -347,13 +347,7 @@ static int list_find(const char **list, size_t n, const char *s) {
 }
 
 static int list_push(const char ***list, size_t *n, size_t *cap, const char *s) {
-    if (*n == *cap) {
-        size_t nc = *cap ? *cap * 2 : 8;
-        const char **nl = realloc(*list, nc * sizeof *nl);
-        if (!nl) return -1;
-        *list = nl;
-        *cap = nc;
-    }
+    if (!PBASE_RESERVE(*list, *cap, *n + 1)) return -1;
     (*list)[(*n)++] = s;
     return 0;
 }

@@ -70,24 +70,61 @@ static inline bool is_id0(unsigned char c) { return c == '_' || (c >= 'a' && c <
 
 static inline bool is_id1(unsigned char c) { return is_id0(c) || (c >= '0' && c <= '9'); }
 
-int pusd__end_stmt(P *ps, char close, const char *what);
-int pusd__expect_char(P *ps, char c, const char *what);
+/* parse_lex.c: errors ("expected X, found Y"), identifiers, strings, asset paths, paths. */
 int pusd__expected(P *ps, const char *what);
-int pusd__listop_kind(const char *s, size_t n);
 int pusd__oom(P *ps);
-int pusd__parse_listop_value(P *ps, int lt, pusd_listop *lo, int k);
-int pusd__parse_raw(P *ps, pusd_value *out);
-bool pusd__peek_word(P *ps, const char *w);
-const char *pusd__read_asset(P *ps);
-size_t pusd__read_ident(P *ps, const char **s);
-size_t pusd__read_nsident(P *ps, const char **s);
-const char *pusd__read_path(P *ps, bool no_variant, const char *what);
-const char *pusd__read_string(P *ps, bool interned);
-int pusd__read_string_sb(P *ps);
-void *pusd__scratch(P *ps, size_t bytes);
-bool pusd__word_is(const char *s, size_t n, const char *w);
-int pusd__parse_dict(P *ps, pusd_value *out);
-int pusd__parse_layer_offset(P *ps, double *off, double *scale, const pusd_dict **cd, bool allow_cd);
-int pusd__parse_value(P *ps, int type, bool is_array, pusd_value *out);
 int pusd__utf8_len(const char *p, const char *e);
+size_t pusd__read_ident(P *ps, const char **s);
+size_t pusd__read_nsident(P *ps, const char **s); /* namespaced: a:b:c */
+int pusd__read_string_sb(P *ps);                   /* into ps->sb */
+const char *pusd__read_string(P *ps, bool interned);
+const char *pusd__read_asset(P *ps);
+const char *pusd__read_path(P *ps, bool no_variant, const char *what);
+void *pusd__scratch(P *ps, size_t bytes); /* the reused array buffer */
+
+/* parse_value.c: values, raw metadata text, dictionaries, list ops, layer offsets. */
+int pusd__parse_value(P *ps, int type, bool is_array, pusd_value *out);
+int pusd__parse_raw(P *ps, pusd_value *out);
+int pusd__parse_dict(P *ps, pusd_value *out);
+int pusd__parse_listop_value(P *ps, int lt, pusd_listop *lo, int k);
+int pusd__parse_layer_offset(P *ps, double *off, double *scale, const pusd_dict **cd, bool allow_cd);
+
+/* Small helpers called for every token: inline, so constant words fold. */
+static inline bool pusd__word_is(const char *s, size_t n, const char *w) { return strlen(w) == n && !memcmp(s, w, n); }
+
+static inline bool pusd__peek_word(P *ps, const char *w) {
+    size_t n = strlen(w);
+    return (size_t)(ps->end - ps->p) >= n && !memcmp(ps->p, w, n) &&
+           (ps->p + n == ps->end || !is_id1((unsigned char)ps->p[n]));
+}
+
+static inline int pusd__expect_char(P *ps, char c, const char *what) {
+    if (ps->p < ps->end && *ps->p == c) {
+        ps->p++;
+        return 0;
+    }
+    return pusd__expected(ps, what);
+}
+
+static inline int pusd__listop_kind(const char *s, size_t n) {
+    if (pusd__word_is(s, n, "add")) return PUSD_LISTOP_ADD;
+    if (pusd__word_is(s, n, "prepend")) return PUSD_LISTOP_PREPEND;
+    if (pusd__word_is(s, n, "append")) return PUSD_LISTOP_APPEND;
+    if (pusd__word_is(s, n, "delete")) return PUSD_LISTOP_DELETE;
+    if (pusd__word_is(s, n, "reorder")) return PUSD_LISTOP_ORDER;
+    return -1;
+}
+
+int pusd__end_stmt_slow(P *ps, char close, const char *what);
+
+/* After a statement: newline or ';' (or the closing delimiter) must follow. */
+static inline int pusd__end_stmt(P *ps, char close, const char *what) {
+    skip_inline(ps);
+    if (!ps->failed && ps->p < ps->end && *ps->p == '\n') {
+        ps->p++;
+        return 0;
+    }
+    return pusd__end_stmt_slow(ps, close, what);
+}
+
 #endif

@@ -118,25 +118,8 @@ size_t pusd__read_nsident(P *ps, const char **s) {
     return (size_t)(q - st);
 }
 
-bool pusd__word_is(const char *s, size_t n, const char *w) { return strlen(w) == n && !memcmp(s, w, n); }
-
-bool pusd__peek_word(P *ps, const char *w) {
-    size_t n = strlen(w);
-    return (size_t)(ps->end - ps->p) >= n && !memcmp(ps->p, w, n) &&
-           (ps->p + n == ps->end || !is_id1((unsigned char)ps->p[n]));
-}
-
-int pusd__expect_char(P *ps, char c, const char *what) {
-    if (ps->p < ps->end && *ps->p == c) {
-        ps->p++;
-        return 0;
-    }
-    return pusd__expected(ps, what);
-}
-
-/* After a statement: newline or ';' (or the closing delimiter) must follow. */
-int pusd__end_stmt(P *ps, char close, const char *what) {
-    skip_inline(ps);
+/* The rest of pusd__end_stmt (parse_internal.h): end of input, ';', the closing delimiter or an error. */
+int pusd__end_stmt_slow(P *ps, char close, const char *what) {
     if (ps->failed) return -1;
     if (ps->p >= ps->end) return 0;
     if (*ps->p == '\n' || *ps->p == ';') {

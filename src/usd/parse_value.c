@@ -399,15 +399,6 @@ int pusd__parse_dict(P *ps, pusd_value *out) {
 
 /* ---- list ops -------------------------------------------------------------------------- */
 
-int pusd__listop_kind(const char *s, size_t n) {
-    if (pusd__word_is(s, n, "add")) return PUSD_LISTOP_ADD;
-    if (pusd__word_is(s, n, "prepend")) return PUSD_LISTOP_PREPEND;
-    if (pusd__word_is(s, n, "append")) return PUSD_LISTOP_APPEND;
-    if (pusd__word_is(s, n, "delete")) return PUSD_LISTOP_DELETE;
-    if (pusd__word_is(s, n, "reorder")) return PUSD_LISTOP_ORDER;
-    return -1;
-}
-
 int pusd__parse_layer_offset(P *ps, double *off, double *scale, const pusd_dict **cd, bool allow_cd) {
     /* ( offset = N ; scale = N ; customData = {...} ) */
     ps->p++;

@@ -11,7 +11,6 @@
 #include <unistd.h>
 
 #include "parse_internal.h"
-#include "portalis/base.h"
 
 /* ---- metadata blocks ---------------------------------------------------------------------- */
 
@@ -204,13 +203,9 @@ static int parse_time_samples(P *ps, prop_spec *pr, int type, bool arr) {
                 break;
             }
         }
-        if (n == cap) {
-            time_sample *nt = realloc(ts, (cap = cap ? cap * 2 : 8) * sizeof *ts);
-            if (!nt) {
-                pusd__oom(ps);
-                goto bad;
-            }
-            ts = nt;
+        if (!PBASE_RESERVE(ts, cap, n + 1)) {
+            pusd__oom(ps);
+            goto bad;
         }
         double t;
         const char *q = pusd__parse_double_fast(ps->p, ps->end, &t);
@@ -468,13 +463,9 @@ static int parse_name_list(P *ps, const char ***out, uint32_t *nout) {
         if (n && pusd__expect_char(ps, ',', "',' or ']'")) break;
         skip_ws(ps);
         if (ps->p < ps->end && *ps->p == ']') continue;
-        if (n == cap) {
-            const char **nv = realloc(v, (cap = cap ? cap * 2 : 8) * sizeof *v);
-            if (!nv) {
-                pusd__oom(ps);
-                break;
-            }
-            v = nv;
+        if (!PBASE_RESERVE(v, cap, n + 1)) {
+            pusd__oom(ps);
+            break;
         }
         if (!(v[n] = pusd__read_string(ps, true))) break;
         n++;

@@ -118,15 +118,9 @@ int pusd_schema_register(pusd_schema_registry *r, const pusd_schema_def *d, pusd
             return PUSD_ERR_INVALID;
         }
     }
-    if (r->n == r->cap) {
-        size_t nc = r->cap ? r->cap * 2 : 8;
-        const pusd_schema_def **nd = realloc(r->defs, nc * sizeof *nd);
-        if (!nd) {
-            pusd_set_error(err, PUSD_ERR_NOMEM, "", 0, 0, "out of memory");
-            return PUSD_ERR_NOMEM;
-        }
-        r->defs = nd;
-        r->cap = nc;
+    if (!PBASE_RESERVE(r->defs, r->cap, r->n + 1)) {
+        pusd_set_error(err, PUSD_ERR_NOMEM, "", 0, 0, "out of memory");
+        return PUSD_ERR_NOMEM;
     }
     r->defs[r->n++] = d;
     return 0;

@@ -9,13 +9,7 @@
 /* ---- diagnostics --------------------------------------------------------------------------- */
 
 __attribute__((format(printf, 3, 4))) void pusd__diag(pusd_stage *s, const char *file, const char *fmt, ...) {
-    if (s->ndiags == s->capdiags) {
-        size_t nc = s->capdiags ? s->capdiags * 2 : 8;
-        pusd_error *n = realloc(s->diags, nc * sizeof *n);
-        if (!n) return;
-        s->diags = n;
-        s->capdiags = nc;
-    }
+    if (!PBASE_RESERVE(s->diags, s->capdiags, s->ndiags + 1)) return;
     pusd_error *e = &s->diags[s->ndiags++];
     memset(e, 0, sizeof *e);
     e->status = PUSD_ERR_COMPOSE;
@@ -38,13 +32,7 @@ static reg_entry *reg_find(pusd_stage *s, const char *path) {
 }
 
 static reg_entry *reg_add(pusd_stage *s, const char *path, pusd_layer *l) {
-    if (s->nreg == s->capreg) {
-        size_t nc = s->capreg ? s->capreg * 2 : 8;
-        reg_entry *n = realloc(s->reg, nc * sizeof *n);
-        if (!n) return NULL;
-        s->reg = n;
-        s->capreg = nc;
-    }
+    if (!PBASE_RESERVE(s->reg, s->capreg, s->nreg + 1)) return NULL;
     reg_entry *e = &s->reg[s->nreg];
     memset(e, 0, sizeof *e);
     e->path = strdup(path);
@@ -78,13 +66,7 @@ reg_entry *pusd__reg_of_layer(pusd_stage *s, pusd_layer *l) {
 }
 
 static int ls_push(layer_stack *ls, size_t *cap, pusd_layer *l, double off, double sc) {
-    if (ls->n == *cap) {
-        size_t nc = *cap ? *cap * 2 : 4;
-        ls_entry *n = realloc(ls->e, nc * sizeof *n);
-        if (!n) return -1;
-        ls->e = n;
-        *cap = nc;
-    }
+    if (!PBASE_RESERVE(ls->e, *cap, ls->n + 1)) return -1;
     ls->e[ls->n++] = (ls_entry){l, off, sc};
     return 0;
 }

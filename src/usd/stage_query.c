@@ -231,11 +231,7 @@ static void compute_props(pusd_prim *p) {
             bool seen = false;
             for (size_t k = 0; k < n && !seen; k++) seen = !strcmp(v[k], ps->name);
             if (seen) continue;
-            if (n == cap) {
-                const char **nv = realloc(v, (cap = cap ? cap * 2 : 16) * sizeof *v);
-                if (!nv) break;
-                v = nv;
-            }
+            if (!PBASE_RESERVE(v, cap, n + 1)) break;
             v[n++] = ps->name;
         }
     p->props = pusd__ar_alloc(&p->stage->scratch, (n ? n : 1) * sizeof *p->props);

@@ -8,7 +8,6 @@
 #include <unistd.h>
 
 #include "internal.h"
-#include "portalis/base.h"
 
 void pusd__write_listop_items(sbuf *b, int type, const pusd_listop *lo, int k, int indent);
 
