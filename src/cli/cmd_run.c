@@ -37,7 +37,7 @@ typedef struct {
     uint64_t fuel;             /* --fuel N, -W fuel=N */
     uint64_t max_memory_bytes; /* --max-memory-mb N, -W max-memory-size=BYTES (0 = engine default) */
     uint64_t timeout_ns;       /* --timeout DURATION, -W timeout=DURATION (0 = none) */
-    const char *timeout_text;
+    char timeout_text[40]; /* as given, for the "limit reached" message */
     uint32_t max_call_depth; /* --max-call-depth N (0 = engine default) */
     bool manual_resolve;     /* --dir-resolve=manual (testing the fallback walk) */
 } run_options;
@@ -303,7 +303,7 @@ static bool set_timeout(run_options *opt, const char *how, const char *v) {
                 how, v);
         return false;
     }
-    opt->timeout_text = v;
+    snprintf(opt->timeout_text, sizeof opt->timeout_text, "%s", v);
     return true;
 }
 
@@ -551,7 +551,7 @@ static int report_error(const run_options *opt, const char *path, pw_error *e) {
             break;
         case PW_TRAP_DEADLINE:
             fprintf(stderr, "portalis run: limit reached: deadline (--timeout %s)\n",
-                    opt->timeout_text ? opt->timeout_text : "?");
+                    opt->timeout_text);
             break;
         case PW_TRAP_STACK_EXHAUSTED:
             if (opt->max_call_depth)

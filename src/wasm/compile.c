@@ -540,7 +540,8 @@ static uint32_t emit_cond_branch(cc *c, uint32_t pos, bool negate) {
     vent *e = &c->vs[pos];
     if (!c->dead && e->kind == VK_SLOT && c->last_dst_ok && c->code[c->last_start + 1].s.a == slot_of(c, pos)) {
         pw_code *last = &c->code[c->last_start];
-        int op = fused_branch_op(c->last_op, negate, last[2].u);
+        /* word +2 exists only for 3-word comparisons (a 2-word one may end the code) */
+        int op = fused_branch_op(c->last_op, negate, c->last_start + 2 < c->n ? last[2].u : 0);
         if (op >= IR_br_eq_imm && op <= IR_br_ge_u_imm && c->prev_op == IR_i32_add_imm &&
             c->prev_start + 3 == c->last_start && c->code[c->prev_start + 1].s.a == last[1].s.b) {
             /* x = y + k; branch on x CMP imm: one loop-closing instruction */

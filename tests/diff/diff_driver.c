@@ -43,7 +43,7 @@ static void log_line(logbuf *b, const char *line) {
 }
 
 static void flush_log(logbuf *b, bool print) {
-    if (print)
+    if (print && b->len)
         fwrite(b->text, 1, b->len, stdout);
     b->len = 0;
 }
