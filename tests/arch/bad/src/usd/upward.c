@@ -1,0 +1,1 @@
+#include <portalis/host.h>

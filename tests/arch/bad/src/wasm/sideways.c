@@ -1,0 +1,2 @@
+#include "../bridge/internal.h"
+#include <portalis/base.h>
