@@ -18,7 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "rt.h"
+#include "tier.h"
 
 /* Where a stack value lives: in its canonical slot, still in local `local`,
  * a constant `cval`, or a deferred i32 sum "slot `local` + constant `cval`"
@@ -48,11 +48,7 @@ typedef struct {
     uint32_t loop_pos;
     uint32_t else_fix; /* fixup index of the if's false branch, or NONE */
     uint32_t fix_head; /* forward branches to patch at `end` */
-    /* Fuel accounting (loop and function frames): wasm instructions directly
-     * in this region (not in nested loops), and the cost words to patch. */
-    uint32_t region; /* index of the innermost loop/function frame */
-    uint64_t ninstr;
-    uint32_t cost_head;
+    uint32_t loop_ord; /* loops: ordinal in the body, as in pw_fuel_regions */
 } cent;
 
 typedef struct {
@@ -90,7 +86,13 @@ typedef struct {
 
     bool dead;
     bool checks; /* emit fuel/interrupt checks (engine configuration) */
-    uint32_t entry_cost; /* of the function being translated */
+    /* Fuel cost words to fill once the body's regions are known: the word
+     * index and the loop whose cost it takes (the largest, where one check
+     * serves several loops, as before a br_table). */
+    struct costfix {
+        uint32_t word, loop;
+    } *costfix;
+    uint32_t ncostfix, capcostfix, nloops;
     /* Peephole state: the last instruction, if nothing (label, other
      * instruction) came after it, and where its destination slot lives. */
     uint32_t last_start;
@@ -349,8 +351,7 @@ static void push_frame(cc *c, uint8_t kind, uint32_t np, const uint8_t *params, 
                 .loop_pos = c->n,
                 .else_fix = NONE,
                 .fix_head = NONE,
-                .region = (kind == CK_LOOP || kind == CK_FUNC || c->cn < 2) ? c->cn - 1 : c->cs[c->cn - 2].region,
-                .cost_head = NONE};
+                .loop_ord = kind == CK_LOOP ? c->nloops++ : 0};
 }
 
 static void set_unreachable(cc *c) {
@@ -454,6 +455,11 @@ static void emit_return(cc *c) {
     emit(c, IR_ret, 0);
 }
 
+static void add_costfix(cc *c, uint32_t word, const cent *loop) {
+    c->costfix = grow(c, c->costfix, &c->capcostfix, sizeof *c->costfix, c->ncostfix + 1);
+    c->costfix[c->ncostfix++] = (struct costfix){word, loop->loop_ord};
+}
+
 /* Turns the branch just emitted at `br` (relative target in its last word)
  * into its back-edge form, which also charges fuel and polls for interrupts;
  * the cost word is filled in when the loop's `end` is reached. */
@@ -476,7 +482,7 @@ static void make_back_edge(cc *c, uint32_t br, cent *loop) {
     c->code = grow(c, c->code, &c->cap, sizeof *c->code, c->n + 1);
     c->code[br].h = c->H[back];
     c->code[c->n].u = 0;
-    add_fixup(c, &loop->cost_head, br, c->n);
+    add_costfix(c, c->n, loop);
     c->n++;
     c->last_op = back;
 }
@@ -489,14 +495,6 @@ static void emit_jump(cc *c, cent *f) {
         make_back_edge(c, c->last_start, f);
     } else
         add_fixup(c, &f->fix_head, c->last_start, c->last_start + 1);
-}
-
-/* Fills the cost words of a region's checks (keeping the larger value where
- * one check serves several loops, as before a br_table). */
-static void patch_costs(cc *c, cent *f) {
-    for (uint32_t i = f->cost_head; i != NONE; i = c->fx[i].next)
-        if (c->code[c->fx[i].word].u < f->ninstr)
-            c->code[c->fx[i].word].u = f->ninstr;
 }
 
 /* Full branch to frame f with the top arity values (used by br, br_table stubs). */
@@ -1059,7 +1057,6 @@ static void translate_body(cc *c, const wm_code *code, const pw_sig *sig) {
         if (c->p >= c->end)
             MALFORMED("unexpected end of section or function");
         uint8_t op = *c->p++;
-        c->cs[top_frame(c)->region].ninstr++;
         switch (op) {
         case 0x00: /* unreachable */
             emit(c, IR_unreachable, 0);
@@ -1142,7 +1139,6 @@ static void translate_body(cc *c, const wm_code *code, const pw_sig *sig) {
             c->vn += f->nresults;
             if (f->kind == CK_FUNC) {
                 emit_return(c);
-                c->entry_cost = c->checks ? (uint32_t)(f->ninstr < UINT32_MAX ? f->ninstr : UINT32_MAX) : 0;
                 c->cn--;
                 if (c->p != c->end)
                     MALFORMED("section size mismatch: code after the function's end");
@@ -1155,8 +1151,6 @@ static void translate_body(cc *c, const wm_code *code, const pw_sig *sig) {
             if (f->else_fix != NONE)
                 patch_list(c, f->else_fix, c->n);
             patch_list(c, f->fix_head, c->n);
-            if (f->kind == CK_LOOP)
-                patch_costs(c, f);
             c->dead = f->dead_entry;
             uint32_t nr = f->nresults;
             const uint8_t *res = f->single ? NULL : f->results;
@@ -1268,7 +1262,7 @@ static void translate_body(cc *c, const wm_code *code, const pw_sig *sig) {
                             for (uint32_t k = 0; k <= n; k++) {
                                 cent *g = &c->cs[c->cn - 1 - labels[k]];
                                 if (g->kind == CK_LOOP)
-                                    add_fixup(c, &g->cost_head, at, at + 1);
+                                    add_costfix(c, at + 1, g);
                             }
                             break;
                         }
@@ -1713,13 +1707,33 @@ static void translate_body(cc *c, const wm_code *code, const pw_sig *sig) {
     }
 }
 
+/* Fills the fuel cost words and the entry cost from the regions every tier
+ * charges (scan.c), so the interpreter and other tiers cannot disagree. */
+static pw_error *fill_costs(cc *c, uint32_t defidx, pw_cfunc *out) {
+    pw_fuel_regions r;
+    if (!pw_fuel_regions_of(c->m, defidx, &r))
+        return pw_error_new(PW_ERR_RESOURCE, "out of memory computing fuel regions");
+    if (r.nloops != c->nloops) {
+        pw_fuel_regions_free(&r);
+        return pw_error_new(PW_ERR_INVALID, "internal error: fuel regions disagree with the translator");
+    }
+    for (uint32_t i = 0; i < c->ncostfix; i++) {
+        pw_code *w = &out->code[c->costfix[i].word];
+        if (w->u < r.loops[c->costfix[i].loop].cost)
+            w->u = r.loops[c->costfix[i].loop].cost;
+    }
+    out->entry_cost = r.entry_cost;
+    pw_fuel_regions_free(&r);
+    return NULL;
+}
+
 static pw_error *compile_one(cc *c, uint32_t defidx, pw_cfunc *out) {
     const wm_module *m = c->m;
     const wm_code *code = &m->codes[defidx];
     uint32_t fidx = m->nfunc_imports + defidx;
     const pw_sig *sig = c->mod->sigs[m->func_types[fidx]];
 
-    c->n = c->noff = c->vn = c->cn = c->fxn = c->max_height = 0;
+    c->n = c->noff = c->vn = c->cn = c->fxn = c->max_height = c->ncostfix = c->nloops = 0;
     c->dead = false;
     c->last_dst_ok = false;
     c->last_op = -1;
@@ -1755,113 +1769,16 @@ static pw_error *compile_one(cc *c, uint32_t defidx, pw_cfunc *out) {
     if (fs < sig->nparams + 4)
         fs = sig->nparams + 4; /* room for the interpreter's four-slot local zeroing */
     out->frame_size = fs;
-    out->entry_cost = c->entry_cost;
+    out->entry_cost = 0;
+    if (c->checks) {
+        pw_error *ferr = fill_costs(c, defidx, out);
+        if (ferr)
+            return ferr;
+    }
     out->nzero = c->nlocals - sig->nparams;
     out->sig = sig;
     out->index = fidx;
     return NULL;
-}
-
-/* Checks only the binary syntax of a body (opcodes, immediates, block
- * nesting, final `end`). The spec decodes the whole module before validating
- * it, so a malformed body must win over a validation error found earlier by
- * the single-pass translator; this scan decides that case. Returns NULL if
- * the syntax is fine, else the spec's wording. */
-static const char *scan_syntax(const uint8_t *p, const uint8_t *end) {
-    const char *why = NULL;
-    uint32_t depth = 1, u;
-    int32_t i32;
-    int64_t i64;
-#define U32() if (!wm_read_u32(&p, end, &u, &why)) return why
-#define BYTE0() do { if (p >= end) return "unexpected end"; if (*p++ != 0) return "zero byte expected"; } while (0)
-    while (depth > 0) {
-        if (p >= end)
-            return "unexpected end of section or function";
-        uint8_t op = *p++;
-        switch (op) {
-        case 0x02: case 0x03: case 0x04:
-            if (p >= end)
-                return "unexpected end";
-            if (*p == 0x40 || is_num(*p) || is_ref(*p) || *p == WM_V128)
-                p++;
-            else if (!wm_read_s33(&p, end, &i64, &why))
-                return why;
-            depth++;
-            break;
-        case 0x0b:
-            depth--;
-            break;
-        case 0x0c: case 0x0d: case 0x10: case 0x20: case 0x21: case 0x22: case 0x23: case 0x24: case 0x25:
-        case 0x26: case 0xd2:
-            U32();
-            break;
-        case 0x0e: {
-            U32();
-            uint32_t n = u;
-            for (uint64_t k = 0; k <= n; k++)
-                U32();
-            break;
-        }
-        case 0x11:
-            U32();
-            U32();
-            break;
-        case 0x1c: {
-            U32();
-            uint32_t n = u;
-            if (n > (uint64_t)(end - p))
-                return "unexpected end";
-            p += n;
-            break;
-        }
-        case 0x3f: case 0x40:
-            BYTE0();
-            break;
-        case 0x41:
-            if (!wm_read_s32(&p, end, &i32, &why))
-                return why;
-            break;
-        case 0x42:
-            if (!wm_read_s64(&p, end, &i64, &why))
-                return why;
-            break;
-        case 0x43: case 0x44: {
-            size_t n = op == 0x43 ? 4 : 8;
-            if ((size_t)(end - p) < n)
-                return "unexpected end";
-            p += n;
-            break;
-        }
-        case 0xd0:
-            if (p >= end)
-                return "unexpected end";
-            p++;
-            break;
-        case 0xfc:
-            U32();
-            switch (u) {
-            case 0: case 1: case 2: case 3: case 4: case 5: case 6: case 7: break;
-            case 8: U32(); BYTE0(); break;
-            case 9: case 13: case 15: case 16: case 17: U32(); break;
-            case 10: BYTE0(); BYTE0(); break;
-            case 11: BYTE0(); break;
-            case 12: case 14: U32(); U32(); break;
-            default: return "illegal opcode";
-            }
-            break;
-        default:
-            if (op >= 0x28 && op <= 0x3e) {
-                U32();
-                U32();
-            } else if (!(op <= 0x01 || op == 0x05 || op == 0x0f || op == 0x1a || op == 0x1b || op == 0xd1 ||
-                         (op >= 0x45 && op <= 0xc4)))
-                return "illegal opcode";
-            break;
-        }
-    }
-#undef U32
-#undef BYTE0
-    return p == end ? NULL : "section size mismatch";
 }
 
 pw_error *pw_compile(pw_module *mod) {
@@ -1883,7 +1800,7 @@ pw_error *pw_compile(pw_module *mod) {
             mod->code_bytes += (size_t)mod->funcs[i].ncode * sizeof(pw_code);
         else if (err->kind == PW_ERR_INVALID)
             for (uint32_t k = i; k < m->ncodes; k++) {
-                const char *why = scan_syntax(m->codes[k].body, m->codes[k].body + m->codes[k].body_len);
+                const char *why = wm_scan_syntax(m->codes[k].body, m->codes[k].body + m->codes[k].body_len);
                 if (why) {
                     pw_error_free(err);
                     err = pw_error_new(PW_ERR_MALFORMED, "%s in function %u", why, m->nfunc_imports + k);
@@ -1898,6 +1815,7 @@ pw_error *pw_compile(pw_module *mod) {
     free(c->fx);
     free(c->ltypes);
     free(c->labels);
+    free(c->costfix);
     free(c);
     return err;
 }

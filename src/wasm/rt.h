@@ -252,6 +252,13 @@ void pw_error_seal(pw_error *e);
 pw_error *pw_compile(pw_module *mod);
 void pw_cfunc_free(pw_cfunc *f);
 uint32_t pw_cfunc_offset(const pw_cfunc *f, const pw_code *ip);
+/* Steps over one instruction of a body (scan.c); NULL if fine, else the
+ * spec's wording for the malformation. */
+const char *wm_instr_skip(const uint8_t **p, const uint8_t *end, uint8_t *op);
+/* NULL if a body's syntax (opcodes, immediates, nesting, final end) is
+ * fine. The spec decodes the whole module before validating it, so a
+ * malformed body wins over a validation error found earlier. */
+const char *wm_scan_syntax(const uint8_t *p, const uint8_t *end);
 /* Operand count (1 or 2) of a numeric wasm opcode 0x45..0xc4. */
 int pw_numeric_arity(uint8_t op);
 
