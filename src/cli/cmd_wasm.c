@@ -19,7 +19,7 @@ static void validate_usage(FILE *f) {
 }
 
 static void inspect_usage(FILE *f) {
-    fprintf(f, "usage: portalis inspect [--code FUNC|all] MODULE.wasm\n\n"
+    fprintf(f, "usage: portalis inspect [--code FUNC|NAME|all] MODULE.wasm\n\n"
                "Lists a module's imports and exports with their types, its function count,\n"
                "binary and translated code sizes, custom sections and name (from the name section).\n"
                "--code FUNC also prints the interpreter code of function FUNC - an index, a name\n"

@@ -56,7 +56,7 @@ static int cmd_version(int argc, char **argv) {
 
 /* `portalis help [COMMAND]`: the command's own --help text. */
 static int cmd_help(int argc, char **argv) {
-    if (argc < 2) {
+    if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
         usage(stdout);
         return CLI_EXIT_OK;
     }

@@ -43,6 +43,13 @@ check help-inspect 0 'usage: portalis inspect' "$P" help inspect
 check help-usd 0 'usd' "$P" help usd
 check help-unknown 2 "unknown command 'nope'" "$P" help nope
 check help-main 0 '134 a module trapped' "$P" --help
+# every command listed has its help, through `help CMD` and `CMD --help`
+cmds=$("$P" --help | sed -n 's/^  \([a-z][a-z-]*\)  .*/\1/p')
+[ -n "$cmds" ] || { echo "FAIL no commands listed by --help"; fail=$((fail + 1)); }
+for c in $cmds; do
+  check "help-$c" 0 '[a-z]' "$P" help "$c"
+  check "$c-help" 0 '[a-z]' "$P" "$c" --help
+done
 
 # -- --argv0 and --
 check argv0-default 0 "^$A\$" "$P" run "$A"
