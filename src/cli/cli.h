@@ -74,6 +74,9 @@ cli_file_kind cli_classify(const uint8_t *bytes, size_t len);
  * too (the caller frees them). */
 bool cli_load_module(pw_engine *engine, const char *cmd, const char *path, pw_module **m, uint8_t **bytes,
                      size_t *len);
+/* cli_wat.c: converts WebAssembly text with wat2wasm (Debian: wabt); NULL
+ * with a message (naming the package when it is not installed). */
+uint8_t *cli_wat_to_wasm(const char *path, size_t *len, char *err, size_t errn);
 /* The message for a file that is not a binary module, or NULL if it is one
  * (or not recognised: the loader then reports it). */
 const char *cli_not_a_module(cli_file_kind kind);

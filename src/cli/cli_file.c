@@ -117,8 +117,8 @@ cli_file_kind cli_classify(const uint8_t *b, size_t len) {
 const char *cli_not_a_module(cli_file_kind kind) {
     switch (kind) {
     case CLI_FILE_WAT:
-        return "this is WebAssembly text (.wat), and portalis runs binary modules: convert it with "
-               "'wat2wasm FILE.wat -o FILE.wasm' (Debian package wabt)";
+        return "this is WebAssembly text (.wat), which portalis converts with wat2wasm, and wat2wasm is not "
+               "installed: install the Debian package wabt (or convert it yourself: wat2wasm FILE.wat -o FILE.wasm)";
     case CLI_FILE_USDA: return "this is a USD scene, not a WebAssembly module (run it with 'portalis run SCENE')";
     case CLI_FILE_USDC:
         return "binary USD (crate) files are not supported yet; convert with usdcat "
@@ -143,6 +143,14 @@ bool cli_load_module(pw_engine *engine, const char *cmd, const char *path, pw_mo
         return false;
     }
     uint8_t *b = (uint8_t *)text;
+    if (cli_classify(b, n) == CLI_FILE_WAT) {
+        char msg[4200];
+        free(b);
+        if (!(b = cli_wat_to_wasm(path, &n, msg, sizeof msg))) {
+            fprintf(stderr, "portalis %s: %s\n", cmd, msg);
+            return false;
+        }
+    }
     const char *why = cli_not_a_module(cli_classify(b, n));
     pw_error *e = why ? NULL : pw_module_new(engine, b, n, m);
     if (why || e) {

@@ -77,8 +77,9 @@ static void usage(FILE *f) {
                "(argv[0] is the module as named, or --argv0), the --env variables, stdio, and the\n"
                "--dir directories, outside of which no path resolves. Import-free modules run as is.\n"
                "What FILE is comes from its content, not its name: a USD text scene runs in the\n"
-               "scene runner; WebAssembly text (.wat) and binary USD (.usdc) are refused with the\n"
-               "command that converts them. FILE must be a regular file of at most %zu MiB.\n\n"
+               "scene runner; WebAssembly text (.wat) is converted with wabt's wat2wasm when it\n"
+               "is installed; binary USD (.usdc) is refused with the command that converts it.\n"
+               "FILE must be a regular file of at most %zu MiB.\n\n"
                "options (before the module; -- ends them):\n"
                "  --invoke NAME           the exported function to call\n"
                "  --argv0 NAME            the guest's argv[0] (default: MODULE as written)\n"
@@ -231,7 +232,7 @@ int cmd_run(int argc, char **argv) {
     cli_file_kind kind;
     if (!classify_target(path, &kind))
         return CLI_EXIT_LOAD;
-    if (kind == CLI_FILE_USDC || kind == CLI_FILE_USDZ || kind == CLI_FILE_WAT) {
+    if (kind == CLI_FILE_USDC || kind == CLI_FILE_USDZ) {
         fprintf(stderr, "portalis run: %s: %s\n", path, cli_not_a_module(kind));
         return CLI_EXIT_LOAD;
     }

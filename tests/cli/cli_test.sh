@@ -125,10 +125,17 @@ rm -f big.wasm
 # -- what a file is comes from its content
 printf ';; a comment\n(module (func (export "f") (result i32) i32.const 7))\n' >text.wat
 cp text.wat text.wasm
-check wat-run 1 'WebAssembly text.*wat2wasm.*wabt' "$P" run --invoke f text.wat
-check wat-named-wasm 1 'WebAssembly text.*wat2wasm.*wabt' "$P" run --invoke f text.wasm
-check wat-validate 1 'WebAssembly text.*wat2wasm' "$P" validate text.wat
-check wat-inspect 1 'WebAssembly text.*wat2wasm' "$P" inspect text.wat
+# converted by wat2wasm when it is installed (as wasmtime accepts .wat) ...
+check wat-run 0 '^7$' "$P" run --invoke f text.wat
+check wat-named-wasm 0 '^7$' "$P" run --invoke f text.wasm
+check wat-validate 0 '^valid$' "$P" validate text.wat
+check wat-inspect 0 '"f": func +\(\) -> \(i32\)' "$P" inspect text.wat
+printf '(module (func (export "f") (result i32) i32.const))\n' >bad.wat
+check wat-bad-where 1 '^bad\.wat:1:[0-9]+: error: ' "$P" run --invoke f bad.wat
+check wat-bad 1 'bad\.wat: WebAssembly text that wat2wasm could not convert' "$P" run --invoke f bad.wat
+# ... and named with the package to install when it is not
+check wat-no-wabt 1 'WebAssembly text.*wat2wasm is not installed.*wabt' env PATH=/nonexistent "$P" run --invoke f text.wat
+check wat-no-wabt-validate 1 'wat2wasm is not installed' env PATH=/nonexistent "$P" validate text.wat
 printf 'PXR-USDC\000\000\000\000\000\000\000\000' >crate.usdc
 cp crate.usdc crate.usd
 check usdc-run 1 'binary USD \(crate\) files are not supported yet; convert with usdcat' "$P" run crate.usdc
