@@ -103,18 +103,30 @@ static uint16_t wait_ready(wcall *c, const wfd *f, bool write) {
     }
 }
 
-/* Ready-to-write on a pipe promises room for PIPE_BUF bytes only: a longer
- * write could block again, so it is cut to that (a short write). */
-static int cap_iovs(struct iovec *iov, int n, size_t max) {
-    size_t total = 0;
-    for (int i = 0; i < n; i++) {
-        if (iov[i].iov_len >= max - total) {
-            iov[i].iov_len = max - total;
-            return i + 1;
+/* A write to a pipe, FIFO or socket, in pieces that cannot block: once it
+ * is ready to write, a pipe has room for PIPE_BUF bytes. The write is
+ * complete unless the store is interrupted or the fd is non-blocking; then
+ * it is short (the bytes written so far), or INTR/AGAIN if there are none. */
+static uint16_t write_pipe(wcall *c, const wfd *f, struct iovec *iov, int n, size_t *done) {
+    *done = 0;
+    for (int i = 0; i < n && *done < (1u << 30);) {
+        if (!iov[i].iov_len) {
+            i++;
+            continue;
         }
-        total += iov[i].iov_len;
+        uint16_t r = wait_ready(c, f, true);
+        if (r)
+            return *done ? WE_SUCCESS : r;
+        ssize_t w = write(f->host, iov[i].iov_base, iov[i].iov_len < PIPE_BUF ? iov[i].iov_len : PIPE_BUF);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w < 0)
+            return *done ? WE_SUCCESS : HOSTERR();
+        *done += (size_t)w;
+        iov[i].iov_base = (uint8_t *)iov[i].iov_base + w;
+        iov[i].iov_len -= (size_t)w;
     }
-    return n;
+    return WE_SUCCESS;
 }
 
 static uint16_t do_rw(wcall *c, const pw_val *a, bool write, bool positional) {
@@ -131,10 +143,13 @@ static uint16_t do_rw(wcall *c, const pw_val *a, bool write, bool positional) {
     uint32_t pres = positional ? A32(4) : A32(3);
     if (!gmem(c, pres, 4))
         return WE_FAULT;
+    if (!positional && write && (f->filetype == FT_UNKNOWN || f->filetype == FT_SOCKET_STREAM)) {
+        size_t done = 0;
+        r = write_pipe(c, f, iov, n, &done);
+        return r ? r : out32(c, pres, (uint32_t)done);
+    }
     if (!positional && (r = wait_ready(c, f, write)))
         return r;
-    if (!positional && write && (f->filetype == FT_UNKNOWN || f->filetype == FT_SOCKET_STREAM))
-        n = cap_iovs(iov, n, PIPE_BUF);
     ssize_t done;
     do {
         if (positional) {

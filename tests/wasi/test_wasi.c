@@ -220,8 +220,51 @@ static void test_rules(const char *mode) {
         show(&R);
 }
 
-/* FIFOs and pipes: opening never waits for the other end, reads wait for
- * data but the store's deadline ends the wait. */
+/* Runs portalis with its stdout a pipe; with `drain`, reads the pipe to its
+ * end (the byte count in *got), else never reads it. stderr goes to r->err. */
+static void run_stdout_pipe(run_result *r, const char *const *args, bool drain, size_t *got) {
+    char errp[300];
+    snprintf(errp, sizeof errp, "%s/stderr", tmpdir);
+    int p[2];
+    *got = 0;
+    if (pipe(p) != 0) {
+        r->status = -1;
+        return;
+    }
+    const char *argv[64];
+    int n = 0;
+    argv[n++] = portalis;
+    argv[n++] = "run";
+    for (int i = 0; args[i] && n < 62; i++)
+        argv[n++] = args[i];
+    argv[n] = NULL;
+    fflush(stdout);
+    pid_t pid = fork();
+    if (pid == 0) {
+        int e = open(errp, O_WRONLY | O_CREAT | O_TRUNC, 0644), in = open("/dev/null", O_RDONLY);
+        dup2(p[1], 1);
+        dup2(e, 2);
+        dup2(in, 0);
+        close(p[0]);
+        alarm(60);
+        execv(portalis, (char *const *)argv);
+        _exit(127);
+    }
+    close(p[1]);
+    char buf[65536];
+    ssize_t k;
+    while (drain && (k = read(p[0], buf, sizeof buf)) > 0)
+        *got += (size_t)k;
+    int st = 0;
+    waitpid(pid, &st, 0);
+    close(p[0]);
+    r->status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+    slurp(errp, r->err, sizeof r->err);
+    r->out[0] = 0;
+}
+
+/* FIFOs and pipes: opening never waits for the other end, reads and writes
+ * wait for the other end but the store's deadline ends the wait. */
 static void test_fifo(void) {
     char dir[512], map[600], fifo[600];
     make_sandbox(dir, sizeof dir, "fifo");
@@ -255,6 +298,11 @@ static void test_fifo(void) {
     run_in(&R, a2, p[0]);
     close(p[0]);
     check(R.status == 0 && strstr(R.out, "stdin: read \"hello\" then end of file"), "fifo: stdin from a pipe");
+    size_t got = 0;
+    const char *a5[] = {guest("fifo"), "bigwrite", NULL};
+    run_stdout_pipe(&R, a5, true, &got);
+    check(R.status == 0 && got == 1u << 20 && strstr(R.err, "wrote 1048576 in 1 calls"),
+          "fifo: a 1 MiB fd_write to a pipe is complete in one call (got %zu, status %d)", got, R.status);
 #ifdef PORTALIS_HAVE_FUEL_DEADLINE
     const char *a3[] = {"--timeout", "500ms", "--dir", map, guest("fifo"), "open", NULL};
     run(&R, a3);
@@ -272,6 +320,10 @@ static void test_fifo(void) {
     close(p[1]);
     check(R.status == 134 && strstr(R.err, "deadline"),
           "fifo: a read of a pipe that never delivers ends at --timeout (status %d)", R.status);
+    const char *a6[] = {"--timeout", "500ms", guest("fifo"), "bigwrite", NULL};
+    run_stdout_pipe(&R, a6, false, &got);
+    check(R.status == 134 && strstr(R.err, "deadline"),
+          "fifo: a write to a pipe nobody drains ends at --timeout (status %d)", R.status);
 #endif
 }
 

@@ -4,12 +4,15 @@
  *                once; opening for reading succeeds at once; then a read
  *                waits for a writer (until the host's --timeout)
  *   fifo read    reads the FIFO to its end and prints what came
- *   fifo stdin   reads stdin to its end */
+ *   fifo stdin   reads stdin to its end
+ *   fifo bigwrite  writes 1 MiB to stdout with fd_write until all is
+ *                written; reports the number of calls on stderr */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
+#include <wasi/api.h>
 
 static int drain(int fd, const char *what) {
     char buf[256];
@@ -26,8 +29,30 @@ static int drain(int fd, const char *what) {
     return 0;
 }
 
+static int bigwrite(void) {
+    static char big[1 << 20];
+    memset(big, 'x', sizeof big);
+    size_t off = 0;
+    int calls = 0;
+    while (off < sizeof big) {
+        __wasi_ciovec_t iov = {(const uint8_t *)big + off, sizeof big - off};
+        __wasi_size_t n = 0;
+        __wasi_errno_t e = __wasi_fd_write(1, &iov, 1, &n);
+        if (e) {
+            fprintf(stderr, "write failed: errno %u\n", (unsigned)e);
+            return 1;
+        }
+        calls++;
+        off += n;
+    }
+    fprintf(stderr, "wrote %zu in %d calls\n", off, calls);
+    return 0;
+}
+
 int main(int argc, char **argv) {
     const char *mode = argc > 1 ? argv[1] : "";
+    if (!strcmp(mode, "bigwrite"))
+        return bigwrite();
     if (!strcmp(mode, "stdin"))
         return drain(0, "stdin");
     if (!strcmp(mode, "open")) {
@@ -46,6 +71,6 @@ int main(int argc, char **argv) {
         }
         return drain(r, "fifo");
     }
-    fprintf(stderr, "usage: fifo open|read|stdin\n");
+    fprintf(stderr, "usage: fifo open|read|stdin|bigwrite\n");
     return 2;
 }
