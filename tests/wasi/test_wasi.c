@@ -52,6 +52,16 @@ static void slurp(const char *path, char *buf, size_t n) {
     fclose(f);
 }
 
+/* argv = portalis run ARGS... NULL (at most 61 ARGS). */
+static void run_argv(const char *argv[64], const char *const *args) {
+    int n = 0;
+    argv[n++] = portalis;
+    argv[n++] = "run";
+    for (int i = 0; args[i] && n < 62; i++)
+        argv[n++] = args[i];
+    argv[n] = NULL;
+}
+
 /* Runs portalis with the NULL-terminated args (after "run") and host fd `in`
  * as its stdin (-1: /dev/null). */
 static void run_in(run_result *r, const char *const *args, int in) {
@@ -59,12 +69,7 @@ static void run_in(run_result *r, const char *const *args, int in) {
     snprintf(outp, sizeof outp, "%s/stdout", tmpdir);
     snprintf(errp, sizeof errp, "%s/stderr", tmpdir);
     const char *argv[64];
-    int n = 0;
-    argv[n++] = portalis;
-    argv[n++] = "run";
-    for (int i = 0; args[i] && n < 62; i++)
-        argv[n++] = args[i];
-    argv[n] = NULL;
+    run_argv(argv, args);
     struct timespec t0, t1;
     clock_gettime(CLOCK_MONOTONIC, &t0);
     fflush(stdout);
@@ -232,12 +237,7 @@ static void run_stdout_pipe(run_result *r, const char *const *args, bool drain, 
         return;
     }
     const char *argv[64];
-    int n = 0;
-    argv[n++] = portalis;
-    argv[n++] = "run";
-    for (int i = 0; args[i] && n < 62; i++)
-        argv[n++] = args[i];
-    argv[n] = NULL;
+    run_argv(argv, args);
     fflush(stdout);
     pid_t pid = fork();
     if (pid == 0) {
