@@ -188,6 +188,21 @@ static bool classify_target(const char *path, cli_file_kind *kind) {
     return true;
 }
 
+/* `run --dir X scene.usda mod.wasm`: the module must come first, its
+ * arguments after it; say so when a later argument is a module. */
+static void module_first_hint(int argc, char **argv, int file) {
+    for (int i = file + 1; i < argc; i++) {
+        cli_file_kind k;
+        bool missing;
+        char err[64];
+        if (cli_sniff_file(argv[i], &k, &missing, err, sizeof err) && k == CLI_FILE_WASM) {
+            fprintf(stderr, "portalis run: to run the module %s, name it first: portalis run [OPTIONS] %s [ARGS...]\n",
+                    argv[i], argv[i]);
+            return;
+        }
+    }
+}
+
 /* Runs the scene runner on argv without the "--" (it parses all of argv). */
 static int run_scene(int argc, char **argv, int dashdash) {
     if (dashdash < 0)
@@ -242,6 +257,7 @@ int cmd_run(int argc, char **argv) {
                     "portalis run: %s is an option of module runs, but %s is a USD scene (scene options: "
                     "portalis run SCENE --help)\n",
                     s.module_only, path);
+            module_first_hint(argc, argv, s.file);
             return CLI_EXIT_USAGE;
         }
         return run_scene(argc, argv, s.dashdash);

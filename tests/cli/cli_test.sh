@@ -153,6 +153,8 @@ mkdir dir.usda
 check dir-value-usda 0 '^3$' "$P" run --dir dir.usda --invoke add "$W" 1 2
 check module-option-on-scene 2 '--dir is an option of module runs, but empty\.usda is a USD scene' \
   "$P" run --dir dir.usda empty.usda "$W"
+check module-first-hint 2 'to run the module .*cli\.wasm, name it first' \
+  "$P" run --dir dir.usda empty.usda "$W"
 check invoke-on-scene 2 '--invoke is an option of module runs' "$P" run --invoke add empty.usda
 check scene-option-on-module 2 '--frames is an option of scene runs' "$P" run --frames 3 --invoke add "$W" 1 2
 check scene-options-first 1 'declares no WebAssembly module prims' "$P" run --frames 3 --quiet empty.usda
