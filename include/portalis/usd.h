@@ -357,8 +357,9 @@ int pusd_stage_export(pusd_stage *stage, const char *path, pusd_error *err);
 /* A new layer holding the root layer stack (the root layer and its
  * sublayers) merged into one, as OpenUSD's UsdUtilsFlattenLayerStack:
  * composition arcs and variants are kept, not composed; per field the
- * strongest opinion wins, a list op authored in several layers becomes one
- * explicit list op with the composed items, time samples are mapped through
+ * strongest opinion wins, list ops authored in several layers combine into
+ * one (prepend/append/delete edits stay edits; an explicit or add/reorder
+ * op gives the composed items explicitly), time samples are mapped through
  * the sublayer offsets, and relative asset paths become absolute (anchored
  * to the layer that authored them). Caller frees. */
 pusd_layer *pusd_stage_flatten_layer_stack(pusd_stage *stage, pusd_error *err);

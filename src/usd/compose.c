@@ -60,7 +60,7 @@ static int tl_push(titem **v, size_t *n, size_t *cap, titem t) {
     return 0;
 }
 
-static const char *item_key(pusd_stage *s, int type, const void *it) {
+const char *pusd__item_key(pusd_stage *s, int type, const void *it) {
     if (type == PUSD_T_REFERENCE_LISTOP || type == PUSD_T_PAYLOAD_LISTOP) {
         const pusd_reference *r = it;
         char *k = pusd__ar_alloc(&s->comp, strlen(r->asset_path) + strlen(r->prim_path) + 2);
@@ -76,22 +76,22 @@ void pusd__tl_apply(pusd_stage *s, int type, const pusd_listop *op, pusd_layer *
     if (op->is_explicit) {
         *n = 0;
         for (uint32_t i = 0; i < op->count[0]; i++) {
-            const char *k = item_key(s, type, ITEM(0, i));
+            const char *k = pusd__item_key(s, type, ITEM(0, i));
             if (k && tl_find(*v, *n, k) < 0) tl_push(v, n, cap, (titem){k, ITEM(0, i), layer});
         }
         return;
     }
     for (uint32_t i = 0; i < op->count[PUSD_LISTOP_DELETE]; i++) {
-        const char *k = item_key(s, type, ITEM(PUSD_LISTOP_DELETE, i));
+        const char *k = pusd__item_key(s, type, ITEM(PUSD_LISTOP_DELETE, i));
         int f = k ? tl_find(*v, *n, k) : -1;
         if (f >= 0) memmove(*v + f, *v + f + 1, (--(*n) - (size_t)f) * sizeof **v);
     }
     for (uint32_t i = 0; i < op->count[PUSD_LISTOP_ADD]; i++) {
-        const char *k = item_key(s, type, ITEM(PUSD_LISTOP_ADD, i));
+        const char *k = pusd__item_key(s, type, ITEM(PUSD_LISTOP_ADD, i));
         if (k && tl_find(*v, *n, k) < 0) tl_push(v, n, cap, (titem){k, ITEM(PUSD_LISTOP_ADD, i), layer});
     }
     for (uint32_t i = op->count[PUSD_LISTOP_PREPEND]; i-- > 0;) {
-        const char *k = item_key(s, type, ITEM(PUSD_LISTOP_PREPEND, i));
+        const char *k = pusd__item_key(s, type, ITEM(PUSD_LISTOP_PREPEND, i));
         if (!k) continue;
         int f = tl_find(*v, *n, k);
         if (f >= 0) memmove(*v + f, *v + f + 1, (--(*n) - (size_t)f) * sizeof **v);
@@ -100,7 +100,7 @@ void pusd__tl_apply(pusd_stage *s, int type, const pusd_listop *op, pusd_layer *
         (*v)[0] = (titem){k, ITEM(PUSD_LISTOP_PREPEND, i), layer};
     }
     for (uint32_t i = 0; i < op->count[PUSD_LISTOP_APPEND]; i++) {
-        const char *k = item_key(s, type, ITEM(PUSD_LISTOP_APPEND, i));
+        const char *k = pusd__item_key(s, type, ITEM(PUSD_LISTOP_APPEND, i));
         if (!k) continue;
         int f = tl_find(*v, *n, k);
         if (f >= 0) memmove(*v + f, *v + f + 1, (--(*n) - (size_t)f) * sizeof **v);
@@ -111,7 +111,7 @@ void pusd__tl_apply(pusd_stage *s, int type, const pusd_listop *op, pusd_layer *
         if (!tmp) return;
         size_t m = 0;
         for (uint32_t i = 0; i < op->count[PUSD_LISTOP_ORDER]; i++) {
-            const char *k = item_key(s, type, ITEM(PUSD_LISTOP_ORDER, i));
+            const char *k = pusd__item_key(s, type, ITEM(PUSD_LISTOP_ORDER, i));
             int f = k ? tl_find(*v, *n, k) : -1;
             if (f >= 0 && tl_find(tmp, m, k) < 0) tmp[m++] = (*v)[f];
         }

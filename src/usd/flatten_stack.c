@@ -44,30 +44,112 @@ static int anchor_value(fstack *f, const pusd_layer *layer, pusd_value *v) {
 static bool is_listop(int type) { return type >= PUSD_T_TOKEN_LISTOP && type <= PUSD_T_PAYLOAD_LISTOP; }
 static bool is_ref_listop(int type) { return type == PUSD_T_REFERENCE_LISTOP || type == PUSD_T_PAYLOAD_LISTOP; }
 
-/* The list ops of several layers for one key become one explicit list op with
- * the composed items: for this layer stack it means the same. References and
- * payloads get their asset paths anchored to the layer that authored them. */
-static int compose_listops(fstack *f, int type, const pusd_listop *const *ops, pusd_layer *const *layers, size_t n,
-                           pusd_value *out) {
-    titem *v = NULL;
-    size_t cnt = 0, cap = 0;
-    for (size_t i = n; i-- > 0;) pusd__tl_apply(f->s, type, ops[i], layers[i], &v, &cnt, &cap);
+/* Items of one operation of a combined list op, tagged with the authoring layer. */
+typedef struct tlist {
+    titem *v;
+    size_t n, cap;
+} tlist;
+
+static bool tl_has(const tlist *l, const char *key) {
+    for (size_t i = 0; i < l->n; i++)
+        if (!strcmp(l->v[i].key, key)) return true;
+    return false;
+}
+
+static int tl_add(tlist *l, titem t) {
+    if (!PBASE_RESERVE(l->v, l->cap, l->n + 1)) return -1;
+    l->v[l->n++] = t;
+    return 0;
+}
+
+/* The items of operation k of op as tagged items. */
+static int tl_of(fstack *f, int type, const pusd_listop *op, int k, pusd_layer *layer, tlist *out) {
     size_t isz = is_ref_listop(type) ? sizeof(pusd_reference) : sizeof(char *);
-    char *items = malloc((cnt ? cnt : 1) * isz);
-    int rc = items ? 0 : -1;
-    for (size_t i = 0; items && i < cnt; i++) memcpy(items + i * isz, v[i].item, isz);
-    pusd_listop lo = {.is_explicit = true};
-    lo.count[PUSD_LISTOP_EXPLICIT] = (uint32_t)cnt;
-    lo.items[PUSD_LISTOP_EXPLICIT] = items;
+    for (uint32_t i = 0; i < op->count[k]; i++) {
+        const void *it = (const char *)op->items[k] + i * isz;
+        const char *key = pusd__item_key(f->s, type, it);
+        if (!key || tl_add(out, (titem){key, it, layer})) return -1;
+    }
+    return 0;
+}
+
+/* Keeps the items of in that the stronger operations s0, s1, s2 do not mention (appending to out). */
+static int tl_keep(const tlist *in, const tlist *s0, const tlist *s1, const tlist *s2, tlist *out) {
+    for (size_t i = 0; i < in->n; i++)
+        if (!tl_has(s0, in->v[i].key) && !tl_has(s1, in->v[i].key) && !tl_has(s2, in->v[i].key) && tl_add(out, in->v[i]))
+            return -1;
+    return 0;
+}
+
+/* Puts a combined op's tagged items into a list op value in out (anchoring reference assets). */
+static int emit_listop(fstack *f, int type, bool is_explicit, tlist *ops, pusd_value *out) {
+    size_t isz = is_ref_listop(type) ? sizeof(pusd_reference) : sizeof(char *);
+    pusd_listop lo = {.is_explicit = is_explicit};
+    char *bufs[PUSD_LISTOP_NOPS] = {0};
+    int rc = 0;
+    for (int k = 0; k < PUSD_LISTOP_NOPS && !rc; k++) {
+        if (!ops[k].n) continue;
+        if (!(bufs[k] = malloc(ops[k].n * isz))) rc = -1;
+        for (size_t i = 0; !rc && i < ops[k].n; i++) memcpy(bufs[k] + i * isz, ops[k].v[i].item, isz);
+        lo.count[k] = (uint32_t)ops[k].n;
+        lo.items[k] = bufs[k];
+    }
     pusd_value src = {(uint16_t)type, 0, 1, &lo};
     if (!rc) rc = pusd__value_copy(&f->out->arena, &f->out->strings, out, &src);
-    if (!rc && is_ref_listop(type)) {
-        pusd_reference *refs = (pusd_reference *)((const pusd_listop *)out->data)->items[PUSD_LISTOP_EXPLICIT];
-        for (size_t i = 0; i < cnt && !rc; i++)
-            if (!(refs[i].asset_path = anchored(f, v[i].layer, refs[i].asset_path))) rc = -1;
+    for (int k = 0; !rc && is_ref_listop(type) && k < PUSD_LISTOP_NOPS; k++) {
+        pusd_reference *refs = (pusd_reference *)((const pusd_listop *)out->data)->items[k];
+        for (size_t i = 0; i < ops[k].n && !rc; i++)
+            if (!(refs[i].asset_path = anchored(f, ops[k].v[i].layer, refs[i].asset_path))) rc = -1;
     }
-    free(items);
-    free(v);
+    for (int k = 0; k < PUSD_LISTOP_NOPS; k++) free(bufs[k]);
+    return rc;
+}
+
+/* Non-explicit list ops using only prepend, append and delete combine into
+ * one such op (as SdfListOp::ApplyOperations does): a stronger op's items
+ * come first among prepends and last among appends, and drop the weaker
+ * mentions of the same items. Returns 1 when the ops do not combine. */
+static int combine_listops(fstack *f, int type, const pusd_listop *const *ops, pusd_layer *const *layers, size_t n,
+                           pusd_value *out) {
+    for (size_t i = 0; i < n; i++)
+        if (ops[i]->is_explicit || ops[i]->count[PUSD_LISTOP_ADD] || ops[i]->count[PUSD_LISTOP_ORDER]) return 1;
+    enum { PRE = PUSD_LISTOP_PREPEND, APP = PUSD_LISTOP_APPEND, DEL = PUSD_LISTOP_DELETE };
+    tlist c[PUSD_LISTOP_NOPS] = {{0}};
+    int rc = 0;
+    for (size_t i = n; i-- > 0 && !rc;) {
+        tlist s[PUSD_LISTOP_NOPS] = {{0}}, nc[PUSD_LISTOP_NOPS] = {{0}};
+        rc = tl_of(f, type, ops[i], PRE, layers[i], &s[PRE]) || tl_of(f, type, ops[i], APP, layers[i], &s[APP]) ||
+             tl_of(f, type, ops[i], DEL, layers[i], &s[DEL]);
+        /* prepends: the stronger op's, then the weaker ones it leaves alone; appends the other way round */
+        for (size_t k = 0; !rc && k < s[PRE].n; k++) rc = tl_add(&nc[PRE], s[PRE].v[k]);
+        if (!rc) rc = tl_keep(&c[PRE], &s[PRE], &s[APP], &s[DEL], &nc[PRE]) || tl_keep(&c[APP], &s[PRE], &s[APP], &s[DEL], &nc[APP]);
+        for (size_t k = 0; !rc && k < s[APP].n; k++) rc = tl_add(&nc[APP], s[APP].v[k]);
+        /* deletes accumulate; a delete runs before the prepends and appends that may bring an item back */
+        if (!rc) rc = tl_keep(&c[DEL], &s[DEL], &s[DEL], &s[DEL], &nc[DEL]);
+        for (size_t k = 0; !rc && k < s[DEL].n; k++) rc = tl_add(&nc[DEL], s[DEL].v[k]);
+        for (int k = 0; k < PUSD_LISTOP_NOPS; k++) {
+            free(s[k].v);
+            free(c[k].v);
+            c[k] = nc[k];
+        }
+    }
+    if (!rc) rc = emit_listop(f, type, false, c, out);
+    for (int k = 0; k < PUSD_LISTOP_NOPS; k++) free(c[k].v);
+    return rc ? -1 : 0;
+}
+
+/* The list ops of several layers for one key: combined where they can be
+ * (see combine_listops), otherwise one explicit list op with the composed
+ * items, which means the same for this layer stack. References and payloads
+ * get their asset paths anchored to the layer that authored them. */
+static int compose_listops(fstack *f, int type, const pusd_listop *const *ops, pusd_layer *const *layers, size_t n,
+                           pusd_value *out) {
+    int rc = combine_listops(f, type, ops, layers, n, out);
+    if (rc <= 0) return rc;
+    tlist ex[PUSD_LISTOP_NOPS] = {{0}};
+    for (size_t i = n; i-- > 0;) pusd__tl_apply(f->s, type, ops[i], layers[i], &ex[0].v, &ex[0].n, &ex[0].cap);
+    rc = emit_listop(f, type, true, ex, out);
+    free(ex[0].v);
     return rc;
 }
 

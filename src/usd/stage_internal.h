@@ -87,6 +87,8 @@ typedef struct titem {
     const void *item;
     pusd_layer *layer;
 } titem;
+/* The identity of a list-op item (a reference is its asset and prim path); stage memory. */
+const char *pusd__item_key(pusd_stage *s, int type, const void *it);
 /* Applies op (of list-op value type `type`, authored in layer) to the malloc'ed item list *v. */
 void pusd__tl_apply(pusd_stage *s, int type, const pusd_listop *op, pusd_layer *layer, titem **v, size_t *n, size_t *cap);
 

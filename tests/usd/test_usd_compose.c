@@ -200,7 +200,9 @@ static void flatten_layer_stack(void) {
              "#usda 1.0\n(\n    defaultPrim = \"W\"\n    subLayers = [@ls_mid.usda@ (offset = 5; scale = 2), @ls_weak.usda@]\n)\n"
              "def Xform \"W\" (\n    prepend references = @ls_ref.usda@\n    variants = {\n        string look = \"red\"\n    }\n)\n{\n"
              "    float a = 1\n    rel target = </W/Kid>\n    def \"Kid\" {\n    }\n}\n"
-             "class \"Base\" {\n    float fromClass = 7\n}\n");
+             "class \"Base\" {\n    float fromClass = 7\n}\n"
+             "def \"L\" (\n    delete apiSchemas = [\"B\"]\n    append apiSchemas = [\"R\"]\n)\n{\n}\n"
+             "def \"E\" (\n    add apiSchemas = [\"X\"]\n)\n{\n}\n");
     tu_write(dir, "ls_mid.usda",
              "#usda 1.0\nover \"W\" (\n    prepend references = @ls_ref2.usda@\n    prepend apiSchemas = [\"MidAPI\"]\n"
              "    inherits = </Base>\n    prepend variantSets = \"look\"\n)\n{\n"
@@ -209,7 +211,9 @@ static void flatten_layer_stack(void) {
              "        \"blue\" {\n            float color = 2\n        }\n    }\n}\n");
     tu_write(dir, "ls_weak.usda",
              "#usda 1.0\nover \"W\" (\n    prepend apiSchemas = [\"WeakAPI\"]\n)\n{\n    float c = 9\n"
-             "    def \"WeakKid\" {\n        float k = 4\n    }\n}\ndef \"OnlyWeak\" {\n}\n");
+             "    def \"WeakKid\" {\n        float k = 4\n    }\n}\ndef \"OnlyWeak\" {\n}\n"
+             "over \"L\" (\n    prepend apiSchemas = [\"A\", \"B\"]\n    append apiSchemas = [\"R\", \"W\"]\n)\n{\n}\n"
+             "over \"E\" (\n    apiSchemas = [\"Y\"]\n)\n{\n}\n");
     tu_write(dir, "ls_ref.usda", "#usda 1.0\n(defaultPrim = \"R\")\ndef Scope \"R\" {\n    float fromRef = 3\n}\n");
     tu_write(dir, "ls_ref2.usda", "#usda 1.0\n(defaultPrim = \"R\")\ndef Scope \"R\" {\n    float fromRef2 = 4\n}\n");
     pusd_stage *s = open_root("ls_root.usda");
@@ -225,6 +229,11 @@ static void flatten_layer_stack(void) {
     char *text = pusd_layer_to_string(merged, &n);
     CHECK(text && strstr(text, "variantSet \"look\"") && strstr(text, "inherits = </Base>") && strstr(text, "references = [@/") &&
           strstr(text, "9: 3,") && !strstr(text, "fromRef"));
+    /* an explicit or add/reorder op does not combine: the composed items as an explicit list */
+    CHECK(text && strstr(text, "def \"E\" (\n    apiSchemas = [\"Y\", \"X\"]\n)"));
+    /* list ops of several layers combine into one edit list where they can, as SdfListOp does */
+    CHECK(text && strstr(text, "prepend references = [@/") && strstr(text, "prepend apiSchemas = [\"MidAPI\", \"WeakAPI\"]") &&
+          strstr(text, "delete apiSchemas = [\"B\"]\n    prepend apiSchemas = [\"A\"]\n    append apiSchemas = [\"W\", \"R\"]"));
     free(text);
     /* the same composed scene */
     pusd_stage *s2 = NULL;
@@ -235,6 +244,9 @@ static void flatten_layer_stack(void) {
     CHECK(t1 && strstr(t1, "fromRef = 3") && strstr(t1, "fromRef2 = 4") && strstr(t1, "color = 1") && strstr(t1, "fromClass = 7") &&
           strstr(t1, "k = 4"));
     if (t1 && t2 && strcmp(t1, t2)) fprintf(stderr, "--- stage flatten\n%s--- over the merged layer stack\n%s", t1, t2);
+    pusd_prim *lp = pusd_stage_prim_at_path(s2, "/L");
+    CHECK(lp && pusd_prim_api_schema_count(lp) == 3 && !strcmp(pusd_prim_api_schema(lp, 0), "A") &&
+          !strcmp(pusd_prim_api_schema(lp, 1), "W") && !strcmp(pusd_prim_api_schema(lp, 2), "R"));
     CHECK(num(s2, "/W", "b", 9) == 3 && num(s, "/W", "b", 9) == 3 && num(s2, "/W", "a", PUSD_TIME_DEFAULT) == 1);
     free(t1);
     free(t2);
