@@ -81,6 +81,8 @@ typedef enum {
     PW_ERR_ARGUMENT,      /* the embedder passed a wrong argument */
     PW_ERR_IO,            /* a file could not be read */
     PW_ERR_RESOURCE,      /* a limit of the embedder (memory cap, ...) */
+    PW_ERR_LIMIT,         /* valid, but past an implementation limit of the
+                             engine (docs/engine.md lists them: PW_LIMIT_*) */
 } pw_error_kind;
 
 typedef enum {
@@ -122,6 +124,17 @@ void pw_error_free(pw_error *e);
 pw_error *pw_trap_new(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Creates an unwinding exit request carrying `code` (used by proc_exit). */
 pw_error *pw_exit_new(int code);
+
+/* ---- implementation limits ----------------------------------------------
+ * Valid modules past these get PW_ERR_LIMIT; docs/engine.md ("Limits of the
+ * implementation") lists every limit in one place. */
+#define PW_LIMIT_MODULE_BYTES (UINT64_C(1) << 30) /* a module binary */
+#define PW_LIMIT_LOCALS 1000000u                  /* declared locals per function */
+#define PW_LIMIT_TABLE_ELEMS 10000000u            /* elements per table (growth fails past it) */
+/* The linear-memory cap the command line and the scene host apply when the
+ * user sets none (--max-memory-mb): 1 GiB per memory. The store's own
+ * default (pw_store_set_memory_limit) is the spec's 4 GiB. */
+#define PW_DEFAULT_MEMORY_CAP (UINT64_C(1) << 30)
 
 /* ---- engine ------------------------------------------------------------ */
 

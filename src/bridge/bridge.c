@@ -198,7 +198,8 @@ static int from_pw_error(pb_error *err, pw_error *e, const char *modname, const 
         case PW_ERR_IO: st = PB_ERR_IO; break;
         case PW_ERR_LINK: st = PB_ERR_LINK; break;
         case PW_ERR_MALFORMED:
-        case PW_ERR_INVALID: st = PB_ERR_MODULE; break;
+        case PW_ERR_INVALID:
+        case PW_ERR_LIMIT: st = PB_ERR_MODULE; break;
         case PW_ERR_RESOURCE: st = PB_ERR_NOMEM; break;
         default: st = PB_ERR_ARGS; break;
         }

@@ -254,7 +254,11 @@ static inline uint32_t pop(cc *c, uint8_t expect, vent *out) {
     if (c->vn == f->height) {
         if (!f->unreachable)
             INVALID("type mismatch");
-        *out = (vent){T_UNKNOWN, VK_SLOT, 0, 0};
+        /* The unknown value gets a real entry at the position returned, so
+         * callers that look at the popped entry read a defined one. */
+        c->vs = grow(c, c->vs, &c->vcap, sizeof *c->vs, c->vn + 1);
+        c->vs[c->vn] = (vent){T_UNKNOWN, VK_SLOT, 0, 0};
+        *out = c->vs[c->vn];
         return c->vn; /* only used while dead */
     }
     vent e = c->vs[--c->vn];

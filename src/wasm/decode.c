@@ -20,8 +20,11 @@
 #include <string.h>
 
 #include "module.h"
+#include "portalis/engine.h"
 
-#define MAX_LOCALS 50000u
+/* Implementation limit (docs/engine.md, "Limits of the implementation"):
+ * locals per function, parameters excluded. */
+#define MAX_LOCALS PW_LIMIT_LOCALS
 #define MAX_PAGES 65536u
 
 static const char eof_top[] = "unexpected end";
@@ -65,6 +68,7 @@ static bool fail(dec *d, int status, const uint8_t *at, const char *fmt, ...)
  * reader never leaves its output for the caller to use. */
 #define MALFORMED(d, at, ...) (fail((d), WM_MALFORMED, (at), __VA_ARGS__), false)
 #define INVALID(d, at, ...) (fail((d), WM_INVALID, (at), __VA_ARGS__), false)
+#define LIMIT(d, at, ...) (fail((d), WM_LIMIT, (at), __VA_ARGS__), false)
 
 static inline size_t left(const dec *d)
 {
@@ -810,7 +814,7 @@ static bool rd_locals(dec *d, const uint8_t *body_end, uint32_t *nlocals, uint8_
         if (!(ok = rd_u32(d, &n)))
             break;
         total += n;
-        if (total > MAX_LOCALS) {
+        if (total > UINT32_MAX) { /* the spec's bound: a malformed binary */
             ok = MALFORMED(d, at, "too many locals");
             break;
         }
@@ -823,6 +827,9 @@ static bool rd_locals(dec *d, const uint8_t *body_end, uint32_t *nlocals, uint8_
     }
     d->end = sec_end;
     *nlocals = (uint32_t)total;
+    if (ok && total > MAX_LOCALS)
+        ok = LIMIT(d, body_end, "too many locals: %llu declared, the engine's limit is %u", (unsigned long long)total,
+                   MAX_LOCALS);
     return ok;
 }
 
@@ -860,7 +867,8 @@ static bool sec_code(dec *d)
      * gigabytes. Real code has far fewer locals than bytes; this budget is
      * an implementation limit no compiler output comes near. */
     if (all_locals > (uint64_t)m->nbytes * 16 + MAX_LOCALS)
-        return MALFORMED(d, count_at, "too many locals");
+        return LIMIT(d, count_at, "too many locals in all functions (%llu for a %zu-byte module)",
+                     (unsigned long long)all_locals, m->nbytes);
     m->codes = malloc((size_t)n * sizeof(wm_code) + (size_t)all_locals);
     if (!m->codes)
         return MALFORMED(d, d->p, "out of memory");

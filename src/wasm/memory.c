@@ -1,17 +1,54 @@
-/* Linear memories. */
+/* Linear memories, each in its own reserved range of address space. */
 #include <stdlib.h>
+#include <sys/mman.h>
 #include <string.h>
 
 #include "rt.h"
+
+/* The largest range a memory may reach, and whether it could be reserved
+ * with guard space: with PW_MEMORY_RESERVE_GUARDED bytes reserved, every
+ * wasm32 address (u32 index + u32 offset + access size) falls inside the
+ * reservation, so a tier may rely on PROT_NONE pages instead of a bounds
+ * check. Without it (a small address space, a ulimit -v, valgrind), the
+ * reservation is the most the memory can grow to. */
+static uint64_t max_bytes(const pw_store *s, pw_limits limits) {
+    uint64_t pages = limits.has_max ? limits.max : PW_MAX_PAGES;
+    uint64_t bytes = pages * PW_PAGE;
+    if (bytes > s->memory_limit)
+        bytes = s->memory_limit / PW_PAGE * PW_PAGE;
+    return bytes < (uint64_t)limits.min * PW_PAGE ? (uint64_t)limits.min * PW_PAGE : bytes;
+}
+
+static void *reserve(uint64_t bytes) {
+    if (bytes == 0 || bytes > SIZE_MAX)
+        return NULL;
+    void *p = mmap(NULL, (size_t)bytes, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    return p == MAP_FAILED ? NULL : p;
+}
+
+/* Makes [from, to) bytes of the reservation usable. Fresh anonymous pages
+ * read as zero and cost nothing until touched. */
+static bool commit(pw_memory *m, uint64_t from, uint64_t to) {
+    if (to == from)
+        return true;
+    return mprotect(m->data + from, (size_t)(to - from), PROT_READ | PROT_WRITE) == 0;
+}
 
 pw_memory *pw_memory_alloc(pw_store *s, pw_limits limits) {
     pw_memory *m = calloc(1, sizeof *m);
     if (!m)
         return NULL;
+    uint64_t want = max_bytes(s, limits);
+    m->reserved = PW_MEMORY_RESERVE_GUARDED;
+    m->data = sizeof(size_t) >= 8 ? reserve(m->reserved) : NULL;
+    if (!m->data) {
+        m->reserved = want > PW_PAGE ? want : PW_PAGE;
+        m->data = reserve(m->reserved);
+    }
     m->size = (uint64_t)limits.min * PW_PAGE;
-    m->data = calloc(1, m->size ? m->size : 8);
-    if (!m->data || !pw_store_own(s, m, PW_OBJ_MEMORY)) {
-        free(m->data);
+    if (!m->data || !commit(m, 0, m->size) || !pw_store_own(s, m, PW_OBJ_MEMORY)) {
+        if (m->data)
+            munmap(m->data, (size_t)m->reserved);
         free(m);
         return NULL;
     }
@@ -19,6 +56,11 @@ pw_memory *pw_memory_alloc(pw_store *s, pw_limits limits) {
     m->limits = limits;
     m->store = s;
     return m;
+}
+
+void pw_memory_release(pw_memory *m) {
+    munmap(m->data, (size_t)m->reserved);
+    free(m);
 }
 
 pw_memory *pw_memory_new(pw_store *store, pw_limits limits) {
@@ -41,11 +83,9 @@ int64_t pw_memory_grow_pages(pw_memory *m, uint32_t delta) {
         return -1;
     if (delta == 0)
         return (int64_t)old;
-    uint8_t *d = realloc(m->data, np * PW_PAGE);
-    if (!d)
+    /* In place: the data never moves, nothing is copied or zero-filled. */
+    if (np * PW_PAGE > m->reserved || !commit(m, m->size, np * PW_PAGE))
         return -1;
-    memset(d + m->size, 0, (np - old) * PW_PAGE);
-    m->data = d;
     m->size = np * PW_PAGE;
     m->pages = (uint32_t)np;
     return (int64_t)old;

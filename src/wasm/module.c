@@ -5,12 +5,16 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "portalis/base.h"
 #include "tier.h"
 
 pw_error *pw_module_new(pw_engine *engine, const uint8_t *bytes, size_t len, pw_module **out) {
     *out = NULL;
     if (!engine || (!bytes && len))
         return pw_error_new(PW_ERR_ARGUMENT, "pw_module_new: engine and bytes are required");
+    if (len > PW_LIMIT_MODULE_BYTES)
+        return pw_error_new(PW_ERR_LIMIT, "module of %zu bytes is over the engine's limit of %llu bytes", len,
+                            (unsigned long long)PW_LIMIT_MODULE_BYTES);
     pw_module *mod = calloc(1, sizeof *mod);
     if (!mod)
         return pw_error_new(PW_ERR_RESOURCE, "out of memory");
@@ -21,7 +25,8 @@ pw_error *pw_module_new(pw_engine *engine, const uint8_t *bytes, size_t len, pw_
     int r = wm_decode(bytes, len, &mod->m, err, sizeof err);
     if (r != WM_OK) {
         free(mod);
-        return pw_error_new(r == WM_MALFORMED ? PW_ERR_MALFORMED : PW_ERR_INVALID, "%s", err);
+        return pw_error_new(r == WM_MALFORMED ? PW_ERR_MALFORMED : r == WM_LIMIT ? PW_ERR_LIMIT : PW_ERR_INVALID, "%s",
+                            err);
     }
     mod->sigs = calloc(mod->m.ntypes + 1, sizeof *mod->sigs);
     if (!mod->sigs) {
@@ -47,34 +52,13 @@ pw_error *pw_module_new(pw_engine *engine, const uint8_t *bytes, size_t len, pw_
 
 pw_error *pw_module_from_file(pw_engine *engine, const char *path, pw_module **out) {
     *out = NULL;
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return pw_error_new(PW_ERR_IO, "cannot open '%s': %s", path, strerror(errno));
-    uint8_t *buf = NULL;
-    size_t n = 0, cap = 0;
-    for (;;) {
-        if (n == cap) {
-            cap = cap ? cap * 2 : 65536;
-            uint8_t *p = realloc(buf, cap);
-            if (!p) {
-                free(buf);
-                fclose(f);
-                return pw_error_new(PW_ERR_RESOURCE, "out of memory reading '%s'", path);
-            }
-            buf = p;
-        }
-        size_t k = fread(buf + n, 1, cap - n, f);
-        n += k;
-        if (k == 0)
-            break;
-    }
-    bool bad = ferror(f);
-    fclose(f);
-    if (bad) {
-        free(buf);
-        return pw_error_new(PW_ERR_IO, "error reading '%s'", path);
-    }
-    pw_error *e = pw_module_new(engine, buf, n, out);
+    char *buf = NULL;
+    size_t n = 0;
+    pbase_error perr;
+    /* Refuses FIFOs and devices without blocking, and oversized files. */
+    if (pbase_read_file(path, (size_t)PW_LIMIT_MODULE_BYTES, &buf, &n, &perr) != 0)
+        return pw_error_new(perr.code == EFBIG ? PW_ERR_LIMIT : PW_ERR_IO, "%s", perr.message);
+    pw_error *e = pw_module_new(engine, (const uint8_t *)buf, n, out);
     free(buf);
     return e;
 }

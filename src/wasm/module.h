@@ -202,7 +202,7 @@ typedef struct wm_module {
  * wording where the spec test suite names one (e.g. "unexpected end",
  * "integer representation too long", "malformed section id", "type mismatch",
  * "unknown global"). */
-enum { WM_OK = 0, WM_MALFORMED = 1, WM_INVALID = 2 };
+enum { WM_OK = 0, WM_MALFORMED = 1, WM_INVALID = 2, WM_LIMIT = 3 /* an implementation limit */ };
 int wm_decode(const uint8_t *bytes, size_t len, wm_module *out, char *err, size_t errlen);
 
 void wm_module_free(wm_module *m);

@@ -55,7 +55,7 @@ static inline pw_functype pw_functype_of(const pw_sig *s) {
 #define PW_MAX_PAGES 65536u
 /* Tables may not grow past this many elements, whatever their declared max,
  * so a hostile module cannot make the host allocate gigabytes. */
-#define PW_TABLE_LIMIT 10000000u
+#define PW_TABLE_LIMIT PW_LIMIT_TABLE_ELEMS
 #define PW_DEFAULT_CALL_DEPTH 65536u
 #define PW_DEFAULT_STACK_SLOTS (4u << 20)
 
@@ -105,8 +105,9 @@ struct pw_func {
 };
 
 struct pw_memory {
-    uint8_t *data;
-    uint64_t size; /* bytes */
+    uint8_t *data;     /* start of the reservation; never moves */
+    uint64_t size;     /* bytes usable (read/write) */
+    uint64_t reserved; /* bytes of address space reserved (PROT_NONE past size) */
     uint32_t pages;
     pw_limits limits;
     pw_store *store;
@@ -157,6 +158,10 @@ struct pw_store {
     pw_frame *frames, *frames_end, *fsp;
     /* Call depth outside the running activation (see tier.h). */
     uint32_t depth;
+    /* Native stack guard for re-entrant calls (call.c): the lowest stack
+     * address a new activation may start below in thread `stack_thread`. */
+    uintptr_t stack_limit;
+    pthread_t stack_thread;
     size_t stack_slots;
     /* Owned objects. */
     void **objs;
@@ -189,6 +194,10 @@ enum { PW_OBJ_FUNC, PW_OBJ_TABLE, PW_OBJ_MEMORY, PW_OBJ_GLOBAL, PW_OBJ_INSTANCE 
 bool pw_store_own(pw_store *s, void *obj, int kind);
 void pw_instance_free(pw_instance *inst);
 pw_memory *pw_memory_alloc(pw_store *s, pw_limits limits);
+void pw_memory_release(pw_memory *m);
+/* A memory with this much reserved has guard space past every wasm32
+ * address (4 GiB index + 4 GiB offset), see memory.c. */
+#define PW_MEMORY_RESERVE_GUARDED ((uint64_t)8 << 30 | (uint64_t)PW_PAGE)
 pw_table *pw_table_alloc(pw_store *s, pw_valkind elem, pw_limits limits, void *init);
 
 /* Conversions between API values and slots (i32/f32 in the low half). */

@@ -62,8 +62,7 @@ void pw_store_free(pw_store *s) {
             free(o);
             break;
         case PW_OBJ_MEMORY:
-            free(((pw_memory *)o)->data);
-            free(o);
+            pw_memory_release(o);
             break;
         case PW_OBJ_GLOBAL:
             free(o);

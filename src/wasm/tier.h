@@ -83,6 +83,15 @@ pw_error *pw_call(pw_store *s, pw_func *f, pw_slot *slots);
  * The caller has already published fuel and depth (see above). */
 pw_error *pw_call_out(pw_store *s, pw_func *callee, pw_instance *caller, pw_slot *slots);
 
+/* False when the native (C) stack of the calling thread has less headroom
+ * left than a nested activation needs (PW_NATIVE_STACK_RESERVE, or a quarter
+ * of a smaller stack). pw_call checks it on re-entry (depth > 0), pw_call_out
+ * before entering another tier; a tier that recurses on the C stack checks it
+ * (or compares a stack address with s->stack_limit once this has run in the
+ * thread) and traps PW_TRAP_STACK_EXHAUSTED. */
+bool pw_native_stack_ok(pw_store *s);
+#define PW_NATIVE_STACK_RESERVE (256u << 10)
+
 /* Slow path of a fuel charge (the slice went negative) and of an interrupt
  * poll: traps on a pending interrupt (PW_TRAP_DEADLINE), else pays the
  * overdraft from the reserve and starts the next slice, or returns

@@ -312,7 +312,8 @@ static void run_variant(pw_engine *plain, pw_engine *engine, stats *st, const ui
             st->rejected_invalid++;
         else
             st->rejected_other++;
-        if ((k == PW_ERR_MALFORMED || k == PW_ERR_INVALID || k == PW_ERR_RESOURCE) && error_ok(e))
+        if ((k == PW_ERR_MALFORMED || k == PW_ERR_INVALID || k == PW_ERR_RESOURCE || k == PW_ERR_LIMIT) &&
+            error_ok(e))
             st->passed++;
         else
             fail(st, "pw_module_new returned an unexpected error", e);

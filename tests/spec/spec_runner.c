@@ -300,6 +300,7 @@ static const char *error_kind_name(pw_error_kind k) {
     case PW_ERR_ARGUMENT: return "argument error";
     case PW_ERR_IO: return "I/O error";
     case PW_ERR_RESOURCE: return "resource error";
+    case PW_ERR_LIMIT: return "implementation limit";
     }
     return "unknown error";
 }
