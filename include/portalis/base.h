@@ -37,7 +37,9 @@ int pbase_read_file(const char *path, size_t max_bytes, char **data, size_t *len
  * same directory, which commit flushes, fsyncs and renames over path, so
  * readers see the old file or the complete new one, never a part. An
  * existing FIFO or device (/dev/null, /dev/stdout) is written in place
- * instead, since renaming over it would replace the device node. */
+ * instead, since renaming over it would replace the device node; a FIFO
+ * with no reader for PBASE_FIFO_WAIT_MS is an error (ENXIO), not a hang. */
+#define PBASE_FIFO_WAIT_MS 5000
 typedef struct pbase_afile {
     FILE *f;    /* write the content here */
     char *path; /* owned copies */

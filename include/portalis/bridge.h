@@ -106,6 +106,10 @@ typedef struct pb_load_options {
     bool run_initialize;         /* call an exported _initialize (reactor) once; default true via NULL options */
 } pb_load_options;
 
+/* pb_load_module_file reads regular files only (a FIFO or a device is
+ * refused, never waited on) of at most this many bytes. */
+#define PB_MAX_MODULE_BYTES ((uint64_t)256 << 20)
+
 /* Loads (decode, validate, instantiate) a module and returns its id. opts may
  * be NULL. With the cache enabled, loading the same bytes again reuses the
  * decoded module and only instantiates (a fresh store and memory). */

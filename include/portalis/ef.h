@@ -285,6 +285,10 @@ void ef_context_set_stop_on_failure(ef_context *c, int on);
 void ef_context_set_force_serial(ef_context *c, int on);
 void ef_context_set_frame_dt(ef_context *c, double dt);
 double ef_context_frame_dt(const ef_context *c);
+/* Simulation time of the next execution (default 0); tasks read it, or the
+ * time of their step inside a stepped definition, with ef_task_time. */
+void ef_context_set_frame_time(ef_context *c, double t);
+double ef_context_frame_time(const ef_context *c);
 /* Number of ef_context_execute calls started so far. */
 uint64_t ef_context_stamp(const ef_context *c);
 /* The first failure recorded during the last execution, or NULL. Owned by
@@ -330,6 +334,9 @@ ef_state *ef_task_state(ef_task *t);
 /* Step duration for this run (frame dt, or the fixed dt inside a fixed-step
  * stage) and the step number within the frame. */
 double ef_task_dt(const ef_task *t);
+/* Simulation time of this step: the frame time, or inside a stepped stage or
+ * definition the time its step ends at. */
+double ef_task_time(const ef_task *t);
 uint32_t ef_task_step(const ef_task *t);
 /* Records a failure payload (message + the task's path) in the context and
  * returns EF_FAILURE, so `return ef_task_fail(t, "...")` works. */
@@ -341,6 +348,8 @@ ef_status ef_task_fail(ef_task *t, const char *fmt, ...)
 /* From a graph definition's run hook only: runs the sub-graph once more
  * with the given step dt. Returns its status. */
 ef_status ef_task_run_graph(ef_task *t, double step_dt);
+/* The same at step time `time` (ef_task_time inside). */
+ef_status ef_task_run_graph_at(ef_task *t, double time, double step_dt);
 
 /* Adds dynamic work to the executor, from one of its own tasks (or their
  * dynamic work) while it runs. fn is called with a task whose node is NULL;
@@ -423,7 +432,14 @@ long ef_traverse(const ef_def *g, ef_traverse_order order, ef_traverse_mode mode
 #define EF_STAGE_SIMULATION 1
 #define EF_STAGE_POST_SIMULATION 2
 
-typedef enum { EF_STEP_VARIABLE = 0, EF_STEP_FIXED } ef_step_mode;
+/* VARIABLE: once per frame. FIXED: steps of exactly fixed_dt,
+ * floor(accumulated time / fixed_dt) per frame. RATE: steps of at most
+ * fixed_dt (a rate 1/fixed_dt) that end at the frame time: when fixed_dt <=
+ * the frame dt, ceil(frame dt / fixed_dt) equal sub-steps per frame (at most
+ * max_steps); when longer, one step in the frames where a step k*fixed_dt
+ * falls due, with dt = time since the previous step. The first execution is
+ * one step at the frame time. Step times come from ef_context_set_frame_time. */
+typedef enum { EF_STEP_VARIABLE = 0, EF_STEP_FIXED, EF_STEP_RATE } ef_step_mode;
 
 /* Installs, into g's top definition (reset), node "portalis.customPipeline"
  * then node "portalis.pipeline" whose definition holds the stages
@@ -441,6 +457,11 @@ int ef_sim_add_stage(ef_sim_pipeline *s, const char *name, ef_step_mode mode,
  * equal keys are unordered with respect to each other (may run in parallel).
  * def is retained. Returns 0 or -1 (bad stage, duplicate name). */
 int ef_sim_register(ef_sim_pipeline *s, int stage, const char *name, ef_def *def, int order_key);
+/* A graph definition running the single node `name` (definition body)
+ * stepped like a FIXED or RATE stage, for one component with its own rate.
+ * ef_def_set_hooks on it runs around the whole frame's steps. NULL on a bad
+ * argument or without memory. */
+ef_def *ef_def_stepped(const char *name, ef_def *body, ef_step_mode mode, double step_dt, unsigned max_steps);
 int ef_sim_unregister(ef_sim_pipeline *s, int stage, const char *name);
 ef_def *ef_sim_stage_def(ef_sim_pipeline *s, int stage);
 

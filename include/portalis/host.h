@@ -30,7 +30,8 @@ extern "C" {
 typedef struct ph_host ph_host;
 
 typedef struct ph_config {
-    double fps;               /* frame rate of the simulation clock (default 60) */
+    double fps;               /* frames per second; 0 (default) = the scene's framesPerSecond, else its
+                               * timeCodesPerSecond, else 60 (docs/host.md, Time) */
     bool realtime;            /* pace frames to wall-clock time (default: as fast as possible) */
     unsigned threads;         /* 1 (default) = serial; N = a pool of N-1 workers + caller */
     uint64_t call_budget_ns;  /* deadline per module call (default 100 ms); 0 = none */
@@ -93,6 +94,21 @@ int ph_host_run(ph_host *h, uint64_t frames, ph_progress_fn progress, void *user
 uint64_t ph_host_frame(const ph_host *h);
 double ph_host_time(const ph_host *h); /* simulation time of the next frame, s */
 
+/* The time settings of the run (docs/host.md, Time): the scene's layer
+ * metadata are the defaults, ph_config.fps overrides the frame rate. Frame k
+ * runs at time k / fps seconds and is recorded at time code
+ * start_time_code + k * time_codes_per_second / fps. */
+typedef struct ph_time {
+    double fps;                   /* frames per second of the run */
+    double time_codes_per_second; /* the scene's (or fps when it authors none) */
+    double start_time_code;       /* the scene's, or 0 */
+    double end_time_code;         /* the scene's, or NAN when it authors none */
+    uint64_t frames;              /* frames from start to end at fps; 0 without an end */
+} ph_time;
+void ph_host_time_settings(const ph_host *h, ph_time *out);
+/* Time code of frame k. */
+double ph_host_time_code(const ph_host *h, uint64_t frame);
+
 /* on_demand: run the module at prim_path once in the next frame.
  * Returns 0, or -1 if there is no such module. */
 int ph_host_trigger(ph_host *h, const char *prim_path);
@@ -110,10 +126,29 @@ int ph_host_rescan(ph_host *h, bool force, char *err, size_t errcap);
  * sublayer (relative path). Saved atomically. */
 int ph_host_save(ph_host *h, const char *out_path, char *err, size_t errcap);
 
+/* 0 if writing path cannot destroy an input of the run; -1 (err says which)
+ * when it resolves (symlinks, "..", hard links) to the scene, a layer it
+ * uses or a module it loads, or is a directory. Devices and FIFOs are fine
+ * (written in place). Call before running, for every file the run writes. */
+int ph_host_check_output_path(const ph_host *h, const char *path, char *err, size_t errcap);
+
 /* Current value of a channel (module output or input, or a connected target
  * "prim.attr"); n components/elements copied. Returns the number of doubles
  * available, or -1 if unknown. */
 long ph_host_get_value(ph_host *h, const char *prim_path, const char *attr, double *out, size_t n);
+
+/* What the simulation did: the extent over the run of every recorded
+ * 3-component attribute (positions, translates; every element of an array),
+ * in recording order. */
+typedef struct ph_motion {
+    const char *prim, *attr;
+    size_t elements;           /* 1, or the array's element count */
+    uint64_t frames;
+    double first[3], last[3];  /* of element 0 */
+    double lo[3], hi[3];       /* over all elements and frames */
+} ph_motion;
+size_t ph_host_motion_count(const ph_host *h);
+int ph_host_motion(const ph_host *h, size_t i, ph_motion *out);
 
 size_t ph_host_module_count(const ph_host *h);
 int ph_host_module_info(const ph_host *h, size_t i, ph_module_info *out);

@@ -229,6 +229,28 @@ char *pusd_layer_to_string(const pusd_layer *layer, size_t *len_out);
  * name; .usda and .usd get text. */
 int pusd_layer_save(const pusd_layer *layer, const char *path, pusd_error *err);
 
+/* Streaming time-sample writer (for long recordings): writes a layer made of
+ * `over` prims holding only time samples straight to path, without building
+ * it in memory. The header (metadata, sublayers) is written from `header`
+ * (its prims, if any, too); then, in canonical order (a prim's samples
+ * before its children), begin_over/end_prim nest prims and
+ * begin_samples/sample/end_samples write one attribute's samples. The text
+ * is byte-identical to pusd_layer_to_string of the same layer. The file is
+ * replaced atomically by close (an existing device or FIFO is written in
+ * place; a FIFO without a reader is an error, never a wait). Errors are
+ * reported by close; abort discards everything. */
+typedef struct pusd_sample_writer pusd_sample_writer;
+int pusd_sample_writer_open(const char *path, const pusd_layer *header, pusd_sample_writer **out, pusd_error *err);
+void pusd_sample_writer_begin_over(pusd_sample_writer *w, const char *name, size_t len);
+void pusd_sample_writer_end_prim(pusd_sample_writer *w);
+/* type_name as authored ("point3f[]"), attr the property name. */
+void pusd_sample_writer_begin_samples(pusd_sample_writer *w, const char *type_name, const char *attr);
+/* v: the value at time (type without [], PUSD_VF_ARRAY and count for arrays). */
+void pusd_sample_writer_sample(pusd_sample_writer *w, double time, const pusd_value *v);
+void pusd_sample_writer_end_samples(pusd_sample_writer *w);
+int pusd_sample_writer_close(pusd_sample_writer *w, pusd_error *err);
+void pusd_sample_writer_abort(pusd_sample_writer *w);
+
 /* Layer metadata. Setting replaces an existing key, keeping its position. */
 int pusd_layer_get_metadata(const pusd_layer *layer, const char *key, pusd_value *out);
 int pusd_layer_set_metadata(pusd_layer *layer, const char *key, const pusd_value *v);
@@ -252,6 +274,10 @@ pusd_stage *pusd_stage_new(const char *identifier);
 void pusd_stage_free(pusd_stage *stage);
 
 pusd_layer *pusd_stage_root_layer(pusd_stage *stage);
+/* Files of the layers the stage has opened so far (root, sublayers,
+ * references, payloads), as absolute paths; NULL for one that failed. */
+size_t pusd_stage_layer_file_count(const pusd_stage *stage);
+const char *pusd_stage_layer_file(const pusd_stage *stage, size_t i);
 /* Composition diagnostics (cycles, missing files, bad targets). */
 size_t pusd_stage_diagnostic_count(pusd_stage *stage);
 const pusd_error *pusd_stage_diagnostic(pusd_stage *stage, size_t i);

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 static int fail(pbase_error *err, int code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
@@ -122,7 +123,16 @@ int pbase_afile_open(pbase_afile *a, const char *path, pbase_error *err) {
     }
     int fd;
     if (direct) {
-        fd = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC);
+        /* a FIFO that no process reads: wait for a reader for at most
+         * PBASE_FIFO_WAIT_MS, never forever (a plain open would block) */
+        for (int tries = 0;; tries++) {
+            fd = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC | O_NONBLOCK);
+            if (fd >= 0 || errno != ENXIO || tries * 10 >= PBASE_FIFO_WAIT_MS) break;
+            struct timespec ts = {0, 10 * 1000 * 1000};
+            nanosleep(&ts, NULL);
+        }
+        int fl = fd >= 0 ? fcntl(fd, F_GETFL) : -1;
+        if (fl >= 0) fcntl(fd, F_SETFL, fl & ~O_NONBLOCK);
     } else {
         snprintf(a->tmp, n + 16, "%s.tmp.XXXXXX", path);
         fd = mkstemp(a->tmp);
@@ -130,7 +140,8 @@ int pbase_afile_open(pbase_afile *a, const char *path, pbase_error *err) {
     if (fd < 0) {
         int e = errno;
         afile_release(a);
-        return direct ? fail(err, e, "cannot write '%s': %s", path, strerror(e))
+        return direct ? fail(err, e, "cannot write '%s': %s", path,
+                             e == ENXIO ? "it is a FIFO that no process is reading" : strerror(e))
                       : fail(err, e, "cannot write '%s': cannot create a file in its directory (%s)", path, strerror(e));
     }
     a->f = fdopen(fd, "w");

@@ -211,6 +211,9 @@ static int from_pw_error(pb_error *err, pw_error *e, const char *modname, const 
             snprintf(err->message, sizeof err->message, "module '%s': %s %s: %s", modname, what,
                      tk == PW_TRAP_DEADLINE ? "exceeded its time budget" : "ran out of fuel",
                      pw_error_message(e));
+        else if (st == PB_ERR_TRAP && !strcmp(what, "_initialize"))
+            snprintf(err->message, sizeof err->message, "module '%s': _initialize trapped: %s", modname,
+                     pw_error_message(e));
         else
             snprintf(err->message, sizeof err->message, "module '%s': %s: %s", modname, what, pw_error_message(e));
     }
@@ -360,7 +363,7 @@ static int instantiate(pb_bridge *b, mod *m, const pb_load_options *opts, pb_err
                 if (b->cfg.call_fuel)
                     pw_store_set_fuel(m->store, b->cfg.call_fuel);
                 if (e)
-                    return from_pw_error(err, e, m->name, "_initialize trapped");
+                    return from_pw_error(err, e, m->name, "_initialize");
             }
         }
     }
@@ -432,35 +435,13 @@ int pb_load_module_file(pb_bridge *b, const char *path, const pb_load_options *o
     pb_load_options o = opts ? *opts : (pb_load_options){.run_initialize = true};
     if (!o.name)
         o.name = default_name(path, namebuf, sizeof namebuf);
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return fail(err, PB_ERR_IO, "cannot open module '%s': %s", path, strerror(errno));
-    uint8_t *buf = NULL;
-    size_t n = 0, cap = 0;
-    for (;;) {
-        if (n == cap) {
-            size_t nc = cap ? 2 * cap : 65536;
-            uint8_t *p = realloc(buf, nc);
-            if (!p) {
-                free(buf);
-                fclose(f);
-                return fail(err, PB_ERR_NOMEM, "out of memory reading '%s'", path);
-            }
-            buf = p;
-            cap = nc;
-        }
-        size_t k = fread(buf + n, 1, cap - n, f);
-        n += k;
-        if (k == 0)
-            break;
-    }
-    bool bad = ferror(f);
-    fclose(f);
-    if (bad) {
-        free(buf);
-        return fail(err, PB_ERR_IO, "cannot read module '%s'", path);
-    }
-    int r = pb_load_module_bytes(b, buf, n, &o, out, err);
+    /* regular files only, never waited on (a FIFO, /dev/zero), bounded */
+    size_t n = 0;
+    char *buf = NULL;
+    pbase_error be;
+    if (pbase_read_file(path, PB_MAX_MODULE_BYTES, &buf, &n, &be))
+        return fail(err, be.code == ENOMEM ? PB_ERR_NOMEM : PB_ERR_IO, "cannot load module: %s", be.message);
+    int r = pb_load_module_bytes(b, (const uint8_t *)buf, n, &o, out, err);
     free(buf);
     if (!r) {
         mod *m = find_mod(b, *out);
@@ -497,6 +478,24 @@ pw_memory *pb_module_memory(pb_bridge *b, pb_module_id id) {
     return m ? m->memory : NULL;
 }
 
+/* "exported functions: a, b, c" (or "it exports no functions") for a
+ * no-export message, so a misspelt name can be corrected at once. */
+static void export_list(mod *m, char *buf, size_t cap) {
+    size_t ne = pw_instance_export_count(m->inst), o = 0, nf = 0;
+    o += (size_t)snprintf(buf, cap, "exported functions: ");
+    for (size_t i = 0; i < ne && o < cap; i++) {
+        const char *nm;
+        pw_extern ex;
+        if (!pw_instance_export_at(m->inst, i, &nm, &ex) || ex.kind != PW_EXTERN_FUNC)
+            continue;
+        o += (size_t)snprintf(buf + o, cap - o, "%s%s", nf++ ? ", " : "", nm);
+    }
+    if (!nf)
+        snprintf(buf, cap, "it exports no functions");
+    else if (o >= cap && cap > 4)
+        memcpy(buf + cap - 4, "...", 4);
+}
+
 /* Finds (or creates) the function entry: resolved handle + statistics. */
 static pb_fn_stats *resolve(pb_bridge *b, mod *m, const char *name, pb_error *err) {
     size_t len = strlen(name);
@@ -507,8 +506,10 @@ static pb_fn_stats *resolve(pb_bridge *b, mod *m, const char *name, pb_error *er
     pw_extern ex;
     if (!pw_instance_export(m->inst, name, &ex) || ex.kind != PW_EXTERN_FUNC) {
         bool other = pw_instance_export(m->inst, name, &ex);
-        fail(err, PB_ERR_NO_EXPORT, "module '%s' has no export '%s'%s", m->name, name,
-             other ? " that is a function" : "");
+        char have[320];
+        export_list(m, have, sizeof have);
+        fail(err, PB_ERR_NO_EXPORT, "module '%s' has no export '%s'%s (%s)", m->name, name,
+             other ? " that is a function" : "", have);
         return NULL;
     }
     if (m->nfns == m->capfns) {

@@ -2,52 +2,325 @@
  *
  *   portalis run SCENE.usda [--frames N] [--fps HZ] [--realtime] [-o OUT.usda]
  *                           [--threads N] [--report report.json]
- *                           [--budget-ms MS] [--fuel N] [--trigger PRIM@FRAME]
- *                           [--event NAME@FRAME] [--quiet]
+ *                           [--budget-ms MS] [--fuel N] [--max-memory-mb N]
+ *                           [--trigger PRIM@FRAME] [--event NAME@FRAME]
+ *                           [--target NAME=VALUE] [--quiet]
  *   portalis graph SCENE.usda [--dot OUT.dot]
  *
- * Exit status: 0 success; 1 the scene cannot be opened or the output cannot
- * be written; 2 usage; 3 the run completed but some module failed (load
- * failure, trap, budget) - see the report. */
+ * Exit status: 0 success; 1 the scene cannot be opened or an output (layer
+ * or report) cannot be written; 2 usage; 3 the run completed but some module
+ * failed (load failure, trap, budget) - see the report. */
+#include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include <portalis/base.h>
 #include <portalis/host.h>
 
 #include "cli.h"
 
-/* Targets from issue 6. */
-#define TARGET_P99_1_NS 20000.0
-#define TARGET_P99_1000_NS 1000000.0
-#define TARGET_RSS_MB 20.0
-#define TARGET_LOAD_MS 50.0
+#define MAX_FRAMES 1000000000000ull /* 1e12 */
+#define MAX_TRIGGERS 64
 
 typedef struct {
-    const char *prim;
+    char name[512];
     uint64_t frame;
     int is_event;
 } trigger;
+
+/* Performance targets: from the scene's customLayerData portalis dictionary
+ * or --target; without any, the report prints figures only. */
+enum { T_FRAME_P99_US, T_PEAK_RSS_MB, T_LOAD_MS, T_FPS, T_COUNT };
+static const struct {
+    const char *option, *scene_key, *what;
+    bool at_least; /* the value must reach the target (else stay under it) */
+} TARGETS[T_COUNT] = {
+    {"frame_p99_us", "targetFrameP99Us", "frame p99 (us)", false},
+    {"peak_rss_mb", "targetPeakRssMb", "peak resident memory (MB)", false},
+    {"load_ms", "targetLoadMs", "load time (ms)", false},
+    {"fps", "targetFps", "frame rate (fps equivalent)", true},
+};
+
+typedef struct {
+    const char *scene, *out, *report;
+    ph_config cfg;
+    uint64_t frames;
+    bool frames_set, quiet;
+    trigger trig[MAX_TRIGGERS];
+    size_t ntrig;
+    double target[T_COUNT]; /* NAN = none */
+    char outbuf[4096];
+} scene_opts;
 
 static void scene_usage(FILE *f) {
     fprintf(f,
             "usage: portalis run SCENE.usda [--frames N] [--fps HZ] [--realtime] [-o OUT.usda]\n"
             "                               [--threads N] [--report report.json] [--budget-ms MS]\n"
-            "                               [--fuel N] [--trigger PRIM@FRAME] [--event NAME@FRAME] [--quiet]\n\n"
+            "                               [--fuel N] [--max-memory-mb N] [--trigger PRIM@FRAME]\n"
+            "                               [--event NAME@FRAME] [--target NAME=VALUE] [--quiet]\n\n"
             "Runs the WebAssembly modules declared in the scene (WasmModule, WasmPhysics, ... prims)\n"
-            "for N frames at HZ frames per second (default: the scene's time range, or 120; 60 Hz),\n"
-            "as fast as possible or paced in real time, and writes OUT.usda (default SCENE.out.usda):\n"
-            "a layer that sublayers the scene and holds one time sample per frame for every module\n"
-            "output and connected attribute. Prints a report (frame rate, latency per frame and per\n"
-            "module, peak memory, load time) against the targets; --report also writes it as JSON.\n"
-            "  --budget-ms MS   time budget per module call (default 100); over budget = step skipped\n"
-            "  --fuel N         instruction budget per module call (default unlimited)\n"
-            "  --trigger P@F    run on_demand module P at frame F (repeatable)\n"
-            "  --event E@F      post event E before frame F (event_driven modules; repeatable)\n"
+            "and writes OUT.usda (default SCENE.out.usda): a layer that sublayers the scene and holds\n"
+            "one time sample per frame for every module output and connected attribute. The scene's\n"
+            "startTimeCode/endTimeCode, timeCodesPerSecond and framesPerSecond give the defaults\n"
+            "(without them: 120 frames at 60 Hz); --frames and --fps override them. Prints a report\n"
+            "(frame rate, latency per frame and per module, peak memory, load time, what the\n"
+            "simulation did); --report also writes it as JSON.\n"
+            "  --budget-ms MS      time budget per module call (default 100); over budget = step skipped\n"
+            "  --fuel N            instruction budget per module call (default unlimited)\n"
+            "  --max-memory-mb N   linear memory cap per module (default 256)\n"
+            "  --trigger P@F       run on_demand module P at frame F (repeatable)\n"
+            "  --event E@F         post event E before frame F (event_driven modules; repeatable)\n"
+            "  --target NAME=V     check a target: frame_p99_us, peak_rss_mb, load_ms (at most V) or\n"
+            "                      fps (at least V); the scene may set them in customLayerData =\n"
+            "                      { dictionary portalis = { double targetFrameP99Us = 20 } } (docs/host.md)\n"
             "exit status: 0 ok, 1 scene/output error, 2 usage, 3 some module failed (see report)\n");
 }
+
+/* ---- options ----------------------------------------------------------------------- */
+
+static int bad_value(const char *opt, const char *v, const char *why) {
+    fprintf(stderr, "portalis run: bad value for %s: '%s' (%s)\n", opt, v, why);
+    return 2;
+}
+
+/* A whole decimal number in [lo, hi] (no sign, no overflow). */
+static int parse_u64(const char *opt, const char *v, uint64_t lo, uint64_t hi, uint64_t *out) {
+    char *end;
+    errno = 0;
+    unsigned long long n = strtoull(v, &end, 10);
+    if (v[0] < '0' || v[0] > '9' || *end || errno == ERANGE || n < lo || n > hi) {
+        char why[96];
+        snprintf(why, sizeof why, "expected a whole number from %llu to %llu", (unsigned long long)lo,
+                 (unsigned long long)hi);
+        return bad_value(opt, v, why);
+    }
+    *out = n;
+    return 0;
+}
+
+static int parse_double(const char *opt, const char *v, double lo, double hi, bool lo_open, double *out) {
+    char *end;
+    double d = strtod(v, &end);
+    if (end == v || *end || !(lo_open ? d > lo : d >= lo) || !(d <= hi)) {
+        char why[96];
+        snprintf(why, sizeof why, "expected a number %s %g and at most %g", lo_open ? "above" : "from", lo, hi);
+        return bad_value(opt, v, why);
+    }
+    *out = d;
+    return 0;
+}
+
+static int parse_trigger(scene_opts *o, const char *opt, const char *v) {
+    const char *at = strrchr(v, '@');
+    if (!at || at == v || (size_t)(at - v) >= sizeof o->trig[0].name)
+        return bad_value(opt, v, "expected NAME@FRAME, e.g. /World/X@10");
+    if (o->ntrig == MAX_TRIGGERS)
+        return bad_value(opt, v, "at most 64 triggers and events");
+    trigger *t = &o->trig[o->ntrig];
+    if (parse_u64(opt, at + 1, 0, MAX_FRAMES, &t->frame))
+        return 2;
+    snprintf(t->name, sizeof t->name, "%.*s", (int)(at - v), v);
+    t->is_event = !strcmp(opt, "--event");
+    o->ntrig++;
+    return 0;
+}
+
+static int parse_target(scene_opts *o, const char *v) {
+    const char *eq = strchr(v, '=');
+    for (int k = 0; eq && k < T_COUNT; k++)
+        if (strlen(TARGETS[k].option) == (size_t)(eq - v) && !strncmp(v, TARGETS[k].option, (size_t)(eq - v)))
+            return parse_double("--target", eq + 1, 0, 1e12, true, &o->target[k]);
+    return bad_value("--target", v, "expected frame_p99_us=V, peak_rss_mb=V, load_ms=V or fps=V");
+}
+
+static int parse_valued(scene_opts *o, const char *a, const char *v) {
+    uint64_t n;
+    double d;
+    if (!strcmp(a, "--frames")) {
+        o->frames_set = true;
+        return parse_u64(a, v, 0, MAX_FRAMES, &o->frames);
+    }
+    if (!strcmp(a, "--fps"))
+        return parse_double(a, v, 0, 1e6, true, &o->cfg.fps);
+    if (!strcmp(a, "-o") || !strcmp(a, "--output"))
+        return o->out = v, 0;
+    if (!strcmp(a, "--report"))
+        return o->report = v, 0;
+    if (!strcmp(a, "--threads"))
+        return parse_u64(a, v, 1, 1024, &n) ? 2 : (o->cfg.threads = (unsigned)n, 0);
+    if (!strcmp(a, "--budget-ms"))
+        return parse_double(a, v, 0, 1e7, false, &d) ? 2 : (o->cfg.call_budget_ns = (uint64_t)(d * 1e6), 0);
+    if (!strcmp(a, "--fuel"))
+        return parse_u64(a, v, 0, UINT64_MAX, &o->cfg.call_fuel);
+    if (!strcmp(a, "--max-memory-mb"))
+        return parse_u64(a, v, 1, 65536, &n) ? 2 : (o->cfg.max_memory_mb = (uint32_t)n, 0);
+    if (!strcmp(a, "--target"))
+        return parse_target(o, v);
+    return parse_trigger(o, a, v); /* --trigger, --event */
+}
+
+/* SCENE.usda -> SCENE.out.usda (also for .usd and .usdc names). */
+static void default_output(scene_opts *o) {
+    const char *base = strrchr(o->scene, '/');
+    const char *dot = strrchr(base ? base : o->scene, '.');
+    size_t n = dot && (!strcmp(dot, ".usda") || !strcmp(dot, ".usd") || !strcmp(dot, ".usdc"))
+                   ? (size_t)(dot - o->scene)
+                   : strlen(o->scene);
+    snprintf(o->outbuf, sizeof o->outbuf, "%.*s.out.usda", (int)n, o->scene);
+    o->out = o->outbuf;
+}
+
+/* Returns -1 to go on, or the exit status. */
+static int parse_options(scene_opts *o, int argc, char **argv) {
+    for (int k = 0; k < T_COUNT; k++)
+        o->target[k] = NAN;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+            scene_usage(stdout);
+            return 0;
+        }
+        if (!strcmp(a, "--realtime") || !strcmp(a, "--quiet")) {
+            if (a[2] == 'r')
+                o->cfg.realtime = true;
+            else
+                o->quiet = true;
+            continue;
+        }
+        if (a[0] != '-' || !a[1]) {
+            if (o->scene) {
+                fprintf(stderr, "portalis run: unexpected argument '%s' (one scene per run; see portalis run "
+                                "SCENE.usda --help)\n", a);
+                return 2;
+            }
+            o->scene = a;
+            continue;
+        }
+        static const char *const valued[] = {"--frames", "--fps", "-o", "--output", "--threads", "--report",
+                                             "--budget-ms", "--fuel", "--max-memory-mb", "--trigger", "--event",
+                                             "--target"};
+        bool known = false;
+        for (size_t k = 0; k < sizeof valued / sizeof valued[0]; k++)
+            known = known || !strcmp(a, valued[k]);
+        if (!known) {
+            fprintf(stderr, "portalis run: unknown option '%s' (see portalis run SCENE.usda --help)\n", a);
+            return 2;
+        }
+        if (i + 1 >= argc) {
+            fprintf(stderr, "portalis run: %s needs a value (see portalis run SCENE.usda --help)\n", a);
+            return 2;
+        }
+        int rc = parse_valued(o, a, argv[++i]);
+        if (rc)
+            return rc;
+    }
+    if (!o->scene) {
+        fprintf(stderr, "portalis run: no scene given\n");
+        scene_usage(stderr);
+        return 2;
+    }
+    if (!o->out)
+        default_output(o);
+    return -1;
+}
+
+/* ---- checks before the run ------------------------------------------------------- */
+
+/* The report file must be writable before anything runs: its folder exists
+ * and it is not a directory. */
+static int check_report_path(const char *path, char *err, size_t cap) {
+    struct stat st;
+    if (stat(path, &st) == 0) {
+        if (S_ISDIR(st.st_mode)) {
+            snprintf(err, cap, "--report %s: is a directory", path);
+            return -1;
+        }
+        if (!S_ISCHR(st.st_mode) && !S_ISFIFO(st.st_mode) && access(path, W_OK)) {
+            snprintf(err, cap, "--report %s: %s", path, strerror(errno));
+            return -1;
+        }
+        return 0;
+    }
+    char dir[4096];
+    const char *sl = strrchr(path, '/');
+    snprintf(dir, sizeof dir, "%.*s", sl ? (int)(sl == path ? 1 : sl - path) : 1, sl ? path : ".");
+    errno = 0;
+    if (stat(dir, &st) || !S_ISDIR(st.st_mode) || access(dir, W_OK)) {
+        int e = errno;
+        snprintf(err, cap, "--report %s: cannot create a file in its folder (%s)", path,
+                 e ? strerror(e) : "not a directory");
+        return -1;
+    }
+    return 0;
+}
+
+static int check_outputs(ph_host *h, const scene_opts *o) {
+    char err[1200];
+    if (ph_host_check_output_path(h, o->out, err, sizeof err)) {
+        fprintf(stderr, "portalis run: %s\n", err);
+        return 1;
+    }
+    if (o->report) {
+        struct stat a, b;
+        if (!strcmp(o->report, o->out) ||
+            (!stat(o->report, &a) && !stat(o->out, &b) && a.st_dev == b.st_dev && a.st_ino == b.st_ino)) {
+            fprintf(stderr, "portalis run: --report %s is the output layer too; choose another path\n", o->report);
+            return 1;
+        }
+        if (ph_host_check_output_path(h, o->report, err, sizeof err) || check_report_path(o->report, err, sizeof err)) {
+            fprintf(stderr, "portalis run: %s\n", err);
+            return 1;
+        }
+    }
+    return 0;
+}
+
+static bool is_module_prim(ph_host *h, const char *prim) {
+    for (size_t i = 0; i < ph_host_module_count(h); i++) {
+        ph_module_info mi;
+        ph_host_module_info(h, i, &mi);
+        if (!strcmp(mi.prim_path, prim))
+            return true;
+    }
+    return false;
+}
+
+static int check_triggers(ph_host *h, const scene_opts *o) {
+    for (size_t k = 0; k < o->ntrig; k++)
+        if (!o->trig[k].is_event && !is_module_prim(h, o->trig[k].name)) {
+            fprintf(stderr, "portalis run: --trigger %s@%llu: the scene has no module prim %s\n", o->trig[k].name,
+                    (unsigned long long)o->trig[k].frame, o->trig[k].name);
+            return 2;
+        }
+    return 0;
+}
+
+/* Targets the scene sets in customLayerData = { dictionary portalis = {...} }
+ * (options given on the command line win). */
+static void scene_targets(ph_host *h, scene_opts *o) {
+    pusd_value v;
+    if (pusd_layer_get_metadata(pusd_stage_root_layer(ph_host_stage(h)), "customLayerData", &v) ||
+        v.type != PUSD_T_DICTIONARY || !v.data)
+        return;
+    const pusd_dict *d = v.data, *p = NULL;
+    for (uint32_t i = 0; i < d->count; i++)
+        if (!strcmp(d->entries[i].key, "portalis") && d->entries[i].value.type == PUSD_T_DICTIONARY)
+            p = d->entries[i].value.data;
+    for (uint32_t i = 0; p && i < p->count; i++)
+        for (int k = 0; k < T_COUNT; k++)
+            if (!strcmp(p->entries[i].key, TARGETS[k].scene_key) && isnan(o->target[k])) {
+                double t = pusd_value_get_double(&p->entries[i].value, 0, 0);
+                if (t > 0)
+                    o->target[k] = t;
+            }
+}
+
+/* ---- the run ------------------------------------------------------------------------ */
 
 typedef struct {
     int tty;
@@ -70,6 +343,33 @@ static void progress(uint64_t done, uint64_t total, void *u) {
     fflush(stderr);
 }
 
+static void run_frames(ph_host *h, const scene_opts *o, size_t *shown) {
+    progress_state ps = {isatty(2) && !o->quiet, 101};
+    /* triggers and events need frame-exact delivery: step frame by frame */
+    for (uint64_t f = 0; f < o->frames; f++) {
+        for (size_t k = 0; k < o->ntrig; k++)
+            if (o->trig[k].frame == f) {
+                if (o->trig[k].is_event)
+                    ph_host_post_event(h, o->trig[k].name);
+                else
+                    ph_host_trigger(h, o->trig[k].name);
+            }
+        ph_host_run(h, 1, NULL, NULL);
+        progress(f + 1, o->frames, &ps);
+        for (; *shown < ph_host_diagnostic_count(h); (*shown)++)
+            fprintf(stderr, "%sportalis run: %s\n", ps.tty ? "\r" : "", ph_host_diagnostic(h, *shown));
+    }
+}
+
+/* ---- the report ------------------------------------------------------------------- */
+
+typedef struct {
+    ph_report r;
+    double p99, rss, load_ms, fps_eq;
+    double value[T_COUNT];
+    char up;     /* the scene's up axis: 'Y' (USD's default) or 'Z' */
+} figures;
+
 static double peak_rss_mb(void) {
     struct rusage ru;
     if (getrusage(RUSAGE_SELF, &ru))
@@ -77,253 +377,251 @@ static double peak_rss_mb(void) {
     return (double)ru.ru_maxrss / 1024.0;
 }
 
-static const char *mark(int ok) { return ok ? "\xe2\x9c\x93" : "\xe2\x9c\x97"; }
-
-static uint64_t scene_frames(ph_host *h) {
-    pusd_layer *l = pusd_stage_root_layer(ph_host_stage(h));
-    pusd_value a, b;
-    if (!pusd_layer_get_metadata(l, "startTimeCode", &a) && !pusd_layer_get_metadata(l, "endTimeCode", &b)) {
-        double s = pusd_value_get_double(&a, 0, 0), e = pusd_value_get_double(&b, 0, 0);
-        if (e >= s && e - s < 1e7)
-            return (uint64_t)(e - s) + 1;
+static void gather(ph_host *h, figures *g) {
+    ph_host_report(h, &g->r);
+    g->rss = peak_rss_mb();
+    g->p99 = pb_histogram_quantile(g->r.frame_latency, 0.99);
+    g->load_ms = (double)g->r.load_ns / 1e6;
+    g->fps_eq = g->r.wall_s > 0 ? (double)g->r.frames / g->r.wall_s : 0;
+    g->value[T_FRAME_P99_US] = g->p99 / 1e3;
+    g->value[T_PEAK_RSS_MB] = g->rss;
+    g->value[T_LOAD_MS] = g->load_ms;
+    g->value[T_FPS] = g->fps_eq;
+    pusd_value v;
+    g->up = 'Y';
+    if (!pusd_layer_get_metadata(pusd_stage_root_layer(ph_host_stage(h)), "upAxis", &v) && v.count) {
+        const char *s = pusd_value_get_string(&v, 0);
+        if (s && (s[0] == 'Z' || s[0] == 'z'))
+            g->up = 'Z';
     }
-    return 120;
 }
 
-int cmd_scene_run(int argc, char **argv) {
-    const char *scene = NULL, *out = NULL, *report = NULL;
-    ph_config cfg = ph_config_default();
-    long long frames = -1;
-    int quiet = 0;
-    trigger trig[64];
-    size_t ntrig = 0;
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
-            scene_usage(stdout);
-            return 0;
-        }
-        if (!strcmp(a, "--realtime")) {
-            cfg.realtime = true;
-            continue;
-        }
-        if (!strcmp(a, "--quiet")) {
-            quiet = 1;
-            continue;
-        }
-        if (a[0] != '-' || !a[1]) {
-            if (scene) {
-                fprintf(stderr, "portalis run: unexpected argument '%s' (one scene per run; see portalis run SCENE.usda --help)\n", a);
-                return 2;
-            }
-            scene = a;
-            continue;
-        }
-        static const char *const valued[] = {"--frames", "--fps", "-o", "--output", "--threads", "--report",
-                                             "--budget-ms", "--fuel", "--trigger", "--event"};
-        bool known = false;
-        for (size_t k = 0; k < sizeof valued / sizeof valued[0]; k++)
-            known = known || !strcmp(a, valued[k]);
-        if (!known) {
-            fprintf(stderr, "portalis run: unknown option '%s' (see portalis run SCENE.usda --help)\n", a);
-            return 2;
-        }
-        const char *v = i + 1 < argc ? argv[++i] : NULL;
-        if (!v) {
-            fprintf(stderr, "portalis run: %s needs a value (see portalis run SCENE.usda --help)\n", a);
-            return 2;
-        }
-        char *end = NULL;
-        bool bad = false;
-        if (!strcmp(a, "--frames")) {
-            frames = strtoll(v, &end, 10);
-            bad = frames < 0;
-        } else if (!strcmp(a, "--fps")) {
-            cfg.fps = strtod(v, &end);
-            bad = !(cfg.fps > 0 && cfg.fps < 1e6);
-        } else if (!strcmp(a, "-o") || !strcmp(a, "--output")) {
-            out = v;
-        } else if (!strcmp(a, "--threads")) {
-            long t = strtol(v, &end, 10);
-            bad = t < 1 || t > 1024;
-            cfg.threads = (unsigned)t;
-        } else if (!strcmp(a, "--report")) {
-            report = v;
-        } else if (!strcmp(a, "--budget-ms")) {
-            double ms = strtod(v, &end);
-            bad = !(ms >= 0 && ms < 1e9);
-            cfg.call_budget_ns = (uint64_t)(ms * 1e6);
-        } else if (!strcmp(a, "--fuel")) {
-            cfg.call_fuel = strtoull(v, &end, 10);
-            bad = v[0] == '-';
-        } else { /* --trigger / --event NAME@FRAME */
-            const char *at = strrchr(v, '@');
-            bad = !at || at == v || !at[1];
-            if (!bad)
-                strtoull(at + 1, &end, 10);
-            if (!bad && ntrig < 64)
-                trig[ntrig++] = (trigger){v, strtoull(at + 1, NULL, 10), !strcmp(a, "--event")};
-        }
-        if (bad || (end && (end == v || *end))) {
-            fprintf(stderr, "portalis run: bad value for %s: '%s'%s\n", a, v,
-                    !strcmp(a, "--trigger") || !strcmp(a, "--event") ? " (expected NAME@FRAME, e.g. /World/X@10)" : "");
-            return 2;
-        }
+static bool target_met(const scene_opts *o, const figures *g, int k) {
+    return TARGETS[k].at_least ? g->value[k] >= o->target[k] : g->value[k] <= o->target[k];
+}
+
+static void print_target(const scene_opts *o, const figures *g, int k) {
+    if (isnan(o->target[k]))
+        return;
+    printf("   target %s %g %s", TARGETS[k].at_least ? ">=" : "<=", o->target[k],
+           target_met(o, g, k) ? "\xe2\x9c\x93" : "\xe2\x9c\x97");
+}
+
+/* What the simulation did, for each recorded 3-component attribute:
+ * highest point along the up axis and horizontal reach. */
+static void print_motion(ph_host *h, const figures *g) {
+    int up = g->up == 'Z' ? 2 : 1, h1 = 0, h2 = up == 2 ? 1 : 2;
+    for (size_t i = 0; i < ph_host_motion_count(h); i++) {
+        ph_motion m;
+        ph_host_motion(h, i, &m);
+        double reach = fmax(m.hi[h1] - m.lo[h1], m.hi[h2] - m.lo[h2]);
+        printf("  %s.%s%s: highest %c %.4g, lowest %c %.4g, horizontal reach %.4g", m.prim, m.attr,
+               m.elements > 1 ? " (all elements)" : "", g->up, m.hi[up], g->up, m.lo[up], reach);
+        if (m.elements == 1)
+            printf(", from (%.4g, %.4g, %.4g) to (%.4g, %.4g, %.4g)", m.first[0], m.first[1], m.first[2], m.last[0],
+                   m.last[1], m.last[2]);
+        printf("\n");
     }
-    if (!scene) {
-        fprintf(stderr, "portalis run: no scene given\n");
-        scene_usage(stderr);
-        return 2;
+}
+
+static void print_report(ph_host *h, const scene_opts *o, const figures *g, int save_rc) {
+    const ph_report *r = &g->r;
+    ph_time tm;
+    ph_host_time_settings(h, &tm);
+    printf("portalis run %s: %llu frames at %g Hz (%.2f s simulated%s), %zu module%s (%zu failed)\n", o->scene,
+           (unsigned long long)r->frames, tm.fps, (double)r->frames / tm.fps,
+           o->cfg.realtime ? ", paced in real time" : "", r->modules, r->modules == 1 ? "" : "s", r->failed_modules);
+    printf("  %-28s %12s %12s %12s %12s\n", "frame latency (us)", "mean", "p50", "p99", "max");
+    printf("  %-28s %12.2f %12.2f %12.2f %12.2f", "frame", pb_histogram_mean(r->frame_latency) / 1e3,
+           pb_histogram_quantile(r->frame_latency, 0.5) / 1e3, g->p99 / 1e3, (double)r->frame_latency->max / 1e3);
+    print_target(o, g, T_FRAME_P99_US);
+    printf("\n");
+    for (size_t i = 0; i < ph_host_module_count(h); i++) {
+        ph_module_info mi;
+        ph_host_module_info(h, i, &mi);
+        printf("  %-28.28s %12.2f %12.2f %12.2f %12.2f   %s, %s, %llu steps%s\n", mi.prim_path,
+               pb_histogram_mean(mi.latency) / 1e3, pb_histogram_quantile(mi.latency, 0.5) / 1e3,
+               pb_histogram_quantile(mi.latency, 0.99) / 1e3, (double)mi.latency->max / 1e3,
+               ph_mod_state_name(mi.state), mi.binding, (unsigned long long)mi.steps,
+               mi.last_error ? " (see diagnostics)" : "");
     }
-    char outbuf[4096];
-    if (!out) {
-        size_t n = strlen(scene);
-        snprintf(outbuf, sizeof outbuf, "%.*s.out.usda", (int)(n > 5 ? n - 5 : n), scene);
-        out = outbuf;
+    printf("  frame rate (fps equivalent)  %12.0f", g->fps_eq);
+    print_target(o, g, T_FPS);
+    printf("\n  peak resident memory         %9.1f MB", g->rss);
+    print_target(o, g, T_PEAK_RSS_MB);
+    printf("\n  load time (scene + modules)  %9.2f ms (scene %.2f ms)", g->load_ms, (double)r->scene_ns / 1e6);
+    print_target(o, g, T_LOAD_MS);
+    printf("\n");
+    print_motion(h, g);
+    if (!save_rc)
+        printf("wrote %s: %zu animated attribute%s x %llu time samples, over the scene (a sublayer; the input "
+               "is unchanged)\n",
+               o->out, r->recorded_attributes, r->recorded_attributes == 1 ? "" : "s", (unsigned long long)r->frames);
+    if (r->failed_modules)
+        printf("%zu module%s failed: see the 'prim ...' messages above (exit status 3)\n", r->failed_modules,
+               r->failed_modules == 1 ? "" : "s");
+}
+
+static void json_vec(FILE *f, const char *key, const double *v) {
+    fprintf(f, ", \"%s\": [%.17g, %.17g, %.17g]", key, v[0], v[1], v[2]);
+}
+
+static void json_modules(FILE *f, ph_host *h) {
+    fprintf(f, "  \"modules\": [");
+    for (size_t i = 0; i < ph_host_module_count(h); i++) {
+        ph_module_info mi;
+        ph_host_module_info(h, i, &mi);
+        fprintf(f, "%s\n    {\"prim\": ", i ? "," : "");
+        pbase_json_string(f, mi.prim_path);
+        fprintf(f, ", \"wasm\": ");
+        pbase_json_string(f, mi.wasm_path);
+        fprintf(f,
+                ", \"state\": \"%s\", \"binding\": \"%s\", \"mode\": \"%s\", \"runs\": %llu, \"steps\": %llu, "
+                "\"overruns\": %llu, \"traps\": %llu, \"load_ms\": %.3f, \"memory_bytes\": %llu, \"latency_ns\": "
+                "{\"mean\": %.1f, \"p50\": %.1f, \"p99\": %.1f, \"max\": %llu}}",
+                ph_mod_state_name(mi.state), mi.binding, mi.mode, (unsigned long long)mi.runs,
+                (unsigned long long)mi.steps, (unsigned long long)mi.overruns, (unsigned long long)mi.traps,
+                (double)mi.load_ns / 1e6, (unsigned long long)mi.memory_bytes, pb_histogram_mean(mi.latency),
+                pb_histogram_quantile(mi.latency, 0.5), pb_histogram_quantile(mi.latency, 0.99),
+                (unsigned long long)mi.latency->max);
     }
+    fprintf(f, "\n  ],\n  \"motion\": [");
+    for (size_t i = 0; i < ph_host_motion_count(h); i++) {
+        ph_motion m;
+        ph_host_motion(h, i, &m);
+        fprintf(f, "%s\n    {\"prim\": ", i ? "," : "");
+        pbase_json_string(f, m.prim);
+        fprintf(f, ", \"attr\": ");
+        pbase_json_string(f, m.attr);
+        fprintf(f, ", \"elements\": %zu", m.elements);
+        json_vec(f, "first", m.first);
+        json_vec(f, "last", m.last);
+        json_vec(f, "min", m.lo);
+        json_vec(f, "max", m.hi);
+        fprintf(f, "}");
+    }
+    fprintf(f, "\n  ],\n");
+}
+
+static void json_body(FILE *f, ph_host *h, const scene_opts *o, const figures *g) {
+    const ph_report *r = &g->r;
+    ph_time tm;
+    ph_host_time_settings(h, &tm);
+    fprintf(f, "{\n  \"scene\": ");
+    pbase_json_string(f, o->scene);
+    fprintf(f, ", \"output\": ");
+    pbase_json_string(f, o->out);
+    fprintf(f, ", \"frames\": %llu, \"fps\": %.17g, \"time_codes_per_second\": %.17g, \"start_time_code\": %.17g,\n",
+            (unsigned long long)r->frames, tm.fps, tm.time_codes_per_second, tm.start_time_code);
+    fprintf(f, "  \"frame_latency_ns\": {\"mean\": %.1f, \"p50\": %.1f, \"p99\": %.1f, \"max\": %llu},\n",
+            pb_histogram_mean(r->frame_latency), pb_histogram_quantile(r->frame_latency, 0.5), g->p99,
+            (unsigned long long)r->frame_latency->max);
+    fprintf(f, "  \"fps_equivalent\": %.1f, \"peak_rss_mb\": %.2f, \"load_ms\": %.3f, \"scene_ms\": %.3f,\n",
+            g->fps_eq, g->rss, g->load_ms, (double)r->scene_ns / 1e6);
+    fprintf(f, "  \"targets\": [");
+    int n = 0;
+    for (int k = 0; k < T_COUNT; k++)
+        if (!isnan(o->target[k]))
+            fprintf(f, "%s{\"name\": \"%s\", \"target\": %.17g, \"at_least\": %s, \"value\": %.17g, \"ok\": %s}",
+                    n++ ? ", " : "", TARGETS[k].option, o->target[k], TARGETS[k].at_least ? "true" : "false",
+                    g->value[k], target_met(o, g, k) ? "true" : "false");
+    fprintf(f, "],\n");
+    json_modules(f, h);
+    fprintf(f, "  \"diagnostics\": [");
+    for (size_t i = 0; i < ph_host_diagnostic_count(h); i++) {
+        fprintf(f, "%s\n    ", i ? "," : "");
+        pbase_json_string(f, ph_host_diagnostic(h, i));
+    }
+    fprintf(f, "%s]\n}\n", ph_host_diagnostic_count(h) ? "\n  " : "");
+}
+
+/* Written atomically; any write error (a full disk, /dev/full) fails the
+ * command, and a FIFO nobody reads is an error, not a hang (pbase_afile). */
+static int write_report(ph_host *h, const scene_opts *o, const figures *g) {
+    pbase_afile a;
+    pbase_error e;
+    if (pbase_afile_open(&a, o->report, &e)) {
+        fprintf(stderr, "portalis run: the report: %s\n", e.message);
+        return 1;
+    }
+    json_body(a.f, h, o, g);
+    if (pbase_afile_commit(&a, &e)) {
+        fprintf(stderr, "portalis run: the report: %s\n", e.message);
+        return 1;
+    }
+    return 0;
+}
+
+/* Opens the scene and checks everything the run depends on; returns -1 to
+ * run, or the exit status. */
+static int prepare(scene_opts *o, ph_host **hp, size_t *shown) {
     char err[1024];
-    ph_host *h;
-    if (ph_host_open(scene, &cfg, &h, err, sizeof err)) {
+    if (ph_host_open(o->scene, &o->cfg, hp, err, sizeof err)) {
         fprintf(stderr, "portalis run: %s\n", err);
         return 1;
     }
-    if (frames < 0)
-        frames = (long long)scene_frames(h);
+    ph_host *h = *hp;
+    for (; *shown < ph_host_diagnostic_count(h); (*shown)++)
+        fprintf(stderr, "portalis run: %s\n", ph_host_diagnostic(h, *shown));
+    ph_report r0;
+    ph_host_report(h, &r0);
+    if (!r0.modules) {
+        fprintf(stderr,
+                "portalis run: %s: the scene declares no WebAssembly module prims (WasmModule, WasmPhysics, "
+                "WasmSensor, ...); nothing to run\n",
+                o->scene);
+        return 1;
+    }
+    /* every module failed to load: the diagnostics above say why; running would only write an empty layer */
+    if (!r0.loaded_modules && r0.failed_modules)
+        return 3;
+    int rc = check_triggers(h, o);
+    rc = rc ? rc : check_outputs(h, o);
+    if (rc)
+        return rc;
+    if (!o->frames_set) {
+        ph_time tm;
+        ph_host_time_settings(h, &tm);
+        o->frames = tm.frames ? tm.frames : 120;
+    }
+    scene_targets(h, o);
+    return -1;
+}
+
+int cmd_scene_run(int argc, char **argv) {
+    scene_opts o = {.cfg = ph_config_default()};
+    int rc = parse_options(&o, argc, argv);
+    if (rc >= 0)
+        return rc;
+    ph_host *h = NULL;
     size_t shown = 0;
-    for (; shown < ph_host_diagnostic_count(h); shown++)
-        fprintf(stderr, "portalis run: %s\n", ph_host_diagnostic(h, shown));
-    {
-        ph_report r0;
-        ph_host_report(h, &r0);
-        if (!r0.modules) {
-            fprintf(stderr,
-                    "portalis run: %s: the scene declares no WebAssembly module prims (WasmModule, WasmPhysics, "
-                    "WasmSensor, ...); nothing to run\n",
-                    scene);
-            ph_host_free(h);
-            return 1;
-        }
-        if (!r0.loaded_modules && r0.failed_modules) {
-            /* every module failed to load: the diagnostics above say why; running would only write an empty layer */
-            ph_host_free(h);
-            return 3;
-        }
+    rc = prepare(&o, &h, &shown);
+    if (rc >= 0) {
+        ph_host_free(h);
+        return rc;
     }
-    progress_state ps = {isatty(2) && !quiet, 101};
-    /* triggers and events need frame-exact delivery: step frame by frame */
-    for (long long f = 0; f < frames; f++) {
-        for (size_t k = 0; k < ntrig; k++)
-            if (trig[k].frame == (uint64_t)f) {
-                char name[512];
-                const char *at = strrchr(trig[k].prim, '@');
-                size_t len = at ? (size_t)(at - trig[k].prim) : strlen(trig[k].prim);
-                snprintf(name, sizeof name, "%.*s", (int)len, trig[k].prim);
-                if (trig[k].is_event)
-                    ph_host_post_event(h, name);
-                else if (ph_host_trigger(h, name))
-                    fprintf(stderr, "portalis run: --trigger: no module prim %s\n", name);
-            }
-        ph_host_run(h, 1, NULL, NULL);
-        progress((uint64_t)f + 1, (uint64_t)frames, &ps);
-        for (; shown < ph_host_diagnostic_count(h); shown++)
-            fprintf(stderr, "%sportalis run: %s\n", ps.tty ? "\r" : "", ph_host_diagnostic(h, shown));
-    }
-    int rc = 0;
-    if (ps.tty) {
-        fprintf(stderr, "writing %s ...", out);
+    run_frames(h, &o, &shown);
+    char err[1024];
+    bool tty = isatty(2) && !o.quiet;
+    if (tty) {
+        fprintf(stderr, "writing %s ...", o.out);
         fflush(stderr);
     }
-    int save_rc = ph_host_save(h, out, err, sizeof err);
-    if (ps.tty)
-        fprintf(stderr, "\r%*s\r", (int)strlen(out) + 12, "");
+    int save_rc = ph_host_save(h, o.out, err, sizeof err);
+    if (tty)
+        fprintf(stderr, "\r%*s\r", (int)strlen(o.out) + 12, "");
+    rc = 0;
     if (save_rc) {
         fprintf(stderr, "portalis run: %s\n", err);
         rc = 1;
     }
-    ph_report r;
-    ph_host_report(h, &r);
-    double rss = peak_rss_mb();
-    double p99 = pb_histogram_quantile(r.frame_latency, 0.99);
-    double load_ms = (double)r.load_ns / 1e6;
-    /* the latency target depends on the scene size: 1 ms for >= 100 driven values */
-    size_t nproj = 0;
-    for (size_t i = 0; i < ph_host_module_count(h); i++) {
-        ph_module_info mi;
-        ph_host_module_info(h, i, &mi);
-        double tmp[1];
-        long w = ph_host_get_value(h, mi.prim_path, "outputs:positions", tmp, 0);
-        nproj += w > 0 ? (size_t)w / 3 : 1;
-    }
-    double p99_target = nproj >= 100 ? TARGET_P99_1000_NS : TARGET_P99_1_NS;
-    double fps_eq = r.wall_s > 0 ? (double)r.frames / r.wall_s : 0;
-    if (!quiet) {
-        printf("portalis run %s: %llu frames at %g Hz (%.2f s simulated%s), %zu module%s (%zu failed)\n", scene,
-               (unsigned long long)r.frames, cfg.fps, (double)r.frames / cfg.fps,
-               cfg.realtime ? ", paced in real time" : "", r.modules, r.modules == 1 ? "" : "s", r.failed_modules);
-        printf("  %-28s %12s %12s %12s %12s\n", "frame latency (us)", "mean", "p50", "p99", "max");
-        printf("  %-28s %12.2f %12.2f %12.2f %12.2f   p99 target <= %.0f us %s\n", "frame",
-               pb_histogram_mean(r.frame_latency) / 1e3, pb_histogram_quantile(r.frame_latency, 0.5) / 1e3,
-               p99 / 1e3, (double)r.frame_latency->max / 1e3, p99_target / 1e3, mark(p99 <= p99_target));
-        for (size_t i = 0; i < ph_host_module_count(h); i++) {
-            ph_module_info mi;
-            ph_host_module_info(h, i, &mi);
-            printf("  %-28.28s %12.2f %12.2f %12.2f %12.2f   %s, %s, %llu steps%s\n", mi.prim_path,
-                   pb_histogram_mean(mi.latency) / 1e3, pb_histogram_quantile(mi.latency, 0.5) / 1e3,
-                   pb_histogram_quantile(mi.latency, 0.99) / 1e3, (double)mi.latency->max / 1e3,
-                   ph_mod_state_name(mi.state), mi.binding, (unsigned long long)mi.steps,
-                   mi.last_error ? " (see diagnostics)" : "");
-        }
-        printf("  frame rate (fps equivalent)  %12.0f   (%.0f Hz needed) %s\n", fps_eq, cfg.fps,
-               mark(fps_eq >= cfg.fps));
-        printf("  peak resident memory         %9.1f MB   target <= %.0f MB %s\n", rss, TARGET_RSS_MB,
-               mark(rss <= TARGET_RSS_MB));
-        printf("  load time (scene + modules)  %9.2f ms   target <= %.0f ms %s (scene %.2f ms)\n", load_ms,
-               TARGET_LOAD_MS, mark(load_ms <= TARGET_LOAD_MS), (double)r.scene_ns / 1e6);
-        if (!rc)
-            printf("wrote %s: %zu animated attribute%s x %llu time samples, over the scene (a sublayer; the input "
-                   "is unchanged)\n",
-                   out, r.recorded_attributes, r.recorded_attributes == 1 ? "" : "s", (unsigned long long)r.frames);
-        if (r.failed_modules)
-            printf("%zu module%s failed: see the 'prim ...' messages above (exit status 3)\n", r.failed_modules,
-                   r.failed_modules == 1 ? "" : "s");
-    }
-    if (report) {
-        FILE *f = fopen(report, "w");
-        if (!f) {
-            fprintf(stderr, "portalis run: cannot write %s\n", report);
-            rc = 1;
-        } else {
-            fprintf(f, "{\n  \"scene\": \"%s\", \"output\": \"%s\", \"frames\": %llu, \"fps\": %g,\n", scene, out,
-                    (unsigned long long)r.frames, cfg.fps);
-            fprintf(f,
-                    "  \"frame_latency_ns\": {\"mean\": %.1f, \"p50\": %.1f, \"p99\": %.1f, \"max\": %llu, "
-                    "\"target_p99\": %.0f, \"ok\": %s},\n",
-                    pb_histogram_mean(r.frame_latency), pb_histogram_quantile(r.frame_latency, 0.5), p99,
-                    (unsigned long long)r.frame_latency->max, p99_target, p99 <= p99_target ? "true" : "false");
-            fprintf(f, "  \"fps_equivalent\": %.1f,\n  \"peak_rss_mb\": %.2f, \"rss_ok\": %s,\n", fps_eq, rss,
-                    rss <= TARGET_RSS_MB ? "true" : "false");
-            fprintf(f, "  \"load_ms\": %.3f, \"scene_ms\": %.3f, \"load_ok\": %s,\n  \"modules\": [", load_ms,
-                    (double)r.scene_ns / 1e6, load_ms <= TARGET_LOAD_MS ? "true" : "false");
-            for (size_t i = 0; i < ph_host_module_count(h); i++) {
-                ph_module_info mi;
-                ph_host_module_info(h, i, &mi);
-                fprintf(f,
-                        "%s\n    {\"prim\": \"%s\", \"wasm\": \"%s\", \"state\": \"%s\", \"binding\": \"%s\", "
-                        "\"mode\": \"%s\", \"runs\": %llu, \"steps\": %llu, \"overruns\": %llu, \"traps\": %llu, "
-                        "\"load_ms\": %.3f, \"memory_bytes\": %llu, \"latency_ns\": {\"mean\": %.1f, \"p50\": "
-                        "%.1f, \"p99\": %.1f, \"max\": %llu}}",
-                        i ? "," : "", mi.prim_path, mi.wasm_path, ph_mod_state_name(mi.state), mi.binding, mi.mode,
-                        (unsigned long long)mi.runs, (unsigned long long)mi.steps,
-                        (unsigned long long)mi.overruns, (unsigned long long)mi.traps, (double)mi.load_ns / 1e6,
-                        (unsigned long long)mi.memory_bytes, pb_histogram_mean(mi.latency),
-                        pb_histogram_quantile(mi.latency, 0.5), pb_histogram_quantile(mi.latency, 0.99),
-                        (unsigned long long)mi.latency->max);
-            }
-            fprintf(f, "\n  ],\n  \"diagnostics\": %zu\n}\n", ph_host_diagnostic_count(h));
-            fclose(f);
-        }
-    }
-    if (!rc && r.failed_modules)
+    figures g;
+    gather(h, &g);
+    if (!o.quiet)
+        print_report(h, &o, &g, save_rc);
+    if (o.report && write_report(h, &o, &g))
+        rc = 1;
+    if (!rc && g.r.failed_modules)
         rc = 3;
     ph_host_free(h);
     return rc;
@@ -341,6 +639,10 @@ int cmd_scene_graph(int argc, char **argv) {
             return 2;
         }
     }
+    if (!scene) {
+        fprintf(stderr, "portalis graph: no scene given\n");
+        return 2;
+    }
     char dotbuf[4096];
     if (!dot) {
         size_t n = strlen(scene);
@@ -357,6 +659,11 @@ int cmd_scene_graph(int argc, char **argv) {
     }
     for (size_t i = 0; i < ph_host_diagnostic_count(h); i++)
         fprintf(stderr, "portalis graph: %s\n", ph_host_diagnostic(h, i));
+    if (ph_host_check_output_path(h, dot, err, sizeof err)) {
+        fprintf(stderr, "portalis graph: %s\n", err);
+        ph_host_free(h);
+        return 1;
+    }
     int rc = ef_dump_text(ph_host_graph(h), stdout) ? 1 : 0;
     static const char *stages[] = {"pre_simulation", "simulation", "post_simulation"};
     printf("\nMODULES\n");

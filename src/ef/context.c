@@ -47,6 +47,8 @@ void ef_context_set_stop_on_failure(ef_context *c, int on) { c->stop_on_failure 
 void ef_context_set_force_serial(ef_context *c, int on) { c->force_serial = on; }
 void ef_context_set_frame_dt(ef_context *c, double dt) { c->frame_dt = dt; }
 double ef_context_frame_dt(const ef_context *c) { return c->frame_dt; }
+void ef_context_set_frame_time(ef_context *c, double t) { c->frame_time = t; }
+double ef_context_frame_time(const ef_context *c) { return c->frame_time; }
 uint64_t ef_context_stamp(const ef_context *c) { return atomic_load(&((ef_context *)c)->exec_stamp); }
 
 const ef_error *ef_context_error(const ef_context *c) { return c->has_err ? &c->err : NULL; }
@@ -165,7 +167,7 @@ ef_status ef_context_execute(ef_context *c) {
     pthread_mutex_unlock(&c->inst_mu);
     ef_path root;
     ef_path_init(&root);
-    ef_task t = {NULL, &root, c, NULL, NULL, c->frame_dt, 0, false};
+    ef_task t = {NULL, &root, c, NULL, NULL, c->frame_dt, 0, false, c->frame_time};
     ef_current save;
     ef_current_swap(&save, &t, NULL);
     ef_status st = ef_run_graph_task(&t, top);

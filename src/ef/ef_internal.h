@@ -144,7 +144,7 @@ struct ef_context {
     atomic_int cancel;
     int stop_on_failure;
     int force_serial;
-    double frame_dt;
+    double frame_dt, frame_time;
     atomic_int profiling, tracing;
     pthread_mutex_t err_mu;
     ef_error err;
@@ -200,6 +200,7 @@ struct ef_task {
     double dt;
     uint32_t runs; /* ef_task_run_graph calls so far */
     bool failed_recorded;
+    double time; /* simulation time of this step */
 };
 
 typedef struct {
@@ -214,7 +215,7 @@ struct ef_executor {
     ef_path path;
     ef_executor_desc desc;
     ef_pool *pool; /* NULL => serial scheduling */
-    double dt;
+    double dt, time;
     uint32_t step;
     ef_nodedata *nd;
     ef_nodedata nd_small[32];
@@ -228,7 +229,7 @@ struct ef_executor {
 
 /* Runs the sub-graph of graph definition d once, as the instance at `path`
  * (a fresh executor), with step dt / step number. */
-ef_status ef_executor_run(ef_context *c, ef_def *d, const ef_path *path, double dt, uint32_t step);
+ef_status ef_executor_run(ef_context *c, ef_def *d, const ef_path *path, double time, double dt, uint32_t step);
 /* Dispatches a graph-definition task: pre, run (or the sub-graph), post. */
 ef_status ef_run_graph_task(ef_task *t, ef_def *d);
 /* Runs one node inside executor e without continuing (on-demand). */

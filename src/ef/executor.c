@@ -30,7 +30,7 @@ ef_status ef_run_graph_task(ef_task *t, ef_def *d) {
     if (d->run)
         st |= d->run(t, d->run_user);
     else
-        st |= ef_task_run_graph(t, t->dt);
+        st |= ef_task_run_graph_at(t, t->time, t->dt);
     if (d->post) st |= d->post(t, d->hook_user);
     return st;
 }
@@ -38,7 +38,7 @@ ef_status ef_run_graph_task(ef_task *t, ef_def *d) {
 static ef_status run_node(ef_executor *e, ef_node *n) {
     ef_context *c = e->ctx;
     if (stopped(e)) return EF_SKIP | EF_CANCELLED;
-    ef_task t = {n, &e->path, c, e, NULL, e->dt, 0, false};
+    ef_task t = {n, &e->path, c, e, NULL, e->dt, 0, false, e->time};
     ef_gate_ticket gt;
     ef_gate_enter(c->pool, node_hint(n), &gt);
     ef_current save;
@@ -73,7 +73,7 @@ static ef_status run_node(ef_executor *e, ef_node *n) {
 static ef_status run_dynamic(ef_executor *e, const ef_job *j) {
     ef_context *c = e->ctx;
     if (stopped(e)) return EF_SKIP | EF_CANCELLED;
-    ef_task t = {NULL, &e->path, c, e, NULL, e->dt, 0, false};
+    ef_task t = {NULL, &e->path, c, e, NULL, e->dt, 0, false, e->time};
     ef_gate_ticket gt;
     ef_gate_enter(c->pool, (ef_hint)j->hint, &gt);
     ef_current save;
@@ -180,7 +180,7 @@ void ef_job_run(ef_job *j0) {
 
 /* ---- executor lifetime ------------------------------------------------------------- */
 
-ef_status ef_executor_run(ef_context *c, ef_def *d, const ef_path *path, double dt, uint32_t step) {
+ef_status ef_executor_run(ef_context *c, ef_def *d, const ef_path *path, double time, double dt, uint32_t step) {
     ef_executor *e = malloc(sizeof *e);
     if (!e) return EF_FAILURE;
     ef_topology *t = d->topo;
@@ -194,6 +194,7 @@ ef_status ef_executor_run(ef_context *c, ef_def *d, const ef_path *path, double 
                   ? c->pool
                   : NULL;
     e->dt = dt;
+    e->time = time;
     e->step = step;
     e->nd_n = t->bound;
     e->nd = t->bound <= 32 ? e->nd_small : malloc(t->bound * sizeof *e->nd);
@@ -246,6 +247,7 @@ ef_status ef_exec_single(ef_context *c, ef_def *owner, const ef_path *upstream, 
     e->desc = owner->desc;
     e->pool = NULL;
     e->dt = c->frame_dt;
+    e->time = c->frame_time;
     ef_status st = run_node(e, n);
     /* Dynamic work scheduled by the node runs before returning. */
     ef_job j;
@@ -277,6 +279,7 @@ const ef_path *ef_task_upstream(const ef_task *t) { return t->upstream; }
 ef_context *ef_task_context(const ef_task *t) { return t->ctx; }
 ef_executor *ef_task_executor(const ef_task *t) { return t->exec; }
 double ef_task_dt(const ef_task *t) { return t->dt; }
+double ef_task_time(const ef_task *t) { return t->time; }
 uint32_t ef_task_step(const ef_task *t) { return t->exec ? t->exec->step : 0; }
 
 int ef_task_path(const ef_task *t, ef_path *out) {
@@ -302,12 +305,14 @@ ef_status ef_task_fail(ef_task *t, const char *fmt, ...) {
     return EF_FAILURE;
 }
 
-ef_status ef_task_run_graph(ef_task *t, double step_dt) {
+ef_status ef_task_run_graph(ef_task *t, double step_dt) { return ef_task_run_graph_at(t, t->time, step_dt); }
+
+ef_status ef_task_run_graph_at(ef_task *t, double time, double step_dt) {
     ef_def *d = t->gdef;
     if (!d) return ef_task_fail(t, "ef_task_run_graph outside a graph definition's run hook");
     ef_path p;
     if (ef_task_path(t, &p)) return ef_task_fail(t, "execution path deeper than %d (recursive definition?)", EF_PATH_MAX);
-    ef_status st = ef_executor_run(t->ctx, d, &p, step_dt, t->runs++);
+    ef_status st = ef_executor_run(t->ctx, d, &p, time, step_dt, t->runs++);
     if (st & EF_FAILURE) t->failed_recorded = true; /* recorded inside */
     return st;
 }

@@ -8,7 +8,21 @@
 #include <math.h>
 #include <stdio.h>
 
-#define EF_SIM_ACC_TYPE 0x45465341u /* 'EFSA': fixed-step accumulator */
+#define EF_SIM_ACC_TYPE 0x45465341u /* 'EFSA': stepping state of an instance */
+
+/* How a stepped stage or definition divides the frame (one mechanism for
+ * the pipeline's fixed-step stages and per-node rates, ef_def_stepped). */
+typedef struct ef_stepping {
+    ef_step_mode mode;
+    double dt;          /* FIXED: the step; RATE: the longest step */
+    unsigned max_steps;
+} ef_stepping;
+
+typedef struct {
+    double acc;  /* FIXED: time not yet stepped */
+    double last; /* RATE: time of the last step */
+    bool ran;
+} step_state;
 
 typedef struct {
     char *name;
@@ -20,9 +34,7 @@ typedef struct {
 typedef struct sim_stage {
     char *name;
     ef_def *def;
-    ef_step_mode mode;
-    double fixed_dt;
-    unsigned max_steps;
+    ef_stepping step;
     sim_entry *v;
     size_t n, cap, seq;
 } sim_stage;
@@ -93,26 +105,57 @@ out:
     return err;
 }
 
-static ef_status fixed_run(ef_task *t, void *user) {
-    sim_stage *s = user;
-    ef_state *st = ef_task_state(t);
-    double *acc = ef_state_data(st, EF_SIM_ACC_TYPE);
-    if (!acc) {
-        acc = calloc(1, sizeof *acc);
-        if (!acc) return ef_task_fail(t, "out of memory");
-        ef_state_set_data(st, EF_SIM_ACC_TYPE, acc, free);
-    }
-    *acc += ef_context_frame_dt(ef_task_context(t));
+static ef_status fixed_steps(ef_task *t, const ef_stepping *s, step_state *ss) {
+    ss->acc += ef_context_frame_dt(ef_task_context(t));
     ef_status r = 0;
     unsigned n = 0;
-    while (*acc + 1e-9 * s->fixed_dt >= s->fixed_dt && n < s->max_steps) {
-        r |= ef_task_run_graph(t, s->fixed_dt);
-        *acc -= s->fixed_dt;
+    double t0 = ef_task_time(t);
+    while (ss->acc + 1e-9 * s->dt >= s->dt && n < s->max_steps) {
+        r |= ef_task_run_graph_at(t, t0 + n * s->dt, s->dt);
+        ss->acc -= s->dt;
         n++;
     }
-    if (*acc >= s->fixed_dt) *acc = fmod(*acc, s->fixed_dt); /* drop excess steps */
-    if (*acc < 0) *acc = 0;
+    if (ss->acc >= s->dt) ss->acc = fmod(ss->acc, s->dt); /* drop excess steps */
+    if (ss->acc < 0) ss->acc = 0;
     return n ? r : EF_SKIP;
+}
+
+/* EF_STEP_RATE (docs/ef.md): steps no longer than s->dt that end exactly
+ * at the frame time, so every frame sees the state at its own time. */
+static ef_status rate_steps(ef_task *t, const ef_stepping *s, step_state *ss) {
+    double now = ef_task_time(t), frame = ef_context_frame_dt(ef_task_context(t));
+    ef_status r = 0;
+    if (!ss->ran) { /* first execution: one step at the frame time */
+        double dt = s->dt < frame ? frame / ceil(frame / s->dt - 1e-9) : s->dt;
+        ss->ran = true;
+        ss->last = now;
+        return ef_task_run_graph_at(t, now, dt);
+    }
+    double span = now - ss->last;
+    if (!(span > 0)) return EF_SKIP;
+    if (s->dt >= frame * (1 + 1e-9)) { /* slower than the frame rate: run when a step is due */
+        if (floor(now / s->dt + 1e-6) <= floor(ss->last / s->dt + 1e-6)) return EF_SKIP;
+        ss->last = now;
+        return ef_task_run_graph_at(t, now, span);
+    }
+    unsigned n = (unsigned)fmin(ceil(span / s->dt - 1e-9), (double)s->max_steps);
+    if (n < 1) n = 1;
+    double start = ss->last;
+    for (unsigned i = 1; i <= n; i++) r |= ef_task_run_graph_at(t, i == n ? now : start + span * i / n, span / n);
+    ss->last = now;
+    return r;
+}
+
+static ef_status step_run(ef_task *t, void *user) {
+    const ef_stepping *s = user;
+    ef_state *st = ef_task_state(t);
+    step_state *ss = ef_state_data(st, EF_SIM_ACC_TYPE);
+    if (!ss) {
+        ss = calloc(1, sizeof *ss);
+        if (!ss) return ef_task_fail(t, "out of memory");
+        ef_state_set_data(st, EF_SIM_ACC_TYPE, ss, free);
+    }
+    return s->mode == EF_STEP_RATE ? rate_steps(t, s, ss) : fixed_steps(t, s, ss);
 }
 
 /* A chain of stage nodes in the order given. */
@@ -149,9 +192,7 @@ static int add_stage(ef_sim_pipeline *s, const char *name, ef_step_mode mode, do
     snprintf(defname, sizeof defname, "portalis.def.stage.%s", name);
     st->name = ef_strdup(name);
     st->def = ef_def_graph(defname, &s->desc);
-    st->mode = mode;
-    st->fixed_dt = fixed_dt;
-    st->max_steps = max_steps ? max_steps : 1;
+    st->step = (ef_stepping){mode, fixed_dt, max_steps ? max_steps : 1};
     if (!st->name || !st->def) {
         free(st->name);
         ef_def_release(st->def);
@@ -159,7 +200,7 @@ static int add_stage(ef_sim_pipeline *s, const char *name, ef_step_mode mode, do
         return -1;
     }
     ef_def_set_build(st->def, build_stage, st);
-    if (mode == EF_STEP_FIXED) ef_def_set_run(st->def, fixed_run, st);
+    if (mode != EF_STEP_VARIABLE) ef_def_set_run(st->def, step_run, &st->step);
     s->st[s->n] = st;
     return (int)s->n++;
 }
@@ -218,7 +259,7 @@ void ef_sim_pipeline_free(ef_sim_pipeline *s) {
 }
 
 int ef_sim_add_stage(ef_sim_pipeline *s, const char *name, ef_step_mode mode, double fixed_dt, unsigned max_steps) {
-    if (!s || !name || (mode == EF_STEP_FIXED && !(fixed_dt > 0))) return -1;
+    if (!s || !name || (mode != EF_STEP_VARIABLE && !(fixed_dt > 0))) return -1;
     int id = add_stage(s, name, mode, fixed_dt, max_steps);
     if (id >= 0) ef_def_invalidate(s->custom_def);
     return id;
@@ -264,4 +305,45 @@ int ef_sim_unregister(ef_sim_pipeline *s, int stage, const char *name) {
 ef_def *ef_sim_stage_def(ef_sim_pipeline *s, int stage) {
     if (!s || stage < 0 || (size_t)stage >= s->n) return NULL;
     return s->st[stage]->def;
+}
+
+/* ---- a single node stepped like a stage ------------------------------------ */
+
+typedef struct {
+    ef_stepping step;
+    ef_def *body;
+    char *name;
+} stepped;
+
+static void stepped_free(void *u) {
+    stepped *p = u;
+    ef_def_release(p->body);
+    free(p->name);
+    free(p);
+}
+
+static int build_stepped(ef_builder *b, void *user) {
+    stepped *p = user;
+    ef_node *x = ef_builder_add(b, p->name, p->body);
+    if (!x) return -1;
+    ef_builder_connect(b, ef_builder_root(b), x);
+    return 0;
+}
+
+ef_def *ef_def_stepped(const char *name, ef_def *body, ef_step_mode mode, double step_dt, unsigned max_steps) {
+    if (!name || !body || mode == EF_STEP_VARIABLE || !(step_dt > 0)) return NULL;
+    stepped *p = calloc(1, sizeof *p);
+    ef_def *d = p ? ef_def_graph(name, NULL) : NULL;
+    if (!d || !(p->name = ef_strdup(name))) {
+        free(p);
+        ef_def_release(d);
+        return NULL;
+    }
+    p->step = (ef_stepping){mode, step_dt, max_steps ? max_steps : 1};
+    p->body = ef_def_retain(body);
+    d->user = p;
+    ef_def_set_user_free(d, stepped_free);
+    ef_def_set_build(d, build_stepped, p);
+    ef_def_set_run(d, step_run, &p->step);
+    return d;
 }

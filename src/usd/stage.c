@@ -43,6 +43,12 @@ static reg_entry *reg_add(pusd_stage *s, const char *path, pusd_layer *l) {
     return e;
 }
 
+size_t pusd_stage_layer_file_count(const pusd_stage *s) { return s->nreg; }
+
+const char *pusd_stage_layer_file(const pusd_stage *s, size_t i) {
+    return i < s->nreg && !s->reg[i].failed ? s->reg[i].path : NULL;
+}
+
 reg_entry *pusd__open_layer(pusd_stage *s, const char *abs_path, const char *from) {
     reg_entry *e = reg_find(s, abs_path);
     if (e) return e->failed ? NULL : e;

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <portalis/bridge.h>
@@ -31,8 +32,9 @@ static void test_errors(void) {
     CHECK(pb_load_module_bytes(b, DIV, sizeof DIV, &o, &id, &e) == 0 && id, "load div: %s", e.message);
     pw_val a[2] = {{.kind = PW_I32, .of.i32 = 7}, {.kind = PW_I32, .of.i32 = 2}}, r[1];
     CHECK(pb_call(b, id, "div", a, 2, r, 1, &e) == 0 && r[0].of.i32 == 3, "7/2 = 3");
-    CHECK(pb_call(b, id, "mul", a, 2, r, 1, &e) == PB_ERR_NO_EXPORT && !strcmp(e.message, "module 'div' has no export 'mul'"),
-          "no export: %s", e.message);
+    CHECK(pb_call(b, id, "mul", a, 2, r, 1, &e) == PB_ERR_NO_EXPORT &&
+              !strcmp(e.message, "module 'div' has no export 'mul' (exported functions: div)"),
+          "no export lists the exports that exist: %s", e.message);
     CHECK(pb_call(b, id, "div", a, 1, r, 1, &e) == PB_ERR_ARGS &&
               strstr(e.message, "expected 2 arguments (i32, i32), got 1"),
           "arg count: %s", e.message);
@@ -154,8 +156,7 @@ static void test_projectile(const char *file, const char *lang) {
     uint64_t t2 = pb_now_ns();
     printf("%s: calculate_trajectory by name %.1f ns/call, by handle %.1f ns/call (incl. the function itself)\n",
            lang, (double)(t1 - t0) / N, (double)(t2 - t1) / N);
-    if (timed)
-        CHECK((t2 - t1) / (uint64_t)N < 2000, "handle call is fast");
+    (void)timed; /* a figure, not a test: speed targets live in bench/projectile */
     pb_bridge_free(fb);
     pb_module_stats ms;
     pb_get_module_stats(b, id, &ms);
@@ -164,8 +165,53 @@ static void test_projectile(const char *file, const char *lang) {
     pb_bridge_free(b);
 }
 
+/* Module files are read only when regular, and without blocking: a FIFO
+ * (no writer) and a device are refused at once instead of hanging or
+ * reading without end. */
+static void test_non_regular_files(void) {
+    pb_bridge *b = pb_bridge_new(NULL);
+    pb_error e = {0};
+    pb_module_id id = 0;
+    char fifo[] = "/tmp/portalis_bridge_fifo_XXXXXX";
+    int fd = mkstemp(fifo);
+    if (fd >= 0) {
+        close(fd);
+        unlink(fifo);
+    }
+    bool made = fd >= 0 && mkfifo(fifo, 0600) == 0;
+    CHECK(made, "mkfifo");
+    if (made) {
+        CHECK(pb_load_module_file(b, fifo, NULL, &id, &e) == PB_ERR_IO && strstr(e.message, "not a regular file"),
+              "FIFO refused: %s", e.message);
+        unlink(fifo);
+    }
+    CHECK(pb_load_module_file(b, "/dev/zero", NULL, &id, &e) == PB_ERR_IO && strstr(e.message, "not a regular file"),
+          "/dev/zero refused: %s", e.message);
+    CHECK(pb_load_module_file(b, "/tmp", NULL, &id, &e) == PB_ERR_IO, "a directory refused: %s", e.message);
+    pb_bridge_free(b);
+}
+
+/* An _initialize that traps: one readable message. */
+static void test_initialize_trap(void) {
+    /* (module (func (export "_initialize") unreachable)) */
+    static const uint8_t INIT_TRAP[] = {0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, 0x01, 0x04, 0x01, 0x60,
+                                        0x00, 0x00, 0x03, 0x02, 0x01, 0x00, 0x07, 0x0f, 0x01, 0x0b, 0x5f, 0x69,
+                                        0x6e, 0x69, 0x74, 0x69, 0x61, 0x6c, 0x69, 0x7a, 0x65, 0x00, 0x00, 0x0a,
+                                        0x05, 0x01, 0x03, 0x00, 0x00, 0x0b};
+    pb_bridge *b = pb_bridge_new(NULL);
+    pb_error e = {0};
+    pb_module_id id = 0;
+    pb_load_options o = {.name = "it", .run_initialize = true};
+    CHECK(pb_load_module_bytes(b, INIT_TRAP, sizeof INIT_TRAP, &o, &id, &e) == PB_ERR_TRAP &&
+              strstr(e.message, "module 'it': _initialize trapped: ") && !strstr(e.message, "budget"),
+          "_initialize trap message: %s", e.message);
+    pb_bridge_free(b);
+}
+
 int main(void) {
     test_errors();
+    test_non_regular_files();
+    test_initialize_trap();
     test_histogram();
     test_projectile("projectile_c.wasm", "c");
     test_projectile("projectile_rust.wasm", "rust");

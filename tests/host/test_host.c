@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <portalis/host.h>
@@ -154,8 +155,11 @@ static void test_failures(void) {
                        "    def WasmModule \"Bad\"\n    {\n        uniform asset wasm:path = @%s/clock.wasm@\n        "
                        "uniform token wasm:entryFunction = \"nope\"\n    }\n}\n",
                M, M, M, M, M);
+    /* the budget is fuel, not time: deterministic however loaded the machine
+     * (a 5 ms deadline once made _initialize overrun under load) */
     ph_config cfg = ph_config_default();
-    cfg.call_budget_ns = 5000000; /* 5 ms */
+    cfg.call_budget_ns = 0;
+    cfg.call_fuel = 1000000;
     ph_host *h = open_scene("fail.usda", &cfg);
     CHECK(h, "open fail");
     if (!h)
@@ -164,6 +168,8 @@ static void test_failures(void) {
     snprintf(resolved, sizeof resolved, "%s/does_not_exist.wasm", M);
     CHECK(diag_has(h, "prim /W/Missing", resolved), "missing module: message names the prim and the resolved path");
     CHECK(diag_has(h, "prim /W/Bad", "no export 'nope'"), "bad entry function reported");
+    CHECK(diag_has(h, "prim /W/Bad", "exported functions: _initialize, update"),
+          "the message lists the exports that exist");
     int rc = ph_host_run(h, 10, NULL, NULL);
     CHECK(rc != 0, "run reports failures");
     ph_module_info t = info_of(h, "/W/Trap"), l = info_of(h, "/W/Loop"), m = info_of(h, "/W/Missing"),
@@ -244,6 +250,29 @@ static void test_projectile_output(void) {
         CHECK(!pusd_layer_get_metadata(root, "timeCodesPerSecond", &mv) && pusd_value_get_double(&mv, 0, 0) == 60,
               "timeCodesPerSecond = 60");
         CHECK(pusd_layer_sublayer_count(root) == 1, "output sublayers the scene");
+        /* the projectile lands at 2.88 s and stays on the ground (frame 179 = 2.98 s) */
+        pusd_value lv;
+        if (pr && !pusd_prim_get_attr(pr, "xformOp:translate", 119, &lv))
+            CHECK(pusd_value_get_double(&lv, 0, 2) > 0, "still in flight at frame 119");
+        pusd_stage_free(s);
+        s = NULL;
+        ph_host *h2 = open_scene("proj.usda", NULL);
+        if (h2) {
+            ph_host_run(h2, 180, NULL, NULL);
+            double pos[3];
+            ph_host_get_value(h2, "/World/Projectile", "xformOp:translate", pos, 3);
+            double a = 45.0 * (3.141592653589793 / 180.0), range = 20.0 * 20.0 * sin(2 * a) / 9.81;
+            ph_motion mo;
+            bool found = false;
+            for (size_t i = 0; i < ph_host_motion_count(h2); i++)
+                if (!ph_host_motion(h2, i, &mo) && !strcmp(mo.attr, "xformOp:translate"))
+                    found = true;
+            CHECK(pos[2] == 0 && fabs(pos[0] - range) < 1e-9, "%s: landed at the range and stopped (%g, %g)",
+                  lang ? "rust" : "c", pos[0], pos[2]);
+            CHECK(found && mo.lo[2] == 0 && fabs(mo.hi[2] - 20.0 * 20.0 * 0.5 / (2 * 9.81)) < 0.01,
+                  "motion: never below the ground, apex %g", found ? mo.hi[2] : 0);
+            ph_host_free(h2);
+        }
         pusd_stage_free(s);
     }
 }
@@ -388,7 +417,248 @@ static void test_sweep_spill(void) {
     pusd_stage_free(s);
 }
 
+/* The deadline watchdog (wall clock) with a budget far above the work: a
+ * module that never returns overruns it; the good module (microseconds per
+ * call) never comes near 2 s. */
+static void test_deadline(void) {
+    write_file("deadline.usda",
+               "#usda 1.0\ndef Xform \"W\"\n{\n" TICK("Loop", "loop", "") TICK("Good", "clock", "        double outputs:y = 0\n")
+                   "}\n",
+               M, M);
+    ph_config cfg = ph_config_default();
+    cfg.call_budget_ns = 200000000; /* 200 ms: the loop needs 3 overruns */
+    ph_host *h = open_scene("deadline.usda", &cfg);
+    CHECK(h, "open deadline");
+    if (!h)
+        return;
+    ph_host_run(h, 4, NULL, NULL);
+    ph_module_info l = info_of(h, "/W/Loop"), g = info_of(h, "/W/Good");
+    CHECK(l.state == PH_MOD_OVER_BUDGET && l.overruns == 3, "deadline: 3 overruns then disabled (%s, %llu)",
+          ph_mod_state_name(l.state), (unsigned long long)l.overruns);
+    CHECK(diag_has(h, "prim /W/Loop", "exceeded its time budget"), "deadline overrun reported");
+    CHECK(g.state == PH_MOD_ACTIVE && g.steps == 4, "the good module is untouched (%llu)", (unsigned long long)g.steps);
+    ph_host_free(h);
+}
+
+/* Scene time settings are the defaults; options override; time codes are
+ * written in the scene's units. */
+static void test_time_settings(void) {
+    write_file("time24.usda",
+               "#usda 1.0\n(\n    startTimeCode = 0\n    endTimeCode = 47\n    timeCodesPerSecond = 24\n)\n"
+               "def Xform \"W\"\n{\n" TICK("Clock", "clock", "        uniform float wasm:updateRate = 0\n        double outputs:y = 0\n") "}\n",
+               M);
+    ph_host *h = open_scene("time24.usda", NULL);
+    CHECK(h, "open time24");
+    if (!h)
+        return;
+    ph_time tm;
+    ph_host_time_settings(h, &tm);
+    CHECK(tm.fps == 24 && tm.time_codes_per_second == 24 && tm.frames == 48,
+          "scene time: 48 frames at 24 Hz (%g Hz, %g tc/s, %llu frames)", tm.fps, tm.time_codes_per_second,
+          (unsigned long long)tm.frames);
+    ph_host_run(h, tm.frames, NULL, NULL);
+    double y;
+    ph_host_get_value(h, "/W/Clock", "outputs:y", &y, 1);
+    CHECK(fabs(y - 47.0 / 24) < 1e-12, "last frame at 47/24 s (%g)", y);
+    char err[1024];
+    CHECK(ph_host_save(h, "time24.out.usda", err, sizeof err) == 0, "save: %s", err);
+    ph_host_free(h);
+    pusd_layer *l = NULL;
+    pusd_error ue;
+    pusd_value v;
+    CHECK(pusd_layer_open("time24.out.usda", &l, &ue) == 0, "reopen");
+    CHECK(l && !pusd_layer_get_metadata(l, "timeCodesPerSecond", &v) && pusd_value_get_double(&v, 0, 0) == 24,
+          "output keeps the scene's timeCodesPerSecond 24");
+    CHECK(l && !pusd_layer_get_metadata(l, "endTimeCode", &v) && pusd_value_get_double(&v, 0, 0) == 47,
+          "output endTimeCode 47");
+    pusd_layer_free(l);
+    /* --fps 48 overrides the frame rate: 95 frames, samples every half time code */
+    ph_config cfg = ph_config_default();
+    cfg.fps = 48;
+    h = open_scene("time24.usda", &cfg);
+    CHECK(h, "open time24 at 48 fps");
+    if (!h)
+        return;
+    ph_host_time_settings(h, &tm);
+    CHECK(tm.fps == 48 && tm.time_codes_per_second == 24 && tm.frames == 95, "48 fps: %llu frames",
+          (unsigned long long)tm.frames);
+    CHECK(ph_host_time_code(h, 3) == 1.5, "frame 3 is time code 1.5 (%g)", ph_host_time_code(h, 3));
+    ph_host_run(h, 3, NULL, NULL);
+    CHECK(ph_host_save(h, "time48.out.usda", err, sizeof err) == 0, "save: %s", err);
+    ph_host_free(h);
+    FILE *f = fopen("time48.out.usda", "r");
+    char text[4096];
+    size_t n = f ? fread(text, 1, sizeof text - 1, f) : 0;
+    if (f)
+        fclose(f);
+    text[n] = 0;
+    CHECK(strstr(text, "            0.5: 0.020833333333333332,\n") && strstr(text, "framesPerSecond = 48"),
+          "time codes in the scene's units:\n%s", text);
+}
+
+/* Values out of range are clear errors, not runs of 1e300 frames. */
+static void test_scene_ranges(void) {
+    static const char *const bad[][2] = {
+        {"    endTimeCode = 1e300\n", "endTimeCode = 1e+300 is out of range"},
+        {"    timeCodesPerSecond = 0\n", "timeCodesPerSecond = 0 is out of range"},
+        {"    startTimeCode = 10\n    endTimeCode = 5\n", "endTimeCode 5 is before startTimeCode 10"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        write_file("range.usda", "#usda 1.0\n(\n%s)\ndef Xform \"W\"\n{\n" TICK("C", "clock", "") "}\n", bad[i][0], M);
+        char err[1024] = "";
+        ph_host *h = NULL;
+        CHECK(ph_host_open("range.usda", NULL, &h, err, sizeof err) != 0 && strstr(err, "range.usda: error: ") &&
+                  strstr(err, bad[i][1]),
+              "%s-> %s", bad[i][0], err);
+        ph_host_free(h);
+    }
+    write_file("rate.usda", "#usda 1.0\ndef Xform \"W\"\n{\n" TICK("Neg", "clock", "        uniform float wasm:updateRate = -5\n")
+                                "}\n", M);
+    ph_host *h = open_scene("rate.usda", NULL);
+    CHECK(h && info_of(h, "/W/Neg").state == PH_MOD_LOAD_FAILED && diag_has(h, "prim /W/Neg", "wasm:updateRate = -5 is out of range"),
+          "negative updateRate refused");
+    ph_host_free(h);
+}
+
+/* The schema default wasm:updateRate = 60 at 24 fps: three equal sub-steps
+ * per frame that end at the frame time, so a clock advances evenly. */
+static void test_update_rate_even(void) {
+    write_file("even.usda", "#usda 1.0\ndef Xform \"W\"\n{\n" TICK("Clock", "clock", "        double outputs:y = 0\n") "}\n", M);
+    ph_config cfg = ph_config_default();
+    cfg.fps = 24;
+    ph_host *h = open_scene("even.usda", &cfg);
+    CHECK(h, "open even");
+    if (!h)
+        return;
+    bool even = true;
+    for (int f = 0; f < 24; f++) {
+        ph_host_step(h);
+        double y;
+        ph_host_get_value(h, "/W/Clock", "outputs:y", &y, 1);
+        if (fabs(y - f / 24.0) > 1e-12)
+            even = false;
+    }
+    ph_module_info mi = info_of(h, "/W/Clock");
+    CHECK(even, "the clock reads exactly the frame time every frame");
+    CHECK(mi.steps == 1 + 23 * 3 && mi.runs == 24, "three sub-steps per frame after the first (%llu steps)",
+          (unsigned long long)mi.steps);
+    ph_host_free(h);
+}
+
+/* Schema and configuration attributes are readable through the ABI. */
+static void test_config_abi(void) {
+    write_file("config.usda",
+               "#usda 1.0\ndef Xform \"W\"\n{\n    def WasmPhysics \"P\"\n    {\n"
+               "        uniform asset wasm:path = @%s/config.wasm@\n"
+               "        float wasm:forceMultiplier = 2.5\n"
+               "        uniform token wasm:collisionHandler = \"on_hit\"\n"
+               "        double outputs:g = 0\n        double outputs:f = 0\n        double outputs:n = 0\n"
+               "        double outputs:len = 0\n        double outputs:missing = 0\n        double outputs:first = 0\n"
+               "    }\n}\n",
+               M);
+    ph_host *h = open_scene("config.usda", NULL);
+    CHECK(h, "open config");
+    if (!h)
+        return;
+    CHECK(info_of(h, "/W/P").state == PH_MOD_ACTIVE, "config module loaded (%s)",
+          info_of(h, "/W/P").last_error ? info_of(h, "/W/P").last_error : "");
+    double g = 0, f = 0, n = 0, len = 0, missing = 0, first = 0;
+    ph_host_get_value(h, "/W/P", "outputs:g", &g, 1);
+    ph_host_get_value(h, "/W/P", "outputs:f", &f, 1);
+    ph_host_get_value(h, "/W/P", "outputs:n", &n, 1);
+    ph_host_get_value(h, "/W/P", "outputs:len", &len, 1);
+    ph_host_get_value(h, "/W/P", "outputs:missing", &missing, 1);
+    ph_host_get_value(h, "/W/P", "outputs:first", &first, 1);
+    CHECK(g == (double)-9.81f, "wasm:gravityOverride[2] = schema fallback -9.81 (%.9g)", g);
+    CHECK(f == 2.5, "authored wasm:forceMultiplier = 2.5 (%g)", f);
+    CHECK(n == 3, "config_count(gravityOverride) = 3 (%g)", n);
+    CHECK(len == 6 && first == 'o', "config_str(collisionHandler) = \"on_hit\" (%g, %c)", len, (char)first);
+    CHECK(missing == -1, "config_count of an unknown attribute = -1 (%g)", missing);
+    ph_host_free(h);
+}
+
+/* A connection between mismatched types is reported and not recorded. */
+static void test_connection_mismatch(void) {
+    write_file("mismatch.usda",
+               "#usda 1.0\ndef Xform \"W\"\n{\n" TICK("Clock", "clock", "        double outputs:y = 0\n")
+               "    def Xform \"T\"\n    {\n        double3 xformOp:translate.connect = </W/Clock.outputs:y>\n"
+               "        double ok.connect = </W/Clock.outputs:y>\n    }\n}\n",
+               M);
+    ph_host *h = open_scene("mismatch.usda", NULL);
+    CHECK(h, "open mismatch");
+    if (!h)
+        return;
+    CHECK(diag_has(h, "prim /W/T", "types do not match"), "mismatch reported");
+    ph_host_run(h, 3, NULL, NULL);
+    char err[1024];
+    CHECK(ph_host_save(h, "mismatch.out.usda", err, sizeof err) == 0, "save: %s", err);
+    ph_report r;
+    ph_host_report(h, &r);
+    CHECK(r.recorded_attributes == 2, "clock output and the matching target recorded, not the mismatch (%zu)",
+          r.recorded_attributes);
+    ph_host_free(h);
+    FILE *f = fopen("mismatch.out.usda", "r");
+    char text[4096];
+    size_t n = f ? fread(text, 1, sizeof text - 1, f) : 0;
+    if (f)
+        fclose(f);
+    text[n] = 0;
+    CHECK(!strstr(text, "xformOp:translate") && strstr(text, "double ok.timeSamples"), "no zero samples:\n%s", text);
+}
+
+/* wasm:path naming a FIFO or a device: refused at once, never read. */
+static void test_non_regular_module(void) {
+    unlink("mod.fifo");
+    CHECK(mkfifo("mod.fifo", 0600) == 0, "mkfifo");
+    write_file("fifo.usda",
+               "#usda 1.0\ndef Xform \"W\"\n{\n    def WasmModule \"F\"\n    {\n        uniform asset wasm:path = @./mod.fifo@\n    }\n"
+               "    def WasmModule \"Z\"\n    {\n        uniform asset wasm:path = @/dev/zero@\n    }\n}\n");
+    ph_host *h = open_scene("fifo.usda", NULL);
+    CHECK(h && info_of(h, "/W/F").state == PH_MOD_LOAD_FAILED && diag_has(h, "prim /W/F", "not a regular file"),
+          "FIFO module refused");
+    CHECK(h && info_of(h, "/W/Z").state == PH_MOD_LOAD_FAILED && diag_has(h, "prim /W/Z", "not a regular file"),
+          "/dev/zero module refused");
+    ph_host_free(h);
+    unlink("mod.fifo");
+}
+
+/* Outputs that resolve to an input of the run are refused before it. */
+static void test_output_paths(void) {
+    write_file("guard.usda", "#usda 1.0\ndef Xform \"W\"\n{\n" TICK("C", "clock", "        double outputs:y = 0\n") "}\n", M);
+    ph_host *h = open_scene("guard.usda", NULL);
+    CHECK(h, "open guard");
+    if (!h)
+        return;
+    char err[1024], wasm[1024], rel[1200];
+    unlink("guard.link");
+    unlink("guard.hard");
+    CHECK(symlink("guard.usda", "guard.link") == 0 && link("guard.usda", "guard.hard") == 0, "links");
+    snprintf(wasm, sizeof wasm, "%s/clock.wasm", M);
+    char cwd[1024];
+    CHECK(getcwd(cwd, sizeof cwd) != NULL, "cwd");
+    const char *base = strrchr(cwd, '/');
+    snprintf(rel, sizeof rel, "../%s/guard.usda", base + 1);
+    const char *refused[] = {"guard.usda", "./guard.usda", "guard.link", "guard.hard", rel, wasm, "."};
+    for (size_t i = 0; i < sizeof refused / sizeof refused[0]; i++)
+        CHECK(ph_host_check_output_path(h, refused[i], err, sizeof err) == -1, "%s refused: %s", refused[i], err);
+    CHECK(strstr((ph_host_check_output_path(h, wasm, err, sizeof err), err), "the module"), "names the module: %s",
+          err);
+    CHECK(ph_host_check_output_path(h, "guard.new.usda", err, sizeof err) == 0, "a new file is fine");
+    CHECK(ph_host_check_output_path(h, "/dev/null", err, sizeof err) == 0, "a device is fine");
+    ph_host_free(h);
+    unlink("guard.link");
+    unlink("guard.hard");
+}
+
 int main(void) {
+    test_deadline();
+    test_time_settings();
+    test_scene_ranges();
+    test_update_rate_even();
+    test_config_abi();
+    test_connection_mismatch();
+    test_non_regular_module();
+    test_output_paths();
     test_rates();
     test_ordering_and_modes();
     test_failures();

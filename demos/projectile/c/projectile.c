@@ -23,11 +23,28 @@ static const double DEG_TO_RAD = 3.141592653589793 / 180.0;
 
 static double result[3];
 
+/* Time the projectile is back on the ground (z = 0), a in radians: from
+ * then on it stays where it landed instead of falling through. */
+static double landing_time(double v, double a) {
+    double tf = 2.0 * v * sin(a) / GRAVITY;
+    return tf > 0.0 ? tf : 0.0;
+}
+
+static void position(double v, double a, double t, double *out) {
+    double tl = landing_time(v, a);
+    if (t >= tl) {
+        out[0] = v * cos(a) * tl;
+        out[1] = 0.0;
+        out[2] = 0.0;
+        return;
+    }
+    out[0] = v * cos(a) * t;
+    out[1] = 0.0;
+    out[2] = v * sin(a) * t - 0.5 * GRAVITY * t * t;
+}
+
 EXPORT("calculate_trajectory") double *calculate_trajectory(double v, double angle, double t) {
-    double a = angle * DEG_TO_RAD;
-    result[0] = v * cos(a) * t;
-    result[1] = 0.0;
-    result[2] = v * sin(a) * t - 0.5 * GRAVITY * t * t;
+    position(v, angle * DEG_TO_RAD, t, result);
     return result;
 }
 
@@ -47,10 +64,7 @@ EXPORT("calculate_flight_time") double calculate_flight_time(double v, double an
 EXPORT("trajectory_batch") void trajectory_batch(int32_t n, const double *v, const double *angle, double t,
                                                  double *out) {
     for (int32_t i = 0; i < n; i++) {
-        double a = angle[i] * DEG_TO_RAD;
-        out[3 * i + 0] = v[i] * cos(a) * t;
-        out[3 * i + 1] = 0.0;
-        out[3 * i + 2] = v[i] * sin(a) * t - 0.5 * GRAVITY * t * t;
+        position(v[i], angle[i] * DEG_TO_RAD, t, out + 3 * i);
     }
 }
 

@@ -3,7 +3,8 @@
 reference for the Portalis projectile demonstration.
 
 The projectile is launched from the origin with speed v (m/s) at `angle`
-degrees above the horizontal, in the x-z plane of a Z-up stage. Positions are
+degrees above the horizontal, in the x-z plane of a Z-up stage, and stops
+where it lands on the ground (z = 0). Positions are
 (x, y, z) tuples in metres with y == 0. The C and Rust modules in this folder
 compute exactly the same formulas; tests compare them to this file."""
 import math
@@ -12,9 +13,20 @@ import sys
 GRAVITY = 9.81  # m/s^2
 
 
+def landing_time(v, a):
+    """Time the projectile is back on the ground (z = 0), a in radians; it
+    stays where it landed afterwards instead of falling through."""
+    tf = 2.0 * v * math.sin(a) / GRAVITY
+    return tf if tf > 0.0 else 0.0
+
+
 def calculate_trajectory(v, angle, t):
-    """Position (x, y, z) at time t seconds after launch."""
+    """Position (x, y, z) at time t seconds after launch; from landing on,
+    the landing point (z = 0)."""
     a = math.radians(angle)
+    tl = landing_time(v, a)
+    if t >= tl:
+        return (v * math.cos(a) * tl, 0.0, 0.0)
     x = v * math.cos(a) * t
     z = v * math.sin(a) * t - 0.5 * GRAVITY * t * t
     return (x, 0.0, z)

@@ -10,15 +10,27 @@ static mut RESULT: [f64; 3] = [0.0; 3];
 
 #[no_mangle]
 pub extern "C" fn calculate_trajectory(v: f64, angle: f64, t: f64) -> *const f64 {
-    let a = angle * DEG_TO_RAD;
     // Safety: wasm modules are single-threaded; the host reads the result
     // before the next call.
     unsafe {
-        RESULT[0] = v * a.cos() * t;
-        RESULT[1] = 0.0;
-        RESULT[2] = v * a.sin() * t - 0.5 * GRAVITY * t * t;
+        RESULT = position(v, angle * DEG_TO_RAD, t);
         RESULT.as_ptr()
     }
+}
+
+/// Time the projectile is back on the ground (z = 0), a in radians: from
+/// then on it stays where it landed instead of falling through.
+fn landing_time(v: f64, a: f64) -> f64 {
+    let tf = 2.0 * v * a.sin() / GRAVITY;
+    if tf > 0.0 { tf } else { 0.0 }
+}
+
+fn position(v: f64, a: f64, t: f64) -> [f64; 3] {
+    let tl = landing_time(v, a);
+    if t >= tl {
+        return [v * a.cos() * tl, 0.0, 0.0];
+    }
+    [v * a.cos() * t, 0.0, v * a.sin() * t - 0.5 * GRAVITY * t * t]
 }
 
 #[no_mangle]
@@ -45,10 +57,8 @@ pub unsafe extern "C" fn trajectory_batch(n: i32, v: *const f64, angle: *const f
     let angle = core::slice::from_raw_parts(angle, n);
     let out = core::slice::from_raw_parts_mut(out, 3 * n);
     for i in 0..n {
-        let a = angle[i] * DEG_TO_RAD;
-        out[3 * i] = v[i] * a.cos() * t;
-        out[3 * i + 1] = 0.0;
-        out[3 * i + 2] = v[i] * a.sin() * t - 0.5 * GRAVITY * t * t;
+        let p = position(v[i], angle[i] * DEG_TO_RAD, t);
+        out[3 * i..3 * i + 3].copy_from_slice(&p);
     }
 }
 

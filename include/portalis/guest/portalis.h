@@ -112,6 +112,20 @@ PORTALIS_IMPORT_("log") void portalis_log(const char *msg, int32_t len);
 /* portalis_log() for a string literal. */
 #define PORTALIS_LOG(literal) portalis_log((literal), (int32_t)(sizeof(literal) - 1))
 
+/* Configuration attributes of the module's prim (docs/abi.md): every
+ * attribute other than inputs:* / outputs:*, its authored value or else the
+ * schema fallback ("wasm:gravityOverride", "wasm:forceMultiplier", ...),
+ * fixed when the module loads; read them in _initialize.
+ * portalis_config_count: numeric values (components x elements), -1 if the
+ * attribute is absent or not numeric. portalis_config_f64: value i (0 when
+ * absent or out of range). portalis_config_str: copies a token/string/asset
+ * value into buf (at most cap bytes, no NUL added) and returns its full
+ * length, -1 if absent. */
+PORTALIS_IMPORT_("config_count") int32_t portalis_config_count(const char *name, int32_t name_len);
+PORTALIS_IMPORT_("config_f64") double portalis_config_f64(const char *name, int32_t name_len, int32_t i);
+PORTALIS_IMPORT_("config_str")
+int32_t portalis_config_str(const char *name, int32_t name_len, char *buf, int32_t cap);
+
 /* Bulk arrays (docs/abi.md (c)): a pure function taking or producing array
  * attributes receives i32 pointers into its linear memory. The host gets
  * those buffers by calling the module's export

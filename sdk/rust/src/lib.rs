@@ -63,6 +63,12 @@ pub mod raw {
         pub fn post_event(name_ptr: *const u8, name_len: i32);
         /// Prints "prim P: log: MESSAGE".
         pub fn log(ptr: *const u8, len: i32);
+        /// Numeric values of a configuration attribute, -1 if absent.
+        pub fn config_count(name_ptr: *const u8, name_len: i32) -> i32;
+        /// Value i of a configuration attribute (0 when absent).
+        pub fn config_f64(name_ptr: *const u8, name_len: i32, i: i32) -> f64;
+        /// Copies a token/string value into buf; its full length, -1 if absent.
+        pub fn config_str(name_ptr: *const u8, name_len: i32, buf: *mut u8, cap: i32) -> i32;
     }
 }
 
@@ -137,6 +143,26 @@ pub fn log(msg: &str) {
 
 /// Posts the named event: every `event_driven` module that lists it in
 /// `wasm:events` runs at the next frame. Names must be shorter than 256 bytes.
+/// Value i of the prim's configuration attribute `name` (authored, else the
+/// schema fallback; docs/abi.md), or None when it has no such value.
+pub fn config_f64(name: &str, i: usize) -> Option<f64> {
+    let n = unsafe { raw::config_count(name.as_ptr(), name.len() as i32) };
+    if n < 0 || i >= n as usize {
+        return None;
+    }
+    Some(unsafe { raw::config_f64(name.as_ptr(), name.len() as i32, i as i32) })
+}
+
+/// Copies the token/string configuration attribute `name` into buf; returns
+/// the bytes written, or None when absent or longer than buf.
+pub fn config_str<'a>(name: &str, buf: &'a mut [u8]) -> Option<&'a [u8]> {
+    let n = unsafe { raw::config_str(name.as_ptr(), name.len() as i32, buf.as_mut_ptr(), buf.len() as i32) };
+    if n < 0 || n as usize > buf.len() {
+        return None;
+    }
+    Some(&buf[..n as usize])
+}
+
 pub fn post_event(name: &str) {
     unsafe { raw::post_event(name.as_ptr(), name.len() as i32) }
 }

@@ -1,0 +1,170 @@
+/* Channels: every inputs:* / outputs:* attribute of a module prim and every
+ * attribute fed by a connection; their current values, connections and
+ * reading from the stage. */
+#include "host_internal.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+int ph__find_chan(const ph_host *h, const char *prim, const char *attr) {
+    for (size_t i = 0; i < h->nch; i++)
+        if (!strcmp(h->ch[i].prim, prim) && !strcmp(h->ch[i].attr, attr))
+            return (int)i;
+    return -1;
+}
+
+static int type_info(const char *type_name, int *ncomp, bool *is_array) {
+    char base[40];
+    snprintf(base, sizeof base, "%s", type_name ? type_name : "");
+    size_t n = strlen(base);
+    *is_array = n > 2 && !strcmp(base + n - 2, "[]");
+    if (*is_array)
+        base[n - 2] = 0;
+    pusd_type t = pusd_type_from_name(base);
+    if (t == PUSD_T_INVALID)
+        return -1;
+    pusd_elem e = pusd_type_elem(t);
+    if (e == PUSD_E_STR || e == PUSD_E_NONE || e == PUSD_E_OTHER)
+        return -1;
+    *ncomp = pusd_type_components(t);
+    if (*ncomp > 16)
+        return -1;
+    return 0;
+}
+
+/* Reads the attribute's value (at time) into the channel; 0 or -1. */
+int ph__chan_read_stage(ph_host *h, chan *c, double time) {
+    pusd_prim *p = c->sprim ? c->sprim : (c->sprim = pusd_stage_prim_at_path(h->stage, c->prim));
+    pusd_value v;
+    if (!p || pusd_prim_get_attr(p, c->attr, time, &v) || !v.data)
+        return -1;
+    size_t n = v.count;
+    if (c->is_array) {
+        if (n * (size_t)c->ncomp > c->cap) {
+            double *a = realloc(c->arr, n * (size_t)c->ncomp * sizeof *a + 8);
+            if (!a)
+                return -1;
+            c->arr = a;
+            c->cap = n * (size_t)c->ncomp;
+        }
+        for (size_t e = 0; e < n; e++)
+            for (int i = 0; i < c->ncomp; i++)
+                c->arr[e * (size_t)c->ncomp + (size_t)i] = pusd_value_get_double(&v, e, i);
+        c->count = n;
+    } else {
+        for (int i = 0; i < c->ncomp; i++)
+            c->v[i] = pusd_value_get_double(&v, 0, i);
+        c->count = 1;
+    }
+    c->version++;
+    return 0;
+}
+
+int ph__add_chan(ph_host *h, const char *prim, const char *attr, const char *type_name) {
+    int i = ph__find_chan(h, prim, attr);
+    if (i >= 0)
+        return i;
+    int ncomp;
+    bool arr;
+    if (type_info(type_name, &ncomp, &arr))
+        return -1;
+    if (h->nch == h->capch) {
+        size_t nc = h->capch ? 2 * h->capch : 16;
+        chan *p = realloc(h->ch, nc * sizeof *p);
+        if (!p)
+            return -1;
+        h->ch = p;
+        h->capch = nc;
+    }
+    chan *c = &h->ch[h->nch];
+    memset(c, 0, sizeof *c);
+    c->prim = ph__xstrdup(prim);
+    c->attr = ph__xstrdup(attr);
+    snprintf(c->type_name, sizeof c->type_name, "%s", type_name);
+    c->ncomp = ncomp;
+    c->is_array = arr;
+    c->src = -1;
+    c->count = arr ? 0 : 1;
+    return (int)h->nch++;
+}
+
+chan *ph__resolve_chan(ph_host *h, int i) {
+    int guard = 0;
+    while (h->ch[i].src >= 0 && guard++ < 64)
+        i = h->ch[i].src;
+    return &h->ch[i];
+}
+
+size_t ph__chan_width(const chan *c) { return c->is_array ? c->count * (size_t)c->ncomp : (size_t)c->ncomp; }
+
+const double *ph__chan_data(const chan *c) { return c->is_array ? c->arr : c->v; }
+
+/* Sets a module output (scalar/vector); bumps the version if it changed. */
+void ph__chan_set(chan *c, const double *v, size_t n) {
+    if (n > 16)
+        n = 16;
+    if (memcmp(c->v, v, n * sizeof *v)) {
+        memcpy(c->v, v, n * sizeof *v);
+        c->version++;
+    }
+}
+
+/* double -> integer conversions that saturate (NaN -> 0) instead of being
+ * undefined behaviour out of range. */
+int64_t ph__sat_i64(double d) {
+    if (!(d == d))
+        return 0;
+    if (d >= 9223372036854775808.0)
+        return INT64_MAX;
+    if (d <= -9223372036854775808.0)
+        return INT64_MIN;
+    return (int64_t)d;
+}
+
+uint64_t ph__sat_u64(double d) {
+    if (!(d > 0))
+        return 0;
+    return d >= 18446744073709551616.0 ? UINT64_MAX : (uint64_t)d;
+}
+
+int32_t ph__sat_i32(double d) {
+    int64_t v = ph__sat_i64(d);
+    return v > INT32_MAX ? INT32_MAX : v < INT32_MIN ? INT32_MIN : (int32_t)v;
+}
+
+uint32_t ph__sat_u32(double d) {
+    uint64_t v = ph__sat_u64(d);
+    return v > UINT32_MAX ? UINT32_MAX : (uint32_t)v;
+}
+
+int ph__read_tokens(pusd_prim *p, const char *name, char ***out, size_t *n) {
+    pusd_value v;
+    *out = NULL;
+    *n = 0;
+    if (pusd_prim_get_attr(p, name, PUSD_TIME_DEFAULT, &v) || !v.data)
+        return 0;
+    char **a = calloc(v.count ? v.count : 1, sizeof *a);
+    if (!a)
+        return -1;
+    for (size_t i = 0; i < v.count; i++) {
+        const char *s = pusd_value_get_string(&v, i);
+        a[i] = ph__xstrdup(s);
+    }
+    *out = a;
+    *n = v.count;
+    return 1;
+}
+
+void ph__free_chans(ph_host *h) {
+    for (size_t i = 0; i < h->nch; i++) {
+        free(h->ch[i].prim);
+        free(h->ch[i].attr);
+        free(h->ch[i].arr);
+        free(h->ch[i].rec.data);
+        free(h->ch[i].rec.chunks);
+    }
+    free(h->ch);
+    h->ch = NULL;
+    h->nch = h->capch = 0;
+}

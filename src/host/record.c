@@ -1,0 +1,184 @@
+/* Recording channels as time samples, one compact block per frame, with
+ * the spill file that bounds memory (see recbuf in host_internal.h). */
+#include "host_internal.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static size_t elem_size(pusd_elem e) {
+    switch (e) {
+    case PUSD_E_U8: return 1;
+    case PUSD_E_HALF: return 2;
+    case PUSD_E_I32: case PUSD_E_U32: case PUSD_E_FLOAT: return 4;
+    default: return 8;
+    }
+}
+
+/* Converts n doubles to the recorded element type (what the attribute
+ * stores; the output file holds the same values). */
+static void rec_convert(const recbuf *r, void *dst, const double *src, size_t n) {
+    switch (r->elem) {
+    case PUSD_E_FLOAT:
+        for (size_t k = 0; k < n; k++)
+            ((float *)dst)[k] = (float)src[k];
+        break;
+    case PUSD_E_HALF:
+        for (size_t k = 0; k < n; k++)
+            ((uint16_t *)dst)[k] = pusd_float_to_half((float)src[k]);
+        break;
+    case PUSD_E_I32:
+        for (size_t k = 0; k < n; k++)
+            ((int32_t *)dst)[k] = ph__sat_i32(src[k]);
+        break;
+    case PUSD_E_U32:
+        for (size_t k = 0; k < n; k++)
+            ((uint32_t *)dst)[k] = ph__sat_u32(src[k]);
+        break;
+    case PUSD_E_U8:
+        for (size_t k = 0; k < n; k++)
+            ((uint8_t *)dst)[k] = r->type == PUSD_T_BOOL ? src[k] != 0 : (uint8_t)(ph__sat_u32(src[k]) > 255 ? 255 : ph__sat_u32(src[k]));
+        break;
+    case PUSD_E_I64:
+        for (size_t k = 0; k < n; k++)
+            ((int64_t *)dst)[k] = ph__sat_i64(src[k]);
+        break;
+    case PUSD_E_U64:
+        for (size_t k = 0; k < n; k++)
+            ((uint64_t *)dst)[k] = ph__sat_u64(src[k]);
+        break;
+    default: memcpy(dst, src, n * sizeof(double)); break;
+    }
+}
+
+static void rec_init(recbuf *r, const chan *c) {
+    char base[40];
+    snprintf(base, sizeof base, "%s", c->type_name);
+    size_t n = strlen(base);
+    if (c->is_array && n > 2)
+        base[n - 2] = 0;
+    r->type = pusd_type_from_name(base);
+    r->elem = pusd_type_elem(r->type);
+    r->esz = elem_size(r->elem);
+}
+
+/* Appends the oldest n in-memory frames of r to the spill file; on failure
+ * they stay in memory (the buffer keeps growing). Returns 0 or -1. */
+static int rec_spill(ph_host *h, recbuf *r, size_t n) {
+    if (h->spill_failed)
+        return -1;
+    if (h->spill_fd < 0) {
+        FILE *t = tmpfile();
+        h->spill_fd = t ? dup(fileno(t)) : -1;
+        if (t)
+            fclose(t);
+        if (h->spill_fd < 0) {
+            h->spill_failed = true;
+            ph__diag(h, "host: cannot create a temporary file for recorded samples (%s); keeping them in memory",
+                 strerror(errno));
+            return -1;
+        }
+    }
+    if (r->nchunks == r->capchunks) {
+        size_t nc = r->capchunks ? 2 * r->capchunks : 16;
+        recchunk *c = realloc(r->chunks, nc * sizeof *c);
+        if (!c)
+            return -1;
+        r->chunks = c;
+        r->capchunks = nc;
+    }
+    size_t fsz = r->width * r->esz;
+    const char *src = (const char *)r->data + r->head * fsz;
+    size_t bytes = n * fsz, done = 0;
+    while (done < bytes) {
+        ssize_t k = pwrite(h->spill_fd, src + done, bytes - done, h->spill_end + (off_t)done);
+        if (k < 0 && errno == EINTR)
+            continue;
+        if (k <= 0) {
+            h->spill_failed = true;
+            ph__diag(h, "host: cannot write recorded samples to the temporary file (%s); keeping them in memory",
+                 strerror(errno));
+            return -1;
+        }
+        done += (size_t)k;
+    }
+    r->chunks[r->nchunks++] = (recchunk){h->spill_end, n};
+    h->spill_end += (off_t)bytes;
+    r->spilled += n;
+    r->head += n;
+    if (r->spilled == r->frames)
+        r->head = 0; /* drained: reuse the buffer from its start */
+    return 0;
+}
+
+/* Extent of a 3-component channel over the run (every element of an
+ * array), for the report's account of what the simulation did. */
+static void track_motion(chan *c, const chan *s) {
+    if (c->ncomp != 3)
+        return;
+    const double *d = ph__chan_data(s);
+    size_t n = c->is_array ? s->count : 1;
+    motion *m = &c->motion;
+    for (size_t e = 0; e < n; e++)
+        for (int k = 0; k < 3; k++) {
+            double v = d[e * 3 + (size_t)k];
+            if (!m->frames && !e)
+                m->first[k] = m->lo[k] = m->hi[k] = v;
+            m->lo[k] = v < m->lo[k] ? v : m->lo[k];
+            m->hi[k] = v > m->hi[k] ? v : m->hi[k];
+        }
+    for (int k = 0; k < 3 && n; k++)
+        m->last[k] = d[k];
+    m->elements = n;
+    m->frames++;
+}
+
+void ph__record_frame(ph_host *h) {
+    size_t inmem_bytes = 0;
+    for (size_t i = 0; i < h->nch; i++) {
+        chan *c = &h->ch[i];
+        if (!c->record)
+            continue;
+        recbuf *r = &c->rec;
+        chan *s = ph__resolve_chan(h, (int)i);
+        size_t w = ph__chan_width(s);
+        if (!r->esz)
+            rec_init(r, c);
+        if (r->frames == 0)
+            r->width = w;
+        if (w != r->width)
+            continue; /* array size changed mid-run: keep the first size */
+        if (r->head + (r->frames - r->spilled) == r->cap) {
+            /* grow by half: large blocks are mremap'ed by realloc, so this
+             * neither copies nor touches the new pages before they are used */
+            size_t nc = r->cap ? r->cap + r->cap / 2 : 64;
+            void *p = realloc(r->data, nc * (w ? w : 1) * r->esz);
+            if (!p)
+                continue;
+            r->data = p;
+            r->cap = nc;
+        }
+        track_motion(c, s);
+        size_t inmem = r->frames - r->spilled;
+        rec_convert(r, (char *)r->data + (r->head + inmem) * w * r->esz, ph__chan_data(s), w);
+        r->frames++;
+        inmem_bytes += (inmem + 1) * w * r->esz;
+    }
+    h->rec_frames++;
+    if (!h->spilling && inmem_bytes >= h->cfg.record_memory_bytes)
+        h->spilling = true;
+    if (!h->spilling || h->spill_failed)
+        return;
+    for (size_t i = 0; i < h->nch; i++) {
+        recbuf *r = &h->ch[i].rec;
+        size_t fsz = r->width * r->esz;
+        if (!fsz)
+            continue;
+        size_t chunk = REC_CHUNK_BYTES / fsz ? REC_CHUNK_BYTES / fsz : 1; /* frames */
+        for (int k = 0; k < 2 && r->frames - r->spilled >= chunk; k++)
+            if (rec_spill(h, r, chunk))
+                return;
+    }
+}

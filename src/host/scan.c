@@ -1,0 +1,467 @@
+/* Scanning the scene: module prims (load, channels, binding), connections,
+ * execution order and the execution-framework graph; rescanning. */
+#include "host_internal.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define MAX_UPDATE_RATE 1e6
+
+typedef struct {
+    ph_host *h;
+    pusd_prim **prims;
+    size_t n, cap;
+} collect_ctx;
+
+static bool collect(pusd_prim *p, void *u) {
+    collect_ctx *c = u;
+    if (c->n == c->cap) {
+        size_t nc = c->cap ? 2 * c->cap : 64;
+        pusd_prim **q = realloc(c->prims, nc * sizeof *q);
+        if (!q)
+            return false;
+        c->prims = q;
+        c->cap = nc;
+    }
+    c->prims[c->n++] = p;
+    return true;
+}
+
+static int stage_of_schema(const ph_host *h, const char *type) {
+    if (pusd_schema_isa(h->reg, type, "WasmSensor"))
+        return EF_STAGE_PRE_SIMULATION;
+    if (!strcmp(type, "WasmModule"))
+        return EF_STAGE_POST_SIMULATION;
+    return EF_STAGE_SIMULATION; /* WasmPhysics, WasmRobotics, WasmFluid, other derived */
+}
+
+static void hmod_free(hmod *m) {
+    if (!m)
+        return;
+    free(m->path);
+    free(m->schema);
+    free(m->wasm_path);
+    free(m->entry);
+    free(m->mode_name);
+    free(m->params);
+    free(m->results);
+    free(m->inputs);
+    free(m->seen_versions);
+    ph__free_strs(m->events, m->nevents);
+    ph__free_config(m);
+    free(m->last_error);
+    free(m);
+}
+
+/* Declares channels for every inputs:* / outputs:* attribute of the prim. */
+static int declare_channels(ph_host *h, hmod *m, pusd_prim *p) {
+    size_t np = pusd_prim_property_count(p);
+    for (size_t i = 0; i < np; i++) {
+        const char *name = pusd_prim_property_name(p, i);
+        bool in = !strncmp(name, "inputs:", 7), out = !strncmp(name, "outputs:", 8);
+        if ((!in && !out) || pusd_prim_is_relationship(p, name))
+            continue;
+        const char *tn = pusd_prim_attr_type_name(p, name);
+        int c = ph__add_chan(h, m->path, name, tn);
+        if (c < 0) {
+            ph__load_failed(m, "attribute '%s' has type '%s', which the ABI cannot pass (numeric scalars, vectors and "
+                           "arrays of them only)", name, tn ? tn : "?");
+            return -1;
+        }
+        chan *ch = &h->ch[c];
+        ch->is_output = out;
+        ch->record = out;
+        ph__chan_read_stage(h, ch, PUSD_TIME_DEFAULT);
+        const double *times;
+        if (in && pusd_prim_attr_sample_times(p, name, &times) > 0)
+            ch->animated = true;
+        if (in) {
+            int *q = realloc(m->inputs, (m->ninputs + 1) * sizeof *q);
+            if (!q)
+                return -1;
+            m->inputs = q;
+            m->inputs[m->ninputs++] = c;
+        }
+    }
+    m->seen_versions = calloc(m->ninputs ? m->ninputs : 1, sizeof *m->seen_versions);
+    return m->seen_versions ? 0 : -1;
+}
+
+/* An absolute, normalised form of path for messages and module info: the
+ * real path when it exists, else the real path of its directory + its name,
+ * else cwd + path. Never NULL (falls back to a copy). */
+static char *abs_path(const char *path) {
+    char buf[PATH_MAX], dir[PATH_MAX];
+    if (!path || !*path)
+        return ph__xstrdup(path);
+    if (realpath(path, buf))
+        return ph__xstrdup(buf);
+    const char *slash = strrchr(path, '/');
+    if (slash) {
+        snprintf(dir, sizeof dir, "%.*s", (int)(slash == path ? 1 : slash - path), path);
+        if (realpath(dir, buf)) {
+            size_t n = strlen(buf);
+            snprintf(buf + n, sizeof buf - n, "%s%s", buf[n - 1] == '/' ? "" : "/", slash + 1);
+            return ph__xstrdup(buf);
+        }
+    }
+    if (path[0] != '/' && getcwd(dir, sizeof dir)) {
+        size_t n = strlen(dir);
+        snprintf(dir + n, sizeof dir - n, "/%s", path[0] == '.' && path[1] == '/' ? path + 2 : path);
+        return ph__xstrdup(dir);
+    }
+    return ph__xstrdup(path);
+}
+
+static hmod *scan_module(ph_host *h, pusd_prim *p) {
+    hmod *m = calloc(1, sizeof *m);
+    if (!m)
+        return NULL;
+    m->h = h;
+    m->path = ph__xstrdup(pusd_prim_path(p));
+    m->schema = ph__xstrdup(pusd_prim_type_name(p));
+    pusd_wasm_module wm;
+    pusd_error ue = {0};
+    if (pusd_wasm_module_read(p, h->reg, &wm, &ue)) {
+        char buf[700];
+        pusd_error_format(&ue, buf, sizeof buf);
+        m->wasm_path = ph__xstrdup("");
+        m->entry = ph__xstrdup("");
+        m->mode_name = ph__xstrdup("?");
+        ph__load_failed(m, "%s", buf);
+        return m;
+    }
+    m->wasm_path = abs_path(wm.wasm_path_resolved ? wm.wasm_path_resolved : wm.wasm_path);
+    m->entry = ph__xstrdup(wm.entry_function);
+    m->mode_name = ph__xstrdup(wm.execution_mode);
+    m->mode = !strcmp(wm.execution_mode, "on_demand")       ? MODE_ON_DEMAND
+              : !strcmp(wm.execution_mode, "event_driven") ? MODE_EVENT_DRIVEN
+                                                           : MODE_CONTINUOUS;
+    m->rate = wm.update_rate;
+    m->stage = stage_of_schema(h, m->schema);
+    ph__read_tokens(p, "wasm:events", &m->events, &m->nevents);
+    pusd_value pv;
+    m->pure = pusd_prim_get_attr(p, "wasm:params", PUSD_TIME_DEFAULT, &pv) == 0;
+    if (declare_channels(h, m, p))
+        return m;
+    if (!wm.enabled) {
+        m->state = PH_MOD_DISABLED_BY_SCENE;
+        return m;
+    }
+    if (!(m->rate >= 0 && m->rate <= MAX_UPDATE_RATE)) {
+        char t[40];
+        pusd_format_double(m->rate, t);
+        ph__load_failed(m, "wasm:updateRate = %s is out of range (0 = the frame rate, or steps per second up to %g)", t,
+                    MAX_UPDATE_RATE);
+        return m;
+    }
+    if (ph__read_config(m, p))
+        return m;
+    if (!wm.wasm_path || !*wm.wasm_path) {
+        ph__load_failed(m, "wasm:path is not authored");
+        return m;
+    }
+    struct stat sb;
+    if (stat(m->wasm_path, &sb)) {
+        ph__load_failed(m, "module file not found: wasm:path = @%s@ resolves to '%s' (%s)", wm.wasm_path, m->wasm_path,
+                    strerror(errno));
+        return m;
+    }
+    if (!S_ISREG(sb.st_mode)) {
+        ph__load_failed(m, "wasm:path = @%s@ resolves to '%s', which is not a regular file (a FIFO, device or directory)",
+                    wm.wasm_path, m->wasm_path);
+        return m;
+    }
+    pb_import im[ABI_MAX_IMPORTS];
+    size_t nim = ph__make_imports(m, im);
+    pb_load_options lo = {.name = m->path, .imports = im, .nimports = nim, .run_initialize = true};
+    pb_error err = {0};
+    uint64_t t0 = pb_now_ns();
+    if (pb_load_module_file(h->bridge, m->wasm_path, &lo, &m->id, &err)) {
+        ph__load_failed(m, "cannot load '%s': %s", m->wasm_path, err.message);
+        return m;
+    }
+    m->load_ns = pb_now_ns() - t0;
+    m->mem = pb_module_memory(h->bridge, m->id);
+    if (pb_func_lookup(h->bridge, m->id, m->entry, &m->fn, &err)) {
+        ph__load_failed(m, "wasm:entryFunction: %s", err.message);
+        return m;
+    }
+    m->has_alloc = pb_func_lookup(h->bridge, m->id, "portalis_alloc", &m->alloc, NULL) == 0 &&
+                   m->alloc.nparams == 1 && m->alloc.nresults == 1 && m->alloc.params[0] == PW_I32;
+    if (m->pure)
+        ph__bind_pure(h, m, p);
+    else
+        ph__bind_tick(m);
+    return m;
+}
+
+/* Connections: consumer attributes (.connect) pointing at module outputs. */
+static void scan_connections(ph_host *h, pusd_prim **prims, size_t n) {
+    for (size_t i = 0; i < n; i++) {
+        pusd_prim *p = prims[i];
+        const char *path = pusd_prim_path(p);
+        size_t np = pusd_prim_property_count(p);
+        for (size_t k = 0; k < np; k++) {
+            const char *name = pusd_prim_property_name(p, k);
+            if (pusd_prim_is_relationship(p, name))
+                continue;
+            const char **tg;
+            size_t nt = pusd_prim_targets(p, name, true, &tg);
+            if (!nt)
+                continue;
+            char src_prim[512];
+            const char *dot = strrchr(tg[0], '.');
+            if (!dot || (size_t)(dot - tg[0]) >= sizeof src_prim) {
+                ph__diag(h, "prim %s: %s.connect = <%s> does not name an attribute", path, name, tg[0]);
+                continue;
+            }
+            memcpy(src_prim, tg[0], (size_t)(dot - tg[0]));
+            src_prim[dot - tg[0]] = 0;
+            int src = ph__find_chan(h, src_prim, dot + 1);
+            if (src < 0)
+                continue; /* not a module channel: ordinary USD connection */
+            int dst = ph__find_chan(h, path, name);
+            if (dst < 0) {
+                const char *tn = pusd_prim_attr_type_name(p, name);
+                dst = ph__add_chan(h, path, name, tn ? tn : "");
+                if (dst < 0) {
+                    ph__diag(h, "prim %s: %s (type %s) cannot receive %s", path, name, tn ? tn : "?", tg[0]);
+                    continue;
+                }
+                h->ch[dst].is_target = true;
+            }
+            if (h->ch[dst].ncomp != h->ch[src].ncomp || h->ch[dst].is_array != h->ch[src].is_array) {
+                /* not recorded either: samples of a value nothing feeds would be zeros */
+                ph__diag(h, "prim %s: %s (%s) is connected to %s (%s): types do not match; connection ignored and "
+                        "not recorded", path, name, h->ch[dst].type_name, tg[0], h->ch[src].type_name);
+                continue;
+            }
+            if (h->ch[dst].is_output) {
+                ph__diag(h, "prim %s: %s is an output and cannot be connected; connection ignored", path, name);
+                continue;
+            }
+            h->ch[dst].src = src;
+            if (h->ch[dst].is_target)
+                h->ch[dst].record = true;
+        }
+    }
+}
+
+hmod *ph__mod_of_prim(ph_host *h, const char *prim) {
+    for (size_t i = 0; i < h->nmods; i++)
+        if (!strcmp(h->mods[i]->path, prim))
+            return h->mods[i];
+    return NULL;
+}
+
+/* Order keys: a consumer in the same stage runs after each producer. */
+static void compute_order(ph_host *h) {
+    for (size_t i = 0; i < h->nmods; i++)
+        h->mods[i]->order_key = 0;
+    bool changed = true;
+    for (size_t iter = 0; changed && iter <= h->nmods; iter++) {
+        changed = false;
+        for (size_t c = 0; c < h->nch; c++) {
+            chan *ch = &h->ch[c];
+            if (ch->src < 0)
+                continue;
+            hmod *cons = ph__mod_of_prim(h, ch->prim), *prod = ph__mod_of_prim(h, h->ch[ch->src].prim);
+            if (!cons || !prod || cons == prod || cons->stage != prod->stage)
+                continue;
+            if (cons->order_key <= prod->order_key) {
+                cons->order_key = prod->order_key + 1;
+                changed = true;
+            }
+        }
+    }
+    if (changed)
+        ph__diag(h, "scene: the module connections form a cycle; modules in the cycle see some inputs one frame late");
+}
+
+static int build_graph(ph_host *h) {
+    ef_executor_desc desc = {0};
+    desc.scheduler = h->cfg.threads > 1 ? EF_SCHED_PARALLEL : EF_SCHED_SERIAL;
+    h->graph = ef_graph_create("portalis.host", &desc);
+    if (!h->graph)
+        return -1;
+    h->sim = ef_sim_pipeline_create(h->graph, &desc);
+    h->passes = ef_registry_create();
+    h->pp = h->passes ? ef_pass_pipeline_create(h->passes) : NULL;
+    if (!h->sim || !h->pp)
+        return -1;
+    for (size_t i = 0; i < h->nmods; i++) {
+        hmod *m = h->mods[i];
+        if (m->state != PH_MOD_ACTIVE)
+            continue;
+        ef_def *d = ef_def_opaque(m->path, ph__module_exec, m, EF_HINT_PARALLEL);
+        if (d && m->mode == MODE_CONTINUOUS && m->rate > 0 && m->rate != h->time.fps) {
+            /* its own rate: sub-steps (or skipped frames) by the framework's stepping */
+            ef_def *body = d;
+            d = ef_def_stepped(m->path, body, EF_STEP_RATE, 1.0 / m->rate, h->cfg.max_substeps);
+            ef_def_release(body);
+        }
+        if (!d)
+            return -1;
+        int r = ef_sim_register(h->sim, m->stage, m->path, d, m->order_key);
+        ef_def_release(d);
+        if (r)
+            return -1;
+    }
+    if (ef_pass_pipeline_run(h->pp, h->graph) < 0)
+        return -1;
+    if (h->cfg.threads > 1)
+        h->pool = ef_pool_create(h->cfg.threads - 1);
+    h->ctx = ef_context_create(h->graph, h->pool);
+    if (!h->ctx)
+        return -1;
+    ef_context_set_frame_dt(h->ctx, 1.0 / h->time.fps);
+    return 0;
+}
+
+void ph__teardown(ph_host *h) {
+    if (h->ctx)
+        ef_context_free(h->ctx);
+    if (h->pool)
+        ef_pool_free(h->pool);
+    if (h->sim)
+        ef_sim_pipeline_free(h->sim);
+    if (h->pp)
+        ef_pass_pipeline_free(h->pp);
+    if (h->passes)
+        ef_registry_free(h->passes);
+    if (h->graph)
+        ef_graph_free(h->graph);
+    h->ctx = NULL;
+    h->pool = NULL;
+    h->sim = NULL;
+    h->pp = NULL;
+    h->passes = NULL;
+    h->graph = NULL;
+    for (size_t i = 0; i < h->nmods; i++)
+        hmod_free(h->mods[i]);
+    free(h->mods);
+    h->mods = NULL;
+    h->nmods = 0;
+    if (h->bridge)
+        pb_bridge_free(h->bridge);
+    h->bridge = NULL;
+    if (h->stage)
+        pusd_stage_free(h->stage);
+    h->stage = NULL;
+}
+
+int ph__scan(ph_host *h, char *err, size_t errcap) {
+    uint64_t t0 = pb_now_ns();
+    pusd_error ue = {0};
+    if (pusd_stage_open(h->scene_path, &h->stage, &ue)) {
+        char buf[700];
+        pusd_error_format(&ue, buf, sizeof buf);
+        snprintf(err, errcap, "%s", buf);
+        return -1;
+    }
+    struct stat sb;
+    if (!stat(h->scene_path, &sb))
+        h->scene_mtime = sb.st_mtim;
+    h->scene_ns = pb_now_ns() - t0;
+    /* the time settings come from the scene first opened (a rescan keeps them) */
+    if (!(h->time.fps > 0) && ph__time_settings(h, err, errcap))
+        return -1;
+    for (size_t i = 0; i < pusd_stage_diagnostic_count(h->stage); i++) {
+        char buf[700];
+        pusd_error_format(pusd_stage_diagnostic(h->stage, i), buf, sizeof buf);
+        ph__diag(h, "scene: %s", buf);
+    }
+    pb_config bc = pb_config_default();
+    bc.max_memory_mb = h->cfg.max_memory_mb;
+    bc.call_deadline_ns = h->cfg.call_budget_ns;
+    bc.call_fuel = h->cfg.call_fuel;
+    h->bridge = pb_bridge_new(&bc);
+    if (!h->bridge) {
+        snprintf(err, errcap, "out of memory");
+        return -1;
+    }
+    collect_ctx cc = {h, NULL, 0, 0};
+    pusd_stage_traverse(h->stage, NULL, collect, &cc);
+    for (size_t i = 0; i < cc.n; i++) {
+        const char *tn = pusd_prim_type_name(cc.prims[i]);
+        if (!tn || !*tn || !pusd_schema_isa(h->reg, tn, "WasmModule"))
+            continue;
+        hmod *m = scan_module(h, cc.prims[i]);
+        hmod **q = m ? realloc(h->mods, (h->nmods + 1) * sizeof *q) : NULL;
+        if (!q) {
+            hmod_free(m);
+            free(cc.prims);
+            snprintf(err, errcap, "out of memory");
+            return -1;
+        }
+        h->mods = q;
+        h->mods[h->nmods++] = m;
+    }
+    scan_connections(h, cc.prims, cc.n);
+    free(cc.prims);
+    compute_order(h);
+    if (build_graph(h)) {
+        snprintf(err, errcap, "cannot build the execution graph (out of memory)");
+        return -1;
+    }
+    h->load_ns = pb_now_ns() - t0;
+    return 0;
+}
+
+int ph_host_rescan(ph_host *h, bool force, char *err, size_t errcap) {
+    struct stat sb;
+    if (!force) {
+        if (stat(h->scene_path, &sb))
+            return 0;
+        if (sb.st_mtim.tv_sec == h->scene_mtime.tv_sec && sb.st_mtim.tv_nsec == h->scene_mtime.tv_nsec)
+            return 0;
+    }
+    /* check that the new scene parses before dropping the running one */
+    pusd_stage *probe = NULL;
+    pusd_error ue = {0};
+    if (pusd_stage_open(h->scene_path, &probe, &ue)) {
+        char buf[700];
+        pusd_error_format(&ue, buf, sizeof buf);
+        snprintf(err, errcap, "%s", buf);
+        ph__diag(h, "scene: rescan failed, keeping the previous scene: %s", buf);
+        if (!stat(h->scene_path, &sb))
+            h->scene_mtime = sb.st_mtim;
+        return -1;
+    }
+    pusd_stage_free(probe);
+    /* keep recorded samples of channels that still exist */
+    chan *old = h->ch;
+    size_t nold = h->nch;
+    h->ch = NULL;
+    h->nch = h->capch = 0;
+    ph__teardown(h);
+    int rc = ph__scan(h, err, errcap);
+    for (size_t i = 0; i < nold; i++) {
+        int j = rc ? -1 : ph__find_chan(h, old[i].prim, old[i].attr);
+        if (j >= 0 && old[i].rec.frames && !strcmp(h->ch[j].type_name, old[i].type_name)) {
+            chan *c = &h->ch[j];
+            free(c->rec.data);
+            free(c->rec.chunks);
+            c->rec = old[i].rec;
+            c->record = true;
+            old[i].rec.data = NULL;
+            old[i].rec.chunks = NULL;
+        }
+        free(old[i].prim);
+        free(old[i].attr);
+        free(old[i].arr);
+        free(old[i].rec.data);
+        free(old[i].rec.chunks);
+    }
+    free(old);
+    if (rc)
+        return -1;
+    ph__diag(h, "scene: %s changed on disk; rescanned at frame %llu", h->scene_path, (unsigned long long)h->frame);
+    return 1;
+}
