@@ -107,8 +107,9 @@ typedef struct pb_load_options {
 } pb_load_options;
 
 /* pb_load_module_file reads regular files only (a FIFO or a device is
- * refused, never waited on) of at most this many bytes. */
-#define PB_MAX_MODULE_BYTES ((uint64_t)256 << 20)
+ * refused, never waited on) of at most this many bytes (the engine's
+ * module size limit, 1 GiB). */
+#define PB_MAX_MODULE_BYTES PW_LIMIT_MODULE_BYTES
 
 /* Loads (decode, validate, instantiate) a module and returns its id. opts may
  * be NULL. With the cache enabled, loading the same bytes again reuses the

@@ -36,7 +36,7 @@ typedef struct ph_config {
     unsigned threads;         /* 1 (default) = serial; N = a pool of N-1 workers + caller */
     uint64_t call_budget_ns;  /* deadline per module call (default 100 ms); 0 = none */
     uint64_t call_fuel;       /* fuel per module call; 0 (default) = unlimited */
-    uint32_t max_memory_mb;   /* linear memory cap per module (default 256) */
+    uint32_t max_memory_mb;   /* linear memory cap per module (default PW_DEFAULT_MEMORY_CAP, 1 GiB) */
     uint32_t max_substeps;    /* continuous mode: most steps per frame (default 8) */
     uint32_t max_overruns;    /* consecutive budget overruns before disabling (default 3) */
     bool record;              /* record outputs as time samples (default true) */

@@ -72,7 +72,7 @@ static void scene_usage(FILE *f) {
             "simulation did); --report also writes it as JSON.\n"
             "  --budget-ms MS      time budget per module call (default 100); over budget = step skipped\n"
             "  --fuel N            instruction budget per module call (default unlimited)\n"
-            "  --max-memory-mb N   linear memory cap per module (default 256)\n"
+            "  --max-memory-mb N   linear memory cap per module (default 1024)\n"
             "  --trigger P@F       run on_demand module P at frame F (repeatable)\n"
             "  --event E@F         post event E before frame F (event_driven modules; repeatable)\n"
             "  --target NAME=V     check a target: frame_p99_us, peak_rss_mb, load_ms (at most V) or\n"

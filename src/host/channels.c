@@ -3,6 +3,8 @@
  * reading from the stage. */
 #include "host_internal.h"
 
+#include <portalis/base.h>
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -69,14 +71,8 @@ int ph__add_chan(ph_host *h, const char *prim, const char *attr, const char *typ
     bool arr;
     if (type_info(type_name, &ncomp, &arr))
         return -1;
-    if (h->nch == h->capch) {
-        size_t nc = h->capch ? 2 * h->capch : 16;
-        chan *p = realloc(h->ch, nc * sizeof *p);
-        if (!p)
-            return -1;
-        h->ch = p;
-        h->capch = nc;
-    }
+    if (!PBASE_RESERVE(h->ch, h->capch, h->nch + 1))
+        return -1;
     chan *c = &h->ch[h->nch];
     memset(c, 0, sizeof *c);
     c->prim = ph__xstrdup(prim);

@@ -3,6 +3,8 @@
  * frame k+1). */
 #include "host_internal.h"
 
+#include <portalis/base.h>
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,15 +18,7 @@ void ph__diag(ph_host *h, const char *fmt, ...) {
     vsnprintf(buf, sizeof buf, fmt, ap);
     va_end(ap);
     pthread_mutex_lock(&h->lock);
-    if (h->ndiag == h->capdiag) {
-        size_t nc = h->capdiag ? 2 * h->capdiag : 16;
-        char **p = realloc(h->diag, nc * sizeof *p);
-        if (p) {
-            h->diag = p;
-            h->capdiag = nc;
-        }
-    }
-    if (h->ndiag < h->capdiag)
+    if (PBASE_RESERVE(h->diag, h->capdiag, h->ndiag + 1))
         h->diag[h->ndiag++] = ph__xstrdup(buf);
     pthread_mutex_unlock(&h->lock);
 }

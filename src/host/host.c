@@ -14,7 +14,7 @@ ph_config ph_config_default(void) {
     c.fps = 0; /* the scene's (docs/host.md, Time) */
     c.threads = 1;
     c.call_budget_ns = 100000000u;
-    c.max_memory_mb = 256;
+    c.max_memory_mb = (uint32_t)(PW_DEFAULT_MEMORY_CAP >> 20); /* the engine's default cap: 1 GiB */
     c.max_substeps = 8;
     c.max_overruns = 3;
     c.record = true;

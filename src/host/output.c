@@ -2,6 +2,8 @@
  * through the usd layer's streaming sample writer. */
 #include "host_internal.h"
 
+#include <portalis/base.h>
+
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
@@ -67,14 +69,8 @@ static int onode_child(otree *t, int parent, const char *name, size_t len) {
     for (int c = t->n[parent].first_child; c >= 0; c = t->n[c].next)
         if (t->n[c].namelen == len && !memcmp(t->n[c].name, name, len))
             return c;
-    if (t->nn == t->capn) {
-        size_t nc = t->capn ? 2 * t->capn : 16;
-        onode *p = realloc(t->n, nc * sizeof *p);
-        if (!p)
-            return -1;
-        t->n = p;
-        t->capn = nc;
-    }
+    if (!PBASE_RESERVE(t->n, t->capn, t->nn + 1))
+        return -1;
     int i = (int)t->nn++;
     t->n[i] = (onode){name, len, -1, -1, -1, -1};
     if (t->n[parent].last_child >= 0)

@@ -2,6 +2,8 @@
  * the spill file that bounds memory (see recbuf in host_internal.h). */
 #include "host_internal.h"
 
+#include <portalis/base.h>
+
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -81,14 +83,8 @@ static int rec_spill(ph_host *h, recbuf *r, size_t n) {
             return -1;
         }
     }
-    if (r->nchunks == r->capchunks) {
-        size_t nc = r->capchunks ? 2 * r->capchunks : 16;
-        recchunk *c = realloc(r->chunks, nc * sizeof *c);
-        if (!c)
-            return -1;
-        r->chunks = c;
-        r->capchunks = nc;
-    }
+    if (!PBASE_RESERVE(r->chunks, r->capchunks, r->nchunks + 1))
+        return -1;
     size_t fsz = r->width * r->esz;
     const char *src = (const char *)r->data + r->head * fsz;
     size_t bytes = n * fsz, done = 0;

@@ -2,6 +2,8 @@
  * execution order and the execution-framework graph; rescanning. */
 #include "host_internal.h"
 
+#include <portalis/base.h>
+
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
@@ -20,14 +22,8 @@ typedef struct {
 
 static bool collect(pusd_prim *p, void *u) {
     collect_ctx *c = u;
-    if (c->n == c->cap) {
-        size_t nc = c->cap ? 2 * c->cap : 64;
-        pusd_prim **q = realloc(c->prims, nc * sizeof *q);
-        if (!q)
-            return false;
-        c->prims = q;
-        c->cap = nc;
-    }
+    if (!PBASE_RESERVE(c->prims, c->cap, c->n + 1))
+        return false;
     c->prims[c->n++] = p;
     return true;
 }

@@ -650,7 +650,25 @@ static void test_output_paths(void) {
     unlink("guard.hard");
 }
 
+/* The scene host applies the engine's default memory cap; a module whose
+ * minimum memory exceeds the cap does not load, with a clear message. */
+static void test_memory_cap(void) {
+    CHECK(ph_config_default().max_memory_mb == (uint32_t)(PW_DEFAULT_MEMORY_CAP >> 20),
+          "default cap is the engine's PW_DEFAULT_MEMORY_CAP (%u MB)", ph_config_default().max_memory_mb);
+    write_file("bigmem.usda", "#usda 1.0\ndef Xform \"W\"\n{\n" TICK("Big", "bigmem", "") "}\n", M);
+    ph_host *h = open_scene("bigmem.usda", NULL);
+    CHECK(h && info_of(h, "/W/Big").state == PH_MOD_ACTIVE, "2 MiB module loads under the default cap");
+    ph_host_free(h);
+    ph_config cfg = ph_config_default();
+    cfg.max_memory_mb = 1;
+    h = open_scene("bigmem.usda", &cfg);
+    CHECK(h && info_of(h, "/W/Big").state == PH_MOD_LOAD_FAILED && diag_has(h, "prim /W/Big", "cannot load"),
+          "2 MiB module refused under a 1 MB cap");
+    ph_host_free(h);
+}
+
 int main(void) {
+    test_memory_cap();
     test_deadline();
     test_time_settings();
     test_scene_ranges();
