@@ -15,14 +15,23 @@ static int handle_chan(hmod *m, int32_t hd) {
     return hd;
 }
 
+/* The name at (a[0] pointer, a[1] length) in the caller's memory, NUL
+ * terminated into name[256]; NULL or a trap naming the import. */
+static pw_error *read_name(pw_caller *c, const pw_val *a, char name[256], const char *fn) {
+    pw_memory *mem = pw_caller_memory(c);
+    uint32_t p = (uint32_t)a[0].of.i32, n = (uint32_t)a[1].of.i32;
+    if (!mem || n >= 256 || !pw_memory_read(mem, p, name, n))
+        return pw_trap_new("portalis.%s: bad name pointer/length (%u, %u)", fn, p, n);
+    name[n] = 0;
+    return NULL;
+}
+
 static pw_error *imp_attr(pw_caller *c, void *u, const pw_val *a, pw_val *r) {
     hmod *m = hm_of(u);
-    pw_memory *mem = pw_caller_memory(c);
     char name[256];
-    uint32_t p = (uint32_t)a[0].of.i32, n = (uint32_t)a[1].of.i32;
-    if (!mem || n >= sizeof name || !pw_memory_read(mem, p, name, n))
-        return pw_trap_new("portalis.attr: bad name pointer/length (%u, %u)", p, n);
-    name[n] = 0;
+    pw_error *e = read_name(c, a, name, "attr");
+    if (e)
+        return e;
     r[0].kind = PW_I32;
     r[0].of.i32 = ph__find_chan(m->h, m->path, name);
     return NULL;
@@ -104,11 +113,9 @@ static pw_error *imp_post_event(pw_caller *c, void *u, const pw_val *a, pw_val *
     (void)r;
     hmod *m = hm_of(u);
     char name[256];
-    uint32_t p = (uint32_t)a[0].of.i32, n = (uint32_t)a[1].of.i32;
-    pw_memory *mem = pw_caller_memory(c);
-    if (!mem || n >= sizeof name || !pw_memory_read(mem, p, name, n))
-        return pw_trap_new("portalis.post_event: bad name pointer/length (%u, %u)", p, n);
-    name[n] = 0;
+    pw_error *e = read_name(c, a, name, "post_event");
+    if (e)
+        return e;
     ph__events_post(m->h, name);
     return NULL;
 }
@@ -233,14 +240,8 @@ void ph__free_config(hmod *m) {
 
 static const config_attr *config_of(hmod *m, pw_caller *c, const pw_val *a, const char *fn, pw_error **e) {
     char name[256];
-    uint32_t p = (uint32_t)a[0].of.i32, n = (uint32_t)a[1].of.i32;
-    pw_memory *mem = pw_caller_memory(c);
-    *e = NULL;
-    if (!mem || n >= sizeof name || !pw_memory_read(mem, p, name, n)) {
-        *e = pw_trap_new("portalis.%s: bad name pointer/length (%u, %u)", fn, p, n);
+    if ((*e = read_name(c, a, name, fn)) != NULL)
         return NULL;
-    }
-    name[n] = 0;
     for (size_t i = 0; i < m->nconfig; i++)
         if (!strcmp(m->config[i].name, name))
             return &m->config[i];

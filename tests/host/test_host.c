@@ -24,6 +24,16 @@ static void write_file(const char *path, const char *fmt, ...) {
     fclose(f);
 }
 
+/* The file's text (at most cap - 1 bytes), NUL terminated; "" if absent. */
+static size_t read_text(const char *path, char *text, size_t cap) {
+    FILE *f = fopen(path, "rb");
+    size_t n = f ? fread(text, 1, cap - 1, f) : 0;
+    if (f)
+        fclose(f);
+    text[n] = 0;
+    return n;
+}
+
 static ph_host *open_scene(const char *path, const ph_config *cfg) {
     char err[1024];
     ph_host *h = NULL;
@@ -305,12 +315,8 @@ static void test_output_streaming(void) {
     char err[1024];
     CHECK(ph_host_save(h, "types.out.usda", err, sizeof err) == 0, "save: %s", err);
     ph_host_free(h);
-    FILE *f = fopen("types.out.usda", "rb");
     char text[16384];
-    size_t n = f ? fread(text, 1, sizeof text - 1, f) : 0;
-    if (f)
-        fclose(f);
-    text[n] = 0;
+    size_t n = read_text("types.out.usda", text, sizeof text);
     pusd_layer *l = NULL;
     pusd_error ue;
     CHECK(pusd_layer_parse("types.out.usda", text, n, &l, &ue) == 0, "output parses");
@@ -486,12 +492,8 @@ static void test_time_settings(void) {
     ph_host_run(h, 3, NULL, NULL);
     CHECK(ph_host_save(h, "time48.out.usda", err, sizeof err) == 0, "save: %s", err);
     ph_host_free(h);
-    FILE *f = fopen("time48.out.usda", "r");
     char text[4096];
-    size_t n = f ? fread(text, 1, sizeof text - 1, f) : 0;
-    if (f)
-        fclose(f);
-    text[n] = 0;
+    read_text("time48.out.usda", text, sizeof text);
     CHECK(strstr(text, "            0.5: 0.020833333333333332,\n") && strstr(text, "framesPerSecond = 48"),
           "time codes in the scene's units:\n%s", text);
 }
@@ -597,12 +599,8 @@ static void test_connection_mismatch(void) {
     CHECK(r.recorded_attributes == 2, "clock output and the matching target recorded, not the mismatch (%zu)",
           r.recorded_attributes);
     ph_host_free(h);
-    FILE *f = fopen("mismatch.out.usda", "r");
     char text[4096];
-    size_t n = f ? fread(text, 1, sizeof text - 1, f) : 0;
-    if (f)
-        fclose(f);
-    text[n] = 0;
+    read_text("mismatch.out.usda", text, sizeof text);
     CHECK(!strstr(text, "xformOp:translate") && strstr(text, "double ok.timeSamples"), "no zero samples:\n%s", text);
 }
 
