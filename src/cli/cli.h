@@ -50,8 +50,8 @@ bool cli_parse_duration(const char *s, uint64_t *ns);
 
 /* ---- cli_file.c: what a file is, and reading modules with a bound -------- */
 
-/* Largest module file the commands read (README "Limits"). */
-#define CLI_MAX_MODULE_BYTES ((size_t)256 << 20)
+/* Largest module file the commands read: the engine's limit (docs/engine.md). */
+#define CLI_MAX_MODULE_BYTES ((size_t)PW_LIMIT_MODULE_BYTES)
 
 typedef enum {
     CLI_FILE_WASM,  /* starts with the wasm magic "\0asm" */

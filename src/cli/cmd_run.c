@@ -35,7 +35,7 @@ typedef struct {
     int nenvs;
     bool has_fuel;
     uint64_t fuel;             /* --fuel N, -W fuel=N */
-    uint64_t max_memory_bytes; /* --max-memory-mb N, -W max-memory-size=BYTES (0 = engine default) */
+    uint64_t max_memory_bytes; /* --max-memory-mb N, -W max-memory-size=BYTES (0: PW_DEFAULT_MEMORY_CAP) */
     uint64_t timeout_ns;       /* --timeout DURATION, -W timeout=DURATION (0 = none) */
     char timeout_text[40]; /* as given, for the "limit reached" message */
     uint32_t max_call_depth; /* --max-call-depth N (0 = engine default) */
@@ -88,7 +88,8 @@ static void usage(FILE *f) {
                "  --env NAME=VAL          set a guest environment variable; --env NAME copies\n"
                "                          the host's value; repeatable\n"
                "  --fuel N                instruction budget; running out traps (out of fuel)\n"
-               "  --max-memory-mb N       cap on each linear memory (memory.grow fails past it)\n"
+               "  --max-memory-mb N       cap on each linear memory (memory.grow fails past it);\n"
+               "                          default %llu, at most 4096\n"
                "  --timeout DURATION      wall-clock budget per call: 500ms, 2s, 1m, 250us, 10ns\n"
                "  --max-call-depth N      maximum nesting of wasm calls\n"
                "  -W KEY=VAL[,KEY=VAL..]  wasmtime's spellings of the limits (-W help lists them):\n"
@@ -101,7 +102,7 @@ static void usage(FILE *f) {
                "  1    MODULE cannot be read, decoded, validated or linked\n"
                "  2    usage error (bad option or value, no such export, wrong arguments)\n"
                "  134  the module trapped (as wasmtime); the trap and its backtrace go to stderr\n",
-            CLI_MAX_MODULE_BYTES >> 20);
+            CLI_MAX_MODULE_BYTES >> 20, (unsigned long long)(PW_DEFAULT_MEMORY_CAP >> 20));
 }
 
 static void wasm_option_help(FILE *f) {
@@ -610,8 +611,9 @@ static int run_module(const run_options *opt, const char *path, int argc, char *
         fprintf(stderr, "portalis run: out of memory\n");
         goto out;
     }
-    if (opt->max_memory_bytes)
-        pw_store_set_memory_limit(store, opt->max_memory_bytes);
+    /* a cap even when none is given, so a module growing memory without
+     * bound fails its memory.grow instead of taking the machine's memory */
+    pw_store_set_memory_limit(store, opt->max_memory_bytes ? opt->max_memory_bytes : PW_DEFAULT_MEMORY_CAP);
     if (opt->max_call_depth)
         pw_store_set_max_call_depth(store, opt->max_call_depth);
 #ifdef PORTALIS_HAVE_FUEL_DEADLINE

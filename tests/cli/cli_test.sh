@@ -80,6 +80,11 @@ check W-list 134 'out of fuel' "$P" run -W timeout=1h,fuel=1000 --invoke spin "$
 check W-mem-1page 0 '^-1$' "$P" run -W max-memory-size=65536 --invoke grow "$W" 1
 check W-mem-2pages 0 '^1$' "$P" run -W max-memory-size=131072 --invoke grow "$W" 1
 check max-memory-mb 0 '^-1$' "$P" run --max-memory-mb 1 --invoke grow "$W" 16
+# without an option, memories are capped at 1 GiB (16384 pages; the module has 1)
+check default-cap-at 0 '^1$' "$P" run --invoke grow "$W" 16383
+check default-cap-past 0 '^-1$' "$P" run --invoke grow "$W" 16384
+check default-cap-raised 0 '^1$' "$P" run --max-memory-mb 2048 --invoke grow "$W" 16384
+check default-cap-help 0 'default 1024' "$P" run --help
 check W-help 0 'max-memory-size=BYTES' "$P" run -W help
 check W-unknown 2 '-W bogus: not a portalis option' "$P" run -W bogus=1 --invoke add "$W" 1 2
 check W-stack 2 '-W max-wasm-stack: not a portalis option' "$P" run -W max-wasm-stack=1000 --invoke add "$W" 1 2
@@ -118,8 +123,9 @@ check zero-run 1 'it is a character device' "$P" run /dev/zero
 check zero-validate 1 'it is a character device' "$P" validate /dev/zero
 check zero-inspect 1 'it is a character device' "$P" inspect /dev/zero
 check dir-run 1 'it is a directory' "$P" validate .
-truncate -s 300M big.wasm
-check too-big 1 'over the limit of 268435456 bytes' "$P" validate big.wasm
+truncate -s 1025M big.wasm
+check too-big 1 'over the limit of 1073741824 bytes' "$P" validate big.wasm
+check too-big-run 1 'over the limit of 1073741824 bytes' "$P" run big.wasm
 rm -f big.wasm
 
 # -- what a file is comes from its content
