@@ -6,9 +6,8 @@
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 build="${1:-$root/build}"
-shared="${PORTALIS_SHARED_DIR:-$root/../shared}"
 kb="$build/bench-kernels"
-make -s -C "$shared/bench-kernels" BUILD="$kb" small >/dev/null
+cmake --build "$build" --target limits_overhead bench_kernels >/dev/null
 count() {
   valgrind --tool=callgrind --callgrind-out-file=/dev/null "$build/bin/limits_overhead" --only "$1" "$2" 2>&1 |
     awk '/Collected :/{print $NF}'

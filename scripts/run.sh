@@ -13,7 +13,11 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 cmake -S . -B build -DCMAKE_BUILD_TYPE=Release >/dev/null
-cmake --build build -j"$(nproc)" >/dev/null
+# quiet unless it fails (cargo reports progress on stderr)
+if ! cmake --build build -j"$(nproc)" >build/build.log 2>&1; then
+  tail -n 40 build/build.log >&2
+  exit 1
+fi
 demo=build/demos/projectile
 echo "== Projectile demo: portalis run $demo/projectile.usda"
 build/bin/portalis run "$demo/projectile.usda"
