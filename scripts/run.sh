@@ -7,6 +7,7 @@
 #     it in any USD tool). The build stages each demo's scenes and modules in
 #     build/demos/<name>/, so nothing is written into the source tree.
 #  2. The 1000-projectile sweep (bulk arrays).
+#  2b. The robot arm (demos/robot_arm/README.md): UR5e IK at 120 Hz.
 #  3. The engine demonstration: the bench kernels (bench/kernels, small size)
 #     as wasm on the Portalis interpreter vs native, checksums compared.
 # Needs nothing outside this repository (scripts/deps.sh installs the tools).
@@ -24,6 +25,9 @@ build/bin/portalis run "$demo/projectile.usda"
 echo
 echo "== Parameter sweep: 1000 projectiles (bulk arrays)"
 build/bin/portalis run "$demo/projectile_sweep.usda"
+echo
+echo "== Robot arm: portalis run build/demos/robot_arm/robot_arm.usda"
+build/bin/portalis run build/demos/robot_arm/robot_arm.usda
 echo
 kb=build/bench-kernels
 echo "== Portalis engine demo: the bench kernels (small size) as wasm vs native"

@@ -18,6 +18,7 @@
 
 #include <portalis/bridge.h>
 
+#include "../../demos/robot_arm/portalis_stubs.h"
 #include "../check.h"
 
 #define N_TARGETS 10000
@@ -44,26 +45,10 @@ static double uniform(uint64_t *s, double lo, double hi) {
     return lo + (hi - lo) * ((double)(z >> 11) / 9007199254740992.0);
 }
 
-/* The "portalis" imports the tick entry point uses: the pure functions
- * tested here never call them, so each traps. */
-static pw_error *not_here(pw_caller *c, void *u, const pw_val *a, pw_val *r) {
-    (void)c, (void)a, (void)r;
-    return pw_trap_new("portalis.%s called outside a scene", (const char *)u);
-}
-
-static const pw_valkind I2[] = {PW_I32, PW_I32}, I1[] = {PW_I32}, F64[] = {PW_F64}, F32[] = {PW_F32},
-                        IF[] = {PW_I32, PW_F64}, IFF[] = {PW_I32, PW_F32}, IV3[] = {PW_I32, PW_F64, PW_F64, PW_F64};
-#define IMPORT(n, p, r, nr) {"portalis", n, p, sizeof p / sizeof p[0], r, nr, not_here, (void *)n}
-static const pb_import IMPORTS[] = {
-    IMPORT("attr", I2, I1, 1),      IMPORT("get_f64", I1, F64, 1),  IMPORT("get_f32", I1, F32, 1),
-    IMPORT("set_f64", IF, NULL, 0), IMPORT("set_f32", IFF, NULL, 0), IMPORT("get_vec3", I2, NULL, 0),
-    IMPORT("set_vec3", IV3, NULL, 0), IMPORT("post_event", I2, NULL, 0), IMPORT("log", I2, NULL, 0),
-};
-
 static int open_module(arm_module *m, const char *file) {
     char path[1024];
     pb_error e = {0};
-    pb_load_options opts = {.imports = IMPORTS, .nimports = sizeof IMPORTS / sizeof IMPORTS[0], .run_initialize = true};
+    pb_load_options opts = {.imports = ROBOT_ARM_STUBS, .nimports = ROBOT_ARM_NSTUBS, .run_initialize = true};
     snprintf(path, sizeof path, "%s/%s", ROBOT_ARM_MODULES, file);
     if (access(path, R_OK)) {
         printf("skip: %s not built (scripts/deps.sh)\n", path);
