@@ -8,9 +8,11 @@
 set -eu
 portalis=$1 check=$2 demo=$3 work=$4 mode=$5
 mkdir -p "$work"
+# A wall-clock budget far above the work (tens of us a step) and a fuel cap as
+# the deterministic hang guard: a loaded machine must not fail the test.
 run() {  # run SCENE OUT
     rm -f "$2"
-    "$portalis" run "$1" -o "$2" --frames 600 > "$2.log" 2>&1 || {
+    "$portalis" run "$1" -o "$2" --frames 600 --budget-ms 60000 --fuel 100000000 > "$2.log" 2>&1 || {
         echo "FAIL: portalis run $1 exited $?"; cat "$2.log"; exit 1; }
     if grep -q "log:\|error\|trap" "$2.log"; then echo "FAIL: problems reported:"; cat "$2.log"; exit 1; fi
 }
