@@ -22,8 +22,12 @@ while [ $# -ge 2 ]; do
     bad=$(printf '%s\n' "$syms" | awk -v pre="$prefixes" '
         BEGIN { n = split(pre, p, ",") }
         NF == 3 && $2 != "U" {
+            # AddressSanitizer emits an ODR indicator per global, named
+            # after it: the global itself is what must carry the prefix.
+            name = $3
+            sub(/^__odr_asan[._]/, "", name)
             ok = 0
-            for (i = 1; i <= n; i++) if (index($3, p[i]) == 1) ok = 1
+            for (i = 1; i <= n; i++) if (index(name, p[i]) == 1) ok = 1
             if (!ok) print $3
         }' | sort -u)
     count=$(printf '%s\n' "$syms" | awk 'NF == 3 && $2 != "U"' | wc -l)
