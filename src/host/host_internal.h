@@ -4,8 +4,8 @@
  *   channels.c  channels: the values flowing between modules and the stage
  *   abi.c       the "portalis" import module seen by tick modules
  *   module.c    binding a module's entry function, running one step, failure policy
- *   scan.c      scanning the scene: module prims, connections, order, EF graph
  *   timing.c    the run's time settings (scene defaults, options override)
+ *   scan.c      scanning the scene: module prims, connections, order, EF graph
  *   record.c    recording channels as time samples (with the spill file)
  *   output.c    writing the output layer through the usd sample writer
  *   host.c      the public API: open, frames, queries, report

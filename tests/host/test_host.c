@@ -504,6 +504,8 @@ static void test_scene_ranges(void) {
         {"    endTimeCode = 1e300\n", "endTimeCode = 1e+300 is out of range"},
         {"    timeCodesPerSecond = 0\n", "timeCodesPerSecond = 0 is out of range"},
         {"    startTimeCode = 10\n    endTimeCode = 5\n", "endTimeCode 5 is before startTimeCode 10"},
+        {"    endTimeCode = nan\n", "endTimeCode = nan is out of range"},
+        {"    framesPerSecond = -24\n", "framesPerSecond = -24 is out of range"},
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         write_file("range.usda", "#usda 1.0\n(\n%s)\ndef Xform \"W\"\n{\n" TICK("C", "clock", "") "}\n", bad[i][0], M);
@@ -519,6 +521,12 @@ static void test_scene_ranges(void) {
     ph_host *h = open_scene("rate.usda", NULL);
     CHECK(h && info_of(h, "/W/Neg").state == PH_MOD_LOAD_FAILED && diag_has(h, "prim /W/Neg", "wasm:updateRate = -5 is out of range"),
           "negative updateRate refused");
+    ph_host_free(h);
+    write_file("rate.usda", "#usda 1.0\ndef Xform \"W\"\n{\n" TICK("NaN", "clock", "        uniform float wasm:updateRate = nan\n")
+                                "}\n", M);
+    h = open_scene("rate.usda", NULL);
+    CHECK(h && info_of(h, "/W/NaN").state == PH_MOD_LOAD_FAILED && diag_has(h, "prim /W/NaN", "wasm:updateRate = nan"),
+          "NaN updateRate refused");
     ph_host_free(h);
 }
 
