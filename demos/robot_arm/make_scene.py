@@ -120,7 +120,7 @@ def Xform "World"
     }}
 
     def WasmRobotics "Controller" (
-        doc = "Tick module: IK toward inputs:endEffectorTarget, then one control step (inputs:controlMode 0 position, 1 velocity, 2 torque)"
+        doc = "Tick module: IK toward inputs:endEffectorTarget (or the fixed wasm:jointTargets), then one control step of wasm:controlMode (position, velocity or torque)"
         customData = {{ string wasmAbiVersion = "1" }}
     )
     {{
@@ -132,7 +132,6 @@ def Xform "World"
         uniform token wasm:controlMode = "position"
         double3 inputs:endEffectorTarget = ({fmt(cx)}, {fmt(cy)}, {fmt(cz)})
         double3 inputs:endEffectorTarget.connect = </World/TargetPath.outputs:position>
-        int inputs:controlMode = 0
         double outputs:joint1 = 0
         double outputs:joint2 = -90
         double outputs:joint3 = 90

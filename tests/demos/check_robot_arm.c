@@ -10,7 +10,9 @@
  *   velocity  no joint moves more than 180 deg/s (3 deg a frame: two 120 Hz
  *             steps), within 1 mm from frame 120 on;
  *   torque    (a static target away from the home pose) starts > 1 cm away,
- *             torque within its limits, within 1 mm from frame 300 on. */
+ *             torque within its limits, within 1 mm from frame 300 on;
+ *   joints    (wasm:jointTargets JOINT_GOAL, velocity mode) the joints move at
+ *             most 3 deg a frame and equal the goal from frame 60 on. */
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -131,10 +133,19 @@ static double check_common(const run *r, size_t from, const char *mode) {
 }
 
 static run ra, rb;
+static const double JOINT_GOAL[6] = {0.5, -1.25, 1.5, -0.25, 0.75, 0.125};
+
+static double largest_step(const run *r) {
+    double step = 0;
+    for (size_t k = 1; k < r->n; k++)
+        for (int j = 0; j < 6; j++)
+            step = fmax(step, fabs(r->q[k][j] - r->q[k - 1][j]));
+    return step;
+}
 
 int main(int argc, char **argv) {
     if (argc < 3) {
-        fprintf(stderr, "usage: check_robot_arm position|velocity|torque OUT.usda | same A.usda B.usda\n");
+        fprintf(stderr, "usage: check_robot_arm position|velocity|torque|joints OUT.usda | same A.usda B.usda\n");
         return 2;
     }
     if (!load(argv[2], &ra))
@@ -142,10 +153,7 @@ int main(int argc, char **argv) {
     if (!strcmp(argv[1], "position")) {
         check_common(&ra, 1, "position");
     } else if (!strcmp(argv[1], "velocity")) {
-        double step = 0, bound = 2 * M_PI / 120.0 + 1e-9;
-        for (size_t k = 1; k < ra.n; k++)
-            for (int j = 0; j < 6; j++)
-                step = fmax(step, fabs(ra.q[k][j] - ra.q[k - 1][j]));
+        double step = largest_step(&ra), bound = 2 * M_PI / 120.0 + 1e-9;
         CHECK(step <= bound, "velocity: a joint moved %.6g rad in one frame (limit %.6g)", step, bound);
         printf("velocity: largest joint step per frame %.5f rad (limit %.5f)\n", step, bound);
         check_common(&ra, 120, "velocity");
@@ -157,6 +165,14 @@ int main(int argc, char **argv) {
         CHECK(peak <= 1.0 && peak > 0.1, "torque: peak |tau|/limit %g", peak);
         printf("torque: frame 0 %.3f m from the target, peak |tau|/limit %.3f\n", tracking_error(&ra, 0), peak);
         check_common(&ra, 300, "torque");
+    } else if (!strcmp(argv[1], "joints")) {
+        double step = largest_step(&ra), bound = 2 * M_PI / 120.0 + 1e-9, worst = 0;
+        for (size_t k = 60; k < ra.n; k++)
+            for (int j = 0; j < 6; j++)
+                worst = fmax(worst, fabs(ra.q[k][j] - JOINT_GOAL[j]));
+        CHECK(step <= bound && step > bound / 2, "joints: largest joint step per frame %.6g (limit %.6g)", step, bound);
+        CHECK(worst <= 1e-9, "joints: %.3g rad from wasm:jointTargets after frame 60", worst);
+        printf("joints: largest step %.5f rad a frame, at wasm:jointTargets to %.3g rad from frame 60\n", step, worst);
     } else if (!strcmp(argv[1], "same") && argc == 4) {
         if (load(argv[3], &rb)) {
             double worst = 0;

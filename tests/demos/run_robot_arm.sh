@@ -2,9 +2,10 @@
 # Runs the robot arm scene in one control mode with `portalis run` and checks
 # the output layer (check_robot_arm.c):
 #   run_robot_arm.sh PORTALIS CHECK DEMO_DIR WORK_DIR position|rust|velocity|torque
-# velocity and torque run a layer written here that sublayers the staged
-# scene and overrides inputs:controlMode (torque: a static target away from
-# the home pose); rust runs the Rust scene and compares it with the C run.
+# velocity, torque and joints run a layer written here that sublayers the
+# staged scene and overrides the prim's wasm:controlMode (torque: a static
+# target away from the home pose; joints: wasm:jointTargets in velocity
+# mode); rust runs the Rust scene and compares it with the C run.
 set -eu
 portalis=$1 check=$2 demo=$3 work=$4 mode=$5
 mkdir -p "$work"
@@ -43,11 +44,11 @@ rust)
     "$check" position "$work/rust.out.usda"
     exec "$check" same "$work/c.out.usda" "$work/rust.out.usda" ;;
 velocity)
-    override velocity '    over "Controller" { int inputs:controlMode = 1 }'
+    override velocity '    over "Controller" { uniform token wasm:controlMode = "velocity" }'
     run "$work/velocity.usda" "$work/velocity.out.usda"
     exec "$check" velocity "$work/velocity.out.usda" ;;
 torque)
-    override torque '    over "Controller" { int inputs:controlMode = 2 }
+    override torque '    over "Controller" { uniform token wasm:controlMode = "torque" }
     over "TargetPath" { double inputs:cx = -0.3
         double inputs:cy = -0.35
         double inputs:cz = 0.6
@@ -55,5 +56,28 @@ torque)
         double inputs:az = 0 }'
     run "$work/torque.usda" "$work/torque.out.usda"
     exec "$check" torque "$work/torque.out.usda" ;;
+joints|joints_rust)
+    scene=robot_arm; [ "$mode" = joints ] || scene=robot_arm_rust
+    cat > "$work/$mode.usda" <<EOT
+#usda 1.0
+(
+    subLayers = [@$demo/$scene.usda@]
+    startTimeCode = 0
+    endTimeCode = 599
+    timeCodesPerSecond = 60
+    framesPerSecond = 60
+)
+
+over "World"
+{
+    over "Controller"
+    {
+        uniform token wasm:controlMode = "velocity"
+        float[] wasm:jointTargets = [0.5, -1.25, 1.5, -0.25, 0.75, 0.125]
+    }
+}
+EOT
+    run "$work/$mode.usda" "$work/$mode.out.usda"
+    exec "$check" joints "$work/$mode.out.usda" ;;
 *) echo "unknown mode $mode"; exit 2 ;;
 esac

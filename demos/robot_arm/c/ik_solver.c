@@ -11,8 +11,9 @@
  *   ik_solve_from(x, y, z, q1..q6) -> 9 f64: q1..q6, reached (0/1), error m, iterations
  *   solve_ik(x, y, z) -> 6 f64, warm-started from the previous solution
  * Tick module (a WasmRobotics prim without wasm:params): update(time, dt)
- * runs one control step of the mode in inputs:controlMode toward the IK
- * solution for the end-effector target; channels in ../README.md. */
+ * runs one control step of the prim's wasm:controlMode toward the IK
+ * solution for the end-effector target (or toward wasm:jointTargets);
+ * channels and attributes in ../README.md. */
 #include <math.h>
 #include <stdint.h>
 
@@ -223,20 +224,57 @@ static const double TORQUE_LIMIT[6] = {150.0, 150.0, 150.0, 28.0, 28.0, 28.0};
 #define OMEGA 25.0
 
 typedef struct {
-    portalis_attr_t target, mode, joint[6], effector, reached, error, torque;
-    double q[6], qd[6], goal[6];
-    int ready;
+    portalis_attr_t target, joint[6], effector, reached, error, torque;
+    double q[6], qd[6], goal[6], fixed_target[3];
+    int ready, mode, joint_space;
 } arm_state;
 
 static arm_state arm;
 
+/* Reads a configuration attribute given as a literal name. */
+#define CONFIG_COUNT(lit) portalis_config_count((lit), (int32_t)(sizeof(lit) - 1))
+#define CONFIG_F64(lit, i) portalis_config_f64((lit), (int32_t)(sizeof(lit) - 1), (i))
+#define CONFIG_STR(lit, buf) portalis_config_str((lit), (int32_t)(sizeof(lit) - 1), (buf), (int32_t)sizeof(buf))
+
+static int token_is(const char *buf, int32_t n, const char *want) {
+    int32_t i = 0;
+    while (i < n && want[i] && buf[i] == want[i])
+        i++;
+    return i == n && want[i] == 0;
+}
+
+/* The WasmRobotics attributes (read once, docs/abi.md "Configuration
+ * attributes"): wasm:controlMode picks the mode; six wasm:jointTargets make
+ * the goal a fixed joint configuration (no IK); wasm:endEffectorTarget is the
+ * target when the prim has no inputs:endEffectorTarget channel;
+ * wasm:kinematicsFunction must name this module's IK export. */
+static void read_config(void) {
+    char buf[32];
+    int32_t n = CONFIG_STR("wasm:controlMode", buf);
+    arm.mode = MODE_POSITION;
+    if (n >= 0 && token_is(buf, n, "velocity"))
+        arm.mode = MODE_VELOCITY;
+    else if (n >= 0 && token_is(buf, n, "torque"))
+        arm.mode = MODE_TORQUE;
+    else if (n >= 0 && !token_is(buf, n, "position"))
+        PORTALIS_LOG("wasm:controlMode is not position, velocity or torque; using position");
+    n = CONFIG_STR("wasm:kinematicsFunction", buf);
+    if (n >= 0 && !token_is(buf, n, "solve_ik") && !token_is(buf, n, "ik_solve_from"))
+        PORTALIS_LOG("wasm:kinematicsFunction names an export this module lacks (solve_ik, ik_solve_from)");
+    n = CONFIG_COUNT("wasm:jointTargets");
+    arm.joint_space = n == 6;
+    for (int i = 0; i < 6 && arm.joint_space; i++)
+        arm.goal[i] = clamp1(CONFIG_F64("wasm:jointTargets", i));
+    if (n > 0 && n != 6)
+        PORTALIS_LOG("wasm:jointTargets needs 6 values (radians), one per joint; ignored");
+    for (int k = 0; k < 3; k++)
+        arm.fixed_target[k] = CONFIG_F64("wasm:endEffectorTarget", k);
+}
+
 static void arm_setup(void) {
     static const char *names[6] = {"outputs:joint1", "outputs:joint2", "outputs:joint3",
                                    "outputs:joint4", "outputs:joint5", "outputs:joint6"};
-    arm.target = PORTALIS_ATTR("wasm:endEffectorTarget");
-    if (arm.target < 0)
-        arm.target = PORTALIS_ATTR("inputs:endEffectorTarget");
-    arm.mode = PORTALIS_ATTR("inputs:controlMode");
+    arm.target = PORTALIS_ATTR("inputs:endEffectorTarget");
     for (int i = 0; i < 6; i++) {
         int32_t n = 0;
         while (names[i][n])
@@ -249,6 +287,7 @@ static void arm_setup(void) {
     arm.torque = PORTALIS_ATTR("outputs:peakTorqueRatio");
     for (int i = 0; i < 6; i++)
         arm.q[i] = HOME[i], arm.goal[i] = HOME[i], arm.qd[i] = 0.0;
+    read_config();
     arm.ready = 1;
 }
 
@@ -278,13 +317,19 @@ PORTALIS_EXPORT("update") void update(double time, double dt) {
     (void)time;
     if (!arm.ready)
         arm_setup();
-    double t[3], out[9];
-    portalis_get_vec3(arm.target, t);
-    solve_from(t, arm.goal, out);
-    for (int i = 0; i < 6; i++)
-        arm.goal[i] = out[i];
-    int mode = arm.mode >= 0 ? (int)portalis_get_f64(arm.mode) : MODE_POSITION;
-    double peak = control_step(mode, dt > 0.0 ? dt : 0.0);
+    double t[3] = {arm.fixed_target[0], arm.fixed_target[1], arm.fixed_target[2]}, out[9];
+    if (arm.target >= 0)
+        portalis_get_vec3(arm.target, t);
+    if (arm.joint_space) {
+        for (int i = 0; i < 6; i++)
+            out[i] = arm.goal[i];
+        out[6] = 1.0, out[7] = 0.0;
+    } else {
+        solve_from(t, arm.goal, out);
+        for (int i = 0; i < 6; i++)
+            arm.goal[i] = out[i];
+    }
+    double peak = control_step(arm.mode, dt > 0.0 ? dt : 0.0);
     frames f;
     compute_frames(arm.q, &f);
     for (int i = 0; i < 6; i++)

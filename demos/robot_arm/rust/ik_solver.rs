@@ -195,8 +195,10 @@ const FRICTION: f64 = 0.1;
 const OMEGA: f64 = 25.0;
 
 struct Arm {
-    target: Attr,
-    mode: Option<Attr>,
+    target: Option<Attr>,
+    fixed_target: [f64; 3],
+    mode: i32,
+    joint_space: bool,
     joint: [Attr; 6],
     effector: Attr,
     reached: Attr,
@@ -262,12 +264,48 @@ fn must(name: &str) -> Attr {
     Attr::find(name).unwrap_or_else(|| panic!("missing channel {}", name))
 }
 
+/// The WasmRobotics attributes (read once, docs/abi.md "Configuration
+/// attributes"), as ../c/ik_solver.c's read_config: wasm:controlMode, six
+/// wasm:jointTargets (a fixed joint goal, no IK), wasm:endEffectorTarget
+/// (the target without an inputs:endEffectorTarget channel),
+/// wasm:kinematicsFunction (must name this module's IK export).
+fn read_config(arm: &mut Arm) {
+    let mut buf = [0u8; 32];
+    arm.mode = match portalis::config_str("wasm:controlMode", &mut buf) {
+        Some(b"velocity") => 1,
+        Some(b"torque") => 2,
+        Some(b"position") | None => 0,
+        Some(_) => {
+            portalis::log("wasm:controlMode is not position, velocity or torque; using position");
+            0
+        }
+    };
+    match portalis::config_str("wasm:kinematicsFunction", &mut buf) {
+        Some(b"solve_ik") | Some(b"ik_solve_from") | None => {}
+        Some(_) => portalis::log("wasm:kinematicsFunction names an export this module lacks (solve_ik, ik_solve_from)"),
+    }
+    let name = "wasm:jointTargets";
+    let n = unsafe { portalis::raw::config_count(name.as_ptr(), name.len() as i32) };
+    arm.joint_space = n == 6;
+    if arm.joint_space {
+        for i in 0..6 {
+            arm.goal[i] = clamp1(portalis::config_f64(name, i).unwrap_or(0.0));
+        }
+    } else if n > 0 {
+        portalis::log("wasm:jointTargets needs 6 values (radians), one per joint; ignored");
+    }
+    for k in 0..3 {
+        arm.fixed_target[k] = portalis::config_f64("wasm:endEffectorTarget", k).unwrap_or(0.0);
+    }
+}
+
 fn arm_setup() -> Arm {
-    let target = Attr::find("wasm:endEffectorTarget").unwrap_or_else(|| must("inputs:endEffectorTarget"));
     let names = ["outputs:joint1", "outputs:joint2", "outputs:joint3", "outputs:joint4", "outputs:joint5", "outputs:joint6"];
-    Arm {
-        target,
-        mode: Attr::find("inputs:controlMode"),
+    let mut arm = Arm {
+        target: Attr::find("inputs:endEffectorTarget"),
+        fixed_target: [0.0; 3],
+        mode: 0,
+        joint_space: false,
         joint: names.map(must),
         effector: must("outputs:endEffector"),
         reached: must("outputs:reached"),
@@ -276,7 +314,9 @@ fn arm_setup() -> Arm {
         q: HOME,
         qd: [0.0; 6],
         goal: HOME,
-    }
+    };
+    read_config(&mut arm);
+    arm
 }
 
 /// Advances the joints one control step toward the goal; returns the largest |tau|/limit.
@@ -307,10 +347,16 @@ pub extern "C" fn update(_time: f64, dt: f64) {
     STATE.with(|s| {
         let mut s = s.borrow_mut();
         let arm = s.arm.get_or_insert_with(arm_setup);
-        let t = arm.target.get_vec3();
-        let out = solve_from(&t, &arm.goal);
-        arm.goal.copy_from_slice(&out[..6]);
-        let mode = arm.mode.map_or(0, |m| m.get() as i32);
+        let t = arm.target.map_or(arm.fixed_target, |a| a.get_vec3());
+        let mut out = [0.0f64; 9];
+        if arm.joint_space {
+            out[..6].copy_from_slice(&arm.goal);
+            out[6] = 1.0;
+        } else {
+            out = solve_from(&t, &arm.goal);
+            arm.goal.copy_from_slice(&out[..6]);
+        }
+        let mode = arm.mode;
         let peak = control_step(arm, mode, if dt > 0.0 { dt } else { 0.0 });
         let f = compute_frames(&arm.q);
         for i in 0..6 {
