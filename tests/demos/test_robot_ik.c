@@ -45,6 +45,7 @@ static double uniform(uint64_t *s, double lo, double hi) {
     return lo + (hi - lo) * ((double)(z >> 11) / 9007199254740992.0);
 }
 
+/* 1: loaded, -1: not built (skipped), 0: built but failed to load. */
 static int open_module(arm_module *m, const char *file) {
     char path[1024];
     pb_error e = {0};
@@ -52,7 +53,7 @@ static int open_module(arm_module *m, const char *file) {
     snprintf(path, sizeof path, "%s/%s", ROBOT_ARM_MODULES, file);
     if (access(path, R_OK)) {
         printf("skip: %s not built (scripts/deps.sh)\n", path);
-        return 0;
+        return -1;
     }
     m->b = pb_bridge_new(NULL);
     CHECK(pb_load_module_file(m->b, path, &opts, &m->id, &e) == 0, "load %s: %s", path, e.message);
@@ -61,7 +62,7 @@ static int open_module(arm_module *m, const char *file) {
     CHECK(pb_func_lookup(m->b, m->id, "clamp_angles", &m->clamp, &e) == 0, "%s", e.message);
     CHECK(pb_func_lookup(m->b, m->id, "solve_ik", &m->solve, &e) == 0, "%s", e.message);
     m->mem = pb_module_memory(m->b, m->id);
-    return check_failed == 0;
+    return check_failed == 0 ? 1 : 0;
 }
 
 /* Calls f with n f64 arguments and copies nout f64 from the returned pointer. */
@@ -196,6 +197,9 @@ int main(void) {
     static double in[N_TARGETS][9], sol_c[N_TARGETS][9], sol_r[N_TARGETS][9];
     arm_module c = {0}, r = {0};
     int have_c = open_module(&c, "robot_arm_c.wasm"), have_r = open_module(&r, "robot_arm_rust.wasm");
+    if (have_c == 0 || have_r == 0) /* built but not loadable: a failure, never a skip */
+        return CHECK_REPORT();
+    have_c = have_c > 0, have_r = have_r > 0;
     arm_module *ref = have_c ? &c : have_r ? &r : NULL;
     if (!ref) {
         printf("skipped: no module built\n");
