@@ -42,6 +42,9 @@ typedef struct ph_config {
     bool record;              /* record outputs as time samples (default true) */
     uint64_t record_memory_bytes; /* recorded samples kept in memory; past it they are
                                    * spilled to a temporary file (default 8 MB; docs/host.md) */
+    const char *module_path;  /* ':'-separated folders searched, in order, for a relative wasm:path that
+                               * is not next to the layer authoring it (docs/host.md, Module search
+                               * path); NULL (default) = none. Not copied: it must outlive the host */
 } ph_config;
 
 ph_config ph_config_default(void);

@@ -588,8 +588,26 @@ static int prepare(scene_opts *o, ph_host **hp, size_t *shown) {
     return -1;
 }
 
+/* Where a module not found next to its scene is looked for: the folders of
+ * $PORTALIS_MODULE_PATH, then <prefix>/share/portalis beside this program,
+ * where demo modules are installed (and staged in the build tree, so
+ * `build/bin/portalis run demos/projectile/projectile.usda` runs). */
+static const char *module_path(char *buf, size_t cap) {
+    char exe[4096];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    exe[n > 0 ? n : 0] = 0;
+    char *slash = strrchr(exe, '/');
+    if (slash)
+        *slash = 0;
+    const char *env = getenv("PORTALIS_MODULE_PATH");
+    snprintf(buf, cap, "%s%s%s/../share/portalis", env ? env : "", env && *env ? ":" : "", exe);
+    return buf;
+}
+
 int cmd_scene_run(int argc, char **argv) {
+    char mpath[8192];
     scene_opts o = {.cfg = ph_config_default()};
+    o.cfg.module_path = module_path(mpath, sizeof mpath);
     int rc = parse_options(&o, argc, argv);
     if (rc >= 0)
         return rc;
@@ -649,8 +667,10 @@ int cmd_scene_graph(int argc, char **argv) {
         snprintf(dotbuf, sizeof dotbuf, "%.*s.dot", (int)(n > 5 ? n - 5 : n), scene);
         dot = dotbuf;
     }
+    char mpath[8192];
     ph_config cfg = ph_config_default();
     cfg.record = false;
+    cfg.module_path = module_path(mpath, sizeof mpath);
     char err[1024];
     ph_host *h;
     if (ph_host_open(scene, &cfg, &h, err, sizeof err)) {

@@ -114,6 +114,25 @@ static char *abs_path(const char *path) {
     return ph__xstrdup(path);
 }
 
+/* A relative wasm:path that is not next to its layer is looked up in each
+ * folder of cfg.module_path in turn, as OpenUSD's default resolver uses its
+ * search path. Returns the absolute path of the first file found, or NULL. */
+static char *search_module(const char *dirs, const char *asset) {
+    if (!dirs || !asset || asset[0] == '/')
+        return NULL;
+    if (asset[0] == '.' && asset[1] == '/')
+        asset += 2;
+    for (const char *d = dirs; *d;) {
+        size_t n = strcspn(d, ":");
+        char cand[PATH_MAX];
+        struct stat sb;
+        if (n && snprintf(cand, sizeof cand, "%.*s/%s", (int)n, d, asset) < (int)sizeof cand && !stat(cand, &sb))
+            return abs_path(cand);
+        d += n + (d[n] == ':');
+    }
+    return NULL;
+}
+
 static hmod *scan_module(ph_host *h, pusd_prim *p) {
     hmod *m = calloc(1, sizeof *m);
     if (!m)
@@ -163,6 +182,13 @@ static hmod *scan_module(ph_host *h, pusd_prim *p) {
         return m;
     }
     struct stat sb;
+    if (stat(m->wasm_path, &sb)) {
+        char *found = search_module(h->cfg.module_path, wm.wasm_path);
+        if (found) {
+            free(m->wasm_path);
+            m->wasm_path = found;
+        }
+    }
     if (stat(m->wasm_path, &sb)) {
         ph__load_failed(m, "module file not found: wasm:path = @%s@ resolves to '%s' (%s)", wm.wasm_path, m->wasm_path,
                     strerror(errno));

@@ -35,6 +35,13 @@ if [ -f "$src/include/portalis/guest/portalis.h" ]; then
     check $? "guest SDK header installed"
 fi
 
+# the installed demo finds its module in share/portalis/modules
+if [ -f "$build/demos/projectile/modules/projectile_c.wasm" ]; then
+    "$prefix/bin/portalis" run "$prefix/share/portalis/demos/projectile/projectile.usda" --frames 3 \
+        -o "$tmp/demo.usda" >"$tmp/demo.log" 2>&1
+    check $? "installed demo runs: $(cat "$tmp/demo.log")"
+fi
+
 # pkg-config
 export PKG_CONFIG_PATH="$prefix/$libdir/pkgconfig"
 flags=$(pkg-config --cflags --libs portalis)

@@ -21,6 +21,7 @@ while [ $# -ge 2 ]; do
     syms=$("$nm" -g --defined-only "$lib") || { echo "FAIL $lib: $nm failed"; fail=$((fail + 1)); continue; }
     bad=$(printf '%s\n' "$syms" | awk -v pre="$prefixes" '
         BEGIN { n = split(pre, p, ",") }
+        $3 ~ /^__(odr_asan|asan_|ubsan_|tsan_|sancov)/ { next }  # made by the sanitizers
         NF == 3 && $2 != "U" {
             # AddressSanitizer emits an ODR indicator per global, named
             # after it: the global itself is what must carry the prefix.
