@@ -6,6 +6,7 @@
  * codes are converted to seconds with the output layer's
  * timeCodesPerSecond. */
 #include <math.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -253,6 +254,21 @@ static double abi_w(void *ctx, double t, size_t e, int c) {
     return pusd_prim_get_attr(ctx, "inputs:v", PUSD_TIME_DEFAULT, &v) ? NAN : pusd_value_get_double(&v, 0, c) * t;
 }
 
+/* outputs:cfg = (count of the double3 gains, gains[2], length of label). */
+static double abi_cfg(void *ctx, double t, size_t e, int c) {
+    (void)t;
+    (void)e;
+    pusd_prim *p = ctx;
+    pusd_value v;
+    bool has = pusd_prim_get_attr(p, "gains", PUSD_TIME_DEFAULT, &v) == 0 && v.data;
+    if (c == 0)
+        return has ? 3 : -1;
+    if (c == 1)
+        return has ? pusd_value_get_double(&v, 0, 2) : 0;
+    has = pusd_prim_get_attr(p, "label", PUSD_TIME_DEFAULT, &v) == 0 && v.data;
+    return has ? (double)strlen(pusd_value_get_string(&v, 0)) : -1;
+}
+
 static void check_abi(scene *s) {
     const char *mods[] = {"/World/C", "/World/Rust"};
     for (int i = 0; i < 2; i++) {
@@ -263,12 +279,15 @@ static void check_abi(scene *s) {
         check_attr(s, m, "outputs:y", 1, 1, abi_const, &y, 0, 60);
         check_attr(s, m, "outputs:y32", 1, 1, abi_const, &y32, 0, 60);
         check_attr(s, m, "outputs:w", 1, 3, abi_w, m, 1e-12, 60);
+        check_attr(s, m, "outputs:cfg", 1, 3, abi_cfg, m, 0, 60);
     }
     /* An event_driven module listening to the event the others post runs
      * every frame, so its outputs:w follows time. */
     pusd_prim *l = prim(s, "/World/Listener");
-    if (l)
+    if (l) {
         check_attr(s, l, "outputs:w", 1, 3, abi_w, l, 1e-12, 60);
+        check_attr(s, l, "outputs:cfg", 1, 3, abi_cfg, l, 0, 60);
+    }
 }
 
 /* ---- `portalis new module` template: position = velocity * time, steps counted ---- */

@@ -112,19 +112,33 @@ PORTALIS_IMPORT_("log") void portalis_log(const char *msg, int32_t len);
 /* portalis_log() for a string literal. */
 #define PORTALIS_LOG(literal) portalis_log((literal), (int32_t)(sizeof(literal) - 1))
 
-/* Configuration attributes of the module's prim (docs/abi.md): every
- * attribute other than inputs:* / outputs:*, its authored value or else the
- * schema fallback ("wasm:gravityOverride", "wasm:forceMultiplier", ...),
- * fixed when the module loads; read them in _initialize.
- * portalis_config_count: numeric values (components x elements), -1 if the
- * attribute is absent or not numeric. portalis_config_f64: value i (0 when
- * absent or out of range). portalis_config_str: copies a token/string/asset
- * value into buf (at most cap bytes, no NUL added) and returns its full
- * length, -1 if absent. */
+/* Configuration attributes (docs/abi.md): every attribute of the module's
+ * prim other than inputs:* / outputs:*, with its authored value or else the
+ * schema's fallback ("wasm:gravityOverride" is (0, 0, -9.81) on a
+ * WasmPhysics prim that does not author it). They are fixed when the module
+ * loads: read them once, in a PORTALIS_INIT function. Names follow the
+ * rules of portalis_attr() (traps on a bad pointer, 256 bytes or longer). */
+
+/* Number of numeric values of configuration attribute `name` (components
+ * times elements: 3 for a double3), or -1 if it is absent or not numeric. */
 PORTALIS_IMPORT_("config_count") int32_t portalis_config_count(const char *name, int32_t name_len);
+
+/* Value i of the numeric configuration attribute `name` (0 when it is
+ * absent or i is out of range: check portalis_config_count() first). */
 PORTALIS_IMPORT_("config_f64") double portalis_config_f64(const char *name, int32_t name_len, int32_t i);
+
+/* Copies the token / string / asset configuration attribute `name` into
+ * buf (at most cap bytes, no NUL added) and returns its full length, so a
+ * result above cap means it was cut; -1 if it is absent or not a string.
+ * Traps if buf[0..cap) is not inside linear memory. */
 PORTALIS_IMPORT_("config_str")
 int32_t portalis_config_str(const char *name, int32_t name_len, char *buf, int32_t cap);
+
+/* The same for a string literal name: PORTALIS_CONFIG_F64("wasm:gravityOverride", 2). */
+#define PORTALIS_CONFIG_COUNT(literal) portalis_config_count((literal), (int32_t)(sizeof(literal) - 1))
+#define PORTALIS_CONFIG_F64(literal, i) portalis_config_f64((literal), (int32_t)(sizeof(literal) - 1), (i))
+#define PORTALIS_CONFIG_STR(literal, buf, cap)                                                                    \
+    portalis_config_str((literal), (int32_t)(sizeof(literal) - 1), (buf), (cap))
 
 /* Bulk arrays (docs/abi.md (c)): a pure function taking or producing array
  * attributes receives i32 pointers into its linear memory. The host gets

@@ -143,28 +143,43 @@ pub fn log(msg: &str) {
 
 /// Posts the named event: every `event_driven` module that lists it in
 /// `wasm:events` runs at the next frame. Names must be shorter than 256 bytes.
-/// Value i of the prim's configuration attribute `name` (authored, else the
-/// schema fallback; docs/abi.md), or None when it has no such value.
-pub fn config_f64(name: &str, i: usize) -> Option<f64> {
-    let n = unsafe { raw::config_count(name.as_ptr(), name.len() as i32) };
-    if n < 0 || i >= n as usize {
-        return None;
-    }
-    Some(unsafe { raw::config_f64(name.as_ptr(), name.len() as i32, i as i32) })
+pub fn post_event(name: &str) {
+    unsafe { raw::post_event(name.as_ptr(), name.len() as i32) }
 }
 
-/// Copies the token/string configuration attribute `name` into buf; returns
-/// the bytes written, or None when absent or longer than buf.
+/// Number of numeric values (components times elements) of the prim's
+/// configuration attribute `name`, or `None` when it is absent or not
+/// numeric. Configuration attributes are all the prim's attributes other
+/// than `inputs:*` / `outputs:*`: their authored value, else the schema's
+/// fallback (`"wasm:gravityOverride"` on a `WasmPhysics` prim), fixed when
+/// the module loads (docs/abi.md). Read them in `_initialize`.
+pub fn config_count(name: &str) -> Option<usize> {
+    let n = unsafe { raw::config_count(name.as_ptr(), name.len() as i32) };
+    if n < 0 {
+        None
+    } else {
+        Some(n as usize)
+    }
+}
+
+/// Value `i` of the numeric configuration attribute `name` (see
+/// [`config_count`]), or `None` when it has no such value.
+pub fn config_f64(name: &str, i: usize) -> Option<f64> {
+    match config_count(name) {
+        Some(n) if i < n => Some(unsafe { raw::config_f64(name.as_ptr(), name.len() as i32, i as i32) }),
+        _ => None,
+    }
+}
+
+/// Copies the token / string / asset configuration attribute `name` into
+/// `buf` and returns the bytes copied, or `None` when it is absent, not a
+/// string, or longer than `buf`.
 pub fn config_str<'a>(name: &str, buf: &'a mut [u8]) -> Option<&'a [u8]> {
     let n = unsafe { raw::config_str(name.as_ptr(), name.len() as i32, buf.as_mut_ptr(), buf.len() as i32) };
     if n < 0 || n as usize > buf.len() {
         return None;
     }
     Some(&buf[..n as usize])
-}
-
-pub fn post_event(name: &str) {
-    unsafe { raw::post_event(name.as_ptr(), name.len() as i32) }
 }
 
 /// Module-wide mutable state in a `static`, without `static mut`.
