@@ -34,7 +34,7 @@ static const double RESTARTS[4][6] = {{0.0, -HALF_PI, HALF_PI, 0.0, 0.0, 0.0},
 #define STOP_TOL 1e-10
 #define REACH_TOL 1e-6
 #define MAX_ITER 100
-#define LAMBDA0 1e-2
+#define LAMBDA0 1e-3
 #define LAMBDA_MIN 1e-12
 #define LAMBDA_MAX 1e8
 

@@ -27,7 +27,7 @@ const RESTARTS: [[f64; 6]; 4] = [
 const STOP_TOL: f64 = 1e-10;
 const REACH_TOL: f64 = 1e-6;
 const MAX_ITER: i32 = 100;
-const LAMBDA0: f64 = 1e-2;
+const LAMBDA0: f64 = 1e-3;
 const LAMBDA_MIN: f64 = 1e-12;
 const LAMBDA_MAX: f64 = 1e8;
 
