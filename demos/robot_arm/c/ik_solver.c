@@ -231,11 +231,6 @@ typedef struct {
 
 static arm_state arm;
 
-/* Reads a configuration attribute given as a literal name. */
-#define CONFIG_COUNT(lit) portalis_config_count((lit), (int32_t)(sizeof(lit) - 1))
-#define CONFIG_F64(lit, i) portalis_config_f64((lit), (int32_t)(sizeof(lit) - 1), (i))
-#define CONFIG_STR(lit, buf) portalis_config_str((lit), (int32_t)(sizeof(lit) - 1), (buf), (int32_t)sizeof(buf))
-
 static int token_is(const char *buf, int32_t n, const char *want) {
     int32_t i = 0;
     while (i < n && want[i] && buf[i] == want[i])
@@ -250,7 +245,7 @@ static int token_is(const char *buf, int32_t n, const char *want) {
  * wasm:kinematicsFunction must name this module's IK export. */
 static void read_config(void) {
     char buf[32];
-    int32_t n = CONFIG_STR("wasm:controlMode", buf);
+    int32_t n = PORTALIS_CONFIG_STR("wasm:controlMode", buf, (int32_t)sizeof buf);
     arm.mode = MODE_POSITION;
     if (n >= 0 && token_is(buf, n, "velocity"))
         arm.mode = MODE_VELOCITY;
@@ -258,17 +253,17 @@ static void read_config(void) {
         arm.mode = MODE_TORQUE;
     else if (n >= 0 && !token_is(buf, n, "position"))
         PORTALIS_LOG("wasm:controlMode is not position, velocity or torque; using position");
-    n = CONFIG_STR("wasm:kinematicsFunction", buf);
+    n = PORTALIS_CONFIG_STR("wasm:kinematicsFunction", buf, (int32_t)sizeof buf);
     if (n >= 0 && !token_is(buf, n, "solve_ik") && !token_is(buf, n, "ik_solve_from"))
         PORTALIS_LOG("wasm:kinematicsFunction names an export this module lacks (solve_ik, ik_solve_from)");
-    n = CONFIG_COUNT("wasm:jointTargets");
+    n = PORTALIS_CONFIG_COUNT("wasm:jointTargets");
     arm.joint_space = n == 6;
     for (int i = 0; i < 6 && arm.joint_space; i++)
-        arm.goal[i] = clamp1(CONFIG_F64("wasm:jointTargets", i));
+        arm.goal[i] = clamp1(PORTALIS_CONFIG_F64("wasm:jointTargets", i));
     if (n > 0 && n != 6)
         PORTALIS_LOG("wasm:jointTargets needs 6 values (radians), one per joint; ignored");
     for (int k = 0; k < 3; k++)
-        arm.fixed_target[k] = CONFIG_F64("wasm:endEffectorTarget", k);
+        arm.fixed_target[k] = PORTALIS_CONFIG_F64("wasm:endEffectorTarget", k);
 }
 
 static void arm_setup(void) {

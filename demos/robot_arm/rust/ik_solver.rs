@@ -285,7 +285,7 @@ fn read_config(arm: &mut Arm) {
         Some(_) => portalis::log("wasm:kinematicsFunction names an export this module lacks (solve_ik, ik_solve_from)"),
     }
     let name = "wasm:jointTargets";
-    let n = unsafe { portalis::raw::config_count(name.as_ptr(), name.len() as i32) };
+    let n = portalis::config_count(name).unwrap_or(0);
     arm.joint_space = n == 6;
     if arm.joint_space {
         for i in 0..6 {
