@@ -79,5 +79,13 @@ over "World"
 EOT
     run "$work/$mode.usda" "$work/$mode.out.usda"
     exec "$check" joints "$work/$mode.out.usda" ;;
+badmode)  # a token the module does not know: a logged message, then position control
+    override badmode '    over "Controller" { uniform token wasm:controlMode = "speed" }'
+    rm -f "$work/badmode.out.usda"
+    "$portalis" run "$work/badmode.usda" -o "$work/badmode.out.usda" --frames 600 --budget-ms 60000 \
+        --fuel 100000000 > "$work/badmode.log" 2>&1 || { echo "FAIL: exit $?"; cat "$work/badmode.log"; exit 1; }
+    grep -q "prim /World/Controller: log: wasm:controlMode is not position, velocity or torque; using position" \
+        "$work/badmode.log" || { echo "FAIL: no message for wasm:controlMode = speed:"; cat "$work/badmode.log"; exit 1; }
+    exec "$check" position "$work/badmode.out.usda" ;;
 *) echo "unknown mode $mode"; exit 2 ;;
 esac
