@@ -145,9 +145,16 @@ pw_error *pw_exit_new(int code);
  *   interruptible  poll the store's interrupt flag at the same points, so
  *                  pw_store_interrupt and deadlines stop running code.
  * Both cost nothing when off; see docs/engine.md for the measured cost on. */
+/*   tier           who runs the code (docs/aot.md): PW_TIER_INTERP the
+ *                  interpreter; PW_TIER_NATIVE native code compiled through
+ *                  the system C compiler (cached; module creation fails if
+ *                  no compiler is found); PW_TIER_AUTO the interpreter at
+ *                  once, native code once a background compile finishes. */
+typedef enum { PW_TIER_INTERP = 0, PW_TIER_NATIVE, PW_TIER_AUTO } pw_tier_kind;
 typedef struct {
     bool consume_fuel;
     bool interruptible;
+    pw_tier_kind tier;
 } pw_engine_config;
 
 pw_engine *pw_engine_new(void); /* both options off */

@@ -114,7 +114,7 @@ typedef struct {
     bool fork_files;
     bool skip_simd;
     bool convert_only;
-    pw_engine_config engine_config; /* --fuel, --interruptible */
+    pw_engine_config engine_config; /* --fuel, --interruptible, --tier */
     unsigned timeout;
     const char *out_dir;
     const char *wast2json;
@@ -1214,6 +1214,8 @@ static void usage(FILE *f) {
             "  --convert-only     only run wast2json (where out of date), run no tests\n"
             "  --fuel             engine with fuel metering (unlimited fuel): checks that translation\n"
             "  --interruptible    engine with interruption checks: checks that translation\n"
+            "  --tier T           interp (default), native (compiled through the C compiler, cached)\n"
+            "                     or auto\n"
             "  --no-fork          run scripts in this process (for debuggers; a crash ends the run)\n"
             "  --timeout SEC      per-script time limit in fork mode (default 120)\n"
             "  -h, --help         this text\n\n"
@@ -1251,6 +1253,18 @@ int main(int argc, char **argv) {
         else if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
             usage(stdout);
             return 0;
+        } else if (!strcmp(a, "--tier") && i + 1 < argc) {
+            const char *v = argv[++i];
+            if (!strcmp(v, "interp"))
+                opt.engine_config.tier = PW_TIER_INTERP;
+            else if (!strcmp(v, "native"))
+                opt.engine_config.tier = PW_TIER_NATIVE;
+            else if (!strcmp(v, "auto"))
+                opt.engine_config.tier = PW_TIER_AUTO;
+            else {
+                fprintf(stderr, "spec_runner: --tier takes interp, native or auto, not '%s'\n", v);
+                return 2;
+            }
         } else if ((!strcmp(a, "--known") || !strcmp(a, "--out") || !strcmp(a, "--wast2json") ||
                     !strcmp(a, "--timeout")) &&
                    i + 1 < argc) {

@@ -1,0 +1,85 @@
+/* The native tier: WebAssembly translated to C, compiled by the system C
+ * compiler, loaded with dlopen, run on the interpreter's store objects.
+ * Private to the wasm layer; docs/aot.md describes the design. */
+#ifndef PORTALIS_WASM_AOT_H
+#define PORTALIS_WASM_AOT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "module.h"
+
+/* A growable text buffer (generated C). */
+typedef struct {
+    char *s;
+    size_t n, cap;
+    bool oom;
+} aot_buf;
+void aot_buf_printf(aot_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void aot_buf_put(aot_buf *b, const char *s, size_t n);
+void aot_buf_free(aot_buf *b);
+
+/* Options that change the generated code (part of the cache key). */
+typedef struct {
+    bool checks; /* fuel and interruption checks (engine has consume_fuel or interruptible) */
+} aot_gen_options;
+
+/* Translates a decoded, validated module into one C translation unit that
+ * defines `pw_aot_module` (aot_abi.h). Deterministic: the same module and
+ * options always give the same text. Returns false on allocation failure. */
+bool aot_generate(const wm_module *m, const uint8_t key[32], const aot_gen_options *opt, aot_buf *out);
+
+/* Identifies this build of the generator (part of every cache key). */
+const char *aot_gen_build_id(void);
+
+/* Offset of the code pointer in pw_func (the real layout; aot_rt.c). */
+size_t aot_func_code_offset(void);
+
+/* Fuel regions exactly as the interpreter charges them: for every defined
+ * function its entry cost (instructions outside loops) and, in the order
+ * loops open, each loop's back-edge cost (instructions directly inside it). */
+typedef struct {
+    uint32_t entry;
+    uint32_t nloops;
+    uint32_t *loops;
+} aot_costs;
+
+/* Per-module native code (pw_module.tier_data of the native tier). */
+struct wa_module;
+typedef struct aot_module {
+    void *dl;                     /* dlopen handle */
+    int fd;                       /* the memfd it was loaded from */
+    const struct wa_module *wm;   /* its pw_aot_module (aot_abi.h) */
+} aot_module;
+void aot_module_release(aot_module *am);
+
+struct pw_module;
+struct pw_error;
+/* Gives mod native code compiled at `opt` ("-O2"), from the cache or the C
+ * compiler, and makes the native tier run it. */
+struct pw_error *pw_aot_attach(struct pw_module *mod, const char *opt);
+/* The same with the shared object of a verified .pwo file. */
+struct pw_error *pw_aot_attach_pwo(struct pw_module *mod, const uint8_t *so, size_t solen);
+/* A .pwo file (native code and the module) for `portalis compile`. */
+struct pw_error *pw_aot_compile_pwo(struct pw_module *mod, const char *opt, uint8_t **out, size_t *outlen);
+
+extern const struct pw_tier pw_tier_native;
+
+/* Module creation (module.c) in two hooks: aot_input_of splits a .pwo file
+ * into its wasm bytes and native code (error[0] != 0 if it is corrupt), and
+ * pw_aot_choose, once the module is validated, gives it the native tier if
+ * the engine asks for it or the input carried native code. */
+typedef struct {
+    const uint8_t *wasm;
+    size_t len;
+    const uint8_t *so;
+    size_t solen;
+    char error[128];
+} aot_input;
+aot_input aot_input_of(const uint8_t *bytes, size_t len);
+struct pw_error *pw_aot_choose(struct pw_module *mod, const aot_input *in);
+/* -O2, or $PORTALIS_AOT_OPT. */
+const char *aot_opt_level(void);
+
+#endif

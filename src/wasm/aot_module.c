@@ -1,0 +1,154 @@
+/* Giving a module native code: look it up in the cache or generate C,
+ * compile and cache it, load it, check it belongs to this module and engine
+ * configuration, and make the native tier run the module. */
+#include <dlfcn.h>
+#include <nettle/sha2.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "aot.h"
+#include "aot_abi.h"
+#include "aot_cache.h"
+#include "aot_cc.h"
+#include "tier.h"
+
+PW_AOT_ABI_DECLS
+
+void aot_module_release(aot_module *am) {
+    if (!am)
+        return;
+    if (am->dl)
+        dlclose(am->dl);
+    close(am->fd);
+    free(am);
+}
+
+/* What the code depends on besides the compiler: the module, the ABI, the
+ * engine's structure layout and the generator options. Stored in the
+ * generated object, checked when a precompiled .pwo is loaded. */
+static void module_id(const pw_module *mod, const aot_gen_options *o, uint8_t id[32]) {
+    char layout[96];
+    snprintf(layout, sizeof layout, "abi=%d code@%zu checks=%d", WA_ABI_VERSION, aot_func_code_offset(), o->checks);
+    const char *const parts[] = {aot_gen_build_id(), layout, NULL};
+    aot_key(mod->m.bytes, mod->m.nbytes, parts, id);
+}
+
+static void cache_key(const uint8_t id[32], const aot_cc *cc, const char *opt, uint8_t key[32]) {
+    char hex[65];
+    for (int i = 0; i < 32; i++)
+        snprintf(hex + 2 * i, 3, "%02x", id[i]);
+    const char *const parts[] = {cc->identity, aot_cc_flags_text(), opt, NULL};
+    aot_key((const uint8_t *)hex, 64, parts, key);
+}
+
+static pw_error *load(pw_module *mod, const uint8_t id[32], const uint8_t *so, size_t solen) {
+    char err[512];
+    int fd = -1;
+    void *dl = aot_dlopen_bytes(so, solen, &fd, err, sizeof err);
+    if (!dl)
+        return pw_error_new(PW_ERR_RESOURCE, "native tier: %s", err);
+    const wa_module *wm = dlsym(dl, "pw_aot_module");
+    const char *why = !wm                                  ? "it defines no pw_aot_module"
+                      : wm->abi_version != WA_ABI_VERSION  ? "it was built for another engine version"
+                      : wm->nfuncs != mod->m.nfuncs || memcmp(wm->key, id, 32)
+                          ? "it was built from another module or engine configuration"
+                          : NULL;
+    if (why) {
+        dlclose(dl);
+        close(fd);
+        return pw_error_new(PW_ERR_RESOURCE, "native code rejected: %s; compile it again", why);
+    }
+    aot_module *am = calloc(1, sizeof *am);
+    if (!am) {
+        dlclose(dl);
+        close(fd);
+        return pw_error_new(PW_ERR_RESOURCE, "out of memory");
+    }
+    am->dl = dl;
+    am->fd = fd;
+    am->wm = wm;
+    mod->tier_data = am;
+    mod->tier = &pw_tier_native;
+    return NULL;
+}
+
+static aot_gen_options options_of(const pw_module *mod) {
+    pw_engine_config cfg = mod->engine->config;
+    return (aot_gen_options){.checks = cfg.consume_fuel || cfg.interruptible};
+}
+
+/* Generates and compiles; *so is malloc'd. */
+static pw_error *compile(pw_module *mod, const uint8_t id[32], const aot_cc *cc, const char *opt, uint8_t **so,
+                         size_t *solen) {
+    aot_gen_options o = options_of(mod);
+    aot_buf c = {0};
+    if (!aot_generate(&mod->m, id, &o, &c)) {
+        aot_buf_free(&c);
+        return pw_error_new(PW_ERR_RESOURCE, "out of memory generating native code");
+    }
+    char err[512];
+    bool ok = aot_cc_compile(cc, c.s, c.n, opt, so, solen, err, sizeof err);
+    aot_buf_free(&c);
+    return ok ? NULL : pw_error_new(PW_ERR_RESOURCE, "native tier: %s", err);
+}
+
+pw_error *pw_aot_attach(pw_module *mod, const char *opt) {
+    aot_gen_options o = options_of(mod);
+    uint8_t id[32], key[32];
+    module_id(mod, &o, id);
+    aot_cc cc;
+    char err[512];
+    if (!aot_cc_find(&cc, err, sizeof err))
+        return pw_error_new(PW_ERR_RESOURCE, "native tier: %s", err);
+    cache_key(id, &cc, opt, key);
+    char dir[4200];
+    bool cached = aot_cache_dir(dir, sizeof dir);
+    uint8_t *file = NULL;
+    size_t flen = 0;
+    aot_pwo pwo;
+    if (cached && aot_cache_get(dir, key, &file, &flen, &pwo)) {
+        pw_error *e = load(mod, id, pwo.so, pwo.solen);
+        free(file);
+        return e;
+    }
+    uint8_t *so = NULL;
+    size_t solen = 0;
+    pw_error *e = compile(mod, id, &cc, opt, &so, &solen);
+    if (e)
+        return e;
+    if (cached && aot_pwo_build(key, so, solen, NULL, 0, &file, &flen)) {
+        aot_cache_put(dir, key, file, flen);
+        free(file);
+    }
+    e = load(mod, id, so, solen);
+    free(so);
+    return e;
+}
+
+pw_error *pw_aot_attach_pwo(pw_module *mod, const uint8_t *so, size_t solen) {
+    aot_gen_options o = options_of(mod);
+    uint8_t id[32];
+    module_id(mod, &o, id);
+    return load(mod, id, so, solen);
+}
+
+pw_error *pw_aot_compile_pwo(pw_module *mod, const char *opt, uint8_t **out, size_t *outlen) {
+    aot_gen_options o = options_of(mod);
+    uint8_t id[32], key[32];
+    module_id(mod, &o, id);
+    aot_cc cc;
+    char err[512];
+    if (!aot_cc_find(&cc, err, sizeof err))
+        return pw_error_new(PW_ERR_RESOURCE, "native tier: %s", err);
+    cache_key(id, &cc, opt, key);
+    uint8_t *so = NULL;
+    size_t solen = 0;
+    pw_error *e = compile(mod, id, &cc, opt, &so, &solen);
+    if (e)
+        return e;
+    bool ok = aot_pwo_build(key, so, solen, mod->m.bytes, mod->m.nbytes, out, outlen);
+    free(so);
+    return ok ? NULL : pw_error_new(PW_ERR_RESOURCE, "out of memory");
+}

@@ -1,0 +1,314 @@
+/* The native tier's side of the tier seam (tier.h): binding functions of
+ * an instance to compiled code, activations (entry from the runtime), and
+ * the services generated code calls through wa_api (traps, limits, calls
+ * out of the tier, bulk memory and table instructions).
+ *
+ * A trap unwinds the native frames of the activation with longjmp back to
+ * the activation's entry (generated code holds no resources, so nothing is
+ * skipped); the backtrace comes from the chain of wa_frame records the
+ * generated functions keep on the C stack. */
+#include <setjmp.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "aot.h"
+#include "aot_abi.h"
+#include "tier.h"
+
+PW_AOT_ABI_DECLS
+
+/* Generated code sees these engine structures through their mirrors. */
+_Static_assert(offsetof(pw_memory, data) == offsetof(wa_mem, data) && offsetof(pw_memory, size) == offsetof(wa_mem, size),
+               "wa_mem mirrors pw_memory");
+_Static_assert(sizeof(((pw_memory *)0)->size) == sizeof(wa_u64), "pw_memory.size is 64-bit");
+_Static_assert(offsetof(pw_table, elems) == offsetof(wa_tab, elems) && offsetof(pw_table, size) == offsetof(wa_tab, size),
+               "wa_tab mirrors pw_table");
+_Static_assert(offsetof(pw_func, sig) == offsetof(wa_func, sig) && offsetof(pw_func, inst) == offsetof(wa_func, inst),
+               "wa_func mirrors pw_func");
+_Static_assert(offsetof(pw_global, val) == 0 && sizeof(pw_slot) == sizeof(wa_slot), "a global is its value cell");
+
+size_t aot_func_code_offset(void) { return offsetof(pw_func, code); }
+
+/* ---- per-instance state ------------------------------------------------ */
+
+typedef struct aot_inst aot_inst;
+
+/* What pw_func.code points at: the function's descriptor (generated code
+ * reads its prefix) and the instance state it runs with. */
+typedef struct {
+    wa_fdesc d;
+    aot_inst *ai;
+} aot_fn;
+
+struct aot_inst {
+    wa_ctx ctx;
+    pw_instance *inst;
+    bool checks;
+    uint32_t nfns;
+    aot_fn fns[];
+};
+
+/* One entry into native code: its wa_rt (first, so the ctx's rt pointer
+ * leads back here), where to unwind to, and the error being raised. */
+typedef struct {
+    wa_rt rt;
+    jmp_buf jb;
+    pw_error *err;
+    pw_store *s;
+    uint32_t dbase; /* s->depth at entry */
+} aot_act;
+
+static const wa_api API; /* below */
+
+static void noop_free(void *p) { free(p); }
+static pw_error *never_called(pw_caller *c, void *u, const pw_val *a, pw_val *r) {
+    (void)c, (void)u, (void)a, (void)r;
+    return pw_trap_new("internal: native tier holder called");
+}
+
+/* The instance state is created at the first bind and freed with the store
+ * (a store-owned host function carries it as user data). */
+static aot_inst *inst_state(pw_func *f, uint32_t defidx) {
+    pw_instance *inst = f->inst;
+    const wm_module *m = &inst->module->m;
+    if (defidx > 0) {
+        const pw_func *first = inst->funcs[m->nfunc_imports];
+        return first && first->code ? ((const aot_fn *)first->code)->ai : NULL;
+    }
+    aot_inst *ai = calloc(1, sizeof *ai + m->ncodes * sizeof(aot_fn));
+    if (!ai)
+        return NULL;
+    if (!pw_func_new(inst->store, NULL, 0, NULL, 0, never_called, ai, noop_free)) {
+        free(ai);
+        return NULL;
+    }
+    ai->inst = inst;
+    ai->nfns = m->ncodes;
+    ai->checks = inst->module->engine->config.consume_fuel || inst->module->engine->config.interruptible;
+    wa_ctx *c = &ai->ctx;
+    c->api = &API;
+    c->globals = (wa_slot **)(void *)inst->globals;
+    c->tables = (wa_tab **)(void *)inst->tables;
+    c->funcs = (void **)(void *)inst->funcs;
+    c->sigs = (const void **)(void *)inst->module->sigs;
+    c->inst = inst;
+    return ai;
+}
+
+static void native_bind(pw_func *f, uint32_t defidx) {
+    const aot_module *am = f->inst->module->tier_data;
+    aot_inst *ai = inst_state(f, defidx);
+    f->cf = &f->inst->module->funcs[defidx]; /* the interpreter's code stays available */
+    f->call_cost = 0;                        /* a native function charges its own entry */
+    f->code = NULL;
+    if (!ai || !am)
+        return;
+    uint32_t fidx = f->inst->module->m.nfunc_imports + defidx;
+    ai->fns[defidx].d = am->wm->funcs[fidx];
+    ai->fns[defidx].ai = ai;
+    f->code = &ai->fns[defidx];
+}
+
+/* ---- traps --------------------------------------------------------------- */
+
+static void add_site(pw_error *e, const pw_module *mod, wa_u64 site) {
+    pw_error_add_wasm_frame(e, mod, (uint32_t)(site >> 32), (uint32_t)site);
+}
+
+/* Adds the activation's frames from `from` outwards, then unwinds. */
+static _Noreturn void raise_error(wa_ctx *c, pw_error *e, const wa_frame *from) {
+    aot_act *a = (aot_act *)(void *)c->rt;
+    const pw_module *mod = ((pw_instance *)c->inst)->module;
+    if (!e)
+        e = pw_error_new(PW_ERR_RESOURCE, "out of memory raising a trap");
+    for (const wa_frame *f = from; f; f = f->prev)
+        add_site(e, mod, f->site);
+    pw_error_seal(e);
+    a->err = e;
+    longjmp(a->jb, 1);
+}
+
+static _Noreturn void rt_trap(wa_ctx *c, int kind, wa_u64 site) {
+    pw_error *e = pw_error_trap_new((pw_trap_kind)kind);
+    const wa_frame *from = c->rt->top;
+    if (site != ~0ull) {
+        /* the trapping function's own frame, at the instruction */
+        if (e)
+            add_site(e, ((pw_instance *)c->inst)->module, site);
+        from = from ? from->prev : NULL;
+    }
+    raise_error(c, e, from);
+}
+
+static void rt_limit(wa_ctx *c, wa_u64 site) {
+    aot_act *a = (aot_act *)(void *)c->rt;
+    pw_trap_kind k = pw_limit_slow(a->s, &a->s->fuel);
+    if (k)
+        rt_trap(c, (int)k, site);
+}
+
+/* ---- calls out of the tier ------------------------------------------------ */
+
+static void call_out(wa_ctx *c, pw_func *callee, wa_slot *sl) {
+    aot_act *a = (aot_act *)(void *)c->rt;
+    aot_inst *ai = (aot_inst *)(void *)c; /* ctx is the first member */
+    pw_store *s = a->s;
+    if (ai->checks) {
+        s->fuel -= (int64_t)callee->call_cost;
+        if (s->fuel < 0)
+            rt_limit(c, c->rt->top->site);
+    }
+    /* a host function or another tier's activation counts as a frame */
+    if (c->rt->depth + 1 > c->rt->limit)
+        raise_error(c, pw_error_trap_new(PW_TRAP_STACK_EXHAUSTED), c->rt->top);
+    s->depth = a->dbase + c->rt->depth + 1;
+    pw_error *e = pw_call_out(s, callee, ai->inst, (pw_slot *)(void *)sl);
+    s->depth = a->dbase;
+    if (e)
+        raise_error(c, e, c->rt->top);
+    if (ai->checks && atomic_load_explicit(&s->interrupt, memory_order_relaxed))
+        rt_limit(c, c->rt->top->site);
+}
+
+static void rt_call(wa_ctx *c, wa_u32 index, wa_slot *sl) {
+    call_out(c, ((pw_instance *)c->inst)->funcs[index], sl);
+}
+
+static void rt_call_ref(wa_ctx *c, void *func, wa_slot *sl) { call_out(c, func, sl); }
+
+/* ---- memory and tables ----------------------------------------------------- */
+
+static pw_instance *inst_of(wa_ctx *c) { return c->inst; }
+
+static wa_i32 rt_memory_grow(wa_ctx *c, wa_u32 delta) {
+    return (wa_i32)pw_memory_grow_pages(inst_of(c)->mem0, delta);
+}
+
+static void rt_memory_init(wa_ctx *c, wa_u32 seg, wa_u32 d, wa_u32 sidx, wa_u32 n, wa_u64 site) {
+    pw_instance *inst = inst_of(c);
+    const wm_data *ds = &inst->module->m.datas[seg];
+    uint64_t len = inst->data_dropped[seg] ? 0 : ds->len;
+    if ((uint64_t)sidx + n > len || (uint64_t)d + n > inst->mem0->size)
+        rt_trap(c, PW_TRAP_MEMORY_OOB, site);
+    if (n)
+        memcpy(inst->mem0->data + d, ds->bytes + sidx, n);
+}
+
+static void rt_data_drop(wa_ctx *c, wa_u32 seg) { inst_of(c)->data_dropped[seg] = true; }
+
+static void rt_memory_copy(wa_ctx *c, wa_u32 d, wa_u32 sidx, wa_u32 n, wa_u64 site) {
+    pw_memory *m = inst_of(c)->mem0;
+    if ((uint64_t)d + n > m->size || (uint64_t)sidx + n > m->size)
+        rt_trap(c, PW_TRAP_MEMORY_OOB, site);
+    memmove(m->data + d, m->data + sidx, n);
+}
+
+static void rt_memory_fill(wa_ctx *c, wa_u32 d, wa_u32 v, wa_u32 n, wa_u64 site) {
+    pw_memory *m = inst_of(c)->mem0;
+    if ((uint64_t)d + n > m->size)
+        rt_trap(c, PW_TRAP_MEMORY_OOB, site);
+    memset(m->data + d, (int)(uint8_t)v, n);
+}
+
+static wa_i32 rt_table_grow(wa_ctx *c, wa_u32 t, void *init, wa_u32 n) {
+    return (wa_i32)pw_table_grow_raw(inst_of(c)->tables[t], n, init);
+}
+
+static void rt_table_fill(wa_ctx *c, wa_u32 ti, wa_u32 i, void *v, wa_u32 n, wa_u64 site) {
+    pw_table *t = inst_of(c)->tables[ti];
+    if ((uint64_t)i + n > t->size)
+        rt_trap(c, PW_TRAP_TABLE_OOB, site);
+    for (uint64_t k = 0; k < n; k++)
+        t->elems[i + k] = v;
+}
+
+static void rt_table_copy(wa_ctx *c, wa_u32 tdi, wa_u32 tsi, wa_u32 d, wa_u32 sidx, wa_u32 n, wa_u64 site) {
+    pw_table *td = inst_of(c)->tables[tdi], *ts = inst_of(c)->tables[tsi];
+    if ((uint64_t)d + n > td->size || (uint64_t)sidx + n > ts->size)
+        rt_trap(c, PW_TRAP_TABLE_OOB, site);
+    if (n)
+        memmove(td->elems + d, ts->elems + sidx, n * sizeof(void *));
+}
+
+static void rt_table_init(wa_ctx *c, wa_u32 ti, wa_u32 seg, wa_u32 d, wa_u32 sidx, wa_u32 n, wa_u64 site) {
+    pw_instance *inst = inst_of(c);
+    pw_table *t = inst->tables[ti];
+    uint64_t len = inst->elem_items[seg] ? inst->elem_sizes[seg] : 0;
+    if ((uint64_t)sidx + n > len || (uint64_t)d + n > t->size)
+        rt_trap(c, PW_TRAP_TABLE_OOB, site);
+    if (n)
+        memcpy(t->elems + d, inst->elem_items[seg] + sidx, n * sizeof(void *));
+}
+
+static void rt_elem_drop(wa_ctx *c, wa_u32 seg) {
+    pw_instance *inst = inst_of(c);
+    free(inst->elem_items[seg]);
+    inst->elem_items[seg] = NULL;
+    inst->elem_sizes[seg] = 0;
+}
+
+static const wa_api API = {rt_trap,        rt_limit,       rt_call,        rt_call_ref,   rt_memory_grow,
+                           rt_memory_init, rt_data_drop,   rt_memory_copy, rt_memory_fill, rt_table_grow,
+                           rt_table_fill,  rt_table_copy,  rt_table_init,  rt_elem_drop};
+
+/* ---- activations ------------------------------------------------------------ */
+
+/* An entry trap (interrupt or fuel at the entry) names the function at its
+ * first instruction, as the interpreter does. */
+static pw_error *entry_trap(pw_trap_kind k, pw_func *f, const aot_fn *fn) {
+    pw_error *e = pw_error_trap_new(k);
+    const pw_module *mod = f->inst->module;
+    const wm_code *code = &mod->m.codes[fn->d.index - mod->m.nfunc_imports];
+    if (e) {
+        pw_error_add_wasm_frame(e, mod, fn->d.index, code->body_offset);
+        pw_error_seal(e);
+    }
+    return e;
+}
+
+static pw_error *native_call(pw_store *s, pw_func *f, pw_slot *slots) {
+    const aot_fn *fn = f->code;
+    if (!fn)
+        return pw_error_new(PW_ERR_RESOURCE, "out of memory binding native code");
+    aot_inst *ai = fn->ai;
+    wa_ctx *c = &ai->ctx;
+    if (ai->checks) {
+        if (atomic_load_explicit(&s->interrupt, memory_order_relaxed)) {
+            pw_trap_kind k = pw_limit_slow(s, &s->fuel);
+            if (k)
+                return entry_trap(k, f, fn);
+        }
+        s->fuel -= (int64_t)fn->d.cost;
+        if (s->fuel < 0) {
+            pw_trap_kind k = pw_limit_slow(s, &s->fuel);
+            if (k)
+                return entry_trap(k, f, fn);
+        }
+    }
+    aot_act a;
+    a.rt.fuel = &s->fuel;
+    a.rt.depth = UINT32_MAX; /* the entry function's prologue makes it 0 */
+    a.rt.limit = s->max_call_depth > s->depth ? s->max_call_depth - s->depth : 0;
+    a.rt.top = NULL;
+    a.err = NULL;
+    a.s = s;
+    a.dbase = s->depth;
+    wa_rt *saved_rt = c->rt;
+    wa_mem *saved_mem = c->mem;
+    c->rt = &a.rt;
+    c->mem = (wa_mem *)(void *)f->inst->mem0;
+    pw_error *err = NULL;
+    if (setjmp(a.jb) == 0)
+        fn->d.entry(c, (wa_slot *)(void *)slots);
+    else
+        err = *(pw_error *volatile *)&a.err;
+    c->rt = saved_rt;
+    c->mem = saved_mem;
+    s->depth = a.dbase;
+    return err;
+}
+
+static void native_module_free(pw_module *mod) { aot_module_release(mod->tier_data); }
+
+const pw_tier pw_tier_native = {"native", native_call, native_bind, native_module_free};
