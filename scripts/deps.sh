@@ -22,3 +22,5 @@ $SUDO apt-get "${lock[@]}" install -y -qq --no-install-recommends \
   libcjson-dev pkg-config python3 nodejs binaryen rustc libstd-rust-dev-wasm32 cargo valgrind hyperfine time ca-certificates git >/dev/null
 # Native peers, used by the benchmarks only (bench/robot_arm: Orocos KDL).
 $SUDO apt-get "${lock[@]}" install -y -qq --no-install-recommends liborocos-kdl-dev >/dev/null
+# The native tier (docs/aot.md): SHA-256 of cached native code.
+$SUDO apt-get "${lock[@]}" install -y -qq --no-install-recommends nettle-dev >/dev/null

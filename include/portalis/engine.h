@@ -210,6 +210,13 @@ const char *pw_module_func_name(const pw_module *m, uint32_t func_index);
 void pw_module_sizes(const pw_module *m, size_t *nfuncs, size_t *binary_bytes, size_t *code_bytes);
 /* Prints the interpreter code of a defined function (for diagnostics). */
 void pw_module_disassemble(const pw_module *m, uint32_t func_index, FILE *out);
+/* Compiles m to native code (as the native tier does, at $PORTALIS_AOT_OPT,
+ * default -O2) and returns a precompiled module image (.pwo: the module's
+ * bytes, the native code and checksums; malloc'd, the caller frees it).
+ * pw_module_new and pw_module_from_file accept such an image and run it
+ * natively without a C compiler, on an engine with the same consume_fuel /
+ * interruptible choice (docs/aot.md). */
+pw_error *pw_module_compile_native(pw_module *m, uint8_t **image, size_t *len);
 /* Custom sections, in binary order. */
 size_t pw_module_custom_count(const pw_module *m);
 bool pw_module_custom(const pw_module *m, size_t i, const char **name, const uint8_t **data, size_t *len);

@@ -21,6 +21,7 @@ typedef struct {
 int cmd_run(int argc, char **argv);      /* cmd_run.c: run a module (or scene) */
 int cmd_validate(int argc, char **argv); /* cmd_wasm.c */
 int cmd_inspect(int argc, char **argv);  /* cmd_wasm.c */
+int cmd_compile(int argc, char **argv);  /* cmd_compile.c */
 int cmd_usd(int argc, char **argv);      /* cmd_usd.c: cat / tree of .usda scenes */
 int cmd_graph(int argc, char **argv);    /* cmd_graph.c: execution graph dump / DOT */
 int cmd_new(int argc, char **argv);      /* cmd_new.c: scaffold a module project */
@@ -77,6 +78,9 @@ bool cli_load_module(pw_engine *engine, const char *cmd, const char *path, pw_mo
 /* cli_wat.c: converts WebAssembly text with wat2wasm (Debian: wabt); NULL
  * with a message (naming the package when it is not installed). */
 uint8_t *cli_wat_to_wasm(const char *path, size_t *len, char *err, size_t errn);
+/* --tier interp|native|auto (cmd_compile.c). */
+bool cli_parse_tier(const char *v, pw_tier_kind *out);
+
 /* The message for a file that is not a binary module, or NULL if it is one
  * (or not recognised: the loader then reports it). */
 const char *cli_not_a_module(cli_file_kind kind);

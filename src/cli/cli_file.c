@@ -105,6 +105,8 @@ bool cli_sniff_file(const char *path, cli_file_kind *kind, bool *missing, char *
 cli_file_kind cli_classify(const uint8_t *b, size_t len) {
     if (len >= 4 && !memcmp(b, "\0asm", 4))
         return CLI_FILE_WASM;
+    if (len >= 8 && !memcmp(b, "PWAOT01\n", 8)) /* a module compiled by 'portalis compile' */
+        return CLI_FILE_WASM;
     switch (pusd_sniff(b, len)) {
     case PUSD_FILE_USDA: return CLI_FILE_USDA;
     case PUSD_FILE_USDC: return CLI_FILE_USDC;

@@ -40,6 +40,7 @@ typedef struct {
     char timeout_text[40]; /* as given, for the "limit reached" message */
     uint32_t max_call_depth; /* --max-call-depth N (0 = engine default) */
     bool manual_resolve;     /* --dir-resolve=manual (testing the fallback walk) */
+    pw_tier_kind tier;       /* --tier interp|native|auto */
 } run_options;
 
 /* Options of module runs (those of scene runs are cmd_scene.c's; the names
@@ -52,7 +53,7 @@ typedef struct {
 static const run_option_name module_options[] = {
     {"--invoke", true},  {"--argv0", true},          {"--dir", true},         {"--env", true},
     {"--fuel", true},    {"--max-memory-mb", true},  {"--timeout", true},     {"--max-call-depth", true},
-    {"--dir-resolve", true}, {"-W", true},           {"--wasm", true},
+    {"--dir-resolve", true}, {"-W", true},           {"--wasm", true},        {"--tier", true},
 };
 
 /* Keep in step with cmd_scene_run's options (a scene run test covers each). */
@@ -92,6 +93,10 @@ static void usage(FILE *f) {
                "                          default %llu, at most 4096\n"
                "  --timeout DURATION      wall-clock budget per call: 500ms, 2s, 1m, 250us, 10ns\n"
                "  --max-call-depth N      maximum nesting of wasm calls\n"
+               "  --tier interp|native|auto  who runs the code: the interpreter (default), native\n"
+               "                          code through the system C compiler (cached; see\n"
+               "                          docs/aot.md), or the interpreter until native code is\n"
+               "                          ready; MODULE may be a .pwo from 'portalis compile'\n"
                "  -W KEY=VAL[,KEY=VAL..]  wasmtime's spellings of the limits (-W help lists them):\n"
                "                          fuel=N, timeout=DURATION, max-memory-size=BYTES\n"
                "  --dir-resolve=manual    resolve guest paths by a component walk instead of\n"
@@ -423,6 +428,11 @@ static bool parse_module_option(int argc, char **argv, int *i, run_options *opt)
             return false;
         }
         opt->max_call_depth = (uint32_t)d;
+    } else if ((v = opt_value(argc, argv, i, "--tier", &missing))) {
+        if (!cli_parse_tier(v, &opt->tier)) {
+            fprintf(stderr, "portalis run: --tier %s: expected interp, native or auto\n", v);
+            return false;
+        }
     } else if ((v = opt_value(argc, argv, i, "--dir-resolve", &missing))) {
         if (strcmp(v, "manual") && strcmp(v, "auto")) {
             fprintf(stderr, "portalis run: --dir-resolve %s: expected manual or auto\n", v);
@@ -590,9 +600,11 @@ static int run_module(const run_options *opt, const char *path, int argc, char *
     memset(&cfg, 0, sizeof cfg);
     cfg.consume_fuel = opt->has_fuel;
     cfg.interruptible = opt->timeout_ns > 0;
+    cfg.tier = opt->tier;
     pw_engine *engine = pw_engine_new_with(&cfg);
 #else
-    pw_engine *engine = pw_engine_new();
+    pw_engine_config cfg = {false, false, opt->tier};
+    pw_engine *engine = pw_engine_new_with(&cfg);
 #endif
     pw_store *store = NULL;
     pw_module *m = NULL;

@@ -15,6 +15,7 @@ static const cli_command commands[] = {
     {"run", "run a WebAssembly module (or a scene)", cmd_run},
     {"validate", "decode and validate a WebAssembly module", cmd_validate},
     {"inspect", "list a module's imports, exports and sizes", cmd_inspect},
+    {"compile", "precompile a module to native code (.pwo)", cmd_compile},
     {"usd", "read, compose and write USD text scenes (.usda)", cmd_usd},
     {"graph", "print an execution graph (text dump, DOT, timing)", cmd_graph},
     {"version", "print the version of portalis", cmd_version},

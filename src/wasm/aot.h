@@ -16,9 +16,9 @@ typedef struct {
     size_t n, cap;
     bool oom;
 } aot_buf;
-void aot_buf_printf(aot_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-void aot_buf_put(aot_buf *b, const char *s, size_t n);
-void aot_buf_free(aot_buf *b);
+void pw_aot_buf_printf(aot_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void pw_aot_buf_put(aot_buf *b, const char *s, size_t n);
+void pw_aot_buf_free(aot_buf *b);
 
 /* Options that change the generated code (part of the cache key). */
 typedef struct {
@@ -28,13 +28,13 @@ typedef struct {
 /* Translates a decoded, validated module into one C translation unit that
  * defines `pw_aot_module` (aot_abi.h). Deterministic: the same module and
  * options always give the same text. Returns false on allocation failure. */
-bool aot_generate(const wm_module *m, const uint8_t key[32], const aot_gen_options *opt, aot_buf *out);
+bool pw_aot_generate(const wm_module *m, const uint8_t key[32], const aot_gen_options *opt, aot_buf *out);
 
 /* Identifies this build of the generator (part of every cache key). */
-const char *aot_gen_build_id(void);
+const char *pw_aot_gen_build_id(void);
 
 /* Offset of the code pointer in pw_func (the real layout; aot_rt.c). */
-size_t aot_func_code_offset(void);
+size_t pw_aot_func_code_offset(void);
 
 /* Fuel regions exactly as the interpreter charges them: for every defined
  * function its entry cost (instructions outside loops) and, in the order
@@ -52,7 +52,7 @@ typedef struct aot_module {
     int fd;                       /* the memfd it was loaded from */
     const struct wa_module *wm;   /* its pw_aot_module (aot_abi.h) */
 } aot_module;
-void aot_module_release(aot_module *am);
+void pw_aot_module_release(aot_module *am);
 
 struct pw_module;
 struct pw_error;
@@ -77,9 +77,9 @@ typedef struct {
     size_t solen;
     char error[128];
 } aot_input;
-aot_input aot_input_of(const uint8_t *bytes, size_t len);
+aot_input pw_aot_input_of(const uint8_t *bytes, size_t len);
 struct pw_error *pw_aot_choose(struct pw_module *mod, const aot_input *in);
 /* -O2, or $PORTALIS_AOT_OPT. */
-const char *aot_opt_level(void);
+const char *pw_aot_opt_level(void);
 
 #endif

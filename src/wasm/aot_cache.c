@@ -44,7 +44,7 @@ static void hash_str(struct sha256_ctx *h, const char *s) {
     sha256_update(h, strlen(s) + 1, (const uint8_t *)s);
 }
 
-void aot_key(const uint8_t *wasm, size_t len, const char *const *parts, uint8_t key[32]) {
+void pw_aot_key(const uint8_t *wasm, size_t len, const char *const *parts, uint8_t key[32]) {
     struct sha256_ctx h;
     sha256_init(&h);
     struct utsname u;
@@ -58,7 +58,7 @@ void aot_key(const uint8_t *wasm, size_t len, const char *const *parts, uint8_t 
     sha256_digest(&h, 32, key);
 }
 
-bool aot_pwo_build(const uint8_t key[32], const uint8_t *so, size_t solen, const uint8_t *wasm, size_t wasmlen,
+bool pw_aot_pwo_build(const uint8_t key[32], const uint8_t *so, size_t solen, const uint8_t *wasm, size_t wasmlen,
                    uint8_t **out, size_t *outlen) {
     size_t n = HDR + solen + wasmlen;
     uint8_t *b = malloc(n);
@@ -80,9 +80,9 @@ bool aot_pwo_build(const uint8_t key[32], const uint8_t *so, size_t solen, const
     return true;
 }
 
-bool aot_pwo_is(const uint8_t *b, size_t len) { return len >= 8 && !memcmp(b, MAGIC, 8); }
+bool pw_aot_pwo_is(const uint8_t *b, size_t len) { return len >= 8 && !memcmp(b, MAGIC, 8); }
 
-bool aot_pwo_parse(const uint8_t *b, size_t len, aot_pwo *out, char *err, size_t errcap) {
+bool pw_aot_pwo_parse(const uint8_t *b, size_t len, aot_pwo *out, char *err, size_t errcap) {
     if (len < HDR || memcmp(b, MAGIC, 8)) {
         snprintf(err, errcap, "not a Portalis compiled module (bad header)");
         return false;
@@ -118,7 +118,7 @@ static bool safe_dir(const char *dir) {
     return (st.st_mode & 022) == 0;
 }
 
-bool aot_cache_dir(char *out, size_t cap) {
+bool pw_aot_cache_dir(char *out, size_t cap) {
     const char *off = getenv("PORTALIS_AOT_CACHE");
     if (off && !strcmp(off, "0"))
         return false;
@@ -145,7 +145,7 @@ static void entry_path(const char *dir, const uint8_t key[32], char *out, size_t
     snprintf(out, cap, "%s/%s.pwo", dir, hex);
 }
 
-bool aot_cache_get(const char *dir, const uint8_t key[32], uint8_t **file, size_t *len, aot_pwo *pwo) {
+bool pw_aot_cache_get(const char *dir, const uint8_t key[32], uint8_t **file, size_t *len, aot_pwo *pwo) {
     char path[4200];
     entry_path(dir, key, path, sizeof path);
     char *data = NULL;
@@ -154,7 +154,7 @@ bool aot_cache_get(const char *dir, const uint8_t key[32], uint8_t **file, size_
     if (pbase_read_file(path, (size_t)1 << 31, &data, &n, &e) != 0)
         return false;
     char why[128];
-    if (!aot_pwo_parse((const uint8_t *)data, n, pwo, why, sizeof why) || memcmp(pwo->key, key, 32)) {
+    if (!pw_aot_pwo_parse((const uint8_t *)data, n, pwo, why, sizeof why) || memcmp(pwo->key, key, 32)) {
         free(data);
         unlink(path); /* corrupt or foreign: drop it, the caller recompiles */
         return false;
@@ -164,7 +164,7 @@ bool aot_cache_get(const char *dir, const uint8_t key[32], uint8_t **file, size_
     return true;
 }
 
-void aot_cache_put(const char *dir, const uint8_t key[32], const uint8_t *file, size_t len) {
+void pw_aot_cache_put(const char *dir, const uint8_t key[32], const uint8_t *file, size_t len) {
     char path[4200];
     entry_path(dir, key, path, sizeof path);
     pbase_error e;

@@ -60,7 +60,7 @@ static bool resolve(const char *name, char *out, size_t cap) {
     return false;
 }
 
-bool aot_cc_find(aot_cc *cc, char *err, size_t errcap) {
+bool pw_aot_cc_find(aot_cc *cc, char *err, size_t errcap) {
     memset(cc, 0, sizeof *cc);
     const char *want = getenv("PORTALIS_CC");
     const char *const cands[] = {"cc", "gcc", "clang", NULL};
@@ -89,7 +89,7 @@ bool aot_cc_find(aot_cc *cc, char *err, size_t errcap) {
     return true;
 }
 
-const char *aot_cc_flags_text(void) { return FLAGS_TEXT; }
+const char *pw_aot_cc_flags_text(void) { return FLAGS_TEXT; }
 
 /* Runs argv, stderr into errpath; returns the exit status or -1. */
 static int run(char *const argv[], const char *errpath) {
@@ -131,7 +131,7 @@ static void first_line(const char *path, char *out, size_t cap) {
     free(text);
 }
 
-bool aot_cc_compile(const aot_cc *cc, const char *csrc, size_t clen, const char *opt, uint8_t **so, size_t *solen,
+bool pw_aot_cc_compile(const aot_cc *cc, const char *csrc, size_t clen, const char *opt, uint8_t **so, size_t *solen,
                     char *err, size_t errcap) {
     const char *tmp = getenv("TMPDIR");
     char dir[4096];
@@ -185,7 +185,7 @@ out:
     return ok;
 }
 
-void *aot_dlopen_bytes(const uint8_t *so, size_t len, int *fdout, char *err, size_t errcap) {
+void *pw_aot_dlopen_bytes(const uint8_t *so, size_t len, int *fdout, char *err, size_t errcap) {
     int fd = memfd_create("portalis-aot", MFD_CLOEXEC);
     if (fd < 0) {
         snprintf(err, errcap, "memfd_create: %s", strerror(errno));

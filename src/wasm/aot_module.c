@@ -16,7 +16,7 @@
 
 PW_AOT_ABI_DECLS
 
-void aot_module_release(aot_module *am) {
+void pw_aot_module_release(aot_module *am) {
     if (!am)
         return;
     if (am->dl)
@@ -30,23 +30,23 @@ void aot_module_release(aot_module *am) {
  * generated object, checked when a precompiled .pwo is loaded. */
 static void module_id(const pw_module *mod, const aot_gen_options *o, uint8_t id[32]) {
     char layout[96];
-    snprintf(layout, sizeof layout, "abi=%d code@%zu checks=%d", WA_ABI_VERSION, aot_func_code_offset(), o->checks);
-    const char *const parts[] = {aot_gen_build_id(), layout, NULL};
-    aot_key(mod->m.bytes, mod->m.nbytes, parts, id);
+    snprintf(layout, sizeof layout, "abi=%d code@%zu checks=%d", WA_ABI_VERSION, pw_aot_func_code_offset(), o->checks);
+    const char *const parts[] = {pw_aot_gen_build_id(), layout, NULL};
+    pw_aot_key(mod->m.bytes, mod->m.nbytes, parts, id);
 }
 
 static void cache_key(const uint8_t id[32], const aot_cc *cc, const char *opt, uint8_t key[32]) {
     char hex[65];
     for (int i = 0; i < 32; i++)
         snprintf(hex + 2 * i, 3, "%02x", id[i]);
-    const char *const parts[] = {cc->identity, aot_cc_flags_text(), opt, NULL};
-    aot_key((const uint8_t *)hex, 64, parts, key);
+    const char *const parts[] = {cc->identity, pw_aot_cc_flags_text(), opt, NULL};
+    pw_aot_key((const uint8_t *)hex, 64, parts, key);
 }
 
 static pw_error *load(pw_module *mod, const uint8_t id[32], const uint8_t *so, size_t solen) {
     char err[512];
     int fd = -1;
-    void *dl = aot_dlopen_bytes(so, solen, &fd, err, sizeof err);
+    void *dl = pw_aot_dlopen_bytes(so, solen, &fd, err, sizeof err);
     if (!dl)
         return pw_error_new(PW_ERR_RESOURCE, "native tier: %s", err);
     const wa_module *wm = dlsym(dl, "pw_aot_module");
@@ -84,13 +84,13 @@ static pw_error *compile(pw_module *mod, const uint8_t id[32], const aot_cc *cc,
                          size_t *solen) {
     aot_gen_options o = options_of(mod);
     aot_buf c = {0};
-    if (!aot_generate(&mod->m, id, &o, &c)) {
-        aot_buf_free(&c);
+    if (!pw_aot_generate(&mod->m, id, &o, &c)) {
+        pw_aot_buf_free(&c);
         return pw_error_new(PW_ERR_RESOURCE, "out of memory generating native code");
     }
     char err[512];
-    bool ok = aot_cc_compile(cc, c.s, c.n, opt, so, solen, err, sizeof err);
-    aot_buf_free(&c);
+    bool ok = pw_aot_cc_compile(cc, c.s, c.n, opt, so, solen, err, sizeof err);
+    pw_aot_buf_free(&c);
     return ok ? NULL : pw_error_new(PW_ERR_RESOURCE, "native tier: %s", err);
 }
 
@@ -100,15 +100,15 @@ pw_error *pw_aot_attach(pw_module *mod, const char *opt) {
     module_id(mod, &o, id);
     aot_cc cc;
     char err[512];
-    if (!aot_cc_find(&cc, err, sizeof err))
+    if (!pw_aot_cc_find(&cc, err, sizeof err))
         return pw_error_new(PW_ERR_RESOURCE, "native tier: %s", err);
     cache_key(id, &cc, opt, key);
     char dir[4200];
-    bool cached = aot_cache_dir(dir, sizeof dir);
+    bool cached = pw_aot_cache_dir(dir, sizeof dir);
     uint8_t *file = NULL;
     size_t flen = 0;
     aot_pwo pwo;
-    if (cached && aot_cache_get(dir, key, &file, &flen, &pwo)) {
+    if (cached && pw_aot_cache_get(dir, key, &file, &flen, &pwo)) {
         pw_error *e = load(mod, id, pwo.so, pwo.solen);
         free(file);
         return e;
@@ -118,8 +118,8 @@ pw_error *pw_aot_attach(pw_module *mod, const char *opt) {
     pw_error *e = compile(mod, id, &cc, opt, &so, &solen);
     if (e)
         return e;
-    if (cached && aot_pwo_build(key, so, solen, NULL, 0, &file, &flen)) {
-        aot_cache_put(dir, key, file, flen);
+    if (cached && pw_aot_pwo_build(key, so, solen, NULL, 0, &file, &flen)) {
+        pw_aot_cache_put(dir, key, file, flen);
         free(file);
     }
     e = load(mod, id, so, solen);
@@ -140,7 +140,7 @@ pw_error *pw_aot_compile_pwo(pw_module *mod, const char *opt, uint8_t **out, siz
     module_id(mod, &o, id);
     aot_cc cc;
     char err[512];
-    if (!aot_cc_find(&cc, err, sizeof err))
+    if (!pw_aot_cc_find(&cc, err, sizeof err))
         return pw_error_new(PW_ERR_RESOURCE, "native tier: %s", err);
     cache_key(id, &cc, opt, key);
     uint8_t *so = NULL;
@@ -148,7 +148,11 @@ pw_error *pw_aot_compile_pwo(pw_module *mod, const char *opt, uint8_t **out, siz
     pw_error *e = compile(mod, id, &cc, opt, &so, &solen);
     if (e)
         return e;
-    bool ok = aot_pwo_build(key, so, solen, mod->m.bytes, mod->m.nbytes, out, outlen);
+    bool ok = pw_aot_pwo_build(key, so, solen, mod->m.bytes, mod->m.nbytes, out, outlen);
     free(so);
     return ok ? NULL : pw_error_new(PW_ERR_RESOURCE, "out of memory");
+}
+
+pw_error *pw_module_compile_native(pw_module *m, uint8_t **image, size_t *len) {
+    return pw_aot_compile_pwo(m, pw_aot_opt_level(), image, len);
 }

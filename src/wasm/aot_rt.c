@@ -28,7 +28,7 @@ _Static_assert(offsetof(pw_func, sig) == offsetof(wa_func, sig) && offsetof(pw_f
                "wa_func mirrors pw_func");
 _Static_assert(offsetof(pw_global, val) == 0 && sizeof(pw_slot) == sizeof(wa_slot), "a global is its value cell");
 
-size_t aot_func_code_offset(void) { return offsetof(pw_func, code); }
+size_t pw_aot_func_code_offset(void) { return offsetof(pw_func, code); }
 
 /* ---- per-instance state ------------------------------------------------ */
 
@@ -117,7 +117,7 @@ static void add_site(pw_error *e, const pw_module *mod, wa_u64 site) {
 }
 
 /* Adds the activation's frames from `from` outwards, then unwinds. */
-static _Noreturn void raise_error(wa_ctx *c, pw_error *e, const wa_frame *from) {
+__attribute__((noreturn)) static void raise_error(wa_ctx *c, pw_error *e, const wa_frame *from) {
     aot_act *a = (aot_act *)(void *)c->rt;
     const pw_module *mod = ((pw_instance *)c->inst)->module;
     if (!e)
@@ -129,7 +129,7 @@ static _Noreturn void raise_error(wa_ctx *c, pw_error *e, const wa_frame *from) 
     longjmp(a->jb, 1);
 }
 
-static _Noreturn void rt_trap(wa_ctx *c, int kind, wa_u64 site) {
+__attribute__((noreturn)) static void rt_trap(wa_ctx *c, int kind, wa_u64 site) {
     pw_error *e = pw_error_trap_new((pw_trap_kind)kind);
     const wa_frame *from = c->rt->top;
     if (site != ~0ull) {
@@ -309,6 +309,6 @@ static pw_error *native_call(pw_store *s, pw_func *f, pw_slot *slots) {
     return err;
 }
 
-static void native_module_free(pw_module *mod) { aot_module_release(mod->tier_data); }
+static void native_module_free(pw_module *mod) { pw_aot_module_release(mod->tier_data); }
 
 const pw_tier pw_tier_native = {"native", native_call, native_bind, native_module_free};

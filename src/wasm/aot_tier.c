@@ -6,12 +6,12 @@
 #include "aot_cache.h"
 #include "rt.h"
 
-aot_input aot_input_of(const uint8_t *bytes, size_t len) {
+aot_input pw_aot_input_of(const uint8_t *bytes, size_t len) {
     aot_input in = {bytes, len, NULL, 0, {0}};
-    if (!bytes || !aot_pwo_is(bytes, len))
+    if (!bytes || !pw_aot_pwo_is(bytes, len))
         return in;
     aot_pwo pwo;
-    if (!aot_pwo_parse(bytes, len, &pwo, in.error, sizeof in.error))
+    if (!pw_aot_pwo_parse(bytes, len, &pwo, in.error, sizeof in.error))
         return in;
     in.wasm = pwo.wasm;
     in.len = pwo.wasmlen;
@@ -22,7 +22,7 @@ aot_input aot_input_of(const uint8_t *bytes, size_t len) {
 
 /* The optimisation level of native code: -O2 unless PORTALIS_AOT_OPT says
  * otherwise (-O0, -O1, -O2, -O3, -Os). */
-const char *aot_opt_level(void) {
+const char *pw_aot_opt_level(void) {
     const char *o = getenv("PORTALIS_AOT_OPT");
     if (o && o[0] == '-' && o[1] == 'O' && (o[2] == '0' || o[2] == '1' || o[2] == '2' || o[2] == '3' || o[2] == 's') &&
         !o[3])
@@ -34,7 +34,7 @@ pw_error *pw_aot_choose(pw_module *mod, const aot_input *in) {
     if (in->so)
         return pw_aot_attach_pwo(mod, in->so, in->solen);
     switch (mod->engine->config.tier) {
-    case PW_TIER_NATIVE: return pw_aot_attach(mod, aot_opt_level());
+    case PW_TIER_NATIVE: return pw_aot_attach(mod, pw_aot_opt_level());
     default: return NULL;
     }
 }

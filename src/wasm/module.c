@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "aot.h"
 #include "portalis/base.h"
 #include "tier.h"
 
@@ -21,8 +22,13 @@ pw_error *pw_module_new(pw_engine *engine, const uint8_t *bytes, size_t len, pw_
     atomic_init(&mod->refs, 1);
     mod->engine = engine;
     mod->tier = &pw_tier_interp;
+    aot_input in = pw_aot_input_of(bytes, len);
+    if (in.error[0]) {
+        free(mod);
+        return pw_error_new(PW_ERR_MALFORMED, "%s", in.error);
+    }
     char err[256];
-    int r = wm_decode(bytes, len, &mod->m, err, sizeof err);
+    int r = wm_decode(in.wasm, in.len, &mod->m, err, sizeof err);
     if (r != WM_OK) {
         free(mod);
         return pw_error_new(r == WM_MALFORMED ? PW_ERR_MALFORMED : r == WM_LIMIT ? PW_ERR_LIMIT : PW_ERR_INVALID, "%s",
@@ -42,6 +48,8 @@ pw_error *pw_module_new(pw_engine *engine, const uint8_t *bytes, size_t len, pw_
         }
     }
     pw_error *e = pw_compile(mod);
+    if (!e)
+        e = pw_aot_choose(mod, &in);
     if (e) {
         pw_module_free(mod);
         return e;

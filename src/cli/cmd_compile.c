@@ -1,0 +1,96 @@
+/* `portalis compile`: precompiles a module to native code (a .pwo file that
+ * `portalis run` accepts), as `wasmtime compile` does; and the --tier
+ * option value shared with `portalis run`. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "portalis/base.h"
+
+bool cli_parse_tier(const char *v, pw_tier_kind *out) {
+    if (!strcmp(v, "interp"))
+        *out = PW_TIER_INTERP;
+    else if (!strcmp(v, "native"))
+        *out = PW_TIER_NATIVE;
+    else if (!strcmp(v, "auto"))
+        *out = PW_TIER_AUTO;
+    else
+        return false;
+    return true;
+}
+
+static void compile_usage(FILE *f) {
+    fprintf(f, "usage: portalis compile [--checks] [-o OUT.pwo] MODULE.wasm\n\n"
+               "Compiles MODULE to native code through the system C compiler (cc, gcc or clang in\n"
+               "PATH, or $PORTALIS_CC; optimisation $PORTALIS_AOT_OPT, default -O2) and writes a\n"
+               "precompiled module: 'portalis run OUT.pwo' runs it natively with no compiler.\n"
+               "The code keeps every sandbox check (memory bounds, indirect call types, call depth).\n\n"
+               "  -o OUT.pwo     output file (default: MODULE with .pwo instead of .wasm)\n"
+               "  --checks       include fuel and interruption checks: needed to run it with\n"
+               "                 --fuel or --timeout (the code differs, see docs/aot.md)\n"
+               "  -h, --help     this text\n\n"
+               "exit status: 0 written, 1 the module or the compiler failed, 2 usage error\n");
+}
+
+static char *default_output(const char *in) {
+    size_t n = strlen(in);
+    char *out = malloc(n + 5);
+    if (!out)
+        return NULL;
+    memcpy(out, in, n + 1);
+    if (n > 5 && !strcmp(in + n - 5, ".wasm"))
+        out[n - 5] = 0;
+    strcat(out, ".pwo");
+    return out;
+}
+
+int cmd_compile(int argc, char **argv) {
+    const char *in = NULL, *out = NULL;
+    bool checks = false;
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
+            compile_usage(stdout);
+            return 0;
+        } else if (!strcmp(argv[i], "--checks"))
+            checks = true;
+        else if (!strcmp(argv[i], "-o") && i + 1 < argc)
+            out = argv[++i];
+        else if (argv[i][0] == '-' || in) {
+            fprintf(stderr, "portalis compile: unexpected argument %s\n", argv[i]);
+            compile_usage(stderr);
+            return 2;
+        } else
+            in = argv[i];
+    }
+    if (!in) {
+        compile_usage(stderr);
+        return 2;
+    }
+    pw_engine_config cfg = {checks, checks, PW_TIER_INTERP};
+    pw_engine *engine = pw_engine_new_with(&cfg);
+    pw_module *m = NULL;
+    if (!engine || !cli_load_module(engine, "compile", in, &m, NULL, NULL)) {
+        pw_engine_free(engine);
+        return CLI_EXIT_LOAD;
+    }
+    char *def = out ? NULL : default_output(in);
+    uint8_t *image = NULL;
+    size_t len = 0;
+    pw_error *e = pw_module_compile_native(m, &image, &len);
+    int status = 0;
+    pbase_error pe;
+    if (e) {
+        fprintf(stderr, "portalis compile: %s: %s\n", in, pw_error_message(e));
+        pw_error_free(e);
+        status = CLI_EXIT_LOAD;
+    } else if (pbase_write_file_atomic(out ? out : def, image, len, &pe) != 0) {
+        fprintf(stderr, "portalis compile: %s\n", pe.message);
+        status = CLI_EXIT_LOAD;
+    }
+    free(image);
+    free(def);
+    pw_module_free(m);
+    pw_engine_free(engine);
+    return status;
+}

@@ -1,0 +1,64 @@
+;; Hostile and limit-probing functions, run on both tiers by test_aot.c.
+(module $hostile
+  (import "host" "callback" (func $callback (param i32) (result i32)))
+  (import "host" "fail" (func $fail (param i32)))
+  (type $ii (func (param i32) (result i32)))
+  (type $v (func))
+  (memory 1 4)
+  (table 4 funcref)
+  (elem (i32.const 0) $double $spin $double)
+  (global $calls (mut i32) (i32.const 0))
+
+  (func $spin (export "spin")
+    (loop $l (br $l)))
+
+  (func $recurse (export "recurse") (param $n i32) (result i32)
+    (global.set $calls (i32.add (global.get $calls) (i32.const 1)))
+    (i32.add (call $recurse (i32.add (local.get $n) (i32.const 1))) (i32.const 1)))
+
+  (func (export "calls") (result i32) (global.get $calls))
+  (func (export "reset") (global.set $calls (i32.const 0)))
+
+  (func (export "load_near") (result i32)
+    ;; the last 4 bytes are fine, one byte further is not
+    (drop (i32.load (i32.const 65532)))
+    (i32.load (i32.const 65533)))
+  (func (export "load_far") (result i64)
+    (i64.load offset=0xffffffff (i32.const 0xffffffff)))
+  (func (export "store_far") (param $a i32)
+    (i32.store8 offset=4096 (local.get $a) (i32.const 1)))
+
+  (func (export "grow") (param $n i32) (result i32)
+    (memory.grow (local.get $n)))
+  (func (export "size") (result i32) (memory.size))
+
+  (func $double (param $x i32) (result i32) (i32.mul (local.get $x) (i32.const 2)))
+  (func (export "indirect") (param $i i32) (param $x i32) (result i32)
+    (call_indirect (type $ii) (local.get $x) (local.get $i)))
+
+  ;; deterministic work: fuel used must match across tiers
+  (func $work (export "work") (param $n i32) (result i32)
+    (local $i i32) (local $acc i32)
+    (block $done
+      (loop $l
+        (br_if $done (i32.ge_u (local.get $i) (local.get $n)))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (block $next
+          (local.set $acc (i32.add (local.get $acc) (call $double (local.get $i))))
+          (if (i32.and (local.get $i) (i32.const 1))
+            (then (local.set $acc (i32.xor (local.get $acc) (i32.const 0x55))))
+            ;; a br_table with a loop target charges the loop's cost first
+            (else (br_table $next $l $l (i32.and (local.get $i) (i32.const 2))))))
+        (br $l)))
+    (local.get $acc))
+
+  (func $deep_trap (export "deep_trap") (param $n i32) (result i32)
+    (if (result i32) (i32.eqz (local.get $n))
+      (then (i32.div_u (i32.const 1) (local.get $n)))
+      (else (i32.add (call $deep_trap (i32.sub (local.get $n) (i32.const 1))) (i32.const 1)))))
+
+  ;; host re-entry: the host calls "work" back
+  (func (export "reenter") (param $n i32) (result i32)
+    (call $callback (local.get $n)))
+  (func (export "host_fail") (call $fail (i32.const 7)))
+)

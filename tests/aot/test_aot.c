@@ -1,0 +1,372 @@
+/* The native tier against the interpreter on hostile and limit-probing
+ * functions (hostile.wasm): the same results, the same trap kinds, the same
+ * backtrace functions, the same fuel, the same call depth; plus interruption
+ * from another thread, deadlines, host re-entry, precompiled images and the
+ * cache's verification of its files.
+ *
+ * usage: test_aot hostile.wasm   (XDG_CACHE_HOME should point at a scratch folder) */
+#include <dirent.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <portalis/engine.h>
+
+#include "../check.h"
+
+typedef struct {
+    pw_engine *engine;
+    pw_module *module;
+    pw_store *store;
+    pw_instance *inst;
+} rig;
+
+static uint8_t *wasm;
+static size_t wasm_len;
+
+static pw_error *host_callback(pw_caller *c, void *u, const pw_val *args, pw_val *res) {
+    (void)u;
+    pw_extern ex;
+    if (!pw_caller_export(c, "work", &ex))
+        return pw_trap_new("no export work");
+    pw_val a = {.kind = PW_I32, .of.i32 = args[0].of.i32};
+    return pw_func_call(pw_caller_store(c), ex.of.func, &a, 1, res, 1);
+}
+
+static pw_error *host_fail(pw_caller *c, void *u, const pw_val *args, pw_val *res) {
+    (void)c, (void)u, (void)res;
+    return pw_trap_new("host says no (%d)", args[0].of.i32);
+}
+
+static bool rig_open(rig *r, pw_tier_kind tier, bool checks) {
+    memset(r, 0, sizeof *r);
+    pw_engine_config cfg = {checks, checks, tier};
+    r->engine = pw_engine_new_with(&cfg);
+    pw_error *e = pw_module_new(r->engine, wasm, wasm_len, &r->module);
+    if (e) {
+        printf("module (tier %d): %s\n", (int)tier, pw_error_message(e));
+        pw_error_free(e);
+        return false;
+    }
+    r->store = pw_store_new(r->engine);
+    pw_valkind i32 = PW_I32;
+    pw_extern imports[2];
+    imports[0].kind = imports[1].kind = PW_EXTERN_FUNC;
+    imports[0].of.func = pw_func_new(r->store, &i32, 1, &i32, 1, host_callback, NULL, NULL);
+    imports[1].of.func = pw_func_new(r->store, &i32, 1, NULL, 0, host_fail, NULL, NULL);
+    e = pw_instance_new(r->store, r->module, imports, 2, &r->inst);
+    if (e) {
+        printf("instance: %s\n", pw_error_message(e));
+        pw_error_free(e);
+        return false;
+    }
+    return true;
+}
+
+static void rig_close(rig *r) {
+    pw_store_free(r->store);
+    pw_module_free(r->module);
+    pw_engine_free(r->engine);
+}
+
+/* What a call did: results or the trap with its backtrace functions. */
+typedef struct {
+    pw_trap_kind trap;
+    pw_error_kind kind;
+    pw_val res[1];
+    uint32_t frames[8];
+    size_t nframes;
+    char summary[128];
+} outcome;
+
+static outcome call(rig *r, const char *name, const pw_val *args, size_t nargs, size_t nres) {
+    outcome o;
+    memset(&o, 0, sizeof o);
+    pw_func *f = pw_instance_func(r->inst, name);
+    if (!f) {
+        snprintf(o.summary, sizeof o.summary, "no export %s", name);
+        o.kind = PW_ERR_ARGUMENT;
+        return o;
+    }
+    pw_error *e = pw_func_call(r->store, f, args, nargs, o.res, nres);
+    if (e) {
+        o.kind = pw_error_kind_of(e);
+        o.trap = pw_error_trap(e);
+        snprintf(o.summary, sizeof o.summary, "%s", pw_error_summary(e));
+        o.nframes = pw_error_frame_count(e);
+        for (size_t i = 0; i < o.nframes && i < 8; i++)
+            pw_error_frame(e, i, &o.frames[i], NULL, NULL);
+        pw_error_free(e);
+    }
+    return o;
+}
+
+static bool same(const outcome *a, const outcome *b) {
+    if (a->trap != b->trap || a->kind != b->kind || a->nframes != b->nframes || strcmp(a->summary, b->summary))
+        return false;
+    for (size_t i = 0; i < a->nframes && i < 8; i++)
+        if (a->frames[i] != b->frames[i])
+            return false;
+    return a->trap || a->kind || a->res[0].of.i64 == b->res[0].of.i64;
+}
+
+static pw_val I32(int32_t v) { return (pw_val){.kind = PW_I32, .of.i32 = v}; }
+
+/* Runs name(args) on both tiers (fresh instances) and compares everything. */
+static void both(const char *name, const pw_val *args, size_t nargs, size_t nres, pw_trap_kind want, bool checks,
+                 uint64_t fuel, uint32_t depth) {
+    rig ri, rn;
+    if (!rig_open(&ri, PW_TIER_INTERP, checks) || !rig_open(&rn, PW_TIER_NATIVE, checks)) {
+        CHECK(false, "%s: could not set up both tiers", name);
+        return;
+    }
+    if (fuel) {
+        pw_store_set_fuel(ri.store, fuel);
+        pw_store_set_fuel(rn.store, fuel);
+    }
+    if (depth) {
+        pw_store_set_max_call_depth(ri.store, depth);
+        pw_store_set_max_call_depth(rn.store, depth);
+    }
+    outcome a = call(&ri, name, args, nargs, nres), b = call(&rn, name, args, nargs, nres);
+    CHECK(a.trap == want, "%s: interpreter trap %d (%s), expected %d", name, (int)a.trap, a.summary, (int)want);
+    CHECK(same(&a, &b), "%s: tiers differ: interp trap %d '%s' %zu frames, native trap %d '%s' %zu frames", name,
+          (int)a.trap, a.summary, a.nframes, (int)b.trap, b.summary, b.nframes);
+    if (fuel)
+        CHECK(pw_store_fuel(ri.store) == pw_store_fuel(rn.store), "%s: fuel left %llu (interp) vs %llu (native)", name,
+              (unsigned long long)pw_store_fuel(ri.store), (unsigned long long)pw_store_fuel(rn.store));
+    /* the side effect counter of recursion: the same depth was reached */
+    outcome ca = call(&ri, "calls", NULL, 0, 1), cb = call(&rn, "calls", NULL, 0, 1);
+    CHECK(ca.res[0].of.i32 == cb.res[0].of.i32, "%s: %d calls (interp) vs %d (native)", name, ca.res[0].of.i32,
+          cb.res[0].of.i32);
+    rig_close(&ri);
+    rig_close(&rn);
+}
+
+static void test_traps(void) {
+    pw_val a[2];
+    both("load_near", NULL, 0, 1, PW_TRAP_MEMORY_OOB, false, 0, 0);
+    both("load_far", NULL, 0, 1, PW_TRAP_MEMORY_OOB, false, 0, 0);
+    a[0] = I32(65536 - 4096);
+    both("store_far", a, 1, 0, PW_TRAP_MEMORY_OOB, false, 0, 0);
+    a[0] = I32(65536 - 4097);
+    both("store_far", a, 1, 0, PW_TRAP_NONE, false, 0, 0);
+    a[0] = I32(0), a[1] = I32(21);
+    both("indirect", a, 2, 1, PW_TRAP_NONE, false, 0, 0);
+    a[0] = I32(1);
+    both("indirect", a, 2, 1, PW_TRAP_INDIRECT_MISMATCH, false, 0, 0);
+    a[0] = I32(3);
+    both("indirect", a, 2, 1, PW_TRAP_UNINITIALIZED_ELEMENT, false, 0, 0);
+    a[0] = I32(4);
+    both("indirect", a, 2, 1, PW_TRAP_UNDEFINED_ELEMENT, false, 0, 0);
+    a[0] = I32(-1);
+    both("indirect", a, 2, 1, PW_TRAP_UNDEFINED_ELEMENT, false, 0, 0);
+    a[0] = I32(5);
+    both("deep_trap", a, 1, 1, PW_TRAP_DIV_BY_ZERO, false, 0, 0);
+    both("host_fail", NULL, 0, 0, PW_TRAP_HOST, false, 0, 0);
+    a[0] = I32(1000);
+    both("reenter", a, 1, 1, PW_TRAP_NONE, false, 0, 0);
+}
+
+static void test_limits(void) {
+    pw_val a[1] = {I32(0)};
+    /* recursion: the default depth and small ones give the same depth */
+    both("recurse", a, 1, 1, PW_TRAP_STACK_EXHAUSTED, false, 0, 0);
+    both("recurse", a, 1, 1, PW_TRAP_STACK_EXHAUSTED, false, 0, 100);
+    both("recurse", a, 1, 1, PW_TRAP_STACK_EXHAUSTED, true, 0, 1000);
+    /* a host function and a re-entry count as frames */
+    a[0] = I32(10);
+    both("reenter", a, 1, 1, PW_TRAP_STACK_EXHAUSTED, false, 0, 1);
+    both("reenter", a, 1, 1, PW_TRAP_NONE, false, 0, 3);
+    /* fuel: every budget around the exact need gives the same outcome */
+    both("spin", NULL, 0, 0, PW_TRAP_OUT_OF_FUEL, true, 100000, 0);
+    for (uint64_t fuel = 1; fuel < 400; fuel += 7) {
+        a[0] = I32(20);
+        rig ri;
+        if (!rig_open(&ri, PW_TIER_INTERP, true))
+            break;
+        pw_store_set_fuel(ri.store, fuel);
+        outcome o = call(&ri, "work", a, 1, 1);
+        rig_close(&ri);
+        both("work", a, 1, 1, o.trap, true, fuel, 0);
+    }
+    a[0] = I32(100000);
+    both("work", a, 1, 1, PW_TRAP_NONE, true, 10000000, 0);
+    both("reenter", a, 1, 1, PW_TRAP_NONE, true, 10000000, 0);
+    both("reenter", a, 1, 1, PW_TRAP_OUT_OF_FUEL, true, 123457, 0);
+}
+
+static void test_memory_cap(void) {
+    rig r;
+    if (!rig_open(&r, PW_TIER_NATIVE, false))
+        return;
+    pw_store_set_memory_limit(r.store, 2 * 65536);
+    pw_val a = I32(1);
+    outcome o = call(&r, "grow", &a, 1, 1);
+    CHECK(o.trap == PW_TRAP_NONE && o.res[0].of.i32 == 1, "grow to the cap: %d", o.res[0].of.i32);
+    o = call(&r, "grow", &a, 1, 1);
+    CHECK(o.res[0].of.i32 == -1, "grow past the cap returns -1, got %d", o.res[0].of.i32);
+    o = call(&r, "size", NULL, 0, 1);
+    CHECK(o.res[0].of.i32 == 2, "size after a refused grow: %d", o.res[0].of.i32);
+    /* the grown page is accessible, the next one not */
+    pw_val s = I32(2 * 65536 - 4096 - 1);
+    o = call(&r, "store_far", &s, 1, 0);
+    CHECK(o.trap == PW_TRAP_NONE, "store in the grown page: %s", o.summary);
+    s = I32(2 * 65536 - 4096);
+    o = call(&r, "store_far", &s, 1, 0);
+    CHECK(o.trap == PW_TRAP_MEMORY_OOB, "store past the grown page: %s", o.summary);
+    rig_close(&r);
+}
+
+typedef struct {
+    pw_store *store;
+    int delay_ms;
+} interrupter;
+
+static void *interrupt_later(void *arg) {
+    interrupter *it = arg;
+    struct timespec ts = {0, (long)it->delay_ms * 1000000L};
+    nanosleep(&ts, NULL);
+    pw_store_interrupt(it->store);
+    return NULL;
+}
+
+static void test_interrupts(void) {
+    rig r;
+    if (!rig_open(&r, PW_TIER_NATIVE, true))
+        return;
+    /* from another thread: the spinning loop stops */
+    interrupter it = {r.store, 20};
+    pthread_t th;
+    pthread_create(&th, NULL, interrupt_later, &it);
+    outcome o = call(&r, "spin", NULL, 0, 0);
+    pthread_join(th, NULL);
+    CHECK(o.trap == PW_TRAP_DEADLINE, "interrupt: trap %d (%s)", (int)o.trap, o.summary);
+    CHECK(o.nframes == 1 && o.frames[0] == 2, "interrupt backtrace names spin: %zu frames", o.nframes);
+    /* a deadline */
+    pw_store_set_deadline(r.store, 20 * 1000000ull);
+    o = call(&r, "spin", NULL, 0, 0);
+    CHECK(o.trap == PW_TRAP_DEADLINE, "deadline: trap %d (%s)", (int)o.trap, o.summary);
+    pw_store_set_deadline(r.store, 0);
+    /* the store stays usable */
+    pw_val a = I32(10);
+    o = call(&r, "work", &a, 1, 1);
+    CHECK(o.trap == PW_TRAP_NONE, "after traps: %s", o.summary);
+    rig_close(&r);
+}
+
+/* Precompiled images: run without the cache; a damaged one is refused. */
+static void test_image(void) {
+    rig r;
+    if (!rig_open(&r, PW_TIER_INTERP, false))
+        return;
+    uint8_t *img = NULL;
+    size_t len = 0;
+    pw_error *e = pw_module_compile_native(r.module, &img, &len);
+    CHECK(!e, "compile_native: %s", e ? pw_error_message(e) : "");
+    pw_error_free(e);
+    rig_close(&r);
+    if (!img)
+        return;
+    pw_engine *en = pw_engine_new();
+    pw_module *m = NULL;
+    e = pw_module_new(en, img, len, &m);
+    CHECK(!e, "load image: %s", e ? pw_error_message(e) : "");
+    pw_error_free(e);
+    pw_module_free(m);
+    img[len - 100] ^= 1;
+    e = pw_module_new(en, img, len, &m);
+    CHECK(e && pw_error_kind_of(e) == PW_ERR_MALFORMED, "a damaged image is refused: %s",
+          e ? pw_error_message(e) : "accepted");
+    pw_error_free(e);
+    e = pw_module_new(en, img, len / 2, &m);
+    CHECK(e && pw_error_kind_of(e) == PW_ERR_MALFORMED, "a truncated image is refused");
+    pw_error_free(e);
+    free(img);
+    /* an image built without checks does not run on an engine with fuel */
+    pw_engine_free(en);
+}
+
+/* Damaged cache entries are detected, replaced, never loaded. */
+static void damage_cache(const char *dir, int how) {
+    DIR *d = opendir(dir);
+    if (!d)
+        return;
+    struct dirent *de;
+    while ((de = readdir(d))) {
+        if (!strstr(de->d_name, ".pwo"))
+            continue;
+        char p[4096 + 300];
+        snprintf(p, sizeof p, "%s/%s", dir, de->d_name);
+        FILE *f = fopen(p, "r+b");
+        if (!f)
+            continue;
+        fseek(f, 0, SEEK_END);
+        long n = ftell(f);
+        if (how == 0 && n > 200) {
+            fseek(f, n - 150, SEEK_SET);
+            int c = fgetc(f);
+            fseek(f, n - 150, SEEK_SET);
+            fputc(c ^ 0x40, f);
+            fclose(f);
+        } else {
+            fclose(f);
+            if (truncate(p, n / 2) != 0)
+                CHECK(false, "truncate %s", p);
+        }
+    }
+    closedir(d);
+}
+
+static void test_cache(void) {
+    const char *xdg = getenv("XDG_CACHE_HOME");
+    if (!xdg)
+        return;
+    char dir[4096];
+    snprintf(dir, sizeof dir, "%s/portalis", xdg);
+    for (int how = 0; how < 2; how++) {
+        rig r;
+        bool ok = rig_open(&r, PW_TIER_NATIVE, false);
+        if (ok)
+            rig_close(&r);
+        damage_cache(dir, how);
+        pw_val a = I32(1000);
+        both("work", &a, 1, 1, PW_TRAP_NONE, false, 0, 0);
+        rig r2;
+        if (rig_open(&r2, PW_TIER_NATIVE, false)) {
+            outcome o = call(&r2, "work", &a, 1, 1);
+            CHECK(o.trap == PW_TRAP_NONE, "after damage %d: %s", how, o.summary);
+            rig_close(&r2);
+        }
+    }
+}
+
+int main(int argc, char **argv) {
+    if (argc < 2) {
+        fprintf(stderr, "usage: test_aot hostile.wasm\n");
+        return 2;
+    }
+    FILE *f = fopen(argv[1], "rb");
+    if (!f) {
+        perror(argv[1]);
+        return 2;
+    }
+    fseek(f, 0, SEEK_END);
+    wasm_len = (size_t)ftell(f);
+    rewind(f);
+    wasm = malloc(wasm_len);
+    if (!wasm || fread(wasm, 1, wasm_len, f) != wasm_len)
+        return 2;
+    fclose(f);
+    test_traps();
+    test_limits();
+    test_memory_cap();
+    test_interrupts();
+    test_image();
+    test_cache();
+    free(wasm);
+    return CHECK_REPORT();
+}
