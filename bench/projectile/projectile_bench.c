@@ -47,41 +47,41 @@ int main(int argc, char **argv) {
         pb_func_lookup(b, m, fn, &h, &e);
         pw_val a[3] = {{.kind = PW_F64, .of.f64 = 20}, {.kind = PW_F64, .of.f64 = 45}, {.kind = PW_F64, .of.f64 = 1}},
                r[1];
-        uint64_t t0 = pb_now_ns();
+        uint64_t t0 = pbase_now_ns();
         for (int i = 0; i < N; i++)
             pb_call(b, m, fn, a, 3, r, 1, &e);
-        uint64_t t1 = pb_now_ns();
+        uint64_t t1 = pbase_now_ns();
         for (int i = 0; i < N; i++) {
             uint64_t s[3];
             memcpy(&s[0], &a[0].of.f64, 8), memcpy(&s[1], &a[1].of.f64, 8), memcpy(&s[2], &a[2].of.f64, 8);
             pb_func_call_slots(&h, s, &e);
         }
-        uint64_t t2 = pb_now_ns();
+        uint64_t t2 = pbase_now_ns();
         for (int i = 0; i < N; i++) {
             uint64_t s[3];
             memcpy(&s[0], &a[0].of.f64, 8), memcpy(&s[1], &a[1].of.f64, 8), memcpy(&s[2], &a[2].of.f64, 8);
             pw_func_call_unchecked(h.store, h.func, s);
         }
-        uint64_t t3 = pb_now_ns();
+        uint64_t t3 = pbase_now_ns();
         res[pass * 3 + 0] = per_call(t0, t1, N);
         res[pass * 3 + 1] = per_call(t1, t2, N);
         res[pass * 3 + 2] = per_call(t2, t3, N);
     }
     double out[3];
-    uint64_t t0 = pb_now_ns();
+    uint64_t t0 = pbase_now_ns();
     for (int i = 0; i < N; i++) {
         native_traj(20 + (i & 7), 45, 1, out);
         sink = out[2];
     }
-    double native = per_call(t0, pb_now_ns(), N);
+    double native = per_call(t0, pbase_now_ns(), N);
     /* 1000-projectile frame natively */
-    t0 = pb_now_ns();
+    t0 = pbase_now_ns();
     for (int f = 0; f < 1000; f++)
         for (int i = 0; i < 1000; i++) {
             native_traj(10 + i % 50 * 0.4, 15 + i / 50 * 3.0, f / 60.0, out);
             sink = out[0];
         }
-    double native1000 = (double)(pb_now_ns() - t0) / 1000;
+    double native1000 = (double)(pbase_now_ns() - t0) / 1000;
     printf("{\"nop_by_name_ns\": %.1f, \"nop_by_handle_ns\": %.1f, \"nop_engine_unchecked_ns\": %.1f,\n"
            " \"traj_by_name_ns\": %.1f, \"traj_by_handle_ns\": %.1f, \"traj_engine_unchecked_ns\": %.1f,\n"
            " \"bridge_overhead_by_name_ns\": %.1f, \"bridge_overhead_by_handle_ns\": %.1f,\n"

@@ -39,9 +39,9 @@ static uint64_t timed_call(fn *f, const double *args, int n, double *out, int no
     for (int i = 0; i < n; i++)
         memcpy(&slots[i], &args[i], sizeof(double));
     pb_error e = {0};
-    uint64_t t0 = pb_now_ns();
+    uint64_t t0 = pbase_now_ns();
     int rc = pb_func_call_slots(&f->f, slots, &e);
-    uint64_t dt = pb_now_ns() - t0;
+    uint64_t dt = pbase_now_ns() - t0;
     if (rc) {
         fprintf(stderr, "robot_arm_bench: %s\n", e.message);
         exit(1);
@@ -77,7 +77,7 @@ int main(int argc, char **argv) {
         perror(argv[2]);
         return 1;
     }
-    pb_histogram *cold_h = calloc(1, sizeof *cold_h), *warm_h = calloc(1, sizeof *warm_h);
+    pbase_hist *cold_h = calloc(1, sizeof *cold_h), *warm_h = calloc(1, sizeof *warm_h);
     uint64_t seed = 20261206, cold_sum = 0, warm_sum = 0;
     int reached = 0;
     double iters = 0;
@@ -90,7 +90,7 @@ int main(int argc, char **argv) {
         memcpy(a, p, 3 * sizeof(double));
         memcpy(a + 3, HOME, sizeof HOME);
         uint64_t dt = timed_call(&ik, a, 9, s, 9);
-        pb_histogram_record(cold_h, dt);
+        pbase_hist_record(cold_h, dt);
         cold_sum += dt;
         reached += s[6] == 1.0;
         iters += s[8];
@@ -101,15 +101,15 @@ int main(int argc, char **argv) {
         double t = k / 120.0, w = 2 * 3.141592653589793 / 6;
         double a[3] = {-0.45, -0.1333 + 0.2 * sin(w * t), 0.45 + 0.1 * sin(2 * w * t)}, s[6];
         uint64_t dt = timed_call(&warm, a, 3, s, 6);
-        pb_histogram_record(warm_h, dt);
+        pbase_hist_record(warm_h, dt);
         warm_sum += dt;
     }
     printf("{\"module\": \"%s\", \"n\": %d, \"reached\": %d, \"mean_iterations\": %.2f, "
            "\"cold_mean_ns\": %.1f, \"cold_p50_ns\": %.1f, \"cold_p99_ns\": %.1f, "
            "\"warm_steps\": %d, \"warm_mean_ns\": %.1f, \"warm_p50_ns\": %.1f, \"warm_p99_ns\": %.1f}\n",
-           argv[1], n, reached, iters / n, (double)cold_sum / n, pb_histogram_quantile(cold_h, 0.5),
-           pb_histogram_quantile(cold_h, 0.99), steps, (double)warm_sum / steps, pb_histogram_quantile(warm_h, 0.5),
-           pb_histogram_quantile(warm_h, 0.99));
+           argv[1], n, reached, iters / n, (double)cold_sum / n, pbase_hist_quantile(cold_h, 0.5),
+           pbase_hist_quantile(cold_h, 0.99), steps, (double)warm_sum / steps, pbase_hist_quantile(warm_h, 0.5),
+           pbase_hist_quantile(warm_h, 0.99));
     free(cold_h);
     free(warm_h);
     pb_bridge_free(b);
