@@ -49,8 +49,10 @@ int main(int argc, char **argv) {
         /* One run of one configuration (plain, intr or fuel), for counting
          * instructions under valgrind --tool=callgrind, which is immune to
          * the noise of a shared machine. */
+        /* canon: an engine that canonicalises arithmetic NaNs (its cost). */
         int k = !strcmp(argv[2], "fuel") ? 2 : !strcmp(argv[2], "intr") ? 1 : 0;
-        pw_engine_config cfg = {k == 2, k >= 1, PW_TIER_INTERP};
+        pw_engine_config cfg = {.consume_fuel = k == 2, .interruptible = k >= 1, .tier = PW_TIER_INTERP,
+                                .canonicalize_nans = !strcmp(argv[2], "canon")};
         pw_engine *e = pw_engine_new_with(&cfg);
         pw_module *m;
         pw_error *err = pw_module_from_file(e, argv[3], &m);
@@ -70,7 +72,8 @@ int main(int argc, char **argv) {
      * machine affects them alike and mostly drops out. */
     printf("%-40s %9s %9s %9s %8s %8s\n", "kernel", "plain s", "intr s", "fuel s", "intr %", "fuel %");
     for (int i = first; i < argc; i++) {
-        pw_engine_config cfgs[3] = {{false, false, PW_TIER_INTERP}, {false, true, PW_TIER_INTERP}, {true, true, PW_TIER_INTERP}};
+        pw_engine_config cfgs[3] = {{.tier = PW_TIER_INTERP}, {.interruptible = true, .tier = PW_TIER_INTERP},
+                                    {.consume_fuel = true, .interruptible = true, .tier = PW_TIER_INTERP}};
         pw_engine *e[3];
         pw_module *m[3];
         double best[3] = {1e30, 1e30, 1e30};

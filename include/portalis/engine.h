@@ -155,9 +155,16 @@ typedef struct {
     bool consume_fuel;
     bool interruptible;
     pw_tier_kind tier;
+    /* Replace every NaN produced by float arithmetic (add, sub, mul, div,
+     * sqrt, min, max, ceil, floor, trunc, nearest, demote, promote) by the
+     * canonical NaN (0x7fc00000 / 0x7ff8000000000000), so results are
+     * bit-identical across machines and tiers (like wasmtime's
+     * cranelift_nan_canonicalization). Off by default; docs/engine.md has
+     * its measured cost. */
+    bool canonicalize_nans;
 } pw_engine_config;
 
-pw_engine *pw_engine_new(void); /* both options off */
+pw_engine *pw_engine_new(void); /* every option off */
 pw_engine *pw_engine_new_with(const pw_engine_config *cfg);
 pw_engine_config pw_engine_get_config(const pw_engine *engine);
 /* Frees the engine; every module and store made from it must be freed first. */

@@ -67,7 +67,7 @@ int cmd_compile(int argc, char **argv) {
         compile_usage(stderr);
         return 2;
     }
-    pw_engine_config cfg = {checks, checks, PW_TIER_INTERP};
+    pw_engine_config cfg = {.consume_fuel = checks, .interruptible = checks, .tier = PW_TIER_INTERP};
     pw_engine *engine = pw_engine_new_with(&cfg);
     pw_module *m = NULL;
     if (!engine || !cli_load_module(engine, "compile", in, &m, NULL, NULL)) {

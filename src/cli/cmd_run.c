@@ -603,7 +603,7 @@ static int run_module(const run_options *opt, const char *path, int argc, char *
     cfg.tier = opt->tier;
     pw_engine *engine = pw_engine_new_with(&cfg);
 #else
-    pw_engine_config cfg = {false, false, opt->tier};
+    pw_engine_config cfg = {.tier = opt->tier};
     pw_engine *engine = pw_engine_new_with(&cfg);
 #endif
     pw_store *store = NULL;

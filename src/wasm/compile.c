@@ -86,6 +86,7 @@ typedef struct {
 
     bool dead;
     bool checks; /* emit fuel/interrupt checks (engine configuration) */
+    bool canon;  /* canonicalise NaNs produced by float arithmetic (engine configuration) */
     /* Fuel cost words to fill once the body's regions are known: the word
      * index and the loop whose cost it takes (the largest, where one check
      * serves several loops, as before a br_table). */
@@ -884,6 +885,27 @@ static void numeric(cc *c, uint8_t wop, int irop) {
         ins[2].s.a = b;
     }
     push_slot(c, out);
+}
+
+/* Float arithmetic whose NaN results carry an unspecified payload: add, sub,
+ * mul, div, sqrt, min, max, the roundings, demote and promote. abs, neg,
+ * copysign, loads, stores and reinterpretations only move bits and stay
+ * exact; conversions from integers never make a NaN. */
+static bool makes_nan(uint8_t op) {
+    return (op >= 0x8d && op <= 0x97) || (op >= 0x9b && op <= 0xa5) || op == 0xb6 || op == 0xbb;
+}
+
+/* Replaces the NaN on top of the stack, if it is one, by the canonical NaN
+ * (an instruction of its own, so fusions that would store the raw result
+ * to memory no longer apply, and a following local.set still retargets). */
+static void canonicalize(cc *c, uint8_t type) {
+    if (c->dead)
+        return;
+    uint32_t p = pop_t(c, type);
+    uint32_t a = use(c, p);
+    pw_code *ins = emit_d(c, type == WM_F32 ? IR_f32_canon : IR_f64_canon, 1, slot_of(c, p));
+    ins[1].s.b = a;
+    push_slot(c, type);
 }
 
 /* ---- memory and tables ------------------------------------------------- */
@@ -1704,6 +1726,8 @@ static void translate_body(cc *c, const wm_code *code, const pw_sig *sig) {
         default:
             if (op >= 0x45 && op <= 0xc4) {
                 numeric(c, op, IR_i32_eqz + (op - 0x45));
+                if (c->canon && makes_nan(op))
+                    canonicalize(c, numsigs[op - 0x45].out);
                 break;
             }
             MALFORMED("illegal opcode 0x%02x", op);
@@ -1797,6 +1821,7 @@ pw_error *pw_compile(pw_module *mod) {
     c->m = m;
     c->H = pw_interp_handlers();
     c->checks = mod->engine->config.consume_fuel || mod->engine->config.interruptible;
+    c->canon = mod->engine->config.canonicalize_nans;
     pw_error *err = NULL;
     for (uint32_t i = 0; i < m->ncodes && !err; i++) {
         err = compile_one(c, i, &mod->funcs[i]);

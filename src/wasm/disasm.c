@@ -47,7 +47,7 @@ static uint32_t ir_width(int op) {
     case IR_unreachable: case IR_ret: return 0;
     case IR_br: case IR_copy: case IR_ret1: case IR_call: case IR_call_chk: case IR_global_get: case IR_global_set:
     case IR_memory_size: case IR_memory_grow: case IR_data_drop: case IR_table_size: case IR_elem_drop:
-    case IR_ref_is_null: case IR_ref_func: case IR_check:
+    case IR_ref_is_null: case IR_ref_func: case IR_check: case IR_f32_canon: case IR_f64_canon:
         return 1;
     case IR_table_copy: case IR_table_init: return 3;
     default: return 2;

@@ -67,7 +67,7 @@ const pw_sig *pw_engine_intern_sig(pw_engine *e, const uint8_t *types, uint32_t 
 /* ---- engine ------------------------------------------------------------ */
 
 pw_engine *pw_engine_new(void) {
-    pw_engine_config cfg = {false, false, PW_TIER_INTERP};
+    pw_engine_config cfg = {.tier = PW_TIER_INTERP};
     return pw_engine_new_with(&cfg);
 }
 

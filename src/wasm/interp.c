@@ -958,6 +958,10 @@ dispatch:
         ip += 2;
         NEXT();
     }
+    /* Engines with canonicalize_nans: every NaN an arithmetic op made
+     * becomes the canonical quiet NaN (sign clear, payload 0). */
+    UNOP(f32_canon, f32, u32, a != a ? 0x7fc00000u : fp[A].u32)
+    UNOP(f64_canon, f64, u64, a != a ? 0x7ff8000000000000ull : fp[A].u64)
     OP(ref_is_null) {
         fp[D].u32 = fp[A].ref == NULL;
         ip += 2;

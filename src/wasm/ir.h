@@ -160,7 +160,7 @@ typedef union pw_code {
     X(load16s64) X(load16u64) X(load32s64) X(load32u64) X(store32) X(store64) X(store8) X(store16) \
     X(memory_size) X(memory_grow) X(memory_fill) X(memory_copy) X(memory_init) X(data_drop)        \
     X(table_get) X(table_set) X(table_size) X(table_grow) X(table_fill) X(table_copy) X(table_init) \
-    X(elem_drop) X(ref_is_null) X(ref_func) X(check)
+    X(elem_drop) X(ref_is_null) X(ref_func) X(check) X(f32_canon) X(f64_canon)
 
 enum {
 #define IR_ENUM(n) IR_##n,

@@ -43,7 +43,7 @@ static pw_error *host_fail(pw_caller *c, void *u, const pw_val *args, pw_val *re
 
 static bool rig_open(rig *r, pw_tier_kind tier, bool checks) {
     memset(r, 0, sizeof *r);
-    pw_engine_config cfg = {checks, checks, tier};
+    pw_engine_config cfg = {.consume_fuel = checks, .interruptible = checks, .tier = tier};
     r->engine = pw_engine_new_with(&cfg);
     pw_error *e = pw_module_new(r->engine, wasm, wasm_len, &r->module);
     if (e) {

@@ -114,7 +114,7 @@ typedef struct {
     bool fork_files;
     bool skip_simd;
     bool convert_only;
-    pw_engine_config engine_config; /* --fuel, --interruptible, --tier */
+    pw_engine_config engine_config; /* --fuel, --interruptible, --tier, --canon-nans */
     unsigned timeout;
     const char *out_dir;
     const char *wast2json;
@@ -1216,6 +1216,7 @@ static void usage(FILE *f) {
             "  --interruptible    engine with interruption checks: checks that translation\n"
             "  --tier T           interp (default), native (compiled through the C compiler, cached)\n"
             "                     or auto\n"
+            "  --canon-nans       engine that canonicalises arithmetic NaNs: checks that translation\n"
             "  --no-fork          run scripts in this process (for debuggers; a crash ends the run)\n"
             "  --timeout SEC      per-script time limit in fork mode (default 120)\n"
             "  -h, --help         this text\n\n"
@@ -1246,6 +1247,8 @@ int main(int argc, char **argv) {
             opt.engine_config.consume_fuel = true;
         else if (!strcmp(a, "--interruptible"))
             opt.engine_config.interruptible = true;
+        else if (!strcmp(a, "--canon-nans"))
+            opt.engine_config.canonicalize_nans = true;
         else if (!strcmp(a, "--convert-only"))
             opt.convert_only = true;
         else if (!strcmp(a, "--no-fork"))

@@ -23,5 +23,15 @@
       (local.set $i (i32.add (local.get $i) (i32.const 1)))
       (br_if $l (i32.lt_u (local.get $i) (local.get $n))))
     (local.get $i))
+;; NaN canonicalisation (issue 11.8): arithmetic NaNs, and one that only moves bits.
+  (func (export "nan_div") (result i32) (i32.reinterpret_f32 (f32.div (f32.const 0) (f32.const 0))))
+  (func (export "nan_add") (param f32) (result i32) (i32.reinterpret_f32 (f32.add (local.get 0) (f32.const 1))))
+  (func (export "nan_neg") (result i32) (i32.reinterpret_f32 (f32.neg (f32.const -nan:0x200000))))
+  (func (export "nan_sqrt") (result i64) (i64.reinterpret_f64 (f64.sqrt (f64.const -1))))
+  ;; memory[0] = memory[0] + x (a read-modify-write the translator fuses), read back as bits
+  (func (export "nan_rmw") (param f32) (result i32)
+    (f32.store (i32.const 0) (f32.const nan:0x200000))
+    (f32.store (i32.const 0) (f32.add (f32.load (i32.const 0)) (local.get 0)))
+    (i32.load (i32.const 0)))
   ;; Issue 11.6: a load in unreachable code with an empty operand stack.
   (func (export "unreach") return i64.load32_s drop))

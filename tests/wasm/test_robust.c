@@ -292,6 +292,59 @@ static void test_fuel_regions(const char *path) {
     pw_engine_free(e);
 }
 
+/* ---- NaN canonicalisation ------------------------------------------------ */
+
+static uint64_t nan_call(pw_store *s, pw_instance *inst, const char *name, bool arg) {
+    pw_val a = {.kind = PW_F32, .of.f32 = 1.0f}, res;
+    uint32_t snan = 0x7fa00000u; /* a signalling NaN with a payload */
+    memcpy(&a.of.f32, &snan, 4);
+    pw_func *f = pw_instance_func(inst, name);
+    pw_error *err = f ? pw_func_call(s, f, &a, arg ? 1 : 0, &res, 1) : pw_trap_new("no export %s", name);
+    CHECK(!err, "%s: %s", name, err ? pw_error_message(err) : "");
+    pw_error_free(err);
+    if (err)
+        return 0;
+    return res.kind == PW_I64 ? (uint64_t)res.of.i64 : (uint32_t)res.of.i32;
+}
+
+static void test_nan_canonicalization(const char *path) {
+    for (int fuel = 0; fuel < 2; fuel++) {
+        pw_engine *e = pw_engine_new_with(
+            &(pw_engine_config){.canonicalize_nans = true, .consume_fuel = fuel, .interruptible = fuel});
+        pw_module *m = load(e, path);
+        world w;
+        if (!m) {
+            pw_engine_free(e);
+            return;
+        }
+        world_new(&w, e, m);
+        if (w.inst) {
+            CHECK(nan_call(w.store, w.inst, "nan_div", false) == 0x7fc00000u, "0/0 is the canonical NaN");
+            CHECK(nan_call(w.store, w.inst, "nan_add", true) == 0x7fc00000u, "NaN + 1 loses its payload");
+            CHECK(nan_call(w.store, w.inst, "nan_sqrt", false) == 0x7ff8000000000000ull, "sqrt(-1) is canonical");
+            CHECK(nan_call(w.store, w.inst, "nan_rmw", true) == 0x7fc00000u, "canonical in memory too");
+            CHECK(nan_call(w.store, w.inst, "nan_neg", false) == 0x7fa00000u, "neg only flips the sign bit");
+        }
+        pw_store_free(w.store);
+        pw_module_free(m);
+        pw_engine_free(e);
+    }
+    /* Off by default: payloads propagate as the hardware does. */
+    pw_engine *e = pw_engine_new();
+    pw_module *m = load(e, path);
+    world w;
+    if (m) {
+        world_new(&w, e, m);
+        if (w.inst)
+            printf("without canonicalisation: NaN + 1 = 0x%08llx, 0/0 = 0x%08llx\n",
+                   (unsigned long long)nan_call(w.store, w.inst, "nan_add", true),
+                   (unsigned long long)nan_call(w.store, w.inst, "nan_div", false));
+        pw_store_free(w.store);
+        pw_module_free(m);
+    }
+    pw_engine_free(e);
+}
+
 int main(int argc, char **argv) {
     if (argc != 2) {
         fprintf(stderr, "usage: test_robust robust.wasm\n");
@@ -308,5 +361,6 @@ int main(int argc, char **argv) {
     test_many_locals(e);
     pw_engine_free(e);
     test_fuel_regions(argv[1]);
+    test_nan_canonicalization(argv[1]);
     return CHECK_REPORT();
 }
