@@ -16,7 +16,7 @@
 #define PORTALIS_WASM_AOT_ABI_H
 
 /* Bumped whenever anything below changes meaning. */
-#define WA_ABI_VERSION 1
+#define WA_ABI_VERSION 2
 
 #define PW_AOT_ABI_DECLS \
 typedef __UINT8_TYPE__ wa_u8;                                                                        \
@@ -67,6 +67,7 @@ typedef struct wa_frame {                                                       
 typedef struct wa_rt {                                                                               \
     wa_i64 *fuel;                                                                                    \
     wa_u32 depth, limit;                                                                             \
+    wa_u64 stack_limit; /* lowest C stack address a native frame may use */                          \
     wa_frame *top;                                                                                   \
 } wa_rt;                                                                                             \
                                                                                                      \

@@ -1224,7 +1224,8 @@ static bool function(gen *g, uint32_t fidx, aot_buf *out) {
     g->o = out;
     emit_signature(out, g, fidx);
     pw_aot_buf_printf(out, " {\n  wa_rt *const R = c->rt;\n  const wa_u32 d = R->depth + 1;\n"
-                        "  if (UNLIKELY(d > R->limit)) c->api->trap(c, %d, ~0ull);\n  R->depth = d;\n"
+                        "  if (UNLIKELY(d > R->limit || (wa_u64)(__UINTPTR_TYPE__)__builtin_frame_address(0) < "
+                        "R->stack_limit))\n    c->api->trap(c, %d, ~0ull);\n  R->depth = d;\n"
                         "  wa_frame fr;\n  fr.prev = R->top;\n  fr.site = 0x%llxull;\n  R->top = &fr;\n"
                         "  wa_u8 *mem = c->mem->data;\n"
                         "  wa_u64 msz = c->mem->size;\n  wa_func *F;\n  (void)mem; (void)msz; (void)F;\n",

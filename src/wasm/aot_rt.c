@@ -286,7 +286,12 @@ static pw_error *native_call(pw_store *s, pw_func *f, pw_slot *slots) {
                 return entry_trap(k, f, fn);
         }
     }
+    /* native frames live on this thread's C stack: they stop above the
+     * runtime's reserve, trapping instead of overflowing it */
+    if (!pw_native_stack_ok(s))
+        return entry_trap(PW_TRAP_STACK_EXHAUSTED, f, fn);
     aot_act a;
+    a.rt.stack_limit = s->stack_limit;
     a.rt.fuel = &s->fuel;
     a.rt.depth = UINT32_MAX; /* the entry function's prologue makes it 0 */
     a.rt.limit = s->max_call_depth > s->depth ? s->max_call_depth - s->depth : 0;

@@ -258,6 +258,34 @@ static void test_interrupts(void) {
     rig_close(&r);
 }
 
+/* Deep recursion on a thread with a small C stack traps, never overflows it. */
+static void *recurse_small_stack(void *arg) {
+    rig *r = arg;
+    pw_val a = I32(0);
+    outcome *o = malloc(sizeof *o);
+    if (o)
+        *o = call(r, "recurse", &a, 1, 1);
+    return o;
+}
+
+static void test_small_stack(void) {
+    rig r;
+    if (!rig_open(&r, PW_TIER_NATIVE, false))
+        return;
+    pthread_attr_t at;
+    pthread_attr_init(&at);
+    pthread_attr_setstacksize(&at, 512u << 10);
+    pthread_t th;
+    void *res = NULL;
+    if (pthread_create(&th, &at, recurse_small_stack, &r) == 0)
+        pthread_join(th, &res);
+    pthread_attr_destroy(&at);
+    outcome *o = res;
+    CHECK(o && o->trap == PW_TRAP_STACK_EXHAUSTED, "small stack: trap %d", o ? (int)o->trap : -1);
+    free(o);
+    rig_close(&r);
+}
+
 /* Precompiled images: run without the cache; a damaged one is refused. */
 static void test_image(void) {
     rig r;
@@ -365,6 +393,7 @@ int main(int argc, char **argv) {
     test_limits();
     test_memory_cap();
     test_interrupts();
+    test_small_stack();
     test_image();
     test_cache();
     free(wasm);
