@@ -23,12 +23,8 @@ while [ $# -ge 2 ]; do
         BEGIN { n = split(pre, p, ",") }
         $3 ~ /^__(odr_asan|asan_|ubsan_|tsan_|sancov)/ { next }  # made by the sanitizers
         NF == 3 && $2 != "U" {
-            # AddressSanitizer emits an ODR indicator per global, named
-            # after it: the global itself is what must carry the prefix.
-            name = $3
-            sub(/^__odr_asan[._]/, "", name)
             ok = 0
-            for (i = 1; i <= n; i++) if (index(name, p[i]) == 1) ok = 1
+            for (i = 1; i <= n; i++) if (index($3, p[i]) == 1) ok = 1
             if (!ok) print $3
         }' | sort -u)
     count=$(printf '%s\n' "$syms" | awk 'NF == 3 && $2 != "U"' | wc -l)
