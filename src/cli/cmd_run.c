@@ -41,6 +41,7 @@ typedef struct {
     uint32_t max_call_depth; /* --max-call-depth N (0 = engine default) */
     bool manual_resolve;     /* --dir-resolve=manual (testing the fallback walk) */
     pw_tier_kind tier;       /* --tier interp|native|auto */
+    bool canonicalize_nans;  /* -W nan-canonicalization: deterministic NaN bits */
 } run_options;
 
 /* Options of module runs (those of scene runs are cmd_scene.c's; the names
@@ -98,7 +99,8 @@ static void usage(FILE *f) {
                "                          docs/aot.md), or the interpreter until native code is\n"
                "                          ready; MODULE may be a .pwo from 'portalis compile'\n"
                "  -W KEY=VAL[,KEY=VAL..]  wasmtime's spellings of the limits (-W help lists them):\n"
-               "                          fuel=N, timeout=DURATION, max-memory-size=BYTES\n"
+               "                          fuel=N, timeout=DURATION, max-memory-size=BYTES,\n"
+               "                          nan-canonicalization\n"
                "  --dir-resolve=manual    resolve guest paths by a component walk instead of\n"
                "                          openat2 (for testing the fallback)\n"
                "  -h, --help              this text\n\n"
@@ -114,7 +116,8 @@ static void wasm_option_help(FILE *f) {
     fprintf(f, "-W KEY=VAL[,KEY=VAL...] (also --wasm KEY=VAL), wasmtime's names for portalis limits:\n"
                "  fuel=N                 the same as --fuel N\n"
                "  timeout=DURATION       the same as --timeout DURATION (1, 2s, 100ms, ...)\n"
-               "  max-memory-size=BYTES  cap on each linear memory in bytes (memory.grow fails past it)\n"
+               "  max-memory-size=BYTES  cap on each linear memory in bytes (memory.grow fails past it)\n"               "  nan-canonicalization[=y|n]  every NaN produced by float arithmetic is the\n"
+               "                         canonical one, so results are bit-identical across machines\n"
                "Other wasmtime -W keys have no portalis equivalent and are refused.\n");
 }
 
@@ -343,6 +346,23 @@ static bool set_memory_cap(run_options *opt, const char *how, const char *v, uin
     return true;
 }
 
+/* A -W switch: "key" or "key=y|yes|true|n|no|false" as wasmtime spells them. */
+static bool set_flag(bool *flag, const char *how, const char *v) {
+    static const char *const on[] = {"y", "yes", "true"}, *const off[] = {"n", "no", "false"};
+    for (int i = 0; i < 3; i++) {
+        if (!v || !strcmp(v, on[i])) {
+            *flag = true;
+            return true;
+        }
+        if (!strcmp(v, off[i])) {
+            *flag = false;
+            return true;
+        }
+    }
+    fprintf(stderr, "portalis run: bad value for %s: '%s' (expected y, n, yes, no, true or false)\n", how, v);
+    return false;
+}
+
 /* -W KEY=VAL[,KEY=VAL...]: wasmtime's spellings of the limits. */
 static bool parse_wasm_option(run_options *opt, const char *list) {
     char *copy = strdup(list);
@@ -365,9 +385,11 @@ static bool parse_wasm_option(run_options *opt, const char *list) {
             ok = set_timeout(opt, how, val);
         else if (!strcmp(kv, "max-memory-size"))
             ok = set_memory_cap(opt, how, val, 1);
+        else if (!strcmp(kv, "nan-canonicalization"))
+            ok = set_flag(&opt->canonicalize_nans, how, eq ? val : NULL);
         else {
             fprintf(stderr, "portalis run: -W %s: not a portalis option (supported: fuel, timeout, "
-                            "max-memory-size; -W help describes them)\n", kv);
+                            "max-memory-size, nan-canonicalization; -W help describes them)\n", kv);
             ok = false;
         }
     }
@@ -595,17 +617,13 @@ static int report_error(const run_options *opt, const char *path, pw_error *e) {
 
 static int run_module(const run_options *opt, const char *path, int argc, char **argv) {
     int status = CLI_EXIT_LOAD;
-#ifdef PORTALIS_HAVE_FUEL_DEADLINE
     pw_engine_config cfg;
     memset(&cfg, 0, sizeof cfg);
     cfg.consume_fuel = opt->has_fuel;
     cfg.interruptible = opt->timeout_ns > 0;
     cfg.tier = opt->tier;
+    cfg.canonicalize_nans = opt->canonicalize_nans;
     pw_engine *engine = pw_engine_new_with(&cfg);
-#else
-    pw_engine_config cfg = {.tier = opt->tier};
-    pw_engine *engine = pw_engine_new_with(&cfg);
-#endif
     pw_store *store = NULL;
     pw_module *m = NULL;
     pwasi_ctx *wasi = NULL;

@@ -8,4 +8,9 @@
   (func $spin (export "spin")
     (loop $forever (br $forever)))
   (func $grow (export "grow") (param i32) (result i32)
-    (memory.grow (local.get 0))))
+    (memory.grow (local.get 0)))
+  ;; the bits of NaN + 1 for a NaN with a payload: canonical (0x7fc00000)
+  ;; under -W nan-canonicalization
+  (func $nanbits (export "nanbits") (result i32)
+    (i32.reinterpret_f32
+      (f32.add (f32.reinterpret_i32 (i32.const 0x7fa00001)) (f32.const 1)))))

@@ -86,6 +86,9 @@ check default-cap-past 0 '^-1$' "$P" run --invoke grow "$W" 16384
 check default-cap-raised 0 '^1$' "$P" run --max-memory-mb 2048 --invoke grow "$W" 16384
 check default-cap-help 0 'default 1024' "$P" run --help
 check W-help 0 'max-memory-size=BYTES' "$P" run -W help
+check W-nan 0 '^2143289344$' "$P" run -W nan-canonicalization --invoke nanbits "$W"
+check W-nan-y 0 '^2143289344$' "$P" run -W nan-canonicalization=y,fuel=100 --invoke nanbits "$W"
+check W-nan-bad 2 "bad value for -W nan-canonicalization: 'maybe'" "$P" run -W nan-canonicalization=maybe --invoke add "$W" 1 2
 check W-unknown 2 '-W bogus: not a portalis option' "$P" run -W bogus=1 --invoke add "$W" 1 2
 check W-stack 2 '-W max-wasm-stack: not a portalis option' "$P" run -W max-wasm-stack=1000 --invoke add "$W" 1 2
 check W-fuel-neg 2 "bad value for -W fuel: '-1'" "$P" run -W fuel=-1 --invoke add "$W" 1 2

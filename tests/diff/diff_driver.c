@@ -1,6 +1,6 @@
 /* The portalis side of the differential test against node (scripts/difftest.sh).
  *
- *   diff_driver [--fuel N] FILE.wasm...
+ *   diff_driver [--fuel N] [--canon-nan] FILE.wasm...
  *
  * Runs each module exactly as tests/diff/fuzz_node.js runs it in V8 and
  * prints the same lines (see that file): binaryen's `fuzzing-support`
@@ -9,7 +9,10 @@
  * NaNs print as "nan" whatever their payload (the spec lets it differ).
  * --fuel N bounds each call (an engine with fuel metering); running out
  * prints "out of fuel", which node never prints, so the comparison fails
- * rather than hangs on a module that does not terminate. */
+ * rather than hangs on a module that does not terminate.
+ * --canon-nan turns the engine's NaN canonicalisation on and prints each NaN
+ * with its bits ("f32 nan:0x7fc00000"): difftest.sh compares those bits
+ * between two translations of the engine, and only "nan" with node. */
 #include <inttypes.h>
 #include <math.h>
 #include <stdio.h>
@@ -48,6 +51,8 @@ static void flush_log(logbuf *b, bool print) {
     b->len = 0;
 }
 
+static bool nan_bits; /* --canon-nan: NaNs print their bits too */
+
 static void show(char *out, size_t n, const pw_val *v) {
     const char *k = pw_valkind_name(v->kind);
     uint32_t u32;
@@ -58,14 +63,14 @@ static void show(char *out, size_t n, const pw_val *v) {
     case PW_F32:
         memcpy(&u32, &v->of.f32, 4);
         if (isnan(v->of.f32))
-            snprintf(out, n, "f32 nan");
+            snprintf(out, n, nan_bits ? "f32 nan:0x%08" PRIx32 : "f32 nan", u32);
         else
             snprintf(out, n, "f32 0x%08" PRIx32, u32);
         return;
     case PW_F64:
         memcpy(&u64, &v->of.f64, 8);
         if (isnan(v->of.f64))
-            snprintf(out, n, "f64 nan");
+            snprintf(out, n, nan_bits ? "f64 nan:0x%016" PRIx64 : "f64 nan", u64);
         else
             snprintf(out, n, "f64 0x%016" PRIx64, u64);
         return;
@@ -207,20 +212,22 @@ static void run_module(pw_engine *engine, const char *path, uint64_t fuel) {
 int main(int argc, char **argv) {
     uint64_t fuel = 0;
     int i = 1;
-    if (i + 1 < argc && !strcmp(argv[i], "--fuel")) {
-        char *end;
-        fuel = strtoull(argv[i + 1], &end, 10);
-        if (*end || !fuel) {
-            fprintf(stderr, "diff_driver: --fuel expects a positive integer\n");
+    for (; i < argc && argv[i][0] == '-'; i++) {
+        if (!strcmp(argv[i], "--canon-nan")) {
+            nan_bits = true;
+            continue;
+        }
+        char *end = NULL;
+        if (strcmp(argv[i], "--fuel") || i + 1 >= argc || !(fuel = strtoull(argv[++i], &end, 10)) || *end) {
+            fprintf(stderr, "usage: diff_driver [--fuel N (positive)] [--canon-nan] FILE.wasm...\n");
             return 2;
         }
-        i += 2;
     }
     if (i >= argc) {
-        fprintf(stderr, "usage: diff_driver [--fuel N] FILE.wasm...\n");
+        fprintf(stderr, "usage: diff_driver [--fuel N] [--canon-nan] FILE.wasm...\n");
         return 2;
     }
-    pw_engine_config cfg = {.consume_fuel = fuel > 0, .interruptible = false};
+    pw_engine_config cfg = {.consume_fuel = fuel > 0, .interruptible = false, .canonicalize_nans = nan_bits};
     pw_engine *engine = pw_engine_new_with(&cfg);
     if (!engine)
         return 1;
