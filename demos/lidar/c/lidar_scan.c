@@ -1,0 +1,224 @@
+/* The synthetic rotating LiDAR: ray casting against the ground (z = 0),
+ * axis-aligned boxes, vertical poles and the moving vehicle, then range
+ * noise, dropouts and spurious returns from a splitmix64 generator. Mirrors
+ * scan() in ../python/lidar_filter.py operation for operation. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lidar_core.h"
+
+#define PI 3.141592653589793
+#define HALF_PI (PI / 2.0)
+#define TWO_OVER_PI (2.0 / PI)
+#define TWO_PI (2.0 * PI)
+#define DEG (PI / 180.0)
+#define GAUSS_SCALE (1.7320508075688772 / 65536.0)
+#define MAX_OBJ 256
+
+static double sin_poly(double x) {
+    double x2 = x * x;
+    return x * (1.0 + x2 * (-1.0 / 6.0 + x2 * (1.0 / 120.0 + x2 * (-1.0 / 5040.0 + x2 * (
+        1.0 / 362880.0 + x2 * (-1.0 / 39916800.0 + x2 * (1.0 / 6227020800.0 + x2 * (
+            -1.0 / 1307674368000.0 + x2 * (1.0 / 355687428096000.0)))))))));
+}
+
+static double cos_poly(double x) {
+    double x2 = x * x;
+    return 1.0 + x2 * (-1.0 / 2.0 + x2 * (1.0 / 24.0 + x2 * (-1.0 / 720.0 + x2 * (1.0 / 40320.0 + x2 * (
+        -1.0 / 3628800.0 + x2 * (1.0 / 479001600.0 + x2 * (-1.0 / 87178291200.0 + x2 * (
+            1.0 / 20922789888000.0))))))));
+}
+
+/* (cos a, sin a), reduced to |r| <= pi/4 by quarter turns. */
+static void sincos_q(double a, double *c, double *s) {
+    double k = floor(a * TWO_OVER_PI + 0.5);
+    double r = a - k * HALF_PI;
+    double sr = sin_poly(r), cr = cos_poly(r);
+    int64_t q = ((int64_t)k % 4 + 4) % 4;
+    switch (q) {
+    case 0: *c = cr; *s = sr; break;
+    case 1: *c = -sr; *s = cr; break;
+    case 2: *c = -cr; *s = -sr; break;
+    default: *c = sr; *s = -cr; break;
+    }
+}
+
+static uint64_t splitmix(uint64_t *state) {
+    uint64_t z = (*state += 0x9E3779B97F4A7C15ull);
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+    return z ^ (z >> 31);
+}
+
+static double unit(uint64_t x) { return (double)(x >> 11) * (1.0 / 9007199254740992.0); }
+
+static double gauss(uint64_t x) {
+    int64_t s = (int64_t)(x & 0xFFFF) + (int64_t)((x >> 16) & 0xFFFF) + (int64_t)((x >> 32) & 0xFFFF) +
+                (int64_t)(x >> 48);
+    return (double)(s - 131070) * GAUSS_SCALE;
+}
+
+static double box_hit(const double *o, const double *d, const double *lo, const double *hi, double tmax) {
+    double t0 = 0.0, t1 = tmax;
+    for (int a = 0; a < 3; a++) {
+        if (d[a] == 0.0) {
+            if (o[a] < lo[a] || o[a] > hi[a])
+                return -1.0;
+            continue;
+        }
+        double u = (lo[a] - o[a]) / d[a];
+        double v = (hi[a] - o[a]) / d[a];
+        if (u > v) {
+            double w = u;
+            u = v;
+            v = w;
+        }
+        if (u > t0)
+            t0 = u;
+        if (v < t1)
+            t1 = v;
+        if (t0 > t1)
+            return -1.0;
+    }
+    return t0 > 0.0 ? t0 : -1.0;
+}
+
+static double pole_hit(const double *o, const double *d, const double *pole, double h) {
+    double fx = o[0] - pole[0], fy = o[1] - pole[1];
+    double a = d[0] * d[0] + d[1] * d[1];
+    if (a == 0.0)
+        return -1.0;
+    double b = fx * d[0] + fy * d[1];
+    double c = fx * fx + fy * fy - pole[2] * pole[2];
+    double disc = b * b - a * c;
+    if (disc < 0.0)
+        return -1.0;
+    double t = (-b - sqrt(disc)) / a;
+    if (t <= 0.0)
+        return -1.0;
+    double z = o[2] + t * d[2];
+    if (z < 0.0 || z > h)
+        return -1.0;
+    return t;
+}
+
+typedef struct {
+    double lo[MAX_OBJ][3], hi[MAX_OBJ][3];
+    double circle[MAX_OBJ][3]; /* x, y, r^2 of boxes then poles */
+    int nbox, nobj;
+} objects;
+
+static void add_box(objects *ob, const double *c, const double *s) {
+    int i = ob->nbox++;
+    for (int a = 0; a < 3; a++) {
+        ob->lo[i][a] = c[a] - s[a] / 2.0;
+        ob->hi[i][a] = c[a] + s[a] / 2.0;
+    }
+    double hx = (ob->hi[i][0] - ob->lo[i][0]) / 2.0, hy = (ob->hi[i][1] - ob->lo[i][1]) / 2.0;
+    ob->circle[i][0] = ob->lo[i][0] + hx;
+    ob->circle[i][1] = ob->lo[i][1] + hy;
+    ob->circle[i][2] = hx * hx + hy * hy;
+}
+
+static void objects_at(const lidar_sensor *s, double t, objects *ob) {
+    ob->nbox = 0;
+    int nb = s->nbox < MAX_OBJ / 2 - 1 ? s->nbox : MAX_OBJ / 2 - 1;
+    for (int i = 0; i < nb; i++)
+        add_box(ob, s->box_centers + 3 * i, s->box_sizes + 3 * i);
+    double c[3];
+    for (int a = 0; a < 3; a++)
+        c[a] = s->vehicle_start[a] + s->vehicle_velocity[a] * t;
+    add_box(ob, c, s->vehicle_size);
+    int np = s->npole < MAX_OBJ / 2 ? s->npole : MAX_OBJ / 2;
+    for (int i = 0; i < np; i++) {
+        const double *p = s->poles + 3 * i;
+        ob->circle[ob->nbox + i][0] = p[0];
+        ob->circle[ob->nbox + i][1] = p[1];
+        ob->circle[ob->nbox + i][2] = p[2] * p[2];
+    }
+    ob->nobj = ob->nbox + np;
+}
+
+static int candidates(const objects *ob, const double *o, double ca, double sa, int *out) {
+    int n = 0;
+    for (int i = 0; i < ob->nobj; i++) {
+        double px = ob->circle[i][0] - o[0], py = ob->circle[i][1] - o[1], r2 = ob->circle[i][2];
+        double along = px * ca + py * sa;
+        if (along < 0.0 && along * along > r2)
+            continue;
+        double perp = px * sa - py * ca;
+        if (perp * perp > r2)
+            continue;
+        out[n++] = i;
+    }
+    return n;
+}
+
+/* Distance to the first surface along d (max_range when none). */
+static double cast(const lidar_sensor *s, const objects *ob, const int *cand, int ncand, const double *d) {
+    const double *o = s->origin;
+    double best = s->max_range;
+    if (d[2] < 0.0) {
+        double tg = -o[2] / d[2];
+        if (tg < best)
+            best = tg;
+    }
+    for (int k = 0; k < ncand; k++) {
+        int i = cand[k];
+        double th = i < ob->nbox ? box_hit(o, d, ob->lo[i], ob->hi[i], best)
+                                 : pole_hit(o, d, s->poles + 3 * (i - ob->nbox), s->pole_height);
+        if (th > 0.0 && th < best)
+            best = th;
+    }
+    return best;
+}
+
+int lidar_scan_run(const lidar_sensor *s, const double *mask, double t, double *out, int32_t *returns,
+                   int32_t *spurious) {
+    static objects ob;
+    double elev[1024][2];
+    int cand[MAX_OBJ];
+    int beams = s->beams < 1 ? 1 : s->beams > 1024 ? 1024 : s->beams;
+    int steps = s->rays / beams;
+    objects_at(s, t, &ob);
+    for (int b = 0; b < beams; b++)
+        sincos_q((s->elev_min + (s->elev_max - s->elev_min) * (double)b / (double)(beams > 1 ? beams - 1 : 1)) * DEG,
+                 &elev[b][0], &elev[b][1]);
+    uint64_t tb;
+    memcpy(&tb, &t, sizeof tb);
+    uint64_t state = ((uint64_t)s->seed << 32) ^ tb;
+    const double *o = s->origin;
+    int32_t nret = 0, nspur = 0;
+    for (int st = 0; st < steps; st++) {
+        double ca, sa;
+        sincos_q(TWO_PI * (double)st / (double)steps, &ca, &sa);
+        int ncand = candidates(&ob, o, ca, sa, cand);
+        for (int b = 0; b < beams; b++) {
+            size_t i = (size_t)st * (size_t)beams + (size_t)b;
+            double d[3] = {elev[b][0] * ca, elev[b][0] * sa, elev[b][1]};
+            double best = cast(s, &ob, cand, ncand, d);
+            uint64_t x1 = splitmix(&state), x2 = splitmix(&state);
+            double u = unit(x1), r = 0.0;
+            if (u < s->dropout)
+                r = 0.0;
+            else if (u < s->dropout + s->spurious) {
+                r = unit(splitmix(&state)) * best;
+                nspur++;
+            } else if (best < s->max_range)
+                r = best + s->range_noise * gauss(x2);
+            if (mask[i] == 0.0)
+                r = 0.0;
+            if (r != 0.0)
+                nret++;
+            out[3 * i] = o[0] + r * d[0];
+            out[3 * i + 1] = o[1] + r * d[1];
+            out[3 * i + 2] = o[2] + r * d[2];
+        }
+    }
+    for (size_t i = (size_t)steps * (size_t)beams; i < (size_t)s->rays; i++)
+        memcpy(out + 3 * i, o, 3 * sizeof *o);
+    *returns = nret;
+    *spurious = nspur;
+    return 0;
+}

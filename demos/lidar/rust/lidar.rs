@@ -1,0 +1,524 @@
+//! The LiDAR demonstration in Rust: lidar_scan (the WasmSensor) and
+//! lidar_filter (CropBox + VoxelGrid + StatisticalOutlierRemoval), the same
+//! exports and bit-identical results as ../c/lidar*.c and
+//! ../python/lidar_filter.py (only +, -, *, /, sqrt, floor, in the same
+//! order; Rust never contracts into fused multiply-add). Built with
+//!   rustc --target wasm32-unknown-unknown -O --crate-type cdylib -C strip=symbols lidar.rs
+//! Module ABI v1, bulk arrays (docs/abi.md (c)); see ../README.md.
+
+use std::slice::{from_raw_parts, from_raw_parts_mut};
+
+const PI: f64 = 3.141592653589793;
+const HALF_PI: f64 = PI / 2.0;
+const TWO_OVER_PI: f64 = 2.0 / PI;
+const TWO_PI: f64 = 2.0 * PI;
+const DEG: f64 = PI / 180.0;
+const GAUSS_SCALE: f64 = 1.7320508075688772 / 65536.0;
+const KMAX: usize = 64;
+
+fn sin_poly(x: f64) -> f64 {
+    let x2 = x * x;
+    x * (1.0 + x2 * (-1.0 / 6.0 + x2 * (1.0 / 120.0 + x2 * (-1.0 / 5040.0 + x2 * (
+        1.0 / 362880.0 + x2 * (-1.0 / 39916800.0 + x2 * (1.0 / 6227020800.0 + x2 * (
+            -1.0 / 1307674368000.0 + x2 * (1.0 / 355687428096000.0)))))))))
+}
+
+fn cos_poly(x: f64) -> f64 {
+    let x2 = x * x;
+    1.0 + x2 * (-1.0 / 2.0 + x2 * (1.0 / 24.0 + x2 * (-1.0 / 720.0 + x2 * (1.0 / 40320.0 + x2 * (
+        -1.0 / 3628800.0 + x2 * (1.0 / 479001600.0 + x2 * (-1.0 / 87178291200.0 + x2 * (
+            1.0 / 20922789888000.0))))))))
+}
+
+/// (cos a, sin a), reduced to |r| <= pi/4 by quarter turns.
+fn sincos(a: f64) -> (f64, f64) {
+    let k = (a * TWO_OVER_PI + 0.5).floor();
+    let r = a - k * HALF_PI;
+    let (s, c) = (sin_poly(r), cos_poly(r));
+    match ((k as i64) % 4 + 4) % 4 {
+        0 => (c, s),
+        1 => (-s, c),
+        2 => (-c, -s),
+        _ => (s, -c),
+    }
+}
+
+fn splitmix(state: &mut u64) -> u64 {
+    *state = state.wrapping_add(0x9E3779B97F4A7C15);
+    let mut z = *state;
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58476D1CE4E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D049BB133111EB);
+    z ^ (z >> 31)
+}
+
+fn unit(x: u64) -> f64 {
+    (x >> 11) as f64 * (1.0 / 9007199254740992.0)
+}
+
+fn gauss(x: u64) -> f64 {
+    let s = (x & 0xFFFF) as i64 + ((x >> 16) & 0xFFFF) as i64 + ((x >> 32) & 0xFFFF) as i64 + (x >> 48) as i64;
+    (s - 131070) as f64 * GAUSS_SCALE
+}
+
+fn box_hit(o: &[f64; 3], d: &[f64; 3], lo: &[f64; 3], hi: &[f64; 3], tmax: f64) -> f64 {
+    let (mut t0, mut t1) = (0.0, tmax);
+    for a in 0..3 {
+        if d[a] == 0.0 {
+            if o[a] < lo[a] || o[a] > hi[a] {
+                return -1.0;
+            }
+            continue;
+        }
+        let mut u = (lo[a] - o[a]) / d[a];
+        let mut v = (hi[a] - o[a]) / d[a];
+        if u > v {
+            std::mem::swap(&mut u, &mut v);
+        }
+        if u > t0 {
+            t0 = u;
+        }
+        if v < t1 {
+            t1 = v;
+        }
+        if t0 > t1 {
+            return -1.0;
+        }
+    }
+    if t0 > 0.0 { t0 } else { -1.0 }
+}
+
+fn pole_hit(o: &[f64; 3], d: &[f64; 3], p: &[f64], h: f64) -> f64 {
+    let (fx, fy) = (o[0] - p[0], o[1] - p[1]);
+    let a = d[0] * d[0] + d[1] * d[1];
+    if a == 0.0 {
+        return -1.0;
+    }
+    let b = fx * d[0] + fy * d[1];
+    let c = fx * fx + fy * fy - p[2] * p[2];
+    let disc = b * b - a * c;
+    if disc < 0.0 {
+        return -1.0;
+    }
+    let t = (-b - disc.sqrt()) / a;
+    if t <= 0.0 {
+        return -1.0;
+    }
+    let z = o[2] + t * d[2];
+    if z < 0.0 || z > h { -1.0 } else { t }
+}
+
+struct Scene<'a> {
+    origin: [f64; 3],
+    lo: Vec<[f64; 3]>,
+    hi: Vec<[f64; 3]>,
+    circle: Vec<[f64; 3]>,
+    poles: &'a [f64],
+    pole_height: f64,
+    max_range: f64,
+}
+
+impl<'a> Scene<'a> {
+    fn add_box(&mut self, c: &[f64], s: &[f64]) {
+        let mut lo = [0.0; 3];
+        let mut hi = [0.0; 3];
+        for a in 0..3 {
+            lo[a] = c[a] - s[a] / 2.0;
+            hi[a] = c[a] + s[a] / 2.0;
+        }
+        let (hx, hy) = ((hi[0] - lo[0]) / 2.0, (hi[1] - lo[1]) / 2.0);
+        self.circle.push([lo[0] + hx, lo[1] + hy, hx * hx + hy * hy]);
+        self.lo.push(lo);
+        self.hi.push(hi);
+    }
+
+    fn candidates(&self, ca: f64, sa: f64, out: &mut Vec<usize>) {
+        out.clear();
+        for (i, c) in self.circle.iter().enumerate() {
+            let (px, py, r2) = (c[0] - self.origin[0], c[1] - self.origin[1], c[2]);
+            let along = px * ca + py * sa;
+            if along < 0.0 && along * along > r2 {
+                continue;
+            }
+            let perp = px * sa - py * ca;
+            if perp * perp > r2 {
+                continue;
+            }
+            out.push(i);
+        }
+    }
+
+    fn cast(&self, cand: &[usize], d: &[f64; 3]) -> f64 {
+        let o = &self.origin;
+        let mut best = self.max_range;
+        if d[2] < 0.0 {
+            let tg = -o[2] / d[2];
+            if tg < best {
+                best = tg;
+            }
+        }
+        let nbox = self.lo.len();
+        for &i in cand {
+            let th = if i < nbox {
+                box_hit(o, d, &self.lo[i], &self.hi[i], best)
+            } else {
+                let k = 3 * (i - nbox);
+                pole_hit(o, d, &self.poles[k..k + 3], self.pole_height)
+            };
+            if th > 0.0 && th < best {
+                best = th;
+            }
+        }
+        best
+    }
+}
+
+static mut SCAN_INFO: [f64; 3] = [0.0; 3];
+
+fn nonneg(n: i32) -> usize {
+    if n < 0 { 0 } else { n as usize }
+}
+
+/// Returns a pointer to (time, returns, spurious returns).
+#[no_mangle]
+pub unsafe extern "C" fn lidar_scan(mask: *const f64, rays: i32, time: f64, beams: i32, elev_min: f64,
+                                    elev_max: f64, max_range: f64, range_noise: f64, dropout: f64,
+                                    spurious: f64, seed: i32, origin: *const f64, nbox: i32,
+                                    box_centers: *const f64, nsize: i32, box_sizes: *const f64, npole: i32,
+                                    poles: *const f64, pole_height: f64, vehicle_start: *const f64,
+                                    vehicle_velocity: *const f64, vehicle_size: *const f64,
+                                    out: *mut f64) -> *const f64 {
+    let rays = nonneg(rays);
+    let mask = from_raw_parts(mask, rays);
+    let out = from_raw_parts_mut(out, 3 * rays);
+    let o = from_raw_parts(origin, 3);
+    let nb = nonneg(nbox.min(nsize)).min(127);
+    let centers = from_raw_parts(box_centers, 3 * nb);
+    let sizes = from_raw_parts(box_sizes, 3 * nb);
+    let np = nonneg(npole).min(128);
+    let mut sc = Scene {
+        origin: [o[0], o[1], o[2]],
+        lo: Vec::new(),
+        hi: Vec::new(),
+        circle: Vec::new(),
+        poles: from_raw_parts(poles, 3 * np),
+        pole_height,
+        max_range,
+    };
+    for i in 0..nb {
+        sc.add_box(&centers[3 * i..3 * i + 3], &sizes[3 * i..3 * i + 3]);
+    }
+    let (vs, vv) = (from_raw_parts(vehicle_start, 3), from_raw_parts(vehicle_velocity, 3));
+    let vc = [vs[0] + vv[0] * time, vs[1] + vv[1] * time, vs[2] + vv[2] * time];
+    sc.add_box(&vc, from_raw_parts(vehicle_size, 3));
+    for i in 0..np {
+        sc.circle.push([sc.poles[3 * i], sc.poles[3 * i + 1], sc.poles[3 * i + 2] * sc.poles[3 * i + 2]]);
+    }
+    let beams = beams.clamp(1, 1024) as usize;
+    let steps = rays / beams;
+    let den = if beams > 1 { (beams - 1) as f64 } else { 1.0 };
+    let elev: Vec<(f64, f64)> =
+        (0..beams).map(|b| sincos((elev_min + (elev_max - elev_min) * b as f64 / den) * DEG)).collect();
+    let mut state = ((seed as u32 as u64) << 32) ^ time.to_bits();
+    let (mut nret, mut nspur) = (0i32, 0i32);
+    let mut cand = Vec::new();
+    for st in 0..steps {
+        let (ca, sa) = sincos(TWO_PI * st as f64 / steps as f64);
+        sc.candidates(ca, sa, &mut cand);
+        for b in 0..beams {
+            let i = st * beams + b;
+            let d = [elev[b].0 * ca, elev[b].0 * sa, elev[b].1];
+            let best = sc.cast(&cand, &d);
+            let (x1, x2) = (splitmix(&mut state), splitmix(&mut state));
+            let u = unit(x1);
+            let mut r = 0.0;
+            if u < dropout {
+                r = 0.0;
+            } else if u < dropout + spurious {
+                r = unit(splitmix(&mut state)) * best;
+                nspur += 1;
+            } else if best < max_range {
+                r = best + range_noise * gauss(x2);
+            }
+            if mask[i] == 0.0 {
+                r = 0.0;
+            }
+            if r != 0.0 {
+                nret += 1;
+            }
+            out[3 * i] = o[0] + r * d[0];
+            out[3 * i + 1] = o[1] + r * d[1];
+            out[3 * i + 2] = o[2] + r * d[2];
+        }
+    }
+    for i in steps * beams..rays {
+        out[3 * i..3 * i + 3].copy_from_slice(o);
+    }
+    SCAN_INFO = [time, nret as f64, nspur as f64];
+    SCAN_INFO.as_ptr()
+}
+
+struct Filter {
+    origin: [f64; 3],
+    min_range: f64,
+    lo: [f64; 3],
+    hi: [f64; 3],
+    leaf: f64,
+    k: usize,
+    stddev_mul: f64,
+}
+
+fn crop(f: &Filter, pts: &[f64], out: &mut Vec<f64>) {
+    out.clear();
+    let r2min = f.min_range * f.min_range;
+    let (o, lo, hi) = (&f.origin, &f.lo, &f.hi);
+    for p in pts.chunks_exact(3) {
+        let (dx, dy, dz) = (p[0] - o[0], p[1] - o[1], p[2] - o[2]);
+        if dx * dx + dy * dy + dz * dz < r2min {
+            continue;
+        }
+        if p[0] < lo[0] || p[1] < lo[1] || p[2] < lo[2] || p[0] > hi[0] || p[1] > hi[1] || p[2] > hi[2] {
+            continue;
+        }
+        out.extend_from_slice(p);
+    }
+}
+
+fn voxel_grid(f: &Filter, pts: &[f64], keys: &mut Vec<u64>, out: &mut Vec<f64>) {
+    out.clear();
+    let n = pts.len() / 3;
+    if n == 0 {
+        return;
+    }
+    let inv = 1.0 / f.leaf;
+    let (mut mn, mut mx) = ([pts[0], pts[1], pts[2]], [pts[0], pts[1], pts[2]]);
+    for p in pts.chunks_exact(3) {
+        for a in 0..3 {
+            if p[a] < mn[a] {
+                mn[a] = p[a];
+            }
+            if p[a] > mx[a] {
+                mx[a] = p[a];
+            }
+        }
+    }
+    let minb: Vec<i64> = (0..3).map(|a| (mn[a] * inv).floor() as i64).collect();
+    let div: Vec<i64> = (0..3).map(|a| (mx[a] * inv).floor() as i64 - minb[a] + 1).collect();
+    keys.clear();
+    for (i, p) in pts.chunks_exact(3).enumerate() {
+        let ix = (p[0] * inv).floor() as i64 - minb[0];
+        let iy = (p[1] * inv).floor() as i64 - minb[1];
+        let iz = (p[2] * inv).floor() as i64 - minb[2];
+        keys.push(((ix + iy * div[0] + iz * div[0] * div[1]) as u64) << 20 | i as u64);
+    }
+    keys.sort_unstable(); // keys are distinct
+    let mut j = 0;
+    while j < n {
+        let v = keys[j] >> 20;
+        let (mut sx, mut sy, mut sz, mut c) = (0.0, 0.0, 0.0, 0usize);
+        while j < n && keys[j] >> 20 == v {
+            let p = 3 * (keys[j] & 0xFFFFF) as usize;
+            sx += pts[p];
+            sy += pts[p + 1];
+            sz += pts[p + 2];
+            c += 1;
+            j += 1;
+        }
+        out.extend_from_slice(&[sx / c as f64, sy / c as f64, sz / c as f64]);
+    }
+}
+
+fn keep_best(best: &mut [f64; KMAX], nb: &mut usize, k: usize, d2: f64) {
+    if *nb == k && d2 >= best[k - 1] {
+        return;
+    }
+    let mut m = if *nb < k {
+        *nb += 1;
+        *nb - 1
+    } else {
+        k - 1
+    };
+    while m > 0 && best[m - 1] > d2 {
+        best[m] = best[m - 1];
+        m -= 1;
+    }
+    best[m] = d2;
+}
+
+/// k-d tree over order[lo..hi): the median of axis depth % 3 at mid, the
+/// points before it <= its coordinate, after it >= (the split is the point
+/// at mid; no node storage).
+fn kd_build(pts: &[f64], order: &mut [u32], lo: usize, hi: usize, depth: usize) {
+    if hi - lo <= 8 {
+        return;
+    }
+    let axis = depth % 3;
+    let c = |order: &[u32], i: usize| pts[3 * order[i] as usize + axis];
+    let mid = lo + (hi - lo) / 2;
+    let (mut l, mut r) = (lo as isize, hi as isize - 1);
+    while l < r {
+        let pivot = c(order, ((l + r) / 2) as usize);
+        let (mut i, mut j) = (l, r);
+        while i <= j {
+            while c(order, i as usize) < pivot {
+                i += 1;
+            }
+            while c(order, j as usize) > pivot {
+                j -= 1;
+            }
+            if i <= j {
+                order.swap(i as usize, j as usize);
+                i += 1;
+                j -= 1;
+            }
+        }
+        if mid as isize <= j {
+            r = j;
+        } else if mid as isize >= i {
+            l = i;
+        } else {
+            break;
+        }
+    }
+    kd_build(pts, order, lo, mid, depth + 1);
+    kd_build(pts, order, mid + 1, hi, depth + 1);
+}
+
+struct Knn<'a> {
+    pts: &'a [f64],
+    order: &'a [u32],
+    best: [f64; KMAX],
+    nb: usize,
+    k: usize,
+}
+
+impl<'a> Knn<'a> {
+    fn visit(&mut self, this: usize, j: usize) {
+        if j == this {
+            return;
+        }
+        let (p, q) = (&self.pts[3 * this..3 * this + 3], &self.pts[3 * j..3 * j + 3]);
+        let (dx, dy, dz) = (p[0] - q[0], p[1] - q[1], p[2] - q[2]);
+        keep_best(&mut self.best, &mut self.nb, self.k, dx * dx + dy * dy + dz * dz);
+    }
+
+    fn search(&mut self, this: usize, lo: usize, hi: usize, depth: usize) {
+        if hi - lo <= 8 {
+            for s in lo..hi {
+                self.visit(this, self.order[s] as usize);
+            }
+            return;
+        }
+        let axis = depth % 3;
+        let mid = lo + (hi - lo) / 2;
+        let m = self.order[mid] as usize;
+        let diff = self.pts[3 * this + axis] - self.pts[3 * m + axis];
+        self.visit(this, m);
+        let left_first = diff < 0.0;
+        if left_first {
+            self.search(this, lo, mid, depth + 1);
+        } else {
+            self.search(this, mid + 1, hi, depth + 1);
+        }
+        if self.nb < self.k || diff * diff < self.best[self.k - 1] {
+            if left_first {
+                self.search(this, mid + 1, hi, depth + 1);
+            } else {
+                self.search(this, lo, mid, depth + 1);
+            }
+        }
+    }
+}
+
+/// Mean distance to the k nearest other points, the k distances summed in
+/// ascending order (exact k nearest: ties are equal values).
+fn mean_knn(pts: &[f64], order: &[u32], i: usize, k: usize) -> f64 {
+    let mut q = Knn { pts, order, best: [0.0; KMAX], nb: 0, k };
+    q.search(i, 0, order.len(), 0);
+    let mut s = 0.0;
+    for m in 0..q.nb {
+        s += q.best[m].sqrt();
+    }
+    s / k as f64
+}
+
+fn outlier_removal(f: &Filter, pts: &mut Vec<f64>, mean: &mut Vec<f64>) {
+    let n = pts.len() / 3;
+    let k = f.k;
+    if n <= k || k < 1 {
+        return;
+    }
+    let mut order: Vec<u32> = (0..n as u32).collect();
+    kd_build(pts, &mut order, 0, n, 0);
+    mean.clear();
+    let (mut s, mut sq) = (0.0, 0.0);
+    for i in 0..n {
+        let v = mean_knn(pts, &order, i, k);
+        mean.push(v);
+        s += v;
+        sq += v * v;
+    }
+    let nf = n as f64;
+    let var = (sq - s * s / nf) / (nf - 1.0);
+    let thr = s / nf + f.stddev_mul * (if var > 0.0 { var } else { 0.0 }).sqrt();
+    let mut m = 0;
+    for i in 0..n {
+        if mean[i] <= thr {
+            pts.copy_within(3 * i..3 * i + 3, 3 * m);
+            m += 1;
+        }
+    }
+    pts.truncate(3 * m);
+}
+
+struct Scratch {
+    cropped: Vec<f64>,
+    vox: Vec<f64>,
+    keys: Vec<u64>,
+    mean: Vec<f64>,
+}
+
+static mut SCRATCH: Scratch = Scratch { cropped: Vec::new(), vox: Vec::new(), keys: Vec::new(), mean: Vec::new() };
+
+/// Filters n points into out (capacity cap points); returns the number of
+/// filtered points written (the rest of out repeats the last one).
+#[no_mangle]
+pub unsafe extern "C" fn lidar_filter(_capacity: *const f64, cap: i32, n: i32, pts: *const f64,
+                                      origin: *const f64, min_range: f64, crop_box: *const f64, leaf: f64,
+                                      mean_k: i32, stddev_mul: f64, out: *mut f64) -> i32 {
+    let (n, cap) = (nonneg(n), nonneg(cap));
+    if n >= 1 << 20 || mean_k > KMAX as i32 || !(leaf > 0.0) {
+        return -1;
+    }
+    let o = from_raw_parts(origin, 3);
+    let cb = from_raw_parts(crop_box, 6);
+    let f = Filter {
+        origin: [o[0], o[1], o[2]],
+        min_range,
+        lo: [cb[0], cb[1], cb[2]],
+        hi: [cb[3], cb[4], cb[5]],
+        leaf,
+        k: nonneg(mean_k),
+        stddev_mul,
+    };
+    let s = &mut SCRATCH;
+    crop(&f, from_raw_parts(pts, 3 * n), &mut s.cropped);
+    voxel_grid(&f, &s.cropped, &mut s.keys, &mut s.vox);
+    outlier_removal(&f, &mut s.vox, &mut s.mean);
+    let out = from_raw_parts_mut(out, 3 * cap);
+    let w = (s.vox.len() / 3).min(cap);
+    out[..3 * w].copy_from_slice(&s.vox[..3 * w]);
+    let pad = if w > 0 { [s.vox[3 * w - 3], s.vox[3 * w - 2], s.vox[3 * w - 1]] } else { f.origin };
+    for i in w..cap {
+        out[3 * i..3 * i + 3].copy_from_slice(&pad);
+    }
+    w as i32
+}
+
+/// Host buffers for the bulk arrays (never freed: the host keeps them).
+#[no_mangle]
+pub extern "C" fn portalis_alloc(bytes: i32) -> *mut u8 {
+    let mut v: Vec<u64> = Vec::with_capacity((nonneg(bytes) + 7) / 8);
+    let p = v.as_mut_ptr() as *mut u8;
+    std::mem::forget(v);
+    p
+}
