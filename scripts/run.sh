@@ -8,6 +8,8 @@
 #     build/demos/<name>/, so nothing is written into the source tree.
 #  2. The 1000-projectile sweep (bulk arrays).
 #  2b. The robot arm (demos/robot_arm/README.md): UR5e IK at 120 Hz.
+#  2c. The LiDAR demo (demos/lidar/README.md): a WasmSensor casts 102,400 rays
+#     a frame, a filter module crops, voxelises and removes outliers; 3 frames.
 #  3. The engine demonstration: the bench kernels (bench/kernels, small size)
 #     as wasm on the Portalis interpreter vs native, checksums compared.
 # Needs nothing outside this repository (scripts/deps.sh installs the tools).
@@ -28,6 +30,9 @@ build/bin/portalis run "$demo/projectile_sweep.usda"
 echo
 echo "== Robot arm: portalis run build/demos/robot_arm/robot_arm.usda"
 build/bin/portalis run build/demos/robot_arm/robot_arm.usda
+echo
+echo "== LiDAR demo: 102,400 rays a frame, sensor -> filter -> FilteredCloud (demos/lidar/README.md)"
+build/bin/portalis run build/demos/lidar/lidar.usda --frames 3 --budget-ms 60000
 echo
 kb=build/bench-kernels
 echo "== Portalis engine demo: the bench kernels (small size) as wasm vs native"

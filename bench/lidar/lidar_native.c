@@ -58,5 +58,8 @@ int main(int argc, char **argv) {
     }
     printf("native C: scan %.2f ms/frame, filter %.2f ms/frame, total %.2f ms/frame (%d frames, %d rays)\n",
            scan_ms / frames, filt_ms / frames, (scan_ms + filt_ms) / frames, frames, RAYS);
+    free(mask);
+    free(raw);
+    free(out);
     return 0;
 }

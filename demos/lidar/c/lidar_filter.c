@@ -15,6 +15,7 @@ typedef struct {
     double *pts, *vox, *mean;
     uint64_t *keys, *tmp;
     int32_t *order;
+    uint8_t *axis; /* split axis of the k-d tree node whose median is at this position */
     size_t cap;
 } scratch;
 
@@ -34,7 +35,7 @@ static int reserve(size_t n) {
     if (grow((void **)&S.pts, n * 3 * sizeof(double)) || grow((void **)&S.vox, n * 3 * sizeof(double)) ||
         grow((void **)&S.mean, n * sizeof(double)) || grow((void **)&S.keys, n * sizeof(uint64_t)) ||
         grow((void **)&S.tmp, n * sizeof(uint64_t)) ||
-        grow((void **)&S.order, n * sizeof(int32_t)))
+        grow((void **)&S.order, n * sizeof(int32_t)) || grow((void **)&S.axis, n))
         return -1;
     S.cap = n;
     return 0;
@@ -131,15 +132,29 @@ static void keep_best(double *best, int *nb, int k, double d2) {
     best[m] = d2;
 }
 
-/* k-d tree over S.order[lo, hi): the median of axis depth % 3 at mid, the
- * points before it <= its coordinate, after it >= (no node storage: the
- * split is the point at mid). */
+/* k-d tree over S.order[lo, hi): the median along the axis of widest
+ * spread at mid (S.axis[mid]), the points before it <= its coordinate, after
+ * it >= (no node storage: the split is the point at mid). Points that lie
+ * on a surface make the widest axis matter: cycling through x, y, z splits
+ * the ground along its noise. */
 static double coord(const double *pts, int32_t i, int axis) { return pts[3 * S.order[i] + axis]; }
 
-static void kd_build(const double *pts, int32_t lo, int32_t hi, int depth) {
+static void kd_build(const double *pts, int32_t lo, int32_t hi) {
     if (hi - lo <= 8)
         return;
-    int axis = depth % 3;
+    double mn[3], mx[3];
+    for (int a = 0; a < 3; a++)
+        mn[a] = mx[a] = coord(pts, lo, a);
+    for (int32_t i = lo + 1; i < hi; i++)
+        for (int a = 0; a < 3; a++) {
+            double v = coord(pts, i, a);
+            mn[a] = v < mn[a] ? v : mn[a];
+            mx[a] = v > mx[a] ? v : mx[a];
+        }
+    int axis = 0;
+    for (int a = 1; a < 3; a++)
+        if (mx[a] - mn[a] > mx[axis] - mn[axis])
+            axis = a;
     int32_t mid = lo + (hi - lo) / 2, l = lo, r = hi - 1;
     while (l < r) { /* quickselect: S.order[mid] gets the median */
         double pivot = coord(pts, (l + r) / 2, axis);
@@ -162,43 +177,53 @@ static void kd_build(const double *pts, int32_t lo, int32_t hi, int depth) {
         else
             break;
     }
-    kd_build(pts, lo, mid, depth + 1);
-    kd_build(pts, mid + 1, hi, depth + 1);
+    S.axis[mid] = (uint8_t)axis;
+    kd_build(pts, lo, mid);
+    kd_build(pts, mid + 1, hi);
 }
 
-/* Keeps the k smallest squared distances from point self to the others. */
-static void kd_knn(const double *pts, int32_t self, int32_t lo, int32_t hi, int depth, double *best, int *nb,
-                   int k) {
-    const double *p = pts + 3 * self;
+typedef struct {
+    const double *pts, *p;
+    int32_t self;
+    double best[KMAX];
+    int nb, k;
+} knn_query;
+
+static void visit(knn_query *q, int32_t j) {
+    if (j == q->self)
+        return;
+    const double *r = q->pts + 3 * j;
+    double dx = q->p[0] - r[0], dy = q->p[1] - r[1], dz = q->p[2] - r[2];
+    keep_best(q->best, &q->nb, q->k, dx * dx + dy * dy + dz * dz);
+}
+
+/* Keeps the k smallest squared distances from point self to the others.
+ * rd is a lower bound of the squared distance from the query to the
+ * subtree's region (off[a]: the query's offset from it along axis a), which
+ * prunes better than the split plane alone; the result is exact either way. */
+static void kd_knn(knn_query *q, int32_t lo, int32_t hi, double rd, double *off) {
     if (hi - lo <= 8) {
-        for (int32_t s = lo; s < hi; s++) {
-            int32_t j = S.order[s];
-            if (j == self)
-                continue;
-            const double *q = pts + 3 * j;
-            double dx = p[0] - q[0], dy = p[1] - q[1], dz = p[2] - q[2];
-            keep_best(best, nb, k, dx * dx + dy * dy + dz * dz);
-        }
+        for (int32_t s = lo; s < hi; s++)
+            visit(q, S.order[s]);
         return;
     }
-    int axis = depth % 3;
     int32_t mid = lo + (hi - lo) / 2, m = S.order[mid];
-    double diff = p[axis] - pts[3 * m + axis];
-    if (m != self) {
-        const double *q = pts + 3 * m;
-        double dx = p[0] - q[0], dy = p[1] - q[1], dz = p[2] - q[2];
-        keep_best(best, nb, k, dx * dx + dy * dy + dz * dz);
-    }
+    int axis = S.axis[mid];
+    double diff = q->p[axis] - q->pts[3 * m + axis];
+    visit(q, m);
     int left_first = diff < 0.0;
     if (left_first)
-        kd_knn(pts, self, lo, mid, depth + 1, best, nb, k);
+        kd_knn(q, lo, mid, rd, off);
     else
-        kd_knn(pts, self, mid + 1, hi, depth + 1, best, nb, k);
-    if (*nb < k || diff * diff < best[k - 1]) {
+        kd_knn(q, mid + 1, hi, rd, off);
+    double old = off[axis], far = rd - old * old + diff * diff;
+    if (q->nb < q->k || far < q->best[q->k - 1]) {
+        off[axis] = diff;
         if (left_first)
-            kd_knn(pts, self, mid + 1, hi, depth + 1, best, nb, k);
+            kd_knn(q, mid + 1, hi, far, off);
         else
-            kd_knn(pts, self, lo, mid, depth + 1, best, nb, k);
+            kd_knn(q, lo, mid, far, off);
+        off[axis] = old;
     }
 }
 
@@ -206,12 +231,12 @@ static void kd_knn(const double *pts, int32_t self, int32_t lo, int32_t hi, int 
  * ascending order (exact k nearest: equal distances are equal values, so
  * the sum does not depend on which of them the search found). */
 static double mean_knn(const double *pts, int32_t i, int32_t n, int k) {
-    double best[KMAX];
-    int nb = 0;
-    kd_knn(pts, i, 0, n, 0, best, &nb, k);
+    knn_query q = {.pts = pts, .p = pts + 3 * i, .self = i, .k = k};
+    double off[3] = {0.0, 0.0, 0.0};
+    kd_knn(&q, 0, n, 0.0, off);
     double s = 0.0;
-    for (int m = 0; m < nb; m++)
-        s += sqrt(best[m]);
+    for (int m = 0; m < q.nb; m++)
+        s += sqrt(q.best[m]);
     return s / k;
 }
 
@@ -221,7 +246,7 @@ static int32_t outlier_removal(const lidar_filter_params *f, double *pts, int32_
         return n;
     for (int32_t i = 0; i < n; i++)
         S.order[i] = i;
-    kd_build(pts, 0, n, 0);
+    kd_build(pts, 0, n);
     double s = 0.0, sq = 0.0;
     for (int32_t i = 0; i < n; i++) {
         double v = S.mean[i] = mean_knn(pts, i, n, k);

@@ -344,25 +344,42 @@ fn keep_best(best: &mut [f64; KMAX], nb: &mut usize, k: usize, d2: f64) {
     best[m] = d2;
 }
 
-/// k-d tree over order[lo..hi): the median of axis depth % 3 at mid, the
-/// points before it <= its coordinate, after it >= (the split is the point
-/// at mid; no node storage).
-fn kd_build(pts: &[f64], order: &mut [u32], lo: usize, hi: usize, depth: usize) {
+/// k-d tree over order[lo..hi): the median along the axis of widest spread
+/// at mid (axis[mid]), the points before it <= its coordinate, after it >=
+/// (the split is the point at mid; no node storage). See ../c/lidar_filter.c.
+fn kd_build(pts: &[f64], order: &mut [u32], axes: &mut [u8], lo: usize, hi: usize) {
     if hi - lo <= 8 {
         return;
     }
-    let axis = depth % 3;
-    let c = |order: &[u32], i: usize| pts[3 * order[i] as usize + axis];
+    let c = |order: &[u32], i: usize, a: usize| pts[3 * order[i] as usize + a];
+    let (mut mn, mut mx) = ([0.0f64; 3], [0.0f64; 3]);
+    for a in 0..3 {
+        mn[a] = c(order, lo, a);
+        mx[a] = mn[a];
+    }
+    for i in lo + 1..hi {
+        for a in 0..3 {
+            let v = c(order, i, a);
+            mn[a] = if v < mn[a] { v } else { mn[a] };
+            mx[a] = if v > mx[a] { v } else { mx[a] };
+        }
+    }
+    let mut axis = 0;
+    for a in 1..3 {
+        if mx[a] - mn[a] > mx[axis] - mn[axis] {
+            axis = a;
+        }
+    }
     let mid = lo + (hi - lo) / 2;
     let (mut l, mut r) = (lo as isize, hi as isize - 1);
     while l < r {
-        let pivot = c(order, ((l + r) / 2) as usize);
+        let pivot = c(order, ((l + r) / 2) as usize, axis);
         let (mut i, mut j) = (l, r);
         while i <= j {
-            while c(order, i as usize) < pivot {
+            while c(order, i as usize, axis) < pivot {
                 i += 1;
             }
-            while c(order, j as usize) > pivot {
+            while c(order, j as usize, axis) > pivot {
                 j -= 1;
             }
             if i <= j {
@@ -379,13 +396,15 @@ fn kd_build(pts: &[f64], order: &mut [u32], lo: usize, hi: usize, depth: usize) 
             break;
         }
     }
-    kd_build(pts, order, lo, mid, depth + 1);
-    kd_build(pts, order, mid + 1, hi, depth + 1);
+    axes[mid] = axis as u8;
+    kd_build(pts, order, axes, lo, mid);
+    kd_build(pts, order, axes, mid + 1, hi);
 }
 
 struct Knn<'a> {
     pts: &'a [f64],
     order: &'a [u32],
+    axes: &'a [u8],
     best: [f64; KMAX],
     nb: usize,
     k: usize,
@@ -401,39 +420,45 @@ impl<'a> Knn<'a> {
         keep_best(&mut self.best, &mut self.nb, self.k, dx * dx + dy * dy + dz * dz);
     }
 
-    fn search(&mut self, this: usize, lo: usize, hi: usize, depth: usize) {
+    /// rd: lower bound of the squared distance to the subtree's region
+    /// (off[a]: the query's offset from it along axis a).
+    fn search(&mut self, this: usize, lo: usize, hi: usize, rd: f64, off: &mut [f64; 3]) {
         if hi - lo <= 8 {
             for s in lo..hi {
                 self.visit(this, self.order[s] as usize);
             }
             return;
         }
-        let axis = depth % 3;
         let mid = lo + (hi - lo) / 2;
         let m = self.order[mid] as usize;
+        let axis = self.axes[mid] as usize;
         let diff = self.pts[3 * this + axis] - self.pts[3 * m + axis];
         self.visit(this, m);
         let left_first = diff < 0.0;
         if left_first {
-            self.search(this, lo, mid, depth + 1);
+            self.search(this, lo, mid, rd, off);
         } else {
-            self.search(this, mid + 1, hi, depth + 1);
+            self.search(this, mid + 1, hi, rd, off);
         }
-        if self.nb < self.k || diff * diff < self.best[self.k - 1] {
+        let old = off[axis];
+        let far = rd - old * old + diff * diff;
+        if self.nb < self.k || far < self.best[self.k - 1] {
+            off[axis] = diff;
             if left_first {
-                self.search(this, mid + 1, hi, depth + 1);
+                self.search(this, mid + 1, hi, far, off);
             } else {
-                self.search(this, lo, mid, depth + 1);
+                self.search(this, lo, mid, far, off);
             }
+            off[axis] = old;
         }
     }
 }
 
 /// Mean distance to the k nearest other points, the k distances summed in
 /// ascending order (exact k nearest: ties are equal values).
-fn mean_knn(pts: &[f64], order: &[u32], i: usize, k: usize) -> f64 {
-    let mut q = Knn { pts, order, best: [0.0; KMAX], nb: 0, k };
-    q.search(i, 0, order.len(), 0);
+fn mean_knn(pts: &[f64], order: &[u32], axes: &[u8], i: usize, k: usize) -> f64 {
+    let mut q = Knn { pts, order, axes, best: [0.0; KMAX], nb: 0, k };
+    q.search(i, 0, order.len(), 0.0, &mut [0.0; 3]);
     let mut s = 0.0;
     for m in 0..q.nb {
         s += q.best[m].sqrt();
@@ -448,11 +473,12 @@ fn outlier_removal(f: &Filter, pts: &mut Vec<f64>, mean: &mut Vec<f64>) {
         return;
     }
     let mut order: Vec<u32> = (0..n as u32).collect();
-    kd_build(pts, &mut order, 0, n, 0);
+    let mut axes = vec![0u8; n];
+    kd_build(pts, &mut order, &mut axes, 0, n);
     mean.clear();
     let (mut s, mut sq) = (0.0, 0.0);
     for i in 0..n {
-        let v = mean_knn(pts, &order, i, k);
+        let v = mean_knn(pts, &order, &axes, i, k);
         mean.push(v);
         s += v;
         sq += v * v;

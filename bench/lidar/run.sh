@@ -1,0 +1,45 @@
+#!/bin/bash
+# LiDAR benchmark (demos/lidar/README.md): generation + filtering of 102,400
+# rays a frame
+#   1. on the interpreter: `portalis run` of the demo scene, module means
+#   2. the same C code natively (gcc -O2 -ffp-contract=off), which also dumps
+#      the raw clouds
+#   3. PCL (CropBox + VoxelGrid + StatisticalOutlierRemoval) natively on
+#      those clouds; libpcl-dev (large) is installed here on demand, never
+#      by scripts/deps.sh or CI.
+# usage: bash bench/lidar/run.sh [BUILD_DIR] [FRAMES]   (default build, 10)
+set -euo pipefail
+root=$(cd "$(dirname "$0")/../.." && pwd)
+build=$(cd "${1:-$root/build}" && pwd)
+frames=${2:-10}
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+scene=$build/demos/lidar/lidar.usda
+[ -f "$scene" ] || { echo "no $scene: build first (cmake --build $build)"; exit 1; }
+
+if ! pkg-config --exists pcl_filters-1.13 2>/dev/null && ! ls /usr/lib/x86_64-linux-gnu/pkgconfig/pcl_filters-*.pc >/dev/null 2>&1; then
+    echo "installing libpcl-dev (PCL, for the native peer; about 1 GB with its dependencies)"
+    DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends libpcl-dev > "$work/apt.log" 2>&1 ||
+        { cat "$work/apt.log"; exit 1; }
+fi
+pcl=$(basename "$(ls /usr/lib/x86_64-linux-gnu/pkgconfig/pcl_filters-*.pc | head -1)" .pc)
+
+d=$root/demos/lidar/c
+gcc -O2 -ffp-contract=off -I"$d" -o "$work/lidar_native" "$root/bench/lidar/lidar_native.c" "$d/lidar_scan.c" \
+    "$d/lidar_filter.c" -lm
+# shellcheck disable=SC2046
+g++ -O2 -std=c++17 -o "$work/pcl_peer" "$root/bench/lidar/pcl_peer.cpp" $(pkg-config --cflags --libs "$pcl" eigen3) \
+    2> "$work/gxx.log" || { cat "$work/gxx.log"; exit 1; }
+
+echo "== interpreter: portalis run $scene --frames $frames"
+"$build/bin/portalis" run "$scene" --frames "$frames" --budget-ms 600000 -o "$work/out.usda" > "$work/run.log" 2>&1 ||
+    { cat "$work/run.log"; exit 1; }
+grep -E "^  (frame |/World/)" "$work/run.log"
+awk '/\/World\/Lidar/ {s=$2} /\/World\/Filter/ {f=$2} END {printf "interpreter: scan %.1f ms/frame, filter %.1f ms/frame, total %.1f ms/frame (target <= 33)\n", s/1000, f/1000, (s+f)/1000}' "$work/run.log"
+echo "output layer: $(stat -c %s "$work/out.usda") bytes for $frames frames"
+
+echo "== native C (the modules' source, gcc -O2)"
+"$work/lidar_native" "$frames" "$work/cloud" | tail -1
+"$work/lidar_native" "$frames" | tail -1
+echo "== PCL $pcl on the same clouds"
+"$work/pcl_peer" "$work/cloud" "$frames"
