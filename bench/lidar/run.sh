@@ -17,29 +17,30 @@ trap 'rm -rf "$work"' EXIT
 scene=$build/demos/lidar/lidar.usda
 [ -f "$scene" ] || { echo "no $scene: build first (cmake --build $build)"; exit 1; }
 
-if ! pkg-config --exists pcl_filters-1.13 2>/dev/null && ! ls /usr/lib/x86_64-linux-gnu/pkgconfig/pcl_filters-*.pc >/dev/null 2>&1; then
+if ! pkg-config --exists pcl_filters; then
     echo "installing libpcl-dev (PCL, for the native peer; about 1 GB with its dependencies)"
     DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends libpcl-dev > "$work/apt.log" 2>&1 ||
         { cat "$work/apt.log"; exit 1; }
 fi
-pcl=$(basename "$(ls /usr/lib/x86_64-linux-gnu/pkgconfig/pcl_filters-*.pc | head -1)" .pc)
 
 d=$root/demos/lidar/c
 gcc -O2 -ffp-contract=off -I"$d" -o "$work/lidar_native" "$root/bench/lidar/lidar_native.c" "$d/lidar_scan.c" \
     "$d/lidar_filter.c" -lm
 # shellcheck disable=SC2046
-g++ -O2 -std=c++17 -o "$work/pcl_peer" "$root/bench/lidar/pcl_peer.cpp" $(pkg-config --cflags --libs "$pcl" eigen3) \
+g++ -O2 -std=c++17 -o "$work/pcl_peer" "$root/bench/lidar/pcl_peer.cpp" $(pkg-config --cflags --libs pcl_filters eigen3) \
     2> "$work/gxx.log" || { cat "$work/gxx.log"; exit 1; }
 
 echo "== interpreter: portalis run $scene --frames $frames"
-"$build/bin/portalis" run "$scene" --frames "$frames" --budget-ms 600000 -o "$work/out.usda" > "$work/run.log" 2>&1 ||
+/usr/bin/time -f "cpu %U %S" -o "$work/time.log" \
+    "$build/bin/portalis" run "$scene" --frames "$frames" --budget-ms 600000 -o "$work/out.usda" > "$work/run.log" 2>&1 ||
     { cat "$work/run.log"; exit 1; }
 grep -E "^  (frame |/World/)" "$work/run.log"
 awk '/\/World\/Lidar/ {s=$2} /\/World\/Filter/ {f=$2} END {printf "interpreter: scan %.1f ms/frame, filter %.1f ms/frame, total %.1f ms/frame (target <= 33)\n", s/1000, f/1000, (s+f)/1000}' "$work/run.log"
+awk -v n="$frames" '{printf "interpreter: whole run (load, %d frames, save) %.1f ms CPU/frame\n", n, 1000*($2+$3)/n}' "$work/time.log"
 echo "output layer: $(stat -c %s "$work/out.usda") bytes for $frames frames"
 
 echo "== native C (the modules' source, gcc -O2)"
 "$work/lidar_native" "$frames" "$work/cloud" | tail -1
 "$work/lidar_native" "$frames" | tail -1
-echo "== PCL $pcl on the same clouds"
+echo "== PCL $(pkg-config --modversion pcl_filters) on the same clouds"
 "$work/pcl_peer" "$work/cloud" "$frames"
