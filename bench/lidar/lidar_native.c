@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "lidar_core.h"
+#include "scene.h"
 
 static double now_ms(void) {
     struct timespec ts;
@@ -16,21 +17,11 @@ static double now_ms(void) {
     return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
 }
 
-/* The scene of demos/lidar/lidar.usda.in. */
-static const double centers[] = {12, 0, 1.5, -15, -10, 2, 5, -14, 1, -8, 14, 2.5, 25, 18, 3, -30, 5, 1.2};
-static const double sizes[] = {4, 10, 3, 6, 4, 4, 8, 2, 2, 3, 3, 5, 10, 6, 6, 2, 12, 2.4};
-static const double poles[] = {6, 6, 0.15, -6, -6, 0.15, 10, -6, 0.2, -12, 3, 0.15, 18, -2, 0.25, 0, -9, 0.15};
-
 int main(int argc, char **argv) {
     int frames = argc > 1 ? atoi(argv[1]) : 10;
-    enum { RAYS = 102400, CAP = 32768 };
-    lidar_sensor s = {.rays = RAYS, .beams = 64, .elev_min = -24.8, .elev_max = 2, .max_range = 80,
-                      .range_noise = 0.02, .dropout = 0.02, .spurious = 0.005, .seed = 7,
-                      .origin = {0, 0, 1.8}, .nbox = 6, .box_centers = centers, .box_sizes = sizes,
-                      .npole = 6, .poles = poles, .pole_height = 6, .vehicle_start = {-20, 6, 0.8},
-                      .vehicle_velocity = {4, 0, 0}, .vehicle_size = {4.5, 1.9, 1.6}};
-    lidar_filter_params f = {.origin = {0, 0, 1.8}, .min_range = 1, .crop_min = {-40, -40, -1},
-                             .crop_max = {40, 40, 6}, .leaf = 0.25, .mean_k = 8, .stddev_mul = 1};
+    lidar_sensor s;
+    lidar_filter_params f;
+    bench_scene(&s, &f);
     double *mask = malloc(RAYS * sizeof *mask), *raw = malloc(3 * RAYS * sizeof *raw),
            *out = malloc(3 * CAP * sizeof *out);
     if (!mask || !raw || !out)

@@ -39,6 +39,16 @@ awk '/\/World\/Lidar/ {s=$2} /\/World\/Filter/ {f=$2} END {printf "interpreter: 
 awk -v n="$frames" '{printf "interpreter: whole run (load, %d frames, save) %.1f ms CPU/frame\n", n, 1000*($2+$3)/n}' "$work/time.log"
 echo "output layer: $(stat -c %s "$work/out.usda") bytes for $frames frames"
 
+echo "== engine tiers: the whole pipeline as one wasm export (bench_module.c), portalis run --tier T"
+clang --target=wasm32-wasi -O2 -ffp-contract=off -nostartfiles -Wl,--no-entry -Wl,--strip-all -I"$d" \
+    -o "$work/bench.wasm" "$root/bench/lidar/bench_module.c" "$d/lidar_scan.c" "$d/lidar_filter.c" -lm
+"$build/bin/portalis" run --tier native --invoke lidar_bench "$work/bench.wasm" 1 > /dev/null 2>&1 || true # compile, cache
+for tier in interp native; do
+    /usr/bin/time -f "%U %S" -o "$work/tier.log" "$build/bin/portalis" run --tier $tier --invoke lidar_bench \
+        "$work/bench.wasm" "$frames" > "$work/tier.out" 2>&1 || { echo "tier $tier: failed"; cat "$work/tier.out"; continue; }
+    awk -v n="$frames" -v t=$tier -v pts="$(cat "$work/tier.out")" \
+        '{printf "%s tier: scan + filter %.1f ms CPU/frame (%d frames, %s filtered points in all)\n", t, 1000*($1+$2)/n, n, pts}' "$work/tier.log"
+done
 echo "== native C (the modules' source, gcc -O2)"
 "$work/lidar_native" "$frames" "$work/cloud" | tail -1
 "$work/lidar_native" "$frames" | tail -1
