@@ -22,19 +22,11 @@ static void graph_usage(FILE *out) {
             "  --trace OUT.json  with --run: write a Chrome trace (chrome://tracing, Perfetto)\n");
 }
 
-/* Scenes are handled by cmd_scene.c (host layer); weak so that tests linking
- * only this file still build. */
-extern int cmd_scene_graph(int argc, char **argv) __attribute__((weak));
-
 int cmd_graph(int argc, char **argv) {
     const char *dot = NULL, *trace = NULL;
     for (int i = 1; i < argc; i++) {
         size_t n = strlen(argv[i]);
         if (n > 5 && !strcmp(argv[i] + n - 5, ".usda")) {
-            if (!cmd_scene_graph) {
-                fprintf(stderr, "portalis graph: scenes are not supported in this build\n");
-                return 2;
-            }
             return cmd_scene_graph(argc, argv);
         }
     }

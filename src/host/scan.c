@@ -378,6 +378,14 @@ void ph__teardown(ph_host *h) {
     h->stage = NULL;
 }
 
+/* A misspelt prim type ("WasmPhysic") would otherwise be skipped silently as
+ * a prim that is no module. */
+static void warn_type(const char *path, const char *type, const char *suggestion, void *ctx) {
+    ph_host *h = ctx;
+    ph__diag(h, "scene: warning: %s: prim %s: unknown prim type '%s'; did you mean '%s'?", h->scene_path, path, type,
+             suggestion);
+}
+
 int ph__scan(ph_host *h, char *err, size_t errcap) {
     uint64_t t0 = pb_now_ns();
     pusd_error ue = {0};
@@ -399,6 +407,7 @@ int ph__scan(ph_host *h, char *err, size_t errcap) {
         pusd_error_format(pusd_stage_diagnostic(h->stage, i), buf, sizeof buf);
         ph__diag(h, "scene: %s", buf);
     }
+    pusd_schema_check_types(h->stage, h->reg, warn_type, h);
     pb_config bc = pb_config_default();
     bc.max_memory_mb = h->cfg.max_memory_mb;
     bc.call_deadline_ns = h->cfg.call_budget_ns;

@@ -116,4 +116,22 @@ assert any("module file not found" in d and 'no"such.wasm' in d for d in r["diag
 assert r["targets"] == [] and r["frames"] == 2
 print("ok report-json contents")
 PY
+# a misspelt prim type is reported with a hint by run and graph (and the run goes on)
+cat >typo.usda <<'USDA'
+#usda 1.0
+def Xform "W"
+{
+    def WasmModule "Clock"
+    {
+        uniform asset wasm:path = @./modules/clock.wasm@
+        double outputs:y = 0
+    }
+    def WasmPhysic "P"
+    {
+    }
+}
+USDA
+hint="warning: typo.usda: prim /W/P: unknown prim type 'WasmPhysic'; did you mean 'WasmPhysics'\\?"
+expect typo-hint-run 0 "$hint" "$P" run typo.usda --frames 2 -o typo.out.usda
+expect typo-hint-graph 0 "$hint" "$P" graph typo.usda
 exit $fail
