@@ -8,9 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#ifdef PORTALIS_BRIDGE_WASI
 #include <portalis/wasi.h>
-#endif
 
 /* Call timing uses the time-stamp counter on x86-64 (a few ns) and is
  * converted to nanoseconds when statistics are read, from the ratio of
@@ -50,9 +48,7 @@ typedef struct mod {
     bool cache_hit;
     pb_fn_stats **fns;
     size_t nfns, capfns;
-#ifdef PORTALIS_BRIDGE_WASI
     pwasi_ctx *wasi;
-#endif
 } mod;
 
 struct pb_bridge {
@@ -118,10 +114,8 @@ static void mod_free(mod *m) {
         pw_store_free(m->store);
     if (m->module)
         pw_module_free(m->module);
-#ifdef PORTALIS_BRIDGE_WASI
     if (m->wasi)
         pwasi_ctx_free(m->wasi);
-#endif
     free(m->name);
     free(m);
 }
@@ -271,9 +265,7 @@ static int instantiate(pb_bridge *b, mod *m, const pb_load_options *opts, pb_err
 
     size_t ni = pw_module_import_count(m->module);
     pw_extern *imports = NULL;
-    bool uses_wasi = false;
-#ifdef PORTALIS_BRIDGE_WASI
-    uses_wasi = b->cfg.enable_wasi && pwasi_module_uses_wasi(m->module);
+    bool uses_wasi = b->cfg.enable_wasi && pwasi_module_uses_wasi(m->module);
     if (uses_wasi) {
         m->wasi = pwasi_ctx_new();
         if (!m->wasi)
@@ -296,7 +288,6 @@ static int instantiate(pb_bridge *b, mod *m, const pb_load_options *opts, pb_err
             return r;
         }
     }
-#endif
     if (!uses_wasi && ni) {
         imports = calloc(ni, sizeof *imports);
         if (!imports)

@@ -480,13 +480,6 @@ static int parse_module_options(int argc, char **argv, int end, run_options *opt
     for (int i = 1; i < end; i++)
         if (!parse_module_option(end, argv, &i, opt))
             return false;
-#ifndef PORTALIS_HAVE_FUEL_DEADLINE
-    if (opt->has_fuel || opt->timeout_ns) {
-        fprintf(stderr, "portalis run: %s is not available: this engine build has no fuel/deadline support\n",
-                opt->has_fuel ? "--fuel" : "--timeout");
-        return false;
-    }
-#endif
     (void)argc;
     return true;
 }
@@ -646,12 +639,10 @@ static int run_module(const run_options *opt, const char *path, int argc, char *
     pw_store_set_memory_limit(store, opt->max_memory_bytes ? opt->max_memory_bytes : PW_DEFAULT_MEMORY_CAP);
     if (opt->max_call_depth)
         pw_store_set_max_call_depth(store, opt->max_call_depth);
-#ifdef PORTALIS_HAVE_FUEL_DEADLINE
     if (opt->has_fuel)
         pw_store_set_fuel(store, opt->fuel);
     if (opt->timeout_ns)
         pw_store_set_deadline(store, opt->timeout_ns);
-#endif
     size_t nimports = pw_module_import_count(m);
     if (nimports > 0 || opt->ndirs || opt->nenvs) {
         /* WASI context: argv[0] is the module as named on the command line */

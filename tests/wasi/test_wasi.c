@@ -303,7 +303,6 @@ static void test_fifo(void) {
     run_stdout_pipe(&R, a5, true, &got);
     check(R.status == 0 && got == 1u << 20 && strstr(R.err, "wrote 1048576 in 1 calls"),
           "fifo: a 1 MiB fd_write to a pipe is complete in one call (got %zu, status %d)", got, R.status);
-#ifdef PORTALIS_HAVE_FUEL_DEADLINE
     const char *a3[] = {"--timeout", "500ms", "--dir", map, guest("fifo"), "open", NULL};
     run(&R, a3);
     check(strstr(R.out, "write-open: ENXIO") != NULL, "fifo: opening for writing without a reader: ENXIO at once");
@@ -324,7 +323,6 @@ static void test_fifo(void) {
     run_stdout_pipe(&R, a6, false, &got);
     check(R.status == 134 && strstr(R.err, "deadline"),
           "fifo: a write to a pipe nobody drains ends at --timeout (status %d)", R.status);
-#endif
 }
 
 static void test_reactor_cli(void) {
@@ -374,7 +372,6 @@ static void test_limits(void) {
     /* without a cap, the guest's 64 KiB shadow stack in linear memory runs out first */
     check(R.status == 134 && (strstr(R.err, "call stack exhausted") || strstr(R.err, "out of bounds")),
           "unbounded recursion traps without a cap, the host survives");
-#ifdef PORTALIS_HAVE_FUEL_DEADLINE
     /* what proves the deadline is the trap kind (and no "woke"); the time
      * bound is only a hang guard, far above the budget on a loaded machine */
     const char *l1[] = {"--timeout", "200ms", guest("loop"), NULL};
@@ -391,12 +388,6 @@ static void test_limits(void) {
     const char *l3[] = {"--fuel", "100000000", "--timeout", "10s", guest("exit7"), NULL};
     run(&R, l3);
     check(R.status == 7, "enough fuel and time: a program runs to its end");
-#else
-    const char *l1[] = {"--timeout", "200ms", guest("loop"), NULL};
-    run(&R, l1);
-    check(R.status == 2 && strstr(R.err, "not available"), "--timeout without engine support is a usage error");
-    printf("skip fuel/deadline cases: the engine has no pw_store_set_fuel/pw_store_set_deadline yet\n");
-#endif
 }
 
 /* ---- embedding API, in process ---------------------------------------------- */

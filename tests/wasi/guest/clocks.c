@@ -32,7 +32,8 @@ int main(void) {
     nanosleep(&d, NULL);
     clock_gettime(CLOCK_MONOTONIC, &b);
     long long el = ns(b) - ns(a);
-    if (el < 80000000LL || el > 5000000000LL) {
+    /* the upper bound is only a hang guard, far above 80 ms on a loaded machine */
+    if (el < 80000000LL || el > 60000000000LL) {
         printf("FAIL sleep took %lld ns\n", el);
         fails++;
     } else {
