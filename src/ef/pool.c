@@ -276,6 +276,18 @@ static void sleep_until(ef_pool *p, atomic_long *pending) {
     pthread_mutex_unlock(&p->mu);
 }
 
+/* One step of a waiting thread: run a queued job, or spin briefly while jobs
+ * are queued elsewhere, or sleep until notified (or pending reaches 0). */
+static void run_or_wait(ef_pool *p, atomic_long *pending) {
+    ef_job j;
+    if (take(p, &j))
+        ef_job_run(&j);
+    else if (atomic_load(&p->queued))
+        pause_briefly();
+    else
+        sleep_until(p, pending);
+}
+
 void ef_pool_wait(ef_pool *p, atomic_long *pending) {
     /* Leave the gate: a waiting thread runs no user code of its own. */
     int was_counted = tl.counted == p;
@@ -285,17 +297,8 @@ void ef_pool_wait(ef_pool *p, atomic_long *pending) {
         tl.serial_depth = 1;
         give_serial(p);
     }
-    ef_job j;
-    while (atomic_load_explicit(pending, memory_order_acquire) != 0) {
-        if (take(p, &j)) {
-            ef_job_run(&j);
-            continue;
-        }
-        if (atomic_load(&p->queued))
-            pause_briefly();
-        else
-            sleep_until(p, pending);
-    }
+    while (atomic_load_explicit(pending, memory_order_acquire) != 0)
+        run_or_wait(p, pending);
     if (serial_depth) {
         take_serial(p);
         tl.serial_depth = serial_depth;
@@ -310,17 +313,8 @@ static void *worker_main(void *arg) {
     pthread_mutex_unlock(&p->mu);
     tl.pool = p;
     tl.worker = idx;
-    ef_job j;
-    while (!atomic_load(&p->stop)) {
-        if (take(p, &j)) {
-            ef_job_run(&j);
-            continue;
-        }
-        if (atomic_load(&p->queued))
-            pause_briefly();
-        else
-            sleep_until(p, NULL);
-    }
+    while (!atomic_load(&p->stop))
+        run_or_wait(p, NULL);
     return NULL;
 }
 

@@ -9,10 +9,12 @@
 
 static hmod *hm_of(void *u) { return u; }
 
-static int handle_chan(hmod *m, int32_t hd) {
+/* The channel index of handle hd in *i, or a trap naming the import. */
+static pw_error *handle_chan(hmod *m, int32_t hd, const char *fn, int *i) {
     if (hd < 0 || (size_t)hd >= m->h->nch)
-        return -1;
-    return hd;
+        return pw_trap_new("portalis.%s: invalid handle %d", fn, hd);
+    *i = hd;
+    return NULL;
 }
 
 /* The name at (a[0] pointer, a[1] length) in the caller's memory, NUL
@@ -40,9 +42,10 @@ static pw_error *imp_attr(pw_caller *c, void *u, const pw_val *a, pw_val *r) {
 static pw_error *imp_get_f64(pw_caller *c, void *u, const pw_val *a, pw_val *r) {
     (void)c;
     hmod *m = hm_of(u);
-    int i = handle_chan(m, a[0].of.i32);
-    if (i < 0)
-        return pw_trap_new("portalis.get_f64: invalid handle %d", a[0].of.i32);
+    int i = -1;
+    pw_error *e = handle_chan(m, a[0].of.i32, "get_f64", &i);
+    if (e)
+        return e;
     r[0].kind = PW_F64;
     r[0].of.f64 = ph__chan_data(ph__resolve_chan(m->h, i))[0];
     return NULL;
@@ -59,9 +62,10 @@ static pw_error *imp_get_f32(pw_caller *c, void *u, const pw_val *a, pw_val *r) 
 }
 
 static pw_error *imp_set(hmod *m, int32_t hd, const double *v, size_t n, const char *fn) {
-    int i = handle_chan(m, hd);
-    if (i < 0)
-        return pw_trap_new("portalis.%s: invalid handle %d", fn, hd);
+    int i = -1;
+    pw_error *e = handle_chan(m, hd, fn, &i);
+    if (e)
+        return e;
     chan *c = &m->h->ch[i];
     if (!c->is_output || strcmp(c->prim, m->path))
         return pw_trap_new("portalis.%s: '%s' is not an output of %s (only outputs:* may be set)", fn, c->attr,
@@ -89,9 +93,10 @@ static pw_error *imp_set_f32(pw_caller *c, void *u, const pw_val *a, pw_val *r) 
 static pw_error *imp_get_vec3(pw_caller *c, void *u, const pw_val *a, pw_val *r) {
     (void)r;
     hmod *m = hm_of(u);
-    int i = handle_chan(m, a[0].of.i32);
-    if (i < 0)
-        return pw_trap_new("portalis.get_vec3: invalid handle %d", a[0].of.i32);
+    int i = -1;
+    pw_error *e = handle_chan(m, a[0].of.i32, "get_vec3", &i);
+    if (e)
+        return e;
     chan *ch = ph__resolve_chan(m->h, i);
     double v[3] = {0, 0, 0};
     for (int k = 0; k < 3 && k < ch->ncomp; k++)

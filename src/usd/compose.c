@@ -312,17 +312,10 @@ static void hash_prim(pusd_stage *s, pusd_prim *p) {
     s->nprims++;
 }
 
-static int cmp_tag(const void *a, const void *b) {
-    const node *x = a, *y = b;
-    if (x->tag != y->tag) return x->tag - y->tag;
-    return x < y ? -1 : x > y;
-}
-
 static void finish_prim(builder *b, pusd_prim *p) {
     pusd_stage *s = b->s;
     /* stable sort by arc class: keep expansion order within a class */
     node *tmp = b->nodes;
-    for (size_t i = 0; i < b->nnodes; i++) tmp[i].offset = tmp[i].offset; /* no-op keeps order */
     /* insertion sort (few nodes) */
     for (size_t i = 1; i < b->nnodes; i++) {
         node t = tmp[i];
@@ -333,7 +326,6 @@ static void finish_prim(builder *b, pusd_prim *p) {
         }
         tmp[j] = t;
     }
-    (void)cmp_tag;
     /* a prim whose one site is its own path in the root layer stack shares the pseudo root's site
      * (only the path differs, and that is the prim's path: see compose_prim) */
     const site *b0 = b->nsites == 1 ? &b->sites[0] : NULL;
