@@ -2,8 +2,9 @@
  *   portalis graph --example [--dot OUT.dot] [--run [--trace OUT.json]]
  * prints the text dump of an example graph with a nested, shared
  * definition, optionally writes its flattened Graphviz DOT file, and with
- * --run executes it once and prints per-node timing. (Scenes come later:
- * `portalis graph SCENE.usda`.) */
+ * --run executes it once and prints per-node timing.
+ *   portalis graph SCENE.usda [--dot OUT.dot]
+ * is the scene's graph, built by the host (cmd_scene.c). */
 #include <stdio.h>
 #include <string.h>
 
@@ -50,7 +51,7 @@ int cmd_graph(int argc, char **argv) {
         }
     }
     if (!example) {
-        fprintf(stderr, "portalis graph: only --example is supported for now\n");
+        fprintf(stderr, "portalis graph: give a SCENE.usda or --example\n");
         graph_usage(stderr);
         return 2;
     }
