@@ -94,15 +94,24 @@ static pw_error *compile(pw_module *mod, const uint8_t id[32], const aot_cc *cc,
     return ok ? NULL : pw_error_new(PW_ERR_RESOURCE, "native tier: %s", err);
 }
 
-pw_error *pw_aot_attach(pw_module *mod, const char *opt) {
+/* What both compiling paths need first: the module's identity, a compiler,
+ * and the cache key naming the (module, compiler, options) combination. */
+static pw_error *prepare(pw_module *mod, const char *opt, uint8_t id[32], aot_cc *cc, uint8_t key[32]) {
     aot_gen_options o = options_of(mod);
-    uint8_t id[32], key[32];
     module_id(mod, &o, id);
-    aot_cc cc;
     char err[512];
-    if (!pw_aot_cc_find(&cc, err, sizeof err))
+    if (!pw_aot_cc_find(cc, err, sizeof err))
         return pw_error_new(PW_ERR_RESOURCE, "native tier: %s", err);
-    cache_key(id, &cc, opt, key);
+    cache_key(id, cc, opt, key);
+    return NULL;
+}
+
+pw_error *pw_aot_attach(pw_module *mod, const char *opt) {
+    uint8_t id[32], key[32];
+    aot_cc cc;
+    pw_error *pe = prepare(mod, opt, id, &cc, key);
+    if (pe)
+        return pe;
     char dir[4200];
     bool cached = pw_aot_cache_dir(dir, sizeof dir);
     uint8_t *file = NULL;
@@ -135,14 +144,11 @@ pw_error *pw_aot_attach_pwo(pw_module *mod, const uint8_t *so, size_t solen) {
 }
 
 pw_error *pw_aot_compile_pwo(pw_module *mod, const char *opt, uint8_t **out, size_t *outlen) {
-    aot_gen_options o = options_of(mod);
     uint8_t id[32], key[32];
-    module_id(mod, &o, id);
     aot_cc cc;
-    char err[512];
-    if (!pw_aot_cc_find(&cc, err, sizeof err))
-        return pw_error_new(PW_ERR_RESOURCE, "native tier: %s", err);
-    cache_key(id, &cc, opt, key);
+    pw_error *pe = prepare(mod, opt, id, &cc, key);
+    if (pe)
+        return pe;
     uint8_t *so = NULL;
     size_t solen = 0;
     pw_error *e = compile(mod, id, &cc, opt, &so, &solen);
