@@ -101,7 +101,7 @@ static void gen_body(buf *out, uint32_t self, uint32_t nstmts) {
     put(&b, 0x7c);
     put_u32(&b, 1);
     put(&b, 0x7e);
-#define IL() (uint8_t)rnd(6) /* an i32 local */
+#define IL() (uint8_t) rnd(6) /* an i32 local */
     for (uint32_t s = 0; s < nstmts; s++) {
         switch (rnd(12)) {
         case 0: /* c = a op b */
@@ -138,7 +138,8 @@ static void gen_body(buf *out, uint32_t self, uint32_t nstmts) {
         case 6: { /* fa = fa * fb + X */
             double x = rnd(1000) / 7.0;
             put(&b, LOCAL_GET), put(&b, 6), put(&b, LOCAL_GET), put(&b, 7), put(&b, 0xa2);
-            put(&b, 0x44), put_bytes(&b, &x, 8), put(&b, 0xa0), put(&b, LOCAL_SET), put(&b, (uint8_t)(6 + rnd(2)));
+            put(&b, 0x44), put_bytes(&b, &x, 8), put(&b, 0xa0), put(&b, LOCAL_SET),
+                put(&b, (uint8_t)(6 + rnd(2)));
             break;
         }
         case 7: /* c = call f(a, b) */
@@ -339,7 +340,8 @@ int main(int argc, char **argv) {
         fprintf(stderr, "call_overhead: export f missing\n");
         return 1;
     }
-    pw_val args[3] = {{.kind = PW_F64, .of.f64 = 1.5}, {.kind = PW_F64, .of.f64 = 2.0}, {.kind = PW_F64, .of.f64 = 0}};
+    pw_val args[3] = {
+        {.kind = PW_F64, .of.f64 = 1.5}, {.kind = PW_F64, .of.f64 = 2.0}, {.kind = PW_F64, .of.f64 = 0}};
     pw_val res[1];
     double sum = 0;
     /* ROUNDS rounds of `calls` calls per API after one warm-up round; the
@@ -382,12 +384,14 @@ int main(int argc, char **argv) {
     }
     qsort(tc, ROUNDS, sizeof tc[0], cmp_double);
     qsort(tu, ROUNDS, sizeof tu[0], cmp_double);
-    printf("call    pw_func_call            (f64, f64, f64) -> f64: %.1f ns per call best, %.1f median of %d x %ld "
-           "(target <= 25 ns)\n",
-           tc[0], tc[ROUNDS / 2], ROUNDS, calls);
-    printf("call    pw_func_call_unchecked  (f64, f64, f64) -> f64: %.1f ns per call best, %.1f median of %d x %ld "
-           "(target <= 25 ns)\n",
-           tu[0], tu[ROUNDS / 2], ROUNDS, calls);
+    printf(
+        "call    pw_func_call            (f64, f64, f64) -> f64: %.1f ns per call best, %.1f median of %d x %ld "
+        "(target <= 25 ns)\n",
+        tc[0], tc[ROUNDS / 2], ROUNDS, calls);
+    printf(
+        "call    pw_func_call_unchecked  (f64, f64, f64) -> f64: %.1f ns per call best, %.1f median of %d x %ld "
+        "(target <= 25 ns)\n",
+        tu[0], tu[ROUNDS / 2], ROUNDS, calls);
     /* 1.5*2 + i summed over i, per round (warm-up included), for both APIs */
     double n = (double)calls;
     double expect = 2.0 * (ROUNDS + 1) * (3.0 * n + n * (n - 1) / 2);

@@ -51,7 +51,9 @@ int main(int argc, char **argv) {
          * the noise of a shared machine. */
         /* canon: an engine that canonicalises arithmetic NaNs (its cost). */
         int k = !strcmp(argv[2], "fuel") ? 2 : !strcmp(argv[2], "intr") ? 1 : 0;
-        pw_engine_config cfg = {.consume_fuel = k == 2, .interruptible = k >= 1, .tier = PW_TIER_INTERP,
+        pw_engine_config cfg = {.consume_fuel = k == 2,
+                                .interruptible = k >= 1,
+                                .tier = PW_TIER_INTERP,
                                 .canonicalize_nans = !strcmp(argv[2], "canon")};
         pw_engine *e = pw_engine_new_with(&cfg);
         pw_module *m;
@@ -72,7 +74,8 @@ int main(int argc, char **argv) {
      * machine affects them alike and mostly drops out. */
     printf("%-40s %9s %9s %9s %8s %8s\n", "kernel", "plain s", "intr s", "fuel s", "intr %", "fuel %");
     for (int i = first; i < argc; i++) {
-        pw_engine_config cfgs[3] = {{.tier = PW_TIER_INTERP}, {.interruptible = true, .tier = PW_TIER_INTERP},
+        pw_engine_config cfgs[3] = {{.tier = PW_TIER_INTERP},
+                                    {.interruptible = true, .tier = PW_TIER_INTERP},
                                     {.consume_fuel = true, .interruptible = true, .tier = PW_TIER_INTERP}};
         pw_engine *e[3];
         pw_module *m[3];

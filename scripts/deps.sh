@@ -18,7 +18,7 @@ for attempt in $(seq 120); do
   [ "$attempt" = 120 ] && { echo "$out" >&2; exit 1; }
 done
 $SUDO apt-get "${lock[@]}" install -y -qq --no-install-recommends \
-  build-essential cmake make gcc clang lld llvm wabt wasi-libc libclang-rt-14-dev libclang-rt-14-dev-wasm32 \
+  build-essential cmake make gcc clang clang-format lld llvm wabt wasi-libc libclang-rt-14-dev libclang-rt-14-dev-wasm32 \
   libcjson-dev pkg-config python3 nodejs binaryen rustc libstd-rust-dev-wasm32 cargo valgrind hyperfine time ca-certificates git >/dev/null
 # Native peers, used by the benchmarks only (bench/robot_arm: Orocos KDL).
 $SUDO apt-get "${lock[@]}" install -y -qq --no-install-recommends liborocos-kdl-dev >/dev/null

@@ -23,7 +23,8 @@ static unsigned long iters_per_us = 100;
 
 static void spin(unsigned long iters) {
     volatile unsigned long x = 0;
-    for (unsigned long i = 0; i < iters; i++) x += i;
+    for (unsigned long i = 0; i < iters; i++)
+        x += i;
     (void)x;
 }
 
@@ -34,10 +35,12 @@ static void calibrate(void) {
         double t0 = now_s();
         spin(n);
         double t = now_s() - t0;
-        if (t < best) best = t;
+        if (t < best)
+            best = t;
     }
     iters_per_us = (unsigned long)((double)n / (best * 1e6));
-    if (!iters_per_us) iters_per_us = 1;
+    if (!iters_per_us)
+        iters_per_us = 1;
 }
 
 /* Machine baseline: the same total work split over raw pthreads, to show
@@ -49,7 +52,8 @@ typedef struct {
 
 static void *raw_thread(void *arg) {
     raw_job *j = arg;
-    for (int i = 0; i < j->n; i++) spin(j->iters);
+    for (int i = 0; i < j->n; i++)
+        spin(j->iters);
     return NULL;
 }
 
@@ -60,15 +64,19 @@ static double raw_speedup(int threads, int n, unsigned long iters, int reps) {
         double t0 = now_s();
         raw_thread(&one);
         double t = now_s() - t0;
-        if (t < ts) ts = t;
+        if (t < ts)
+            ts = t;
         pthread_t th[64];
         raw_job part = {n / threads, iters};
         t0 = now_s();
-        for (int i = 1; i < threads; i++) pthread_create(&th[i], NULL, raw_thread, &part);
+        for (int i = 1; i < threads; i++)
+            pthread_create(&th[i], NULL, raw_thread, &part);
         raw_thread(&part);
-        for (int i = 1; i < threads; i++) pthread_join(th[i], NULL);
+        for (int i = 1; i < threads; i++)
+            pthread_join(th[i], NULL);
         t = now_s() - t0;
-        if (t < tp) tp = t;
+        if (t < tp)
+            tp = t;
     }
     return ts / tp;
 }
@@ -103,8 +111,10 @@ static ef_graph *make_graph(int n, int shape, int chains, ef_sched_kind sched, e
     for (int i = 0; i < n; i++) {
         nodes[i] = ef_builder_add(b, "n", def);
         ef_node *parent = ef_builder_root(b);
-        if (shape == 1 && i > 0) parent = nodes[i - 1];
-        if (shape == 2 && i >= chains) parent = nodes[i - chains];
+        if (shape == 1 && i > 0)
+            parent = nodes[i - 1];
+        if (shape == 2 && i >= chains)
+            parent = nodes[i - chains];
         ef_builder_connect(b, parent, nodes[i]);
     }
     ef_builder_end(b);
@@ -123,11 +133,13 @@ static void compare(ef_graph *gs, ef_graph *gp, ef_pool *pool, int reps, double 
         double t0 = now_s();
         ef_context_execute(cs);
         double t = now_s() - t0;
-        if (t < *ts) *ts = t;
+        if (t < *ts)
+            *ts = t;
         t0 = now_s();
         ef_context_execute(cp);
         t = now_s() - t0;
-        if (t < *tp) *tp = t;
+        if (t < *tp)
+            *tp = t;
     }
     ef_context_free(cs);
     ef_context_free(cp);
@@ -139,9 +151,11 @@ static double run(ef_graph *g, ef_pool *pool, int frames, int reps) {
     double best = 1e99;
     for (int r = 0; r < reps; r++) {
         double t0 = now_s();
-        for (int f = 0; f < frames; f++) ef_context_execute(ctx);
+        for (int f = 0; f < frames; f++)
+            ef_context_execute(ctx);
         double t = (now_s() - t0) / frames;
-        if (t < best) best = t;
+        if (t < best)
+            best = t;
     }
     ef_context_free(ctx);
     return best;
@@ -188,11 +202,13 @@ int main(int argc, char **argv) {
         ef_context_execute(cp);
         ef_context_free(cp);
         long on_caller = atomic_load(&ran_on_caller), on_workers = atomic_load(&ran_on_workers);
-        printf("\nmachine baseline: raw pthreads, same work over %u threads: speed-up %.2fx\n", ef_pool_workers(pool) + 1,
-               raw_speedup((int)ef_pool_workers(pool) + 1, N, 20 * iters_per_us, 3));
-        printf("10000 independent nodes x ~20 us: serial %.1f ms, parallel %.1f ms, speed-up %.2fx  [target >= 1.85x]\n",
+        printf("\nmachine baseline: raw pthreads, same work over %u threads: speed-up %.2fx\n",
+               ef_pool_workers(pool) + 1, raw_speedup((int)ef_pool_workers(pool) + 1, N, 20 * iters_per_us, 3));
+        printf("10000 independent nodes x ~20 us: serial %.1f ms, parallel %.1f ms, speed-up %.2fx  [target >= "
+               "1.85x]\n",
                ts * 1e3, tp * 1e3, ts / tp);
-        printf("  measured node duration (serial run): %.1f us; work split in a parallel frame: calling thread %ld nodes,"
+        printf("  measured node duration (serial run): %.1f us; work split in a parallel frame: calling thread "
+               "%ld nodes,"
                " pool workers %ld nodes\n",
                ts / N * 1e6, on_caller, on_workers);
         ef_graph_free(gs);
@@ -212,7 +228,8 @@ int main(int argc, char **argv) {
     };
     printf("\n");
     for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
-        ef_def *w = ef_def_opaque("work", work_fn, (void *)(uintptr_t)(cases[c].us * iters_per_us), EF_HINT_PARALLEL);
+        ef_def *w =
+            ef_def_opaque("work", work_fn, (void *)(uintptr_t)(cases[c].us * iters_per_us), EF_HINT_PARALLEL);
         ef_graph *gs = make_graph(cases[c].n, 2, cases[c].chains, EF_SCHED_SERIAL, w);
         ef_graph *gp = make_graph(cases[c].n, 2, cases[c].chains, EF_SCHED_PARALLEL, w);
         double ts, tp;

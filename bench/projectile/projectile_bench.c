@@ -35,7 +35,8 @@ int main(int argc, char **argv) {
     pb_bridge *b = pb_bridge_new(&cfg);
     pb_error e;
     pb_module_id id, nop;
-    if (pb_load_module_file(b, argv[1], NULL, &id, &e) || pb_load_module_bytes(b, NOP, sizeof NOP, NULL, &nop, &e)) {
+    if (pb_load_module_file(b, argv[1], NULL, &id, &e) ||
+        pb_load_module_bytes(b, NOP, sizeof NOP, NULL, &nop, &e)) {
         fprintf(stderr, "%s\n", e.message);
         return 1;
     }
@@ -45,7 +46,9 @@ int main(int argc, char **argv) {
         const char *fn = pass ? "calculate_trajectory" : "nop";
         pb_func h;
         pb_func_lookup(b, m, fn, &h, &e);
-        pw_val a[3] = {{.kind = PW_F64, .of.f64 = 20}, {.kind = PW_F64, .of.f64 = 45}, {.kind = PW_F64, .of.f64 = 1}},
+        pw_val a[3] = {{.kind = PW_F64, .of.f64 = 20},
+                       {.kind = PW_F64, .of.f64 = 45},
+                       {.kind = PW_F64, .of.f64 = 1}},
                r[1];
         uint64_t t0 = pbase_now_ns();
         for (int i = 0; i < N; i++)

@@ -17,8 +17,8 @@
 #include "../../demos/robot_arm/portalis_stubs.h"
 
 #define LIMIT 6.283185307179586
-static const double HOME[6] = {0.0, -1.5707963267948966, 1.5707963267948966, -1.5707963267948966,
-                               -1.5707963267948966, 0.0};
+static const double HOME[6] = {
+    0.0, -1.5707963267948966, 1.5707963267948966, -1.5707963267948966, -1.5707963267948966, 0.0};
 
 static double uniform(uint64_t *s, double lo, double hi) {
     uint64_t z = (*s += 0x9e3779b97f4a7c15ULL);
@@ -67,8 +67,8 @@ int main(int argc, char **argv) {
         return 1;
     }
     fn fk = {.mem = pb_module_memory(b, id)}, ik = fk, warm = fk;
-    if (pb_func_lookup(b, id, "forward_kinematics", &fk.f, &e) || pb_func_lookup(b, id, "ik_solve_from", &ik.f, &e) ||
-        pb_func_lookup(b, id, "solve_ik", &warm.f, &e)) {
+    if (pb_func_lookup(b, id, "forward_kinematics", &fk.f, &e) ||
+        pb_func_lookup(b, id, "ik_solve_from", &ik.f, &e) || pb_func_lookup(b, id, "solve_ik", &warm.f, &e)) {
         fprintf(stderr, "robot_arm_bench: %s\n", e.message);
         return 1;
     }

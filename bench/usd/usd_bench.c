@@ -30,8 +30,10 @@ static double urand(void) {
 
 static int gen_points(const char *path) {
     FILE *f = fopen(path, "w");
-    if (!f) return 1;
-    fprintf(f, "#usda 1.0\n(\n    defaultPrim = \"Clouds\"\n    upAxis = \"Z\"\n    metersPerUnit = 1\n)\n\ndef Xform \"Clouds\"\n{\n");
+    if (!f)
+        return 1;
+    fprintf(f, "#usda 1.0\n(\n    defaultPrim = \"Clouds\"\n    upAxis = \"Z\"\n    metersPerUnit = 1\n)\n\ndef "
+               "Xform \"Clouds\"\n{\n");
     for (int p = 0; p < 20; p++) {
         fprintf(f, "    def Points \"Cloud_%02d\"\n    {\n        point3f[] points = [", p);
         for (int i = 0; i < 50000; i++) {
@@ -39,7 +41,8 @@ static int gen_points(const char *path) {
             fprintf(f, "%s(%.6g, %.6g, %.6g)", i ? ", " : "", x, y, z);
         }
         fprintf(f, "]\n        float[] widths = [");
-        for (int i = 0; i < 50000; i++) fprintf(f, "%s%.6g", i ? ", " : "", (float)(0.01 + urand() * 0.05));
+        for (int i = 0; i < 50000; i++)
+            fprintf(f, "%s%.6g", i ? ", " : "", (float)(0.01 + urand() * 0.05));
         fprintf(f, "] (\n            interpolation = \"vertex\"\n        )\n    }\n%s", p < 19 ? "\n" : "");
     }
     fprintf(f, "}\n");
@@ -48,7 +51,8 @@ static int gen_points(const char *path) {
 
 static int gen_xforms(const char *path) {
     FILE *f = fopen(path, "w");
-    if (!f) return 1;
+    if (!f)
+        return 1;
     fprintf(f, "#usda 1.0\n(\n    defaultPrim = \"World\"\n    upAxis = \"Z\"\n)\n\ndef Xform \"World\"\n{\n");
     for (int i = 0; i < 100000; i++)
         fprintf(f,
@@ -56,7 +60,8 @@ static int gen_xforms(const char *path) {
                 "        double3 xformOp:translate = (%.3f, %.3f, %.3f)\n"
                 "        uniform token[] xformOpOrder = [\"xformOp:translate\"]\n"
                 "        float mass = %.4g\n    }\n%s",
-                i, urand() * 1000 - 500, urand() * 1000 - 500, urand() * 100, (float)(urand() * 10), i < 99999 ? "\n" : "");
+                i, urand() * 1000 - 500, urand() * 1000 - 500, urand() * 100, (float)(urand() * 10),
+                i < 99999 ? "\n" : "");
     fprintf(f, "}\n");
     return fclose(f) != 0;
 }
@@ -86,8 +91,10 @@ int main(int argc, char **argv) {
         fprintf(stderr, "usage: usd_bench gen-points|gen-xforms|read|stage|stage-walk FILE\n");
         return 2;
     }
-    if (!strcmp(argv[1], "gen-points")) return gen_points(argv[2]);
-    if (!strcmp(argv[1], "gen-xforms")) return gen_xforms(argv[2]);
+    if (!strcmp(argv[1], "gen-points"))
+        return gen_points(argv[2]);
+    if (!strcmp(argv[1], "gen-xforms"))
+        return gen_xforms(argv[2]);
     struct stat st;
     if (stat(argv[2], &st)) {
         perror(argv[2]);
@@ -108,8 +115,10 @@ int main(int argc, char **argv) {
         prims = pusd_layer_prim_count(l);
         double t = now() - t0, c = cpu_s() - c0;
         long rss = maxrss_kb();
-        printf("read       %-28s %5.1f MB  %6.3f s (cpu %6.3f s)  %6.1f MB/s (cpu %6.1f)  %6zu prims  peak RSS %.1f MB = %.2fx file (%.1f MB before open)\n",
-               argv[2], mb, t, c, mb / t, mb / c, prims, rss / 1024.0, rss / 1024.0 / (st.st_size / 1048576.0), rss0 / 1024.0);
+        printf("read       %-28s %5.1f MB  %6.3f s (cpu %6.3f s)  %6.1f MB/s (cpu %6.1f)  %6zu prims  peak RSS "
+               "%.1f MB = %.2fx file (%.1f MB before open)\n",
+               argv[2], mb, t, c, mb / t, mb / c, prims, rss / 1024.0, rss / 1024.0 / (st.st_size / 1048576.0),
+               rss0 / 1024.0);
         pusd_layer_free(l);
     } else if (!strcmp(argv[1], "stage") || !strcmp(argv[1], "stage-walk")) {
         pusd_stage *s;
@@ -122,8 +131,10 @@ int main(int argc, char **argv) {
         prims = pusd_stage_traverse(s, NULL, walk ? touch_type : NULL, &sum);
         double t = now() - t0, c = cpu_s() - c0;
         long rss = maxrss_kb();
-        printf("%-10s %-28s %5.1f MB  %6.3f s (cpu %6.3f s)  %6.1f MB/s (cpu %6.1f)  %6zu prims  peak RSS %.1f MB = %.2fx file\n",
-               argv[1], argv[2], mb, t, c, mb / t, mb / c, prims, rss / 1024.0, rss / 1024.0 / (st.st_size / 1048576.0));
+        printf("%-10s %-28s %5.1f MB  %6.3f s (cpu %6.3f s)  %6.1f MB/s (cpu %6.1f)  %6zu prims  peak RSS %.1f "
+               "MB = %.2fx file\n",
+               argv[1], argv[2], mb, t, c, mb / t, mb / c, prims, rss / 1024.0,
+               rss / 1024.0 / (st.st_size / 1048576.0));
         pusd_stage_free(s);
     } else {
         fprintf(stderr, "unknown mode %s\n", argv[1]);

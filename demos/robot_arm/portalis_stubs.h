@@ -16,8 +16,10 @@ static pw_error *robot_arm_not_here(pw_caller *c, void *u, const pw_val *a, pw_v
 static const pw_valkind ROBOT_ARM_I2[] = {PW_I32, PW_I32}, ROBOT_ARM_I1[] = {PW_I32}, ROBOT_ARM_F64[] = {PW_F64},
                         ROBOT_ARM_F32[] = {PW_F32}, ROBOT_ARM_IF[] = {PW_I32, PW_F64},
                         ROBOT_ARM_IFF[] = {PW_I32, PW_F32}, ROBOT_ARM_IV3[] = {PW_I32, PW_F64, PW_F64, PW_F64},
-                        ROBOT_ARM_I3[] = {PW_I32, PW_I32, PW_I32}, ROBOT_ARM_I4[] = {PW_I32, PW_I32, PW_I32, PW_I32};
-#define ROBOT_ARM_IMPORT(n, p, r, nr) {"portalis", n, p, sizeof p / sizeof p[0], r, nr, robot_arm_not_here, (void *)n}
+                        ROBOT_ARM_I3[] = {PW_I32, PW_I32, PW_I32},
+                        ROBOT_ARM_I4[] = {PW_I32, PW_I32, PW_I32, PW_I32};
+#define ROBOT_ARM_IMPORT(n, p, r, nr)                                                                            \
+    { "portalis", n, p, sizeof p / sizeof p[0], r, nr, robot_arm_not_here, (void *)n }
 static const pb_import ROBOT_ARM_STUBS[] = {
     ROBOT_ARM_IMPORT("attr", ROBOT_ARM_I2, ROBOT_ARM_I1, 1),
     ROBOT_ARM_IMPORT("get_f64", ROBOT_ARM_I1, ROBOT_ARM_F64, 1),

@@ -27,8 +27,8 @@ PORTALIS_EXPORT("orbit_position") double *orbit_position(double radius, double p
     return position;
 }
 
-PORTALIS_EXPORT("orbit_positions") void orbit_positions(int32_t n, const double *radius, const double *period,
-                                                         double time, double *out) {
+PORTALIS_EXPORT("orbit_positions")
+void orbit_positions(int32_t n, const double *radius, const double *period, double time, double *out) {
     for (int32_t i = 0; i < n; i++)
         for (int k = 0; k < 3; k++)
             out[3 * i + k] = at(radius[i], period[i], time, k);

@@ -68,7 +68,7 @@ uint64_t pbase_now_ns(void);
  * overflows) to false with arr and cap unchanged. arr may be NULL with cap 0.
  *     if (!PBASE_RESERVE(v->items, v->cap, v->n + 1)) return ENOMEM;
  *     v->items[v->n++] = x; */
-#define PBASE_RESERVE(arr, cap, need) \
+#define PBASE_RESERVE(arr, cap, need)                                                                            \
     ((size_t)(need) <= (cap) || pbase_grow_((void *)&(arr), &(cap), (size_t)(need), sizeof *(arr)))
 bool pbase_grow_(void *arrp, size_t *cap, size_t need, size_t elem_size);
 

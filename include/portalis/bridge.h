@@ -67,13 +67,13 @@ typedef struct pb_error {
 } pb_error;
 
 typedef struct pb_config {
-    uint32_t max_memory_mb;     /* linear memory cap per module; 0 = engine default (4 GiB) */
-    bool enable_wasi;           /* link wasi_snapshot_preview1 for modules that import it */
-    bool cache_enabled;         /* share decoded modules by content hash (FNV-1a 64 + length + bytes) */
-    uint64_t call_deadline_ns;  /* wall-clock budget per outermost call; 0 = none */
-    uint64_t call_fuel;         /* fuel per call (instructions); 0 = unlimited (no fuel metering) */
-    uint32_t max_call_depth;    /* 0 = engine default */
-    bool collect_stats;         /* time every call (rdtsc; ~10 ns) for get_performance_stats */
+    uint32_t max_memory_mb;    /* linear memory cap per module; 0 = engine default (4 GiB) */
+    bool enable_wasi;          /* link wasi_snapshot_preview1 for modules that import it */
+    bool cache_enabled;        /* share decoded modules by content hash (FNV-1a 64 + length + bytes) */
+    uint64_t call_deadline_ns; /* wall-clock budget per outermost call; 0 = none */
+    uint64_t call_fuel;        /* fuel per call (instructions); 0 = unlimited (no fuel metering) */
+    uint32_t max_call_depth;   /* 0 = engine default */
+    bool collect_stats;        /* time every call (rdtsc; ~10 ns) for get_performance_stats */
 } pb_config;
 
 /* max_memory_mb 256, WASI on, cache on, no deadline, no fuel, stats on. */
@@ -100,10 +100,10 @@ typedef struct pb_import {
 } pb_import;
 
 typedef struct pb_load_options {
-    const char *name;            /* display name in errors and stats (default: file stem or "module") */
+    const char *name; /* display name in errors and stats (default: file stem or "module") */
     const pb_import *imports;
     size_t nimports;
-    bool run_initialize;         /* call an exported _initialize (reactor) once; default true via NULL options */
+    bool run_initialize; /* call an exported _initialize (reactor) once; default true via NULL options */
 } pb_load_options;
 
 /* pb_load_module_file reads regular files only (a FIFO or a device is
@@ -140,7 +140,7 @@ typedef struct pb_fn_stats pb_fn_stats; /* opaque, owned by the module */
 typedef struct pb_func {
     pw_store *store;
     pw_func *func;
-    pb_fn_stats *stats;       /* NULL when stats are off */
+    pb_fn_stats *stats; /* NULL when stats are off */
     const pb_bridge *bridge;
     pb_module_id module;
     uint32_t nparams, nresults;
@@ -166,7 +166,7 @@ int pb_func_call_slots(const pb_func *h, uint64_t *slots, pb_error *err);
 typedef struct pb_call_stats {
     const char *function; /* owned by the bridge */
     uint64_t calls;
-    uint64_t errors;      /* traps and budget overruns */
+    uint64_t errors; /* traps and budget overruns */
     double mean_ns, median_ns, p99_ns;
     uint64_t max_ns;
     uint64_t total_ns;
@@ -174,11 +174,11 @@ typedef struct pb_call_stats {
 
 typedef struct pb_module_stats {
     const char *name;
-    uint64_t load_ns;         /* read + decode (or cache hit) + instantiate + _initialize */
+    uint64_t load_ns; /* read + decode (or cache hit) + instantiate + _initialize */
     bool cache_hit;
-    uint64_t memory_bytes;    /* current linear memory size */
-    pb_call_stats all;        /* every call of the module (function = "*") */
-    size_t nfunctions;        /* functions called at least once (or looked up) */
+    uint64_t memory_bytes; /* current linear memory size */
+    pb_call_stats all;     /* every call of the module (function = "*") */
+    size_t nfunctions;     /* functions called at least once (or looked up) */
 } pb_module_stats;
 
 int pb_get_module_stats(pb_bridge *b, pb_module_id id, pb_module_stats *out);

@@ -89,11 +89,11 @@ const char *ef_status_str(ef_status s, char *buf, size_t cap);
 /* ---- scheduling hints --------------------------------------------------- */
 
 typedef enum {
-    EF_HINT_SERIAL = 0,  /* never executes at the same time as another serial
-                            task of the same pool; may overlap parallel tasks */
-    EF_HINT_PARALLEL,    /* may run on any thread alongside anything */
-    EF_HINT_ISOLATE,     /* nothing else runs while it executes */
-    EF_HINT_BYPASS       /* runs inline on the thread that made it ready */
+    EF_HINT_SERIAL = 0, /* never executes at the same time as another serial
+                           task of the same pool; may overlap parallel tasks */
+    EF_HINT_PARALLEL,   /* may run on any thread alongside anything */
+    EF_HINT_ISOLATE,    /* nothing else runs while it executes */
+    EF_HINT_BYPASS      /* runs inline on the thread that made it ready */
 } ef_hint;
 
 /* ---- execution path ----------------------------------------------------- */
@@ -132,8 +132,8 @@ typedef enum { EF_SCHED_SERIAL = 0, EF_SCHED_PARALLEL } ef_sched_kind;
 /* What a custom visit strategy sees when all of a node's (non-cycle)
  * parents have reported. */
 typedef struct {
-    ef_status parents;   /* OR of the statuses of the parents that reported */
-    int dirty;           /* the instance's state needs computing */
+    ef_status parents; /* OR of the statuses of the parents that reported */
+    int dirty;         /* the instance's state needs computing */
     const ef_node *node;
 } ef_visit_info;
 /* Returns nonzero to run the node, 0 to pass through it (it reports EF_SKIP
@@ -237,8 +237,8 @@ int ef_builder_set_def(ef_builder *b, ef_node *n, ef_def *def);
 /* Moves the n nodes into a new graph definition named name (executor desc
  * may be NULL) and replaces them by one node with that definition, keeping
  * all orderings. Fails (NULL) if the collapse would create a cycle. */
-ef_node *ef_builder_replace_partition(ef_builder *b, ef_node *const *nodes, size_t n,
-                                      const char *name, const ef_executor_desc *desc);
+ef_node *ef_builder_replace_partition(ef_builder *b, ef_node *const *nodes, size_t n, const char *name,
+                                      const ef_executor_desc *desc);
 /* Finishes: runs cycle detection (SCC), computes readiness counts, makes
  * the topology valid and frees the builder. Returns 0. */
 int ef_builder_end(ef_builder *b);
@@ -388,8 +388,8 @@ ef_registry *ef_registry_create(void);
 void ef_registry_free(ef_registry *r);
 int ef_registry_add_populate(ef_registry *r, const char *name, ef_populate_fn fn, void *user);
 /* Higher priority runs first; equal priorities run in registration order. */
-int ef_registry_add_partition(ef_registry *r, const char *name, int priority,
-                              const ef_partition_pass *pass, void *user);
+int ef_registry_add_partition(ef_registry *r, const char *name, int priority, const ef_partition_pass *pass,
+                              void *user);
 int ef_registry_add_global(ef_registry *r, const char *name, ef_global_fn fn, void *user);
 
 /* The pass pipeline: rebuilds exactly the invalid graph definitions reachable
@@ -451,8 +451,8 @@ void ef_sim_pipeline_free(ef_sim_pipeline *s);
 /* Adds a custom stage (run in creation order, before the default stages).
  * EF_STEP_FIXED runs the stage floor(accumulated time / fixed_dt) times per
  * frame (at most max_steps; excess time is dropped). Returns the stage id. */
-int ef_sim_add_stage(ef_sim_pipeline *s, const char *name, ef_step_mode mode,
-                     double fixed_dt, unsigned max_steps);
+int ef_sim_add_stage(ef_sim_pipeline *s, const char *name, ef_step_mode mode, double fixed_dt,
+                     unsigned max_steps);
 /* Registers a component node into a stage. Nodes run in ascending order_key;
  * equal keys are unordered with respect to each other (may run in parallel).
  * def is retained. Returns 0 or -1 (bad stage, duplicate name). */

@@ -88,19 +88,19 @@ typedef enum {
 typedef enum {
     PW_TRAP_NONE = 0,
     PW_TRAP_UNREACHABLE,
-    PW_TRAP_MEMORY_OOB,         /* out of bounds memory access */
-    PW_TRAP_TABLE_OOB,          /* out of bounds table access */
-    PW_TRAP_DIV_BY_ZERO,        /* integer divide by zero */
-    PW_TRAP_INT_OVERFLOW,       /* integer overflow */
-    PW_TRAP_INVALID_CONVERSION, /* invalid conversion to integer */
-    PW_TRAP_UNDEFINED_ELEMENT,  /* call_indirect index past the table */
+    PW_TRAP_MEMORY_OOB,            /* out of bounds memory access */
+    PW_TRAP_TABLE_OOB,             /* out of bounds table access */
+    PW_TRAP_DIV_BY_ZERO,           /* integer divide by zero */
+    PW_TRAP_INT_OVERFLOW,          /* integer overflow */
+    PW_TRAP_INVALID_CONVERSION,    /* invalid conversion to integer */
+    PW_TRAP_UNDEFINED_ELEMENT,     /* call_indirect index past the table */
     PW_TRAP_UNINITIALIZED_ELEMENT, /* call_indirect through a null entry */
-    PW_TRAP_INDIRECT_MISMATCH,  /* indirect call type mismatch */
-    PW_TRAP_STACK_EXHAUSTED,    /* call stack exhausted */
-    PW_TRAP_HOST,               /* raised by a host function */
+    PW_TRAP_INDIRECT_MISMATCH,     /* indirect call type mismatch */
+    PW_TRAP_STACK_EXHAUSTED,       /* call stack exhausted */
+    PW_TRAP_HOST,                  /* raised by a host function */
     PW_TRAP_OUT_OF_FUEL,
-    PW_TRAP_DEADLINE,           /* interrupted: deadline / epoch reached */
-    PW_TRAP_EXIT,               /* a host function asked to unwind (e.g. WASI proc_exit) */
+    PW_TRAP_DEADLINE, /* interrupted: deadline / epoch reached */
+    PW_TRAP_EXIT,     /* a host function asked to unwind (e.g. WASI proc_exit) */
 } pw_trap_kind;
 
 pw_error_kind pw_error_kind_of(const pw_error *e);
@@ -203,8 +203,7 @@ typedef struct {
 
 size_t pw_module_import_count(const pw_module *m);
 /* module and name are owned by the module. Returns false if i is out of range. */
-bool pw_module_import(const pw_module *m, size_t i, const char **module, const char **name,
-                      pw_externtype *type);
+bool pw_module_import(const pw_module *m, size_t i, const char **module, const char **name, pw_externtype *type);
 size_t pw_module_export_count(const pw_module *m);
 bool pw_module_export(const pw_module *m, size_t i, const char **name, pw_externtype *type);
 /* Byte lengths of import/export names (they may contain NUL bytes). */
@@ -305,7 +304,7 @@ pw_store *pw_caller_store(pw_caller *caller);
 bool pw_caller_export(pw_caller *caller, const char *name, pw_extern *out);
 
 pw_memory *pw_memory_new(pw_store *store, pw_limits limits);
-uint8_t *pw_memory_data(pw_memory *m); /* may move after a grow */
+uint8_t *pw_memory_data(pw_memory *m);       /* may move after a grow */
 uint64_t pw_memory_size(const pw_memory *m); /* bytes */
 uint32_t pw_memory_pages(const pw_memory *m);
 pw_limits pw_memory_limits(const pw_memory *m);

@@ -30,21 +30,21 @@ extern "C" {
 typedef struct ph_host ph_host;
 
 typedef struct ph_config {
-    double fps;               /* frames per second; 0 (default) = the scene's framesPerSecond, else its
-                               * timeCodesPerSecond, else 60 (docs/host.md, Time) */
-    bool realtime;            /* pace frames to wall-clock time (default: as fast as possible) */
-    unsigned threads;         /* 1 (default) = serial; N = a pool of N-1 workers + caller */
-    uint64_t call_budget_ns;  /* deadline per module call (default 100 ms); 0 = none */
-    uint64_t call_fuel;       /* fuel per module call; 0 (default) = unlimited */
-    uint32_t max_memory_mb;   /* linear memory cap per module (default PW_DEFAULT_MEMORY_CAP, 1 GiB) */
-    uint32_t max_substeps;    /* continuous mode: most steps per frame (default 8) */
-    uint32_t max_overruns;    /* consecutive budget overruns before disabling (default 3) */
-    bool record;              /* record outputs as time samples (default true) */
+    double fps;                   /* frames per second; 0 (default) = the scene's framesPerSecond, else its
+                                   * timeCodesPerSecond, else 60 (docs/host.md, Time) */
+    bool realtime;                /* pace frames to wall-clock time (default: as fast as possible) */
+    unsigned threads;             /* 1 (default) = serial; N = a pool of N-1 workers + caller */
+    uint64_t call_budget_ns;      /* deadline per module call (default 100 ms); 0 = none */
+    uint64_t call_fuel;           /* fuel per module call; 0 (default) = unlimited */
+    uint32_t max_memory_mb;       /* linear memory cap per module (default PW_DEFAULT_MEMORY_CAP, 1 GiB) */
+    uint32_t max_substeps;        /* continuous mode: most steps per frame (default 8) */
+    uint32_t max_overruns;        /* consecutive budget overruns before disabling (default 3) */
+    bool record;                  /* record outputs as time samples (default true) */
     uint64_t record_memory_bytes; /* recorded samples kept in memory; past it they are
                                    * spilled to a temporary file (default 8 MB; docs/host.md) */
-    const char *module_path;  /* ':'-separated folders searched, in order, for a relative wasm:path that
-                               * is not next to the layer authoring it (docs/host.md, Module search
-                               * path); NULL (default) = none. Not copied: it must outlive the host */
+    const char *module_path;      /* ':'-separated folders searched, in order, for a relative wasm:path that
+                                   * is not next to the layer authoring it (docs/host.md, Module search
+                                   * path); NULL (default) = none. Not copied: it must outlive the host */
 } ph_config;
 
 ph_config ph_config_default(void);
@@ -62,23 +62,23 @@ const char *ph_mod_state_name(ph_mod_state s);
 
 typedef struct ph_module_info {
     const char *prim_path;
-    const char *schema;         /* WasmModule, WasmPhysics, ... */
-    const char *wasm_path;      /* resolved absolute path */
-    const char *entry;          /* entry function */
-    const char *binding;        /* "pure" or "tick" */
-    const char *mode;           /* continuous | on_demand | event_driven */
-    int stage;                  /* EF_STAGE_* */
+    const char *schema;    /* WasmModule, WasmPhysics, ... */
+    const char *wasm_path; /* resolved absolute path */
+    const char *entry;     /* entry function */
+    const char *binding;   /* "pure" or "tick" */
+    const char *mode;      /* continuous | on_demand | event_driven */
+    int stage;             /* EF_STAGE_* */
     int order_key;
     double update_rate;
     ph_mod_state state;
-    uint64_t runs;              /* frames in which it ran */
-    uint64_t steps;             /* calls of its entry function */
-    uint64_t skipped_steps;     /* continuous: steps dropped past max_substeps */
+    uint64_t runs;          /* frames in which it ran */
+    uint64_t steps;         /* calls of its entry function */
+    uint64_t skipped_steps; /* continuous: steps dropped past max_substeps */
     uint64_t overruns, traps;
     uint64_t load_ns;
     uint64_t memory_bytes;
     const pb_histogram *latency; /* per frame in which it ran, ns */
-    const char *last_error;     /* NULL when none */
+    const char *last_error;      /* NULL when none */
 } ph_module_info;
 
 /* Opens the scene, scans it for Wasm schema prims, loads their modules and
@@ -145,10 +145,10 @@ long ph_host_get_value(ph_host *h, const char *prim_path, const char *attr, doub
  * in recording order. */
 typedef struct ph_motion {
     const char *prim, *attr;
-    size_t elements;           /* 1, or the array's element count */
+    size_t elements; /* 1, or the array's element count */
     uint64_t frames;
-    double first[3], last[3];  /* of element 0 */
-    double lo[3], hi[3];       /* over all elements and frames */
+    double first[3], last[3]; /* of element 0 */
+    double lo[3], hi[3];      /* over all elements and frames */
 } ph_motion;
 size_t ph_host_motion_count(const ph_host *h);
 int ph_host_motion(const ph_host *h, size_t i, ph_motion *out);
@@ -162,12 +162,12 @@ const char *ph_host_diagnostic(const ph_host *h, size_t i);
 
 typedef struct ph_report {
     uint64_t frames;
-    double wall_s;            /* time spent in frames (excluding pacing sleeps) */
+    double wall_s;                     /* time spent in frames (excluding pacing sleeps) */
     const pb_histogram *frame_latency; /* ns per frame */
-    uint64_t load_ns;         /* open: scene parse + scan + module loads + graph build */
-    uint64_t scene_ns;        /* of which: scene parse and compose */
+    uint64_t load_ns;                  /* open: scene parse + scan + module loads + graph build */
+    uint64_t scene_ns;                 /* of which: scene parse and compose */
     size_t modules, failed_modules;
-    size_t loaded_modules;    /* modules that loaded (active, trapped or over budget) */
+    size_t loaded_modules;      /* modules that loaded (active, trapped or over budget) */
     size_t recorded_attributes; /* attributes with time samples in the output layer */
 } ph_report;
 void ph_host_report(const ph_host *h, ph_report *out);

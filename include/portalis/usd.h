@@ -73,24 +73,63 @@ void pusd_error_format(const pusd_error *err, char *buf, size_t size);
 
 typedef enum {
     PUSD_T_INVALID = 0,
-    PUSD_T_BOOL, PUSD_T_UCHAR, PUSD_T_INT, PUSD_T_UINT, PUSD_T_INT64, PUSD_T_UINT64,
-    PUSD_T_HALF, PUSD_T_FLOAT, PUSD_T_DOUBLE, PUSD_T_TIMECODE,
-    PUSD_T_STRING, PUSD_T_TOKEN, PUSD_T_ASSET,
-    PUSD_T_INT2, PUSD_T_INT3, PUSD_T_INT4,
-    PUSD_T_HALF2, PUSD_T_HALF3, PUSD_T_HALF4,
-    PUSD_T_FLOAT2, PUSD_T_FLOAT3, PUSD_T_FLOAT4,
-    PUSD_T_DOUBLE2, PUSD_T_DOUBLE3, PUSD_T_DOUBLE4,
-    PUSD_T_POINT3H, PUSD_T_POINT3F, PUSD_T_POINT3D,
-    PUSD_T_VECTOR3H, PUSD_T_VECTOR3F, PUSD_T_VECTOR3D,
-    PUSD_T_NORMAL3H, PUSD_T_NORMAL3F, PUSD_T_NORMAL3D,
-    PUSD_T_COLOR3H, PUSD_T_COLOR3F, PUSD_T_COLOR3D,
-    PUSD_T_COLOR4H, PUSD_T_COLOR4F, PUSD_T_COLOR4D,
-    PUSD_T_TEXCOORD2H, PUSD_T_TEXCOORD2F, PUSD_T_TEXCOORD2D,
-    PUSD_T_TEXCOORD3H, PUSD_T_TEXCOORD3F, PUSD_T_TEXCOORD3D,
-    PUSD_T_QUATH, PUSD_T_QUATF, PUSD_T_QUATD,
-    PUSD_T_MATRIX2D, PUSD_T_MATRIX3D, PUSD_T_MATRIX4D, PUSD_T_FRAME4D,
-    PUSD_T_PATHEXPRESSION, PUSD_T_OPAQUE, PUSD_T_GROUP,
-    PUSD_T_UNKNOWN,      /* attribute of an unknown type name: declared, no value */
+    PUSD_T_BOOL,
+    PUSD_T_UCHAR,
+    PUSD_T_INT,
+    PUSD_T_UINT,
+    PUSD_T_INT64,
+    PUSD_T_UINT64,
+    PUSD_T_HALF,
+    PUSD_T_FLOAT,
+    PUSD_T_DOUBLE,
+    PUSD_T_TIMECODE,
+    PUSD_T_STRING,
+    PUSD_T_TOKEN,
+    PUSD_T_ASSET,
+    PUSD_T_INT2,
+    PUSD_T_INT3,
+    PUSD_T_INT4,
+    PUSD_T_HALF2,
+    PUSD_T_HALF3,
+    PUSD_T_HALF4,
+    PUSD_T_FLOAT2,
+    PUSD_T_FLOAT3,
+    PUSD_T_FLOAT4,
+    PUSD_T_DOUBLE2,
+    PUSD_T_DOUBLE3,
+    PUSD_T_DOUBLE4,
+    PUSD_T_POINT3H,
+    PUSD_T_POINT3F,
+    PUSD_T_POINT3D,
+    PUSD_T_VECTOR3H,
+    PUSD_T_VECTOR3F,
+    PUSD_T_VECTOR3D,
+    PUSD_T_NORMAL3H,
+    PUSD_T_NORMAL3F,
+    PUSD_T_NORMAL3D,
+    PUSD_T_COLOR3H,
+    PUSD_T_COLOR3F,
+    PUSD_T_COLOR3D,
+    PUSD_T_COLOR4H,
+    PUSD_T_COLOR4F,
+    PUSD_T_COLOR4D,
+    PUSD_T_TEXCOORD2H,
+    PUSD_T_TEXCOORD2F,
+    PUSD_T_TEXCOORD2D,
+    PUSD_T_TEXCOORD3H,
+    PUSD_T_TEXCOORD3F,
+    PUSD_T_TEXCOORD3D,
+    PUSD_T_QUATH,
+    PUSD_T_QUATF,
+    PUSD_T_QUATD,
+    PUSD_T_MATRIX2D,
+    PUSD_T_MATRIX3D,
+    PUSD_T_MATRIX4D,
+    PUSD_T_FRAME4D,
+    PUSD_T_PATHEXPRESSION,
+    PUSD_T_OPAQUE,
+    PUSD_T_GROUP,
+    PUSD_T_UNKNOWN, /* attribute of an unknown type name: declared, no value */
     /* metadata-only kinds */
     PUSD_T_DICTIONARY,   /* data: const pusd_dict* */
     PUSD_T_TOKEN_LISTOP, /* data: const pusd_listop* of const char* */
@@ -98,8 +137,8 @@ typedef enum {
     PUSD_T_PATH_LISTOP,
     PUSD_T_REFERENCE_LISTOP, /* items: pusd_reference */
     PUSD_T_PAYLOAD_LISTOP,   /* items: pusd_reference */
-    PUSD_T_PATH,         /* data: const char* const* (one path) */
-    PUSD_T_RAW,          /* unregistered metadata kept verbatim: data: const char* const* */
+    PUSD_T_PATH,             /* data: const char* const* (one path) */
+    PUSD_T_RAW,              /* unregistered metadata kept verbatim: data: const char* const* */
     PUSD_T_COUNT_
 } pusd_type;
 
@@ -110,8 +149,17 @@ typedef enum {
  * Quaternions are stored in file order (w, x, y, z): real part first.
  * Matrices are row major (rows as written in the file). */
 typedef enum {
-    PUSD_E_NONE = 0, PUSD_E_U8, PUSD_E_I32, PUSD_E_U32, PUSD_E_I64, PUSD_E_U64,
-    PUSD_E_HALF, PUSD_E_FLOAT, PUSD_E_DOUBLE, PUSD_E_STR, PUSD_E_OTHER
+    PUSD_E_NONE = 0,
+    PUSD_E_U8,
+    PUSD_E_I32,
+    PUSD_E_U32,
+    PUSD_E_I64,
+    PUSD_E_U64,
+    PUSD_E_HALF,
+    PUSD_E_FLOAT,
+    PUSD_E_DOUBLE,
+    PUSD_E_STR,
+    PUSD_E_OTHER
 } pusd_elem;
 
 #define PUSD_VF_ARRAY 1u   /* value is an array T[] of `count` elements */
@@ -126,16 +174,16 @@ typedef struct pusd_value {
     const void *data;
 } pusd_value;
 
-const char *pusd_type_name(pusd_type t);          /* "point3f"; NULL if invalid */
-pusd_type pusd_type_from_name(const char *name);  /* PUSD_T_INVALID if unknown */
+const char *pusd_type_name(pusd_type t);         /* "point3f"; NULL if invalid */
+pusd_type pusd_type_from_name(const char *name); /* PUSD_T_INVALID if unknown */
 /* A value type name with an optional array suffix: "point3f[]" gives
  * PUSD_T_POINT3F and *is_array = true; "double3" PUSD_T_DOUBLE3 and false.
  * PUSD_T_INVALID (and *is_array = false) when the name is not a value type.
  * is_array may be NULL. */
 pusd_type pusd_type_parse(const char *name, bool *is_array);
 pusd_elem pusd_type_elem(pusd_type t);
-int pusd_type_components(pusd_type t);            /* 1, 2, 3, 4, 9 or 16 */
-bool pusd_type_interpolates(pusd_type t);         /* floating point types */
+int pusd_type_components(pusd_type t);    /* 1, 2, 3, 4, 9 or 16 */
+bool pusd_type_interpolates(pusd_type t); /* floating point types */
 
 /* Component i of element e as a double (numeric types; 0 otherwise). */
 double pusd_value_get_double(const pusd_value *v, size_t e, int i);
@@ -163,19 +211,24 @@ typedef struct pusd_dict {
 } pusd_dict;
 
 typedef struct pusd_reference {
-    const char *asset_path; /* "" for an internal reference */
-    const char *prim_path;  /* "" when the target is the default prim */
-    double offset, scale;   /* layer offset; 0 and 1 when not authored */
+    const char *asset_path;       /* "" for an internal reference */
+    const char *prim_path;        /* "" when the target is the default prim */
+    double offset, scale;         /* layer offset; 0 and 1 when not authored */
     const pusd_dict *custom_data; /* may be NULL */
 } pusd_reference;
 
 typedef enum {
-    PUSD_LISTOP_EXPLICIT = 0, PUSD_LISTOP_ADD, PUSD_LISTOP_PREPEND,
-    PUSD_LISTOP_APPEND, PUSD_LISTOP_DELETE, PUSD_LISTOP_ORDER, PUSD_LISTOP_NOPS
+    PUSD_LISTOP_EXPLICIT = 0,
+    PUSD_LISTOP_ADD,
+    PUSD_LISTOP_PREPEND,
+    PUSD_LISTOP_APPEND,
+    PUSD_LISTOP_DELETE,
+    PUSD_LISTOP_ORDER,
+    PUSD_LISTOP_NOPS
 } pusd_listop_kind;
 
 typedef struct pusd_listop {
-    bool is_explicit;               /* `key = [...]` (or `= None`) was authored */
+    bool is_explicit; /* `key = [...]` (or `= None`) was authored */
     uint32_t count[PUSD_LISTOP_NOPS];
     const void *items[PUSD_LISTOP_NOPS]; /* const char*[] or pusd_reference[] */
 } pusd_listop;
@@ -209,8 +262,7 @@ pusd_file_kind pusd_sniff_file(const char *path);
 int pusd_layer_open(const char *path, pusd_layer **out, pusd_error *err);
 /* Parses text (need not be NUL terminated); identifier names the layer in
  * errors and anchors relative asset paths. */
-int pusd_layer_parse(const char *identifier, const char *text, size_t len,
-                     pusd_layer **out, pusd_error *err);
+int pusd_layer_parse(const char *identifier, const char *text, size_t len, pusd_layer **out, pusd_error *err);
 /* A new empty layer ("#usda 1.0", no metadata). Returns NULL only without memory. */
 pusd_layer *pusd_layer_new(const char *identifier);
 void pusd_layer_free(pusd_layer *layer);
@@ -240,7 +292,8 @@ int pusd_layer_save(const pusd_layer *layer, const char *path, pusd_error *err);
  * place; a FIFO without a reader is an error, never a wait). Errors are
  * reported by close; abort discards everything. */
 typedef struct pusd_sample_writer pusd_sample_writer;
-int pusd_sample_writer_open(const char *path, const pusd_layer *header, pusd_sample_writer **out, pusd_error *err);
+int pusd_sample_writer_open(const char *path, const pusd_layer *header, pusd_sample_writer **out,
+                            pusd_error *err);
 void pusd_sample_writer_begin_over(pusd_sample_writer *w, const char *name, size_t len);
 void pusd_sample_writer_end_prim(pusd_sample_writer *w);
 /* type_name as authored ("point3f[]"), attr the property name. */
@@ -304,14 +357,14 @@ typedef struct pusd_filter {
 } pusd_filter;
 /* Depth-first pre-order traversal below the pseudo root. Calls fn for each
  * matching prim; fn returns false to stop. Returns the number of calls. */
-size_t pusd_stage_traverse(pusd_stage *stage, const pusd_filter *filter,
-                           bool (*fn)(pusd_prim *prim, void *ctx), void *ctx);
+size_t pusd_stage_traverse(pusd_stage *stage, const pusd_filter *filter, bool (*fn)(pusd_prim *prim, void *ctx),
+                           void *ctx);
 
 /* Composed prim queries. */
 const char *pusd_prim_path(const pusd_prim *prim);
 const char *pusd_prim_name(const pusd_prim *prim);
 const char *pusd_prim_type_name(const pusd_prim *prim); /* "" when typeless */
-char pusd_prim_specifier(const pusd_prim *prim);       /* 'd' def, 'o' over, 'c' class */
+char pusd_prim_specifier(const pusd_prim *prim);        /* 'd' def, 'o' over, 'c' class */
 bool pusd_prim_is_active(const pusd_prim *prim);
 bool pusd_prim_is_defined(const pusd_prim *prim);
 pusd_prim *pusd_prim_parent(const pusd_prim *prim);
@@ -367,13 +420,13 @@ int pusd_stage_set_attr(pusd_stage *stage, const char *path, const char *name, c
 int pusd_stage_set_targets(pusd_stage *stage, const char *path, const char *name, bool connections,
                            const char *const *targets, size_t n, pusd_error *err);
 /* Prim metadata (kind, customData...); v is copied. */
-int pusd_stage_set_prim_metadata(pusd_stage *stage, const char *path, const char *key,
-                                 const pusd_value *v, pusd_error *err);
+int pusd_stage_set_prim_metadata(pusd_stage *stage, const char *path, const char *key, const pusd_value *v,
+                                 pusd_error *err);
 /* Prepends api_schema to the prim's apiSchemas list op in the edit target. */
 int pusd_stage_apply_api(pusd_stage *stage, const char *path, const char *api_schema, pusd_error *err);
 /* Adds a reference (asset may be "" for internal; prim_path may be ""). */
-int pusd_stage_add_reference(pusd_stage *stage, const char *path, const char *asset,
-                             const char *prim_path, pusd_error *err);
+int pusd_stage_add_reference(pusd_stage *stage, const char *path, const char *asset, const char *prim_path,
+                             pusd_error *err);
 /* Saves every layer of the root layer stack that was edited (atomically). */
 int pusd_stage_save(pusd_stage *stage, pusd_error *err);
 /* A new layer holding the composed stage flattened into one layer (no
@@ -398,10 +451,10 @@ pusd_value pusd_val_array(pusd_type t, const void *data, size_t count);
 /* ---- schemas (Wasm module prims) ----------------------------------------- */
 
 typedef struct pusd_schema_attr {
-    const char *name;          /* "wasm:path" */
-    const char *type_name;     /* "asset", "float3", "float[]"... */
+    const char *name;      /* "wasm:path" */
+    const char *type_name; /* "asset", "float3", "float[]"... */
     bool uniform;
-    const char *fallback;      /* usda value text ("1", "\"continuous\"") or NULL */
+    const char *fallback;       /* usda value text ("1", "\"continuous\"") or NULL */
     const char *allowed_tokens; /* comma separated, or NULL */
     const char *doc;
 } pusd_schema_attr;
@@ -439,7 +492,8 @@ const char *pusd_schema_suggest(const pusd_schema_registry *reg, const char *typ
  * "<path>: unknown prim type 'WasmPhysic'; did you mean 'WasmPhysics'?".
  * fn may be NULL. Returns the number of such prims. */
 size_t pusd_schema_check_types(pusd_stage *stage, const pusd_schema_registry *reg,
-                               void (*fn)(const char *path, const char *type_name, const char *suggestion, void *ctx),
+                               void (*fn)(const char *path, const char *type_name, const char *suggestion,
+                                          void *ctx),
                                void *ctx);
 
 /* Defines a prim of schema type at path, authors every schema attribute
@@ -450,8 +504,8 @@ int pusd_schema_define(pusd_stage *stage, const pusd_schema_registry *reg, const
 /* create_wasm_module_prim: defines schema_type (NULL = "WasmModule") at
  * path and authors wasm:path (asset), wasm:moduleId, wasm:entryFunction. */
 int pusd_create_wasm_module_prim(pusd_stage *stage, const pusd_schema_registry *reg, const char *path,
-                                 const char *wasm_path, const char *module_id,
-                                 const char *entry_function, const char *schema_type, pusd_error *err);
+                                 const char *wasm_path, const char *module_id, const char *entry_function,
+                                 const char *schema_type, pusd_error *err);
 
 /* The WasmModule base attributes as read from a composed prim (schema
  * fallbacks where unauthored). Strings are owned by the stage. */
@@ -462,8 +516,8 @@ typedef struct pusd_wasm_module {
     const char *module_id;
     const char *entry_function;
     bool enabled;
-    const char *execution_mode;     /* continuous | on_demand | event_driven */
-    float update_rate;              /* Hz */
+    const char *execution_mode; /* continuous | on_demand | event_driven */
+    float update_rate;          /* Hz */
 } pusd_wasm_module;
 int pusd_wasm_module_read(pusd_prim *prim, const pusd_schema_registry *reg, pusd_wasm_module *out,
                           pusd_error *err);

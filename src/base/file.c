@@ -83,8 +83,8 @@ int pbase_read_file(const char *path, size_t max_bytes, char **data, size_t *len
     }
     if (!S_ISREG(st.st_mode)) {
         close(fd);
-        return fail(err, S_ISDIR(st.st_mode) ? EISDIR : EINVAL, "cannot read '%s': it is %s, not a regular file",
-                    path, kind_of(st.st_mode));
+        return fail(err, S_ISDIR(st.st_mode) ? EISDIR : EINVAL, "cannot read '%s': it is %s, not a regular file", path,
+                    kind_of(st.st_mode));
     }
     if ((uint64_t)st.st_size > max_bytes) {
         close(fd);
@@ -140,9 +140,10 @@ int pbase_afile_open(pbase_afile *a, const char *path, pbase_error *err) {
     if (fd < 0) {
         int e = errno;
         afile_release(a);
-        return direct ? fail(err, e, "cannot write '%s': %s", path,
-                             e == ENXIO ? "it is a FIFO that no process is reading" : strerror(e))
-                      : fail(err, e, "cannot write '%s': cannot create a file in its directory (%s)", path, strerror(e));
+        return direct
+                   ? fail(err, e, "cannot write '%s': %s", path,
+                          e == ENXIO ? "it is a FIFO that no process is reading" : strerror(e))
+                   : fail(err, e, "cannot write '%s': cannot create a file in its directory (%s)", path, strerror(e));
     }
     a->f = fdopen(fd, "w");
     if (!a->f) {

@@ -32,8 +32,7 @@ void pbase_hist_merge(pbase_hist *dst, const pbase_hist *src) {
     dst->count += src->count;
     dst->total += src->total;
     if (src->max > dst->max) dst->max = src->max;
-    for (unsigned k = 0; k < PBASE_HIST_BUCKETS; k++)
-        dst->bucket[k] += src->bucket[k];
+    for (unsigned k = 0; k < PBASE_HIST_BUCKETS; k++) dst->bucket[k] += src->bucket[k];
 }
 
 double pbase_hist_quantile(const pbase_hist *h, double q) {

@@ -58,8 +58,7 @@ void pbase_json_init(pbase_json *j, FILE *out) { *j = (pbase_json){.out = out}; 
 
 static void indent(pbase_json *j, int depth) {
     fputc('\n', j->out);
-    for (int i = 0; i < depth; i++)
-        fputs("  ", j->out);
+    for (int i = 0; i < depth; i++) fputs("  ", j->out);
     j->newline = false;
 }
 

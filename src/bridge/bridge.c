@@ -209,7 +209,8 @@ static int from_pw_error(pb_error *err, pw_error *e, const char *modname, const 
             snprintf(err->message, sizeof err->message, "module '%s': _initialize trapped: %s", modname,
                      pw_error_message(e));
         else
-            snprintf(err->message, sizeof err->message, "module '%s': %s: %s", modname, what, pw_error_message(e));
+            snprintf(err->message, sizeof err->message, "module '%s': %s: %s", modname, what,
+                     pw_error_message(e));
     }
     pw_error_free(e);
     return (int)st;
@@ -302,13 +303,12 @@ static int instantiate(pb_bridge *b, mod *m, const pb_load_options *opts, pb_err
                     found = &opts->imports[j];
             char want[160], have[160];
             if (!found || t.kind != PW_EXTERN_FUNC) {
-                int r = fail(err, PB_ERR_LINK,
-                             "module '%s' imports %s '%s.%s', which this host does not provide%s", m->name,
-                             kind_str(t.kind), im_mod, im_name,
-                             !strcmp(im_mod, "wasi_snapshot_preview1")
-                                 ? (b->cfg.enable_wasi ? " (WASI is not built into this bridge)"
-                                                       : " (enable_wasi is off)")
-                                 : " (see docs/abi.md for the 'portalis' import module)");
+                int r = fail(
+                    err, PB_ERR_LINK, "module '%s' imports %s '%s.%s', which this host does not provide%s",
+                    m->name, kind_str(t.kind), im_mod, im_name,
+                    !strcmp(im_mod, "wasi_snapshot_preview1")
+                        ? (b->cfg.enable_wasi ? " (WASI is not built into this bridge)" : " (enable_wasi is off)")
+                        : " (see docs/abi.md for the 'portalis' import module)");
                 free(imports);
                 return r;
             }
@@ -320,8 +320,9 @@ static int instantiate(pb_bridge *b, mod *m, const pb_load_options *opts, pb_err
             if (!same) {
                 sig_str(t.func.params, t.func.nparams, want, sizeof want);
                 sig_str(found->params, found->nparams, have, sizeof have);
-                int r = fail(err, PB_ERR_LINK, "module '%s' imports '%s.%s' with parameters %s, the host provides %s",
-                             m->name, im_mod, im_name, want, have);
+                int r =
+                    fail(err, PB_ERR_LINK, "module '%s' imports '%s.%s' with parameters %s, the host provides %s",
+                         m->name, im_mod, im_name, want, have);
                 free(imports);
                 return r;
             }
@@ -585,7 +586,8 @@ static int check_args(const pb_func *h, const pw_val *args, size_t nargs, size_t
                 k[j] = args[j].kind;
             return fail(err, PB_ERR_ARGS, "%s: argument %zu is %s, expected %s (expected %s, got %s)", h->name,
                         i + 1, pw_valkind_name(args[i].kind), pw_valkind_name(h->params[i]),
-                        sig_str(h->params, h->nparams, sig, sizeof sig), sig_str(k, (uint32_t)n, got, sizeof got));
+                        sig_str(h->params, h->nparams, sig, sizeof sig),
+                        sig_str(k, (uint32_t)n, got, sizeof got));
         }
     if (nresults != h->nresults)
         return fail(err, PB_ERR_ARGS, "%s: returns %u result%s %s, caller expects %zu", h->name, h->nresults,
@@ -647,7 +649,8 @@ int pb_call(pb_bridge *b, pb_module_id id, const char *name, const pw_val *args,
             size_t nresults, pb_error *err) {
     mod *m = find_mod(b, id);
     if (!m)
-        return fail(err, PB_ERR_NO_MODULE, "no module with id %u is loaded (unloaded, or never loaded)", (unsigned)id);
+        return fail(err, PB_ERR_NO_MODULE, "no module with id %u is loaded (unloaded, or never loaded)",
+                    (unsigned)id);
     pb_fn_stats *s = resolve(b, m, name, err);
     if (!s)
         return err ? (int)err->status : PB_ERR_NO_EXPORT;
@@ -663,15 +666,15 @@ static double ns_per_tick(const pb_bridge *b) {
     if (dn < 1000000 || dt == 0) {
         /* too early for a good ratio: measure over 1 ms */
         uint64_t n0 = pb_now_ns(), t0 = ticks();
-        while (pb_now_ns() - n0 < 1000000) {
-        }
+        while (pb_now_ns() - n0 < 1000000) {}
         dn = pb_now_ns() - n0;
         dt = ticks() - t0;
     }
     return dt ? (double)dn / (double)dt : 1.0;
 }
 
-static void fill_call_stats(const pb_histogram *h, double r, const char *name, uint64_t errors, pb_call_stats *o) {
+static void fill_call_stats(const pb_histogram *h, double r, const char *name, uint64_t errors,
+                            pb_call_stats *o) {
     o->function = name;
     o->calls = h->count;
     o->errors = errors;

@@ -18,13 +18,13 @@ typedef struct {
 
 /* One line per command file; add your command's declaration here and its
  * entry in the table in main.c. */
-int cmd_run(int argc, char **argv);      /* cmd_run.c: run a module (or scene) */
-int cmd_validate(int argc, char **argv); /* cmd_wasm.c */
-int cmd_inspect(int argc, char **argv);  /* cmd_wasm.c */
-int cmd_compile(int argc, char **argv);  /* cmd_compile.c */
-int cmd_usd(int argc, char **argv);      /* cmd_usd.c: cat / tree of .usda scenes */
-int cmd_graph(int argc, char **argv);    /* cmd_graph.c: execution graph dump / DOT */
-int cmd_new(int argc, char **argv);      /* cmd_new.c: scaffold a module project */
+int cmd_run(int argc, char **argv);         /* cmd_run.c: run a module (or scene) */
+int cmd_validate(int argc, char **argv);    /* cmd_wasm.c */
+int cmd_inspect(int argc, char **argv);     /* cmd_wasm.c */
+int cmd_compile(int argc, char **argv);     /* cmd_compile.c */
+int cmd_usd(int argc, char **argv);         /* cmd_usd.c: cat / tree of .usda scenes */
+int cmd_graph(int argc, char **argv);       /* cmd_graph.c: execution graph dump / DOT */
+int cmd_new(int argc, char **argv);         /* cmd_new.c: scaffold a module project */
 int cmd_scene_run(int argc, char **argv);   /* cmd_scene.c: portalis run SCENE.usda */
 int cmd_scene_graph(int argc, char **argv); /* cmd_scene.c: portalis graph SCENE.usda */
 

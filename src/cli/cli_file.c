@@ -120,7 +120,8 @@ const char *cli_not_a_module(cli_file_kind kind) {
     switch (kind) {
     case CLI_FILE_WAT:
         return "this is WebAssembly text (.wat), which portalis converts with wat2wasm, and wat2wasm is not "
-               "installed: install the Debian package wabt (or convert it yourself: wat2wasm FILE.wat -o FILE.wasm)";
+               "installed: install the Debian package wabt (or convert it yourself: wat2wasm FILE.wat -o "
+               "FILE.wasm)";
     case CLI_FILE_USDA: return "this is a USD scene, not a WebAssembly module (run it with 'portalis run SCENE')";
     case CLI_FILE_USDC:
         return "binary USD (crate) files are not supported yet; convert with usdcat "

@@ -51,7 +51,8 @@ uint8_t *cli_wat_to_wasm(const char *path, size_t *len, char *err, size_t errn) 
     if (rc < 0)
         snprintf(err, errn, "%s: %s", path, cli_not_a_module(CLI_FILE_WAT));
     else if (rc > 0)
-        snprintf(err, errn, "%s: WebAssembly text that wat2wasm could not convert (its messages are above)", path);
+        snprintf(err, errn, "%s: WebAssembly text that wat2wasm could not convert (its messages are above)",
+                 path);
     else if (pbase_read_file(tmp, CLI_MAX_MODULE_BYTES, &data, len, &e))
         snprintf(err, errn, "%s: %s", path, e.message);
     unlink(tmp);

@@ -12,15 +12,14 @@
 #include "portalis/ef.h"
 
 static void graph_usage(FILE *out) {
-    fprintf(out,
-            "usage: portalis graph --example [--dot OUT.dot] [--run] [--trace OUT.json]\n"
-            "       portalis graph SCENE.usda [--dot OUT.dot]  (default OUT: SCENE.dot)\n"
-            "\n"
-            "Prints the execution graph as text (EXECUTION GRAPH | <top def>(<id>) ...).\n"
-            "  --example         use the built-in example graph (nested, shared definitions)\n"
-            "  --dot OUT.dot     also write a flattened Graphviz DOT file\n"
-            "  --run             execute the graph once and print per-node timing\n"
-            "  --trace OUT.json  with --run: write a Chrome trace (chrome://tracing, Perfetto)\n");
+    fprintf(out, "usage: portalis graph --example [--dot OUT.dot] [--run] [--trace OUT.json]\n"
+                 "       portalis graph SCENE.usda [--dot OUT.dot]  (default OUT: SCENE.dot)\n"
+                 "\n"
+                 "Prints the execution graph as text (EXECUTION GRAPH | <top def>(<id>) ...).\n"
+                 "  --example         use the built-in example graph (nested, shared definitions)\n"
+                 "  --dot OUT.dot     also write a flattened Graphviz DOT file\n"
+                 "  --run             execute the graph once and print per-node timing\n"
+                 "  --trace OUT.json  with --run: write a Chrome trace (chrome://tracing, Perfetto)\n");
 }
 
 int cmd_graph(int argc, char **argv) {
@@ -61,7 +60,8 @@ int cmd_graph(int argc, char **argv) {
         return 1;
     }
     int rc = 0;
-    if (ef_dump_text(g, stdout)) rc = 1;
+    if (ef_dump_text(g, stdout))
+        rc = 1;
     if (dot) {
         FILE *f = fopen(dot, "w");
         if (!f || ef_dump_dot(g, f) || fclose(f)) {

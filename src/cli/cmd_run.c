@@ -37,11 +37,11 @@ typedef struct {
     uint64_t fuel;             /* --fuel N, -W fuel=N */
     uint64_t max_memory_bytes; /* --max-memory-mb N, -W max-memory-size=BYTES (0: PW_DEFAULT_MEMORY_CAP) */
     uint64_t timeout_ns;       /* --timeout DURATION, -W timeout=DURATION (0 = none) */
-    char timeout_text[40]; /* as given, for the "limit reached" message */
-    uint32_t max_call_depth; /* --max-call-depth N (0 = engine default) */
-    bool manual_resolve;     /* --dir-resolve=manual (testing the fallback walk) */
-    pw_tier_kind tier;       /* --tier interp|native|auto */
-    bool canonicalize_nans;  /* -W nan-canonicalization: deterministic NaN bits */
+    char timeout_text[40];     /* as given, for the "limit reached" message */
+    uint32_t max_call_depth;   /* --max-call-depth N (0 = engine default) */
+    bool manual_resolve;       /* --dir-resolve=manual (testing the fallback walk) */
+    pw_tier_kind tier;         /* --tier interp|native|auto */
+    bool canonicalize_nans;    /* -W nan-canonicalization: deterministic NaN bits */
 } run_options;
 
 /* Options of module runs (those of scene runs are cmd_scene.c's; the names
@@ -52,14 +52,15 @@ typedef struct {
 } run_option_name;
 
 static const run_option_name module_options[] = {
-    {"--invoke", true},  {"--argv0", true},          {"--dir", true},         {"--env", true},
-    {"--fuel", true},    {"--max-memory-mb", true},  {"--timeout", true},     {"--max-call-depth", true},
-    {"--dir-resolve", true}, {"-W", true},           {"--wasm", true},        {"--tier", true},
+    {"--invoke", true},  {"--argv0", true},          {"--dir", true},
+    {"--env", true},     {"--fuel", true},           {"--max-memory-mb", true},
+    {"--timeout", true}, {"--max-call-depth", true}, {"--dir-resolve", true},
+    {"-W", true},        {"--wasm", true},           {"--tier", true},
 };
 
 /* Keep in step with cmd_scene_run's options (a scene run test covers each). */
 static const run_option_name scene_options[] = {
-    {"--frames", true}, {"--fps", true},    {"-o", true},          {"--output", true},
+    {"--frames", true},  {"--fps", true},    {"-o", true},          {"--output", true},
     {"--threads", true}, {"--report", true}, {"--budget-ms", true}, {"--fuel", true},
     {"--trigger", true}, {"--event", true},  {"--realtime", false}, {"--quiet", false},
 };
@@ -67,48 +68,49 @@ static const run_option_name scene_options[] = {
 static int run_module(const run_options *opt, const char *path, int argc, char **argv);
 
 static void usage(FILE *f) {
-    fprintf(f, "usage: portalis run [OPTIONS] MODULE.wasm [ARGS...]\n"
-               "       portalis run SCENE.usda [SCENE OPTIONS]  (see portalis run SCENE.usda --help)\n\n"
-               "Runs a WebAssembly module: calls the function named by --invoke with ARGS, parsed\n"
-               "according to its parameter types (i32/i64: decimal, negative or unsigned; f32/f64:\n"
-               "decimal or hex floats, inf, nan; funcref/externref: null), and prints each result\n"
-               "on its own line (integers as signed decimal, floats with round-trip precision).\n"
-               "Without --invoke, runs the exported _start function (a WASI command). A reactor's\n"
-               "_initialize export runs first when --invoke is given.\n"
-               "Modules importing wasi_snapshot_preview1 get a WASI context: ARGS as arguments\n"
-               "(argv[0] is the module as named, or --argv0), the --env variables, stdio, and the\n"
-               "--dir directories, outside of which no path resolves. Import-free modules run as is.\n"
-               "What FILE is comes from its content, not its name: a USD text scene runs in the\n"
-               "scene runner; WebAssembly text (.wat) is converted with wabt's wat2wasm when it\n"
-               "is installed; binary USD (.usdc) is refused with the command that converts it.\n"
-               "FILE must be a regular file of at most %zu MiB.\n\n"
-               "options (before the module; -- ends them):\n"
-               "  --invoke NAME           the exported function to call\n"
-               "  --argv0 NAME            the guest's argv[0] (default: MODULE as written)\n"
-               "  --dir HOST[::GUEST]     preopen directory HOST, seen by the guest as GUEST\n"
-               "                          (default: HOST as written); repeatable\n"
-               "  --env NAME=VAL          set a guest environment variable; --env NAME copies\n"
-               "                          the host's value; repeatable\n"
-               "  --fuel N                instruction budget; running out traps (out of fuel)\n"
-               "  --max-memory-mb N       cap on each linear memory (memory.grow fails past it);\n"
-               "                          default %llu, at most 4096\n"
-               "  --timeout DURATION      wall-clock budget per call: 500ms, 2s, 1m, 250us, 10ns\n"
-               "  --max-call-depth N      maximum nesting of wasm calls\n"
-               "  --tier interp|native|auto  who runs the code: the interpreter (default), native\n"
-               "                          code through the system C compiler (cached; see\n"
-               "                          docs/aot.md), or the interpreter until native code is\n"
-               "                          ready; MODULE may be a .pwo from 'portalis compile'\n"
-               "  -W KEY=VAL[,KEY=VAL..]  wasmtime's spellings of the limits (-W help lists them):\n"
-               "                          fuel=N, timeout=DURATION, max-memory-size=BYTES,\n"
-               "                          nan-canonicalization\n"
-               "  --dir-resolve=manual    resolve guest paths by a component walk instead of\n"
-               "                          openat2 (for testing the fallback)\n"
-               "  -h, --help              this text\n\n"
-               "exit status:\n"
-               "  0    success (or the guest's proc_exit code, whatever it is)\n"
-               "  1    MODULE cannot be read, decoded, validated or linked\n"
-               "  2    usage error (bad option or value, no such export, wrong arguments)\n"
-               "  134  the module trapped (as wasmtime); the trap and its backtrace go to stderr\n",
+    fprintf(f,
+            "usage: portalis run [OPTIONS] MODULE.wasm [ARGS...]\n"
+            "       portalis run SCENE.usda [SCENE OPTIONS]  (see portalis run SCENE.usda --help)\n\n"
+            "Runs a WebAssembly module: calls the function named by --invoke with ARGS, parsed\n"
+            "according to its parameter types (i32/i64: decimal, negative or unsigned; f32/f64:\n"
+            "decimal or hex floats, inf, nan; funcref/externref: null), and prints each result\n"
+            "on its own line (integers as signed decimal, floats with round-trip precision).\n"
+            "Without --invoke, runs the exported _start function (a WASI command). A reactor's\n"
+            "_initialize export runs first when --invoke is given.\n"
+            "Modules importing wasi_snapshot_preview1 get a WASI context: ARGS as arguments\n"
+            "(argv[0] is the module as named, or --argv0), the --env variables, stdio, and the\n"
+            "--dir directories, outside of which no path resolves. Import-free modules run as is.\n"
+            "What FILE is comes from its content, not its name: a USD text scene runs in the\n"
+            "scene runner; WebAssembly text (.wat) is converted with wabt's wat2wasm when it\n"
+            "is installed; binary USD (.usdc) is refused with the command that converts it.\n"
+            "FILE must be a regular file of at most %zu MiB.\n\n"
+            "options (before the module; -- ends them):\n"
+            "  --invoke NAME           the exported function to call\n"
+            "  --argv0 NAME            the guest's argv[0] (default: MODULE as written)\n"
+            "  --dir HOST[::GUEST]     preopen directory HOST, seen by the guest as GUEST\n"
+            "                          (default: HOST as written); repeatable\n"
+            "  --env NAME=VAL          set a guest environment variable; --env NAME copies\n"
+            "                          the host's value; repeatable\n"
+            "  --fuel N                instruction budget; running out traps (out of fuel)\n"
+            "  --max-memory-mb N       cap on each linear memory (memory.grow fails past it);\n"
+            "                          default %llu, at most 4096\n"
+            "  --timeout DURATION      wall-clock budget per call: 500ms, 2s, 1m, 250us, 10ns\n"
+            "  --max-call-depth N      maximum nesting of wasm calls\n"
+            "  --tier interp|native|auto  who runs the code: the interpreter (default), native\n"
+            "                          code through the system C compiler (cached; see\n"
+            "                          docs/aot.md), or the interpreter until native code is\n"
+            "                          ready; MODULE may be a .pwo from 'portalis compile'\n"
+            "  -W KEY=VAL[,KEY=VAL..]  wasmtime's spellings of the limits (-W help lists them):\n"
+            "                          fuel=N, timeout=DURATION, max-memory-size=BYTES,\n"
+            "                          nan-canonicalization\n"
+            "  --dir-resolve=manual    resolve guest paths by a component walk instead of\n"
+            "                          openat2 (for testing the fallback)\n"
+            "  -h, --help              this text\n\n"
+            "exit status:\n"
+            "  0    success (or the guest's proc_exit code, whatever it is)\n"
+            "  1    MODULE cannot be read, decoded, validated or linked\n"
+            "  2    usage error (bad option or value, no such export, wrong arguments)\n"
+            "  134  the module trapped (as wasmtime); the trap and its backtrace go to stderr\n",
             CLI_MAX_MODULE_BYTES >> 20, (unsigned long long)(PW_DEFAULT_MEMORY_CAP >> 20));
 }
 
@@ -116,7 +118,8 @@ static void wasm_option_help(FILE *f) {
     fprintf(f, "-W KEY=VAL[,KEY=VAL...] (also --wasm KEY=VAL), wasmtime's names for portalis limits:\n"
                "  fuel=N                 the same as --fuel N\n"
                "  timeout=DURATION       the same as --timeout DURATION (1, 2s, 100ms, ...)\n"
-               "  max-memory-size=BYTES  cap on each linear memory in bytes (memory.grow fails past it)\n"               "  nan-canonicalization[=y|n]  every NaN produced by float arithmetic is the\n"
+               "  max-memory-size=BYTES  cap on each linear memory in bytes (memory.grow fails past it)\n"
+               "  nan-canonicalization[=y|n]  every NaN produced by float arithmetic is the\n"
                "                         canonical one, so results are bit-identical across machines\n"
                "Other wasmtime -W keys have no portalis equivalent and are refused.\n");
 }
@@ -131,13 +134,13 @@ static const run_option_name *find_option(const run_option_name *t, size_t n, co
 
 /* Where FILE is in argv and which kinds of option come before it. */
 typedef struct {
-    int file;                  /* index of FILE, or -1 */
-    int dashdash;              /* index of the "--" ending the options, or -1 */
-    const char *module_only;   /* first option only module runs have */
-    const char *scene_only;    /* first option only scene runs have */
-    const char *unknown;       /* first option neither kind has */
-    bool help;                 /* -h/--help before FILE */
-    bool wasm_help;            /* -W help */
+    int file;                /* index of FILE, or -1 */
+    int dashdash;            /* index of the "--" ending the options, or -1 */
+    const char *module_only; /* first option only module runs have */
+    const char *scene_only;  /* first option only scene runs have */
+    const char *unknown;     /* first option neither kind has */
+    bool help;               /* -h/--help before FILE */
+    bool wasm_help;          /* -W help */
 } run_scan;
 
 static run_scan scan_run_args(int argc, char **argv) {
@@ -205,7 +208,8 @@ static void module_first_hint(int argc, char **argv, int file) {
         bool missing;
         char err[64];
         if (cli_sniff_file(argv[i], &k, &missing, err, sizeof err) && k == CLI_FILE_WASM) {
-            fprintf(stderr, "portalis run: to run the module %s, name it first: portalis run [OPTIONS] %s [ARGS...]\n",
+            fprintf(stderr,
+                    "portalis run: to run the module %s, name it first: portalis run [OPTIONS] %s [ARGS...]\n",
                     argv[i], argv[i]);
             return;
         }
@@ -243,8 +247,10 @@ int cmd_run(int argc, char **argv) {
         return CLI_EXIT_OK;
     }
     if (s.file < 0 && s.unknown) {
-        fprintf(stderr, "portalis run: unknown option %s (see portalis run --help; a file whose name starts with "
-                        "'-' goes after --)\n", s.unknown);
+        fprintf(stderr,
+                "portalis run: unknown option %s (see portalis run --help; a file whose name starts with "
+                "'-' goes after --)\n",
+                s.unknown);
         return CLI_EXIT_USAGE;
     }
     if (s.file < 0) {
@@ -315,8 +321,8 @@ static const char *opt_value(int argc, char **argv, int *i, const char *name, bo
 
 static bool set_fuel(run_options *opt, const char *how, const char *v) {
     if (!cli_parse_u64(v, 0, UINT64_MAX, &opt->fuel)) {
-        fprintf(stderr, "portalis run: bad value for %s: '%s' (expected an integer from 0 to %" PRIu64 ")\n", how, v,
-                UINT64_MAX);
+        fprintf(stderr, "portalis run: bad value for %s: '%s' (expected an integer from 0 to %" PRIu64 ")\n", how,
+                v, UINT64_MAX);
         return false;
     }
     opt->has_fuel = true;
@@ -325,7 +331,8 @@ static bool set_fuel(run_options *opt, const char *how, const char *v) {
 
 static bool set_timeout(run_options *opt, const char *how, const char *v) {
     if (!cli_parse_duration(v, &opt->timeout_ns) || !opt->timeout_ns) {
-        fprintf(stderr, "portalis run: bad value for %s: '%s' (expected a positive duration such as 500ms, 2s or 1m)\n",
+        fprintf(stderr,
+                "portalis run: bad value for %s: '%s' (expected a positive duration such as 500ms, 2s or 1m)\n",
                 how, v);
         return false;
     }
@@ -337,8 +344,8 @@ static bool set_timeout(run_options *opt, const char *how, const char *v) {
 static bool set_memory_cap(run_options *opt, const char *how, const char *v, uint64_t unit) {
     uint64_t n, max = (UINT64_C(1) << 32) / unit;
     if (!cli_parse_u64(v, 0, max, &n)) {
-        fprintf(stderr, "portalis run: bad value for %s: '%s' (expected an integer from 0 to %" PRIu64 ")\n", how, v,
-                max);
+        fprintf(stderr, "portalis run: bad value for %s: '%s' (expected an integer from 0 to %" PRIu64 ")\n", how,
+                v, max);
         return false;
     }
     /* 0: no memory at all may be allocated (0 itself means "engine default") */
@@ -388,8 +395,10 @@ static bool parse_wasm_option(run_options *opt, const char *list) {
         else if (!strcmp(kv, "nan-canonicalization"))
             ok = set_flag(&opt->canonicalize_nans, how, eq ? val : NULL);
         else {
-            fprintf(stderr, "portalis run: -W %s: not a portalis option (supported: fuel, timeout, "
-                            "max-memory-size, nan-canonicalization; -W help describes them)\n", kv);
+            fprintf(stderr,
+                    "portalis run: -W %s: not a portalis option (supported: fuel, timeout, "
+                    "max-memory-size, nan-canonicalization; -W help describes them)\n",
+                    kv);
             ok = false;
         }
     }
@@ -445,7 +454,9 @@ static bool parse_module_option(int argc, char **argv, int *i, run_options *opt)
     else if ((v = opt_value(argc, argv, i, "--max-call-depth", &missing))) {
         uint64_t d;
         if (!cli_parse_u64(v, 1, UINT32_MAX, &d)) {
-            fprintf(stderr, "portalis run: bad value for --max-call-depth: '%s' (expected an integer from 1 to %" PRIu32 ")\n",
+            fprintf(stderr,
+                    "portalis run: bad value for --max-call-depth: '%s' (expected an integer from 1 to %" PRIu32
+                    ")\n",
                     v, UINT32_MAX);
             return false;
         }
@@ -461,7 +472,8 @@ static bool parse_module_option(int argc, char **argv, int *i, run_options *opt)
             return false;
         }
         opt->manual_resolve = !strcmp(v, "manual");
-    } else if ((v = opt_value(argc, argv, i, "--wasm", &missing)) || (v = opt_value(argc, argv, i, "-W", &missing)))
+    } else if ((v = opt_value(argc, argv, i, "--wasm", &missing)) ||
+               (v = opt_value(argc, argv, i, "-W", &missing)))
         return parse_wasm_option(opt, v);
     else if (!strncmp(a, "-W", 2) && a[2])
         return parse_wasm_option(opt, a + 2);
@@ -593,12 +605,12 @@ static int report_error(const run_options *opt, const char *path, pw_error *e) {
             fprintf(stderr, "portalis run: limit reached: out of fuel (--fuel %" PRIu64 ")\n", opt->fuel);
             break;
         case PW_TRAP_DEADLINE:
-            fprintf(stderr, "portalis run: limit reached: deadline (--timeout %s)\n",
-                    opt->timeout_text);
+            fprintf(stderr, "portalis run: limit reached: deadline (--timeout %s)\n", opt->timeout_text);
             break;
         case PW_TRAP_STACK_EXHAUSTED:
             if (opt->max_call_depth)
-                fprintf(stderr, "portalis run: limit reached: call stack exhausted (--max-call-depth %" PRIu32 ")\n",
+                fprintf(stderr,
+                        "portalis run: limit reached: call stack exhausted (--max-call-depth %" PRIu32 ")\n",
                         opt->max_call_depth);
             break;
         default: break;

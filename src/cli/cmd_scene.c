@@ -58,27 +58,26 @@ typedef struct {
 } scene_opts;
 
 static void scene_usage(FILE *f) {
-    fprintf(f,
-            "usage: portalis run SCENE.usda [--frames N] [--fps HZ] [--realtime] [-o OUT.usda]\n"
-            "                               [--threads N] [--report report.json] [--budget-ms MS]\n"
-            "                               [--fuel N] [--max-memory-mb N] [--trigger PRIM@FRAME]\n"
-            "                               [--event NAME@FRAME] [--target NAME=VALUE] [--quiet]\n\n"
-            "Runs the WebAssembly modules declared in the scene (WasmModule, WasmPhysics, ... prims)\n"
-            "and writes OUT.usda (default SCENE.out.usda): a layer that sublayers the scene and holds\n"
-            "one time sample per frame for every module output and connected attribute. The scene's\n"
-            "startTimeCode/endTimeCode, timeCodesPerSecond and framesPerSecond give the defaults\n"
-            "(without them: 120 frames at 60 Hz); --frames and --fps override them. Prints a report\n"
-            "(frame rate, latency per frame and per module, peak memory, load time, what the\n"
-            "simulation did); --report also writes it as JSON.\n"
-            "  --budget-ms MS      time budget per module call (default 100); over budget = step skipped\n"
-            "  --fuel N            instruction budget per module call (default unlimited)\n"
-            "  --max-memory-mb N   linear memory cap per module (default 1024)\n"
-            "  --trigger P@F       run on_demand module P at frame F (repeatable)\n"
-            "  --event E@F         post event E before frame F (event_driven modules; repeatable)\n"
-            "  --target NAME=V     check a target: frame_p99_us, peak_rss_mb, load_ms (at most V) or\n"
-            "                      fps (at least V); the scene may set them in customLayerData =\n"
-            "                      { dictionary portalis = { double targetFrameP99Us = 20 } } (docs/host.md)\n"
-            "exit status: 0 ok, 1 scene/output error, 2 usage, 3 some module failed (see report)\n");
+    fprintf(f, "usage: portalis run SCENE.usda [--frames N] [--fps HZ] [--realtime] [-o OUT.usda]\n"
+               "                               [--threads N] [--report report.json] [--budget-ms MS]\n"
+               "                               [--fuel N] [--max-memory-mb N] [--trigger PRIM@FRAME]\n"
+               "                               [--event NAME@FRAME] [--target NAME=VALUE] [--quiet]\n\n"
+               "Runs the WebAssembly modules declared in the scene (WasmModule, WasmPhysics, ... prims)\n"
+               "and writes OUT.usda (default SCENE.out.usda): a layer that sublayers the scene and holds\n"
+               "one time sample per frame for every module output and connected attribute. The scene's\n"
+               "startTimeCode/endTimeCode, timeCodesPerSecond and framesPerSecond give the defaults\n"
+               "(without them: 120 frames at 60 Hz); --frames and --fps override them. Prints a report\n"
+               "(frame rate, latency per frame and per module, peak memory, load time, what the\n"
+               "simulation did); --report also writes it as JSON.\n"
+               "  --budget-ms MS      time budget per module call (default 100); over budget = step skipped\n"
+               "  --fuel N            instruction budget per module call (default unlimited)\n"
+               "  --max-memory-mb N   linear memory cap per module (default 1024)\n"
+               "  --trigger P@F       run on_demand module P at frame F (repeatable)\n"
+               "  --event E@F         post event E before frame F (event_driven modules; repeatable)\n"
+               "  --target NAME=V     check a target: frame_p99_us, peak_rss_mb, load_ms (at most V) or\n"
+               "                      fps (at least V); the scene may set them in customLayerData =\n"
+               "                      { dictionary portalis = { double targetFrameP99Us = 20 } } (docs/host.md)\n"
+               "exit status: 0 ok, 1 scene/output error, 2 usage, 3 some module failed (see report)\n");
 }
 
 /* ---- options ----------------------------------------------------------------------- */
@@ -194,16 +193,18 @@ static int parse_options(scene_opts *o, int argc, char **argv) {
         }
         if (a[0] != '-' || !a[1]) {
             if (o->scene) {
-                fprintf(stderr, "portalis run: unexpected argument '%s' (one scene per run; see portalis run "
-                                "SCENE.usda --help)\n", a);
+                fprintf(stderr,
+                        "portalis run: unexpected argument '%s' (one scene per run; see portalis run "
+                        "SCENE.usda --help)\n",
+                        a);
                 return 2;
             }
             o->scene = a;
             continue;
         }
-        static const char *const valued[] = {"--frames", "--fps", "-o", "--output", "--threads", "--report",
-                                             "--budget-ms", "--fuel", "--max-memory-mb", "--trigger", "--event",
-                                             "--target"};
+        static const char *const valued[] = {"--frames",        "--fps",     "-o",          "--output",
+                                             "--threads",       "--report",  "--budget-ms", "--fuel",
+                                             "--max-memory-mb", "--trigger", "--event",     "--target"};
         bool known = false;
         for (size_t k = 0; k < sizeof valued / sizeof valued[0]; k++)
             known = known || !strcmp(a, valued[k]);
@@ -269,10 +270,12 @@ static int check_outputs(ph_host *h, const scene_opts *o) {
         struct stat a, b;
         if (!strcmp(o->report, o->out) ||
             (!stat(o->report, &a) && !stat(o->out, &b) && a.st_dev == b.st_dev && a.st_ino == b.st_ino)) {
-            fprintf(stderr, "portalis run: --report %s is the output layer too; choose another path\n", o->report);
+            fprintf(stderr, "portalis run: --report %s is the output layer too; choose another path\n",
+                    o->report);
             return 1;
         }
-        if (ph_host_check_output_path(h, o->report, err, sizeof err) || check_report_path(o->report, err, sizeof err)) {
+        if (ph_host_check_output_path(h, o->report, err, sizeof err) ||
+            check_report_path(o->report, err, sizeof err)) {
             fprintf(stderr, "portalis run: %s\n", err);
             return 1;
         }
@@ -336,8 +339,9 @@ static void progress(uint64_t done, uint64_t total, void *u) {
         return;
     p->last = pct;
     int bar = (int)(done * 40 / total);
-    fprintf(stderr, "\r[%.*s%*s] %3llu%% frame %llu/%llu", bar, "========================================",
-            40 - bar, "", (unsigned long long)pct, (unsigned long long)done, (unsigned long long)total);
+    fprintf(stderr, "\r[%.*s%*s] %3llu%% frame %llu/%llu", bar,
+            "========================================", 40 - bar, "", (unsigned long long)pct,
+            (unsigned long long)done, (unsigned long long)total);
     if (done == total)
         fprintf(stderr, "\r%*s\r", 70, "");
     fflush(stderr);
@@ -367,7 +371,7 @@ typedef struct {
     ph_report r;
     double p99, rss, load_ms, fps_eq;
     double value[T_COUNT];
-    char up;     /* the scene's up axis: 'Y' (USD's default) or 'Z' */
+    char up; /* the scene's up axis: 'Y' (USD's default) or 'Z' */
 } figures;
 
 static double peak_rss_mb(void) {
@@ -418,8 +422,8 @@ static void print_motion(ph_host *h, const figures *g) {
         printf("  %s.%s%s: highest %c %.4g, lowest %c %.4g, horizontal reach %.4g", m.prim, m.attr,
                m.elements > 1 ? " (all elements)" : "", g->up, m.hi[up], g->up, m.lo[up], reach);
         if (m.elements == 1)
-            printf(", from (%.4g, %.4g, %.4g) to (%.4g, %.4g, %.4g)", m.first[0], m.first[1], m.first[2], m.last[0],
-                   m.last[1], m.last[2]);
+            printf(", from (%.4g, %.4g, %.4g) to (%.4g, %.4g, %.4g)", m.first[0], m.first[1], m.first[2],
+                   m.last[0], m.last[1], m.last[2]);
         printf("\n");
     }
 }
@@ -430,7 +434,8 @@ static void print_report(ph_host *h, const scene_opts *o, const figures *g, int 
     ph_host_time_settings(h, &tm);
     printf("portalis run %s: %llu frames at %g Hz (%.2f s simulated%s), %zu module%s (%zu failed)\n", o->scene,
            (unsigned long long)r->frames, tm.fps, (double)r->frames / tm.fps,
-           o->cfg.realtime ? ", paced in real time" : "", r->modules, r->modules == 1 ? "" : "s", r->failed_modules);
+           o->cfg.realtime ? ", paced in real time" : "", r->modules, r->modules == 1 ? "" : "s",
+           r->failed_modules);
     printf("  %-28s %12s %12s %12s %12s\n", "frame latency (us)", "mean", "p50", "p99", "max");
     printf("  %-28s %12.2f %12.2f %12.2f %12.2f", "frame", pb_histogram_mean(r->frame_latency) / 1e3,
            pb_histogram_quantile(r->frame_latency, 0.5) / 1e3, g->p99 / 1e3, (double)r->frame_latency->max / 1e3);
@@ -456,7 +461,8 @@ static void print_report(ph_host *h, const scene_opts *o, const figures *g, int 
     if (!save_rc)
         printf("wrote %s: %zu animated attribute%s x %llu time samples, over the scene (a sublayer; the input "
                "is unchanged)\n",
-               o->out, r->recorded_attributes, r->recorded_attributes == 1 ? "" : "s", (unsigned long long)r->frames);
+               o->out, r->recorded_attributes, r->recorded_attributes == 1 ? "" : "s",
+               (unsigned long long)r->frames);
     if (r->failed_modules)
         printf("%zu module%s failed: see the 'prim ...' messages above (exit status 3)\n", r->failed_modules,
                r->failed_modules == 1 ? "" : "s");
@@ -511,7 +517,8 @@ static void json_body(FILE *f, ph_host *h, const scene_opts *o, const figures *g
     pbase_json_string(f, o->scene);
     fprintf(f, ", \"output\": ");
     pbase_json_string(f, o->out);
-    fprintf(f, ", \"frames\": %llu, \"fps\": %.17g, \"time_codes_per_second\": %.17g, \"start_time_code\": %.17g,\n",
+    fprintf(f,
+            ", \"frames\": %llu, \"fps\": %.17g, \"time_codes_per_second\": %.17g, \"start_time_code\": %.17g,\n",
             (unsigned long long)r->frames, tm.fps, tm.time_codes_per_second, tm.start_time_code);
     fprintf(f, "  \"frame_latency_ns\": {\"mean\": %.1f, \"p50\": %.1f, \"p99\": %.1f, \"max\": %llu},\n",
             pb_histogram_mean(r->frame_latency), pb_histogram_quantile(r->frame_latency, 0.5), g->p99,

@@ -12,25 +12,25 @@
 #include "portalis/usd.h"
 
 static void usd_usage(FILE *out) {
-    fprintf(out,
-            "usage: portalis usd cat [-f|--flatten | --flattenLayerStack] [--skipSourceFileComment] [-o OUT] FILE...\n"
-            "       portalis usd tree [-a|--attributes] [-m|--metadata] [-f|--flatten] FILE\n"
-            "\n"
-            "  cat     read .usda layers and write each back in canonical form to stdout,\n"
-            "          one after the other (FILE '-' reads standard input)\n"
-            "          -f, --flatten      compose the stage (sublayers, references, payloads,\n"
-            "                             inherits, specializes, variants) into one layer; its doc\n"
-            "                             says \"Generated from Composed Stage of root layer PATH\"\n"
-            "          --flattenLayerStack  merge the root layer and its sublayers into one layer,\n"
-            "                             keeping references, payloads, inherits, specializes\n"
-            "                             and variants (arcs are not composed)\n"
-            "          --skipSourceFileComment  with --flatten, leave out the doc comment\n"
-            "          -o, --out OUT      write the one FILE to OUT (atomically) instead of stdout;\n"
-            "                             text only: OUT ending in .usdc or .usdz is refused\n"
-            "  tree    print the composed prim hierarchy: name [specifier Type] (apiSchemas)\n"
-            "          -a, --attributes   also list each prim's authored properties (.name)\n"
-            "          -m, --metadata     also list each prim's authored metadata keys ((key))\n"
-            "          -f, --flatten      show the composed stage (the default)\n");
+    fprintf(out, "usage: portalis usd cat [-f|--flatten | --flattenLayerStack] [--skipSourceFileComment] [-o "
+                 "OUT] FILE...\n"
+                 "       portalis usd tree [-a|--attributes] [-m|--metadata] [-f|--flatten] FILE\n"
+                 "\n"
+                 "  cat     read .usda layers and write each back in canonical form to stdout,\n"
+                 "          one after the other (FILE '-' reads standard input)\n"
+                 "          -f, --flatten      compose the stage (sublayers, references, payloads,\n"
+                 "                             inherits, specializes, variants) into one layer; its doc\n"
+                 "                             says \"Generated from Composed Stage of root layer PATH\"\n"
+                 "          --flattenLayerStack  merge the root layer and its sublayers into one layer,\n"
+                 "                             keeping references, payloads, inherits, specializes\n"
+                 "                             and variants (arcs are not composed)\n"
+                 "          --skipSourceFileComment  with --flatten, leave out the doc comment\n"
+                 "          -o, --out OUT      write the one FILE to OUT (atomically) instead of stdout;\n"
+                 "                             text only: OUT ending in .usdc or .usdz is refused\n"
+                 "  tree    print the composed prim hierarchy: name [specifier Type] (apiSchemas)\n"
+                 "          -a, --attributes   also list each prim's authored properties (.name)\n"
+                 "          -m, --metadata     also list each prim's authored metadata keys ((key))\n"
+                 "          -f, --flatten      show the composed stage (the default)\n");
 }
 
 static void print_error(const pusd_error *e) {
@@ -63,24 +63,28 @@ static int parse_stdin(pusd_layer **out, pusd_error *err) {
                 return 1;
             }
             char *nb = realloc(buf, cap * 2);
-            if (!nb) free(buf);
+            if (!nb)
+                free(buf);
             buf = nb;
             cap *= 2;
             continue;
         }
         ssize_t r = read(0, buf + n, cap - n);
-        if (r < 0 && errno == EINTR) continue;
+        if (r < 0 && errno == EINTR)
+            continue;
         if (r < 0) {
             fprintf(stderr, "portalis usd: cannot read standard input: %s\n", strerror(errno));
             free(buf);
             return 1;
         }
-        if (r == 0) break;
+        if (r == 0)
+            break;
         n += (size_t)r;
     }
     int rc = pusd_layer_parse("<stdin>", buf, n, out, err);
     free(buf);
-    if (rc) print_error(err);
+    if (rc)
+        print_error(err);
     return rc ? 1 : 0;
 }
 
@@ -91,14 +95,17 @@ static int load(const char *file, bool compose, bool absolute, pusd_layer **laye
     *layer = NULL;
     *stage = NULL;
     char real[PATH_MAX];
-    if (absolute && strcmp(file, "-") && realpath(file, real)) file = real;
+    if (absolute && strcmp(file, "-") && realpath(file, real))
+        file = real;
     if (!strcmp(file, "-")) {
-        if (parse_stdin(layer, &err)) return 1;
+        if (parse_stdin(layer, &err))
+            return 1;
     } else if (pusd_layer_open(file, layer, &err)) {
         print_error(&err);
         return 1;
     }
-    if (!compose) return 0;
+    if (!compose)
+        return 0;
     int rc = pusd_stage_from_layer(*layer, stage, &err); /* takes the layer, also on failure */
     *layer = NULL;
     if (rc) {
@@ -124,7 +131,8 @@ static void add_source_comment(pusd_layer *flat, const char *file) {
         doc = ((const char *const *)v.data)[0];
     size_t n = strlen(doc) + strlen(src) + 64;
     char *text = malloc(n);
-    if (!text) return;
+    if (!text)
+        return;
     snprintf(text, n, "%s%sGenerated from Composed Stage of root layer %s\n", doc, doc[0] ? "\n\n" : "", src);
     const char *item = text;
     v = pusd_val_scalar(PUSD_T_STRING, &item);
@@ -136,11 +144,14 @@ static void add_source_comment(pusd_layer *flat, const char *file) {
 static pusd_layer *cat_layer(const char *file, const cat_opts *o) {
     pusd_layer *layer;
     pusd_stage *stage;
-    if (load(file, o->flatten || o->flatten_stack, o->flatten_stack, &layer, &stage)) return NULL;
-    if (!stage) return layer;
+    if (load(file, o->flatten || o->flatten_stack, o->flatten_stack, &layer, &stage))
+        return NULL;
+    if (!stage)
+        return layer;
     pusd_error err;
     layer = o->flatten ? pusd_stage_flatten(stage, &err) : pusd_stage_flatten_layer_stack(stage, &err);
-    if (!layer) print_error(&err);
+    if (!layer)
+        print_error(&err);
     else if (o->flatten && !o->skip_comment)
         add_source_comment(layer, file);
     pusd_stage_free(stage);
@@ -149,7 +160,8 @@ static pusd_layer *cat_layer(const char *file, const cat_opts *o) {
 
 static int cat_one(const char *file, const cat_opts *o) {
     pusd_layer *layer = cat_layer(file, o);
-    if (!layer) return 1;
+    if (!layer)
+        return 1;
     int rc = 0;
     pusd_error err;
     if (o->out) {
@@ -180,10 +192,14 @@ static int cat_args(int argc, char **argv, cat_opts *o, const char **files, int 
     bool opts = true;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
-        if (opts && !strcmp(a, "--")) opts = false;
-        else if (opts && (!strcmp(a, "--flatten") || !strcmp(a, "-f"))) o->flatten = true;
-        else if (opts && !strcmp(a, "--flattenLayerStack")) o->flatten_stack = true;
-        else if (opts && !strcmp(a, "--skipSourceFileComment")) o->skip_comment = true;
+        if (opts && !strcmp(a, "--"))
+            opts = false;
+        else if (opts && (!strcmp(a, "--flatten") || !strcmp(a, "-f")))
+            o->flatten = true;
+        else if (opts && !strcmp(a, "--flattenLayerStack"))
+            o->flatten_stack = true;
+        else if (opts && !strcmp(a, "--skipSourceFileComment"))
+            o->skip_comment = true;
         else if (opts && (!strcmp(a, "-o") || !strcmp(a, "--out"))) {
             if (++i >= argc) {
                 fprintf(stderr, "portalis usd cat: -o needs a file name\n");
@@ -217,13 +233,15 @@ static int usd_cat(int argc, char **argv) {
         fprintf(stderr, "portalis usd cat: -o writes one layer: give exactly one input FILE (got %d)\n", n);
         rc = 2;
     } else if (rc < 0 && o.out && binary_name(o.out)) {
-        fprintf(stderr, "portalis usd cat: cannot write '%s': binary USD (%s) output is not supported; write a .usda "
-                        "(or .usd) file and convert it with usdcat\n",
+        fprintf(stderr,
+                "portalis usd cat: cannot write '%s': binary USD (%s) output is not supported; write a .usda "
+                "(or .usd) file and convert it with usdcat\n",
                 o.out, o.out[strlen(o.out) - 1] == 'z' ? "usdz" : "crate");
         rc = 1;
     }
     for (int i = 0; rc < 0 && i < n; i++) /* like usdcat: report a bad input and go on with the next */
-        if (cat_one(files[i], &o)) rc = -2;
+        if (cat_one(files[i], &o))
+            rc = -2;
     free(files);
     return rc == -2 ? 1 : rc < 0 ? 0 : rc;
 }
@@ -237,25 +255,32 @@ static void tree_details(pusd_prim *c, int depth, const tree_opts *o) {
         const char **keys;
         size_t nk = pusd_prim_metadata_keys(c, &keys);
         for (size_t k = 0; k < nk; k++) /* kind and active are part of the label in usdtree */
-            if (strcmp(keys[k], "kind") && strcmp(keys[k], "active")) printf("%*s(%s)\n", depth * 4, "", keys[k]);
+            if (strcmp(keys[k], "kind") && strcmp(keys[k], "active"))
+                printf("%*s(%s)\n", depth * 4, "", keys[k]);
     }
     if (o->attributes)
-        for (size_t k = 0; k < pusd_prim_property_count(c); k++) printf("%*s.%s\n", depth * 4, "", pusd_prim_property_name(c, k));
+        for (size_t k = 0; k < pusd_prim_property_count(c); k++)
+            printf("%*s.%s\n", depth * 4, "", pusd_prim_property_name(c, k));
 }
 
 static void tree_print(pusd_prim *p, int depth, const tree_opts *o) {
     for (size_t i = 0; i < pusd_prim_child_count(p); i++) {
         pusd_prim *c = pusd_prim_child(p, i);
         char sp = pusd_prim_specifier(c);
-        printf("%*s%s [%s%s%s]", depth * 4, "", pusd_prim_name(c), sp == 'd' ? "def" : sp == 'o' ? "over" : "class",
+        printf("%*s%s [%s%s%s]", depth * 4, "", pusd_prim_name(c),
+               sp == 'd'   ? "def"
+               : sp == 'o' ? "over"
+                           : "class",
                pusd_prim_type_name(c)[0] ? " " : "", pusd_prim_type_name(c));
         size_t na = pusd_prim_api_schema_count(c);
         if (na) {
             printf(" (");
-            for (size_t k = 0; k < na; k++) printf("%s%s", k ? ", " : "", pusd_prim_api_schema(c, k));
+            for (size_t k = 0; k < na; k++)
+                printf("%s%s", k ? ", " : "", pusd_prim_api_schema(c, k));
             printf(")");
         }
-        if (!pusd_prim_is_active(c)) printf(" inactive");
+        if (!pusd_prim_is_active(c))
+            printf(" inactive");
         printf("\n");
         tree_details(c, depth + 1, o);
         tree_print(c, depth + 1, o);
@@ -264,7 +289,8 @@ static void tree_print(pusd_prim *p, int depth, const tree_opts *o) {
 
 static void warn_type(const char *path, const char *type, const char *suggestion, void *ctx) {
     (void)ctx;
-    fprintf(stderr, "portalis usd: warning: %s: unknown prim type '%s'; did you mean '%s'?\n", path, type, suggestion);
+    fprintf(stderr, "portalis usd: warning: %s: unknown prim type '%s'; did you mean '%s'?\n", path, type,
+            suggestion);
 }
 
 static int usd_tree(int argc, char **argv) {
@@ -276,9 +302,12 @@ static int usd_tree(int argc, char **argv) {
             usd_usage(stdout);
             return 0;
         }
-        if (!strcmp(a, "-a") || !strcmp(a, "--attributes")) o.attributes = true;
-        else if (!strcmp(a, "-m") || !strcmp(a, "--metadata")) o.metadata = true;
-        else if (!strcmp(a, "-f") || !strcmp(a, "--flatten")) continue; /* composed is what tree shows */
+        if (!strcmp(a, "-a") || !strcmp(a, "--attributes"))
+            o.attributes = true;
+        else if (!strcmp(a, "-m") || !strcmp(a, "--metadata"))
+            o.metadata = true;
+        else if (!strcmp(a, "-f") || !strcmp(a, "--flatten"))
+            continue; /* composed is what tree shows */
         else if (a[0] == '-' && a[1]) {
             fprintf(stderr, "portalis usd tree: unknown option '%s'\n", a);
             return 2;
@@ -294,9 +323,11 @@ static int usd_tree(int argc, char **argv) {
     }
     pusd_layer *layer;
     pusd_stage *stage;
-    if (load(file, true, false, &layer, &stage)) return 1;
+    if (load(file, true, false, &layer, &stage))
+        return 1;
     pusd_schema_registry *reg = pusd_schema_registry_new();
-    if (reg) pusd_schema_check_types(stage, reg, warn_type, NULL);
+    if (reg)
+        pusd_schema_check_types(stage, reg, warn_type, NULL);
     pusd_schema_registry_free(reg);
     printf("/\n");
     tree_print(pusd_stage_pseudo_root(stage), 1, &o);
@@ -309,8 +340,10 @@ int cmd_usd(int argc, char **argv) {
         usd_usage(argc < 2 ? stderr : stdout);
         return argc < 2 ? 2 : 0;
     }
-    if (!strcmp(argv[1], "cat")) return usd_cat(argc - 1, argv + 1);
-    if (!strcmp(argv[1], "tree")) return usd_tree(argc - 1, argv + 1);
+    if (!strcmp(argv[1], "cat"))
+        return usd_cat(argc - 1, argv + 1);
+    if (!strcmp(argv[1], "tree"))
+        return usd_tree(argc - 1, argv + 1);
     fprintf(stderr, "portalis usd: unknown subcommand '%s'\n", argv[1]);
     usd_usage(stderr);
     return 2;

@@ -11,10 +11,11 @@
 #include "cli.h"
 
 static void validate_usage(FILE *f) {
-    fprintf(f, "usage: portalis validate MODULE.wasm\n\n"
-               "Decodes and validates a WebAssembly module (and translates its functions).\n"
-               "Prints \"valid\" and exits 0, or prints the error and exits 1 (also for WebAssembly\n"
-               "text, USD files and anything but a regular file of at most %zu MiB); 2 on usage errors.\n",
+    fprintf(f,
+            "usage: portalis validate MODULE.wasm\n\n"
+            "Decodes and validates a WebAssembly module (and translates its functions).\n"
+            "Prints \"valid\" and exits 0, or prints the error and exits 1 (also for WebAssembly\n"
+            "text, USD files and anything but a regular file of at most %zu MiB); 2 on usage errors.\n",
             CLI_MAX_MODULE_BYTES >> 20);
 }
 
@@ -114,9 +115,7 @@ static void print_externtype(const pw_externtype *t) {
         print_limits(t->limits);
         printf(" pages");
         break;
-    case PW_EXTERN_GLOBAL:
-        printf("global %s%s", t->mut ? "mut " : "", pw_valkind_name(t->valtype));
-        break;
+    case PW_EXTERN_GLOBAL: printf("global %s%s", t->mut ? "mut " : "", pw_valkind_name(t->valtype)); break;
     }
 }
 
@@ -227,7 +226,8 @@ static bool export_func_index(const uint8_t *b, size_t len, const char *name, ui
 
 /* --code FUNC: a defined function's index, its name-section name or its
  * export name. False after printing why FUNC names none. */
-static bool find_code_func(const pw_module *m, const uint8_t *bytes, size_t len, const char *what, uint32_t *out) {
+static bool find_code_func(const pw_module *m, const uint8_t *bytes, size_t len, const char *what,
+                           uint32_t *out) {
     size_t nfuncs = 0, bin = 0, code = 0, imported = 0;
     pw_module_sizes(m, &nfuncs, &bin, &code);
     for (size_t i = 0; i < pw_module_import_count(m); i++) {
@@ -247,13 +247,16 @@ static bool find_code_func(const pw_module *m, const uint8_t *bytes, size_t len,
     if (!by_index && export_func_index(bytes, len, what, &e))
         idx = e, by_index = true;
     if (!by_index) {
-        fprintf(stderr, "portalis inspect: --code %s: no function of that index or name (functions %zu to %zu are "
-                        "defined)\n", what, imported, imported + nfuncs - (nfuncs > 0));
+        fprintf(stderr,
+                "portalis inspect: --code %s: no function of that index or name (functions %zu to %zu are "
+                "defined)\n",
+                what, imported, imported + nfuncs - (nfuncs > 0));
         return false;
     }
     if (idx < imported || idx >= imported + nfuncs) {
-        fprintf(stderr, "portalis inspect: --code %s: function %" PRIu64 " %s; defined functions are %zu to %zu\n",
-                what, idx, idx < imported ? "is imported and has no code" : "does not exist", imported,
+        fprintf(stderr,
+                "portalis inspect: --code %s: function %" PRIu64 " %s; defined functions are %zu to %zu\n", what,
+                idx, idx < imported ? "is imported and has no code" : "does not exist", imported,
                 imported + nfuncs - (nfuncs > 0));
         return false;
     }

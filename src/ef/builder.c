@@ -24,9 +24,7 @@ ef_builder *ef_builder_begin(ef_def *g, int reset) {
 ef_def *ef_builder_def(ef_builder *b) { return b->def; }
 ef_node *ef_builder_root(ef_builder *b) { return b->topo->root; }
 
-static int mine(ef_builder *b, const ef_node *n) {
-    return n && n->topo == b->topo && b->topo->nodes[n->index] == n;
-}
+static int mine(ef_builder *b, const ef_node *n) { return n && n->topo == b->topo && b->topo->nodes[n->index] == n; }
 
 ef_node *ef_builder_add(ef_builder *b, const char *name, ef_def *def) {
     if (!b || !name || def == b->def) return NULL;

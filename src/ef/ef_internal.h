@@ -172,8 +172,8 @@ void ef_profile_record(ef_context *c, const ef_path *up, ef_node *n, uint64_t t0
 
 typedef struct ef_job {
     ef_executor *exec;
-    ef_node *node;  /* NULL: dynamic work */
-    ef_exec_fn fn;  /* dynamic work */
+    ef_node *node; /* NULL: dynamic work */
+    ef_exec_fn fn; /* dynamic work */
     void *user;
     uint8_t hint;
 } ef_job;

@@ -7,7 +7,6 @@
 #include <stdarg.h>
 #include <stdio.h>
 
-
 static inline ef_hint node_hint(const ef_node *n) { return n->def ? n->def->hint : EF_HINT_BYPASS; }
 
 static inline int stopped(ef_executor *e) {
@@ -311,7 +310,8 @@ ef_status ef_task_run_graph_at(ef_task *t, double time, double step_dt) {
     ef_def *d = t->gdef;
     if (!d) return ef_task_fail(t, "ef_task_run_graph outside a graph definition's run hook");
     ef_path p;
-    if (ef_task_path(t, &p)) return ef_task_fail(t, "execution path deeper than %d (recursive definition?)", EF_PATH_MAX);
+    if (ef_task_path(t, &p))
+        return ef_task_fail(t, "execution path deeper than %d (recursive definition?)", EF_PATH_MAX);
     ef_status st = ef_executor_run(t->ctx, d, &p, time, step_dt, t->runs++);
     if (st & EF_FAILURE) t->failed_recorded = true; /* recorded inside */
     return st;

@@ -54,12 +54,12 @@ void ef_registry_free(ef_registry *r) {
     free(r);
 }
 
-#define APPEND(arr, n, item)                                                \
-    do {                                                                    \
-        void *nv_ = realloc((arr), ((n) + 1) * sizeof *(arr));              \
-        if (!nv_) return -1;                                                \
-        (arr) = nv_;                                                        \
-        (arr)[(n)++] = (item);                                              \
+#define APPEND(arr, n, item)                                                                                           \
+    do {                                                                                                               \
+        void *nv_ = realloc((arr), ((n) + 1) * sizeof *(arr));                                                         \
+        if (!nv_) return -1;                                                                                           \
+        (arr) = nv_;                                                                                                   \
+        (arr)[(n)++] = (item);                                                                                         \
     } while (0)
 
 int ef_registry_add_populate(ef_registry *r, const char *name, ef_populate_fn fn, void *user) {

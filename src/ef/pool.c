@@ -55,11 +55,11 @@ struct ef_pool {
 };
 
 static _Thread_local struct {
-    ef_pool *pool;     /* pool this thread is a worker of */
-    unsigned worker;   /* index + 1; 0 if not a worker */
-    ef_pool *counted;  /* pool whose `executing` counts this thread */
-    int serial_depth;  /* serial token holds (reentrant) */
-    int isolated;      /* running an isolate task */
+    ef_pool *pool;    /* pool this thread is a worker of */
+    unsigned worker;  /* index + 1; 0 if not a worker */
+    ef_pool *counted; /* pool whose `executing` counts this thread */
+    int serial_depth; /* serial token holds (reentrant) */
+    int isolated;     /* running an isolate task */
     uint32_t tid;
 } tl;
 
@@ -297,8 +297,7 @@ void ef_pool_wait(ef_pool *p, atomic_long *pending) {
         tl.serial_depth = 1;
         give_serial(p);
     }
-    while (atomic_load_explicit(pending, memory_order_acquire) != 0)
-        run_or_wait(p, pending);
+    while (atomic_load_explicit(pending, memory_order_acquire) != 0) run_or_wait(p, pending);
     if (serial_depth) {
         take_serial(p);
         tl.serial_depth = serial_depth;
@@ -313,8 +312,7 @@ static void *worker_main(void *arg) {
     pthread_mutex_unlock(&p->mu);
     tl.pool = p;
     tl.worker = idx;
-    while (!atomic_load(&p->stop))
-        run_or_wait(p, NULL);
+    while (!atomic_load(&p->stop)) run_or_wait(p, NULL);
     return NULL;
 }
 

@@ -18,8 +18,7 @@ void ef_profile_record(ef_context *c, const ef_path *up, ef_node *n, uint64_t t0
             atomic_fetch_add(&s->t_count, 1);
             atomic_fetch_add(&s->t_total, d);
             uint64_t m = atomic_load(&s->t_max);
-            while (d > m && !atomic_compare_exchange_weak(&s->t_max, &m, d)) {
-            }
+            while (d > m && !atomic_compare_exchange_weak(&s->t_max, &m, d)) {}
         }
     }
     if (atomic_load(&c->tracing)) {

@@ -14,7 +14,7 @@
  * the pipeline's fixed-step stages and per-node rates, ef_def_stepped). */
 typedef struct ef_stepping {
     ef_step_mode mode;
-    double dt;          /* FIXED: the step; RATE: the longest step */
+    double dt; /* FIXED: the step; RATE: the longest step */
     unsigned max_steps;
 } ef_stepping;
 

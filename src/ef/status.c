@@ -7,8 +7,8 @@ const char *ef_status_str(ef_status s, char *buf, size_t cap) {
     static const struct {
         ef_status bit;
         const char *name;
-    } names[] = {{EF_SUCCESS, "success"},   {EF_SKIP, "skip"},
-                 {EF_DEFERRED, "deferred"}, {EF_FAILURE, "failure"},
+    } names[] = {{EF_SUCCESS, "success"},         {EF_SKIP, "skip"},
+                 {EF_DEFERRED, "deferred"},       {EF_FAILURE, "failure"},
                  {EF_IN_PROGRESS, "in_progress"}, {EF_CANCELLED, "cancelled"}};
     if (!buf || !cap) return buf;
     buf[0] = 0;

@@ -11,7 +11,6 @@
  * stop-on-failure, children pass through with EF_SKIP|EF_CANCELLED. */
 #include "ef_internal.h"
 
-
 static int is_dirty(ef_executor *e, const ef_node *n) {
     ef_path p;
     ef_path_copy(&p, &e->path);
@@ -20,8 +19,7 @@ static int is_dirty(ef_executor *e, const ef_node *n) {
     return s ? atomic_load(&s->dirty) : 1;
 }
 
-ef_visit_result ef_visit(ef_executor *e, const ef_node *p, ef_status st, const ef_edge *edge,
-                         ef_status *pass) {
+ef_visit_result ef_visit(ef_executor *e, const ef_node *p, ef_status st, const ef_edge *edge, ef_status *pass) {
     if (edge->cycle) return EF_V_WAIT;
     ef_node *c = edge->node;
     ef_nodedata *nd = &e->nd[c->index];
@@ -59,7 +57,6 @@ ef_visit_result ef_visit(ef_executor *e, const ef_node *p, ef_status st, const e
             }
         }
         return EF_V_RUN;
-    default:
-        return EF_V_RUN;
+    default: return EF_V_RUN;
     }
 }

@@ -173,7 +173,8 @@ int ph_host_motion(const ph_host *h, size_t i, ph_motion *o) {
         const chan *c = &h->ch[k];
         if (!c->motion.frames || i--)
             continue;
-        *o = (ph_motion){.prim = c->prim, .attr = c->attr, .elements = c->motion.elements, .frames = c->motion.frames};
+        *o = (ph_motion){
+            .prim = c->prim, .attr = c->attr, .elements = c->motion.elements, .frames = c->motion.frames};
         memcpy(o->first, c->motion.first, sizeof o->first);
         memcpy(o->last, c->motion.last, sizeof o->last);
         memcpy(o->lo, c->motion.lo, sizeof o->lo);
@@ -225,8 +226,7 @@ void ph_host_report(const ph_host *h, ph_report *o) {
     o->load_ns = h->load_ns;
     o->scene_ns = h->scene_ns;
     o->modules = h->nmods;
-    for (size_t i = 0; i < h->nmods; i++)
-    {
+    for (size_t i = 0; i < h->nmods; i++) {
         ph_mod_state st = h->mods[i]->state;
         if (st != PH_MOD_ACTIVE && st != PH_MOD_DISABLED_BY_SCENE)
             o->failed_modules++;

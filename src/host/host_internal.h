@@ -48,7 +48,7 @@ typedef struct recbuf {
     size_t width;   /* elements (values) per frame, fixed by the first frame */
     pusd_type type; /* element type (the attribute type without []) */
     pusd_elem elem;
-    size_t esz;     /* bytes per element; 0 until the first frame */
+    size_t esz; /* bytes per element; 0 until the first frame */
     recchunk *chunks;
     size_t nchunks, capchunks;
 } recbuf;
@@ -64,18 +64,18 @@ typedef struct chan {
     char type_name[40]; /* USD type of the attribute, "double3", "point3f[]" */
     int ncomp;          /* components per element */
     bool is_array;
-    double v[16];       /* scalar/vector value */
-    double *arr;        /* array value: count * ncomp */
+    double v[16]; /* scalar/vector value */
+    double *arr;  /* array value: count * ncomp */
     size_t count, cap;
-    int src;            /* connected source channel, or -1 */
-    uint64_t version;   /* bumped whenever the value changes */
-    bool is_output;     /* a module output (written by a module) */
-    bool is_target;     /* a non-module attribute fed by a connection */
-    bool animated;      /* unconnected input with time samples: read every frame */
-    pusd_prim *sprim;   /* the stage prim, looked up once (valid until the stage is rebuilt) */
+    int src;          /* connected source channel, or -1 */
+    uint64_t version; /* bumped whenever the value changes */
+    bool is_output;   /* a module output (written by a module) */
+    bool is_target;   /* a non-module attribute fed by a connection */
+    bool animated;    /* unconnected input with time samples: read every frame */
+    pusd_prim *sprim; /* the stage prim, looked up once (valid until the stage is rebuilt) */
     bool record;
-    recbuf rec;         /* recorded samples (one per frame) */
-    motion motion;      /* 3-component channels: extent over the run */
+    recbuf rec;    /* recorded samples (one per frame) */
+    motion motion; /* 3-component channels: extent over the run */
 } chan;
 
 typedef enum { P_TIME, P_DT, P_FRAME, P_SCALAR, P_ARRAY, P_COUNT, P_OUT_ARRAY } param_kind;
@@ -95,9 +95,9 @@ typedef enum { MODE_CONTINUOUS = 0, MODE_ON_DEMAND, MODE_EVENT_DRIVEN } exec_mod
  * (portalis.config_*, docs/abi.md). */
 typedef struct config_attr {
     char *name;
-    double *v;  /* numeric values (components of every element) */
+    double *v; /* numeric values (components of every element) */
     size_t n;
-    char *str;  /* token/string/asset value, else NULL */
+    char *str; /* token/string/asset value, else NULL */
 } config_attr;
 
 typedef struct hmod {
@@ -159,7 +159,7 @@ struct ph_host {
     char **events_now, **events_next;
     size_t nevents_now, nevents_next;
     uint64_t frame;
-    double t; /* time of the current frame, s since the start */
+    double t;     /* time of the current frame, s since the start */
     ph_time time; /* time settings in effect (scene defaults, options override) */
     bool frame_failed;
     uint64_t rec_frames;

@@ -45,8 +45,9 @@ static int ensure_buf(hmod *m, param *p, size_t bytes, pb_error *err) {
     if (bytes <= p->mem_cap && p->mem)
         return 0;
     if (!m->has_alloc) {
-        snprintf(err->message, sizeof err->message,
-                 "module needs array data but exports no 'portalis_alloc(i32) -> i32' (docs/abi.md, bulk arrays)");
+        snprintf(
+            err->message, sizeof err->message,
+            "module needs array data but exports no 'portalis_alloc(i32) -> i32' (docs/abi.md, bulk arrays)");
         return -1;
     }
     uint64_t slot = (uint32_t)(bytes ? bytes : 8);
@@ -168,8 +169,9 @@ static ef_status step_failed(hmod *m, ef_task *task, const pb_error *err) {
         m->overruns++;
         m->consecutive_overruns++;
         bool disable = h->cfg.max_overruns && m->consecutive_overruns >= h->cfg.max_overruns;
-        snprintf(msg, sizeof msg, "prim %s: frame %llu: over budget (%s)%s", m->path, (unsigned long long)h->frame,
-                 err->message, disable ? "; disabled after too many consecutive overruns" : "; step skipped");
+        snprintf(msg, sizeof msg, "prim %s: frame %llu: over budget (%s)%s", m->path,
+                 (unsigned long long)h->frame, err->message,
+                 disable ? "; disabled after too many consecutive overruns" : "; step skipped");
         if (disable)
             m->state = PH_MOD_OVER_BUDGET;
     } else {
@@ -255,8 +257,11 @@ int ph__bind_tick(hmod *m) {
                                    (f->params[0] == PW_F64 || f->params[0] == PW_F32))) &&
               f->nresults == 0;
     if (!ok)
-        ph__load_failed(m, "tick entry function '%s' must have type (f64 time, f64 dt) -> () or () -> () (or declare "
-                       "wasm:params for a pure binding)", m->entry);
+        ph__load_failed(
+            m,
+            "tick entry function '%s' must have type (f64 time, f64 dt) -> () or () -> () (or declare "
+            "wasm:params for a pure binding)",
+            m->entry);
     return ok ? 0 : -1;
 }
 
@@ -269,13 +274,14 @@ int ph__bind_pure(ph_host *h, hmod *m, pusd_prim *p) {
     ph__read_tokens(p, "wasm:results", &rs, &nrs);
     int rc = 0;
     if (nps != m->fn.nparams) {
-        ph__load_failed(m, "wasm:params lists %zu attributes but '%s' takes %u parameters", nps, m->entry, m->fn.nparams);
+        ph__load_failed(m, "wasm:params lists %zu attributes but '%s' takes %u parameters", nps, m->entry,
+                        m->fn.nparams);
         rc = -1;
         goto out;
     }
     if (nrs != m->fn.nresults) {
         ph__load_failed(m, "wasm:results lists %zu attributes but '%s' returns %u results", nrs, m->entry,
-                    m->fn.nresults);
+                        m->fn.nresults);
         rc = -1;
         goto out;
     }
@@ -299,8 +305,11 @@ int ph__bind_pure(ph_host *h, hmod *m, pusd_prim *p) {
             const char *an = count ? s + 6 : s;
             q->chan = ph__find_chan(h, m->path, an);
             if (q->chan < 0) {
-                ph__load_failed(m, "wasm:params[%zu] = '%s': the prim has no attribute '%s' (declare it as inputs:* or "
-                               "outputs:*, or use time/dt/frame)", i, s, an);
+                ph__load_failed(
+                    m,
+                    "wasm:params[%zu] = '%s': the prim has no attribute '%s' (declare it as inputs:* or "
+                    "outputs:*, or use time/dt/frame)",
+                    i, s, an);
                 rc = -1;
                 break;
             }
@@ -312,8 +321,11 @@ int ph__bind_pure(ph_host *h, hmod *m, pusd_prim *p) {
             else
                 q->kind = P_SCALAR;
             if ((q->kind == P_ARRAY || q->kind == P_OUT_ARRAY) && q->vk != PW_I32) {
-                ph__load_failed(m, "wasm:params[%zu] = '%s' is an array: parameter %zu of '%s' must be i32 (a pointer), "
-                               "not %s", i, s, i + 1, m->entry, pw_valkind_name(q->vk));
+                ph__load_failed(
+                    m,
+                    "wasm:params[%zu] = '%s' is an array: parameter %zu of '%s' must be i32 (a pointer), "
+                    "not %s",
+                    i, s, i + 1, m->entry, pw_valkind_name(q->vk));
                 rc = -1;
             }
         }
@@ -321,14 +333,16 @@ int ph__bind_pure(ph_host *h, hmod *m, pusd_prim *p) {
     for (size_t i = 0; i < nrs && !rc; i++) {
         int c = ph__find_chan(h, m->path, rs[i]);
         if (c < 0 || !h->ch[c].is_output || h->ch[c].is_array) {
-            ph__load_failed(m, "wasm:results[%zu] = '%s' must name a scalar or vector outputs:* attribute of the prim",
-                        i, rs[i]);
+            ph__load_failed(
+                m, "wasm:results[%zu] = '%s' must name a scalar or vector outputs:* attribute of the prim", i,
+                rs[i]);
             rc = -1;
             break;
         }
         if (h->ch[c].ncomp > 1 && m->fn.results[i] != PW_I32) {
-            ph__load_failed(m, "wasm:results[%zu] = '%s' is a %s: '%s' must return an i32 pointer to %d f64 values",
-                        i, rs[i], h->ch[c].type_name, m->entry, h->ch[c].ncomp);
+            ph__load_failed(m,
+                            "wasm:results[%zu] = '%s' is a %s: '%s' must return an i32 pointer to %d f64 values",
+                            i, rs[i], h->ch[c].type_name, m->entry, h->ch[c].ncomp);
             rc = -1;
             break;
         }

@@ -55,13 +55,13 @@ typedef struct onode {
     const char *name; /* points into a channel's prim path */
     size_t namelen;
     int first_child, last_child, next;
-    int first_chan;   /* recorded channels of this prim, in channel order */
+    int first_chan; /* recorded channels of this prim, in channel order */
 } onode;
 
 typedef struct otree {
     onode *n;
     size_t nn, capn;
-    int *chan_next;   /* per channel: next recorded channel of the same prim */
+    int *chan_next; /* per channel: next recorded channel of the same prim */
 } otree;
 
 /* Child `name` of node parent (node 0 is the pseudo root), created if needed. */
@@ -117,7 +117,7 @@ typedef struct saver {
     const ph_host *h;
     pusd_sample_writer *w;
     otree t;
-    void *buf;        /* a spilled chunk read back */
+    void *buf; /* a spilled chunk read back */
     size_t bufcap;
 } saver;
 
@@ -144,7 +144,8 @@ static int put_samples(saver *s, const chan *c) {
             s->bufcap = bytes;
         }
         for (size_t done = 0; done < bytes;) {
-            ssize_t n = pread(s->h->spill_fd, (char *)s->buf + done, bytes - done, r->chunks[k].off + (off_t)done);
+            ssize_t n =
+                pread(s->h->spill_fd, (char *)s->buf + done, bytes - done, r->chunks[k].off + (off_t)done);
             if (n < 0 && errno == EINTR)
                 continue;
             if (n <= 0)
@@ -253,8 +254,8 @@ int ph_host_check_output_path(const ph_host *h, const char *path, char *err, siz
     if (S_ISCHR(ps.st_mode) || S_ISBLK(ps.st_mode) || S_ISFIFO(ps.st_mode))
         return 0; /* written in place, never replaced */
     if (same_file(path, &ps, h->scene_path)) {
-        snprintf(err, errcap, "refusing to write %s: it is the scene itself (%s); choose another output path", path,
-                 h->scene_path);
+        snprintf(err, errcap, "refusing to write %s: it is the scene itself (%s); choose another output path",
+                 path, h->scene_path);
         return -1;
     }
     for (size_t i = 0; h->stage && i < pusd_stage_layer_file_count(h->stage); i++) {
@@ -266,8 +267,8 @@ int ph_host_check_output_path(const ph_host *h, const char *path, char *err, siz
     }
     for (size_t i = 0; i < h->nmods; i++)
         if (h->mods[i]->wasm_path[0] && same_file(path, &ps, h->mods[i]->wasm_path)) {
-            snprintf(err, errcap, "refusing to write %s: it is the module %s of prim %s", path, h->mods[i]->wasm_path,
-                     h->mods[i]->path);
+            snprintf(err, errcap, "refusing to write %s: it is the module %s of prim %s", path,
+                     h->mods[i]->wasm_path, h->mods[i]->path);
             return -1;
         }
     return 0;

@@ -14,7 +14,9 @@ static size_t elem_size(pusd_elem e) {
     switch (e) {
     case PUSD_E_U8: return 1;
     case PUSD_E_HALF: return 2;
-    case PUSD_E_I32: case PUSD_E_U32: case PUSD_E_FLOAT: return 4;
+    case PUSD_E_I32:
+    case PUSD_E_U32:
+    case PUSD_E_FLOAT: return 4;
     default: return 8;
     }
 }
@@ -41,7 +43,9 @@ static void rec_convert(const recbuf *r, void *dst, const double *src, size_t n)
         break;
     case PUSD_E_U8:
         for (size_t k = 0; k < n; k++)
-            ((uint8_t *)dst)[k] = r->type == PUSD_T_BOOL ? src[k] != 0 : (uint8_t)(ph__sat_u32(src[k]) > 255 ? 255 : ph__sat_u32(src[k]));
+            ((uint8_t *)dst)[k] = r->type == PUSD_T_BOOL
+                                      ? src[k] != 0
+                                      : (uint8_t)(ph__sat_u32(src[k]) > 255 ? 255 : ph__sat_u32(src[k]));
         break;
     case PUSD_E_I64:
         for (size_t k = 0; k < n; k++)
@@ -79,7 +83,7 @@ static int rec_spill(ph_host *h, recbuf *r, size_t n) {
         if (h->spill_fd < 0) {
             h->spill_failed = true;
             ph__diag(h, "host: cannot create a temporary file for recorded samples (%s); keeping them in memory",
-                 strerror(errno));
+                     strerror(errno));
             return -1;
         }
     }
@@ -95,7 +99,7 @@ static int rec_spill(ph_host *h, recbuf *r, size_t n) {
         if (k <= 0) {
             h->spill_failed = true;
             ph__diag(h, "host: cannot write recorded samples to the temporary file (%s); keeping them in memory",
-                 strerror(errno));
+                     strerror(errno));
             return -1;
         }
         done += (size_t)k;

@@ -65,8 +65,11 @@ static int declare_channels(ph_host *h, hmod *m, pusd_prim *p) {
         const char *tn = pusd_prim_attr_type_name(p, name);
         int c = ph__add_chan(h, m->path, name, tn);
         if (c < 0) {
-            ph__load_failed(m, "attribute '%s' has type '%s', which the ABI cannot pass (numeric scalars, vectors and "
-                           "arrays of them only)", name, tn ? tn : "?");
+            ph__load_failed(
+                m,
+                "attribute '%s' has type '%s', which the ABI cannot pass (numeric scalars, vectors and "
+                "arrays of them only)",
+                name, tn ? tn : "?");
             return -1;
         }
         chan *ch = &h->ch[c];
@@ -154,7 +157,7 @@ static hmod *scan_module(ph_host *h, pusd_prim *p) {
     m->wasm_path = abs_path(wm.wasm_path_resolved ? wm.wasm_path_resolved : wm.wasm_path);
     m->entry = ph__xstrdup(wm.entry_function);
     m->mode_name = ph__xstrdup(wm.execution_mode);
-    m->mode = !strcmp(wm.execution_mode, "on_demand")       ? MODE_ON_DEMAND
+    m->mode = !strcmp(wm.execution_mode, "on_demand")      ? MODE_ON_DEMAND
               : !strcmp(wm.execution_mode, "event_driven") ? MODE_EVENT_DRIVEN
                                                            : MODE_CONTINUOUS;
     m->rate = wm.update_rate;
@@ -171,8 +174,9 @@ static hmod *scan_module(ph_host *h, pusd_prim *p) {
     if (!(m->rate >= 0 && m->rate <= MAX_UPDATE_RATE)) {
         char t[40];
         pusd_format_double(m->rate, t);
-        ph__load_failed(m, "wasm:updateRate = %s is out of range (0 = the frame rate, or steps per second up to %g)", t,
-                    MAX_UPDATE_RATE);
+        ph__load_failed(m,
+                        "wasm:updateRate = %s is out of range (0 = the frame rate, or steps per second up to %g)",
+                        t, MAX_UPDATE_RATE);
         return m;
     }
     if (ph__read_config(m, p))
@@ -190,13 +194,14 @@ static hmod *scan_module(ph_host *h, pusd_prim *p) {
         }
     }
     if (stat(m->wasm_path, &sb)) {
-        ph__load_failed(m, "module file not found: wasm:path = @%s@ resolves to '%s' (%s)", wm.wasm_path, m->wasm_path,
-                    strerror(errno));
+        ph__load_failed(m, "module file not found: wasm:path = @%s@ resolves to '%s' (%s)", wm.wasm_path,
+                        m->wasm_path, strerror(errno));
         return m;
     }
     if (!S_ISREG(sb.st_mode)) {
-        ph__load_failed(m, "wasm:path = @%s@ resolves to '%s', which is not a regular file (a FIFO, device or directory)",
-                    wm.wasm_path, m->wasm_path);
+        ph__load_failed(
+            m, "wasm:path = @%s@ resolves to '%s', which is not a regular file (a FIFO, device or directory)",
+            wm.wasm_path, m->wasm_path);
         return m;
     }
     pb_import im[ABI_MAX_IMPORTS];
@@ -260,8 +265,10 @@ static void scan_connections(ph_host *h, pusd_prim **prims, size_t n) {
             }
             if (h->ch[dst].ncomp != h->ch[src].ncomp || h->ch[dst].is_array != h->ch[src].is_array) {
                 /* not recorded either: samples of a value nothing feeds would be zeros */
-                ph__diag(h, "prim %s: %s (%s) is connected to %s (%s): types do not match; connection ignored and "
-                        "not recorded", path, name, h->ch[dst].type_name, tg[0], h->ch[src].type_name);
+                ph__diag(h,
+                         "prim %s: %s (%s) is connected to %s (%s): types do not match; connection ignored and "
+                         "not recorded",
+                         path, name, h->ch[dst].type_name, tg[0], h->ch[src].type_name);
                 continue;
             }
             if (h->ch[dst].is_output) {
@@ -303,7 +310,8 @@ static void compute_order(ph_host *h) {
         }
     }
     if (changed)
-        ph__diag(h, "scene: the module connections form a cycle; modules in the cycle see some inputs one frame late");
+        ph__diag(
+            h, "scene: the module connections form a cycle; modules in the cycle see some inputs one frame late");
 }
 
 static int build_graph(ph_host *h) {
@@ -382,8 +390,8 @@ void ph__teardown(ph_host *h) {
  * a prim that is no module. */
 static void warn_type(const char *path, const char *type, const char *suggestion, void *ctx) {
     ph_host *h = ctx;
-    ph__diag(h, "scene: warning: %s: prim %s: unknown prim type '%s'; did you mean '%s'?", h->scene_path, path, type,
-             suggestion);
+    ph__diag(h, "scene: warning: %s: prim %s: unknown prim type '%s'; did you mean '%s'?", h->scene_path, path,
+             type, suggestion);
 }
 
 int ph__scan(ph_host *h, char *err, size_t errcap) {
@@ -493,6 +501,7 @@ int ph_host_rescan(ph_host *h, bool force, char *err, size_t errcap) {
     free(old);
     if (rc)
         return -1;
-    ph__diag(h, "scene: %s changed on disk; rescanned at frame %llu", h->scene_path, (unsigned long long)h->frame);
+    ph__diag(h, "scene: %s changed on disk; rescanned at frame %llu", h->scene_path,
+             (unsigned long long)h->frame);
     return 1;
 }

@@ -7,8 +7,8 @@
 #include <math.h>
 #include <stdio.h>
 
-#define MAX_RATE 1e6        /* frames or time codes per second */
-#define MAX_TIME_CODE 1e15  /* |startTimeCode|, |endTimeCode| */
+#define MAX_RATE 1e6       /* frames or time codes per second */
+#define MAX_TIME_CODE 1e15 /* |startTimeCode|, |endTimeCode| */
 #define MAX_FRAMES 1e12
 
 /* 1 and *out when the layer authors a numeric `key`, 0 when it does not,
@@ -36,7 +36,8 @@ int ph__time_settings(ph_host *h, char *err, size_t errcap) {
     int has_fps = has_tcps < 0 ? -1 : meta_number(h, "framesPerSecond", 1e-6, MAX_RATE, &fps, err, errcap);
     int has_start =
         has_fps < 0 ? -1 : meta_number(h, "startTimeCode", -MAX_TIME_CODE, MAX_TIME_CODE, &start, err, errcap);
-    int has_end = has_start < 0 ? -1 : meta_number(h, "endTimeCode", -MAX_TIME_CODE, MAX_TIME_CODE, &end, err, errcap);
+    int has_end =
+        has_start < 0 ? -1 : meta_number(h, "endTimeCode", -MAX_TIME_CODE, MAX_TIME_CODE, &end, err, errcap);
     if (has_end < 0)
         return -1;
     if (h->cfg.fps != 0 && !(h->cfg.fps > 0 && h->cfg.fps <= MAX_RATE)) {
@@ -53,13 +54,16 @@ int ph__time_settings(ph_host *h, char *err, size_t errcap) {
     t->frames = 0;
     if (has_end) {
         if (end < start) {
-            snprintf(err, errcap, "%s: error: endTimeCode %g is before startTimeCode %g", h->scene_path, end, start);
+            snprintf(err, errcap, "%s: error: endTimeCode %g is before startTimeCode %g", h->scene_path, end,
+                     start);
             return -1;
         }
         double n = floor((end - start) * t->fps / t->time_codes_per_second + 1e-9) + 1;
         if (!(n <= MAX_FRAMES)) {
-            snprintf(err, errcap, "%s: error: startTimeCode %g to endTimeCode %g at %g frames per second is %.3g "
-                     "frames, more than %g", h->scene_path, start, end, t->fps, n, MAX_FRAMES);
+            snprintf(err, errcap,
+                     "%s: error: startTimeCode %g to endTimeCode %g at %g frames per second is %.3g "
+                     "frames, more than %g",
+                     h->scene_path, start, end, t->fps, n, MAX_FRAMES);
             return -1;
         }
         t->frames = (uint64_t)n;

@@ -47,7 +47,6 @@ static int add_node(builder *b, node n) {
     return 0;
 }
 
-
 static int tl_find(titem *v, size_t n, const char *k) {
     for (size_t i = 0; i < n; i++)
         if (!strcmp(v[i].key, k)) return (int)i;
@@ -70,9 +69,11 @@ const char *pusd__item_key(pusd_stage *s, int type, const void *it) {
     return *(const char *const *)it;
 }
 
-void pusd__tl_apply(pusd_stage *s, int type, const pusd_listop *op, pusd_layer *layer, titem **v, size_t *n, size_t *cap) {
-    size_t isz = (type == PUSD_T_REFERENCE_LISTOP || type == PUSD_T_PAYLOAD_LISTOP) ? sizeof(pusd_reference) : sizeof(char *);
-#define ITEM(k, i) ((const char *)op->items[k] + (i) * isz)
+void pusd__tl_apply(pusd_stage *s, int type, const pusd_listop *op, pusd_layer *layer, titem **v, size_t *n,
+                    size_t *cap) {
+    size_t isz =
+        (type == PUSD_T_REFERENCE_LISTOP || type == PUSD_T_PAYLOAD_LISTOP) ? sizeof(pusd_reference) : sizeof(char *);
+#define ITEM(k, i) ((const char *)op->items[k] + (i)*isz)
     if (op->is_explicit) {
         *n = 0;
         for (uint32_t i = 0; i < op->count[0]; i++) {
@@ -130,7 +131,8 @@ static size_t compose_listop(pusd_stage *s, const node *nodes, size_t from, size
     size_t n = 0, cap = 0;
     for (size_t i = to; i-- > from;) {
         const meta_entry *e = pusd__meta_find(&nodes[i].spec->meta, key);
-        if (e && e->value.type == type && e->value.data) pusd__tl_apply(s, type, e->value.data, nodes[i].layer, &v, &n, &cap);
+        if (e && e->value.type == type && e->value.data)
+            pusd__tl_apply(s, type, e->value.data, nodes[i].layer, &v, &n, &cap);
     }
     *out = v;
     return n;
@@ -164,7 +166,7 @@ static void arc_to(builder *b, const site *from, layer_stack *ls, const char *pa
                    const char *what, const char *file) {
     if (b->depth >= MAX_ARC_DEPTH || in_chain(b, ls, path)) {
         pusd__diag(b->s, file, "composition cycle: %s arc from <%s> to <%s> leads back to itself; arc ignored", what,
-             pusd__strip_variants(b->s, from->path), path);
+                   pusd__strip_variants(b->s, from->path), path);
         return;
     }
     site st;
@@ -203,7 +205,12 @@ static void expand_site(builder *b, site st) {
     for (size_t i = 0; i < st.ls->n; i++) {
         pusd_primspec *sp = pusd_layer_prim(st.ls->e[i].layer, st.path);
         if (!sp) continue;
-        node n = {st.ls->e[i].layer, sp, st.offset + st.scale * st.ls->e[i].offset, st.scale * st.ls->e[i].scale, NULL, st.tag};
+        node n = {st.ls->e[i].layer,
+                  sp,
+                  st.offset + st.scale * st.ls->e[i].offset,
+                  st.scale * st.ls->e[i].scale,
+                  NULL,
+                  st.tag};
         add_node(b, n);
     }
     size_t last = b->nnodes;
@@ -221,7 +228,8 @@ static void expand_site(builder *b, site st) {
     size_t n;
     /* inherits */
     n = compose_listop(s, b->nodes, first, last, "inherits", PUSD_T_PATH_LISTOP, &v);
-    for (size_t i = 0; i < n; i++) arc_to(b, &cur, st.ls, *(const char *const *)v[i].item, ARC_INHERIT, 0, 1, "inherits", file);
+    for (size_t i = 0; i < n; i++)
+        arc_to(b, &cur, st.ls, *(const char *const *)v[i].item, ARC_INHERIT, 0, 1, "inherits", file);
     free(v);
     /* variants */
     n = compose_listop(s, b->nodes, first, last, "variantSets", PUSD_T_STRING_LISTOP, &v);
@@ -260,8 +268,9 @@ static void expand_site(builder *b, site st) {
             if (!target[0]) {
                 pusd_value dp;
                 if (pusd_layer_get_metadata(tl, "defaultPrim", &dp) || !dp.data) {
-                    pusd__diag(s, v[i].layer->identifier, "%s to '%s' names no prim and that layer has no defaultPrim; ignored",
-                         pass ? "payload" : "reference", r->asset_path[0] ? r->asset_path : tl->identifier);
+                    pusd__diag(s, v[i].layer->identifier,
+                               "%s to '%s' names no prim and that layer has no defaultPrim; ignored",
+                               pass ? "payload" : "reference", r->asset_path[0] ? r->asset_path : tl->identifier);
                     continue;
                 }
                 target = comp_str(s, "/", ((const char *const *)dp.data)[0]);
@@ -269,23 +278,28 @@ static void expand_site(builder *b, site st) {
             } else if (target[0] != '/') {
                 /* relative to the authoring prim */
                 const char *anchor = pusd__strip_variants(s, st.path);
-                if (!strcmp(target, ".")) target = anchor;
-                else target = comp_str(s, anchor, target[0] == '.' && target[1] == '.' ? NULL : NULL);
+                if (!strcmp(target, "."))
+                    target = anchor;
+                else
+                    target = comp_str(s, anchor, target[0] == '.' && target[1] == '.' ? NULL : NULL);
             }
             bool found = false;
             for (size_t k = 0; k < ls->n && !found; k++) found = pusd_layer_prim(ls->e[k].layer, target) != NULL;
             if (!found) {
-                pusd__diag(s, v[i].layer->identifier, "%s target <%s> not found in '%s' (from <%s>)", pass ? "payload" : "reference",
-                     target, ls->e[0].layer->identifier, pusd__strip_variants(s, st.path));
+                pusd__diag(s, v[i].layer->identifier, "%s target <%s> not found in '%s' (from <%s>)",
+                           pass ? "payload" : "reference", target, ls->e[0].layer->identifier,
+                           pusd__strip_variants(s, st.path));
                 continue;
             }
-            arc_to(b, &cur, ls, target, pass ? ARC_PAYLOAD : ARC_REFERENCE, r->offset, r->scale, pass ? "payload" : "reference", file);
+            arc_to(b, &cur, ls, target, pass ? ARC_PAYLOAD : ARC_REFERENCE, r->offset, r->scale,
+                   pass ? "payload" : "reference", file);
         }
         free(v);
     }
     /* specializes */
     n = compose_listop(s, b->nodes, first, last, "specializes", PUSD_T_PATH_LISTOP, &v);
-    for (size_t i = 0; i < n; i++) arc_to(b, &cur, st.ls, *(const char *const *)v[i].item, ARC_SPECIALIZE, 0, 1, "specializes", file);
+    for (size_t i = 0; i < n; i++)
+        arc_to(b, &cur, st.ls, *(const char *const *)v[i].item, ARC_SPECIALIZE, 0, 1, "specializes", file);
     free(v);
     b->depth--;
 }
@@ -329,9 +343,9 @@ static void finish_prim(builder *b, pusd_prim *p) {
     /* a prim whose one site is its own path in the root layer stack shares the pseudo root's site
      * (only the path differs, and that is the prim's path: see compose_prim) */
     const site *b0 = b->nsites == 1 ? &b->sites[0] : NULL;
-    bool shared = b0 && s->pseudo && s->pseudo->sites && b0->ls == s->root_ls && b0->tag == ARC_LOCAL && b0->offset == 0 &&
-                  b0->scale == 1 && b0->map_from && b0->map_to && !strcmp(b0->map_from, "/") && !strcmp(b0->map_to, "/") &&
-                  !strcmp(b0->path, p->path);
+    bool shared = b0 && s->pseudo && s->pseudo->sites && b0->ls == s->root_ls && b0->tag == ARC_LOCAL &&
+                  b0->offset == 0 && b0->scale == 1 && b0->map_from && b0->map_to && !strcmp(b0->map_from, "/") &&
+                  !strcmp(b0->map_to, "/") && !strcmp(b0->path, p->path);
     p->sites = shared ? s->pseudo->sites : pusd__ar_alloc(&s->comp, (b->nsites ? b->nsites : 1) * sizeof *p->sites);
     p->nodes = pusd__ar_alloc(&s->comp, (b->nnodes ? b->nnodes : 1) * sizeof *p->nodes);
     if (!p->sites || !p->nodes) return;
@@ -360,7 +374,8 @@ static void finish_prim(builder *b, pusd_prim *p) {
     size_t n = 0, cap = 0;
     for (uint32_t i = p->nnodes; i-- > 0;) {
         const meta_entry *e = pusd__meta_find(&p->nodes[i].spec->meta, "apiSchemas");
-        if (e && e->value.type == PUSD_T_TOKEN_LISTOP && e->value.data) pusd__listop_apply_strings(e->value.data, &list, &n, &cap);
+        if (e && e->value.type == PUSD_T_TOKEN_LISTOP && e->value.data)
+            pusd__listop_apply_strings(e->value.data, &list, &n, &cap);
     }
     if (n) {
         p->api = pusd__ar_alloc(&s->comp, n * sizeof *p->api);
@@ -372,7 +387,8 @@ static void finish_prim(builder *b, pusd_prim *p) {
     free(list);
 }
 
-static pusd_prim *compose_prim(pusd_stage *s, pusd_prim *parent, const char *name, const site *psites, uint32_t npsites, int depth);
+static pusd_prim *compose_prim(pusd_stage *s, pusd_prim *parent, const char *name, const site *psites, uint32_t npsites,
+                               int depth);
 
 /* ---- lazy composition ---------------------------------------------------------------------------
  * A prim whose only site is its own path in the root layer stack (no arcs above it changed the
@@ -427,7 +443,8 @@ size_t pusd__kid_names(const node *nodes, uint32_t nn, const char ***out) {
     }
     for (uint32_t i = 0; i < nn; i++) {
         const pusd_primspec *sp = nodes[i].spec;
-        const char *const *ord = sp->parent ? (sp->ext ? sp->ext->reorder_children : NULL) : nodes[i].layer->reorder_root;
+        const char *const *ord =
+            sp->parent ? (sp->ext ? sp->ext->reorder_children : NULL) : nodes[i].layer->reorder_root;
         uint32_t no = sp->parent ? (sp->ext ? sp->ext->n_reorder_children : 0) : nodes[i].layer->n_reorder_root;
         if (!no) continue;
         pusd_listop lo = {0};
@@ -542,7 +559,8 @@ long pusd__kid_find(pusd_prim *p, const char *name, size_t n) {
     return -1;
 }
 
-static pusd_prim *compose_prim(pusd_stage *s, pusd_prim *parent, const char *name, const site *psites, uint32_t npsites, int depth) {
+static pusd_prim *compose_prim(pusd_stage *s, pusd_prim *parent, const char *name, const site *psites, uint32_t npsites,
+                               int depth) {
     pusd_prim *p = pusd__ar_calloc(&s->comp, sizeof *p);
     if (!p) return NULL;
     p->stage = s;
@@ -563,8 +581,8 @@ static pusd_prim *compose_prim(pusd_stage *s, pusd_prim *parent, const char *nam
     finish_prim(&b, p);
     free(b.sites);
     free(b.nodes);
-    p->local = p->nsites == 1 && p->sites[0].ls == s->root_ls && p->sites[0].tag == ARC_LOCAL &&
-               p->sites[0].map_from && p->sites[0].map_to && !strcmp(p->sites[0].map_from, p->sites[0].map_to);
+    p->local = p->nsites == 1 && p->sites[0].ls == s->root_ls && p->sites[0].tag == ARC_LOCAL && p->sites[0].map_from &&
+               p->sites[0].map_to && !strcmp(p->sites[0].map_from, p->sites[0].map_to);
     hash_prim(s, p);
     build_kids(s, p, depth);
     return p;
@@ -601,9 +619,9 @@ void pusd__compose(pusd_stage *s) {
     pr->nodes = pusd__ar_alloc(&s->comp, ls->n * sizeof *pr->nodes);
     if (!pr->nodes) return;
     for (size_t i = 0; i < ls->n; i++)
-        pr->nodes[pr->nnodes++] = (node){ls->e[i].layer, &ls->e[i].layer->root, ls->e[i].offset, ls->e[i].scale, &pr->sites[0], 0};
+        pr->nodes[pr->nnodes++] =
+            (node){ls->e[i].layer, &ls->e[i].layer->root, ls->e[i].offset, ls->e[i].scale, &pr->sites[0], 0};
     pr->local = true;
     hash_prim(s, pr);
     build_kids(s, pr, 0);
 }
-

@@ -44,7 +44,8 @@ static int flatten_prim(pusd_stage *s, pusd_layer *out, pusd_primspec *parent, p
         const char **it = pusd__ar_alloc(&out->arena, p->napi * sizeof *it);
         const char *k = pusd__intern(&out->strings, &out->arena, "apiSchemas", 10);
         if (!lo || !it || !k) return -1;
-        for (uint32_t i = 0; i < p->napi; i++) it[i] = pusd__intern(&out->strings, &out->arena, p->api[i], strlen(p->api[i]));
+        for (uint32_t i = 0; i < p->napi; i++)
+            it[i] = pusd__intern(&out->strings, &out->arena, p->api[i], strlen(p->api[i]));
         lo->is_explicit = false;
         lo->count[PUSD_LISTOP_PREPEND] = p->napi;
         lo->items[PUSD_LISTOP_PREPEND] = it;
@@ -65,7 +66,9 @@ static int flatten_prim(pusd_stage *s, pusd_layer *out, pusd_primspec *parent, p
         dst->dflt.flags = (uint16_t)(bits | (src->dflt.flags & PUSD_VF_ARRAY));
         if (src->x && src->x->type_name) {
             prop_extra *x = pusd__prop_x(out, dst);
-            if (!x || !(x->type_name = pusd__intern(&out->strings, &out->arena, src->x->type_name, strlen(src->x->type_name)))) return -1;
+            if (!x || !(x->type_name =
+                            pusd__intern(&out->strings, &out->arena, src->x->type_name, strlen(src->x->type_name))))
+                return -1;
         }
         bool got_default = false, got_samples = false;
         for (uint32_t k = ni; k < p->nnodes; k++) {

@@ -20,7 +20,9 @@ typedef struct fstack {
     pusd_layer *out;
 } fstack;
 
-static const char *out_str(fstack *f, const char *s) { return pusd__intern(&f->out->strings, &f->out->arena, s, strlen(s)); }
+static const char *out_str(fstack *f, const char *s) {
+    return pusd__intern(&f->out->strings, &f->out->arena, s, strlen(s));
+}
 
 /* An absolute path for a relative asset path authored in layer (kept as authored when empty or absolute). */
 static const char *anchored(fstack *f, const pusd_layer *layer, const char *asset) {
@@ -76,7 +78,8 @@ static int tl_of(fstack *f, int type, const pusd_listop *op, int k, pusd_layer *
 /* Keeps the items of in that the stronger operations s0, s1, s2 do not mention (appending to out). */
 static int tl_keep(const tlist *in, const tlist *s0, const tlist *s1, const tlist *s2, tlist *out) {
     for (size_t i = 0; i < in->n; i++)
-        if (!tl_has(s0, in->v[i].key) && !tl_has(s1, in->v[i].key) && !tl_has(s2, in->v[i].key) && tl_add(out, in->v[i]))
+        if (!tl_has(s0, in->v[i].key) && !tl_has(s1, in->v[i].key) && !tl_has(s2, in->v[i].key) &&
+            tl_add(out, in->v[i]))
             return -1;
     return 0;
 }
@@ -122,7 +125,9 @@ static int combine_listops(fstack *f, int type, const pusd_listop *const *ops, p
              tl_of(f, type, ops[i], DEL, layers[i], &s[DEL]);
         /* prepends: the stronger op's, then the weaker ones it leaves alone; appends the other way round */
         for (size_t k = 0; !rc && k < s[PRE].n; k++) rc = tl_add(&nc[PRE], s[PRE].v[k]);
-        if (!rc) rc = tl_keep(&c[PRE], &s[PRE], &s[APP], &s[DEL], &nc[PRE]) || tl_keep(&c[APP], &s[PRE], &s[APP], &s[DEL], &nc[APP]);
+        if (!rc)
+            rc = tl_keep(&c[PRE], &s[PRE], &s[APP], &s[DEL], &nc[PRE]) ||
+                 tl_keep(&c[APP], &s[PRE], &s[APP], &s[DEL], &nc[APP]);
         for (size_t k = 0; !rc && k < s[APP].n; k++) rc = tl_add(&nc[APP], s[APP].v[k]);
         /* deletes accumulate; a delete runs before the prepends and appends that may bring an item back */
         if (!rc) rc = tl_keep(&c[DEL], &s[DEL], &s[DEL], &s[DEL], &nc[DEL]);
@@ -187,9 +192,10 @@ static int merge_meta(fstack *f, meta_list *dst, const meta_list *const *srcs, p
                     }
                 }
             int rc = nops > 1 ? compose_listops(f, e->value.type, ops, opl, nops, &me->value)
-                     : is_listop(e->value.type) ? copy_listop(f, layers[i], &e->value, &me->value)
-                     : pusd__value_copy(&f->out->arena, &f->out->strings, &me->value, &e->value) ||
-                           anchor_value(f, layers[i], &me->value);
+                     : is_listop(e->value.type)
+                         ? copy_listop(f, layers[i], &e->value, &me->value)
+                         : pusd__value_copy(&f->out->arena, &f->out->strings, &me->value, &e->value) ||
+                               anchor_value(f, layers[i], &me->value);
             if (rc) return -1;
             ME_SET_OP(me, ME_OP(e));
         }
@@ -363,8 +369,10 @@ static int copy_reorders(fstack *f, pusd_primspec *dst, const fsrc *src, size_t 
         prim_ext *d = pusd__prim_x(f->out, dst);
         if (!d) return -1;
         if (e->n_reorder_children && !d->n_reorder_children) {
-            if (!(d->reorder_children = pusd__ar_alloc(&f->out->arena, e->n_reorder_children * sizeof(char *)))) return -1;
-            for (uint32_t k = 0; k < e->n_reorder_children; k++) d->reorder_children[k] = out_str(f, e->reorder_children[k]);
+            if (!(d->reorder_children = pusd__ar_alloc(&f->out->arena, e->n_reorder_children * sizeof(char *))))
+                return -1;
+            for (uint32_t k = 0; k < e->n_reorder_children; k++)
+                d->reorder_children[k] = out_str(f, e->reorder_children[k]);
             d->n_reorder_children = e->n_reorder_children;
         }
         if (e->n_reorder_props && !d->n_reorder_props) {
@@ -419,7 +427,8 @@ pusd_layer *pusd_stage_flatten_layer_stack(pusd_stage *s, pusd_error *err) {
     if (s->root->n_reorder_root) {
         out->reorder_root = pusd__ar_alloc(&out->arena, s->root->n_reorder_root * sizeof(char *));
         if (!out->reorder_root) goto nomem;
-        for (uint32_t i = 0; i < s->root->n_reorder_root; i++) out->reorder_root[i] = out_str(&f, s->root->reorder_root[i]);
+        for (uint32_t i = 0; i < s->root->n_reorder_root; i++)
+            out->reorder_root[i] = out_str(&f, s->root->reorder_root[i]);
         out->n_reorder_root = s->root->n_reorder_root;
     }
     return out;

@@ -23,8 +23,8 @@ typedef struct pusd_arena {
     size_t next_size;
 } pusd_arena;
 
-void *pusd__ar_alloc(pusd_arena *a, size_t n);  /* 8-aligned, uninitialised; NULL on OOM */
-void *pusd__ar_calloc(pusd_arena *a, size_t n); /* zeroed */
+void *pusd__ar_alloc(pusd_arena *a, size_t n);                  /* 8-aligned, uninitialised; NULL on OOM */
+void *pusd__ar_calloc(pusd_arena *a, size_t n);                 /* zeroed */
 void *pusd__ar_alloc_al(pusd_arena *a, size_t n, size_t align); /* align 1, 2, 4 or 8 */
 char *pusd__ar_strndup(pusd_arena *a, const char *s, size_t n);
 char *pusd__ar_strdup(pusd_arena *a, const char *s);
@@ -54,19 +54,21 @@ void pusd__sb_indent(sbuf *b, int level);
 void pusd__sb_free(sbuf *b);
 
 /* ---- errors ------------------------------------------------------------------ */
-#define PUSD_MSG_CRATE "binary USD (crate) files are not supported yet; convert with usdcat (usdcat -o scene.usda scene.usdc)"
-#define PUSD_MSG_USDZ "USDZ packages are not supported yet; unzip the package and open its root layer (convert a .usdc one with usdcat)"
-void pusd_set_error(pusd_error *err, pusd_status st, const char *file, int line, int col,
-                    const char *fmt, ...) __attribute__((format(printf, 6, 7)));
+#define PUSD_MSG_CRATE                                                                                                 \
+    "binary USD (crate) files are not supported yet; convert with usdcat (usdcat -o scene.usda scene.usdc)"
+#define PUSD_MSG_USDZ                                                                                                  \
+    "USDZ packages are not supported yet; unzip the package and open its root layer (convert a .usdc one with usdcat)"
+void pusd_set_error(pusd_error *err, pusd_status st, const char *file, int line, int col, const char *fmt, ...)
+    __attribute__((format(printf, 6, 7)));
 
 /* ---- types (value.c) ------------------------------------------------------ */
 typedef struct type_info {
     const char *name;
     const char *arr_name; /* "name[]" */
-    uint8_t elem;  /* pusd_elem */
-    uint8_t ncomp; /* 1..16 */
-    uint8_t shape; /* 0 scalar, 1 tuple, 2 matrix, 3 quat */
-    uint8_t dim;   /* matrix rows */
+    uint8_t elem;         /* pusd_elem */
+    uint8_t ncomp;        /* 1..16 */
+    uint8_t shape;        /* 0 scalar, 1 tuple, 2 matrix, 3 quat */
+    uint8_t dim;          /* matrix rows */
 } type_info;
 const type_info *pusd_tinfo(int t);
 int pusd__type_from_name_n(const char *name, size_t n); /* pusd_type_from_name on n bytes */
@@ -103,8 +105,8 @@ typedef struct time_sample {
 typedef struct prop_extra {
     uint32_t nsamples;
     bool has_samples;
-    time_sample *samples;     /* sorted by time */
-    pusd_listop *targets;     /* rel targets or .connect, NULL if none */
+    time_sample *samples; /* sorted by time */
+    pusd_listop *targets; /* rel targets or .connect, NULL if none */
     meta_list meta;
     const char *default_target; /* legacy rel x.default = <p> */
     const char *type_name;      /* only for unknown type names (interned) */
@@ -120,7 +122,7 @@ typedef struct prop_extra {
 typedef struct prop_spec {
     const char *name; /* interned */
     struct prop_spec *next;
-    pusd_value dflt;  /* type = declared type; data NULL & !BLOCKED: no default */
+    pusd_value dflt; /* type = declared type; data NULL & !BLOCKED: no default */
     prop_extra *x;
 } prop_spec;
 #define PS_IS_REL(p) (((p)->dflt.flags & PB_REL) != 0)
@@ -135,8 +137,10 @@ typedef struct variant_set_spec variant_set_spec;
 
 typedef struct prim_ext {
     variant_set_spec *vsets;
-    const char **reorder_children; uint32_t n_reorder_children;
-    const char **reorder_props; uint32_t n_reorder_props;
+    const char **reorder_children;
+    uint32_t n_reorder_children;
+    const char **reorder_props;
+    uint32_t n_reorder_props;
 } prim_ext;
 
 struct pusd_primspec {
@@ -147,7 +151,7 @@ struct pusd_primspec {
     meta_list meta;
     prim_ext *ext; /* rarely used parts; NULL when empty */
     uint32_t name_hash;
-    char specifier;   /* 'd', 'o', 'c' */
+    char specifier;     /* 'd', 'o', 'c' */
     uint8_t is_variant; /* spec is the body of a variant */
     uint8_t arcs;       /* stage.c, set when a stage composes: SPEC_ARCS_SELF / SPEC_ARCS_SUBTREE */
 };
@@ -169,24 +173,27 @@ typedef struct sublayer_ref {
 struct pusd_layer {
     pusd_arena arena;
     interner strings;
-    char *identifier; /* malloc'ed */
-    char *dir;        /* directory for relative asset paths (malloc'ed) */
+    char *identifier;   /* malloc'ed */
+    char *dir;          /* directory for relative asset paths (malloc'ed) */
     const char *header; /* "#usda 1.0" */
     meta_list meta;
-    sublayer_ref *sublayers; uint32_t n_sublayers, cap_sublayers;
+    sublayer_ref *sublayers;
+    uint32_t n_sublayers, cap_sublayers;
     pusd_primspec root; /* pseudo root */
-    const char **reorder_root; uint32_t n_reorder_root;
-    pusd_primspec **hash; size_t hash_cap, nprims;
+    const char **reorder_root;
+    uint32_t n_reorder_root;
+    pusd_primspec **hash;
+    size_t hash_cap, nprims;
     bool dirty;
 };
 
 /* Layer helpers (layer.c). */
 void pusd__layer_init(pusd_layer *l, const char *identifier);
 pusd_primspec *pusd__layer_child(const pusd_layer *l, const pusd_primspec *parent, const char *name, size_t n);
-pusd_primspec *pusd__layer_new_prim(pusd_layer *l, pusd_primspec *parent, const char *name, size_t n,
-                              char specifier, const char *type_name);
-pusd_primspec *pusd__layer_new_variant(pusd_layer *l, pusd_primspec *owner, variant_set_spec *vs,
-                                 const char *name, size_t n);
+pusd_primspec *pusd__layer_new_prim(pusd_layer *l, pusd_primspec *parent, const char *name, size_t n, char specifier,
+                                    const char *type_name);
+pusd_primspec *pusd__layer_new_variant(pusd_layer *l, pusd_primspec *owner, variant_set_spec *vs, const char *name,
+                                       size_t n);
 variant_set_spec *pusd__layer_variant_set(pusd_layer *l, pusd_primspec *owner, const char *name, bool create);
 prop_spec *pusd__prim_prop(const pusd_primspec *p, const char *name);
 prop_spec *pusd__prim_new_prop(pusd_layer *l, pusd_primspec *p, const char *name);

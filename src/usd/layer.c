@@ -9,8 +9,10 @@ void pusd__layer_init(pusd_layer *l, const char *identifier) {
     memset(l, 0, sizeof *l);
     l->identifier = strdup(identifier ? identifier : "anon.usda");
     const char *slash = l->identifier ? strrchr(l->identifier, '/') : NULL;
-    if (slash) l->dir = strndup(l->identifier, (size_t)(slash - l->identifier));
-    else l->dir = strdup(".");
+    if (slash)
+        l->dir = strndup(l->identifier, (size_t)(slash - l->identifier));
+    else
+        l->dir = strdup(".");
     l->root.specifier = 'd';
     l->root.name = "";
 }
@@ -84,7 +86,7 @@ static int hash_insert(pusd_layer *l, pusd_primspec *p) {
 }
 
 pusd_primspec *pusd__layer_new_prim(pusd_layer *l, pusd_primspec *parent, const char *name, size_t n, char specifier,
-                              const char *type_name) {
+                                    const char *type_name) {
     pusd_primspec *p = pusd__ar_calloc(&l->arena, sizeof *p);
     if (!p) return NULL;
     if (!(p->name = pusd__ar_strndup(&l->arena, name, n))) return NULL;
@@ -94,8 +96,10 @@ pusd_primspec *pusd__layer_new_prim(pusd_layer *l, pusd_primspec *parent, const 
     p->parent = parent;
     if (hash_insert(l, p)) return NULL;
     l->nprims++;
-    if (parent->last_child) parent->last_child->next = p;
-    else parent->first_child = p;
+    if (parent->last_child)
+        parent->last_child->next = p;
+    else
+        parent->first_child = p;
     parent->last_child = p;
     l->dirty = true;
     return p;
@@ -128,15 +132,18 @@ variant_set_spec *pusd__layer_variant_set(pusd_layer *l, pusd_primspec *owner, c
     return vs;
 }
 
-pusd_primspec *pusd__layer_new_variant(pusd_layer *l, pusd_primspec *owner, variant_set_spec *vs, const char *name, size_t n) {
+pusd_primspec *pusd__layer_new_variant(pusd_layer *l, pusd_primspec *owner, variant_set_spec *vs, const char *name,
+                                       size_t n) {
     pusd_primspec *p = pusd__ar_calloc(&l->arena, sizeof *p);
     if (!p) return NULL;
     if (!(p->name = pusd__ar_strndup(&l->arena, name, n))) return NULL;
     p->specifier = 'o';
     p->parent = owner;
     p->is_variant = 1;
-    if (vs->last_variant) vs->last_variant->next = p;
-    else vs->first_variant = p;
+    if (vs->last_variant)
+        vs->last_variant->next = p;
+    else
+        vs->first_variant = p;
     vs->last_variant = p;
     l->nprims++;
     return p;
@@ -199,7 +206,8 @@ int pusd__layer_prim_path(const pusd_primspec *p, char *buf, size_t size) {
                     if (v == q) set = vs->name;
             w = snprintf(buf + (len < size ? len : 0), room, "{%s=%s}", set, q->name);
         } else
-            w = snprintf(buf + (len < size ? len : 0), room, "%s%s", (i < n - 1 && chain[i + 1]->is_variant) ? "" : "/", q->name);
+            w = snprintf(buf + (len < size ? len : 0), room, "%s%s", (i < n - 1 && chain[i + 1]->is_variant) ? "" : "/",
+                         q->name);
         if (w > 0) len += (size_t)w;
     }
     return (int)len;
@@ -208,7 +216,8 @@ int pusd__layer_prim_path(const pusd_primspec *p, char *buf, size_t size) {
 char *pusd__layer_resolve_asset(const pusd_layer *l, const char *asset) {
     if (!asset || !asset[0]) return NULL;
     char *r;
-    if (asset[0] == '/') r = strdup(asset);
+    if (asset[0] == '/')
+        r = strdup(asset);
     else {
         const char *a = asset;
         if (a[0] == '.' && a[1] == '/') a += 2;
@@ -440,9 +449,10 @@ static bool binary_extension(const char *path) {
 
 int pusd_layer_save(const pusd_layer *l, const char *path, pusd_error *err) {
     if (binary_extension(path)) {
-        pusd_set_error(err, PUSD_ERR_INVALID, path, 0, 0,
-                       "writing binary USD (%s) is not supported; write a .usda (or .usd) file and convert it with usdcat",
-                       path[strlen(path) - 1] == 'z' ? "usdz" : "crate");
+        pusd_set_error(
+            err, PUSD_ERR_INVALID, path, 0, 0,
+            "writing binary USD (%s) is not supported; write a .usda (or .usd) file and convert it with usdcat",
+            path[strlen(path) - 1] == 'z' ? "usdz" : "crate");
         return PUSD_ERR_INVALID;
     }
     size_t len;

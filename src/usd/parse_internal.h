@@ -16,9 +16,9 @@ typedef struct P {
     int depth;
     char *scr; /* scratch for arrays */
     size_t scap;
-    sbuf sb; /* scratch for strings */
+    sbuf sb;                              /* scratch for strings */
     pusd_value last_small[PUSD_T_COUNT_]; /* dedupe of repeated small values */
-    const char *rel_base; /* mmap release bookkeeping */
+    const char *rel_base;                 /* mmap release bookkeeping */
     size_t rel_done;
     int can_release;
 } P;
@@ -66,7 +66,9 @@ static inline void skip_ws(P *ps) {
     }
 }
 
-static inline bool is_id0(unsigned char c) { return c == '_' || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c >= 0x80; }
+static inline bool is_id0(unsigned char c) {
+    return c == '_' || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c >= 0x80;
+}
 
 static inline bool is_id1(unsigned char c) { return is_id0(c) || (c >= '0' && c <= '9'); }
 
@@ -76,7 +78,7 @@ int pusd__oom(P *ps);
 int pusd__utf8_len(const char *p, const char *e);
 size_t pusd__read_ident(P *ps, const char **s);
 size_t pusd__read_nsident(P *ps, const char **s); /* namespaced: a:b:c */
-int pusd__read_string_sb(P *ps);                   /* into ps->sb */
+int pusd__read_string_sb(P *ps);                  /* into ps->sb */
 const char *pusd__read_string(P *ps, bool interned);
 const char *pusd__read_asset(P *ps);
 const char *pusd__read_path(P *ps, bool no_variant, const char *what);

@@ -33,10 +33,14 @@ static const char *describe(P *ps, const char *at, char *buf, size_t size) {
     while (q < ps->end && n < 20 && *q != '\n' && *q != '\r') {
         q++;
         n++;
-        if (n == 1 && !(((unsigned char)at[0] >= 0x80) || (at[0] >= 'a' && at[0] <= 'z') || (at[0] >= 'A' && at[0] <= 'Z') || at[0] == '_' || (at[0] >= '0' && at[0] <= '9'))) break;
-        if (!(((unsigned char)q[-1] >= 0x80) || (q[-1] >= 'a' && q[-1] <= 'z') || (q[-1] >= 'A' && q[-1] <= 'Z') || q[-1] == '_' || (q[-1] >= '0' && q[-1] <= '9') || q[-1] == ':' || q[-1] == '.'))
+        if (n == 1 && !(((unsigned char)at[0] >= 0x80) || (at[0] >= 'a' && at[0] <= 'z') ||
+                        (at[0] >= 'A' && at[0] <= 'Z') || at[0] == '_' || (at[0] >= '0' && at[0] <= '9')))
             break;
-        if (q < ps->end && !(((unsigned char)*q >= 0x80) || (*q >= 'a' && *q <= 'z') || (*q >= 'A' && *q <= 'Z') || *q == '_' || (*q >= '0' && *q <= '9') || *q == ':' || *q == '.'))
+        if (!(((unsigned char)q[-1] >= 0x80) || (q[-1] >= 'a' && q[-1] <= 'z') || (q[-1] >= 'A' && q[-1] <= 'Z') ||
+              q[-1] == '_' || (q[-1] >= '0' && q[-1] <= '9') || q[-1] == ':' || q[-1] == '.'))
+            break;
+        if (q < ps->end && !(((unsigned char)*q >= 0x80) || (*q >= 'a' && *q <= 'z') || (*q >= 'A' && *q <= 'Z') ||
+                             *q == '_' || (*q >= '0' && *q <= '9') || *q == ':' || *q == '.'))
             break;
     }
     snprintf(buf, size, "'%.*s'", (int)n, at);
@@ -68,9 +72,6 @@ int pusd__expected(P *ps, const char *what) {
 int pusd__oom(P *ps) { return pusd__fail(ps, ps->p, "out of memory"); }
 
 /* ---- lexical helpers ----------------------------------------------------------- */
-
-
-
 
 /* Validates one UTF-8 sequence at p; returns its length or 0. */
 int pusd__utf8_len(const char *p, const char *e) {
@@ -128,7 +129,8 @@ int pusd__end_stmt_slow(P *ps, char close, const char *what) {
     }
     if (close && *ps->p == close) return 0;
     char b[64];
-    return pusd__fail(ps, ps->p, "expected a newline or ';' after %s, found %s", what, describe(ps, ps->p, b, sizeof b));
+    return pusd__fail(ps, ps->p, "expected a newline or ';' after %s, found %s", what,
+                      describe(ps, ps->p, b, sizeof b));
 }
 
 void *pusd__scratch(P *ps, size_t bytes) {
@@ -165,7 +167,8 @@ int pusd__read_string_sb(P *ps) {
     for (;;) {
         if (p >= e) {
             ps->p = p;
-            return pusd__fail(ps, ps->p, "unterminated string (started with %s)", triple ? (q == '"' ? "\"\"\"" : "'''") : (q == '"' ? "\"" : "'"));
+            return pusd__fail(ps, ps->p, "unterminated string (started with %s)",
+                              triple ? (q == '"' ? "\"\"\"" : "'''") : (q == '"' ? "\"" : "'"));
         }
         char c = *p;
         if (c == q && (!triple || (e - p >= 3 && p[1] == q && p[2] == q))) {
@@ -175,7 +178,8 @@ int pusd__read_string_sb(P *ps) {
         }
         if (c == '\n' && !triple) {
             ps->p = p;
-            return pusd__fail(ps, p, "newline in a single-quoted string; use \"\"\" for multi-line strings or write \\n");
+            return pusd__fail(ps, p,
+                              "newline in a single-quoted string; use \"\"\" for multi-line strings or write \\n");
         }
         if (c == '\\') {
             pusd__sb_put(&ps->sb, run, (size_t)(p - run));
@@ -308,4 +312,3 @@ const char *pusd__read_path(P *ps, bool no_variant, const char *what) {
     ps->p = p + 1;
     return r;
 }
-

@@ -26,7 +26,9 @@ static int parse_int(P *ps, int elem, int type, void *dst) {
         /* allow integral floats like 1.0 / 1e3 */
         double d;
         const char *q = pusd__parse_double_fast(ps->p, e, &d);
-        if (!q || d != floor(d) || fabs(d) > 9.2e18) return pusd__fail(ps, ps->p, "expected an integer value for %s, found a fractional number", pusd_tinfo(type)->name);
+        if (!q || d != floor(d) || fabs(d) > 9.2e18)
+            return pusd__fail(ps, ps->p, "expected an integer value for %s, found a fractional number",
+                              pusd_tinfo(type)->name);
         p = q;
         neg = d < 0;
         v = (uint64_t)fabs(d);
@@ -44,15 +46,18 @@ static int parse_int(P *ps, int elem, int type, void *dst) {
         *(uint8_t *)dst = (uint8_t)v;
         break;
     case PUSD_E_I32:
-        if (ovf || (neg ? v > 2147483648ull : v > 2147483647ull)) return pusd__fail(ps, ps->p, "value out of range for %s (32-bit signed)", name);
+        if (ovf || (neg ? v > 2147483648ull : v > 2147483647ull))
+            return pusd__fail(ps, ps->p, "value out of range for %s (32-bit signed)", name);
         *(int32_t *)dst = neg ? (int32_t)(-(int64_t)v) : (int32_t)v;
         break;
     case PUSD_E_U32:
-        if (ovf || (neg && v) || v > 4294967295ull) return pusd__fail(ps, ps->p, "value out of range for %s (32-bit unsigned)", name);
+        if (ovf || (neg && v) || v > 4294967295ull)
+            return pusd__fail(ps, ps->p, "value out of range for %s (32-bit unsigned)", name);
         *(uint32_t *)dst = (uint32_t)v;
         break;
     case PUSD_E_I64:
-        if (ovf || (neg ? v > 9223372036854775808ull : v > 9223372036854775807ull)) return pusd__fail(ps, ps->p, "value out of range for %s (64-bit signed)", name);
+        if (ovf || (neg ? v > 9223372036854775808ull : v > 9223372036854775807ull))
+            return pusd__fail(ps, ps->p, "value out of range for %s (64-bit signed)", name);
         *(int64_t *)dst = neg ? (int64_t)(0 - v) : (int64_t)v;
         break;
     case PUSD_E_U64:
@@ -67,13 +72,16 @@ static int parse_int(P *ps, int elem, int type, void *dst) {
 
 static int parse_real(P *ps, int elem, void *dst) {
     const char *q;
-    if (elem == PUSD_E_FLOAT) q = pusd__parse_float_fast(ps->p, ps->end, dst);
+    if (elem == PUSD_E_FLOAT)
+        q = pusd__parse_float_fast(ps->p, ps->end, dst);
     else {
         double d;
         q = pusd__parse_double_fast(ps->p, ps->end, &d);
         if (q) {
-            if (elem == PUSD_E_DOUBLE) *(double *)dst = d;
-            else *(uint16_t *)dst = pusd_float_to_half((float)d);
+            if (elem == PUSD_E_DOUBLE)
+                *(double *)dst = d;
+            else
+                *(uint16_t *)dst = pusd_float_to_half((float)d);
         }
     }
     if (!q) return pusd__expected(ps, "a number");
@@ -85,10 +93,14 @@ static int parse_bool(P *ps, uint8_t *dst) {
     const char *s = ps->p;
     if (s < ps->end && (*s == '-' || (*s >= '0' && *s <= '9'))) return parse_int(ps, PUSD_E_U8, PUSD_T_BOOL, dst);
     size_t n = pusd__read_ident(ps, &s);
-    if (n == 4 && !strncasecmp(s, "true", 4)) *dst = 1;
-    else if (n == 3 && !strncasecmp(s, "yes", 3)) *dst = 1;
-    else if (n == 5 && !strncasecmp(s, "false", 5)) *dst = 0;
-    else if (n == 2 && !strncasecmp(s, "no", 2)) *dst = 0;
+    if (n == 4 && !strncasecmp(s, "true", 4))
+        *dst = 1;
+    else if (n == 3 && !strncasecmp(s, "yes", 3))
+        *dst = 1;
+    else if (n == 5 && !strncasecmp(s, "false", 5))
+        *dst = 0;
+    else if (n == 2 && !strncasecmp(s, "no", 2))
+        *dst = 0;
     else {
         ps->p = s;
         return pusd__expected(ps, "a bool (true, false, 1 or 0)");
@@ -103,10 +115,13 @@ static int parse_scalar_comp(P *ps, int type, int elem, void *dst) {
     case PUSD_E_U8:
         if (type == PUSD_T_BOOL) return parse_bool(ps, dst);
         /* fallthrough */
-    case PUSD_E_I32: case PUSD_E_U32: case PUSD_E_I64: case PUSD_E_U64:
-        return parse_int(ps, elem, type, dst);
-    case PUSD_E_HALF: case PUSD_E_FLOAT: case PUSD_E_DOUBLE:
-        return parse_real(ps, elem, dst);
+    case PUSD_E_I32:
+    case PUSD_E_U32:
+    case PUSD_E_I64:
+    case PUSD_E_U64: return parse_int(ps, elem, type, dst);
+    case PUSD_E_HALF:
+    case PUSD_E_FLOAT:
+    case PUSD_E_DOUBLE: return parse_real(ps, elem, dst);
     case PUSD_E_STR: {
         const char *s;
         if (type == PUSD_T_ASSET) {
@@ -134,7 +149,8 @@ static int parse_elem(P *ps, int type, void *dst) {
         for (int r = 0; r < ti->dim; r++) {
             skip_ws(ps);
             if (r) {
-                if (ps->p < ps->end && *ps->p == ')') return pusd__fail(ps, open, "%s needs %d rows", ti->name, ti->dim);
+                if (ps->p < ps->end && *ps->p == ')')
+                    return pusd__fail(ps, open, "%s needs %d rows", ti->name, ti->dim);
                 if (pusd__expect_char(ps, ',', "',' between matrix rows")) return -1;
                 skip_ws(ps);
             }
@@ -143,7 +159,8 @@ static int parse_elem(P *ps, int type, void *dst) {
             for (int c = 0; c < ti->dim; c++) {
                 skip_ws(ps);
                 if (c) {
-                    if (ps->p < ps->end && *ps->p == ')') return pusd__fail(ps, ro, "%s rows need %d values", ti->name, ti->dim);
+                    if (ps->p < ps->end && *ps->p == ')')
+                        return pusd__fail(ps, ro, "%s rows need %d values", ti->name, ti->dim);
                     if (pusd__expect_char(ps, ',', "','")) return -1;
                     skip_ws(ps);
                 }
@@ -154,7 +171,8 @@ static int parse_elem(P *ps, int type, void *dst) {
                 ps->p++;
                 skip_ws(ps);
             }
-            if (ps->p < ps->end && *ps->p != ')') return pusd__fail(ps, ro, "%s rows need %d values", ti->name, ti->dim);
+            if (ps->p < ps->end && *ps->p != ')')
+                return pusd__fail(ps, ro, "%s rows need %d values", ti->name, ti->dim);
             ps->p++;
         }
     } else {
@@ -175,8 +193,8 @@ static int parse_elem(P *ps, int type, void *dst) {
         skip_ws(ps);
     }
     if (ps->p >= ps->end || *ps->p != ')')
-        return pusd__fail(ps, open, "%s needs %d %s; found more or a missing ')'", ti->name, ti->shape == 2 ? ti->dim : ti->ncomp,
-                    ti->shape == 2 ? "rows" : "components");
+        return pusd__fail(ps, open, "%s needs %d %s; found more or a missing ')'", ti->name,
+                          ti->shape == 2 ? ti->dim : ti->ncomp, ti->shape == 2 ? "rows" : "components");
     ps->p++;
     return 0;
 }
@@ -214,7 +232,9 @@ int pusd__parse_value(P *ps, int type, bool is_array, pusd_value *out) {
         dedupe(ps, out, esz);
         return 0;
     }
-    if (ps->p >= ps->end || *ps->p != '[') return pusd__fail(ps, ps->p, "expected '[' starting a %s[] array, found %s", ti->name, ps->p >= ps->end ? "end of file" : (char[]){'\'', *ps->p, '\'', 0});
+    if (ps->p >= ps->end || *ps->p != '[')
+        return pusd__fail(ps, ps->p, "expected '[' starting a %s[] array, found %s", ti->name,
+                          ps->p >= ps->end ? "end of file" : (char[]){'\'', *ps->p, '\'', 0});
     ps->p++;
     size_t n = 0;
     for (;;) {
@@ -276,7 +296,8 @@ static int skip_atom_or_group(P *ps) {
                 ps->p++;
                 continue;
             }
-            if (*ps->p == ')' || *ps->p == ']' || *ps->p == '}') return pusd__fail(ps, ps->p, "mismatched '%c' (expected '%c')", *ps->p, close);
+            if (*ps->p == ')' || *ps->p == ']' || *ps->p == '}')
+                return pusd__fail(ps, ps->p, "mismatched '%c' (expected '%c')", *ps->p, close);
             if (skip_atom_or_group(ps)) return -1;
         }
     } else if (c == '-' || c == '.' || (c >= '0' && c <= '9')) {
@@ -318,7 +339,10 @@ int pusd__parse_dict(P *ps, pusd_value *out) {
     if (pusd__expect_char(ps, '{', "'{' starting a dictionary")) return -1;
     if (++ps->depth > MAX_DEPTH) return pusd__fail(ps, open, "dictionaries nested too deeply");
     /* entries collected in a linked list then copied: dictionaries are small */
-    typedef struct ent { pusd_dict_entry e; struct ent *next; } ent;
+    typedef struct ent {
+        pusd_dict_entry e;
+        struct ent *next;
+    } ent;
     ent *head = NULL, **tail = &head;
     uint32_t n = 0;
     for (;;) {
@@ -345,11 +369,13 @@ int pusd__parse_dict(P *ps, pusd_value *out) {
             ps->p += 2;
         }
         int type;
-        if (pusd__word_is(ts, tn, "dictionary") && !arr) type = PUSD_T_DICTIONARY;
+        if (pusd__word_is(ts, tn, "dictionary") && !arr)
+            type = PUSD_T_DICTIONARY;
         else {
             type = pusd__type_from_name_n(ts, tn < 60 ? tn : 60);
             if (type == PUSD_T_INVALID || type == PUSD_T_OPAQUE || type == PUSD_T_GROUP)
-                return pusd__fail(ps, tstart, "unrecognized value type name '%.*s' for dictionary entry", (int)(tn < 60 ? tn : 60), ts);
+                return pusd__fail(ps, tstart, "unrecognized value type name '%.*s' for dictionary entry",
+                                  (int)(tn < 60 ? tn : 60), ts);
         }
         skip_inline(ps);
         ent *en = pusd__ar_calloc(&ps->l->arena, sizeof *en);
@@ -419,14 +445,17 @@ int pusd__parse_layer_offset(P *ps, double *off, double *scale, const pusd_dict 
             const char *q = pusd__parse_double_fast(ps->p, ps->end, &d);
             if (!q) return pusd__expected(ps, "a number");
             ps->p = q;
-            if (k[0] == 'o') *off = d;
-            else *scale = d;
+            if (k[0] == 'o')
+                *off = d;
+            else
+                *scale = d;
         } else if (allow_cd && pusd__word_is(k, kn, "customData")) {
             pusd_value v;
             if (pusd__parse_dict(ps, &v)) return -1;
             *cd = v.data;
         } else
-            return pusd__fail(ps, ks, "expected 'offset', 'scale'%s in this list item's parentheses", allow_cd ? " or 'customData'" : "");
+            return pusd__fail(ps, ks, "expected 'offset', 'scale'%s in this list item's parentheses",
+                              allow_cd ? " or 'customData'" : "");
         skip_inline(ps);
         if (ps->p < ps->end && (*ps->p == ';' || *ps->p == '\n' || *ps->p == ',')) ps->p++;
     }
@@ -447,7 +476,8 @@ static int parse_listop_item(P *ps, int lt, void *dst) {
         if (ps->p < ps->end && *ps->p == '<') {
             const char *at = ps->p;
             if (!(r->prim_path = pusd__read_path(ps, true, what))) return -1;
-            if (strchr(r->prim_path, '.')) return pusd__fail(ps, at, "%s targets must be prim paths, not property paths", what);
+            if (strchr(r->prim_path, '.'))
+                return pusd__fail(ps, at, "%s targets must be prim paths, not property paths", what);
         }
         skip_inline(ps);
         if (ps->p < ps->end && *ps->p == '(')
@@ -455,8 +485,10 @@ static int parse_listop_item(P *ps, int lt, void *dst) {
         return 0;
     }
     const char *s;
-    if (lt == PUSD_T_PATH_LISTOP) s = pusd__read_path(ps, true, "inherits/specializes");
-    else s = pusd__read_string(ps, lt == PUSD_T_TOKEN_LISTOP);
+    if (lt == PUSD_T_PATH_LISTOP)
+        s = pusd__read_path(ps, true, "inherits/specializes");
+    else
+        s = pusd__read_string(ps, lt == PUSD_T_TOKEN_LISTOP);
     if (!s) return -1;
     *(const char **)dst = s;
     return 0;
@@ -464,10 +496,12 @@ static int parse_listop_item(P *ps, int lt, void *dst) {
 
 /* Parses `None | item | [items]` into op k of listop lo. */
 int pusd__parse_listop_value(P *ps, int lt, pusd_listop *lo, int k) {
-    size_t isz = (lt == PUSD_T_REFERENCE_LISTOP || lt == PUSD_T_PAYLOAD_LISTOP) ? sizeof(pusd_reference) : sizeof(char *);
+    size_t isz =
+        (lt == PUSD_T_REFERENCE_LISTOP || lt == PUSD_T_PAYLOAD_LISTOP) ? sizeof(pusd_reference) : sizeof(char *);
     if (pusd__peek_word(ps, "None")) {
         ps->p += 4;
-        if (k != PUSD_LISTOP_EXPLICIT) return pusd__fail(ps, ps->p - 4, "None is only allowed for an explicit list (without prepend/append/...)");
+        if (k != PUSD_LISTOP_EXPLICIT)
+            return pusd__fail(ps, ps->p - 4, "None is only allowed for an explicit list (without prepend/append/...)");
         lo->is_explicit = true;
         lo->count[k] = 0;
         for (int j = 0; j < PUSD_LISTOP_NOPS; j++) lo->count[j] = 0;
@@ -532,4 +566,3 @@ int pusd__parse_listop_value(P *ps, int lt, pusd_listop *lo, int k) {
     lo->items[k] = items;
     return 0;
 }
-

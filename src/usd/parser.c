@@ -103,7 +103,8 @@ static int parse_meta_item(P *ps, meta_ctx *mc) {
             me->value = (pusd_value){(uint16_t)ft, 0, 1, lo};
         }
         int lt = ft;
-        if (pusd__word_is(ks, kn, "variantSets") && ps->p < ps->end && *ps->p != '[' && !pusd__peek_word(ps, "None")) lt = PUSD_T_STRING_LISTOP;
+        if (pusd__word_is(ks, kn, "variantSets") && ps->p < ps->end && *ps->p != '[' && !pusd__peek_word(ps, "None"))
+            lt = PUSD_T_STRING_LISTOP;
         return pusd__parse_listop_value(ps, lt, (pusd_listop *)me->value.data, op);
     }
     pusd_value v = {0};
@@ -115,7 +116,8 @@ static int parse_meta_item(P *ps, meta_ctx *mc) {
         ME_SET_OP(me, op == PUSD_LISTOP_EXPLICIT ? 0 : op + 1);
         return 0;
     }
-    if (op != PUSD_LISTOP_EXPLICIT) return pusd__fail(ps, kstart, "'%s' cannot be list-edited (no prepend/append/delete/add/reorder)", key);
+    if (op != PUSD_LISTOP_EXPLICIT)
+        return pusd__fail(ps, kstart, "'%s' cannot be list-edited (no prepend/append/delete/add/reorder)", key);
     int type = ft & 0xff;
     bool arr = (ft & 0x100) != 0;
     if (pusd__peek_word(ps, "None")) {
@@ -136,7 +138,8 @@ static int parse_meta_item(P *ps, meta_ctx *mc) {
         if (!(*t = pusd__read_path(ps, false, ""))) return -1;
         v = (pusd_value){PUSD_T_PATH, 0, 1, t};
     } else {
-        if ((type == PUSD_T_TOKEN || type == PUSD_T_STRING) && ps->p < ps->end && *ps->p != '"' && *ps->p != '\'' && !arr)
+        if ((type == PUSD_T_TOKEN || type == PUSD_T_STRING) && ps->p < ps->end && *ps->p != '"' && *ps->p != '\'' &&
+            !arr)
             return pusd__fail(ps, ps->p, "expected a quoted string for '%s'", key);
         if (pusd__parse_value(ps, type, arr, &v)) return -1;
     }
@@ -240,8 +243,10 @@ static int parse_time_samples(P *ps, prop_spec *pr, int type, bool arr) {
     }
     size_t m = 0;
     for (size_t i = 0; i < n; i++) {
-        if (m && ts[m - 1].time == ts[i].time) ts[m - 1] = ts[i];
-        else ts[m++] = ts[i];
+        if (m && ts[m - 1].time == ts[i].time)
+            ts[m - 1] = ts[i];
+        else
+            ts[m++] = ts[i];
     }
     x->samples = pusd__ar_alloc(&ps->l->arena, (m ? m : 1) * sizeof *ts);
     if (!x->samples) {
@@ -261,8 +266,7 @@ bad:
 /* The optional `( ... )` metadata block after a property (attribute or
  * relationship). */
 static int parse_prop_meta(P *ps, prop_spec *pr) {
-    if (ps->p >= ps->end || *ps->p != '(')
-        return 0;
+    if (ps->p >= ps->end || *ps->p != '(') return 0;
     prop_extra *x = pusd__prop_x(ps->l, pr);
     if (!x) return pusd__oom(ps);
     meta_ctx mc = {META_PROP, &x->meta, NULL};
@@ -274,14 +278,15 @@ typedef struct prop_head {
     const char *st, *opat; /* start of the statement, of the list operator */
     int op;                /* pusd_listop_kind, or -1 */
     bool custom, varying_kw;
-    int variability;       /* 0 varying, 1 uniform, 2 config */
+    int variability; /* 0 varying, 1 uniform, 2 config */
 } prop_head;
 
 /* `rel name [.default] [= targets] [(meta)]` after the head and `rel`. */
 static int parse_rel(P *ps, pusd_primspec *prim, const prop_head *h) {
     pusd_layer *l = ps->l;
     int op = h->op;
-    if (h->variability == 1 || h->variability == 2) return pusd__fail(ps, h->st, "relationships cannot be uniform or config");
+    if (h->variability == 1 || h->variability == 2)
+        return pusd__fail(ps, h->st, "relationships cannot be uniform or config");
     skip_inline(ps);
     const char *ns;
     const char *nat = ps->p;
@@ -374,17 +379,21 @@ static int parse_property(P *ps, pusd_primspec *prim) {
     size_t nn = pusd__read_nsident(ps, &ns);
     if (!nn) {
         if (type == PUSD_T_UNKNOWN && ps->p < ps->end && *ps->p != '\n')
-            return pusd__fail(ps, tstart, "unknown property type '%s' (expected a value type such as float, token[], point3f[] or 'rel')", tname);
+            return pusd__fail(
+                ps, tstart,
+                "unknown property type '%s' (expected a value type such as float, token[], point3f[] or 'rel')", tname);
         return pusd__expected(ps, "an attribute name");
     }
     const char *name = pusd__intern(&l->strings, &l->arena, ns, nn);
-    const char *full_tn = pusd__intern(&l->strings, &l->arena, tstart, (size_t)(ps->p - tstart) > 0 ? (size_t)(wn + (arr ? 2 : 0)) : 0);
+    const char *full_tn =
+        pusd__intern(&l->strings, &l->arena, tstart, (size_t)(ps->p - tstart) > 0 ? (size_t)(wn + (arr ? 2 : 0)) : 0);
     if (!name || !full_tn) return pusd__oom(ps);
     prop_spec *pr = pusd__prim_prop(prim, name);
     if (pr) {
         if (PS_IS_REL(pr)) return pusd__fail(ps, nat, "'%s' is already declared as a relationship in this prim", name);
         if (strcmp(pusd__prop_type_name(pr), full_tn))
-            return pusd__fail(ps, tstart, "attribute '%s' redeclared with type '%s' (first declared as '%s')", name, full_tn, pusd__prop_type_name(pr));
+            return pusd__fail(ps, tstart, "attribute '%s' redeclared with type '%s' (first declared as '%s')", name,
+                              full_tn, pusd__prop_type_name(pr));
         if (PS_VARIABILITY(pr) != variability)
             return pusd__fail(ps, st, "attribute '%s' redeclared with a different variability (uniform/varying)", name);
     } else {
@@ -415,7 +424,8 @@ static int parse_property(P *ps, pusd_primspec *prim) {
             if (type == PUSD_T_UNKNOWN) return pusd__fail(ps, tstart, "unknown value type '%s'", tname);
             return parse_time_samples(ps, pr, type, arr);
         }
-        if (pusd__word_is(sfx, sn, "spline")) return pusd__fail(ps, sfx, ".spline values are not supported yet (see docs/usd.md)");
+        if (pusd__word_is(sfx, sn, "spline"))
+            return pusd__fail(ps, sfx, ".spline values are not supported yet (see docs/usd.md)");
         return pusd__fail(ps, dot, "expected '.timeSamples' or '.connect' after the attribute name");
     }
     if (op >= 0) return pusd__fail(ps, opat, "list operators are only allowed on relationships and .connect");
@@ -429,7 +439,10 @@ static int parse_property(P *ps, pusd_primspec *prim) {
             pr->dflt.data = NULL;
             pr->dflt.count = 0;
         } else {
-            if (type == PUSD_T_UNKNOWN) return pusd__fail(ps, tstart, "unknown value type '%s' (a typo? known types include float, double3, token[], point3f[])", tname);
+            if (type == PUSD_T_UNKNOWN)
+                return pusd__fail(
+                    ps, tstart,
+                    "unknown value type '%s' (a typo? known types include float, double3, token[], point3f[])", tname);
             if (type == PUSD_T_OPAQUE || type == PUSD_T_GROUP)
                 return pusd__fail(ps, tstart, "%s attributes cannot have an authored value", tname);
             uint16_t bits = pr->dflt.flags & 0xff00u;
@@ -483,12 +496,14 @@ static int parse_reorder(P *ps, pusd_primspec *prim, bool root) {
     if (pusd__expect_char(ps, '=', "'='")) return -1;
     skip_inline(ps);
     if (root) {
-        if (!pusd__word_is(w, wn, "rootPrims")) return pusd__fail(ps, at, "expected 'rootPrims' after 'reorder' at layer level");
+        if (!pusd__word_is(w, wn, "rootPrims"))
+            return pusd__fail(ps, at, "expected 'rootPrims' after 'reorder' at layer level");
         return parse_name_list(ps, &ps->l->reorder_root, &ps->l->n_reorder_root);
     }
     prim_ext *ext = pusd__prim_x(ps->l, prim);
     if (!ext) return pusd__oom(ps);
-    if (pusd__word_is(w, wn, "nameChildren")) return parse_name_list(ps, &ext->reorder_children, &ext->n_reorder_children);
+    if (pusd__word_is(w, wn, "nameChildren"))
+        return parse_name_list(ps, &ext->reorder_children, &ext->n_reorder_children);
     if (pusd__word_is(w, wn, "properties")) return parse_name_list(ps, &ext->reorder_props, &ext->n_reorder_props);
     return pusd__fail(ps, at, "expected 'nameChildren' or 'properties' after 'reorder'");
 }
@@ -536,19 +551,24 @@ static int parse_prim(P *ps, pusd_primspec *parent) {
             if (!pusd__read_ident(ps, &x)) return pusd__expected(ps, "an identifier after '::'");
         }
         size_t tn = (size_t)(ps->p - ts);
-        static const char *const kw[] = {"def", "over", "class", "variantSet", "rel", "custom", "uniform", "None", "None"};
+        static const char *const kw[] = {"def",    "over",    "class", "variantSet", "rel",
+                                         "custom", "uniform", "None",  "None"};
         for (size_t i = 0; i < sizeof kw / sizeof kw[0]; i++)
-            if (pusd__word_is(ts, tn, kw[i])) return pusd__fail(ps, tat, "'%s' is a keyword and cannot be a prim type name", kw[i]);
+            if (pusd__word_is(ts, tn, kw[i]))
+                return pusd__fail(ps, tat, "'%s' is a keyword and cannot be a prim type name", kw[i]);
         if (!(type = pusd__intern(&l->strings, &l->arena, ts, tn))) return pusd__oom(ps);
         skip_inline(ps);
     }
     (void)wn;
     const char *nat = ps->p;
-    if (ps->p >= ps->end || (*ps->p != '"' && *ps->p != '\'')) return pusd__expected(ps, "the prim name as a quoted string");
+    if (ps->p >= ps->end || (*ps->p != '"' && *ps->p != '\''))
+        return pusd__expected(ps, "the prim name as a quoted string");
     if (pusd__read_string_sb(ps)) return -1;
     if (!valid_prim_name(ps->sb.p, ps->sb.len))
-        return pusd__fail(ps, nat, "'%s' is not a valid prim name (letters, digits and '_', not starting with a digit)", ps->sb.p);
-    if (pusd__layer_child(l, parent, ps->sb.p, ps->sb.len)) return pusd__fail(ps, nat, "duplicate prim '%s': a sibling with that name is already defined", ps->sb.p);
+        return pusd__fail(ps, nat, "'%s' is not a valid prim name (letters, digits and '_', not starting with a digit)",
+                          ps->sb.p);
+    if (pusd__layer_child(l, parent, ps->sb.p, ps->sb.len))
+        return pusd__fail(ps, nat, "duplicate prim '%s': a sibling with that name is already defined", ps->sb.p);
     if (++ps->depth > MAX_DEPTH) return pusd__fail(ps, st, "prims nested too deeply");
     pusd_primspec *prim = pusd__layer_new_prim(l, parent, ps->sb.p, ps->sb.len, spec, type);
     if (!prim) return pusd__oom(ps);
@@ -593,7 +613,8 @@ static int parse_variant_set(P *ps, pusd_primspec *prim) {
                 return pusd__fail(ps, vat, "'%s' is not a valid variant name", ps->sb.p);
         }
         for (pusd_primspec *v = vs->first_variant; v; v = v->next)
-            if (!strcmp(v->name, ps->sb.p)) return pusd__fail(ps, vat, "duplicate variant \"%s\" in variantSet \"%s\"", v->name, nm);
+            if (!strcmp(v->name, ps->sb.p))
+                return pusd__fail(ps, vat, "duplicate variant \"%s\" in variantSet \"%s\"", v->name, nm);
         pusd_primspec *var = pusd__layer_new_variant(l, prim, vs, ps->sb.p, ps->sb.len);
         if (!var) return pusd__oom(ps);
         skip_ws(ps);
@@ -649,12 +670,14 @@ static int parse_prim_body(P *ps, pusd_primspec *prim) {
 static int parse_layer_text(P *ps) {
     pusd_layer *l = ps->l;
     const char *p = ps->p;
-    if (ps->end - p >= 3 && (unsigned char)p[0] == 0xef && (unsigned char)p[1] == 0xbb && (unsigned char)p[2] == 0xbf) p += 3;
+    if (ps->end - p >= 3 && (unsigned char)p[0] == 0xef && (unsigned char)p[1] == 0xbb && (unsigned char)p[2] == 0xbf)
+        p += 3;
     ps->p = p;
     pusd_file_kind kind = pusd_sniff(p, (size_t)(ps->end - p));
     if (kind == PUSD_FILE_USDC) return pusd__fail(ps, p, "%s", PUSD_MSG_CRATE);
     if (kind == PUSD_FILE_USDZ) return pusd__fail(ps, p, "%s", PUSD_MSG_USDZ);
-    if (kind != PUSD_FILE_USDA) return pusd__fail(ps, p, "not a USD text file: the first line must start with '#usda 1.0'");
+    if (kind != PUSD_FILE_USDA)
+        return pusd__fail(ps, p, "not a USD text file: the first line must start with '#usda 1.0'");
     const char *h = p;
     while (p < ps->end && *p != '\n' && *p != '\r') p++;
     if (!(l->header = pusd__ar_strndup(&l->arena, h, (size_t)(p - h)))) return pusd__oom(ps);
@@ -677,7 +700,8 @@ static int parse_layer_text(P *ps) {
             if (parse_reorder(ps, &l->root, true)) return -1;
             if (pusd__end_stmt(ps, 0, "reorder rootPrims")) return -1;
         } else
-            return pusd__expected(ps, ps->p == ps->buf ? "'#usda 1.0'" : "'def', 'over', 'class' or 'reorder rootPrims' at layer level");
+            return pusd__expected(
+                ps, ps->p == ps->buf ? "'#usda 1.0'" : "'def', 'over', 'class' or 'reorder rootPrims' at layer level");
     }
 }
 
@@ -735,7 +759,9 @@ static int load_text(const char *path, char **text, size_t *len, bool *mapped, p
         bool dir = S_ISDIR(st.st_mode), fifo = S_ISFIFO(st.st_mode);
         close(fd);
         pusd_set_error(err, PUSD_ERR_IO, path, 0, 0, "cannot read a layer from %s: not a regular file",
-                       dir ? "a directory" : fifo ? "a FIFO (pipe)" : "a device or socket");
+                       dir    ? "a directory"
+                       : fifo ? "a FIFO (pipe)"
+                              : "a device or socket");
         return PUSD_ERR_IO;
     }
     if ((uint64_t)st.st_size > PUSD_LAYER_MAX_BYTES) {
@@ -780,8 +806,10 @@ int pusd_layer_open(const char *path, pusd_layer **out, pusd_error *err) {
         l = NULL;
         rc = err ? (int)err->status : PUSD_ERR_SYNTAX;
     }
-    if (mapped) munmap(text, len);
-    else free(text);
+    if (mapped)
+        munmap(text, len);
+    else
+        free(text);
     if (l) l->dirty = false;
     *out = l;
     return rc;

@@ -17,25 +17,22 @@
 
 struct pusd_sample_writer {
     pbase_afile file;
-    int err;           /* first errno of a failed write */
+    int err; /* first errno of a failed write */
     sbuf b;
-    int depth;         /* open prims */
+    int depth;                  /* open prims */
     bool any[SW_MAX_DEPTH + 1]; /* the open prim at this depth has content */
-    int indent;        /* indent of the open timeSamples block, or -1 */
+    int indent;                 /* indent of the open timeSamples block, or -1 */
 };
 
 static void sw_flush(pusd_sample_writer *w) {
-    if (w->b.oom && !w->err)
-        w->err = ENOMEM;
+    if (w->b.oom && !w->err) w->err = ENOMEM;
     errno = 0;
-    if (w->b.len && !w->err && fwrite(w->b.p, 1, w->b.len, w->file.f) != w->b.len)
-        w->err = errno ? errno : EIO;
+    if (w->b.len && !w->err && fwrite(w->b.p, 1, w->b.len, w->file.f) != w->b.len) w->err = errno ? errno : EIO;
     w->b.len = 0;
 }
 
 static void sw_maybe_flush(pusd_sample_writer *w) {
-    if (w->b.len >= SW_FLUSH_BYTES)
-        sw_flush(w);
+    if (w->b.len >= SW_FLUSH_BYTES) sw_flush(w);
 }
 
 int pusd_sample_writer_open(const char *path, const pusd_layer *header, pusd_sample_writer **out, pusd_error *err) {
@@ -64,8 +61,7 @@ void pusd_sample_writer_begin_over(pusd_sample_writer *w, const char *name, size
     }
     /* a blank line before every root prim and before a child prim that
      * follows other content of its parent (the layer writer's layout) */
-    if (w->depth == 0 || w->any[w->depth])
-        pusd__sb_putc(&w->b, '\n');
+    if (w->depth == 0 || w->any[w->depth]) pusd__sb_putc(&w->b, '\n');
     w->any[w->depth] = true;
     char *nm = strndup(name, len);
     pusd__sb_indent(&w->b, w->depth);
@@ -83,8 +79,7 @@ void pusd_sample_writer_begin_over(pusd_sample_writer *w, const char *name, size
 }
 
 void pusd_sample_writer_end_prim(pusd_sample_writer *w) {
-    if (w->depth <= 0)
-        return;
+    if (w->depth <= 0) return;
     w->depth--;
     pusd__sb_indent(&w->b, w->depth);
     pusd__sb_puts(&w->b, "}\n");
@@ -116,8 +111,7 @@ void pusd_sample_writer_end_samples(pusd_sample_writer *w) {
 }
 
 int pusd_sample_writer_close(pusd_sample_writer *w, pusd_error *err) {
-    while (w->depth > 0)
-        pusd_sample_writer_end_prim(w);
+    while (w->depth > 0) pusd_sample_writer_end_prim(w);
     sw_flush(w);
     int rc = 0;
     if (w->err) {
@@ -138,8 +132,7 @@ int pusd_sample_writer_close(pusd_sample_writer *w, pusd_error *err) {
 }
 
 void pusd_sample_writer_abort(pusd_sample_writer *w) {
-    if (!w)
-        return;
+    if (!w) return;
     pbase_afile_abort(&w->file);
     pusd__sb_free(&w->b);
     free(w);

@@ -8,8 +8,10 @@
 #include "internal.h"
 
 static const pusd_schema_attr module_attrs[] = {
-    {"wasm:path", "asset", true, NULL, NULL, "WebAssembly module file; resolved relative to the layer that authors it."},
-    {"wasm:moduleId", "token", true, "\"\"", NULL, "Stable identifier of the module instance (used in logs and results)."},
+    {"wasm:path", "asset", true, NULL, NULL,
+     "WebAssembly module file; resolved relative to the layer that authors it."},
+    {"wasm:moduleId", "token", true, "\"\"", NULL,
+     "Stable identifier of the module instance (used in logs and results)."},
     {"wasm:entryFunction", "token", true, "\"update\"", NULL, "Exported function called for each update."},
     {"wasm:enabled", "bool", true, "true", NULL, "When false the module is loaded but never run."},
     {"wasm:executionMode", "token", true, "\"continuous\"", "continuous,on_demand,event_driven",
@@ -23,9 +25,11 @@ static const pusd_schema_attr module_attrs[] = {
     {"wasm:events", "token[]", true, NULL, NULL, "Names of the events that run the module in event_driven mode."},
 };
 static const pusd_schema_attr physics_attrs[] = {
-    {"wasm:physicsFunction", "token", true, "\"physics_step\"", NULL, "Exported function computing forces for one step."},
+    {"wasm:physicsFunction", "token", true, "\"physics_step\"", NULL,
+     "Exported function computing forces for one step."},
     {"wasm:forceMultiplier", "float", false, "1", NULL, "Scale applied to the forces the module returns."},
-    {"wasm:gravityOverride", "float3", false, "(0, 0, -9.81)", NULL, "Gravity vector (m/s^2) used instead of the scene's."},
+    {"wasm:gravityOverride", "float3", false, "(0, 0, -9.81)", NULL,
+     "Gravity vector (m/s^2) used instead of the scene's."},
     {"wasm:collisionHandler", "token", true, "\"\"", NULL, "Exported function called on contacts (empty: none)."},
 };
 static const pusd_schema_attr robotics_attrs[] = {
@@ -35,8 +39,10 @@ static const pusd_schema_attr robotics_attrs[] = {
     {"wasm:controlMode", "token", true, "\"position\"", "position,velocity,torque", "What jointTargets mean."},
 };
 static const pusd_schema_attr sensor_attrs[] = {
-    {"wasm:sensorType", "token", true, "\"lidar\"", "lidar,camera,imu,contact", "Kind of sensor data given to the module."},
-    {"wasm:filterFunction", "token", true, "\"filter_points\"", NULL, "Exported function filtering one scan (point cloud in, point cloud out)."},
+    {"wasm:sensorType", "token", true, "\"lidar\"", "lidar,camera,imu,contact",
+     "Kind of sensor data given to the module."},
+    {"wasm:filterFunction", "token", true, "\"filter_points\"", NULL,
+     "Exported function filtering one scan (point cloud in, point cloud out)."},
     {"wasm:minRange", "float", false, "0.1", NULL, "Returns closer than this (m) are dropped."},
     {"wasm:maxRange", "float", false, "100", NULL, "Returns farther than this (m) are dropped."},
     {"wasm:horizontalFov", "float", true, "360", NULL, "Horizontal field of view (degrees)."},
@@ -63,10 +69,14 @@ static const pusd_schema_attr fluid_attrs[] = {
 #define N(a) (sizeof a / sizeof a[0])
 static const pusd_schema_def builtin[] = {
     {"WasmModule", "Typed", "Scope", "A prim that runs a sandboxed WebAssembly module.", N(module_attrs), module_attrs},
-    {"WasmPhysics", "WasmModule", "Scope", "A module that computes forces for physics bodies.", N(physics_attrs), physics_attrs},
-    {"WasmRobotics", "WasmModule", "Scope", "A module that controls a robot's joints.", N(robotics_attrs), robotics_attrs},
-    {"WasmSensor", "WasmModule", "Scope", "A module that filters sensor data (e.g. LiDAR point clouds).", N(sensor_attrs), sensor_attrs},
-    {"WasmFluid", "WasmModule", "Scope", "A module that runs a grid fluid solver (e.g. 64^3).", N(fluid_attrs), fluid_attrs},
+    {"WasmPhysics", "WasmModule", "Scope", "A module that computes forces for physics bodies.", N(physics_attrs),
+     physics_attrs},
+    {"WasmRobotics", "WasmModule", "Scope", "A module that controls a robot's joints.", N(robotics_attrs),
+     robotics_attrs},
+    {"WasmSensor", "WasmModule", "Scope", "A module that filters sensor data (e.g. LiDAR point clouds).",
+     N(sensor_attrs), sensor_attrs},
+    {"WasmFluid", "WasmModule", "Scope", "A module that runs a grid fluid solver (e.g. 64^3).", N(fluid_attrs),
+     fluid_attrs},
 };
 
 struct pusd_schema_registry {
@@ -108,13 +118,16 @@ int pusd_schema_register(pusd_schema_registry *r, const pusd_schema_def *d, pusd
         return PUSD_ERR_INVALID;
     }
     if (d->base && strcmp(d->base, "Typed") && strcmp(d->base, "APISchemaBase") && !pusd_schema_find(r, d->base)) {
-        pusd_set_error(err, PUSD_ERR_INVALID, "", 0, 0, "base schema '%s' of '%s' is not registered (register it first)", d->base, d->type_name);
+        pusd_set_error(err, PUSD_ERR_INVALID, "", 0, 0,
+                       "base schema '%s' of '%s' is not registered (register it first)", d->base, d->type_name);
         return PUSD_ERR_INVALID;
     }
     for (size_t i = 0; i < d->attr_count; i++) {
         const char *tn = d->attrs[i].type_name;
         if (!d->attrs[i].name || pusd_type_parse(tn, NULL) == PUSD_T_INVALID) {
-            pusd_set_error(err, PUSD_ERR_INVALID, "", 0, 0, "schema '%s': attribute %zu has a missing name or unknown type '%s'", d->type_name, i, tn ? tn : "");
+            pusd_set_error(err, PUSD_ERR_INVALID, "", 0, 0,
+                           "schema '%s': attribute %zu has a missing name or unknown type '%s'", d->type_name, i,
+                           tn ? tn : "");
             return PUSD_ERR_INVALID;
         }
     }
@@ -214,7 +227,8 @@ const pusd_schema_attr *pusd_schema_attr_find(const pusd_schema_registry *r, con
 static size_t all_attrs(const pusd_schema_registry *r, const char *type, const pusd_schema_attr **out, size_t max) {
     const pusd_schema_def *chain[64];
     int n = 0;
-    for (const pusd_schema_def *d = pusd_schema_find(r, type); d && n < 64; d = pusd_schema_find(r, d->base)) chain[n++] = d;
+    for (const pusd_schema_def *d = pusd_schema_find(r, type); d && n < 64; d = pusd_schema_find(r, d->base))
+        chain[n++] = d;
     size_t k = 0;
     for (int i = n - 1; i >= 0; i--)
         for (size_t j = 0; j < chain[i]->attr_count && k < max; j++) out[k++] = &chain[i]->attrs[j];
@@ -240,7 +254,8 @@ static int set_fallback_prim_type(pusd_stage *s, const char *type, const char *f
     pusd_layer *root = pusd_stage_root_layer(s);
     pusd_value cur;
     const pusd_dict *old = NULL;
-    if (!pusd_layer_get_metadata(root, "fallbackPrimTypes", &cur) && cur.type == PUSD_T_DICTIONARY && cur.data) old = cur.data;
+    if (!pusd_layer_get_metadata(root, "fallbackPrimTypes", &cur) && cur.type == PUSD_T_DICTIONARY && cur.data)
+        old = cur.data;
     if (old)
         for (uint32_t i = 0; i < old->count; i++)
             if (!strcmp(old->entries[i].key, type)) return 0;
@@ -258,7 +273,8 @@ static int set_fallback_prim_type(pusd_stage *s, const char *type, const char *f
     return rc;
 }
 
-int pusd_schema_define(pusd_stage *s, const pusd_schema_registry *r, const char *type, const char *path, pusd_error *err) {
+int pusd_schema_define(pusd_stage *s, const pusd_schema_registry *r, const char *type, const char *path,
+                       pusd_error *err) {
     const pusd_schema_def *d = pusd_schema_find(r, type);
     if (!d) {
         pusd_set_error(err, PUSD_ERR_NOT_FOUND, "", 0, 0, "schema type '%s' is not registered", type ? type : "(null)");
@@ -273,11 +289,12 @@ int pusd_schema_define(pusd_stage *s, const pusd_schema_registry *r, const char 
         pusd_value v;
         pusd_layer *tmp = fallback_layer(attrs[i], &v);
         if (!tmp) {
-            pusd_set_error(err, PUSD_ERR_INVALID, "", 0, 0, "schema '%s': fallback '%s' of %s does not parse as %s", type,
-                           attrs[i]->fallback, attrs[i]->name, attrs[i]->type_name);
+            pusd_set_error(err, PUSD_ERR_INVALID, "", 0, 0, "schema '%s': fallback '%s' of %s does not parse as %s",
+                           type, attrs[i]->fallback, attrs[i]->name, attrs[i]->type_name);
             return PUSD_ERR_INVALID;
         }
-        rc = pusd_stage_set_attr(s, path, attrs[i]->name, attrs[i]->type_name, attrs[i]->uniform, PUSD_TIME_DEFAULT, &v, err);
+        rc = pusd_stage_set_attr(s, path, attrs[i]->name, attrs[i]->type_name, attrs[i]->uniform, PUSD_TIME_DEFAULT, &v,
+                                 err);
         pusd_layer_free(tmp);
         if (rc) return rc;
     }
@@ -291,7 +308,8 @@ int pusd_schema_define(pusd_stage *s, const pusd_schema_registry *r, const char 
 }
 
 int pusd_create_wasm_module_prim(pusd_stage *s, const pusd_schema_registry *r, const char *path, const char *wasm_path,
-                                 const char *module_id, const char *entry_function, const char *schema_type, pusd_error *err) {
+                                 const char *module_id, const char *entry_function, const char *schema_type,
+                                 pusd_error *err) {
     const char *type = schema_type && schema_type[0] ? schema_type : "WasmModule";
     if (!pusd_schema_isa(r, type, "WasmModule")) {
         pusd_set_error(err, PUSD_ERR_INVALID, "", 0, 0, "'%s' is not a WasmModule schema type", type);
@@ -309,7 +327,8 @@ int pusd_create_wasm_module_prim(pusd_stage *s, const pusd_schema_registry *r, c
     }
     if (entry_function) {
         pusd_value v = pusd_val_scalar(PUSD_T_TOKEN, &entry_function);
-        if ((rc = pusd_stage_set_attr(s, path, "wasm:entryFunction", "token", true, PUSD_TIME_DEFAULT, &v, err))) return rc;
+        if ((rc = pusd_stage_set_attr(s, path, "wasm:entryFunction", "token", true, PUSD_TIME_DEFAULT, &v, err)))
+            return rc;
     }
     return 0;
 }
@@ -321,7 +340,8 @@ static const char *fallback_str(const pusd_schema_attr *a) {
     return a->fallback + 1; /* caller strips trailing quote */
 }
 
-static const char *attr_string(pusd_prim *p, const pusd_schema_registry *r, const char *type, const char *name, char *buf, size_t n) {
+static const char *attr_string(pusd_prim *p, const pusd_schema_registry *r, const char *type, const char *name,
+                               char *buf, size_t n) {
     pusd_value v;
     if (!pusd_prim_get_attr(p, name, PUSD_TIME_DEFAULT, &v) && v.data && !(v.flags & PUSD_VF_ARRAY)) {
         const char *s = pusd_value_get_string(&v, 0);
@@ -336,7 +356,8 @@ static const char *attr_string(pusd_prim *p, const pusd_schema_registry *r, cons
 
 double pusd_schema_get_number(pusd_prim *p, const pusd_schema_registry *r, const char *name, double time) {
     pusd_value v;
-    if (!pusd_prim_get_attr(p, name, time, &v) && v.data && !(v.flags & PUSD_VF_ARRAY) && pusd_tinfo(v.type)->elem != PUSD_E_STR)
+    if (!pusd_prim_get_attr(p, name, time, &v) && v.data && !(v.flags & PUSD_VF_ARRAY) &&
+        pusd_tinfo(v.type)->elem != PUSD_E_STR)
         return pusd_value_get_double(&v, 0, 0);
     const pusd_schema_attr *a = pusd_schema_attr_find(r, pusd_prim_type_name(p), name);
     if (!a || !a->fallback) return NAN;
@@ -349,7 +370,8 @@ int pusd_wasm_module_read(pusd_prim *p, const pusd_schema_registry *r, pusd_wasm
     memset(out, 0, sizeof *out);
     const char *type = pusd_prim_type_name(p);
     if (!pusd_schema_isa(r, type, "WasmModule")) {
-        pusd_set_error(err, PUSD_ERR_TYPE, "", 0, 0, "prim <%s> has type '%s', which is not a WasmModule schema", pusd_prim_path(p), type);
+        pusd_set_error(err, PUSD_ERR_TYPE, "", 0, 0, "prim <%s> has type '%s', which is not a WasmModule schema",
+                       pusd_prim_path(p), type);
         return PUSD_ERR_TYPE;
     }
     pusd_stage *s = pusd__prim_stage(p);
@@ -357,14 +379,16 @@ int pusd_wasm_module_read(pusd_prim *p, const pusd_schema_registry *r, pusd_wasm
     out->type_name = type;
     const char *wp = attr_string(p, r, type, "wasm:path", buf, sizeof buf);
     if (!wp) {
-        pusd_set_error(err, PUSD_ERR_NOT_FOUND, "", 0, 0, "prim <%s> has no wasm:path (author `uniform asset wasm:path = @module.wasm@`)", pusd_prim_path(p));
+        pusd_set_error(err, PUSD_ERR_NOT_FOUND, "", 0, 0,
+                       "prim <%s> has no wasm:path (author `uniform asset wasm:path = @module.wasm@`)",
+                       pusd_prim_path(p));
         return PUSD_ERR_NOT_FOUND;
     }
     out->wasm_path = wp;
     out->wasm_path_resolved = pusd_prim_resolve_asset(p, "wasm:path");
     const char *sv;
-#define STR_FIELD(field, nm)                                                                                 \
-    sv = attr_string(p, r, type, nm, buf, sizeof buf);                                                       \
+#define STR_FIELD(field, nm)                                                                                           \
+    sv = attr_string(p, r, type, nm, buf, sizeof buf);                                                                 \
     out->field = sv ? sv : pusd__stage_intern(s, buf);
     STR_FIELD(module_id, "wasm:moduleId")
     STR_FIELD(entry_function, "wasm:entryFunction")
@@ -384,7 +408,8 @@ int pusd_wasm_module_read(pusd_prim *p, const pusd_schema_registry *r, pusd_wasm
             q += l + (c ? 1 : 0);
         }
         if (!ok) {
-            pusd_set_error(err, PUSD_ERR_INVALID, "", 0, 0, "prim <%s>: wasm:executionMode '%s' is not one of %s", pusd_prim_path(p), m, at);
+            pusd_set_error(err, PUSD_ERR_INVALID, "", 0, 0, "prim <%s>: wasm:executionMode '%s' is not one of %s",
+                           pusd_prim_path(p), m, at);
             return PUSD_ERR_INVALID;
         }
     }
@@ -395,8 +420,10 @@ int pusd_wasm_module_read(pusd_prim *p, const pusd_schema_registry *r, pusd_wasm
 
 int pusd_schema_write_plugin(const pusd_schema_registry *r, const char *dir, pusd_error *err) {
     sbuf g = {0}, j = {0};
-    pusd__sb_puts(&g, "#usda 1.0\n(\n    \"WARNING: THIS FILE IS GENERATED BY portalis (pusd_schema_write_plugin).  DO NOT EDIT.\"\n)\n");
-    pusd__sb_puts(&j, "# Portalis Wasm schemas: codeless schema plugin (generated by pusd_schema_write_plugin).\n{\n    \"Plugins\": [\n        {\n            \"Info\": {\n                \"Types\": {\n");
+    pusd__sb_puts(&g, "#usda 1.0\n(\n    \"WARNING: THIS FILE IS GENERATED BY portalis (pusd_schema_write_plugin).  DO "
+                      "NOT EDIT.\"\n)\n");
+    pusd__sb_puts(&j, "# Portalis Wasm schemas: codeless schema plugin (generated by pusd_schema_write_plugin).\n{\n   "
+                      " \"Plugins\": [\n        {\n            \"Info\": {\n                \"Types\": {\n");
     for (size_t i = 0; i < r->n; i++) {
         const pusd_schema_def *d = r->defs[i];
         pusd__sb_printf(&g, "\nclass %s \"%s\" (\n    doc = ", d->type_name, d->type_name);
@@ -428,19 +455,23 @@ int pusd_schema_write_plugin(const pusd_schema_registry *r, const char *dir, pus
         }
         pusd__sb_puts(&g, "}\n");
         const char *base = d->base && strcmp(d->base, "Typed") ? d->base : NULL;
-        pusd__sb_printf(&j,
-                  "                    \"Portalis%s\": {\n"
-                  "                        \"alias\": {\n                            \"UsdSchemaBase\": \"%s\"\n                        },\n"
-                  "                        \"autoGenerated\": true,\n"
-                  "                        \"bases\": [\n                            \"%s%s\"\n                        ],\n"
-                  "                        \"schemaIdentifier\": \"%s\",\n"
-                  "                        \"schemaKind\": \"concreteTyped\"\n"
-                  "                    }%s\n",
-                  d->type_name, d->type_name, base ? "Portalis" : "UsdTyped", base ? base : "", d->type_name,
-                  i + 1 < r->n ? "," : "");
+        pusd__sb_printf(
+            &j,
+            "                    \"Portalis%s\": {\n"
+            "                        \"alias\": {\n                            \"UsdSchemaBase\": \"%s\"\n             "
+            "           },\n"
+            "                        \"autoGenerated\": true,\n"
+            "                        \"bases\": [\n                            \"%s%s\"\n                        ],\n"
+            "                        \"schemaIdentifier\": \"%s\",\n"
+            "                        \"schemaKind\": \"concreteTyped\"\n"
+            "                    }%s\n",
+            d->type_name, d->type_name, base ? "Portalis" : "UsdTyped", base ? base : "", d->type_name,
+            i + 1 < r->n ? "," : "");
     }
-    pusd__sb_puts(&j, "                }\n            },\n            \"LibraryPath\": \"\",\n            \"Name\": \"portalisWasmSchemas\",\n"
-                "            \"ResourcePath\": \".\",\n            \"Root\": \".\",\n            \"Type\": \"resource\"\n        }\n    ]\n}\n");
+    pusd__sb_puts(&j, "                }\n            },\n            \"LibraryPath\": \"\",\n            \"Name\": "
+                      "\"portalisWasmSchemas\",\n"
+                      "            \"ResourcePath\": \".\",\n            \"Root\": \".\",\n            \"Type\": "
+                      "\"resource\"\n        }\n    ]\n}\n");
     int rc = PUSD_ERR_NOMEM;
     if (!g.oom && !j.oom) {
         size_t n = strlen(dir) + 32;

@@ -55,8 +55,10 @@ reg_entry *pusd__open_layer(pusd_stage *s, const char *abs_path, const char *fro
     pusd_layer *l = NULL;
     pusd_error err;
     if (pusd_layer_open(abs_path, &l, &err)) {
-        if (err.line) pusd__diag(s, err.file, "%d:%d: %s (layer used by %s)", err.line, err.column, err.message, from);
-        else pusd__diag(s, from, "cannot open layer '%s': %s", abs_path, err.message);
+        if (err.line)
+            pusd__diag(s, err.file, "%d:%d: %s (layer used by %s)", err.line, err.column, err.message, from);
+        else
+            pusd__diag(s, from, "cannot open layer '%s': %s", abs_path, err.message);
         reg_add(s, abs_path, NULL);
         return NULL;
     }
@@ -81,8 +83,9 @@ static void ls_collect(pusd_stage *s, layer_stack *ls, size_t *cap, pusd_layer *
                        pusd_layer **chain, int depth) {
     for (int i = 0; i < depth; i++)
         if (chain[i] == l) {
-            pusd__diag(s, l->identifier, "sublayer cycle: '%s' includes itself (directly or through its sublayers); ignored",
-                 l->identifier);
+            pusd__diag(s, l->identifier,
+                       "sublayer cycle: '%s' includes itself (directly or through its sublayers); ignored",
+                       l->identifier);
             return;
         }
     if (depth >= MAX_ARC_DEPTH) return;
@@ -94,7 +97,8 @@ static void ls_collect(pusd_stage *s, layer_stack *ls, size_t *cap, pusd_layer *
         reg_entry *e = pusd__open_layer(s, abs, l->identifier);
         free(abs);
         if (!e) continue;
-        ls_collect(s, ls, cap, e->layer, off + sc * l->sublayers[i].offset, sc * l->sublayers[i].scale, chain, depth + 1);
+        ls_collect(s, ls, cap, e->layer, off + sc * l->sublayers[i].offset, sc * l->sublayers[i].scale, chain,
+                   depth + 1);
     }
 }
 
@@ -237,4 +241,6 @@ pusd_layer *pusd_stage_add_output_sublayer(pusd_stage *s, const char *asset, pus
 }
 
 pusd_stage *pusd__prim_stage(pusd_prim *p) { return p->stage; }
-const char *pusd__stage_intern(pusd_stage *s, const char *str) { return pusd__intern(&s->scratch_strings, &s->scratch, str, strlen(str)); }
+const char *pusd__stage_intern(pusd_stage *s, const char *str) {
+    return pusd__intern(&s->scratch_strings, &s->scratch, str, strlen(str));
+}

@@ -10,17 +10,20 @@ static bool valid_ident(const char *s, size_t n, bool ns) {
     if (!n || !(s[0] == '_' || (unsigned)((s[0] | 32) - 'a') < 26u || (unsigned char)s[0] >= 0x80)) return false;
     for (size_t i = 0; i < n; i++) {
         unsigned char c = (unsigned char)s[i];
-        if (!(c == '_' || (unsigned)((c | 32) - 'a') < 26u || (c >= '0' && c <= '9') || c >= 0x80 || (ns && c == ':' && i + 1 < n && s[i + 1] != ':')))
+        if (!(c == '_' || (unsigned)((c | 32) - 'a') < 26u || (c >= '0' && c <= '9') || c >= 0x80 ||
+              (ns && c == ':' && i + 1 < n && s[i + 1] != ':')))
             return false;
     }
     return true;
 }
 
 /* Finds or creates the spec chain for path in the edit target. */
-static pusd_primspec *author_prim(pusd_stage *s, const char *path, char spec, const char *type, bool set_spec, pusd_error *err) {
+static pusd_primspec *author_prim(pusd_stage *s, const char *path, char spec, const char *type, bool set_spec,
+                                  pusd_error *err) {
     pusd_layer *l = s->edit;
     if (!path || path[0] != '/' || !path[1]) {
-        pusd_set_error(err, PUSD_ERR_INVALID, l->identifier, 0, 0, "'%s' is not an absolute prim path like /World/Cube", path ? path : "(null)");
+        pusd_set_error(err, PUSD_ERR_INVALID, l->identifier, 0, 0, "'%s' is not an absolute prim path like /World/Cube",
+                       path ? path : "(null)");
         return NULL;
     }
     pusd_primspec *cur = &l->root;
@@ -30,7 +33,8 @@ static pusd_primspec *author_prim(pusd_stage *s, const char *path, char spec, co
         if (!e) e = p + strlen(p);
         size_t n = (size_t)(e - p);
         if (!valid_ident(p, n, false)) {
-            pusd_set_error(err, PUSD_ERR_INVALID, l->identifier, 0, 0, "'%.*s' in path '%s' is not a valid prim name", (int)n, p, path);
+            pusd_set_error(err, PUSD_ERR_INVALID, l->identifier, 0, 0, "'%.*s' in path '%s' is not a valid prim name",
+                           (int)n, p, path);
             return NULL;
         }
         bool last = *e == 0;
@@ -68,20 +72,23 @@ int pusd_stage_over_prim(pusd_stage *s, const char *path, pusd_error *err) {
     return author_prim(s, path, 'o', NULL, true, err) ? 0 : (err ? (int)err->status : PUSD_ERR_INVALID);
 }
 
-int pusd_stage_set_attr(pusd_stage *s, const char *path, const char *name, const char *type_name, bool uniform, double time,
-                        const pusd_value *v, pusd_error *err) {
+int pusd_stage_set_attr(pusd_stage *s, const char *path, const char *name, const char *type_name, bool uniform,
+                        double time, const pusd_value *v, pusd_error *err) {
     pusd_layer *l = s->edit;
     if (!name || !valid_ident(name, strlen(name), true)) {
-        pusd_set_error(err, PUSD_ERR_INVALID, l->identifier, 0, 0, "'%s' is not a valid attribute name", name ? name : "(null)");
+        pusd_set_error(err, PUSD_ERR_INVALID, l->identifier, 0, 0, "'%s' is not a valid attribute name",
+                       name ? name : "(null)");
         return PUSD_ERR_INVALID;
     }
     bool arr;
     int type = pusd_type_parse(type_name, &arr);
     if (type == PUSD_T_INVALID || type == PUSD_T_OPAQUE || type == PUSD_T_GROUP) {
-        pusd_set_error(err, PUSD_ERR_TYPE, l->identifier, 0, 0, "unknown value type '%s' for attribute '%s'", type_name ? type_name : "(null)", name);
+        pusd_set_error(err, PUSD_ERR_TYPE, l->identifier, 0, 0, "unknown value type '%s' for attribute '%s'",
+                       type_name ? type_name : "(null)", name);
         return PUSD_ERR_TYPE;
     }
-    if (v && !(v->flags & PUSD_VF_BLOCKED) && (v->type != type || ((v->flags & PUSD_VF_ARRAY) != 0) != arr || !v->data)) {
+    if (v && !(v->flags & PUSD_VF_BLOCKED) &&
+        (v->type != type || ((v->flags & PUSD_VF_ARRAY) != 0) != arr || !v->data)) {
         pusd_set_error(err, PUSD_ERR_TYPE, l->identifier, 0, 0, "value of type %s%s does not match attribute type '%s'",
                        pusd_tinfo(v->type)->name, (v->flags & PUSD_VF_ARRAY) ? "[]" : "", type_name);
         return PUSD_ERR_TYPE;
@@ -96,7 +103,8 @@ int pusd_stage_set_attr(pusd_stage *s, const char *path, const char *name, const
     if (!nm || !tn) return PUSD_ERR_NOMEM;
     prop_spec *ps = pusd__prim_prop(sp, nm);
     if (ps && (PS_IS_REL(ps) || strcmp(pusd__prop_type_name(ps), tn))) {
-        pusd_set_error(err, PUSD_ERR_TYPE, l->identifier, 0, 0, "'%s' on <%s> is already declared as %s", name, path, PS_IS_REL(ps) ? "a relationship" : pusd__prop_type_name(ps));
+        pusd_set_error(err, PUSD_ERR_TYPE, l->identifier, 0, 0, "'%s' on <%s> is already declared as %s", name, path,
+                       PS_IS_REL(ps) ? "a relationship" : pusd__prop_type_name(ps));
         return PUSD_ERR_TYPE;
     }
     if (!ps) {
@@ -145,16 +153,18 @@ int pusd_stage_set_attr(pusd_stage *s, const char *path, const char *name, const
     return 0;
 }
 
-int pusd_stage_set_targets(pusd_stage *s, const char *path, const char *name, bool connections, const char *const *targets,
-                           size_t n, pusd_error *err) {
+int pusd_stage_set_targets(pusd_stage *s, const char *path, const char *name, bool connections,
+                           const char *const *targets, size_t n, pusd_error *err) {
     pusd_layer *l = s->edit;
     if (!name || !valid_ident(name, strlen(name), true)) {
-        pusd_set_error(err, PUSD_ERR_INVALID, l->identifier, 0, 0, "'%s' is not a valid property name", name ? name : "(null)");
+        pusd_set_error(err, PUSD_ERR_INVALID, l->identifier, 0, 0, "'%s' is not a valid property name",
+                       name ? name : "(null)");
         return PUSD_ERR_INVALID;
     }
     for (size_t i = 0; i < n; i++)
         if (!targets[i] || !targets[i][0] || strchr(targets[i], '>') || strchr(targets[i], '\n')) {
-            pusd_set_error(err, PUSD_ERR_INVALID, l->identifier, 0, 0, "invalid target path '%s'", targets[i] ? targets[i] : "(null)");
+            pusd_set_error(err, PUSD_ERR_INVALID, l->identifier, 0, 0, "invalid target path '%s'",
+                           targets[i] ? targets[i] : "(null)");
             return PUSD_ERR_INVALID;
         }
     pusd_primspec *sp = pusd_layer_prim(l, path);
@@ -166,11 +176,13 @@ int pusd_stage_set_targets(pusd_stage *s, const char *path, const char *name, bo
     if (!nm) return PUSD_ERR_NOMEM;
     prop_spec *ps = pusd__prim_prop(sp, nm);
     if (ps && (bool)PS_IS_REL(ps) == connections) {
-        pusd_set_error(err, PUSD_ERR_TYPE, l->identifier, 0, 0, "'%s' on <%s> is %s", name, path, PS_IS_REL(ps) ? "a relationship" : "an attribute");
+        pusd_set_error(err, PUSD_ERR_TYPE, l->identifier, 0, 0, "'%s' on <%s> is %s", name, path,
+                       PS_IS_REL(ps) ? "a relationship" : "an attribute");
         return PUSD_ERR_TYPE;
     }
     if (!ps && connections) {
-        pusd_set_error(err, PUSD_ERR_NOT_FOUND, l->identifier, 0, 0, "declare attribute '%s' on <%s> before connecting it", name, path);
+        pusd_set_error(err, PUSD_ERR_NOT_FOUND, l->identifier, 0, 0,
+                       "declare attribute '%s' on <%s> before connecting it", name, path);
         return PUSD_ERR_NOT_FOUND;
     }
     if (!ps) {
@@ -192,10 +204,12 @@ int pusd_stage_set_targets(pusd_stage *s, const char *path, const char *name, bo
     return 0;
 }
 
-int pusd_stage_set_prim_metadata(pusd_stage *s, const char *path, const char *key, const pusd_value *v, pusd_error *err) {
+int pusd_stage_set_prim_metadata(pusd_stage *s, const char *path, const char *key, const pusd_value *v,
+                                 pusd_error *err) {
     pusd_layer *l = s->edit;
     if (!key || !valid_ident(key, strlen(key), false)) {
-        pusd_set_error(err, PUSD_ERR_INVALID, l->identifier, 0, 0, "'%s' is not a valid metadata key", key ? key : "(null)");
+        pusd_set_error(err, PUSD_ERR_INVALID, l->identifier, 0, 0, "'%s' is not a valid metadata key",
+                       key ? key : "(null)");
         return PUSD_ERR_INVALID;
     }
     pusd_primspec *sp = pusd_layer_prim(l, path);
@@ -215,7 +229,8 @@ int pusd_stage_set_prim_metadata(pusd_stage *s, const char *path, const char *ke
 int pusd_stage_apply_api(pusd_stage *s, const char *path, const char *api, pusd_error *err) {
     pusd_layer *l = s->edit;
     if (!api || !valid_ident(api, strlen(api), true)) {
-        pusd_set_error(err, PUSD_ERR_INVALID, l->identifier, 0, 0, "'%s' is not a valid API schema name", api ? api : "(null)");
+        pusd_set_error(err, PUSD_ERR_INVALID, l->identifier, 0, 0, "'%s' is not a valid API schema name",
+                       api ? api : "(null)");
         return PUSD_ERR_INVALID;
     }
     pusd_primspec *sp = pusd_layer_prim(l, path);
@@ -245,7 +260,8 @@ int pusd_stage_apply_api(pusd_stage *s, const char *path, const char *api, pusd_
     return 0;
 }
 
-int pusd_stage_add_reference(pusd_stage *s, const char *path, const char *asset, const char *prim_path, pusd_error *err) {
+int pusd_stage_add_reference(pusd_stage *s, const char *path, const char *asset, const char *prim_path,
+                             pusd_error *err) {
     pusd_layer *l = s->edit;
     pusd_primspec *sp = pusd_layer_prim(l, path);
     if (!sp || sp == &l->root) sp = author_prim(s, path, 'o', NULL, false, err);
@@ -291,4 +307,3 @@ int pusd_stage_save(pusd_stage *s, pusd_error *err) {
 }
 
 /* ---- flatten ------------------------------------------------------------------------------------------ */
-

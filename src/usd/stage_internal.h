@@ -66,7 +66,7 @@ struct pusd_stage {
     reg_entry *reg;
     size_t nreg, capreg;
     pusd_layer *edit;
-    pusd_arena comp; /* composed prims; rebuilt on structural edits */
+    pusd_arena comp;    /* composed prims; rebuilt on structural edits */
     pusd_arena scratch; /* query results; lives until stage free */
     interner scratch_strings;
     pusd_prim *pseudo;
@@ -90,7 +90,8 @@ typedef struct titem {
 /* The identity of a list-op item (a reference is its asset and prim path); stage memory. */
 const char *pusd__item_key(pusd_stage *s, int type, const void *it);
 /* Applies op (of list-op value type `type`, authored in layer) to the malloc'ed item list *v. */
-void pusd__tl_apply(pusd_stage *s, int type, const pusd_listop *op, pusd_layer *layer, titem **v, size_t *n, size_t *cap);
+void pusd__tl_apply(pusd_stage *s, int type, const pusd_listop *op, pusd_layer *layer, titem **v, size_t *n,
+                    size_t *cap);
 
 void pusd__compose(pusd_stage *s);
 void pusd__diag(pusd_stage *s, const char *file, const char *fmt, ...) __attribute__((format(printf, 3, 4)));

@@ -51,7 +51,9 @@ bool pusd_prim_is_active(const pusd_prim *p) { return p->active; }
 bool pusd_prim_is_defined(const pusd_prim *p) { return p->specifier != 'o'; }
 pusd_prim *pusd_prim_parent(const pusd_prim *p) { return p->parent; }
 size_t pusd_prim_child_count(const pusd_prim *p) { return p->nchildren; }
-pusd_prim *pusd_prim_child(const pusd_prim *p, size_t i) { return i < p->nchildren ? pusd__kid((pusd_prim *)p, (uint32_t)i) : NULL; }
+pusd_prim *pusd_prim_child(const pusd_prim *p, size_t i) {
+    return i < p->nchildren ? pusd__kid((pusd_prim *)p, (uint32_t)i) : NULL;
+}
 size_t pusd_prim_api_schema_count(const pusd_prim *p) { return p->napi; }
 const char *pusd_prim_api_schema(const pusd_prim *p, size_t i) { return i < p->napi ? p->api[i] : NULL; }
 bool pusd_prim_has_api(const pusd_prim *p, const char *api) {
@@ -92,7 +94,8 @@ static bool vhas_api(const node *n, uint32_t nn, const char *api) {
     size_t cnt = 0, cap = 0;
     for (uint32_t i = nn; i-- > 0;) {
         const meta_entry *e = pusd__meta_find(&n[i].spec->meta, "apiSchemas");
-        if (e && e->value.type == PUSD_T_TOKEN_LISTOP && e->value.data) pusd__listop_apply_strings(e->value.data, &list, &cnt, &cap);
+        if (e && e->value.type == PUSD_T_TOKEN_LISTOP && e->value.data)
+            pusd__listop_apply_strings(e->value.data, &list, &cnt, &cap);
     }
     bool r = false;
     for (size_t i = 0; i < cnt && !r; i++) r = !strcmp(list[i], api);
@@ -216,7 +219,8 @@ const char *pusd_prim_variant_selection(const pusd_prim *p, const char *set) {
         if (!e || e->value.type != PUSD_T_DICTIONARY || !e->value.data) continue;
         const pusd_dict *d = e->value.data;
         for (uint32_t k = 0; k < d->count; k++)
-            if (!strcmp(d->entries[k].key, set) && d->entries[k].value.data && pusd_tinfo(d->entries[k].value.type)->elem == PUSD_E_STR)
+            if (!strcmp(d->entries[k].key, set) && d->entries[k].value.data &&
+                pusd_tinfo(d->entries[k].value.type)->elem == PUSD_E_STR)
                 return ((const char *const *)d->entries[k].value.data)[0];
     }
     return "";
@@ -307,7 +311,8 @@ static void quat_slerp(double *out, const double *a, const double *b, double t) 
 
 static int interpolate(pusd_stage *s, const pusd_value *a, const pusd_value *b, double t, pusd_value *out) {
     const type_info *ti = pusd_tinfo(a->type);
-    if (!pusd_type_interpolates(a->type) || !a->data || !b->data || a->count != b->count || (a->flags | b->flags) & PUSD_VF_BLOCKED) {
+    if (!pusd_type_interpolates(a->type) || !a->data || !b->data || a->count != b->count ||
+        (a->flags | b->flags) & PUSD_VF_BLOCKED) {
         *out = *a;
         return 0;
     }
@@ -324,9 +329,12 @@ static int interpolate(pusd_stage *s, const pusd_value *a, const pusd_value *b, 
         if (ti->shape == 3) quat_slerp(r, va, vb, t);
         for (size_t c = 0; c < nc; c++) {
             size_t k = e * nc + c;
-            if (ti->elem == PUSD_E_DOUBLE) ((double *)d)[k] = r[c];
-            else if (ti->elem == PUSD_E_FLOAT) ((float *)d)[k] = (float)r[c];
-            else ((uint16_t *)d)[k] = pusd_float_to_half((float)r[c]);
+            if (ti->elem == PUSD_E_DOUBLE)
+                ((double *)d)[k] = r[c];
+            else if (ti->elem == PUSD_E_FLOAT)
+                ((float *)d)[k] = (float)r[c];
+            else
+                ((uint16_t *)d)[k] = pusd_float_to_half((float)r[c]);
         }
     }
     *out = *a;
@@ -355,8 +363,10 @@ int pusd_prim_get_attr(pusd_prim *p, const char *name, double time, pusd_value *
             uint32_t lo = 0, hi = n - 1;
             while (hi - lo > 1) {
                 uint32_t mid = (lo + hi) / 2;
-                if (smp[mid].time <= lt) lo = mid;
-                else hi = mid;
+                if (smp[mid].time <= lt)
+                    lo = mid;
+                else
+                    hi = mid;
             }
             if (smp[lo].time == lt) {
                 *out = smp[lo].value;
@@ -386,7 +396,8 @@ size_t pusd_prim_attr_sample_times(pusd_prim *p, const char *name, const double 
         if (ps->x && ps->x->has_samples) {
             double *t = pusd__ar_alloc(&p->stage->scratch, (ps->x->nsamples + 1) * sizeof *t);
             if (!t) return 0;
-            for (uint32_t k = 0; k < ps->x->nsamples; k++) t[k] = p->nodes[i].offset + p->nodes[i].scale * ps->x->samples[k].time;
+            for (uint32_t k = 0; k < ps->x->nsamples; k++)
+                t[k] = p->nodes[i].offset + p->nodes[i].scale * ps->x->samples[k].time;
             *times = t;
             return ps->x->nsamples;
         }
@@ -401,21 +412,26 @@ static const char *map_target(pusd_stage *s, const node *n, const char *target) 
     pusd__layer_prim_path(n->spec, spec_path, sizeof spec_path);
     const char *anchor = pusd__strip_variants(s, spec_path);
     char buf[4096];
-    if (target[0] == '/') snprintf(buf, sizeof buf, "%s", target);
+    if (target[0] == '/')
+        snprintf(buf, sizeof buf, "%s", target);
     else {
         /* relative: "../X", ".foo", "X" */
         snprintf(buf, sizeof buf, "%s", anchor);
         const char *t = target;
         while (!strncmp(t, "../", 3) || !strcmp(t, "..")) {
             char *sl = strrchr(buf, '/');
-            if (sl && sl != buf) *sl = 0;
-            else strcpy(buf, "/");
+            if (sl && sl != buf)
+                *sl = 0;
+            else
+                strcpy(buf, "/");
             t += t[2] ? 3 : 2;
         }
         if (!strcmp(t, ".")) t = "";
         size_t bl = strlen(buf);
-        if (t[0] == '.') snprintf(buf + bl, sizeof buf - bl, "%s", t);
-        else if (t[0]) snprintf(buf + bl, sizeof buf - bl, "%s%s", bl == 1 ? "" : "/", t);
+        if (t[0] == '.')
+            snprintf(buf + bl, sizeof buf - bl, "%s", t);
+        else if (t[0])
+            snprintf(buf + bl, sizeof buf - bl, "%s%s", bl == 1 ? "" : "/", t);
     }
     const site *st = n->site;
     if (st && st->map_from && st->map_to && strcmp(st->map_from, st->map_to)) {
@@ -443,7 +459,8 @@ size_t pusd_prim_targets(pusd_prim *p, const char *name, bool connections, const
             if (!lo->count[k]) continue;
             const char **it = pusd__ar_alloc(&s->scratch, lo->count[k] * sizeof *it);
             if (!it) continue;
-            for (uint32_t j = 0; j < lo->count[k]; j++) it[j] = map_target(s, &p->nodes[i], ((const char *const *)lo->items[k])[j]);
+            for (uint32_t j = 0; j < lo->count[k]; j++)
+                it[j] = map_target(s, &p->nodes[i], ((const char *const *)lo->items[k])[j]);
             m.items[k] = it;
         }
         pusd__listop_apply_strings(&m, &list, &n, &cap);
@@ -460,8 +477,10 @@ const char *pusd_prim_resolve_asset(pusd_prim *p, const char *name) {
         const prop_spec *ps = pusd__prim_prop(p->nodes[i].spec, name);
         if (!ps || PS_IS_REL(ps)) continue;
         const pusd_value *v = NULL;
-        if (ps->dflt.data) v = &ps->dflt;
-        else if (ps->x && ps->x->has_samples && ps->x->nsamples && ps->x->samples[0].value.data) v = &ps->x->samples[0].value;
+        if (ps->dflt.data)
+            v = &ps->dflt;
+        else if (ps->x && ps->x->has_samples && ps->x->nsamples && ps->x->samples[0].value.data)
+            v = &ps->x->samples[0].value;
         if (!v) continue;
         if ((v->type != PUSD_T_ASSET && v->type != PUSD_T_STRING) || (v->flags & PUSD_VF_ARRAY)) return NULL;
         const char *a = ((const char *const *)v->data)[0];
@@ -475,4 +494,3 @@ const char *pusd_prim_resolve_asset(pusd_prim *p, const char *name) {
 }
 
 /* ---- authoring ------------------------------------------------------------------------------------- */
-

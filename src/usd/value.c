@@ -5,52 +5,76 @@
 
 #include "internal.h"
 
-#define S(n, e) {n, n "[]", e, 1, 0, 0}
-#define T(n, e, c) {n, n "[]", e, c, 1, 0}
+#define S(n, e)                                                                                                        \
+    { n, n "[]", e, 1, 0, 0 }
+#define T(n, e, c)                                                                                                     \
+    { n, n "[]", e, c, 1, 0 }
 static const type_info types[PUSD_T_COUNT_] = {
     [PUSD_T_INVALID] = {"", "", PUSD_E_NONE, 0, 0, 0},
-    [PUSD_T_BOOL] = S("bool", PUSD_E_U8), [PUSD_T_UCHAR] = S("uchar", PUSD_E_U8),
-    [PUSD_T_INT] = S("int", PUSD_E_I32), [PUSD_T_UINT] = S("uint", PUSD_E_U32),
-    [PUSD_T_INT64] = S("int64", PUSD_E_I64), [PUSD_T_UINT64] = S("uint64", PUSD_E_U64),
-    [PUSD_T_HALF] = S("half", PUSD_E_HALF), [PUSD_T_FLOAT] = S("float", PUSD_E_FLOAT),
-    [PUSD_T_DOUBLE] = S("double", PUSD_E_DOUBLE), [PUSD_T_TIMECODE] = S("timecode", PUSD_E_DOUBLE),
-    [PUSD_T_STRING] = S("string", PUSD_E_STR), [PUSD_T_TOKEN] = S("token", PUSD_E_STR),
+    [PUSD_T_BOOL] = S("bool", PUSD_E_U8),
+    [PUSD_T_UCHAR] = S("uchar", PUSD_E_U8),
+    [PUSD_T_INT] = S("int", PUSD_E_I32),
+    [PUSD_T_UINT] = S("uint", PUSD_E_U32),
+    [PUSD_T_INT64] = S("int64", PUSD_E_I64),
+    [PUSD_T_UINT64] = S("uint64", PUSD_E_U64),
+    [PUSD_T_HALF] = S("half", PUSD_E_HALF),
+    [PUSD_T_FLOAT] = S("float", PUSD_E_FLOAT),
+    [PUSD_T_DOUBLE] = S("double", PUSD_E_DOUBLE),
+    [PUSD_T_TIMECODE] = S("timecode", PUSD_E_DOUBLE),
+    [PUSD_T_STRING] = S("string", PUSD_E_STR),
+    [PUSD_T_TOKEN] = S("token", PUSD_E_STR),
     [PUSD_T_ASSET] = S("asset", PUSD_E_STR),
-    [PUSD_T_INT2] = T("int2", PUSD_E_I32, 2), [PUSD_T_INT3] = T("int3", PUSD_E_I32, 3),
+    [PUSD_T_INT2] = T("int2", PUSD_E_I32, 2),
+    [PUSD_T_INT3] = T("int3", PUSD_E_I32, 3),
     [PUSD_T_INT4] = T("int4", PUSD_E_I32, 4),
-    [PUSD_T_HALF2] = T("half2", PUSD_E_HALF, 2), [PUSD_T_HALF3] = T("half3", PUSD_E_HALF, 3),
+    [PUSD_T_HALF2] = T("half2", PUSD_E_HALF, 2),
+    [PUSD_T_HALF3] = T("half3", PUSD_E_HALF, 3),
     [PUSD_T_HALF4] = T("half4", PUSD_E_HALF, 4),
-    [PUSD_T_FLOAT2] = T("float2", PUSD_E_FLOAT, 2), [PUSD_T_FLOAT3] = T("float3", PUSD_E_FLOAT, 3),
+    [PUSD_T_FLOAT2] = T("float2", PUSD_E_FLOAT, 2),
+    [PUSD_T_FLOAT3] = T("float3", PUSD_E_FLOAT, 3),
     [PUSD_T_FLOAT4] = T("float4", PUSD_E_FLOAT, 4),
-    [PUSD_T_DOUBLE2] = T("double2", PUSD_E_DOUBLE, 2), [PUSD_T_DOUBLE3] = T("double3", PUSD_E_DOUBLE, 3),
+    [PUSD_T_DOUBLE2] = T("double2", PUSD_E_DOUBLE, 2),
+    [PUSD_T_DOUBLE3] = T("double3", PUSD_E_DOUBLE, 3),
     [PUSD_T_DOUBLE4] = T("double4", PUSD_E_DOUBLE, 4),
-    [PUSD_T_POINT3H] = T("point3h", PUSD_E_HALF, 3), [PUSD_T_POINT3F] = T("point3f", PUSD_E_FLOAT, 3),
+    [PUSD_T_POINT3H] = T("point3h", PUSD_E_HALF, 3),
+    [PUSD_T_POINT3F] = T("point3f", PUSD_E_FLOAT, 3),
     [PUSD_T_POINT3D] = T("point3d", PUSD_E_DOUBLE, 3),
-    [PUSD_T_VECTOR3H] = T("vector3h", PUSD_E_HALF, 3), [PUSD_T_VECTOR3F] = T("vector3f", PUSD_E_FLOAT, 3),
+    [PUSD_T_VECTOR3H] = T("vector3h", PUSD_E_HALF, 3),
+    [PUSD_T_VECTOR3F] = T("vector3f", PUSD_E_FLOAT, 3),
     [PUSD_T_VECTOR3D] = T("vector3d", PUSD_E_DOUBLE, 3),
-    [PUSD_T_NORMAL3H] = T("normal3h", PUSD_E_HALF, 3), [PUSD_T_NORMAL3F] = T("normal3f", PUSD_E_FLOAT, 3),
+    [PUSD_T_NORMAL3H] = T("normal3h", PUSD_E_HALF, 3),
+    [PUSD_T_NORMAL3F] = T("normal3f", PUSD_E_FLOAT, 3),
     [PUSD_T_NORMAL3D] = T("normal3d", PUSD_E_DOUBLE, 3),
-    [PUSD_T_COLOR3H] = T("color3h", PUSD_E_HALF, 3), [PUSD_T_COLOR3F] = T("color3f", PUSD_E_FLOAT, 3),
+    [PUSD_T_COLOR3H] = T("color3h", PUSD_E_HALF, 3),
+    [PUSD_T_COLOR3F] = T("color3f", PUSD_E_FLOAT, 3),
     [PUSD_T_COLOR3D] = T("color3d", PUSD_E_DOUBLE, 3),
-    [PUSD_T_COLOR4H] = T("color4h", PUSD_E_HALF, 4), [PUSD_T_COLOR4F] = T("color4f", PUSD_E_FLOAT, 4),
+    [PUSD_T_COLOR4H] = T("color4h", PUSD_E_HALF, 4),
+    [PUSD_T_COLOR4F] = T("color4f", PUSD_E_FLOAT, 4),
     [PUSD_T_COLOR4D] = T("color4d", PUSD_E_DOUBLE, 4),
-    [PUSD_T_TEXCOORD2H] = T("texCoord2h", PUSD_E_HALF, 2), [PUSD_T_TEXCOORD2F] = T("texCoord2f", PUSD_E_FLOAT, 2),
+    [PUSD_T_TEXCOORD2H] = T("texCoord2h", PUSD_E_HALF, 2),
+    [PUSD_T_TEXCOORD2F] = T("texCoord2f", PUSD_E_FLOAT, 2),
     [PUSD_T_TEXCOORD2D] = T("texCoord2d", PUSD_E_DOUBLE, 2),
-    [PUSD_T_TEXCOORD3H] = T("texCoord3h", PUSD_E_HALF, 3), [PUSD_T_TEXCOORD3F] = T("texCoord3f", PUSD_E_FLOAT, 3),
+    [PUSD_T_TEXCOORD3H] = T("texCoord3h", PUSD_E_HALF, 3),
+    [PUSD_T_TEXCOORD3F] = T("texCoord3f", PUSD_E_FLOAT, 3),
     [PUSD_T_TEXCOORD3D] = T("texCoord3d", PUSD_E_DOUBLE, 3),
-    [PUSD_T_QUATH] = {"quath", "quath[]", PUSD_E_HALF, 4, 3, 0}, [PUSD_T_QUATF] = {"quatf", "quatf[]", PUSD_E_FLOAT, 4, 3, 0},
+    [PUSD_T_QUATH] = {"quath", "quath[]", PUSD_E_HALF, 4, 3, 0},
+    [PUSD_T_QUATF] = {"quatf", "quatf[]", PUSD_E_FLOAT, 4, 3, 0},
     [PUSD_T_QUATD] = {"quatd", "quatd[]", PUSD_E_DOUBLE, 4, 3, 0},
     [PUSD_T_MATRIX2D] = {"matrix2d", "matrix2d[]", PUSD_E_DOUBLE, 4, 2, 2},
     [PUSD_T_MATRIX3D] = {"matrix3d", "matrix3d[]", PUSD_E_DOUBLE, 9, 2, 3},
     [PUSD_T_MATRIX4D] = {"matrix4d", "matrix4d[]", PUSD_E_DOUBLE, 16, 2, 4},
     [PUSD_T_FRAME4D] = {"frame4d", "frame4d[]", PUSD_E_DOUBLE, 16, 2, 4},
     [PUSD_T_PATHEXPRESSION] = S("pathExpression", PUSD_E_STR),
-    [PUSD_T_OPAQUE] = S("opaque", PUSD_E_NONE), [PUSD_T_GROUP] = S("group", PUSD_E_NONE),
+    [PUSD_T_OPAQUE] = S("opaque", PUSD_E_NONE),
+    [PUSD_T_GROUP] = S("group", PUSD_E_NONE),
     [PUSD_T_UNKNOWN] = S("", PUSD_E_NONE),
     [PUSD_T_DICTIONARY] = S("dictionary", PUSD_E_OTHER),
-    [PUSD_T_TOKEN_LISTOP] = S("token", PUSD_E_OTHER), [PUSD_T_STRING_LISTOP] = S("string", PUSD_E_OTHER),
-    [PUSD_T_PATH_LISTOP] = S("path", PUSD_E_OTHER), [PUSD_T_REFERENCE_LISTOP] = S("reference", PUSD_E_OTHER),
-    [PUSD_T_PAYLOAD_LISTOP] = S("payload", PUSD_E_OTHER), [PUSD_T_PATH] = S("path", PUSD_E_STR),
+    [PUSD_T_TOKEN_LISTOP] = S("token", PUSD_E_OTHER),
+    [PUSD_T_STRING_LISTOP] = S("string", PUSD_E_OTHER),
+    [PUSD_T_PATH_LISTOP] = S("path", PUSD_E_OTHER),
+    [PUSD_T_REFERENCE_LISTOP] = S("reference", PUSD_E_OTHER),
+    [PUSD_T_PAYLOAD_LISTOP] = S("payload", PUSD_E_OTHER),
+    [PUSD_T_PATH] = S("path", PUSD_E_STR),
     [PUSD_T_RAW] = S("raw", PUSD_E_STR),
 };
 
@@ -103,8 +127,12 @@ size_t pusd_elem_size(int elem) {
     switch (elem) {
     case PUSD_E_U8: return 1;
     case PUSD_E_HALF: return 2;
-    case PUSD_E_I32: case PUSD_E_U32: case PUSD_E_FLOAT: return 4;
-    case PUSD_E_I64: case PUSD_E_U64: case PUSD_E_DOUBLE: return 8;
+    case PUSD_E_I32:
+    case PUSD_E_U32:
+    case PUSD_E_FLOAT: return 4;
+    case PUSD_E_I64:
+    case PUSD_E_U64:
+    case PUSD_E_DOUBLE: return 8;
     case PUSD_E_STR: return sizeof(const char *);
     default: return 0;
     }
@@ -116,13 +144,16 @@ float pusd_half_to_float(uint16_t h) {
     uint32_t sign = (uint32_t)(h >> 15) << 31, exp = (h >> 10) & 31, man = h & 1023;
     uint32_t bits;
     if (exp == 0) {
-        if (man == 0) bits = sign;
+        if (man == 0)
+            bits = sign;
         else {
             float f = ldexpf((float)man, -24);
             return sign ? -f : f;
         }
-    } else if (exp == 31) bits = sign | 0x7f800000u | (man << 13);
-    else bits = sign | ((exp + 112) << 23) | (man << 13);
+    } else if (exp == 31)
+        bits = sign | 0x7f800000u | (man << 13);
+    else
+        bits = sign | ((exp + 112) << 23) | (man << 13);
     float f;
     memcpy(&f, &bits, 4);
     return f;
@@ -135,11 +166,11 @@ uint16_t pusd_float_to_half(float f) {
     uint32_t ax = x & 0x7fffffffu;
     if (ax >= 0x7f800000u) return sign | 0x7c00 | (ax > 0x7f800000u ? 0x200 : 0);
     if (ax >= 0x477ff000u) return sign | 0x7c00; /* rounds to >= 65520: inf */
-    if (ax < 0x38800000u) { /* subnormal half or zero */
+    if (ax < 0x38800000u) {                      /* subnormal half or zero */
         float a;
         memcpy(&a, &ax, 4);
         float scaled = a * 16777216.0f; /* 2^24; exact */
-        long m = lrintf(scaled);       /* round to nearest even */
+        long m = lrintf(scaled);        /* round to nearest even */
         return sign | (uint16_t)m;
     }
     uint32_t e = (ax >> 23) - 112, m = ax & 0x7fffff;
@@ -210,14 +241,15 @@ static int special(double d, char *buf) {
  * the original value at the original precision? */
 static bool rt_double(const char *t, const void *v) { return strtod(t, NULL) == *(const double *)v; }
 static bool rt_float(const char *t, const void *v) { return strtof(t, NULL) == *(const float *)v; }
-static bool rt_half(const char *t, const void *v) { return pusd_float_to_half(strtof(t, NULL)) == *(const uint16_t *)v; }
+static bool rt_half(const char *t, const void *v) {
+    return pusd_float_to_half(strtof(t, NULL)) == *(const uint16_t *)v;
+}
 
 /* Writes into tmp (40 bytes) the shortest "%.*e" form of v that passes ok.
  * More digits never break a round trip (the correctly rounded longer form is
  * closer to v), so the smallest passing precision is found by bisection:
  * about 4 formatting rounds instead of up to `maxp`. */
-static void shortest_digits(double v, int maxp, bool (*ok)(const char *, const void *), const void *orig,
-                            char *tmp) {
+static void shortest_digits(double v, int maxp, bool (*ok)(const char *, const void *), const void *orig, char *tmp) {
     int lo = 1, hi = maxp; /* maxp digits always round-trip */
     while (lo < hi) {
         int mid = (lo + hi) / 2;
@@ -333,7 +365,8 @@ static const char *scan_num(const char *p, const char *end, double *out, int *ex
                 m = m * 10 + (uint64_t)(*p - '0');
                 if (m) nd++;
                 dexp--;
-            } else if (*p != '0') overflow = true;
+            } else if (*p != '0')
+                overflow = true;
             p++;
         }
     }
@@ -499,9 +532,11 @@ int pusd__value_copy(pusd_arena *a, interner *in, pusd_value *dst, const pusd_va
     const type_info *ti = pusd_tinfo(src->type);
     switch (src->type) {
     case PUSD_T_DICTIONARY: return copy_dict(a, in, src->data, (const pusd_dict **)&dst->data);
-    case PUSD_T_TOKEN_LISTOP: case PUSD_T_STRING_LISTOP: case PUSD_T_PATH_LISTOP:
-    case PUSD_T_REFERENCE_LISTOP: case PUSD_T_PAYLOAD_LISTOP:
-        return copy_listop(a, in, src->type, src->data, (const pusd_listop **)&dst->data);
+    case PUSD_T_TOKEN_LISTOP:
+    case PUSD_T_STRING_LISTOP:
+    case PUSD_T_PATH_LISTOP:
+    case PUSD_T_REFERENCE_LISTOP:
+    case PUSD_T_PAYLOAD_LISTOP: return copy_listop(a, in, src->type, src->data, (const pusd_listop **)&dst->data);
     default: break;
     }
     size_t n = (size_t)src->count * ti->ncomp;
@@ -584,17 +619,24 @@ void pusd__write_quoted(sbuf *b, const char *s) {
     pusd__sb_putc(b, q);
     for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
         unsigned c = *p;
-        if (c == '\\') pusd__sb_puts(b, "\\\\");
-        else if (c == '\n' && nl) pusd__sb_putc(b, '\n');
-        else if (c == '\n') pusd__sb_puts(b, "\\n");
-        else if (c == '\r') pusd__sb_puts(b, "\\r");
-        else if (c == '\t') pusd__sb_puts(b, "\\t");
+        if (c == '\\')
+            pusd__sb_puts(b, "\\\\");
+        else if (c == '\n' && nl)
+            pusd__sb_putc(b, '\n');
+        else if (c == '\n')
+            pusd__sb_puts(b, "\\n");
+        else if (c == '\r')
+            pusd__sb_puts(b, "\\r");
+        else if (c == '\t')
+            pusd__sb_puts(b, "\\t");
         else if (c == (unsigned)q) {
             /* in triple-quoted strings escape every quote char so no run of 3 appears */
             pusd__sb_putc(b, '\\');
             pusd__sb_putc(b, (char)c);
-        } else if (c < 0x20 || c == 0x7f) pusd__sb_printf(b, "\\x%02x", c);
-        else pusd__sb_putc(b, (char)c);
+        } else if (c < 0x20 || c == 0x7f)
+            pusd__sb_printf(b, "\\x%02x", c);
+        else
+            pusd__sb_putc(b, (char)c);
     }
     pusd__sb_putc(b, q);
     if (nl) {
@@ -634,8 +676,10 @@ static void write_elem(sbuf *b, int type, int elem, const void *data, size_t k) 
     case PUSD_E_DOUBLE: pusd__sb_put(b, tmp, (size_t)pusd_format_double(((const double *)data)[k], tmp)); break;
     case PUSD_E_STR: {
         const char *s = ((const char *const *)data)[k];
-        if (type == PUSD_T_ASSET) pusd__write_asset(b, s);
-        else pusd__write_quoted(b, s);
+        if (type == PUSD_T_ASSET)
+            pusd__write_asset(b, s);
+        else
+            pusd__write_quoted(b, s);
         break;
     }
     default: break;
@@ -673,7 +717,8 @@ static void write_dict(sbuf *b, const pusd_dict *d, int indent) {
     for (uint32_t i = 0; i < d->count; i++) {
         const pusd_dict_entry *e = &d->entries[i];
         pusd__sb_indent(b, indent + 1);
-        if (e->value.type == PUSD_T_DICTIONARY) pusd__sb_puts(b, "dictionary ");
+        if (e->value.type == PUSD_T_DICTIONARY)
+            pusd__sb_puts(b, "dictionary ");
         else {
             pusd__sb_puts(b, pusd_tinfo(e->value.type)->name);
             if (e->value.flags & PUSD_VF_ARRAY) pusd__sb_puts(b, "[]");
@@ -682,10 +727,13 @@ static void write_dict(sbuf *b, const pusd_dict *d, int indent) {
         /* key: identifier if possible, else quoted */
         bool ident = e->key[0] && !(e->key[0] >= '0' && e->key[0] <= '9');
         for (const unsigned char *p = (const unsigned char *)e->key; *p && ident; p++)
-            if (!(*p == '_' || (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') || *p >= 0x80))
+            if (!(*p == '_' || (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+                  *p >= 0x80))
                 ident = false;
-        if (ident) pusd__sb_puts(b, e->key);
-        else pusd__write_quoted(b, e->key);
+        if (ident)
+            pusd__sb_puts(b, e->key);
+        else
+            pusd__write_quoted(b, e->key);
         pusd__sb_puts(b, " = ");
         pusd__value_write(b, &e->value, indent + 1);
         pusd__sb_putc(b, '\n');
@@ -735,9 +783,13 @@ void pusd__write_listop_items(sbuf *b, int type, const pusd_listop *lo, int k, i
     if (brackets) pusd__sb_putc(b, '[');
     for (uint32_t i = 0; i < n; i++) {
         if (i) pusd__sb_puts(b, ", ");
-        if (refs) write_ref(b, &((const pusd_reference *)lo->items[k])[i], type == PUSD_T_REFERENCE_LISTOP, indent < 0 ? 0 : indent);
-        else if (type == PUSD_T_PATH_LISTOP) pusd__sb_printf(b, "<%s>", ((const char *const *)lo->items[k])[i]);
-        else pusd__write_quoted(b, ((const char *const *)lo->items[k])[i]);
+        if (refs)
+            write_ref(b, &((const pusd_reference *)lo->items[k])[i], type == PUSD_T_REFERENCE_LISTOP,
+                      indent < 0 ? 0 : indent);
+        else if (type == PUSD_T_PATH_LISTOP)
+            pusd__sb_printf(b, "<%s>", ((const char *const *)lo->items[k])[i]);
+        else
+            pusd__write_quoted(b, ((const char *const *)lo->items[k])[i]);
     }
     if (brackets) pusd__sb_putc(b, ']');
 }
@@ -751,8 +803,11 @@ void pusd__value_write(sbuf *b, const pusd_value *v, int indent) {
     case PUSD_T_DICTIONARY: write_dict(b, v->data, indent); return;
     case PUSD_T_RAW: pusd__sb_puts(b, ((const char *const *)v->data)[0]); return;
     case PUSD_T_PATH: pusd__sb_printf(b, "<%s>", ((const char *const *)v->data)[0]); return;
-    case PUSD_T_TOKEN_LISTOP: case PUSD_T_STRING_LISTOP: case PUSD_T_PATH_LISTOP:
-    case PUSD_T_REFERENCE_LISTOP: case PUSD_T_PAYLOAD_LISTOP: {
+    case PUSD_T_TOKEN_LISTOP:
+    case PUSD_T_STRING_LISTOP:
+    case PUSD_T_PATH_LISTOP:
+    case PUSD_T_REFERENCE_LISTOP:
+    case PUSD_T_PAYLOAD_LISTOP: {
         const pusd_listop *lo = v->data;
         for (int k = 0; k < PUSD_LISTOP_NOPS; k++)
             if (lo->count[k] || (k == 0 && lo->is_explicit)) {

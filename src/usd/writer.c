@@ -75,9 +75,12 @@ static void write_prop_decl(sbuf *b, const prop_spec *p) {
         pusd__sb_printf(b, "rel %s", p->name);
         return;
     }
-    if (PS_VARIABILITY(p) == 1) pusd__sb_puts(b, "uniform ");
-    else if (PS_VARIABILITY(p) == 2) pusd__sb_puts(b, "config ");
-    else if (PS_VARYING_KW(p)) pusd__sb_puts(b, "varying ");
+    if (PS_VARIABILITY(p) == 1)
+        pusd__sb_puts(b, "uniform ");
+    else if (PS_VARIABILITY(p) == 2)
+        pusd__sb_puts(b, "config ");
+    else if (PS_VARYING_KW(p))
+        pusd__sb_puts(b, "varying ");
     pusd__sb_printf(b, "%s %s", pusd__prop_type_name(p), p->name);
 }
 
@@ -91,8 +94,10 @@ static void write_targets(sbuf *b, const prop_spec *p, const pusd_listop *lo, in
         pusd__sb_printf(b, "%s = ", suffix);
         uint32_t n = lo->count[k];
         const char *const *it = lo->items[k];
-        if (n == 0) pusd__sb_puts(b, k == PUSD_LISTOP_EXPLICIT ? "None" : "[]");
-        else if (n == 1) pusd__sb_printf(b, "<%s>", it[0]);
+        if (n == 0)
+            pusd__sb_puts(b, k == PUSD_LISTOP_EXPLICIT ? "None" : "[]");
+        else if (n == 1)
+            pusd__sb_printf(b, "<%s>", it[0]);
         else {
             pusd__sb_puts(b, "[\n");
             for (uint32_t j = 0; j < n; j++) {
@@ -245,9 +250,12 @@ void pusd__write_layer(sbuf *b, const pusd_layer *l) {
                     char t1[40], t2[40];
                     pusd_format_double(r->offset, t1);
                     pusd_format_double(r->scale, t2);
-                    if (r->offset != 0 && r->scale != 1) pusd__sb_printf(b, " (offset = %s; scale = %s)", t1, t2);
-                    else if (r->offset != 0) pusd__sb_printf(b, " (offset = %s)", t1);
-                    else pusd__sb_printf(b, " (scale = %s)", t2);
+                    if (r->offset != 0 && r->scale != 1)
+                        pusd__sb_printf(b, " (offset = %s; scale = %s)", t1, t2);
+                    else if (r->offset != 0)
+                        pusd__sb_printf(b, " (offset = %s)", t1);
+                    else
+                        pusd__sb_printf(b, " (scale = %s)", t2);
                 }
                 pusd__sb_puts(b, i + 1 < l->n_sublayers ? ",\n" : "\n");
             }

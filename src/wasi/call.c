@@ -60,4 +60,3 @@ uint16_t pwasi_make_times(uint64_t atim, uint64_t mtim, uint16_t fst, struct tim
         ts[1].tv_nsec = UTIME_OMIT;
     return WE_SUCCESS;
 }
-

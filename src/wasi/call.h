@@ -47,15 +47,11 @@ static inline void put64(uint8_t *p, uint64_t v) {
     for (int i = 0; i < 8; i++)
         p[i] = (uint8_t)(v >> (8 * i));
 }
-static inline uint16_t get16(const uint8_t *p) {
-    return (uint16_t)(p[0] | (p[1] << 8));
-}
+static inline uint16_t get16(const uint8_t *p) { return (uint16_t)(p[0] | (p[1] << 8)); }
 static inline uint32_t get32(const uint8_t *p) {
     return (uint32_t)p[0] | ((uint32_t)p[1] << 8) | ((uint32_t)p[2] << 16) | ((uint32_t)p[3] << 24);
 }
-static inline uint64_t get64(const uint8_t *p) {
-    return (uint64_t)get32(p) | ((uint64_t)get32(p + 4) << 32);
-}
+static inline uint64_t get64(const uint8_t *p) { return (uint64_t)get32(p) | ((uint64_t)get32(p + 4) << 32); }
 
 /* Writes a u32/u64 result to guest memory: WE_FAULT if out of bounds. */
 static inline uint16_t out32(wcall *c, uint32_t ptr, uint32_t v) {

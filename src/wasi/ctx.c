@@ -33,9 +33,7 @@ pwasi_error *pwasi_error_new(const char *fmt, ...) {
     return e;
 }
 
-const char *pwasi_error_message(const pwasi_error *e) {
-    return e && e->msg ? e->msg : "out of memory";
-}
+const char *pwasi_error_message(const pwasi_error *e) { return e && e->msg ? e->msg : "out of memory"; }
 
 void pwasi_error_free(pwasi_error *e) {
     if (e) {

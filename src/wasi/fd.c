@@ -184,8 +184,8 @@ WASI(fd_seek) {
     uint32_t whence = A32(2);
     uint64_t need = (off == 0 && whence == 1) ? tell_right(c, A32(0)) : R_FD_SEEK;
     wfd *g = pwasi_get_fd(c, A32(0));
-    if (g && !(g->base & need) && (g->filetype == FT_CHARACTER_DEVICE || g->filetype == FT_UNKNOWN ||
-                                   g->filetype == FT_SOCKET_STREAM))
+    if (g && !(g->base & need) &&
+        (g->filetype == FT_CHARACTER_DEVICE || g->filetype == FT_UNKNOWN || g->filetype == FT_SOCKET_STREAM))
         return WE_SPIPE; /* a terminal or pipe */
     uint16_t r = pwasi_fd_with(c, A32(0), need, &f);
     if (r)
@@ -409,4 +409,3 @@ WASI(fd_readdir) {
     closedir(d);
     return out32(c, A32(4), used);
 }
-

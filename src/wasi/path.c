@@ -129,7 +129,10 @@ static int host_open_flags(uint32_t oflags, uint32_t fdflags, bool rd, bool wr) 
         uint32_t wasi;
         int host;
     } of[] = {{OF_CREAT, O_CREAT}, {OF_DIRECTORY, O_DIRECTORY}, {OF_EXCL, O_EXCL}, {OF_TRUNC, O_TRUNC}},
-      ff[] = {{FDF_APPEND, O_APPEND}, {FDF_DSYNC, O_DSYNC}, {FDF_NONBLOCK, O_NONBLOCK}, {FDF_RSYNC, O_RSYNC},
+      ff[] = {{FDF_APPEND, O_APPEND},
+              {FDF_DSYNC, O_DSYNC},
+              {FDF_NONBLOCK, O_NONBLOCK},
+              {FDF_RSYNC, O_RSYNC},
               {FDF_SYNC, O_SYNC}};
     for (size_t i = 0; i < sizeof of / sizeof of[0]; i++)
         if (oflags & of[i].wasi)
@@ -205,7 +208,8 @@ WASI(path_open) {
     bool follow = A32(1) & 1;
     int hfd = -1;
     r = pwasi_open_beneath(d->host, path, flags, 0666, follow, &c->ctx->use_openat2, &hfd);
-    if (r == WE_ISDIR && wr && !(base & R_FD_WRITE) && !(fdflags & FDF_APPEND) && !(oflags & (OF_CREAT | OF_TRUNC))) {
+    if (r == WE_ISDIR && wr && !(base & R_FD_WRITE) && !(fdflags & FDF_APPEND) &&
+        !(oflags & (OF_CREAT | OF_TRUNC))) {
         /* FD_ALLOCATE and FD_FILESTAT_SET_SIZE do not apply to a directory,
          * so they do not make it one opened for writing; FD_WRITE does (ISDIR) */
         flags = (flags & ~O_ACCMODE) | O_RDONLY;
@@ -429,4 +433,3 @@ WASI(path_link) {
 }
 
 WASI(path_rename) { return two_paths(c, a, 0, R_PATH_RENAME_SOURCE, 3, R_PATH_RENAME_TARGET, false); }
-

@@ -307,7 +307,8 @@ typedef struct {
     wasi_impl impl;
 } wasi_fn;
 
-#define F(n, p) {#n, p, "i", pwasi_w_##n}
+#define F(n, p)                                                                                                  \
+    { #n, p, "i", pwasi_w_##n }
 static const wasi_fn wasi_fns[] = {
     F(args_get, "ii"),
     F(args_sizes_get, "ii"),
@@ -359,13 +360,9 @@ static const wasi_fn wasi_fns[] = {
 #undef F
 #define NFNS (sizeof wasi_fns / sizeof wasi_fns[0])
 
-size_t pwasi_function_count(void) {
-    return NFNS;
-}
+size_t pwasi_function_count(void) { return NFNS; }
 
-const char *pwasi_function_name(size_t i) {
-    return i < NFNS ? wasi_fns[i].name : NULL;
-}
+const char *pwasi_function_name(size_t i) { return i < NFNS ? wasi_fns[i].name : NULL; }
 
 /* Host functions get a binding {ctx, fn} as user data. */
 typedef struct {
@@ -500,7 +497,8 @@ pwasi_error *pwasi_link(pwasi_ctx *ctx, pw_store *store, pw_module *m, const pwa
             size_t np = strlen(f->params);
             for (size_t k = 0; k < np; k++)
                 ps[k] = f->params[k] == 'I' ? PW_I64 : PW_I32;
-            pw_func *fn = pw_func_new(store, ps, (uint32_t)np, rs, (uint32_t)strlen(f->results), host_call, b, free);
+            pw_func *fn =
+                pw_func_new(store, ps, (uint32_t)np, rs, (uint32_t)strlen(f->results), host_call, b, free);
             if (!fn) {
                 free(b);
                 free(ext);

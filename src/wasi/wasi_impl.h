@@ -12,8 +12,14 @@
 #define MAX_FDS 4096
 
 enum {
-    FT_UNKNOWN = 0, FT_BLOCK_DEVICE, FT_CHARACTER_DEVICE, FT_DIRECTORY, FT_REGULAR_FILE, FT_SOCKET_DGRAM,
-    FT_SOCKET_STREAM, FT_SYMBOLIC_LINK,
+    FT_UNKNOWN = 0,
+    FT_BLOCK_DEVICE,
+    FT_CHARACTER_DEVICE,
+    FT_DIRECTORY,
+    FT_REGULAR_FILE,
+    FT_SOCKET_DGRAM,
+    FT_SOCKET_STREAM,
+    FT_SYMBOLIC_LINK,
 };
 
 /* rights */
@@ -48,25 +54,25 @@ enum {
 #define R_SOCK_SHUTDOWN (1ull << 28)
 #define R_SOCK_ACCEPT (1ull << 29)
 
-#define FILE_RIGHTS                                                                                             \
-    (R_FD_DATASYNC | R_FD_READ | R_FD_SEEK | R_FD_FDSTAT_SET_FLAGS | R_FD_SYNC | R_FD_TELL | R_FD_WRITE |       \
+#define FILE_RIGHTS                                                                                              \
+    (R_FD_DATASYNC | R_FD_READ | R_FD_SEEK | R_FD_FDSTAT_SET_FLAGS | R_FD_SYNC | R_FD_TELL | R_FD_WRITE |        \
      R_FD_ADVISE | R_FD_ALLOCATE | R_FD_FILESTAT_GET | R_FD_FILESTAT_SET_SIZE | R_FD_FILESTAT_SET_TIMES |        \
      R_POLL_FD_READWRITE)
-#define DIR_RIGHTS                                                                                              \
-    (R_FD_FDSTAT_SET_FLAGS | R_FD_SYNC | R_FD_DATASYNC | R_PATH_CREATE_DIRECTORY | R_PATH_CREATE_FILE |         \
-     R_PATH_LINK_SOURCE | R_PATH_LINK_TARGET | R_PATH_OPEN | R_FD_READDIR | R_PATH_READLINK |                   \
-     R_PATH_RENAME_SOURCE | R_PATH_RENAME_TARGET | R_PATH_FILESTAT_GET | R_PATH_FILESTAT_SET_SIZE |             \
-     R_PATH_FILESTAT_SET_TIMES | R_FD_FILESTAT_GET | R_FD_FILESTAT_SET_TIMES | R_PATH_SYMLINK |                 \
+#define DIR_RIGHTS                                                                                               \
+    (R_FD_FDSTAT_SET_FLAGS | R_FD_SYNC | R_FD_DATASYNC | R_PATH_CREATE_DIRECTORY | R_PATH_CREATE_FILE |          \
+     R_PATH_LINK_SOURCE | R_PATH_LINK_TARGET | R_PATH_OPEN | R_FD_READDIR | R_PATH_READLINK |                    \
+     R_PATH_RENAME_SOURCE | R_PATH_RENAME_TARGET | R_PATH_FILESTAT_GET | R_PATH_FILESTAT_SET_SIZE |              \
+     R_PATH_FILESTAT_SET_TIMES | R_FD_FILESTAT_GET | R_FD_FILESTAT_SET_TIMES | R_PATH_SYMLINK |                  \
      R_PATH_REMOVE_DIRECTORY | R_PATH_UNLINK_FILE)
 
 typedef struct {
     bool used;
-    bool own;          /* close host on fd_close / ctx free */
-    bool readable, writable; /* host open mode */
-    int host;          /* host file descriptor */
-    uint8_t filetype;  /* FT_* */
+    bool own;                  /* close host on fd_close / ctx free */
+    bool readable, writable;   /* host open mode */
+    int host;                  /* host file descriptor */
+    uint8_t filetype;          /* FT_* */
     uint64_t base, inheriting; /* rights */
-    char *preopen;     /* guest name of a preopened directory, else NULL */
+    char *preopen;             /* guest name of a preopened directory, else NULL */
 } wfd;
 
 struct pwasi_ctx {

@@ -48,9 +48,9 @@ typedef struct {
 /* Per-module native code (pw_module.tier_data of the native tier). */
 struct wa_module;
 typedef struct aot_module {
-    void *dl;                     /* dlopen handle */
-    int fd;                       /* the memfd it was loaded from */
-    const struct wa_module *wm;   /* its pw_aot_module (aot_abi.h) */
+    void *dl;                   /* dlopen handle */
+    int fd;                     /* the memfd it was loaded from */
+    const struct wa_module *wm; /* its pw_aot_module (aot_abi.h) */
 } aot_module;
 void pw_aot_module_release(aot_module *am);
 

@@ -18,6 +18,7 @@
 /* Bumped whenever anything below changes meaning. */
 #define WA_ABI_VERSION 2
 
+/* clang-format off */
 #define PW_AOT_ABI_DECLS \
 typedef __UINT8_TYPE__ wa_u8;                                                                        \
 typedef __UINT16_TYPE__ wa_u16;                                                                      \
@@ -124,6 +125,7 @@ typedef struct wa_module {                                                      
     wa_u32 nfuncs;                /* size of the function index space */                             \
     wa_u8 key[32];                /* cache key it was compiled for (aot_cache.c) */                  \
     const wa_fdesc *funcs;        /* per function index (zeroed for imports) */                      \
-} wa_module;                                                                                         \
+} wa_module;
 
+/* clang-format on */
 #endif

@@ -40,9 +40,7 @@ static uint64_t get64(const uint8_t *p) {
     return v;
 }
 
-static void hash_str(struct sha256_ctx *h, const char *s) {
-    sha256_update(h, strlen(s) + 1, (const uint8_t *)s);
-}
+static void hash_str(struct sha256_ctx *h, const char *s) { sha256_update(h, strlen(s) + 1, (const uint8_t *)s); }
 
 void pw_aot_key(const uint8_t *wasm, size_t len, const char *const *parts, uint8_t key[32]) {
     struct sha256_ctx h;
@@ -59,7 +57,7 @@ void pw_aot_key(const uint8_t *wasm, size_t len, const char *const *parts, uint8
 }
 
 bool pw_aot_pwo_build(const uint8_t key[32], const uint8_t *so, size_t solen, const uint8_t *wasm, size_t wasmlen,
-                   uint8_t **out, size_t *outlen) {
+                      uint8_t **out, size_t *outlen) {
     size_t n = HDR + solen + wasmlen;
     uint8_t *b = malloc(n);
     if (!b)

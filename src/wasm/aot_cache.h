@@ -17,7 +17,7 @@ typedef struct {
 void pw_aot_key(const uint8_t *wasm, size_t len, const char *const *parts, uint8_t key[32]);
 
 bool pw_aot_pwo_build(const uint8_t key[32], const uint8_t *so, size_t solen, const uint8_t *wasm, size_t wasmlen,
-                   uint8_t **out, size_t *outlen);
+                      uint8_t **out, size_t *outlen);
 bool pw_aot_pwo_is(const uint8_t *b, size_t len);
 /* Verifies header, sizes and checksum. */
 bool pw_aot_pwo_parse(const uint8_t *b, size_t len, aot_pwo *out, char *err, size_t errcap);

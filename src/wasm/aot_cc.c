@@ -22,8 +22,8 @@ extern char **environ;
 /* Flags every compile uses. -ffp-contract=off and -fsignaling-nans keep
  * float results bit-identical to the interpreter's; -fno-math-errno lets
  * sqrt be one instruction (errno is not observable from wasm). */
-#define FLAGS_TEXT                                                                                             \
-    "-fPIC -shared -std=gnu11 -ffp-contract=off -fsignaling-nans -fno-math-errno -fvisibility=hidden "         \
+#define FLAGS_TEXT                                                                                               \
+    "-fPIC -shared -std=gnu11 -ffp-contract=off -fsignaling-nans -fno-math-errno -fvisibility=hidden "           \
     "-fno-strict-aliasing -w -fno-asynchronous-unwind-tables"
 
 static bool executable(const char *path) {
@@ -131,8 +131,8 @@ static void first_line(const char *path, char *out, size_t cap) {
     free(text);
 }
 
-bool pw_aot_cc_compile(const aot_cc *cc, const char *csrc, size_t clen, const char *opt, uint8_t **so, size_t *solen,
-                    char *err, size_t errcap) {
+bool pw_aot_cc_compile(const aot_cc *cc, const char *csrc, size_t clen, const char *opt, uint8_t **so,
+                       size_t *solen, char *err, size_t errcap) {
     const char *tmp = getenv("TMPDIR");
     char dir[4096];
     snprintf(dir, sizeof dir, "%s/portalis-aot-XXXXXX", tmp && *tmp ? tmp : "/tmp");
@@ -168,7 +168,8 @@ bool pw_aot_cc_compile(const aot_cc *cc, const char *csrc, size_t clen, const ch
     if (rc != 0) {
         char why[320];
         first_line(epath, why, sizeof why);
-        snprintf(err, errcap, "the C compiler '%s' failed (status %d)%s%s", cc->path, rc, why[0] ? ": " : "", why);
+        snprintf(err, errcap, "the C compiler '%s' failed (status %d)%s%s", cc->path, rc, why[0] ? ": " : "",
+                 why);
         goto out;
     }
     char *data = NULL;

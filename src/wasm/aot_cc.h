@@ -17,8 +17,8 @@ bool pw_aot_cc_find(aot_cc *cc, char *err, size_t errcap);
 const char *pw_aot_cc_flags_text(void);
 /* Compiles C source to a shared object (bytes returned in malloc'd *so).
  * opt is the optimisation flag ("-O2"). */
-bool pw_aot_cc_compile(const aot_cc *cc, const char *csrc, size_t clen, const char *opt, uint8_t **so, size_t *solen,
-                    char *err, size_t errcap);
+bool pw_aot_cc_compile(const aot_cc *cc, const char *csrc, size_t clen, const char *opt, uint8_t **so,
+                       size_t *solen, char *err, size_t errcap);
 /* Loads a shared object from memory; returns the dlopen handle or NULL and
  * the memfd holding it (close it after dlclose). */
 void *pw_aot_dlopen_bytes(const uint8_t *so, size_t len, int *fd, char *err, size_t errcap);

@@ -337,7 +337,8 @@ static void divop(gen *g, bool wide, const char *tmpl, bool overflow_traps) {
     snprintf(cond, sizeof cond, "%s == 0", b);
     emit_trap_if(g, cond, PW_TRAP_DIV_BY_ZERO);
     if (overflow_traps) {
-        snprintf(cond, sizeof cond, wide ? "%s == 0x8000000000000000ull && %s == ~0ull" : "%s == 0x80000000u && %s == ~0u", a, b);
+        snprintf(cond, sizeof cond,
+                 wide ? "%s == 0x8000000000000000ull && %s == ~0ull" : "%s == 0x80000000u && %s == ~0u", a, b);
         emit_trap_if(g, cond, PW_TRAP_INT_OVERFLOW);
     }
     binop(g, wide ? WM_I64 : WM_I32, tmpl);
@@ -674,7 +675,8 @@ static void call_indirect(gen *g) {
     unsigned long long st = (unsigned long long)site(g);
     OUT("  { wa_u32 ix = %s; wa_tab *T = c->tables[%u];\n", ix, tab);
     OUT("  if (UNLIKELY(ix >= T->size)) TRAP(%d, 0x%llxull);\n", PW_TRAP_UNDEFINED_ELEMENT, st);
-    OUT("  F = (wa_func *)T->elems[ix];\n  if (UNLIKELY(!F)) TRAP(%d, 0x%llxull);\n", PW_TRAP_UNINITIALIZED_ELEMENT, st);
+    OUT("  F = (wa_func *)T->elems[ix];\n  if (UNLIKELY(!F)) TRAP(%d, 0x%llxull);\n",
+        PW_TRAP_UNINITIALIZED_ELEMENT, st);
     OUT("  if (UNLIKELY(F->sig != c->sigs[%u])) TRAP(%d, 0x%llxull); }\n", ti, PW_TRAP_INDIRECT_MISMATCH, st);
     OUT("  fr.site = 0x%llxull;\n", st);
     /* the slow path first: it needs the parameter types still on the stack */
@@ -917,13 +919,15 @@ static void table_op(gen *g, uint8_t op) {
     if (op == 0x25) {
         sv(g, pop(g), i);
         uint32_t p = push(g, g->m->tables[t].reftype);
-        OUT("  { wa_tab *T = c->tables[%u]; if (UNLIKELY(%s >= T->size)) TRAP(%d, 0x%llxull); %s = T->elems[%s]; }\n", t,
-            i, PW_TRAP_TABLE_OOB, st, sv(g, p, r), i);
+        OUT("  { wa_tab *T = c->tables[%u]; if (UNLIKELY(%s >= T->size)) TRAP(%d, 0x%llxull); %s = T->elems[%s]; "
+            "}\n",
+            t, i, PW_TRAP_TABLE_OOB, st, sv(g, p, r), i);
     } else {
         sv(g, pop(g), v);
         sv(g, pop(g), i);
-        OUT("  { wa_tab *T = c->tables[%u]; if (UNLIKELY(%s >= T->size)) TRAP(%d, 0x%llxull); T->elems[%s] = %s; }\n", t,
-            i, PW_TRAP_TABLE_OOB, st, i, v);
+        OUT("  { wa_tab *T = c->tables[%u]; if (UNLIKELY(%s >= T->size)) TRAP(%d, 0x%llxull); T->elems[%s] = %s; "
+            "}\n",
+            t, i, PW_TRAP_TABLE_OOB, st, i, v);
     }
 }
 
@@ -944,14 +948,26 @@ static void prefixed(gen *g) {
     }
     uint32_t imm1 = 0, imm2 = 0;
     switch (sub) {
-    case 8: imm1 = rd_u32(g); (void)rd_u8(g); break;          /* memory.init seg mem */
-    case 9: imm1 = rd_u32(g); break;                          /* data.drop */
-    case 10: (void)rd_u8(g); (void)rd_u8(g); break;           /* memory.copy */
-    case 11: (void)rd_u8(g); break;                           /* memory.fill */
-    case 12: imm1 = rd_u32(g); imm2 = rd_u32(g); break;       /* table.init seg table */
-    case 13: imm1 = rd_u32(g); break;                         /* elem.drop */
-    case 14: imm1 = rd_u32(g); imm2 = rd_u32(g); break;       /* table.copy dst src */
-    default: imm1 = rd_u32(g); break;                         /* table.grow/size/fill */
+    case 8:
+        imm1 = rd_u32(g);
+        (void)rd_u8(g);
+        break;                       /* memory.init seg mem */
+    case 9: imm1 = rd_u32(g); break; /* data.drop */
+    case 10:
+        (void)rd_u8(g);
+        (void)rd_u8(g);
+        break;                      /* memory.copy */
+    case 11: (void)rd_u8(g); break; /* memory.fill */
+    case 12:
+        imm1 = rd_u32(g);
+        imm2 = rd_u32(g);
+        break;                        /* table.init seg table */
+    case 13: imm1 = rd_u32(g); break; /* elem.drop */
+    case 14:
+        imm1 = rd_u32(g);
+        imm2 = rd_u32(g);
+        break;                        /* table.copy dst src */
+    default: imm1 = rd_u32(g); break; /* table.grow/size/fill */
     }
     if (g->dead)
         return;
@@ -1223,13 +1239,14 @@ static bool function(gen *g, uint32_t fidx, aot_buf *out) {
         g->used[i] |= (uint8_t)tbit(t->types[t->nparams + i]);
     g->o = out;
     emit_signature(out, g, fidx);
-    pw_aot_buf_printf(out, " {\n  wa_rt *const R = c->rt;\n  const wa_u32 d = R->depth + 1;\n"
-                        "  if (UNLIKELY(d > R->limit || (wa_u64)(__UINTPTR_TYPE__)__builtin_frame_address(0) < "
-                        "R->stack_limit))\n    c->api->trap(c, %d, ~0ull);\n  R->depth = d;\n"
-                        "  wa_frame fr;\n  fr.prev = R->top;\n  fr.site = 0x%llxull;\n  R->top = &fr;\n"
-                        "  wa_u8 *mem = c->mem->data;\n"
-                        "  wa_u64 msz = c->mem->size;\n  wa_func *F;\n  (void)mem; (void)msz; (void)F;\n",
-                    PW_TRAP_STACK_EXHAUSTED, (unsigned long long)fidx << 32 | code->body_offset);
+    pw_aot_buf_printf(out,
+                      " {\n  wa_rt *const R = c->rt;\n  const wa_u32 d = R->depth + 1;\n"
+                      "  if (UNLIKELY(d > R->limit || (wa_u64)(__UINTPTR_TYPE__)__builtin_frame_address(0) < "
+                      "R->stack_limit))\n    c->api->trap(c, %d, ~0ull);\n  R->depth = d;\n"
+                      "  wa_frame fr;\n  fr.prev = R->top;\n  fr.site = 0x%llxull;\n  R->top = &fr;\n"
+                      "  wa_u8 *mem = c->mem->data;\n"
+                      "  wa_u64 msz = c->mem->size;\n  wa_func *F;\n  (void)mem; (void)msz; (void)F;\n",
+                      PW_TRAP_STACK_EXHAUSTED, (unsigned long long)fidx << 32 | code->body_offset);
     for (uint32_t i = t->nparams; i < g->nlocals; i++)
         pw_aot_buf_printf(out, "  %s l%u = 0;\n", ctype(g->local_types[i]), i);
     for (uint32_t i = 0; i < g->ucap; i++)
@@ -1298,18 +1315,18 @@ static const char PRELUDE[] =
     "18446744073709551616.0) return ~0ull; return (wa_u64)x; }\n";
 
 static void emit_chk(aot_buf *o) {
-    pw_aot_buf_printf(o,
-                   "static inline int w_chk_i32(double x) { if (x != x) return %d; return (x > -2147483649.0 && x < "
-                   "2147483648.0) ? 0 : %d; }\n"
-                   "static inline int w_chk_u32(double x) { if (x != x) return %d; return (x > -1.0 && x < "
-                   "4294967296.0) ? 0 : %d; }\n"
-                   "static inline int w_chk_i64(double x) { if (x != x) return %d; return (x >= "
-                   "-9223372036854775808.0 && x < 9223372036854775808.0) ? 0 : %d; }\n"
-                   "static inline int w_chk_u64(double x) { if (x != x) return %d; return (x > -1.0 && x < "
-                   "18446744073709551616.0) ? 0 : %d; }\n",
-                   PW_TRAP_INVALID_CONVERSION, PW_TRAP_INT_OVERFLOW, PW_TRAP_INVALID_CONVERSION,
-                   PW_TRAP_INT_OVERFLOW, PW_TRAP_INVALID_CONVERSION, PW_TRAP_INT_OVERFLOW,
-                   PW_TRAP_INVALID_CONVERSION, PW_TRAP_INT_OVERFLOW);
+    pw_aot_buf_printf(
+        o,
+        "static inline int w_chk_i32(double x) { if (x != x) return %d; return (x > -2147483649.0 && x < "
+        "2147483648.0) ? 0 : %d; }\n"
+        "static inline int w_chk_u32(double x) { if (x != x) return %d; return (x > -1.0 && x < "
+        "4294967296.0) ? 0 : %d; }\n"
+        "static inline int w_chk_i64(double x) { if (x != x) return %d; return (x >= "
+        "-9223372036854775808.0 && x < 9223372036854775808.0) ? 0 : %d; }\n"
+        "static inline int w_chk_u64(double x) { if (x != x) return %d; return (x > -1.0 && x < "
+        "18446744073709551616.0) ? 0 : %d; }\n",
+        PW_TRAP_INVALID_CONVERSION, PW_TRAP_INT_OVERFLOW, PW_TRAP_INVALID_CONVERSION, PW_TRAP_INT_OVERFLOW,
+        PW_TRAP_INVALID_CONVERSION, PW_TRAP_INT_OVERFLOW, PW_TRAP_INVALID_CONVERSION, PW_TRAP_INT_OVERFLOW);
 }
 
 /* Result structs and function pointer types, one per distinct signature. */
@@ -1394,7 +1411,7 @@ bool pw_aot_generate(const wm_module *m, const uint8_t key[32], const aot_gen_op
         pw_aot_buf_put(o, PRELUDE, sizeof PRELUDE - 1);
         emit_chk(o);
         pw_aot_buf_printf(o, "#define FUNC_DESC(F) (*(const wa_fdesc *const *)((const char *)(F) + %zu))\n",
-                       pw_aot_func_code_offset());
+                          pw_aot_func_code_offset());
         emit_types(g, o);
         for (uint32_t f = m->nfunc_imports; f < m->nfuncs; f++) {
             emit_signature(o, g, f);
@@ -1413,9 +1430,11 @@ bool pw_aot_generate(const wm_module *m, const uint8_t key[32], const aot_gen_op
                 pw_aot_buf_printf(o, "  {0, 0, 0, 0},\n");
             else
                 pw_aot_buf_printf(o, "  {(wa_fn)f%u, e%u, %uu, %uu},\n", f, f, g->entry_cost[f], f);
-        pw_aot_buf_printf(o, "  {0, 0, 0, 0}};\n__attribute__((visibility(\"default\"))) const wa_module pw_aot_module = "
-                          "{WA_ABI_VERSION, %uu, {",
-                       m->nfuncs);
+        pw_aot_buf_printf(
+            o,
+            "  {0, 0, 0, 0}};\n__attribute__((visibility(\"default\"))) const wa_module pw_aot_module = "
+            "{WA_ABI_VERSION, %uu, {",
+            m->nfuncs);
         for (int i = 0; i < 32; i++)
             pw_aot_buf_printf(o, "%s%u", i ? ", " : "", key[i]);
         pw_aot_buf_printf(o, "}, FUNCS};\n");

@@ -30,7 +30,8 @@ void pw_aot_module_release(aot_module *am) {
  * generated object, checked when a precompiled .pwo is loaded. */
 static void module_id(const pw_module *mod, const aot_gen_options *o, uint8_t id[32]) {
     char layout[96];
-    snprintf(layout, sizeof layout, "abi=%d code@%zu checks=%d", WA_ABI_VERSION, pw_aot_func_code_offset(), o->checks);
+    snprintf(layout, sizeof layout, "abi=%d code@%zu checks=%d", WA_ABI_VERSION, pw_aot_func_code_offset(),
+             o->checks);
     const char *const parts[] = {pw_aot_gen_build_id(), layout, NULL};
     pw_aot_key(mod->m.bytes, mod->m.nbytes, parts, id);
 }
@@ -50,8 +51,8 @@ static pw_error *load(pw_module *mod, const uint8_t id[32], const uint8_t *so, s
     if (!dl)
         return pw_error_new(PW_ERR_RESOURCE, "native tier: %s", err);
     const wa_module *wm = dlsym(dl, "pw_aot_module");
-    const char *why = !wm                                  ? "it defines no pw_aot_module"
-                      : wm->abi_version != WA_ABI_VERSION  ? "it was built for another engine version"
+    const char *why = !wm                                 ? "it defines no pw_aot_module"
+                      : wm->abi_version != WA_ABI_VERSION ? "it was built for another engine version"
                       : wm->nfuncs != mod->m.nfuncs || memcmp(wm->key, id, 32)
                           ? "it was built from another module or engine configuration"
                           : NULL;

@@ -19,12 +19,15 @@
 PW_AOT_ABI_DECLS
 
 /* Generated code sees these engine structures through their mirrors. */
-_Static_assert(offsetof(pw_memory, data) == offsetof(wa_mem, data) && offsetof(pw_memory, size) == offsetof(wa_mem, size),
+_Static_assert(offsetof(pw_memory, data) == offsetof(wa_mem, data) &&
+                   offsetof(pw_memory, size) == offsetof(wa_mem, size),
                "wa_mem mirrors pw_memory");
 _Static_assert(sizeof(((pw_memory *)0)->size) == sizeof(wa_u64), "pw_memory.size is 64-bit");
-_Static_assert(offsetof(pw_table, elems) == offsetof(wa_tab, elems) && offsetof(pw_table, size) == offsetof(wa_tab, size),
+_Static_assert(offsetof(pw_table, elems) == offsetof(wa_tab, elems) &&
+                   offsetof(pw_table, size) == offsetof(wa_tab, size),
                "wa_tab mirrors pw_table");
-_Static_assert(offsetof(pw_func, sig) == offsetof(wa_func, sig) && offsetof(pw_func, inst) == offsetof(wa_func, inst),
+_Static_assert(offsetof(pw_func, sig) == offsetof(wa_func, sig) &&
+                   offsetof(pw_func, inst) == offsetof(wa_func, inst),
                "wa_func mirrors pw_func");
 _Static_assert(offsetof(pw_global, val) == 0 && sizeof(pw_slot) == sizeof(wa_slot), "a global is its value cell");
 
@@ -248,9 +251,9 @@ static void rt_elem_drop(wa_ctx *c, wa_u32 seg) {
     inst->elem_sizes[seg] = 0;
 }
 
-static const wa_api API = {rt_trap,        rt_limit,       rt_call,        rt_call_ref,   rt_memory_grow,
-                           rt_memory_init, rt_data_drop,   rt_memory_copy, rt_memory_fill, rt_table_grow,
-                           rt_table_fill,  rt_table_copy,  rt_table_init,  rt_elem_drop};
+static const wa_api API = {rt_trap,        rt_limit,      rt_call,        rt_call_ref,    rt_memory_grow,
+                           rt_memory_init, rt_data_drop,  rt_memory_copy, rt_memory_fill, rt_table_grow,
+                           rt_table_fill,  rt_table_copy, rt_table_init,  rt_elem_drop};
 
 /* ---- activations ------------------------------------------------------------ */
 

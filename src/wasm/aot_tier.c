@@ -24,8 +24,8 @@ aot_input pw_aot_input_of(const uint8_t *bytes, size_t len) {
  * otherwise (-O0, -O1, -O2, -O3, -Os). */
 const char *pw_aot_opt_level(void) {
     const char *o = getenv("PORTALIS_AOT_OPT");
-    if (o && o[0] == '-' && o[1] == 'O' && (o[2] == '0' || o[2] == '1' || o[2] == '2' || o[2] == '3' || o[2] == 's') &&
-        !o[3])
+    if (o && o[0] == '-' && o[1] == 'O' &&
+        (o[2] == '0' || o[2] == '1' || o[2] == '2' || o[2] == '3' || o[2] == 's') && !o[3])
         return o;
     return "-O2";
 }

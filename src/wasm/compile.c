@@ -92,7 +92,7 @@ typedef struct {
      * serves several loops, as before a br_table). */
     struct costfix {
         uint32_t word, loop;
-    } *costfix;
+    } * costfix;
     uint32_t ncostfix, capcostfix, nloops;
     /* Peephole state: the last instruction, if nothing (label, other
      * instruction) came after it, and where its destination slot lives. */
@@ -518,7 +518,8 @@ static void emit_branch(cc *c, cent *f) {
 /* The compare-and-branch fusing comparison `cmp` (negated: branch when it is
  * false), or -1. An i64 immediate must fit a sign-extended 32-bit field. */
 static int fused_branch_op(int cmp, bool negate, uint64_t imm_val) {
-    static const int8_t neg[10] = {1, 0, 8, 9, 6, 7, 4, 5, 2, 3}; /* eq ne lt_s lt_u gt_s gt_u le_s le_u ge_s ge_u */
+    static const int8_t neg[10] = {1, 0, 8, 9, 6,
+                                   7, 4, 5, 2, 3}; /* eq ne lt_s lt_u gt_s gt_u le_s le_u ge_s ge_u */
     int k, base;
     if (cmp >= IR_i32_eq && cmp <= IR_i32_ge_u)
         k = cmp - IR_i32_eq, base = IR_br_eq;
@@ -526,8 +527,7 @@ static int fused_branch_op(int cmp, bool negate, uint64_t imm_val) {
         k = cmp - IR_i32_eq_imm, base = IR_br_eq_imm;
     else if (cmp >= IR_i64_eq && cmp <= IR_i64_ge_u)
         k = cmp - IR_i64_eq, base = IR_br64_eq;
-    else if (cmp >= IR_i64_eq_imm && cmp <= IR_i64_ge_u_imm &&
-             (int64_t)imm_val == (int64_t)(int32_t)imm_val)
+    else if (cmp >= IR_i64_eq_imm && cmp <= IR_i64_ge_u_imm && (int64_t)imm_val == (int64_t)(int32_t)imm_val)
         k = cmp - IR_i64_eq_imm, base = IR_br64_eq_imm;
     else
         return -1;
@@ -642,11 +642,20 @@ static inline void numeric_sig(uint8_t op, int *nargs, uint8_t *in, uint8_t *out
 int pw_numeric_arity(uint8_t op) { return numsigs[op - 0x45].n; }
 
 static int imm_variant(int op) {
-    static const int8_t i32map[] = {
-        /* i32_add..i32_shr_u relative to IR_i32_add */
-        IR_i32_add_imm - IR_i32_add_imm, IR_i32_sub_imm - IR_i32_add_imm, IR_i32_mul_imm - IR_i32_add_imm, -1, -1,
-        -1, -1, IR_i32_and_imm - IR_i32_add_imm, IR_i32_or_imm - IR_i32_add_imm, IR_i32_xor_imm - IR_i32_add_imm,
-        IR_i32_shl_imm - IR_i32_add_imm, IR_i32_shr_s_imm - IR_i32_add_imm, IR_i32_shr_u_imm - IR_i32_add_imm};
+    static const int8_t i32map[] = {/* i32_add..i32_shr_u relative to IR_i32_add */
+                                    IR_i32_add_imm - IR_i32_add_imm,
+                                    IR_i32_sub_imm - IR_i32_add_imm,
+                                    IR_i32_mul_imm - IR_i32_add_imm,
+                                    -1,
+                                    -1,
+                                    -1,
+                                    -1,
+                                    IR_i32_and_imm - IR_i32_add_imm,
+                                    IR_i32_or_imm - IR_i32_add_imm,
+                                    IR_i32_xor_imm - IR_i32_add_imm,
+                                    IR_i32_shl_imm - IR_i32_add_imm,
+                                    IR_i32_shr_s_imm - IR_i32_add_imm,
+                                    IR_i32_shr_u_imm - IR_i32_add_imm};
     if (op >= IR_i32_add && op <= IR_i32_shr_u)
         return i32map[op - IR_i32_add] < 0 ? -1 : IR_i32_add_imm + i32map[op - IR_i32_add];
     if (op >= IR_i64_add && op <= IR_i64_shr_u)
@@ -664,12 +673,25 @@ static int imm_variant(int op) {
 
 static bool commutative(int op) {
     switch (op) {
-    case IR_i32_add: case IR_i32_mul: case IR_i32_and: case IR_i32_or: case IR_i32_xor: case IR_i32_eq:
-    case IR_i32_ne: case IR_i64_add: case IR_i64_mul: case IR_i64_and: case IR_i64_or: case IR_i64_xor:
-    case IR_i64_eq: case IR_i64_ne: case IR_f32_add: case IR_f32_mul: case IR_f64_add: case IR_f64_mul:
-        return true;
-    default:
-        return false;
+    case IR_i32_add:
+    case IR_i32_mul:
+    case IR_i32_and:
+    case IR_i32_or:
+    case IR_i32_xor:
+    case IR_i32_eq:
+    case IR_i32_ne:
+    case IR_i64_add:
+    case IR_i64_mul:
+    case IR_i64_and:
+    case IR_i64_or:
+    case IR_i64_xor:
+    case IR_i64_eq:
+    case IR_i64_ne:
+    case IR_f32_add:
+    case IR_f32_mul:
+    case IR_f64_add:
+    case IR_f64_mul: return true;
+    default: return false;
     }
 }
 
@@ -764,9 +786,9 @@ static bool try_fuse_load(cc *c, int irop, uint32_t pa, uint32_t pb) {
 /* a * b (just emitted) followed by + c or - c: one instruction. Returns
  * whether it fused. The product keeps its own rounding. */
 static bool try_fuse_muladd(cc *c, int irop, uint32_t pa, uint32_t pb) {
-    int mul = irop == IR_f32_add || irop == IR_f32_sub ? IR_f32_mul
+    int mul = irop == IR_f32_add || irop == IR_f32_sub   ? IR_f32_mul
               : irop == IR_f64_add || irop == IR_f64_sub ? IR_f64_mul
-                                                           : -1;
+                                                         : -1;
     if (mul < 0 || c->dead || c->last_op != mul || !c->last_dst_ok)
         return false;
     bool sub = irop == IR_f32_sub || irop == IR_f64_sub;
@@ -1088,10 +1110,9 @@ static void translate_body(cc *c, const wm_code *code, const pw_sig *sig) {
             emit(c, IR_unreachable, 0);
             set_unreachable(c);
             break;
-        case 0x01: /* nop */
-            break;
-        case 0x02: /* block */
-        case 0x03: /* loop */
+        case 0x01: /* nop */ break;
+        case 0x02:   /* block */
+        case 0x03:   /* loop */
         case 0x04: { /* if */
             uint32_t np, nr;
             const uint8_t *params, *results;
@@ -1186,7 +1207,7 @@ static void translate_body(cc *c, const wm_code *code, const pw_sig *sig) {
                 push_slot(c, res ? res[i] : single);
             break;
         }
-        case 0x0c: /* br */
+        case 0x0c:   /* br */
         case 0x0d: { /* br_if */
             uint32_t l = rd_u32(c);
             if (l >= c->cn)
@@ -1262,13 +1283,13 @@ static void translate_body(cc *c, const wm_code *code, const pw_sig *sig) {
                     cent *tf = top_frame(c);
                     if (c->vn == tf->height) {
                         if (!tf->unreachable) {
-                                    INVALID("type mismatch");
+                            INVALID("type mismatch");
                         }
                         continue;
                     }
                     vent *e = &c->vs[c->vn - 1];
                     if (e->type != T_UNKNOWN && types[k] != e->type) {
-                            INVALID("type mismatch");
+                        INVALID("type mismatch");
                     }
                     c->vn--;
                 }
@@ -1329,7 +1350,7 @@ static void translate_body(cc *c, const wm_code *code, const pw_sig *sig) {
             set_unreachable(c);
             break;
         }
-        case 0x10: /* call */
+        case 0x10:   /* call */
         case 0x11: { /* call_indirect */
             uint32_t fi = rd_u32(c), table = 0;
             const pw_sig *s;
@@ -1379,10 +1400,8 @@ static void translate_body(cc *c, const wm_code *code, const pw_sig *sig) {
              * covers at least the results */
             break;
         }
-        case 0x1a: /* drop */
-            pop_t(c, T_UNKNOWN);
-            break;
-        case 0x1b: /* select */
+        case 0x1a: /* drop */ pop_t(c, T_UNKNOWN); break;
+        case 0x1b:   /* select */
         case 0x1c: { /* select t */
             uint8_t t = T_UNKNOWN;
             if (op == 0x1c) {
@@ -1421,7 +1440,7 @@ static void translate_body(cc *c, const wm_code *code, const pw_sig *sig) {
             push(c, c->ltypes[x], VK_LOCAL, x, 0);
             break;
         }
-        case 0x21: /* local.set */
+        case 0x21:   /* local.set */
         case 0x22: { /* local.tee */
             uint32_t x = rd_u32(c);
             if (x >= c->nlocals)
@@ -1440,7 +1459,8 @@ static void translate_body(cc *c, const wm_code *code, const pw_sig *sig) {
                 break;
             }
             protect_local(c, x, pv);
-            bool retarget = e.kind == VK_SLOT && c->last_dst_ok && c->code[c->last_start + 1].s.a == slot_of(c, pv);
+            bool retarget =
+                e.kind == VK_SLOT && c->last_dst_ok && c->code[c->last_start + 1].s.a == slot_of(c, pv);
             if (retarget) {
                 c->code[c->last_start + 1].s.a = x;
             } else {
@@ -1475,7 +1495,7 @@ static void translate_body(cc *c, const wm_code *code, const pw_sig *sig) {
             ins[1].s.b = s;
             break;
         }
-        case 0x25: /* table.get */
+        case 0x25:   /* table.get */
         case 0x26: { /* table.set */
             uint32_t x = rd_u32(c);
             need_table(c, x);
@@ -1521,7 +1541,7 @@ static void translate_body(cc *c, const wm_code *code, const pw_sig *sig) {
         case 0x3c: store(c, IR_store8, 0, WM_I64); break;
         case 0x3d: store(c, IR_store16, 1, WM_I64); break;
         case 0x3e: store(c, IR_store32, 2, WM_I64); break;
-        case 0x3f: /* memory.size */
+        case 0x3f:   /* memory.size */
         case 0x40: { /* memory.grow */
             if (rd_u8(c) != 0)
                 MALFORMED("zero byte expected");
@@ -1625,7 +1645,7 @@ static void translate_body(cc *c, const wm_code *code, const pw_sig *sig) {
                 ins[1].s.a = seg;
                 break;
             }
-            case 10: /* memory.copy */
+            case 10:   /* memory.copy */
             case 11: { /* memory.fill */
                 if (rd_u8(c) != 0)
                     MALFORMED("zero byte expected");
@@ -1716,13 +1736,11 @@ static void translate_body(cc *c, const wm_code *code, const pw_sig *sig) {
                 ins[2].s.b = sn;
                 break;
             }
-            default:
-                MALFORMED("illegal opcode 0xfc %u", sub);
+            default: MALFORMED("illegal opcode 0xfc %u", sub);
             }
             break;
         }
-        case 0xfd:
-            INVALID("SIMD instructions are not supported yet");
+        case 0xfd: INVALID("SIMD instructions are not supported yet");
         default:
             if (op >= 0x45 && op <= 0xc4) {
                 numeric(c, op, IR_i32_eqz + (op - 0x45));
@@ -1776,8 +1794,8 @@ static pw_error *compile_one(cc *c, uint32_t defidx, pw_cfunc *out) {
 
     if (setjmp(c->jb)) {
         const char *name = m->func_names ? m->func_names[fidx] : NULL;
-        return pw_error_new(c->errkind, "%s in function %u%s%s%s", c->err, fidx, name ? " '" : "", name ? name : "",
-                            name ? "'" : "");
+        return pw_error_new(c->errkind, "%s in function %u%s%s%s", c->err, fidx, name ? " '" : "",
+                            name ? name : "", name ? "'" : "");
     }
     translate_body(c, code, sig);
 

@@ -33,7 +33,7 @@ static const char eof_sec[] = "unexpected end of section or function";
 typedef struct {
     const uint8_t *base; /* the module's own copy of the binary */
     const uint8_t *p;
-    const uint8_t *end;  /* end of the current section, or of the binary */
+    const uint8_t *end; /* end of the current section, or of the binary */
     const uint8_t *file_end;
     const char *eof_msg; /* wording for running off `end` */
     wm_module *m;
@@ -48,8 +48,8 @@ typedef struct {
 #if defined(__GNUC__)
 __attribute__((format(printf, 4, 5)))
 #endif
-static bool fail(dec *d, int status, const uint8_t *at, const char *fmt, ...)
-{
+static bool
+fail(dec *d, int status, const uint8_t *at, const char *fmt, ...) {
     if (d->status != WM_OK)
         return false;
     d->status = status;
@@ -70,13 +70,9 @@ static bool fail(dec *d, int status, const uint8_t *at, const char *fmt, ...)
 #define INVALID(d, at, ...) (fail((d), WM_INVALID, (at), __VA_ARGS__), false)
 #define LIMIT(d, at, ...) (fail((d), WM_LIMIT, (at), __VA_ARGS__), false)
 
-static inline size_t left(const dec *d)
-{
-    return (size_t)(d->end - d->p);
-}
+static inline size_t left(const dec *d) { return (size_t)(d->end - d->p); }
 
-static inline bool rd_u8(dec *d, uint8_t *out)
-{
+static inline bool rd_u8(dec *d, uint8_t *out) {
     if (d->p >= d->end)
         return MALFORMED(d, d->p, "%s", d->eof_msg);
     *out = *d->p++;
@@ -84,8 +80,7 @@ static inline bool rd_u8(dec *d, uint8_t *out)
 }
 
 /* `at` is where the failed LEB128 starts; `bits`/`sign` describe it. */
-static bool leb_fail(dec *d, const uint8_t *at, const char *why, unsigned bits, bool sign)
-{
+static bool leb_fail(dec *d, const uint8_t *at, const char *why, unsigned bits, bool sign) {
     if (strcmp(why, eof_top) == 0) {
         why = d->eof_msg;
         /* The spec's decoder does not bound integers by their section, so
@@ -97,7 +92,7 @@ static bool leb_fail(dec *d, const uint8_t *at, const char *why, unsigned bits, 
             uint32_t u;
             int32_t s;
             int64_t v;
-            bool ok = !sign ? wm_read_u32(&q, d->file_end, &u, &why2)
+            bool ok = !sign        ? wm_read_u32(&q, d->file_end, &u, &why2)
                       : bits == 32 ? wm_read_s32(&q, d->file_end, &s, &why2)
                                    : wm_read_s64(&q, d->file_end, &v, &why2);
             if (!ok && strcmp(why2, eof_top) != 0)
@@ -107,8 +102,7 @@ static bool leb_fail(dec *d, const uint8_t *at, const char *why, unsigned bits, 
     return MALFORMED(d, at, "%s", why);
 }
 
-static inline bool rd_u32(dec *d, uint32_t *out)
-{
+static inline bool rd_u32(dec *d, uint32_t *out) {
     /* Most integers are one byte; skip the out-of-line call for them. */
     if (d->p < d->end && *d->p < 0x80) {
         *out = *d->p++;
@@ -123,8 +117,7 @@ static inline bool rd_u32(dec *d, uint32_t *out)
 
 /* A vector length: every entry takes at least one byte, so a count larger
  * than what is left cannot be honest and must not drive an allocation. */
-static bool rd_count(dec *d, uint32_t *out)
-{
+static bool rd_count(dec *d, uint32_t *out) {
     const uint8_t *at = d->p;
     if (!rd_u32(d, out))
         return false;
@@ -133,8 +126,7 @@ static bool rd_count(dec *d, uint32_t *out)
     return true;
 }
 
-static bool utf8_valid(const uint8_t *s, size_t n)
-{
+static bool utf8_valid(const uint8_t *s, size_t n) {
     size_t i = 0;
     while (i < n) {
         uint8_t c = s[i];
@@ -167,8 +159,7 @@ static bool utf8_valid(const uint8_t *s, size_t n)
     return true;
 }
 
-static bool rd_name(dec *d, const uint8_t **s, uint32_t *len)
-{
+static bool rd_name(dec *d, const uint8_t **s, uint32_t *len) {
     const uint8_t *at = d->p;
     if (!rd_u32(d, len))
         return false;
@@ -182,8 +173,7 @@ static bool rd_name(dec *d, const uint8_t **s, uint32_t *len)
 }
 
 /* Copies a name into a pool as a NUL-terminated string. */
-static char *pool_str(char **pool, const uint8_t *s, uint32_t len)
-{
+static char *pool_str(char **pool, const uint8_t *s, uint32_t len) {
     char *r = *pool;
     memcpy(r, s, len);
     r[len] = '\0';
@@ -191,13 +181,9 @@ static char *pool_str(char **pool, const uint8_t *s, uint32_t len)
     return r;
 }
 
-static bool is_valtype(uint8_t t)
-{
-    return (t >= WM_F64 && t <= WM_I32) || t == WM_FUNCREF || t == WM_EXTERNREF;
-}
+static bool is_valtype(uint8_t t) { return (t >= WM_F64 && t <= WM_I32) || t == WM_FUNCREF || t == WM_EXTERNREF; }
 
-static bool rd_valtype(dec *d, uint8_t *out)
-{
+static bool rd_valtype(dec *d, uint8_t *out) {
     const uint8_t *at = d->p;
     if (!rd_u8(d, out))
         return false;
@@ -206,8 +192,7 @@ static bool rd_valtype(dec *d, uint8_t *out)
     return true;
 }
 
-static bool rd_reftype(dec *d, uint8_t *out)
-{
+static bool rd_reftype(dec *d, uint8_t *out) {
     const uint8_t *at = d->p;
     if (!rd_u8(d, out))
         return false;
@@ -218,8 +203,7 @@ static bool rd_reftype(dec *d, uint8_t *out)
 
 /* The flag is a one-bit LEB128 in the spec's decoder, hence the wording the
  * spec tests expect for bad flags. */
-static bool rd_limits(dec *d, wm_limits *l)
-{
+static bool rd_limits(dec *d, wm_limits *l) {
     const uint8_t *at = d->p;
     uint8_t flag;
     if (!rd_u8(d, &flag))
@@ -237,8 +221,7 @@ static bool rd_limits(dec *d, wm_limits *l)
     return true;
 }
 
-static bool check_memtype(dec *d, const wm_limits *l, const uint8_t *at)
-{
+static bool check_memtype(dec *d, const wm_limits *l, const uint8_t *at) {
     if (l->min > MAX_PAGES || (l->has_max && l->max > MAX_PAGES))
         return INVALID(d, at, "memory size must be at most 65536 pages (4GiB)");
     if (l->has_max && l->min > l->max)
@@ -246,8 +229,7 @@ static bool check_memtype(dec *d, const wm_limits *l, const uint8_t *at)
     return true;
 }
 
-static bool rd_tabletype(dec *d, wm_tabletype *t)
-{
+static bool rd_tabletype(dec *d, wm_tabletype *t) {
     const uint8_t *at = d->p;
     if (!rd_reftype(d, &t->reftype) || !rd_limits(d, &t->limits))
         return false;
@@ -256,8 +238,7 @@ static bool rd_tabletype(dec *d, wm_tabletype *t)
     return true;
 }
 
-static bool rd_globaltype(dec *d, wm_globaltype *g)
-{
+static bool rd_globaltype(dec *d, wm_globaltype *g) {
     uint8_t mut;
     if (!rd_valtype(d, &g->valtype))
         return false;
@@ -270,8 +251,7 @@ static bool rd_globaltype(dec *d, wm_globaltype *g)
     return true;
 }
 
-static bool ensure_func_refs(dec *d)
-{
+static bool ensure_func_refs(dec *d) {
     wm_module *m = d->m;
     if (m->func_refs || m->nfuncs == 0)
         return true;
@@ -281,8 +261,7 @@ static bool ensure_func_refs(dec *d)
     return true;
 }
 
-static bool ref_func(dec *d, uint32_t idx, const uint8_t *at)
-{
+static bool ref_func(dec *d, uint32_t idx, const uint8_t *at) {
     wm_module *m = d->m;
     if (idx >= m->nfuncs)
         return INVALID(d, at, "unknown function %u", idx);
@@ -295,16 +274,13 @@ static bool ref_func(dec *d, uint32_t idx, const uint8_t *at)
 /* Opcodes that exist in Wasm 2.0 without SIMD. A non-constant but existing
  * instruction makes a constant expression invalid, an unknown one makes the
  * binary malformed. */
-static bool is_opcode(uint8_t op)
-{
-    return op <= 0x05 || (op >= 0x0b && op <= 0x11) || (op >= 0x1a && op <= 0x1c) ||
-           (op >= 0x20 && op <= 0x26) || (op >= 0x28 && op <= 0xc4) || (op >= 0xd0 && op <= 0xd2) ||
-           op == 0xfc;
+static bool is_opcode(uint8_t op) {
+    return op <= 0x05 || (op >= 0x0b && op <= 0x11) || (op >= 0x1a && op <= 0x1c) || (op >= 0x20 && op <= 0x26) ||
+           (op >= 0x28 && op <= 0xc4) || (op >= 0xd0 && op <= 0xd2) || op == 0xfc;
 }
 
 /* A constant expression producing exactly one value of type `want`. */
-static bool rd_constexpr(dec *d, uint8_t want, wm_constexpr *out)
-{
+static bool rd_constexpr(dec *d, uint8_t want, wm_constexpr *out) {
     wm_module *m = d->m;
     const uint8_t *start = d->p;
     unsigned nvals = 0;
@@ -394,8 +370,7 @@ static bool rd_constexpr(dec *d, uint8_t want, wm_constexpr *out)
 
 /* --- sections ----------------------------------------------------------- */
 
-static bool sec_type(dec *d)
-{
+static bool sec_type(dec *d) {
     wm_module *m = d->m;
     uint32_t n;
     if (!rd_count(d, &n))
@@ -435,8 +410,7 @@ static bool sec_type(dec *d)
     return true;
 }
 
-static bool sec_import(dec *d)
-{
+static bool sec_import(dec *d) {
     wm_module *m = d->m;
     uint32_t n;
     if (!rd_count(d, &n))
@@ -488,8 +462,7 @@ static bool sec_import(dec *d)
                 return false;
             m->nglobal_imports++;
             break;
-        default:
-            return MALFORMED(d, at, "malformed import kind");
+        default: return MALFORMED(d, at, "malformed import kind");
         }
     }
     return true;
@@ -497,8 +470,7 @@ static bool sec_import(dec *d)
 
 /* Builds the imported prefix of each index space; the definition sections
  * grow these arrays afterwards. */
-static bool index_imports(dec *d)
-{
+static bool index_imports(dec *d) {
     wm_module *m = d->m;
     if (m->nimports == 0)
         return true;
@@ -508,8 +480,7 @@ static bool index_imports(dec *d)
         return MALFORMED(d, d->p, "out of memory");
     if (m->nmemory_imports && !(m->memories = malloc(m->nmemory_imports * sizeof(wm_limits))))
         return MALFORMED(d, d->p, "out of memory");
-    if (m->nglobal_imports &&
-        !(m->global_types = malloc(m->nglobal_imports * sizeof(wm_globaltype))))
+    if (m->nglobal_imports && !(m->global_types = malloc(m->nglobal_imports * sizeof(wm_globaltype))))
         return MALFORMED(d, d->p, "out of memory");
     for (uint32_t i = 0; i < m->nimports; i++) {
         const wm_import *im = &m->imports[i];
@@ -524,8 +495,7 @@ static bool index_imports(dec *d)
 }
 
 /* Grows an index-space array by n entries of `size` bytes. */
-static bool grow(dec *d, void **arr, uint32_t have, uint32_t n, size_t size)
-{
+static bool grow(dec *d, void **arr, uint32_t have, uint32_t n, size_t size) {
     if (n == 0)
         return true;
     if ((uint64_t)have + n > UINT32_MAX)
@@ -537,8 +507,7 @@ static bool grow(dec *d, void **arr, uint32_t have, uint32_t n, size_t size)
     return true;
 }
 
-static bool sec_function(dec *d)
-{
+static bool sec_function(dec *d) {
     wm_module *m = d->m;
     uint32_t n;
     if (!rd_count(d, &n) || !grow(d, (void **)&m->func_types, m->nfuncs, n, sizeof(uint32_t)))
@@ -556,8 +525,7 @@ static bool sec_function(dec *d)
     return true;
 }
 
-static bool sec_table(dec *d)
-{
+static bool sec_table(dec *d) {
     wm_module *m = d->m;
     uint32_t n;
     if (!rd_count(d, &n) || !grow(d, (void **)&m->tables, m->ntables, n, sizeof(wm_tabletype)))
@@ -570,16 +538,14 @@ static bool sec_table(dec *d)
     return true;
 }
 
-static bool sec_memory(dec *d)
-{
+static bool sec_memory(dec *d) {
     wm_module *m = d->m;
     uint32_t n;
     if (!rd_count(d, &n) || !grow(d, (void **)&m->memories, m->nmemories, n, sizeof(wm_limits)))
         return false;
     for (uint32_t i = 0; i < n; i++) {
         const uint8_t *at = d->p;
-        if (!rd_limits(d, &m->memories[m->nmemories]) ||
-            !check_memtype(d, &m->memories[m->nmemories], at))
+        if (!rd_limits(d, &m->memories[m->nmemories]) || !check_memtype(d, &m->memories[m->nmemories], at))
             return false;
         if (++m->nmemories > 1)
             return INVALID(d, at, "multiple memories");
@@ -587,12 +553,10 @@ static bool sec_memory(dec *d)
     return true;
 }
 
-static bool sec_global(dec *d)
-{
+static bool sec_global(dec *d) {
     wm_module *m = d->m;
     uint32_t n;
-    if (!rd_count(d, &n) ||
-        !grow(d, (void **)&m->global_types, m->nglobals, n, sizeof(wm_globaltype)))
+    if (!rd_count(d, &n) || !grow(d, (void **)&m->global_types, m->nglobals, n, sizeof(wm_globaltype)))
         return false;
     if (n && !(m->globals = malloc((size_t)n * sizeof(wm_global))))
         return MALFORMED(d, d->p, "out of memory");
@@ -605,8 +569,7 @@ static bool sec_global(dec *d)
     return true;
 }
 
-static uint32_t hash_name(const char *s, uint32_t len)
-{
+static uint32_t hash_name(const char *s, uint32_t len) {
     uint32_t h = 2166136261u;
     for (uint32_t i = 0; i < len; i++)
         h = (h ^ (uint8_t)s[i]) * 16777619u;
@@ -615,8 +578,7 @@ static uint32_t hash_name(const char *s, uint32_t len)
 
 /* Rejects duplicate export names with a transient open-addressing table, so
  * modules with thousands of exports stay linear. */
-static bool check_export_names(dec *d, const uint8_t *at)
-{
+static bool check_export_names(dec *d, const uint8_t *at) {
     wm_module *m = d->m;
     if (m->nexports < 2)
         return true;
@@ -645,8 +607,7 @@ static bool check_export_names(dec *d, const uint8_t *at)
     return ok;
 }
 
-static bool sec_export(dec *d)
-{
+static bool sec_export(dec *d) {
     wm_module *m = d->m;
     const uint8_t *sec_start = d->p;
     uint32_t n;
@@ -696,8 +657,7 @@ static bool sec_export(dec *d)
     return check_export_names(d, sec_start);
 }
 
-static bool sec_start(dec *d)
-{
+static bool sec_start(dec *d) {
     wm_module *m = d->m;
     const uint8_t *at = d->p;
     if (!rd_u32(d, &m->start))
@@ -711,8 +671,7 @@ static bool sec_start(dec *d)
     return true;
 }
 
-static bool rd_elem(dec *d, wm_elem *e)
-{
+static bool rd_elem(dec *d, wm_elem *e) {
     wm_module *m = d->m;
     const uint8_t *at = d->p;
     uint32_t flags;
@@ -774,8 +733,7 @@ static bool rd_elem(dec *d, wm_elem *e)
     return true;
 }
 
-static bool sec_element(dec *d)
-{
+static bool sec_element(dec *d) {
     wm_module *m = d->m;
     uint32_t n;
     if (!rd_count(d, &n))
@@ -789,8 +747,7 @@ static bool sec_element(dec *d)
     return true;
 }
 
-static bool sec_datacount(dec *d)
-{
+static bool sec_datacount(dec *d) {
     if (!rd_u32(d, &d->m->datacount))
         return false;
     d->m->has_datacount = true;
@@ -800,8 +757,7 @@ static bool sec_datacount(dec *d)
 /* Reads the local declarations of one code entry whose body spans
  * [d->p, body_end). With `types` NULL it only validates and counts; given a
  * pool it expands the groups into it (the input was validated already). */
-static bool rd_locals(dec *d, const uint8_t *body_end, uint32_t *nlocals, uint8_t *types)
-{
+static bool rd_locals(dec *d, const uint8_t *body_end, uint32_t *nlocals, uint8_t *types) {
     const uint8_t *sec_end = d->end;
     d->end = body_end;
     uint32_t ngroups;
@@ -828,13 +784,12 @@ static bool rd_locals(dec *d, const uint8_t *body_end, uint32_t *nlocals, uint8_
     d->end = sec_end;
     *nlocals = (uint32_t)total;
     if (ok && total > MAX_LOCALS)
-        ok = LIMIT(d, body_end, "too many locals: %llu declared, the engine's limit is %u", (unsigned long long)total,
-                   MAX_LOCALS);
+        ok = LIMIT(d, body_end, "too many locals: %llu declared, the engine's limit is %u",
+                   (unsigned long long)total, MAX_LOCALS);
     return ok;
 }
 
-static bool sec_code(dec *d)
-{
+static bool sec_code(dec *d) {
     wm_module *m = d->m;
     const uint8_t *count_at = d->p;
     uint32_t n;
@@ -893,8 +848,7 @@ static bool sec_code(dec *d)
     return true;
 }
 
-static bool sec_data(dec *d)
-{
+static bool sec_data(dec *d) {
     wm_module *m = d->m;
     const uint8_t *count_at = d->p;
     uint32_t n;
@@ -932,8 +886,7 @@ static bool sec_data(dec *d)
     return true;
 }
 
-static bool sec_custom(dec *d)
-{
+static bool sec_custom(dec *d) {
     wm_module *m = d->m;
     const uint8_t *name;
     uint32_t len;
@@ -971,13 +924,9 @@ typedef struct {
     const uint8_t *p, *end;
 } cursor;
 
-static bool cur_u32(cursor *c, uint32_t *v)
-{
-    return wm_read_u32(&c->p, c->end, v, NULL);
-}
+static bool cur_u32(cursor *c, uint32_t *v) { return wm_read_u32(&c->p, c->end, v, NULL); }
 
-static bool cur_name(cursor *c, const uint8_t **s, uint32_t *len)
-{
+static bool cur_name(cursor *c, const uint8_t **s, uint32_t *len) {
     if (!cur_u32(c, len) || *len > (size_t)(c->end - c->p) || !utf8_valid(c->p, *len))
         return false;
     *s = c->p;
@@ -985,8 +934,7 @@ static bool cur_name(cursor *c, const uint8_t **s, uint32_t *len)
     return true;
 }
 
-static bool parse_names(wm_module *m, const wm_custom *cs)
-{
+static bool parse_names(wm_module *m, const wm_custom *cs) {
     /* Every name in the section has a length prefix, so the section size
      * bounds the total of the NUL-terminated copies. */
     size_t ptrs = (size_t)m->nfuncs * sizeof(char *);
@@ -1039,8 +987,7 @@ bad:
  * between element and code); 0 for custom sections. */
 static const uint8_t section_rank[13] = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 11, 12, 10};
 
-static bool decode_sections(dec *d)
-{
+static bool decode_sections(dec *d) {
     wm_module *m = d->m;
     const uint8_t *file_end = d->file_end;
     unsigned last_rank = 0;
@@ -1122,13 +1069,11 @@ static bool decode_sections(dec *d)
     return true;
 }
 
-int wm_decode(const uint8_t *bytes, size_t len, wm_module *out, char *err, size_t errlen)
-{
+int wm_decode(const uint8_t *bytes, size_t len, wm_module *out, char *err, size_t errlen) {
     memset(out, 0, sizeof *out);
     if (err && errlen)
         err[0] = '\0';
-    dec d = {.m = out, .err = err, .errlen = errlen, .status = WM_OK, .eof_msg = eof_top,
-             .name_custom = -1};
+    dec d = {.m = out, .err = err, .errlen = errlen, .status = WM_OK, .eof_msg = eof_top, .name_custom = -1};
     /* Offsets into the binary are stored as uint32_t (body_offset, custom
      * section offsets), so larger inputs are refused up front. */
     if (len > UINT32_MAX) {
@@ -1154,11 +1099,10 @@ int wm_decode(const uint8_t *bytes, size_t len, wm_module *out, char *err, size_
     return WM_OK;
 }
 
-void wm_module_free(wm_module *m)
-{
+void wm_module_free(wm_module *m) {
     if (!m)
         return;
-    free(m->types); /* parameter/result pool lives in the same block */
+    free(m->types);   /* parameter/result pool lives in the same block */
     free(m->imports); /* so do the name copies */
     free(m->func_types);
     free(m->tables);

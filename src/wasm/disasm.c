@@ -6,9 +6,9 @@
 
 static const char *const ir_names[IR_COUNT] = {
 #define IR_NAME(n) #n,
-    IR_NUMERIC(IR_NAME) IR_TRUNC_SAT(IR_NAME) IR_IMM(IR_NAME) IR_BRCMP(IR_NAME) IR_LOADOP(IR_NAME) IR_BACK(IR_NAME)
-        IR_X2(IR_NAME) IR_STOREI(IR_NAME) IR_BRCMP64(IR_NAME) IR_INCBR(IR_NAME) IR_MULADD(IR_NAME) IR_LOADADD2(IR_NAME)
-        IR_AXPY(IR_NAME) IR_MISC(IR_NAME)
+    IR_NUMERIC(IR_NAME) IR_TRUNC_SAT(IR_NAME) IR_IMM(IR_NAME) IR_BRCMP(IR_NAME) IR_LOADOP(IR_NAME)
+        IR_BACK(IR_NAME) IR_X2(IR_NAME) IR_STOREI(IR_NAME) IR_BRCMP64(IR_NAME) IR_INCBR(IR_NAME)
+            IR_MULADD(IR_NAME) IR_LOADADD2(IR_NAME) IR_AXPY(IR_NAME) IR_MISC(IR_NAME)
 #undef IR_NAME
 };
 
@@ -44,12 +44,27 @@ static uint32_t ir_width(int op) {
     if (op <= IR_f64_axpy)
         return 5;
     switch (op) {
-    case IR_unreachable: case IR_ret: return 0;
-    case IR_br: case IR_copy: case IR_ret1: case IR_call: case IR_call_chk: case IR_global_get: case IR_global_set:
-    case IR_memory_size: case IR_memory_grow: case IR_data_drop: case IR_table_size: case IR_elem_drop:
-    case IR_ref_is_null: case IR_ref_func: case IR_check: case IR_f32_canon: case IR_f64_canon:
-        return 1;
-    case IR_table_copy: case IR_table_init: return 3;
+    case IR_unreachable:
+    case IR_ret: return 0;
+    case IR_br:
+    case IR_copy:
+    case IR_ret1:
+    case IR_call:
+    case IR_call_chk:
+    case IR_global_get:
+    case IR_global_set:
+    case IR_memory_size:
+    case IR_memory_grow:
+    case IR_data_drop:
+    case IR_table_size:
+    case IR_elem_drop:
+    case IR_ref_is_null:
+    case IR_ref_func:
+    case IR_check:
+    case IR_f32_canon:
+    case IR_f64_canon: return 1;
+    case IR_table_copy:
+    case IR_table_init: return 3;
     default: return 2;
     }
 }
@@ -78,7 +93,8 @@ void pw_module_disassemble(const pw_module *mod, uint32_t func_index, FILE *out)
         uint32_t w = op == IR_br_table ? 2 + f->code[i + 1].s.b : ir_width(op);
         fprintf(out, "  %5u: %-22s", i, ir_names[op]);
         if (op == IR_call_direct || op == IR_call_direct_chk)
-            fprintf(out, " func %u, args at slot %u", ((const pw_cfunc *)f->code[i + 1].p)->index, f->code[i + 2].s.a);
+            fprintf(out, " func %u, args at slot %u", ((const pw_cfunc *)f->code[i + 1].p)->index,
+                    f->code[i + 2].s.a);
         else
             for (uint32_t k = 1; k <= w && i + k < f->ncode; k++)
                 fprintf(out, " %u|%u", f->code[i + k].s.a, f->code[i + k].s.b);

@@ -135,7 +135,8 @@ pw_trap_kind pw_error_trap(const pw_error *e) { return e->kind == PW_ERR_TRAP ? 
 const char *pw_error_message(const pw_error *e) { return e->message ? e->message : e->summary; }
 const char *pw_error_summary(const pw_error *e) { return e->summary; }
 size_t pw_error_frame_count(const pw_error *e) { return e->nframes; }
-bool pw_error_frame(const pw_error *e, size_t i, uint32_t *func_index, const char **func_name, uint32_t *code_offset) {
+bool pw_error_frame(const pw_error *e, size_t i, uint32_t *func_index, const char **func_name,
+                    uint32_t *code_offset) {
     if (i >= e->nframes)
         return false;
     if (func_index)

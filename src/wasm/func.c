@@ -58,8 +58,8 @@ pw_error *pw_func_call(pw_store *store, pw_func *f, const pw_val *args, size_t n
         if (nresults != sig->nresults && nargs == sig->nparams)
             return pw_error_new(PW_ERR_ARGUMENT, "function returns %u results, caller expects %zu", sig->nresults,
                                 nresults);
-        return pw_error_new(PW_ERR_ARGUMENT, "expected %u arguments (%s), got %zu (%s)", sig->nparams, want, nargs,
-                            got);
+        return pw_error_new(PW_ERR_ARGUMENT, "expected %u arguments (%s), got %zu (%s)", sig->nparams, want,
+                            nargs, got);
     }
     pw_slot small[16];
     size_t n = sig->nparams > sig->nresults ? sig->nparams : sig->nresults;

@@ -33,8 +33,8 @@ static pw_slot eval_const(pw_instance *inst, const wm_constexpr *e) {
 }
 
 static pw_error *link_error(const wm_import *im, const char *why) {
-    return pw_error_new(PW_ERR_LINK, "incompatible import type for %s '%s'.'%s': %s", pw_extern_kind_name((pw_extern_kind)im->kind), im->module,
-                        im->name, why);
+    return pw_error_new(PW_ERR_LINK, "incompatible import type for %s '%s'.'%s': %s",
+                        pw_extern_kind_name((pw_extern_kind)im->kind), im->module, im->name, why);
 }
 
 static pw_error *check_imports(const pw_module *mod, const pw_extern *imports) {
@@ -120,12 +120,14 @@ pw_error *pw_instance_new(pw_store *s, pw_module *mod, const pw_extern *imports,
     pw_error *lerr = check_imports(mod, imports);
     if (lerr)
         return lerr;
-    for (uint32_t i = m->nmemories > m->nmemory_imports ? m->nmemory_imports : m->nmemories; i < m->nmemories; i++)
+    for (uint32_t i = m->nmemories > m->nmemory_imports ? m->nmemory_imports : m->nmemories; i < m->nmemories;
+         i++)
         if ((uint64_t)m->memories[i].min * PW_PAGE > s->memory_limit)
-            return pw_error_new(PW_ERR_RESOURCE,
-                                "memory %u needs %u pages (%llu bytes), more than the store's limit of %llu bytes", i,
-                                m->memories[i].min, (unsigned long long)m->memories[i].min * PW_PAGE,
-                                (unsigned long long)s->memory_limit);
+            return pw_error_new(
+                PW_ERR_RESOURCE,
+                "memory %u needs %u pages (%llu bytes), more than the store's limit of %llu bytes", i,
+                m->memories[i].min, (unsigned long long)m->memories[i].min * PW_PAGE,
+                (unsigned long long)s->memory_limit);
 
     pw_instance *inst = calloc(1, sizeof *inst);
     if (!inst)
@@ -143,8 +145,8 @@ pw_error *pw_instance_new(pw_store *s, pw_module *mod, const pw_extern *imports,
     inst->elem_items = calloc(m->nelems + 1, sizeof *inst->elem_items);
     inst->elem_sizes = calloc(m->nelems + 1, sizeof *inst->elem_sizes);
     inst->data_dropped = calloc(m->ndatas + 1, sizeof *inst->data_dropped);
-    if (!inst->funcs || !inst->tables || !inst->globals || !inst->exports || !inst->elem_items || !inst->elem_sizes ||
-        !inst->data_dropped)
+    if (!inst->funcs || !inst->tables || !inst->globals || !inst->exports || !inst->elem_items ||
+        !inst->elem_sizes || !inst->data_dropped)
         return pw_error_new(PW_ERR_RESOURCE, "out of memory");
     inst->mem0 = &s->empty_memory;
 
@@ -175,7 +177,7 @@ pw_error *pw_instance_new(pw_store *s, pw_module *mod, const pw_extern *imports,
     for (; ti < m->ntables; ti++) {
         const wm_tabletype *tt = &m->tables[ti];
         inst->tables[ti] = pw_table_alloc(s, pw_kind_of(tt->reftype),
-                                       (pw_limits){tt->limits.min, tt->limits.max, tt->limits.has_max}, NULL);
+                                          (pw_limits){tt->limits.min, tt->limits.max, tt->limits.has_max}, NULL);
         if (!inst->tables[ti])
             return pw_error_new(PW_ERR_RESOURCE, "cannot allocate table %u of %u elements", ti, tt->limits.min);
     }

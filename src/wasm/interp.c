@@ -169,7 +169,9 @@ static pw_error *trap_error(pw_store *s, pw_error *err, pw_trap_kind kind, pw_in
 
 #ifdef PW_CGOTO
 #define OP(n) L_##n:
+/* clang-format off */
 #define NEXT() goto *ip->h
+/* clang-format on */
 #else
 #define OP(n) case IR_##n:
 #define NEXT() goto dispatch
@@ -309,7 +311,7 @@ static pw_error *trap_error(pw_store *s, pw_error *err, pw_trap_kind kind, pw_in
     do {                                                                                                         \
         fuel -= (int64_t)(cost);                                                                                 \
         if (UNLIKELY(fuel < 0)) {                                                                                \
-            pw_trap_kind k = pw_limit_slow(s, &fuel);                                                               \
+            pw_trap_kind k = pw_limit_slow(s, &fuel);                                                            \
             if (k)                                                                                               \
                 TRAP(k);                                                                                         \
         }                                                                                                        \
@@ -440,12 +442,16 @@ static pw_error *run(pw_store *s, pw_func *entry, pw_slot *fp, const void *const
 #ifdef PW_CGOTO
 #define LBL(n) &&L_##n,
     static const void *const labels[IR_COUNT] = {IR_NUMERIC(LBL) IR_TRUNC_SAT(LBL) IR_IMM(LBL) IR_BRCMP(LBL)
-                                                     IR_LOADOP(LBL) IR_BACK(LBL) IR_X2(LBL) IR_STOREI(LBL) IR_BRCMP64(LBL) IR_INCBR(LBL) IR_MULADD(LBL) IR_LOADADD2(LBL) IR_AXPY(LBL) IR_MISC(LBL)};
+                                                     IR_LOADOP(LBL) IR_BACK(LBL) IR_X2(LBL) IR_STOREI(LBL)
+                                                         IR_BRCMP64(LBL) IR_INCBR(LBL) IR_MULADD(LBL)
+                                                             IR_LOADADD2(LBL) IR_AXPY(LBL) IR_MISC(LBL)};
 #undef LBL
 #else
 #define LBL(n) (const void *)(uintptr_t)IR_##n,
     static const void *const labels[IR_COUNT] = {IR_NUMERIC(LBL) IR_TRUNC_SAT(LBL) IR_IMM(LBL) IR_BRCMP(LBL)
-                                                     IR_LOADOP(LBL) IR_BACK(LBL) IR_X2(LBL) IR_STOREI(LBL) IR_BRCMP64(LBL) IR_INCBR(LBL) IR_MULADD(LBL) IR_LOADADD2(LBL) IR_AXPY(LBL) IR_MISC(LBL)};
+                                                     IR_LOADOP(LBL) IR_BACK(LBL) IR_X2(LBL) IR_STOREI(LBL)
+                                                         IR_BRCMP64(LBL) IR_INCBR(LBL) IR_MULADD(LBL)
+                                                             IR_LOADADD2(LBL) IR_AXPY(LBL) IR_MISC(LBL)};
 #undef LBL
 #endif
     if (handlers) {
@@ -499,6 +505,7 @@ dispatch:
     /* ---- numeric ---- */
     /* Integer and float binary ops that also have an immediate form: one list
      * gives both the slot/slot handler and the slot/immediate one. */
+/* clang-format off */
 #define INT_OPS(X, P, U, S, M)                                                                                   \
     X(P##_add, U, U, a + b) X(P##_sub, U, U, a - b) X(P##_mul, U, U, a * b) X(P##_and, U, U, a & b)              \
     X(P##_or, U, U, a | b) X(P##_xor, U, U, a ^ b) X(P##_shl, U, U, a << (b & M))                                \
@@ -507,6 +514,7 @@ dispatch:
     X(P##_gt_u, U, u32, a > b) X(P##_le_s, S, u32, a <= b) X(P##_le_u, U, u32, a <= b)                           \
     X(P##_ge_s, S, u32, a >= b) X(P##_ge_u, U, u32, a >= b)
 #define FLOAT_OPS(X, P, F) X(P##_add, F, a + b) X(P##_sub, F, a - b) X(P##_mul, F, a * b) X(P##_div, F, a / b)
+/* clang-format on */
 #define BINOPF(n, F, expr) BINOP(n, F, F, expr)
     INT_OPS(BINOP, i32, u32, i32, 31)
     INT_OPS(BINIMM, i32, u32, i32, 31)
@@ -611,9 +619,11 @@ dispatch:
     UNOP(i64_trunc_sat_f64_u, f64, u64, sat_u64(a))
 
     /* ---- compare-and-branch families: one list of comparisons serves all ---- */
+/* clang-format off */
 #define CMP_LIST(X, U, S)                                                                                        \
     X(eq, U, ==) X(ne, U, !=) X(lt_s, S, <) X(lt_u, U, <) X(gt_s, S, >) X(gt_u, U, >) X(le_s, S, <=)             \
     X(le_u, U, <=) X(ge_s, S, >=) X(ge_u, U, >=)
+    /* clang-format on */
     CMP_LIST(BRCMP, uint32_t, int32_t)
     CMP_LIST(BRCMP_BACK, uint32_t, int32_t)
     CMP_LIST(INCBR, uint32_t, int32_t)
@@ -622,12 +632,14 @@ dispatch:
 #undef CMP_LIST
 
     /* ---- binary ops with a memory operand, and their read-modify-write forms ---- */
+/* clang-format off */
 #define MEMOPS(X)                                                                                                \
     X(f32_add, f32, a + b) X(f32_sub, f32, a - b) X(f32_mul, f32, a * b) X(f32_div, f32, a / b)                  \
     X(f64_add, f64, a + b) X(f64_sub, f64, a - b) X(f64_mul, f64, a * b) X(f64_div, f64, a / b)                  \
     X(i32_add, u32, a + b) X(i32_sub, u32, a - b) X(i32_mul, u32, a * b) X(i32_and, u32, a & b)                  \
     X(i32_or, u32, a | b) X(i32_xor, u32, a ^ b) X(i64_add, u64, a + b) X(i64_sub, u64, a - b)                   \
     X(i64_mul, u64, a * b) X(i64_and, u64, a & b) X(i64_or, u64, a | b) X(i64_xor, u64, a ^ b)
+    /* clang-format on */
     MEMOPS(BINLOAD)
     MEMOPS(BINRMW)
 #undef MEMOPS
@@ -798,9 +810,7 @@ dispatch:
         fp[0] = fp[ip[1].s.a];
         goto do_ret;
     }
-    OP(ret) {
-        goto do_ret;
-    }
+    OP(ret) { goto do_ret; }
 
     /* ---- memory ---- */
     LOAD(load32, uint32_t, u32, uint32_t, 4)
@@ -974,31 +984,14 @@ dispatch:
     }
 
 #ifndef PW_CGOTO
-    default:
-        TRAP(PW_TRAP_UNREACHABLE);
-    }
+default: TRAP(PW_TRAP_UNREACHABLE);
+}
 #endif
 
-do_call:
-    if (LIKELY(callee->cf != NULL)) {
-        ccf = callee->cf;
-        if (UNLIKELY(callee->inst != inst)) {
-            /* a function of another instance: switch after saving the frame */
-            if (UNLIKELY(fsp == fend || nfp + ccf->frame_size > send)) {
-                ip = ret_ip - 1;
-                TRAP(PW_TRAP_STACK_EXHAUSTED);
-            }
-            *fsp++ = (pw_frame){ret_ip, fp, inst};
-            zero_locals(nfp + ccf->nparams, ccf->nzero);
-            fp = nfp;
-            ip = ccf->code;
-            inst = callee->inst;
-            m0 = inst->mem0;
-            mem = m0->data;
-            msize = m0->size;
-            NEXT();
-        }
-    do_call_wasm:
+do_call : if (LIKELY(callee->cf != NULL)) {
+    ccf = callee->cf;
+    if (UNLIKELY(callee->inst != inst)) {
+        /* a function of another instance: switch after saving the frame */
         if (UNLIKELY(fsp == fend || nfp + ccf->frame_size > send)) {
             ip = ret_ip - 1;
             TRAP(PW_TRAP_STACK_EXHAUSTED);
@@ -1007,60 +1000,73 @@ do_call:
         zero_locals(nfp + ccf->nparams, ccf->nzero);
         fp = nfp;
         ip = ccf->code;
-        NEXT();
-    }
-    {
-        /* A host function or another tier's: it counts as a frame, so host
-         * re-entry (host -> wasm -> host ...) is bounded by the depth limit. */
-        if (UNLIKELY(fsp == fend)) {
-            ip = ret_ip - 1;
-            TRAP(PW_TRAP_STACK_EXHAUSTED);
-        }
-        const pw_sig *sig = callee->sig;
-        s->sp = nfp + (sig->nparams > sig->nresults ? sig->nparams : sig->nresults);
-        s->fsp = fsp;
-        s->fuel = fuel;
-        s->depth = dbase + (uint32_t)(fsp - fbase) + 1;
-        herr = pw_call_out(s, callee, inst, nfp);
-        s->depth = dbase;
-        fuel = s->fuel;
-        s->fsp = fbase;
-        if (UNLIKELY(herr != NULL)) {
-            ip = ret_ip - 1;
-            goto do_trap;
-        }
-        if (UNLIKELY(checks && atomic_load_explicit(intr, memory_order_relaxed))) {
-            /* interrupted while in the host (e.g. a sleep cut short): stop now */
-            ip = ret_ip - 1;
-            trap = pw_limit_slow(s, &fuel);
-            if (trap)
-                goto do_trap;
-        }
+        inst = callee->inst;
+        m0 = inst->mem0;
         mem = m0->data;
         msize = m0->size;
-        ip = ret_ip;
         NEXT();
     }
-
-do_ret:
-    if (UNLIKELY(fsp == fbase)) {
-        s->fuel = fuel;
-        return NULL;
+do_call_wasm:
+    if (UNLIKELY(fsp == fend || nfp + ccf->frame_size > send)) {
+        ip = ret_ip - 1;
+        TRAP(PW_TRAP_STACK_EXHAUSTED);
     }
-    fsp--;
-    ip = fsp->ip;
-    fp = fsp->fp;
-    if (UNLIKELY(fsp->inst != inst)) {
-        inst = fsp->inst;
-        m0 = inst->mem0;
+    *fsp++ = (pw_frame){ret_ip, fp, inst};
+    zero_locals(nfp + ccf->nparams, ccf->nzero);
+    fp = nfp;
+    ip = ccf->code;
+    NEXT();
+}
+{
+    /* A host function or another tier's: it counts as a frame, so host
+     * re-entry (host -> wasm -> host ...) is bounded by the depth limit. */
+    if (UNLIKELY(fsp == fend)) {
+        ip = ret_ip - 1;
+        TRAP(PW_TRAP_STACK_EXHAUSTED);
+    }
+    const pw_sig *sig = callee->sig;
+    s->sp = nfp + (sig->nparams > sig->nresults ? sig->nparams : sig->nresults);
+    s->fsp = fsp;
+    s->fuel = fuel;
+    s->depth = dbase + (uint32_t)(fsp - fbase) + 1;
+    herr = pw_call_out(s, callee, inst, nfp);
+    s->depth = dbase;
+    fuel = s->fuel;
+    s->fsp = fbase;
+    if (UNLIKELY(herr != NULL)) {
+        ip = ret_ip - 1;
+        goto do_trap;
+    }
+    if (UNLIKELY(checks && atomic_load_explicit(intr, memory_order_relaxed))) {
+        /* interrupted while in the host (e.g. a sleep cut short): stop now */
+        ip = ret_ip - 1;
+        trap = pw_limit_slow(s, &fuel);
+        if (trap)
+            goto do_trap;
     }
     mem = m0->data;
     msize = m0->size;
+    ip = ret_ip;
     NEXT();
+}
 
-do_trap:
+do_ret : if (UNLIKELY(fsp == fbase)) {
     s->fuel = fuel;
-    return trap_error(s, herr, trap, inst, ip, fbase, fsp);
+    return NULL;
+}
+fsp--;
+ip = fsp->ip;
+fp = fsp->fp;
+if (UNLIKELY(fsp->inst != inst)) {
+    inst = fsp->inst;
+    m0 = inst->mem0;
+}
+mem = m0->data;
+msize = m0->size;
+NEXT();
+
+do_trap : s->fuel = fuel;
+return trap_error(s, herr, trap, inst, ip, fbase, fsp);
 }
 
 const void *const *pw_interp_handlers(void) {

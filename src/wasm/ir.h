@@ -43,6 +43,7 @@ typedef union pw_code {
 } pw_code;
 
 /* Numeric wasm opcodes 0x45..0xc4 map one-to-one onto IR_NUM_BASE + (op - 0x45). */
+/* clang-format off */
 #define IR_NUMERIC(X)                                                                              \
     X(i32_eqz) X(i32_eq) X(i32_ne) X(i32_lt_s) X(i32_lt_u) X(i32_gt_s) X(i32_gt_u) X(i32_le_s)     \
     X(i32_le_u) X(i32_ge_s) X(i32_ge_u) X(i64_eqz) X(i64_eq) X(i64_ne) X(i64_lt_s) X(i64_lt_u)     \
@@ -64,13 +65,17 @@ typedef union pw_code {
     X(f64_convert_i32_u) X(f64_convert_i64_s) X(f64_convert_i64_u) X(f64_promote_f32)              \
     X(i32_reinterpret_f32) X(i64_reinterpret_f64) X(f32_reinterpret_i32) X(f64_reinterpret_i64)   \
     X(i32_extend8_s) X(i32_extend16_s) X(i64_extend8_s) X(i64_extend16_s) X(i64_extend32_s)
+/* clang-format on */
 
 /* Saturating truncations (0xfc 0..7), in opcode order. */
+/* clang-format off */
 #define IR_TRUNC_SAT(X)                                                                            \
     X(i32_trunc_sat_f32_s) X(i32_trunc_sat_f32_u) X(i32_trunc_sat_f64_s) X(i32_trunc_sat_f64_u)    \
     X(i64_trunc_sat_f32_s) X(i64_trunc_sat_f32_u) X(i64_trunc_sat_f64_s) X(i64_trunc_sat_f64_u)
+/* clang-format on */
 
 /* Binary ops with an immediate second operand (float immediates are bit patterns). */
+/* clang-format off */
 #define IR_IMM(X)                                                                                  \
     X(i32_add_imm) X(i32_sub_imm) X(i32_mul_imm) X(i32_and_imm) X(i32_or_imm) X(i32_xor_imm)       \
     X(i32_shl_imm) X(i32_shr_s_imm) X(i32_shr_u_imm) X(i32_eq_imm) X(i32_ne_imm) X(i32_lt_s_imm)   \
@@ -80,17 +85,21 @@ typedef union pw_code {
     X(i64_ne_imm) X(i64_lt_s_imm) X(i64_lt_u_imm) X(i64_gt_s_imm) X(i64_gt_u_imm)                  \
     X(i64_le_s_imm) X(i64_le_u_imm) X(i64_ge_s_imm) X(i64_ge_u_imm) X(f32_add_imm) X(f32_sub_imm)  \
     X(f32_mul_imm) X(f32_div_imm) X(f64_add_imm) X(f64_sub_imm) X(f64_mul_imm) X(f64_div_imm)
+/* clang-format on */
 
 /* Compare-and-branch fusions (i32 only), slot/slot and slot/immediate. */
+/* clang-format off */
 #define IR_BRCMP(X)                                                                                \
     X(br_eq) X(br_ne) X(br_lt_s) X(br_lt_u) X(br_gt_s) X(br_gt_u) X(br_le_s) X(br_le_u) X(br_ge_s) \
     X(br_ge_u) X(br_eq_imm) X(br_ne_imm) X(br_lt_s_imm) X(br_lt_u_imm) X(br_gt_s_imm)             \
     X(br_gt_u_imm) X(br_le_s_imm) X(br_le_u_imm) X(br_ge_s_imm) X(br_ge_u_imm)
+/* clang-format on */
 
 /* Binary ops whose second operand comes straight from memory (a load fused
  * into its consumer): [h][d|a][addr|addend][offset]. The _rmw forms also
  * store the result back to the same address (x = a OP x in memory), for a
  * store that follows at the same address. */
+/* clang-format off */
 #define IR_LOADOP(X)                                                                                   \
     X(f32_add_load) X(f32_sub_load) X(f32_mul_load) X(f32_div_load) X(f64_add_load) X(f64_sub_load)    \
     X(f64_mul_load) X(f64_div_load) X(i32_add_load) X(i32_sub_load) X(i32_mul_load) X(i32_and_load)    \
@@ -99,22 +108,27 @@ typedef union pw_code {
     X(f64_add_rmw) X(f64_sub_rmw) X(f64_mul_rmw) X(f64_div_rmw) X(i32_add_rmw) X(i32_sub_rmw)          \
     X(i32_mul_rmw) X(i32_and_rmw) X(i32_or_rmw) X(i32_xor_rmw) X(i64_add_rmw) X(i64_sub_rmw)           \
     X(i64_mul_rmw) X(i64_and_rmw) X(i64_or_rmw) X(i64_xor_rmw)
+/* clang-format on */
 
 /* Loop back-edges when the engine checks fuel or interrupts: the branch of
  * the same name plus a trailing word holding the fuel cost of one iteration. */
+/* clang-format off */
 #define IR_BACK(X)                                                                                     \
     X(br_back) X(br_if_back) X(br_unless_back) X(br_eq_back) X(br_ne_back) X(br_lt_s_back)             \
     X(br_lt_u_back) X(br_gt_s_back) X(br_gt_u_back) X(br_le_s_back) X(br_le_u_back) X(br_ge_s_back)    \
     X(br_ge_u_back) X(br_eq_imm_back) X(br_ne_imm_back) X(br_lt_s_imm_back) X(br_lt_u_imm_back)        \
     X(br_gt_s_imm_back) X(br_gt_u_imm_back) X(br_le_s_imm_back) X(br_le_u_imm_back)                    \
     X(br_ge_s_imm_back) X(br_ge_u_imm_back)
+/* clang-format on */
 
 /* Loads and stores addressing "slot + slot + offset" (a deferred i32.add),
  * in the order of the plain forms: [h][d|a][b|offset], [h][a|val][b|offset]. */
+/* clang-format off */
 #define IR_X2(X)                                                                                       \
     X(load32_x2) X(load64_x2) X(load8s32_x2) X(load8u32_x2) X(load16s32_x2) X(load16u32_x2)            \
     X(load8s64_x2) X(load8u64_x2) X(load16s64_x2) X(load16u64_x2) X(load32s64_x2) X(load32u64_x2)      \
     X(store32_x2) X(store64_x2) X(store8_x2) X(store16_x2)
+/* clang-format on */
 
 /* Stores of a constant: [h][addr|imm32][addend|offset] (store64: imm in word 3). */
 #define IR_STOREI(X) X(store32_imm) X(store64_imm) X(store8_imm) X(store16_imm)
@@ -122,6 +136,7 @@ typedef union pw_code {
 /* i64 compare-and-branch: [h][a|b][rel], immediate forms compare with a
  * sign-extended 32-bit immediate; then their back-edge forms (trailing cost
  * word), in the same order. */
+/* clang-format off */
 #define IR_BRCMP64(X)                                                                                  \
     X(br64_eq) X(br64_ne) X(br64_lt_s) X(br64_lt_u) X(br64_gt_s) X(br64_gt_u) X(br64_le_s)             \
     X(br64_le_u) X(br64_ge_s) X(br64_ge_u) X(br64_eq_imm) X(br64_ne_imm) X(br64_lt_s_imm)              \
@@ -131,15 +146,18 @@ typedef union pw_code {
     X(br64_ge_s_back) X(br64_ge_u_back) X(br64_eq_imm_back) X(br64_ne_imm_back)                        \
     X(br64_lt_s_imm_back) X(br64_lt_u_imm_back) X(br64_gt_s_imm_back) X(br64_gt_u_imm_back)            \
     X(br64_le_s_imm_back) X(br64_le_u_imm_back) X(br64_ge_s_imm_back) X(br64_ge_u_imm_back)
+/* clang-format on */
 
 /* Loop closers: an i32 add-immediate fused with the compare-and-branch on
  * its result, d = s + k; if (d CMP imm) jump: [h][d|s][rel][k|imm], and the
  * back-edge forms with a trailing cost word. */
+/* clang-format off */
 #define IR_INCBR(X)                                                                                    \
     X(inc_br_eq) X(inc_br_ne) X(inc_br_lt_s) X(inc_br_lt_u) X(inc_br_gt_s) X(inc_br_gt_u)              \
     X(inc_br_le_s) X(inc_br_le_u) X(inc_br_ge_s) X(inc_br_ge_u) X(inc_br_eq_back) X(inc_br_ne_back)    \
     X(inc_br_lt_s_back) X(inc_br_lt_u_back) X(inc_br_gt_s_back) X(inc_br_gt_u_back)                    \
     X(inc_br_le_s_back) X(inc_br_le_u_back) X(inc_br_ge_s_back) X(inc_br_ge_u_back)
+/* clang-format on */
 
 /* a * b + c and a * b - c with the product rounded first (no fused
  * multiply-add): [h][d|a][b|c]. */
@@ -153,6 +171,7 @@ typedef union pw_code {
  * vector kernels: [h][-|a][addr1|k1][off1][addr2|k2][off2]. */
 #define IR_AXPY(X) X(f32_axpy) X(f64_axpy)
 
+/* clang-format off */
 #define IR_MISC(X)                                                                                 \
     X(unreachable) X(br) X(br_if) X(br_unless) X(br_table) X(copy) X(const) X(ret) X(ret1)         \
     X(call) X(call_direct) X(call_indirect) X(call_chk) X(call_direct_chk) X(call_indirect_chk) X(select) X(global_get) X(global_set)                                 \
@@ -161,14 +180,15 @@ typedef union pw_code {
     X(memory_size) X(memory_grow) X(memory_fill) X(memory_copy) X(memory_init) X(data_drop)        \
     X(table_get) X(table_set) X(table_size) X(table_grow) X(table_fill) X(table_copy) X(table_init) \
     X(elem_drop) X(ref_is_null) X(ref_func) X(check) X(f32_canon) X(f64_canon)
+/* clang-format on */
 
 enum {
 #define IR_ENUM(n) IR_##n,
-    IR_NUMERIC(IR_ENUM) IR_TRUNC_SAT(IR_ENUM) IR_IMM(IR_ENUM) IR_BRCMP(IR_ENUM) IR_LOADOP(IR_ENUM) IR_BACK(IR_ENUM)                      \
-        IR_X2(IR_ENUM) IR_STOREI(IR_ENUM) IR_BRCMP64(IR_ENUM) IR_INCBR(IR_ENUM) IR_MULADD(IR_ENUM) IR_LOADADD2(IR_ENUM) \
-        IR_AXPY(IR_ENUM) IR_MISC(IR_ENUM)
+    IR_NUMERIC(IR_ENUM) IR_TRUNC_SAT(IR_ENUM) IR_IMM(IR_ENUM) IR_BRCMP(IR_ENUM) IR_LOADOP(IR_ENUM)
+        IR_BACK(IR_ENUM) IR_X2(IR_ENUM) IR_STOREI(IR_ENUM) IR_BRCMP64(IR_ENUM) IR_INCBR(IR_ENUM)
+            IR_MULADD(IR_ENUM) IR_LOADADD2(IR_ENUM) IR_AXPY(IR_ENUM) IR_MISC(IR_ENUM)
 #undef IR_ENUM
-    IR_COUNT
+                IR_COUNT
 };
 
 /* Handler words for each IR opcode (label addresses with computed goto,

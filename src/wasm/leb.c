@@ -13,16 +13,14 @@ static const char eof_msg[] = "unexpected end";
 static const char long_msg[] = "integer representation too long";
 static const char large_msg[] = "integer too large";
 
-static inline bool fail(const char **why, const char *msg)
-{
+static inline bool fail(const char **why, const char *msg) {
     if (why)
         *why = msg;
     return false;
 }
 
 static inline bool read_uleb(const uint8_t **p, const uint8_t *end, unsigned bits, uint64_t *out,
-                             const char **why)
-{
+                             const char **why) {
     const uint8_t *q = *p;
     /* Almost every integer in a real module fits in one byte. */
     if (q < end && *q < 0x80) {
@@ -55,8 +53,7 @@ static inline bool read_uleb(const uint8_t **p, const uint8_t *end, unsigned bit
 }
 
 static inline bool read_sleb(const uint8_t **p, const uint8_t *end, unsigned bits, int64_t *out,
-                             const char **why)
-{
+                             const char **why) {
     const uint8_t *q = *p;
     if (q < end && *q < 0x80) {
         /* Single byte: bit 6 is the sign. */
@@ -94,8 +91,7 @@ static inline bool read_sleb(const uint8_t **p, const uint8_t *end, unsigned bit
     return true;
 }
 
-bool wm_read_u32(const uint8_t **p, const uint8_t *end, uint32_t *out, const char **why)
-{
+bool wm_read_u32(const uint8_t **p, const uint8_t *end, uint32_t *out, const char **why) {
     uint64_t v;
     if (!read_uleb(p, end, 32, &v, why))
         return false;
@@ -103,8 +99,7 @@ bool wm_read_u32(const uint8_t **p, const uint8_t *end, uint32_t *out, const cha
     return true;
 }
 
-bool wm_read_s32(const uint8_t **p, const uint8_t *end, int32_t *out, const char **why)
-{
+bool wm_read_s32(const uint8_t **p, const uint8_t *end, int32_t *out, const char **why) {
     int64_t v;
     if (!read_sleb(p, end, 32, &v, why))
         return false;
@@ -112,12 +107,10 @@ bool wm_read_s32(const uint8_t **p, const uint8_t *end, int32_t *out, const char
     return true;
 }
 
-bool wm_read_s33(const uint8_t **p, const uint8_t *end, int64_t *out, const char **why)
-{
+bool wm_read_s33(const uint8_t **p, const uint8_t *end, int64_t *out, const char **why) {
     return read_sleb(p, end, 33, out, why);
 }
 
-bool wm_read_s64(const uint8_t **p, const uint8_t *end, int64_t *out, const char **why)
-{
+bool wm_read_s64(const uint8_t **p, const uint8_t *end, int64_t *out, const char **why) {
     return read_sleb(p, end, 64, out, why);
 }

@@ -119,7 +119,7 @@ pw_trap_kind pw_limit_slow(pw_store *s, int64_t *fuel) {
         *fuel = PW_FUEL_SLICE;
         return PW_TRAP_NONE;
     }
-    uint64_t owed = (uint64_t)-*fuel;
+    uint64_t owed = (uint64_t) - *fuel;
     if (s->fuel_reserve < owed) {
         s->fuel_reserve = 0;
         *fuel = 0;

@@ -31,8 +31,10 @@ pw_error *pw_module_new(pw_engine *engine, const uint8_t *bytes, size_t len, pw_
     int r = wm_decode(in.wasm, in.len, &mod->m, err, sizeof err);
     if (r != WM_OK) {
         free(mod);
-        return pw_error_new(r == WM_MALFORMED ? PW_ERR_MALFORMED : r == WM_LIMIT ? PW_ERR_LIMIT : PW_ERR_INVALID, "%s",
-                            err);
+        return pw_error_new(r == WM_MALFORMED ? PW_ERR_MALFORMED
+                            : r == WM_LIMIT   ? PW_ERR_LIMIT
+                                              : PW_ERR_INVALID,
+                            "%s", err);
     }
     mod->sigs = calloc(mod->m.ntypes + 1, sizeof *mod->sigs);
     if (!mod->sigs) {
@@ -97,7 +99,8 @@ static void externtype_of(const pw_module *mod, uint8_t kind, uint32_t index, pw
     switch (kind) {
     case WM_EXT_FUNC: t->func = pw_functype_of(mod->sigs[m->func_types[index]]); break;
     case WM_EXT_TABLE:
-        t->limits = (pw_limits){m->tables[index].limits.min, m->tables[index].limits.max, m->tables[index].limits.has_max};
+        t->limits = (pw_limits){m->tables[index].limits.min, m->tables[index].limits.max,
+                                m->tables[index].limits.has_max};
         t->elem = pw_kind_of(m->tables[index].reftype);
         break;
     case WM_EXT_MEMORY:
@@ -112,7 +115,8 @@ static void externtype_of(const pw_module *mod, uint8_t kind, uint32_t index, pw
 
 size_t pw_module_import_count(const pw_module *m) { return m->m.nimports; }
 
-bool pw_module_import(const pw_module *mod, size_t i, const char **module, const char **name, pw_externtype *type) {
+bool pw_module_import(const pw_module *mod, size_t i, const char **module, const char **name,
+                      pw_externtype *type) {
     if (i >= mod->m.nimports)
         return false;
     const wm_import *im = &mod->m.imports[i];

@@ -85,9 +85,9 @@ typedef struct {
 } wm_import;
 
 typedef struct {
-    const char *name; /* NUL-terminated copy */
-    uint8_t kind;     /* WM_EXT_* */
-    uint32_t index;   /* in the respective index space (imports first) */
+    const char *name;  /* NUL-terminated copy */
+    uint8_t kind;      /* WM_EXT_* */
+    uint32_t index;    /* in the respective index space (imports first) */
     uint32_t name_len; /* byte length of name: names may contain NUL bytes */
 } wm_export;
 
@@ -99,7 +99,7 @@ typedef struct {
 typedef struct {
     uint8_t mode; /* WM_SEG_* */
     uint8_t reftype;
-    uint32_t table; /* active only */
+    uint32_t table;      /* active only */
     wm_constexpr offset; /* active only */
     uint32_t count;
     wm_constexpr *items; /* function-index forms are stored as WM_CONST_REF_FUNC */
@@ -115,11 +115,11 @@ typedef struct {
 
 typedef struct {
     uint32_t type_index;
-    uint32_t nlocals;      /* declared locals, not counting parameters */
-    uint8_t *local_types;  /* nlocals entries, expanded from the run-length groups */
-    const uint8_t *body;   /* first instruction byte (after the local declarations) */
-    uint32_t body_len;     /* up to and including the final `end` */
-    uint32_t body_offset;  /* offset of `body` within the module binary */
+    uint32_t nlocals;     /* declared locals, not counting parameters */
+    uint8_t *local_types; /* nlocals entries, expanded from the run-length groups */
+    const uint8_t *body;  /* first instruction byte (after the local declarations) */
+    uint32_t body_len;    /* up to and including the final `end` */
+    uint32_t body_offset; /* offset of `body` within the module binary */
 } wm_code;
 
 typedef struct {

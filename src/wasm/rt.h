@@ -26,7 +26,7 @@ typedef union pw_slot {
  * call_indirect and imports) is a pointer comparison. */
 typedef struct pw_sig {
     uint32_t nparams, nresults;
-    const uint8_t *types;  /* wasm value type bytes: params then results */
+    const uint8_t *types;    /* wasm value type bytes: params then results */
     const pw_valkind *kinds; /* the same as pw_valkind */
 } pw_sig;
 
@@ -67,7 +67,7 @@ typedef struct pw_cfunc {
     uint32_t nlocals;    /* parameters + declared locals */
     uint32_t frame_size; /* slots: locals + max operand stack height */
     const pw_sig *sig;
-    uint32_t index; /* function index in the module */
+    uint32_t index;      /* function index in the module */
     uint32_t entry_cost; /* fuel charged on entry; 0 when the engine has no checks */
     uint32_t nzero;      /* declared locals to zero on entry */
     /* (code word index, wasm byte offset) for every instruction, sorted. */
@@ -81,20 +81,20 @@ struct pw_module {
     atomic_int refs;
     pw_engine *engine;
     wm_module m;
-    const pw_sig **sigs; /* per type index */
-    pw_cfunc *funcs;     /* per defined function (interpreter code; every module has it) */
-    const pw_tier *tier; /* runs the module's functions (tier.h) */
-    void *tier_data;     /* owned by the tier */
+    const pw_sig **sigs;   /* per type index */
+    pw_cfunc *funcs;       /* per defined function (interpreter code; every module has it) */
+    const pw_tier *tier;   /* runs the module's functions (tier.h) */
+    void *tier_data;       /* owned by the tier */
     pw_valkind *kinds_buf; /* storage behind pw_functype of imports/exports */
     size_t code_bytes;
 };
 
 struct pw_func {
     const pw_sig *sig;
-    pw_instance *inst;    /* NULL for host functions */
-    const pw_tier *tier;  /* NULL for host functions */
-    const pw_cfunc *cf;   /* interpreter code, when the interpreter runs it */
-    const void *code;     /* another tier's code for it */
+    pw_instance *inst;   /* NULL for host functions */
+    const pw_tier *tier; /* NULL for host functions */
+    const pw_cfunc *cf;  /* interpreter code, when the interpreter runs it */
+    const void *code;    /* another tier's code for it */
     /* Fuel a calling interpreter charges before the call: the entry cost of
      * an interpreted function, 1 for a host function, 0 for a function of
      * another tier (which charges its entry itself). */
@@ -246,7 +246,7 @@ struct pw_error {
         uint32_t func;
         const char *name;
         uint32_t offset;
-    } *frames;
+    } * frames;
 };
 pw_error *pw_error_new(pw_error_kind kind, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 pw_error *pw_error_trap_new(pw_trap_kind kind);

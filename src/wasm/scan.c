@@ -14,15 +14,44 @@ static bool is_blocktype_byte(uint8_t b) {
 static const char *skip_fc(const uint8_t **pp, const uint8_t *end, uint32_t sub) {
     const char *why = NULL;
     uint32_t u;
-#define U32() if (!wm_read_u32(pp, end, &u, &why)) return why
-#define BYTE0() do { if (*pp >= end) return "unexpected end"; if (*(*pp)++ != 0) return "zero byte expected"; } while (0)
+#define U32()                                                                                                    \
+    if (!wm_read_u32(pp, end, &u, &why))                                                                         \
+    return why
+#define BYTE0()                                                                                                  \
+    do {                                                                                                         \
+        if (*pp >= end)                                                                                          \
+            return "unexpected end";                                                                             \
+        if (*(*pp)++ != 0)                                                                                       \
+            return "zero byte expected";                                                                         \
+    } while (0)
     switch (sub) {
-    case 0: case 1: case 2: case 3: case 4: case 5: case 6: case 7: break;
-    case 8: U32(); BYTE0(); break;
-    case 9: case 13: case 15: case 16: case 17: U32(); break;
-    case 10: BYTE0(); BYTE0(); break;
+    case 0:
+    case 1:
+    case 2:
+    case 3:
+    case 4:
+    case 5:
+    case 6:
+    case 7: break;
+    case 8:
+        U32();
+        BYTE0();
+        break;
+    case 9:
+    case 13:
+    case 15:
+    case 16:
+    case 17: U32(); break;
+    case 10:
+        BYTE0();
+        BYTE0();
+        break;
     case 11: BYTE0(); break;
-    case 12: case 14: U32(); U32(); break;
+    case 12:
+    case 14:
+        U32();
+        U32();
+        break;
     default: return "illegal opcode";
     }
     return NULL;
@@ -40,7 +69,9 @@ const char *wm_instr_skip(const uint8_t **pp, const uint8_t *end, uint8_t *opcod
     *opcode = op;
     *pp = p;
     switch (op) {
-    case 0x02: case 0x03: case 0x04:
+    case 0x02:
+    case 0x03:
+    case 0x04:
         if (*pp >= end)
             return "unexpected end";
         if (is_blocktype_byte(**pp))
@@ -48,10 +79,17 @@ const char *wm_instr_skip(const uint8_t **pp, const uint8_t *end, uint8_t *opcod
         else if (!wm_read_s33(pp, end, &i64, &why))
             return why;
         return NULL;
-    case 0x0c: case 0x0d: case 0x10: case 0x20: case 0x21: case 0x22: case 0x23: case 0x24: case 0x25:
-    case 0x26: case 0xd2:
-        U32();
-        return NULL;
+    case 0x0c:
+    case 0x0d:
+    case 0x10:
+    case 0x20:
+    case 0x21:
+    case 0x22:
+    case 0x23:
+    case 0x24:
+    case 0x25:
+    case 0x26:
+    case 0xd2: U32(); return NULL;
     case 0x0e: {
         U32();
         uint32_t n = u;
@@ -70,14 +108,12 @@ const char *wm_instr_skip(const uint8_t **pp, const uint8_t *end, uint8_t *opcod
         *pp += u;
         return NULL;
     }
-    case 0x3f: case 0x40:
-        BYTE0();
-        return NULL;
-    case 0x41:
-        return wm_read_s32(pp, end, &i32, &why) ? NULL : why;
-    case 0x42:
-        return wm_read_s64(pp, end, &i64, &why) ? NULL : why;
-    case 0x43: case 0x44: {
+    case 0x3f:
+    case 0x40: BYTE0(); return NULL;
+    case 0x41: return wm_read_s32(pp, end, &i32, &why) ? NULL : why;
+    case 0x42: return wm_read_s64(pp, end, &i64, &why) ? NULL : why;
+    case 0x43:
+    case 0x44: {
         size_t n = op == 0x43 ? 4 : 8;
         if ((size_t)(end - *pp) < n)
             return "unexpected end";
@@ -89,9 +125,7 @@ const char *wm_instr_skip(const uint8_t **pp, const uint8_t *end, uint8_t *opcod
             return "unexpected end";
         (*pp)++;
         return NULL;
-    case 0xfc:
-        U32();
-        return skip_fc(pp, end, u);
+    case 0xfc: U32(); return skip_fc(pp, end, u);
     default:
         if (op >= 0x28 && op <= 0x3e) {
             U32();

@@ -61,15 +61,9 @@ void pw_store_free(pw_store *s) {
             free(((pw_table *)o)->elems);
             free(o);
             break;
-        case PW_OBJ_MEMORY:
-            pw_memory_release(o);
-            break;
-        case PW_OBJ_GLOBAL:
-            free(o);
-            break;
-        default:
-            pw_instance_free(o);
-            break;
+        case PW_OBJ_MEMORY: pw_memory_release(o); break;
+        case PW_OBJ_GLOBAL: free(o); break;
+        default: pw_instance_free(o); break;
         }
     }
     free(s->objs);

@@ -112,8 +112,8 @@ typedef struct {
     uint64_t cost;   /* charged on each taken branch back to the loop */
 } pw_fuel_loop;
 typedef struct {
-    uint32_t entry_cost;  /* charged on entry (saturated to UINT32_MAX) */
-    uint32_t nloops;      /* loops in order of their `loop` opcode */
+    uint32_t entry_cost; /* charged on entry (saturated to UINT32_MAX) */
+    uint32_t nloops;     /* loops in order of their `loop` opcode */
     pw_fuel_loop *loops;
 } pw_fuel_regions;
 /* Computes the regions of defined function `defidx` (a validated body).

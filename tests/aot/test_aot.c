@@ -136,8 +136,8 @@ static void both(const char *name, const pw_val *args, size_t nargs, size_t nres
     CHECK(same(&a, &b), "%s: tiers differ: interp trap %d '%s' %zu frames, native trap %d '%s' %zu frames", name,
           (int)a.trap, a.summary, a.nframes, (int)b.trap, b.summary, b.nframes);
     if (fuel)
-        CHECK(pw_store_fuel(ri.store) == pw_store_fuel(rn.store), "%s: fuel left %llu (interp) vs %llu (native)", name,
-              (unsigned long long)pw_store_fuel(ri.store), (unsigned long long)pw_store_fuel(rn.store));
+        CHECK(pw_store_fuel(ri.store) == pw_store_fuel(rn.store), "%s: fuel left %llu (interp) vs %llu (native)",
+              name, (unsigned long long)pw_store_fuel(ri.store), (unsigned long long)pw_store_fuel(rn.store));
     /* the side effect counter of recursion: the same depth was reached */
     outcome ca = call(&ri, "calls", NULL, 0, 1), cb = call(&rn, "calls", NULL, 0, 1);
     CHECK(ca.res[0].of.i32 == cb.res[0].of.i32, "%s: %d calls (interp) vs %d (native)", name, ca.res[0].of.i32,

@@ -12,16 +12,16 @@
 #include <unistd.h>
 
 static int passed, failed;
-#define CHECK(cond, ...)                                \
-    do {                                                \
-        if (cond) {                                     \
-            passed++;                                   \
-        } else {                                        \
-            failed++;                                   \
-            fprintf(stderr, "FAIL %s:%d: ", __FILE__, __LINE__); \
-            fprintf(stderr, __VA_ARGS__);               \
-            fputc('\n', stderr);                        \
-        }                                               \
+#define CHECK(cond, ...)                                                                                         \
+    do {                                                                                                         \
+        if (cond) {                                                                                              \
+            passed++;                                                                                            \
+        } else {                                                                                                 \
+            failed++;                                                                                            \
+            fprintf(stderr, "FAIL %s:%d: ", __FILE__, __LINE__);                                                 \
+            fprintf(stderr, __VA_ARGS__);                                                                        \
+            fputc('\n', stderr);                                                                                 \
+        }                                                                                                        \
     } while (0)
 
 static char dir[64];
@@ -45,8 +45,10 @@ static size_t count_entries(void) {
     snprintf(cmd, sizeof cmd, "ls -A %s | wc -l", dir);
     FILE *p = popen(cmd, "r");
     size_t n = 0;
-    if (p && fscanf(p, "%zu", &n) != 1) n = 0;
-    if (p) pclose(p);
+    if (p && fscanf(p, "%zu", &n) != 1)
+        n = 0;
+    if (p)
+        pclose(p);
     return n;
 }
 
@@ -67,7 +69,8 @@ static void test_read(void) {
     CHECK(pbase_read_file(in_dir("missing"), 100, &d, &n, &e) == ENOENT && strstr(e.message, "missing") &&
               strstr(e.message, "No such file"),
           "missing: %s", e.message);
-    CHECK(pbase_read_file(dir, 100, &d, &n, &e) == EISDIR && strstr(e.message, "a directory"), "dir: %s", e.message);
+    CHECK(pbase_read_file(dir, 100, &d, &n, &e) == EISDIR && strstr(e.message, "a directory"), "dir: %s",
+          e.message);
     CHECK(pbase_read_file("/dev/null", 100, &d, &n, &e) == EINVAL && strstr(e.message, "character device"),
           "char device: %s", e.message);
     /* a FIFO without a writer: must return at once, not wait for one */
@@ -128,7 +131,8 @@ static void test_grow(void) {
     int *v = NULL;
     size_t cap = 0, n = 0;
     for (int i = 0; i < 1000; i++) {
-        if (!PBASE_RESERVE(v, cap, n + 1)) break;
+        if (!PBASE_RESERVE(v, cap, n + 1))
+            break;
         v[n++] = i;
     }
     CHECK(n == 1000 && cap >= 1000 && cap == 1024, "grew to %zu", cap);
@@ -254,7 +258,8 @@ int main(void) {
     test_hist();
     char cmd[128];
     snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
-    if (system(cmd)) failed++;
+    if (system(cmd))
+        failed++;
     printf("%d passed, %d failed\n", passed, failed);
     return failed != 0;
 }

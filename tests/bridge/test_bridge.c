@@ -39,7 +39,8 @@ static void test_errors(void) {
               strstr(e.message, "expected 2 arguments (i32, i32), got 1"),
           "arg count: %s", e.message);
     pw_val bad[2] = {f64(1), a[1]};
-    CHECK(pb_call(b, id, "div", bad, 2, r, 1, &e) == PB_ERR_ARGS && strstr(e.message, "argument 1 is f64, expected i32"),
+    CHECK(pb_call(b, id, "div", bad, 2, r, 1, &e) == PB_ERR_ARGS &&
+              strstr(e.message, "argument 1 is f64, expected i32"),
           "arg type: %s", e.message);
     CHECK(pb_call(b, id, "div", a, 2, r, 2, &e) == PB_ERR_ARGS, "result count: %s", e.message);
     pw_val z[2] = {a[0], {.kind = PW_I32, .of.i32 = 0}};
@@ -60,8 +61,9 @@ static void test_errors(void) {
     CHECK(pb_unload_module(b, id) == 0, "unload");
     CHECK(pb_call(b, id, "div", a, 2, r, 1, &e) == PB_ERR_NO_MODULE, "call after unload: %s", e.message);
     /* imports the host does not provide */
-    static const uint8_t IMP[] = {0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, 0x01, 0x04, 0x01, 0x60, 0x00, 0x00,
-                                  0x02, 0x0b, 0x01, 0x03, 'e',  'n',  'v',  0x03, 'f',  'o',  'o',  0x00, 0x00};
+    static const uint8_t IMP[] = {0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, 0x01,
+                                  0x04, 0x01, 0x60, 0x00, 0x00, 0x02, 0x0b, 0x01, 0x03,
+                                  'e',  'n',  'v',  0x03, 'f',  'o',  'o',  0x00, 0x00};
     CHECK(pb_load_module_bytes(b, IMP, sizeof IMP, NULL, &id, &e) == PB_ERR_LINK && strstr(e.message, "env.foo"),
           "link error: %s", e.message);
     pb_bridge_free(b);
@@ -72,7 +74,8 @@ static void test_histogram(void) {
     for (uint64_t i = 1; i <= 10000; i++)
         pb_histogram_record(h, i * 100);
     double p50 = pb_histogram_quantile(h, 0.5), p99 = pb_histogram_quantile(h, 0.99);
-    CHECK(fabs(p50 - 500000) / 500000 < 0.011 && fabs(p99 - 990000) / 990000 < 0.011, "quantiles %g %g", p50, p99);
+    CHECK(fabs(p50 - 500000) / 500000 < 0.011 && fabs(p99 - 990000) / 990000 < 0.011, "quantiles %g %g", p50,
+          p99);
     CHECK(h->max == 1000000 && fabs(pb_histogram_mean(h) - 500050) < 1e-6, "max/mean");
     free(h);
 }
@@ -185,7 +188,8 @@ static void test_non_regular_files(void) {
               "FIFO refused: %s", e.message);
         unlink(fifo);
     }
-    CHECK(pb_load_module_file(b, "/dev/zero", NULL, &id, &e) == PB_ERR_IO && strstr(e.message, "not a regular file"),
+    CHECK(pb_load_module_file(b, "/dev/zero", NULL, &id, &e) == PB_ERR_IO &&
+              strstr(e.message, "not a regular file"),
           "/dev/zero refused: %s", e.message);
     CHECK(pb_load_module_file(b, "/tmp", NULL, &id, &e) == PB_ERR_IO, "a directory refused: %s", e.message);
     pb_bridge_free(b);
@@ -194,10 +198,10 @@ static void test_non_regular_files(void) {
 /* An _initialize that traps: one readable message. */
 static void test_initialize_trap(void) {
     /* (module (func (export "_initialize") unreachable)) */
-    static const uint8_t INIT_TRAP[] = {0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, 0x01, 0x04, 0x01, 0x60,
-                                        0x00, 0x00, 0x03, 0x02, 0x01, 0x00, 0x07, 0x0f, 0x01, 0x0b, 0x5f, 0x69,
-                                        0x6e, 0x69, 0x74, 0x69, 0x61, 0x6c, 0x69, 0x7a, 0x65, 0x00, 0x00, 0x0a,
-                                        0x05, 0x01, 0x03, 0x00, 0x00, 0x0b};
+    static const uint8_t INIT_TRAP[] = {0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, 0x01, 0x04, 0x01,
+                                        0x60, 0x00, 0x00, 0x03, 0x02, 0x01, 0x00, 0x07, 0x0f, 0x01, 0x0b,
+                                        0x5f, 0x69, 0x6e, 0x69, 0x74, 0x69, 0x61, 0x6c, 0x69, 0x7a, 0x65,
+                                        0x00, 0x00, 0x0a, 0x05, 0x01, 0x03, 0x00, 0x00, 0x0b};
     pb_bridge *b = pb_bridge_new(NULL);
     pb_error e = {0};
     pb_module_id id = 0;

@@ -36,7 +36,9 @@ static void fk(const double q[6], double p[3]) {
     double m[4][4] = {{1, 0, 0, 0}, {0, 1, 0, 0}, {0, 0, 1, 0}, {0, 0, 0, 1}};
     for (int i = 0; i < 6; i++) {
         double c = cos(q[i]), s = sin(q[i]), ca = cos(DH_ALPHA[i]), sa = sin(DH_ALPHA[i]);
-        double t[4][4] = {{c, -s * ca, s * sa, DH_A[i] * c}, {s, c * ca, -c * sa, DH_A[i] * s}, {0, sa, ca, DH_D[i]},
+        double t[4][4] = {{c, -s * ca, s * sa, DH_A[i] * c},
+                          {s, c * ca, -c * sa, DH_A[i] * s},
+                          {0, sa, ca, DH_D[i]},
                           {0, 0, 0, 1}};
         double r[4][4];
         for (int a = 0; a < 4; a++)
@@ -111,7 +113,8 @@ static int load(const char *file, run *r) {
 static double tracking_error(const run *r, size_t k) {
     double p[3];
     fk(r->q[k], p);
-    return sqrt((p[0] - r->target[k][0]) * (p[0] - r->target[k][0]) + (p[1] - r->target[k][1]) * (p[1] - r->target[k][1]) +
+    return sqrt((p[0] - r->target[k][0]) * (p[0] - r->target[k][0]) +
+                (p[1] - r->target[k][1]) * (p[1] - r->target[k][1]) +
                 (p[2] - r->target[k][2]) * (p[2] - r->target[k][2]));
 }
 
@@ -128,7 +131,8 @@ static double check_common(const run *r, size_t from, const char *mode) {
             worst = fmax(worst, tracking_error(r, k));
     }
     CHECK(worst <= 1e-3, "%s: end effector %.3g m from the target after frame %zu (<= 1 mm)", mode, worst, from);
-    printf("%s: %zu frames, end effector within %.3g m of the target from frame %zu on\n", mode, r->n, worst, from);
+    printf("%s: %zu frames, end effector within %.3g m of the target from frame %zu on\n", mode, r->n, worst,
+           from);
     return worst;
 }
 
@@ -161,7 +165,8 @@ int main(int argc, char **argv) {
         double peak = 0;
         for (size_t k = 0; k < ra.n; k++)
             peak = fmax(peak, ra.torque[k]);
-        CHECK(tracking_error(&ra, 0) > 0.01, "torque: frame 0 already at the target (%g m)", tracking_error(&ra, 0));
+        CHECK(tracking_error(&ra, 0) > 0.01, "torque: frame 0 already at the target (%g m)",
+              tracking_error(&ra, 0));
         CHECK(peak <= 1.0 && peak > 0.1, "torque: peak |tau|/limit %g", peak);
         printf("torque: frame 0 %.3f m from the target, peak |tau|/limit %.3f\n", tracking_error(&ra, 0), peak);
         check_common(&ra, 300, "torque");
@@ -170,9 +175,11 @@ int main(int argc, char **argv) {
         for (size_t k = 60; k < ra.n; k++)
             for (int j = 0; j < 6; j++)
                 worst = fmax(worst, fabs(ra.q[k][j] - JOINT_GOAL[j]));
-        CHECK(step <= bound && step > bound / 2, "joints: largest joint step per frame %.6g (limit %.6g)", step, bound);
+        CHECK(step <= bound && step > bound / 2, "joints: largest joint step per frame %.6g (limit %.6g)", step,
+              bound);
         CHECK(worst <= 1e-9, "joints: %.3g rad from wasm:jointTargets after frame 60", worst);
-        printf("joints: largest step %.5f rad a frame, at wasm:jointTargets to %.3g rad from frame 60\n", step, worst);
+        printf("joints: largest step %.5f rad a frame, at wasm:jointTargets to %.3g rad from frame 60\n", step,
+               worst);
     } else if (!strcmp(argv[1], "same") && argc == 4) {
         if (load(argv[3], &rb)) {
             double worst = 0;

@@ -24,8 +24,8 @@
 #define N_TARGETS 10000
 #define PY_COUNT 1000
 #define LIMIT 6.283185307179586
-static const double HOME[6] = {0.0, -1.5707963267948966, 1.5707963267948966, -1.5707963267948966,
-                               -1.5707963267948966, 0.0};
+static const double HOME[6] = {
+    0.0, -1.5707963267948966, 1.5707963267948966, -1.5707963267948966, -1.5707963267948966, 0.0};
 
 typedef struct {
     pb_bridge *b;
@@ -140,7 +140,8 @@ static void compare_python(double (*in)[9], double (*sol)[9]) {
     CHECK(py && pclose(py) == 0, "python3 %s failed", cmd);
     unlink(file);
     CHECK(rows == PY_COUNT, "Python solved %d of %d", rows, PY_COUNT);
-    CHECK(worst <= 1e-9 && flags, "C vs Python: largest angle difference %.3g (<= 1e-9), same flags %d", worst, flags);
+    CHECK(worst <= 1e-9 && flags, "C vs Python: largest angle difference %.3g (<= 1e-9), same flags %d", worst,
+          flags);
     printf("C vs Python on %d targets: largest angle difference %.3g rad\n", rows, worst);
 }
 
@@ -157,10 +158,11 @@ static void test_unreachable(arm_module *m, const char *lang) {
             finite &= isfinite(s[j]) && fabs(s[j]) <= LIMIT;
         /* No point of the arm is more than d1+|a2|+|a3|+d4+d5+d6 = 1.2127 m from the base, and it reaches
          * beyond 0.8 m in these directions: the closest point is between |t| - 1.22 and |t| - 0.8 away. */
-        double d = distance(p, far[k]), t = sqrt(far[k][0] * far[k][0] + far[k][1] * far[k][1] + far[k][2] * far[k][2]);
+        double d = distance(p, far[k]),
+               t = sqrt(far[k][0] * far[k][0] + far[k][1] * far[k][1] + far[k][2] * far[k][2]);
         CHECK(finite && s[6] == 0.0 && fabs(s[7] - d) <= 1e-12 && d >= t - 1.22 && d <= t - 0.8,
-              "%s: unreachable (%g, %g, %g): flag %g error %g distance %g", lang, far[k][0], far[k][1], far[k][2], s[6],
-              s[7], d);
+              "%s: unreachable (%g, %g, %g): flag %g error %g distance %g", lang, far[k][0], far[k][1], far[k][2],
+              s[6], s[7], d);
     }
     double a[9] = {NAN, 0.2, INFINITY}, s[9];
     memcpy(a + 3, HOME, sizeof HOME);
@@ -189,7 +191,8 @@ static void test_warm_start(arm_module *m, const char *lang) {
                 worst = fmax(worst, fabs(q[j] - prev[j]));
         memcpy(prev, q, sizeof q);
     }
-    CHECK(all && worst < 0.05, "%s: warm-started path: all reached %d, largest joint step %g rad", lang, all, worst);
+    CHECK(all && worst < 0.05, "%s: warm-started path: all reached %d, largest joint step %g rad", lang, all,
+          worst);
     printf("%s: warm-started 401-point path, largest joint step %.4f rad\n", lang, worst);
 }
 

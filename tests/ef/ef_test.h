@@ -12,31 +12,32 @@
 
 static int t_pass, t_fail;
 
-#define CHECK(cond)                                                             \
-    do {                                                                        \
-        if (cond) {                                                             \
-            t_pass++;                                                           \
-        } else {                                                                \
-            t_fail++;                                                           \
-            fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #cond); \
-        }                                                                       \
+#define CHECK(cond)                                                                                              \
+    do {                                                                                                         \
+        if (cond) {                                                                                              \
+            t_pass++;                                                                                            \
+        } else {                                                                                                 \
+            t_fail++;                                                                                            \
+            fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #cond);                             \
+        }                                                                                                        \
     } while (0)
 
-#define CHECK_EQ_INT(a, b)                                                      \
-    do {                                                                        \
-        long long a_ = (long long)(a), b_ = (long long)(b);                     \
-        if (a_ == b_) {                                                         \
-            t_pass++;                                                           \
-        } else {                                                                \
-            t_fail++;                                                           \
-            fprintf(stderr, "%s:%d: CHECK failed: %s == %s (%lld vs %lld)\n", __FILE__, __LINE__, #a, #b, a_, b_); \
-        }                                                                       \
+#define CHECK_EQ_INT(a, b)                                                                                       \
+    do {                                                                                                         \
+        long long a_ = (long long)(a), b_ = (long long)(b);                                                      \
+        if (a_ == b_) {                                                                                          \
+            t_pass++;                                                                                            \
+        } else {                                                                                                 \
+            t_fail++;                                                                                            \
+            fprintf(stderr, "%s:%d: CHECK failed: %s == %s (%lld vs %lld)\n", __FILE__, __LINE__, #a, #b, a_,    \
+                    b_);                                                                                         \
+        }                                                                                                        \
     } while (0)
 
-#define TEST_END()                                      \
-    do {                                                \
-        printf("%d passed, %d failed\n", t_pass, t_fail); \
-        return t_fail ? 1 : 0;                          \
+#define TEST_END()                                                                                               \
+    do {                                                                                                         \
+        printf("%d passed, %d failed\n", t_pass, t_fail);                                                        \
+        return t_fail ? 1 : 0;                                                                                   \
     } while (0)
 
 /* A node record: sequence numbers at start and end (from a shared clock). */
@@ -57,7 +58,8 @@ static inline ef_status trec_fn(ef_task *t, void *user) {
 
 static inline void spin_work(unsigned iters) {
     volatile unsigned x = 0;
-    for (unsigned i = 0; i < iters; i++) x += i;
+    for (unsigned i = 0; i < iters; i++)
+        x += i;
     (void)x;
 }
 

@@ -12,14 +12,16 @@ static atomic_long g_clock;
 
 static trec *recs_new(size_t n) {
     trec *r = calloc(n, sizeof *r);
-    for (size_t i = 0; i < n; i++) r[i].clock = &g_clock;
+    for (size_t i = 0; i < n; i++)
+        r[i].clock = &g_clock;
     return r;
 }
 
 static ef_node *add_after(ef_builder *b, const char *name, ef_def *d, ef_node *p1, ef_node *p2) {
     ef_node *n = ef_builder_add(b, name, d);
     ef_builder_connect(b, p1 ? p1 : ef_builder_root(b), n);
-    if (p2) ef_builder_connect(b, p2, n);
+    if (p2)
+        ef_builder_connect(b, p2, n);
     return n;
 }
 
@@ -38,7 +40,8 @@ static ef_status count_fn(ef_task *t, void *user) {
 
 static int state_count(ef_context *c, ef_graph *g, const char *path) {
     ef_path p;
-    if (ef_path_parse(g, path, &p)) return -1;
+    if (ef_path_parse(g, path, &p))
+        return -1;
     int *v = ef_state_data(ef_context_state(c, &p), COUNTER_TYPE);
     return v ? *v : 0;
 }
@@ -49,7 +52,8 @@ static void test_ordering(void) {
     ef_graph *g = ef_graph_create("top", NULL);
     trec *r = recs_new(6);
     ef_def *d[6];
-    for (int i = 0; i < 6; i++) d[i] = ef_def_opaque("rec", trec_fn, &r[i], EF_HINT_PARALLEL);
+    for (int i = 0; i < 6; i++)
+        d[i] = ef_def_opaque("rec", trec_fn, &r[i], EF_HINT_PARALLEL);
     ef_builder *b = ef_builder_begin(ef_graph_top(g), 1);
     /* diamond a -> (b, c) -> d, then chain d -> e -> f */
     ef_node *a = add_after(b, "a", d[0], NULL, NULL);
@@ -63,7 +67,8 @@ static void test_ordering(void) {
     ef_context *ctx = ef_context_create(g, NULL);
     ef_status st = ef_context_execute(ctx);
     CHECK(st == EF_SUCCESS);
-    for (int i = 0; i < 6; i++) CHECK_EQ_INT(atomic_load(&r[i].runs), 1);
+    for (int i = 0; i < 6; i++)
+        CHECK_EQ_INT(atomic_load(&r[i].runs), 1);
     CHECK(r[0].end < r[1].start && r[0].end < r[2].start);
     CHECK(r[1].end < r[3].start && r[2].end < r[3].start);
     CHECK(r[3].end < r[4].start && r[4].end < r[5].start);
@@ -71,7 +76,8 @@ static void test_ordering(void) {
     CHECK(r[1].start < r[2].start);
     CHECK_EQ_INT(ef_context_stamp(ctx), 1);
     ef_context_free(ctx);
-    for (int i = 0; i < 6; i++) ef_def_release(d[i]);
+    for (int i = 0; i < 6; i++)
+        ef_def_release(d[i]);
     ef_graph_free(g);
     free(r);
 }
@@ -112,7 +118,8 @@ static void test_shared_state(void) {
     ef_def *body;
     ef_graph *g = shared_graph(&body);
     ef_context *ctx = ef_context_create(g, NULL);
-    for (int k = 0; k < 3; k++) CHECK(ef_context_execute(ctx) == EF_SUCCESS);
+    for (int k = 0; k < 3; k++)
+        CHECK(ef_context_execute(ctx) == EF_SUCCESS);
     CHECK_EQ_INT(state_count(ctx, g, "/a/integrate"), 3);
     CHECK_EQ_INT(state_count(ctx, g, "/b/collide"), 3);
     CHECK_EQ_INT(state_count(ctx, g, "/n/c/integrate"), 3);
@@ -161,7 +168,8 @@ static void test_shared_state(void) {
 
 static ef_status ok_fn(ef_task *t, void *u) {
     (void)t;
-    if (u) atomic_fetch_add((atomic_int *)u, 1);
+    if (u)
+        atomic_fetch_add((atomic_int *)u, 1);
     return EF_SUCCESS;
 }
 static ef_status fail_fn(ef_task *t, void *u) {
@@ -377,7 +385,8 @@ static void test_cycles(void) {
     ef_graph *g = ef_graph_create("top", NULL);
     trec *r = recs_new(4);
     ef_def *d[4];
-    for (int i = 0; i < 4; i++) d[i] = ef_def_opaque("rec", trec_fn, &r[i], EF_HINT_PARALLEL);
+    for (int i = 0; i < 4; i++)
+        d[i] = ef_def_opaque("rec", trec_fn, &r[i], EF_HINT_PARALLEL);
     ef_builder *b = ef_builder_begin(ef_graph_top(g), 1);
     ef_node *a = add_after(b, "A", d[0], NULL, NULL);
     ef_node *bb = add_after(b, "B", d[1], a, NULL);
@@ -392,10 +401,12 @@ static void test_cycles(void) {
     CHECK_EQ_INT(ef_node_cycle_parent_count(s), 1);
     ef_context *ctx = ef_context_create(g, NULL);
     CHECK(ef_context_execute(ctx) == EF_SUCCESS);
-    for (int i = 0; i < 4; i++) CHECK_EQ_INT(atomic_load(&r[i].runs), 1);
+    for (int i = 0; i < 4; i++)
+        CHECK_EQ_INT(atomic_load(&r[i].runs), 1);
     CHECK(r[0].end < r[1].start && r[1].end < r[2].start && r[2].end < r[3].start);
     ef_context_free(ctx);
-    for (int i = 0; i < 4; i++) ef_def_release(d[i]);
+    for (int i = 0; i < 4; i++)
+        ef_def_release(d[i]);
     ef_graph_free(g);
     free(r);
 }
@@ -406,7 +417,7 @@ static void test_builder(void) {
     ef_def *op = ef_def_opaque("op", ok_fn, NULL, EF_HINT_PARALLEL);
     ef_builder *b = ef_builder_begin(ef_graph_top(g), 1);
     CHECK(ef_builder_begin(ef_graph_top(g), 0) == NULL); /* one builder at a time */
-    CHECK(ef_builder_begin(op, 0) == NULL);               /* opaque: no topology */
+    CHECK(ef_builder_begin(op, 0) == NULL);              /* opaque: no topology */
     CHECK(ef_builder_add(b, "self", ef_graph_top(g)) == NULL);
     ef_node *x = add_after(b, "x", op, NULL, NULL);
     ef_node *y = add_after(b, "y", op, x, NULL);
@@ -495,12 +506,14 @@ static int part_init(void *inst, const ef_def *g) {
 }
 static void part_run(void *inst, ef_node *n) {
     part_inst *p = inst;
-    if (!strncmp(ef_node_name(n), "p_", 2) && p->n < 16) p->sel[p->n++] = n;
+    if (!strncmp(ef_node_name(n), "p_", 2) && p->n < 16)
+        p->sel[p->n++] = n;
 }
 static int part_commit(void *inst, ef_builder *b) {
     part_inst *p = inst;
     (*p->runs)++;
-    if (p->n < 2) return 0;
+    if (p->n < 2)
+        return 0;
     return ef_builder_replace_partition(b, p->sel, (size_t)p->n, "cluster", NULL) ? 0 : -1;
 }
 
@@ -531,7 +544,7 @@ static void test_passes(void) {
     ef_graph *g = ef_graph_create("top", NULL);
     ef_def_set_build(ef_graph_top(g), NULL, NULL);
     ef_builder *b = ef_builder_begin(ef_graph_top(g), 1);
-    ef_node *ph = add_after(b, "physics", placeholder, NULL, NULL); /* node name wins */
+    ef_node *ph = add_after(b, "physics", placeholder, NULL, NULL);  /* node name wins */
     ef_node *other = add_after(b, "other", placeholder, NULL, NULL); /* by definition name */
     ef_node *p1 = add_after(b, "p_a", env.leaf, ph, NULL);
     add_after(b, "p_b", env.leaf, p1, other);
@@ -670,7 +683,8 @@ static void test_sim_pipeline(void) {
     ef_registry_free(reg);
     ef_sim_pipeline_free(sim);
     ef_graph_free(g);
-    for (int i = 0; i < 8; i++) ef_def_release(defs[i]);
+    for (int i = 0; i < 8; i++)
+        ef_def_release(defs[i]);
 }
 
 static void test_dump_and_profile(void) {
@@ -700,7 +714,8 @@ static void test_dump_and_profile(void) {
     ef_context *ctx = ef_context_create(g, NULL);
     ef_context_set_profiling(ctx, 1);
     ef_context_set_tracing(ctx, 1);
-    for (int i = 0; i < 3; i++) CHECK(ef_context_execute(ctx) == EF_SUCCESS);
+    for (int i = 0; i < 3; i++)
+        CHECK(ef_context_execute(ctx) == EF_SUCCESS);
     ef_timing t;
     ef_path p;
     ef_path_parse(g, "/sensors/probe/collide", &p);
@@ -737,7 +752,8 @@ static ef_status dyn_child(ef_task *t, void *u) {
     return EF_SUCCESS;
 }
 static ef_status dyn_parent(ef_task *t, void *u) {
-    for (int i = 0; i < 5; i++) ef_executor_schedule(ef_task_executor(t), dyn_child, u, EF_HINT_PARALLEL);
+    for (int i = 0; i < 5; i++)
+        ef_executor_schedule(ef_task_executor(t), dyn_child, u, EF_HINT_PARALLEL);
     CHECK(ef_current_task() == t);
     CHECK(ef_current_executor() == ef_task_executor(t));
     return EF_SUCCESS;
@@ -779,7 +795,8 @@ static void test_traverse(void) {
     ef_builder_end(b);
     char out[512] = "";
     CHECK(ef_traverse(ef_graph_top(g), EF_TRAVERSE_DFS, EF_VISIT_FIRST, trav_cb, out) == 4);
-    if (strcmp(out, "A<root:FL B<A:FL D<B:F C<A:FL ")) fprintf(stderr, "got [%s]\n", out);
+    if (strcmp(out, "A<root:FL B<A:FL D<B:F C<A:FL "))
+        fprintf(stderr, "got [%s]\n", out);
     CHECK(!strcmp(out, "A<root:FL B<A:FL D<B:F C<A:FL "));
     out[0] = 0;
     CHECK(ef_traverse(ef_graph_top(g), EF_TRAVERSE_BFS, EF_VISIT_LAST, trav_cb, out) == 4);

@@ -17,7 +17,7 @@ static ef_executor_desc PAR = {EF_VISIT_ALL_PARENTS, EF_SCHED_PARALLEL, 0, NULL,
 /* ---- gate checks shared by several tests ---- */
 
 typedef struct {
-    atomic_int running;     /* user code of any node */
+    atomic_int running; /* user code of any node */
     atomic_int serial_running;
     atomic_int iso_active;
     atomic_int violations;
@@ -28,17 +28,18 @@ typedef struct {
 
 static void note_running(gate_env *e, int now) {
     int m = atomic_load(&e->max_running);
-    while (now > m && !atomic_compare_exchange_weak(&e->max_running, &m, now)) {
-    }
+    while (now > m && !atomic_compare_exchange_weak(&e->max_running, &m, now)) {}
 }
 
 static ef_status par_fn(ef_task *t, void *u) {
     (void)t;
     gate_env *e = u;
     note_running(e, atomic_fetch_add(&e->running, 1) + 1);
-    if (atomic_load(&e->iso_active) || atomic_load(&e->iso_graph)) atomic_fetch_add(&e->violations, 1);
+    if (atomic_load(&e->iso_active) || atomic_load(&e->iso_graph))
+        atomic_fetch_add(&e->violations, 1);
     spin_work(20000);
-    if (atomic_load(&e->iso_active) || atomic_load(&e->iso_graph)) atomic_fetch_add(&e->violations, 1);
+    if (atomic_load(&e->iso_active) || atomic_load(&e->iso_graph))
+        atomic_fetch_add(&e->violations, 1);
     atomic_fetch_sub(&e->running, 1);
     atomic_fetch_add(&e->runs, 1);
     return EF_SUCCESS;
@@ -49,7 +50,8 @@ static ef_status par_fn(ef_task *t, void *u) {
 static ef_status isog_pre(ef_task *t, void *u) {
     (void)t;
     gate_env *e = u;
-    if (atomic_load(&e->running) != 0) atomic_fetch_add(&e->violations, 1);
+    if (atomic_load(&e->running) != 0)
+        atomic_fetch_add(&e->violations, 1);
     atomic_store(&e->iso_graph, 1);
     return EF_SUCCESS;
 }
@@ -57,14 +59,16 @@ static ef_status isog_post(ef_task *t, void *u) {
     (void)t;
     gate_env *e = u;
     atomic_store(&e->iso_graph, 0);
-    if (atomic_load(&e->running) != 0) atomic_fetch_add(&e->violations, 1);
+    if (atomic_load(&e->running) != 0)
+        atomic_fetch_add(&e->violations, 1);
     atomic_fetch_add(&e->runs, 1);
     return EF_SUCCESS;
 }
 static ef_status inner_fn(ef_task *t, void *u) {
     (void)t;
     gate_env *e = u;
-    if (!atomic_load(&e->iso_graph)) atomic_fetch_add(&e->violations, 1);
+    if (!atomic_load(&e->iso_graph))
+        atomic_fetch_add(&e->violations, 1);
     spin_work(5000);
     atomic_fetch_add(&e->runs, 1);
     return EF_SUCCESS;
@@ -74,8 +78,10 @@ static ef_status serial_fn(ef_task *t, void *u) {
     (void)t;
     gate_env *e = u;
     atomic_fetch_add(&e->running, 1);
-    if (atomic_fetch_add(&e->serial_running, 1) != 0) atomic_fetch_add(&e->violations, 1);
-    if (atomic_load(&e->iso_active)) atomic_fetch_add(&e->violations, 1);
+    if (atomic_fetch_add(&e->serial_running, 1) != 0)
+        atomic_fetch_add(&e->violations, 1);
+    if (atomic_load(&e->iso_active))
+        atomic_fetch_add(&e->violations, 1);
     spin_work(2000);
     atomic_fetch_sub(&e->serial_running, 1);
     atomic_fetch_sub(&e->running, 1);
@@ -88,7 +94,8 @@ static ef_status iso_fn(ef_task *t, void *u) {
     gate_env *e = u;
     atomic_store(&e->iso_active, 1);
     for (int i = 0; i < 20; i++) {
-        if (atomic_load(&e->running) != 0) atomic_fetch_add(&e->violations, 1);
+        if (atomic_load(&e->running) != 0)
+            atomic_fetch_add(&e->violations, 1);
         spin_work(500);
     }
     atomic_store(&e->iso_active, 0);
@@ -116,7 +123,8 @@ static void test_parallel_order(ef_pool *pool) {
         if (i < W)
             ef_builder_connect(b, ef_builder_root(b), nodes[i]);
         else
-            for (int k = 0; k < 3; k++) ef_builder_connect(b, nodes[(i / W - 1) * W + (i * 7 + k * 5) % W], nodes[i]);
+            for (int k = 0; k < 3; k++)
+                ef_builder_connect(b, nodes[(i / W - 1) * W + (i * 7 + k * 5) % W], nodes[i]);
     }
     ef_builder_end(b);
     ef_context *ctx = ef_context_create(g, pool);
@@ -124,11 +132,14 @@ static void test_parallel_order(ef_pool *pool) {
         CHECK(ef_context_execute(ctx) == EF_SUCCESS);
         int bad = 0;
         for (int i = 0; i < L * W; i++) {
-            if (atomic_load(&r[i].runs) != frame + 1) bad++;
+            if (atomic_load(&r[i].runs) != frame + 1)
+                bad++;
             for (size_t k = 0; k < ef_node_parent_count(nodes[i]); k++) {
                 ef_node *p = ef_node_parent(nodes[i], k);
-                if (ef_node_is_root(p)) continue;
-                if (!(atomic_load(&r[ef_node_index(p) - 1].end) < atomic_load(&r[i].start))) bad++;
+                if (ef_node_is_root(p))
+                    continue;
+                if (!(atomic_load(&r[ef_node_index(p) - 1].end) < atomic_load(&r[i].start)))
+                    bad++;
             }
         }
         CHECK_EQ_INT(bad, 0);
@@ -150,7 +161,8 @@ static void *hint_thread(void *arg) {
     hint_job *j = arg;
     ef_context *ctx = ef_context_create(j->g, j->pool);
     for (int frame = 0; frame < 10; frame++)
-        if (ef_context_execute(ctx) != EF_SUCCESS) j->bad++;
+        if (ef_context_execute(ctx) != EF_SUCCESS)
+            j->bad++;
     ef_context_free(ctx);
     return NULL;
 }
@@ -178,13 +190,15 @@ static void test_hints_n(ef_pool *pool, int contexts) {
     ef_def_set_hint(isog, EF_HINT_ISOLATE);
     ef_def_set_hooks(isog, isog_pre, isog_post, &env);
     b = ef_builder_begin(isog, 1);
-    for (int i = 0; i < 6; i++) ef_builder_connect(b, ef_builder_root(b), ef_builder_add(b, "in", dinner));
+    for (int i = 0; i < 6; i++)
+        ef_builder_connect(b, ef_builder_root(b), ef_builder_add(b, "in", dinner));
     ef_builder_end(b);
     /* serial graph definition containing serial and parallel nodes */
     ef_def *serg = ef_def_graph("serial_graph", &PAR);
     ef_def_set_hint(serg, EF_HINT_SERIAL);
     b = ef_builder_begin(serg, 1);
-    for (int i = 0; i < 4; i++) ef_builder_connect(b, ef_builder_root(b), ef_builder_add(b, "s", i < 2 ? ds : dp));
+    for (int i = 0; i < 4; i++)
+        ef_builder_connect(b, ef_builder_root(b), ef_builder_add(b, "s", i < 2 ? ds : dp));
     ef_builder_end(b);
     ef_graph *g = ef_graph_create("top", &PAR);
     b = ef_builder_begin(ef_graph_top(g), 1);
@@ -213,8 +227,8 @@ static void test_hints_n(ef_pool *pool, int contexts) {
     }
     CHECK_EQ_INT(atomic_load(&env.runs), expected * 10 * contexts);
     CHECK_EQ_INT(atomic_load(&env.violations), 0);
-    fprintf(stderr, "hints: pool workers %u, max concurrent nodes observed %d\n", pool ? ef_pool_workers(pool) : 0,
-            atomic_load(&env.max_running));
+    fprintf(stderr, "hints: pool workers %u, max concurrent nodes observed %d\n",
+            pool ? ef_pool_workers(pool) : 0, atomic_load(&env.max_running));
     ef_graph_free(g);
     ef_def_release(dp);
     ef_def_release(ds);
@@ -261,7 +275,8 @@ static void test_bypass(ef_pool *pool) {
         CHECK(ef_context_execute(ctx) == EF_SUCCESS);
         int bad = 0;
         for (int i = 0; i < N; i++)
-            if (atomic_load(&env[i].parent_tid) != atomic_load(&env[i].child_tid)) bad++;
+            if (atomic_load(&env[i].parent_tid) != atomic_load(&env[i].child_tid))
+                bad++;
         CHECK_EQ_INT(bad, 0);
     }
     ef_context_free(ctx);
@@ -305,7 +320,8 @@ static void test_nested(ef_pool *pool) {
     }
     ef_builder_end(b);
     ef_context *ctx = ef_context_create(g, pool);
-    for (int f = 0; f < 3; f++) CHECK(ef_context_execute(ctx) == EF_SUCCESS);
+    for (int f = 0; f < 3; f++)
+        CHECK(ef_context_execute(ctx) == EF_SUCCESS);
     CHECK_EQ_INT(atomic_load(&leaves), 3 * 4 * 6 * 6 * 8);
     ef_context_free(ctx);
     ef_graph_free(g);
@@ -323,7 +339,8 @@ static ef_status dyn_leaf(ef_task *t, void *u) {
     return EF_SUCCESS;
 }
 static ef_status dyn_mid(ef_task *t, void *u) {
-    for (int i = 0; i < 4; i++) ef_executor_schedule(ef_task_executor(t), dyn_leaf, u, EF_HINT_PARALLEL);
+    for (int i = 0; i < 4; i++)
+        ef_executor_schedule(ef_task_executor(t), dyn_leaf, u, EF_HINT_PARALLEL);
     return EF_SUCCESS;
 }
 static ef_status dyn_root(ef_task *t, void *u) {
@@ -376,13 +393,15 @@ static void *ctx_thread(void *arg) {
     ctx_job *j = arg;
     ef_context *ctx = ef_context_create(j->g, j->pool);
     for (int f = 0; f < j->frames; f++)
-        if (ef_context_execute(ctx) != EF_SUCCESS) j->bad++;
+        if (ef_context_execute(ctx) != EF_SUCCESS)
+            j->bad++;
     ef_path p;
     const char *paths[] = {"/a/x", "/a/y", "/b/x", "/b/y", "/c"};
     for (int i = 0; i < 5; i++) {
         ef_path_parse(j->g, paths[i], &p);
         long *c = ef_state_data(ef_context_state(ctx, &p), CNT_TYPE);
-        if (!c || *c != j->frames) j->bad++;
+        if (!c || *c != j->frames)
+            j->bad++;
     }
     ef_context_free(ctx);
     return NULL;
@@ -431,7 +450,8 @@ static ef_status det_fn(ef_task *t, void *u) {
     (void)t;
     det_node *d = u;
     uint64_t h = 1469598103934665603ull ^ (uint64_t)d->idx;
-    for (int k = 0; k < d->np; k++) h = (h ^ d->vals[d->parents[k]]) * 1099511628211ull;
+    for (int k = 0; k < d->np; k++)
+        h = (h ^ d->vals[d->parents[k]]) * 1099511628211ull;
     d->vals[d->idx] = h;
     return EF_SUCCESS;
 }
@@ -452,14 +472,18 @@ static void det_run(ef_pool *pool, int force_serial, uint64_t *out) {
         for (int k = 0; k < 4 && i > 0; k++) {
             seed = seed * 1103515245u + 12345u;
             int p = (int)((seed >> 8) % (uint32_t)i);
-            if (ef_node_child_count(nodes[p]) && k > 1) continue;
+            if (ef_node_child_count(nodes[p]) && k > 1)
+                continue;
             int dup = 0;
-            for (int q = 0; q < dn[i].np; q++) dup |= parents[i][q] == p;
-            if (dup) continue;
+            for (int q = 0; q < dn[i].np; q++)
+                dup |= parents[i][q] == p;
+            if (dup)
+                continue;
             parents[i][dn[i].np++] = p;
             ef_builder_connect(b, nodes[p], nodes[i]);
         }
-        if (!dn[i].np) ef_builder_connect(b, ef_builder_root(b), nodes[i]);
+        if (!dn[i].np)
+            ef_builder_connect(b, ef_builder_root(b), nodes[i]);
     }
     ef_builder_end(b);
     ef_context *ctx = ef_context_create(g, pool);
@@ -515,7 +539,8 @@ static void test_stop_parallel(ef_pool *pool) {
 
 int main(void) {
     ef_pool *pools[3] = {ef_pool_create(0), ef_pool_create(1), ef_pool_create(3)};
-    for (int i = 0; i < 3; i++) CHECK(pools[i] != NULL);
+    for (int i = 0; i < 3; i++)
+        CHECK(pools[i] != NULL);
     for (int i = 0; i < 3; i++) {
         test_parallel_order(pools[i]);
         test_hints(pools[i]);
@@ -528,6 +553,7 @@ int main(void) {
     }
     test_hints(NULL);
     test_determinism(pools, 3);
-    for (int i = 0; i < 3; i++) ef_pool_free(pools[i]);
+    for (int i = 0; i < 3; i++)
+        ef_pool_free(pools[i]);
     TEST_END();
 }

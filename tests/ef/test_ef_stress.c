@@ -37,21 +37,26 @@ static ef_status rec_fn(ef_task *t, void *u) {
     gate_env *e = n->env;
     if (n->hint == EF_HINT_ISOLATE) {
         atomic_store(&e->iso_active, 1);
-        if (atomic_load(&e->running) != 0) atomic_fetch_add(&e->violations, 1);
+        if (atomic_load(&e->running) != 0)
+            atomic_fetch_add(&e->violations, 1);
         trec_fn(t, &n->r);
         spin_work(200);
-        if (atomic_load(&e->running) != 0) atomic_fetch_add(&e->violations, 1);
+        if (atomic_load(&e->running) != 0)
+            atomic_fetch_add(&e->violations, 1);
         atomic_store(&e->iso_active, 0);
         return EF_SUCCESS;
     }
     atomic_fetch_add(&e->running, 1);
-    if (atomic_load(&e->iso_active)) atomic_fetch_add(&e->violations, 1);
+    if (atomic_load(&e->iso_active))
+        atomic_fetch_add(&e->violations, 1);
     if (n->hint == EF_HINT_SERIAL && atomic_fetch_add(&e->serial_running, 1) != 0)
         atomic_fetch_add(&e->violations, 1);
     trec_fn(t, &n->r);
     spin_work(100);
-    if (n->hint == EF_HINT_SERIAL) atomic_fetch_sub(&e->serial_running, 1);
-    if (atomic_load(&e->iso_active)) atomic_fetch_add(&e->violations, 1);
+    if (n->hint == EF_HINT_SERIAL)
+        atomic_fetch_sub(&e->serial_running, 1);
+    if (atomic_load(&e->iso_active))
+        atomic_fetch_add(&e->violations, 1);
     atomic_fetch_sub(&e->running, 1);
     return EF_SUCCESS;
 }
@@ -110,10 +115,14 @@ static void random_dag(dag *d, ef_def *g, int n, int depth, int owner, gate_env 
             r->hint = EF_HINT_PARALLEL;
             random_dag(d, def, 1 + (int)rnd(6), depth + 1, id, env);
         } else {
-            r->hint = k < 70 ? EF_HINT_PARALLEL : k < 82 ? EF_HINT_SERIAL : k < 94 ? EF_HINT_BYPASS : EF_HINT_ISOLATE;
+            r->hint = k < 70   ? EF_HINT_PARALLEL
+                      : k < 82 ? EF_HINT_SERIAL
+                      : k < 94 ? EF_HINT_BYPASS
+                               : EF_HINT_ISOLATE;
             def = ef_def_opaque("leaf", rec_fn, r, r->hint);
         }
-        if (owner >= 0) add_edge(d, owner, id, 1);
+        if (owner >= 0)
+            add_edge(d, owner, id, 1);
         char name[16];
         snprintf(name, sizeof name, "n%d", i);
         nodes[i] = ef_builder_add(b, name, def);
@@ -125,7 +134,8 @@ static void random_dag(dag *d, ef_def *g, int n, int depth, int owner, gate_env 
                 add_edge(d, ids[j], id, 0);
                 parents++;
             }
-        if (!parents) ef_builder_connect(b, ef_builder_root(b), nodes[i]);
+        if (!parents)
+            ef_builder_connect(b, ef_builder_root(b), nodes[i]);
     }
     ef_builder_end(b);
     free(nodes);
@@ -136,7 +146,8 @@ int main(void) {
     const char *env_n = getenv("EF_STRESS_DAGS");
     int dags = env_n ? atoi(env_n) : 3000;
     const char *env_seed = getenv("EF_STRESS_SEED");
-    if (env_seed && strtoull(env_seed, NULL, 0)) rng_state = strtoull(env_seed, NULL, 0);
+    if (env_seed && strtoull(env_seed, NULL, 0))
+        rng_state = strtoull(env_seed, NULL, 0);
     ef_pool *pool = ef_pool_create(2);
     CHECK(pool != NULL);
     long edges_checked = 0, nodes_run = 0;
@@ -153,13 +164,16 @@ int main(void) {
         ef_context *ctx = ef_context_create(g, pool);
         int frames = 1 + (int)rnd(2);
         for (int f = 0; f < frames; f++) {
-            if (ef_context_execute(ctx) != EF_SUCCESS) status_bad++;
+            if (ef_context_execute(ctx) != EF_SUCCESS)
+                status_bad++;
             for (int i = 0; i < d.n; i++)
-                if (atomic_load(&d.recs[i].r.runs) != f + 1) runs_bad++;
+                if (atomic_load(&d.recs[i].r.runs) != f + 1)
+                    runs_bad++;
             for (int k = 0; k < d.ne; k++) {
                 trec *a = &d.recs[d.edges[k].a].r, *b = &d.recs[d.edges[k].b].r;
                 int ok = d.edges[k].inside ? (a->start < b->start && b->end < a->end) : (a->end < b->start);
-                if (!ok) order_bad++;
+                if (!ok)
+                    order_bad++;
             }
             edges_checked += d.ne;
         }

@@ -210,7 +210,8 @@ static double drops(void *ctx, double t, size_t e, int c) {
         return input_at(p, "inputs:x", e);
     if (c == 1)
         return 0.0;
-    double r = input(p, "inputs:radius"), z = input_at(p, "inputs:height", e) - 0.5 * input(p, "inputs:gravity") * t * t;
+    double r = input(p, "inputs:radius"),
+           z = input_at(p, "inputs:height", e) - 0.5 * input(p, "inputs:gravity") * t * t;
     return z > r ? z : r;
 }
 
@@ -296,7 +297,8 @@ static double mover_position(void *ctx, double t, size_t e, int c) {
     (void)e;
     pusd_value v;
     pusd_prim *p = ctx;
-    return pusd_prim_get_attr(p, "inputs:velocity", PUSD_TIME_DEFAULT, &v) ? NAN : pusd_value_get_double(&v, 0, c) * t;
+    return pusd_prim_get_attr(p, "inputs:velocity", PUSD_TIME_DEFAULT, &v) ? NAN
+                                                                           : pusd_value_get_double(&v, 0, c) * t;
 }
 
 static void check_mover(scene *s) {

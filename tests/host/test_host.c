@@ -64,20 +64,21 @@ static bool diag_has(ph_host *h, const char *a, const char *b) {
     return false;
 }
 
-#define TICK(name, wasm, extra)                                                                               \
-    "    def WasmModule \"" name "\"\n    {\n        uniform asset wasm:path = @%s/" wasm ".wasm@\n" extra     \
+#define TICK(name, wasm, extra)                                                                                  \
+    "    def WasmModule \"" name "\"\n    {\n        uniform asset wasm:path = @%s/" wasm ".wasm@\n" extra       \
     "    }\n"
 
 static void test_rates(void) {
-    write_file("rates.usda",
-               "#usda 1.0\ndef Xform \"W\"\n{\n" TICK("R30", "clock",
-                                                    "        uniform float wasm:updateRate = 30\n        double "
-                                                    "outputs:y = 0\n") TICK("R60", "clock",
-                                                                            "        double outputs:y = 0\n")
-                   TICK("R120", "clock", "        uniform float wasm:updateRate = 120\n        double outputs:y = 0\n")
-                       TICK("R1000", "clock",
-                            "        uniform float wasm:updateRate = 1000\n        double outputs:y = 0\n") "}\n",
-               M, M, M, M);
+    write_file(
+        "rates.usda",
+        "#usda 1.0\ndef Xform \"W\"\n{\n" TICK("R30", "clock",
+                                               "        uniform float wasm:updateRate = 30\n        double "
+                                               "outputs:y = 0\n") TICK("R60", "clock",
+                                                                       "        double outputs:y = 0\n")
+            TICK("R120", "clock", "        uniform float wasm:updateRate = 120\n        double outputs:y = 0\n")
+                TICK("R1000", "clock",
+                     "        uniform float wasm:updateRate = 1000\n        double outputs:y = 0\n") "}\n",
+        M, M, M, M);
     ph_host *h = open_scene("rates.usda", NULL);
     CHECK(h, "open rates");
     if (!h)
@@ -102,27 +103,28 @@ static void test_rates(void) {
 
 static void test_ordering_and_modes(void) {
     /* consumers declared before the producer: the graph must still order them */
-    write_file("order.usda",
-               "#usda 1.0\ndef Xform \"W\"\n{\n" TICK(
-                   "Consumer", "double",
-                   "        double inputs:x = 0\n        double inputs:x.connect = </W/Producer.outputs:y>\n        "
-                   "double outputs:y = 0\n") TICK("Chain", "double",
-                                                  "        double inputs:x.connect = </W/Consumer.outputs:y>\n      "
-                                                  "  double outputs:y = 0\n")
-                   TICK("Producer", "clock", "        double outputs:y = 0\n")
-                       TICK("OnDemand", "clock",
-                            "        uniform token wasm:executionMode = \"on_demand\"\n        double outputs:y = "
-                            "0\n") TICK("Evented", "double",
-                                        "        uniform token wasm:executionMode = \"event_driven\"\n        "
-                                        "double inputs:x.connect = </W/Producer.outputs:y>\n        double "
-                                        "outputs:y = 0\n")
-                           TICK("OnEvent", "double",
-                                "        uniform token wasm:executionMode = \"event_driven\"\n        uniform "
-                                "token[] wasm:events = [\"go\"]\n        double inputs:x = 1\n        double "
-                                "outputs:y = 0\n") TICK("Off", "clock",
-                                                        "        uniform bool wasm:enabled = false\n        double "
-                                                        "outputs:y = 0\n") "}\n",
-               M, M, M, M, M, M, M);
+    write_file(
+        "order.usda",
+        "#usda 1.0\ndef Xform \"W\"\n{\n" TICK(
+            "Consumer", "double",
+            "        double inputs:x = 0\n        double inputs:x.connect = </W/Producer.outputs:y>\n        "
+            "double outputs:y = 0\n") TICK("Chain", "double",
+                                           "        double inputs:x.connect = </W/Consumer.outputs:y>\n      "
+                                           "  double outputs:y = 0\n")
+            TICK("Producer", "clock", "        double outputs:y = 0\n")
+                TICK("OnDemand", "clock",
+                     "        uniform token wasm:executionMode = \"on_demand\"\n        double outputs:y = "
+                     "0\n") TICK("Evented", "double",
+                                 "        uniform token wasm:executionMode = \"event_driven\"\n        "
+                                 "double inputs:x.connect = </W/Producer.outputs:y>\n        double "
+                                 "outputs:y = 0\n")
+                    TICK("OnEvent", "double",
+                         "        uniform token wasm:executionMode = \"event_driven\"\n        uniform "
+                         "token[] wasm:events = [\"go\"]\n        double inputs:x = 1\n        double "
+                         "outputs:y = 0\n") TICK("Off", "clock",
+                                                 "        uniform bool wasm:enabled = false\n        double "
+                                                 "outputs:y = 0\n") "}\n",
+        M, M, M, M, M, M, M);
     ph_host *h = open_scene("order.usda", NULL);
     CHECK(h, "open order");
     if (!h)
@@ -159,12 +161,15 @@ static void test_ordering_and_modes(void) {
 }
 
 static void test_failures(void) {
-    write_file("fail.usda",
-               "#usda 1.0\ndef Xform \"W\"\n{\n" TICK("Trap", "trap", "") TICK("Loop", "loop", "")
-                   TICK("Missing", "does_not_exist", "") TICK("Good", "clock", "        double outputs:y = 0\n")
-                       "    def WasmModule \"Bad\"\n    {\n        uniform asset wasm:path = @%s/clock.wasm@\n        "
-                       "uniform token wasm:entryFunction = \"nope\"\n    }\n}\n",
-               M, M, M, M, M);
+    write_file(
+        "fail.usda",
+        "#usda 1.0\ndef Xform \"W\"\n{\n" TICK("Trap", "trap", "") TICK("Loop", "loop", "")
+            TICK("Missing", "does_not_exist", "")
+                TICK("Good", "clock",
+                     "        double outputs:y = 0\n") "    def WasmModule \"Bad\"\n    {\n        uniform asset "
+                                                       "wasm:path = @%s/clock.wasm@\n        "
+                                                       "uniform token wasm:entryFunction = \"nope\"\n    }\n}\n",
+        M, M, M, M, M);
     /* the budget is fuel, not time: deterministic however loaded the machine
      * (a 5 ms deadline once made _initialize overrun under load) */
     ph_config cfg = ph_config_default();
@@ -176,7 +181,8 @@ static void test_failures(void) {
         return;
     char resolved[1024];
     snprintf(resolved, sizeof resolved, "%s/does_not_exist.wasm", M);
-    CHECK(diag_has(h, "prim /W/Missing", resolved), "missing module: message names the prim and the resolved path");
+    CHECK(diag_has(h, "prim /W/Missing", resolved),
+          "missing module: message names the prim and the resolved path");
     CHECK(diag_has(h, "prim /W/Bad", "no export 'nope'"), "bad entry function reported");
     CHECK(diag_has(h, "prim /W/Bad", "exported functions: _initialize, update"),
           "the message lists the exports that exist");
@@ -208,7 +214,8 @@ static void test_failures(void) {
 static void test_projectile_output(void) {
     char scene[4096], wasm[1024];
     for (int lang = 0; lang < 2; lang++) {
-        snprintf(wasm, sizeof wasm, "%s/%s", PROJECTILE_MODULES, lang ? "projectile_rust.wasm" : "projectile_c.wasm");
+        snprintf(wasm, sizeof wasm, "%s/%s", PROJECTILE_MODULES,
+                 lang ? "projectile_rust.wasm" : "projectile_c.wasm");
         if (access(wasm, R_OK)) {
             printf("skip: %s not built\n", wasm);
             continue;
@@ -221,7 +228,8 @@ static void test_projectile_output(void) {
         text[n] = 0;
         char *p = strstr(text, "@./modules/projectile_c.wasm@");
         char fixed[9000];
-        snprintf(fixed, sizeof fixed, "%.*s@%s@%s", (int)(p - text), text, wasm, p + strlen("@./modules/projectile_c.wasm@"));
+        snprintf(fixed, sizeof fixed, "%.*s@%s@%s", (int)(p - text), text, wasm,
+                 p + strlen("@./modules/projectile_c.wasm@"));
         write_file("proj.usda", "%s", fixed);
         ph_host *h = open_scene("proj.usda", NULL);
         CHECK(h, "open projectile");
@@ -292,19 +300,22 @@ static void test_projectile_output(void) {
  * (parse + rewrite gives the same bytes), for nested prims and several
  * element types, and that the values are the recorded ones. */
 static void test_output_streaming(void) {
-    write_file("types.usda",
-               "#usda 1.0\n(\n    upAxis = \"Z\"\n)\ndef Xform \"W\"\n{\n" TICK("Clock", "clock", "        double outputs:y = 0\n")
-               "    def Xform \"A\"\n    {\n        def Xform \"B\"\n        {\n"
-               "            float f.connect = </W/Clock.outputs:y>\n"
-               "            half h.connect = </W/Clock.outputs:y>\n"
-               "            int i.connect = </W/Clock.outputs:y>\n"
-               "            bool b.connect = </W/Clock.outputs:y>\n"
-               "            double d.connect = </W/Clock.outputs:y>\n"
-               "            int64 l.connect = </W/Clock.outputs:y>\n"
-               "        }\n    }\n"
-               "    def Xform \"C\"\n    {\n        double c.connect = </W/Clock.outputs:y>\n    }\n"
-               "}\n",
-               M);
+    write_file(
+        "types.usda",
+        "#usda 1.0\n(\n    upAxis = \"Z\"\n)\ndef Xform \"W\"\n{\n" TICK(
+            "Clock", "clock",
+            "        double outputs:y = 0\n") "    def Xform \"A\"\n    {\n        def Xform \"B\"\n        {\n"
+                                              "            float f.connect = </W/Clock.outputs:y>\n"
+                                              "            half h.connect = </W/Clock.outputs:y>\n"
+                                              "            int i.connect = </W/Clock.outputs:y>\n"
+                                              "            bool b.connect = </W/Clock.outputs:y>\n"
+                                              "            double d.connect = </W/Clock.outputs:y>\n"
+                                              "            int64 l.connect = </W/Clock.outputs:y>\n"
+                                              "        }\n    }\n"
+                                              "    def Xform \"C\"\n    {\n        double c.connect = "
+                                              "</W/Clock.outputs:y>\n    }\n"
+                                              "}\n",
+        M);
     ph_config cfg = ph_config_default();
     cfg.fps = 4; /* times 0, 0.25, 0.5, ... */
     ph_host *h = open_scene("types.usda", &cfg);
@@ -330,8 +341,9 @@ static void test_output_streaming(void) {
     pusd_layer_free(l);
     CHECK(strstr(text, "            float f.timeSamples = {\n                0: 0,\n                1: 0.25,\n"),
           "float samples");
-    CHECK(strstr(text, "            bool b.timeSamples = {\n                0: false,\n                1: true,\n"),
-          "bool samples");
+    CHECK(
+        strstr(text, "            bool b.timeSamples = {\n                0: false,\n                1: true,\n"),
+        "bool samples");
     CHECK(strstr(text, "            int i.timeSamples = {\n                0: 0,\n                1: 0,\n"
                        "                2: 0,\n                3: 0,\n                4: 1,\n"),
           "int samples");
@@ -362,7 +374,8 @@ static void test_sweep_spill(void) {
     CHECK(p, "sweep scene names the C module");
     if (!p)
         return;
-    snprintf(fixed, sizeof fixed, "%.*s@%s@%s", (int)(p - text), text, wasm, p + strlen("@./modules/projectile_c.wasm@"));
+    snprintf(fixed, sizeof fixed, "%.*s@%s@%s", (int)(p - text), text, wasm,
+             p + strlen("@./modules/projectile_c.wasm@"));
     write_file("sweep.usda", "%s", fixed);
     ph_config cfg = ph_config_default();
     cfg.record_memory_bytes = 100000; /* spill after 3 frames */
@@ -411,12 +424,14 @@ static void test_sweep_spill(void) {
         !pusd_prim_get_attr(pr, "inputs:angle", PUSD_TIME_DEFAULT, &av) && v.count == sv.count) {
         double t = (FRAMES - 1) / 60.0;
         for (size_t e = 0; e < v.count; e++) {
-            double sp = pusd_value_get_double(&sv, e, 0), a = pusd_value_get_double(&av, e, 0) * (3.141592653589793 / 180.0);
+            double sp = pusd_value_get_double(&sv, e, 0),
+                   a = pusd_value_get_double(&av, e, 0) * (3.141592653589793 / 180.0);
             double x = sp * cos(a) * t, z = sp * sin(a) * t - 0.5 * 9.81 * t * t;
             worst = fmax(worst, fabs(pusd_value_get_double(&v, e, 0) - x) / fmax(fabs(x), 1.0));
             worst = fmax(worst, fabs(pusd_value_get_double(&v, e, 2) - z) / fmax(fabs(z), 1.0));
         }
-        CHECK(v.count == 1000 && worst <= 1e-12, "last frame of 1000 projectiles matches (worst rel %.3g)", worst);
+        CHECK(v.count == 1000 && worst <= 1e-12, "last frame of 1000 projectiles matches (worst rel %.3g)",
+              worst);
     } else {
         CHECK(false, "read the sweep samples back");
     }
@@ -428,8 +443,8 @@ static void test_sweep_spill(void) {
  * call) never comes near 2 s. */
 static void test_deadline(void) {
     write_file("deadline.usda",
-               "#usda 1.0\ndef Xform \"W\"\n{\n" TICK("Loop", "loop", "") TICK("Good", "clock", "        double outputs:y = 0\n")
-                   "}\n",
+               "#usda 1.0\ndef Xform \"W\"\n{\n" TICK("Loop", "loop", "")
+                   TICK("Good", "clock", "        double outputs:y = 0\n") "}\n",
                M, M);
     ph_config cfg = ph_config_default();
     cfg.call_budget_ns = 200000000; /* 200 ms: the loop needs 3 overruns */
@@ -442,17 +457,20 @@ static void test_deadline(void) {
     CHECK(l.state == PH_MOD_OVER_BUDGET && l.overruns == 3, "deadline: 3 overruns then disabled (%s, %llu)",
           ph_mod_state_name(l.state), (unsigned long long)l.overruns);
     CHECK(diag_has(h, "prim /W/Loop", "exceeded its time budget"), "deadline overrun reported");
-    CHECK(g.state == PH_MOD_ACTIVE && g.steps == 4, "the good module is untouched (%llu)", (unsigned long long)g.steps);
+    CHECK(g.state == PH_MOD_ACTIVE && g.steps == 4, "the good module is untouched (%llu)",
+          (unsigned long long)g.steps);
     ph_host_free(h);
 }
 
 /* Scene time settings are the defaults; options override; time codes are
  * written in the scene's units. */
 static void test_time_settings(void) {
-    write_file("time24.usda",
-               "#usda 1.0\n(\n    startTimeCode = 0\n    endTimeCode = 47\n    timeCodesPerSecond = 24\n)\n"
-               "def Xform \"W\"\n{\n" TICK("Clock", "clock", "        uniform float wasm:updateRate = 0\n        double outputs:y = 0\n") "}\n",
-               M);
+    write_file(
+        "time24.usda",
+        "#usda 1.0\n(\n    startTimeCode = 0\n    endTimeCode = 47\n    timeCodesPerSecond = 24\n)\n"
+        "def Xform \"W\"\n{\n" TICK(
+            "Clock", "clock", "        uniform float wasm:updateRate = 0\n        double outputs:y = 0\n") "}\n",
+        M);
     ph_host *h = open_scene("time24.usda", NULL);
     CHECK(h, "open time24");
     if (!h)
@@ -508,7 +526,8 @@ static void test_scene_ranges(void) {
         {"    framesPerSecond = -24\n", "framesPerSecond = -24 is out of range"},
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
-        write_file("range.usda", "#usda 1.0\n(\n%s)\ndef Xform \"W\"\n{\n" TICK("C", "clock", "") "}\n", bad[i][0], M);
+        write_file("range.usda", "#usda 1.0\n(\n%s)\ndef Xform \"W\"\n{\n" TICK("C", "clock", "") "}\n",
+                   bad[i][0], M);
         char err[1024] = "";
         ph_host *h = NULL;
         CHECK(ph_host_open("range.usda", NULL, &h, err, sizeof err) != 0 && strstr(err, "range.usda: error: ") &&
@@ -516,16 +535,22 @@ static void test_scene_ranges(void) {
               "%s-> %s", bad[i][0], err);
         ph_host_free(h);
     }
-    write_file("rate.usda", "#usda 1.0\ndef Xform \"W\"\n{\n" TICK("Neg", "clock", "        uniform float wasm:updateRate = -5\n")
-                                "}\n", M);
+    write_file("rate.usda",
+               "#usda 1.0\ndef Xform \"W\"\n{\n" TICK("Neg", "clock",
+                                                      "        uniform float wasm:updateRate = -5\n") "}\n",
+               M);
     ph_host *h = open_scene("rate.usda", NULL);
-    CHECK(h && info_of(h, "/W/Neg").state == PH_MOD_LOAD_FAILED && diag_has(h, "prim /W/Neg", "wasm:updateRate = -5 is out of range"),
+    CHECK(h && info_of(h, "/W/Neg").state == PH_MOD_LOAD_FAILED &&
+              diag_has(h, "prim /W/Neg", "wasm:updateRate = -5 is out of range"),
           "negative updateRate refused");
     ph_host_free(h);
-    write_file("rate.usda", "#usda 1.0\ndef Xform \"W\"\n{\n" TICK("NaN", "clock", "        uniform float wasm:updateRate = nan\n")
-                                "}\n", M);
+    write_file("rate.usda",
+               "#usda 1.0\ndef Xform \"W\"\n{\n" TICK("NaN", "clock",
+                                                      "        uniform float wasm:updateRate = nan\n") "}\n",
+               M);
     h = open_scene("rate.usda", NULL);
-    CHECK(h && info_of(h, "/W/NaN").state == PH_MOD_LOAD_FAILED && diag_has(h, "prim /W/NaN", "wasm:updateRate = nan"),
+    CHECK(h && info_of(h, "/W/NaN").state == PH_MOD_LOAD_FAILED &&
+              diag_has(h, "prim /W/NaN", "wasm:updateRate = nan"),
           "NaN updateRate refused");
     ph_host_free(h);
 }
@@ -533,7 +558,9 @@ static void test_scene_ranges(void) {
 /* The schema default wasm:updateRate = 60 at 24 fps: three equal sub-steps
  * per frame that end at the frame time, so a clock advances evenly. */
 static void test_update_rate_even(void) {
-    write_file("even.usda", "#usda 1.0\ndef Xform \"W\"\n{\n" TICK("Clock", "clock", "        double outputs:y = 0\n") "}\n", M);
+    write_file("even.usda",
+               "#usda 1.0\ndef Xform \"W\"\n{\n" TICK("Clock", "clock", "        double outputs:y = 0\n") "}\n",
+               M);
     ph_config cfg = ph_config_default();
     cfg.fps = 24;
     ph_host *h = open_scene("even.usda", &cfg);
@@ -557,15 +584,16 @@ static void test_update_rate_even(void) {
 
 /* Schema and configuration attributes are readable through the ABI. */
 static void test_config_abi(void) {
-    write_file("config.usda",
-               "#usda 1.0\ndef Xform \"W\"\n{\n    def WasmPhysics \"P\"\n    {\n"
-               "        uniform asset wasm:path = @%s/config.wasm@\n"
-               "        float wasm:forceMultiplier = 2.5\n"
-               "        uniform token wasm:collisionHandler = \"on_hit\"\n"
-               "        double outputs:g = 0\n        double outputs:f = 0\n        double outputs:n = 0\n"
-               "        double outputs:len = 0\n        double outputs:missing = 0\n        double outputs:first = 0\n"
-               "    }\n}\n",
-               M);
+    write_file(
+        "config.usda",
+        "#usda 1.0\ndef Xform \"W\"\n{\n    def WasmPhysics \"P\"\n    {\n"
+        "        uniform asset wasm:path = @%s/config.wasm@\n"
+        "        float wasm:forceMultiplier = 2.5\n"
+        "        uniform token wasm:collisionHandler = \"on_hit\"\n"
+        "        double outputs:g = 0\n        double outputs:f = 0\n        double outputs:n = 0\n"
+        "        double outputs:len = 0\n        double outputs:missing = 0\n        double outputs:first = 0\n"
+        "    }\n}\n",
+        M);
     ph_host *h = open_scene("config.usda", NULL);
     CHECK(h, "open config");
     if (!h)
@@ -589,11 +617,14 @@ static void test_config_abi(void) {
 
 /* A connection between mismatched types is reported and not recorded. */
 static void test_connection_mismatch(void) {
-    write_file("mismatch.usda",
-               "#usda 1.0\ndef Xform \"W\"\n{\n" TICK("Clock", "clock", "        double outputs:y = 0\n")
-               "    def Xform \"T\"\n    {\n        double3 xformOp:translate.connect = </W/Clock.outputs:y>\n"
-               "        double ok.connect = </W/Clock.outputs:y>\n    }\n}\n",
-               M);
+    write_file(
+        "mismatch.usda",
+        "#usda 1.0\ndef Xform \"W\"\n{\n" TICK(
+            "Clock", "clock",
+            "        double outputs:y = 0\n") "    def Xform \"T\"\n    {\n        double3 "
+                                              "xformOp:translate.connect = </W/Clock.outputs:y>\n"
+                                              "        double ok.connect = </W/Clock.outputs:y>\n    }\n}\n",
+        M);
     ph_host *h = open_scene("mismatch.usda", NULL);
     CHECK(h, "open mismatch");
     if (!h)
@@ -609,7 +640,8 @@ static void test_connection_mismatch(void) {
     ph_host_free(h);
     char text[4096];
     read_text("mismatch.out.usda", text, sizeof text);
-    CHECK(!strstr(text, "xformOp:translate") && strstr(text, "double ok.timeSamples"), "no zero samples:\n%s", text);
+    CHECK(!strstr(text, "xformOp:translate") && strstr(text, "double ok.timeSamples"), "no zero samples:\n%s",
+          text);
 }
 
 /* wasm:path naming a FIFO or a device: refused at once, never read. */
@@ -617,7 +649,8 @@ static void test_non_regular_module(void) {
     unlink("mod.fifo");
     CHECK(mkfifo("mod.fifo", 0600) == 0, "mkfifo");
     write_file("fifo.usda",
-               "#usda 1.0\ndef Xform \"W\"\n{\n    def WasmModule \"F\"\n    {\n        uniform asset wasm:path = @./mod.fifo@\n    }\n"
+               "#usda 1.0\ndef Xform \"W\"\n{\n    def WasmModule \"F\"\n    {\n        uniform asset wasm:path "
+               "= @./mod.fifo@\n    }\n"
                "    def WasmModule \"Z\"\n    {\n        uniform asset wasm:path = @/dev/zero@\n    }\n}\n");
     ph_host *h = open_scene("fifo.usda", NULL);
     CHECK(h && info_of(h, "/W/F").state == PH_MOD_LOAD_FAILED && diag_has(h, "prim /W/F", "not a regular file"),
@@ -630,7 +663,8 @@ static void test_non_regular_module(void) {
 
 /* Outputs that resolve to an input of the run are refused before it. */
 static void test_output_paths(void) {
-    write_file("guard.usda", "#usda 1.0\ndef Xform \"W\"\n{\n" TICK("C", "clock", "        double outputs:y = 0\n") "}\n", M);
+    write_file("guard.usda",
+               "#usda 1.0\ndef Xform \"W\"\n{\n" TICK("C", "clock", "        double outputs:y = 0\n") "}\n", M);
     ph_host *h = open_scene("guard.usda", NULL);
     CHECK(h, "open guard");
     if (!h)
@@ -647,8 +681,8 @@ static void test_output_paths(void) {
     const char *refused[] = {"guard.usda", "./guard.usda", "guard.link", "guard.hard", rel, wasm, "."};
     for (size_t i = 0; i < sizeof refused / sizeof refused[0]; i++)
         CHECK(ph_host_check_output_path(h, refused[i], err, sizeof err) == -1, "%s refused: %s", refused[i], err);
-    CHECK(strstr((ph_host_check_output_path(h, wasm, err, sizeof err), err), "the module"), "names the module: %s",
-          err);
+    CHECK(strstr((ph_host_check_output_path(h, wasm, err, sizeof err), err), "the module"),
+          "names the module: %s", err);
     CHECK(ph_host_check_output_path(h, "guard.new.usda", err, sizeof err) == 0, "a new file is fine");
     CHECK(ph_host_check_output_path(h, "/dev/null", err, sizeof err) == 0, "a device is fine");
     ph_host_free(h);

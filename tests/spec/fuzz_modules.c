@@ -32,13 +32,13 @@
 /* Scripts whose modules are the seeds: a mix of every section kind, imports,
  * segments of all modes, reference types, names and custom sections. */
 static const char *const seed_scripts[] = {
-    "address",    "binary-leb128", "block",    "br_table",     "bulk",       "call",        "call_indirect",
-    "conversions", "custom",       "data",     "elem",         "exports",    "f32",         "f64_cmp",
-    "fac",        "float_exprs",   "func",     "func_ptrs",    "global",     "i32",         "i64",
-    "if",         "imports",       "left-to-right", "linking", "loop",       "memory",      "memory_copy",
-    "memory_fill", "memory_grow",  "memory_init", "memory_trap", "names",    "ref_func",    "ref_is_null",
-    "ref_null",   "return",        "select",   "start",        "switch",     "table",       "table_copy",
-    "table_fill", "table_get",     "table_grow", "table_init", "table_set",  "table_size",  "traps",
+    "address",     "binary-leb128", "block",         "br_table",    "bulk",      "call",       "call_indirect",
+    "conversions", "custom",        "data",          "elem",        "exports",   "f32",        "f64_cmp",
+    "fac",         "float_exprs",   "func",          "func_ptrs",   "global",    "i32",        "i64",
+    "if",          "imports",       "left-to-right", "linking",     "loop",      "memory",     "memory_copy",
+    "memory_fill", "memory_grow",   "memory_init",   "memory_trap", "names",     "ref_func",   "ref_is_null",
+    "ref_null",    "return",        "select",        "start",       "switch",    "table",      "table_copy",
+    "table_fill",  "table_get",     "table_grow",    "table_init",  "table_set", "table_size", "traps",
     "unwind",
 };
 
@@ -189,8 +189,8 @@ static bool make_dummy(pw_store *store, const pw_externtype *t, pw_extern *out) 
         sig->nresults = t->func.nresults;
         for (uint32_t i = 0; i < t->func.nresults; i++)
             sig->kinds[i] = t->func.results[i];
-        out->of.func = pw_func_new(store, t->func.params, t->func.nparams, t->func.results, t->func.nresults, dummy_fn,
-                                   sig, free);
+        out->of.func = pw_func_new(store, t->func.params, t->func.nparams, t->func.results, t->func.nresults,
+                                   dummy_fn, sig, free);
         return out->of.func != NULL;
     }
     case PW_EXTERN_TABLE:
@@ -224,7 +224,8 @@ static void fail(stats *st, const char *what, const pw_error *e) {
     st->failed++;
     printf("FAIL %s: %s", current_desc, what);
     if (e)
-        printf(" (error kind %d: %s)", (int)pw_error_kind_of(e), pw_error_message(e) ? pw_error_message(e) : "NULL");
+        printf(" (error kind %d: %s)", (int)pw_error_kind_of(e),
+               pw_error_message(e) ? pw_error_message(e) : "NULL");
     printf("\n");
 }
 
@@ -475,8 +476,10 @@ int main(int argc, char **argv) {
         else if (!strcmp(argv[i], "--no-originals"))
             originals = false;
         else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
-            printf("usage: fuzz_modules [--variants N] [--seed S] [--timeout SEC] [--no-originals] [-v] SPEC_JSON_DIR\n"
-                   "Runs every seed module unmutated (all exports called with zero arguments), then loads, instantiates and runs truncated and bit-flipped variants of the spec test\n"
+            printf("usage: fuzz_modules [--variants N] [--seed S] [--timeout SEC] [--no-originals] [-v] "
+                   "SPEC_JSON_DIR\n"
+                   "Runs every seed module unmutated (all exports called with zero arguments), then loads, "
+                   "instantiates and runs truncated and bit-flipped variants of the spec test\n"
                    "modules converted by `spec_runner` into SPEC_JSON_DIR (one folder per script).\n");
             return 0;
         } else if (argv[i][0] == '-') {
@@ -619,10 +622,11 @@ int main(int argc, char **argv) {
     free(seeds);
     pw_engine_free(engine);
     pw_engine_free(plain);
-    printf("%ld seeds run unmutated, %ld variants: %ld rejected as malformed, %ld as invalid, %ld otherwise; %ld loaded, %ld instantiated "
+    printf("%ld seeds run unmutated, %ld variants: %ld rejected as malformed, %ld as invalid, %ld otherwise; %ld "
+           "loaded, %ld instantiated "
            "(%ld failed to instantiate), %ld calls (%ld trapped)\n",
-           seeds_run, variants, st.rejected_malformed, st.rejected_invalid, st.rejected_other, st.loaded, st.instantiated,
-           st.inst_failed, st.calls, st.traps);
+           seeds_run, variants, st.rejected_malformed, st.rejected_invalid, st.rejected_other, st.loaded,
+           st.instantiated, st.inst_failed, st.calls, st.traps);
     printf("%ld passed, %ld failed\n", st.passed, st.failed);
     return st.failed ? 1 : 0;
 }

@@ -202,9 +202,8 @@ static void spectest_create(pw_store *store, host_export *out) {
         const pw_valkind *params;
         uint32_t n;
     } funcs[] = {
-        {"print", NULL, 0},          {"print_i32", i32, 1},         {"print_i64", i64, 1},
-        {"print_f32", f32, 1},       {"print_f64", f64, 1},         {"print_i32_f32", i32f32, 2},
-        {"print_f64_f64", f64f64, 2},
+        {"print", NULL, 0},    {"print_i32", i32, 1},        {"print_i64", i64, 1},        {"print_f32", f32, 1},
+        {"print_f64", f64, 1}, {"print_i32_f32", i32f32, 2}, {"print_f64_f64", f64f64, 2},
     };
     size_t k = 0;
     for (size_t i = 0; i < sizeof funcs / sizeof funcs[0]; i++) {
@@ -275,7 +274,8 @@ static void record_failure(script *s, int line) {
         s->st->fail_lines[s->st->nfail_lines++] = line;
 }
 
-static void report(script *s, int line, const char *cmd, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+static void report(script *s, int line, const char *cmd, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
 static void report(script *s, int line, const char *cmd, const char *fmt, ...) {
     record_failure(s, line);
     if (!s->opt->verbose)
@@ -338,7 +338,7 @@ typedef enum { LOAD_OK, LOAD_MODULE_ERROR, LOAD_LINK_MISSING, LOAD_INSTANCE_ERRO
 typedef struct {
     load_stage stage;
     pw_error *err; /* for LOAD_MODULE_ERROR / LOAD_INSTANCE_ERROR */
-    char msg[512];  /* description of the failure */
+    char msg[512]; /* description of the failure */
     pw_instance *inst;
 } load_result;
 
@@ -430,9 +430,9 @@ typedef enum { NAN_NONE, NAN_CANONICAL, NAN_ARITHMETIC } nan_kind;
 
 typedef struct {
     pw_valkind kind;
-    uint64_t bits;  /* numbers: the bit pattern; externref: host number */
-    bool is_null;   /* references */
-    bool any_ref;   /* non-null reference of any identity (funcref) */
+    uint64_t bits; /* numbers: the bit pattern; externref: host number */
+    bool is_null;  /* references */
+    bool any_ref;  /* non-null reference of any identity (funcref) */
     nan_kind nan;
 } spec_value;
 
@@ -440,8 +440,13 @@ static bool parse_kind(const char *t, pw_valkind *k) {
     static const struct {
         const char *name;
         pw_valkind kind;
-    } map[] = {{"i32", PW_I32},         {"i64", PW_I64},          {"f32", PW_F32}, {"f64", PW_F64},
-               {"v128", PW_V128},       {"funcref", PW_FUNCREF},  {"externref", PW_EXTERNREF}};
+    } map[] = {{"i32", PW_I32},
+               {"i64", PW_I64},
+               {"f32", PW_F32},
+               {"f64", PW_F64},
+               {"v128", PW_V128},
+               {"funcref", PW_FUNCREF},
+               {"externref", PW_EXTERNREF}};
     for (size_t i = 0; i < sizeof map / sizeof map[0]; i++)
         if (!strcmp(t, map[i].name)) {
             *k = map[i].kind;
@@ -859,7 +864,8 @@ static void cmd_assert_return(script *s, const cJSON *cmd, int line) {
     const cJSON *expected = cJSON_GetObjectItemCaseSensitive(cmd, "expected");
     size_t nexp = (size_t)cJSON_GetArraySize(expected);
     if (nexp != a.nresults) {
-        report(s, line, "assert_return", "%s: expected %zu results, the function has %zu", a.desc, nexp, a.nresults);
+        report(s, line, "assert_return", "%s: expected %zu results, the function has %zu", a.desc, nexp,
+               a.nresults);
         act_result_free(&a);
         return;
     }
@@ -922,8 +928,9 @@ static void cmd_assert_trap(script *s, const cJSON *cmd, int line, bool exhausti
                 s->st->trap_kind_notes++;
                 s->st->passed++;
                 if (s->opt->verbose)
-                    printf("%s:%d: note: %s: %s: expected trap \"%s\", got %s (passed: only the kind is checked)\n",
-                           s->file, line, cname, a.desc, text, eb);
+                    printf(
+                        "%s:%d: note: %s: %s: expected trap \"%s\", got %s (passed: only the kind is checked)\n",
+                        s->file, line, cname, a.desc, text, eb);
             }
         } else {
             s->st->passed++;
@@ -1148,8 +1155,7 @@ static char *convert(const options *opt, const char *wast, char *err, size_t err
         _exit(127);
     }
     int status;
-    while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-    }
+    while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {}
     if (!WIFEXITED(status) || WEXITSTATUS(status)) {
         snprintf(err, errn, "%s failed on %s (see %s)", opt->wast2json, wast, log);
         unlink(json);
@@ -1200,29 +1206,28 @@ static char **collect_inputs(int n, char **paths, size_t *count) {
 }
 
 static void usage(FILE *f) {
-    fprintf(f,
-            "usage: spec_runner [options] PATH...\n"
-            "Runs WebAssembly spec test scripts against the Portalis engine.\n"
-            "PATH is a .wast script, a folder of .wast scripts, or a wast2json .json file.\n\n"
-            "options:\n"
-            "  -v, --verbose      print every failure (file:line, command, expected, got); -vv also passes\n"
-            "  --known FILE       known-failures list ('file.wast:LINE  reason' per line)\n"
-            "  --out DIR          where wast2json output goes, one folder per script (default: spec-json)\n"
-            "  --wast2json PROG   the converter (default: wast2json)\n"
-            "  --strict-traps     assert_trap also requires the trap kind named by the expected text\n"
-            "  --no-simd          skip simd_*.wast scripts\n"
-            "  --convert-only     only run wast2json (where out of date), run no tests\n"
-            "  --fuel             engine with fuel metering (unlimited fuel): checks that translation\n"
-            "  --interruptible    engine with interruption checks: checks that translation\n"
-            "  --tier T           interp (default), native (compiled through the C compiler, cached)\n"
-            "                     or auto\n"
-            "  --canon-nans       engine that canonicalises arithmetic NaNs: checks that translation\n"
-            "  --no-fork          run scripts in this process (for debuggers; a crash ends the run)\n"
-            "  --timeout SEC      per-script time limit in fork mode (default 120)\n"
-            "  -h, --help         this text\n\n"
-            "Output: one line per script 'file.wast: P passed, F failed, S skipped', then the total\n"
-            "'N passed, M failed, K skipped'. The exit status is 1 if a non-SIMD failure is not in\n"
-            "the known-failures list.\n");
+    fprintf(f, "usage: spec_runner [options] PATH...\n"
+               "Runs WebAssembly spec test scripts against the Portalis engine.\n"
+               "PATH is a .wast script, a folder of .wast scripts, or a wast2json .json file.\n\n"
+               "options:\n"
+               "  -v, --verbose      print every failure (file:line, command, expected, got); -vv also passes\n"
+               "  --known FILE       known-failures list ('file.wast:LINE  reason' per line)\n"
+               "  --out DIR          where wast2json output goes, one folder per script (default: spec-json)\n"
+               "  --wast2json PROG   the converter (default: wast2json)\n"
+               "  --strict-traps     assert_trap also requires the trap kind named by the expected text\n"
+               "  --no-simd          skip simd_*.wast scripts\n"
+               "  --convert-only     only run wast2json (where out of date), run no tests\n"
+               "  --fuel             engine with fuel metering (unlimited fuel): checks that translation\n"
+               "  --interruptible    engine with interruption checks: checks that translation\n"
+               "  --tier T           interp (default), native (compiled through the C compiler, cached)\n"
+               "                     or auto\n"
+               "  --canon-nans       engine that canonicalises arithmetic NaNs: checks that translation\n"
+               "  --no-fork          run scripts in this process (for debuggers; a crash ends the run)\n"
+               "  --timeout SEC      per-script time limit in fork mode (default 120)\n"
+               "  -h, --help         this text\n\n"
+               "Output: one line per script 'file.wast: P passed, F failed, S skipped', then the total\n"
+               "'N passed, M failed, K skipped'. The exit status is 1 if a non-SIMD failure is not in\n"
+               "the known-failures list.\n");
 }
 
 int main(int argc, char **argv) {
@@ -1352,8 +1357,7 @@ int main(int argc, char **argv) {
                 exit(0); /* not _exit: lets LeakSanitizer check the child */
             }
             int status = 0;
-            while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-            }
+            while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {}
             if (!st->done) {
                 st->failed++;
                 if (st->nfail_lines < MAX_FAIL_LINES)
@@ -1415,8 +1419,8 @@ int main(int argc, char **argv) {
             printf(" [SIMD: not required]");
         printf("%s\n", status_note);
         if (file_unexpected && !opt.verbose)
-            printf("  unexpected failures at line%s %s%s (run with -v for details)\n", file_unexpected > 1 ? "s" : "",
-                   lines_buf, file_unexpected > shown ? ", ..." : "");
+            printf("  unexpected failures at line%s %s%s (run with -v for details)\n",
+                   file_unexpected > 1 ? "s" : "", lines_buf, file_unexpected > shown ? ", ..." : "");
         fflush(stdout);
         tot_pass += st->passed;
         tot_fail += st->failed;
@@ -1462,7 +1466,8 @@ int main(int argc, char **argv) {
     if (simd_pass || simd_fail || simd_skip)
         printf("SIMD scripts (not required): %ld passed, %ld failed, %ld skipped\n", simd_pass, simd_fail,
                simd_skip);
-    printf("%ld passed, %ld failed, %ld skipped\n", tot_pass - simd_pass, tot_fail - simd_fail, tot_skip - simd_skip);
+    printf("%ld passed, %ld failed, %ld skipped\n", tot_pass - simd_pass, tot_fail - simd_fail,
+           tot_skip - simd_skip);
 out:
 
     for (size_t k = 0; k < ninputs; k++)

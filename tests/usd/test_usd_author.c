@@ -14,24 +14,28 @@ static void author_and_interpolate(void) {
     pusd_stage *s = pusd_stage_new(p);
     pusd_error e;
     CHECK(!pusd_stage_define_prim(s, "/World/Body", "Xform", &e));
-    CHECK(pusd_stage_prim_at_path(s, "/World") && !strcmp(pusd_prim_type_name(pusd_stage_prim_at_path(s, "/World")), ""));
+    CHECK(pusd_stage_prim_at_path(s, "/World") &&
+          !strcmp(pusd_prim_type_name(pusd_stage_prim_at_path(s, "/World")), ""));
     CHECK_STR(pusd_prim_type_name(pusd_stage_prim_at_path(s, "/World/Body")), "Xform");
     double t0[3] = {0, 0, 0}, t1[3] = {10, 20, -30};
     pusd_value v0 = pusd_val_scalar(PUSD_T_DOUBLE3, t0), v1 = pusd_val_scalar(PUSD_T_DOUBLE3, t1);
     CHECK(!pusd_stage_set_attr(s, "/World/Body", "xformOp:translate", "double3", false, 0, &v0, &e));
     CHECK(!pusd_stage_set_attr(s, "/World/Body", "xformOp:translate", "double3", false, 10, &v1, &e));
-    CHECK(!pusd_stage_set_attr(s, "/World/Body", "xformOp:translate", "double3", false, PUSD_TIME_DEFAULT, &v1, &e));
+    CHECK(!pusd_stage_set_attr(s, "/World/Body", "xformOp:translate", "double3", false, PUSD_TIME_DEFAULT, &v1,
+                               &e));
     pusd_prim *b = pusd_stage_prim_at_path(s, "/World/Body");
     pusd_value r;
     CHECK(!pusd_prim_get_attr(b, "xformOp:translate", 2.5, &r) && pusd_value_get_double(&r, 0, 0) == 2.5 &&
           pusd_value_get_double(&r, 0, 2) == -7.5);
-    CHECK(!pusd_prim_get_attr(b, "xformOp:translate", PUSD_TIME_DEFAULT, &r) && pusd_value_get_double(&r, 0, 1) == 20);
+    CHECK(!pusd_prim_get_attr(b, "xformOp:translate", PUSD_TIME_DEFAULT, &r) &&
+          pusd_value_get_double(&r, 0, 1) == 20);
     /* quaternion slerp halfway between identity and 90 degrees about z */
     float q0[4] = {1, 0, 0, 0}, q1[4] = {0.70710678f, 0, 0, 0.70710678f};
     pusd_value qa = pusd_val_scalar(PUSD_T_QUATF, q0), qb = pusd_val_scalar(PUSD_T_QUATF, q1);
     CHECK(!pusd_stage_set_attr(s, "/World/Body", "xformOp:orient", "quatf", false, 0, &qa, &e));
     CHECK(!pusd_stage_set_attr(s, "/World/Body", "xformOp:orient", "quatf", false, 1, &qb, &e));
-    CHECK(!pusd_prim_get_attr(b, "xformOp:orient", 0.5, &r) && fabs(pusd_value_get_double(&r, 0, 3) - 0.3826834) < 1e-5);
+    CHECK(!pusd_prim_get_attr(b, "xformOp:orient", 0.5, &r) &&
+          fabs(pusd_value_get_double(&r, 0, 3) - 0.3826834) < 1e-5);
     /* ints are held, not interpolated */
     int32_t i0 = 1, i1 = 5;
     pusd_value ia = pusd_val_scalar(PUSD_T_INT, &i0), ib = pusd_val_scalar(PUSD_T_INT, &i1);
@@ -151,7 +155,8 @@ static void atomic_save(void) {
 
 int main(void) {
     dir = tu_tmpdir();
-    if (!dir) return 1;
+    if (!dir)
+        return 1;
     author_and_interpolate();
     output_sublayer();
     atomic_save();

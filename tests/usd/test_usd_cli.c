@@ -9,7 +9,8 @@
 static int run(const char *a0, const char *a1, const char *a2, const char *a3, const char *a4, const char *a5) {
     char *argv[8] = {(char *)a0, (char *)a1, (char *)a2, (char *)a3, (char *)a4, (char *)a5, NULL};
     int argc = 0;
-    while (argv[argc]) argc++;
+    while (argv[argc])
+        argc++;
     fflush(stdout);
     return cmd_usd(argc, argv);
 }
@@ -29,7 +30,8 @@ static int run_io(const char *dir, const char *in, char **out, const char *const
     snprintf(op, sizeof op, "%s/captured.txt", dir);
     fflush(stdout);
     int saved = dup(1), saved_in = -1;
-    if (!freopen(op, "w", stdout)) return -1;
+    if (!freopen(op, "w", stdout))
+        return -1;
     if (in) {
         saved_in = dup(0);
         int fd = open(in, O_RDONLY);
@@ -48,7 +50,8 @@ static int run_io(const char *dir, const char *in, char **out, const char *const
         close(saved_in);
     }
     *out = tu_read(op, NULL);
-    if (!*out) *out = strdup("");
+    if (!*out)
+        *out = strdup("");
     return rc;
 }
 
@@ -63,9 +66,11 @@ static void usdcat_options(const char *dir) {
     snprintf(usdc, sizeof usdc, "%s/o.usdc", dir);
     snprintf(fifo, sizeof fifo, "%s/in.fifo", dir);
     snprintf(bin, sizeof bin, "%s/bin.usd", dir);
-    tu_write(dir, "root.usda", "#usda 1.0\n(\n    doc = \"mine\"\n    subLayers = [@sub.usda@ (offset = 10)]\n)\n"
-                               "def Xform \"W\" (kind = \"component\"\n prepend references = @ref.usda@) {\n float a = 1\n}\n");
-    tu_write(dir, "sub.usda", "#usda 1.0\nover \"W\" {\n float a = 5\n float b.timeSamples = { 0: 1, 2: 3 }\n}\n");
+    tu_write(dir, "root.usda",
+             "#usda 1.0\n(\n    doc = \"mine\"\n    subLayers = [@sub.usda@ (offset = 10)]\n)\n"
+             "def Xform \"W\" (kind = \"component\"\n prepend references = @ref.usda@) {\n float a = 1\n}\n");
+    tu_write(dir, "sub.usda",
+             "#usda 1.0\nover \"W\" {\n float a = 5\n float b.timeSamples = { 0: 1, 2: 3 }\n}\n");
     tu_write(dir, "ref.usda", "#usda 1.0\n(defaultPrim = \"R\")\ndef Scope \"R\" {\n def Mesh \"M\" {}\n}\n");
     char *o;
     /* several files, one after the other */
@@ -78,10 +83,12 @@ static void usdcat_options(const char *dir) {
     /* '-' is standard input */
     CHECK(run_io(dir, ref, &o, (const char *const[]){"cat", "-", NULL}) == 0 && strstr(o, "def Mesh \"M\""));
     free(o);
-    CHECK(run_io(dir, ref, &o, (const char *const[]){"cat", "--", "-", NULL}) == 0 && strstr(o, "def Mesh \"M\""));
+    CHECK(run_io(dir, ref, &o, (const char *const[]){"cat", "--", "-", NULL}) == 0 &&
+          strstr(o, "def Mesh \"M\""));
     free(o);
     /* --flatten records its source in doc, after an authored doc; --skipSourceFileComment leaves it out */
-    CHECK(RUN(&o, "cat", "-f", root) == 0 && strstr(o, "doc = \"\"\"mine\n\nGenerated from Composed Stage of root layer /") &&
+    CHECK(RUN(&o, "cat", "-f", root) == 0 &&
+          strstr(o, "doc = \"\"\"mine\n\nGenerated from Composed Stage of root layer /") &&
           strstr(o, "/root.usda\n\"\"\"") && strstr(o, "def Mesh \"M\"") && !strstr(o, "references"));
     free(o);
     CHECK(RUN(&o, "cat", "--flatten", "--skipSourceFileComment", root) == 0 && !strstr(o, "Generated from") &&
@@ -89,8 +96,9 @@ static void usdcat_options(const char *dir) {
     free(o);
     /* --flattenLayerStack: sublayer opinions merged (offset applied), arcs kept, asset paths absolute */
     CHECK(RUN(&o, "cat", "--flattenLayerStack", root) == 0 && strstr(o, "prepend references = @/") &&
-          strstr(o, "/ref.usda@") && strstr(o, "float a = 1\n") && strstr(o, "10: 1,\n") && strstr(o, "12: 3,\n") &&
-          !strstr(o, "subLayers") && !strstr(o, "def Mesh") && !strstr(o, "Generated from"));
+          strstr(o, "/ref.usda@") && strstr(o, "float a = 1\n") && strstr(o, "10: 1,\n") &&
+          strstr(o, "12: 3,\n") && !strstr(o, "subLayers") && !strstr(o, "def Mesh") &&
+          !strstr(o, "Generated from"));
     free(o);
     CHECK(RUN(&o, "cat", "--flatten", "--flattenLayerStack", root) == 2);
     free(o);
@@ -119,12 +127,14 @@ static void usdtree_options(const char *dir) {
     char root[1024];
     snprintf(root, sizeof root, "%s/root.usda", dir);
     char *o;
-    CHECK(RUN(&o, "tree", root) == 0 && strstr(o, "/\n    W [def Xform]\n        M [def Mesh]\n") && !strstr(o, ".a\n"));
+    CHECK(RUN(&o, "tree", root) == 0 && strstr(o, "/\n    W [def Xform]\n        M [def Mesh]\n") &&
+          !strstr(o, ".a\n"));
     free(o);
-    CHECK(RUN(&o, "tree", "-a", root) == 0 && strstr(o, "    W [def Xform]\n        .a\n        .b\n        M [def Mesh]\n"));
+    CHECK(RUN(&o, "tree", "-a", root) == 0 &&
+          strstr(o, "    W [def Xform]\n        .a\n        .b\n        M [def Mesh]\n"));
     free(o);
-    CHECK(RUN(&o, "tree", "--metadata", root) == 0 && strstr(o, "    W [def Xform]\n        (references)\n        M [def Mesh]\n") &&
-          !strstr(o, "(kind)"));
+    CHECK(RUN(&o, "tree", "--metadata", root) == 0 &&
+          strstr(o, "    W [def Xform]\n        (references)\n        M [def Mesh]\n") && !strstr(o, "(kind)"));
     free(o);
     CHECK(RUN(&o, "tree", "-m", "--attributes", "--flatten", root) == 0 &&
           strstr(o, "    W [def Xform]\n        (references)\n        .a\n        .b\n        M [def Mesh]\n"));
@@ -135,16 +145,20 @@ static void usdtree_options(const char *dir) {
 
 int main(void) {
     char *dir = tu_tmpdir();
-    if (!dir) return 1;
+    if (!dir)
+        return 1;
     char in[1024], o1[1024], o2[1024], of[1024];
     snprintf(in, sizeof in, "%s/in.usda", dir);
     snprintf(o1, sizeof o1, "%s/o1.usda", dir);
     snprintf(o2, sizeof o2, "%s/o2.usda", dir);
     snprintf(of, sizeof of, "%s/flat.usda", dir);
-    tu_write(dir, "in.usda", "#usda 1.0\n(defaultPrim = \"W\"\n subLayers = [@sub.usda@])\ndef Xform \"W\" (prepend references = @ref.usda@) {\n"
-                             " float a = 0.1\n def \"C\" {}\n}\n");
+    tu_write(dir, "in.usda",
+             "#usda 1.0\n(defaultPrim = \"W\"\n subLayers = [@sub.usda@])\ndef Xform \"W\" (prepend references = "
+             "@ref.usda@) {\n"
+             " float a = 0.1\n def \"C\" {}\n}\n");
     tu_write(dir, "sub.usda", "#usda 1.0\nover \"W\" {\n float fromSub = 2\n}\n");
-    tu_write(dir, "ref.usda", "#usda 1.0\n(defaultPrim = \"R\")\ndef Scope \"R\" {\n float fromRef = 3\n def Mesh \"M\" {}\n}\n");
+    tu_write(dir, "ref.usda",
+             "#usda 1.0\n(defaultPrim = \"R\")\ndef Scope \"R\" {\n float fromRef = 3\n def Mesh \"M\" {}\n}\n");
     CHECK(run("usd", "cat", in, "-o", o1, NULL) == 0);
     CHECK(run("usd", "cat", o1, "-o", o2, NULL) == 0);
     size_t n1, n2;
@@ -154,7 +168,8 @@ int main(void) {
     free(t2);
     CHECK(run("usd", "cat", in, "--flatten", "-o", of) == 0);
     char *f = tu_read(of, NULL);
-    CHECK(f && strstr(f, "float fromSub = 2") && strstr(f, "float fromRef = 3") && strstr(f, "def Mesh \"M\"") && !strstr(f, "references"));
+    CHECK(f && strstr(f, "float fromSub = 2") && strstr(f, "float fromRef = 3") && strstr(f, "def Mesh \"M\"") &&
+          !strstr(f, "references"));
     free(f);
     /* tree to a file via stdout redirection */
     char tp[1024];
@@ -166,7 +181,8 @@ int main(void) {
     fflush(stdout);
     dup2(saved, 1);
     close(saved);
-    if (tf) clearerr(stdout);
+    if (tf)
+        clearerr(stdout);
     CHECK(rc == 0);
     char *t = tu_read(tp, NULL);
     CHECK(t && strstr(t, "/\n    W [def Xform]\n        C [def]\n        M [def Mesh]\n"));

@@ -10,33 +10,42 @@ static pusd_stage *open_root(const char *name) {
     snprintf(p, sizeof p, "%s/%s", dir, name);
     pusd_stage *s = NULL;
     pusd_error e;
-    if (pusd_stage_open(p, &s, &e)) fprintf(stderr, "open %s: %d:%d %s\n", p, e.line, e.column, e.message);
+    if (pusd_stage_open(p, &s, &e))
+        fprintf(stderr, "open %s: %d:%d %s\n", p, e.line, e.column, e.message);
     return s;
 }
 
 static double num(pusd_stage *s, const char *path, const char *attr, double t) {
     pusd_prim *p = pusd_stage_prim_at_path(s, path);
     pusd_value v;
-    if (!p || pusd_prim_get_attr(p, attr, t, &v) || !v.data) return NAN;
+    if (!p || pusd_prim_get_attr(p, attr, t, &v) || !v.data)
+        return NAN;
     return pusd_value_get_double(&v, 0, 0);
 }
 
 static bool has_diag(pusd_stage *s, const char *needle) {
     for (size_t i = 0; i < pusd_stage_diagnostic_count(s); i++)
-        if (strstr(pusd_stage_diagnostic(s, i)->message, needle)) return true;
+        if (strstr(pusd_stage_diagnostic(s, i)->message, needle))
+            return true;
     return false;
 }
 
 static void sublayers(void) {
-    tu_write(dir, "sub_root.usda", "#usda 1.0\n(\n    subLayers = [@./sub_strong.usda@, @sub_weak.usda@ (offset = 10; scale = 2)]\n)\n"
-                                    "over \"W\" {\n    float local = 1\n}\n");
-    tu_write(dir, "sub_strong.usda", "#usda 1.0\ndef Xform \"W\" (\n    prepend apiSchemas = [\"CAPI\"]\n    delete apiSchemas = [\"AAPI\"]\n)\n{\n"
-                                     "    float x = 2\n    float local = 99\n}\n");
-    tu_write(dir, "sub_weak.usda", "#usda 1.0\ndef Scope \"W\" (\n    prepend apiSchemas = [\"AAPI\", \"BAPI\"]\n)\n{\n    float x = 3\n"
-                                   "    float y = 4\n    float anim.timeSamples = { 0: 0, 10: 100 }\n    def \"OnlyWeak\" {\n    }\n}\n");
+    tu_write(dir, "sub_root.usda",
+             "#usda 1.0\n(\n    subLayers = [@./sub_strong.usda@, @sub_weak.usda@ (offset = 10; scale = 2)]\n)\n"
+             "over \"W\" {\n    float local = 1\n}\n");
+    tu_write(dir, "sub_strong.usda",
+             "#usda 1.0\ndef Xform \"W\" (\n    prepend apiSchemas = [\"CAPI\"]\n    delete apiSchemas = "
+             "[\"AAPI\"]\n)\n{\n"
+             "    float x = 2\n    float local = 99\n}\n");
+    tu_write(
+        dir, "sub_weak.usda",
+        "#usda 1.0\ndef Scope \"W\" (\n    prepend apiSchemas = [\"AAPI\", \"BAPI\"]\n)\n{\n    float x = 3\n"
+        "    float y = 4\n    float anim.timeSamples = { 0: 0, 10: 100 }\n    def \"OnlyWeak\" {\n    }\n}\n");
     pusd_stage *s = open_root("sub_root.usda");
     CHECK(s != NULL);
-    if (!s) return;
+    if (!s)
+        return;
     CHECK(num(s, "/W", "local", PUSD_TIME_DEFAULT) == 1); /* root layer strongest */
     CHECK(num(s, "/W", "x", PUSD_TIME_DEFAULT) == 2);     /* first sublayer stronger than second */
     CHECK(num(s, "/W", "y", PUSD_TIME_DEFAULT) == 4);
@@ -59,20 +68,26 @@ static void sublayers(void) {
 }
 
 static void references(void) {
-    tu_write(dir, "asset.usda", "#usda 1.0\n(\n    defaultPrim = \"Robot\"\n)\ndef Xform \"Robot\" (\n    kind = \"component\"\n)\n{\n"
-                                "    float mass = 5\n    float speed = 1\n    rel target = </Robot/Arm>\n"
-                                "    float anim.timeSamples = { 0: 0, 1: 1 }\n    def \"Arm\" {\n        float len = 2\n    }\n}\n"
-                                "def \"Other\" {\n    float v = 7\n}\n");
-    tu_write(dir, "ref_root.usda", "#usda 1.0\ndef \"World\" {\n"
-                                   "    def \"R1\" (\n        references = @./asset.usda@ (offset = 100)\n    )\n    {\n        float speed = 9\n"
-                                   "        over \"Arm\" {\n            float len = 3\n        }\n    }\n"
-                                   "    def \"R2\" (\n        prepend references = [@asset.usda@</Other>, </World/R1>]\n    )\n    {\n    }\n"
-                                   "    def \"P\" (\n        payload = @./asset.usda@</Robot>\n    )\n    {\n    }\n"
-                                   "    def \"Missing\" (\n        references = @./nope.usda@\n    )\n    {\n    }\n"
-                                   "    def \"BadTarget\" (\n        references = @./asset.usda@</Nope>\n    )\n    {\n    }\n}\n");
+    tu_write(
+        dir, "asset.usda",
+        "#usda 1.0\n(\n    defaultPrim = \"Robot\"\n)\ndef Xform \"Robot\" (\n    kind = \"component\"\n)\n{\n"
+        "    float mass = 5\n    float speed = 1\n    rel target = </Robot/Arm>\n"
+        "    float anim.timeSamples = { 0: 0, 1: 1 }\n    def \"Arm\" {\n        float len = 2\n    }\n}\n"
+        "def \"Other\" {\n    float v = 7\n}\n");
+    tu_write(dir, "ref_root.usda",
+             "#usda 1.0\ndef \"World\" {\n"
+             "    def \"R1\" (\n        references = @./asset.usda@ (offset = 100)\n    )\n    {\n        float "
+             "speed = 9\n"
+             "        over \"Arm\" {\n            float len = 3\n        }\n    }\n"
+             "    def \"R2\" (\n        prepend references = [@asset.usda@</Other>, </World/R1>]\n    )\n    {\n "
+             "   }\n"
+             "    def \"P\" (\n        payload = @./asset.usda@</Robot>\n    )\n    {\n    }\n"
+             "    def \"Missing\" (\n        references = @./nope.usda@\n    )\n    {\n    }\n"
+             "    def \"BadTarget\" (\n        references = @./asset.usda@</Nope>\n    )\n    {\n    }\n}\n");
     pusd_stage *s = open_root("ref_root.usda");
     CHECK(s != NULL);
-    if (!s) return;
+    if (!s)
+        return;
     CHECK(num(s, "/World/R1", "mass", PUSD_TIME_DEFAULT) == 5);  /* from the referenced file's default prim */
     CHECK(num(s, "/World/R1", "speed", PUSD_TIME_DEFAULT) == 9); /* local beats reference */
     CHECK(num(s, "/World/R1/Arm", "len", PUSD_TIME_DEFAULT) == 3);
@@ -83,8 +98,9 @@ static void references(void) {
     const char **t;
     CHECK(r1 && pusd_prim_targets(r1, "target", false, &t) == 1 && !strcmp(t[0], "/World/R1/Arm")); /* mapped */
     CHECK_STR(pusd_prim_type_name(r1), "Xform");
-    CHECK(num(s, "/World/R2", "v", PUSD_TIME_DEFAULT) == 7);    /* explicit prim path */
-    CHECK(num(s, "/World/R2", "speed", PUSD_TIME_DEFAULT) == 9); /* internal reference to R1 (and its reference) */
+    CHECK(num(s, "/World/R2", "v", PUSD_TIME_DEFAULT) == 7); /* explicit prim path */
+    CHECK(num(s, "/World/R2", "speed", PUSD_TIME_DEFAULT) ==
+          9); /* internal reference to R1 (and its reference) */
     CHECK(num(s, "/World/R2/Arm", "len", PUSD_TIME_DEFAULT) == 3);
     CHECK(num(s, "/World/P", "mass", PUSD_TIME_DEFAULT) == 5); /* payload */
     CHECK(has_diag(s, "cannot open layer"));
@@ -94,12 +110,15 @@ static void references(void) {
 }
 
 static void livrps(void) {
-    const char *base = "#usda 1.0\nclass \"_Cls\" {\n    float a = 1\n}\nclass \"_Spec\" {\n    float a = 5\n    float onlySpec = 5\n}\n"
-                       "def \"Src\" {\n    float a = 4\n    float onlyRef = 4\n}\n"
-                       "def \"X\" (\n    %s\n    references = </Src>\n    specializes = </_Spec>\n"
-                       "    variants = {\n        string v = \"one\"\n    }\n    prepend variantSets = \"v\"\n)\n{\n"
-                       "    variantSet \"v\" = {\n        \"one\" {\n            float a = 3\n            float onlyVar = 3\n"
-                       "            def \"FromVariant\" {\n            }\n        }\n        \"two\" {\n            float a = 30\n        }\n    }\n}\n";
+    const char *base =
+        "#usda 1.0\nclass \"_Cls\" {\n    float a = 1\n}\nclass \"_Spec\" {\n    float a = 5\n    float onlySpec "
+        "= 5\n}\n"
+        "def \"Src\" {\n    float a = 4\n    float onlyRef = 4\n}\n"
+        "def \"X\" (\n    %s\n    references = </Src>\n    specializes = </_Spec>\n"
+        "    variants = {\n        string v = \"one\"\n    }\n    prepend variantSets = \"v\"\n)\n{\n"
+        "    variantSet \"v\" = {\n        \"one\" {\n            float a = 3\n            float onlyVar = 3\n"
+        "            def \"FromVariant\" {\n            }\n        }\n        \"two\" {\n            float a = "
+        "30\n        }\n    }\n}\n";
     char text[4096];
     snprintf(text, sizeof text, base, "inherits = </_Cls>");
     tu_write(dir, "livrps1.usda", text);
@@ -107,7 +126,8 @@ static void livrps(void) {
     tu_write(dir, "livrps2.usda", text);
     pusd_stage *s = open_root("livrps1.usda");
     CHECK(s != NULL);
-    if (!s) return;
+    if (!s)
+        return;
     CHECK(num(s, "/X", "a", PUSD_TIME_DEFAULT) == 1); /* inherits beat variants, references, specializes */
     CHECK(num(s, "/X", "onlyVar", PUSD_TIME_DEFAULT) == 3);
     CHECK(num(s, "/X", "onlyRef", PUSD_TIME_DEFAULT) == 4);
@@ -129,11 +149,14 @@ static void livrps(void) {
 }
 
 static void cycles(void) {
-    tu_write(dir, "cyc.usda", "#usda 1.0\ndef \"A\" (\n    references = </B>\n)\n{\n}\ndef \"B\" (\n    references = </A>\n)\n{\n}\n"
-                              "def \"C\" (\n    inherits = </C>\n)\n{\n}\n");
+    tu_write(
+        dir, "cyc.usda",
+        "#usda 1.0\ndef \"A\" (\n    references = </B>\n)\n{\n}\ndef \"B\" (\n    references = </A>\n)\n{\n}\n"
+        "def \"C\" (\n    inherits = </C>\n)\n{\n}\n");
     pusd_stage *s = open_root("cyc.usda");
     CHECK(s != NULL);
-    if (!s) return;
+    if (!s)
+        return;
     CHECK(has_diag(s, "cycle"));
     CHECK(pusd_stage_prim_at_path(s, "/A") && pusd_stage_prim_at_path(s, "/C"));
     pusd_stage_free(s);
@@ -153,11 +176,15 @@ static void cycles(void) {
 static void listops_refs(void) {
     tu_write(dir, "lo_a.usda", "#usda 1.0\ndef \"P\" {\n    float a = 1\n}\n");
     tu_write(dir, "lo_b.usda", "#usda 1.0\ndef \"P\" {\n    float b = 2\n}\n");
-    tu_write(dir, "lo_weak.usda", "#usda 1.0\ndef \"X\" (\n    prepend references = [@lo_a.usda@</P>, @lo_b.usda@</P>]\n)\n{\n}\n");
-    tu_write(dir, "lo_root.usda", "#usda 1.0\n(\n    subLayers = [@lo_weak.usda@]\n)\nover \"X\" (\n    delete references = @lo_a.usda@</P>\n)\n{\n}\n");
+    tu_write(dir, "lo_weak.usda",
+             "#usda 1.0\ndef \"X\" (\n    prepend references = [@lo_a.usda@</P>, @lo_b.usda@</P>]\n)\n{\n}\n");
+    tu_write(dir, "lo_root.usda",
+             "#usda 1.0\n(\n    subLayers = [@lo_weak.usda@]\n)\nover \"X\" (\n    delete references = "
+             "@lo_a.usda@</P>\n)\n{\n}\n");
     pusd_stage *s = open_root("lo_root.usda");
     CHECK(s != NULL);
-    if (!s) return;
+    if (!s)
+        return;
     CHECK(isnan(num(s, "/X", "a", PUSD_TIME_DEFAULT))); /* deleted by the stronger layer */
     CHECK(num(s, "/X", "b", PUSD_TIME_DEFAULT) == 2);
     pusd_stage_free(s);
@@ -166,7 +193,8 @@ static void listops_refs(void) {
 static void flatten(void) {
     pusd_stage *s = open_root("ref_root.usda");
     CHECK(s != NULL);
-    if (!s) return;
+    if (!s)
+        return;
     pusd_error e;
     pusd_layer *f = pusd_stage_flatten(s, &e);
     CHECK(f != NULL);
@@ -197,25 +225,31 @@ static void flatten(void) {
  * stage flattens to. */
 static void flatten_layer_stack(void) {
     tu_write(dir, "ls_root.usda",
-             "#usda 1.0\n(\n    defaultPrim = \"W\"\n    subLayers = [@ls_mid.usda@ (offset = 5; scale = 2), @ls_weak.usda@]\n)\n"
-             "def Xform \"W\" (\n    prepend references = @ls_ref.usda@\n    variants = {\n        string look = \"red\"\n    }\n)\n{\n"
+             "#usda 1.0\n(\n    defaultPrim = \"W\"\n    subLayers = [@ls_mid.usda@ (offset = 5; scale = 2), "
+             "@ls_weak.usda@]\n)\n"
+             "def Xform \"W\" (\n    prepend references = @ls_ref.usda@\n    variants = {\n        string look = "
+             "\"red\"\n    }\n)\n{\n"
              "    float a = 1\n    rel target = </W/Kid>\n    def \"Kid\" {\n    }\n}\n"
              "class \"Base\" {\n    float fromClass = 7\n}\n"
              "def \"L\" (\n    delete apiSchemas = [\"B\"]\n    append apiSchemas = [\"R\"]\n)\n{\n}\n"
              "def \"E\" (\n    add apiSchemas = [\"X\"]\n)\n{\n}\n");
     tu_write(dir, "ls_mid.usda",
-             "#usda 1.0\nover \"W\" (\n    prepend references = @ls_ref2.usda@\n    prepend apiSchemas = [\"MidAPI\"]\n"
+             "#usda 1.0\nover \"W\" (\n    prepend references = @ls_ref2.usda@\n    prepend apiSchemas = "
+             "[\"MidAPI\"]\n"
              "    inherits = </Base>\n    prepend variantSets = \"look\"\n)\n{\n"
              "    float a = 5\n    float b.timeSamples = {\n        0: 1,\n        2: 3,\n    }\n"
              "    variantSet \"look\" = {\n        \"red\" {\n            float color = 1\n        }\n"
              "        \"blue\" {\n            float color = 2\n        }\n    }\n}\n");
-    tu_write(dir, "ls_weak.usda",
-             "#usda 1.0\nover \"W\" (\n    prepend apiSchemas = [\"WeakAPI\"]\n)\n{\n    float c = 9\n"
-             "    def \"WeakKid\" {\n        float k = 4\n    }\n}\ndef \"OnlyWeak\" {\n}\n"
-             "over \"L\" (\n    prepend apiSchemas = [\"A\", \"B\"]\n    append apiSchemas = [\"R\", \"W\"]\n)\n{\n}\n"
-             "over \"E\" (\n    apiSchemas = [\"Y\"]\n)\n{\n}\n");
-    tu_write(dir, "ls_ref.usda", "#usda 1.0\n(defaultPrim = \"R\")\ndef Scope \"R\" {\n    float fromRef = 3\n}\n");
-    tu_write(dir, "ls_ref2.usda", "#usda 1.0\n(defaultPrim = \"R\")\ndef Scope \"R\" {\n    float fromRef2 = 4\n}\n");
+    tu_write(
+        dir, "ls_weak.usda",
+        "#usda 1.0\nover \"W\" (\n    prepend apiSchemas = [\"WeakAPI\"]\n)\n{\n    float c = 9\n"
+        "    def \"WeakKid\" {\n        float k = 4\n    }\n}\ndef \"OnlyWeak\" {\n}\n"
+        "over \"L\" (\n    prepend apiSchemas = [\"A\", \"B\"]\n    append apiSchemas = [\"R\", \"W\"]\n)\n{\n}\n"
+        "over \"E\" (\n    apiSchemas = [\"Y\"]\n)\n{\n}\n");
+    tu_write(dir, "ls_ref.usda",
+             "#usda 1.0\n(defaultPrim = \"R\")\ndef Scope \"R\" {\n    float fromRef = 3\n}\n");
+    tu_write(dir, "ls_ref2.usda",
+             "#usda 1.0\n(defaultPrim = \"R\")\ndef Scope \"R\" {\n    float fromRef2 = 4\n}\n");
     pusd_stage *s = open_root("ls_root.usda");
     pusd_error e;
     pusd_layer *merged = s ? pusd_stage_flatten_layer_stack(s, &e) : NULL;
@@ -227,13 +261,15 @@ static void flatten_layer_stack(void) {
     CHECK(pusd_layer_sublayer_count(merged) == 0);
     size_t n;
     char *text = pusd_layer_to_string(merged, &n);
-    CHECK(text && strstr(text, "variantSet \"look\"") && strstr(text, "inherits = </Base>") && strstr(text, "references = [@/") &&
-          strstr(text, "9: 3,") && !strstr(text, "fromRef"));
+    CHECK(text && strstr(text, "variantSet \"look\"") && strstr(text, "inherits = </Base>") &&
+          strstr(text, "references = [@/") && strstr(text, "9: 3,") && !strstr(text, "fromRef"));
     /* an explicit or add/reorder op does not combine: the composed items as an explicit list */
     CHECK(text && strstr(text, "def \"E\" (\n    apiSchemas = [\"Y\", \"X\"]\n)"));
     /* list ops of several layers combine into one edit list where they can, as SdfListOp does */
-    CHECK(text && strstr(text, "prepend references = [@/") && strstr(text, "prepend apiSchemas = [\"MidAPI\", \"WeakAPI\"]") &&
-          strstr(text, "delete apiSchemas = [\"B\"]\n    prepend apiSchemas = [\"A\"]\n    append apiSchemas = [\"W\", \"R\"]"));
+    CHECK(text && strstr(text, "prepend references = [@/") &&
+          strstr(text, "prepend apiSchemas = [\"MidAPI\", \"WeakAPI\"]") &&
+          strstr(text, "delete apiSchemas = [\"B\"]\n    prepend apiSchemas = [\"A\"]\n    append apiSchemas = "
+                       "[\"W\", \"R\"]"));
     free(text);
     /* the same composed scene */
     pusd_stage *s2 = NULL;
@@ -241,9 +277,10 @@ static void flatten_layer_stack(void) {
     pusd_layer *f1 = pusd_stage_flatten(s, &e), *f2 = s2 ? pusd_stage_flatten(s2, &e) : NULL;
     char *t1 = f1 ? pusd_layer_to_string(f1, NULL) : NULL, *t2 = f2 ? pusd_layer_to_string(f2, NULL) : NULL;
     CHECK(t1 && t2 && !strcmp(t1, t2));
-    CHECK(t1 && strstr(t1, "fromRef = 3") && strstr(t1, "fromRef2 = 4") && strstr(t1, "color = 1") && strstr(t1, "fromClass = 7") &&
-          strstr(t1, "k = 4"));
-    if (t1 && t2 && strcmp(t1, t2)) fprintf(stderr, "--- stage flatten\n%s--- over the merged layer stack\n%s", t1, t2);
+    CHECK(t1 && strstr(t1, "fromRef = 3") && strstr(t1, "fromRef2 = 4") && strstr(t1, "color = 1") &&
+          strstr(t1, "fromClass = 7") && strstr(t1, "k = 4"));
+    if (t1 && t2 && strcmp(t1, t2))
+        fprintf(stderr, "--- stage flatten\n%s--- over the merged layer stack\n%s", t1, t2);
     pusd_prim *lp = pusd_stage_prim_at_path(s2, "/L");
     CHECK(lp && pusd_prim_api_schema_count(lp) == 3 && !strcmp(pusd_prim_api_schema(lp, 0), "A") &&
           !strcmp(pusd_prim_api_schema(lp, 1), "W") && !strcmp(pusd_prim_api_schema(lp, 2), "R"));
@@ -258,7 +295,8 @@ static void flatten_layer_stack(void) {
 
 int main(void) {
     dir = tu_tmpdir();
-    if (!dir) return 1;
+    if (!dir)
+        return 1;
     sublayers();
     references();
     livrps();

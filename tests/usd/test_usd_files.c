@@ -16,7 +16,8 @@ static void write_bytes(const char *name, const void *data, size_t len) {
     char p[1024];
     path_of(p, sizeof p, name);
     FILE *f = fopen(p, "wb");
-    if (!f) return;
+    if (!f)
+        return;
     fwrite(data, 1, len, f);
     fclose(f);
 }
@@ -81,12 +82,14 @@ static void sniff(void) {
     CHECK(pusd_sniff_file(p) == PUSD_FILE_NOT_USD);
     CHECK(pusd_sniff_file(dir) == PUSD_FILE_NOT_USD);
     path_of(p, sizeof p, "sniff.fifo");
-    if (!mkfifo(p, 0600)) CHECK(pusd_sniff_file(p) == PUSD_FILE_NOT_USD); /* returns; no writer needed */
+    if (!mkfifo(p, 0600))
+        CHECK(pusd_sniff_file(p) == PUSD_FILE_NOT_USD); /* returns; no writer needed */
 }
 
 static bool has_diag(pusd_stage *s, const char *needle) {
     for (size_t i = 0; i < pusd_stage_diagnostic_count(s); i++)
-        if (strstr(pusd_stage_diagnostic(s, i)->message, needle)) return true;
+        if (strstr(pusd_stage_diagnostic(s, i)->message, needle))
+            return true;
     return false;
 }
 
@@ -114,7 +117,8 @@ static void crate_everywhere(void) {
     if (s) {
         size_t crate = 0;
         for (size_t i = 0; i < pusd_stage_diagnostic_count(s); i++)
-            if (strstr(pusd_stage_diagnostic(s, i)->message, crate_msg)) crate++;
+            if (strstr(pusd_stage_diagnostic(s, i)->message, crate_msg))
+                crate++;
         CHECK(crate >= 1); /* the layer opens once per stage: one message, used by sublayer and reference */
         CHECK(has_diag(s, "USDZ packages are not supported yet"));
         CHECK(pusd_stage_prim_at_path(s, "/R") != NULL);
@@ -132,7 +136,8 @@ static void no_text_under_binary_name(void) {
     pusd_error e;
     struct stat st;
     path_of(p, sizeof p, "out.usdc");
-    CHECK(pusd_layer_save(l, p, &e) == PUSD_ERR_INVALID && strstr(e.message, "not supported") && strstr(e.message, "usdcat"));
+    CHECK(pusd_layer_save(l, p, &e) == PUSD_ERR_INVALID && strstr(e.message, "not supported") &&
+          strstr(e.message, "usdcat"));
     CHECK(stat(p, &st) != 0); /* nothing written */
     path_of(p, sizeof p, "out.usdz");
     CHECK(pusd_layer_save(l, p, &e) == PUSD_ERR_INVALID && stat(p, &st) != 0);
@@ -152,7 +157,8 @@ static void bounded_loading(void) {
     /* a FIFO without a writer: refused at once instead of blocking in open() */
     path_of(p, sizeof p, "scene.fifo");
     if (!mkfifo(p, 0600)) {
-        CHECK(pusd_layer_open(p, &l, &e) == PUSD_ERR_IO && !l && strstr(e.message, "FIFO") && strstr(e.message, "not a regular file"));
+        CHECK(pusd_layer_open(p, &l, &e) == PUSD_ERR_IO && !l && strstr(e.message, "FIFO") &&
+              strstr(e.message, "not a regular file"));
         pusd_stage *s = NULL;
         CHECK(pusd_stage_open(p, &s, &e) == PUSD_ERR_IO && !s);
         /* as a sublayer: a diagnostic, and the stage still opens */
@@ -169,7 +175,9 @@ static void bounded_loading(void) {
     if (fd >= 0) {
         bool sized = ftruncate(fd, (off_t)PUSD_LAYER_MAX_BYTES + 1) == 0;
         close(fd);
-        if (sized) CHECK(pusd_layer_open(p, &l, &e) == PUSD_ERR_IO && !l && strstr(e.message, "over the limit of 2147483647 bytes"));
+        if (sized)
+            CHECK(pusd_layer_open(p, &l, &e) == PUSD_ERR_IO && !l &&
+                  strstr(e.message, "over the limit of 2147483647 bytes"));
         unlink(p);
     }
     /* an empty regular file is read (and rejected for its missing header) */
@@ -185,7 +193,8 @@ typedef struct hint {
 
 static void on_hint(const char *path, const char *type, const char *suggestion, void *ctx) {
     hint *h = ctx;
-    if (h->n++) return;
+    if (h->n++)
+        return;
     snprintf(h->path, sizeof h->path, "%s", path);
     snprintf(h->type, sizeof h->type, "%s", type);
     snprintf(h->suggestion, sizeof h->suggestion, "%s", suggestion);
@@ -204,9 +213,10 @@ static void schema_hints(void) {
     CHECK(pusd_schema_suggest(r, "WasmThing") == NULL);
     CHECK(pusd_schema_suggest(r, "") == NULL);
     CHECK(pusd_schema_suggest(r, NULL) == NULL);
-    pusd_layer *l = tu_parse("#usda 1.0\ndef Xform \"W\" {\n    def WasmPhysic \"Ball\" {\n    }\n    def Mesh \"M\" {\n    }\n"
-                             "    def WasmPhysics \"Ok\" {\n    }\n}\n",
-                             NULL);
+    pusd_layer *l = tu_parse(
+        "#usda 1.0\ndef Xform \"W\" {\n    def WasmPhysic \"Ball\" {\n    }\n    def Mesh \"M\" {\n    }\n"
+        "    def WasmPhysics \"Ok\" {\n    }\n}\n",
+        NULL);
     pusd_stage *s = NULL;
     pusd_error e;
     CHECK(l && !pusd_stage_from_layer(l, &s, &e));
@@ -234,7 +244,8 @@ static void schema_hints(void) {
 
 int main(void) {
     dir = tu_tmpdir();
-    if (!dir) return 1;
+    if (!dir)
+        return 1;
     type_parse();
     sniff();
     crate_everywhere();

@@ -13,7 +13,8 @@ static pusd_stage *open_root(const char *name) {
     snprintf(p, sizeof p, "%s/%s", dir, name);
     pusd_stage *s = NULL;
     pusd_error e;
-    if (pusd_stage_open(p, &s, &e)) fprintf(stderr, "open %s: %d:%d %s\n", p, e.line, e.column, e.message);
+    if (pusd_stage_open(p, &s, &e))
+        fprintf(stderr, "open %s: %d:%d %s\n", p, e.line, e.column, e.message);
     return s;
 }
 
@@ -48,13 +49,13 @@ static void same_counts(const char *root) {
                     return;
                 }
                 size_t n = 0;
-                size_t c1 = pusd_stage_traverse(s1, &f, NULL, NULL); /* lazy: walks specs */
+                size_t c1 = pusd_stage_traverse(s1, &f, NULL, NULL);   /* lazy: walks specs */
                 size_t c2 = pusd_stage_traverse(s2, &f, count_fn, &n); /* composes every visited prim */
                 size_t c3 = pusd_stage_traverse(s1, &f, NULL, NULL);
                 size_t c4 = pusd_stage_traverse(s2, &f, NULL, NULL); /* now everything is composed */
                 if (c1 != c2 || c2 != n || c3 != c1 || c4 != c2)
-                    fprintf(stderr, "%s flags %u type %s api %s: %zu %zu %zu %zu %zu\n", root, flags, types[t] ? types[t] : "-",
-                            apis[a] ? apis[a] : "-", c1, c2, n, c3, c4);
+                    fprintf(stderr, "%s flags %u type %s api %s: %zu %zu %zu %zu %zu\n", root, flags,
+                            types[t] ? types[t] : "-", apis[a] ? apis[a] : "-", c1, c2, n, c3, c4);
                 CHECK(c1 == c2 && c2 == n && c3 == c1 && c4 == c2);
                 pusd_stage_free(s1);
                 pusd_stage_free(s2);
@@ -74,20 +75,24 @@ static void layer_stack(void) {
              "def Xform \"World\" (\n    prepend apiSchemas = [\"AAPI\"]\n)\n{\n"
              "    reorder nameChildren = [\"C\", \"A\"]\n"
              "    def Xform \"A\" {\n        def Mesh \"M\" {\n        }\n    }\n"
-             "    def Scope \"B\" (\n        active = false\n    )\n    {\n        def Mesh \"Hidden\" {\n        }\n    }\n"
+             "    def Scope \"B\" (\n        active = false\n    )\n    {\n        def Mesh \"Hidden\" {\n       "
+             " }\n    }\n"
              "    over \"C\" {\n        def Mesh \"UnderOver\" {\n        }\n    }\n"
              "    class Xform \"K\" {\n        def Mesh \"InClass\" {\n        }\n    }\n"
              "}\n"
-             "def \"Z\" {\n    def Xform \"Z1\" (\n        apiSchemas = [\"BAPI\", \"CAPI\"]\n    )\n    {\n    }\n}\n");
+             "def \"Z\" {\n    def Xform \"Z1\" (\n        apiSchemas = [\"BAPI\", \"CAPI\"]\n    )\n    {\n    "
+             "}\n}\n");
     tu_write(dir, "lz_strong.usda",
-             "#usda 1.0\nover \"World\" (\n    delete apiSchemas = [\"AAPI\"]\n    prepend apiSchemas = [\"BAPI\"]\n)\n{\n"
+             "#usda 1.0\nover \"World\" (\n    delete apiSchemas = [\"AAPI\"]\n    prepend apiSchemas = "
+             "[\"BAPI\"]\n)\n{\n"
              "    over \"A\" {\n        float x = 2\n        def Scope \"FromStrong\" {\n        }\n    }\n"
              "    def Scope \"D\" {\n    }\n"
              "    over \"B\" (\n        active = true\n    )\n    {\n    }\n"
              "}\n");
-    tu_write(dir, "lz_weak.usda",
-             "#usda 1.0\ndef Scope \"World\" {\n    def \"C\" {\n        def Mesh \"FromWeak\" {\n        }\n    }\n"
-             "    over \"A\" {\n        float x = 3\n        float y = 4\n    }\n}\n");
+    tu_write(
+        dir, "lz_weak.usda",
+        "#usda 1.0\ndef Scope \"World\" {\n    def \"C\" {\n        def Mesh \"FromWeak\" {\n        }\n    }\n"
+        "    over \"A\" {\n        float x = 3\n        float y = 4\n    }\n}\n");
     same_counts("lz_root.usda");
 
     pusd_stage *s = open_root("lz_root.usda");
@@ -99,8 +104,10 @@ static void layer_stack(void) {
     pusd_filter all = {NULL, NULL, PUSD_TRAVERSE_ALL};
     pusd_stage_traverse(s, &all, collect_fn, &c);
     /* rootPrims reorder; World's children: its own, then the sublayers' (D), then reorder C, A */
-    CHECK_STR(c.buf, "/Z /Z/Z1 /World /World/C /World/C/UnderOver /World/C/FromWeak /World/A /World/A/M /World/A/FromStrong "
-                     "/World/B /World/K /World/K/InClass /World/D ");
+    CHECK_STR(
+        c.buf,
+        "/Z /Z/Z1 /World /World/C /World/C/UnderOver /World/C/FromWeak /World/A /World/A/M /World/A/FromStrong "
+        "/World/B /World/K /World/K/InClass /World/D ");
     /* B: root says active = false, stronger than the sublayer's active = true: no children */
     pusd_prim *b = pusd_stage_prim_at_path(s, "/World/B");
     CHECK(b && !pusd_prim_is_active(b) && pusd_prim_child_count(b) == 0);
@@ -133,7 +140,8 @@ static void layer_stack(void) {
     CHECK(pusd_stage_prim_at_path(s, "/World/Nope") == NULL);
     CHECK(pusd_stage_prim_at_path(s, "/World/A/M/Deeper") == NULL);
     CHECK(pusd_stage_prim_at_path(s, "/World/C/FromWeak") != NULL);
-    CHECK(pusd_stage_prim_at_path(s, "/Z/Z1") != NULL && pusd_prim_has_api(pusd_stage_prim_at_path(s, "/Z/Z1"), "CAPI"));
+    CHECK(pusd_stage_prim_at_path(s, "/Z/Z1") != NULL &&
+          pusd_prim_has_api(pusd_stage_prim_at_path(s, "/Z/Z1"), "CAPI"));
     CHECK(pusd_stage_default_prim(s) == NULL);
     CHECK(pusd_stage_diagnostic_count(s) == 0);
     pusd_stage_free(s);
@@ -143,9 +151,11 @@ static void layer_stack(void) {
 static void fan_out(void) {
     size_t cap = 1 << 16, len = 0;
     char *t = malloc(cap);
-    len += (size_t)snprintf(t + len, cap - len, "#usda 1.0\n(\n    defaultPrim = \"World\"\n)\ndef Xform \"World\"\n{\n");
+    len += (size_t)snprintf(t + len, cap - len,
+                            "#usda 1.0\n(\n    defaultPrim = \"World\"\n)\ndef Xform \"World\"\n{\n");
     for (int i = 0; i < 300; i++)
-        len += (size_t)snprintf(t + len, cap - len, "    def %s \"P%d\" {\n        float v = %d\n    }\n", i % 3 ? "Xform" : "Scope", i, i);
+        len += (size_t)snprintf(t + len, cap - len, "    def %s \"P%d\" {\n        float v = %d\n    }\n",
+                                i % 3 ? "Xform" : "Scope", i, i);
     snprintf(t + len, cap - len, "}\n");
     tu_write(dir, "lz_fan.usda", t);
     free(t);
@@ -162,8 +172,10 @@ static void fan_out(void) {
         snprintf(p, sizeof p, "/World/P%d", i);
         pusd_prim *q = pusd_stage_prim_at_path(s, p);
         pusd_value v;
-        if (!q || pusd_prim_get_attr(q, "v", PUSD_TIME_DEFAULT, &v) || pusd_value_get_double(&v, 0, 0) != i) bad++;
-        if (q != pusd_prim_child(pusd_stage_prim_at_path(s, "/World"), (size_t)i)) bad++;
+        if (!q || pusd_prim_get_attr(q, "v", PUSD_TIME_DEFAULT, &v) || pusd_value_get_double(&v, 0, 0) != i)
+            bad++;
+        if (q != pusd_prim_child(pusd_stage_prim_at_path(s, "/World"), (size_t)i))
+            bad++;
     }
     CHECK(bad == 0);
     CHECK(pusd_stage_prim_at_path(s, "/World/P300") == NULL);
@@ -180,13 +192,18 @@ static void fan_out(void) {
 /* arcs deep below arc-free siblings are composed when the stage opens, so
  * their diagnostics are there right after open, in document order */
 static void arcs_below_lazy(void) {
-    tu_write(dir, "lz_arcs_ref.usda", "#usda 1.0\n(\n    defaultPrim = \"Asset\"\n)\ndef Xform \"Asset\" {\n    float r = 7\n"
-                                      "    def Mesh \"Geo\" {\n    }\n}\n");
+    tu_write(dir, "lz_arcs_ref.usda",
+             "#usda 1.0\n(\n    defaultPrim = \"Asset\"\n)\ndef Xform \"Asset\" {\n    float r = 7\n"
+             "    def Mesh \"Geo\" {\n    }\n}\n");
     tu_write(dir, "lz_arcs.usda",
-             "#usda 1.0\ndef Xform \"World\" {\n    def Xform \"Plain\" {\n        def Mesh \"G\" {\n        }\n    }\n"
-             "    def Xform \"Group\" {\n        def Xform \"Missing\" (\n            references = @nope.usda@\n        )\n        {\n        }\n"
-             "        def Xform \"Inst\" (\n            references = @lz_arcs_ref.usda@\n        )\n        {\n        }\n"
-             "        def Xform \"Cyc\" (\n            inherits = </World/Group/Cyc>\n        )\n        {\n        }\n    }\n}\n");
+             "#usda 1.0\ndef Xform \"World\" {\n    def Xform \"Plain\" {\n        def Mesh \"G\" {\n        }\n "
+             "   }\n"
+             "    def Xform \"Group\" {\n        def Xform \"Missing\" (\n            references = @nope.usda@\n "
+             "       )\n        {\n        }\n"
+             "        def Xform \"Inst\" (\n            references = @lz_arcs_ref.usda@\n        )\n        {\n  "
+             "      }\n"
+             "        def Xform \"Cyc\" (\n            inherits = </World/Group/Cyc>\n        )\n        {\n     "
+             "   }\n    }\n}\n");
     pusd_stage *s = open_root("lz_arcs.usda");
     if (!s) {
         CHECK(0);
@@ -209,8 +226,11 @@ static void arcs_below_lazy(void) {
 /* structural edits under lazy prims recompose; adding an arc to a prim that
  * was lazy brings in the referenced children */
 static void edits(void) {
-    tu_write(dir, "lz_edit_ref.usda", "#usda 1.0\n(\n    defaultPrim = \"Asset\"\n)\ndef Xform \"Asset\" {\n    def Mesh \"Body\" {\n    }\n}\n");
-    tu_write(dir, "lz_edit.usda", "#usda 1.0\ndef Xform \"World\" {\n    def Xform \"A\" {\n    }\n    def Xform \"B\" {\n    }\n}\n");
+    tu_write(dir, "lz_edit_ref.usda",
+             "#usda 1.0\n(\n    defaultPrim = \"Asset\"\n)\ndef Xform \"Asset\" {\n    def Mesh \"Body\" {\n    "
+             "}\n}\n");
+    tu_write(dir, "lz_edit.usda",
+             "#usda 1.0\ndef Xform \"World\" {\n    def Xform \"A\" {\n    }\n    def Xform \"B\" {\n    }\n}\n");
     pusd_stage *s = open_root("lz_edit.usda");
     if (!s) {
         CHECK(0);
@@ -234,13 +254,15 @@ static void edits(void) {
      * soon as the stage recomposes, lazily composed or not */
     char *deep = malloc(405 * 3 + 16);
     size_t dl = (size_t)sprintf(deep, "/World");
-    for (int i = 0; i < 405; i++) dl += (size_t)sprintf(deep + dl, "/D");
+    for (int i = 0; i < 405; i++)
+        dl += (size_t)sprintf(deep + dl, "/D");
     CHECK(pusd_stage_define_prim(s, deep, "Xform", &e) == 0);
     free(deep);
     size_t n1 = pusd_stage_traverse(s, NULL, NULL, NULL), cnt = 0;
     bool too_deep = false;
     for (size_t i = 0; i < pusd_stage_diagnostic_count(s); i++)
-        if (strstr(pusd_stage_diagnostic(s, i)->message, "namespace too deep")) too_deep = true;
+        if (strstr(pusd_stage_diagnostic(s, i)->message, "namespace too deep"))
+            too_deep = true;
     CHECK(too_deep);
     CHECK(pusd_stage_traverse(s, NULL, count_fn, &cnt) == n1 && cnt == n1);
     CHECK(n1 == 3 + 400); /* /World/D... down to depth 401; the prims below are not composed */
@@ -249,7 +271,8 @@ static void edits(void) {
 
 int main(void) {
     dir = tu_tmpdir();
-    if (!dir) return 1;
+    if (!dir)
+        return 1;
     layer_stack();
     fan_out();
     arcs_below_lazy();

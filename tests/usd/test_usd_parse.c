@@ -17,14 +17,16 @@ static pusd_stage *stage_of(const char *text) {
         return NULL;
     }
     pusd_stage *s;
-    if (pusd_stage_from_layer(l, &s, &e)) return NULL;
+    if (pusd_stage_from_layer(l, &s, &e))
+        return NULL;
     return s;
 }
 
 static pusd_value attr(pusd_stage *s, const char *path, const char *name) {
     pusd_value v = {0};
     pusd_prim *p = pusd_stage_prim_at_path(s, path);
-    if (p) pusd_prim_get_attr(p, name, PUSD_TIME_DEFAULT, &v);
+    if (p)
+        pusd_prim_get_attr(p, name, PUSD_TIME_DEFAULT, &v);
     return v;
 }
 
@@ -32,7 +34,8 @@ static void test_header_comments(void) {
     pusd_stage *s = stage_of("#usda 1.0 trailing text ignored\n# comment\n// comment\n/* block\n comment */\n"
                              "def \"A\" /* inline */ { # c\n int x = 1 // c\n}");
     CHECK(s != NULL);
-    if (!s) return;
+    if (!s)
+        return;
     CHECK(pusd_stage_prim_at_path(s, "/A") != NULL);
     pusd_value v = attr(s, "/A", "x");
     CHECK(v.type == PUSD_T_INT && ((const int32_t *)v.data)[0] == 1);
@@ -49,15 +52,20 @@ static void test_header_comments(void) {
 }
 
 static void test_layer_metadata(void) {
-    const char *t = "#usda 1.0\n(\n    \"the comment\"\n    defaultPrim = \"World\"\n    upAxis = \"Z\"\n    metersPerUnit = 0.01\n"
-                    "    timeCodesPerSecond = 60\n    framesPerSecond = 30\n    startTimeCode = 1\n    endTimeCode = 240\n"
-                    "    doc = \"\"\"Layer\ndoc\"\"\"\n    customLayerData = {\n        string creator = \"me\"\n        dictionary d = { int a = 1 }\n    }\n"
-                    "    subLayers = [\n        @./a.usda@ (offset = 10; scale = 2),\n        @b.usda@\n    ]\n"
-                    "    myStudio:unknownKey = { <a> : <b> }\n    otherUnknown = [1, \"two\", (3, 4)]\n)\ndef Xform \"World\" {\n}\n";
+    const char *t =
+        "#usda 1.0\n(\n    \"the comment\"\n    defaultPrim = \"World\"\n    upAxis = \"Z\"\n    metersPerUnit = "
+        "0.01\n"
+        "    timeCodesPerSecond = 60\n    framesPerSecond = 30\n    startTimeCode = 1\n    endTimeCode = 240\n"
+        "    doc = \"\"\"Layer\ndoc\"\"\"\n    customLayerData = {\n        string creator = \"me\"\n        "
+        "dictionary d = { int a = 1 }\n    }\n"
+        "    subLayers = [\n        @./a.usda@ (offset = 10; scale = 2),\n        @b.usda@\n    ]\n"
+        "    myStudio:unknownKey = { <a> : <b> }\n    otherUnknown = [1, \"two\", (3, 4)]\n)\ndef Xform "
+        "\"World\" {\n}\n";
     pusd_error e;
     pusd_layer *l = tu_parse(t, &e);
     CHECK(l != NULL);
-    if (!l) return;
+    if (!l)
+        return;
     pusd_value v;
     CHECK(!pusd_layer_get_metadata(l, "defaultPrim", &v) && !strcmp(pusd_value_get_string(&v, 0), "World"));
     CHECK(!pusd_layer_get_metadata(l, "upAxis", &v) && v.type == PUSD_T_TOKEN);
@@ -71,7 +79,8 @@ static void test_layer_metadata(void) {
     CHECK(!pusd_layer_get_metadata(l, "customLayerData", &v) && v.type == PUSD_T_DICTIONARY);
     if (v.type == PUSD_T_DICTIONARY) {
         const pusd_dict *d = v.data;
-        CHECK(d->count == 2 && !strcmp(d->entries[0].key, "creator") && d->entries[1].value.type == PUSD_T_DICTIONARY);
+        CHECK(d->count == 2 && !strcmp(d->entries[0].key, "creator") &&
+              d->entries[1].value.type == PUSD_T_DICTIONARY);
     }
     CHECK(!pusd_layer_get_metadata(l, "myStudio:unknownKey", &v) && v.type == PUSD_T_RAW &&
           !strcmp(pusd_value_get_string(&v, 0), "{ <a> : <b> }"));
@@ -87,11 +96,13 @@ static void test_layer_metadata(void) {
 
 static void test_prims(void) {
     const char *t = "#usda 1.0\ndef \"Typeless\"\n{\n}\nover \"O\" {\n}\nclass \"_C\" {\n}\n"
-                    "def Xform \"A\" {\n    def Scope \"B\" {\n        def Mesh \"C\" {\n            def \"D\" {\n                def \"E\" {\n}\n}\n}\n}\n}\n"
+                    "def Xform \"A\" {\n    def Scope \"B\" {\n        def Mesh \"C\" {\n            def \"D\" "
+                    "{\n                def \"E\" {\n}\n}\n}\n}\n}\n"
                     "def My::Custom \"Cust\" {\n}\ndef \"Ünïcødé_名前\" {\n}\n";
     pusd_stage *s = stage_of(t);
     CHECK(s != NULL);
-    if (!s) return;
+    if (!s)
+        return;
     pusd_prim *p = pusd_stage_prim_at_path(s, "/Typeless");
     CHECK(p && !strcmp(pusd_prim_type_name(p), "") && pusd_prim_specifier(p) == 'd');
     p = pusd_stage_prim_at_path(s, "/O");
@@ -150,7 +161,8 @@ static void test_prim_metadata(void) {
         fprintf(stderr, "%s\n", b);
     }
     CHECK(l != NULL);
-    if (!l) return;
+    if (!l)
+        return;
     pusd_stage *s;
     pusd_stage_from_layer(l, &s, &e);
     pusd_prim *p = pusd_stage_prim_at_path(s, "/P");
@@ -162,18 +174,20 @@ static void test_prim_metadata(void) {
         CHECK(!pusd_prim_get_metadata(p, "instanceable", &v) && ((const uint8_t *)v.data)[0] == 1);
         CHECK(!pusd_prim_get_metadata(p, "hidden", &v) && ((const uint8_t *)v.data)[0] == 0);
         CHECK(!pusd_prim_get_metadata(p, "customData", &v) && v.type == PUSD_T_DICTIONARY);
-        CHECK(!pusd_prim_get_metadata(p, "assetInfo", &v) && ((const pusd_dict *)v.data)->entries[0].value.type == PUSD_T_ASSET);
+        CHECK(!pusd_prim_get_metadata(p, "assetInfo", &v) &&
+              ((const pusd_dict *)v.data)->entries[0].value.type == PUSD_T_ASSET);
         CHECK(!pusd_prim_get_metadata(p, "permission", &v) && !strcmp(pusd_value_get_string(&v, 0), "public"));
         CHECK(!pusd_prim_get_metadata(p, "payload", &v) && v.type == PUSD_T_PAYLOAD_LISTOP);
         if (v.type == PUSD_T_PAYLOAD_LISTOP) {
             const pusd_listop *lo = v.data;
             const pusd_reference *r = lo->items[PUSD_LISTOP_PREPEND];
-            CHECK(lo->count[PUSD_LISTOP_PREPEND] == 1 && !strcmp(r->asset_path, "./p.usda") && !strcmp(r->prim_path, "/X") &&
-                  r->offset == 1.5 && r->scale == 2);
+            CHECK(lo->count[PUSD_LISTOP_PREPEND] == 1 && !strcmp(r->asset_path, "./p.usda") &&
+                  !strcmp(r->prim_path, "/X") && r->offset == 1.5 && r->scale == 2);
         }
-        CHECK(!pusd_prim_get_metadata(p, "references", &v) && ((const pusd_listop *)v.data)->count[PUSD_LISTOP_ADD] == 1);
+        CHECK(!pusd_prim_get_metadata(p, "references", &v) &&
+              ((const pusd_listop *)v.data)->count[PUSD_LISTOP_ADD] == 1);
         CHECK(!pusd_prim_get_metadata(p, "specializes", &v) && ((const pusd_listop *)v.data)->is_explicit);
-                /* within one spec SdfListOp applies delete, add, prepend, append, reorder in that order */
+        /* within one spec SdfListOp applies delete, add, prepend, append, reorder in that order */
         CHECK(pusd_prim_api_schema_count(p) == 3);
         CHECK_STR(pusd_prim_api_schema(p, 0), "A1API");
         CHECK_STR(pusd_prim_api_schema(p, 2), "A3API");
@@ -188,12 +202,16 @@ static void test_prim_metadata(void) {
 static void test_value_types(void) {
     const char *t =
         "#usda 1.0\ndef \"V\" {\n"
-        "    bool b1 = true\n    bool b2 = 0\n    bool b3 = Yes\n    uchar uc = 255\n    int i = -2147483648\n    uint u = 4294967295\n"
-        "    int64 i64 = -9223372036854775808\n    uint64 u64 = 18446744073709551615\n    half h = 0.5\n    float f = 1.5e-3\n"
+        "    bool b1 = true\n    bool b2 = 0\n    bool b3 = Yes\n    uchar uc = 255\n    int i = -2147483648\n   "
+        " uint u = 4294967295\n"
+        "    int64 i64 = -9223372036854775808\n    uint64 u64 = 18446744073709551615\n    half h = 0.5\n    "
+        "float f = 1.5e-3\n"
         "    double d = .25\n    timecode tc = 12.5\n    string s = \"a\\tb\\x41\\101\\q\"\n    token t = 'tok'\n"
         "    asset a = @./x.usda@\n    asset a2 = @@@a@b.usda@@@\n"
-        "    int2 i2 = (1, 2)\n    int3 i3 = (1, 2, 3)\n    int4 i4 = (1, 2, 3, 4)\n    half2 h2 = (1, 2)\n    half3 h3 = (1, 2, 3)\n"
-        "    half4 h4 = (1, 2, 3, 4)\n    float2 f2 = (1, 2)\n    float3 f3 = (1, 2, 3)\n    float4 f4 = (1, 2, 3, 4)\n"
+        "    int2 i2 = (1, 2)\n    int3 i3 = (1, 2, 3)\n    int4 i4 = (1, 2, 3, 4)\n    half2 h2 = (1, 2)\n    "
+        "half3 h3 = (1, 2, 3)\n"
+        "    half4 h4 = (1, 2, 3, 4)\n    float2 f2 = (1, 2)\n    float3 f3 = (1, 2, 3)\n    float4 f4 = (1, 2, "
+        "3, 4)\n"
         "    double2 d2 = (1, 2)\n    double3 d3 = (1, 2, 3)\n    double4 d4 = (1, 2, 3, 4)\n"
         "    point3h p3h = (1, 2, 3)\n    point3f p3f = (1, 2, 3)\n    point3d p3d = (1, 2, 3)\n"
         "    vector3h v3h = (1, 2, 3)\n    vector3f v3f = (1, 2, 3)\n    vector3d v3d = (1, 2, 3)\n"
@@ -206,17 +224,20 @@ static void test_value_types(void) {
         "    matrix2d m2 = ((1, 2), (3, 4))\n    matrix3d m3 = ((1, 0, 0), (0, 1, 0), (0, 0, 1))\n"
         "    matrix4d m4 = ( (1, 0, 0, 0), (0, 1, 0, 0), (0, 0, 1, 0), (5, 6, 7, 1) )\n"
         "    frame4d fr = ((1, 0, 0, 0), (0, 1, 0, 0), (0, 0, 1, 0), (0, 0, 0, 1))\n"
-        "    float[] fa = [1, 2, 3,]\n    point3f[] pts = [(1, 2, 3), (4, 5, 6)]\n    token[] ta = [\"a\", \"b\"]\n"
+        "    float[] fa = [1, 2, 3,]\n    point3f[] pts = [(1, 2, 3), (4, 5, 6)]\n    token[] ta = [\"a\", "
+        "\"b\"]\n"
         "    matrix4d[] ma = [((1, 0, 0, 0), (0, 1, 0, 0), (0, 0, 1, 0), (0, 0, 0, 1))]\n    int[] empty = []\n"
         "    string[] sa = [\"x\", '''y\nz''']\n    asset[] aa = [@a@, @b@]\n    quatf[] qa = [(1, 0, 0, 0)]\n"
-        "    bool[] ba = [true, false, 1]\n    half[] ha = [0.1, 65504]\n    double[] da = [inf, -inf, nan, 1e308]\n"
+        "    bool[] ba = [true, false, 1]\n    half[] ha = [0.1, 65504]\n    double[] da = [inf, -inf, nan, "
+        "1e308]\n"
         "    custom uniform float cu = 1\n    config int cfg = 1\n    float blocked = None\n    float3 extent\n"
         "    opaque op\n    group grp\n    pathExpression pe = \"/World//*\"\n"
         "    uniform token[] xformOpOrder = [\"xformOp:translate\"]\n"
         "}\n";
     pusd_stage *s = stage_of(t);
     CHECK(s != NULL);
-    if (!s) return;
+    if (!s)
+        return;
     pusd_value v;
     v = attr(s, "/V", "b1");
     CHECK(v.type == PUSD_T_BOOL && ((const uint8_t *)v.data)[0] == 1);
@@ -246,13 +267,15 @@ static void test_value_types(void) {
     CHECK_STR(pusd_value_get_string(&v, 0), "tok");
     v = attr(s, "/V", "a2");
     CHECK_STR(pusd_value_get_string(&v, 0), "a@b.usda");
-    static const char *const tuples[] = {"i2", "i3", "i4", "h2", "h3", "h4", "f2", "f3", "f4", "d2", "d3", "d4", "p3h", "p3f", "p3d",
-                                         "v3h", "v3f", "v3d", "n3h", "n3d", "c3h", "c3d", "c4h", "c4f", "c4d", "t2h", "t2f", "t2d",
-                                         "t3h", "t3f", "t3d"};
+    static const char *const tuples[] = {"i2",  "i3",  "i4",  "h2",  "h3",  "h4",  "f2",  "f3",
+                                         "f4",  "d2",  "d3",  "d4",  "p3h", "p3f", "p3d", "v3h",
+                                         "v3f", "v3d", "n3h", "n3d", "c3h", "c3d", "c4h", "c4f",
+                                         "c4d", "t2h", "t2f", "t2d", "t3h", "t3f", "t3d"};
     for (size_t i = 0; i < sizeof tuples / sizeof tuples[0]; i++) {
         v = attr(s, "/V", tuples[i]);
         int nc = pusd_type_components(v.type);
-        CHECK(v.data && nc >= 2 && pusd_value_get_double(&v, 0, 0) == 1 && pusd_value_get_double(&v, 0, nc - 1) == nc);
+        CHECK(v.data && nc >= 2 && pusd_value_get_double(&v, 0, 0) == 1 &&
+              pusd_value_get_double(&v, 0, nc - 1) == nc);
     }
     v = attr(s, "/V", "qf");
     CHECK(v.type == PUSD_T_QUATF && ((const float *)v.data)[0] == 0.5f && ((const float *)v.data)[3] == 0.3f);
@@ -293,24 +316,30 @@ static void test_value_types(void) {
 }
 
 static void test_properties(void) {
-    const char *t = "#usda 1.0\ndef \"P\" {\n"
-                    "    float a = 1 (\n        interpolation = \"vertex\"\n        elementSize = 3\n        allowedTokens = [\"x\", \"y\"]\n"
-                    "        doc = \"attr doc\"\n        customData = { bool ok = 1 }\n        hidden = true\n        displayUnit = mm\n"
-                    "        unknownMeta = 5\n    )\n"
-                    "    float a.timeSamples = {\n        0: 0,\n        10: 10,\n        5: None,\n        -2.5: 7,\n    }\n"
-                    "    color3f inputs:c.connect = </M/S.outputs:rgb>\n"
-                    "    color3f inputs:d.connect = [</M/S.outputs:a>, </M/S.outputs:b>]\n"
-                    "    rel r1\n    rel r2 = </A>\n    rel r3 = [</A>, </B>, ]\n    rel r4 = None\n"
-                    "    prepend rel r5 = </C>\n    delete rel r5 = </D>\n    custom varying rel r6 = </E>\n"
-                    "    rel r7.default = </F>\n"
-                    "    reorder nameChildren = [\"Z\", \"Y\"]\n    reorder properties = [\"r2\", \"r1\"]\n"
-                    "    def \"Y\" {\n    }\n    def \"Z\" {\n    }\n"
-                    "    variantSet \"shape\" = {\n        \"cube\" (\n            kind = \"x\"\n        ) {\n            float size = 2\n"
-                    "            def \"Inner\" {\n            }\n        }\n        \".sphere-1|x\" {\n        }\n    }\n"
-                    "}\ndef \"A\" {\n}\ndef \"B\" {\n}\ndef \"M\" {\n    def \"S\" {\n        color3f outputs:rgb\n    }\n}\n";
+    const char *t =
+        "#usda 1.0\ndef \"P\" {\n"
+        "    float a = 1 (\n        interpolation = \"vertex\"\n        elementSize = 3\n        allowedTokens = "
+        "[\"x\", \"y\"]\n"
+        "        doc = \"attr doc\"\n        customData = { bool ok = 1 }\n        hidden = true\n        "
+        "displayUnit = mm\n"
+        "        unknownMeta = 5\n    )\n"
+        "    float a.timeSamples = {\n        0: 0,\n        10: 10,\n        5: None,\n        -2.5: 7,\n    }\n"
+        "    color3f inputs:c.connect = </M/S.outputs:rgb>\n"
+        "    color3f inputs:d.connect = [</M/S.outputs:a>, </M/S.outputs:b>]\n"
+        "    rel r1\n    rel r2 = </A>\n    rel r3 = [</A>, </B>, ]\n    rel r4 = None\n"
+        "    prepend rel r5 = </C>\n    delete rel r5 = </D>\n    custom varying rel r6 = </E>\n"
+        "    rel r7.default = </F>\n"
+        "    reorder nameChildren = [\"Z\", \"Y\"]\n    reorder properties = [\"r2\", \"r1\"]\n"
+        "    def \"Y\" {\n    }\n    def \"Z\" {\n    }\n"
+        "    variantSet \"shape\" = {\n        \"cube\" (\n            kind = \"x\"\n        ) {\n            "
+        "float size = 2\n"
+        "            def \"Inner\" {\n            }\n        }\n        \".sphere-1|x\" {\n        }\n    }\n"
+        "}\ndef \"A\" {\n}\ndef \"B\" {\n}\ndef \"M\" {\n    def \"S\" {\n        color3f outputs:rgb\n    "
+        "}\n}\n";
     pusd_stage *s = stage_of(t);
     CHECK(s != NULL);
-    if (!s) return;
+    if (!s)
+        return;
     pusd_prim *p = pusd_stage_prim_at_path(s, "/P");
     pusd_value v;
     CHECK(!pusd_prim_get_attr(p, "a", PUSD_TIME_DEFAULT, &v) && ((const float *)v.data)[0] == 1);
@@ -335,10 +364,12 @@ static void test_properties(void) {
 
 static void test_strings(void) {
     pusd_stage *s = stage_of("#usda 1.0\ndef \"S\" {\n    string a = \"dq 'x'\"\n    string b = 'sq \"x\"'\n"
-                             "    string c = \"\"\"tri\n\"ple\"\"\"\n    string d = '''tri\n'ple'''\n    string e = \"\\\\ \\a\\b\\f\\n\\r\\t\\v\\'\\\"\"\n"
+                             "    string c = \"\"\"tri\n\"ple\"\"\"\n    string d = '''tri\n'ple'''\n    string "
+                             "e = \"\\\\ \\a\\b\\f\\n\\r\\t\\v\\'\\\"\"\n"
                              "    string f = \"utf8 ☃\"\n    string g = \"oct \\101\"\n}\n");
     CHECK(s != NULL);
-    if (!s) return;
+    if (!s)
+        return;
     pusd_value v = attr(s, "/S", "a");
     CHECK_STR(pusd_value_get_string(&v, 0), "dq 'x'");
     v = attr(s, "/S", "b");
@@ -369,14 +400,17 @@ static void test_errors(void) {
         {"#usda 1.0\ndef \"A\" {\n    flot x = 1\n}\n", 3, 5, "unknown value type 'flot'"},
         {"#usda 1.0\ndef \"A\" {\n    uchar x = 256\n}\n", 3, 15, "out of range"},
         {"#usda 1.0\ndef \"A\" {\n    string s = \"abc\n}\n", 3, 20, "newline in a single-quoted string"},
-        {"#usda 1.0\ndef \"A\" (\n    references = </B{v=x}C>\n) {\n}\n", 3, 21, "variant selections are not allowed"},
+        {"#usda 1.0\ndef \"A\" (\n    references = </B{v=x}C>\n) {\n}\n", 3, 21,
+         "variant selections are not allowed"},
         {"#usda 1.0\ndef \"bad name\" {\n}\n", 2, 5, "not a valid prim name"},
         {"#usda 1.0\ndef \"A\" {\n    float x = 1\n    double x = 2\n}\n", 4, 5, "redeclared with type"},
-        {"#usda 1.0\ndef \"A\" {\n    float x = 1\n    uniform float x.timeSamples = { 0: 1 }\n}\n", 4, 5, "variability"},
+        {"#usda 1.0\ndef \"A\" {\n    float x = 1\n    uniform float x.timeSamples = { 0: 1 }\n}\n", 4, 5,
+         "variability"},
         {"#usda 1.0\ndef \"A\" {\n    opaque x = 1\n}\n", 3, 5, "cannot have an authored value"},
         {"hello\n", 1, 1, "#usda 1.0"},
         {"#usda 1.0\ndef \"A\" {\n", 2, 9, "missing '}'"},
-        {"#usda 1.0\n(\n    customLayerData = { strin x = \"a\" }\n)\n", 3, 25, "unrecognized value type name 'strin'"},
+        {"#usda 1.0\n(\n    customLayerData = { strin x = \"a\" }\n)\n", 3, 25,
+         "unrecognized value type name 'strin'"},
         {"#usda 1.0\ndef \"A\" {\n    int[] a = [1, 2\n}\n", 4, 1, "expected ',' or ']'"},
         {"#usda 1.0\ndef \"A\" {\n    matrix2d m = ((1, 0), (0, 1), (0, 0))\n}\n", 3, 18, "needs 2 rows"},
         {"#usda 1.0\ndef \"A\" (\n    prepend kind = \"x\"\n) {\n}\n", 3, 13, "cannot be list-edited"},
@@ -390,13 +424,15 @@ static void test_errors(void) {
         pusd_layer *l = tu_parse(cases[i].text, &e);
         bool ok = !l && e.status == PUSD_ERR_SYNTAX && e.line == cases[i].line && e.column == cases[i].col &&
                   strstr(e.message, cases[i].msg) && !strcmp(e.file, "test.usda");
-        if (!ok) fprintf(stderr, "error case %zu: got %d:%d '%s'\n", i, e.line, e.column, e.message);
+        if (!ok)
+            fprintf(stderr, "error case %zu: got %d:%d '%s'\n", i, e.line, e.column, e.message);
         CHECK(ok);
         pusd_layer_free(l);
     }
     pusd_error e;
     pusd_layer *l;
-    CHECK(pusd_layer_open("/nonexistent/dir/x.usda", &l, &e) == PUSD_ERR_IO && l == NULL && strstr(e.message, "cannot open"));
+    CHECK(pusd_layer_open("/nonexistent/dir/x.usda", &l, &e) == PUSD_ERR_IO && l == NULL &&
+          strstr(e.message, "cannot open"));
     char buf[1300];
     tu_parse("#usda 1.0\ndef \"A\" {\n}def \"B\" {\n}\n", &e);
     pusd_error_format(&e, buf, sizeof buf);
@@ -431,26 +467,33 @@ static void test_numbers_format(void) {
         double d;
         uint64_t bits = x;
         memcpy(&d, &bits, 8);
-        if (isnan(d) || isinf(d)) continue;
+        if (isnan(d) || isinf(d))
+            continue;
         pusd_format_double(d, b);
         double r;
-        if (!parse_double_check(b, &r)) bad++;
-        if (memcmp(&r, &d, 8)) bad++;
+        if (!parse_double_check(b, &r))
+            bad++;
+        if (memcmp(&r, &d, 8))
+            bad++;
         float f;
         uint32_t fb = (uint32_t)x;
         memcpy(&f, &fb, 4);
-        if (isnan(f) || isinf(f)) continue;
+        if (isnan(f) || isinf(f))
+            continue;
         pusd_format_float(f, b);
         float rf = strtof(b, NULL);
-        if (memcmp(&rf, &f, 4)) bad++;
+        if (memcmp(&rf, &f, 4))
+            bad++;
     }
     CHECK(bad == 0);
     /* the reader's fast float path agrees with strtof on tricky inputs */
-    static const char *const inputs[] = {"0.1", "1.17549435e-38", "3.4028235e38", "16777217", "0.30000001192092896", "1e-45",
-                                         "8.589973e9", "2.5e-8", "123456.789e3", "9007199254740993", "0.000001"};
+    static const char *const inputs[] = {
+        "0.1",    "1.17549435e-38", "3.4028235e38",     "16777217", "0.30000001192092896", "1e-45", "8.589973e9",
+        "2.5e-8", "123456.789e3",   "9007199254740993", "0.000001"};
     for (size_t i = 0; i < sizeof inputs / sizeof inputs[0]; i++) {
         char text[200];
-        snprintf(text, sizeof text, "#usda 1.0\ndef \"N\" {\n    float f = %s\n    double d = %s\n}\n", inputs[i], inputs[i]);
+        snprintf(text, sizeof text, "#usda 1.0\ndef \"N\" {\n    float f = %s\n    double d = %s\n}\n", inputs[i],
+                 inputs[i]);
         pusd_stage *s = stage_of(text);
         pusd_value v = attr(s, "/N", "f");
         float want = strtof(inputs[i], NULL);

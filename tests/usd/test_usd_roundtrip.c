@@ -54,9 +54,12 @@ static void float_bits(void) {
         uint32_t y = (uint32_t)(x >> 7);
         memcpy(&f[i], &y, 4);
         h[i] = (uint16_t)(x >> 21);
-        if (isnan(d[i])) d[i] = (double)i;
-        if (isnan(f[i])) f[i] = (float)i;
-        if ((h[i] & 0x7c00) == 0x7c00 && (h[i] & 0x3ff)) h[i] = 0;
+        if (isnan(d[i]))
+            d[i] = (double)i;
+        if (isnan(f[i]))
+            f[i] = (float)i;
+        if ((h[i] & 0x7c00) == 0x7c00 && (h[i] & 0x3ff))
+            h[i] = 0;
     }
     d[0] = 5e-324;
     d[1] = 1.7976931348623157e308;
@@ -81,9 +84,12 @@ static void float_bits(void) {
         pusd_stage_from_layer(l, &s2, NULL);
         pusd_prim *p = pusd_stage_prim_at_path(s2, "/B");
         pusd_value r;
-        CHECK(p && !pusd_prim_get_attr(p, "d", PUSD_TIME_DEFAULT, &r) && r.count == N && !memcmp(r.data, d, sizeof d));
-        CHECK(p && !pusd_prim_get_attr(p, "f", PUSD_TIME_DEFAULT, &r) && r.count == N && !memcmp(r.data, f, sizeof f));
-        CHECK(p && !pusd_prim_get_attr(p, "h", PUSD_TIME_DEFAULT, &r) && r.count == N && !memcmp(r.data, h, sizeof h));
+        CHECK(p && !pusd_prim_get_attr(p, "d", PUSD_TIME_DEFAULT, &r) && r.count == N &&
+              !memcmp(r.data, d, sizeof d));
+        CHECK(p && !pusd_prim_get_attr(p, "f", PUSD_TIME_DEFAULT, &r) && r.count == N &&
+              !memcmp(r.data, f, sizeof f));
+        CHECK(p && !pusd_prim_get_attr(p, "h", PUSD_TIME_DEFAULT, &r) && r.count == N &&
+              !memcmp(r.data, h, sizeof h));
         pusd_stage_free(s2);
     }
     /* shortest: no value prints longer than needed (0.1f -> "0.1") */
@@ -94,12 +100,14 @@ static void float_bits(void) {
 
 /* Unknown metadata and type names survive a round trip unchanged. */
 static void unknowns(void) {
-    const char *t = "#usda 1.0\n(\n    studio:pipelineData = {\n        int a = 1\n    }\n    anotherKey = [<a>, @b@, \"c\"]\n)\n\n"
+    const char *t = "#usda 1.0\n(\n    studio:pipelineData = {\n        int a = 1\n    }\n    anotherKey = [<a>, "
+                    "@b@, \"c\"]\n)\n\n"
                     "def Strange::Type \"X\" (\n    prepend myListOp = [\"a\"]\n    unknownMeta = 1.5\n)\n{\n"
                     "    Mystery::Type thing (\n        unknownAttrMeta = (1, 2)\n    )\n}\n";
     pusd_layer *l = tu_parse(t, NULL);
     CHECK(l != NULL);
-    if (!l) return;
+    if (!l)
+        return;
     char *o = write_of(l);
     CHECK(strstr(o, "studio:pipelineData = {\n        int a = 1\n    }") != NULL);
     CHECK(strstr(o, "anotherKey = [<a>, @b@, \"c\"]") != NULL);
@@ -118,14 +126,17 @@ static void unknowns(void) {
 
 /* The canonical layout (what usdcat prints). */
 static void layout(void) {
-    const char *t = "#usda 1.0\n(\n defaultPrim = \"W\"\n)\ndef Xform \"W\" ( kind = \"group\" ) {\n double3 xformOp:translate = (1,2,3)\n"
+    const char *t = "#usda 1.0\n(\n defaultPrim = \"W\"\n)\ndef Xform \"W\" ( kind = \"group\" ) {\n double3 "
+                    "xformOp:translate = (1,2,3)\n"
                     " def \"C\" { float a.timeSamples = { 1: 2, 0: 1 } }\n def \"D\" {}\n}\n";
-    const char *want = "#usda 1.0\n(\n    defaultPrim = \"W\"\n)\n\ndef Xform \"W\" (\n    kind = \"group\"\n)\n{\n"
-                       "    double3 xformOp:translate = (1, 2, 3)\n\n    def \"C\"\n    {\n        float a.timeSamples = {\n"
-                       "            0: 1,\n            1: 2,\n        }\n    }\n\n    def \"D\"\n    {\n    }\n}\n";
+    const char *want =
+        "#usda 1.0\n(\n    defaultPrim = \"W\"\n)\n\ndef Xform \"W\" (\n    kind = \"group\"\n)\n{\n"
+        "    double3 xformOp:translate = (1, 2, 3)\n\n    def \"C\"\n    {\n        float a.timeSamples = {\n"
+        "            0: 1,\n            1: 2,\n        }\n    }\n\n    def \"D\"\n    {\n    }\n}\n";
     pusd_layer *l = tu_parse(t, NULL);
     CHECK(l != NULL);
-    if (!l) return;
+    if (!l)
+        return;
     char *o = write_of(l);
     CHECK_STR(o, want);
     free(o);

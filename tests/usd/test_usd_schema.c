@@ -47,7 +47,8 @@ static void define_and_read(void) {
     pusd_stage *s = pusd_stage_new(p);
     pusd_error e;
     CHECK(!pusd_stage_define_prim(s, "/World", "Xform", &e));
-    CHECK(!pusd_create_wasm_module_prim(s, r, "/World/Spinner", "./modules/spinner.wasm", "spinner", "tick", NULL, &e));
+    CHECK(!pusd_create_wasm_module_prim(s, r, "/World/Spinner", "./modules/spinner.wasm", "spinner", "tick", NULL,
+                                        &e));
     CHECK(!pusd_create_wasm_module_prim(s, r, "/World/Phys", "phys.wasm", "phys", "step", "WasmPhysics", &e));
     CHECK(!pusd_schema_define(s, r, "WasmFluid", "/World/Fluid", &e));
     CHECK(!pusd_schema_define(s, r, "WasmSensor", "/World/Lidar", &e));
@@ -68,15 +69,16 @@ static void define_and_read(void) {
     pusd_prim *ph = pusd_stage_prim_at_path(s, "/World/Phys");
     CHECK(ph && pusd_schema_get_number(ph, r, "wasm:forceMultiplier", PUSD_TIME_DEFAULT) == 1);
     pusd_value v;
-    CHECK(ph && !pusd_prim_get_attr(ph, "wasm:gravityOverride", PUSD_TIME_DEFAULT, &v) && fabs(pusd_value_get_double(&v, 0, 2) + 9.81) < 1e-6);
+    CHECK(ph && !pusd_prim_get_attr(ph, "wasm:gravityOverride", PUSD_TIME_DEFAULT, &v) &&
+          fabs(pusd_value_get_double(&v, 0, 2) + 9.81) < 1e-6);
     pusd_prim *fl = pusd_stage_prim_at_path(s, "/World/Fluid");
     CHECK(fl && !pusd_prim_get_attr(fl, "wasm:gridResolution", PUSD_TIME_DEFAULT, &v) && v.type == PUSD_T_INT3 &&
           ((const int32_t *)v.data)[2] == 64);
     pusd_filter f = {"WasmSensor", NULL, 0};
     CHECK(pusd_stage_traverse(s, &f, NULL, NULL) == 1);
     /* fallbackPrimTypes recorded for tools without the plugin */
-    CHECK(!pusd_layer_get_metadata(pusd_stage_root_layer(s), "fallbackPrimTypes", &v) && v.type == PUSD_T_DICTIONARY &&
-          ((const pusd_dict *)v.data)->count == 4);
+    CHECK(!pusd_layer_get_metadata(pusd_stage_root_layer(s), "fallbackPrimTypes", &v) &&
+          v.type == PUSD_T_DICTIONARY && ((const pusd_dict *)v.data)->count == 4);
     CHECK(!pusd_stage_save(s, &e));
     pusd_stage_free(s);
     char *text = tu_read(p, NULL);
@@ -86,8 +88,9 @@ static void define_and_read(void) {
     CHECK(text && strstr(text, "uniform token wasm:executionMode = \"continuous\""));
     free(text);
     /* reading back a hand-written file; wasm:path as a string is accepted; bad mode reported */
-    tu_write(dir, "hand.usda", "#usda 1.0\ndef WasmRobotics \"R\" {\n    uniform string wasm:path = \"r.wasm\"\n"
-                               "    uniform token wasm:executionMode = \"sometimes\"\n}\ndef Xform \"NotWasm\" {\n}\n");
+    tu_write(dir, "hand.usda",
+             "#usda 1.0\ndef WasmRobotics \"R\" {\n    uniform string wasm:path = \"r.wasm\"\n"
+             "    uniform token wasm:executionMode = \"sometimes\"\n}\ndef Xform \"NotWasm\" {\n}\n");
     snprintf(p, sizeof p, "%s/hand.usda", dir);
     CHECK(!pusd_stage_open(p, &s, &e));
     CHECK(pusd_wasm_module_read(pusd_stage_prim_at_path(s, "/R"), r, &wm, &e) == PUSD_ERR_INVALID);
@@ -138,7 +141,8 @@ static void runtime_registration(void) {
 
 int main(void) {
     dir = tu_tmpdir();
-    if (!dir) return 1;
+    if (!dir)
+        return 1;
     builtins();
     define_and_read();
     runtime_registration();

@@ -75,7 +75,8 @@ static void run_in(run_result *r, const char *const *args, int in) {
     fflush(stdout);
     pid_t pid = fork();
     if (pid == 0) {
-        int o = open(outp, O_WRONLY | O_CREAT | O_TRUNC, 0644), e = open(errp, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        int o = open(outp, O_WRONLY | O_CREAT | O_TRUNC, 0644),
+            e = open(errp, O_WRONLY | O_CREAT | O_TRUNC, 0644);
         if (in < 0)
             in = open("/dev/null", O_RDONLY);
         dup2(o, 1);
@@ -94,9 +95,7 @@ static void run_in(run_result *r, const char *const *args, int in) {
     slurp(errp, r->err, sizeof r->err);
 }
 
-static void run(run_result *r, const char *const *args) {
-    run_in(r, args, -1);
-}
+static void run(run_result *r, const char *const *args) { run_in(r, args, -1); }
 
 static const char *guest(const char *name) {
     static char buf[8][512]; /* a few live paths per case; test-only rotating buffers */
@@ -116,10 +115,11 @@ static void show(const run_result *r) {
 static void make_sandbox(char *dir, size_t n, const char *name) {
     snprintf(dir, n, "%s/%s", tmpdir, name);
     char cmd[1200];
-    snprintf(cmd, sizeof cmd,
-             "rm -rf '%s' && mkdir -p '%s/a' && printf 'from the host\\n' > '%s/input.txt' && ln -s /etc '%s/out' "
-             "&& ln -s ../.. '%s/outrel'",
-             dir, dir, dir, dir, dir);
+    snprintf(
+        cmd, sizeof cmd,
+        "rm -rf '%s' && mkdir -p '%s/a' && printf 'from the host\\n' > '%s/input.txt' && ln -s /etc '%s/out' "
+        "&& ln -s ../.. '%s/outrel'",
+        dir, dir, dir, dir, dir);
     if (system(cmd) != 0)
         fprintf(stderr, "cannot prepare %s\n", dir);
 }
@@ -219,8 +219,8 @@ static void test_rules(const char *mode) {
             (void)sscanf(line, "rules: %d checked, %d failed", &n, &nfail);
         line = end ? end + 1 : NULL;
     }
-    check(R.status == 0 && n == RULE_CHECKS && nfail == 0, "rules (%s): %d of %d checked, %d failed, status %d", mode,
-          n, RULE_CHECKS, nfail, R.status);
+    check(R.status == 0 && n == RULE_CHECKS && nfail == 0, "rules (%s): %d of %d checked, %d failed, status %d",
+          mode, n, RULE_CHECKS, nfail, R.status);
     if (R.status)
         show(&R);
 }
@@ -305,10 +305,11 @@ static void test_fifo(void) {
           "fifo: a 1 MiB fd_write to a pipe is complete in one call (got %zu, status %d)", got, R.status);
     const char *a3[] = {"--timeout", "500ms", "--dir", map, guest("fifo"), "open", NULL};
     run(&R, a3);
-    check(strstr(R.out, "write-open: ENXIO") != NULL, "fifo: opening for writing without a reader: ENXIO at once");
+    check(strstr(R.out, "write-open: ENXIO") != NULL,
+          "fifo: opening for writing without a reader: ENXIO at once");
     check(strstr(R.out, "read-open: ok") != NULL, "fifo: opening for reading without a writer does not wait");
-    check(R.status == 134 && strstr(R.err, "deadline"), "fifo: a read with no writer ends at --timeout (status %d)",
-          R.status);
+    check(R.status == 134 && strstr(R.err, "deadline"),
+          "fifo: a read with no writer ends at --timeout (status %d)", R.status);
     if (pipe(p) != 0) {
         check(0, "fifo: pipe: %s", strerror(errno));
         return;
@@ -355,7 +356,8 @@ static void test_limits(void) {
     const char *p = strstr(R.out, "failed at ");
     if (p)
         pages = strtoul(p + 10, NULL, 10);
-    check(R.status == 0 && pages > 0 && pages <= 256, "--max-memory-mb 16: memory.grow fails at %lu pages", pages);
+    check(R.status == 0 && pages > 0 && pages <= 256, "--max-memory-mb 16: memory.grow fails at %lu pages",
+          pages);
     const char *g2[] = {"--max-memory-mb", "16", guest("bigmem"), NULL};
     run(&R, g2);
     check(R.status == 1 && R.err[0], "--max-memory-mb 16: a module needing 48 MiB fails to instantiate (%d)",
@@ -429,12 +431,13 @@ static void test_api(void) {
     pwasi_ctx_set_stdio(ctx, -1, ofd, 2);
     pw_extern *imports = NULL;
     pwasi_error *we = pwasi_link(ctx, s, m, NULL, 0, &imports);
-    check(we && strstr(pwasi_error_message(we), "\"env\" \"host_add\""), "link error names the missing import: %s",
-          we ? pwasi_error_message(we) : "(none)");
+    check(we && strstr(pwasi_error_message(we), "\"env\" \"host_add\""),
+          "link error names the missing import: %s", we ? pwasi_error_message(we) : "(none)");
     pwasi_error_free(we);
     int calls = 0;
     pw_valkind ii[2] = {PW_I32, PW_I32}, i1[1] = {PW_I32};
-    pwasi_import extra = {"env", "host_add", {PW_EXTERN_FUNC, {.func = pw_func_new(s, ii, 2, i1, 1, host_add, &calls, NULL)}}};
+    pwasi_import extra = {
+        "env", "host_add", {PW_EXTERN_FUNC, {.func = pw_func_new(s, ii, 2, i1, 1, host_add, &calls, NULL)}}};
     we = pwasi_link(ctx, s, m, &extra, 1, &imports);
     check(!we && imports, "link with an extra host import");
     pwasi_error_free(we);

@@ -154,7 +154,8 @@ int main(int argc, char **argv) {
     CHECK(call1(s, inst, "host_then_spin", 0, NULL) == PW_TRAP_DEADLINE, "deadline after a host call");
     CHECK(hs.calls == 1, "host was called");
     pw_store_set_deadline(s, 0);
-    CHECK(call1(s, inst, "count", 1000000, &r) == PW_TRAP_NONE && r == 1000000, "no deadline: long call completes");
+    CHECK(call1(s, inst, "count", 1000000, &r) == PW_TRAP_NONE && r == 1000000,
+          "no deadline: long call completes");
 
     /* call depth */
     pw_store_set_max_call_depth(s, 100);

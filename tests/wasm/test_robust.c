@@ -32,8 +32,8 @@ static pw_module *load(pw_engine *e, const char *path) {
 /* ---- host re-entrancy ---------------------------------------------------- */
 
 typedef struct {
-    pw_func *f;            /* the module's export "f" */
-    uintptr_t sp1, sp2;    /* stack addresses at the first two levels */
+    pw_func *f;         /* the module's export "f" */
+    uintptr_t sp1, sp2; /* stack addresses at the first two levels */
     int level;
 } reenter;
 
@@ -193,15 +193,16 @@ static void test_memory_growth(pw_engine *e, pw_module *m) {
     pw_extern mem;
     size_t resident = SIZE_MAX, npages = ((size_t)1 << 30) / (size_t)sysconf(_SC_PAGESIZE);
     unsigned char *vec = malloc(npages);
-    if (vec && pw_instance_export(inst, "mem", &mem) && !mincore(pw_memory_data(mem.of.memory), (size_t)1 << 30, vec)) {
+    if (vec && pw_instance_export(inst, "mem", &mem) &&
+        !mincore(pw_memory_data(mem.of.memory), (size_t)1 << 30, vec)) {
         resident = 0;
         for (size_t k = 0; k < npages; k++)
             resident += vec[k] & 1;
     }
     free(vec);
     CHECK(resident < npages / 100, "%zu of the memory's %zu pages are resident", resident, npages);
-    CHECK(RUNNING_ON_VALGRIND || (before > 0 && after - before < 64 * 1024), "growth to 1 GiB raised RSS by %ld KiB",
-          after - before);
+    CHECK(RUNNING_ON_VALGRIND || (before > 0 && after - before < 64 * 1024),
+          "growth to 1 GiB raised RSS by %ld KiB", after - before);
     CHECK(call_i32(w.store, inst, "poke_last", NULL, 0) == 42, "the last grown page is usable");
     /* The cap still applies. */
     pw_store_set_memory_limit(w.store, (uint64_t)16384 * 65536);
@@ -228,12 +229,11 @@ static void test_unreachable_load(pw_engine *e, pw_module *m) {
 /* (func (result i32) (local i32 x 100000) local.get 99999) */
 static void test_many_locals(pw_engine *e) {
     static const uint8_t mod[] = {
-        0, 'a', 's', 'm', 1, 0, 0, 0,
-        1, 5, 1, 0x60, 0, 1, 0x7f,             /* type () -> i32 */
-        3, 2, 1, 0,                            /* one function */
-        7, 5, 1, 1, 'f', 0, 0,                 /* export "f" */
-        10, 12, 1, 10, 1, 0xa0, 0x8d, 0x06, 0x7f, /* 100000 x i32 */
-        0x20, 0x9f, 0x8d, 0x06, 0x0b,          /* local.get 99999, end */
+        0,    'a',  's',  'm',  1,    0,    0,    0,    1,    5, 1, 0x60, 0, 1, 0x7f, /* type () -> i32 */
+        3,    2,    1,    0,                                                          /* one function */
+        7,    5,    1,    1,    'f',  0,    0,                                        /* export "f" */
+        10,   12,   1,    10,   1,    0xa0, 0x8d, 0x06, 0x7f,                         /* 100000 x i32 */
+        0x20, 0x9f, 0x8d, 0x06, 0x0b,                                                 /* local.get 99999, end */
     };
     pw_module *m = NULL;
     pw_error *err = pw_module_new(e, mod, sizeof mod, &m);
@@ -285,7 +285,8 @@ static void test_fuel_regions(const char *path) {
     pw_val ten = {.kind = PW_I32, .of.i32 = 10};
     CHECK(inst && call_i32(w.store, inst, "count", &ten, 1) == 10, "count(10)");
     uint64_t used = 1000 - pw_store_fuel(w.store);
-    CHECK(r.nloops == 1 && used == r.entry_cost + 9 * r.loops[0].cost, "fuel used %llu", (unsigned long long)used);
+    CHECK(r.nloops == 1 && used == r.entry_cost + 9 * r.loops[0].cost, "fuel used %llu",
+          (unsigned long long)used);
     pw_fuel_regions_free(&r);
     pw_store_free(w.store);
     pw_module_free(m);

@@ -34,10 +34,21 @@ double *lidar_scan(const double *mask, int32_t rays, double time, int32_t beams,
                    const double *vehicle_start, const double *vehicle_velocity, const double *vehicle_size,
                    double *out) {
     lidar_sensor s = {
-        .rays = rays, .beams = beams, .elev_min = elev_min, .elev_max = elev_max, .max_range = max_range,
-        .range_noise = range_noise, .dropout = dropout, .spurious = spurious, .seed = (uint32_t)seed,
-        .nbox = nbox < nsize ? nbox : nsize, .box_centers = box_centers, .box_sizes = box_sizes,
-        .npole = npole, .poles = poles, .pole_height = pole_height,
+        .rays = rays,
+        .beams = beams,
+        .elev_min = elev_min,
+        .elev_max = elev_max,
+        .max_range = max_range,
+        .range_noise = range_noise,
+        .dropout = dropout,
+        .spurious = spurious,
+        .seed = (uint32_t)seed,
+        .nbox = nbox < nsize ? nbox : nsize,
+        .box_centers = box_centers,
+        .box_sizes = box_sizes,
+        .npole = npole,
+        .poles = poles,
+        .pole_height = pole_height,
     };
     memcpy(s.origin, origin, sizeof s.origin);
     memcpy(s.vehicle_start, vehicle_start, sizeof s.vehicle_start);

@@ -34,8 +34,8 @@ static int reserve(size_t n) {
         return 0;
     if (grow((void **)&S.pts, n * 3 * sizeof(double)) || grow((void **)&S.vox, n * 3 * sizeof(double)) ||
         grow((void **)&S.mean, n * sizeof(double)) || grow((void **)&S.keys, n * sizeof(uint64_t)) ||
-        grow((void **)&S.tmp, n * sizeof(uint64_t)) ||
-        grow((void **)&S.order, n * sizeof(int32_t)) || grow((void **)&S.axis, n))
+        grow((void **)&S.tmp, n * sizeof(uint64_t)) || grow((void **)&S.order, n * sizeof(int32_t)) ||
+        grow((void **)&S.axis, n))
         return -1;
     S.cap = n;
     return 0;

@@ -18,16 +18,26 @@
 
 static double sin_poly(double x) {
     double x2 = x * x;
-    return x * (1.0 + x2 * (-1.0 / 6.0 + x2 * (1.0 / 120.0 + x2 * (-1.0 / 5040.0 + x2 * (
-        1.0 / 362880.0 + x2 * (-1.0 / 39916800.0 + x2 * (1.0 / 6227020800.0 + x2 * (
-            -1.0 / 1307674368000.0 + x2 * (1.0 / 355687428096000.0)))))))));
+    return x * (1.0 +
+                x2 * (-1.0 / 6.0 +
+                      x2 * (1.0 / 120.0 +
+                            x2 * (-1.0 / 5040.0 +
+                                  x2 * (1.0 / 362880.0 + x2 * (-1.0 / 39916800.0 +
+                                                               x2 * (1.0 / 6227020800.0 +
+                                                                     x2 * (-1.0 / 1307674368000.0 +
+                                                                           x2 * (1.0 / 355687428096000.0)))))))));
 }
 
 static double cos_poly(double x) {
     double x2 = x * x;
-    return 1.0 + x2 * (-1.0 / 2.0 + x2 * (1.0 / 24.0 + x2 * (-1.0 / 720.0 + x2 * (1.0 / 40320.0 + x2 * (
-        -1.0 / 3628800.0 + x2 * (1.0 / 479001600.0 + x2 * (-1.0 / 87178291200.0 + x2 * (
-            1.0 / 20922789888000.0))))))));
+    return 1.0 +
+           x2 * (-1.0 / 2.0 +
+                 x2 * (1.0 / 24.0 +
+                       x2 * (-1.0 / 720.0 +
+                             x2 * (1.0 / 40320.0 +
+                                   x2 * (-1.0 / 3628800.0 +
+                                         x2 * (1.0 / 479001600.0 +
+                                               x2 * (-1.0 / 87178291200.0 + x2 * (1.0 / 20922789888000.0))))))));
 }
 
 /* (cos a, sin a), reduced to |r| <= pi/4 by quarter turns. */
@@ -37,10 +47,22 @@ static void sincos_q(double a, double *c, double *s) {
     double sr = sin_poly(r), cr = cos_poly(r);
     int64_t q = ((int64_t)k % 4 + 4) % 4;
     switch (q) {
-    case 0: *c = cr; *s = sr; break;
-    case 1: *c = -sr; *s = cr; break;
-    case 2: *c = -cr; *s = -sr; break;
-    default: *c = sr; *s = -cr; break;
+    case 0:
+        *c = cr;
+        *s = sr;
+        break;
+    case 1:
+        *c = -sr;
+        *s = cr;
+        break;
+    case 2:
+        *c = -cr;
+        *s = -sr;
+        break;
+    default:
+        *c = sr;
+        *s = -cr;
+        break;
     }
 }
 
@@ -183,7 +205,8 @@ int lidar_scan_run(const lidar_sensor *s, const double *mask, double t, double *
     int steps = s->rays / beams;
     objects_at(s, t, &ob);
     for (int b = 0; b < beams; b++)
-        sincos_q((s->elev_min + (s->elev_max - s->elev_min) * (double)b / (double)(beams > 1 ? beams - 1 : 1)) * DEG,
+        sincos_q((s->elev_min + (s->elev_max - s->elev_min) * (double)b / (double)(beams > 1 ? beams - 1 : 1)) *
+                     DEG,
                  &elev[b][0], &elev[b][1]);
     uint64_t tb;
     memcpy(&tb, &t, sizeof tb);

@@ -61,8 +61,8 @@ EXPORT("calculate_flight_time") double calculate_flight_time(double v, double an
     return 2.0 * v * sin(angle * DEG_TO_RAD) / GRAVITY;
 }
 
-EXPORT("trajectory_batch") void trajectory_batch(int32_t n, const double *v, const double *angle, double t,
-                                                 double *out) {
+EXPORT("trajectory_batch")
+void trajectory_batch(int32_t n, const double *v, const double *angle, double t, double *out) {
     for (int32_t i = 0; i < n; i++) {
         position(v[i], angle[i] * DEG_TO_RAD, t, out + 3 * i);
     }

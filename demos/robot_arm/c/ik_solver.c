@@ -108,9 +108,15 @@ static int lm_step(const frames *f, const double e[3], double lam, double dq[6])
     double det = a[0][0] * m0 - a[0][1] * m1 + a[0][2] * m2;
     if (!(det > 0.0) || det == INFINITY)
         return 0;
-    double y0 = (e[0] * m0 - a[0][1] * (e[1] * a[2][2] - a[1][2] * e[2]) + a[0][2] * (e[1] * a[2][1] - a[1][1] * e[2])) / det;
-    double y1 = (a[0][0] * (e[1] * a[2][2] - a[1][2] * e[2]) - e[0] * m1 + a[0][2] * (a[1][0] * e[2] - e[1] * a[2][0])) / det;
-    double y2 = (a[0][0] * (a[1][1] * e[2] - e[1] * a[2][1]) - a[0][1] * (a[1][0] * e[2] - e[1] * a[2][0]) + e[0] * m2) / det;
+    double y0 =
+        (e[0] * m0 - a[0][1] * (e[1] * a[2][2] - a[1][2] * e[2]) + a[0][2] * (e[1] * a[2][1] - a[1][1] * e[2])) /
+        det;
+    double y1 =
+        (a[0][0] * (e[1] * a[2][2] - a[1][2] * e[2]) - e[0] * m1 + a[0][2] * (a[1][0] * e[2] - e[1] * a[2][0])) /
+        det;
+    double y2 =
+        (a[0][0] * (a[1][1] * e[2] - e[1] * a[2][1]) - a[0][1] * (a[1][0] * e[2] - e[1] * a[2][0]) + e[0] * m2) /
+        det;
     for (int i = 0; i < 6; i++)
         dq[i] = jac[i][0] * y0 + jac[i][1] * y1 + jac[i][2] * y2;
     return 1;
@@ -197,7 +203,8 @@ double *clamp_angles(double q1, double q2, double q3, double q4, double q5, doub
 }
 
 PORTALIS_EXPORT("ik_solve_from")
-double *ik_solve_from(double x, double y, double z, double q1, double q2, double q3, double q4, double q5, double q6) {
+double *ik_solve_from(double x, double y, double z, double q1, double q2, double q3, double q4, double q5,
+                      double q6) {
     const double t[3] = {x, y, z}, q[6] = {q1, q2, q3, q4, q5, q6};
     solve_from(t, q, result);
     return result;

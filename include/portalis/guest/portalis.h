@@ -20,7 +20,8 @@
 #define PORTALIS_GUEST_PORTALIS_H
 
 #if !defined(__wasm__)
-#error "portalis/guest/portalis.h is for WebAssembly modules: compile with clang --target=wasm32-wasi (docs/modules.md)"
+#error                                                                                                           \
+    "portalis/guest/portalis.h is for WebAssembly modules: compile with clang --target=wasm32-wasi (docs/modules.md)"
 #endif
 
 #include <stdint.h>
@@ -137,7 +138,7 @@ int32_t portalis_config_str(const char *name, int32_t name_len, char *buf, int32
 /* The same for a string literal name: PORTALIS_CONFIG_F64("wasm:gravityOverride", 2). */
 #define PORTALIS_CONFIG_COUNT(literal) portalis_config_count((literal), (int32_t)(sizeof(literal) - 1))
 #define PORTALIS_CONFIG_F64(literal, i) portalis_config_f64((literal), (int32_t)(sizeof(literal) - 1), (i))
-#define PORTALIS_CONFIG_STR(literal, buf, cap)                                                                    \
+#define PORTALIS_CONFIG_STR(literal, buf, cap)                                                                   \
     portalis_config_str((literal), (int32_t)(sizeof(literal) - 1), (buf), (cap))
 
 /* Bulk arrays (docs/abi.md (c)): a pure function taking or producing array
@@ -149,9 +150,9 @@ int32_t portalis_config_str(const char *name, int32_t name_len, char *buf, int32
  * (the module is then disabled with a message).
  * PORTALIS_DEFINE_ALLOC() defines that export with libc's malloc; write it
  * once in one source file of a module that takes arrays. */
-#define PORTALIS_DEFINE_ALLOC()                                                                                   \
-    PORTALIS_EXPORT("portalis_alloc") void *portalis_alloc(int32_t bytes) {                                       \
-        return bytes < 0 ? (void *)0 : __builtin_malloc((__SIZE_TYPE__)bytes);                                    \
+#define PORTALIS_DEFINE_ALLOC()                                                                                  \
+    PORTALIS_EXPORT("portalis_alloc") void *portalis_alloc(int32_t bytes) {                                      \
+        return bytes < 0 ? (void *)0 : __builtin_malloc((__SIZE_TYPE__)bytes);                                   \
     }
 
 #ifdef __cplusplus

@@ -42,7 +42,8 @@ int main(void) {
     }
     pusd_layer_free(l);
     pw_engine *eng = pw_engine_new();
-    if (!eng) return 1;
+    if (!eng)
+        return 1;
     pw_engine_free(eng);
     printf("consumer ok\n");
     return 0;

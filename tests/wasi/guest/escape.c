@@ -68,7 +68,8 @@ int main(void) {
     __wasi_fd_t fd;
     raw(__wasi_path_open(3, 0, "/etc/passwd", 0, __WASI_RIGHTS_FD_READ, 0, 0, &fd), __WASI_ERRNO_NOTCAPABLE,
         "path_open absolute");
-    raw(__wasi_path_open(3, 0, "..", 0, __WASI_RIGHTS_FD_READ, 0, 0, &fd), __WASI_ERRNO_NOTCAPABLE, "path_open ..");
+    raw(__wasi_path_open(3, 0, "..", 0, __WASI_RIGHTS_FD_READ, 0, 0, &fd), __WASI_ERRNO_NOTCAPABLE,
+        "path_open ..");
     raw(__wasi_path_open(3, __WASI_LOOKUPFLAGS_SYMLINK_FOLLOW, "out", 0, __WASI_RIGHTS_FD_READ, 0, 0, &fd),
         __WASI_ERRNO_NOTCAPABLE, "path_open follow symlink to /etc");
     raw(__wasi_path_create_directory(3, "../x"), __WASI_ERRNO_NOTCAPABLE, "path_create_directory ../x");

@@ -10,14 +10,14 @@
 #include <unistd.h>
 
 static int fails;
-#define CHECK(cond, what)                                                                   \
-    do {                                                                                    \
-        if (cond)                                                                           \
-            printf("ok %s\n", what);                                                        \
-        else {                                                                              \
-            printf("FAIL %s (errno %d: %s)\n", what, errno, strerror(errno));               \
-            fails++;                                                                        \
-        }                                                                                   \
+#define CHECK(cond, what)                                                                                        \
+    do {                                                                                                         \
+        if (cond)                                                                                                \
+            printf("ok %s\n", what);                                                                             \
+        else {                                                                                                   \
+            printf("FAIL %s (errno %d: %s)\n", what, errno, strerror(errno));                                    \
+            fails++;                                                                                             \
+        }                                                                                                        \
     } while (0)
 
 int main(void) {

@@ -6,9 +6,7 @@
 
 static int base;
 
-__attribute__((constructor)) static void init(void) {
-    base = 100;
-}
+__attribute__((constructor)) static void init(void) { base = 100; }
 
 __attribute__((export_name("add_base"))) int add_base(int x) {
     printf("add_base(%d) with base %d\n", x, base);
@@ -19,7 +17,5 @@ __attribute__((export_name("add_base"))) int add_base(int x) {
 #ifdef WITH_HOST_IMPORT
 __attribute__((import_module("env"), import_name("host_add"))) int host_add(int a, int b);
 
-__attribute__((export_name("call_host"))) int call_host(int x) {
-    return host_add(x, base);
-}
+__attribute__((export_name("call_host"))) int call_host(int x) { return host_add(x, base); }
 #endif

@@ -30,9 +30,7 @@ static void expect(__wasi_errno_t got, __wasi_errno_t want, const char *what) {
     }
 }
 
-static void truth(int ok, const char *what) {
-    expect(ok ? E(SUCCESS) : E(INVAL), E(SUCCESS), what);
-}
+static void truth(int ok, const char *what) { expect(ok ? E(SUCCESS) : E(INVAL), E(SUCCESS), what); }
 
 static __wasi_errno_t open_at(__wasi_fd_t d, const char *p, __wasi_oflags_t of, __wasi_rights_t base,
                               __wasi_rights_t inh, __wasi_fdflags_t ff, __wasi_fd_t *out) {
@@ -272,7 +270,8 @@ static void rights_by_type(__wasi_fd_t d) {
     mkdir_(d, "sub");
     __wasi_fd_t f = must_open(d, "f", 0, ALL, ALL), s = must_open(d, "sub", OF(DIRECTORY), DIRALL, ALL);
     __wasi_fdstat_t fs = fdstat(f), ss = fdstat(s);
-    truth(!(fs.fs_rights_base & (R(PATH_OPEN) | R(FD_READDIR) | R(PATH_CREATE_FILE))) && fs.fs_rights_inheriting == 0,
+    truth(!(fs.fs_rights_base & (R(PATH_OPEN) | R(FD_READDIR) | R(PATH_CREATE_FILE))) &&
+              fs.fs_rights_inheriting == 0,
           "a file gets no directory rights and inherits nothing");
     truth(!(ss.fs_rights_base & (R(FD_SEEK) | R(FD_ALLOCATE) | R(FD_FILESTAT_SET_SIZE))) &&
               (ss.fs_rights_base & R(PATH_OPEN)),
@@ -438,7 +437,8 @@ static void slash_open(__wasi_fd_t d) {
     expect(open_err(d, "f/", 0, 0, 0), E(NOTDIR), "path_open file/: NOTDIR");
     expect(open_err(d, "f///", 0, 0, 0), E(NOTDIR), "path_open file///: NOTDIR");
     expect(open_err(d, "dir/", 0, 0, 0), E(SUCCESS), "path_open dir/ opens");
-    expect(open_err(d, "dsym/", 0, 0, 0), E(SUCCESS), "path_open symlink-to-dir/ follows it without SYMLINK_FOLLOW");
+    expect(open_err(d, "dsym/", 0, 0, 0), E(SUCCESS),
+           "path_open symlink-to-dir/ follows it without SYMLINK_FOLLOW");
     expect(open_err(d, "new/", 0, 0, 0), E(NOENT), "path_open missing/: NOENT");
     expect(open_err(d, "new/", OF(CREAT), R(FD_WRITE), 0), E(ISDIR), "path_open new/ with O_CREAT: ISDIR");
     expect(stat_err(d, "new", NULL), E(NOENT), "... and nothing was created");
@@ -517,7 +517,8 @@ static void slash_readlink(__wasi_fd_t d) {
     mkdir_(d, "dir");
     mksym(d, "f", "fsym");
     mksym(d, "dir", "dsym");
-    expect(__wasi_path_readlink(d, "fsym/", buf, sizeof buf, &n), E(NOTDIR), "path_readlink link-to-file/: NOTDIR");
+    expect(__wasi_path_readlink(d, "fsym/", buf, sizeof buf, &n), E(NOTDIR),
+           "path_readlink link-to-file/: NOTDIR");
     expect(__wasi_path_readlink(d, "dsym/", buf, sizeof buf, &n), E(INVAL), "path_readlink link-to-dir/: INVAL");
     expect(__wasi_path_readlink(d, "missing/", buf, sizeof buf, &n), E(NOENT), "path_readlink missing/: NOENT");
 }
@@ -537,19 +538,32 @@ static const struct {
     const char *id;
     void (*run)(__wasi_fd_t d);
 } rules[] = {
-    {"fd-rw", fd_read_write},          {"fd-positional", fd_positional},
-    {"fd-seek-tell", fd_seek_tell},    {"fd-own-right", fd_own_right},
-    {"fd-readdir", fd_readdir_rights}, {"fd-fdstat", fd_fdstat_rights},
-    {"poll", poll_rights},             {"renumber", renumber_rights},
-    {"inherit-file", inherit_file},    {"inherit-dir", inherit_dir},
-    {"by-type", rights_by_type},       {"open-rights", path_open_rights},
-    {"open-trunc", path_open_trunc},   {"open-sync", path_open_sync},
-    {"path-own-right", path_own_right}, {"path-fd-kind", path_fd_kind},
-    {"open-dir-modes", path_open_dir_modes}, {"link-symlink", path_link_symlink_rules},
-    {"slash-open", slash_open},        {"slash-dirs", slash_dirs},
-    {"slash-unlink", slash_unlink},    {"slash-symlink", slash_symlink},
-    {"slash-link", slash_link},        {"slash-rename", slash_rename},
-    {"slash-stat-times", slash_stat_times}, {"slash-readlink", slash_readlink},
+    {"fd-rw", fd_read_write},
+    {"fd-positional", fd_positional},
+    {"fd-seek-tell", fd_seek_tell},
+    {"fd-own-right", fd_own_right},
+    {"fd-readdir", fd_readdir_rights},
+    {"fd-fdstat", fd_fdstat_rights},
+    {"poll", poll_rights},
+    {"renumber", renumber_rights},
+    {"inherit-file", inherit_file},
+    {"inherit-dir", inherit_dir},
+    {"by-type", rights_by_type},
+    {"open-rights", path_open_rights},
+    {"open-trunc", path_open_trunc},
+    {"open-sync", path_open_sync},
+    {"path-own-right", path_own_right},
+    {"path-fd-kind", path_fd_kind},
+    {"open-dir-modes", path_open_dir_modes},
+    {"link-symlink", path_link_symlink_rules},
+    {"slash-open", slash_open},
+    {"slash-dirs", slash_dirs},
+    {"slash-unlink", slash_unlink},
+    {"slash-symlink", slash_symlink},
+    {"slash-link", slash_link},
+    {"slash-rename", slash_rename},
+    {"slash-stat-times", slash_stat_times},
+    {"slash-readlink", slash_readlink},
     {"slash-escape", slash_escape},
 };
 
