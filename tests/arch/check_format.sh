@@ -6,14 +6,12 @@
 root=$1
 fmt=$(command -v clang-format-14 || command -v clang-format) || { echo "clang-format not found: skipped"; exit 77; }
 cd "$root" || exit 1
-git ls-files '*.c' '*.h' >/dev/null 2>&1 || { echo "not a git checkout: skipped"; exit 77; }
-bad=0
-for f in $(git ls-files '*.c' '*.h' | grep -v -E '^demos/.*/rust/'); do
-  [ -f "$f" ] || continue
-  if ! "$fmt" --dry-run -Werror "$f" >/dev/null 2>&1; then
-    echo "$f: not formatted (clang-format -i $f)"
-    bad=$((bad + 1))
-  fi
-done
-echo "format: $bad file(s) differ"
-[ "$bad" = 0 ]
+files=$(git ls-files '*.c' '*.h' 2>/dev/null | grep -v -E '^demos/.*/rust/') || { echo "not a git checkout: skipped"; exit 77; }
+# One clang-format process for the whole tree (one per file cost a minute on a
+# loaded machine); it names each differing file in its first warning line.
+bad=$(for f in $files; do [ -f "$f" ] && echo "$f"; done | xargs "$fmt" --dry-run 2>&1 |
+      sed -n 's/^\([^:]*\):[0-9]*:[0-9]*: warning: code should be clang-formatted.*/\1/p' | sort -u)
+for f in $bad; do echo "$f: not formatted (clang-format -i $f)"; done
+n=$(printf '%s' "$bad" | grep -c .)
+echo "format: $n file(s) differ"
+[ "$n" = 0 ]
