@@ -16,7 +16,7 @@
 #   portalis_wat_module(OUT file.wasm WAT file.wat [FLAGS ...])
 #   portalis_c_module(OUT file.wasm SOURCES a.c ... [CFLAGS ...] [LDFLAGS ...])
 #       a reactor-less "library" module: no entry point, exports by attribute
-#   portalis_rust_module(OUT file.wasm SOURCE lib.rs [TARGET wasm32-wasi] [FLAGS ...])
+#   portalis_rust_module(OUT file.wasm SOURCE lib.rs [TARGET wasm32-wasi] [FLAGS ...] [DEPENDS ...])
 # Each caller reports (message(STATUS)) what it skips when a tool is missing.
 include_guard(GLOBAL)
 
@@ -88,7 +88,7 @@ function(portalis_c_module)
 endfunction()
 
 function(portalis_rust_module)
-  cmake_parse_arguments(A "" "OUT;SOURCE;TARGET" "FLAGS" ${ARGN})
+  cmake_parse_arguments(A "" "OUT;SOURCE;TARGET" "FLAGS;DEPENDS" ${ARGN})
   if(NOT A_TARGET)
     set(A_TARGET wasm32-unknown-unknown)
   endif()
@@ -96,5 +96,5 @@ function(portalis_rust_module)
   add_custom_command(OUTPUT ${A_OUT}
     COMMAND ${PORTALIS_RUSTC} --target ${A_TARGET} -O --crate-type cdylib -C strip=symbols ${A_FLAGS}
             -o ${A_OUT} ${A_SOURCE}
-    DEPENDS ${A_SOURCE} WORKING_DIRECTORY ${_dir} VERBATIM)
+    DEPENDS ${A_SOURCE} ${A_DEPENDS} WORKING_DIRECTORY ${_dir} VERBATIM)
 endfunction()
