@@ -271,13 +271,9 @@ static bool ref_func(dec *d, uint32_t idx, const uint8_t *at) {
     return true;
 }
 
-/* Opcodes that exist in Wasm 2.0 without SIMD. A non-constant but existing
- * instruction makes a constant expression invalid, an unknown one makes the
- * binary malformed. */
-static bool is_opcode(uint8_t op) {
-    return op <= 0x05 || (op >= 0x0b && op <= 0x11) || (op >= 0x1a && op <= 0x1c) || (op >= 0x20 && op <= 0x26) ||
-           (op >= 0x28 && op <= 0xc4) || (op >= 0xd0 && op <= 0xd2) || op == 0xfc;
-}
+/* A non-constant but existing instruction makes a constant expression
+ * invalid, an unknown one makes the binary malformed. */
+static bool is_opcode(uint8_t op) { return wm_opinfo_of(op) != NULL || op == WM_PREFIX_FC; }
 
 /* A constant expression producing exactly one value of type `want`. */
 static bool rd_constexpr(dec *d, uint8_t want, wm_constexpr *out) {
@@ -291,7 +287,7 @@ static bool rd_constexpr(dec *d, uint8_t want, wm_constexpr *out) {
         wm_constexpr c;
         if (!rd_u8(d, &op))
             return false;
-        if (op == 0x0b)
+        if (op == OP_end)
             break;
         c.op = op;
         switch (op) {

@@ -4,18 +4,19 @@
 
 #include "rt.h"
 
+/* The IR ops made from the opcode table are named as the instructions. */
 static const char *const ir_names[IR_COUNT] = {
 #define IR_NAME(n) #n,
-    IR_NUMERIC(IR_NAME) IR_TRUNC_SAT(IR_NAME) IR_IMM(IR_NAME) IR_BRCMP(IR_NAME) IR_LOADOP(IR_NAME)
-        IR_BACK(IR_NAME) IR_X2(IR_NAME) IR_STOREI(IR_NAME) IR_BRCMP64(IR_NAME) IR_INCBR(IR_NAME)
-            IR_MULADD(IR_NAME) IR_LOADADD2(IR_NAME) IR_AXPY(IR_NAME) IR_MISC(IR_NAME)
+#define IR_NAME_OP(name, code, text, imm, sig, flags, align, ir) text,
+    IR_ALL(IR_NAME, IR_NAME_OP)
 #undef IR_NAME
+#undef IR_NAME_OP
 };
 
 /* Operand words after the handler, per IR op (br_table is variable). */
 static uint32_t ir_width(int op) {
     if (op < IR_i32_trunc_sat_f32_s) {
-        return pw_numeric_arity((uint8_t)(0x45 + op - IR_i32_eqz)) == 2 ? 2 : 1;
+        return wm_opinfo_of((uint32_t)(OP_i32_eqz + op - IR_i32_eqz))->nargs == 2 ? 2 : 1;
     }
     if (op <= IR_i64_trunc_sat_f64_u)
         return 1;
@@ -69,6 +70,17 @@ static uint32_t ir_width(int op) {
     }
 }
 
+/* The wasm instruction at byte `off` of the module binary (where an IR
+ * instruction came from), by its table name. */
+static const char *wasm_name(const wm_module *m, uint32_t off) {
+    const uint8_t *p = m->bytes + off;
+    uint32_t id;
+    const wm_opinfo *oi = NULL;
+    if (off >= m->nbytes || wm_read_opcode(&p, m->bytes + m->nbytes, &id, &oi) || !oi)
+        return "?";
+    return oi->text;
+}
+
 void pw_module_disassemble(const pw_module *mod, uint32_t func_index, FILE *out) {
     const wm_module *m = &mod->m;
     if (func_index < m->nfunc_imports || func_index >= m->nfuncs) {
@@ -98,7 +110,8 @@ void pw_module_disassemble(const pw_module *mod, uint32_t func_index, FILE *out)
         else
             for (uint32_t k = 1; k <= w && i + k < f->ncode; k++)
                 fprintf(out, " %u|%u", f->code[i + k].s.a, f->code[i + k].s.b);
-        fprintf(out, "   @0x%x\n", pw_cfunc_offset(f, &f->code[i]));
+        uint32_t off = pw_cfunc_offset(f, &f->code[i]);
+        fprintf(out, "   @0x%x %s\n", off, wasm_name(m, off));
         i += 1 + w;
     }
 }

@@ -441,18 +441,16 @@ static pw_error *trap_error(pw_store *s, pw_error *err, pw_trap_kind kind, pw_in
 static pw_error *run(pw_store *s, pw_func *entry, pw_slot *fp, const void *const **handlers) {
 #ifdef PW_CGOTO
 #define LBL(n) &&L_##n,
-    static const void *const labels[IR_COUNT] = {IR_NUMERIC(LBL) IR_TRUNC_SAT(LBL) IR_IMM(LBL) IR_BRCMP(LBL)
-                                                     IR_LOADOP(LBL) IR_BACK(LBL) IR_X2(LBL) IR_STOREI(LBL)
-                                                         IR_BRCMP64(LBL) IR_INCBR(LBL) IR_MULADD(LBL)
-                                                             IR_LOADADD2(LBL) IR_AXPY(LBL) IR_MISC(LBL)};
+#define LBL_OP(name, code, text, imm, sig, flags, align, ir) LBL(ir)
+    static const void *const labels[IR_COUNT] = {IR_ALL(LBL, LBL_OP)};
 #undef LBL
+#undef LBL_OP
 #else
 #define LBL(n) (const void *)(uintptr_t)IR_##n,
-    static const void *const labels[IR_COUNT] = {IR_NUMERIC(LBL) IR_TRUNC_SAT(LBL) IR_IMM(LBL) IR_BRCMP(LBL)
-                                                     IR_LOADOP(LBL) IR_BACK(LBL) IR_X2(LBL) IR_STOREI(LBL)
-                                                         IR_BRCMP64(LBL) IR_INCBR(LBL) IR_MULADD(LBL)
-                                                             IR_LOADADD2(LBL) IR_AXPY(LBL) IR_MISC(LBL)};
+#define LBL_OP(name, code, text, imm, sig, flags, align, ir) LBL(ir)
+    static const void *const labels[IR_COUNT] = {IR_ALL(LBL, LBL_OP)};
 #undef LBL
+#undef LBL_OP
 #endif
     if (handlers) {
         *handlers = labels;

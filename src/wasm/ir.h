@@ -32,6 +32,8 @@
 
 #include <stdint.h>
 
+#include "opcodes.h"
+
 typedef union pw_code {
     const void *h;
     const void *p;
@@ -42,38 +44,10 @@ typedef union pw_code {
     } s;
 } pw_code;
 
-/* Numeric wasm opcodes 0x45..0xc4 map one-to-one onto IR_NUM_BASE + (op - 0x45). */
-/* clang-format off */
-#define IR_NUMERIC(X)                                                                              \
-    X(i32_eqz) X(i32_eq) X(i32_ne) X(i32_lt_s) X(i32_lt_u) X(i32_gt_s) X(i32_gt_u) X(i32_le_s)     \
-    X(i32_le_u) X(i32_ge_s) X(i32_ge_u) X(i64_eqz) X(i64_eq) X(i64_ne) X(i64_lt_s) X(i64_lt_u)     \
-    X(i64_gt_s) X(i64_gt_u) X(i64_le_s) X(i64_le_u) X(i64_ge_s) X(i64_ge_u) X(f32_eq) X(f32_ne)    \
-    X(f32_lt) X(f32_gt) X(f32_le) X(f32_ge) X(f64_eq) X(f64_ne) X(f64_lt) X(f64_gt) X(f64_le)      \
-    X(f64_ge) X(i32_clz) X(i32_ctz) X(i32_popcnt) X(i32_add) X(i32_sub) X(i32_mul) X(i32_div_s)    \
-    X(i32_div_u) X(i32_rem_s) X(i32_rem_u) X(i32_and) X(i32_or) X(i32_xor) X(i32_shl) X(i32_shr_s) \
-    X(i32_shr_u) X(i32_rotl) X(i32_rotr) X(i64_clz) X(i64_ctz) X(i64_popcnt) X(i64_add)            \
-    X(i64_sub) X(i64_mul) X(i64_div_s) X(i64_div_u) X(i64_rem_s) X(i64_rem_u) X(i64_and)           \
-    X(i64_or) X(i64_xor) X(i64_shl) X(i64_shr_s) X(i64_shr_u) X(i64_rotl) X(i64_rotr) X(f32_abs)   \
-    X(f32_neg) X(f32_ceil) X(f32_floor) X(f32_trunc) X(f32_nearest) X(f32_sqrt) X(f32_add)         \
-    X(f32_sub) X(f32_mul) X(f32_div) X(f32_min) X(f32_max) X(f32_copysign) X(f64_abs) X(f64_neg)   \
-    X(f64_ceil) X(f64_floor) X(f64_trunc) X(f64_nearest) X(f64_sqrt) X(f64_add) X(f64_sub)         \
-    X(f64_mul) X(f64_div) X(f64_min) X(f64_max) X(f64_copysign) X(i32_wrap_i64)                    \
-    X(i32_trunc_f32_s) X(i32_trunc_f32_u) X(i32_trunc_f64_s) X(i32_trunc_f64_u)                    \
-    X(i64_extend_i32_s) X(i64_extend_i32_u) X(i64_trunc_f32_s) X(i64_trunc_f32_u)                  \
-    X(i64_trunc_f64_s) X(i64_trunc_f64_u) X(f32_convert_i32_s) X(f32_convert_i32_u)                \
-    X(f32_convert_i64_s) X(f32_convert_i64_u) X(f32_demote_f64) X(f64_convert_i32_s)               \
-    X(f64_convert_i32_u) X(f64_convert_i64_s) X(f64_convert_i64_u) X(f64_promote_f32)              \
-    X(i32_reinterpret_f32) X(i64_reinterpret_f64) X(f32_reinterpret_i32) X(f64_reinterpret_i64)   \
-    X(i32_extend8_s) X(i32_extend16_s) X(i64_extend8_s) X(i64_extend16_s) X(i64_extend32_s)
-/* clang-format on */
-
-/* Saturating truncations (0xfc 0..7), in opcode order. */
-/* clang-format off */
-#define IR_TRUNC_SAT(X)                                                                            \
-    X(i32_trunc_sat_f32_s) X(i32_trunc_sat_f32_u) X(i32_trunc_sat_f64_s) X(i32_trunc_sat_f64_u)    \
-    X(i64_trunc_sat_f32_s) X(i64_trunc_sat_f32_u) X(i64_trunc_sat_f64_s) X(i64_trunc_sat_f64_u)
-/* clang-format on */
-
+/* The numeric wasm opcodes (0x45..0xc4, then the 0xfc saturating
+ * truncations) are IR ops of their own, one-to-one and in opcode order: the
+ * first block of the IR is made from opcodes.h's numeric families, so
+ * IR_i32_eqz + (op - OP_i32_eqz) is the IR op of numeric opcode op. */
 /* Binary ops with an immediate second operand (float immediates are bit patterns). */
 /* clang-format off */
 #define IR_IMM(X)                                                                                  \
@@ -182,13 +156,22 @@ typedef union pw_code {
     X(elem_drop) X(ref_is_null) X(ref_func) X(check) X(f32_canon) X(f64_canon)
 /* clang-format on */
 
+/* Every IR op in enum order: X(n) for the IR's own ops, XOP(table line) for
+ * those made from the opcode table (the op is IR_<ir column>). */
+/* clang-format off */
+#define IR_ALL(X, XOP)                                                                                           \
+    WM_OPS_NUMERIC(XOP) WM_OPS_FC_SAT(XOP)                                                                       \
+    IR_IMM(X) IR_BRCMP(X) IR_LOADOP(X) IR_BACK(X) IR_X2(X) IR_STOREI(X) IR_BRCMP64(X) IR_INCBR(X) IR_MULADD(X)   \
+    IR_LOADADD2(X) IR_AXPY(X) IR_MISC(X)
+/* clang-format on */
+
 enum {
 #define IR_ENUM(n) IR_##n,
-    IR_NUMERIC(IR_ENUM) IR_TRUNC_SAT(IR_ENUM) IR_IMM(IR_ENUM) IR_BRCMP(IR_ENUM) IR_LOADOP(IR_ENUM)
-        IR_BACK(IR_ENUM) IR_X2(IR_ENUM) IR_STOREI(IR_ENUM) IR_BRCMP64(IR_ENUM) IR_INCBR(IR_ENUM)
-            IR_MULADD(IR_ENUM) IR_LOADADD2(IR_ENUM) IR_AXPY(IR_ENUM) IR_MISC(IR_ENUM)
+#define IR_ENUM_OP(name, code, text, imm, sig, flags, align, ir) IR_##ir,
+    IR_ALL(IR_ENUM, IR_ENUM_OP)
 #undef IR_ENUM
-                IR_COUNT
+#undef IR_ENUM_OP
+        IR_COUNT
 };
 
 /* Handler words for each IR opcode (label addresses with computed goto,

@@ -18,6 +18,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "opcodes.h"
+
 /* Value types, as encoded in the binary format. */
 enum {
     WM_I32 = 0x7f,
@@ -58,13 +60,13 @@ typedef struct {
 /* A constant expression. Wasm 2.0 constant expressions are exactly one
  * instruction followed by `end`; the decoder rejects anything else. */
 enum {
-    WM_CONST_I32 = 0x41, /* value holds the bits */
-    WM_CONST_I64 = 0x42,
-    WM_CONST_F32 = 0x43,
-    WM_CONST_F64 = 0x44,
-    WM_CONST_GLOBAL_GET = 0x23, /* value holds a global index */
-    WM_CONST_REF_NULL = 0xd0,   /* value holds the reference type */
-    WM_CONST_REF_FUNC = 0xd2,   /* value holds a function index */
+    WM_CONST_I32 = OP_i32_const, /* value holds the bits */
+    WM_CONST_I64 = OP_i64_const,
+    WM_CONST_F32 = OP_f32_const,
+    WM_CONST_F64 = OP_f64_const,
+    WM_CONST_GLOBAL_GET = OP_global_get, /* value holds a global index */
+    WM_CONST_REF_NULL = OP_ref_null,     /* value holds the reference type */
+    WM_CONST_REF_FUNC = OP_ref_func,     /* value holds a function index */
 };
 typedef struct {
     uint8_t op;

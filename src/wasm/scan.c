@@ -5,138 +5,18 @@
 
 #include "tier.h"
 
-static bool is_blocktype_byte(uint8_t b) {
-    return b == 0x40 || b == WM_I32 || b == WM_I64 || b == WM_F32 || b == WM_F64 || b == WM_V128 ||
-           b == WM_FUNCREF || b == WM_EXTERNREF;
-}
-
-/* Immediates of the 0xfc-prefixed instructions after the sub-opcode. */
-static const char *skip_fc(const uint8_t **pp, const uint8_t *end, uint32_t sub) {
-    const char *why = NULL;
-    uint32_t u;
-#define U32()                                                                                                    \
-    if (!wm_read_u32(pp, end, &u, &why))                                                                         \
-    return why
-#define BYTE0()                                                                                                  \
-    do {                                                                                                         \
-        if (*pp >= end)                                                                                          \
-            return "unexpected end";                                                                             \
-        if (*(*pp)++ != 0)                                                                                       \
-            return "zero byte expected";                                                                         \
-    } while (0)
-    switch (sub) {
-    case 0:
-    case 1:
-    case 2:
-    case 3:
-    case 4:
-    case 5:
-    case 6:
-    case 7: break;
-    case 8:
-        U32();
-        BYTE0();
-        break;
-    case 9:
-    case 13:
-    case 15:
-    case 16:
-    case 17: U32(); break;
-    case 10:
-        BYTE0();
-        BYTE0();
-        break;
-    case 11: BYTE0(); break;
-    case 12:
-    case 14:
-        U32();
-        U32();
-        break;
-    default: return "illegal opcode";
-    }
-    return NULL;
-}
-
 const char *wm_instr_skip(const uint8_t **pp, const uint8_t *end, uint8_t *opcode) {
-    const char *why = NULL;
-    uint32_t u;
-    int32_t i32;
-    int64_t i64;
-    const uint8_t *p = *pp;
-    if (p >= end)
+    if (*pp >= end)
         return "unexpected end of section or function";
-    uint8_t op = *p++;
-    *opcode = op;
-    *pp = p;
-    switch (op) {
-    case 0x02:
-    case 0x03:
-    case 0x04:
-        if (*pp >= end)
-            return "unexpected end";
-        if (is_blocktype_byte(**pp))
-            (*pp)++;
-        else if (!wm_read_s33(pp, end, &i64, &why))
-            return why;
-        return NULL;
-    case 0x0c:
-    case 0x0d:
-    case 0x10:
-    case 0x20:
-    case 0x21:
-    case 0x22:
-    case 0x23:
-    case 0x24:
-    case 0x25:
-    case 0x26:
-    case 0xd2: U32(); return NULL;
-    case 0x0e: {
-        U32();
-        uint32_t n = u;
-        for (uint64_t k = 0; k <= n; k++)
-            U32();
-        return NULL;
-    }
-    case 0x11:
-        U32();
-        U32();
-        return NULL;
-    case 0x1c: {
-        U32();
-        if (u > (uint64_t)(end - *pp))
-            return "unexpected end";
-        *pp += u;
-        return NULL;
-    }
-    case 0x3f:
-    case 0x40: BYTE0(); return NULL;
-    case 0x41: return wm_read_s32(pp, end, &i32, &why) ? NULL : why;
-    case 0x42: return wm_read_s64(pp, end, &i64, &why) ? NULL : why;
-    case 0x43:
-    case 0x44: {
-        size_t n = op == 0x43 ? 4 : 8;
-        if ((size_t)(end - *pp) < n)
-            return "unexpected end";
-        *pp += n;
-        return NULL;
-    }
-    case 0xd0:
-        if (*pp >= end)
-            return "unexpected end";
-        (*pp)++;
-        return NULL;
-    case 0xfc: U32(); return skip_fc(pp, end, u);
-    default:
-        if (op >= 0x28 && op <= 0x3e) {
-            U32();
-            U32();
-        } else if (!(op <= 0x01 || op == 0x05 || op == 0x0b || op == 0x0f || op == 0x1a || op == 0x1b ||
-                     op == 0xd1 || (op >= 0x45 && op <= 0xc4)))
-            return "illegal opcode";
-        return NULL;
-    }
-#undef U32
-#undef BYTE0
+    *opcode = **pp;
+    uint32_t id;
+    const wm_opinfo *oi = NULL;
+    const char *why = wm_read_opcode(pp, end, &id, &oi);
+    if (why)
+        return why;
+    if (!oi)
+        return "illegal opcode";
+    return wm_skip_immediates(pp, end, oi->imm);
 }
 
 const char *wm_scan_syntax(const uint8_t *p, const uint8_t *end) {
@@ -146,9 +26,9 @@ const char *wm_scan_syntax(const uint8_t *p, const uint8_t *end) {
         const char *why = wm_instr_skip(&p, end, &op);
         if (why)
             return why;
-        if (op >= 0x02 && op <= 0x04)
+        if (op == OP_block || op == OP_loop || op == OP_if)
             depth++;
-        else if (op == 0x0b)
+        else if (op == OP_end)
             depth--;
     }
     return p == end ? NULL : "section size mismatch";
@@ -185,10 +65,10 @@ bool pw_fuel_regions_of(const wm_module *m, uint32_t defidx, pw_fuel_regions *ou
             out->loops[region - 1].cost++;
         else
             entry++;
-        if (op == 0x02 || op == 0x04) {
+        if (op == OP_block || op == OP_if) {
             open[nopen] = region;
             nopen++;
-        } else if (op == 0x03) {
+        } else if (op == OP_loop) {
             if (out->nloops == caploops) {
                 uint32_t nc = caploops ? caploops * 2 : 8;
                 pw_fuel_loop *l = realloc(out->loops, nc * sizeof *l);
@@ -199,7 +79,7 @@ bool pw_fuel_regions_of(const wm_module *m, uint32_t defidx, pw_fuel_regions *ou
             }
             out->loops[out->nloops] = (pw_fuel_loop){at, 0};
             open[nopen++] = ++out->nloops;
-        } else if (op == 0x0b)
+        } else if (op == OP_end)
             nopen--;
     }
     out->entry_cost = entry < UINT32_MAX ? (uint32_t)entry : UINT32_MAX;

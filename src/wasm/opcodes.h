@@ -1,0 +1,338 @@
+/* The instruction set, one opcode per line: the one place that says what an
+ * instruction is. The decoder (its immediates), the syntax scan, the
+ * validator/translator (type rules and IR mapping of the regular families),
+ * the disassembler (names) and the native tier (opcode names) all read it.
+ *
+ * A line is X(name, code, text, imm, sig, flags, align, ir):
+ *   name   C identifier; OP_<name> is the opcode's id (below)
+ *   code   the byte, or the sub-opcode after the family's prefix byte
+ *   text   the text-format name
+ *   imm    immediate kind, WI_<imm>: what follows the opcode in the binary
+ *   sig    operand and result types, WM_SIG_<sig>: letters before the `_` are
+ *          the operands (I i32, L i64, F f32, D f64), after it the result;
+ *          SPECIAL when the types depend on immediates or the stack (control,
+ *          variables, references, tables), which the translator types by hand
+ *   flags  WF_* (COMM commutative, NAN may produce a NaN of unspecified
+ *          payload, RETYPE only reinterprets the bits)
+ *   align  natural alignment (log2 of the access size) of memory accesses
+ *   ir     the interpreter's IR op (ir.h) for the regular families, else none
+ *
+ * The families say how the translator treats a line (how to add an
+ * instruction: docs/architecture.md, "Adding an instruction"):
+ *   CONTROL  written out in the translator (compile.c) and the native tier
+ *   LOAD     (i32 address) -> T through a memarg, one IR load op
+ *   STORE    (i32 address, T) through a memarg, one IR store op
+ *   NUMERIC  pure operators, one IR op each: the IR's numeric block is made
+ *            from this family, in this order (ir.h)
+ *   FC_SAT   0xfc-prefixed numeric operators, likewise
+ *   FC_BULK  0xfc-prefixed bulk memory and table operators, by hand
+ * The tokens of the sig, flags and ir columns are spelled out in opcodes.c,
+ * where the lookup arrays are made.
+ *
+ * A prefixed family (0xfc here) is its own list, with ids
+ * WM_OPID(prefix, sub-opcode), and its own lookup array in opcodes.c. The
+ * 0xfd SIMD instructions go in the same way: a WM_OPS_FD list, its OP_ ids,
+ * one array and one case in wm_opinfo_of and wm_read_opcode, and the
+ * immediate kinds they need (lane index, v128 constant, shuffle lanes).
+ */
+#ifndef PORTALIS_WASM_OPCODES_H
+#define PORTALIS_WASM_OPCODES_H
+
+#include <stdint.h>
+
+/* Immediate kinds. */
+enum {
+    WI_NONE,
+    WI_BLOCKTYPE,     /* block type: 0x40, a value type, or an s33 type index */
+    WI_LABEL,         /* u32 label depth */
+    WI_BR_TABLE,      /* u32 n, then n + 1 label depths */
+    WI_FUNC,          /* u32 function index */
+    WI_CALL_INDIRECT, /* u32 type index, u32 table index */
+    WI_SELECT_T,      /* u32 n, then n value types */
+    WI_LOCAL,         /* u32 local index */
+    WI_GLOBAL,        /* u32 global index */
+    WI_TABLE,         /* u32 table index */
+    WI_MEMARG,        /* u32 alignment (log2), u32 offset */
+    WI_MEM,           /* a zero byte (memory index 0) */
+    WI_MEM_MEM,       /* two zero bytes */
+    WI_I32,           /* s32 */
+    WI_I64,           /* s64 */
+    WI_F32,           /* 4 bytes, little endian */
+    WI_F64,           /* 8 bytes */
+    WI_REFTYPE,       /* a reference type byte */
+    WI_DATA_MEM,      /* u32 data segment, a zero byte */
+    WI_DATA,          /* u32 data segment */
+    WI_ELEM_TABLE,    /* u32 element segment, u32 table */
+    WI_ELEM,          /* u32 element segment */
+    WI_TABLE_TABLE,   /* u32 destination table, u32 source table */
+};
+
+/* Flags. */
+#define WF_COMM 1u   /* a OP b == b OP a, NaN payloads included as the translator uses it */
+#define WF_NAN 2u    /* float result whose NaN payload is unspecified (canonicalised on request) */
+#define WF_RETYPE 4u /* the result is the operand's bits under another type */
+
+/* clang-format off */
+/*        name                 code  text                   imm            sig      flags align ir */
+#define WM_OPS_CONTROL(X)                                                                              \
+    X(unreachable,             0x00, "unreachable",         NONE,          V_V,     0,    0, none)         \
+    X(nop,                     0x01, "nop",                 NONE,          V_V,     0,    0, none)         \
+    X(block,                   0x02, "block",               BLOCKTYPE,     SPECIAL, 0,    0, none)         \
+    X(loop,                    0x03, "loop",                BLOCKTYPE,     SPECIAL, 0,    0, none)         \
+    X(if,                      0x04, "if",                  BLOCKTYPE,     SPECIAL, 0,    0, none)         \
+    X(else,                    0x05, "else",                NONE,          SPECIAL, 0,    0, none)         \
+    X(end,                     0x0b, "end",                 NONE,          SPECIAL, 0,    0, none)         \
+    X(br,                      0x0c, "br",                  LABEL,         SPECIAL, 0,    0, none)         \
+    X(br_if,                   0x0d, "br_if",               LABEL,         SPECIAL, 0,    0, none)         \
+    X(br_table,                0x0e, "br_table",            BR_TABLE,      SPECIAL, 0,    0, none)         \
+    X(return,                  0x0f, "return",              NONE,          SPECIAL, 0,    0, none)         \
+    X(call,                    0x10, "call",                FUNC,          SPECIAL, 0,    0, none)         \
+    X(call_indirect,           0x11, "call_indirect",       CALL_INDIRECT, SPECIAL, 0,    0, none)         \
+    X(drop,                    0x1a, "drop",                NONE,          SPECIAL, 0,    0, none)         \
+    X(select,                  0x1b, "select",              NONE,          SPECIAL, 0,    0, none)         \
+    X(select_t,                0x1c, "select",              SELECT_T,      SPECIAL, 0,    0, none)         \
+    X(local_get,               0x20, "local.get",           LOCAL,         SPECIAL, 0,    0, none)         \
+    X(local_set,               0x21, "local.set",           LOCAL,         SPECIAL, 0,    0, none)         \
+    X(local_tee,               0x22, "local.tee",           LOCAL,         SPECIAL, 0,    0, none)         \
+    X(global_get,              0x23, "global.get",          GLOBAL,        SPECIAL, 0,    0, none)         \
+    X(global_set,              0x24, "global.set",          GLOBAL,        SPECIAL, 0,    0, none)         \
+    X(table_get,               0x25, "table.get",           TABLE,         SPECIAL, 0,    0, none)         \
+    X(table_set,               0x26, "table.set",           TABLE,         SPECIAL, 0,    0, none)         \
+    X(memory_size,             0x3f, "memory.size",         MEM,           V_I,     0,    0, memory_size)  \
+    X(memory_grow,             0x40, "memory.grow",         MEM,           I_I,     0,    0, memory_grow)  \
+    X(i32_const,               0x41, "i32.const",           I32,           V_I,     0,    0, none)         \
+    X(i64_const,               0x42, "i64.const",           I64,           V_L,     0,    0, none)         \
+    X(f32_const,               0x43, "f32.const",           F32,           V_F,     0,    0, none)         \
+    X(f64_const,               0x44, "f64.const",           F64,           V_D,     0,    0, none)         \
+    X(ref_null,                0xd0, "ref.null",            REFTYPE,       SPECIAL, 0,    0, none)         \
+    X(ref_is_null,             0xd1, "ref.is_null",         NONE,          SPECIAL, 0,    0, ref_is_null)  \
+    X(ref_func,                0xd2, "ref.func",            FUNC,          SPECIAL, 0,    0, ref_func)
+
+#define WM_OPS_LOAD(X)                                                                                 \
+    X(i32_load,                0x28, "i32.load",            MEMARG,        I_I,     0,    2, load32)       \
+    X(i64_load,                0x29, "i64.load",            MEMARG,        I_L,     0,    3, load64)       \
+    X(f32_load,                0x2a, "f32.load",            MEMARG,        I_F,     0,    2, load32)       \
+    X(f64_load,                0x2b, "f64.load",            MEMARG,        I_D,     0,    3, load64)       \
+    X(i32_load8_s,             0x2c, "i32.load8_s",         MEMARG,        I_I,     0,    0, load8s32)     \
+    X(i32_load8_u,             0x2d, "i32.load8_u",         MEMARG,        I_I,     0,    0, load8u32)     \
+    X(i32_load16_s,            0x2e, "i32.load16_s",        MEMARG,        I_I,     0,    1, load16s32)    \
+    X(i32_load16_u,            0x2f, "i32.load16_u",        MEMARG,        I_I,     0,    1, load16u32)    \
+    X(i64_load8_s,             0x30, "i64.load8_s",         MEMARG,        I_L,     0,    0, load8s64)     \
+    X(i64_load8_u,             0x31, "i64.load8_u",         MEMARG,        I_L,     0,    0, load8u64)     \
+    X(i64_load16_s,            0x32, "i64.load16_s",        MEMARG,        I_L,     0,    1, load16s64)    \
+    X(i64_load16_u,            0x33, "i64.load16_u",        MEMARG,        I_L,     0,    1, load16u64)    \
+    X(i64_load32_s,            0x34, "i64.load32_s",        MEMARG,        I_L,     0,    2, load32s64)    \
+    X(i64_load32_u,            0x35, "i64.load32_u",        MEMARG,        I_L,     0,    2, load32u64)
+
+#define WM_OPS_STORE(X)                                                                                \
+    X(i32_store,               0x36, "i32.store",           MEMARG,        II_V,    0,    2, store32)      \
+    X(i64_store,               0x37, "i64.store",           MEMARG,        IL_V,    0,    3, store64)      \
+    X(f32_store,               0x38, "f32.store",           MEMARG,        IF_V,    0,    2, store32)      \
+    X(f64_store,               0x39, "f64.store",           MEMARG,        ID_V,    0,    3, store64)      \
+    X(i32_store8,              0x3a, "i32.store8",          MEMARG,        II_V,    0,    0, store8)       \
+    X(i32_store16,             0x3b, "i32.store16",         MEMARG,        II_V,    0,    1, store16)      \
+    X(i64_store8,              0x3c, "i64.store8",          MEMARG,        IL_V,    0,    0, store8)       \
+    X(i64_store16,             0x3d, "i64.store16",         MEMARG,        IL_V,    0,    1, store16)      \
+    X(i64_store32,             0x3e, "i64.store32",         MEMARG,        IL_V,    0,    2, store32)
+
+#define WM_OPS_NUMERIC(X)                                                                              \
+    X(i32_eqz,                 0x45, "i32.eqz",             NONE,          I_I,     0,    0, i32_eqz)             \
+    X(i32_eq,                  0x46, "i32.eq",              NONE,          II_I,    COMM, 0, i32_eq)              \
+    X(i32_ne,                  0x47, "i32.ne",              NONE,          II_I,    COMM, 0, i32_ne)              \
+    X(i32_lt_s,                0x48, "i32.lt_s",            NONE,          II_I,    0,    0, i32_lt_s)            \
+    X(i32_lt_u,                0x49, "i32.lt_u",            NONE,          II_I,    0,    0, i32_lt_u)            \
+    X(i32_gt_s,                0x4a, "i32.gt_s",            NONE,          II_I,    0,    0, i32_gt_s)            \
+    X(i32_gt_u,                0x4b, "i32.gt_u",            NONE,          II_I,    0,    0, i32_gt_u)            \
+    X(i32_le_s,                0x4c, "i32.le_s",            NONE,          II_I,    0,    0, i32_le_s)            \
+    X(i32_le_u,                0x4d, "i32.le_u",            NONE,          II_I,    0,    0, i32_le_u)            \
+    X(i32_ge_s,                0x4e, "i32.ge_s",            NONE,          II_I,    0,    0, i32_ge_s)            \
+    X(i32_ge_u,                0x4f, "i32.ge_u",            NONE,          II_I,    0,    0, i32_ge_u)            \
+    X(i64_eqz,                 0x50, "i64.eqz",             NONE,          L_I,     0,    0, i64_eqz)             \
+    X(i64_eq,                  0x51, "i64.eq",              NONE,          LL_I,    COMM, 0, i64_eq)              \
+    X(i64_ne,                  0x52, "i64.ne",              NONE,          LL_I,    COMM, 0, i64_ne)              \
+    X(i64_lt_s,                0x53, "i64.lt_s",            NONE,          LL_I,    0,    0, i64_lt_s)            \
+    X(i64_lt_u,                0x54, "i64.lt_u",            NONE,          LL_I,    0,    0, i64_lt_u)            \
+    X(i64_gt_s,                0x55, "i64.gt_s",            NONE,          LL_I,    0,    0, i64_gt_s)            \
+    X(i64_gt_u,                0x56, "i64.gt_u",            NONE,          LL_I,    0,    0, i64_gt_u)            \
+    X(i64_le_s,                0x57, "i64.le_s",            NONE,          LL_I,    0,    0, i64_le_s)            \
+    X(i64_le_u,                0x58, "i64.le_u",            NONE,          LL_I,    0,    0, i64_le_u)            \
+    X(i64_ge_s,                0x59, "i64.ge_s",            NONE,          LL_I,    0,    0, i64_ge_s)            \
+    X(i64_ge_u,                0x5a, "i64.ge_u",            NONE,          LL_I,    0,    0, i64_ge_u)            \
+    X(f32_eq,                  0x5b, "f32.eq",              NONE,          FF_I,    0,    0, f32_eq)              \
+    X(f32_ne,                  0x5c, "f32.ne",              NONE,          FF_I,    0,    0, f32_ne)              \
+    X(f32_lt,                  0x5d, "f32.lt",              NONE,          FF_I,    0,    0, f32_lt)              \
+    X(f32_gt,                  0x5e, "f32.gt",              NONE,          FF_I,    0,    0, f32_gt)              \
+    X(f32_le,                  0x5f, "f32.le",              NONE,          FF_I,    0,    0, f32_le)              \
+    X(f32_ge,                  0x60, "f32.ge",              NONE,          FF_I,    0,    0, f32_ge)              \
+    X(f64_eq,                  0x61, "f64.eq",              NONE,          DD_I,    0,    0, f64_eq)              \
+    X(f64_ne,                  0x62, "f64.ne",              NONE,          DD_I,    0,    0, f64_ne)              \
+    X(f64_lt,                  0x63, "f64.lt",              NONE,          DD_I,    0,    0, f64_lt)              \
+    X(f64_gt,                  0x64, "f64.gt",              NONE,          DD_I,    0,    0, f64_gt)              \
+    X(f64_le,                  0x65, "f64.le",              NONE,          DD_I,    0,    0, f64_le)              \
+    X(f64_ge,                  0x66, "f64.ge",              NONE,          DD_I,    0,    0, f64_ge)              \
+    X(i32_clz,                 0x67, "i32.clz",             NONE,          I_I,     0,    0, i32_clz)             \
+    X(i32_ctz,                 0x68, "i32.ctz",             NONE,          I_I,     0,    0, i32_ctz)             \
+    X(i32_popcnt,              0x69, "i32.popcnt",          NONE,          I_I,     0,    0, i32_popcnt)          \
+    X(i32_add,                 0x6a, "i32.add",             NONE,          II_I,    COMM, 0, i32_add)             \
+    X(i32_sub,                 0x6b, "i32.sub",             NONE,          II_I,    0,    0, i32_sub)             \
+    X(i32_mul,                 0x6c, "i32.mul",             NONE,          II_I,    COMM, 0, i32_mul)             \
+    X(i32_div_s,               0x6d, "i32.div_s",           NONE,          II_I,    0,    0, i32_div_s)           \
+    X(i32_div_u,               0x6e, "i32.div_u",           NONE,          II_I,    0,    0, i32_div_u)           \
+    X(i32_rem_s,               0x6f, "i32.rem_s",           NONE,          II_I,    0,    0, i32_rem_s)           \
+    X(i32_rem_u,               0x70, "i32.rem_u",           NONE,          II_I,    0,    0, i32_rem_u)           \
+    X(i32_and,                 0x71, "i32.and",             NONE,          II_I,    COMM, 0, i32_and)             \
+    X(i32_or,                  0x72, "i32.or",              NONE,          II_I,    COMM, 0, i32_or)              \
+    X(i32_xor,                 0x73, "i32.xor",             NONE,          II_I,    COMM, 0, i32_xor)             \
+    X(i32_shl,                 0x74, "i32.shl",             NONE,          II_I,    0,    0, i32_shl)             \
+    X(i32_shr_s,               0x75, "i32.shr_s",           NONE,          II_I,    0,    0, i32_shr_s)           \
+    X(i32_shr_u,               0x76, "i32.shr_u",           NONE,          II_I,    0,    0, i32_shr_u)           \
+    X(i32_rotl,                0x77, "i32.rotl",            NONE,          II_I,    0,    0, i32_rotl)            \
+    X(i32_rotr,                0x78, "i32.rotr",            NONE,          II_I,    0,    0, i32_rotr)            \
+    X(i64_clz,                 0x79, "i64.clz",             NONE,          L_L,     0,    0, i64_clz)             \
+    X(i64_ctz,                 0x7a, "i64.ctz",             NONE,          L_L,     0,    0, i64_ctz)             \
+    X(i64_popcnt,              0x7b, "i64.popcnt",          NONE,          L_L,     0,    0, i64_popcnt)          \
+    X(i64_add,                 0x7c, "i64.add",             NONE,          LL_L,    COMM, 0, i64_add)             \
+    X(i64_sub,                 0x7d, "i64.sub",             NONE,          LL_L,    0,    0, i64_sub)             \
+    X(i64_mul,                 0x7e, "i64.mul",             NONE,          LL_L,    COMM, 0, i64_mul)             \
+    X(i64_div_s,               0x7f, "i64.div_s",           NONE,          LL_L,    0,    0, i64_div_s)           \
+    X(i64_div_u,               0x80, "i64.div_u",           NONE,          LL_L,    0,    0, i64_div_u)           \
+    X(i64_rem_s,               0x81, "i64.rem_s",           NONE,          LL_L,    0,    0, i64_rem_s)           \
+    X(i64_rem_u,               0x82, "i64.rem_u",           NONE,          LL_L,    0,    0, i64_rem_u)           \
+    X(i64_and,                 0x83, "i64.and",             NONE,          LL_L,    COMM, 0, i64_and)             \
+    X(i64_or,                  0x84, "i64.or",              NONE,          LL_L,    COMM, 0, i64_or)              \
+    X(i64_xor,                 0x85, "i64.xor",             NONE,          LL_L,    COMM, 0, i64_xor)             \
+    X(i64_shl,                 0x86, "i64.shl",             NONE,          LL_L,    0,    0, i64_shl)             \
+    X(i64_shr_s,               0x87, "i64.shr_s",           NONE,          LL_L,    0,    0, i64_shr_s)           \
+    X(i64_shr_u,               0x88, "i64.shr_u",           NONE,          LL_L,    0,    0, i64_shr_u)           \
+    X(i64_rotl,                0x89, "i64.rotl",            NONE,          LL_L,    0,    0, i64_rotl)            \
+    X(i64_rotr,                0x8a, "i64.rotr",            NONE,          LL_L,    0,    0, i64_rotr)            \
+    X(f32_abs,                 0x8b, "f32.abs",             NONE,          F_F,     0,    0, f32_abs)             \
+    X(f32_neg,                 0x8c, "f32.neg",             NONE,          F_F,     0,    0, f32_neg)             \
+    X(f32_ceil,                0x8d, "f32.ceil",            NONE,          F_F,     NAN_, 0, f32_ceil)            \
+    X(f32_floor,               0x8e, "f32.floor",           NONE,          F_F,     NAN_, 0, f32_floor)           \
+    X(f32_trunc,               0x8f, "f32.trunc",           NONE,          F_F,     NAN_, 0, f32_trunc)           \
+    X(f32_nearest,             0x90, "f32.nearest",         NONE,          F_F,     NAN_, 0, f32_nearest)         \
+    X(f32_sqrt,                0x91, "f32.sqrt",            NONE,          F_F,     NAN_, 0, f32_sqrt)            \
+    X(f32_add,                 0x92, "f32.add",             NONE,          FF_F,    COMM | NAN_, 0, f32_add)      \
+    X(f32_sub,                 0x93, "f32.sub",             NONE,          FF_F,    NAN_, 0, f32_sub)             \
+    X(f32_mul,                 0x94, "f32.mul",             NONE,          FF_F,    COMM | NAN_, 0, f32_mul)      \
+    X(f32_div,                 0x95, "f32.div",             NONE,          FF_F,    NAN_, 0, f32_div)             \
+    X(f32_min,                 0x96, "f32.min",             NONE,          FF_F,    NAN_, 0, f32_min)             \
+    X(f32_max,                 0x97, "f32.max",             NONE,          FF_F,    NAN_, 0, f32_max)             \
+    X(f32_copysign,            0x98, "f32.copysign",        NONE,          FF_F,    0,    0, f32_copysign)        \
+    X(f64_abs,                 0x99, "f64.abs",             NONE,          D_D,     0,    0, f64_abs)             \
+    X(f64_neg,                 0x9a, "f64.neg",             NONE,          D_D,     0,    0, f64_neg)             \
+    X(f64_ceil,                0x9b, "f64.ceil",            NONE,          D_D,     NAN_, 0, f64_ceil)            \
+    X(f64_floor,               0x9c, "f64.floor",           NONE,          D_D,     NAN_, 0, f64_floor)           \
+    X(f64_trunc,               0x9d, "f64.trunc",           NONE,          D_D,     NAN_, 0, f64_trunc)           \
+    X(f64_nearest,             0x9e, "f64.nearest",         NONE,          D_D,     NAN_, 0, f64_nearest)         \
+    X(f64_sqrt,                0x9f, "f64.sqrt",            NONE,          D_D,     NAN_, 0, f64_sqrt)            \
+    X(f64_add,                 0xa0, "f64.add",             NONE,          DD_D,    COMM | NAN_, 0, f64_add)      \
+    X(f64_sub,                 0xa1, "f64.sub",             NONE,          DD_D,    NAN_, 0, f64_sub)             \
+    X(f64_mul,                 0xa2, "f64.mul",             NONE,          DD_D,    COMM | NAN_, 0, f64_mul)      \
+    X(f64_div,                 0xa3, "f64.div",             NONE,          DD_D,    NAN_, 0, f64_div)             \
+    X(f64_min,                 0xa4, "f64.min",             NONE,          DD_D,    NAN_, 0, f64_min)             \
+    X(f64_max,                 0xa5, "f64.max",             NONE,          DD_D,    NAN_, 0, f64_max)             \
+    X(f64_copysign,            0xa6, "f64.copysign",        NONE,          DD_D,    0,    0, f64_copysign)        \
+    X(i32_wrap_i64,            0xa7, "i32.wrap_i64",        NONE,          L_I,     RETY, 0, i32_wrap_i64)        \
+    X(i32_trunc_f32_s,         0xa8, "i32.trunc_f32_s",     NONE,          F_I,     0,    0, i32_trunc_f32_s)     \
+    X(i32_trunc_f32_u,         0xa9, "i32.trunc_f32_u",     NONE,          F_I,     0,    0, i32_trunc_f32_u)     \
+    X(i32_trunc_f64_s,         0xaa, "i32.trunc_f64_s",     NONE,          D_I,     0,    0, i32_trunc_f64_s)     \
+    X(i32_trunc_f64_u,         0xab, "i32.trunc_f64_u",     NONE,          D_I,     0,    0, i32_trunc_f64_u)     \
+    X(i64_extend_i32_s,        0xac, "i64.extend_i32_s",    NONE,          I_L,     0,    0, i64_extend_i32_s)    \
+    X(i64_extend_i32_u,        0xad, "i64.extend_i32_u",    NONE,          I_L,     0,    0, i64_extend_i32_u)    \
+    X(i64_trunc_f32_s,         0xae, "i64.trunc_f32_s",     NONE,          F_L,     0,    0, i64_trunc_f32_s)     \
+    X(i64_trunc_f32_u,         0xaf, "i64.trunc_f32_u",     NONE,          F_L,     0,    0, i64_trunc_f32_u)     \
+    X(i64_trunc_f64_s,         0xb0, "i64.trunc_f64_s",     NONE,          D_L,     0,    0, i64_trunc_f64_s)     \
+    X(i64_trunc_f64_u,         0xb1, "i64.trunc_f64_u",     NONE,          D_L,     0,    0, i64_trunc_f64_u)     \
+    X(f32_convert_i32_s,       0xb2, "f32.convert_i32_s",   NONE,          I_F,     0,    0, f32_convert_i32_s)   \
+    X(f32_convert_i32_u,       0xb3, "f32.convert_i32_u",   NONE,          I_F,     0,    0, f32_convert_i32_u)   \
+    X(f32_convert_i64_s,       0xb4, "f32.convert_i64_s",   NONE,          L_F,     0,    0, f32_convert_i64_s)   \
+    X(f32_convert_i64_u,       0xb5, "f32.convert_i64_u",   NONE,          L_F,     0,    0, f32_convert_i64_u)   \
+    X(f32_demote_f64,          0xb6, "f32.demote_f64",      NONE,          D_F,     NAN_, 0, f32_demote_f64)      \
+    X(f64_convert_i32_s,       0xb7, "f64.convert_i32_s",   NONE,          I_D,     0,    0, f64_convert_i32_s)   \
+    X(f64_convert_i32_u,       0xb8, "f64.convert_i32_u",   NONE,          I_D,     0,    0, f64_convert_i32_u)   \
+    X(f64_convert_i64_s,       0xb9, "f64.convert_i64_s",   NONE,          L_D,     0,    0, f64_convert_i64_s)   \
+    X(f64_convert_i64_u,       0xba, "f64.convert_i64_u",   NONE,          L_D,     0,    0, f64_convert_i64_u)   \
+    X(f64_promote_f32,         0xbb, "f64.promote_f32",     NONE,          F_D,     NAN_, 0, f64_promote_f32)     \
+    X(i32_reinterpret_f32,     0xbc, "i32.reinterpret_f32", NONE,          F_I,     RETY, 0, i32_reinterpret_f32) \
+    X(i64_reinterpret_f64,     0xbd, "i64.reinterpret_f64", NONE,          D_L,     RETY, 0, i64_reinterpret_f64) \
+    X(f32_reinterpret_i32,     0xbe, "f32.reinterpret_i32", NONE,          I_F,     RETY, 0, f32_reinterpret_i32) \
+    X(f64_reinterpret_i64,     0xbf, "f64.reinterpret_i64", NONE,          L_D,     RETY, 0, f64_reinterpret_i64) \
+    X(i32_extend8_s,           0xc0, "i32.extend8_s",       NONE,          I_I,     0,    0, i32_extend8_s)       \
+    X(i32_extend16_s,          0xc1, "i32.extend16_s",      NONE,          I_I,     0,    0, i32_extend16_s)      \
+    X(i64_extend8_s,           0xc2, "i64.extend8_s",       NONE,          L_L,     0,    0, i64_extend8_s)       \
+    X(i64_extend16_s,          0xc3, "i64.extend16_s",      NONE,          L_L,     0,    0, i64_extend16_s)      \
+    X(i64_extend32_s,          0xc4, "i64.extend32_s",      NONE,          L_L,     0,    0, i64_extend32_s)
+
+/* After the 0xfc prefix (the code is the u32 sub-opcode). */
+#define WM_OPS_FC_SAT(X)                                                                               \
+    X(i32_trunc_sat_f32_s,     0x00, "i32.trunc_sat_f32_s", NONE,          F_I,     0,    0, i32_trunc_sat_f32_s) \
+    X(i32_trunc_sat_f32_u,     0x01, "i32.trunc_sat_f32_u", NONE,          F_I,     0,    0, i32_trunc_sat_f32_u) \
+    X(i32_trunc_sat_f64_s,     0x02, "i32.trunc_sat_f64_s", NONE,          D_I,     0,    0, i32_trunc_sat_f64_s) \
+    X(i32_trunc_sat_f64_u,     0x03, "i32.trunc_sat_f64_u", NONE,          D_I,     0,    0, i32_trunc_sat_f64_u) \
+    X(i64_trunc_sat_f32_s,     0x04, "i64.trunc_sat_f32_s", NONE,          F_L,     0,    0, i64_trunc_sat_f32_s) \
+    X(i64_trunc_sat_f32_u,     0x05, "i64.trunc_sat_f32_u", NONE,          F_L,     0,    0, i64_trunc_sat_f32_u) \
+    X(i64_trunc_sat_f64_s,     0x06, "i64.trunc_sat_f64_s", NONE,          D_L,     0,    0, i64_trunc_sat_f64_s) \
+    X(i64_trunc_sat_f64_u,     0x07, "i64.trunc_sat_f64_u", NONE,          D_L,     0,    0, i64_trunc_sat_f64_u)
+
+#define WM_OPS_FC_BULK(X)                                                                              \
+    X(memory_init,             0x08, "memory.init",         DATA_MEM,      III_V,  0,    0, memory_init)  \
+    X(data_drop,               0x09, "data.drop",           DATA,          V_V,     0,    0, data_drop)    \
+    X(memory_copy,             0x0a, "memory.copy",         MEM_MEM,       III_V,  0,    0, memory_copy)  \
+    X(memory_fill,             0x0b, "memory.fill",         MEM,           III_V,  0,    0, memory_fill)  \
+    X(table_init,              0x0c, "table.init",          ELEM_TABLE,    III_V,  0,    0, table_init)   \
+    X(elem_drop,               0x0d, "elem.drop",           ELEM,          V_V,     0,    0, elem_drop)    \
+    X(table_copy,              0x0e, "table.copy",          TABLE_TABLE,   III_V,  0,    0, table_copy)   \
+    X(table_grow,              0x0f, "table.grow",          TABLE,         SPECIAL, 0,    0, table_grow)   \
+    X(table_size,              0x10, "table.size",          TABLE,         V_I,     0,    0, table_size)   \
+    X(table_fill,              0x11, "table.fill",          TABLE,         SPECIAL, 0,    0, table_fill)
+
+/* The one-byte opcodes, and the prefixed families: X(prefix byte, families). */
+#define WM_OPS_ONE_BYTE(X) WM_OPS_CONTROL(X) WM_OPS_LOAD(X) WM_OPS_STORE(X) WM_OPS_NUMERIC(X)
+#define WM_OPS_FC(X) WM_OPS_FC_SAT(X) WM_OPS_FC_BULK(X)
+#define WM_OPS_ALL(X) WM_OPS_ONE_BYTE(X) WM_OPS_FC(X)
+/* clang-format on */
+
+/* Prefix bytes (the byte itself is no instruction). */
+enum { WM_PREFIX_FC = 0xfc, WM_PREFIX_FD = 0xfd /* SIMD: not supported */ };
+
+/* Opcode ids: a one-byte opcode is its byte, a prefixed one
+ * prefix << 16 | sub-opcode (sub-opcodes above 0xffff are unknown). */
+#define WM_OPID(prefix, code) ((uint32_t)(prefix) << 16 | (uint32_t)(code))
+#define WM_OPID_PREFIX(id) ((id) >> 16)
+enum {
+#define WM_OP_ENUM_1(name, code, ...) OP_##name = (code),
+#define WM_OP_ENUM_FC(name, code, ...) OP_##name = WM_OPID(WM_PREFIX_FC, code),
+    WM_OPS_ONE_BYTE(WM_OP_ENUM_1) WM_OPS_FC(WM_OP_ENUM_FC)
+#undef WM_OP_ENUM_1
+#undef WM_OP_ENUM_FC
+};
+
+/* How the translator treats an opcode (its family). */
+enum { WK_CONTROL, WK_LOAD, WK_STORE, WK_NUMERIC, WK_BULK };
+
+typedef struct wm_opinfo {
+    const char *text; /* text-format name */
+    uint8_t imm;      /* WI_* */
+    uint8_t kind;     /* WK_* */
+    uint8_t nargs;    /* operands; WM_SIG_SPECIAL's 0xff when typed by hand */
+    uint8_t args[3];  /* operand types (value type bytes), first operand first */
+    uint8_t result;   /* result type, 0 for none */
+    uint8_t flags;    /* WF_* */
+    uint8_t align;    /* natural alignment, log2 (memory accesses) */
+    int16_t ir;       /* IR op (ir.h) of a regular opcode, else -1 */
+} wm_opinfo;
+#define WM_NARGS_SPECIAL 0xff
+
+/* The table entry of an opcode id, or NULL for an unknown opcode. */
+const wm_opinfo *wm_opinfo_of(uint32_t id);
+/* Reads one opcode at *p (< end): its id and entry. Returns NULL, or the
+ * spec's wording for a malformed opcode ("illegal opcode", or the LEB128
+ * error of a sub-opcode). *info is NULL for an unknown opcode. */
+const char *wm_read_opcode(const uint8_t **p, const uint8_t *end, uint32_t *id, const wm_opinfo **info);
+/* Steps over the immediates of kind `imm` (WI_*) at *p; NULL, or the spec's
+ * wording for what is malformed. */
+const char *wm_skip_immediates(const uint8_t **p, const uint8_t *end, uint8_t imm);
+
+#endif
