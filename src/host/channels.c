@@ -16,23 +16,15 @@ int ph__find_chan(const ph_host *h, const char *prim, const char *attr) {
     return -1;
 }
 
-static int type_info(const char *type_name, int *ncomp, bool *is_array) {
-    char base[40];
-    snprintf(base, sizeof base, "%s", type_name ? type_name : "");
-    size_t n = strlen(base);
-    *is_array = n > 2 && !strcmp(base + n - 2, "[]");
-    if (*is_array)
-        base[n - 2] = 0;
-    pusd_type t = pusd_type_from_name(base);
-    if (t == PUSD_T_INVALID)
-        return -1;
+/* The value type of a numeric attribute type name ("double3", "point3f[]"),
+ * or PUSD_T_INVALID for what the ABI cannot pass (strings, > 16 components). */
+static pusd_type type_info(const char *type_name, int *ncomp, bool *is_array) {
+    pusd_type t = pusd_type_parse(type_name ? type_name : "", is_array);
     pusd_elem e = pusd_type_elem(t);
-    if (e == PUSD_E_STR || e == PUSD_E_NONE || e == PUSD_E_OTHER)
-        return -1;
+    if (t == PUSD_T_INVALID || e == PUSD_E_STR || e == PUSD_E_NONE || e == PUSD_E_OTHER)
+        return PUSD_T_INVALID;
     *ncomp = pusd_type_components(t);
-    if (*ncomp > 16)
-        return -1;
-    return 0;
+    return *ncomp > 16 ? PUSD_T_INVALID : t;
 }
 
 /* Reads the attribute's value (at time) into the channel; 0 or -1. */
@@ -69,7 +61,8 @@ int ph__add_chan(ph_host *h, const char *prim, const char *attr, const char *typ
         return i;
     int ncomp;
     bool arr;
-    if (type_info(type_name, &ncomp, &arr))
+    pusd_type t = type_info(type_name, &ncomp, &arr);
+    if (t == PUSD_T_INVALID)
         return -1;
     if (!PBASE_RESERVE(h->ch, h->capch, h->nch + 1))
         return -1;
@@ -78,6 +71,7 @@ int ph__add_chan(ph_host *h, const char *prim, const char *attr, const char *typ
     c->prim = ph__xstrdup(prim);
     c->attr = ph__xstrdup(attr);
     snprintf(c->type_name, sizeof c->type_name, "%s", type_name);
+    c->type = t;
     c->ncomp = ncomp;
     c->is_array = arr;
     c->src = -1;

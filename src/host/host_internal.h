@@ -24,28 +24,29 @@
 
 /* Recorded time samples of one channel, stored compactly in the attribute's
  * own element type (float for point3f[], double for double3, ...): one
- * contiguous block of `width` elements per frame, appended every frame and
- * streamed to the output file by ph_host_save (no intermediate layer).
- * Samples stay in memory (no per-frame system calls) until all channels
+ * record per frame, appended every frame and streamed to the output file by
+ * ph_host_save (no intermediate layer). A record is a REC_HEADER-byte
+ * header holding its number of values (an array output may change size
+ * from frame to frame) followed by the values, padded to 8 bytes.
+ * Records stay in memory (no per-frame system calls) until all channels
  * together hold cfg.record_memory_bytes (default REC_MEMORY_BUDGET); from then
- * on every channel appends its oldest in-memory frames to the host's spill
+ * on every channel appends its oldest in-memory records to the host's spill
  * file (an unlinked temporary file) in chunks of about REC_CHUNK_BYTES, at
  * most two chunks per channel per frame (small writes: no latency spike),
  * and reuses its buffer once it is drained, so memory stays bounded however
  * long the run. */
 #define REC_MEMORY_BUDGET ((size_t)8 << 20)
 #define REC_CHUNK_BYTES ((size_t)64 << 10)
+#define REC_HEADER ((size_t)8)
 typedef struct recchunk {
     off_t off; /* in the spill file */
-    size_t frames;
+    size_t bytes, frames;
 } recchunk;
 typedef struct recbuf {
-    void *data;     /* frames head .. head + (frames - spilled) hold the frames not spilled */
+    unsigned char *data; /* bytes head .. used hold the records not spilled */
+    size_t head, used, cap;
     size_t frames;  /* frames recorded (spilled + in memory) */
     size_t spilled; /* frames in the spill file, in chunks */
-    size_t head;    /* first in-memory frame slot in data (0 once drained) */
-    size_t cap;     /* frame slots allocated in data */
-    size_t width;   /* elements (values) per frame, fixed by the first frame */
     pusd_type type; /* element type (the attribute type without []) */
     pusd_elem elem;
     size_t esz; /* bytes per element; 0 until the first frame */
@@ -62,6 +63,7 @@ typedef struct motion {
 typedef struct chan {
     char *prim, *attr;
     char type_name[40]; /* USD type of the attribute, "double3", "point3f[]" */
+    pusd_type type;     /* its value type (without []) */
     int ncomp;          /* components per element */
     bool is_array;
     double v[16]; /* scalar/vector value */
@@ -73,14 +75,16 @@ typedef struct chan {
     bool is_target;   /* a non-module attribute fed by a connection */
     bool animated;    /* unconnected input with time samples: read every frame */
     pusd_prim *sprim; /* the stage prim, looked up once (valid until the stage is rebuilt) */
-    bool record;
-    recbuf rec;    /* recorded samples (one per frame) */
-    motion motion; /* 3-component channels: extent over the run */
+    bool record;      /* recorded as time samples (outputs unless wasm:OUTPUT:record = false; targets) */
+    size_t capacity;  /* array output: elements the module may write per call (wasm:OUTPUT:capacity); 0 =
+                       * the element count of the binding's first input array */
+    recbuf rec;       /* recorded samples (one per frame) */
+    motion motion;    /* 3-component channels: extent over the run */
 } chan;
 
 typedef enum { P_TIME, P_DT, P_FRAME, P_SCALAR, P_ARRAY, P_COUNT, P_OUT_ARRAY } param_kind;
 typedef struct param {
-    param_kind kind;
+    param_kind kind; /* P_COUNT of an output array: its capacity */
     int chan;
     pw_valkind vk;
     uint32_t mem; /* linear memory offset of the array buffer */
@@ -115,7 +119,7 @@ typedef struct hmod {
     bool has_alloc;
     param *params;
     size_t nparams;
-    int *results;
+    int *results; /* channels; for "count:outputs:X", -1 - the channel */
     size_t nresults;
     int *inputs; /* channels of inputs:* (own) */
     size_t ninputs;
@@ -219,5 +223,6 @@ int ph__time_settings(ph_host *h, char *err, size_t errcap);
 
 /* record.c */
 void ph__record_frame(ph_host *h);
+size_t ph__rec_size(const recbuf *r, const unsigned char *rec); /* bytes of the record at rec */
 
 #endif

@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#define PURE_MAX_SLOTS 64 /* parameters or results of a pure binding */
+
 static uint64_t to_slot_kind(pw_valkind k, double d) {
     uint64_t s = 0;
     switch (k) {
@@ -62,17 +64,13 @@ static int ensure_buf(hmod *m, param *p, size_t bytes, pb_error *err) {
     return 0;
 }
 
-/* One call of a pure binding at time t. */
-static int run_pure(hmod *m, double t, double dt, pb_error *err) {
+/* Elements an array output may receive in this call: its declared capacity,
+ * else the element count of the binding's first input array. */
+static size_t out_capacity(const chan *c, size_t array_count) { return c->capacity ? c->capacity : array_count; }
+
+/* The arguments of one call into slots; 0 or -1 (err set). */
+static int pure_args(hmod *m, double t, double dt, uint64_t *slots, size_t array_count, pb_error *err) {
     ph_host *h = m->h;
-    uint64_t slots[32];
-    size_t array_count = 0;
-    for (size_t i = 0; i < m->nparams; i++) {
-        param *p = &m->params[i];
-        chan *c = p->chan >= 0 ? ph__resolve_chan(h, p->chan) : NULL;
-        if (c && c->is_array && !array_count && p->kind == P_ARRAY)
-            array_count = c->count;
-    }
     for (size_t i = 0; i < m->nparams; i++) {
         param *p = &m->params[i];
         chan *c = p->chan >= 0 ? ph__resolve_chan(h, p->chan) : NULL;
@@ -81,7 +79,11 @@ static int run_pure(hmod *m, double t, double dt, pb_error *err) {
         case P_DT: slots[i] = to_slot_kind(p->vk, dt); break;
         case P_FRAME: slots[i] = to_slot_kind(p->vk, (double)h->frame); break;
         case P_SCALAR: slots[i] = to_slot_kind(p->vk, ph__chan_data(c)[0]); break;
-        case P_COUNT: slots[i] = to_slot_kind(p->vk, (double)c->count); break;
+        case P_COUNT: /* of an own array output: what it may receive */
+            slots[i] = to_slot_kind(
+                p->vk,
+                (double)(h->ch[p->chan].is_output && c->is_array ? out_capacity(c, array_count) : c->count));
+            break;
         case P_ARRAY: {
             size_t bytes = ph__chan_width(c) * sizeof(double);
             if (ensure_buf(m, p, bytes, err))
@@ -97,30 +99,54 @@ static int run_pure(hmod *m, double t, double dt, pb_error *err) {
             slots[i] = p->mem;
             break;
         }
-        case P_OUT_ARRAY: {
-            size_t bytes = array_count * (size_t)c->ncomp * sizeof(double);
-            if (ensure_buf(m, p, bytes, err))
+        case P_OUT_ARRAY:
+            if (ensure_buf(m, p, out_capacity(c, array_count) * (size_t)c->ncomp * sizeof(double), err))
                 return -1;
             slots[i] = p->mem;
             break;
         }
-        }
     }
-    if (pb_func_call_slots(&m->fn, slots, err))
-        return -1;
-    if (!m->mem) /* the handle stays valid when the memory grows; look it up once */
-        m->mem = pb_module_memory(h->bridge, m->id);
-    /* array outputs: one copy back */
+    return 0;
+}
+
+/* Elements the module wrote to array output c: what its "count:" result
+ * says (checked against the capacity), else the capacity. -1 (err set)
+ * when the count is out of range. */
+static long written(const hmod *m, const chan *c, const uint64_t *slots, size_t cap, pb_error *err) {
+    for (size_t i = 0; i < m->nresults && i < m->fn.nresults; i++) {
+        if (m->results[i] >= 0 || &m->h->ch[-1 - m->results[i]] != c)
+            continue;
+        double n = from_slot_kind(m->fn.results[i], slots[i]);
+        if (!(n >= 0 && n <= (double)cap)) {
+            snprintf(err->message, sizeof err->message,
+                     "'%s' returned %.17g as the element count of %s, which holds 0 to %zu (its capacity: "
+                     "wasm:%s:capacity, docs/abi.md)",
+                     m->entry, n, c->attr, cap, c->attr);
+            return -1;
+        }
+        return (long)n;
+    }
+    return (long)cap;
+}
+
+/* Array outputs: one copy back of what the module wrote. */
+static int copy_out_arrays(hmod *m, const uint64_t *slots, size_t array_count, pb_error *err) {
+    ph_host *h = m->h;
     for (size_t i = 0; i < m->nparams; i++) {
         param *p = &m->params[i];
         if (p->kind != P_OUT_ARRAY)
             continue;
         chan *c = &h->ch[p->chan];
-        size_t n = array_count * (size_t)c->ncomp;
+        long k = written(m, c, slots, out_capacity(c, array_count), err);
+        if (k < 0)
+            return -1;
+        size_t n = (size_t)k * (size_t)c->ncomp;
         if (n > c->cap) {
             double *a = realloc(c->arr, n * sizeof *a + 8);
-            if (!a)
+            if (!a) {
+                snprintf(err->message, sizeof err->message, "out of memory for %s", c->attr);
                 return -1;
+            }
             c->arr = a;
             c->cap = n;
         }
@@ -128,10 +154,32 @@ static int run_pure(hmod *m, double t, double dt, pb_error *err) {
             snprintf(err->message, sizeof err->message, "array result out of bounds");
             return -1;
         }
-        c->count = array_count;
+        c->count = (size_t)k;
         c->version++;
     }
+    return 0;
+}
+
+/* One call of a pure binding at time t. */
+static int run_pure(hmod *m, double t, double dt, pb_error *err) {
+    ph_host *h = m->h;
+    uint64_t slots[PURE_MAX_SLOTS];
+    size_t array_count = 0;
+    for (size_t i = 0; i < m->nparams; i++) {
+        param *p = &m->params[i];
+        chan *c = p->chan >= 0 ? ph__resolve_chan(h, p->chan) : NULL;
+        if (c && c->is_array && !array_count && p->kind == P_ARRAY)
+            array_count = c->count;
+    }
+    if (pure_args(m, t, dt, slots, array_count, err) || pb_func_call_slots(&m->fn, slots, err))
+        return -1;
+    if (!m->mem) /* the handle stays valid when the memory grows; look it up once */
+        m->mem = pb_module_memory(h->bridge, m->id);
+    if (copy_out_arrays(m, slots, array_count, err))
+        return -1;
     for (size_t i = 0; i < m->nresults && i < m->fn.nresults; i++) {
+        if (m->results[i] < 0)
+            continue; /* an element count, used above */
         chan *c = &h->ch[m->results[i]];
         pw_valkind k = m->fn.results[i];
         if (c->ncomp > 1 && k == PW_I32) {
@@ -265,6 +313,42 @@ int ph__bind_tick(hmod *m) {
     return ok ? 0 : -1;
 }
 
+/* Result i of a pure binding: a scalar or vector outputs:* attribute, or
+ * "count:outputs:X", the number of elements the call wrote to array output X. */
+static int bind_result(ph_host *h, hmod *m, const char *name, size_t i) {
+    bool count = !strncmp(name, "count:", 6);
+    int c = ph__find_chan(h, m->path, count ? name + 6 : name);
+    if (count) {
+        if (c < 0 || !h->ch[c].is_output || !h->ch[c].is_array) {
+            ph__load_failed(m, "wasm:results[%zu] = '%s' must name an array outputs:* attribute of the prim", i,
+                            name);
+            return -1;
+        }
+        if (m->fn.results[i] != PW_I32 && m->fn.results[i] != PW_I64) {
+            ph__load_failed(m, "wasm:results[%zu] = '%s' is an element count: '%s' must return it as i32 or i64",
+                            i, name, m->entry);
+            return -1;
+        }
+        m->results[i] = -1 - c;
+        return 0;
+    }
+    if (c < 0 || !h->ch[c].is_output || h->ch[c].is_array) {
+        ph__load_failed(
+            m,
+            "wasm:results[%zu] = '%s' must name a scalar or vector outputs:* attribute of the prim (or "
+            "count:outputs:X for the element count of an array output)",
+            i, name);
+        return -1;
+    }
+    if (h->ch[c].ncomp > 1 && m->fn.results[i] != PW_I32) {
+        ph__load_failed(m, "wasm:results[%zu] = '%s' is a %s: '%s' must return an i32 pointer to %d f64 values",
+                        i, name, h->ch[c].type_name, m->entry, h->ch[c].ncomp);
+        return -1;
+    }
+    m->results[i] = c;
+    return 0;
+}
+
 static pw_valkind vk_or(const pb_func *f, size_t i) { return i < f->nparams ? f->params[i] : PW_F64; }
 
 int ph__bind_pure(ph_host *h, hmod *m, pusd_prim *p) {
@@ -273,6 +357,13 @@ int ph__bind_pure(ph_host *h, hmod *m, pusd_prim *p) {
     ph__read_tokens(p, "wasm:params", &ps, &nps);
     ph__read_tokens(p, "wasm:results", &rs, &nrs);
     int rc = 0;
+    if (m->fn.nparams > PURE_MAX_SLOTS || m->fn.nresults > PURE_MAX_SLOTS) {
+        ph__load_failed(m,
+                        "'%s' takes %u parameters and returns %u results; a pure binding allows at most %d each",
+                        m->entry, m->fn.nparams, m->fn.nresults, PURE_MAX_SLOTS);
+        rc = -1;
+        goto out;
+    }
     if (nps != m->fn.nparams) {
         ph__load_failed(m, "wasm:params lists %zu attributes but '%s' takes %u parameters", nps, m->entry,
                         m->fn.nparams);
@@ -330,24 +421,8 @@ int ph__bind_pure(ph_host *h, hmod *m, pusd_prim *p) {
             }
         }
     }
-    for (size_t i = 0; i < nrs && !rc; i++) {
-        int c = ph__find_chan(h, m->path, rs[i]);
-        if (c < 0 || !h->ch[c].is_output || h->ch[c].is_array) {
-            ph__load_failed(
-                m, "wasm:results[%zu] = '%s' must name a scalar or vector outputs:* attribute of the prim", i,
-                rs[i]);
-            rc = -1;
-            break;
-        }
-        if (h->ch[c].ncomp > 1 && m->fn.results[i] != PW_I32) {
-            ph__load_failed(m,
-                            "wasm:results[%zu] = '%s' is a %s: '%s' must return an i32 pointer to %d f64 values",
-                            i, rs[i], h->ch[c].type_name, m->entry, h->ch[c].ncomp);
-            rc = -1;
-            break;
-        }
-        m->results[i] = c;
-    }
+    for (size_t i = 0; i < nrs && !rc; i++)
+        rc = bind_result(h, m, rs[i], i);
 out:
     ph__free_strs(ps, nps);
     ph__free_strs(rs, nrs);

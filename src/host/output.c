@@ -121,21 +121,27 @@ typedef struct saver {
     size_t bufcap;
 } saver;
 
-static void put_frame(saver *s, const chan *c, size_t fr, const void *data) {
+/* Writes the record at rec (one frame) as the sample of frame fr; returns
+ * the record's size. */
+static size_t put_frame(saver *s, const chan *c, size_t fr, const unsigned char *rec) {
     const recbuf *r = &c->rec;
-    pusd_value v = {.type = (uint16_t)r->type, .flags = c->is_array ? PUSD_VF_ARRAY : 0, .data = data};
-    v.count = c->is_array ? (uint32_t)(c->ncomp ? r->width / (size_t)c->ncomp : 0) : 1;
+    uint64_t w;
+    memcpy(&w, rec, sizeof w);
+    pusd_value v = {
+        .type = (uint16_t)r->type, .flags = c->is_array ? PUSD_VF_ARRAY : 0, .data = rec + REC_HEADER};
+    v.count = c->is_array ? (uint32_t)(c->ncomp ? w / (uint64_t)c->ncomp : 0) : 1;
     pusd_sample_writer_sample(s->w, ph_host_time_code(s->h, fr), &v);
+    return ph__rec_size(r, rec);
 }
 
 /* The channel's time samples: the spilled chunks (read back one at a time),
- * then the frames still in memory. Returns 0 or an errno. */
+ * then the records still in memory. Returns 0 or an errno. */
 static int put_samples(saver *s, const chan *c) {
     const recbuf *r = &c->rec;
-    size_t fsz = r->width * r->esz, fr = 0;
+    size_t fr = 0;
     pusd_sample_writer_begin_samples(s->w, c->type_name, c->attr);
     for (size_t k = 0; k < r->nchunks; k++) {
-        size_t bytes = r->chunks[k].frames * fsz;
+        size_t bytes = r->chunks[k].bytes;
         if (bytes > s->bufcap) {
             void *p = realloc(s->buf, bytes);
             if (!p)
@@ -152,11 +158,11 @@ static int put_samples(saver *s, const chan *c) {
                 return n < 0 ? errno : EIO;
             done += (size_t)n;
         }
-        for (size_t i = 0; i < r->chunks[k].frames; i++, fr++)
-            put_frame(s, c, fr, (const char *)s->buf + i * fsz);
+        for (size_t i = 0, off = 0; i < r->chunks[k].frames; i++, fr++)
+            off += put_frame(s, c, fr, (const unsigned char *)s->buf + off);
     }
-    for (size_t i = r->head; fr < r->frames; i++, fr++)
-        put_frame(s, c, fr, (const char *)r->data + i * fsz);
+    for (size_t off = r->head; off < r->used; fr++)
+        off += put_frame(s, c, fr, r->data + off);
     pusd_sample_writer_end_samples(s->w);
     return 0;
 }

@@ -60,19 +60,22 @@ static void rec_convert(const recbuf *r, void *dst, const double *src, size_t n)
 }
 
 static void rec_init(recbuf *r, const chan *c) {
-    char base[40];
-    snprintf(base, sizeof base, "%s", c->type_name);
-    size_t n = strlen(base);
-    if (c->is_array && n > 2)
-        base[n - 2] = 0;
-    r->type = pusd_type_from_name(base);
+    r->type = c->type;
     r->elem = pusd_type_elem(r->type);
     r->esz = elem_size(r->elem);
 }
 
-/* Appends the oldest n in-memory frames of r to the spill file; on failure
- * they stay in memory (the buffer keeps growing). Returns 0 or -1. */
-static int rec_spill(ph_host *h, recbuf *r, size_t n) {
+/* Bytes of the record at off (header + values, padded to 8). */
+size_t ph__rec_size(const recbuf *r, const unsigned char *rec) {
+    uint64_t w;
+    memcpy(&w, rec, sizeof w);
+    return REC_HEADER + (((size_t)w * r->esz + 7) & ~(size_t)7);
+}
+
+/* Appends the oldest in-memory records of r, about REC_CHUNK_BYTES (at
+ * least one), to the spill file; on failure they stay in memory (the
+ * buffer keeps growing). Returns 0 or -1. */
+static int rec_spill(ph_host *h, recbuf *r) {
     if (h->spill_failed)
         return -1;
     if (h->spill_fd < 0) {
@@ -89,10 +92,13 @@ static int rec_spill(ph_host *h, recbuf *r, size_t n) {
     }
     if (!PBASE_RESERVE(r->chunks, r->capchunks, r->nchunks + 1))
         return -1;
-    size_t fsz = r->width * r->esz;
-    const char *src = (const char *)r->data + r->head * fsz;
-    size_t bytes = n * fsz, done = 0;
-    while (done < bytes) {
+    size_t bytes = 0, n = 0;
+    while (r->head + bytes < r->used && (bytes < REC_CHUNK_BYTES || !n)) {
+        bytes += ph__rec_size(r, r->data + r->head + bytes);
+        n++;
+    }
+    const unsigned char *src = r->data + r->head;
+    for (size_t done = 0; done < bytes;) {
         ssize_t k = pwrite(h->spill_fd, src + done, bytes - done, h->spill_end + (off_t)done);
         if (k < 0 && errno == EINTR)
             continue;
@@ -104,13 +110,42 @@ static int rec_spill(ph_host *h, recbuf *r, size_t n) {
         }
         done += (size_t)k;
     }
-    r->chunks[r->nchunks++] = (recchunk){h->spill_end, n};
+    r->chunks[r->nchunks++] = (recchunk){h->spill_end, bytes, n};
     h->spill_end += (off_t)bytes;
     r->spilled += n;
-    r->head += n;
-    if (r->spilled == r->frames)
-        r->head = 0; /* drained: reuse the buffer from its start */
+    r->head += bytes;
+    if (r->head == r->used) {
+        r->head = r->used = 0; /* drained: reuse the buffer from its start */
+    } else if (r->head > r->used - r->head) {
+        /* what is left is smaller than what was spilled: move it to the front */
+        memmove(r->data, r->data + r->head, r->used - r->head);
+        r->used -= r->head;
+        r->head = 0;
+    }
     return 0;
+}
+
+/* Appends one record of w values of channel s to r; false when out of memory. */
+static bool rec_append(recbuf *r, const chan *s, size_t w) {
+    size_t need = REC_HEADER + ((w * r->esz + 7) & ~(size_t)7);
+    if (r->used + need > r->cap) {
+        /* grow by half: large blocks are mremap'ed by realloc, so this
+         * neither copies nor touches the new pages before they are used */
+        size_t nc = r->cap ? r->cap + r->cap / 2 : 4096;
+        if (nc < r->used + need)
+            nc = r->used + need;
+        void *p = realloc(r->data, nc);
+        if (!p)
+            return false;
+        r->data = p;
+        r->cap = nc;
+    }
+    uint64_t w64 = w;
+    memcpy(r->data + r->used, &w64, sizeof w64);
+    rec_convert(r, r->data + r->used + REC_HEADER, ph__chan_data(s), w);
+    r->used += need;
+    r->frames++;
+    return true;
 }
 
 /* Extent of a 3-component channel over the run (every element of an
@@ -143,28 +178,12 @@ void ph__record_frame(ph_host *h) {
             continue;
         recbuf *r = &c->rec;
         chan *s = ph__resolve_chan(h, (int)i);
-        size_t w = ph__chan_width(s);
         if (!r->esz)
             rec_init(r, c);
-        if (r->frames == 0)
-            r->width = w;
-        if (w != r->width)
-            continue; /* array size changed mid-run: keep the first size */
-        if (r->head + (r->frames - r->spilled) == r->cap) {
-            /* grow by half: large blocks are mremap'ed by realloc, so this
-             * neither copies nor touches the new pages before they are used */
-            size_t nc = r->cap ? r->cap + r->cap / 2 : 64;
-            void *p = realloc(r->data, nc * (w ? w : 1) * r->esz);
-            if (!p)
-                continue;
-            r->data = p;
-            r->cap = nc;
-        }
+        if (!rec_append(r, s, ph__chan_width(s)))
+            continue;
         track_motion(c, s);
-        size_t inmem = r->frames - r->spilled;
-        rec_convert(r, (char *)r->data + (r->head + inmem) * w * r->esz, ph__chan_data(s), w);
-        r->frames++;
-        inmem_bytes += (inmem + 1) * w * r->esz;
+        inmem_bytes += r->used - r->head;
     }
     h->rec_frames++;
     if (!h->spilling && inmem_bytes >= h->cfg.record_memory_bytes)
@@ -173,12 +192,8 @@ void ph__record_frame(ph_host *h) {
         return;
     for (size_t i = 0; i < h->nch; i++) {
         recbuf *r = &h->ch[i].rec;
-        size_t fsz = r->width * r->esz;
-        if (!fsz)
-            continue;
-        size_t chunk = REC_CHUNK_BYTES / fsz ? REC_CHUNK_BYTES / fsz : 1; /* frames */
-        for (int k = 0; k < 2 && r->frames - r->spilled >= chunk; k++)
-            if (rec_spill(h, r, chunk))
+        for (int k = 0; k < 2 && r->used - r->head >= REC_CHUNK_BYTES; k++)
+            if (rec_spill(h, r))
                 return;
     }
 }

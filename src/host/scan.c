@@ -6,6 +6,7 @@
 
 #include <errno.h>
 #include <limits.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +14,7 @@
 #include <unistd.h>
 
 #define MAX_UPDATE_RATE 1e6
+#define MAX_BUDGET_MS 1e7 /* as --budget-ms */
 
 typedef struct {
     ph_host *h;
@@ -54,6 +56,54 @@ static void hmod_free(hmod *m) {
     free(m);
 }
 
+/* The number authored for name on p (default time) in *out; false when none. */
+static bool prim_number(pusd_prim *p, const char *name, double *out) {
+    pusd_value v;
+    if (pusd_prim_get_attr(p, name, PUSD_TIME_DEFAULT, &v) || !v.data || !v.count)
+        return false;
+    *out = pusd_value_get_double(&v, 0, 0);
+    return true;
+}
+
+/* wasm:OUTPUT:capacity and wasm:OUTPUT:record of each output OUTPUT (see
+ * docs/abi.md, array outputs; docs/host.md, Results); 0, or -1 after a load
+ * failure naming the attribute. */
+static int output_settings(ph_host *h, hmod *m, pusd_prim *p) {
+    size_t np = pusd_prim_property_count(p);
+    for (size_t i = 0; i < np; i++) {
+        const char *name = pusd_prim_property_name(p, i), *last = strrchr(name, ':');
+        if (strncmp(name, "wasm:outputs:", 13) || !last || (strcmp(last, ":capacity") && strcmp(last, ":record")))
+            continue;
+        char out[256];
+        snprintf(out, sizeof out, "%.*s", (int)(last - name - 5), name + 5);
+        int c = ph__find_chan(h, m->path, out);
+        chan *ch = c >= 0 && h->ch[c].is_output ? &h->ch[c] : NULL;
+        double v = 0;
+        bool set = prim_number(p, name, &v);
+        if (!ch || (last[1] == 'c' && !ch->is_array)) {
+            ph__load_failed(m, "%s names no %soutputs:* attribute of the prim", name,
+                            last[1] == 'c' ? "array " : "");
+            return -1;
+        }
+        if (!set)
+            continue;
+        if (last[1] == 'r') {
+            ch->record = v != 0;
+            continue;
+        }
+        /* the buffer is addressed by an i32 pointer */
+        if (!(v >= 0 && v == floor(v) && v * ch->ncomp * sizeof(double) < 4294967296.0)) {
+            char t[40];
+            pusd_format_double(v, t);
+            ph__load_failed(m, "%s = %s is not an element count (0 .. %.0f)", name, t,
+                            floor(4294967295.0 / (ch->ncomp * sizeof(double))));
+            return -1;
+        }
+        ch->capacity = (size_t)v;
+    }
+    return 0;
+}
+
 /* Declares channels for every inputs:* / outputs:* attribute of the prim. */
 static int declare_channels(ph_host *h, hmod *m, pusd_prim *p) {
     size_t np = pusd_prim_property_count(p);
@@ -88,7 +138,7 @@ static int declare_channels(ph_host *h, hmod *m, pusd_prim *p) {
         }
     }
     m->seen_versions = calloc(m->ninputs ? m->ninputs : 1, sizeof *m->seen_versions);
-    return m->seen_versions ? 0 : -1;
+    return m->seen_versions ? output_settings(h, m, p) : -1;
 }
 
 /* An absolute, normalised form of path for messages and module info: the
@@ -204,6 +254,14 @@ static hmod *scan_module(ph_host *h, pusd_prim *p) {
             wm.wasm_path, m->wasm_path);
         return m;
     }
+    double budget_ms = (double)h->cfg.call_budget_ns * 1e-6;
+    if (prim_number(p, "wasm:callBudgetMs", &budget_ms) && !(budget_ms >= 0 && budget_ms <= MAX_BUDGET_MS)) {
+        char t[40];
+        pusd_format_double(budget_ms, t);
+        ph__load_failed(m, "wasm:callBudgetMs = %s is out of range (0 = none, or up to %g ms per call)", t,
+                        MAX_BUDGET_MS);
+        return m;
+    }
     pb_import im[ABI_MAX_IMPORTS];
     size_t nim = ph__make_imports(m, im);
     pb_load_options lo = {.name = m->path, .imports = im, .nimports = nim, .run_initialize = true};
@@ -215,6 +273,8 @@ static hmod *scan_module(ph_host *h, pusd_prim *p) {
     }
     m->load_ns = pb_now_ns() - t0;
     m->mem = pb_module_memory(h->bridge, m->id);
+    /* the scene's budget for this module's calls (the run's is the bridge's) */
+    pw_store_set_deadline(pb_module_store(h->bridge, m->id), (uint64_t)(budget_ms * 1e6));
     if (pb_func_lookup(h->bridge, m->id, m->entry, &m->fn, &err)) {
         ph__load_failed(m, "wasm:entryFunction: %s", err.message);
         return m;

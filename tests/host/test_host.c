@@ -707,6 +707,103 @@ static void test_memory_cap(void) {
     ph_host_free(h);
 }
 
+#define KEEP(name, entry, extra)                                                                                 \
+    "    def WasmModule \"" name "\"\n    {\n        uniform asset wasm:path = @%s/keep.wasm@\n"                 \
+    "        uniform token wasm:entryFunction = \"" entry "\"\n"                                                 \
+    "        uniform token[] wasm:params = [\"inputs:v\", \"count:inputs:v\", \"count:outputs:kept\", "          \
+    "\"outputs:kept\", \"outputs:all\"]\n"                                                                       \
+    "        uniform token[] wasm:results = [\"count:outputs:kept\"]\n"                                          \
+    "        double[] inputs:v.timeSamples = { 0: [1, -1, 2, -2, 3, 4], 1: [-1, 5], 2: [-1, -2, -3] }\n"         \
+    "        double[] outputs:kept = []\n        double[] outputs:all = []\n" extra "    }\n"
+
+/* Array outputs of their own size: a declared capacity (wasm:OUTPUT:capacity)
+ * and the element count the module returns ("count:OUTPUT" result), so each
+ * recorded sample has the size written; wasm:OUTPUT:record = false keeps an
+ * output out of the output layer; bad counts and capacities are errors. */
+static void test_array_outputs(void) {
+    write_file("keep.usda",
+               "#usda 1.0\n(\n    timeCodesPerSecond = 1\n)\ndef Xform \"W\"\n{\n" KEEP(
+                   "K", "keep",
+                   "        uniform int wasm:outputs:kept:capacity = 3\n"
+                   "        uniform bool wasm:outputs:all:record = false\n") "}\n",
+               M);
+    ph_config cfg = ph_config_default();
+    cfg.fps = 1;
+    ph_host *h = open_scene("keep.usda", &cfg);
+    CHECK(h && info_of(h, "/W/K").state == PH_MOD_ACTIVE, "keep module loaded (%s)",
+          h && info_of(h, "/W/K").last_error ? info_of(h, "/W/K").last_error : "");
+    if (!h)
+        return;
+    double v[8] = {0};
+    ph_host_step(h);
+    CHECK(ph_host_get_value(h, "/W/K", "outputs:kept", v, 8) == 3 && v[0] == 1 && v[1] == 2 && v[2] == 3,
+          "frame 0: the first 3 positive values (capacity 3)");
+    CHECK(ph_host_get_value(h, "/W/K", "outputs:all", v, 8) == 6 && v[5] == 4,
+          "outputs:all sized by the first input array (6)");
+    ph_host_step(h);
+    CHECK(ph_host_get_value(h, "/W/K", "outputs:kept", v, 8) == 1 && v[0] == 5, "frame 1: one value");
+    ph_host_step(h);
+    CHECK(ph_host_get_value(h, "/W/K", "outputs:kept", v, 8) == 0, "frame 2: none");
+    char err[1024];
+    CHECK(ph_host_save(h, "keep.out.usda", err, sizeof err) == 0, "save: %s", err);
+    ph_host_free(h);
+    char text[4096];
+    read_text("keep.out.usda", text, sizeof text);
+    CHECK(strstr(text, "double[] outputs:kept.timeSamples = {\n            0: [1, 2, 3],\n            1: [5],\n"
+                       "            2: [],\n"),
+          "each sample has its own size:\n%s", text);
+    CHECK(!strstr(text, "outputs:all"), "wasm:outputs:all:record = false: not recorded");
+
+    write_file("keepbad.usda",
+               "#usda 1.0\ndef Xform \"W\"\n{\n" KEEP("Bad", "keep_bad", "")
+                   KEEP("Typo", "keep", "        uniform int wasm:outputs:kep:capacity = 3\n")
+                       KEEP("Neg", "keep", "        uniform int wasm:outputs:kept:capacity = -1\n") KEEP(
+                           "Huge", "keep", "        uniform double wasm:outputs:all:capacity = 1e12\n") "}\n",
+               M, M, M, M);
+    h = open_scene("keepbad.usda", NULL);
+    if (!h)
+        return;
+    CHECK(info_of(h, "/W/Typo").state == PH_MOD_LOAD_FAILED &&
+              diag_has(h, "prim /W/Typo", "wasm:outputs:kep:capacity names no array outputs:* attribute"),
+          "a capacity for no output is a load failure");
+    CHECK(info_of(h, "/W/Neg").state == PH_MOD_LOAD_FAILED &&
+              diag_has(h, "prim /W/Neg", "wasm:outputs:kept:capacity = -1 is not an element count"),
+          "a negative capacity is a load failure");
+    CHECK(info_of(h, "/W/Huge").state == PH_MOD_LOAD_FAILED &&
+              diag_has(h, "prim /W/Huge", "= 1000000000000 is not"),
+          "a capacity past 4 GiB is a load failure");
+    ph_host_step(h);
+    CHECK(info_of(h, "/W/Bad").state == PH_MOD_TRAPPED &&
+              diag_has(h, "prim /W/Bad",
+                       "'keep_bad' returned 7 as the element count of outputs:kept, which "
+                       "holds 0 to 6"),
+          "a count past the capacity stops the module");
+    ph_host_free(h);
+}
+
+/* wasm:callBudgetMs: the scene's per-call budget for one module, whatever
+ * the run's (here none). */
+static void test_scene_budget(void) {
+    write_file(
+        "budget.usda",
+        "#usda 1.0\ndef Xform \"W\"\n{\n" TICK("Loop", "loop", "        uniform double wasm:callBudgetMs = 200\n")
+            TICK("Bad", "clock", "        uniform double wasm:callBudgetMs = -1\n") "}\n",
+        M, M);
+    ph_config cfg = ph_config_default();
+    cfg.call_budget_ns = 0; /* none for the run */
+    ph_host *h = open_scene("budget.usda", &cfg);
+    if (!h)
+        return;
+    CHECK(info_of(h, "/W/Bad").state == PH_MOD_LOAD_FAILED &&
+              diag_has(h, "prim /W/Bad", "wasm:callBudgetMs = -1 is out of range"),
+          "a negative budget is a load failure");
+    ph_host_run(h, 3, NULL, NULL);
+    ph_module_info l = info_of(h, "/W/Loop");
+    CHECK(l.state == PH_MOD_OVER_BUDGET && l.overruns == 3, "the scene's 200 ms budget stops the loop (%s)",
+          ph_mod_state_name(l.state));
+    ph_host_free(h);
+}
+
 int main(void) {
     test_memory_cap();
     test_deadline();
@@ -723,5 +820,7 @@ int main(void) {
     test_projectile_output();
     test_output_streaming();
     test_sweep_spill();
+    test_array_outputs();
+    test_scene_budget();
     return CHECK_REPORT();
 }
