@@ -32,7 +32,7 @@ echo "== Robot arm: portalis run build/demos/robot_arm/robot_arm.usda"
 build/bin/portalis run build/demos/robot_arm/robot_arm.usda
 echo
 echo "== LiDAR demo: 102,400 rays a frame, sensor -> filter -> FilteredCloud (demos/lidar/README.md)"
-build/bin/portalis run build/demos/lidar/lidar.usda --frames 3 --budget-ms 60000
+build/bin/portalis run build/demos/lidar/lidar.usda --frames 3
 echo
 kb=build/bench-kernels
 echo "== Portalis engine demo: the bench kernels (small size) as wasm vs native"

@@ -8,17 +8,15 @@
 #include "scene.h"
 
 __attribute__((export_name("lidar_bench"))) double lidar_bench(int32_t frames) {
-    static double mask[RAYS], raw[3 * RAYS], out[3 * CAP];
+    static double raw[3 * RAYS], out[3 * RAYS];
     lidar_sensor s;
     lidar_filter_params f;
     bench_scene(&s, &f);
-    for (int i = 0; i < RAYS; i++)
-        mask[i] = 1;
     double total = 0;
     for (int k = 0; k < frames; k++) {
         int32_t ret, spur;
-        lidar_scan_run(&s, mask, k / 10.0, raw, &ret, &spur);
-        total += lidar_filter_run(&f, raw, RAYS, out, CAP);
+        lidar_scan_run(&s, k / 10.0, raw, &ret, &spur);
+        total += lidar_filter_run(&f, raw, RAYS, out, RAYS);
     }
     return total;
 }

@@ -22,19 +22,16 @@ int main(int argc, char **argv) {
     lidar_sensor s;
     lidar_filter_params f;
     bench_scene(&s, &f);
-    double *mask = malloc(RAYS * sizeof *mask), *raw = malloc(3 * RAYS * sizeof *raw),
-           *out = malloc(3 * CAP * sizeof *out);
-    if (!mask || !raw || !out)
+    double *raw = malloc(3 * RAYS * sizeof *raw), *out = malloc(3 * RAYS * sizeof *out);
+    if (!raw || !out)
         return 1;
-    for (int i = 0; i < RAYS; i++)
-        mask[i] = 1;
     double scan_ms = 0, filt_ms = 0;
     for (int k = 0; k < frames; k++) {
         int32_t ret, spur;
         double t0 = now_ms();
-        lidar_scan_run(&s, mask, k / 10.0, raw, &ret, &spur);
+        lidar_scan_run(&s, k / 10.0, raw, &ret, &spur);
         double t1 = now_ms();
-        int32_t n = lidar_filter_run(&f, raw, RAYS, out, CAP);
+        int32_t n = lidar_filter_run(&f, raw, RAYS, out, RAYS);
         double t2 = now_ms();
         scan_ms += t1 - t0;
         filt_ms += t2 - t1;
@@ -49,7 +46,6 @@ int main(int argc, char **argv) {
     }
     printf("native C: scan %.2f ms/frame, filter %.2f ms/frame, total %.2f ms/frame CPU (%d frames, %d rays)\n",
            scan_ms / frames, filt_ms / frames, (scan_ms + filt_ms) / frames, frames, RAYS);
-    free(mask);
     free(raw);
     free(out);
     return 0;

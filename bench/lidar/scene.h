@@ -3,7 +3,7 @@
 #define LIDAR_BENCH_SCENE_H
 #include "lidar_core.h"
 
-enum { RAYS = 102400, CAP = 32768 };
+enum { RAYS = 102400 };
 
 static const double bench_centers[] = {12, 0, 1.5, -15, -10, 2, 5, -14, 1, -8, 14, 2.5, 25, 18, 3, -30, 5, 1.2};
 static const double bench_sizes[] = {4, 10, 3, 6, 4, 4, 8, 2, 2, 3, 3, 5, 10, 6, 6, 2, 12, 2.4};

@@ -27,12 +27,11 @@ static double scan_info[3];
 
 /* Returns a pointer to (time, returns, spurious returns). */
 EXPORT("lidar_scan")
-double *lidar_scan(const double *mask, int32_t rays, double time, int32_t beams, double elev_min, double elev_max,
-                   double max_range, double range_noise, double dropout, double spurious, int32_t seed,
-                   const double *origin, int32_t nbox, const double *box_centers, int32_t nsize,
-                   const double *box_sizes, int32_t npole, const double *poles, double pole_height,
-                   const double *vehicle_start, const double *vehicle_velocity, const double *vehicle_size,
-                   double *out) {
+double *lidar_scan(int32_t rays, double time, int32_t beams, double elev_min, double elev_max, double max_range,
+                   double range_noise, double dropout, double spurious, int32_t seed, const double *origin,
+                   int32_t nbox, const double *box_centers, int32_t nsize, const double *box_sizes, int32_t npole,
+                   const double *poles, double pole_height, const double *vehicle_start,
+                   const double *vehicle_velocity, const double *vehicle_size, double *out) {
     lidar_sensor s = {
         .rays = rays,
         .beams = beams,
@@ -55,7 +54,7 @@ double *lidar_scan(const double *mask, int32_t rays, double time, int32_t beams,
     memcpy(s.vehicle_velocity, vehicle_velocity, sizeof s.vehicle_velocity);
     memcpy(s.vehicle_size, vehicle_size, sizeof s.vehicle_size);
     int32_t returns = 0, spur = 0;
-    if (lidar_scan_run(&s, mask, time, out, &returns, &spur))
+    if (lidar_scan_run(&s, time, out, &returns, &spur))
         returns = spur = -1;
     scan_info[0] = time;
     scan_info[1] = returns;
@@ -63,13 +62,11 @@ double *lidar_scan(const double *mask, int32_t rays, double time, int32_t beams,
     return scan_info;
 }
 
-/* Filters n points into out (capacity cap points); returns the number of
- * filtered points written (the rest of out repeats the last one). */
+/* Filters n points into out (room for cap points); returns the number of
+ * filtered points written (the host's "count:outputs:points" result). */
 EXPORT("lidar_filter")
-int32_t lidar_filter(const double *capacity, int32_t cap, int32_t n, const double *pts, const double *origin,
-                     double min_range, const double *crop_box, double leaf, int32_t mean_k, double stddev_mul,
-                     double *out) {
-    (void)capacity;
+int32_t lidar_filter(int32_t n, const double *pts, const double *origin, double min_range, const double *crop_box,
+                     double leaf, int32_t mean_k, double stddev_mul, int32_t cap, double *out) {
     lidar_filter_params f = {.min_range = min_range, .leaf = leaf, .mean_k = mean_k, .stddev_mul = stddev_mul};
     memcpy(f.origin, origin, sizeof f.origin);
     memcpy(f.crop_min, crop_box, sizeof f.crop_min);

@@ -24,14 +24,12 @@ typedef struct {
     double stddev_mul;
 } lidar_filter_params;
 
-/* One revolution at time t into out (rays * 3 doubles); mask[i] == 0 switches
- * ray i off (no return). Returns 0, or -1 when out of memory. */
-int lidar_scan_run(const lidar_sensor *s, const double *mask, double t, double *out, int32_t *returns,
-                   int32_t *spurious);
+/* One revolution at time t into out (rays * 3 doubles). Returns 0, or -1
+ * when out of memory. */
+int lidar_scan_run(const lidar_sensor *s, double t, double *out, int32_t *returns, int32_t *spurious);
 
-/* Filters n points; writes at most cap points to out and pads the rest of
- * the cap with the last one (the sensor origin when none). Returns the
- * number written, or -1 when out of memory. */
+/* Filters n points; writes at most cap points to out. Returns the number
+ * written, or -1 when out of memory or the parameters are out of range. */
 int32_t lidar_filter_run(const lidar_filter_params *f, const double *pts, int32_t n, double *out, int32_t cap);
 
 #endif

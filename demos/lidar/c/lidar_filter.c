@@ -273,9 +273,6 @@ int32_t lidar_filter_run(const lidar_filter_params *f, const double *pts, int32_
     if (m < 0)
         return -1;
     int32_t w = m < cap ? m : cap;
-    memcpy(out, S.vox, (size_t)w * 3 * sizeof *out);
-    const double *pad = w ? S.vox + 3 * (w - 1) : f->origin;
-    for (int32_t i = w; i < cap; i++)
-        memcpy(out + 3 * i, pad, 3 * sizeof *out);
+    memcpy(out, S.vox, (size_t)(w > 0 ? w : 0) * 3 * sizeof *out);
     return w;
 }

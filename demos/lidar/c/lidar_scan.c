@@ -196,8 +196,7 @@ static double cast(const lidar_sensor *s, const objects *ob, const int *cand, in
     return best;
 }
 
-int lidar_scan_run(const lidar_sensor *s, const double *mask, double t, double *out, int32_t *returns,
-                   int32_t *spurious) {
+int lidar_scan_run(const lidar_sensor *s, double t, double *out, int32_t *returns, int32_t *spurious) {
     static objects ob;
     double elev[1024][2];
     int cand[MAX_OBJ];
@@ -230,8 +229,6 @@ int lidar_scan_run(const lidar_sensor *s, const double *mask, double t, double *
                 nspur++;
             } else if (best < s->max_range)
                 r = best + s->range_noise * gauss(x2);
-            if (mask[i] == 0.0)
-                r = 0.0;
             if (r != 0.0)
                 nret++;
             out[3 * i] = o[0] + r * d[0];

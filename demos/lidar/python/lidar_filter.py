@@ -182,7 +182,7 @@ def column_candidates(o, ca, sa, circles):
     return out
 
 
-def scan(scene, t, mask=None):
+def scan(scene, t):
     """One revolution at time t: rays points (x, y, z) in ray order (azimuth
     step major, beam minor), a no-return ray at the sensor origin; returns
     (points, returns, spurious)."""
@@ -235,8 +235,6 @@ def scan(scene, t, mask=None):
                 spurious += 1
             elif best < scene.max_range:
                 r = best + scene.range_noise * gauss(x2)
-            if mask is not None and mask[st * beams + b] == 0:
-                r = 0.0
             if r != 0.0:
                 returns += 1
             pts.append((o[0] + r * d[0], o[1] + r * d[1], o[2] + r * d[2]))
@@ -447,8 +445,7 @@ def check(out_path, scene_path):
     centers, sizes = trip(g("inputs:boxCenters")), trip(g("inputs:boxSizes"))
     vs, vv, vz = trip(g("inputs:vehicleStart"))[0], trip(g("inputs:vehicleVelocity"))[0], \
         trip(g("inputs:vehicleSize"))[0]
-    mask = g("inputs:rayMask")
-    sc = Scene(rays=len(mask), beams=int(g("inputs:beams")[0]),
+    sc = Scene(rays=int(g("wasm:outputs:points:capacity")[0]), beams=int(g("inputs:beams")[0]),
                elevation_min=g("inputs:elevationMin")[0], elevation_max=g("inputs:elevationMax")[0],
                max_range=g("inputs:maxRange")[0], range_noise=g("inputs:rangeNoise")[0],
                dropout_rate=g("inputs:dropoutRate")[0], spurious_rate=g("inputs:spuriousRate")[0],
@@ -459,28 +456,25 @@ def check(out_path, scene_path):
     fl = Filter(origin=sc.origin, min_range=g("inputs:minRange")[0], crop_min=cb[0], crop_max=cb[1],
                 leaf=g("inputs:leafSize")[0], mean_k=int(g("inputs:meanK")[0]),
                 stddev_mul=g("inputs:stddevMul")[0])
-    cap = len(g("inputs:capacity"))
     info = _attr_samples(layer, "Lidar", "double3 outputs:scanInfo")
+    raws = _attr_samples(layer, "Lidar", "double3[] outputs:points")
     pts = _attr_samples(layer, "Filter", "double3[] outputs:points")
-    counts = _attr_samples(layer, "Filter", "int outputs:pointCount")
     frames = 0
     for tc in sorted(info):
         t, nret, nspur = _floats(info[tc])
-        raw, r, s = scan(sc, t, mask)
+        raw, r, s = scan(sc, t)
         ref = filter_cloud(fl, raw)
         got = trip(_floats(pts[tc]))
-        n = int(_floats(counts[tc])[0])
         if (r, s) != (int(nret), int(nspur)):
             raise SystemExit("time code %g: returns/spurious %d/%d, reference %d/%d" % (tc, nret, nspur, r, s))
-        if n != len(ref) or len(got) != cap:
-            raise SystemExit("time code %g: %d points (%d recorded), reference %d" % (tc, n, len(got), len(ref)))
-        for i in range(n):
+        if trip(_floats(raws[tc])) != raw:
+            raise SystemExit("time code %g: the raw cloud differs from the reference's" % tc)
+        if len(got) != len(ref):
+            raise SystemExit("time code %g: %d filtered points, reference %d" % (tc, len(got), len(ref)))
+        for i in range(len(ref)):
             if got[i] != ref[i]:
                 raise SystemExit("time code %g: point %d is %r, reference %r" % (tc, i, got[i], ref[i]))
-        pad = ref[-1] if ref else sc.origin
-        for i in range(n, cap):
-            if got[i] != tuple(pad):
-                raise SystemExit("time code %g: padding point %d is %r, expected %r" % (tc, i, got[i], pad))
+        n = len(ref)
         frames += 1
         print("time code %g: t=%r, %d returns (%d spurious), %d filtered points: identical" % (tc, t, r, s, n))
     if not frames:

@@ -180,7 +180,7 @@ fn nonneg(n: i32) -> usize {
 
 /// Returns a pointer to (time, returns, spurious returns).
 #[no_mangle]
-pub unsafe extern "C" fn lidar_scan(mask: *const f64, rays: i32, time: f64, beams: i32, elev_min: f64,
+pub unsafe extern "C" fn lidar_scan(rays: i32, time: f64, beams: i32, elev_min: f64,
                                     elev_max: f64, max_range: f64, range_noise: f64, dropout: f64,
                                     spurious: f64, seed: i32, origin: *const f64, nbox: i32,
                                     box_centers: *const f64, nsize: i32, box_sizes: *const f64, npole: i32,
@@ -188,7 +188,6 @@ pub unsafe extern "C" fn lidar_scan(mask: *const f64, rays: i32, time: f64, beam
                                     vehicle_velocity: *const f64, vehicle_size: *const f64,
                                     out: *mut f64) -> *const f64 {
     let rays = nonneg(rays);
-    let mask = from_raw_parts(mask, rays);
     let out = from_raw_parts_mut(out, 3 * rays);
     let o = from_raw_parts(origin, 3);
     let nb = nonneg(nbox.min(nsize)).min(127);
@@ -238,9 +237,6 @@ pub unsafe extern "C" fn lidar_scan(mask: *const f64, rays: i32, time: f64, beam
                 nspur += 1;
             } else if best < max_range {
                 r = best + range_noise * gauss(x2);
-            }
-            if mask[i] == 0.0 {
-                r = 0.0;
             }
             if r != 0.0 {
                 nret += 1;
@@ -505,12 +501,12 @@ struct Scratch {
 
 static mut SCRATCH: Scratch = Scratch { cropped: Vec::new(), vox: Vec::new(), keys: Vec::new(), mean: Vec::new() };
 
-/// Filters n points into out (capacity cap points); returns the number of
-/// filtered points written (the rest of out repeats the last one).
+/// Filters n points into out (room for cap points); returns the number of
+/// filtered points written (the host's "count:outputs:points" result).
 #[no_mangle]
-pub unsafe extern "C" fn lidar_filter(_capacity: *const f64, cap: i32, n: i32, pts: *const f64,
-                                      origin: *const f64, min_range: f64, crop_box: *const f64, leaf: f64,
-                                      mean_k: i32, stddev_mul: f64, out: *mut f64) -> i32 {
+pub unsafe extern "C" fn lidar_filter(n: i32, pts: *const f64, origin: *const f64, min_range: f64,
+                                      crop_box: *const f64, leaf: f64, mean_k: i32, stddev_mul: f64, cap: i32,
+                                      out: *mut f64) -> i32 {
     let (n, cap) = (nonneg(n), nonneg(cap));
     if n >= 1 << 20 || mean_k > KMAX as i32 || !(leaf > 0.0) {
         return -1;
@@ -530,13 +526,8 @@ pub unsafe extern "C" fn lidar_filter(_capacity: *const f64, cap: i32, n: i32, p
     crop(&f, from_raw_parts(pts, 3 * n), &mut s.cropped);
     voxel_grid(&f, &s.cropped, &mut s.keys, &mut s.vox);
     outlier_removal(&f, &mut s.vox, &mut s.mean);
-    let out = from_raw_parts_mut(out, 3 * cap);
     let w = (s.vox.len() / 3).min(cap);
-    out[..3 * w].copy_from_slice(&s.vox[..3 * w]);
-    let pad = if w > 0 { [s.vox[3 * w - 3], s.vox[3 * w - 2], s.vox[3 * w - 1]] } else { f.origin };
-    for i in w..cap {
-        out[3 * i..3 * i + 3].copy_from_slice(&pad);
-    }
+    from_raw_parts_mut(out, 3 * w).copy_from_slice(&s.vox[..3 * w]);
     w as i32
 }
 
