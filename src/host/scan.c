@@ -186,6 +186,22 @@ static char *search_module(const char *dirs, const char *asset) {
     return NULL;
 }
 
+/* A reactor's _initialize, once, as the bridge would run it but under the
+ * module's budget (wasm:callBudgetMs may be far above the run's). 0, or -1
+ * after a load failure. */
+static int run_initialize(ph_host *h, hmod *m) {
+    pb_func init;
+    if (pb_func_lookup(h->bridge, m->id, "_initialize", &init, NULL) || init.nparams || init.nresults)
+        return 0;
+    uint64_t slot = 0;
+    pb_error err = {0};
+    if (pb_func_call_slots(&init, &slot, &err)) {
+        ph__load_failed(m, "cannot load '%s': %s", m->wasm_path, err.message);
+        return -1;
+    }
+    return 0;
+}
+
 static hmod *scan_module(ph_host *h, pusd_prim *p) {
     hmod *m = calloc(1, sizeof *m);
     if (!m)
@@ -264,17 +280,21 @@ static hmod *scan_module(ph_host *h, pusd_prim *p) {
     }
     pb_import im[ABI_MAX_IMPORTS];
     size_t nim = ph__make_imports(m, im);
-    pb_load_options lo = {.name = m->path, .imports = im, .nimports = nim, .run_initialize = true};
+    /* _initialize runs below, under the module's own budget */
+    pb_load_options lo = {.name = m->path, .imports = im, .nimports = nim, .run_initialize = false};
     pb_error err = {0};
     uint64_t t0 = pb_now_ns();
     if (pb_load_module_file(h->bridge, m->wasm_path, &lo, &m->id, &err)) {
         ph__load_failed(m, "cannot load '%s': %s", m->wasm_path, err.message);
         return m;
     }
-    m->load_ns = pb_now_ns() - t0;
-    m->mem = pb_module_memory(h->bridge, m->id);
     /* the scene's budget for this module's calls (the run's is the bridge's) */
     pw_store_set_deadline(pb_module_store(h->bridge, m->id), (uint64_t)(budget_ms * 1e6));
+    int init = run_initialize(h, m);
+    m->load_ns = pb_now_ns() - t0;
+    if (init)
+        return m;
+    m->mem = pb_module_memory(h->bridge, m->id);
     if (pb_func_lookup(h->bridge, m->id, m->entry, &m->fn, &err)) {
         ph__load_failed(m, "wasm:entryFunction: %s", err.message);
         return m;

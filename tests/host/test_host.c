@@ -781,14 +781,15 @@ static void test_array_outputs(void) {
     ph_host_free(h);
 }
 
-/* wasm:callBudgetMs: the scene's per-call budget for one module, whatever
- * the run's (here none). */
+/* wasm:callBudgetMs: the scene's per-call budget for one module (its
+ * _initialize included), whatever the run's (here none). */
 static void test_scene_budget(void) {
     write_file(
         "budget.usda",
         "#usda 1.0\ndef Xform \"W\"\n{\n" TICK("Loop", "loop", "        uniform double wasm:callBudgetMs = 200\n")
-            TICK("Bad", "clock", "        uniform double wasm:callBudgetMs = -1\n") "}\n",
-        M, M);
+            TICK("Bad", "clock", "        uniform double wasm:callBudgetMs = -1\n")
+                TICK("Init", "initloop", "        uniform double wasm:callBudgetMs = 200\n") "}\n",
+        M, M, M);
     ph_config cfg = ph_config_default();
     cfg.call_budget_ns = 0; /* none for the run */
     ph_host *h = open_scene("budget.usda", &cfg);
@@ -797,6 +798,9 @@ static void test_scene_budget(void) {
     CHECK(info_of(h, "/W/Bad").state == PH_MOD_LOAD_FAILED &&
               diag_has(h, "prim /W/Bad", "wasm:callBudgetMs = -1 is out of range"),
           "a negative budget is a load failure");
+    CHECK(info_of(h, "/W/Init").state == PH_MOD_LOAD_FAILED &&
+              diag_has(h, "prim /W/Init", "'_initialize' exceeded its time budget"),
+          "the scene's budget stops a hanging _initialize");
     ph_host_run(h, 3, NULL, NULL);
     ph_module_info l = info_of(h, "/W/Loop");
     CHECK(l.state == PH_MOD_OVER_BUDGET && l.overruns == 3, "the scene's 200 ms budget stops the loop (%s)",
