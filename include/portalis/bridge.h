@@ -66,6 +66,16 @@ typedef struct pb_error {
     char message[512];
 } pb_error;
 
+/* Who runs a module's code (docs/aot.md): the interpreter, native code
+ * compiled through the system C compiler (loading fails without one), or
+ * auto (the interpreter at once, native code from the next call after a
+ * background compile; stays interpreted with a note if there is no
+ * compiler). PB_TIER_DEFAULT: in pb_load_options the bridge's pb_config
+ * tier, in pb_config the interpreter. */
+typedef enum { PB_TIER_DEFAULT = 0, PB_TIER_INTERP, PB_TIER_NATIVE, PB_TIER_AUTO } pb_tier;
+/* "interp", "native", "auto" (a scene's `wasm:tier` token); false otherwise. */
+bool pb_tier_parse(const char *token, pb_tier *out);
+
 typedef struct pb_config {
     uint32_t max_memory_mb;    /* linear memory cap per module; 0 = engine default (4 GiB) */
     bool enable_wasi;          /* link wasi_snapshot_preview1 for modules that import it */
@@ -74,6 +84,7 @@ typedef struct pb_config {
     uint64_t call_fuel;        /* fuel per call (instructions); 0 = unlimited (no fuel metering) */
     uint32_t max_call_depth;   /* 0 = engine default */
     bool collect_stats;        /* time every call (rdtsc; ~10 ns) for get_performance_stats */
+    pb_tier tier;              /* default tier of loaded modules */
 } pb_config;
 
 /* max_memory_mb 256, WASI on, cache on, no deadline, no fuel, stats on. */
@@ -104,6 +115,7 @@ typedef struct pb_load_options {
     const pb_import *imports;
     size_t nimports;
     bool run_initialize; /* call an exported _initialize (reactor) once; default true via NULL options */
+    pb_tier tier;        /* PB_TIER_DEFAULT: pb_config.tier */
 } pb_load_options;
 
 /* pb_load_module_file reads regular files only (a FIFO or a device is
@@ -123,6 +135,10 @@ int pb_unload_module(pb_bridge *b, pb_module_id id);
 const char *pb_module_name(const pb_bridge *b, pb_module_id id);
 pw_instance *pb_module_instance(pb_bridge *b, pb_module_id id);
 pw_store *pb_module_store(pb_bridge *b, pb_module_id id);
+/* The tier running the module's next calls (PW_TIER_INTERP or
+ * PW_TIER_NATIVE, see pw_module_tier) and, for an auto module that stays
+ * interpreted, why (*note, may be NULL; valid while the module is loaded). */
+pw_tier_kind pb_module_tier(const pb_bridge *b, pb_module_id id, const char **note);
 /* The exported memory "memory" (or the first exported memory), or NULL. */
 pw_memory *pb_module_memory(pb_bridge *b, pb_module_id id);
 /* Counts of cache lookups that hit / missed (tests, diagnostics). */

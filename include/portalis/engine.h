@@ -175,6 +175,22 @@ void pw_engine_free(pw_engine *engine);
 /* Decodes, validates and translates a binary module. The bytes are copied. */
 pw_error *pw_module_new(pw_engine *engine, const uint8_t *bytes, size_t len, pw_module **out);
 pw_error *pw_module_from_file(pw_engine *engine, const char *path, pw_module **out);
+/* pw_module_new with the module's tier chosen here rather than by the
+ * engine's config.tier (a precompiled .pwo still runs natively). */
+pw_error *pw_module_new_tier(pw_engine *engine, const uint8_t *bytes, size_t len, pw_tier_kind tier,
+                             pw_module **out);
+/* "interp", "native", "auto" <-> pw_tier_kind; false / NULL otherwise. */
+bool pw_tier_parse(const char *name, pw_tier_kind *out);
+const char *pw_tier_name(pw_tier_kind tier);
+/* The tier that runs the module's next calls: PW_TIER_NATIVE once it has
+ * native code (for PW_TIER_AUTO: when the background compile is done),
+ * else PW_TIER_INTERP. *note (may be NULL) receives NULL, or why an `auto`
+ * module stays on the interpreter (no compiler, compile error); the string
+ * lives as long as the module. */
+pw_tier_kind pw_module_tier(const pw_module *m, const char **note);
+/* Waits until an `auto` module's background compile has finished (at once
+ * for any other module); tests and tools use it to tier up deterministically. */
+void pw_module_tier_wait(const pw_module *m);
 pw_module *pw_module_ref(pw_module *m); /* adds a reference */
 void pw_module_free(pw_module *m);
 

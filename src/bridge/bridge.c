@@ -34,6 +34,7 @@ typedef struct cache_entry {
     uint64_t hash;
     size_t len;
     uint8_t *bytes;
+    pw_tier_kind tier;
     pw_module *module;
 } cache_entry;
 
@@ -216,16 +217,17 @@ static int from_pw_error(pb_error *err, pw_error *e, const char *modname, const 
     return (int)st;
 }
 
-static pw_module *cache_get(pb_bridge *b, const uint8_t *bytes, size_t len, uint64_t h) {
+static pw_module *cache_get(pb_bridge *b, const uint8_t *bytes, size_t len, uint64_t h, pw_tier_kind tier) {
     for (size_t i = 0; i < b->ncache; i++) {
         cache_entry *c = &b->cache[i];
-        if (c->hash == h && c->len == len && !memcmp(c->bytes, bytes, len))
+        if (c->hash == h && c->len == len && c->tier == tier && !memcmp(c->bytes, bytes, len))
             return c->module;
     }
     return NULL;
 }
 
-static void cache_put(pb_bridge *b, const uint8_t *bytes, size_t len, uint64_t h, pw_module *m) {
+static void cache_put(pb_bridge *b, const uint8_t *bytes, size_t len, uint64_t h, pw_tier_kind tier,
+                      pw_module *m) {
     if (b->ncache == b->capcache) {
         size_t nc = b->capcache ? 2 * b->capcache : 8;
         cache_entry *p = realloc(b->cache, nc * sizeof *p);
@@ -238,7 +240,7 @@ static void cache_put(pb_bridge *b, const uint8_t *bytes, size_t len, uint64_t h
     if (!copy)
         return;
     memcpy(copy, bytes, len);
-    b->cache[b->ncache++] = (cache_entry){h, len, copy, pw_module_ref(m)};
+    b->cache[b->ncache++] = (cache_entry){h, len, copy, tier, pw_module_ref(m)};
 }
 
 static const char *default_name(const char *path, char *buf, size_t cap) {
@@ -362,6 +364,20 @@ static int instantiate(pb_bridge *b, mod *m, const pb_load_options *opts, pb_err
     return 0;
 }
 
+bool pb_tier_parse(const char *token, pb_tier *out) {
+    pw_tier_kind k;
+    if (!pw_tier_parse(token, &k))
+        return false;
+    *out = (pb_tier)(k + 1);
+    return true;
+}
+
+/* The engine tier a load asks for: its options', else the bridge's. */
+static pw_tier_kind tier_of(const pb_bridge *b, const pb_load_options *opts) {
+    pb_tier t = opts && opts->tier != PB_TIER_DEFAULT ? opts->tier : b->cfg.tier;
+    return t > PB_TIER_DEFAULT && t <= PB_TIER_AUTO ? (pw_tier_kind)(t - 1) : PW_TIER_INTERP;
+}
+
 int pb_load_module_bytes(pb_bridge *b, const uint8_t *bytes, size_t len, const pb_load_options *opts,
                          pb_module_id *out, pb_error *err) {
     uint64_t t0 = pb_now_ns();
@@ -375,10 +391,11 @@ int pb_load_module_bytes(pb_bridge *b, const uint8_t *bytes, size_t len, const p
         free(m);
         return fail(err, PB_ERR_NOMEM, "out of memory");
     }
+    pw_tier_kind tier = tier_of(b, opts);
     uint64_t h = 0;
     if (b->cfg.cache_enabled) {
         h = fnv1a(bytes, len) ^ (uint64_t)len;
-        pw_module *c = cache_get(b, bytes, len, h);
+        pw_module *c = cache_get(b, bytes, len, h, tier);
         if (c) {
             m->module = pw_module_ref(c);
             m->cache_hit = true;
@@ -388,14 +405,14 @@ int pb_load_module_bytes(pb_bridge *b, const uint8_t *bytes, size_t len, const p
         }
     }
     if (!m->module) {
-        pw_error *e = pw_module_new(b->engine, bytes, len, &m->module);
+        pw_error *e = pw_module_new_tier(b->engine, bytes, len, tier, &m->module);
         if (e) {
             int r = from_pw_error(err, e, m->name, "cannot load");
             mod_free(m);
             return r;
         }
         if (b->cfg.cache_enabled)
-            cache_put(b, bytes, len, h, m->module);
+            cache_put(b, bytes, len, h, tier, m->module);
     }
     int r = instantiate(b, m, opts, err);
     if (r) {
@@ -468,6 +485,12 @@ pw_store *pb_module_store(pb_bridge *b, pb_module_id id) {
 pw_memory *pb_module_memory(pb_bridge *b, pb_module_id id) {
     mod *m = find_mod(b, id);
     return m ? m->memory : NULL;
+}
+pw_tier_kind pb_module_tier(const pb_bridge *b, pb_module_id id, const char **note) {
+    mod *m = find_mod(b, id);
+    if (note)
+        *note = NULL;
+    return m ? pw_module_tier(m->module, note) : PW_TIER_INTERP;
 }
 
 /* "exported functions: a, b, c" (or "it exports no functions") for a

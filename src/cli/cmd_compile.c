@@ -8,17 +8,7 @@
 #include "cli.h"
 #include "portalis/base.h"
 
-bool cli_parse_tier(const char *v, pw_tier_kind *out) {
-    if (!strcmp(v, "interp"))
-        *out = PW_TIER_INTERP;
-    else if (!strcmp(v, "native"))
-        *out = PW_TIER_NATIVE;
-    else if (!strcmp(v, "auto"))
-        *out = PW_TIER_AUTO;
-    else
-        return false;
-    return true;
-}
+bool cli_parse_tier(const char *v, pw_tier_kind *out) { return pw_tier_parse(v, out); }
 
 static void compile_usage(FILE *f) {
     fprintf(f, "usage: portalis compile [--checks] [-o OUT.pwo] MODULE.wasm\n\n"

@@ -640,6 +640,10 @@ static int run_module(const run_options *opt, const char *path, int argc, char *
     }
     if (!cli_load_module(engine, "run", path, &m, NULL, NULL))
         goto out;
+    const char *tier_note;
+    pw_module_tier(m, &tier_note); /* --tier auto with no compiler: say so once */
+    if (tier_note)
+        fprintf(stderr, "portalis run: %s\n", tier_note);
     pw_error *e = NULL;
     store = pw_store_new(engine);
     if (!store) {

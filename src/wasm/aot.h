@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include "module.h"
+#include "portalis/engine.h"
 
 /* A growable text buffer (generated C). */
 typedef struct {
@@ -59,12 +60,27 @@ struct pw_error;
 /* Gives mod native code compiled at `opt` ("-O2"), from the cache or the C
  * compiler, and makes the native tier run it. */
 struct pw_error *pw_aot_attach(struct pw_module *mod, const char *opt);
+/* Native code for mod from the cache, else (compile_missing) from the C
+ * compiler, without attaching it. *out stays NULL on a cache miss without
+ * compile_missing. Reads only immutable module state, so a background thread
+ * may run it. */
+struct pw_error *pw_aot_build(const struct pw_module *mod, const char *opt, bool compile_missing,
+                              aot_module **out);
 /* The same with the shared object of a verified .pwo file. */
 struct pw_error *pw_aot_attach_pwo(struct pw_module *mod, const uint8_t *so, size_t solen);
 /* A .pwo file (native code and the module) for `portalis compile`. */
 struct pw_error *pw_aot_compile_pwo(struct pw_module *mod, const char *opt, uint8_t **out, size_t *outlen);
 
 extern const struct pw_tier pw_tier_native;
+/* PW_TIER_AUTO (aot_auto.c): the interpreter until a background compile
+ * publishes native code, then each instance switches at its next entry. */
+extern const struct pw_tier pw_tier_auto;
+/* Gives mod the auto tier: native code at once on a cache hit, else a
+ * background compile (or, with no compiler, the interpreter and a note). */
+struct pw_error *pw_aot_auto_start(struct pw_module *mod, const char *opt);
+/* The native code the module's functions bind to (native tier, or auto
+ * once ready), or NULL. */
+const aot_module *pw_aot_code_of(const struct pw_module *mod);
 
 /* Module creation (module.c) in two hooks: aot_input_of splits a .pwo file
  * into its wasm bytes and native code (error[0] != 0 if it is corrupt), and
@@ -78,7 +94,7 @@ typedef struct {
     char error[128];
 } aot_input;
 aot_input pw_aot_input_of(const uint8_t *bytes, size_t len);
-struct pw_error *pw_aot_choose(struct pw_module *mod, const aot_input *in);
+struct pw_error *pw_aot_choose(struct pw_module *mod, const aot_input *in, pw_tier_kind tier);
 /* -O2, or $PORTALIS_AOT_OPT. */
 const char *pw_aot_opt_level(void);
 

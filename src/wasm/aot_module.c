@@ -44,7 +44,9 @@ static void cache_key(const uint8_t id[32], const aot_cc *cc, const char *opt, u
     pw_aot_key((const uint8_t *)hex, 64, parts, key);
 }
 
-static pw_error *load(pw_module *mod, const uint8_t id[32], const uint8_t *so, size_t solen) {
+static pw_error *load(const pw_module *mod, const uint8_t id[32], const uint8_t *so, size_t solen,
+                      aot_module **out) {
+    *out = NULL;
     char err[512];
     int fd = -1;
     void *dl = pw_aot_dlopen_bytes(so, solen, &fd, err, sizeof err);
@@ -70,9 +72,17 @@ static pw_error *load(pw_module *mod, const uint8_t id[32], const uint8_t *so, s
     am->dl = dl;
     am->fd = fd;
     am->wm = wm;
-    mod->tier_data = am;
-    mod->tier = &pw_tier_native;
+    *out = am;
     return NULL;
+}
+
+/* Makes the native tier run mod with am. */
+static pw_error *attach(pw_module *mod, pw_error *e, aot_module *am) {
+    if (!e) {
+        mod->tier_data = am;
+        mod->tier = &pw_tier_native;
+    }
+    return e;
 }
 
 static aot_gen_options options_of(const pw_module *mod) {
@@ -81,8 +91,8 @@ static aot_gen_options options_of(const pw_module *mod) {
 }
 
 /* Generates and compiles; *so is malloc'd. */
-static pw_error *compile(pw_module *mod, const uint8_t id[32], const aot_cc *cc, const char *opt, uint8_t **so,
-                         size_t *solen) {
+static pw_error *compile(const pw_module *mod, const uint8_t id[32], const aot_cc *cc, const char *opt,
+                         uint8_t **so, size_t *solen) {
     aot_gen_options o = options_of(mod);
     aot_buf c = {0};
     if (!pw_aot_generate(&mod->m, id, &o, &c)) {
@@ -97,7 +107,7 @@ static pw_error *compile(pw_module *mod, const uint8_t id[32], const aot_cc *cc,
 
 /* What both compiling paths need first: the module's identity, a compiler,
  * and the cache key naming the (module, compiler, options) combination. */
-static pw_error *prepare(pw_module *mod, const char *opt, uint8_t id[32], aot_cc *cc, uint8_t key[32]) {
+static pw_error *prepare(const pw_module *mod, const char *opt, uint8_t id[32], aot_cc *cc, uint8_t key[32]) {
     aot_gen_options o = options_of(mod);
     module_id(mod, &o, id);
     char err[512];
@@ -107,7 +117,8 @@ static pw_error *prepare(pw_module *mod, const char *opt, uint8_t id[32], aot_cc
     return NULL;
 }
 
-pw_error *pw_aot_attach(pw_module *mod, const char *opt) {
+pw_error *pw_aot_build(const pw_module *mod, const char *opt, bool compile_missing, aot_module **out) {
+    *out = NULL;
     uint8_t id[32], key[32];
     aot_cc cc;
     pw_error *pe = prepare(mod, opt, id, &cc, key);
@@ -119,10 +130,12 @@ pw_error *pw_aot_attach(pw_module *mod, const char *opt) {
     size_t flen = 0;
     aot_pwo pwo;
     if (cached && pw_aot_cache_get(dir, key, &file, &flen, &pwo)) {
-        pw_error *e = load(mod, id, pwo.so, pwo.solen);
+        pw_error *e = load(mod, id, pwo.so, pwo.solen, out);
         free(file);
         return e;
     }
+    if (!compile_missing)
+        return NULL;
     uint8_t *so = NULL;
     size_t solen = 0;
     pw_error *e = compile(mod, id, &cc, opt, &so, &solen);
@@ -132,16 +145,24 @@ pw_error *pw_aot_attach(pw_module *mod, const char *opt) {
         pw_aot_cache_put(dir, key, file, flen);
         free(file);
     }
-    e = load(mod, id, so, solen);
+    e = load(mod, id, so, solen, out);
     free(so);
     return e;
+}
+
+pw_error *pw_aot_attach(pw_module *mod, const char *opt) {
+    aot_module *am;
+    pw_error *e = pw_aot_build(mod, opt, true, &am);
+    return attach(mod, e, am);
 }
 
 pw_error *pw_aot_attach_pwo(pw_module *mod, const uint8_t *so, size_t solen) {
     aot_gen_options o = options_of(mod);
     uint8_t id[32];
     module_id(mod, &o, id);
-    return load(mod, id, so, solen);
+    aot_module *am;
+    pw_error *e = load(mod, id, so, solen, &am);
+    return attach(mod, e, am);
 }
 
 pw_error *pw_aot_compile_pwo(pw_module *mod, const char *opt, uint8_t **out, size_t *outlen) {

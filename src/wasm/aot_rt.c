@@ -100,10 +100,13 @@ static aot_inst *inst_state(pw_func *f, uint32_t defidx) {
 }
 
 static void native_bind(pw_func *f, uint32_t defidx) {
-    const aot_module *am = f->inst->module->tier_data;
+    const aot_module *am = pw_aot_code_of(f->inst->module);
     aot_inst *ai = inst_state(f, defidx);
-    f->cf = &f->inst->module->funcs[defidx]; /* the interpreter's code stays available */
-    f->call_cost = 0;                        /* a native function charges its own entry */
+    /* The interpreter's code stays available: an interpreter calling f runs
+     * it inline and charges its entry at the call site, as for its own
+     * functions; an activation (native_call) charges the entry itself. */
+    f->cf = &f->inst->module->funcs[defidx];
+    f->call_cost = f->cf->entry_cost;
     f->code = NULL;
     if (!ai || !am)
         return;
@@ -157,7 +160,9 @@ static void call_out(wa_ctx *c, pw_func *callee, wa_slot *sl) {
     aot_act *a = (aot_act *)(void *)c->rt;
     aot_inst *ai = (aot_inst *)(void *)c; /* ctx is the first member */
     pw_store *s = a->s;
-    if (ai->checks) {
+    /* a wasm callee is entered through an activation, which charges its
+     * entry; a host function costs its call_cost here */
+    if (ai->checks && !callee->tier) {
         s->fuel -= (int64_t)callee->call_cost;
         if (s->fuel < 0)
             rt_limit(c, c->rt->top->site);

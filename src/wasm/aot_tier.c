@@ -1,6 +1,7 @@
 /* Choosing a module's tier when it is created (docs/aot.md): the engine's
  * configuration, or the native code carried by a precompiled .pwo. */
 #include <stdlib.h>
+#include <string.h>
 
 #include "aot.h"
 #include "aot_cache.h"
@@ -30,11 +31,25 @@ const char *pw_aot_opt_level(void) {
     return "-O2";
 }
 
-pw_error *pw_aot_choose(pw_module *mod, const aot_input *in) {
+pw_error *pw_aot_choose(pw_module *mod, const aot_input *in, pw_tier_kind tier) {
     if (in->so)
         return pw_aot_attach_pwo(mod, in->so, in->solen);
-    switch (mod->engine->config.tier) {
+    switch (tier) {
     case PW_TIER_NATIVE: return pw_aot_attach(mod, pw_aot_opt_level());
+    case PW_TIER_AUTO: return pw_aot_auto_start(mod, pw_aot_opt_level());
     default: return NULL;
     }
 }
+
+static const char *const tier_names[] = {"interp", "native", "auto"};
+
+bool pw_tier_parse(const char *name, pw_tier_kind *out) {
+    for (int i = 0; name && i < 3; i++)
+        if (!strcmp(name, tier_names[i])) {
+            *out = (pw_tier_kind)i;
+            return true;
+        }
+    return false;
+}
+
+const char *pw_tier_name(pw_tier_kind tier) { return (unsigned)tier < 3 ? tier_names[tier] : NULL; }

@@ -10,6 +10,11 @@
 #include "tier.h"
 
 pw_error *pw_module_new(pw_engine *engine, const uint8_t *bytes, size_t len, pw_module **out) {
+    return pw_module_new_tier(engine, bytes, len, engine ? engine->config.tier : PW_TIER_INTERP, out);
+}
+
+pw_error *pw_module_new_tier(pw_engine *engine, const uint8_t *bytes, size_t len, pw_tier_kind tier,
+                             pw_module **out) {
     *out = NULL;
     if (!engine || (!bytes && len))
         return pw_error_new(PW_ERR_ARGUMENT, "pw_module_new: engine and bytes are required");
@@ -51,7 +56,7 @@ pw_error *pw_module_new(pw_engine *engine, const uint8_t *bytes, size_t len, pw_
     }
     pw_error *e = pw_compile(mod);
     if (!e)
-        e = pw_aot_choose(mod, &in);
+        e = pw_aot_choose(mod, &in, tier);
     if (e) {
         pw_module_free(mod);
         return e;
