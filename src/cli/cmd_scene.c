@@ -87,25 +87,21 @@ static int bad_value(const char *opt, const char *v, const char *why) {
     return 2;
 }
 
-/* A whole decimal number in [lo, hi] (no sign, no overflow). */
+/* cli_parse_u64 with the message that names the option and the range. */
 static int parse_u64(const char *opt, const char *v, uint64_t lo, uint64_t hi, uint64_t *out) {
-    char *end;
-    errno = 0;
-    unsigned long long n = strtoull(v, &end, 10);
-    if (v[0] < '0' || v[0] > '9' || *end || errno == ERANGE || n < lo || n > hi) {
+    if (!cli_parse_u64(v, lo, hi, out)) {
         char why[96];
         snprintf(why, sizeof why, "expected a whole number from %llu to %llu", (unsigned long long)lo,
                  (unsigned long long)hi);
         return bad_value(opt, v, why);
     }
-    *out = n;
     return 0;
 }
 
+/* cli_parse_double in [lo, hi], or (lo, hi] when lo_open. */
 static int parse_double(const char *opt, const char *v, double lo, double hi, bool lo_open, double *out) {
-    char *end;
-    double d = strtod(v, &end);
-    if (end == v || *end || !(lo_open ? d > lo : d >= lo) || !(d <= hi)) {
+    double d;
+    if (!cli_parse_double(v, lo, hi, &d) || (lo_open && d == lo)) {
         char why[96];
         snprintf(why, sizeof why, "expected a number %s %g and at most %g", lo_open ? "above" : "from", lo, hi);
         return bad_value(opt, v, why);
@@ -384,7 +380,7 @@ static double peak_rss_mb(void) {
 static void gather(ph_host *h, figures *g) {
     ph_host_report(h, &g->r);
     g->rss = peak_rss_mb();
-    g->p99 = pb_histogram_quantile(g->r.frame_latency, 0.99);
+    g->p99 = pbase_hist_quantile(g->r.frame_latency, 0.99);
     g->load_ms = (double)g->r.load_ns / 1e6;
     g->fps_eq = g->r.wall_s > 0 ? (double)g->r.frames / g->r.wall_s : 0;
     g->value[T_FRAME_P99_US] = g->p99 / 1e3;
@@ -437,16 +433,16 @@ static void print_report(ph_host *h, const scene_opts *o, const figures *g, int 
            o->cfg.realtime ? ", paced in real time" : "", r->modules, r->modules == 1 ? "" : "s",
            r->failed_modules);
     printf("  %-28s %12s %12s %12s %12s\n", "frame latency (us)", "mean", "p50", "p99", "max");
-    printf("  %-28s %12.2f %12.2f %12.2f %12.2f", "frame", pb_histogram_mean(r->frame_latency) / 1e3,
-           pb_histogram_quantile(r->frame_latency, 0.5) / 1e3, g->p99 / 1e3, (double)r->frame_latency->max / 1e3);
+    printf("  %-28s %12.2f %12.2f %12.2f %12.2f", "frame", pbase_hist_mean(r->frame_latency) / 1e3,
+           pbase_hist_quantile(r->frame_latency, 0.5) / 1e3, g->p99 / 1e3, (double)r->frame_latency->max / 1e3);
     print_target(o, g, T_FRAME_P99_US);
     printf("\n");
     for (size_t i = 0; i < ph_host_module_count(h); i++) {
         ph_module_info mi;
         ph_host_module_info(h, i, &mi);
         printf("  %-28.28s %12.2f %12.2f %12.2f %12.2f   %s, %s, %llu steps%s\n", mi.prim_path,
-               pb_histogram_mean(mi.latency) / 1e3, pb_histogram_quantile(mi.latency, 0.5) / 1e3,
-               pb_histogram_quantile(mi.latency, 0.99) / 1e3, (double)mi.latency->max / 1e3,
+               pbase_hist_mean(mi.latency) / 1e3, pbase_hist_quantile(mi.latency, 0.5) / 1e3,
+               pbase_hist_quantile(mi.latency, 0.99) / 1e3, (double)mi.latency->max / 1e3,
                ph_mod_state_name(mi.state), mi.binding, (unsigned long long)mi.steps,
                mi.last_error ? " (see diagnostics)" : "");
     }
@@ -468,78 +464,140 @@ static void print_report(ph_host *h, const scene_opts *o, const figures *g, int 
                r->failed_modules == 1 ? "" : "s");
 }
 
-static void json_vec(FILE *f, const char *key, const double *v) {
-    fprintf(f, ", \"%s\": [%.17g, %.17g, %.17g]", key, v[0], v[1], v[2]);
+static void json_vec(pbase_json *j, const char *key, const double *v) {
+    pbase_json_key(j, key);
+    pbase_json_begin_array(j);
+    for (int i = 0; i < 3; i++)
+        pbase_json_double(j, v[i]);
+    pbase_json_end_array(j);
 }
 
-static void json_modules(FILE *f, ph_host *h) {
-    fprintf(f, "  \"modules\": [");
-    for (size_t i = 0; i < ph_host_module_count(h); i++) {
-        ph_module_info mi;
-        ph_host_module_info(h, i, &mi);
-        fprintf(f, "%s\n    {\"prim\": ", i ? "," : "");
-        pbase_json_string(f, mi.prim_path);
-        fprintf(f, ", \"wasm\": ");
-        pbase_json_string(f, mi.wasm_path);
-        fprintf(f,
-                ", \"state\": \"%s\", \"binding\": \"%s\", \"mode\": \"%s\", \"runs\": %llu, \"steps\": %llu, "
-                "\"overruns\": %llu, \"traps\": %llu, \"load_ms\": %.3f, \"memory_bytes\": %llu, \"latency_ns\": "
-                "{\"mean\": %.1f, \"p50\": %.1f, \"p99\": %.1f, \"max\": %llu}}",
-                ph_mod_state_name(mi.state), mi.binding, mi.mode, (unsigned long long)mi.runs,
-                (unsigned long long)mi.steps, (unsigned long long)mi.overruns, (unsigned long long)mi.traps,
-                (double)mi.load_ns / 1e6, (unsigned long long)mi.memory_bytes, pb_histogram_mean(mi.latency),
-                pb_histogram_quantile(mi.latency, 0.5), pb_histogram_quantile(mi.latency, 0.99),
-                (unsigned long long)mi.latency->max);
+/* {"mean": ..., "p50": ..., "p99": ..., "max": ...} of a latency histogram (ns). */
+static void json_latency(pbase_json *j, const char *key, const pbase_hist *lat) {
+    pbase_json_key(j, key);
+    pbase_json_begin_object(j);
+    pbase_json_key(j, "mean");
+    pbase_json_double(j, pbase_hist_mean(lat));
+    pbase_json_key(j, "p50");
+    pbase_json_double(j, pbase_hist_quantile(lat, 0.5));
+    pbase_json_key(j, "p99");
+    pbase_json_double(j, pbase_hist_quantile(lat, 0.99));
+    pbase_json_key(j, "max");
+    pbase_json_uint(j, lat->max);
+    pbase_json_end_object(j);
+}
+
+static void json_key_str(pbase_json *j, const char *key, const char *v) {
+    pbase_json_key(j, key);
+    pbase_json_str(j, v);
+}
+
+static void json_key_uint(pbase_json *j, const char *key, uint64_t v) {
+    pbase_json_key(j, key);
+    pbase_json_uint(j, v);
+}
+
+static void json_key_double(pbase_json *j, const char *key, double v) {
+    pbase_json_key(j, key);
+    pbase_json_double(j, v);
+}
+
+static void json_module(pbase_json *j, ph_host *h, size_t i) {
+    ph_module_info mi;
+    ph_host_module_info(h, i, &mi);
+    pbase_json_begin_object(j);
+    json_key_str(j, "prim", mi.prim_path);
+    json_key_str(j, "wasm", mi.wasm_path);
+    json_key_str(j, "state", ph_mod_state_name(mi.state));
+    json_key_str(j, "binding", mi.binding);
+    json_key_str(j, "mode", mi.mode);
+    json_key_uint(j, "runs", mi.runs);
+    json_key_uint(j, "steps", mi.steps);
+    json_key_uint(j, "overruns", mi.overruns);
+    json_key_uint(j, "traps", mi.traps);
+    json_key_double(j, "load_ms", (double)mi.load_ns / 1e6);
+    json_key_uint(j, "memory_bytes", mi.memory_bytes);
+    json_latency(j, "latency_ns", mi.latency);
+    pbase_json_end_object(j);
+}
+
+static void json_motion(pbase_json *j, ph_host *h, size_t i) {
+    ph_motion m;
+    ph_host_motion(h, i, &m);
+    pbase_json_begin_object(j);
+    json_key_str(j, "prim", m.prim);
+    json_key_str(j, "attr", m.attr);
+    json_key_uint(j, "elements", m.elements);
+    json_vec(j, "first", m.first);
+    json_vec(j, "last", m.last);
+    json_vec(j, "min", m.lo);
+    json_vec(j, "max", m.hi);
+    pbase_json_end_object(j);
+}
+
+static void json_diagnostic(pbase_json *j, ph_host *h, size_t i) { pbase_json_str(j, ph_host_diagnostic(h, i)); }
+
+/* "key": [item 0, ..., item n-1], one item a line. */
+static void json_list(pbase_json *j, const char *key, ph_host *h, size_t n,
+                      void (*item)(pbase_json *, ph_host *, size_t)) {
+    pbase_json_newline(j);
+    pbase_json_key(j, key);
+    pbase_json_begin_array(j);
+    for (size_t i = 0; i < n; i++) {
+        pbase_json_newline(j);
+        item(j, h, i);
     }
-    fprintf(f, "\n  ],\n  \"motion\": [");
-    for (size_t i = 0; i < ph_host_motion_count(h); i++) {
-        ph_motion m;
-        ph_host_motion(h, i, &m);
-        fprintf(f, "%s\n    {\"prim\": ", i ? "," : "");
-        pbase_json_string(f, m.prim);
-        fprintf(f, ", \"attr\": ");
-        pbase_json_string(f, m.attr);
-        fprintf(f, ", \"elements\": %zu", m.elements);
-        json_vec(f, "first", m.first);
-        json_vec(f, "last", m.last);
-        json_vec(f, "min", m.lo);
-        json_vec(f, "max", m.hi);
-        fprintf(f, "}");
+    pbase_json_end_array(j);
+}
+
+static void json_targets(pbase_json *j, const scene_opts *o, const figures *g) {
+    pbase_json_key(j, "targets");
+    pbase_json_begin_array(j);
+    for (int k = 0; k < T_COUNT; k++) {
+        if (isnan(o->target[k]))
+            continue;
+        pbase_json_begin_object(j);
+        json_key_str(j, "name", TARGETS[k].option);
+        json_key_double(j, "target", o->target[k]);
+        pbase_json_key(j, "at_least");
+        pbase_json_bool(j, TARGETS[k].at_least);
+        json_key_double(j, "value", g->value[k]);
+        pbase_json_key(j, "ok");
+        pbase_json_bool(j, target_met(o, g, k));
+        pbase_json_end_object(j);
     }
-    fprintf(f, "\n  ],\n");
+    pbase_json_end_array(j);
 }
 
 static void json_body(FILE *f, ph_host *h, const scene_opts *o, const figures *g) {
     const ph_report *r = &g->r;
     ph_time tm;
     ph_host_time_settings(h, &tm);
-    fprintf(f, "{\n  \"scene\": ");
-    pbase_json_string(f, o->scene);
-    fprintf(f, ", \"output\": ");
-    pbase_json_string(f, o->out);
-    fprintf(f,
-            ", \"frames\": %llu, \"fps\": %.17g, \"time_codes_per_second\": %.17g, \"start_time_code\": %.17g,\n",
-            (unsigned long long)r->frames, tm.fps, tm.time_codes_per_second, tm.start_time_code);
-    fprintf(f, "  \"frame_latency_ns\": {\"mean\": %.1f, \"p50\": %.1f, \"p99\": %.1f, \"max\": %llu},\n",
-            pb_histogram_mean(r->frame_latency), pb_histogram_quantile(r->frame_latency, 0.5), g->p99,
-            (unsigned long long)r->frame_latency->max);
-    fprintf(f, "  \"fps_equivalent\": %.1f, \"peak_rss_mb\": %.2f, \"load_ms\": %.3f, \"scene_ms\": %.3f,\n",
-            g->fps_eq, g->rss, g->load_ms, (double)r->scene_ns / 1e6);
-    fprintf(f, "  \"targets\": [");
-    int n = 0;
-    for (int k = 0; k < T_COUNT; k++)
-        if (!isnan(o->target[k]))
-            fprintf(f, "%s{\"name\": \"%s\", \"target\": %.17g, \"at_least\": %s, \"value\": %.17g, \"ok\": %s}",
-                    n++ ? ", " : "", TARGETS[k].option, o->target[k], TARGETS[k].at_least ? "true" : "false",
-                    g->value[k], target_met(o, g, k) ? "true" : "false");
-    fprintf(f, "],\n");
-    json_modules(f, h);
-    fprintf(f, "  \"diagnostics\": [");
-    for (size_t i = 0; i < ph_host_diagnostic_count(h); i++) {
-        fprintf(f, "%s\n    ", i ? "," : "");
-        pbase_json_string(f, ph_host_diagnostic(h, i));
-    }
-    fprintf(f, "%s]\n}\n", ph_host_diagnostic_count(h) ? "\n  " : "");
+    pbase_json j;
+    pbase_json_init(&j, f);
+    pbase_json_begin_object(&j);
+    pbase_json_newline(&j); /* newlines are cosmetic: a report a reader can scan */
+    json_key_str(&j, "scene", o->scene);
+    json_key_str(&j, "output", o->out);
+    json_key_uint(&j, "frames", r->frames);
+    json_key_double(&j, "fps", tm.fps);
+    json_key_double(&j, "time_codes_per_second", tm.time_codes_per_second);
+    json_key_double(&j, "start_time_code", tm.start_time_code);
+    pbase_json_newline(&j);
+    json_latency(&j, "frame_latency_ns", r->frame_latency);
+    pbase_json_newline(&j);
+    json_key_double(&j, "fps_equivalent", g->fps_eq);
+    json_key_double(&j, "peak_rss_mb", g->rss);
+    json_key_double(&j, "load_ms", g->load_ms);
+    json_key_double(&j, "scene_ms", (double)r->scene_ns / 1e6);
+    pbase_json_newline(&j);
+    json_targets(&j, o, g);
+    json_list(&j, "modules", h, ph_host_module_count(h), json_module);
+    json_list(&j, "motion", h, ph_host_motion_count(h), json_motion);
+    json_list(&j, "diagnostics", h, ph_host_diagnostic_count(h), json_diagnostic);
+    pbase_json_newline(&j);
+    pbase_json_end_object(&j);
+    fputc('\n', f);
 }
 
 /* Written atomically; any write error (a full disk, /dev/full) fails the

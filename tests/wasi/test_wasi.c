@@ -12,9 +12,9 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
+#include <portalis/base.h>
 #include <portalis/engine.h>
 #include <portalis/wasi.h>
 
@@ -70,8 +70,7 @@ static void run_in(run_result *r, const char *const *args, int in) {
     snprintf(errp, sizeof errp, "%s/stderr", tmpdir);
     const char *argv[64];
     run_argv(argv, args);
-    struct timespec t0, t1;
-    clock_gettime(CLOCK_MONOTONIC, &t0);
+    uint64_t t0 = pbase_now_ns();
     fflush(stdout);
     pid_t pid = fork();
     if (pid == 0) {
@@ -88,8 +87,7 @@ static void run_in(run_result *r, const char *const *args, int in) {
     }
     int st = 0;
     waitpid(pid, &st, 0);
-    clock_gettime(CLOCK_MONOTONIC, &t1);
-    r->seconds = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+    r->seconds = (double)(pbase_now_ns() - t0) / 1e9;
     r->status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
     slurp(outp, r->out, sizeof r->out);
     slurp(errp, r->err, sizeof r->err);
