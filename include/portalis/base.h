@@ -32,6 +32,9 @@ typedef struct pbase_error {
  * without blocking, anything that is not a regular file (a FIFO, a device, a
  * directory: EINVAL / EISDIR) and files larger than max_bytes (EFBIG). */
 int pbase_read_file(const char *path, size_t max_bytes, char **data, size_t *len, pbase_error *err);
+/* The same for what is left to read on fd (standard input, a pipe), named
+ * name in messages ("standard input"); EFBIG past max_bytes. fd stays open. */
+int pbase_read_fd(int fd, const char *name, size_t max_bytes, char **data, size_t *len, pbase_error *err);
 
 /* A file written atomically: the content goes to a temporary file in the
  * same directory, which commit flushes, fsyncs and renames over path, so

@@ -32,24 +32,21 @@ static const char *kind_of(mode_t m) {
 }
 
 /* Reads until end of file or one byte past max (so a file that grew since
- * fstat is still caught). Returns 0 or an errno value. */
+ * fstat is still caught), into a buffer of the hinted size that grows when
+ * the hint was short. Returns 0 or an errno value. */
 static int read_all(int fd, size_t max, char **data, size_t *len, size_t hint) {
-    size_t cap = (hint < max ? hint : max) + 1, n = 0;
-    char *buf = malloc(cap + 1);
+    if (max == SIZE_MAX) max--;
+    size_t cap = (hint < max ? hint : max) + 2, n = 0; /* the byte past max, and the NUL */
+    char *buf = malloc(cap);
     if (!buf) return ENOMEM;
-    for (;;) {
-        if (n == cap) {
-            if (n > max) break;
-            size_t nc = cap < max / 2 ? cap * 2 : max + 1;
-            char *p = realloc(buf, nc + 1);
-            if (!p) {
-                free(buf);
-                return ENOMEM;
-            }
-            buf = p;
-            cap = nc;
+    while (n <= max) {
+        if (!PBASE_RESERVE(buf, cap, n + 2)) {
+            free(buf);
+            return ENOMEM;
         }
-        ssize_t r = read(fd, buf + n, cap - n);
+        size_t room = cap - 1 - n;
+        if (room > max + 1 - n) room = max + 1 - n;
+        ssize_t r = read(fd, buf + n, room);
         if (r < 0 && errno == EINTR) continue;
         if (r < 0) {
             int e = errno;
@@ -99,6 +96,14 @@ int pbase_read_file(const char *path, size_t max_bytes, char **data, size_t *len
     return 0;
 }
 
+int pbase_read_fd(int fd, const char *name, size_t max_bytes, char **data, size_t *len, pbase_error *err) {
+    *data = NULL;
+    *len = 0;
+    int e = read_all(fd, max_bytes, data, len, 1 << 16);
+    if (e == EFBIG) return fail(err, e, "cannot read %s: it is over the limit of %zu bytes", name, max_bytes);
+    if (e) return fail(err, e, "cannot read %s: %s", name, strerror(e));
+    return 0;
+}
 static bool is_device(const char *path) {
     struct stat st;
     return stat(path, &st) == 0 && (S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode) || S_ISFIFO(st.st_mode));

@@ -228,14 +228,8 @@ static pw_module *cache_get(pb_bridge *b, const uint8_t *bytes, size_t len, uint
 
 static void cache_put(pb_bridge *b, const uint8_t *bytes, size_t len, uint64_t h, pw_tier_kind tier,
                       pw_module *m) {
-    if (b->ncache == b->capcache) {
-        size_t nc = b->capcache ? 2 * b->capcache : 8;
-        cache_entry *p = realloc(b->cache, nc * sizeof *p);
-        if (!p)
-            return;
-        b->cache = p;
-        b->capcache = nc;
-    }
+    if (!PBASE_RESERVE(b->cache, b->capcache, b->ncache + 1))
+        return;
     uint8_t *copy = malloc(len ? len : 1);
     if (!copy)
         return;
@@ -419,15 +413,9 @@ int pb_load_module_bytes(pb_bridge *b, const uint8_t *bytes, size_t len, const p
         mod_free(m);
         return r;
     }
-    if (b->nmods == b->capmods) {
-        size_t nc = b->capmods ? 2 * b->capmods : 8;
-        mod **p = realloc(b->mods, nc * sizeof *p);
-        if (!p) {
-            mod_free(m);
-            return fail(err, PB_ERR_NOMEM, "out of memory");
-        }
-        b->mods = p;
-        b->capmods = nc;
+    if (!PBASE_RESERVE(b->mods, b->capmods, b->nmods + 1)) {
+        mod_free(m);
+        return fail(err, PB_ERR_NOMEM, "out of memory");
     }
     m->id = b->next_id++;
     b->mods[b->nmods++] = m;
@@ -527,15 +515,9 @@ static pb_fn_stats *resolve(pb_bridge *b, mod *m, const char *name, pb_error *er
              other ? " that is a function" : "", have);
         return NULL;
     }
-    if (m->nfns == m->capfns) {
-        size_t nc = m->capfns ? 2 * m->capfns : 8;
-        pb_fn_stats **p = realloc(m->fns, nc * sizeof *p);
-        if (!p) {
-            fail(err, PB_ERR_NOMEM, "out of memory");
-            return NULL;
-        }
-        m->fns = p;
-        m->capfns = nc;
+    if (!PBASE_RESERVE(m->fns, m->capfns, m->nfns + 1)) {
+        fail(err, PB_ERR_NOMEM, "out of memory");
+        return NULL;
     }
     pb_fn_stats *s = calloc(1, sizeof *s);
     if (!s || !(s->name = strdup(name))) {

@@ -8,6 +8,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <portalis/base.h>
+
 #include "cli.h"
 #include "portalis/usd.h"
 
@@ -48,38 +50,12 @@ static void print_diags(pusd_stage *s) {
 
 /* Standard input as a layer, read with the same bound as a file. */
 static int parse_stdin(pusd_layer **out, pusd_error *err) {
-    size_t cap = 1 << 16, n = 0;
-    char *buf = malloc(cap);
-    for (;;) {
-        if (!buf) {
-            fprintf(stderr, "portalis usd: out of memory reading standard input\n");
-            return 1;
-        }
-        if (n == cap) {
-            if (cap > PUSD_LAYER_MAX_BYTES) {
-                fprintf(stderr, "portalis usd: standard input is over the limit of %u bytes for a layer\n",
-                        (unsigned)PUSD_LAYER_MAX_BYTES);
-                free(buf);
-                return 1;
-            }
-            char *nb = realloc(buf, cap * 2);
-            if (!nb)
-                free(buf);
-            buf = nb;
-            cap *= 2;
-            continue;
-        }
-        ssize_t r = read(0, buf + n, cap - n);
-        if (r < 0 && errno == EINTR)
-            continue;
-        if (r < 0) {
-            fprintf(stderr, "portalis usd: cannot read standard input: %s\n", strerror(errno));
-            free(buf);
-            return 1;
-        }
-        if (r == 0)
-            break;
-        n += (size_t)r;
+    char *buf;
+    size_t n;
+    pbase_error e;
+    if (pbase_read_fd(0, "standard input", PUSD_LAYER_MAX_BYTES, &buf, &n, &e)) {
+        fprintf(stderr, "portalis usd: %s\n", e.message);
+        return 1;
     }
     int rc = pusd_layer_parse("<stdin>", buf, n, out, err);
     free(buf);

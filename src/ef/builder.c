@@ -122,19 +122,10 @@ out:
 }
 
 static int move_node(ef_topology *from, ef_topology *to, ef_node *x) {
-    if (to->bound == to->cap) {
-        uint32_t nc = to->cap * 2;
-        ef_node **nv = realloc(to->nodes, nc * sizeof *nv);
-        if (!nv) return -1;
-        to->nodes = nv;
-        to->cap = nc;
-    }
-    from->nodes[x->index] = NULL;
+    uint32_t at = x->index;
+    if (ef_topo_attach(to, x)) return -1;
+    from->nodes[at] = NULL;
     from->live--;
-    x->topo = to;
-    x->index = to->bound;
-    to->nodes[to->bound++] = x;
-    to->live++;
     return 0;
 }
 

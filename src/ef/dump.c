@@ -9,22 +9,13 @@
 typedef struct {
     const ef_def **defs;
     uint32_t *uses;
-    size_t n, cap;
+    size_t n, cap_defs, cap_uses;
 } defids;
 
 static int defid(defids *m, const ef_def *d) {
     for (size_t i = 0; i < m->n; i++)
         if (m->defs[i] == d) return (int)i;
-    if (m->n == m->cap) {
-        size_t nc = m->cap ? m->cap * 2 : 16;
-        const ef_def **nd = realloc(m->defs, nc * sizeof *nd);
-        if (!nd) return -1;
-        m->defs = nd;
-        uint32_t *nu = realloc(m->uses, nc * sizeof *nu);
-        if (!nu) return -1;
-        m->uses = nu;
-        m->cap = nc;
-    }
+    if (!PBASE_RESERVE(m->defs, m->cap_defs, m->n + 1) || !PBASE_RESERVE(m->uses, m->cap_uses, m->n + 1)) return -1;
     m->defs[m->n] = d;
     m->uses[m->n] = 0;
     return (int)m->n++;

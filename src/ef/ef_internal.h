@@ -20,7 +20,8 @@ typedef struct ef_edge_s {
 
 typedef struct {
     ef_edge *v;
-    uint32_t n, cap;
+    uint32_t n;
+    size_t cap;
 } ef_edges;
 
 struct ef_node {
@@ -39,7 +40,8 @@ typedef struct ef_topology {
     ef_def *owner;
     ef_node *root;
     ef_node **nodes; /* by index; NULL for removed */
-    uint32_t bound, cap;
+    uint32_t bound;
+    size_t cap;
     uint32_t live;
     _Atomic uint64_t stamp;      /* moves on invalidate */
     _Atomic uint64_t sync_stamp; /* == stamp when valid */
@@ -78,6 +80,8 @@ ef_topology *ef_topo_create(ef_def *owner);
 void ef_topo_free(ef_topology *t);
 void ef_topo_clear(ef_topology *t);
 ef_node *ef_topo_add(ef_topology *t, const char *name, ef_def *def);
+/* Appends n (created, or moved from another topology) to t's nodes. */
+int ef_topo_attach(ef_topology *t, ef_node *n);
 void ef_topo_remove(ef_topology *t, ef_node *n);
 int ef_edges_add(ef_edges *e, ef_node *n);
 int ef_edges_del(ef_edges *e, const ef_node *n);
@@ -237,7 +241,7 @@ ef_status ef_exec_single(ef_context *c, ef_def *owner, const ef_path *upstream, 
 /* Runs a job and its downstream continuation. Used by the pool. */
 void ef_job_run(ef_job *j);
 
-/* serial scheduler */
+/* serial scheduler: a ring of jobs (also the pool's queues, under their mutex) */
 int ef_fifo_push(ef_fifo *f, ef_job *small, size_t small_cap, const ef_job *j);
 int ef_fifo_pop(ef_fifo *f, ef_job *out);
 void ef_fifo_free(ef_fifo *f, ef_job *small);

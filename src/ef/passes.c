@@ -28,11 +28,11 @@ typedef struct {
 
 struct ef_registry {
     populate_entry *pop;
-    size_t npop;
+    size_t npop, cap_pop;
     partition_entry *part;
-    size_t npart;
+    size_t npart, cap_part;
     global_entry *glob;
-    size_t nglob;
+    size_t nglob, cap_glob;
 };
 
 struct ef_pass_pipeline {
@@ -54,11 +54,12 @@ void ef_registry_free(ef_registry *r) {
     free(r);
 }
 
-#define APPEND(arr, n, item)                                                                                           \
+#define APPEND(arr, n, cap, item)                                                                                      \
     do {                                                                                                               \
-        void *nv_ = realloc((arr), ((n) + 1) * sizeof *(arr));                                                         \
-        if (!nv_) return -1;                                                                                           \
-        (arr) = nv_;                                                                                                   \
+        if (!PBASE_RESERVE(arr, cap, (n) + 1)) {                                                                       \
+            free((item).name);                                                                                         \
+            return -1;                                                                                                 \
+        }                                                                                                              \
         (arr)[(n)++] = (item);                                                                                         \
     } while (0)
 
@@ -66,7 +67,7 @@ int ef_registry_add_populate(ef_registry *r, const char *name, ef_populate_fn fn
     if (!r || !name || !fn) return -1;
     populate_entry e = {ef_strdup(name), fn, user};
     if (!e.name) return -1;
-    APPEND(r->pop, r->npop, e);
+    APPEND(r->pop, r->npop, r->cap_pop, e);
     return 0;
 }
 
@@ -75,7 +76,7 @@ int ef_registry_add_partition(ef_registry *r, const char *name, int priority, co
     if (!r || !pass || !pass->commit) return -1;
     partition_entry e = {ef_strdup(name), priority, r->npart, *pass, user};
     if (!e.name) return -1;
-    APPEND(r->part, r->npart, e);
+    APPEND(r->part, r->npart, r->cap_part, e);
     /* keep sorted: priority descending, then registration order */
     for (size_t i = r->npart - 1; i > 0; i--) {
         partition_entry *a = &r->part[i - 1], *b = &r->part[i];
@@ -91,7 +92,7 @@ int ef_registry_add_global(ef_registry *r, const char *name, ef_global_fn fn, vo
     if (!r || !fn) return -1;
     global_entry e = {ef_strdup(name), fn, user};
     if (!e.name) return -1;
-    APPEND(r->glob, r->nglob, e);
+    APPEND(r->glob, r->nglob, r->cap_glob, e);
     return 0;
 }
 

@@ -28,10 +28,11 @@
 #include <time.h>
 #include <unistd.h>
 
+/* The serial scheduler's ring under a mutex; size mirrors ring.n for a
+ * lock-free emptiness check. */
 typedef struct {
     pthread_mutex_t mu;
-    ef_job *v;
-    size_t head, n, cap;
+    ef_fifo ring;
     atomic_size_t size;
 } ef_wsq;
 
@@ -73,56 +74,38 @@ int ef_pool_is_isolated(void) { return tl.isolated; }
 /* ---- queues ---- */
 
 static int q_init(ef_wsq *q) {
-    q->cap = 64;
-    q->v = malloc(q->cap * sizeof *q->v);
-    q->head = q->n = 0;
+    q->ring = (ef_fifo){.v = malloc(64 * sizeof(ef_job)), .cap = 64};
     atomic_init(&q->size, 0);
-    if (!q->v) return -1;
+    if (!q->ring.v) return -1;
     return pthread_mutex_init(&q->mu, NULL) ? -1 : 0;
 }
 
 static void q_destroy(ef_wsq *q) {
     pthread_mutex_destroy(&q->mu);
-    free(q->v);
+    free(q->ring.v);
 }
 
 static int q_push(ef_wsq *q, const ef_job *j) {
     pthread_mutex_lock(&q->mu);
-    if (q->n == q->cap) {
-        size_t nc = q->cap * 2;
-        ef_job *nv = malloc(nc * sizeof *nv);
-        if (!nv) {
-            pthread_mutex_unlock(&q->mu);
-            return -1;
-        }
-        for (size_t i = 0; i < q->n; i++) nv[i] = q->v[(q->head + i) & (q->cap - 1)];
-        free(q->v);
-        q->v = nv;
-        q->cap = nc;
-        q->head = 0;
-    }
-    q->v[(q->head + q->n) & (q->cap - 1)] = *j;
-    q->n++;
-    atomic_store_explicit(&q->size, q->n, memory_order_relaxed);
+    int rc = ef_fifo_push(&q->ring, NULL, 0, j);
+    atomic_store_explicit(&q->size, q->ring.n, memory_order_relaxed);
     pthread_mutex_unlock(&q->mu);
-    return 0;
+    return rc;
 }
 
 static int q_pop(ef_wsq *q, ef_job *out, int back) {
     if (!atomic_load_explicit(&q->size, memory_order_relaxed)) return 0;
     pthread_mutex_lock(&q->mu);
+    ef_fifo *f = &q->ring;
     int got = 0;
-    if (q->n) {
-        if (back) {
-            *out = q->v[(q->head + q->n - 1) & (q->cap - 1)];
-        } else {
-            *out = q->v[q->head];
-            q->head = (q->head + 1) & (q->cap - 1);
-        }
-        q->n--;
-        atomic_store_explicit(&q->size, q->n, memory_order_relaxed);
+    if (back && f->n) {
+        *out = f->v[(f->head + f->n - 1) & (f->cap - 1)];
+        f->n--;
         got = 1;
+    } else if (!back) {
+        got = ef_fifo_pop(f, out);
     }
+    atomic_store_explicit(&q->size, f->n, memory_order_relaxed);
     pthread_mutex_unlock(&q->mu);
     return got;
 }

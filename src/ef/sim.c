@@ -42,7 +42,7 @@ typedef struct sim_stage {
 struct ef_sim_pipeline {
     ef_graph *g;
     sim_stage **st;
-    size_t n;
+    size_t n, cap;
     ef_def *pipeline_def, *custom_def;
     ef_executor_desc desc;
 };
@@ -183,9 +183,7 @@ static int build_custom(ef_builder *b, void *user) {
 }
 
 static int add_stage(ef_sim_pipeline *s, const char *name, ef_step_mode mode, double fixed_dt, unsigned max_steps) {
-    sim_stage **nv = realloc(s->st, (s->n + 1) * sizeof *nv);
-    if (!nv) return -1;
-    s->st = nv;
+    if (!PBASE_RESERVE(s->st, s->cap, s->n + 1)) return -1;
     sim_stage *st = calloc(1, sizeof *st);
     if (!st) return -1;
     char defname[256];
@@ -270,13 +268,7 @@ int ef_sim_register(ef_sim_pipeline *s, int stage, const char *name, ef_def *def
     sim_stage *st = s->st[stage];
     for (size_t i = 0; i < st->n; i++)
         if (!strcmp(st->v[i].name, name)) return -1;
-    if (st->n == st->cap) {
-        size_t nc = st->cap ? st->cap * 2 : 8;
-        sim_entry *nv = realloc(st->v, nc * sizeof *nv);
-        if (!nv) return -1;
-        st->v = nv;
-        st->cap = nc;
-    }
+    if (!PBASE_RESERVE(st->v, st->cap, st->n + 1)) return -1;
     sim_entry e = {ef_strdup(name), ef_def_retain(def), order_key, st->seq++};
     if (!e.name) {
         ef_def_release(def);

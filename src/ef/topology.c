@@ -61,20 +61,22 @@ void ef_topo_free(ef_topology *t) {
     free(t);
 }
 
-ef_node *ef_topo_add(ef_topology *t, const char *name, ef_def *def) {
-    if (t->bound == t->cap) {
-        uint32_t nc = t->cap * 2;
-        ef_node **nv = realloc(t->nodes, nc * sizeof *nv);
-        if (!nv) return NULL;
-        t->nodes = nv;
-        t->cap = nc;
-    }
-    ef_node *n = node_new(name, def);
-    if (!n) return NULL;
+int ef_topo_attach(ef_topology *t, ef_node *n) {
+    if (!PBASE_RESERVE(t->nodes, t->cap, (size_t)t->bound + 1)) return -1;
     n->topo = t;
     n->index = t->bound;
     t->nodes[t->bound++] = n;
     t->live++;
+    return 0;
+}
+
+ef_node *ef_topo_add(ef_topology *t, const char *name, ef_def *def) {
+    ef_node *n = node_new(name, def);
+    if (!n) return NULL;
+    if (ef_topo_attach(t, n)) {
+        node_free(n);
+        return NULL;
+    }
     return n;
 }
 
@@ -87,13 +89,7 @@ void ef_topo_remove(ef_topology *t, ef_node *n) {
 }
 
 int ef_edges_add(ef_edges *e, ef_node *n) {
-    if (e->n == e->cap) {
-        uint32_t nc = e->cap ? e->cap * 2 : 4;
-        ef_edge *nv = realloc(e->v, nc * sizeof *nv);
-        if (!nv) return -1;
-        e->v = nv;
-        e->cap = nc;
-    }
+    if (!PBASE_RESERVE(e->v, e->cap, (size_t)e->n + 1)) return -1;
     e->v[e->n].node = n;
     e->v[e->n].cycle = 0;
     e->n++;

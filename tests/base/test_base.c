@@ -80,6 +80,35 @@ static void test_read(void) {
     unlink(in_dir("fifo"));
 }
 
+/* pbase_read_fd: past its 64 KiB first guess (the buffer grows), at and over the limit. */
+static void test_read_fd(void) {
+    size_t big = 200000;
+    char *text = malloc(big + 1);
+    CHECK(text != NULL, "malloc");
+    if (!text)
+        return;
+    for (size_t i = 0; i < big; i++)
+        text[i] = (char)('a' + i % 26);
+    text[big] = 0;
+    write_plain(in_dir("big.txt"), text);
+    pbase_error e;
+    char *d = NULL;
+    size_t n = 0;
+    int fd = open(in_dir("big.txt"), O_RDONLY);
+    CHECK(pbase_read_fd(fd, "big", big, &d, &n, &e) == 0 && n == big && d && !memcmp(d, text, big) && !d[big],
+          "read_fd whole: %s", e.message);
+    free(d);
+    close(fd);
+    fd = open(in_dir("big.txt"), O_RDONLY);
+    CHECK(pbase_read_fd(fd, "standard input", big - 1, &d, &n, &e) == EFBIG && !d &&
+              strstr(e.message, "standard input") && strstr(e.message, "over the limit"),
+          "read_fd over: %s", e.message);
+    close(fd);
+    CHECK(pbase_read_fd(-1, "nothing", 10, &d, &n, &e) == EBADF && strstr(e.message, "nothing"),
+          "read_fd bad fd: %s", e.message);
+    free(text);
+}
+
 static void test_write(void) {
     pbase_error e;
     char *d;
@@ -251,6 +280,7 @@ int main(void) {
         return 1;
     }
     test_read();
+    test_read_fd();
     test_write();
     test_clock();
     test_grow();
