@@ -10,6 +10,9 @@
 #  2b. The robot arm (demos/robot_arm/README.md): UR5e IK at 120 Hz.
 #  2c. The LiDAR demo (demos/lidar/README.md): a WasmSensor casts 102,400 rays
 #     a frame, a filter module crops, voxelises and removes outliers; 3 frames.
+#  2d. The warehouse fleet (demos/warehouse/README.md): 20 robots on a
+#     1,060-waypoint map in the MAPF benchmark format (shipped in the repo):
+#     Hungarian task allocation, A*, PIBT collision avoidance; 300 frames.
 #  3. The engine demonstration: the bench kernels (bench/kernels, small size)
 #     as wasm on the Portalis interpreter vs native, checksums compared.
 # Needs nothing outside this repository (scripts/deps.sh installs the tools).
@@ -33,6 +36,9 @@ build/bin/portalis run build/demos/robot_arm/robot_arm.usda
 echo
 echo "== LiDAR demo: 102,400 rays a frame, sensor -> filter -> FilteredCloud (demos/lidar/README.md)"
 build/bin/portalis run build/demos/lidar/lidar.usda --frames 3
+echo
+echo "== Warehouse fleet: 20 robots, A* + PIBT on a MAPF-format map (demos/warehouse/README.md)"
+build/bin/portalis run build/demos/warehouse/warehouse.usda
 echo
 kb=build/bench-kernels
 echo "== Portalis engine demo: the bench kernels (small size) as wasm vs native"
