@@ -18,6 +18,7 @@
 #include <string.h>
 #include <time.h>
 
+#include <portalis/base.h>
 #include <portalis/engine.h>
 
 #include "stats.h"
@@ -27,23 +28,6 @@ typedef struct {
     size_t map_len;
     double seed;
 } config;
-
-static char *read_all(const char *path, size_t *len) {
-    FILE *fp = fopen(path, "rb");
-    if (!fp)
-        return NULL;
-    fseek(fp, 0, SEEK_END);
-    long n = ftell(fp);
-    fseek(fp, 0, SEEK_SET);
-    char *buf = n >= 0 ? malloc((size_t)n + 1) : NULL;
-    if (buf && fread(buf, 1, (size_t)n, fp) != (size_t)n) {
-        free(buf);
-        buf = NULL;
-    }
-    fclose(fp);
-    *len = (size_t)n;
-    return buf;
-}
 
 /* The attribute name passed by the guest (name_ptr, name_len). */
 static int name_is(pw_caller *c, const pw_val *a, const char *want) {
@@ -160,8 +144,9 @@ int main(int argc, char **argv) {
     config cf = {.seed = argc > 6 ? atof(argv[6]) : 1};
     int32_t n = atoi(argv[3]);
     long frames = atol(argv[4]);
-    if (!(cf.map = read_all(argv[2], &cf.map_len)) || n < 1 || frames < 1) {
-        fprintf(stderr, "warehouse_bench: cannot read %s, or bad counts\n", argv[2]);
+    pbase_error perr = {0};
+    if (pbase_read_file(argv[2], 1 << 24, &cf.map, &cf.map_len, &perr) || n < 1 || frames < 1) {
+        fprintf(stderr, "warehouse_bench: %s\n", perr.message[0] ? perr.message : "bad robot or frame count");
         return 1;
     }
     pw_engine_config ec = {.tier = strcmp(argv[5], "native") ? PW_TIER_INTERP : PW_TIER_NATIVE};

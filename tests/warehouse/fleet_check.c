@@ -18,6 +18,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <portalis/base.h>
+
 #include "fleet_core.h"
 
 typedef struct {
@@ -25,30 +27,6 @@ typedef struct {
     int32_t *dist, *queue, dist_goal; /* BFS distances to dist_goal */
     long plans, bad, unreachable;
 } checker;
-
-static char *read_all(const char *path, size_t *len) {
-    FILE *fp = fopen(path, "rb");
-    if (!fp)
-        return NULL;
-    char *buf = NULL;
-    size_t cap = 0, n = 0, got;
-    do {
-        if (n == cap) {
-            char *b = realloc(buf, cap = cap ? 2 * cap : 65536);
-            if (!b) {
-                free(buf);
-                fclose(fp);
-                return NULL;
-            }
-            buf = b;
-        }
-        got = fread(buf + n, 1, cap - n, fp);
-        n += got;
-    } while (got);
-    fclose(fp);
-    *len = n;
-    return buf;
-}
 
 /* Breadth-first search from the goal: unit edges, so BFS distances are
  * Dijkstra's. */
@@ -176,9 +154,10 @@ int main(int argc, char **argv) {
         return 2;
     }
     size_t len;
-    char *text = read_all(argv[2], &len), err[256];
-    if (!text) {
-        fprintf(stderr, "fleet_check: cannot read %s\n", argv[2]);
+    char *text, err[256];
+    pbase_error perr = {0};
+    if (pbase_read_file(argv[2], 1 << 24, &text, &len, &perr)) {
+        fprintf(stderr, "fleet_check: %s\n", perr.message);
         return 1;
     }
     fleet *f = fleet_new(text, len, atoi(argv[3]), NULL, strtoull(argv[5], NULL, 10), 24, err, sizeof err);
