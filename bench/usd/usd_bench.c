@@ -6,6 +6,8 @@
  *                               pusd_stage_traverse (what the issue's targets measure)
  *   usd_bench stage-walk FILE   pusd_stage_open, then a traversal with a callback that reads
  *                               every prim's type name: every prim handle is composed
+ *   usd_bench write FILE [OUT]  pusd_layer_open (not timed), then time pusd_layer_save to OUT
+ *                               (default FILE.out.usda; the writer alone, atomic save included)
  * Each line gives wall time and the process's CPU time (user + system; the
  * honest figure on a machine shared with other jobs).
  * Run each measurement in its own process so peak RSS belongs to it. */
@@ -86,9 +88,41 @@ static long maxrss_kb(void) {
     return ru.ru_maxrss;
 }
 
+/* The writer alone: the layer is read first (untimed), then saved. */
+static int write_mode(const char *path, const char *out, double mb, long rss0) {
+    pusd_error e;
+    pusd_layer *l;
+    if (pusd_layer_open(path, &l, &e)) {
+        fprintf(stderr, "%s:%d:%d: %s\n", e.file, e.line, e.column, e.message);
+        return 1;
+    }
+    char def[4096];
+    if (!out) {
+        snprintf(def, sizeof def, "%s.out.usda", path);
+        out = def;
+    }
+    double c0 = cpu_s(), t0 = now();
+    if (pusd_layer_save(l, out, &e)) {
+        fprintf(stderr, "%s: %s\n", out, e.message);
+        pusd_layer_free(l);
+        return 1;
+    }
+    double t = now() - t0, c = cpu_s() - c0;
+    struct stat st;
+    double omb = stat(out, &st) ? 0 : (double)st.st_size / 1e6;
+    long rss = maxrss_kb();
+    printf("write      %-28s %5.1f MB  %6.3f s (cpu %6.3f s)  %6.1f MB/s (cpu %6.1f) of output  %6zu prims  peak "
+           "RSS "
+           "%.1f MB = %.2fx file (%.1f MB before open)\n",
+           path, omb, t, c, omb / t, omb / c, pusd_layer_prim_count(l), rss / 1024.0,
+           rss / 1024.0 / (mb / 1.048576), rss0 / 1024.0);
+    pusd_layer_free(l);
+    return 0;
+}
+
 int main(int argc, char **argv) {
-    if (argc != 3) {
-        fprintf(stderr, "usage: usd_bench gen-points|gen-xforms|read|stage|stage-walk FILE\n");
+    if (argc != 3 && !(argc == 4 && !strcmp(argv[1], "write"))) {
+        fprintf(stderr, "usage: usd_bench gen-points|gen-xforms|read|stage|stage-walk FILE | write FILE [OUT]\n");
         return 2;
     }
     if (!strcmp(argv[1], "gen-points"))
@@ -106,6 +140,8 @@ int main(int argc, char **argv) {
     double c0 = cpu_s();
     double t0 = now();
     size_t prims = 0;
+    if (!strcmp(argv[1], "write"))
+        return write_mode(argv[2], argc == 4 ? argv[3] : NULL, mb, rss0);
     if (!strcmp(argv[1], "read")) {
         pusd_layer *l;
         if (pusd_layer_open(argv[2], &l, &e)) {

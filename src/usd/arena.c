@@ -1,4 +1,5 @@
 /* Arena allocator, string interning, growable buffers and error helpers. */
+#include <errno.h>
 #include <stdlib.h>
 
 #include "internal.h"
@@ -129,20 +130,24 @@ void pusd__interner_free(interner *in) {
     memset(in, 0, sizeof *in);
 }
 
+void pusd__sb_flush(sbuf *b) {
+    if (!b->sink || !b->len) return;
+    if (!b->err && fwrite(b->p, 1, b->len, b->sink) != b->len) b->err = errno ? errno : EIO;
+    b->len = 0;
+}
+
 static int sb_reserve(sbuf *b, size_t n) {
     if (b->oom) return -1;
+    if (b->sink && b->len >= SB_SINK_CHUNK) pusd__sb_flush(b);
     if (b->len + n + 1 <= b->cap) return 0;
-    size_t nc = b->cap ? b->cap : 256;
-    while (nc < b->len + n + 1) nc *= 2;
-    char *np = realloc(b->p, nc);
-    if (!np) {
+    if (!PBASE_RESERVE(b->p, b->cap, b->len + n + 1)) {
         b->oom = 1;
         return -1;
     }
-    b->p = np;
-    b->cap = nc;
     return 0;
 }
+
+char *pusd__sb_room(sbuf *b, size_t n) { return sb_reserve(b, n) ? NULL : b->p + b->len; }
 
 void pusd__sb_put(sbuf *b, const void *s, size_t n) {
     if (sb_reserve(b, n)) return;

@@ -41,11 +41,22 @@ const char *pusd__intern(interner *in, pusd_arena *a, const char *s, size_t n); 
 void pusd__interner_free(interner *in);
 
 /* ---- growable byte buffer (arena.c) --------------------------------------- */
+/* With a sink, the buffer is a write-behind window: once it holds
+ * SB_SINK_CHUNK bytes they go to the sink (a file), so writing a layer
+ * needs no copy of its whole text. A failed write sets err (an errno). */
 typedef struct sbuf {
     char *p;
     size_t len, cap;
     int oom;
+    FILE *sink; /* NULL: everything stays in p */
+    int err;
 } sbuf;
+#define SB_SINK_CHUNK ((size_t)64 << 10)
+/* Room for n more bytes (plus a NUL) at b->p + b->len, or NULL (out of
+ * memory). Write at most n bytes there and add their count to b->len. */
+char *pusd__sb_room(sbuf *b, size_t n);
+/* Sends the buffered bytes to the sink (no-op without one). */
+void pusd__sb_flush(sbuf *b);
 void pusd__sb_put(sbuf *b, const void *s, size_t n);
 void pusd__sb_puts(sbuf *b, const char *s);
 void pusd__sb_putc(sbuf *b, char c);
@@ -80,6 +91,14 @@ void pusd__value_write(sbuf *b, const pusd_value *v, int indent);
 void pusd__write_quoted(sbuf *b, const char *s);
 void pusd__write_asset(sbuf *b, const char *s);
 bool pusd__value_equal(const pusd_value *a, const pusd_value *b);
+/* Number text without printf (num_format.c), NUL ended; returns the length.
+ * buf must have PUSD_NUM_ROOM bytes of room (fixed-size copies). */
+#define PUSD_NUM_ROOM 64
+int pusd__fmt_u64(uint64_t x, char *buf);
+int pusd__fmt_i64(int64_t x, char *buf);
+int pusd__fmt_double(double d, char *buf); /* shortest round trip, as pusd_format_double */
+int pusd__fmt_float(float f, char *buf);
+int pusd__fmt_half(uint16_t h, char *buf);
 /* Fast number parsing: returns end or NULL. */
 const char *pusd__parse_double_fast(const char *p, const char *end, double *out);
 const char *pusd__parse_float_fast(const char *p, const char *end, float *out);

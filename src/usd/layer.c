@@ -1,5 +1,6 @@
 /* Layer data model: prim specs, property specs, metadata, the child index,
  * and the public layer functions. */
+#include <errno.h>
 #include <limits.h>
 #include <stdlib.h>
 
@@ -455,14 +456,29 @@ int pusd_layer_save(const pusd_layer *l, const char *path, pusd_error *err) {
             path[strlen(path) - 1] == 'z' ? "usdz" : "crate");
         return PUSD_ERR_INVALID;
     }
-    size_t len;
-    char *s = pusd_layer_to_string(l, &len);
-    if (!s) {
-        pusd_set_error(err, PUSD_ERR_NOMEM, path, 0, 0, "out of memory while writing");
-        return PUSD_ERR_NOMEM;
+    /* streamed through a 64 KB window: a layer's text is never held whole */
+    pbase_afile af;
+    pbase_error be;
+    if (pbase_afile_open(&af, path, &be)) {
+        pusd_set_error(err, PUSD_ERR_IO, path, 0, 0, "%s", be.message);
+        return PUSD_ERR_IO;
     }
-    int rc = pusd__write_file_atomic(path, s, len, err);
-    free(s);
-    if (!rc) ((pusd_layer *)l)->dirty = false;
-    return rc;
+    sbuf b = {0};
+    b.sink = af.f;
+    pusd__write_layer(&b, l);
+    pusd__sb_flush(&b);
+    int e = b.oom ? ENOMEM : b.err;
+    pusd__sb_free(&b);
+    if (e) {
+        pbase_afile_abort(&af);
+        pusd_set_error(err, e == ENOMEM ? PUSD_ERR_NOMEM : PUSD_ERR_IO, path, 0, 0, "cannot write the layer: %s",
+                       strerror(e));
+        return e == ENOMEM ? PUSD_ERR_NOMEM : PUSD_ERR_IO;
+    }
+    if (pbase_afile_commit(&af, &be)) {
+        pusd_set_error(err, PUSD_ERR_IO, path, 0, 0, "%s", be.message);
+        return PUSD_ERR_IO;
+    }
+    ((pusd_layer *)l)->dirty = false;
+    return 0;
 }

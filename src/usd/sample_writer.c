@@ -12,7 +12,6 @@
 
 #include "internal.h"
 
-#define SW_FLUSH_BYTES ((size_t)64 << 10)
 #define SW_MAX_DEPTH 64
 
 struct pusd_sample_writer {
@@ -24,15 +23,10 @@ struct pusd_sample_writer {
     int indent;                 /* indent of the open timeSamples block, or -1 */
 };
 
+/* The first error of the text buffer (out of memory, a failed write to the file). */
 static void sw_flush(pusd_sample_writer *w) {
-    if (w->b.oom && !w->err) w->err = ENOMEM;
-    errno = 0;
-    if (w->b.len && !w->err && fwrite(w->b.p, 1, w->b.len, w->file.f) != w->b.len) w->err = errno ? errno : EIO;
-    w->b.len = 0;
-}
-
-static void sw_maybe_flush(pusd_sample_writer *w) {
-    if (w->b.len >= SW_FLUSH_BYTES) sw_flush(w);
+    pusd__sb_flush(&w->b);
+    if (!w->err) w->err = w->b.oom ? ENOMEM : w->b.err;
 }
 
 int pusd_sample_writer_open(const char *path, const pusd_layer *header, pusd_sample_writer **out, pusd_error *err) {
@@ -49,6 +43,7 @@ int pusd_sample_writer_open(const char *path, const pusd_layer *header, pusd_sam
         return PUSD_ERR_IO;
     }
     w->indent = -1;
+    w->b.sink = w->file.f; /* the buffer writes itself out every SB_SINK_CHUNK bytes */
     pusd__write_layer(&w->b, header);
     *out = w;
     return 0;
@@ -83,7 +78,6 @@ void pusd_sample_writer_end_prim(pusd_sample_writer *w) {
     w->depth--;
     pusd__sb_indent(&w->b, w->depth);
     pusd__sb_puts(&w->b, "}\n");
-    sw_maybe_flush(w);
 }
 
 void pusd_sample_writer_begin_samples(pusd_sample_writer *w, const char *type_name, const char *attr) {
@@ -101,7 +95,6 @@ void pusd_sample_writer_sample(pusd_sample_writer *w, double time, const pusd_va
     pusd__sb_puts(&w->b, ": ");
     pusd__value_write(&w->b, v, w->indent + 1);
     pusd__sb_puts(&w->b, ",\n");
-    sw_maybe_flush(w);
 }
 
 void pusd_sample_writer_end_samples(pusd_sample_writer *w) {

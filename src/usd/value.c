@@ -180,116 +180,6 @@ uint16_t pusd_float_to_half(float f) {
     return sign | (uint16_t)h;
 }
 
-/* ---- shortest round-trip formatting ----------------------------------------- */
-
-/* Lays out digits (no dot) with decimal exponent e10 (value = 0.d1d2.. * 10^e10)
- * in the style of double-conversion's shortest mode. */
-static int layout(char *buf, bool neg, const char *dig, int nd, int e10) {
-    char *o = buf;
-    if (neg) *o++ = '-';
-    if (e10 > -6 && e10 <= 21) {
-        if (e10 <= 0) {
-            *o++ = '0';
-            *o++ = '.';
-            for (int i = 0; i < -e10; i++) *o++ = '0';
-            memcpy(o, dig, (size_t)nd);
-            o += nd;
-        } else if (nd <= e10) {
-            memcpy(o, dig, (size_t)nd);
-            o += nd;
-            for (int i = nd; i < e10; i++) *o++ = '0';
-        } else {
-            memcpy(o, dig, (size_t)e10);
-            o += e10;
-            *o++ = '.';
-            memcpy(o, dig + e10, (size_t)(nd - e10));
-            o += nd - e10;
-        }
-    } else {
-        *o++ = dig[0];
-        if (nd > 1) {
-            *o++ = '.';
-            memcpy(o, dig + 1, (size_t)(nd - 1));
-            o += nd - 1;
-        }
-        o += sprintf(o, "e%s%d", e10 - 1 >= 0 ? "+" : "", e10 - 1);
-    }
-    *o = 0;
-    return (int)(o - buf);
-}
-
-/* Extract digits and exponent from "%.*e" output. */
-static int digits_of(const char *s, char *dig, int *e10) {
-    int nd = 0;
-    if (*s == '-') s++;
-    for (; *s && *s != 'e'; s++)
-        if (*s >= '0' && *s <= '9') dig[nd++] = *s;
-    int e = atoi(s + 1);
-    while (nd > 1 && dig[nd - 1] == '0') nd--;
-    *e10 = e + 1;
-    return nd;
-}
-
-static int special(double d, char *buf) {
-    if (isnan(d)) return sprintf(buf, "nan");
-    if (isinf(d)) return sprintf(buf, d < 0 ? "-inf" : "inf");
-    if (d == 0) return sprintf(buf, signbit(d) ? "-0" : "0");
-    return 0;
-}
-
-/* Round-trip tests for shortest_digits: does the decimal text read back to
- * the original value at the original precision? */
-static bool rt_double(const char *t, const void *v) { return strtod(t, NULL) == *(const double *)v; }
-static bool rt_float(const char *t, const void *v) { return strtof(t, NULL) == *(const float *)v; }
-static bool rt_half(const char *t, const void *v) {
-    return pusd_float_to_half(strtof(t, NULL)) == *(const uint16_t *)v;
-}
-
-/* Writes into tmp (40 bytes) the shortest "%.*e" form of v that passes ok.
- * More digits never break a round trip (the correctly rounded longer form is
- * closer to v), so the smallest passing precision is found by bisection:
- * about 4 formatting rounds instead of up to `maxp`. */
-static void shortest_digits(double v, int maxp, bool (*ok)(const char *, const void *), const void *orig, char *tmp) {
-    int lo = 1, hi = maxp; /* maxp digits always round-trip */
-    while (lo < hi) {
-        int mid = (lo + hi) / 2;
-        snprintf(tmp, 40, "%.*e", mid - 1, v);
-        if (ok(tmp, orig))
-            hi = mid;
-        else
-            lo = mid + 1;
-    }
-    snprintf(tmp, 40, "%.*e", lo - 1, v);
-}
-
-int pusd_format_double(double d, char *buf) {
-    int n = special(d, buf);
-    if (n) return n;
-    char tmp[40], dig[24];
-    shortest_digits(d, 17, rt_double, &d, tmp);
-    int e10, nd = digits_of(tmp, dig, &e10);
-    return layout(buf, d < 0, dig, nd, e10);
-}
-
-int pusd_format_float(float f, char *buf) {
-    int n = special(f, buf);
-    if (n) return n;
-    char tmp[40], dig[24];
-    shortest_digits((double)f, 9, rt_float, &f, tmp);
-    int e10, nd = digits_of(tmp, dig, &e10);
-    return layout(buf, f < 0, dig, nd, e10);
-}
-
-int pusd_format_half(uint16_t h, char *buf) {
-    float f = pusd_half_to_float(h);
-    int n = special(f, buf);
-    if (n) return n;
-    char tmp[40], dig[24];
-    shortest_digits((double)f, 9, rt_half, &h, tmp);
-    int e10, nd = digits_of(tmp, dig, &e10);
-    return layout(buf, f < 0, dig, nd, e10);
-}
-
 /* ---- fast number parsing -------------------------------------------------------- */
 
 static const double p10[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,  1e8,  1e9,  1e10, 1e11,
@@ -663,27 +553,50 @@ void pusd__write_asset(sbuf *b, const char *s) {
     }
 }
 
-static void write_elem(sbuf *b, int type, int elem, const void *data, size_t k) {
-    char tmp[40];
+/* Number text of component k straight into o (PUSD_NUM_ROOM bytes of room). */
+static int write_num(char *o, int elem, const void *data, size_t k) {
     switch (elem) {
-    case PUSD_E_U8: pusd__sb_printf(b, "%u", ((const uint8_t *)data)[k]); break;
-    case PUSD_E_I32: pusd__sb_printf(b, "%d", ((const int32_t *)data)[k]); break;
-    case PUSD_E_U32: pusd__sb_printf(b, "%u", ((const uint32_t *)data)[k]); break;
-    case PUSD_E_I64: pusd__sb_printf(b, "%lld", (long long)((const int64_t *)data)[k]); break;
-    case PUSD_E_U64: pusd__sb_printf(b, "%llu", (unsigned long long)((const uint64_t *)data)[k]); break;
-    case PUSD_E_HALF: pusd__sb_put(b, tmp, (size_t)pusd_format_half(((const uint16_t *)data)[k], tmp)); break;
-    case PUSD_E_FLOAT: pusd__sb_put(b, tmp, (size_t)pusd_format_float(((const float *)data)[k], tmp)); break;
-    case PUSD_E_DOUBLE: pusd__sb_put(b, tmp, (size_t)pusd_format_double(((const double *)data)[k], tmp)); break;
-    case PUSD_E_STR: {
-        const char *s = ((const char *const *)data)[k];
-        if (type == PUSD_T_ASSET)
-            pusd__write_asset(b, s);
-        else
-            pusd__write_quoted(b, s);
-        break;
+    case PUSD_E_U8: return pusd__fmt_u64(((const uint8_t *)data)[k], o);
+    case PUSD_E_I32: return pusd__fmt_i64(((const int32_t *)data)[k], o);
+    case PUSD_E_U32: return pusd__fmt_u64(((const uint32_t *)data)[k], o);
+    case PUSD_E_I64: return pusd__fmt_i64(((const int64_t *)data)[k], o);
+    case PUSD_E_U64: return pusd__fmt_u64(((const uint64_t *)data)[k], o);
+    case PUSD_E_HALF: return pusd__fmt_half(((const uint16_t *)data)[k], o);
+    case PUSD_E_FLOAT: return pusd__fmt_float(((const float *)data)[k], o);
+    case PUSD_E_DOUBLE: return pusd__fmt_double(((const double *)data)[k], o);
+    default: *o = 0; return 0;
     }
-    default: break;
+}
+
+static void write_elem(sbuf *b, int type, int elem, const void *data, size_t k) {
+    if (elem != PUSD_E_STR) {
+        char *o = pusd__sb_room(b, PUSD_NUM_ROOM);
+        if (o) b->len += (size_t)write_num(o, elem, data, k);
+        return;
     }
+    const char *s = ((const char *const *)data)[k];
+    if (type == PUSD_T_ASSET)
+        pusd__write_asset(b, s);
+    else
+        pusd__write_quoted(b, s);
+}
+
+/* A numeric tuple "(a, b, c)" in one reservation: the hot loop of writing
+ * point and normal arrays. */
+static void write_num_tuple(sbuf *b, int elem, int ncomp, const void *data, size_t base) {
+    char *o0 = pusd__sb_room(b, 2 + (size_t)ncomp * (PUSD_NUM_ROOM + 2)), *o = o0;
+    if (!o) return;
+    *o++ = '(';
+    for (int c = 0; c < ncomp; c++) {
+        if (c) {
+            memcpy(o, ", ", 2);
+            o += 2;
+        }
+        o += write_num(o, elem, data, base + (size_t)c);
+    }
+    *o++ = ')';
+    *o = 0;
+    b->len += (size_t)(o - o0);
 }
 
 static void write_one(sbuf *b, int type, const void *data, size_t e) {
@@ -694,14 +607,12 @@ static void write_one(sbuf *b, int type, const void *data, size_t e) {
     } else if (ti->shape == 2) {
         pusd__sb_puts(b, "( ");
         for (int r = 0; r < ti->dim; r++) {
-            pusd__sb_puts(b, r ? ", (" : "(");
-            for (int c = 0; c < ti->dim; c++) {
-                if (c) pusd__sb_puts(b, ", ");
-                write_elem(b, type, ti->elem, data, base + (size_t)(r * ti->dim + c));
-            }
-            pusd__sb_putc(b, ')');
+            if (r) pusd__sb_puts(b, ", ");
+            write_num_tuple(b, ti->elem, ti->dim, data, base + (size_t)(r * ti->dim));
         }
         pusd__sb_puts(b, " )");
+    } else if (ti->elem != PUSD_E_STR) {
+        write_num_tuple(b, ti->elem, ti->ncomp, data, base);
     } else {
         pusd__sb_putc(b, '(');
         for (int c = 0; c < ti->ncomp; c++) {
@@ -825,7 +736,17 @@ void pusd__value_write(sbuf *b, const pusd_value *v, int indent) {
     }
     if (v->flags & PUSD_VF_ARRAY) {
         pusd__sb_putc(b, '[');
+        const type_info *ti = pusd_tinfo(v->type);
+        bool scalar_num = ti->shape == 0 && ti->elem != PUSD_E_STR;
         for (uint32_t e = 0; e < v->count; e++) {
+            if (scalar_num) { /* float[] widths and the like: one reservation per element */
+                char *o = pusd__sb_room(b, PUSD_NUM_ROOM + 2);
+                if (!o) break;
+                memcpy(o, ", ", 2);
+                size_t sep = e ? 2 : 0;
+                b->len += sep + (size_t)write_num(o + sep, ti->elem, v->data, e);
+                continue;
+            }
             if (e) pusd__sb_puts(b, ", ");
             write_one(b, v->type, v->data, e);
         }
