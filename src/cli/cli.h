@@ -7,6 +7,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include <portalis/engine.h>
 
@@ -80,6 +81,18 @@ bool cli_load_module(pw_engine *engine, const char *cmd, const char *path, pw_mo
 uint8_t *cli_wat_to_wasm(const char *path, size_t *len, char *err, size_t errn);
 /* --tier interp|native|auto (cmd_compile.c). */
 bool cli_parse_tier(const char *v, pw_tier_kind *out);
+
+/* ---- cli_out.c: output files --------------------------------------------
+ * The default name of an output made from in: in without its extension when
+ * that is an input's (.usda .usd .usdc .usdz .wasm .wat), followed by ext
+ * ("scene.usda", ".dot" -> "scene.dot"). */
+void cli_output_name(const char *in, const char *ext, char *buf, size_t cap);
+/* Writes path atomically with write(out, ctx) (non-zero: failed), printing
+ * "portalis CMD: why" on failure; returns 0 or 1. */
+int cli_write_file(const char *cmd, const char *path, int (*write)(FILE *out, void *ctx), void *ctx);
+/* `portalis graph`'s Graphviz file of g, then "wrote PATH" on stderr. */
+struct ef_graph;
+int cli_write_dot(const char *path, struct ef_graph *g);
 
 /* The message for a file that is not a binary module, or NULL if it is one
  * (or not recognised: the loader then reports it). */

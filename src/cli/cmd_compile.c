@@ -23,18 +23,6 @@ static void compile_usage(FILE *f) {
                "exit status: 0 written, 1 the module or the compiler failed, 2 usage error\n");
 }
 
-static char *default_output(const char *in) {
-    size_t n = strlen(in);
-    char *out = malloc(n + 5);
-    if (!out)
-        return NULL;
-    memcpy(out, in, n + 1);
-    if (n > 5 && !strcmp(in + n - 5, ".wasm"))
-        out[n - 5] = 0;
-    strcat(out, ".pwo");
-    return out;
-}
-
 int cmd_compile(int argc, char **argv) {
     const char *in = NULL, *out = NULL;
     bool checks = false;
@@ -64,7 +52,11 @@ int cmd_compile(int argc, char **argv) {
         pw_engine_free(engine);
         return CLI_EXIT_LOAD;
     }
-    char *def = out ? NULL : default_output(in);
+    char def[4096]; /* MODULE.wasm -> MODULE.pwo */
+    if (!out) {
+        cli_output_name(in, ".pwo", def, sizeof def);
+        out = def;
+    }
     uint8_t *image = NULL;
     size_t len = 0;
     pw_error *e = pw_module_compile_native(m, &image, &len);
@@ -74,12 +66,11 @@ int cmd_compile(int argc, char **argv) {
         fprintf(stderr, "portalis compile: %s: %s\n", in, pw_error_message(e));
         pw_error_free(e);
         status = CLI_EXIT_LOAD;
-    } else if (pbase_write_file_atomic(out ? out : def, image, len, &pe) != 0) {
+    } else if (pbase_write_file_atomic(out, image, len, &pe) != 0) {
         fprintf(stderr, "portalis compile: %s\n", pe.message);
         status = CLI_EXIT_LOAD;
     }
     free(image);
-    free(def);
     pw_module_free(m);
     pw_engine_free(engine);
     return status;

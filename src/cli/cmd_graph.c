@@ -3,8 +3,9 @@
  * prints the text dump of an example graph with a nested, shared
  * definition, optionally writes its flattened Graphviz DOT file, and with
  * --run executes it once and prints per-node timing.
- *   portalis graph SCENE.usda [--dot OUT.dot]
- * is the scene's graph, built by the host (cmd_scene.c). */
+ *   portalis graph SCENE [--dot OUT.dot]
+ * is the scene's graph, built by the host (cmd_scene.c). A scene is known by
+ * its content, as `portalis run` knows it, whatever its name. */
 #include <stdio.h>
 #include <string.h>
 
@@ -13,7 +14,7 @@
 
 static void graph_usage(FILE *out) {
     fprintf(out, "usage: portalis graph --example [--dot OUT.dot] [--run] [--trace OUT.json]\n"
-                 "       portalis graph SCENE.usda [--dot OUT.dot]  (default OUT: SCENE.dot)\n"
+                 "       portalis graph SCENE [--dot OUT.dot]  (USD text; default OUT: SCENE.dot)\n"
                  "\n"
                  "Prints the execution graph as text (EXECUTION GRAPH | <top def>(<id>) ...).\n"
                  "  --example         use the built-in example graph (nested, shared definitions)\n"
@@ -22,14 +23,47 @@ static void graph_usage(FILE *out) {
                  "  --trace OUT.json  with --run: write a Chrome trace (chrome://tracing, Perfetto)\n");
 }
 
+/* The first argument that is neither an option nor an option's value, or -1. */
+static int file_argument(int argc, char **argv) {
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--dot") || !strcmp(argv[i], "--trace"))
+            i++;
+        else if (argv[i][0] != '-')
+            return i;
+    }
+    return -1;
+}
+
+/* A file argument goes to the scene graph when its content is USD (or it is
+ * missing: the host then says so); anything else is refused with what it is.
+ * Returns -1 when there is no file argument. */
+static int scene_graph(int argc, char **argv) {
+    int i = file_argument(argc, argv);
+    if (i < 0)
+        return -1;
+    cli_file_kind kind;
+    bool missing = false;
+    char err[4200];
+    if (!cli_sniff_file(argv[i], &kind, &missing, err, sizeof err) && !missing) {
+        fprintf(stderr, "portalis graph: %s\n", err);
+        return 1;
+    }
+    if (missing || kind == CLI_FILE_USDA || kind == CLI_FILE_USDC || kind == CLI_FILE_USDZ)
+        return cmd_scene_graph(argc, argv);
+    fprintf(stderr, "portalis graph: %s: not a USD scene (%s); give a scene or --example\n", argv[i],
+            kind == CLI_FILE_WASM  ? "a WebAssembly module"
+            : kind == CLI_FILE_WAT ? "WebAssembly text"
+                                   : "neither USD text nor a module");
+    return 1;
+}
+
+static int write_trace(FILE *out, void *ctx) { return ef_context_write_trace(ctx, out); }
+
 int cmd_graph(int argc, char **argv) {
     const char *dot = NULL, *trace = NULL;
-    for (int i = 1; i < argc; i++) {
-        size_t n = strlen(argv[i]);
-        if (n > 5 && !strcmp(argv[i] + n - 5, ".usda")) {
-            return cmd_scene_graph(argc, argv);
-        }
-    }
+    int rc = scene_graph(argc, argv);
+    if (rc >= 0)
+        return rc;
     int example = 0, run = 0;
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
@@ -50,7 +84,7 @@ int cmd_graph(int argc, char **argv) {
         }
     }
     if (!example) {
-        fprintf(stderr, "portalis graph: give a SCENE.usda or --example\n");
+        fprintf(stderr, "portalis graph: give a SCENE or --example\n");
         graph_usage(stderr);
         return 2;
     }
@@ -59,18 +93,9 @@ int cmd_graph(int argc, char **argv) {
         fprintf(stderr, "portalis graph: out of memory\n");
         return 1;
     }
-    int rc = 0;
-    if (ef_dump_text(g, stdout))
+    rc = ef_dump_text(g, stdout) ? 1 : 0;
+    if (dot && cli_write_dot(dot, g))
         rc = 1;
-    if (dot) {
-        FILE *f = fopen(dot, "w");
-        if (!f || ef_dump_dot(g, f) || fclose(f)) {
-            fprintf(stderr, "portalis graph: cannot write %s\n", dot);
-            rc = 1;
-        } else {
-            fprintf(stderr, "wrote %s\n", dot);
-        }
-    }
     if (run && !rc) {
         ef_pool *pool = ef_pool_create(1);
         ef_context *ctx = ef_context_create(g, pool);
@@ -80,13 +105,8 @@ int cmd_graph(int argc, char **argv) {
         ef_status st = ef_context_execute(ctx);
         printf("\nstatus: %s\n", ef_status_str(st, buf, sizeof buf));
         ef_context_dump_timing(ctx, stdout);
-        if (trace) {
-            FILE *f = fopen(trace, "w");
-            if (!f || ef_context_write_trace(ctx, f) || fclose(f)) {
-                fprintf(stderr, "portalis graph: cannot write %s\n", trace);
-                rc = 1;
-            }
-        }
+        if (trace && cli_write_file("graph", trace, write_trace, ctx))
+            rc = 1;
         ef_context_free(ctx);
         ef_pool_free(pool);
     }

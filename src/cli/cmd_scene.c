@@ -159,17 +159,6 @@ static int parse_valued(scene_opts *o, const char *a, const char *v) {
     return parse_trigger(o, a, v); /* --trigger, --event */
 }
 
-/* SCENE.usda -> SCENE.out.usda (also for .usd and .usdc names). */
-static void default_output(scene_opts *o) {
-    const char *base = strrchr(o->scene, '/');
-    const char *dot = strrchr(base ? base : o->scene, '.');
-    size_t n = dot && (!strcmp(dot, ".usda") || !strcmp(dot, ".usd") || !strcmp(dot, ".usdc"))
-                   ? (size_t)(dot - o->scene)
-                   : strlen(o->scene);
-    snprintf(o->outbuf, sizeof o->outbuf, "%.*s.out.usda", (int)n, o->scene);
-    o->out = o->outbuf;
-}
-
 /* Returns -1 to go on, or the exit status. */
 static int parse_options(scene_opts *o, int argc, char **argv) {
     for (int k = 0; k < T_COUNT; k++)
@@ -221,8 +210,10 @@ static int parse_options(scene_opts *o, int argc, char **argv) {
         scene_usage(stderr);
         return 2;
     }
-    if (!o->out)
-        default_output(o);
+    if (!o->out) { /* SCENE.usda -> SCENE.out.usda */
+        cli_output_name(o->scene, ".out.usda", o->outbuf, sizeof o->outbuf);
+        o->out = o->outbuf;
+    }
     return -1;
 }
 
@@ -728,8 +719,7 @@ int cmd_scene_graph(int argc, char **argv) {
     }
     char dotbuf[4096];
     if (!dot) {
-        size_t n = strlen(scene);
-        snprintf(dotbuf, sizeof dotbuf, "%.*s.dot", (int)(n > 5 ? n - 5 : n), scene);
+        cli_output_name(scene, ".dot", dotbuf, sizeof dotbuf);
         dot = dotbuf;
     }
     char mpath[8192];
@@ -758,13 +748,8 @@ int cmd_scene_graph(int argc, char **argv) {
         printf("  %s | %s %s stage=%s order=%d mode=%s entry=%s state=%s\n", mi.prim_path, mi.schema, mi.binding,
                stages[mi.stage], mi.order_key, mi.mode, mi.entry, ph_mod_state_name(mi.state));
     }
-    FILE *f = fopen(dot, "w");
-    if (!f || ef_dump_dot(ph_host_graph(h), f) || fclose(f)) {
-        fprintf(stderr, "portalis graph: cannot write %s\n", dot);
+    if (cli_write_dot(dot, ph_host_graph(h)))
         rc = 1;
-    } else {
-        fprintf(stderr, "wrote %s\n", dot);
-    }
     ph_host_free(h);
     return rc;
 }

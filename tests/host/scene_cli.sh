@@ -134,4 +134,20 @@ USDA
 hint="warning: typo.usda: prim /W/P: unknown prim type 'WasmPhysic'; did you mean 'WasmPhysics'\\?"
 expect typo-hint-run 0 "$hint" "$P" run typo.usda --frames 2 -o typo.out.usda
 expect typo-hint-graph 0 "$hint" "$P" graph typo.usda
+# graph knows a scene by its content, as run does: any name, and the default
+# DOT file is the scene's name with .dot for its USD extension
+cp scene.usda scene.usd
+cp scene.usda scene_text
+expect graph-usd-ext 0 'wrote scene.dot' "$P" graph scene.usd
+[ -s scene.dot ] || { echo "FAIL graph-usd-ext: no scene.dot"; fail=1; }
+expect graph-no-ext 0 'wrote scene_text.dot' "$P" graph scene_text
+grep -q 'digraph' scene_text.dot || { echo "FAIL graph-no-ext: scene_text.dot is not a DOT file"; fail=1; }
+expect graph-dot-opt 0 'MODULES' "$P" graph --dot named.dot scene_text
+[ -s named.dot ] || { echo "FAIL graph-dot-opt: no named.dot"; fail=1; }
+expect graph-module 1 'modules/clock.wasm: not a USD scene \(a WebAssembly module\)' "$P" graph modules/clock.wasm
+printf 'PXR-USDC' >bin.usda
+expect graph-usdc 1 'binary USD' "$P" graph bin.usda
+expect graph-missing 1 'nothere.usd' "$P" graph nothere.usd
+mkdir adir
+expect graph-dir 1 'adir' "$P" graph adir
 exit $fail
