@@ -620,6 +620,60 @@ static int report_error(const run_options *opt, const char *path, pw_error *e) {
     return status;
 }
 
+/* --env NAME=VALUE, or NAME: the host's value when it has one. False when
+ * out of memory; *we is WASI's refusal. */
+static bool set_env(pwasi_ctx *wasi, const char *spec, pwasi_error **we) {
+    const char *eq = strchr(spec, '=');
+    if (!eq) {
+        const char *hv = getenv(spec);
+        *we = hv ? pwasi_ctx_set_env(wasi, spec, hv) : NULL;
+        return true;
+    }
+    size_t nl = (size_t)(eq - spec);
+    char *name = malloc(nl + 1);
+    if (!name)
+        return false;
+    memcpy(name, spec, nl);
+    name[nl] = 0;
+    *we = pwasi_ctx_set_env(wasi, name, eq + 1);
+    free(name);
+    return true;
+}
+
+/* The WASI context of a module run (argv[0] is the module as named on the
+ * command line, or --argv0; --env; --dir) with the module's imports linked
+ * to it. Prints why and returns false on failure. */
+static bool setup_wasi(const run_options *opt, const char *path, int argc, char **argv, pw_store *store,
+                       pw_module *m, pwasi_ctx **wasi, pw_extern **imports) {
+    *wasi = pwasi_ctx_new();
+    const char **wargv = *wasi ? calloc((size_t)argc + 1, sizeof *wargv) : NULL;
+    if (!wargv) {
+        fprintf(stderr, "portalis run: out of memory\n");
+        return false;
+    }
+    wargv[0] = opt->argv0 ? opt->argv0 : path;
+    for (int k = 0; k < argc; k++)
+        wargv[k + 1] = argv[k];
+    pwasi_error *we = pwasi_ctx_set_args(*wasi, argc + 1, wargv);
+    free(wargv);
+    for (int k = 0; !we && k < opt->nenvs; k++)
+        if (!set_env(*wasi, opt->envs[k], &we)) {
+            fprintf(stderr, "portalis run: out of memory\n");
+            return false;
+        }
+    pwasi_ctx_set_resolve_mode(*wasi, opt->manual_resolve ? PWASI_RESOLVE_MANUAL : PWASI_RESOLVE_AUTO);
+    for (int k = 0; !we && k < opt->ndirs; k++)
+        we = pwasi_ctx_preopen_dir(*wasi, opt->dirs[k].host, opt->dirs[k].guest);
+    if (!we && pw_module_import_count(m) > 0)
+        we = pwasi_link(*wasi, store, m, NULL, 0, imports);
+    if (we) {
+        fprintf(stderr, "portalis run: %s: %s\n", path, pwasi_error_message(we));
+        pwasi_error_free(we);
+        return false;
+    }
+    return true;
+}
+
 static int run_module(const run_options *opt, const char *path, int argc, char **argv) {
     int status = CLI_EXIT_LOAD;
     pw_engine_config cfg;
@@ -660,54 +714,9 @@ static int run_module(const run_options *opt, const char *path, int argc, char *
     if (opt->timeout_ns)
         pw_store_set_deadline(store, opt->timeout_ns);
     size_t nimports = pw_module_import_count(m);
-    if (nimports > 0 || opt->ndirs || opt->nenvs) {
-        /* WASI context: argv[0] is the module as named on the command line */
-        wasi = pwasi_ctx_new();
-        if (!wasi) {
-            fprintf(stderr, "portalis run: out of memory\n");
-            goto out;
-        }
-        pwasi_error *we = NULL;
-        const char **wargv = calloc((size_t)argc + 1, sizeof *wargv);
-        if (!wargv) {
-            fprintf(stderr, "portalis run: out of memory\n");
-            goto out;
-        }
-        wargv[0] = opt->argv0 ? opt->argv0 : path;
-        for (int k = 0; k < argc; k++)
-            wargv[k + 1] = argv[k];
-        we = pwasi_ctx_set_args(wasi, argc + 1, wargv);
-        free(wargv);
-        for (int k = 0; !we && k < opt->nenvs; k++) {
-            const char *eq = strchr(opt->envs[k], '=');
-            if (eq) {
-                size_t nl = (size_t)(eq - opt->envs[k]);
-                char *name = malloc(nl + 1);
-                if (!name) {
-                    fprintf(stderr, "portalis run: out of memory\n");
-                    goto out;
-                }
-                memcpy(name, opt->envs[k], nl);
-                name[nl] = 0;
-                we = pwasi_ctx_set_env(wasi, name, eq + 1);
-                free(name);
-            } else {
-                const char *hv = getenv(opt->envs[k]);
-                if (hv)
-                    we = pwasi_ctx_set_env(wasi, opt->envs[k], hv);
-            }
-        }
-        pwasi_ctx_set_resolve_mode(wasi, opt->manual_resolve ? PWASI_RESOLVE_MANUAL : PWASI_RESOLVE_AUTO);
-        for (int k = 0; !we && k < opt->ndirs; k++)
-            we = pwasi_ctx_preopen_dir(wasi, opt->dirs[k].host, opt->dirs[k].guest);
-        if (!we && nimports > 0)
-            we = pwasi_link(wasi, store, m, NULL, 0, &imports);
-        if (we) {
-            fprintf(stderr, "portalis run: %s: %s\n", path, pwasi_error_message(we));
-            pwasi_error_free(we);
-            goto out;
-        }
-    }
+    if ((nimports > 0 || opt->ndirs || opt->nenvs) &&
+        !setup_wasi(opt, path, argc, argv, store, m, &wasi, &imports))
+        goto out;
     pw_instance *inst = NULL;
     e = pw_instance_new(store, m, imports, nimports, &inst);
     if (e) {
