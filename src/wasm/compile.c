@@ -583,63 +583,7 @@ static uint32_t emit_cond_branch(cc *c, uint32_t pos, bool negate) {
     return c->last_start;
 }
 
-/* ---- numeric opcode typing --------------------------------------------- */
-
-/* For wasm opcodes 0x45..0xc4: operand count, operand type, result type. */
-typedef struct {
-    uint8_t n, in, out;
-} numsig;
-#define I WM_I32
-#define L WM_I64
-#define F WM_F32
-#define D WM_F64
-static const numsig numsigs[0xc5 - 0x45] = {
-    [0x45 - 0x45] = {1, I, I},
-    [0x46 - 0x45 ... 0x4f - 0x45] = {2, I, I},
-    [0x50 - 0x45] = {1, L, I},
-    [0x51 - 0x45 ... 0x5a - 0x45] = {2, L, I},
-    [0x5b - 0x45 ... 0x60 - 0x45] = {2, F, I},
-    [0x61 - 0x45 ... 0x66 - 0x45] = {2, D, I},
-    [0x67 - 0x45 ... 0x69 - 0x45] = {1, I, I},
-    [0x6a - 0x45 ... 0x78 - 0x45] = {2, I, I},
-    [0x79 - 0x45 ... 0x7b - 0x45] = {1, L, L},
-    [0x7c - 0x45 ... 0x8a - 0x45] = {2, L, L},
-    [0x8b - 0x45 ... 0x91 - 0x45] = {1, F, F},
-    [0x92 - 0x45 ... 0x98 - 0x45] = {2, F, F},
-    [0x99 - 0x45 ... 0x9f - 0x45] = {1, D, D},
-    [0xa0 - 0x45 ... 0xa6 - 0x45] = {2, D, D},
-    [0xa7 - 0x45] = {1, L, I},
-    [0xa8 - 0x45 ... 0xa9 - 0x45] = {1, F, I},
-    [0xaa - 0x45 ... 0xab - 0x45] = {1, D, I},
-    [0xac - 0x45 ... 0xad - 0x45] = {1, I, L},
-    [0xae - 0x45 ... 0xaf - 0x45] = {1, F, L},
-    [0xb0 - 0x45 ... 0xb1 - 0x45] = {1, D, L},
-    [0xb2 - 0x45 ... 0xb3 - 0x45] = {1, I, F},
-    [0xb4 - 0x45 ... 0xb5 - 0x45] = {1, L, F},
-    [0xb6 - 0x45] = {1, D, F},
-    [0xb7 - 0x45 ... 0xb8 - 0x45] = {1, I, D},
-    [0xb9 - 0x45 ... 0xba - 0x45] = {1, L, D},
-    [0xbb - 0x45] = {1, F, D},
-    [0xbc - 0x45] = {1, F, I},
-    [0xbd - 0x45] = {1, D, L},
-    [0xbe - 0x45] = {1, I, F},
-    [0xbf - 0x45] = {1, L, D},
-    [0xc0 - 0x45 ... 0xc1 - 0x45] = {1, I, I},
-    [0xc2 - 0x45 ... 0xc4 - 0x45] = {1, L, L},
-};
-#undef I
-#undef L
-#undef F
-#undef D
-
-static inline void numeric_sig(uint8_t op, int *nargs, uint8_t *in, uint8_t *out) {
-    const numsig *t = &numsigs[op - 0x45];
-    *nargs = t->n;
-    *in = t->in;
-    *out = t->out;
-}
-
-int pw_numeric_arity(uint8_t op) { return numsigs[op - 0x45].n; }
+/* ---- numeric instructions (typed by the opcode table) ------------------ */
 
 static int imm_variant(int op) {
     static const int8_t i32map[] = {/* i32_add..i32_shr_u relative to IR_i32_add */
@@ -669,30 +613,6 @@ static int imm_variant(int op) {
     if (op >= IR_f64_add && op <= IR_f64_div)
         return IR_f64_add_imm + (op - IR_f64_add);
     return -1;
-}
-
-static bool commutative(int op) {
-    switch (op) {
-    case IR_i32_add:
-    case IR_i32_mul:
-    case IR_i32_and:
-    case IR_i32_or:
-    case IR_i32_xor:
-    case IR_i32_eq:
-    case IR_i32_ne:
-    case IR_i64_add:
-    case IR_i64_mul:
-    case IR_i64_and:
-    case IR_i64_or:
-    case IR_i64_xor:
-    case IR_i64_eq:
-    case IR_i64_ne:
-    case IR_f32_add:
-    case IR_f32_mul:
-    case IR_f64_add:
-    case IR_f64_mul: return true;
-    default: return false;
-    }
 }
 
 /* The load-fused form of a binary op, or -1. */
@@ -729,14 +649,14 @@ static bool produced_by_last_load(cc *c, uint32_t pos) {
 
 /* a OP load(...) where the load was the instruction just emitted: the load
  * becomes the op's memory operand, at the same point in execution. */
-static bool try_fuse_load(cc *c, int irop, uint32_t pa, uint32_t pb) {
+static bool try_fuse_load(cc *c, int irop, bool comm, uint32_t pa, uint32_t pb) {
     int fop = loadop_variant(irop);
     if (fop < 0 || c->dead)
         return false;
     uint32_t pother;
     if (produced_by_last_load(c, pb))
         pother = pa;
-    else if (produced_by_last_load(c, pa) && commutative(irop))
+    else if (produced_by_last_load(c, pa) && comm)
         pother = pb;
     else
         return false;
@@ -816,22 +736,22 @@ static bool try_fuse_muladd(cc *c, int irop, uint32_t pa, uint32_t pb) {
     return true;
 }
 
-static void numeric(cc *c, uint8_t wop, int irop) {
-    int nargs;
-    uint8_t in, out;
-    numeric_sig(wop, &nargs, &in, &out);
-    if (nargs == 1) {
+static void numeric(cc *c, uint32_t op, const wm_opinfo *oi) {
+    int irop = oi->ir;
+    uint8_t in = oi->args[0], out = oi->result;
+    bool comm = oi->flags & WF_COMM;
+    if (oi->nargs == 1) {
         uint32_t pa = pop_t(c, in);
         /* Reinterpretations and wrap change only the type: the bits in the
          * slot already are the result (i32/f32 live in the low half). */
-        if (wop == 0xa7 || (wop >= 0xbc && wop <= 0xbf)) {
+        if (oi->flags & WF_RETYPE) {
             if (c->dead) {
                 push_slot(c, out);
                 return;
             }
             vent e = c->vs[pa];
             e.type = out;
-            if (e.kind == VK_CONST && wop == 0xa7)
+            if (e.kind == VK_CONST && op == OP_i32_wrap_i64)
                 e.cval &= 0xffffffffu;
             push(c, e.type, e.kind, e.local, e.cval);
             return;
@@ -842,7 +762,7 @@ static void numeric(cc *c, uint8_t wop, int irop) {
         push_slot(c, out);
         return;
     }
-    uint32_t pb = pop_t(c, in);
+    uint32_t pb = pop_t(c, oi->args[1]);
     uint32_t pa = pop_t(c, in);
     if (c->dead) {
         push_slot(c, out);
@@ -855,7 +775,7 @@ static void numeric(cc *c, uint8_t wop, int irop) {
     if (immop >= 0 && eb->kind == VK_CONST) {
         pvar = pa;
         imm = eb->cval;
-    } else if (immop >= 0 && ea->kind == VK_CONST && commutative(irop)) {
+    } else if (immop >= 0 && ea->kind == VK_CONST && comm) {
         pvar = pb;
         imm = ea->cval;
     }
@@ -871,7 +791,7 @@ static void numeric(cc *c, uint8_t wop, int irop) {
         c->last_dst_ok = false;
         return;
     }
-    if (pvar == NONE && (try_fuse_muladd(c, irop, pa, pb) || try_fuse_load(c, irop, pa, pb))) {
+    if (pvar == NONE && (try_fuse_muladd(c, irop, pa, pb) || try_fuse_load(c, irop, comm, pa, pb))) {
         push_slot(c, out);
         return;
     }
@@ -907,14 +827,6 @@ static void numeric(cc *c, uint8_t wop, int irop) {
         ins[2].s.a = b;
     }
     push_slot(c, out);
-}
-
-/* Float arithmetic whose NaN results carry an unspecified payload: add, sub,
- * mul, div, sqrt, min, max, the roundings, demote and promote. abs, neg,
- * copysign, loads, stores and reinterpretations only move bits and stay
- * exact; conversions from integers never make a NaN. */
-static bool makes_nan(uint8_t op) {
-    return (op >= 0x8d && op <= 0x97) || (op >= 0x9b && op <= 0xa5) || op == 0xb6 || op == 0xbb;
 }
 
 /* Replaces the NaN on top of the stack, if it is one, by the canonical NaN
@@ -981,9 +893,11 @@ static int address2(cc *c, uint32_t pa, int irop, uint32_t *a, uint32_t *b) {
     return IR_load32_x2 + (irop - IR_load32);
 }
 
-static void load(cc *c, int irop, uint32_t natural, uint8_t type) {
-    uint32_t off = memarg(c, natural);
-    uint32_t pa = pop_t(c, WM_I32);
+static void load(cc *c, const wm_opinfo *oi) {
+    int irop = oi->ir;
+    uint8_t type = oi->result;
+    uint32_t off = memarg(c, oi->align);
+    uint32_t pa = pop_t(c, oi->args[0]);
     uint32_t a2, b2;
     int op2 = address2(c, pa, irop, &a2, &b2);
     if (op2 >= 0) {
@@ -1054,10 +968,11 @@ static bool try_fuse_rmw(cc *c, int irop, uint32_t off, uint32_t pa, uint32_t pv
     return true;
 }
 
-static void store(cc *c, int irop, uint32_t natural, uint8_t type) {
-    uint32_t off = memarg(c, natural);
-    uint32_t pv = pop_t(c, type);
-    uint32_t pa = pop_t(c, WM_I32);
+static void store(cc *c, const wm_opinfo *oi) {
+    int irop = oi->ir;
+    uint32_t off = memarg(c, oi->align);
+    uint32_t pv = pop_t(c, oi->args[1]);
+    uint32_t pa = pop_t(c, oi->args[0]);
     if (try_fuse_rmw(c, irop, off, pa, pv))
         return;
     uint32_t a2, b2;
@@ -1092,6 +1007,126 @@ static void store(cc *c, int irop, uint32_t natural, uint8_t type) {
     ins[2].s.b = off;
 }
 
+/* Pops the operands of an instruction with a signature in the opcode table
+ * (last operand first) and returns the slots they are read from. */
+static void operands(cc *c, const wm_opinfo *oi, uint32_t slot[3]) {
+    uint32_t pos[3];
+    for (uint32_t i = oi->nargs; i-- > 0;)
+        pos[i] = pop_t(c, oi->args[i]);
+    for (uint32_t i = 0; i < oi->nargs; i++)
+        slot[i] = use(c, pos[i]);
+}
+
+/* The 0xfc-prefixed bulk memory and table instructions. */
+static void bulk(cc *c, uint32_t op, const wm_opinfo *oi) {
+    const wm_module *m = c->m;
+    uint32_t s[3]; /* operand slots: destination, source or value, length */
+    uint32_t x = 0, y = 0;
+    switch (op) {
+    case OP_memory_init:
+    case OP_data_drop:
+        x = rd_u32(c);
+        if (op == OP_memory_init) {
+            if (rd_u8(c) != 0)
+                MALFORMED("zero byte expected");
+            need_memory(c, 0);
+        }
+        need_datacount(c);
+        if (x >= m->datacount)
+            INVALID("unknown data segment %u", x);
+        break;
+    case OP_memory_copy:
+    case OP_memory_fill:
+        if (rd_u8(c) != 0)
+            MALFORMED("zero byte expected");
+        if (op == OP_memory_copy && rd_u8(c) != 0)
+            MALFORMED("zero byte expected");
+        need_memory(c, 0);
+        break;
+    case OP_table_init:
+    case OP_elem_drop:
+        x = rd_u32(c);
+        if (op == OP_table_init) {
+            y = rd_u32(c);
+            need_table(c, y);
+        }
+        if (x >= m->nelems)
+            INVALID("unknown elem segment %u", x);
+        if (op == OP_table_init && m->elems[x].reftype != m->tables[y].reftype)
+            INVALID("type mismatch");
+        break;
+    case OP_table_copy:
+        x = rd_u32(c);
+        y = rd_u32(c);
+        need_table(c, x);
+        need_table(c, y);
+        if (m->tables[x].reftype != m->tables[y].reftype)
+            INVALID("type mismatch");
+        break;
+    default: /* table.grow, table.size, table.fill */
+        x = rd_u32(c);
+        need_table(c, x);
+        break;
+    }
+    pw_code *ins;
+    switch (op) {
+    case OP_memory_copy:
+    case OP_memory_fill:
+    case OP_memory_init:
+        operands(c, oi, s);
+        ins = emit(c, oi->ir, 2);
+        if (op == OP_memory_init) {
+            ins[1].s.a = x;
+            ins[1].s.b = s[0];
+            ins[2].s.a = s[1];
+            ins[2].s.b = s[2];
+        } else {
+            ins[1].s.a = s[0];
+            ins[1].s.b = s[1];
+            ins[2].s.a = s[2];
+        }
+        break;
+    case OP_table_init:
+    case OP_table_copy:
+        operands(c, oi, s);
+        ins = emit(c, oi->ir, 3);
+        /* table.init: table, segment; table.copy: destination, source */
+        ins[1].s.a = op == OP_table_init ? y : x;
+        ins[1].s.b = op == OP_table_init ? x : y;
+        ins[2].s.a = s[0];
+        ins[2].s.b = s[1];
+        ins[3].s.a = s[2];
+        break;
+    case OP_data_drop:
+    case OP_elem_drop: emit(c, oi->ir, 1)[1].s.a = x; break;
+    case OP_table_size:
+        emit_d(c, oi->ir, 1, slot_of(c, c->vn))[1].s.b = x;
+        push_slot(c, oi->result);
+        break;
+    default: { /* table.grow (ref, n) -> i32 and table.fill (i, ref, n): the table's reference type */
+        uint32_t pn = pop_t(c, WM_I32);
+        uint32_t pv = pop_t(c, m->tables[x].reftype);
+        if (op == OP_table_grow) {
+            uint32_t sv = use(c, pv), sn = use(c, pn);
+            ins = emit_d(c, oi->ir, 2, slot_of(c, pv));
+            ins[1].s.b = x;
+            ins[2].s.a = sv;
+            ins[2].s.b = sn;
+            push_slot(c, WM_I32);
+            break;
+        }
+        uint32_t pi = pop_t(c, WM_I32);
+        uint32_t si = use(c, pi), sv = use(c, pv), sn = use(c, pn);
+        ins = emit(c, oi->ir, 2);
+        ins[1].s.a = x;
+        ins[1].s.b = si;
+        ins[2].s.a = sv;
+        ins[2].s.b = sn;
+        break;
+    }
+    }
+}
+
 /* ---- the translator ---------------------------------------------------- */
 
 static void translate_body(cc *c, const wm_code *code, const pw_sig *sig) {
@@ -1104,36 +1139,58 @@ static void translate_body(cc *c, const wm_code *code, const pw_sig *sig) {
         c->op_offset = code->body_offset + (uint32_t)(c->p - code->body);
         if (c->p >= c->end)
             MALFORMED("unexpected end of section or function");
-        uint8_t op = *c->p++;
+        uint32_t op = *c->p++;
+        if (op == WM_PREFIX_FC) {
+            uint32_t sub = rd_u32(c);
+            op = WM_OPID(WM_PREFIX_FC, sub > 0xffff ? 0xffff : sub);
+            if (!wm_opinfo_of(op))
+                MALFORMED("illegal opcode 0xfc %u", sub);
+        }
+        const wm_opinfo *oi = wm_opinfo_of(op);
+        switch (oi ? oi->kind : WK_CONTROL) {
+        case WK_LOAD: load(c, oi); continue;
+        case WK_STORE: store(c, oi); continue;
+        case WK_BULK: bulk(c, op, oi); continue;
+        case WK_NUMERIC:
+            numeric(c, op, oi);
+            if (c->canon && (oi->flags & WF_NAN))
+                canonicalize(c, oi->result);
+            continue;
+        default: break;
+        }
         switch (op) {
-        case 0x00: /* unreachable */
+        case OP_unreachable:
             emit(c, IR_unreachable, 0);
             set_unreachable(c);
             break;
-        case 0x01: /* nop */ break;
-        case 0x02:   /* block */
-        case 0x03:   /* loop */
-        case 0x04: { /* if */
+        case OP_nop: break;
+        case OP_block:
+        case OP_loop:
+        case OP_if: {
             uint32_t np, nr;
             const uint8_t *params, *results;
             uint8_t single;
             read_blocktype(c, &np, &params, &nr, &results, &single);
             uint32_t pcond = 0;
-            if (op == 0x04)
+            if (op == OP_if)
                 pcond = pop_t(c, WM_I32);
             for (uint32_t i = np; i-- > 0;)
                 pop_t(c, params[i]);
             if (!c->dead)
                 materialize_range(c, 0, c->vn + np);
             uint32_t br = NONE;
-            if (op == 0x04) {
+            if (op == OP_if) {
                 /* Materialising the stack above may have emitted copies after
                  * a comparison; fusion then simply does not apply. */
                 br = emit_cond_branch(c, pcond, true);
             }
-            push_frame(c, op == 0x02 ? CK_BLOCK : op == 0x03 ? CK_LOOP : CK_IF, np, params, nr, results, single);
+            push_frame(c,
+                       op == OP_block  ? CK_BLOCK
+                       : op == OP_loop ? CK_LOOP
+                                       : CK_IF,
+                       np, params, nr, results, single);
             cent *f = top_frame(c);
-            if (op == 0x03) {
+            if (op == OP_loop) {
                 label_here(c);
                 f->loop_pos = c->n;
             }
@@ -1146,7 +1203,7 @@ static void translate_body(cc *c, const wm_code *code, const pw_sig *sig) {
                 push_slot(c, params[i]);
             break;
         }
-        case 0x05: { /* else */
+        case OP_else: {
             cent *f = top_frame(c);
             if (f->kind != CK_IF)
                 MALFORMED("else without matching if");
@@ -1172,7 +1229,7 @@ static void translate_body(cc *c, const wm_code *code, const pw_sig *sig) {
                 push_slot(c, f->params[i]);
             break;
         }
-        case 0x0b: { /* end */
+        case OP_end: {
             cent *f = top_frame(c);
             for (uint32_t i = f->nresults; i-- > 0;)
                 pop_t(c, result_types(f)[i]);
@@ -1207,13 +1264,13 @@ static void translate_body(cc *c, const wm_code *code, const pw_sig *sig) {
                 push_slot(c, res ? res[i] : single);
             break;
         }
-        case 0x0c:   /* br */
-        case 0x0d: { /* br_if */
+        case OP_br:
+        case OP_br_if: {
             uint32_t l = rd_u32(c);
             if (l >= c->cn)
                 INVALID("unknown label");
             uint32_t pcond = 0;
-            if (op == 0x0d)
+            if (op == OP_br_if)
                 pcond = pop_t(c, WM_I32);
             cent *f = &c->cs[c->cn - 1 - l];
             uint32_t arity = label_arity(f);
@@ -1221,7 +1278,7 @@ static void translate_body(cc *c, const wm_code *code, const pw_sig *sig) {
             uint32_t h0 = c->vn;
             for (uint32_t i = arity; i-- > 0;)
                 pop_t(c, types[i]);
-            if (op == 0x0c) {
+            if (op == OP_br) {
                 if (!c->dead) {
                     c->vn = h0;
                     emit_branch(c, f);
@@ -1252,7 +1309,7 @@ static void translate_body(cc *c, const wm_code *code, const pw_sig *sig) {
             }
             break;
         }
-        case 0x0e: { /* br_table */
+        case OP_br_table: {
             uint32_t n = rd_u32(c);
             if (n > (uint32_t)(c->end - c->p))
                 MALFORMED("unexpected end");
@@ -1338,7 +1395,7 @@ static void translate_body(cc *c, const wm_code *code, const pw_sig *sig) {
             set_unreachable(c);
             break;
         }
-        case 0x0f: /* return */ {
+        case OP_return: {
             cent *f = &c->cs[0];
             uint32_t h0 = c->vn;
             for (uint32_t i = f->nresults; i-- > 0;)
@@ -1350,11 +1407,11 @@ static void translate_body(cc *c, const wm_code *code, const pw_sig *sig) {
             set_unreachable(c);
             break;
         }
-        case 0x10:   /* call */
-        case 0x11: { /* call_indirect */
+        case OP_call:
+        case OP_call_indirect: {
             uint32_t fi = rd_u32(c), table = 0;
             const pw_sig *s;
-            if (op == 0x10) {
+            if (op == OP_call) {
                 if (fi >= m->nfuncs)
                     INVALID("unknown function %u", fi);
                 s = c->mod->sigs[m->func_types[fi]];
@@ -1368,19 +1425,19 @@ static void translate_body(cc *c, const wm_code *code, const pw_sig *sig) {
                 s = c->mod->sigs[fi];
             }
             uint32_t pidx = 0;
-            if (op == 0x11)
+            if (op == OP_call_indirect)
                 pidx = pop_t(c, WM_I32);
             for (uint32_t i = s->nparams; i-- > 0;)
                 pop_t(c, s->types[i]);
             uint32_t base = c->vn;
             if (!c->dead) {
                 materialize_range(c, base, base + s->nparams);
-                if (op == 0x10 && fi >= m->nfunc_imports) {
+                if (op == OP_call && fi >= m->nfunc_imports) {
                     /* same module: the callee's code is known now */
                     pw_code *ins = emit(c, c->checks ? IR_call_direct_chk : IR_call_direct, 2);
                     ins[1].p = &c->mod->funcs[fi - m->nfunc_imports];
                     ins[2].s.a = slot_of(c, base);
-                } else if (op == 0x10) {
+                } else if (op == OP_call) {
                     pw_code *ins = emit(c, c->checks ? IR_call_chk : IR_call, 1);
                     ins[1].s.a = fi;
                     ins[1].s.b = slot_of(c, base);
@@ -1400,11 +1457,11 @@ static void translate_body(cc *c, const wm_code *code, const pw_sig *sig) {
              * covers at least the results */
             break;
         }
-        case 0x1a: /* drop */ pop_t(c, T_UNKNOWN); break;
-        case 0x1b:   /* select */
-        case 0x1c: { /* select t */
+        case OP_drop: pop_t(c, T_UNKNOWN); break;
+        case OP_select:
+        case OP_select_t: {
             uint8_t t = T_UNKNOWN;
-            if (op == 0x1c) {
+            if (op == OP_select_t) {
                 uint32_t k = rd_u32(c);
                 if (k != 1)
                     INVALID("invalid result arity");
@@ -1416,7 +1473,7 @@ static void translate_body(cc *c, const wm_code *code, const pw_sig *sig) {
             vent eb, ea;
             uint32_t pb = pop(c, t, &eb);
             uint32_t pa = pop(c, t, &ea);
-            if (op == 0x1b) {
+            if (op == OP_select) {
                 if ((ea.type != T_UNKNOWN && !is_num(ea.type)) || (eb.type != T_UNKNOWN && !is_num(eb.type)))
                     INVALID("type mismatch");
                 if (ea.type != T_UNKNOWN && eb.type != T_UNKNOWN && ea.type != eb.type)
@@ -1433,28 +1490,28 @@ static void translate_body(cc *c, const wm_code *code, const pw_sig *sig) {
             push_slot(c, t);
             break;
         }
-        case 0x20: { /* local.get */
+        case OP_local_get: {
             uint32_t x = rd_u32(c);
             if (x >= c->nlocals)
                 INVALID("unknown local %u", x);
             push(c, c->ltypes[x], VK_LOCAL, x, 0);
             break;
         }
-        case 0x21:   /* local.set */
-        case 0x22: { /* local.tee */
+        case OP_local_set:
+        case OP_local_tee: {
             uint32_t x = rd_u32(c);
             if (x >= c->nlocals)
                 INVALID("unknown local %u", x);
             vent e;
             uint32_t pv = pop(c, c->ltypes[x], &e);
             if (c->dead) {
-                if (op == 0x22)
+                if (op == OP_local_tee)
                     push_slot(c, c->ltypes[x]);
                 break;
             }
             if (e.kind == VK_LOCAL && e.local == x) {
                 /* local.set x (local.get x) is a no-op */
-                if (op == 0x22)
+                if (op == OP_local_tee)
                     c->vn++;
                 break;
             }
@@ -1466,14 +1523,14 @@ static void translate_body(cc *c, const wm_code *code, const pw_sig *sig) {
             } else {
                 emit_value_to(c, &e, pv, x);
             }
-            if (op == 0x22) {
+            if (op == OP_local_tee) {
                 c->vn++;
                 if (e.kind != VK_CONST)
                     c->vs[pv] = (vent){c->ltypes[x], VK_LOCAL, x, 0};
             }
             break;
         }
-        case 0x23: { /* global.get */
+        case OP_global_get: {
             uint32_t x = rd_u32(c);
             if (x >= m->nglobals)
                 INVALID("unknown global %u", x);
@@ -1482,7 +1539,7 @@ static void translate_body(cc *c, const wm_code *code, const pw_sig *sig) {
             push_slot(c, m->global_types[x].valtype);
             break;
         }
-        case 0x24: { /* global.set */
+        case OP_global_set: {
             uint32_t x = rd_u32(c);
             if (x >= m->nglobals)
                 INVALID("unknown global %u", x);
@@ -1495,12 +1552,12 @@ static void translate_body(cc *c, const wm_code *code, const pw_sig *sig) {
             ins[1].s.b = s;
             break;
         }
-        case 0x25:   /* table.get */
-        case 0x26: { /* table.set */
+        case OP_table_get:
+        case OP_table_set: {
             uint32_t x = rd_u32(c);
             need_table(c, x);
             uint8_t rt = m->tables[x].reftype;
-            if (op == 0x25) {
+            if (op == OP_table_get) {
                 uint32_t pi = pop_t(c, WM_I32);
                 uint32_t si = use(c, pi);
                 pw_code *ins = emit_d(c, IR_table_get, 2, slot_of(c, pi));
@@ -1518,35 +1575,12 @@ static void translate_body(cc *c, const wm_code *code, const pw_sig *sig) {
             }
             break;
         }
-        case 0x28: load(c, IR_load32, 2, WM_I32); break;
-        case 0x29: load(c, IR_load64, 3, WM_I64); break;
-        case 0x2a: load(c, IR_load32, 2, WM_F32); break;
-        case 0x2b: load(c, IR_load64, 3, WM_F64); break;
-        case 0x2c: load(c, IR_load8s32, 0, WM_I32); break;
-        case 0x2d: load(c, IR_load8u32, 0, WM_I32); break;
-        case 0x2e: load(c, IR_load16s32, 1, WM_I32); break;
-        case 0x2f: load(c, IR_load16u32, 1, WM_I32); break;
-        case 0x30: load(c, IR_load8s64, 0, WM_I64); break;
-        case 0x31: load(c, IR_load8u64, 0, WM_I64); break;
-        case 0x32: load(c, IR_load16s64, 1, WM_I64); break;
-        case 0x33: load(c, IR_load16u64, 1, WM_I64); break;
-        case 0x34: load(c, IR_load32s64, 2, WM_I64); break;
-        case 0x35: load(c, IR_load32u64, 2, WM_I64); break;
-        case 0x36: store(c, IR_store32, 2, WM_I32); break;
-        case 0x37: store(c, IR_store64, 3, WM_I64); break;
-        case 0x38: store(c, IR_store32, 2, WM_F32); break;
-        case 0x39: store(c, IR_store64, 3, WM_F64); break;
-        case 0x3a: store(c, IR_store8, 0, WM_I32); break;
-        case 0x3b: store(c, IR_store16, 1, WM_I32); break;
-        case 0x3c: store(c, IR_store8, 0, WM_I64); break;
-        case 0x3d: store(c, IR_store16, 1, WM_I64); break;
-        case 0x3e: store(c, IR_store32, 2, WM_I64); break;
-        case 0x3f:   /* memory.size */
-        case 0x40: { /* memory.grow */
+        case OP_memory_size:
+        case OP_memory_grow: {
             if (rd_u8(c) != 0)
                 MALFORMED("zero byte expected");
             need_memory(c, 0);
-            if (op == 0x3f) {
+            if (op == OP_memory_size) {
                 emit_d(c, IR_memory_size, 1, slot_of(c, c->vn));
             } else {
                 uint32_t pa = pop_t(c, WM_I32);
@@ -1557,9 +1591,9 @@ static void translate_body(cc *c, const wm_code *code, const pw_sig *sig) {
             push_slot(c, WM_I32);
             break;
         }
-        case 0x41: push(c, WM_I32, VK_CONST, 0, (uint32_t)rd_s32(c)); break;
-        case 0x42: push(c, WM_I64, VK_CONST, 0, (uint64_t)rd_s64(c)); break;
-        case 0x43: {
+        case OP_i32_const: push(c, WM_I32, VK_CONST, 0, (uint32_t)rd_s32(c)); break;
+        case OP_i64_const: push(c, WM_I64, VK_CONST, 0, (uint64_t)rd_s64(c)); break;
+        case OP_f32_const: {
             if (c->end - c->p < 4)
                 MALFORMED("unexpected end");
             uint32_t v;
@@ -1568,7 +1602,7 @@ static void translate_body(cc *c, const wm_code *code, const pw_sig *sig) {
             push(c, WM_F32, VK_CONST, 0, v);
             break;
         }
-        case 0x44: {
+        case OP_f64_const: {
             if (c->end - c->p < 8)
                 MALFORMED("unexpected end");
             uint64_t v;
@@ -1577,14 +1611,14 @@ static void translate_body(cc *c, const wm_code *code, const pw_sig *sig) {
             push(c, WM_F64, VK_CONST, 0, v);
             break;
         }
-        case 0xd0: { /* ref.null */
+        case OP_ref_null: {
             uint8_t t = rd_u8(c);
             if (!is_ref(t))
                 MALFORMED("malformed reference type");
             push(c, t, VK_CONST, 0, 0);
             break;
         }
-        case 0xd1: { /* ref.is_null */
+        case OP_ref_is_null: {
             vent e;
             uint32_t pa = pop(c, T_UNKNOWN, &e);
             if (e.type != T_UNKNOWN && !is_ref(e.type))
@@ -1595,7 +1629,7 @@ static void translate_body(cc *c, const wm_code *code, const pw_sig *sig) {
             push_slot(c, WM_I32);
             break;
         }
-        case 0xd2: { /* ref.func */
+        case OP_ref_func: {
             uint32_t x = rd_u32(c);
             if (x >= m->nfuncs)
                 INVALID("unknown function %u", x);
@@ -1606,149 +1640,8 @@ static void translate_body(cc *c, const wm_code *code, const pw_sig *sig) {
             push_slot(c, WM_FUNCREF);
             break;
         }
-        case 0xfc: {
-            uint32_t sub = rd_u32(c);
-            if (sub <= 7) {
-                static const uint8_t in[8] = {WM_F32, WM_F32, WM_F64, WM_F64, WM_F32, WM_F32, WM_F64, WM_F64};
-                uint8_t out = sub < 4 ? WM_I32 : WM_I64;
-                uint32_t pa = pop_t(c, in[sub]);
-                uint32_t s = use(c, pa);
-                pw_code *ins = emit_d(c, IR_i32_trunc_sat_f32_s + (int)sub, 1, slot_of(c, pa));
-                ins[1].s.b = s;
-                push_slot(c, out);
-                break;
-            }
-            switch (sub) {
-            case 8: { /* memory.init */
-                uint32_t seg = rd_u32(c);
-                if (rd_u8(c) != 0)
-                    MALFORMED("zero byte expected");
-                need_memory(c, 0);
-                need_datacount(c);
-                if (seg >= m->datacount)
-                    INVALID("unknown data segment %u", seg);
-                uint32_t pn = pop_t(c, WM_I32), ps = pop_t(c, WM_I32), pd = pop_t(c, WM_I32);
-                uint32_t sd = use(c, pd), ss = use(c, ps), sn = use(c, pn);
-                pw_code *ins = emit(c, IR_memory_init, 2);
-                ins[1].s.a = seg;
-                ins[1].s.b = sd;
-                ins[2].s.a = ss;
-                ins[2].s.b = sn;
-                break;
-            }
-            case 9: { /* data.drop */
-                uint32_t seg = rd_u32(c);
-                need_datacount(c);
-                if (seg >= m->datacount)
-                    INVALID("unknown data segment %u", seg);
-                pw_code *ins = emit(c, IR_data_drop, 1);
-                ins[1].s.a = seg;
-                break;
-            }
-            case 10:   /* memory.copy */
-            case 11: { /* memory.fill */
-                if (rd_u8(c) != 0)
-                    MALFORMED("zero byte expected");
-                if (sub == 10 && rd_u8(c) != 0)
-                    MALFORMED("zero byte expected");
-                need_memory(c, 0);
-                uint32_t pn = pop_t(c, WM_I32), ps = pop_t(c, WM_I32), pd = pop_t(c, WM_I32);
-                uint32_t sd = use(c, pd), ss = use(c, ps), sn = use(c, pn);
-                pw_code *ins = emit(c, sub == 10 ? IR_memory_copy : IR_memory_fill, 2);
-                ins[1].s.a = sd;
-                ins[1].s.b = ss;
-                ins[2].s.a = sn;
-                break;
-            }
-            case 12: { /* table.init */
-                uint32_t seg = rd_u32(c), t = rd_u32(c);
-                need_table(c, t);
-                if (seg >= m->nelems)
-                    INVALID("unknown elem segment %u", seg);
-                if (m->elems[seg].reftype != m->tables[t].reftype)
-                    INVALID("type mismatch");
-                uint32_t pn = pop_t(c, WM_I32), ps = pop_t(c, WM_I32), pd = pop_t(c, WM_I32);
-                uint32_t sd = use(c, pd), ss = use(c, ps), sn = use(c, pn);
-                pw_code *ins = emit(c, IR_table_init, 3);
-                ins[1].s.a = t;
-                ins[1].s.b = seg;
-                ins[2].s.a = sd;
-                ins[2].s.b = ss;
-                ins[3].s.a = sn;
-                break;
-            }
-            case 13: { /* elem.drop */
-                uint32_t seg = rd_u32(c);
-                if (seg >= m->nelems)
-                    INVALID("unknown elem segment %u", seg);
-                pw_code *ins = emit(c, IR_elem_drop, 1);
-                ins[1].s.a = seg;
-                break;
-            }
-            case 14: { /* table.copy */
-                uint32_t td = rd_u32(c), ts = rd_u32(c);
-                need_table(c, td);
-                need_table(c, ts);
-                if (m->tables[td].reftype != m->tables[ts].reftype)
-                    INVALID("type mismatch");
-                uint32_t pn = pop_t(c, WM_I32), ps = pop_t(c, WM_I32), pd = pop_t(c, WM_I32);
-                uint32_t sd = use(c, pd), ss = use(c, ps), sn = use(c, pn);
-                pw_code *ins = emit(c, IR_table_copy, 3);
-                ins[1].s.a = td;
-                ins[1].s.b = ts;
-                ins[2].s.a = sd;
-                ins[2].s.b = ss;
-                ins[3].s.a = sn;
-                break;
-            }
-            case 15: { /* table.grow */
-                uint32_t t = rd_u32(c);
-                need_table(c, t);
-                uint32_t pn = pop_t(c, WM_I32);
-                uint32_t pv = pop_t(c, m->tables[t].reftype);
-                uint32_t sv = use(c, pv), sn = use(c, pn);
-                pw_code *ins = emit_d(c, IR_table_grow, 2, slot_of(c, pv));
-                ins[1].s.b = t;
-                ins[2].s.a = sv;
-                ins[2].s.b = sn;
-                push_slot(c, WM_I32);
-                break;
-            }
-            case 16: { /* table.size */
-                uint32_t t = rd_u32(c);
-                need_table(c, t);
-                pw_code *ins = emit_d(c, IR_table_size, 1, slot_of(c, c->vn));
-                ins[1].s.b = t;
-                push_slot(c, WM_I32);
-                break;
-            }
-            case 17: { /* table.fill */
-                uint32_t t = rd_u32(c);
-                need_table(c, t);
-                uint32_t pn = pop_t(c, WM_I32);
-                uint32_t pv = pop_t(c, m->tables[t].reftype);
-                uint32_t pi = pop_t(c, WM_I32);
-                uint32_t si = use(c, pi), sv = use(c, pv), sn = use(c, pn);
-                pw_code *ins = emit(c, IR_table_fill, 2);
-                ins[1].s.a = t;
-                ins[1].s.b = si;
-                ins[2].s.a = sv;
-                ins[2].s.b = sn;
-                break;
-            }
-            default: MALFORMED("illegal opcode 0xfc %u", sub);
-            }
-            break;
-        }
-        case 0xfd: INVALID("SIMD instructions are not supported yet");
-        default:
-            if (op >= 0x45 && op <= 0xc4) {
-                numeric(c, op, IR_i32_eqz + (op - 0x45));
-                if (c->canon && makes_nan(op))
-                    canonicalize(c, numsigs[op - 0x45].out);
-                break;
-            }
-            MALFORMED("illegal opcode 0x%02x", op);
+        case WM_PREFIX_FD: INVALID("SIMD instructions are not supported yet");
+        default: MALFORMED("illegal opcode 0x%02x", op);
         }
     }
 }

@@ -268,8 +268,6 @@ const char *wm_instr_skip(const uint8_t **p, const uint8_t *end, uint8_t *op);
  * fine. The spec decodes the whole module before validating it, so a
  * malformed body wins over a validation error found earlier. */
 const char *wm_scan_syntax(const uint8_t *p, const uint8_t *end);
-/* Operand count (1 or 2) of a numeric wasm opcode 0x45..0xc4. */
-int pw_numeric_arity(uint8_t op);
 
 /* Ensures the store's stacks exist. */
 bool pw_store_stacks(pw_store *s);
