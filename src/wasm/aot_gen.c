@@ -480,25 +480,25 @@ static const numop NUMOPS[] = {
 
 static void numeric(gen *g, uint8_t op) {
     switch (op) {
-    case 0x6d: divop(g, false, "(wa_u32)((wa_i32)A / (wa_i32)B)", true); return;
-    case 0x6e: divop(g, false, "A / B", false); return;
-    case 0x6f: divop(g, false, "(B == ~0u ? 0u : (wa_u32)((wa_i32)A % (wa_i32)B))", false); return;
-    case 0x70: divop(g, false, "A % B", false); return;
-    case 0x7f: divop(g, true, "(wa_u64)((wa_i64)A / (wa_i64)B)", true); return;
-    case 0x80: divop(g, true, "A / B", false); return;
-    case 0x81: divop(g, true, "(B == ~0ull ? 0ull : (wa_u64)((wa_i64)A % (wa_i64)B))", false); return;
-    case 0x82: divop(g, true, "A % B", false); return;
-    case 0xa8: truncop(g, WM_I32, "w_chk_i32", "(wa_u32)(wa_i32)"); return;
-    case 0xa9: truncop(g, WM_I32, "w_chk_u32", "(wa_u32)"); return;
-    case 0xaa: truncop(g, WM_I32, "w_chk_i32", "(wa_u32)(wa_i32)"); return;
-    case 0xab: truncop(g, WM_I32, "w_chk_u32", "(wa_u32)"); return;
-    case 0xae: truncop(g, WM_I64, "w_chk_i64", "(wa_u64)(wa_i64)"); return;
-    case 0xaf: truncop(g, WM_I64, "w_chk_u64", "(wa_u64)"); return;
-    case 0xb0: truncop(g, WM_I64, "w_chk_i64", "(wa_u64)(wa_i64)"); return;
-    case 0xb1: truncop(g, WM_I64, "w_chk_u64", "(wa_u64)"); return;
+    case OP_i32_div_s: divop(g, false, "(wa_u32)((wa_i32)A / (wa_i32)B)", true); return;
+    case OP_i32_div_u: divop(g, false, "A / B", false); return;
+    case OP_i32_rem_s: divop(g, false, "(B == ~0u ? 0u : (wa_u32)((wa_i32)A % (wa_i32)B))", false); return;
+    case OP_i32_rem_u: divop(g, false, "A % B", false); return;
+    case OP_i64_div_s: divop(g, true, "(wa_u64)((wa_i64)A / (wa_i64)B)", true); return;
+    case OP_i64_div_u: divop(g, true, "A / B", false); return;
+    case OP_i64_rem_s: divop(g, true, "(B == ~0ull ? 0ull : (wa_u64)((wa_i64)A % (wa_i64)B))", false); return;
+    case OP_i64_rem_u: divop(g, true, "A % B", false); return;
+    case OP_i32_trunc_f32_s: truncop(g, WM_I32, "w_chk_i32", "(wa_u32)(wa_i32)"); return;
+    case OP_i32_trunc_f32_u: truncop(g, WM_I32, "w_chk_u32", "(wa_u32)"); return;
+    case OP_i32_trunc_f64_s: truncop(g, WM_I32, "w_chk_i32", "(wa_u32)(wa_i32)"); return;
+    case OP_i32_trunc_f64_u: truncop(g, WM_I32, "w_chk_u32", "(wa_u32)"); return;
+    case OP_i64_trunc_f32_s: truncop(g, WM_I64, "w_chk_i64", "(wa_u64)(wa_i64)"); return;
+    case OP_i64_trunc_f32_u: truncop(g, WM_I64, "w_chk_u64", "(wa_u64)"); return;
+    case OP_i64_trunc_f64_s: truncop(g, WM_I64, "w_chk_i64", "(wa_u64)(wa_i64)"); return;
+    case OP_i64_trunc_f64_u: truncop(g, WM_I64, "w_chk_u64", "(wa_u64)"); return;
     default: break;
     }
-    const numop *n = &NUMOPS[op - 0x45];
+    const numop *n = &NUMOPS[op - OP_i32_eqz];
     if (!n->tmpl) {
         g->oom = true; /* an opcode this table lacks: fail rather than guess */
         return;
@@ -554,7 +554,7 @@ static void memarg(gen *g, uint32_t *offset) {
 }
 
 static void load(gen *g, uint8_t op) {
-    const memop *mo = &LOADS[op - 0x28];
+    const memop *mo = &LOADS[op - OP_i32_load];
     uint32_t off;
     memarg(g, &off);
     if (g->dead)
@@ -570,7 +570,7 @@ static void load(gen *g, uint8_t op) {
 }
 
 static void store(gen *g, uint8_t op) {
-    const memop *mo = &STORES[op - 0x36];
+    const memop *mo = &STORES[op - OP_i32_store];
     uint32_t off;
     memarg(g, &off);
     if (g->dead)
@@ -734,10 +734,10 @@ static void block_start(gen *g, uint8_t op) {
     gframe tmp;
     read_blocktype(g, &tmp);
     char cond[24];
-    if (op == 0x04 && !g->dead)
+    if (op == OP_if && !g->dead)
         sv(g, pop(g), cond);
     uint32_t height = g->dead ? 0 : g->sn - tmp.np;
-    gframe *f = push_frame(g, op == 0x02 ? GK_BLOCK : op == 0x03 ? GK_LOOP : GK_IF);
+    gframe *f = push_frame(g, op == OP_block ? GK_BLOCK : op == OP_loop ? GK_LOOP : GK_IF);
     if (!f)
         return;
     f->np = tmp.np;
@@ -748,9 +748,9 @@ static void block_start(gen *g, uint8_t op) {
     f->height = height;
     if (g->dead)
         return;
-    if (op == 0x03)
+    if (op == OP_loop)
         OUT(" L%u:;\n", f->label);
-    if (op == 0x04)
+    if (op == OP_if)
         OUT("  if (!%s) goto E%u;\n", cond, f->label);
 }
 
@@ -875,10 +875,10 @@ static void variable(gen *g, uint8_t op) {
         return;
     char a[24];
     switch (op) {
-    case 0x20: copy_to_stack(g, g->local_types[k], "l%u", k); break;
-    case 0x21: OUT("  l%u = %s;\n", k, sv(g, pop(g), a)); break;
-    case 0x22: OUT("  l%u = %s;\n", k, sv(g, g->sn - 1, a)); break;
-    case 0x23: {
+    case OP_local_get: copy_to_stack(g, g->local_types[k], "l%u", k); break;
+    case OP_local_set: OUT("  l%u = %s;\n", k, sv(g, pop(g), a)); break;
+    case OP_local_tee: OUT("  l%u = %s;\n", k, sv(g, g->sn - 1, a)); break;
+    case OP_global_get: {
         uint8_t t = g->m->global_types[k].valtype;
         char fmt[48];
         snprintf(fmt, sizeof fmt, "c->globals[%%u]->%s", field(t));
@@ -894,7 +894,7 @@ static void variable(gen *g, uint8_t op) {
 }
 
 static void select_op(gen *g, uint8_t op) {
-    if (op == 0x1c) {
+    if (op == OP_select_t) {
         uint32_t n = rd_u32(g);
         for (uint32_t i = 0; i < n; i++)
             (void)rd_u8(g);
@@ -916,7 +916,7 @@ static void table_op(gen *g, uint8_t op) {
         return;
     char i[24], v[24], r[24];
     unsigned long long st = (unsigned long long)site(g);
-    if (op == 0x25) {
+    if (op == OP_table_get) {
         sv(g, pop(g), i);
         uint32_t p = push(g, g->m->tables[t].reftype);
         OUT("  { wa_tab *T = c->tables[%u]; if (UNLIKELY(%s >= T->size)) TRAP(%d, 0x%llxull); %s = T->elems[%s]; "
@@ -933,7 +933,7 @@ static void table_op(gen *g, uint8_t op) {
 
 /* 0xfc prefix: saturating truncations, bulk memory, tables. */
 static void prefixed(gen *g) {
-    uint32_t sub = rd_u32(g);
+    uint32_t sub = rd_u32(g), op = WM_OPID(WM_PREFIX_FC, sub);
     static const char *const sat[] = {"w_sat_i32", "w_sat_u32", "w_sat_i32", "w_sat_u32",
                                       "w_sat_i64", "w_sat_u64", "w_sat_i64", "w_sat_u64"};
     if (sub <= 7) {
@@ -947,23 +947,23 @@ static void prefixed(gen *g) {
         return;
     }
     uint32_t imm1 = 0, imm2 = 0;
-    switch (sub) {
-    case 8:
+    switch (op) {
+    case OP_memory_init:
         imm1 = rd_u32(g);
         (void)rd_u8(g);
-        break;                       /* memory.init seg mem */
-    case 9: imm1 = rd_u32(g); break; /* data.drop */
-    case 10:
+        break;                                  /* memory.init seg mem */
+    case OP_data_drop: imm1 = rd_u32(g); break; /* data.drop */
+    case OP_memory_copy:
         (void)rd_u8(g);
         (void)rd_u8(g);
-        break;                      /* memory.copy */
-    case 11: (void)rd_u8(g); break; /* memory.fill */
-    case 12:
+        break;                                  /* memory.copy */
+    case OP_memory_fill: (void)rd_u8(g); break; /* memory.fill */
+    case OP_table_init:
         imm1 = rd_u32(g);
         imm2 = rd_u32(g);
-        break;                        /* table.init seg table */
-    case 13: imm1 = rd_u32(g); break; /* elem.drop */
-    case 14:
+        break;                                  /* table.init seg table */
+    case OP_elem_drop: imm1 = rd_u32(g); break; /* elem.drop */
+    case OP_table_copy:
         imm1 = rd_u32(g);
         imm2 = rd_u32(g);
         break;                        /* table.copy dst src */
@@ -973,38 +973,39 @@ static void prefixed(gen *g) {
         return;
     unsigned long long st = (unsigned long long)site(g);
     char a[24], b[24], n[24], r[24];
-    switch (sub) {
-    case 8:
-    case 10:
-    case 11:
+    switch (op) {
+    case OP_memory_init:
+    case OP_memory_copy:
+    case OP_memory_fill:
         sv(g, pop(g), n);
         sv(g, pop(g), b);
         sv(g, pop(g), a);
-        if (sub == 8)
+        if (op == OP_memory_init)
             OUT("  c->api->memory_init(c, %uu, %s, %s, %s, 0x%llxull);\n", imm1, a, b, n, st);
         else
-            OUT("  c->api->memory_%s(c, %s, %s, %s, 0x%llxull);\n", sub == 10 ? "copy" : "fill", a, b, n, st);
+            OUT("  c->api->memory_%s(c, %s, %s, %s, 0x%llxull);\n", op == OP_memory_copy ? "copy" : "fill", a, b,
+                n, st);
         break;
-    case 9: OUT("  c->api->data_drop(c, %uu);\n", imm1); break;
-    case 12:
-    case 14:
+    case OP_data_drop: OUT("  c->api->data_drop(c, %uu);\n", imm1); break;
+    case OP_table_init:
+    case OP_table_copy:
         sv(g, pop(g), n);
         sv(g, pop(g), b);
         sv(g, pop(g), a);
-        if (sub == 12)
+        if (op == OP_table_init)
             OUT("  c->api->table_init(c, %uu, %uu, %s, %s, %s, 0x%llxull);\n", imm2, imm1, a, b, n, st);
         else
             OUT("  c->api->table_copy(c, %uu, %uu, %s, %s, %s, 0x%llxull);\n", imm1, imm2, a, b, n, st);
         break;
-    case 13: OUT("  c->api->elem_drop(c, %uu);\n", imm1); break;
-    case 15: {
+    case OP_elem_drop: OUT("  c->api->elem_drop(c, %uu);\n", imm1); break;
+    case OP_table_grow: {
         sv(g, pop(g), n);
         sv(g, pop(g), a);
         uint32_t p = push(g, WM_I32);
         OUT("  %s = (wa_u32)c->api->table_grow(c, %uu, %s, %s);\n", sv(g, p, r), imm1, a, n);
         break;
     }
-    case 16: {
+    case OP_table_size: {
         uint32_t p = push(g, WM_I32);
         OUT("  %s = c->tables[%u]->size;\n", sv(g, p, r), imm1);
         break;
@@ -1020,15 +1021,15 @@ static void prefixed(gen *g) {
 
 static void constant(gen *g, uint8_t op) {
     char r[24];
-    if (op == 0x41) {
+    if (op == OP_i32_const) {
         int32_t v = rd_s32(g);
         if (!g->dead)
             OUT("  %s = %uu;\n", sv(g, push(g, WM_I32), r), (uint32_t)v);
-    } else if (op == 0x42) {
+    } else if (op == OP_i64_const) {
         int64_t v = rd_s64(g);
         if (!g->dead)
             OUT("  %s = 0x%llxull;\n", sv(g, push(g, WM_I64), r), (unsigned long long)v);
-    } else if (op == 0x43) {
+    } else if (op == OP_f32_const) {
         uint32_t v = 0;
         for (int i = 0; i < 4; i++)
             v |= (uint32_t)rd_u8(g) << (8 * i);
@@ -1045,11 +1046,11 @@ static void constant(gen *g, uint8_t op) {
 
 static void ref_op(gen *g, uint8_t op) {
     char a[24], r[24];
-    if (op == 0xd0) {
+    if (op == OP_ref_null) {
         uint8_t t = rd_u8(g);
         if (!g->dead)
             OUT("  %s = (void *)0;\n", sv(g, push(g, t), r));
-    } else if (op == 0xd1) {
+    } else if (op == OP_ref_is_null) {
         if (!g->dead) {
             sv(g, pop(g), a);
             OUT("  %s = %s == (void *)0;\n", sv(g, push(g, WM_I32), r), a);
@@ -1066,7 +1067,7 @@ static void memory_op(gen *g, uint8_t op) {
     if (g->dead)
         return;
     char a[24], r[24];
-    if (op == 0x3f) {
+    if (op == OP_memory_size) {
         OUT("  %s = (wa_u32)(msz >> 16);\n", sv(g, push(g, WM_I32), r));
         return;
     }
@@ -1079,57 +1080,57 @@ static void memory_op(gen *g, uint8_t op) {
 static void instruction(gen *g, uint8_t op) {
     char a[24];
     switch (op) {
-    case 0x00:
+    case OP_unreachable:
         if (!g->dead) {
             OUT("  TRAP(%d, 0x%llxull);\n", PW_TRAP_UNREACHABLE, (unsigned long long)site(g));
             set_dead(g);
         }
         break;
-    case 0x01: break;
-    case 0x02:
-    case 0x03:
-    case 0x04: block_start(g, op); break;
-    case 0x05: block_else(g); break;
-    case 0x0c: br(g, false); break;
-    case 0x0d: br(g, true); break;
-    case 0x0e: br_table(g); break;
-    case 0x0f:
+    case OP_nop: break;
+    case OP_block:
+    case OP_loop:
+    case OP_if: block_start(g, op); break;
+    case OP_else: block_else(g); break;
+    case OP_br: br(g, false); break;
+    case OP_br_if: br(g, true); break;
+    case OP_br_table: br_table(g); break;
+    case OP_return:
         if (!g->dead) {
             emit_branch(g, &g->fs[0]);
             set_dead(g);
         }
         break;
-    case 0x10: call(g); break;
-    case 0x11: call_indirect(g); break;
-    case 0x1a:
+    case OP_call: call(g); break;
+    case OP_call_indirect: call_indirect(g); break;
+    case OP_drop:
         if (!g->dead)
             pop(g);
         break;
-    case 0x1b:
-    case 0x1c: select_op(g, op); break;
-    case 0x20:
-    case 0x21:
-    case 0x22:
-    case 0x23:
-    case 0x24: variable(g, op); break;
-    case 0x25:
-    case 0x26: table_op(g, op); break;
-    case 0x3f:
-    case 0x40: memory_op(g, op); break;
-    case 0x41:
-    case 0x42:
-    case 0x43:
-    case 0x44: constant(g, op); break;
-    case 0xd0:
-    case 0xd1:
-    case 0xd2: ref_op(g, op); break;
-    case 0xfc: prefixed(g); break;
+    case OP_select:
+    case OP_select_t: select_op(g, op); break;
+    case OP_local_get:
+    case OP_local_set:
+    case OP_local_tee:
+    case OP_global_get:
+    case OP_global_set: variable(g, op); break;
+    case OP_table_get:
+    case OP_table_set: table_op(g, op); break;
+    case OP_memory_size:
+    case OP_memory_grow: memory_op(g, op); break;
+    case OP_i32_const:
+    case OP_i64_const:
+    case OP_f32_const:
+    case OP_f64_const: constant(g, op); break;
+    case OP_ref_null:
+    case OP_ref_is_null:
+    case OP_ref_func: ref_op(g, op); break;
+    case WM_PREFIX_FC: prefixed(g); break;
     default:
-        if (op >= 0x28 && op <= 0x35)
+        if (op >= OP_i32_load && op <= OP_i64_load32_u)
             load(g, op);
-        else if (op >= 0x36 && op <= 0x3e)
+        else if (op >= OP_i32_store && op <= OP_i64_store32)
             store(g, op);
-        else if (op >= 0x45 && op <= 0xc4 && !g->dead)
+        else if (op >= OP_i32_eqz && op <= OP_i64_extend32_s && !g->dead)
             numeric(g, op);
         (void)a;
         break;
@@ -1171,7 +1172,7 @@ static void walk(gen *g, uint32_t fidx) {
         g->op_off = code->body_offset + (uint32_t)(g->p - code->body);
         uint8_t op = *g->p++;
         g->fs[g->fs[g->fn - 1].region].ninstr++;
-        if (op == 0x0b) {
+        if (op == OP_end) {
             gframe *top = &g->fs[g->fn - 1];
             if (g->counting && top->kind == GK_LOOP) {
                 loop_instr = grow(g, loop_instr, &lcap, sizeof *loop_instr, top->loop_ord + 1);
