@@ -69,20 +69,25 @@ typedef struct {
     uint32_t op_offset; /* binary offset of the instruction being translated */
 
     pw_code *code;
-    uint32_t n, cap;
+    uint32_t n;
+    size_t cap;
     uint32_t *offmap;
-    uint32_t noff, capoff;
+    uint32_t noff;
+    size_t capoff; /* uint32_t entries: two per instruction */
     vent *vs;
-    uint32_t vn, vcap, max_height;
+    uint32_t vn, max_height;
+    size_t vcap;
     cent *cs;
-    uint32_t cn, ccap;
+    uint32_t cn;
+    size_t ccap;
     fixup *fx;
-    uint32_t fxn, fxcap;
+    uint32_t fxn;
+    size_t fxcap;
 
     uint32_t nlocals;
     uint8_t *ltypes;
     uint32_t *labels; /* br_table targets (kept here so an error exit frees them) */
-    uint32_t labcap;
+    size_t labcap;
 
     bool dead;
     bool checks; /* emit fuel/interrupt checks (engine configuration) */
@@ -93,7 +98,8 @@ typedef struct {
     struct costfix {
         uint32_t word, loop;
     } * costfix;
-    uint32_t ncostfix, capcostfix, nloops;
+    uint32_t ncostfix, nloops;
+    size_t capcostfix;
     /* Peephole state: the last instruction, if nothing (label, other
      * instruction) came after it, and where its destination slot lives. */
     uint32_t last_start;
@@ -119,18 +125,13 @@ static void __attribute__((noreturn, format(printf, 3, 4))) fail(cc *c, int kind
 #define INVALID(...) fail(c, PW_ERR_INVALID, __VA_ARGS__)
 #define MALFORMED(...) fail(c, PW_ERR_MALFORMED, __VA_ARGS__)
 
-static void *grow(cc *c, void *p, uint32_t *cap, size_t elem, uint32_t need) {
-    if (need <= *cap)
-        return p;
-    uint32_t nc = *cap ? *cap : 16;
-    while (nc < need)
-        nc *= 2;
-    void *q = realloc(p, (size_t)nc * elem);
-    if (!q)
-        fail(c, PW_ERR_RESOURCE, "out of memory while translating");
-    *cap = nc;
-    return q;
-}
+/* Makes room for `need` elements in array `arr` of capacity `cap`, or fails
+ * the translation. */
+#define GROW(arr, cap, need)                                                                                     \
+    do {                                                                                                         \
+        if (!PBASE_RESERVE(arr, cap, need))                                                                      \
+            fail(c, PW_ERR_RESOURCE, "out of memory while translating");                                         \
+    } while (0)
 
 /* ---- reading ---------------------------------------------------------- */
 
@@ -139,27 +140,29 @@ static uint8_t rd_u8(cc *c) {
         MALFORMED("unexpected end");
     return *c->p++;
 }
+/* A failed LEB128 read makes the body malformed, in the reader's words. */
+static inline void leb_check(cc *c, bool ok, const char *const *why) {
+    if (!ok)
+        MALFORMED("%s", *why ? *why : "malformed integer");
+}
 static inline uint32_t rd_u32(cc *c) {
     if (c->p < c->end && *c->p < 0x80)
         return *c->p++;
-    uint32_t v;
+    uint32_t v = 0;
     const char *why = NULL;
-    if (!wm_read_u32(&c->p, c->end, &v, &why))
-        MALFORMED("%s", why ? why : "malformed integer");
+    leb_check(c, wm_read_u32(&c->p, c->end, &v, &why), &why);
     return v;
 }
 static int32_t rd_s32(cc *c) {
-    int32_t v;
+    int32_t v = 0;
     const char *why = NULL;
-    if (!wm_read_s32(&c->p, c->end, &v, &why))
-        MALFORMED("%s", why ? why : "malformed integer");
+    leb_check(c, wm_read_s32(&c->p, c->end, &v, &why), &why);
     return v;
 }
 static int64_t rd_s64(cc *c) {
-    int64_t v;
+    int64_t v = 0;
     const char *why = NULL;
-    if (!wm_read_s64(&c->p, c->end, &v, &why))
-        MALFORMED("%s", why ? why : "malformed integer");
+    leb_check(c, wm_read_s64(&c->p, c->end, &v, &why), &why);
     return v;
 }
 
@@ -174,9 +177,9 @@ static inline pw_code *emit(cc *c, int op, uint32_t nops) {
         return c->scratch;
     }
     if (__builtin_expect(c->n + 1 + nops > c->cap, 0))
-        c->code = grow(c, c->code, &c->cap, sizeof *c->code, c->n + 1 + nops);
-    if (__builtin_expect(c->noff + 1 > c->capoff, 0))
-        c->offmap = grow(c, c->offmap, &c->capoff, 2 * sizeof *c->offmap, c->noff + 1);
+        GROW(c->code, c->cap, c->n + 1 + nops);
+    if (__builtin_expect(2 * ((size_t)c->noff + 1) > c->capoff, 0))
+        GROW(c->offmap, c->capoff, 2 * ((size_t)c->noff + 1));
     c->offmap[2 * c->noff] = c->n;
     c->offmap[2 * c->noff + 1] = c->op_offset;
     c->noff++;
@@ -221,7 +224,7 @@ static void label_here(cc *c) {
 static void add_fixup(cc *c, uint32_t *head, uint32_t instr, uint32_t word) {
     if (c->dead)
         return;
-    c->fx = grow(c, c->fx, &c->fxcap, sizeof *c->fx, c->fxn + 1);
+    GROW(c->fx, c->fxcap, c->fxn + 1);
     c->fx[c->fxn] = (fixup){instr, word, *head};
     *head = c->fxn++;
 }
@@ -237,7 +240,7 @@ static uint32_t slot_of(cc *c, uint32_t pos) { return c->nlocals + pos; }
 
 static inline void push(cc *c, uint8_t type, uint8_t kind, uint32_t local, uint64_t cval) {
     if (__builtin_expect(c->vn + 1 > c->vcap, 0))
-        c->vs = grow(c, c->vs, &c->vcap, sizeof *c->vs, c->vn + 1);
+        GROW(c->vs, c->vcap, c->vn + 1);
     c->vs[c->vn] = (vent){type, kind, local, cval};
     c->vn++;
     if (c->vn > c->max_height)
@@ -257,7 +260,7 @@ static inline uint32_t pop(cc *c, uint8_t expect, vent *out) {
             INVALID("type mismatch");
         /* The unknown value gets a real entry at the position returned, so
          * callers that look at the popped entry read a defined one. */
-        c->vs = grow(c, c->vs, &c->vcap, sizeof *c->vs, c->vn + 1);
+        GROW(c->vs, c->vcap, c->vn + 1);
         c->vs[c->vn] = (vent){T_UNKNOWN, VK_SLOT, 0, 0};
         *out = c->vs[c->vn];
         return c->vn; /* only used while dead */
@@ -343,7 +346,7 @@ static bool is_ref(uint8_t t) { return t == WM_FUNCREF || t == WM_EXTERNREF; }
 
 static void push_frame(cc *c, uint8_t kind, uint32_t np, const uint8_t *params, uint32_t nr,
                        const uint8_t *results, uint8_t single) {
-    c->cs = grow(c, c->cs, &c->ccap, sizeof *c->cs, c->cn + 1);
+    GROW(c->cs, c->ccap, c->cn + 1);
     cent *f = &c->cs[c->cn++];
     *f = (cent){.kind = kind,
                 .dead_entry = c->dead,
@@ -461,7 +464,7 @@ static void emit_return(cc *c) {
 }
 
 static void add_costfix(cc *c, uint32_t word, const cent *loop) {
-    c->costfix = grow(c, c->costfix, &c->capcostfix, sizeof *c->costfix, c->ncostfix + 1);
+    GROW(c->costfix, c->capcostfix, c->ncostfix + 1);
     c->costfix[c->ncostfix++] = (struct costfix){word, loop->loop_ord};
 }
 
@@ -484,7 +487,7 @@ static void make_back_edge(cc *c, uint32_t br, cent *loop) {
         back = IR_br64_eq_back + (op - IR_br64_eq);
     else
         back = IR_br_eq_back + (op - IR_br_eq);
-    c->code = grow(c, c->code, &c->cap, sizeof *c->code, c->n + 1);
+    GROW(c->code, c->cap, c->n + 1);
     c->code[br].h = c->H[back];
     c->code[c->n].u = 0;
     add_costfix(c, c->n, loop);
@@ -1313,7 +1316,7 @@ static void translate_body(cc *c, const wm_code *code, const pw_sig *sig) {
             uint32_t n = rd_u32(c);
             if (n > (uint32_t)(c->end - c->p))
                 MALFORMED("unexpected end");
-            c->labels = grow(c, c->labels, &c->labcap, sizeof *c->labels, n + 1);
+            GROW(c->labels, c->labcap, (size_t)n + 1);
             uint32_t *labels = c->labels;
             for (uint32_t i = 0; i <= n; i++) {
                 const char *why = NULL;

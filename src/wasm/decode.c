@@ -20,6 +20,7 @@
 #include <string.h>
 
 #include "module.h"
+#include "portalis/base.h"
 #include "portalis/engine.h"
 
 /* Implementation limit (docs/engine.md, "Limits of the implementation"):
@@ -43,6 +44,7 @@ typedef struct {
     bool has_code_section, has_data_section;
     uint32_t nfunc_decls; /* entries of the function section */
     int name_custom;      /* index in m->customs of the `name` section, or -1 */
+    size_t capcustoms;    /* entries allocated in m->customs */
 } dec;
 
 #if defined(__GNUC__)
@@ -888,13 +890,8 @@ static bool sec_custom(dec *d) {
     uint32_t len;
     if (!rd_name(d, &name, &len))
         return false;
-    if ((m->ncustoms & (m->ncustoms - 1)) == 0) { /* grow at powers of two */
-        size_t cap = m->ncustoms ? (size_t)m->ncustoms * 2 : 1;
-        wm_custom *c = realloc(m->customs, cap * sizeof(wm_custom));
-        if (!c)
-            return MALFORMED(d, d->p, "out of memory");
-        m->customs = c;
-    }
+    if (!PBASE_RESERVE(m->customs, d->capcustoms, (size_t)m->ncustoms + 1))
+        return MALFORMED(d, d->p, "out of memory");
     char *copy = malloc((size_t)len + 1);
     if (!copy)
         return MALFORMED(d, d->p, "out of memory");

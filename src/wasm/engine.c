@@ -36,15 +36,7 @@ const pw_sig *pw_engine_intern_sig(pw_engine *e, const uint8_t *types, uint32_t 
         if (s->nparams == np && s->nresults == nr && !memcmp(s->types, types, np + nr))
             found = s;
     }
-    if (!found && e->nsigs == e->capsigs) {
-        size_t nc = e->capsigs ? e->capsigs * 2 : 32;
-        pw_sig **p = realloc(e->sigs, nc * sizeof *p);
-        if (p) {
-            e->sigs = p;
-            e->capsigs = nc;
-        }
-    }
-    if (!found && e->nsigs < e->capsigs) {
+    if (!found && PBASE_RESERVE(e->sigs, e->capsigs, e->nsigs + 1)) {
         pw_sig *s = malloc(sizeof *s + (np + nr) * (1 + sizeof(pw_valkind)));
         if (s) {
             pw_valkind *k = (pw_valkind *)(s + 1);

@@ -1,15 +1,9 @@
 /* Limits: fuel, interruption, and the engine's deadline watchdog thread. */
 #include <stdlib.h>
-#include <time.h>
 #include <string.h>
+#include <time.h>
 
 #include "tier.h"
-
-static uint64_t now_ns(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
 
 void pw_store_set_fuel(pw_store *s, uint64_t fuel) {
     uint64_t slice = fuel < PW_FUEL_SLICE ? fuel : PW_FUEL_SLICE;
@@ -42,7 +36,7 @@ static void *watchdog(void *arg) {
     pw_engine *e = arg;
     pthread_mutex_lock(&e->lock);
     while (!e->wd_quit) {
-        uint64_t now = now_ns(), next = UINT64_MAX;
+        uint64_t now = pbase_now_ns(), next = UINT64_MAX;
         for (size_t i = 0; i < e->wd_n;) {
             pw_store *s = e->wd_stores[i];
             if (s->deadline_at <= now) {
@@ -74,16 +68,8 @@ void pw_deadline_arm(pw_store *s) {
         if (pthread_create(&e->wd_thread, NULL, watchdog, e) == 0)
             e->wd_started = true;
     }
-    if (e->wd_n == e->wd_cap) {
-        size_t nc = e->wd_cap ? e->wd_cap * 2 : 8;
-        pw_store **p = realloc(e->wd_stores, nc * sizeof *p);
-        if (p) {
-            e->wd_stores = p;
-            e->wd_cap = nc;
-        }
-    }
-    if (e->wd_n < e->wd_cap) {
-        s->deadline_at = now_ns() + s->deadline_ns;
+    if (PBASE_RESERVE(e->wd_stores, e->wd_cap, e->wd_n + 1)) {
+        s->deadline_at = pbase_now_ns() + s->deadline_ns;
         e->wd_stores[e->wd_n++] = s;
         /* Wake the watchdog only if it would look too late: with the same
          * budget on every call, it usually already sleeps until an earlier

@@ -8,6 +8,7 @@
 
 #include "ir.h"
 #include "module.h"
+#include "portalis/base.h"
 #include "portalis/engine.h"
 
 /* One frame slot / value cell. i32 and f32 live in the low 32 bits (the
@@ -166,7 +167,7 @@ struct pw_store {
     /* Owned objects. */
     void **objs;
     uint8_t *obj_kinds;
-    size_t nobjs, capobjs;
+    size_t nobjs, capobjs, capkinds;
     pw_memory empty_memory;
     /* Limits. interrupt: bit 0 user request, bit 1 deadline (watchdog). */
     /* Fuel is spent from a register copy of `fuel` in slices of at most

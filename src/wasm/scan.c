@@ -40,18 +40,13 @@ bool pw_fuel_regions_of(const wm_module *m, uint32_t defidx, pw_fuel_regions *ou
     *out = (pw_fuel_regions){0, 0, NULL};
     /* Per open block, the region its instructions count toward: 0 is the
      * function, k + 1 is loop k. */
-    uint32_t *open = NULL, nopen = 0, capopen = 0, caploops = 0;
+    uint32_t *open = NULL;
+    size_t nopen = 0, capopen = 0, caploops = 0;
     uint64_t entry = 0;
     bool ok = false;
     for (;;) {
-        if (nopen == capopen) {
-            uint32_t nc = capopen ? capopen * 2 : 16;
-            uint32_t *o = realloc(open, nc * sizeof *o);
-            if (!o)
-                goto done;
-            open = o;
-            capopen = nc;
-        }
+        if (!PBASE_RESERVE(open, capopen, nopen + 1))
+            goto done;
         if (nopen == 0 && p != code->body)
             break;
         if (nopen == 0)
@@ -69,14 +64,8 @@ bool pw_fuel_regions_of(const wm_module *m, uint32_t defidx, pw_fuel_regions *ou
             open[nopen] = region;
             nopen++;
         } else if (op == OP_loop) {
-            if (out->nloops == caploops) {
-                uint32_t nc = caploops ? caploops * 2 : 8;
-                pw_fuel_loop *l = realloc(out->loops, nc * sizeof *l);
-                if (!l)
-                    goto done;
-                out->loops = l;
-                caploops = nc;
-            }
+            if (!PBASE_RESERVE(out->loops, caploops, (size_t)out->nloops + 1))
+                goto done;
             out->loops[out->nloops] = (pw_fuel_loop){at, 0};
             open[nopen++] = ++out->nloops;
         } else if (op == OP_end)

@@ -25,18 +25,9 @@ pw_store *pw_store_new(pw_engine *engine) {
 }
 
 bool pw_store_own(pw_store *s, void *obj, int kind) {
-    if (s->nobjs == s->capobjs) {
-        size_t nc = s->capobjs ? s->capobjs * 2 : 64;
-        void **o = realloc(s->objs, nc * sizeof *o);
-        if (!o)
-            return false;
-        s->objs = o;
-        uint8_t *k = realloc(s->obj_kinds, nc);
-        if (!k)
-            return false;
-        s->obj_kinds = k;
-        s->capobjs = nc;
-    }
+    if (!PBASE_RESERVE(s->objs, s->capobjs, s->nobjs + 1) ||
+        !PBASE_RESERVE(s->obj_kinds, s->capkinds, s->nobjs + 1))
+        return false;
     s->objs[s->nobjs] = obj;
     s->obj_kinds[s->nobjs] = (uint8_t)kind;
     s->nobjs++;

@@ -5,35 +5,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
+#include "portalis/base.h"
 #include "portalis/engine.h"
 
 #include "../check.h"
 
-static uint8_t *read_file(const char *path, size_t *len) {
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    uint8_t *b = malloc((size_t)n);
-    if (b && fread(b, 1, (size_t)n, f) != (size_t)n) {
-        free(b);
-        b = NULL;
-    }
-    fclose(f);
-    *len = (size_t)n;
-    return b;
-}
-
-static double now_s(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
+static double now_s(void) { return (double)pbase_now_ns() * 1e-9; }
 
 typedef struct {
     pw_store *store;
@@ -98,11 +77,13 @@ int main(int argc, char **argv) {
         return 2;
     }
     size_t len;
-    uint8_t *bytes = read_file(argv[1], &len);
-    if (!bytes) {
-        fprintf(stderr, "cannot read %s\n", argv[1]);
+    char *file;
+    pbase_error perr;
+    if (pbase_read_file(argv[1], (size_t)1 << 26, &file, &len, &perr) != 0) {
+        fprintf(stderr, "%s\n", perr.message);
         return 2;
     }
+    uint8_t *bytes = (uint8_t *)file;
     host_state hs = {0};
     int32_t r;
 
