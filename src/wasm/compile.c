@@ -1143,11 +1143,11 @@ static void translate_body(cc *c, const wm_code *code, const pw_sig *sig) {
         if (c->p >= c->end)
             MALFORMED("unexpected end of section or function");
         uint32_t op = *c->p++;
-        if (op == WM_PREFIX_FC) {
-            uint32_t sub = rd_u32(c);
-            op = WM_OPID(WM_PREFIX_FC, sub > 0xffff ? 0xffff : sub);
+        if (wm_is_prefix((uint8_t)op)) {
+            uint32_t prefix = op, sub = rd_u32(c);
+            op = WM_OPID(prefix, sub > 0xffff ? 0xffff : sub);
             if (!wm_opinfo_of(op))
-                MALFORMED("illegal opcode 0xfc %u", sub);
+                MALFORMED("illegal opcode 0x%02x %u", prefix, sub);
         }
         const wm_opinfo *oi = wm_opinfo_of(op);
         switch (oi ? oi->kind : WK_CONTROL) {

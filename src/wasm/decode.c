@@ -275,7 +275,7 @@ static bool ref_func(dec *d, uint32_t idx, const uint8_t *at) {
 
 /* A non-constant but existing instruction makes a constant expression
  * invalid, an unknown one makes the binary malformed. */
-static bool is_opcode(uint8_t op) { return wm_opinfo_of(op) != NULL || op == WM_PREFIX_FC; }
+static bool is_opcode(uint8_t op) { return wm_opinfo_of(op) != NULL || wm_is_prefix(op); }
 
 /* A constant expression producing exactly one value of type `want`. */
 static bool rd_constexpr(dec *d, uint8_t want, wm_constexpr *out) {

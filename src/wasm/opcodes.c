@@ -89,7 +89,7 @@ const char *wm_read_opcode(const uint8_t **p, const uint8_t *end, uint32_t *id, 
         return "unexpected end of section or function";
     uint8_t b = *(*p)++;
     *id = b;
-    if (b == WM_PREFIX_FC) {
+    if (wm_is_prefix(b)) {
         uint32_t sub;
         const char *why = NULL;
         if (!wm_read_u32(p, end, &sub, &why))

@@ -32,7 +32,7 @@
  * A prefixed family (0xfc here) is its own list, with ids
  * WM_OPID(prefix, sub-opcode), and its own lookup array in opcodes.c. The
  * 0xfd SIMD instructions go in the same way: a WM_OPS_FD list, its OP_ ids,
- * one array and one case in wm_opinfo_of and wm_read_opcode, and the
+ * one array and one case in wm_opinfo_of, wm_is_prefix, and the
  * immediate kinds they need (lane index, v128 constant, shuffle lanes).
  */
 #ifndef PORTALIS_WASM_OPCODES_H
@@ -296,6 +296,10 @@ enum {
 
 /* Prefix bytes (the byte itself is no instruction). */
 enum { WM_PREFIX_FC = 0xfc, WM_PREFIX_FD = 0xfd /* SIMD: not supported */ };
+
+/* Whether `byte` prefixes a family this engine decodes (a u32 sub-opcode
+ * follows it). */
+static inline int wm_is_prefix(uint8_t byte) { return byte == WM_PREFIX_FC; }
 
 /* Opcode ids: a one-byte opcode is its byte, a prefixed one
  * prefix << 16 | sub-opcode (sub-opcodes above 0xffff are unknown). */
