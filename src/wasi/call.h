@@ -4,6 +4,7 @@
 #ifndef PORTALIS_WASI_CALL_H
 #define PORTALIS_WASI_CALL_H
 
+#include <errno.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/stat.h>
@@ -72,6 +73,19 @@ static inline uint16_t out64(wcall *c, uint32_t ptr, uint64_t v) {
 #define A32(i) ((uint32_t)a[i].of.i32)
 #define A64(i) ((uint64_t)a[i].of.i64)
 #define HOSTERR() pwasi_errno_from_host(errno)
+
+/* A host call's result (0, or -1 with errno set) as a WASI errno. */
+static inline uint16_t host_rc(int rc) { return rc ? HOSTERR() : WE_SUCCESS; }
+
+/* How the fd_* functions begin: declares f, the fd of argument 0 open with
+ * rights, or returns its error (pwasi_fd_with) from the host function. */
+#define FD_ARG(f, rights)                                                                                        \
+    wfd *f;                                                                                                      \
+    do {                                                                                                         \
+        uint16_t fd_err_ = pwasi_fd_with(c, A32(0), (rights), &f);                                               \
+        if (fd_err_)                                                                                             \
+            return fd_err_;                                                                                      \
+    } while (0)
 
 /* The open fd `fd`, or NULL. */
 wfd *pwasi_get_fd(wcall *c, uint32_t fd);

@@ -130,15 +130,13 @@ static uint16_t write_pipe(wcall *c, const wfd *f, struct iovec *iov, int n, siz
 }
 
 static uint16_t do_rw(wcall *c, const pw_val *a, bool write, bool positional) {
-    wfd *f;
-    uint16_t r = pwasi_fd_with(c, A32(0), write ? R_FD_WRITE : R_FD_READ, &f);
-    if (r)
-        return r;
+    FD_ARG(f, write ? R_FD_WRITE : R_FD_READ);
     if (positional && !(f->base & R_FD_SEEK))
         return f->filetype == FT_REGULAR_FILE ? WE_NOTCAPABLE : WE_SPIPE;
     struct iovec iov[MAX_IOVS];
     int n = 0;
-    if ((r = make_iovs(c, A32(1), A32(2), iov, &n)))
+    uint16_t r = make_iovs(c, A32(1), A32(2), iov, &n);
+    if (r)
         return r;
     uint32_t pres = positional ? A32(4) : A32(3);
     if (!gmem(c, pres, 4))
@@ -179,7 +177,6 @@ static uint64_t tell_right(wcall *c, uint32_t fd) {
 }
 
 WASI(fd_seek) {
-    wfd *f;
     int64_t off = a[1].of.i64;
     uint32_t whence = A32(2);
     uint64_t need = (off == 0 && whence == 1) ? tell_right(c, A32(0)) : R_FD_SEEK;
@@ -187,9 +184,7 @@ WASI(fd_seek) {
     if (g && !(g->base & need) &&
         (g->filetype == FT_CHARACTER_DEVICE || g->filetype == FT_UNKNOWN || g->filetype == FT_SOCKET_STREAM))
         return WE_SPIPE; /* a terminal or pipe */
-    uint16_t r = pwasi_fd_with(c, A32(0), need, &f);
-    if (r)
-        return r;
+    FD_ARG(f, need);
     int w = whence == 0 ? SEEK_SET : whence == 1 ? SEEK_CUR : whence == 2 ? SEEK_END : -1;
     if (w < 0)
         return WE_INVAL;
@@ -202,10 +197,7 @@ WASI(fd_seek) {
 }
 
 WASI(fd_tell) {
-    wfd *f;
-    uint16_t r = pwasi_fd_with(c, A32(0), tell_right(c, A32(0)), &f);
-    if (r)
-        return r;
+    FD_ARG(f, tell_right(c, A32(0)));
     off_t pos = lseek(f->host, 0, SEEK_CUR);
     if (pos < 0)
         return HOSTERR();
@@ -213,19 +205,13 @@ WASI(fd_tell) {
 }
 
 WASI(fd_sync) {
-    wfd *f;
-    uint16_t r = pwasi_fd_with(c, A32(0), R_FD_SYNC, &f);
-    if (r)
-        return r;
-    return fsync(f->host) ? HOSTERR() : WE_SUCCESS;
+    FD_ARG(f, R_FD_SYNC);
+    return host_rc(fsync(f->host));
 }
 
 WASI(fd_datasync) {
-    wfd *f;
-    uint16_t r = pwasi_fd_with(c, A32(0), R_FD_DATASYNC, &f);
-    if (r)
-        return r;
-    return fdatasync(f->host) ? HOSTERR() : WE_SUCCESS;
+    FD_ARG(f, R_FD_DATASYNC);
+    return host_rc(fdatasync(f->host));
 }
 
 WASI(fd_fdstat_get) {
@@ -256,10 +242,7 @@ WASI(fd_fdstat_get) {
 }
 
 WASI(fd_fdstat_set_flags) {
-    wfd *f;
-    uint16_t r = pwasi_fd_with(c, A32(0), R_FD_FDSTAT_SET_FLAGS, &f);
-    if (r)
-        return r;
+    FD_ARG(f, R_FD_FDSTAT_SET_FLAGS);
     uint32_t want = A32(1);
     if (want & ~(1u | 4u))
         return WE_INVAL; /* only APPEND and NONBLOCK can change after open, as in wasmtime */
@@ -271,7 +254,7 @@ WASI(fd_fdstat_set_flags) {
         return WE_SUCCESS;
     if (!f->own)
         return WE_NOTSUP; /* stdio is shared with the host process: leave its flags alone */
-    return fcntl(f->host, F_SETFL, nfl) ? HOSTERR() : WE_SUCCESS;
+    return host_rc(fcntl(f->host, F_SETFL, nfl));
 }
 
 WASI(fd_fdstat_set_rights) {
@@ -287,10 +270,7 @@ WASI(fd_fdstat_set_rights) {
 }
 
 WASI(fd_filestat_get) {
-    wfd *f;
-    uint16_t r = pwasi_fd_with(c, A32(0), R_FD_FILESTAT_GET, &f);
-    if (r)
-        return r;
+    FD_ARG(f, R_FD_FILESTAT_GET);
     uint8_t *p = gmem(c, A32(1), 64);
     if (!p)
         return WE_FAULT;
@@ -304,31 +284,23 @@ WASI(fd_filestat_get) {
 }
 
 WASI(fd_filestat_set_size) {
-    wfd *f;
-    uint16_t r = pwasi_fd_with(c, A32(0), R_FD_FILESTAT_SET_SIZE, &f);
-    if (r)
-        return r;
+    FD_ARG(f, R_FD_FILESTAT_SET_SIZE);
     if ((int64_t)A64(1) < 0)
         return WE_INVAL;
-    return ftruncate(f->host, (off_t)A64(1)) ? HOSTERR() : WE_SUCCESS;
+    return host_rc(ftruncate(f->host, (off_t)A64(1)));
 }
 
 WASI(fd_filestat_set_times) {
-    wfd *f;
-    uint16_t r = pwasi_fd_with(c, A32(0), R_FD_FILESTAT_SET_TIMES, &f);
+    FD_ARG(f, R_FD_FILESTAT_SET_TIMES);
+    struct timespec ts[2];
+    uint16_t r = pwasi_make_times(A64(1), A64(2), (uint16_t)A32(3), ts);
     if (r)
         return r;
-    struct timespec ts[2];
-    if ((r = pwasi_make_times(A64(1), A64(2), (uint16_t)A32(3), ts)))
-        return r;
-    return futimens(f->host, ts) ? HOSTERR() : WE_SUCCESS;
+    return host_rc(futimens(f->host, ts));
 }
 
 WASI(fd_advise) {
-    wfd *f;
-    uint16_t r = pwasi_fd_with(c, A32(0), R_FD_ADVISE, &f);
-    if (r)
-        return r;
+    FD_ARG(f, R_FD_ADVISE);
     static const int adv[] = {POSIX_FADV_NORMAL,   POSIX_FADV_SEQUENTIAL, POSIX_FADV_RANDOM,
                               POSIX_FADV_WILLNEED, POSIX_FADV_DONTNEED,   POSIX_FADV_NOREUSE};
     if (A32(3) > 5 || (int64_t)A64(1) < 0 || (int64_t)A64(2) < 0)
@@ -338,24 +310,18 @@ WASI(fd_advise) {
 }
 
 WASI(fd_allocate) {
-    wfd *f;
-    uint16_t r = pwasi_fd_with(c, A32(0), R_FD_ALLOCATE, &f);
-    if (r)
-        return r;
+    FD_ARG(f, R_FD_ALLOCATE);
     if ((int64_t)A64(1) < 0 || (int64_t)A64(2) <= 0)
         return WE_INVAL;
     /* fallocate(2), not posix_fallocate: glibc emulates the latter by
      * writing every block, which a huge length would make endless */
-    return fallocate(f->host, 0, (off_t)A64(1), (off_t)A64(2)) ? HOSTERR() : WE_SUCCESS;
+    return host_rc(fallocate(f->host, 0, (off_t)A64(1), (off_t)A64(2)));
 }
 
 /* fd_readdir: the cookie is the index of the next entry in host readdir
  * order; each call rereads the directory from the start. */
 WASI(fd_readdir) {
-    wfd *f;
-    uint16_t r = pwasi_fd_with(c, A32(0), R_FD_READDIR, &f);
-    if (r)
-        return r;
+    FD_ARG(f, R_FD_READDIR);
     uint32_t bufp = A32(1), buflen = A32(2);
     uint64_t cookie = A64(3);
     uint8_t *buf = gmem(c, bufp, buflen);

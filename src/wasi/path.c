@@ -75,6 +75,16 @@ static uint16_t path_begin(wcall *c, uint32_t fd, uint64_t rights, uint32_t ptr,
     return read_path(c, ptr, len, path);
 }
 
+/* How the path_* functions begin: declares d (the directory fd of argument
+ * 0, with rights), path (the string at arguments pa and pa + 1; the caller
+ * frees it) and r, or returns path_begin's error from the host function. */
+#define PATH_ARG(rights, pa)                                                                                     \
+    wfd *d;                                                                                                      \
+    char *path = NULL;                                                                                           \
+    uint16_t r = path_begin(c, A32(0), (rights), A32(pa), A32((pa) + 1), &d, &path);                             \
+    if (r)                                                                                                       \
+    return r
+
 /* A path ending in '/' names a directory (POSIX): its last component must
  * be one, or a symlink to one. */
 static bool trailing_slash(const char *path) {
@@ -186,12 +196,8 @@ static uint16_t clear_nonblock(int fd) {
 }
 
 WASI(path_open) {
-    wfd *d;
-    char *path = NULL;
     uint32_t oflags = A32(4), fdflags = A32(7);
-    uint16_t r = path_begin(c, A32(0), R_PATH_OPEN, A32(2), A32(3), &d, &path);
-    if (r)
-        return r;
+    PATH_ARG(R_PATH_OPEN, 2);
     bool trailing = trailing_slash(path);
     r = gmem(c, A32(8), 4) ? open_rules(d, oflags, fdflags, trailing) : WE_FAULT;
     if (r) {
@@ -226,11 +232,7 @@ WASI(path_open) {
 }
 
 WASI(path_create_directory) {
-    wfd *d;
-    char *path = NULL;
-    uint16_t r = path_begin(c, A32(0), R_PATH_CREATE_DIRECTORY, A32(1), A32(2), &d, &path);
-    if (r)
-        return r;
+    PATH_ARG(R_PATH_CREATE_DIRECTORY, 1);
     int pfd = -1;
     const char *name;
     if (!(r = resolve_parent(c, d, path, &pfd, &name))) {
@@ -243,12 +245,8 @@ WASI(path_create_directory) {
 }
 
 static uint16_t unlink_common(wcall *c, const pw_val *a, uint64_t right, int flag) {
-    wfd *d;
-    char *path = NULL;
-    uint16_t r = path_begin(c, A32(0), right, A32(1), A32(2), &d, &path);
-    if (r)
-        return r;
-    bool trailing = strlen(path) > 1 && path[strlen(path) - 1] == '/';
+    PATH_ARG(right, 1);
+    bool trailing = trailing_slash(path);
     int pfd = -1;
     const char *name;
     if (!(r = resolve_parent(c, d, path, &pfd, &name))) {
@@ -267,11 +265,7 @@ WASI(path_remove_directory) { return unlink_common(c, a, R_PATH_REMOVE_DIRECTORY
 WASI(path_unlink_file) { return unlink_common(c, a, R_PATH_UNLINK_FILE, 0); }
 
 WASI(path_filestat_get) {
-    wfd *d;
-    char *path = NULL;
-    uint16_t r = path_begin(c, A32(0), R_PATH_FILESTAT_GET, A32(2), A32(3), &d, &path);
-    if (r)
-        return r;
+    PATH_ARG(R_PATH_FILESTAT_GET, 2);
     uint8_t *p = gmem(c, A32(4), 64);
     if (!p) {
         free(path);
@@ -292,11 +286,7 @@ WASI(path_filestat_get) {
 }
 
 WASI(path_filestat_set_times) {
-    wfd *d;
-    char *path = NULL;
-    uint16_t r = path_begin(c, A32(0), R_PATH_FILESTAT_SET_TIMES, A32(2), A32(3), &d, &path);
-    if (r)
-        return r;
+    PATH_ARG(R_PATH_FILESTAT_SET_TIMES, 2);
     struct timespec ts[2];
     if ((r = pwasi_make_times(A64(4), A64(5), (uint16_t)A32(6), ts))) {
         free(path);
@@ -327,11 +317,7 @@ WASI(path_filestat_set_times) {
 }
 
 WASI(path_readlink) {
-    wfd *d;
-    char *path = NULL;
-    uint16_t r = path_begin(c, A32(0), R_PATH_READLINK, A32(1), A32(2), &d, &path);
-    if (r)
-        return r;
+    PATH_ARG(R_PATH_READLINK, 1);
     uint8_t *buf = gmem(c, A32(3), A32(4));
     if (!buf || !gmem(c, A32(5), 4)) {
         free(path);

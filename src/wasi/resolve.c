@@ -142,6 +142,31 @@ static uint16_t read_link(int fd, const char *name, char **target) {
     return *target ? WE_SUCCESS : WE_NOMEM;
 }
 
+/* Follows the symlink comp in top: what is left to walk (in *buf) becomes its
+ * target, then rest (which may point into *buf). */
+static uint16_t follow_link(int top, const char *comp, const char *rest, char **buf, int *links) {
+    if (++*links > MAX_SYMLINKS)
+        return WE_LOOP;
+    char *target = NULL;
+    uint16_t r = read_link(top, comp, &target);
+    if (r)
+        return r;
+    char *copy = strdup(rest);
+    bool ok = copy && splice_path(buf, copy, target);
+    free(copy);
+    free(target);
+    return ok ? WE_SUCCESS : WE_NOMEM;
+}
+
+/* The walk ends on a directory it holds: opens it again with the caller's flags. */
+static uint16_t open_here(int dir, int flags, unsigned mode, int *out) {
+    int fd = openat(dir, ".", flags | O_CLOEXEC, mode);
+    if (fd < 0)
+        return pwasi_errno_from_host(errno);
+    *out = fd;
+    return WE_SUCCESS;
+}
+
 static uint16_t open_walk(int dirfd, const char *path, int flags, unsigned mode, bool follow, int *out) {
     if (path[0] == '/')
         return WE_NOTCAPABLE;
@@ -178,11 +203,7 @@ static uint16_t open_walk(int dirfd, const char *path, int flags, unsigned mode,
         int top = w.fds[w.depth];
         if (cl == 0 || !strcmp(comp, ".")) {
             if (last) {
-                int fd = openat(top, ".", flags | O_CLOEXEC, mode);
-                if (fd < 0)
-                    r = pwasi_errno_from_host(errno);
-                else
-                    *out = fd;
+                r = open_here(top, flags, mode, out);
                 break;
             }
             continue;
@@ -195,11 +216,7 @@ static uint16_t open_walk(int dirfd, const char *path, int flags, unsigned mode,
             close(w.fds[w.depth]);
             w.depth--;
             if (last) {
-                int fd = openat(w.fds[w.depth], ".", flags | O_CLOEXEC, mode);
-                if (fd < 0)
-                    r = pwasi_errno_from_host(errno);
-                else
-                    *out = fd;
+                r = open_here(w.fds[w.depth], flags, mode, out);
                 break;
             }
             continue;
@@ -219,21 +236,8 @@ static uint16_t open_walk(int dirfd, const char *path, int flags, unsigned mode,
             struct stat st;
             if ((err == ENOTDIR || err == ELOOP) && fstatat(top, comp, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
                 S_ISLNK(st.st_mode)) {
-                char *target = NULL;
-                if (++links > MAX_SYMLINKS) {
-                    r = WE_LOOP;
+                if ((r = follow_link(top, comp, cur, &buf, &links)))
                     break;
-                }
-                if ((r = read_link(top, comp, &target)))
-                    break;
-                char *rest = strdup(cur);
-                bool ok = rest && splice_path(&buf, rest, target);
-                free(rest);
-                free(target);
-                if (!ok) {
-                    r = WE_NOMEM;
-                    break;
-                }
                 cur = buf;
                 continue;
             }
@@ -261,19 +265,8 @@ static uint16_t open_walk(int dirfd, const char *path, int flags, unsigned mode,
                 r = WE_EXIST;
                 break;
             }
-            char *target = NULL;
-            if (++links > MAX_SYMLINKS) {
-                r = WE_LOOP;
+            if ((r = follow_link(top, comp, trailing_slash ? "." : "", &buf, &links)))
                 break;
-            }
-            if ((r = read_link(top, comp, &target)))
-                break;
-            bool ok = splice_path(&buf, trailing_slash ? "." : "", target);
-            free(target);
-            if (!ok) {
-                r = WE_NOMEM;
-                break;
-            }
             cur = buf;
             continue;
         }

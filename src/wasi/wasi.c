@@ -83,25 +83,21 @@ static uint64_t ts_ns(const struct timespec *t) {
     return (uint64_t)t->tv_sec * 1000000000ull + (uint64_t)t->tv_nsec;
 }
 
-WASI(clock_res_get) {
-    clockid_t id;
-    if (!host_clock(A32(0), &id))
+/* clock_res_get and clock_time_get: query (clock_getres or clock_gettime)
+ * of the host clock for WASI clock id, in ns at guest address out. */
+static uint16_t clock_query(wcall *c, uint32_t id, uint32_t out, int (*query)(clockid_t, struct timespec *)) {
+    clockid_t hc;
+    if (!host_clock(id, &hc))
         return WE_INVAL;
     struct timespec t;
-    if (clock_getres(id, &t))
+    if (query(hc, &t))
         return HOSTERR();
-    return out64(c, A32(1), ts_ns(&t));
+    return out64(c, out, ts_ns(&t));
 }
 
-WASI(clock_time_get) {
-    clockid_t id;
-    if (!host_clock(A32(0), &id))
-        return WE_INVAL;
-    struct timespec t;
-    if (clock_gettime(id, &t))
-        return HOSTERR();
-    return out64(c, A32(2), ts_ns(&t));
-}
+WASI(clock_res_get) { return clock_query(c, A32(0), A32(1), clock_getres); }
+
+WASI(clock_time_get) { return clock_query(c, A32(0), A32(2), clock_gettime); }
 
 WASI(random_get) {
     uint8_t *p = gmem(c, A32(0), A32(1));
