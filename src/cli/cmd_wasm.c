@@ -148,39 +148,11 @@ static bool read_u32(const uint8_t *d, size_t len, size_t *pos, uint32_t *out) {
     return false;
 }
 
-/* The module name: subsection 0 of the `name` custom section. */
-static bool module_name(const pw_module *m, const char **name, size_t *len) {
-    size_t n = pw_module_custom_count(m);
-    for (size_t i = 0; i < n; i++) {
-        const char *cname;
-        const uint8_t *d;
-        size_t dlen;
-        if (!pw_module_custom(m, i, &cname, &d, &dlen) || strcmp(cname, "name"))
-            continue;
-        size_t pos = 0;
-        while (pos < dlen) {
-            uint8_t id = d[pos++];
-            uint32_t size;
-            if (!read_u32(d, dlen, &pos, &size) || size > dlen - pos)
-                return false;
-            if (id == 0) {
-                size_t p = pos;
-                uint32_t nlen;
-                if (!read_u32(d, pos + size, &p, &nlen) || nlen > pos + size - p)
-                    return false;
-                *name = (const char *)d + p;
-                *len = nlen;
-                return true;
-            }
-            pos += size;
-        }
-    }
-    return false;
-}
-
-/* Finds section `id` of a validated binary: its offset and size. */
-static bool find_section(const uint8_t *b, size_t len, uint8_t id, size_t *at, size_t *size) {
-    size_t pos = 8;
+/* Finds the record `id` among the (id byte, u32 size, content) records
+ * from start: the sections of a validated binary (start 8, after the header),
+ * or the subsections of a custom section (start 0). Its offset and size. */
+static bool find_section(const uint8_t *b, size_t len, size_t start, uint8_t id, size_t *at, size_t *size) {
+    size_t pos = start;
     while (pos < len) {
         uint8_t sid = b[pos++];
         uint32_t n;
@@ -196,13 +168,34 @@ static bool find_section(const uint8_t *b, size_t len, uint8_t id, size_t *at, s
     return false;
 }
 
+/* The module name: subsection 0 of the `name` custom section. */
+static bool module_name(const pw_module *m, const char **name, size_t *len) {
+    size_t n = pw_module_custom_count(m);
+    for (size_t i = 0; i < n; i++) {
+        const char *cname;
+        const uint8_t *d;
+        size_t dlen, at, size;
+        if (!pw_module_custom(m, i, &cname, &d, &dlen) || strcmp(cname, "name") ||
+            !find_section(d, dlen, 0, 0, &at, &size))
+            continue;
+        uint32_t nlen;
+        size_t p = at;
+        if (!read_u32(d, at + size, &p, &nlen) || nlen > at + size - p)
+            return false;
+        *name = (const char *)d + p;
+        *len = nlen;
+        return true;
+    }
+    return false;
+}
+
 /* The function index of the function export `name` (the engine's API gives
  * export types, not indices, so the validated binary's export section is
  * read here). */
 static bool export_func_index(const uint8_t *b, size_t len, const char *name, uint32_t *out) {
     size_t pos, size, nlen = strlen(name);
     uint32_t count;
-    if (!find_section(b, len, 7, &pos, &size))
+    if (!find_section(b, len, 8, 7, &pos, &size))
         return false;
     size_t end = pos + size;
     if (!read_u32(b, end, &pos, &count))
@@ -307,7 +300,7 @@ int cmd_inspect(int argc, char **argv) {
     size_t nfuncs = 0, binary_bytes = 0, code_translated = 0;
     pw_module_sizes(m, &nfuncs, &binary_bytes, &code_translated);
     size_t code_at = 0, code_bin = 0;
-    if (!find_section(bytes, file_size, 10, &code_at, &code_bin))
+    if (!find_section(bytes, file_size, 8, 10, &code_at, &code_bin))
         code_bin = 0;
     free(bytes);
     size_t nimports = pw_module_import_count(m), nexports = pw_module_export_count(m);
