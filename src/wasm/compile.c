@@ -650,6 +650,30 @@ static bool produced_by_last_load(cc *c, uint32_t pos) {
            c->code[c->last_start + 1].s.a == slot_of(c, pos);
 }
 
+/* Replaces the last two instructions, a load-fused op and the one just
+ * emitted, by `op` with two memory operands: [h][d|a][addr1|k1][off1]
+ * [addr2|k2][off2], a and the first from the load-fused op. It reports the
+ * first instruction's wasm offset. The caller sets d where op has one. */
+static pw_code *fuse_memory_pair(cc *c, int op, uint32_t addr2, uint32_t k2, uint64_t off2) {
+    pw_code *p = &c->code[c->prev_start];
+    uint32_t a = p[1].s.b, addr1 = p[2].s.a, k1 = p[2].s.b;
+    uint64_t off1 = p[3].u;
+    uint32_t first_offset = c->offmap[2 * (c->noff - 2) + 1];
+    c->n = c->prev_start;
+    c->noff -= 2;
+    pw_code *ins = emit(c, op, 5);
+    c->offmap[2 * (c->noff - 1) + 1] = first_offset;
+    ins[1].s.b = a;
+    ins[2].s.a = addr1;
+    ins[2].s.b = k1;
+    ins[3].u = off1;
+    ins[4].s.a = addr2;
+    ins[4].s.b = k2;
+    ins[5].u = off2;
+    c->prev_op = -1;
+    return ins;
+}
+
 /* a OP load(...) where the load was the instruction just emitted: the load
  * becomes the op's memory operand, at the same point in execution. */
 static bool try_fuse_load(cc *c, int irop, bool comm, uint32_t pa, uint32_t pb) {
@@ -677,22 +701,8 @@ static bool try_fuse_load(cc *c, int irop, bool comm, uint32_t pa, uint32_t pb) 
     if (add2 >= 0 && c->prev_op == fop && c->prev_start + 4 == c->last_start && o->kind == VK_SLOT &&
         c->code[c->prev_start + 1].s.a == other) {
         /* (a + m1) + m2, the first sum just computed by the same kind of op */
-        pw_code *p = &c->code[c->prev_start];
-        uint32_t a = p[1].s.b, addr1 = p[2].s.a, k1 = p[2].s.b;
-        uint64_t off1 = p[3].u;
-        uint32_t first_offset = c->offmap[2 * (c->noff - 2) + 1];
-        c->n = c->prev_start;
-        c->noff -= 2;
-        pw_code *ins = emit_d(c, add2, 5, slot_of(c, pa));
-        c->offmap[2 * (c->noff - 1) + 1] = first_offset;
-        ins[1].s.b = a;
-        ins[2].s.a = addr1;
-        ins[2].s.b = k1;
-        ins[3].u = off1;
-        ins[4].s.a = addr;
-        ins[4].s.b = addend;
-        ins[5].u = off;
-        c->prev_op = -1;
+        fuse_memory_pair(c, add2, addr, addend, off)[1].s.a = slot_of(c, pa);
+        c->last_dst_ok = !c->dead;
         return true;
     }
     uint32_t load_offset = c->offmap[2 * (c->noff - 1) + 1]; /* a trap reports the load */
@@ -947,22 +957,7 @@ static bool try_fuse_rmw(cc *c, int irop, uint32_t off, uint32_t pa, uint32_t pv
     if (mul >= 0 && c->prev_op == mul && c->prev_start + 4 == c->last_start &&
         c->code[c->prev_start + 1].s.a == ld[1].s.b) {
         /* m2 = m2 + a * m1, the product computed just before: one instruction */
-        pw_code *p = &c->code[c->prev_start];
-        uint32_t a = p[1].s.b, addr1 = p[2].s.a, k1 = p[2].s.b;
-        uint64_t off1 = p[3].u;
-        uint32_t first_offset = c->offmap[2 * (c->noff - 2) + 1];
-        c->n = c->prev_start;
-        c->noff -= 2;
-        pw_code *ins = emit(c, lop == IR_f32_add_load ? IR_f32_axpy : IR_f64_axpy, 5);
-        c->offmap[2 * (c->noff - 1) + 1] = first_offset;
-        ins[1].s.b = a;
-        ins[2].s.a = addr1;
-        ins[2].s.b = k1;
-        ins[3].u = off1;
-        ins[4].s.a = base;
-        ins[4].s.b = k;
-        ins[5].u = off;
-        c->prev_op = -1;
+        fuse_memory_pair(c, lop == IR_f32_add_load ? IR_f32_axpy : IR_f64_axpy, base, k, off);
         return true;
     }
     ld->h = c->H[IR_f32_add_rmw + (lop - IR_f32_add_load)];
@@ -1596,22 +1591,16 @@ static void translate_body(cc *c, const wm_code *code, const pw_sig *sig) {
         }
         case OP_i32_const: push(c, WM_I32, VK_CONST, 0, (uint32_t)rd_s32(c)); break;
         case OP_i64_const: push(c, WM_I64, VK_CONST, 0, (uint64_t)rd_s64(c)); break;
-        case OP_f32_const: {
-            if (c->end - c->p < 4)
+        case OP_f32_const:
+        case OP_f64_const: { /* the bits, little endian */
+            uint32_t n = op == OP_f32_const ? 4 : 8;
+            if ((size_t)(c->end - c->p) < n)
                 MALFORMED("unexpected end");
-            uint32_t v;
-            memcpy(&v, c->p, 4);
-            c->p += 4;
-            push(c, WM_F32, VK_CONST, 0, v);
-            break;
-        }
-        case OP_f64_const: {
-            if (c->end - c->p < 8)
-                MALFORMED("unexpected end");
-            uint64_t v;
-            memcpy(&v, c->p, 8);
-            c->p += 8;
-            push(c, WM_F64, VK_CONST, 0, v);
+            uint64_t v = 0;
+            for (uint32_t i = 0; i < n; i++)
+                v |= (uint64_t)c->p[i] << (8 * i);
+            c->p += n;
+            push(c, oi->result, VK_CONST, 0, v);
             break;
         }
         case OP_ref_null: {
