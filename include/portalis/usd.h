@@ -129,7 +129,8 @@ typedef enum {
     PUSD_T_PATHEXPRESSION,
     PUSD_T_OPAQUE,
     PUSD_T_GROUP,
-    PUSD_T_UNKNOWN, /* attribute of an unknown type name: declared, no value */
+    /* attribute of an unknown type name; a value is its text as written (data: const char *const *) */
+    PUSD_T_UNKNOWN,
     /* metadata-only kinds */
     PUSD_T_DICTIONARY,   /* data: const pusd_dict* */
     PUSD_T_TOKEN_LISTOP, /* data: const pusd_listop* of const char* */
@@ -270,6 +271,12 @@ void pusd_layer_free(pusd_layer *layer);
 const char *pusd_layer_identifier(const pusd_layer *layer);
 /* Number of prim specs in the layer (all depths, variants included). */
 size_t pusd_layer_prim_count(const pusd_layer *layer);
+/* Warnings from reading the layer: things OpenUSD accepts that look like
+ * mistakes, e.g. an attribute of an unknown value type ('flaot'), which is
+ * kept with its value as written. Each has file:line:column (status
+ * PUSD_OK); the first 100 are kept. */
+size_t pusd_layer_warning_count(const pusd_layer *layer);
+const pusd_error *pusd_layer_warning(const pusd_layer *layer, size_t i);
 
 /* Writes the layer as canonical .usda text. The result is malloc'ed and
  * owned by the caller (free()); *len_out receives its length. NULL on OOM. */

@@ -48,6 +48,14 @@ static void print_diags(pusd_stage *s) {
     }
 }
 
+/* What the reader accepted but flags (an unknown value type...), as file:line:column. */
+static void print_layer_warnings(const pusd_layer *l) {
+    for (size_t i = 0; i < pusd_layer_warning_count(l); i++) {
+        const pusd_error *w = pusd_layer_warning(l, i);
+        fprintf(stderr, "portalis usd: %s:%d:%d: warning: %s\n", w->file, w->line, w->column, w->message);
+    }
+}
+
 /* Standard input as a layer, read with the same bound as a file. */
 static int parse_stdin(pusd_layer **out, pusd_error *err) {
     char *buf;
@@ -80,6 +88,7 @@ static int load(const char *file, bool compose, bool absolute, pusd_layer **laye
         print_error(&err);
         return 1;
     }
+    print_layer_warnings(*layer);
     if (!compose)
         return 0;
     int rc = pusd_stage_from_layer(*layer, stage, &err); /* takes the layer, also on failure */

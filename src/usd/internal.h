@@ -99,6 +99,17 @@ int pusd__fmt_i64(int64_t x, char *buf);
 int pusd__fmt_double(double d, char *buf); /* shortest round trip, as pusd_format_double */
 int pusd__fmt_float(float f, char *buf);
 int pusd__fmt_half(uint16_t h, char *buf);
+/* unicode.c: one strictly valid UTF-8 sequence at s (no overlongs,
+ * surrogates or code points past U+10FFFF): its length and *cp, or 0. */
+int pusd__utf8_decode(const char *s, const char *e, uint32_t *cp);
+/* s[0..n) is an identifier: '_' or XID_Start, then XID_Continue (OpenUSD's rule). */
+bool pusd__is_identifier(const char *s, size_t n);
+bool pusd__xid_start(uint32_t cp);    /* Unicode XID_Start (ASCII letters; '_' is not) */
+bool pusd__xid_continue(uint32_t cp); /* Unicode XID_Continue (letters, digits, '_', ...) */
+/* Levenshtein distance (schema.c), or limit + 1 once over limit. */
+size_t pusd__edit_distance(const char *a, const char *b, size_t limit);
+/* The value type name closest to a misspelt one (2 edits at most), or NULL. */
+const char *pusd__type_suggest(const char *name);
 /* Fast number parsing: returns end or NULL. */
 const char *pusd__parse_double_fast(const char *p, const char *end, double *out);
 const char *pusd__parse_float_fast(const char *p, const char *end, float *out);
@@ -129,6 +140,7 @@ typedef struct prop_extra {
     meta_list meta;
     const char *default_target; /* legacy rel x.default = <p> */
     const char *type_name;      /* only for unknown type names (interned) */
+    const char *spline;         /* `.spline` value text as written (kept, not evaluated), or NULL */
 } prop_extra;
 
 /* A property spec is 40 bytes: its kind bits live in the high byte of
@@ -204,7 +216,10 @@ struct pusd_layer {
     pusd_primspec **hash;
     size_t hash_cap, nprims;
     bool dirty;
+    pusd_error *warnings; /* reader warnings (malloc'ed), at most PUSD_MAX_WARNINGS */
+    size_t nwarnings, capwarnings;
 };
+#define PUSD_MAX_WARNINGS 100
 
 /* Layer helpers (layer.c). */
 void pusd__layer_init(pusd_layer *l, const char *identifier);

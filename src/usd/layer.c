@@ -36,6 +36,7 @@ void pusd_layer_free(pusd_layer *l) {
     pusd__interner_free(&l->strings);
     free(l->sublayers);
     free(l->hash);
+    free(l->warnings);
     free(l->identifier);
     free(l->dir);
     free(l);
@@ -43,6 +44,10 @@ void pusd_layer_free(pusd_layer *l) {
 
 const char *pusd_layer_identifier(const pusd_layer *l) { return l->identifier; }
 size_t pusd_layer_prim_count(const pusd_layer *l) { return l->nprims; }
+size_t pusd_layer_warning_count(const pusd_layer *l) { return l ? l->nwarnings : 0; }
+const pusd_error *pusd_layer_warning(const pusd_layer *l, size_t i) {
+    return l && i < l->nwarnings ? &l->warnings[i] : NULL;
+}
 
 /* ---- child index: open hash keyed by (parent, name) -------------------------------- */
 

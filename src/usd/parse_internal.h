@@ -24,6 +24,8 @@ typedef struct P {
 } P;
 
 int pusd__fail(P *ps, const char *at, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* A warning kept in the layer (pusd_layer_warning); parsing goes on. */
+void pusd__warn(P *ps, const char *at, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
 static inline void skip_inline(P *ps) {
     const char *p = ps->p, *e = ps->end;
@@ -75,7 +77,6 @@ static inline bool is_id1(unsigned char c) { return is_id0(c) || (c >= '0' && c 
 /* parse_lex.c: errors ("expected X, found Y"), identifiers, strings, asset paths, paths. */
 int pusd__expected(P *ps, const char *what);
 int pusd__oom(P *ps);
-int pusd__utf8_len(const char *p, const char *e);
 size_t pusd__read_ident(P *ps, const char **s);
 size_t pusd__read_nsident(P *ps, const char **s); /* namespaced: a:b:c */
 int pusd__read_string_sb(P *ps);                  /* into ps->sb */

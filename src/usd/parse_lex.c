@@ -64,6 +64,19 @@ int pusd__fail(P *ps, const char *at, const char *fmt, ...) {
     return -1;
 }
 
+void pusd__warn(P *ps, const char *at, const char *fmt, ...) {
+    pusd_layer *l = ps->l;
+    if (l->nwarnings >= PUSD_MAX_WARNINGS || !PBASE_RESERVE(l->warnings, l->capwarnings, l->nwarnings + 1)) return;
+    pusd_error *w = &l->warnings[l->nwarnings++];
+    memset(w, 0, sizeof *w);
+    pos_of(ps, at, &w->line, &w->column);
+    snprintf(w->file, sizeof w->file, "%s", l->identifier);
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(w->message, sizeof w->message, fmt, ap);
+    va_end(ap);
+}
+
 int pusd__expected(P *ps, const char *what) {
     char b[64];
     return pusd__fail(ps, ps->p, "expected %s, found %s", what, describe(ps, ps->p, b, sizeof b));
@@ -73,26 +86,30 @@ int pusd__oom(P *ps) { return pusd__fail(ps, ps->p, "out of memory"); }
 
 /* ---- lexical helpers ----------------------------------------------------------- */
 
-/* Validates one UTF-8 sequence at p; returns its length or 0. */
-int pusd__utf8_len(const char *p, const char *e) {
-    unsigned char c = (unsigned char)*p;
-    int n = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 0;
-    if (!n || e - p < n) return 0;
-    for (int i = 1; i < n; i++)
-        if (((unsigned char)p[i] & 0xc0) != 0x80) return 0;
-    return n;
-}
-
+/* Identifiers follow OpenUSD: '_' or XID_Start first, then XID_Continue.
+ * No token of the grammar starts with a byte >= 0x80 except an identifier,
+ * so a non-ASCII character that cannot be part of one is an error here. */
 static const char *scan_ident(P *ps, const char *p) {
-    const char *e = ps->end;
-    if (p >= e || !is_id0((unsigned char)*p)) return p;
-    while (p < e && is_id1((unsigned char)*p)) {
-        if ((unsigned char)*p >= 0x80) {
-            int n = pusd__utf8_len(p, e);
-            if (!n) return p;
-            p += n;
-        } else
+    const char *e = ps->end, *s = p;
+    while (p < e) {
+        unsigned char c = (unsigned char)*p;
+        if (c < 0x80) {
+            if (!is_id1(c) || (p == s && c >= '0' && c <= '9')) break;
             p++;
+            continue;
+        }
+        uint32_t cp;
+        int n = pusd__utf8_decode(p, e, &cp);
+        if (!n) {
+            pusd__fail(ps, p, "invalid UTF-8 in an identifier");
+            return p;
+        }
+        if (!(p == s ? pusd__xid_start(cp) : pusd__xid_continue(cp))) {
+            pusd__fail(ps, p, "U+%04X cannot %s an identifier (OpenUSD follows the Unicode XID rules)", (unsigned)cp,
+                       p == s ? "start" : "be part of");
+            return p;
+        }
+        p += n;
     }
     return p;
 }

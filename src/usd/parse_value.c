@@ -292,7 +292,7 @@ static int skip_atom_or_group(P *ps) {
                 ps->p++;
                 break;
             }
-            if (*ps->p == ',' || *ps->p == ';' || *ps->p == ':' || *ps->p == '=') {
+            if (*ps->p == ',' || *ps->p == ';' || *ps->p == ':' || *ps->p == '=' || *ps->p == '&') { /* & in splines */
                 ps->p++;
                 continue;
             }

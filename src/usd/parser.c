@@ -180,6 +180,32 @@ static int parse_targets(P *ps, prop_spec *pr, int op, bool connect) {
     return pusd__parse_listop_value(ps, PUSD_T_PATH_LISTOP, x->targets, op);
 }
 
+/* A value of an unknown type: kept as its text, as OpenUSD keeps the
+ * attribute (the text is written back unchanged). */
+static int parse_unknown_value(P *ps, bool arr, pusd_value *out) {
+    if (pusd__parse_raw(ps, out)) return -1;
+    out->type = PUSD_T_UNKNOWN;
+    out->flags = arr ? PUSD_VF_ARRAY : 0;
+    return 0;
+}
+
+static void warn_unknown_type(P *ps, const char *at, const char *tname, const char *attr) {
+    const char *s = pusd__type_suggest(tname);
+    pusd__warn(ps, at, "unknown value type '%s' for attribute '%s' (kept as written, as OpenUSD does)%s%s%s", tname,
+               attr, s ? "; did you mean '" : "", s ? s : "", s ? "'?" : "");
+}
+
+/* `.spline` (OpenUSD 24.11): kept as written and written back; not evaluated. */
+static int parse_spline(P *ps, prop_spec *pr) {
+    prop_extra *x = pusd__prop_x(ps->l, pr);
+    if (!x) return pusd__oom(ps);
+    if (ps->p >= ps->end || *ps->p != '{') return pusd__expected(ps, "'{' starting a spline");
+    pusd_value v;
+    if (pusd__parse_raw(ps, &v)) return -1;
+    x->spline = ((const char *const *)v.data)[0];
+    return 0;
+}
+
 static int parse_time_samples(P *ps, prop_spec *pr, int type, bool arr) {
     const char *open = ps->p;
     if (pusd__expect_char(ps, '{', "'{' starting timeSamples")) return -1;
@@ -226,7 +252,8 @@ static int parse_time_samples(P *ps, prop_spec *pr, int type, bool arr) {
             ps->p += 4;
             ts[n].value.type = (uint16_t)type;
             ts[n].value.flags = PUSD_VF_BLOCKED | (arr ? PUSD_VF_ARRAY : 0);
-        } else if (pusd__parse_value(ps, type, arr, &ts[n].value))
+        } else if (type == PUSD_T_UNKNOWN ? parse_unknown_value(ps, arr, &ts[n].value)
+                                          : pusd__parse_value(ps, type, arr, &ts[n].value))
             goto bad;
         n++;
     }
@@ -318,7 +345,17 @@ static int parse_rel(P *ps, pusd_primspec *prim, const prop_head *h) {
     if (ps->p < ps->end && *ps->p == '=') {
         ps->p++;
         skip_inline(ps);
+        const char *vat = ps->p;
         if (parse_targets(ps, pr, op < 0 ? PUSD_LISTOP_EXPLICIT : op, false)) return -1;
+        if ((op == PUSD_LISTOP_ADD || op == PUSD_LISTOP_PREPEND || op == PUSD_LISTOP_APPEND) &&
+            !pr->x->targets->count[op])
+            return pusd__fail(ps, vat,
+                              "empty target list for '%s rel %s' (OpenUSD rejects an add/prepend/append "
+                              "relationship list op without targets; remove the statement)",
+                              op == PUSD_LISTOP_ADD       ? "add"
+                              : op == PUSD_LISTOP_PREPEND ? "prepend"
+                                                          : "append",
+                              name);
     } else if (op >= 0)
         return pusd__fail(ps, h->opat, "a list-edited relationship needs '= <targets>'");
     skip_inline(ps);
@@ -404,6 +441,7 @@ static int parse_property(P *ps, pusd_primspec *prim) {
             prop_extra *x = pusd__prop_x(l, pr);
             if (!x) return pusd__oom(ps);
             x->type_name = full_tn;
+            warn_unknown_type(ps, tstart, tname, name);
         }
         PS_SET(pr, PB_CUSTOM, custom);
         PS_SET(pr, PB_UNIFORM, variability == 1);
@@ -420,12 +458,8 @@ static int parse_property(P *ps, pusd_primspec *prim) {
         skip_ws(ps);
         if (pusd__word_is(sfx, sn, "connect")) return parse_targets(ps, pr, op < 0 ? PUSD_LISTOP_EXPLICIT : op, true);
         if (op >= 0) return pusd__fail(ps, opat, "list operators are only allowed on relationships and .connect");
-        if (pusd__word_is(sfx, sn, "timeSamples")) {
-            if (type == PUSD_T_UNKNOWN) return pusd__fail(ps, tstart, "unknown value type '%s'", tname);
-            return parse_time_samples(ps, pr, type, arr);
-        }
-        if (pusd__word_is(sfx, sn, "spline"))
-            return pusd__fail(ps, sfx, ".spline values are not supported yet (see docs/usd.md)");
+        if (pusd__word_is(sfx, sn, "timeSamples")) return parse_time_samples(ps, pr, type, arr);
+        if (pusd__word_is(sfx, sn, "spline")) return parse_spline(ps, pr);
         return pusd__fail(ps, dot, "expected '.timeSamples' or '.connect' after the attribute name");
     }
     if (op >= 0) return pusd__fail(ps, opat, "list operators are only allowed on relationships and .connect");
@@ -439,15 +473,17 @@ static int parse_property(P *ps, pusd_primspec *prim) {
             pr->dflt.data = NULL;
             pr->dflt.count = 0;
         } else {
-            if (type == PUSD_T_UNKNOWN)
-                return pusd__fail(
-                    ps, tstart,
-                    "unknown value type '%s' (a typo? known types include float, double3, token[], point3f[])", tname);
-            if (type == PUSD_T_OPAQUE || type == PUSD_T_GROUP)
+            if (type == PUSD_T_UNKNOWN) {
+                uint16_t bits = pr->dflt.flags & 0xff00u;
+                if (parse_unknown_value(ps, arr, &pr->dflt)) return -1;
+                pr->dflt.flags |= bits;
+            } else if (type == PUSD_T_OPAQUE || type == PUSD_T_GROUP)
                 return pusd__fail(ps, tstart, "%s attributes cannot have an authored value", tname);
-            uint16_t bits = pr->dflt.flags & 0xff00u;
-            if (pusd__parse_value(ps, type, arr, &pr->dflt)) return -1;
-            pr->dflt.flags |= bits;
+            else {
+                uint16_t bits = pr->dflt.flags & 0xff00u;
+                if (pusd__parse_value(ps, type, arr, &pr->dflt)) return -1;
+                pr->dflt.flags |= bits;
+            }
         }
         skip_inline(ps);
     }
@@ -508,22 +544,6 @@ static int parse_reorder(P *ps, pusd_primspec *prim, bool root) {
     return pusd__fail(ps, at, "expected 'nameChildren' or 'properties' after 'reorder'");
 }
 
-static bool valid_prim_name(const char *s, size_t n) {
-    if (!n || !is_id0((unsigned char)s[0])) return false;
-    for (size_t i = 0; i < n;) {
-        unsigned char c = (unsigned char)s[i];
-        if (c >= 0x80) {
-            int k = pusd__utf8_len(s + i, s + n);
-            if (!k) return false;
-            i += (size_t)k;
-        } else if (is_id1(c))
-            i++;
-        else
-            return false;
-    }
-    return true;
-}
-
 static void maybe_release(P *ps) {
     if (!ps->can_release) return;
     size_t done = (size_t)(ps->p - ps->rel_base);
@@ -564,7 +584,7 @@ static int parse_prim(P *ps, pusd_primspec *parent) {
     if (ps->p >= ps->end || (*ps->p != '"' && *ps->p != '\''))
         return pusd__expected(ps, "the prim name as a quoted string");
     if (pusd__read_string_sb(ps)) return -1;
-    if (!valid_prim_name(ps->sb.p, ps->sb.len))
+    if (!pusd__is_identifier(ps->sb.p, ps->sb.len))
         return pusd__fail(ps, nat, "'%s' is not a valid prim name (letters, digits and '_', not starting with a digit)",
                           ps->sb.p);
     if (pusd__layer_child(l, parent, ps->sb.p, ps->sb.len))

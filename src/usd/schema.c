@@ -140,7 +140,7 @@ int pusd_schema_register(pusd_schema_registry *r, const pusd_schema_def *d, pusd
 }
 
 /* Levenshtein distance of a and b, or limit + 1 once it is known to exceed limit. */
-static size_t edit_distance(const char *a, const char *b, size_t limit) {
+size_t pusd__edit_distance(const char *a, const char *b, size_t limit) {
     size_t na = strlen(a), nb = strlen(b);
     if (na > 64 || nb > 64 || (na > nb ? na - nb : nb - na) > limit) return limit + 1;
     size_t row[65];
@@ -169,7 +169,7 @@ const char *pusd_schema_suggest(const pusd_schema_registry *r, const char *type_
     size_t best_d = limit + 1;
     for (size_t i = 0; i < r->n; i++) {
         const char *cand = r->defs[i]->type_name;
-        size_t d = strcasecmp(cand, type_name) ? edit_distance(type_name, cand, limit) : 0;
+        size_t d = strcasecmp(cand, type_name) ? pusd__edit_distance(type_name, cand, limit) : 0;
         if (d < best_d) {
             best = cand;
             best_d = d;

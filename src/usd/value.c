@@ -67,7 +67,7 @@ static const type_info types[PUSD_T_COUNT_] = {
     [PUSD_T_PATHEXPRESSION] = S("pathExpression", PUSD_E_STR),
     [PUSD_T_OPAQUE] = S("opaque", PUSD_E_NONE),
     [PUSD_T_GROUP] = S("group", PUSD_E_NONE),
-    [PUSD_T_UNKNOWN] = S("", PUSD_E_NONE),
+    [PUSD_T_UNKNOWN] = S("", PUSD_E_STR), /* a value of it: its text as written, like PUSD_T_RAW */
     [PUSD_T_DICTIONARY] = S("dictionary", PUSD_E_OTHER),
     [PUSD_T_TOKEN_LISTOP] = S("token", PUSD_E_OTHER),
     [PUSD_T_STRING_LISTOP] = S("string", PUSD_E_OTHER),
@@ -111,9 +111,29 @@ int pusd__type_from_name_n(const char *name, size_t n) {
         const char *tn = types[t].name;
         if (tn[0] == name[0] && !strncmp(tn, name, n) && !tn[n]) return t;
     }
-    /* legacy aliases accepted by Sdf */
-    if (n == 5 && !memcmp(name, "Vec3f", 5)) return PUSD_T_FLOAT3;
+    /* legacy names Sdf still reads (written back under the current name) */
+    static const struct {
+        const char *name;
+        int type;
+    } legacy[] = {{"Vec3f", PUSD_T_FLOAT3},      {"PointFloat", PUSD_T_POINT3F}, {"ColorFloat", PUSD_T_COLOR3F},
+                  {"Matrix4d", PUSD_T_MATRIX4D}, {"Transform", PUSD_T_MATRIX4D}, {"PointIndex", PUSD_T_INT},
+                  {"EdgeIndex", PUSD_T_INT},     {"FaceIndex", PUSD_T_INT}};
+    for (size_t i = 0; i < sizeof legacy / sizeof legacy[0]; i++)
+        if (strlen(legacy[i].name) == n && !memcmp(name, legacy[i].name, n)) return legacy[i].type;
     return PUSD_T_INVALID;
+}
+
+const char *pusd__type_suggest(const char *name) {
+    size_t limit = strlen(name) <= 3 ? 1 : 2, best_d = limit + 1;
+    const char *best = NULL;
+    for (int t = 1; t < PUSD_T_UNKNOWN; t++) {
+        size_t d = pusd__edit_distance(name, types[t].name, limit);
+        if (d < best_d) {
+            best_d = d;
+            best = types[t].name;
+        }
+    }
+    return best;
 }
 
 pusd_elem pusd_type_elem(pusd_type t) { return (pusd_elem)pusd_tinfo(t)->elem; }
@@ -357,7 +377,8 @@ double pusd_value_get_double(const pusd_value *v, size_t e, int i) {
 
 const char *pusd_value_get_string(const pusd_value *v, size_t e) {
     if (!v || !v->data || e >= v->count) return NULL;
-    if (v->type == PUSD_T_RAW || v->type == PUSD_T_PATH) return e == 0 ? ((const char *const *)v->data)[0] : NULL;
+    if (v->type == PUSD_T_RAW || v->type == PUSD_T_PATH || v->type == PUSD_T_UNKNOWN)
+        return e == 0 ? ((const char *const *)v->data)[0] : NULL;
     if (pusd_tinfo(v->type)->elem != PUSD_E_STR) return NULL;
     return ((const char *const *)v->data)[e];
 }
@@ -501,6 +522,7 @@ bool pusd__value_equal(const pusd_value *a, const pusd_value *b) {
 void pusd__write_quoted(sbuf *b, const char *s) {
     bool has_dq = strchr(s, '"') != NULL, has_sq = strchr(s, '\'') != NULL;
     bool nl = strchr(s, '\n') != NULL;
+    const char *end = s + strlen(s);
     char q = (has_dq && !has_sq) ? '\'' : '"';
     if (nl) {
         pusd__sb_putc(b, q);
@@ -525,8 +547,19 @@ void pusd__write_quoted(sbuf *b, const char *s) {
             pusd__sb_putc(b, (char)c);
         } else if (c < 0x20 || c == 0x7f)
             pusd__sb_printf(b, "\\x%02x", c);
-        else
+        else if (c < 0x80)
             pusd__sb_putc(b, (char)c);
+        else {
+            /* valid UTF-8 as it is; any other byte as \xNN, as OpenUSD writes it (raw, the file
+             * would not be UTF-8 and usdcat rejects it) */
+            uint32_t cp;
+            int n = pusd__utf8_decode((const char *)p, end, &cp);
+            if (n) {
+                pusd__sb_put(b, p, (size_t)n);
+                p += n - 1;
+            } else
+                pusd__sb_printf(b, "\\x%02x", c);
+        }
     }
     pusd__sb_putc(b, q);
     if (nl) {
@@ -712,7 +745,10 @@ void pusd__value_write(sbuf *b, const pusd_value *v, int indent) {
     }
     switch (v->type) {
     case PUSD_T_DICTIONARY: write_dict(b, v->data, indent); return;
-    case PUSD_T_RAW: pusd__sb_puts(b, ((const char *const *)v->data)[0]); return;
+    case PUSD_T_RAW:
+    case PUSD_T_UNKNOWN:
+        if (v->data) pusd__sb_puts(b, ((const char *const *)v->data)[0]);
+        return;
     case PUSD_T_PATH: pusd__sb_printf(b, "<%s>", ((const char *const *)v->data)[0]); return;
     case PUSD_T_TOKEN_LISTOP:
     case PUSD_T_STRING_LISTOP:

@@ -117,7 +117,7 @@ static void write_prop(sbuf *b, const prop_spec *p, int indent) {
     bool has_default = p->dflt.data || (p->dflt.flags & PUSD_VF_BLOCKED);
     bool has_samples = x && x->has_samples;
     bool has_targets = x && x->targets;
-    bool decl = has_default || has_meta || (!has_samples && !has_targets && !(x && x->default_target));
+    bool decl = has_default || has_meta || (!has_samples && !has_targets && !(x && (x->default_target || x->spline)));
     if (PS_IS_REL(p) && has_targets && !has_meta && !x->targets->is_explicit) decl = false;
     if (PS_IS_REL(p) && has_targets && x->targets->is_explicit && !has_meta) decl = false;
     if (decl) {
@@ -158,6 +158,13 @@ static void write_prop(sbuf *b, const prop_spec *p, int indent) {
         }
         pusd__sb_indent(b, indent);
         pusd__sb_puts(b, "}\n");
+    }
+    if (x && x->spline) {
+        pusd__sb_indent(b, indent);
+        write_prop_decl(b, p);
+        pusd__sb_puts(b, ".spline = ");
+        pusd__sb_puts(b, x->spline);
+        pusd__sb_putc(b, '\n');
     }
     if (has_targets) write_targets(b, p, x->targets, indent, ".connect");
 }

@@ -166,6 +166,15 @@ int main(void) {
     CHECK(t1 && t2 && n1 == n2 && !memcmp(t1, t2, n1)); /* byte for byte */
     free(t1);
     free(t2);
+    /* an unknown value type is a warning (on stderr), not a failure; the attribute is written back */
+    char typo[1024], typo_out[1024];
+    snprintf(typo, sizeof typo, "%s/typo.usda", dir);
+    snprintf(typo_out, sizeof typo_out, "%s/typo_out.usda", dir);
+    tu_write(dir, "typo.usda", "#usda 1.0\ndef \"A\" {\n    flaot[] x = [1]\n}\n");
+    CHECK(run("usd", "cat", typo, "-o", typo_out, NULL) == 0);
+    char *tt = tu_read(typo_out, NULL);
+    CHECK(tt && strstr(tt, "flaot[] x = [1]"));
+    free(tt);
     CHECK(run("usd", "cat", in, "--flatten", "-o", of) == 0);
     char *f = tu_read(of, NULL);
     CHECK(f && strstr(f, "float fromSub = 2") && strstr(f, "float fromRef = 3") && strstr(f, "def Mesh \"M\"") &&

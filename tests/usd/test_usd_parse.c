@@ -397,7 +397,16 @@ static void test_errors(void) {
         {"#usda 1.0\ndef \"A\" {\n}\ndef \"A\" {\n}\n", 4, 5, "duplicate prim"},
         {"#usda 1.0\ndef \"A\" {\n}def \"B\" {\n}\n", 3, 2, "expected a newline"},
         {"#usda 1.0\ndef \"A\" {\n    float3 x = (1, 2)\n}\n", 3, 16, "needs 3 components"},
-        {"#usda 1.0\ndef \"A\" {\n    flot x = 1\n}\n", 3, 5, "unknown value type 'flot'"},
+        {"#usda 1.0\ndef \"A\" {\n    prepend rel r = []\n}\n", 3, 21, "empty target list for 'prepend rel r'"},
+        {"#usda 1.0\ndef \"A\" {\n    append rel r = [ ]\n}\n", 3, 20, "OpenUSD rejects"},
+        {"#usda 1.0\ndef \"A\" {\n    float a\xc2\xa0"
+         "b = 1\n}\n",
+         3, 12, "U+00A0 cannot be part of"},
+        {"#usda 1.0\ndef \"A\" {\n    float \xe2\x80\xbf"
+         "x = 1\n}\n",
+         3, 11, "U+203F cannot start"},
+        {"#usda 1.0\ndef \"A\" {\n    float a\xc0\xaf = 1\n}\n", 3, 12, "invalid UTF-8"},
+        {"#usda 1.0\ndef \"\xf0\x9f\x98\x80\" {\n}\n", 2, 5, "not a valid prim name"},
         {"#usda 1.0\ndef \"A\" {\n    uchar x = 256\n}\n", 3, 15, "out of range"},
         {"#usda 1.0\ndef \"A\" {\n    string s = \"abc\n}\n", 3, 20, "newline in a single-quoted string"},
         {"#usda 1.0\ndef \"A\" (\n    references = </B{v=x}C>\n) {\n}\n", 3, 21,

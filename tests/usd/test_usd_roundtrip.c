@@ -143,6 +143,34 @@ static void layout(void) {
     pusd_layer_free(l);
 }
 
+/* Bytes that are not UTF-8 are written as \xNN (as OpenUSD does), valid
+ * UTF-8 as it is, so the output is UTF-8 and reads back to the same bytes. */
+static void invalid_utf8(void) {
+    /* lone continuation, overlong '/', surrogate, truncated euro sign, F5; then valid é and 😀 */
+    const char *t = "#usda 1.0\ndef \"A\" {\n string s = \"a\x80"
+                    "b\xc0\xaf\xed\xa0\x80\xe2\x82\xf5 "
+                    "\xc3\xa9\xf0\x9f\x98\x80\"\n}\n";
+    pusd_layer *l = tu_parse(t, NULL);
+    CHECK(l != NULL);
+    if (!l)
+        return;
+    char *o = write_of(l);
+    CHECK(o &&
+          strstr(o, "string s = \"a\\x80b\\xc0\\xaf\\xed\\xa0\\x80\\xe2\\x82\\xf5 \xc3\xa9\xf0\x9f\x98\x80\"\n"));
+    size_t high = 0; /* only the 6 bytes of the valid characters stay raw */
+    for (const unsigned char *p = (const unsigned char *)o; o && *p; p++)
+        high += *p >= 0x80;
+    CHECK(high == 6);
+    pusd_layer *l2 = o ? tu_parse(o, NULL) : NULL;
+    CHECK(l2 != NULL);
+    char *o2 = l2 ? write_of(l2) : NULL;
+    CHECK(o && o2 && !strcmp(o, o2));
+    free(o);
+    free(o2);
+    pusd_layer_free(l);
+    pusd_layer_free(l2);
+}
+
 int main(void) {
     const char *files[] = {"all_features.usda", "wasm_scene.usda", "composition/root.usda"};
     for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
@@ -153,5 +181,6 @@ int main(void) {
     float_bits();
     unknowns();
     layout();
+    invalid_utf8();
     TU_END();
 }
