@@ -8,17 +8,18 @@
  *   code   the byte, or the sub-opcode after the family's prefix byte
  *   text   the text-format name
  *   imm    immediate kind, WI_<imm>: what follows the opcode in the binary
- *   sig    operand and result types, WM_SIG_<sig>: letters before the `_` are
- *          the operands (I i32, L i64, F f32, D f64), after it the result;
- *          SPECIAL when the types depend on immediates or the stack (control,
- *          variables, references, tables), which the translator types by hand
+ *   sig    operand and result types: the letters before the `_` are the
+ *          operands, the one after it the result (I i32, L i64, F f32,
+ *          D f64, V none); SPECIAL when the types depend on immediates or
+ *          the stack (control, variables, references, tables), which the
+ *          translator types by hand
  *   flags  WF_* (COMM commutative, NAN may produce a NaN of unspecified
  *          payload, RETYPE only reinterprets the bits)
  *   align  natural alignment (log2 of the access size) of memory accesses
  *   ir     the interpreter's IR op (ir.h) for the regular families, else none
  *
  * The families say how the translator treats a line (how to add an
- * instruction: docs/architecture.md, "Adding an instruction"):
+ * instruction: docs/architecture.md, "Where to add things"):
  *   CONTROL  written out in the translator (compile.c) and the native tier
  *   LOAD     (i32 address) -> T through a memarg, one IR load op
  *   STORE    (i32 address, T) through a memarg, one IR store op
@@ -277,21 +278,20 @@ enum {
     X(i64_trunc_sat_f64_u,     0x07, "i64.trunc_sat_f64_u", NONE,          D_L,     0,    0, i64_trunc_sat_f64_u)
 
 #define WM_OPS_FC_BULK(X)                                                                              \
-    X(memory_init,             0x08, "memory.init",         DATA_MEM,      III_V,  0,    0, memory_init)  \
+    X(memory_init,             0x08, "memory.init",         DATA_MEM,      III_V,   0,    0, memory_init)  \
     X(data_drop,               0x09, "data.drop",           DATA,          V_V,     0,    0, data_drop)    \
-    X(memory_copy,             0x0a, "memory.copy",         MEM_MEM,       III_V,  0,    0, memory_copy)  \
-    X(memory_fill,             0x0b, "memory.fill",         MEM,           III_V,  0,    0, memory_fill)  \
-    X(table_init,              0x0c, "table.init",          ELEM_TABLE,    III_V,  0,    0, table_init)   \
+    X(memory_copy,             0x0a, "memory.copy",         MEM_MEM,       III_V,   0,    0, memory_copy)  \
+    X(memory_fill,             0x0b, "memory.fill",         MEM,           III_V,   0,    0, memory_fill)  \
+    X(table_init,              0x0c, "table.init",          ELEM_TABLE,    III_V,   0,    0, table_init)   \
     X(elem_drop,               0x0d, "elem.drop",           ELEM,          V_V,     0,    0, elem_drop)    \
-    X(table_copy,              0x0e, "table.copy",          TABLE_TABLE,   III_V,  0,    0, table_copy)   \
+    X(table_copy,              0x0e, "table.copy",          TABLE_TABLE,   III_V,   0,    0, table_copy)   \
     X(table_grow,              0x0f, "table.grow",          TABLE,         SPECIAL, 0,    0, table_grow)   \
     X(table_size,              0x10, "table.size",          TABLE,         V_I,     0,    0, table_size)   \
     X(table_fill,              0x11, "table.fill",          TABLE,         SPECIAL, 0,    0, table_fill)
 
-/* The one-byte opcodes, and the prefixed families: X(prefix byte, families). */
+/* The one-byte opcodes, and those after the 0xfc prefix. */
 #define WM_OPS_ONE_BYTE(X) WM_OPS_CONTROL(X) WM_OPS_LOAD(X) WM_OPS_STORE(X) WM_OPS_NUMERIC(X)
 #define WM_OPS_FC(X) WM_OPS_FC_SAT(X) WM_OPS_FC_BULK(X)
-#define WM_OPS_ALL(X) WM_OPS_ONE_BYTE(X) WM_OPS_FC(X)
 /* clang-format on */
 
 /* Prefix bytes (the byte itself is no instruction). */
@@ -331,9 +331,9 @@ typedef struct wm_opinfo {
 
 /* The table entry of an opcode id, or NULL for an unknown opcode. */
 const wm_opinfo *wm_opinfo_of(uint32_t id);
-/* Reads one opcode at *p (< end): its id and entry. Returns NULL, or the
- * spec's wording for a malformed opcode ("illegal opcode", or the LEB128
- * error of a sub-opcode). *info is NULL for an unknown opcode. */
+/* Reads one opcode at *p: its id and its entry (*info NULL for an unknown
+ * opcode, which the caller reports). Returns NULL, or the spec's wording for
+ * a missing opcode or a malformed sub-opcode LEB128. */
 const char *wm_read_opcode(const uint8_t **p, const uint8_t *end, uint32_t *id, const wm_opinfo **info);
 /* Steps over the immediates of kind `imm` (WI_*) at *p; NULL, or the spec's
  * wording for what is malformed. */
