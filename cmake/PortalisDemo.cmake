@@ -57,18 +57,29 @@ function(_portalis_demo_sources out)
   set(${out} ${list} PARENT_SCOPE)
 endfunction()
 
+# How a module helper starts (a macro: it reads the caller's A_SOURCE(S) and
+# A_DEPENDS): out, the module file, and src and dep as absolute paths; out
+# stays empty, with a message, when the toolchain variable `ok` is false.
+macro(_portalis_demo_begin name ok why)
+  set(out "")
+  if(${ok})
+    _portalis_demo_module_path(${name} out)
+    _portalis_demo_sources(src ${A_SOURCES} ${A_SOURCE})
+    _portalis_demo_sources(dep ${A_DEPENDS})
+  else()
+    _portalis_demo_skip(${name} "${why}")
+  endif()
+endmacro()
+
 function(portalis_demo_c_module name)
   cmake_parse_arguments(A "" "" "SOURCES;CFLAGS;LDFLAGS;DEPENDS" ${ARGN})
-  if(NOT PORTALIS_WASI_CC)
-    _portalis_demo_skip(${name} "clang/wasm-ld/wasi-libc not found")
+  _portalis_demo_begin(${name} PORTALIS_WASI_CC "clang/wasm-ld/wasi-libc not found")
+  if(NOT out)
     return()
   endif()
   if(NOT DEFINED A_LDFLAGS)
     set(A_LDFLAGS -Wl,--strip-all)
   endif()
-  _portalis_demo_module_path(${name} out)
-  _portalis_demo_sources(src ${A_SOURCES})
-  _portalis_demo_sources(dep ${A_DEPENDS})
   portalis_c_module(OUT ${out} SOURCES ${src} CFLAGS -I${PROJECT_SOURCE_DIR}/include ${A_CFLAGS}
                     LDFLAGS ${A_LDFLAGS} DEPENDS ${dep})
   _portalis_demo_add_module(${out})
@@ -76,13 +87,11 @@ endfunction()
 
 function(portalis_demo_rust_module name)
   cmake_parse_arguments(A "SDK" "SOURCE" "FLAGS;DEPENDS" ${ARGN})
-  if(NOT PORTALIS_RUST_WASM32)
-    _portalis_demo_skip(${name} "${PORTALIS_RUSTC} lacks wasm32-unknown-unknown (libstd-rust-dev-wasm32)")
+  _portalis_demo_begin(${name} PORTALIS_RUST_WASM32
+                       "${PORTALIS_RUSTC} lacks wasm32-unknown-unknown (libstd-rust-dev-wasm32)")
+  if(NOT out)
     return()
   endif()
-  _portalis_demo_module_path(${name} out)
-  _portalis_demo_sources(src ${A_SOURCE})
-  _portalis_demo_sources(dep ${A_DEPENDS})
   if(A_SDK)
     # The guest crate without its panic handler (the module uses std, which
     # has one), built once per demo next to its modules.
