@@ -1,6 +1,6 @@
 /* The filter: range gate + CropBox, VoxelGrid (centroid per voxel, voxels
  * in ascending linear index), StatisticalOutlierRemoval (exact k nearest
- * neighbours on a uniform grid). Mirrors filter_cloud() in
+ * neighbours, searched in a uniform grid). Mirrors filter_cloud() in
  * ../python/lidar_filter.py; ../README.md lists where it differs from PCL. */
 #include <math.h>
 #include <stdlib.h>
@@ -14,9 +14,11 @@
 typedef struct {
     double *pts, *vox, *mean;
     uint64_t *keys, *tmp;
-    int32_t *order;
-    uint8_t *axis; /* split axis of the k-d tree node whose median is at this position */
-    size_t cap;
+    double *gpts;    /* the centroids in grid-cell order */
+    int32_t *gidx;   /* their index among the centroids */
+    int32_t *gcell;  /* cell of each centroid */
+    int32_t *cstart; /* per cell: its first point in gpts; cells + 1 entries */
+    size_t cap, ccap;
 } scratch;
 
 static scratch S;
@@ -34,8 +36,8 @@ static int reserve(size_t n) {
         return 0;
     if (grow((void **)&S.pts, n * 3 * sizeof(double)) || grow((void **)&S.vox, n * 3 * sizeof(double)) ||
         grow((void **)&S.mean, n * sizeof(double)) || grow((void **)&S.keys, n * sizeof(uint64_t)) ||
-        grow((void **)&S.tmp, n * sizeof(uint64_t)) || grow((void **)&S.order, n * sizeof(int32_t)) ||
-        grow((void **)&S.axis, n))
+        grow((void **)&S.tmp, n * sizeof(uint64_t)) || grow((void **)&S.gpts, n * 3 * sizeof(double)) ||
+        grow((void **)&S.gidx, n * sizeof(int32_t)) || grow((void **)&S.gcell, n * sizeof(int32_t)))
         return -1;
     S.cap = n;
     return 0;
@@ -57,13 +59,14 @@ static int32_t crop(const lidar_filter_params *f, const double *pts, int32_t n, 
     return m;
 }
 
-/* LSD radix sort of n distinct keys, 11 bits a pass, as many passes as the
- * largest key needs. */
-static void radix_sort(uint64_t *a, uint64_t *tmp, int32_t n) {
+/* LSD radix sort of n keys by their bits from `from` up, 11 bits a pass,
+ * as many passes as the largest key needs. Stable: keys equal in those bits
+ * keep their order. */
+static void radix_sort(uint64_t *a, uint64_t *tmp, int32_t n, int from) {
     uint64_t mx = 0;
     for (int32_t i = 0; i < n; i++)
         mx = a[i] > mx ? a[i] : mx;
-    for (int shift = 0; shift < 64 && (mx >> shift); shift += 11) {
+    for (int shift = from; shift < 64 && (mx >> shift); shift += 11) {
         int32_t count[2049] = {0};
         for (int32_t i = 0; i < n; i++)
             count[((a[i] >> shift) & 2047) + 1]++;
@@ -100,7 +103,7 @@ static int32_t voxel_grid(const lidar_filter_params *f, const double *pts, int32
                 iz = (int64_t)floor(p[2] * inv) - minb[2];
         S.keys[i] = ((uint64_t)(ix + iy * div[0] + iz * div[0] * div[1]) << 20) | (uint64_t)i;
     }
-    radix_sort(S.keys, S.tmp, n);
+    radix_sort(S.keys, S.tmp, n, 20); /* by voxel; a voxel's points stay in input order */
     int32_t m = 0;
     for (int32_t j = 0; j < n;) {
         uint64_t v = S.keys[j] >> 20;
@@ -120,6 +123,68 @@ static int32_t voxel_grid(const lidar_filter_params *f, const double *pts, int32
     return m;
 }
 
+/* The uniform grid of the k-nearest-neighbour search: cells of `cell`
+ * metres (twice the leaf, coarser when the cloud's box would need more than
+ * about 4 cells a point) from org; points sorted by cell. margin keeps the
+ * distance bounds conservative whatever floor() rounded to. */
+typedef struct {
+    double org[3], cell, margin;
+    int64_t dim[3];
+} ugrid;
+
+static int64_t cell_of(const ugrid *g, const double *p, int a) {
+    int64_t c = (int64_t)floor((p[a] - g->org[a]) / g->cell);
+    return c < 0 ? 0 : c >= g->dim[a] ? g->dim[a] - 1 : c;
+}
+
+static int grid_build(ugrid *g, const double *pts, int32_t n, double leaf) {
+    double mn[3], mx[3], big = 0.0;
+    memcpy(mn, pts, sizeof mn);
+    memcpy(mx, pts, sizeof mx);
+    for (int32_t i = 1; i < n; i++)
+        for (int a = 0; a < 3; a++) {
+            mn[a] = fmin(mn[a], pts[3 * i + a]);
+            mx[a] = fmax(mx[a], pts[3 * i + a]);
+        }
+    for (int a = 0; a < 3; a++)
+        big = fmax(big, fmax(fabs(mn[a]), fabs(mx[a])));
+    memcpy(g->org, mn, sizeof mn);
+    g->cell = 2.0 * leaf;
+    for (;;) {
+        double cells = 1.0;
+        for (int a = 0; a < 3; a++) {
+            g->dim[a] = (int64_t)floor((mx[a] - mn[a]) / g->cell) + 1;
+            cells *= (double)g->dim[a];
+        }
+        if (cells <= 4.0 * n + 65536.0)
+            break;
+        g->cell *= 2.0;
+    }
+    g->margin = (big + g->cell) * 1e-9;
+    size_t nc = (size_t)(g->dim[0] * g->dim[1] * g->dim[2]);
+    if (nc + 1 > S.ccap) {
+        if (grow((void **)&S.cstart, (nc + 1) * sizeof(int32_t)))
+            return -1;
+        S.ccap = nc + 1;
+    }
+    memset(S.cstart, 0, (nc + 1) * sizeof(int32_t));
+    for (int32_t i = 0; i < n; i++) {
+        const double *p = pts + 3 * i;
+        S.gcell[i] = (int32_t)(cell_of(g, p, 0) + g->dim[0] * (cell_of(g, p, 1) + g->dim[1] * cell_of(g, p, 2)));
+        S.cstart[S.gcell[i] + 1]++;
+    }
+    for (size_t c = 0; c < nc; c++)
+        S.cstart[c + 1] += S.cstart[c];
+    for (int32_t i = 0; i < n; i++) { /* counting sort; cstart[c] ends at the next cell's start */
+        int32_t t = S.cstart[S.gcell[i]]++;
+        S.gidx[t] = i;
+        memcpy(S.gpts + 3 * t, pts + 3 * i, 3 * sizeof *pts);
+    }
+    memmove(S.cstart + 1, S.cstart, nc * sizeof(int32_t));
+    S.cstart[0] = 0;
+    return 0;
+}
+
 /* Inserts d2 into the sorted list best[0..*nb) of at most k values. */
 static void keep_best(double *best, int *nb, int k, double d2) {
     if (*nb == k && d2 >= best[k - 1])
@@ -132,124 +197,125 @@ static void keep_best(double *best, int *nb, int k, double d2) {
     best[m] = d2;
 }
 
-/* k-d tree over S.order[lo, hi): the median along the axis of widest
- * spread at mid (S.axis[mid]), the points before it <= its coordinate, after
- * it >= (no node storage: the split is the point at mid). Points that lie
- * on a surface make the widest axis matter: cycling through x, y, z splits
- * the ground along its noise. */
-static double coord(const double *pts, int32_t i, int axis) { return pts[3 * S.order[i] + axis]; }
-
-static void kd_build(const double *pts, int32_t lo, int32_t hi) {
-    if (hi - lo <= 8)
-        return;
-    double mn[3], mx[3];
-    for (int a = 0; a < 3; a++)
-        mn[a] = mx[a] = coord(pts, lo, a);
-    for (int32_t i = lo + 1; i < hi; i++)
-        for (int a = 0; a < 3; a++) {
-            double v = coord(pts, i, a);
-            mn[a] = v < mn[a] ? v : mn[a];
-            mx[a] = v > mx[a] ? v : mx[a];
-        }
-    int axis = 0;
-    for (int a = 1; a < 3; a++)
-        if (mx[a] - mn[a] > mx[axis] - mn[axis])
-            axis = a;
-    int32_t mid = lo + (hi - lo) / 2, l = lo, r = hi - 1;
-    while (l < r) { /* quickselect: S.order[mid] gets the median */
-        double pivot = coord(pts, (l + r) / 2, axis);
-        int32_t i = l, j = r;
-        while (i <= j) {
-            while (coord(pts, i, axis) < pivot)
-                i++;
-            while (coord(pts, j, axis) > pivot)
-                j--;
-            if (i <= j) {
-                int32_t t = S.order[i];
-                S.order[i++] = S.order[j];
-                S.order[j--] = t;
-            }
-        }
-        if (mid <= j)
-            r = j;
-        else if (mid >= i)
-            l = i;
-        else
-            break;
-    }
-    S.axis[mid] = (uint8_t)axis;
-    kd_build(pts, lo, mid);
-    kd_build(pts, mid + 1, hi);
-}
-
 typedef struct {
-    const double *pts, *p;
-    int32_t self;
+    const ugrid *g;
+    const double *p;
+    int32_t self; /* position in gpts */
+    int64_t c[3]; /* its cell */
     double best[KMAX];
     int nb, k;
+    double lim; /* no k-th nearest is farther (squared): points beyond it are skipped */
 } knn_query;
 
-static void visit(knn_query *q, int32_t j) {
-    if (j == q->self)
-        return;
-    const double *r = q->pts + 3 * j;
-    double dx = q->p[0] - r[0], dy = q->p[1] - r[1], dz = q->p[2] - r[2];
-    keep_best(q->best, &q->nb, q->k, dx * dx + dy * dy + dz * dz);
+/* Lower bound of the distance along axis a from the query to cells c + d. */
+static double gap(const knn_query *q, int a, int64_t d) {
+    if (d == 0)
+        return 0.0;
+    double face = q->g->org[a] + (double)(q->c[a] + (d > 0 ? d : d + 1)) * q->g->cell;
+    double v = (d > 0 ? face - q->p[a] : q->p[a] - face) - q->g->margin;
+    return v > 0.0 ? v : 0.0;
 }
 
-/* Keeps the k smallest squared distances from point self to the others.
- * rd is a lower bound of the squared distance from the query to the
- * subtree's region (off[a]: the query's offset from it along axis a), which
- * prunes better than the split plane alone; the result is exact either way. */
-static void kd_knn(knn_query *q, int32_t lo, int32_t hi, double rd, double *off) {
-    if (hi - lo <= 8) {
-        for (int32_t s = lo; s < hi; s++)
-            visit(q, S.order[s]);
+static double threshold(const knn_query *q) { return q->nb < q->k ? q->lim : q->best[q->k - 1]; }
+
+/* The points of cells c + (dx, dy, dz), dx in [xlo, xhi], unless they cannot
+ * be nearer than the k-th so far. */
+static void visit_cells(knn_query *q, int64_t dy, int64_t dz, int64_t xlo, int64_t xhi) {
+    const ugrid *g = q->g;
+    int64_t y = q->c[1] + dy, z = q->c[2] + dz;
+    if (y < 0 || z < 0 || y >= g->dim[1] || z >= g->dim[2])
         return;
-    }
-    int32_t mid = lo + (hi - lo) / 2, m = S.order[mid];
-    int axis = S.axis[mid];
-    double diff = q->p[axis] - q->pts[3 * m + axis];
-    visit(q, m);
-    int left_first = diff < 0.0;
-    if (left_first)
-        kd_knn(q, lo, mid, rd, off);
-    else
-        kd_knn(q, mid + 1, hi, rd, off);
-    double old = off[axis], far = rd - old * old + diff * diff;
-    if (q->nb < q->k || far < q->best[q->k - 1]) {
-        off[axis] = diff;
-        if (left_first)
-            kd_knn(q, mid + 1, hi, far, off);
-        else
-            kd_knn(q, lo, mid, far, off);
-        off[axis] = old;
+    double gy = gap(q, 1, dy), gz = gap(q, 2, dz), g2 = gy * gy + gz * gz;
+    if (g2 > threshold(q))
+        return;
+    int64_t row = g->dim[0] * (y + g->dim[1] * z);
+    for (int64_t dx = xlo; dx <= xhi; dx++) {
+        int64_t x = q->c[0] + dx;
+        if (x < 0 || x >= g->dim[0])
+            continue;
+        double gx = gap(q, 0, dx);
+        if (g2 + gx * gx > threshold(q))
+            continue;
+        for (int32_t j = S.cstart[row + x], e = S.cstart[row + x + 1]; j < e; j++) {
+            if (j == q->self)
+                continue;
+            const double *r = S.gpts + 3 * j;
+            double ex = q->p[0] - r[0], ey = q->p[1] - r[1], ez = q->p[2] - r[2],
+                   d2 = ex * ex + ey * ey + ez * ez;
+            if (d2 <= q->lim)
+                keep_best(q->best, &q->nb, q->k, d2);
+        }
     }
 }
 
-/* Mean distance to the k nearest other points; the k distances summed in
- * ascending order (exact k nearest: equal distances are equal values, so
- * the sum does not depend on which of them the search found). */
-static double mean_knn(const double *pts, int32_t i, int32_t n, int k) {
-    knn_query q = {.pts = pts, .p = pts + 3 * i, .self = i, .k = k};
-    double off[3] = {0.0, 0.0, 0.0};
-    kd_knn(&q, 0, n, 0.0, off);
+/* A lower bound of the distance from the query to any point outside the
+ * (2R + 1)^3 cells around its own; infinity when there are no such cells. */
+static double outside_bound(const knn_query *q, int64_t R) {
+    double b = INFINITY;
+    for (int a = 0; a < 3; a++) {
+        if (q->c[a] - R > 0)
+            b = fmin(b, gap(q, a, -R - 1));
+        if (q->c[a] + R < q->g->dim[a] - 1)
+            b = fmin(b, gap(q, a, R + 1));
+    }
+    return b;
+}
+
+/* Mean distance from point t (of gpts) to its k nearest other points:
+ * shells of cells around its own until no nearer point can lie outside
+ * them. The k distances are summed in ascending order (exact k nearest:
+ * equal distances are equal values, so the sum does not depend on which of
+ * them the search found). lim bounds the k-th distance (squared) from above;
+ * *kth gets it. */
+static double mean_knn(const ugrid *g, int32_t t, int k, double lim, double *kth) {
+    knn_query q = {.g = g, .p = S.gpts + 3 * t, .self = t, .k = k, .lim = lim};
+    for (int a = 0; a < 3; a++)
+        q.c[a] = cell_of(g, q.p, a);
+    for (int64_t R = 0;; R++) {
+        for (int64_t dz = -R; dz <= R; dz++)
+            for (int64_t dy = -R; dy <= R; dy++) {
+                if (dz > -R && dz < R && dy > -R && dy < R) { /* inner row: its two new cells */
+                    visit_cells(&q, dy, dz, -R, -R);
+                    visit_cells(&q, dy, dz, R, R);
+                } else {
+                    visit_cells(&q, dy, dz, -R, R);
+                }
+            }
+        double b = outside_bound(&q, R);
+        if (b == INFINITY || (q.nb == k && b * b >= q.best[k - 1]))
+            break;
+    }
     double s = 0.0;
     for (int m = 0; m < q.nb; m++)
         s += sqrt(q.best[m]);
+    *kth = q.best[k - 1];
     return s / k;
+}
+
+/* The k nearest of point t are within r + |t - u| of it, r the k-th
+ * distance of point u (its k nearest and u itself, all but perhaps t): a
+ * bound for the search, widened far beyond rounding. */
+static double next_limit(int32_t t, int32_t u, double kth) {
+    const double *a = S.gpts + 3 * t, *b = S.gpts + 3 * u;
+    double dx = a[0] - b[0], dy = a[1] - b[1], dz = a[2] - b[2];
+    double r = sqrt(kth) + sqrt(dx * dx + dy * dy + dz * dz);
+    return r * r * (1.0 + 1e-9) + 1e-300;
 }
 
 static int32_t outlier_removal(const lidar_filter_params *f, double *pts, int32_t n) {
     int k = f->mean_k;
     if (n <= k || k < 1)
         return n;
-    for (int32_t i = 0; i < n; i++)
-        S.order[i] = i;
-    kd_build(pts, 0, n);
+    ugrid g;
+    if (grid_build(&g, pts, n, f->leaf))
+        return -1;
+    /* queries in cell order (neighbours in memory), results in input order */
+    double kth = 0.0;
+    for (int32_t t = 0; t < n; t++)
+        S.mean[S.gidx[t]] = mean_knn(&g, t, k, t ? next_limit(t, t - 1, kth) : INFINITY, &kth);
     double s = 0.0, sq = 0.0;
     for (int32_t i = 0; i < n; i++) {
-        double v = S.mean[i] = mean_knn(pts, i, n, k);
+        double v = S.mean[i];
         s += v;
         sq += v * v;
     }
