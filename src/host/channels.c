@@ -18,7 +18,7 @@ int ph__find_chan(const ph_host *h, const char *prim, const char *attr) {
 
 /* The value type of a numeric attribute type name ("double3", "point3f[]"),
  * or PUSD_T_INVALID for what the ABI cannot pass (strings, > 16 components). */
-static pusd_type type_info(const char *type_name, int *ncomp, bool *is_array) {
+pusd_type ph__type_info(const char *type_name, int *ncomp, bool *is_array) {
     pusd_type t = pusd_type_parse(type_name ? type_name : "", is_array);
     pusd_elem e = pusd_type_elem(t);
     if (t == PUSD_T_INVALID || e == PUSD_E_STR || e == PUSD_E_NONE || e == PUSD_E_OTHER)
@@ -27,25 +27,63 @@ static pusd_type type_info(const char *type_name, int *ncomp, bool *is_array) {
     return *ncomp > 16 ? PUSD_T_INVALID : t;
 }
 
+/* Makes room for n elements of array channel c; 0 or -1. */
+static int chan_reserve(chan *c, size_t n) {
+    if (n * (size_t)c->ncomp <= c->cap)
+        return 0;
+    double *a = realloc(c->arr, n * (size_t)c->ncomp * sizeof *a + 8);
+    if (!a)
+        return -1;
+    c->arr = a;
+    c->cap = n * (size_t)c->ncomp;
+    return 0;
+}
+
+/* Appends the elements of v to array channel c (after its first `at`). */
+static int chan_append(chan *c, size_t at, const pusd_value *v) {
+    size_t n = v->count;
+    if (chan_reserve(c, at + n))
+        return -1;
+    for (size_t e = 0; e < n; e++)
+        for (int i = 0; i < c->ncomp; i++)
+            c->arr[(at + e) * (size_t)c->ncomp + (size_t)i] = pusd_value_get_double(v, e, i);
+    c->count = at + n;
+    return 0;
+}
+
+/* A module input fed by other prims' attributes: their values one after
+ * the other. 0 or -1. */
+static int read_feeds(ph_host *h, chan *c, double time) {
+    size_t at = 0;
+    for (size_t k = 0; k < c->nfeeds; k++) {
+        feed *f = &c->feeds[k];
+        pusd_prim *p = f->sprim ? f->sprim : (f->sprim = pusd_stage_prim_at_path(h->stage, f->prim));
+        pusd_value v;
+        if (!p || pusd_prim_get_attr(p, f->attr, time, &v) || !v.data)
+            return -1;
+        if (!c->is_array) {
+            for (int i = 0; i < c->ncomp; i++)
+                c->v[i] = pusd_value_get_double(&v, 0, i);
+        } else if (chan_append(c, at, &v)) {
+            return -1;
+        }
+        at = c->count;
+    }
+    c->version++;
+    return 0;
+}
+
 /* Reads the attribute's value (at time) into the channel; 0 or -1. */
 int ph__chan_read_stage(ph_host *h, chan *c, double time) {
+    if (c->nfeeds)
+        return read_feeds(h, c, time);
     pusd_prim *p = c->sprim ? c->sprim : (c->sprim = pusd_stage_prim_at_path(h->stage, c->prim));
     pusd_value v;
     if (!p || pusd_prim_get_attr(p, c->attr, time, &v) || !v.data)
         return -1;
-    size_t n = v.count;
     if (c->is_array) {
-        if (n * (size_t)c->ncomp > c->cap) {
-            double *a = realloc(c->arr, n * (size_t)c->ncomp * sizeof *a + 8);
-            if (!a)
-                return -1;
-            c->arr = a;
-            c->cap = n * (size_t)c->ncomp;
-        }
-        for (size_t e = 0; e < n; e++)
-            for (int i = 0; i < c->ncomp; i++)
-                c->arr[e * (size_t)c->ncomp + (size_t)i] = pusd_value_get_double(&v, e, i);
-        c->count = n;
+        if (chan_append(c, 0, &v))
+            return -1;
     } else {
         for (int i = 0; i < c->ncomp; i++)
             c->v[i] = pusd_value_get_double(&v, 0, i);
@@ -61,7 +99,7 @@ int ph__add_chan(ph_host *h, const char *prim, const char *attr, const char *typ
         return i;
     int ncomp;
     bool arr;
-    pusd_type t = type_info(type_name, &ncomp, &arr);
+    pusd_type t = ph__type_info(type_name, &ncomp, &arr);
     if (t == PUSD_T_INVALID)
         return -1;
     if (!PBASE_RESERVE(h->ch, h->capch, h->nch + 1))
@@ -146,14 +184,69 @@ int ph__read_tokens(pusd_prim *p, const char *name, char ***out, size_t *n) {
     return 1;
 }
 
-void ph__free_chans(ph_host *h) {
-    for (size_t i = 0; i < h->nch; i++) {
-        free(h->ch[i].prim);
-        free(h->ch[i].attr);
-        free(h->ch[i].arr);
-        free(h->ch[i].rec.data);
-        free(h->ch[i].rec.chunks);
+void ph__chan_free_fields(chan *c) {
+    free(c->prim);
+    free(c->attr);
+    free(c->arr);
+    free(c->rec.data);
+    free(c->rec.chunks);
+    for (size_t k = 0; k < c->nfeeds; k++) {
+        free(c->feeds[k].prim);
+        free(c->feeds[k].attr);
     }
+    free(c->feeds);
+}
+
+/* Whether target (PRIM.ATTR) names an attribute that can feed input c; else
+ * a diagnostic saying why not. */
+static bool feed_ok(ph_host *h, const chan *c, const char *target, size_t n) {
+    const char *dot = strrchr(target, '.');
+    char prim[512];
+    snprintf(prim, sizeof prim, "%.*s", dot ? (int)(dot - target) : 0, target);
+    pusd_prim *p = dot ? pusd_stage_prim_at_path(h->stage, prim) : NULL;
+    const char *tn = p ? pusd_prim_attr_type_name(p, dot + 1) : NULL;
+    int ncomp = 0;
+    bool arr = false;
+    const char *why = NULL;
+    if (!tn)
+        why = "no such attribute";
+    else if (ph__find_chan(h, prim, dot + 1) >= 0)
+        why = "module outputs and other attributes cannot feed one input together";
+    else if (ph__type_info(tn, &ncomp, &arr) == PUSD_T_INVALID || ncomp != c->ncomp ||
+             (!c->is_array && (arr || n > 1)))
+        why = "types do not match";
+    if (why)
+        ph__diag(h, "prim %s: %s (%s) is connected to <%s> (%s): %s; connection ignored", c->prim, c->attr,
+                 c->type_name, target, tn ? tn : "?", why);
+    return !why;
+}
+
+void ph__connect_feeds(ph_host *h, chan *c, const char *const *targets, size_t n) {
+    for (size_t k = 0; k < n; k++)
+        if (!feed_ok(h, c, targets[k], n))
+            return;
+    feed *f = calloc(n, sizeof *f);
+    if (!f)
+        return;
+    bool animated = false;
+    for (size_t k = 0; k < n; k++) {
+        const char *dot = strrchr(targets[k], '.');
+        f[k].prim = strndup(targets[k], (size_t)(dot - targets[k]));
+        f[k].attr = ph__xstrdup(dot + 1);
+        pusd_prim *p = pusd_stage_prim_at_path(h->stage, f[k].prim);
+        const double *times;
+        animated = animated || (p && pusd_prim_attr_sample_times(p, f[k].attr, &times) > 0);
+    }
+    c->feeds = f;
+    c->nfeeds = n;
+    c->animated = animated;
+    if (ph__chan_read_stage(h, c, animated ? h->time.start_time_code : PUSD_TIME_DEFAULT))
+        ph__diag(h, "prim %s: %s: cannot read the attributes connected to it", c->prim, c->attr);
+}
+
+void ph__free_chans(ph_host *h) {
+    for (size_t i = 0; i < h->nch; i++)
+        ph__chan_free_fields(&h->ch[i]);
     free(h->ch);
     h->ch = NULL;
     h->nch = h->capch = 0;

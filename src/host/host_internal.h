@@ -60,6 +60,12 @@ typedef struct motion {
     uint64_t frames;
 } motion;
 
+/* One attribute of another prim feeding a module input (docs/abi.md (d)). */
+typedef struct feed {
+    char *prim, *attr;
+    pusd_prim *sprim; /* looked up once (valid until the stage is rebuilt) */
+} feed;
+
 typedef struct chan {
     char *prim, *attr;
     char type_name[40]; /* USD type of the attribute, "double3", "point3f[]" */
@@ -73,7 +79,9 @@ typedef struct chan {
     uint64_t version; /* bumped whenever the value changes */
     bool is_output;   /* a module output (written by a module) */
     bool is_target;   /* a non-module attribute fed by a connection */
-    bool animated;    /* unconnected input with time samples: read every frame */
+    bool animated;    /* unconnected input with time samples (or fed by some): read every frame */
+    feed *feeds;      /* module input connected to attributes of other prims: their values, in order */
+    size_t nfeeds;
     pusd_prim *sprim; /* the stage prim, looked up once (valid until the stage is rebuilt) */
     bool record;      /* recorded as time samples (outputs unless wasm:OUTPUT:record = false; targets) */
     size_t capacity;  /* array output: elements the module may write per call (wasm:OUTPUT:capacity); 0 =
@@ -199,6 +207,10 @@ int32_t ph__sat_i32(double d);
 uint32_t ph__sat_u32(double d);
 int ph__read_tokens(pusd_prim *p, const char *name, char ***out, size_t *n);
 void ph__free_chans(ph_host *h);
+void ph__chan_free_fields(chan *c); /* what a channel owns (not its recorded samples' buffers if moved) */
+pusd_type ph__type_info(const char *type_name, int *ncomp, bool *is_array);
+/* Connects module input c to the attributes named by targets (docs/abi.md (d)). */
+void ph__connect_feeds(ph_host *h, chan *c, const char *const *targets, size_t n);
 
 /* abi.c */
 #define ABI_MAX_IMPORTS 24

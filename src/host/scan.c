@@ -331,6 +331,11 @@ static void scan_connections(ph_host *h, pusd_prim **prims, size_t n) {
             memcpy(src_prim, tg[0], (size_t)(dot - tg[0]));
             src_prim[dot - tg[0]] = 0;
             int src = ph__find_chan(h, src_prim, dot + 1);
+            int in = ph__mod_of_prim(h, path) && !strncmp(name, "inputs:", 7) ? ph__find_chan(h, path, name) : -1;
+            if (in >= 0 && (src < 0 || nt > 1)) { /* a module input reading other prims' attributes */
+                ph__connect_feeds(h, &h->ch[in], tg, nt);
+                continue;
+            }
             if (src < 0)
                 continue; /* not a module channel: ordinary USD connection */
             int dst = ph__find_chan(h, path, name);
@@ -572,11 +577,7 @@ int ph_host_rescan(ph_host *h, bool force, char *err, size_t errcap) {
             old[i].rec.data = NULL;
             old[i].rec.chunks = NULL;
         }
-        free(old[i].prim);
-        free(old[i].attr);
-        free(old[i].arr);
-        free(old[i].rec.data);
-        free(old[i].rec.chunks);
+        ph__chan_free_fields(&old[i]);
     }
     free(old);
     if (rc)

@@ -808,6 +808,50 @@ static void test_scene_budget(void) {
     ph_host_free(h);
 }
 
+/* Module inputs connected to attributes of other prims (docs/abi.md (d)):
+ * their values, one after the other, read again every frame when one of
+ * them is animated; mismatches are reported and leave the input as authored. */
+static void test_stage_feeds(void) {
+    write_file("feeds.usda",
+               "#usda 1.0\n(\n    timeCodesPerSecond = 1\n)\ndef Xform \"W\"\n{\n"
+               "    def Xform \"A\"\n    {\n        double x = 5\n        double3 p = (1, 2, 3)\n    }\n"
+               "    def Xform \"B\"\n    {\n        double y.timeSamples = { 0: 1, 2: -3 }\n"
+               "        double[] vals = [7, -8, 9]\n    }\n"
+               "    def WasmModule \"G\"\n    {\n        uniform asset wasm:path = @%s/keep.wasm@\n"
+               "        uniform token wasm:entryFunction = \"keep\"\n"
+               "        uniform token[] wasm:params = [\"inputs:v\", \"count:inputs:v\", \"count:outputs:kept\", "
+               "\"outputs:kept\", \"outputs:all\"]\n"
+               "        uniform token[] wasm:results = [\"count:outputs:kept\"]\n"
+               "        double[] inputs:v.connect = [</W/A.x>, </W/B.y>, </W/B.vals>]\n"
+               "        double[] outputs:kept = []\n        double[] outputs:all = []\n    }\n"
+               "    def WasmModule \"Bad\"\n    {\n        uniform asset wasm:path = @%s/keep.wasm@\n"
+               "        uniform token wasm:entryFunction = \"keep\"\n"
+               "        uniform token[] wasm:params = [\"inputs:v\", \"count:inputs:v\", \"count:outputs:kept\", "
+               "\"outputs:kept\", \"outputs:all\"]\n"
+               "        uniform token[] wasm:results = [\"count:outputs:kept\"]\n"
+               "        double[] inputs:v = [4]\n"
+               "        double[] inputs:v.connect = [</W/A.x>, </W/A.p>]\n"
+               "        double[] outputs:kept = []\n        double[] outputs:all = []\n    }\n}\n",
+               M, M);
+    ph_config cfg = ph_config_default();
+    cfg.fps = 1;
+    ph_host *h = open_scene("feeds.usda", &cfg);
+    if (!h)
+        return;
+    CHECK(diag_has(h, "prim /W/Bad", "is connected to </W/A.p> (double3): types do not match"),
+          "a double3 cannot feed a double[] input");
+    double v[8] = {0};
+    ph_host_step(h);
+    CHECK(ph_host_get_value(h, "/W/G", "outputs:all", v, 8) == 5 && v[0] == 5 && v[1] == 1 && v[2] == 7 &&
+              v[3] == -8 && v[4] == 9,
+          "frame 0: A.x, B.y, B.vals gathered (%g %g %g %g %g)", v[0], v[1], v[2], v[3], v[4]);
+    ph_host_step(h);
+    CHECK(ph_host_get_value(h, "/W/G", "outputs:all", v, 8) == 5 && v[1] == -1, "frame 1: B.y interpolated (%g)",
+          v[1]);
+    CHECK(ph_host_get_value(h, "/W/Bad", "outputs:all", v, 8) == 1 && v[0] == 4, "Bad keeps its own value");
+    ph_host_free(h);
+}
+
 int main(void) {
     test_memory_cap();
     test_deadline();
@@ -826,5 +870,6 @@ int main(void) {
     test_sweep_spill();
     test_array_outputs();
     test_scene_budget();
+    test_stage_feeds();
     return CHECK_REPORT();
 }
