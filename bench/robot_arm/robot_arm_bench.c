@@ -52,12 +52,16 @@ static uint64_t timed_call(fn *f, const double *args, int n, double *out, int no
 
 int main(int argc, char **argv) {
     if (argc < 3) {
-        fprintf(stderr, "usage: robot_arm_bench MODULE.wasm TARGETS_OUT [N]\n");
+        fprintf(stderr, "usage: robot_arm_bench MODULE.wasm TARGETS_OUT [N [interp|native]]\n");
         return 2;
     }
     int n = argc > 3 ? atoi(argv[3]) : 10000;
     pb_config cfg = pb_config_default();
     cfg.collect_stats = false;
+    if (argc > 4 && !pb_tier_parse(argv[4], &cfg.tier)) {
+        fprintf(stderr, "robot_arm_bench: tier '%s': expected interp, native or auto\n", argv[4]);
+        return 2;
+    }
     pb_bridge *b = pb_bridge_new(&cfg);
     pb_error e = {0};
     pb_module_id id;

@@ -42,6 +42,8 @@ typedef struct ph_config {
     bool record;                  /* record outputs as time samples (default true) */
     uint64_t record_memory_bytes; /* recorded samples kept in memory; past it they are
                                    * spilled to a temporary file (default 8 MB; docs/host.md) */
+    pb_tier tier;                 /* tier of modules whose prim authors no wasm:tier (docs/host.md, Tiers);
+                                   * PB_TIER_DEFAULT (default) = the interpreter */
     const char *module_path;      /* ':'-separated folders searched, in order, for a relative wasm:path that
                                    * is not next to the layer authoring it (docs/host.md, Module search
                                    * path); NULL (default) = none. Not copied: it must outlive the host */
@@ -79,6 +81,8 @@ typedef struct ph_module_info {
     uint64_t memory_bytes;
     const pb_histogram *latency; /* per frame in which it ran, ns */
     const char *last_error;      /* NULL when none */
+    const char *tier;            /* who runs its next calls: "interp" or "native" ("" when not loaded) */
+    const char *tier_note;       /* wasm:tier auto staying on the interpreter: why; else NULL */
 } ph_module_info;
 
 /* Opens the scene, scans it for Wasm schema prims, loads their modules and

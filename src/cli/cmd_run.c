@@ -60,9 +60,9 @@ static const run_option_name module_options[] = {
 
 /* Keep in step with cmd_scene_run's options (a scene run test covers each). */
 static const run_option_name scene_options[] = {
-    {"--frames", true},  {"--fps", true},    {"-o", true},          {"--output", true},
-    {"--threads", true}, {"--report", true}, {"--budget-ms", true}, {"--fuel", true},
-    {"--trigger", true}, {"--event", true},  {"--realtime", false}, {"--quiet", false},
+    {"--frames", true},    {"--fps", true},       {"-o", true},     {"--output", true},  {"--threads", true},
+    {"--report", true},    {"--budget-ms", true}, {"--fuel", true}, {"--trigger", true}, {"--event", true},
+    {"--realtime", false}, {"--quiet", false},    {"--tier", true},
 };
 
 static int run_module(const run_options *opt, const char *path, int argc, char **argv);

@@ -61,7 +61,8 @@ static void scene_usage(FILE *f) {
     fprintf(f, "usage: portalis run SCENE.usda [--frames N] [--fps HZ] [--realtime] [-o OUT.usda]\n"
                "                               [--threads N] [--report report.json] [--budget-ms MS]\n"
                "                               [--fuel N] [--max-memory-mb N] [--trigger PRIM@FRAME]\n"
-               "                               [--event NAME@FRAME] [--target NAME=VALUE] [--quiet]\n\n"
+               "                               [--event NAME@FRAME] [--target NAME=VALUE] [--quiet]\n"
+               "                               [--tier interp|native|auto]\n\n"
                "Runs the WebAssembly modules declared in the scene (WasmModule, WasmPhysics, ... prims)\n"
                "and writes OUT.usda (default SCENE.out.usda): a layer that sublayers the scene and holds\n"
                "one time sample per frame for every module output and connected attribute. The scene's\n"
@@ -72,6 +73,8 @@ static void scene_usage(FILE *f) {
                "  --budget-ms MS      time budget per module call (default 100); over budget = step skipped\n"
                "  --fuel N            instruction budget per module call (default unlimited)\n"
                "  --max-memory-mb N   linear memory cap per module (default 1024)\n"
+               "  --tier T            who runs modules whose prim sets no wasm:tier: interp (default),\n"
+               "                      native (compiled through the system C compiler) or auto\n"
                "  --trigger P@F       run on_demand module P at frame F (repeatable)\n"
                "  --event E@F         post event E before frame F (event_driven modules; repeatable)\n"
                "  --target NAME=V     check a target: frame_p99_us, peak_rss_mb, load_ms (at most V) or\n"
@@ -156,6 +159,8 @@ static int parse_valued(scene_opts *o, const char *a, const char *v) {
         return parse_u64(a, v, 1, 65536, &n) ? 2 : (o->cfg.max_memory_mb = (uint32_t)n, 0);
     if (!strcmp(a, "--target"))
         return parse_target(o, v);
+    if (!strcmp(a, "--tier"))
+        return pb_tier_parse(v, &o->cfg.tier) ? 0 : bad_value(a, v, "expected interp, native or auto");
     return parse_trigger(o, a, v); /* --trigger, --event */
 }
 
@@ -187,9 +192,9 @@ static int parse_options(scene_opts *o, int argc, char **argv) {
             o->scene = a;
             continue;
         }
-        static const char *const valued[] = {"--frames",        "--fps",     "-o",          "--output",
-                                             "--threads",       "--report",  "--budget-ms", "--fuel",
-                                             "--max-memory-mb", "--trigger", "--event",     "--target"};
+        static const char *const valued[] = {"--frames",  "--fps",       "-o",      "--output", "--threads",
+                                             "--report",  "--budget-ms", "--fuel",  "--tier",   "--max-memory-mb",
+                                             "--trigger", "--event",     "--target"};
         bool known = false;
         for (size_t k = 0; k < sizeof valued / sizeof valued[0]; k++)
             known = known || !strcmp(a, valued[k]);
@@ -431,10 +436,10 @@ static void print_report(ph_host *h, const scene_opts *o, const figures *g, int 
     for (size_t i = 0; i < ph_host_module_count(h); i++) {
         ph_module_info mi;
         ph_host_module_info(h, i, &mi);
-        printf("  %-28.28s %12.2f %12.2f %12.2f %12.2f   %s, %s, %llu steps%s\n", mi.prim_path,
+        printf("  %-28.28s %12.2f %12.2f %12.2f %12.2f   %s, %s, %s, %llu steps%s\n", mi.prim_path,
                pbase_hist_mean(mi.latency) / 1e3, pbase_hist_quantile(mi.latency, 0.5) / 1e3,
                pbase_hist_quantile(mi.latency, 0.99) / 1e3, (double)mi.latency->max / 1e3,
-               ph_mod_state_name(mi.state), mi.binding, (unsigned long long)mi.steps,
+               ph_mod_state_name(mi.state), mi.binding, *mi.tier ? mi.tier : "-", (unsigned long long)mi.steps,
                mi.last_error ? " (see diagnostics)" : "");
     }
     printf("  frame rate (fps equivalent)  %12.0f", g->fps_eq);
@@ -501,6 +506,7 @@ static void json_module(pbase_json *j, ph_host *h, size_t i) {
     json_key_str(j, "wasm", mi.wasm_path);
     json_key_str(j, "state", ph_mod_state_name(mi.state));
     json_key_str(j, "binding", mi.binding);
+    json_key_str(j, "tier", mi.tier);
     json_key_str(j, "mode", mi.mode);
     json_key_uint(j, "runs", mi.runs);
     json_key_uint(j, "steps", mi.steps);

@@ -211,6 +211,7 @@ int ph_host_module_info(const ph_host *h, size_t i, ph_module_info *o) {
     o->memory_bytes = mem ? pw_memory_size(mem) : 0;
     o->latency = &m->lat;
     o->last_error = m->last_error;
+    o->tier = m->id ? pw_tier_name(pb_module_tier(h->bridge, m->id, &o->tier_note)) : "";
     return 0;
 }
 

@@ -121,6 +121,7 @@ typedef struct hmod {
     double rate;
     ph_mod_state state;
     pb_module_id id;
+    pb_tier tier; /* asked for: wasm:tier, else the run's */
     pb_func fn;
     pw_memory *mem;
     pb_func alloc;

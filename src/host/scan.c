@@ -186,6 +186,21 @@ static char *search_module(const char *dirs, const char *asset) {
     return NULL;
 }
 
+/* The tier that runs the module: `uniform token wasm:tier` (interp, native,
+ * auto), else the run's. 0, or -1 after a load failure. */
+static int module_tier(ph_host *h, hmod *m, pusd_prim *p) {
+    pusd_value v;
+    m->tier = h->cfg.tier;
+    if (pusd_prim_get_attr(p, "wasm:tier", PUSD_TIME_DEFAULT, &v) || !v.data || !v.count)
+        return 0;
+    const char *s = pusd_value_get_string(&v, 0);
+    if (!s || !pb_tier_parse(s, &m->tier)) {
+        ph__load_failed(m, "wasm:tier = '%s' is not one of interp, native, auto", s ? s : "?");
+        return -1;
+    }
+    return 0;
+}
+
 /* A reactor's _initialize, once, as the bridge would run it but under the
  * module's budget (wasm:callBudgetMs may be far above the run's). 0, or -1
  * after a load failure. */
@@ -278,10 +293,13 @@ static hmod *scan_module(ph_host *h, pusd_prim *p) {
                         MAX_BUDGET_MS);
         return m;
     }
+    if (module_tier(h, m, p))
+        return m;
     pb_import im[ABI_MAX_IMPORTS];
     size_t nim = ph__make_imports(m, im);
     /* _initialize runs below, under the module's own budget */
-    pb_load_options lo = {.name = m->path, .imports = im, .nimports = nim, .run_initialize = false};
+    pb_load_options lo = {
+        .name = m->path, .imports = im, .nimports = nim, .run_initialize = false, .tier = m->tier};
     pb_error err = {0};
     uint64_t t0 = pb_now_ns();
     if (pb_load_module_file(h->bridge, m->wasm_path, &lo, &m->id, &err)) {
@@ -505,6 +523,7 @@ int ph__scan(ph_host *h, char *err, size_t errcap) {
     bc.max_memory_mb = h->cfg.max_memory_mb;
     bc.call_deadline_ns = h->cfg.call_budget_ns;
     bc.call_fuel = h->cfg.call_fuel;
+    bc.tier = h->cfg.tier;
     h->bridge = pb_bridge_new(&bc);
     if (!h->bridge) {
         snprintf(err, errcap, "out of memory");

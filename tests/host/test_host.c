@@ -852,6 +852,46 @@ static void test_stage_feeds(void) {
     ph_host_free(h);
 }
 
+/* wasm:tier per module prim; the run's tier (ph_config.tier, portalis run
+ * --tier) for the others; a bad token is a load failure. The modules give
+ * the same results on both tiers. */
+static void test_tiers(void) {
+    write_file(
+        "tiers.usda",
+        "#usda 1.0\ndef Xform \"W\"\n{\n" TICK("N", "clock",
+                                               "        uniform token wasm:tier = \"native\"\n"
+                                               "        double outputs:y = 0\n")
+            TICK("I", "clock", "        uniform token wasm:tier = \"interp\"\n        double outputs:y = 0\n")
+                TICK("D", "clock", "        double outputs:y = 0\n")
+                    TICK("Bad", "clock", "        uniform token wasm:tier = \"fast\"\n") "}\n",
+        M, M, M, M);
+    ph_host *h = open_scene("tiers.usda", NULL);
+    if (!h)
+        return;
+    ph_module_info n = info_of(h, "/W/N"), i = info_of(h, "/W/I"), d = info_of(h, "/W/D");
+    CHECK(n.state == PH_MOD_ACTIVE && !strcmp(n.tier, "native"), "wasm:tier native (%s, %s)", n.tier,
+          n.last_error ? n.last_error : "");
+    CHECK(!strcmp(i.tier, "interp") && !strcmp(d.tier, "interp"), "interp, and the default (%s, %s)", i.tier,
+          d.tier);
+    CHECK(info_of(h, "/W/Bad").state == PH_MOD_LOAD_FAILED &&
+              diag_has(h, "prim /W/Bad", "wasm:tier = 'fast' is not one of interp, native, auto"),
+          "a bad wasm:tier is a load failure");
+    ph_host_run(h, 5, NULL, NULL);
+    double yn = 0, yi = 1;
+    ph_host_get_value(h, "/W/N", "outputs:y", &yn, 1);
+    ph_host_get_value(h, "/W/I", "outputs:y", &yi, 1);
+    CHECK(yn == yi && yn != 0, "same result on both tiers (%g, %g)", yn, yi);
+    ph_host_free(h);
+    ph_config cfg = ph_config_default();
+    cfg.tier = PB_TIER_NATIVE;
+    h = open_scene("tiers.usda", &cfg);
+    if (!h)
+        return;
+    CHECK(!strcmp(info_of(h, "/W/D").tier, "native") && !strcmp(info_of(h, "/W/I").tier, "interp"),
+          "the run's tier for prims without wasm:tier");
+    ph_host_free(h);
+}
+
 int main(void) {
     test_memory_cap();
     test_deadline();
@@ -871,5 +911,6 @@ int main(void) {
     test_array_outputs();
     test_scene_budget();
     test_stage_feeds();
+    test_tiers();
     return CHECK_REPORT();
 }
