@@ -425,34 +425,15 @@ static unsigned mark_arcs(pusd_primspec *sp, int depth) {
     return sp->arcs ? 1u : 0u;
 }
 
-/* Children names of a prim with nodes [0, nn): union over the nodes (strongest first), then the
- * strongest `reorder nameChildren`. Returns a malloc'ed array (NULL when empty). */
+/* Children names of a prim with nodes [0, nn) (strongest first), as Pcp composes them: from the
+ * weakest node to the strongest, each spec's children not seen yet are appended and then the spec's
+ * own `reorder nameChildren` (`reorder rootPrims` at the root) is applied to the names so far.
+ * Returns a malloc'ed array (NULL when empty). */
 size_t pusd__kid_names(const node *nodes, uint32_t nn, const char ***out) {
     const char **names = NULL;
     size_t n = 0, cap = 0;
-    for (uint32_t i = 0; i < nn; i++) {
-        const pusd_primspec *sp = nodes[i].spec;
-        for (const pusd_primspec *c = sp->first_child; c; c = c->next) {
-            bool seen = false;
-            if (i > 0) /* a spec's children are unique already; only dedupe across nodes */
-                for (size_t k = 0; k < n && !seen; k++) seen = !strcmp(names[k], c->name);
-            if (seen) continue;
-            if (!PBASE_RESERVE(names, cap, n + 1)) break;
-            names[n++] = c->name;
-        }
-    }
-    for (uint32_t i = 0; i < nn; i++) {
-        const pusd_primspec *sp = nodes[i].spec;
-        const char *const *ord =
-            sp->parent ? (sp->ext ? sp->ext->reorder_children : NULL) : nodes[i].layer->reorder_root;
-        uint32_t no = sp->parent ? (sp->ext ? sp->ext->n_reorder_children : 0) : nodes[i].layer->n_reorder_root;
-        if (!no) continue;
-        pusd_listop lo = {0};
-        lo.count[PUSD_LISTOP_ORDER] = no;
-        lo.items[PUSD_LISTOP_ORDER] = ord;
-        pusd__listop_apply_strings(&lo, &names, &n, &cap);
-        break;
-    }
+    for (uint32_t i = nn; i-- > 0;)
+        if (pusd__spec_add_children(nodes[i].spec, nodes[i].layer, &names, &n, &cap)) break;
     *out = names;
     return n;
 }

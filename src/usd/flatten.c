@@ -28,17 +28,23 @@ static int flatten_prim(pusd_stage *s, pusd_layer *out, pusd_primspec *parent, p
     const char *tn = p->type_name ? pusd__intern(&out->strings, &out->arena, p->type_name, strlen(p->type_name)) : NULL;
     pusd_primspec *sp = pusd__layer_new_prim(out, parent, p->name, strlen(p->name), p->specifier, tn);
     if (!sp) return -1;
-    /* metadata: strongest opinion per key; arcs are gone after flattening */
-    for (uint32_t i = 0; i < p->nnodes; i++)
+    /* metadata: strongest opinion per key (all of its list operations); arcs are gone after flattening */
+    for (uint32_t i = 0; i < p->nnodes; i++) {
+        meta_entry *stronger = NULL; /* the last entry taken from stronger nodes */
+        for (meta_entry *m = sp->meta.head; m; m = m->next) stronger = m;
         for (const meta_entry *e = p->nodes[i].spec->meta.head; e; e = e->next) {
-            if (arc_key(e->key)) continue;
+            if (arc_key(e->key) || !strcmp(e->key, "apiSchemas")) continue;
             const char *k = pusd__intern(&out->strings, &out->arena, e->key, strlen(e->key));
             if (!k) return -1;
-            if (pusd__meta_find(&sp->meta, k)) continue;
-            meta_entry *me = pusd__meta_set(out, &sp->meta, k);
+            bool taken = false;
+            for (meta_entry *m = stronger ? sp->meta.head : NULL; m && !taken; m = m == stronger ? NULL : m->next)
+                taken = m->key == k;
+            if (taken) continue;
+            meta_entry *me = pusd__meta_set_op(out, &sp->meta, k, ME_OP(e));
             if (!me || pusd__value_copy(&out->arena, &out->strings, &me->value, &e->value)) return -1;
             ME_SET_OP(me, ME_OP(e));
         }
+    }
     if (p->napi) {
         pusd_listop *lo = pusd__ar_calloc(&out->arena, sizeof *lo);
         const char **it = pusd__ar_alloc(&out->arena, p->napi * sizeof *it);
@@ -46,9 +52,9 @@ static int flatten_prim(pusd_stage *s, pusd_layer *out, pusd_primspec *parent, p
         if (!lo || !it || !k) return -1;
         for (uint32_t i = 0; i < p->napi; i++)
             it[i] = pusd__intern(&out->strings, &out->arena, p->api[i], strlen(p->api[i]));
-        lo->is_explicit = false;
-        lo->count[PUSD_LISTOP_PREPEND] = p->napi;
-        lo->items[PUSD_LISTOP_PREPEND] = it;
+        lo->is_explicit = true; /* the composed list, explicit, as usdcat --flatten writes it */
+        lo->count[PUSD_LISTOP_EXPLICIT] = p->napi;
+        lo->items[PUSD_LISTOP_EXPLICIT] = it;
         meta_entry *me = pusd__meta_set(out, &sp->meta, k);
         if (!me) return -1;
         me->value = (pusd_value){PUSD_T_TOKEN_LISTOP, 0, 1, lo};

@@ -337,10 +337,16 @@ static int merge_named(fstack *f, pusd_primspec *dst, const fsrc *src, size_t n,
     return rc;
 }
 
-static bool seen_child(const fsrc *src, size_t upto, const char *name) {
-    for (size_t j = 0; j < upto; j++)
-        if (named_child(&src[j], NULL, name)) return true;
-    return false;
+/* The children names of src[0..n) (strongest first) in the order Pcp composes them: weakest spec
+ * first, new names appended, each spec's `reorder nameChildren` (a layer's `reorder rootPrims` at
+ * the root) applied as it comes. malloc'ed; NULL when empty. */
+static size_t child_order(const fsrc *src, size_t n, const char ***out) {
+    const char **names = NULL;
+    size_t m = 0, cap = 0;
+    for (size_t i = n; i-- > 0;)
+        if (pusd__spec_add_children(src[i].spec, src[i].layer, &names, &m, &cap)) break;
+    *out = names;
+    return m;
 }
 
 static bool seen_variant(const fsrc *src, size_t upto, const char *set, const char *name) {
@@ -401,10 +407,14 @@ static int merge_spec(fstack *f, pusd_primspec *dst, const fsrc *src, size_t n, 
         for (const prop_spec *p = src[i].spec->first_prop; p; p = p->next)
             if (!pusd__prim_prop(dst, p->name) && merge_prop(f, dst, p->name, src, n)) return -1;
     if (copy_reorders(f, dst, src, n) || merge_variant_sets(f, dst, src, n, depth)) return -1;
-    for (size_t i = 0; i < n; i++)
-        for (const pusd_primspec *c = src[i].spec->first_child; c; c = c->next)
-            if (!seen_child(src, i, c->name) && merge_named(f, dst, src, n, named_child, NULL, NULL, c->name, depth))
-                return -1;
+    const char **names;
+    size_t nk = child_order(src, n, &names);
+    for (size_t i = 0; i < nk; i++)
+        if (merge_named(f, dst, src, n, named_child, NULL, NULL, names[i], depth)) {
+            free(names);
+            return -1;
+        }
+    free(names);
     return 0;
 }
 

@@ -236,6 +236,9 @@ prim_ext *pusd__prim_x(pusd_layer *l, pusd_primspec *p); /* NULL on OOM */
 #define PRIM_VSETS(p) ((p)->ext ? (p)->ext->vsets : NULL)
 meta_entry *pusd__meta_find(const meta_list *m, const char *key);
 meta_entry *pusd__meta_set(pusd_layer *l, meta_list *m, const char *key); /* find or append */
+/* Unregistered metadata written with list operator op (pusd_listop_kind + 1; 0 explicit): one entry
+ * per operator, so every operation of a key is kept. key must be interned. */
+meta_entry *pusd__meta_set_op(pusd_layer *l, meta_list *m, const char *key, unsigned op);
 int pusd__layer_prim_path(const pusd_primspec *p, char *buf, size_t size);
 char *pusd__layer_resolve_asset(const pusd_layer *l, const char *asset); /* malloc'ed abs path */
 
@@ -252,6 +255,13 @@ void pusd__write_layer(sbuf *b, const pusd_layer *l);
 /* List op helpers (layer.c). */
 /* Applies op to list (of const char*) in place; list is malloc'ed array. */
 int pusd__listop_apply_strings(const pusd_listop *op, const char ***list, size_t *n, size_t *cap);
+
+/* One step of Pcp's child-name composition (weakest spec first): appends the children of sp
+ * (of layer l) not named yet, then applies sp's `reorder nameChildren` (l's `reorder rootPrims`
+ * for a pseudo root). */
+int pusd__spec_add_children(const pusd_primspec *sp, const pusd_layer *l, const char ***names, size_t *n, size_t *cap);
+/* Reorders list in place as a `reorder` statement does (layer.c). */
+int pusd__apply_ordering(const char **list, size_t n, const char *const *order, size_t no);
 
 /* Atomic file write (writer.c). */
 int pusd__write_file_atomic(const char *path, const char *data, size_t len, pusd_error *err);

@@ -194,6 +194,27 @@ meta_entry *pusd__meta_set(pusd_layer *l, meta_list *m, const char *key) {
     return e;
 }
 
+meta_entry *pusd__meta_set_op(pusd_layer *l, meta_list *m, const char *key, unsigned op) {
+    /* as SdfListOp: an explicit list and list edits exclude each other; edits of different kinds
+     * are all kept, a repeated kind replaces its items */
+    for (meta_entry **pp = &m->head; *pp;) {
+        meta_entry *e = *pp;
+        if (e->key == key && (ME_OP(e) == op || (ME_OP(e) == 0) != (op == 0))) {
+            if (ME_OP(e) == op) return e;
+            *pp = e->next; /* dropped: the other mode */
+            continue;
+        }
+        pp = &e->next;
+    }
+    meta_entry *e = pusd__ar_calloc(&l->arena, sizeof *e);
+    if (!e) return NULL;
+    e->key = key;
+    meta_entry **pp = &m->head;
+    while (*pp) pp = &(*pp)->next;
+    *pp = e;
+    return e;
+}
+
 int pusd__layer_prim_path(const pusd_primspec *p, char *buf, size_t size) {
     const pusd_primspec *chain[256];
     int n = 0;
@@ -413,22 +434,50 @@ int pusd__listop_apply_strings(const pusd_listop *op, const char ***list, size_t
         }
         if (list_push(list, n, cap, it[i])) return -1;
     }
-    /* reorder: listed items first in the given order, others keep relative order after */
-    it = op->items[PUSD_LISTOP_ORDER];
-    uint32_t no = op->count[PUSD_LISTOP_ORDER];
-    if (no && *n) {
-        const char **tmp = malloc(*n * sizeof *tmp);
-        if (!tmp) return -1;
-        size_t m = 0;
-        for (uint32_t i = 0; i < no; i++) {
-            int k = list_find(*list, *n, it[i]);
-            if (k >= 0 && list_find(tmp, m, it[i]) < 0) tmp[m++] = it[i];
-        }
-        for (size_t i = 0; i < *n; i++)
-            if (list_find(tmp, m, (*list)[i]) < 0) tmp[m++] = (*list)[i];
-        memcpy(*list, tmp, m * sizeof *tmp);
-        free(tmp);
+    return pusd__apply_ordering(*list, *n, op->items[PUSD_LISTOP_ORDER], op->count[PUSD_LISTOP_ORDER]);
+}
+
+int pusd__spec_add_children(const pusd_primspec *sp, const pusd_layer *l, const char ***names, size_t *n, size_t *cap) {
+    size_t before = *n;
+    for (const pusd_primspec *c = sp->first_child; c; c = c->next) {
+        bool seen = false; /* a spec's children are unique: only names from other specs can repeat */
+        for (size_t k = 0; k < before && !seen; k++) seen = !strcmp((*names)[k], c->name);
+        if (seen) continue;
+        if (!PBASE_RESERVE(*names, *cap, *n + 1)) return -1;
+        (*names)[(*n)++] = c->name;
     }
+    const char *const *ord = sp->parent ? (sp->ext ? sp->ext->reorder_children : NULL) : l->reorder_root;
+    uint32_t no = sp->parent ? (sp->ext ? sp->ext->n_reorder_children : 0) : l->n_reorder_root;
+    return no ? pusd__apply_ordering(*names, *n, ord, no) : 0;
+}
+
+/* SdfListOp's reorder (and Pcp's nameChildren/propertyOrder): items before
+ * the first ordered item stay in front; then each ordered item, in the
+ * given order, followed by the unordered items that followed it. */
+int pusd__apply_ordering(const char **list, size_t n, const char *const *order, size_t no) {
+    if (!no || n < 2) return 0;
+    const char **out = malloc(n * sizeof *out);
+    bool *ordered = calloc(n, sizeof *ordered);
+    if (!out || !ordered) {
+        free(out);
+        free(ordered);
+        return -1;
+    }
+    for (size_t i = 0; i < no; i++) {
+        int k = list_find(list, n, order[i]);
+        if (k >= 0) ordered[k] = true;
+    }
+    size_t m = 0, first = 0;
+    while (first < n && !ordered[first]) out[m++] = list[first++];
+    for (size_t i = 0; i < no; i++) {
+        int k = list_find(list, n, order[i]);
+        if (k < 0 || list_find(out, m, order[i]) >= 0) continue;
+        out[m++] = list[k];
+        for (size_t j = (size_t)k + 1; j < n && !ordered[j]; j++) out[m++] = list[j];
+    }
+    memcpy(list, out, m * sizeof *out);
+    free(out);
+    free(ordered);
     return 0;
 }
 

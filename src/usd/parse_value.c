@@ -507,6 +507,10 @@ int pusd__parse_listop_value(P *ps, int lt, pusd_listop *lo, int k) {
         for (int j = 0; j < PUSD_LISTOP_NOPS; j++) lo->count[j] = 0;
         return 0;
     }
+    if (k != PUSD_LISTOP_EXPLICIT && lo->is_explicit) { /* an edit after an explicit list: SdfListOp drops it */
+        lo->is_explicit = false;
+        for (int j = 0; j < PUSD_LISTOP_NOPS; j++) lo->count[j] = 0;
+    }
     size_t n = 0;
     void *items;
     if (ps->p < ps->end && *ps->p == '[') {

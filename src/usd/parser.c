@@ -110,7 +110,7 @@ static int parse_meta_item(P *ps, meta_ctx *mc) {
     pusd_value v = {0};
     if (ft == PUSD_T_RAW) {
         if (pusd__parse_raw(ps, &v)) return -1;
-        me = pusd__meta_set(l, mc->meta, key);
+        me = pusd__meta_set_op(l, mc->meta, key, op == PUSD_LISTOP_EXPLICIT ? 0 : op + 1);
         if (!me) return pusd__oom(ps);
         me->value = v;
         ME_SET_OP(me, op == PUSD_LISTOP_EXPLICIT ? 0 : op + 1);

@@ -238,6 +238,14 @@ static void compute_props(pusd_prim *p) {
             if (!PBASE_RESERVE(v, cap, n + 1)) break;
             v[n++] = ps->name;
         }
+    /* the strongest `reorder properties` (Usd's propertyOrder) orders them */
+    for (uint32_t i = 0; i < p->nnodes; i++) {
+        const prim_ext *x = p->nodes[i].spec->ext;
+        if (x && x->n_reorder_props) {
+            pusd__apply_ordering(v, n, x->reorder_props, x->n_reorder_props);
+            break;
+        }
+    }
     p->props = pusd__ar_alloc(&p->stage->scratch, (n ? n : 1) * sizeof *p->props);
     if (p->props) {
         if (n) memcpy(p->props, v, n * sizeof *v);

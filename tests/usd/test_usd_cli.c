@@ -194,7 +194,8 @@ int main(void) {
         clearerr(stdout);
     CHECK(rc == 0);
     char *t = tu_read(tp, NULL);
-    CHECK(t && strstr(t, "/\n    W [def Xform]\n        C [def]\n        M [def Mesh]\n"));
+    /* the referenced (weaker) prim's children first, as Pcp composes them */
+    CHECK(t && strstr(t, "/\n    W [def Xform]\n        M [def Mesh]\n        C [def]\n"));
     free(t);
     CHECK(run("usd", "--help", NULL, NULL, NULL, NULL) == 0);
     CHECK(run("usd", NULL, NULL, NULL, NULL, NULL) == 2);

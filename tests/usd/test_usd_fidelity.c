@@ -136,10 +136,52 @@ static void identifiers(void) {
                    &e) == NULL); /* a combining mark cannot start */
 }
 
+static void list_ops_and_reorders(void) {
+    const char *t =
+        "#usda 1.0\ndef \"P\" (\n    prepend myList = [\"a\"]\n    append myList = [\"b\"]\n"
+        "    delete myList = [\"c\"]\n    append myList = [\"b2\"]\n    apiSchemas = [\"A\"]\n"
+        "    prepend apiSchemas = [\"B\"]\n    other = [1]\n    other = [2]\n)\n{\n"
+        "    reorder nameChildren = [\"c\", \"a\"]\n    reorder properties = [\"z\", \"x\"]\n"
+        "    float x = 1\n    float y = 2\n    float z = 3\n"
+        "    def \"a\" {\n    }\n    def \"b\" {\n    }\n    def \"c\" {\n    }\n    def \"d\" {\n    }\n}\n";
+    pusd_layer *l;
+    char *o = round_trip(t, &l);
+    if (!o)
+        return;
+    /* every operation of an unregistered key is kept (a repeated one replaces its items) */
+    CHECK(strstr(o, "    prepend myList = [\"a\"]\n    append myList = [\"b2\"]\n    delete myList = [\"c\"]\n"));
+    CHECK(strstr(o, "other = [2]\n") && !strstr(o, "other = [1]"));
+    /* an edit after an explicit list replaces it, as SdfListOp does */
+    CHECK(strstr(o, "prepend apiSchemas = [\"B\"]\n") && !strstr(o, "apiSchemas = [\"A\"]"));
+    CHECK(strstr(o, "reorder nameChildren = [\"c\", \"a\"]\n    reorder properties = [\"z\", \"x\"]\n"));
+    free(o);
+    pusd_stage *s;
+    pusd_error e;
+    CHECK(pusd_stage_from_layer(l, &s, &e) == 0);
+    pusd_prim *p = pusd_stage_prim_at_path(s, "/P");
+    CHECK(p && pusd_prim_child_count(p) == 4);
+    /* SdfListOp ordering: each ordered name keeps the unordered names that followed it */
+    const char *want[] = {"c", "d", "a", "b"};
+    for (size_t i = 0; p && i < 4; i++)
+        CHECK_STR(pusd_prim_name(pusd_prim_child(p, i)), want[i]);
+    const char *wantp[] = {"z", "x", "y"};
+    CHECK(p && pusd_prim_property_count(p) == 3);
+    for (size_t i = 0; p && i < 3; i++)
+        CHECK_STR(pusd_prim_property_name(p, i), wantp[i]);
+    pusd_layer *flat = pusd_stage_flatten(s, &e);
+    char *fo = flat ? pusd_layer_to_string(flat, NULL) : NULL;
+    CHECK(fo && strstr(fo, "    float z = 3\n    float x = 1\n    float y = 2\n\n    def \"c\""));
+    CHECK(fo && strstr(fo, "delete myList = [\"c\"]") && strstr(fo, "apiSchemas = [\"B\"]\n"));
+    free(fo);
+    pusd_layer_free(flat);
+    pusd_stage_free(s);
+}
+
 int main(void) {
     unknown_types();
     legacy_names();
     splines();
     identifiers();
+    list_ops_and_reorders();
     TU_END();
 }

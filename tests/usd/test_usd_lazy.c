@@ -103,11 +103,13 @@ static void layer_stack(void) {
     collect c = {{0}};
     pusd_filter all = {NULL, NULL, PUSD_TRAVERSE_ALL};
     pusd_stage_traverse(s, &all, collect_fn, &c);
-    /* rootPrims reorder; World's children: its own, then the sublayers' (D), then reorder C, A */
+    /* rootPrims reorder; World's children as Pcp composes them, weakest layer first (weak: C A,
+     * strong adds D B, root adds K), then the root's reorder C, A (each ordered name keeps the
+     * unordered names that followed it); likewise C: FromWeak UnderOver, A: FromStrong M */
     CHECK_STR(
         c.buf,
-        "/Z /Z/Z1 /World /World/C /World/C/UnderOver /World/C/FromWeak /World/A /World/A/M /World/A/FromStrong "
-        "/World/B /World/K /World/K/InClass /World/D ");
+        "/Z /Z/Z1 /World /World/C /World/C/FromWeak /World/C/UnderOver /World/A /World/A/FromStrong /World/A/M "
+        "/World/D /World/B /World/K /World/K/InClass ");
     /* B: root says active = false, stronger than the sublayer's active = true: no children */
     pusd_prim *b = pusd_stage_prim_at_path(s, "/World/B");
     CHECK(b && !pusd_prim_is_active(b) && pusd_prim_child_count(b) == 0);
@@ -124,7 +126,7 @@ static void layer_stack(void) {
         CHECK(!pusd_prim_get_attr(a, "y", PUSD_TIME_DEFAULT, &v) && pusd_value_get_double(&v, 0, 0) == 4);
         CHECK_STR(pusd_prim_type_name(a), "Xform");
         CHECK(pusd_prim_child_count(a) == 2);
-        CHECK_STR(pusd_prim_path(pusd_prim_child(a, 1)), "/World/A/FromStrong");
+        CHECK_STR(pusd_prim_path(pusd_prim_child(a, 1)), "/World/A/M");
         CHECK(pusd_prim_parent(a) == pusd_stage_prim_at_path(s, "/World"));
     }
     CHECK(pusd_stage_prim_at_path(s, "/World/A") == a); /* same handle */
