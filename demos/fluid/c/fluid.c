@@ -1,0 +1,132 @@
+/* The fluid demonstration's WasmFluid module in C (../README.md): the
+ * solver of fluid_core.h behind two pure functions with bulk arrays
+ * (docs/abi.md (b), (c)). The solver is created at the first call from
+ * the prim's configuration attributes (wasm:gridResolution, wasm:cellSize,
+ * wasm:timeStep, wasm:viscosity, wasm:diffusion, wasm:solverIterations,
+ * wasm:boundaryMode, wasm:inflowVelocity and the fluid:* ones) and keeps
+ * its state between frames.
+ *
+ *   fluid_step(dt, n, seeds, slice, mip, tracers) -> stats
+ *       n = nx * nz tracer seeds (the host sizes every output by the first
+ *       input array): outputs the mid-plane density slice, the maximum
+ *       along y, and the tracers advected from the seeds
+ *   fluid_step_volume(dt, n, density0, density, tracers) -> stats
+ *       n = nx * ny * nz: starts from density0 and outputs the whole
+ *       density field and n tracers seeded at the cell centres
+ *
+ * stats points to 4 f64: relative divergence, mass, PCG iterations,
+ * kinetic energy (a double4 output). */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fluid_core.h"
+
+#define IMPORT(name) __attribute__((import_module("portalis"), import_name(name)))
+#define EXPORT(name) __attribute__((export_name(name)))
+IMPORT("config_count") int32_t config_count(const char *name, int32_t len);
+IMPORT("config_f64") double config_f64(const char *name, int32_t len, int32_t i);
+IMPORT("config_str") int32_t config_str(const char *name, int32_t len, char *buf, int32_t cap);
+IMPORT("log") void host_log(const char *msg, int32_t len);
+
+EXPORT("portalis_alloc") void *portalis_alloc(int32_t bytes) { return malloc((size_t)bytes); }
+
+static fluid *solver;
+static double *points; /* the tracers */
+static double stats[4];
+
+/* Value i of configuration attribute `name`, or fallback when absent. */
+static double cfg(const char *name, int32_t i, double fallback) {
+    int32_t len = (int32_t)strlen(name);
+    return config_count(name, len) > i ? config_f64(name, len, i) : fallback;
+}
+
+_Noreturn static void fail(const char *a, const char *b) {
+    char msg[200];
+    size_t n = strlen(a), m = strlen(b);
+    n = n > 99 ? 99 : n;
+    m = m > 99 ? 99 : m;
+    memcpy(msg, a, n);
+    memcpy(msg + n, b, m);
+    host_log(msg, (int32_t)(n + m));
+    __builtin_trap();
+}
+
+static void create(void) {
+    char mode[32] = "";
+    int32_t len = config_str("wasm:boundaryMode", 17, mode, (int32_t)sizeof mode - 1);
+    if (len >= 0 && strcmp(mode, "closed")) fail("wasm:boundaryMode: only \"closed\" is supported, not ", mode);
+    fluid_params p = {
+        .n = {(int32_t)cfg("wasm:gridResolution", 0, 64), (int32_t)cfg("wasm:gridResolution", 1, 64),
+              (int32_t)cfg("wasm:gridResolution", 2, 64)},
+        .h = cfg("wasm:cellSize", 0, 1.0 / 64),
+        .step = cfg("wasm:timeStep", 0, 1.0 / 60),
+        .viscosity = cfg("wasm:viscosity", 0, 0),
+        .diffusion = cfg("wasm:diffusion", 0, 0),
+        .max_iterations = (int32_t)cfg("wasm:solverIterations", 0, 20),
+        .tolerance = cfg("fluid:tolerance", 0, 1e-5),
+        .buoyancy = cfg("fluid:buoyancy", 0, 0),
+        .taylor_green = cfg("fluid:taylorGreen", 0, 0),
+    };
+    for (int i = 0; i < 3; i++)
+        p.inflow[i] = cfg("wasm:inflowVelocity", i, 0);
+    for (int i = 0; i < 4; i++) {
+        p.source[i] = cfg("fluid:source", i, 0);
+        p.obstacle[i] = cfg("fluid:obstacle", i, 0);
+    }
+    const char *why = "out of memory";
+    solver = fluid_new(&p, &why);
+    if (!solver) fail("cannot create the solver: ", why);
+}
+
+static void record(void) {
+    stats[0] = solver->stats.rel_divergence;
+    stats[1] = solver->stats.mass;
+    stats[2] = solver->stats.iterations;
+    stats[3] = solver->stats.kinetic;
+}
+
+static void check_count(int32_t n, size_t want, const char *what) {
+    if (n < 0 || (size_t)n != want) fail("the first input array must have one entry per ", what);
+}
+
+EXPORT("fluid_step")
+double *export_step(double dt, int32_t n, const double *seeds, double *slice, double *mip, double *tracers) {
+    if (!solver) {
+        create();
+        check_count(n, (size_t)solver->p.n[0] * (size_t)solver->p.n[2], "slice pixel (nx * nz)");
+        points = malloc((size_t)n * 3 * sizeof *points);
+        if (!points) fail("out of memory", "");
+        memcpy(points, seeds, (size_t)n * 3 * sizeof *points);
+    }
+    fluid_advance(solver, dt);
+    fluid_move_points(solver, points, n, dt);
+    fluid_slice(solver, slice);
+    fluid_mip(solver, mip);
+    memcpy(tracers, points, (size_t)n * 3 * sizeof *points);
+    record();
+    return stats;
+}
+
+EXPORT("fluid_step_volume")
+double *export_step_volume(double dt, int32_t n, const double *density0, double *density, double *tracers) {
+    if (!solver) {
+        create();
+        check_count(n, solver->nc, "cell (nx * ny * nz)");
+        points = malloc((size_t)n * 3 * sizeof *points);
+        if (!points) fail("out of memory", "");
+        size_t nx = (size_t)solver->p.n[0], ny = (size_t)solver->p.n[1];
+        for (size_t c = 0; c < solver->nc; c++) {
+            solver->d[c] = solver->solid[c] ? 0 : density0[c];
+            points[3 * c] = ((double)(c % nx) + 0.5) * solver->p.h;
+            points[3 * c + 1] = ((double)(c / nx % ny) + 0.5) * solver->p.h;
+            points[3 * c + 2] = ((double)(c / (nx * ny)) + 0.5) * solver->p.h;
+        }
+    }
+    fluid_advance(solver, dt);
+    fluid_move_points(solver, points, n, dt);
+    memcpy(density, solver->d, solver->nc * sizeof *density);
+    memcpy(tracers, points, (size_t)n * 3 * sizeof *points);
+    record();
+    return stats;
+}

@@ -1,0 +1,92 @@
+/* The 64^3 smoke solver in plain C (../README.md): used by the wasm module
+ * (fluid.c), the native benchmark (bench/fluid) and the native test
+ * (tests/fluid). Incompressible Navier-Stokes on a MAC (staggered) grid with
+ * closed free-slip walls, static sphere obstacles, semi-Lagrangian velocity
+ * advection, explicit viscosity, buoyancy, conservative (flux-form, upwind)
+ * density transport, and a pressure projection solved by
+ * conjugate gradients preconditioned with a multigrid V-cycle.
+ *
+ * Only +, -, *, /, floor, ceil, fabs and sqrt are used, in the order
+ * ../rust/fluid.rs repeats, so the C and Rust modules agree bit for bit;
+ * ../python/fluid.py is the NumPy reference (agreement to 1e-9). */
+#ifndef FLUID_CORE_H
+#define FLUID_CORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define FLUID_MAX_LEVELS 8
+
+typedef struct {
+    int32_t n[3];           /* cells along x, y, z (z is up) */
+    double h;               /* cell edge */
+    double step;            /* largest solver step; a frame is split into equal steps no longer than this */
+    double viscosity;       /* kinematic viscosity (explicit, sub-stepped for stability) */
+    double diffusion;       /* density / temperature diffusion (explicit, conservative) */
+    int32_t max_iterations; /* pressure solver: most PCG iterations per projection */
+    double tolerance;       /* pressure solver: stop when max |h div u| <= tolerance * max |u| */
+    double buoyancy;        /* upward acceleration per unit density (hot smoke) */
+    double inflow[3];       /* velocity set inside the source sphere every step */
+    double source[4];       /* (x, y, z, r): density set to 1 inside; r <= 0: none */
+    double obstacle[4];     /* (x, y, z, r): a solid sphere; r <= 0: none */
+    double taylor_green;    /* > 0: initial velocity U sin(kx) cos(ky), -U cos(kx) sin(ky), 0 (k = pi / width) */
+} fluid_params;
+
+typedef struct {
+    int32_t n[3];
+    double *wx, *wy, *wz; /* face weights: open fluid faces 1 on the finest level, sums below */
+    double wfull;         /* the weight of an open face away from walls and obstacles: 2^level */
+    uint8_t *full;        /* 1 for cells whose six faces all weigh wfull (the fast path) */
+    double *diag, *r, *z;
+} fluid_level;
+
+typedef struct {
+    double rel_divergence; /* max over fluid cells of |h div u| / max |u| after the last projection */
+    double mass;           /* sum of density * h^3 */
+    double iterations;     /* PCG iterations of the last projection */
+    double kinetic;        /* 0.5 * sum of u^2 over faces * h^3 */
+} fluid_stats;
+
+typedef struct {
+    fluid_params p;
+    size_t nc, nu, nv, nw; /* cells, x-, y- and z-faces */
+    double *u, *v, *w, *u0, *v0, *w0;
+    double *d, *d0;
+    double *phi, *b, *cg_p, *cg_q;
+    uint8_t *solid;
+    fluid_level lv[FLUID_MAX_LEVELS];
+    int nlev;
+    fluid_stats stats;
+} fluid;
+
+/* A solver for p with zero fields (plus the Taylor-Green velocity when
+ * asked); NULL when out of memory or when p is out of range (then *why, if
+ * given, says which value). */
+fluid *fluid_new(const fluid_params *p, const char **why);
+void fluid_free(fluid *f);
+
+/* Advances by dt in ceil(dt / step) equal steps. */
+void fluid_advance(fluid *f, double dt);
+/* One step of length dt (sources, buoyancy, advection, viscosity,
+ * projection, scalar transport). */
+void fluid_step(fluid *f, double dt);
+
+/* Density slice through the middle (y = ny / 2) and maximum along y, both
+ * nx * nz values, x fastest. */
+void fluid_slice(const fluid *f, double *out);
+void fluid_mip(const fluid *f, double *out);
+/* Moves n points (x, y, z) with the current velocity for dt (midpoint rule). */
+void fluid_move_points(const fluid *f, double *pts, int32_t n, double dt);
+/* Velocity at a point (trilinear on the staggered grid, clamped to the box). */
+void fluid_velocity_at(const fluid *f, const double x[3], double out[3]);
+
+/* Internal, shared by fluid_core.c and fluid_pressure.c. */
+void fluid__project(fluid *f);
+int fluid__levels_new(fluid *f);
+void fluid__levels_free(fluid *f);
+/* n zeroed values with pad more on each side (for unchecked neighbours). */
+double *fluid__padded_new(size_t n, size_t pad);
+void fluid__padded_free(double *a, size_t pad);
+double fluid__divergence(const fluid *f, size_t i, size_t j, size_t k);
+
+#endif

@@ -1,0 +1,313 @@
+/* The pressure projection (../README.md, "Pressure"): solves
+ * A phi = -h div u for the pressure-like phi (phi = p dt / (rho h)), where
+ * (A x)_c = sum over the open faces of c of (x_c - x_neighbour), by
+ * conjugate gradients preconditioned with one symmetric multigrid V-cycle
+ * (red-black Gauss-Seidel, piecewise-constant transfers, coarse face
+ * weights from the fine faces they cover, so obstacles coarsen
+ * consistently); then subtracts the gradient of
+ * phi from every open face. The walls are closed (pure Neumann: phi is
+ * defined up to a constant, so the right-hand side and every preconditioned
+ * residual are made mean-free over the fluid cells). */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fluid_core.h"
+
+enum { COARSE_SWEEPS = 8 };
+
+static size_t nx_(const fluid_level *L) { return (size_t)L->n[0]; }
+static size_t ny_(const fluid_level *L) { return (size_t)L->n[1]; }
+static size_t nz_(const fluid_level *L) { return (size_t)L->n[2]; }
+
+/* Sum over the six faces of cell (i, j, k) of weight * x_neighbour. The
+ * faces on the box are closed (weight 0) and x is padded by a layer of
+ * n0 * n1 + 1 values on each side, so the neighbours need no bounds test. */
+static inline double nb_sum(const fluid_level *L, const double *x, size_t c, size_t fx, size_t fy) {
+    size_t nx = nx_(L), sxy = nx * ny_(L);
+    /* wfull is a power of two, so this equals the general sum bit for bit */
+    if (L->full[c]) return L->wfull * (((x[c - 1] + x[c + 1]) + (x[c - nx] + x[c + nx])) + (x[c - sxy] + x[c + sxy]));
+    return (L->wx[fx] * x[c - 1] + L->wx[fx + 1] * x[c + 1]) + (L->wy[fy] * x[c - nx] + L->wy[fy + nx] * x[c + nx]) +
+           (L->wz[c] * x[c - sxy] + L->wz[c + sxy] * x[c + sxy]);
+}
+
+static void apply_a(const fluid_level *L, const double *x, double *y) {
+    size_t nx = nx_(L), ny = ny_(L), nz = nz_(L);
+    for (size_t k = 0; k < nz; k++)
+        for (size_t j = 0; j < ny; j++)
+            for (size_t i = 0; i < nx; i++) {
+                size_t c = i + nx * (j + ny * k);
+                y[c] = L->diag[c] * x[c] - nb_sum(L, x, c, i + (nx + 1) * (j + ny * k), i + nx * (j + (ny + 1) * k));
+            }
+}
+
+/* Gauss-Seidel on the cells of one colour ((i + j + k) % 2 == colour):
+ * they depend only on cells of the other colour, so the order within the
+ * sweep does not matter. */
+static void sweep(fluid_level *L, size_t colour) {
+    size_t nx = nx_(L), ny = ny_(L), nz = nz_(L);
+    for (size_t k = 0; k < nz; k++)
+        for (size_t j = 0; j < ny; j++)
+            for (size_t i = (colour + j + k) & 1; i < nx; i += 2) {
+                size_t c = i + nx * (j + ny * k);
+                L->z[c] = L->diag[c] > 0 ? (L->r[c] + nb_sum(L, L->z, c, i + (nx + 1) * (j + ny * k), i + nx * (j + (ny + 1) * k))) / L->diag[c] : 0;
+            }
+}
+
+/* C->r = the sum of the fine residuals r - A z over each coarse cell's eight children. */
+static void restrict_residual(const fluid_level *F, fluid_level *C) {
+    size_t nx = nx_(F), ny = ny_(F), cx = nx_(C), cy = ny_(C), cz = nz_(C);
+    for (size_t k = 0; k < cz; k++)
+        for (size_t j = 0; j < cy; j++)
+            for (size_t i = 0; i < cx; i++) {
+                double s = 0;
+                for (size_t dk = 0; dk < 2; dk++)
+                    for (size_t dj = 0; dj < 2; dj++)
+                        for (size_t di = 0; di < 2; di++) {
+                            size_t fi = 2 * i + di, fj = 2 * j + dj, fk = 2 * k + dk;
+                            size_t c = fi + nx * (fj + ny * fk);
+                            s += F->r[c] - (F->diag[c] * F->z[c] - nb_sum(F, F->z, c, fi + (nx + 1) * (fj + ny * fk), fi + nx * (fj + (ny + 1) * fk)));
+                        }
+                C->r[i + cx * (j + cy * k)] = s;
+            }
+}
+
+static void prolong_add(fluid_level *F, const fluid_level *C) {
+    size_t nx = nx_(F), ny = ny_(F), nz = nz_(F), cx = nx_(C), cy = ny_(C);
+    for (size_t k = 0; k < nz; k++)
+        for (size_t j = 0; j < ny; j++)
+            for (size_t i = 0; i < nx; i++)
+                F->z[i + nx * (j + ny * k)] += C->z[i / 2 + cx * (j / 2 + cy * (k / 2))];
+}
+
+/* z = V(r) on level l: pre-smoothing red then black, post-smoothing black
+ * then red (the adjoint order), so the preconditioner is symmetric. */
+static void vcycle(fluid *f, int l) {
+    fluid_level *L = &f->lv[l];
+    memset(L->z, 0, nx_(L) * ny_(L) * nz_(L) * sizeof *L->z);
+    if (l == f->nlev - 1) {
+        for (int s = 0; s < COARSE_SWEEPS; s++) {
+            sweep(L, 0);
+            sweep(L, 1);
+        }
+        for (int s = 0; s < COARSE_SWEEPS; s++) {
+            sweep(L, 1);
+            sweep(L, 0);
+        }
+        return;
+    }
+    sweep(L, 0);
+    sweep(L, 1);
+    restrict_residual(L, &f->lv[l + 1]);
+    vcycle(f, l + 1);
+    prolong_add(L, &f->lv[l + 1]);
+    sweep(L, 1);
+    sweep(L, 0);
+}
+
+static double dot(const double *a, const double *b, size_t n) {
+    double s = 0;
+    for (size_t i = 0; i < n; i++)
+        s += a[i] * b[i];
+    return s;
+}
+
+static double max_abs(const double *a, size_t n) {
+    double m = 0;
+    for (size_t i = 0; i < n; i++)
+        m = fabs(a[i]) > m ? fabs(a[i]) : m;
+    return m;
+}
+
+/* Makes x mean-free over the cells with open faces (the others stay 0). */
+static void remove_mean(const fluid_level *L, double *x, size_t n) {
+    double s = 0, m = 0;
+    for (size_t c = 0; c < n; c++)
+        if (L->diag[c] > 0) {
+            s += x[c];
+            m += 1;
+        }
+    if (m == 0) return;
+    double mean = s / m;
+    for (size_t c = 0; c < n; c++)
+        x[c] = L->diag[c] > 0 ? x[c] - mean : 0;
+}
+
+static void precondition(fluid *f) {
+    vcycle(f, 0);
+    remove_mean(&f->lv[0], f->lv[0].z, f->nc);
+}
+
+/* PCG on A phi = b from the previous phi; returns the iterations. */
+static int solve(fluid *f, double threshold) {
+    fluid_level *L = &f->lv[0];
+    size_t n = f->nc;
+    double *r = L->r, *z = L->z, *p = f->cg_p, *q = f->cg_q;
+    apply_a(L, f->phi, q);
+    for (size_t c = 0; c < n; c++)
+        r[c] = f->b[c] - q[c];
+    if (max_abs(r, n) <= threshold) return 0;
+    precondition(f);
+    memcpy(p, z, n * sizeof *p);
+    double rho = dot(r, z, n);
+    int it = 0;
+    while (it < f->p.max_iterations && rho != 0) {
+        apply_a(L, p, q);
+        double pq = dot(p, q, n);
+        if (!(pq > 0)) break;
+        double alpha = rho / pq;
+        for (size_t c = 0; c < n; c++) {
+            f->phi[c] += alpha * p[c];
+            r[c] -= alpha * q[c];
+        }
+        it++;
+        if (max_abs(r, n) <= threshold) break;
+        precondition(f);
+        double rho1 = dot(r, z, n), beta = rho1 / rho;
+        rho = rho1;
+        for (size_t c = 0; c < n; c++)
+            p[c] = z[c] + beta * p[c];
+    }
+    return it;
+}
+
+static double max_face_speed(const fluid *f) {
+    double a = max_abs(f->u, f->nu), b = max_abs(f->v, f->nv), c = max_abs(f->w, f->nw);
+    return a > b ? (a > c ? a : c) : (b > c ? b : c);
+}
+
+static void subtract_gradient(fluid *f) {
+    const fluid_level *L = &f->lv[0];
+    size_t nx = (size_t)f->p.n[0], ny = (size_t)f->p.n[1], nz = (size_t)f->p.n[2];
+    for (size_t k = 0; k < nz; k++)
+        for (size_t j = 0; j < ny; j++)
+            for (size_t i = 0; i < nx; i++) {
+                size_t c = i + nx * (j + ny * k);
+                size_t fx = i + (nx + 1) * (j + ny * k), fy = i + nx * (j + (ny + 1) * k);
+                if (L->wx[fx] > 0) f->u[fx] -= f->phi[c] - f->phi[c - 1];
+                if (L->wy[fy] > 0) f->v[fy] -= f->phi[c] - f->phi[c - nx];
+                if (L->wz[c] > 0) f->w[c] -= f->phi[c] - f->phi[c - nx * ny];
+            }
+}
+
+double fluid__divergence(const fluid *f, size_t i, size_t j, size_t k) {
+    size_t nx = (size_t)f->p.n[0], ny = (size_t)f->p.n[1];
+    size_t c = i + nx * (j + ny * k), fx = i + (nx + 1) * (j + ny * k), fy = i + nx * (j + (ny + 1) * k);
+    return (f->u[fx + 1] - f->u[fx]) + (f->v[fy + nx] - f->v[fy]) + (f->w[c + nx * ny] - f->w[c]);
+}
+
+void fluid__project(fluid *f) {
+    size_t nx = (size_t)f->p.n[0], ny = (size_t)f->p.n[1], nz = (size_t)f->p.n[2];
+    double umax = max_face_speed(f);
+    f->stats.iterations = 0;
+    f->stats.rel_divergence = 0;
+    if (umax == 0) return;
+    for (size_t k = 0; k < nz; k++)
+        for (size_t j = 0; j < ny; j++)
+            for (size_t i = 0; i < nx; i++) {
+                size_t c = i + nx * (j + ny * k);
+                f->b[c] = f->solid[c] ? 0 : -fluid__divergence(f, i, j, k);
+            }
+    remove_mean(&f->lv[0], f->b, f->nc);
+    f->stats.iterations = solve(f, f->p.tolerance * umax);
+    subtract_gradient(f);
+    double m = 0;
+    for (size_t k = 0; k < nz; k++)
+        for (size_t j = 0; j < ny; j++)
+            for (size_t i = 0; i < nx; i++)
+                if (!f->solid[i + nx * (j + ny * k)]) {
+                    double dv = fabs(fluid__divergence(f, i, j, k));
+                    m = dv > m ? dv : m;
+                }
+    f->stats.rel_divergence = m / umax;
+}
+
+/* Level 0's weights: a face is open when both its cells are fluid (the
+ * box's faces are closed). A coarser face weighs half the sum of the four
+ * fine faces it covers: the Galerkin operator of piecewise-constant
+ * transfers is twice too stiff for smooth errors, and halving it (still
+ * symmetric) makes the V-cycle converge several times faster. */
+static void fine_weights(fluid *f) {
+    fluid_level *L = &f->lv[0];
+    size_t nx = nx_(L), ny = ny_(L), nz = nz_(L);
+    for (size_t k = 0; k < nz; k++)
+        for (size_t j = 0; j < ny; j++)
+            for (size_t i = 0; i < nx; i++) {
+                size_t c = i + nx * (j + ny * k);
+                size_t fx = i + (nx + 1) * (j + ny * k), fy = i + nx * (j + (ny + 1) * k);
+                L->wx[fx] = i > 0 && !f->solid[c] && !f->solid[c - 1];
+                L->wy[fy] = j > 0 && !f->solid[c] && !f->solid[c - nx];
+                L->wz[c] = k > 0 && !f->solid[c] && !f->solid[c - nx * ny];
+            }
+}
+
+static void coarse_weights(const fluid_level *F, fluid_level *C) {
+    size_t nx = nx_(F), ny = ny_(F), cx = nx_(C), cy = ny_(C), cz = nz_(C);
+    for (size_t k = 0; k < cz; k++)
+        for (size_t j = 0; j < cy; j++)
+            for (size_t i = 0; i < cx; i++) {
+                double sx = 0, sy = 0, sz = 0;
+                for (size_t a = 0; a < 2; a++)
+                    for (size_t b = 0; b < 2; b++) {
+                        sx += F->wx[2 * i + (nx + 1) * (2 * j + a + ny * (2 * k + b))];
+                        sy += F->wy[2 * i + a + nx * (2 * j + (ny + 1) * (2 * k + b))];
+                        sz += F->wz[2 * i + a + nx * (2 * j + b + ny * 2 * k)];
+                    }
+                C->wx[i + (cx + 1) * (j + cy * k)] = 0.5 * sx;
+                C->wy[i + cx * (j + (cy + 1) * k)] = 0.5 * sy;
+                C->wz[i + cx * (j + cy * k)] = 0.5 * sz;
+            }
+}
+
+/* The diagonal, and which cells take nb_sum's fast path. */
+static void diagonal(fluid_level *L) {
+    size_t nx = nx_(L), ny = ny_(L), nz = nz_(L);
+    double w = L->wfull;
+    for (size_t k = 0; k < nz; k++)
+        for (size_t j = 0; j < ny; j++)
+            for (size_t i = 0; i < nx; i++) {
+                size_t c = i + nx * (j + ny * k);
+                size_t fx = i + (nx + 1) * (j + ny * k), fy = i + nx * (j + (ny + 1) * k);
+                L->diag[c] = (L->wx[fx] + L->wx[fx + 1]) + (L->wy[fy] + L->wy[fy + nx]) +
+                             (L->wz[c] + L->wz[c + nx * ny]);
+                L->full[c] = L->wx[fx] == w && L->wx[fx + 1] == w && L->wy[fy] == w && L->wy[fy + nx] == w &&
+                             L->wz[c] == w && L->wz[c + nx * ny] == w;
+            }
+}
+
+int fluid__levels_new(fluid *f) {
+    int32_t n[3] = {f->p.n[0], f->p.n[1], f->p.n[2]};
+    f->nlev = 0;
+    for (int l = 0; l < FLUID_MAX_LEVELS; l++) {
+        fluid_level *L = &f->lv[l];
+        memcpy(L->n, n, sizeof n);
+        size_t x = (size_t)n[0], y = (size_t)n[1], z = (size_t)n[2], c = x * y * z;
+        L->wx = calloc((x + 1) * y * z, sizeof(double));
+        L->wy = calloc(x * (y + 1) * z, sizeof(double));
+        L->wz = calloc(x * y * (z + 1), sizeof(double));
+        L->diag = calloc(c, sizeof(double));
+        L->r = calloc(c, sizeof(double));
+        L->z = fluid__padded_new(c, x * y + 1);
+        L->full = calloc(c, 1);
+        L->wfull = l == 0 ? 1 : 2 * f->lv[l - 1].wfull;
+        f->nlev = l + 1;
+        if (!L->wx || !L->wy || !L->wz || !L->diag || !L->r || !L->z || !L->full) return -1;
+        if (l == 0)
+            fine_weights(f);
+        else
+            coarse_weights(&f->lv[l - 1], L);
+        diagonal(L);
+        if (n[0] % 2 || n[1] % 2 || n[2] % 2 || n[0] < 4 || n[1] < 4 || n[2] < 4) break;
+        n[0] /= 2, n[1] /= 2, n[2] /= 2;
+    }
+    return 0;
+}
+
+void fluid__levels_free(fluid *f) {
+    for (int l = 0; l < f->nlev; l++) {
+        fluid_level *L = &f->lv[l];
+        free(L->wx), free(L->wy), free(L->wz), free(L->diag), free(L->r), free(L->full);
+        fluid__padded_free(L->z, (size_t)L->n[0] * (size_t)L->n[1] + 1);
+    }
+    f->nlev = 0;
+}
