@@ -18,7 +18,8 @@ int main(int argc, char **argv) {
     int frames = argc > 1 ? atoi(argv[1]) : 60;
     fluid_params p = bench_scene();
     fluid *f = fluid_new(&p, NULL);
-    if (!f) return 1;
+    if (!f)
+        return 1;
     double total = 0;
     for (int i = 0; i < frames; i++) {
         double t0 = cpu_ms();

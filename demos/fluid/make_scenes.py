@@ -9,9 +9,9 @@ folder; demos/fluid/CMakeLists.txt runs it at build time:
                                  projection, 4096 tracer points, statistics
   fluid_check[_rust].usda        16^3, whole density field, 10 frames: the
                                  NumPy reference is compared with these
-  fluid_mass[_rust].usda         16^3, no source, closed box, 120 frames:
+  fluid_mass[_rust].usda         16^3, no source, closed box, 48 frames:
                                  mass conservation
-  fluid_tg.usda                  32 x 32 x 4 Taylor-Green vortex, 60 frames:
+  fluid_tg.usda                  32 x 32 x 4 Taylor-Green vortex, 30 frames:
                                  kinetic energy decay against exp(-4 nu k^2 t)
   fluid_volume.usda              64^3 whole density field, 24 frames: the
                                  input of fluid_export's OpenVDB volume
@@ -156,12 +156,12 @@ def main():
             viscosity=0.001, diffusion=0.0005, source=[0.5, 0.5, 0.15, 0.15], obstacle=[0.55, 0.5, 0.6, 0.18],
             inflow=(0.1, 0, 0.4), buoyancy=2.0)
         scenes["fluid_mass%s.usda" % suffix] = volume_scene(
-            mod, n, h, blob(n, h, (0.5, 0.45, 0.25), 0.22), 119,
+            mod, n, h, blob(n, h, (0.5, 0.45, 0.25), 0.22), 47,
             "16^3 closed box without a source: the mass (density integral) must stay constant.",
             diffusion=0.0005, obstacle=[0.5, 0.5, 0.6, 0.2], buoyancy=3.0)
     n, h = (32, 32, 4), 1.0 / 32
     scenes["fluid_tg.usda"] = volume_scene(
-        "fluid_c.wasm", n, h, [0.0] * (32 * 32 * 4), 59,
+        "fluid_c.wasm", n, h, [0.0] * (32 * 32 * 4), 29,
         "Taylor-Green vortex u = U sin(kx) cos(ky), v = -U cos(kx) sin(ky) in the closed unit box (free-slip "
         "walls), k = pi, nu = 0.01, U = 0.01 (Re = 1): kinetic energy decays as exp(-4 nu k^2 t).",
         viscosity=0.01, diffusion=0.0)

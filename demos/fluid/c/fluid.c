@@ -55,7 +55,8 @@ _Noreturn static void fail(const char *a, const char *b) {
 static void create(void) {
     char mode[32] = "";
     int32_t len = config_str("wasm:boundaryMode", 17, mode, (int32_t)sizeof mode - 1);
-    if (len >= 0 && strcmp(mode, "closed")) fail("wasm:boundaryMode: only \"closed\" is supported, not ", mode);
+    if (len >= 0 && strcmp(mode, "closed"))
+        fail("wasm:boundaryMode: only \"closed\" is supported, not ", mode);
     fluid_params p = {
         .n = {(int32_t)cfg("wasm:gridResolution", 0, 64), (int32_t)cfg("wasm:gridResolution", 1, 64),
               (int32_t)cfg("wasm:gridResolution", 2, 64)},
@@ -76,7 +77,8 @@ static void create(void) {
     }
     const char *why = "out of memory";
     solver = fluid_new(&p, &why);
-    if (!solver) fail("cannot create the solver: ", why);
+    if (!solver)
+        fail("cannot create the solver: ", why);
 }
 
 static void record(void) {
@@ -87,7 +89,8 @@ static void record(void) {
 }
 
 static void check_count(int32_t n, size_t want, const char *what) {
-    if (n < 0 || (size_t)n != want) fail("the first input array must have one entry per ", what);
+    if (n < 0 || (size_t)n != want)
+        fail("the first input array must have one entry per ", what);
 }
 
 EXPORT("fluid_step")
@@ -96,7 +99,8 @@ double *export_step(double dt, int32_t n, const double *seeds, double *slice, do
         create();
         check_count(n, (size_t)solver->p.n[0] * (size_t)solver->p.n[2], "slice pixel (nx * nz)");
         points = malloc((size_t)n * 3 * sizeof *points);
-        if (!points) fail("out of memory", "");
+        if (!points)
+            fail("out of memory", "");
         memcpy(points, seeds, (size_t)n * 3 * sizeof *points);
     }
     fluid_advance(solver, dt);
@@ -114,7 +118,8 @@ double *export_step_volume(double dt, int32_t n, const double *density0, double 
         create();
         check_count(n, solver->nc, "cell (nx * ny * nz)");
         points = malloc((size_t)n * 3 * sizeof *points);
-        if (!points) fail("out of memory", "");
+        if (!points)
+            fail("out of memory", "");
         size_t nx = (size_t)solver->p.n[0], ny = (size_t)solver->p.n[1];
         for (size_t c = 0; c < solver->nc; c++) {
             solver->d[c] = solver->solid[c] ? 0 : density0[c];

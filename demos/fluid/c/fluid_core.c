@@ -17,8 +17,8 @@ static int inside(const double s[4], double x, double y, double z) {
 
 /* Trilinear sample of a field of sx * sy * sz values whose value (0, 0, 0)
  * sits at (ox, oy, oz) * h, at point (x, y, z) clamped to the field. */
-static inline double sample(const double *a, size_t sx, size_t sy, size_t sz, double ox, double oy, double oz, double h,
-                     double x, double y, double z) {
+static inline double sample(const double *a, size_t sx, size_t sy, size_t sz, double ox, double oy, double oz,
+                            double h, double x, double y, double z) {
     double gx = x / h - ox, gy = y / h - oy, gz = z / h - oz;
     double fx = clampd(floor(gx), 0, (double)(sx - 2)), fy = clampd(floor(gy), 0, (double)(sy - 2)),
            fz = clampd(floor(gz), 0, (double)(sz - 2));
@@ -55,10 +55,14 @@ static void forces(fluid *f, double dt) {
                 size_t c = i + nx * (j + ny * k);
                 size_t fx = i + (nx + 1) * (j + ny * k), fy = i + nx * (j + (ny + 1) * k);
                 double x = ((double)i + 0.5) * h, y = ((double)j + 0.5) * h, z = ((double)k + 0.5) * h;
-                if (!f->solid[c] && inside(p->source, x, y, z)) f->d[c] = 1;
-                if (L->wx[fx] > 0 && inside(p->source, (double)i * h, y, z)) f->u[fx] = p->inflow[0];
-                if (L->wy[fy] > 0 && inside(p->source, x, (double)j * h, z)) f->v[fy] = p->inflow[1];
-                if (L->wz[c] > 0 && inside(p->source, x, y, (double)k * h)) f->w[c] = p->inflow[2];
+                if (!f->solid[c] && inside(p->source, x, y, z))
+                    f->d[c] = 1;
+                if (L->wx[fx] > 0 && inside(p->source, (double)i * h, y, z))
+                    f->u[fx] = p->inflow[0];
+                if (L->wy[fy] > 0 && inside(p->source, x, (double)j * h, z))
+                    f->v[fy] = p->inflow[1];
+                if (L->wz[c] > 0 && inside(p->source, x, y, (double)k * h))
+                    f->w[c] = p->inflow[2];
             }
     for (size_t k = 1; k < nz; k++)
         for (size_t j = 0; j < ny; j++)
@@ -122,7 +126,8 @@ static void diffuse_faces(double *a, const double *a0, const double *wt, size_t 
         for (size_t j = 0; j < sy; j++)
             for (size_t i = 0; i < sx; i++) {
                 size_t c = i + sx * (j + sy * k);
-                if (!(wt[c] > 0)) continue;
+                if (!(wt[c] > 0))
+                    continue;
                 double o = a0[c];
                 double xm = i > 0 ? a0[c - 1] : o, xp = i + 1 < sx ? a0[c + 1] : o;
                 double ym = j > 0 ? a0[c - sx] : o, yp = j + 1 < sy ? a0[c + sx] : o;
@@ -166,12 +171,13 @@ static void transport(fluid *f, double *a, const double *a0, double c, double co
                 if (L->wx[fx] > 0)
                     flux[0] = c * f->u[fx] * (f->u[fx] > 0 ? a0[q - 1] : a0[q]) + coef * (a0[q - 1] - a0[q]);
                 if (L->wx[fx + 1] > 0)
-                    flux[1] = c * f->u[fx + 1] * (f->u[fx + 1] > 0 ? a0[q] : a0[q + 1]) + coef * (a0[q] - a0[q + 1]);
+                    flux[1] =
+                        c * f->u[fx + 1] * (f->u[fx + 1] > 0 ? a0[q] : a0[q + 1]) + coef * (a0[q] - a0[q + 1]);
                 if (L->wy[fy] > 0)
                     flux[2] = c * f->v[fy] * (f->v[fy] > 0 ? a0[q - nx] : a0[q]) + coef * (a0[q - nx] - a0[q]);
                 if (L->wy[fy + nx] > 0)
-                    flux[3] =
-                        c * f->v[fy + nx] * (f->v[fy + nx] > 0 ? a0[q] : a0[q + nx]) + coef * (a0[q] - a0[q + nx]);
+                    flux[3] = c * f->v[fy + nx] * (f->v[fy + nx] > 0 ? a0[q] : a0[q + nx]) +
+                              coef * (a0[q] - a0[q + nx]);
                 if (L->wz[fz] > 0)
                     flux[4] = c * f->w[fz] * (f->w[fz] > 0 ? a0[q - sxy] : a0[q]) + coef * (a0[q - sxy] - a0[q]);
                 if (L->wz[fz + sxy] > 0)
@@ -228,7 +234,8 @@ void fluid_step(fluid *f, double dt) {
 }
 
 void fluid_advance(fluid *f, double dt) {
-    if (!(dt > 0)) return;
+    if (!(dt > 0))
+        return;
     int n = (int)ceil(dt / f->p.step - 1e-9);
     n = n < 1 ? 1 : n;
     for (int s = 0; s < n; s++)

@@ -26,8 +26,10 @@ static size_t nz_(const fluid_level *L) { return (size_t)L->n[2]; }
 static inline double nb_sum(const fluid_level *L, const double *x, size_t c, size_t fx, size_t fy) {
     size_t nx = nx_(L), sxy = nx * ny_(L);
     /* wfull is a power of two, so this equals the general sum bit for bit */
-    if (L->full[c]) return L->wfull * (((x[c - 1] + x[c + 1]) + (x[c - nx] + x[c + nx])) + (x[c - sxy] + x[c + sxy]));
-    return (L->wx[fx] * x[c - 1] + L->wx[fx + 1] * x[c + 1]) + (L->wy[fy] * x[c - nx] + L->wy[fy + nx] * x[c + nx]) +
+    if (L->full[c])
+        return L->wfull * (((x[c - 1] + x[c + 1]) + (x[c - nx] + x[c + nx])) + (x[c - sxy] + x[c + sxy]));
+    return (L->wx[fx] * x[c - 1] + L->wx[fx + 1] * x[c + 1]) +
+           (L->wy[fy] * x[c - nx] + L->wy[fy + nx] * x[c + nx]) +
            (L->wz[c] * x[c - sxy] + L->wz[c + sxy] * x[c + sxy]);
 }
 
@@ -37,7 +39,8 @@ static void apply_a(const fluid_level *L, const double *x, double *y) {
         for (size_t j = 0; j < ny; j++)
             for (size_t i = 0; i < nx; i++) {
                 size_t c = i + nx * (j + ny * k);
-                y[c] = L->diag[c] * x[c] - nb_sum(L, x, c, i + (nx + 1) * (j + ny * k), i + nx * (j + (ny + 1) * k));
+                y[c] =
+                    L->diag[c] * x[c] - nb_sum(L, x, c, i + (nx + 1) * (j + ny * k), i + nx * (j + (ny + 1) * k));
             }
 }
 
@@ -50,7 +53,10 @@ static void sweep(fluid_level *L, size_t colour) {
         for (size_t j = 0; j < ny; j++)
             for (size_t i = (colour + j + k) & 1; i < nx; i += 2) {
                 size_t c = i + nx * (j + ny * k);
-                L->z[c] = L->diag[c] > 0 ? (L->r[c] + nb_sum(L, L->z, c, i + (nx + 1) * (j + ny * k), i + nx * (j + (ny + 1) * k))) / L->diag[c] : 0;
+                L->z[c] = L->diag[c] > 0 ? (L->r[c] + nb_sum(L, L->z, c, i + (nx + 1) * (j + ny * k),
+                                                             i + nx * (j + (ny + 1) * k))) /
+                                               L->diag[c]
+                                         : 0;
             }
 }
 
@@ -66,7 +72,9 @@ static void restrict_residual(const fluid_level *F, fluid_level *C) {
                         for (size_t di = 0; di < 2; di++) {
                             size_t fi = 2 * i + di, fj = 2 * j + dj, fk = 2 * k + dk;
                             size_t c = fi + nx * (fj + ny * fk);
-                            s += F->r[c] - (F->diag[c] * F->z[c] - nb_sum(F, F->z, c, fi + (nx + 1) * (fj + ny * fk), fi + nx * (fj + (ny + 1) * fk)));
+                            s += F->r[c] -
+                                 (F->diag[c] * F->z[c] - nb_sum(F, F->z, c, fi + (nx + 1) * (fj + ny * fk),
+                                                                fi + nx * (fj + (ny + 1) * fk)));
                         }
                 C->r[i + cx * (j + cy * k)] = s;
             }
@@ -127,7 +135,8 @@ static void remove_mean(const fluid_level *L, double *x, size_t n) {
             s += x[c];
             m += 1;
         }
-    if (m == 0) return;
+    if (m == 0)
+        return;
     double mean = s / m;
     for (size_t c = 0; c < n; c++)
         x[c] = L->diag[c] > 0 ? x[c] - mean : 0;
@@ -146,7 +155,8 @@ static int solve(fluid *f, double threshold) {
     apply_a(L, f->phi, q);
     for (size_t c = 0; c < n; c++)
         r[c] = f->b[c] - q[c];
-    if (max_abs(r, n) <= threshold) return 0;
+    if (max_abs(r, n) <= threshold)
+        return 0;
     precondition(f);
     memcpy(p, z, n * sizeof *p);
     double rho = dot(r, z, n);
@@ -154,14 +164,16 @@ static int solve(fluid *f, double threshold) {
     while (it < f->p.max_iterations && rho != 0) {
         apply_a(L, p, q);
         double pq = dot(p, q, n);
-        if (!(pq > 0)) break;
+        if (!(pq > 0))
+            break;
         double alpha = rho / pq;
         for (size_t c = 0; c < n; c++) {
             f->phi[c] += alpha * p[c];
             r[c] -= alpha * q[c];
         }
         it++;
-        if (max_abs(r, n) <= threshold) break;
+        if (max_abs(r, n) <= threshold)
+            break;
         precondition(f);
         double rho1 = dot(r, z, n), beta = rho1 / rho;
         rho = rho1;
@@ -184,9 +196,12 @@ static void subtract_gradient(fluid *f) {
             for (size_t i = 0; i < nx; i++) {
                 size_t c = i + nx * (j + ny * k);
                 size_t fx = i + (nx + 1) * (j + ny * k), fy = i + nx * (j + (ny + 1) * k);
-                if (L->wx[fx] > 0) f->u[fx] -= f->phi[c] - f->phi[c - 1];
-                if (L->wy[fy] > 0) f->v[fy] -= f->phi[c] - f->phi[c - nx];
-                if (L->wz[c] > 0) f->w[c] -= f->phi[c] - f->phi[c - nx * ny];
+                if (L->wx[fx] > 0)
+                    f->u[fx] -= f->phi[c] - f->phi[c - 1];
+                if (L->wy[fy] > 0)
+                    f->v[fy] -= f->phi[c] - f->phi[c - nx];
+                if (L->wz[c] > 0)
+                    f->w[c] -= f->phi[c] - f->phi[c - nx * ny];
             }
 }
 
@@ -201,7 +216,8 @@ void fluid__project(fluid *f) {
     double umax = max_face_speed(f);
     f->stats.iterations = 0;
     f->stats.rel_divergence = 0;
-    if (umax == 0) return;
+    if (umax == 0)
+        return;
     for (size_t k = 0; k < nz; k++)
         for (size_t j = 0; j < ny; j++)
             for (size_t i = 0; i < nx; i++) {
@@ -268,8 +284,8 @@ static void diagonal(fluid_level *L) {
             for (size_t i = 0; i < nx; i++) {
                 size_t c = i + nx * (j + ny * k);
                 size_t fx = i + (nx + 1) * (j + ny * k), fy = i + nx * (j + (ny + 1) * k);
-                L->diag[c] = (L->wx[fx] + L->wx[fx + 1]) + (L->wy[fy] + L->wy[fy + nx]) +
-                             (L->wz[c] + L->wz[c + nx * ny]);
+                L->diag[c] =
+                    (L->wx[fx] + L->wx[fx + 1]) + (L->wy[fy] + L->wy[fy + nx]) + (L->wz[c] + L->wz[c + nx * ny]);
                 L->full[c] = L->wx[fx] == w && L->wx[fx + 1] == w && L->wy[fy] == w && L->wy[fy + nx] == w &&
                              L->wz[c] == w && L->wz[c + nx * ny] == w;
             }
@@ -291,13 +307,15 @@ int fluid__levels_new(fluid *f) {
         L->full = calloc(c, 1);
         L->wfull = l == 0 ? 1 : 2 * f->lv[l - 1].wfull;
         f->nlev = l + 1;
-        if (!L->wx || !L->wy || !L->wz || !L->diag || !L->r || !L->z || !L->full) return -1;
+        if (!L->wx || !L->wy || !L->wz || !L->diag || !L->r || !L->z || !L->full)
+            return -1;
         if (l == 0)
             fine_weights(f);
         else
             coarse_weights(&f->lv[l - 1], L);
         diagonal(L);
-        if (n[0] % 2 || n[1] % 2 || n[2] % 2 || n[0] < 4 || n[1] < 4 || n[2] < 4) break;
+        if (n[0] % 2 || n[1] % 2 || n[2] % 2 || n[0] < 4 || n[1] < 4 || n[2] < 4)
+            break;
         n[0] /= 2, n[1] /= 2, n[2] /= 2;
     }
     return 0;

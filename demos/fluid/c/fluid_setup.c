@@ -9,10 +9,14 @@
  * Python start from the same bits without libm. */
 static double sin_poly(double x) {
     const double pi = 3.141592653589793;
-    while (x > pi) x -= 2 * pi;
-    while (x < -pi) x += 2 * pi;
-    if (x > pi / 2) x = pi - x;
-    if (x < -pi / 2) x = -pi - x;
+    while (x > pi)
+        x -= 2 * pi;
+    while (x < -pi)
+        x += 2 * pi;
+    if (x > pi / 2)
+        x = pi - x;
+    if (x < -pi / 2)
+        x = -pi - x;
     double x2 = x * x, s = -1.0 / 1307674368000.0;
     s = 1.0 / 6227020800.0 + x2 * s;
     s = -1.0 / 39916800.0 + x2 * s;
@@ -35,35 +39,48 @@ static void taylor_green(fluid *f) {
         for (size_t j = 0; j <= ny; j++)
             for (size_t i = 0; i <= nx; i++) {
                 double x = (double)i * h, y = (double)j * h, xc = x + 0.5 * h, yc = y + 0.5 * h;
-                if (j < ny) f->u[i + (nx + 1) * (j + ny * kk)] = U * sin_poly(k * x) * cos_poly(k * yc);
-                if (i < nx) f->v[i + nx * (j + (ny + 1) * kk)] = -U * cos_poly(k * xc) * sin_poly(k * y);
+                if (j < ny)
+                    f->u[i + (nx + 1) * (j + ny * kk)] = U * sin_poly(k * x) * cos_poly(k * yc);
+                if (i < nx)
+                    f->v[i + nx * (j + (ny + 1) * kk)] = -U * cos_poly(k * xc) * sin_poly(k * y);
             }
     for (size_t c = 0; c < f->nu; c++)
-        if (!(f->lv[0].wx[c] > 0)) f->u[c] = 0;
+        if (!(f->lv[0].wx[c] > 0))
+            f->u[c] = 0;
     for (size_t c = 0; c < f->nv; c++)
-        if (!(f->lv[0].wy[c] > 0)) f->v[c] = 0;
+        if (!(f->lv[0].wy[c] > 0))
+            f->v[c] = 0;
 }
 
 static const char *check(const fluid_params *p) {
     for (int a = 0; a < 3; a++)
-        if (p->n[a] < 2 || p->n[a] > 1024) return "grid resolution: each axis needs 2 to 1024 cells";
-    if ((double)p->n[0] * p->n[1] * p->n[2] > 64.0 * 1024 * 1024) return "grid resolution: more than 2^26 cells";
-    if (!(p->h > 0)) return "cell size must be > 0";
-    if (!(p->step > 0)) return "time step must be > 0";
-    if (!(p->viscosity >= 0) || !(p->diffusion >= 0)) return "viscosity and diffusion must be >= 0";
-    if (p->max_iterations < 1) return "solver iterations must be >= 1";
-    if (!(p->tolerance >= 0)) return "tolerance must be >= 0";
+        if (p->n[a] < 2 || p->n[a] > 1024)
+            return "grid resolution: each axis needs 2 to 1024 cells";
+    if ((double)p->n[0] * p->n[1] * p->n[2] > 64.0 * 1024 * 1024)
+        return "grid resolution: more than 2^26 cells";
+    if (!(p->h > 0))
+        return "cell size must be > 0";
+    if (!(p->step > 0))
+        return "time step must be > 0";
+    if (!(p->viscosity >= 0) || !(p->diffusion >= 0))
+        return "viscosity and diffusion must be >= 0";
+    if (p->max_iterations < 1)
+        return "solver iterations must be >= 1";
+    if (!(p->tolerance >= 0))
+        return "tolerance must be >= 0";
     return NULL;
 }
 
 fluid *fluid_new(const fluid_params *p, const char **why) {
     const char *bad = check(p);
     if (bad) {
-        if (why) *why = bad;
+        if (why)
+            *why = bad;
         return NULL;
     }
     fluid *f = calloc(1, sizeof *f);
-    if (!f) return NULL;
+    if (!f)
+        return NULL;
     f->p = *p;
     size_t nx = (size_t)p->n[0], ny = (size_t)p->n[1], nz = (size_t)p->n[2];
     f->nc = nx * ny * nz;
@@ -95,7 +112,8 @@ fluid *fluid_new(const fluid_params *p, const char **why) {
         fluid_free(f);
         return NULL;
     }
-    if (p->taylor_green != 0) taylor_green(f);
+    if (p->taylor_green != 0)
+        taylor_green(f);
     return f;
 }
 
@@ -105,11 +123,13 @@ double *fluid__padded_new(size_t n, size_t pad) {
 }
 
 void fluid__padded_free(double *a, size_t pad) {
-    if (a) free(a - pad);
+    if (a)
+        free(a - pad);
 }
 
 void fluid_free(fluid *f) {
-    if (!f) return;
+    if (!f)
+        return;
     fluid__levels_free(f);
     size_t pad = (size_t)f->p.n[0] * (size_t)f->p.n[1] + 1;
     fluid__padded_free(f->phi, pad);
