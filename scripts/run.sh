@@ -13,6 +13,9 @@
 #  2d. The warehouse fleet (demos/warehouse/README.md): 20 robots on a
 #     1,060-waypoint map in the MAPF benchmark format (shipped in the repo):
 #     Hungarian task allocation, A*, PIBT collision avoidance; 300 frames.
+#  2e. The fluid demo (demos/fluid/README.md): 64^3 smoke past a sphere, a
+#     WasmFluid module (MAC grid, multigrid-preconditioned pressure solve);
+#     2 frames on the interpreter (bench/fluid/run.sh for the native tier).
 #  3. The engine demonstration: the bench kernels (bench/kernels, small size)
 #     as wasm on the Portalis interpreter vs native, checksums compared.
 # Needs nothing outside this repository (scripts/deps.sh installs the tools).
@@ -39,6 +42,9 @@ build/bin/portalis run build/demos/lidar/lidar.usda --frames 3
 echo
 echo "== Warehouse fleet: 20 robots, A* + PIBT on a MAPF-format map (demos/warehouse/README.md)"
 build/bin/portalis run build/demos/warehouse/warehouse.usda
+echo
+echo "== Fluid demo: 64^3 smoke, WasmFluid module (demos/fluid/README.md)"
+build/bin/portalis run build/demos/fluid/fluid.usda --frames 2 --budget-ms 600000
 echo
 kb=build/bench-kernels
 echo "== Portalis engine demo: the bench kernels (small size) as wasm vs native"
