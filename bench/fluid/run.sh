@@ -1,0 +1,51 @@
+#!/bin/bash
+# Fluid benchmark (demos/fluid/README.md, Figures): frames per second of the
+# 64^3 demo scene's solver (bench/fluid/scene.h = build/demos/fluid/fluid.usda)
+#   1. the same C compiled natively (gcc -O2 -ffp-contract=off, fluid_native)
+#   2. the solver as one wasm export (bench_module.c) on each engine tier:
+#      portalis run --tier interp|native --invoke fluid_bench
+#   3. the demo scene through the host (portalis run, interpreter), a few frames
+# Times are CPU time (user + system), so that the load of the shared machine
+# does not count; every tier must end with the native mass (same bits).
+# usage: bash bench/fluid/run.sh [BUILD_DIR] [FRAMES] [INTERP_FRAMES]   (default build, 60, 3)
+set -euo pipefail
+root=$(cd "$(dirname "$0")/../.." && pwd)
+build=$(cd "${1:-$root/build}" && pwd)
+frames=${2:-60}
+iframes=${3:-3}
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+d=$root/demos/fluid/c
+src=("$d/fluid_core.c" "$d/fluid_pressure.c" "$d/fluid_setup.c")
+gcc -O2 -ffp-contract=off -I"$d" -o "$work/fluid_native" "$root/bench/fluid/fluid_native.c" "${src[@]}" -lm
+clang --target=wasm32-wasi -O2 -ffp-contract=off -nostartfiles -Wl,--no-entry -Wl,--strip-all -I"$d" \
+    -I"$root/bench/fluid" -o "$work/bench.wasm" "$root/bench/fluid/bench_module.c" "${src[@]}" -lm
+
+fps() { # LABEL FRAMES TIMELOG
+    awk -v l="$1" -v n="$2" '{t = $1 + $2; printf "%-44s %4d frames  %8.1f ms CPU/frame  %7.2f FPS\n", l, n, 1000 * t / n, n / t}' "$3"
+}
+echo "== 64^3 smoke, demo scene parameters (CPU time; load average $(cut -d' ' -f1 /proc/loadavg))"
+/usr/bin/time -f "%U %S" -o "$work/t" "$work/fluid_native" "$frames" > "$work/native.out"
+fps "native C (gcc -O2, fluid_native)" "$frames" "$work/t"
+want=$(awk '{print $NF}' "$work/native.out")
+"$build/bin/portalis" run --tier native --invoke fluid_bench "$work/bench.wasm" 1 > /dev/null # compile, cache
+for tier in native interp; do
+    n=$frames
+    [ $tier = interp ] && n=$iframes
+    /usr/bin/time -f "%U %S" -o "$work/t" "$build/bin/portalis" run --tier $tier --invoke fluid_bench \
+        "$work/bench.wasm" "$n" > "$work/$tier.out" 2>&1 || { echo "tier $tier failed:"; cat "$work/$tier.out"; exit 1; }
+    fps "portalis --tier $tier (fluid_bench)" "$n" "$work/t"
+done
+"$work/fluid_native" "$iframes" > "$work/native_i.out"
+for tier in native interp; do
+    n=$frames; ref=$want
+    [ $tier = interp ] && { n=$iframes; ref=$(awk '{print $NF}' "$work/native_i.out"); }
+    got=$(printf '%.9g' "$(cat "$work/$tier.out")")
+    [ "$got" = "$ref" ] || { echo "MISMATCH: tier $tier mass $got, native $ref"; exit 1; }
+done
+echo "masses agree with the native run (${want} after $frames frames)"
+echo "== the demo scene through the host: portalis run fluid.usda --frames $iframes (interpreter)"
+/usr/bin/time -f "%U %S" -o "$work/t" "$build/bin/portalis" run "$build/demos/fluid/fluid.usda" --frames "$iframes" \
+    --budget-ms 600000 -o "$work/out.usda" > "$work/run.log" 2>&1 || { cat "$work/run.log"; exit 1; }
+fps "portalis run fluid.usda (interpreter, whole run)" "$iframes" "$work/t"
+grep -E "^  /World/Fluid " "$work/run.log"
