@@ -8,7 +8,8 @@
 __attribute__((export_name("fluid_bench"))) double fluid_bench(int frames) {
     fluid_params p = bench_scene();
     fluid *f = fluid_new(&p, NULL);
-    if (!f) return -1;
+    if (!f)
+        return -1;
     for (int i = 0; i < frames; i++)
         fluid_advance(f, 1.0 / 60);
     double m = f->stats.mass;
