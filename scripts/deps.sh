@@ -24,4 +24,4 @@ $SUDO apt-get "${lock[@]}" install -y -qq --no-install-recommends \
 $SUDO apt-get "${lock[@]}" install -y -qq --no-install-recommends liborocos-kdl-dev >/dev/null
 # The native tier (docs/aot.md): SHA-256 of cached native code.
 $SUDO apt-get "${lock[@]}" install -y -qq --no-install-recommends nettle-dev >/dev/null
-$SUDO apt-get "${lock[@]}" install -y -qq --no-install-recommends python3-numpy >/dev/null  # demos/fluid: the NumPy reference
+$SUDO apt-get "${lock[@]}" install -y -qq --no-install-recommends python3-numpy libpng-dev libopenvdb-dev >/dev/null  # demos/fluid: NumPy reference, PNG and OpenVDB export

@@ -15,7 +15,9 @@
 #     Hungarian task allocation, A*, PIBT collision avoidance; 300 frames.
 #  2e. The fluid demo (demos/fluid/README.md): 64^3 smoke past a sphere, a
 #     WasmFluid module (MAC grid, multigrid-preconditioned pressure solve);
-#     2 frames on the interpreter (bench/fluid/run.sh for the native tier).
+#     2 frames on the interpreter (bench/fluid/run.sh for the native tier);
+#     fluid_export writes their density slice and projection as PNGs in
+#     build/demos/fluid/images/.
 #  3. The engine demonstration: the bench kernels (bench/kernels, small size)
 #     as wasm on the Portalis interpreter vs native, checksums compared.
 # Needs nothing outside this repository (scripts/deps.sh installs the tools).
@@ -44,7 +46,8 @@ echo "== Warehouse fleet: 20 robots, A* + PIBT on a MAPF-format map (demos/wareh
 build/bin/portalis run build/demos/warehouse/warehouse.usda
 echo
 echo "== Fluid demo: 64^3 smoke, WasmFluid module (demos/fluid/README.md)"
-build/bin/portalis run build/demos/fluid/fluid.usda --frames 2 --budget-ms 600000
+build/bin/portalis run build/demos/fluid/fluid.usda --frames 2
+build/bin/fluid_export build/demos/fluid/fluid.out.usda build/demos/fluid/images
 echo
 kb=build/bench-kernels
 echo "== Portalis engine demo: the bench kernels (small size) as wasm vs native"

@@ -61,6 +61,7 @@ def fluid_prim(module, n, h, entry, params, extra, inputs, outputs, viscosity=0.
         "        uniform token[] wasm:params = [%s]" % ", ".join('"%s"' % p for p in params),
         '        uniform token[] wasm:results = ["outputs:stats"]',
         "        uniform float wasm:updateRate = 0",
+        "        uniform double wasm:callBudgetMs = 600000",
         "        uniform int3 wasm:gridResolution = (%d, %d, %d)" % n,
         "        uniform float wasm:cellSize = %r" % h,
         "        float wasm:timeStep = 0.016666668",
@@ -96,15 +97,17 @@ def sphere_prim(name, c, r):
 
 def demo_scene(module):
     n, h = (64, 64, 64), 1.0 / 64
-    # 4096 seeds (nx * nz: the host sizes every output by the first input
-    # array): a 16^3 lattice over the lower middle of the box
+    # 4096 seeds: a 16^3 lattice over the lower middle of the box
     seeds = [(0.3 + 0.4 * (i + 0.5) / 16, 0.3 + 0.4 * (j + 0.5) / 16, 0.02 + 0.4 * (k + 0.5) / 16)
              for k in range(16) for j in range(16) for i in range(16)]
     source, obstacle = [0.5, 0.5, 0.12, 0.08], [0.5, 0.5, 0.55, 0.12]
     prim = fluid_prim(
         module, n, h, "fluid_step",
-        ["dt", "count:inputs:tracerSeeds", "inputs:tracerSeeds", "outputs:slice", "outputs:mip", "outputs:tracers"],
-        [], ["        double3[] inputs:tracerSeeds = [%s]" % fmt_points(seeds)],
+        ["dt", "count:inputs:tracerSeeds", "inputs:tracerSeeds", "count:outputs:slice", "outputs:slice", "outputs:mip",
+         "outputs:tracers"],
+        ["        uniform int wasm:outputs:slice:capacity = %d" % (n[0] * n[2]),
+         "        uniform int wasm:outputs:mip:capacity = %d" % (n[0] * n[2])],
+        ["        double3[] inputs:tracerSeeds = [%s]" % fmt_points(seeds)],
         ["        float[] outputs:slice = []", "        float[] outputs:mip = []", "        point3f[] outputs:tracers = []"],
         source=source, obstacle=obstacle, inflow=(0, 0, 0.5), buoyancy=3.0)
     body = prim + sphere_prim("Obstacle", obstacle, obstacle[3]) + """

@@ -3,6 +3,8 @@
 # fluid_test.sh PORTALIS mass SCENE PYTHON3 FLUID_PY        mass conserved (closed box, no source)
 # fluid_test.sh PORTALIS taylor-green SCENE PYTHON3 FLUID_PY  kinetic energy decay within 1%
 # fluid_test.sh PORTALIS agree SCENE_C SCENE_RUST           C and Rust output layers identical
+# fluid_test.sh PORTALIS export FLUID_EXPORT DEMO_SCENE VOLUME_SCENE
+#                                 PNGs of 1 demo frame, OpenVDB volumes of the volume scene
 # Output layers go next to the scenes (the build tree). The per-call budget
 # is a hang guard far above the work (minutes): no result depends on time.
 set -eu
@@ -38,5 +40,23 @@ agree)
     done
     cmp "$a.body" "$b.body" || { echo "FAIL: C and Rust output layers differ"; exit 1; }
     echo "C and Rust modules: $(wc -c < "$a") byte layers identical ($(grep -c '^            [0-9]*: (' "$a.body") stats samples)" ;;
+export)
+    exporter=$1 demo=$2 vol=$3
+    out=${demo%.usda}.export.usda dir=${demo%.usda}.export
+    run "$demo" "$out" --frames 1
+    rm -rf "$dir"
+    "$exporter" "$out" "$dir"
+    for f in slice_0000.png mip_0000.png; do
+        [ "$(head -c 8 "$dir/$f" | od -An -tx1 | tr -d ' ')" = 89504e470d0a1a0a ] || { echo "FAIL: $dir/$f is no PNG"; exit 1; }
+    done
+    out=${vol%.usda}.export.usda dir=${vol%.usda}.export
+    run "$vol" "$out"
+    rm -rf "$dir"
+    "$exporter" "$out" "$dir"
+    n=$(ls "$dir"/density_*.vdb | wc -l)
+    [ "$n" = "$(grep -c '^            [0-9]*: (' "$out")" ] || { echo "FAIL: $n volumes"; exit 1; }
+    "$portalis" usd tree -a "$dir/fluid_volume.usda" > "$dir/tree" || { echo "FAIL: usd tree fluid_volume.usda"; exit 1; }
+    grep -q 'OpenVDBAsset' "$dir/tree" && grep -q 'Volume' "$dir/tree" || { echo "FAIL: no Volume/OpenVDBAsset:"; cat "$dir/tree"; exit 1; }
+    echo "fluid_export: PNG slice and projection of a 64^3 frame, $n OpenVDB volumes (read back) and their UsdVolVolume layer" ;;
 *) echo "fluid_test.sh: unknown mode $mode"; exit 2 ;;
 esac

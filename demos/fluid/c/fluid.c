@@ -6,10 +6,11 @@
  * wasm:boundaryMode, wasm:inflowVelocity and the fluid:* ones) and keeps
  * its state between frames.
  *
- *   fluid_step(dt, n, seeds, slice, mip, tracers) -> stats
- *       n = nx * nz tracer seeds (the host sizes every output by the first
- *       input array): outputs the mid-plane density slice, the maximum
- *       along y, and the tracers advected from the seeds
+ *   fluid_step(dt, n, seeds, npix, slice, mip, tracers) -> stats
+ *       n tracer seeds; npix = the capacity of outputs:slice and
+ *       outputs:mip, which must be nx * nz: outputs the mid-plane density
+ *       slice, the maximum along y, and the n tracers advected from the
+ *       seeds
  *   fluid_step_volume(dt, n, density0, density, tracers) -> stats
  *       n = nx * ny * nz: starts from density0 and outputs the whole
  *       density field and n tracers seeded at the cell centres
@@ -94,10 +95,14 @@ static void check_count(int32_t n, size_t want, const char *what) {
 }
 
 EXPORT("fluid_step")
-double *export_step(double dt, int32_t n, const double *seeds, double *slice, double *mip, double *tracers) {
+double *export_step(double dt, int32_t n, const double *seeds, int32_t npix, double *slice, double *mip,
+                    double *tracers) {
     if (!solver) {
         create();
-        check_count(n, (size_t)solver->p.n[0] * (size_t)solver->p.n[2], "slice pixel (nx * nz)");
+        check_count(npix, (size_t)solver->p.n[0] * (size_t)solver->p.n[2],
+                    "outputs:slice and outputs:mip need a capacity (wasm:outputs:slice:capacity) of nx * nz");
+        if (n < 0)
+            fail("no tracer seeds", "");
         points = malloc((size_t)n * 3 * sizeof *points);
         if (!points)
             fail("out of memory", "");
@@ -116,7 +121,7 @@ EXPORT("fluid_step_volume")
 double *export_step_volume(double dt, int32_t n, const double *density0, double *density, double *tracers) {
     if (!solver) {
         create();
-        check_count(n, solver->nc, "cell (nx * ny * nz)");
+        check_count(n, solver->nc, "inputs:density0 needs one value per cell (nx * ny * nz)");
         points = malloc((size_t)n * 3 * sizeof *points);
         if (!points)
             fail("out of memory", "");

@@ -927,15 +927,18 @@ unsafe fn finish(s: &State) -> *const f64 {
     std::ptr::addr_of!(STATS) as *const f64
 }
 
-/// fluid_step(dt, n, seeds, slice, mip, tracers) -> stats (see ../c/fluid.c).
+/// fluid_step(dt, n, seeds, npix, slice, mip, tracers) -> stats (see ../c/fluid.c).
 #[no_mangle]
-pub unsafe extern "C" fn fluid_step(dt: f64, n: i32, seeds: *const f64, slice: *mut f64, mip: *mut f64,
+pub unsafe extern "C" fn fluid_step(dt: f64, n: i32, seeds: *const f64, npix: i32, slice: *mut f64, mip: *mut f64,
                                     tracers: *mut f64) -> *const f64 {
     let st = &mut *std::ptr::addr_of_mut!(STATE);
     if st.is_none() {
         let f = create();
-        if n < 0 || n as usize != f.p.n[0] * f.p.n[2] {
-            fail("the first input array must have one entry per ", "slice pixel (nx * nz)");
+        if npix < 0 || npix as usize != f.p.n[0] * f.p.n[2] {
+            fail("outputs:slice and outputs:mip need a capacity (wasm:outputs:slice:capacity) of nx * nz", "");
+        }
+        if n < 0 {
+            fail("no tracer seeds", "");
         }
         let points = std::slice::from_raw_parts(seeds, 3 * n as usize).to_vec();
         *st = Some(State { f, points });
@@ -972,7 +975,7 @@ pub unsafe extern "C" fn fluid_step_volume(dt: f64, n: i32, density0: *const f64
     if st.is_none() {
         let mut f = create();
         if n < 0 || n as usize != f.nc {
-            fail("the first input array must have one entry per ", "cell (nx * ny * nz)");
+            fail("inputs:density0 needs one value per cell (nx * ny * nz)", "");
         }
         let d0 = std::slice::from_raw_parts(density0, f.nc);
         let (nx, ny, h) = (f.p.n[0], f.p.n[1], f.p.h);
