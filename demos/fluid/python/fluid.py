@@ -28,6 +28,8 @@ import sys
 
 import numpy as np
 
+SMOOTH = 2  # red-black sweeps before and after the coarse correction
+
 
 def clamp(x, lo, hi):
     return np.minimum(np.maximum(x, lo), hi)
@@ -272,15 +274,17 @@ class Fluid:
                 L.sweep(z, r, 1)
                 L.sweep(z, r, 0)
             return z
-        L.sweep(z, r, 0)
-        L.sweep(z, r, 1)
+        for _ in range(SMOOTH):
+            L.sweep(z, r, 0)
+            L.sweep(z, r, 1)
         rr = r - L.apply(z)
         nz, ny, nx = r.shape
         rc = rr.reshape(nz // 2, 2, ny // 2, 2, nx // 2, 2).sum(axis=(1, 3, 5))
         zc = self.vcycle(l + 1, rc)
         z += np.repeat(np.repeat(np.repeat(zc, 2, 0), 2, 1), 2, 2)
-        L.sweep(z, r, 1)
-        L.sweep(z, r, 0)
+        for _ in range(SMOOTH):
+            L.sweep(z, r, 1)
+            L.sweep(z, r, 0)
         return z
 
     def remove_mean(self, x):

@@ -14,6 +14,7 @@ extern "C" {
 
 const MAX_LEVELS: usize = 8;
 const COARSE_SWEEPS: usize = 8;
+const SMOOTH: usize = 2;
 
 #[derive(Clone, Copy)]
 struct Params {
@@ -197,8 +198,10 @@ fn vcycle(lv: &mut [Level], l: usize) {
         }
         return;
     }
-    sweep(&mut lv[l], 0);
-    sweep(&mut lv[l], 1);
+    for _ in 0..SMOOTH {
+        sweep(&mut lv[l], 0);
+        sweep(&mut lv[l], 1);
+    }
     {
         let (a, b) = lv.split_at_mut(l + 1);
         restrict_residual(&a[l], &mut b[0]);
@@ -208,8 +211,10 @@ fn vcycle(lv: &mut [Level], l: usize) {
         let (a, b) = lv.split_at_mut(l + 1);
         prolong_add(&mut a[l], &b[0]);
     }
-    sweep(&mut lv[l], 1);
-    sweep(&mut lv[l], 0);
+    for _ in 0..SMOOTH {
+        sweep(&mut lv[l], 1);
+        sweep(&mut lv[l], 0);
+    }
 }
 
 fn dot(a: &[f64], b: &[f64]) -> f64 {
