@@ -23,7 +23,8 @@ void pw_aot_buf_free(aot_buf *b);
 
 /* Options that change the generated code (part of the cache key). */
 typedef struct {
-    bool checks; /* fuel and interruption checks (engine has consume_fuel or interruptible) */
+    bool checks;     /* fuel and interruption checks (engine has consume_fuel or interruptible) */
+    bool canon_nans; /* engine's canonicalize_nans: arithmetic NaNs become the canonical NaN */
 } aot_gen_options;
 
 /* Translates a decoded, validated module into one C translation unit that

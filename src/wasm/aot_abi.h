@@ -16,7 +16,7 @@
 #define PORTALIS_WASM_AOT_ABI_H
 
 /* Bumped whenever anything below changes meaning. */
-#define WA_ABI_VERSION 2
+#define WA_ABI_VERSION 4
 
 /* clang-format off */
 #define PW_AOT_ABI_DECLS \
@@ -56,20 +56,18 @@ typedef struct wa_func {                                                        
     void *inst;                                                                                      \
 } wa_func;                                                                                           \
                                                                                                      \
-/* A native frame, on the C stack: the call site it is suspended at                                  \
- * (function index << 32 | byte offset), for backtraces. */                                          \
-typedef struct wa_frame {                                                                            \
-    struct wa_frame *prev;                                                                           \
-    wa_u64 site;                                                                                     \
-} wa_frame;                                                                                          \
-                                                                                                     \
-/* Per activation (one entry from the runtime): fuel, call depth (the entry                          \
- * function is at depth 0) and the innermost frame. */                                               \
+/* Per activation (one entry from the runtime). Each generated function                              \
+ * gets a pointer d to its own entry of the call-site array (the entry                               \
+ * function: sites[0]; d <= last = sites + limit) and, before a call,                                \
+ * writes its call site there (function index << 32 | byte offset), so a                             \
+ * backtrace is sites[cur..0]; cur = d - sites is written only before a                              \
+ * call out of the tier or a trap. */                                                                \
 typedef struct wa_rt {                                                                               \
     wa_i64 *fuel;                                                                                    \
-    wa_u32 depth, limit;                                                                             \
+    wa_u32 cur, limit;                                                                               \
     wa_u64 stack_limit; /* lowest C stack address a native frame may use */                          \
-    wa_frame *top;                                                                                   \
+    wa_u64 *sites;      /* limit + 1 entries */                                                      \
+    wa_u64 *last;       /* sites + limit */                                                          \
 } wa_rt;                                                                                             \
                                                                                                      \
 typedef struct wa_ctx wa_ctx;                                                                        \

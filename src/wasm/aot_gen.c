@@ -4,10 +4,9 @@
  * The operand stack is static, so each stack position of each type becomes a
  * C local (s<pos><type>), blocks become labels and gotos, and gcc/clang turn
  * the result into SSA and registers. The module must already be validated
- * (pw_compile ran); code after an unconditional branch is skipped, but its
- * instructions are still counted for fuel, exactly as the interpreter's
- * translator counts them (compile.c): one unit per opcode read, charged per
- * region (function entry: outside loops; loop back-edge: directly inside).
+ * (pw_compile ran); code after an unconditional branch is skipped. Fuel is
+ * charged per region as the interpreter charges it: the costs come from the
+ * one shared count, pw_fuel_regions_of (scan.c, tier.h).
  *
  * Generated code contains no C undefined behaviour: integer arithmetic is on
  * unsigned types, shifts are masked, division and float->int conversions are
@@ -25,6 +24,8 @@
 #include "aot.h"
 #include "aot_abi.h"
 #include "portalis/engine.h"
+#include "opcodes.h"
+#include "tier.h"
 
 /* The declarations of aot_abi.h as text, for the top of every generated file. */
 #define AOT_STR_(...) #__VA_ARGS__
@@ -140,8 +141,6 @@ typedef struct {
     const uint8_t *params, *results;
     uint8_t single[1];
     uint32_t label;
-    uint32_t region; /* index of the innermost loop/function frame */
-    uint64_t ninstr;
     uint32_t loop_ord; /* loops: ordinal within the function */
 } gframe;
 
@@ -151,7 +150,6 @@ typedef struct {
     uint32_t *canon;      /* per type index: first type index with the same signature */
     uint32_t *entry_cost; /* per function index (imports: 0) */
     aot_costs cur;        /* pass 1 output for the current function */
-    bool counting;        /* pass 1: only count */
     /* current function */
     uint32_t fidx;
     const wm_code *code;
@@ -469,8 +467,8 @@ static const numop NUMOPS[] = {
     [0xbb - 0x45] = {WM_F32, WM_F64, 0, "w_promote(A)"},
     [0xbc - 0x45] = {WM_F32, WM_I32, 0, "w_f32b(A)"},
     [0xbd - 0x45] = {WM_F64, WM_I64, 0, "w_f64b(A)"},
-    [0xbe - 0x45] = {WM_I32, WM_F32, 0, "w_bf32(A)"},
-    [0xbf - 0x45] = {WM_I64, WM_F64, 0, "w_bf64(A)"},
+    [0xbe - 0x45] = {WM_I32, WM_F32, 0, "w_opqf(A)"},
+    [0xbf - 0x45] = {WM_I64, WM_F64, 0, "w_opq(A)"},
     [0xc0 - 0x45] = {WM_I32, WM_I32, 0, "(wa_u32)(wa_i32)(wa_i8)A"},
     [0xc1 - 0x45] = {WM_I32, WM_I32, 0, "(wa_u32)(wa_i32)(wa_i16)A"},
     [0xc2 - 0x45] = {WM_I64, WM_I64, 0, "(wa_u64)(wa_i64)(wa_i8)A"},
@@ -507,6 +505,15 @@ static void numeric(gen *g, uint8_t op) {
         binop(g, n->out, n->tmpl);
     else
         unop(g, n->out, n->tmpl);
+    /* canonicalize_nans: the results the interpreter's translator
+     * canonicalises (WF_NAN in the opcode table: arithmetic, min/max,
+     * rounding, sqrt, demote, promote) */
+    const wm_opinfo *oi = wm_opinfo_of(op);
+    if (g->opt->canon_nans && oi && (oi->flags & WF_NAN) && !g->oom) {
+        char r[24];
+        sv(g, g->sn - 1, r);
+        OUT("  %s = %s(%s);\n", r, n->out == WM_F32 ? "w_canonf" : "w_canon", r);
+    }
 }
 
 /* ---- memory ------------------------------------------------------------ */
@@ -642,10 +649,10 @@ static void call(gen *g) {
     const wm_module *m = g->m;
     const wm_functype *t = &m->types[m->func_types[fi]];
     uint32_t base = g->sn - t->nparams;
-    OUT("  fr.site = 0x%llxull;\n", (unsigned long long)site(g));
+    OUT("  *d = 0x%llxull;\n", (unsigned long long)site(g));
     if (fi < m->nfunc_imports) {
         char ce[64];
-        snprintf(ce, sizeof ce, "c->api->call(c, %uu, sl)", fi);
+        snprintf(ce, sizeof ce, "AT(); c->api->call(c, %uu, sl)", fi);
         call_slots(g, t, base, ce);
         return;
     }
@@ -657,7 +664,7 @@ static void call(gen *g) {
     emit_args(g, t, base);
     g->o = save;
     take_results(g, t, base);
-    OUT("f%u(c%s);", fi, args.s ? args.s : "");
+    OUT("f%u(c, d + 1%s);", fi, args.s ? args.s : "");
     pw_aot_buf_free(&args);
     finish_results(g, t, base);
     OUT(RELOAD_MEM);
@@ -678,7 +685,7 @@ static void call_indirect(gen *g) {
     OUT("  F = (wa_func *)T->elems[ix];\n  if (UNLIKELY(!F)) TRAP(%d, 0x%llxull);\n",
         PW_TRAP_UNINITIALIZED_ELEMENT, st);
     OUT("  if (UNLIKELY(F->sig != c->sigs[%u])) TRAP(%d, 0x%llxull); }\n", ti, PW_TRAP_INDIRECT_MISMATCH, st);
-    OUT("  fr.site = 0x%llxull;\n", st);
+    OUT("  *d = 0x%llxull;\n", st);
     /* the slow path first: it needs the parameter types still on the stack */
     uint8_t ptypes[64], *pt = t->nparams <= 64 ? ptypes : malloc(t->nparams);
     if (!pt) {
@@ -688,7 +695,7 @@ static void call_indirect(gen *g) {
     memcpy(pt, g->stk + base, t->nparams);
     uint32_t sn0 = g->sn;
     OUT("  if (UNLIKELY(F->inst != c->inst)) {\n");
-    call_slots(g, t, base, "c->api->call_ref(c, F, sl)");
+    call_slots(g, t, base, "AT(); c->api->call_ref(c, F, sl)");
     memcpy(g->stk + base, pt, t->nparams);
     if (pt != ptypes)
         free(pt);
@@ -702,7 +709,7 @@ static void call_indirect(gen *g) {
     emit_args(g, t, base);
     g->o = save;
     take_results(g, t, base);
-    OUT("((ft%u)D->typed)(c%s);", g->canon[ti], args.s ? args.s : "");
+    OUT("((ft%u)D->typed)(c, d + 1%s);", g->canon[ti], args.s ? args.s : "");
     pw_aot_buf_free(&args);
     finish_results(g, t, base);
     OUT(RELOAD_MEM "  }\n");
@@ -719,7 +726,6 @@ static gframe *push_frame(gen *g, uint8_t kind) {
     f->kind = kind;
     f->dead_entry = g->dead;
     f->label = g->nlabels++;
-    f->region = (kind == GK_LOOP || kind == GK_FUNC || g->fn < 2) ? g->fn - 1 : g->fs[g->fn - 2].region;
     if (kind == GK_LOOP)
         f->loop_ord = g->loops_seen++;
     return f;
@@ -780,7 +786,6 @@ static bool block_end(gen *g) {
         if (!g->dead)
             g->sn = f->nr;
         OUT(" L%u:;\n", f->label);
-        g->cur.entry = (uint32_t)(f->ninstr < UINT32_MAX ? f->ninstr : UINT32_MAX);
         g->fn--;
         return true;
     }
@@ -981,10 +986,10 @@ static void prefixed(gen *g) {
         sv(g, pop(g), b);
         sv(g, pop(g), a);
         if (op == OP_memory_init)
-            OUT("  c->api->memory_init(c, %uu, %s, %s, %s, 0x%llxull);\n", imm1, a, b, n, st);
+            OUT("  AT(); c->api->memory_init(c, %uu, %s, %s, %s, 0x%llxull);\n", imm1, a, b, n, st);
         else
-            OUT("  c->api->memory_%s(c, %s, %s, %s, 0x%llxull);\n", op == OP_memory_copy ? "copy" : "fill", a, b,
-                n, st);
+            OUT("  AT(); c->api->memory_%s(c, %s, %s, %s, 0x%llxull);\n", op == OP_memory_copy ? "copy" : "fill",
+                a, b, n, st);
         break;
     case OP_data_drop: OUT("  c->api->data_drop(c, %uu);\n", imm1); break;
     case OP_table_init:
@@ -993,9 +998,9 @@ static void prefixed(gen *g) {
         sv(g, pop(g), b);
         sv(g, pop(g), a);
         if (op == OP_table_init)
-            OUT("  c->api->table_init(c, %uu, %uu, %s, %s, %s, 0x%llxull);\n", imm2, imm1, a, b, n, st);
+            OUT("  AT(); c->api->table_init(c, %uu, %uu, %s, %s, %s, 0x%llxull);\n", imm2, imm1, a, b, n, st);
         else
-            OUT("  c->api->table_copy(c, %uu, %uu, %s, %s, %s, 0x%llxull);\n", imm1, imm2, a, b, n, st);
+            OUT("  AT(); c->api->table_copy(c, %uu, %uu, %s, %s, %s, 0x%llxull);\n", imm1, imm2, a, b, n, st);
         break;
     case OP_elem_drop: OUT("  c->api->elem_drop(c, %uu);\n", imm1); break;
     case OP_table_grow: {
@@ -1014,7 +1019,7 @@ static void prefixed(gen *g) {
         sv(g, pop(g), n);
         sv(g, pop(g), b);
         sv(g, pop(g), a);
-        OUT("  c->api->table_fill(c, %uu, %s, %s, %s, 0x%llxull);\n", imm1, a, b, n, st);
+        OUT("  AT(); c->api->table_fill(c, %uu, %s, %s, %s, 0x%llxull);\n", imm1, a, b, n, st);
         break;
     }
 }
@@ -1034,13 +1039,15 @@ static void constant(gen *g, uint8_t op) {
         for (int i = 0; i < 4; i++)
             v |= (uint32_t)rd_u8(g) << (8 * i);
         if (!g->dead)
-            OUT("  %s = w_bf32(0x%xu);\n", sv(g, push(g, WM_F32), r), v);
+            OUT("  %s = %s(0x%xu);\n", sv(g, push(g, WM_F32), r),
+                (v & 0x7f800000u) == 0x7f800000u && (v & 0x7fffffu) ? "w_opqf" : "w_bf32", v);
     } else {
         uint64_t v = 0;
         for (int i = 0; i < 8; i++)
             v |= (uint64_t)rd_u8(g) << (8 * i);
         if (!g->dead)
-            OUT("  %s = w_bf64(0x%llxull);\n", sv(g, push(g, WM_F64), r), (unsigned long long)v);
+            OUT("  %s = %s(0x%llxull);\n", sv(g, push(g, WM_F64), r),
+                (v >> 52 & 0x7ff) == 0x7ff && (v << 12) ? "w_opq" : "w_bf64", (unsigned long long)v);
     }
 }
 
@@ -1137,7 +1144,7 @@ static void instruction(gen *g, uint8_t op) {
     }
 }
 
-/* Walks one body; in counting mode records the fuel regions in g->cur. */
+/* Walks one body, writing its C to g->o. */
 static void walk(gen *g, uint32_t fidx) {
     const wm_module *m = g->m;
     const wm_code *code = &m->codes[fidx - m->nfunc_imports];
@@ -1166,59 +1173,50 @@ static void walk(gen *g, uint32_t fidx) {
         return;
     f->nr = t->nresults;
     f->results = t->types + t->nparams;
-    uint64_t *loop_instr = NULL; /* counting mode: per loop ordinal */
-    uint32_t lcap = 0;
     while (g->fn > 0 && g->p < g->end && !g->oom) {
         g->op_off = code->body_offset + (uint32_t)(g->p - code->body);
         uint8_t op = *g->p++;
-        g->fs[g->fs[g->fn - 1].region].ninstr++;
         if (op == OP_end) {
-            gframe *top = &g->fs[g->fn - 1];
-            if (g->counting && top->kind == GK_LOOP) {
-                loop_instr = grow(g, loop_instr, &lcap, sizeof *loop_instr, top->loop_ord + 1);
-                if (!g->oom)
-                    loop_instr[top->loop_ord] = top->ninstr;
-            }
             if (block_end(g))
                 break;
             continue;
         }
         instruction(g, op);
     }
-    if (g->counting) {
-        free(g->cur.loops);
-        g->cur.nloops = g->loops_seen;
-        g->cur.loops = calloc(g->loops_seen + 1, sizeof *g->cur.loops);
-        if (!g->cur.loops)
-            g->oom = true;
-        for (uint32_t i = 0; i < g->loops_seen && !g->oom && loop_instr; i++)
-            g->cur.loops[i] = (uint32_t)(loop_instr[i] < UINT32_MAX ? loop_instr[i] : UINT32_MAX);
-    }
-    free(loop_instr);
 }
 
-/* Fuel regions of one function (pass 1). The caller frees costs->loops. */
+/* The fuel regions of one function into g->cur (pw_fuel_regions_of), each
+ * cost saturated to 32 bits (a region of a module under the 1 GiB limit
+ * never reaches that). */
 static void count_function(gen *g, uint32_t fidx) {
-    aot_buf sink = {0};
-    g->o = &sink;
-    g->counting = true;
+    pw_fuel_regions r;
     free(g->cur.loops);
     g->cur.loops = NULL;
     g->cur.nloops = 0;
-    walk(g, fidx);
-    g->counting = false;
-    pw_aot_buf_free(&sink);
+    g->cur.entry = 0;
+    if (!pw_fuel_regions_of(g->m, fidx - g->m->nfunc_imports, &r)) {
+        g->oom = true;
+        return;
+    }
+    g->cur.entry = r.entry_cost;
+    g->cur.loops = calloc(r.nloops + 1, sizeof *g->cur.loops);
+    if (!g->cur.loops)
+        g->oom = true;
+    for (uint32_t i = 0; i < r.nloops && g->cur.loops; i++)
+        g->cur.loops[i] = (uint32_t)(r.loops[i].cost < UINT32_MAX ? r.loops[i].cost : UINT32_MAX);
+    g->cur.nloops = r.nloops;
+    pw_fuel_regions_free(&r);
 }
 
 static void emit_signature(aot_buf *o, gen *g, uint32_t fidx) {
     const wm_functype *t = &g->m->types[g->m->func_types[fidx]];
     uint32_t ct = g->canon[g->m->func_types[fidx]];
     if (t->nresults == 0)
-        pw_aot_buf_printf(o, "static void f%u(wa_ctx *c", fidx);
+        pw_aot_buf_printf(o, "static void f%u(wa_ctx *c, wa_u64 *d", fidx);
     else if (t->nresults == 1)
-        pw_aot_buf_printf(o, "static %s f%u(wa_ctx *c", ctype(t->types[t->nparams]), fidx);
+        pw_aot_buf_printf(o, "static %s f%u(wa_ctx *c, wa_u64 *d", ctype(t->types[t->nparams]), fidx);
     else
-        pw_aot_buf_printf(o, "static wr%u f%u(wa_ctx *c", ct, fidx);
+        pw_aot_buf_printf(o, "static wr%u f%u(wa_ctx *c, wa_u64 *d", ct, fidx);
     for (uint32_t i = 0; i < t->nparams; i++)
         pw_aot_buf_printf(o, ", %s l%u", ctype(t->types[i]), i);
     pw_aot_buf_printf(o, ")");
@@ -1226,7 +1224,6 @@ static void emit_signature(aot_buf *o, gen *g, uint32_t fidx) {
 
 static bool function(gen *g, uint32_t fidx, aot_buf *out) {
     const wm_module *m = g->m;
-    const wm_code *code = &m->codes[fidx - m->nfunc_imports];
     const wm_functype *t = &m->types[m->func_types[fidx]];
     count_function(g, fidx);
     if (g->ucap)
@@ -1241,13 +1238,12 @@ static bool function(gen *g, uint32_t fidx, aot_buf *out) {
     g->o = out;
     emit_signature(out, g, fidx);
     pw_aot_buf_printf(out,
-                      " {\n  wa_rt *const R = c->rt;\n  const wa_u32 d = R->depth + 1;\n"
-                      "  if (UNLIKELY(d > R->limit || (wa_u64)(__UINTPTR_TYPE__)__builtin_frame_address(0) < "
-                      "R->stack_limit))\n    c->api->trap(c, %d, ~0ull);\n  R->depth = d;\n"
-                      "  wa_frame fr;\n  fr.prev = R->top;\n  fr.site = 0x%llxull;\n  R->top = &fr;\n"
+                      " {\n  wa_rt *const R = c->rt;\n"
+                      "  if (UNLIKELY(d > R->last || w_sp() < "
+                      "R->stack_limit))\n    TRAP(%d, ~0ull);\n"
                       "  wa_u8 *mem = c->mem->data;\n"
                       "  wa_u64 msz = c->mem->size;\n  wa_func *F;\n  (void)mem; (void)msz; (void)F;\n",
-                      PW_TRAP_STACK_EXHAUSTED, (unsigned long long)fidx << 32 | code->body_offset);
+                      PW_TRAP_STACK_EXHAUSTED);
     for (uint32_t i = t->nparams; i < g->nlocals; i++)
         pw_aot_buf_printf(out, "  %s l%u = 0;\n", ctype(g->local_types[i]), i);
     for (uint32_t i = 0; i < g->ucap; i++)
@@ -1257,7 +1253,6 @@ static bool function(gen *g, uint32_t fidx, aot_buf *out) {
                 pw_aot_buf_printf(out, "  %s s%u%c;\n", ctype(ty[b]), i, tchar(ty[b]));
             }
     pw_aot_buf_put(out, body.s ? body.s : "", body.n);
-    pw_aot_buf_printf(out, "  R->top = fr.prev;\n  R->depth = d - 1;\n");
     /* results are at stack positions 0.. (the function frame's label) */
     char r[24];
     uint8_t *saved = g->stk;
@@ -1282,8 +1277,12 @@ static bool function(gen *g, uint32_t fidx, aot_buf *out) {
 static const char PRELUDE[] =
     "#define LIKELY(x) __builtin_expect(!!(x), 1)\n"
     "#define UNLIKELY(x) __builtin_expect(!!(x), 0)\n"
-    "#define TRAP(k, s) c->api->trap(c, (k), (s))\n"
-    "#define FUEL(k, s) do { if (UNLIKELY((*R->fuel -= (wa_i64)(k)) < 0)) c->api->limit(c, (s)); } while (0)\n"
+    /* d points at the function's own entry of the site array; AT() tells the
+     * runtime the depth before it may raise a trap */
+    "#define AT() (R->cur = (wa_u32)(d - R->sites))\n"
+    "#define TRAP(k, s) (AT(), c->api->trap(c, (k), (s)))\n"
+    "#define FUEL(k, s) do { if (UNLIKELY((*R->fuel -= (wa_i64)(k)) < 0)) { AT(); c->api->limit(c, (s)); } } "
+    "while (0)\n"
     "static inline wa_u32 w_f32b(float f) { wa_u32 u; __builtin_memcpy(&u, &f, 4); return u; }\n"
     "static inline float w_bf32(wa_u32 u) { float f; __builtin_memcpy(&f, &u, 4); return f; }\n"
     "static inline wa_u64 w_f64b(double f) { wa_u64 u; __builtin_memcpy(&u, &f, 8); return u; }\n"
@@ -1293,6 +1292,20 @@ static const char PRELUDE[] =
     "#if defined(__x86_64__) || defined(__i386__)\n#define W_FPREG \"+x\"\n#elif defined(__aarch64__)\n"
     "#define W_FPREG \"+w\"\n#else\n#define W_FPREG \"+m\"\n#endif\n"
     "static inline double w_promote(float f) { double d = (double)f; __asm__(\"\" : W_FPREG(d)); return d; }\n"
+    /* NaN constants (and reinterpreted integers, which may be constants) are
+     * opaque too: gcc folds `x + NaN` at compile time to a NaN whose sign
+     * differs from what the hardware (and the interpreter) computes */
+    "static inline float w_opqf(wa_u32 u) { float f = w_bf32(u); __asm__(\"\" : W_FPREG(f)); return f; }\n"
+    "static inline double w_opq(wa_u64 u) { double f = w_bf64(u); __asm__(\"\" : W_FPREG(f)); return f; }\n"
+    "static inline float w_canonf(float f) { return f != f ? w_bf32(0x7fc00000u) : f; }\n"
+    "static inline double w_canon(double f) { return f != f ? w_bf64(0x7ff8000000000000ull) : f; }\n"
+    /* the stack pointer, for the stack guard (no frame pointer needed) */
+    "#if defined(__x86_64__)\nstatic inline wa_u64 w_sp(void) { wa_u64 p; __asm__(\"mov %%rsp, %0\" : "
+    "\"=r\"(p)); "
+    "return p; }\n#elif defined(__aarch64__)\nstatic inline wa_u64 w_sp(void) { wa_u64 p; __asm__(\"mov %0, sp\" "
+    ": "
+    "\"=r\"(p)); return p; }\n#else\n#define w_sp() "
+    "((wa_u64)(__UINTPTR_TYPE__)__builtin_frame_address(0))\n#endif\n"
     "static inline wa_u32 w_rotl32(wa_u32 a, wa_u32 b) { return (a << (b & 31)) | (a >> ((32 - b) & 31)); }\n"
     "static inline wa_u32 w_rotr32(wa_u32 a, wa_u32 b) { return (a >> (b & 31)) | (a << ((32 - b) & 31)); }\n"
     "static inline wa_u64 w_rotl64(wa_u64 a, wa_u64 b) { return (a << (b & 63)) | (a >> ((64 - b) & 63)); }\n"
@@ -1344,11 +1357,11 @@ static void emit_types(gen *g, aot_buf *o) {
             pw_aot_buf_printf(o, " } wr%u;\n", i);
         }
         if (t->nresults == 0)
-            pw_aot_buf_printf(o, "typedef void (*ft%u)(wa_ctx *", i);
+            pw_aot_buf_printf(o, "typedef void (*ft%u)(wa_ctx *, wa_u64 *", i);
         else if (t->nresults == 1)
-            pw_aot_buf_printf(o, "typedef %s (*ft%u)(wa_ctx *", ctype(t->types[t->nparams]), i);
+            pw_aot_buf_printf(o, "typedef %s (*ft%u)(wa_ctx *, wa_u64 *", ctype(t->types[t->nparams]), i);
         else
-            pw_aot_buf_printf(o, "typedef wr%u (*ft%u)(wa_ctx *", i, i);
+            pw_aot_buf_printf(o, "typedef wr%u (*ft%u)(wa_ctx *, wa_u64 *", i, i);
         for (uint32_t k = 0; k < t->nparams; k++)
             pw_aot_buf_printf(o, ", %s", ctype(t->types[k]));
         pw_aot_buf_printf(o, ");\n");
@@ -1364,7 +1377,7 @@ static void emit_entry(gen *g, aot_buf *o, uint32_t fidx) {
         pw_aot_buf_printf(o, "%s r = ", ctype(t->types[t->nparams]));
     else if (t->nresults > 1)
         pw_aot_buf_printf(o, "wr%u r = ", g->canon[m->func_types[fidx]]);
-    pw_aot_buf_printf(o, "f%u(c", fidx);
+    pw_aot_buf_printf(o, "f%u(c, c->rt->sites", fidx);
     for (uint32_t i = 0; i < t->nparams; i++)
         pw_aot_buf_printf(o, ", sl[%u].%s", i, field(t->types[i]));
     pw_aot_buf_printf(o, ");\n");

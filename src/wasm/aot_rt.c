@@ -5,8 +5,8 @@
  *
  * A trap unwinds the native frames of the activation with longjmp back to
  * the activation's entry (generated code holds no resources, so nothing is
- * skipped); the backtrace comes from the chain of wa_frame records the
- * generated functions keep on the C stack. */
+ * skipped); the backtrace comes from the call sites the generated
+ * functions write to the activation's site array (wa_rt.sites). */
 #include <setjmp.h>
 #include <stddef.h>
 #include <stdlib.h>
@@ -48,6 +48,11 @@ struct aot_inst {
     wa_ctx ctx;
     pw_instance *inst;
     bool checks;
+    /* Call sites of native frames (wa_rt.sites), indexed by store depth so
+     * nested activations of this instance use disjoint parts; reallocated
+     * only while none is running. */
+    wa_u64 *sites;
+    uint32_t nsites, active;
     uint32_t nfns;
     aot_fn fns[];
 };
@@ -64,7 +69,11 @@ typedef struct {
 
 static const wa_api API; /* below */
 
-static void noop_free(void *p) { free(p); }
+static void inst_state_free(void *p) {
+    aot_inst *ai = p;
+    free(ai->sites);
+    free(ai);
+}
 static pw_error *never_called(pw_caller *c, void *u, const pw_val *a, pw_val *r) {
     (void)c, (void)u, (void)a, (void)r;
     return pw_trap_new("internal: native tier holder called");
@@ -82,7 +91,7 @@ static aot_inst *inst_state(pw_func *f, uint32_t defidx) {
     aot_inst *ai = calloc(1, sizeof *ai + m->ncodes * sizeof(aot_fn));
     if (!ai)
         return NULL;
-    if (!pw_func_new(inst->store, NULL, 0, NULL, 0, never_called, ai, noop_free)) {
+    if (!pw_func_new(inst->store, NULL, 0, NULL, 0, never_called, ai, inst_state_free)) {
         free(ai);
         return NULL;
     }
@@ -122,14 +131,15 @@ static void add_site(pw_error *e, const pw_module *mod, wa_u64 site) {
     pw_error_add_wasm_frame(e, mod, (uint32_t)(site >> 32), (uint32_t)site);
 }
 
-/* Adds the activation's frames from `from` outwards, then unwinds. */
-__attribute__((noreturn)) static void raise_error(wa_ctx *c, pw_error *e, const wa_frame *from) {
+/* Adds the call sites of the activation's frames at depths n-1 .. 0, then
+ * unwinds. */
+__attribute__((noreturn)) static void raise_error(wa_ctx *c, pw_error *e, uint32_t n) {
     aot_act *a = (aot_act *)(void *)c->rt;
     const pw_module *mod = ((pw_instance *)c->inst)->module;
     if (!e)
         e = pw_error_new(PW_ERR_RESOURCE, "out of memory raising a trap");
-    for (const wa_frame *f = from; f; f = f->prev)
-        add_site(e, mod, f->site);
+    while (n > 0)
+        add_site(e, mod, c->rt->sites[--n]);
     pw_error_seal(e);
     a->err = e;
     longjmp(a->jb, 1);
@@ -137,14 +147,11 @@ __attribute__((noreturn)) static void raise_error(wa_ctx *c, pw_error *e, const 
 
 __attribute__((noreturn)) static void rt_trap(wa_ctx *c, int kind, wa_u64 site) {
     pw_error *e = pw_error_trap_new((pw_trap_kind)kind);
-    const wa_frame *from = c->rt->top;
-    if (site != ~0ull) {
-        /* the trapping function's own frame, at the instruction */
-        if (e)
-            add_site(e, ((pw_instance *)c->inst)->module, site);
-        from = from ? from->prev : NULL;
-    }
-    raise_error(c, e, from);
+    /* the trapping function's own frame, at the instruction (none for a
+     * trap at its entry), then its callers' call sites */
+    if (site != ~0ull && e)
+        add_site(e, ((pw_instance *)c->inst)->module, site);
+    raise_error(c, e, c->rt->cur);
 }
 
 static void rt_limit(wa_ctx *c, wa_u64 site) {
@@ -165,18 +172,21 @@ static void call_out(wa_ctx *c, pw_func *callee, wa_slot *sl) {
     if (ai->checks && !callee->tier) {
         s->fuel -= (int64_t)callee->call_cost;
         if (s->fuel < 0)
-            rt_limit(c, c->rt->top->site);
+            rt_limit(c, c->rt->sites[c->rt->cur]);
     }
     /* a host function or another tier's activation counts as a frame */
-    if (c->rt->depth + 1 > c->rt->limit)
-        raise_error(c, pw_error_trap_new(PW_TRAP_STACK_EXHAUSTED), c->rt->top);
-    s->depth = a->dbase + c->rt->depth + 1;
+    uint32_t cur = c->rt->cur;
+    if (cur + 1 > c->rt->limit)
+        raise_error(c, pw_error_trap_new(PW_TRAP_STACK_EXHAUSTED), cur + 1);
+    s->depth = a->dbase + cur + 1;
     pw_error *e = pw_call_out(s, callee, ai->inst, (pw_slot *)(void *)sl);
     s->depth = a->dbase;
     if (e)
-        raise_error(c, e, c->rt->top);
-    if (ai->checks && atomic_load_explicit(&s->interrupt, memory_order_relaxed))
-        rt_limit(c, c->rt->top->site);
+        raise_error(c, e, cur + 1);
+    if (ai->checks && atomic_load_explicit(&s->interrupt, memory_order_relaxed)) {
+        c->rt->cur = cur;
+        rt_limit(c, c->rt->sites[cur]);
+    }
 }
 
 static void rt_call(wa_ctx *c, wa_u32 index, wa_slot *sl) {
@@ -275,6 +285,34 @@ static pw_error *entry_trap(pw_trap_kind k, pw_func *f, const aot_fn *fn) {
     return e;
 }
 
+/* Native recursion deeper than this would exhaust any C stack first (the
+ * stack guard traps), so the site array never needs more. */
+#define AOT_MAX_SITES (1u << 20)
+
+/* Points the activation at its part of the instance's site array (from
+ * depth dbase, limit + 1 entries), lowering the limit if a running
+ * activation keeps the array from growing. False if there is no room. */
+static bool sites_for(aot_inst *ai, uint32_t dbase, wa_rt *rt) {
+    uint64_t need = (uint64_t)dbase + rt->limit + 1;
+    if (need > AOT_MAX_SITES)
+        need = AOT_MAX_SITES;
+    if (need > ai->nsites && ai->active == 0) {
+        wa_u64 *p = calloc((size_t)need, sizeof *p);
+        if (p) {
+            free(ai->sites);
+            ai->sites = p;
+            ai->nsites = (uint32_t)need;
+        }
+    }
+    if (dbase >= ai->nsites)
+        return false;
+    if ((uint64_t)dbase + rt->limit + 1 > ai->nsites)
+        rt->limit = ai->nsites - 1 - dbase;
+    rt->sites = ai->sites + dbase;
+    rt->last = rt->sites + rt->limit;
+    return true;
+}
+
 static pw_error *native_call(pw_store *s, pw_func *f, pw_slot *slots) {
     const aot_fn *fn = f->code;
     if (!fn)
@@ -296,14 +334,13 @@ static pw_error *native_call(pw_store *s, pw_func *f, pw_slot *slots) {
     }
     /* native frames live on this thread's C stack: they stop above the
      * runtime's reserve, trapping instead of overflowing it */
-    if (!pw_native_stack_ok(s))
-        return entry_trap(PW_TRAP_STACK_EXHAUSTED, f, fn);
     aot_act a;
     a.rt.stack_limit = s->stack_limit;
     a.rt.fuel = &s->fuel;
-    a.rt.depth = UINT32_MAX; /* the entry function's prologue makes it 0 */
+    a.rt.cur = 0;
     a.rt.limit = s->max_call_depth > s->depth ? s->max_call_depth - s->depth : 0;
-    a.rt.top = NULL;
+    if (!pw_native_stack_ok(s) || !sites_for(ai, s->depth, &a.rt))
+        return entry_trap(PW_TRAP_STACK_EXHAUSTED, f, fn);
     a.err = NULL;
     a.s = s;
     a.dbase = s->depth;
@@ -312,10 +349,12 @@ static pw_error *native_call(pw_store *s, pw_func *f, pw_slot *slots) {
     c->rt = &a.rt;
     c->mem = (wa_mem *)(void *)f->inst->mem0;
     pw_error *err = NULL;
+    ai->active++;
     if (setjmp(a.jb) == 0)
         fn->d.entry(c, (wa_slot *)(void *)slots);
     else
         err = *(pw_error *volatile *)&a.err;
+    ai->active--;
     c->rt = saved_rt;
     c->mem = saved_mem;
     s->depth = a.dbase;

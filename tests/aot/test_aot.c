@@ -41,13 +41,12 @@ static pw_error *host_fail(pw_caller *c, void *u, const pw_val *args, pw_val *re
     return pw_trap_new("host says no (%d)", args[0].of.i32);
 }
 
-static bool rig_open(rig *r, pw_tier_kind tier, bool checks) {
+static bool rig_open_with(rig *r, const pw_engine_config *cfg) {
     memset(r, 0, sizeof *r);
-    pw_engine_config cfg = {.consume_fuel = checks, .interruptible = checks, .tier = tier};
-    r->engine = pw_engine_new_with(&cfg);
+    r->engine = pw_engine_new_with(cfg);
     pw_error *e = pw_module_new(r->engine, wasm, wasm_len, &r->module);
     if (e) {
-        printf("module (tier %d): %s\n", (int)tier, pw_error_message(e));
+        printf("module (tier %d): %s\n", (int)cfg->tier, pw_error_message(e));
         pw_error_free(e);
         return false;
     }
@@ -64,6 +63,11 @@ static bool rig_open(rig *r, pw_tier_kind tier, bool checks) {
         return false;
     }
     return true;
+}
+
+static bool rig_open(rig *r, pw_tier_kind tier, bool checks) {
+    pw_engine_config cfg = {.consume_fuel = checks, .interruptible = checks, .tier = tier};
+    return rig_open_with(r, &cfg);
 }
 
 static void rig_close(rig *r) {
@@ -372,6 +376,34 @@ static void test_cache(void) {
     }
 }
 
+/* canonicalize_nans: the native tier replaces arithmetic NaNs exactly where
+ * the interpreter does; without it both keep the payload the same way. */
+static void test_canon_nans(void) {
+    for (int canon = 0; canon < 2; canon++) {
+        pw_engine_config cfg = {.canonicalize_nans = canon};
+        uint64_t got[2][2] = {{0}};
+        for (int t = 0; t < 2; t++) {
+            cfg.tier = t ? PW_TIER_NATIVE : PW_TIER_INTERP;
+            rig r;
+            CHECK(rig_open_with(&r, &cfg), "canon %d tier %d: set up", canon, t);
+            if (r.inst) {
+                pw_val a = I32(0x7fa00001); /* a signalling NaN with a payload */
+                got[t][0] = (uint32_t)call(&r, "nan_add", &a, 1, 1).res[0].of.i32;
+                got[t][1] = (uint64_t)call(&r, "nan_promote", &a, 1, 1).res[0].of.i64;
+                rig_close(&r);
+            }
+        }
+        CHECK(got[0][0] == got[1][0] && got[0][1] == got[1][1],
+              "canon %d: nan bits %llx %llx (interp) vs %llx %llx (native)", canon, (unsigned long long)got[0][0],
+              (unsigned long long)got[0][1], (unsigned long long)got[1][0], (unsigned long long)got[1][1]);
+        if (canon)
+            CHECK(got[1][0] == 0x7fc00000u && got[1][1] == 0x7ff8000000000000ull,
+                  "canonical NaNs on the native tier");
+        else
+            CHECK(got[1][0] != 0x7fc00000u, "the payload is kept without canonicalize_nans");
+    }
+}
+
 int main(int argc, char **argv) {
     if (argc < 2) {
         fprintf(stderr, "usage: test_aot hostile.wasm\n");
@@ -396,6 +428,7 @@ int main(int argc, char **argv) {
     test_small_stack();
     test_image();
     test_cache();
+    test_canon_nans();
     free(wasm);
     return CHECK_REPORT();
 }

@@ -12,7 +12,11 @@
  * rather than hangs on a module that does not terminate.
  * --canon-nan turns the engine's NaN canonicalisation on and prints each NaN
  * with its bits ("f32 nan:0x7fc00000"): difftest.sh compares those bits
- * between two translations of the engine, and only "nan" with node. */
+ * between two translations of the engine, and only "nan" with node.
+ * --tier interp|native|auto picks the tier (default interp); --bits prints
+ * NaN bits without canonicalising; --show-fuel prints the fuel left after
+ * each call: scripts/difftier.sh compares the tiers bit for bit, fuel
+ * included. */
 #include <inttypes.h>
 #include <math.h>
 #include <stdio.h>
@@ -51,7 +55,8 @@ static void flush_log(logbuf *b, bool print) {
     b->len = 0;
 }
 
-static bool nan_bits; /* --canon-nan: NaNs print their bits too */
+static bool nan_bits;  /* --canon-nan, --bits: NaNs print their bits too */
+static bool show_fuel; /* --show-fuel: the fuel left after each call */
 
 static void show(char *out, size_t n, const pw_val *v) {
     const char *k = pw_valkind_name(v->kind);
@@ -166,6 +171,8 @@ static bool call_exports(pw_store *st, const pw_module *m, pw_instance *inst, lo
         if (e) {
             if (!report(e, log, "trap"))
                 return false;
+            if (show_fuel)
+                printf("fuel %" PRIu64 "\n", pw_store_fuel(st));
             continue;
         }
         flush_log(log, true);
@@ -174,6 +181,8 @@ static bool call_exports(pw_store *st, const pw_module *m, pw_instance *inst, lo
             show(line, sizeof line, &results[k]);
             printf("result %s\n", line);
         }
+        if (show_fuel)
+            printf("fuel %" PRIu64 "\n", pw_store_fuel(st));
     }
     return true;
 }
@@ -184,6 +193,7 @@ static void run_module(pw_engine *engine, const char *path, uint64_t fuel) {
     pw_module *m = NULL;
     pw_error *e = pw_module_from_file(engine, path, &m);
     if (e) {
+        fprintf(stderr, "%s: %s\n", path, pw_error_message(e));
         pw_error_free(e);
         printf("skip invalid module\n");
         return;
@@ -209,25 +219,40 @@ static void run_module(pw_engine *engine, const char *path, uint64_t fuel) {
     pw_module_free(m);
 }
 
+#define USAGE                                                                                                    \
+    "usage: diff_driver [--fuel N (positive)] [--canon-nan] [--bits] [--show-fuel] [--tier T] FILE.wasm...\n"
+
 int main(int argc, char **argv) {
     uint64_t fuel = 0;
+    bool canon = false;
+    pw_tier_kind tier = PW_TIER_INTERP;
     int i = 1;
     for (; i < argc && argv[i][0] == '-'; i++) {
-        if (!strcmp(argv[i], "--canon-nan")) {
+        if (!strcmp(argv[i], "--canon-nan") || !strcmp(argv[i], "--bits")) {
+            canon |= argv[i][2] == 'c';
             nan_bits = true;
+            continue;
+        }
+        if (!strcmp(argv[i], "--show-fuel")) {
+            show_fuel = true;
+            continue;
+        }
+        if (!strcmp(argv[i], "--tier") && i + 1 < argc && pw_tier_parse(argv[i + 1], &tier)) {
+            i++;
             continue;
         }
         char *end = NULL;
         if (strcmp(argv[i], "--fuel") || i + 1 >= argc || !(fuel = strtoull(argv[++i], &end, 10)) || *end) {
-            fprintf(stderr, "usage: diff_driver [--fuel N (positive)] [--canon-nan] FILE.wasm...\n");
+            fprintf(stderr, USAGE);
             return 2;
         }
     }
     if (i >= argc) {
-        fprintf(stderr, "usage: diff_driver [--fuel N] [--canon-nan] FILE.wasm...\n");
+        fprintf(stderr, USAGE);
         return 2;
     }
-    pw_engine_config cfg = {.consume_fuel = fuel > 0, .interruptible = false, .canonicalize_nans = nan_bits};
+    pw_engine_config cfg = {
+        .consume_fuel = fuel > 0, .interruptible = false, .canonicalize_nans = canon, .tier = tier};
     pw_engine *engine = pw_engine_new_with(&cfg);
     if (!engine)
         return 1;
