@@ -130,9 +130,9 @@ run_flags=()
 what=$([ "$tier" = native ] && echo "native tier" || echo interpreter)
 echo "Portalis $what vs native gcc -O2 ($([ $small = 1 ] && echo small || echo full) size, median of $runs runs$([ $have_hyperfine = 1 ] && echo ', hyperfine')$([ $cpu = 1 ] && echo ', user+sys CPU s'))"
 if [ $wasm2c = 1 ]; then
-  printf '%-12s %10s %10s %8s %10s %8s  %s\n' kernel "native s" "$tier s" ratio "wasm2c s" ratio checksum
+  printf '%-12s %10s %10s %8s %10s %8s  %s\n' kernel "native s" "portalis s" ratio "wasm2c s" ratio checksum
 else
-  printf '%-12s %10s %10s %8s  %s\n' kernel "native s" "$tier s" ratio checksum
+  printf '%-12s %10s %10s %8s  %s\n' kernel "native s" "portalis s" ratio checksum
 fi
 ratios=()
 w2c_ratios=()
