@@ -76,18 +76,24 @@ static int flatten_prim(pusd_stage *s, pusd_layer *out, pusd_primspec *parent, p
                             pusd__intern(&out->strings, &out->arena, src->x->type_name, strlen(src->x->type_name))))
                 return -1;
         }
-        bool got_default = false, got_samples = false;
+        /* the default is the strongest default; time samples only come from a spec stronger than
+         * every default (or the one holding it): value resolution stops at the strongest spec with
+         * any opinion, so a stronger default hides a weaker layer's samples */
+        bool got_default = false, got_samples = false, samples_hidden = false;
         for (uint32_t k = ni; k < p->nnodes; k++) {
             const prop_spec *ps = pusd__prim_prop(p->nodes[k].spec, name);
             if (!ps) continue;
-            if (!got_default && (ps->dflt.data || (ps->dflt.flags & PUSD_VF_BLOCKED))) {
-                if (pusd__value_copy(&out->arena, &out->strings, &dst->dflt, &ps->dflt)) return -1;
-                dst->dflt.flags = (uint16_t)(bits | (dst->dflt.flags & 0xffu));
-                got_default = true;
-            }
-            if (!got_samples && ps->x && ps->x->has_samples) {
+            if (!got_samples && !samples_hidden && ps->x && ps->x->has_samples) {
                 if (remap_sample_copy(out, dst, ps, &p->nodes[k])) return -1;
                 got_samples = true;
+            }
+            if (ps->dflt.data || (ps->dflt.flags & PUSD_VF_BLOCKED)) {
+                samples_hidden = true;
+                if (!got_default) {
+                    if (pusd__value_copy(&out->arena, &out->strings, &dst->dflt, &ps->dflt)) return -1;
+                    dst->dflt.flags = (uint16_t)(bits | (dst->dflt.flags & 0xffu));
+                    got_default = true;
+                }
             }
             if (ps->x)
                 for (const meta_entry *e = ps->x->meta.head; e; e = e->next) {
