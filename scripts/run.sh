@@ -47,7 +47,11 @@ build/bin/portalis run build/demos/warehouse/warehouse.usda
 echo
 echo "== Fluid demo: 64^3 smoke, WasmFluid module (demos/fluid/README.md)"
 build/bin/portalis run build/demos/fluid/fluid.usda --frames 2
-build/bin/fluid_export build/demos/fluid/fluid.out.usda build/demos/fluid/images
+if [ -x build/bin/fluid_export ]; then
+  build/bin/fluid_export build/demos/fluid/fluid.out.usda build/demos/fluid/images
+else
+  echo "fluid_export not built (libpng-dev, libopenvdb-dev: bash scripts/deps.sh): no images"
+fi
 echo
 kb=build/bench-kernels
 echo "== Portalis engine demo: the bench kernels (small size) as wasm vs native"
