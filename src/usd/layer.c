@@ -182,16 +182,19 @@ meta_entry *pusd__meta_find(const meta_list *m, const char *key) {
     return NULL;
 }
 
-meta_entry *pusd__meta_set(pusd_layer *l, meta_list *m, const char *key) {
-    meta_entry *e = pusd__meta_find(m, key);
-    if (e) return e;
-    e = pusd__ar_calloc(&l->arena, sizeof *e);
+static meta_entry *meta_append(pusd_layer *l, meta_list *m, const char *key) {
+    meta_entry *e = pusd__ar_calloc(&l->arena, sizeof *e);
     if (!e) return NULL;
     e->key = key;
     meta_entry **pp = &m->head;
     while (*pp) pp = &(*pp)->next;
     *pp = e;
     return e;
+}
+
+meta_entry *pusd__meta_set(pusd_layer *l, meta_list *m, const char *key) {
+    meta_entry *e = pusd__meta_find(m, key);
+    return e ? e : meta_append(l, m, key);
 }
 
 meta_entry *pusd__meta_set_op(pusd_layer *l, meta_list *m, const char *key, unsigned op) {
@@ -206,13 +209,7 @@ meta_entry *pusd__meta_set_op(pusd_layer *l, meta_list *m, const char *key, unsi
         }
         pp = &e->next;
     }
-    meta_entry *e = pusd__ar_calloc(&l->arena, sizeof *e);
-    if (!e) return NULL;
-    e->key = key;
-    meta_entry **pp = &m->head;
-    while (*pp) pp = &(*pp)->next;
-    *pp = e;
-    return e;
+    return meta_append(l, m, key);
 }
 
 int pusd__layer_prim_path(const pusd_primspec *p, char *buf, size_t size) {
