@@ -4,7 +4,8 @@
 #   trace PYTHON3 STEPS         native C core = python/fleet.py, step by step;
 #                               and fleet.py's own checks (Dijkstra) on 1,000 steps
 #   compare PYTHON3 SCENE       the scene's recorded fleet (200 frames) = fleet.py's
-#   agree                       the C and Rust scenes record identical layers
+#   agree                       the C and Rust scenes record identical layers,
+#                               which re-open with the usd reader
 #   errors                      bad maps: messages with the line and the prim
 #   scenes PYTHON3              the checked-in scenes are fleet.py scene's output
 # Output layers go to the build tree. The per-call budget is raised far above
@@ -48,6 +49,9 @@ agree)
         [ "$(grep -c "$want" "$a.body")" -ge 1 ] || { echo "FAIL: no $want in $a"; exit 1; }
     done
     cmp "$a.body" "$b.body" || { echo "FAIL: C and Rust output layers differ"; exit 1; }
+    # the layer re-opens with the usd reader, with every robot prim
+    "$portalis" usd tree "$a" > "$a.tree" || { echo "FAIL: usd tree $a"; exit 1; }
+    grep -q 'Robot_019' "$a.tree" || { echo "FAIL: no Robot_019 in the tree:"; cat "$a.tree"; exit 1; }
     echo "C and Rust modules: $(wc -c < "$a") byte layers identical (200 frames)" ;;
 errors)
     bad=$build/bad.map

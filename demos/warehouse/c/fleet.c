@@ -20,6 +20,10 @@ PORTALIS_DEFINE_ALLOC()
 static fleet *F;
 static int32_t *starts;
 static double cell = 1;
+/* Set during a call: still set at the next one means the host interrupted
+ * that call (over its budget) in the middle of a step, so the fleet is
+ * rebuilt and re-simulated rather than continued from a half step. */
+static int busy;
 
 static void fail(const char *what, const char *msg) {
     char line[300];
@@ -39,6 +43,7 @@ static double config_num(const char *name, int32_t len, double fallback) {
 /* A new fleet for n robots with these starts (cells, -1 random). */
 static void start(int32_t n, const double *robots) {
     fleet_free(F);
+    F = NULL;
     free(starts);
     starts = malloc(sizeof *starts * (size_t)(n > 0 ? n : 1));
     if (!starts)
@@ -70,17 +75,22 @@ static int same_starts(int32_t n, const double *robots) {
 }
 
 /* Advances the simulation to `frame` steps (from the start again when the
- * frame goes back or the robots change) and writes every robot's state.
+ * frame goes back, the robots change or the last call was interrupted) and
+ * writes every robot's state.
  * Returns the number of tasks completed. */
 PORTALIS_EXPORT("fleet_step")
 double fleet_step_export(int32_t frame, int32_t n, const double *robots, double *pos, double *heading,
                          double *load, double *state, double *done, double *replans, double *deadlocks,
                          double *reported) {
-    if (!same_starts(n, robots) || frame < fleet_time(F))
+    if (busy || !same_starts(n, robots) || frame < fleet_time(F)) {
+        busy = 1;
         start(n, robots);
+    }
+    busy = 1;
     while (fleet_time(F) < frame)
         if (fleet_step(F))
             fail("fleet: ", "out of memory");
+    busy = 0;
     int32_t w = fleet_width(F), h = fleet_height(F);
     for (int32_t i = 0; i < n; i++) {
         const fleet_robot *r = fleet_robot_at(F, i);

@@ -633,6 +633,7 @@ def cmd_scene(text, robots, module, robot_prims, out, seed, frames):
          '        uniform asset wasm:path = @./modules/%s@\n' % module,
          '        uniform token wasm:entryFunction = "fleet_step"\n'
          '        uniform float wasm:updateRate = 0\n'
+         '        uniform double wasm:callBudgetMs = 10000\n'
          '        uniform token[] wasm:params = ["frame", "count:inputs:robots", "inputs:robots", "outputs:positions",'
          ' "outputs:headings", "outputs:loads", "outputs:taskStates", "outputs:tasksDone", "outputs:replans",'
          ' "outputs:deadlocks", "outputs:reported"]\n'

@@ -635,9 +635,12 @@ struct State {
     fleet: Option<Fleet>,
     starts: Vec<i32>,
     cell: f64,
+    /// Set during a call: still set at the next one means the host
+    /// interrupted that call in the middle of a step (../c/fleet.c).
+    busy: bool,
 }
 
-static mut STATE: State = State { fleet: None, starts: Vec::new(), cell: 1.0 };
+static mut STATE: State = State { fleet: None, starts: Vec::new(), cell: 1.0, busy: false };
 static mut MATRIX: [f64; 16] = [0.0; 16];
 
 fn fail(msg: &str) -> ! {
@@ -691,7 +694,8 @@ pub extern "C" fn portalis_alloc(bytes: i32) -> *mut u8 {
 }
 
 /// Advances the simulation to `frame` steps (from the start again when the
-/// frame goes back or the robots change) and writes every robot's state.
+/// frame goes back, the robots change or the last call was interrupted) and
+/// writes every robot's state.
 #[no_mangle]
 pub unsafe extern "C" fn fleet_step(frame: i32, n: i32, robots: *const f64, pos: *mut f64, heading: *mut f64,
                                     load: *mut f64, state: *mut f64, done: *mut f64, replans: *mut f64,
@@ -703,14 +707,17 @@ pub unsafe extern "C" fn fleet_step(frame: i32, n: i32, robots: *const f64, pos:
         Some(f) => f.r.len() == n && robots.iter().zip(&st.starts).all(|(&v, &s)| start_cell(v) == s) && frame >= f.t,
         None => false,
     };
-    if !same {
+    st.busy = st.busy || !same;
+    if st.busy {
         start(st, robots);
     }
+    st.busy = true;
     let cell = st.cell;
     let f = st.fleet.as_mut().unwrap();
     while f.t < frame {
         f.step();
     }
+    st.busy = false;
     let (pos, heading, load, state) = (from_raw_parts_mut(pos, 3 * n), from_raw_parts_mut(heading, n),
                                        from_raw_parts_mut(load, n), from_raw_parts_mut(state, n));
     let (done, replans, deadlocks, reported) = (from_raw_parts_mut(done, n), from_raw_parts_mut(replans, n),
