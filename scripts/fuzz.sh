@@ -9,9 +9,11 @@
 # DIR/TARGET (default ./build-fuzz): the binary, corpus/ (kept between runs:
 # new inputs are added to it), seeds/ (remade each run from the repository,
 # the spec suite in ../shared and binaryen's generator), fuzz.log, and any
-# crash-*/leak-*/timeout-* input. -k keeps a binary built before (the
-# sources unchanged) instead of building again. Extra libFuzzer flags go in
-# FUZZ_FLAGS; FUZZ_JOBS compilers run at once (default 2).
+# crash-*/leak-*/timeout-* input. An input still running after 60 s of wall
+# clock is a timeout: a hang guard far above the slowest inputs (~0.6 s of
+# CPU), so that a loaded machine does not make a finding. -k keeps a binary
+# built before (sources unchanged) instead of building again. Extra libFuzzer
+# flags go in FUZZ_FLAGS; FUZZ_JOBS compilers run at once (default 2).
 # For a long run on a shared machine: nice -n 19 scripts/fuzz.sh -m 60 usd
 #
 # Prints, per target, the executions, executions per second, coverage
@@ -20,6 +22,9 @@
 # fuzz.log), 77 (CTest's "skipped") when clang or its libFuzzer runtime is
 # missing, so gcc-only machines still pass, 2 on a usage error.
 set -uo pipefail
+# One group, read whole before it runs: editing this file during an hour-long
+# run does not change the run.
+{
 here=$(cd "$(dirname "$0")/.." && pwd)
 secs=60 out="$PWD/build-fuzz" keep="" targets=()
 usage() { sed -n '2,23p' "$0" | sed 's/^# \{0,1\}//'; exit 2; }
@@ -84,9 +89,9 @@ build_wasm() { # DIR
   mkdir -p "$d/goto" "$d/switch"
   for f in "$d"/goto/*.o "$d"/switch/*.o; do # objects of deleted sources
     v=$(basename "$f" .o)
-    [ -e "$here/src/wasm/$v.c" ] || [ "$v" = fuzz_run ] || rm -f "$f"
+    [ -e "$here/src/wasm/$v.c" ] || [ -e "$here/tests/wasm/fuzz/$v.c" ] || rm -f "$f"
   done
-  for f in "$here"/src/wasm/*.c "$here/tests/wasm/fuzz/fuzz_run.c"; do
+  for f in "$here"/src/wasm/*.c "$here"/tests/wasm/fuzz/{fuzz_run,dummy_imports}.c; do
     for v in goto switch; do
       compile_wasm "$d" $v "$f" &
       running=$((running + 1))
@@ -152,7 +157,7 @@ for t in "${targets[@]}"; do
   echo "fuzz $t: running ${secs}s (corpus $(ls "$d/corpus" | wc -l) inputs, $(ls "$d/seeds" | wc -l) seeds)"
   flags="flags_$t[@]"
   # shellcheck disable=SC2086
-  "$d/fuzz_$t" -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
+  "$d/fuzz_$t" -max_total_time="$secs" -timeout=60 -rss_limit_mb=2048 -print_final_stats=1 \
     -artifact_prefix="$d/" "${!flags}" ${FUZZ_FLAGS:-} "$d/corpus" "$d/seeds" 2>"$d/fuzz.log"
   rc=$?
   last=$(grep -E '^#[0-9]+' "$d/fuzz.log" | tail -n 1)
@@ -167,3 +172,5 @@ for t in "${targets[@]}"; do
 done
 echo "$((${#targets[@]} - failed)) passed, $failed failed"
 [ "$failed" -eq 0 ]
+exit
+}

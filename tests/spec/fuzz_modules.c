@@ -29,6 +29,8 @@
 
 #include <portalis/engine.h>
 
+#include "../wasm/fuzz/dummy_imports.h"
+
 /* Scripts whose modules are the seeds: a mix of every section kind, imports,
  * segments of all modes, reference types, names and custom sections. */
 static const char *const seed_scripts[] = {
@@ -138,78 +140,6 @@ static size_t list_sections(const uint8_t *b, size_t len, section *out, size_t m
         pos += size;
     }
     return n;
-}
-
-/* ---- dummy host objects ------------------------------------------------ */
-
-typedef struct {
-    uint32_t nresults;
-    pw_valkind kinds[];
-} dummy_sig;
-
-static pw_error *dummy_fn(pw_caller *caller, void *user, const pw_val *args, pw_val *results) {
-    (void)caller;
-    (void)args;
-    const dummy_sig *sig = user;
-    for (uint32_t i = 0; i < sig->nresults; i++) {
-        memset(&results[i], 0, sizeof results[i]);
-        results[i].kind = sig->kinds[i];
-    }
-    return NULL;
-}
-
-static pw_val zero_of(pw_valkind k) {
-    pw_val v;
-    memset(&v, 0, sizeof v);
-    v.kind = k;
-    return v;
-}
-
-static bool has_v128(const pw_functype *ft) {
-    for (uint32_t i = 0; i < ft->nparams; i++)
-        if (ft->params[i] == PW_V128)
-            return true;
-    for (uint32_t i = 0; i < ft->nresults; i++)
-        if (ft->results[i] == PW_V128)
-            return true;
-    return false;
-}
-
-/* Creates an import of the given type. Returns false when no reasonable
- * dummy exists (huge minimum sizes, v128). */
-static bool make_dummy(pw_store *store, const pw_externtype *t, pw_extern *out) {
-    out->kind = t->kind;
-    switch (t->kind) {
-    case PW_EXTERN_FUNC: {
-        if (has_v128(&t->func))
-            return false;
-        dummy_sig *sig = malloc(sizeof *sig + (t->func.nresults + 1) * sizeof(pw_valkind));
-        if (!sig)
-            return false;
-        sig->nresults = t->func.nresults;
-        for (uint32_t i = 0; i < t->func.nresults; i++)
-            sig->kinds[i] = t->func.results[i];
-        out->of.func = pw_func_new(store, t->func.params, t->func.nparams, t->func.results, t->func.nresults,
-                                   dummy_fn, sig, free);
-        return out->of.func != NULL;
-    }
-    case PW_EXTERN_TABLE:
-        if (t->limits.min > 100000)
-            return false;
-        out->of.table = pw_table_new(store, t->elem, t->limits, zero_of(t->elem));
-        return out->of.table != NULL;
-    case PW_EXTERN_MEMORY:
-        if (t->limits.min > 256)
-            return false;
-        out->of.memory = pw_memory_new(store, t->limits);
-        return out->of.memory != NULL;
-    case PW_EXTERN_GLOBAL:
-        if (t->valtype == PW_V128)
-            return false;
-        out->of.global = pw_global_new(store, t->valtype, t->mut, zero_of(t->valtype));
-        return out->of.global != NULL;
-    }
-    return false;
 }
 
 /* ---- checks --------------------------------------------------------------- */
@@ -338,10 +268,12 @@ static void run_variant(pw_engine *plain, pw_engine *engine, stats *st, const ui
     size_t ni = pw_module_import_count(m);
     pw_extern *imports = calloc(ni + 1, sizeof *imports);
     bool linkable = imports != NULL;
+    /* dummy functions return zeros, never trap; no huge minimum sizes */
+    dummy_config dummies = {.trap_every = 0, .max_memory_pages = 256, .max_table = 100000};
     for (size_t i = 0; i < ni && linkable; i++) {
         const char *mod, *name;
         pw_externtype t;
-        linkable = pw_module_import(m, i, &mod, &name, &t) && make_dummy(store, &t, &imports[i]);
+        linkable = pw_module_import(m, i, &mod, &name, &t) && dummy_import(store, &t, &dummies, &imports[i]);
     }
     bool ok = true;
     if (linkable) {
@@ -372,12 +304,12 @@ static void run_variant(pw_engine *plain, pw_engine *engine, stats *st, const ui
                 if (ext.kind != PW_EXTERN_FUNC)
                     continue;
                 pw_functype ft = pw_func_type(ext.of.func);
-                if (has_v128(&ft))
+                if (dummy_has_v128(&ft))
                     continue;
                 pw_val *args = calloc(ft.nparams + 1, sizeof *args);
                 pw_val *res = calloc(ft.nresults + 1, sizeof *res);
                 for (uint32_t a = 0; a < ft.nparams; a++)
-                    args[a] = zero_of(ft.params[a]);
+                    args[a] = dummy_zero(ft.params[a]);
                 st->calls++;
                 pw_store_set_fuel(store, FUEL_PER_CALL);
                 size_t dl = strlen(current_desc);

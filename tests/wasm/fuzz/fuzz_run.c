@@ -10,6 +10,7 @@
 
 #include <portalis/engine.h>
 
+#include "dummy_imports.h"
 #include "fuzz_run.h"
 
 /* Small enough for a fast run, large enough for the spec modules' loops. */
@@ -19,6 +20,7 @@
 #define MAX_DEPTH 1000u
 /* A dummy import traps on every TRAP_EVERY-th call of the run. */
 #define TRAP_EVERY 5u
+#define MEMORY_CAP_PAGES (uint32_t)(MEMORY_CAP / 65536)
 
 static void fail(const char *what, const pw_error *e) {
     fprintf(stderr, "fuzz_wasm: %s: kind %d, trap %d: %s\n", what, e ? (int)pw_error_kind_of(e) : 0,
@@ -65,78 +67,6 @@ static uint64_t val_bits(pw_val v) {
     return 0;
 }
 
-static pw_val zero_of(pw_valkind k) {
-    pw_val v;
-    memset(&v, 0, sizeof v);
-    v.kind = k;
-    return v;
-}
-
-static bool has_v128(const pw_functype *ft) {
-    for (uint32_t i = 0; i < ft->nparams; i++)
-        if (ft->params[i] == PW_V128)
-            return true;
-    for (uint32_t i = 0; i < ft->nresults; i++)
-        if (ft->results[i] == PW_V128)
-            return true;
-    return false;
-}
-
-/* ---- dummy imports -------------------------------------------------------- */
-
-typedef struct {
-    uint32_t *calls; /* the run's count of dummy calls */
-    uint32_t nresults;
-    pw_valkind kinds[];
-} dummy_fn_data;
-
-static pw_error *dummy_fn(pw_caller *caller, void *user, const pw_val *args, pw_val *results) {
-    (void)caller;
-    (void)args;
-    dummy_fn_data *d = user;
-    if (++*d->calls % TRAP_EVERY == 0)
-        return pw_trap_new("dummy import trapped on call %u", *d->calls);
-    for (uint32_t i = 0; i < d->nresults; i++)
-        results[i] = zero_of(d->kinds[i]);
-    return NULL;
-}
-
-/* An import of type t, or false when no small dummy fits it. */
-static bool make_dummy(pw_store *store, const pw_externtype *t, uint32_t *calls, pw_extern *out) {
-    out->kind = t->kind;
-    switch (t->kind) {
-    case PW_EXTERN_FUNC: {
-        if (has_v128(&t->func))
-            return false;
-        dummy_fn_data *d = malloc(sizeof *d + (t->func.nresults + 1) * sizeof(pw_valkind));
-        if (!d)
-            return false;
-        d->calls = calls;
-        d->nresults = t->func.nresults;
-        memcpy(d->kinds, t->func.results, t->func.nresults * sizeof(pw_valkind));
-        out->of.func = pw_func_new(store, t->func.params, t->func.nparams, t->func.results, t->func.nresults,
-                                   dummy_fn, d, free);
-        return out->of.func != NULL;
-    }
-    case PW_EXTERN_TABLE:
-        if (t->limits.min > MAX_TABLE)
-            return false;
-        out->of.table = pw_table_new(store, t->elem, t->limits, zero_of(t->elem));
-        return out->of.table != NULL;
-    case PW_EXTERN_MEMORY:
-        if ((uint64_t)t->limits.min * 65536 > MEMORY_CAP)
-            return false;
-        out->of.memory = pw_memory_new(store, t->limits);
-        return out->of.memory != NULL;
-    case PW_EXTERN_GLOBAL:
-        if (t->valtype == PW_V128)
-            return false;
-        out->of.global = pw_global_new(store, t->valtype, t->mut, zero_of(t->valtype));
-        return out->of.global != NULL;
-    }
-    return false;
-}
-
 /* ---- the run ---------------------------------------------------------------- */
 
 /* Reads everything the module API tells about m (names, sections, code). */
@@ -178,13 +108,13 @@ static void call_exports(pw_store *store, pw_instance *inst, fuzz_mode mode, fuz
         if (ext.kind != PW_EXTERN_FUNC)
             continue;
         pw_functype ft = pw_func_type(ext.of.func);
-        if (has_v128(&ft))
+        if (dummy_has_v128(&ft))
             continue;
         pw_val *args = calloc(ft.nparams + 1, sizeof *args), *res = calloc(ft.nresults + 1, sizeof *res);
         if (!args || !res)
             abort();
         for (uint32_t a = 0; a < ft.nparams; a++)
-            args[a] = zero_of(ft.params[a]);
+            args[a] = dummy_zero(ft.params[a]);
         if (mode.fuel)
             pw_store_set_fuel(store, FUEL_PER_CALL);
         int o = outcome(pw_func_call(store, ext.of.func, args, ft.nparams, res, ft.nresults), "a call",
@@ -231,14 +161,15 @@ static uint64_t state_of(pw_instance *inst) {
 }
 
 static void instantiate_and_call(pw_store *store, pw_module *m, fuzz_mode mode, fuzz_result *r) {
-    uint32_t dummy_calls = 0;
+    dummy_config dummies = {
+        .trap_every = TRAP_EVERY, .max_memory_pages = MEMORY_CAP_PAGES, .max_table = MAX_TABLE};
     size_t ni = pw_module_import_count(m);
     pw_extern *imports = calloc(ni + 1, sizeof *imports);
     bool linkable = imports != NULL;
     for (size_t i = 0; i < ni && linkable; i++) {
         const char *mod, *name;
         pw_externtype t;
-        linkable = pw_module_import(m, i, &mod, &name, &t) && make_dummy(store, &t, &dummy_calls, &imports[i]);
+        linkable = pw_module_import(m, i, &mod, &name, &t) && dummy_import(store, &t, &dummies, &imports[i]);
     }
     r->inst = -1;
     if (linkable) {
