@@ -81,8 +81,13 @@ compile_wasm() { # DIR goto|switch SOURCE
     return 0
   fi
   [ "$2" = switch ] && extra=(-DPW_NO_COMPUTED_GOTO)
+  # dated when the compiler started: a source edited meanwhile is newer
+  touch "$o.start"
   "$CLANG" "${cflags[@]/-fsanitize=fuzzer,/-fsanitize=fuzzer-no-link,}" "${extra[@]}" -I"$here/src/wasm" \
-    -c "$3" -o "$o"
+    -c "$3" -o "$o" && touch -r "$o.start" "$o"
+  local rc=$?
+  rm -f "$o.start"
+  return $rc
 }
 build_wasm() { # DIR
   local d=$1 f v running=0
