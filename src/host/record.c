@@ -24,6 +24,8 @@ static size_t elem_size(pusd_elem e) {
 /* Converts n doubles to the recorded element type (what the attribute
  * stores; the output file holds the same values). */
 static void rec_convert(const recbuf *r, void *dst, const double *src, size_t n) {
+    if (n == 0) /* an empty sample: src may be NULL, which memcpy must not see */
+        return;
     switch (r->elem) {
     case PUSD_E_FLOAT:
         for (size_t k = 0; k < n; k++)
