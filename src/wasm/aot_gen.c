@@ -760,6 +760,12 @@ static void block_start(gen *g, uint8_t op) {
         OUT("  if (!%s) goto E%u;\n", cond, f->label);
 }
 
+/* A single-result block type lives in the frame itself, and the frame stack
+ * moves when it grows, so its result pointer is derived at use, never kept. */
+static const uint8_t *frame_results(const gframe *f) {
+    return f->params == NULL && f->nr == 1 ? f->single : f->results;
+}
+
 static void push_types(gen *g, uint32_t n, const uint8_t *types) {
     for (uint32_t i = 0; i < n; i++)
         push(g, types[i]);
@@ -798,7 +804,7 @@ static bool block_end(gen *g) {
     g->dead = f->dead_entry;
     g->sn = f->height;
     if (!g->dead)
-        push_types(g, f->nr, f->results);
+        push_types(g, f->nr, frame_results(f));
     g->fn--;
     return false;
 }
