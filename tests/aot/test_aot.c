@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <portalis/base.h>
 #include <portalis/engine.h>
 
 #include "../check.h"
@@ -409,18 +410,13 @@ int main(int argc, char **argv) {
         fprintf(stderr, "usage: test_aot hostile.wasm\n");
         return 2;
     }
-    FILE *f = fopen(argv[1], "rb");
-    if (!f) {
-        perror(argv[1]);
+    char *file = NULL;
+    pbase_error perr;
+    if (pbase_read_file(argv[1], (size_t)1 << 26, &file, &wasm_len, &perr) != 0) {
+        fprintf(stderr, "%s: %s\n", argv[1], perr.message);
         return 2;
     }
-    fseek(f, 0, SEEK_END);
-    wasm_len = (size_t)ftell(f);
-    rewind(f);
-    wasm = malloc(wasm_len);
-    if (!wasm || fread(wasm, 1, wasm_len, f) != wasm_len)
-        return 2;
-    fclose(f);
+    wasm = (uint8_t *)file;
     test_traps();
     test_limits();
     test_memory_cap();
