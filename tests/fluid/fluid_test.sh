@@ -10,16 +10,8 @@
 set -eu
 portalis=$1 mode=$2
 shift 2
-run() { # SCENE OUT [options]
-    scene=$1 out=$2
-    shift 2
-    rm -f "$out"
-    "$portalis" run "$scene" -o "$out" --budget-ms 600000 "$@" > "$out.log" 2>&1 || {
-        echo "FAIL: portalis run $scene exited $?"; cat "$out.log"; exit 1; }
-    if grep -q "prim /" "$out.log"; then
-        echo "FAIL: diagnostics from $scene:"; grep "prim /" "$out.log"; exit 1
-    fi
-}
+run_options="--budget-ms 600000"
+. "$(dirname "$0")/../lib/run_scene.sh"
 case $mode in
 reference | mass | taylor-green)
     scene=$1 out=${1%.usda}.out.usda

@@ -14,16 +14,8 @@ set -eu
 portalis=$1 check=$2 src=$3 build=$4 mode=$5
 shift 5
 small=$src/maps/warehouse-small.map
-run() { # SCENE OUT [options]
-    scene=$1 out=$2
-    shift 2
-    rm -f "$out"
-    "$portalis" run "$scene" -o "$out" --budget-ms 600000 "$@" > "$out.log" 2>&1 || {
-        echo "FAIL: portalis run $scene exited $?"; cat "$out.log"; exit 1; }
-    if grep -q "prim /" "$out.log"; then
-        echo "FAIL: diagnostics from $scene:"; grep "prim /" "$out.log"; exit 1
-    fi
-}
+run_options="--budget-ms 600000"
+. "$(dirname "$0")/../lib/run_scene.sh"
 case $mode in
 check)
     exec "$check" check "$1" "$2" "$3" 1 ;;
