@@ -158,14 +158,23 @@ static void track_motion(chan *c, const chan *s) {
     const double *d = ph__chan_data(s);
     size_t n = c->is_array ? s->count : 1;
     motion *m = &c->motion;
+    if (!m->frames && n)
+        for (int k = 0; k < 3; k++)
+            m->first[k] = m->lo[k] = m->hi[k] = d[k];
+    /* per-component bounds in locals: the loop runs every frame over every
+     * element, and without the first-frame test inside it compiles to
+     * branch-free min/max */
+    double lo[3] = {m->lo[0], m->lo[1], m->lo[2]}, hi[3] = {m->hi[0], m->hi[1], m->hi[2]};
     for (size_t e = 0; e < n; e++)
         for (int k = 0; k < 3; k++) {
             double v = d[e * 3 + (size_t)k];
-            if (!m->frames && !e)
-                m->first[k] = m->lo[k] = m->hi[k] = v;
-            m->lo[k] = v < m->lo[k] ? v : m->lo[k];
-            m->hi[k] = v > m->hi[k] ? v : m->hi[k];
+            lo[k] = v < lo[k] ? v : lo[k];
+            hi[k] = v > hi[k] ? v : hi[k];
         }
+    for (int k = 0; k < 3; k++) {
+        m->lo[k] = lo[k];
+        m->hi[k] = hi[k];
+    }
     for (int k = 0; k < 3 && n; k++)
         m->last[k] = d[k];
     m->elements = n;
