@@ -188,13 +188,8 @@ static void arc_to(builder *b, const site *from, layer_stack *ls, const char *pa
 
 static const char *variant_selection(builder *b, const char *set) {
     for (size_t i = 0; i < b->nnodes; i++) {
-        const meta_entry *e = pusd__meta_find(&b->nodes[i].spec->meta, "variants");
-        if (!e || e->value.type != PUSD_T_DICTIONARY || !e->value.data) continue;
-        const pusd_dict *d = e->value.data;
-        for (uint32_t k = 0; k < d->count; k++)
-            if (!strcmp(d->entries[k].key, set) && d->entries[k].value.data &&
-                pusd_tinfo(d->entries[k].value.type)->elem == PUSD_E_STR)
-                return ((const char *const *)d->entries[k].value.data)[0];
+        const char *sel = pusd__meta_variant(&b->nodes[i].spec->meta, set);
+        if (sel) return sel;
     }
     return NULL;
 }

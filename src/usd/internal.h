@@ -235,6 +235,8 @@ prop_extra *pusd__prop_x(pusd_layer *l, prop_spec *ps);
 prim_ext *pusd__prim_x(pusd_layer *l, pusd_primspec *p); /* NULL on OOM */
 #define PRIM_VSETS(p) ((p)->ext ? (p)->ext->vsets : NULL)
 meta_entry *pusd__meta_find(const meta_list *m, const char *key);
+/* The variant selected for set in one spec's `variants` metadata; NULL when it selects none. */
+const char *pusd__meta_variant(const meta_list *m, const char *set);
 meta_entry *pusd__meta_set(pusd_layer *l, meta_list *m, const char *key); /* find or append */
 /* Unregistered metadata written with list operator op (pusd_listop_kind + 1; 0 explicit): one entry
  * per operator, so every operation of a key is kept. key must be interned. */

@@ -182,6 +182,17 @@ meta_entry *pusd__meta_find(const meta_list *m, const char *key) {
     return NULL;
 }
 
+const char *pusd__meta_variant(const meta_list *m, const char *set) {
+    const meta_entry *e = pusd__meta_find(m, "variants");
+    if (!e || e->value.type != PUSD_T_DICTIONARY || !e->value.data) return NULL;
+    const pusd_dict *d = e->value.data;
+    for (uint32_t k = 0; k < d->count; k++)
+        if (!strcmp(d->entries[k].key, set) && d->entries[k].value.data &&
+            pusd_tinfo(d->entries[k].value.type)->elem == PUSD_E_STR)
+            return ((const char *const *)d->entries[k].value.data)[0];
+    return NULL;
+}
+
 static meta_entry *meta_append(pusd_layer *l, meta_list *m, const char *key) {
     meta_entry *e = pusd__ar_calloc(&l->arena, sizeof *e);
     if (!e) return NULL;

@@ -215,13 +215,8 @@ int pusd_prim_get_metadata(const pusd_prim *p, const char *key, pusd_value *out)
 
 const char *pusd_prim_variant_selection(const pusd_prim *p, const char *set) {
     for (uint32_t i = 0; i < p->nnodes; i++) {
-        const meta_entry *e = pusd__meta_find(&p->nodes[i].spec->meta, "variants");
-        if (!e || e->value.type != PUSD_T_DICTIONARY || !e->value.data) continue;
-        const pusd_dict *d = e->value.data;
-        for (uint32_t k = 0; k < d->count; k++)
-            if (!strcmp(d->entries[k].key, set) && d->entries[k].value.data &&
-                pusd_tinfo(d->entries[k].value.type)->elem == PUSD_E_STR)
-                return ((const char *const *)d->entries[k].value.data)[0];
+        const char *sel = pusd__meta_variant(&p->nodes[i].spec->meta, set);
+        if (sel) return sel;
     }
     return "";
 }
