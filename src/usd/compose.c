@@ -15,8 +15,6 @@ typedef struct builder {
     size_t nsites, capsites;
     node *nodes;
     size_t nnodes, capnodes;
-    const site *chain[MAX_ARC_DEPTH];
-    int depth;
 } builder;
 
 static const char *comp_str(pusd_stage *s, const char *a, const char *b) {
@@ -39,7 +37,7 @@ static const char *child_path(pusd_stage *s, const char *parent, const char *nam
     return t;
 }
 
-static void expand_site(builder *b, site st);
+static size_t expand_site(builder *b, site st);
 
 static int add_node(builder *b, node n) {
     if (!PBASE_RESERVE(b->nodes, b->capnodes, b->nnodes + 1)) return -1;
@@ -138,10 +136,29 @@ static size_t compose_listop(pusd_stage *s, const node *nodes, size_t from, size
     return n;
 }
 
-static bool in_chain(builder *b, const layer_stack *ls, const char *path) {
-    for (int i = 0; i < b->depth; i++)
-        if (b->chain[i]->ls == ls && !strcmp(b->chain[i]->path, path)) return true;
-    return false;
+/* How path a relates to path b in namespace: 0 unrelated, 1 the same, 2 a is an ancestor of b,
+ * 3 a is a descendant of b. */
+static int path_relation(const char *a, const char *b) {
+    size_t na = strlen(a), nb = strlen(b);
+    if (na == nb) return !strcmp(a, b);
+    const char *sh = na < nb ? a : b, *lo = na < nb ? b : a;
+    size_t ns = na < nb ? na : nb;
+    if (strncmp(sh, lo, ns) || (lo[ns] != '/' && strcmp(sh, "/"))) return 0;
+    return na < nb ? 2 : 3;
+}
+
+/* The site (1 + index) in the arc chain from the prim's root site to site `from` (the sites each
+ * arc came from, ancestral ones included) whose path in layer stack ls is path, an ancestor or a
+ * descendant of it: Pcp's arc cycle. An arc to an ancestor or descendant would nest the prim
+ * inside itself, so namespace would recurse without end. *rel gets path_relation(path, site). */
+static size_t chain_conflict(builder *b, size_t from, const layer_stack *ls, const char *path, int *rel) {
+    for (size_t i = from + 1; i; i = b->sites[i - 1].up) {
+        const site *c = &b->sites[i - 1];
+        if (c->ls != ls) continue;
+        *rel = path_relation(path, pusd__strip_variants(b->s, c->path));
+        if (*rel) return i;
+    }
+    return 0;
 }
 
 const char *pusd__strip_variants(pusd_stage *s, const char *p) {
@@ -162,14 +179,28 @@ const char *pusd__strip_variants(pusd_stage *s, const char *p) {
     return r;
 }
 
-static void arc_to(builder *b, const site *from, layer_stack *ls, const char *path, uint8_t arc, double off, double sc,
+static void arc_to(builder *b, size_t from_idx, layer_stack *ls, const char *path, uint8_t arc, double off, double sc,
                    const char *what, const char *file) {
-    if (b->depth >= MAX_ARC_DEPTH || in_chain(b, ls, path)) {
-        pusd__diag(b->s, file, "composition cycle: %s arc from <%s> to <%s> leads back to itself; arc ignored", what,
-                   pusd__strip_variants(b->s, from->path), path);
+    int rel = 0;
+    size_t hit = chain_conflict(b, from_idx, ls, path, &rel);
+    const site *from = &b->sites[from_idx];
+    const char *fp = pusd__strip_variants(b->s, from->path);
+    if (hit) {
+        static const char *const how[] = {"", "leads back to itself", "targets an ancestor of",
+                                          "targets a descendant of"};
+        const char *cp = pusd__strip_variants(b->s, b->sites[hit - 1].path);
+        pusd__diag(b->s, file, "composition cycle: %s arc from <%s> to <%s> %s%s%s%s; arc ignored", what, fp, path,
+                   how[rel], rel > 1 ? " <" : "", rel > 1 ? cp : "", rel > 1 ? ">" : "");
+        return;
+    }
+    if (from->depth + 1 >= MAX_ARC_DEPTH) {
+        pusd__diag(b->s, file, "composition: %s arc from <%s> to <%s> is more than %d arcs deep; arc ignored", what, fp,
+                   path, MAX_ARC_DEPTH);
         return;
     }
     site st;
+    st.up = (uint32_t)from_idx + 1;
+    st.depth = (uint8_t)(from->depth + 1);
     st.ls = ls;
     st.path = path;
     st.tag = from->tag == ARC_LOCAL || arc == ARC_SPECIALIZE ? arc : from->tag;
@@ -177,7 +208,7 @@ static void arc_to(builder *b, const site *from, layer_stack *ls, const char *pa
     st.scale = from->scale * sc;
     /* stage path of `path` = mapped path of the arc's source prim */
     st.map_from = pusd__strip_variants(b->s, path);
-    const char *src = pusd__strip_variants(b->s, from->path);
+    const char *src = fp;
     if (from->map_from && !strncmp(src, from->map_from, strlen(from->map_from)))
         st.map_to = comp_str(b->s, from->map_to, src + strlen(from->map_from));
     else
@@ -194,8 +225,14 @@ static const char *variant_selection(builder *b, const char *set) {
     return NULL;
 }
 
-static void expand_site(builder *b, site st) {
+/* Records site st (also when no layer has a spec there: its path stays in the arc chains of the
+ * prim's children) and its nodes, then follows the arcs its specs author. Returns the site's
+ * index, or SIZE_MAX when out of memory. */
+static size_t expand_site(builder *b, site st) {
     pusd_stage *s = b->s;
+    if (!PBASE_RESERVE(b->sites, b->capsites, b->nsites + 1)) return SIZE_MAX;
+    size_t si = b->nsites++;
+    b->sites[si] = st;
     size_t first = b->nnodes;
     for (size_t i = 0; i < st.ls->n; i++) {
         pusd_primspec *sp = pusd_layer_prim(st.ls->e[i].layer, st.path);
@@ -204,27 +241,19 @@ static void expand_site(builder *b, site st) {
                   sp,
                   st.offset + st.scale * st.ls->e[i].offset,
                   st.scale * st.ls->e[i].scale,
-                  NULL,
+                  (const site *)(uintptr_t)(si + 1), /* fixed up in finish_prim */
                   st.tag};
         add_node(b, n);
     }
     size_t last = b->nnodes;
-    if (first == last) return;
-    /* record the site */
-    if (!PBASE_RESERVE(b->sites, b->capsites, b->nsites + 1)) return;
-    size_t si = b->nsites++;
-    b->sites[si] = st;
-    for (size_t i = first; i < last; i++) b->nodes[i].site = (const site *)(uintptr_t)(si + 1); /* fixed up later */
-    if (b->depth >= MAX_ARC_DEPTH) return;
-    site cur = st;
-    b->chain[b->depth++] = &cur;
+    if (first == last) return si;
     const char *file = b->nodes[first].layer->identifier;
     titem *v;
     size_t n;
     /* inherits */
     n = compose_listop(s, b->nodes, first, last, "inherits", PUSD_T_PATH_LISTOP, &v);
     for (size_t i = 0; i < n; i++)
-        arc_to(b, &cur, st.ls, *(const char *const *)v[i].item, ARC_INHERIT, 0, 1, "inherits", file);
+        arc_to(b, si, st.ls, *(const char *const *)v[i].item, ARC_INHERIT, 0, 1, "inherits", file);
     free(v);
     /* variants */
     n = compose_listop(s, b->nodes, first, last, "variantSets", PUSD_T_STRING_LISTOP, &v);
@@ -235,10 +264,12 @@ static void expand_site(builder *b, site st) {
         char *vp = pusd__ar_alloc(&s->comp, strlen(st.path) + strlen(set) + strlen(sel) + 4);
         if (!vp) continue;
         sprintf(vp, "%s{%s=%s}", st.path, set, sel);
-        if (in_chain(b, st.ls, vp)) continue;
-        site vs = cur;
+        if (st.depth + 1 >= MAX_ARC_DEPTH) continue;
+        site vs = st;
         vs.path = vp;
-        vs.tag = cur.tag == ARC_LOCAL ? ARC_VARIANT : cur.tag;
+        vs.tag = st.tag == ARC_LOCAL ? ARC_VARIANT : st.tag;
+        vs.up = (uint32_t)si + 1;
+        vs.depth = (uint8_t)(st.depth + 1);
         expand_site(b, vs);
     }
     free(v);
@@ -286,7 +317,7 @@ static void expand_site(builder *b, site st) {
                            pusd__strip_variants(s, st.path));
                 continue;
             }
-            arc_to(b, &cur, ls, target, pass ? ARC_PAYLOAD : ARC_REFERENCE, r->offset, r->scale,
+            arc_to(b, si, ls, target, pass ? ARC_PAYLOAD : ARC_REFERENCE, r->offset, r->scale,
                    pass ? "payload" : "reference", file);
         }
         free(v);
@@ -294,9 +325,9 @@ static void expand_site(builder *b, site st) {
     /* specializes */
     n = compose_listop(s, b->nodes, first, last, "specializes", PUSD_T_PATH_LISTOP, &v);
     for (size_t i = 0; i < n; i++)
-        arc_to(b, &cur, st.ls, *(const char *const *)v[i].item, ARC_SPECIALIZE, 0, 1, "specializes", file);
+        arc_to(b, si, st.ls, *(const char *const *)v[i].item, ARC_SPECIALIZE, 0, 1, "specializes", file);
     free(v);
-    b->depth--;
+    return si;
 }
 
 static void hash_prim(pusd_stage *s, pusd_prim *p) {
@@ -546,14 +577,16 @@ static pusd_prim *compose_prim(pusd_stage *s, pusd_prim *parent, const char *nam
     if (!p->path) return NULL;
     builder b = {0};
     b.s = s;
-    for (uint32_t i = 0; i < npsites; i++) {
+    /* each of the parent's sites gives an ancestral site here, linked to the one its parent site
+     * came from (ancestral sites keep their place in the arc chains) */
+    size_t stackmap[8], *map = npsites <= 8 ? stackmap : malloc(npsites * sizeof *map);
+    for (uint32_t i = 0; map && i < npsites; i++) {
         site st = psites[i];
         st.path = parent->local ? p->path : child_path(s, psites[i].path, name);
-        if (!st.path) continue;
-        /* the expansion of an ancestral site restarts arc chains */
-        b.depth = 0;
-        expand_site(&b, st);
+        st.up = st.up && map[st.up - 1] != SIZE_MAX ? (uint32_t)map[st.up - 1] + 1 : 0;
+        map[i] = st.path ? expand_site(&b, st) : SIZE_MAX;
     }
+    if (map != stackmap) free(map);
     finish_prim(&b, p);
     free(b.sites);
     free(b.nodes);
@@ -590,7 +623,7 @@ void pusd__compose(pusd_stage *s) {
     for (size_t i = 0; i < ls->n; i++) mark_arcs(&ls->e[i].layer->root, 0);
     pr->sites = pusd__ar_alloc(&s->comp, sizeof *pr->sites);
     if (!pr->sites) return;
-    pr->sites[0] = (site){ls, "/", "/", "/", 0, 1, ARC_LOCAL};
+    pr->sites[0] = (site){ls, "/", "/", "/", 0, 1, ARC_LOCAL, 0, 0};
     pr->nsites = 1;
     pr->nodes = pusd__ar_alloc(&s->comp, ls->n * sizeof *pr->nodes);
     if (!pr->nodes) return;

@@ -31,6 +31,8 @@ typedef struct site {
     const char *map_to;
     double offset, scale;
     uint8_t tag;
+    uint8_t depth; /* arcs from the prim's root site to this one */
+    uint32_t up;   /* 1 + index of the site whose arc (or ancestral site) led here; 0 for a root site */
 } site;
 
 typedef struct node {

@@ -173,6 +173,63 @@ static void cycles(void) {
     pusd_stage_free(s);
 }
 
+/* An arc to an ancestor or a descendant of a site in the arc chain (ancestral sites included) is
+ * a cycle, as Pcp reports it (its ErrorArcCycle museum scene): it would nest the prim inside itself,
+ * and followed it recursed through namespace until the depth limit (slow, no clear error). */
+static size_t count_all(pusd_stage *s) {
+    pusd_filter f = {0};
+    f.flags = PUSD_TRAVERSE_ALL;
+    return pusd_stage_traverse(s, &f, NULL, NULL);
+}
+
+static void ancestor_cycles(void) {
+    tu_write(dir, "cyc_anc.usda",
+             "#usda 1.0\ndef \"Parent\"\n{\n    def \"Child\" (\n        inherits = </Parent>\n    )\n    {\n    "
+             "}\n}\n"
+             "def \"Holder\" (\n    inherits = </Holder/Class>\n)\n{\n    class \"Class\"\n    {\n        def "
+             "\"Leaf\"\n"
+             "        {\n        }\n    }\n}\n"
+             "def \"Co1\"\n{\n    def \"Child1\" (\n        inherits = </Co2>\n    )\n    {\n    }\n}\n"
+             "def \"Co2\"\n{\n    def \"Child2\" (\n        specializes = </Co1>\n    )\n    {\n    }\n}\n"
+             "def \"Anc\"\n{\n    def \"Kid\" (\n        references = </Anc>\n    )\n    {\n    }\n}\n");
+    pusd_stage *s = open_root("cyc_anc.usda");
+    CHECK(s != NULL);
+    if (!s)
+        return;
+    CHECK(has_diag(s, "inherits arc from </Parent/Child> to </Parent> targets an ancestor of </Parent/Child>"));
+    CHECK(has_diag(s, "inherits arc from </Holder> to </Holder/Class> targets a descendant of </Holder>"));
+    CHECK(has_diag(s, "reference arc from </Anc/Kid> to </Anc> targets an ancestor of </Anc/Kid>"));
+    /* co-recursive arcs compose one level, then the arc back to an ancestor is the cycle */
+    CHECK(
+        has_diag(s, "specializes arc from </Co2/Child2> to </Co1> targets an ancestor of </Co1/Child1/Child2>"));
+    CHECK(has_diag(s, "inherits arc from </Co1/Child1> to </Co2> targets an ancestor of </Co2/Child2/Child1>"));
+    CHECK(!has_diag(s, "too deep"));
+    pusd_prim *c = pusd_stage_prim_at_path(s, "/Parent/Child");
+    CHECK(c && pusd_prim_child_count(c) == 0);
+    CHECK(pusd_stage_prim_at_path(s, "/Co1/Child1/Child2") != NULL);
+    c = pusd_stage_prim_at_path(s, "/Co1/Child1/Child2");
+    CHECK(c && pusd_prim_child_count(c) == 0);
+    /* Parent Child Holder Class Leaf Co1 Child1 Child2 Co2 Child2 Child1 Anc Kid */
+    CHECK(count_all(s) == 13);
+    pusd_stage_free(s);
+#ifdef USD_FUZZ_REGRESS
+    /* the fuzzer's input: a 200-character prim inheriting the pseudo root through a path with NULs */
+    size_t n = 0;
+    char *text = tu_read(USD_FUZZ_REGRESS "/slow-inherit-ancestor-deep-namespace.fuzz", &n);
+    pusd_layer *l = NULL;
+    pusd_error e;
+    s = NULL;
+    CHECK(text && !pusd_layer_parse("fuzz.usda", text, n, &l, &e) && !pusd_stage_from_layer(l, &s, &e));
+    if (l && s) {
+        CHECK(has_diag(s, "composition cycle: inherits arc"));
+        CHECK(!has_diag(s, "too deep"));
+        CHECK(count_all(s) == 1);
+        pusd_stage_free(s);
+    }
+    free(text);
+#endif
+}
+
 static void listops_refs(void) {
     tu_write(dir, "lo_a.usda", "#usda 1.0\ndef \"P\" {\n    float a = 1\n}\n");
     tu_write(dir, "lo_b.usda", "#usda 1.0\ndef \"P\" {\n    float b = 2\n}\n");
@@ -301,6 +358,7 @@ int main(void) {
     references();
     livrps();
     cycles();
+    ancestor_cycles();
     listops_refs();
     flatten();
     flatten_layer_stack();
