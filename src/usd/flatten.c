@@ -10,6 +10,11 @@ static bool arc_key(const char *k) {
            !strcmp(k, "variantSets") || !strcmp(k, "variants") || !strcmp(k, "apiSchemas");
 }
 
+/* A dictionary entry m already taken from a stronger opinion takes a weaker one's keys under its own. */
+static int meta_under(pusd_layer *out, meta_entry *m, const meta_entry *weak, const pusd_layer *from) {
+    return m->value.type == PUSD_T_DICTIONARY ? pusd__flat_dict_under(out, &m->value, &weak->value, from) : 0;
+}
+
 static int remap_sample_copy(pusd_layer *out, prop_spec *dst, const prop_spec *src, const node *n) {
     prop_extra *x = pusd__prop_x(out, dst);
     if (!x) return -1;
@@ -17,7 +22,7 @@ static int remap_sample_copy(pusd_layer *out, prop_spec *dst, const prop_spec *s
     if (!x->samples) return -1;
     for (uint32_t i = 0; i < src->x->nsamples; i++) {
         x->samples[i].time = n->offset + n->scale * src->x->samples[i].time;
-        if (pusd__value_copy(&out->arena, &out->strings, &x->samples[i].value, &src->x->samples[i].value)) return -1;
+        if (pusd__flat_copy(out, &x->samples[i].value, &src->x->samples[i].value, n->layer)) return -1;
     }
     x->nsamples = src->x->nsamples;
     x->has_samples = true;
@@ -25,6 +30,7 @@ static int remap_sample_copy(pusd_layer *out, prop_spec *dst, const prop_spec *s
 }
 
 static int flatten_prim(pusd_stage *s, pusd_layer *out, pusd_primspec *parent, pusd_prim *p) {
+    if (!p->active) return 0; /* UsdStage::Flatten copies active prims only */
     const char *tn = p->type_name ? pusd__intern(&out->strings, &out->arena, p->type_name, strlen(p->type_name)) : NULL;
     pusd_primspec *sp = pusd__layer_new_prim(out, parent, p->name, strlen(p->name), p->specifier, tn);
     if (!sp) return -1;
@@ -36,12 +42,15 @@ static int flatten_prim(pusd_stage *s, pusd_layer *out, pusd_primspec *parent, p
             if (arc_key(e->key) || !strcmp(e->key, "apiSchemas")) continue;
             const char *k = pusd__intern(&out->strings, &out->arena, e->key, strlen(e->key));
             if (!k) return -1;
-            bool taken = false;
+            meta_entry *taken = NULL;
             for (meta_entry *m = stronger ? sp->meta.head : NULL; m && !taken; m = m == stronger ? NULL : m->next)
-                taken = m->key == k;
-            if (taken) continue;
+                if (m->key == k) taken = m;
+            if (taken) {
+                if (meta_under(out, taken, e, p->nodes[i].layer)) return -1;
+                continue;
+            }
             meta_entry *me = pusd__meta_set_op(out, &sp->meta, k, ME_OP(e));
-            if (!me || pusd__value_copy(&out->arena, &out->strings, &me->value, &e->value)) return -1;
+            if (!me || pusd__flat_copy(out, &me->value, &e->value, p->nodes[i].layer)) return -1;
             ME_SET_OP(me, ME_OP(e));
         }
     }
@@ -90,7 +99,7 @@ static int flatten_prim(pusd_stage *s, pusd_layer *out, pusd_primspec *parent, p
             if (ps->dflt.data || (ps->dflt.flags & PUSD_VF_BLOCKED)) {
                 samples_hidden = true;
                 if (!got_default) {
-                    if (pusd__value_copy(&out->arena, &out->strings, &dst->dflt, &ps->dflt)) return -1;
+                    if (pusd__flat_copy(out, &dst->dflt, &ps->dflt, p->nodes[k].layer)) return -1;
                     dst->dflt.flags = (uint16_t)(bits | (dst->dflt.flags & 0xffu));
                     got_default = true;
                 }
@@ -100,9 +109,13 @@ static int flatten_prim(pusd_stage *s, pusd_layer *out, pusd_primspec *parent, p
                     prop_extra *x = pusd__prop_x(out, dst);
                     const char *key = pusd__intern(&out->strings, &out->arena, e->key, strlen(e->key));
                     if (!x || !key) return -1;
-                    if (pusd__meta_find(&x->meta, key)) continue;
+                    meta_entry *taken = pusd__meta_find(&x->meta, key);
+                    if (taken) {
+                        if (meta_under(out, taken, e, p->nodes[k].layer)) return -1;
+                        continue;
+                    }
                     meta_entry *me = pusd__meta_set(out, &x->meta, key);
-                    if (!me || pusd__value_copy(&out->arena, &out->strings, &me->value, &e->value)) return -1;
+                    if (!me || pusd__flat_copy(out, &me->value, &e->value, p->nodes[k].layer)) return -1;
                 }
         }
         const char **t;
@@ -139,7 +152,7 @@ pusd_layer *pusd_stage_flatten(pusd_stage *s, pusd_error *err) {
     for (const meta_entry *e = s->root->meta.head; e; e = e->next) {
         const char *k = pusd__intern(&out->strings, &out->arena, e->key, strlen(e->key));
         meta_entry *me = k ? pusd__meta_set(out, &out->meta, k) : NULL;
-        if (!me || pusd__value_copy(&out->arena, &out->strings, &me->value, &e->value)) goto nomem;
+        if (!me || pusd__flat_copy(out, &me->value, &e->value, s->root)) goto nomem;
         ME_SET_OP(me, ME_OP(e));
     }
     for (uint32_t i = 0; i < s->pseudo->nchildren; i++) {

@@ -24,11 +24,12 @@ static const char *out_str(fstack *f, const char *s) {
     return pusd__intern(&f->out->strings, &f->out->arena, s, strlen(s));
 }
 
-/* An absolute path for a relative asset path authored in layer (kept as authored when empty or absolute). */
+/* asset authored in layer as the merged layer writes it: anchored as OpenUSD's resolver anchors
+ * it (pusd__anchor_asset), or kept as authored. */
 static const char *anchored(fstack *f, const pusd_layer *layer, const char *asset) {
-    if (!asset || !asset[0] || asset[0] == '/') return asset;
-    char *abs = pusd__layer_resolve_asset(layer, asset);
-    if (!abs) return NULL;
+    char *abs;
+    if (pusd__anchor_asset(layer, asset, &abs)) return NULL;
+    if (!abs) return asset;
     const char *r = out_str(f, abs);
     free(abs);
     return r;

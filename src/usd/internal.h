@@ -243,6 +243,11 @@ meta_entry *pusd__meta_set(pusd_layer *l, meta_list *m, const char *key); /* fin
 meta_entry *pusd__meta_set_op(pusd_layer *l, meta_list *m, const char *key, unsigned op);
 int pusd__layer_prim_path(const pusd_primspec *p, char *buf, size_t size);
 char *pusd__layer_resolve_asset(const pusd_layer *l, const char *asset); /* malloc'ed abs path */
+/* The asset path a flattened layer writes for `asset` authored in l, as OpenUSD's default resolver
+ * anchors it: "./x" and "../x" relative to l's folder, made absolute; a search path ("tex/a.png")
+ * the same when that file exists there, else kept; absolute paths, URIs, package paths and
+ * variable expressions kept. 0 with *out malloc'ed (NULL: keep as authored); -1 out of memory. */
+int pusd__anchor_asset(const pusd_layer *l, const char *asset, char **out);
 
 /* Known metadata field types (fields.c); PUSD_T_RAW if unknown; 0x100 set for arrays. */
 enum { META_LAYER = 0, META_PRIM = 1, META_PROP = 2 };

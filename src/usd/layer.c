@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 #include "internal.h"
 
@@ -248,47 +249,70 @@ int pusd__layer_prim_path(const pusd_primspec *p, char *buf, size_t size) {
     return (int)len;
 }
 
-char *pusd__layer_resolve_asset(const pusd_layer *l, const char *asset) {
-    if (!asset || !asset[0]) return NULL;
-    char *r;
-    if (asset[0] == '/')
-        r = strdup(asset);
-    else {
-        const char *a = asset;
-        if (a[0] == '.' && a[1] == '/') a += 2;
-        size_t n = strlen(l->dir) + strlen(a) + 2;
-        r = malloc(n);
-        if (r) snprintf(r, n, "%s/%s", l->dir, a);
+/* dir + "/" + rel ("./" segments dropped, "x/../" folded), malloc'ed; rel alone when absolute. */
+static char *join_norm(const char *dir, const char *rel) {
+    size_t n = strlen(dir) + strlen(rel) + 2;
+    char *r = malloc(n), *copy = malloc(n);
+    if (!r || !copy) {
+        free(r);
+        free(copy);
+        return NULL;
     }
-    if (!r) return NULL;
-    /* normalise "x/../" and "/./" segments */
-    char *out = r;
-    char *segs[512];
+    if (rel[0] == '/')
+        snprintf(copy, n, "%s", rel);
+    else
+        snprintf(copy, n, "%s/%s", dir, rel);
+    bool abs = copy[0] == '/';
+    char *segs[512], *save = NULL;
     int ns = 0;
-    bool abs = r[0] == '/';
-    char *save = NULL;
-    char *copy = strdup(r);
-    if (!copy) return r;
     for (char *tok = strtok_r(copy, "/", &save); tok; tok = strtok_r(NULL, "/", &save)) {
         if (!strcmp(tok, ".")) continue;
         if (!strcmp(tok, "..") && ns > 0 && strcmp(segs[ns - 1], "..")) {
             ns--;
             continue;
         }
+        if (!strcmp(tok, "..") && abs) continue; /* "/.." is "/" */
         if (ns < 512) segs[ns++] = tok;
     }
     size_t len = 0;
-    if (abs) out[len++] = '/';
+    if (abs) r[len++] = '/';
     for (int i = 0; i < ns; i++) {
         size_t k = strlen(segs[i]);
-        memcpy(out + len, segs[i], k);
+        memcpy(r + len, segs[i], k);
         len += k;
-        if (i < ns - 1) out[len++] = '/';
+        if (i < ns - 1) r[len++] = '/';
     }
-    if (!len) out[len++] = '.';
-    out[len] = 0;
+    if (!len) r[len++] = '.';
+    r[len] = 0;
     free(copy);
-    return out;
+    return r;
+}
+
+char *pusd__layer_resolve_asset(const pusd_layer *l, const char *asset) {
+    if (!asset || !asset[0]) return NULL;
+    return join_norm(l->dir, asset);
+}
+
+int pusd__anchor_asset(const pusd_layer *l, const char *asset, char **out) {
+    *out = NULL;
+    if (!asset || !asset[0] || asset[0] == '/' || asset[0] == '`' || strstr(asset, "://") || strchr(asset, '['))
+        return 0;
+    bool file_relative = asset[0] == '.' && (asset[1] == '/' || (asset[1] == '.' && asset[2] == '/'));
+    char *dir = NULL;
+    if (l->dir[0] != '/') {
+        char cwd[4096];
+        if (!getcwd(cwd, sizeof cwd)) return 0; /* no absolute anchor to give: keep as authored */
+        if (!(dir = join_norm(cwd, l->dir))) return -1;
+    }
+    char *r = join_norm(dir ? dir : l->dir, asset);
+    free(dir);
+    if (!r) return -1;
+    if (!file_relative && access(r, F_OK)) { /* a search path stays one unless the layer's folder has it */
+        free(r);
+        return 0;
+    }
+    *out = r;
+    return 0;
 }
 
 /* ---- public: metadata & sublayers ------------------------------------------------------ */

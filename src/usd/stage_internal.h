@@ -109,4 +109,11 @@ size_t pusd__kid_names(const node *nodes, uint32_t nn, const char ***out);
 uint32_t pusd__local_kid_nodes(const node *pn, uint32_t npn, const char *name, node *out);
 const char *pusd__strip_variants(pusd_stage *s, const char *p);
 const prop_spec *pusd__strongest_prop(const pusd_prim *p, const char *name, uint32_t *node_idx);
+/* flatten_values.c: a value copied into a flattened layer out (or arena a), its asset paths
+ * anchored to layer from (not when NULL) and its dictionaries in key order; a weaker dictionary
+ * merged under a stronger one (stronger keys win, nested dictionaries merge). */
+int pusd__flat_copy(pusd_layer *out, pusd_value *dst, const pusd_value *src, const pusd_layer *from);
+int pusd__flat_copy_in(pusd_arena *a, interner *in, pusd_value *dst, const pusd_value *src, const pusd_layer *from);
+int pusd__flat_dict_under(pusd_layer *out, pusd_value *dst, const pusd_value *weak, const pusd_layer *from);
+int pusd__dict_under_in(pusd_arena *a, interner *in, pusd_value *dst, const pusd_value *weak, const pusd_layer *from);
 #endif

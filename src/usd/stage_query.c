@@ -201,16 +201,25 @@ size_t pusd_prim_metadata_keys(pusd_prim *p, const char ***keys) {
     return k;
 }
 
+/* The strongest opinion; a dictionary merges the weaker ones' keys under its own (stage memory). */
 int pusd_prim_get_metadata(const pusd_prim *p, const char *key, pusd_value *out) {
-    for (uint32_t i = 0; i < p->nnodes; i++) {
-        const meta_entry *e = pusd__meta_find(&p->nodes[i].spec->meta, key);
-        if (e) {
-            *out = e->value;
-            out->flags &= 0xffu;
-            return 0;
-        }
+    uint32_t i = 0;
+    const meta_entry *e = NULL;
+    while (i < p->nnodes && !(e = pusd__meta_find(&p->nodes[i].spec->meta, key))) i++;
+    if (!e) return PUSD_ERR_NOT_FOUND;
+    *out = e->value;
+    out->flags &= 0xffu;
+    if (out->type != PUSD_T_DICTIONARY) return 0;
+    pusd_stage *s = p->stage;
+    pusd_value merged;
+    if (pusd__flat_copy_in(&s->scratch, &s->scratch_strings, &merged, &e->value, NULL)) return 0;
+    for (uint32_t k = i + 1; k < p->nnodes; k++) {
+        const meta_entry *w = pusd__meta_find(&p->nodes[k].spec->meta, key);
+        if (w && pusd__dict_under_in(&s->scratch, &s->scratch_strings, &merged, &w->value, NULL)) return 0;
     }
-    return PUSD_ERR_NOT_FOUND;
+    *out = merged;
+    out->flags &= 0xffu;
+    return 0;
 }
 
 const char *pusd_prim_variant_selection(const pusd_prim *p, const char *set) {

@@ -230,6 +230,32 @@ static void ancestor_cycles(void) {
 #endif
 }
 
+/* customData composes key by key: the strongest opinion of each key, nested dictionaries merged */
+static void dictionaries(void) {
+    tu_write(
+        dir, "dict_weak.usda",
+        "#usda 1.0\nover \"P\" (\n    customData = {\n        int a = 9\n        int b = 2\n"
+        "        dictionary n = {\n            int x = 9\n            int y = 2\n        }\n    }\n)\n{\n}\n");
+    tu_write(dir, "dict_root.usda",
+             "#usda 1.0\n(\n    subLayers = [@dict_weak.usda@]\n)\ndef \"P\" (\n    customData = {\n        int "
+             "a = 1\n"
+             "        dictionary n = {\n            int x = 1\n        }\n    }\n)\n{\n}\n");
+    pusd_stage *s = open_root("dict_root.usda");
+    pusd_prim *p = s ? pusd_stage_prim_at_path(s, "/P") : NULL;
+    pusd_value v;
+    CHECK(p && !pusd_prim_get_metadata(p, "customData", &v) && v.type == PUSD_T_DICTIONARY);
+    const pusd_dict *d = p ? v.data : NULL;
+    CHECK(d && d->count == 3);
+    if (d && d->count == 3) {
+        CHECK_STR(d->entries[0].key, "a");
+        CHECK(((const int32_t *)d->entries[0].value.data)[0] == 1);
+        CHECK_STR(d->entries[1].key, "b");
+        const pusd_dict *n = d->entries[2].value.data;
+        CHECK(n && n->count == 2 && ((const int32_t *)n->entries[0].value.data)[0] == 1);
+    }
+    pusd_stage_free(s);
+}
+
 static void listops_refs(void) {
     tu_write(dir, "lo_a.usda", "#usda 1.0\ndef \"P\" {\n    float a = 1\n}\n");
     tu_write(dir, "lo_b.usda", "#usda 1.0\ndef \"P\" {\n    float b = 2\n}\n");
@@ -359,6 +385,7 @@ int main(void) {
     livrps();
     cycles();
     ancestor_cycles();
+    dictionaries();
     listops_refs();
     flatten();
     flatten_layer_stack();
