@@ -15,6 +15,36 @@ static int meta_under(pusd_layer *out, meta_entry *m, const meta_entry *weak, co
     return m->value.type == PUSD_T_DICTIONARY ? pusd__flat_dict_under(out, &m->value, &weak->value, from) : 0;
 }
 
+/* The kind bits and value type of a flattened property, as UsdStage composes them: an attribute
+ * its prim's type or an applied API schema declares takes the declared variability, is not custom,
+ * and takes the declared type when that only changes the role (float3[] -> point3f[]); any other
+ * attribute keeps the strongest spec's type and the weakest spec's variability and custom flag
+ * (every spec authors both). Legacy `config` is uniform, and `varying` is the default. */
+static void prop_kind(const pusd_prim *p, const char *name, const prop_spec *src, uint16_t *type, uint16_t *bits) {
+    *type = src->dflt.type;
+    *bits = src->dflt.flags & (PB_REL | PB_CUSTOM | PB_UNIFORM | PB_CONFIG | PB_VARYING);
+    if (PS_IS_REL(src)) return;
+    const prop_spec *weakest = src;
+    for (uint32_t k = p->nnodes; k-- > 0;) {
+        const prop_spec *ps = pusd__prim_prop(p->nodes[k].spec, name);
+        if (ps && !PS_IS_REL(ps)) {
+            weakest = ps;
+            break;
+        }
+    }
+    *bits = (uint16_t)((weakest->dflt.flags & PB_CUSTOM) |
+                       ((weakest->dflt.flags & (PB_UNIFORM | PB_CONFIG)) ? PB_UNIFORM : 0));
+    const char *declared;
+    bool uniform, array;
+    if ((src->x && src->x->type_name) || !pusd__declared_attr(p->type_name, p->api, p->napi, name, &declared, &uniform))
+        return;
+    *bits = uniform ? PB_UNIFORM : 0;
+    int t = pusd_type_parse(declared, &array);
+    if (t == PUSD_T_INVALID || array != ((src->dflt.flags & PUSD_VF_ARRAY) != 0)) return;
+    const type_info *a = pusd_tinfo(t), *b = pusd_tinfo(src->dflt.type);
+    if (a && b && a->elem == b->elem && a->ncomp == b->ncomp && a->shape == b->shape) *type = (uint16_t)t;
+}
+
 static int remap_sample_copy(pusd_layer *out, prop_spec *dst, const prop_spec *src, const node *n) {
     prop_extra *x = pusd__prop_x(out, dst);
     if (!x) return -1;
@@ -76,8 +106,9 @@ static int flatten_prim(pusd_stage *s, pusd_layer *out, pusd_primspec *parent, p
         if (!src) continue;
         prop_spec *dst = pusd__prim_new_prop(out, sp, pusd__intern(&out->strings, &out->arena, name, strlen(name)));
         if (!dst || !dst->name) return -1;
-        uint16_t bits = src->dflt.flags & 0xff00u;
-        dst->dflt.type = src->dflt.type;
+        uint16_t bits, type;
+        prop_kind(p, name, src, &type, &bits);
+        dst->dflt.type = type;
         dst->dflt.flags = (uint16_t)(bits | (src->dflt.flags & PUSD_VF_ARRAY));
         if (src->x && src->x->type_name) {
             prop_extra *x = pusd__prop_x(out, dst);
@@ -94,6 +125,8 @@ static int flatten_prim(pusd_stage *s, pusd_layer *out, pusd_primspec *parent, p
             if (!ps) continue;
             if (!got_samples && !samples_hidden && ps->x && ps->x->has_samples) {
                 if (remap_sample_copy(out, dst, ps, &p->nodes[k])) return -1;
+                for (uint32_t j = 0; j < dst->x->nsamples; j++)
+                    if (dst->x->samples[j].value.type == ps->dflt.type) dst->x->samples[j].value.type = type;
                 got_samples = true;
             }
             if (ps->dflt.data || (ps->dflt.flags & PUSD_VF_BLOCKED)) {
@@ -101,6 +134,7 @@ static int flatten_prim(pusd_stage *s, pusd_layer *out, pusd_primspec *parent, p
                 if (!got_default) {
                     if (pusd__flat_copy(out, &dst->dflt, &ps->dflt, p->nodes[k].layer)) return -1;
                     dst->dflt.flags = (uint16_t)(bits | (dst->dflt.flags & 0xffu));
+                    dst->dflt.type = type;
                     got_default = true;
                 }
             }

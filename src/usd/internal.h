@@ -249,6 +249,13 @@ char *pusd__layer_resolve_asset(const pusd_layer *l, const char *asset); /* mall
  * variable expressions kept. 0 with *out malloc'ed (NULL: keep as authored); -1 out of memory. */
 int pusd__anchor_asset(const pusd_layer *l, const char *asset, char **out);
 
+/* core_schemas.c: whether the prim type (or one of its applied API schemas) declares attribute
+ * attr, and its declared value type name ("point3f[]") and variability. */
+bool pusd__declared_attr(const char *prim_type, const char *const *api, size_t napi, const char *attr,
+                         const char **type, bool *uniform);
+/* schema.c: attribute attr of a built-in Wasm schema type (or its bases), or NULL. */
+const pusd_schema_attr *pusd__builtin_schema_attr(const char *type_name, const char *attr);
+
 /* Known metadata field types (fields.c); PUSD_T_RAW if unknown; 0x100 set for arrays. */
 enum { META_LAYER = 0, META_PRIM = 1, META_PROP = 2 };
 int pusd__meta_field_type(int where, const char *key, bool *ident_form);

@@ -79,6 +79,19 @@ static const pusd_schema_def builtin[] = {
      fluid_attrs},
 };
 
+const pusd_schema_attr *pusd__builtin_schema_attr(const char *type_name, const char *attr) {
+    for (int guard = 0; type_name && guard < 8; guard++) {
+        const pusd_schema_def *d = NULL;
+        for (size_t i = 0; i < N(builtin) && !d; i++)
+            if (!strcmp(builtin[i].type_name, type_name)) d = &builtin[i];
+        if (!d) return NULL;
+        for (size_t i = 0; i < d->attr_count; i++)
+            if (!strcmp(d->attrs[i].name, attr)) return &d->attrs[i];
+        type_name = d->base;
+    }
+    return NULL;
+}
+
 struct pusd_schema_registry {
     const pusd_schema_def **defs;
     size_t n, cap;
