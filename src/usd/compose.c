@@ -395,6 +395,15 @@ static void finish_prim(builder *b, pusd_prim *p) {
             break;
         }
     }
+    /* an instance: instanceable, with an arc to share (UsdPrim::IsInstance) */
+    const meta_entry *inst = NULL;
+    bool arcs = false;
+    for (uint32_t i = 0; i < p->nnodes; i++) {
+        if (!inst) inst = pusd__meta_find(&p->nodes[i].spec->meta, "instanceable");
+        arcs |= p->nodes[i].tag != ARC_LOCAL;
+    }
+    p->instance =
+        arcs && inst && inst->value.type == PUSD_T_BOOL && inst->value.data && ((const uint8_t *)inst->value.data)[0];
     /* apiSchemas */
     const char **list = NULL;
     size_t n = 0, cap = 0;
@@ -485,6 +494,16 @@ static bool kids_lazy(const node *kn, uint32_t nkn) {
     return nkn > 0;
 }
 
+/* A malloc'ed copy of nodes without the local (root layer stack) ones; *n updated. */
+static node *local_free(const node *nodes, uint32_t *n) {
+    node *r = malloc((*n ? *n : 1) * sizeof *r);
+    uint32_t k = 0;
+    for (uint32_t i = 0; r && i < *n; i++)
+        if (nodes[i].tag != ARC_LOCAL) r[k++] = nodes[i];
+    *n = k;
+    return r;
+}
+
 /* Composes the children list of p: names and slots; children that need composition work (arcs in
  * their subtree, or p not local) are composed now, the others on first access. */
 static void build_kids(pusd_stage *s, pusd_prim *p, int depth) {
@@ -505,8 +524,12 @@ static void build_kids(pusd_stage *s, pusd_prim *p, int depth) {
         size_t i = 0;
         for (const pusd_primspec *c = p->nodes[0].spec->first_child; c; c = c->next) names[i++] = c->name;
     } else {
-        const char **tmp;
-        n = pusd__kid_names(p->nodes, p->nnodes, &tmp);
+        const char **tmp = NULL;
+        /* an instance's children are its prototype's: its local opinions on them do not count */
+        uint32_t nn = p->nnodes;
+        node *kn = p->instance ? local_free(p->nodes, &nn) : p->nodes;
+        n = kn ? pusd__kid_names(kn, nn, &tmp) : 0;
+        if (kn != p->nodes) free(kn);
         if (n) {
             names = pusd__ar_alloc(&s->comp, n * sizeof *names);
             if (names) memcpy(names, tmp, n * sizeof *names);
@@ -587,6 +610,14 @@ static pusd_prim *compose_prim(pusd_stage *s, pusd_prim *parent, const char *nam
         map[i] = st.path ? expand_site(&b, st) : SIZE_MAX;
     }
     if (map != stackmap) free(map);
+    /* below an instance only the prototype's opinions apply (Pcp ignores local opinions there) */
+    p->in_instance = parent->instance || parent->in_instance;
+    if (p->in_instance) {
+        size_t k = 0;
+        for (size_t i = 0; i < b.nnodes; i++)
+            if (b.nodes[i].tag != ARC_LOCAL) b.nodes[k++] = b.nodes[i];
+        b.nnodes = k;
+    }
     finish_prim(&b, p);
     free(b.sites);
     free(b.nodes);

@@ -5,6 +5,21 @@
 
 #include "stage_internal.h"
 
+/* A prototype of the flattened layer: the instances whose arcs have the same key share it. */
+typedef struct proto {
+    char *key;
+    pusd_prim *source; /* the first instance found: its children are the prototype's */
+    const char *path;  /* /Flattened_Prototype_N */
+} proto;
+
+typedef struct flat {
+    pusd_stage *s;
+    pusd_layer *out;
+    proto *v;
+    size_t n, cap, next_id;
+    const char *from, *to; /* while writing a prototype: the source instance's path and the prototype's */
+} flat;
+
 static bool arc_key(const char *k) {
     return !strcmp(k, "references") || !strcmp(k, "payload") || !strcmp(k, "inherits") || !strcmp(k, "specializes") ||
            !strcmp(k, "variantSets") || !strcmp(k, "variants") || !strcmp(k, "apiSchemas");
@@ -59,8 +74,107 @@ static int remap_sample_copy(pusd_layer *out, prop_spec *dst, const prop_spec *s
     return 0;
 }
 
-static int flatten_prim(pusd_stage *s, pusd_layer *out, pusd_primspec *parent, pusd_prim *p) {
+static int flatten_prop(flat *f, pusd_primspec *sp, pusd_prim *p, const char *name);
+static int flatten_prim(flat *f, pusd_primspec *parent, pusd_prim *p);
+/* The instancing key of instance p: its arcs' opinions (every node but the local ones), which is
+ * what its prototype is composed from. */
+static char *instance_key(const pusd_prim *p) {
+    sbuf b = {0};
+    char path[4096];
+    for (uint32_t i = 0; i < p->nnodes; i++) {
+        const node *n = &p->nodes[i];
+        if (n->tag == ARC_LOCAL) continue;
+        pusd__layer_prim_path(n->spec, path, sizeof path);
+        pusd__sb_printf(&b, "%s\x01%s\x01%.17g\x01%.17g\x02", n->layer->identifier, path, n->offset, n->scale);
+    }
+    pusd__sb_putc(&b, 0);
+    if (b.oom) {
+        free(b.p);
+        return NULL;
+    }
+    return b.p;
+}
+
+static proto *proto_of(flat *f, const pusd_prim *p) {
+    char *key = instance_key(p);
+    if (!key) return NULL;
+    for (size_t i = 0; i < f->n; i++)
+        if (!strcmp(f->v[i].key, key)) {
+            free(key);
+            return &f->v[i];
+        }
+    free(key);
+    return NULL;
+}
+
+/* Finds the instances below p (p included; not below an instance) and gives each new instancing
+ * key a prototype, named as UsdStage::Flatten names them (skipping names the stage uses). */
+static int collect(flat *f, pusd_prim *p) {
+    if (!p->active) return 0;
+    if (p->instance) {
+        if (proto_of(f, p)) return 0;
+        char name[64], *key = instance_key(p);
+        do snprintf(name, sizeof name, "/Flattened_Prototype_%zu", ++f->next_id);
+        while (pusd_stage_prim_at_path(f->s, name));
+        const char *path = pusd__ar_strdup(&f->out->arena, name);
+        if (!key || !path || !PBASE_RESERVE(f->v, f->cap, f->n + 1)) {
+            free(key);
+            return -1;
+        }
+        f->v[f->n++] = (proto){key, p, path};
+        return 0;
+    }
+    for (uint32_t i = 0; i < p->nchildren; i++) {
+        pusd_prim *c = pusd__kid(p, i);
+        if (c && collect(f, c)) return -1;
+    }
+    return 0;
+}
+
+/* An instance refers to its prototype by an internal reference, as UsdStage::Flatten adds it. */
+static int instance_ref(flat *f, pusd_primspec *sp, const pusd_prim *p) {
+    const proto *pr = proto_of(f, p);
+    pusd_listop *lo = pusd__ar_calloc(&f->out->arena, sizeof *lo);
+    pusd_reference *r = pusd__ar_calloc(&f->out->arena, sizeof *r);
+    const char *k = pusd__intern(&f->out->strings, &f->out->arena, "references", 10);
+    meta_entry *me = k ? pusd__meta_set(f->out, &sp->meta, k) : NULL;
+    if (!pr || !lo || !r || !me) return -1;
+    *r = (pusd_reference){"", pr->path, 0, 1, NULL};
+    lo->count[PUSD_LISTOP_ADD] = 1;
+    lo->items[PUSD_LISTOP_ADD] = r;
+    me->value = (pusd_value){PUSD_T_REFERENCE_LISTOP, 0, 1, lo};
+    return 0;
+}
+
+/* Each prototype: a typeless def at the root holding the source instance's children, written
+ * before the stage's prims (as UsdStage::Flatten writes them). Nested instances found inside a
+ * prototype get prototypes after it. */
+static int write_prototypes(flat *f) {
+    for (size_t i = 0; i < f->n; i++) {
+        pusd_prim *src = f->v[i].source;
+        for (uint32_t k = 0; k < src->nchildren; k++) {
+            pusd_prim *c = pusd__kid(src, k);
+            if (c && collect(f, c)) return -1;
+        }
+    }
+    for (size_t i = 0; i < f->n; i++) {
+        const char *name = f->v[i].path + 1;
+        pusd_primspec *sp = pusd__layer_new_prim(f->out, &f->out->root, name, strlen(name), 'd', NULL);
+        if (!sp) return -1;
+        f->from = f->v[i].source->path;
+        f->to = f->v[i].path;
+        for (uint32_t k = 0; k < f->v[i].source->nchildren; k++) {
+            pusd_prim *c = pusd__kid(f->v[i].source, k);
+            if (c && flatten_prim(f, sp, c)) return -1;
+        }
+        f->from = f->to = NULL;
+    }
+    return 0;
+}
+
+static int flatten_prim(flat *f, pusd_primspec *parent, pusd_prim *p) {
     if (!p->active) return 0; /* UsdStage::Flatten copies active prims only */
+    pusd_layer *out = f->out;
     const char *tn = p->type_name ? pusd__intern(&out->strings, &out->arena, p->type_name, strlen(p->type_name)) : NULL;
     pusd_primspec *sp = pusd__layer_new_prim(out, parent, p->name, strlen(p->name), p->specifier, tn);
     if (!sp) return -1;
@@ -99,88 +213,110 @@ static int flatten_prim(pusd_stage *s, pusd_layer *out, pusd_primspec *parent, p
         me->value = (pusd_value){PUSD_T_TOKEN_LISTOP, 0, 1, lo};
     }
     size_t np = pusd_prim_property_count(p);
-    for (size_t i = 0; i < np; i++) {
-        const char *name = pusd_prim_property_name(p, i);
-        uint32_t ni;
-        const prop_spec *src = pusd__strongest_prop(p, name, &ni);
-        if (!src) continue;
-        prop_spec *dst = pusd__prim_new_prop(out, sp, pusd__intern(&out->strings, &out->arena, name, strlen(name)));
-        if (!dst || !dst->name) return -1;
-        uint16_t bits, type;
-        prop_kind(p, name, src, &type, &bits);
-        dst->dflt.type = type;
-        dst->dflt.flags = (uint16_t)(bits | (src->dflt.flags & PUSD_VF_ARRAY));
-        if (src->x && src->x->type_name) {
-            prop_extra *x = pusd__prop_x(out, dst);
-            if (!x || !(x->type_name =
-                            pusd__intern(&out->strings, &out->arena, src->x->type_name, strlen(src->x->type_name))))
-                return -1;
-        }
-        /* the default is the strongest default; time samples only come from a spec stronger than
-         * every default (or the one holding it): value resolution stops at the strongest spec with
-         * any opinion, so a stronger default hides a weaker layer's samples */
-        bool got_default = false, got_samples = false, samples_hidden = false;
-        for (uint32_t k = ni; k < p->nnodes; k++) {
-            const prop_spec *ps = pusd__prim_prop(p->nodes[k].spec, name);
-            if (!ps) continue;
-            if (!got_samples && !samples_hidden && ps->x && ps->x->has_samples) {
-                if (remap_sample_copy(out, dst, ps, &p->nodes[k])) return -1;
-                for (uint32_t j = 0; j < dst->x->nsamples; j++)
-                    if (dst->x->samples[j].value.type == ps->dflt.type) dst->x->samples[j].value.type = type;
-                got_samples = true;
-            }
-            if (ps->dflt.data || (ps->dflt.flags & PUSD_VF_BLOCKED)) {
-                samples_hidden = true;
-                if (!got_default) {
-                    if (pusd__flat_copy(out, &dst->dflt, &ps->dflt, p->nodes[k].layer)) return -1;
-                    dst->dflt.flags = (uint16_t)(bits | (dst->dflt.flags & 0xffu));
-                    dst->dflt.type = type;
-                    got_default = true;
-                }
-            }
-            if (ps->x)
-                for (const meta_entry *e = ps->x->meta.head; e; e = e->next) {
-                    prop_extra *x = pusd__prop_x(out, dst);
-                    const char *key = pusd__intern(&out->strings, &out->arena, e->key, strlen(e->key));
-                    if (!x || !key) return -1;
-                    meta_entry *taken = pusd__meta_find(&x->meta, key);
-                    if (taken) {
-                        if (meta_under(out, taken, e, p->nodes[k].layer)) return -1;
-                        continue;
-                    }
-                    meta_entry *me = pusd__meta_set(out, &x->meta, key);
-                    if (!me || pusd__flat_copy(out, &me->value, &e->value, p->nodes[k].layer)) return -1;
-                }
-        }
-        const char **t;
-        size_t nt = pusd_prim_targets(p, name, !PS_IS_REL(src), &t);
-        bool any_targets = false;
-        for (uint32_t k = 0; k < p->nnodes; k++) {
-            const prop_spec *ps = pusd__prim_prop(p->nodes[k].spec, name);
-            if (ps && ps->x && ps->x->targets) any_targets = true;
-        }
-        if (any_targets) {
-            prop_extra *x = pusd__prop_x(out, dst);
-            pusd_listop *lo = pusd__ar_calloc(&out->arena, sizeof *lo);
-            const char **it = pusd__ar_alloc(&out->arena, (nt ? nt : 1) * sizeof *it);
-            if (!x || !lo || !it) return -1;
-            for (size_t k = 0; k < nt; k++) it[k] = pusd__ar_strdup(&out->arena, t[k]);
-            lo->is_explicit = true;
-            lo->count[0] = (uint32_t)nt;
-            lo->items[0] = it;
-            x->targets = lo;
-        }
-    }
+    for (size_t i = 0; i < np; i++)
+        if (flatten_prop(f, sp, p, pusd_prim_property_name(p, i))) return -1;
+    if (p->instance) return instance_ref(f, sp, p); /* its children are the prototype's */
     for (uint32_t i = 0; i < p->nchildren; i++) {
         pusd_prim *c = pusd__kid(p, i);
-        if (c && flatten_prim(s, out, sp, c)) return -1;
+        if (c && flatten_prim(f, sp, c)) return -1;
     }
     return 0;
+}
+
+/* A target path as the flattened layer writes it: inside a prototype, paths below the source
+ * instance become paths below the prototype. */
+static const char *flat_target(flat *f, const char *t) {
+    size_t n = f->from ? strlen(f->from) : 0;
+    if (!n || strncmp(t, f->from, n) || (t[n] && t[n] != '/' && t[n] != '.' && t[n] != '[')) return t;
+    char *r = pusd__ar_alloc(&f->out->arena, strlen(f->to) + strlen(t + n) + 1);
+    if (r) sprintf(r, "%s%s", f->to, t + n);
+    return r;
+}
+
+static int flatten_prop(flat *f, pusd_primspec *sp, pusd_prim *p, const char *name) {
+    pusd_layer *out = f->out;
+    uint32_t ni;
+    const prop_spec *src = pusd__strongest_prop(p, name, &ni);
+    if (!src) return 0;
+    prop_spec *dst = pusd__prim_new_prop(out, sp, pusd__intern(&out->strings, &out->arena, name, strlen(name)));
+    if (!dst || !dst->name) return -1;
+    uint16_t bits, type;
+    prop_kind(p, name, src, &type, &bits);
+    dst->dflt.type = type;
+    dst->dflt.flags = (uint16_t)(bits | (src->dflt.flags & PUSD_VF_ARRAY));
+    if (src->x && src->x->type_name) {
+        prop_extra *x = pusd__prop_x(out, dst);
+        if (!x ||
+            !(x->type_name = pusd__intern(&out->strings, &out->arena, src->x->type_name, strlen(src->x->type_name))))
+            return -1;
+    }
+    /* the default is the strongest default; time samples only come from a spec stronger than
+     * every default (or the one holding it): value resolution stops at the strongest spec with
+     * any opinion, so a stronger default hides a weaker layer's samples */
+    bool got_default = false, got_samples = false, samples_hidden = false;
+    for (uint32_t k = ni; k < p->nnodes; k++) {
+        const prop_spec *ps = pusd__prim_prop(p->nodes[k].spec, name);
+        if (!ps) continue;
+        if (!got_samples && !samples_hidden && ps->x && ps->x->has_samples) {
+            if (remap_sample_copy(out, dst, ps, &p->nodes[k])) return -1;
+            for (uint32_t j = 0; j < dst->x->nsamples; j++)
+                if (dst->x->samples[j].value.type == ps->dflt.type) dst->x->samples[j].value.type = type;
+            got_samples = true;
+        }
+        if (ps->dflt.data || (ps->dflt.flags & PUSD_VF_BLOCKED)) {
+            samples_hidden = true;
+            if (!got_default) {
+                if (pusd__flat_copy(out, &dst->dflt, &ps->dflt, p->nodes[k].layer)) return -1;
+                dst->dflt.flags = (uint16_t)(bits | (dst->dflt.flags & 0xffu));
+                dst->dflt.type = type;
+                got_default = true;
+            }
+        }
+        if (ps->x)
+            for (const meta_entry *e = ps->x->meta.head; e; e = e->next) {
+                prop_extra *x = pusd__prop_x(out, dst);
+                const char *key = pusd__intern(&out->strings, &out->arena, e->key, strlen(e->key));
+                if (!x || !key) return -1;
+                meta_entry *taken = pusd__meta_find(&x->meta, key);
+                if (taken) {
+                    if (meta_under(out, taken, e, p->nodes[k].layer)) return -1;
+                    continue;
+                }
+                meta_entry *me = pusd__meta_set(out, &x->meta, key);
+                if (!me || pusd__flat_copy(out, &me->value, &e->value, p->nodes[k].layer)) return -1;
+            }
+    }
+    const char **t;
+    size_t nt = pusd_prim_targets(p, name, !PS_IS_REL(src), &t);
+    bool any_targets = false;
+    for (uint32_t k = 0; k < p->nnodes; k++) {
+        const prop_spec *ps = pusd__prim_prop(p->nodes[k].spec, name);
+        if (ps && ps->x && ps->x->targets) any_targets = true;
+    }
+    if (any_targets) {
+        prop_extra *x = pusd__prop_x(out, dst);
+        pusd_listop *lo = pusd__ar_calloc(&out->arena, sizeof *lo);
+        const char **it = pusd__ar_alloc(&out->arena, (nt ? nt : 1) * sizeof *it);
+        if (!x || !lo || !it) return -1;
+        for (size_t k = 0; k < nt; k++)
+            if (!(it[k] = pusd__ar_strdup(&out->arena, flat_target(f, t[k])))) return -1;
+        lo->is_explicit = true;
+        lo->count[0] = (uint32_t)nt;
+        lo->items[0] = it;
+        x->targets = lo;
+    }
+    return 0;
+}
+
+static void free_protos(flat *f) {
+    for (size_t i = 0; i < f->n; i++) free(f->v[i].key);
+    free(f->v);
 }
 
 pusd_layer *pusd_stage_flatten(pusd_stage *s, pusd_error *err) {
     pusd__ensure(s);
     pusd_layer *out = pusd_layer_new(s->root->identifier);
+    flat f = {s, out, NULL, 0, 0, 0, NULL, NULL};
     if (!out) goto nomem;
     /* layer metadata of the root layer, minus sublayers (flattened) */
     for (const meta_entry *e = s->root->meta.head; e; e = e->next) {
@@ -189,12 +325,15 @@ pusd_layer *pusd_stage_flatten(pusd_stage *s, pusd_error *err) {
         if (!me || pusd__flat_copy(out, &me->value, &e->value, s->root)) goto nomem;
         ME_SET_OP(me, ME_OP(e));
     }
+    if (collect(&f, s->pseudo) || write_prototypes(&f)) goto nomem;
     for (uint32_t i = 0; i < s->pseudo->nchildren; i++) {
         pusd_prim *c = pusd__kid(s->pseudo, i);
-        if (c && flatten_prim(s, out, &out->root, c)) goto nomem;
+        if (c && flatten_prim(&f, &out->root, c)) goto nomem;
     }
+    free_protos(&f);
     return out;
 nomem:
+    free_protos(&f);
     pusd_layer_free(out);
     pusd_set_error(err, PUSD_ERR_NOMEM, s->root->identifier, 0, 0, "out of memory while flattening");
     return NULL;

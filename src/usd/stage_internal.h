@@ -60,7 +60,9 @@ struct pusd_prim { /* pointers, then counts, then flags: no padding holes */
     int depth;
     char specifier;
     bool active;
-    bool local; /* one site: its own path in the root layer stack */
+    bool local;       /* one site: its own path in the root layer stack */
+    bool instance;    /* instanceable = true and composition arcs: its descendants are a prototype's */
+    bool in_instance; /* below an instance: local (root layer stack) opinions do not apply */
 };
 
 struct pusd_stage {

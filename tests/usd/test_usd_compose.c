@@ -256,6 +256,29 @@ static void dictionaries(void) {
     pusd_stage_free(s);
 }
 
+/* below an instance only the arcs' opinions apply: a local override and a local-only child are
+ * ignored (Pcp ignores local opinions on an instance's descendants); a non-instance keeps them */
+static void instances(void) {
+    tu_write(dir, "inst_asset.usda",
+             "#usda 1.0\n(\n    defaultPrim = \"A\"\n)\ndef \"A\"\n{\n    def \"Kid\"\n    {\n        float v = "
+             "1\n    "
+             "}\n}\n");
+    tu_write(
+        dir, "inst_root.usda",
+        "#usda 1.0\ndef \"I\" (\n    instanceable = true\n    references = @inst_asset.usda@\n)\n{\n"
+        "    over \"Kid\"\n    {\n        float v = 2\n    }\n    def \"LocalOnly\"\n    {\n    }\n}\n"
+        "def \"N\" (\n    references = @inst_asset.usda@\n)\n{\n    over \"Kid\"\n    {\n        float v = 2\n"
+        "    }\n}\n");
+    pusd_stage *s = open_root("inst_root.usda");
+    CHECK(s != NULL);
+    if (!s)
+        return;
+    CHECK(num(s, "/I/Kid", "v", PUSD_TIME_DEFAULT) == 1);
+    CHECK(pusd_stage_prim_at_path(s, "/I/LocalOnly") == NULL);
+    CHECK(num(s, "/N/Kid", "v", PUSD_TIME_DEFAULT) == 2);
+    pusd_stage_free(s);
+}
+
 static void listops_refs(void) {
     tu_write(dir, "lo_a.usda", "#usda 1.0\ndef \"P\" {\n    float a = 1\n}\n");
     tu_write(dir, "lo_b.usda", "#usda 1.0\ndef \"P\" {\n    float b = 2\n}\n");
@@ -386,6 +409,7 @@ int main(void) {
     cycles();
     ancestor_cycles();
     dictionaries();
+    instances();
     listops_refs();
     flatten();
     flatten_layer_stack();
