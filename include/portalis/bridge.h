@@ -170,8 +170,10 @@ int pb_func_lookup(pb_bridge *b, pb_module_id id, const char *name, pb_func *h, 
 /* Checked call through a handle (kinds checked, no lookup). */
 int pb_func_call(const pb_func *h, const pw_val *args, size_t nargs, pw_val *results, size_t nresults,
                  pb_error *err);
-/* Unchecked call through a handle: slots holds max(nparams, nresults) cells
- * (see pw_func_call_unchecked). The fastest way to call; no allocation. */
+/* Unchecked call through a handle: slots holds the arguments and receives
+ * the results, in as many cells as the larger needs (see
+ * pw_func_call_unchecked; a v128 takes two). The fastest way to call; no
+ * allocation. */
 int pb_func_call_slots(const pb_func *h, uint64_t *slots, pb_error *err);
 
 /* ---- performance statistics --------------------------------------------------- */

@@ -57,9 +57,21 @@ typedef enum {
     PW_EXTERNREF,
 } pw_valkind;
 
+/* A v128 value: its 16 bytes in WebAssembly's (little-endian) lane order,
+ * so on a little-endian host u32[0] is lane 0 of an i32x4. */
+typedef union {
+    uint8_t u8[16];
+    uint16_t u16[8];
+    uint32_t u32[4];
+    uint64_t u64[2];
+    float f32[4];
+    double f64[2];
+} pw_v128;
+
 typedef struct {
     pw_valkind kind;
     union {
+        pw_v128 v128;
         int32_t i32;
         int64_t i64;
         float f32;
@@ -185,8 +197,10 @@ const char *pw_tier_name(pw_tier_kind tier);
 /* The tier that runs the module's next calls: PW_TIER_NATIVE once it has
  * native code (for PW_TIER_AUTO: when the background compile is done),
  * else PW_TIER_INTERP. *note (may be NULL) receives NULL, or why an `auto`
- * module stays on the interpreter (no compiler, compile error); the string
- * lives as long as the module. */
+ * module stays on the interpreter (no compiler, compile error, or a module
+ * using SIMD, which the native tier does not compile yet: asked for
+ * PW_TIER_NATIVE, it runs interpreted with this note); the string lives as
+ * long as the module. */
 pw_tier_kind pw_module_tier(const pw_module *m, const char **note);
 /* Waits until an `auto` module's background compile has finished (at once
  * for any other module); tests and tools use it to tier up deterministically. */
@@ -306,9 +320,10 @@ pw_functype pw_func_type(const pw_func *f);
  * nresults results. On a trap the store remains usable. */
 pw_error *pw_func_call(pw_store *store, pw_func *f, const pw_val *args, size_t nargs, pw_val *results,
                        size_t nresults);
-/* Fast path for embedders that already know the type: slots holds
- * max(nparams, nresults) 64-bit cells; arguments are read from it and
- * results written back (i32/f32 in the low 32 bits, references as pointers).
+/* Fast path for embedders that already know the type: slots holds as many
+ * 64-bit cells as the arguments or the results need, whichever is more;
+ * arguments are read from it and results written back (i32/f32 in the low
+ * 32 bits, references as pointers, a v128 in two cells, low half first).
  * No type checking is done. */
 pw_error *pw_func_call_unchecked(pw_store *store, pw_func *f, uint64_t *slots);
 

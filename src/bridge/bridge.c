@@ -600,7 +600,14 @@ static int check_args(const pb_func *h, const pw_val *args, size_t nargs, size_t
     return 0;
 }
 
-static uint64_t to_slot(const pw_val *v) {
+/* A value in the cells of pb_func_call_slots (a v128 takes two, low half
+ * first); returns how many it took. */
+static size_t to_slots(const pw_val *v, uint64_t *cells) {
+    if (v->kind == PW_V128) {
+        cells[0] = v->of.v128.u64[0];
+        cells[1] = v->of.v128.u64[1];
+        return 2;
+    }
     uint64_t s = 0;
     switch (v->kind) {
     case PW_I32: s = (uint32_t)v->of.i32; break;
@@ -610,12 +617,18 @@ static uint64_t to_slot(const pw_val *v) {
     case PW_FUNCREF: s = (uint64_t)(uintptr_t)v->of.funcref; break;
     default: s = (uint64_t)(uintptr_t)v->of.externref; break;
     }
-    return s;
+    cells[0] = s;
+    return 1;
 }
 
-static pw_val from_slot(pw_valkind k, uint64_t s) {
+static pw_val from_slots(pw_valkind k, const uint64_t *cells) {
     pw_val v = {.kind = k};
+    uint64_t s = cells[0];
     switch (k) {
+    case PW_V128:
+        v.of.v128.u64[0] = cells[0];
+        v.of.v128.u64[1] = cells[1];
+        break;
     case PW_I32: v.of.i32 = (int32_t)(uint32_t)s; break;
     case PW_I64: v.of.i64 = (int64_t)s; break;
     case PW_F32: memcpy(&v.of.f32, &s, 4); break;
@@ -631,20 +644,24 @@ int pb_func_call(const pb_func *h, const pw_val *args, size_t nargs, pw_val *res
     int r = check_args(h, args, nargs, nresults, err);
     if (r)
         return r;
+    size_t np = 0, nr = 0;
     for (uint32_t i = 0; i < h->nparams; i++)
-        if (h->params[i] == PW_V128)
-            return fail(err, PB_ERR_ARGS, "%s: v128 parameters are not supported by the bridge", h->name);
+        np += h->params[i] == PW_V128 ? 2 : 1;
+    for (uint32_t i = 0; i < h->nresults; i++)
+        nr += h->results[i] == PW_V128 ? 2 : 1;
     uint64_t small[16];
-    size_t n = h->nparams > h->nresults ? h->nparams : h->nresults;
+    size_t n = np > nr ? np : nr;
     uint64_t *slots = n <= 16 ? small : malloc(n * sizeof *slots);
     if (!slots)
         return fail(err, PB_ERR_NOMEM, "out of memory");
-    for (size_t i = 0; i < nargs; i++)
-        slots[i] = to_slot(&args[i]);
+    for (size_t i = 0, at = 0; i < nargs; i++)
+        at += to_slots(&args[i], slots + at);
     r = pb_func_call_slots(h, slots, err);
     if (!r)
-        for (size_t i = 0; i < nresults; i++)
-            results[i] = from_slot(h->results[i], slots[i]);
+        for (size_t i = 0, at = 0; i < nresults; i++) {
+            results[i] = from_slots(h->results[i], slots + at);
+            at += h->results[i] == PW_V128 ? 2 : 1;
+        }
     if (slots != small)
         free(slots);
     return r;

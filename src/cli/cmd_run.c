@@ -10,6 +10,7 @@
  * follow the scene. Options of one kind of run given to the other are
  * refused with a message naming both.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <math.h>
@@ -508,6 +509,40 @@ static void print_signature(FILE *f, const char *name, pw_functype ft) {
     fprintf(f, ")");
 }
 
+/* A v128 argument as wasmtime takes it: the vector as one unsigned 128-bit
+ * integer (lane 0 in the low bits), in decimal or 0x-prefixed hex. */
+static bool parse_v128(const char *s, pw_v128 *out) {
+    bool hex = s[0] == '0' && (s[1] == 'x' || s[1] == 'X');
+    unsigned __int128 v = 0, base = hex ? 16 : 10;
+    const char *p = hex ? s + 2 : s;
+    if (!*p)
+        return false;
+    for (; *p; p++) {
+        int d = isdigit((unsigned char)*p)           ? *p - '0'
+                : hex && isxdigit((unsigned char)*p) ? tolower(*p) - 'a' + 10
+                                                     : -1;
+        if (d < 0 || v > (~(unsigned __int128)0 - (unsigned)d) / base)
+            return false;
+        v = v * base + (unsigned)d;
+    }
+    out->u64[0] = (uint64_t)v;
+    out->u64[1] = (uint64_t)(v >> 64);
+    return true;
+}
+
+/* Prints a v128 result as wasmtime does: one unsigned 128-bit decimal. */
+static void print_v128(const pw_v128 *x) {
+    unsigned __int128 v = (unsigned __int128)x->u64[1] << 64 | x->u64[0];
+    char buf[48];
+    size_t n = sizeof buf;
+    buf[--n] = '\0';
+    do {
+        buf[--n] = (char)('0' + (int)(v % 10));
+        v /= 10;
+    } while (v);
+    printf("%s\n", buf + n);
+}
+
 /* Parses one argument of kind k. Returns false with a message in err. */
 static bool parse_arg(const char *s, pw_valkind k, pw_val *out, char *err, size_t errn) {
     char *end = NULL;
@@ -569,7 +604,11 @@ static bool parse_arg(const char *s, pw_valkind k, pw_val *out, char *err, size_
             return true;
         snprintf(err, errn, "'%s': only null can be passed as a %s", s, pw_valkind_name(k));
         return false;
-    case PW_V128: break;
+    case PW_V128:
+        if (parse_v128(s, &out->of.v128))
+            return true;
+        snprintf(err, errn, "'%s' is not a valid v128 (an unsigned 128-bit integer, decimal or 0x hex)", s);
+        return false;
     }
     snprintf(err, errn, "%s arguments are not supported", pw_valkind_name(k));
     return false;
@@ -588,7 +627,7 @@ static void print_result(const pw_val *v) {
         else
             printf("null\n");
         return;
-    case PW_V128: break;
+    case PW_V128: print_v128(&v->of.v128); return;
     }
     printf("(%s)\n", pw_valkind_name(v->kind));
 }

@@ -44,17 +44,25 @@ pw_error *pw_call_host(pw_store *s, pw_func *f, pw_instance *caller, pw_slot *sl
             return pw_error_new(PW_ERR_RESOURCE, "out of memory calling a host function");
     }
     pw_val *results = args + sig->nparams;
-    for (uint32_t i = 0; i < sig->nparams; i++)
-        args[i] = pw_slot_to_val(slots[i], sig->kinds[i]);
+    const pw_slot *in = slots;
+    for (uint32_t i = 0; i < sig->nparams; i++) {
+        args[i] = pw_val_load(in, sig->kinds[i]);
+        in += pw_kind_slots(sig->kinds[i]);
+    }
     for (uint32_t i = 0; i < sig->nresults; i++) {
         results[i].kind = sig->kinds[sig->nparams + i];
         results[i].of.i64 = 0;
     }
     pw_caller c = {s, caller};
     pw_error *err = f->host(&c, f->user_data, args, results);
-    if (!err)
-        for (uint32_t i = 0; i < sig->nresults; i++)
-            slots[i] = pw_val_to_slot(results[i]);
+    if (!err) {
+        pw_slot *out = slots;
+        for (uint32_t i = 0; i < sig->nresults; i++) {
+            /* a host function gives what it was asked for, whatever it set */
+            results[i].kind = sig->kinds[sig->nparams + i];
+            out += pw_val_store(results[i], out);
+        }
+    }
     if (args != small)
         free(args);
     return err;

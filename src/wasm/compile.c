@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "simd.h"
 #include "tier.h"
 
 /* Where a stack value lives: in its canonical slot, still in local `local`,
@@ -84,8 +85,10 @@ typedef struct {
     uint32_t fxn;
     size_t fxcap;
 
-    uint32_t nlocals;
-    uint8_t *ltypes;
+    uint32_t nlocals; /* slots of the parameters and locals (a v128 takes two) */
+    uint32_t nlvals;  /* parameters and locals */
+    uint8_t *ltypes;  /* per local index: its type */
+    uint32_t *lslot;  /* per local index: its (first) slot */
     uint32_t *labels; /* br_table targets (kept here so an error exit frees them) */
     size_t labcap;
 
@@ -339,6 +342,76 @@ static void protect_local(cc *c, uint32_t x, uint32_t below) {
             materialize(c, i);
 }
 
+/* ---- v128 values: two stack entries, two slots ------------------------- */
+
+/* Pops a value of type t (both halves of a v128) and returns its position. */
+static uint32_t pop_val(cc *c, uint8_t t) {
+    if (t != WM_V128)
+        return pop_t(c, t);
+    pop_t(c, PW_T_V128_HI);
+    return pop_t(c, WM_V128);
+}
+static void push_val(cc *c, uint8_t t) {
+    push_slot(c, t);
+    if (t == WM_V128)
+        push_slot(c, PW_T_V128_HI);
+}
+/* The first of two adjacent slots holding the v128 at pos: a local's, or
+ * the value's own. */
+static uint32_t use128(cc *c, uint32_t pos) {
+    if (c->dead)
+        return 0;
+    vent *lo = &c->vs[pos], *hi = &c->vs[pos + 1];
+    if (lo->kind == VK_LOCAL && hi->kind == VK_LOCAL && hi->local == lo->local + 1)
+        return lo->local;
+    materialize(c, pos);
+    materialize(c, pos + 1);
+    return slot_of(c, pos);
+}
+static uint32_t use_val(cc *c, uint8_t t, uint32_t pos) { return t == WM_V128 ? use128(c, pos) : use(c, pos); }
+
+/* local.set / local.tee of the v128 local at slots x, x + 1. */
+static void set_local_v128(cc *c, uint32_t x, bool tee) {
+    vent eh, el;
+    uint32_t ph = pop(c, PW_T_V128_HI, &eh);
+    uint32_t pl = pop(c, WM_V128, &el);
+    if (c->dead) {
+        if (tee)
+            push_val(c, WM_V128);
+        return;
+    }
+    if (!(el.kind == VK_LOCAL && el.local == x && eh.kind == VK_LOCAL && eh.local == x + 1)) {
+        protect_local(c, x, pl);
+        protect_local(c, x + 1, pl);
+        emit_value_to(c, &el, pl, x);
+        emit_value_to(c, &eh, ph, x + 1);
+    }
+    if (tee) {
+        c->vn += 2;
+        if (el.kind != VK_CONST || eh.kind != VK_CONST) {
+            c->vs[pl] = (vent){WM_V128, VK_LOCAL, x, 0};
+            c->vs[ph] = (vent){PW_T_V128_HI, VK_LOCAL, x + 1, 0};
+        }
+    }
+}
+
+/* select (typed or not) of two v128s: one select per half. */
+static void select_v128(cc *c, uint32_t pc) {
+    uint32_t pb = pop_val(c, WM_V128);
+    uint32_t pa = pop_val(c, WM_V128);
+    if (!c->dead) {
+        uint32_t sa = use128(c, pa), sb = use128(c, pb), sc = use(c, pc);
+        for (uint32_t h = 0; h < 2; h++) {
+            pw_code *ins = emit(c, IR_select, 2);
+            ins[1].s.a = slot_of(c, pa) + h;
+            ins[1].s.b = sc;
+            ins[2].s.a = sa + h;
+            ins[2].s.b = sb + h;
+        }
+    }
+    push_val(c, WM_V128);
+}
+
 /* ---- control frames ---------------------------------------------------- */
 
 static bool is_num(uint8_t t) { return t == WM_I32 || t == WM_I64 || t == WM_F32 || t == WM_F64; }
@@ -389,8 +462,13 @@ static void read_blocktype(cc *c, uint32_t *np, const uint8_t **params, uint32_t
         *nr = 1;
         return;
     }
-    if (b == WM_V128)
-        INVALID("SIMD (v128) is not supported");
+    if (b == WM_V128) {
+        static const uint8_t v128_slots[2] = {WM_V128, PW_T_V128_HI};
+        c->p++;
+        *results = v128_slots;
+        *nr = 2;
+        return;
+    }
     int64_t idx;
     const char *why = NULL;
     if (!wm_read_s33(&c->p, c->end, &idx, &why))
@@ -399,13 +477,16 @@ static void read_blocktype(cc *c, uint32_t *np, const uint8_t **params, uint32_t
         MALFORMED("malformed block type");
     if ((uint64_t)idx >= c->m->ntypes)
         INVALID("unknown type");
-    const wm_functype *ft = &c->m->types[idx];
-    *np = ft->nparams;
-    *params = ft->types;
-    *nr = ft->nresults;
-    *results = ft->types + ft->nparams;
+    const pw_sig *ft = c->mod->sigs[idx];
+    *np = ft->nparam_slots;
+    *params = ft->slot_types;
+    *nr = ft->nresult_slots;
+    *results = ft->slot_types + ft->nparam_slots;
 }
 
+/* Block, label and function types count slots: a v128 is two entries on
+ * the operand stack (WM_V128 then PW_T_V128_HI), so every rule that moves
+ * values moves its halves, and a half checks against a half. */
 static uint32_t label_arity(const cent *f) { return f->kind == CK_LOOP ? f->nparams : f->nresults; }
 /* A single-result block type is kept inline (`single`), not behind a pointer
  * into the frame, because the frame array may move when it grows. */
@@ -1125,13 +1206,102 @@ static void bulk(cc *c, uint32_t op, const wm_opinfo *oi) {
     }
 }
 
+/* ---- SIMD (0xfd) --------------------------------------------------------- */
+
+/* Lanes of the shape an instruction's name starts with (i8x16 ... f64x2). */
+static uint32_t lanes_of(const char *text) {
+    switch (text[1]) {
+    case '8': return 16;
+    case '1': return 8;
+    case '3': return 4;
+    default: return 2;
+    }
+}
+
+/* Reads a SIMD instruction's immediates other than a memarg: the lane index
+ * into imm[0], or 16 bytes (a constant, shuffle lanes) into imm[0..1]. */
+static void simd_immediates(cc *c, const wm_opinfo *oi, uint64_t imm[2]) {
+    imm[0] = imm[1] = 0;
+    if (oi->imm == WI_LANE || oi->imm == WI_MEMARG_LANE) {
+        uint8_t lane = rd_u8(c);
+        if (lane >= (oi->imm == WI_LANE ? lanes_of(oi->text) : 16u >> oi->align))
+            INVALID("invalid lane index");
+        imm[0] = lane;
+    } else if (oi->imm == WI_V128 || oi->imm == WI_SHUFFLE) {
+        if (c->end - c->p < 16)
+            MALFORMED("unexpected end");
+        for (uint32_t i = 0; i < 16; i++) {
+            if (oi->imm == WI_SHUFFLE && c->p[i] >= 32)
+                INVALID("invalid lane index");
+            imm[i / 8] |= (uint64_t)c->p[i] << (8 * (i % 8));
+        }
+        c->p += 16;
+    }
+}
+
+/* A 0xfd instruction, typed by its table line: one IR_simd (or, with a
+ * memory operand, IR_simd_mem) naming the function of simd.c that runs it.
+ * v128.const becomes a pair of deferred constants. */
+static void simd(cc *c, uint32_t op, const wm_opinfo *oi) {
+    bool mem = oi->imm == WI_MEMARG || oi->imm == WI_MEMARG_LANE;
+    uint32_t off = mem ? memarg(c, oi->align) : 0;
+    uint64_t imm[2];
+    simd_immediates(c, oi, imm);
+    c->mod->simd = true;
+    if (op == OP_v128_const) {
+        push(c, WM_V128, VK_CONST, 0, imm[0]);
+        push(c, PW_T_V128_HI, VK_CONST, 0, imm[1]);
+        return;
+    }
+    uint32_t pos[3] = {0, 0, 0}, s[3] = {0, 0, 0};
+    for (uint32_t i = oi->nargs; i-- > 0;)
+        pos[i] = pop_val(c, oi->args[i]);
+    pw_code *ins;
+    if (mem) {
+        /* [h][fn][d|addr][addend|offset][size|v][lane]: d is the result,
+         * or the value a store writes; v the vector a lane load updates */
+        uint32_t k, a = address(c, pos[0], &k);
+        uint32_t v = oi->nargs > 1 ? use128(c, pos[1]) : 0;
+        ins = emit(c, IR_simd_mem, 5);
+        ins[2].s.a = oi->result ? slot_of(c, pos[0]) : v;
+        ins[2].s.b = a;
+        ins[3].s.a = k;
+        ins[3].s.b = off;
+        ins[4].s.a = 1u << oi->align;
+        ins[4].s.b = v;
+        ins[5].u = imm[0];
+    } else {
+        /* [h][fn][d|a][b|c][imm][imm] */
+        for (uint32_t i = 0; i < oi->nargs; i++)
+            s[i] = use_val(c, oi->args[i], pos[i]);
+        ins = emit(c, IR_simd, 5);
+        ins[2].s.a = slot_of(c, pos[0]);
+        ins[2].s.b = s[0];
+        ins[3].s.a = s[1];
+        ins[3].s.b = s[2];
+        ins[4].u = imm[0];
+        ins[5].u = imm[1];
+    }
+    ins[1].u = op & 0xffff;
+    if (oi->result)
+        push_val(c, oi->result);
+    if (c->canon && (oi->flags & WF_NAN) && !c->dead) {
+        /* the NaNs of float lanes become canonical, as for scalars */
+        uint32_t d = slot_of(c, pos[0]);
+        ins = emit(c, IR_simd, 5);
+        ins[1].u = oi->text[1] == '3' ? PW_SIMD_CANON_F32 : PW_SIMD_CANON_F64;
+        ins[2].s.a = d;
+        ins[2].s.b = d;
+    }
+}
+
 /* ---- the translator ---------------------------------------------------- */
 
 static void translate_body(cc *c, const wm_code *code, const pw_sig *sig) {
     const wm_module *m = c->m;
     c->p = code->body;
     c->end = code->body + code->body_len;
-    push_frame(c, CK_FUNC, 0, NULL, sig->nresults, sig->types + sig->nparams, 0);
+    push_frame(c, CK_FUNC, 0, NULL, sig->nresult_slots, sig->slot_types + sig->nparam_slots, 0);
 
     while (c->cn > 0) {
         c->op_offset = code->body_offset + (uint32_t)(c->p - code->body);
@@ -1149,6 +1319,7 @@ static void translate_body(cc *c, const wm_code *code, const pw_sig *sig) {
         case WK_LOAD: load(c, oi); continue;
         case WK_STORE: store(c, oi); continue;
         case WK_BULK: bulk(c, op, oi); continue;
+        case WK_SIMD: simd(c, op, oi); continue;
         case WK_NUMERIC:
             numeric(c, op, oi);
             if (c->canon && (oi->flags & WF_NAN))
@@ -1425,11 +1596,11 @@ static void translate_body(cc *c, const wm_code *code, const pw_sig *sig) {
             uint32_t pidx = 0;
             if (op == OP_call_indirect)
                 pidx = pop_t(c, WM_I32);
-            for (uint32_t i = s->nparams; i-- > 0;)
-                pop_t(c, s->types[i]);
+            for (uint32_t i = s->nparam_slots; i-- > 0;)
+                pop_t(c, s->slot_types[i]);
             uint32_t base = c->vn;
             if (!c->dead) {
-                materialize_range(c, base, base + s->nparams);
+                materialize_range(c, base, base + s->nparam_slots);
                 if (op == OP_call && fi >= m->nfunc_imports) {
                     /* same module: the callee's code is known now */
                     pw_code *ins = emit(c, c->checks ? IR_call_direct_chk : IR_call_direct, 2);
@@ -1449,13 +1620,19 @@ static void translate_body(cc *c, const wm_code *code, const pw_sig *sig) {
                 }
                 label_here(c);
             }
-            for (uint32_t i = 0; i < s->nresults; i++)
-                push_slot(c, s->types[s->nparams + i]);
+            for (uint32_t i = 0; i < s->nresult_slots; i++)
+                push_slot(c, s->slot_types[s->nparam_slots + i]);
             /* the callee's frame starts at base; make sure the stack check
              * covers at least the results */
             break;
         }
-        case OP_drop: pop_t(c, T_UNKNOWN); break;
+        case OP_drop: {
+            vent e;
+            pop(c, T_UNKNOWN, &e);
+            if (e.type == PW_T_V128_HI)
+                pop_t(c, WM_V128);
+            break;
+        }
         case OP_select:
         case OP_select_t: {
             uint8_t t = T_UNKNOWN;
@@ -1464,10 +1641,15 @@ static void translate_body(cc *c, const wm_code *code, const pw_sig *sig) {
                 if (k != 1)
                     INVALID("invalid result arity");
                 t = rd_u8(c);
-                if (!is_num(t) && !is_ref(t))
+                if (!is_num(t) && !is_ref(t) && t != WM_V128)
                     MALFORMED("malformed value type");
             }
             uint32_t pc = pop_t(c, WM_I32);
+            if (t == WM_V128 ||
+                (t == T_UNKNOWN && c->vn > top_frame(c)->height && c->vs[c->vn - 1].type == PW_T_V128_HI)) {
+                select_v128(c, pc);
+                break;
+            }
             vent eb, ea;
             uint32_t pb = pop(c, t, &eb);
             uint32_t pa = pop(c, t, &ea);
@@ -1490,21 +1672,28 @@ static void translate_body(cc *c, const wm_code *code, const pw_sig *sig) {
         }
         case OP_local_get: {
             uint32_t x = rd_u32(c);
-            if (x >= c->nlocals)
+            if (x >= c->nlvals)
                 INVALID("unknown local %u", x);
-            push(c, c->ltypes[x], VK_LOCAL, x, 0);
+            push(c, c->ltypes[x], VK_LOCAL, c->lslot[x], 0);
+            if (c->ltypes[x] == WM_V128)
+                push(c, PW_T_V128_HI, VK_LOCAL, c->lslot[x] + 1, 0);
             break;
         }
         case OP_local_set:
         case OP_local_tee: {
-            uint32_t x = rd_u32(c);
-            if (x >= c->nlocals)
-                INVALID("unknown local %u", x);
+            uint32_t xi = rd_u32(c);
+            if (xi >= c->nlvals)
+                INVALID("unknown local %u", xi);
+            if (c->ltypes[xi] == WM_V128) {
+                set_local_v128(c, c->lslot[xi], op == OP_local_tee);
+                break;
+            }
+            uint32_t x = c->lslot[xi];
             vent e;
-            uint32_t pv = pop(c, c->ltypes[x], &e);
+            uint32_t pv = pop(c, c->ltypes[xi], &e);
             if (c->dead) {
                 if (op == OP_local_tee)
-                    push_slot(c, c->ltypes[x]);
+                    push_slot(c, c->ltypes[xi]);
                 break;
             }
             if (e.kind == VK_LOCAL && e.local == x) {
@@ -1524,7 +1713,7 @@ static void translate_body(cc *c, const wm_code *code, const pw_sig *sig) {
             if (op == OP_local_tee) {
                 c->vn++;
                 if (e.kind != VK_CONST)
-                    c->vs[pv] = (vent){c->ltypes[x], VK_LOCAL, x, 0};
+                    c->vs[pv] = (vent){c->ltypes[xi], VK_LOCAL, x, 0};
             }
             break;
         }
@@ -1532,9 +1721,10 @@ static void translate_body(cc *c, const wm_code *code, const pw_sig *sig) {
             uint32_t x = rd_u32(c);
             if (x >= m->nglobals)
                 INVALID("unknown global %u", x);
-            pw_code *ins = emit_d(c, IR_global_get, 1, slot_of(c, c->vn));
+            uint8_t t = m->global_types[x].valtype;
+            pw_code *ins = emit_d(c, t == WM_V128 ? IR_global_get128 : IR_global_get, 1, slot_of(c, c->vn));
             ins[1].s.b = x;
-            push_slot(c, m->global_types[x].valtype);
+            push_val(c, t);
             break;
         }
         case OP_global_set: {
@@ -1543,9 +1733,9 @@ static void translate_body(cc *c, const wm_code *code, const pw_sig *sig) {
                 INVALID("unknown global %u", x);
             if (!m->global_types[x].mut)
                 INVALID("global is immutable");
-            uint32_t pv = pop_t(c, m->global_types[x].valtype);
-            uint32_t s = use(c, pv);
-            pw_code *ins = emit(c, IR_global_set, 1);
+            uint8_t t = m->global_types[x].valtype;
+            uint32_t s = use_val(c, t, pop_val(c, t));
+            pw_code *ins = emit(c, t == WM_V128 ? IR_global_set128 : IR_global_set, 1);
             ins[1].s.a = x;
             ins[1].s.b = s;
             break;
@@ -1632,7 +1822,6 @@ static void translate_body(cc *c, const wm_code *code, const pw_sig *sig) {
             push_slot(c, WM_FUNCREF);
             break;
         }
-        case WM_PREFIX_FD: INVALID("SIMD instructions are not supported yet");
         default: MALFORMED("illegal opcode 0x%02x", op);
         }
     }
@@ -1668,14 +1857,23 @@ static pw_error *compile_one(cc *c, uint32_t defidx, pw_cfunc *out) {
     c->dead = false;
     c->last_dst_ok = false;
     c->last_op = -1;
-    c->nlocals = sig->nparams + code->nlocals;
+    c->nlvals = sig->nparams + code->nlocals;
     c->op_offset = code->body_offset;
     free(c->ltypes);
-    c->ltypes = malloc((size_t)c->nlocals + 1);
-    if (!c->ltypes)
+    free(c->lslot);
+    c->ltypes = malloc((size_t)c->nlvals + 1);
+    c->lslot = malloc(((size_t)c->nlvals + 1) * sizeof *c->lslot);
+    if (!c->ltypes || !c->lslot)
         return pw_error_new(PW_ERR_RESOURCE, "out of memory");
     memcpy(c->ltypes, sig->types, sig->nparams);
     memcpy(c->ltypes + sig->nparams, code->local_types, code->nlocals);
+    c->nlocals = 0;
+    for (uint32_t i = 0; i < c->nlvals; i++) {
+        c->lslot[i] = c->nlocals;
+        c->nlocals += c->ltypes[i] == WM_V128 ? 2 : 1;
+        if (c->ltypes[i] == WM_V128)
+            c->mod->simd = true;
+    }
 
     if (setjmp(c->jb)) {
         const char *name = m->func_names ? m->func_names[fidx] : NULL;
@@ -1692,13 +1890,13 @@ static pw_error *compile_one(cc *c, uint32_t defidx, pw_cfunc *out) {
     memcpy(out->code, c->code, (size_t)c->n * sizeof *out->code);
     memcpy(out->offmap, c->offmap, (size_t)c->noff * 2 * sizeof *out->offmap);
     out->noffmap = c->noff;
-    out->nparams = sig->nparams;
+    out->nparams = sig->nparam_slots;
     out->nlocals = c->nlocals;
     uint32_t fs = c->nlocals + c->max_height + 1;
-    if (fs < sig->nresults)
-        fs = sig->nresults;
-    if (fs < sig->nparams + 4)
-        fs = sig->nparams + 4; /* room for the interpreter's four-slot local zeroing */
+    if (fs < sig->nresult_slots)
+        fs = sig->nresult_slots;
+    if (fs < sig->nparam_slots + 4)
+        fs = sig->nparam_slots + 4; /* room for the interpreter's four-slot local zeroing */
     out->frame_size = fs;
     out->entry_cost = 0;
     if (c->checks) {
@@ -1706,7 +1904,7 @@ static pw_error *compile_one(cc *c, uint32_t defidx, pw_cfunc *out) {
         if (ferr)
             return ferr;
     }
-    out->nzero = c->nlocals - sig->nparams;
+    out->nzero = c->nlocals - sig->nparam_slots;
     out->sig = sig;
     out->index = fidx;
     return NULL;
@@ -1724,6 +1922,13 @@ pw_error *pw_compile(pw_module *mod) {
     c->m = m;
     c->H = pw_interp_handlers();
     c->checks = mod->engine->config.consume_fuel || mod->engine->config.interruptible;
+    for (uint32_t i = 0; i < m->ntypes; i++)
+        if (mod->sigs[i]->nparam_slots + mod->sigs[i]->nresult_slots !=
+            m->types[i].nparams + m->types[i].nresults)
+            mod->simd = true;
+    for (uint32_t i = 0; i < m->nglobals; i++)
+        if (m->global_types[i].valtype == WM_V128)
+            mod->simd = true;
     c->canon = mod->engine->config.canonicalize_nans;
     pw_error *err = NULL;
     for (uint32_t i = 0; i < m->ncodes && !err; i++) {
@@ -1746,6 +1951,7 @@ pw_error *pw_compile(pw_module *mod) {
     free(c->cs);
     free(c->fx);
     free(c->ltypes);
+    free(c->lslot);
     free(c->labels);
     free(c->costfix);
     free(c);

@@ -183,13 +183,15 @@ static char *pool_str(char **pool, const uint8_t *s, uint32_t len) {
     return r;
 }
 
-static bool is_valtype(uint8_t t) { return (t >= WM_F64 && t <= WM_I32) || t == WM_FUNCREF || t == WM_EXTERNREF; }
+static bool is_valtype(uint8_t t) {
+    return (t >= WM_F64 && t <= WM_I32) || t == WM_V128 || t == WM_FUNCREF || t == WM_EXTERNREF;
+}
 
 static bool rd_valtype(dec *d, uint8_t *out) {
     const uint8_t *at = d->p;
     if (!rd_u8(d, out))
         return false;
-    if (!is_valtype(*out)) /* includes v128: SIMD is not supported */
+    if (!is_valtype(*out))
         return MALFORMED(d, at, "malformed value type");
     return true;
 }
@@ -351,6 +353,26 @@ static bool rd_constexpr(dec *d, uint8_t want, wm_constexpr *out) {
                 return false;
             c.value = idx;
             type = WM_FUNCREF;
+            break;
+        }
+        case WM_CONST_V128: {
+            const char *why = eof_top;
+            uint32_t sub;
+            if (!wm_read_u32(&d->p, d->end, &sub, &why))
+                return leb_fail(d, at + 1, why, 32, false);
+            if (sub != (OP_v128_const & 0xffff))
+                return wm_opinfo_of(WM_OPID(WM_PREFIX_FD, sub > 0xffff ? 0xffff : sub))
+                           ? INVALID(d, at, "constant expression required")
+                           : MALFORMED(d, at, "illegal opcode");
+            if (left(d) < 16)
+                return MALFORMED(d, d->end, "%s", d->eof_msg);
+            c.value = c.value_hi = 0;
+            for (size_t i = 0; i < 8; i++) {
+                c.value |= (uint64_t)d->p[i] << (8 * i);
+                c.value_hi |= (uint64_t)d->p[8 + i] << (8 * i);
+            }
+            d->p += 16;
+            type = WM_V128;
             break;
         }
         default:

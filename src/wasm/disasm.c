@@ -54,6 +54,8 @@ static uint32_t ir_width(int op) {
     case IR_call_chk:
     case IR_global_get:
     case IR_global_set:
+    case IR_global_get128:
+    case IR_global_set128:
     case IR_memory_size:
     case IR_memory_grow:
     case IR_data_drop:
@@ -66,6 +68,8 @@ static uint32_t ir_width(int op) {
     case IR_f64_canon: return 1;
     case IR_table_copy:
     case IR_table_init: return 3;
+    case IR_simd:
+    case IR_simd_mem: return 5;
     default: return 2;
     }
 }

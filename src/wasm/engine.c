@@ -37,13 +37,25 @@ const pw_sig *pw_engine_intern_sig(pw_engine *e, const uint8_t *types, uint32_t 
             found = s;
     }
     if (!found && PBASE_RESERVE(e->sigs, e->capsigs, e->nsigs + 1)) {
-        pw_sig *s = malloc(sizeof *s + (np + nr) * (1 + sizeof(pw_valkind)));
+        pw_sig *s = malloc(sizeof *s + (np + nr) * (3 + sizeof(pw_valkind)));
         if (s) {
             pw_valkind *k = (pw_valkind *)(s + 1);
             uint8_t *t = (uint8_t *)(k + np + nr);
+            uint8_t *st = t + np + nr; /* room for every value as a v128 */
             memcpy(t, types, np + nr);
-            for (uint32_t i = 0; i < np + nr; i++)
+            uint32_t ns = 0;
+            for (uint32_t i = 0; i < np + nr; i++) {
                 k[i] = pw_kind_of(types[i]);
+                if (i == np)
+                    s->nparam_slots = ns;
+                st[ns++] = types[i];
+                if (types[i] == WM_V128)
+                    st[ns++] = PW_T_V128_HI;
+            }
+            if (nr == 0)
+                s->nparam_slots = ns;
+            s->nresult_slots = ns - s->nparam_slots;
+            s->slot_types = st;
             s->nparams = np;
             s->nresults = nr;
             s->types = t;

@@ -62,16 +62,19 @@ pw_error *pw_func_call(pw_store *store, pw_func *f, const pw_val *args, size_t n
                             nargs, got);
     }
     pw_slot small[16];
-    size_t n = sig->nparams > sig->nresults ? sig->nparams : sig->nresults;
+    size_t n = sig->nparam_slots > sig->nresult_slots ? sig->nparam_slots : sig->nresult_slots;
     pw_slot *slots = n <= 16 ? small : malloc(n * sizeof *slots);
     if (!slots)
         return pw_error_new(PW_ERR_RESOURCE, "out of memory");
-    for (size_t i = 0; i < nargs; i++)
-        slots[i] = pw_val_to_slot(args[i]);
+    for (size_t i = 0, at = 0; i < nargs; i++)
+        at += pw_val_store(args[i], slots + at);
     pw_error *e = pw_call(store, f, slots);
     if (!e)
-        for (size_t i = 0; i < nresults; i++)
-            results[i] = pw_slot_to_val(slots[i], sig->kinds[sig->nparams + i]);
+        for (size_t i = 0, at = 0; i < nresults; i++) {
+            pw_valkind k = sig->kinds[sig->nparams + i];
+            results[i] = pw_val_load(slots + at, k);
+            at += pw_kind_slots(k);
+        }
     if (slots != small)
         free(slots);
     return e;

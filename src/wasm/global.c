@@ -14,16 +14,25 @@ pw_global *pw_global_new(pw_store *store, pw_valkind type, bool mut, pw_val init
     }
     g->type = type;
     g->mut = mut;
-    g->val = pw_val_to_slot(init);
+    pw_slot v[2] = {{0}, {0}};
+    pw_val_store(init, v);
+    g->val = v[0];
+    g->val_hi = v[1];
     return g;
 }
 
-pw_val pw_global_get(const pw_global *g) { return pw_slot_to_val(g->val, g->type); }
+pw_val pw_global_get(const pw_global *g) {
+    pw_slot v[2] = {g->val, g->val_hi};
+    return pw_val_load(v, g->type);
+}
 
 bool pw_global_set(pw_global *g, pw_val v) {
     if (!g->mut || v.kind != g->type)
         return false;
-    g->val = pw_val_to_slot(v);
+    pw_slot s[2] = {{0}, {0}};
+    pw_val_store(v, s);
+    g->val = s[0];
+    g->val_hi = s[1];
     return true;
 }
 

@@ -200,6 +200,10 @@ pw_error *pw_instance_new(pw_store *s, pw_module *mod, const pw_extern *imports,
         pg->mut = g->type.mut;
         inst->globals[gi] = pg;
         pg->val = eval_const(inst, &g->init);
+        if (g->init.op == WM_CONST_V128)
+            pg->val_hi.u64 = g->init.value_hi;
+        else if (g->init.op == WM_CONST_GLOBAL_GET)
+            pg->val_hi = inst->globals[g->init.value]->val_hi;
     }
     for (uint32_t i = 0; i < m->nexports; i++) {
         const wm_export *ex = &m->exports[i];

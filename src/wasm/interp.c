@@ -18,7 +18,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "simd.h"
 #include "tier.h"
+#include "wmath.h"
 
 #if (defined(__GNUC__) || defined(__clang__)) && !defined(PW_NO_COMPUTED_GOTO)
 #define PW_CGOTO 1
@@ -29,75 +31,11 @@
 
 /* ---- numeric helpers with wasm semantics ------------------------------ */
 
-/* min/max: NaN if either is NaN (a + b propagates a quiet NaN), and -0 < +0. */
-static inline float wminf(float a, float b) {
-    if (a != a || b != b)
-        return a + b;
-    if (a == b)
-        return signbit(a) ? a : b;
-    return a < b ? a : b;
-}
-static inline float wmaxf(float a, float b) {
-    if (a != a || b != b)
-        return a + b;
-    if (a == b)
-        return signbit(a) ? b : a;
-    return a > b ? a : b;
-}
-static inline double wmin(double a, double b) {
-    if (a != a || b != b)
-        return a + b;
-    if (a == b)
-        return signbit(a) ? a : b;
-    return a < b ? a : b;
-}
-static inline double wmax(double a, double b) {
-    if (a != a || b != b)
-        return a + b;
-    if (a == b)
-        return signbit(a) ? b : a;
-    return a > b ? a : b;
-}
-
 static inline uint32_t rotl32(uint32_t a, uint32_t b) { return (a << (b & 31)) | (a >> ((32 - b) & 31)); }
 static inline uint32_t rotr32(uint32_t a, uint32_t b) { return (a >> (b & 31)) | (a << ((32 - b) & 31)); }
 static inline uint64_t rotl64(uint64_t a, uint64_t b) { return (a << (b & 63)) | (a >> ((64 - b) & 63)); }
 static inline uint64_t rotr64(uint64_t a, uint64_t b) { return (a >> (b & 63)) | (a << ((64 - b) & 63)); }
 
-/* Every float-to-int conversion goes through double, which holds every f32
- * exactly, so one set of bounds serves both source types. */
-static inline int32_t sat_i32(double x) {
-    if (x != x)
-        return 0;
-    if (x <= -2147483649.0)
-        return INT32_MIN;
-    if (x >= 2147483648.0)
-        return INT32_MAX;
-    return (int32_t)x;
-}
-static inline uint32_t sat_u32(double x) {
-    if (x != x || x <= -1.0)
-        return 0;
-    if (x >= 4294967296.0)
-        return UINT32_MAX;
-    return (uint32_t)x;
-}
-static inline int64_t sat_i64(double x) {
-    if (x != x)
-        return 0;
-    if (x < -9223372036854775808.0)
-        return INT64_MIN;
-    if (x >= 9223372036854775808.0)
-        return INT64_MAX;
-    return (int64_t)x;
-}
-static inline uint64_t sat_u64(double x) {
-    if (x != x || x <= -1.0)
-        return 0;
-    if (x >= 18446744073709551616.0)
-        return UINT64_MAX;
-    return (uint64_t)x;
-}
 /* 0 when representable, else the trap. */
 static inline pw_trap_kind chk_i32(double x) {
     if (x != x)
@@ -970,6 +908,32 @@ dispatch:
      * becomes the canonical quiet NaN (sign clear, payload 0). */
     UNOP(f32_canon, f32, u32, a != a ? 0x7fc00000u : fp[A].u32)
     UNOP(f64_canon, f64, u64, a != a ? 0x7ff8000000000000ull : fp[A].u64)
+    OP(global_get128) {
+        fp[D] = inst->globals[A]->val;
+        fp[D + 1] = inst->globals[A]->val_hi;
+        ip += 2;
+        NEXT();
+    }
+    OP(global_set128) {
+        inst->globals[ip[1].s.a]->val = fp[ip[1].s.b];
+        inst->globals[ip[1].s.a]->val_hi = fp[ip[1].s.b + 1];
+        ip += 2;
+        NEXT();
+    }
+    /* SIMD: the lanes are simd.c's; memory accesses are checked here. */
+    OP(simd) {
+        pw_simd_ops[ip[1].u](fp + ip[2].s.a, fp + ip[2].s.b, fp + ip[3].s.a, fp + ip[3].s.b, ip + 4, NULL);
+        ip += 6;
+        NEXT();
+    }
+    OP(simd_mem) {
+        uint64_t ea = (uint64_t)(uint32_t)(fp[ip[2].s.b].u32 + ip[3].s.a) + ip[3].s.b;
+        if (UNLIKELY(ea + ip[4].s.a > msize))
+            TRAP(PW_TRAP_MEMORY_OOB);
+        pw_simd_ops[ip[1].u](fp + ip[2].s.a, fp + ip[4].s.b, NULL, NULL, ip + 5, mem + ea);
+        ip += 6;
+        NEXT();
+    }
     OP(ref_is_null) {
         fp[D].u32 = fp[A].ref == NULL;
         ip += 2;
@@ -1023,7 +987,7 @@ do_call_wasm:
         TRAP(PW_TRAP_STACK_EXHAUSTED);
     }
     const pw_sig *sig = callee->sig;
-    s->sp = nfp + (sig->nparams > sig->nresults ? sig->nparams : sig->nresults);
+    s->sp = nfp + (sig->nparam_slots > sig->nresult_slots ? sig->nparam_slots : sig->nresult_slots);
     s->fsp = fsp;
     s->fuel = fuel;
     s->depth = dbase + (uint32_t)(fsp - fbase) + 1;
@@ -1083,10 +1047,10 @@ static pw_error *interp_call(pw_store *s, pw_func *f, pw_slot *args) {
     pw_slot *fp = s->sp;
     if (fp + f->cf->frame_size > s->stack_end || s->fsp >= s->frames_end)
         return pw_error_trap_new(PW_TRAP_STACK_EXHAUSTED);
-    memcpy(fp, args, sig->nparams * sizeof *fp);
+    memcpy(fp, args, sig->nparam_slots * sizeof *fp);
     pw_error *err = run(s, f, fp, NULL);
     if (!err)
-        memcpy(args, fp, sig->nresults * sizeof *fp);
+        memcpy(args, fp, sig->nresult_slots * sizeof *fp);
     s->sp = saved_sp;
     s->fsp = saved_fsp;
     return err;

@@ -25,6 +25,9 @@
  *   check        [h][cost]          fuel/interrupt check (before a br_table into loops)
  *   call*_chk    as call*, and charge the callee's entry cost first (engines
  *                with fuel or interruption)
+ *   simd         [h][fn][d|a][b|c][imm0][imm1]   a v128 is two slots from
+ *                its index on; fn indexes pw_simd_ops (simd.h)
+ *   simd_mem     [h][fn][d|addr][addend|offset][size|v][lane]
  * Relative offsets are in words, from the start of the instruction.
  */
 #ifndef PORTALIS_WASM_IR_H
@@ -153,7 +156,8 @@ typedef union pw_code {
     X(load16s64) X(load16u64) X(load32s64) X(load32u64) X(store32) X(store64) X(store8) X(store16) \
     X(memory_size) X(memory_grow) X(memory_fill) X(memory_copy) X(memory_init) X(data_drop)        \
     X(table_get) X(table_set) X(table_size) X(table_grow) X(table_fill) X(table_copy) X(table_init) \
-    X(elem_drop) X(ref_is_null) X(ref_func) X(check) X(f32_canon) X(f64_canon)
+    X(elem_drop) X(ref_is_null) X(ref_func) X(check) X(f32_canon) X(f64_canon)                    \
+    X(global_get128) X(global_set128) X(simd) X(simd_mem)
 /* clang-format on */
 
 /* Every IR op in enum order: X(n) for the IR's own ops, XOP(table line) for

@@ -67,10 +67,11 @@ enum {
     WM_CONST_GLOBAL_GET = OP_global_get, /* value holds a global index */
     WM_CONST_REF_NULL = OP_ref_null,     /* value holds the reference type */
     WM_CONST_REF_FUNC = OP_ref_func,     /* value holds a function index */
+    WM_CONST_V128 = WM_PREFIX_FD,        /* v128.const: value the low, value_hi the high 64 bits */
 };
 typedef struct {
     uint8_t op;
-    uint64_t value;
+    uint64_t value, value_hi;
 } wm_constexpr;
 
 typedef struct {

@@ -10,6 +10,7 @@
 #define T_L WM_I64
 #define T_F WM_F32
 #define T_D WM_F64
+#define T_X WM_V128
 #define SIG1(a, r) 1, {T_##a, 0, 0}, r
 #define SIG2(a, b, r) 2, {T_##a, T_##b, 0}, r
 #define SIG_SPECIAL WM_NARGS_SPECIAL, {0, 0, 0}, 0
@@ -46,6 +47,24 @@
 #define SIG_IF_V SIG2(I, F, 0)
 #define SIG_ID_V SIG2(I, D, 0)
 #define SIG_III_V 3, {T_I, T_I, T_I}, 0
+#define SIG_V_X 0, {0, 0, 0}, T_X
+#define SIG_I_X SIG1(I, T_X)
+#define SIG_L_X SIG1(L, T_X)
+#define SIG_F_X SIG1(F, T_X)
+#define SIG_D_X SIG1(D, T_X)
+#define SIG_X_X SIG1(X, T_X)
+#define SIG_X_I SIG1(X, T_I)
+#define SIG_X_L SIG1(X, T_L)
+#define SIG_X_F SIG1(X, T_F)
+#define SIG_X_D SIG1(X, T_D)
+#define SIG_XX_X SIG2(X, X, T_X)
+#define SIG_XI_X SIG2(X, I, T_X)
+#define SIG_XL_X SIG2(X, L, T_X)
+#define SIG_XF_X SIG2(X, F, T_X)
+#define SIG_XD_X SIG2(X, D, T_X)
+#define SIG_IX_X SIG2(I, X, T_X)
+#define SIG_IX_V SIG2(I, X, 0)
+#define SIG_XXX_X 3, {T_X, T_X, T_X}, T_X
 #define COMM WF_COMM
 #define NAN_ WF_NAN
 #define RETY WF_RETYPE
@@ -58,11 +77,13 @@
 #define STORE(name, ...) ENTRY(WK_STORE, __VA_ARGS__)
 #define NUMERIC(name, ...) ENTRY(WK_NUMERIC, __VA_ARGS__)
 #define BULK(name, ...) ENTRY(WK_BULK, __VA_ARGS__)
+#define SIMD(name, ...) ENTRY(WK_SIMD, __VA_ARGS__)
 
 static const wm_opinfo one_byte[256] = {WM_OPS_CONTROL(CONTROL) WM_OPS_LOAD(LOAD) WM_OPS_STORE(STORE)
                                             WM_OPS_NUMERIC(NUMERIC)};
 #define FC_COUNT (0x11 + 1)
 static const wm_opinfo prefix_fc[FC_COUNT] = {WM_OPS_FC_SAT(NUMERIC) WM_OPS_FC_BULK(BULK)};
+static const wm_opinfo prefix_fd[256] = {WM_OPS_FD(SIMD)};
 
 /* The IR's numeric block is made from the numeric family (ir.h) and indexed
  * by opcode, so the family must list contiguous opcodes in order. */
@@ -79,6 +100,7 @@ const wm_opinfo *wm_opinfo_of(uint32_t id) {
     switch (WM_OPID_PREFIX(id)) {
     case 0: e = code < 256 ? &one_byte[code] : NULL; break;
     case WM_PREFIX_FC: e = code < FC_COUNT ? &prefix_fc[code] : NULL; break;
+    case WM_PREFIX_FD: e = code < 256 ? &prefix_fd[code] : NULL; break;
     default: break;
     }
     return e && e->text ? e : NULL;
@@ -167,7 +189,11 @@ const char *wm_skip_immediates(const uint8_t **p, const uint8_t *end, uint8_t im
     case WI_I64: return wm_read_s64(p, end, &i64, &why) ? NULL : why;
     case WI_F32: return skip_bytes(p, end, 4);
     case WI_F64: return skip_bytes(p, end, 8);
-    case WI_REFTYPE: return skip_bytes(p, end, 1);
+    case WI_REFTYPE:
+    case WI_LANE: return skip_bytes(p, end, 1);
+    case WI_V128:
+    case WI_SHUFFLE: return skip_bytes(p, end, 16);
+    case WI_MEMARG_LANE: return (why = skip_u32s(p, end, 2, NULL)) != NULL ? why : skip_bytes(p, end, 1);
     default: return skip_u32s(p, end, 1, NULL); /* one index */
     }
 }

@@ -10,7 +10,7 @@
  *   imm    immediate kind, WI_<imm>: what follows the opcode in the binary
  *   sig    operand and result types: the letters before the `_` are the
  *          operands, the one after it the result (I i32, L i64, F f32,
- *          D f64, V none); SPECIAL when the types depend on immediates or
+ *          D f64, X v128, V none); SPECIAL when the types depend on immediates or
  *          the stack (control, variables, references, tables), which the
  *          translator types by hand
  *   flags  WF_* (COMM commutative, NAN may produce a NaN of unspecified
@@ -27,14 +27,13 @@
  *            from this family, in this order (ir.h)
  *   FC_SAT   0xfc-prefixed numeric operators, likewise
  *   FC_BULK  0xfc-prefixed bulk memory and table operators, by hand
+ *   FD       0xfd-prefixed fixed-width SIMD: typed by the sig column (X is
+ *            v128), run by the functions of simd.c named after each line
  * The tokens of the sig, flags and ir columns are spelled out in opcodes.c,
  * where the lookup arrays are made.
  *
- * A prefixed family (0xfc here) is its own list, with ids
- * WM_OPID(prefix, sub-opcode), and its own lookup array in opcodes.c. The
- * 0xfd SIMD instructions go in the same way: a WM_OPS_FD list, its OP_ ids,
- * one array and one case in wm_opinfo_of, wm_is_prefix, and the
- * immediate kinds they need (lane index, v128 constant, shuffle lanes).
+ * A prefixed family (0xfc, 0xfd) is its own list, with ids
+ * WM_OPID(prefix, sub-opcode), and its own lookup array in opcodes.c.
  */
 #ifndef PORTALIS_WASM_OPCODES_H
 #define PORTALIS_WASM_OPCODES_H
@@ -66,6 +65,10 @@ enum {
     WI_ELEM_TABLE,    /* u32 element segment, u32 table */
     WI_ELEM,          /* u32 element segment */
     WI_TABLE_TABLE,   /* u32 destination table, u32 source table */
+    WI_V128,          /* 16 bytes, little endian */
+    WI_SHUFFLE,       /* 16 lane index bytes */
+    WI_LANE,          /* a lane index byte */
+    WI_MEMARG_LANE,   /* a memarg, then a lane index byte */
 };
 
 /* Flags. */
@@ -289,17 +292,257 @@ enum {
     X(table_size,              0x10, "table.size",          TABLE,         V_I,     0,    0, table_size)   \
     X(table_fill,              0x11, "table.fill",          TABLE,         SPECIAL, 0,    0, table_fill)
 
+/* After the 0xfd prefix: fixed-width SIMD (the code is the u32 sub-opcode;
+ * X in a sig is v128; align is the natural alignment of a memory access). */
+#define WM_OPS_FD(X)                                                                                   \
+    X(v128_load,                  0x00, "v128.load",                       MEMARG,      I_X,   0,    4, none)         \
+    X(v128_load8x8_s,             0x01, "v128.load8x8_s",                  MEMARG,      I_X,   0,    3, none)         \
+    X(v128_load8x8_u,             0x02, "v128.load8x8_u",                  MEMARG,      I_X,   0,    3, none)         \
+    X(v128_load16x4_s,            0x03, "v128.load16x4_s",                 MEMARG,      I_X,   0,    3, none)         \
+    X(v128_load16x4_u,            0x04, "v128.load16x4_u",                 MEMARG,      I_X,   0,    3, none)         \
+    X(v128_load32x2_s,            0x05, "v128.load32x2_s",                 MEMARG,      I_X,   0,    3, none)         \
+    X(v128_load32x2_u,            0x06, "v128.load32x2_u",                 MEMARG,      I_X,   0,    3, none)         \
+    X(v128_load8_splat,           0x07, "v128.load8_splat",                MEMARG,      I_X,   0,    0, none)         \
+    X(v128_load16_splat,          0x08, "v128.load16_splat",               MEMARG,      I_X,   0,    1, none)         \
+    X(v128_load32_splat,          0x09, "v128.load32_splat",               MEMARG,      I_X,   0,    2, none)         \
+    X(v128_load64_splat,          0x0a, "v128.load64_splat",               MEMARG,      I_X,   0,    3, none)         \
+    X(v128_store,                 0x0b, "v128.store",                      MEMARG,      IX_V,  0,    4, none)         \
+    X(v128_const,                 0x0c, "v128.const",                      V128,        V_X,   0,    0, none)         \
+    X(i8x16_shuffle,              0x0d, "i8x16.shuffle",                   SHUFFLE,     XX_X,  0,    0, none)         \
+    X(i8x16_swizzle,              0x0e, "i8x16.swizzle",                   NONE,        XX_X,  0,    0, none)         \
+    X(i8x16_splat,                0x0f, "i8x16.splat",                     NONE,        I_X,   0,    0, none)         \
+    X(i16x8_splat,                0x10, "i16x8.splat",                     NONE,        I_X,   0,    0, none)         \
+    X(i32x4_splat,                0x11, "i32x4.splat",                     NONE,        I_X,   0,    0, none)         \
+    X(i64x2_splat,                0x12, "i64x2.splat",                     NONE,        L_X,   0,    0, none)         \
+    X(f32x4_splat,                0x13, "f32x4.splat",                     NONE,        F_X,   0,    0, none)         \
+    X(f64x2_splat,                0x14, "f64x2.splat",                     NONE,        D_X,   0,    0, none)         \
+    X(i8x16_extract_lane_s,       0x15, "i8x16.extract_lane_s",            LANE,        X_I,   0,    0, none)         \
+    X(i8x16_extract_lane_u,       0x16, "i8x16.extract_lane_u",            LANE,        X_I,   0,    0, none)         \
+    X(i8x16_replace_lane,         0x17, "i8x16.replace_lane",              LANE,        XI_X,  0,    0, none)         \
+    X(i16x8_extract_lane_s,       0x18, "i16x8.extract_lane_s",            LANE,        X_I,   0,    0, none)         \
+    X(i16x8_extract_lane_u,       0x19, "i16x8.extract_lane_u",            LANE,        X_I,   0,    0, none)         \
+    X(i16x8_replace_lane,         0x1a, "i16x8.replace_lane",              LANE,        XI_X,  0,    0, none)         \
+    X(i32x4_extract_lane,         0x1b, "i32x4.extract_lane",              LANE,        X_I,   0,    0, none)         \
+    X(i32x4_replace_lane,         0x1c, "i32x4.replace_lane",              LANE,        XI_X,  0,    0, none)         \
+    X(i64x2_extract_lane,         0x1d, "i64x2.extract_lane",              LANE,        X_L,   0,    0, none)         \
+    X(i64x2_replace_lane,         0x1e, "i64x2.replace_lane",              LANE,        XL_X,  0,    0, none)         \
+    X(f32x4_extract_lane,         0x1f, "f32x4.extract_lane",              LANE,        X_F,   0,    0, none)         \
+    X(f32x4_replace_lane,         0x20, "f32x4.replace_lane",              LANE,        XF_X,  0,    0, none)         \
+    X(f64x2_extract_lane,         0x21, "f64x2.extract_lane",              LANE,        X_D,   0,    0, none)         \
+    X(f64x2_replace_lane,         0x22, "f64x2.replace_lane",              LANE,        XD_X,  0,    0, none)         \
+    X(i8x16_eq,                   0x23, "i8x16.eq",                        NONE,        XX_X,  0,    0, none)         \
+    X(i8x16_ne,                   0x24, "i8x16.ne",                        NONE,        XX_X,  0,    0, none)         \
+    X(i8x16_lt_s,                 0x25, "i8x16.lt_s",                      NONE,        XX_X,  0,    0, none)         \
+    X(i8x16_lt_u,                 0x26, "i8x16.lt_u",                      NONE,        XX_X,  0,    0, none)         \
+    X(i8x16_gt_s,                 0x27, "i8x16.gt_s",                      NONE,        XX_X,  0,    0, none)         \
+    X(i8x16_gt_u,                 0x28, "i8x16.gt_u",                      NONE,        XX_X,  0,    0, none)         \
+    X(i8x16_le_s,                 0x29, "i8x16.le_s",                      NONE,        XX_X,  0,    0, none)         \
+    X(i8x16_le_u,                 0x2a, "i8x16.le_u",                      NONE,        XX_X,  0,    0, none)         \
+    X(i8x16_ge_s,                 0x2b, "i8x16.ge_s",                      NONE,        XX_X,  0,    0, none)         \
+    X(i8x16_ge_u,                 0x2c, "i8x16.ge_u",                      NONE,        XX_X,  0,    0, none)         \
+    X(i16x8_eq,                   0x2d, "i16x8.eq",                        NONE,        XX_X,  0,    0, none)         \
+    X(i16x8_ne,                   0x2e, "i16x8.ne",                        NONE,        XX_X,  0,    0, none)         \
+    X(i16x8_lt_s,                 0x2f, "i16x8.lt_s",                      NONE,        XX_X,  0,    0, none)         \
+    X(i16x8_lt_u,                 0x30, "i16x8.lt_u",                      NONE,        XX_X,  0,    0, none)         \
+    X(i16x8_gt_s,                 0x31, "i16x8.gt_s",                      NONE,        XX_X,  0,    0, none)         \
+    X(i16x8_gt_u,                 0x32, "i16x8.gt_u",                      NONE,        XX_X,  0,    0, none)         \
+    X(i16x8_le_s,                 0x33, "i16x8.le_s",                      NONE,        XX_X,  0,    0, none)         \
+    X(i16x8_le_u,                 0x34, "i16x8.le_u",                      NONE,        XX_X,  0,    0, none)         \
+    X(i16x8_ge_s,                 0x35, "i16x8.ge_s",                      NONE,        XX_X,  0,    0, none)         \
+    X(i16x8_ge_u,                 0x36, "i16x8.ge_u",                      NONE,        XX_X,  0,    0, none)         \
+    X(i32x4_eq,                   0x37, "i32x4.eq",                        NONE,        XX_X,  0,    0, none)         \
+    X(i32x4_ne,                   0x38, "i32x4.ne",                        NONE,        XX_X,  0,    0, none)         \
+    X(i32x4_lt_s,                 0x39, "i32x4.lt_s",                      NONE,        XX_X,  0,    0, none)         \
+    X(i32x4_lt_u,                 0x3a, "i32x4.lt_u",                      NONE,        XX_X,  0,    0, none)         \
+    X(i32x4_gt_s,                 0x3b, "i32x4.gt_s",                      NONE,        XX_X,  0,    0, none)         \
+    X(i32x4_gt_u,                 0x3c, "i32x4.gt_u",                      NONE,        XX_X,  0,    0, none)         \
+    X(i32x4_le_s,                 0x3d, "i32x4.le_s",                      NONE,        XX_X,  0,    0, none)         \
+    X(i32x4_le_u,                 0x3e, "i32x4.le_u",                      NONE,        XX_X,  0,    0, none)         \
+    X(i32x4_ge_s,                 0x3f, "i32x4.ge_s",                      NONE,        XX_X,  0,    0, none)         \
+    X(i32x4_ge_u,                 0x40, "i32x4.ge_u",                      NONE,        XX_X,  0,    0, none)         \
+    X(f32x4_eq,                   0x41, "f32x4.eq",                        NONE,        XX_X,  0,    0, none)         \
+    X(f32x4_ne,                   0x42, "f32x4.ne",                        NONE,        XX_X,  0,    0, none)         \
+    X(f32x4_lt,                   0x43, "f32x4.lt",                        NONE,        XX_X,  0,    0, none)         \
+    X(f32x4_gt,                   0x44, "f32x4.gt",                        NONE,        XX_X,  0,    0, none)         \
+    X(f32x4_le,                   0x45, "f32x4.le",                        NONE,        XX_X,  0,    0, none)         \
+    X(f32x4_ge,                   0x46, "f32x4.ge",                        NONE,        XX_X,  0,    0, none)         \
+    X(f64x2_eq,                   0x47, "f64x2.eq",                        NONE,        XX_X,  0,    0, none)         \
+    X(f64x2_ne,                   0x48, "f64x2.ne",                        NONE,        XX_X,  0,    0, none)         \
+    X(f64x2_lt,                   0x49, "f64x2.lt",                        NONE,        XX_X,  0,    0, none)         \
+    X(f64x2_gt,                   0x4a, "f64x2.gt",                        NONE,        XX_X,  0,    0, none)         \
+    X(f64x2_le,                   0x4b, "f64x2.le",                        NONE,        XX_X,  0,    0, none)         \
+    X(f64x2_ge,                   0x4c, "f64x2.ge",                        NONE,        XX_X,  0,    0, none)         \
+    X(v128_not,                   0x4d, "v128.not",                        NONE,        X_X,   0,    0, none)         \
+    X(v128_and,                   0x4e, "v128.and",                        NONE,        XX_X,  0,    0, none)         \
+    X(v128_andnot,                0x4f, "v128.andnot",                     NONE,        XX_X,  0,    0, none)         \
+    X(v128_or,                    0x50, "v128.or",                         NONE,        XX_X,  0,    0, none)         \
+    X(v128_xor,                   0x51, "v128.xor",                        NONE,        XX_X,  0,    0, none)         \
+    X(v128_bitselect,             0x52, "v128.bitselect",                  NONE,        XXX_X, 0,    0, none)         \
+    X(v128_any_true,              0x53, "v128.any_true",                   NONE,        X_I,   0,    0, none)         \
+    X(v128_load8_lane,            0x54, "v128.load8_lane",                 MEMARG_LANE, IX_X,  0,    0, none)         \
+    X(v128_load16_lane,           0x55, "v128.load16_lane",                MEMARG_LANE, IX_X,  0,    1, none)         \
+    X(v128_load32_lane,           0x56, "v128.load32_lane",                MEMARG_LANE, IX_X,  0,    2, none)         \
+    X(v128_load64_lane,           0x57, "v128.load64_lane",                MEMARG_LANE, IX_X,  0,    3, none)         \
+    X(v128_store8_lane,           0x58, "v128.store8_lane",                MEMARG_LANE, IX_V,  0,    0, none)         \
+    X(v128_store16_lane,          0x59, "v128.store16_lane",               MEMARG_LANE, IX_V,  0,    1, none)         \
+    X(v128_store32_lane,          0x5a, "v128.store32_lane",               MEMARG_LANE, IX_V,  0,    2, none)         \
+    X(v128_store64_lane,          0x5b, "v128.store64_lane",               MEMARG_LANE, IX_V,  0,    3, none)         \
+    X(v128_load32_zero,           0x5c, "v128.load32_zero",                MEMARG,      I_X,   0,    2, none)         \
+    X(v128_load64_zero,           0x5d, "v128.load64_zero",                MEMARG,      I_X,   0,    3, none)         \
+    X(f32x4_demote_f64x2_zero,    0x5e, "f32x4.demote_f64x2_zero",         NONE,        X_X,   NAN_, 0, none)         \
+    X(f64x2_promote_low_f32x4,    0x5f, "f64x2.promote_low_f32x4",         NONE,        X_X,   NAN_, 0, none)         \
+    X(i8x16_abs,                  0x60, "i8x16.abs",                       NONE,        X_X,   0,    0, none)         \
+    X(i8x16_neg,                  0x61, "i8x16.neg",                       NONE,        X_X,   0,    0, none)         \
+    X(i8x16_popcnt,               0x62, "i8x16.popcnt",                    NONE,        X_X,   0,    0, none)         \
+    X(i8x16_all_true,             0x63, "i8x16.all_true",                  NONE,        X_I,   0,    0, none)         \
+    X(i8x16_bitmask,              0x64, "i8x16.bitmask",                   NONE,        X_I,   0,    0, none)         \
+    X(i8x16_narrow_i16x8_s,       0x65, "i8x16.narrow_i16x8_s",            NONE,        XX_X,  0,    0, none)         \
+    X(i8x16_narrow_i16x8_u,       0x66, "i8x16.narrow_i16x8_u",            NONE,        XX_X,  0,    0, none)         \
+    X(f32x4_ceil,                 0x67, "f32x4.ceil",                      NONE,        X_X,   NAN_, 0, none)         \
+    X(f32x4_floor,                0x68, "f32x4.floor",                     NONE,        X_X,   NAN_, 0, none)         \
+    X(f32x4_trunc,                0x69, "f32x4.trunc",                     NONE,        X_X,   NAN_, 0, none)         \
+    X(f32x4_nearest,              0x6a, "f32x4.nearest",                   NONE,        X_X,   NAN_, 0, none)         \
+    X(i8x16_shl,                  0x6b, "i8x16.shl",                       NONE,        XI_X,  0,    0, none)         \
+    X(i8x16_shr_s,                0x6c, "i8x16.shr_s",                     NONE,        XI_X,  0,    0, none)         \
+    X(i8x16_shr_u,                0x6d, "i8x16.shr_u",                     NONE,        XI_X,  0,    0, none)         \
+    X(i8x16_add,                  0x6e, "i8x16.add",                       NONE,        XX_X,  0,    0, none)         \
+    X(i8x16_add_sat_s,            0x6f, "i8x16.add_sat_s",                 NONE,        XX_X,  0,    0, none)         \
+    X(i8x16_add_sat_u,            0x70, "i8x16.add_sat_u",                 NONE,        XX_X,  0,    0, none)         \
+    X(i8x16_sub,                  0x71, "i8x16.sub",                       NONE,        XX_X,  0,    0, none)         \
+    X(i8x16_sub_sat_s,            0x72, "i8x16.sub_sat_s",                 NONE,        XX_X,  0,    0, none)         \
+    X(i8x16_sub_sat_u,            0x73, "i8x16.sub_sat_u",                 NONE,        XX_X,  0,    0, none)         \
+    X(f64x2_ceil,                 0x74, "f64x2.ceil",                      NONE,        X_X,   NAN_, 0, none)         \
+    X(f64x2_floor,                0x75, "f64x2.floor",                     NONE,        X_X,   NAN_, 0, none)         \
+    X(i8x16_min_s,                0x76, "i8x16.min_s",                     NONE,        XX_X,  0,    0, none)         \
+    X(i8x16_min_u,                0x77, "i8x16.min_u",                     NONE,        XX_X,  0,    0, none)         \
+    X(i8x16_max_s,                0x78, "i8x16.max_s",                     NONE,        XX_X,  0,    0, none)         \
+    X(i8x16_max_u,                0x79, "i8x16.max_u",                     NONE,        XX_X,  0,    0, none)         \
+    X(f64x2_trunc,                0x7a, "f64x2.trunc",                     NONE,        X_X,   NAN_, 0, none)         \
+    X(i8x16_avgr_u,               0x7b, "i8x16.avgr_u",                    NONE,        XX_X,  0,    0, none)         \
+    X(i16x8_extadd_pairwise_i8x16_s, 0x7c, "i16x8.extadd_pairwise_i8x16_s",   NONE,        X_X,   0,    0, none)      \
+    X(i16x8_extadd_pairwise_i8x16_u, 0x7d, "i16x8.extadd_pairwise_i8x16_u",   NONE,        X_X,   0,    0, none)      \
+    X(i32x4_extadd_pairwise_i16x8_s, 0x7e, "i32x4.extadd_pairwise_i16x8_s",   NONE,        X_X,   0,    0, none)      \
+    X(i32x4_extadd_pairwise_i16x8_u, 0x7f, "i32x4.extadd_pairwise_i16x8_u",   NONE,        X_X,   0,    0, none)      \
+    X(i16x8_abs,                  0x80, "i16x8.abs",                       NONE,        X_X,   0,    0, none)         \
+    X(i16x8_neg,                  0x81, "i16x8.neg",                       NONE,        X_X,   0,    0, none)         \
+    X(i16x8_q15mulr_sat_s,        0x82, "i16x8.q15mulr_sat_s",             NONE,        XX_X,  0,    0, none)         \
+    X(i16x8_all_true,             0x83, "i16x8.all_true",                  NONE,        X_I,   0,    0, none)         \
+    X(i16x8_bitmask,              0x84, "i16x8.bitmask",                   NONE,        X_I,   0,    0, none)         \
+    X(i16x8_narrow_i32x4_s,       0x85, "i16x8.narrow_i32x4_s",            NONE,        XX_X,  0,    0, none)         \
+    X(i16x8_narrow_i32x4_u,       0x86, "i16x8.narrow_i32x4_u",            NONE,        XX_X,  0,    0, none)         \
+    X(i16x8_extend_low_i8x16_s,   0x87, "i16x8.extend_low_i8x16_s",        NONE,        X_X,   0,    0, none)         \
+    X(i16x8_extend_high_i8x16_s,  0x88, "i16x8.extend_high_i8x16_s",       NONE,        X_X,   0,    0, none)         \
+    X(i16x8_extend_low_i8x16_u,   0x89, "i16x8.extend_low_i8x16_u",        NONE,        X_X,   0,    0, none)         \
+    X(i16x8_extend_high_i8x16_u,  0x8a, "i16x8.extend_high_i8x16_u",       NONE,        X_X,   0,    0, none)         \
+    X(i16x8_shl,                  0x8b, "i16x8.shl",                       NONE,        XI_X,  0,    0, none)         \
+    X(i16x8_shr_s,                0x8c, "i16x8.shr_s",                     NONE,        XI_X,  0,    0, none)         \
+    X(i16x8_shr_u,                0x8d, "i16x8.shr_u",                     NONE,        XI_X,  0,    0, none)         \
+    X(i16x8_add,                  0x8e, "i16x8.add",                       NONE,        XX_X,  0,    0, none)         \
+    X(i16x8_add_sat_s,            0x8f, "i16x8.add_sat_s",                 NONE,        XX_X,  0,    0, none)         \
+    X(i16x8_add_sat_u,            0x90, "i16x8.add_sat_u",                 NONE,        XX_X,  0,    0, none)         \
+    X(i16x8_sub,                  0x91, "i16x8.sub",                       NONE,        XX_X,  0,    0, none)         \
+    X(i16x8_sub_sat_s,            0x92, "i16x8.sub_sat_s",                 NONE,        XX_X,  0,    0, none)         \
+    X(i16x8_sub_sat_u,            0x93, "i16x8.sub_sat_u",                 NONE,        XX_X,  0,    0, none)         \
+    X(f64x2_nearest,              0x94, "f64x2.nearest",                   NONE,        X_X,   NAN_, 0, none)         \
+    X(i16x8_mul,                  0x95, "i16x8.mul",                       NONE,        XX_X,  0,    0, none)         \
+    X(i16x8_min_s,                0x96, "i16x8.min_s",                     NONE,        XX_X,  0,    0, none)         \
+    X(i16x8_min_u,                0x97, "i16x8.min_u",                     NONE,        XX_X,  0,    0, none)         \
+    X(i16x8_max_s,                0x98, "i16x8.max_s",                     NONE,        XX_X,  0,    0, none)         \
+    X(i16x8_max_u,                0x99, "i16x8.max_u",                     NONE,        XX_X,  0,    0, none)         \
+    X(i16x8_avgr_u,               0x9b, "i16x8.avgr_u",                    NONE,        XX_X,  0,    0, none)         \
+    X(i16x8_extmul_low_i8x16_s,   0x9c, "i16x8.extmul_low_i8x16_s",        NONE,        XX_X,  0,    0, none)         \
+    X(i16x8_extmul_high_i8x16_s,  0x9d, "i16x8.extmul_high_i8x16_s",       NONE,        XX_X,  0,    0, none)         \
+    X(i16x8_extmul_low_i8x16_u,   0x9e, "i16x8.extmul_low_i8x16_u",        NONE,        XX_X,  0,    0, none)         \
+    X(i16x8_extmul_high_i8x16_u,  0x9f, "i16x8.extmul_high_i8x16_u",       NONE,        XX_X,  0,    0, none)         \
+    X(i32x4_abs,                  0xa0, "i32x4.abs",                       NONE,        X_X,   0,    0, none)         \
+    X(i32x4_neg,                  0xa1, "i32x4.neg",                       NONE,        X_X,   0,    0, none)         \
+    X(i32x4_all_true,             0xa3, "i32x4.all_true",                  NONE,        X_I,   0,    0, none)         \
+    X(i32x4_bitmask,              0xa4, "i32x4.bitmask",                   NONE,        X_I,   0,    0, none)         \
+    X(i32x4_extend_low_i16x8_s,   0xa7, "i32x4.extend_low_i16x8_s",        NONE,        X_X,   0,    0, none)         \
+    X(i32x4_extend_high_i16x8_s,  0xa8, "i32x4.extend_high_i16x8_s",       NONE,        X_X,   0,    0, none)         \
+    X(i32x4_extend_low_i16x8_u,   0xa9, "i32x4.extend_low_i16x8_u",        NONE,        X_X,   0,    0, none)         \
+    X(i32x4_extend_high_i16x8_u,  0xaa, "i32x4.extend_high_i16x8_u",       NONE,        X_X,   0,    0, none)         \
+    X(i32x4_shl,                  0xab, "i32x4.shl",                       NONE,        XI_X,  0,    0, none)         \
+    X(i32x4_shr_s,                0xac, "i32x4.shr_s",                     NONE,        XI_X,  0,    0, none)         \
+    X(i32x4_shr_u,                0xad, "i32x4.shr_u",                     NONE,        XI_X,  0,    0, none)         \
+    X(i32x4_add,                  0xae, "i32x4.add",                       NONE,        XX_X,  0,    0, none)         \
+    X(i32x4_sub,                  0xb1, "i32x4.sub",                       NONE,        XX_X,  0,    0, none)         \
+    X(i32x4_mul,                  0xb5, "i32x4.mul",                       NONE,        XX_X,  0,    0, none)         \
+    X(i32x4_min_s,                0xb6, "i32x4.min_s",                     NONE,        XX_X,  0,    0, none)         \
+    X(i32x4_min_u,                0xb7, "i32x4.min_u",                     NONE,        XX_X,  0,    0, none)         \
+    X(i32x4_max_s,                0xb8, "i32x4.max_s",                     NONE,        XX_X,  0,    0, none)         \
+    X(i32x4_max_u,                0xb9, "i32x4.max_u",                     NONE,        XX_X,  0,    0, none)         \
+    X(i32x4_dot_i16x8_s,          0xba, "i32x4.dot_i16x8_s",               NONE,        XX_X,  0,    0, none)         \
+    X(i32x4_extmul_low_i16x8_s,   0xbc, "i32x4.extmul_low_i16x8_s",        NONE,        XX_X,  0,    0, none)         \
+    X(i32x4_extmul_high_i16x8_s,  0xbd, "i32x4.extmul_high_i16x8_s",       NONE,        XX_X,  0,    0, none)         \
+    X(i32x4_extmul_low_i16x8_u,   0xbe, "i32x4.extmul_low_i16x8_u",        NONE,        XX_X,  0,    0, none)         \
+    X(i32x4_extmul_high_i16x8_u,  0xbf, "i32x4.extmul_high_i16x8_u",       NONE,        XX_X,  0,    0, none)         \
+    X(i64x2_abs,                  0xc0, "i64x2.abs",                       NONE,        X_X,   0,    0, none)         \
+    X(i64x2_neg,                  0xc1, "i64x2.neg",                       NONE,        X_X,   0,    0, none)         \
+    X(i64x2_all_true,             0xc3, "i64x2.all_true",                  NONE,        X_I,   0,    0, none)         \
+    X(i64x2_bitmask,              0xc4, "i64x2.bitmask",                   NONE,        X_I,   0,    0, none)         \
+    X(i64x2_extend_low_i32x4_s,   0xc7, "i64x2.extend_low_i32x4_s",        NONE,        X_X,   0,    0, none)         \
+    X(i64x2_extend_high_i32x4_s,  0xc8, "i64x2.extend_high_i32x4_s",       NONE,        X_X,   0,    0, none)         \
+    X(i64x2_extend_low_i32x4_u,   0xc9, "i64x2.extend_low_i32x4_u",        NONE,        X_X,   0,    0, none)         \
+    X(i64x2_extend_high_i32x4_u,  0xca, "i64x2.extend_high_i32x4_u",       NONE,        X_X,   0,    0, none)         \
+    X(i64x2_shl,                  0xcb, "i64x2.shl",                       NONE,        XI_X,  0,    0, none)         \
+    X(i64x2_shr_s,                0xcc, "i64x2.shr_s",                     NONE,        XI_X,  0,    0, none)         \
+    X(i64x2_shr_u,                0xcd, "i64x2.shr_u",                     NONE,        XI_X,  0,    0, none)         \
+    X(i64x2_add,                  0xce, "i64x2.add",                       NONE,        XX_X,  0,    0, none)         \
+    X(i64x2_sub,                  0xd1, "i64x2.sub",                       NONE,        XX_X,  0,    0, none)         \
+    X(i64x2_mul,                  0xd5, "i64x2.mul",                       NONE,        XX_X,  0,    0, none)         \
+    X(i64x2_eq,                   0xd6, "i64x2.eq",                        NONE,        XX_X,  0,    0, none)         \
+    X(i64x2_ne,                   0xd7, "i64x2.ne",                        NONE,        XX_X,  0,    0, none)         \
+    X(i64x2_lt_s,                 0xd8, "i64x2.lt_s",                      NONE,        XX_X,  0,    0, none)         \
+    X(i64x2_gt_s,                 0xd9, "i64x2.gt_s",                      NONE,        XX_X,  0,    0, none)         \
+    X(i64x2_le_s,                 0xda, "i64x2.le_s",                      NONE,        XX_X,  0,    0, none)         \
+    X(i64x2_ge_s,                 0xdb, "i64x2.ge_s",                      NONE,        XX_X,  0,    0, none)         \
+    X(i64x2_extmul_low_i32x4_s,   0xdc, "i64x2.extmul_low_i32x4_s",        NONE,        XX_X,  0,    0, none)         \
+    X(i64x2_extmul_high_i32x4_s,  0xdd, "i64x2.extmul_high_i32x4_s",       NONE,        XX_X,  0,    0, none)         \
+    X(i64x2_extmul_low_i32x4_u,   0xde, "i64x2.extmul_low_i32x4_u",        NONE,        XX_X,  0,    0, none)         \
+    X(i64x2_extmul_high_i32x4_u,  0xdf, "i64x2.extmul_high_i32x4_u",       NONE,        XX_X,  0,    0, none)         \
+    X(f32x4_abs,                  0xe0, "f32x4.abs",                       NONE,        X_X,   0,    0, none)         \
+    X(f32x4_neg,                  0xe1, "f32x4.neg",                       NONE,        X_X,   0,    0, none)         \
+    X(f32x4_sqrt,                 0xe3, "f32x4.sqrt",                      NONE,        X_X,   NAN_, 0, none)         \
+    X(f32x4_add,                  0xe4, "f32x4.add",                       NONE,        XX_X,  NAN_, 0, none)         \
+    X(f32x4_sub,                  0xe5, "f32x4.sub",                       NONE,        XX_X,  NAN_, 0, none)         \
+    X(f32x4_mul,                  0xe6, "f32x4.mul",                       NONE,        XX_X,  NAN_, 0, none)         \
+    X(f32x4_div,                  0xe7, "f32x4.div",                       NONE,        XX_X,  NAN_, 0, none)         \
+    X(f32x4_min,                  0xe8, "f32x4.min",                       NONE,        XX_X,  NAN_, 0, none)         \
+    X(f32x4_max,                  0xe9, "f32x4.max",                       NONE,        XX_X,  NAN_, 0, none)         \
+    X(f32x4_pmin,                 0xea, "f32x4.pmin",                      NONE,        XX_X,  0,    0, none)         \
+    X(f32x4_pmax,                 0xeb, "f32x4.pmax",                      NONE,        XX_X,  0,    0, none)         \
+    X(f64x2_abs,                  0xec, "f64x2.abs",                       NONE,        X_X,   0,    0, none)         \
+    X(f64x2_neg,                  0xed, "f64x2.neg",                       NONE,        X_X,   0,    0, none)         \
+    X(f64x2_sqrt,                 0xef, "f64x2.sqrt",                      NONE,        X_X,   NAN_, 0, none)         \
+    X(f64x2_add,                  0xf0, "f64x2.add",                       NONE,        XX_X,  NAN_, 0, none)         \
+    X(f64x2_sub,                  0xf1, "f64x2.sub",                       NONE,        XX_X,  NAN_, 0, none)         \
+    X(f64x2_mul,                  0xf2, "f64x2.mul",                       NONE,        XX_X,  NAN_, 0, none)         \
+    X(f64x2_div,                  0xf3, "f64x2.div",                       NONE,        XX_X,  NAN_, 0, none)         \
+    X(f64x2_min,                  0xf4, "f64x2.min",                       NONE,        XX_X,  NAN_, 0, none)         \
+    X(f64x2_max,                  0xf5, "f64x2.max",                       NONE,        XX_X,  NAN_, 0, none)         \
+    X(f64x2_pmin,                 0xf6, "f64x2.pmin",                      NONE,        XX_X,  0,    0, none)         \
+    X(f64x2_pmax,                 0xf7, "f64x2.pmax",                      NONE,        XX_X,  0,    0, none)         \
+    X(i32x4_trunc_sat_f32x4_s,    0xf8, "i32x4.trunc_sat_f32x4_s",         NONE,        X_X,   0,    0, none)         \
+    X(i32x4_trunc_sat_f32x4_u,    0xf9, "i32x4.trunc_sat_f32x4_u",         NONE,        X_X,   0,    0, none)         \
+    X(f32x4_convert_i32x4_s,      0xfa, "f32x4.convert_i32x4_s",           NONE,        X_X,   0,    0, none)         \
+    X(f32x4_convert_i32x4_u,      0xfb, "f32x4.convert_i32x4_u",           NONE,        X_X,   0,    0, none)         \
+    X(i32x4_trunc_sat_f64x2_s_zero, 0xfc, "i32x4.trunc_sat_f64x2_s_zero",    NONE,        X_X,   0,    0, none)       \
+    X(i32x4_trunc_sat_f64x2_u_zero, 0xfd, "i32x4.trunc_sat_f64x2_u_zero",    NONE,        X_X,   0,    0, none)       \
+    X(f64x2_convert_low_i32x4_s,  0xfe, "f64x2.convert_low_i32x4_s",       NONE,        X_X,   0,    0, none)         \
+    X(f64x2_convert_low_i32x4_u,  0xff, "f64x2.convert_low_i32x4_u",       NONE,        X_X,   0,    0, none)
+
 /* The one-byte opcodes, and those after the 0xfc prefix. */
 #define WM_OPS_ONE_BYTE(X) WM_OPS_CONTROL(X) WM_OPS_LOAD(X) WM_OPS_STORE(X) WM_OPS_NUMERIC(X)
 #define WM_OPS_FC(X) WM_OPS_FC_SAT(X) WM_OPS_FC_BULK(X)
 /* clang-format on */
 
 /* Prefix bytes (the byte itself is no instruction). */
-enum { WM_PREFIX_FC = 0xfc, WM_PREFIX_FD = 0xfd /* SIMD: not supported */ };
+enum { WM_PREFIX_FC = 0xfc, WM_PREFIX_FD = 0xfd };
 
 /* Whether `byte` prefixes a family this engine decodes (a u32 sub-opcode
  * follows it). */
-static inline int wm_is_prefix(uint8_t byte) { return byte == WM_PREFIX_FC; }
+static inline int wm_is_prefix(uint8_t byte) { return byte == WM_PREFIX_FC || byte == WM_PREFIX_FD; }
 
 /* Opcode ids: a one-byte opcode is its byte, a prefixed one
  * prefix << 16 | sub-opcode (sub-opcodes above 0xffff are unknown). */
@@ -308,13 +551,15 @@ static inline int wm_is_prefix(uint8_t byte) { return byte == WM_PREFIX_FC; }
 enum {
 #define WM_OP_ENUM_1(name, code, ...) OP_##name = (code),
 #define WM_OP_ENUM_FC(name, code, ...) OP_##name = WM_OPID(WM_PREFIX_FC, code),
-    WM_OPS_ONE_BYTE(WM_OP_ENUM_1) WM_OPS_FC(WM_OP_ENUM_FC)
+#define WM_OP_ENUM_FD(name, code, ...) OP_##name = WM_OPID(WM_PREFIX_FD, code),
+    WM_OPS_ONE_BYTE(WM_OP_ENUM_1) WM_OPS_FC(WM_OP_ENUM_FC) WM_OPS_FD(WM_OP_ENUM_FD)
 #undef WM_OP_ENUM_1
 #undef WM_OP_ENUM_FC
+#undef WM_OP_ENUM_FD
 };
 
 /* How the translator treats an opcode (its family). */
-enum { WK_CONTROL, WK_LOAD, WK_STORE, WK_NUMERIC, WK_BULK };
+enum { WK_CONTROL, WK_LOAD, WK_STORE, WK_NUMERIC, WK_BULK, WK_SIMD };
 
 typedef struct wm_opinfo {
     const char *text; /* text-format name */

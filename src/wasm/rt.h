@@ -12,7 +12,9 @@
 #include "portalis/engine.h"
 
 /* One frame slot / value cell. i32 and f32 live in the low 32 bits (the
- * upper half is unspecified), references as pointers. */
+ * upper half is unspecified), references as pointers. A v128 takes two
+ * consecutive slots, low 64 bits first, wherever values sit in slots
+ * (frames, arguments and results of calls). */
 typedef union pw_slot {
     uint64_t u64;
     int64_t i64;
@@ -29,7 +31,12 @@ typedef struct pw_sig {
     uint32_t nparams, nresults;
     const uint8_t *types;    /* wasm value type bytes: params then results */
     const pw_valkind *kinds; /* the same as pw_valkind */
+    /* The same in slots: a v128 is WM_V128 then PW_T_V128_HI. */
+    uint32_t nparam_slots, nresult_slots;
+    const uint8_t *slot_types;
 } pw_sig;
+/* The type of a v128's second slot (no wasm type byte). */
+#define PW_T_V128_HI 0x01
 
 struct pw_engine {
     pw_engine_config config;
@@ -88,6 +95,7 @@ struct pw_module {
     void *tier_data;       /* owned by the tier */
     pw_valkind *kinds_buf; /* storage behind pw_functype of imports/exports */
     size_t code_bytes;
+    bool simd; /* uses v128 (types, globals, locals or 0xfd instructions) */
 };
 
 struct pw_func {
@@ -123,6 +131,7 @@ struct pw_table {
 
 struct pw_global {
     pw_slot val;
+    pw_slot val_hi; /* a v128's high 64 bits */
     pw_valkind type;
     bool mut;
 };
@@ -227,6 +236,28 @@ static inline pw_val pw_slot_to_val(pw_slot s, pw_valkind k) {
     case PW_FUNCREF: v.of.funcref = s.ref; break;
     default: v.of.externref = s.ref; break;
     }
+    return v;
+}
+
+/* The same for values that may be v128s: how many slots kind k takes, and
+ * conversions that write or read that many. */
+static inline uint32_t pw_kind_slots(pw_valkind k) { return k == PW_V128 ? 2 : 1; }
+static inline uint32_t pw_val_store(pw_val v, pw_slot *s) {
+    if (v.kind == PW_V128) {
+        s[0].u64 = v.of.v128.u64[0];
+        s[1].u64 = v.of.v128.u64[1];
+        return 2;
+    }
+    s[0] = pw_val_to_slot(v);
+    return 1;
+}
+static inline pw_val pw_val_load(const pw_slot *s, pw_valkind k) {
+    if (k != PW_V128)
+        return pw_slot_to_val(s[0], k);
+    pw_val v;
+    v.kind = k;
+    v.of.v128.u64[0] = s[0].u64;
+    v.of.v128.u64[1] = s[1].u64;
     return v;
 }
 

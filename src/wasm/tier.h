@@ -16,9 +16,10 @@
  * own functions however it likes (the interpreter's call_direct).
  *
  * Values. Arguments and results are passed in an array of 64-bit slots
- * (pw_slot): arguments in slots[0..nparams), results written back to
- * slots[0..nresults); i32/f32 in the low 32 bits, references as pointers
- * (funcref: pw_func *, externref: the host's void *).
+ * (pw_slot): arguments in slots[0..nparam_slots), results written back to
+ * slots[0..nresult_slots); i32/f32 in the low 32 bits, references as
+ * pointers (funcref: pw_func *, externref: the host's void *), a v128 in two
+ * slots, low half first.
  *
  * Shared state a tier must honour (all in pw_store, rt.h):
  *  - Fuel: `s->fuel` is the current slice (a tier may keep it in a register

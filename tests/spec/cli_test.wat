@@ -7,5 +7,6 @@
   (func (export "two") (result i32 i64) i32.const -1 i64.const -1)
   (func $boom (export "boom") (result i32) unreachable)
   (func (export "deep") (result i32) call $boom)
+  (func (export "vadd") (param v128 v128) (result v128) local.get 0 local.get 1 i32x4.add)
   (memory (export "mem") 1)
 )

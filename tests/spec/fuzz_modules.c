@@ -304,8 +304,6 @@ static void run_variant(pw_engine *plain, pw_engine *engine, stats *st, const ui
                 if (ext.kind != PW_EXTERN_FUNC)
                     continue;
                 pw_functype ft = pw_func_type(ext.of.func);
-                if (dummy_has_v128(&ft))
-                    continue;
                 pw_val *args = calloc(ft.nparams + 1, sizeof *args);
                 pw_val *res = calloc(ft.nresults + 1, sizeof *res);
                 for (uint32_t a = 0; a < ft.nparams; a++)

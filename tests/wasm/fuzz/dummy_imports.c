@@ -16,16 +16,6 @@ pw_val dummy_zero(pw_valkind k) {
     return v;
 }
 
-bool dummy_has_v128(const pw_functype *ft) {
-    for (uint32_t i = 0; i < ft->nparams; i++)
-        if (ft->params[i] == PW_V128)
-            return true;
-    for (uint32_t i = 0; i < ft->nresults; i++)
-        if (ft->results[i] == PW_V128)
-            return true;
-    return false;
-}
-
 static pw_error *dummy_fn(pw_caller *caller, void *user, const pw_val *args, pw_val *results) {
     (void)caller;
     (void)args;
@@ -42,8 +32,6 @@ bool dummy_import(pw_store *store, const pw_externtype *t, dummy_config *cfg, pw
     out->kind = t->kind;
     switch (t->kind) {
     case PW_EXTERN_FUNC: {
-        if (dummy_has_v128(&t->func))
-            return false;
         dummy_fn_data *d = malloc(sizeof *d + (t->func.nresults + 1) * sizeof(pw_valkind));
         if (!d)
             return false;
@@ -65,8 +53,6 @@ bool dummy_import(pw_store *store, const pw_externtype *t, dummy_config *cfg, pw
         out->of.memory = pw_memory_new(store, t->limits);
         return out->of.memory != NULL;
     case PW_EXTERN_GLOBAL:
-        if (t->valtype == PW_V128)
-            return false;
         out->of.global = pw_global_new(store, t->valtype, t->mut, dummy_zero(t->valtype));
         return out->of.global != NULL;
     }

@@ -16,9 +16,8 @@ typedef struct {
 } dummy_config;
 
 /* An object of type t (functions return zeros), or false when none fits
- * the config (or the type has v128, which pw_val cannot carry). */
+ * the config. */
 bool dummy_import(pw_store *store, const pw_externtype *t, dummy_config *cfg, pw_extern *out);
 pw_val dummy_zero(pw_valkind k);
-bool dummy_has_v128(const pw_functype *ft);
 
 #endif
