@@ -193,7 +193,8 @@ static void test_sections(void) {
     MALF(HDR "\x01\x05\x01\x60\x00\x00\x00\x00", "section size mismatch");
     MALF(HDR "\x01\x03\x02\x60\x00\x00", "unexpected end");
     MALF(HDR "\x01\x04\x01\x61\x00\x00", "malformed function type");
-    MALF(HDR "\x01\x04\x01\x60\x01\x7b\x00", "malformed value type"); /* v128 */
+    GOOD(HDR "\x01\x05\x01\x60\x01\x7b\x00");                         /* v128 (SIMD) */
+    MALF(HDR "\x01\x05\x01\x60\x01\x7a\x00", "malformed value type"); /* no type is 0x7a */
     MALF(HDR "\x01\x04\x01\x60\x01\x40\x00", "malformed value type");
     /* order and duplicates */
     MALF(HDR TYPES TYPES, "unexpected content after last section");
@@ -375,7 +376,8 @@ static void test_segments(void) {
 static void test_code(void) {
     /* locals: 2 x i32, 1 x f64 */
     GOOD(HDR ONE_FUNC "\x0a\x08\x01\x06\x02\x02\x7f\x01\x7c\x0b");
-    MALF(HDR ONE_FUNC "\x0a\x08\x01\x06\x02\x02\x7f\x01\x7b\x0b", "malformed value type");
+    GOOD(HDR ONE_FUNC "\x0a\x08\x01\x06\x02\x02\x7f\x01\x7b\x0b"); /* a v128 local */
+    MALF(HDR ONE_FUNC "\x0a\x08\x01\x06\x02\x02\x7f\x01\x7a\x0b", "malformed value type");
     MALF(HDR ONE_FUNC "\x0a\x0c\x01\x0a\x02\xff\xff\xff\xff\x0f\x7f\x02\x7e\x0b", "too many locals");
     /* Past the spec's 2^32 - 1 a binary is malformed; past the engine's
      * PW_LIMIT_LOCALS (10^6) it is valid but refused as an implementation
