@@ -1,7 +1,8 @@
 #!/bin/bash
 # LiDAR benchmark (demos/lidar/README.md): generation + filtering of 102,400
 # rays a frame
-#   1. on the interpreter: `portalis run` of the demo scene, module means
+#   1. `portalis run` of the demo scene on the interpreter (module means) and
+#      on the native tier (CPU time of the whole run; same output layer)
 #   2. the same C code natively (gcc -O2 -ffp-contract=off), which also dumps
 #      the raw clouds
 #   3. PCL (CropBox + VoxelGrid + StatisticalOutlierRemoval) natively on
@@ -38,6 +39,16 @@ grep -E "^  (frame |/World/)" "$work/run.log"
 awk '/^  \/World\/Lidar / {s=$2} /^  \/World\/Filter / {f=$2} END {printf "interpreter: scan %.1f ms/frame, filter %.1f ms/frame, total %.1f ms/frame wall (target <= 33)\n", s/1000, f/1000, (s+f)/1000}' "$work/run.log"
 awk -v n="$frames" '{printf "interpreter: whole run (load, %d frames, save) %.1f ms CPU/frame\n", n, 1000*($2+$3)/n}' "$work/time.log"
 echo "output layer: $(stat -c %s "$work/out.usda") bytes for $frames frames"
+echo "== the scene on the native tier: portalis run $scene --tier native --frames $frames"
+"$build/bin/portalis" run "$scene" --tier native --frames 1 -o "$work/out_n.usda" > /dev/null 2>&1 || true # compile, cache
+/usr/bin/time -f "cpu %U %S" -o "$work/time_n.log" \
+    "$build/bin/portalis" run "$scene" --tier native --frames "$frames" -o "$work/out_n.usda" > "$work/run_n.log" 2>&1 ||
+    { cat "$work/run_n.log"; exit 1; }
+grep -E "^  /World/" "$work/run_n.log"
+awk -v n="$frames" '{printf "native tier: whole run (load, %d frames, save) %.1f ms CPU/frame (target <= 10)\n", n, 1000*($2+$3)/n}' "$work/time_n.log"
+cmp -s <(grep -v '\.usda@$' "$work/out.usda") <(grep -v '\.usda@$' "$work/out_n.usda") ||
+    { echo "the native tier's output layer differs from the interpreter's"; exit 1; }
+echo "native tier output layer identical to the interpreter's"
 
 echo "== engine tiers: the whole pipeline as one wasm export (bench_module.c), portalis run --tier T"
 clang --target=wasm32-wasi -O2 -ffp-contract=off -nostartfiles -Wl,--no-entry -Wl,--strip-all -I"$d" \

@@ -442,7 +442,13 @@ def check(out_path, scene_path):
     text = open(scene_path).read()
     g = lambda n: _scene_arrays(text, n)
     trip = lambda v: [tuple(v[i:i + 3]) for i in range(0, len(v), 3)]
-    centers, sizes = trip(g("inputs:boxCenters")), trip(g("inputs:boxSizes"))
+    # the sensor's box inputs are connected to the Box prims' translates and scales
+    boxes = re.findall(r'def Cube "Box\d+"\s*\{[^}]*?double3 xformOp:translate = (\([^)]*\))'
+                       r'[^}]*?double3 xformOp:scale = (\([^)]*\))', text)
+    if not boxes:
+        raise SystemExit("lidar_filter.py: the scene has no Box prims")
+    centers = [tuple(_floats(c)) for c, _ in boxes]
+    sizes = [tuple(_floats(z)) for _, z in boxes]
     vs, vv, vz = trip(g("inputs:vehicleStart"))[0], trip(g("inputs:vehicleVelocity"))[0], \
         trip(g("inputs:vehicleSize"))[0]
     sc = Scene(rays=int(g("wasm:outputs:points:capacity")[0]), beams=int(g("inputs:beams")[0]),
