@@ -177,15 +177,11 @@ static int candidates(const objects *ob, const double *o, double ca, double sa, 
     return n;
 }
 
-/* Distance to the first surface along d (max_range when none). */
-static double cast(const lidar_sensor *s, const objects *ob, const int *cand, int ncand, const double *d) {
+/* Distance to the first surface along d, given the ground's (or
+ * max_range) as best. */
+static double cast(const lidar_sensor *s, const objects *ob, const int *cand, int ncand, const double *d,
+                   double best) {
     const double *o = s->origin;
-    double best = s->max_range;
-    if (d[2] < 0.0) {
-        double tg = -o[2] / d[2];
-        if (tg < best)
-            best = tg;
-    }
     for (int k = 0; k < ncand; k++) {
         int i = cand[k];
         double th = i < ob->nbox ? box_hit(o, d, ob->lo[i], ob->hi[i], best)
@@ -198,7 +194,7 @@ static double cast(const lidar_sensor *s, const objects *ob, const int *cand, in
 
 int lidar_scan_run(const lidar_sensor *s, double t, double *out, int32_t *returns, int32_t *spurious) {
     static objects ob;
-    double elev[1024][2];
+    double elev[1024][2], ground[1024]; /* per beam: (cos, sin) of its elevation, the ground's distance */
     int cand[MAX_OBJ];
     int beams = s->beams < 1 ? 1 : s->beams > 1024 ? 1024 : s->beams;
     int steps = s->rays / beams;
@@ -207,6 +203,10 @@ int lidar_scan_run(const lidar_sensor *s, double t, double *out, int32_t *return
         sincos_q((s->elev_min + (s->elev_max - s->elev_min) * (double)b / (double)(beams > 1 ? beams - 1 : 1)) *
                      DEG,
                  &elev[b][0], &elev[b][1]);
+    for (int b = 0; b < beams; b++) { /* the ground plane along a beam is as far at every azimuth */
+        double tg = elev[b][1] < 0.0 ? -s->origin[2] / elev[b][1] : s->max_range;
+        ground[b] = tg < s->max_range ? tg : s->max_range;
+    }
     uint64_t tb;
     memcpy(&tb, &t, sizeof tb);
     uint64_t state = ((uint64_t)s->seed << 32) ^ tb;
@@ -219,7 +219,7 @@ int lidar_scan_run(const lidar_sensor *s, double t, double *out, int32_t *return
         for (int b = 0; b < beams; b++) {
             size_t i = (size_t)st * (size_t)beams + (size_t)b;
             double d[3] = {elev[b][0] * ca, elev[b][0] * sa, elev[b][1]};
-            double best = cast(s, &ob, cand, ncand, d);
+            double best = ncand ? cast(s, &ob, cand, ncand, d, ground[b]) : ground[b];
             uint64_t x1 = splitmix(&state), x2 = splitmix(&state);
             double u = unit(x1), r = 0.0;
             if (u < s->dropout)

@@ -114,7 +114,6 @@ struct Scene<'a> {
     circle: Vec<[f64; 3]>,
     poles: &'a [f64],
     pole_height: f64,
-    max_range: f64,
 }
 
 impl<'a> Scene<'a> {
@@ -147,15 +146,9 @@ impl<'a> Scene<'a> {
         }
     }
 
-    fn cast(&self, cand: &[usize], d: &[f64; 3]) -> f64 {
+    /// The first surface along d, given the ground's distance (or max_range) as best.
+    fn cast(&self, cand: &[usize], d: &[f64; 3], mut best: f64) -> f64 {
         let o = &self.origin;
-        let mut best = self.max_range;
-        if d[2] < 0.0 {
-            let tg = -o[2] / d[2];
-            if tg < best {
-                best = tg;
-            }
-        }
         let nbox = self.lo.len();
         for &i in cand {
             let th = if i < nbox {
@@ -201,7 +194,6 @@ pub unsafe extern "C" fn lidar_scan(rays: i32, time: f64, beams: i32, elev_min: 
         circle: Vec::new(),
         poles: from_raw_parts(poles, 3 * np),
         pole_height,
-        max_range,
     };
     for i in 0..nb {
         sc.add_box(&centers[3 * i..3 * i + 3], &sizes[3 * i..3 * i + 3]);
@@ -217,6 +209,14 @@ pub unsafe extern "C" fn lidar_scan(rays: i32, time: f64, beams: i32, elev_min: 
     let den = if beams > 1 { (beams - 1) as f64 } else { 1.0 };
     let elev: Vec<(f64, f64)> =
         (0..beams).map(|b| sincos((elev_min + (elev_max - elev_min) * b as f64 / den) * DEG)).collect();
+    // the ground plane along a beam is as far at every azimuth
+    let ground: Vec<f64> = elev
+        .iter()
+        .map(|e| {
+            let tg = if e.1 < 0.0 { -o[2] / e.1 } else { max_range };
+            if tg < max_range { tg } else { max_range }
+        })
+        .collect();
     let mut state = ((seed as u32 as u64) << 32) ^ time.to_bits();
     let (mut nret, mut nspur) = (0i32, 0i32);
     let mut cand = Vec::new();
@@ -226,7 +226,7 @@ pub unsafe extern "C" fn lidar_scan(rays: i32, time: f64, beams: i32, elev_min: 
         for b in 0..beams {
             let i = st * beams + b;
             let d = [elev[b].0 * ca, elev[b].0 * sa, elev[b].1];
-            let best = sc.cast(&cand, &d);
+            let best = if cand.is_empty() { ground[b] } else { sc.cast(&cand, &d, ground[b]) };
             let (x1, x2) = (splitmix(&mut state), splitmix(&mut state));
             let u = unit(x1);
             let mut r = 0.0;
@@ -340,142 +340,302 @@ fn keep_best(best: &mut [f64; KMAX], nb: &mut usize, k: usize, d2: f64) {
     best[m] = d2;
 }
 
-/// k-d tree over order[lo..hi): the median along the axis of widest spread
-/// at mid (axis[mid]), the points before it <= its coordinate, after it >=
-/// (the split is the point at mid; no node storage). See ../c/lidar_filter.c.
-fn kd_build(pts: &[f64], order: &mut [u32], axes: &mut [u8], lo: usize, hi: usize) {
-    if hi - lo <= 8 {
-        return;
-    }
-    let c = |order: &[u32], i: usize, a: usize| pts[3 * order[i] as usize + a];
-    let (mut mn, mut mx) = ([0.0f64; 3], [0.0f64; 3]);
-    for a in 0..3 {
-        mn[a] = c(order, lo, a);
-        mx[a] = mn[a];
-    }
-    for i in lo + 1..hi {
-        for a in 0..3 {
-            let v = c(order, i, a);
-            mn[a] = if v < mn[a] { v } else { mn[a] };
-            mx[a] = if v > mx[a] { v } else { mx[a] };
-        }
-    }
-    let mut axis = 0;
-    for a in 1..3 {
-        if mx[a] - mn[a] > mx[axis] - mn[axis] {
-            axis = a;
-        }
-    }
-    let mid = lo + (hi - lo) / 2;
-    let (mut l, mut r) = (lo as isize, hi as isize - 1);
-    while l < r {
-        let pivot = c(order, ((l + r) / 2) as usize, axis);
-        let (mut i, mut j) = (l, r);
-        while i <= j {
-            while c(order, i as usize, axis) < pivot {
-                i += 1;
-            }
-            while c(order, j as usize, axis) > pivot {
-                j -= 1;
-            }
-            if i <= j {
-                order.swap(i as usize, j as usize);
-                i += 1;
-                j -= 1;
-            }
-        }
-        if mid as isize <= j {
-            r = j;
-        } else if mid as isize >= i {
-            l = i;
-        } else {
-            break;
-        }
-    }
-    axes[mid] = axis as u8;
-    kd_build(pts, order, axes, lo, mid);
-    kd_build(pts, order, axes, mid + 1, hi);
+/// The uniform grid of the k-nearest-neighbour search (see
+/// ../c/lidar_filter.c): cells of `cell` metres (twice the leaf, coarser
+/// when the box would need more than about 8 cells a point) from org, the
+/// points sorted by cell (pts, and idx their input index), cstart[c] the
+/// first point of cell c. margin keeps the distance bounds conservative
+/// whatever floor() rounded to.
+struct Grid {
+    org: [f64; 3],
+    cell: f64,
+    margin: f64,
+    dim: [i64; 3],
+    pts: Vec<f64>,
+    idx: Vec<u32>,
+    cstart: Vec<i32>,
+    gsq: Vec<f64>, // squared gaps of the shell search: 3 axes x (2 gmax + 1)
+    gmax: i64,
 }
 
-struct Knn<'a> {
-    pts: &'a [f64],
-    order: &'a [u32],
-    axes: &'a [u8],
+impl Grid {
+    fn cell_of(&self, p: &[f64], a: usize) -> i64 {
+        let c = ((p[a] - self.org[a]) / self.cell).floor() as i64;
+        if c < 0 { 0 } else if c >= self.dim[a] { self.dim[a] - 1 } else { c }
+    }
+
+    fn cell_index(&self, c: &[i64; 3]) -> usize {
+        (c[0] + self.dim[0] * (c[1] + self.dim[1] * c[2])) as usize
+    }
+
+    fn build(pts: &[f64], leaf: f64, cells: &mut Vec<u32>) -> Grid {
+        let n = pts.len() / 3;
+        let (mut mn, mut mx) = ([pts[0], pts[1], pts[2]], [pts[0], pts[1], pts[2]]);
+        for p in pts.chunks_exact(3) {
+            for a in 0..3 {
+                mn[a] = mn[a].min(p[a]);
+                mx[a] = mx[a].max(p[a]);
+            }
+        }
+        let mut big: f64 = 0.0;
+        for a in 0..3 {
+            big = big.max(mn[a].abs().max(mx[a].abs()));
+        }
+        let mut g = Grid { org: mn, cell: 2.0 * leaf, margin: 0.0, dim: [0; 3], pts: Vec::new(), idx: Vec::new(),
+                           cstart: Vec::new(), gsq: Vec::new(), gmax: 0 };
+        loop {
+            let mut total = 1.0;
+            for a in 0..3 {
+                g.dim[a] = ((mx[a] - mn[a]) / g.cell).floor() as i64 + 1;
+                total *= g.dim[a] as f64;
+            }
+            if total <= 8.0 * n as f64 + 65536.0 {
+                break;
+            }
+            g.cell *= 2.0;
+        }
+        g.margin = (big + g.cell) * 1e-9;
+        g.gmax = g.dim[0].max(g.dim[1]).max(g.dim[2]);
+        g.gsq = vec![0.0; 3 * (2 * g.gmax as usize + 1)];
+        let nc = (g.dim[0] * g.dim[1] * g.dim[2]) as usize;
+        g.cstart = vec![0; nc + 1];
+        cells.clear();
+        for p in pts.chunks_exact(3) {
+            let c = [g.cell_of(p, 0), g.cell_of(p, 1), g.cell_of(p, 2)];
+            let ci = g.cell_index(&c);
+            cells.push(ci as u32);
+            g.cstart[ci + 1] += 1;
+        }
+        for c in 0..nc {
+            g.cstart[c + 1] += g.cstart[c];
+        }
+        g.pts = vec![0.0; 3 * n];
+        g.idx = vec![0; n];
+        for (i, &ci) in cells.iter().enumerate() {
+            // counting sort; cstart[c] ends at the next cell's start
+            let t = g.cstart[ci as usize] as usize;
+            g.cstart[ci as usize] += 1;
+            g.idx[t] = i as u32;
+            g.pts[3 * t..3 * t + 3].copy_from_slice(&pts[3 * i..3 * i + 3]);
+        }
+        for c in (0..nc).rev() {
+            g.cstart[c + 1] = g.cstart[c];
+        }
+        g.cstart[0] = 0;
+        g
+    }
+}
+
+/// One query: point t of the grid's order, its cell and offsets in it, the
+/// k nearest squared distances so far (sorted), and lim, above which no
+/// k-th nearest lies.
+struct Query {
+    t: usize,
+    p: [f64; 3],
+    c: [i64; 3],
+    off: [f64; 3],
     best: [f64; KMAX],
     nb: usize,
     k: usize,
+    lim: f64,
 }
 
-impl<'a> Knn<'a> {
-    fn visit(&mut self, this: usize, j: usize) {
-        if j == this {
-            return;
-        }
-        let (p, q) = (&self.pts[3 * this..3 * this + 3], &self.pts[3 * j..3 * j + 3]);
-        let (dx, dy, dz) = (p[0] - q[0], p[1] - q[1], p[2] - q[2]);
-        keep_best(&mut self.best, &mut self.nb, self.k, dx * dx + dy * dy + dz * dz);
+impl Query {
+    fn threshold(&self) -> f64 {
+        if self.nb < self.k { self.lim } else { self.best[self.k - 1] }
     }
 
-    /// rd: lower bound of the squared distance to the subtree's region
-    /// (off[a]: the query's offset from it along axis a).
-    fn search(&mut self, this: usize, lo: usize, hi: usize, rd: f64, off: &mut [f64; 3]) {
-        if hi - lo <= 8 {
-            for s in lo..hi {
-                self.visit(this, self.order[s] as usize);
+    /// Lower bound of the distance along axis a to cells c + d.
+    fn gap(&self, g: &Grid, a: usize, d: i64) -> f64 {
+        if d == 0 {
+            return 0.0;
+        }
+        let v = if d > 0 { d as f64 * g.cell - self.off[a] } else { self.off[a] + (-d - 1) as f64 * g.cell };
+        let v = v - g.margin;
+        if v > 0.0 { v } else { 0.0 }
+    }
+
+    /// The points of g.pts[lo..hi) nearer than the k-th so far (or lim).
+    fn visit_range(&mut self, g: &Grid, lo: usize, hi: usize) {
+        let mut thr = self.threshold();
+        for j in lo..hi {
+            let r = &g.pts[3 * j..3 * j + 3];
+            let (ex, ey, ez) = (self.p[0] - r[0], self.p[1] - r[1], self.p[2] - r[2]);
+            let d2 = ex * ex + ey * ey + ez * ez;
+            if d2 <= thr && j != self.t {
+                keep_best(&mut self.best, &mut self.nb, self.k, d2);
+                thr = self.threshold();
             }
+        }
+    }
+
+    /// A lower bound of the distance to any point outside the (2R + 1)^3
+    /// cells around the query's; infinity when there are no such cells.
+    fn outside_bound(&self, g: &Grid, r: i64) -> f64 {
+        let mut b = f64::INFINITY;
+        for a in 0..3 {
+            let lo = if self.c[a] - r > 0 { self.gap(g, a, -r - 1) } else { f64::INFINITY };
+            let hi = if self.c[a] + r < g.dim[a] - 1 { self.gap(g, a, r + 1) } else { f64::INFINITY };
+            b = if lo < b { lo } else { b };
+            b = if hi < b { hi } else { b };
+        }
+        b
+    }
+
+    fn done(&self, g: &Grid, r: i64) -> bool {
+        let b = self.outside_bound(g, r);
+        b == f64::INFINITY || (self.nb == self.k && b * b >= self.best[self.k - 1])
+    }
+
+    /// Row (dy, dz) of cells dx in [xlo, xhi] (clipped to the grid), less the
+    /// end cells beyond the k-th so far; gsq[x0 + dx]: squared gap along x.
+    fn visit_row(&mut self, g: &Grid, dy: i64, dz: i64, mut xlo: i64, mut xhi: i64, x0: usize, g2: f64) {
+        while xlo <= xhi && g2 + g.gsq[(x0 as i64 + xlo) as usize] > self.threshold() {
+            xlo += 1;
+        }
+        while xhi >= xlo && g2 + g.gsq[(x0 as i64 + xhi) as usize] > self.threshold() {
+            xhi -= 1;
+        }
+        if xlo > xhi {
             return;
         }
-        let mid = lo + (hi - lo) / 2;
-        let m = self.order[mid] as usize;
-        let axis = self.axes[mid] as usize;
-        let diff = self.pts[3 * this + axis] - self.pts[3 * m + axis];
-        self.visit(this, m);
-        let left_first = diff < 0.0;
-        if left_first {
-            self.search(this, lo, mid, rd, off);
-        } else {
-            self.search(this, mid + 1, hi, rd, off);
-        }
-        let old = off[axis];
-        let far = rd - old * old + diff * diff;
-        if self.nb < self.k || far < self.best[self.k - 1] {
-            off[axis] = diff;
-            if left_first {
-                self.search(this, mid + 1, hi, far, off);
-            } else {
-                self.search(this, lo, mid, far, off);
+        let row = g.dim[0] * (self.c[1] + dy + g.dim[1] * (self.c[2] + dz)) + self.c[0];
+        self.visit_range(g, g.cstart[(row + xlo) as usize] as usize, g.cstart[(row + xhi + 1) as usize] as usize);
+    }
+
+    /// Shells r0, r0 + 1, ... around the query's cell (r0 >= 1) until no
+    /// point outside them can be nearer than the k-th found.
+    fn shells(&mut self, g: &mut Grid, r0: i64) {
+        let gm = g.gmax as usize;
+        let centre = move |a: usize| a * (2 * gm + 1) + gm; // gsq[centre(a) + d], d in -gmax..gmax
+        for a in 0..3 {
+            for d in 0..r0 {
+                let (lo, hi) = (self.gap(g, a, -d), self.gap(g, a, d));
+                g.gsq[centre(a) - d as usize] = lo * lo;
+                g.gsq[centre(a) + d as usize] = hi * hi;
             }
-            off[axis] = old;
+        }
+        let mut r = r0;
+        while !self.done(g, r - 1) {
+            for a in 0..3 {
+                let (lo, hi) = (self.gap(g, a, -r), self.gap(g, a, r));
+                g.gsq[centre(a) - r as usize] = lo * lo;
+                g.gsq[centre(a) + r as usize] = hi * hi;
+            }
+            let (mut lo, mut hi) = ([0i64; 3], [0i64; 3]);
+            for a in 0..3 {
+                lo[a] = if self.c[a] - r < 0 { -self.c[a] } else { -r };
+                hi[a] = if self.c[a] + r >= g.dim[a] { g.dim[a] - 1 - self.c[a] } else { r };
+            }
+            let g: &Grid = g;
+            for dz in lo[2]..=hi[2] {
+                let gz = g.gsq[(centre(2) as i64 + dz) as usize];
+                if gz > self.threshold() {
+                    continue;
+                }
+                for dy in lo[1]..=hi[1] {
+                    let g2 = gz + g.gsq[(centre(1) as i64 + dy) as usize];
+                    if g2 > self.threshold() {
+                        continue;
+                    }
+                    if dz > -r && dz < r && dy > -r && dy < r {
+                        // inner row: its two new cells
+                        if lo[0] == -r {
+                            self.visit_row(g, dy, dz, -r, -r, centre(0), g2);
+                        }
+                        if hi[0] == r {
+                            self.visit_row(g, dy, dz, r, r, centre(0), g2);
+                        }
+                    } else {
+                        self.visit_row(g, dy, dz, lo[0], hi[0], centre(0), g2);
+                    }
+                }
+            }
+            r += 1;
         }
     }
 }
 
-/// Mean distance to the k nearest other points, the k distances summed in
-/// ascending order (exact k nearest: ties are equal values).
-fn mean_knn(pts: &[f64], order: &[u32], axes: &[u8], i: usize, k: usize) -> f64 {
-    let mut q = Knn { pts, order, axes, best: [0.0; KMAX], nb: 0, k };
-    q.search(i, 0, order.len(), 0.0, &mut [0.0; 3]);
+/// The k nearest of point t are within r + |t - u| of it, r the k-th
+/// distance of point u: a bound for the search, widened far beyond rounding.
+fn next_limit(g: &Grid, t: usize, u: usize, kth: f64) -> f64 {
+    let (a, b) = (&g.pts[3 * t..3 * t + 3], &g.pts[3 * u..3 * u + 3]);
+    let (dx, dy, dz) = (a[0] - b[0], a[1] - b[1], a[2] - b[2]);
+    let r = kth.sqrt() + (dx * dx + dy * dy + dz * dz).sqrt();
+    r * r * (1.0 + 1e-9) + 1e-300
+}
+
+/// Mean distance from point t to its k nearest others: the 3 x 3 x 3 cells
+/// around its cell (ranges, found once a cell) with points beyond lim
+/// skipped, then shells from distance 2 while a point outside could be
+/// nearer. The k distances are summed in ascending order (exact k nearest:
+/// equal distances are equal values). Also returns the k-th (squared).
+fn mean_knn(g: &mut Grid, t: usize, k: usize, lim: f64, ranges: &[(usize, usize)]) -> (f64, f64) {
+    let p = [g.pts[3 * t], g.pts[3 * t + 1], g.pts[3 * t + 2]];
+    let mut q = Query { t, p, c: [0; 3], off: [0.0; 3], best: [0.0; KMAX], nb: 0, k, lim };
+    for &(lo, hi) in ranges {
+        q.visit_range(g, lo, hi);
+    }
+    for a in 0..3 {
+        q.c[a] = g.cell_of(&p, a);
+        q.off[a] = p[a] - (g.org[a] + q.c[a] as f64 * g.cell);
+    }
+    if !q.done(g, 1) {
+        q.shells(g, 2);
+    }
     let mut s = 0.0;
     for m in 0..q.nb {
         s += q.best[m].sqrt();
     }
-    s / k as f64
+    (s / k as f64, q.best[k - 1])
 }
 
-fn outlier_removal(f: &Filter, pts: &mut Vec<f64>, mean: &mut Vec<f64>) {
+/// The ranges of g.pts in the 3 x 3 x 3 cells around cell c (a row's three
+/// cells are adjacent), its own row first.
+fn block_ranges(g: &Grid, c: &[i64; 3], out: &mut Vec<(usize, usize)>) {
+    out.clear();
+    let xlo = if c[0] > 0 { c[0] - 1 } else { 0 };
+    let xhi = if c[0] + 1 < g.dim[0] { c[0] + 1 } else { c[0] };
+    for r in 0..9 {
+        let (y, z) = (c[1] + (r + 1) % 3 - 1, c[2] + (r / 3 + 1) % 3 - 1);
+        if y < 0 || z < 0 || y >= g.dim[1] || z >= g.dim[2] {
+            continue;
+        }
+        let row = g.dim[0] * (y + g.dim[1] * z);
+        let (lo, hi) = (g.cstart[(row + xlo) as usize] as usize, g.cstart[(row + xhi + 1) as usize] as usize);
+        if hi > lo {
+            out.push((lo, hi));
+        }
+    }
+}
+
+fn outlier_removal(f: &Filter, pts: &mut Vec<f64>, mean: &mut Vec<f64>, cells: &mut Vec<u32>) {
     let n = pts.len() / 3;
     let k = f.k;
     if n <= k || k < 1 {
         return;
     }
-    let mut order: Vec<u32> = (0..n as u32).collect();
-    let mut axes = vec![0u8; n];
-    kd_build(pts, &mut order, &mut axes, 0, n);
+    let mut g = Grid::build(pts, f.leaf, cells);
     mean.clear();
+    mean.resize(n, 0.0);
+    // queries cell by cell, each bounded by the previous one; results in input order
+    let mut ranges = Vec::with_capacity(9);
+    let (mut t, mut kth) = (0usize, 0.0);
+    while t < n {
+        let p = [g.pts[3 * t], g.pts[3 * t + 1], g.pts[3 * t + 2]];
+        let c = [g.cell_of(&p, 0), g.cell_of(&p, 1), g.cell_of(&p, 2)];
+        block_ranges(&g, &c, &mut ranges);
+        let end = g.cstart[g.cell_index(&c) + 1] as usize;
+        while t < end {
+            let lim = if t > 0 { next_limit(&g, t, t - 1, kth) } else { f64::INFINITY };
+            let (m, kt) = mean_knn(&mut g, t, k, lim, &ranges);
+            mean[g.idx[t] as usize] = m;
+            kth = kt;
+            t += 1;
+        }
+    }
     let (mut s, mut sq) = (0.0, 0.0);
-    for i in 0..n {
-        let v = mean_knn(pts, &order, &axes, i, k);
-        mean.push(v);
+    for &v in mean.iter() {
         s += v;
         sq += v * v;
     }
@@ -497,9 +657,11 @@ struct Scratch {
     vox: Vec<f64>,
     keys: Vec<u64>,
     mean: Vec<f64>,
+    cells: Vec<u32>,
 }
 
-static mut SCRATCH: Scratch = Scratch { cropped: Vec::new(), vox: Vec::new(), keys: Vec::new(), mean: Vec::new() };
+static mut SCRATCH: Scratch =
+    Scratch { cropped: Vec::new(), vox: Vec::new(), keys: Vec::new(), mean: Vec::new(), cells: Vec::new() };
 
 /// Filters n points into out (room for cap points); returns the number of
 /// filtered points written (the host's "count:outputs:points" result).
@@ -525,7 +687,7 @@ pub unsafe extern "C" fn lidar_filter(n: i32, pts: *const f64, origin: *const f6
     let s = &mut SCRATCH;
     crop(&f, from_raw_parts(pts, 3 * n), &mut s.cropped);
     voxel_grid(&f, &s.cropped, &mut s.keys, &mut s.vox);
-    outlier_removal(&f, &mut s.vox, &mut s.mean);
+    outlier_removal(&f, &mut s.vox, &mut s.mean, &mut s.cells);
     let w = (s.vox.len() / 3).min(cap);
     from_raw_parts_mut(out, 3 * w).copy_from_slice(&s.vox[..3 * w]);
     w as i32
