@@ -23,6 +23,13 @@ static const pusd_schema_attr module_attrs[] = {
     {"wasm:results", "token[]", true, NULL, NULL,
      "Pure function binding: the outputs:* attributes of the prim that receive the function's results."},
     {"wasm:events", "token[]", true, NULL, NULL, "Names of the events that run the module in event_driven mode."},
+    {"wasm:tier", "token", true, NULL, "interp,native,auto",
+     "Who runs the module's code: interp (the interpreter), native (compiled through the system C compiler when it "
+     "loads), auto (the interpreter until a background compile is done). Unauthored: the run's tier (portalis run "
+     "--tier), else interp."},
+    {"wasm:callBudgetMs", "double", true, NULL, NULL,
+     "Deadline of one call in milliseconds (0: none; at most 1e7); a call past it is abandoned, three in a row "
+     "disable the module. Unauthored: the run's budget (portalis run --budget-ms, default 100)."},
 };
 static const pusd_schema_attr physics_attrs[] = {
     {"wasm:physicsFunction", "token", true, "\"physics_step\"", NULL,
@@ -68,7 +75,12 @@ static const pusd_schema_attr fluid_attrs[] = {
 
 #define N(a) (sizeof a / sizeof a[0])
 static const pusd_schema_def builtin[] = {
-    {"WasmModule", "Typed", "Scope", "A prim that runs a sandboxed WebAssembly module.", N(module_attrs), module_attrs},
+    {"WasmModule", "Typed", "Scope",
+     "A prim that runs a sandboxed WebAssembly module. For an output outputs:X it may also author uniform bool "
+     "wasm:outputs:X:record (false: the output is not recorded as time samples; default true) and, for an array "
+     "output, uniform int wasm:outputs:X:capacity (the elements its buffer holds; default: the element count of the "
+     "binding's first input array); see docs/abi.md.",
+     N(module_attrs), module_attrs},
     {"WasmPhysics", "WasmModule", "Scope", "A module that computes forces for physics bodies.", N(physics_attrs),
      physics_attrs},
     {"WasmRobotics", "WasmModule", "Scope", "A module that controls a robot's joints.", N(robotics_attrs),

@@ -22,6 +22,8 @@ static void builtins(void) {
     CHECK(pusd_schema_attr_find(r, "WasmRobotics", "wasm:controlMode")->allowed_tokens != NULL);
     CHECK(pusd_schema_attr_find(r, "WasmSensor", "wasm:maxRange") != NULL);
     CHECK(pusd_schema_attr_find(r, "WasmFluid", "wasm:gridResolution") != NULL);
+    CHECK(pusd_schema_attr_find(r, "WasmFluid", "wasm:tier")->allowed_tokens != NULL); /* read by the host */
+    CHECK(pusd_schema_attr_find(r, "WasmSensor", "wasm:callBudgetMs") != NULL);
     /* the files shipped in schemas/portalis are exactly what the registry generates */
     char sub[1024];
     snprintf(sub, sizeof sub, "%s/shipped", dir);
