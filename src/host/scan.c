@@ -65,24 +65,27 @@ static bool prim_number(pusd_prim *p, const char *name, double *out) {
     return true;
 }
 
-/* wasm:OUTPUT:capacity and wasm:OUTPUT:record of each output OUTPUT (see
- * docs/abi.md, array outputs; docs/host.md, Results); 0, or -1 after a load
- * failure naming the attribute. */
+/* wasm:outputs:X:capacity and wasm:outputs:X:record of each output X,
+ * wasm:inputs:X:record of each input X (see docs/abi.md, array outputs;
+ * docs/host.md, Results); 0, or -1 after a load failure naming the
+ * attribute. */
 static int output_settings(ph_host *h, hmod *m, pusd_prim *p) {
     size_t np = pusd_prim_property_count(p);
     for (size_t i = 0; i < np; i++) {
         const char *name = pusd_prim_property_name(p, i), *last = strrchr(name, ':');
-        if (strncmp(name, "wasm:outputs:", 13) || !last || (strcmp(last, ":capacity") && strcmp(last, ":record")))
+        bool in = !strncmp(name, "wasm:inputs:", 12);
+        if ((!in && strncmp(name, "wasm:outputs:", 13)) || !last ||
+            (strcmp(last, ":record") && (in || strcmp(last, ":capacity"))))
             continue;
-        char out[256];
-        snprintf(out, sizeof out, "%.*s", (int)(last - name - 5), name + 5);
-        int c = ph__find_chan(h, m->path, out);
-        chan *ch = c >= 0 && h->ch[c].is_output ? &h->ch[c] : NULL;
+        char attr[256];
+        snprintf(attr, sizeof attr, "%.*s", (int)(last - name - 5), name + 5);
+        int c = ph__find_chan(h, m->path, attr);
+        chan *ch = c >= 0 && h->ch[c].is_output != in ? &h->ch[c] : NULL;
         double v = 0;
         bool set = prim_number(p, name, &v);
         if (!ch || (last[1] == 'c' && !ch->is_array)) {
-            ph__load_failed(m, "%s names no %soutputs:* attribute of the prim", name,
-                            last[1] == 'c' ? "array " : "");
+            ph__load_failed(m, "%s names no %s%s:* attribute of the prim", name, last[1] == 'c' ? "array " : "",
+                            in ? "inputs" : "outputs");
             return -1;
         }
         if (!set)

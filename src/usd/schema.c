@@ -79,7 +79,8 @@ static const pusd_schema_def builtin[] = {
      "A prim that runs a sandboxed WebAssembly module. For an output outputs:X it may also author uniform bool "
      "wasm:outputs:X:record (false: the output is not recorded as time samples; default true) and, for an array "
      "output, uniform int wasm:outputs:X:capacity (the elements its buffer holds; default: the element count of the "
-     "binding's first input array); see docs/abi.md.",
+     "binding's first input array); for an input inputs:X, uniform bool wasm:inputs:X:record (true: the value the "
+     "module reads is recorded; default false); see docs/abi.md.",
      N(module_attrs), module_attrs},
     {"WasmPhysics", "WasmModule", "Scope", "A module that computes forces for physics bodies.", N(physics_attrs),
      physics_attrs},

@@ -719,14 +719,20 @@ static void test_memory_cap(void) {
 /* Array outputs of their own size: a declared capacity (wasm:OUTPUT:capacity)
  * and the element count the module returns ("count:OUTPUT" result), so each
  * recorded sample has the size written; wasm:OUTPUT:record = false keeps an
- * output out of the output layer; bad counts and capacities are errors. */
+ * output out of the output layer, wasm:INPUT:record = true puts an input in
+ * (inputs are not recorded by default); bad counts and capacities are
+ * errors. */
 static void test_array_outputs(void) {
     write_file("keep.usda",
                "#usda 1.0\n(\n    timeCodesPerSecond = 1\n)\ndef Xform \"W\"\n{\n" KEEP(
                    "K", "keep",
                    "        uniform int wasm:outputs:kept:capacity = 3\n"
-                   "        uniform bool wasm:outputs:all:record = false\n") "}\n",
-               M);
+                   "        uniform bool wasm:outputs:all:record = false\n"
+                   "        uniform bool wasm:inputs:v:record = true\n")
+                   KEEP("K2", "keep",
+                        "        uniform bool wasm:outputs:all:record = false\n"
+                        "        uniform bool wasm:outputs:kept:record = false\n") "}\n",
+               M, M);
     ph_config cfg = ph_config_default();
     cfg.fps = 1;
     ph_host *h = open_scene("keep.usda", &cfg);
@@ -747,19 +753,24 @@ static void test_array_outputs(void) {
     char err[1024];
     CHECK(ph_host_save(h, "keep.out.usda", err, sizeof err) == 0, "save: %s", err);
     ph_host_free(h);
-    char text[4096];
+    char text[8192];
     read_text("keep.out.usda", text, sizeof text);
     CHECK(strstr(text, "double[] outputs:kept.timeSamples = {\n            0: [1, 2, 3],\n            1: [5],\n"
                        "            2: [],\n"),
           "each sample has its own size:\n%s", text);
     CHECK(!strstr(text, "outputs:all"), "wasm:outputs:all:record = false: not recorded");
+    const char *in = strstr(text, "double[] inputs:v.timeSamples = {\n            0: [1, -1, 2, -2, 3, 4],\n"
+                                  "            1: [-1, 5],\n            2: [-1, -2, -3],\n");
+    CHECK(in && !strstr(in + sizeof "double[] inputs:v", "inputs:v"),
+          "wasm:inputs:v:record = true records the input, of /W/K only:\n%s", text);
 
     write_file("keepbad.usda",
                "#usda 1.0\ndef Xform \"W\"\n{\n" KEEP("Bad", "keep_bad", "")
                    KEEP("Typo", "keep", "        uniform int wasm:outputs:kep:capacity = 3\n")
-                       KEEP("Neg", "keep", "        uniform int wasm:outputs:kept:capacity = -1\n") KEEP(
-                           "Huge", "keep", "        uniform double wasm:outputs:all:capacity = 1e12\n") "}\n",
-               M, M, M, M);
+                       KEEP("Neg", "keep", "        uniform int wasm:outputs:kept:capacity = -1\n")
+                           KEEP("Huge", "keep", "        uniform double wasm:outputs:all:capacity = 1e12\n")
+                               KEEP("NoIn", "keep", "        uniform bool wasm:inputs:w:record = true\n") "}\n",
+               M, M, M, M, M);
     h = open_scene("keepbad.usda", NULL);
     if (!h)
         return;
@@ -772,6 +783,9 @@ static void test_array_outputs(void) {
     CHECK(info_of(h, "/W/Huge").state == PH_MOD_LOAD_FAILED &&
               diag_has(h, "prim /W/Huge", "= 1000000000000 is not"),
           "a capacity past 4 GiB is a load failure");
+    CHECK(info_of(h, "/W/NoIn").state == PH_MOD_LOAD_FAILED &&
+              diag_has(h, "prim /W/NoIn", "wasm:inputs:w:record names no inputs:* attribute"),
+          "recording an input the prim does not have is a load failure");
     ph_host_step(h);
     CHECK(info_of(h, "/W/Bad").state == PH_MOD_TRAPPED &&
               diag_has(h, "prim /W/Bad",
