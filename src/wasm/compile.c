@@ -364,6 +364,14 @@ static uint32_t use128(cc *c, uint32_t pos) {
     vent *lo = &c->vs[pos], *hi = &c->vs[pos + 1];
     if (lo->kind == VK_LOCAL && hi->kind == VK_LOCAL && hi->local == lo->local + 1)
         return lo->local;
+    if (lo->kind == VK_CONST && hi->kind == VK_CONST) { /* one instruction for both halves */
+        pw_code *i = emit(c, IR_const128, 3);
+        i[1].s.a = slot_of(c, pos);
+        i[2].u = lo->cval;
+        i[3].u = hi->cval;
+        lo->kind = hi->kind = VK_SLOT;
+        return slot_of(c, pos);
+    }
     materialize(c, pos);
     materialize(c, pos + 1);
     return slot_of(c, pos);
@@ -1239,9 +1247,19 @@ static void simd_immediates(cc *c, const wm_opinfo *oi, uint64_t imm[2]) {
     }
 }
 
+/* The IR op of SIMD sub-opcode k: its own (IR_SIMD_FAST), else the
+ * generic one that calls through pw_simd_ops. */
+static int simd_irop(uint32_t k, bool mem) {
+#define FAST(X, n) [OP_##n & 0xffff] = IR_simd_##n,
+    static const int16_t fast[256] = {IR_SIMD_FAST(, FAST) IR_SIMD_FAST_MEM(, FAST)};
+#undef FAST
+    return fast[k] ? fast[k] : mem ? IR_simd_mem : IR_simd;
+}
+
 /* A 0xfd instruction, typed by its table line: one IR_simd (or, with a
- * memory operand, IR_simd_mem) naming the function of simd.c that runs it.
- * v128.const becomes a pair of deferred constants. */
+ * memory operand, IR_simd_mem) naming the function of simd.c that runs it,
+ * or the instruction's own IR op (IR_SIMD_FAST). v128.const becomes a pair
+ * of deferred constants. */
 static void simd(cc *c, uint32_t op, const wm_opinfo *oi) {
     bool mem = oi->imm == WI_MEMARG || oi->imm == WI_MEMARG_LANE;
     uint32_t off = mem ? memarg(c, oi->align) : 0;
@@ -1262,7 +1280,7 @@ static void simd(cc *c, uint32_t op, const wm_opinfo *oi) {
          * or the value a store writes; v the vector a lane load updates */
         uint32_t k, a = address(c, pos[0], &k);
         uint32_t v = oi->nargs > 1 ? use128(c, pos[1]) : 0;
-        ins = emit(c, IR_simd_mem, 5);
+        ins = emit(c, simd_irop(op & 0xffff, true), 5);
         ins[2].s.a = oi->result ? slot_of(c, pos[0]) : v;
         ins[2].s.b = a;
         ins[3].s.a = k;
@@ -1274,7 +1292,7 @@ static void simd(cc *c, uint32_t op, const wm_opinfo *oi) {
         /* [h][fn][d|a][b|c][imm][imm] */
         for (uint32_t i = 0; i < oi->nargs; i++)
             s[i] = use_val(c, oi->args[i], pos[i]);
-        ins = emit(c, IR_simd, 5);
+        ins = emit(c, simd_irop(op & 0xffff, false), 5);
         ins[2].s.a = slot_of(c, pos[0]);
         ins[2].s.b = s[0];
         ins[3].s.a = s[1];

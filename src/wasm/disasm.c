@@ -44,6 +44,8 @@ static uint32_t ir_width(int op) {
         return 2;
     if (op <= IR_f64_axpy)
         return 5;
+    if (op >= IR_simd_v128_and) /* IR_SIMD_FAST and _MEM: the layouts of simd and simd_mem */
+        return 5;
     switch (op) {
     case IR_unreachable:
     case IR_ret: return 0;
@@ -68,6 +70,7 @@ static uint32_t ir_width(int op) {
     case IR_f64_canon: return 1;
     case IR_table_copy:
     case IR_table_init: return 3;
+    case IR_const128: return 3;
     case IR_simd:
     case IR_simd_mem: return 5;
     default: return 2;

@@ -18,7 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "simd.h"
+#include "simd_ops.h"
 #include "tier.h"
 #include "wmath.h"
 
@@ -932,6 +932,32 @@ dispatch:
             TRAP(PW_TRAP_MEMORY_OOB);
         pw_simd_ops[ip[1].u](fp + ip[2].s.a, fp + ip[4].s.b, NULL, NULL, ip + 5, mem + ea);
         ip += 6;
+        NEXT();
+    }
+    /* The frequent ones with their function inlined (IR_SIMD_FAST). */
+#define SIMD_FAST(X, n)                                                                                          \
+    OP(simd_##n) {                                                                                               \
+        op_##n(fp + ip[2].s.a, fp + ip[2].s.b, fp + ip[3].s.a, fp + ip[3].s.b, ip + 4, NULL);                    \
+        ip += 6;                                                                                                 \
+        NEXT();                                                                                                  \
+    }
+#define SIMD_FAST_MEM(X, n)                                                                                      \
+    OP(simd_##n) {                                                                                               \
+        uint64_t ea = (uint64_t)(uint32_t)(fp[ip[2].s.b].u32 + ip[3].s.a) + ip[3].s.b;                           \
+        if (UNLIKELY(ea + ip[4].s.a > msize))                                                                    \
+            TRAP(PW_TRAP_MEMORY_OOB);                                                                            \
+        op_##n(fp + ip[2].s.a, fp + ip[4].s.b, NULL, NULL, ip + 5, mem + ea);                                    \
+        ip += 6;                                                                                                 \
+        NEXT();                                                                                                  \
+    }
+    IR_SIMD_FAST(, SIMD_FAST)
+    IR_SIMD_FAST_MEM(, SIMD_FAST_MEM)
+#undef SIMD_FAST
+#undef SIMD_FAST_MEM
+    OP(const128) {
+        fp[D].u64 = ip[2].u;
+        fp[D + 1].u64 = ip[3].u;
+        ip += 4;
         NEXT();
     }
     OP(ref_is_null) {

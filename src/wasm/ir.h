@@ -28,6 +28,7 @@
  *   simd         [h][fn][d|a][b|c][imm0][imm1]   a v128 is two slots from
  *                its index on; fn indexes pw_simd_ops (simd.h)
  *   simd_mem     [h][fn][d|addr][addend|offset][size|v][lane]
+ *   const128     [h][d|-][lo][hi]   both halves of a v128 constant
  * Relative offsets are in words, from the start of the instruction.
  */
 #ifndef PORTALIS_WASM_IR_H
@@ -148,6 +149,23 @@ typedef union pw_code {
  * vector kernels: [h][-|a][addr1|k1][off1][addr2|k2][off2]. */
 #define IR_AXPY(X) X(f32_axpy) X(f64_axpy)
 
+/* SIMD instructions frequent in vectorised loops, each with a handler of
+ * its own that inlines its function of simd_ops.h instead of calling it
+ * through the table; the same layout as `simd`, and `simd_mem` for the
+ * memory ones. P(X, name) is applied to each. */
+/* clang-format off */
+#define IR_SIMD_FAST(X, P)                                                                             \
+    P(X, v128_and) P(X, v128_or) P(X, v128_xor) P(X, v128_andnot) P(X, v128_bitselect)                 \
+    P(X, i8x16_add) P(X, i8x16_sub) P(X, i16x8_add) P(X, i16x8_sub) P(X, i16x8_mul) P(X, i32x4_add)    \
+    P(X, i32x4_sub) P(X, i32x4_mul) P(X, i32x4_shl) P(X, i32x4_shr_s) P(X, i32x4_shr_u)                \
+    P(X, i64x2_add) P(X, i64x2_sub) P(X, f32x4_add) P(X, f32x4_sub) P(X, f32x4_mul) P(X, f32x4_div)    \
+    P(X, f64x2_add) P(X, f64x2_sub) P(X, f64x2_mul) P(X, f64x2_div) P(X, i8x16_shuffle)                \
+    P(X, i32x4_splat) P(X, f32x4_splat) P(X, f64x2_splat) P(X, i32x4_extract_lane)                     \
+    P(X, f32x4_extract_lane) P(X, f64x2_extract_lane)
+#define IR_SIMD_FAST_MEM(X, P)                                                                         \
+    P(X, v128_load) P(X, v128_store) P(X, v128_load32_splat) P(X, v128_load64_splat)
+/* clang-format on */
+
 /* clang-format off */
 #define IR_MISC(X)                                                                                 \
     X(unreachable) X(br) X(br_if) X(br_unless) X(br_table) X(copy) X(const) X(ret) X(ret1)         \
@@ -157,7 +175,7 @@ typedef union pw_code {
     X(memory_size) X(memory_grow) X(memory_fill) X(memory_copy) X(memory_init) X(data_drop)        \
     X(table_get) X(table_set) X(table_size) X(table_grow) X(table_fill) X(table_copy) X(table_init) \
     X(elem_drop) X(ref_is_null) X(ref_func) X(check) X(f32_canon) X(f64_canon)                    \
-    X(global_get128) X(global_set128) X(simd) X(simd_mem)
+    X(global_get128) X(global_set128) X(simd) X(simd_mem) X(const128)
 /* clang-format on */
 
 /* Every IR op in enum order: X(n) for the IR's own ops, XOP(table line) for
@@ -166,8 +184,10 @@ typedef union pw_code {
 #define IR_ALL(X, XOP)                                                                                           \
     WM_OPS_NUMERIC(XOP) WM_OPS_FC_SAT(XOP)                                                                       \
     IR_IMM(X) IR_BRCMP(X) IR_LOADOP(X) IR_BACK(X) IR_X2(X) IR_STOREI(X) IR_BRCMP64(X) IR_INCBR(X) IR_MULADD(X)   \
-    IR_LOADADD2(X) IR_AXPY(X) IR_MISC(X)
+    IR_LOADADD2(X) IR_AXPY(X) IR_MISC(X) IR_SIMD_FAST(X, IR_SIMD_NAME) IR_SIMD_FAST_MEM(X, IR_SIMD_NAME)
 /* clang-format on */
+/* The fast SIMD ops are IR_simd_<instruction name>. */
+#define IR_SIMD_NAME(X, n) X(simd_##n)
 
 enum {
 #define IR_ENUM(n) IR_##n,
