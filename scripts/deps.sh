@@ -25,3 +25,4 @@ $SUDO apt-get "${lock[@]}" install -y -qq --no-install-recommends liborocos-kdl-
 # The native tier (docs/aot.md): SHA-256 of cached native code.
 $SUDO apt-get "${lock[@]}" install -y -qq --no-install-recommends nettle-dev >/dev/null
 $SUDO apt-get "${lock[@]}" install -y -qq --no-install-recommends python3-numpy libpng-dev libopenvdb-dev >/dev/null  # demos/fluid: NumPy reference, PNG and OpenVDB export
+$SUDO apt-get "${lock[@]}" install -y -qq --no-install-recommends python3-dev python3-venv python3-matplotlib >/dev/null  # python/: the extension's headers, the install test's venv, benchmark plots
