@@ -146,37 +146,25 @@ static PyObject *results_to_py(const pb_func *h, const uint64_t *slots) {
 
 enum { CALL_OK = 0, CALL_UNLOADED = -100, CALL_EXPORTED = -101, CALL_BUSY = -102 };
 
-/* Runs without the GIL: the bridge shared, the module alone. */
-static int call_locked(ppy_bridge *br, ppy_module *m, const pb_func *h, uint64_t *slots, pb_error *err) {
-    int rc;
-    pthread_rwlock_rdlock(&br->rw);
-    pthread_mutex_lock(&m->lock);
-    if (m->id == 0)
-        rc = CALL_UNLOADED;
-    else if (m->exports)
-        rc = CALL_EXPORTED;
-    else
-        rc = pb_func_call_slots(h, slots, err);
-    pthread_mutex_unlock(&m->lock);
-    pthread_rwlock_unlock(&br->rw);
-    return rc;
-}
-
-/* With the GIL held (a short call): the locks only if free at once, since
- * waiting for another thread's call must not hold the GIL (CALL_BUSY then). */
-static int call_trylocked(ppy_bridge *br, ppy_module *m, const pb_func *h, uint64_t *slots, pb_error *err) {
-    if (pthread_rwlock_tryrdlock(&br->rw) != 0)
+/* Takes the bridge shared and the module alone (waiting for them; or, with
+ * try_only, only if they are free at once: CALL_BUSY otherwise, since a call
+ * that keeps the GIL must not wait for another thread's), then calls h n
+ * times, copying args (when not NULL) into the slots before each call. */
+static int run_calls(ppy_bridge *br, ppy_module *m, const pb_func *h, uint64_t *slots, const uint64_t *args,
+                     unsigned long long n, bool try_only, pb_error *err) {
+    if ((try_only ? pthread_rwlock_tryrdlock(&br->rw) : pthread_rwlock_rdlock(&br->rw)) != 0)
         return CALL_BUSY;
-    int rc = CALL_BUSY;
-    if (pthread_mutex_trylock(&m->lock) == 0) {
-        if (m->id == 0)
-            rc = CALL_UNLOADED;
-        else if (m->exports)
-            rc = CALL_EXPORTED;
-        else
-            rc = pb_func_call_slots(h, slots, err);
-        pthread_mutex_unlock(&m->lock);
+    if ((try_only ? pthread_mutex_trylock(&m->lock) : pthread_mutex_lock(&m->lock)) != 0) {
+        pthread_rwlock_unlock(&br->rw);
+        return CALL_BUSY;
     }
+    int rc = m->id == 0 ? CALL_UNLOADED : m->exports ? CALL_EXPORTED : CALL_OK;
+    for (unsigned long long i = 0; rc == CALL_OK && i < n; i++) {
+        if (args)
+            memcpy(slots, args, (size_t)h->nparams * 8);
+        rc = pb_func_call_slots(h, slots, err);
+    }
+    pthread_mutex_unlock(&m->lock);
     pthread_rwlock_unlock(&br->rw);
     return rc;
 }
@@ -213,10 +201,10 @@ static PyObject *function_call_args(ppy_function *f, PyObject *const *args, size
     Py_INCREF(br); /* the bridge outlives the call even if every other reference goes meanwhile */
     uint64_t t0 = now_ticks();
     if (!br->always_release && f->last_ticks < PPY_LONG_CALL_TICKS)
-        rc = call_trylocked(br, f->mod, h, slots, &err);
+        rc = run_calls(br, f->mod, h, slots, NULL, 1, true, &err);
     if (rc == CALL_BUSY) {
         PyThreadState *ts = PyEval_SaveThread();
-        rc = call_locked(br, f->mod, h, slots, &err);
+        rc = run_calls(br, f->mod, h, slots, NULL, 1, false, &err);
         PyEval_RestoreThread(ts);
     }
     f->last_ticks = now_ticks() - t0;
@@ -226,26 +214,6 @@ out:
     if (slots != small)
         PyMem_Free(slots);
     return res;
-}
-
-/* Runs without the GIL: n calls with the same arguments (slots are reset
- * before each, since results overwrite them). */
-static int call_many_locked(ppy_bridge *br, ppy_module *m, const pb_func *h, uint64_t *slots,
-                            const uint64_t *args, size_t nargs, unsigned long long n, pb_error *err) {
-    int rc = 0;
-    pthread_rwlock_rdlock(&br->rw);
-    pthread_mutex_lock(&m->lock);
-    if (m->id == 0)
-        rc = CALL_UNLOADED;
-    else if (m->exports)
-        rc = CALL_EXPORTED;
-    for (unsigned long long i = 0; rc == 0 && i < n; i++) {
-        memcpy(slots, args, nargs * 8);
-        rc = pb_func_call_slots(h, slots, err);
-    }
-    pthread_mutex_unlock(&m->lock);
-    pthread_rwlock_unlock(&br->rw);
-    return rc;
 }
 
 /* call_many(n, *args): the call n times in C (the GIL released once); the
@@ -267,7 +235,7 @@ static PyObject *function_call_many(ppy_function *f, PyObject *const *args, Py_s
     pb_error err;
     Py_INCREF(br);
     PyThreadState *ts = PyEval_SaveThread();
-    int rc = call_many_locked(br, f->mod, h, slots, in, h->nparams, n, &err);
+    int rc = run_calls(br, f->mod, h, slots, in, n, false, &err);
     PyEval_RestoreThread(ts);
     PyObject *res = rc == CALL_OK ? results_to_py(h, slots) : call_failed(f, rc, &err);
     Py_DECREF(br);
@@ -537,13 +505,20 @@ static PyObject *bridge_unload_module(ppy_bridge *self, PyObject *module_id) {
     PyThreadState *ts = PyEval_SaveThread();
     pthread_rwlock_wrlock(&self->rw);
     pthread_mutex_lock(&m->lock);
-    pb_unload_module(self->b, m->id);
-    m->id = 0;
+    bool exported = m->exports != 0; /* a view over the memory would dangle */
+    if (!exported) {
+        pb_unload_module(self->b, m->id);
+        m->id = 0;
+    }
     pthread_mutex_unlock(&m->lock);
     pthread_rwlock_unlock(&self->rw);
     PyEval_RestoreThread(ts);
-    int rc = PyDict_DelItem(self->modules, module_id);
-    PyDict_Clear(m->functions); /* Function objects users hold keep m, and fail as unloaded */
+    int rc = exported ? -1 : PyDict_DelItem(self->modules, module_id);
+    if (exported)
+        PyErr_Format(PyExc_BufferError, "module '%S': a buffer over its memory is held; release it first",
+                     m->name);
+    else
+        PyDict_Clear(m->functions); /* Function objects users hold keep m, and fail as unloaded */
     Py_DECREF(m);
     if (rc < 0)
         return NULL;
@@ -638,7 +613,7 @@ int ppy_bridge_types(PyObject *mod) {
     PyTypeObject *types[] = {&ppy_BridgeType, &ppy_ModuleType, &ppy_FunctionType, &ppy_MemoryType};
     const char *names[] = {"_Bridge", "_Module", "Function", "Memory"};
     for (size_t i = 0; i < 4; i++)
-        if (PyType_Ready(types[i]) < 0 || PyModule_AddObjectRef(mod, names[i], (PyObject *)types[i]) < 0)
+        if (ppy_add_type(mod, types[i], names[i]) < 0)
             return -1;
     return 0;
 }

@@ -7,17 +7,21 @@
 
 typedef struct {
     PyObject_HEAD ppy_module *mod;
+    PyObject *bridge; /* kept alive while the memory (or a view of it) is */
 } ppy_memory;
 
 PyObject *ppy_memory_new(ppy_module *m) {
     ppy_memory *mem = PyObject_New(ppy_memory, &ppy_MemoryType);
-    if (mem)
+    if (mem) {
         mem->mod = (ppy_module *)Py_NewRef(m);
+        mem->bridge = Py_XNewRef((PyObject *)m->bridge);
+    }
     return (PyObject *)mem;
 }
 
 static void memory_dealloc(ppy_memory *mem) {
     Py_XDECREF(mem->mod);
+    Py_XDECREF(mem->bridge);
     Py_TYPE(mem)->tp_free((PyObject *)mem);
 }
 

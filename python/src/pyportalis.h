@@ -63,6 +63,10 @@ ppy_module *ppy_find_module(ppy_bridge *br, PyObject *module_id);
 /* bridge_stats.c: module_info(module_id) and raw_stats(). */
 PyObject *ppy_bridge_module_info(ppy_bridge *self, PyObject *module_id);
 PyObject *ppy_bridge_raw_stats(ppy_bridge *self, PyObject *unused);
+/* PyType_Ready, then mod.name = type. */
+int ppy_add_type(PyObject *mod, PyTypeObject *type, const char *name);
+/* Appends str(s) to list; -1 with an exception set. */
+int ppy_append_str(PyObject *list, const char *s);
 /* Registered by the module's exec step. */
 int ppy_bridge_types(PyObject *mod);
 int ppy_stage_types(PyObject *mod);

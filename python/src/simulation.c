@@ -264,10 +264,8 @@ static PyObject *sim_diagnostics(ppy_sim *s, PyObject *unused) {
     size_t n = ph_host_diagnostic_count(s->h);
     PyObject *list = PyList_New(0);
     for (size_t i = 0; list && i < n; i++) {
-        PyObject *o = PyUnicode_FromString(ph_host_diagnostic(s->h, i));
-        if (!o || PyList_Append(list, o) < 0)
+        if (ppy_append_str(list, ph_host_diagnostic(s->h, i)) < 0)
             Py_CLEAR(list);
-        Py_XDECREF(o);
     }
     pthread_mutex_unlock(&s->lock);
     return list;
@@ -387,8 +385,4 @@ PyTypeObject ppy_SimulationType = {
     .tp_new = PyType_GenericNew,
 };
 
-int ppy_simulation_types(PyObject *mod) {
-    if (PyType_Ready(&ppy_SimulationType) < 0)
-        return -1;
-    return PyModule_AddObjectRef(mod, "_Simulation", (PyObject *)&ppy_SimulationType);
-}
+int ppy_simulation_types(PyObject *mod) { return ppy_add_type(mod, &ppy_SimulationType, "_Simulation"); }

@@ -152,10 +152,8 @@ static PyObject *stage_property_names(ppy_stage *st, PyObject *args) {
     PyObject *list = PyList_New(0);
     for (size_t i = 0; list && i < n; i++) {
         const char *name = pusd_prim_property_name(p, i);
-        PyObject *s = PyUnicode_FromString(name);
-        if (!s || PyList_Append(list, s) < 0)
+        if (ppy_append_str(list, name) < 0)
             Py_CLEAR(list);
-        Py_XDECREF(s);
     }
     return list;
 }
@@ -234,10 +232,8 @@ static PyObject *stage_sample_times(ppy_stage *st, PyObject *args) {
 static PyObject *strings_list(const char *const *s, size_t n) {
     PyObject *list = PyList_New(0);
     for (size_t i = 0; list && i < n; i++) {
-        PyObject *o = PyUnicode_FromString(s[i]);
-        if (!o || PyList_Append(list, o) < 0)
+        if (ppy_append_str(list, s[i]) < 0)
             Py_CLEAR(list);
-        Py_XDECREF(o);
     }
     return list;
 }
@@ -353,10 +349,8 @@ static PyObject *stage_diagnostics(ppy_stage *st, PyObject *unused) {
     for (size_t i = 0; list && i < n; i++) {
         char buf[1200];
         pusd_error_format(pusd_stage_diagnostic(st->s, i), buf, sizeof buf);
-        PyObject *s = PyUnicode_FromString(buf);
-        if (!s || PyList_Append(list, s) < 0)
+        if (ppy_append_str(list, buf) < 0)
             Py_CLEAR(list);
-        Py_XDECREF(s);
     }
     return list;
 }
@@ -499,8 +493,4 @@ PyTypeObject ppy_StageType = {
     .tp_new = PyType_GenericNew,
 };
 
-int ppy_stage_types(PyObject *mod) {
-    if (PyType_Ready(&ppy_StageType) < 0)
-        return -1;
-    return PyModule_AddObjectRef(mod, "_Stage", (PyObject *)&ppy_StageType);
-}
+int ppy_stage_types(PyObject *mod) { return ppy_add_type(mod, &ppy_StageType, "_Stage"); }

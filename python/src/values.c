@@ -22,7 +22,8 @@ static size_t elem_size(pusd_elem e) {
 /* Appends the leaves of obj (numbers or strs; nested sequences flattened) to
  * list; a str or bytes is a leaf. */
 static int flatten(PyObject *obj, PyObject *list, int depth) {
-    if (PyUnicode_Check(obj) || PyNumber_Check(obj) || PyBool_Check(obj) || depth > 3)
+    /* a numpy array is a sequence (and also has __float__): look at sequences first */
+    if (PyUnicode_Check(obj) || PyBytes_Check(obj) || !PySequence_Check(obj) || depth > 3)
         return PyList_Append(list, obj);
     PyObject *seq = PySequence_Fast(obj, "a USD value is a number, a str or a sequence of them");
     if (!seq)

@@ -105,8 +105,12 @@ class BridgeTest(unittest.TestCase):
 
     def test_functions_outlive_the_bridge_safely(self):
         bridge = portalis.WasmtimeBridge()
-        f = bridge.get_function(bridge.load_module(calc_wasm()), "calculate")
+        mid = bridge.load_module(calc_wasm())
+        f = bridge.get_function(mid, "calculate")
+        view = memoryview(bridge.memory(mid))  # keeps the bridge (and so the memory) alive
         del bridge
+        view[0:1] = b"x"
+        view.release()
         with self.assertRaises(portalis.ModuleNotLoaded):
             f(1.0, 2.0)
 
@@ -142,6 +146,8 @@ class BridgeTest(unittest.TestCase):
             # a call while a view is held could move the memory: refused
             with self.assertRaises(BufferError):
                 self.bridge.call_function(self.mid, "tick")
+            with self.assertRaises(BufferError):
+                self.bridge.unload_module(self.mid)  # the view would dangle
         self.bridge.call_function(self.mid, "tick")  # released: fine again
         self.assertEqual(list(self.bridge.read_array(self.mid, 64, 4)), [0.0, 0.5, 1.0, 1.5])
         import array

@@ -33,6 +33,12 @@ class UsdTest(unittest.TestCase):
         ball.CreateAttribute("pts", Sdf.ValueTypeNames.Point3fArray).Set([(0, 0, 0), (1, 2, 3)])
         ball.CreateAttribute("on", Sdf.ValueTypeNames.Bool).Set(True)
         ball.CreateAttribute("n", Sdf.ValueTypeNames.Int).Set(7)
+        try:
+            import numpy
+            ball.CreateAttribute("np", Sdf.ValueTypeNames.Float3Array).Set(numpy.ones((2, 3)))
+            ball.CreateAttribute("np1", Sdf.ValueTypeNames.Double).Set(numpy.float64(2.5))
+        except ImportError:  # numpy is optional
+            numpy = None
         stage.Save()
 
         again = Usd.Stage.Open(self.path)
@@ -48,6 +54,9 @@ class UsdTest(unittest.TestCase):
         self.assertEqual(b.GetAttribute("pts").Get(), [(0.0, 0.0, 0.0), (1.0, 2.0, 3.0)])
         self.assertIs(b.GetAttribute("on").Get(), True)
         self.assertEqual(b.GetAttribute("n").Get(), 7)
+        if numpy is not None:
+            self.assertEqual(b.GetAttribute("np").Get(), [(1.0, 1.0, 1.0)] * 2)
+            self.assertEqual(b.GetAttribute("np1").Get(), 2.5)
         self.assertEqual(again.GetDefaultPrim().GetPath(), "/World")
         self.assertEqual(again.GetEndTimeCode(), 10)
         self.assertEqual([p.GetPath() for p in again.Traverse()], ["/World", "/World/Ball"])
