@@ -309,6 +309,16 @@ PyTypeObject ppy_FunctionType = {
     .tp_methods = function_methods,
 };
 
+/* One 64-bit slot per value (what function_call_args sizes its slots by). */
+static bool scalar_only(const pb_func *h) {
+    for (uint32_t i = 0; i < h->nparams + h->nresults; i++) {
+        pw_valkind k = i < h->nparams ? h->params[i] : h->results[i - h->nparams];
+        if (k != PW_I32 && k != PW_I64 && k != PW_F32 && k != PW_F64)
+            return false;
+    }
+    return true;
+}
+
 /* The cached Function of module m named name (a borrowed reference). */
 static ppy_function *get_function(ppy_module *m, PyObject *name) {
     PyObject *f = PyDict_GetItemWithError(m->functions, name);
@@ -336,6 +346,13 @@ static ppy_function *get_function(ppy_module *m, PyObject *name) {
                                           : ppy_raise_pb(&err, PyUnicode_AsUTF8(m->name), s);
         Py_DECREF(fn);
         return (ppy_function *)r;
+    }
+    if (!scalar_only(&fn->h)) {
+        Py_DECREF(fn);
+        return (ppy_function *)PyErr_Format(ppy_ArgumentError,
+                                            "module '%S': '%s' takes or returns v128 or reference values, which "
+                                            "Python calls do not pass (i32, i64, f32 and f64 only)",
+                                            m->name, s);
     }
     int bad = PyDict_SetItem(m->functions, name, (PyObject *)fn);
     Py_DECREF(fn); /* the dict holds it */

@@ -54,6 +54,9 @@ class BridgeTest(unittest.TestCase):
             self.bridge.call_function(self.mid, "calculate", "a", 1.0)
         with self.assertRaises(OverflowError):
             self.bridge.call_function(self.mid, "add_i32", 2**40, 1)
+        with self.assertRaises(portalis.ArgumentError) as cm:
+            self.bridge.call_function(self.mid, "splat", 1.0)
+        self.assertIn("v128", str(cm.exception))
 
     def test_trap_kind_and_backtrace(self):
         with self.assertRaises(portalis.Trap) as cm:
@@ -243,8 +246,8 @@ class BridgeTest(unittest.TestCase):
         if not shutil.which(os.environ.get("CC", "cc")):
             self.skipTest("no C compiler for the native tier")
         bridge = portalis.WasmtimeBridge(tier="native")
-        mid = bridge.load_module(calc_wasm())
-        self.assertEqual(bridge.call_function(mid, "calculate", 1.0, 2.0), 2.5)
+        mid = bridge.load_module(path("PORTALIS_TEST_MY_FUNCTION"))  # calc.wasm has SIMD: it stays interpreted
+        self.assertEqual(bridge.call_function(mid, "my_function", 10.0, 5.0), 52.0)
         self.assertEqual(bridge.get_performance_stats()["modules"][mid]["tier"], "native")
 
 

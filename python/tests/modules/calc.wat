@@ -45,4 +45,6 @@
         (local.set $i (i32.add (local.get $i) (i32.const 1)))
         (br $l)))
     (local.get $sum))
-  (func (export "grow") (param i32) (result i32) (memory.grow (local.get 0))))
+  (func (export "grow") (param i32) (result i32) (memory.grow (local.get 0)))
+  ;; a SIMD value: Python calls refuse it (ArgumentError) rather than pass it
+  (func (export "splat") (param f64) (result v128) (f64x2.splat (local.get 0))))
