@@ -217,7 +217,7 @@ def report_text(results):
             else:
                 lines.append(f"  native Python: n/a ({py['reason']})")
             if c["available"]:
-                lines.append(f"  native C:      {c['frame_ms']:.4f} ms/frame (wasm frame / native C: {ft['mean_ms'] / c['frame_ms']:.1f}x)")
+                lines.append(f"  native C:      {c['frame_ms']:.4g} ms/frame (wasm frame / native C: {ft['mean_ms'] / c['frame_ms']:,.1f}x)")
             else:
                 lines.append(f"  native C:      n/a ({c['reason']})")
             lines += ["", "TARGETS:"] + [fmt_target(t) for t in r["targets"]]
