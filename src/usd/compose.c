@@ -217,6 +217,29 @@ static void arc_to(builder *b, size_t from_idx, layer_stack *ls, const char *pat
     expand_site(b, st);
 }
 
+/* An inherit or specialize arc from site si, and its implied copy in the root layer stack: a class
+ * arc found across a reference or payload also applies from the root layer stack, its path mapped
+ * into the stage's namespace (a path outside the arc's namespace, a global class, stays as it is),
+ * so class opinions authored where an asset is used reach every prim of it that inherits the class
+ * (Pcp's implied inherits). */
+static void class_arc(builder *b, size_t si, const char *path, uint8_t arc, const char *what, const char *file) {
+    site st = b->sites[si];
+    arc_to(b, si, st.ls, path, arc, 0, 1, what, file);
+    layer_stack *root = b->s->root_ls;
+    if (!root || st.ls == root) return;
+    size_t top = si;
+    while (b->sites[top].up) top = b->sites[top].up - 1;
+    if (b->sites[top].ls != root) return;
+    const char *implied = path;
+    size_t nf = st.map_from ? strlen(st.map_from) : 0;
+    if (nf && st.map_to && !strncmp(path, st.map_from, nf) && (path[nf] == '/' || !path[nf]))
+        implied = comp_str(b->s, st.map_to, path + nf);
+    if (!implied) return;
+    for (size_t i = 0; i < b->nsites; i++)
+        if (b->sites[i].ls == root && !strcmp(b->sites[i].path, implied)) return;
+    arc_to(b, top, root, implied, arc, 0, 1, what, file);
+}
+
 static const char *variant_selection(builder *b, const char *set) {
     for (size_t i = 0; i < b->nnodes; i++) {
         const char *sel = pusd__meta_variant(&b->nodes[i].spec->meta, set);
@@ -252,8 +275,7 @@ static size_t expand_site(builder *b, site st) {
     size_t n;
     /* inherits */
     n = compose_listop(s, b->nodes, first, last, "inherits", PUSD_T_PATH_LISTOP, &v);
-    for (size_t i = 0; i < n; i++)
-        arc_to(b, si, st.ls, *(const char *const *)v[i].item, ARC_INHERIT, 0, 1, "inherits", file);
+    for (size_t i = 0; i < n; i++) class_arc(b, si, *(const char *const *)v[i].item, ARC_INHERIT, "inherits", file);
     free(v);
     /* variants */
     n = compose_listop(s, b->nodes, first, last, "variantSets", PUSD_T_STRING_LISTOP, &v);
@@ -325,7 +347,7 @@ static size_t expand_site(builder *b, site st) {
     /* specializes */
     n = compose_listop(s, b->nodes, first, last, "specializes", PUSD_T_PATH_LISTOP, &v);
     for (size_t i = 0; i < n; i++)
-        arc_to(b, si, st.ls, *(const char *const *)v[i].item, ARC_SPECIALIZE, 0, 1, "specializes", file);
+        class_arc(b, si, *(const char *const *)v[i].item, ARC_SPECIALIZE, "specializes", file);
     free(v);
     return si;
 }
