@@ -25,6 +25,7 @@ void pw_aot_buf_free(aot_buf *b);
 typedef struct {
     bool checks;     /* fuel and interruption checks (engine has consume_fuel or interruptible) */
     bool canon_nans; /* engine's canonicalize_nans: arithmetic NaNs become the canonical NaN */
+    bool guard;      /* no bounds checks: memory 0 is guarded and a fault traps (aot_guard.c) */
 } aot_gen_options;
 
 /* Translates a decoded, validated module into one C translation unit that

@@ -16,7 +16,7 @@
 #define PORTALIS_WASM_AOT_ABI_H
 
 /* Bumped whenever anything below changes meaning. */
-#define WA_ABI_VERSION 4
+#define WA_ABI_VERSION 5
 
 /* clang-format off */
 #define PW_AOT_ABI_DECLS \
@@ -58,16 +58,14 @@ typedef struct wa_func {                                                        
                                                                                                      \
 /* Per activation (one entry from the runtime). Each generated function                              \
  * gets a pointer d to its own entry of the call-site array (the entry                               \
- * function: sites[0]; d <= last = sites + limit) and, before a call,                                \
+ * function: sites[0]; d <= ctx.last = sites + limit) and, before a call,                            \
  * writes its call site there (function index << 32 | byte offset), so a                             \
  * backtrace is sites[cur..0]; cur = d - sites is written only before a                              \
  * call out of the tier or a trap. */                                                                \
 typedef struct wa_rt {                                                                               \
     wa_i64 *fuel;                                                                                    \
     wa_u32 cur, limit;                                                                               \
-    wa_u64 stack_limit; /* lowest C stack address a native frame may use */                          \
     wa_u64 *sites;      /* limit + 1 entries */                                                      \
-    wa_u64 *last;       /* sites + limit */                                                          \
 } wa_rt;                                                                                             \
                                                                                                      \
 typedef struct wa_ctx wa_ctx;                                                                        \
@@ -104,6 +102,14 @@ struct wa_ctx {                                                                 
     void **funcs;       /* per function index: the pw_func */                                        \
     const void **sigs;  /* per type index: the interned signature */                                 \
     void *inst;         /* the pw_instance */                                                        \
+    /* of the running activation (saved and restored around nested ones), in                         \
+     * the context so a function's entry check needs no other pointer */                             \
+    wa_u64 *last;       /* rt->sites + rt->limit: the deepest entry a function may use */            \
+    wa_u64 stack_limit; /* lowest C stack address a native frame may use */                          \
+    /* guard mode (no bounds checks, a fault traps): a function that accesses                        \
+     * memory stores its d here on entry and after each call, and its own                            \
+     * function index in *d, so a fault knows the trapping frame */                                  \
+    wa_u64 *top;                                                                                     \
 };                                                                                                   \
                                                                                                      \
 typedef void (*wa_fn)(void);                                                                         \
@@ -121,6 +127,7 @@ typedef struct wa_fdesc {                                                       
 typedef struct wa_module {                                                                           \
     wa_u32 abi_version;                                                                              \
     wa_u32 nfuncs;                /* size of the function index space */                             \
+    wa_u32 guard;                 /* 1: memory accesses are unchecked (guard pages, aot_guard.c) */  \
     wa_u8 key[32];                /* cache key it was compiled for (aot_cache.c) */                  \
     const wa_fdesc *funcs;        /* per function index (zeroed for imports) */                      \
 } wa_module;

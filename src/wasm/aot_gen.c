@@ -167,7 +167,8 @@ typedef struct {
     uint32_t loops_seen;
     bool dead;
     bool oom;
-    aot_buf *o; /* function body text */
+    bool mem_access; /* the function loads or stores (guard mode: it publishes its frame) */
+    aot_buf *o;      /* function body text */
 } gen;
 
 static void *grow(gen *g, void *p, uint32_t *cap, size_t elem, uint32_t need) {
@@ -209,30 +210,27 @@ static const char *sv(gen *g, uint32_t i, char *buf) {
 
 /* ---- immediates -------------------------------------------------------- */
 
-static uint32_t rd_u32(gen *g) {
-    uint32_t v = 0;
-    if (!wm_read_u32(&g->p, g->end, &v, NULL))
+/* The one LEB128 reader of the generator, for every immediate kind. The body
+ * is validated, so a malformed immediate cannot occur; if one did, the walk
+ * would stop at the end of the body instead of reading past it. */
+typedef enum { IMM_U32, IMM_S32, IMM_S33, IMM_S64 } imm_kind;
+static uint64_t rd_imm(gen *g, imm_kind k) {
+    uint32_t u = 0;
+    int32_t i = 0;
+    int64_t l = 0;
+    bool ok = k == IMM_U32   ? wm_read_u32(&g->p, g->end, &u, NULL)
+              : k == IMM_S32 ? wm_read_s32(&g->p, g->end, &i, NULL)
+              : k == IMM_S33 ? wm_read_s33(&g->p, g->end, &l, NULL)
+                             : wm_read_s64(&g->p, g->end, &l, NULL);
+    if (!ok)
         g->p = g->end;
-    return v;
+    return k == IMM_U32 ? u : k == IMM_S32 ? (uint64_t)(int64_t)i : (uint64_t)l;
 }
-static int32_t rd_s32(gen *g) {
-    int32_t v = 0;
-    if (!wm_read_s32(&g->p, g->end, &v, NULL))
-        g->p = g->end;
-    return v;
-}
-static int64_t rd_s64(gen *g) {
-    int64_t v = 0;
-    if (!wm_read_s64(&g->p, g->end, &v, NULL))
-        g->p = g->end;
-    return v;
-}
+static uint32_t rd_u32(gen *g) { return (uint32_t)rd_imm(g, IMM_U32); }
 static uint8_t rd_u8(gen *g) { return g->p < g->end ? *g->p++ : 0; }
 
 static void read_blocktype(gen *g, gframe *f) {
-    int64_t bt = 0;
-    if (!wm_read_s33(&g->p, g->end, &bt, NULL))
-        g->p = g->end;
+    int64_t bt = (int64_t)rd_imm(g, IMM_S33);
     f->np = f->nr = 0;
     f->params = f->results = NULL;
     if (bt == -64)
@@ -553,6 +551,18 @@ static const memop STORES[] = {
     {WM_I64, 4, NULL, "wa_u32"},
 };
 
+/* Opens the block of an access at `addr + off`: the 33-bit effective address
+ * `ea`, checked against the size unless the memory is guarded (every such
+ * address lies in the 8 GiB + 64 KiB reservation, and past the size its pages
+ * fault, aot_guard.c). */
+static void bounds_check(gen *g, const char *addr, uint32_t off, uint32_t size) {
+    g->mem_access = true;
+    OUT("  { wa_u64 ea = (wa_u64)%s + %uu; ", addr, off);
+    if (!g->opt->guard)
+        OUT("if (UNLIKELY(ea + %u > msz)) TRAP(%d, 0x%llxull); ", size, PW_TRAP_MEMORY_OOB,
+            (unsigned long long)site(g));
+}
+
 static void memarg(gen *g, uint32_t *offset) {
     uint32_t align = rd_u32(g);
     if (align & 0x40) /* multi-memory index (validated to be 0) */
@@ -569,9 +579,12 @@ static void load(gen *g, uint8_t op) {
     char a[24], r[24];
     uint32_t pa = pop(g);
     sv(g, pa, a);
-    OUT("  { wa_u64 ea = (wa_u64)%s + %uu; if (UNLIKELY(ea + %u > msz)) TRAP(%d, 0x%llxull); %s v; "
-        "__builtin_memcpy(&v, mem + ea, %u); ",
-        a, off, mo->size, PW_TRAP_MEMORY_OOB, (unsigned long long)site(g), mo->mt, mo->size);
+    bounds_check(g, a, off, mo->size);
+    OUT("%s v; __builtin_memcpy(&v, mem + ea, %u); ", mo->mt, mo->size);
+    /* guard mode: the load must happen even if its value is unused, or an
+     * out-of-bounds one would not trap (the compiler drops dead loads) */
+    if (g->opt->guard)
+        OUT("%s(v); ", mo->type == WM_F32 || mo->type == WM_F64 ? "W_USEF" : "W_USE");
     uint32_t pr = push(g, mo->type);
     OUT("%s = %s; }\n", sv(g, pr, r), mo->ld);
 }
@@ -586,12 +599,16 @@ static void store(gen *g, uint8_t op) {
     uint32_t pv = pop(g), pa = pop(g);
     sv(g, pa, a);
     sv(g, pv, v);
-    OUT("  { wa_u64 ea = (wa_u64)%s + %uu; if (UNLIKELY(ea + %u > msz)) TRAP(%d, 0x%llxull); %s v = (%s)%s; "
-        "__builtin_memcpy(mem + ea, &v, %u); }\n",
-        a, off, mo->size, PW_TRAP_MEMORY_OOB, (unsigned long long)site(g), mo->mt, mo->mt, v, mo->size);
+    bounds_check(g, a, off, mo->size);
+    OUT("%s v = (%s)%s; __builtin_memcpy(mem + ea, &v, %u); }\n", mo->mt, mo->mt, v, mo->size);
 }
 
-#define RELOAD_MEM "  mem = c->mem->data; msz = c->mem->size;\n"
+/* After a call or memory.grow. In guard mode the base cannot move (the
+ * reservation is fixed) and nothing reads the size, so only the frame is
+ * published again. */
+static void reload_mem(gen *g) {
+    OUT(g->opt->guard ? "  TOP;\n" : "  mem = c->mem->data; msz = c->mem->size;\n");
+}
 
 /* ---- calls ------------------------------------------------------------- */
 
@@ -639,7 +656,8 @@ static void call_slots(gen *g, const wm_functype *t, uint32_t base, const char *
         uint32_t p = push(g, t->types[t->nparams + i]);
         OUT("%s = sl[%u].%s; ", sv(g, p, a), i, field(t->types[t->nparams + i]));
     }
-    OUT("}\n" RELOAD_MEM);
+    OUT("}\n");
+    reload_mem(g);
 }
 
 static void call(gen *g) {
@@ -667,7 +685,7 @@ static void call(gen *g) {
     OUT("f%u(c, d + 1%s);", fi, args.s ? args.s : "");
     pw_aot_buf_free(&args);
     finish_results(g, t, base);
-    OUT(RELOAD_MEM);
+    reload_mem(g);
 }
 
 static void call_indirect(gen *g) {
@@ -712,7 +730,8 @@ static void call_indirect(gen *g) {
     OUT("((ft%u)D->typed)(c, d + 1%s);", g->canon[ti], args.s ? args.s : "");
     pw_aot_buf_free(&args);
     finish_results(g, t, base);
-    OUT(RELOAD_MEM "  }\n");
+    reload_mem(g);
+    OUT("  }\n");
 }
 
 /* ---- control ----------------------------------------------------------- */
@@ -1033,11 +1052,11 @@ static void prefixed(gen *g) {
 static void constant(gen *g, uint8_t op) {
     char r[24];
     if (op == OP_i32_const) {
-        int32_t v = rd_s32(g);
+        uint32_t v = (uint32_t)rd_imm(g, IMM_S32);
         if (!g->dead)
-            OUT("  %s = %uu;\n", sv(g, push(g, WM_I32), r), (uint32_t)v);
+            OUT("  %s = %uu;\n", sv(g, push(g, WM_I32), r), v);
     } else if (op == OP_i64_const) {
-        int64_t v = rd_s64(g);
+        uint64_t v = rd_imm(g, IMM_S64);
         if (!g->dead)
             OUT("  %s = 0x%llxull;\n", sv(g, push(g, WM_I64), r), (unsigned long long)v);
     } else if (op == OP_f32_const) {
@@ -1081,11 +1100,12 @@ static void memory_op(gen *g, uint8_t op) {
         return;
     char a[24], r[24];
     if (op == OP_memory_size) {
-        OUT("  %s = (wa_u32)(msz >> 16);\n", sv(g, push(g, WM_I32), r));
+        OUT("  %s = (wa_u32)(%s >> 16);\n", sv(g, push(g, WM_I32), r), g->opt->guard ? "c->mem->size" : "msz");
         return;
     }
     sv(g, pop(g), a);
-    OUT("  %s = (wa_u32)c->api->memory_grow(c, %s);\n" RELOAD_MEM, sv(g, push(g, WM_I32), r), a);
+    OUT("  %s = (wa_u32)c->api->memory_grow(c, %s);\n", sv(g, push(g, WM_I32), r), a);
+    reload_mem(g);
 }
 
 /* ---- one function body ------------------------------------------------- */
@@ -1214,18 +1234,49 @@ static void count_function(gen *g, uint32_t fidx) {
     pw_fuel_regions_free(&r);
 }
 
+/* Small functions are declared inline: gcc -O2 then inlines them where it
+ * would not for their size with the entry check (recursive calls too, as
+ * it does for native code), which removes calls, not checks. */
+#define AOT_INLINE_BODY 96
+
 static void emit_signature(aot_buf *o, gen *g, uint32_t fidx) {
     const wm_functype *t = &g->m->types[g->m->func_types[fidx]];
     uint32_t ct = g->canon[g->m->func_types[fidx]];
+    const char *st =
+        g->m->codes[fidx - g->m->nfunc_imports].body_len <= AOT_INLINE_BODY ? "static inline" : "static";
     if (t->nresults == 0)
-        pw_aot_buf_printf(o, "static void f%u(wa_ctx *c, wa_u64 *d", fidx);
+        pw_aot_buf_printf(o, "%s void f%u(wa_ctx *c, wa_u64 *d", st, fidx);
     else if (t->nresults == 1)
-        pw_aot_buf_printf(o, "static %s f%u(wa_ctx *c, wa_u64 *d", ctype(t->types[t->nparams]), fidx);
+        pw_aot_buf_printf(o, "%s %s f%u(wa_ctx *c, wa_u64 *d", st, ctype(t->types[t->nparams]), fidx);
     else
-        pw_aot_buf_printf(o, "static wr%u f%u(wa_ctx *c, wa_u64 *d", ct, fidx);
+        pw_aot_buf_printf(o, "%s wr%u f%u(wa_ctx *c, wa_u64 *d", st, ct, fidx);
     for (uint32_t i = 0; i < t->nparams; i++)
         pw_aot_buf_printf(o, ", %s l%u", ctype(t->types[i]), i);
     pw_aot_buf_printf(o, ")");
+}
+
+/* The entry of a function: the call depth and C stack checks (one pointer,
+ * c, to read both limits from), the memory base (and size for the checks),
+ * and in guard mode, for a function that accesses memory, its frame for a
+ * fault: c->top = d and its own function index in *d (TOP after calls). */
+static void prologue(gen *g, uint32_t fidx, aot_buf *out) {
+    bool guard = g->opt->guard;
+    bool publish = guard && g->mem_access;
+    pw_aot_buf_printf(out, "#undef TOP\n#define TOP %s\n", publish ? "(c->top = d)" : "(void)0");
+    emit_signature(out, g, fidx);
+    pw_aot_buf_printf(out, " {\n");
+    if (g->opt->checks)
+        pw_aot_buf_printf(out, "  wa_rt *const R = c->rt;\n");
+    pw_aot_buf_printf(out, "  if (UNLIKELY(d > c->last || w_sp() < c->stack_limit))\n    TRAP(%d, ~0ull);\n",
+                      PW_TRAP_STACK_EXHAUSTED);
+    if (guard)
+        pw_aot_buf_printf(out, "  wa_u8 *const mem = c->mem->data;\n");
+    else
+        pw_aot_buf_printf(out, "  wa_u8 *mem = c->mem->data;\n  wa_u64 msz = c->mem->size;\n  (void)msz;\n");
+    pw_aot_buf_printf(out, "  wa_func *F;\n  (void)mem; (void)F;\n");
+    if (publish)
+        pw_aot_buf_printf(out, "  c->top = d;\n  *d = 0x%llxull;\n",
+                          (unsigned long long)((uint64_t)fidx << 32 | g->code->body_offset));
 }
 
 static bool function(gen *g, uint32_t fidx, aot_buf *out) {
@@ -1236,20 +1287,14 @@ static bool function(gen *g, uint32_t fidx, aot_buf *out) {
         memset(g->used, 0, g->ucap);
     aot_buf body = {0};
     g->o = &body;
+    g->mem_access = false;
     walk(g, fidx);
     /* the return reads the result positions even when no path reaches it */
     g->used = grow(g, g->used, &g->ucap, 1, t->nresults + 1);
     for (uint32_t i = 0; i < t->nresults && !g->oom; i++)
         g->used[i] |= (uint8_t)tbit(t->types[t->nparams + i]);
     g->o = out;
-    emit_signature(out, g, fidx);
-    pw_aot_buf_printf(out,
-                      " {\n  wa_rt *const R = c->rt;\n"
-                      "  if (UNLIKELY(d > R->last || w_sp() < "
-                      "R->stack_limit))\n    TRAP(%d, ~0ull);\n"
-                      "  wa_u8 *mem = c->mem->data;\n"
-                      "  wa_u64 msz = c->mem->size;\n  wa_func *F;\n  (void)mem; (void)msz; (void)F;\n",
-                      PW_TRAP_STACK_EXHAUSTED);
+    prologue(g, fidx, out);
     for (uint32_t i = t->nparams; i < g->nlocals; i++)
         pw_aot_buf_printf(out, "  %s l%u = 0;\n", ctype(g->local_types[i]), i);
     for (uint32_t i = 0; i < g->ucap; i++)
@@ -1285,10 +1330,15 @@ static const char PRELUDE[] =
     "#define UNLIKELY(x) __builtin_expect(!!(x), 0)\n"
     /* d points at the function's own entry of the site array; AT() tells the
      * runtime the depth before it may raise a trap */
-    "#define AT() (R->cur = (wa_u32)(d - R->sites))\n"
-    "#define TRAP(k, s) (AT(), c->api->trap(c, (k), (s)))\n"
-    "#define FUEL(k, s) do { if (UNLIKELY((*R->fuel -= (wa_i64)(k)) < 0)) { AT(); c->api->limit(c, (s)); } } "
-    "while (0)\n"
+    "#define AT() (c->rt->cur = (wa_u32)(d - c->rt->sites))\n"
+    /* trap and limit paths are out of line (cold): the hot code keeps a
+     * compare and a branch, and stays small enough to inline */
+    "static __attribute__((noinline, cold, noreturn)) void w_trap(wa_ctx *c, wa_u64 *d, int k, wa_u64 s) "
+    "{ AT(); c->api->trap(c, k, s); }\n"
+    "static __attribute__((noinline, cold)) void w_limit(wa_ctx *c, wa_u64 *d, wa_u64 s) "
+    "{ AT(); c->api->limit(c, s); }\n"
+    "#define TRAP(k, s) w_trap(c, d, (k), (s))\n"
+    "#define FUEL(k, s) do { if (UNLIKELY((*R->fuel -= (wa_i64)(k)) < 0)) w_limit(c, d, (s)); } while (0)\n"
     "static inline wa_u32 w_f32b(float f) { wa_u32 u; __builtin_memcpy(&u, &f, 4); return u; }\n"
     "static inline float w_bf32(wa_u32 u) { float f; __builtin_memcpy(&f, &u, 4); return f; }\n"
     "static inline wa_u64 w_f64b(double f) { wa_u64 u; __builtin_memcpy(&u, &f, 8); return u; }\n"
@@ -1297,6 +1347,10 @@ static const char PRELUDE[] =
      * would let a signalling NaN through unquieted */
     "#if defined(__x86_64__) || defined(__i386__)\n#define W_FPREG \"+x\"\n#elif defined(__aarch64__)\n"
     "#define W_FPREG \"+w\"\n#else\n#define W_FPREG \"+m\"\n#endif\n"
+    /* an empty asm reading a value: the load producing it cannot be dropped */
+    "#define W_USE(v) __asm__(\"\" : : \"r\"(v))\n"
+    "#if defined(__aarch64__)\n#define W_USEF(v) __asm__(\"\" : : \"w\"(v))\n#else\n"
+    "#define W_USEF(v) __asm__(\"\" : : \"x\"(v))\n#endif\n"
     "static inline double w_promote(float f) { double d = (double)f; __asm__(\"\" : W_FPREG(d)); return d; }\n"
     /* NaN constants (and reinterpreted integers, which may be constants) are
      * opaque too: gcc folds `x + NaN` at compile time to a NaN whose sign
@@ -1453,8 +1507,8 @@ bool pw_aot_generate(const wm_module *m, const uint8_t key[32], const aot_gen_op
         pw_aot_buf_printf(
             o,
             "  {0, 0, 0, 0}};\n__attribute__((visibility(\"default\"))) const wa_module pw_aot_module = "
-            "{WA_ABI_VERSION, %uu, {",
-            m->nfuncs);
+            "{WA_ABI_VERSION, %uu, %du, {",
+            m->nfuncs, opt->guard ? 1 : 0);
         for (int i = 0; i < 32; i++)
             pw_aot_buf_printf(o, "%s%u", i ? ", " : "", key[i]);
         pw_aot_buf_printf(o, "}, FUNCS};\n");

@@ -12,6 +12,7 @@
 #include "aot_abi.h"
 #include "aot_cache.h"
 #include "aot_cc.h"
+#include "aot_guard.h"
 #include "tier.h"
 
 PW_AOT_ABI_DECLS
@@ -30,8 +31,8 @@ void pw_aot_module_release(aot_module *am) {
  * generated object, checked when a precompiled .pwo is loaded. */
 static void module_id(const pw_module *mod, const aot_gen_options *o, uint8_t id[32]) {
     char layout[96];
-    snprintf(layout, sizeof layout, "abi=%d code@%zu checks=%d canon=%d", WA_ABI_VERSION,
-             pw_aot_func_code_offset(), o->checks, o->canon_nans);
+    snprintf(layout, sizeof layout, "abi=%d code@%zu checks=%d canon=%d guard=%d", WA_ABI_VERSION,
+             pw_aot_func_code_offset(), o->checks, o->canon_nans, o->guard);
     const char *const parts[] = {pw_aot_gen_build_id(), layout, NULL};
     pw_aot_key(mod->m.bytes, mod->m.nbytes, parts, id);
 }
@@ -88,7 +89,8 @@ static pw_error *attach(pw_module *mod, pw_error *e, aot_module *am) {
 static aot_gen_options options_of(const pw_module *mod) {
     pw_engine_config cfg = mod->engine->config;
     return (aot_gen_options){.checks = cfg.consume_fuel || cfg.interruptible,
-                             .canon_nans = cfg.canonicalize_nans};
+                             .canon_nans = cfg.canonicalize_nans,
+                             .guard = pw_aot_guard_usable()};
 }
 
 /* Generates and compiles; *so is malloc'd. */

@@ -6,7 +6,9 @@
  * A trap unwinds the native frames of the activation with longjmp back to
  * the activation's entry (generated code holds no resources, so nothing is
  * skipped); the backtrace comes from the call sites the generated
- * functions write to the activation's site array (wa_rt.sites). */
+ * functions write to the activation's site array (wa_rt.sites). In guard
+ * mode an out-of-bounds access faults instead, and aot_guard.c unwinds the
+ * same way. */
 #include <setjmp.h>
 #include <stddef.h>
 #include <stdlib.h>
@@ -14,6 +16,7 @@
 
 #include "aot.h"
 #include "aot_abi.h"
+#include "aot_guard.h"
 #include "tier.h"
 
 PW_AOT_ABI_DECLS
@@ -48,6 +51,10 @@ struct aot_inst {
     wa_ctx ctx;
     pw_instance *inst;
     bool checks;
+    /* guard mode: the code accesses memory 0 unchecked; the module's
+     * executable code, where a fault may be ours */
+    bool guard, has_memory;
+    uintptr_t code_lo, code_hi;
     /* Call sites of native frames (wa_rt.sites), indexed by store depth so
      * nested activations of this instance use disjoint parts; reallocated
      * only while none is running. */
@@ -65,6 +72,7 @@ typedef struct {
     pw_error *err;
     pw_store *s;
     uint32_t dbase; /* s->depth at entry */
+    aot_guard guard;
 } aot_act;
 
 static const wa_api API; /* below */
@@ -119,6 +127,12 @@ static void native_bind(pw_func *f, uint32_t defidx) {
     f->code = NULL;
     if (!ai || !am)
         return;
+    if (defidx == 0) {
+        ai->guard = am->wm->guard != 0;
+        ai->has_memory = f->inst->module->m.nmemories > 0;
+        if (ai->guard && !pw_aot_code_range(am->wm, &ai->code_lo, &ai->code_hi))
+            ai->code_hi = 0; /* its faults could not be told apart: interpreted (native_call) */
+    }
     uint32_t fidx = f->inst->module->m.nfunc_imports + defidx;
     ai->fns[defidx].d = am->wm->funcs[fidx];
     ai->fns[defidx].ai = ai;
@@ -309,14 +323,44 @@ static bool sites_for(aot_inst *ai, uint32_t dbase, wa_rt *rt) {
     if ((uint64_t)dbase + rt->limit + 1 > ai->nsites)
         rt->limit = ai->nsites - 1 - dbase;
     rt->sites = ai->sites + dbase;
-    rt->last = rt->sites + rt->limit;
     return true;
 }
 
-static pw_error *native_call(pw_store *s, pw_func *f, pw_slot *slots) {
-    const aot_fn *fn = f->code;
-    if (!fn)
-        return pw_error_new(PW_ERR_RESOURCE, "out of memory binding native code");
+/* Guard mode: makes the activation the thread's running one for the fault
+ * handler. False when the memory is not guarded after all (an imported
+ * memory, or one that could not get its full reservation) or faults could
+ * not be handled: the call then runs on the interpreter, which checks
+ * bounds itself and has the same semantics. */
+static bool guard_enter(aot_inst *ai, const pw_memory *mem, aot_act *a) {
+    if (mem->reserved < PW_MEMORY_RESERVE_GUARDED || !ai->code_hi)
+        return false;
+    a->guard.jb = &a->jb;
+    a->guard.mem_lo = (uintptr_t)mem->data;
+    a->guard.mem_len = (uintptr_t)mem->reserved;
+    a->guard.code_lo = ai->code_lo;
+    a->guard.code_hi = ai->code_hi;
+    return pw_aot_guard_enter(&a->guard);
+}
+
+/* An out-of-bounds access that faulted (guard mode). The trapping frame is
+ * the one that published itself last (c->top, its function index in
+ * *c->top); the byte offset is its entry's or its latest call's, not the
+ * instruction's, which the fault does not tell. */
+static pw_error *fault_error(wa_ctx *c) {
+    pw_error *e = pw_error_trap_new(PW_TRAP_MEMORY_OOB);
+    const pw_module *mod = ((pw_instance *)c->inst)->module;
+    uint32_t n = c->top ? (uint32_t)(c->top - c->rt->sites) + 1 : 0;
+    while (e && n > 0)
+        add_site(e, mod, c->rt->sites[--n]);
+    if (e)
+        pw_error_seal(e);
+    return e ? e : pw_error_new(PW_ERR_RESOURCE, "out of memory raising a trap");
+}
+
+/* One entry into native code: the entry's limit checks, the activation's
+ * state in the instance's context (saved and restored: activations nest
+ * through host calls), and the landing point of traps. */
+static pw_error *activation(pw_store *s, pw_func *f, const aot_fn *fn, pw_slot *slots, aot_act *a) {
     aot_inst *ai = fn->ai;
     wa_ctx *c = &ai->ctx;
     if (ai->checks) {
@@ -334,30 +378,51 @@ static pw_error *native_call(pw_store *s, pw_func *f, pw_slot *slots) {
     }
     /* native frames live on this thread's C stack: they stop above the
      * runtime's reserve, trapping instead of overflowing it */
-    aot_act a;
-    a.rt.stack_limit = s->stack_limit;
-    a.rt.fuel = &s->fuel;
-    a.rt.cur = 0;
-    a.rt.limit = s->max_call_depth > s->depth ? s->max_call_depth - s->depth : 0;
-    if (!pw_native_stack_ok(s) || !sites_for(ai, s->depth, &a.rt))
+    a->rt.fuel = &s->fuel;
+    a->rt.cur = 0;
+    a->rt.limit = s->max_call_depth > s->depth ? s->max_call_depth - s->depth : 0;
+    if (!pw_native_stack_ok(s) || !sites_for(ai, s->depth, &a->rt))
         return entry_trap(PW_TRAP_STACK_EXHAUSTED, f, fn);
-    a.err = NULL;
-    a.s = s;
-    a.dbase = s->depth;
-    wa_rt *saved_rt = c->rt;
-    wa_mem *saved_mem = c->mem;
-    c->rt = &a.rt;
+    a->err = NULL;
+    a->s = s;
+    a->dbase = s->depth;
+    wa_ctx saved = *c;
+    c->rt = &a->rt;
     c->mem = (wa_mem *)(void *)f->inst->mem0;
+    c->last = a->rt.sites + a->rt.limit;
+    c->stack_limit = s->stack_limit;
+    c->top = NULL;
     pw_error *err = NULL;
     ai->active++;
-    if (setjmp(a.jb) == 0)
+    int how = setjmp(a->jb);
+    if (how == 0) {
         fn->d.entry(c, (wa_slot *)(void *)slots);
-    else
-        err = *(pw_error *volatile *)&a.err;
+    } else if (how == AOT_GUARD_FAULT) {
+        err = fault_error(c);
+    } else {
+        err = *(pw_error *volatile *)&a->err;
+    }
     ai->active--;
-    c->rt = saved_rt;
-    c->mem = saved_mem;
-    s->depth = a.dbase;
+    c->rt = saved.rt;
+    c->mem = saved.mem;
+    c->last = saved.last;
+    c->stack_limit = saved.stack_limit;
+    c->top = saved.top;
+    s->depth = a->dbase;
+    return err;
+}
+
+static pw_error *native_call(pw_store *s, pw_func *f, pw_slot *slots) {
+    const aot_fn *fn = f->code;
+    if (!fn)
+        return pw_error_new(PW_ERR_RESOURCE, "out of memory binding native code");
+    aot_act a;
+    bool guarded = fn->ai->guard && fn->ai->has_memory;
+    if (guarded && !guard_enter(fn->ai, f->inst->mem0, &a))
+        return pw_tier_interp.call(s, f, slots);
+    pw_error *err = activation(s, f, fn, slots, &a);
+    if (guarded)
+        pw_aot_guard_leave(&a.guard);
     return err;
 }
 

@@ -28,6 +28,17 @@
   (func (export "store_far") (param $a i32)
     (i32.store8 offset=4096 (local.get $a) (i32.const 1)))
 
+  ;; out of bounds under native frames, after a store, with the value unused
+  (func $deep_oob (export "deep_oob") (param $n i32) (result i32)
+    (if (result i32) (i32.eqz (local.get $n))
+      (then (i32.load (i32.const 65536)))
+      (else (i32.add (call $deep_oob (i32.sub (local.get $n) (i32.const 1))) (i32.const 1)))))
+  (func (export "store_then_oob") (param $a i32)
+    (i32.store (i32.const 16) (i32.const 0x1234))
+    (i32.store (local.get $a) (i32.const 7)))
+  (func (export "peek") (param $a i32) (result i32) (i32.load (local.get $a)))
+  (func (export "dead_load") (param $a i32) (drop (i64.load (local.get $a))))
+
   (func (export "grow") (param $n i32) (result i32)
     (memory.grow (local.get $n)))
   (func (export "size") (result i32) (memory.size))

@@ -7,9 +7,12 @@
  * usage: test_aot hostile.wasm   (XDG_CACHE_HOME should point at a scratch folder) */
 #include <dirent.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -174,6 +177,26 @@ static void test_traps(void) {
     both("host_fail", NULL, 0, 0, PW_TRAP_HOST, false, 0, 0);
     a[0] = I32(1000);
     both("reenter", a, 1, 1, PW_TRAP_NONE, false, 0, 0);
+    /* guard mode finds the trapping frame and its callers after a fault */
+    a[0] = I32(5);
+    both("deep_oob", a, 1, 1, PW_TRAP_MEMORY_OOB, false, 0, 0);
+    a[0] = I32(65536 - 7);
+    both("dead_load", a, 1, 0, PW_TRAP_MEMORY_OOB, false, 0, 0);
+    a[0] = I32(65536 - 8);
+    both("dead_load", a, 1, 0, PW_TRAP_NONE, false, 0, 0);
+    /* the store before the trapping one happened, on both tiers */
+    for (int t = 0; t < 2; t++) {
+        rig r;
+        if (!rig_open(&r, t ? PW_TIER_NATIVE : PW_TIER_INTERP, false))
+            continue;
+        a[0] = I32(65534);
+        outcome o = call(&r, "store_then_oob", a, 1, 0);
+        a[0] = I32(16);
+        outcome p = call(&r, "peek", a, 1, 1);
+        CHECK(o.trap == PW_TRAP_MEMORY_OOB && p.res[0].of.i32 == 0x1234, "tier %d: store before the trap: %s, %x",
+              t, o.summary, p.res[0].of.i32);
+        rig_close(&r);
+    }
 }
 
 static void test_limits(void) {
@@ -405,6 +428,127 @@ static void test_canon_nans(void) {
     }
 }
 
+/* ---- guard mode (docs/aot.md, "Sandbox") ---- */
+
+/* A handler the host had before the native tier's: faults that are not
+ * out-of-bounds accesses of generated code must still reach it. */
+static volatile sig_atomic_t host_faults;
+static void *host_page;
+static void host_segv(int sig, siginfo_t *si, void *uc) {
+    (void)uc;
+    host_faults++;
+    if (si->si_addr == host_page)
+        mprotect(host_page, 4096, PROT_READ | PROT_WRITE);
+    else
+        signal(sig, SIG_DFL); /* a real crash: it recurs and ends the test */
+}
+
+static void test_guard_chain(void) {
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_sigaction = host_segv;
+    sa.sa_flags = SA_SIGINFO;
+    sigemptyset(&sa.sa_mask);
+    /* stays installed, under the native tier's: a host must not put back an
+     * older handler over the tier's (docs/aot.md) */
+    CHECK(sigaction(SIGSEGV, &sa, NULL) == 0, "install the host's handler");
+    rig r; /* installs the native tier's handler over the host's (guard mode) */
+    CHECK(rig_open(&r, PW_TIER_NATIVE, false), "chain: set up");
+    pw_val a[1] = {I32(65536)};
+    CHECK(call(&r, "peek", a, 1, 1).trap == PW_TRAP_MEMORY_OOB, "chain: a wasm fault is a trap");
+    host_page = mmap(NULL, 4096, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    CHECK(host_page != MAP_FAILED, "chain: map a page");
+    if (host_page != MAP_FAILED) {
+        *(volatile int *)host_page = 5; /* faults once; the host's handler opens the page */
+        CHECK(host_faults == 1 && *(volatile int *)host_page == 5,
+              "chain: the host's fault reached its handler (%d)", (int)host_faults);
+        munmap(host_page, 4096);
+    }
+    CHECK(call(&r, "peek", a, 1, 1).trap == PW_TRAP_MEMORY_OOB, "chain: still a trap afterwards");
+    rig_close(&r);
+}
+
+/* Every thread that runs guard-mode code gets its alternate signal stack. */
+static void *guard_thread(void *arg) {
+    int *ok = arg;
+    rig r;
+    if (rig_open(&r, PW_TIER_NATIVE, false)) {
+        pw_val a[1] = {I32(4)};
+        *ok = call(&r, "deep_oob", a, 1, 1).trap == PW_TRAP_MEMORY_OOB;
+        rig_close(&r);
+    }
+    return NULL;
+}
+
+static void test_guard_threads(void) {
+    pthread_t t[2];
+    int ok[2] = {0, 0};
+    for (int i = 0; i < 2; i++)
+        pthread_create(&t[i], NULL, guard_thread, &ok[i]);
+    for (int i = 0; i < 2; i++)
+        pthread_join(t[i], NULL);
+    CHECK(ok[0] && ok[1], "out-of-bounds traps in two threads: %d %d", ok[0], ok[1]);
+}
+
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+#define AOT_SANITIZED 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
+#define AOT_SANITIZED 1
+#endif
+#endif
+
+/* A memory that could not get its guarded reservation (here an address
+ * space limit set after the module was compiled for guard mode) runs its
+ * instance on the interpreter: the same traps and results. The sanitizers'
+ * own reservations do not survive such a limit. */
+static void test_guard_unreserved(void) {
+#ifndef AOT_SANITIZED
+    rig ri;
+    if (!rig_open(&ri, PW_TIER_INTERP, false))
+        return;
+    pw_engine_config cfg = {.tier = PW_TIER_NATIVE};
+    pw_engine *e = pw_engine_new_with(&cfg);
+    pw_module *m = NULL;
+    pw_error *err = pw_module_new(e, wasm, wasm_len, &m);
+    CHECK(!err, "unreserved: module");
+    struct rlimit old, lim;
+    getrlimit(RLIMIT_AS, &old);
+    long pages = 0;
+    FILE *f = fopen("/proc/self/statm", "r");
+    if (f && fscanf(f, "%ld", &pages) == 1) {
+        lim = old;
+        lim.rlim_cur = (rlim_t)pages * (rlim_t)sysconf(_SC_PAGESIZE) + ((rlim_t)1 << 30);
+        CHECK(setrlimit(RLIMIT_AS, &lim) == 0, "unreserved: limit the address space");
+    }
+    if (f)
+        fclose(f);
+    rig rn = {.engine = e, .module = m};
+    rn.store = pw_store_new(e);
+    pw_valkind i32 = PW_I32;
+    pw_extern imports[2];
+    imports[0].kind = imports[1].kind = PW_EXTERN_FUNC;
+    imports[0].of.func = pw_func_new(rn.store, &i32, 1, &i32, 1, host_callback, NULL, NULL);
+    imports[1].of.func = pw_func_new(rn.store, &i32, 1, NULL, 0, host_fail, NULL, NULL);
+    err = err ? err : pw_instance_new(rn.store, m, imports, 2, &rn.inst);
+    CHECK(!err, "unreserved: instance: %s", err ? pw_error_message(err) : "");
+    pw_error_free(err);
+    if (rn.inst) {
+        const char *names[] = {"load_near", "load_far", "deep_oob", "work"};
+        for (int i = 0; i < 4; i++) {
+            pw_val a[1] = {I32(9)};
+            size_t n = i < 2 ? 0 : 1;
+            outcome x = call(&ri, names[i], a, n, 1), y = call(&rn, names[i], a, n, 1);
+            CHECK(same(&x, &y), "unreserved %s: interp trap %d '%s', native trap %d '%s'", names[i], (int)x.trap,
+                  x.summary, (int)y.trap, y.summary);
+        }
+    }
+    setrlimit(RLIMIT_AS, &old);
+    rig_close(&rn);
+    rig_close(&ri);
+#endif
+}
+
 int main(int argc, char **argv) {
     if (argc < 2) {
         fprintf(stderr, "usage: test_aot hostile.wasm\n");
@@ -417,6 +561,9 @@ int main(int argc, char **argv) {
         return 2;
     }
     wasm = (uint8_t *)file;
+    test_guard_chain(); /* first: the host's handler predates the native tier's */
+    test_guard_threads();
+    test_guard_unreserved();
     test_traps();
     test_limits();
     test_memory_cap();

@@ -1,0 +1,210 @@
+/* Guard-page mode of the native tier (docs/aot.md, "Sandbox").
+ *
+ * Generated code reads and writes linear memory without a bounds check:
+ * every wasm32 effective address (u32 index + u32 offset + access size) lies
+ * in the memory's reservation of PW_MEMORY_RESERVE_GUARDED bytes, whose
+ * pages past the memory's size are PROT_NONE, so an access out of bounds
+ * faults. A process-wide SIGSEGV/SIGBUS handler turns the fault into the
+ * trap when it is ours: the thread runs a guard-mode activation (a
+ * thread-local pointer, the only state besides the handler install), the
+ * faulting instruction is in that activation's generated code and the
+ * address in its memory's reservation. It then unwinds to the activation's
+ * entry with longjmp (generated code holds no locks or resources; the
+ * handler runs with SA_NODEFER, so no signal mask needs restoring). Every
+ * other fault goes to the handler installed before ours, or to the default
+ * action. The handler runs on an alternate signal stack (SA_ONSTACK); a
+ * thread without one gets one (64 KiB) when it first enters guard-mode
+ * code, freed when the thread exits.
+ */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+#include "aot_guard.h"
+
+#include <link.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <ucontext.h>
+#include <unistd.h>
+
+#include "rt.h"
+
+#if defined(__x86_64__) || defined(__aarch64__)
+#define AOT_GUARD_ARCH 1
+#else
+#define AOT_GUARD_ARCH 0
+#endif
+
+/* The process-wide install (written once, under pthread_once). */
+static pthread_once_t install_once = PTHREAD_ONCE_INIT;
+static bool installed;
+static struct sigaction prev_segv, prev_bus;
+static pthread_key_t altstack_key;
+
+static _Thread_local aot_guard *tl_running;
+static _Thread_local bool tl_altstack;
+
+#define ALTSTACK_SIZE ((size_t)64 << 10)
+
+static uintptr_t fault_pc(const void *ucv) {
+    const ucontext_t *uc = ucv;
+#if defined(__x86_64__)
+    return (uintptr_t)uc->uc_mcontext.gregs[REG_RIP];
+#elif defined(__aarch64__)
+    return (uintptr_t)uc->uc_mcontext.pc;
+#else
+    (void)uc;
+    return 0;
+#endif
+}
+
+/* Not ours: the previous handler, else the default action (the handler is
+ * reset and the faulting instruction runs again). */
+static void chain(int sig, siginfo_t *si, void *uc) {
+    const struct sigaction *p = sig == SIGBUS ? &prev_bus : &prev_segv;
+    if (p->sa_flags & SA_SIGINFO) {
+        p->sa_sigaction(sig, si, uc);
+        return;
+    }
+    if (p->sa_handler != SIG_DFL && p->sa_handler != SIG_IGN) {
+        p->sa_handler(sig);
+        return;
+    }
+    struct sigaction dfl;
+    memset(&dfl, 0, sizeof dfl);
+    dfl.sa_handler = SIG_DFL;
+    sigemptyset(&dfl.sa_mask);
+    sigaction(sig, &dfl, NULL);
+    if (si->si_code <= 0) /* sent, not a fault: it would not recur */
+        raise(sig);
+}
+
+static void on_fault(int sig, siginfo_t *si, void *uc) {
+    aot_guard *g = tl_running;
+    uintptr_t addr = (uintptr_t)si->si_addr, pc = fault_pc(uc);
+    if (g && si->si_code > 0 && addr - g->mem_lo < g->mem_len && pc >= g->code_lo && pc < g->code_hi)
+        longjmp(*g->jb, AOT_GUARD_FAULT);
+    chain(sig, si, uc);
+}
+
+static void altstack_free(void *p) {
+    stack_t cur;
+    if (sigaltstack(NULL, &cur) == 0 && cur.ss_sp == p) {
+        stack_t off;
+        memset(&off, 0, sizeof off);
+        off.ss_flags = SS_DISABLE;
+        sigaltstack(&off, NULL);
+    }
+    munmap(p, ALTSTACK_SIZE);
+}
+
+static void install(void) {
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_sigaction = on_fault;
+    sa.sa_flags = SA_SIGINFO | SA_ONSTACK | SA_NODEFER;
+    sigemptyset(&sa.sa_mask);
+    if (pthread_key_create(&altstack_key, altstack_free) != 0)
+        return;
+    if (sigaction(SIGSEGV, &sa, &prev_segv) != 0)
+        return;
+    if (sigaction(SIGBUS, &sa, &prev_bus) != 0) {
+        sigaction(SIGSEGV, &prev_segv, NULL);
+        return;
+    }
+    installed = true;
+}
+
+bool pw_aot_guard_usable(void) {
+    const char *mode = getenv("PORTALIS_AOT_BOUNDS");
+    if (!AOT_GUARD_ARCH || sizeof(size_t) < 8 || (mode && !strcmp(mode, "checks")))
+        return false;
+    /* the reservation every guarded memory needs (fails under a ulimit -v
+     * or valgrind's address space): the code then checks bounds itself */
+    void *p = mmap(NULL, (size_t)PW_MEMORY_RESERVE_GUARDED, PROT_NONE,
+                   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    if (p == MAP_FAILED)
+        return false;
+    munmap(p, (size_t)PW_MEMORY_RESERVE_GUARDED);
+    pthread_once(&install_once, install);
+    return installed;
+}
+
+/* A fault handled on the thread's own stack could not run once that stack
+ * is exhausted; the alternate stack is the host's if it set one. */
+static bool ensure_altstack(void) {
+    if (tl_altstack)
+        return true;
+    stack_t cur;
+    if (sigaltstack(NULL, &cur) != 0)
+        return false;
+    if (!(cur.ss_flags & SS_DISABLE)) {
+        tl_altstack = true;
+        return true;
+    }
+    void *p = mmap(NULL, ALTSTACK_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (p == MAP_FAILED)
+        return false;
+    stack_t ss;
+    memset(&ss, 0, sizeof ss);
+    ss.ss_sp = p;
+    ss.ss_size = ALTSTACK_SIZE;
+    if (sigaltstack(&ss, NULL) != 0 || pthread_setspecific(altstack_key, p) != 0) {
+        altstack_free(p);
+        return false;
+    }
+    tl_altstack = true;
+    return true;
+}
+
+bool pw_aot_guard_enter(aot_guard *g) {
+    pthread_once(&install_once, install);
+    if (!installed || !ensure_altstack())
+        return false;
+    g->prev = tl_running;
+    tl_running = g;
+    return true;
+}
+
+void pw_aot_guard_leave(aot_guard *g) { tl_running = g->prev; }
+
+typedef struct {
+    uintptr_t addr, lo, hi;
+    bool found;
+} range_query;
+
+static int find_object(struct dl_phdr_info *info, size_t size, void *arg) {
+    (void)size;
+    range_query *q = arg;
+    bool mine = false;
+    uintptr_t lo = UINTPTR_MAX, hi = 0;
+    for (int i = 0; i < info->dlpi_phnum; i++) {
+        const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+        if (ph->p_type != PT_LOAD)
+            continue;
+        uintptr_t start = info->dlpi_addr + ph->p_vaddr, end = start + ph->p_memsz;
+        if (q->addr >= start && q->addr < end)
+            mine = true;
+        if (ph->p_flags & PF_X) {
+            lo = start < lo ? start : lo;
+            hi = end > hi ? end : hi;
+        }
+    }
+    if (!mine || hi == 0)
+        return 0;
+    q->lo = lo;
+    q->hi = hi;
+    q->found = true;
+    return 1;
+}
+
+bool pw_aot_code_range(const void *addr, uintptr_t *lo, uintptr_t *hi) {
+    range_query q = {(uintptr_t)addr, 0, 0, false};
+    dl_iterate_phdr(find_object, &q);
+    *lo = q.lo;
+    *hi = q.hi;
+    return q.found;
+}
