@@ -33,6 +33,9 @@ typedef struct {
  * options always give the same text. Returns false on allocation failure. */
 bool pw_aot_generate(const wm_module *m, const uint8_t key[32], const aot_gen_options *opt, aot_buf *out);
 
+/* The fixed text every generated file starts with (aot_prelude.c). */
+void pw_aot_emit_prelude(aot_buf *o);
+
 /* Identifies this build of the generator (part of every cache key). */
 const char *pw_aot_gen_build_id(void);
 

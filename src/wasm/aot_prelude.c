@@ -1,0 +1,99 @@
+/* The fixed text at the top of every generated C file (aot_gen.c): the
+ * engine interface (aot_abi.h, stringified) and the helpers generated code
+ * uses - traps out of line, bit casts, the opaque float barriers that keep
+ * results bit-identical to the interpreter's, the stack pointer, min/max,
+ * rotations, trapping and saturating conversions. */
+#include "aot.h"
+#include "aot_abi.h"
+#include "portalis/engine.h"
+
+/* The declarations of aot_abi.h as text, for the top of every generated file. */
+#define AOT_STR_(...) #__VA_ARGS__
+#define AOT_STR(...) AOT_STR_(__VA_ARGS__)
+static const char ABI_TEXT[] = AOT_STR(PW_AOT_ABI_DECLS);
+
+static const char PRELUDE[] =
+    "#define LIKELY(x) __builtin_expect(!!(x), 1)\n"
+    "#define UNLIKELY(x) __builtin_expect(!!(x), 0)\n"
+    /* d points at the function's own entry of the site array; AT() tells the
+     * runtime the depth before it may raise a trap */
+    "#define AT() (c->rt->cur = (wa_u32)(d - c->rt->sites))\n"
+    /* trap and limit paths are out of line (cold): the hot code keeps a
+     * compare and a branch, and stays small enough to inline */
+    "static __attribute__((noinline, cold, noreturn)) void w_trap(wa_ctx *c, wa_u64 *d, int k, wa_u64 s) "
+    "{ AT(); c->api->trap(c, k, s); }\n"
+    "static __attribute__((noinline, cold)) void w_limit(wa_ctx *c, wa_u64 *d, wa_u64 s) "
+    "{ AT(); c->api->limit(c, s); }\n"
+    "#define TRAP(k, s) w_trap(c, d, (k), (s))\n"
+    "#define FUEL(k, s) do { if (UNLIKELY((*R->fuel -= (wa_i64)(k)) < 0)) w_limit(c, d, (s)); } while (0)\n"
+    "static inline wa_u32 w_f32b(float f) { wa_u32 u; __builtin_memcpy(&u, &f, 4); return u; }\n"
+    "static inline float w_bf32(wa_u32 u) { float f; __builtin_memcpy(&f, &u, 4); return f; }\n"
+    "static inline wa_u64 w_f64b(double f) { wa_u64 u; __builtin_memcpy(&u, &f, 8); return u; }\n"
+    "static inline double w_bf64(wa_u64 u) { double f; __builtin_memcpy(&f, &u, 8); return f; }\n"
+    /* an opaque promotion: compilers fold demote(promote(x)) to x, which
+     * would let a signalling NaN through unquieted */
+    "#if defined(__x86_64__) || defined(__i386__)\n#define W_FPREG \"+x\"\n#elif defined(__aarch64__)\n"
+    "#define W_FPREG \"+w\"\n#else\n#define W_FPREG \"+m\"\n#endif\n"
+    /* an empty asm reading a value: the load producing it cannot be dropped */
+    "#define W_USE(v) __asm__(\"\" : : \"r\"(v))\n"
+    "#if defined(__aarch64__)\n#define W_USEF(v) __asm__(\"\" : : \"w\"(v))\n#else\n"
+    "#define W_USEF(v) __asm__(\"\" : : \"x\"(v))\n#endif\n"
+    "static inline double w_promote(float f) { double d = (double)f; __asm__(\"\" : W_FPREG(d)); return d; }\n"
+    /* NaN constants (and reinterpreted integers, which may be constants) are
+     * opaque too: gcc folds `x + NaN` at compile time to a NaN whose sign
+     * differs from what the hardware (and the interpreter) computes */
+    "static inline float w_opqf(wa_u32 u) { float f = w_bf32(u); __asm__(\"\" : W_FPREG(f)); return f; }\n"
+    "static inline double w_opq(wa_u64 u) { double f = w_bf64(u); __asm__(\"\" : W_FPREG(f)); return f; }\n"
+    "static inline float w_canonf(float f) { return f != f ? w_bf32(0x7fc00000u) : f; }\n"
+    "static inline double w_canon(double f) { return f != f ? w_bf64(0x7ff8000000000000ull) : f; }\n"
+    /* the stack pointer, for the stack guard (no frame pointer needed) */
+    "#if defined(__x86_64__)\nstatic inline wa_u64 w_sp(void) { wa_u64 p; __asm__(\"mov %%rsp, %0\" : "
+    "\"=r\"(p)); "
+    "return p; }\n#elif defined(__aarch64__)\nstatic inline wa_u64 w_sp(void) { wa_u64 p; __asm__(\"mov %0, sp\" "
+    ": "
+    "\"=r\"(p)); return p; }\n#else\n#define w_sp() "
+    "((wa_u64)(__UINTPTR_TYPE__)__builtin_frame_address(0))\n#endif\n"
+    "static inline wa_u32 w_rotl32(wa_u32 a, wa_u32 b) { return (a << (b & 31)) | (a >> ((32 - b) & 31)); }\n"
+    "static inline wa_u32 w_rotr32(wa_u32 a, wa_u32 b) { return (a >> (b & 31)) | (a << ((32 - b) & 31)); }\n"
+    "static inline wa_u64 w_rotl64(wa_u64 a, wa_u64 b) { return (a << (b & 63)) | (a >> ((64 - b) & 63)); }\n"
+    "static inline wa_u64 w_rotr64(wa_u64 a, wa_u64 b) { return (a >> (b & 63)) | (a << ((64 - b) & 63)); }\n"
+    "static inline float w_minf(float a, float b) { if (a != a || b != b) return a + b; if (a == b) return "
+    "__builtin_signbit(a) ? a : b; return a < b ? a : b; }\n"
+    "static inline float w_maxf(float a, float b) { if (a != a || b != b) return a + b; if (a == b) return "
+    "__builtin_signbit(a) ? b : a; return a > b ? a : b; }\n"
+    "static inline double w_min(double a, double b) { if (a != a || b != b) return a + b; if (a == b) return "
+    "__builtin_signbit(a) ? a : b; return a < b ? a : b; }\n"
+    "static inline double w_max(double a, double b) { if (a != a || b != b) return a + b; if (a == b) return "
+    "__builtin_signbit(a) ? b : a; return a > b ? a : b; }\n"
+    "static inline wa_u32 w_sat_i32(double x) { if (x != x) return 0; if (x <= -2147483649.0) return "
+    "0x80000000u; if (x >= 2147483648.0) return 0x7fffffffu; return (wa_u32)(wa_i32)x; }\n"
+    "static inline wa_u32 w_sat_u32(double x) { if (x != x || x <= -1.0) return 0; if (x >= 4294967296.0) "
+    "return 0xffffffffu; return (wa_u32)x; }\n"
+    "static inline wa_u64 w_sat_i64(double x) { if (x != x) return 0; if (x < -9223372036854775808.0) return "
+    "0x8000000000000000ull; if (x >= 9223372036854775808.0) return 0x7fffffffffffffffull; return "
+    "(wa_u64)(wa_i64)x; }\n"
+    "static inline wa_u64 w_sat_u64(double x) { if (x != x || x <= -1.0) return 0; if (x >= "
+    "18446744073709551616.0) return ~0ull; return (wa_u64)x; }\n";
+
+static void emit_chk(aot_buf *o) {
+    pw_aot_buf_printf(
+        o,
+        "static inline int w_chk_i32(double x) { if (x != x) return %d; return (x > -2147483649.0 && x < "
+        "2147483648.0) ? 0 : %d; }\n"
+        "static inline int w_chk_u32(double x) { if (x != x) return %d; return (x > -1.0 && x < "
+        "4294967296.0) ? 0 : %d; }\n"
+        "static inline int w_chk_i64(double x) { if (x != x) return %d; return (x >= "
+        "-9223372036854775808.0 && x < 9223372036854775808.0) ? 0 : %d; }\n"
+        "static inline int w_chk_u64(double x) { if (x != x) return %d; return (x > -1.0 && x < "
+        "18446744073709551616.0) ? 0 : %d; }\n",
+        PW_TRAP_INVALID_CONVERSION, PW_TRAP_INT_OVERFLOW, PW_TRAP_INVALID_CONVERSION, PW_TRAP_INT_OVERFLOW,
+        PW_TRAP_INVALID_CONVERSION, PW_TRAP_INT_OVERFLOW, PW_TRAP_INVALID_CONVERSION, PW_TRAP_INT_OVERFLOW);
+}
+
+void pw_aot_emit_prelude(aot_buf *o) {
+    pw_aot_buf_printf(o, "#define WA_ABI_VERSION %d\n", WA_ABI_VERSION);
+    pw_aot_buf_put(o, ABI_TEXT, sizeof ABI_TEXT - 1);
+    pw_aot_buf_printf(o, "\n");
+    pw_aot_buf_put(o, PRELUDE, sizeof PRELUDE - 1);
+    emit_chk(o);
+}
