@@ -68,7 +68,7 @@ static const pusd_schema_attr fluid_attrs[] = {
     {"wasm:timeStep", "float", false, "0.016666668", NULL, "Simulation step (s)."},
     {"wasm:viscosity", "float", false, "0.0001", NULL, "Kinematic viscosity."},
     {"wasm:diffusion", "float", false, "0.0001", NULL, "Density diffusion rate."},
-    {"wasm:solverIterations", "int", false, "20", NULL, "Pressure solver (Jacobi/Gauss-Seidel) iterations."},
+    {"wasm:solverIterations", "int", false, "20", NULL, "Most conjugate gradient iterations per pressure solve."},
     {"wasm:boundaryMode", "token", true, "\"closed\"", "closed,open,periodic", "Behaviour at the grid boundary."},
     {"wasm:inflowVelocity", "float3", false, "(0, 0, 0)", NULL, "Velocity injected at the inflow cells."},
 };

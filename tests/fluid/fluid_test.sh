@@ -5,6 +5,9 @@
 # fluid_test.sh PORTALIS agree SCENE_C SCENE_RUST           C and Rust output layers identical
 # fluid_test.sh PORTALIS export FLUID_EXPORT DEMO_SCENE VOLUME_SCENE
 #                                 PNGs of 1 demo frame, OpenVDB volumes of the volume scene
+# fluid_test.sh PORTALIS volume FLUID_EXPORT VOLUME_SCENE FRAMES [options]
+#                                 the 64^3 volume scene: one OpenVDB volume a frame whose
+#                                 voxel integral equals the module's mass (outputs:stats)
 # Output layers go next to the scenes (the build tree). The per-call budget
 # is a hang guard far above the work (minutes): no result depends on time.
 set -eu
@@ -50,5 +53,29 @@ export)
     "$portalis" usd tree -a "$dir/fluid_volume.usda" > "$dir/tree" || { echo "FAIL: usd tree fluid_volume.usda"; exit 1; }
     grep -q 'OpenVDBAsset' "$dir/tree" && grep -q 'Volume' "$dir/tree" || { echo "FAIL: no Volume/OpenVDBAsset:"; cat "$dir/tree"; exit 1; }
     echo "fluid_export: PNG slice and projection of a 64^3 frame, $n OpenVDB volumes (read back) and their UsdVolVolume layer" ;;
+volume)
+    exporter=$1 vol=$2 frames=$3
+    shift 3
+    out=${vol%.usda}.volume.usda dir=${vol%.usda}.volume
+    run "$vol" "$out" --frames "$frames" "$@"
+    rm -rf "$dir"
+    "$exporter" "$out" "$dir" > "$dir.log" || { echo "FAIL: fluid_export"; cat "$dir.log"; exit 1; }
+    # mass per time from the stats samples ("T: (div, mass, iterations, energy),"), then
+    # each volume's "time T, N active voxels, integral M": the float voxels' sum within 1e-6
+    awk -v want="$frames" -v scene="$vol" '
+        FNR == NR { if ($0 ~ /outputs:stats.timeSamples/) s = 1; else if (s && $0 ~ /^ *}/) s = 0
+                    else if (s) { t = $1; sub(/:$/, "", t); m = $3; sub(/,$/, "", m); mass[t + 0] = m } next }
+        /\.vdb: time/ { t = $3; sub(/,$/, "", t); n++
+                        d = $NF - mass[t + 0]; d = d < 0 ? -d : d
+                        if (!($4 > 0) || !(t + 0 in mass) || !(d <= 1e-6 * mass[t + 0])) {
+                            print "FAIL: " $0 " (module mass " mass[t + 0] ")"; bad = 1 }
+                        worst = d / mass[t + 0] > worst ? d / mass[t + 0] : worst }
+        END { if (n != want) { print "FAIL: " n " volumes for " want " frames"; exit 1 }
+              if (bad) exit 1
+              printf "%d OpenVDB volumes of %s: voxel integrals within %.3g of the module mass (bound 1e-6)\n",
+                     n, scene, worst }' "$out" "$dir.log"
+    "$portalis" usd tree -a "$dir/fluid_volume.usda" > "$dir/tree" || { echo "FAIL: usd tree fluid_volume.usda"; exit 1; }
+    [ "$(grep -c '\.vdb' "$dir/fluid_volume.usda")" = "$frames" ] || { echo "FAIL: fluid_volume.usda:"; cat "$dir/fluid_volume.usda"; exit 1; }
+    echo "UsdVolVolume layer $dir/fluid_volume.usda: $frames OpenVDBAsset file samples" ;;
 *) echo "fluid_test.sh: unknown mode $mode"; exit 2 ;;
 esac

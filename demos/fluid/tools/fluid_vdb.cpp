@@ -27,14 +27,21 @@ openvdb::FloatGrid::Ptr make_grid(const double *d, int nx, int ny, int nz, doubl
     return grid;
 }
 
-// The largest difference between the file's grid and d (as floats).
-double read_back(const std::string &path, const double *d, int nx, int ny, int nz) {
+// The largest difference between the file's grid and d (as floats); the
+// active voxels of the file's grid and the sum of their values.
+double read_back(const std::string &path, const double *d, int nx, int ny, int nz, size_t *voxels, double *sum) {
     openvdb::io::File file(path);
     file.open();
     openvdb::GridBase::Ptr base = file.readGrid("density");
     file.close();
     openvdb::FloatGrid::Ptr grid = openvdb::gridPtrCast<openvdb::FloatGrid>(base);
     if (!grid) return INFINITY;
+    *voxels = 0;
+    *sum = 0;
+    for (openvdb::FloatGrid::ValueOnCIter it = grid->cbeginValueOn(); it; ++it) {
+        *voxels += 1;
+        *sum += (double)*it;
+    }
     openvdb::FloatGrid::ConstAccessor acc = grid->getConstAccessor();
     double worst = 0;
     for (int k = 0; k < nz; k++)
@@ -49,8 +56,8 @@ double read_back(const std::string &path, const double *d, int nx, int ny, int n
 
 } // namespace
 
-extern "C" int fluid_vdb_write(const char *path, const double *d, int nx, int ny, int nz, double h, char *err,
-                               size_t errlen) {
+extern "C" int fluid_vdb_write(const char *path, const double *d, int nx, int ny, int nz, double h, size_t *voxels,
+                               double *integral, char *err, size_t errlen) {
     try {
         openvdb::initialize();
         openvdb::GridPtrVec grids;
@@ -61,7 +68,9 @@ extern "C" int fluid_vdb_write(const char *path, const double *d, int nx, int ny
             std::snprintf(err, errlen, "%s: cannot rename %s", path, tmp.c_str());
             return -1;
         }
-        double worst = read_back(path, d, nx, ny, nz);
+        double sum = 0;
+        double worst = read_back(path, d, nx, ny, nz, voxels, &sum);
+        *integral = sum * h * h * h;
         if (!(worst == 0)) {
             std::snprintf(err, errlen, "%s: reads back with a voxel off by %g", path, worst);
             return -1;
