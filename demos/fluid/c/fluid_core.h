@@ -17,6 +17,10 @@
 
 #define FLUID_MAX_LEVELS 8
 
+/* fluid.src: what the source sets in a cell (its density) and on the
+ * open faces on its low side whose centres are inside the source sphere. */
+enum { FLUID_SRC_CELL = 1, FLUID_SRC_X = 2, FLUID_SRC_Y = 4, FLUID_SRC_Z = 8 };
+
 typedef struct {
     int32_t n[3];           /* cells along x, y, z (z is up) */
     double h;               /* cell edge */
@@ -37,7 +41,8 @@ typedef struct {
     double *wx, *wy, *wz; /* face weights: open fluid faces 1 on the finest level, sums below */
     double wfull;         /* the weight of an open face away from walls and obstacles: 2^level */
     uint8_t *full;        /* 1 for cells whose six faces all weigh wfull (the fast path) */
-    double *diag, *r, *z;
+    double *diag, *inv;   /* inv: 1 / diag, 0 where diag is 0 */
+    double *r, *z;
 } fluid_level;
 
 typedef struct {
@@ -53,7 +58,7 @@ typedef struct {
     double *u, *v, *w, *u0, *v0, *w0;
     double *d, *d0;
     double *phi, *b, *cg_p, *cg_q;
-    uint8_t *solid;
+    uint8_t *solid, *src;
     fluid_level lv[FLUID_MAX_LEVELS];
     int nlev;
     fluid_stats stats;

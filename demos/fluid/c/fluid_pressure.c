@@ -6,8 +6,8 @@
  * weights from the fine faces they cover, so obstacles coarsen
  * consistently); then subtracts the gradient of
  * phi from every open face. The walls are closed (pure Neumann: phi is
- * defined up to a constant, so the right-hand side and every preconditioned
- * residual are made mean-free over the fluid cells). */
+ * defined up to a constant, so the right-hand side is made mean-free over
+ * the fluid cells). */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,15 +33,19 @@ static inline double nb_sum(const fluid_level *L, const double *x, size_t c, siz
            (L->wz[c] * x[c - sxy] + L->wz[c + sxy] * x[c + sxy]);
 }
 
-static void apply_a(const fluid_level *L, const double *x, double *y) {
+/* y = A x; returns the dot product x . y (the PCG step needs both). */
+static double apply_a(const fluid_level *L, const double *x, double *y) {
     size_t nx = nx_(L), ny = ny_(L), nz = nz_(L);
+    double s = 0;
     for (size_t k = 0; k < nz; k++)
         for (size_t j = 0; j < ny; j++)
             for (size_t i = 0; i < nx; i++) {
                 size_t c = i + nx * (j + ny * k);
                 y[c] =
                     L->diag[c] * x[c] - nb_sum(L, x, c, i + (nx + 1) * (j + ny * k), i + nx * (j + (ny + 1) * k));
+                s += x[c] * y[c];
             }
+    return s;
 }
 
 /* Gauss-Seidel on the cells of one colour ((i + j + k) % 2 == colour):
@@ -53,29 +57,42 @@ static void sweep(fluid_level *L, size_t colour) {
         for (size_t j = 0; j < ny; j++)
             for (size_t i = (colour + j + k) & 1; i < nx; i += 2) {
                 size_t c = i + nx * (j + ny * k);
-                L->z[c] = L->diag[c] > 0 ? (L->r[c] + nb_sum(L, L->z, c, i + (nx + 1) * (j + ny * k),
-                                                             i + nx * (j + (ny + 1) * k))) /
-                                               L->diag[c]
-                                         : 0;
+                L->z[c] =
+                    (L->r[c] + nb_sum(L, L->z, c, i + (nx + 1) * (j + ny * k), i + nx * (j + (ny + 1) * k))) *
+                    L->inv[c];
             }
 }
 
-/* C->r = the sum of the fine residuals r - A z over each coarse cell's eight children. */
+/* The first red sweep from z = 0: z = r / diag on the red cells. The black
+ * cells are left as they are: the black sweep that follows writes them all
+ * and reads only red ones, so z needs no clearing. */
+static void sweep_first(fluid_level *L) {
+    size_t nx = nx_(L), ny = ny_(L), nz = nz_(L);
+    for (size_t k = 0; k < nz; k++)
+        for (size_t j = 0; j < ny; j++)
+            for (size_t i = (j + k) & 1; i < nx; i += 2) {
+                size_t c = i + nx * (j + ny * k);
+                L->z[c] = L->r[c] * L->inv[c];
+            }
+}
+
+/* C->r = the sum of the fine residuals r - A z over each coarse cell's
+ * eight children. Pre-smoothing ends with a black sweep, which leaves the
+ * black residuals 0 (up to rounding, taken as 0): only the four red
+ * children ((di + dj + dk) even) are computed. */
 static void restrict_residual(const fluid_level *F, fluid_level *C) {
+    static const unsigned char red[4][3] = {{0, 0, 0}, {1, 1, 0}, {1, 0, 1}, {0, 1, 1}};
     size_t nx = nx_(F), ny = ny_(F), cx = nx_(C), cy = ny_(C), cz = nz_(C);
     for (size_t k = 0; k < cz; k++)
         for (size_t j = 0; j < cy; j++)
             for (size_t i = 0; i < cx; i++) {
                 double s = 0;
-                for (size_t dk = 0; dk < 2; dk++)
-                    for (size_t dj = 0; dj < 2; dj++)
-                        for (size_t di = 0; di < 2; di++) {
-                            size_t fi = 2 * i + di, fj = 2 * j + dj, fk = 2 * k + dk;
-                            size_t c = fi + nx * (fj + ny * fk);
-                            s += F->r[c] -
-                                 (F->diag[c] * F->z[c] - nb_sum(F, F->z, c, fi + (nx + 1) * (fj + ny * fk),
-                                                                fi + nx * (fj + (ny + 1) * fk)));
-                        }
+                for (int e = 0; e < 4; e++) {
+                    size_t fi = 2 * i + red[e][0], fj = 2 * j + red[e][1], fk = 2 * k + red[e][2];
+                    size_t c = fi + nx * (fj + ny * fk);
+                    s += F->r[c] - (F->diag[c] * F->z[c] - nb_sum(F, F->z, c, fi + (nx + 1) * (fj + ny * fk),
+                                                                  fi + nx * (fj + (ny + 1) * fk)));
+                }
                 C->r[i + cx * (j + cy * k)] = s;
             }
 }
@@ -94,26 +111,19 @@ static void prolong_add(fluid_level *F, const fluid_level *C) {
  * less than the iterations they save; three save nothing more. */
 static void vcycle(fluid *f, int l) {
     fluid_level *L = &f->lv[l];
-    memset(L->z, 0, nx_(L) * ny_(L) * nz_(L) * sizeof *L->z);
-    if (l == f->nlev - 1) {
-        for (int s = 0; s < COARSE_SWEEPS; s++) {
-            sweep(L, 0);
-            sweep(L, 1);
-        }
-        for (int s = 0; s < COARSE_SWEEPS; s++) {
-            sweep(L, 1);
-            sweep(L, 0);
-        }
-        return;
-    }
-    for (int s = 0; s < SMOOTH; s++) {
+    int pre = l == f->nlev - 1 ? COARSE_SWEEPS : SMOOTH;
+    sweep_first(L);
+    sweep(L, 1);
+    for (int s = 1; s < pre; s++) {
         sweep(L, 0);
         sweep(L, 1);
     }
-    restrict_residual(L, &f->lv[l + 1]);
-    vcycle(f, l + 1);
-    prolong_add(L, &f->lv[l + 1]);
-    for (int s = 0; s < SMOOTH; s++) {
+    if (l < f->nlev - 1) {
+        restrict_residual(L, &f->lv[l + 1]);
+        vcycle(f, l + 1);
+        prolong_add(L, &f->lv[l + 1]);
+    }
+    for (int s = 0; s < pre; s++) {
         sweep(L, 1);
         sweep(L, 0);
     }
@@ -148,12 +158,9 @@ static void remove_mean(const fluid_level *L, double *x, size_t n) {
         x[c] = L->diag[c] > 0 ? x[c] - mean : 0;
 }
 
-static void precondition(fluid *f) {
-    vcycle(f, 0);
-    remove_mean(&f->lv[0], f->lv[0].z, f->nc);
-}
-
-/* PCG on A phi = b from the previous phi; returns the iterations. */
+/* PCG on A phi = b from the previous phi; returns the iterations. The
+ * preconditioned residual is not made mean-free: r is in A's range, so a
+ * constant in z changes neither r . z nor A p, only phi by a constant. */
 static int solve(fluid *f, double threshold) {
     fluid_level *L = &f->lv[0];
     size_t n = f->nc;
@@ -163,24 +170,24 @@ static int solve(fluid *f, double threshold) {
         r[c] = f->b[c] - q[c];
     if (max_abs(r, n) <= threshold)
         return 0;
-    precondition(f);
+    vcycle(f, 0);
     memcpy(p, z, n * sizeof *p);
     double rho = dot(r, z, n);
     int it = 0;
     while (it < f->p.max_iterations && rho != 0) {
-        apply_a(L, p, q);
-        double pq = dot(p, q, n);
+        double pq = apply_a(L, p, q);
         if (!(pq > 0))
             break;
-        double alpha = rho / pq;
+        double alpha = rho / pq, m = 0;
         for (size_t c = 0; c < n; c++) {
             f->phi[c] += alpha * p[c];
             r[c] -= alpha * q[c];
+            m = fabs(r[c]) > m ? fabs(r[c]) : m;
         }
         it++;
-        if (max_abs(r, n) <= threshold)
+        if (m <= threshold)
             break;
-        precondition(f);
+        vcycle(f, 0);
         double rho1 = dot(r, z, n), beta = rho1 / rho;
         rho = rho1;
         for (size_t c = 0; c < n; c++)
@@ -292,6 +299,7 @@ static void diagonal(fluid_level *L) {
                 size_t fx = i + (nx + 1) * (j + ny * k), fy = i + nx * (j + (ny + 1) * k);
                 L->diag[c] =
                     (L->wx[fx] + L->wx[fx + 1]) + (L->wy[fy] + L->wy[fy + nx]) + (L->wz[c] + L->wz[c + nx * ny]);
+                L->inv[c] = L->diag[c] > 0 ? 1 / L->diag[c] : 0;
                 L->full[c] = L->wx[fx] == w && L->wx[fx + 1] == w && L->wy[fy] == w && L->wy[fy + nx] == w &&
                              L->wz[c] == w && L->wz[c + nx * ny] == w;
             }
@@ -308,12 +316,13 @@ int fluid__levels_new(fluid *f) {
         L->wy = calloc(x * (y + 1) * z, sizeof(double));
         L->wz = calloc(x * y * (z + 1), sizeof(double));
         L->diag = calloc(c, sizeof(double));
+        L->inv = calloc(c, sizeof(double));
         L->r = calloc(c, sizeof(double));
         L->z = fluid__padded_new(c, x * y + 1);
         L->full = calloc(c, 1);
         L->wfull = l == 0 ? 1 : 2 * f->lv[l - 1].wfull;
         f->nlev = l + 1;
-        if (!L->wx || !L->wy || !L->wz || !L->diag || !L->r || !L->z || !L->full)
+        if (!L->wx || !L->wy || !L->wz || !L->diag || !L->inv || !L->r || !L->z || !L->full)
             return -1;
         if (l == 0)
             fine_weights(f);
@@ -330,7 +339,7 @@ int fluid__levels_new(fluid *f) {
 void fluid__levels_free(fluid *f) {
     for (int l = 0; l < f->nlev; l++) {
         fluid_level *L = &f->lv[l];
-        free(L->wx), free(L->wy), free(L->wz), free(L->diag), free(L->r), free(L->full);
+        free(L->wx), free(L->wy), free(L->wz), free(L->diag), free(L->inv), free(L->r), free(L->full);
         fluid__padded_free(L->z, (size_t)L->n[0] * (size_t)L->n[1] + 1);
     }
     f->nlev = 0;

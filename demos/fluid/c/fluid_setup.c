@@ -52,6 +52,32 @@ static void taylor_green(fluid *f) {
             f->v[c] = 0;
 }
 
+static int inside(const double s[4], double x, double y, double z) {
+    double dx = x - s[0], dy = y - s[1], dz = z - s[2];
+    return s[3] > 0 && dx * dx + dy * dy + dz * dz < s[3] * s[3];
+}
+
+/* What the source sets where (FLUID_SRC_*): fluid cells inside it, open
+ * faces whose centres are inside it. */
+static void mark_source(fluid *f) {
+    const fluid_params *p = &f->p;
+    const fluid_level *L = &f->lv[0];
+    size_t nx = (size_t)p->n[0], ny = (size_t)p->n[1], nz = (size_t)p->n[2];
+    double h = p->h;
+    for (size_t k = 0; k < nz; k++)
+        for (size_t j = 0; j < ny; j++)
+            for (size_t i = 0; i < nx; i++) {
+                size_t c = i + nx * (j + ny * k);
+                size_t fx = i + (nx + 1) * (j + ny * k), fy = i + nx * (j + (ny + 1) * k);
+                double x = ((double)i + 0.5) * h, y = ((double)j + 0.5) * h, z = ((double)k + 0.5) * h;
+                f->src[c] =
+                    (uint8_t)((!f->solid[c] && inside(p->source, x, y, z) ? FLUID_SRC_CELL : 0) |
+                              (L->wx[fx] > 0 && inside(p->source, (double)i * h, y, z) ? FLUID_SRC_X : 0) |
+                              (L->wy[fy] > 0 && inside(p->source, x, (double)j * h, z) ? FLUID_SRC_Y : 0) |
+                              (L->wz[c] > 0 && inside(p->source, x, y, (double)k * h) ? FLUID_SRC_Z : 0));
+            }
+}
+
 static const char *check(const fluid_params *p) {
     for (int a = 0; a < 3; a++)
         if (p->n[a] < 2 || p->n[a] > 1024)
@@ -94,7 +120,7 @@ fluid *fluid_new(const fluid_params *p, const char **why) {
     ok &= (f->u = calloc(f->nu, sizeof(double))) && (f->u0 = calloc(f->nu, sizeof(double)));
     ok &= (f->v = calloc(f->nv, sizeof(double))) && (f->v0 = calloc(f->nv, sizeof(double)));
     ok &= (f->w = calloc(f->nw, sizeof(double))) && (f->w0 = calloc(f->nw, sizeof(double)));
-    ok &= (f->solid = calloc(f->nc, 1)) != NULL;
+    ok &= (f->solid = calloc(f->nc, 1)) != NULL && (f->src = calloc(f->nc, 1)) != NULL;
     ok &= (f->phi = fluid__padded_new(f->nc, nx * ny + 1)) && (f->cg_p = fluid__padded_new(f->nc, nx * ny + 1));
     if (!ok) {
         fluid_free(f);
@@ -112,6 +138,7 @@ fluid *fluid_new(const fluid_params *p, const char **why) {
         fluid_free(f);
         return NULL;
     }
+    mark_source(f);
     if (p->taylor_green != 0)
         taylor_green(f);
     return f;
@@ -138,5 +165,6 @@ void fluid_free(fluid *f) {
     for (size_t i = 0; i < sizeof all / sizeof *all; i++)
         free(all[i]);
     free(f->solid);
+    free(f->src);
     free(f);
 }

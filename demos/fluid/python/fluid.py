@@ -42,13 +42,14 @@ def inside(s, x, y, z):
     return dx * dx + dy * dy + dz * dz < s[3] * s[3]
 
 
-def sample(a, ox, oy, oz, h, x, y, z):
-    """Trilinear sample of a[k, j, i] whose value [0, 0, 0] sits at (ox, oy, oz) * h."""
+def sample(a, gx, gy, gz):
+    """Trilinear sample of a[k, j, i] at grid point (gx, gy, gz) (value [k, j, i] at (i, j, k)), clamped."""
     sz, sy, sx = a.shape
-    gx, gy, gz = x / h - ox, y / h - oy, z / h - oz
-    fx, fy, fz = clamp(np.floor(gx), 0, sx - 2), clamp(np.floor(gy), 0, sy - 2), clamp(np.floor(gz), 0, sz - 2)
-    tx, ty, tz = clamp(gx - fx, 0, 1), clamp(gy - fy, 0, 1), clamp(gz - fz, 0, 1)
-    i, j, k = fx.astype(int), fy.astype(int), fz.astype(int)
+    gx, gy, gz = clamp(gx, 0, sx - 1), clamp(gy, 0, sy - 1), clamp(gz, 0, sz - 1)
+    i = np.minimum(gx.astype(int), sx - 2)
+    j = np.minimum(gy.astype(int), sy - 2)
+    k = np.minimum(gz.astype(int), sz - 2)
+    tx, ty, tz = gx - i, gy - j, gz - k
 
     def lerp_x(kk, jj):
         a0 = a[kk, jj, i]
@@ -87,6 +88,7 @@ class Level:
     def __init__(self, wx, wy, wz):
         self.wx, self.wy, self.wz = wx, wy, wz
         self.diag = (wx[:, :, :-1] + wx[:, :, 1:]) + (wy[:, :-1, :] + wy[:, 1:, :]) + (wz[:-1] + wz[1:])
+        self.inv = np.where(self.diag > 0, 1 / np.where(self.diag > 0, self.diag, 1), 0)
         nz, ny, nx = self.diag.shape
         k, j, i = np.meshgrid(np.arange(nz), np.arange(ny), np.arange(nx), indexing="ij")
         self.colour = [((i + j + k) % 2) == c for c in (0, 1)]
@@ -104,8 +106,7 @@ class Level:
         return self.diag * x - self.nb_sum(x)
 
     def sweep(self, z, r, colour):
-        safe = np.where(self.diag > 0, self.diag, 1)
-        new = np.where(self.diag > 0, (r + self.nb_sum(z)) / safe, 0)
+        new = (r + self.nb_sum(z)) * self.inv
         m = self.colour[colour]
         z[m] = new[m]
 
@@ -179,39 +180,41 @@ class Fluid:
         Z, Y, X = np.meshgrid(self.zf, self.yc, self.xc, indexing="ij")
         self.w[(L.wz > 0) & inside(s, X, Y, Z)] = p["inflow"][2]
         d = self.d
-        acc = dt * (p["buoyancy"] * (0.5 * (d[:-1] + d[1:])))
+        acc = (dt * p["buoyancy"]) * (0.5 * (d[:-1] + d[1:]))
         self.w[1:-1] = np.where(L.wz[1:-1] > 0, self.w[1:-1] + acc, self.w[1:-1])
 
     # --- advection ------------------------------------------------------
     def advect_velocity(self, dt):
+        """In cell units (cu = dt / h): the face (i, j, k) of u sits at (i, j + 1/2, k + 1/2)."""
         nx, ny, nz = self.p["n"]
-        h = self.p["h"]
-        X, Y, Zt = nx * h, ny * h, nz * h
+        cu = dt / self.p["h"]
+        X, Y, Zt = float(nx), float(ny), float(nz)
         u, v, w = self.u.copy(), self.v.copy(), self.w.copy()
         L = self.levels[0]
+        ic, jc, kc = np.arange(nx) + 0.5, np.arange(ny) + 0.5, np.arange(nz) + 0.5
         # x-faces i = 1 .. nx-1
         vv = avg4(v[:, :-1, :-1], v[:, :-1, 1:], v[:, 1:, :-1], v[:, 1:, 1:])
         ww = avg4(w[:-1, :, :-1], w[:-1, :, 1:], w[1:, :, :-1], w[1:, :, 1:])
-        Zc, Yc, Xf = np.meshgrid(self.zc, self.yc, self.xf[1:nx], indexing="ij")
+        Zc, Yc, Xf = np.meshgrid(kc, jc, np.arange(1, nx, dtype=float), indexing="ij")
         uc = u[:, :, 1:nx]
-        bx, by, bz = clamp(Xf - dt * uc, 0, X), clamp(Yc - dt * vv, 0, Y), clamp(Zc - dt * ww, 0, Zt)
-        new = sample(u, 0, 0.5, 0.5, h, bx, by, bz)
+        bx, by, bz = clamp(Xf - cu * uc, 0, X), clamp(Yc - cu * vv, 0, Y), clamp(Zc - cu * ww, 0, Zt)
+        new = sample(u, bx, by - 0.5, bz - 0.5)
         self.u[:, :, 1:nx] = np.where(L.wx[:, :, 1:nx] > 0, new, uc)
         # y-faces j = 1 .. ny-1
         uu = avg4(u[:, :-1, :-1], u[:, 1:, :-1], u[:, :-1, 1:], u[:, 1:, 1:])
         ww = avg4(w[:-1, :-1, :], w[:-1, 1:, :], w[1:, :-1, :], w[1:, 1:, :])
-        Zc, Yf, Xc = np.meshgrid(self.zc, self.yf[1:ny], self.xc, indexing="ij")
+        Zc, Yf, Xc = np.meshgrid(kc, np.arange(1, ny, dtype=float), ic, indexing="ij")
         vc = v[:, 1:ny, :]
-        bx, by, bz = clamp(Xc - dt * uu, 0, X), clamp(Yf - dt * vc, 0, Y), clamp(Zc - dt * ww, 0, Zt)
-        new = sample(v, 0.5, 0, 0.5, h, bx, by, bz)
+        bx, by, bz = clamp(Xc - cu * uu, 0, X), clamp(Yf - cu * vc, 0, Y), clamp(Zc - cu * ww, 0, Zt)
+        new = sample(v, bx - 0.5, by, bz - 0.5)
         self.v[:, 1:ny, :] = np.where(L.wy[:, 1:ny, :] > 0, new, vc)
         # z-faces k = 1 .. nz-1
         uu = avg4(u[:-1, :, :-1], u[1:, :, :-1], u[:-1, :, 1:], u[1:, :, 1:])
         vv = avg4(v[:-1, :-1, :], v[1:, :-1, :], v[:-1, 1:, :], v[1:, 1:, :])
-        Zf, Yc, Xc = np.meshgrid(self.zf[1:nz], self.yc, self.xc, indexing="ij")
+        Zf, Yc, Xc = np.meshgrid(np.arange(1, nz, dtype=float), jc, ic, indexing="ij")
         wc = w[1:nz]
-        bx, by, bz = clamp(Xc - dt * uu, 0, X), clamp(Yc - dt * vv, 0, Y), clamp(Zf - dt * wc, 0, Zt)
-        new = sample(w, 0.5, 0.5, 0, h, bx, by, bz)
+        bx, by, bz = clamp(Xc - cu * uu, 0, X), clamp(Yc - cu * vv, 0, Y), clamp(Zf - cu * wc, 0, Zt)
+        new = sample(w, bx - 0.5, by - 0.5, bz)
         self.w[1:nz] = np.where(L.wz[1:nz] > 0, new, wc)
 
     # --- viscosity and scalar transport ----------------------------------
@@ -254,11 +257,20 @@ class Fluid:
         fz[1:-1] = flux(self.w[1:-1], L.wz[1:-1], a0[:-1], a0[1:])
         return a0 + (((fx[:, :, :-1] - fx[:, :, 1:]) + (fy[:, :-1, :] - fy[:, 1:, :])) + (fz[:-1] - fz[1:]))
 
+    def max_outflow(self):
+        """The largest sum over a cell's faces of the velocity leaving it."""
+        def pos(x):
+            return np.where(x > 0, x, 0.0)
+        u, v, w = self.u, self.v, self.w
+        o = ((pos(-u[:, :, :-1]) + pos(u[:, :, 1:])) + (pos(-v[:, :-1, :]) + pos(v[:, 1:, :]))) + \
+            (pos(-w[:-1]) + pos(w[1:]))
+        return max(float(o.max()), 0.0)
+
     def scalars(self, dt):
         h = self.p["h"]
-        courant = dt / h * ((np.abs(self.u).max() + np.abs(self.v).max()) + np.abs(self.w).max())
-        n = max(math.ceil(2 * courant), self.substeps(self.p["diffusion"] * dt / (h * h)), 1)
-        c, coef = dt / h / n, self.p["diffusion"] * dt / (h * h) / n
+        cu, rate = dt / h, self.p["diffusion"] * dt / (h * h)
+        n = max(math.ceil(2 * (cu * self.max_outflow()) + 8 * rate), 1)
+        c, coef = cu / n, rate / n
         for _ in range(n):
             self.d = self.transport(self.d, c, coef)
 
@@ -277,7 +289,8 @@ class Fluid:
         for _ in range(SMOOTH):
             L.sweep(z, r, 0)
             L.sweep(z, r, 1)
-        rr = r - L.apply(z)
+        # the black sweep leaves the black residuals 0 up to rounding: taken as 0
+        rr = np.where(L.colour[0], r - L.apply(z), 0.0)
         nz, ny, nx = r.shape
         rc = rr.reshape(nz // 2, 2, ny // 2, 2, nx // 2, 2).sum(axis=(1, 3, 5))
         zc = self.vcycle(l + 1, rc)
@@ -301,7 +314,7 @@ class Fluid:
         r = b - L.apply(self.phi)
         if np.abs(r).max() <= threshold:
             return 0
-        z = self.remove_mean(self.vcycle(0, r))
+        z = self.vcycle(0, r)
         p = z.copy()
         rho = float(np.vdot(r, z))
         it = 0
@@ -316,7 +329,7 @@ class Fluid:
             it += 1
             if np.abs(r).max() <= threshold:
                 break
-            z = self.remove_mean(self.vcycle(0, r))
+            z = self.vcycle(0, r)
             rho1 = float(np.vdot(r, z))
             beta = rho1 / rho
             rho = rho1
@@ -359,8 +372,9 @@ class Fluid:
         nx, ny, nz = self.p["n"]
         h = self.p["h"]
         x, y, z = clamp(pts[:, 0], 0, nx * h), clamp(pts[:, 1], 0, ny * h), clamp(pts[:, 2], 0, nz * h)
-        return np.stack([sample(self.u, 0, 0.5, 0.5, h, x, y, z), sample(self.v, 0.5, 0, 0.5, h, x, y, z),
-                         sample(self.w, 0.5, 0.5, 0, h, x, y, z)], axis=1)
+        gx, gy, gz = x / h, y / h, z / h
+        return np.stack([sample(self.u, gx, gy - 0.5, gz - 0.5), sample(self.v, gx - 0.5, gy, gz - 0.5),
+                         sample(self.w, gx - 0.5, gy - 0.5, gz)], axis=1)
 
     def move_points(self, pts, dt):
         nx, ny, nz = self.p["n"]

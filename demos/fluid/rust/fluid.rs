@@ -38,6 +38,7 @@ struct Level {
     wy: Vec<f64>,
     wz: Vec<f64>,
     diag: Vec<f64>,
+    inv: Vec<f64>, // 1 / diag, 0 where diag is 0
     r: Vec<f64>,
     z: Vec<f64>, // padded by pad() on each side
     wfull: f64,
@@ -66,9 +67,15 @@ struct Fluid {
     cg_p: Vec<f64>, // padded
     cg_q: Vec<f64>,
     solid: Vec<bool>,
+    src: Vec<u8>, // SRC_*: what the source sets in a cell and on its low faces
     lv: Vec<Level>,
     stats: [f64; 4],
 }
+
+const SRC_CELL: u8 = 1;
+const SRC_X: u8 = 2;
+const SRC_Y: u8 = 4;
+const SRC_Z: u8 = 8;
 
 fn clampd(x: f64, lo: f64, hi: f64) -> f64 {
     if x < lo {
@@ -110,16 +117,20 @@ fn nb_sum(l: &Level, x: &[f64], o: usize, c: usize, fx: usize, fy: usize) -> f64
         + (l.wz[c] * x[o - sxy] + l.wz[c + sxy] * x[o + sxy])
 }
 
-fn apply_a(l: &Level, x: &[f64], pad: usize, y: &mut [f64]) {
+/// y = A x; returns x . y.
+fn apply_a(l: &Level, x: &[f64], pad: usize, y: &mut [f64]) -> f64 {
     let [nx, ny, nz] = l.n;
+    let mut s = 0.0;
     for k in 0..nz {
         for j in 0..ny {
             for i in 0..nx {
                 let c = i + nx * (j + ny * k);
                 y[c] = l.diag[c] * x[pad + c] - nb_sum(l, x, pad + c, c, i + (nx + 1) * (j + ny * k), i + nx * (j + (ny + 1) * k));
+                s += x[pad + c] * y[c];
             }
         }
     }
+    s
 }
 
 fn sweep(l: &mut Level, colour: usize) {
@@ -131,16 +142,30 @@ fn sweep(l: &mut Level, colour: usize) {
             let mut i = (colour + j + k) & 1;
             while i < nx {
                 let c = i + nx * (j + ny * k);
-                z[pad + c] = if l.diag[c] > 0.0 {
-                    (l.r[c] + nb_sum(l, &z, pad + c, c, i + (nx + 1) * (j + ny * k), i + nx * (j + (ny + 1) * k))) / l.diag[c]
-                } else {
-                    0.0
-                };
+                z[pad + c] =
+                    (l.r[c] + nb_sum(l, &z, pad + c, c, i + (nx + 1) * (j + ny * k), i + nx * (j + (ny + 1) * k))) * l.inv[c];
                 i += 2;
             }
         }
     }
     l.z = z;
+}
+
+/// The first red sweep from z = 0 (z = r / diag on red cells; the black
+/// sweep after it writes every black cell, so z needs no clearing).
+fn sweep_first(l: &mut Level) {
+    let [nx, ny, nz] = l.n;
+    let pad = l.pad();
+    for k in 0..nz {
+        for j in 0..ny {
+            let mut i = (j + k) & 1;
+            while i < nx {
+                let c = i + nx * (j + ny * k);
+                l.z[pad + c] = l.r[c] * l.inv[c];
+                i += 2;
+            }
+        }
+    }
 }
 
 fn restrict_residual(f: &Level, c: &mut Level) {
@@ -150,17 +175,14 @@ fn restrict_residual(f: &Level, c: &mut Level) {
     for k in 0..cz {
         for j in 0..cy {
             for i in 0..cx {
+                // only the red children: the black sweep leaves the black residuals 0
                 let mut s = 0.0;
-                for dk in 0..2 {
-                    for dj in 0..2 {
-                        for di in 0..2 {
-                            let (fi, fj, fk) = (2 * i + di, 2 * j + dj, 2 * k + dk);
-                            let q = fi + nx * (fj + ny * fk);
-                            s += f.r[q]
-                                - (f.diag[q] * f.z[pad + q]
-                                    - nb_sum(f, &f.z, pad + q, q, fi + (nx + 1) * (fj + ny * fk), fi + nx * (fj + (ny + 1) * fk)));
-                        }
-                    }
+                for [di, dj, dk] in [[0, 0, 0], [1, 1, 0], [1, 0, 1], [0, 1, 1]] {
+                    let (fi, fj, fk) = (2 * i + di, 2 * j + dj, 2 * k + dk);
+                    let q = fi + nx * (fj + ny * fk);
+                    s += f.r[q]
+                        - (f.diag[q] * f.z[pad + q]
+                            - nb_sum(f, &f.z, pad + q, q, fi + (nx + 1) * (fj + ny * fk), fi + nx * (fj + (ny + 1) * fk)));
                 }
                 c.r[i + cx * (j + cy * k)] = s;
             }
@@ -182,36 +204,24 @@ fn prolong_add(f: &mut Level, c: &Level) {
 }
 
 fn vcycle(lv: &mut [Level], l: usize) {
-    let pad = lv[l].pad();
-    let n = lv[l].n[0] * lv[l].n[1] * lv[l].n[2];
-    for x in &mut lv[l].z[pad..pad + n] {
-        *x = 0.0;
-    }
-    if l == lv.len() - 1 {
-        for _ in 0..COARSE_SWEEPS {
-            sweep(&mut lv[l], 0);
-            sweep(&mut lv[l], 1);
-        }
-        for _ in 0..COARSE_SWEEPS {
-            sweep(&mut lv[l], 1);
-            sweep(&mut lv[l], 0);
-        }
-        return;
-    }
-    for _ in 0..SMOOTH {
+    let last = l == lv.len() - 1;
+    let pre = if last { COARSE_SWEEPS } else { SMOOTH };
+    sweep_first(&mut lv[l]);
+    sweep(&mut lv[l], 1);
+    for _ in 1..pre {
         sweep(&mut lv[l], 0);
         sweep(&mut lv[l], 1);
     }
-    {
-        let (a, b) = lv.split_at_mut(l + 1);
-        restrict_residual(&a[l], &mut b[0]);
-    }
-    vcycle(lv, l + 1);
-    {
+    if !last {
+        {
+            let (a, b) = lv.split_at_mut(l + 1);
+            restrict_residual(&a[l], &mut b[0]);
+        }
+        vcycle(lv, l + 1);
         let (a, b) = lv.split_at_mut(l + 1);
         prolong_add(&mut a[l], &b[0]);
     }
-    for _ in 0..SMOOTH {
+    for _ in 0..pre {
         sweep(&mut lv[l], 1);
         sweep(&mut lv[l], 0);
     }
@@ -247,15 +257,6 @@ impl Fluid {
         self.p.n[0] * self.p.n[1] + 1
     }
 
-    fn precondition(&mut self) {
-        vcycle(&mut self.lv, 0);
-        let pad = self.lv[0].pad();
-        let n = self.nc;
-        let mut z = std::mem::take(&mut self.lv[0].z);
-        remove_mean(&self.lv[0], &mut z[pad..pad + n]);
-        self.lv[0].z = z;
-    }
-
     fn solve(&mut self, threshold: f64) -> i32 {
         let n = self.nc;
         let pad = self.pad();
@@ -266,26 +267,30 @@ impl Fluid {
         if max_abs(&self.lv[0].r) <= threshold {
             return 0;
         }
-        self.precondition();
+        vcycle(&mut self.lv, 0);
         self.cg_p[pad..pad + n].copy_from_slice(&self.lv[0].z[pad..pad + n]);
         let mut rho = dot(&self.lv[0].r, &self.lv[0].z[pad..pad + n]);
         let mut it = 0;
         while it < self.p.max_iterations && rho != 0.0 {
-            apply_a(&self.lv[0], &self.cg_p, pad, &mut self.cg_q);
-            let pq = dot(&self.cg_p[pad..pad + n], &self.cg_q);
+            let pq = apply_a(&self.lv[0], &self.cg_p, pad, &mut self.cg_q);
             if !(pq > 0.0) {
                 break;
             }
             let alpha = rho / pq;
+            let mut m = 0.0;
             for c in 0..n {
                 self.phi[pad + c] += alpha * self.cg_p[pad + c];
-                self.lv[0].r[c] -= alpha * self.cg_q[c];
+                let r = &mut self.lv[0].r[c];
+                *r -= alpha * self.cg_q[c];
+                if r.abs() > m {
+                    m = r.abs();
+                }
             }
             it += 1;
-            if max_abs(&self.lv[0].r) <= threshold {
+            if m <= threshold {
                 break;
             }
-            self.precondition();
+            vcycle(&mut self.lv, 0);
             let rho1 = dot(&self.lv[0].r, &self.lv[0].z[pad..pad + n]);
             let beta = rho1 / rho;
             rho = rho1;
@@ -385,6 +390,7 @@ fn new_level(n: [usize; 3], wfull: f64) -> Level {
         wy: vec![0.0; x * (y + 1) * z],
         wz: vec![0.0; x * y * (z + 1)],
         diag: vec![0.0; c],
+        inv: vec![0.0; c],
         r: vec![0.0; c],
         z: vec![0.0; c + 2 * (x * y + 1)],
         wfull,
@@ -423,6 +429,7 @@ fn diagonal(l: &mut Level) {
                 let c = i + nx * (j + ny * k);
                 let (fx, fy) = (i + (nx + 1) * (j + ny * k), i + nx * (j + (ny + 1) * k));
                 l.diag[c] = (l.wx[fx] + l.wx[fx + 1]) + (l.wy[fy] + l.wy[fy + nx]) + (l.wz[c] + l.wz[c + nx * ny]);
+                l.inv[c] = if l.diag[c] > 0.0 { 1.0 / l.diag[c] } else { 0.0 };
                 l.full[c] = l.wx[fx] == w && l.wx[fx + 1] == w && l.wy[fy] == w && l.wy[fy + nx] == w
                     && l.wz[c] == w && l.wz[c + nx * ny] == w;
             }
@@ -464,14 +471,15 @@ fn levels(p: &Params, solid: &[bool]) -> Vec<Level> {
 
 // ---------------------------------------------------------------- the step
 
+/// Trilinear sample at grid point (gx, gy, gz), clamped to the field
+/// (clamped first, so truncation is the floor).
 #[inline(always)]
-fn sample(a: &[f64], sx: usize, sy: usize, sz: usize, ox: f64, oy: f64, oz: f64, h: f64, x: f64, y: f64, z: f64) -> f64 {
-    let (gx, gy, gz) = (x / h - ox, y / h - oy, z / h - oz);
-    let fx = clampd(gx.floor(), 0.0, (sx - 2) as f64);
-    let fy = clampd(gy.floor(), 0.0, (sy - 2) as f64);
-    let fz = clampd(gz.floor(), 0.0, (sz - 2) as f64);
-    let (tx, ty, tz) = (clampd(gx - fx, 0.0, 1.0), clampd(gy - fy, 0.0, 1.0), clampd(gz - fz, 0.0, 1.0));
-    let (i, j, k) = (fx as usize, fy as usize, fz as usize);
+fn sample(a: &[f64], sx: usize, sy: usize, sz: usize, gx: f64, gy: f64, gz: f64) -> f64 {
+    let gx = clampd(gx, 0.0, (sx - 1) as f64);
+    let gy = clampd(gy, 0.0, (sy - 1) as f64);
+    let gz = clampd(gz, 0.0, (sz - 1) as f64);
+    let (i, j, k) = ((gx as usize).min(sx - 2), (gy as usize).min(sy - 2), (gz as usize).min(sz - 2));
+    let (tx, ty, tz) = (gx - i as f64, gy - j as f64, gz - k as f64);
     let (c, dy, dz) = (i + sx * (j + sy * k), sx, sx * sy);
     let a00 = a[c] + tx * (a[c + 1] - a[c]);
     let a10 = a[c + dy] + tx * (a[c + dy + 1] - a[c + dy]);
@@ -479,6 +487,19 @@ fn sample(a: &[f64], sx: usize, sy: usize, sz: usize, ox: f64, oy: f64, oz: f64,
     let a11 = a[c + dy + dz] + tx * (a[c + dy + dz + 1] - a[c + dy + dz]);
     let (b0, b1) = (a00 + ty * (a10 - a00), a01 + ty * (a11 - a01));
     b0 + tz * (b1 - b0)
+}
+
+#[inline(always)]
+fn flux(vel: f64, lo: f64, hi: f64, c: f64, coef: f64) -> f64 {
+    c * vel * (if vel > 0.0 { lo } else { hi }) + coef * (lo - hi)
+}
+
+fn pos(x: f64) -> f64 {
+    if x > 0.0 {
+        x
+    } else {
+        0.0
+    }
 }
 
 fn avg4(a: f64, b: f64, c: f64, d: f64) -> f64 {
@@ -493,15 +514,17 @@ fn substeps(rate: f64) -> i32 {
     }
 }
 
+/// Open faces smoothed, the others copied (so that a and a0 can be swapped).
 fn diffuse_faces(a: &mut [f64], a0: &[f64], wt: &[f64], sx: usize, sy: usize, sz: usize, coef: f64) {
     for k in 0..sz {
         for j in 0..sy {
             for i in 0..sx {
                 let c = i + sx * (j + sy * k);
+                let o = a0[c];
                 if !(wt[c] > 0.0) {
+                    a[c] = o;
                     continue;
                 }
-                let o = a0[c];
                 let xm = if i > 0 { a0[c - 1] } else { o };
                 let xp = if i + 1 < sx { a0[c + 1] } else { o };
                 let ym = if j > 0 { a0[c - sx] } else { o };
@@ -522,45 +545,39 @@ impl Fluid {
         let y = clampd(p[1], 0.0, ny as f64 * h);
         let z = clampd(p[2], 0.0, nz as f64 * h);
         [
-            sample(&self.u, nx + 1, ny, nz, 0.0, 0.5, 0.5, h, x, y, z),
-            sample(&self.v, nx, ny + 1, nz, 0.5, 0.0, 0.5, h, x, y, z),
-            sample(&self.w, nx, ny, nz + 1, 0.5, 0.5, 0.0, h, x, y, z),
+            sample(&self.u, nx + 1, ny, nz, x / h, y / h - 0.5, z / h - 0.5),
+            sample(&self.v, nx, ny + 1, nz, x / h - 0.5, y / h, z / h - 0.5),
+            sample(&self.w, nx, ny, nz + 1, x / h - 0.5, y / h - 0.5, z / h),
         ]
     }
 
     fn forces(&mut self, dt: f64) {
         let p = self.p;
         let [nx, ny, nz] = p.n;
-        let h = p.h;
         let l = &self.lv[0];
+        let g = dt * p.buoyancy;
         for k in 0..nz {
             for j in 0..ny {
                 for i in 0..nx {
                     let c = i + nx * (j + ny * k);
-                    let (fx, fy) = (i + (nx + 1) * (j + ny * k), i + nx * (j + (ny + 1) * k));
-                    let (x, y, z) = ((i as f64 + 0.5) * h, (j as f64 + 0.5) * h, (k as f64 + 0.5) * h);
-                    if !self.solid[c] && inside(&p.source, x, y, z) {
-                        self.d[c] = 1.0;
+                    let m = self.src[c];
+                    if m != 0 {
+                        let (fx, fy) = (i + (nx + 1) * (j + ny * k), i + nx * (j + (ny + 1) * k));
+                        if m & SRC_CELL != 0 {
+                            self.d[c] = 1.0;
+                        }
+                        if m & SRC_X != 0 {
+                            self.u[fx] = p.inflow[0];
+                        }
+                        if m & SRC_Y != 0 {
+                            self.v[fy] = p.inflow[1];
+                        }
+                        if m & SRC_Z != 0 {
+                            self.w[c] = p.inflow[2];
+                        }
                     }
-                    if l.wx[fx] > 0.0 && inside(&p.source, i as f64 * h, y, z) {
-                        self.u[fx] = p.inflow[0];
-                    }
-                    if l.wy[fy] > 0.0 && inside(&p.source, x, j as f64 * h, z) {
-                        self.v[fy] = p.inflow[1];
-                    }
-                    if l.wz[c] > 0.0 && inside(&p.source, x, y, k as f64 * h) {
-                        self.w[c] = p.inflow[2];
-                    }
-                }
-            }
-        }
-        for k in 1..nz {
-            for j in 0..ny {
-                for i in 0..nx {
-                    let c = i + nx * (j + ny * k);
-                    let b = c - nx * ny;
-                    if l.wz[c] > 0.0 {
-                        self.w[c] += dt * (p.buoyancy * (0.5 * (self.d[b] + self.d[c])));
+                    if k > 0 && l.wz[c] > 0.0 {
+                        self.w[c] += g * (0.5 * (self.d[c - nx * ny] + self.d[c]));
                     }
                 }
             }
@@ -569,8 +586,8 @@ impl Fluid {
 
     fn advect_velocity(&mut self, dt: f64) {
         let [nx, ny, nz] = self.p.n;
-        let h = self.p.h;
-        let (bx_, by_, bz_) = (nx as f64 * h, ny as f64 * h, nz as f64 * h);
+        let cu = dt / self.p.h;
+        let (bx_, by_, bz_) = (nx as f64, ny as f64, nz as f64);
         self.u0.copy_from_slice(&self.u);
         self.v0.copy_from_slice(&self.v);
         self.w0.copy_from_slice(&self.w);
@@ -582,31 +599,31 @@ impl Fluid {
                 for i in 0..nx {
                     let c = i + nx * (j + ny * k);
                     let (fx, fy) = (i + (nx + 1) * (j + ny * k), i + nx * (j + (ny + 1) * k));
-                    let (x, y, z) = ((i as f64 + 0.5) * h, (j as f64 + 0.5) * h, (k as f64 + 0.5) * h);
+                    let (x, y, z) = (i as f64 + 0.5, j as f64 + 0.5, k as f64 + 0.5);
                     if l.wx[fx] > 0.0 {
                         let vv = avg4(v[fy - 1], v[fy], v[fy - 1 + vy], v[fy + vy]);
                         let ww = avg4(w[c - 1], w[c], w[c - 1 + wz], w[c + wz]);
-                        let bx = clampd(i as f64 * h - dt * u[fx], 0.0, bx_);
-                        let by = clampd(y - dt * vv, 0.0, by_);
-                        let bz = clampd(z - dt * ww, 0.0, bz_);
-                        self.u[fx] = sample(u, nx + 1, ny, nz, 0.0, 0.5, 0.5, h, bx, by, bz);
+                        let bx = clampd(i as f64 - cu * u[fx], 0.0, bx_);
+                        let by = clampd(y - cu * vv, 0.0, by_);
+                        let bz = clampd(z - cu * ww, 0.0, bz_);
+                        self.u[fx] = sample(u, nx + 1, ny, nz, bx, by - 0.5, bz - 0.5);
                     }
                     if l.wy[fy] > 0.0 {
                         let uu = avg4(u[fx - (nx + 1)], u[fx], u[fx - (nx + 1) + 1], u[fx + 1]);
                         let ww = avg4(w[c - nx], w[c], w[c - nx + wz], w[c + wz]);
-                        let bx = clampd(x - dt * uu, 0.0, bx_);
-                        let by = clampd(j as f64 * h - dt * v[fy], 0.0, by_);
-                        let bz = clampd(z - dt * ww, 0.0, bz_);
-                        self.v[fy] = sample(v, nx, ny + 1, nz, 0.5, 0.0, 0.5, h, bx, by, bz);
+                        let bx = clampd(x - cu * uu, 0.0, bx_);
+                        let by = clampd(j as f64 - cu * v[fy], 0.0, by_);
+                        let bz = clampd(z - cu * ww, 0.0, bz_);
+                        self.v[fy] = sample(v, nx, ny + 1, nz, bx - 0.5, by, bz - 0.5);
                     }
                     if l.wz[c] > 0.0 {
                         let (ux, vz) = (fx - (nx + 1) * ny, fy - nx * (ny + 1));
                         let uu = avg4(u[ux], u[fx], u[ux + 1], u[fx + 1]);
                         let vv = avg4(v[vz], v[fy], v[vz + vy], v[fy + vy]);
-                        let bx = clampd(x - dt * uu, 0.0, bx_);
-                        let by = clampd(y - dt * vv, 0.0, by_);
-                        let bz = clampd(k as f64 * h - dt * w[c], 0.0, bz_);
-                        self.w[c] = sample(w, nx, ny, nz + 1, 0.5, 0.5, 0.0, h, bx, by, bz);
+                        let bx = clampd(x - cu * uu, 0.0, bx_);
+                        let by = clampd(y - cu * vv, 0.0, by_);
+                        let bz = clampd(k as f64 - cu * w[c], 0.0, bz_);
+                        self.w[c] = sample(w, nx, ny, nz + 1, bx - 0.5, by - 0.5, bz);
                     }
                 }
             }
@@ -618,9 +635,9 @@ impl Fluid {
         let rate = self.p.viscosity * dt / (self.p.h * self.p.h);
         let n = substeps(rate);
         for _ in 0..n {
-            self.u0.copy_from_slice(&self.u);
-            self.v0.copy_from_slice(&self.v);
-            self.w0.copy_from_slice(&self.w);
+            std::mem::swap(&mut self.u, &mut self.u0);
+            std::mem::swap(&mut self.v, &mut self.v0);
+            std::mem::swap(&mut self.w, &mut self.w0);
             let l = &self.lv[0];
             diffuse_faces(&mut self.u, &self.u0, &l.wx, nx + 1, ny, nz, rate / n as f64);
             diffuse_faces(&mut self.v, &self.v0, &l.wy, nx, ny + 1, nz, rate / n as f64);
@@ -632,6 +649,7 @@ impl Fluid {
         let [nx, ny, nz] = self.p.n;
         let l = &self.lv[0];
         let (a0, a) = (&self.d0, &mut self.d);
+        let (u, v, w) = (&self.u, &self.v, &self.w);
         let sxy = nx * ny;
         for k in 0..nz {
             for j in 0..ny {
@@ -639,25 +657,34 @@ impl Fluid {
                     let q = i + nx * (j + ny * k);
                     let (fx, fy, fz) = (i + (nx + 1) * (j + ny * k), i + nx * (j + (ny + 1) * k), q);
                     let mut fl = [0.0f64; 6];
-                    let (u, v, w) = (&self.u, &self.v, &self.w);
-                    if l.wx[fx] > 0.0 {
-                        fl[0] = c * u[fx] * (if u[fx] > 0.0 { a0[q - 1] } else { a0[q] }) + coef * (a0[q - 1] - a0[q]);
-                    }
-                    if l.wx[fx + 1] > 0.0 {
-                        fl[1] = c * u[fx + 1] * (if u[fx + 1] > 0.0 { a0[q] } else { a0[q + 1] }) + coef * (a0[q] - a0[q + 1]);
-                    }
-                    if l.wy[fy] > 0.0 {
-                        fl[2] = c * v[fy] * (if v[fy] > 0.0 { a0[q - nx] } else { a0[q] }) + coef * (a0[q - nx] - a0[q]);
-                    }
-                    if l.wy[fy + nx] > 0.0 {
-                        fl[3] = c * v[fy + nx] * (if v[fy + nx] > 0.0 { a0[q] } else { a0[q + nx] }) + coef * (a0[q] - a0[q + nx]);
-                    }
-                    if l.wz[fz] > 0.0 {
-                        fl[4] = c * w[fz] * (if w[fz] > 0.0 { a0[q - sxy] } else { a0[q] }) + coef * (a0[q - sxy] - a0[q]);
-                    }
-                    if l.wz[fz + sxy] > 0.0 {
-                        fl[5] = c * w[fz + sxy] * (if w[fz + sxy] > 0.0 { a0[q] } else { a0[q + sxy] })
-                            + coef * (a0[q] - a0[q + sxy]);
+                    if l.full[q] {
+                        fl = [
+                            flux(u[fx], a0[q - 1], a0[q], c, coef),
+                            flux(u[fx + 1], a0[q], a0[q + 1], c, coef),
+                            flux(v[fy], a0[q - nx], a0[q], c, coef),
+                            flux(v[fy + nx], a0[q], a0[q + nx], c, coef),
+                            flux(w[fz], a0[q - sxy], a0[q], c, coef),
+                            flux(w[fz + sxy], a0[q], a0[q + sxy], c, coef),
+                        ];
+                    } else {
+                        if l.wx[fx] > 0.0 {
+                            fl[0] = flux(u[fx], a0[q - 1], a0[q], c, coef);
+                        }
+                        if l.wx[fx + 1] > 0.0 {
+                            fl[1] = flux(u[fx + 1], a0[q], a0[q + 1], c, coef);
+                        }
+                        if l.wy[fy] > 0.0 {
+                            fl[2] = flux(v[fy], a0[q - nx], a0[q], c, coef);
+                        }
+                        if l.wy[fy + nx] > 0.0 {
+                            fl[3] = flux(v[fy + nx], a0[q], a0[q + nx], c, coef);
+                        }
+                        if l.wz[fz] > 0.0 {
+                            fl[4] = flux(w[fz], a0[q - sxy], a0[q], c, coef);
+                        }
+                        if l.wz[fz + sxy] > 0.0 {
+                            fl[5] = flux(w[fz + sxy], a0[q], a0[q + sxy], c, coef);
+                        }
                     }
                     a[q] = a0[q] + (((fl[0] - fl[1]) + (fl[2] - fl[3])) + (fl[4] - fl[5]));
                 }
@@ -665,21 +692,38 @@ impl Fluid {
         }
     }
 
+    /// The largest sum over a cell's faces of the velocity leaving it.
+    fn max_outflow(&self) -> f64 {
+        let [nx, ny, nz] = self.p.n;
+        let (u, v, w) = (&self.u, &self.v, &self.w);
+        let mut m = 0.0;
+        for k in 0..nz {
+            for j in 0..ny {
+                for i in 0..nx {
+                    let c = i + nx * (j + ny * k);
+                    let (fx, fy) = (i + (nx + 1) * (j + ny * k), i + nx * (j + (ny + 1) * k));
+                    let o = ((pos(-u[fx]) + pos(u[fx + 1])) + (pos(-v[fy]) + pos(v[fy + nx])))
+                        + (pos(-w[c]) + pos(w[c + nx * ny]));
+                    if o > m {
+                        m = o;
+                    }
+                }
+            }
+        }
+        m
+    }
+
+    /// Sub-steps keep 2 c outflow + 8 coef <= 1: no density goes negative.
     fn scalars(&mut self, dt: f64) {
         let h = self.p.h;
-        let courant = dt / h * ((max_abs(&self.u) + max_abs(&self.v)) + max_abs(&self.w));
-        let mut n = (2.0 * courant).ceil() as i32;
-        let m = substeps(self.p.diffusion * dt / (h * h));
-        if m > n {
-            n = m;
-        }
+        let (cu, rate) = (dt / h, self.p.diffusion * dt / (h * h));
+        let mut n = (2.0 * (cu * self.max_outflow()) + 8.0 * rate).ceil() as i32;
         if n < 1 {
             n = 1;
         }
-        let c = dt / h / n as f64;
-        let coef = self.p.diffusion * dt / (h * h) / n as f64;
+        let (c, coef) = (cu / n as f64, rate / n as f64);
         for _ in 0..n {
-            self.d0.copy_from_slice(&self.d);
+            std::mem::swap(&mut self.d, &mut self.d0);
             self.transport(c, coef);
         }
     }
@@ -793,6 +837,37 @@ fn check(p: &Params) -> Option<&'static str> {
     None
 }
 
+/// SRC_* per cell: fluid cells inside the source, open faces whose centres are inside it.
+fn source_marks(p: &Params, solid: &[bool], l: &Level) -> Vec<u8> {
+    let [nx, ny, nz] = p.n;
+    let h = p.h;
+    let mut src = vec![0u8; nx * ny * nz];
+    for k in 0..nz {
+        for j in 0..ny {
+            for i in 0..nx {
+                let c = i + nx * (j + ny * k);
+                let (fx, fy) = (i + (nx + 1) * (j + ny * k), i + nx * (j + (ny + 1) * k));
+                let (x, y, z) = ((i as f64 + 0.5) * h, (j as f64 + 0.5) * h, (k as f64 + 0.5) * h);
+                let mut m = 0;
+                if !solid[c] && inside(&p.source, x, y, z) {
+                    m |= SRC_CELL;
+                }
+                if l.wx[fx] > 0.0 && inside(&p.source, i as f64 * h, y, z) {
+                    m |= SRC_X;
+                }
+                if l.wy[fy] > 0.0 && inside(&p.source, x, j as f64 * h, z) {
+                    m |= SRC_Y;
+                }
+                if l.wz[c] > 0.0 && inside(&p.source, x, y, k as f64 * h) {
+                    m |= SRC_Z;
+                }
+                src[c] = m;
+            }
+        }
+    }
+    src
+}
+
 fn new_fluid(p: Params) -> Fluid {
     let [nx, ny, nz] = p.n;
     let nc = nx * ny * nz;
@@ -809,6 +884,7 @@ fn new_fluid(p: Params) -> Fluid {
         }
     }
     let lv = levels(&p, &solid);
+    let src = source_marks(&p, &solid, &lv[0]);
     let (nu, nv, nw) = ((nx + 1) * ny * nz, nx * (ny + 1) * nz, nx * ny * (nz + 1));
     let mut f = Fluid {
         p,
@@ -826,6 +902,7 @@ fn new_fluid(p: Params) -> Fluid {
         cg_p: vec![0.0; nc + 2 * pad],
         cg_q: vec![0.0; nc],
         solid,
+        src,
         lv,
         stats: [0.0; 4],
     };
