@@ -11,6 +11,9 @@ folder; demos/fluid/CMakeLists.txt runs it at build time:
                                  NumPy reference is compared with these
   fluid_mass[_rust].usda         16^3, no source, closed box, 48 frames:
                                  mass conservation
+  fluid_open_check[_rust].usda   the check scene with open (outflow) walls
+  fluid_outflow.usda             16^3 open box, buoyant blob, no source, 60
+                                 frames: the density leaves through the top
   fluid_tg.usda                  32 x 32 x 4 Taylor-Green vortex, 30 frames:
                                  kinetic energy decay against exp(-4 nu k^2 t)
   fluid_volume.usda              64^3 whole density field, 24 frames: the
@@ -51,7 +54,7 @@ def fmt_points(points):
 
 
 def fluid_prim(module, n, h, entry, params, extra, inputs, outputs, viscosity=0.0001, diffusion=0.0001,
-               iterations=40, source=None, obstacle=None, inflow=(0, 0, 0), buoyancy=0.0):
+               iterations=40, source=None, obstacle=None, inflow=(0, 0, 0), buoyancy=0.0, boundary="closed"):
     lines = [
         '    def WasmFluid "Fluid" (customData = { string wasmAbiVersion = "1" })',
         "    {",
@@ -68,7 +71,7 @@ def fluid_prim(module, n, h, entry, params, extra, inputs, outputs, viscosity=0.
         "        float wasm:viscosity = %r" % viscosity,
         "        float wasm:diffusion = %r" % diffusion,
         "        int wasm:solverIterations = %d" % iterations,
-        '        uniform token wasm:boundaryMode = "closed"',
+        '        uniform token wasm:boundaryMode = "%s"' % boundary,
         "        float3 wasm:inflowVelocity = (%r, %r, %r)" % tuple(float(x) for x in inflow),
         "        double fluid:tolerance = 1e-05",
         "        double fluid:buoyancy = %r" % buoyancy,
@@ -158,10 +161,19 @@ def main():
             "16^3 check scene: the NumPy reference (python/fluid.py) is compared with the recorded density.",
             viscosity=0.001, diffusion=0.0005, source=[0.5, 0.5, 0.15, 0.15], obstacle=[0.55, 0.5, 0.6, 0.18],
             inflow=(0.1, 0, 0.4), buoyancy=2.0)
+        scenes["fluid_open_check%s.usda" % suffix] = volume_scene(
+            mod, n, h, blob(n, h, (0.4, 0.5, 0.3), 0.2), 9,
+            "16^3 check scene with open (outflow) walls: the NumPy reference is compared with the recorded density.",
+            viscosity=0.001, diffusion=0.0005, source=[0.5, 0.5, 0.15, 0.15], obstacle=[0.55, 0.5, 0.6, 0.18],
+            inflow=(0.1, 0, 0.4), buoyancy=2.0, boundary="open")
         scenes["fluid_mass%s.usda" % suffix] = volume_scene(
             mod, n, h, blob(n, h, (0.5, 0.45, 0.25), 0.22), 47,
             "16^3 closed box without a source: the mass (density integral) must stay constant.",
             diffusion=0.0005, obstacle=[0.5, 0.5, 0.6, 0.2], buoyancy=3.0)
+    scenes["fluid_outflow.usda"] = volume_scene(
+        "fluid_c.wasm", n, h, blob(n, h, (0.5, 0.45, 0.25), 0.22), 59,
+        "16^3 open box (outflow walls) without a source: the buoyant blob leaves through the top, the mass "
+        "never grows.", diffusion=0.0005, buoyancy=8.0, boundary="open")
     n, h = (32, 32, 4), 1.0 / 32
     scenes["fluid_tg.usda"] = volume_scene(
         "fluid_c.wasm", n, h, [0.0] * (32 * 32 * 4), 29,

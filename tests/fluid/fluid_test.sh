@@ -1,6 +1,7 @@
 #!/bin/sh
 # fluid_test.sh PORTALIS reference SCENE PYTHON3 FLUID_PY   16^3 density + tracers = NumPy reference (1e-9)
 # fluid_test.sh PORTALIS mass SCENE PYTHON3 FLUID_PY        mass conserved (closed box, no source)
+# fluid_test.sh PORTALIS outflow SCENE PYTHON3 FLUID_PY     open walls: mass never grows, half of it leaves
 # fluid_test.sh PORTALIS taylor-green SCENE PYTHON3 FLUID_PY  kinetic energy decay within 1%
 # fluid_test.sh PORTALIS agree SCENE_C SCENE_RUST           C and Rust output layers identical
 # fluid_test.sh PORTALIS export FLUID_EXPORT DEMO_SCENE VOLUME_SCENE
@@ -16,7 +17,7 @@ shift 2
 run_options="--budget-ms 600000"
 . "$(dirname "$0")/../lib/run_scene.sh"
 case $mode in
-reference | mass | taylor-green)
+reference | mass | outflow | taylor-green)
     scene=$1 out=${1%.usda}.out.usda
     run "$scene" "$out"
     py=$2

@@ -56,9 +56,13 @@ _Noreturn static void fail(const char *a, const char *b) {
 static void create(void) {
     char mode[32] = "";
     int32_t len = config_str("wasm:boundaryMode", 17, mode, (int32_t)sizeof mode - 1);
-    if (len >= 0 && strcmp(mode, "closed"))
-        fail("wasm:boundaryMode: only \"closed\" is supported, not ", mode);
+    int32_t boundary = FLUID_CLOSED;
+    if (len >= 0 && !strcmp(mode, "open"))
+        boundary = FLUID_OPEN;
+    else if (len >= 0 && strcmp(mode, "closed"))
+        fail("wasm:boundaryMode: \"closed\" or \"open\" (periodic is not implemented), not ", mode);
     fluid_params p = {
+        .boundary = boundary,
         .n = {(int32_t)cfg("wasm:gridResolution", 0, 64), (int32_t)cfg("wasm:gridResolution", 1, 64),
               (int32_t)cfg("wasm:gridResolution", 2, 64)},
         .h = cfg("wasm:cellSize", 0, 1.0 / 64),

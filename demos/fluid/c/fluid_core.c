@@ -157,6 +157,12 @@ static void viscosity(fluid *f, double dt) {
     }
 }
 
+/* Through an open wall (FLUID_OPEN): what flows out carries the cell's
+ * density, what flows in carries none; no diffusion. */
+static inline double wall_flux(double vel, double lo, double hi, double c) {
+    return c * vel * (vel > 0 ? lo : hi);
+}
+
 static inline double flux(double vel, double lo, double hi, double c, double coef) {
     return c * vel * (vel > 0 ? lo : hi) + coef * (lo - hi);
 }
@@ -164,12 +170,13 @@ static inline double flux(double vel, double lo, double hi, double c, double coe
 /* One conservative update of scalar a (old values in a0): upwind fluxes
  * through the open faces, plus diffusion (coef = kappa dt / h^2) through
  * the same faces; what leaves one cell enters its neighbour, so the sum is
- * kept up to rounding. c = dt / h. Cells whose six faces are open (full)
- * skip the tests. */
+ * kept up to rounding (closed walls). c = dt / h. Cells whose six faces are
+ * open (full) skip the tests. */
 static void transport(fluid *f, double *a, const double *a0, double c, double coef) {
     size_t nx = (size_t)f->p.n[0], ny = (size_t)f->p.n[1], nz = (size_t)f->p.n[2], sxy = nx * ny;
     const fluid_level *L = &f->lv[0];
     const double *u = f->u, *v = f->v, *w = f->w;
+    int open = f->p.boundary == FLUID_OPEN;
     for (size_t k = 0; k < nz; k++)
         for (size_t j = 0; j < ny; j++)
             for (size_t i = 0; i < nx; i++) {
@@ -195,6 +202,14 @@ static void transport(fluid *f, double *a, const double *a0, double c, double co
                         f4 = flux(w[fz], a0[q - sxy], a0[q], c, coef);
                     if (L->wz[fz + sxy] > 0)
                         f5 = flux(w[fz + sxy], a0[q], a0[q + sxy], c, coef);
+                    if (open && !f->solid[q]) {
+                        f0 = i == 0 ? wall_flux(u[fx], 0, a0[q], c) : f0;
+                        f1 = i == nx - 1 ? wall_flux(u[fx + 1], a0[q], 0, c) : f1;
+                        f2 = j == 0 ? wall_flux(v[fy], 0, a0[q], c) : f2;
+                        f3 = j == ny - 1 ? wall_flux(v[fy + nx], a0[q], 0, c) : f3;
+                        f4 = k == 0 ? wall_flux(w[fz], 0, a0[q], c) : f4;
+                        f5 = k == nz - 1 ? wall_flux(w[fz + sxy], a0[q], 0, c) : f5;
+                    }
                 }
                 a[q] = a0[q] + (((f0 - f1) + (f2 - f3)) + (f4 - f5));
             }
@@ -245,10 +260,43 @@ static void measure(fluid *f) {
     f->stats.kinetic = 0.5 * e * h3;
 }
 
+/* Open walls (FLUID_OPEN): each face on the box of a fluid cell takes the
+ * velocity of the face behind it (zero normal gradient); the projection
+ * then corrects them with phi = 0 beyond the wall. */
+static void extrapolate_walls(fluid *f) {
+    size_t nx = (size_t)f->p.n[0], ny = (size_t)f->p.n[1], nz = (size_t)f->p.n[2];
+    for (size_t k = 0; k < nz; k++)
+        for (size_t j = 0; j < ny; j++) {
+            size_t c = nx * (j + ny * k), fx = (nx + 1) * (j + ny * k);
+            if (!f->solid[c])
+                f->u[fx] = f->u[fx + 1];
+            if (!f->solid[c + nx - 1])
+                f->u[fx + nx] = f->u[fx + nx - 1];
+        }
+    for (size_t k = 0; k < nz; k++)
+        for (size_t i = 0; i < nx; i++) {
+            size_t c = i + nx * ny * k, fy = i + nx * (ny + 1) * k;
+            if (!f->solid[c])
+                f->v[fy] = f->v[fy + nx];
+            if (!f->solid[c + nx * (ny - 1)])
+                f->v[fy + nx * ny] = f->v[fy + nx * (ny - 1)];
+        }
+    for (size_t j = 0; j < ny; j++)
+        for (size_t i = 0; i < nx; i++) {
+            size_t c = i + nx * j, top = c + nx * ny * nz;
+            if (!f->solid[c])
+                f->w[c] = f->w[c + nx * ny];
+            if (!f->solid[top - nx * ny])
+                f->w[top] = f->w[top - nx * ny];
+        }
+}
+
 void fluid_step(fluid *f, double dt) {
     forces(f, dt);
     advect_velocity(f, dt);
     viscosity(f, dt);
+    if (f->p.boundary == FLUID_OPEN)
+        extrapolate_walls(f);
     fluid__project(f);
     scalars(f, dt);
     measure(f);

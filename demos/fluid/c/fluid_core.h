@@ -1,7 +1,7 @@
 /* The 64^3 smoke solver in plain C (../README.md): used by the wasm module
  * (fluid.c), the native benchmark (bench/fluid) and the native test
  * (tests/fluid). Incompressible Navier-Stokes on a MAC (staggered) grid with
- * closed free-slip walls, static sphere obstacles, semi-Lagrangian velocity
+ * closed free-slip walls or open (outflow) ones, static sphere obstacles, semi-Lagrangian velocity
  * advection, explicit viscosity, buoyancy, conservative (flux-form, upwind)
  * density transport, and a pressure projection solved by
  * conjugate gradients preconditioned with a multigrid V-cycle.
@@ -21,8 +21,15 @@
  * open faces on its low side whose centres are inside the source sphere. */
 enum { FLUID_SRC_CELL = 1, FLUID_SRC_X = 2, FLUID_SRC_Y = 4, FLUID_SRC_Z = 8 };
 
+/* fluid_params.boundary (wasm:boundaryMode) */
+enum {
+    FLUID_CLOSED = 0, /* free-slip walls: no flow through the box's faces */
+    FLUID_OPEN = 1    /* outflow: pressure 0 outside, velocity extrapolated, density leaves (and none enters) */
+};
+
 typedef struct {
     int32_t n[3];           /* cells along x, y, z (z is up) */
+    int32_t boundary;       /* FLUID_CLOSED or FLUID_OPEN */
     double h;               /* cell edge */
     double step;            /* largest solver step; a frame is split into equal steps no longer than this */
     double viscosity;       /* kinematic viscosity (explicit, sub-stepped for stability) */
@@ -41,7 +48,8 @@ typedef struct {
     double *wx, *wy, *wz; /* face weights: open fluid faces 1 on the finest level, sums below */
     double wfull;         /* the weight of an open face away from walls and obstacles: 2^level */
     uint8_t *full;        /* 1 for cells whose six faces all weigh wfull (the fast path) */
-    double *diag, *inv;   /* inv: 1 / diag, 0 where diag is 0 */
+    double *wall;         /* weight of the cell's open walls (FLUID_OPEN: pressure 0 beyond them) */
+    double *diag, *inv;   /* diag: the face weights plus wall; inv: 1 / diag, 0 where diag is 0 */
     double *r, *z;
 } fluid_level;
 

@@ -5,9 +5,11 @@
  * (red-black Gauss-Seidel, piecewise-constant transfers, coarse face
  * weights from the fine faces they cover, so obstacles coarsen
  * consistently); then subtracts the gradient of
- * phi from every open face. The walls are closed (pure Neumann: phi is
- * defined up to a constant, so the right-hand side is made mean-free over
- * the fluid cells). */
+ * phi from every open face. Closed walls: pure Neumann (phi is defined up
+ * to a constant, so the right-hand side is made mean-free over the fluid
+ * cells). Open walls: phi = 0 beyond them (Dirichlet; the wall's face
+ * weight is in the diagonal only, as the neighbour is 0), the system is
+ * regular. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -201,9 +203,40 @@ static double max_face_speed(const fluid *f) {
     return a > b ? (a > c ? a : c) : (b > c ? b : c);
 }
 
+/* The faces on the box of the fluid cells (FLUID_OPEN): phi is 0 beyond. */
+static void subtract_gradient_walls(fluid *f) {
+    size_t nx = (size_t)f->p.n[0], ny = (size_t)f->p.n[1], nz = (size_t)f->p.n[2];
+    for (size_t k = 0; k < nz; k++)
+        for (size_t j = 0; j < ny; j++) {
+            size_t c = nx * (j + ny * k), fx = (nx + 1) * (j + ny * k);
+            if (!f->solid[c])
+                f->u[fx] -= f->phi[c];
+            if (!f->solid[c + nx - 1])
+                f->u[fx + nx] += f->phi[c + nx - 1];
+        }
+    for (size_t k = 0; k < nz; k++)
+        for (size_t i = 0; i < nx; i++) {
+            size_t c = i + nx * ny * k, fy = i + nx * (ny + 1) * k;
+            if (!f->solid[c])
+                f->v[fy] -= f->phi[c];
+            if (!f->solid[c + nx * (ny - 1)])
+                f->v[fy + nx * ny] += f->phi[c + nx * (ny - 1)];
+        }
+    for (size_t j = 0; j < ny; j++)
+        for (size_t i = 0; i < nx; i++) {
+            size_t c = i + nx * j, top = c + nx * ny * (nz - 1);
+            if (!f->solid[c])
+                f->w[c] -= f->phi[c];
+            if (!f->solid[top])
+                f->w[top + nx * ny] += f->phi[top];
+        }
+}
+
 static void subtract_gradient(fluid *f) {
     const fluid_level *L = &f->lv[0];
     size_t nx = (size_t)f->p.n[0], ny = (size_t)f->p.n[1], nz = (size_t)f->p.n[2];
+    if (f->p.boundary == FLUID_OPEN)
+        subtract_gradient_walls(f);
     for (size_t k = 0; k < nz; k++)
         for (size_t j = 0; j < ny; j++)
             for (size_t i = 0; i < nx; i++) {
@@ -237,7 +270,8 @@ void fluid__project(fluid *f) {
                 size_t c = i + nx * (j + ny * k);
                 f->b[c] = f->solid[c] ? 0 : -fluid__divergence(f, i, j, k);
             }
-    remove_mean(&f->lv[0], f->b, f->nc);
+    if (f->p.boundary == FLUID_CLOSED)
+        remove_mean(&f->lv[0], f->b, f->nc);
     f->stats.iterations = solve(f, f->p.tolerance * umax);
     subtract_gradient(f);
     double m = 0;
@@ -267,6 +301,9 @@ static void fine_weights(fluid *f) {
                 L->wx[fx] = i > 0 && !f->solid[c] && !f->solid[c - 1];
                 L->wy[fy] = j > 0 && !f->solid[c] && !f->solid[c - nx];
                 L->wz[c] = k > 0 && !f->solid[c] && !f->solid[c - nx * ny];
+                if (f->p.boundary == FLUID_OPEN && !f->solid[c])
+                    L->wall[c] = (double)(((i == 0) + (i == nx - 1)) + ((j == 0) + (j == ny - 1)) +
+                                          ((k == 0) + (k == nz - 1)));
             }
 }
 
@@ -285,6 +322,12 @@ static void coarse_weights(const fluid_level *F, fluid_level *C) {
                 C->wx[i + (cx + 1) * (j + cy * k)] = 0.5 * sx;
                 C->wy[i + cx * (j + (cy + 1) * k)] = 0.5 * sy;
                 C->wz[i + cx * (j + cy * k)] = 0.5 * sz;
+                double sw = 0;
+                for (size_t dk = 0; dk < 2; dk++)
+                    for (size_t dj = 0; dj < 2; dj++)
+                        for (size_t di = 0; di < 2; di++)
+                            sw += F->wall[2 * i + di + nx * (2 * j + dj + ny * (2 * k + dk))];
+                C->wall[i + cx * (j + cy * k)] = 0.5 * sw;
             }
 }
 
@@ -297,8 +340,9 @@ static void diagonal(fluid_level *L) {
             for (size_t i = 0; i < nx; i++) {
                 size_t c = i + nx * (j + ny * k);
                 size_t fx = i + (nx + 1) * (j + ny * k), fy = i + nx * (j + (ny + 1) * k);
-                L->diag[c] =
-                    (L->wx[fx] + L->wx[fx + 1]) + (L->wy[fy] + L->wy[fy + nx]) + (L->wz[c] + L->wz[c + nx * ny]);
+                L->diag[c] = ((L->wx[fx] + L->wx[fx + 1]) + (L->wy[fy] + L->wy[fy + nx]) +
+                              (L->wz[c] + L->wz[c + nx * ny])) +
+                             L->wall[c];
                 L->inv[c] = L->diag[c] > 0 ? 1 / L->diag[c] : 0;
                 L->full[c] = L->wx[fx] == w && L->wx[fx + 1] == w && L->wy[fy] == w && L->wy[fy + nx] == w &&
                              L->wz[c] == w && L->wz[c + nx * ny] == w;
@@ -316,13 +360,14 @@ int fluid__levels_new(fluid *f) {
         L->wy = calloc(x * (y + 1) * z, sizeof(double));
         L->wz = calloc(x * y * (z + 1), sizeof(double));
         L->diag = calloc(c, sizeof(double));
+        L->wall = calloc(c, sizeof(double));
         L->inv = calloc(c, sizeof(double));
         L->r = calloc(c, sizeof(double));
         L->z = fluid__padded_new(c, x * y + 1);
         L->full = calloc(c, 1);
         L->wfull = l == 0 ? 1 : 2 * f->lv[l - 1].wfull;
         f->nlev = l + 1;
-        if (!L->wx || !L->wy || !L->wz || !L->diag || !L->inv || !L->r || !L->z || !L->full)
+        if (!L->wx || !L->wy || !L->wz || !L->diag || !L->wall || !L->inv || !L->r || !L->z || !L->full)
             return -1;
         if (l == 0)
             fine_weights(f);
@@ -339,7 +384,8 @@ int fluid__levels_new(fluid *f) {
 void fluid__levels_free(fluid *f) {
     for (int l = 0; l < f->nlev; l++) {
         fluid_level *L = &f->lv[l];
-        free(L->wx), free(L->wy), free(L->wz), free(L->diag), free(L->inv), free(L->r), free(L->full);
+        free(L->wx), free(L->wy), free(L->wz), free(L->diag), free(L->wall), free(L->inv), free(L->r),
+            free(L->full);
         fluid__padded_free(L->z, (size_t)L->n[0] * (size_t)L->n[1] + 1);
     }
     f->nlev = 0;

@@ -90,6 +90,8 @@ static const char *check(const fluid_params *p) {
         return "time step must be > 0";
     if (!(p->viscosity >= 0) || !(p->diffusion >= 0))
         return "viscosity and diffusion must be >= 0";
+    if (p->boundary != FLUID_CLOSED && p->boundary != FLUID_OPEN)
+        return "boundary mode must be closed or open";
     if (p->max_iterations < 1)
         return "solver iterations must be >= 1";
     if (!(p->tolerance >= 0))

@@ -2,7 +2,7 @@
 """NumPy reference of the fluid demonstration's solver (demos/fluid/README.md).
 
 The same algorithm as ../c/fluid_core.c and ../c/fluid_pressure.c (MAC grid,
-closed free-slip walls, sphere obstacle, source, buoyancy, semi-Lagrangian
+closed free-slip walls or open (outflow) ones, sphere obstacle, source, buoyancy, semi-Lagrangian
 velocity advection, explicit viscosity, multigrid-preconditioned conjugate
 gradients for the pressure, conservative upwind density transport), written
 with whole-array operations. Arrays are indexed [k, j, i] (z, y, x), so their
@@ -19,6 +19,11 @@ Usage:
   fluid.py mass SCENE.usda OUT.usda [--bound 1e-12]
       the density integral of every recorded frame (summed here from the
       recorded field) against the first one
+  fluid.py outflow SCENE.usda OUT.usda [--bound 0.5]
+      open walls (fluid_outflow.usda): the density integral of the recorded
+      frames never grows (1e-12 relative), no density is negative, the
+      divergence stays within the tolerance, and at least `bound` of the
+      initial mass has left through the walls by the last frame
   fluid.py taylor-green SCENE.usda OUT.usda [--bound 0.01]
       the recorded kinetic energy against exp(-4 nu k^2 t), k = pi / width
 """
@@ -85,9 +90,10 @@ def cos_poly(x):
 
 
 class Level:
-    def __init__(self, wx, wy, wz):
-        self.wx, self.wy, self.wz = wx, wy, wz
-        self.diag = (wx[:, :, :-1] + wx[:, :, 1:]) + (wy[:, :-1, :] + wy[:, 1:, :]) + (wz[:-1] + wz[1:])
+    def __init__(self, wx, wy, wz, wall):
+        """wall: weight of each cell's open walls (pressure 0 beyond: in the diagonal only)."""
+        self.wx, self.wy, self.wz, self.wall = wx, wy, wz, wall
+        self.diag = ((wx[:, :, :-1] + wx[:, :, 1:]) + (wy[:, :-1, :] + wy[:, 1:, :]) + (wz[:-1] + wz[1:])) + wall
         self.inv = np.where(self.diag > 0, 1 / np.where(self.diag > 0, self.diag, 1), 0)
         nz, ny, nx = self.diag.shape
         k, j, i = np.meshgrid(np.arange(nz), np.arange(ny), np.arange(nx), indexing="ij")
@@ -117,7 +123,8 @@ class Level:
         fx = self.wx[:, :, ::2].reshape(nz // 2, 2, ny // 2, 2, nx // 2 + 1).sum(axis=(1, 3))
         fy = self.wy[:, ::2, :].reshape(nz // 2, 2, ny // 2 + 1, nx // 2, 2).sum(axis=(1, 4))
         fz = self.wz[::2, :, :].reshape(nz // 2 + 1, ny // 2, 2, nx // 2, 2).sum(axis=(2, 4))
-        return Level(0.5 * fx, 0.5 * fy, 0.5 * fz)
+        fw = self.wall.reshape(nz // 2, 2, ny // 2, 2, nx // 2, 2).sum(axis=(1, 3, 5))
+        return Level(0.5 * fx, 0.5 * fy, 0.5 * fz, 0.5 * fw)
 
 
 class Fluid:
@@ -141,7 +148,14 @@ class Fluid:
         wx[:, :, 1:nx] = fluid[:, :, :-1] & fluid[:, :, 1:]
         wy[:, 1:ny, :] = fluid[:, :-1, :] & fluid[:, 1:, :]
         wz[1:nz] = fluid[:-1] & fluid[1:]
-        self.levels = [Level(wx, wy, wz)]
+        self.open = p["boundary"] == "open"
+        wall = np.zeros(self.d.shape)
+        if self.open:
+            k, j, i = np.meshgrid(np.arange(nz), np.arange(ny), np.arange(nx), indexing="ij")
+            count = (((i == 0).astype(float) + (i == nx - 1)) + ((j == 0).astype(float) + (j == ny - 1))) + \
+                ((k == 0).astype(float) + (k == nz - 1))
+            wall = np.where(fluid, count, 0.0)
+        self.levels = [Level(wx, wy, wz, wall)]
         while len(self.levels) < 8:
             c = self.levels[-1].coarser()
             if c is None:
@@ -255,6 +269,15 @@ class Fluid:
         fy[:, 1:-1, :] = flux(self.v[:, 1:-1, :], L.wy[:, 1:-1, :], a0[:, :-1, :], a0[:, 1:, :])
         fz = np.zeros(self.w.shape)
         fz[1:-1] = flux(self.w[1:-1], L.wz[1:-1], a0[:-1], a0[1:])
+        if self.open:
+            # out: the cell's density, in: none, no diffusion
+            fl = ~self.solid
+            fx[:, :, 0] = np.where(fl[:, :, 0], c * self.u[:, :, 0] * np.where(self.u[:, :, 0] > 0, 0.0, a0[:, :, 0]), 0.0)
+            fx[:, :, -1] = np.where(fl[:, :, -1], c * self.u[:, :, -1] * np.where(self.u[:, :, -1] > 0, a0[:, :, -1], 0.0), 0.0)
+            fy[:, 0, :] = np.where(fl[:, 0, :], c * self.v[:, 0, :] * np.where(self.v[:, 0, :] > 0, 0.0, a0[:, 0, :]), 0.0)
+            fy[:, -1, :] = np.where(fl[:, -1, :], c * self.v[:, -1, :] * np.where(self.v[:, -1, :] > 0, a0[:, -1, :], 0.0), 0.0)
+            fz[0] = np.where(fl[0], c * self.w[0] * np.where(self.w[0] > 0, 0.0, a0[0]), 0.0)
+            fz[-1] = np.where(fl[-1], c * self.w[-1] * np.where(self.w[-1] > 0, a0[-1], 0.0), 0.0)
         return a0 + (((fx[:, :, :-1] - fx[:, :, 1:]) + (fy[:, :-1, :] - fy[:, 1:, :])) + (fz[:-1] - fz[1:]))
 
     def max_outflow(self):
@@ -300,6 +323,17 @@ class Fluid:
             L.sweep(z, r, 0)
         return z
 
+    def extrapolate_walls(self):
+        """Open walls: each face on the box of a fluid cell takes the velocity of the face behind it."""
+        fl = ~self.solid
+        u, v, w = self.u, self.v, self.w
+        u[:, :, 0] = np.where(fl[:, :, 0], u[:, :, 1], u[:, :, 0])
+        u[:, :, -1] = np.where(fl[:, :, -1], u[:, :, -2], u[:, :, -1])
+        v[:, 0, :] = np.where(fl[:, 0, :], v[:, 1, :], v[:, 0, :])
+        v[:, -1, :] = np.where(fl[:, -1, :], v[:, -2, :], v[:, -1, :])
+        w[0] = np.where(fl[0], w[1], w[0])
+        w[-1] = np.where(fl[-1], w[-2], w[-1])
+
     def remove_mean(self, x):
         m = self.levels[0].diag > 0
         if m.any():
@@ -342,12 +376,22 @@ class Fluid:
         self.stats[0] = self.stats[2] = 0.0
         if umax == 0:
             return
-        b = self.remove_mean(np.where(self.solid, 0, -self.divergence()))
+        b = np.where(self.solid, 0, -self.divergence())
+        if not self.open:
+            b = self.remove_mean(b)
         self.stats[2] = float(self.solve(b, self.p["tolerance"] * umax))
         phi = self.phi
         self.u[:, :, 1:-1] -= np.where(L.wx[:, :, 1:-1] > 0, phi[:, :, 1:] - phi[:, :, :-1], 0)
         self.v[:, 1:-1, :] -= np.where(L.wy[:, 1:-1, :] > 0, phi[:, 1:, :] - phi[:, :-1, :], 0)
         self.w[1:-1] -= np.where(L.wz[1:-1] > 0, phi[1:] - phi[:-1], 0)
+        if self.open:  # phi is 0 beyond the walls
+            fl = ~self.solid
+            self.u[:, :, 0] -= np.where(fl[:, :, 0], phi[:, :, 0], 0)
+            self.u[:, :, -1] += np.where(fl[:, :, -1], phi[:, :, -1], 0)
+            self.v[:, 0, :] -= np.where(fl[:, 0, :], phi[:, 0, :], 0)
+            self.v[:, -1, :] += np.where(fl[:, -1, :], phi[:, -1, :], 0)
+            self.w[0] -= np.where(fl[0], phi[0], 0)
+            self.w[-1] += np.where(fl[-1], phi[-1], 0)
         self.stats[0] = float(np.abs(np.where(self.solid, 0, self.divergence())).max() / umax)
 
     # --- the step ---------------------------------------------------------
@@ -355,6 +399,8 @@ class Fluid:
         self.forces(dt)
         self.advect_velocity(dt)
         self.viscosity(dt)
+        if self.open:
+            self.extrapolate_walls()
         self.project()
         self.scalars(dt)
         h3 = self.p["h"] ** 3
@@ -402,6 +448,11 @@ def scene_attr(scene, name, default=None):
     return vals
 
 
+def scene_token(scene, name, default):
+    m = re.search(r'^\s*(?:uniform\s+)?token\s+' + re.escape(name) + r'\s*=\s*"([^"]*)"', scene, re.M)
+    return m.group(1) if m else default
+
+
 def params_of(scene):
     g = scene_attr(scene, "wasm:gridResolution")
     src = scene_attr(scene, "fluid:source", [0, 0, 0, 0])
@@ -419,6 +470,7 @@ def params_of(scene):
         "source": src,
         "obstacle": obs,
         "taylor_green": scene_attr(scene, "fluid:taylorGreen", [0])[0],
+        "boundary": scene_token(scene, "wasm:boundaryMode", "closed"),
     }
 
 
@@ -507,6 +559,34 @@ def cmd_mass(scene_path, out_path, bound):
         sys.exit("FAIL: mass not conserved")
 
 
+def cmd_outflow(scene_path, out_path, bound):
+    scene, layer = read(scene_path), read(out_path)
+    f = Fluid(params_of(scene))
+    if not f.open:
+        sys.exit("FAIL: %s has no open walls" % scene_path)
+    h3 = f.p["h"] ** 3
+    d0 = np.array(scene_attr(scene, "inputs:density0"))
+    dens, stats = time_samples(layer, "outputs:density"), time_samples(layer, "outputs:stats")
+    m0 = prev = d0[~f.solid.ravel()].sum() * h3
+    grew = 0.0
+    for t in sorted(dens):
+        d = np.array(numbers(dens[t]))
+        if d.min() < -1e-12:
+            sys.exit("time %g: negative density %g" % (t, d.min()))
+        if numbers(stats[t])[0] > f.p["tolerance"]:
+            sys.exit("time %g: relative divergence %g above the tolerance" % (t, numbers(stats[t])[0]))
+        m = d.sum() * h3
+        grew = max(grew, (m - prev) / m0)
+        if m > prev + 1e-12 * m0:
+            sys.exit("FAIL: time %g: the mass grew from %.15g to %.15g with no source" % (t, prev, m))
+        prev = m
+    left = 1 - prev / m0
+    print("%d frames: mass %.12g -> %.12g, never grew (largest step %.3g of m0), %.1f%% left through the walls "
+          "(bound %.0f%%)" % (len(dens), m0, prev, grew, 100 * left, 100 * bound))
+    if not left >= bound:
+        sys.exit("FAIL: less than %g of the mass left through the open walls" % bound)
+
+
 def cmd_taylor_green(scene_path, out_path, bound):
     scene, layer = read(scene_path), read(out_path)
     p = params_of(scene)
@@ -533,13 +613,15 @@ def cmd_taylor_green(scene_path, out_path, bound):
 
 
 def main(argv):
-    if len(argv) < 4 or argv[1] not in ("check", "mass", "taylor-green"):
+    if len(argv) < 4 or argv[1] not in ("check", "mass", "outflow", "taylor-green"):
         sys.exit(__doc__)
     opt = float(argv[5]) if len(argv) > 5 else None
     if argv[1] == "check":
         cmd_check(argv[2], argv[3], opt if opt is not None else 1e-9)
     elif argv[1] == "mass":
         cmd_mass(argv[2], argv[3], opt if opt is not None else 1e-12)
+    elif argv[1] == "outflow":
+        cmd_outflow(argv[2], argv[3], opt if opt is not None else 0.5)
     else:
         cmd_taylor_green(argv[2], argv[3], opt if opt is not None else 0.01)
 

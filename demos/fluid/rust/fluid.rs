@@ -18,6 +18,7 @@ const SMOOTH: usize = 2;
 
 #[derive(Clone, Copy)]
 struct Params {
+    open: bool, // wasm:boundaryMode "open": outflow walls (pressure 0 beyond), else closed
     n: [usize; 3],
     h: f64,
     step: f64,
@@ -37,6 +38,7 @@ struct Level {
     wx: Vec<f64>,
     wy: Vec<f64>,
     wz: Vec<f64>,
+    wall: Vec<f64>, // weight of the cell's open walls (in the diagonal only: pressure 0 beyond)
     diag: Vec<f64>,
     inv: Vec<f64>, // 1 / diag, 0 where diag is 0
     r: Vec<f64>,
@@ -319,7 +321,51 @@ impl Fluid {
         (self.u[fx + 1] - self.u[fx]) + (self.v[fy + nx] - self.v[fy]) + (self.w[c + nx * ny] - self.w[c])
     }
 
+    /// The faces on the box of the fluid cells (open walls): phi is 0 beyond.
+    fn subtract_gradient_walls(&mut self) {
+        let [nx, ny, nz] = self.p.n;
+        let pad = self.pad();
+        let (phi, solid) = (&self.phi, &self.solid);
+        for k in 0..nz {
+            for j in 0..ny {
+                let (c, fx) = (nx * (j + ny * k), (nx + 1) * (j + ny * k));
+                if !solid[c] {
+                    self.u[fx] -= phi[pad + c];
+                }
+                if !solid[c + nx - 1] {
+                    self.u[fx + nx] += phi[pad + c + nx - 1];
+                }
+            }
+        }
+        for k in 0..nz {
+            for i in 0..nx {
+                let (c, fy) = (i + nx * ny * k, i + nx * (ny + 1) * k);
+                if !solid[c] {
+                    self.v[fy] -= phi[pad + c];
+                }
+                if !solid[c + nx * (ny - 1)] {
+                    self.v[fy + nx * ny] += phi[pad + c + nx * (ny - 1)];
+                }
+            }
+        }
+        for j in 0..ny {
+            for i in 0..nx {
+                let c = i + nx * j;
+                let top = c + nx * ny * (nz - 1);
+                if !solid[c] {
+                    self.w[c] -= phi[pad + c];
+                }
+                if !solid[top] {
+                    self.w[top + nx * ny] += phi[pad + top];
+                }
+            }
+        }
+    }
+
     fn subtract_gradient(&mut self) {
+        if self.p.open {
+            self.subtract_gradient_walls();
+        }
         let [nx, ny, nz] = self.p.n;
         let pad = self.pad();
         let l = &self.lv[0];
@@ -359,9 +405,11 @@ impl Fluid {
                 }
             }
         }
-        let mut b = std::mem::take(&mut self.b);
-        remove_mean(&self.lv[0], &mut b);
-        self.b = b;
+        if !self.p.open {
+            let mut b = std::mem::take(&mut self.b);
+            remove_mean(&self.lv[0], &mut b);
+            self.b = b;
+        }
         self.stats[2] = self.solve(self.p.tolerance * umax) as f64;
         self.subtract_gradient();
         let mut m = 0.0;
@@ -389,6 +437,7 @@ fn new_level(n: [usize; 3], wfull: f64) -> Level {
         wx: vec![0.0; (x + 1) * y * z],
         wy: vec![0.0; x * (y + 1) * z],
         wz: vec![0.0; x * y * (z + 1)],
+        wall: vec![0.0; c],
         diag: vec![0.0; c],
         inv: vec![0.0; c],
         r: vec![0.0; c],
@@ -415,6 +464,15 @@ fn coarse_weights(f: &Level, c: &mut Level) {
                 c.wx[i + (cx + 1) * (j + cy * k)] = 0.5 * sx;
                 c.wy[i + cx * (j + (cy + 1) * k)] = 0.5 * sy;
                 c.wz[i + cx * (j + cy * k)] = 0.5 * sz;
+                let mut sw = 0.0;
+                for dk in 0..2 {
+                    for dj in 0..2 {
+                        for di in 0..2 {
+                            sw += f.wall[2 * i + di + nx * (2 * j + dj + ny * (2 * k + dk))];
+                        }
+                    }
+                }
+                c.wall[i + cx * (j + cy * k)] = 0.5 * sw;
             }
         }
     }
@@ -428,7 +486,7 @@ fn diagonal(l: &mut Level) {
             for i in 0..nx {
                 let c = i + nx * (j + ny * k);
                 let (fx, fy) = (i + (nx + 1) * (j + ny * k), i + nx * (j + (ny + 1) * k));
-                l.diag[c] = (l.wx[fx] + l.wx[fx + 1]) + (l.wy[fy] + l.wy[fy + nx]) + (l.wz[c] + l.wz[c + nx * ny]);
+                l.diag[c] = ((l.wx[fx] + l.wx[fx + 1]) + (l.wy[fy] + l.wy[fy + nx]) + (l.wz[c] + l.wz[c + nx * ny])) + l.wall[c];
                 l.inv[c] = if l.diag[c] > 0.0 { 1.0 / l.diag[c] } else { 0.0 };
                 l.full[c] = l.wx[fx] == w && l.wx[fx + 1] == w && l.wy[fy] == w && l.wy[fy + nx] == w
                     && l.wz[c] == w && l.wz[c + nx * ny] == w;
@@ -453,6 +511,11 @@ fn levels(p: &Params, solid: &[bool]) -> Vec<Level> {
                         lev.wx[fx] = (i > 0 && !solid[c] && !solid[c - 1]) as i32 as f64;
                         lev.wy[fy] = (j > 0 && !solid[c] && !solid[c - nx]) as i32 as f64;
                         lev.wz[c] = (k > 0 && !solid[c] && !solid[c - nx * ny]) as i32 as f64;
+                        if p.open && !solid[c] {
+                            let count = (((i == 0) as i32 + (i == nx - 1) as i32) + ((j == 0) as i32 + (j == ny - 1) as i32))
+                                + ((k == 0) as i32 + (k == nz - 1) as i32);
+                            lev.wall[c] = count as f64;
+                        }
                     }
                 }
             }
@@ -487,6 +550,11 @@ fn sample(a: &[f64], sx: usize, sy: usize, sz: usize, gx: f64, gy: f64, gz: f64)
     let a11 = a[c + dy + dz] + tx * (a[c + dy + dz + 1] - a[c + dy + dz]);
     let (b0, b1) = (a00 + ty * (a10 - a00), a01 + ty * (a11 - a01));
     b0 + tz * (b1 - b0)
+}
+
+/// Through an open wall: what flows out carries the cell's density, what flows in none; no diffusion.
+fn wall_flux(vel: f64, lo: f64, hi: f64, c: f64) -> f64 {
+    c * vel * (if vel > 0.0 { lo } else { hi })
 }
 
 #[inline(always)]
@@ -650,6 +718,7 @@ impl Fluid {
         let l = &self.lv[0];
         let (a0, a) = (&self.d0, &mut self.d);
         let (u, v, w) = (&self.u, &self.v, &self.w);
+        let (open, solid) = (self.p.open, &self.solid);
         let sxy = nx * ny;
         for k in 0..nz {
             for j in 0..ny {
@@ -684,6 +753,26 @@ impl Fluid {
                         }
                         if l.wz[fz + sxy] > 0.0 {
                             fl[5] = flux(w[fz + sxy], a0[q], a0[q + sxy], c, coef);
+                        }
+                        if open && !solid[q] {
+                            if i == 0 {
+                                fl[0] = wall_flux(u[fx], 0.0, a0[q], c);
+                            }
+                            if i == nx - 1 {
+                                fl[1] = wall_flux(u[fx + 1], a0[q], 0.0, c);
+                            }
+                            if j == 0 {
+                                fl[2] = wall_flux(v[fy], 0.0, a0[q], c);
+                            }
+                            if j == ny - 1 {
+                                fl[3] = wall_flux(v[fy + nx], a0[q], 0.0, c);
+                            }
+                            if k == 0 {
+                                fl[4] = wall_flux(w[fz], 0.0, a0[q], c);
+                            }
+                            if k == nz - 1 {
+                                fl[5] = wall_flux(w[fz + sxy], a0[q], 0.0, c);
+                            }
                         }
                     }
                     a[q] = a0[q] + (((fl[0] - fl[1]) + (fl[2] - fl[3])) + (fl[4] - fl[5]));
@@ -743,10 +832,53 @@ impl Fluid {
         self.stats[3] = 0.5 * e * h3;
     }
 
+    /// Open walls: each face on the box of a fluid cell takes the velocity of the face behind it.
+    fn extrapolate_walls(&mut self) {
+        let [nx, ny, nz] = self.p.n;
+        let solid = &self.solid;
+        for k in 0..nz {
+            for j in 0..ny {
+                let (c, fx) = (nx * (j + ny * k), (nx + 1) * (j + ny * k));
+                if !solid[c] {
+                    self.u[fx] = self.u[fx + 1];
+                }
+                if !solid[c + nx - 1] {
+                    self.u[fx + nx] = self.u[fx + nx - 1];
+                }
+            }
+        }
+        for k in 0..nz {
+            for i in 0..nx {
+                let (c, fy) = (i + nx * ny * k, i + nx * (ny + 1) * k);
+                if !solid[c] {
+                    self.v[fy] = self.v[fy + nx];
+                }
+                if !solid[c + nx * (ny - 1)] {
+                    self.v[fy + nx * ny] = self.v[fy + nx * (ny - 1)];
+                }
+            }
+        }
+        for j in 0..ny {
+            for i in 0..nx {
+                let c = i + nx * j;
+                let top = c + nx * ny * nz;
+                if !solid[c] {
+                    self.w[c] = self.w[c + nx * ny];
+                }
+                if !solid[top - nx * ny] {
+                    self.w[top] = self.w[top - nx * ny];
+                }
+            }
+        }
+    }
+
     fn step(&mut self, dt: f64) {
         self.forces(dt);
         self.advect_velocity(dt);
         self.viscosity(dt);
+        if self.p.open {
+            self.extrapolate_walls();
+        }
         self.project();
         self.scalars(dt);
         self.measure();
@@ -967,13 +1099,16 @@ fn create() -> Fluid {
     let mut mode = [0u8; 32];
     let name = "wasm:boundaryMode";
     let len = unsafe { config_str(name.as_ptr(), name.len() as i32, mode.as_mut_ptr(), 31) };
+    let mut open = false;
     if len >= 0 {
         let m = &mode[..(len as usize).min(31)];
-        if m != b"closed" {
-            fail("wasm:boundaryMode: only \"closed\" is supported, not ", &String::from_utf8_lossy(m));
+        open = m == b"open";
+        if !open && m != b"closed" {
+            fail("wasm:boundaryMode: \"closed\" or \"open\" (periodic is not implemented), not ", &String::from_utf8_lossy(m));
         }
     }
     let mut p = Params {
+        open,
         n: [
             cfg("wasm:gridResolution", 0, 64.0) as i32 as usize,
             cfg("wasm:gridResolution", 1, 64.0) as i32 as usize,
