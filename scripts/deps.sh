@@ -26,3 +26,4 @@ $SUDO apt-get "${lock[@]}" install -y -qq --no-install-recommends liborocos-kdl-
 $SUDO apt-get "${lock[@]}" install -y -qq --no-install-recommends nettle-dev >/dev/null
 $SUDO apt-get "${lock[@]}" install -y -qq --no-install-recommends python3-numpy libpng-dev libopenvdb-dev >/dev/null  # demos/fluid: NumPy reference, PNG and OpenVDB export
 $SUDO apt-get "${lock[@]}" install -y -qq --no-install-recommends python3-dev python3-venv python3-matplotlib >/dev/null  # python/: the extension's headers, the install test's venv, benchmark plots
+$SUDO apt-get "${lock[@]}" install -y -qq --no-install-recommends libmicrohttpd-dev chromium $(command -v npm >/dev/null || echo npm) >/dev/null  # portalis serve (docs/serve.md): HTTP server; the viewer's npm build and browser test

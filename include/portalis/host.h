@@ -83,6 +83,7 @@ typedef struct ph_module_info {
     const char *last_error;      /* NULL when none */
     const char *tier;            /* who runs its next calls: "interp" or "native" ("" when not loaded) */
     const char *tier_note;       /* wasm:tier auto staying on the interpreter: why; else NULL */
+    bool paused;                 /* turned off by ph_host_set_module_paused */
 } ph_module_info;
 
 /* Opens the scene, scans it for Wasm schema prims, loads their modules and
@@ -119,6 +120,12 @@ double ph_host_time_code(const ph_host *h, uint64_t frame);
 /* on_demand: run the module at prim_path once in the next frame.
  * Returns 0, or -1 if there is no such module. */
 int ph_host_trigger(ph_host *h, const char *prim_path);
+/* Turns the module at prim_path off (paused: its node is skipped, its
+ * outputs keep their last values, its store and statistics are kept) or
+ * back on, from the next frame; a live viewer's toggle. A rescan or a new
+ * host starts with every module on. Returns 0, or -1 if there is no such
+ * module. */
+int ph_host_set_module_paused(ph_host *h, const char *prim_path, bool paused);
 /* event_driven: post a named event; modules listing it in wasm:events run in
  * the next frame. */
 int ph_host_post_event(ph_host *h, const char *name);

@@ -21,6 +21,7 @@ static const cli_command commands[] = {
     {"version", "print the version of portalis", cmd_version},
     {"help", "describe a command (portalis help COMMAND)", cmd_help},
     {"new", "start a module project: portalis new module NAME --lang c|rust", cmd_new},
+    {"serve", "serve a live scene viewer and models over KServe v2 (HTTP)", cmd_serve},
 };
 #define NCOMMANDS (sizeof commands / sizeof commands[0])
 

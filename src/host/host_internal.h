@@ -139,6 +139,7 @@ typedef struct hmod {
     uint64_t *seen_versions; /* per input: source version when last run */
     double last_run_time;
     bool ever_ran, trigger;
+    bool paused; /* ph_host_set_module_paused */
     /* this frame: set by the steps, folded into the statistics after it */
     bool ran_frame, failed_frame;
     uint32_t frame_steps;

@@ -272,7 +272,7 @@ static bool due_this_frame(hmod *m) {
  * per frame, with dt = the time since their previous run. */
 ef_status ph__module_exec(ef_task *task, void *user) {
     hmod *m = user;
-    if (m->state != PH_MOD_ACTIVE || m->failed_frame)
+    if (m->state != PH_MOD_ACTIVE || m->failed_frame || m->paused)
         return EF_SKIP;
     double t = ef_task_time(task), dt = ef_task_dt(task);
     if (m->mode != MODE_CONTINUOUS) {

@@ -1,0 +1,180 @@
+/* The viewer's API over the running scene:
+ *   GET  /api/scene    geometry, driven attributes, connections (geom.c)
+ *   GET  /api/state    the latest frame's snapshot (scene.c)
+ *   GET  /api/events   the snapshots as server-sent events ("data:" per frame,
+ *                      "event: scene" when the geometry changed)
+ *   GET  /api/modules  module list and statistics
+ *   POST /api/modules  {"path": PRIM, "enabled": BOOL}
+ *   POST /api/control  {"action": "play"|"pause"|"step"|"reset"}
+ *   POST /api/scan     rescan the scene file (rebuilt if it changed on disk) */
+#include <cjson/cJSON.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "scene_internal.h"
+
+static void get_modules(psv_scene *sc, psv_resp *rs) {
+    psv_out o;
+    if (!psv_out_start(&o, rs))
+        return;
+    pthread_mutex_lock(&sc->mu);
+    psv_scene_modules_json(sc, &o.j);
+    pthread_mutex_unlock(&sc->mu);
+    psv_resp_take(rs, 200, "application/json", &o);
+}
+
+static cJSON *body_object(psv_server *s, const psv_req *rq, psv_resp *rs) {
+    char err[200];
+    cJSON *b = psv_parse_json(s, rq->body, rq->len, err, sizeof err);
+    if (!b)
+        psv_resp_error(rs, 400, "%s", err);
+    else if (!cJSON_IsObject(b)) {
+        psv_resp_error(rs, 400, "the body must be a JSON object");
+        cJSON_Delete(b);
+        b = NULL;
+    }
+    return b;
+}
+
+static void post_modules(psv_server *s, const psv_req *rq, psv_resp *rs) {
+    cJSON *b = body_object(s, rq, rs);
+    if (!b)
+        return;
+    const cJSON *path = cJSON_GetObjectItemCaseSensitive(b, "path");
+    const cJSON *en = cJSON_GetObjectItemCaseSensitive(b, "enabled");
+    if (!cJSON_IsString(path) || !cJSON_IsBool(en))
+        psv_resp_error(rs, 400, "expected {\"path\": \"/World/Module\", \"enabled\": true|false}");
+    else if (psv_scene_set_paused(s->scene, path->valuestring, !cJSON_IsTrue(en)))
+        psv_resp_error(rs, 404, "no module at '%s'", path->valuestring);
+    else
+        get_modules(s->scene, rs);
+    cJSON_Delete(b);
+}
+
+static void post_control(psv_server *s, const psv_req *rq, psv_resp *rs) {
+    cJSON *b = body_object(s, rq, rs);
+    if (!b)
+        return;
+    const cJSON *a = cJSON_GetObjectItemCaseSensitive(b, "action");
+    char err[600];
+    int rc = cJSON_IsString(a) ? psv_scene_control(s->scene, a->valuestring, err, sizeof err) : -2;
+    if (!cJSON_IsString(a))
+        psv_resp_error(rs, 400, "expected {\"action\": \"play\"|\"pause\"|\"step\"|\"reset\"}");
+    else if (rc)
+        psv_resp_error(rs, rc == -2 ? 400 : 500, "%s", err);
+    else {
+        pthread_mutex_lock(&s->scene->mu);
+        psv_resp_text(rs, 200, "application/json", s->scene->snap ? s->scene->snap : "{}");
+        pthread_mutex_unlock(&s->scene->mu);
+    }
+    cJSON_Delete(b);
+}
+
+static void post_scan(psv_server *s, const psv_req *rq, psv_resp *rs) {
+    char err[600];
+    bool rebuilt = false;
+    (void)rq;
+    if (psv_scene_rescan(s->scene, &rebuilt, err, sizeof err)) {
+        psv_resp_error(rs, 422, "%s (the previous scene keeps running)", err);
+        return;
+    }
+    psv_resp_text(rs, 200, "application/json", rebuilt ? "{\"rebuilt\": true}" : "{\"rebuilt\": false}");
+}
+
+/* ---- server-sent events ------------------------------------------------- */
+
+typedef struct sse {
+    psv_server *s;
+    uint64_t seen_seq, seen_geom;
+    char *buf;
+    size_t len, off;
+} sse;
+
+static void sse_next(sse *e) {
+    psv_scene *sc = e->s->scene;
+    pthread_mutex_lock(&sc->mu);
+    if (e->seen_seq == sc->seq && e->seen_geom == sc->geom_version && !atomic_load(&e->s->stopping)) {
+        psv_scene_wait(sc, 1000000000u);
+    }
+    free(e->buf);
+    e->buf = NULL;
+    e->off = e->len = 0;
+    FILE *f = open_memstream(&e->buf, &e->len);
+    if (f) {
+        if (e->seen_geom != sc->geom_version)
+            fprintf(f, "event: scene\ndata: {\"version\": %llu}\n\n", (unsigned long long)sc->geom_version);
+        if (e->seen_seq != sc->seq && sc->snap)
+            fprintf(f, "data: %s\n\n", sc->snap);
+        if (e->seen_seq == sc->seq && e->seen_geom == sc->geom_version)
+            fputs(": waiting\n\n", f);
+        fclose(f);
+    }
+    e->seen_geom = sc->geom_version;
+    e->seen_seq = sc->seq;
+    pthread_mutex_unlock(&sc->mu);
+}
+
+static ssize_t sse_read(void *ctx, char *out, size_t max) {
+    sse *e = ctx;
+    if (atomic_load(&e->s->stopping))
+        return -1;
+    if (e->off >= e->len)
+        sse_next(e);
+    if (!e->buf || atomic_load(&e->s->stopping))
+        return -1;
+    size_t n = e->len - e->off < max ? e->len - e->off : max;
+    memcpy(out, e->buf + e->off, n);
+    e->off += n;
+    return (ssize_t)n;
+}
+
+static void sse_free(void *ctx) {
+    sse *e = ctx;
+    free(e->buf);
+    free(e);
+}
+
+static void events(psv_server *s, psv_resp *rs) {
+    sse *e = calloc(1, sizeof *e);
+    if (!e) {
+        psv_resp_error(rs, 500, "out of memory");
+        return;
+    }
+    e->s = s;
+    rs->status = 200;
+    rs->ctype = "text/event-stream";
+    rs->reader = sse_read;
+    rs->reader_ctx = e;
+    rs->reader_free = sse_free;
+}
+
+/* ---- routes --------------------------------------------------------------- */
+
+bool psv_viewer_route(psv_server *s, const psv_req *rq, psv_resp *rs) {
+    const char *u = rq->url;
+    if (strncmp(u, "/api/", 5))
+        return false;
+    bool get = !strcmp(rq->method, "GET"), post = !strcmp(rq->method, "POST");
+    psv_scene *sc = s->scene;
+    if (!sc) {
+        psv_resp_error(rs, 404, "no scene is running (portalis serve SCENE.usda)");
+    } else if (get && (!strcmp(u, "/api/scene") || !strcmp(u, "/api/state"))) {
+        pthread_mutex_lock(&sc->mu);
+        const char *text = !strcmp(u, "/api/scene") ? sc->geom : sc->snap;
+        psv_resp_text(rs, 200, "application/json", text ? text : "{}");
+        pthread_mutex_unlock(&sc->mu);
+    } else if (get && !strcmp(u, "/api/events")) {
+        events(s, rs);
+    } else if (get && !strcmp(u, "/api/modules")) {
+        get_modules(sc, rs);
+    } else if (post && !strcmp(u, "/api/modules")) {
+        post_modules(s, rq, rs);
+    } else if (post && !strcmp(u, "/api/control")) {
+        post_control(s, rq, rs);
+    } else if (post && !strcmp(u, "/api/scan")) {
+        post_scan(s, rq, rs);
+    } else {
+        psv_resp_error(rs, 404, "no endpoint %s %s (docs/serve.md)", rq->method, u);
+    }
+    return true;
+}
