@@ -18,25 +18,28 @@
 #include "cli.h"
 
 static void serve_usage(FILE *f) {
-    fprintf(f,
-            "usage: portalis serve [SCENE.usda] [--models DIR] [--listen HOST:PORT] [--token-file FILE]\n"
-            "                      [--web DIR] [--paused] [--fps HZ] [--max-body BYTES] [--timeout DUR]\n"
-            "                      [--max-connections N] [--instances N] [--call-budget DUR]\n\n"
-            "Serves, on one HTTP server, a live 3D viewer and control API of the running scene (/, /api/...)\n"
-            "and the WebAssembly models of a Triton-style repository (DIR/<model>/config.pbtxt and\n"
-            "DIR/<model>/<version>/model.wasm) over the KServe v2 inference protocol (/v2/...), with\n"
-            "Prometheus metrics at /metrics. Stops on SIGINT or SIGTERM. docs/serve.md.\n"
-            "  --listen HOST:PORT   address (default 127.0.0.1:8080, loopback only; port 0 = any free port,\n"
-            "                       printed on the first line of output)\n"
-            "  --token-file FILE    require 'Authorization: Bearer TOKEN' (the file's first line) on the API\n"
-            "  --web DIR            the viewer's built bundle (default: share/portalis/web beside the program)\n"
-            "  --paused             the scene waits for play (default: it plays at its frame rate)\n"
-            "  --fps HZ             the scene's frame rate (default: the scene's)\n"
-            "  --max-body BYTES     request bodies past this are refused with 413 (default 8388608)\n"
-            "  --timeout DUR        idle connections are closed after this (default 30s)\n"
-            "  --max-connections N  concurrent connections (default 64)\n"
-            "  --instances N        instances of each model version, to serve N requests at once (default 2)\n"
-            "  --call-budget DUR    deadline of one model call (default 1s)\n");
+    fprintf(
+        f,
+        "usage: portalis serve [SCENE.usda] [--models DIR] [--listen HOST:PORT] [--token-file FILE]\n"
+        "                      [--web DIR] [--paused] [--fps HZ] [--tier T] [--max-body BYTES] [--timeout DUR]\n"
+        "                      [--max-connections N] [--instances N] [--call-budget DUR]\n\n"
+        "Serves, on one HTTP server, a live 3D viewer and control API of the running scene (/, /api/...)\n"
+        "and the WebAssembly models of a Triton-style repository (DIR/<model>/config.pbtxt and\n"
+        "DIR/<model>/<version>/model.wasm) over the KServe v2 inference protocol (/v2/...), with\n"
+        "Prometheus metrics at /metrics. Stops on SIGINT or SIGTERM. docs/serve.md.\n"
+        "  --listen HOST:PORT   address (default 127.0.0.1:8080, loopback only; port 0 = any free port,\n"
+        "                       printed on the first line of output)\n"
+        "  --token-file FILE    require 'Authorization: Bearer TOKEN' (the file's first line) on the API\n"
+        "  --web DIR            the viewer's built bundle (default: share/portalis/web beside the program)\n"
+        "  --paused             the scene waits for play (default: it plays at its frame rate)\n"
+        "  --fps HZ             the scene's frame rate (default: the scene's)\n"
+        "  --tier T             who runs the scene's modules that set no wasm:tier: interp (default),\n"
+        "                       native or auto (docs/aot.md)\n"
+        "  --max-body BYTES     request bodies past this are refused with 413 (default 8388608)\n"
+        "  --timeout DUR        idle connections are closed after this (default 30s)\n"
+        "  --max-connections N  concurrent connections (default 64)\n"
+        "  --instances N        instances of each model version, to serve N requests at once (default 2)\n"
+        "  --call-budget DUR    deadline of one model call (default 1s)\n");
 }
 
 #ifdef PORTALIS_HAVE_SERVE
@@ -103,6 +106,8 @@ static int parse_option(serve_args *a, const char *opt, const char *v) {
         a->token_file = v;
     else if (!strcmp(opt, "--web"))
         a->o.web_dir = v;
+    else if (!strcmp(opt, "--tier"))
+        return pb_tier_parse(v, &a->o.host.tier) ? 0 : bad_value(opt, v, "interp, native or auto");
     else if (!strcmp(opt, "--fps"))
         return cli_parse_double(v, 0.001, 10000, &a->o.host.fps) ? 0 : bad_value(opt, v, "0.001 to 10000");
     else if (!strcmp(opt, "--max-body"))

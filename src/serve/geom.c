@@ -90,10 +90,37 @@ typedef struct walk {
     pbase_json *j;
 } walk;
 
+/* A module's array outputs of 3-vectors (positions of a sweep, a point
+ * cloud) are drawn as points of their own: "pointsAttr" names the output. */
+static void module_outputs(walk *w, pusd_prim *p) {
+    pbase_json *j = w->j;
+    for (size_t i = 0; i < pusd_prim_property_count(p); i++) {
+        const char *name = pusd_prim_property_name(p, i), *tn = pusd_prim_attr_type_name(p, name);
+        bool array = false;
+        pusd_type t = tn ? pusd_type_parse(tn, &array) : PUSD_T_INVALID;
+        if (strncmp(name, "outputs:", 8) || !array || t == PUSD_T_INVALID || pusd_type_components(t) != 3)
+            continue;
+        pbase_json_begin_object(j);
+        char path[1024];
+        snprintf(path, sizeof path, "%s.%s", pusd_prim_path(p), name);
+        psv_kv_str(j, "path", path);
+        psv_kv_str(j, "type", "Points");
+        psv_kv_str(j, "pointsAttr", name);
+        pbase_json_key(j, "ops");
+        pbase_json_begin_array(j);
+        pbase_json_end_array(j);
+        numbers(j, p, "points", name);
+        pbase_json_end_object(j);
+        add_live(w->sc, pusd_prim_path(p), name);
+    }
+}
+
 static bool write_prim(pusd_prim *p, void *ctx) {
     walk *w = ctx;
     pbase_json *j = w->j;
     const char *type = pusd_prim_type_name(p);
+    if (!strncmp(type, "Wasm", 4))
+        module_outputs(w, p);
     if (!is_geom(type))
         return true;
     pbase_json_begin_object(j);

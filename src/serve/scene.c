@@ -11,6 +11,7 @@
 #include "scene_internal.h"
 
 #define MAX_LIVE_DOUBLES (3 * 65536)
+#define BIG_ARRAY 3000 /* doubles; past it values are sent in single precision */
 
 void psv_scene_modules_json(psv_scene *sc, pbase_json *j) {
     pbase_json_begin_array(j);
@@ -56,8 +57,13 @@ static void values_json(psv_scene *sc, pbase_json *j) {
         snprintf(key, sizeof key, "%s.%s", sc->live[i].prim, sc->live[i].attr);
         pbase_json_key(j, key);
         pbase_json_begin_array(j);
-        for (size_t k = 0; k < n; k++)
-            pbase_json_double(j, sc->vals[k]);
+        if (n <= BIG_ARRAY) {
+            for (size_t k = 0; k < n; k++)
+                pbase_json_double(j, sc->vals[k]);
+        } else { /* a point cloud: drawn in single precision, sent so (the writer sees an empty array) */
+            for (size_t k = 0; k < n; k++)
+                fprintf(j->out, k ? ",%.7g" : "%.7g", isfinite(sc->vals[k]) ? sc->vals[k] : 0.0);
+        }
         pbase_json_end_array(j);
     }
     pbase_json_end_object(j);
@@ -238,20 +244,22 @@ int psv_scene_control(psv_scene *sc, const char *action, char *err, size_t errca
         if (sc->ended)
             rc = open_host(sc, err, errcap); /* play after the end starts again */
         sc->playing = rc == 0;
+        publish(sc);
     } else if (!strcmp(action, "pause")) {
         sc->playing = false;
+        publish(sc);
     } else if (!strcmp(action, "step")) {
         sc->playing = false;
         if (!sc->ended)
             step(sc); /* here, so that the answer shows the frame */
+        else
+            publish(sc);
     } else if (!strcmp(action, "reset")) {
-        rc = open_host(sc, err, errcap);
+        rc = open_host(sc, err, errcap); /* publishes */
     } else {
         snprintf(err, errcap, "unknown action '%s' (play, pause, step, reset)", action);
         rc = -2;
     }
-    if (rc == 0)
-        publish(sc);
     pthread_mutex_unlock(&sc->mu);
     return rc;
 }

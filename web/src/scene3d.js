@@ -69,6 +69,8 @@ function shape(p) {
     case 'Points': {
       const g = new THREE.BufferGeometry();
       g.setAttribute('position', new THREE.Float32BufferAttribute(p.points || [], 3));
+      if (p.pointsAttr) // a module's output: a few pixels whatever the distance
+        return new THREE.Points(g, new THREE.PointsMaterial({ color: 0xffaa44, size: 3, sizeAttenuation: false }));
       const size = p.widths && p.widths.length ? p.widths[0] : 0.05;
       return new THREE.Points(g, new THREE.PointsMaterial({ color: color(p), size }));
     }
@@ -115,11 +117,11 @@ export class Scene3D {
       obj.matrixAutoUpdate = false;
       const s = shape(p);
       if (s) obj.add(s);
-      const entry = { obj, ops: p.ops.map((o) => ({ op: o.op, v: o.v, invert: !!o.invert })), shape: s };
-      this.prims.set(p.path, entry);
+      const entry = { obj, ops: p.ops.map((o) => ({ op: o.op, v: o.v, invert: !!o.invert })), shape: s, pointsAttr: p.pointsAttr };
+      this.prims.set(p.path, entry); // a module output drawn as points is "PRIM.ATTR"
       this.compose(entry);
       let parent = this.root;
-      for (let q = p.path.lastIndexOf('/'); q > 0; q = p.path.lastIndexOf('/', q - 1)) {
+      for (let q = p.path.lastIndexOf('/'); q > 0 && !p.pointsAttr; q = p.path.lastIndexOf('/', q - 1)) {
         const anc = this.prims.get(p.path.slice(0, q));
         if (anc) { parent = anc.obj; break; }
       }
@@ -144,10 +146,10 @@ export class Scene3D {
   update(values) {
     for (const [key, v] of Object.entries(values)) {
       const dot = key.lastIndexOf('.');
-      const entry = this.prims.get(key.slice(0, dot));
+      const entry = this.prims.get(key) || this.prims.get(key.slice(0, dot));
       if (!entry) continue;
       const attr = key.slice(dot + 1);
-      if (attr === 'points' && entry.shape) {
+      if ((attr === 'points' || attr === entry.pointsAttr) && entry.shape) {
         entry.shape.geometry.setAttribute('position', new THREE.Float32BufferAttribute(v, 3));
         entry.shape.geometry.computeBoundingSphere();
         continue;
