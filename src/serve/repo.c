@@ -26,7 +26,20 @@ static bool all_digits(const char *s) {
     return true;
 }
 
+static bool all_numbers(const pw_valkind *k, uint32_t n) {
+    for (uint32_t i = 0; i < n; i++)
+        if (k[i] != PW_I32 && k[i] != PW_I64 && k[i] != PW_F32 && k[i] != PW_F64)
+            return false;
+    return true;
+}
+
 static int check_entry(const psv_model *m, const pb_func *f, psv_instance *inst, char *err, size_t cap) {
+    if (!all_numbers(f->params, f->nparams) || !all_numbers(f->results, f->nresults)) {
+        snprintf(err, cap,
+                 "'%s' takes or returns a v128 or a reference: each tensor element is an i32, i64, f32 or f64",
+                 m->entry);
+        return -1;
+    }
     if (f->nparams != m->in_elems) {
         snprintf(err, cap,
                  "'%s' takes %u parameters, but the inputs have %zu elements per row (one parameter each)",

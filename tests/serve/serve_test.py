@@ -124,7 +124,8 @@ def test_metadata(srv):
     check(states.get("double") == "READY" and states.get("onnx") == "UNAVAILABLE"
           and states.get("badargs") == "UNAVAILABLE", "repository index %s" % states)
     reasons = {e["name"]: e.get("reason", "") for e in b}
-    check("onnxruntime" in reasons["onnx"] and "2 elements per row" in reasons["badargs"],
+    check("onnxruntime" in reasons["onnx"] and "2 elements per row" in reasons["badargs"]
+          and "v128" in reasons["vec"],
           "reasons of unavailable models: %s" % reasons)
 
 

@@ -42,6 +42,8 @@
   (func (export "spin") (param i64) (result i64)
     (loop $forever (br $forever))
     (i64.const 0))
+  (func (export "vec") (param v128) (result i64)
+    (i64x2.extract_lane 0 (local.get 0)))
   (func (export "wild") (param i64) (result i32)
     (i32.const -16))
 )
