@@ -100,8 +100,12 @@ async function run(browser, url) {
     }
   }
   check(seen.some((x) => x.pos[2] > 1), 'it rises: ' + JSON.stringify(seen[seen.length - 1]));
+  // from the start again (the run may have reached its last frame on a slow machine)
+  await page.click('[data-testid=reset]');
+  await waitFor(page, 'the reset', (x) => x.frame === 0);
+  for (let i = 0; i < 2; i++) await page.click('[data-testid=step]');
+  await waitFor(page, 'two steps', (x) => x.frame === 2);
   // the controller off: frames advance, the projectile stays
-  await page.waitForTimeout(100);
   const toggle = '[data-testid="toggle /World/Controller"]';
   await page.click(toggle);
   const off = await waitFor(page, 'the module off', (x) => x.paused);
