@@ -11,18 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-static int passed, failed;
-#define CHECK(cond, ...)                                                                                         \
-    do {                                                                                                         \
-        if (cond) {                                                                                              \
-            passed++;                                                                                            \
-        } else {                                                                                                 \
-            failed++;                                                                                            \
-            fprintf(stderr, "FAIL %s:%d: ", __FILE__, __LINE__);                                                 \
-            fprintf(stderr, __VA_ARGS__);                                                                        \
-            fputc('\n', stderr);                                                                                 \
-        }                                                                                                        \
-    } while (0)
+#include "../check.h"
 
 static char dir[64];
 
@@ -289,7 +278,6 @@ int main(void) {
     char cmd[128];
     snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
     if (system(cmd))
-        failed++;
-    printf("%d passed, %d failed\n", passed, failed);
-    return failed != 0;
+        check_failed++;
+    return CHECK_REPORT();
 }

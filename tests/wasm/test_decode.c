@@ -11,19 +11,7 @@
 
 #include "module.h"
 
-static int passed, failed;
-
-#define CHECK(cond, ...)                                                                                         \
-    do {                                                                                                         \
-        if (cond) {                                                                                              \
-            passed++;                                                                                            \
-        } else {                                                                                                 \
-            failed++;                                                                                            \
-            printf("FAIL %s:%d: ", __FILE__, __LINE__);                                                          \
-            printf(__VA_ARGS__);                                                                                 \
-            printf("\n");                                                                                        \
-        }                                                                                                        \
-    } while (0)
+#include "../check.h"
 
 /* --- LEB128 ------------------------------------------------------------- */
 
@@ -483,7 +471,7 @@ static void test_full_module(void) {
                 wm_module_free(&m);
         }
     }
-    passed++;
+    check_passed++;
 
     /* A broken name section is ignored, not an error. */
     static const char badnames[] = HDR ONE_FUNC ONE_BODY "\x00\x0a\x04name\x01\x03\x01\x05x";
@@ -511,6 +499,5 @@ int main(void) {
     test_segments();
     test_code();
     test_full_module();
-    printf("%d passed, %d failed\n", passed, failed);
-    return failed != 0;
+    return CHECK_REPORT();
 }
