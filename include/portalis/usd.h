@@ -183,6 +183,9 @@ pusd_type pusd_type_from_name(const char *name); /* PUSD_T_INVALID if unknown */
  * is_array may be NULL. */
 pusd_type pusd_type_parse(const char *name, bool *is_array);
 pusd_elem pusd_type_elem(pusd_type t);
+/* Bytes one component of element kind e takes in a pusd_value's data (1, 2,
+ * 4 or 8; sizeof(const char *) for strings; 0 for PUSD_E_NONE/_OTHER). */
+size_t pusd_elem_size(pusd_elem e);
 int pusd_type_components(pusd_type t);    /* 1, 2, 3, 4, 9 or 16 */
 bool pusd_type_interpolates(pusd_type t); /* floating point types */
 

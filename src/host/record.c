@@ -10,17 +10,6 @@
 #include <string.h>
 #include <unistd.h>
 
-static size_t elem_size(pusd_elem e) {
-    switch (e) {
-    case PUSD_E_U8: return 1;
-    case PUSD_E_HALF: return 2;
-    case PUSD_E_I32:
-    case PUSD_E_U32:
-    case PUSD_E_FLOAT: return 4;
-    default: return 8;
-    }
-}
-
 /* Converts n doubles to the recorded element type (what the attribute
  * stores; the output file holds the same values). */
 static void rec_convert(const recbuf *r, void *dst, const double *src, size_t n) {
@@ -64,7 +53,7 @@ static void rec_convert(const recbuf *r, void *dst, const double *src, size_t n)
 static void rec_init(recbuf *r, const chan *c) {
     r->type = c->type;
     r->elem = pusd_type_elem(r->type);
-    r->esz = elem_size(r->elem);
+    r->esz = pusd_elem_size(r->elem);
 }
 
 /* Bytes of the record at off (header + values, padded to 8). */

@@ -83,7 +83,6 @@ typedef struct type_info {
 } type_info;
 const type_info *pusd_tinfo(int t);
 int pusd__type_from_name_n(const char *name, size_t n); /* pusd_type_from_name on n bytes */
-size_t pusd_elem_size(int elem);
 /* Deep copy of a value (and dictionaries / list ops) into arena. */
 int pusd__value_copy(pusd_arena *a, interner *in, pusd_value *dst, const pusd_value *src);
 /* Writes value text (usda syntax). indent is the current line indent level. */

@@ -143,8 +143,8 @@ bool pusd_type_interpolates(pusd_type t) {
     return t < PUSD_T_UNKNOWN && t != PUSD_T_TIMECODE && (e == PUSD_E_HALF || e == PUSD_E_FLOAT || e == PUSD_E_DOUBLE);
 }
 
-size_t pusd_elem_size(int elem) {
-    switch (elem) {
+size_t pusd_elem_size(pusd_elem e) {
+    switch (e) {
     case PUSD_E_U8: return 1;
     case PUSD_E_HALF: return 2;
     case PUSD_E_I32:
