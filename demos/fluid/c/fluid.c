@@ -21,16 +21,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <portalis/guest/portalis.h>
+
 #include "fluid_core.h"
 
-#define IMPORT(name) __attribute__((import_module("portalis"), import_name(name)))
-#define EXPORT(name) __attribute__((export_name(name)))
-IMPORT("config_count") int32_t config_count(const char *name, int32_t len);
-IMPORT("config_f64") double config_f64(const char *name, int32_t len, int32_t i);
-IMPORT("config_str") int32_t config_str(const char *name, int32_t len, char *buf, int32_t cap);
-IMPORT("log") void host_log(const char *msg, int32_t len);
-
-EXPORT("portalis_alloc") void *portalis_alloc(int32_t bytes) { return malloc((size_t)bytes); }
+PORTALIS_DEFINE_ALLOC()
 
 static fluid *solver;
 static double *points; /* the tracers */
@@ -39,28 +34,17 @@ static double stats[4];
 /* Value i of configuration attribute `name`, or fallback when absent. */
 static double cfg(const char *name, int32_t i, double fallback) {
     int32_t len = (int32_t)strlen(name);
-    return config_count(name, len) > i ? config_f64(name, len, i) : fallback;
-}
-
-_Noreturn static void fail(const char *a, const char *b) {
-    char msg[200];
-    size_t n = strlen(a), m = strlen(b);
-    n = n > 99 ? 99 : n;
-    m = m > 99 ? 99 : m;
-    memcpy(msg, a, n);
-    memcpy(msg + n, b, m);
-    host_log(msg, (int32_t)(n + m));
-    __builtin_trap();
+    return portalis_config_count(name, len) > i ? portalis_config_f64(name, len, i) : fallback;
 }
 
 static void create(void) {
     char mode[32] = "";
-    int32_t len = config_str("wasm:boundaryMode", 17, mode, (int32_t)sizeof mode - 1);
+    int32_t len = PORTALIS_CONFIG_STR("wasm:boundaryMode", mode, (int32_t)sizeof mode - 1);
     int32_t boundary = FLUID_CLOSED;
     if (len >= 0 && !strcmp(mode, "open"))
         boundary = FLUID_OPEN;
     else if (len >= 0 && strcmp(mode, "closed"))
-        fail("wasm:boundaryMode: \"closed\" or \"open\" (periodic is not implemented), not ", mode);
+        portalis_fail("wasm:boundaryMode: \"closed\" or \"open\" (periodic is not implemented), not ", mode);
     fluid_params p = {
         .boundary = boundary,
         .n = {(int32_t)cfg("wasm:gridResolution", 0, 64), (int32_t)cfg("wasm:gridResolution", 1, 64),
@@ -83,7 +67,7 @@ static void create(void) {
     const char *why = "out of memory";
     solver = fluid_new(&p, &why);
     if (!solver)
-        fail("cannot create the solver: ", why);
+        portalis_fail("cannot create the solver: ", why);
 }
 
 static void record(void) {
@@ -95,10 +79,10 @@ static void record(void) {
 
 static void check_count(int32_t n, size_t want, const char *what) {
     if (n < 0 || (size_t)n != want)
-        fail("the first input array must have one entry per ", what);
+        portalis_fail("the first input array must have one entry per ", what);
 }
 
-EXPORT("fluid_step")
+PORTALIS_EXPORT("fluid_step")
 double *export_step(double dt, int32_t n, const double *seeds, int32_t npix, double *slice, double *mip,
                     double *tracers) {
     if (!solver) {
@@ -106,10 +90,10 @@ double *export_step(double dt, int32_t n, const double *seeds, int32_t npix, dou
         check_count(npix, (size_t)solver->p.n[0] * (size_t)solver->p.n[2],
                     "outputs:slice and outputs:mip need a capacity (wasm:outputs:slice:capacity) of nx * nz");
         if (n < 0)
-            fail("no tracer seeds", "");
+            portalis_fail("no tracer seeds", "");
         points = malloc((size_t)n * 3 * sizeof *points);
         if (!points)
-            fail("out of memory", "");
+            portalis_fail("out of memory", "");
         memcpy(points, seeds, (size_t)n * 3 * sizeof *points);
     }
     fluid_advance(solver, dt);
@@ -121,14 +105,14 @@ double *export_step(double dt, int32_t n, const double *seeds, int32_t npix, dou
     return stats;
 }
 
-EXPORT("fluid_step_volume")
+PORTALIS_EXPORT("fluid_step_volume")
 double *export_step_volume(double dt, int32_t n, const double *density0, double *density, double *tracers) {
     if (!solver) {
         create();
         check_count(n, solver->nc, "inputs:density0 needs one value per cell (nx * ny * nz)");
         points = malloc((size_t)n * 3 * sizeof *points);
         if (!points)
-            fail("out of memory", "");
+            portalis_fail("out of memory", "");
         size_t nx = (size_t)solver->p.n[0], ny = (size_t)solver->p.n[1];
         for (size_t c = 0; c < solver->nc; c++) {
             solver->d[c] = solver->solid[c] ? 0 : density0[c];

@@ -25,17 +25,6 @@ static double cell = 1;
  * rebuilt and re-simulated rather than continued from a half step. */
 static int busy;
 
-static void fail(const char *what, const char *msg) {
-    char line[300];
-    size_t a = strlen(what), b = strlen(msg);
-    a = a > 100 ? 100 : a;
-    b = b > 190 ? 190 : b;
-    memcpy(line, what, a);
-    memcpy(line + a, msg, b);
-    portalis_log(line, (int32_t)(a + b));
-    __builtin_trap();
-}
-
 static double config_num(const char *name, int32_t len, double fallback) {
     return portalis_config_count(name, len) > 0 ? portalis_config_f64(name, len, 0) : fallback;
 }
@@ -47,22 +36,22 @@ static void start(int32_t n, const double *robots) {
     free(starts);
     starts = malloc(sizeof *starts * (size_t)(n > 0 ? n : 1));
     if (!starts)
-        fail("fleet: ", "out of memory");
+        portalis_fail("fleet: ", "out of memory");
     for (int32_t i = 0; i < n; i++)
         starts[i] = robots[i] >= 0 && robots[i] < FLEET_MAX_CELLS ? (int32_t)robots[i] : -1;
     int32_t len = PORTALIS_CONFIG_STR("fleet:map", NULL, 0);
     if (len < 0)
-        fail("fleet: ", "the prim has no string fleet:map (the .map text, README.md)");
+        portalis_fail("fleet: ", "the prim has no string fleet:map (the .map text, README.md)");
     char *text = malloc((size_t)len + 1), err[200];
     if (!text)
-        fail("fleet: ", "out of memory");
+        portalis_fail("fleet: ", "out of memory");
     PORTALIS_CONFIG_STR("fleet:map", text, len);
     double seed = config_num("fleet:seed", 10, 1), stall = config_num("fleet:stallLimit", 16, 24);
     cell = config_num("fleet:cellSize", 14, 1);
     F = fleet_new(text, (size_t)len, n, starts, (uint64_t)(int64_t)seed, (int32_t)stall, err, sizeof err);
     free(text);
     if (!F)
-        fail("fleet:map: ", err);
+        portalis_fail("fleet:map: ", err);
 }
 
 static int same_starts(int32_t n, const double *robots) {
@@ -89,7 +78,7 @@ double fleet_step_export(int32_t frame, int32_t n, const double *robots, double 
     busy = 1;
     while (fleet_time(F) < frame)
         if (fleet_step(F))
-            fail("fleet: ", "out of memory");
+            portalis_fail("fleet: ", "out of memory");
     busy = 0;
     int32_t w = fleet_width(F), h = fleet_height(F);
     for (int32_t i = 0; i < n; i++) {
@@ -119,7 +108,7 @@ double *robot_view(const double *index, int32_t n, const double *positions, cons
     static double m[16];
     int32_t i = (int32_t)index[0];
     if (i < 0 || i >= n)
-        fail("robot_view: ", "inputs:index is not the index of a robot of the fleet");
+        portalis_fail("robot_view: ", "inputs:index is not the index of a robot of the fleet");
     memcpy(pos, positions + 3 * i, 3 * sizeof *pos);
     heading[0] = headings[i];
     load[0] = loads[i];

@@ -3,8 +3,9 @@
  * how to build and run a module: docs/modules.md).
  *
  * This header is for code compiled TO WebAssembly (clang --target=wasm32-wasi
- * or --target=wasm32), not for the host. It only declares; it defines nothing
- * unless you use PORTALIS_DEFINE_ALLOC().
+ * or --target=wasm32), not for the host. It declares the imports; it defines
+ * only the static inline helper portalis_fail() and, when you use
+ * PORTALIS_DEFINE_ALLOC(), the allocator export.
  *
  * Two kinds of module (docs/abi.md):
  *   - a tick module exports `update(double time, double dt)` (or `update(void)`)
@@ -112,6 +113,22 @@ PORTALIS_IMPORT_("log") void portalis_log(const char *msg, int32_t len);
 
 /* portalis_log() for a string literal. */
 #define PORTALIS_LOG(literal) portalis_log((literal), (int32_t)(sizeof(literal) - 1))
+
+/* A fatal error: logs `what` followed by `detail` as one line (at most 511
+ * bytes, the rest cut) with portalis_log(), then traps, so the host prints
+ * "prim /Path: log: WHAT DETAIL" and disables the module with the trap:
+ *     if (!map) portalis_fail("fleet:map: ", err);
+ * Either string may be NULL (read as ""). */
+static inline __attribute__((noreturn, unused)) void portalis_fail(const char *what, const char *detail) {
+    char line[511];
+    int32_t n = 0;
+    for (; what && *what && n < (int32_t)sizeof line; what++)
+        line[n++] = *what;
+    for (; detail && *detail && n < (int32_t)sizeof line; detail++)
+        line[n++] = *detail;
+    portalis_log(line, n);
+    __builtin_trap();
+}
 
 /* Configuration attributes (docs/abi.md): every attribute of the module's
  * prim other than inputs:* / outputs:*, with its authored value or else the
