@@ -360,6 +360,10 @@ pusd_prim *pusd_stage_default_prim(pusd_stage *stage);
 /* Traversal filter: type_name (exact composed type name, or NULL = any),
  * api_schema (must be in composed apiSchemas, or NULL), and flags. */
 #define PUSD_TRAVERSE_ALL 1u /* include inactive, undefined (over-only) and abstract (class) prims */
+/* Also enter the descendants of instances (instance proxies). Without it a
+ * traversal visits an instance but not what is below it, as UsdStage::Traverse
+ * and TraverseAll do (UsdTraverseInstanceProxies is the OpenUSD counterpart). */
+#define PUSD_TRAVERSE_INSTANCE_PROXIES 2u
 typedef struct pusd_filter {
     const char *type_name;
     const char *api_schema;
@@ -377,6 +381,10 @@ const char *pusd_prim_type_name(const pusd_prim *prim); /* "" when typeless */
 char pusd_prim_specifier(const pusd_prim *prim);        /* 'd' def, 'o' over, 'c' class */
 bool pusd_prim_is_active(const pusd_prim *prim);
 bool pusd_prim_is_defined(const pusd_prim *prim);
+/* An instance: composed instanceable = true on a prim with composition arcs
+ * (UsdPrim::IsInstance); its descendants are instance proxies. */
+bool pusd_prim_is_instance(const pusd_prim *prim);
+bool pusd_prim_is_instance_proxy(const pusd_prim *prim); /* below an instance */
 pusd_prim *pusd_prim_parent(const pusd_prim *prim);
 size_t pusd_prim_child_count(const pusd_prim *prim);
 pusd_prim *pusd_prim_child(const pusd_prim *prim, size_t i);

@@ -533,7 +533,8 @@ int ph__scan(ph_host *h, char *err, size_t errcap) {
         return -1;
     }
     collect_ctx cc = {h, NULL, 0, 0};
-    pusd_stage_traverse(h->stage, NULL, collect, &cc);
+    pusd_filter everyp = {NULL, NULL, PUSD_TRAVERSE_INSTANCE_PROXIES}; /* modules inside instances too */
+    pusd_stage_traverse(h->stage, &everyp, collect, &cc);
     for (size_t i = 0; i < cc.n; i++) {
         const char *tn = pusd_prim_type_name(cc.prims[i]);
         if (!tn || !*tn || !pusd_schema_isa(h->reg, tn, "WasmModule"))

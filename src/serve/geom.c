@@ -186,11 +186,12 @@ int psv_geom_build(psv_scene *sc) {
     write_meta(sc, &o.j);
     pbase_json_key(&o.j, "prims");
     pbase_json_begin_array(&o.j);
-    pusd_stage_traverse(st, NULL, write_prim, &w);
+    pusd_filter px = {NULL, NULL, PUSD_TRAVERSE_INSTANCE_PROXIES}; /* draw instanced geometry too */
+    pusd_stage_traverse(st, &px, write_prim, &w);
     pbase_json_end_array(&o.j);
     pbase_json_key(&o.j, "connections");
     pbase_json_begin_array(&o.j);
-    pusd_stage_traverse(st, NULL, write_connections, &w);
+    pusd_stage_traverse(st, &px, write_connections, &w);
     pbase_json_end_array(&o.j);
     pbase_json_end_object(&o.j);
     fclose(o.f);

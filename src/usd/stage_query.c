@@ -50,6 +50,8 @@ char pusd_prim_specifier(const pusd_prim *p) { return p->specifier; }
 bool pusd_prim_is_active(const pusd_prim *p) { return p->active; }
 bool pusd_prim_is_defined(const pusd_prim *p) { return p->specifier != 'o'; }
 pusd_prim *pusd_prim_parent(const pusd_prim *p) { return p->parent; }
+bool pusd_prim_is_instance(const pusd_prim *p) { return p->instance; }
+bool pusd_prim_is_instance_proxy(const pusd_prim *p) { return p->in_instance; }
 size_t pusd_prim_child_count(const pusd_prim *p) { return p->nchildren; }
 pusd_prim *pusd_prim_child(const pusd_prim *p, size_t i) {
     return i < p->nchildren ? pusd__kid((pusd_prim *)p, (uint32_t)i) : NULL;
@@ -162,7 +164,8 @@ static bool trav(pusd_prim *p, const pusd_filter *f, bool (*fn)(pusd_prim *, voi
                 return false;
             }
         }
-        if (!trav(c, f, fn, ctx, calls)) {
+        bool proxies = f && (f->flags & PUSD_TRAVERSE_INSTANCE_PROXIES);
+        if ((!c->instance || proxies) && !trav(c, f, fn, ctx, calls)) {
             if (kn != stackbuf) free(kn);
             return false;
         }

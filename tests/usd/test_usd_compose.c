@@ -256,6 +256,13 @@ static void dictionaries(void) {
     pusd_stage_free(s);
 }
 
+static bool collect_path(pusd_prim *p, void *ctx) {
+    char *buf = ctx;
+    size_t n = strlen(buf);
+    snprintf(buf + n, 256 - n, "%s ", pusd_prim_path(p));
+    return true;
+}
+
 /* below an instance only the arcs' opinions apply: a local override and a local-only child are
  * ignored (Pcp ignores local opinions on an instance's descendants); a non-instance keeps them */
 static void instances(void) {
@@ -276,6 +283,22 @@ static void instances(void) {
     CHECK(num(s, "/I/Kid", "v", PUSD_TIME_DEFAULT) == 1);
     CHECK(pusd_stage_prim_at_path(s, "/I/LocalOnly") == NULL);
     CHECK(num(s, "/N/Kid", "v", PUSD_TIME_DEFAULT) == 2);
+    /* traversal visits an instance but not its proxies unless asked (UsdPrimDefaultPredicate) */
+    char seen[256] = "";
+    CHECK(pusd_stage_traverse(s, NULL, NULL, NULL) == 3);
+    CHECK(pusd_stage_traverse(s, NULL, collect_path, seen) == 3);
+    CHECK(!strcmp(seen, "/I /N /N/Kid "));
+    pusd_filter all = {NULL, NULL, PUSD_TRAVERSE_ALL};
+    CHECK(pusd_stage_traverse(s, &all, NULL, NULL) == 3);
+    pusd_filter px = {NULL, NULL, PUSD_TRAVERSE_INSTANCE_PROXIES};
+    seen[0] = 0;
+    CHECK(pusd_stage_traverse(s, &px, collect_path, seen) == 4);
+    CHECK(!strcmp(seen, "/I /I/Kid /N /N/Kid "));
+    pusd_prim *ip = pusd_stage_prim_at_path(s, "/I"), *kp = pusd_stage_prim_at_path(s, "/I/Kid");
+    CHECK(ip && pusd_prim_is_instance(ip) && !pusd_prim_is_instance_proxy(ip));
+    CHECK(kp && !pusd_prim_is_instance(kp) && pusd_prim_is_instance_proxy(kp));
+    pusd_prim *np = pusd_stage_prim_at_path(s, "/N");
+    CHECK(np && !pusd_prim_is_instance(np));
     pusd_stage_free(s);
 }
 

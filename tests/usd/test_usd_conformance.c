@@ -56,14 +56,55 @@ static char *placeholder_dir(char *text, const char *scene) {
     return text;
 }
 
+typedef struct {
+    char *text;
+    size_t len, cap;
+} strbuf;
+
+static bool add_path(pusd_prim *p, void *ctx) {
+    strbuf *b = ctx;
+    size_t n = strlen(pusd_prim_path(p)) + 1;
+    if (b->len + n + 1 > b->cap) {
+        size_t cap = (b->cap + n + 1) * 2;
+        char *t = realloc(b->text, cap);
+        if (!t)
+            return false;
+        b->text = t;
+        b->cap = cap;
+    }
+    memcpy(b->text + b->len, pusd_prim_path(p), n - 1);
+    b->text[b->len + n - 1] = '\n';
+    b->len += n;
+    b->text[b->len] = 0;
+    return true;
+}
+
+/* DIR/<rule>/traversal.txt, when present: the prims the default traversal visits, one path a
+ * line, in order (UsdStage::Traverse). */
+static void check_traversal(pusd_stage *s, const char *traversal) {
+    char *want = tu_read(traversal, NULL);
+    if (!want)
+        return;
+    strbuf b = {NULL, 0, 0};
+    pusd_stage_traverse(s, NULL, add_path, &b);
+    bool same = b.text && !strcmp(b.text, want);
+    if (!same)
+        fprintf(stderr, "%s: traversal differs\n--- got\n%s--- expected\n%s", traversal, b.text ? b.text : "",
+                want);
+    CHECK(same);
+    free(b.text);
+    free(want);
+}
+
 static void conformance(const char *dir) {
     struct dirent **ents;
     int n = scandir(dir, &ents, NULL, alphasort);
     CHECK(n > 0);
     int cases = 0;
     for (int i = 0; i < n; i++) {
-        char scene[1024], expected[1024];
+        char scene[1024], expected[1024], traversal[1024];
         snprintf(scene, sizeof scene, "%s/%s/scene.usda", dir, ents[i]->d_name);
+        snprintf(traversal, sizeof traversal, "%s/%s/traversal.txt", dir, ents[i]->d_name);
         snprintf(expected, sizeof expected, "%s/%s/expected.usda", dir, ents[i]->d_name);
         char *want = ents[i]->d_name[0] != '.' ? tu_read(expected, NULL) : NULL;
         if (want) {
@@ -75,6 +116,7 @@ static void conformance(const char *dir) {
                 pusd_layer *flat = pusd_stage_flatten(s, &e);
                 got = flat ? placeholder_dir(pusd_layer_to_string(flat, NULL), scene) : NULL;
                 pusd_layer_free(flat);
+                check_traversal(s, traversal);
             } else
                 fprintf(stderr, "%s: %s\n", scene, e.message);
             bool same = got && !strcmp(got, want);
