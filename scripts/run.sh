@@ -18,6 +18,8 @@
 #     2 frames on the interpreter (bench/fluid/run.sh for the native tier);
 #     fluid_export writes their density slice and projection as PNGs in
 #     build/demos/fluid/images/.
+#  2f. LiDAR and fluid again on the native tier (the modules compiled to C by
+#     the system cc; the first run compiles and caches, see docs/aot.md).
 #  3. The engine demonstration: the bench kernels (bench/kernels, small size)
 #     as wasm on the Portalis interpreter vs native, checksums compared.
 # Needs nothing outside this repository (scripts/deps.sh installs the tools).
@@ -42,6 +44,9 @@ echo
 echo "== LiDAR demo: 102,400 rays a frame, sensor -> filter -> FilteredCloud (demos/lidar/README.md)"
 build/bin/portalis run build/demos/lidar/lidar.usda --frames 3
 echo
+echo "== The same LiDAR scene on the native tier (the modules compiled to C by the system cc, cached; docs/aot.md)"
+build/bin/portalis run build/demos/lidar/lidar.usda --frames 3 --tier native -o build/demos/lidar/lidar.native.out.usda
+echo
 echo "== Warehouse fleet: 20 robots, A* + PIBT on a MAPF-format map (demos/warehouse/README.md)"
 build/bin/portalis run build/demos/warehouse/warehouse.usda
 echo
@@ -52,6 +57,9 @@ if [ -x build/bin/fluid_export ]; then
 else
   echo "fluid_export not built (libpng-dev, libopenvdb-dev: bash scripts/deps.sh): no images"
 fi
+echo
+echo "== Fluid on the native tier: 30 frames"
+build/bin/portalis run build/demos/fluid/fluid.usda --frames 30 --tier native -o build/demos/fluid/fluid.native.out.usda
 echo
 kb=build/bench-kernels
 echo "== Portalis engine demo: the bench kernels (small size) as wasm vs native"
