@@ -162,6 +162,8 @@ typedef struct pb_func {
     uint32_t nparams, nresults;
     const pw_valkind *params, *results;
     const char *name;
+    uint64_t fuel; /* fuel of each call through this handle; 0 (what pb_func_lookup sets) = the bridge's
+                    * call_fuel. Metered only when the bridge's call_fuel is not 0 (its engine then counts) */
 } pb_func;
 
 /* Resolves export `name` of module id into h (valid until the module is

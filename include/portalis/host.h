@@ -84,6 +84,8 @@ typedef struct ph_module_info {
     const char *tier;            /* who runs its next calls: "interp" or "native" ("" when not loaded) */
     const char *tier_note;       /* wasm:tier auto staying on the interpreter: why; else NULL */
     bool paused;                 /* turned off by ph_host_set_module_paused */
+    uint64_t last_fuel;          /* fuel its last call used (all of it when it ran out); 0 when the run
+                                  * meters none (ph_config.call_fuel 0) */
 } ph_module_info;
 
 /* Opens the scene, scans it for Wasm schema prims, loads their modules and
@@ -126,6 +128,15 @@ int ph_host_trigger(ph_host *h, const char *prim_path);
  * host starts with every module on. Returns 0, or -1 if there is no such
  * module. */
 int ph_host_set_module_paused(ph_host *h, const char *prim_path, bool paused);
+/* Fuel (wasm instructions) for each of the next calls of the module at
+ * prim_path, in place of the run's ph_config.call_fuel; 0 = the run's again
+ * (docs/host.md, Failure policy). Fuel is counted only in a run that meters
+ * it, so ph_config.call_fuel must not be 0. A call that runs out is an
+ * overrun like any other. For a test that interrupts one call and lets the
+ * module's catch-up call, which may cost far more, run in full; kept until a
+ * rescan. Returns 0, or -1 if there is no such loaded module or the run
+ * meters no fuel. */
+int ph_host_set_module_fuel(ph_host *h, const char *prim_path, uint64_t fuel);
 /* event_driven: post a named event; modules listing it in wasm:events run in
  * the next frame. */
 int ph_host_post_event(ph_host *h, const char *name);

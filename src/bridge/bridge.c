@@ -562,8 +562,9 @@ static int call_error(const pb_func *h, pw_error *e, pb_error *err) {
 }
 
 int pb_func_call_slots(const pb_func *h, uint64_t *slots, pb_error *err) {
-    if (h->bridge->cfg.call_fuel)
-        pw_store_set_fuel(h->store, h->bridge->cfg.call_fuel);
+    uint64_t fuel = h->fuel ? h->fuel : h->bridge->cfg.call_fuel;
+    if (fuel)
+        pw_store_set_fuel(h->store, fuel);
     pw_error *e;
     if (h->stats) {
         uint64_t t0 = ticks();

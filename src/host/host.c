@@ -157,6 +157,14 @@ int ph_host_set_module_paused(ph_host *h, const char *prim_path, bool paused) {
     return 0;
 }
 
+int ph_host_set_module_fuel(ph_host *h, const char *prim_path, uint64_t fuel) {
+    hmod *m = ph__mod_of_prim(h, prim_path);
+    if (!m || !m->fn.store || !h->cfg.call_fuel)
+        return -1;
+    m->fn.fuel = fuel;
+    return 0;
+}
+
 int ph_host_post_event(ph_host *h, const char *name) { return ph__events_post(h, name); }
 
 long ph_host_get_value(ph_host *h, const char *prim_path, const char *attr, double *out, size_t n) {
@@ -220,6 +228,7 @@ int ph_host_module_info(const ph_host *h, size_t i, ph_module_info *o) {
     o->latency = &m->lat;
     o->last_error = m->last_error;
     o->paused = m->paused;
+    o->last_fuel = m->last_fuel;
     o->tier = m->id ? pw_tier_name(pb_module_tier(h->bridge, m->id, &o->tier_note)) : "";
     return 0;
 }

@@ -145,6 +145,7 @@ typedef struct hmod {
     uint32_t frame_steps;
     uint64_t frame_ns;
     uint32_t consecutive_overruns;
+    uint64_t last_fuel; /* fuel the last call used (metered runs only) */
     uint64_t runs, steps, skipped, overruns, traps, load_ns;
     pb_histogram lat;
     char *last_error;

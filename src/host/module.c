@@ -286,6 +286,9 @@ ef_status ph__module_exec(ef_task *task, void *user) {
     pb_error err = {0};
     uint64_t t0 = pb_now_ns();
     bool ok = (m->pure ? run_pure(m, t, dt, &err) : run_tick(m, t, dt, &err)) == 0;
+    uint64_t fuel = m->fn.fuel ? m->fn.fuel : m->h->cfg.call_fuel;
+    if (fuel)
+        m->last_fuel = fuel - pw_store_fuel(m->fn.store);
     m->frame_ns += pb_now_ns() - t0;
     m->frame_steps++;
     m->ran_frame = true;
