@@ -77,73 +77,6 @@ ppy_module *ppy_find_module(ppy_bridge *br, PyObject *module_id) {
 
 /* ---- calls ------------------------------------------------------------------ */
 
-static int arg_to_slot(PyObject *o, pw_valkind k, uint64_t *slot) {
-    if (k == PW_F64 || k == PW_F32) {
-        double d = PyFloat_CheckExact(o) ? PyFloat_AS_DOUBLE(o) : PyFloat_AsDouble(o);
-        if (d == -1.0 && PyErr_Occurred())
-            return -1;
-        if (k == PW_F64) {
-            memcpy(slot, &d, 8);
-        } else {
-            float f = (float)d;
-            uint32_t u;
-            memcpy(&u, &f, 4);
-            *slot = u;
-        }
-        return 0;
-    }
-    if (k == PW_I32 || k == PW_I64) {
-        long long v = PyLong_AsLongLong(o);
-        if (v == -1 && PyErr_Occurred())
-            return -1;
-        if (k == PW_I32 && (v < INT32_MIN || v > (long long)UINT32_MAX)) {
-            PyErr_Format(PyExc_OverflowError, "%lld does not fit an i32", v);
-            return -1;
-        }
-        *slot = k == PW_I32 ? (uint32_t)v : (uint64_t)v;
-        return 0;
-    }
-    PyErr_Format(ppy_ArgumentError, "%s parameters cannot be passed from Python", pw_valkind_name(k));
-    return -1;
-}
-
-static PyObject *slot_to_py(uint64_t s, pw_valkind k) {
-    switch (k) {
-    case PW_I32: return PyLong_FromLong((int32_t)(uint32_t)s);
-    case PW_I64: return PyLong_FromLongLong((long long)s);
-    case PW_F32: {
-        float f;
-        uint32_t u = (uint32_t)s;
-        memcpy(&f, &u, 4);
-        return PyFloat_FromDouble(f);
-    }
-    case PW_F64: {
-        double d;
-        memcpy(&d, &s, 8);
-        return PyFloat_FromDouble(d);
-    }
-    default: return Py_NewRef(Py_None); /* references are opaque to Python */
-    }
-}
-
-/* None, one value, or a tuple. */
-static PyObject *results_to_py(const pb_func *h, const uint64_t *slots) {
-    if (h->nresults == 0)
-        Py_RETURN_NONE;
-    if (h->nresults == 1)
-        return slot_to_py(slots[0], h->results[0]);
-    PyObject *t = PyTuple_New(h->nresults);
-    for (uint32_t i = 0; t && i < h->nresults; i++) {
-        PyObject *v = slot_to_py(slots[i], h->results[i]);
-        if (!v) {
-            Py_CLEAR(t);
-            break;
-        }
-        PyTuple_SET_ITEM(t, i, v);
-    }
-    return t;
-}
-
 enum { CALL_OK = 0, CALL_UNLOADED = -100, CALL_EXPORTED = -101, CALL_BUSY = -102 };
 
 /* Takes the bridge shared and the module alone (waiting for them; or, with
@@ -193,9 +126,14 @@ static PyObject *function_call_args(ppy_function *f, PyObject *const *args, size
     if (n > 8 && !(slots = PyMem_Calloc(n, 8)))
         return PyErr_NoMemory();
     PyObject *res = NULL;
-    for (size_t i = 0; i < nargs; i++)
-        if (arg_to_slot(args[i], h->params[i], &slots[i]) < 0)
+    for (size_t i = 0; i < nargs; i++) {
+        if (h->params[i] == PW_F64 && PyFloat_CheckExact(args[i])) { /* the common case, inline */
+            double d = PyFloat_AS_DOUBLE(args[i]);
+            memcpy(&slots[i], &d, 8);
+        } else if (ppy_arg_to_slot(args[i], h->params[i], &slots[i]) < 0) {
             goto out;
+        }
+    }
     pb_error err;
     int rc = CALL_BUSY;
     Py_INCREF(br); /* the bridge outlives the call even if every other reference goes meanwhile */
@@ -208,7 +146,7 @@ static PyObject *function_call_args(ppy_function *f, PyObject *const *args, size
         PyEval_RestoreThread(ts);
     }
     f->last_ticks = now_ticks() - t0;
-    res = rc == CALL_OK ? results_to_py(h, slots) : call_failed(f, rc, &err);
+    res = rc == CALL_OK ? ppy_results_to_py(h, slots) : call_failed(f, rc, &err);
     Py_DECREF(br);
 out:
     if (slots != small)
@@ -230,14 +168,14 @@ static PyObject *function_call_many(ppy_function *f, PyObject *const *args, Py_s
         return PyErr_Format(ppy_ArgumentError, "%s: expected %u arguments after n", h->name, h->nparams);
     uint64_t in[16], slots[16] = {0};
     for (uint32_t i = 0; i < h->nparams; i++)
-        if (arg_to_slot(args[i + 1], h->params[i], &in[i]) < 0)
+        if (ppy_arg_to_slot(args[i + 1], h->params[i], &in[i]) < 0)
             return NULL;
     pb_error err;
     Py_INCREF(br);
     PyThreadState *ts = PyEval_SaveThread();
     int rc = run_calls(br, f->mod, h, slots, in, n, false, &err);
     PyEval_RestoreThread(ts);
-    PyObject *res = rc == CALL_OK ? results_to_py(h, slots) : call_failed(f, rc, &err);
+    PyObject *res = rc == CALL_OK ? ppy_results_to_py(h, slots) : call_failed(f, rc, &err);
     Py_DECREF(br);
     return res;
 }
@@ -260,20 +198,13 @@ static void function_dealloc(ppy_function *f) {
     Py_TYPE(f)->tp_free((PyObject *)f);
 }
 
-static PyObject *kinds_tuple(const pw_valkind *k, uint32_t n) {
-    PyObject *t = PyTuple_New(n);
-    for (uint32_t i = 0; t && i < n; i++)
-        PyTuple_SET_ITEM(t, i, PyUnicode_FromString(pw_valkind_name(k[i])));
-    return t;
-}
-
 static PyObject *function_get_params(ppy_function *f, void *c) {
     (void)c;
-    return kinds_tuple(f->h.params, f->h.nparams);
+    return ppy_kinds_tuple(f->h.params, f->h.nparams);
 }
 static PyObject *function_get_results(ppy_function *f, void *c) {
     (void)c;
-    return kinds_tuple(f->h.results, f->h.nresults);
+    return ppy_kinds_tuple(f->h.results, f->h.nresults);
 }
 static PyObject *function_get_module(ppy_function *f, void *c) {
     (void)c;
@@ -359,6 +290,20 @@ static ppy_function *get_function(ppy_module *m, PyObject *name) {
     return bad ? NULL : fn;
 }
 
+static ppy_call_entry *call_entry(ppy_bridge *self, PyObject *module_id, PyObject *name) {
+    uintptr_t k = ((uintptr_t)module_id >> 4) ^ ((uintptr_t)name >> 6);
+    return &self->calls[k % PPY_CALL_CACHE];
+}
+
+static void clear_call_cache(ppy_bridge *self) {
+    for (size_t i = 0; i < PPY_CALL_CACHE; i++) {
+        ppy_call_entry *e = &self->calls[i];
+        Py_CLEAR(e->module_id);
+        Py_CLEAR(e->name);
+        Py_CLEAR(e->function);
+    }
+}
+
 /* ---- the bridge ---------------------------------------------------------------- */
 
 static int bridge_init(ppy_bridge *self, PyObject *args, PyObject *kw) {
@@ -397,6 +342,7 @@ static int bridge_init(ppy_bridge *self, PyObject *args, PyObject *kw) {
 }
 
 static void bridge_dealloc(ppy_bridge *self) {
+    clear_call_cache(self);
     if (self->modules) {
         PyObject *k, *v;
         Py_ssize_t pos = 0;
@@ -530,6 +476,8 @@ static PyObject *bridge_unload_module(ppy_bridge *self, PyObject *module_id) {
     pthread_mutex_unlock(&m->lock);
     pthread_rwlock_unlock(&self->rw);
     PyEval_RestoreThread(ts);
+    if (!exported)
+        clear_call_cache(self); /* its Functions, and the id may be loaded again */
     int rc = exported ? -1 : PyDict_DelItem(self->modules, module_id);
     if (exported)
         PyErr_Format(PyExc_BufferError, "module '%S': a buffer over its memory is held; release it first",
@@ -553,13 +501,24 @@ static PyObject *bridge_get_function(ppy_bridge *self, PyObject *const *args, Py
 }
 
 static PyObject *bridge_call_function(ppy_bridge *self, PyObject *const *args, Py_ssize_t nargs) {
+    if (nargs >= 2) {
+        ppy_call_entry *e = call_entry(self, args[0], args[1]);
+        if (e->module_id == args[0] && e->name == args[1])
+            return function_call_args((ppy_function *)e->function, args + 2, (size_t)nargs - 2);
+    }
     if (nargs < 2 || !PyUnicode_Check(args[1]))
         return PyErr_Format(PyExc_TypeError, "call_function(module_id, function: str, *args)");
     if (check_ready(self) < 0)
         return NULL;
     ppy_module *m = ppy_find_module(self, args[0]);
     ppy_function *f = m ? get_function(m, args[1]) : NULL;
-    return f ? function_call_args(f, args + 2, (size_t)nargs - 2) : NULL;
+    if (!f)
+        return NULL;
+    ppy_call_entry *e = call_entry(self, args[0], args[1]);
+    Py_XSETREF(e->module_id, Py_NewRef(args[0]));
+    Py_XSETREF(e->name, Py_NewRef(args[1]));
+    Py_XSETREF(e->function, Py_NewRef((PyObject *)f));
+    return function_call_args(f, args + 2, (size_t)nargs - 2);
 }
 
 static PyObject *bridge_memory(ppy_bridge *self, PyObject *module_id) {

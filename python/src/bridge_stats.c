@@ -92,11 +92,8 @@ static PyObject *export_list(pw_module *pm) {
         pw_externtype t;
         if (!pw_module_export(pm, i, &name, &t) || t.kind != PW_EXTERN_FUNC)
             continue;
-        PyObject *params = PyTuple_New(t.func.nparams), *results = PyTuple_New(t.func.nresults);
-        for (uint32_t j = 0; params && j < t.func.nparams; j++)
-            PyTuple_SET_ITEM(params, j, PyUnicode_FromString(pw_valkind_name(t.func.params[j])));
-        for (uint32_t j = 0; results && j < t.func.nresults; j++)
-            PyTuple_SET_ITEM(results, j, PyUnicode_FromString(pw_valkind_name(t.func.results[j])));
+        PyObject *params = ppy_kinds_tuple(t.func.params, t.func.nparams),
+                 *results = ppy_kinds_tuple(t.func.results, t.func.nresults);
         PyObject *e = params && results ? Py_BuildValue("(sOO)", name, params, results) : NULL;
         Py_XDECREF(params);
         Py_XDECREF(results);

@@ -165,13 +165,6 @@ int ppy_add_type(PyObject *mod, PyTypeObject *type, const char *name) {
     return PyModule_AddObjectRef(mod, name, (PyObject *)type);
 }
 
-int ppy_append_str(PyObject *list, const char *s) {
-    PyObject *o = PyUnicode_FromString(s);
-    int rc = o ? PyList_Append(list, o) : -1;
-    Py_XDECREF(o);
-    return rc;
-}
-
 static int exec_module(PyObject *mod) {
     if (add_exceptions(mod) < 0 || ppy_bridge_types(mod) < 0 || ppy_stage_types(mod) < 0 ||
         ppy_simulation_types(mod) < 0)

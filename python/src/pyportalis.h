@@ -1,7 +1,8 @@
 /* The `portalis._portalis` extension module: CPython bindings over the
  * public C API (bridge pb_*, usd pusd_*, host ph_*). One file per object:
  * module.c (exceptions, init), bridge.c (WasmtimeBridge core, Function),
- * memory.c (linear memory as a buffer), stage.c and values.c (USD stage),
+ * memory.c (linear memory as a buffer), stage.c (USD stage), values.c (every
+ * conversion between Python objects and the library's values),
  * simulation.c (the host). The Python layer (portalis/__init__.py) adds the
  * specification's names on top.
  *
@@ -45,9 +46,20 @@ typedef struct {
     Py_ssize_t exports;
 } ppy_module;
 
+/* call_function's cache of Functions by the identity of the (module id,
+ * name) objects it is passed: callers pass the same str objects again (a
+ * literal, a kept id), so two pointer compares replace two dict lookups. An
+ * entry holds references to its three objects; every unload clears the
+ * cache. Used with the GIL held only. */
+#define PPY_CALL_CACHE 8
+typedef struct {
+    PyObject *module_id, *name, *function;
+} ppy_call_entry;
+
 struct ppy_bridge {
     PyObject_HEAD pb_bridge *b;
     PyObject *modules; /* dict str -> ppy_module */
+    ppy_call_entry calls[PPY_CALL_CACHE];
     /* Calls hold it shared, load/unload/statistics exclusively
      * (include/portalis/bridge.h, Thread safety). */
     pthread_rwlock_t rw;
@@ -65,14 +77,28 @@ PyObject *ppy_bridge_module_info(ppy_bridge *self, PyObject *module_id);
 PyObject *ppy_bridge_raw_stats(ppy_bridge *self, PyObject *unused);
 /* PyType_Ready, then mod.name = type. */
 int ppy_add_type(PyObject *mod, PyTypeObject *type, const char *name);
-/* Appends str(s) to list; -1 with an exception set. */
-int ppy_append_str(PyObject *list, const char *s);
 /* Registered by the module's exec step. */
 int ppy_bridge_types(PyObject *mod);
 int ppy_stage_types(PyObject *mod);
 int ppy_simulation_types(PyObject *mod);
 
-/* USD values (values.c): a Python value to an authored value of type_name
+/* ---- values.c: conversions between Python objects and the library's values.
+ * Each returns NULL or -1 with an exception set. */
+/* A call's argument into its slot by the parameter's kind (i32, i64, f32,
+ * f64; TypeError/OverflowError/ArgumentError otherwise). */
+int ppy_arg_to_slot(PyObject *o, pw_valkind k, uint64_t *slot);
+/* A call's results: None, one number, or a tuple. */
+PyObject *ppy_results_to_py(const pb_func *h, const uint64_t *slots);
+/* ('i32', 'f64', ...) */
+PyObject *ppy_kinds_tuple(const pw_valkind *k, uint32_t n);
+/* A list (or tuple) of floats; a list of strs. */
+PyObject *ppy_doubles(const double *d, size_t n, bool tuple);
+PyObject *ppy_strings(const char *const *s, size_t n);
+/* Appends str(s) to list. */
+int ppy_append_str(PyObject *list, const char *s);
+/* A time code argument: None is the default time. */
+int ppy_time_arg(PyObject *o, double *t);
+/* USD values: a Python value to an authored value of type_name
  * (scalars, tuples, sequences, buffers for numeric arrays), and back. */
 typedef struct ppy_valbuf {
     pusd_value v;

@@ -187,9 +187,7 @@ static PyObject *sim_get_value(ppy_sim *s, PyObject *args) {
                             prim, attr);
     if (!buf)
         return PyErr_NoMemory();
-    PyObject *r = n == 1 ? PyFloat_FromDouble(buf[0]) : PyTuple_New(n);
-    for (long i = 0; n != 1 && r && i < n; i++)
-        PyTuple_SET_ITEM(r, i, PyFloat_FromDouble(buf[i]));
+    PyObject *r = n == 1 ? PyFloat_FromDouble(buf[0]) : ppy_doubles(buf, (size_t)n, true);
     if (buf != small)
         PyMem_Free(buf);
     return r;

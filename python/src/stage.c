@@ -173,16 +173,11 @@ static PyObject *stage_attr_type(ppy_stage *st, PyObject *args) {
     return PyUnicode_FromString(t);
 }
 
-static int parse_time(PyObject *o, double *t) {
-    *t = o == Py_None ? PUSD_TIME_DEFAULT : PyFloat_AsDouble(o);
-    return *t == -1.0 && PyErr_Occurred() ? -1 : 0;
-}
-
 static PyObject *stage_get(ppy_stage *st, PyObject *args) {
     const char *path, *name;
     PyObject *time = Py_None;
     double t;
-    if (!PyArg_ParseTuple(args, "ss|O:get", &path, &name, &time) || parse_time(time, &t) < 0)
+    if (!PyArg_ParseTuple(args, "ss|O:get", &path, &name, &time) || ppy_time_arg(time, &t) < 0)
         return NULL;
     pusd_prim *p = prim_at(st, path);
     if (!p)
@@ -201,7 +196,7 @@ static PyObject *stage_set(ppy_stage *st, PyObject *args, PyObject *kw) {
     double t;
     if (!PyArg_ParseTupleAndKeywords(args, kw, "sssO|Op:set", kwlist, &path, &name, &type, &value, &time,
                                      &uniform) ||
-        parse_time(time, &t) < 0)
+        ppy_time_arg(time, &t) < 0)
         return NULL;
     ppy_valbuf vb;
     if (ppy_value_from_py(value, type, &vb) < 0)
@@ -212,13 +207,6 @@ static PyObject *stage_set(ppy_stage *st, PyObject *args, PyObject *kw) {
     return status(rc, &err);
 }
 
-static PyObject *doubles_list(const double *d, size_t n) {
-    PyObject *list = PyList_New((Py_ssize_t)n);
-    for (size_t i = 0; list && i < n; i++)
-        PyList_SET_ITEM(list, (Py_ssize_t)i, PyFloat_FromDouble(d[i]));
-    return list;
-}
-
 static PyObject *stage_sample_times(ppy_stage *st, PyObject *args) {
     const char *path, *name;
     if (!PyArg_ParseTuple(args, "ss:sample_times", &path, &name))
@@ -226,16 +214,7 @@ static PyObject *stage_sample_times(ppy_stage *st, PyObject *args) {
     pusd_prim *p = prim_at(st, path);
     const double *times = NULL;
     size_t n = p ? pusd_prim_attr_sample_times(p, name, &times) : 0;
-    return p ? doubles_list(times, n) : NULL;
-}
-
-static PyObject *strings_list(const char *const *s, size_t n) {
-    PyObject *list = PyList_New(0);
-    for (size_t i = 0; list && i < n; i++) {
-        if (ppy_append_str(list, s[i]) < 0)
-            Py_CLEAR(list);
-    }
-    return list;
+    return p ? ppy_doubles(times, n, false) : NULL;
 }
 
 static PyObject *stage_targets(ppy_stage *st, PyObject *args) {
@@ -246,7 +225,7 @@ static PyObject *stage_targets(ppy_stage *st, PyObject *args) {
     pusd_prim *p = prim_at(st, path);
     const char **paths = NULL;
     size_t n = p ? pusd_prim_targets(p, name, conn, &paths) : 0;
-    return p ? strings_list(paths, n) : NULL;
+    return p ? ppy_strings(paths, n) : NULL;
 }
 
 static PyObject *stage_set_targets(ppy_stage *st, PyObject *args) {

@@ -1,11 +1,138 @@
-/* USD attribute values between Python and pusd_value: scalars are Python
- * numbers, bools and strs; tuples of components are vectors, quaternions
- * (w, x, y, z) and matrices (rows); arrays are lists (or, when authoring,
- * any sequence or a numeric buffer such as a numpy array). */
+/* Conversions between Python objects and the library's values, in one
+ * place for every object of the extension:
+ *  - wasm values: an argument to its 64-bit slot by the parameter's kind,
+ *    results back to None, a number or a tuple (bridge.c);
+ *  - plain lists: numbers and strings (stage.c, simulation.c,
+ *    bridge_stats.c), a time code argument;
+ *  - USD attribute values and pusd_value: scalars are Python numbers, bools
+ *    and strs; tuples of components are vectors, quaternions (w, x, y, z)
+ *    and matrices (rows); arrays are lists (or, when authoring, any
+ *    sequence or a numeric buffer such as a numpy array). */
 #include "pyportalis.h"
 
 #include <stdlib.h>
 #include <string.h>
+
+/* ---- wasm values ------------------------------------------------------------ */
+
+int ppy_arg_to_slot(PyObject *o, pw_valkind k, uint64_t *slot) {
+    if (k == PW_F64 || k == PW_F32) {
+        double d = PyFloat_CheckExact(o) ? PyFloat_AS_DOUBLE(o) : PyFloat_AsDouble(o);
+        if (d == -1.0 && PyErr_Occurred())
+            return -1;
+        if (k == PW_F64) {
+            memcpy(slot, &d, 8);
+        } else {
+            float f = (float)d;
+            uint32_t u;
+            memcpy(&u, &f, 4);
+            *slot = u;
+        }
+        return 0;
+    }
+    if (k == PW_I32 || k == PW_I64) {
+        long long v = PyLong_AsLongLong(o);
+        if (v == -1 && PyErr_Occurred())
+            return -1;
+        if (k == PW_I32 && (v < INT32_MIN || v > (long long)UINT32_MAX)) {
+            PyErr_Format(PyExc_OverflowError, "%lld does not fit an i32", v);
+            return -1;
+        }
+        *slot = k == PW_I32 ? (uint32_t)v : (uint64_t)v;
+        return 0;
+    }
+    PyErr_Format(ppy_ArgumentError, "%s parameters cannot be passed from Python", pw_valkind_name(k));
+    return -1;
+}
+
+static PyObject *slot_to_py(uint64_t s, pw_valkind k) {
+    switch (k) {
+    case PW_I32: return PyLong_FromLong((int32_t)(uint32_t)s);
+    case PW_I64: return PyLong_FromLongLong((long long)s);
+    case PW_F32: {
+        float f;
+        uint32_t u = (uint32_t)s;
+        memcpy(&f, &u, 4);
+        return PyFloat_FromDouble(f);
+    }
+    case PW_F64: {
+        double d;
+        memcpy(&d, &s, 8);
+        return PyFloat_FromDouble(d);
+    }
+    default: return Py_NewRef(Py_None); /* references are opaque to Python */
+    }
+}
+
+PyObject *ppy_results_to_py(const pb_func *h, const uint64_t *slots) {
+    if (h->nresults == 0)
+        Py_RETURN_NONE;
+    if (h->nresults == 1)
+        return slot_to_py(slots[0], h->results[0]);
+    PyObject *t = PyTuple_New(h->nresults);
+    for (uint32_t i = 0; t && i < h->nresults; i++) {
+        PyObject *v = slot_to_py(slots[i], h->results[i]);
+        if (!v) {
+            Py_CLEAR(t);
+            break;
+        }
+        PyTuple_SET_ITEM(t, i, v);
+    }
+    return t;
+}
+
+PyObject *ppy_kinds_tuple(const pw_valkind *k, uint32_t n) {
+    PyObject *t = PyTuple_New(n);
+    for (uint32_t i = 0; t && i < n; i++) {
+        PyObject *s = PyUnicode_FromString(pw_valkind_name(k[i]));
+        if (!s) {
+            Py_CLEAR(t);
+            break;
+        }
+        PyTuple_SET_ITEM(t, i, s);
+    }
+    return t;
+}
+
+/* ---- plain lists ---------------------------------------------------------------- */
+
+PyObject *ppy_doubles(const double *d, size_t n, bool tuple) {
+    PyObject *seq = tuple ? PyTuple_New((Py_ssize_t)n) : PyList_New((Py_ssize_t)n);
+    for (size_t i = 0; seq && i < n; i++) {
+        PyObject *x = PyFloat_FromDouble(d[i]);
+        if (!x) {
+            Py_CLEAR(seq);
+            break;
+        }
+        if (tuple)
+            PyTuple_SET_ITEM(seq, (Py_ssize_t)i, x);
+        else
+            PyList_SET_ITEM(seq, (Py_ssize_t)i, x);
+    }
+    return seq;
+}
+
+int ppy_append_str(PyObject *list, const char *s) {
+    PyObject *o = PyUnicode_FromString(s);
+    int rc = o ? PyList_Append(list, o) : -1;
+    Py_XDECREF(o);
+    return rc;
+}
+
+PyObject *ppy_strings(const char *const *s, size_t n) {
+    PyObject *list = PyList_New(0);
+    for (size_t i = 0; list && i < n; i++)
+        if (ppy_append_str(list, s[i]) < 0)
+            Py_CLEAR(list);
+    return list;
+}
+
+int ppy_time_arg(PyObject *o, double *t) {
+    *t = o == Py_None ? PUSD_TIME_DEFAULT : PyFloat_AsDouble(o);
+    return *t == -1.0 && PyErr_Occurred() ? -1 : 0;
+}
+
+/* ---- USD values ---------------------------------------------------------------------- */
 
 static size_t elem_size(pusd_elem e) {
     switch (e) {

@@ -106,6 +106,26 @@ class BridgeTest(unittest.TestCase):
         with self.assertRaises(portalis.ModuleNotLoaded):
             self.bridge.call_function(mid, "calculate", 1.0, 2.0)
 
+    def test_call_function_follows_unload_and_reload(self):
+        # call_function keeps the Functions it resolved by the identity of
+        # its (module id, name) arguments: unloading must forget them
+        call, mid, name = self.bridge.call_function, "again", "count"
+        self.bridge.load_module(calc_wasm(), module_id=mid)
+        call(mid, "tick")
+        self.assertEqual(call(mid, name), 1)
+        self.bridge.unload_module(mid)
+        with self.assertRaises(portalis.ModuleNotLoaded):
+            call(mid, name)
+        self.bridge.load_module(calc_wasm(), module_id=mid)
+        self.assertEqual(call(mid, name), 0)  # the new instance, not the old one's Function
+        self.assertEqual(call("".join(["ag", "ain"]), "".join(["co", "unt"])), 0)  # equal, not identical, strs
+        with self.assertRaises(portalis.ExportError):
+            call(mid, "missing")
+        many = [self.bridge.load_module(calc_wasm()) for _ in range(12)]  # more than the cache's entries
+        for m in many:
+            call(m, "tick")
+        self.assertEqual([call(m, name) for m in many], [1] * 12)
+
     def test_functions_outlive_the_bridge_safely(self):
         bridge = portalis.WasmtimeBridge()
         mid = bridge.load_module(calc_wasm())
