@@ -134,18 +134,6 @@ int ppy_time_arg(PyObject *o, double *t) {
 
 /* ---- USD values ---------------------------------------------------------------------- */
 
-static size_t elem_size(pusd_elem e) {
-    switch (e) {
-    case PUSD_E_U8: return 1;
-    case PUSD_E_HALF: return 2;
-    case PUSD_E_I32:
-    case PUSD_E_U32:
-    case PUSD_E_FLOAT: return 4;
-    case PUSD_E_STR: return sizeof(const char *);
-    default: return 8;
-    }
-}
-
 /* Appends the leaves of obj (numbers or strs; nested sequences flattened) to
  * list; a str or bytes is a leaf. */
 static int flatten(PyObject *obj, PyObject *list, int depth) {
@@ -163,7 +151,7 @@ static int flatten(PyObject *obj, PyObject *list, int depth) {
 }
 
 static int store_leaf(ppy_valbuf *vb, pusd_elem e, size_t i, PyObject *o) {
-    char *p = (char *)vb->data + i * elem_size(e);
+    char *p = (char *)vb->data + i * pusd_elem_size(e);
     if (e == PUSD_E_STR) {
         PyObject *u = PyUnicode_Check(o) ? Py_NewRef(o) : PyObject_Str(o);
         const char *s = u ? PyUnicode_AsUTF8(u) : NULL;
@@ -209,7 +197,7 @@ int ppy_value_from_py(PyObject *obj, const char *type_name, ppy_valbuf *vb) {
                      is_array ? "a multiple of " : "", comps, comps == 1 ? "" : "s", n);
         goto fail;
     }
-    vb->data = calloc(n ? n : 1, elem_size(e));
+    vb->data = calloc(n ? n : 1, pusd_elem_size(e));
     if (!vb->data) {
         PyErr_NoMemory();
         goto fail;
