@@ -172,6 +172,33 @@ static int write_prototypes(flat *f) {
     return 0;
 }
 
+/* names copied into out's arena (interned), for reorder statements */
+static const char **copy_names(pusd_layer *out, const char *const *src, uint32_t n) {
+    const char **v = pusd__ar_alloc(&out->arena, (n ? n : 1) * sizeof *v);
+    for (uint32_t k = 0; v && k < n; k++)
+        if (!(v[k] = pusd__intern(&out->strings, &out->arena, src[k], strlen(src[k])))) return NULL;
+    return v;
+}
+
+/* propertyOrder and primOrder are metadata UsdStage::Flatten copies (the strongest opinion of
+ * each), so the flattened prim writes them back as `reorder` statements */
+static int copy_reorders(pusd_layer *out, pusd_primspec *sp, const pusd_prim *p) {
+    const prim_ext *props = NULL, *kids = NULL;
+    for (uint32_t i = 0; i < p->nnodes; i++) {
+        const prim_ext *x = p->nodes[i].spec->ext;
+        if (x && x->n_reorder_props && !props) props = x;
+        if (x && x->n_reorder_children && !kids) kids = x;
+    }
+    if (!props && !kids) return 0;
+    prim_ext *d = pusd__prim_x(out, sp);
+    if (!d) return -1;
+    if (props && !(d->reorder_props = copy_names(out, props->reorder_props, props->n_reorder_props))) return -1;
+    if (kids && !(d->reorder_children = copy_names(out, kids->reorder_children, kids->n_reorder_children))) return -1;
+    d->n_reorder_props = props ? props->n_reorder_props : 0;
+    d->n_reorder_children = kids ? kids->n_reorder_children : 0;
+    return 0;
+}
+
 static int flatten_prim(flat *f, pusd_primspec *parent, pusd_prim *p) {
     if (!p->active) return 0; /* UsdStage::Flatten copies active prims only */
     pusd_layer *out = f->out;
@@ -212,6 +239,7 @@ static int flatten_prim(flat *f, pusd_primspec *parent, pusd_prim *p) {
         if (!me) return -1;
         me->value = (pusd_value){PUSD_T_TOKEN_LISTOP, 0, 1, lo};
     }
+    if (copy_reorders(out, sp, p)) return -1;
     size_t np = pusd_prim_property_count(p);
     for (size_t i = 0; i < np; i++)
         if (flatten_prop(f, sp, p, pusd_prim_property_name(p, i))) return -1;
@@ -324,6 +352,10 @@ pusd_layer *pusd_stage_flatten(pusd_stage *s, pusd_error *err) {
         meta_entry *me = k ? pusd__meta_set(out, &out->meta, k) : NULL;
         if (!me || pusd__flat_copy(out, &me->value, &e->value, s->root)) goto nomem;
         ME_SET_OP(me, ME_OP(e));
+    }
+    if (s->root->n_reorder_root) { /* the pseudo root's primOrder comes from the root layer */
+        if (!(out->reorder_root = copy_names(out, s->root->reorder_root, s->root->n_reorder_root))) goto nomem;
+        out->n_reorder_root = s->root->n_reorder_root;
     }
     if (collect(&f, s->pseudo) || write_prototypes(&f)) goto nomem;
     for (uint32_t i = 0; i < s->pseudo->nchildren; i++) {

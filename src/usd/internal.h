@@ -275,6 +275,11 @@ int pusd__listop_apply_strings(const pusd_listop *op, const char ***list, size_t
 int pusd__spec_add_children(const pusd_primspec *sp, const pusd_layer *l, const char ***names, size_t *n, size_t *cap);
 /* Reorders list in place as a `reorder` statement does (layer.c). */
 int pusd__apply_ordering(const char **list, size_t n, const char *const *order, size_t no);
+/* name_order.c: sorts names in Usd's dictionary order (TfDictionaryLessThan), as UsdPrim lists
+ * properties; moves the names listed in order to the front, in that order, the others keeping
+ * theirs (how UsdPrim applies propertyOrder; unlike SdfListOp's reorder). */
+void pusd__sort_names(const char **names, size_t n);
+void pusd__order_front(const char **names, size_t n, const char *const *order, size_t no);
 
 /* Atomic file write (writer.c). */
 int pusd__write_file_atomic(const char *path, const char *data, size_t len, pusd_error *err);

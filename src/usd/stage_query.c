@@ -245,11 +245,13 @@ static void compute_props(pusd_prim *p) {
             if (!PBASE_RESERVE(v, cap, n + 1)) break;
             v[n++] = ps->name;
         }
-    /* the strongest `reorder properties` (Usd's propertyOrder) orders them */
+    /* in dictionary order, then the strongest `reorder properties` (propertyOrder) moves the names
+     * it lists to the front, as UsdPrim::GetPropertyNames orders them */
+    pusd__sort_names(v, n);
     for (uint32_t i = 0; i < p->nnodes; i++) {
         const prim_ext *x = p->nodes[i].spec->ext;
         if (x && x->n_reorder_props) {
-            pusd__apply_ordering(v, n, x->reorder_props, x->n_reorder_props);
+            pusd__order_front(v, n, x->reorder_props, x->n_reorder_props);
             break;
         }
     }

@@ -174,19 +174,19 @@ static void write_prim(sbuf *b, const pusd_primspec *p, int indent);
 static void write_body(sbuf *b, const pusd_primspec *p, int indent) {
     bool any = false;
     const prim_ext *ext = p->ext;
-    if (ext && ext->n_reorder_children) {
-        pusd__sb_indent(b, indent);
-        pusd__sb_puts(b, "reorder nameChildren = ");
-        write_name_list(b, ext->reorder_children, ext->n_reorder_children);
-        pusd__sb_putc(b, '\n');
-        any = true;
-    }
+    /* as Sdf writes a prim body: the reorder statements first (properties, then nameChildren),
+     * then properties, a blank line only between properties and children */
     if (ext && ext->n_reorder_props) {
         pusd__sb_indent(b, indent);
         pusd__sb_puts(b, "reorder properties = ");
         write_name_list(b, ext->reorder_props, ext->n_reorder_props);
         pusd__sb_putc(b, '\n');
-        any = true;
+    }
+    if (ext && ext->n_reorder_children) {
+        pusd__sb_indent(b, indent);
+        pusd__sb_puts(b, "reorder nameChildren = ");
+        write_name_list(b, ext->reorder_children, ext->n_reorder_children);
+        pusd__sb_putc(b, '\n');
     }
     for (const prop_spec *s = p->first_prop; s; s = s->next) {
         write_prop(b, s, indent);
