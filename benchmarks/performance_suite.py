@@ -6,12 +6,15 @@ C where the list gives them; a JSON results file, PNG plots and a target
 validation report.
 
     python3 benchmarks/performance_suite.py [--build build] [--out DIR]
-        [--demos a,b] [--tiers interp,native] [--frames N] [--compare OLD.json]
+        [--demos a,b] [--tiers interp,native] [--frames N] [--small]
+        [--compare OLD.json] [--backend auto|package|cli] [--portalis EXE]
 
 Writes DIR/results.json (schema: benchmarks/results.schema.json,
 benchmarks/README.md), DIR/report.txt (also printed) and, when matplotlib
 is installed (Debian: python3-matplotlib), DIR/plots/*.png. Exits 0, or 1
-when --compare finds a regression beyond noise.
+when --compare finds a regression beyond noise. The tiers are measured
+through the portalis Python package, or, when it cannot be imported (or
+with --backend cli), through `portalis bench SCENE --json -`.
 """
 import argparse
 import datetime
@@ -33,16 +36,23 @@ TARGETS = {"fps": 30.0, "latency_ms": 10.0, "memory_mb": 100.0, "load_s": 5.0}
 
 
 def import_portalis(build):
+    """The portalis package (installed, or the build tree's), or None."""
     try:
         import portalis  # noqa: F401  (installed)
     except ImportError:
         sys.path.insert(0, os.path.join(build, "python"))  # the build tree's staged package
-    import portalis
+    try:
+        import portalis
+    except ImportError:
+        return None
     return portalis
 
 
-def expand(text, build):
-    return text.replace("{repo}", REPO).replace("{build}", build)
+def expand(text, build, demo=None):
+    text = text.replace("{repo}", REPO).replace("{build}", build)
+    if demo is not None:
+        text = text.replace("{scene}", demo["scene_path"]).replace("{frames}", str(demo["run_frames"]))
+    return text
 
 
 def summary(times_ms):
@@ -55,6 +65,22 @@ def summary(times_ms):
 
 
 # ---- one demo on one tier --------------------------------------------------------
+
+class MeasureError(Exception):
+    pass
+
+
+def run_tier_cli(exe, demo, tier, frames):
+    """The same measurements by `portalis bench` (src/cli/cmd_bench.c)."""
+    cmd = [exe, "bench", demo["scene_path"], "--tier", tier, "--frames", str(frames), "--json", "-"]
+    out = subprocess.run(cmd, capture_output=True, text=True, timeout=24 * 3600, check=False)
+    if out.returncode not in (0, 3):  # 3: the run completed, some module failed (its entry says so)
+        raise MeasureError(out.stderr.strip() or f"{' '.join(cmd)} exited {out.returncode}")
+    [result] = json.loads(out.stdout)
+    del result["scene"]
+    result["targets"] = check_targets(result, demo.get("targets", {}))
+    return result
+
 
 def run_tier(portalis, demo, tier, frames):
     sim = portalis.Simulation(demo["scene_path"], tier=tier, record=False)
@@ -106,11 +132,11 @@ def python_reference(demo, build, frames):
     ref = demo.get("python")
     if not ref:
         return {"available": False, "reason": "no Python reference in benchmarks/demos.json"}
-    sys.path.insert(0, expand(ref["path"], build))
+    sys.path.insert(0, expand(ref["path"], build, demo))
     scope = {}
     try:
-        exec(expand(ref["setup"], build), scope)  # noqa: S102  (the demo list's own code)
-        code = compile(expand(ref["frame"], build), "<frame>", "exec")
+        exec(expand(ref["setup"], build, demo), scope)  # noqa: S102  (the demo list's own code)
+        code = compile(expand(ref["frame"], build, demo), "<frame>", "exec")
         times = []
         for _ in range(frames):
             t0 = time.perf_counter_ns()
@@ -127,7 +153,7 @@ def native_c(demo, build):
     ref = demo.get("native_c")
     if not ref:
         return {"available": False, "reason": "no native C peer in benchmarks/demos.json"}
-    cmd = [expand(c, build) for c in ref["cmd"]]
+    cmd = [expand(c, build, demo) for c in ref["cmd"]]
     if not os.path.exists(cmd[0]):
         return {"available": False, "reason": f"{cmd[0]} is not built"}
     out = subprocess.run(cmd, capture_output=True, text=True, timeout=600, check=False)
@@ -140,11 +166,15 @@ def native_c(demo, build):
 
 # ---- the whole suite ------------------------------------------------------------------
 
-def machine(portalis):
+def machine(portalis, exe):
+    if portalis is not None:
+        version = portalis.__version__
+    else:  # "portalis 0.1.0"
+        out = subprocess.run([exe, "--version"], capture_output=True, text=True, timeout=60, check=False)
+        version = out.stdout.split()[-1] if out.returncode == 0 and out.stdout.split() else "unknown"
     return {"hostname": platform.node(), "platform": platform.platform(), "machine": platform.machine(),
             "processor": platform.processor(), "cpus": os.cpu_count(), "python": platform.python_version(),
-            "portalis": portalis.__version__, "load_average": list(os.getloadavg()),
-            "git": git_describe()}
+            "portalis": version, "load_average": list(os.getloadavg()), "git": git_describe()}
 
 
 def git_describe():
@@ -156,28 +186,45 @@ def git_describe():
         return None
 
 
+def choose_backend(args, build):
+    """(portalis package or None, the portalis executable)."""
+    exe = os.path.abspath(args.portalis or os.path.join(build, "bin", "portalis"))
+    portalis = None if args.backend == "cli" else import_portalis(build)
+    if portalis is None and args.backend == "package":
+        sys.exit("performance_suite: the portalis Python package cannot be imported (pip install ./python, or "
+                 "build it: python/README.md); --backend cli measures through `portalis bench`")
+    if portalis is None and not os.access(exe, os.X_OK):
+        sys.exit(f"performance_suite: neither the portalis Python package nor {exe} is there: build first "
+                 "(cmake --build build) or give --build / --portalis")
+    return portalis, exe
+
+
 def run_suite(args):
     build = os.path.abspath(args.build)
-    portalis = import_portalis(build)
+    portalis, exe = choose_backend(args, build)
     with open(args.demos_file) as f:
         listed = json.load(f)["demos"]
     wanted = set(args.demos.split(",")) if args.demos else None
     results = {"schema_version": SCHEMA_VERSION, "created": datetime.datetime.now(datetime.timezone.utc).isoformat(),
-               "machine": machine(portalis), "targets": TARGETS, "demos": [], "skipped": []}
+               "machine": machine(portalis, exe), "targets": TARGETS, "demos": [], "skipped": [],
+               "backend": "package" if portalis is not None else "cli", "small": bool(args.small)}
     for demo in listed:
         if wanted is not None and demo["name"] not in wanted:
             continue
+        if args.small:  # the demo's small sizes (tests, smoke runs)
+            demo = {**demo, **demo.get("small", {})}
         demo["scene_path"] = expand(demo["scene"], build)
         if not os.path.isfile(demo["scene_path"]):
             results["skipped"].append({"name": demo["name"], "reason": f"{demo['scene_path']} is not built"})
             continue
-        frames = args.frames or demo["frames"]
+        frames = demo["run_frames"] = args.frames or demo["frames"]
         entry = {"name": demo["name"], "scene": demo["scene_path"], "frames": frames, "tiers": []}
         for tier in args.tiers.split(","):
             print(f"benchmark {demo['name']} [{tier}] {frames} frames", file=sys.stderr)
             try:
-                entry["tiers"].append(run_tier(portalis, demo, tier, frames))
-            except portalis.Error as e:
+                entry["tiers"].append(run_tier(portalis, demo, tier, frames) if portalis is not None
+                                      else run_tier_cli(exe, demo, tier, frames))
+            except (MeasureError, *((portalis.Error,) if portalis is not None else ())) as e:
                 entry["tiers"].append({"tier": tier, "error": str(e)})
         entry["python"] = python_reference(demo, build, frames)
         entry["native_c"] = native_c(demo, build)
@@ -257,7 +304,12 @@ def main(argv=None):
     ap.add_argument("--demos", help="comma-separated names (default: every demo listed)")
     ap.add_argument("--tiers", default="interp,native")
     ap.add_argument("--frames", type=int, help="frames per run (default: each demo's)")
+    ap.add_argument("--small", action="store_true", help="each demo's small sizes (demos.json 'small')")
     ap.add_argument("--compare", metavar="OLD.json")
+    ap.add_argument("--backend", choices=("auto", "package", "cli"), default="auto",
+                    help="measure through the portalis package, or `portalis bench` (auto: the package if "
+                         "it imports)")
+    ap.add_argument("--portalis", metavar="EXE", help="the portalis program (default: BUILD/bin/portalis)")
     args = ap.parse_args(argv)
     results = run_suite(args)
     status = 0

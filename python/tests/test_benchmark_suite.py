@@ -1,7 +1,10 @@
-"""benchmarks/performance_suite.py on a short run of the projectile demo:
-its JSON against benchmarks/results.schema.json, every plot a valid PNG
-(when matplotlib is installed), the report's target lines, and --compare
-flagging a regression beyond noise (and only then)."""
+"""benchmarks/performance_suite.py on a short run (--small: the demos'
+small scenes and frame counts) of the projectile, fluid, LiDAR and
+warehouse demos with their native C peers: its JSON against
+benchmarks/results.schema.json, every plot a valid PNG (when matplotlib is
+installed), the report's target lines, and --compare flagging a regression
+beyond noise (and only then). Then `portalis bench`: scenes measured
+without Python, and the suite run by the command, measuring through it."""
 import json
 import os
 import subprocess
@@ -58,6 +61,15 @@ def check_png(file):
     assert kinds[0] == b"IHDR" and kinds[-1] == b"IEND" and b"IDAT" in kinds, f"{file}: chunks {kinds}"
 
 
+DEMOS = ["projectile_trajectory", "warehouse_fleet", "lidar_processing", "fluid_dynamics"]
+SMALL_FRAMES = {"projectile_trajectory": 8, "warehouse_fleet": 10, "lidar_processing": 2, "fluid_dynamics": 2}
+
+
+def load_schema(repo):
+    with open(os.path.join(repo, "benchmarks", "results.schema.json")) as f:
+        return json.load(f)
+
+
 class SuiteTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
@@ -65,8 +77,8 @@ class SuiteTest(unittest.TestCase):
         cls.tmp = tempfile.TemporaryDirectory()
         cls.out = os.path.join(cls.tmp.name, "run")
         cls.suite = os.path.join(cls.repo, "benchmarks", "performance_suite.py")
-        cls.args = ["--build", path("PORTALIS_BUILD_DIR"), "--demos", "projectile_trajectory", "--tiers", "interp",
-                    "--frames", "8"]
+        cls.args = ["--build", path("PORTALIS_BUILD_DIR"), "--demos", ",".join(DEMOS), "--tiers", "interp",
+                    "--small"]
         cls.proc = subprocess.run([sys.executable, cls.suite, "--out", cls.out] + cls.args, capture_output=True,
                                   text=True, timeout=600, check=False)
         with open(os.path.join(cls.out, "results.json")) as f:
@@ -78,14 +90,23 @@ class SuiteTest(unittest.TestCase):
 
     def test_json_matches_its_schema(self):
         self.assertEqual(self.proc.returncode, 0, self.proc.stderr)
-        with open(os.path.join(self.repo, "benchmarks", "results.schema.json")) as f:
-            schema = json.load(f)
+        schema = load_schema(self.repo)
         validate(self.results, schema, schema)
-        [demo] = self.results["demos"]
-        [run] = demo["tiers"]
-        self.assertEqual(len(run["frame_times_ms"]), 8)
-        self.assertEqual(run["modules"][0]["prim_path"], "/World/Controller")
-        self.assertTrue(demo["python"]["available"])  # the demo's Python reference ran
+        self.assertEqual(self.results["skipped"], [])
+        with open(os.path.join(self.repo, "benchmarks", "demos.json")) as f:
+            listed = [x["name"] for x in json.load(f)["demos"]]
+        self.assertEqual([d["name"] for d in self.results["demos"]], [n for n in listed if n in DEMOS])
+        for demo in self.results["demos"]:
+            [run] = demo["tiers"]
+            self.assertNotIn("error", run, demo["name"])
+            self.assertEqual(run["failed_modules"], 0, demo["name"])
+            self.assertEqual(len(run["frame_times_ms"]), SMALL_FRAMES[demo["name"]])
+            self.assertTrue(demo["native_c"]["available"], demo)  # every one of these has a native C peer
+            self.assertGreater(demo["native_c"]["frame_ms"], 0)
+        by = {d["name"]: d for d in self.results["demos"]}
+        self.assertEqual(by["projectile_trajectory"]["tiers"][0]["modules"][0]["prim_path"], "/World/Controller")
+        self.assertTrue(by["projectile_trajectory"]["python"]["available"])  # the demo's Python reference ran
+        self.assertTrue(by["fluid_dynamics"]["scene"].endswith("fluid_check.usda"))  # the small scene
 
     def test_plots_are_png(self):
         try:
@@ -95,8 +116,8 @@ class SuiteTest(unittest.TestCase):
             self.skipTest("matplotlib is not installed (Debian: python3-matplotlib)")
         folder = os.path.join(self.out, "plots")
         files = sorted(os.listdir(folder))
-        self.assertEqual(files, ["comparison.png", "projectile_trajectory_distribution.png",
-                                 "projectile_trajectory_latency.png"])
+        self.assertEqual(files, sorted(["comparison.png"] + [f"{d}_{kind}.png" for d in DEMOS
+                                                             for kind in ("distribution", "latency")]))
         for name in files:
             check_png(os.path.join(folder, name))
 
@@ -120,7 +141,8 @@ class SuiteTest(unittest.TestCase):
         with open(old_file, "w") as f:
             json.dump(old, f)
         out = os.path.join(self.tmp.name, f"cmp{factor}")
-        proc = subprocess.run([sys.executable, self.suite, "--out", out, "--compare", old_file] + self.args,
+        args = self.args + ["--demos", "projectile_trajectory"]  # one demo is enough (the last --demos wins)
+        proc = subprocess.run([sys.executable, self.suite, "--out", out, "--compare", old_file] + args,
                               capture_output=True, text=True, timeout=600, check=False)
         with open(os.path.join(out, "results.json")) as f:
             return proc, json.load(f)["comparison"]
@@ -145,6 +167,85 @@ class SuiteTest(unittest.TestCase):
         self.assertFalse(regression(run(1.0, 2.0), run(1.5, 2.0)))     # within three standard errors
         self.assertTrue(regression(run(1.0, 2.0), run(3.0, 2.0)))      # beyond them
         self.assertFalse(regression(run(1.0, 0.01), run(0.5, 0.01)))   # faster is never a regression
+
+class PortalisBenchTest(unittest.TestCase):
+    """`portalis bench` (src/cli/cmd_bench.c)."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.repo = path("PORTALIS_SOURCE_DIR")
+        cls.build = path("PORTALIS_BUILD_DIR")
+        cls.exe = os.path.join(cls.build, "bin", "portalis")
+        cls.scene = path("PORTALIS_TEST_PROJECTILE_SCENE")
+        cls.tmp = tempfile.TemporaryDirectory()
+        schema = load_schema(cls.repo)
+        cls.schema = schema
+        cls.tier_schema = schema["properties"]["demos"]["items"]["properties"]["tiers"]["items"]
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.tmp.cleanup()
+
+    def bench(self, *args, env=None):
+        return subprocess.run([self.exe, "bench", *args], capture_output=True, text=True, timeout=600, check=False,
+                              env={**os.environ, **(env or {})})
+
+    def test_a_scene_without_python(self):
+        out = os.path.join(self.tmp.name, "scene.json")
+        proc = self.bench(self.scene, "--frames", "4", "--json", out)
+        self.assertEqual(proc.returncode, 0, proc.stderr)
+        for line in ("Benchmark: ", "[interp]", "TIMING (4 frames):", "FPS equiv:", "MODULE LATENCY:",
+                     "/World/Controller: p50 ", "TARGETS:", " FPS Target: ", " Latency: ", " Memory: ", " Load: "):
+            self.assertIn(line, proc.stdout)
+        with open(out) as f:
+            [run] = json.load(f)
+        self.assertEqual(run["scene"], self.scene)
+        validate(run, self.tier_schema, self.schema)
+        self.assertEqual(len(run["frame_times_ms"]), 4)
+        self.assertEqual(run["frame_time"]["samples"], 4)
+        self.assertAlmostEqual(run["frame_time"]["mean_ms"], sum(run["frame_times_ms"]) / 4)
+        self.assertEqual(run["frame_time"]["max_ms"], max(run["frame_times_ms"]))
+        self.assertEqual([m["prim_path"] for m in run["modules"]], ["/World/Controller"])
+        self.assertEqual(run["modules"][0]["steps"], 4)
+        # to stdout, several tiers, no text
+        proc = self.bench(self.scene, "--frames", "2", "--tier", "interp,interp", "--json", "-")
+        self.assertEqual(proc.returncode, 0, proc.stderr)
+        self.assertEqual([r["tier"] for r in json.loads(proc.stdout)], ["interp", "interp"])
+
+    def test_usage_and_missing_things(self):
+        proc = self.bench(self.scene, "--bogus")
+        self.assertEqual(proc.returncode, 2)
+        self.assertIn("unknown option '--bogus'", proc.stderr)
+        self.assertEqual(self.bench(self.scene, "--frames", "0").returncode, 2)
+        self.assertEqual(self.bench(self.scene, "--tier", "fast").returncode, 2)
+        proc = self.bench(os.path.join(self.tmp.name, "missing.usda"))
+        self.assertEqual(proc.returncode, 1)
+        self.assertIn("missing.usda", proc.stderr)
+        proc = self.bench("--demos", "projectile_trajectory", env={"PORTALIS_PYTHON": "/nonexistent/python3"})
+        self.assertEqual(proc.returncode, 1)
+        self.assertIn("needs python3", proc.stderr)
+        self.assertIn("portalis bench SCENE.usda", proc.stderr)
+        proc = self.bench("--help")
+        self.assertEqual(proc.returncode, 0)
+        self.assertIn("usage: portalis bench", proc.stdout)
+
+    def test_the_suite_through_the_command(self):
+        # the suite under this python, measuring through `portalis bench` (as without the package)
+        out = os.path.join(self.tmp.name, "suite")
+        proc = self.bench("--demos", "projectile_trajectory", "--tiers", "interp", "--small", "--frames", "3",
+                          "--out", out, "--backend", "cli", env={"PORTALIS_PYTHON": sys.executable})
+        self.assertEqual(proc.returncode, 0, proc.stderr)
+        self.assertIn("Benchmark: projectile_trajectory [interp]", proc.stdout)
+        with open(os.path.join(out, "results.json")) as f:
+            results = json.load(f)
+        validate(results, self.schema, self.schema)
+        self.assertEqual(results["backend"], "cli")
+        [demo] = results["demos"]
+        [run] = demo["tiers"]
+        self.assertEqual(len(run["frame_times_ms"]), 3)
+        self.assertEqual(run["modules"][0]["steps"], 3)
+        self.assertTrue(any(t["name"] == "Demo FPS" for t in run["targets"]))
+
 
 if __name__ == "__main__":
     unittest.main()

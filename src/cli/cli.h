@@ -27,6 +27,7 @@ int cmd_usd(int argc, char **argv);         /* cmd_usd.c: cat / tree of .usda sc
 int cmd_graph(int argc, char **argv);       /* cmd_graph.c: execution graph dump / DOT */
 int cmd_new(int argc, char **argv);         /* cmd_new.c: scaffold a module project */
 int cmd_serve(int argc, char **argv);       /* cmd_serve.c: live viewer and KServe v2 server */
+int cmd_bench(int argc, char **argv);       /* cmd_bench.c: scene benchmarks, the benchmark suite */
 int cmd_scene_run(int argc, char **argv);   /* cmd_scene.c: portalis run SCENE.usda */
 int cmd_scene_graph(int argc, char **argv); /* cmd_scene.c: portalis graph SCENE.usda */
 

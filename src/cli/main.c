@@ -22,6 +22,7 @@ static const cli_command commands[] = {
     {"help", "describe a command (portalis help COMMAND)", cmd_help},
     {"new", "start a module project: portalis new module NAME --lang c|rust", cmd_new},
     {"serve", "serve a live scene viewer and models over KServe v2 (HTTP)", cmd_serve},
+    {"bench", "benchmark scenes on each tier, or run the benchmark suite", cmd_bench},
 };
 #define NCOMMANDS (sizeof commands / sizeof commands[0])
 
