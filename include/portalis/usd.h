@@ -194,6 +194,16 @@ double pusd_value_get_double(const pusd_value *v, size_t e, int i);
 /* String element e (string/token/asset types; NULL otherwise). */
 const char *pusd_value_get_string(const pusd_value *v, size_t e);
 
+/* Variable expressions (`"${DIR}/x.usda"`), as OpenUSD's SdfVariableExpression
+ * evaluates them: ${VAR} from the dictionary vars (a PUSD_T_DICTIONARY value,
+ * e.g. a layer's expressionVariables; may be NULL), quoted strings with
+ * substitution, integers, booleans, None, lists, and the functions if, eq,
+ * neq, lt, leq, gt, geq, and, or, not, contains, at, len, defined. The result
+ * must be a string or None: 0 and *out = the malloc'ed string (NULL for
+ * None), or -1 and a message in err. */
+bool pusd_is_variable_expression(const char *s); /* text between backticks */
+int pusd_variable_expression_eval(const char *expr, const pusd_value *vars, char **out, char *err, size_t errcap);
+
 /* Shortest decimal text that reads back to the same bits ("0.1", "1e-7",
  * "inf", "nan"). Returns the length written (buf must hold 32 bytes). */
 int pusd_format_double(double d, char *buf);

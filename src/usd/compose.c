@@ -179,8 +179,8 @@ const char *pusd__strip_variants(pusd_stage *s, const char *p) {
     return r;
 }
 
-static void arc_to(builder *b, size_t from_idx, layer_stack *ls, const char *path, uint8_t arc, double off, double sc,
-                   const char *what, const char *file) {
+static void arc_to(builder *b, size_t from_idx, layer_stack *ls, const pusd_dict *vars, const char *path, uint8_t arc,
+                   double off, double sc, const char *what, const char *file) {
     int rel = 0;
     size_t hit = chain_conflict(b, from_idx, ls, path, &rel);
     const site *from = &b->sites[from_idx];
@@ -202,6 +202,7 @@ static void arc_to(builder *b, size_t from_idx, layer_stack *ls, const char *pat
     st.up = (uint32_t)from_idx + 1;
     st.depth = (uint8_t)(from->depth + 1);
     st.ls = ls;
+    st.vars = vars;
     st.path = path;
     st.tag = from->tag == ARC_LOCAL || arc == ARC_SPECIALIZE ? arc : from->tag;
     st.offset = from->offset + from->scale * off;
@@ -224,7 +225,7 @@ static void arc_to(builder *b, size_t from_idx, layer_stack *ls, const char *pat
  * (Pcp's implied inherits). */
 static void class_arc(builder *b, size_t si, const char *path, uint8_t arc, const char *what, const char *file) {
     site st = b->sites[si];
-    arc_to(b, si, st.ls, path, arc, 0, 1, what, file);
+    arc_to(b, si, st.ls, st.vars, path, arc, 0, 1, what, file);
     layer_stack *root = b->s->root_ls;
     if (!root || st.ls == root) return;
     size_t top = si;
@@ -237,12 +238,18 @@ static void class_arc(builder *b, size_t si, const char *path, uint8_t arc, cons
     if (!implied) return;
     for (size_t i = 0; i < b->nsites; i++)
         if (b->sites[i].ls == root && !strcmp(b->sites[i].path, implied)) return;
-    arc_to(b, top, root, implied, arc, 0, 1, what, file);
+    arc_to(b, top, root, b->sites[top].vars, implied, arc, 0, 1, what, file);
 }
 
+/* The strongest selection for set; an expression is evaluated with the variables of the layer
+ * stack that authored it, and one that fails is skipped for the next weaker opinion (as Pcp). */
 static const char *variant_selection(builder *b, const char *set) {
     for (size_t i = 0; i < b->nnodes; i++) {
         const char *sel = pusd__meta_variant(&b->nodes[i].spec->meta, set);
+        if (sel && pusd_is_variable_expression(sel)) {
+            size_t si = (size_t)(uintptr_t)b->nodes[i].site - 1; /* still an index while composing */
+            sel = pusd__eval_expr(b->s, sel, b->sites[si].vars, b->nodes[i].layer->identifier, "variant selection");
+        }
         if (sel) return sel;
     }
     return NULL;
@@ -304,14 +311,24 @@ static size_t expand_site(builder *b, site st) {
             layer_stack *ls = st.ls;
             const char *target = r->prim_path;
             pusd_layer *tl = v[i].layer;
-            if (r->asset_path[0]) {
-                char *abs = pusd__layer_resolve_asset(v[i].layer, r->asset_path);
+            const pusd_dict *vars = st.vars;
+            const char *asset = r->asset_path;
+            if (pusd_is_variable_expression(asset)) {
+                /* evaluated with this layer stack's variables; a None result drops the arc quietly
+                 * (a conditional reference), as Pcp does */
+                asset = pusd__eval_expr(s, asset, st.vars, v[i].layer->identifier, pass ? "payload" : "reference");
+                if (!asset || !asset[0]) continue;
+            }
+            if (asset[0]) {
+                char *abs = pusd__layer_resolve_asset(v[i].layer, asset);
                 reg_entry *e = abs ? pusd__open_layer(s, abs, v[i].layer->identifier) : NULL;
                 free(abs);
                 if (!e) continue;
                 tl = e->layer;
                 ls = pusd__layer_stack_of(s, e);
                 if (!ls) continue;
+                /* the referenced layer stack's variables: its root layer's, overridden by ours */
+                vars = pusd__vars_over(s, st.vars, pusd__layer_vars(tl));
             }
             if (!target[0]) {
                 pusd_value dp;
@@ -339,7 +356,7 @@ static size_t expand_site(builder *b, site st) {
                            pusd__strip_variants(s, st.path));
                 continue;
             }
-            arc_to(b, si, ls, target, pass ? ARC_PAYLOAD : ARC_REFERENCE, r->offset, r->scale,
+            arc_to(b, si, ls, vars, target, pass ? ARC_PAYLOAD : ARC_REFERENCE, r->offset, r->scale,
                    pass ? "payload" : "reference", file);
         }
         free(v);
@@ -676,7 +693,7 @@ void pusd__compose(pusd_stage *s) {
     for (size_t i = 0; i < ls->n; i++) mark_arcs(&ls->e[i].layer->root, 0);
     pr->sites = pusd__ar_alloc(&s->comp, sizeof *pr->sites);
     if (!pr->sites) return;
-    pr->sites[0] = (site){ls, "/", "/", "/", 0, 1, ARC_LOCAL, 0, 0};
+    pr->sites[0] = (site){ls, "/", "/", "/", 0, 1, ARC_LOCAL, 0, 0, pusd__layer_vars(s->root)};
     pr->nsites = 1;
     pr->nodes = pusd__ar_alloc(&s->comp, ls->n * sizeof *pr->nodes);
     if (!pr->nodes) return;

@@ -26,8 +26,10 @@ static bool arc_key(const char *k) {
 }
 
 /* A dictionary entry m already taken from a stronger opinion takes a weaker one's keys under its own. */
-static int meta_under(pusd_layer *out, meta_entry *m, const meta_entry *weak, const pusd_layer *from) {
-    return m->value.type == PUSD_T_DICTIONARY ? pusd__flat_dict_under(out, &m->value, &weak->value, from) : 0;
+static int meta_under(pusd_layer *out, meta_entry *m, const meta_entry *weak, const node *from) {
+    return m->value.type == PUSD_T_DICTIONARY
+               ? pusd__flat_dict_under(out, &m->value, &weak->value, from->layer, from->site->vars)
+               : 0;
 }
 
 /* The kind bits and value type of a flattened property, as UsdStage composes them: an attribute
@@ -67,7 +69,7 @@ static int remap_sample_copy(pusd_layer *out, prop_spec *dst, const prop_spec *s
     if (!x->samples) return -1;
     for (uint32_t i = 0; i < src->x->nsamples; i++) {
         x->samples[i].time = n->offset + n->scale * src->x->samples[i].time;
-        if (pusd__flat_copy(out, &x->samples[i].value, &src->x->samples[i].value, n->layer)) return -1;
+        if (pusd__flat_copy(out, &x->samples[i].value, &src->x->samples[i].value, n->layer, n->site->vars)) return -1;
     }
     x->nsamples = src->x->nsamples;
     x->has_samples = true;
@@ -217,11 +219,12 @@ static int flatten_prim(flat *f, pusd_primspec *parent, pusd_prim *p) {
             for (meta_entry *m = stronger ? sp->meta.head : NULL; m && !taken; m = m == stronger ? NULL : m->next)
                 if (m->key == k) taken = m;
             if (taken) {
-                if (meta_under(out, taken, e, p->nodes[i].layer)) return -1;
+                if (meta_under(out, taken, e, &p->nodes[i])) return -1;
                 continue;
             }
             meta_entry *me = pusd__meta_set_op(out, &sp->meta, k, ME_OP(e));
-            if (!me || pusd__flat_copy(out, &me->value, &e->value, p->nodes[i].layer)) return -1;
+            if (!me || pusd__flat_copy(out, &me->value, &e->value, p->nodes[i].layer, p->nodes[i].site->vars))
+                return -1;
             ME_SET_OP(me, ME_OP(e));
         }
     }
@@ -294,7 +297,7 @@ static int flatten_prop(flat *f, pusd_primspec *sp, pusd_prim *p, const char *na
         if (ps->dflt.data || (ps->dflt.flags & PUSD_VF_BLOCKED)) {
             samples_hidden = true;
             if (!got_default) {
-                if (pusd__flat_copy(out, &dst->dflt, &ps->dflt, p->nodes[k].layer)) return -1;
+                if (pusd__flat_copy(out, &dst->dflt, &ps->dflt, p->nodes[k].layer, p->nodes[k].site->vars)) return -1;
                 dst->dflt.flags = (uint16_t)(bits | (dst->dflt.flags & 0xffu));
                 dst->dflt.type = type;
                 got_default = true;
@@ -307,11 +310,12 @@ static int flatten_prop(flat *f, pusd_primspec *sp, pusd_prim *p, const char *na
                 if (!x || !key) return -1;
                 meta_entry *taken = pusd__meta_find(&x->meta, key);
                 if (taken) {
-                    if (meta_under(out, taken, e, p->nodes[k].layer)) return -1;
+                    if (meta_under(out, taken, e, &p->nodes[k])) return -1;
                     continue;
                 }
                 meta_entry *me = pusd__meta_set(out, &x->meta, key);
-                if (!me || pusd__flat_copy(out, &me->value, &e->value, p->nodes[k].layer)) return -1;
+                if (!me || pusd__flat_copy(out, &me->value, &e->value, p->nodes[k].layer, p->nodes[k].site->vars))
+                    return -1;
             }
     }
     const char **t;
@@ -350,7 +354,7 @@ pusd_layer *pusd_stage_flatten(pusd_stage *s, pusd_error *err) {
     for (const meta_entry *e = s->root->meta.head; e; e = e->next) {
         const char *k = pusd__intern(&out->strings, &out->arena, e->key, strlen(e->key));
         meta_entry *me = k ? pusd__meta_set(out, &out->meta, k) : NULL;
-        if (!me || pusd__flat_copy(out, &me->value, &e->value, s->root)) goto nomem;
+        if (!me || pusd__flat_copy(out, &me->value, &e->value, s->root, pusd__layer_vars(s->root))) goto nomem;
         ME_SET_OP(me, ME_OP(e));
     }
     if (s->root->n_reorder_root) { /* the pseudo root's primOrder comes from the root layer */

@@ -10,13 +10,28 @@ static int cmp_entry(const void *a, const void *b) {
     return strcmp(((const pusd_dict_entry *)a)->key, ((const pusd_dict_entry *)b)->key);
 }
 
-/* v is a copy in arena a: its asset paths are anchored to layer from (unless NULL), its
- * dictionaries sorted. */
-static int anchor_and_sort(pusd_arena *ar, interner *in, pusd_value *v, const pusd_layer *from) {
+/* An asset path that is a variable expression, evaluated with vars as UsdStage evaluates it for
+ * flattening (None gives ""; an expression that fails stays as written); malloc'ed or NULL. */
+static char *eval_asset(const char *asset, const pusd_dict *vars) {
+    if (!pusd_is_variable_expression(asset)) return NULL;
+    pusd_value v = {PUSD_T_DICTIONARY, 0, 1, vars};
+    char *out = NULL, err[8];
+    if (pusd_variable_expression_eval(asset, vars ? &v : NULL, &out, err, sizeof err)) return NULL;
+    return out ? out : strdup("");
+}
+
+/* v is a copy in arena a: its asset paths are evaluated (expressions, with vars) and anchored to
+ * layer from (unless NULL), its dictionaries sorted. */
+static int anchor_and_sort(pusd_arena *ar, interner *in, pusd_value *v, const pusd_layer *from, const pusd_dict *vars) {
     if (v->type == PUSD_T_ASSET && v->data && from) {
         const char **items = (const char **)(uintptr_t)v->data;
         for (uint32_t i = 0; i < v->count; i++) {
-            char *a;
+            char *a, *ev = eval_asset(items[i], vars);
+            if (ev) {
+                items[i] = pusd__intern(in, ar, ev, strlen(ev));
+                free(ev);
+                if (!items[i]) return -1;
+            }
             if (pusd__anchor_asset(from, items[i], &a)) return -1;
             if (!a) continue;
             items[i] = pusd__intern(in, ar, a, strlen(a));
@@ -26,19 +41,21 @@ static int anchor_and_sort(pusd_arena *ar, interner *in, pusd_value *v, const pu
     } else if (v->type == PUSD_T_DICTIONARY && v->data) {
         pusd_dict *d = (pusd_dict *)(uintptr_t)v->data;
         for (uint32_t i = 0; i < d->count; i++)
-            if (anchor_and_sort(ar, in, &d->entries[i].value, from)) return -1;
+            if (anchor_and_sort(ar, in, &d->entries[i].value, from, vars)) return -1;
         if (d->count > 1) qsort(d->entries, d->count, sizeof *d->entries, cmp_entry);
     }
     return 0;
 }
 
-int pusd__flat_copy(pusd_layer *out, pusd_value *dst, const pusd_value *src, const pusd_layer *from) {
-    return pusd__flat_copy_in(&out->arena, &out->strings, dst, src, from);
+int pusd__flat_copy(pusd_layer *out, pusd_value *dst, const pusd_value *src, const pusd_layer *from,
+                    const pusd_dict *vars) {
+    return pusd__flat_copy_in(&out->arena, &out->strings, dst, src, from, vars);
 }
 
-int pusd__flat_copy_in(pusd_arena *a, interner *in, pusd_value *dst, const pusd_value *src, const pusd_layer *from) {
+int pusd__flat_copy_in(pusd_arena *a, interner *in, pusd_value *dst, const pusd_value *src, const pusd_layer *from,
+                       const pusd_dict *vars) {
     if (pusd__value_copy(a, in, dst, src)) return -1;
-    return anchor_and_sort(a, in, dst, from);
+    return anchor_and_sort(a, in, dst, from, vars);
 }
 
 /* Merges sorted dictionary b under sorted dictionary a (both in arena ar): a's keys win, keys
@@ -67,14 +84,16 @@ static int merge_under(pusd_arena *ar, pusd_dict *a, const pusd_dict *b) {
     return 0;
 }
 
-int pusd__flat_dict_under(pusd_layer *out, pusd_value *dst, const pusd_value *weak, const pusd_layer *from) {
-    return pusd__dict_under_in(&out->arena, &out->strings, dst, weak, from);
+int pusd__flat_dict_under(pusd_layer *out, pusd_value *dst, const pusd_value *weak, const pusd_layer *from,
+                          const pusd_dict *vars) {
+    return pusd__dict_under_in(&out->arena, &out->strings, dst, weak, from, vars);
 }
 
-int pusd__dict_under_in(pusd_arena *a, interner *in, pusd_value *dst, const pusd_value *weak, const pusd_layer *from) {
+int pusd__dict_under_in(pusd_arena *a, interner *in, pusd_value *dst, const pusd_value *weak, const pusd_layer *from,
+                        const pusd_dict *vars) {
     if (dst->type != PUSD_T_DICTIONARY || weak->type != PUSD_T_DICTIONARY || !weak->data) return 0;
     pusd_value w;
-    if (pusd__flat_copy_in(a, in, &w, weak, from)) return -1;
+    if (pusd__flat_copy_in(a, in, &w, weak, from, vars)) return -1;
     if (!dst->data) {
         dst->data = w.data;
         return 0;

@@ -79,8 +79,46 @@ static int ls_push(layer_stack *ls, size_t *cap, pusd_layer *l, double off, doub
     return 0;
 }
 
+const pusd_dict *pusd__layer_vars(const pusd_layer *l) {
+    pusd_value v;
+    if (pusd_layer_get_metadata(l, "expressionVariables", &v) || v.type != PUSD_T_DICTIONARY) return NULL;
+    return v.data;
+}
+
+const pusd_dict *pusd__vars_over(pusd_stage *s, const pusd_dict *strong, const pusd_dict *weak) {
+    if (!weak || !weak->count) return strong;
+    if (!strong || !strong->count) return weak;
+    pusd_dict *d = pusd__ar_alloc(&s->comp, sizeof *d);
+    pusd_dict_entry *e = d ? pusd__ar_alloc(&s->comp, (strong->count + weak->count) * sizeof *e) : NULL;
+    if (!e) return strong;
+    memcpy(e, strong->entries, strong->count * sizeof *e);
+    uint32_t n = strong->count;
+    for (uint32_t i = 0; i < weak->count; i++) {
+        bool dup = false;
+        for (uint32_t k = 0; k < strong->count && !dup; k++)
+            dup = !strcmp(strong->entries[k].key, weak->entries[i].key);
+        if (!dup) e[n++] = weak->entries[i];
+    }
+    *d = (pusd_dict){n, e};
+    return d;
+}
+
+const char *pusd__eval_expr(pusd_stage *s, const char *text, const pusd_dict *vars, const char *file,
+                            const char *what) {
+    if (!pusd_is_variable_expression(text)) return text;
+    pusd_value v = {PUSD_T_DICTIONARY, 0, 1, vars};
+    char *out = NULL, err[300];
+    if (pusd_variable_expression_eval(text, vars ? &v : NULL, &out, err, sizeof err)) {
+        pusd__diag(s, file, "%s %s: %s; ignored", what, text, err);
+        return NULL;
+    }
+    const char *r = pusd__ar_strdup(&s->comp, out ? out : "");
+    free(out);
+    return r;
+}
+
 static void ls_collect(pusd_stage *s, layer_stack *ls, size_t *cap, pusd_layer *l, double off, double sc,
-                       pusd_layer **chain, int depth) {
+                       pusd_layer **chain, int depth, const pusd_dict *vars) {
     for (int i = 0; i < depth; i++)
         if (chain[i] == l) {
             pusd__diag(s, l->identifier,
@@ -92,13 +130,16 @@ static void ls_collect(pusd_stage *s, layer_stack *ls, size_t *cap, pusd_layer *
     if (ls_push(ls, cap, l, off, sc)) return;
     chain[depth] = l;
     for (uint32_t i = 0; i < l->n_sublayers; i++) {
-        char *abs = pusd__layer_resolve_asset(l, l->sublayers[i].asset);
+        /* an expression uses the layer stack's variables: its root layer's (they do not compose
+         * across sublayers); one that gives None or fails adds no layer */
+        const char *asset = pusd__eval_expr(s, l->sublayers[i].asset, vars, l->identifier, "sublayer");
+        char *abs = asset ? pusd__layer_resolve_asset(l, asset) : NULL;
         if (!abs) continue;
         reg_entry *e = pusd__open_layer(s, abs, l->identifier);
         free(abs);
         if (!e) continue;
         ls_collect(s, ls, cap, e->layer, off + sc * l->sublayers[i].offset, sc * l->sublayers[i].scale, chain,
-                   depth + 1);
+                   depth + 1, vars);
     }
 }
 
@@ -109,7 +150,7 @@ layer_stack *pusd__layer_stack_of(pusd_stage *s, reg_entry *e) {
     size_t cap = 0;
     pusd_layer *chain[MAX_ARC_DEPTH];
     pusd_layer *l = e->layer;
-    ls_collect(s, ls, &cap, l, 0, 1, chain, 0);
+    ls_collect(s, ls, &cap, l, 0, 1, chain, 0, pusd__layer_vars(l));
     /* the registry may have moved while collecting */
     e = pusd__reg_of_layer(s, l);
     e->ls = ls;

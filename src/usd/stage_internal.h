@@ -31,8 +31,9 @@ typedef struct site {
     const char *map_to;
     double offset, scale;
     uint8_t tag;
-    uint8_t depth; /* arcs from the prim's root site to this one */
-    uint32_t up;   /* 1 + index of the site whose arc (or ancestral site) led here; 0 for a root site */
+    uint8_t depth;         /* arcs from the prim's root site to this one */
+    uint32_t up;           /* 1 + index of the site whose arc (or ancestral site) led here; 0 for a root site */
+    const pusd_dict *vars; /* expression variables of the site's layer stack (composed across arcs) */
 } site;
 
 typedef struct node {
@@ -98,6 +99,13 @@ void pusd__tl_apply(pusd_stage *s, int type, const pusd_listop *op, pusd_layer *
                     size_t *cap);
 
 void pusd__compose(pusd_stage *s);
+/* expression variables (stage.c): a layer's expressionVariables dictionary (NULL if none);
+ * strong's entries over weak's (VtDictionaryOver, top level), in stage memory; an asset path or
+ * variant selection evaluated when it is a variable expression (else itself): stage memory, ""
+ * for None, NULL after an error (reported as a diagnostic naming file and what). */
+const pusd_dict *pusd__layer_vars(const pusd_layer *l);
+const pusd_dict *pusd__vars_over(pusd_stage *s, const pusd_dict *strong, const pusd_dict *weak);
+const char *pusd__eval_expr(pusd_stage *s, const char *text, const pusd_dict *vars, const char *file, const char *what);
 void pusd__diag(pusd_stage *s, const char *file, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 void pusd__free_layer_stacks(pusd_stage *s);
 pusd_prim *pusd__kid(pusd_prim *p, uint32_t i);
@@ -112,10 +120,14 @@ uint32_t pusd__local_kid_nodes(const node *pn, uint32_t npn, const char *name, n
 const char *pusd__strip_variants(pusd_stage *s, const char *p);
 const prop_spec *pusd__strongest_prop(const pusd_prim *p, const char *name, uint32_t *node_idx);
 /* flatten_values.c: a value copied into a flattened layer out (or arena a), its asset paths
- * anchored to layer from (not when NULL) and its dictionaries in key order; a weaker dictionary
- * merged under a stronger one (stronger keys win, nested dictionaries merge). */
-int pusd__flat_copy(pusd_layer *out, pusd_value *dst, const pusd_value *src, const pusd_layer *from);
-int pusd__flat_copy_in(pusd_arena *a, interner *in, pusd_value *dst, const pusd_value *src, const pusd_layer *from);
-int pusd__flat_dict_under(pusd_layer *out, pusd_value *dst, const pusd_value *weak, const pusd_layer *from);
-int pusd__dict_under_in(pusd_arena *a, interner *in, pusd_value *dst, const pusd_value *weak, const pusd_layer *from);
+ * evaluated (variable expressions, with vars) and anchored to layer from (not when NULL) and its dictionaries in key
+ * order; a weaker dictionary merged under a stronger one (stronger keys win, nested dictionaries merge). */
+int pusd__flat_copy(pusd_layer *out, pusd_value *dst, const pusd_value *src, const pusd_layer *from,
+                    const pusd_dict *vars);
+int pusd__flat_copy_in(pusd_arena *a, interner *in, pusd_value *dst, const pusd_value *src, const pusd_layer *from,
+                       const pusd_dict *vars);
+int pusd__flat_dict_under(pusd_layer *out, pusd_value *dst, const pusd_value *weak, const pusd_layer *from,
+                          const pusd_dict *vars);
+int pusd__dict_under_in(pusd_arena *a, interner *in, pusd_value *dst, const pusd_value *weak, const pusd_layer *from,
+                        const pusd_dict *vars);
 #endif

@@ -215,10 +215,10 @@ int pusd_prim_get_metadata(const pusd_prim *p, const char *key, pusd_value *out)
     if (out->type != PUSD_T_DICTIONARY) return 0;
     pusd_stage *s = p->stage;
     pusd_value merged;
-    if (pusd__flat_copy_in(&s->scratch, &s->scratch_strings, &merged, &e->value, NULL)) return 0;
+    if (pusd__flat_copy_in(&s->scratch, &s->scratch_strings, &merged, &e->value, NULL, NULL)) return 0;
     for (uint32_t k = i + 1; k < p->nnodes; k++) {
         const meta_entry *w = pusd__meta_find(&p->nodes[k].spec->meta, key);
-        if (w && pusd__dict_under_in(&s->scratch, &s->scratch_strings, &merged, &w->value, NULL)) return 0;
+        if (w && pusd__dict_under_in(&s->scratch, &s->scratch_strings, &merged, &w->value, NULL, NULL)) return 0;
     }
     *out = merged;
     out->flags &= 0xffu;
@@ -501,7 +501,15 @@ const char *pusd_prim_resolve_asset(pusd_prim *p, const char *name) {
         if (!v) continue;
         if ((v->type != PUSD_T_ASSET && v->type != PUSD_T_STRING) || (v->flags & PUSD_VF_ARRAY)) return NULL;
         const char *a = ((const char *const *)v->data)[0];
-        char *abs = pusd__layer_resolve_asset(p->nodes[i].layer, a);
+        if (pusd_is_variable_expression(a)) { /* evaluated with the authoring layer stack's variables */
+            pusd_value vars = {PUSD_T_DICTIONARY, 0, 1, p->nodes[i].site->vars};
+            char *ev = NULL, err[8];
+            if (pusd_variable_expression_eval(a, p->nodes[i].site->vars ? &vars : NULL, &ev, err, sizeof err) || !ev)
+                return NULL;
+            a = pusd__intern(&p->stage->scratch_strings, &p->stage->scratch, ev, strlen(ev));
+            free(ev);
+        }
+        char *abs = a ? pusd__layer_resolve_asset(p->nodes[i].layer, a) : NULL;
         if (!abs) return NULL;
         const char *r = pusd__intern(&p->stage->scratch_strings, &p->stage->scratch, abs, strlen(abs));
         free(abs);
