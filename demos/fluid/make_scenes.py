@@ -12,6 +12,11 @@ folder; demos/fluid/CMakeLists.txt runs it at build time:
   fluid_mass[_rust].usda         16^3, no source, closed box, 48 frames:
                                  mass conservation
   fluid_open_check[_rust].usda   the check scene with open (outflow) walls
+  fluid_periodic_check[_rust].usda  the check scene in a periodic box
+  fluid_periodic_mass.usda       16^3 periodic box, obstacle, buoyant blob, no
+                                 source, 48 frames: mass conservation
+  fluid_periodic_tg.usda         Taylor-Green vortex with one period across a
+                                 periodic 32 x 32 x 4 box (k = 2 pi), 30 frames
   fluid_outflow.usda             16^3 open box, buoyant blob, no source, 60
                                  frames: the density leaves through the top
   fluid_tg.usda                  32 x 32 x 4 Taylor-Green vortex, 30 frames:
@@ -166,6 +171,12 @@ def main():
             "16^3 check scene with open (outflow) walls: the NumPy reference is compared with the recorded density.",
             viscosity=0.001, diffusion=0.0005, source=[0.5, 0.5, 0.15, 0.15], obstacle=[0.55, 0.5, 0.6, 0.18],
             inflow=(0.1, 0, 0.4), buoyancy=2.0, boundary="open")
+        scenes["fluid_periodic_check%s.usda" % suffix] = volume_scene(
+            mod, n, h, blob(n, h, (0.4, 0.5, 0.3), 0.2), 9,
+            "16^3 check scene in a periodic box (what leaves through a face enters through the opposite one): "
+            "the NumPy reference is compared with the recorded density.",
+            viscosity=0.001, diffusion=0.0005, source=[0.5, 0.5, 0.15, 0.15], obstacle=[0.55, 0.5, 0.6, 0.18],
+            inflow=(0.1, 0, 0.4), buoyancy=2.0, boundary="periodic")
         scenes["fluid_mass%s.usda" % suffix] = volume_scene(
             mod, n, h, blob(n, h, (0.5, 0.45, 0.25), 0.22), 47,
             "16^3 closed box without a source: the mass (density integral) must stay constant.",
@@ -174,7 +185,18 @@ def main():
         "fluid_c.wasm", n, h, blob(n, h, (0.5, 0.45, 0.25), 0.22), 59,
         "16^3 open box (outflow walls) without a source: the buoyant blob leaves through the top, the mass "
         "never grows.", diffusion=0.0005, buoyancy=8.0, boundary="open")
+    scenes["fluid_periodic_mass.usda"] = volume_scene(
+        "fluid_c.wasm", n, h, blob(n, h, (0.5, 0.45, 0.78), 0.16), 47,
+        "16^3 periodic box with an obstacle, without a source: the buoyant blob rises through the top face and "
+        "comes back through the bottom one; the mass (density integral) must stay constant.",
+        diffusion=0.0005, obstacle=[0.5, 0.5, 0.6, 0.2], buoyancy=3.0, boundary="periodic")
     n, h = (32, 32, 4), 1.0 / 32
+    scenes["fluid_periodic_tg.usda"] = volume_scene(
+        "fluid_c.wasm", n, h, [0.0] * (32 * 32 * 4), 29,
+        "Taylor-Green vortex u = U sin(kx) cos(ky), v = -U cos(kx) sin(ky) with one period across the periodic "
+        "unit box, k = 2 pi, nu = 0.01, U = 0.01: kinetic energy decays as exp(-4 nu k^2 t).",
+        viscosity=0.01, diffusion=0.0, boundary="periodic").replace(
+        "        double fluid:buoyancy = 0.0\n", "        double fluid:buoyancy = 0.0\n        double fluid:taylorGreen = 0.01\n")
     scenes["fluid_tg.usda"] = volume_scene(
         "fluid_c.wasm", n, h, [0.0] * (32 * 32 * 4), 29,
         "Taylor-Green vortex u = U sin(kx) cos(ky), v = -U cos(kx) sin(ky) in the closed unit box (free-slip "

@@ -43,8 +43,10 @@ static void create(void) {
     int32_t boundary = FLUID_CLOSED;
     if (len >= 0 && !strcmp(mode, "open"))
         boundary = FLUID_OPEN;
+    else if (len >= 0 && !strcmp(mode, "periodic"))
+        boundary = FLUID_PERIODIC;
     else if (len >= 0 && strcmp(mode, "closed"))
-        portalis_fail("wasm:boundaryMode: \"closed\" or \"open\" (periodic is not implemented), not ", mode);
+        portalis_fail("wasm:boundaryMode: \"closed\", \"open\" or \"periodic\", not ", mode);
     fluid_params p = {
         .boundary = boundary,
         .n = {(int32_t)cfg("wasm:gridResolution", 0, 64), (int32_t)cfg("wasm:gridResolution", 1, 64),

@@ -28,6 +28,10 @@ static inline double sample(const double *a, size_t sx, size_t sy, size_t sz, do
 }
 
 void fluid_velocity_at(const fluid *f, const double p[3], double out[3]) {
+    if (f->p.boundary == FLUID_PERIODIC) {
+        fluid__periodic_velocity_at(f, p, out);
+        return;
+    }
     size_t nx = (size_t)f->p.n[0], ny = (size_t)f->p.n[1], nz = (size_t)f->p.n[2];
     double h = f->p.h;
     double x = clampd(p[0], 0, (double)nx * h), y = clampd(p[1], 0, (double)ny * h),
@@ -65,6 +69,10 @@ static void forces(fluid *f, double dt) {
                 if (k > 0 && L->wz[c] > 0)
                     f->w[c] += g * (0.5 * (f->d[c - nx * ny] + f->d[c]));
             }
+    if (p->boundary == FLUID_PERIODIC) {
+        fluid__periodic_buoyancy(f, g);
+        fluid__periodic_copy(f);
+    }
 }
 
 static double pos(double x) { return x > 0 ? x : 0; }
@@ -76,12 +84,16 @@ static double avg4(double a, double b, double c, double d) { return 0.25 * ((a +
  * means of the four nearest faces), in cell units (cu = dt / h); closed
  * faces stay 0. */
 static void advect_velocity(fluid *f, double dt) {
-    size_t nx = (size_t)f->p.n[0], ny = (size_t)f->p.n[1], nz = (size_t)f->p.n[2];
-    const fluid_level *L = &f->lv[0];
-    double cu = dt / f->p.h, X = (double)nx, Y = (double)ny, Z = (double)nz;
     memcpy(f->u0, f->u, f->nu * sizeof *f->u);
     memcpy(f->v0, f->v, f->nv * sizeof *f->v);
     memcpy(f->w0, f->w, f->nw * sizeof *f->w);
+    if (f->p.boundary == FLUID_PERIODIC) {
+        fluid__periodic_advect(f, dt);
+        return;
+    }
+    size_t nx = (size_t)f->p.n[0], ny = (size_t)f->p.n[1], nz = (size_t)f->p.n[2];
+    const fluid_level *L = &f->lv[0];
+    double cu = dt / f->p.h, X = (double)nx, Y = (double)ny, Z = (double)nz;
     const double *u = f->u0, *v = f->v0, *w = f->w0;
     size_t vy = nx, wz = nx * ny;
     for (size_t k = 0; k < nz; k++)
@@ -151,6 +163,10 @@ static void viscosity(fluid *f, double dt) {
     const fluid_level *L = &f->lv[0];
     for (int s = 0; s < n; s++) {
         swap(&f->u, &f->u0), swap(&f->v, &f->v0), swap(&f->w, &f->w0);
+        if (f->p.boundary == FLUID_PERIODIC) {
+            fluid__periodic_diffuse(f, rate / n);
+            continue;
+        }
         diffuse_faces(f->u, f->u0, L->wx, nx + 1, ny, nz, rate / n);
         diffuse_faces(f->v, f->v0, L->wy, nx, ny + 1, nz, rate / n);
         diffuse_faces(f->w, f->w0, L->wz, nx, ny, nz + 1, rate / n);
@@ -183,25 +199,29 @@ static void transport(fluid *f, double *a, const double *a0, double c, double co
                 size_t q = i + nx * (j + ny * k);
                 size_t fx = i + (nx + 1) * (j + ny * k), fy = i + nx * (j + (ny + 1) * k), fz = q;
                 double f0 = 0, f1 = 0, f2 = 0, f3 = 0, f4 = 0, f5 = 0; /* in through -x, out through +x, ... */
-                if (L->full[q]) {
+                if (L->full[q] == 1) {
                     f0 = flux(u[fx], a0[q - 1], a0[q], c, coef), f1 = flux(u[fx + 1], a0[q], a0[q + 1], c, coef);
                     f2 = flux(v[fy], a0[q - nx], a0[q], c, coef),
                     f3 = flux(v[fy + nx], a0[q], a0[q + nx], c, coef);
                     f4 = flux(w[fz], a0[q - sxy], a0[q], c, coef),
                     f5 = flux(w[fz + sxy], a0[q], a0[q + sxy], c, coef);
                 } else {
+                    /* the neighbours wrap: on the box only a periodic face is open */
+                    size_t xm = i > 0 ? q - 1 : q + nx - 1, xp = i + 1 < nx ? q + 1 : q + 1 - nx;
+                    size_t ym = j > 0 ? q - nx : q + sxy - nx, yp = j + 1 < ny ? q + nx : q + nx - sxy;
+                    size_t zm = k > 0 ? q - sxy : q + f->nc - sxy, zp = k + 1 < nz ? q + sxy : q + sxy - f->nc;
                     if (L->wx[fx] > 0)
-                        f0 = flux(u[fx], a0[q - 1], a0[q], c, coef);
+                        f0 = flux(u[fx], a0[xm], a0[q], c, coef);
                     if (L->wx[fx + 1] > 0)
-                        f1 = flux(u[fx + 1], a0[q], a0[q + 1], c, coef);
+                        f1 = flux(u[fx + 1], a0[q], a0[xp], c, coef);
                     if (L->wy[fy] > 0)
-                        f2 = flux(v[fy], a0[q - nx], a0[q], c, coef);
+                        f2 = flux(v[fy], a0[ym], a0[q], c, coef);
                     if (L->wy[fy + nx] > 0)
-                        f3 = flux(v[fy + nx], a0[q], a0[q + nx], c, coef);
+                        f3 = flux(v[fy + nx], a0[q], a0[yp], c, coef);
                     if (L->wz[fz] > 0)
-                        f4 = flux(w[fz], a0[q - sxy], a0[q], c, coef);
+                        f4 = flux(w[fz], a0[zm], a0[q], c, coef);
                     if (L->wz[fz + sxy] > 0)
-                        f5 = flux(w[fz + sxy], a0[q], a0[q + sxy], c, coef);
+                        f5 = flux(w[fz + sxy], a0[q], a0[zp], c, coef);
                     if (open && !f->solid[q]) {
                         f0 = i == 0 ? wall_flux(u[fx], 0, a0[q], c) : f0;
                         f1 = i == nx - 1 ? wall_flux(u[fx + 1], a0[q], 0, c) : f1;
@@ -246,15 +266,19 @@ static void scalars(fluid *f, double dt) {
     }
 }
 
+/* Kinetic energy: FLUID_PERIODIC leaves out the copies (face n of each axis). */
 static void measure(fluid *f) {
     double h3 = f->p.h * f->p.h * f->p.h, m = 0, e = 0;
+    size_t nx = (size_t)f->p.n[0], per = f->p.boundary == FLUID_PERIODIC;
     for (size_t c = 0; c < f->nc; c++)
         m += f->d[c];
     for (size_t c = 0; c < f->nu; c++)
-        e += f->u[c] * f->u[c];
+        if (!per || c % (nx + 1) != nx)
+            e += f->u[c] * f->u[c];
     for (size_t c = 0; c < f->nv; c++)
-        e += f->v[c] * f->v[c];
-    for (size_t c = 0; c < f->nw; c++)
+        if (!per || c / nx % ((size_t)f->p.n[1] + 1) != (size_t)f->p.n[1])
+            e += f->v[c] * f->v[c];
+    for (size_t c = 0; c < (per ? f->nc : f->nw); c++)
         e += f->w[c] * f->w[c];
     f->stats.mass = m * h3;
     f->stats.kinetic = 0.5 * e * h3;
@@ -311,16 +335,22 @@ void fluid_advance(fluid *f, double dt) {
         fluid_step(f, dt / n);
 }
 
+/* Clamped to the box, or wrapped (FLUID_PERIODIC). */
+static double keep_in(double x, double top, int periodic) {
+    return periodic ? fluid__wrap_position(x, top) : clampd(x, 0, top);
+}
+
 void fluid_move_points(const fluid *f, double *pts, int32_t n, double dt) {
     double top[3] = {f->p.n[0] * f->p.h, f->p.n[1] * f->p.h, f->p.n[2] * f->p.h};
+    int per = f->p.boundary == FLUID_PERIODIC;
     for (int32_t i = 0; i < n; i++) {
         double *p = pts + 3 * i, v[3], mid[3];
         fluid_velocity_at(f, p, v);
         for (int a = 0; a < 3; a++)
-            mid[a] = clampd(p[a] + 0.5 * dt * v[a], 0, top[a]);
+            mid[a] = keep_in(p[a] + 0.5 * dt * v[a], top[a], per);
         fluid_velocity_at(f, mid, v);
         for (int a = 0; a < 3; a++)
-            p[a] = clampd(p[a] + dt * v[a], 0, top[a]);
+            p[a] = keep_in(p[a] + dt * v[a], top[a], per);
     }
 }
 

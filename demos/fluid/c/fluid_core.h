@@ -1,10 +1,9 @@
 /* The 64^3 smoke solver in plain C (../README.md): used by the wasm module
  * (fluid.c), the native benchmark (bench/fluid) and the native test
  * (tests/fluid). Incompressible Navier-Stokes on a MAC (staggered) grid with
- * closed free-slip walls or open (outflow) ones, static sphere obstacles, semi-Lagrangian velocity
- * advection, explicit viscosity, buoyancy, conservative (flux-form, upwind)
- * density transport, and a pressure projection solved by
- * conjugate gradients preconditioned with a multigrid V-cycle.
+ * closed free-slip walls, open (outflow) ones or a periodic box, static sphere obstacles, semi-Lagrangian
+ * velocity advection, explicit viscosity, buoyancy, conservative (flux-form, upwind) density transport, and a
+ * pressure projection solved by conjugate gradients preconditioned with a multigrid V-cycle.
  *
  * Only +, -, *, /, floor, ceil, fabs and sqrt are used, in the order
  * ../rust/fluid.rs repeats, so the C and Rust modules agree bit for bit;
@@ -23,13 +22,14 @@ enum { FLUID_SRC_CELL = 1, FLUID_SRC_X = 2, FLUID_SRC_Y = 4, FLUID_SRC_Z = 8 };
 
 /* fluid_params.boundary (wasm:boundaryMode) */
 enum {
-    FLUID_CLOSED = 0, /* free-slip walls: no flow through the box's faces */
-    FLUID_OPEN = 1    /* outflow: pressure 0 outside, velocity extrapolated, density leaves (and none enters) */
+    FLUID_CLOSED = 0,  /* free-slip walls: no flow through the box's faces */
+    FLUID_OPEN = 1,    /* outflow: pressure 0 outside, velocity extrapolated, density leaves (and none enters) */
+    FLUID_PERIODIC = 2 /* the box wraps on every axis: face n of an axis is face 0 (kept equal, "the copy") */
 };
 
 typedef struct {
     int32_t n[3];           /* cells along x, y, z (z is up) */
-    int32_t boundary;       /* FLUID_CLOSED or FLUID_OPEN */
+    int32_t boundary;       /* FLUID_CLOSED, FLUID_OPEN or FLUID_PERIODIC (needs an even n on every axis) */
     double h;               /* cell edge */
     double step;            /* largest solver step; a frame is split into equal steps no longer than this */
     double viscosity;       /* kinematic viscosity (explicit, sub-stepped for stability) */
@@ -47,7 +47,9 @@ typedef struct {
     int32_t n[3];
     double *wx, *wy, *wz; /* face weights: open fluid faces 1 on the finest level, sums below */
     double wfull;         /* the weight of an open face away from walls and obstacles: 2^level */
-    uint8_t *full;        /* 1 for cells whose six faces all weigh wfull (the fast path) */
+    uint8_t *full;        /* 1 for cells whose six faces all weigh wfull (the fast path); FLUID_PERIODIC:
+                           * 2 for the cells on the box (neighbours wrap) */
+    int periodic;         /* FLUID_PERIODIC */
     double *wall;         /* weight of the cell's open walls (FLUID_OPEN: pressure 0 beyond them) */
     double *diag, *inv;   /* diag: the face weights plus wall; inv: 1 / diag, 0 where diag is 0 */
     double *r, *z;
@@ -101,5 +103,18 @@ void fluid__levels_free(fluid *f);
 double *fluid__padded_new(size_t n, size_t pad);
 void fluid__padded_free(double *a, size_t pad);
 double fluid__divergence(const fluid *f, size_t i, size_t j, size_t k);
+
+/* FLUID_PERIODIC (fluid_periodic.c): the wrapped versions of the steps
+ * whose neighbours cross the box. */
+double fluid__nb_sum_wrap(const fluid_level *L, const double *x, size_t c);
+void fluid__periodic_copy(fluid *f); /* face n = face 0 on each axis */
+/* the same for three face-shaped arrays of a grid of n cells (weights too) */
+void fluid__copy_layers(double *u, double *v, double *w, const int32_t n[3]);
+void fluid__periodic_buoyancy(fluid *f, double g);
+void fluid__periodic_advect(fluid *f, double dt);
+void fluid__periodic_diffuse(fluid *f, double coef);
+void fluid__periodic_gradient(fluid *f);
+void fluid__periodic_velocity_at(const fluid *f, const double p[3], double out[3]);
+double fluid__wrap_position(double x, double len);
 
 #endif

@@ -27,8 +27,10 @@ static size_t nz_(const fluid_level *L) { return (size_t)L->n[2]; }
  * n0 * n1 + 1 values on each side, so the neighbours need no bounds test. */
 static inline double nb_sum(const fluid_level *L, const double *x, size_t c, size_t fx, size_t fy) {
     size_t nx = nx_(L), sxy = nx * ny_(L);
+    if (__builtin_expect(L->full[c] == 2, 0))
+        return fluid__nb_sum_wrap(L, x, c);
     /* wfull is a power of two, so this equals the general sum bit for bit */
-    if (L->full[c])
+    if (L->full[c] == 1)
         return L->wfull * (((x[c - 1] + x[c + 1]) + (x[c - nx] + x[c + nx])) + (x[c - sxy] + x[c + sxy]));
     return (L->wx[fx] * x[c - 1] + L->wx[fx + 1] * x[c + 1]) +
            (L->wy[fy] * x[c - nx] + L->wy[fy + nx] * x[c + nx]) +
@@ -237,18 +239,21 @@ static void subtract_gradient(fluid *f) {
     size_t nx = (size_t)f->p.n[0], ny = (size_t)f->p.n[1], nz = (size_t)f->p.n[2];
     if (f->p.boundary == FLUID_OPEN)
         subtract_gradient_walls(f);
+    /* the faces at index 0 are closed but for FLUID_PERIODIC, done below */
     for (size_t k = 0; k < nz; k++)
         for (size_t j = 0; j < ny; j++)
             for (size_t i = 0; i < nx; i++) {
                 size_t c = i + nx * (j + ny * k);
                 size_t fx = i + (nx + 1) * (j + ny * k), fy = i + nx * (j + (ny + 1) * k);
-                if (L->wx[fx] > 0)
+                if (i > 0 && L->wx[fx] > 0)
                     f->u[fx] -= f->phi[c] - f->phi[c - 1];
-                if (L->wy[fy] > 0)
+                if (j > 0 && L->wy[fy] > 0)
                     f->v[fy] -= f->phi[c] - f->phi[c - nx];
-                if (L->wz[c] > 0)
+                if (k > 0 && L->wz[c] > 0)
                     f->w[c] -= f->phi[c] - f->phi[c - nx * ny];
             }
+    if (f->p.boundary == FLUID_PERIODIC)
+        fluid__periodic_gradient(f);
 }
 
 double fluid__divergence(const fluid *f, size_t i, size_t j, size_t k) {
@@ -270,7 +275,7 @@ void fluid__project(fluid *f) {
                 size_t c = i + nx * (j + ny * k);
                 f->b[c] = f->solid[c] ? 0 : -fluid__divergence(f, i, j, k);
             }
-    if (f->p.boundary == FLUID_CLOSED)
+    if (f->p.boundary != FLUID_OPEN) /* closed and periodic: phi up to a constant */
         remove_mean(&f->lv[0], f->b, f->nc);
     f->stats.iterations = solve(f, f->p.tolerance * umax);
     subtract_gradient(f);
@@ -298,9 +303,11 @@ static void fine_weights(fluid *f) {
             for (size_t i = 0; i < nx; i++) {
                 size_t c = i + nx * (j + ny * k);
                 size_t fx = i + (nx + 1) * (j + ny * k), fy = i + nx * (j + (ny + 1) * k);
-                L->wx[fx] = i > 0 && !f->solid[c] && !f->solid[c - 1];
-                L->wy[fy] = j > 0 && !f->solid[c] && !f->solid[c - nx];
-                L->wz[c] = k > 0 && !f->solid[c] && !f->solid[c - nx * ny];
+                size_t xm = i > 0 ? c - 1 : c + nx - 1, ym = j > 0 ? c - nx : c + nx * (ny - 1),
+                       zm = k > 0 ? c - nx * ny : c + nx * ny * (nz - 1);
+                L->wx[fx] = (i > 0 || L->periodic) && !f->solid[c] && !f->solid[xm];
+                L->wy[fy] = (j > 0 || L->periodic) && !f->solid[c] && !f->solid[ym];
+                L->wz[c] = (k > 0 || L->periodic) && !f->solid[c] && !f->solid[zm];
                 if (f->p.boundary == FLUID_OPEN && !f->solid[c])
                     L->wall[c] = (double)(((i == 0) + (i == nx - 1)) + ((j == 0) + (j == ny - 1)) +
                                           ((k == 0) + (k == nz - 1)));
@@ -346,6 +353,8 @@ static void diagonal(fluid_level *L) {
                 L->inv[c] = L->diag[c] > 0 ? 1 / L->diag[c] : 0;
                 L->full[c] = L->wx[fx] == w && L->wx[fx + 1] == w && L->wy[fy] == w && L->wy[fy + nx] == w &&
                              L->wz[c] == w && L->wz[c + nx * ny] == w;
+                if (L->periodic && (i == 0 || j == 0 || k == 0 || i == nx - 1 || j == ny - 1 || k == nz - 1))
+                    L->full[c] = 2;
             }
 }
 
@@ -366,6 +375,7 @@ int fluid__levels_new(fluid *f) {
         L->z = fluid__padded_new(c, x * y + 1);
         L->full = calloc(c, 1);
         L->wfull = l == 0 ? 1 : 2 * f->lv[l - 1].wfull;
+        L->periodic = f->p.boundary == FLUID_PERIODIC;
         f->nlev = l + 1;
         if (!L->wx || !L->wy || !L->wz || !L->diag || !L->wall || !L->inv || !L->r || !L->z || !L->full)
             return -1;
@@ -373,8 +383,13 @@ int fluid__levels_new(fluid *f) {
             fine_weights(f);
         else
             coarse_weights(&f->lv[l - 1], L);
+        if (L->periodic) /* face n of each axis takes face 0's weight */
+            fluid__copy_layers(L->wx, L->wy, L->wz, L->n);
         diagonal(L);
         if (n[0] % 2 || n[1] % 2 || n[2] % 2 || n[0] < 4 || n[1] < 4 || n[2] < 4)
+            break;
+        /* periodic red-black sweeps need an even n (the colours alternate across the wrap) */
+        if (L->periodic && (n[0] / 2 % 2 || n[1] / 2 % 2 || n[2] / 2 % 2))
             break;
         n[0] /= 2, n[1] /= 2, n[2] /= 2;
     }

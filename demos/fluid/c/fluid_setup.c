@@ -34,7 +34,9 @@ static double cos_poly(double x) { return sin_poly(x + 3.141592653589793 / 2); }
  * y = 0, ny h when nx == ny (free slip). */
 static void taylor_green(fluid *f) {
     size_t nx = (size_t)f->p.n[0], ny = (size_t)f->p.n[1], nz = (size_t)f->p.n[2];
-    double h = f->p.h, k = 3.141592653589793 / ((double)nx * h), U = f->p.taylor_green;
+    /* one period across a periodic box, half of one between closed walls */
+    double pi = f->p.boundary == FLUID_PERIODIC ? 2 * 3.141592653589793 : 3.141592653589793;
+    double h = f->p.h, k = pi / ((double)nx * h), U = f->p.taylor_green;
     for (size_t kk = 0; kk < nz; kk++)
         for (size_t j = 0; j <= ny; j++)
             for (size_t i = 0; i <= nx; i++) {
@@ -50,6 +52,8 @@ static void taylor_green(fluid *f) {
     for (size_t c = 0; c < f->nv; c++)
         if (!(f->lv[0].wy[c] > 0))
             f->v[c] = 0;
+    if (f->p.boundary == FLUID_PERIODIC)
+        fluid__periodic_copy(f);
 }
 
 static int inside(const double s[4], double x, double y, double z) {
@@ -90,8 +94,10 @@ static const char *check(const fluid_params *p) {
         return "time step must be > 0";
     if (!(p->viscosity >= 0) || !(p->diffusion >= 0))
         return "viscosity and diffusion must be >= 0";
-    if (p->boundary != FLUID_CLOSED && p->boundary != FLUID_OPEN)
-        return "boundary mode must be closed or open";
+    if (p->boundary != FLUID_CLOSED && p->boundary != FLUID_OPEN && p->boundary != FLUID_PERIODIC)
+        return "boundary mode must be closed, open or periodic";
+    if (p->boundary == FLUID_PERIODIC && (p->n[0] % 2 || p->n[1] % 2 || p->n[2] % 2))
+        return "a periodic grid needs an even number of cells on every axis";
     if (p->max_iterations < 1)
         return "solver iterations must be >= 1";
     if (!(p->tolerance >= 0))

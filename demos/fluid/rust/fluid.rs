@@ -12,13 +12,17 @@ extern "C" {
     fn log(msg: *const u8, len: i32);
 }
 
+mod fluid_periodic;
+use fluid_periodic::*;
+
 const MAX_LEVELS: usize = 8;
 const COARSE_SWEEPS: usize = 8;
 const SMOOTH: usize = 2;
 
 #[derive(Clone, Copy)]
 struct Params {
-    open: bool, // wasm:boundaryMode "open": outflow walls (pressure 0 beyond), else closed
+    open: bool,     // wasm:boundaryMode "open": outflow walls (pressure 0 beyond), else closed
+    periodic: bool, // wasm:boundaryMode "periodic": the box wraps; face n of an axis is a copy of face 0
     n: [usize; 3],
     h: f64,
     step: f64,
@@ -44,7 +48,8 @@ struct Level {
     r: Vec<f64>,
     z: Vec<f64>, // padded by pad() on each side
     wfull: f64,
-    full: Vec<bool>,
+    full: Vec<u8>, // 1: the six faces weigh wfull (fast path); 2 (periodic): on the box, neighbours wrap
+    periodic: bool,
 }
 
 impl Level {
@@ -112,7 +117,10 @@ fn max_abs(a: &[f64]) -> f64 {
 fn nb_sum(l: &Level, x: &[f64], o: usize, c: usize, fx: usize, fy: usize) -> f64 {
     let nx = l.n[0];
     let sxy = nx * l.n[1];
-    if l.full[c] {
+    if l.full[c] == 2 {
+        return nb_sum_wrap(l, x, o - c, c);
+    }
+    if l.full[c] == 1 {
         return l.wfull * (((x[o - 1] + x[o + 1]) + (x[o - nx] + x[o + nx])) + (x[o - sxy] + x[o + sxy]));
     }
     (l.wx[fx] * x[o - 1] + l.wx[fx + 1] * x[o + 1]) + (l.wy[fy] * x[o - nx] + l.wy[fy + nx] * x[o + nx])
@@ -375,17 +383,21 @@ impl Fluid {
                     let c = i + nx * (j + ny * k);
                     let (fx, fy) = (i + (nx + 1) * (j + ny * k), i + nx * (j + (ny + 1) * k));
                     let q = pad + c;
-                    if l.wx[fx] > 0.0 {
+                    // the faces at index 0 are closed but when periodic (below)
+                    if i > 0 && l.wx[fx] > 0.0 {
                         self.u[fx] -= self.phi[q] - self.phi[q - 1];
                     }
-                    if l.wy[fy] > 0.0 {
+                    if j > 0 && l.wy[fy] > 0.0 {
                         self.v[fy] -= self.phi[q] - self.phi[q - nx];
                     }
-                    if l.wz[c] > 0.0 {
+                    if k > 0 && l.wz[c] > 0.0 {
                         self.w[c] -= self.phi[q] - self.phi[q - nx * ny];
                     }
                 }
             }
+        }
+        if self.p.periodic {
+            self.periodic_gradient();
         }
     }
 
@@ -443,7 +455,8 @@ fn new_level(n: [usize; 3], wfull: f64) -> Level {
         r: vec![0.0; c],
         z: vec![0.0; c + 2 * (x * y + 1)],
         wfull,
-        full: vec![false; c],
+        full: vec![0; c],
+        periodic: false,
     }
 }
 
@@ -488,8 +501,11 @@ fn diagonal(l: &mut Level) {
                 let (fx, fy) = (i + (nx + 1) * (j + ny * k), i + nx * (j + (ny + 1) * k));
                 l.diag[c] = ((l.wx[fx] + l.wx[fx + 1]) + (l.wy[fy] + l.wy[fy + nx]) + (l.wz[c] + l.wz[c + nx * ny])) + l.wall[c];
                 l.inv[c] = if l.diag[c] > 0.0 { 1.0 / l.diag[c] } else { 0.0 };
-                l.full[c] = l.wx[fx] == w && l.wx[fx + 1] == w && l.wy[fy] == w && l.wy[fy + nx] == w
-                    && l.wz[c] == w && l.wz[c + nx * ny] == w;
+                l.full[c] = (l.wx[fx] == w && l.wx[fx + 1] == w && l.wy[fy] == w && l.wy[fy + nx] == w
+                    && l.wz[c] == w && l.wz[c + nx * ny] == w) as u8;
+                if l.periodic && (i == 0 || j == 0 || k == 0 || i == nx - 1 || j == ny - 1 || k == nz - 1) {
+                    l.full[c] = 2;
+                }
             }
         }
     }
@@ -501,6 +517,7 @@ fn levels(p: &Params, solid: &[bool]) -> Vec<Level> {
     for l in 0..MAX_LEVELS {
         let wfull = if l == 0 { 1.0 } else { 2.0 * lv[l - 1].wfull };
         let mut lev = new_level(n, wfull);
+        lev.periodic = p.periodic;
         if l == 0 {
             let [nx, ny, nz] = n;
             for k in 0..nz {
@@ -508,9 +525,12 @@ fn levels(p: &Params, solid: &[bool]) -> Vec<Level> {
                     for i in 0..nx {
                         let c = i + nx * (j + ny * k);
                         let (fx, fy) = (i + (nx + 1) * (j + ny * k), i + nx * (j + (ny + 1) * k));
-                        lev.wx[fx] = (i > 0 && !solid[c] && !solid[c - 1]) as i32 as f64;
-                        lev.wy[fy] = (j > 0 && !solid[c] && !solid[c - nx]) as i32 as f64;
-                        lev.wz[c] = (k > 0 && !solid[c] && !solid[c - nx * ny]) as i32 as f64;
+                        let xm = if i > 0 { c - 1 } else { c + nx - 1 };
+                        let ym = if j > 0 { c - nx } else { c + nx * (ny - 1) };
+                        let zm = if k > 0 { c - nx * ny } else { c + nx * ny * (nz - 1) };
+                        lev.wx[fx] = ((i > 0 || p.periodic) && !solid[c] && !solid[xm]) as i32 as f64;
+                        lev.wy[fy] = ((j > 0 || p.periodic) && !solid[c] && !solid[ym]) as i32 as f64;
+                        lev.wz[c] = ((k > 0 || p.periodic) && !solid[c] && !solid[zm]) as i32 as f64;
                         if p.open && !solid[c] {
                             let count = (((i == 0) as i32 + (i == nx - 1) as i32) + ((j == 0) as i32 + (j == ny - 1) as i32))
                                 + ((k == 0) as i32 + (k == nz - 1) as i32);
@@ -522,9 +542,16 @@ fn levels(p: &Params, solid: &[bool]) -> Vec<Level> {
         } else {
             coarse_weights(&lv[l - 1], &mut lev);
         }
+        if p.periodic {
+            copy_layers(&mut lev.wx, &mut lev.wy, &mut lev.wz, n);
+        }
         diagonal(&mut lev);
         lv.push(lev);
         if n[0] % 2 != 0 || n[1] % 2 != 0 || n[2] % 2 != 0 || n[0] < 4 || n[1] < 4 || n[2] < 4 {
+            break;
+        }
+        // periodic red-black sweeps need an even n (the colours alternate across the wrap)
+        if p.periodic && (n[0] / 2 % 2 != 0 || n[1] / 2 % 2 != 0 || n[2] / 2 % 2 != 0) {
             break;
         }
         n = [n[0] / 2, n[1] / 2, n[2] / 2];
@@ -609,6 +636,17 @@ impl Fluid {
     fn velocity_at(&self, p: &[f64]) -> [f64; 3] {
         let [nx, ny, nz] = self.p.n;
         let h = self.p.h;
+        if self.p.periodic {
+            let per = [nx, ny, nz];
+            let x = wrap_position(p[0], nx as f64 * h);
+            let y = wrap_position(p[1], ny as f64 * h);
+            let z = wrap_position(p[2], nz as f64 * h);
+            return [
+                sample_wrap(&self.u, [nx + 1, ny, nz], per, x / h, y / h - 0.5, z / h - 0.5),
+                sample_wrap(&self.v, [nx, ny + 1, nz], per, x / h - 0.5, y / h, z / h - 0.5),
+                sample_wrap(&self.w, [nx, ny, nz + 1], per, x / h - 0.5, y / h - 0.5, z / h),
+            ];
+        }
         let x = clampd(p[0], 0.0, nx as f64 * h);
         let y = clampd(p[1], 0.0, ny as f64 * h);
         let z = clampd(p[2], 0.0, nz as f64 * h);
@@ -650,15 +688,28 @@ impl Fluid {
                 }
             }
         }
+        if p.periodic {
+            // the z-faces at 0, between the top and the bottom layer, once every source cell is set
+            let top = nx * ny * (nz - 1);
+            for c in 0..nx * ny {
+                if self.lv[0].wz[c] > 0.0 {
+                    self.w[c] += g * (0.5 * (self.d[c + top] + self.d[c]));
+                }
+            }
+            self.copy_faces();
+        }
     }
 
     fn advect_velocity(&mut self, dt: f64) {
-        let [nx, ny, nz] = self.p.n;
-        let cu = dt / self.p.h;
-        let (bx_, by_, bz_) = (nx as f64, ny as f64, nz as f64);
         self.u0.copy_from_slice(&self.u);
         self.v0.copy_from_slice(&self.v);
         self.w0.copy_from_slice(&self.w);
+        if self.p.periodic {
+            return self.advect_periodic(dt);
+        }
+        let [nx, ny, nz] = self.p.n;
+        let cu = dt / self.p.h;
+        let (bx_, by_, bz_) = (nx as f64, ny as f64, nz as f64);
         let (u, v, w) = (&self.u0, &self.v0, &self.w0);
         let l = &self.lv[0];
         let (vy, wz) = (nx, nx * ny);
@@ -707,6 +758,13 @@ impl Fluid {
             std::mem::swap(&mut self.v, &mut self.v0);
             std::mem::swap(&mut self.w, &mut self.w0);
             let l = &self.lv[0];
+            if self.p.periodic {
+                diffuse_wrap(&mut self.u, &self.u0, &l.wx, self.p.n, 0, rate / n as f64);
+                diffuse_wrap(&mut self.v, &self.v0, &l.wy, self.p.n, 1, rate / n as f64);
+                diffuse_wrap(&mut self.w, &self.w0, &l.wz, self.p.n, 2, rate / n as f64);
+                self.copy_faces();
+                continue;
+            }
             diffuse_faces(&mut self.u, &self.u0, &l.wx, nx + 1, ny, nz, rate / n as f64);
             diffuse_faces(&mut self.v, &self.v0, &l.wy, nx, ny + 1, nz, rate / n as f64);
             diffuse_faces(&mut self.w, &self.w0, &l.wz, nx, ny, nz + 1, rate / n as f64);
@@ -726,7 +784,7 @@ impl Fluid {
                     let q = i + nx * (j + ny * k);
                     let (fx, fy, fz) = (i + (nx + 1) * (j + ny * k), i + nx * (j + (ny + 1) * k), q);
                     let mut fl = [0.0f64; 6];
-                    if l.full[q] {
+                    if l.full[q] == 1 {
                         fl = [
                             flux(u[fx], a0[q - 1], a0[q], c, coef),
                             flux(u[fx + 1], a0[q], a0[q + 1], c, coef),
@@ -736,23 +794,31 @@ impl Fluid {
                             flux(w[fz + sxy], a0[q], a0[q + sxy], c, coef),
                         ];
                     } else {
+                        // the neighbours wrap: on the box only a periodic face is open
+                        let nc = nx * ny * nz;
+                        let xm = if i > 0 { q - 1 } else { q + nx - 1 };
+                        let xp = if i + 1 < nx { q + 1 } else { q + 1 - nx };
+                        let ym = if j > 0 { q - nx } else { q + sxy - nx };
+                        let yp = if j + 1 < ny { q + nx } else { q + nx - sxy };
+                        let zm = if k > 0 { q - sxy } else { q + nc - sxy };
+                        let zp = if k + 1 < nz { q + sxy } else { q + sxy - nc };
                         if l.wx[fx] > 0.0 {
-                            fl[0] = flux(u[fx], a0[q - 1], a0[q], c, coef);
+                            fl[0] = flux(u[fx], a0[xm], a0[q], c, coef);
                         }
                         if l.wx[fx + 1] > 0.0 {
-                            fl[1] = flux(u[fx + 1], a0[q], a0[q + 1], c, coef);
+                            fl[1] = flux(u[fx + 1], a0[q], a0[xp], c, coef);
                         }
                         if l.wy[fy] > 0.0 {
-                            fl[2] = flux(v[fy], a0[q - nx], a0[q], c, coef);
+                            fl[2] = flux(v[fy], a0[ym], a0[q], c, coef);
                         }
                         if l.wy[fy + nx] > 0.0 {
-                            fl[3] = flux(v[fy + nx], a0[q], a0[q + nx], c, coef);
+                            fl[3] = flux(v[fy + nx], a0[q], a0[yp], c, coef);
                         }
                         if l.wz[fz] > 0.0 {
-                            fl[4] = flux(w[fz], a0[q - sxy], a0[q], c, coef);
+                            fl[4] = flux(w[fz], a0[zm], a0[q], c, coef);
                         }
                         if l.wz[fz + sxy] > 0.0 {
-                            fl[5] = flux(w[fz + sxy], a0[q], a0[q + sxy], c, coef);
+                            fl[5] = flux(w[fz + sxy], a0[q], a0[zp], c, coef);
                         }
                         if open && !solid[q] {
                             if i == 0 {
@@ -823,10 +889,22 @@ impl Fluid {
         for &x in &self.d {
             m += x;
         }
-        for a in [&self.u, &self.v, &self.w] {
-            for &x in a.iter() {
+        // periodic: the copies (face n of each axis) are left out
+        let [nx, ny, _] = self.p.n;
+        let per = self.p.periodic;
+        for (c, &x) in self.u.iter().enumerate() {
+            if !per || c % (nx + 1) != nx {
                 e += x * x;
             }
+        }
+        for (c, &x) in self.v.iter().enumerate() {
+            if !per || c / nx % (ny + 1) != ny {
+                e += x * x;
+            }
+        }
+        let nw = if per { self.nc } else { self.w.len() };
+        for &x in &self.w[..nw] {
+            e += x * x;
         }
         self.stats[1] = m * h3;
         self.stats[3] = 0.5 * e * h3;
@@ -903,12 +981,13 @@ impl Fluid {
         for p in pts.chunks_exact_mut(3) {
             let v = self.velocity_at(p);
             let mut mid = [0.0; 3];
+            let keep = |x: f64, t: f64| if self.p.periodic { wrap_position(x, t) } else { clampd(x, 0.0, t) };
             for a in 0..3 {
-                mid[a] = clampd(p[a] + 0.5 * dt * v[a], 0.0, top[a]);
+                mid[a] = keep(p[a] + 0.5 * dt * v[a], top[a]);
             }
             let v = self.velocity_at(&mid);
             for a in 0..3 {
-                p[a] = clampd(p[a] + dt * v[a], 0.0, top[a]);
+                p[a] = keep(p[a] + dt * v[a], top[a]);
             }
         }
     }
@@ -959,6 +1038,9 @@ fn check(p: &Params) -> Option<&'static str> {
     }
     if !(p.viscosity >= 0.0) || !(p.diffusion >= 0.0) {
         return Some("viscosity and diffusion must be >= 0");
+    }
+    if p.periodic && (p.n[0] % 2 != 0 || p.n[1] % 2 != 0 || p.n[2] % 2 != 0) {
+        return Some("a periodic grid needs an even number of cells on every axis");
     }
     if p.max_iterations < 1 {
         return Some("solver iterations must be >= 1");
@@ -1039,7 +1121,9 @@ fn new_fluid(p: Params) -> Fluid {
         stats: [0.0; 4],
     };
     if p.taylor_green != 0.0 {
-        let k = 3.141592653589793 / (nx as f64 * h);
+        // one period across a periodic box, half of one between closed walls
+        let pi = if p.periodic { 2.0 * 3.141592653589793 } else { 3.141592653589793 };
+        let k = pi / (nx as f64 * h);
         let uu = p.taylor_green;
         for kk in 0..nz {
             for j in 0..=ny {
@@ -1064,6 +1148,9 @@ fn new_fluid(p: Params) -> Fluid {
             if !(f.lv[0].wy[c] > 0.0) {
                 f.v[c] = 0.0;
             }
+        }
+        if p.periodic {
+            f.copy_faces();
         }
     }
     f
@@ -1099,16 +1186,18 @@ fn create() -> Fluid {
     let mut mode = [0u8; 32];
     let name = "wasm:boundaryMode";
     let len = unsafe { config_str(name.as_ptr(), name.len() as i32, mode.as_mut_ptr(), 31) };
-    let mut open = false;
+    let (mut open, mut periodic) = (false, false);
     if len >= 0 {
         let m = &mode[..(len as usize).min(31)];
         open = m == b"open";
-        if !open && m != b"closed" {
-            fail("wasm:boundaryMode: \"closed\" or \"open\" (periodic is not implemented), not ", &String::from_utf8_lossy(m));
+        periodic = m == b"periodic";
+        if !open && !periodic && m != b"closed" {
+            fail("wasm:boundaryMode: \"closed\", \"open\" or \"periodic\", not ", &String::from_utf8_lossy(m));
         }
     }
     let mut p = Params {
         open,
+        periodic,
         n: [
             cfg("wasm:gridResolution", 0, 64.0) as i32 as usize,
             cfg("wasm:gridResolution", 1, 64.0) as i32 as usize,
