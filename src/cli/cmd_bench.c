@@ -257,16 +257,16 @@ static void target_line(double value, bool above, double target, const char *nam
     bool met = above ? value > target : value < target;
     *all = *all && met;
     bool fps = !strcmp(unit, "FPS");
-    printf("  %s %s: %.*f %s (%s%g%s target)\n", met ? "\u2713" : "\u2717", name, fps ? 0 : 3, value, unit,
-           above ? ">" : "<", target, fps ? "" : unit);
+    printf("  %s %s: %.*f %s (%s%g%s target)\n", met ? "\u2713" : "\u2717", name, fps ? (value < 10 ? 2 : 0) : 3,
+           value, unit, above ? ">" : "<", target, fps ? "" : unit);
 }
 
 static void text_run(const bench_run *r, ph_host *h) {
     printf("Benchmark: %s [%s]\n==================================================\n", r->scene, r->tier);
     double fps = r->st.mean > 0 ? 1000.0 / r->st.mean : 0;
     printf("TIMING (%zu frames):\n  Average:      %.3f ms\n  Median:       %.3f ms\n  P99:          %.3f ms\n"
-           "  Max:          %.3f ms\n  FPS equiv:    %.0f FPS\n\nMODULE LATENCY:\n",
-           r->frames, r->st.mean, r->st.median, r->st.p99, r->st.max, fps);
+           "  Max:          %.3f ms\n  FPS equiv:    %.*f FPS\n\nMODULE LATENCY:\n",
+           r->frames, r->st.mean, r->st.median, r->st.p99, r->st.max, fps < 10 ? 2 : 0, fps);
     for (size_t i = 0; i < ph_host_module_count(h); i++) {
         ph_module_info m;
         if (ph_host_module_info(h, i, &m) == 0)
