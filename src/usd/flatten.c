@@ -22,7 +22,8 @@ typedef struct flat {
 
 static bool arc_key(const char *k) {
     return !strcmp(k, "references") || !strcmp(k, "payload") || !strcmp(k, "inherits") || !strcmp(k, "specializes") ||
-           !strcmp(k, "variantSets") || !strcmp(k, "variants") || !strcmp(k, "apiSchemas");
+           !strcmp(k, "variantSets") || !strcmp(k, "variants") || !strcmp(k, "apiSchemas") ||
+           !strcmp(k, "clips") || !strcmp(k, "clipSets"); /* clip metadata is private to UsdStage::Flatten */
 }
 
 /* A dictionary entry m already taken from a stronger opinion takes a weaker one's keys under its own. */
@@ -264,6 +265,50 @@ static const char *flat_target(flat *f, const char *t) {
     return r;
 }
 
+/* Whether value clips give the attribute's time samples: a clip set declares it and no node
+ * stronger than the clips has samples or a default for it. */
+static bool clip_samples_win(pusd_prim *p, const char *name) {
+    uint32_t pos;
+    clip_src *c = pusd__clips_find(p, name, &pos);
+    pusd__clips_free(c);
+    if (!c) return false;
+    for (uint32_t k = 0; k < pos; k++) {
+        const prop_spec *ps = pusd__prim_prop(p->nodes[k].spec, name);
+        if (ps &&
+            ((ps->x && ps->x->has_samples && ps->x->nsamples) || ps->dflt.data || (ps->dflt.flags & PUSD_VF_BLOCKED)))
+            return false;
+    }
+    return true;
+}
+
+/* The clips' samples as UsdStage::Flatten writes them: the value at each of the attribute's
+ * time samples (UsdAttribute::GetTimeSamples over the clip set). */
+static int clip_sample_copy(flat *f, pusd_prim *p, const char *name, prop_spec *dst, uint16_t type) {
+    uint32_t pos;
+    clip_src *c = pusd__clips_find(p, name, &pos);
+    double *t = NULL;
+    size_t n = c ? pusd__clips_times(c, name, &t) : 0;
+    prop_extra *x = pusd__prop_x(f->out, dst);
+    int rc = x ? 0 : -1;
+    if (x && n && !(x->samples = pusd__ar_alloc(&f->out->arena, n * sizeof *x->samples))) rc = -1;
+    for (size_t i = 0; !rc && i < n; i++) {
+        pusd_value v;
+        x->samples[i].time = t[i];
+        if (pusd__clips_value(p->stage, c, name, t[i], &v) ||
+            pusd__flat_copy(f->out, &x->samples[i].value, &v, NULL, NULL))
+            rc = -1;
+        else
+            x->samples[i].value.type = type;
+    }
+    if (!rc && x) {
+        x->nsamples = (uint32_t)n;
+        x->has_samples = true;
+    }
+    free(t);
+    pusd__clips_free(c);
+    return rc;
+}
+
 static int flatten_prop(flat *f, pusd_primspec *sp, pusd_prim *p, const char *name) {
     pusd_layer *out = f->out;
     uint32_t ni;
@@ -284,7 +329,8 @@ static int flatten_prop(flat *f, pusd_primspec *sp, pusd_prim *p, const char *na
     /* the default is the strongest default; time samples only come from a spec stronger than
      * every default (or the one holding it): value resolution stops at the strongest spec with
      * any opinion, so a stronger default hides a weaker layer's samples */
-    bool got_default = false, got_samples = false, samples_hidden = false;
+    bool got_default = false, got_samples = clip_samples_win(p, name), samples_hidden = false;
+    if (got_samples && clip_sample_copy(f, p, name, dst, type)) return -1;
     for (uint32_t k = ni; k < p->nnodes; k++) {
         const prop_spec *ps = pusd__prim_prop(p->nodes[k].spec, name);
         if (!ps) continue;

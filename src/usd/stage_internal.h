@@ -81,7 +81,8 @@ struct pusd_stage {
     pusd_error *diags;
     size_t ndiags, capdiags;
     bool dirty;
-    uint64_t gen;
+    bool has_clips; /* some layer authors `clips` (clips.c; valid while clips_gen == gen) */
+    uint64_t gen, clips_gen;
 };
 
 #define MAX_ARC_DEPTH 64
@@ -130,4 +131,14 @@ int pusd__flat_dict_under(pusd_layer *out, pusd_value *dst, const pusd_value *we
                           const pusd_dict *vars);
 int pusd__dict_under_in(pusd_arena *a, interner *in, pusd_value *dst, const pusd_value *weak, const pusd_layer *from,
                         const pusd_dict *vars);
+/* stage_query.c: the value of time samples x at layer time t (held outside, interpolated between). */
+int pusd__samples_at(pusd_stage *s, const prop_extra *x, double t, pusd_value *out);
+/* clips.c: the value-clip set that gives attribute name of p time samples (NULL: none), *pos the
+ * index of p's first node weaker than the clips; its value at stage time t; its time samples
+ * (sorted, malloc'ed). */
+typedef struct clip_src clip_src;
+clip_src *pusd__clips_find(pusd_prim *p, const char *name, uint32_t *pos);
+int pusd__clips_value(pusd_stage *s, const clip_src *c, const char *name, double t, pusd_value *out);
+size_t pusd__clips_times(const clip_src *c, const char *name, double **out);
+void pusd__clips_free(clip_src *c);
 #endif

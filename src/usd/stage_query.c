@@ -359,46 +359,57 @@ static int interpolate(pusd_stage *s, const pusd_value *a, const pusd_value *b, 
     return 0;
 }
 
+int pusd__samples_at(pusd_stage *s, const prop_extra *x, double lt, pusd_value *out) {
+    const time_sample *smp = x->samples;
+    uint32_t n = x->nsamples;
+    if (lt <= smp[0].time) {
+        *out = smp[0].value;
+        return 0;
+    }
+    if (lt >= smp[n - 1].time) {
+        *out = smp[n - 1].value;
+        return 0;
+    }
+    uint32_t lo = 0, hi = n - 1;
+    while (hi - lo > 1) {
+        uint32_t mid = (lo + hi) / 2;
+        if (smp[mid].time <= lt)
+            lo = mid;
+        else
+            hi = mid;
+    }
+    if (smp[lo].time == lt) {
+        *out = smp[lo].value;
+        return 0;
+    }
+    double f = (lt - smp[lo].time) / (smp[hi].time - smp[lo].time);
+    return interpolate(s, &smp[lo].value, &smp[hi].value, f, out);
+}
+
+/* Value clips sit among the nodes (just below their anchor layer) and only answer time queries. */
 int pusd_prim_get_attr(pusd_prim *p, const char *name, double time, pusd_value *out) {
-    for (uint32_t i = 0; i < p->nnodes; i++) {
+    uint32_t cpos = 0;
+    clip_src *clips = time != PUSD_TIME_DEFAULT ? pusd__clips_find(p, name, &cpos) : NULL;
+    for (uint32_t i = 0; i <= p->nnodes; i++) {
+        if (clips && i == cpos) {
+            int rc = pusd__clips_value(p->stage, clips, name, time, out);
+            pusd__clips_free(clips);
+            return rc;
+        }
+        if (i == p->nnodes) break;
         const prop_spec *ps = pusd__prim_prop(p->nodes[i].spec, name);
         if (!ps || PS_IS_REL(ps)) continue;
         const prop_extra *x = ps->x;
         if (time != PUSD_TIME_DEFAULT && x && x->has_samples && x->nsamples) {
             double off = p->nodes[i].offset, sc = p->nodes[i].scale ? p->nodes[i].scale : 1;
-            double lt = (time - off) / sc;
-            const time_sample *smp = x->samples;
-            uint32_t n = x->nsamples;
-            if (lt <= smp[0].time) {
-                *out = smp[0].value;
-                return 0;
-            }
-            if (lt >= smp[n - 1].time) {
-                *out = smp[n - 1].value;
-                return 0;
-            }
-            uint32_t lo = 0, hi = n - 1;
-            while (hi - lo > 1) {
-                uint32_t mid = (lo + hi) / 2;
-                if (smp[mid].time <= lt)
-                    lo = mid;
-                else
-                    hi = mid;
-            }
-            if (smp[lo].time == lt) {
-                *out = smp[lo].value;
-                return 0;
-            }
-            double f = (lt - smp[lo].time) / (smp[hi].time - smp[lo].time);
-            return interpolate(p->stage, &smp[lo].value, &smp[hi].value, f, out);
+            pusd__clips_free(clips);
+            return pusd__samples_at(p->stage, x, (time - off) / sc, out);
         }
         if (ps->dflt.data || (ps->dflt.flags & PUSD_VF_BLOCKED)) {
             *out = ps->dflt;
             out->flags &= 0xffu;
+            pusd__clips_free(clips);
             return 0;
-        }
-        if (x && x->has_samples && x->nsamples) { /* default requested, only samples: none */
-            continue;
         }
     }
     memset(out, 0, sizeof *out);
@@ -407,10 +418,24 @@ int pusd_prim_get_attr(pusd_prim *p, const char *name, double time, pusd_value *
 
 size_t pusd_prim_attr_sample_times(pusd_prim *p, const char *name, const double **times) {
     *times = NULL;
-    for (uint32_t i = 0; i < p->nnodes; i++) {
+    uint32_t cpos = 0;
+    clip_src *clips = pusd__clips_find(p, name, &cpos);
+    for (uint32_t i = 0; i <= p->nnodes; i++) {
+        if (clips && i == cpos) {
+            double *v;
+            size_t n = pusd__clips_times(clips, name, &v);
+            pusd__clips_free(clips);
+            double *t = n ? pusd__ar_alloc(&p->stage->scratch, n * sizeof *t) : NULL;
+            if (t) memcpy(t, v, n * sizeof *t);
+            free(v);
+            *times = t;
+            return t ? n : 0;
+        }
+        if (i == p->nnodes) break;
         const prop_spec *ps = pusd__prim_prop(p->nodes[i].spec, name);
         if (!ps || PS_IS_REL(ps)) continue;
         if (ps->x && ps->x->has_samples) {
+            pusd__clips_free(clips);
             double *t = pusd__ar_alloc(&p->stage->scratch, (ps->x->nsamples + 1) * sizeof *t);
             if (!t) return 0;
             for (uint32_t k = 0; k < ps->x->nsamples; k++)
@@ -418,8 +443,9 @@ size_t pusd_prim_attr_sample_times(pusd_prim *p, const char *name, const double 
             *times = t;
             return ps->x->nsamples;
         }
-        if (ps->dflt.data || (ps->dflt.flags & PUSD_VF_BLOCKED)) return 0;
+        if (ps->dflt.data || (ps->dflt.flags & PUSD_VF_BLOCKED)) break;
     }
+    pusd__clips_free(clips);
     return 0;
 }
 

@@ -302,6 +302,60 @@ static void instances(void) {
     pusd_stage_free(s);
 }
 
+/* value clips answer time queries between their samples (interpolated inside the active clip at
+ * the mapped time), list their samples, never a default; a stronger default in the anchoring
+ * layer hides them; below them a weaker layer's samples are not reached */
+static void value_clips(void) {
+    tu_write(dir, "vc_a.usda",
+             "#usda 1.0\ndef \"M\"\n{\n    double v.timeSamples = {\n        0: 0,\n        10: 10,\n    }\n}\n");
+    tu_write(
+        dir, "vc_b.usda",
+        "#usda 1.0\ndef \"M\"\n{\n    double v.timeSamples = {\n        0: 100,\n        10: 200,\n    }\n}\n");
+    tu_write(dir, "vc_weak.usda",
+             "#usda 1.0\nover \"P\"\n{\n    double v.timeSamples = {\n        0: -1,\n    }\n}\n");
+    tu_write(
+        dir, "vc_root.usda",
+        "#usda 1.0\n(\n    subLayers = [@vc_weak.usda@]\n)\ndef \"P\" (\n    clips = {\n        dictionary "
+        "default = {\n"
+        "            double2[] active = [(0, 0), (10, 1)]\n"
+        "            asset[] assetPaths = [@./vc_a.usda@, @./vc_b.usda@]\n            string primPath = \"/M\"\n"
+        "            double2[] times = [(0, 0), (20, 10)]\n        }\n    }\n)\n{\n    double v = 7\n}\n"
+        "def \"Q\" (\n    clips = {\n        dictionary default = {\n            double2[] active = [(0, 0)]\n"
+        "            asset[] assetPaths = [@./vc_a.usda@]\n            string primPath = \"/M\"\n        }\n    "
+        "}\n)\n"
+        "{\n    double v\n}\n");
+    pusd_stage *s = open_root("vc_root.usda");
+    CHECK(s != NULL);
+    if (!s)
+        return;
+    CHECK(num(s, "/P", "v", 5) == 7); /* the anchoring layer's default is stronger */
+    CHECK(num(s, "/P", "v", PUSD_TIME_DEFAULT) == 7);
+    CHECK(num(s, "/Q", "v", 2.5) == 2.5); /* clip a, identity times */
+    CHECK(num(s, "/Q", "v", 50) == 10);   /* held after the last sample */
+    CHECK(isnan(num(s, "/Q", "v", PUSD_TIME_DEFAULT)));
+    const double *t;
+    size_t n = pusd_prim_attr_sample_times(pusd_stage_prim_at_path(s, "/Q"), "v", &t);
+    CHECK(n == 2 && t[0] == 0 && t[1] == 10);
+    pusd_stage_free(s);
+    /* without the stronger default: clip b from 10, times halve stage time */
+    tu_write(
+        dir, "vc_root2.usda",
+        "#usda 1.0\n(\n    subLayers = [@vc_weak.usda@]\n)\ndef \"P\" (\n    clips = {\n        dictionary "
+        "default = {\n"
+        "            double2[] active = [(0, 0), (10, 1)]\n"
+        "            asset[] assetPaths = [@./vc_a.usda@, @./vc_b.usda@]\n            string primPath = \"/M\"\n"
+        "            double2[] times = [(0, 0), (20, 10)]\n        }\n    }\n)\n{\n    double v\n}\n");
+    s = open_root("vc_root2.usda");
+    CHECK(s != NULL);
+    if (!s)
+        return;
+    CHECK(num(s, "/P", "v", 4) == 2);    /* clip a at clip time 2 */
+    CHECK(num(s, "/P", "v", 15) == 175); /* clip b at clip time 7.5 */
+    n = pusd_prim_attr_sample_times(pusd_stage_prim_at_path(s, "/P"), "v", &t);
+    CHECK(n == 3 && t[0] == 0 && t[1] == 10 && t[2] == 20);
+    pusd_stage_free(s);
+}
+
 static void listops_refs(void) {
     tu_write(dir, "lo_a.usda", "#usda 1.0\ndef \"P\" {\n    float a = 1\n}\n");
     tu_write(dir, "lo_b.usda", "#usda 1.0\ndef \"P\" {\n    float b = 2\n}\n");
@@ -433,6 +487,7 @@ int main(void) {
     ancestor_cycles();
     dictionaries();
     instances();
+    value_clips();
     listops_refs();
     flatten();
     flatten_layer_stack();
