@@ -463,6 +463,7 @@ static void finish_prim(builder *b, pusd_prim *p) {
 
 static pusd_prim *compose_prim(pusd_stage *s, pusd_prim *parent, const char *name, const site *psites, uint32_t npsites,
                                int depth);
+static pusd_prim *compose_relocated(pusd_prim *parent, const char *name, const char *src);
 
 /* ---- lazy composition ---------------------------------------------------------------------------
  * A prim whose only site is its own path in the root layer stack (no arcs above it changed the
@@ -543,6 +544,25 @@ static node *local_free(const node *nodes, uint32_t *n) {
     return r;
 }
 
+/* Child names under relocates: a relocation source is no child of its parent any more, a
+ * relocation target is one of its new parent's (added after the others unless already there). */
+static size_t reloc_names(pusd_stage *s, const char *parent, const char ***names, size_t n) {
+    size_t k = 0, cap = n;
+    for (size_t i = 0; i < n; i++)
+        if (!pusd__reloc_is_source(s, parent, (*names)[i])) (*names)[k++] = (*names)[i];
+    for (size_t r = 0; r < s->nreloc; r++) {
+        const char *d = s->reloc[r].dst, *slash = strrchr(d, '/');
+        size_t np = strcmp(parent, "/") ? strlen(parent) : 0;
+        if ((size_t)(slash - d) != np || strncmp(d, parent, np)) continue;
+        bool have = false;
+        for (size_t i = 0; i < k && !have; i++) have = !strcmp((*names)[i], slash + 1);
+        if (have) continue;
+        if (k == cap && !PBASE_RESERVE(*names, cap, k + 1)) break;
+        (*names)[k++] = slash + 1;
+    }
+    return k;
+}
+
 /* Composes the children list of p: names and slots; children that need composition work (arcs in
  * their subtree, or p not local) are composed now, the others on first access. */
 static void build_kids(pusd_stage *s, pusd_prim *p, int depth) {
@@ -554,7 +574,7 @@ static void build_kids(pusd_stage *s, pusd_prim *p, int depth) {
     }
     const char **names = NULL;
     size_t n = 0;
-    bool fast = p->local && p->nnodes == 1 && !pusd__has_reorder(&p->nodes[0]);
+    bool fast = p->local && p->nnodes == 1 && !pusd__has_reorder(&p->nodes[0]) && !s->nreloc;
     if (fast) {
         for (const pusd_primspec *c = p->nodes[0].spec->first_child; c; c = c->next) n++;
         if (!n) return;
@@ -569,6 +589,7 @@ static void build_kids(pusd_stage *s, pusd_prim *p, int depth) {
         node *kn = p->instance ? local_free(p->nodes, &nn) : p->nodes;
         n = kn ? pusd__kid_names(kn, nn, &tmp) : 0;
         if (kn != p->nodes) free(kn);
+        if (s->nreloc) n = reloc_names(s, p->path, &tmp, n);
         if (n) {
             names = pusd__ar_alloc(&s->comp, n * sizeof *names);
             if (names) memcpy(names, tmp, n * sizeof *names);
@@ -589,7 +610,9 @@ static void build_kids(pusd_stage *s, pusd_prim *p, int depth) {
             c = c->next;
         } else if (p->local && kn)
             lazy = kids_lazy(kn, pusd__local_kid_nodes(p->nodes, p->nnodes, names[i], kn));
-        if (!lazy) p->children[i] = compose_prim(s, p, names[i], p->sites, p->nsites, depth + 1);
+        /* a relocation target is composed on first access, once the stage's namespace is whole */
+        if (s->nreloc && pusd__reloc_source(s, p->path, names[i])) lazy = true;
+        if (!lazy && !p->children[i]) p->children[i] = compose_prim(s, p, names[i], p->sites, p->nsites, depth + 1);
     }
     if (kn != stackbuf) free(kn);
 }
@@ -597,6 +620,8 @@ static void build_kids(pusd_stage *s, pusd_prim *p, int depth) {
 /* Child i of p, composed on first access. */
 pusd_prim *pusd__kid(pusd_prim *p, uint32_t i) {
     if (i >= p->nchildren) return NULL;
+    const char *src = p->stage->nreloc ? pusd__reloc_source(p->stage, p->path, p->kid_names[i]) : NULL;
+    if (!p->children[i] && src) p->children[i] = compose_relocated(p, p->kid_names[i], src);
     if (!p->children[i]) p->children[i] = compose_prim(p->stage, p, p->kid_names[i], p->sites, p->nsites, p->depth + 1);
     return p->children[i];
 }
@@ -628,8 +653,45 @@ long pusd__kid_find(pusd_prim *p, const char *name, size_t n) {
     return -1;
 }
 
+static pusd_prim *compose_sites(pusd_stage *s, pusd_prim *parent, const char *name, const site *psites,
+                                uint32_t npsites, int depth, bool given);
+
 static pusd_prim *compose_prim(pusd_stage *s, pusd_prim *parent, const char *name, const site *psites, uint32_t npsites,
                                int depth) {
+    return compose_sites(s, parent, name, psites, npsites, depth, false);
+}
+
+/* A relocated prim: local opinions at its own path, then the sites the source prim would have
+ * (below the source's parent), minus the source's local ones, mapped to the new path. */
+static pusd_prim *compose_relocated(pusd_prim *parent, const char *name, const char *src) {
+    pusd_stage *s = parent->stage;
+    const char *slash = strrchr(src, '/');
+    char *pp = strndup(src, slash == src ? 1 : (size_t)(slash - src));
+    pusd_prim *sp = pp ? pusd_stage_prim_at_path(s, pp) : NULL;
+    free(pp);
+    const char *path = child_path(s, parent->path, name);
+    site *v = path ? malloc((1 + (sp ? sp->nsites : 0)) * sizeof *v) : NULL;
+    if (!v) return NULL;
+    uint32_t n = 0;
+    v[n++] = (site){s->root_ls, path, path, path, 0, 1, ARC_LOCAL, 0, 0, s->pseudo->sites[0].vars};
+    for (uint32_t i = 0; sp && i < sp->nsites; i++) {
+        if (sp->sites[i].ls == s->root_ls && sp->sites[i].tag == ARC_LOCAL) continue;
+        site st = sp->sites[i];
+        st.path = child_path(s, st.path, slash + 1);
+        st.map_from = st.path ? pusd__strip_variants(s, st.path) : NULL;
+        st.map_to = path;
+        st.up = 0;
+        if (st.path && st.map_from) v[n++] = st;
+    }
+    pusd_prim *p = compose_sites(s, parent, name, v, n, parent->depth + 1, true);
+    free(v);
+    return p;
+}
+
+/* Composes prim name below parent from the parent's sites (their children), or from the
+ * prim's own sites when given. */
+static pusd_prim *compose_sites(pusd_stage *s, pusd_prim *parent, const char *name, const site *psites,
+                                uint32_t npsites, int depth, bool given) {
     pusd_prim *p = pusd__ar_calloc(&s->comp, sizeof *p);
     if (!p) return NULL;
     p->stage = s;
@@ -644,7 +706,7 @@ static pusd_prim *compose_prim(pusd_stage *s, pusd_prim *parent, const char *nam
     size_t stackmap[8], *map = npsites <= 8 ? stackmap : malloc(npsites * sizeof *map);
     for (uint32_t i = 0; map && i < npsites; i++) {
         site st = psites[i];
-        st.path = parent->local ? p->path : child_path(s, psites[i].path, name);
+        if (!given) st.path = parent->local ? p->path : child_path(s, psites[i].path, name);
         st.up = st.up && map[st.up - 1] != SIZE_MAX ? (uint32_t)map[st.up - 1] + 1 : 0;
         map[i] = st.path ? expand_site(&b, st) : SIZE_MAX;
     }
@@ -690,6 +752,7 @@ void pusd__compose(pusd_stage *s) {
     layer_stack *ls = re ? pusd__layer_stack_of(s, re) : NULL;
     if (!ls) return;
     s->root_ls = ls;
+    pusd__relocs_build(s);
     for (size_t i = 0; i < ls->n; i++) mark_arcs(&ls->e[i].layer->root, 0);
     pr->sites = pusd__ar_alloc(&s->comp, sizeof *pr->sites);
     if (!pr->sites) return;

@@ -22,8 +22,8 @@ typedef struct flat {
 
 static bool arc_key(const char *k) {
     return !strcmp(k, "references") || !strcmp(k, "payload") || !strcmp(k, "inherits") || !strcmp(k, "specializes") ||
-           !strcmp(k, "variantSets") || !strcmp(k, "variants") || !strcmp(k, "apiSchemas") ||
-           !strcmp(k, "clips") || !strcmp(k, "clipSets"); /* clip metadata is private to UsdStage::Flatten */
+           !strcmp(k, "variantSets") || !strcmp(k, "variants") || !strcmp(k, "apiSchemas") || !strcmp(k, "clips") ||
+           !strcmp(k, "clipSets"); /* clip metadata is private to UsdStage::Flatten */
 }
 
 /* A dictionary entry m already taken from a stronger opinion takes a weaker one's keys under its own. */
@@ -398,6 +398,7 @@ pusd_layer *pusd_stage_flatten(pusd_stage *s, pusd_error *err) {
     if (!out) goto nomem;
     /* layer metadata of the root layer, minus sublayers (flattened) */
     for (const meta_entry *e = s->root->meta.head; e; e = e->next) {
+        if (!strcmp(e->key, "relocates")) continue; /* layer relocates are private to UsdStage::Flatten */
         const char *k = pusd__intern(&out->strings, &out->arena, e->key, strlen(e->key));
         meta_entry *me = k ? pusd__meta_set(out, &out->meta, k) : NULL;
         if (!me || pusd__flat_copy(out, &me->value, &e->value, s->root, pusd__layer_vars(s->root))) goto nomem;

@@ -224,6 +224,7 @@ void pusd_stage_free(pusd_stage *s) {
     pusd__interner_free(&s->scratch_strings);
     free(s->hash);
     free(s->diags);
+    free(s->reloc);
     free(s);
 }
 

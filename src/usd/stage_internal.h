@@ -66,6 +66,10 @@ struct pusd_prim { /* pointers, then counts, then flags: no padding holes */
     bool in_instance; /* below an instance: local (root layer stack) opinions do not apply */
 };
 
+typedef struct reloc {
+    const char *src, *dst; /* absolute prim paths, stage memory */
+} reloc;
+
 struct pusd_stage {
     pusd_layer *root;
     reg_entry *reg;
@@ -80,6 +84,8 @@ struct pusd_stage {
     layer_stack *root_ls;
     pusd_error *diags;
     size_t ndiags, capdiags;
+    reloc *reloc; /* the root layer stack's relocates (relocate.c) */
+    size_t nreloc, capreloc;
     bool dirty;
     bool has_clips; /* some layer authors `clips` (clips.c; valid while clips_gen == gen) */
     uint64_t gen, clips_gen;
@@ -131,6 +137,13 @@ int pusd__flat_dict_under(pusd_layer *out, pusd_value *dst, const pusd_value *we
                           const pusd_dict *vars);
 int pusd__dict_under_in(pusd_arena *a, interner *in, pusd_value *dst, const pusd_value *weak, const pusd_layer *from,
                         const pusd_dict *vars);
+/* relocate.c: the root layer stack's relocates, read when composing; the source of child name
+ * of parent when that child is a relocation target (else NULL); whether it is a relocation
+ * source; a stage path with a relocated prefix moved to its target (scratch memory). */
+void pusd__relocs_build(pusd_stage *s);
+const char *pusd__reloc_source(const pusd_stage *s, const char *parent, const char *name);
+bool pusd__reloc_is_source(const pusd_stage *s, const char *parent, const char *name);
+const char *pusd__reloc_map(pusd_stage *s, const char *path);
 /* stage_query.c: the value of time samples x at layer time t (held outside, interpolated between). */
 int pusd__samples_at(pusd_stage *s, const prop_extra *x, double t, pusd_value *out);
 /* clips.c: the value-clip set that gives attribute name of p time samples (NULL: none), *pos the

@@ -146,7 +146,8 @@ static bool trav(pusd_prim *p, const pusd_filter *f, bool (*fn)(pusd_prim *, voi
     node stackbuf[8], *kn = NULL;
     for (uint32_t i = 0; i < p->nchildren; i++) {
         pusd_prim *c = p->children[i];
-        if (!c && !fn && p->local) { /* counting only: no need to compose the lazy subtree */
+        bool relocated = p->stage->nreloc && pusd__reloc_source(p->stage, p->path, p->kid_names[i]);
+        if (!c && !fn && p->local && !relocated) { /* counting only: no need to compose the lazy subtree */
             if (!kn) kn = p->nnodes <= 8 ? stackbuf : malloc(p->nnodes * sizeof *kn);
             if (kn) {
                 uint32_t k = pusd__local_kid_nodes(p->nodes, p->nnodes, p->kid_names[i], kn);
@@ -482,10 +483,12 @@ static const char *map_target(pusd_stage *s, const node *n, const char *target) 
         if (!strncmp(buf, st->map_from, fl) && (buf[fl] == 0 || buf[fl] == '/' || buf[fl] == '.')) {
             char out[4096];
             snprintf(out, sizeof out, "%s%s", st->map_to, buf + fl);
-            return pusd__intern(&s->scratch_strings, &s->scratch, out, strlen(out));
+            const char *r = s->nreloc ? pusd__reloc_map(s, out) : out;
+            return pusd__intern(&s->scratch_strings, &s->scratch, r, strlen(r));
         }
     }
-    return pusd__intern(&s->scratch_strings, &s->scratch, buf, strlen(buf));
+    const char *r = s->nreloc ? pusd__reloc_map(s, buf) : buf;
+    return pusd__intern(&s->scratch_strings, &s->scratch, r, strlen(r));
 }
 
 size_t pusd_prim_targets(pusd_prim *p, const char *name, bool connections, const char ***paths) {

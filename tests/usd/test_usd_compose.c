@@ -356,6 +356,37 @@ static void value_clips(void) {
     pusd_stage_free(s);
 }
 
+static bool count_prim(pusd_prim *p, void *ctx) {
+    (void)p;
+    (*(int *)ctx)++;
+    return true;
+}
+
+/* relocates: the moved prim answers at its new path with the arc's opinions under local ones,
+ * the source path is gone, counting and callback traversals agree, invalid entries are reported */
+static void relocates(void) {
+    tu_write(
+        dir, "rl_rig.usda",
+        "#usda 1.0\n(\n    defaultPrim = \"C\"\n)\ndef \"C\"\n{\n    def \"Rig\"\n    {\n        def \"Arm\"\n"
+        "        {\n            float a = 1\n            float b = 2\n        }\n    }\n}\n");
+    tu_write(dir, "rl_root.usda",
+             "#usda 1.0\n(\n    relocates = {\n        </C/Rig/Arm>: </Arm2>,\n        </C/Rig>: </C/Rig/Sub>\n  "
+             "  }\n)\n"
+             "def \"C\" (\n    references = @rl_rig.usda@\n)\n{\n}\ndef \"Arm2\"\n{\n    float a = 5\n}\n");
+    pusd_stage *s = open_root("rl_root.usda");
+    CHECK(s != NULL);
+    if (!s)
+        return;
+    CHECK(pusd_stage_prim_at_path(s, "/C/Rig/Arm") == NULL);
+    CHECK(num(s, "/Arm2", "a", PUSD_TIME_DEFAULT) == 5);
+    CHECK(num(s, "/Arm2", "b", PUSD_TIME_DEFAULT) == 2);
+    int calls = 0;
+    CHECK(pusd_stage_traverse(s, NULL, NULL, NULL) == 3); /* C, C/Rig, Arm2 */
+    CHECK(pusd_stage_traverse(s, NULL, count_prim, &calls) == 3 && calls == 3);
+    CHECK(has_diag(s, "moves a prim onto itself, an ancestor or a descendant"));
+    pusd_stage_free(s);
+}
+
 static void listops_refs(void) {
     tu_write(dir, "lo_a.usda", "#usda 1.0\ndef \"P\" {\n    float a = 1\n}\n");
     tu_write(dir, "lo_b.usda", "#usda 1.0\ndef \"P\" {\n    float b = 2\n}\n");
@@ -488,6 +519,7 @@ int main(void) {
     dictionaries();
     instances();
     value_clips();
+    relocates();
     listops_refs();
     flatten();
     flatten_layer_stack();
