@@ -23,13 +23,6 @@ static double num(pusd_stage *s, const char *path, const char *attr, double t) {
     return pusd_value_get_double(&v, 0, 0);
 }
 
-static bool has_diag(pusd_stage *s, const char *needle) {
-    for (size_t i = 0; i < pusd_stage_diagnostic_count(s); i++)
-        if (strstr(pusd_stage_diagnostic(s, i)->message, needle))
-            return true;
-    return false;
-}
-
 static void sublayers(void) {
     tu_write(dir, "sub_root.usda",
              "#usda 1.0\n(\n    subLayers = [@./sub_strong.usda@, @sub_weak.usda@ (offset = 10; scale = 2)]\n)\n"
@@ -103,8 +96,8 @@ static void references(void) {
           9); /* internal reference to R1 (and its reference) */
     CHECK(num(s, "/World/R2/Arm", "len", PUSD_TIME_DEFAULT) == 3);
     CHECK(num(s, "/World/P", "mass", PUSD_TIME_DEFAULT) == 5); /* payload */
-    CHECK(has_diag(s, "cannot open layer"));
-    CHECK(has_diag(s, "<Nope>") || has_diag(s, "/Nope"));
+    CHECK(tu_has_diag(s, "cannot open layer"));
+    CHECK(tu_has_diag(s, "<Nope>") || tu_has_diag(s, "/Nope"));
     CHECK(pusd_stage_prim_at_path(s, "/World/Missing") != NULL);
     pusd_stage_free(s);
 }
@@ -157,19 +150,19 @@ static void cycles(void) {
     CHECK(s != NULL);
     if (!s)
         return;
-    CHECK(has_diag(s, "cycle"));
+    CHECK(tu_has_diag(s, "cycle"));
     CHECK(pusd_stage_prim_at_path(s, "/A") && pusd_stage_prim_at_path(s, "/C"));
     pusd_stage_free(s);
     tu_write(dir, "cyc_s1.usda", "#usda 1.0\n(\n    subLayers = [@cyc_s2.usda@]\n)\n");
     tu_write(dir, "cyc_s2.usda", "#usda 1.0\n(\n    subLayers = [@cyc_s1.usda@]\n)\ndef \"Z\" {\n}\n");
     s = open_root("cyc_s1.usda");
-    CHECK(s && has_diag(s, "sublayer cycle"));
+    CHECK(s && tu_has_diag(s, "sublayer cycle"));
     CHECK(s && pusd_stage_prim_at_path(s, "/Z"));
     pusd_stage_free(s);
     tu_write(dir, "cyc_e1.usda", "#usda 1.0\ndef \"R\" (\n    references = @cyc_e2.usda@</R>\n)\n{\n}\n");
     tu_write(dir, "cyc_e2.usda", "#usda 1.0\ndef \"R\" (\n    references = @cyc_e1.usda@</R>\n)\n{\n}\n");
     s = open_root("cyc_e1.usda");
-    CHECK(s && has_diag(s, "cycle"));
+    CHECK(s && tu_has_diag(s, "cycle"));
     pusd_stage_free(s);
 }
 
@@ -196,14 +189,16 @@ static void ancestor_cycles(void) {
     CHECK(s != NULL);
     if (!s)
         return;
-    CHECK(has_diag(s, "inherits arc from </Parent/Child> to </Parent> targets an ancestor of </Parent/Child>"));
-    CHECK(has_diag(s, "inherits arc from </Holder> to </Holder/Class> targets a descendant of </Holder>"));
-    CHECK(has_diag(s, "reference arc from </Anc/Kid> to </Anc> targets an ancestor of </Anc/Kid>"));
-    /* co-recursive arcs compose one level, then the arc back to an ancestor is the cycle */
     CHECK(
-        has_diag(s, "specializes arc from </Co2/Child2> to </Co1> targets an ancestor of </Co1/Child1/Child2>"));
-    CHECK(has_diag(s, "inherits arc from </Co1/Child1> to </Co2> targets an ancestor of </Co2/Child2/Child1>"));
-    CHECK(!has_diag(s, "too deep"));
+        tu_has_diag(s, "inherits arc from </Parent/Child> to </Parent> targets an ancestor of </Parent/Child>"));
+    CHECK(tu_has_diag(s, "inherits arc from </Holder> to </Holder/Class> targets a descendant of </Holder>"));
+    CHECK(tu_has_diag(s, "reference arc from </Anc/Kid> to </Anc> targets an ancestor of </Anc/Kid>"));
+    /* co-recursive arcs compose one level, then the arc back to an ancestor is the cycle */
+    CHECK(tu_has_diag(
+        s, "specializes arc from </Co2/Child2> to </Co1> targets an ancestor of </Co1/Child1/Child2>"));
+    CHECK(
+        tu_has_diag(s, "inherits arc from </Co1/Child1> to </Co2> targets an ancestor of </Co2/Child2/Child1>"));
+    CHECK(!tu_has_diag(s, "too deep"));
     pusd_prim *c = pusd_stage_prim_at_path(s, "/Parent/Child");
     CHECK(c && pusd_prim_child_count(c) == 0);
     CHECK(pusd_stage_prim_at_path(s, "/Co1/Child1/Child2") != NULL);
@@ -221,8 +216,8 @@ static void ancestor_cycles(void) {
     s = NULL;
     CHECK(text && !pusd_layer_parse("fuzz.usda", text, n, &l, &e) && !pusd_stage_from_layer(l, &s, &e));
     if (l && s) {
-        CHECK(has_diag(s, "composition cycle: inherits arc"));
-        CHECK(!has_diag(s, "too deep"));
+        CHECK(tu_has_diag(s, "composition cycle: inherits arc"));
+        CHECK(!tu_has_diag(s, "too deep"));
         CHECK(count_all(s) == 1);
         pusd_stage_free(s);
     }
@@ -383,7 +378,7 @@ static void relocates(void) {
     int calls = 0;
     CHECK(pusd_stage_traverse(s, NULL, NULL, NULL) == 3); /* C, C/Rig, Arm2 */
     CHECK(pusd_stage_traverse(s, NULL, count_prim, &calls) == 3 && calls == 3);
-    CHECK(has_diag(s, "moves a prim onto itself, an ancestor or a descendant"));
+    CHECK(tu_has_diag(s, "moves a prim onto itself, an ancestor or a descendant"));
     pusd_stage_free(s);
 }
 

@@ -115,13 +115,6 @@ static void functions(void) {
     CHECK(err_has("`defined()`", "Function 'defined' requires at least 1 arguments."));
 }
 
-static bool has_diag(pusd_stage *s, const char *needle) {
-    for (size_t i = 0; i < pusd_stage_diagnostic_count(s); i++)
-        if (strstr(pusd_stage_diagnostic(s, i)->message, needle))
-            return true;
-    return false;
-}
-
 /* On a stage: a failing expression in a reference, sublayer or variant selection is a diagnostic
  * and the arc (or opinion) is ignored; asset attributes resolve through their expression. */
 static void on_stage(void) {
@@ -144,9 +137,9 @@ static void on_stage(void) {
     pusd_error e;
     CHECK(pusd_stage_open(path, &s, &e) == 0);
     if (s) {
-        CHECK(has_diag(s, "sublayer `${NOPE}`: No value for variable 'NOPE'"));
-        CHECK(has_diag(s, "reference `'${F}'.usda`: Unexpected text"));
-        CHECK(has_diag(s, "variant selection `${NOPE}`"));
+        CHECK(tu_has_diag(s, "sublayer `${NOPE}`: No value for variable 'NOPE'"));
+        CHECK(tu_has_diag(s, "reference `'${F}'.usda`: Unexpected text"));
+        CHECK(tu_has_diag(s, "variant selection `${NOPE}`"));
         pusd_prim *g = pusd_stage_prim_at_path(s, "/Good"), *b = pusd_stage_prim_at_path(s, "/Bad");
         CHECK(g && pusd_prim_property_count(g) == 2); /* a (referenced) and tex */
         CHECK(b && pusd_prim_property_count(b) == 0);

@@ -86,13 +86,6 @@ static void sniff(void) {
         CHECK(pusd_sniff_file(p) == PUSD_FILE_NOT_USD); /* returns; no writer needed */
 }
 
-static bool has_diag(pusd_stage *s, const char *needle) {
-    for (size_t i = 0; i < pusd_stage_diagnostic_count(s); i++)
-        if (strstr(pusd_stage_diagnostic(s, i)->message, needle))
-            return true;
-    return false;
-}
-
 static void crate_everywhere(void) {
     static const char crate_msg[] = "binary USD (crate) files are not supported yet; convert with usdcat";
     write_bytes("bin.usdc", "PXR-USDC\x00\x08\x00\x00\x00\x00\x00\x00", 16);
@@ -120,13 +113,13 @@ static void crate_everywhere(void) {
             if (strstr(pusd_stage_diagnostic(s, i)->message, crate_msg))
                 crate++;
         CHECK(crate >= 1); /* the layer opens once per stage: one message, used by sublayer and reference */
-        CHECK(has_diag(s, "USDZ packages are not supported yet"));
+        CHECK(tu_has_diag(s, "USDZ packages are not supported yet"));
         CHECK(pusd_stage_prim_at_path(s, "/R") != NULL);
         pusd_stage_free(s);
     }
     tu_write(dir, "ref_bin.usda", "#usda 1.0\ndef \"R\" (references = @bin.usdc@</X>) {\n}\n");
     path_of(p, sizeof p, "ref_bin.usda");
-    CHECK(!pusd_stage_open(p, &s, &e) && s && has_diag(s, crate_msg));
+    CHECK(!pusd_stage_open(p, &s, &e) && s && tu_has_diag(s, crate_msg));
     pusd_stage_free(s);
 }
 
@@ -164,7 +157,7 @@ static void bounded_loading(void) {
         /* as a sublayer: a diagnostic, and the stage still opens */
         tu_write(dir, "uses_fifo.usda", "#usda 1.0\n(subLayers = [@scene.fifo@])\ndef \"A\" {\n}\n");
         path_of(p, sizeof p, "uses_fifo.usda");
-        CHECK(!pusd_stage_open(p, &s, &e) && s && has_diag(s, "FIFO"));
+        CHECK(!pusd_stage_open(p, &s, &e) && s && tu_has_diag(s, "FIFO"));
         pusd_stage_free(s);
     }
     CHECK(pusd_layer_open(dir, &l, &e) == PUSD_ERR_IO && strstr(e.message, "directory"));

@@ -35,6 +35,14 @@ static int tu_pass, tu_fail;
         return tu_fail ? 1 : 0;                                                                                  \
     } while (0)
 
+/* Whether a stage diagnostic's message contains needle. */
+static inline bool tu_has_diag(pusd_stage *s, const char *needle) {
+    for (size_t i = 0; i < pusd_stage_diagnostic_count(s); i++)
+        if (strstr(pusd_stage_diagnostic(s, i)->message, needle))
+            return true;
+    return false;
+}
+
 static inline pusd_layer *tu_parse(const char *text, pusd_error *err) {
     pusd_layer *l = NULL;
     pusd_error e;
