@@ -31,6 +31,7 @@ struct clip_src {
     size_t ntimes;
     pusd_layer *manifest; /* NULL: generated (declared = has samples in a clip) */
     char *clip_path;      /* the attribute's path inside the clips */
+    double off, sc;       /* the anchoring layer's offset to the stage, on stage times of active/times */
 };
 
 static const pusd_value *dict_get(const pusd_dict *d, const char *key) {
@@ -81,7 +82,8 @@ static int build_times(clip_src *c, const pusd_value *v) {
     c->times = calloc(n + 2, sizeof *c->times);
     if (!c->times) return -1;
     for (size_t k = 0; k < n; k++)
-        c->times[k + 1] = (tmap){pusd_value_get_double(v, k, 0), pusd_value_get_double(v, k, 1), false};
+        c->times[k + 1] =
+            (tmap){c->off + c->sc * pusd_value_get_double(v, k, 0), pusd_value_get_double(v, k, 1), false};
     for (size_t k = 1; k < n; k++) /* insertion sort: stable */
         for (size_t j = k + 1; j > 1 && cmp_tmap(&c->times[j - 1], &c->times[j]) > 0; j--) {
             tmap t = c->times[j];
@@ -176,7 +178,7 @@ static int explicit_clips(pusd_stage *s, clip_src *c, const pusd_dict *set, cons
         double idx = pusd_value_get_double(act, k, 1);
         if (!(idx >= 0 && idx < ap->count && idx == floor(idx))) continue;
         pusd_layer *l = open_clip(s, anchor, ((const char *const *)ap->data)[(size_t)idx]);
-        if (add_clip(c, l, pusd_value_get_double(act, k, 0))) return -1;
+        if (add_clip(c, l, c->off + c->sc * pusd_value_get_double(act, k, 0))) return -1;
     }
     finish_ranges(c);
     return build_times(c, dict_get(set, "times"));
@@ -199,7 +201,7 @@ static int template_clips(pusd_stage *s, clip_src *c, const pusd_dict *set, cons
         pusd_layer *l = open_clip(s, anchor, path);
         if (!l) continue;
         double *nt2 = realloc(tt, (nt + 1) * sizeof *tt);
-        if (!nt2 || add_clip(c, l, (double)(long long)t)) return free(nt2 ? nt2 : tt), -1;
+        if (!nt2 || add_clip(c, l, c->off + c->sc * (double)(long long)t)) return free(nt2 ? nt2 : tt), -1;
         tt = nt2;
         tt[nt++] = (double)(long long)t;
     }
@@ -207,7 +209,7 @@ static int template_clips(pusd_stage *s, clip_src *c, const pusd_dict *set, cons
     if (nt) {
         c->times = calloc(nt + 2, sizeof *c->times);
         if (!c->times) return free(tt), -1;
-        for (size_t k = 0; k < nt; k++) c->times[k + 1] = (tmap){tt[k], tt[k], false};
+        for (size_t k = 0; k < nt; k++) c->times[k + 1] = (tmap){c->off + c->sc * tt[k], tt[k], false};
         c->times[0] = c->times[1];
         c->times[nt + 1] = c->times[nt];
         c->ntimes = nt + 2;
@@ -311,6 +313,8 @@ static clip_src *try_set(pusd_prim *p, const pusd_prim *q, const char *set, cons
     clip_src *c = calloc(1, sizeof *c);
     const char *rel = p->path + strlen(q->path);
     if (!c || !(c->clip_path = malloc(strlen(pp) + strlen(rel) + 2))) return pusd__clips_free(c), NULL;
+    c->off = a->offset; /* the anchoring layer's offset and scale (sublayers, references) */
+    c->sc = a->scale ? a->scale : 1;
     sprintf(c->clip_path, "%s%s", pp, rel);
     int rc =
         dict_get(d, "assetPaths") ? explicit_clips(p->stage, c, d, a->layer) : template_clips(p->stage, c, d, a->layer);

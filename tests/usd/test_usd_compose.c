@@ -349,6 +349,18 @@ static void value_clips(void) {
     n = pusd_prim_attr_sample_times(pusd_stage_prim_at_path(s, "/P"), "v", &t);
     CHECK(n == 3 && t[0] == 0 && t[1] == 10 && t[2] == 20);
     pusd_stage_free(s);
+    /* through a reference with offset 100: active and times move with the anchoring layer */
+    tu_write(dir, "vc_root3.usda",
+             "#usda 1.0\ndef \"X\" (\n    references = @vc_root2.usda@</P> (offset = 100)\n)\n{\n}\n");
+    s = open_root("vc_root3.usda");
+    CHECK(s != NULL);
+    if (!s)
+        return;
+    CHECK(num(s, "/X", "v", 104) == 2);
+    CHECK(num(s, "/X", "v", 115) == 175);
+    n = pusd_prim_attr_sample_times(pusd_stage_prim_at_path(s, "/X"), "v", &t);
+    CHECK(n == 3 && t[0] == 100 && t[1] == 110 && t[2] == 120);
+    pusd_stage_free(s);
 }
 
 static bool count_prim(pusd_prim *p, void *ctx) {
