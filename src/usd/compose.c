@@ -666,8 +666,12 @@ static pusd_prim *compose_prim(pusd_stage *s, pusd_prim *parent, const char *nam
 static pusd_prim *compose_relocated(pusd_prim *parent, const char *name, const char *src) {
     pusd_stage *s = parent->stage;
     const char *slash = strrchr(src, '/');
-    char *pp = strndup(src, slash == src ? 1 : (size_t)(slash - src));
+    /* the source's parent may lie below another relocation target: bounded, as relocates that
+     * need each other to resolve are a cycle */
+    char *pp = s->reloc_depth <= s->nreloc ? strndup(src, slash == src ? 1 : (size_t)(slash - src)) : NULL;
+    s->reloc_depth++;
     pusd_prim *sp = pp ? pusd_stage_prim_at_path(s, pp) : NULL;
+    s->reloc_depth--;
     free(pp);
     const char *path = child_path(s, parent->path, name);
     site *v = path ? malloc((1 + (sp ? sp->nsites : 0)) * sizeof *v) : NULL;

@@ -31,6 +31,7 @@ typedef struct xctx {
     const pusd_dict *vars;
     const char *stack[MAX_VAR_DEPTH]; /* variables being expanded, for cycles */
     int depth;
+    int nest; /* values being parsed (function arguments nest): bounds the recursion */
     bool failed;
     char err[256];
 } xctx;
@@ -460,8 +461,20 @@ static bool parse_list(xin *in, xval *out) {
     return true;
 }
 
+static bool parse_value_in(xin *in, xval *out, bool list_ok);
+
+#define MAX_NEST 64
+
 static bool parse_value(xin *in, xval *out, bool list_ok) {
     *out = (xval){0};
+    if (in->c->nest >= MAX_NEST) return xerr(in->c, "expression nested more than %d levels deep", MAX_NEST);
+    in->c->nest++;
+    bool ok = parse_value_in(in, out, list_ok);
+    in->c->nest--;
+    return ok;
+}
+
+static bool parse_value_in(xin *in, xval *out, bool list_ok) {
     if (in->p >= in->end) return xerr(in->c, "Expected a value");
     char ch = *in->p;
     if (ch == '$' && in->p + 1 < in->end && in->p[1] == '{') {

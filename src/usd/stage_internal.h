@@ -86,6 +86,7 @@ struct pusd_stage {
     size_t ndiags, capdiags;
     reloc *reloc; /* the root layer stack's relocates (relocate.c) */
     size_t nreloc, capreloc;
+    size_t reloc_depth; /* relocated prims being composed (a source below another target nests) */
     bool dirty;
     bool has_clips; /* some layer authors `clips` (clips.c; valid while clips_gen == gen) */
     uint64_t gen, clips_gen;

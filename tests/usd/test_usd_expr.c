@@ -48,6 +48,14 @@ static void values(void) {
     CHECK(err_has("`42abc`", "Invalid integer"));
     CHECK(err_has("`9223372036854775808`", "out of range"));
     CHECK(err_has("plain.usda", "backticks"));
+    char deep[2048] = "`";
+    for (int i = 0; i < 300; i++)
+        strcat(deep, "not(");
+    strcat(deep, "True");
+    for (int i = 0; i < 300; i++)
+        strcat(deep, ")");
+    strcat(deep, "`");
+    CHECK(err_has(deep, "nested more than 64 levels")); /* bounded recursion, not a crash */
     CHECK(err_has("`${LIST_OF_DOUBLES}`", "Variable 'LIST_OF_DOUBLES' has unsupported type double[]"));
 }
 
