@@ -1,10 +1,11 @@
 /* The filter: range gate + CropBox, VoxelGrid (centroid per voxel, voxels
  * in ascending linear index), StatisticalOutlierRemoval (exact k nearest
- * neighbours, searched in a uniform grid: the queries go cell by cell, each
- * first scanning the 3 x 3 x 3 cells around its cell - nine contiguous
- * ranges, found once a cell - and continuing shell by shell only when a
- * point outside could be nearer than its k-th). Mirrors filter_cloud() in
- * ../python/lidar_filter.py; ../README.md lists where it differs from PCL. */
+ * neighbours: the centroids sorted into columns along x over a (y, z) grid,
+ * each column by x; a query sweeps the 3 x 3 columns around its own outwards
+ * from its x until the x distance alone exceeds the k-th so far, and goes on
+ * ring by ring only when a point outside could be nearer). Mirrors
+ * filter_cloud() in ../python/lidar_filter.py; ../README.md lists where it
+ * differs from PCL. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,11 +18,10 @@
 typedef struct {
     double *pts, *vox, *mean;
     uint64_t *keys, *tmp;
-    double *gpts;    /* the centroids in grid-cell order */
+    double *gpts;    /* the centroids in column order: x, then y, then z (n each) */
     int32_t *gidx;   /* their index among the centroids */
-    int32_t *gcell;  /* cell of each centroid */
-    int32_t *cstart; /* per cell: its first point in gpts; cells + 1 entries */
-    double *gsq;     /* squared gaps of the shell search: 3 axes x (2 gmax + 1) */
+    int32_t *cstart; /* per column: its first point; columns + 1 entries */
+    double *gsq;     /* squared gaps of the ring search: 2 axes x (2 gmax + 1) */
     int64_t gmax;
     size_t cap, ccap;
 } scratch;
@@ -42,7 +42,7 @@ static int reserve(size_t n) {
     if (grow((void **)&S.pts, n * 3 * sizeof(double)) || grow((void **)&S.vox, n * 3 * sizeof(double)) ||
         grow((void **)&S.mean, n * sizeof(double)) || grow((void **)&S.keys, n * sizeof(uint64_t)) ||
         grow((void **)&S.tmp, n * sizeof(uint64_t)) || grow((void **)&S.gpts, n * 3 * sizeof(double)) ||
-        grow((void **)&S.gidx, n * sizeof(int32_t)) || grow((void **)&S.gcell, n * sizeof(int32_t)))
+        grow((void **)&S.gidx, n * sizeof(int32_t)))
         return -1;
     S.cap = n;
     return 0;
@@ -141,24 +141,27 @@ static int32_t voxel_grid(const lidar_filter_params *f, const double *pts, int32
     return m;
 }
 
-/* The uniform grid of the k-nearest-neighbour search: cells of `cell`
- * metres (twice the leaf, coarser when the cloud's box would need more than
- * about 8 cells a point) from org; points sorted by cell. margin keeps the
- * distance bounds conservative whatever floor() rounded to. */
+/* The k-nearest-neighbour search's columns: a grid over (y, z) of `cell`
+ * metres from org (twice the leaf, coarser when there would be more than
+ * about 8 columns a point), unbounded along x; each column's points sorted
+ * by x, in x/y/z (column c holds [cstart[c], cstart[c + 1])). margin keeps
+ * the distance bounds conservative whatever floor() rounded to. */
 typedef struct {
-    double org[3], cell, margin;
-    int64_t dim[3];
-} ugrid;
+    double org[2], cell, margin;
+    int64_t dim[2];
+    double *x, *y, *z;
+} columns;
 
-static int64_t cell_of(const ugrid *g, const double *p, int a) {
-    int64_t c = (int64_t)floor((p[a] - g->org[a]) / g->cell);
+static int64_t col_of(const columns *g, double v, int a) {
+    int64_t c = (int64_t)floor((v - g->org[a]) / g->cell);
     return c < 0 ? 0 : c >= g->dim[a] ? g->dim[a] - 1 : c;
 }
 
-static int grid_build(ugrid *g, const double *pts, int32_t n, double leaf) {
-    double mn[3], mx[3], big = 0.0;
-    memcpy(mn, pts, sizeof mn);
-    memcpy(mx, pts, sizeof mx);
+/* Sizes the grid to the points' bounding box and makes room for it. */
+static int columns_size(columns *g, const double *pts, int32_t n, double leaf, double *mn, double *mx) {
+    double big = 0.0;
+    memcpy(mn, pts, 3 * sizeof *mn);
+    memcpy(mx, pts, 3 * sizeof *mx);
     for (int32_t i = 1; i < n; i++)
         for (int a = 0; a < 3; a++) {
             mn[a] = fmin(mn[a], pts[3 * i + a]);
@@ -166,24 +169,19 @@ static int grid_build(ugrid *g, const double *pts, int32_t n, double leaf) {
         }
     for (int a = 0; a < 3; a++)
         big = fmax(big, fmax(fabs(mn[a]), fabs(mx[a])));
-    memcpy(g->org, mn, sizeof mn);
-    g->cell = 2.0 * leaf;
-    for (;;) {
-        double cells = 1.0;
-        for (int a = 0; a < 3; a++) {
-            g->dim[a] = (int64_t)floor((mx[a] - mn[a]) / g->cell) + 1;
-            cells *= (double)g->dim[a];
-        }
-        if (cells <= 8.0 * n + 65536.0)
+    g->org[0] = mn[1];
+    g->org[1] = mn[2];
+    for (g->cell = 2.0 * leaf;; g->cell *= 2.0) {
+        for (int a = 0; a < 2; a++)
+            g->dim[a] = (int64_t)floor((mx[a + 1] - mn[a + 1]) / g->cell) + 1;
+        if ((double)g->dim[0] * (double)g->dim[1] <= 8.0 * n + 65536.0)
             break;
-        g->cell *= 2.0;
     }
     g->margin = (big + g->cell) * 1e-9;
-    size_t nc = (size_t)(g->dim[0] * g->dim[1] * g->dim[2]);
+    size_t nc = (size_t)(g->dim[0] * g->dim[1]);
     int64_t dmax = g->dim[0] > g->dim[1] ? g->dim[0] : g->dim[1];
-    dmax = dmax > g->dim[2] ? dmax : g->dim[2];
     if (dmax > S.gmax) {
-        if (grow((void **)&S.gsq, (size_t)(2 * dmax + 1) * 3 * sizeof(double)))
+        if (grow((void **)&S.gsq, (size_t)(2 * dmax + 1) * 2 * sizeof(double)))
             return -1;
         S.gmax = dmax;
     }
@@ -192,57 +190,120 @@ static int grid_build(ugrid *g, const double *pts, int32_t n, double leaf) {
             return -1;
         S.ccap = nc + 1;
     }
-    memset(S.cstart, 0, (nc + 1) * sizeof(int32_t));
-    for (int32_t i = 0; i < n; i++) {
-        const double *p = pts + 3 * i;
-        S.gcell[i] = (int32_t)(cell_of(g, p, 0) + g->dim[0] * (cell_of(g, p, 1) + g->dim[1] * cell_of(g, p, 2)));
-        S.cstart[S.gcell[i] + 1]++;
-    }
-    for (size_t c = 0; c < nc; c++)
-        S.cstart[c + 1] += S.cstart[c];
-    for (int32_t i = 0; i < n; i++) { /* counting sort; cstart[c] ends at the next cell's start */
-        int32_t t = S.cstart[S.gcell[i]]++;
-        S.gidx[t] = i;
-        memcpy(S.gpts + 3 * t, pts + 3 * i, 3 * sizeof *pts);
-    }
-    memmove(S.cstart + 1, S.cstart, nc * sizeof(int32_t));
-    S.cstart[0] = 0;
     return 0;
 }
 
-/* Inserts d2 into the sorted list best[0..*nb) of at most k values. */
-static void keep_best(double *best, int *nb, int k, double d2) {
-    if (*nb == k && d2 >= best[k - 1])
-        return;
-    int m = *nb < k ? (*nb)++ : k - 1;
-    while (m > 0 && best[m - 1] > d2) {
-        best[m] = best[m - 1];
-        m--;
+/* Sorts the points into columns, each by x: a radix sort by column and
+ * x bucket (monotone in x), then an insertion sort of each column (only
+ * points of one bucket can be out of order). */
+static int columns_build(columns *g, const double *pts, int32_t n, double leaf) {
+    double mn[3], mx[3];
+    if (columns_size(g, pts, n, leaf, mn, mx))
+        return -1;
+    double bw = leaf;
+    int64_t nbx;
+    for (;; bw *= 2.0) {
+        nbx = (int64_t)floor((mx[0] - mn[0]) / bw) + 1;
+        if (nbx <= 4096)
+            break;
     }
-    best[m] = d2;
+    size_t nc = (size_t)(g->dim[0] * g->dim[1]);
+    memset(S.cstart, 0, (nc + 1) * sizeof(int32_t));
+    uint64_t kmax = 0;
+    for (int32_t i = 0; i < n; i++) {
+        const double *p = pts + 3 * i;
+        int64_t col = col_of(g, p[1], 0) + g->dim[0] * col_of(g, p[2], 1);
+        int64_t bx = (int64_t)floor((p[0] - mn[0]) / bw);
+        bx = bx < 0 ? 0 : bx >= nbx ? nbx - 1 : bx;
+        uint64_t key = ((uint64_t)(col * nbx + bx) << 20) | (uint64_t)i;
+        S.keys[i] = key;
+        kmax = key > kmax ? key : kmax;
+        S.cstart[col + 1]++;
+    }
+    for (size_t c = 0; c < nc; c++)
+        S.cstart[c + 1] += S.cstart[c];
+    const uint64_t *keys = radix_sort(S.keys, S.tmp, n, 20, kmax);
+    g->x = S.gpts;
+    g->y = S.gpts + n;
+    g->z = S.gpts + 2 * (size_t)n;
+    for (int32_t t = 0; t < n; t++) {
+        int32_t i = (int32_t)(keys[t] & 0xFFFFF);
+        g->x[t] = pts[3 * i];
+        g->y[t] = pts[3 * i + 1];
+        g->z[t] = pts[3 * i + 2];
+        S.gidx[t] = i;
+    }
+    for (size_t c = 0; c < nc; c++)
+        for (int32_t t = S.cstart[c] + 1; t < S.cstart[c + 1]; t++) {
+            double x = g->x[t], y = g->y[t], z = g->z[t];
+            int32_t i = S.gidx[t], u = t;
+            for (; u > S.cstart[c] && g->x[u - 1] > x; u--) {
+                g->x[u] = g->x[u - 1];
+                g->y[u] = g->y[u - 1];
+                g->z[u] = g->z[u - 1];
+                S.gidx[u] = S.gidx[u - 1];
+            }
+            g->x[u] = x;
+            g->y[u] = y;
+            g->z[u] = z;
+            S.gidx[u] = i;
+        }
+    return 0;
 }
 
 typedef struct {
-    const ugrid *g;
-    const double *p;
-    int32_t self;  /* position in gpts */
-    int64_t c[3];  /* its cell */
-    double off[3]; /* its offset from the cell's low corner, per axis */
+    const columns *g;
+    double p[3];
+    int32_t self;  /* position in the columns */
+    int64_t c[2];  /* its column */
+    double off[2]; /* its offset from the column's low corner, y and z */
     double best[KMAX];
     int nb, k;
-    double lim; /* no k-th nearest is farther (squared): points beyond it are skipped */
+    double thr; /* no k-th nearest is farther (squared): lim, then the k-th so far */
 } knn_query;
 
-/* Sets the query's cell and its offsets in it. */
-static void locate(knn_query *q) {
-    for (int a = 0; a < 3; a++) {
-        q->c[a] = cell_of(q->g, q->p, a);
-        q->off[a] = q->p[a] - (q->g->org[a] + (double)q->c[a] * q->g->cell);
+/* Inserts d2 into the sorted list of the k best so far. */
+static void keep_best(knn_query *q, double d2) {
+    if (q->nb == q->k && d2 >= q->best[q->k - 1])
+        return;
+    int m = q->nb < q->k ? q->nb++ : q->k - 1;
+    while (m > 0 && q->best[m - 1] > d2) {
+        q->best[m] = q->best[m - 1];
+        m--;
+    }
+    q->best[m] = d2;
+    if (q->nb == q->k)
+        q->thr = q->best[q->k - 1];
+}
+
+/* The points of a column's [lo, hi) nearer than the bound, from `at`
+ * (the first with x >= the query's) rightwards and from at - 1 leftwards:
+ * the column is sorted by x, so each direction stops at the first point
+ * whose x distance alone exceeds the bound (its squared distance is at
+ * least that, rounding being monotone, and so is every later point's). */
+static void sweep(knn_query *q, int32_t lo, int32_t at, int32_t hi) {
+    const double *X = q->g->x, *Y = q->g->y, *Z = q->g->z;
+    double px = q->p[0], py = q->p[1], pz = q->p[2];
+    for (int32_t j = at; j < hi; j++) {
+        double ex = px - X[j];
+        if (ex * ex > q->thr)
+            break;
+        double ey = py - Y[j], ez = pz - Z[j], d2 = ex * ex + ey * ey + ez * ez;
+        if (d2 <= q->thr && j != q->self)
+            keep_best(q, d2);
+    }
+    for (int32_t j = at - 1; j >= lo; j--) {
+        double ex = px - X[j];
+        if (ex * ex > q->thr)
+            break;
+        double ey = py - Y[j], ez = pz - Z[j], d2 = ex * ex + ey * ey + ez * ez;
+        if (d2 <= q->thr && j != q->self)
+            keep_best(q, d2);
     }
 }
 
-/* Lower bound of the distance along axis a from the query to cells c + d
- * (the margin covers the rounding of off and of cell_of). */
+/* Lower bound of the distance along axis a (0: y, 1: z) from the query to
+ * columns c + d (the margin covers the rounding of off and of col_of). */
 static double gap(const knn_query *q, int a, int64_t d) {
     if (d == 0)
         return 0.0;
@@ -251,69 +312,11 @@ static double gap(const knn_query *q, int a, int64_t d) {
     return v > 0.0 ? v : 0.0;
 }
 
-static double threshold(const knn_query *q) { return q->nb < q->k ? q->lim : q->best[q->k - 1]; }
-
-/* The points of gpts[lo, hi) nearer than the k-th so far (or lim). */
-static void visit_range(knn_query *q, int32_t lo, int32_t hi) {
-    double px = q->p[0], py = q->p[1], pz = q->p[2], thr = threshold(q);
-    for (int32_t j = lo; j < hi; j++) {
-        const double *r = S.gpts + 3 * j;
-        double ex = px - r[0], ey = py - r[1], ez = pz - r[2], d2 = ex * ex + ey * ey + ez * ez;
-        if (d2 <= thr && j != q->self) {
-            keep_best(q->best, &q->nb, q->k, d2);
-            thr = threshold(q);
-        }
-    }
-}
-
-/* The cells of row (dy, dz) with dx in [xlo, xhi] (adjacent in cell order;
- * already clipped to the grid), less those at either end that cannot hold
- * a point nearer than the k-th so far; gx2[dx] is the squared gap along x. */
-static void visit_row(knn_query *q, int64_t dy, int64_t dz, int64_t xlo, int64_t xhi, const double *gx2,
-                      double g2) {
-    for (; xlo <= xhi && g2 + gx2[xlo] > threshold(q); xlo++) {}
-    for (; xhi >= xlo && g2 + gx2[xhi] > threshold(q); xhi--) {}
-    if (xlo > xhi)
-        return;
-    const ugrid *g = q->g;
-    int64_t row = g->dim[0] * (q->c[1] + dy + g->dim[1] * (q->c[2] + dz)) + q->c[0];
-    visit_range(q, S.cstart[row + xlo], S.cstart[row + xhi + 1]);
-}
-
-/* The cells at Chebyshev distance R from the query's, row by row; rows
- * and end cells beyond the k-th so far are skipped. G[a][d] (d in -R..R) is
- * the squared gap along axis a. */
-static void visit_shell(knn_query *q, int64_t R, double *const G[3]) {
-    const ugrid *g = q->g;
-    int64_t lo[3], hi[3];
-    for (int a = 0; a < 3; a++) {
-        lo[a] = q->c[a] - R < 0 ? -q->c[a] : -R;
-        hi[a] = q->c[a] + R >= g->dim[a] ? g->dim[a] - 1 - q->c[a] : R;
-    }
-    for (int64_t dz = lo[2]; dz <= hi[2]; dz++) {
-        if (G[2][dz] > threshold(q))
-            continue;
-        for (int64_t dy = lo[1]; dy <= hi[1]; dy++) {
-            double g2 = G[2][dz] + G[1][dy];
-            if (g2 > threshold(q))
-                continue;
-            if (dz > -R && dz < R && dy > -R && dy < R) { /* inner row: its two new cells */
-                if (lo[0] == -R)
-                    visit_row(q, dy, dz, -R, -R, G[0], g2);
-                if (hi[0] == R)
-                    visit_row(q, dy, dz, R, R, G[0], g2);
-            } else {
-                visit_row(q, dy, dz, lo[0], hi[0], G[0], g2);
-            }
-        }
-    }
-}
-
 /* A lower bound of the distance from the query to any point outside the
- * (2R + 1)^3 cells around its own; infinity when there are no such cells. */
+ * (2R + 1)^2 columns around its own; infinity when there are none. */
 static double outside_bound(const knn_query *q, int64_t R) {
     double b = INFINITY;
-    for (int a = 0; a < 3; a++) {
+    for (int a = 0; a < 2; a++) {
         double lo = q->c[a] - R > 0 ? gap(q, a, -R - 1) : INFINITY;
         double hi = q->c[a] + R < q->g->dim[a] - 1 ? gap(q, a, R + 1) : INFINITY;
         b = lo < b ? lo : b;
@@ -322,122 +325,158 @@ static double outside_bound(const knn_query *q, int64_t R) {
     return b;
 }
 
-/* Searches shells R0, R0 + 1, ... around the query (R0 >= 1) until no point
- * outside them can be nearer than the k-th found. */
-static void shells(knn_query *q, int64_t R0) {
-    double *G[3];
-    for (int a = 0; a < 3; a++) /* centred: G[a][d] for d in -gmax..gmax */
+static int done(const knn_query *q, int64_t R) {
+    double b = outside_bound(q, R);
+    return b == INFINITY || (q->nb == q->k && b * b >= q->best[q->k - 1]);
+}
+
+/* First position in [lo, hi) whose x is >= x (the column is sorted). */
+static int32_t lower_bound(const double *X, int32_t lo, int32_t hi, double x) {
+    while (lo < hi) {
+        int32_t mid = lo + (hi - lo) / 2;
+        if (X[mid] < x)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+/* The columns at Chebyshev distance R >= 2 from the query's, R = 2, 3, ...
+ * until no point outside can be nearer than the k-th found; columns whose
+ * gap exceeds the k-th so far are skipped. G[a][d] (d in -R..R) is the
+ * squared gap along axis a. */
+static void rings(knn_query *q) {
+    const columns *g = q->g;
+    double *G[2];
+    for (int a = 0; a < 2; a++) { /* centred: G[a][d] for d in -gmax..gmax */
         G[a] = S.gsq + (2 * S.gmax + 1) * a + S.gmax;
-    for (int a = 0; a < 3; a++)
-        for (int64_t d = 0; d < R0; d++) {
-            double lo = gap(q, a, -d), hi = gap(q, a, d);
-            G[a][-d] = lo * lo;
-            G[a][d] = hi * hi;
+        for (int64_t d = -1; d <= 1; d++) {
+            double v = gap(q, a, d);
+            G[a][d] = v * v;
         }
-    for (int64_t R = R0;; R++) {
-        double b = outside_bound(q, R - 1);
-        if (b == INFINITY || (q->nb == q->k && b * b >= q->best[q->k - 1]))
-            break;
-        for (int a = 0; a < 3; a++) {
-            double lo = gap(q, a, -R), hi = gap(q, a, R);
-            G[a][-R] = lo * lo;
-            G[a][R] = hi * hi;
+    }
+    for (int64_t R = 2;; R++) {
+        int64_t lo[2], hi[2];
+        for (int a = 0; a < 2; a++) {
+            double l = gap(q, a, -R), h = gap(q, a, R);
+            G[a][-R] = l * l;
+            G[a][R] = h * h;
+            lo[a] = q->c[a] - R < 0 ? -q->c[a] : -R;
+            hi[a] = q->c[a] + R >= g->dim[a] ? g->dim[a] - 1 - q->c[a] : R;
         }
-        visit_shell(q, R, G);
+        for (int64_t dz = lo[1]; dz <= hi[1]; dz++)
+            for (int64_t dy = lo[0]; dy <= hi[0]; dy++) {
+                if (dz > -R && dz < R && dy > -R && dy < R) { /* an inner row: its two end columns only */
+                    dy = R - 1;
+                    continue;
+                }
+                if (G[0][dy] + G[1][dz] > q->thr)
+                    continue;
+                int64_t col = q->c[0] + dy + g->dim[0] * (q->c[1] + dz);
+                int32_t a = S.cstart[col], b = S.cstart[col + 1];
+                sweep(q, a, lower_bound(g->x, a, b, q->p[0]), b);
+            }
+        if (done(q, R))
+            return;
     }
 }
 
-/* Continues the search of q from shell R0 (the cells at Chebyshev distance
- * R0 from its own) outwards until no nearer point can lie outside, and
- * returns the mean of the k nearest distances. They are summed in ascending
- * order (exact k nearest: equal distances are equal values, so the sum does
- * not depend on which of them the search found). */
-static double finish_knn(knn_query *q, int64_t R0) {
-    double b = outside_bound(q, R0 - 1);
-    if (b != INFINITY && !(q->nb == q->k && b * b >= q->best[q->k - 1]))
-        shells(q, R0);
-    double s = 0.0;
-    for (int m = 0; m < q->nb; m++)
-        s += sqrt(q->best[m]);
-    return s / q->k;
-}
+/* The columns around column c that hold points: its own first, then the
+ * four sharing a side, then the corners (the farther, the likelier to be
+ * skipped once the k-th so far is near); `at` advances with the queries. */
+typedef struct {
+    int32_t lo, at, hi;
+    int dy, dz;
+} block_col;
 
-/* The points of the 3 x 3 x 3 cells around cell c, as up to 9 ranges of
- * gpts (a row's three cells are adjacent in cell order), its own row first
- * (the nearest points first: fewer insertions). */
-static int block_ranges(const ugrid *g, const int64_t *c, int32_t *lo, int32_t *hi) {
-    int nr = 0;
-    int64_t xlo = c[0] > 0 ? c[0] - 1 : 0, xhi = c[0] + 1 < g->dim[0] ? c[0] + 1 : c[0];
+static int block_columns(const columns *g, const int64_t *c, block_col *out) {
+    static const int D[9][2] = {{0, 0}, {-1, 0}, {1, 0}, {0, -1}, {0, 1}, {-1, -1}, {1, -1}, {-1, 1}, {1, 1}};
+    int n = 0;
     for (int r = 0; r < 9; r++) {
-        int64_t y = c[1] + (r + 1) % 3 - 1, z = c[2] + (r / 3 + 1) % 3 - 1;
-        if (y < 0 || z < 0 || y >= g->dim[1] || z >= g->dim[2])
+        int64_t y = c[0] + D[r][0], z = c[1] + D[r][1];
+        if (y < 0 || z < 0 || y >= g->dim[0] || z >= g->dim[1])
             continue;
-        int64_t row = g->dim[0] * (y + g->dim[1] * z);
-        lo[nr] = S.cstart[row + xlo];
-        hi[nr] = S.cstart[row + xhi + 1];
-        nr += hi[nr] > lo[nr];
+        int64_t col = y + g->dim[0] * z;
+        out[n] = (block_col){S.cstart[col], S.cstart[col], S.cstart[col + 1], D[r][0], D[r][1]};
+        n += out[n].hi > out[n].lo;
     }
-    return nr;
+    return n;
 }
 
 /* The k nearest of point t are within r + |t - u| of it, r the k-th
  * distance of point u (its k nearest and u itself, all but perhaps t): a
  * bound for the search, widened far beyond rounding. */
-static double next_limit(int32_t t, int32_t u, double kth) {
-    const double *a = S.gpts + 3 * t, *b = S.gpts + 3 * u;
-    double dx = a[0] - b[0], dy = a[1] - b[1], dz = a[2] - b[2];
+static double next_limit(const columns *g, int32_t t, int32_t u, double kth) {
+    double dx = g->x[t] - g->x[u], dy = g->y[t] - g->y[u], dz = g->z[t] - g->z[u];
     double r = sqrt(kth) + sqrt(dx * dx + dy * dy + dz * dz);
     return r * r * (1.0 + 1e-9) + 1e-300;
 }
 
-/* Mean distance from point t to its k nearest others: first the block of
- * its cell (ranges lo/hi), points farther than lim skipped; then, unless no
- * point outside the block can be nearer than the k-th found, the shells
- * from distance 2 on. *kth gets the k-th distance (squared). */
-static double block_knn(const ugrid *g, int32_t t, int k, double lim, const int32_t *lo, const int32_t *hi,
-                        int nr, double *kth) {
+/* Mean distance from point t to its k nearest others, summed in ascending
+ * order (exact k nearest: equal distances are equal values, so the sum
+ * does not depend on which of them the search found). First the 3 x 3
+ * columns around its own (bc, with their positions at the previous,
+ * nearer-x query), points farther than lim skipped; then, unless no point
+ * outside can be nearer than the k-th found, the rings from distance 2 on.
+ * *kth gets the k-th distance (squared). */
+static double block_knn(const columns *g, int32_t t, int k, double lim, block_col *bc, int nbc, double *kth) {
     knn_query q; /* not zeroed: best[] (KMAX values) is written before it is read */
     q.g = g;
-    q.p = S.gpts + 3 * t;
+    q.p[0] = g->x[t];
+    q.p[1] = g->y[t];
+    q.p[2] = g->z[t];
     q.self = t;
     q.k = k;
     q.nb = 0;
-    q.lim = lim;
-    double px = q.p[0], py = q.p[1], pz = q.p[2], thr = lim;
-    for (int r = 0; r < nr; r++)
-        for (int32_t j = lo[r]; j < hi[r]; j++) {
-            const double *p = S.gpts + 3 * j;
-            double ex = px - p[0], ey = py - p[1], ez = pz - p[2], d2 = ex * ex + ey * ey + ez * ez;
-            if (d2 <= thr && j != t) {
-                keep_best(q.best, &q.nb, k, d2);
-                thr = q.nb < k ? lim : q.best[k - 1];
-            }
+    q.thr = lim;
+    double G[2][3];
+    for (int a = 0; a < 2; a++) {
+        q.c[a] = col_of(g, q.p[a + 1], a);
+        q.off[a] = q.p[a + 1] - (g->org[a] + (double)q.c[a] * g->cell);
+        for (int d = -1; d <= 1; d++) {
+            double v = gap(&q, a, d);
+            G[a][d + 1] = v * v;
         }
-    locate(&q);
-    double m = finish_knn(&q, 2);
+    }
+    for (int r = 0; r < nbc; r++) {
+        block_col *b = bc + r;
+        if (G[0][b->dy + 1] + G[1][b->dz + 1] > q.thr)
+            continue;
+        while (b->at < b->hi && g->x[b->at] < q.p[0])
+            b->at++;
+        sweep(&q, b->lo, b->at, b->hi);
+    }
+    if (!done(&q, 1))
+        rings(&q);
+    double s = 0.0;
+    for (int m = 0; m < q.nb; m++)
+        s += sqrt(q.best[m]);
     *kth = q.best[k - 1];
-    return m;
+    return s / k;
 }
 
 static int32_t outlier_removal(const lidar_filter_params *f, double *pts, int32_t n) {
     int k = f->mean_k;
     if (n <= k || k < 1)
         return n;
-    ugrid g;
-    if (grid_build(&g, pts, n, f->leaf))
+    columns g;
+    if (columns_build(&g, pts, n, f->leaf))
         return -1;
-    /* queries cell by cell (the block's ranges once a cell; each query's
-     * bound from the previous one), results in input order */
-    int32_t lo[9], hi[9];
+    /* queries column by column in x order (the neighbour columns' positions
+     * only advance; each query's bound from the previous one), results in
+     * input order */
+    block_col bc[9];
     double kth = 0.0;
-    for (int32_t t = 0; t < n;) {
-        int64_t c[3];
-        for (int a = 0; a < 3; a++)
-            c[a] = cell_of(&g, S.gpts + 3 * t, a);
-        int nr = block_ranges(&g, c, lo, hi);
-        for (int32_t e = S.cstart[c[0] + g.dim[0] * (c[1] + g.dim[1] * c[2]) + 1]; t < e; t++) {
-            double lim = t ? next_limit(t, t - 1, kth) : INFINITY;
-            S.mean[S.gidx[t]] = block_knn(&g, t, k, lim, lo, hi, nr, &kth);
+    for (int64_t col = 0; col < g.dim[0] * g.dim[1]; col++) {
+        int32_t s = S.cstart[col], e = S.cstart[col + 1];
+        if (s == e)
+            continue;
+        int64_t c[2] = {col % g.dim[0], col / g.dim[0]};
+        int nbc = block_columns(&g, c, bc);
+        for (int32_t t = s; t < e; t++) {
+            double lim = t ? next_limit(&g, t, t - 1, kth) : INFINITY;
+            S.mean[S.gidx[t]] = block_knn(&g, t, k, lim, bc, nbc, &kth);
         }
     }
     double s = 0.0, sq = 0.0;
