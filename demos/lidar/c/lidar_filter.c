@@ -16,7 +16,7 @@
 
 /* Scratch buffers, grown as needed and kept between frames. */
 typedef struct {
-    double *pts, *vox, *mean;
+    double *vox, *mean;
     uint64_t *keys, *tmp;
     double *gpts;    /* the centroids in column order: x, then y, then z (n each) */
     int32_t *gidx;   /* their index among the centroids */
@@ -39,44 +39,64 @@ static int grow(void **p, size_t bytes) {
 static int reserve(size_t n) {
     if (n <= S.cap)
         return 0;
-    if (grow((void **)&S.pts, n * 3 * sizeof(double)) || grow((void **)&S.vox, n * 3 * sizeof(double)) ||
-        grow((void **)&S.mean, n * sizeof(double)) || grow((void **)&S.keys, n * sizeof(uint64_t)) ||
-        grow((void **)&S.tmp, n * sizeof(uint64_t)) || grow((void **)&S.gpts, n * 3 * sizeof(double)) ||
-        grow((void **)&S.gidx, n * sizeof(int32_t)))
+    if (grow((void **)&S.vox, n * 3 * sizeof(double)) || grow((void **)&S.mean, n * sizeof(double)) ||
+        grow((void **)&S.keys, n * sizeof(uint64_t)) || grow((void **)&S.tmp, n * sizeof(uint64_t)) ||
+        grow((void **)&S.gpts, n * 3 * sizeof(double)) || grow((void **)&S.gidx, n * sizeof(int32_t)))
         return -1;
     S.cap = n;
     return 0;
 }
 
-/* Range gate + CropBox into out; mn/mx get the kept points' bounding box
- * (the voxel grid's). */
-static int32_t crop(const lidar_filter_params *f, const double *pts, int32_t n, double *out, double *mn,
-                    double *mx) {
-    double r2min = f->min_range * f->min_range;
+/* Range gate + CropBox: whether p is kept. */
+static int kept(const lidar_filter_params *f, double r2min, const double *p) {
     const double *lo = f->crop_min, *hi = f->crop_max, *o = f->origin;
-    int32_t m = 0;
-    for (int a = 0; a < 3; a++) {
-        mn[a] = INFINITY;
-        mx[a] = -INFINITY;
-    }
+    double x = p[0], y = p[1], z = p[2], dx = x - o[0], dy = y - o[1], dz = z - o[2];
+    if (dx * dx + dy * dy + dz * dz < r2min)
+        return 0;
+    return !(x < lo[0] || y < lo[1] || z < lo[2] || x > hi[0] || y > hi[1] || z > hi[2]);
+}
+
+/* The kept points' bounding box; 0 when none is kept. */
+static int kept_box(const lidar_filter_params *f, const double *pts, int32_t n, double *mn, double *mx) {
+    double r2min = f->min_range * f->min_range;
+    int any = 0;
     for (int32_t i = 0; i < n; i++) {
         const double *p = pts + 3 * i;
-        double x = p[0], y = p[1], z = p[2], dx = x - o[0], dy = y - o[1], dz = z - o[2];
-        if (dx * dx + dy * dy + dz * dz < r2min)
+        if (!kept(f, r2min, p))
             continue;
-        if (x < lo[0] || y < lo[1] || z < lo[2] || x > hi[0] || y > hi[1] || z > hi[2])
-            continue;
-        double *q = out + 3 * m++;
-        q[0] = x;
-        q[1] = y;
-        q[2] = z;
-        mn[0] = x < mn[0] ? x : mn[0];
-        mn[1] = y < mn[1] ? y : mn[1];
-        mn[2] = z < mn[2] ? z : mn[2];
-        mx[0] = x > mx[0] ? x : mx[0];
-        mx[1] = y > mx[1] ? y : mx[1];
-        mx[2] = z > mx[2] ? z : mx[2];
+        for (int a = 0; a < 3; a++) {
+            mn[a] = any && mn[a] < p[a] ? mn[a] : p[a];
+            mx[a] = any && mx[a] > p[a] ? mx[a] : p[a];
+        }
+        any = 1;
     }
+    return any;
+}
+
+/* Range gate + CropBox: the voxel key of each kept point into S.keys (its
+ * voxel's linear index over the box lo..hi, which holds every kept point,
+ * << 20 | its index in pts); returns how many, *kmax the largest key. */
+static int32_t crop_keys(const lidar_filter_params *f, const double *pts, int32_t n, const double *lo,
+                         const double *hi, uint64_t *kmax) {
+    double r2min = f->min_range * f->min_range, inv = 1.0 / f->leaf;
+    int64_t minb[3], div[3];
+    for (int a = 0; a < 3; a++) {
+        minb[a] = (int64_t)floor(lo[a] * inv);
+        div[a] = (int64_t)floor(hi[a] * inv) - minb[a] + 1;
+    }
+    int32_t m = 0;
+    uint64_t km = 0;
+    for (int32_t i = 0; i < n; i++) {
+        const double *p = pts + 3 * i;
+        if (!kept(f, r2min, p))
+            continue;
+        int64_t ix = (int64_t)floor(p[0] * inv) - minb[0], iy = (int64_t)floor(p[1] * inv) - minb[1],
+                iz = (int64_t)floor(p[2] * inv) - minb[2];
+        uint64_t key = ((uint64_t)(ix + iy * div[0] + iz * div[0] * div[1]) << 20) | (uint64_t)i;
+        S.keys[m++] = key;
+        km = key > km ? key : km;
+    }
+    *kmax = km;
     return m;
 }
 
@@ -100,26 +120,26 @@ static uint64_t *radix_sort(uint64_t *a, uint64_t *tmp, int32_t n, int from, uin
     return a;
 }
 
-/* Centroids of the occupied voxels of the n points (bounding box mn, mx). */
-static int32_t voxel_grid(const lidar_filter_params *f, const double *pts, int32_t n, const double *mn,
-                          const double *mx, double *out) {
-    if (n == 0)
-        return 0;
-    double inv = 1.0 / f->leaf;
-    int64_t minb[3], div[3];
+/* Range gate + CropBox + VoxelGrid: the centroids of the occupied voxels
+ * of the kept points, in ascending linear voxel index over the kept
+ * points' bounding box (PCL's order). Any box holding them orders the
+ * voxels the same way (x + y dx + z dx dy of indices from 0 to below dx,
+ * dy, dz is lexicographic in (z, y, x)), so the crop box's voxels are
+ * used when their index fits the key, saving a pass for the bounding box. */
+static int32_t voxel_grid(const lidar_filter_params *f, const double *pts, int32_t n, double *out) {
+    double inv = 1.0 / f->leaf, lo[3], hi[3], cells = 1.0;
+    int fits = 1;
     for (int a = 0; a < 3; a++) {
-        minb[a] = (int64_t)floor(mn[a] * inv);
-        div[a] = (int64_t)floor(mx[a] * inv) - minb[a] + 1;
+        double d = floor(f->crop_max[a] * inv) - floor(f->crop_min[a] * inv) + 1.0;
+        fits &= d >= 1.0 && d < 0x1p40;
+        cells *= fits ? d : 1.0;
     }
-    uint64_t kmax = 0;
-    for (int32_t i = 0; i < n; i++) {
-        const double *p = pts + 3 * i;
-        int64_t ix = (int64_t)floor(p[0] * inv) - minb[0], iy = (int64_t)floor(p[1] * inv) - minb[1],
-                iz = (int64_t)floor(p[2] * inv) - minb[2];
-        uint64_t key = ((uint64_t)(ix + iy * div[0] + iz * div[0] * div[1]) << 20) | (uint64_t)i;
-        S.keys[i] = key;
-        kmax = key > kmax ? key : kmax;
-    }
+    memcpy(lo, f->crop_min, sizeof lo);
+    memcpy(hi, f->crop_max, sizeof hi);
+    if (!(fits && cells < 0x1p43) && !kept_box(f, pts, n, lo, hi))
+        return 0;
+    uint64_t kmax;
+    n = crop_keys(f, pts, n, lo, hi, &kmax);
     /* by voxel; a voxel's points stay in input order */
     const uint64_t *keys = radix_sort(S.keys, S.tmp, n, 20, kmax);
     int32_t m = 0;
@@ -499,9 +519,7 @@ static int32_t outlier_removal(const lidar_filter_params *f, double *pts, int32_
 int32_t lidar_filter_run(const lidar_filter_params *f, const double *pts, int32_t n, double *out, int32_t cap) {
     if (n < 0 || n >= (1 << 20) || f->mean_k > KMAX || !(f->leaf > 0.0) || reserve((size_t)n))
         return -1;
-    double mn[3], mx[3];
-    int32_t m = crop(f, pts, n, S.pts, mn, mx);
-    m = voxel_grid(f, S.pts, m, mn, mx, S.vox);
+    int32_t m = voxel_grid(f, pts, n, S.vox);
     m = outlier_removal(f, S.vox, m);
     if (m < 0)
         return -1;
