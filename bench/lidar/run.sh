@@ -2,7 +2,9 @@
 # LiDAR benchmark (demos/lidar/README.md): generation + filtering of 102,400
 # rays a frame
 #   1. `portalis run` of the demo scene on the interpreter (module means) and
-#      on the native tier (CPU time of the whole run; same output layer)
+#      on the native tier (CPU time of the whole run; same output layer);
+#      the pipeline as one export on both tiers, and its wasm instructions
+#      a frame (the interpreter's fuel: independent of the machine's load)
 #   2. the same C code natively (gcc -O2 -ffp-contract=off), which also dumps
 #      the raw clouds
 #   3. PCL (CropBox + VoxelGrid + StatisticalOutlierRemoval) natively on
@@ -60,6 +62,18 @@ for tier in interp native; do
     awk -v n="$frames" -v t=$tier -v pts="$(cat "$work/tier.out")" \
         '{printf "%s tier: scan + filter %.1f ms CPU/frame (%d frames, %s filtered points in all)\n", t, 1000*($1+$2)/n, n, pts}' "$work/tier.log"
 done
+# wasm instructions of one frame (frame 0), load-independent: the least
+# --fuel that completes lidar_bench(1), by bisection to 0.1 %
+lo=1000 hi=4000000000
+while [ $((hi - lo)) -gt $((hi / 1000)) ]; do
+    mid=$(((lo + hi) / 2))
+    if "$build/bin/portalis" run --fuel $mid --invoke lidar_bench "$work/bench.wasm" 1 > /dev/null 2>&1; then
+        hi=$mid
+    else
+        lo=$mid
+    fi
+done
+echo "wasm instructions: scan + filter $((hi / 1000000)).$((hi / 100000 % 10)) M a frame (fuel of lidar_bench(1), +-0.1 %)"
 echo "== native C (the modules' source, gcc -O2)"
 "$work/lidar_native" "$frames" "$work/cloud" | tail -1
 "$work/lidar_native" "$frames" | tail -1

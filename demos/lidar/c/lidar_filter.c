@@ -385,7 +385,9 @@ static void rings(knn_query *q) {
             lo[a] = q->c[a] - R < 0 ? -q->c[a] : -R;
             hi[a] = q->c[a] + R >= g->dim[a] ? g->dim[a] - 1 - q->c[a] : R;
         }
-        for (int64_t dz = lo[1]; dz <= hi[1]; dz++)
+        for (int64_t dz = lo[1]; dz <= hi[1]; dz++) {
+            if (G[1][dz] > q->thr)
+                continue;
             for (int64_t dy = lo[0]; dy <= hi[0]; dy++) {
                 if (dz > -R && dz < R && dy > -R && dy < R) { /* an inner row: its two end columns only */
                     dy = R - 1;
@@ -395,8 +397,10 @@ static void rings(knn_query *q) {
                     continue;
                 int64_t col = q->c[0] + dy + g->dim[0] * (q->c[1] + dz);
                 int32_t a = S.cstart[col], b = S.cstart[col + 1];
-                sweep(q, a, lower_bound(g->x, a, b, q->p[0]), b);
+                if (a < b)
+                    sweep(q, a, lower_bound(g->x, a, b, q->p[0]), b);
             }
+        }
         if (done(q, R))
             return;
     }
@@ -440,7 +444,8 @@ static double next_limit(const columns *g, int32_t t, int32_t u, double kth) {
  * nearer-x query), points farther than lim skipped; then, unless no point
  * outside can be nearer than the k-th found, the rings from distance 2 on.
  * *kth gets the k-th distance (squared). */
-static double block_knn(const columns *g, int32_t t, int k, double lim, block_col *bc, int nbc, double *kth) {
+static double block_knn(const columns *g, int32_t t, const int64_t *c, int k, double lim, block_col *bc, int nbc,
+                        double *kth) {
     knn_query q; /* not zeroed: best[] (KMAX values) is written before it is read */
     q.g = g;
     q.p[0] = g->x[t];
@@ -452,7 +457,7 @@ static double block_knn(const columns *g, int32_t t, int k, double lim, block_co
     q.thr = lim;
     double G[2][3];
     for (int a = 0; a < 2; a++) {
-        q.c[a] = col_of(g, q.p[a + 1], a);
+        q.c[a] = c[a];
         q.off[a] = q.p[a + 1] - (g->org[a] + (double)q.c[a] * g->cell);
         for (int d = -1; d <= 1; d++) {
             double v = gap(&q, a, d);
@@ -496,7 +501,7 @@ static int32_t outlier_removal(const lidar_filter_params *f, double *pts, int32_
         int nbc = block_columns(&g, c, bc);
         for (int32_t t = s; t < e; t++) {
             double lim = t ? next_limit(&g, t, t - 1, kth) : INFINITY;
-            S.mean[S.gidx[t]] = block_knn(&g, t, k, lim, bc, nbc, &kth);
+            S.mean[S.gidx[t]] = block_knn(&g, t, c, k, lim, bc, nbc, &kth);
         }
     }
     double s = 0.0, sq = 0.0;
