@@ -109,6 +109,12 @@ void pbase_json_uint(pbase_json *j, uint64_t v);
 void pbase_json_double(pbase_json *j, double v); /* NaN and infinities write null */
 void pbase_json_bool(pbase_json *j, bool v);
 void pbase_json_null(pbase_json *j);
+/* A "key": value pair in an object: pbase_json_key, then the value. */
+void pbase_json_kv_str(pbase_json *j, const char *key, const char *v); /* NULL writes null */
+void pbase_json_kv_int(pbase_json *j, const char *key, int64_t v);
+void pbase_json_kv_uint(pbase_json *j, const char *key, uint64_t v);
+void pbase_json_kv_double(pbase_json *j, const char *key, double v);
+void pbase_json_kv_bool(pbase_json *j, const char *key, bool v);
 /* A newline before the next element (or closing bracket), for readable
  * multi-line output; purely cosmetic. */
 void pbase_json_newline(pbase_json *j);

@@ -144,3 +144,28 @@ void pbase_json_null(pbase_json *j) {
     separate(j);
     fputs("null", j->out);
 }
+
+void pbase_json_kv_str(pbase_json *j, const char *key, const char *v) {
+    pbase_json_key(j, key);
+    pbase_json_str(j, v);
+}
+
+void pbase_json_kv_int(pbase_json *j, const char *key, int64_t v) {
+    pbase_json_key(j, key);
+    pbase_json_int(j, v);
+}
+
+void pbase_json_kv_uint(pbase_json *j, const char *key, uint64_t v) {
+    pbase_json_key(j, key);
+    pbase_json_uint(j, v);
+}
+
+void pbase_json_kv_double(pbase_json *j, const char *key, double v) {
+    pbase_json_key(j, key);
+    pbase_json_double(j, v);
+}
+
+void pbase_json_kv_bool(pbase_json *j, const char *key, bool v) {
+    pbase_json_key(j, key);
+    pbase_json_bool(j, v);
+}

@@ -483,37 +483,22 @@ static void json_latency(pbase_json *j, const char *key, const pbase_hist *lat) 
     pbase_json_end_object(j);
 }
 
-static void json_key_str(pbase_json *j, const char *key, const char *v) {
-    pbase_json_key(j, key);
-    pbase_json_str(j, v);
-}
-
-static void json_key_uint(pbase_json *j, const char *key, uint64_t v) {
-    pbase_json_key(j, key);
-    pbase_json_uint(j, v);
-}
-
-static void json_key_double(pbase_json *j, const char *key, double v) {
-    pbase_json_key(j, key);
-    pbase_json_double(j, v);
-}
-
 static void json_module(pbase_json *j, ph_host *h, size_t i) {
     ph_module_info mi;
     ph_host_module_info(h, i, &mi);
     pbase_json_begin_object(j);
-    json_key_str(j, "prim", mi.prim_path);
-    json_key_str(j, "wasm", mi.wasm_path);
-    json_key_str(j, "state", ph_mod_state_name(mi.state));
-    json_key_str(j, "binding", mi.binding);
-    json_key_str(j, "tier", mi.tier);
-    json_key_str(j, "mode", mi.mode);
-    json_key_uint(j, "runs", mi.runs);
-    json_key_uint(j, "steps", mi.steps);
-    json_key_uint(j, "overruns", mi.overruns);
-    json_key_uint(j, "traps", mi.traps);
-    json_key_double(j, "load_ms", (double)mi.load_ns / 1e6);
-    json_key_uint(j, "memory_bytes", mi.memory_bytes);
+    pbase_json_kv_str(j, "prim", mi.prim_path);
+    pbase_json_kv_str(j, "wasm", mi.wasm_path);
+    pbase_json_kv_str(j, "state", ph_mod_state_name(mi.state));
+    pbase_json_kv_str(j, "binding", mi.binding);
+    pbase_json_kv_str(j, "tier", mi.tier);
+    pbase_json_kv_str(j, "mode", mi.mode);
+    pbase_json_kv_uint(j, "runs", mi.runs);
+    pbase_json_kv_uint(j, "steps", mi.steps);
+    pbase_json_kv_uint(j, "overruns", mi.overruns);
+    pbase_json_kv_uint(j, "traps", mi.traps);
+    pbase_json_kv_double(j, "load_ms", (double)mi.load_ns / 1e6);
+    pbase_json_kv_uint(j, "memory_bytes", mi.memory_bytes);
     json_latency(j, "latency_ns", mi.latency);
     pbase_json_end_object(j);
 }
@@ -522,9 +507,9 @@ static void json_motion(pbase_json *j, ph_host *h, size_t i) {
     ph_motion m;
     ph_host_motion(h, i, &m);
     pbase_json_begin_object(j);
-    json_key_str(j, "prim", m.prim);
-    json_key_str(j, "attr", m.attr);
-    json_key_uint(j, "elements", m.elements);
+    pbase_json_kv_str(j, "prim", m.prim);
+    pbase_json_kv_str(j, "attr", m.attr);
+    pbase_json_kv_uint(j, "elements", m.elements);
     json_vec(j, "first", m.first);
     json_vec(j, "last", m.last);
     json_vec(j, "min", m.lo);
@@ -554,11 +539,11 @@ static void json_targets(pbase_json *j, const scene_opts *o, const figures *g) {
         if (isnan(o->target[k]))
             continue;
         pbase_json_begin_object(j);
-        json_key_str(j, "name", TARGETS[k].option);
-        json_key_double(j, "target", o->target[k]);
+        pbase_json_kv_str(j, "name", TARGETS[k].option);
+        pbase_json_kv_double(j, "target", o->target[k]);
         pbase_json_key(j, "at_least");
         pbase_json_bool(j, TARGETS[k].at_least);
-        json_key_double(j, "value", g->value[k]);
+        pbase_json_kv_double(j, "value", g->value[k]);
         pbase_json_key(j, "ok");
         pbase_json_bool(j, target_met(o, g, k));
         pbase_json_end_object(j);
@@ -574,19 +559,19 @@ static void json_body(FILE *f, ph_host *h, const scene_opts *o, const figures *g
     pbase_json_init(&j, f);
     pbase_json_begin_object(&j);
     pbase_json_newline(&j); /* newlines are cosmetic: a report a reader can scan */
-    json_key_str(&j, "scene", o->scene);
-    json_key_str(&j, "output", o->out);
-    json_key_uint(&j, "frames", r->frames);
-    json_key_double(&j, "fps", tm.fps);
-    json_key_double(&j, "time_codes_per_second", tm.time_codes_per_second);
-    json_key_double(&j, "start_time_code", tm.start_time_code);
+    pbase_json_kv_str(&j, "scene", o->scene);
+    pbase_json_kv_str(&j, "output", o->out);
+    pbase_json_kv_uint(&j, "frames", r->frames);
+    pbase_json_kv_double(&j, "fps", tm.fps);
+    pbase_json_kv_double(&j, "time_codes_per_second", tm.time_codes_per_second);
+    pbase_json_kv_double(&j, "start_time_code", tm.start_time_code);
     pbase_json_newline(&j);
     json_latency(&j, "frame_latency_ns", r->frame_latency);
     pbase_json_newline(&j);
-    json_key_double(&j, "fps_equivalent", g->fps_eq);
-    json_key_double(&j, "peak_rss_mb", g->rss);
-    json_key_double(&j, "load_ms", g->load_ms);
-    json_key_double(&j, "scene_ms", (double)r->scene_ns / 1e6);
+    pbase_json_kv_double(&j, "fps_equivalent", g->fps_eq);
+    pbase_json_kv_double(&j, "peak_rss_mb", g->rss);
+    pbase_json_kv_double(&j, "load_ms", g->load_ms);
+    pbase_json_kv_double(&j, "scene_ms", (double)r->scene_ns / 1e6);
     pbase_json_newline(&j);
     json_targets(&j, o, g);
     json_list(&j, "modules", h, ph_host_module_count(h), json_module);

@@ -65,9 +65,9 @@ static void xform_ops(psv_scene *sc, pbase_json *j, pusd_prim *p) {
             bool invert = !strncmp(op, "!invert!", 8);
             const char *attr = invert ? op + 8 : op;
             pbase_json_begin_object(j);
-            psv_kv_str(j, "op", attr);
+            pbase_json_kv_str(j, "op", attr);
             if (invert) {
-                psv_kv_bool(j, "invert", true);
+                pbase_json_kv_bool(j, "invert", true);
             }
             numbers(j, p, "v", attr);
             pbase_json_end_object(j);
@@ -103,9 +103,9 @@ static void module_outputs(walk *w, pusd_prim *p) {
         pbase_json_begin_object(j);
         char path[1024];
         snprintf(path, sizeof path, "%s.%s", pusd_prim_path(p), name);
-        psv_kv_str(j, "path", path);
-        psv_kv_str(j, "type", "Points");
-        psv_kv_str(j, "pointsAttr", name);
+        pbase_json_kv_str(j, "path", path);
+        pbase_json_kv_str(j, "type", "Points");
+        pbase_json_kv_str(j, "pointsAttr", name);
         pbase_json_key(j, "ops");
         pbase_json_begin_array(j);
         pbase_json_end_array(j);
@@ -124,8 +124,8 @@ static bool write_prim(pusd_prim *p, void *ctx) {
     if (!is_geom(type))
         return true;
     pbase_json_begin_object(j);
-    psv_kv_str(j, "path", pusd_prim_path(p));
-    psv_kv_str(j, "type", type);
+    pbase_json_kv_str(j, "path", pusd_prim_path(p));
+    pbase_json_kv_str(j, "type", type);
     xform_ops(w->sc, j, p);
     static const char *const shape[] = {
         "size", "radius", "height", "faceVertexCounts", "faceVertexIndices", "widths", "curveVertexCounts", NULL};
@@ -149,7 +149,7 @@ static bool write_connections(pusd_prim *p, void *ctx) {
         size_t n = pusd_prim_is_relationship(p, name) ? 0 : pusd_prim_targets(p, name, true, &paths);
         for (size_t k = 0; k < n; k++) {
             pbase_json_begin_object(j);
-            psv_kv_str(j, "from", paths[k]);
+            pbase_json_kv_str(j, "from", paths[k]);
             pbase_json_key(j, "to");
             char to[1024];
             snprintf(to, sizeof to, "%s.%s", pusd_prim_path(p), name);
@@ -163,12 +163,12 @@ static bool write_connections(pusd_prim *p, void *ctx) {
 static void write_meta(psv_scene *sc, pbase_json *j) {
     pusd_layer *root = pusd_stage_root_layer(ph_host_stage(sc->h));
     pusd_value v;
-    psv_kv_str(j, "upAxis",
-               !pusd_layer_get_metadata(root, "upAxis", &v) && pusd_value_get_string(&v, 0)
-                   ? pusd_value_get_string(&v, 0)
-                   : "Y");
-    psv_kv_double(j, "fps", sc->time.fps);
-    psv_kv_uint(j, "frames", sc->time.frames);
+    pbase_json_kv_str(j, "upAxis",
+                      !pusd_layer_get_metadata(root, "upAxis", &v) && pusd_value_get_string(&v, 0)
+                          ? pusd_value_get_string(&v, 0)
+                          : "Y");
+    pbase_json_kv_double(j, "fps", sc->time.fps);
+    pbase_json_kv_uint(j, "frames", sc->time.frames);
 }
 
 int psv_geom_build(psv_scene *sc) {
@@ -181,8 +181,8 @@ int psv_geom_build(psv_scene *sc) {
     walk w = {sc, &o.j};
     pusd_stage *st = ph_host_stage(sc->h);
     pbase_json_begin_object(&o.j);
-    psv_kv_str(&o.j, "scene", sc->path);
-    psv_kv_uint(&o.j, "version", sc->geom_version + 1);
+    pbase_json_kv_str(&o.j, "scene", sc->path);
+    pbase_json_kv_uint(&o.j, "version", sc->geom_version + 1);
     write_meta(sc, &o.j);
     pbase_json_key(&o.j, "prims");
     pbase_json_begin_array(&o.j);

@@ -23,31 +23,6 @@ bool psv_out_start(psv_out *o, psv_resp *rs) {
     return false;
 }
 
-void psv_kv_str(pbase_json *j, const char *key, const char *v) {
-    pbase_json_key(j, key);
-    pbase_json_str(j, v);
-}
-
-void psv_kv_uint(pbase_json *j, const char *key, uint64_t v) {
-    pbase_json_key(j, key);
-    pbase_json_uint(j, v);
-}
-
-void psv_kv_int(pbase_json *j, const char *key, int64_t v) {
-    pbase_json_key(j, key);
-    pbase_json_int(j, v);
-}
-
-void psv_kv_double(pbase_json *j, const char *key, double v) {
-    pbase_json_key(j, key);
-    pbase_json_double(j, v);
-}
-
-void psv_kv_bool(pbase_json *j, const char *key, bool v) {
-    pbase_json_key(j, key);
-    pbase_json_bool(j, v);
-}
-
 void psv_resp_take(psv_resp *r, int status, const char *ctype, psv_out *o) {
     fclose(o->f);
     free(r->body);

@@ -219,12 +219,12 @@ static void write_response(infer_req *q, const psv_version *v, psv_resp *rs) {
         return;
     pbase_json *j = &o.j;
     pbase_json_begin_object(j);
-    psv_kv_str(j, "model_name", m->name);
+    pbase_json_kv_str(j, "model_name", m->name);
     char vs[24];
     snprintf(vs, sizeof vs, "%lld", (long long)v->number);
-    psv_kv_str(j, "model_version", vs);
+    pbase_json_kv_str(j, "model_version", vs);
     if (q->id) {
-        psv_kv_str(j, "id", q->id);
+        pbase_json_kv_str(j, "id", q->id);
     }
     pbase_json_key(j, "outputs");
     pbase_json_begin_array(j);
@@ -235,8 +235,8 @@ static void write_response(infer_req *q, const psv_version *v, psv_resp *rs) {
         const psv_tensor_spec *s = &m->out[i];
         size_t n = q->rows * s->elems, es = psv_dtype_size(s->dtype);
         pbase_json_begin_object(j);
-        psv_kv_str(j, "name", s->name);
-        psv_kv_str(j, "datatype", psv_dtype_name(s->dtype));
+        pbase_json_kv_str(j, "name", s->name);
+        pbase_json_kv_str(j, "datatype", psv_dtype_name(s->dtype));
         pbase_json_key(j, "shape");
         pbase_json_begin_array(j);
         if (m->max_batch > 0)
@@ -248,7 +248,7 @@ static void write_response(infer_req *q, const psv_version *v, psv_resp *rs) {
             any_bin = true;
             pbase_json_key(j, "parameters");
             pbase_json_begin_object(j);
-            psv_kv_uint(j, "binary_data_size", n * es);
+            pbase_json_kv_uint(j, "binary_data_size", n * es);
             pbase_json_end_object(j);
         } else {
             pbase_json_key(j, "data");

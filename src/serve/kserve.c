@@ -16,7 +16,7 @@ static void ok_bool(psv_resp *rs, int status, const char *key, bool v, const cha
         return;
     pbase_json_begin_object(&o.j);
     if (name) {
-        psv_kv_str(&o.j, "name", name);
+        pbase_json_kv_str(&o.j, "name", name);
     }
     pbase_json_key(&o.j, key);
     pbase_json_bool(&o.j, v);
@@ -36,8 +36,8 @@ static void server_metadata(psv_resp *rs) {
     if (!psv_out_start(&o, rs))
         return;
     pbase_json_begin_object(&o.j);
-    psv_kv_str(&o.j, "name", "portalis");
-    psv_kv_str(&o.j, "version", PORTALIS_VERSION);
+    pbase_json_kv_str(&o.j, "name", "portalis");
+    pbase_json_kv_str(&o.j, "version", PORTALIS_VERSION);
     pbase_json_key(&o.j, "extensions");
     pbase_json_begin_array(&o.j);
     pbase_json_str(&o.j, "binary_tensor_data");
@@ -51,8 +51,8 @@ static void tensors_json(pbase_json *j, const psv_model *m, const psv_tensor_spe
     pbase_json_begin_array(j);
     for (size_t i = 0; i < n; i++) {
         pbase_json_begin_object(j);
-        psv_kv_str(j, "name", t[i].name);
-        psv_kv_str(j, "datatype", psv_dtype_name(t[i].dtype));
+        pbase_json_kv_str(j, "name", t[i].name);
+        pbase_json_kv_str(j, "datatype", psv_dtype_name(t[i].dtype));
         pbase_json_key(j, "shape");
         pbase_json_begin_array(j);
         if (m->max_batch > 0)
@@ -71,7 +71,7 @@ static void model_metadata(const psv_model *m, psv_resp *rs) {
         return;
     pbase_json *j = &o.j;
     pbase_json_begin_object(j);
-    psv_kv_str(j, "name", m->name);
+    pbase_json_kv_str(j, "name", m->name);
     pbase_json_key(j, "versions");
     pbase_json_begin_array(j);
     for (size_t i = 0; i < m->nv; i++) {
@@ -80,7 +80,7 @@ static void model_metadata(const psv_model *m, psv_resp *rs) {
         pbase_json_str(j, v);
     }
     pbase_json_end_array(j);
-    psv_kv_str(j, "platform", "wasm");
+    pbase_json_kv_str(j, "platform", "wasm");
     pbase_json_key(j, "inputs");
     tensors_json(j, m, m->in, m->nin);
     pbase_json_key(j, "outputs");
@@ -100,16 +100,16 @@ static void repository_index(psv_server *s, psv_resp *rs) {
         const psv_model *m = &s->repo->m[i];
         for (size_t k = 0; k < m->nv || (k == 0 && m->nv == 0); k++) {
             pbase_json_begin_object(j);
-            psv_kv_str(j, "name", m->name);
+            pbase_json_kv_str(j, "name", m->name);
             if (m->nv) {
                 char v[24];
                 snprintf(v, sizeof v, "%lld", (long long)m->v[k].number);
-                psv_kv_str(j, "version", v);
+                pbase_json_kv_str(j, "version", v);
             }
             bool ready = m->nv && m->v[k].ready;
-            psv_kv_str(j, "state", ready ? "READY" : "UNAVAILABLE");
+            pbase_json_kv_str(j, "state", ready ? "READY" : "UNAVAILABLE");
             if (!ready) {
-                psv_kv_str(j, "reason", m->nv ? m->v[k].error : m->error ? m->error : "no version folder");
+                pbase_json_kv_str(j, "reason", m->nv ? m->v[k].error : m->error ? m->error : "no version folder");
             }
             pbase_json_end_object(j);
         }

@@ -57,12 +57,6 @@ typedef struct psv_out {
 bool psv_out_open(psv_out *o);
 /* psv_out_open, or false with the response made a 500. */
 bool psv_out_start(psv_out *o, psv_resp *rs);
-/* "key": value pairs. */
-void psv_kv_str(pbase_json *j, const char *key, const char *v);
-void psv_kv_uint(pbase_json *j, const char *key, uint64_t v);
-void psv_kv_int(pbase_json *j, const char *key, int64_t v);
-void psv_kv_double(pbase_json *j, const char *key, double v);
-void psv_kv_bool(pbase_json *j, const char *key, bool v);
 /* Closes o and makes it the response's body. */
 void psv_resp_take(psv_resp *r, int status, const char *ctype, psv_out *o);
 /* The KServe error form: {"error": "message"}. */

@@ -226,6 +226,17 @@ static void fill_lines(pbase_json *j) {
     pbase_json_end_object(j);
 }
 
+static void fill_pairs(pbase_json *j) {
+    pbase_json_begin_object(j);
+    pbase_json_kv_str(j, "s", "a\"b");
+    pbase_json_kv_str(j, "none", NULL);
+    pbase_json_kv_int(j, "i", INT64_MIN);
+    pbase_json_kv_uint(j, "u", UINT64_MAX);
+    pbase_json_kv_double(j, "d", 2.5);
+    pbase_json_kv_bool(j, "b", false);
+    pbase_json_end_object(j);
+}
+
 static void test_json(void) {
     char *s = json_of(fill_escapes);
     const char *want = "[\"a\\\"b\\\\c\\n\\t\\u0001\\u007f\", \"caf\xc3\xa9 \xe2\x82\xac\", "
@@ -239,6 +250,11 @@ static void test_json(void) {
     free(s);
     s = json_of(fill_lines);
     CHECK(!strcmp(s, "{\n  \"a\": [\n    1,\n    2\n  ]\n}"), "lines: %s", s);
+    free(s);
+    s = json_of(fill_pairs);
+    want = "{\"s\": \"a\\\"b\", \"none\": null, \"i\": -9223372036854775808, \"u\": 18446744073709551615, "
+           "\"d\": 2.5, \"b\": false}";
+    CHECK(!strcmp(s, want), "pairs: %s", s);
     free(s);
 }
 
