@@ -130,6 +130,11 @@ void pbase_json_double(pbase_json *j, double v) {
         return;
     }
     char buf[32];
+    if (v == trunc(v) && fabs(v) < 1e15 && (v != 0 || !signbit(v))) {
+        /* an integer: what %.15g writes, without formatting a double */
+        fprintf(j->out, "%" PRId64, (int64_t)v);
+        return;
+    }
     snprintf(buf, sizeof buf, "%.15g", v);
     if (strtod(buf, NULL) != v) snprintf(buf, sizeof buf, "%.17g", v);
     fputs(buf, j->out);

@@ -223,7 +223,7 @@ int cmd_serve(int argc, char **argv) {
         return CLI_EXIT_OK;
     }
     fprintf(stderr, "portalis serve: this portalis was built without the server: install the Debian packages "
-                    "libmicrohttpd-dev and libcjson-dev (bash scripts/deps.sh) and configure the build again\n");
+                    "libmicrohttpd-dev (bash scripts/deps.sh) and configure the build again\n");
     return CLI_EXIT_LOAD;
 }
 

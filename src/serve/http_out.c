@@ -1,17 +1,34 @@
 /* Response bodies: JSON written with the base layer's writer into memory,
  * and the KServe error form. */
-#include <cjson/cJSON.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "serve_internal.h"
 
+/* The stream's bytes go to o->data, grown by doubling (a cookie stream:
+ * open_memstream would zero a fresh 8 KiB buffer for every response). */
+static ssize_t out_write(void *cookie, const char *buf, size_t n) {
+    psv_out *o = cookie;
+    if (!PBASE_RESERVE(o->data, o->cap, o->len + n + 1))
+        return 0; /* an error for the stream */
+    memcpy(o->data + o->len, buf, n);
+    o->len += n;
+    o->data[o->len] = 0;
+    return (ssize_t)n;
+}
+
 bool psv_out_open(psv_out *o) {
     memset(o, 0, sizeof *o);
-    o->f = open_memstream(&o->data, &o->len);
-    if (!o->f)
+    if (!PBASE_RESERVE(o->data, o->cap, 1024))
         return false;
+    o->data[0] = 0;
+    o->f = fopencookie(o, "w", (cookie_io_functions_t){.write = out_write});
+    if (!o->f) {
+        free(o->data);
+        return false;
+    }
+    setvbuf(o->f, o->buf, _IOFBF, sizeof o->buf);
     pbase_json_init(&o->j, o->f);
     return true;
 }
@@ -59,15 +76,11 @@ void psv_resp_text(psv_resp *r, int status, const char *ctype, const char *text)
     r->len = r->body ? strlen(text) : 0;
 }
 
-/* cJSON records the last error in a global: parses are serialised so
- * that the position read back is this request's (and threads do not race). */
-cJSON *psv_parse_json(psv_server *s, const char *text, size_t len, char *err, size_t cap) {
-    const char *end = NULL;
-    pthread_mutex_lock(&s->json_mu);
-    cJSON *root = cJSON_ParseWithLengthOpts(text, len, &end, false);
-    pthread_mutex_unlock(&s->json_mu);
-    if (!root)
-        snprintf(err, cap, "malformed JSON in the request, near byte %zu",
-                 end && end >= text && end <= text + len ? (size_t)(end - text) : (size_t)0);
-    return root;
+int psv_parse_body(psv_jdoc *d, const char *text, size_t len, char *err, size_t cap) {
+    size_t at;
+    if (!psv_json_parse(d, text, len, &at))
+        return 0;
+    snprintf(err, cap, "malformed JSON in the request, near byte %zu", at);
+    psv_json_free(d);
+    return -1;
 }

@@ -19,6 +19,11 @@ struct MHD_Connection;
 
 /* ---- requests and responses (server.c, http_out.c) ----------------------- */
 
+/* libmicrohttpd's memory per connection: it bounds a request's headers,
+ * and the library clears all of it for every request (64 KiB took half of
+ * a small inference request's instructions; docs/serve.md, Numbers). */
+#define PSV_CONNECTION_MEMORY (16u << 10)
+
 typedef struct psv_req {
     const char *method; /* "GET", "POST", ... */
     const char *url;    /* path, without the query */
@@ -46,12 +51,15 @@ typedef struct psv_resp {
     char header_name[48], header_value[48]; /* one extra header, or "" */
 } psv_resp;
 
-/* A JSON body being written: open_memstream and the base JSON writer. */
+/* A JSON body being written: a stream into memory (data, len bytes, NUL
+ * after them once f is flushed or closed) and the base JSON writer. It
+ * must stay in place between psv_out_open and fclose. */
 typedef struct psv_out {
     FILE *f;
     char *data;
-    size_t len;
+    size_t len, cap;
     pbase_json j;
+    char buf[4096]; /* the stream's buffer */
 } psv_out;
 
 bool psv_out_open(psv_out *o);
@@ -62,9 +70,40 @@ void psv_resp_take(psv_resp *r, int status, const char *ctype, psv_out *o);
 /* The KServe error form: {"error": "message"}. */
 void psv_resp_error(psv_resp *r, int status, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 void psv_resp_text(psv_resp *r, int status, const char *ctype, const char *text);
-/* Parses a request's JSON; NULL with "malformed JSON ..., near byte N". */
-struct psv_server;
-struct cJSON *psv_parse_json(struct psv_server *s, const char *text, size_t len, char *err, size_t cap);
+/* ---- request bodies: JSON read into tokens (jsonin.c) ------------------- */
+
+typedef enum { PSV_JNULL, PSV_JFALSE, PSV_JTRUE, PSV_JNUM, PSV_JSTR, PSV_JARR, PSV_JOBJ } psv_jtype;
+
+typedef struct psv_jtok {
+    uint32_t start, len; /* a string's text without its quotes, a number's literal, a container's brackets */
+    uint32_t next;       /* the token after this value (and its elements) */
+    uint8_t type;        /* psv_jtype */
+    bool escaped;        /* a string with backslash escapes */
+} psv_jtok;
+
+/* A parsed text: token 0 is the root value; an array's elements follow it,
+ * an object's keys each followed by its value. Indices are ints, -1 = none. */
+typedef struct psv_jdoc {
+    const char *text;
+    size_t len;
+    psv_jtok *t;
+    size_t n, cap;
+} psv_jdoc;
+
+/* 0, or -1 with *errpos near the first byte that is not JSON. */
+int psv_json_parse(psv_jdoc *d, const char *text, size_t len, size_t *errpos);
+void psv_json_free(psv_jdoc *d);
+bool psv_j_is(const psv_jdoc *d, int i, psv_jtype type);
+int psv_j_get(const psv_jdoc *d, int obj, const char *key); /* the member's value */
+int psv_j_first(const psv_jdoc *d, int container);          /* an object's first key */
+int psv_j_next(const psv_jdoc *d, int container, int i);    /* the next element (key) */
+bool psv_j_streq(const psv_jdoc *d, int i, const char *s);
+size_t psv_j_str(const psv_jdoc *d, int i, char *buf, size_t cap); /* decoded, cut to cap */
+char *psv_j_strdup(const psv_jdoc *d, int i);
+int psv_j_integer(const psv_jdoc *d, int i, bool *negative, uint64_t *magnitude); /* 1 exact, -1 too big */
+bool psv_j_double(const psv_jdoc *d, int i, double *out);
+/* A request body as JSON: 0, or -1 with "malformed JSON ..., near byte N". */
+int psv_parse_body(psv_jdoc *d, const char *text, size_t len, char *err, size_t cap);
 
 /* ---- protobuf text format (pbtxt.c) ------------------------------------- */
 
@@ -104,9 +143,8 @@ const char *psv_dtype_name(psv_dtype t); /* KServe name: "FP64" */
 size_t psv_dtype_size(psv_dtype t);
 /* "FP64" (KServe) or, with triton, "TYPE_FP64" (config.pbtxt). */
 bool psv_dtype_parse(const char *s, bool triton, psv_dtype *out);
-/* Stores JSON number/bool v as element type t at dst; false with why. */
-struct cJSON;
-bool psv_elem_from_json(psv_dtype t, const struct cJSON *v, void *dst, const char **why);
+/* Stores JSON number/bool token i as element type t at dst; false with why. */
+bool psv_elem_from_json(psv_dtype t, const psv_jdoc *d, int i, void *dst, const char **why);
 void psv_elem_to_json(pbase_json *j, psv_dtype t, const void *src);
 /* Between an element and a wasm value cell (C conversions, saturating). */
 uint64_t psv_elem_to_cell(psv_dtype t, const void *src, pw_valkind k);
@@ -233,7 +271,6 @@ struct psv_server {
     psv_repo *repo;
     psv_scene *scene;
     atomic_bool stopping;
-    pthread_mutex_t json_mu; /* cJSON's parse error is a global */
     atomic_uint_fast64_t http_requests, http_errors;
     char **diag;
     size_t ndiag;

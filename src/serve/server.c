@@ -308,11 +308,11 @@ static void add_diag(void *ctx, const char *msg) {
 
 static int start_daemon(psv_server *s, char *err, size_t cap) {
     unsigned flags = MHD_USE_THREAD_PER_CONNECTION | MHD_USE_POLL_INTERNAL_THREAD;
-    s->daemon =
-        MHD_start_daemon(flags, 0, NULL, NULL, on_request, s, MHD_OPTION_LISTEN_SOCKET, (MHD_socket)s->listen_fd,
-                         MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)s->o.timeout_s, MHD_OPTION_CONNECTION_LIMIT,
-                         (unsigned)s->o.max_connections, MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(64 << 10),
-                         MHD_OPTION_NOTIFY_COMPLETED, on_completed, s, MHD_OPTION_END);
+    s->daemon = MHD_start_daemon(
+        flags, 0, NULL, NULL, on_request, s, MHD_OPTION_LISTEN_SOCKET, (MHD_socket)s->listen_fd,
+        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)s->o.timeout_s, MHD_OPTION_CONNECTION_LIMIT,
+        (unsigned)s->o.max_connections, MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)PSV_CONNECTION_MEMORY,
+        MHD_OPTION_NOTIFY_COMPLETED, on_completed, s, MHD_OPTION_END);
     if (!s->daemon) {
         snprintf(err, cap, "libmicrohttpd could not start serving on %s", s->o.listen);
         return -1;
@@ -328,7 +328,6 @@ int psv_start(const psv_options *o, psv_server **out, char *err, size_t errcap) 
     }
     s->o = *o;
     s->listen_fd = -1;
-    pthread_mutex_init(&s->json_mu, NULL);
     s->token = o->token ? strdup(o->token) : NULL;
     s->web_dir = o->web_dir ? strdup(o->web_dir) : NULL;
     s->o.token = s->token;
@@ -371,6 +370,5 @@ void psv_stop(psv_server *s) {
     free(s->diag);
     free(s->token);
     free(s->web_dir);
-    pthread_mutex_destroy(&s->json_mu);
     free(s);
 }

@@ -1,7 +1,6 @@
 /* Tensor element types of the KServe v2 protocol and the conversions
  * between JSON, native storage (little-endian, packed: the binary tensor
  * layout) and WebAssembly value cells. */
-#include <cjson/cJSON.h>
 #include <math.h>
 #include <stdint.h>
 #include <string.h>
@@ -103,27 +102,47 @@ static void store_double(psv_dtype t, double d, void *dst) {
         store_double_as_int(t, d, dst);
 }
 
-bool psv_elem_from_json(psv_dtype t, const cJSON *v, void *dst, const char **why) {
-    if (t == PSV_BOOL && cJSON_IsBool(v)) {
-        *(uint8_t *)dst = cJSON_IsTrue(v);
+/* An exact integer (sign and magnitude) as integer type t, if within its range. */
+static bool store_exact_int(psv_dtype t, bool neg, uint64_t mag, void *dst) {
+    unsigned bits = (unsigned)dtypes[t].size * 8;
+    uint64_t hi = t == PSV_BOOL ? 1 : is_signed(t) ? (UINT64_C(1) << (bits - 1)) - 1 : UINT64_MAX >> (64 - bits);
+    if (neg && mag) {
+        if (!is_signed(t) || mag > hi + 1)
+            return false;
+        store_int(t, mag == UINT64_C(1) << 63 ? INT64_MIN : -(int64_t)mag, 0, dst);
         return true;
     }
-    if (!cJSON_IsNumber(v)) {
+    if (mag > hi)
+        return false;
+    store_int(t, (int64_t)mag, mag, dst);
+    return true;
+}
+
+bool psv_elem_from_json(psv_dtype t, const psv_jdoc *d, int i, void *dst, const char **why) {
+    if (t == PSV_BOOL && (psv_j_is(d, i, PSV_JTRUE) || psv_j_is(d, i, PSV_JFALSE))) {
+        *(uint8_t *)dst = psv_j_is(d, i, PSV_JTRUE);
+        return true;
+    }
+    double v;
+    if (!psv_j_is(d, i, PSV_JNUM) || !psv_j_double(d, i, &v)) {
         *why = t == PSV_BOOL ? "expected true or false" : "expected a number";
         return false;
     }
-    double d = v->valuedouble;
     if (is_float(t)) {
-        store_double(t, d, dst);
+        store_double(t, v, dst);
         return true;
     }
+    *why = "expected an integer within the range of the datatype";
+    bool neg;
+    uint64_t mag;
+    int plain = psv_j_integer(d, i, &neg, &mag); /* digits only: exact, whatever the size */
+    if (plain)
+        return plain > 0 && store_exact_int(t, neg, mag, dst);
     double lo, hi;
     int_range(t, &lo, &hi);
-    if (d != trunc(d) || d < lo || d > hi) {
-        *why = "expected an integer within the range of the datatype";
+    if (v != trunc(v) || v < lo || v > hi)
         return false;
-    }
-    store_double_as_int(t, d, dst);
+    store_double_as_int(t, v, dst);
     return true;
 }
 
@@ -195,6 +214,10 @@ void psv_elem_from_cell(psv_dtype t, uint64_t cell, pw_valkind k, void *dst) {
         return;
     }
     int64_t i = k == PW_I32 ? (int64_t)(int32_t)(uint32_t)cell : (int64_t)cell;
+    if ((t == PSV_UINT64 && k == PW_I64) || (t == PSV_UINT32 && k == PW_I32)) {
+        store_int(t, 0, cell, dst); /* same width: the bits, as C converts to unsigned */
+        return;
+    }
     if (is_float(t))
         store_double(t, (double)i, dst);
     else

@@ -7,7 +7,6 @@
  *   POST /api/modules  {"path": PRIM, "enabled": BOOL}
  *   POST /api/control  {"action": "play"|"pause"|"step"|"reset"}
  *   POST /api/scan     rescan the scene file (rebuilt if it changed on disk) */
-#include <cjson/cJSON.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -23,42 +22,49 @@ static void get_modules(psv_scene *sc, psv_resp *rs) {
     psv_resp_take(rs, 200, "application/json", &o);
 }
 
-static cJSON *body_object(psv_server *s, const psv_req *rq, psv_resp *rs) {
+/* The body as a JSON object (token 0), or false with the 400 made. */
+static bool body_object(const psv_req *rq, psv_jdoc *d, psv_resp *rs) {
     char err[200];
-    cJSON *b = psv_parse_json(s, rq->body, rq->len, err, sizeof err);
-    if (!b)
+    if (psv_parse_body(d, rq->body, rq->len, err, sizeof err)) {
         psv_resp_error(rs, 400, "%s", err);
-    else if (!cJSON_IsObject(b)) {
-        psv_resp_error(rs, 400, "the body must be a JSON object");
-        cJSON_Delete(b);
-        b = NULL;
+        return false;
     }
-    return b;
+    if (!psv_j_is(d, 0, PSV_JOBJ)) {
+        psv_resp_error(rs, 400, "the body must be a JSON object");
+        psv_json_free(d);
+        return false;
+    }
+    return true;
 }
 
 static void post_modules(psv_server *s, const psv_req *rq, psv_resp *rs) {
-    cJSON *b = body_object(s, rq, rs);
-    if (!b)
+    psv_jdoc d;
+    if (!body_object(rq, &d, rs))
         return;
-    const cJSON *path = cJSON_GetObjectItemCaseSensitive(b, "path");
-    const cJSON *en = cJSON_GetObjectItemCaseSensitive(b, "enabled");
-    if (!cJSON_IsString(path) || !cJSON_IsBool(en))
+    int path = psv_j_get(&d, 0, "path"), en = psv_j_get(&d, 0, "enabled");
+    char *prim = psv_j_is(&d, path, PSV_JSTR) ? psv_j_strdup(&d, path) : NULL;
+    if (!prim || !(psv_j_is(&d, en, PSV_JTRUE) || psv_j_is(&d, en, PSV_JFALSE)))
         psv_resp_error(rs, 400, "expected {\"path\": \"/World/Module\", \"enabled\": true|false}");
-    else if (psv_scene_set_paused(s->scene, path->valuestring, !cJSON_IsTrue(en)))
-        psv_resp_error(rs, 404, "no module at '%s'", path->valuestring);
+    else if (psv_scene_set_paused(s->scene, prim, psv_j_is(&d, en, PSV_JFALSE)))
+        psv_resp_error(rs, 404, "no module at '%s'", prim);
     else
         get_modules(s->scene, rs);
-    cJSON_Delete(b);
+    free(prim);
+    psv_json_free(&d);
 }
 
 static void post_control(psv_server *s, const psv_req *rq, psv_resp *rs) {
-    cJSON *b = body_object(s, rq, rs);
-    if (!b)
+    psv_jdoc d;
+    if (!body_object(rq, &d, rs))
         return;
-    const cJSON *a = cJSON_GetObjectItemCaseSensitive(b, "action");
-    char err[600];
-    int rc = cJSON_IsString(a) ? psv_scene_control(s->scene, a->valuestring, err, sizeof err) : -2;
-    if (!cJSON_IsString(a))
+    int a = psv_j_get(&d, 0, "action");
+    char action[64], err[600]; /* a longer action is cut, and unknown */
+    int rc = -2;
+    if (psv_j_is(&d, a, PSV_JSTR)) {
+        psv_j_str(&d, a, action, sizeof action);
+        rc = psv_scene_control(s->scene, action, err, sizeof err);
+    }
+    if (!psv_j_is(&d, a, PSV_JSTR))
         psv_resp_error(rs, 400, "expected {\"action\": \"play\"|\"pause\"|\"step\"|\"reset\"}");
     else if (rc)
         psv_resp_error(rs, rc == -2 ? 400 : 500, "%s", err);
@@ -67,7 +73,7 @@ static void post_control(psv_server *s, const psv_req *rq, psv_resp *rs) {
         psv_resp_text(rs, 200, "application/json", s->scene->snap ? s->scene->snap : "{}");
         pthread_mutex_unlock(&s->scene->mu);
     }
-    cJSON_Delete(b);
+    psv_json_free(&d);
 }
 
 static void post_scan(psv_server *s, const psv_req *rq, psv_resp *rs) {

@@ -237,6 +237,15 @@ static void fill_pairs(pbase_json *j) {
     pbase_json_end_object(j);
 }
 
+/* Integral doubles take a shortcut; the text must stay %.15g's. */
+static void fill_integral(pbase_json *j) {
+    pbase_json_begin_array(j);
+    const double v[] = {0.0, -0.0, -42.0, 1e14, -999999999999999.0, 1e15, 4.5e16, 0.5};
+    for (size_t i = 0; i < sizeof v / sizeof *v; i++)
+        pbase_json_double(j, v[i]);
+    pbase_json_end_array(j);
+}
+
 static void test_json(void) {
     char *s = json_of(fill_escapes);
     const char *want = "[\"a\\\"b\\\\c\\n\\t\\u0001\\u007f\", \"caf\xc3\xa9 \xe2\x82\xac\", "
@@ -250,6 +259,9 @@ static void test_json(void) {
     free(s);
     s = json_of(fill_lines);
     CHECK(!strcmp(s, "{\n  \"a\": [\n    1,\n    2\n  ]\n}"), "lines: %s", s);
+    free(s);
+    s = json_of(fill_integral);
+    CHECK(!strcmp(s, "[0, -0, -42, 100000000000000, -999999999999999, 1e+15, 4.5e+16, 0.5]"), "integral: %s", s);
     free(s);
     s = json_of(fill_pairs);
     want = "{\"s\": \"a\\\"b\", \"none\": null, \"i\": -9223372036854775808, \"u\": 18446744073709551615, "

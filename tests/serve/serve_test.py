@@ -154,6 +154,36 @@ def test_infer(srv, binary, projectile_wasm):
         check(st == 200 and b["outputs"][0]["data"] == want, "height equals direct calls: %s vs %s" % (b, want))
 
 
+def test_exact_integers(srv):
+    """INT64 and UINT64 in JSON keep every bit (integers are read from their
+    digits, not through a double): Python's json reads them exactly too."""
+    xs = [2 ** 53 + 1, -(2 ** 61) - 7, 2 ** 62 - 1, -(2 ** 62), 9007199254740993]
+    for model in ("double", "double_rows"):
+        st, _, b = infer(srv, model, [tensor("x", [len(xs), 1], "INT64", xs)])
+        check(st == 200 and b["outputs"][0]["data"] == [2 * x for x in xs],
+              "%s: INT64 past 2^53 exact: %s %s" % (model, st, b))
+    us = [2 ** 64 - 1, 2 ** 63, 2 ** 63 + 1, 2 ** 53 + 1, 0, 12345678901234567890]
+    st, _, b = infer(srv, "u64", [tensor("x", [len(us), 1], "UINT64", us)])
+    check(st == 200 and b["outputs"][0]["data"] == us, "UINT64 round trip exact: %s %s" % (st, b))
+    head = {"inputs": [{"name": "x", "shape": [len(us), 1], "datatype": "UINT64",
+                        "parameters": {"binary_data_size": 8 * len(us)}}]}
+    st, h, p = binary_request(srv, "u64", head, [struct.pack("<%dQ" % len(us), *us)])
+    j = json.loads(p) if st == 200 else {}
+    check(st == 200 and j["outputs"][0]["data"] == us, "UINT64 binary in, JSON out: %s %s" % (st, p[:300]))
+    for model, dtype, bad in (("u64", "UINT64", 2 ** 64), ("u64", "UINT64", -1), ("double", "INT64", 2 ** 63),
+                              ("double", "INT64", -(2 ** 63) - 1), ("double", "INT64", 10 ** 30)):
+        st, _, b = infer(srv, model, [tensor("x", [1, 1], dtype, [bad])])
+        check(st == 400 and "range" in b.get("error", ""), "%s %d is out of range: %s %s" % (dtype, bad, st, b))
+    st, _, b = infer(srv, "double_rows", [tensor("x", [1, 1], "INT64", [-(2 ** 63)])])
+    check(st == 200 and b["outputs"][0]["data"] == [0], "INT64 minimum accepted (times 2 wraps): %s" % b)
+    raw = b'{"inputs": [{"name": "x", "shape": [3, 1], "datatype": "INT64", "data": [1e3, -2.0, 4E+1]}]}'
+    st, _, b = srv.request("POST", "/v2/models/double/infer", raw)
+    check(st == 200 and b["outputs"][0]["data"] == [2000, -4, 80], "integral numbers with exponents: %s" % b)
+    raw = b'{"inputs": [{"name": "x", "shape": [1, 1], "datatype": "INT64", "data": [2.5]}]}'
+    st, _, b = srv.request("POST", "/v2/models/double/infer", raw)
+    check(st == 400 and "integer" in b.get("error", ""), "a fraction for INT64 is refused: %s %s" % (st, b))
+
+
 def binary_request(srv, model, header, blobs, extra_headers=None):
     js = json.dumps(header).encode()
     body = js + b"".join(blobs)
@@ -208,6 +238,7 @@ def run_kserve(a):
         test_metadata(srv)
         test_infer(srv, a.portalis, projectile_wasm)
         test_binary(srv, projectile_wasm)
+        test_exact_integers(srv)
         st, _, m = srv.request("GET", "/metrics", raw=True)
         m = m.decode()
         check(st == 200 and 'portalis_inference_requests_total{model="double"}' in m
