@@ -22,7 +22,8 @@ static void serve_usage(FILE *f) {
         f,
         "usage: portalis serve [SCENE.usda] [--models DIR] [--listen HOST:PORT] [--token-file FILE]\n"
         "                      [--web DIR] [--paused] [--fps HZ] [--tier T] [--max-body BYTES] [--timeout DUR]\n"
-        "                      [--max-connections N] [--instances N] [--call-budget DUR]\n\n"
+        "                      [--max-connections N] [--threads N] [--instances N] [--call-budget DUR]\n"
+        "                      [--playback RUN.usda]...\n\n"
         "Serves, on one HTTP server, a live 3D viewer and control API of the running scene (/, /api/...)\n"
         "and the WebAssembly models of a Triton-style repository (DIR/<model>/config.pbtxt and\n"
         "DIR/<model>/<version>/model.wasm) over the KServe v2 inference protocol (/v2/...), with\n"
@@ -30,6 +31,8 @@ static void serve_usage(FILE *f) {
         "  --listen HOST:PORT   address (default 127.0.0.1:8080, loopback only; port 0 = any free port,\n"
         "                       printed on the first line of output)\n"
         "  --token-file FILE    require 'Authorization: Bearer TOKEN' (the file's first line) on the API\n"
+        "  --playback RUN.usda  a finished run's output layer (portalis run -o) to play back in the\n"
+        "                       viewer (repeatable, at most 16)\n"
         "  --web DIR            the viewer's built bundle (default: share/portalis/web beside the program)\n"
         "  --paused             the scene waits for play (default: it plays at its frame rate)\n"
         "  --fps HZ             the scene's frame rate (default: the scene's)\n"
@@ -38,6 +41,7 @@ static void serve_usage(FILE *f) {
         "  --max-body BYTES     request bodies past this are refused with 413 (default 8388608)\n"
         "  --timeout DUR        idle connections are closed after this (default 30s)\n"
         "  --max-connections N  concurrent connections (default 64)\n"
+        "  --threads N          threads serving the connections (default: one per processor)\n"
         "  --instances N        instances of each model version, to serve N requests at once (default 2)\n"
         "  --call-budget DUR    deadline of one model call (default 1s)\n");
 }
@@ -84,8 +88,11 @@ static bool is_loopback(const char *listen) {
     return !strncmp(listen, "127.", 4) || !strncmp(listen, "[::1]:", 6) || !strncmp(listen, "localhost:", 10);
 }
 
+#define MAX_PLAYBACK 16
+
 typedef struct serve_args {
     psv_options o;
+    const char *playback[MAX_PLAYBACK];
     const char *token_file;
     char web[4200];
 } serve_args;
@@ -106,7 +113,12 @@ static int parse_option(serve_args *a, const char *opt, const char *v) {
         a->token_file = v;
     else if (!strcmp(opt, "--web"))
         a->o.web_dir = v;
-    else if (!strcmp(opt, "--tier"))
+    else if (!strcmp(opt, "--playback")) {
+        if (a->o.nplayback == MAX_PLAYBACK)
+            return bad_value(opt, v, "at most 16 runs");
+        a->playback[a->o.nplayback++] = v;
+        a->o.playback = a->playback;
+    } else if (!strcmp(opt, "--tier"))
         return pb_tier_parse(v, &a->o.host.tier) ? 0 : bad_value(opt, v, "interp, native or auto");
     else if (!strcmp(opt, "--fps"))
         return cli_parse_double(v, 0.001, 10000, &a->o.host.fps) ? 0 : bad_value(opt, v, "0.001 to 10000");
@@ -120,6 +132,8 @@ static int parse_option(serve_args *a, const char *opt, const char *v) {
     else if (!strcmp(opt, "--max-connections"))
         return cli_parse_u64(v, 1, 10000, &u) ? (a->o.max_connections = (unsigned)u, 0)
                                               : bad_value(opt, v, "1 to 10000");
+    else if (!strcmp(opt, "--threads"))
+        return cli_parse_u64(v, 1, 256, &u) ? (a->o.threads = (unsigned)u, 0) : bad_value(opt, v, "1 to 256");
     else if (!strcmp(opt, "--instances"))
         return cli_parse_u64(v, 1, 64, &u) ? (a->o.instances = (unsigned)u, 0) : bad_value(opt, v, "1 to 64");
     else if (!strcmp(opt, "--call-budget"))
@@ -158,8 +172,9 @@ static int parse_args(serve_args *a, int argc, char **argv) {
             return CLI_EXIT_USAGE;
         }
     }
-    if (!a->o.scene && !a->o.models) {
-        fprintf(stderr, "portalis serve: nothing to serve: give a SCENE.usda, --models DIR, or both\n");
+    if (!a->o.scene && !a->o.models && !a->o.nplayback) {
+        fprintf(stderr,
+                "portalis serve: nothing to serve: give a SCENE.usda, --models DIR, --playback RUN.usda\n");
         serve_usage(stderr);
         return CLI_EXIT_USAGE;
     }

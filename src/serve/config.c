@@ -68,8 +68,8 @@ static int read_tensor(cfg_ctx *c, const psv_pb *t, psv_tensor_spec *out) {
         return bad(c, t, "%s without a name", t->name);
     if (!dt || !psv_dtype_parse(dt, true, &out->dtype))
         return bad(c, t,
-                   "%s '%s': data_type '%s' is not one of TYPE_BOOL, TYPE_UINT8..64, TYPE_INT8..64, TYPE_FP32, "
-                   "TYPE_FP64",
+                   "%s '%s': data_type '%s' is not one of TYPE_BOOL, TYPE_UINT8..64, TYPE_INT8..64, TYPE_FP16, "
+                   "TYPE_FP32, TYPE_FP64 (TYPE_STRING is not served: docs/serve.md)",
                    t->name, name, dt ? dt : "");
     out->name = strdup(name);
     out->elems = 1;

@@ -41,7 +41,7 @@ static void numbers(pbase_json *j, pusd_prim *p, const char *key, const char *at
 
 static void add_live(psv_scene *sc, const char *prim, const char *attr) {
     double none;
-    long w = ph_host_get_value(sc->h, prim, attr, &none, 0);
+    long w = sc ? ph_host_get_value(sc->h, prim, attr, &none, 0) : -1;
     if (w < 0 || !PBASE_RESERVE(sc->live, sc->live_cap, sc->nlive + 1))
         return;
     psv_live *l = &sc->live[sc->nlive++];
@@ -160,15 +160,34 @@ static bool write_connections(pusd_prim *p, void *ctx) {
     return true;
 }
 
-static void write_meta(psv_scene *sc, pbase_json *j) {
-    pusd_layer *root = pusd_stage_root_layer(ph_host_stage(sc->h));
+static void write_meta(pusd_stage *st, pbase_json *j, double fps, uint64_t frames) {
+    pusd_layer *root = pusd_stage_root_layer(st);
     pusd_value v;
     pbase_json_kv_str(j, "upAxis",
                       !pusd_layer_get_metadata(root, "upAxis", &v) && pusd_value_get_string(&v, 0)
                           ? pusd_value_get_string(&v, 0)
                           : "Y");
-    pbase_json_kv_double(j, "fps", sc->time.fps);
-    pbase_json_kv_uint(j, "frames", sc->time.frames);
+    pbase_json_kv_double(j, "fps", fps);
+    pbase_json_kv_uint(j, "frames", frames);
+}
+
+/* The members of the geometry object after "scene" and "version". */
+static void write_geometry(pbase_json *j, pusd_stage *st, psv_scene *sc, double fps, uint64_t frames) {
+    walk w = {sc, j};
+    write_meta(st, j, fps, frames);
+    pbase_json_key(j, "prims");
+    pbase_json_begin_array(j);
+    pusd_filter px = {NULL, NULL, PUSD_TRAVERSE_INSTANCE_PROXIES}; /* draw instanced geometry too */
+    pusd_stage_traverse(st, &px, write_prim, &w);
+    pbase_json_end_array(j);
+    pbase_json_key(j, "connections");
+    pbase_json_begin_array(j);
+    pusd_stage_traverse(st, &px, write_connections, &w);
+    pbase_json_end_array(j);
+}
+
+void psv_geom_stage(pbase_json *j, pusd_stage *st, double fps, uint64_t frames) {
+    write_geometry(j, st, NULL, fps, frames);
 }
 
 int psv_geom_build(psv_scene *sc) {
@@ -178,21 +197,10 @@ int psv_geom_build(psv_scene *sc) {
     psv_out o;
     if (!psv_out_open(&o))
         return -1;
-    walk w = {sc, &o.j};
-    pusd_stage *st = ph_host_stage(sc->h);
     pbase_json_begin_object(&o.j);
     pbase_json_kv_str(&o.j, "scene", sc->path);
     pbase_json_kv_uint(&o.j, "version", sc->geom_version + 1);
-    write_meta(sc, &o.j);
-    pbase_json_key(&o.j, "prims");
-    pbase_json_begin_array(&o.j);
-    pusd_filter px = {NULL, NULL, PUSD_TRAVERSE_INSTANCE_PROXIES}; /* draw instanced geometry too */
-    pusd_stage_traverse(st, &px, write_prim, &w);
-    pbase_json_end_array(&o.j);
-    pbase_json_key(&o.j, "connections");
-    pbase_json_begin_array(&o.j);
-    pusd_stage_traverse(st, &px, write_connections, &w);
-    pbase_json_end_array(&o.j);
+    write_geometry(&o.j, ph_host_stage(sc->h), sc, sc->time.fps, sc->time.frames);
     pbase_json_end_object(&o.j);
     fclose(o.f);
     free(sc->geom);

@@ -42,6 +42,9 @@ struct psv_scene {
 
 /* geom.c: rebuilds sc->geom and sc->live from the host's stage (locked). */
 int psv_geom_build(psv_scene *sc);
+/* geom.c: the geometry members ("upAxis", "fps", "frames", "prims",
+ * "connections") of any stage, inside an object the caller opened. */
+void psv_geom_stage(pbase_json *j, pusd_stage *st, double fps, uint64_t frames);
 
 /* scene.c: waits (locked) until a change or ns nanoseconds passed. */
 void psv_scene_wait(psv_scene *sc, uint64_t ns);

@@ -15,15 +15,18 @@
 #include <portalis/host.h>
 
 typedef struct psv_options {
-    const char *scene;        /* a .usda scene to run and show; NULL = none */
-    const char *models;       /* a model repository folder; NULL = none */
-    const char *listen;       /* "HOST:PORT" ("[::1]:PORT" for IPv6); port 0 = chosen by the OS */
-    const char *token;        /* bearer token required by the API; NULL = none */
-    const char *web_dir;      /* the viewer's built bundle (index.html, app.js); NULL = none */
+    const char *scene;           /* a .usda scene to run and show; NULL = none */
+    const char *models;          /* a model repository folder; NULL = none */
+    const char *listen;          /* "HOST:PORT" ("[::1]:PORT" for IPv6); port 0 = chosen by the OS */
+    const char *token;           /* bearer token required by the API; NULL = none */
+    const char *web_dir;         /* the viewer's built bundle (index.html, app.js); NULL = none */
+    const char *const *playback; /* output layers of finished runs, for the viewer's playback */
+    size_t nplayback;
     size_t max_body_bytes;    /* request bodies past this get 413 (default 8 MiB) */
     unsigned timeout_s;       /* idle connections are closed after this (default 30 s) */
     unsigned max_connections; /* concurrent connections (default 64) */
     unsigned instances;       /* instances of each model version, calls in parallel (default 2) */
+    unsigned threads;         /* threads serving connections (default: the processors online) */
     uint64_t call_budget_ns;  /* deadline per model call (default 1 s) */
     bool start_paused;        /* the scene waits for "play" (default: it plays) */
     ph_config host;           /* how the scene runs (ph_config_default) */

@@ -136,6 +136,7 @@ typedef enum {
     PSV_INT64,
     PSV_FP32,
     PSV_FP64,
+    PSV_FP16, /* binary16 bits; a module's f32 or f64 parameter or result */
     PSV_NDTYPES
 } psv_dtype;
 
@@ -249,6 +250,14 @@ void psv_scene_free(psv_scene *sc);
 /* Wakes the event streams so they see the server stopping. */
 void psv_scene_wake(psv_scene *sc);
 bool psv_viewer_route(psv_server *s, const psv_req *rq, psv_resp *rs);
+/* /api/playback[/N]: the runs given with --playback (playback.c). */
+bool psv_playback_route(psv_server *s, const psv_req *rq, psv_resp *rs);
+/* The event streams' pump (viewer.c): a thread that resumes the suspended
+ * streams when the scene publishes, and every second (keep-alive). Stop
+ * resumes them all for the last time, to end them; it may be called
+ * without a start. */
+int psv_events_start(psv_server *s, char *err, size_t errcap);
+void psv_events_stop(psv_server *s);
 
 /* ---- metrics (metrics.c) ----------------------------------------------- */
 
@@ -272,6 +281,12 @@ struct psv_server {
     psv_scene *scene;
     atomic_bool stopping;
     atomic_uint_fast64_t http_requests, http_errors;
+    pthread_t pump;
+    bool pump_started;
+    pthread_mutex_t streams_mu; /* the suspended event streams */
+    struct psv_stream **streams;
+    size_t nstreams, streams_cap;
+    bool streams_closed;
     char **diag;
     size_t ndiag;
 };

@@ -1,5 +1,5 @@
-/* The HTTP server: libmicrohttpd (Debian's libmicrohttpd12) with a thread per
- * connection, a listening socket bound here (so port 0 reports the port the
+/* The HTTP server: libmicrohttpd (Debian's libmicrohttpd12) with a pool of
+ * threads over epoll, a listening socket bound here (so port 0 reports the port the
  * OS chose), bounded request bodies and headers, idle timeouts, an optional
  * bearer token, and the routes: /v2/... (kserve.c), /api/... (viewer.c),
  * /metrics (metrics.c) and the viewer's static files. docs/serve.md. */
@@ -22,6 +22,8 @@ psv_options psv_options_default(void) {
     o.timeout_s = 30;
     o.max_connections = 64;
     o.instances = 2;
+    long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+    o.threads = cpus < 1 ? 2 : cpus > 64 ? 64 : (unsigned)cpus;
     o.call_budget_ns = 1000000000ull;
     o.host = ph_config_default();
     return o;
@@ -183,7 +185,7 @@ static void dispatch(psv_server *s, const psv_req *rq, psv_resp *rs) {
         snprintf(rs->header_value, sizeof rs->header_value, "Bearer");
         return;
     }
-    if (psv_kserve_route(s, rq, rs) || psv_viewer_route(s, rq, rs))
+    if (psv_kserve_route(s, rq, rs) || psv_playback_route(s, rq, rs) || psv_viewer_route(s, rq, rs))
         return;
     if (!strcmp(rq->url, "/metrics"))
         psv_metrics(s, rs);
@@ -306,13 +308,18 @@ static void add_diag(void *ctx, const char *msg) {
         s->ndiag++;
 }
 
+/* A pool of threads, each with its own epoll set over its connections:
+ * a request wakes no thread of its own (a thread per connection cost a
+ * switch per request), and the event streams, which have nothing to say
+ * most of the time, are suspended rather than holding a thread (viewer.c). */
 static int start_daemon(psv_server *s, char *err, size_t cap) {
-    unsigned flags = MHD_USE_THREAD_PER_CONNECTION | MHD_USE_POLL_INTERNAL_THREAD;
+    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME;
     s->daemon = MHD_start_daemon(
         flags, 0, NULL, NULL, on_request, s, MHD_OPTION_LISTEN_SOCKET, (MHD_socket)s->listen_fd,
-        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)s->o.timeout_s, MHD_OPTION_CONNECTION_LIMIT,
-        (unsigned)s->o.max_connections, MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)PSV_CONNECTION_MEMORY,
-        MHD_OPTION_NOTIFY_COMPLETED, on_completed, s, MHD_OPTION_END);
+        MHD_OPTION_THREAD_POOL_SIZE, (unsigned)(s->o.threads ? s->o.threads : 1), MHD_OPTION_CONNECTION_TIMEOUT,
+        (unsigned)s->o.timeout_s, MHD_OPTION_CONNECTION_LIMIT, (unsigned)s->o.max_connections,
+        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)PSV_CONNECTION_MEMORY, MHD_OPTION_NOTIFY_COMPLETED,
+        on_completed, s, MHD_OPTION_END);
     if (!s->daemon) {
         snprintf(err, cap, "libmicrohttpd could not start serving on %s", s->o.listen);
         return -1;
@@ -328,6 +335,7 @@ int psv_start(const psv_options *o, psv_server **out, char *err, size_t errcap) 
     }
     s->o = *o;
     s->listen_fd = -1;
+    pthread_mutex_init(&s->streams_mu, NULL);
     s->token = o->token ? strdup(o->token) : NULL;
     s->web_dir = o->web_dir ? strdup(o->web_dir) : NULL;
     s->o.token = s->token;
@@ -337,6 +345,13 @@ int psv_start(const psv_options *o, psv_server **out, char *err, size_t errcap) 
         rc = psv_repo_open(o->models, o, add_diag, s, &s->repo, err, errcap);
     if (!rc && o->scene)
         rc = psv_scene_open(o->scene, o, &s->scene, err, errcap);
+    for (size_t i = 0; !rc && i < o->nplayback; i++)
+        if (access(o->playback[i], R_OK)) {
+            snprintf(err, errcap, "--playback '%s': %s", o->playback[i], strerror(errno));
+            rc = -1;
+        }
+    if (!rc && s->scene)
+        rc = psv_events_start(s, err, errcap);
     if (!rc)
         rc = bind_listen(s, err, errcap);
     if (!rc && start_daemon(s, err, errcap)) {
@@ -361,6 +376,7 @@ void psv_stop(psv_server *s) {
     atomic_store(&s->stopping, true);
     if (s->scene)
         psv_scene_wake(s->scene);
+    psv_events_stop(s); /* resumes every event stream, which then ends */
     if (s->daemon)
         MHD_stop_daemon(s->daemon); /* waits for the connections' threads, closes the socket */
     psv_scene_free(s->scene);
@@ -370,5 +386,7 @@ void psv_stop(psv_server *s) {
     free(s->diag);
     free(s->token);
     free(s->web_dir);
+    free(s->streams);
+    pthread_mutex_destroy(&s->streams_mu);
     free(s);
 }

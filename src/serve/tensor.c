@@ -5,6 +5,8 @@
 #include <stdint.h>
 #include <string.h>
 
+#include <portalis/usd.h>
+
 #include "serve_internal.h"
 
 static const struct {
@@ -14,7 +16,7 @@ static const struct {
     [PSV_BOOL] = {"BOOL", 1},     [PSV_UINT8] = {"UINT8", 1},   [PSV_UINT16] = {"UINT16", 2},
     [PSV_UINT32] = {"UINT32", 4}, [PSV_UINT64] = {"UINT64", 8}, [PSV_INT8] = {"INT8", 1},
     [PSV_INT16] = {"INT16", 2},   [PSV_INT32] = {"INT32", 4},   [PSV_INT64] = {"INT64", 8},
-    [PSV_FP32] = {"FP32", 4},     [PSV_FP64] = {"FP64", 8},
+    [PSV_FP32] = {"FP32", 4},     [PSV_FP64] = {"FP64", 8},     [PSV_FP16] = {"FP16", 2},
 };
 
 const char *psv_dtype_name(psv_dtype t) { return dtypes[t].name; }
@@ -34,7 +36,7 @@ bool psv_dtype_parse(const char *s, bool triton, psv_dtype *out) {
     return false;
 }
 
-static bool is_float(psv_dtype t) { return t == PSV_FP32 || t == PSV_FP64; }
+static bool is_float(psv_dtype t) { return t == PSV_FP32 || t == PSV_FP64 || t == PSV_FP16; }
 static bool is_signed(psv_dtype t) { return t >= PSV_INT8 && t <= PSV_INT64; }
 
 /* The range of an integer type, as doubles (exact for the bounds used). */
@@ -93,11 +95,15 @@ static void store_i64_sat(psv_dtype t, int64_t i, void *dst) {
     store_int(t, i, (uint64_t)i, dst);
 }
 
+/* FP16 goes through single precision (usd's round-to-nearest-even
+ * conversion): a double is first rounded to a float. */
 static void store_double(psv_dtype t, double d, void *dst) {
     if (t == PSV_FP64)
         *(double *)dst = d;
     else if (t == PSV_FP32)
         *(float *)dst = (float)d;
+    else if (t == PSV_FP16)
+        *(uint16_t *)dst = pusd_float_to_half((float)d);
     else
         store_double_as_int(t, d, dst);
 }
@@ -165,6 +171,8 @@ static double load_double(psv_dtype t, const void *src) {
         return *(const double *)src;
     if (t == PSV_FP32)
         return *(const float *)src;
+    if (t == PSV_FP16)
+        return pusd_half_to_float(*(const uint16_t *)src);
     if (t == PSV_UINT64)
         return (double)*(const uint64_t *)src;
     return (double)load_int(t, src);

@@ -7,6 +7,7 @@
  *   POST /api/modules  {"path": PRIM, "enabled": BOOL}
  *   POST /api/control  {"action": "play"|"pause"|"step"|"reset"}
  *   POST /api/scan     rescan the scene file (rebuilt if it changed on disk) */
+#include <microhttpd.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -87,71 +88,145 @@ static void post_scan(psv_server *s, const psv_req *rq, psv_resp *rs) {
     psv_resp_text(rs, 200, "application/json", rebuilt ? "{\"rebuilt\": true}" : "{\"rebuilt\": false}");
 }
 
-/* ---- server-sent events ------------------------------------------------- */
+/* ---- server-sent events --------------------------------------------------
+ * A stream's reader never blocks (its thread serves other connections): with
+ * nothing to send it suspends its connection, listed in s->streams, and the
+ * pump thread resumes every listed one when the scene publishes a frame or
+ * changes its geometry, and once a second, when a stream with still nothing
+ * new sends a comment (keep-alive, and a write that notices a closed client).
+ * Listing and suspending happen under streams_mu, as does resuming, so a
+ * connection is never resumed before it is suspended. */
 
-typedef struct sse {
+typedef struct psv_stream {
     psv_server *s;
-    uint64_t seen_seq, seen_geom;
+    struct MHD_Connection *conn;
+    uint64_t seen_seq, seen_geom, last_write_ns;
     char *buf;
     size_t len, off;
-} sse;
+} psv_stream;
 
-static void sse_next(sse *e) {
+/* What the stream has to say (scene locked): true with e->buf filled. */
+static bool stream_fill(psv_stream *e, bool keepalive) {
     psv_scene *sc = e->s->scene;
-    pthread_mutex_lock(&sc->mu);
-    if (e->seen_seq == sc->seq && e->seen_geom == sc->geom_version && !atomic_load(&e->s->stopping)) {
-        psv_scene_wait(sc, 1000000000u);
-    }
+    bool news = e->seen_seq != sc->seq || e->seen_geom != sc->geom_version;
+    if (!news && !keepalive)
+        return false;
     free(e->buf);
     e->buf = NULL;
     e->off = e->len = 0;
     FILE *f = open_memstream(&e->buf, &e->len);
-    if (f) {
-        if (e->seen_geom != sc->geom_version)
-            fprintf(f, "event: scene\ndata: {\"version\": %llu}\n\n", (unsigned long long)sc->geom_version);
-        if (e->seen_seq != sc->seq && sc->snap)
-            fprintf(f, "data: %s\n\n", sc->snap);
-        if (e->seen_seq == sc->seq && e->seen_geom == sc->geom_version)
-            fputs(": waiting\n\n", f);
-        fclose(f);
-    }
+    if (!f)
+        return false;
+    if (e->seen_geom != sc->geom_version)
+        fprintf(f, "event: scene\ndata: {\"version\": %llu}\n\n", (unsigned long long)sc->geom_version);
+    if (e->seen_seq != sc->seq && sc->snap)
+        fprintf(f, "data: %s\n\n", sc->snap);
+    if (!news)
+        fputs(": waiting\n\n", f);
+    fclose(f);
     e->seen_geom = sc->geom_version;
     e->seen_seq = sc->seq;
-    pthread_mutex_unlock(&sc->mu);
+    e->last_write_ns = pbase_now_ns();
+    return e->buf != NULL;
 }
 
-static ssize_t sse_read(void *ctx, char *out, size_t max) {
-    sse *e = ctx;
+/* Nothing to say (scene locked): suspend until the pump resumes us. */
+static ssize_t stream_suspend(psv_stream *e) {
+    psv_server *s = e->s;
+    pthread_mutex_lock(&s->streams_mu);
+    ssize_t rc = 0;
+    if (s->streams_closed || !PBASE_RESERVE(s->streams, s->streams_cap, s->nstreams + 1)) {
+        rc = -1;
+    } else {
+        s->streams[s->nstreams++] = e;
+        MHD_suspend_connection(e->conn);
+    }
+    pthread_mutex_unlock(&s->streams_mu);
+    return rc;
+}
+
+static ssize_t stream_read(void *ctx, char *out, size_t max) {
+    psv_stream *e = ctx;
     if (atomic_load(&e->s->stopping))
         return -1;
-    if (e->off >= e->len)
-        sse_next(e);
-    if (!e->buf || atomic_load(&e->s->stopping))
-        return -1;
+    if (e->off >= e->len) {
+        psv_scene *sc = e->s->scene;
+        pthread_mutex_lock(&sc->mu);
+        bool keepalive = pbase_now_ns() - e->last_write_ns >= 900000000u;
+        ssize_t rc = stream_fill(e, keepalive) ? 1 : stream_suspend(e);
+        pthread_mutex_unlock(&sc->mu);
+        if (rc <= 0)
+            return rc; /* 0: suspended, called again once resumed */
+    }
     size_t n = e->len - e->off < max ? e->len - e->off : max;
     memcpy(out, e->buf + e->off, n);
     e->off += n;
     return (ssize_t)n;
 }
 
-static void sse_free(void *ctx) {
-    sse *e = ctx;
+static void stream_free(void *ctx) {
+    psv_stream *e = ctx;
     free(e->buf);
     free(e);
 }
 
-static void events(psv_server *s, psv_resp *rs) {
-    sse *e = calloc(1, sizeof *e);
+static void resume_streams(psv_server *s, bool close) {
+    pthread_mutex_lock(&s->streams_mu);
+    for (size_t i = 0; i < s->nstreams; i++)
+        MHD_resume_connection(s->streams[i]->conn);
+    s->nstreams = 0;
+    s->streams_closed |= close;
+    pthread_mutex_unlock(&s->streams_mu);
+}
+
+static void *pump(void *arg) {
+    psv_server *s = arg;
+    psv_scene *sc = s->scene;
+    pthread_mutex_lock(&sc->mu);
+    uint64_t seq = sc->seq, geom = sc->geom_version;
+    while (!atomic_load(&s->stopping)) {
+        if (seq == sc->seq && geom == sc->geom_version)
+            psv_scene_wait(sc, 1000000000u);
+        seq = sc->seq, geom = sc->geom_version;
+        pthread_mutex_unlock(&sc->mu);
+        resume_streams(s, false);
+        pthread_mutex_lock(&sc->mu);
+    }
+    pthread_mutex_unlock(&sc->mu);
+    return NULL;
+}
+
+int psv_events_start(psv_server *s, char *err, size_t errcap) {
+    if (pthread_create(&s->pump, NULL, pump, s)) {
+        snprintf(err, errcap, "cannot start a thread");
+        return -1;
+    }
+    s->pump_started = true;
+    return 0;
+}
+
+void psv_events_stop(psv_server *s) {
+    if (s->pump_started) {
+        psv_scene_wake(s->scene);
+        pthread_join(s->pump, NULL);
+        s->pump_started = false;
+    }
+    resume_streams(s, true);
+}
+
+static void events(psv_server *s, const psv_req *rq, psv_resp *rs) {
+    psv_stream *e = calloc(1, sizeof *e);
     if (!e) {
         psv_resp_error(rs, 500, "out of memory");
         return;
     }
     e->s = s;
+    e->conn = rq->conn;
     rs->status = 200;
     rs->ctype = "text/event-stream";
-    rs->reader = sse_read;
+    rs->reader = stream_read;
     rs->reader_ctx = e;
-    rs->reader_free = sse_free;
+    rs->reader_free = stream_free;
 }
 
 /* ---- routes --------------------------------------------------------------- */
@@ -170,7 +245,7 @@ bool psv_viewer_route(psv_server *s, const psv_req *rq, psv_resp *rs) {
         psv_resp_text(rs, 200, "application/json", text ? text : "{}");
         pthread_mutex_unlock(&sc->mu);
     } else if (get && !strcmp(u, "/api/events")) {
-        events(s, rs);
+        events(s, rq, rs);
     } else if (get && !strcmp(u, "/api/modules")) {
         get_modules(sc, rs);
     } else if (post && !strcmp(u, "/api/modules")) {

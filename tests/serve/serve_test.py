@@ -184,6 +184,24 @@ def test_exact_integers(srv):
     check(st == 400 and "integer" in b.get("error", ""), "a fraction for INT64 is refused: %s %s" % (st, b))
 
 
+def test_fp16(srv):
+    """FP16: JSON numbers rounded to binary16, the module's f32 parameter and
+    result, binary tensors of 2-byte halves (struct's 'e')."""
+    xs = [1.0, 65504.0, 0.1, -2.5, 3.0e-5, 70000.0]
+    halves = [struct.unpack("<e", struct.pack("<e", x if x < 65520 else float("inf")))[0] for x in xs]
+    want = [struct.unpack("<e", struct.pack("<e", h * 0.5))[0] for h in halves]
+    st, _, b = infer(srv, "half", [tensor("x", [len(xs), 1], "FP16", xs)])
+    check(st == 200 and b["outputs"][0]["datatype"] == "FP16" and b["outputs"][0]["data"][:5] == want[:5]
+          and b["outputs"][0]["data"][5] is None, "FP16 in JSON: %s %s vs %s" % (st, b, want))
+    head = {"inputs": [{"name": "x", "shape": [4, 1], "datatype": "FP16", "parameters": {"binary_data_size": 8}}],
+            "outputs": [{"name": "y", "parameters": {"binary_data": True}}]}
+    st, h, p = binary_request(srv, "half", head, [struct.pack("<4e", *xs[:4])])
+    got = list(struct.unpack("<4e", split_binary(h, p)[1])) if st == 200 else []
+    check(got == want[:4], "FP16 binary tensors: %s vs %s" % (got, want[:4]))
+    st, _, b = infer(srv, "half", [tensor("x", [1, 1], "FP32", [1.0])])
+    check(st == 400 and "FP16" in b.get("error", ""), "FP16 model, FP32 request: %s" % b)
+
+
 def binary_request(srv, model, header, blobs, extra_headers=None):
     js = json.dumps(header).encode()
     body = js + b"".join(blobs)
@@ -239,6 +257,7 @@ def run_kserve(a):
         test_infer(srv, a.portalis, projectile_wasm)
         test_binary(srv, projectile_wasm)
         test_exact_integers(srv)
+        test_fp16(srv)
         st, _, m = srv.request("GET", "/metrics", raw=True)
         m = m.decode()
         check(st == 200 and 'portalis_inference_requests_total{model="double"}' in m
@@ -470,6 +489,44 @@ def run_scene(a):
     st, _, b = srv.request("GET", "/", raw=True)
     check(st == 200 and (b"<html" in b.lower() or b"<!doctype html" in b.lower()), "the viewer page (or its notice)")
     srv.stop()
+    run_playback(a, scene, work)
+
+
+def run_playback(a, scene, work):
+    """A finished run's output layer, served for playback (--playback): its
+    geometry, every sampled attribute's track, equal to the file's samples."""
+    out = os.path.join(work, "run.out.usda")
+    subprocess.run([a.portalis, "run", scene, "--frames", "12", "-o", out, "--quiet"], check=True)
+    srv = Server(a.portalis, "--playback", out)
+    try:
+        st, _, runs = srv.request("GET", "/api/playback")
+        check(st == 200 and runs == [{"index": 0, "name": "run.out.usda"}], "playback list %s %s" % (st, runs))
+        st, _, r = srv.request("GET", "/api/playback/0")
+        check(st == 200 and r["times"] == list(range(12)) and r["upAxis"] == "Z" and r["fps"] == 60
+              and r["omitted"] == [], "playback run: %s" % str(r)[:400])
+        prims = {p["path"] for p in r.get("prims", [])}
+        check({"/World/Projectile", "/World/Ground"} <= prims, "the run's geometry (sublayered scene): %s" % prims)
+        tr = r.get("tracks", {}).get("/World/Projectile.xformOp:translate", {})
+        vs = tr.get("values", [])
+        check(tr.get("times") == list(range(12)) and len(vs) == 12
+              and all(all(abs(x - y) < 1e-9 for x, y in zip(vs[f], projectile(30, 45, f / 60))) for f in range(12)),
+              "the projectile's track follows the run's parabola: %s" % vs[:3])
+        check("/World/Controller.outputs:position" in r.get("tracks", {}), "the module output's track")
+        for path, status in (("/api/playback/1", 404), ("/api/playback/x", 404), ("/api/playback/-1", 404)):
+            st, _, b = srv.request("GET", path)
+            expect_error(srv, path, st, b, status, "no run")
+        st, _, b = srv.request("POST", "/api/playback/0", b"{}")
+        expect_error(srv, "POST playback", st, b, 405, "only GET")
+        st, _, b = srv.request("GET", "/api/state")
+        expect_error(srv, "no live scene", st, b, 404, "no scene")
+        os.rename(out, out + ".gone")
+        st, _, b = srv.request("GET", "/api/playback/0")
+        expect_error(srv, "a run removed since", st, b, 422, "cannot read")
+    finally:
+        srv.stop()
+    r = subprocess.run([a.portalis, "serve", "--playback", os.path.join(work, "missing.usda"), "--listen",
+                        "127.0.0.1:0"], capture_output=True, text=True, timeout=30)
+    check(r.returncode == 1 and "--playback" in r.stderr, "a missing run is refused at start: %s" % r.stderr)
 
 
 # ---- the command line and the token -----------------------------------------

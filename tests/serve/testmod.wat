@@ -8,6 +8,8 @@
     (i64.mul (local.get 0) (i64.const 2)))
   (func (export "same") (param i64) (result i64)
     (local.get 0))
+  (func (export "halve") (param f32) (result f32)
+    (f32.mul (local.get 0) (f32.const 0.5)))
   ;; bump allocator, growing the memory when needed; 0 when it cannot
   (func (export "portalis_alloc") (param $n i32) (result i32)
     (local $p i32) (local $end i32)

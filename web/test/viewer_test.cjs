@@ -3,14 +3,19 @@
 // reads the projectile's position from the page (the three.js object's world
 // position) as it moves: it must follow the parabola; turns the controller
 // off (the projectile stays while frames advance) and on again; saves a
-// screenshot and checks that it is not blank.
+// screenshot and checks that it is not blank. Then plays back a finished run
+// of the scene (portalis run -o, given with --playback): scrubs its frames
+// with the slider (the projectile is where the run put it), plays them, checks
+// the chart of its values, and returns to the live scene.
 //   node viewer_test.cjs PORTALIS SCENE WEB_DIR SCREENSHOT.png
 // Exit 77 (skipped) without chromium. NODE_PATH must hold playwright-core.
 'use strict';
-const { spawn } = require('child_process');
+const { spawn, spawnSync } = require('child_process');
 const fs = require('fs');
+const path = require('path');
 
 const [portalis, scene, webDir, shot] = process.argv.slice(2);
+const runOut = path.join(path.dirname(shot), 'viewer_run.usda'), RUN_FRAMES = 40;
 const chromiumPath = process.env.PORTALIS_CHROMIUM || '/usr/bin/chromium';
 let passed = 0;
 const failed = [];
@@ -28,7 +33,8 @@ const near = (a, b, eps) => a && b && a.every((x, i) => Math.abs(x - b[i]) < eps
 
 function startServer() {
   return new Promise((resolve, reject) => {
-    const p = spawn(portalis, ['serve', scene, '--paused', '--listen', '127.0.0.1:0', '--web', webDir]);
+    const p = spawn(portalis, ['serve', scene, '--paused', '--listen', '127.0.0.1:0', '--web', webDir,
+      '--playback', runOut]);
     let out = '', err = '';
     p.stderr.on('data', (d) => { err += d; });
     p.stdout.on('data', (d) => {
@@ -132,7 +138,53 @@ async function run(browser, url) {
   await page.screenshot({ path: shot });
   const inShot = await colours(page, 'data:image/png;base64,' + fs.readFileSync(shot).toString('base64'));
   check(inShot >= 20, 'screenshot ' + shot + ' has ' + inShot + ' colours');
+  await playback(page);
   check(errors.length === 0, 'no errors in the page: ' + errors.join('; '));
+}
+
+// The finished run: its frames scrubbed with the slider and played.
+async function playback(page) {
+  const runs = await page.$$eval('#runs option', (o) => o.map((x) => x.textContent));
+  check(runs.length === 1 && runs[0] === 'viewer_run.usda', 'the run is offered: ' + runs);
+  const live = await sample(page);
+  await page.click('[data-testid=pb-load]');
+  await page.waitForFunction(() => window.portalis.playback.frames() > 0, null, { timeout: 20000 });
+  const frames = await page.evaluate(() => window.portalis.playback.frames());
+  check(frames === RUN_FRAMES, 'the run has its ' + RUN_FRAMES + ' frames: ' + frames);
+  const scrub = (f) => page.evaluate((n) => {
+    const el = document.getElementById('pb-slider');
+    el.value = String(n);
+    el.dispatchEvent(new Event('input'));
+    return { frame: window.portalis.playback.frame(), pos: window.portalis.position('/World/Projectile'),
+      label: document.getElementById('pb-frame').textContent };
+  }, f);
+  for (const f of [0, 7, 23, 39, 12]) {
+    const x = await scrub(f);
+    check(x.frame === f && near(x.pos, projectile(20, 45, f / 60), 1e-6),
+      'scrubbed to frame ' + f + ': ' + JSON.stringify(x) + ' vs ' + projectile(20, 45, f / 60));
+    check(x.label.startsWith('frame ' + (f + 1) + ' / ' + RUN_FRAMES), 'frame label ' + x.label);
+  }
+  const series = await page.evaluate(() => window.portalis.playback.series());
+  check(series === 6, 'the chart has the run\'s 6 value series (2 tracks of 3): ' + series);
+  const chart = await page.$$eval('#pb-chart canvas', (c) => c.length);
+  check(chart === 1, 'the chart is drawn');
+  // played: every frame in turn to the last (the page records them, however slow the machine)
+  await scrub(0);
+  await page.click('[data-testid=pb-play]');
+  await page.waitForFunction(() => !window.portalis.playback.playing(), null, { timeout: 60000 });
+  const played = await page.evaluate(() => ({ trail: window.portalis.playback.trail(),
+    pos: window.portalis.position('/World/Projectile') }));
+  check(played.trail.length === RUN_FRAMES && played.trail.every((f, i) => f === i),
+    'Play shows every frame in turn: ' + played.trail.join(','));
+  check(near(played.pos, projectile(20, 45, (RUN_FRAMES - 1) / 60), 1e-6), 'played to the last frame: ' + played.pos);
+  await page.locator('#playback').scrollIntoViewIfNeeded();
+  const shotPb = shot.replace(/\.png$/, '') + '_playback.png';
+  await page.screenshot({ path: shotPb });
+  const inShot = await colours(page, 'data:image/png;base64,' + fs.readFileSync(shotPb).toString('base64'));
+  check(inShot >= 20, 'playback screenshot ' + shotPb + ' has ' + inShot + ' colours');
+  await page.click('[data-testid=pb-live]');
+  const back = await waitFor(page, 'the live scene', (x) => near(x.pos, live.pos, 1e-12));
+  check(near(back.pos, live.pos, 1e-12), 'back to the live scene: ' + JSON.stringify([live, back]));
 }
 
 async function main() {
@@ -141,6 +193,8 @@ async function main() {
     process.exit(77);
   }
   const { chromium } = require('playwright-core');
+  const made = spawnSync(portalis, ['run', scene, '--frames', String(RUN_FRAMES), '-o', runOut, '--quiet']);
+  if (made.status !== 0) throw new Error('portalis run failed: ' + made.stderr);
   const srv = await startServer();
   const browser = await chromium.launch({
     executablePath: chromiumPath,
