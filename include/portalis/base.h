@@ -109,6 +109,9 @@ void pbase_json_uint(pbase_json *j, uint64_t v);
 void pbase_json_double(pbase_json *j, double v); /* NaN and infinities write null */
 void pbase_json_bool(pbase_json *j, bool v);
 void pbase_json_null(pbase_json *j);
+/* A number already written as JSON number text by the caller (a faster
+ * formatter than pbase_json_double's, say), placed like any value. */
+void pbase_json_number_text(pbase_json *j, const char *text);
 /* A "key": value pair in an object: pbase_json_key, then the value. */
 void pbase_json_kv_str(pbase_json *j, const char *key, const char *v); /* NULL writes null */
 void pbase_json_kv_int(pbase_json *j, const char *key, int64_t v);

@@ -150,6 +150,11 @@ void pbase_json_null(pbase_json *j) {
     fputs("null", j->out);
 }
 
+void pbase_json_number_text(pbase_json *j, const char *text) {
+    separate(j);
+    fputs(text, j->out);
+}
+
 void pbase_json_kv_str(pbase_json *j, const char *key, const char *v) {
     pbase_json_key(j, key);
     pbase_json_str(j, v);

@@ -178,11 +178,24 @@ static double load_double(psv_dtype t, const void *src) {
     return (double)load_int(t, src);
 }
 
+/* The shortest decimal that reads back as the same double (usd's Schubfach
+ * formatter: a few hundred instructions where %.15g, strtod and %.17g took
+ * thousands); NaN and infinities, which JSON has not, as null. */
+static void write_double(pbase_json *j, double d) {
+    char text[32];
+    if (isfinite(d)) {
+        pusd_format_double(d, text);
+        pbase_json_number_text(j, text);
+    } else {
+        pbase_json_null(j);
+    }
+}
+
 void psv_elem_to_json(pbase_json *j, psv_dtype t, const void *src) {
     if (t == PSV_BOOL)
         pbase_json_bool(j, *(const uint8_t *)src != 0);
     else if (is_float(t))
-        pbase_json_double(j, load_double(t, src));
+        write_double(j, load_double(t, src));
     else if (t == PSV_UINT64)
         pbase_json_uint(j, *(const uint64_t *)src);
     else

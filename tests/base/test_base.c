@@ -234,6 +234,11 @@ static void fill_pairs(pbase_json *j) {
     pbase_json_kv_uint(j, "u", UINT64_MAX);
     pbase_json_kv_double(j, "d", 2.5);
     pbase_json_kv_bool(j, "b", false);
+    pbase_json_key(j, "t");
+    pbase_json_begin_array(j);
+    pbase_json_number_text(j, "1e-7");
+    pbase_json_number_text(j, "2");
+    pbase_json_end_array(j);
     pbase_json_end_object(j);
 }
 
@@ -265,7 +270,7 @@ static void test_json(void) {
     free(s);
     s = json_of(fill_pairs);
     want = "{\"s\": \"a\\\"b\", \"none\": null, \"i\": -9223372036854775808, \"u\": 18446744073709551615, "
-           "\"d\": 2.5, \"b\": false}";
+           "\"d\": 2.5, \"b\": false, \"t\": [1e-7, 2]}";
     CHECK(!strcmp(s, want), "pairs: %s", s);
     free(s);
 }
