@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds and runs the test suite in four configurations, in this order:
 #   1. sanitizers (gcc, Debug, ASan + UBSan; build-asan/): every test but the
-#      ones labelled `slow` (the libFuzzer run);
+#      ones labelled `slow` (the libFuzzer run, the benchmark suite);
 #   2. ThreadSanitizer (gcc, Debug; build-tsan/): the multi-threaded code, the
 #      execution framework (label `ef`) and the engine's interrupts and
 #      deadline watchdog (label `threads`);
