@@ -193,19 +193,19 @@ int psv_json_parse(psv_jdoc *d, const char *text, size_t len, size_t *errpos) {
         return -1;
     int stack[MAX_DEPTH], depth = 0;
     size_t p = skip_ws(text, len, 0);
-    for (bool done = false; !done;) {
+    bool done = false;
+    while (!done) {
         int before = depth;
         size_t q = scan_value(d, p, stack, &depth);
         if (q)
             q = next_value(d, q, depth > before, stack, &depth, &done);
-        if (!q) {
-            *errpos = p < len ? p : len;
-            return -1;
-        }
+        if (!q)
+            break; /* p: where the value that failed starts */
         p = q;
     }
-    if (p != len) {
+    if (!done || p != len) { /* malformed: nothing is kept */
         *errpos = p;
+        psv_json_free(d);
         return -1;
     }
     return 0;

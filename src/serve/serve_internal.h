@@ -90,7 +90,8 @@ typedef struct psv_jdoc {
     size_t n, cap;
 } psv_jdoc;
 
-/* 0, or -1 with *errpos near the first byte that is not JSON. */
+/* 0 (free with psv_json_free), or -1 with *errpos near the first byte
+ * that is not JSON and nothing to free. */
 int psv_json_parse(psv_jdoc *d, const char *text, size_t len, size_t *errpos);
 void psv_json_free(psv_jdoc *d);
 bool psv_j_is(const psv_jdoc *d, int i, psv_jtype type);
