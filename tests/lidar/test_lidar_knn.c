@@ -1,0 +1,113 @@
+/* The C filter's k-nearest-neighbour search (demos/lidar/c/lidar_filter.c,
+ * compiled in here for its static functions) against brute force: on seeded
+ * random clouds - uniform, flat, sparse rings with outliers, a lattice full
+ * of equal distances and duplicates, very uneven extents, two far clusters -
+ * every point's mean distance to its k nearest others must equal the brute
+ * force's exactly (the k smallest squared distances summed as square roots
+ * in ascending order, as the Python reference does). Also: the voxel keys
+ * taken over the crop box and over the kept points' bounding box (crop
+ * boxes too large for the key) give the same filtered cloud. */
+#include "lidar_filter.c"
+
+#include <stdio.h>
+
+#include "../check.h"
+
+#define NMAX 6000
+
+static uint64_t rng = 12345;
+
+static double rnd(void) {
+    rng = rng * 6364136223846793005ull + 1442695040888963407ull;
+    return (double)(rng >> 11) / 9007199254740992.0;
+}
+
+static void make_cloud(int kind, double *p, int n) {
+    for (int i = 0; i < n; i++, p += 3) {
+        double a = rnd() * 6.283185307179586, r = 2.0 + (int)(rnd() * 10) * 3.0;
+        switch (kind) {
+        case 0: p[0] = rnd() * 20 - 10, p[1] = rnd() * 20 - 10, p[2] = rnd() * 3; break;
+        case 1: p[0] = rnd() * 30, p[1] = rnd() * 30, p[2] = 0.0; break;
+        case 2: p[0] = r * cos(a), p[1] = r * sin(a), p[2] = rnd() < 0.05 ? rnd() * 5 : 0.01 * rnd(); break;
+        case 3:
+            p[0] = floor(rnd() * 10) * 0.25, p[1] = floor(rnd() * 10) * 0.25, p[2] = floor(rnd() * 4) * 0.25;
+            break;
+        case 4: p[0] = rnd() * 1000 - 500, p[1] = rnd() * 0.1, p[2] = rnd() * 500; break;
+        default:
+            p[0] = (rnd() < 0.5 ? 40 : -40) + rnd(), p[1] = rnd() * 80 - 40, p[2] = rnd() < 0.01 ? 100 : rnd();
+        }
+    }
+}
+
+/* Mean distance from point i to its k nearest others, by brute force. */
+static double brute_mean(const double *pts, int n, int i, int k) {
+    double best[KMAX];
+    int m = 0;
+    for (int j = 0; j < n; j++) {
+        if (j == i)
+            continue;
+        double ex = pts[3 * i] - pts[3 * j], ey = pts[3 * i + 1] - pts[3 * j + 1],
+               ez = pts[3 * i + 2] - pts[3 * j + 2];
+        double d2 = ex * ex + ey * ey + ez * ez;
+        if (m == k && d2 >= best[k - 1])
+            continue;
+        int u = m < k ? m++ : k - 1;
+        for (; u > 0 && best[u - 1] > d2; u--)
+            best[u] = best[u - 1];
+        best[u] = d2;
+    }
+    double s = 0.0;
+    for (int a = 0; a < k; a++)
+        s += sqrt(best[a]);
+    return s / k;
+}
+
+static void knn_trials(int trials) {
+    static double pts[3 * NMAX], copy[3 * NMAX];
+    for (int t = 0; t < trials; t++) {
+        int kind = t % 6, n = 2 + (int)(rnd() * (t % 3 == 0 ? NMAX - 2 : 2000));
+        int k = 1 + (int)(rnd() * (t % 5 == 0 ? KMAX - 1 : 12));
+        lidar_filter_params f = {.mean_k = k, .leaf = 0.05 + rnd() * 0.5, .stddev_mul = 1.0};
+        make_cloud(kind, pts, n);
+        memcpy(copy, pts, sizeof(double) * 3 * (size_t)n);
+        CHECK(reserve((size_t)n) == 0, "out of memory");
+        if (n <= k) {
+            CHECK(outlier_removal(&f, pts, n) == n, "n <= k keeps every point");
+            continue;
+        }
+        outlier_removal(&f, pts, n); /* the means stay in S.mean, in input order */
+        int bad = 0;
+        for (int i = 0; i < n; i++)
+            bad += S.mean[i] != brute_mean(copy, n, i, k);
+        CHECK(bad == 0, "trial %d (cloud %d, n %d, k %d, leaf %g): %d means differ from brute force", t, kind, n,
+              k, f.leaf, bad);
+    }
+}
+
+static void crop_box_paths(void) {
+    static double pts[3 * NMAX], a[3 * NMAX], b[3 * NMAX];
+    make_cloud(0, pts, NMAX);
+    lidar_filter_params f = {.min_range = 1.0,
+                             .leaf = 0.25,
+                             .mean_k = 8,
+                             .stddev_mul = 1.0,
+                             .crop_min = {-50, -50, -50},
+                             .crop_max = {50, 50, 50}};
+    int32_t na = lidar_filter_run(&f, pts, NMAX, a, NMAX);
+    const double wide[] = {1e30, INFINITY, 1e13};
+    for (int w = 0; w < 3; w++) {
+        for (int c = 0; c < 3; c++)
+            f.crop_min[c] = -wide[w], f.crop_max[c] = wide[w];
+        int32_t nb = lidar_filter_run(&f, pts, NMAX, b, NMAX);
+        CHECK(na > 0 && nb == na && !memcmp(a, b, sizeof(double) * 3 * (size_t)na),
+              "crop box +-%g: %d points, +-50: %d, or different points", wide[w], nb, na);
+    }
+    f.crop_min[0] = 5, f.crop_max[0] = -5;
+    CHECK(lidar_filter_run(&f, pts, NMAX, b, NMAX) == 0, "an empty crop box keeps no point");
+}
+
+int main(void) {
+    knn_trials(36);
+    crop_box_paths();
+    return CHECK_REPORT();
+}
