@@ -546,10 +546,21 @@ static node *local_free(const node *nodes, uint32_t *n) {
 
 /* Child names under relocates: a relocation source is no child of its parent any more, a
  * relocation target is one of its new parent's (added after the others unless already there). */
-static size_t reloc_names(pusd_stage *s, const char *parent, const char ***names, size_t n) {
+static size_t reloc_names(pusd_stage *s, const pusd_prim *p, const char ***names, size_t n) {
+    const char *parent = p->path;
     size_t k = 0, cap = n;
-    for (size_t i = 0; i < n; i++)
-        if (!pusd__reloc_is_source(s, parent, (*names)[i])) (*names)[k++] = (*names)[i];
+    for (size_t i = 0; i < n; i++) {
+        if (!pusd__reloc_is_source(s, parent, (*names)[i])) {
+            (*names)[k++] = (*names)[i];
+            continue;
+        }
+        for (uint32_t j = 0; j < p->nnodes; j++) /* Pcp's "opinion at relocation source" */
+            if (p->nodes[j].site->ls == s->root_ls && p->nodes[j].tag == ARC_LOCAL &&
+                pusd__layer_child(p->nodes[j].layer, p->nodes[j].spec, (*names)[i], strlen((*names)[i])))
+                pusd__diag(s, p->nodes[j].layer->identifier,
+                           "opinion at the relocation source <%s%s%s> is ignored (the prim was relocated)",
+                           strcmp(parent, "/") ? parent : "", "/", (*names)[i]);
+    }
     for (size_t r = 0; r < s->nreloc; r++) {
         const char *d = s->reloc[r].dst, *slash = strrchr(d, '/');
         size_t np = strcmp(parent, "/") ? strlen(parent) : 0;
@@ -589,7 +600,7 @@ static void build_kids(pusd_stage *s, pusd_prim *p, int depth) {
         node *kn = p->instance ? local_free(p->nodes, &nn) : p->nodes;
         n = kn ? pusd__kid_names(kn, nn, &tmp) : 0;
         if (kn != p->nodes) free(kn);
-        if (s->nreloc) n = reloc_names(s, p->path, &tmp, n);
+        if (s->nreloc) n = reloc_names(s, p, &tmp, n);
         if (n) {
             names = pusd__ar_alloc(&s->comp, n * sizeof *names);
             if (names) memcpy(names, tmp, n * sizeof *names);

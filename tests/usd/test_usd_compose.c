@@ -379,7 +379,9 @@ static void relocates(void) {
     tu_write(dir, "rl_root.usda",
              "#usda 1.0\n(\n    relocates = {\n        </C/Rig/Arm>: </Arm2>,\n        </C/Rig>: </C/Rig/Sub>\n  "
              "  }\n)\n"
-             "def \"C\" (\n    references = @rl_rig.usda@\n)\n{\n}\ndef \"Arm2\"\n{\n    float a = 5\n}\n");
+             "def \"C\" (\n    references = @rl_rig.usda@\n)\n{\n    over \"Rig\"\n    {\n        over \"Arm\"\n "
+             "       {\n"
+             "            float a = 9\n        }\n    }\n}\ndef \"Arm2\"\n{\n    float a = 5\n}\n");
     pusd_stage *s = open_root("rl_root.usda");
     CHECK(s != NULL);
     if (!s)
@@ -391,6 +393,7 @@ static void relocates(void) {
     CHECK(pusd_stage_traverse(s, NULL, NULL, NULL) == 3); /* C, C/Rig, Arm2 */
     CHECK(pusd_stage_traverse(s, NULL, count_prim, &calls) == 3 && calls == 3);
     CHECK(tu_has_diag(s, "moves a prim onto itself, an ancestor or a descendant"));
+    CHECK(tu_has_diag(s, "opinion at the relocation source </C/Rig/Arm> is ignored"));
     pusd_stage_free(s);
 }
 
