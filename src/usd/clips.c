@@ -324,6 +324,30 @@ static clip_src *try_set(pusd_prim *p, const pusd_prim *q, const char *set, cons
     return c;
 }
 
+/* The clip sets of prim q in strength order: by name, then the `clipSets` list ops of its specs
+ * applied weakest first (reordering, or removing a set from consideration). Malloc'ed. */
+static const char **set_order(const pusd_prim *q, const pusd_dict *all, size_t *n) {
+    pusd_dict_entry *sets = malloc((all->count ? all->count : 1) * sizeof *sets);
+    size_t cap = all->count;
+    const char **names = malloc((cap ? cap : 1) * sizeof *names);
+    *n = 0;
+    if (!sets || !names) {
+        free(sets);
+        free(names);
+        return NULL;
+    }
+    memcpy(sets, all->entries, all->count * sizeof *sets);
+    qsort(sets, all->count, sizeof *sets, cmp_key);
+    for (uint32_t k = 0; k < all->count; k++) names[(*n)++] = sets[k].key;
+    free(sets);
+    for (uint32_t i = q->nnodes; i-- > 0;) {
+        const meta_entry *e = pusd__meta_find(&q->nodes[i].spec->meta, "clipSets");
+        if (e && e->value.type == PUSD_T_STRING_LISTOP && e->value.data)
+            pusd__listop_apply_strings(e->value.data, &names, n, &cap);
+    }
+    return names;
+}
+
 clip_src *pusd__clips_find(pusd_prim *p, const char *name, uint32_t *pos) {
     if (!stage_has_clips(p->stage)) return NULL;
     for (const pusd_prim *q = p; q && q->parent; q = q->parent) { /* nearest prim first */
@@ -333,15 +357,14 @@ clip_src *pusd__clips_find(pusd_prim *p, const char *name, uint32_t *pos) {
         pusd_value v;
         if (!authored || pusd_prim_get_metadata(q, "clips", &v) || v.type != PUSD_T_DICTIONARY || !v.data) continue;
         const pusd_dict *all = v.data;
-        pusd_dict_entry *sets = malloc((all->count ? all->count : 1) * sizeof *sets);
-        if (!sets) return NULL;
-        memcpy(sets, all->entries, all->count * sizeof *sets);
-        qsort(sets, all->count, sizeof *sets, cmp_key); /* sets of one prim: by name */
+        size_t n = 0;
+        const char **order = set_order(q, all, &n);
         clip_src *c = NULL;
-        for (uint32_t k = 0; k < all->count && !c; k++)
-            if (sets[k].value.type == PUSD_T_DICTIONARY && sets[k].value.data)
-                c = try_set(p, q, sets[k].key, sets[k].value.data, name, pos);
-        free(sets);
+        for (size_t k = 0; k < n && !c; k++) {
+            const pusd_value *d = dict_get(all, order[k]);
+            if (d && d->type == PUSD_T_DICTIONARY && d->data) c = try_set(p, q, order[k], d->data, name, pos);
+        }
+        free(order);
         if (c) return c;
     }
     return NULL;

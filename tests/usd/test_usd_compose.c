@@ -349,6 +349,27 @@ static void value_clips(void) {
     n = pusd_prim_attr_sample_times(pusd_stage_prim_at_path(s, "/P"), "v", &t);
     CHECK(n == 3 && t[0] == 0 && t[1] == 10 && t[2] == 20);
     pusd_stage_free(s);
+    /* two sets on one prim: by name, unless clipSets orders them */
+    const char *sets =
+        "    clips = {\n        dictionary a = {\n            double2[] active = [(0, 0)]\n"
+        "            asset[] assetPaths = [@./vc_a.usda@]\n            string primPath = \"/M\"\n        }\n"
+        "        dictionary b = {\n            double2[] active = [(0, 0)]\n"
+        "            asset[] assetPaths = [@./vc_b.usda@]\n            string primPath = \"/M\"\n        }\n    "
+        "}\n";
+    char text[2048];
+    snprintf(
+        text, sizeof text,
+        "#usda 1.0\ndef \"S1\" (\n%s)\n{\n    double v\n}\ndef \"S2\" (\n%s    prepend clipSets = [\"b\"]\n)\n{\n"
+        "    double v\n}\n",
+        sets, sets);
+    tu_write(dir, "vc_sets.usda", text);
+    s = open_root("vc_sets.usda");
+    CHECK(s != NULL);
+    if (!s)
+        return;
+    CHECK(num(s, "/S1", "v", 5) == 5);
+    CHECK(num(s, "/S2", "v", 5) == 150);
+    pusd_stage_free(s);
     /* through a reference with offset 100: active and times move with the anchoring layer */
     tu_write(dir, "vc_root3.usda",
              "#usda 1.0\ndef \"X\" (\n    references = @vc_root2.usda@</P> (offset = 100)\n)\n{\n}\n");
