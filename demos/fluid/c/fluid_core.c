@@ -192,7 +192,7 @@ static void transport(fluid *f, double *a, const double *a0, double c, double co
     size_t nx = (size_t)f->p.n[0], ny = (size_t)f->p.n[1], nz = (size_t)f->p.n[2], sxy = nx * ny;
     const fluid_level *L = &f->lv[0];
     const double *u = f->u, *v = f->v, *w = f->w;
-    int open = f->p.boundary == FLUID_OPEN;
+    int open = f->p.boundary == FLUID_OPEN, per = f->p.boundary == FLUID_PERIODIC;
     for (size_t k = 0; k < nz; k++)
         for (size_t j = 0; j < ny; j++)
             for (size_t i = 0; i < nx; i++) {
@@ -206,10 +206,12 @@ static void transport(fluid *f, double *a, const double *a0, double c, double co
                     f4 = flux(w[fz], a0[q - sxy], a0[q], c, coef),
                     f5 = flux(w[fz + sxy], a0[q], a0[q + sxy], c, coef);
                 } else {
-                    /* the neighbours wrap: on the box only a periodic face is open */
-                    size_t xm = i > 0 ? q - 1 : q + nx - 1, xp = i + 1 < nx ? q + 1 : q + 1 - nx;
-                    size_t ym = j > 0 ? q - nx : q + sxy - nx, yp = j + 1 < ny ? q + nx : q + nx - sxy;
-                    size_t zm = k > 0 ? q - sxy : q + f->nc - sxy, zp = k + 1 < nz ? q + sxy : q + sxy - f->nc;
+                    size_t xm = q - 1, xp = q + 1, ym = q - nx, yp = q + nx, zm = q - sxy, zp = q + sxy;
+                    if (per) { /* the neighbours wrap (elsewhere the faces on the box are closed) */
+                        xm = i > 0 ? xm : q + nx - 1, xp = i + 1 < nx ? xp : q + 1 - nx;
+                        ym = j > 0 ? ym : q + sxy - nx, yp = j + 1 < ny ? yp : q + nx - sxy;
+                        zm = k > 0 ? zm : q + f->nc - sxy, zp = k + 1 < nz ? zp : q + sxy - f->nc;
+                    }
                     if (L->wx[fx] > 0)
                         f0 = flux(u[fx], a0[xm], a0[q], c, coef);
                     if (L->wx[fx + 1] > 0)
@@ -269,16 +271,22 @@ static void scalars(fluid *f, double dt) {
 /* Kinetic energy: FLUID_PERIODIC leaves out the copies (face n of each axis). */
 static void measure(fluid *f) {
     double h3 = f->p.h * f->p.h * f->p.h, m = 0, e = 0;
-    size_t nx = (size_t)f->p.n[0], per = f->p.boundary == FLUID_PERIODIC;
+    size_t nx = (size_t)f->p.n[0], ny = (size_t)f->p.n[1], nw = f->nw;
     for (size_t c = 0; c < f->nc; c++)
         m += f->d[c];
-    for (size_t c = 0; c < f->nu; c++)
-        if (!per || c % (nx + 1) != nx)
+    if (f->p.boundary == FLUID_PERIODIC) {
+        for (size_t c = 0; c < f->nu; c++)
+            e += c % (nx + 1) != nx ? f->u[c] * f->u[c] : 0;
+        for (size_t c = 0; c < f->nv; c++)
+            e += c / nx % (ny + 1) != ny ? f->v[c] * f->v[c] : 0;
+        nw = f->nc;
+    } else {
+        for (size_t c = 0; c < f->nu; c++)
             e += f->u[c] * f->u[c];
-    for (size_t c = 0; c < f->nv; c++)
-        if (!per || c / nx % ((size_t)f->p.n[1] + 1) != (size_t)f->p.n[1])
+        for (size_t c = 0; c < f->nv; c++)
             e += f->v[c] * f->v[c];
-    for (size_t c = 0; c < (per ? f->nc : f->nw); c++)
+    }
+    for (size_t c = 0; c < nw; c++)
         e += f->w[c] * f->w[c];
     f->stats.mass = m * h3;
     f->stats.kinetic = 0.5 * e * h3;

@@ -27,11 +27,11 @@ static size_t nz_(const fluid_level *L) { return (size_t)L->n[2]; }
  * n0 * n1 + 1 values on each side, so the neighbours need no bounds test. */
 static inline double nb_sum(const fluid_level *L, const double *x, size_t c, size_t fx, size_t fy) {
     size_t nx = nx_(L), sxy = nx * ny_(L);
-    if (__builtin_expect(L->full[c] == 2, 0))
-        return fluid__nb_sum_wrap(L, x, c);
     /* wfull is a power of two, so this equals the general sum bit for bit */
     if (L->full[c] == 1)
         return L->wfull * (((x[c - 1] + x[c + 1]) + (x[c - nx] + x[c + nx])) + (x[c - sxy] + x[c + sxy]));
+    if (L->full[c] == 2)
+        return fluid__nb_sum_wrap(L, x, c);
     return (L->wx[fx] * x[c - 1] + L->wx[fx + 1] * x[c + 1]) +
            (L->wy[fy] * x[c - nx] + L->wy[fy + nx] * x[c + nx]) +
            (L->wz[c] * x[c - sxy] + L->wz[c + sxy] * x[c + sxy]);

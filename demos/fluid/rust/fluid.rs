@@ -117,11 +117,11 @@ fn max_abs(a: &[f64]) -> f64 {
 fn nb_sum(l: &Level, x: &[f64], o: usize, c: usize, fx: usize, fy: usize) -> f64 {
     let nx = l.n[0];
     let sxy = nx * l.n[1];
-    if l.full[c] == 2 {
-        return nb_sum_wrap(l, x, o - c, c);
-    }
     if l.full[c] == 1 {
         return l.wfull * (((x[o - 1] + x[o + 1]) + (x[o - nx] + x[o + nx])) + (x[o - sxy] + x[o + sxy]));
+    }
+    if l.full[c] == 2 {
+        return nb_sum_wrap(l, x, o - c, c);
     }
     (l.wx[fx] * x[o - 1] + l.wx[fx + 1] * x[o + 1]) + (l.wy[fy] * x[o - nx] + l.wy[fy + nx] * x[o + nx])
         + (l.wz[c] * x[o - sxy] + l.wz[c + sxy] * x[o + sxy])
