@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The whole non-SIMD spec suite on the native tier (docs/aot.md), plus the
+# The whole spec suite on the native tier (docs/aot.md), plus the
 # same with fuel and interruption checks and with NaN canonicalisation (each
 # engine configuration compiles its own code). CI runs a subset (ctest -L
 # native: aot_spec_*); this is the full run.
@@ -18,8 +18,8 @@ core="$here/../shared/wasm-spec/core"
 known="$here/tests/spec/known-failures.txt"
 rc=0
 for cfg in "" "--fuel --interruptible" "--canon-nans"; do
-  echo "spec-native: --tier native --no-simd $cfg"
+  echo "spec-native: --tier native $cfg"
   # shellcheck disable=SC2086
-  "$runner" --tier native --no-simd $cfg --known "$known" --out "$build/spec-json" "$@" "$core" || rc=1
+  "$runner" --tier native $cfg --known "$known" --out "$build/spec-json" "$@" "$core" || rc=1
 done
 exit $rc

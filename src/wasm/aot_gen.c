@@ -23,6 +23,7 @@
 
 #include "aot.h"
 #include "aot_abi.h"
+#include "aot_simd.h"
 #include "portalis/engine.h"
 #include "opcodes.h"
 #include "tier.h"
@@ -90,6 +91,7 @@ static const char *ctype(uint8_t t) {
     case WM_I64: return "wa_u64";
     case WM_F32: return "float";
     case WM_F64: return "double";
+    case WM_V128: return "wa_v128";
     default: return "void *";
     }
 }
@@ -101,6 +103,7 @@ static char tchar(uint8_t t) {
     case WM_I64: return 'j';
     case WM_F32: return 'f';
     case WM_F64: return 'd';
+    case WM_V128: return 'v';
     default: return 'r';
     }
 }
@@ -110,6 +113,7 @@ static int tbit(uint8_t t) {
     case WM_I64: return 2;
     case WM_F32: return 4;
     case WM_F64: return 8;
+    case WM_V128: return 32;
     default: return 16;
     }
 }
@@ -122,6 +126,10 @@ static const char *field(uint8_t t) {
     default: return "ref";
     }
 }
+
+/* Slot k of `arr` read as type t, or (v) written (aot_simd.c). */
+#define slot_get(o, t, arr, k) pw_aot_slot(o, (t) == WM_V128, field(t), arr, k, NULL)
+#define slot_set(o, t, arr, k, v) pw_aot_slot(o, (t) == WM_V128, field(t), arr, k, v)
 
 /* ---- generator state --------------------------------------------------- */
 
@@ -640,16 +648,20 @@ static void finish_results(gen *g, const wm_functype *t, uint32_t base) {
 
 /* Through slots: for imports and functions of other instances. */
 static void call_slots(gen *g, const wm_functype *t, uint32_t base, const char *callexpr) {
-    uint32_t n = t->nparams > t->nresults ? t->nparams : t->nresults;
+    uint32_t np = 0, nr = 0;
+    for (uint32_t i = 0; i < t->nparams + t->nresults; i++)
+        *(i < t->nparams ? &np : &nr) += PW_AOT_NSLOTS(t->types[i]);
     char a[24];
-    OUT("  { wa_slot sl[%u]; ", n ? n : 1);
-    for (uint32_t i = 0; i < t->nparams; i++)
-        OUT("sl[%u].%s = %s; ", i, field(t->types[i]), sv(g, base + i, a));
+    OUT("  { wa_slot sl[%u]; ", np > nr ? np : nr ? nr : 1);
+    for (uint32_t i = 0, k = 0; i < t->nparams; k += PW_AOT_NSLOTS(t->types[i++]))
+        slot_set(g->o, t->types[i], "sl", k, sv(g, base + i, a));
     OUT("%s; ", callexpr);
     g->sn = base;
-    for (uint32_t i = 0; i < t->nresults; i++) {
+    for (uint32_t i = 0, k = 0; i < t->nresults; k += PW_AOT_NSLOTS(t->types[t->nparams + i++])) {
         uint32_t p = push(g, t->types[t->nparams + i]);
-        OUT("%s = sl[%u].%s; ", sv(g, p, a), i, field(t->types[t->nparams + i]));
+        OUT("%s = ", sv(g, p, a));
+        slot_get(g->o, t->types[t->nparams + i], "sl", k);
+        OUT("; ");
     }
     OUT("}\n");
     reload_mem(g);
@@ -904,15 +916,21 @@ static void variable(gen *g, uint8_t op) {
     case OP_local_set: OUT("  l%u = %s;\n", k, sv(g, pop(g), a)); break;
     case OP_local_tee: OUT("  l%u = %s;\n", k, sv(g, g->sn - 1, a)); break;
     case OP_global_get: {
-        uint8_t t = g->m->global_types[k].valtype;
-        char fmt[48];
-        snprintf(fmt, sizeof fmt, "c->globals[%%u]->%s", field(t));
-        copy_to_stack(g, t, fmt, k);
+        /* a v128 global is its value cell and the next (pw_global.val_hi) */
+        char gl[32], r[24];
+        snprintf(gl, sizeof gl, "c->globals[%u]", k);
+        OUT("  %s = ", sv(g, push(g, g->m->global_types[k].valtype), r));
+        slot_get(g->o, g->m->global_types[k].valtype, gl, 0);
+        OUT(";\n");
         break;
     }
     default: {
         uint8_t t = g->m->global_types[k].valtype;
-        OUT("  c->globals[%u]->%s = %s;\n", k, field(t), sv(g, pop(g), a));
+        char gl[32];
+        snprintf(gl, sizeof gl, "c->globals[%u]", k);
+        OUT("  ");
+        slot_set(g->o, t, gl, 0, sv(g, pop(g), a));
+        OUT("\n");
         break;
     }
     }
@@ -1044,6 +1062,26 @@ static void prefixed(gen *g) {
     }
 }
 
+/* 0xfd prefix: SIMD, written by aot_simd.c; operands typed by the table. */
+static void simd(gen *g) {
+    aot_simd_ins in = {.guard = g->opt->guard, .canon = g->opt->canon_nans};
+    const wm_opinfo *oi = pw_aot_simd_decode(&g->p, g->end, &in);
+    g->oom |= !oi; /* validated: cannot happen */
+    if (g->dead || !oi)
+        return;
+    char ops[3][24], r[24] = "";
+    for (int i = oi->nargs; i-- > 0;)
+        in.ops[i] = sv(g, pop(g), ops[i]);
+    if (in.mem)
+        bounds_check(g, in.ops[0], in.offset, pw_aot_simd_access_size(in.sub));
+    if (oi->result)
+        sv(g, push(g, oi->result), r);
+    in.res = r;
+    pw_aot_simd_emit(g->o, &in);
+    if (in.mem)
+        OUT("  }\n");
+}
+
 static void constant(gen *g, uint8_t op) {
     char r[24];
     if (op == OP_i32_const) {
@@ -1153,6 +1191,7 @@ static void instruction(gen *g, uint8_t op) {
     case OP_ref_is_null:
     case OP_ref_func: ref_op(g, op); break;
     case WM_PREFIX_FC: prefixed(g); break;
+    case WM_PREFIX_FD: simd(g); break;
     default:
         if (op >= OP_i32_load && op <= OP_i64_load32_u)
             load(g, op);
@@ -1291,11 +1330,12 @@ static bool function(gen *g, uint32_t fidx, aot_buf *out) {
     g->o = out;
     prologue(g, fidx, out);
     for (uint32_t i = t->nparams; i < g->nlocals; i++)
-        pw_aot_buf_printf(out, "  %s l%u = 0;\n", ctype(g->local_types[i]), i);
+        pw_aot_buf_printf(out, "  %s l%u = %s;\n", ctype(g->local_types[i]), i,
+                          g->local_types[i] == WM_V128 ? "{0}" : "0");
     for (uint32_t i = 0; i < g->ucap; i++)
-        for (int b = 0; b < 5; b++)
+        for (int b = 0; b < 6; b++)
             if (g->used[i] & (1 << b)) {
-                static const uint8_t ty[] = {WM_I32, WM_I64, WM_F32, WM_F64, WM_FUNCREF};
+                static const uint8_t ty[] = {WM_I32, WM_I64, WM_F32, WM_F64, WM_FUNCREF, WM_V128};
                 pw_aot_buf_printf(out, "  %s s%u%c;\n", ctype(ty[b]), i, tchar(ty[b]));
             }
     pw_aot_buf_put(out, body.s ? body.s : "", body.n);
@@ -1355,13 +1395,20 @@ static void emit_entry(gen *g, aot_buf *o, uint32_t fidx) {
     else if (t->nresults > 1)
         pw_aot_buf_printf(o, "wr%u r = ", g->canon[m->func_types[fidx]]);
     pw_aot_buf_printf(o, "f%u(c, c->rt->sites", fidx);
-    for (uint32_t i = 0; i < t->nparams; i++)
-        pw_aot_buf_printf(o, ", sl[%u].%s", i, field(t->types[i]));
-    pw_aot_buf_printf(o, ");\n");
+    for (uint32_t i = 0, k = 0; i < t->nparams; k += PW_AOT_NSLOTS(t->types[i++])) {
+        pw_aot_buf_printf(o, ", ");
+        slot_get(o, t->types[i], "sl", k);
+    }
+    pw_aot_buf_printf(o, ");\n  ");
     if (t->nresults == 1)
-        pw_aot_buf_printf(o, "  sl[0].%s = r;\n", field(t->types[t->nparams]));
-    for (uint32_t i = 0; t->nresults > 1 && i < t->nresults; i++)
-        pw_aot_buf_printf(o, "  sl[%u].%s = r.r%u;\n", i, field(t->types[t->nparams + i]), i);
+        slot_set(o, t->types[t->nparams], "sl", 0, "r");
+    for (uint32_t i = 0, k = 0; t->nresults > 1 && i < t->nresults;
+         k += PW_AOT_NSLOTS(t->types[t->nparams + i++])) {
+        char ri[16];
+        snprintf(ri, sizeof ri, "r.r%u", i);
+        slot_set(o, t->types[t->nparams + i], "sl", k, ri);
+    }
+    pw_aot_buf_printf(o, "\n");
     pw_aot_buf_printf(o, "}\n");
 }
 
@@ -1397,6 +1444,8 @@ bool pw_aot_generate(const wm_module *m, const uint8_t key[32], const aot_gen_op
     if (ok) {
         pw_aot_buf_printf(o, "/* generated by portalis: the native tier (src/wasm/aot_gen.c) */\n");
         pw_aot_emit_prelude(o);
+        if (pw_aot_simd_used(m))
+            pw_aot_simd_prelude(o);
         pw_aot_buf_printf(o, "#define FUNC_DESC(F) (*(const wa_fdesc *const *)((const char *)(F) + %zu))\n",
                           pw_aot_func_code_offset());
         emit_types(g, o);

@@ -122,8 +122,6 @@ static pw_error *prepare(const pw_module *mod, const char *opt, uint8_t id[32], 
 
 pw_error *pw_aot_build(const pw_module *mod, const char *opt, bool compile_missing, aot_module **out) {
     *out = NULL;
-    if (mod->simd)
-        return pw_error_new(PW_ERR_LIMIT, "native tier: SIMD (v128) is not compiled to native code yet");
     uint8_t id[32], key[32];
     aot_cc cc;
     pw_error *pe = prepare(mod, opt, id, &cc, key);

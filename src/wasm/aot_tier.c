@@ -34,8 +34,6 @@ const char *pw_aot_opt_level(void) {
 pw_error *pw_aot_choose(pw_module *mod, const aot_input *in, pw_tier_kind tier) {
     if (in->so)
         return pw_aot_attach_pwo(mod, in->so, in->solen);
-    if (mod->simd && tier == PW_TIER_NATIVE)
-        tier = PW_TIER_AUTO; /* pw_aot_build refuses it: interpreted, with the reason as the note */
     switch (tier) {
     case PW_TIER_NATIVE: return pw_aot_attach(mod, pw_aot_opt_level());
     case PW_TIER_AUTO: return pw_aot_auto_start(mod, pw_aot_opt_level());
