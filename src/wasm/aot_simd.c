@@ -74,8 +74,10 @@ static const char SIMD_PRELUDE[] =
     "W_LDEXT(v128_load8x8_s, wa_i8x8, wa_i16x8) W_LDEXT(v128_load8x8_u, wa_u8x8, wa_u16x8)\n"
     "W_LDEXT(v128_load16x4_s, wa_i16x4, wa_i32x4) W_LDEXT(v128_load16x4_u, wa_u16x4, wa_u32x4)\n"
     "W_LDEXT(v128_load32x2_s, wa_i32x2, wa_i64x2) W_LDEXT(v128_load32x2_u, wa_u32x2, wa_v128)\n"
-    "#define W_SPLAT(n, T, VT, N) static inline wa_v128 v_##n(T x) { VT r; for (int i = 0; i < N; i++) r[i] = x; "
-    "return WV(r); }\n"
+    /* splats as initialisers, which gcc and clang make one broadcast */
+    "#define W_X2(x) x, x\n#define W_X4(x) W_X2(x), W_X2(x)\n#define W_X8(x) W_X4(x), W_X4(x)\n"
+    "#define W_X16(x) W_X8(x), W_X8(x)\n"
+    "#define W_SPLAT(n, T, VT, N) static inline wa_v128 v_##n(T x) { VT r = {W_X##N(x)}; return WV(r); }\n"
     "W_SPLAT(w_splat8, wa_u8, wa_u8x16, 16) W_SPLAT(w_splat16, wa_u16, wa_u16x8, 8)\n"
     "W_SPLAT(w_splat32, wa_u32, wa_u32x4, 4) W_SPLAT(w_splat64, wa_u64, wa_v128, 2)\n"
     "W_SPLAT(f32x4_splat, float, wa_f32x4, 4) W_SPLAT(f64x2_splat, double, wa_f64x2, 2)\n"
@@ -251,6 +253,8 @@ static const char SIMD_PRELUDE[] =
     "static inline wa_v128 w_vcanon(wa_v128 a) { return W_SEL((a & 0x7fffffffffffffffull) > 0x7ff0000000000000ull, "
     "v_w_splat64(0x7ff8000000000000ull), a); }\n";
 /* clang-format on */
+
+const char *pw_aot_simd_build_id(void) { return "aot-simd 1 " __DATE__ " " __TIME__; }
 
 void pw_aot_simd_prelude(aot_buf *o) { pw_aot_buf_put(o, SIMD_PRELUDE, sizeof SIMD_PRELUDE - 1); }
 

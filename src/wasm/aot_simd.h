@@ -25,6 +25,9 @@ typedef struct {
  * other type is the wa_slot field `field`. */
 void pw_aot_slot(aot_buf *o, bool v128, const char *field, const char *arr, uint32_t k, const char *set);
 
+/* Identifies this build of the SIMD prelude and its C (part of every cache
+ * key, beside pw_aot_gen_build_id). */
+const char *pw_aot_simd_build_id(void);
 /* Whether module m may use SIMD (v128 in a type, global or local, or a 0xfd
  * byte in a body): only then does the generated file get the SIMD prelude. */
 bool pw_aot_simd_used(const wm_module *m);
