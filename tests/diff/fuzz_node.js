@@ -2,6 +2,7 @@
 //
 //   node fuzz_node.js gen DIR SEED COUNT    writes DIR/N.bin, random input for wasm-opt -ttf
 //   node fuzz_node.js run FILE.wasm...      runs each module, printing what diff_driver prints
+//   node fuzz_node.js nancmp A.txt B.txt    exit 0 if two transcripts differ only in v128 NaN payloads
 //
 // A run instantiates the module with binaryen's `fuzzing-support` logging
 // imports and calls every exported function in export order with zero
@@ -11,7 +12,16 @@
 //   | stack exhausted (the rest of the module is not compared: engines may
 //   differ in how deep they go) | skip REASON
 // Integers print as signed decimal and floats as their bits in hex, except
-// NaNs, which print as "nan" (their payloads may differ by the spec).
+// NaNs, which print as "nan" (their payloads may differ by the spec); a v128
+// prints as 32 hex digits, lane 0 last, as diff_driver prints it.
+//
+// The JS API forbids v128 at the JS boundary (a call throws a TypeError), but
+// a call from one wasm instance into another may carry it. So a module that
+// imports log-v128 gets it from a small shim module that splits the vector
+// into two i64 halves for JS, and an export with v128 in its type is called
+// through a wrapper module that passes zeros and returns v128 results as
+// i64 pairs. The shims add no instructions a trap or a stack overflow could
+// come from, only one frame per call.
 'use strict';
 const fs = require('fs');
 
@@ -91,10 +101,82 @@ function show(type, v) {
       if (Number.isNaN(v)) return 'f64 nan';
       f64[0] = v;
       return `f64 0x${u64[0].toString(16).padStart(16, '0')}`;
+    case 'v128': {
+      const half = (x) => BigInt.asUintN(64, x).toString(16).padStart(16, '0');
+      return `v128 0x${half(v[1])}${half(v[0])}`;
+    }
     default: return `${type} ${v === null ? 'null' : 'ref'}`;
   }
 }
 const zero = {i32: 0, i64: 0n, f32: 0, f64: 0, funcref: null, externref: null};
+
+// ---- the v128 shims, assembled as binary modules
+const TYPECODE = {i32: 0x7f, i64: 0x7e, f32: 0x7d, f64: 0x7c, v128: 0x7b, funcref: 0x70, externref: 0x6f};
+function uleb(n) {
+  const out = [];
+  do {
+    let c = n & 0x7f;
+    n >>>= 7;
+    if (n) c |= 0x80;
+    out.push(c);
+  } while (n);
+  return out;
+}
+const str = (s) => [...uleb(Buffer.byteLength(s)), ...Buffer.from(s)];
+const vec = (items) => [...uleb(items.length), ...items.flat()];
+const section = (id, body) => (body.length ? [id, ...uleb(body.length), ...body] : []);
+const functype = (params, results) => [0x60, ...vec(params.map((t) => [TYPECODE[t]])), ...vec(results.map((t) => [TYPECODE[t]]))];
+// the instructions pushing a zero of each type
+const ZERO_CODE = {
+  i32: [0x41, 0], i64: [0x42, 0], f32: [0x43, 0, 0, 0, 0], f64: [0x44, 0, 0, 0, 0, 0, 0, 0, 0],
+  v128: [0xfd, 0x0c, ...new Array(16).fill(0)], funcref: [0xd0, 0x70], externref: [0xd0, 0x6f],
+};
+const halves = (local) => [0x20, ...uleb(local), 0xfd, 0x1d, 0, 0x20, ...uleb(local), 0xfd, 0x1d, 1];
+
+// A module of `funcs` ({type, imports: [{module, name, type}], body(locals)})
+// where import k is function k and function j is exported as "fN".
+function assemble(imports, funcs) {
+  const types = [...imports.map((i) => i.type), ...funcs.map((f) => f.type)];
+  const code = funcs.map((f) => {
+    const body = [...vec(f.locals.map((t) => [1, TYPECODE[t]])), ...f.code, 0x0b];
+    return [...uleb(body.length), ...body];
+  });
+  return new Uint8Array([
+    0x00, 0x61, 0x73, 0x6d, 1, 0, 0, 0,
+    ...section(1, vec(types.map((t) => functype(t.params, t.results)))),
+    ...section(2, vec(imports.map((imp, k) => [...str(imp.module), ...str(imp.name), 0, ...uleb(k)]))),
+    ...section(3, vec(funcs.map((f, j) => uleb(imports.length + j)))),
+    ...section(7, vec(funcs.map((f, j) => [...str(`f${j}`), 0, ...uleb(imports.length + j)]))),
+    ...section(10, vec(code)),
+  ]);
+}
+
+// log-v128 for the fuzzed module: the vector goes to JS as (low, high) i64s
+function logV128Shim(print) {
+  const m = assemble([{module: 'js', name: 'log', type: {params: ['i64', 'i64'], results: []}}],
+    [{type: {params: ['v128'], results: []}, locals: [], code: [...halves(0), 0x10, 0]}]);
+  return new WebAssembly.Instance(new WebAssembly.Module(m), {js: {log: (lo, hi) => print([lo, hi])}}).exports.f0;
+}
+
+// A JS-callable function calling `func` (of `type`, with v128 in it) with
+// zero arguments; it returns the results with each v128 as two i64s, and
+// `unpack` turns its return value back into one value per result.
+function v128Wrapper(func, type) {
+  const results = type.results;
+  const flat = results.flatMap((t) => (t === 'v128' ? ['i64', 'i64'] : [t]));
+  const code = type.params.flatMap((t) => ZERO_CODE[t]);
+  code.push(0x10, 0);
+  for (let k = results.length - 1; k >= 0; k--) code.push(0x21, ...uleb(k));
+  results.forEach((t, k) => code.push(...(t === 'v128' ? halves(k) : [0x20, ...uleb(k)])));
+  const m = assemble([{module: 'm', name: 'f', type}], [{type: {params: [], results: flat}, locals: results, code}]);
+  const call = new WebAssembly.Instance(new WebAssembly.Module(m), {m: {f: func}}).exports.f0;
+  return () => {
+    let r = call();
+    if (flat.length === 1) r = [r];
+    let i = 0;
+    return results.map((t) => (t === 'v128' ? [r[i++], r[i++]] : r[i++]));
+  };
+}
 
 function isStackOverflow(e) {
   return e instanceof RangeError && /call stack/i.test(e.message);
@@ -114,6 +196,7 @@ function runModule(file, out) {
   const log = [];
   const support = {};
   for (const t of ['i32', 'i64', 'f32', 'f64']) support[`log-${t}`] = (v) => { log.push(`log ${show(t, v)}`); };
+  if (info.imports.some((imp) => imp.name === 'log-v128')) support['log-v128'] = logV128Shim((v) => { log.push(`log ${show('v128', v)}`); });
   for (const imp of info.imports) {
     if (imp.module !== 'fuzzing-support' || !(imp.name in support) || imp.kind !== 0) {
       out.push(`skip import ${imp.module}.${imp.name}`);
@@ -132,15 +215,17 @@ function runModule(file, out) {
     const type = info.types[info.funcs[info.exportFuncs[name]]];
     if (name === 'hangLimitInitializer') continue;
     out.push(`call ${name}`);
-    if ([...type.params, ...type.results].some((t) => !(t in zero))) {
+    const sig = [...type.params, ...type.results];
+    if (sig.some((t) => !(t in zero) && t !== 'v128')) {
       out.push('skip unsupported type');
       continue;
     }
     try {
+      const call = sig.includes('v128') ? v128Wrapper(ex[name], type) : null;
       if (ex.hangLimitInitializer) ex.hangLimitInitializer();
-      let r = ex[name](...type.params.map((t) => zero[t]));
+      let r = call ? call() : ex[name](...type.params.map((t) => zero[t]));
       out.push(...log.splice(0));
-      if (type.results.length === 1) r = [r];
+      if (type.results.length === 1 && !call) r = [r];
       type.results.forEach((t, k) => out.push(`result ${show(t, r[k])}`));
     } catch (e) {
       if (isStackOverflow(e)) {
@@ -151,6 +236,37 @@ function runModule(file, out) {
       out.push(...log.splice(0), e instanceof WebAssembly.RuntimeError ? 'trap' : `error ${e}`);
     }
   }
+}
+
+// True if two printed v128s differ only in NaN payloads: each 64-bit half is
+// equal or an f64 NaN in both, or else each of its 32-bit lanes is equal or
+// an f32 NaN in both.
+function v128NanEqual(a, b) {
+  const nan = (bits, w) => {
+    const e = w === 64 ? 0x7ff0000000000000n : 0x7f800000n, m = w === 64 ? 0xfffffffffffffn : 0x7fffffn;
+    return (bits & e) === e && (bits & m) !== 0n;
+  };
+  for (let h = 0; h < 32; h += 16) {
+    const x = BigInt(`0x${a.slice(h, h + 16)}`), y = BigInt(`0x${b.slice(h, h + 16)}`);
+    if (x === y || (nan(x, 64) && nan(y, 64))) continue;
+    for (const s of [32n, 0n]) {
+      const p = (x >> s) & 0xffffffffn, q = (y >> s) & 0xffffffffn;
+      if (p !== q && !(nan(p, 32) && nan(q, 32))) return false;
+    }
+  }
+  return true;
+}
+
+// Exit status 0 if two transcripts are equal but for v128 NaN payloads.
+function nancmp(fileA, fileB) {
+  const a = fs.readFileSync(fileA, 'utf8').split('\n'), b = fs.readFileSync(fileB, 'utf8').split('\n');
+  const V = /^((?:log|result) v128) 0x([0-9a-f]{32})$/;
+  const same = (x, y) => {
+    if (x === y) return true;
+    const p = V.exec(x), q = V.exec(y);
+    return p !== null && q !== null && p[1] === q[1] && v128NanEqual(p[2], q[2]);
+  };
+  return a.length === b.length && a.every((x, i) => same(x, b[i]));
 }
 
 // xorshift64*: the same SEED gives the same inputs on every machine
@@ -177,7 +293,9 @@ if (cmd === 'gen') {
     runModule(f, out);
     process.stdout.write(out.join('\n') + '\n');
   }
+} else if (cmd === 'nancmp') {
+  process.exit(nancmp(rest[0], rest[1]) ? 0 : 1);
 } else {
-  process.stderr.write('usage: node fuzz_node.js gen DIR SEED COUNT | run FILE.wasm...\n');
+  process.stderr.write('usage: node fuzz_node.js gen DIR SEED COUNT | run FILE.wasm... | nancmp A.txt B.txt\n');
   process.exit(2);
 }
