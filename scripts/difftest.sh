@@ -63,10 +63,7 @@ for tool in node wasm-opt; do
 done
 [ -x "$driver" ] || { echo "difftest: driver $driver not built (cmake --build build)" >&2; exit 2; }
 js="$here/tests/diff/fuzz_node.js"
-# Features both engines implement (wasm 2.0 without SIMD and reference types,
-# which binaryen 108's generator emits in forms V8 rejects too).
-features="--enable-sign-ext --enable-nontrapping-float-to-int --enable-bulk-memory --enable-multivalue --enable-mutable-globals"
-[ -n "$simd" ] && features="$features --enable-simd"
+features=$(bash "$here/scripts/ttf-modules.sh" ${simd:+--simd} --features)
 
 # A NaN's payload may differ between engines (the spec allows it) and reach
 # integers and memory (reinterpret, store, hashMemory), where it no longer
@@ -93,11 +90,7 @@ while [ "$done_n" -lt "$count" ]; do
   n=$((count - done_n)); [ "$n" -gt 200 ] && n=200
   d="$work/b$batch"; mkdir -p "$d"
   # each batch has its own seed derived from SEED, so batches differ
-  node "$js" gen "$d" $((seed + batch * 1000003)) "$n" || exit 2
-  for ((i = 0; i < n; i++)); do
-    wasm-opt -ttf $features "$d/$i.bin" -o "$d/m$((done_n + i)).wasm" 2>/dev/null || { echo "difftest: wasm-opt failed on input $i of batch $batch" >&2; exit 2; }
-    rm -f "$d/$i.bin"
-  done
+  bash "$here/scripts/ttf-modules.sh" ${simd:+--simd} "$d" $((seed + batch * 1000003)) "$n" "$done_n" || exit 2
   files=()
   for ((i = 0; i < n; i++)); do files+=("$d/m$((done_n + i)).wasm"); done
   run_driver "${files[@]}" >"$d/portalis.txt" 2>"$d/portalis.err" || { echo "difftest: driver failed:"; cat "$d/portalis.err"; exit 1; }

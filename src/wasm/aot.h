@@ -28,10 +28,35 @@ typedef struct {
     bool guard;      /* no bounds checks: memory 0 is guarded and a fault traps (aot_guard.c) */
 } aot_gen_options;
 
-/* Translates a decoded, validated module into one C translation unit that
- * defines `pw_aot_module` (aot_abi.h). Deterministic: the same module and
- * options always give the same text. Returns false on allocation failure. */
-bool pw_aot_generate(const wm_module *m, const uint8_t key[32], const aot_gen_options *opt, aot_buf *out);
+/* Generated C in pieces, before they are put into translation units
+ * (aot_split.c). Function definitions are declared with `FN`, which each
+ * unit defines before it includes the header: `static` when the module is
+ * one unit, hidden external linkage when it is split. */
+typedef struct {
+    aot_buf head;  /* ABI, helpers, types, prototypes: included by every unit */
+    aot_buf funcs; /* each defined function with its entry wrapper, in index order */
+    size_t *fend;  /* per defined function: end of its text in funcs */
+    uint32_t nfuncs;
+    aot_buf table; /* the function table and pw_aot_module */
+} aot_text;
+void pw_aot_text_free(aot_text *t);
+
+/* Translates a decoded, validated module into C that defines `pw_aot_module`
+ * (aot_abi.h). Deterministic: the same module and options always give the
+ * same text. Returns false on allocation failure. */
+bool pw_aot_generate(const wm_module *m, const uint8_t key[32], const aot_gen_options *opt, aot_text *out);
+
+/* The translation units of generated C (aot_split.c): `#include "m.h"` (the
+ * head) and a share of the functions, balanced by size; unit 0 also holds
+ * the table. The partition depends on the text alone (never on the machine),
+ * so the same module always gives the same units and the same object. A
+ * module under two units' worth of C stays one unit. */
+typedef struct {
+    aot_buf *units;
+    uint32_t n;
+} aot_units;
+bool pw_aot_split(const aot_text *t, aot_units *out);
+void pw_aot_units_free(aot_units *u);
 
 /* The fixed text every generated file starts with (aot_prelude.c). */
 void pw_aot_emit_prelude(aot_buf *o);

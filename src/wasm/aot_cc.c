@@ -3,6 +3,7 @@
  * directory, and loads shared objects from memory (memfd) so that exactly the
  * bytes that were verified are the ones mapped. */
 #include <dlfcn.h>
+#include <sched.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <spawn.h>
@@ -24,7 +25,7 @@ extern char **environ;
  * sqrt be one instruction (errno is not observable from wasm). */
 #define FLAGS_TEXT                                                                                               \
     "-fPIC -shared -std=gnu11 -ffp-contract=off -fsignaling-nans -fno-math-errno -fvisibility=hidden "           \
-    "-fno-strict-aliasing -w -fno-asynchronous-unwind-tables"
+    "-fno-strict-aliasing -w -fno-asynchronous-unwind-tables -pipe"
 
 static bool executable(const char *path) {
     struct stat st;
@@ -91,8 +92,8 @@ bool pw_aot_cc_find(aot_cc *cc, char *err, size_t errcap) {
 
 const char *pw_aot_cc_flags_text(void) { return FLAGS_TEXT; }
 
-/* Runs argv, stderr into errpath; returns the exit status or -1. */
-static int run(char *const argv[], const char *errpath) {
+/* Starts argv with stderr into errpath; returns the pid or -1. */
+static pid_t start(char *const argv[], const char *errpath) {
     posix_spawn_file_actions_t fa;
     posix_spawn_file_actions_init(&fa);
     posix_spawn_file_actions_addopen(&fa, 2, errpath, O_WRONLY | O_CREAT | O_TRUNC, 0600);
@@ -100,22 +101,18 @@ static int run(char *const argv[], const char *errpath) {
     pid_t pid;
     int rc = posix_spawn(&pid, argv[0], &fa, NULL, argv, environ);
     posix_spawn_file_actions_destroy(&fa);
-    if (rc != 0)
+    return rc == 0 ? pid : -1;
+}
+
+/* The exit status of a child started by start(), or -1. */
+static int finish(pid_t pid) {
+    if (pid < 0)
         return -1;
     int status;
     while (waitpid(pid, &status, 0) < 0)
         if (errno != EINTR)
             return -1;
     return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-}
-
-static void rmtree(const char *dir, const char *const *names) {
-    char p[4200];
-    for (int i = 0; names[i]; i++) {
-        snprintf(p, sizeof p, "%s/%s", dir, names[i]);
-        unlink(p);
-    }
-    rmdir(dir);
 }
 
 /* The first line of the compiler's complaint, for the error message. */
@@ -131,50 +128,159 @@ static void first_line(const char *path, char *out, size_t cap) {
     free(text);
 }
 
-bool pw_aot_cc_compile(const aot_cc *cc, const char *csrc, size_t clen, const char *opt, uint8_t **so,
-                       size_t *solen, char *err, size_t errcap) {
-    const char *tmp = getenv("TMPDIR");
+/* Compiler processes to run at once: the processors this thread may use. */
+static uint32_t parallelism(void) {
+    cpu_set_t set;
+    if (sched_getaffinity(0, sizeof set, &set) == 0 && CPU_COUNT(&set) > 0)
+        return (uint32_t)CPU_COUNT(&set);
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    return n > 0 ? (uint32_t)n : 1;
+}
+
+/* A private temporary folder and the paths of its files. */
+typedef struct {
     char dir[4096];
-    snprintf(dir, sizeof dir, "%s/portalis-aot-XXXXXX", tmp && *tmp ? tmp : "/tmp");
-    if (!mkdtemp(dir)) {
-        snprintf(err, errcap, "cannot create a temporary directory in %s: %s", tmp && *tmp ? tmp : "/tmp",
-                 strerror(errno));
-        return false;
-    }
-    static const char *const names[] = {"m.c", "m.so", "err.txt", NULL};
-    char cpath[4200], sopath[4200], epath[4200];
-    snprintf(cpath, sizeof cpath, "%s/m.c", dir);
-    snprintf(sopath, sizeof sopath, "%s/m.so", dir);
-    snprintf(epath, sizeof epath, "%s/err.txt", dir);
-    pbase_error pe;
-    bool ok = false;
-    if (pbase_write_file_atomic(cpath, csrc, clen, &pe) != 0) {
-        snprintf(err, errcap, "%s", pe.message);
-        goto out;
-    }
-    char flags[] = FLAGS_TEXT, *save = NULL;
-    char *argv[32];
+    char path[4200];
+    uint32_t nunits;
+} workdir;
+
+static const char *at(workdir *w, const char *fmt, uint32_t k) {
+    char name[32];
+    snprintf(name, sizeof name, fmt, k);
+    snprintf(w->path, sizeof w->path, "%s/%s", w->dir, name);
+    return w->path;
+}
+
+static void cleanup(workdir *w) {
+    static const char *const fmts[] = {"u%u.c", "u%u.o", "err%u.txt"};
+    for (uint32_t k = 0; k < w->nunits; k++)
+        for (int f = 0; f < 3; f++)
+            unlink(at(w, fmts[f], k));
+    unlink(at(w, "m.h", 0));
+    unlink(at(w, "m.so", 0));
+    unlink(at(w, "link.txt", 0));
+    rmdir(w->dir);
+}
+
+/* cc OPT FLAGS <extra...> -lm; argv strings are copied into store */
+static bool cc_argv(const aot_cc *cc, const char *opt, char *flags, const char *const *extra, char **argv,
+                    int cap) {
+    char *save = NULL;
     int n = 0;
     argv[n++] = (char *)cc->path;
     argv[n++] = (char *)opt;
     for (char *t = strtok_r(flags, " ", &save); t && n < 24; t = strtok_r(NULL, " ", &save))
         argv[n++] = t;
-    argv[n++] = "-o";
-    argv[n++] = sopath;
-    argv[n++] = cpath;
+    for (int i = 0; extra[i]; i++) {
+        if (n + 2 >= cap)
+            return false;
+        argv[n++] = (char *)extra[i];
+    }
     argv[n++] = "-lm";
     argv[n] = NULL;
-    int rc = run(argv, epath);
-    if (rc != 0) {
-        char why[320];
-        first_line(epath, why, sizeof why);
-        snprintf(err, errcap, "the C compiler '%s' failed (status %d)%s%s", cc->path, rc, why[0] ? ": " : "",
-                 why);
+    return true;
+}
+
+/* Runs one compiler process per unit, at most `parallelism()` at a time
+ * (waiting for the oldest, the units being of similar size), then links the
+ * objects; a single unit is compiled and linked in one process. Returns the
+ * failing step's stderr file in errfile, or NULL. */
+static const char *build(workdir *w, const aot_cc *cc, const char *opt, uint32_t n, char *errfile, size_t cap) {
+    char **paths = calloc(3 * (size_t)n + 4, sizeof *paths);
+    pid_t *pids = calloc(n + 1, sizeof *pids);
+    const char *failed = NULL;
+    if (!paths || !pids) {
+        failed = "out of memory";
+        goto out;
+    }
+    uint32_t jobs = parallelism(), started = 0, done = 0;
+    char so[4200];
+    snprintf(so, sizeof so, "%s", at(w, "m.so", 0));
+    for (uint32_t k = 0; k < n; k++) {
+        paths[3 * k] = strdup(at(w, "u%u.c", k));
+        paths[3 * k + 1] = strdup(at(w, n == 1 ? "m.so" : "u%u.o", k));
+        paths[3 * k + 2] = strdup(at(w, "err%u.txt", k));
+        if (!paths[3 * k] || !paths[3 * k + 1] || !paths[3 * k + 2]) {
+            failed = "out of memory";
+            goto out;
+        }
+    }
+    while (done < n && !failed) {
+        while (started < n && started - done < jobs) {
+            char flags[] = FLAGS_TEXT, *argv[40];
+            const char *one[] = {"-o", paths[3 * started + 1], paths[3 * started], NULL};
+            const char *unit[] = {"-c", "-o", paths[3 * started + 1], paths[3 * started], NULL};
+            cc_argv(cc, opt, flags, n == 1 ? one : unit, argv, 40);
+            pids[started] = start(argv, paths[3 * started + 2]);
+            started++;
+        }
+        if (finish(pids[done]) != 0) {
+            snprintf(errfile, cap, "%s", paths[3 * done + 2]);
+            failed = "compile";
+        }
+        done++;
+    }
+    while (done < started)
+        finish(pids[done++]);
+    if (!failed && n > 1) {
+        char flags[] = FLAGS_TEXT, **argv = calloc(n + 32, sizeof *argv);
+        const char **extra = calloc(n + 4, sizeof *extra);
+        if (!argv || !extra) {
+            failed = "out of memory";
+        } else {
+            extra[0] = "-o";
+            extra[1] = so;
+            for (uint32_t k = 0; k < n; k++)
+                extra[2 + k] = paths[3 * k + 1];
+            cc_argv(cc, opt, flags, extra, argv, (int)n + 32);
+            snprintf(errfile, cap, "%s", at(w, "link.txt", 0));
+            if (finish(start(argv, errfile)) != 0)
+                failed = "link";
+        }
+        free(argv);
+        free(extra);
+    }
+out:
+    for (uint32_t k = 0; paths && k < 3 * n; k++)
+        free(paths[k]);
+    free(paths);
+    free(pids);
+    return failed;
+}
+
+bool pw_aot_cc_compile(const aot_cc *cc, const aot_buf *head, const aot_units *units, const char *opt,
+                       uint8_t **so, size_t *solen, char *err, size_t errcap) {
+    const char *tmp = getenv("TMPDIR");
+    workdir w = {.nunits = units->n};
+    snprintf(w.dir, sizeof w.dir, "%s/portalis-aot-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+    if (!mkdtemp(w.dir)) {
+        snprintf(err, errcap, "cannot create a temporary directory in %s: %s", tmp && *tmp ? tmp : "/tmp",
+                 strerror(errno));
+        return false;
+    }
+    pbase_error pe;
+    bool ok = false;
+    if (pbase_write_file_atomic(at(&w, "m.h", 0), head->s, head->n, &pe) != 0) {
+        snprintf(err, errcap, "%s", pe.message);
+        goto out;
+    }
+    for (uint32_t k = 0; k < units->n; k++)
+        if (pbase_write_file_atomic(at(&w, "u%u.c", k), units->units[k].s, units->units[k].n, &pe) != 0) {
+            snprintf(err, errcap, "%s", pe.message);
+            goto out;
+        }
+    char epath[4200] = "";
+    const char *failed = build(&w, cc, opt, units->n, epath, sizeof epath);
+    if (failed) {
+        char why[320] = "";
+        if (epath[0])
+            first_line(epath, why, sizeof why);
+        snprintf(err, errcap, "the C compiler '%s' failed (%s)%s%s", cc->path, failed, why[0] ? ": " : "", why);
         goto out;
     }
     char *data = NULL;
     size_t len = 0;
-    if (pbase_read_file(sopath, (size_t)1 << 31, &data, &len, &pe) != 0) {
+    if (pbase_read_file(at(&w, "m.so", 0), (size_t)1 << 31, &data, &len, &pe) != 0) {
         snprintf(err, errcap, "%s", pe.message);
         goto out;
     }
@@ -182,7 +288,7 @@ bool pw_aot_cc_compile(const aot_cc *cc, const char *csrc, size_t clen, const ch
     *solen = len;
     ok = true;
 out:
-    rmtree(dir, names);
+    cleanup(&w);
     return ok;
 }
 

@@ -1276,8 +1276,7 @@ static void count_function(gen *g, uint32_t fidx) {
 static void emit_signature(aot_buf *o, gen *g, uint32_t fidx) {
     const wm_functype *t = &g->m->types[g->m->func_types[fidx]];
     uint32_t ct = g->canon[g->m->func_types[fidx]];
-    const char *st =
-        g->m->codes[fidx - g->m->nfunc_imports].body_len <= AOT_INLINE_BODY ? "static inline" : "static";
+    const char *st = g->m->codes[fidx - g->m->nfunc_imports].body_len <= AOT_INLINE_BODY ? "FNI" : "FN";
     if (t->nresults == 0)
         pw_aot_buf_printf(o, "%s void f%u(wa_ctx *c, wa_u64 *d", st, fidx);
     else if (t->nresults == 1)
@@ -1389,7 +1388,7 @@ static void emit_types(gen *g, aot_buf *o) {
 static void emit_entry(gen *g, aot_buf *o, uint32_t fidx) {
     const wm_module *m = g->m;
     const wm_functype *t = &m->types[m->func_types[fidx]];
-    pw_aot_buf_printf(o, "static void e%u(wa_ctx *c, wa_slot *sl) {\n  ", fidx);
+    pw_aot_buf_printf(o, "FN void e%u(wa_ctx *c, wa_slot *sl) {\n  ", fidx);
     if (t->nresults == 1)
         pw_aot_buf_printf(o, "%s r = ", ctype(t->types[t->nparams]));
     else if (t->nresults > 1)
@@ -1433,10 +1432,13 @@ static bool canonicalise(gen *g) {
     return true;
 }
 
-bool pw_aot_generate(const wm_module *m, const uint8_t key[32], const aot_gen_options *opt, aot_buf *o) {
+bool pw_aot_generate(const wm_module *m, const uint8_t key[32], const aot_gen_options *opt, aot_text *t) {
     gen gs = {.m = m, .opt = opt};
     gen *g = &gs;
-    bool ok = canonicalise(g);
+    aot_buf *o = &t->head;
+    t->nfuncs = m->nfuncs - m->nfunc_imports;
+    t->fend = calloc(t->nfuncs + 1, sizeof *t->fend);
+    bool ok = t->fend && canonicalise(g);
     for (uint32_t f = m->nfunc_imports; ok && f < m->nfuncs; f++) {
         count_function(g, f);
         g->entry_cost[f] = opt->checks ? g->cur.entry : 0;
@@ -1451,15 +1453,16 @@ bool pw_aot_generate(const wm_module *m, const uint8_t key[32], const aot_gen_op
         emit_types(g, o);
         for (uint32_t f = m->nfunc_imports; f < m->nfuncs; f++) {
             emit_signature(o, g, f);
-            pw_aot_buf_printf(o, ";\n");
+            pw_aot_buf_printf(o, ";\nFN void e%u(wa_ctx *, wa_slot *);\n", f);
         }
-        pw_aot_buf_printf(o, "\n");
     }
-    for (uint32_t f = m->nfunc_imports; ok && f < m->nfuncs; f++)
-        ok = function(g, f, o);
+    for (uint32_t f = m->nfunc_imports; ok && f < m->nfuncs; f++) {
+        ok = function(g, f, &t->funcs);
+        emit_entry(g, &t->funcs, f);
+        t->fend[f - m->nfunc_imports] = t->funcs.n;
+    }
     if (ok) {
-        for (uint32_t f = m->nfunc_imports; f < m->nfuncs; f++)
-            emit_entry(g, o, f);
+        o = &t->table;
         pw_aot_buf_printf(o, "static const wa_fdesc FUNCS[%u] = {\n", m->nfuncs + 1);
         for (uint32_t f = 0; f < m->nfuncs; f++)
             if (f < m->nfunc_imports)
@@ -1482,5 +1485,5 @@ bool pw_aot_generate(const wm_module *m, const uint8_t key[32], const aot_gen_op
     free(g->used);
     free(g->fs);
     free(g->local_types);
-    return ok && !o->oom && !g->oom;
+    return ok && !t->head.oom && !t->funcs.oom && !t->table.oom && !g->oom;
 }

@@ -101,14 +101,16 @@ static aot_gen_options options_of(const pw_module *mod) {
 static pw_error *compile(const pw_module *mod, const uint8_t id[32], const aot_cc *cc, const char *opt,
                          uint8_t **so, size_t *solen) {
     aot_gen_options o = options_of(mod);
-    aot_buf c = {0};
-    if (!pw_aot_generate(&mod->m, id, &o, &c)) {
-        pw_aot_buf_free(&c);
+    aot_text t = {0};
+    aot_units u = {0};
+    if (!pw_aot_generate(&mod->m, id, &o, &t) || !pw_aot_split(&t, &u)) {
+        pw_aot_text_free(&t);
         return pw_error_new(PW_ERR_RESOURCE, "out of memory generating native code");
     }
     char err[512];
-    bool ok = pw_aot_cc_compile(cc, c.s, c.n, opt, so, solen, err, sizeof err);
-    pw_aot_buf_free(&c);
+    bool ok = pw_aot_cc_compile(cc, &t.head, &u, opt, so, solen, err, sizeof err);
+    pw_aot_units_free(&u);
+    pw_aot_text_free(&t);
     return ok ? NULL : pw_error_new(PW_ERR_RESOURCE, "native tier: %s", err);
 }
 

@@ -1,6 +1,7 @@
 // The node (V8) side of the differential test (scripts/difftest.sh).
 //
-//   node fuzz_node.js gen DIR SEED COUNT    writes DIR/N.bin, random input for wasm-opt -ttf
+//   node fuzz_node.js gen DIR SEED COUNT [SIZE]   writes DIR/N.bin, random input for wasm-opt -ttf
+//                                                 (1-16 KiB each, or SIZE bytes)
 //   node fuzz_node.js run FILE.wasm...      runs each module, printing what diff_driver prints
 //   node fuzz_node.js nancmp A.txt B.txt    exit 0 if two transcripts differ only in v128 NaN payloads
 //
@@ -270,14 +271,14 @@ function nancmp(fileA, fileB) {
 }
 
 // xorshift64*: the same SEED gives the same inputs on every machine
-function gen(dir, seed, count) {
+function gen(dir, seed, count, fixed) {
   let s = BigInt.asUintN(64, BigInt(seed) * 0x9E3779B97F4A7C15n + 1n);
   const next = () => {
     s ^= s >> 12n; s ^= BigInt.asUintN(64, s << 25n); s ^= s >> 27n;
     return Number(BigInt.asUintN(64, s * 0x2545F4914F6CDD1Dn) >> 32n);
   };
   for (let i = 0; i < count; i++) {
-    const size = 1024 + (next() % (15 * 1024));
+    const size = fixed > 0 ? fixed : 1024 + (next() % (15 * 1024));
     const b = Buffer.alloc(size);
     for (let k = 0; k < size; k++) b[k] = next() & 0xff;
     fs.writeFileSync(`${dir}/${i}.bin`, b);
@@ -286,7 +287,7 @@ function gen(dir, seed, count) {
 
 const [cmd, ...rest] = process.argv.slice(2);
 if (cmd === 'gen') {
-  gen(rest[0], rest[1], Number(rest[2]));
+  gen(rest[0], rest[1], Number(rest[2]), Number(rest[3] || 0));
 } else if (cmd === 'run') {
   for (const f of rest) {
     const out = [];
@@ -296,6 +297,6 @@ if (cmd === 'gen') {
 } else if (cmd === 'nancmp') {
   process.exit(nancmp(rest[0], rest[1]) ? 0 : 1);
 } else {
-  process.stderr.write('usage: node fuzz_node.js gen DIR SEED COUNT | run FILE.wasm... | nancmp A.txt B.txt\n');
+  process.stderr.write('usage: node fuzz_node.js gen DIR SEED COUNT [SIZE] | run FILE.wasm... | nancmp A.txt B.txt\n');
   process.exit(2);
 }

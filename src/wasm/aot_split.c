@@ -1,0 +1,119 @@
+/* Generated C into translation units, so that a large module compiles in
+ * several C compiler processes at once (aot_cc.c runs them in parallel).
+ *
+ * Every unit includes the shared header ("m.h": ABI, helpers, types and the
+ * prototype of every function) and holds a share of the function
+ * definitions; unit 0 also holds the function table. Functions are dealt
+ * largest first to the unit with the least text (ties to the lower unit),
+ * which balances the units however the sizes are spread, and each unit keeps
+ * its functions in index order. Everything here depends on the text alone,
+ * never on the machine (its processor count), so the same module always
+ * gives the same units, the same object and the same cache entry.
+ *
+ * A split module's functions have hidden external linkage (one unit calls
+ * into another, never through the PLT); an unsplit one keeps them static, so
+ * small modules (the benchmark kernels) are compiled exactly as one file. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "aot.h"
+
+/* C text per unit to aim for, and the most units. A unit costs one compiler
+ * start and one parse of the header (a few milliseconds), so units much
+ * smaller than this cost more than they save; more units than this bound
+ * would mostly queue on machines with fewer processors. */
+enum { UNIT_BYTES = 64 * 1024, MAX_UNITS = 8 };
+
+void pw_aot_text_free(aot_text *t) {
+    pw_aot_buf_free(&t->head);
+    pw_aot_buf_free(&t->funcs);
+    pw_aot_buf_free(&t->table);
+    free(t->fend);
+    memset(t, 0, sizeof *t);
+}
+
+void pw_aot_units_free(aot_units *u) {
+    for (uint32_t i = 0; u->units && i < u->n; i++)
+        pw_aot_buf_free(&u->units[i]);
+    free(u->units);
+    memset(u, 0, sizeof *u);
+}
+
+static size_t fsize(const aot_text *t, uint32_t i) { return t->fend[i] - (i ? t->fend[i - 1] : 0); }
+
+typedef struct {
+    const aot_text *t;
+    uint32_t i;
+} by_size;
+
+static int larger_first(const void *a, const void *b) {
+    const by_size *x = a, *y = b;
+    size_t sx = fsize(x->t, x->i), sy = fsize(y->t, y->i);
+    if (sx != sy)
+        return sx > sy ? -1 : 1;
+    return x->i < y->i ? -1 : 1;
+}
+
+/* unit[i] for each defined function i; false on allocation failure */
+static bool assign(const aot_text *t, uint32_t n, uint32_t *unit) {
+    if (n == 1) {
+        memset(unit, 0, t->nfuncs * sizeof *unit);
+        return true;
+    }
+    by_size *order = malloc((t->nfuncs + 1) * sizeof *order);
+    size_t load[MAX_UNITS] = {0};
+    if (!order)
+        return false;
+    for (uint32_t i = 0; i < t->nfuncs; i++)
+        order[i] = (by_size){t, i};
+    qsort(order, t->nfuncs, sizeof *order, larger_first);
+    load[0] = t->table.n;
+    for (uint32_t k = 0; k < t->nfuncs; k++) {
+        uint32_t best = 0;
+        for (uint32_t u = 1; u < n; u++)
+            if (load[u] < load[best])
+                best = u;
+        unit[order[k].i] = best;
+        load[best] += fsize(t, order[k].i);
+    }
+    free(order);
+    return true;
+}
+
+bool pw_aot_split(const aot_text *t, aot_units *out) {
+    memset(out, 0, sizeof *out);
+    /* no unit smaller than the largest function: that one bounds the time
+     * anyway, and every further unit costs a compiler start */
+    size_t total = t->funcs.n + t->table.n, unit_bytes = UNIT_BYTES;
+    for (uint32_t i = 0; i < t->nfuncs; i++)
+        unit_bytes = fsize(t, i) > unit_bytes ? fsize(t, i) : unit_bytes;
+    uint32_t n = (uint32_t)(total / unit_bytes);
+    n = n < 2 ? 1 : n > MAX_UNITS ? MAX_UNITS : n;
+    if (n > t->nfuncs)
+        n = t->nfuncs ? t->nfuncs : 1;
+    uint32_t *unit = malloc((t->nfuncs + 1) * sizeof *unit);
+    out->units = calloc(n, sizeof *out->units);
+    if (!unit || !out->units || !assign(t, n, unit)) {
+        free(unit);
+        pw_aot_units_free(out);
+        return false;
+    }
+    out->n = n;
+    bool oom = false;
+    for (uint32_t u = 0; u < n; u++) {
+        aot_buf *b = &out->units[u];
+        pw_aot_buf_printf(b, "#define FN %s\n#define FNI %s\n#include \"m.h\"\n",
+                          n == 1 ? "static" : "__attribute__((visibility(\"hidden\")))",
+                          n == 1 ? "static inline" : "__attribute__((visibility(\"hidden\")))");
+        for (uint32_t i = 0; i < t->nfuncs; i++)
+            if (unit[i] == u)
+                pw_aot_buf_put(b, t->funcs.s + (i ? t->fend[i - 1] : 0), fsize(t, i));
+        if (u == 0)
+            pw_aot_buf_put(b, t->table.s ? t->table.s : "", t->table.n);
+        oom |= b->oom;
+    }
+    free(unit);
+    if (oom)
+        pw_aot_units_free(out);
+    return !oom;
+}
