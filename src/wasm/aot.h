@@ -125,6 +125,11 @@ typedef struct {
 } aot_input;
 aot_input pw_aot_input_of(const uint8_t *bytes, size_t len);
 struct pw_error *pw_aot_choose(struct pw_module *mod, const aot_input *in, pw_tier_kind tier);
+/* Before validation (module.c): with tier native or auto, a cache hit gives
+ * mod its native code and the native tier at once, and the module is then
+ * neither validated again nor translated for the interpreter (docs/aot.md,
+ * "Cached load"). False on a miss: the caller goes the usual way. */
+bool pw_aot_from_cache(struct pw_module *mod, pw_tier_kind tier);
 /* -O2, or $PORTALIS_AOT_OPT. */
 const char *pw_aot_opt_level(void);
 

@@ -119,11 +119,15 @@ static aot_inst *inst_state(pw_func *f, uint32_t defidx) {
 static void native_bind(pw_func *f, uint32_t defidx) {
     const aot_module *am = pw_aot_code_of(f->inst->module);
     aot_inst *ai = inst_state(f, defidx);
-    /* The interpreter's code stays available: an interpreter calling f runs
-     * it inline and charges its entry at the call site, as for its own
-     * functions; an activation (native_call) charges the entry itself. */
-    f->cf = &f->inst->module->funcs[defidx];
-    f->call_cost = f->cf->entry_cost;
+    /* Where the module was translated, the interpreter's code stays
+     * available: an interpreter calling f runs it inline and charges its
+     * entry at the call site, as for its own functions. A module loaded from
+     * the cache has none: an interpreter's call crosses the seam like a call
+     * to another tier's function, and the activation (native_call) charges
+     * the entry itself. */
+    const pw_module *mod = f->inst->module;
+    f->cf = mod->funcs ? &mod->funcs[defidx] : NULL;
+    f->call_cost = f->cf ? f->cf->entry_cost : 0;
     f->code = NULL;
     if (!ai || !am)
         return;

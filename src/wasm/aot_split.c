@@ -20,9 +20,13 @@
 
 /* C text per unit to aim for, and the most units. A unit costs one compiler
  * start and one parse of the header (a few milliseconds), so units much
- * smaller than this cost more than they save; more units than this bound
- * would mostly queue on machines with fewer processors. */
-enum { UNIT_BYTES = 64 * 1024, MAX_UNITS = 8 };
+ * smaller than this cost more than they save. More units also cost compiler
+ * work: what gcc learns about a callee in another unit (that it leaves the
+ * memory size alone, say) is lost, so callers keep code one unit would have
+ * removed - on bench/call_overhead's module (random calls between all
+ * functions) 4 units take 1.7 times the CPU of one, 8 units 2.2 times
+ * (docs/aot.md, "Measured"). */
+enum { UNIT_BYTES = 64 * 1024, MAX_UNITS = 4 };
 
 void pw_aot_text_free(aot_text *t) {
     pw_aot_buf_free(&t->head);

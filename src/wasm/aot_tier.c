@@ -41,6 +41,18 @@ pw_error *pw_aot_choose(pw_module *mod, const aot_input *in, pw_tier_kind tier) 
     }
 }
 
+bool pw_aot_from_cache(pw_module *mod, pw_tier_kind tier) {
+    if (tier != PW_TIER_NATIVE && tier != PW_TIER_AUTO)
+        return false;
+    aot_module *am = NULL;
+    pw_error_free(pw_aot_build(mod, pw_aot_opt_level(), false, &am));
+    if (!am)
+        return false;
+    mod->tier_data = am;
+    mod->tier = &pw_tier_native;
+    return true;
+}
+
 static const char *const tier_names[] = {"interp", "native", "auto"};
 
 bool pw_tier_parse(const char *name, pw_tier_kind *out) {

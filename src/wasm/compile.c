@@ -1928,6 +1928,8 @@ static pw_error *compile_one(cc *c, uint32_t defidx, pw_cfunc *out) {
     return NULL;
 }
 
+const char *pw_compile_build_id(void) { return "compile " __DATE__ " " __TIME__; }
+
 pw_error *pw_compile(pw_module *mod) {
     const wm_module *m = &mod->m;
     mod->funcs = calloc(m->ncodes + 1, sizeof *mod->funcs);

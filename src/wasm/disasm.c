@@ -94,6 +94,11 @@ void pw_module_disassemble(const pw_module *mod, uint32_t func_index, FILE *out)
         fprintf(out, "function %u is imported or does not exist\n", func_index);
         return;
     }
+    if (!mod->funcs) {
+        fprintf(out, "function %u has no interpreter code: the module runs native code from the cache\n",
+                func_index);
+        return;
+    }
     const pw_cfunc *f = &mod->funcs[func_index - m->nfunc_imports];
     const void *const *H = pw_interp_handlers();
     fprintf(out, "func %u: %u params, %u locals, frame %u slots, %u code words\n", func_index, f->nparams,

@@ -77,7 +77,7 @@ static inline void zero_locals(pw_slot *z, uint32_t n) {
 /* Adds the backtrace frame of the function of `inst` whose code holds ip. */
 static void add_frame(pw_error *err, const pw_instance *inst, const pw_code *ip) {
     const pw_module *mod = inst->module;
-    for (uint32_t i = 0; i < mod->m.ncodes; i++) {
+    for (uint32_t i = 0; mod->funcs && i < mod->m.ncodes; i++) {
         const pw_cfunc *cf = &mod->funcs[i];
         if (ip >= cf->code && ip < cf->code + cf->ncode) {
             pw_error_add_wasm_frame(err, mod, cf->index, pw_cfunc_offset(cf, ip));

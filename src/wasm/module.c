@@ -54,8 +54,11 @@ pw_error *pw_module_new_tier(pw_engine *engine, const uint8_t *bytes, size_t len
             return pw_error_new(PW_ERR_RESOURCE, "out of memory");
         }
     }
-    pw_error *e = pw_compile(mod);
-    if (!e)
+    /* a cached native module skips validation and translation: its bodies
+     * were validated when the entry was made (docs/aot.md, "Cached load") */
+    bool cached = !in.so && pw_aot_from_cache(mod, tier);
+    pw_error *e = cached ? NULL : pw_compile(mod);
+    if (!e && !cached)
         e = pw_aot_choose(mod, &in, tier);
     if (e) {
         pw_module_free(mod);

@@ -90,7 +90,8 @@ struct pw_module {
     pw_engine *engine;
     wm_module m;
     const pw_sig **sigs;   /* per type index */
-    pw_cfunc *funcs;       /* per defined function (interpreter code; every module has it) */
+    pw_cfunc *funcs;       /* per defined function (interpreter code); NULL for a native module
+                            * loaded from the cache (pw_aot_from_cache) */
     const pw_tier *tier;   /* runs the module's functions (tier.h) */
     void *tier_data;       /* owned by the tier */
     pw_valkind *kinds_buf; /* storage behind pw_functype of imports/exports */
@@ -291,6 +292,9 @@ void pw_error_seal(pw_error *e);
 
 /* Translates every function body of the module (validating it). */
 pw_error *pw_compile(pw_module *mod);
+/* Identifies this build of the validator: part of the native tier's cache
+ * key, since a cache hit stands for validation (pw_aot_from_cache). */
+const char *pw_compile_build_id(void);
 void pw_cfunc_free(pw_cfunc *f);
 uint32_t pw_cfunc_offset(const pw_cfunc *f, const pw_code *ip);
 /* Steps over one instruction of a body (scan.c); NULL if fine, else the

@@ -1,8 +1,9 @@
 /* The native tier against the interpreter on hostile and limit-probing
  * functions (hostile.wasm): the same results, the same trap kinds, the same
  * backtrace functions, the same fuel, the same call depth; plus interruption
- * from another thread, deadlines, host re-entry, precompiled images and the
- * cache's verification of its files.
+ * from another thread, deadlines, host re-entry, precompiled images, the
+ * cache's verification of its files and interpreted callers of a cached
+ * native module.
  *
  * usage: test_aot hostile.wasm   (XDG_CACHE_HOME should point at a scratch folder) */
 #include <dirent.h>
@@ -400,6 +401,77 @@ static void test_cache(void) {
     }
 }
 
+/* (module (import "h" "f" (func $f (param i32) (result i32)))
+ *   (func (export "run") (param i32) (result i32) (i32.add (call $f (local.get 0)) (i32.const 1)))) */
+static const uint8_t CALLER[] = {0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, 0x01, 0x06, 0x01, 0x60, 0x01,
+                                 0x7f, 0x01, 0x7f, 0x02, 0x07, 0x01, 0x01, 0x68, 0x01, 0x66, 0x00, 0x00, 0x03,
+                                 0x02, 0x01, 0x00, 0x07, 0x07, 0x01, 0x03, 0x72, 0x75, 0x6e, 0x00, 0x01, 0x0a,
+                                 0x0b, 0x01, 0x09, 0x00, 0x20, 0x00, 0x10, 0x00, 0x41, 0x01, 0x6a, 0x0b};
+
+/* An interpreted module calling hostile.wasm's `callee` on tier `tier` (a
+ * cache hit for native: no interpreter code), with fuel: what the call did
+ * and the fuel left. */
+static outcome through_seam(pw_tier_kind tier, const char *callee, int32_t arg, uint64_t fuel, int64_t *left,
+                            size_t *code_bytes) {
+    outcome o = {.kind = PW_ERR_ARGUMENT, .summary = "set-up failed"};
+    rig r;
+    if (!rig_open(&r, tier, true))
+        return o;
+    size_t nf, bin;
+    pw_module_sizes(r.module, &nf, &bin, code_bytes);
+    pw_module *cm = NULL;
+    pw_instance *ci = NULL;
+    pw_extern im = {.kind = PW_EXTERN_FUNC, .of.func = pw_instance_func(r.inst, callee)};
+    pw_error *e = pw_module_new_tier(r.engine, CALLER, sizeof CALLER, PW_TIER_INTERP, &cm);
+    if (!e)
+        e = pw_instance_new(r.store, cm, &im, 1, &ci);
+    if (e) {
+        snprintf(o.summary, sizeof o.summary, "caller: %s", pw_error_message(e));
+        pw_error_free(e);
+    } else {
+        rig caller = {r.engine, cm, r.store, ci};
+        pw_store_set_fuel(r.store, fuel);
+        pw_val a = I32(arg);
+        o = call(&caller, "run", &a, 1, 1);
+        *left = (int64_t)pw_store_fuel(r.store);
+    }
+    pw_module_free(cm);
+    rig_close(&r);
+    return o;
+}
+
+/* A native module found in the cache is neither validated again nor
+ * translated for the interpreter; an interpreted caller reaches it through
+ * the tier seam with the same results, fuel and backtraces as an
+ * interpreted callee. */
+static void test_cached_seam(void) {
+    rig warm;
+    if (rig_open(&warm, PW_TIER_NATIVE, true)) /* makes the cache entry */
+        rig_close(&warm);
+    static const struct {
+        const char *callee;
+        int32_t arg;
+        uint64_t fuel;
+        pw_trap_kind want;
+    } cases[] = {{"work", 300, 1000000, PW_TRAP_NONE},
+                 {"work", 300, 500, PW_TRAP_OUT_OF_FUEL},
+                 {"deep_trap", 5, 1000000, PW_TRAP_DIV_BY_ZERO}};
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        int64_t li = -1, ln = -2;
+        size_t ci = 0, cn = 1;
+        outcome a = through_seam(PW_TIER_INTERP, cases[i].callee, cases[i].arg, cases[i].fuel, &li, &ci);
+        outcome b = through_seam(PW_TIER_NATIVE, cases[i].callee, cases[i].arg, cases[i].fuel, &ln, &cn);
+        CHECK(ci > 0 && cn == 0, "%s: interpreter code %zu bytes (interp), %zu (cached native: want none)",
+              cases[i].callee, ci, cn);
+        CHECK(a.trap == cases[i].want, "%s through the seam: trap %d (%s), expected %d", cases[i].callee,
+              (int)a.trap, a.summary, (int)cases[i].want);
+        CHECK(same(&a, &b), "%s through the seam: interp '%s' %zu frames, cached native '%s' %zu frames",
+              cases[i].callee, a.summary, a.nframes, b.summary, b.nframes);
+        CHECK(li == ln, "%s through the seam: fuel left %lld (interp) vs %lld (cached native)", cases[i].callee,
+              (long long)li, (long long)ln);
+    }
+}
+
 /* canonicalize_nans: the native tier replaces arithmetic NaNs exactly where
  * the interpreter does; without it both keep the payload the same way. */
 static void test_canon_nans(void) {
@@ -571,6 +643,7 @@ int main(int argc, char **argv) {
     test_small_stack();
     test_image();
     test_cache();
+    test_cached_seam();
     test_canon_nans();
     free(wasm);
     return CHECK_REPORT();
