@@ -4,6 +4,7 @@
 #ifndef PORTALIS_WASM_AOT_H
 #define PORTALIS_WASM_AOT_H
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -82,8 +83,19 @@ typedef struct aot_module {
     void *dl;                   /* dlopen handle */
     int fd;                     /* the memfd it was loaded from */
     const struct wa_module *wm; /* its pw_aot_module (aot_abi.h) */
+    /* Interpreter code of the module (pw_module.funcs): made at load,
+     * except for a module loaded from the cache, which gets it only when an
+     * instance must run on the interpreter (pw_aot_interp_code). */
+    pthread_mutex_t lock;
+    bool interp_ready; /* guarded by lock */
 } aot_module;
 void pw_aot_module_release(aot_module *am);
+struct pw_cfunc;
+/* The module's interpreter code, translated now if it was loaded from the
+ * cache without it (*funcs = pw_module.funcs); thread-safe. */
+struct pw_error *pw_aot_interp_code(struct pw_module *mod, const struct pw_cfunc **funcs);
+/* The module's interpreter code if it has any yet, else NULL. */
+const struct pw_cfunc *pw_aot_interp_funcs(const struct pw_module *mod);
 
 struct pw_module;
 struct pw_error;

@@ -24,7 +24,41 @@ void pw_aot_module_release(aot_module *am) {
     if (am->dl)
         dlclose(am->dl);
     close(am->fd);
+    pthread_mutex_destroy(&am->lock);
     free(am);
+}
+
+/* A module loaded from the cache skipped validation and translation
+ * (docs/aot.md, "Cached load"). An instance whose memory could not be
+ * guarded runs on the interpreter (aot_rt.c), so it is translated then,
+ * once, under the lock: instances in other threads may share the module.
+ * A failed translation leaves none (and is tried again next time). */
+pw_error *pw_aot_interp_code(pw_module *mod, const pw_cfunc **funcs) {
+    aot_module *am = (aot_module *)pw_aot_code_of(mod); /* its lock and flag are the mutable part */
+    pw_error *e = NULL;
+    pthread_mutex_lock(&am->lock);
+    if (!am->interp_ready) {
+        e = pw_compile(mod);
+        if (e && mod->funcs) {
+            for (uint32_t i = 0; i < mod->m.ncodes; i++)
+                pw_cfunc_free(&mod->funcs[i]);
+            free(mod->funcs);
+            mod->funcs = NULL;
+            mod->code_bytes = 0;
+        }
+        am->interp_ready = !e;
+    }
+    *funcs = mod->funcs;
+    pthread_mutex_unlock(&am->lock);
+    return e;
+}
+
+const pw_cfunc *pw_aot_interp_funcs(const pw_module *mod) {
+    aot_module *am = (aot_module *)pw_aot_code_of(mod);
+    pthread_mutex_lock(&am->lock);
+    const pw_cfunc *f = am->interp_ready ? mod->funcs : NULL;
+    pthread_mutex_unlock(&am->lock);
+    return f;
 }
 
 /* What the code depends on besides the compiler: the module, the ABI, the
@@ -77,6 +111,8 @@ static pw_error *load(const pw_module *mod, const uint8_t id[32], const uint8_t 
     am->dl = dl;
     am->fd = fd;
     am->wm = wm;
+    pthread_mutex_init(&am->lock, NULL);
+    am->interp_ready = mod->funcs != NULL;
     *out = am;
     return NULL;
 }

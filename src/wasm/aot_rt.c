@@ -125,8 +125,8 @@ static void native_bind(pw_func *f, uint32_t defidx) {
      * the cache has none: an interpreter's call crosses the seam like a call
      * to another tier's function, and the activation (native_call) charges
      * the entry itself. */
-    const pw_module *mod = f->inst->module;
-    f->cf = mod->funcs ? &mod->funcs[defidx] : NULL;
+    const pw_cfunc *funcs = am ? pw_aot_interp_funcs(f->inst->module) : NULL;
+    f->cf = funcs ? &funcs[defidx] : NULL;
     f->call_cost = f->cf ? f->cf->entry_cost : 0;
     f->code = NULL;
     if (!ai || !am)
@@ -416,6 +416,27 @@ static pw_error *activation(pw_store *s, pw_func *f, const aot_fn *fn, pw_slot *
     return err;
 }
 
+/* An instance whose memory is not guarded after all (guard_enter) runs on
+ * the interpreter. A module loaded from the cache gets its interpreter code
+ * now, and the instance's functions are bound to it as they are where the
+ * module was translated at load: interpreted callers then run them inline
+ * and charge their entries at the call site (the same fuel either way). */
+static pw_error *interpreted(pw_store *s, pw_func *f, pw_slot *slots) {
+    pw_instance *inst = f->inst;
+    if (!f->cf) {
+        const pw_cfunc *funcs;
+        pw_error *e = pw_aot_interp_code(inst->module, &funcs);
+        if (e)
+            return e;
+        for (uint32_t i = 0; i < inst->module->m.ncodes; i++) {
+            pw_func *g = inst->funcs[inst->module->m.nfunc_imports + i];
+            g->cf = &funcs[i];
+            g->call_cost = g->cf->entry_cost;
+        }
+    }
+    return pw_tier_interp.call(s, f, slots);
+}
+
 static pw_error *native_call(pw_store *s, pw_func *f, pw_slot *slots) {
     const aot_fn *fn = f->code;
     if (!fn)
@@ -423,7 +444,7 @@ static pw_error *native_call(pw_store *s, pw_func *f, pw_slot *slots) {
     aot_act a;
     bool guarded = fn->ai->guard && fn->ai->has_memory;
     if (guarded && !guard_enter(fn->ai, f->inst->mem0, &a))
-        return pw_tier_interp.call(s, f, slots);
+        return interpreted(s, f, slots);
     pw_error *err = activation(s, f, fn, slots, &a);
     if (guarded)
         pw_aot_guard_leave(&a.guard);

@@ -574,7 +574,7 @@ static void test_guard_threads(void) {
  * space limit set after the module was compiled for guard mode) runs its
  * instance on the interpreter: the same traps and results. The sanitizers'
  * own reservations do not survive such a limit. */
-static void test_guard_unreserved(void) {
+static void guard_unreserved(bool cached) {
 #ifndef AOT_SANITIZED
     rig ri;
     if (!rig_open(&ri, PW_TIER_INTERP, false))
@@ -582,8 +582,19 @@ static void test_guard_unreserved(void) {
     pw_engine_config cfg = {.tier = PW_TIER_NATIVE};
     pw_engine *e = pw_engine_new_with(&cfg);
     pw_module *m = NULL;
+    rig warm; /* makes the cache entry */
+    if (cached && rig_open(&warm, PW_TIER_NATIVE, false))
+        rig_close(&warm);
+    if (!cached)
+        setenv("PORTALIS_AOT_CACHE", "0", 1);
     pw_error *err = pw_module_new(e, wasm, wasm_len, &m);
+    unsetenv("PORTALIS_AOT_CACHE");
     CHECK(!err, "unreserved: module");
+    size_t nf = 0, bin = 0, code = 0;
+    if (m)
+        pw_module_sizes(m, &nf, &bin, &code);
+    /* a cache hit has no interpreter code until the instance needs it */
+    CHECK(cached == (code == 0), "unreserved (cached %d): interpreter code %zu bytes", (int)cached, code);
     struct rlimit old, lim;
     getrlimit(RLIMIT_AS, &old);
     long pages = 0;
@@ -611,14 +622,21 @@ static void test_guard_unreserved(void) {
             pw_val a[1] = {I32(9)};
             size_t n = i < 2 ? 0 : 1;
             outcome x = call(&ri, names[i], a, n, 1), y = call(&rn, names[i], a, n, 1);
-            CHECK(same(&x, &y), "unreserved %s: interp trap %d '%s', native trap %d '%s'", names[i], (int)x.trap,
-                  x.summary, (int)y.trap, y.summary);
+            CHECK(same(&x, &y), "unreserved (cached %d) %s: interp trap %d '%s', native trap %d '%s'",
+                  (int)cached, names[i], (int)x.trap, x.summary, (int)y.trap, y.summary);
         }
     }
     setrlimit(RLIMIT_AS, &old);
     rig_close(&rn);
     rig_close(&ri);
+#else
+    (void)cached;
 #endif
+}
+
+static void test_guard_unreserved(void) {
+    guard_unreserved(false);
+    guard_unreserved(true);
 }
 
 int main(int argc, char **argv) {
