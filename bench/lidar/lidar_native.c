@@ -2,7 +2,8 @@
  * modules run), and the clouds the PCL peer filters: see run.sh.
  * usage: lidar_native FRAMES [DUMP_PREFIX]  - prints ms per frame for scan
  * and filter; with DUMP_PREFIX writes each raw cloud as PREFIX.N.bin
- * (n doubles x 3) and the filtered count. */
+ * (RAYS x 3 doubles) and the filtered one as PREFIX.N.out.bin (x 3
+ * doubles), and prints the filtered count. */
 #define _POSIX_C_SOURCE 200809L
 #include <stdio.h>
 #include <stdlib.h>
@@ -40,6 +41,10 @@ int main(int argc, char **argv) {
             snprintf(path, sizeof path, "%s.%d.bin", argv[2], k);
             FILE *fp = fopen(path, "wb");
             if (!fp || fwrite(raw, sizeof *raw, 3 * RAYS, fp) != 3 * RAYS || fclose(fp))
+                return 1;
+            snprintf(path, sizeof path, "%s.%d.out.bin", argv[2], k);
+            fp = fopen(path, "wb");
+            if (!fp || fwrite(out, sizeof *out, 3 * (size_t)n, fp) != 3 * (size_t)n || fclose(fp))
                 return 1;
             printf("frame %d: %d returns, %d filtered\n", k, ret, n);
         }

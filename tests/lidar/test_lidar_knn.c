@@ -1,10 +1,12 @@
-/* The C filter's k-nearest-neighbour search (demos/lidar/c/lidar_filter.c,
- * compiled in here for its static functions) against brute force: on seeded
- * random clouds - uniform, flat, sparse rings with outliers, a lattice full
- * of equal distances and duplicates, very uneven extents, two far clusters -
- * every point's mean distance to its k nearest others must equal the brute
- * force's exactly (the k smallest squared distances summed as square roots
- * in ascending order, as the Python reference does). Also: the voxel keys
+/* The C filter's neighbour search (demos/lidar/c/lidar_filter.c, compiled
+ * in here for its static functions) against brute force: on seeded random
+ * clouds - uniform, flat, sparse rings with outliers, a lattice full of
+ * equal distances and duplicates, very uneven extents, two far clusters -
+ * every voxel centroid's mean distance to its k nearest others in the 26
+ * voxels around its own must equal the brute force's exactly (the k
+ * smallest squared distances, or all when there are fewer, summed as square
+ * roots in ascending order, ALONE_LEAVES leaves without any, as the Python
+ * reference does). Also: the voxel keys
  * taken over the crop box and over the kept points' bounding box (crop
  * boxes too large for the key) give the same filtered cloud. */
 #include "lidar_filter.c"
@@ -39,12 +41,25 @@ static void make_cloud(int kind, double *p, int n) {
     }
 }
 
-/* Mean distance from point i to its k nearest others, by brute force. */
-static double brute_mean(const double *pts, int n, int i, int k) {
+/* Voxel coordinate a (0: x, 1: y, 2: z) of a voxel key over a grid of
+ * div voxels. */
+static int64_t coord(int64_t key, const int64_t *div, int a) {
+    return a == 0 ? key % div[0] : a == 1 ? key / div[0] % div[1] : key / (div[0] * div[1]);
+}
+
+/* Centroid i's statistic by brute force: the k smallest squared distances
+ * to the other centroids whose voxel is within one of its own in every
+ * axis (or all when there are fewer), their square roots' mean summed in
+ * ascending order; ALONE_LEAVES leaves without any. */
+static double brute_mean(const double *pts, const int64_t *key, int n, int i, int k, const int64_t *div,
+                         double leaf) {
     double best[KMAX];
     int m = 0;
     for (int j = 0; j < n; j++) {
-        if (j == i)
+        int near = j != i;
+        for (int a = 0; a < 3; a++)
+            near &= llabs(coord(key[j], div, a) - coord(key[i], div, a)) <= 1;
+        if (!near)
             continue;
         double ex = pts[3 * i] - pts[3 * j], ey = pts[3 * i + 1] - pts[3 * j + 1],
                ez = pts[3 * i + 2] - pts[3 * j + 2];
@@ -57,9 +72,9 @@ static double brute_mean(const double *pts, int n, int i, int k) {
         best[u] = d2;
     }
     double s = 0.0;
-    for (int a = 0; a < k; a++)
+    for (int a = 0; a < m; a++)
         s += sqrt(best[a]);
-    return s / k;
+    return m ? s / m : ALONE_LEAVES * leaf;
 }
 
 static void knn_trials(int trials) {
@@ -67,20 +82,27 @@ static void knn_trials(int trials) {
     for (int t = 0; t < trials; t++) {
         int kind = t % 6, n = 2 + (int)(rnd() * (t % 3 == 0 ? NMAX - 2 : 2000));
         int k = 1 + (int)(rnd() * (t % 5 == 0 ? KMAX - 1 : 12));
-        lidar_filter_params f = {.mean_k = k, .leaf = 0.05 + rnd() * 0.5, .stddev_mul = 1.0};
+        lidar_filter_params f = {.mean_k = k,
+                                 .leaf = 0.05 + rnd() * 0.5,
+                                 .stddev_mul = 1.0,
+                                 .crop_min = {-1e3, -1e3, -1e3},
+                                 .crop_max = {1e3, 1e3, 1e3}};
         make_cloud(kind, pts, n);
-        memcpy(copy, pts, sizeof(double) * 3 * (size_t)n);
         CHECK(reserve((size_t)n) == 0, "out of memory");
-        if (n <= k) {
-            CHECK(outlier_removal(&f, pts, n) == n, "n <= k keeps every point");
+        int64_t div[3] = {1, 1, 1};
+        int32_t m = voxel_grid(&f, pts, n, S.vox, div);
+        S.vkey[m] = INT64_MAX;
+        memcpy(copy, S.vox, sizeof(double) * 3 * (size_t)m);
+        int32_t kept = outlier_removal(&f, S.vox, S.vkey, m, div[0], div[0] * div[1]);
+        if (m <= k) {
+            CHECK(kept == m, "n <= k keeps every point");
             continue;
         }
-        outlier_removal(&f, pts, n); /* the means stay in S.mean, in input order */
-        int bad = 0;
-        for (int i = 0; i < n; i++)
-            bad += S.mean[i] != brute_mean(copy, n, i, k);
-        CHECK(bad == 0, "trial %d (cloud %d, n %d, k %d, leaf %g): %d means differ from brute force", t, kind, n,
-              k, f.leaf, bad);
+        int bad = 0; /* the means stay in S.mean, in centroid order */
+        for (int i = 0; i < m; i++)
+            bad += S.mean[i] != brute_mean(copy, S.vkey, m, i, k, div, f.leaf);
+        CHECK(bad == 0, "trial %d (cloud %d, n %d, %d voxels, k %d, leaf %g): %d means differ from brute force",
+              t, kind, n, m, k, f.leaf, bad);
     }
 }
 

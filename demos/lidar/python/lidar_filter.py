@@ -273,9 +273,10 @@ def crop(f, pts):
 
 def voxel_grid(f, pts):
     """Centroid per occupied voxel, voxels in ascending linear index
-    (x fastest), each centroid summed in input order."""
+    (x fastest), each centroid summed in input order; returns the centroids
+    and their voxels' (x, y, z) indices."""
     if not pts:
-        return []
+        return [], []
     inv = 1.0 / f.leaf
     mn = [pts[0][0], pts[0][1], pts[0][2]]
     mx = list(mn)
@@ -297,6 +298,7 @@ def voxel_grid(f, pts):
         keys.append(((ix + iy * dx + iz * dx * dy) << 20) | i)
     keys.sort()
     out = []
+    cells = []
     j = 0
     n = len(keys)
     while j < n:
@@ -311,68 +313,52 @@ def voxel_grid(f, pts):
             c += 1
             j += 1
         out.append((sx / c, sy / c, sz / c))
-    return out
+        cells.append((v % dx, v // dx % dy, v // (dx * dy)))
+    return out, cells
 
 
-def knn_mean_distances(pts, k, cell):
-    """Mean distance of every point to its k nearest other points (exact:
-    rings of grid cells are searched until no closer point can exist); the
-    k distances are summed in ascending order."""
-    inv = 1.0 / cell
-    grid = {}
-    coords = []
-    for i, p in enumerate(pts):
-        c = (math.floor(p[0] * inv), math.floor(p[1] * inv), math.floor(p[2] * inv))
-        coords.append(c)
-        grid.setdefault(c, []).append(i)
-    lo = [min(c[a] for c in coords) for a in range(3)]
-    hi = [max(c[a] for c in coords) for a in range(3)]
-    span = max(hi[a] - lo[a] for a in range(3))
+# The statistic of a centroid with no neighbour in the 3 x 3 x 3 voxels, in
+# leaves (README.md, "where we differ from PCL").
+ALONE_LEAVES = 4.0
+
+
+def block_mean_distances(pts, cells, k, alone):
+    """Mean distance of every centroid to its k nearest others among the
+    centroids of the 26 voxels around its own (the k smallest distances, or
+    all when there are fewer, summed in ascending order; alone without
+    any)."""
+    at = {c: i for i, c in enumerate(cells)}
     means = []
     for i, p in enumerate(pts):
-        cx, cy, cz = coords[i]
-        best = []  # sorted squared distances, at most k
-        ring = 0
-        while True:
-            for x in range(cx - ring, cx + ring + 1):
-                for y in range(cy - ring, cy + ring + 1):
-                    for z in range(cz - ring, cz + ring + 1):
-                        if max(abs(x - cx), abs(y - cy), abs(z - cz)) != ring:
-                            continue
-                        for j in grid.get((x, y, z), ()):
-                            if j == i:
-                                continue
-                            q = pts[j]
-                            ddx = p[0] - q[0]
-                            ddy = p[1] - q[1]
-                            ddz = p[2] - q[2]
-                            d2 = ddx * ddx + ddy * ddy + ddz * ddz
-                            if len(best) == k and d2 >= best[-1]:
-                                continue
-                            m = len(best)
-                            while m > 0 and best[m - 1] > d2:
-                                m -= 1
-                            best.insert(m, d2)
-                            if len(best) > k:
-                                best.pop()
-            reach = ring * cell
-            if (len(best) == k and best[-1] <= reach * reach) or ring > span:
-                break
-            ring += 1
+        cx, cy, cz = cells[i]
+        d = []
+        for z in (cz - 1, cz, cz + 1):
+            for y in (cy - 1, cy, cy + 1):
+                for x in (cx - 1, cx, cx + 1):
+                    j = at.get((x, y, z))
+                    if j is None or j == i:
+                        continue
+                    q = pts[j]
+                    ddx = p[0] - q[0]
+                    ddy = p[1] - q[1]
+                    ddz = p[2] - q[2]
+                    d.append(ddx * ddx + ddy * ddy + ddz * ddz)
+        d.sort()
         s = 0.0
-        for d2 in best:
+        for d2 in d[:k]:
             s += math.sqrt(d2)
-        means.append(s / k)
+        means.append(s / len(d[:k]) if d else alone)
     return means
 
 
-def outlier_removal(f, pts):
-    """StatisticalOutlierRemoval: keep points whose mean k-NN distance is
-    <= mean + stddev_mul * stddev (sample standard deviation), input order."""
+def outlier_removal(f, pts, cells):
+    """StatisticalOutlierRemoval: keep points whose mean distance to their k
+    nearest neighbours in the 3 x 3 x 3 voxels is <= mean + stddev_mul *
+    stddev (sample standard deviation), input order."""
     k = f.mean_k
     if len(pts) <= k or k < 1:
         return list(pts)
-    d = knn_mean_distances(pts, k, 2.0 * f.leaf)
+    d = block_mean_distances(pts, cells, k, ALONE_LEAVES * f.leaf)
     s = 0.0
     sq = 0.0
     for v in d:
@@ -386,7 +372,7 @@ def outlier_removal(f, pts):
 
 
 def filter_cloud(f, pts):
-    return outlier_removal(f, voxel_grid(f, crop(f, pts)))
+    return outlier_removal(f, *voxel_grid(f, crop(f, pts)))
 
 
 # ---- check against an output layer --------------------------------------------------

@@ -279,11 +279,17 @@ fn crop(f: &Filter, pts: &[f64], out: &mut Vec<f64>) {
     }
 }
 
-fn voxel_grid(f: &Filter, pts: &[f64], keys: &mut Vec<u64>, out: &mut Vec<f64>) {
+/// The centroids of the occupied voxels (out) in ascending linear voxel
+/// index, and those indices (vkey, then a sentinel above them all); returns
+/// the strides of the index in y and z. The grid has an empty voxel more on
+/// each side in x and y (see ../c/lidar_filter.c).
+fn voxel_grid(f: &Filter, pts: &[f64], keys: &mut Vec<u64>, out: &mut Vec<f64>, vkey: &mut Vec<i64>) -> (i64, i64) {
     out.clear();
+    vkey.clear();
     let n = pts.len() / 3;
     if n == 0 {
-        return;
+        vkey.push(i64::MAX);
+        return (1, 1);
     }
     let inv = 1.0 / f.leaf;
     let (mut mn, mut mx) = ([pts[0], pts[1], pts[2]], [pts[0], pts[1], pts[2]]);
@@ -297,8 +303,9 @@ fn voxel_grid(f: &Filter, pts: &[f64], keys: &mut Vec<u64>, out: &mut Vec<f64>) 
             }
         }
     }
-    let minb: Vec<i64> = (0..3).map(|a| (mn[a] * inv).floor() as i64).collect();
-    let div: Vec<i64> = (0..3).map(|a| (mx[a] * inv).floor() as i64 - minb[a] + 1).collect();
+    let pad = [1i64, 1, 0];
+    let minb: Vec<i64> = (0..3).map(|a| (mn[a] * inv).floor() as i64 - pad[a]).collect();
+    let div: Vec<i64> = (0..3).map(|a| (mx[a] * inv).floor() as i64 - minb[a] + 1 + pad[a]).collect();
     keys.clear();
     for (i, p) in pts.chunks_exact(3).enumerate() {
         let ix = (p[0] * inv).floor() as i64 - minb[0];
@@ -320,324 +327,82 @@ fn voxel_grid(f: &Filter, pts: &[f64], keys: &mut Vec<u64>, out: &mut Vec<f64>) 
             j += 1;
         }
         out.extend_from_slice(&[sx / c as f64, sy / c as f64, sz / c as f64]);
+        vkey.push(v as i64);
     }
+    vkey.push(i64::MAX);
+    (div[0], div[0] * div[1])
 }
 
-fn keep_best(best: &mut [f64; KMAX], nb: &mut usize, k: usize, d2: f64) {
-    if *nb == k && d2 >= best[k - 1] {
-        return;
-    }
-    let mut m = if *nb < k {
-        *nb += 1;
-        *nb - 1
-    } else {
-        k - 1
-    };
-    while m > 0 && best[m - 1] > d2 {
-        best[m] = best[m - 1];
-        m -= 1;
-    }
-    best[m] = d2;
-}
+/// The statistic of a centroid with no neighbour in the 3 x 3 x 3 voxels, in
+/// leaves (../README.md, "where we differ from PCL").
+const ALONE_LEAVES: f64 = 4.0;
 
-/// The uniform grid of the k-nearest-neighbour search (see
-/// ../c/lidar_filter.c): cells of `cell` metres (twice the leaf, coarser
-/// when the box would need more than about 8 cells a point) from org, the
-/// points sorted by cell (pts, and idx their input index), cstart[c] the
-/// first point of cell c. margin keeps the distance bounds conservative
-/// whatever floor() rounded to.
-struct Grid {
-    org: [f64; 3],
-    cell: f64,
-    margin: f64,
-    dim: [i64; 3],
-    pts: Vec<f64>,
-    idx: Vec<u32>,
-    cstart: Vec<i32>,
-    gsq: Vec<f64>, // squared gaps of the shell search: 3 axes x (2 gmax + 1)
-    gmax: i64,
-}
-
-impl Grid {
-    fn cell_of(&self, p: &[f64], a: usize) -> i64 {
-        let c = ((p[a] - self.org[a]) / self.cell).floor() as i64;
-        if c < 0 { 0 } else if c >= self.dim[a] { self.dim[a] - 1 } else { c }
-    }
-
-    fn cell_index(&self, c: &[i64; 3]) -> usize {
-        (c[0] + self.dim[0] * (c[1] + self.dim[1] * c[2])) as usize
-    }
-
-    fn build(pts: &[f64], leaf: f64, cells: &mut Vec<u32>) -> Grid {
-        let n = pts.len() / 3;
-        let (mut mn, mut mx) = ([pts[0], pts[1], pts[2]], [pts[0], pts[1], pts[2]]);
-        for p in pts.chunks_exact(3) {
-            for a in 0..3 {
-                mn[a] = mn[a].min(p[a]);
-                mx[a] = mx[a].max(p[a]);
-            }
+/// Mean distance from centroid i to its k nearest others among the
+/// centroids of the 26 voxels around its own (v: the voxel keys, ascending,
+/// then a sentinel; off: the key offsets of the block's 9 rows; at: per
+/// row, the first centroid at or above that row's lowest key for the
+/// previous query, which only advances). The k (or, with fewer in the
+/// block, all) smallest distances are summed in ascending order; `alone`
+/// without any.
+fn block_mean(pts: &[f64], v: &[i64], i: usize, off: &[i64; 9], at: &mut [usize; 9], k: usize, alone: f64) -> f64 {
+    let mut best = [0.0f64; KMAX];
+    let mut nb = 0usize;
+    let p = &pts[3 * i..3 * i + 3];
+    for r in 0..9 {
+        let lo = v[i] + off[r] - 1;
+        let mut j = at[r];
+        while v[j] < lo {
+            j += 1;
         }
-        let mut big: f64 = 0.0;
-        for a in 0..3 {
-            big = big.max(mn[a].abs().max(mx[a].abs()));
-        }
-        let mut g = Grid { org: mn, cell: 2.0 * leaf, margin: 0.0, dim: [0; 3], pts: Vec::new(), idx: Vec::new(),
-                           cstart: Vec::new(), gsq: Vec::new(), gmax: 0 };
-        loop {
-            let mut total = 1.0;
-            for a in 0..3 {
-                g.dim[a] = ((mx[a] - mn[a]) / g.cell).floor() as i64 + 1;
-                total *= g.dim[a] as f64;
-            }
-            if total <= 8.0 * n as f64 + 65536.0 {
-                break;
-            }
-            g.cell *= 2.0;
-        }
-        g.margin = (big + g.cell) * 1e-9;
-        g.gmax = g.dim[0].max(g.dim[1]).max(g.dim[2]);
-        g.gsq = vec![0.0; 3 * (2 * g.gmax as usize + 1)];
-        let nc = (g.dim[0] * g.dim[1] * g.dim[2]) as usize;
-        g.cstart = vec![0; nc + 1];
-        cells.clear();
-        for p in pts.chunks_exact(3) {
-            let c = [g.cell_of(p, 0), g.cell_of(p, 1), g.cell_of(p, 2)];
-            let ci = g.cell_index(&c);
-            cells.push(ci as u32);
-            g.cstart[ci + 1] += 1;
-        }
-        for c in 0..nc {
-            g.cstart[c + 1] += g.cstart[c];
-        }
-        g.pts = vec![0.0; 3 * n];
-        g.idx = vec![0; n];
-        for (i, &ci) in cells.iter().enumerate() {
-            // counting sort; cstart[c] ends at the next cell's start
-            let t = g.cstart[ci as usize] as usize;
-            g.cstart[ci as usize] += 1;
-            g.idx[t] = i as u32;
-            g.pts[3 * t..3 * t + 3].copy_from_slice(&pts[3 * i..3 * i + 3]);
-        }
-        for c in (0..nc).rev() {
-            g.cstart[c + 1] = g.cstart[c];
-        }
-        g.cstart[0] = 0;
-        g
-    }
-}
-
-/// One query: point t of the grid's order, its cell and offsets in it, the
-/// k nearest squared distances so far (sorted), and lim, above which no
-/// k-th nearest lies.
-struct Query {
-    t: usize,
-    p: [f64; 3],
-    c: [i64; 3],
-    off: [f64; 3],
-    best: [f64; KMAX],
-    nb: usize,
-    k: usize,
-    lim: f64,
-}
-
-impl Query {
-    fn threshold(&self) -> f64 {
-        if self.nb < self.k { self.lim } else { self.best[self.k - 1] }
-    }
-
-    /// Lower bound of the distance along axis a to cells c + d.
-    fn gap(&self, g: &Grid, a: usize, d: i64) -> f64 {
-        if d == 0 {
-            return 0.0;
-        }
-        let v = if d > 0 { d as f64 * g.cell - self.off[a] } else { self.off[a] + (-d - 1) as f64 * g.cell };
-        let v = v - g.margin;
-        if v > 0.0 { v } else { 0.0 }
-    }
-
-    /// The points of g.pts[lo..hi) nearer than the k-th so far (or lim).
-    fn visit_range(&mut self, g: &Grid, lo: usize, hi: usize) {
-        let mut thr = self.threshold();
-        for j in lo..hi {
-            let r = &g.pts[3 * j..3 * j + 3];
-            let (ex, ey, ez) = (self.p[0] - r[0], self.p[1] - r[1], self.p[2] - r[2]);
-            let d2 = ex * ex + ey * ey + ez * ez;
-            if d2 <= thr && j != self.t {
-                keep_best(&mut self.best, &mut self.nb, self.k, d2);
-                thr = self.threshold();
-            }
-        }
-    }
-
-    /// A lower bound of the distance to any point outside the (2R + 1)^3
-    /// cells around the query's; infinity when there are no such cells.
-    fn outside_bound(&self, g: &Grid, r: i64) -> f64 {
-        let mut b = f64::INFINITY;
-        for a in 0..3 {
-            let lo = if self.c[a] - r > 0 { self.gap(g, a, -r - 1) } else { f64::INFINITY };
-            let hi = if self.c[a] + r < g.dim[a] - 1 { self.gap(g, a, r + 1) } else { f64::INFINITY };
-            b = if lo < b { lo } else { b };
-            b = if hi < b { hi } else { b };
-        }
-        b
-    }
-
-    fn done(&self, g: &Grid, r: i64) -> bool {
-        let b = self.outside_bound(g, r);
-        b == f64::INFINITY || (self.nb == self.k && b * b >= self.best[self.k - 1])
-    }
-
-    /// Row (dy, dz) of cells dx in [xlo, xhi] (clipped to the grid), less the
-    /// end cells beyond the k-th so far; gsq[x0 + dx]: squared gap along x.
-    fn visit_row(&mut self, g: &Grid, dy: i64, dz: i64, mut xlo: i64, mut xhi: i64, x0: usize, g2: f64) {
-        while xlo <= xhi && g2 + g.gsq[(x0 as i64 + xlo) as usize] > self.threshold() {
-            xlo += 1;
-        }
-        while xhi >= xlo && g2 + g.gsq[(x0 as i64 + xhi) as usize] > self.threshold() {
-            xhi -= 1;
-        }
-        if xlo > xhi {
-            return;
-        }
-        let row = g.dim[0] * (self.c[1] + dy + g.dim[1] * (self.c[2] + dz)) + self.c[0];
-        self.visit_range(g, g.cstart[(row + xlo) as usize] as usize, g.cstart[(row + xhi + 1) as usize] as usize);
-    }
-
-    /// Shells r0, r0 + 1, ... around the query's cell (r0 >= 1) until no
-    /// point outside them can be nearer than the k-th found.
-    fn shells(&mut self, g: &mut Grid, r0: i64) {
-        let gm = g.gmax as usize;
-        let centre = move |a: usize| a * (2 * gm + 1) + gm; // gsq[centre(a) + d], d in -gmax..gmax
-        for a in 0..3 {
-            for d in 0..r0 {
-                let (lo, hi) = (self.gap(g, a, -d), self.gap(g, a, d));
-                g.gsq[centre(a) - d as usize] = lo * lo;
-                g.gsq[centre(a) + d as usize] = hi * hi;
-            }
-        }
-        let mut r = r0;
-        while !self.done(g, r - 1) {
-            for a in 0..3 {
-                let (lo, hi) = (self.gap(g, a, -r), self.gap(g, a, r));
-                g.gsq[centre(a) - r as usize] = lo * lo;
-                g.gsq[centre(a) + r as usize] = hi * hi;
-            }
-            let (mut lo, mut hi) = ([0i64; 3], [0i64; 3]);
-            for a in 0..3 {
-                lo[a] = if self.c[a] - r < 0 { -self.c[a] } else { -r };
-                hi[a] = if self.c[a] + r >= g.dim[a] { g.dim[a] - 1 - self.c[a] } else { r };
-            }
-            let g: &Grid = g;
-            for dz in lo[2]..=hi[2] {
-                let gz = g.gsq[(centre(2) as i64 + dz) as usize];
-                if gz > self.threshold() {
-                    continue;
-                }
-                for dy in lo[1]..=hi[1] {
-                    let g2 = gz + g.gsq[(centre(1) as i64 + dy) as usize];
-                    if g2 > self.threshold() {
-                        continue;
-                    }
-                    if dz > -r && dz < r && dy > -r && dy < r {
-                        // inner row: its two new cells
-                        if lo[0] == -r {
-                            self.visit_row(g, dy, dz, -r, -r, centre(0), g2);
-                        }
-                        if hi[0] == r {
-                            self.visit_row(g, dy, dz, r, r, centre(0), g2);
-                        }
+        at[r] = j;
+        while v[j] <= lo + 2 {
+            if j != i {
+                let q = &pts[3 * j..3 * j + 3];
+                let (ex, ey, ez) = (p[0] - q[0], p[1] - q[1], p[2] - q[2]);
+                let d2 = ex * ex + ey * ey + ez * ez;
+                if nb < k || d2 < best[k - 1] {
+                    let mut m = if nb < k {
+                        nb += 1;
+                        nb - 1
                     } else {
-                        self.visit_row(g, dy, dz, lo[0], hi[0], centre(0), g2);
+                        k - 1
+                    };
+                    while m > 0 && best[m - 1] > d2 {
+                        best[m] = best[m - 1];
+                        m -= 1;
                     }
+                    best[m] = d2;
                 }
             }
-            r += 1;
+            j += 1;
         }
-    }
-}
-
-/// The k nearest of point t are within r + |t - u| of it, r the k-th
-/// distance of point u: a bound for the search, widened far beyond rounding.
-fn next_limit(g: &Grid, t: usize, u: usize, kth: f64) -> f64 {
-    let (a, b) = (&g.pts[3 * t..3 * t + 3], &g.pts[3 * u..3 * u + 3]);
-    let (dx, dy, dz) = (a[0] - b[0], a[1] - b[1], a[2] - b[2]);
-    let r = kth.sqrt() + (dx * dx + dy * dy + dz * dz).sqrt();
-    r * r * (1.0 + 1e-9) + 1e-300
-}
-
-/// Mean distance from point t to its k nearest others: the 3 x 3 x 3 cells
-/// around its cell (ranges, found once a cell) with points beyond lim
-/// skipped, then shells from distance 2 while a point outside could be
-/// nearer. The k distances are summed in ascending order (exact k nearest:
-/// equal distances are equal values). Also returns the k-th (squared).
-fn mean_knn(g: &mut Grid, t: usize, k: usize, lim: f64, ranges: &[(usize, usize)]) -> (f64, f64) {
-    let p = [g.pts[3 * t], g.pts[3 * t + 1], g.pts[3 * t + 2]];
-    let mut q = Query { t, p, c: [0; 3], off: [0.0; 3], best: [0.0; KMAX], nb: 0, k, lim };
-    for &(lo, hi) in ranges {
-        q.visit_range(g, lo, hi);
-    }
-    for a in 0..3 {
-        q.c[a] = g.cell_of(&p, a);
-        q.off[a] = p[a] - (g.org[a] + q.c[a] as f64 * g.cell);
-    }
-    if !q.done(g, 1) {
-        q.shells(g, 2);
     }
     let mut s = 0.0;
-    for m in 0..q.nb {
-        s += q.best[m].sqrt();
+    for m in 0..nb {
+        s += best[m].sqrt();
     }
-    (s / k as f64, q.best[k - 1])
+    if nb > 0 { s / nb as f64 } else { alone }
 }
 
-/// The ranges of g.pts in the 3 x 3 x 3 cells around cell c (a row's three
-/// cells are adjacent), its own row first.
-fn block_ranges(g: &Grid, c: &[i64; 3], out: &mut Vec<(usize, usize)>) {
-    out.clear();
-    let xlo = if c[0] > 0 { c[0] - 1 } else { 0 };
-    let xhi = if c[0] + 1 < g.dim[0] { c[0] + 1 } else { c[0] };
-    for r in 0..9 {
-        let (y, z) = (c[1] + (r + 1) % 3 - 1, c[2] + (r / 3 + 1) % 3 - 1);
-        if y < 0 || z < 0 || y >= g.dim[1] || z >= g.dim[2] {
-            continue;
-        }
-        let row = g.dim[0] * (y + g.dim[1] * z);
-        let (lo, hi) = (g.cstart[(row + xlo) as usize] as usize, g.cstart[(row + xhi + 1) as usize] as usize);
-        if hi > lo {
-            out.push((lo, hi));
-        }
-    }
-}
-
-fn outlier_removal(f: &Filter, pts: &mut Vec<f64>, mean: &mut Vec<f64>, cells: &mut Vec<u32>) {
+fn outlier_removal(f: &Filter, pts: &mut Vec<f64>, v: &[i64], strides: (i64, i64), mean: &mut Vec<f64>) {
     let n = pts.len() / 3;
     let k = f.k;
     if n <= k || k < 1 {
         return;
     }
-    let mut g = Grid::build(pts, f.leaf, cells);
-    mean.clear();
-    mean.resize(n, 0.0);
-    // queries cell by cell, each bounded by the previous one; results in input order
-    let mut ranges = Vec::with_capacity(9);
-    let (mut t, mut kth) = (0usize, 0.0);
-    while t < n {
-        let p = [g.pts[3 * t], g.pts[3 * t + 1], g.pts[3 * t + 2]];
-        let c = [g.cell_of(&p, 0), g.cell_of(&p, 1), g.cell_of(&p, 2)];
-        block_ranges(&g, &c, &mut ranges);
-        let end = g.cstart[g.cell_index(&c) + 1] as usize;
-        while t < end {
-            let lim = if t > 0 { next_limit(&g, t, t - 1, kth) } else { f64::INFINITY };
-            let (m, kt) = mean_knn(&mut g, t, k, lim, &ranges);
-            mean[g.idx[t] as usize] = m;
-            kth = kt;
-            t += 1;
-        }
+    let mut off = [0i64; 9];
+    for r in 0..9 {
+        off[r] = (r as i64 % 3 - 1) * strides.0 + (r as i64 / 3 - 1) * strides.1;
     }
+    let mut at = [0usize; 9];
+    let alone = ALONE_LEAVES * f.leaf;
+    mean.clear();
     let (mut s, mut sq) = (0.0, 0.0);
-    for &v in mean.iter() {
-        s += v;
-        sq += v * v;
+    for i in 0..n {
+        let m = block_mean(pts, v, i, &off, &mut at, k, alone);
+        mean.push(m);
+        s += m;
+        sq += m * m;
     }
     let nf = n as f64;
     let var = (sq - s * s / nf) / (nf - 1.0);
@@ -657,11 +422,11 @@ struct Scratch {
     vox: Vec<f64>,
     keys: Vec<u64>,
     mean: Vec<f64>,
-    cells: Vec<u32>,
+    vkey: Vec<i64>,
 }
 
 static mut SCRATCH: Scratch =
-    Scratch { cropped: Vec::new(), vox: Vec::new(), keys: Vec::new(), mean: Vec::new(), cells: Vec::new() };
+    Scratch { cropped: Vec::new(), vox: Vec::new(), keys: Vec::new(), mean: Vec::new(), vkey: Vec::new() };
 
 /// Filters n points into out (room for cap points); returns the number of
 /// filtered points written (the host's "count:outputs:points" result).
@@ -686,8 +451,8 @@ pub unsafe extern "C" fn lidar_filter(n: i32, pts: *const f64, origin: *const f6
     };
     let s = &mut SCRATCH;
     crop(&f, from_raw_parts(pts, 3 * n), &mut s.cropped);
-    voxel_grid(&f, &s.cropped, &mut s.keys, &mut s.vox);
-    outlier_removal(&f, &mut s.vox, &mut s.mean, &mut s.cells);
+    let strides = voxel_grid(&f, &s.cropped, &mut s.keys, &mut s.vox, &mut s.vkey);
+    outlier_removal(&f, &mut s.vox, &s.vkey, strides, &mut s.mean);
     let w = (s.vox.len() / 3).min(cap);
     from_raw_parts_mut(out, 3 * w).copy_from_slice(&s.vox[..3 * w]);
     w as i32
