@@ -4,9 +4,9 @@
  * equal distances and duplicates, very uneven extents, two far clusters -
  * every voxel centroid's mean distance to its k nearest others in the 26
  * voxels around its own must equal the brute force's exactly (the k
- * smallest squared distances, or all when there are fewer, summed as square
- * roots in ascending order, ALONE_LEAVES leaves without any, as the Python
- * reference does). Also: the voxel keys
+ * smallest squared distances summed as square roots in ascending order, a
+ * missing one counting as MISS_LEAVES leaves, ALONE_LEAVES leaves without
+ * any, as the Python reference does). Also: the voxel keys
  * taken over the crop box and over the kept points' bounding box (crop
  * boxes too large for the key) give the same filtered cloud. */
 #include "lidar_filter.c"
@@ -49,8 +49,8 @@ static int64_t coord(int64_t key, const int64_t *div, int a) {
 
 /* Centroid i's statistic by brute force: the k smallest squared distances
  * to the other centroids whose voxel is within one of its own in every
- * axis (or all when there are fewer), their square roots' mean summed in
- * ascending order; ALONE_LEAVES leaves without any. */
+ * axis, their square roots summed in ascending order, each missing one
+ * counting as MISS_LEAVES leaves; ALONE_LEAVES leaves without any. */
 static double brute_mean(const double *pts, const int64_t *key, int n, int i, int k, const int64_t *div,
                          double leaf) {
     double best[KMAX];
@@ -74,7 +74,7 @@ static double brute_mean(const double *pts, const int64_t *key, int n, int i, in
     double s = 0.0;
     for (int a = 0; a < m; a++)
         s += sqrt(best[a]);
-    return m ? s / m : ALONE_LEAVES * leaf;
+    return m ? (s + (double)(k - m) * (MISS_LEAVES * leaf)) / k : ALONE_LEAVES * leaf;
 }
 
 static void knn_trials(int trials) {

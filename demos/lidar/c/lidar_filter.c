@@ -2,7 +2,8 @@
  * in ascending linear index), StatisticalOutlierRemoval (the k nearest
  * among the centroids of the 26 voxels around a centroid's own, found by
  * walking the voxel keys: one advancing position per row of the 3 x 3 x 3
- * block; with fewer than k there, the mean over those). Mirrors
+ * block; with fewer than k there, each missing one counts as MISS_LEAVES
+ * leaves, and without any the statistic is ALONE_LEAVES leaves). Mirrors
  * filter_cloud() in ../python/lidar_filter.py; ../README.md lists where it
  * differs from PCL. */
 #include <math.h>
@@ -12,9 +13,11 @@
 #include "lidar_core.h"
 
 #define KMAX 64
-/* The statistic of a centroid with no neighbour in the 3 x 3 x 3 voxels, in
- * leaves (../README.md, "where we differ from PCL"). */
-#define ALONE_LEAVES 4.0
+/* In leaves: what a neighbour missing from the 3 x 3 x 3 voxels counts as,
+ * and the statistic of a centroid without any neighbour there (../README.md,
+ * "where we differ from PCL"). */
+#define MISS_LEAVES 3.0
+#define ALONE_LEAVES 8.0
 
 /* Scratch buffers, grown as needed and kept between frames. */
 typedef struct {
@@ -166,11 +169,11 @@ static int32_t voxel_grid(const lidar_filter_params *f, const double *pts, int32
  * its own (V: the voxel keys, ascending, V[n] a sentinel above every key;
  * off: the linear offsets of the 8 other rows of the 3 x 3 x 3 block, at:
  * per row, the first centroid whose key is >= that row's lowest key for the
- * previous query, which only advances). The mean of the k (or, with fewer
- * in the block, all) smallest distances summed in ascending order; `alone`
- * without any. */
+ * previous query, which only advances). The mean of the k smallest
+ * distances summed in ascending order, each missing one counting as miss;
+ * `alone` without any. */
 static double block_mean(const double *P, const int64_t *V, int32_t i, const int64_t *off, int32_t *at, int k,
-                         double alone) {
+                         double miss, double alone) {
     double best[KMAX];
     int nb = 0;
     const double *p = P + 3 * (size_t)i;
@@ -197,7 +200,7 @@ static double block_mean(const double *P, const int64_t *V, int32_t i, const int
     double s = 0.0;
     for (int m = 0; m < nb; m++)
         s += sqrt(best[m]);
-    return nb ? s / nb : alone;
+    return nb ? (s + (double)(k - nb) * miss) / k : alone;
 }
 
 /* StatisticalOutlierRemoval over the voxel centroids (pts, keys V[0..n),
@@ -211,10 +214,10 @@ static int32_t outlier_removal(const lidar_filter_params *f, double *pts, const 
     int32_t at[9] = {0};
     for (int r = 0; r < 9; r++)
         off[r] = (int64_t)(r % 3 - 1) * d0 + (int64_t)(r / 3 - 1) * d01;
-    double alone = ALONE_LEAVES * f->leaf;
+    double miss = MISS_LEAVES * f->leaf, alone = ALONE_LEAVES * f->leaf;
     double s = 0.0, sq = 0.0;
     for (int32_t i = 0; i < n; i++) {
-        double v = block_mean(pts, V, i, off, at, k, alone);
+        double v = block_mean(pts, V, i, off, at, k, miss, alone);
         S.mean[i] = v;
         s += v;
         sq += v * v;

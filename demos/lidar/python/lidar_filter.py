@@ -317,16 +317,18 @@ def voxel_grid(f, pts):
     return out, cells
 
 
-# The statistic of a centroid with no neighbour in the 3 x 3 x 3 voxels, in
-# leaves (README.md, "where we differ from PCL").
-ALONE_LEAVES = 4.0
+# In leaves: what a neighbour missing from the 3 x 3 x 3 voxels counts as, and
+# the statistic of a centroid without any neighbour there (README.md, "where
+# we differ from PCL").
+MISS_LEAVES = 3.0
+ALONE_LEAVES = 8.0
 
 
-def block_mean_distances(pts, cells, k, alone):
+def block_mean_distances(pts, cells, k, miss, alone):
     """Mean distance of every centroid to its k nearest others among the
-    centroids of the 26 voxels around its own (the k smallest distances, or
-    all when there are fewer, summed in ascending order; alone without
-    any)."""
+    centroids of the 26 voxels around its own (the k smallest distances,
+    summed in ascending order, each missing one counting as miss; alone
+    without any)."""
     at = {c: i for i, c in enumerate(cells)}
     means = []
     for i, p in enumerate(pts):
@@ -347,7 +349,7 @@ def block_mean_distances(pts, cells, k, alone):
         s = 0.0
         for d2 in d[:k]:
             s += math.sqrt(d2)
-        means.append(s / len(d[:k]) if d else alone)
+        means.append((s + (k - len(d[:k])) * miss) / k if d else alone)
     return means
 
 
@@ -358,7 +360,7 @@ def outlier_removal(f, pts, cells):
     k = f.mean_k
     if len(pts) <= k or k < 1:
         return list(pts)
-    d = block_mean_distances(pts, cells, k, ALONE_LEAVES * f.leaf)
+    d = block_mean_distances(pts, cells, k, MISS_LEAVES * f.leaf, ALONE_LEAVES * f.leaf)
     s = 0.0
     sq = 0.0
     for v in d:

@@ -333,18 +333,21 @@ fn voxel_grid(f: &Filter, pts: &[f64], keys: &mut Vec<u64>, out: &mut Vec<f64>, 
     (div[0], div[0] * div[1])
 }
 
-/// The statistic of a centroid with no neighbour in the 3 x 3 x 3 voxels, in
-/// leaves (../README.md, "where we differ from PCL").
-const ALONE_LEAVES: f64 = 4.0;
+/// In leaves: what a neighbour missing from the 3 x 3 x 3 voxels counts as,
+/// and the statistic of a centroid without any neighbour there (../README.md,
+/// "where we differ from PCL").
+const MISS_LEAVES: f64 = 3.0;
+const ALONE_LEAVES: f64 = 8.0;
 
 /// Mean distance from centroid i to its k nearest others among the
 /// centroids of the 26 voxels around its own (v: the voxel keys, ascending,
 /// then a sentinel; off: the key offsets of the block's 9 rows; at: per
 /// row, the first centroid at or above that row's lowest key for the
-/// previous query, which only advances). The k (or, with fewer in the
-/// block, all) smallest distances are summed in ascending order; `alone`
+/// previous query, which only advances). The k smallest distances are
+/// summed in ascending order, each missing one counting as miss; `alone`
 /// without any.
-fn block_mean(pts: &[f64], v: &[i64], i: usize, off: &[i64; 9], at: &mut [usize; 9], k: usize, alone: f64) -> f64 {
+fn block_mean(pts: &[f64], v: &[i64], i: usize, off: &[i64; 9], at: &mut [usize; 9], k: usize, miss: f64,
+              alone: f64) -> f64 {
     let mut best = [0.0f64; KMAX];
     let mut nb = 0usize;
     let p = &pts[3 * i..3 * i + 3];
@@ -381,7 +384,7 @@ fn block_mean(pts: &[f64], v: &[i64], i: usize, off: &[i64; 9], at: &mut [usize;
     for m in 0..nb {
         s += best[m].sqrt();
     }
-    if nb > 0 { s / nb as f64 } else { alone }
+    if nb > 0 { (s + (k - nb) as f64 * miss) / k as f64 } else { alone }
 }
 
 fn outlier_removal(f: &Filter, pts: &mut Vec<f64>, v: &[i64], strides: (i64, i64), mean: &mut Vec<f64>) {
@@ -395,11 +398,11 @@ fn outlier_removal(f: &Filter, pts: &mut Vec<f64>, v: &[i64], strides: (i64, i64
         off[r] = (r as i64 % 3 - 1) * strides.0 + (r as i64 / 3 - 1) * strides.1;
     }
     let mut at = [0usize; 9];
-    let alone = ALONE_LEAVES * f.leaf;
+    let (miss, alone) = (MISS_LEAVES * f.leaf, ALONE_LEAVES * f.leaf);
     mean.clear();
     let (mut s, mut sq) = (0.0, 0.0);
     for i in 0..n {
-        let m = block_mean(pts, v, i, &off, &mut at, k, alone);
+        let m = block_mean(pts, v, i, &off, &mut at, k, miss, alone);
         mean.push(m);
         s += m;
         sq += m * m;
