@@ -8,8 +8,10 @@
 #   2. the same C code natively (gcc -O2 -ffp-contract=off), which also dumps
 #      the raw clouds
 #   3. PCL (CropBox + VoxelGrid + StatisticalOutlierRemoval) natively on
-#      those clouds; libpcl-dev (large) is installed here on demand, never
-#      by scripts/deps.sh or CI.
+#      those clouds, and how many voxels its outlier removal keeps or drops
+#      as ours does (demos/lidar/README.md, where we differ from PCL);
+#      libpcl-dev (large) is installed here on demand, never by
+#      scripts/deps.sh or CI.
 # usage: bash bench/lidar/run.sh [BUILD_DIR] [FRAMES]   (default build, 10)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
