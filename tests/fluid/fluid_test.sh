@@ -9,6 +9,8 @@
 # fluid_test.sh PORTALIS volume FLUID_EXPORT VOLUME_SCENE FRAMES [options]
 #                                 the 64^3 volume scene: one OpenVDB volume a frame whose
 #                                 voxel integral equals the module's mass (outputs:stats)
+# fluid_test.sh PORTALIS errors PERIODIC_SCENE   a bad wasm:boundaryMode and an odd periodic grid:
+#                                 the run fails and names the prim and what to change
 # Output layers go next to the scenes (the build tree). The per-call budget
 # is a hang guard far above the work (minutes): no result depends on time.
 set -eu
@@ -78,5 +80,23 @@ volume)
     "$portalis" usd tree -a "$dir/fluid_volume.usda" > "$dir/tree" || { echo "FAIL: usd tree fluid_volume.usda"; exit 1; }
     [ "$(grep -c '\.vdb' "$dir/fluid_volume.usda")" = "$frames" ] || { echo "FAIL: fluid_volume.usda:"; cat "$dir/fluid_volume.usda"; exit 1; }
     echo "UsdVolVolume layer $dir/fluid_volume.usda: $frames OpenVDBAsset file samples" ;;
+errors)
+    # variants of the periodic check scene next to it: the messages a user sees on stderr
+    scene=$1 base=${1%.usda}
+    expect() { # SCENE_SUFFIX SED_EXPRESSION MESSAGE
+        bad=$base.$1.usda
+        sed "$2" "$scene" > "$bad"
+        ! cmp -s "$scene" "$bad" || { echo "FAIL: '$2' changed nothing in $scene"; exit 1; }
+        rc=0
+        "$portalis" run "$bad" -o "$bad.out.usda" --frames 1 > "$bad.log" 2>&1 || rc=$?
+        [ "$rc" = 3 ] || { echo "FAIL: $bad: exit status $rc, not 3 (a module failed)"; cat "$bad.log"; exit 1; }
+        grep -qxF "portalis run: prim /World/Fluid: log: $3" "$bad.log" ||
+            { echo "FAIL: $bad: no message '$3':"; cat "$bad.log"; exit 1; }
+        echo "$bad: $3"
+    }
+    expect mode 's/wasm:boundaryMode = "periodic"/wasm:boundaryMode = "wrap"/' \
+        'wasm:boundaryMode: "closed", "open" or "periodic", not wrap'
+    expect odd 's/wasm:gridResolution = (16, 16, 16)/wasm:gridResolution = (16, 15, 16)/' \
+        'cannot create the solver: a periodic grid needs an even number of cells on every axis' ;;
 *) echo "fluid_test.sh: unknown mode $mode"; exit 2 ;;
 esac
