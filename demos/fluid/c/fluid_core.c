@@ -136,6 +136,15 @@ static void diffuse_faces(double *a, const double *a0, const double *wt, size_t 
         for (size_t j = 0; j < sy; j++)
             for (size_t i = 0; i < sx; i++) {
                 size_t c = i + sx * (j + sy * k);
+                if (i > 0 && i + 2 < sx && j > 0 && j + 1 < sy && k > 0 && k + 1 < sz && wt[c] > 0 &&
+                    wt[c + 1] > 0) {
+                    fluid_v2d o = V2(a0 + c), d = ((V2(a0 + c - 1) - o) + (V2(a0 + c + 1) - o)) +
+                                                  ((V2(a0 + c - sx) - o) + (V2(a0 + c + sx) - o)) +
+                                                  ((V2(a0 + c - sx * sy) - o) + (V2(a0 + c + sx * sy) - o));
+                    *(fluid_v2d *)(a + c) = o + coef * d;
+                    i++;
+                    continue;
+                }
                 double o = a0[c];
                 if (!(wt[c] > 0)) {
                     a[c] = o;
@@ -183,6 +192,27 @@ static inline double flux(double vel, double lo, double hi, double c, double coe
     return c * vel * (vel > 0 ? lo : hi) + coef * (lo - hi);
 }
 
+/* flux of two faces (vel > 0 ? lo : hi as a bit select; a NaN takes hi, as above) */
+static inline fluid_v2d flux2(fluid_v2d vel, fluid_v2d lo, fluid_v2d hi, double c, double coef) {
+    fluid_v2i m = vel > 0;
+    fluid_v2d up = (fluid_v2d)(((fluid_v2i)lo & m) | ((fluid_v2i)hi & ~m));
+    return c * vel * up + coef * (lo - hi);
+}
+
+/* transport of cells q and q + 1, both full */
+static inline void transport2(const fluid *f, double *a, const double *a0, size_t q, size_t fx, size_t fy,
+                              double c, double coef) {
+    size_t nx = (size_t)f->p.n[0], sxy = nx * (size_t)f->p.n[1];
+    fluid_v2d m = V2(a0 + q);
+    fluid_v2d f0 = flux2(V2(f->u + fx), V2(a0 + q - 1), m, c, coef),
+              f1 = flux2(V2(f->u + fx + 1), m, V2(a0 + q + 1), c, coef);
+    fluid_v2d f2 = flux2(V2(f->v + fy), V2(a0 + q - nx), m, c, coef),
+              f3 = flux2(V2(f->v + fy + nx), m, V2(a0 + q + nx), c, coef);
+    fluid_v2d f4 = flux2(V2(f->w + q), V2(a0 + q - sxy), m, c, coef),
+              f5 = flux2(V2(f->w + q + sxy), m, V2(a0 + q + sxy), c, coef);
+    *(fluid_v2d *)(a + q) = m + (((f0 - f1) + (f2 - f3)) + (f4 - f5));
+}
+
 /* One conservative update of scalar a (old values in a0): upwind fluxes
  * through the open faces, plus diffusion (coef = kappa dt / h^2) through
  * the same faces; what leaves one cell enters its neighbour, so the sum is
@@ -198,6 +228,11 @@ static void transport(fluid *f, double *a, const double *a0, double c, double co
             for (size_t i = 0; i < nx; i++) {
                 size_t q = i + nx * (j + ny * k);
                 size_t fx = i + (nx + 1) * (j + ny * k), fy = i + nx * (j + (ny + 1) * k), fz = q;
+                if (i + 1 < nx && L->full[q] == 1 && L->full[q + 1] == 1) {
+                    transport2(f, a, a0, q, fx, fy, c, coef);
+                    i++;
+                    continue;
+                }
                 double f0 = 0, f1 = 0, f2 = 0, f3 = 0, f4 = 0, f5 = 0; /* in through -x, out through +x, ... */
                 if (L->full[q] == 1) {
                     f0 = flux(u[fx], a0[q - 1], a0[q], c, coef), f1 = flux(u[fx + 1], a0[q], a0[q + 1], c, coef);

@@ -51,7 +51,13 @@ typedef struct {
                            * 2 for the cells on the box (neighbours wrap) */
     int periodic;         /* FLUID_PERIODIC */
     double *wall;         /* weight of the cell's open walls (FLUID_OPEN: pressure 0 beyond them) */
-    double *diag, *inv;   /* diag: the face weights plus wall; inv: 1 / diag, 0 where diag is 0 */
+    double *diag;         /* the face weights plus wall */
+    /* The V-cycle's vectors in colour order (fluid_pressure.c): cell (i, j, k) of row j + ny k is
+     * slot (i + j + k) % 2 * H + row * hr + i / 2, so a red-black sweep reads and writes
+     * consecutive values (f64x2 SIMD); par[row] = (j + k) % 2. */
+    size_t hr, H;
+    uint8_t *par;
+    double *inv; /* 1 / diag, 0 where diag is 0 (colour order) */
     double *r, *z;
 } fluid_level;
 
@@ -67,7 +73,7 @@ typedef struct {
     size_t nc, nu, nv, nw; /* cells, x-, y- and z-faces */
     double *u, *v, *w, *u0, *v0, *w0;
     double *d, *d0;
-    double *phi, *b, *cg_p, *cg_q;
+    double *phi, *b, *cg_p, *cg_q, *cg_r, *cg_z;
     uint8_t *solid, *src;
     fluid_level lv[FLUID_MAX_LEVELS];
     int nlev;
@@ -96,6 +102,14 @@ void fluid_move_points(const fluid *f, double *pts, int32_t n, double dt);
 void fluid_velocity_at(const fluid *f, const double x[3], double out[3]);
 
 /* Internal, shared by fluid_core.c and fluid_pressure.c. */
+/* Two doubles (f64x2) for the hot loops: GCC vector extensions, wasm SIMD
+ * with -msimd128 (the module), SSE2 natively. Lane by lane the operations
+ * are the scalar ones, so the results are the same bits. V2(p): the two
+ * values at p (any alignment). */
+typedef double fluid_v2d __attribute__((vector_size(16), aligned(8), may_alias));
+typedef long long fluid_v2i __attribute__((vector_size(16), aligned(8), may_alias));
+#define V2(p) (*(const fluid_v2d *)(p))
+
 void fluid__project(fluid *f);
 int fluid__levels_new(fluid *f);
 void fluid__levels_free(fluid *f);

@@ -121,7 +121,7 @@ fluid *fluid_new(const fluid_params *p, const char **why) {
     f->nu = (nx + 1) * ny * nz;
     f->nv = nx * (ny + 1) * nz;
     f->nw = nx * ny * (nz + 1);
-    double **cells[] = {&f->d, &f->d0, &f->b, &f->cg_q};
+    double **cells[] = {&f->d, &f->d0, &f->b, &f->cg_q, &f->cg_r, &f->cg_z};
     int ok = 1;
     for (size_t i = 0; i < sizeof cells / sizeof *cells; i++)
         ok &= (*cells[i] = calloc(f->nc, sizeof(double))) != NULL;
@@ -169,7 +169,7 @@ void fluid_free(fluid *f) {
     size_t pad = (size_t)f->p.n[0] * (size_t)f->p.n[1] + 1;
     fluid__padded_free(f->phi, pad);
     fluid__padded_free(f->cg_p, pad);
-    double *all[] = {f->d, f->d0, f->b, f->cg_q, f->u, f->u0, f->v, f->v0, f->w, f->w0};
+    double *all[] = {f->d, f->d0, f->b, f->cg_q, f->cg_r, f->cg_z, f->u, f->u0, f->v, f->v0, f->w, f->w0};
     for (size_t i = 0; i < sizeof all / sizeof *all; i++)
         free(all[i]);
     free(f->solid);
