@@ -1,6 +1,8 @@
 /* Arena allocator, string interning, growable buffers and error helpers. */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 #include "internal.h"
 
@@ -130,9 +132,28 @@ void pusd__interner_free(interner *in) {
     memset(in, 0, sizeof *in);
 }
 
+/* Straight to the descriptor: the sink's FILE buffer is never used (only the sbuf writes to it),
+ * so stdio's extra copy of every byte is saved. */
 void pusd__sb_flush(sbuf *b) {
     if (!b->sink || !b->len) return;
-    if (!b->err && fwrite(b->p, 1, b->len, b->sink) != b->len) b->err = errno ? errno : EIO;
+    int fd = fileno(b->sink);
+    for (size_t off = 0; !b->err && off < b->len;) {
+        ssize_t w = write(fd, b->p + off, b->len - off);
+        if (w > 0)
+            off += (size_t)w;
+        else if (w < 0 && errno != EINTR)
+            b->err = errno;
+        else if (w == 0)
+            b->err = EIO;
+    }
+#ifdef SYNC_FILE_RANGE_WRITE
+    /* start the disk write-back of each finished stretch now, so the fsync of the atomic
+     * replacement waits for the last stretch only instead of the whole file */
+    if (!b->err && (b->written += b->len) - b->synced >= SB_SYNC_STRETCH) {
+        sync_file_range(fd, (off64_t)b->synced, (off64_t)(b->written - b->synced), SYNC_FILE_RANGE_WRITE);
+        b->synced = b->written;
+    }
+#endif
     b->len = 0;
 }
 

@@ -50,8 +50,10 @@ typedef struct sbuf {
     int oom;
     FILE *sink; /* NULL: everything stays in p */
     int err;
+    size_t written, synced; /* bytes sent to the sink; of those, handed to the disk's write-back */
 } sbuf;
 #define SB_SINK_CHUNK ((size_t)64 << 10)
+#define SB_SYNC_STRETCH ((size_t)4 << 20)
 /* Room for n more bytes (plus a NUL) at b->p + b->len, or NULL (out of
  * memory). Write at most n bytes there and add their count to b->len. */
 char *pusd__sb_room(sbuf *b, size_t n);

@@ -181,10 +181,99 @@ static uint64_t strip_zeros(uint64_t f, int *e) {
     return x;
 }
 
+static const char zeros[24] = "000000000000000000000000";
+
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#define PUSD_SWAR_DIGITS 1
+/* The 8 decimal digits of x < 10^8 as byte values 0..9, the most significant
+ * in the lowest byte (string order once stored little-endian): the two halves
+ * of 4 digits, then pairs, then digits, split in parallel lanes with
+ * multiply-shift divisions exact for these ranges (checked exhaustively in
+ * test_usd_numfmt). */
+static inline uint64_t swar8(uint32_t x) {
+    uint64_t v = (x / 10000) | ((uint64_t)(x % 10000) << 32);
+    uint64_t q = ((v * 10486) >> 20) & 0x0000007f0000007full;
+    v = q | ((v - q * 100) << 16);
+    q = ((v * 103) >> 10) & 0x000f000f000f000full;
+    return q | ((v - q * 10) << 8);
+}
+
+static inline void store8(char *o, uint64_t w) { memcpy(o, &w, 8); }
+
+/* layout() for f < 10^9 (every float and half, short doubles): the digits stay
+ * in a register, trailing zeros are counted from its top bytes instead of
+ * divided out, and the decimal point goes in by two overlapping stores. */
+static int layout_short(char *o0, bool neg, uint32_t f, int e) {
+    char *o = o0;
+    *o = '-';
+    o += neg;
+    uint64_t w, d9 = 0; /* digits 1..8, and the 9th */
+    int n;
+    if (f >= 100000000) {
+        uint32_t c0 = f / 100000000;
+        uint64_t r = swar8(f - c0 * 100000000);
+        int tz = r ? __builtin_clzll(r) >> 3 : 8;
+        n = 9 - tz;
+        e += tz;
+        w = c0 | (r << 8);
+        d9 = r >> 56;
+    } else {
+        uint64_t r = swar8(f);
+        int lz = __builtin_ctzll(r) >> 3, tz = __builtin_clzll(r) >> 3;
+        n = 8 - lz - tz;
+        e += tz;
+        w = r >> (8 * lz);
+    }
+    const uint64_t ascii = w | 0x3030303030303030ull;
+    const char c9 = (char)('0' + d9);
+    int e10 = n + e, k; /* value = 0.d1d2... * 10^e10; k: digits before the point */
+    if (e10 > 0 && e10 <= 21) {
+        store8(o, ascii);
+        o[8] = c9;
+        if (n <= e10) { /* an integer: its zeros after the digits */
+            memcpy(o + 9, zeros, 16);
+            o[e10] = 0;
+            return (int)(o + e10 - o0);
+        }
+        k = e10;
+    } else if (e10 <= 0 && e10 > -6) {
+        memcpy(o, "0.000000", 8);
+        o += 2 - e10;
+        store8(o, ascii);
+        o[8] = c9;
+        o[n] = 0;
+        return (int)(o + n - o0);
+    } else {
+        store8(o, ascii);
+        o[8] = c9;
+        k = 1;
+    }
+    int len = n;
+    if (n > k) { /* the digits after the point one place right, then the point */
+        uint64_t tail = (k < 8 ? ascii >> (8 * k) : 0) | ((uint64_t)(unsigned char)c9 << (8 * (8 - k)));
+        store8(o + k + 1, tail);
+        o[k] = '.';
+        len = n + 1;
+    }
+    o += len;
+    if (k == e10) {
+        *o = 0;
+        return (int)(o - o0);
+    }
+    int x = e10 - 1;
+    o[0] = 'e';
+    o[1] = x < 0 ? '-' : '+';
+    o += 2 + pusd__fmt_u64((uint64_t)(x < 0 ? -x : x), o + 2);
+    return (int)(o - o0);
+}
+#endif
+
 /* Writes f*10^e (f > 0) in the layout described at the top; o has
  * PUSD_NUM_ROOM bytes of room (zeros come from fixed-size copies). */
 static int layout(char *o0, bool neg, uint64_t f, int e) {
-    static const char zeros[24] = "000000000000000000000000";
+#ifdef PUSD_SWAR_DIGITS
+    if (f < 1000000000) return layout_short(o0, neg, (uint32_t)f, e);
+#endif
     f = strip_zeros(f, &e);
     int nd = ndigits(f), e10 = nd + e; /* value = 0.d1d2... * 10^e10 */
     char *o = o0;
@@ -221,6 +310,13 @@ static int layout(char *o0, bool neg, uint64_t f, int e) {
     return (int)(o - o0);
 }
 
+/* Floats and halves have at most 9 significant digits. */
+#ifdef PUSD_SWAR_DIGITS
+#define layout9(o, neg, f, e) layout_short(o, neg, (uint32_t)(f), e)
+#else
+#define layout9 layout
+#endif
+
 static int special(bool neg, bool nan, bool zero, char *buf) {
     const char *s = nan ? "nan" : zero ? (neg ? "-0" : "0") : (neg ? "-inf" : "inf");
     size_t n = strlen(s);
@@ -254,9 +350,9 @@ int pusd__fmt_float(float x, char *buf) {
     if (be == 0 && t == 0) return special(neg, false, true, buf);
     uint64_t c = be ? t | (1u << 23) : t;
     int q = be ? be - 150 : -149, e = 0;
-    if (be && q < 0 && q > -24 && !(c & ((1ull << -q) - 1))) return layout(buf, neg, c >> -q, 0);
+    if (be && q < 0 && q > -24 && !(c & ((1ull << -q) - 1))) return layout9(buf, neg, c >> -q, 0);
     uint64_t f = to_decimal(c, q, be > 1 && t == 0, false, &e);
-    return layout(buf, neg, f, e);
+    return layout9(buf, neg, f, e);
 }
 
 int pusd__fmt_half(uint16_t h, char *buf) {
@@ -267,9 +363,9 @@ int pusd__fmt_half(uint16_t h, char *buf) {
     if (be == 0 && t == 0) return special(neg, false, true, buf);
     uint64_t c = be ? t | 1024u : t;
     int q = be ? be - 25 : -24, e = 0;
-    if (be && q < 0 && q > -11 && !(c & ((1ull << -q) - 1))) return layout(buf, neg, c >> -q, 0);
+    if (be && q < 0 && q > -11 && !(c & ((1ull << -q) - 1))) return layout9(buf, neg, c >> -q, 0);
     uint64_t f = to_decimal(c, q, be > 1 && t == 0, false, &e);
-    return layout(buf, neg, f, e);
+    return layout9(buf, neg, f, e);
 }
 
 /* The public forms fill a caller's 32 bytes exactly. */

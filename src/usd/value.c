@@ -632,6 +632,59 @@ static void write_num_tuple(sbuf *b, int elem, int ncomp, const void *data, size
     b->len += (size_t)(o - o0);
 }
 
+/* Elements e0..e1 of a numeric array of scalars or tuples ("(a, b, c)"), written at o. Inlined
+ * with constant elem/nc/tuple for the common kinds, so the loop has no per-number switch. */
+static inline __attribute__((always_inline)) char *put_elems(char *o, int elem, int nc, bool tuple, const void *data,
+                                                             uint32_t e0, uint32_t e1) {
+    for (uint32_t e = e0; e < e1; e++) {
+        if (e) {
+            memcpy(o, ", ", 2);
+            o += 2;
+        }
+        size_t base = (size_t)e * (size_t)nc;
+        if (!tuple) {
+            o += write_num(o, elem, data, base);
+            continue;
+        }
+        *o++ = '(';
+        for (int c = 0; c < nc; c++) {
+            if (c) {
+                memcpy(o, ", ", 2);
+                o += 2;
+            }
+            o += write_num(o, elem, data, base + (size_t)c);
+        }
+        *o++ = ')';
+    }
+    return o;
+}
+
+/* A numeric array of scalars, tuples or quaternions (points, normals, widths...): the hot loop of
+ * writing large layers. Room for a batch of elements is reserved at once. */
+static void write_num_array(sbuf *b, const type_info *ti, const void *data, uint32_t count) {
+    enum { BATCH = 256 };
+    const int nc = ti->ncomp, elem = ti->elem;
+    const bool tuple = ti->shape != 0;
+    const size_t per = 4 + (size_t)nc * (PUSD_NUM_ROOM + 2);
+    for (uint32_t e0 = 0; e0 < count; e0 += BATCH) {
+        uint32_t e1 = count - e0 < BATCH ? count : e0 + BATCH;
+        char *o0 = pusd__sb_room(b, per * (e1 - e0)), *o;
+        if (!o0) return;
+        if (elem == PUSD_E_FLOAT && tuple && nc == 3)
+            o = put_elems(o0, PUSD_E_FLOAT, 3, true, data, e0, e1);
+        else if (elem == PUSD_E_FLOAT && !tuple)
+            o = put_elems(o0, PUSD_E_FLOAT, 1, false, data, e0, e1);
+        else if (elem == PUSD_E_DOUBLE && tuple && nc == 3)
+            o = put_elems(o0, PUSD_E_DOUBLE, 3, true, data, e0, e1);
+        else if (elem == PUSD_E_I32 && !tuple)
+            o = put_elems(o0, PUSD_E_I32, 1, false, data, e0, e1);
+        else
+            o = put_elems(o0, elem, nc, tuple, data, e0, e1);
+        *o = 0;
+        b->len += (size_t)(o - o0);
+    }
+}
+
 static void write_one(sbuf *b, int type, const void *data, size_t e) {
     const type_info *ti = pusd_tinfo(type);
     size_t base = e * ti->ncomp;
@@ -773,19 +826,13 @@ void pusd__value_write(sbuf *b, const pusd_value *v, int indent) {
     if (v->flags & PUSD_VF_ARRAY) {
         pusd__sb_putc(b, '[');
         const type_info *ti = pusd_tinfo(v->type);
-        bool scalar_num = ti->shape == 0 && ti->elem != PUSD_E_STR;
-        for (uint32_t e = 0; e < v->count; e++) {
-            if (scalar_num) { /* float[] widths and the like: one reservation per element */
-                char *o = pusd__sb_room(b, PUSD_NUM_ROOM + 2);
-                if (!o) break;
-                memcpy(o, ", ", 2);
-                size_t sep = e ? 2 : 0;
-                b->len += sep + (size_t)write_num(o + sep, ti->elem, v->data, e);
-                continue;
+        if (ti->elem != PUSD_E_STR && ti->shape != 2)
+            write_num_array(b, ti, v->data, v->count);
+        else
+            for (uint32_t e = 0; e < v->count; e++) {
+                if (e) pusd__sb_puts(b, ", ");
+                write_one(b, v->type, v->data, e);
             }
-            if (e) pusd__sb_puts(b, ", ");
-            write_one(b, v->type, v->data, e);
-        }
         pusd__sb_putc(b, ']');
     } else {
         if (v->type == PUSD_T_BOOL) {

@@ -6,7 +6,8 @@
  * whenever that reads back). Millions of doubles (random bit patterns,
  * short decimals, powers of two and ten and their neighbours), contiguous
  * runs of floats (subnormals, the normal boundary, around 1, 1e10 and the
- * largest float), random floats, and every half. */
+ * largest float), random floats, and every half; each text is also checked
+ * against the documented layout (positional or exponent form). */
 #include <float.h>
 #include <stdint.h>
 
@@ -123,6 +124,21 @@ static bool p_digits_read_back(const kind *k, const void *v, double x, int p) {
     return false;
 }
 
+/* The text the documented layout gives for digits dig (nd of them) and e10: positional for
+ * -6 < e10 <= 21, else d.ddde[+-]x. */
+static void layout_text(char *t, size_t cap, bool neg, const char *dig, int nd, int e10) {
+    const char *sg = neg ? "-" : "";
+    if (e10 > 0 && e10 <= 21 && nd <= e10)
+        snprintf(t, cap, "%s%s%.*s", sg, dig, e10 - nd, "000000000000000000000");
+    else if (e10 > 0 && e10 <= 21)
+        snprintf(t, cap, "%s%.*s.%s", sg, e10, dig, dig + e10);
+    else if (e10 <= 0 && e10 > -6)
+        snprintf(t, cap, "%s0.%.*s%s", sg, -e10, "000000", dig);
+    else
+        snprintf(t, cap, "%s%c%s%se%c%d", sg, dig[0], nd > 1 ? "." : "", dig + 1, e10 - 1 < 0 ? '-' : '+',
+                 abs(e10 - 1));
+}
+
 static void check(const kind *k, const void *v) {
     char buf[48], dig[40], ref[64], rdig[40];
     double x = k->value(v);
@@ -137,6 +153,10 @@ static void check(const kind *k, const void *v) {
     if (!k->rt_ours(buf, v))
         return fail(k, x, buf, "our reader reads back another value");
     int e10, re10, nd = sig_digits(buf, dig, &e10);
+    char lay[64];
+    layout_text(lay, sizeof lay, x < 0, dig, nd, e10);
+    if (strcmp(lay, buf))
+        return fail(k, x, buf, "not in the documented layout");
     if (nd > 1 && p_digits_read_back(k, v, x, nd - 1))
         return fail(k, x, buf, "a shorter decimal reads back");
     snprintf(ref, sizeof ref, "%.*e", nd - 1, x);
@@ -261,7 +281,30 @@ static void integers(void) {
     CHECK(bad == 0);
 }
 
+/* Integer-valued doubles and floats below 10^9 (the short path's register digits: every value up
+ * to 2 000 000, then a stride through 10^9), and the lane divisions it relies on, over their whole
+ * ranges: v / 100 as (v * 10486) >> 20 for v < 10^4, v / 10 as (v * 103) >> 10 for v < 100. */
+static void short_integers(void) {
+    int bad = 0;
+    for (uint32_t v = 0; v < 10000; v++)
+        bad += (v * 10486) >> 20 != v / 100;
+    for (uint32_t v = 0; v < 100; v++)
+        bad += (v * 103) >> 10 != v / 10;
+    char a[48], b[48];
+    for (uint64_t x = 1; x < 1000000000; x += x < 2000000 ? 1 : 997) {
+        pusd_format_double((double)x, a);
+        snprintf(b, sizeof b, "%llu", (unsigned long long)x);
+        bad += strcmp(a, b) != 0;
+        if (x < (1u << 24)) {
+            pusd_format_float((float)x, a);
+            bad += strcmp(a, b) != 0;
+        }
+    }
+    CHECK(bad == 0);
+}
+
 int main(void) {
+    short_integers();
     fixed();
     integers();
     doubles();
