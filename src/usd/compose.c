@@ -544,33 +544,34 @@ static node *local_free(const node *nodes, uint32_t *n) {
     return r;
 }
 
-/* Child names under relocates: a relocation source is no child of its parent any more, a
- * relocation target is one of its new parent's (added after the others unless already there). */
-static size_t reloc_names(pusd_stage *s, const pusd_prim *p, const char ***names, size_t n) {
-    const char *parent = p->path;
-    size_t k = 0, cap = n;
+static bool root_local(const pusd_stage *s, const node *n) { return n->site->ls == s->root_ls && n->tag == ARC_LOCAL; }
+
+/* Child names under relocates, composed as Pcp composes them: the names of the nodes weaker than
+ * the root layer stack's, the relocation step (relocate.c), then the local specs' names and
+ * reorders; a relocation source is never a child (a local opinion there is reported and
+ * ignored, Pcp's "opinion at relocation source"). */
+static size_t reloc_kid_names(pusd_stage *s, const pusd_prim *p, const node *kn, uint32_t nn, const char ***out) {
+    const char **names = NULL;
+    size_t n = 0, cap = 0;
+    bool oom = false;
+    for (uint32_t i = nn; i-- > 0 && !oom;)
+        if (!root_local(s, &kn[i])) oom = pusd__spec_add_children(kn[i].spec, kn[i].layer, &names, &n, &cap) != 0;
+    if (!oom) n = pusd__reloc_child_names(s, p->path, &names, n, &cap);
+    for (uint32_t i = nn; i-- > 0 && !oom;)
+        if (root_local(s, &kn[i])) oom = pusd__spec_add_children(kn[i].spec, kn[i].layer, &names, &n, &cap) != 0;
+    size_t k = 0;
     for (size_t i = 0; i < n; i++) {
-        if (!pusd__reloc_is_source(s, parent, (*names)[i])) {
-            (*names)[k++] = (*names)[i];
+        if (!pusd__reloc_is_source(s, p->path, names[i])) {
+            names[k++] = names[i];
             continue;
         }
-        for (uint32_t j = 0; j < p->nnodes; j++) /* Pcp's "opinion at relocation source" */
-            if (p->nodes[j].site->ls == s->root_ls && p->nodes[j].tag == ARC_LOCAL &&
-                pusd__layer_child(p->nodes[j].layer, p->nodes[j].spec, (*names)[i], strlen((*names)[i])))
-                pusd__diag(s, p->nodes[j].layer->identifier,
+        for (uint32_t j = 0; j < nn; j++)
+            if (root_local(s, &kn[j]) && pusd__layer_child(kn[j].layer, kn[j].spec, names[i], strlen(names[i])))
+                pusd__diag(s, kn[j].layer->identifier,
                            "opinion at the relocation source <%s%s%s> is ignored (the prim was relocated)",
-                           strcmp(parent, "/") ? parent : "", "/", (*names)[i]);
+                           strcmp(p->path, "/") ? p->path : "", "/", names[i]);
     }
-    for (size_t r = 0; r < s->nreloc; r++) {
-        const char *d = s->reloc[r].dst, *slash = strrchr(d, '/');
-        size_t np = strcmp(parent, "/") ? strlen(parent) : 0;
-        if ((size_t)(slash - d) != np || strncmp(d, parent, np)) continue;
-        bool have = false;
-        for (size_t i = 0; i < k && !have; i++) have = !strcmp((*names)[i], slash + 1);
-        if (have) continue;
-        if (k == cap && !PBASE_RESERVE(*names, cap, k + 1)) break;
-        (*names)[k++] = slash + 1;
-    }
+    *out = names;
     return k;
 }
 
@@ -598,9 +599,13 @@ static void build_kids(pusd_stage *s, pusd_prim *p, int depth) {
         /* an instance's children are its prototype's: its local opinions on them do not count */
         uint32_t nn = p->nnodes;
         node *kn = p->instance ? local_free(p->nodes, &nn) : p->nodes;
-        n = kn ? pusd__kid_names(kn, nn, &tmp) : 0;
+        if (!kn)
+            n = 0;
+        else if (s->nreloc)
+            n = reloc_kid_names(s, p, kn, nn, &tmp);
+        else
+            n = pusd__kid_names(kn, nn, &tmp);
         if (kn != p->nodes) free(kn);
-        if (s->nreloc) n = reloc_names(s, p, &tmp, n);
         if (n) {
             names = pusd__ar_alloc(&s->comp, n * sizeof *names);
             if (names) memcpy(names, tmp, n * sizeof *names);

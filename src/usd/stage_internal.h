@@ -144,6 +144,7 @@ int pusd__dict_under_in(pusd_arena *a, interner *in, pusd_value *dst, const pusd
 void pusd__relocs_build(pusd_stage *s);
 const char *pusd__reloc_source(const pusd_stage *s, const char *parent, const char *name);
 bool pusd__reloc_is_source(const pusd_stage *s, const char *parent, const char *name);
+size_t pusd__reloc_child_names(const pusd_stage *s, const char *parent, const char ***names, size_t n, size_t *cap);
 const char *pusd__reloc_map(pusd_stage *s, const char *path);
 /* stage_query.c: the value of time samples x at layer time t (held outside, interpolated between). */
 int pusd__samples_at(pusd_stage *s, const prop_extra *x, double t, pusd_value *out);

@@ -416,6 +416,20 @@ static void relocates(void) {
     CHECK(tu_has_diag(s, "moves a prim onto itself, an ancestor or a descendant"));
     CHECK(tu_has_diag(s, "opinion at the relocation source </C/Rig/Arm> is ignored"));
     pusd_stage_free(s);
+    /* relocated to <>: deleted; a root prim as the source: reported and ignored */
+    tu_write(dir, "rl_del.usda",
+             "#usda 1.0\n(\n    relocates = {\n        </C/Rig/Arm>: <>,\n        </C>: </D/C>\n    }\n)\n"
+             "def \"C\" (\n    references = @rl_rig.usda@\n)\n{\n}\ndef \"D\"\n{\n}\n");
+    s = open_root("rl_del.usda");
+    CHECK(s != NULL);
+    if (!s)
+        return;
+    CHECK(pusd_stage_prim_at_path(s, "/C/Rig/Arm") == NULL);
+    CHECK(pusd_stage_prim_at_path(s, "/C/Rig") != NULL);
+    CHECK(pusd_stage_prim_at_path(s, "/D/C") == NULL);
+    CHECK(pusd_stage_traverse(s, NULL, NULL, NULL) == 3); /* C, C/Rig, D */
+    CHECK(tu_has_diag(s, "root prims cannot be the source of a relocate"));
+    pusd_stage_free(s);
 }
 
 static void listops_refs(void) {
