@@ -32,6 +32,7 @@ struct clip_src {
     pusd_layer *manifest; /* NULL: generated (declared = has samples in a clip) */
     char *clip_path;      /* the attribute's path inside the clips */
     double off, sc;       /* the anchoring layer's offset to the stage, on stage times of active/times */
+    bool interp;          /* interpolateMissingClipValues */
 };
 
 static const pusd_value *dict_get(const pusd_dict *d, const char *key) {
@@ -74,16 +75,14 @@ static int cmp_tmap(const void *a, const void *b) {
     return (x->ext > y->ext) - (x->ext < y->ext);
 }
 
-/* `times` sorted by stage time keeping the authored order of equal times (a jump), the left side
- * of each jump marked, and a sentinel copy of the first and last entries. */
-static int build_times(clip_src *c, const pusd_value *v) {
-    if (!v || v->type != PUSD_T_DOUBLE2 || !(v->flags & PUSD_VF_ARRAY) || !v->count) return 0;
-    size_t n = v->count;
+/* The time mapping from n (stage time, clip time) pairs, the stage times already offset: sorted by
+ * stage time keeping the given order of equal times (a jump), the left side of each jump marked,
+ * and a sentinel copy of the first and last entries. */
+static int set_times(clip_src *c, const tmap *pairs, size_t n) {
+    if (!n) return 0;
     c->times = calloc(n + 2, sizeof *c->times);
     if (!c->times) return -1;
-    for (size_t k = 0; k < n; k++)
-        c->times[k + 1] =
-            (tmap){c->off + c->sc * pusd_value_get_double(v, k, 0), pusd_value_get_double(v, k, 1), false};
+    memcpy(c->times + 1, pairs, n * sizeof *pairs);
     for (size_t k = 1; k < n; k++) /* insertion sort: stable */
         for (size_t j = k + 1; j > 1 && cmp_tmap(&c->times[j - 1], &c->times[j]) > 0; j--) {
             tmap t = c->times[j];
@@ -99,6 +98,18 @@ static int build_times(clip_src *c, const pusd_value *v) {
     c->times[n + 1] = c->times[n];
     c->ntimes = n + 2;
     return 0;
+}
+
+/* The authored `times` (double2[] of (stage time, clip time)). */
+static int build_times(clip_src *c, const pusd_value *v) {
+    if (!v || v->type != PUSD_T_DOUBLE2 || !(v->flags & PUSD_VF_ARRAY) || !v->count) return 0;
+    tmap *p = malloc(v->count * sizeof *p);
+    if (!p) return -1;
+    for (size_t k = 0; k < v->count; k++)
+        p[k] = (tmap){c->off + c->sc * pusd_value_get_double(v, k, 0), pusd_value_get_double(v, k, 1), false};
+    int rc = set_times(c, p, v->count);
+    free(p);
+    return rc;
 }
 
 /* Stage time t in the clips' time (OpenUSD's mapping, jumps included). */
@@ -184,38 +195,98 @@ static int explicit_clips(pusd_stage *s, clip_src *c, const pusd_dict *set, cons
     return build_times(c, dict_get(set, "times"));
 }
 
-/* The template form: templateAssetPath "name.###.usda" with the hashes replaced by each time
- * from templateStartTime to templateEndTime by templateStride (zero padded to their count);
- * each file that exists is a clip active from its time, with times (t, t). */
+/* A template's file name for clip time t (UsdClipsAPI's templateAssetPath rules): the basename's
+ * dot-separated tokens, one of all '#' (the integer part of t, truncated, zero padded to their
+ * count) optionally followed by a second (the digits after the point of t printed with that many
+ * decimals: `###.###`). ig/dg: the token indices of the groups (dg < 0: none). */
+static bool template_name(const char *tp, int ig, int dg, double t, char *out, size_t cap) {
+    const char *base = strrchr(tp, '/');
+    base = base ? base + 1 : tp;
+    size_t o = (size_t)snprintf(out, cap, "%.*s", (int)(base - tp), tp);
+    int tok = 0;
+    for (const char *p = base; *p && o < cap;) {
+        size_t n = strcspn(p, ".");
+        if (n) {
+            const char *sep = tok ? "." : "";
+            if (tok == ig)
+                o += (size_t)snprintf(out + o, cap - o, "%s%0*d", sep, (int)n, (int)t);
+            else if (tok == dg) {
+                char f[64];
+                snprintf(f, sizeof f, "%.*f", (int)n, t);
+                const char *dot = strchr(f, '.');
+                o += (size_t)snprintf(out + o, cap - o, "%s%s", sep, dot ? dot + 1 : "");
+            } else
+                o += (size_t)snprintf(out + o, cap - o, "%s%.*s", sep, (int)n, p);
+            tok++;
+        }
+        p += n + (p[n] == '.');
+    }
+    return o < cap;
+}
+
+/* The '#' groups of a template's basename: one, or two adjacent (integer and decimal part). */
+static bool template_groups(const char *tp, int *ig, int *dg) {
+    const char *base = strrchr(tp, '/');
+    base = base ? base + 1 : tp;
+    int tok = 0, ngroups = 0;
+    *ig = *dg = -1;
+    for (const char *p = base; *p;) {
+        size_t n = strcspn(p, ".");
+        if (n) {
+            if (strspn(p, "#") >= n) {
+                ngroups++;
+                if (*ig < 0)
+                    *ig = tok;
+                else
+                    *dg = tok;
+            }
+            tok++;
+        }
+        p += n + (p[n] == '.');
+    }
+    return ngroups == 1 || (ngroups == 2 && *dg == *ig + 1);
+}
+
+/* The template form, as Usd derives explicit clips from it: for each time t from templateStartTime
+ * to templateEndTime by templateStride (stepped in units of 1/10000 as Usd steps them), the file
+ * named for t, if it exists, is a clip active from t (from t + templateActiveOffset when one is
+ * given) with times (t, t); an active offset adds the knots (start - |offset|) and (end +
+ * |offset|) to times. A stride <= 0, |offset| > stride, a start after the end or a malformed
+ * template gives no clips. */
 static int template_clips(pusd_stage *s, clip_src *c, const pusd_dict *set, const pusd_layer *anchor) {
-    const char *tp = dict_str(set, "templateAssetPath"), *h = tp ? strchr(tp, '#') : NULL;
+    const double P = 10000;
+    const char *tp = dict_str(set, "templateAssetPath");
     double t0 = dict_num(set, "templateStartTime", NAN), t1 = dict_num(set, "templateEndTime", NAN);
-    double stride = dict_num(set, "templateStride", NAN);
-    if (!h || !(stride > 0) || !(t1 >= t0) || (t1 - t0) / stride > 100000) return 0;
-    size_t nh = strspn(h, "#");
-    double *tt = NULL;
-    size_t nt = 0;
-    for (double t = t0; t <= t1; t += stride) {
+    double stride = dict_num(set, "templateStride", NAN), aoff = dict_num(set, "templateActiveOffset", NAN);
+    bool has_off = !isnan(aoff);
+    int ig, dg;
+    if (!tp || !(stride > 0) || (has_off && fabs(aoff) > stride) || !(t1 >= t0) || (t1 - t0) / stride > 100000 ||
+        !template_groups(tp, &ig, &dg))
+        return 0;
+    size_t nt = 0, cap = (size_t)((t1 - t0) / stride) + 4;
+    tmap *tt = malloc(cap * sizeof *tt);
+    if (!tt) return -1;
+    if (has_off) {
+        double k = (t0 * P - fabs(aoff) * P) / P;
+        tt[nt++] = (tmap){c->off + c->sc * k, k, false};
+    }
+    for (double t = t0 * P; t <= t1 * P && nt + 1 < cap; t += stride * P) {
+        double ct = t / P;
         char path[2048];
-        snprintf(path, sizeof path, "%.*s%0*lld%s", (int)(h - tp), tp, (int)nh, (long long)t, h + nh);
-        pusd_layer *l = open_clip(s, anchor, path);
+        pusd_layer *l = template_name(tp, ig, dg, ct, path, sizeof path) ? open_clip(s, anchor, path) : NULL;
         if (!l) continue;
-        double *nt2 = realloc(tt, (nt + 1) * sizeof *tt);
-        if (!nt2 || add_clip(c, l, c->off + c->sc * (double)(long long)t)) return free(nt2 ? nt2 : tt), -1;
-        tt = nt2;
-        tt[nt++] = (double)(long long)t;
+        double act = has_off ? (t + aoff * P) / P : ct;
+        if (add_clip(c, l, c->off + c->sc * act)) return free(tt), -1;
+        tt[nt++] = (tmap){c->off + c->sc * ct, ct, false};
+    }
+    if (has_off) {
+        double k = (t1 * P + fabs(aoff) * P) / P;
+        tt[nt++] = (tmap){c->off + c->sc * k, k, false};
     }
     finish_ranges(c);
-    if (nt) {
-        c->times = calloc(nt + 2, sizeof *c->times);
-        if (!c->times) return free(tt), -1;
-        for (size_t k = 0; k < nt; k++) c->times[k + 1] = (tmap){c->off + c->sc * tt[k], tt[k], false};
-        c->times[0] = c->times[1];
-        c->times[nt + 1] = c->times[nt];
-        c->ntimes = nt + 2;
-    }
+    int rc = c->nclips ? set_times(c, tt, nt) : 0;
     free(tt);
-    return 0;
+    return rc;
 }
 
 /* Whether the clip set declares attribute name: in its manifest, or (no manifest) when a clip
@@ -313,6 +384,8 @@ static clip_src *try_set(pusd_prim *p, const pusd_prim *q, const char *set, cons
     clip_src *c = calloc(1, sizeof *c);
     const char *rel = p->path + strlen(q->path);
     if (!c || !(c->clip_path = malloc(strlen(pp) + strlen(rel) + 2))) return pusd__clips_free(c), NULL;
+    const pusd_value *iv = dict_get(d, "interpolateMissingClipValues");
+    c->interp = iv && iv->type == PUSD_T_BOOL && iv->data && !(iv->flags & PUSD_VF_ARRAY) && *(const uint8_t *)iv->data;
     c->off = a->offset; /* the anchoring layer's offset and scale (sublayers, references) */
     c->sc = a->scale ? a->scale : 1;
     sprintf(c->clip_path, "%s%s", pp, rel);
@@ -372,12 +445,35 @@ clip_src *pusd__clips_find(pusd_prim *p, const char *name, uint32_t *pos) {
 
 /* ---- values and sample times ------------------------------------------------------------------- */
 
-int pusd__clips_value(pusd_stage *s, const clip_src *c, const char *name, double t, pusd_value *out) {
+static const prop_spec *clip_attr(const clip_src *c, size_t k, const char *name) {
+    return layer_attr(c->clip[k], c->clip_path, name);
+}
+
+static bool clip_has_samples(const clip_src *c, size_t k, const char *name) {
+    const prop_spec *ps = clip_attr(c, k, name);
+    return ps && ps->x && ps->x->has_samples && ps->x->nsamples;
+}
+
+/* Whether clip k gives the attribute values (Usd_ClipSet's _ClipContributesValue): always, unless
+ * the set interpolates missing values and the clip has no samples and the manifest no default. */
+static bool contributes(const clip_src *c, size_t k, const char *name) {
+    if (!c->interp || clip_has_samples(c, k, name)) return true;
+    const prop_spec *mf = c->manifest ? layer_attr(c->manifest, c->clip_path, name) : NULL;
+    return mf && mf->dflt.data && !(mf->dflt.flags & PUSD_VF_BLOCKED);
+}
+
+static size_t active_clip(const clip_src *c, double t) {
     size_t k = 0;
     while (k + 1 < c->nclips && c->start[k + 1] <= t) k++;
-    const prop_spec *ps = layer_attr(c->clip[k], c->clip_path, name);
+    return k;
+}
+
+/* The value the clip active at stage time t gives (Usd_ClipSet::QueryTimeSample): its samples at
+ * the mapped time, interpolated inside the clip; a gap: the manifest's default, else blocked. */
+static int query(pusd_stage *s, const clip_src *c, const char *name, double t, pusd_value *out) {
+    size_t k = active_clip(c, t);
+    const prop_spec *ps = clip_attr(c, k, name);
     if (ps && ps->x && ps->x->has_samples && ps->x->nsamples) return pusd__samples_at(s, ps->x, to_internal(c, t), out);
-    /* a gap: the manifest's default for the attribute, else a blocked value */
     const prop_spec *mf = c->manifest ? layer_attr(c->manifest, c->clip_path, name) : NULL;
     if (mf && mf->dflt.data) {
         *out = mf->dflt;
@@ -387,6 +483,84 @@ int pusd__clips_value(pusd_stage *s, const clip_src *c, const char *name, double
     *out = (pusd_value){ps ? ps->dflt.type : PUSD_T_INVALID, PUSD_VF_BLOCKED, 0, NULL};
     if (mf) out->type = mf->dflt.type;
     return 0;
+}
+
+static int clip_samples(const clip_src *c, size_t k, const prop_extra *x, double **v, size_t *n, size_t *cap);
+static int push_time(double **v, size_t *n, size_t *cap, double t);
+
+/* Clip k's time samples in stage time (Usd_Clip::ListTimeSamplesForPath): its samples through the
+ * time mapping, the stage times of `times` and its authored start, within its active range.
+ * Unsorted, malloc'ed; -1 when out of memory. */
+static long clip_times(const clip_src *c, size_t k, const char *name, double **v) {
+    size_t n = 0, cap = 0;
+    *v = NULL;
+    const prop_spec *ps = clip_attr(c, k, name);
+    if (ps && ps->x && ps->x->has_samples && clip_samples(c, k, ps->x, v, &n, &cap)) return -1;
+    for (size_t i = 1; c->times && i + 1 < c->ntimes; i++)
+        if (c->times[i].ext >= c->start[k] && c->times[i].ext < c->end[k] && push_time(v, &n, &cap, c->times[i].ext))
+            return -1;
+    if (push_time(v, &n, &cap, c->authored_start[k])) return -1;
+    return (long)n;
+}
+
+/* Clip k's samples bracketing t (Usd_Clip::GetBracketingTimeSamplesForPath): t itself when it is
+ * a sample, the nearest ones around it, the first or last one when t lies outside them. */
+static bool clip_bracket(const clip_src *c, size_t k, const char *name, double t, double *lo, double *hi) {
+    double *v;
+    long n = clip_times(c, k, name, &v);
+    if (n <= 0) return free(v), false;
+    double below = -INFINITY, above = INFINITY, first = INFINITY, last = -INFINITY;
+    for (long i = 0; i < n; i++) {
+        first = fmin(first, v[i]);
+        last = fmax(last, v[i]);
+        if (v[i] <= t) below = fmax(below, v[i]);
+        if (v[i] >= t) above = fmin(above, v[i]);
+    }
+    free(v);
+    *lo = t <= first ? first : t >= last ? last : below;
+    *hi = t <= first ? first : t >= last ? last : above;
+    return true;
+}
+
+/* The value at stage time t, resolved as Usd resolves a clip set: the samples bracketing t (those
+ * of the active clip; after its last sample the next contributing clip's start; with
+ * interpolateMissingClipValues, a clip without values is bridged from the last sample of the
+ * previous contributing clip), then the value at the lower one, or interpolated between the
+ * values at both (Usd_GetOrInterpolateValue). */
+int pusd__clips_value(pusd_stage *s, const clip_src *c, const char *name, double t, pusd_value *out) {
+    size_t k = active_clip(c, t);
+    double lo = 0, hi = 0, a, b;
+    bool flo = false, fhi = false;
+    if (contributes(c, k, name) && clip_bracket(c, k, name, t, &lo, &hi)) {
+        flo = true;
+        fhi = !(lo == hi && t > hi);
+    }
+    for (size_t i = k; !flo && i-- > 0;)
+        if (contributes(c, i, name) && clip_bracket(c, i, name, t, &a, &b)) {
+            lo = b;
+            flo = true;
+        }
+    for (size_t j = k + 1; !fhi && j < c->nclips; j++)
+        if (contributes(c, j, name)) {
+            hi = c->start[j];
+            fhi = true;
+        }
+    if (flo && !fhi)
+        hi = lo;
+    else if (!flo && fhi)
+        lo = hi;
+    else if (!flo && !fhi)
+        lo = hi = c->authored_start[0];
+    if (fabs(hi - lo) <= 1e-6) return query(s, c, name, lo, out);
+    pusd_value vl, vh;
+    int rc = query(s, c, name, lo, &vl);
+    if (!rc) rc = query(s, c, name, hi, &vh);
+    if (rc) return rc;
+    if (vh.flags & PUSD_VF_BLOCKED) {
+        *out = vl;
+        return 0;
+    }
+    return pusd__interpolate(s, &vl, &vh, (t - lo) / (hi - lo), out);
 }
 
 static int cmp_double(const void *a, const void *b) {
@@ -433,14 +607,14 @@ size_t pusd__clips_times(const clip_src *c, const char *name, double **out) {
     double *v = NULL;
     size_t n = 0, cap = 0;
     for (size_t k = 0; k < c->nclips; k++) {
-        const prop_spec *ps = layer_attr(c->clip[k], c->clip_path, name);
-        if (ps && ps->x && ps->x->has_samples && clip_samples(c, k, ps->x, &v, &n, &cap)) break;
-        for (size_t i = 1; c->times && i + 1 < c->ntimes; i++)
-            if (c->times[i].ext >= c->start[k] && c->times[i].ext < c->end[k] &&
-                push_time(&v, &n, &cap, c->times[i].ext))
-                break;
-        if (push_time(&v, &n, &cap, c->authored_start[k])) break;
+        if (!contributes(c, k, name)) continue;
+        double *ck;
+        long m = clip_times(c, k, name, &ck);
+        for (long i = 0; i < m; i++)
+            if (push_time(&v, &n, &cap, ck[i])) break;
+        free(ck);
     }
+    if (!n && c->nclips) push_time(&v, &n, &cap, c->authored_start[0]); /* no clip contributes */
     if (n) qsort(v, n, sizeof *v, cmp_double);
     size_t m = 0;
     for (size_t i = 0; i < n; i++)

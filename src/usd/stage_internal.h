@@ -148,6 +148,8 @@ size_t pusd__reloc_child_names(const pusd_stage *s, const char *parent, const ch
 const char *pusd__reloc_map(pusd_stage *s, const char *path);
 /* stage_query.c: the value of time samples x at layer time t (held outside, interpolated between). */
 int pusd__samples_at(pusd_stage *s, const prop_extra *x, double t, pusd_value *out);
+/* a + (b - a) * t for interpolating types (slerp for quaternions), else a (stage_query.c). */
+int pusd__interpolate(pusd_stage *s, const pusd_value *a, const pusd_value *b, double t, pusd_value *out);
 /* clips.c: the value-clip set that gives attribute name of p time samples (NULL: none), *pos the
  * index of p's first node weaker than the clips; its value at stage time t; its time samples
  * (sorted, malloc'ed). */

@@ -327,7 +327,7 @@ static void quat_slerp(double *out, const double *a, const double *b, double t) 
         for (int i = 0; i < 4; i++) out[i] /= len;
 }
 
-static int interpolate(pusd_stage *s, const pusd_value *a, const pusd_value *b, double t, pusd_value *out) {
+int pusd__interpolate(pusd_stage *s, const pusd_value *a, const pusd_value *b, double t, pusd_value *out) {
     const type_info *ti = pusd_tinfo(a->type);
     if (!pusd_type_interpolates(a->type) || !a->data || !b->data || a->count != b->count ||
         (a->flags | b->flags) & PUSD_VF_BLOCKED) {
@@ -384,7 +384,7 @@ int pusd__samples_at(pusd_stage *s, const prop_extra *x, double lt, pusd_value *
         return 0;
     }
     double f = (lt - smp[lo].time) / (smp[hi].time - smp[lo].time);
-    return interpolate(s, &smp[lo].value, &smp[hi].value, f, out);
+    return pusd__interpolate(s, &smp[lo].value, &smp[hi].value, f, out);
 }
 
 /* Value clips sit among the nodes (just below their anchor layer) and only answer time queries. */

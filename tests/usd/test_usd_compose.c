@@ -344,7 +344,10 @@ static void value_clips(void) {
     CHECK(s != NULL);
     if (!s)
         return;
-    CHECK(num(s, "/P", "v", 4) == 2);    /* clip a at clip time 2 */
+    /* clip a's only sample in its range [-inf, 10) is at stage time 0 (clip time 10 maps to 20):
+     * after it Usd brackets with clip b's start and interpolates between clip a at 0 (0) and clip
+     * b at 10 (clip time 5: 150), as Usd_ClipSet::GetBracketingTimeSamplesForPath does */
+    CHECK(num(s, "/P", "v", 4) == 60);
     CHECK(num(s, "/P", "v", 15) == 175); /* clip b at clip time 7.5 */
     n = pusd_prim_attr_sample_times(pusd_stage_prim_at_path(s, "/P"), "v", &t);
     CHECK(n == 3 && t[0] == 0 && t[1] == 10 && t[2] == 20);
@@ -377,10 +380,40 @@ static void value_clips(void) {
     CHECK(s != NULL);
     if (!s)
         return;
-    CHECK(num(s, "/X", "v", 104) == 2);
+    CHECK(num(s, "/X", "v", 104) == 60); /* as /P at 4 above */
     CHECK(num(s, "/X", "v", 115) == 175);
     n = pusd_prim_attr_sample_times(pusd_stage_prim_at_path(s, "/X"), "v", &t);
     CHECK(n == 3 && t[0] == 100 && t[1] == 110 && t[2] == 120);
+    pusd_stage_free(s);
+    /* interpolateMissingClipValues: g1 has no v; with it, g0's last sample (5: 50) is bridged to
+     * g2's start (20: 200); without it g1's start gives a blocked value, held before g1 */
+    tu_write(dir, "vc_g0.usda",
+             "#usda 1.0\ndef \"M\"\n{\n    double v.timeSamples = {\n        0: 0,\n        5: 50,\n    }\n}\n");
+    tu_write(dir, "vc_g1.usda",
+             "#usda 1.0\ndef \"M\"\n{\n    double w.timeSamples = {\n        10: 1,\n    }\n}\n");
+    tu_write(dir, "vc_g2.usda",
+             "#usda 1.0\ndef \"M\"\n{\n    double v.timeSamples = {\n        20: 200,\n    }\n}\n");
+    const char *gaps =
+        "    clips = {\n        dictionary default = {\n            double2[] active = [(0, 0), (10, 1), "
+        "(20, 2)]\n            asset[] assetPaths = [@./vc_g0.usda@, @./vc_g1.usda@, @./vc_g2.usda@]\n"
+        "            string primPath = \"/M\"\n%s        }\n    }\n";
+    char g_on[1024], g_off[1024];
+    snprintf(g_on, sizeof g_on, gaps, "            bool interpolateMissingClipValues = true\n");
+    snprintf(g_off, sizeof g_off, gaps, "");
+    snprintf(text, sizeof text,
+             "#usda 1.0\ndef \"On\" (\n%s)\n{\n    double v\n}\ndef \"Off\" (\n%s)\n{\n    double v\n}\n", g_on,
+             g_off);
+    tu_write(dir, "vc_gaps.usda", text);
+    s = open_root("vc_gaps.usda");
+    CHECK(s != NULL);
+    if (!s)
+        return;
+    CHECK(num(s, "/On", "v", 15) == 150);
+    CHECK(num(s, "/On", "v", 7) == 70);
+    CHECK(isnan(num(s, "/Off", "v", 15)));
+    CHECK(num(s, "/Off", "v", 7) == 50);
+    n = pusd_prim_attr_sample_times(pusd_stage_prim_at_path(s, "/On"), "v", &t);
+    CHECK(n == 3 && t[0] == 0 && t[1] == 5 && t[2] == 20);
     pusd_stage_free(s);
 }
 
