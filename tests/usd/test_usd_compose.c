@@ -397,13 +397,13 @@ static void value_clips(void) {
         "    clips = {\n        dictionary default = {\n            double2[] active = [(0, 0), (10, 1), "
         "(20, 2)]\n            asset[] assetPaths = [@./vc_g0.usda@, @./vc_g1.usda@, @./vc_g2.usda@]\n"
         "            string primPath = \"/M\"\n%s        }\n    }\n";
-    char g_on[1024], g_off[1024];
+    char g_on[1024], g_off[1024], gtext[3072];
     snprintf(g_on, sizeof g_on, gaps, "            bool interpolateMissingClipValues = true\n");
     snprintf(g_off, sizeof g_off, gaps, "");
-    snprintf(text, sizeof text,
+    snprintf(gtext, sizeof gtext,
              "#usda 1.0\ndef \"On\" (\n%s)\n{\n    double v\n}\ndef \"Off\" (\n%s)\n{\n    double v\n}\n", g_on,
              g_off);
-    tu_write(dir, "vc_gaps.usda", text);
+    tu_write(dir, "vc_gaps.usda", gtext);
     s = open_root("vc_gaps.usda");
     CHECK(s != NULL);
     if (!s)
