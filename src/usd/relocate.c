@@ -145,7 +145,7 @@ size_t pusd__reloc_child_names(const pusd_stage *s, const char *parent, const ch
         if (k == *cap && !PBASE_RESERVE(*names, *cap, k + 1)) break;
         (*names)[k++] = nn;
     }
-    qsort(*names + first, k - first, sizeof **names, cmp_name);
+    if (k > first + 1) qsort(*names + first, k - first, sizeof **names, cmp_name);
     return k;
 }
 
