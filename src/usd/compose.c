@@ -325,10 +325,11 @@ static size_t expand_site(builder *b, site st) {
                 free(abs);
                 if (!e) continue;
                 tl = e->layer;
-                ls = pusd__layer_stack_of(s, e);
-                if (!ls) continue;
-                /* the referenced layer stack's variables: its root layer's, overridden by ours */
+                /* the referenced layer stack's variables: its root layer's, overridden by ours; they
+                 * also pick its expression sublayers (Pcp's expression variables override source) */
                 vars = pusd__vars_over(s, st.vars, pusd__layer_vars(tl));
+                ls = pusd__layer_stack_vars(s, e, vars);
+                if (!ls) continue;
             }
             if (!target[0]) {
                 pusd_value dp;

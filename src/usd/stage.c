@@ -132,6 +132,7 @@ static void ls_collect(pusd_stage *s, layer_stack *ls, size_t *cap, pusd_layer *
     for (uint32_t i = 0; i < l->n_sublayers; i++) {
         /* an expression uses the layer stack's variables: its root layer's (they do not compose
          * across sublayers); one that gives None or fails adds no layer */
+        if (pusd_is_variable_expression(l->sublayers[i].asset)) ls->expr_sublayers = true;
         const char *asset = pusd__eval_expr(s, l->sublayers[i].asset, vars, l->identifier, "sublayer");
         char *abs = asset ? pusd__layer_resolve_asset(l, asset) : NULL;
         if (!abs) continue;
@@ -157,11 +158,47 @@ layer_stack *pusd__layer_stack_of(pusd_stage *s, reg_entry *e) {
     return ls;
 }
 
+/* The canonical text of a variables dictionary (NULL: out of memory). */
+static char *vars_text(const pusd_dict *vars) {
+    sbuf b = {0};
+    pusd_value v = {PUSD_T_DICTIONARY, 0, 1, vars};
+    if (vars) pusd__value_write(&b, &v, 0);
+    if (b.oom) {
+        pusd__sb_free(&b);
+        return NULL;
+    }
+    return b.p ? b.p : strdup("");
+}
+
+layer_stack *pusd__layer_stack_vars(pusd_stage *s, reg_entry *e, const pusd_dict *vars) {
+    layer_stack *base = pusd__layer_stack_of(s, e);
+    pusd_layer *l = e->layer;
+    if (!base || !base->expr_sublayers || vars == pusd__layer_vars(l)) return base;
+    char *key = vars_text(vars), *own = vars_text(pusd__layer_vars(l));
+    bool same = !key || !own || !strcmp(key, own);
+    free(own);
+    if (same) return free(key), base;
+    for (layer_stack *v = base->next_variant; v; v = v->next_variant)
+        if (!strcmp(v->vars_key, key)) return free(key), v;
+    layer_stack *ls = calloc(1, sizeof *ls);
+    if (!ls) return free(key), base;
+    size_t cap = 0;
+    pusd_layer *chain[MAX_ARC_DEPTH];
+    ls_collect(s, ls, &cap, l, 0, 1, chain, 0, vars);
+    ls->vars_key = key;
+    base = pusd__reg_of_layer(s, l)->ls; /* the registry may have moved while collecting */
+    ls->next_variant = base->next_variant;
+    base->next_variant = ls;
+    return ls;
+}
+
 void pusd__free_layer_stacks(pusd_stage *s) {
     for (size_t i = 0; i < s->nreg; i++)
-        if (s->reg[i].ls) {
-            free(s->reg[i].ls->e);
-            free(s->reg[i].ls);
+        for (layer_stack *ls = s->reg[i].ls, *next; ls; ls = next) {
+            next = ls->next_variant;
+            free(ls->e);
+            free(ls->vars_key);
+            free(ls);
             s->reg[i].ls = NULL;
         }
 }

@@ -15,12 +15,15 @@ typedef struct ls_entry {
 typedef struct layer_stack {
     ls_entry *e;
     size_t n;
+    bool expr_sublayers; /* some sublayer path is a variable expression */
+    char *vars_key;      /* a stack built with a referencing stack's variables: their text */
+    struct layer_stack *next_variant;
 } layer_stack;
 
 typedef struct reg_entry {
     char *path;
     pusd_layer *layer;
-    layer_stack *ls; /* lazily built */
+    layer_stack *ls; /* lazily built; its variants (other variables) linked from it */
     bool failed;
 } reg_entry;
 
@@ -119,6 +122,10 @@ void pusd__free_layer_stacks(pusd_stage *s);
 pusd_prim *pusd__kid(pusd_prim *p, uint32_t i);
 long pusd__kid_find(pusd_prim *p, const char *name, size_t n);
 layer_stack *pusd__layer_stack_of(pusd_stage *s, reg_entry *e);
+/* The layer stack of e's layer with its sublayer expressions evaluated with vars (the referenced
+ * stack's variables overridden by the referencing stack's, as Pcp overrides them): e's own stack
+ * when vars give the same sublayers (no expression sublayer, or the root layer's own variables). */
+layer_stack *pusd__layer_stack_vars(pusd_stage *s, reg_entry *e, const pusd_dict *vars);
 reg_entry *pusd__open_layer(pusd_stage *s, const char *abs_path, const char *from);
 reg_entry *pusd__reg_of_layer(pusd_stage *s, pusd_layer *l);
 void pusd__ensure(pusd_stage *s);
