@@ -16,7 +16,7 @@
 #define PORTALIS_WASM_AOT_ABI_H
 
 /* Bumped whenever anything below changes meaning. */
-#define WA_ABI_VERSION 5
+#define WA_ABI_VERSION 6
 
 /* clang-format off */
 #define PW_AOT_ABI_DECLS \
@@ -58,7 +58,7 @@ typedef struct wa_func {                                                        
                                                                                                      \
 /* Per activation (one entry from the runtime). Each generated function                              \
  * gets a pointer d to its own entry of the call-site array (the entry                               \
- * function: sites[0]; d <= ctx.last = sites + limit) and, before a call,                            \
+ * function: sites[0]; d <= sites + limit) and, before a call,                                       \
  * writes its call site there (function index << 32 | byte offset), so a                             \
  * backtrace is sites[cur..0]; cur = d - sites is written only before a                              \
  * call out of the tier or a trap. */                                                                \
@@ -67,6 +67,12 @@ typedef struct wa_rt {                                                          
     wa_u32 cur, limit;                                                                               \
     wa_u64 *sites;      /* limit + 1 entries */                                                      \
 } wa_rt;                                                                                             \
+                                                                                                     \
+/* The entry one past an activation's deepest (sites + limit + 1) is the                             \
+ * first address of a WA_SITES_MASK + 1 aligned block and the array is                               \
+ * smaller than that block, so a function's depth check is a test of d's                             \
+ * low bits, with no load: d & WA_SITES_MASK is 0 only one call too deep. */                         \
+enum { WA_SITES_MASK = 0xffffff };                                                                   \
                                                                                                      \
 typedef struct wa_ctx wa_ctx;                                                                        \
                                                                                                      \
@@ -104,7 +110,6 @@ struct wa_ctx {                                                                 
     void *inst;         /* the pw_instance */                                                        \
     /* of the running activation (saved and restored around nested ones), in                         \
      * the context so a function's entry check needs no other pointer */                             \
-    wa_u64 *last;       /* rt->sites + rt->limit: the deepest entry a function may use */            \
     wa_u64 stack_limit; /* lowest C stack address a native frame may use */                          \
     /* guard mode (no bounds checks, a fault traps): a function that accesses                        \
      * memory stores its d here on entry and after each call, and its own                            \

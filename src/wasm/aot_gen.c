@@ -1288,8 +1288,8 @@ static void emit_signature(aot_buf *o, gen *g, uint32_t fidx) {
     pw_aot_buf_printf(o, ")");
 }
 
-/* The entry of a function: the call depth and C stack checks (one pointer,
- * c, to read both limits from), the memory base (and size for the checks),
+/* The entry of a function: the call depth check (d's low bits, see
+ * WA_SITES_MASK) and the C stack check, the memory base (and size for the checks),
  * and in guard mode, for a function that accesses memory, its frame for a
  * fault: c->top = d and its own function index in *d (TOP after calls). */
 static void prologue(gen *g, uint32_t fidx, aot_buf *out) {
@@ -1300,8 +1300,11 @@ static void prologue(gen *g, uint32_t fidx, aot_buf *out) {
     pw_aot_buf_printf(out, " {\n");
     if (g->opt->checks)
         pw_aot_buf_printf(out, "  wa_rt *const R = c->rt;\n");
-    pw_aot_buf_printf(out, "  if (UNLIKELY(d > c->last || w_sp() < c->stack_limit))\n    TRAP(%d, ~0ull);\n",
-                      PW_TRAP_STACK_EXHAUSTED);
+    pw_aot_buf_printf(
+        out,
+        "  if (UNLIKELY(!((wa_u64)(__UINTPTR_TYPE__)d & WA_SITES_MASK) || w_sp() < c->stack_limit))\n"
+        "    TRAP(%d, ~0ull);\n",
+        PW_TRAP_STACK_EXHAUSTED);
     if (guard)
         pw_aot_buf_printf(out, "  wa_u8 *const mem = c->mem->data;\n");
     else

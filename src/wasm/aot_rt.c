@@ -10,6 +10,8 @@
  * mode an out-of-bounds access faults instead, and aot_guard.c unwinds the
  * same way. */
 #include <setjmp.h>
+#include <sys/mman.h>
+#include <unistd.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
@@ -47,6 +49,15 @@ typedef struct {
     aot_inst *ai;
 } aot_fn;
 
+/* A call-site array placed so that its end is the start of a
+ * WA_SITES_MASK + 1 aligned block (aot_abi.h): generated code finds the
+ * depth limit from d's low bits. */
+typedef struct {
+    wa_u64 *sites;
+    void *map;
+    size_t len;
+} site_map;
+
 struct aot_inst {
     wa_ctx ctx;
     pw_instance *inst;
@@ -57,8 +68,8 @@ struct aot_inst {
     uintptr_t code_lo, code_hi;
     /* Call sites of native frames (wa_rt.sites), indexed by store depth so
      * nested activations of this instance use disjoint parts; reallocated
-     * only while none is running. */
-    wa_u64 *sites;
+     * only while none is running; it ends one entry past the deepest. */
+    site_map sm;
     uint32_t nsites, active;
     uint32_t nfns;
     aot_fn fns[];
@@ -73,13 +84,44 @@ typedef struct {
     pw_store *s;
     uint32_t dbase; /* s->depth at entry */
     aot_guard guard;
+    site_map own; /* a nested activation's own site array (sites_for) */
 } aot_act;
 
 static const wa_api API; /* below */
 
+/* n zeroed entries ending at an aligned block (n * 8 is below the block
+ * size: AOT_MAX_SITES): mapped with room to align, then trimmed. Untouched
+ * pages cost no memory. */
+static bool site_map_new(uint32_t n, site_map *sm) {
+    const uintptr_t align = (uintptr_t)WA_SITES_MASK + 1;
+    size_t page = (size_t)sysconf(_SC_PAGESIZE);
+    size_t bytes = (size_t)n * sizeof(wa_u64);
+    size_t len = (bytes + page - 1) / page * page;
+    char *raw =
+        mmap(NULL, len + align, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    if (raw == MAP_FAILED)
+        return false;
+    char *end = raw + ((((uintptr_t)raw + len + align - 1) & ~(align - 1)) - (uintptr_t)raw);
+    char *start = end - len;
+    if (start > raw)
+        munmap(raw, (size_t)(start - raw));
+    if (end < raw + len + align)
+        munmap(end, (size_t)(raw + len + align - end));
+    sm->map = start;
+    sm->len = len;
+    sm->sites = (wa_u64 *)(void *)(end - bytes);
+    return true;
+}
+
+static void site_map_free(site_map *sm) {
+    if (sm->map)
+        munmap(sm->map, sm->len);
+    memset(sm, 0, sizeof *sm);
+}
+
 static void inst_state_free(void *p) {
     aot_inst *ai = p;
-    free(ai->sites);
+    site_map_free(&ai->sm);
     free(ai);
 }
 static pw_error *never_called(pw_caller *c, void *u, const pw_val *a, pw_val *r) {
@@ -306,27 +348,37 @@ static pw_error *entry_trap(pw_trap_kind k, pw_func *f, const aot_fn *fn) {
 /* Native recursion deeper than this would exhaust any C stack first (the
  * stack guard traps), so the site array never needs more. */
 #define AOT_MAX_SITES (1u << 20)
+_Static_assert((uint64_t)AOT_MAX_SITES * sizeof(wa_u64) <= WA_SITES_MASK,
+               "a site array must be smaller than its block");
 
 /* Points the activation at its part of the instance's site array (from
- * depth dbase, limit + 1 entries), lowering the limit if a running
- * activation keeps the array from growing. False if there is no room. */
-static bool sites_for(aot_inst *ai, uint32_t dbase, wa_rt *rt) {
-    uint64_t need = (uint64_t)dbase + rt->limit + 1;
+ * depth dbase, limit + 1 entries). The array must end exactly one entry
+ * past the activation's deepest (generated code tests d's low bits): it is
+ * remade to fit while no activation runs; a nested activation that needs
+ * another end (the depth limit changed under a running one) gets an array
+ * of its own. False if there is no room. */
+static bool sites_for(aot_inst *ai, uint32_t dbase, aot_act *a) {
+    uint64_t need = (uint64_t)dbase + a->rt.limit + 1;
     if (need > AOT_MAX_SITES)
         need = AOT_MAX_SITES;
-    if (need > ai->nsites && ai->active == 0) {
-        wa_u64 *p = calloc((size_t)need, sizeof *p);
-        if (p) {
-            free(ai->sites);
-            ai->sites = p;
+    if (dbase >= need)
+        return false;
+    if (need != ai->nsites && ai->active == 0) {
+        site_map m;
+        if (site_map_new((uint32_t)need, &m)) {
+            site_map_free(&ai->sm);
+            ai->sm = m;
             ai->nsites = (uint32_t)need;
         }
     }
-    if (dbase >= ai->nsites)
+    a->rt.limit = (uint32_t)need - 1 - dbase;
+    if (need == ai->nsites) {
+        a->rt.sites = ai->sm.sites + dbase;
+        return true;
+    }
+    if (!site_map_new(a->rt.limit + 1, &a->own))
         return false;
-    if ((uint64_t)dbase + rt->limit + 1 > ai->nsites)
-        rt->limit = ai->nsites - 1 - dbase;
-    rt->sites = ai->sites + dbase;
+    a->rt.sites = a->own.sites;
     return true;
 }
 
@@ -385,7 +437,8 @@ static pw_error *activation(pw_store *s, pw_func *f, const aot_fn *fn, pw_slot *
     a->rt.fuel = &s->fuel;
     a->rt.cur = 0;
     a->rt.limit = s->max_call_depth > s->depth ? s->max_call_depth - s->depth : 0;
-    if (!pw_native_stack_ok(s) || !sites_for(ai, s->depth, &a->rt))
+    memset(&a->own, 0, sizeof a->own);
+    if (s->depth > s->max_call_depth || !pw_native_stack_ok(s) || !sites_for(ai, s->depth, a))
         return entry_trap(PW_TRAP_STACK_EXHAUSTED, f, fn);
     a->err = NULL;
     a->s = s;
@@ -393,7 +446,6 @@ static pw_error *activation(pw_store *s, pw_func *f, const aot_fn *fn, pw_slot *
     wa_ctx saved = *c;
     c->rt = &a->rt;
     c->mem = (wa_mem *)(void *)f->inst->mem0;
-    c->last = a->rt.sites + a->rt.limit;
     c->stack_limit = s->stack_limit;
     c->top = NULL;
     pw_error *err = NULL;
@@ -409,7 +461,7 @@ static pw_error *activation(pw_store *s, pw_func *f, const aot_fn *fn, pw_slot *
     ai->active--;
     c->rt = saved.rt;
     c->mem = saved.mem;
-    c->last = saved.last;
+    site_map_free(&a->own);
     c->stack_limit = saved.stack_limit;
     c->top = saved.top;
     s->depth = a->dbase;

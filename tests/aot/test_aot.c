@@ -46,7 +46,18 @@ static pw_error *host_fail(pw_caller *c, void *u, const pw_val *args, pw_val *re
     return pw_trap_new("host says no (%d)", args[0].of.i32);
 }
 
-static bool rig_open_with(rig *r, const pw_engine_config *cfg) {
+/* Sets the store's call depth limit to *u, then recurses from here: the
+ * limit changes under a running activation of the instance. */
+static pw_error *host_redepth(pw_caller *c, void *u, const pw_val *args, pw_val *res) {
+    pw_extern ex;
+    if (!pw_caller_export(c, "recurse", &ex))
+        return pw_trap_new("no export recurse");
+    pw_store_set_max_call_depth(pw_caller_store(c), *(const uint32_t *)u);
+    pw_val a = {.kind = PW_I32, .of.i32 = args[0].of.i32};
+    return pw_func_call(pw_caller_store(c), ex.of.func, &a, 1, res, 1);
+}
+
+static bool rig_open_cb(rig *r, const pw_engine_config *cfg, pw_host_fn cb, void *u) {
     memset(r, 0, sizeof *r);
     r->engine = pw_engine_new_with(cfg);
     pw_error *e = pw_module_new(r->engine, wasm, wasm_len, &r->module);
@@ -59,7 +70,7 @@ static bool rig_open_with(rig *r, const pw_engine_config *cfg) {
     pw_valkind i32 = PW_I32;
     pw_extern imports[2];
     imports[0].kind = imports[1].kind = PW_EXTERN_FUNC;
-    imports[0].of.func = pw_func_new(r->store, &i32, 1, &i32, 1, host_callback, NULL, NULL);
+    imports[0].of.func = pw_func_new(r->store, &i32, 1, &i32, 1, cb, u, NULL);
     imports[1].of.func = pw_func_new(r->store, &i32, 1, NULL, 0, host_fail, NULL, NULL);
     e = pw_instance_new(r->store, r->module, imports, 2, &r->inst);
     if (e) {
@@ -68,6 +79,10 @@ static bool rig_open_with(rig *r, const pw_engine_config *cfg) {
         return false;
     }
     return true;
+}
+
+static bool rig_open_with(rig *r, const pw_engine_config *cfg) {
+    return rig_open_cb(r, cfg, host_callback, NULL);
 }
 
 static bool rig_open(rig *r, pw_tier_kind tier, bool checks) {
@@ -226,6 +241,40 @@ static void test_limits(void) {
     both("work", a, 1, 1, PW_TRAP_NONE, true, 10000000, 0);
     both("reenter", a, 1, 1, PW_TRAP_NONE, true, 10000000, 0);
     both("reenter", a, 1, 1, PW_TRAP_OUT_OF_FUEL, true, 123457, 0);
+}
+
+/* The depth limit changed between calls of one instance (the native
+ * tier's site array is remade to end at the new limit) and under a running
+ * call (a nested activation gets an array of its own): the same depth on
+ * both tiers. */
+static void test_depth_changes(void) {
+    static const uint32_t between[] = {100, 5000, 7, 1000};
+    static const uint32_t under[] = {200, 3000, 4};
+    rig r[2];
+    uint32_t to = 0;
+    pw_engine_config cfg[2] = {{.tier = PW_TIER_INTERP}, {.tier = PW_TIER_NATIVE}};
+    if (!rig_open_cb(&r[0], &cfg[0], host_redepth, &to) || !rig_open_cb(&r[1], &cfg[1], host_redepth, &to)) {
+        CHECK(false, "depth changes: could not set up both tiers");
+        return;
+    }
+    pw_val a[1] = {I32(0)};
+    for (size_t i = 0; i < sizeof between / sizeof between[0] + sizeof under / sizeof under[0]; i++) {
+        bool nested = i >= sizeof between / sizeof between[0];
+        outcome o[2], n[2];
+        for (int t = 0; t < 2; t++) {
+            call(&r[t], "reset", NULL, 0, 0);
+            pw_store_set_max_call_depth(r[t].store, nested ? 1000 : between[i]);
+            to = nested ? under[i - sizeof between / sizeof between[0]] : 0;
+            o[t] = call(&r[t], nested ? "reenter" : "recurse", a, 1, 1);
+            n[t] = call(&r[t], "calls", NULL, 0, 1);
+        }
+        CHECK(o[0].trap == PW_TRAP_STACK_EXHAUSTED && same(&o[0], &o[1]), "depth change %zu: %s vs %s", i,
+              o[0].summary, o[1].summary);
+        CHECK(n[0].res[0].of.i32 == n[1].res[0].of.i32 && n[0].res[0].of.i32 > 0,
+              "depth change %zu: %d calls (interp) vs %d (native)", i, n[0].res[0].of.i32, n[1].res[0].of.i32);
+    }
+    rig_close(&r[0]);
+    rig_close(&r[1]);
 }
 
 static void test_memory_cap(void) {
@@ -656,6 +705,7 @@ int main(int argc, char **argv) {
     test_guard_unreserved();
     test_traps();
     test_limits();
+    test_depth_changes();
     test_memory_cap();
     test_interrupts();
     test_small_stack();
