@@ -249,7 +249,7 @@ static void test_limits(void) {
  * both tiers. */
 static void test_depth_changes(void) {
     static const uint32_t between[] = {100, 5000, 7, 1000};
-    static const uint32_t under[] = {200, 3000, 4};
+    static const uint32_t under[] = {200, 8000, 4};
     rig r[2];
     uint32_t to = 0;
     pw_engine_config cfg[2] = {{.tier = PW_TIER_INTERP}, {.tier = PW_TIER_NATIVE}};
