@@ -49,14 +49,16 @@ bool pw_aot_generate(const wm_module *m, const uint8_t key[32], const aot_gen_op
 
 /* The translation units of generated C (aot_split.c): `#include "m.h"` (the
  * head) and a share of the functions, balanced by size; unit 0 also holds
- * the table. The partition depends on the text alone (never on the machine),
- * so the same module always gives the same units and the same object. A
- * module under two units' worth of C stays one unit. */
+ * the table. At most max_units (1..PW_AOT_MAX_UNITS) units; the partition
+ * depends on the text and max_units alone, so the same module and cap always
+ * give the same units and the same object. A module under two units' worth
+ * of C stays one unit. */
+enum { PW_AOT_MAX_UNITS = 4 };
 typedef struct {
     aot_buf *units;
     uint32_t n;
 } aot_units;
-bool pw_aot_split(const aot_text *t, aot_units *out);
+bool pw_aot_split(const aot_text *t, uint32_t max_units, aot_units *out);
 void pw_aot_units_free(aot_units *u);
 
 /* The fixed text every generated file starts with (aot_prelude.c). */

@@ -129,7 +129,7 @@ static void first_line(const char *path, char *out, size_t cap) {
 }
 
 /* Compiler processes to run at once: the processors this thread may use. */
-static uint32_t parallelism(void) {
+uint32_t pw_aot_cc_jobs(void) {
     cpu_set_t set;
     if (sched_getaffinity(0, sizeof set, &set) == 0 && CPU_COUNT(&set) > 0)
         return (uint32_t)CPU_COUNT(&set);
@@ -181,7 +181,7 @@ static bool cc_argv(const aot_cc *cc, const char *opt, char *flags, const char *
     return true;
 }
 
-/* Runs one compiler process per unit, at most `parallelism()` at a time
+/* Runs one compiler process per unit, at most `pw_aot_cc_jobs()` at a time
  * (waiting for the oldest, the units being of similar size), then links the
  * objects; a single unit is compiled and linked in one process. Returns the
  * failing step's stderr file in errfile, or NULL. */
@@ -193,7 +193,7 @@ static const char *build(workdir *w, const aot_cc *cc, const char *opt, uint32_t
         failed = "out of memory";
         goto out;
     }
-    uint32_t jobs = parallelism(), started = 0, done = 0;
+    uint32_t jobs = pw_aot_cc_jobs(), started = 0, done = 0;
     char so[4200];
     snprintf(so, sizeof so, "%s", at(w, "m.so", 0));
     for (uint32_t k = 0; k < n; k++) {

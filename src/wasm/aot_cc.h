@@ -17,6 +17,8 @@ typedef struct {
 bool pw_aot_cc_find(aot_cc *cc, char *err, size_t errcap);
 /* The fixed flags (part of the cache key). */
 const char *pw_aot_cc_flags_text(void);
+/* Compiler processes run at once: the processors this thread may use. */
+uint32_t pw_aot_cc_jobs(void);
 /* Compiles generated C (the header and its units, aot_split.c) to a shared
  * object (bytes returned in malloc'd *so), the units in parallel. opt is the
  * optimisation flag ("-O2"). */

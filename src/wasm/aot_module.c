@@ -75,11 +75,26 @@ static void module_id(const pw_module *mod, const aot_gen_options *o, uint8_t id
     pw_aot_key(mod->m.bytes, mod->m.nbytes, parts, id);
 }
 
-static void cache_key(const uint8_t id[32], const aot_cc *cc, const char *opt, uint8_t key[32]) {
-    char hex[65];
+/* The most translation units a module's C is split into: the processors
+ * this thread may use (one compiler process each; more units than that only
+ * add the work lost between units, docs/aot.md "Translation units"), or
+ * $PORTALIS_AOT_UNITS (1..PW_AOT_MAX_UNITS). It changes the object, so it is
+ * part of the cache key. */
+static uint32_t unit_cap(void) {
+    const char *v = getenv("PORTALIS_AOT_UNITS");
+    char *end = NULL;
+    long n = v && *v ? strtol(v, &end, 10) : 0;
+    if (!end || *end || n < 1)
+        n = (long)pw_aot_cc_jobs();
+    return n > PW_AOT_MAX_UNITS ? PW_AOT_MAX_UNITS : (uint32_t)n;
+}
+
+static void cache_key(const uint8_t id[32], const aot_cc *cc, const char *opt, uint32_t units, uint8_t key[32]) {
+    char hex[65], split[32];
     for (int i = 0; i < 32; i++)
         snprintf(hex + 2 * i, 3, "%02x", id[i]);
-    const char *const parts[] = {cc->identity, pw_aot_cc_flags_text(), opt, NULL};
+    snprintf(split, sizeof split, "units<=%u", units);
+    const char *const parts[] = {cc->identity, pw_aot_cc_flags_text(), opt, split, NULL};
     pw_aot_key((const uint8_t *)hex, 64, parts, key);
 }
 
@@ -135,11 +150,11 @@ static aot_gen_options options_of(const pw_module *mod) {
 
 /* Generates and compiles; *so is malloc'd. */
 static pw_error *compile(const pw_module *mod, const uint8_t id[32], const aot_cc *cc, const char *opt,
-                         uint8_t **so, size_t *solen) {
+                         uint32_t units, uint8_t **so, size_t *solen) {
     aot_gen_options o = options_of(mod);
     aot_text t = {0};
     aot_units u = {0};
-    if (!pw_aot_generate(&mod->m, id, &o, &t) || !pw_aot_split(&t, &u)) {
+    if (!pw_aot_generate(&mod->m, id, &o, &t) || !pw_aot_split(&t, units, &u)) {
         pw_aot_text_free(&t);
         return pw_error_new(PW_ERR_RESOURCE, "out of memory generating native code");
     }
@@ -151,14 +166,17 @@ static pw_error *compile(const pw_module *mod, const uint8_t id[32], const aot_c
 }
 
 /* What both compiling paths need first: the module's identity, a compiler,
- * and the cache key naming the (module, compiler, options) combination. */
-static pw_error *prepare(const pw_module *mod, const char *opt, uint8_t id[32], aot_cc *cc, uint8_t key[32]) {
+ * the most units, and the cache key naming the (module, compiler, options)
+ * combination. */
+static pw_error *prepare(const pw_module *mod, const char *opt, uint8_t id[32], aot_cc *cc, uint32_t *units,
+                         uint8_t key[32]) {
     aot_gen_options o = options_of(mod);
     module_id(mod, &o, id);
     char err[512];
     if (!pw_aot_cc_find(cc, err, sizeof err))
         return pw_error_new(PW_ERR_RESOURCE, "native tier: %s", err);
-    cache_key(id, cc, opt, key);
+    *units = unit_cap();
+    cache_key(id, cc, opt, *units, key);
     return NULL;
 }
 
@@ -166,7 +184,8 @@ pw_error *pw_aot_build(const pw_module *mod, const char *opt, bool compile_missi
     *out = NULL;
     uint8_t id[32], key[32];
     aot_cc cc;
-    pw_error *pe = prepare(mod, opt, id, &cc, key);
+    uint32_t units;
+    pw_error *pe = prepare(mod, opt, id, &cc, &units, key);
     if (pe)
         return pe;
     char dir[4200];
@@ -183,7 +202,7 @@ pw_error *pw_aot_build(const pw_module *mod, const char *opt, bool compile_missi
         return NULL;
     uint8_t *so = NULL;
     size_t solen = 0;
-    pw_error *e = compile(mod, id, &cc, opt, &so, &solen);
+    pw_error *e = compile(mod, id, &cc, opt, units, &so, &solen);
     if (e)
         return e;
     if (cached && pw_aot_pwo_build(key, so, solen, NULL, 0, &file, &flen)) {
@@ -213,12 +232,13 @@ pw_error *pw_aot_attach_pwo(pw_module *mod, const uint8_t *so, size_t solen) {
 pw_error *pw_aot_compile_pwo(pw_module *mod, const char *opt, uint8_t **out, size_t *outlen) {
     uint8_t id[32], key[32];
     aot_cc cc;
-    pw_error *pe = prepare(mod, opt, id, &cc, key);
+    uint32_t units;
+    pw_error *pe = prepare(mod, opt, id, &cc, &units, key);
     if (pe)
         return pe;
     uint8_t *so = NULL;
     size_t solen = 0;
-    pw_error *e = compile(mod, id, &cc, opt, &so, &solen);
+    pw_error *e = compile(mod, id, &cc, opt, units, &so, &solen);
     if (e)
         return e;
     bool ok = pw_aot_pwo_build(key, so, solen, mod->m.bytes, mod->m.nbytes, out, outlen);

@@ -6,9 +6,10 @@
  * definitions; unit 0 also holds the function table. Functions are dealt
  * largest first to the unit with the least text (ties to the lower unit),
  * which balances the units however the sizes are spread, and each unit keeps
- * its functions in index order. Everything here depends on the text alone,
- * never on the machine (its processor count), so the same module always
- * gives the same units, the same object and the same cache entry.
+ * its functions in index order. Everything here depends on the text and the
+ * cap on the unit count alone (aot_module.c takes the cap from the
+ * processors and puts it in the cache key), so the same module and cap
+ * always give the same units, the same object and the same cache entry.
  *
  * A split module's functions have hidden external linkage (one unit calls
  * into another, never through the PLT); an unsplit one keeps them static, so
@@ -18,15 +19,15 @@
 
 #include "aot.h"
 
-/* C text per unit to aim for, and the most units. A unit costs one compiler
- * start and one parse of the header (a few milliseconds), so units much
- * smaller than this cost more than they save. More units also cost compiler
- * work: what gcc learns about a callee in another unit (that it leaves the
- * memory size alone, say) is lost, so callers keep code one unit would have
- * removed - on bench/call_overhead's module (random calls between all
- * functions) 4 units take 1.7 times the CPU of one, 8 units 2.2 times
- * (docs/aot.md, "Measured"). */
-enum { UNIT_BYTES = 64 * 1024, MAX_UNITS = 4 };
+/* C text per unit to aim for. A unit costs one compiler start and one parse
+ * of the header (a few milliseconds), so units much smaller than this cost
+ * more than they save. More units also cost compiler work: what gcc learns
+ * about a callee in another unit is lost, so callers keep code one unit
+ * would have removed - on bench/call_overhead's module (random calls between
+ * all functions) 2 units take 1.3 times the CPU of one, 4 units 1.5 times,
+ * 8 units 2.2 times (docs/aot.md, "Measured"); the caller caps the count
+ * (PW_AOT_MAX_UNITS, and the processors that compile them). */
+enum { UNIT_BYTES = 64 * 1024, MAX_UNITS = PW_AOT_MAX_UNITS };
 
 void pw_aot_text_free(aot_text *t) {
     pw_aot_buf_free(&t->head);
@@ -84,7 +85,7 @@ static bool assign(const aot_text *t, uint32_t n, uint32_t *unit) {
     return true;
 }
 
-bool pw_aot_split(const aot_text *t, aot_units *out) {
+bool pw_aot_split(const aot_text *t, uint32_t max_units, aot_units *out) {
     memset(out, 0, sizeof *out);
     /* no unit smaller than the largest function: that one bounds the time
      * anyway, and every further unit costs a compiler start */
@@ -92,7 +93,8 @@ bool pw_aot_split(const aot_text *t, aot_units *out) {
     for (uint32_t i = 0; i < t->nfuncs; i++)
         unit_bytes = fsize(t, i) > unit_bytes ? fsize(t, i) : unit_bytes;
     uint32_t n = (uint32_t)(total / unit_bytes);
-    n = n < 2 ? 1 : n > MAX_UNITS ? MAX_UNITS : n;
+    max_units = max_units < 1 ? 1 : max_units > MAX_UNITS ? MAX_UNITS : max_units;
+    n = n < 2 ? 1 : n > max_units ? max_units : n;
     if (n > t->nfuncs)
         n = t->nfuncs ? t->nfuncs : 1;
     uint32_t *unit = malloc((t->nfuncs + 1) * sizeof *unit);

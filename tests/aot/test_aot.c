@@ -450,6 +450,51 @@ static void test_cache(void) {
     }
 }
 
+/* The .pwo entries in dir; with remove, deletes them. */
+static int cache_entries(const char *dir, bool remove) {
+    DIR *d = opendir(dir);
+    int n = 0;
+    if (!d)
+        return 0;
+    struct dirent *de;
+    while ((de = readdir(d))) {
+        if (!strstr(de->d_name, ".pwo"))
+            continue;
+        char p[4096 + 300];
+        snprintf(p, sizeof p, "%s/%s", dir, de->d_name);
+        n += !remove || unlink(p) == 0;
+    }
+    closedir(d);
+    return n;
+}
+
+/* The cap on translation units (PORTALIS_AOT_UNITS, else the processors)
+ * changes the object of a large module, so it is part of the cache key: a
+ * different cap makes a new entry, the same cap finds the old one. */
+static void test_cache_units(void) {
+    const char *xdg = getenv("XDG_CACHE_HOME");
+    if (!xdg)
+        return;
+    char dir[4096];
+    snprintf(dir, sizeof dir, "%s/portalis", xdg);
+    cache_entries(dir, true);
+    static const char *const caps[] = {"1", "4", "1", "4"};
+    static const int want[] = {1, 2, 2, 2};
+    for (int i = 0; i < 4; i++) {
+        setenv("PORTALIS_AOT_UNITS", caps[i], 1);
+        rig r;
+        if (rig_open(&r, PW_TIER_NATIVE, false)) {
+            pw_val a = I32(1000);
+            outcome o = call(&r, "work", &a, 1, 1);
+            CHECK(o.trap == PW_TRAP_NONE, "units %s: %s", caps[i], o.summary);
+            rig_close(&r);
+        }
+        int n = cache_entries(dir, false);
+        CHECK(n == want[i], "units %s (step %d): %d cache entries, want %d", caps[i], i, n, want[i]);
+    }
+    unsetenv("PORTALIS_AOT_UNITS");
+}
+
 /* (module (import "h" "f" (func $f (param i32) (result i32)))
  *   (func (export "run") (param i32) (result i32) (i32.add (call $f (local.get 0)) (i32.const 1)))) */
 static const uint8_t CALLER[] = {0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, 0x01, 0x06, 0x01, 0x60, 0x01,
@@ -711,6 +756,7 @@ int main(int argc, char **argv) {
     test_small_stack();
     test_image();
     test_cache();
+    test_cache_units();
     test_cached_seam();
     test_canon_nans();
     free(wasm);
