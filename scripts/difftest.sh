@@ -85,7 +85,7 @@ run_driver() {
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 echo "difftest: $count modules from seed $seed"
-done_n=0 compared=0 calls=0 logs=0 traps=0 failed=0 nans=0 batch=0 canon_nans=0 all_nans=0
+done_n=0 compared=0 calls=0 logs=0 traps=0 v128s=0 failed=0 nans=0 batch=0 canon_nans=0 all_nans=0
 while [ "$done_n" -lt "$count" ]; do
   n=$((count - done_n)); [ "$n" -gt 200 ] && n=200
   d="$work/b$batch"; mkdir -p "$d"
@@ -130,10 +130,11 @@ while [ "$done_n" -lt "$count" ]; do
   calls=$((calls + $(grep -c '^call ' "$d/portalis.txt")))
   logs=$((logs + $(grep -c '^log ' "$d/portalis.txt")))
   traps=$((traps + $(grep -c '^trap' "$d/portalis.txt")))
+  v128s=$((v128s + $(grep -Ec '^(log|result) v128 ' "$d/portalis.txt")))
   rm -rf "$d"
   done_n=$((done_n + n)) batch=$((batch + 1))
 done
-echo "difftest: $compared of $count modules compared ($calls calls, $logs logged values, $traps traps); $failed divergent, $nans differing only in NaN payloads"
+echo "difftest: $compared of $count modules compared ($calls calls, $logs logged values, $traps traps, $v128s v128 values logged or returned); $failed divergent, $nans differing only in NaN payloads"
 [ -n "$canon" ] && echo "difftest: --canon-nan: $all_nans NaNs observed, $canon_nans of them canonical (the others are not arithmetic results: constants, loads, reinterpretations, sign operations)"
 # a generator change that made most modules invalid would make this test vacuous
 if [ $((compared * 10)) -lt $((count * 9)) ]; then

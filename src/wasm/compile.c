@@ -110,6 +110,7 @@ typedef struct {
     uint32_t prev_start; /* the instruction before the last one, if no label */
     int prev_op;
     bool last_dst_ok; /* its destination is code[last_start+1].s.a */
+    bool last_d128;   /* it writes a v128 to code[last_start+2].s.a (SIMD) */
     pw_code scratch[8];
 } cc;
 
@@ -175,6 +176,7 @@ static int64_t rd_s64(cc *c) {
  * code is unreachable it returns a scratch buffer, so callers need no checks. */
 static inline pw_code *emit(cc *c, int op, uint32_t nops) {
     c->last_dst_ok = false;
+    c->last_d128 = false;
     if (c->dead) {
         memset(c->scratch, 0, sizeof c->scratch);
         return c->scratch;
@@ -210,6 +212,7 @@ static pw_code *emit_d(cc *c, int op, uint32_t nops, uint32_t dst) {
  * one); the one before it becomes the last again, so peepholes that look two
  * instructions back still see the real predecessor. */
 static void drop_last(cc *c) {
+    c->last_d128 = false;
     c->n = c->last_start;
     c->noff--;
     c->last_start = c->prev_start;
@@ -220,6 +223,7 @@ static void drop_last(cc *c) {
 /* No instruction may be merged across a label. */
 static void label_here(cc *c) {
     c->last_dst_ok = false;
+    c->last_d128 = false;
     c->last_op = -1;
     c->prev_op = -1;
 }
@@ -391,8 +395,16 @@ static void set_local_v128(cc *c, uint32_t x, bool tee) {
     if (!(el.kind == VK_LOCAL && el.local == x && eh.kind == VK_LOCAL && eh.local == x + 1)) {
         protect_local(c, x, pl);
         protect_local(c, x + 1, pl);
-        emit_value_to(c, &el, pl, x);
-        emit_value_to(c, &eh, ph, x + 1);
+        if (el.kind == VK_SLOT && eh.kind == VK_SLOT && c->last_d128 &&
+            c->code[c->last_start + 2].s.a == slot_of(c, pl)) {
+            /* the SIMD instruction computing the value writes the local (it
+             * reads its operands first, so they may be the local too) */
+            c->code[c->last_start + 2].s.a = x;
+            c->last_d128 = false;
+        } else {
+            emit_value_to(c, &el, pl, x);
+            emit_value_to(c, &eh, ph, x + 1);
+        }
     }
     if (tee) {
         c->vn += 2;
@@ -891,6 +903,7 @@ static void numeric(cc *c, uint32_t op, const wm_opinfo *oi) {
         c->vs[pa] = (vent){WM_I32, VK_ADDI, base, k};
         c->vn = pa + 1;
         c->last_dst_ok = false;
+        c->last_d128 = false;
         return;
     }
     if (pvar == NONE && (try_fuse_muladd(c, irop, pa, pb) || try_fuse_load(c, irop, comm, pa, pb))) {
@@ -913,6 +926,7 @@ static void numeric(cc *c, uint32_t op, const wm_opinfo *oi) {
             c->vs[pa] = (vent){WM_I32, VK_ADD2, sx, y->local};
             c->vn = pa + 1;
             c->last_dst_ok = false;
+            c->last_d128 = false;
             return;
         }
     }
@@ -1051,6 +1065,7 @@ static bool try_fuse_rmw(cc *c, int irop, uint32_t off, uint32_t pa, uint32_t pv
     }
     ld->h = c->H[IR_f32_add_rmw + (lop - IR_f32_add_load)];
     c->last_dst_ok = false;
+    c->last_d128 = false;
     c->last_op = IR_f32_add_rmw + (lop - IR_f32_add_load);
     return true;
 }
@@ -1256,6 +1271,104 @@ static int simd_irop(uint32_t k, bool mem) {
     return fast[k] ? fast[k] : mem ? IR_simd_mem : IR_simd;
 }
 
+/* A lane op (sub-opcode k, operand slots s[0], s[1], result slot d) whose
+ * second operand is the v128.load just emitted: the load becomes its memory
+ * operand (IR_SIMD_LOADOP). Only a vector loaded into a stack slot (not
+ * retargeted into a local) is consumed here alone and may go unwritten; the
+ * same holds for the intermediate results try_simd_rmw folds away. */
+static bool try_simd_loadop(cc *c, uint32_t k, const uint32_t s[3], uint32_t d) {
+#define LOADOP(X, n) [OP_##n & 0xffff] = IR_simd_##n##_load,
+    static const int16_t fused[256] = {IR_SIMD_LOADOP(, LOADOP)};
+#undef LOADOP
+    if (c->dead || !fused[k] || c->last_op != IR_simd_v128_load)
+        return false;
+    pw_code *ld = &c->code[c->last_start];
+    uint32_t m = ld[2].s.a;
+    if (m != s[1] || m < c->nlocals || (s[0] + 1 >= m && s[0] <= m + 1))
+        return false;
+    uint32_t addr = ld[2].s.b, addend = ld[3].s.a, off = ld[3].s.b;
+    uint32_t load_offset = c->offmap[2 * (c->noff - 1) + 1]; /* a trap reports the load */
+    drop_last(c);
+    pw_code *ins = emit(c, fused[k], 5);
+    c->offmap[2 * (c->noff - 1) + 1] = load_offset;
+    ins[1].u = k;
+    ins[2].s.a = d;
+    ins[2].s.b = s[0];
+    ins[3].s.a = addr;
+    ins[3].s.b = addend;
+    ins[4].s.a = off;
+    return true;
+}
+
+/* replace_lane of a 32- or 64-bit lane (op, vector slot s[0], result slot
+ * d) with the scalar load just emitted (a gather): one v128.load<N>_lane. */
+static bool try_simd_lane_load(cc *c, uint32_t op, const uint32_t s[3], uint32_t d, uint64_t lane) {
+    int ld_op = op == OP_i32x4_replace_lane || op == OP_f32x4_replace_lane   ? IR_load32
+                : op == OP_i64x2_replace_lane || op == OP_f64x2_replace_lane ? IR_load64
+                                                                             : -1;
+    if (c->dead || ld_op < 0 || c->last_op != ld_op || !c->last_dst_ok)
+        return false;
+    pw_code *ld = &c->code[c->last_start];
+    uint32_t x = ld[1].s.a;
+    if (x != s[1] || x < c->nlocals || (s[0] <= x && x <= s[0] + 1))
+        return false;
+    uint32_t addr = ld[1].s.b, addend = ld[2].s.a, off = ld[2].s.b;
+    uint32_t load_offset = c->offmap[2 * (c->noff - 1) + 1];
+    drop_last(c);
+    uint32_t k = (ld_op == IR_load32 ? OP_v128_load32_lane : OP_v128_load64_lane) & 0xffff;
+    pw_code *ins = emit(c, simd_irop(k, true), 5);
+    c->offmap[2 * (c->noff - 1) + 1] = load_offset;
+    ins[1].u = k;
+    ins[2].s.a = d;
+    ins[2].s.b = addr;
+    ins[3].s.a = addend;
+    ins[3].s.b = off;
+    ins[4].s.a = ld_op == IR_load32 ? 4 : 8;
+    ins[4].s.b = s[0];
+    ins[5].u = lane;
+    return true;
+}
+
+/* v128.store of the result of the load-fused op just emitted, to the address
+ * it loaded from: one read-modify-write; and when that op is a float add of
+ * the product the instruction before computed from memory too, one axpy. */
+static bool try_simd_rmw(cc *c, uint32_t addr, uint32_t addend, uint32_t off, uint32_t v) {
+    int lop = c->last_op;
+    if (c->dead || lop < IR_simd_f32x4_add_load || lop > IR_simd_i32x4_mul_load)
+        return false;
+    pw_code *ld = &c->code[c->last_start];
+    if (ld[2].s.a != v || v < c->nlocals || ld[3].s.a != addr || ld[3].s.b != addend || ld[4].s.a != off)
+        return false;
+    int mul = lop == IR_simd_f32x4_add_load   ? IR_simd_f32x4_mul_load
+              : lop == IR_simd_f64x2_add_load ? IR_simd_f64x2_mul_load
+                                              : -1;
+    pw_code *ml = &c->code[c->prev_start];
+    if (mul >= 0 && c->prev_op == mul && c->prev_start + 6 == c->last_start && ml[2].s.a == ld[2].s.b &&
+        ml[2].s.a >= c->nlocals && addr != ml[2].s.a && addr != ml[2].s.a + 1) {
+        /* mem2 = a * mem1 + mem2 */
+        uint32_t k = (uint32_t)ld[1].u, a = ml[2].s.b, addr1 = ml[3].s.a, addend1 = ml[3].s.b, off1 = ml[4].s.a;
+        uint32_t first_offset = c->offmap[2 * (c->noff - 2) + 1];
+        c->n = c->prev_start;
+        c->noff -= 2;
+        pw_code *ins = emit(c, lop == IR_simd_f32x4_add_load ? IR_simd_f32x4_axpy : IR_simd_f64x2_axpy, 5);
+        c->offmap[2 * (c->noff - 1) + 1] = first_offset;
+        ins[1].s.a = k;
+        ins[1].s.b = a;
+        ins[2].s.a = addr1;
+        ins[2].s.b = addend1;
+        ins[3].s.a = off1;
+        ins[4].s.a = addr;
+        ins[4].s.b = addend;
+        ins[5].s.a = off;
+        c->prev_op = -1;
+        return true;
+    }
+    c->last_op = IR_simd_f32x4_add_rmw + (lop - IR_simd_f32x4_add_load);
+    ld->h = c->H[c->last_op];
+    c->last_d128 = false;
+    return true;
+}
+
 /* A 0xfd instruction, typed by its table line: one IR_simd (or, with a
  * memory operand, IR_simd_mem) naming the function of simd.c that runs it,
  * or the instruction's own IR op (IR_SIMD_FAST). v128.const becomes a pair
@@ -1280,7 +1393,10 @@ static void simd(cc *c, uint32_t op, const wm_opinfo *oi) {
          * or the value a store writes; v the vector a lane load updates */
         uint32_t k, a = address(c, pos[0], &k);
         uint32_t v = oi->nargs > 1 ? use128(c, pos[1]) : 0;
+        if (op == OP_v128_store && try_simd_rmw(c, a, k, off, v))
+            return;
         ins = emit(c, simd_irop(op & 0xffff, true), 5);
+        ins[1].u = op & 0xffff;
         ins[2].s.a = oi->result ? slot_of(c, pos[0]) : v;
         ins[2].s.b = a;
         ins[3].s.a = k;
@@ -1292,15 +1408,19 @@ static void simd(cc *c, uint32_t op, const wm_opinfo *oi) {
         /* [h][fn][d|a][b|c][imm][imm] */
         for (uint32_t i = 0; i < oi->nargs; i++)
             s[i] = use_val(c, oi->args[i], pos[i]);
-        ins = emit(c, simd_irop(op & 0xffff, false), 5);
-        ins[2].s.a = slot_of(c, pos[0]);
-        ins[2].s.b = s[0];
-        ins[3].s.a = s[1];
-        ins[3].s.b = s[2];
-        ins[4].u = imm[0];
-        ins[5].u = imm[1];
+        if (!try_simd_loadop(c, op & 0xffff, s, slot_of(c, pos[0])) &&
+            !try_simd_lane_load(c, op, s, slot_of(c, pos[0]), imm[0])) {
+            ins = emit(c, simd_irop(op & 0xffff, false), 5);
+            ins[1].u = op & 0xffff;
+            ins[2].s.a = slot_of(c, pos[0]);
+            ins[2].s.b = s[0];
+            ins[3].s.a = s[1];
+            ins[3].s.b = s[2];
+            ins[4].u = imm[0];
+            ins[5].u = imm[1];
+        }
     }
-    ins[1].u = op & 0xffff;
+    c->last_d128 = oi->result == WM_V128 && !c->dead; /* d is word 2's a half (a local.set may retarget it) */
     if (oi->result)
         push_val(c, oi->result);
     if (c->canon && (oi->flags & WF_NAN) && !c->dead) {
@@ -1874,6 +1994,7 @@ static pw_error *compile_one(cc *c, uint32_t defidx, pw_cfunc *out) {
     c->n = c->noff = c->vn = c->cn = c->fxn = c->max_height = c->ncostfix = c->nloops = 0;
     c->dead = false;
     c->last_dst_ok = false;
+    c->last_d128 = false;
     c->last_op = -1;
     c->nlvals = sig->nparams + code->nlocals;
     c->op_offset = code->body_offset;

@@ -44,7 +44,7 @@ static uint32_t ir_width(int op) {
         return 2;
     if (op <= IR_f64_axpy)
         return 5;
-    if (op >= IR_simd_v128_and) /* IR_SIMD_FAST and _MEM: the layouts of simd and simd_mem */
+    if (op >= IR_simd_v128_and) /* IR_SIMD_FAST, _MEM, _LOADOP, _AXPY: six words, as simd and simd_mem */
         return 5;
     switch (op) {
     case IR_unreachable:

@@ -163,8 +163,25 @@ typedef union pw_code {
     P(X, i32x4_splat) P(X, f32x4_splat) P(X, f64x2_splat) P(X, i32x4_extract_lane)                     \
     P(X, f32x4_extract_lane) P(X, f64x2_extract_lane)
 #define IR_SIMD_FAST_MEM(X, P)                                                                         \
-    P(X, v128_load) P(X, v128_store) P(X, v128_load32_splat) P(X, v128_load64_splat)
+    P(X, v128_load) P(X, v128_store) P(X, v128_load32_splat) P(X, v128_load64_splat) P(X, v128_load32_lane)   \
+    P(X, v128_load64_lane)
 /* clang-format on */
+
+/* SIMD superinstructions of vectorised loops (a v128.load feeding a lane
+ * op, the result stored back where the load read): P(X, op) gives
+ * IR_simd_<op>_load, d = a OP mem[ea]: [h][fn][d|a][addr|addend][offset][-];
+ * IR_simd_<op>_rmw, mem[ea] = a OP mem[ea] (the same layout, d unused); and
+ * for the float adds IR_simd_<shape>_axpy, mem2 += a * mem1 (the product
+ * rounded first): [h][fn|a][addr1|addend1][offset1][addr2|addend2][offset2].
+ * fn is the sub-opcode of the op (of the add, for axpy). */
+/* clang-format off */
+#define IR_SIMD_LOADOP(X, P)                                                                           \
+    P(X, f32x4_add) P(X, f32x4_sub) P(X, f32x4_mul) P(X, f64x2_add) P(X, f64x2_sub) P(X, f64x2_mul)   \
+    P(X, i32x4_add) P(X, i32x4_sub) P(X, i32x4_mul)
+/* clang-format on */
+#define IR_SIMD_LOAD_NAME(X, n) X(simd_##n##_load)
+#define IR_SIMD_RMW_NAME(X, n) X(simd_##n##_rmw)
+#define IR_SIMD_AXPY(X) X(simd_f32x4_axpy) X(simd_f64x2_axpy)
 
 /* clang-format off */
 #define IR_MISC(X)                                                                                 \
@@ -184,7 +201,8 @@ typedef union pw_code {
 #define IR_ALL(X, XOP)                                                                                           \
     WM_OPS_NUMERIC(XOP) WM_OPS_FC_SAT(XOP)                                                                       \
     IR_IMM(X) IR_BRCMP(X) IR_LOADOP(X) IR_BACK(X) IR_X2(X) IR_STOREI(X) IR_BRCMP64(X) IR_INCBR(X) IR_MULADD(X)   \
-    IR_LOADADD2(X) IR_AXPY(X) IR_MISC(X) IR_SIMD_FAST(X, IR_SIMD_NAME) IR_SIMD_FAST_MEM(X, IR_SIMD_NAME)
+    IR_LOADADD2(X) IR_AXPY(X) IR_MISC(X) IR_SIMD_FAST(X, IR_SIMD_NAME) IR_SIMD_FAST_MEM(X, IR_SIMD_NAME)        \
+    IR_SIMD_LOADOP(X, IR_SIMD_LOAD_NAME) IR_SIMD_LOADOP(X, IR_SIMD_RMW_NAME) IR_SIMD_AXPY(X)
 /* clang-format on */
 /* The fast SIMD ops are IR_simd_<instruction name>. */
 #define IR_SIMD_NAME(X, n) X(simd_##n)

@@ -41,6 +41,44 @@ static pw_func *export_func(pw_instance *inst, const char *name) {
     return pw_instance_export(inst, name, &e) && e.kind == PW_EXTERN_FUNC ? e.of.func : NULL;
 }
 
+static bool traps_oob(pw_error *e) {
+    bool oob = e && pw_error_trap(e) == PW_TRAP_MEMORY_OOB;
+    pw_error_free(e);
+    return oob;
+}
+
+/* The interpreter's SIMD superinstructions agree with the unfused code, and
+ * each memory operand is checked: a trap leaves the other address unwritten. */
+static void test_fused(pw_store *s, pw_instance *inst) {
+    for (int32_t seed = 1; seed <= 3; seed++) {
+        pw_val args[3] = {{.kind = PW_I32, .of.i32 = seed * 7919}}, out[1];
+        pw_error *e = pw_func_call(s, export_func(inst, "fused_agree"), args, 1, out, 1);
+        CHECK(!e && out[0].of.i32 == 1, "fused SIMD forms agree with the unfused ones (seed %d)", seed);
+        pw_error_free(e);
+    }
+    pw_extern mem;
+    CHECK(pw_instance_export(inst, "mem", &mem) && mem.kind == PW_EXTERN_MEMORY, "export mem");
+    uint8_t *base = pw_memory_data(mem.of.memory);
+    size_t size = pw_memory_size(mem.of.memory);
+    uint8_t before[16];
+    memcpy(before, base, 16);
+    pw_val args[3] = {{.kind = PW_I32, .of.i32 = 0},
+                      {.kind = PW_I32, .of.i32 = (int32_t)size - 8},
+                      {.kind = PW_F64, .of.f64 = 2}};
+    CHECK(traps_oob(pw_func_call(s, export_func(inst, "axpy64"), args, 3, NULL, 0)), "axpy: mem2 out of bounds");
+    args[0].of.i32 = (int32_t)size - 15;
+    args[1].of.i32 = 0;
+    CHECK(traps_oob(pw_func_call(s, export_func(inst, "axpy64"), args, 3, NULL, 0)), "axpy: mem1 out of bounds");
+    CHECK(!memcmp(before, base, 16), "a trapping axpy writes nothing");
+    args[0].of.i32 = (int32_t)size - 48;
+    args[1] = v128(1, 2);
+    CHECK(traps_oob(pw_func_call(s, export_func(inst, "sub32"), args, 2, NULL, 0)), "rmw out of bounds");
+    args[0].of.i32 = (int32_t)size - 9;
+    args[1] = (pw_val){.kind = PW_I32, .of.i32 = 0};
+    args[2] = v128(3, 4);
+    CHECK(traps_oob(pw_func_call(s, export_func(inst, "gather"), args, 3, NULL, 0)), "lane load out of bounds");
+}
+
 static void test_api(pw_engine *engine, const char *path) {
     pw_module *m = NULL;
     pw_error *e = pw_module_from_file(engine, path, &m);
@@ -114,6 +152,7 @@ static void test_api(pw_engine *engine, const char *path) {
     e = pw_func_call(s, export_func(inst, "sum"), args, 1, out, 1);
     CHECK(e && pw_error_kind_of(e) == PW_ERR_ARGUMENT, "an i64 where a v128 is expected is refused");
     pw_error_free(e);
+    test_fused(s, inst);
 out:
     pw_store_free(s);
     pw_module_free(m);
