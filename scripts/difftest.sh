@@ -32,7 +32,11 @@
 # fuzz_node.js). binaryen 108's --denan leaves v128 alone, so a vector's NaN
 # payloads are allowed apart: two transcripts are equal if each differing
 # v128 differs only in 64-bit halves that are both f64 NaNs, or 32-bit lanes
-# that are both f32 NaNs (`node fuzz_node.js nancmp`).
+# that are both f32 NaNs (`node fuzz_node.js nancmp`). A vector NaN that
+# reaches memory or an integer (v128.store, extract_lane + reinterpret) is
+# not covered: such a module is reported as divergent and needs a look (in
+# 5,000 modules from seed 12, three such, all NaN payloads, e.g. f32x4.max
+# of NaNs: V8 gives x86's default NaN 0xffc00000, the engine the input NaN).
 #
 # CI runs `--count 300 --seed 1`, `--count 100 --seed 2 --canon-nan` and
 # `--count 40 --seed 3 --simd` (ctest diff_node, diff_node_canon,
@@ -51,7 +55,7 @@ while [ $# -gt 0 ]; do
     --canon-nan) canon=--canon-nan; shift ;;
     --simd) simd=1; shift ;;
     --keep) keep=$2; shift 2 ;;
-    -h|--help) sed -n '2,42p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,45p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "difftest: unknown option $1 (see --help)" >&2; exit 2 ;;
   esac
 done

@@ -1347,7 +1347,6 @@ static bool try_simd_rmw(cc *c, uint32_t addr, uint32_t addend, uint32_t off, ui
         ml[2].s.a >= c->nlocals && addr != ml[2].s.a && addr != ml[2].s.a + 1) {
         /* mem2 = a * mem1 + mem2 */
         uint32_t k = (uint32_t)ld[1].u, a = ml[2].s.b, addr1 = ml[3].s.a, addend1 = ml[3].s.b, off1 = ml[4].s.a;
-        uint32_t prod = ml[2].s.a; /* the product's slots, as the mul left it */
         uint32_t first_offset = c->offmap[2 * (c->noff - 2) + 1];
         c->n = c->prev_start;
         c->noff -= 2;
@@ -1358,7 +1357,6 @@ static bool try_simd_rmw(cc *c, uint32_t addr, uint32_t addend, uint32_t off, ui
         ins[2].s.a = addr1;
         ins[2].s.b = addend1;
         ins[3].s.a = off1;
-        ins[3].s.b = prod;
         ins[4].s.a = addr;
         ins[4].s.b = addend;
         ins[5].s.a = off;

@@ -955,17 +955,16 @@ dispatch:
 #undef SIMD_FAST
 #undef SIMD_FAST_MEM
     /* Superinstructions of vectorised loops (IR_SIMD_LOADOP): the memory
-     * operand of a lane op, and its store back to the same address. The
-     * lane functions read and write their operands with memcpy, so memory
-     * is passed to them in place, unaligned. */
+     * operand of a lane op, and its store back to the same address. */
 #define SIMD_EA(w) ((uint64_t)(uint32_t)(fp[ip[w].s.a].u32 + ip[w].s.b) + ip[(w) + 1].s.a)
-#define SIMD_MEM(ea) ((pw_slot *)(void *)(mem + (ea)))
 #define SIMD_LOADOP(X, n)                                                                                        \
     OP(simd_##n##_load) {                                                                                        \
         uint64_t ea = SIMD_EA(3);                                                                                \
         if (UNLIKELY(ea + 16 > msize))                                                                           \
             TRAP(PW_TRAP_MEMORY_OOB);                                                                            \
-        op_##n(fp + ip[2].s.a, fp + ip[2].s.b, SIMD_MEM(ea), NULL, NULL, NULL);                                  \
+        pw_slot m[2];                                                                                            \
+        memcpy(m, mem + ea, 16);                                                                                 \
+        op_##n(fp + ip[2].s.a, fp + ip[2].s.b, m, NULL, NULL, NULL);                                             \
         ip += 6;                                                                                                 \
         NEXT();                                                                                                  \
     }
@@ -974,19 +973,26 @@ dispatch:
         uint64_t ea = SIMD_EA(3);                                                                                \
         if (UNLIKELY(ea + 16 > msize))                                                                           \
             TRAP(PW_TRAP_MEMORY_OOB);                                                                            \
-        op_##n(SIMD_MEM(ea), fp + ip[2].s.b, SIMD_MEM(ea), NULL, NULL, NULL);                                    \
+        pw_slot m[2];                                                                                            \
+        memcpy(m, mem + ea, 16);                                                                                 \
+        op_##n(m, fp + ip[2].s.b, m, NULL, NULL, NULL);                                                          \
+        memcpy(mem + ea, m, 16);                                                                                 \
         ip += 6;                                                                                                 \
         NEXT();                                                                                                  \
     }
-/* the product goes where the mul it replaces put it (a stack temporary) */
 #define SIMD_AXPY(shape)                                                                                         \
     OP(simd_##shape##_axpy) {                                                                                    \
         uint64_t ea1 = SIMD_EA(2), ea2 = SIMD_EA(4);                                                             \
-        if (UNLIKELY(ea1 + 16 > msize || ea2 + 16 > msize))                                                      \
+        if (UNLIKELY(ea1 + 16 > msize))                                                                          \
             TRAP(PW_TRAP_MEMORY_OOB);                                                                            \
-        pw_slot *p = fp + ip[3].s.b;                                                                             \
-        op_##shape##_mul(p, fp + ip[1].s.b, SIMD_MEM(ea1), NULL, NULL, NULL);                                    \
-        op_##shape##_add(SIMD_MEM(ea2), p, SIMD_MEM(ea2), NULL, NULL, NULL);                                     \
+        pw_slot m1[2], m2[2];                                                                                    \
+        memcpy(m1, mem + ea1, 16);                                                                               \
+        op_##shape##_mul(m1, fp + ip[1].s.b, m1, NULL, NULL, NULL);                                              \
+        if (UNLIKELY(ea2 + 16 > msize))                                                                          \
+            TRAP(PW_TRAP_MEMORY_OOB);                                                                            \
+        memcpy(m2, mem + ea2, 16);                                                                               \
+        op_##shape##_add(m2, m1, m2, NULL, NULL, NULL);                                                          \
+        memcpy(mem + ea2, m2, 16);                                                                               \
         ip += 6;                                                                                                 \
         NEXT();                                                                                                  \
     }
@@ -997,7 +1003,6 @@ dispatch:
 #undef SIMD_LOADOP
 #undef SIMD_RMW
 #undef SIMD_AXPY
-#undef SIMD_MEM
 #undef SIMD_EA
     OP(const128) {
         fp[D].u64 = ip[2].u;

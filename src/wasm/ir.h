@@ -172,8 +172,7 @@ typedef union pw_code {
  * IR_simd_<op>_load, d = a OP mem[ea]: [h][fn][d|a][addr|addend][offset][-];
  * IR_simd_<op>_rmw, mem[ea] = a OP mem[ea] (the same layout, d unused); and
  * for the float adds IR_simd_<shape>_axpy, mem2 += a * mem1 (the product
- * rounded first, into slot p as the unfused mul did):
- * [h][fn|a][addr1|addend1][offset1|p][addr2|addend2][offset2].
+ * rounded first): [h][fn|a][addr1|addend1][offset1][addr2|addend2][offset2].
  * fn is the sub-opcode of the op (of the add, for axpy). */
 /* clang-format off */
 #define IR_SIMD_LOADOP(X, P)                                                                           \
