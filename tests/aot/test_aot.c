@@ -396,36 +396,48 @@ static void test_image(void) {
     pw_engine_free(en);
 }
 
-/* Damaged cache entries are detected, replaced, never loaded. */
-static void damage_cache(const char *dir, int how) {
+/* Calls fn on the path of every .pwo entry in dir; returns how many calls
+ * returned true. */
+static int each_entry(const char *dir, bool (*fn)(const char *path, int arg), int arg) {
     DIR *d = opendir(dir);
+    int n = 0;
     if (!d)
-        return;
+        return 0;
     struct dirent *de;
     while ((de = readdir(d))) {
         if (!strstr(de->d_name, ".pwo"))
             continue;
         char p[4096 + 300];
         snprintf(p, sizeof p, "%s/%s", dir, de->d_name);
-        FILE *f = fopen(p, "r+b");
-        if (!f)
-            continue;
-        fseek(f, 0, SEEK_END);
-        long n = ftell(f);
-        if (how == 0 && n > 200) {
-            fseek(f, n - 150, SEEK_SET);
-            int c = fgetc(f);
-            fseek(f, n - 150, SEEK_SET);
-            fputc(c ^ 0x40, f);
-            fclose(f);
-        } else {
-            fclose(f);
-            if (truncate(p, n / 2) != 0)
-                CHECK(false, "truncate %s", p);
-        }
+        n += fn(p, arg);
     }
     closedir(d);
+    return n;
 }
+
+/* Damages one entry: how 0 flips a byte near the end, 1 truncates it. */
+static bool damage_entry(const char *p, int how) {
+    FILE *f = fopen(p, "r+b");
+    if (!f)
+        return false;
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    if (how == 0 && n > 200) {
+        fseek(f, n - 150, SEEK_SET);
+        int c = fgetc(f);
+        fseek(f, n - 150, SEEK_SET);
+        fputc(c ^ 0x40, f);
+        fclose(f);
+    } else {
+        fclose(f);
+        if (truncate(p, n / 2) != 0)
+            CHECK(false, "truncate %s", p);
+    }
+    return true;
+}
+
+/* Damaged cache entries are detected, replaced, never loaded. */
+static void damage_cache(const char *dir, int how) { each_entry(dir, damage_entry, how); }
 
 static void test_cache(void) {
     const char *xdg = getenv("XDG_CACHE_HOME");
@@ -450,23 +462,10 @@ static void test_cache(void) {
     }
 }
 
+static bool count_entry(const char *p, int remove) { return !remove || unlink(p) == 0; }
+
 /* The .pwo entries in dir; with remove, deletes them. */
-static int cache_entries(const char *dir, bool remove) {
-    DIR *d = opendir(dir);
-    int n = 0;
-    if (!d)
-        return 0;
-    struct dirent *de;
-    while ((de = readdir(d))) {
-        if (!strstr(de->d_name, ".pwo"))
-            continue;
-        char p[4096 + 300];
-        snprintf(p, sizeof p, "%s/%s", dir, de->d_name);
-        n += !remove || unlink(p) == 0;
-    }
-    closedir(d);
-    return n;
-}
+static int cache_entries(const char *dir, bool remove) { return each_entry(dir, count_entry, remove); }
 
 /* The cap on translation units (PORTALIS_AOT_UNITS, else the processors)
  * changes the object of a large module, so it is part of the cache key: a
