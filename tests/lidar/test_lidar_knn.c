@@ -6,9 +6,10 @@
  * voxels around its own must equal the brute force's exactly (the k
  * smallest squared distances summed as square roots in ascending order, a
  * missing one counting as MISS_LEAVES leaves, ALONE_LEAVES leaves without
- * any, as the Python reference does). Also: the voxel keys
- * taken over the crop box and over the kept points' bounding box (crop
- * boxes too large for the key) give the same filtered cloud. */
+ * any, as the Python reference does). Also: the voxel grid indexed
+ * directly over a small crop box (at most GRID_MAX voxels), the voxel keys
+ * sorted over a larger crop box, and over the kept points' bounding box
+ * (crop boxes too large for the key) give the same filtered cloud. */
 #include "lidar_filter.c"
 
 #include <stdio.h>
@@ -116,8 +117,9 @@ static void crop_box_paths(void) {
                              .crop_min = {-50, -50, -50},
                              .crop_max = {50, 50, 50}};
     int32_t na = lidar_filter_run(&f, pts, NMAX, a, NMAX);
-    const double wide[] = {1e30, INFINITY, 1e13};
-    for (int w = 0; w < 3; w++) {
+    CHECK(403.0 * 403 * 401 > GRID_MAX && 99.0 * 99 * 97 <= GRID_MAX, "+-50 sorts, +-12 is indexed directly");
+    const double wide[] = {12, 1e30, INFINITY, 1e13}; /* the cloud is within +-12 */
+    for (int w = 0; w < 4; w++) {
         for (int c = 0; c < 3; c++)
             f.crop_min[c] = -wide[w], f.crop_max[c] = wide[w];
         int32_t nb = lidar_filter_run(&f, pts, NMAX, b, NMAX);

@@ -13,6 +13,8 @@
 #include "lidar_core.h"
 
 #define KMAX 64
+/* The largest crop-box grid indexed directly (32 MB of int32). */
+#define GRID_MAX (1 << 23)
 /* In leaves: what a neighbour missing from the 3 x 3 x 3 voxels counts as,
  * and the statistic of a centroid without any neighbour there (../README.md,
  * "where we differ from PCL"). */
@@ -24,7 +26,11 @@ typedef struct {
     double *vox, *mean;
     uint64_t *keys, *tmp;
     int64_t *vkey; /* the centroids' voxel keys, then a sentinel */
+    double *sum;   /* per occupied voxel, in order of first point: x, y, z sums */
+    int32_t *cnt;  /* and point counts */
     size_t cap;
+    int32_t *cell; /* per voxel of the crop box's grid: 0, or 1 + its slot in sum */
+    size_t ncell;
 } scratch;
 
 static scratch S;
@@ -42,7 +48,8 @@ static int reserve(size_t n) {
         return 0;
     if (grow((void **)&S.vox, n * 3 * sizeof(double)) || grow((void **)&S.mean, n * sizeof(double)) ||
         grow((void **)&S.keys, n * sizeof(uint64_t)) || grow((void **)&S.tmp, n * sizeof(uint64_t)) ||
-        grow((void **)&S.vkey, (n + 1) * sizeof(int64_t)))
+        grow((void **)&S.vkey, (n + 1) * sizeof(int64_t)) || grow((void **)&S.sum, n * 3 * sizeof(double)) ||
+        grow((void **)&S.cnt, n * sizeof(int32_t)))
         return -1;
     S.cap = n;
     return 0;
@@ -74,6 +81,15 @@ static int kept_box(const lidar_filter_params *f, const double *pts, int32_t n, 
     return any;
 }
 
+/* The grid over lo..hi: per axis the voxel index of lo minus minb, and the
+ * number of voxels div (see crop_keys). */
+static void grid_dims(double inv, const double *lo, const double *hi, int64_t *minb, int64_t *div) {
+    for (int a = 0; a < 3; a++) {
+        minb[a] = (int64_t)floor(lo[a] * inv) - (a < 2);
+        div[a] = (int64_t)floor(hi[a] * inv) - minb[a] + 1 + (a < 2);
+    }
+}
+
 /* Range gate + CropBox: the voxel key of each kept point into S.keys (its
  * voxel's linear index over the box lo..hi, which holds every kept point,
  * << 20 | its index in pts); returns how many, *kmax the largest key, div
@@ -84,10 +100,7 @@ static int32_t crop_keys(const lidar_filter_params *f, const double *pts, int32_
                          const double *hi, uint64_t *kmax, int64_t *div) {
     double r2min = f->min_range * f->min_range, inv = 1.0 / f->leaf;
     int64_t minb[3];
-    for (int a = 0; a < 3; a++) {
-        minb[a] = (int64_t)floor(lo[a] * inv) - (a < 2);
-        div[a] = (int64_t)floor(hi[a] * inv) - minb[a] + 1 + (a < 2);
-    }
+    grid_dims(inv, lo, hi, minb, div);
     int32_t m = 0;
     uint64_t km = 0;
     for (int32_t i = 0; i < n; i++) {
@@ -124,6 +137,76 @@ static uint64_t *radix_sort(uint64_t *a, uint64_t *tmp, int32_t n, int from, uin
     return a;
 }
 
+/* The grid's cells, all 0 (each frame leaves them so). */
+static int32_t *cells(size_t n) {
+    if (n > S.ncell) {
+        free(S.cell);
+        S.cell = calloc(n, sizeof *S.cell);
+        S.ncell = S.cell ? n : 0;
+    }
+    return S.cell;
+}
+
+/* Range gate + CropBox + VoxelGrid through a table indexed by voxel (the
+ * crop box's grid, at most GRID_MAX cells, lo/minb/div as crop_keys makes
+ * them): each kept point is added to its voxel's sums in input order, then
+ * only the occupied voxels are sorted. The same centroids, bit for bit, as
+ * sorting the points (a voxel's points are summed in input order either
+ * way), without the two radix passes over every point. Returns -1 when
+ * out of memory or a point falls outside the grid (NaN): the caller sorts
+ * then. */
+static int32_t grid_direct(const lidar_filter_params *f, const double *pts, int32_t n, const int64_t *minb,
+                           const int64_t *div, size_t ncell, double *out) {
+    int32_t *cell = cells(ncell);
+    if (!cell)
+        return -1;
+    /* locals: the stores into sum could otherwise alias f, and every
+     * bound would be reloaded for every point */
+    const lidar_filter_params fl = *f;
+    double r2min = fl.min_range * fl.min_range, inv = 1.0 / fl.leaf, *sum = S.sum;
+    /* the index in doubles, converted once: every term is an integer below
+     * GRID_MAX, so exact (and a NaN fails the range test) */
+    double d0 = (double)div[0], d01 = (double)(div[0] * div[1]), bx = (double)minb[0], by = (double)minb[1],
+           bz = (double)minb[2], top = (double)ncell;
+    int32_t nv = 0, *cnt = S.cnt;
+    uint64_t *keys = S.keys;
+    for (int32_t i = 0; i < n; i++) {
+        double x = pts[3 * i], y = pts[3 * i + 1], z = pts[3 * i + 2], p[3] = {x, y, z};
+        if (!kept(&fl, r2min, p))
+            continue;
+        double vd = (floor(x * inv) - bx) + (floor(y * inv) - by) * d0 + (floor(z * inv) - bz) * d01;
+        if (!(vd >= 0.0 && vd < top)) { /* a NaN coordinate passes the crop test */
+            for (int32_t m = 0; m < nv; m++)
+                cell[keys[m] >> 20] = 0;
+            return -1;
+        }
+        int32_t v = (int32_t)vd;
+        int32_t s = cell[v] - 1;
+        if (s < 0) {
+            s = nv++;
+            cell[v] = s + 1;
+            sum[3 * s] = sum[3 * s + 1] = sum[3 * s + 2] = 0.0;
+            cnt[s] = 0;
+            keys[s] = ((uint64_t)v << 20) | (uint64_t)s;
+        }
+        sum[3 * s] += x;
+        sum[3 * s + 1] += y;
+        sum[3 * s + 2] += z;
+        cnt[s]++;
+    }
+    keys = radix_sort(keys, S.tmp, nv, 20, (uint64_t)ncell << 20);
+    for (int32_t m = 0; m < nv; m++) {
+        int32_t s = (int32_t)(keys[m] & 0xFFFFF);
+        int32_t v = (int32_t)(keys[m] >> 20);
+        out[3 * m] = sum[3 * s] / cnt[s];
+        out[3 * m + 1] = sum[3 * s + 1] / cnt[s];
+        out[3 * m + 2] = sum[3 * s + 2] / cnt[s];
+        S.vkey[m] = v;
+        cell[v] = 0;
+    }
+    return nv;
+}
+
 /* Range gate + CropBox + VoxelGrid: the centroids of the occupied voxels
  * of the kept points, in ascending linear voxel index over the kept
  * points' bounding box (PCL's order). Any box holding them orders the
@@ -140,6 +223,13 @@ static int32_t voxel_grid(const lidar_filter_params *f, const double *pts, int32
     }
     memcpy(lo, f->crop_min, sizeof lo);
     memcpy(hi, f->crop_max, sizeof hi);
+    if (fits && cells <= GRID_MAX) {
+        int64_t minb[3];
+        grid_dims(inv, lo, hi, minb, div);
+        int32_t m = grid_direct(f, pts, n, minb, div, (size_t)cells, out);
+        if (m >= 0)
+            return m;
+    }
     if (!(fits && cells < 0x1p43) && !kept_box(f, pts, n, lo, hi))
         return 0;
     uint64_t kmax;
@@ -176,7 +266,8 @@ static double block_mean(const double *P, const int64_t *V, int32_t i, const int
                          double miss, double alone) {
     double best[KMAX];
     int nb = 0;
-    const double *p = P + 3 * (size_t)i;
+    /* locals: stores into best could otherwise alias P and reload p */
+    const double px = P[3 * (size_t)i], py = P[3 * (size_t)i + 1], pz = P[3 * (size_t)i + 2];
     int64_t L = V[i];
     for (int r = 0; r < 9; r++) {
         int64_t lo = L + off[r] - 1;
@@ -188,7 +279,7 @@ static double block_mean(const double *P, const int64_t *V, int32_t i, const int
             if (j == i)
                 continue;
             const double *q = P + 3 * (size_t)j;
-            double ex = p[0] - q[0], ey = p[1] - q[1], ez = p[2] - q[2], d2 = ex * ex + ey * ey + ez * ez;
+            double ex = px - q[0], ey = py - q[1], ez = pz - q[2], d2 = ex * ex + ey * ey + ez * ez;
             if (nb == k && d2 >= best[k - 1])
                 continue;
             int m = nb < k ? nb++ : k - 1;

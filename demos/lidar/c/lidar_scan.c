@@ -211,6 +211,10 @@ int lidar_scan_run(const lidar_sensor *s, double t, double *out, int32_t *return
     memcpy(&tb, &t, sizeof tb);
     uint64_t state = ((uint64_t)s->seed << 32) ^ tb;
     const double *o = s->origin;
+    /* locals: the stores into out could otherwise alias s, and these would
+     * be reloaded for every ray */
+    const double ox = o[0], oy = o[1], oz = o[2], dropout = s->dropout, gate = s->dropout + s->spurious,
+                 max_range = s->max_range, noise = s->range_noise;
     int32_t nret = 0, nspur = 0;
     for (int st = 0; st < steps; st++) {
         double ca, sa;
@@ -222,18 +226,18 @@ int lidar_scan_run(const lidar_sensor *s, double t, double *out, int32_t *return
             double best = ncand ? cast(s, &ob, cand, ncand, d, ground[b]) : ground[b];
             uint64_t x1 = splitmix(&state), x2 = splitmix(&state);
             double u = unit(x1), r = 0.0;
-            if (u < s->dropout)
+            if (u < dropout)
                 r = 0.0;
-            else if (u < s->dropout + s->spurious) {
+            else if (u < gate) {
                 r = unit(splitmix(&state)) * best;
                 nspur++;
-            } else if (best < s->max_range)
-                r = best + s->range_noise * gauss(x2);
+            } else if (best < max_range)
+                r = best + noise * gauss(x2);
             if (r != 0.0)
                 nret++;
-            out[3 * i] = o[0] + r * d[0];
-            out[3 * i + 1] = o[1] + r * d[1];
-            out[3 * i + 2] = o[2] + r * d[2];
+            out[3 * i] = ox + r * d[0];
+            out[3 * i + 1] = oy + r * d[1];
+            out[3 * i + 2] = oz + r * d[2];
         }
     }
     for (size_t i = (size_t)steps * (size_t)beams; i < (size_t)s->rays; i++)
