@@ -436,15 +436,23 @@ static bool damage_entry(const char *p, int how) {
     return true;
 }
 
+/* The engine's cache folder under $XDG_CACHE_HOME, which ctest sets to a
+ * private folder; false when it is unset (the cache tests are skipped). */
+static bool cache_dir(char *dir, size_t n) {
+    const char *xdg = getenv("XDG_CACHE_HOME");
+    if (!xdg)
+        return false;
+    snprintf(dir, n, "%s/portalis", xdg);
+    return true;
+}
+
 /* Damaged cache entries are detected, replaced, never loaded. */
 static void damage_cache(const char *dir, int how) { each_entry(dir, damage_entry, how); }
 
 static void test_cache(void) {
-    const char *xdg = getenv("XDG_CACHE_HOME");
-    if (!xdg)
-        return;
     char dir[4096];
-    snprintf(dir, sizeof dir, "%s/portalis", xdg);
+    if (!cache_dir(dir, sizeof dir))
+        return;
     for (int how = 0; how < 2; how++) {
         rig r;
         bool ok = rig_open(&r, PW_TIER_NATIVE, false);
@@ -471,11 +479,9 @@ static int cache_entries(const char *dir, bool remove) { return each_entry(dir, 
  * changes the object of a large module, so it is part of the cache key: a
  * different cap makes a new entry, the same cap finds the old one. */
 static void test_cache_units(void) {
-    const char *xdg = getenv("XDG_CACHE_HOME");
-    if (!xdg)
-        return;
     char dir[4096];
-    snprintf(dir, sizeof dir, "%s/portalis", xdg);
+    if (!cache_dir(dir, sizeof dir))
+        return;
     cache_entries(dir, true);
     static const char *const caps[] = {"1", "4", "1", "4"};
     static const int want[] = {1, 2, 2, 2};
