@@ -64,8 +64,10 @@ void pw_aot_units_free(aot_units *u);
 /* The fixed text every generated file starts with (aot_prelude.c). */
 void pw_aot_emit_prelude(aot_buf *o);
 
-/* Identifies this build of the generator (part of every cache key). */
+/* Identify this build of the generator and of its prelude (both part of
+ * every cache key: either file may be rebuilt alone). */
 const char *pw_aot_gen_build_id(void);
+const char *pw_aot_prelude_build_id(void);
 
 /* Offset of the code pointer in pw_func (the real layout; aot_rt.c). */
 size_t pw_aot_func_code_offset(void);

@@ -603,7 +603,8 @@ static void store(gen *g, uint8_t op) {
     sv(g, pa, a);
     sv(g, pv, v);
     bounds_check(g, a, off, mo->size);
-    OUT("%s v = (%s)%s; __builtin_memcpy(mem + ea, &v, %u); }\n", mo->mt, mo->mt, v, mo->size);
+    const char *order = g->opt->guard ? "W_ORDER(); " : "";
+    OUT("%s%s v = (%s)%s; __builtin_memcpy(mem + ea, &v, %u); %s}\n", order, mo->mt, mo->mt, v, mo->size, order);
 }
 
 /* After a call or memory.grow. In guard mode the base cannot move (the

@@ -69,9 +69,10 @@ static void module_id(const pw_module *mod, const aot_gen_options *o, uint8_t id
     snprintf(layout, sizeof layout, "abi=%d code@%zu checks=%d canon=%d guard=%d", WA_ABI_VERSION,
              pw_aot_func_code_offset(), o->checks, o->canon_nans, o->guard);
     /* the SIMD prelude's build only for modules that get it */
-    const char *parts[] = {pw_aot_gen_build_id(), pw_compile_build_id(), layout, NULL, NULL};
+    const char *parts[] = {
+        pw_aot_gen_build_id(), pw_aot_prelude_build_id(), pw_compile_build_id(), layout, NULL, NULL};
     if (pw_aot_simd_used(&mod->m))
-        parts[3] = pw_aot_simd_build_id();
+        parts[4] = pw_aot_simd_build_id();
     pw_aot_key(mod->m.bytes, mod->m.nbytes, parts, id);
 }
 

@@ -38,6 +38,11 @@ static const char PRELUDE[] =
     "#define W_USE(v) __asm__(\"\" : : \"r\"(v))\n"
     "#if defined(__aarch64__)\n#define W_USEF(v) __asm__(\"\" : : \"w\"(v))\n#else\n"
     "#define W_USEF(v) __asm__(\"\" : : \"x\"(v))\n#endif\n"
+    /* guard mode: a store must not move past a later access that may fault,
+     * nor an access that may fault past a later store; the compiler may swap
+     * accesses it proves disjoint, and the fault ends the call with every
+     * earlier store done, as in the interpreter (and nothing later) */
+    "#define W_ORDER() __asm__ __volatile__(\"\" : : : \"memory\")\n"
     "static inline double w_promote(float f) { double d = (double)f; __asm__(\"\" : W_FPREG(d)); return d; }\n"
     /* NaN constants (and reinterpreted integers, which may be constants) are
      * opaque too: gcc folds `x + NaN` at compile time to a NaN whose sign
@@ -89,6 +94,8 @@ static void emit_chk(aot_buf *o) {
         PW_TRAP_INVALID_CONVERSION, PW_TRAP_INT_OVERFLOW, PW_TRAP_INVALID_CONVERSION, PW_TRAP_INT_OVERFLOW,
         PW_TRAP_INVALID_CONVERSION, PW_TRAP_INT_OVERFLOW, PW_TRAP_INVALID_CONVERSION, PW_TRAP_INT_OVERFLOW);
 }
+
+const char *pw_aot_prelude_build_id(void) { return "aot-prelude " __DATE__ " " __TIME__; }
 
 void pw_aot_emit_prelude(aot_buf *o) {
     pw_aot_buf_printf(o, "#define WA_ABI_VERSION %d\n", WA_ABI_VERSION);

@@ -364,16 +364,19 @@ void pw_aot_simd_emit(aot_buf *o, const aot_simd_ins *in) {
         return;
     }
     /* v_<name>([mem + ea, ]operands[, lane]) with the dots of the name as _ */
-    pw_aot_buf_printf(o, "  %s%sv_", in->res[0] ? in->res : "", in->res[0] ? " = " : "");
+    bool mem = oi->imm == WI_MEMARG || oi->imm == WI_MEMARG_LANE;
+    /* guard mode: a store is ordered with the accesses around it (W_ORDER) */
+    bool order = mem && in->guard && !oi->result;
+    pw_aot_buf_printf(o, "  %s%s%sv_", order ? "W_ORDER(); " : "", in->res[0] ? in->res : "",
+                      in->res[0] ? " = " : "");
     for (const char *c = name; *c; c++)
         pw_aot_buf_put(o, *c == '.' ? "_" : c, 1);
-    bool mem = oi->imm == WI_MEMARG || oi->imm == WI_MEMARG_LANE;
     pw_aot_buf_printf(o, "(%s", mem ? "mem + ea" : "");
     for (uint32_t k = mem ? 1 : 0; k < oi->nargs; k++)
         pw_aot_buf_printf(o, "%s%s", k ? ", " : "", in->ops[k]);
     if (oi->imm == WI_LANE || oi->imm == WI_MEMARG_LANE)
         pw_aot_buf_printf(o, ", %u", in->imm[0]);
-    pw_aot_buf_printf(o, ");");
+    pw_aot_buf_printf(o, ");%s", order ? " W_ORDER();" : "");
     /* guard mode: a load is kept even if its value is unused, so it traps */
     if (mem && in->guard && oi->result)
         pw_aot_buf_printf(o, " W_USEF(%s);", in->res);

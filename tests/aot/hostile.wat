@@ -36,6 +36,16 @@
   (func (export "store_then_oob") (param $a i32)
     (i32.store (i32.const 16) (i32.const 0x1234))
     (i32.store (local.get $a) (i32.const 7)))
+;; constant, provably different addresses: the compiler may swap the
+  ;; accesses unless told not to, and the fault must still come between them
+  (func (export "store_then_load_oob") (param $v f64) (result f64)
+    (f64.store (i32.const 24) (local.get $v))
+    (f64.load (i32.const 823012729)))
+  (func (export "load_oob_then_store") (param $v i32) (result i32)
+    (local $x i32)
+    (local.set $x (i32.load (i32.const 70000)))
+    (i32.store (i32.const 32) (local.get $v))
+    (local.get $x))
   (func (export "peek") (param $a i32) (result i32) (i32.load (local.get $a)))
   (func (export "dead_load") (param $a i32) (drop (i64.load (local.get $a))))
 

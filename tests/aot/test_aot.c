@@ -200,19 +200,29 @@ static void test_traps(void) {
     both("dead_load", a, 1, 0, PW_TRAP_MEMORY_OOB, false, 0, 0);
     a[0] = I32(65536 - 8);
     both("dead_load", a, 1, 0, PW_TRAP_NONE, false, 0, 0);
-    /* the store before the trapping one happened, on both tiers */
-    for (int t = 0; t < 2; t++) {
-        rig r;
-        if (!rig_open(&r, t ? PW_TIER_NATIVE : PW_TIER_INTERP, false))
-            continue;
-        a[0] = I32(65534);
-        outcome o = call(&r, "store_then_oob", a, 1, 0);
-        a[0] = I32(16);
-        outcome p = call(&r, "peek", a, 1, 1);
-        CHECK(o.trap == PW_TRAP_MEMORY_OOB && p.res[0].of.i32 == 0x1234, "tier %d: store before the trap: %s, %x",
-              t, o.summary, p.res[0].of.i32);
-        rig_close(&r);
-    }
+    /* exactly the stores before the trapping access happened, on both tiers */
+    static const struct {
+        const char *fn;
+        pw_val arg;
+        size_t nres;
+        int32_t peek, want;
+    } order[] = {
+        {"store_then_oob", {.kind = PW_I32, .of.i32 = 65534}, 0, 16, 0x1234},
+        {"store_then_load_oob", {.kind = PW_F64, .of.f64 = 2.0}, 1, 28, 0x40000000},
+        {"load_oob_then_store", {.kind = PW_I32, .of.i32 = 9}, 1, 32, 0},
+    };
+    for (int t = 0; t < 2; t++)
+        for (size_t i = 0; i < sizeof order / sizeof *order; i++) {
+            rig r;
+            if (!rig_open(&r, t ? PW_TIER_NATIVE : PW_TIER_INTERP, false))
+                continue;
+            outcome o = call(&r, order[i].fn, &order[i].arg, 1, order[i].nres);
+            a[0] = I32(order[i].peek);
+            outcome p = call(&r, "peek", a, 1, 1);
+            CHECK(o.trap == PW_TRAP_MEMORY_OOB && p.res[0].of.i32 == order[i].want,
+                  "tier %d: %s: the stores before the trap: %s, %x", t, order[i].fn, o.summary, p.res[0].of.i32);
+            rig_close(&r);
+        }
 }
 
 static void test_limits(void) {
