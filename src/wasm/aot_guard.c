@@ -28,6 +28,19 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <ucontext.h>
+
+/* Valgrind runs the code, but mistakes the handler's longjmp from the
+ * alternate signal stack for a stack switch and then reports the
+ * activation's own locals as uninitialised: under it, explicit checks. */
+#if defined(__has_include)
+#if __has_include(<valgrind/valgrind.h>)
+#include <valgrind/valgrind.h>
+#define AOT_UNDER_VALGRIND() (RUNNING_ON_VALGRIND != 0)
+#endif
+#endif
+#ifndef AOT_UNDER_VALGRIND
+#define AOT_UNDER_VALGRIND() false
+#endif
 #include <unistd.h>
 
 #include "rt.h"
@@ -120,10 +133,10 @@ static void install(void) {
 
 bool pw_aot_guard_usable(void) {
     const char *mode = getenv("PORTALIS_AOT_BOUNDS");
-    if (!AOT_GUARD_ARCH || sizeof(size_t) < 8 || (mode && !strcmp(mode, "checks")))
+    if (!AOT_GUARD_ARCH || sizeof(size_t) < 8 || (mode && !strcmp(mode, "checks")) || AOT_UNDER_VALGRIND())
         return false;
-    /* the reservation every guarded memory needs (fails under a ulimit -v
-     * or valgrind's address space): the code then checks bounds itself */
+    /* the reservation every guarded memory needs (fails under a ulimit -v):
+     * the code then checks bounds itself */
     void *p = mmap(NULL, (size_t)PW_MEMORY_RESERVE_GUARDED, PROT_NONE,
                    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
     if (p == MAP_FAILED)

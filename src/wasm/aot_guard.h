@@ -7,7 +7,8 @@
 #include <stdint.h>
 
 /* True if generated code may leave memory accesses unchecked: the platform
- * is supported, $PORTALIS_AOT_BOUNDS is not "checks", a guarded reservation
+ * is supported, $PORTALIS_AOT_BOUNDS is not "checks", the process does not
+ * run under valgrind, a guarded reservation
  * (PW_MEMORY_RESERVE_GUARDED) can be made, and the fault handler is
  * installed (once per process, chained to the handler it replaces). */
 bool pw_aot_guard_usable(void);
