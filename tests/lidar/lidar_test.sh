@@ -2,6 +2,7 @@
 # lidar_test.sh PORTALIS reference SCENE PYTHON3 LIDAR_FILTER_PY
 # lidar_test.sh PORTALIS agree SCENE_C SCENE_RUST
 # lidar_test.sh PORTALIS reopen SCENE
+# lidar_test.sh PORTALIS filter SCENE PYTHON3 LIDAR_FILTER_PY
 # Output layers go next to the scenes (the build tree). The scenes raise
 # their modules' per-call budget far above the work (wasm:callBudgetMs =
 # 60000): no result depends on time.
@@ -14,6 +15,10 @@ reference)
     scene=$1 out=${1%.usda}.out.usda
     run "$scene" "$out"
     exec "$2" "$3" check "$out" "$scene" ;;
+filter)
+    scene=$1 out=${1%.usda}.out.usda
+    run "$scene" "$out"
+    exec "$2" "$3" check-filter "$out" "$scene" ;;
 agree)
     a=${1%.usda}.out.usda b=${2%.usda}.out.usda
     run "$1" "$a"

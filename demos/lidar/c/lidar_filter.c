@@ -1,11 +1,17 @@
-/* The filter: range gate + CropBox, VoxelGrid (centroid per voxel, voxels
- * in ascending linear index), StatisticalOutlierRemoval (the k nearest
- * among the centroids of the 26 voxels around a centroid's own, found by
- * walking the voxel keys: one advancing position per row of the 3 x 3 x 3
- * block; with fewer than k there, each missing one counts as MISS_LEAVES
- * leaves, and without any the statistic is ALONE_LEAVES leaves). Mirrors
- * filter_cloud() in ../python/lidar_filter.py; ../README.md lists where it
- * differs from PCL. */
+/* The filter: range gate + CropBox (non-finite points dropped), VoxelGrid
+ * (centroid per voxel, voxels in ascending linear index),
+ * StatisticalOutlierRemoval (the k nearest among the centroids of the 26
+ * voxels around a centroid's own; with fewer than k there, each missing
+ * one counts as MISS_LEAVES leaves, and without any the statistic is
+ * ALONE_LEAVES leaves). Mirrors filter_cloud() in ../python/lidar_filter.py;
+ * ../README.md lists where it differs from PCL.
+ *
+ * Two ways to the same result, bit for bit: when the crop box's voxel grid
+ * has at most GRID_MAX voxels, a table indexed by voxel (one int32 each)
+ * accumulates the centroids and then holds each occupied voxel's centroid,
+ * so that the outlier removal looks its 26 neighbours up directly; larger
+ * grids sort the points' voxel keys and walk them (one advancing position
+ * per row of the 3 x 3 x 3 block). */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +21,8 @@
 #define KMAX 64
 /* The largest crop-box grid indexed directly (32 MB of int32). */
 #define GRID_MAX (1 << 23)
+/* The largest grid of voxel keys (key << 20 | point index fits 63 bits). */
+#define KEYS_MAX 0x1p43
 /* In leaves: what a neighbour missing from the 3 x 3 x 3 voxels counts as,
  * and the statistic of a centroid without any neighbour there (../README.md,
  * "where we differ from PCL"). */
@@ -24,12 +32,11 @@
 /* Scratch buffers, grown as needed and kept between frames. */
 typedef struct {
     double *vox, *mean;
+    double *acc; /* direct grid: per occupied voxel, from slot 1 in order of first point: x, y, z sums, count */
     uint64_t *keys, *tmp;
     int64_t *vkey; /* the centroids' voxel keys, then a sentinel */
-    double *sum;   /* per occupied voxel, in order of first point: x, y, z sums */
-    int32_t *cnt;  /* and point counts */
     size_t cap;
-    int32_t *cell; /* per voxel of the crop box's grid: 0, or 1 + its slot in sum */
+    int32_t *cell; /* per voxel of the crop box's grid: 0, or its slot in acc, then 1 + its centroid */
     size_t ncell;
 } scratch;
 
@@ -46,31 +53,60 @@ static int grow(void **p, size_t bytes) {
 static int reserve(size_t n) {
     if (n <= S.cap)
         return 0;
-    if (grow((void **)&S.vox, n * 3 * sizeof(double)) || grow((void **)&S.mean, n * sizeof(double)) ||
+    /* acc: slots 1..n, all 0 (grid_direct leaves them so) */
+    S.cap = 0;
+    free(S.acc);
+    S.acc = calloc(4 * (n + 1), sizeof(double));
+    if (!S.acc || grow((void **)&S.vox, n * 3 * sizeof(double)) || grow((void **)&S.mean, n * sizeof(double)) ||
         grow((void **)&S.keys, n * sizeof(uint64_t)) || grow((void **)&S.tmp, n * sizeof(uint64_t)) ||
-        grow((void **)&S.vkey, (n + 1) * sizeof(int64_t)) || grow((void **)&S.sum, n * 3 * sizeof(double)) ||
-        grow((void **)&S.cnt, n * sizeof(int32_t)))
+        grow((void **)&S.vkey, (n + 1) * sizeof(int64_t)))
         return -1;
     S.cap = n;
     return 0;
 }
 
-/* Range gate + CropBox: whether p is kept. */
-static int kept(const lidar_filter_params *f, double r2min, const double *p) {
-    const double *lo = f->crop_min, *hi = f->crop_max, *o = f->origin;
-    double x = p[0], y = p[1], z = p[2], dx = x - o[0], dy = y - o[1], dz = z - o[2];
-    if (dx * dx + dy * dy + dz * dz < r2min)
+/* The range gate and crop box as compared. A point is kept when its
+ * squared distance to the origin is >= r2min (a NaN coordinate makes it
+ * NaN: dropped) and every coordinate is within the bounds, which are
+ * clamped to +-FAR (a NaN bound means no bound): so every kept coordinate
+ * is finite and within +-FAR, and no squared distance between centroids
+ * overflows. */
+#define FAR 1e150
+typedef struct {
+    double ox, oy, oz, r2min, lx, ly, lz, hx, hy, hz;
+} crop_box;
+
+static double clamp_lo(double v) { return v >= -FAR ? v : -FAR; }
+static double clamp_hi(double v) { return v <= FAR ? v : FAR; }
+
+static crop_box crop_of(const lidar_filter_params *f) {
+    double r2 = f->min_range * f->min_range;
+    return (crop_box){f->origin[0],
+                      f->origin[1],
+                      f->origin[2],
+                      r2 >= 0.0 ? r2 : 0.0,
+                      clamp_lo(f->crop_min[0]),
+                      clamp_lo(f->crop_min[1]),
+                      clamp_lo(f->crop_min[2]),
+                      clamp_hi(f->crop_max[0]),
+                      clamp_hi(f->crop_max[1]),
+                      clamp_hi(f->crop_max[2])};
+}
+
+/* Range gate + CropBox: whether (x, y, z) is kept. */
+static inline int kept(const crop_box *c, double x, double y, double z) {
+    double dx = x - c->ox, dy = y - c->oy, dz = z - c->oz;
+    if (!(dx * dx + dy * dy + dz * dz >= c->r2min))
         return 0;
-    return !(x < lo[0] || y < lo[1] || z < lo[2] || x > hi[0] || y > hi[1] || z > hi[2]);
+    return !(x < c->lx || y < c->ly || z < c->lz || x > c->hx || y > c->hy || z > c->hz);
 }
 
 /* The kept points' bounding box; 0 when none is kept. */
-static int kept_box(const lidar_filter_params *f, const double *pts, int32_t n, double *mn, double *mx) {
-    double r2min = f->min_range * f->min_range;
+static int kept_box(const crop_box *c, const double *pts, int32_t n, double *mn, double *mx) {
     int any = 0;
     for (int32_t i = 0; i < n; i++) {
         const double *p = pts + 3 * i;
-        if (!kept(f, r2min, p))
+        if (!kept(c, p[0], p[1], p[2]))
             continue;
         for (int a = 0; a < 3; a++) {
             mn[a] = any && mn[a] < p[a] ? mn[a] : p[a];
@@ -81,31 +117,45 @@ static int kept_box(const lidar_filter_params *f, const double *pts, int32_t n, 
     return any;
 }
 
-/* The grid over lo..hi: per axis the voxel index of lo minus minb, and the
- * number of voxels div (see crop_keys). */
+/* The number of voxels of the grid over lo..hi with an empty voxel more on
+ * each side (see crop_keys), as a double; +inf when a bound's voxel index
+ * is not an exact integer below 2^52 in magnitude (then no index of a
+ * point inside may be converted to an integer). */
+static double grid_cells(double inv, const double *lo, const double *hi) {
+    double cells = 1.0;
+    for (int a = 0; a < 3; a++) {
+        double l = floor(lo[a] * inv), h = floor(hi[a] * inv);
+        if (!(fabs(l) < 0x1p52 && fabs(h) < 0x1p52 && h >= l))
+            return INFINITY;
+        cells *= h - l + 3.0;
+    }
+    return cells;
+}
+
+/* The grid over lo..hi (grid_cells finite): per axis the voxel index of lo
+ * minus one, minb, and the number of voxels div. */
 static void grid_dims(double inv, const double *lo, const double *hi, int64_t *minb, int64_t *div) {
     for (int a = 0; a < 3; a++) {
-        minb[a] = (int64_t)floor(lo[a] * inv) - (a < 2);
-        div[a] = (int64_t)floor(hi[a] * inv) - minb[a] + 1 + (a < 2);
+        minb[a] = (int64_t)floor(lo[a] * inv) - 1;
+        div[a] = (int64_t)floor(hi[a] * inv) - minb[a] + 2;
     }
 }
 
 /* Range gate + CropBox: the voxel key of each kept point into S.keys (its
  * voxel's linear index over the box lo..hi, which holds every kept point,
  * << 20 | its index in pts); returns how many, *kmax the largest key, div
- * the grid's size. The grid has an empty voxel more on each side in x and
- * y, so that the keys of a voxel's neighbours along x and y are its own
- * plus or minus the strides, never a voxel of another row or layer. */
-static int32_t crop_keys(const lidar_filter_params *f, const double *pts, int32_t n, const double *lo,
+ * the grid's size. The grid has an empty voxel more on each side, so that
+ * the keys of a voxel's neighbours are its own plus or minus the strides,
+ * never a voxel of another row or layer, nor outside the grid. */
+static int32_t crop_keys(const crop_box *c, double inv, const double *pts, int32_t n, const double *lo,
                          const double *hi, uint64_t *kmax, int64_t *div) {
-    double r2min = f->min_range * f->min_range, inv = 1.0 / f->leaf;
     int64_t minb[3];
     grid_dims(inv, lo, hi, minb, div);
     int32_t m = 0;
     uint64_t km = 0;
     for (int32_t i = 0; i < n; i++) {
         const double *p = pts + 3 * i;
-        if (!kept(f, r2min, p))
+        if (!kept(c, p[0], p[1], p[2]))
             continue;
         int64_t ix = (int64_t)floor(p[0] * inv) - minb[0], iy = (int64_t)floor(p[1] * inv) - minb[1],
                 iz = (int64_t)floor(p[2] * inv) - minb[2];
@@ -147,62 +197,68 @@ static int32_t *cells(size_t n) {
     return S.cell;
 }
 
-/* Range gate + CropBox + VoxelGrid through a table indexed by voxel (the
- * crop box's grid, at most GRID_MAX cells, lo/minb/div as crop_keys makes
- * them): each kept point is added to its voxel's sums in input order, then
- * only the occupied voxels are sorted. The same centroids, bit for bit, as
- * sorting the points (a voxel's points are summed in input order either
- * way), without the two radix passes over every point. Returns -1 when
- * out of memory or a point falls outside the grid (NaN): the caller sorts
- * then. */
-static int32_t grid_direct(const lidar_filter_params *f, const double *pts, int32_t n, const int64_t *minb,
+/* A double known to be an integer in int32's range, converted (without
+ * the range check clang adds for wasm's trapping conversion). */
+static inline int32_t to_i32(double v) {
+#ifdef __wasm__
+    return __builtin_wasm_trunc_s_i32_f64(v);
+#else
+    return (int32_t)v;
+#endif
+}
+
+/* Range gate + CropBox + VoxelGrid through the table of the crop box's
+ * grid (at most GRID_MAX cells, minb/div as grid_dims makes them): each
+ * kept point is added to its voxel's sums in input order, then only the
+ * occupied voxels are sorted. The same centroids, bit for bit, as sorting
+ * the points (a voxel's points are summed in input order either way).
+ * Leaves cell[v] = 1 + the centroid's index for each centroid's voxel v.
+ * Returns the number of centroids, or -1 when out of memory. */
+static int32_t grid_direct(const crop_box *cb, double inv, const double *pts, int32_t n, const int64_t *minb,
                            const int64_t *div, size_t ncell, double *out) {
     int32_t *cell = cells(ncell);
     if (!cell)
         return -1;
-    /* locals: the stores into sum could otherwise alias f, and every
+    /* locals: the stores into acc could otherwise alias the box, and every
      * bound would be reloaded for every point */
-    const lidar_filter_params fl = *f;
-    double r2min = fl.min_range * fl.min_range, inv = 1.0 / fl.leaf, *sum = S.sum;
+    const crop_box c = *cb;
+    /* slot s (from 1) of an occupied voxel sums at acc + 4 s; every slot is
+     * 0 until used, and set to 0 again once read */
+    double *acc = S.acc;
     /* the index in doubles, converted once: every term is an integer below
-     * GRID_MAX, so exact (and a NaN fails the range test) */
-    double d0 = (double)div[0], d01 = (double)(div[0] * div[1]), bx = (double)minb[0], by = (double)minb[1],
-           bz = (double)minb[2], top = (double)ncell;
-    int32_t nv = 0, *cnt = S.cnt;
-    uint64_t *keys = S.keys;
-    for (int32_t i = 0; i < n; i++) {
-        double x = pts[3 * i], y = pts[3 * i + 1], z = pts[3 * i + 2], p[3] = {x, y, z};
-        if (!kept(&fl, r2min, p))
+     * GRID_MAX (a kept point lies in the crop box, and rounding and floor
+     * are monotonic), so exact */
+    const double d0 = (double)div[0], d01 = (double)(div[0] * div[1]), bx = (double)minb[0], by = (double)minb[1],
+                 bz = (double)minb[2];
+    int32_t nv = 0;
+    uint64_t *ids = S.keys;
+    for (const double *p = pts, *end = pts + 3 * (size_t)(n > 0 ? n : 0); p < end; p += 3) {
+        double x = p[0], y = p[1], z = p[2];
+        if (!kept(&c, x, y, z))
             continue;
-        double vd = (floor(x * inv) - bx) + (floor(y * inv) - by) * d0 + (floor(z * inv) - bz) * d01;
-        if (!(vd >= 0.0 && vd < top)) { /* a NaN coordinate passes the crop test */
-            for (int32_t m = 0; m < nv; m++)
-                cell[keys[m] >> 20] = 0;
-            return -1;
+        int32_t v = to_i32((floor(x * inv) - bx) + (floor(y * inv) - by) * d0 + (floor(z * inv) - bz) * d01);
+        int32_t s = cell[v];
+        if (!s) { /* a new voxel */
+            s = ++nv;
+            cell[v] = s;
+            ids[s - 1] = (uint64_t)v;
         }
-        int32_t v = (int32_t)vd;
-        int32_t s = cell[v] - 1;
-        if (s < 0) {
-            s = nv++;
-            cell[v] = s + 1;
-            sum[3 * s] = sum[3 * s + 1] = sum[3 * s + 2] = 0.0;
-            cnt[s] = 0;
-            keys[s] = ((uint64_t)v << 20) | (uint64_t)s;
-        }
-        sum[3 * s] += x;
-        sum[3 * s + 1] += y;
-        sum[3 * s + 2] += z;
-        cnt[s]++;
+        double *a = acc + 4 * (size_t)s;
+        a[0] += x;
+        a[1] += y;
+        a[2] += z;
+        a[3] += 1.0;
     }
-    keys = radix_sort(keys, S.tmp, nv, 20, (uint64_t)ncell << 20);
+    ids = radix_sort(ids, S.tmp, nv, 0, (uint64_t)ncell);
     for (int32_t m = 0; m < nv; m++) {
-        int32_t s = (int32_t)(keys[m] & 0xFFFFF);
-        int32_t v = (int32_t)(keys[m] >> 20);
-        out[3 * m] = sum[3 * s] / cnt[s];
-        out[3 * m + 1] = sum[3 * s + 1] / cnt[s];
-        out[3 * m + 2] = sum[3 * s + 2] / cnt[s];
+        int32_t v = (int32_t)ids[m];
+        double *a = acc + 4 * (size_t)cell[v];
+        out[3 * m] = a[0] / a[3];
+        out[3 * m + 1] = a[1] / a[3];
+        out[3 * m + 2] = a[2] / a[3];
+        a[0] = a[1] = a[2] = a[3] = 0.0;
         S.vkey[m] = v;
-        cell[v] = 0;
+        cell[v] = m + 1;
     }
     return nv;
 }
@@ -212,60 +268,100 @@ static int32_t grid_direct(const lidar_filter_params *f, const double *pts, int3
  * points' bounding box (PCL's order). Any box holding them orders the
  * voxels the same way (x + y dx + z dx dy of indices from 0 to below dx,
  * dy, dz is lexicographic in (z, y, x)), so the crop box's voxels are
- * used when their index fits the key, saving a pass for the bounding box. */
-static int32_t voxel_grid(const lidar_filter_params *f, const double *pts, int32_t n, double *out, int64_t *div) {
-    double inv = 1.0 / f->leaf, lo[3], hi[3], cells = 1.0;
-    int fits = 1;
-    for (int a = 0; a < 3; a++) {
-        double d = floor(f->crop_max[a] * inv) - floor(f->crop_min[a] * inv) + (a < 2 ? 3.0 : 1.0);
-        fits &= d >= 1.0 && d < 0x1p40;
-        cells *= fits ? d : 1.0;
-    }
-    memcpy(lo, f->crop_min, sizeof lo);
-    memcpy(hi, f->crop_max, sizeof hi);
-    if (fits && cells <= GRID_MAX) {
+ * used when they are few enough. *direct tells whether S.cell holds the
+ * centroids (grid_direct). Returns -1 when out of memory or when the kept
+ * points span more voxels than a key holds (the leaf is too small for the
+ * cloud, as PCL's VoxelGrid warns). */
+static int32_t voxel_grid(const lidar_filter_params *f, const double *pts, int32_t n, double *out, int64_t *div,
+                          int *direct) {
+    const crop_box c = crop_of(f);
+    double inv = 1.0 / f->leaf, lo[3] = {c.lx, c.ly, c.lz}, hi[3] = {c.hx, c.hy, c.hz};
+    double ncell = grid_cells(inv, lo, hi);
+    *direct = 0;
+    if (ncell <= GRID_MAX) {
         int64_t minb[3];
         grid_dims(inv, lo, hi, minb, div);
-        int32_t m = grid_direct(f, pts, n, minb, div, (size_t)cells, out);
-        if (m >= 0)
-            return m;
+        *direct = 1;
+        return grid_direct(&c, inv, pts, n, minb, div, (size_t)ncell, out);
     }
-    if (!(fits && cells < 0x1p43) && !kept_box(f, pts, n, lo, hi))
-        return 0;
+    if (!(ncell < KEYS_MAX)) {
+        if (!kept_box(&c, pts, n, lo, hi))
+            return 0;
+        if (!(grid_cells(inv, lo, hi) < KEYS_MAX))
+            return -1;
+    }
     uint64_t kmax;
-    n = crop_keys(f, pts, n, lo, hi, &kmax, div);
+    n = crop_keys(&c, inv, pts, n, lo, hi, &kmax, div);
     /* by voxel; a voxel's points stay in input order */
     const uint64_t *keys = radix_sort(S.keys, S.tmp, n, 20, kmax);
     int32_t m = 0;
     for (int32_t j = 0; j < n;) {
         uint64_t v = keys[j] >> 20;
-        double sx = 0.0, sy = 0.0, sz = 0.0;
-        int32_t c = 0;
-        for (; j < n && keys[j] >> 20 == v; j++, c++) {
+        double sx = 0.0, sy = 0.0, sz = 0.0, cnt = 0.0;
+        for (; j < n && keys[j] >> 20 == v; j++, cnt += 1.0) {
             const double *p = pts + 3 * (keys[j] & 0xFFFFF);
             sx += p[0];
             sy += p[1];
             sz += p[2];
         }
-        out[3 * m] = sx / c;
-        out[3 * m + 1] = sy / c;
-        out[3 * m + 2] = sz / c;
+        out[3 * m] = sx / cnt;
+        out[3 * m + 1] = sy / cnt;
+        out[3 * m + 2] = sz / cnt;
         S.vkey[m++] = (int64_t)v;
     }
     return m;
 }
 
+/* A squared distance (finite, >= +0) as the bits of its double, which
+ * order as the doubles do, and compare as integers (cheaper than floats on
+ * the interpreter). */
+static inline int64_t bits_of(double d2) {
+    int64_t b;
+    memcpy(&b, &d2, sizeof b);
+    return b;
+}
+
+/* The k smallest squared distances so far (bits_of), ascending, in
+ * best[1..nb] (best[0] = -1, below every distance, ends the shifting): d
+ * goes in when fewer than k are there or it is below the k-th. Returns the
+ * new nb. */
+static inline int insert(int64_t *best, int nb, int k, int64_t d) {
+    int64_t *q; /* the last one that stays where it is, if not above d */
+    if (nb < k)
+        q = best + nb++;
+    else if (d >= best[k])
+        return nb;
+    else
+        q = best + k - 1;
+    for (; *q > d; q--)
+        q[1] = q[0];
+    q[1] = d;
+    return nb;
+}
+
+/* The statistic of nb (at most k) smallest squared distances best[1..nb]:
+ * their square roots summed in ascending order, each missing one counting
+ * as miss, divided by k; `alone` without any. */
+static double mean_of(const int64_t *best, int nb, int k, double miss, double alone) {
+    double s = 0.0;
+    for (int m = 1; m <= nb; m++) {
+        double d2;
+        memcpy(&d2, best + m, sizeof d2);
+        s += sqrt(d2);
+    }
+    return nb ? (s + (double)(k - nb) * miss) / k : alone;
+}
+
 /* The k nearest of centroid i among the centroids of the 26 voxels around
- * its own (V: the voxel keys, ascending, V[n] a sentinel above every key;
- * off: the linear offsets of the 8 other rows of the 3 x 3 x 3 block, at:
- * per row, the first centroid whose key is >= that row's lowest key for the
- * previous query, which only advances). The mean of the k smallest
- * distances summed in ascending order, each missing one counting as miss;
- * `alone` without any. */
+ * its own, by walking the keys (V: the voxel keys, ascending, V[n] a
+ * sentinel above every key; off: the linear offsets of the 9 rows of the
+ * 3 x 3 x 3 block, at: per row, the first centroid whose key is >= that
+ * row's lowest key for the previous query, which only advances). */
 static double block_mean(const double *P, const int64_t *V, int32_t i, const int64_t *off, int32_t *at, int k,
                          double miss, double alone) {
-    double best[KMAX];
+    int64_t best[KMAX + 1];
     int nb = 0;
+    best[0] = -1;
     /* locals: stores into best could otherwise alias P and reload p */
     const double px = P[3 * (size_t)i], py = P[3 * (size_t)i + 1], pz = P[3 * (size_t)i + 2];
     int64_t L = V[i];
@@ -279,36 +375,69 @@ static double block_mean(const double *P, const int64_t *V, int32_t i, const int
             if (j == i)
                 continue;
             const double *q = P + 3 * (size_t)j;
-            double ex = px - q[0], ey = py - q[1], ez = pz - q[2], d2 = ex * ex + ey * ey + ez * ez;
-            if (nb == k && d2 >= best[k - 1])
-                continue;
-            int m = nb < k ? nb++ : k - 1;
-            for (; m > 0 && best[m - 1] > d2; m--)
-                best[m] = best[m - 1];
-            best[m] = d2;
+            double ex = px - q[0], ey = py - q[1], ez = pz - q[2];
+            nb = insert(best, nb, k, bits_of(ex * ex + ey * ey + ez * ez));
         }
     }
-    double s = 0.0;
-    for (int m = 0; m < nb; m++)
-        s += sqrt(best[m]);
-    return nb ? (s + (double)(k - nb) * miss) / k : alone;
+    return mean_of(best, nb, k, miss, alone);
+}
+
+/* The 26 voxels around a centroid's (R0..R8: the first voxel of each row
+ * of the 3 x 3 x 3 block, row (y, z) = (r % 3, r / 3)), nearest first:
+ * the order does not change the k smallest distances, but the nearer come
+ * first, the more of the others are beyond the k-th and skipped. */
+#define LIDAR_NEIGHBOURS(NEAR)                                                                                   \
+    NEAR(R4[0]), NEAR(R4[2]), NEAR(R3[1]), NEAR(R5[1]), NEAR(R1[1]), NEAR(R7[1]), NEAR(R3[0]), NEAR(R3[2]),      \
+        NEAR(R5[0]), NEAR(R5[2]), NEAR(R1[0]), NEAR(R1[2]), NEAR(R7[0]), NEAR(R7[2]), NEAR(R0[1]), NEAR(R2[1]),  \
+        NEAR(R6[1]), NEAR(R8[1]), NEAR(R0[0]), NEAR(R0[2]), NEAR(R2[0]), NEAR(R2[2]), NEAR(R6[0]), NEAR(R6[2]),  \
+        NEAR(R8[0]), NEAR(R8[2])
+
+/* Inserts (insert) the squared distance from (px, py, pz) to centroid
+ * j - 1, at Q + 3 j, unless j is 0 (an empty voxel). */
+static inline int near(const double *Q, int32_t j, double px, double py, double pz, int64_t *best, int nb,
+                       int k) {
+    if (!j)
+        return nb;
+    const double *q = Q + 3 * (size_t)j;
+    double ex = px - q[0], ey = py - q[1], ez = pz - q[2];
+    return insert(best, nb, k, bits_of(ex * ex + ey * ey + ez * ez));
+}
+
+/* The same as block_mean through the grid's table (cell[v] = 1 + the
+ * centroid of voxel v, 0 for an empty voxel; the grid's empty border keeps
+ * every neighbour inside it; row: the offsets from v to the first voxel of
+ * each row of the block). P - 3 is S.vox: centroid j is at P - 3 + 3 (j + 1). */
+static double cell_mean(const double *P, const int32_t *cell, int64_t v, int32_t i, const int64_t *row, int k,
+                        double miss, double alone) {
+    int64_t best[KMAX + 1];
+    int nb = 0;
+    best[0] = -1;
+    const double px = P[3 * (size_t)i], py = P[3 * (size_t)i + 1], pz = P[3 * (size_t)i + 2], *Q = P - 3;
+    const int32_t *c = cell + v, *R0 = c + row[0], *R1 = c + row[1], *R2 = c + row[2], *R3 = c + row[3],
+                  *R4 = c + row[4], *R5 = c + row[5], *R6 = c + row[6], *R7 = c + row[7], *R8 = c + row[8];
+#define LIDAR_NEAR(j) (nb = near(Q, j, px, py, pz, best, nb, k))
+    LIDAR_NEIGHBOURS(LIDAR_NEAR);
+#undef LIDAR_NEAR
+    return mean_of(best, nb, k, miss, alone);
 }
 
 /* StatisticalOutlierRemoval over the voxel centroids (pts, keys V[0..n),
- * V[n] the sentinel; d0, d01 the key's strides in y and z). */
+ * V[n] the sentinel; d0, d01 the key's strides in y and z; cell the grid's
+ * table when grid_direct made the centroids, else NULL). */
 static int32_t outlier_removal(const lidar_filter_params *f, double *pts, const int64_t *V, int32_t n, int64_t d0,
-                               int64_t d01) {
+                               int64_t d01, const int32_t *cell) {
     int k = f->mean_k;
     if (n <= k || k < 1)
         return n;
     int64_t off[9];
     int32_t at[9] = {0};
     for (int r = 0; r < 9; r++)
-        off[r] = (int64_t)(r % 3 - 1) * d0 + (int64_t)(r / 3 - 1) * d01;
+        off[r] = (int64_t)(r % 3 - 1) * d0 + (int64_t)(r / 3 - 1) * d01 - (cell ? 1 : 0);
     double miss = MISS_LEAVES * f->leaf, alone = ALONE_LEAVES * f->leaf;
     double s = 0.0, sq = 0.0;
     for (int32_t i = 0; i < n; i++) {
-        double v = block_mean(pts, V, i, off, at, k, miss, alone);
+        double v = !cell ? block_mean(pts, V, i, off, at, k, miss, alone)
+                         : cell_mean(pts, cell, V[i], i, off, k, miss, alone);
         S.mean[i] = v;
         s += v;
         sq += v * v;
@@ -324,16 +453,36 @@ static int32_t outlier_removal(const lidar_filter_params *f, double *pts, const 
     return m;
 }
 
+/* Range gate + CropBox + VoxelGrid into S.vox + 3 (S.vox[0..3) is a slot
+ * before the first centroid, so that cell_mean can address centroid j as
+ * 1 + j from S.vox), their keys into S.vkey with the sentinel; see
+ * voxel_grid. release_cells must follow when *direct. */
+static int32_t centroids(const lidar_filter_params *f, const double *pts, int32_t n, int64_t *div, int *direct) {
+    div[0] = div[1] = div[2] = 1;
+    int32_t m = voxel_grid(f, pts, n, S.vox + 3, div, direct);
+    S.vkey[m > 0 ? m : 0] = INT64_MAX;
+    return m;
+}
+
+/* Leaves the grid's table all 0 again. */
+static void release_cells(int32_t m, int direct) {
+    if (direct)
+        for (int32_t i = 0; i < m; i++)
+            S.cell[S.vkey[i]] = 0;
+}
+
 int32_t lidar_filter_run(const lidar_filter_params *f, const double *pts, int32_t n, double *out, int32_t cap) {
-    if (n < 0 || n >= (1 << 20) || f->mean_k > KMAX || !(f->leaf > 0.0) || reserve((size_t)n))
+    if (n < 0 || n >= (1 << 20) || f->mean_k > KMAX || !(f->leaf > 0.0) || reserve((size_t)n + 1))
         return -1;
-    int64_t div[3] = {1, 1, 1};
-    int32_t m = voxel_grid(f, pts, n, S.vox, div);
-    S.vkey[m] = INT64_MAX;
-    m = outlier_removal(f, S.vox, S.vkey, m, div[0], div[0] * div[1]);
+    int64_t div[3];
+    int direct;
+    int32_t m = centroids(f, pts, n, div, &direct);
     if (m < 0)
         return -1;
-    int32_t w = m < cap ? m : cap;
-    memcpy(out, S.vox, (size_t)(w > 0 ? w : 0) * 3 * sizeof *out);
+    double *cen = S.vox + 3;
+    int32_t kept_n = outlier_removal(f, cen, S.vkey, m, div[0], div[0] * div[1], direct ? S.cell : NULL);
+    release_cells(m, direct);
+    int32_t w = kept_n < cap ? kept_n : cap;
+    memcpy(out, cen, (size_t)(w > 0 ? w : 0) * 3 * sizeof *out);
     return w;
 }

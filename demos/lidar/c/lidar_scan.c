@@ -75,9 +75,20 @@ static uint64_t splitmix(uint64_t *state) {
 
 static double unit(uint64_t x) { return (double)(x >> 11) * (1.0 / 9007199254740992.0); }
 
+/* The least integer m such that m 2^-53 >= p: unit(x) < p exactly when
+ * (x >> 11) < it (x >> 11 is below 2^53, and p 2^53 is exact), so the
+ * per-ray tests need no conversion to double. */
+static uint64_t unit_below(double p) {
+    double d = p * 9007199254740992.0;
+    if (!(d > 0.0))
+        return 0; /* NaN or <= 0: no unit is below */
+    return d >= 9007199254740992.0 ? (uint64_t)1 << 53 : (uint64_t)ceil(d);
+}
+
 static double gauss(uint64_t x) {
-    int64_t s = (int64_t)(x & 0xFFFF) + (int64_t)((x >> 16) & 0xFFFF) + (int64_t)((x >> 32) & 0xFFFF) +
-                (int64_t)(x >> 48);
+    /* the four 16-bit lanes summed, two at a time */
+    uint64_t pairs = (x & 0x0000FFFF0000FFFFull) + ((x >> 16) & 0x0000FFFF0000FFFFull);
+    int64_t s = (int64_t)((pairs & 0xFFFFFFFFull) + (pairs >> 32));
     return (double)(s - 131070) * GAUSS_SCALE;
 }
 
@@ -128,6 +139,7 @@ static double pole_hit(const double *o, const double *d, const double *pole, dou
 typedef struct {
     double lo[MAX_OBJ][3], hi[MAX_OBJ][3];
     double circle[MAX_OBJ][3]; /* x, y, r^2 of boxes then poles */
+    double zlo[MAX_OBJ], zhi[MAX_OBJ];
     int nbox, nobj;
 } objects;
 
@@ -141,6 +153,8 @@ static void add_box(objects *ob, const double *c, const double *s) {
     ob->circle[i][0] = ob->lo[i][0] + hx;
     ob->circle[i][1] = ob->lo[i][1] + hy;
     ob->circle[i][2] = hx * hx + hy * hy;
+    ob->zlo[i] = ob->lo[i][2];
+    ob->zhi[i] = ob->hi[i][2];
 }
 
 static void objects_at(const lidar_sensor *s, double t, objects *ob) {
@@ -158,6 +172,8 @@ static void objects_at(const lidar_sensor *s, double t, objects *ob) {
         ob->circle[ob->nbox + i][0] = p[0];
         ob->circle[ob->nbox + i][1] = p[1];
         ob->circle[ob->nbox + i][2] = p[2] * p[2];
+        ob->zlo[ob->nbox + i] = 0.0;
+        ob->zhi[ob->nbox + i] = s->pole_height;
     }
     ob->nobj = ob->nbox + np;
 }
@@ -177,12 +193,57 @@ static int candidates(const objects *ob, const double *o, double ca, double sa, 
     return n;
 }
 
-/* Distance to the first surface along d, given the ground's (or
- * max_range) as best. */
-static double cast(const lidar_sensor *s, const objects *ob, const int *cand, int ncand, const double *d,
-                   double best) {
+/* The first beam whose slope (tan of its elevation, ascending) is >= s;
+ * beams when none. */
+static int first_beam_at(const double *slope, int beams, double s) {
+    int lo = 0, hi = beams;
+    while (lo < hi) {
+        int mid = (lo + hi) / 2;
+        if (slope[mid] >= s)
+            hi = mid;
+        else
+            lo = mid + 1;
+    }
+    return lo;
+}
+
+/* The beams b0..b1 that can meet candidate i at the azimuth (ca, sa): a
+ * ray of slope m is at height oz + h m at horizontal distance h, and meets
+ * the object only where the azimuth's line crosses the object's bounding
+ * circle (h in hmin..hmax) and within its heights zlo..zhi, so only when
+ * (zlo - oz) / h <= m <= (zhi - oz) / h for such an h. The bounds are
+ * widened by a millionth, far beyond any rounding, so no beam outside can
+ * have a hit: culling changes no result. slope: the beams' slopes,
+ * ascending, or NULL (every beam). Returns 0 when no beam can. */
+static int beam_range(const objects *ob, int i, const double *o, double ca, double sa, const double *slope,
+                      int beams, int *b0, int *b1) {
+    *b0 = 0;
+    *b1 = beams - 1;
+    double px = ob->circle[i][0] - o[0], py = ob->circle[i][1] - o[1], r2 = ob->circle[i][2];
+    double along = px * ca + py * sa, perp = px * sa - py * ca, w2 = r2 - perp * perp;
+    double w = sqrt(w2 > 0.0 ? w2 : 0.0), eps = 1e-6 * (1.0 + fabs(along) + w);
+    double hmin = along - w - eps, hmax = along + w + eps;
+    if (!slope || !(hmin > 0.0))
+        return 1; /* the sensor is (nearly) above or below the object: any slope */
+    double dlo = ob->zlo[i] - o[2], dhi = ob->zhi[i] - o[2];
+    double smin = dlo / (dlo < 0.0 ? hmin : hmax), smax = dhi / (dhi > 0.0 ? hmin : hmax);
+    smin -= 1e-6 * (1.0 + fabs(smin));
+    smax += 1e-6 * (1.0 + fabs(smax));
+    *b0 = first_beam_at(slope, beams, smin);
+    *b1 = first_beam_at(slope, beams, smax) - 1;
+    while (*b1 + 1 < beams && slope[*b1 + 1] <= smax) /* equal slopes */
+        ++*b1;
+    return *b0 <= *b1;
+}
+
+/* Distance to the first surface along d for beam b, given the ground's (or
+ * max_range) as best: the candidates whose beam range holds b. */
+static double cast(const lidar_sensor *s, const objects *ob, const int *cand, const int *cb, int ncand, int b,
+                   const double *d, double best) {
     const double *o = s->origin;
     for (int k = 0; k < ncand; k++) {
+        if ((unsigned)(b - cb[2 * k]) > (unsigned)(cb[2 * k + 1] - cb[2 * k]))
+            continue;
         int i = cand[k];
         double th = i < ob->nbox ? box_hit(o, d, ob->lo[i], ob->hi[i], best)
                                  : pole_hit(o, d, s->poles + 3 * (i - ob->nbox), s->pole_height);
@@ -192,40 +253,67 @@ static double cast(const lidar_sensor *s, const objects *ob, const int *cand, in
     return best;
 }
 
+/* Per beam: the cosine and sine of its elevation, the ground's distance
+ * along it (the same at every azimuth) and its slope (tan). Returns whether
+ * the slopes ascend (beam culling needs them sorted). */
+typedef struct {
+    double ce, se, ground;
+} beam;
+
+static int beams_of(const lidar_sensor *s, int beams, beam *bm, double *slope) {
+    int sorted = 1;
+    for (int b = 0; b < beams; b++) {
+        sincos_q((s->elev_min + (s->elev_max - s->elev_min) * (double)b / (double)(beams > 1 ? beams - 1 : 1)) *
+                     DEG,
+                 &bm[b].ce, &bm[b].se);
+        double tg = bm[b].se < 0.0 ? -s->origin[2] / bm[b].se : s->max_range;
+        bm[b].ground = tg < s->max_range ? tg : s->max_range;
+        slope[b] = bm[b].se / bm[b].ce;
+        sorted &= bm[b].ce > 0.0 && (b == 0 || slope[b] >= slope[b - 1]);
+    }
+    return sorted;
+}
+
 int lidar_scan_run(const lidar_sensor *s, double t, double *out, int32_t *returns, int32_t *spurious) {
     static objects ob;
-    double elev[1024][2], ground[1024]; /* per beam: (cos, sin) of its elevation, the ground's distance */
-    int cand[MAX_OBJ];
+    beam bm[1024];
+    double slope[1024];
+    int cand[MAX_OBJ], cb[2 * MAX_OBJ];
     int beams = s->beams < 1 ? 1 : s->beams > 1024 ? 1024 : s->beams;
     int steps = s->rays / beams;
     objects_at(s, t, &ob);
-    for (int b = 0; b < beams; b++)
-        sincos_q((s->elev_min + (s->elev_max - s->elev_min) * (double)b / (double)(beams > 1 ? beams - 1 : 1)) *
-                     DEG,
-                 &elev[b][0], &elev[b][1]);
-    for (int b = 0; b < beams; b++) { /* the ground plane along a beam is as far at every azimuth */
-        double tg = elev[b][1] < 0.0 ? -s->origin[2] / elev[b][1] : s->max_range;
-        ground[b] = tg < s->max_range ? tg : s->max_range;
-    }
+    const double *sl = beams_of(s, beams, bm, slope) ? slope : NULL;
     uint64_t tb;
     memcpy(&tb, &t, sizeof tb);
     uint64_t state = ((uint64_t)s->seed << 32) ^ tb;
     const double *o = s->origin;
     /* locals: the stores into out could otherwise alias s, and these would
      * be reloaded for every ray */
-    const double ox = o[0], oy = o[1], oz = o[2], dropout = s->dropout, gate = s->dropout + s->spurious,
-                 max_range = s->max_range, noise = s->range_noise;
+    const double ox = o[0], oy = o[1], oz = o[2], max_range = s->max_range, noise = s->range_noise;
+    const uint64_t dropout = unit_below(s->dropout), gate = unit_below(s->dropout + s->spurious);
     int32_t nret = 0, nspur = 0;
+    double *q = out;
     for (int st = 0; st < steps; st++) {
         double ca, sa;
         sincos_q(TWO_PI * (double)st / (double)steps, &ca, &sa);
-        int ncand = candidates(&ob, o, ca, sa, cand);
-        for (int b = 0; b < beams; b++) {
-            size_t i = (size_t)st * (size_t)beams + (size_t)b;
-            double d[3] = {elev[b][0] * ca, elev[b][0] * sa, elev[b][1]};
-            double best = ncand ? cast(s, &ob, cand, ncand, d, ground[b]) : ground[b];
-            uint64_t x1 = splitmix(&state), x2 = splitmix(&state);
-            double u = unit(x1), r = 0.0;
+        int n = candidates(&ob, o, ca, sa, cand), ncand = 0, lo = beams, hi = -1;
+        for (int k = 0; k < n; k++) { /* the candidates some beam can meet, and the union of their beams */
+            int b0, b1;
+            if (!beam_range(&ob, cand[k], o, ca, sa, sl, beams, &b0, &b1))
+                continue;
+            cand[ncand] = cand[k];
+            cb[2 * ncand] = b0;
+            cb[2 * ncand++ + 1] = b1;
+            lo = b0 < lo ? b0 : lo;
+            hi = b1 > hi ? b1 : hi;
+        }
+        for (int b = 0; b < beams; b++, q += 3) {
+            const beam *e = bm + b;
+            double d[3] = {e->ce * ca, e->ce * sa, e->se};
+            double best = b >= lo && b <= hi ? cast(s, &ob, cand, cb, ncand, b, d, e->ground) : e->ground;
+            uint64_t x1 = splitmix(&state), x2 = splitmix(&state),
+                     u = x1 >> 11; /* unit(x1) < p: u < unit_below(p) */
+            double r = 0.0;
             if (u < dropout)
                 r = 0.0;
             else if (u < gate) {
@@ -235,9 +323,9 @@ int lidar_scan_run(const lidar_sensor *s, double t, double *out, int32_t *return
                 r = best + noise * gauss(x2);
             if (r != 0.0)
                 nret++;
-            out[3 * i] = ox + r * d[0];
-            out[3 * i + 1] = oy + r * d[1];
-            out[3 * i + 2] = oz + r * d[2];
+            q[0] = ox + r * d[0];
+            q[1] = oy + r * d[1];
+            q[2] = oz + r * d[2];
         }
     }
     for (size_t i = (size_t)steps * (size_t)beams; i < (size_t)s->rays; i++)

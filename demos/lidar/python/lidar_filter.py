@@ -9,10 +9,14 @@ same values bit for bit: every formula below uses only +, -, *, / and sqrt
 same order, without fused multiply-add; sine and cosine are the polynomials
 of sincos() below, not libm's.
 
-Usage: lidar_filter.py check OUT.usda [--rays N] [--frames K]
+Usage: lidar_filter.py check OUT.usda SCENE.usda
   re-runs the pipeline of scene lidar_check (the scene's parameters, read
-  from its output layer OUT.usda) and compares every recorded filtered
-  point with this reference, exactly.
+  from SCENE.usda, at the scan times recorded in its output layer OUT.usda)
+  and compares the raw cloud and every recorded filtered point with this
+  reference, exactly.
+       lidar_filter.py check-filter OUT.usda SCENE.usda
+  the same for the filter prims of scene lidar_nonfinite, which filter the
+  literal cloud of their inputs:points.
 """
 import math
 import re
@@ -253,17 +257,28 @@ class Filter:
         self.stddev_mul = kw.get("stddev_mul", 1.0)
 
 
+# Crop bounds are clamped to +-FAR: a kept coordinate is finite and within
+# +-FAR, so no squared distance between centroids overflows (README.md).
+FAR = 1e150
+
+
 def crop(f, pts):
-    """Range gate (|p - origin| >= min_range) then CropBox (inclusive)."""
+    """Range gate (|p - origin|^2 >= min_range^2) then CropBox (inclusive).
+    Points with a NaN coordinate fail the gate, infinite ones and those
+    beyond +-FAR the box (its bounds clamped to +-FAR; a NaN bound is no
+    bound, a NaN min_range no gate)."""
     o = f.origin
     r2min = f.min_range * f.min_range
-    lo, hi = f.crop_min, f.crop_max
+    if not r2min >= 0.0:
+        r2min = 0.0
+    lo = [v if v >= -FAR else -FAR for v in f.crop_min]
+    hi = [v if v <= FAR else FAR for v in f.crop_max]
     out = []
     for p in pts:
         dx = p[0] - o[0]
         dy = p[1] - o[1]
         dz = p[2] - o[2]
-        if dx * dx + dy * dy + dz * dz < r2min:
+        if not dx * dx + dy * dy + dz * dz >= r2min:
             continue
         if p[0] < lo[0] or p[1] < lo[1] or p[2] < lo[2] or p[0] > hi[0] or p[1] > hi[1] or p[2] > hi[2]:
             continue
@@ -476,9 +491,65 @@ def check(out_path, scene_path):
     print("lidar reference: %d frames identical" % frames)
 
 
+def _prim_text(text, name):
+    """The body of prim `name` in a usda text (up to its closing brace)."""
+    m = re.search(r'def \w+ "%s"' % re.escape(name), text)
+    if not m:
+        raise SystemExit("lidar_filter.py: the scene has no prim %s" % name)
+    i = m.end()
+    while text[i].isspace():
+        i += 1
+    if text[i] == "(":  # the prim's metadata
+        depth = 0
+        for i in range(i, len(text)):
+            depth += {"(": 1, ")": -1}.get(text[i], 0)
+            if depth == 0:
+                break
+    i = text.index("{", i)
+    depth = 0
+    for j in range(i, len(text)):
+        depth += {"{": 1, "}": -1}.get(text[j], 0)
+        if depth == 0:
+            return text[i:j + 1]
+    raise SystemExit("lidar_filter.py: prim %s is not closed" % name)
+
+
+def check_filter(out_path, scene_path):
+    """Compares the outputs of the scene's lidar_filter prims, which filter
+    the literal cloud of their inputs:points, with filter_cloud()."""
+    layer = open(out_path).read()
+    text = open(scene_path).read()
+    trip = lambda v: [tuple(v[i:i + 3]) for i in range(0, len(v), 3)]
+    names = re.findall(r'def WasmModule "(\w+)"', text)
+    if not names:
+        raise SystemExit("lidar_filter.py: no filter prims in %s" % scene_path)
+    for name in names:
+        body = _prim_text(text, name)
+        g = lambda n: _scene_arrays(body, n)
+        cb = trip(g("inputs:cropBox"))
+        fl = Filter(origin=trip(g("inputs:origin"))[0], min_range=g("inputs:minRange")[0], crop_min=cb[0],
+                    crop_max=cb[1], leaf=g("inputs:leafSize")[0], mean_k=int(g("inputs:meanK")[0]),
+                    stddev_mul=g("inputs:stddevMul")[0])
+        raw = trip(g("inputs:points"))
+        ref = filter_cloud(fl, raw)
+        samples = _attr_samples(layer, name, "double3[] outputs:points")
+        if not samples:
+            raise SystemExit("lidar_filter.py: no samples of %s.outputs:points" % name)
+        for tc in sorted(samples):
+            got = trip(_floats(samples[tc]))
+            if got != ref:
+                raise SystemExit("%s, time code %g: %d points %r, reference %d points %r" %
+                                 (name, tc, len(got), got[:4], len(ref), ref[:4]))
+        bad = sum(1 for p in raw if not all(math.isfinite(c) and abs(c) <= FAR for c in p))
+        print("%s: %d points (%d non-finite or beyond 1e150) -> %d filtered points, identical in %d frames" %
+              (name, len(raw), bad, len(ref), len(samples)))
+
+
 if __name__ == "__main__":
     if len(sys.argv) == 4 and sys.argv[1] == "check":
         check(sys.argv[2], sys.argv[3])
+    elif len(sys.argv) == 4 and sys.argv[1] == "check-filter":
+        check_filter(sys.argv[2], sys.argv[3])
     else:
         sys.stderr.write(__doc__)
         sys.exit(2)

@@ -263,13 +263,23 @@ struct Filter {
     stddev_mul: f64,
 }
 
+/// Crop bounds are clamped to +-FAR: a kept coordinate is finite and within
+/// +-FAR, so no squared distance between centroids overflows (../README.md).
+const FAR: f64 = 1e150;
+
+/// Range gate + CropBox: a NaN coordinate fails the gate (its squared
+/// distance is NaN), an infinite one or one beyond +-FAR the box (a NaN
+/// bound is no bound, a NaN min_range no gate).
 fn crop(f: &Filter, pts: &[f64], out: &mut Vec<f64>) {
     out.clear();
-    let r2min = f.min_range * f.min_range;
-    let (o, lo, hi) = (&f.origin, &f.lo, &f.hi);
+    let r2 = f.min_range * f.min_range;
+    let r2min = if r2 >= 0.0 { r2 } else { 0.0 };
+    let o = &f.origin;
+    let lo: Vec<f64> = f.lo.iter().map(|&v| if v >= -FAR { v } else { -FAR }).collect();
+    let hi: Vec<f64> = f.hi.iter().map(|&v| if v <= FAR { v } else { FAR }).collect();
     for p in pts.chunks_exact(3) {
         let (dx, dy, dz) = (p[0] - o[0], p[1] - o[1], p[2] - o[2]);
-        if dx * dx + dy * dy + dz * dz < r2min {
+        if !(dx * dx + dy * dy + dz * dz >= r2min) {
             continue;
         }
         if p[0] < lo[0] || p[1] < lo[1] || p[2] < lo[2] || p[0] > hi[0] || p[1] > hi[1] || p[2] > hi[2] {
@@ -281,15 +291,17 @@ fn crop(f: &Filter, pts: &[f64], out: &mut Vec<f64>) {
 
 /// The centroids of the occupied voxels (out) in ascending linear voxel
 /// index, and those indices (vkey, then a sentinel above them all); returns
-/// the strides of the index in y and z. The grid has an empty voxel more on
-/// each side in x and y (see ../c/lidar_filter.c).
-fn voxel_grid(f: &Filter, pts: &[f64], keys: &mut Vec<u64>, out: &mut Vec<f64>, vkey: &mut Vec<i64>) -> (i64, i64) {
+/// the strides of the index in y and z, or None when the cloud spans more
+/// voxels than the key holds (the leaf is too small for it). The grid has an
+/// empty voxel more on each side (see ../c/lidar_filter.c).
+fn voxel_grid(f: &Filter, pts: &[f64], keys: &mut Vec<u64>, out: &mut Vec<f64>, vkey: &mut Vec<i64>)
+              -> Option<(i64, i64)> {
     out.clear();
     vkey.clear();
     let n = pts.len() / 3;
     if n == 0 {
         vkey.push(i64::MAX);
-        return (1, 1);
+        return Some((1, 1));
     }
     let inv = 1.0 / f.leaf;
     let (mut mn, mut mx) = ([pts[0], pts[1], pts[2]], [pts[0], pts[1], pts[2]]);
@@ -303,9 +315,21 @@ fn voxel_grid(f: &Filter, pts: &[f64], keys: &mut Vec<u64>, out: &mut Vec<f64>, 
             }
         }
     }
-    let pad = [1i64, 1, 0];
-    let minb: Vec<i64> = (0..3).map(|a| (mn[a] * inv).floor() as i64 - pad[a]).collect();
-    let div: Vec<i64> = (0..3).map(|a| (mx[a] * inv).floor() as i64 - minb[a] + 1 + pad[a]).collect();
+    // the key (index << 20 | point) must fit: refuse a cloud spanning more
+    // voxels than that, or whose voxel indices are not exact in a double
+    let mut cells = 1.0;
+    for a in 0..3 {
+        let (l, h) = ((mn[a] * inv).floor(), (mx[a] * inv).floor());
+        if !(l.abs() < 4503599627370496.0 && h.abs() < 4503599627370496.0) {
+            return None;
+        }
+        cells *= h - l + 3.0;
+    }
+    if !(cells < 8796093022208.0) {
+        return None;
+    }
+    let minb: Vec<i64> = (0..3).map(|a| (mn[a] * inv).floor() as i64 - 1).collect();
+    let div: Vec<i64> = (0..3).map(|a| (mx[a] * inv).floor() as i64 - minb[a] + 2).collect();
     keys.clear();
     for (i, p) in pts.chunks_exact(3).enumerate() {
         let ix = (p[0] * inv).floor() as i64 - minb[0];
@@ -330,7 +354,7 @@ fn voxel_grid(f: &Filter, pts: &[f64], keys: &mut Vec<u64>, out: &mut Vec<f64>, 
         vkey.push(v as i64);
     }
     vkey.push(i64::MAX);
-    (div[0], div[0] * div[1])
+    Some((div[0], div[0] * div[1]))
 }
 
 /// In leaves: what a neighbour missing from the 3 x 3 x 3 voxels counts as,
@@ -454,7 +478,10 @@ pub unsafe extern "C" fn lidar_filter(n: i32, pts: *const f64, origin: *const f6
     };
     let s = &mut SCRATCH;
     crop(&f, from_raw_parts(pts, 3 * n), &mut s.cropped);
-    let strides = voxel_grid(&f, &s.cropped, &mut s.keys, &mut s.vox, &mut s.vkey);
+    let strides = match voxel_grid(&f, &s.cropped, &mut s.keys, &mut s.vox, &mut s.vkey) {
+        Some(st) => st,
+        None => return -1,
+    };
     outlier_removal(&f, &mut s.vox, &s.vkey, strides, &mut s.mean);
     let w = (s.vox.len() / 3).min(cap);
     from_raw_parts_mut(out, 3 * w).copy_from_slice(&s.vox[..3 * w]);
