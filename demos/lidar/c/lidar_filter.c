@@ -38,6 +38,7 @@ typedef struct {
     size_t cap;
     int32_t *cell; /* per voxel of the crop box's grid: 0, or its slot in acc, then 1 + its centroid */
     size_t ncell;
+    int32_t digit_lo[2049], digit_hi[4097]; /* grid_direct's radix sort counts */
 } scratch;
 
 static scratch S;
@@ -232,6 +233,11 @@ static int32_t grid_direct(const crop_box *cb, double inv, const double *pts, in
                  bz = (double)minb[2];
     int32_t nv = 0;
     uint64_t *ids = S.keys;
+    /* the occupied voxels are radix-sorted by v's low 11 bits, then its
+     * high 12 (GRID_MAX is 2^23): each digit's counts taken here */
+    int32_t *lo = S.digit_lo, *hi = S.digit_hi;
+    memset(S.digit_lo, 0, sizeof S.digit_lo);
+    memset(S.digit_hi, 0, sizeof S.digit_hi);
     for (const double *p = pts, *end = pts + 3 * (size_t)(n > 0 ? n : 0); p < end; p += 3) {
         double x = p[0], y = p[1], z = p[2];
         if (!kept(&c, x, y, z))
@@ -242,6 +248,8 @@ static int32_t grid_direct(const crop_box *cb, double inv, const double *pts, in
             s = ++nv;
             cell[v] = s;
             ids[s - 1] = (uint64_t)v;
+            lo[(v & 2047) + 1]++;
+            hi[(v >> 11) + 1]++;
         }
         double *a = acc + 4 * (size_t)s;
         a[0] += x;
@@ -249,7 +257,14 @@ static int32_t grid_direct(const crop_box *cb, double inv, const double *pts, in
         a[2] += z;
         a[3] += 1.0;
     }
-    ids = radix_sort(ids, S.tmp, nv, 0, (uint64_t)ncell);
+    for (int d = 0; d < 2048; d++)
+        lo[d + 1] += lo[d];
+    for (int d = 0; d < 4096; d++)
+        hi[d + 1] += hi[d];
+    for (int32_t m = 0; m < nv; m++)
+        S.tmp[lo[ids[m] & 2047]++] = ids[m];
+    for (int32_t m = 0; m < nv; m++)
+        ids[hi[S.tmp[m] >> 11]++] = S.tmp[m];
     for (int32_t m = 0; m < nv; m++) {
         int32_t v = (int32_t)ids[m];
         double *a = acc + 4 * (size_t)cell[v];

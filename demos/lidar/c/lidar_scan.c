@@ -92,16 +92,19 @@ static double gauss(uint64_t x) {
     return (double)(s - 131070) * GAUSS_SCALE;
 }
 
-static double box_hit(const double *o, const double *d, const double *lo, const double *hi, double tmax) {
+/* Slab test of the box lo..hi along d, given rlo = lo - o and rhi = hi - o
+ * (o the ray's origin): the entry distance, or -1 (no hit in (0, tmax)).
+ * rlo > 0 is o < lo exactly (the sign of a difference is exact). */
+static double box_hit(const double *d, const double *rlo, const double *rhi, double tmax) {
     double t0 = 0.0, t1 = tmax;
     for (int a = 0; a < 3; a++) {
         if (d[a] == 0.0) {
-            if (o[a] < lo[a] || o[a] > hi[a])
+            if (rlo[a] > 0.0 || rhi[a] < 0.0)
                 return -1.0;
             continue;
         }
-        double u = (lo[a] - o[a]) / d[a];
-        double v = (hi[a] - o[a]) / d[a];
+        double u = rlo[a] / d[a];
+        double v = rhi[a] / d[a];
         if (u > v) {
             double w = u;
             u = v;
@@ -117,20 +120,21 @@ static double box_hit(const double *o, const double *d, const double *lo, const 
     return t0 > 0.0 ? t0 : -1.0;
 }
 
-static double pole_hit(const double *o, const double *d, const double *pole, double h) {
-    double fx = o[0] - pole[0], fy = o[1] - pole[1];
+/* The side of the vertical cylinder (x, y, radius r) from z = 0 to h along
+ * d from o, given f = (o.x - x, o.y - y, |f|^2 - r^2): the distance, or
+ * -1. */
+static double pole_hit(double oz, const double *d, const double *f, double h) {
     double a = d[0] * d[0] + d[1] * d[1];
     if (a == 0.0)
         return -1.0;
-    double b = fx * d[0] + fy * d[1];
-    double c = fx * fx + fy * fy - pole[2] * pole[2];
-    double disc = b * b - a * c;
+    double b = f[0] * d[0] + f[1] * d[1];
+    double disc = b * b - a * f[2];
     if (disc < 0.0)
         return -1.0;
     double t = (-b - sqrt(disc)) / a;
     if (t <= 0.0)
         return -1.0;
-    double z = o[2] + t * d[2];
+    double z = oz + t * d[2];
     if (z < 0.0 || z > h)
         return -1.0;
     return t;
@@ -138,6 +142,7 @@ static double pole_hit(const double *o, const double *d, const double *pole, dou
 
 typedef struct {
     double lo[MAX_OBJ][3], hi[MAX_OBJ][3];
+    double rel[MAX_OBJ][2][3]; /* boxes: lo and hi minus the sensor's origin; poles: pole_hit's f */
     double circle[MAX_OBJ][3]; /* x, y, r^2 of boxes then poles */
     double zlo[MAX_OBJ], zhi[MAX_OBJ];
     int nbox, nobj;
@@ -176,6 +181,19 @@ static void objects_at(const lidar_sensor *s, double t, objects *ob) {
         ob->zhi[ob->nbox + i] = s->pole_height;
     }
     ob->nobj = ob->nbox + np;
+    const double *o = s->origin;
+    for (int i = 0; i < ob->nbox; i++)
+        for (int a = 0; a < 3; a++) {
+            ob->rel[i][0][a] = ob->lo[i][a] - o[a];
+            ob->rel[i][1][a] = ob->hi[i][a] - o[a];
+        }
+    for (int i = 0; i < np; i++) {
+        const double *p = s->poles + 3 * i;
+        double *f = ob->rel[ob->nbox + i][0], fx = o[0] - p[0], fy = o[1] - p[1];
+        f[0] = fx;
+        f[1] = fy;
+        f[2] = fx * fx + fy * fy - p[2] * p[2];
+    }
 }
 
 static int candidates(const objects *ob, const double *o, double ca, double sa, int *out) {
@@ -240,13 +258,12 @@ static int beam_range(const objects *ob, int i, const double *o, double ca, doub
  * max_range) as best: the candidates whose beam range holds b. */
 static double cast(const lidar_sensor *s, const objects *ob, const int *cand, const int *cb, int ncand, int b,
                    const double *d, double best) {
-    const double *o = s->origin;
     for (int k = 0; k < ncand; k++) {
         if ((unsigned)(b - cb[2 * k]) > (unsigned)(cb[2 * k + 1] - cb[2 * k]))
             continue;
         int i = cand[k];
-        double th = i < ob->nbox ? box_hit(o, d, ob->lo[i], ob->hi[i], best)
-                                 : pole_hit(o, d, s->poles + 3 * (i - ob->nbox), s->pole_height);
+        double th = i < ob->nbox ? box_hit(d, ob->rel[i][0], ob->rel[i][1], best)
+                                 : pole_hit(s->origin[2], d, ob->rel[i][0], s->pole_height);
         if (th > 0.0 && th < best)
             best = th;
     }
@@ -274,6 +291,52 @@ static int beams_of(const lidar_sensor *s, int beams, beam *bm, double *slope) {
     return sorted;
 }
 
+/* The generator's constants and state, and the counts (a local copy:
+ * the stores into the cloud could otherwise alias the sensor). */
+typedef struct {
+    double ox, oy, oz, max_range, noise;
+    uint64_t dropout, gate; /* unit(x) < p: (x >> 11) < unit_below(p) */
+    uint64_t state;
+    int32_t nret, nspur;
+} ray_gen;
+
+/* The rays of beams b0..b1-1 at the azimuth (ca, sa) into q (cast against
+ * the candidates when ncand, the ground alone otherwise); returns the end.
+ * Inlined three times per azimuth: the beams before, within and after the
+ * candidates' beams. */
+static inline double *rays(ray_gen *g, const beam *bm, int b0, int b1, double ca, double sa,
+                           const lidar_sensor *s, const objects *ob, const int *cand, const int *cb, int ncand,
+                           double *q) {
+    /* locals: the stores into q could otherwise alias *g */
+    const double ox = g->ox, oy = g->oy, oz = g->oz, max_range = g->max_range, noise = g->noise;
+    const uint64_t dropout = g->dropout, gate = g->gate;
+    uint64_t state = g->state;
+    int32_t nret = g->nret, nspur = g->nspur;
+    for (int b = b0; b < b1; b++, q += 3) {
+        const beam *e = bm + b;
+        double d[3] = {e->ce * ca, e->ce * sa, e->se};
+        double best = ncand ? cast(s, ob, cand, cb, ncand, b, d, e->ground) : e->ground;
+        uint64_t x1 = splitmix(&state), x2 = splitmix(&state), u = x1 >> 11;
+        double r = 0.0;
+        if (u < dropout)
+            r = 0.0;
+        else if (u < gate) {
+            r = unit(splitmix(&state)) * best;
+            nspur++;
+        } else if (best < max_range)
+            r = best + noise * gauss(x2);
+        if (r != 0.0)
+            nret++;
+        q[0] = ox + r * d[0];
+        q[1] = oy + r * d[1];
+        q[2] = oz + r * d[2];
+    }
+    g->state = state;
+    g->nret = nret;
+    g->nspur = nspur;
+    return q;
+}
+
 int lidar_scan_run(const lidar_sensor *s, double t, double *out, int32_t *returns, int32_t *spurious) {
     static objects ob;
     beam bm[1024];
@@ -285,18 +348,22 @@ int lidar_scan_run(const lidar_sensor *s, double t, double *out, int32_t *return
     const double *sl = beams_of(s, beams, bm, slope) ? slope : NULL;
     uint64_t tb;
     memcpy(&tb, &t, sizeof tb);
-    uint64_t state = ((uint64_t)s->seed << 32) ^ tb;
     const double *o = s->origin;
-    /* locals: the stores into out could otherwise alias s, and these would
-     * be reloaded for every ray */
-    const double ox = o[0], oy = o[1], oz = o[2], max_range = s->max_range, noise = s->range_noise;
-    const uint64_t dropout = unit_below(s->dropout), gate = unit_below(s->dropout + s->spurious);
-    int32_t nret = 0, nspur = 0;
+    ray_gen g = {o[0],
+                 o[1],
+                 o[2],
+                 s->max_range,
+                 s->range_noise,
+                 unit_below(s->dropout),
+                 unit_below(s->dropout + s->spurious),
+                 ((uint64_t)s->seed << 32) ^ tb,
+                 0,
+                 0};
     double *q = out;
     for (int st = 0; st < steps; st++) {
         double ca, sa;
         sincos_q(TWO_PI * (double)st / (double)steps, &ca, &sa);
-        int n = candidates(&ob, o, ca, sa, cand), ncand = 0, lo = beams, hi = -1;
+        int n = candidates(&ob, o, ca, sa, cand), ncand = 0, lo = beams, hi = 0;
         for (int k = 0; k < n; k++) { /* the candidates some beam can meet, and the union of their beams */
             int b0, b1;
             if (!beam_range(&ob, cand[k], o, ca, sa, sl, beams, &b0, &b1))
@@ -305,32 +372,17 @@ int lidar_scan_run(const lidar_sensor *s, double t, double *out, int32_t *return
             cb[2 * ncand] = b0;
             cb[2 * ncand++ + 1] = b1;
             lo = b0 < lo ? b0 : lo;
-            hi = b1 > hi ? b1 : hi;
+            hi = b1 + 1 > hi ? b1 + 1 : hi;
         }
-        for (int b = 0; b < beams; b++, q += 3) {
-            const beam *e = bm + b;
-            double d[3] = {e->ce * ca, e->ce * sa, e->se};
-            double best = b >= lo && b <= hi ? cast(s, &ob, cand, cb, ncand, b, d, e->ground) : e->ground;
-            uint64_t x1 = splitmix(&state), x2 = splitmix(&state),
-                     u = x1 >> 11; /* unit(x1) < p: u < unit_below(p) */
-            double r = 0.0;
-            if (u < dropout)
-                r = 0.0;
-            else if (u < gate) {
-                r = unit(splitmix(&state)) * best;
-                nspur++;
-            } else if (best < max_range)
-                r = best + noise * gauss(x2);
-            if (r != 0.0)
-                nret++;
-            q[0] = ox + r * d[0];
-            q[1] = oy + r * d[1];
-            q[2] = oz + r * d[2];
-        }
+        if (!ncand)
+            lo = hi = beams;
+        q = rays(&g, bm, 0, lo, ca, sa, s, &ob, cand, cb, 0, q);
+        q = rays(&g, bm, lo, hi, ca, sa, s, &ob, cand, cb, ncand, q);
+        q = rays(&g, bm, hi, beams, ca, sa, s, &ob, cand, cb, 0, q);
     }
     for (size_t i = (size_t)steps * (size_t)beams; i < (size_t)s->rays; i++)
         memcpy(out + 3 * i, o, 3 * sizeof *o);
-    *returns = nret;
-    *spurious = nspur;
+    *returns = g.nret;
+    *spurious = g.nspur;
     return 0;
 }

@@ -55,8 +55,23 @@ fn unit(x: u64) -> f64 {
     (x >> 11) as f64 * (1.0 / 9007199254740992.0)
 }
 
+/// The least integer m such that m 2^-53 >= p: unit(x) < p exactly when
+/// (x >> 11) < it (see ../c/lidar_scan.c).
+fn unit_below(p: f64) -> u64 {
+    let d = p * 9007199254740992.0;
+    if !(d > 0.0) {
+        0
+    } else if d >= 9007199254740992.0 {
+        1 << 53
+    } else {
+        d.ceil() as u64
+    }
+}
+
 fn gauss(x: u64) -> f64 {
-    let s = (x & 0xFFFF) as i64 + ((x >> 16) & 0xFFFF) as i64 + ((x >> 32) & 0xFFFF) as i64 + (x >> 48) as i64;
+    // the four 16-bit lanes summed, two at a time
+    let pairs = (x & 0x0000FFFF0000FFFF) + ((x >> 16) & 0x0000FFFF0000FFFF);
+    let s = ((pairs & 0xFFFFFFFF) + (pairs >> 32)) as i64;
     (s - 131070) as f64 * GAUSS_SCALE
 }
 
@@ -112,6 +127,7 @@ struct Scene<'a> {
     lo: Vec<[f64; 3]>,
     hi: Vec<[f64; 3]>,
     circle: Vec<[f64; 3]>,
+    zrange: Vec<(f64, f64)>,
     poles: &'a [f64],
     pole_height: f64,
 }
@@ -126,6 +142,7 @@ impl<'a> Scene<'a> {
         }
         let (hx, hy) = ((hi[0] - lo[0]) / 2.0, (hi[1] - lo[1]) / 2.0);
         self.circle.push([lo[0] + hx, lo[1] + hy, hx * hx + hy * hy]);
+        self.zrange.push((lo[2], hi[2]));
         self.lo.push(lo);
         self.hi.push(hi);
     }
@@ -146,11 +163,40 @@ impl<'a> Scene<'a> {
         }
     }
 
-    /// The first surface along d, given the ground's distance (or max_range) as best.
-    fn cast(&self, cand: &[usize], d: &[f64; 3], mut best: f64) -> f64 {
+    /// The beams b0..=b1 that can meet candidate i at the azimuth (ca, sa),
+    /// by the slopes of the beams (ascending, or None: every beam); None
+    /// when no beam can (see beam_range in ../c/lidar_scan.c).
+    fn beam_range(&self, i: usize, ca: f64, sa: f64, slope: Option<&[f64]>) -> Option<(usize, usize)> {
+        let c = &self.circle[i];
+        let (px, py, r2) = (c[0] - self.origin[0], c[1] - self.origin[1], c[2]);
+        let (along, perp) = (px * ca + py * sa, px * sa - py * ca);
+        let w2 = r2 - perp * perp;
+        let w = (if w2 > 0.0 { w2 } else { 0.0 }).sqrt();
+        let eps = 1e-6 * (1.0 + along.abs() + w);
+        let (hmin, hmax) = (along - w - eps, along + w + eps);
+        let slope = match slope {
+            Some(sl) if hmin > 0.0 => sl,
+            _ => return Some((0, usize::MAX)),
+        };
+        let (dlo, dhi) = (self.zrange[i].0 - self.origin[2], self.zrange[i].1 - self.origin[2]);
+        let mut smin = dlo / if dlo < 0.0 { hmin } else { hmax };
+        let mut smax = dhi / if dhi > 0.0 { hmin } else { hmax };
+        smin -= 1e-6 * (1.0 + smin.abs());
+        smax += 1e-6 * (1.0 + smax.abs());
+        let b0 = slope.partition_point(|&m| m < smin);
+        let b1 = slope.partition_point(|&m| m <= smax);
+        if b0 < b1 { Some((b0, b1 - 1)) } else { None }
+    }
+
+    /// The first surface along d for beam b, given the ground's distance (or
+    /// max_range) as best: the candidates whose beam range holds b.
+    fn cast(&self, cand: &[(usize, usize, usize)], b: usize, d: &[f64; 3], mut best: f64) -> f64 {
         let o = &self.origin;
         let nbox = self.lo.len();
-        for &i in cand {
+        for &(i, b0, b1) in cand {
+            if b < b0 || b > b1 {
+                continue;
+            }
             let th = if i < nbox {
                 box_hit(o, d, &self.lo[i], &self.hi[i], best)
             } else {
@@ -192,6 +238,7 @@ pub unsafe extern "C" fn lidar_scan(rays: i32, time: f64, beams: i32, elev_min: 
         lo: Vec::new(),
         hi: Vec::new(),
         circle: Vec::new(),
+        zrange: Vec::new(),
         poles: from_raw_parts(poles, 3 * np),
         pole_height,
     };
@@ -203,6 +250,7 @@ pub unsafe extern "C" fn lidar_scan(rays: i32, time: f64, beams: i32, elev_min: 
     sc.add_box(&vc, from_raw_parts(vehicle_size, 3));
     for i in 0..np {
         sc.circle.push([sc.poles[3 * i], sc.poles[3 * i + 1], sc.poles[3 * i + 2] * sc.poles[3 * i + 2]]);
+        sc.zrange.push((0.0, pole_height));
     }
     let beams = beams.clamp(1, 1024) as usize;
     let steps = rays / beams;
@@ -217,22 +265,34 @@ pub unsafe extern "C" fn lidar_scan(rays: i32, time: f64, beams: i32, elev_min: 
             if tg < max_range { tg } else { max_range }
         })
         .collect();
+    // the beams' slopes, for culling when they ascend
+    let slope: Vec<f64> = elev.iter().map(|e| e.1 / e.0).collect();
+    let sorted = elev.iter().all(|e| e.0 > 0.0) && slope.windows(2).all(|w| w[1] >= w[0]);
+    let sl = if sorted { Some(&slope[..]) } else { None };
     let mut state = ((seed as u32 as u64) << 32) ^ time.to_bits();
+    let (tdrop, tgate) = (unit_below(dropout), unit_below(dropout + spurious));
     let (mut nret, mut nspur) = (0i32, 0i32);
+    let mut cols = Vec::new();
     let mut cand = Vec::new();
     for st in 0..steps {
         let (ca, sa) = sincos(TWO_PI * st as f64 / steps as f64);
-        sc.candidates(ca, sa, &mut cand);
+        sc.candidates(ca, sa, &mut cols);
+        cand.clear();
+        for &i in &cols {
+            if let Some((b0, b1)) = sc.beam_range(i, ca, sa, sl) {
+                cand.push((i, b0, b1));
+            }
+        }
         for b in 0..beams {
             let i = st * beams + b;
             let d = [elev[b].0 * ca, elev[b].0 * sa, elev[b].1];
-            let best = if cand.is_empty() { ground[b] } else { sc.cast(&cand, &d, ground[b]) };
+            let best = if cand.is_empty() { ground[b] } else { sc.cast(&cand, b, &d, ground[b]) };
             let (x1, x2) = (splitmix(&mut state), splitmix(&mut state));
-            let u = unit(x1);
+            let u = x1 >> 11; // unit(x1) < p: u < unit_below(p)
             let mut r = 0.0;
-            if u < dropout {
+            if u < tdrop {
                 r = 0.0;
-            } else if u < dropout + spurious {
+            } else if u < tgate {
                 r = unit(splitmix(&mut state)) * best;
                 nspur += 1;
             } else if best < max_range {
@@ -372,7 +432,10 @@ const ALONE_LEAVES: f64 = 8.0;
 /// without any.
 fn block_mean(pts: &[f64], v: &[i64], i: usize, off: &[i64; 9], at: &mut [usize; 9], k: usize, miss: f64,
               alone: f64) -> f64 {
-    let mut best = [0.0f64; KMAX];
+    // the squared distances as the bits of their doubles: finite and >= +0,
+    // they order as the doubles do, and compare as integers (cheaper on the
+    // interpreter)
+    let mut best = [0i64; KMAX];
     let mut nb = 0usize;
     let p = &pts[3 * i..3 * i + 3];
     for r in 0..9 {
@@ -386,7 +449,7 @@ fn block_mean(pts: &[f64], v: &[i64], i: usize, off: &[i64; 9], at: &mut [usize;
             if j != i {
                 let q = &pts[3 * j..3 * j + 3];
                 let (ex, ey, ez) = (p[0] - q[0], p[1] - q[1], p[2] - q[2]);
-                let d2 = ex * ex + ey * ey + ez * ez;
+                let d2 = (ex * ex + ey * ey + ez * ez).to_bits() as i64;
                 if nb < k || d2 < best[k - 1] {
                     let mut m = if nb < k {
                         nb += 1;
@@ -406,7 +469,7 @@ fn block_mean(pts: &[f64], v: &[i64], i: usize, off: &[i64; 9], at: &mut [usize;
     }
     let mut s = 0.0;
     for m in 0..nb {
-        s += best[m].sqrt();
+        s += f64::from_bits(best[m] as u64).sqrt();
     }
     if nb > 0 { (s + (k - nb) as f64 * miss) / k as f64 } else { alone }
 }
