@@ -88,7 +88,9 @@ static int knn_compare(int t, int kind, const double *pts, int n, lidar_filter_p
     CHECK(reserve((size_t)n + 1) == 0, "out of memory");
     int32_t m = centroids(f, pts, n, div, &direct);
     memcpy(copy, S.vox + 3, sizeof(double) * 3 * (size_t)m);
-    int32_t kept = outlier_removal(f, S.vox + 3, S.vkey, m, div[0], div[0] * div[1], direct ? S.cell : NULL);
+    static double out[3 * NMAX];
+    int32_t kept =
+        outlier_removal(f, S.vox + 3, S.vkey, m, div[0], div[0] * div[1], direct ? S.cell : NULL, out, NMAX);
     release_cells(m, direct);
     if (m <= k) {
         CHECK(kept == m, "n <= k keeps every point");

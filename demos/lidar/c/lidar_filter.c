@@ -13,6 +13,7 @@
  * grids sort the points' voxel keys and walk them (one advancing position
  * per row of the 3 x 3 x 3 block). */
 #include <math.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -418,54 +419,71 @@ static inline int near(const double *Q, int32_t j, double px, double py, double 
     return insert(best, nb, k, bits_of(ex * ex + ey * ey + ez * ez));
 }
 
-/* The same as block_mean through the grid's table (cell[v] = 1 + the
- * centroid of voxel v, 0 for an empty voxel; the grid's empty border keeps
- * every neighbour inside it; row: the offsets from v to the first voxel of
- * each row of the block). P - 3 is S.vox: centroid j is at P - 3 + 3 (j + 1). */
-static double cell_mean(const double *P, const int32_t *cell, int64_t v, int32_t i, const int64_t *row, int k,
-                        double miss, double alone) {
-    int64_t best[KMAX + 1];
-    int nb = 0;
-    best[0] = -1;
-    const double px = P[3 * (size_t)i], py = P[3 * (size_t)i + 1], pz = P[3 * (size_t)i + 2], *Q = P - 3;
-    const int32_t *c = cell + v, *R0 = c + row[0], *R1 = c + row[1], *R2 = c + row[2], *R3 = c + row[3],
-                  *R4 = c + row[4], *R5 = c + row[5], *R6 = c + row[6], *R7 = c + row[7], *R8 = c + row[8];
+/* The statistic of every centroid (into mean) as block_mean computes it,
+ * through the grid's table (cell[v] = 1 + the centroid of voxel v, 0 for
+ * an empty voxel; the grid's empty border keeps every neighbour inside
+ * it; row: the offsets from v to the first voxel of each row of the
+ * block, kept in locals: stores into best could otherwise alias them). P
+ * - 3 is S.vox: centroid j is at P - 3 + 3 (j + 1). */
+static void cell_means(const double *P, const int32_t *cell, const int64_t *V, int32_t n, const int64_t *row,
+                       int k, double miss, double alone, double *mean) {
+    const ptrdiff_t r0 = (ptrdiff_t)row[0], r1 = (ptrdiff_t)row[1], r2 = (ptrdiff_t)row[2],
+                    r3 = (ptrdiff_t)row[3], r4 = (ptrdiff_t)row[4], r5 = (ptrdiff_t)row[5],
+                    r6 = (ptrdiff_t)row[6], r7 = (ptrdiff_t)row[7], r8 = (ptrdiff_t)row[8];
+    const double *Q = P - 3;
+    for (int32_t i = 0; i < n; i++) {
+        int64_t best[KMAX + 1];
+        int nb = 0;
+        best[0] = -1;
+        const double px = P[3 * (size_t)i], py = P[3 * (size_t)i + 1], pz = P[3 * (size_t)i + 2];
+        const int32_t *c = cell + V[i], *R0 = c + r0, *R1 = c + r1, *R2 = c + r2, *R3 = c + r3, *R4 = c + r4,
+                      *R5 = c + r5, *R6 = c + r6, *R7 = c + r7, *R8 = c + r8;
 #define LIDAR_NEAR(j) (nb = near(Q, j, px, py, pz, best, nb, k))
-    LIDAR_NEIGHBOURS(LIDAR_NEAR);
+        LIDAR_NEIGHBOURS(LIDAR_NEAR);
 #undef LIDAR_NEAR
-    return mean_of(best, nb, k, miss, alone);
+        mean[i] = mean_of(best, nb, k, miss, alone);
+    }
 }
 
 /* StatisticalOutlierRemoval over the voxel centroids (pts, keys V[0..n),
  * V[n] the sentinel; d0, d01 the key's strides in y and z; cell the grid's
- * table when grid_direct made the centroids, else NULL). */
-static int32_t outlier_removal(const lidar_filter_params *f, double *pts, const int64_t *V, int32_t n, int64_t d0,
-                               int64_t d01, const int32_t *cell) {
+ * table when grid_direct made the centroids, else NULL): the kept ones, in
+ * order, into out (at most cap of them; their number is returned), the
+ * statistics into S.mean. */
+static int32_t outlier_removal(const lidar_filter_params *f, const double *pts, const int64_t *V, int32_t n,
+                               int64_t d0, int64_t d01, const int32_t *cell, double *out, int32_t cap) {
     int k = f->mean_k;
-    if (n <= k || k < 1)
-        return n;
+    int32_t w = n < cap ? n : cap;
+    if (n <= k || k < 1) {
+        memcpy(out, pts, (size_t)(w > 0 ? w : 0) * 3 * sizeof *out);
+        return w > 0 ? w : 0;
+    }
     int64_t off[9];
     int32_t at[9] = {0};
     for (int r = 0; r < 9; r++)
         off[r] = (int64_t)(r % 3 - 1) * d0 + (int64_t)(r / 3 - 1) * d01 - (cell ? 1 : 0);
     double miss = MISS_LEAVES * f->leaf, alone = ALONE_LEAVES * f->leaf;
+    if (cell)
+        cell_means(pts, cell, V, n, off, k, miss, alone, S.mean);
+    else
+        for (int32_t i = 0; i < n; i++)
+            S.mean[i] = block_mean(pts, V, i, off, at, k, miss, alone);
     double s = 0.0, sq = 0.0;
     for (int32_t i = 0; i < n; i++) {
-        double v = !cell ? block_mean(pts, V, i, off, at, k, miss, alone)
-                         : cell_mean(pts, cell, V[i], i, off, k, miss, alone);
-        S.mean[i] = v;
-        s += v;
-        sq += v * v;
+        s += S.mean[i];
+        sq += S.mean[i] * S.mean[i];
     }
     double mean = s / n, var = (sq - s * s / n) / (n - 1);
     double thr = mean + f->stddev_mul * sqrt(var > 0.0 ? var : 0.0);
-    int32_t m = 0;
-    for (int32_t i = 0; i < n; i++)
+    double *q = out, *end = out + 3 * (size_t)(cap > 0 ? cap : 0);
+    for (int32_t i = 0; i < n && q < end; i++)
         if (S.mean[i] <= thr) {
-            memmove(pts + 3 * m, pts + 3 * i, 3 * sizeof *pts);
-            m++;
+            q[0] = pts[3 * (size_t)i];
+            q[1] = pts[3 * (size_t)i + 1];
+            q[2] = pts[3 * (size_t)i + 2];
+            q += 3;
         }
-    return m;
+    return (int32_t)((q - out) / 3);
 }
 
 /* Range gate + CropBox + VoxelGrid into S.vox + 3 (S.vox[0..3) is a slot
@@ -494,10 +512,8 @@ int32_t lidar_filter_run(const lidar_filter_params *f, const double *pts, int32_
     int32_t m = centroids(f, pts, n, div, &direct);
     if (m < 0)
         return -1;
-    double *cen = S.vox + 3;
-    int32_t kept_n = outlier_removal(f, cen, S.vkey, m, div[0], div[0] * div[1], direct ? S.cell : NULL);
+    int32_t w =
+        outlier_removal(f, S.vox + 3, S.vkey, m, div[0], div[0] * div[1], direct ? S.cell : NULL, out, cap);
     release_cells(m, direct);
-    int32_t w = kept_n < cap ? kept_n : cap;
-    memcpy(out, cen, (size_t)(w > 0 ? w : 0) * 3 * sizeof *out);
     return w;
 }
