@@ -68,11 +68,10 @@ static int reserve(size_t n) {
 }
 
 /* The range gate and crop box as compared. A point is kept when its
- * squared distance to the origin is >= r2min (a NaN coordinate makes it
- * NaN: dropped) and every coordinate is within the bounds, which are
- * clamped to +-FAR (a NaN bound means no bound): so every kept coordinate
- * is finite and within +-FAR, and no squared distance between centroids
- * overflows. */
+ * squared distance to the origin is >= r2min and every coordinate is within
+ * the bounds, which are clamped to +-FAR (a NaN bound means no bound): so
+ * a NaN coordinate is dropped, every kept coordinate is finite and within
+ * +-FAR, and no squared distance between centroids overflows. */
 #define FAR 1e150
 typedef struct {
     double ox, oy, oz, r2min, lx, ly, lz, hx, hy, hz;
@@ -97,10 +96,16 @@ static crop_box crop_of(const lidar_filter_params *f) {
 
 /* Range gate + CropBox: whether (x, y, z) is kept. */
 static inline int kept(const crop_box *c, double x, double y, double z) {
-    double dx = x - c->ox, dy = y - c->oy, dz = z - c->oz;
-    if (!(dx * dx + dy * dy + dz * dz >= c->r2min))
-        return 0;
-    return !(x < c->lx || y < c->ly || z < c->lz || x > c->hx || y > c->hy || z > c->hz);
+    /* dx^2 alone >= r2min settles the gate: adding the non-negative dy^2
+     * and dz^2 cannot lower a float sum (rounding is monotonic) */
+    double dx = x - c->ox;
+    if (!(dx * dx >= c->r2min)) {
+        double dy = y - c->oy, dz = z - c->oz;
+        if (!(dx * dx + dy * dy + dz * dz >= c->r2min))
+            return 0;
+    }
+    /* written so that a NaN fails (the gate may not have seen y and z) */
+    return x >= c->lx && y >= c->ly && z >= c->lz && x <= c->hx && y <= c->hy && z <= c->hz;
 }
 
 /* The kept points' bounding box; 0 when none is kept. */
