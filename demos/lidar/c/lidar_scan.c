@@ -196,9 +196,14 @@ static void objects_at(const lidar_sensor *s, double t, objects *ob) {
     }
 }
 
-static int candidates(const objects *ob, const double *o, double ca, double sa, int *out) {
+/* Of the objects list[0..n), those whose bounding circle the vertical
+ * half-plane of azimuth (ca, sa) can meet (conservative culling, as the
+ * Python reference's column_candidates). */
+static int candidates(const objects *ob, const double *o, double ca, double sa, const int32_t *list, int n_list,
+                      int *out) {
     int n = 0;
-    for (int i = 0; i < ob->nobj; i++) {
+    for (int k = 0; k < n_list; k++) {
+        int i = list[k];
         double px = ob->circle[i][0] - o[0], py = ob->circle[i][1] - o[1], r2 = ob->circle[i][2];
         double along = px * ca + py * sa;
         if (along < 0.0 && along * along > r2)
@@ -209,6 +214,69 @@ static int candidates(const objects *ob, const double *o, double ca, double sa, 
         out[n++] = i;
     }
     return n;
+}
+
+/* Per azimuth step, the objects candidates() may accept there, in index
+ * order: a superset, so the candidates are the same as testing every
+ * object. An object whose circle's centre is at p > 2 r from the sensor's
+ * axis is accepted only at azimuths within asin(r / p) of its direction
+ * (beyond, perp^2 > r^2; in the opposite direction along < -r); that range
+ * is widened by a millionth of a radian and a step each side. Nearer
+ * objects are listed at every step. The objects of step st are
+ * obj[first[st] .. first[st + 1]). Returns -1 (the caller then tests every
+ * object) when out of memory or for more than 2^26 entries. */
+typedef struct {
+    int32_t *first, *at, *obj;
+    size_t nfirst, nobj;
+} step_lists;
+
+static int step_lists_of(step_lists *L, const objects *ob, const double *o, int steps) {
+    int32_t s0[MAX_OBJ], len[MAX_OBJ];
+    size_t total = 0;
+    for (int i = 0; i < ob->nobj; i++) {
+        double px = ob->circle[i][0] - o[0], py = ob->circle[i][1] - o[1], r2 = ob->circle[i][2];
+        double d2 = px * px + py * py;
+        s0[i] = 0;
+        len[i] = steps;
+        if (d2 > 4.0 * r2) {
+            double phi = atan2(py, px), al = asin(sqrt(r2 / d2)) + 1e-6;
+            double a = floor((phi - al) * steps / TWO_PI) - 1.0, b = ceil((phi + al) * steps / TWO_PI) + 1.0;
+            if (b - a + 1.0 < steps) {
+                s0[i] = ((int32_t)a % steps + steps) % steps;
+                len[i] = (int32_t)(b - a) + 1;
+            }
+        }
+        total += (size_t)len[i];
+        if (total > (1u << 26)) /* a huge scan: no lists (the counts stay far inside int32) */
+            return -1;
+    }
+    if ((size_t)steps + 1 > L->nfirst) {
+        free(L->first);
+        free(L->at);
+        L->first = malloc(((size_t)steps + 1) * sizeof *L->first);
+        L->at = malloc(((size_t)steps + 1) * sizeof *L->at);
+        L->nfirst = L->first && L->at ? (size_t)steps + 1 : 0;
+        if (!L->nfirst)
+            return -1;
+    }
+    if (total > L->nobj) {
+        free(L->obj);
+        L->obj = malloc(total * sizeof *L->obj);
+        L->nobj = L->obj ? total : 0;
+        if (!L->obj)
+            return -1;
+    }
+    memset(L->first, 0, ((size_t)steps + 1) * sizeof *L->first);
+    for (int i = 0; i < ob->nobj; i++)
+        for (int32_t j = 0, st = s0[i]; j < len[i]; j++, st = st + 1 == steps ? 0 : st + 1)
+            L->first[st + 1]++;
+    for (int st = 0; st < steps; st++)
+        L->first[st + 1] += L->first[st];
+    memcpy(L->at, L->first, (size_t)steps * sizeof *L->at);
+    for (int i = 0; i < ob->nobj; i++)
+        for (int32_t j = 0, st = s0[i]; j < len[i]; j++, st = st + 1 == steps ? 0 : st + 1)
+            L->obj[L->at[st]++] = i;
+    return 0;
 }
 
 /* The first beam whose slope (tan of its elevation, ascending) is >= s;
@@ -344,7 +412,13 @@ int lidar_scan_run(const lidar_sensor *s, double t, double *out, int32_t *return
     int cand[MAX_OBJ], cb[2 * MAX_OBJ];
     int beams = s->beams < 1 ? 1 : s->beams > 1024 ? 1024 : s->beams;
     int steps = s->rays / beams;
+    static step_lists lists;
     objects_at(s, t, &ob);
+    /* every object at every step when the lists cannot be had */
+    int32_t every[MAX_OBJ];
+    for (int i = 0; i < ob.nobj; i++)
+        every[i] = i;
+    const int32_t *all = steps > 0 && step_lists_of(&lists, &ob, s->origin, steps) == 0 ? NULL : every;
     const double *sl = beams_of(s, beams, bm, slope) ? slope : NULL;
     uint64_t tb;
     memcpy(&tb, &t, sizeof tb);
@@ -363,7 +437,10 @@ int lidar_scan_run(const lidar_sensor *s, double t, double *out, int32_t *return
     for (int st = 0; st < steps; st++) {
         double ca, sa;
         sincos_q(TWO_PI * (double)st / (double)steps, &ca, &sa);
-        int n = candidates(&ob, o, ca, sa, cand), ncand = 0, lo = beams, hi = 0;
+        int n = all ? candidates(&ob, o, ca, sa, all, ob.nobj, cand)
+                    : candidates(&ob, o, ca, sa, lists.obj + lists.first[st],
+                                 lists.first[st + 1] - lists.first[st], cand),
+            ncand = 0, lo = beams, hi = 0;
         for (int k = 0; k < n; k++) { /* the candidates some beam can meet, and the union of their beams */
             int b0, b1;
             if (!beam_range(&ob, cand[k], o, ca, sa, sl, beams, &b0, &b1))
