@@ -53,9 +53,19 @@ static const char *dict_str(const pusd_dict *d, const char *key) {
                : NULL;
 }
 
+/* Where a layer identifier's file format arguments start (`clip.usda:SDF_FORMAT_ARGS:a=b`, as
+ * SdfLayer::SplitIdentifier splits them), or its end. The text format takes no arguments, so the
+ * file is opened without them. */
+static size_t format_args_at(const char *a) {
+    const char *f = strstr(a, ":SDF_FORMAT_ARGS:");
+    return f ? (size_t)(f - a) : strlen(a);
+}
+
 /* The clip layer for asset path a, authored in layer from. */
 static pusd_layer *open_clip(pusd_stage *s, const pusd_layer *from, const char *a) {
-    char *abs = a && a[0] ? pusd__layer_resolve_asset(from, a) : NULL;
+    char *file = a ? strndup(a, format_args_at(a)) : NULL;
+    char *abs = file && file[0] ? pusd__layer_resolve_asset(from, file) : NULL;
+    free(file);
     if (!abs) return NULL;
     reg_entry *e = access(abs, F_OK) ? NULL : pusd__open_layer(s, abs, from->identifier);
     free(abs);
@@ -253,9 +263,9 @@ static bool template_groups(const char *tp, int *ig, int *dg) {
  * given) with times (t, t); an active offset adds the knots (start - |offset|) and (end +
  * |offset|) to times. A stride <= 0, |offset| > stride, a start after the end or a malformed
  * template gives no clips. */
-static int template_clips(pusd_stage *s, clip_src *c, const pusd_dict *set, const pusd_layer *anchor) {
+static int template_clips_of(pusd_stage *s, clip_src *c, const pusd_dict *set, const pusd_layer *anchor,
+                             const char *tp) {
     const double P = 10000;
-    const char *tp = dict_str(set, "templateAssetPath");
     double t0 = dict_num(set, "templateStartTime", NAN), t1 = dict_num(set, "templateEndTime", NAN);
     double stride = dict_num(set, "templateStride", NAN), aoff = dict_num(set, "templateActiveOffset", NAN);
     bool has_off = !isnan(aoff);
@@ -289,10 +299,25 @@ static int template_clips(pusd_stage *s, clip_src *c, const pusd_dict *set, cons
     return rc;
 }
 
+/* The template's file format arguments (`clip.#.usda:SDF_FORMAT_ARGS:a=b`) are split off before
+ * its basename is read, as clipSetDefinition.cpp splits them (each clip is opened with them; the
+ * text format takes none). */
+static int template_clips(pusd_stage *s, clip_src *c, const pusd_dict *set, const pusd_layer *anchor) {
+    const char *tp = dict_str(set, "templateAssetPath");
+    if (!tp) return 0;
+    char *path = strndup(tp, format_args_at(tp));
+    int rc = path ? template_clips_of(s, c, set, anchor, path) : -1;
+    free(path);
+    return rc;
+}
+
 /* Whether the clip set declares attribute name: in its manifest, or (no manifest) when a clip
  * has time samples for it (the manifest OpenUSD generates). */
 static bool declares(const clip_src *c, const char *name) {
-    if (c->manifest) return layer_attr(c->manifest, c->clip_path, name) != NULL;
+    if (c->manifest) { /* a uniform attribute has no time samples to take from clips */
+        const prop_spec *mf = layer_attr(c->manifest, c->clip_path, name);
+        return mf && !(mf->dflt.flags & (PB_UNIFORM | PB_CONFIG));
+    }
     for (size_t k = 0; k < c->nclips; k++) {
         const prop_spec *ps = layer_attr(c->clip[k], c->clip_path, name);
         if (ps && ps->x && ps->x->has_samples && ps->x->nsamples) return true;
@@ -315,7 +340,7 @@ static bool spec_has_clips(const pusd_primspec *sp, int depth) {
 
 /* Whether any layer the stage opened authors `clips` (checked once per composition), so value
  * resolution of clip-free stages never looks for clip sets. */
-static bool stage_has_clips(pusd_stage *s) {
+bool pusd__stage_has_clips(pusd_stage *s) {
     if (s->clips_gen != s->gen) {
         s->clips_gen = s->gen;
         s->has_clips = false;
@@ -421,8 +446,17 @@ static const char **set_order(const pusd_prim *q, const pusd_dict *all, size_t *
     return names;
 }
 
+/* Clips define no attribute: they give values to one some spec on the stage authors or that the
+ * prim's schemas declare (a built-in attribute, UsdPrim::GetProperties lists it). */
+static bool attr_exists(const pusd_prim *p, const char *name) {
+    const char *type;
+    bool uniform;
+    return pusd__strongest_prop(p, name, NULL) ||
+           pusd__declared_attr(p->type_name, p->api, p->napi, name, &type, &uniform);
+}
+
 clip_src *pusd__clips_find(pusd_prim *p, const char *name, uint32_t *pos) {
-    if (!stage_has_clips(p->stage)) return NULL;
+    if (!pusd__stage_has_clips(p->stage) || !attr_exists(p, name)) return NULL;
     for (const pusd_prim *q = p; q && q->parent; q = q->parent) { /* nearest prim first */
         bool authored = false;
         for (uint32_t i = 0; i < q->nnodes && !authored; i++)
@@ -454,12 +488,25 @@ static bool clip_has_samples(const clip_src *c, size_t k, const char *name) {
     return ps && ps->x && ps->x->has_samples && ps->x->nsamples;
 }
 
-/* Whether clip k gives the attribute values (Usd_ClipSet's _ClipContributesValue): always, unless
- * the set interpolates missing values and the clip has no samples and the manifest no default. */
-static bool contributes(const clip_src *c, size_t k, const char *name) {
-    if (!c->interp || clip_has_samples(c, k, name)) return true;
+/* Whether the manifest blocks the attribute at stage time t: a `None` time sample authored at
+ * exactly t (the manifest's times are stage times: it has no time mapping). */
+static bool manifest_blocked_at(const clip_src *c, const char *name, double t) {
     const prop_spec *mf = c->manifest ? layer_attr(c->manifest, c->clip_path, name) : NULL;
-    return mf && mf->dflt.data && !(mf->dflt.flags & PUSD_VF_BLOCKED);
+    const prop_extra *x = mf ? mf->x : NULL;
+    for (uint32_t i = 0; x && x->has_samples && i < x->nsamples; i++)
+        if (x->samples[i].time == t) return (x->samples[i].value.flags & PUSD_VF_BLOCKED) != 0;
+    return false;
+}
+
+/* Whether clip k gives the attribute values (Usd_ClipSet's _ClipContributesValue): always, unless
+ * the set interpolates missing values; then when the clip has samples for it and the manifest
+ * does not block it at the clip's authored start (a manifest declaring that the clip has none),
+ * or when the manifest authors a default (a value or None) for it. */
+static bool contributes(const clip_src *c, size_t k, const char *name) {
+    if (!c->interp) return true;
+    if (clip_has_samples(c, k, name) && !manifest_blocked_at(c, name, c->authored_start[k])) return true;
+    const prop_spec *mf = c->manifest ? layer_attr(c->manifest, c->clip_path, name) : NULL;
+    return mf && (mf->dflt.data || (mf->dflt.flags & PUSD_VF_BLOCKED));
 }
 
 static size_t active_clip(const clip_src *c, double t) {

@@ -5,6 +5,8 @@
  * the declared type and variability and is not custom (UsdStage resolves
  * typeName and variability of built-in attributes from the prim
  * definition), which is how flattening writes it. */
+#include <stdlib.h>
+
 #include "internal.h"
 
 typedef struct core_attr {
@@ -148,4 +150,36 @@ bool pusd__declared_attr(const char *prim_type, const char *const *api, size_t n
     for (size_t i = 0; i < napi; i++)
         if (declared_by(api[i], attr, type, uniform)) return true;
     return false;
+}
+
+static int add_name(const char ***v, size_t *n, size_t *cap, const char *name) {
+    for (size_t i = 0; i < *n; i++)
+        if (!strcmp((*v)[i], name)) return 0;
+    if (!PBASE_RESERVE(*v, *cap, *n + 1)) return -1;
+    (*v)[(*n)++] = name;
+    return 0;
+}
+
+/* The names schema `name` and its bases declare, core tables and Wasm schemas alike. */
+static int add_declared(const char *name, const char ***v, size_t *n, size_t *cap) {
+    for (const core_schema *s = find(name); s; s = find(s->base))
+        for (size_t i = 0; i < s->n; i++)
+            if (add_name(v, n, cap, s->attrs[i].name)) return -1;
+    for (int guard = 0; name && guard < 8; guard++) {
+        const pusd_schema_def *d = pusd__builtin_schema_def(name);
+        if (!d) break;
+        for (size_t i = 0; i < d->attr_count; i++)
+            if (add_name(v, n, cap, d->attrs[i].name)) return -1;
+        name = d->base;
+    }
+    return 0;
+}
+
+size_t pusd__declared_attr_names(const char *prim_type, const char *const *api, size_t napi, const char ***out) {
+    const char **v = NULL;
+    size_t n = 0, cap = 0;
+    int rc = prim_type ? add_declared(prim_type, &v, &n, &cap) : 0;
+    for (size_t i = 0; !rc && i < napi; i++) rc = add_declared(api[i], &v, &n, &cap);
+    *out = v;
+    return n;
 }

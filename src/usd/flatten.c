@@ -79,6 +79,7 @@ static int remap_sample_copy(pusd_layer *out, prop_spec *dst, const prop_spec *s
 
 static int flatten_prop(flat *f, pusd_primspec *sp, pusd_prim *p, const char *name);
 static int flatten_prim(flat *f, pusd_primspec *parent, pusd_prim *p);
+static int clip_sample_copy(flat *f, pusd_prim *p, const char *name, prop_spec *dst, uint16_t type);
 /* The instancing key of instance p: its arcs' opinions (every node but the local ones), which is
  * what its prototype is composed from. */
 static char *instance_key(const pusd_prim *p) {
@@ -202,6 +203,46 @@ static int copy_reorders(pusd_layer *out, pusd_primspec *sp, const pusd_prim *p)
     return 0;
 }
 
+/* The properties flatten writes, in UsdPrim::GetProperties order: the authored ones, and the
+ * built-in attributes no spec authors that value clips give values to (UsdStage::Flatten copies
+ * a property that is authored or has an authored value, and clips give one). Malloc'ed. */
+static size_t flat_prop_names(pusd_prim *p, const char ***out) {
+    size_t np = pusd_prim_property_count(p), n = 0, cap = np + 1;
+    const char **v = malloc(cap * sizeof *v), **decl = NULL;
+    *out = v;
+    if (!v) return 0;
+    for (size_t i = 0; i < np; i++) v[n++] = pusd_prim_property_name(p, i);
+    if (!pusd__stage_has_clips(p->stage)) return n;
+    size_t nd = pusd__declared_attr_names(p->type_name, p->api, p->napi, &decl);
+    for (size_t i = 0; i < nd; i++) {
+        uint32_t pos;
+        clip_src *c = pusd__strongest_prop(p, decl[i], NULL) ? NULL : pusd__clips_find(p, decl[i], &pos);
+        pusd__clips_free(c);
+        if (c && PBASE_RESERVE(v, cap, n + 1)) v[n++] = decl[i];
+    }
+    free(decl);
+    if (n > np) pusd__order_props(p, v, n);
+    *out = v;
+    return n;
+}
+
+/* A built-in attribute that no spec authors and clips give values to, created as
+ * SdfAttributeSpec::New creates it (the declared type, varying, not custom) with the clips'
+ * samples. */
+static int flatten_clip_builtin(flat *f, pusd_primspec *sp, pusd_prim *p, const char *name) {
+    const char *declared;
+    bool uniform, array;
+    if (!pusd__declared_attr(p->type_name, p->api, p->napi, name, &declared, &uniform)) return 0;
+    int t = pusd_type_parse(declared, &array);
+    if (t == PUSD_T_INVALID) return 0;
+    prop_spec *dst =
+        pusd__prim_new_prop(f->out, sp, pusd__intern(&f->out->strings, &f->out->arena, name, strlen(name)));
+    if (!dst || !dst->name) return -1;
+    dst->dflt.type = (uint16_t)t;
+    dst->dflt.flags = array ? PUSD_VF_ARRAY : 0;
+    return clip_sample_copy(f, p, name, dst, (uint16_t)t);
+}
+
 static int flatten_prim(flat *f, pusd_primspec *parent, pusd_prim *p) {
     if (!p->active) return 0; /* UsdStage::Flatten copies active prims only */
     pusd_layer *out = f->out;
@@ -244,9 +285,11 @@ static int flatten_prim(flat *f, pusd_primspec *parent, pusd_prim *p) {
         me->value = (pusd_value){PUSD_T_TOKEN_LISTOP, 0, 1, lo};
     }
     if (copy_reorders(out, sp, p)) return -1;
-    size_t np = pusd_prim_property_count(p);
+    const char **names;
+    size_t np = flat_prop_names(p, &names);
     for (size_t i = 0; i < np; i++)
-        if (flatten_prop(f, sp, p, pusd_prim_property_name(p, i))) return -1;
+        if (flatten_prop(f, sp, p, names[i])) return free(names), -1;
+    free(names);
     if (p->instance) return instance_ref(f, sp, p); /* its children are the prototype's */
     for (uint32_t i = 0; i < p->nchildren; i++) {
         pusd_prim *c = pusd__kid(p, i);
@@ -313,7 +356,7 @@ static int flatten_prop(flat *f, pusd_primspec *sp, pusd_prim *p, const char *na
     pusd_layer *out = f->out;
     uint32_t ni;
     const prop_spec *src = pusd__strongest_prop(p, name, &ni);
-    if (!src) return 0;
+    if (!src) return flatten_clip_builtin(f, sp, p, name);
     prop_spec *dst = pusd__prim_new_prop(out, sp, pusd__intern(&out->strings, &out->arena, name, strlen(name)));
     if (!dst || !dst->name) return -1;
     uint16_t bits, type;

@@ -254,8 +254,13 @@ int pusd__anchor_asset(const pusd_layer *l, const char *asset, char **out);
  * attr, and its declared value type name ("point3f[]") and variability. */
 bool pusd__declared_attr(const char *prim_type, const char *const *api, size_t napi, const char *attr,
                          const char **type, bool *uniform);
-/* schema.c: attribute attr of a built-in Wasm schema type (or its bases), or NULL. */
+/* Every attribute name the prim type and its applied API schemas declare (their bases' included),
+ * each once: a malloc'ed array (NULL when none). */
+size_t pusd__declared_attr_names(const char *prim_type, const char *const *api, size_t napi, const char ***out);
+/* schema.c: attribute attr of a built-in Wasm schema type (or its bases), or NULL; the built-in
+ * Wasm schema type_name (its own attributes), or NULL. */
 const pusd_schema_attr *pusd__builtin_schema_attr(const char *type_name, const char *attr);
+const pusd_schema_def *pusd__builtin_schema_def(const char *type_name);
 
 /* Known metadata field types (fields.c); PUSD_T_RAW if unknown; 0x100 set for arrays. */
 enum { META_LAYER = 0, META_PRIM = 1, META_PROP = 2 };

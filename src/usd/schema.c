@@ -92,11 +92,15 @@ static const pusd_schema_def builtin[] = {
      fluid_attrs},
 };
 
+const pusd_schema_def *pusd__builtin_schema_def(const char *type_name) {
+    for (size_t i = 0; type_name && i < N(builtin); i++)
+        if (!strcmp(builtin[i].type_name, type_name)) return &builtin[i];
+    return NULL;
+}
+
 const pusd_schema_attr *pusd__builtin_schema_attr(const char *type_name, const char *attr) {
     for (int guard = 0; type_name && guard < 8; guard++) {
-        const pusd_schema_def *d = NULL;
-        for (size_t i = 0; i < N(builtin) && !d; i++)
-            if (!strcmp(builtin[i].type_name, type_name)) d = &builtin[i];
+        const pusd_schema_def *d = pusd__builtin_schema_def(type_name);
         if (!d) return NULL;
         for (size_t i = 0; i < d->attr_count; i++)
             if (!strcmp(d->attrs[i].name, attr)) return &d->attrs[i];

@@ -153,6 +153,9 @@ const char *pusd__reloc_source(const pusd_stage *s, const char *parent, const ch
 bool pusd__reloc_is_source(const pusd_stage *s, const char *parent, const char *name);
 size_t pusd__reloc_child_names(const pusd_stage *s, const char *parent, const char ***names, size_t n, size_t *cap);
 const char *pusd__reloc_map(pusd_stage *s, const char *path);
+/* stage_query.c: property names v put in UsdPrim::GetPropertyNames order: dictionary order, then
+ * the strongest `reorder properties` (propertyOrder) moves the names it lists to the front. */
+void pusd__order_props(const pusd_prim *p, const char **v, size_t n);
 /* stage_query.c: the value of time samples x at layer time t (held outside, interpolated between). */
 int pusd__samples_at(pusd_stage *s, const prop_extra *x, double t, pusd_value *out);
 /* a + (b - a) * t for interpolating types (slerp for quaternions), else a (stage_query.c). */
@@ -165,4 +168,6 @@ clip_src *pusd__clips_find(pusd_prim *p, const char *name, uint32_t *pos);
 int pusd__clips_value(pusd_stage *s, const clip_src *c, const char *name, double t, pusd_value *out);
 size_t pusd__clips_times(const clip_src *c, const char *name, double **out);
 void pusd__clips_free(clip_src *c);
+/* Whether any layer the stage opened authors `clips`. */
+bool pusd__stage_has_clips(pusd_stage *s);
 #endif

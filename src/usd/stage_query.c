@@ -234,6 +234,17 @@ const char *pusd_prim_variant_selection(const pusd_prim *p, const char *set) {
     return "";
 }
 
+void pusd__order_props(const pusd_prim *p, const char **v, size_t n) {
+    pusd__sort_names(v, n);
+    for (uint32_t i = 0; i < p->nnodes; i++) {
+        const prim_ext *x = p->nodes[i].spec->ext;
+        if (x && x->n_reorder_props) {
+            pusd__order_front(v, n, x->reorder_props, x->n_reorder_props);
+            break;
+        }
+    }
+}
+
 static void compute_props(pusd_prim *p) {
     if (p->props && p->props_gen == p->stage->gen) return;
     const char **v = NULL;
@@ -246,16 +257,7 @@ static void compute_props(pusd_prim *p) {
             if (!PBASE_RESERVE(v, cap, n + 1)) break;
             v[n++] = ps->name;
         }
-    /* in dictionary order, then the strongest `reorder properties` (propertyOrder) moves the names
-     * it lists to the front, as UsdPrim::GetPropertyNames orders them */
-    pusd__sort_names(v, n);
-    for (uint32_t i = 0; i < p->nnodes; i++) {
-        const prim_ext *x = p->nodes[i].spec->ext;
-        if (x && x->n_reorder_props) {
-            pusd__order_front(v, n, x->reorder_props, x->n_reorder_props);
-            break;
-        }
-    }
+    pusd__order_props(p, v, n);
     p->props = pusd__ar_alloc(&p->stage->scratch, (n ? n : 1) * sizeof *p->props);
     if (p->props) {
         if (n) memcpy(p->props, v, n * sizeof *v);

@@ -415,6 +415,24 @@ static void value_clips(void) {
     n = pusd_prim_attr_sample_times(pusd_stage_prim_at_path(s, "/On"), "v", &t);
     CHECK(n == 3 && t[0] == 0 && t[1] == 5 && t[2] == 20);
     pusd_stage_free(s);
+    /* clips define no attribute: a built-in one (Sphere's radius) gets their values unauthored,
+     * an undeclared one (extra) none, although the generated manifest lists both */
+    tu_write(dir, "vc_s0.usda",
+             "#usda 1.0\ndef \"M\"\n{\n    double radius.timeSamples = {\n        0: 2,\n    }\n"
+             "    double extra.timeSamples = {\n        0: 3,\n    }\n}\n");
+    tu_write(dir, "vc_sphere.usda",
+             "#usda 1.0\ndef Sphere \"S\" (\n    clips = {\n        dictionary default = {\n"
+             "            double2[] active = [(0, 0)]\n            asset[] assetPaths = [@./vc_s0.usda@]\n"
+             "            string primPath = \"/M\"\n        }\n    }\n)\n{\n}\n");
+    s = open_root("vc_sphere.usda");
+    CHECK(s != NULL);
+    if (!s)
+        return;
+    CHECK(num(s, "/S", "radius", 1) == 2);
+    pusd_value ev;
+    CHECK(pusd_prim_get_attr(pusd_stage_prim_at_path(s, "/S"), "extra", 1, &ev) == PUSD_ERR_NOT_FOUND);
+    CHECK(pusd_prim_attr_sample_times(pusd_stage_prim_at_path(s, "/S"), "extra", &t) == 0);
+    pusd_stage_free(s);
 }
 
 static bool count_prim(pusd_prim *p, void *ctx) {
