@@ -547,31 +547,75 @@ static node *local_free(const node *nodes, uint32_t *n) {
 
 static bool root_local(const pusd_stage *s, const node *n) { return n->site->ls == s->root_ls && n->tag == ARC_LOCAL; }
 
-/* Child names under relocates, composed as Pcp composes them: the names of the nodes weaker than
- * the root layer stack's, the relocation step (relocate.c), then the local specs' names and
- * reorders; a relocation source is never a child (a local opinion there is reported and
- * ignored, Pcp's "opinion at relocation source"). */
+/* Whether some site of p is in a layer stack that authors relocates. */
+static bool sites_relocate(pusd_stage *s, const pusd_prim *p) {
+    size_t nr = 0;
+    for (uint32_t i = 0; i < p->nsites && !nr; i++) pusd__ls_relocs(s, p->sites[i].ls, &nr);
+    return nr != 0;
+}
+
+static int cmp_site_strength(const void *a, const void *b) {
+    const site *x = *(const site *const *)a, *y = *(const site *const *)b;
+    return x->tag != y->tag ? (x->tag > y->tag) - (x->tag < y->tag) : (x > y) - (x < y);
+}
+
+static int push_name(const char ***v, size_t *n, size_t *cap, const char *name) {
+    if (!PBASE_RESERVE(*v, *cap, *n + 1)) return -1;
+    (*v)[(*n)++] = name;
+    return 0;
+}
+
+/* The relocation step of site st (relocate.c) on names, and the names its relocates prohibit
+ * (sources moved away from below it) added to *ban. */
+static size_t site_reloc_step(pusd_stage *s, const site *st, const char ***names, size_t n, size_t *cap,
+                              const char ***ban, size_t *nban, size_t *capban) {
+    size_t nr;
+    const reloc *r = pusd__ls_relocs(s, st->ls, &nr);
+    if (!nr) return n;
+    const char *sp = pusd__strip_variants(s, st->path);
+    n = pusd__reloc_child_names(r, nr, sp, names, n, cap);
+    for (size_t i = 0; i < nr; i++) {
+        const char *slash = strrchr(r[i].src, '/');
+        size_t np = (size_t)(slash - r[i].src), ns = strlen(sp);
+        if ((np == ns || (ns == 1 && !np)) && !strncmp(r[i].src, sp, np)) push_name(ban, nban, capban, slash + 1);
+    }
+    return n;
+}
+
+/* Child names under relocates, composed as PcpPrimIndex composes them: site by site from the
+ * weakest (by arc class, then expansion order, as the nodes are ordered), each site's relocation
+ * step (for a layer stack with relocates) and then its specs' names and reorders, weakest layer
+ * first; a relocation source of any site is never a child (Pcp's prohibited names; a root layer
+ * stack opinion there is reported and ignored, Pcp's "opinion at relocation source"). */
 static size_t reloc_kid_names(pusd_stage *s, const pusd_prim *p, const node *kn, uint32_t nn, const char ***out) {
-    const char **names = NULL;
-    size_t n = 0, cap = 0;
-    bool oom = false;
-    for (uint32_t i = nn; i-- > 0 && !oom;)
-        if (!root_local(s, &kn[i])) oom = pusd__spec_add_children(kn[i].spec, kn[i].layer, &names, &n, &cap) != 0;
-    if (!oom) n = pusd__reloc_child_names(s, p->path, &names, n, &cap);
-    for (uint32_t i = nn; i-- > 0 && !oom;)
-        if (root_local(s, &kn[i])) oom = pusd__spec_add_children(kn[i].spec, kn[i].layer, &names, &n, &cap) != 0;
+    const char **names = NULL, **ban = NULL;
+    size_t n = 0, cap = 0, nban = 0, capban = 0;
+    const site **order = malloc((p->nsites ? p->nsites : 1) * sizeof *order);
+    bool oom = !order;
+    for (uint32_t i = 0; order && i < p->nsites; i++) order[i] = &p->sites[i];
+    if (order) qsort(order, p->nsites, sizeof *order, cmp_site_strength);
+    for (uint32_t k = p->nsites; k-- > 0 && !oom;) {
+        n = site_reloc_step(s, order[k], &names, n, &cap, &ban, &nban, &capban);
+        for (uint32_t i = nn; i-- > 0 && !oom;)
+            if (kn[i].site == order[k]) oom = pusd__spec_add_children(kn[i].spec, kn[i].layer, &names, &n, &cap) != 0;
+    }
+    free(order);
     size_t k = 0;
     for (size_t i = 0; i < n; i++) {
-        if (!pusd__reloc_is_source(s, p->path, names[i])) {
+        bool banned = false;
+        for (size_t j = 0; j < nban && !banned; j++) banned = !strcmp(ban[j], names[i]);
+        if (!banned) {
             names[k++] = names[i];
             continue;
         }
         for (uint32_t j = 0; j < nn; j++)
-            if (root_local(s, &kn[j]) && pusd__layer_child(kn[j].layer, kn[j].spec, names[i], strlen(names[i])))
+            if (root_local(s, &kn[j]) && pusd__reloc_is_source(s->reloc, s->nreloc, p->path, names[i]) &&
+                pusd__layer_child(kn[j].layer, kn[j].spec, names[i], strlen(names[i])))
                 pusd__diag(s, kn[j].layer->identifier,
                            "opinion at the relocation source <%s%s%s> is ignored (the prim was relocated)",
                            strcmp(p->path, "/") ? p->path : "", "/", names[i]);
     }
+    free(ban);
     *out = names;
     return k;
 }
@@ -587,7 +631,8 @@ static void build_kids(pusd_stage *s, pusd_prim *p, int depth) {
     }
     const char **names = NULL;
     size_t n = 0;
-    bool fast = p->local && p->nnodes == 1 && !pusd__has_reorder(&p->nodes[0]) && !s->nreloc;
+    bool relocs = s->nreloc || (!p->local && sites_relocate(s, p));
+    bool fast = p->local && p->nnodes == 1 && !pusd__has_reorder(&p->nodes[0]) && !relocs;
     if (fast) {
         for (const pusd_primspec *c = p->nodes[0].spec->first_child; c; c = c->next) n++;
         if (!n) return;
@@ -602,7 +647,7 @@ static void build_kids(pusd_stage *s, pusd_prim *p, int depth) {
         node *kn = p->instance ? local_free(p->nodes, &nn) : p->nodes;
         if (!kn)
             n = 0;
-        else if (s->nreloc)
+        else if (relocs)
             n = reloc_kid_names(s, p, kn, nn, &tmp);
         else
             n = pusd__kid_names(kn, nn, &tmp);
@@ -628,7 +673,7 @@ static void build_kids(pusd_stage *s, pusd_prim *p, int depth) {
         } else if (p->local && kn)
             lazy = kids_lazy(kn, pusd__local_kid_nodes(p->nodes, p->nnodes, names[i], kn));
         /* a relocation target is composed on first access, once the stage's namespace is whole */
-        if (s->nreloc && pusd__reloc_source(s, p->path, names[i])) lazy = true;
+        if (s->nreloc && pusd__reloc_source(s->reloc, s->nreloc, p->path, names[i])) lazy = true;
         if (!lazy && !p->children[i]) p->children[i] = compose_prim(s, p, names[i], p->sites, p->nsites, depth + 1);
     }
     if (kn != stackbuf) free(kn);
@@ -637,9 +682,10 @@ static void build_kids(pusd_stage *s, pusd_prim *p, int depth) {
 /* Child i of p, composed on first access. */
 pusd_prim *pusd__kid(pusd_prim *p, uint32_t i) {
     if (i >= p->nchildren) return NULL;
-    const char *src = p->stage->nreloc ? pusd__reloc_source(p->stage, p->path, p->kid_names[i]) : NULL;
+    pusd_stage *s = p->stage;
+    const char *src = s->nreloc ? pusd__reloc_source(s->reloc, s->nreloc, p->path, p->kid_names[i]) : NULL;
     if (!p->children[i] && src) p->children[i] = compose_relocated(p, p->kid_names[i], src);
-    if (!p->children[i]) p->children[i] = compose_prim(p->stage, p, p->kid_names[i], p->sites, p->nsites, p->depth + 1);
+    if (!p->children[i]) p->children[i] = compose_prim(s, p, p->kid_names[i], p->sites, p->nsites, p->depth + 1);
     return p->children[i];
 }
 
@@ -709,6 +755,86 @@ static pusd_prim *compose_relocated(pusd_prim *parent, const char *name, const c
     return p;
 }
 
+/* The sites of prim path `path` of the namespace of st's layer stack (its variables), as a prim
+ * index rooted there has them: from the layer stack's pseudo root down, each level's sites
+ * followed through the arcs their specs author. Malloc'ed; what a relocation source in a layer
+ * stack other than the root's brings along. */
+static size_t ls_prim_sites(pusd_stage *s, const site *st, const char *path, site **out) {
+    site *cur = malloc(sizeof *cur);
+    size_t n = cur ? 1 : 0;
+    if (cur) cur[0] = (site){st->ls, "/", "/", "/", 0, 1, ARC_LOCAL, 0, 0, st->vars};
+    for (const char *c = path + 1; *c && n;) {
+        size_t len = strcspn(c, "/");
+        const char *name = pusd__intern(&s->scratch_strings, &s->scratch, c, len);
+        builder b = {0};
+        b.s = s;
+        size_t *map = malloc(n * sizeof *map);
+        for (size_t i = 0; name && map && i < n; i++) {
+            site t = cur[i];
+            t.path = child_path(s, cur[i].path, name);
+            t.up = t.up && map[t.up - 1] != SIZE_MAX ? (uint32_t)map[t.up - 1] + 1 : 0;
+            map[i] = t.path ? expand_site(&b, t) : SIZE_MAX;
+        }
+        free(map);
+        free(b.nodes);
+        free(cur);
+        cur = b.sites;
+        n = name ? b.nsites : 0;
+        c += len + (c[len] == '/');
+    }
+    *out = cur;
+    return n;
+}
+
+/* Pcp's relocation arc at site k of a prim being built (a relocation target in a layer stack
+ * other than the root's): the sites the source has in that layer stack through its ancestors'
+ * arcs (not its own specs, which Pcp's relocation source node does not contribute), mapped to
+ * the target: the prim's path p, and site k's offset. */
+static void reloc_source_arc(builder *b, size_t k, const char *src, const char *p) {
+    pusd_stage *s = b->s;
+    const char *slash = strrchr(src, '/');
+    char *parent = strndup(src, slash == src ? 1 : (size_t)(slash - src));
+    site *v = NULL, K = b->sites[k];
+    size_t n = parent && K.depth + 1 < MAX_ARC_DEPTH ? ls_prim_sites(s, &K, parent, &v) : 0;
+    free(parent);
+    for (size_t i = 0; i < n; i++) {
+        if (v[i].ls == K.ls && v[i].tag == ARC_LOCAL) continue;
+        site st = v[i];
+        st.path = child_path(s, v[i].path, slash + 1);
+        st.map_from = st.path ? pusd__strip_variants(s, st.path) : NULL;
+        st.map_to = p;
+        st.offset = K.offset + K.scale * v[i].offset;
+        st.scale = K.scale * v[i].scale;
+        st.tag = K.tag == ARC_LOCAL ? v[i].tag : K.tag;
+        st.up = (uint32_t)k + 1;
+        st.depth = (uint8_t)(K.depth + 1);
+        if (st.path && st.map_from) expand_site(b, st);
+    }
+    free(v);
+}
+
+/* Whether ancestral site i (of the parent's sites) is superseded by a relocation: an arc below a
+ * relocation target (relocated[j]) other than a variant of it (Pcp elides the target's ancestral
+ * references, payloads, inherits, specializes and relocations; variants may override). */
+static bool elided(const site *ps, const bool *relocated, uint32_t i) {
+    for (uint32_t u = ps[i].up, from = i; u; from = u - 1, u = ps[u - 1].up)
+        if (relocated[u - 1]) return !(from == i && ps[i].ls == ps[u - 1].ls && strchr(ps[i].path, '{'));
+    return false;
+}
+
+/* The source of site st's path when its layer stack (not the root's) relocates a prim there. */
+static const char *reloc_target_source(pusd_stage *s, site *st) {
+    size_t nr;
+    const reloc *r = st->ls != s->root_ls ? pusd__ls_relocs(s, st->ls, &nr) : NULL;
+    if (!r || !nr) return NULL;
+    const char *sp = pusd__strip_variants(s, st->path), *slash = strrchr(sp, '/');
+    if (!slash || !slash[1]) return NULL;
+    char *parent = strndup(sp, slash == sp ? 1 : (size_t)(slash - sp));
+    const char *src = parent ? pusd__reloc_source(r, nr, parent, slash + 1) : NULL;
+    free(parent);
+    return src;
+}
+
 /* Composes prim name below parent from the parent's sites (their children), or from the
  * prim's own sites when given. */
 static pusd_prim *compose_sites(pusd_stage *s, pusd_prim *parent, const char *name, const site *psites,
@@ -725,13 +851,25 @@ static pusd_prim *compose_sites(pusd_stage *s, pusd_prim *parent, const char *na
     /* each of the parent's sites gives an ancestral site here, linked to the one its parent site
      * came from (ancestral sites keep their place in the arc chains) */
     size_t stackmap[8], *map = npsites <= 8 ? stackmap : malloc(npsites * sizeof *map);
-    for (uint32_t i = 0; map && i < npsites; i++) {
+    bool stackrel[8], *relocated = npsites <= 8 ? stackrel : calloc(npsites, sizeof *relocated);
+    for (uint32_t i = 0; map && relocated && i < npsites; i++) {
         site st = psites[i];
+        relocated[i] = false;
         if (!given) st.path = parent->local ? p->path : child_path(s, psites[i].path, name);
         st.up = st.up && map[st.up - 1] != SIZE_MAX ? (uint32_t)map[st.up - 1] + 1 : 0;
+        if (!parent->local && elided(psites, relocated, i)) {
+            map[i] = SIZE_MAX;
+            continue;
+        }
+        const char *src = st.path && !parent->local ? reloc_target_source(s, &st) : NULL;
         map[i] = st.path ? expand_site(&b, st) : SIZE_MAX;
+        if (src && src[0] && map[i] != SIZE_MAX) {
+            relocated[i] = true;
+            reloc_source_arc(&b, map[i], src, p->path);
+        }
     }
     if (map != stackmap) free(map);
+    if (relocated != stackrel) free(relocated);
     /* below an instance only the prototype's opinions apply (Pcp ignores local opinions there) */
     p->in_instance = parent->instance || parent->in_instance;
     if (p->in_instance) {

@@ -197,6 +197,7 @@ void pusd__free_layer_stacks(pusd_stage *s) {
         for (layer_stack *ls = s->reg[i].ls, *next; ls; ls = next) {
             next = ls->next_variant;
             free(ls->e);
+            free(ls->reloc);
             free(ls->vars_key);
             free(ls);
             s->reg[i].ls = NULL;

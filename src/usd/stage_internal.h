@@ -12,9 +12,17 @@ typedef struct ls_entry {
     double offset, scale;
 } ls_entry;
 
+typedef struct reloc {
+    const char *src, *dst;   /* absolute prim paths, stage memory */
+    const pusd_layer *layer; /* the layer that authored it */
+} reloc;
+
 typedef struct layer_stack {
     ls_entry *e;
     size_t n;
+    reloc *reloc; /* the relocates of a layer stack other than the root's (relocate.c) */
+    size_t nreloc, capreloc;
+    bool reloc_built;
     bool expr_sublayers; /* some sublayer path is a variable expression */
     char *vars_key;      /* a stack built with a referencing stack's variables: their text */
     struct layer_stack *next_variant;
@@ -68,10 +76,6 @@ struct pusd_prim { /* pointers, then counts, then flags: no padding holes */
     bool instance;    /* instanceable = true and composition arcs: its descendants are a prototype's */
     bool in_instance; /* below an instance: local (root layer stack) opinions do not apply */
 };
-
-typedef struct reloc {
-    const char *src, *dst; /* absolute prim paths, stage memory */
-} reloc;
 
 struct pusd_stage {
     pusd_layer *root;
@@ -145,14 +149,21 @@ int pusd__flat_dict_under(pusd_layer *out, pusd_value *dst, const pusd_value *we
                           const pusd_dict *vars);
 int pusd__dict_under_in(pusd_arena *a, interner *in, pusd_value *dst, const pusd_value *weak, const pusd_layer *from,
                         const pusd_dict *vars);
-/* relocate.c: the root layer stack's relocates, read when composing; the source of child name
- * of parent when that child is a relocation target (else NULL); whether it is a relocation
- * source; a stage path with a relocated prefix moved to its target (scratch memory). */
+/* relocate.c: the root layer stack's relocates, read when composing; a layer stack's relocates
+ * (the root's, or read on first use); in relocates r: the source of child name of parent when
+ * that child is a relocation target (else NULL); whether it is a relocation source; Pcp's
+ * relocation step on the child names of parent; a stage path with a relocated prefix moved to
+ * its target by the root's relocates (scratch memory); a path mapped to the stage from site st
+ * (of prim sites) mapped by the relocates of every other layer stack its arc chain crossed (Pcp
+ * applies a layer stack's relocates to the arcs leaving it), then by the root's. */
 void pusd__relocs_build(pusd_stage *s);
-const char *pusd__reloc_source(const pusd_stage *s, const char *parent, const char *name);
-bool pusd__reloc_is_source(const pusd_stage *s, const char *parent, const char *name);
-size_t pusd__reloc_child_names(const pusd_stage *s, const char *parent, const char ***names, size_t n, size_t *cap);
+const reloc *pusd__ls_relocs(pusd_stage *s, layer_stack *ls, size_t *n);
+const char *pusd__reloc_source(const reloc *r, size_t nr, const char *parent, const char *name);
+bool pusd__reloc_is_source(const reloc *r, size_t nr, const char *parent, const char *name);
+size_t pusd__reloc_child_names(const reloc *r, size_t nr, const char *parent, const char ***names, size_t n,
+                               size_t *cap);
 const char *pusd__reloc_map(pusd_stage *s, const char *path);
+const char *pusd__reloc_map_chain(pusd_stage *s, const site *sites, const site *st, const char *path);
 /* stage_query.c: property names v put in UsdPrim::GetPropertyNames order: dictionary order, then
  * the strongest `reorder properties` (propertyOrder) moves the names it lists to the front. */
 void pusd__order_props(const pusd_prim *p, const char **v, size_t n);

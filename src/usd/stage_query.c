@@ -146,7 +146,8 @@ static bool trav(pusd_prim *p, const pusd_filter *f, bool (*fn)(pusd_prim *, voi
     node stackbuf[8], *kn = NULL;
     for (uint32_t i = 0; i < p->nchildren; i++) {
         pusd_prim *c = p->children[i];
-        bool relocated = p->stage->nreloc && pusd__reloc_source(p->stage, p->path, p->kid_names[i]);
+        bool relocated =
+            p->stage->nreloc && pusd__reloc_source(p->stage->reloc, p->stage->nreloc, p->path, p->kid_names[i]);
         if (!c && !fn && p->local && !relocated) { /* counting only: no need to compose the lazy subtree */
             if (!kn) kn = p->nnodes <= 8 ? stackbuf : malloc(p->nnodes * sizeof *kn);
             if (kn) {
@@ -453,7 +454,7 @@ size_t pusd_prim_attr_sample_times(pusd_prim *p, const char *name, const double 
 }
 
 /* Absolute stage path for a target authored in node n's namespace by the spec at spec_path. */
-static const char *map_target(pusd_stage *s, const node *n, const char *target) {
+static const char *map_target(pusd_stage *s, const pusd_prim *p, const node *n, const char *target) {
     char spec_path[2048];
     pusd__layer_prim_path(n->spec, spec_path, sizeof spec_path);
     const char *anchor = pusd__strip_variants(s, spec_path);
@@ -485,11 +486,11 @@ static const char *map_target(pusd_stage *s, const node *n, const char *target) 
         if (!strncmp(buf, st->map_from, fl) && (buf[fl] == 0 || buf[fl] == '/' || buf[fl] == '.')) {
             char out[4096];
             snprintf(out, sizeof out, "%s%s", st->map_to, buf + fl);
-            const char *r = s->nreloc ? pusd__reloc_map(s, out) : out;
+            const char *r = pusd__reloc_map_chain(s, p->sites, st, out);
             return pusd__intern(&s->scratch_strings, &s->scratch, r, strlen(r));
         }
     }
-    const char *r = s->nreloc ? pusd__reloc_map(s, buf) : buf;
+    const char *r = st ? pusd__reloc_map_chain(s, p->sites, st, buf) : buf;
     return pusd__intern(&s->scratch_strings, &s->scratch, r, strlen(r));
 }
 
@@ -508,7 +509,7 @@ size_t pusd_prim_targets(pusd_prim *p, const char *name, bool connections, const
             const char **it = pusd__ar_alloc(&s->scratch, lo->count[k] * sizeof *it);
             if (!it) continue;
             for (uint32_t j = 0; j < lo->count[k]; j++)
-                it[j] = map_target(s, &p->nodes[i], ((const char *const *)lo->items[k])[j]);
+                it[j] = map_target(s, p, &p->nodes[i], ((const char *const *)lo->items[k])[j]);
             m.items[k] = it;
         }
         pusd__listop_apply_strings(&m, &list, &n, &cap);

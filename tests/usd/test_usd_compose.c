@@ -481,6 +481,20 @@ static void relocates(void) {
     CHECK(pusd_stage_traverse(s, NULL, NULL, NULL) == 3); /* C, C/Rig, D */
     CHECK(tu_has_diag(s, "root prims cannot be the source of a relocate"));
     pusd_stage_free(s);
+    /* relocates onto each other (a cycle) are both invalid in USD, as PcpLayerStack rejects them */
+    tu_write(
+        dir, "rl_cyc.usda",
+        "#usda 1.0\n(\n    relocates = {\n        </C/Rig>: </C/Rig2>,\n        </C/Rig2>: </C/Rig>\n    }\n)\n"
+        "def \"C\" (\n    references = @rl_rig.usda@\n)\n{\n}\n");
+    s = open_root("rl_cyc.usda");
+    CHECK(s != NULL);
+    if (!s)
+        return;
+    CHECK(pusd_stage_prim_at_path(s, "/C/Rig/Arm") != NULL);
+    CHECK(pusd_stage_prim_at_path(s, "/C/Rig2") == NULL);
+    CHECK(tu_has_diag(s, "relocates: </C/Rig>: </C/Rig2> conflicts with </C/Rig2>: </C/Rig> (the target is the "
+                         "other's source); ignored"));
+    pusd_stage_free(s);
 }
 
 static void listops_refs(void) {
