@@ -205,6 +205,7 @@ static void arc_to(builder *b, size_t from_idx, layer_stack *ls, const pusd_dict
     st.vars = vars;
     st.path = path;
     st.tag = from->tag == ARC_LOCAL || arc == ARC_SPECIALIZE ? arc : from->tag;
+    st.inherit = from->inherit || arc == ARC_INHERIT;
     st.offset = from->offset + from->scale * off;
     st.scale = from->scale * sc;
     /* stage path of `path` = mapped path of the arc's source prim */
@@ -218,11 +219,36 @@ static void arc_to(builder *b, size_t from_idx, layer_stack *ls, const pusd_dict
     expand_site(b, st);
 }
 
-/* An inherit or specialize arc from site si, and its implied copy in the root layer stack: a class
- * arc found across a reference or payload also applies from the root layer stack, its path mapped
- * into the stage's namespace (a path outside the arc's namespace, a global class, stays as it is),
- * so class opinions authored where an asset is used reach every prim of it that inherits the class
- * (Pcp's implied inherits). */
+/* path of site c's layer stack mapped to a stage path by c's namespace mapping (unchanged when
+ * outside it: a global class), or back from a stage path (inverse). */
+static const char *map_prefix(pusd_stage *s, const char *path, const char *from, const char *to) {
+    size_t nf = from ? strlen(from) : 0;
+    if (!nf || !to || strncmp(path, from, nf) || (path[nf] != '/' && path[nf])) return path;
+    return comp_str(s, to, path + nf);
+}
+
+/* Moves the nodes from index n0 on (an implied arc's, just added) to follow the nodes of the sites
+ * up to site c: in the expansion order that orders nodes within an arc class, they come right
+ * after site c's own specs, stronger than the arcs c's layer stack reaches below it (Pcp adds an
+ * implied class arc as a child of the node that authored the arc it crossed). */
+static void nodes_after_site(builder *b, size_t n0, size_t c) {
+    size_t p = 0, n1 = b->nnodes;
+    while (p < n0 && (size_t)(uintptr_t)b->nodes[p].site - 1 <= c) p++;
+    if (p == n0 || n1 == n0) return;
+    node *tmp = malloc((n1 - n0) * sizeof *tmp);
+    if (!tmp) return;
+    memcpy(tmp, b->nodes + n0, (n1 - n0) * sizeof *tmp);
+    memmove(b->nodes + p + (n1 - n0), b->nodes + p, (n0 - p) * sizeof *tmp);
+    memcpy(b->nodes + p, tmp, (n1 - n0) * sizeof *tmp);
+    free(tmp);
+}
+
+/* An inherit or specialize arc from site si, and its implied copies (Pcp's implied inherits): a
+ * class arc found across a reference or payload also applies from every layer stack the arc chain
+ * crossed on its way to si (the site there that authored the crossing arc), up to the root layer
+ * stack, its path mapped into that layer stack's namespace (a path outside the arc's namespace, a
+ * global class, stays as it is), so class opinions authored where an asset is used (a set over
+ * its chairs, the stage over the set) reach every prim of it that inherits the class. */
 static void class_arc(builder *b, size_t si, const char *path, uint8_t arc, const char *what, const char *file) {
     site st = b->sites[si];
     arc_to(b, si, st.ls, st.vars, path, arc, 0, 1, what, file);
@@ -230,15 +256,24 @@ static void class_arc(builder *b, size_t si, const char *path, uint8_t arc, cons
     if (!root || st.ls == root) return;
     size_t top = si;
     while (b->sites[top].up) top = b->sites[top].up - 1;
-    if (b->sites[top].ls != root) return;
-    const char *implied = path;
-    size_t nf = st.map_from ? strlen(st.map_from) : 0;
-    if (nf && st.map_to && !strncmp(path, st.map_from, nf) && (path[nf] == '/' || !path[nf]))
-        implied = comp_str(b->s, st.map_to, path + nf);
-    if (!implied) return;
-    for (size_t i = 0; i < b->nsites; i++)
-        if (b->sites[i].ls == root && !strcmp(b->sites[i].path, implied)) return;
-    arc_to(b, top, root, b->sites[top].vars, implied, arc, 0, 1, what, file);
+    const char *staged = map_prefix(b->s, path, st.map_from, st.map_to);
+    const layer_stack *last = st.ls;
+    for (size_t c = st.up; c && staged; c = b->sites[c - 1].up) {
+        const site cs = b->sites[c - 1];
+        if (cs.ls == last) continue;
+        last = cs.ls;
+        size_t from = cs.ls == root ? top : c - 1; /* the root's implied arc comes from the prim's own site */
+        if (b->sites[from].ls != cs.ls) continue;
+        const char *implied = map_prefix(b->s, staged, cs.map_to, cs.map_from);
+        bool dup = !implied;
+        for (size_t i = 0; i < b->nsites && !dup; i++)
+            dup = b->sites[i].ls == cs.ls && !strcmp(b->sites[i].path, implied);
+        if (dup) continue;
+        size_t n0 = b->nnodes;
+        arc_to(b, from, cs.ls, cs.vars, implied, arc, 0, 1, what, file);
+        if (cs.ls != root) nodes_after_site(b, n0, c - 1);
+        if (cs.ls == root) break;
+    }
 }
 
 /* The strongest selection for set; an expression is evaluated with the variables of the layer
@@ -422,10 +457,17 @@ static void finish_prim(builder *b, pusd_prim *p) {
         p->nodes[i].site = &p->sites[(uintptr_t)b->nodes[i].site - 1];
     }
     p->nnodes = (uint32_t)b->nnodes;
+    /* the strongest def or class, a class reached through an inherit arc counting below any def
+     * (UsdStage composes the specifier so: inheriting a class does not make a prim a class) */
     p->specifier = 'o';
+    bool settled = false;
     for (uint32_t i = 0; i < p->nnodes; i++) {
-        if (!p->type_name && p->nodes[i].spec->type_name) p->type_name = p->nodes[i].spec->type_name;
-        if (p->specifier == 'o' && p->nodes[i].spec->specifier != 'o') p->specifier = p->nodes[i].spec->specifier;
+        const node *n = &p->nodes[i];
+        if (!p->type_name && n->spec->type_name) p->type_name = n->spec->type_name;
+        char c = n->spec->specifier;
+        if (settled || c == 'o') continue;
+        p->specifier = c;
+        settled = c == 'd' || !n->site->inherit;
     }
     p->active = true;
     for (uint32_t i = 0; i < p->nnodes; i++) {
@@ -740,7 +782,7 @@ static pusd_prim *compose_relocated(pusd_prim *parent, const char *name, const c
     site *v = path ? malloc((1 + (sp ? sp->nsites : 0)) * sizeof *v) : NULL;
     if (!v) return NULL;
     uint32_t n = 0;
-    v[n++] = (site){s->root_ls, path, path, path, 0, 1, ARC_LOCAL, 0, 0, s->pseudo->sites[0].vars};
+    v[n++] = (site){s->root_ls, path, path, path, 0, 1, ARC_LOCAL, 0, 0, s->pseudo->sites[0].vars, false};
     for (uint32_t i = 0; sp && i < sp->nsites; i++) {
         if (sp->sites[i].ls == s->root_ls && sp->sites[i].tag == ARC_LOCAL) continue;
         site st = sp->sites[i];
@@ -762,7 +804,7 @@ static pusd_prim *compose_relocated(pusd_prim *parent, const char *name, const c
 static size_t ls_prim_sites(pusd_stage *s, const site *st, const char *path, site **out) {
     site *cur = malloc(sizeof *cur);
     size_t n = cur ? 1 : 0;
-    if (cur) cur[0] = (site){st->ls, "/", "/", "/", 0, 1, ARC_LOCAL, 0, 0, st->vars};
+    if (cur) cur[0] = (site){st->ls, "/", "/", "/", 0, 1, ARC_LOCAL, 0, 0, st->vars, false};
     for (const char *c = path + 1; *c && n;) {
         size_t len = strcspn(c, "/");
         const char *name = pusd__intern(&s->scratch_strings, &s->scratch, c, len);
@@ -915,7 +957,7 @@ void pusd__compose(pusd_stage *s) {
     for (size_t i = 0; i < ls->n; i++) mark_arcs(&ls->e[i].layer->root, 0);
     pr->sites = pusd__ar_alloc(&s->comp, sizeof *pr->sites);
     if (!pr->sites) return;
-    pr->sites[0] = (site){ls, "/", "/", "/", 0, 1, ARC_LOCAL, 0, 0, pusd__layer_vars(s->root)};
+    pr->sites[0] = (site){ls, "/", "/", "/", 0, 1, ARC_LOCAL, 0, 0, pusd__layer_vars(s->root), false};
     pr->nsites = 1;
     pr->nodes = pusd__ar_alloc(&s->comp, ls->n * sizeof *pr->nodes);
     if (!pr->nodes) return;

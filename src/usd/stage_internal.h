@@ -45,6 +45,7 @@ typedef struct site {
     uint8_t depth;         /* arcs from the prim's root site to this one */
     uint32_t up;           /* 1 + index of the site whose arc (or ancestral site) led here; 0 for a root site */
     const pusd_dict *vars; /* expression variables of the site's layer stack (composed across arcs) */
+    bool inherit;          /* reached through an inherit arc (a class spec here does not make the prim a class) */
 } site;
 
 typedef struct node {
