@@ -799,8 +799,11 @@ static pusd_prim *compose_relocated(pusd_prim *parent, const char *name, const c
 
 /* The sites of prim path `path` of the namespace of st's layer stack (its variables), as a prim
  * index rooted there has them: from the layer stack's pseudo root down, each level's sites
- * followed through the arcs their specs author. Malloc'ed; what a relocation source in a layer
- * stack other than the root's brings along. */
+ * followed through the arcs their specs author and the layer stack's relocation arcs. Malloc'ed;
+ * what a relocation source in a layer stack other than the root's brings along. */
+static void reloc_source_arc(builder *b, size_t k, const char *src, const char *p);
+static const char *reloc_target_source(pusd_stage *s, site *st);
+
 static size_t ls_prim_sites(pusd_stage *s, const site *st, const char *path, site **out) {
     site *cur = malloc(sizeof *cur);
     size_t n = cur ? 1 : 0;
@@ -818,6 +821,10 @@ static size_t ls_prim_sites(pusd_stage *s, const site *st, const char *path, sit
             map[i] = t.path ? expand_site(&b, t) : SIZE_MAX;
         }
         free(map);
+        /* a relocation target of the layer stack on the way (a source below another relocation's
+         * target) takes its source's sites, as in a prim index */
+        const char *src = b.nsites && b.sites[0].tag == ARC_LOCAL ? reloc_target_source(s, &b.sites[0]) : NULL;
+        if (src && src[0]) reloc_source_arc(&b, 0, src, pusd__strip_variants(s, b.sites[0].path));
         free(b.nodes);
         free(cur);
         cur = b.sites;
