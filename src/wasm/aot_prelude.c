@@ -13,6 +13,10 @@
 static const char ABI_TEXT[] = AOT_STR(PW_AOT_ABI_DECLS);
 
 static const char PRELUDE[] =
+    /* gcc's -O2 vectorises only loops that need no run-time test; the
+     * unchecked loops (aot_loop.c) need one for aliasing, as every pair of
+     * accesses to the one linear memory may overlap */
+    "#if defined(__GNUC__) && !defined(__clang__)\n#pragma GCC optimize(\"vect-cost-model=dynamic\")\n#endif\n"
     "#define LIKELY(x) __builtin_expect(!!(x), 1)\n"
     "#define UNLIKELY(x) __builtin_expect(!!(x), 0)\n"
     /* d points at the function's own entry of the site array; AT() tells the
@@ -70,6 +74,14 @@ static const char PRELUDE[] =
     "__builtin_signbit(a) ? a : b; return a < b ? a : b; }\n"
     "static inline double w_max(double a, double b) { if (a != a || b != b) return a + b; if (a == b) return "
     "__builtin_signbit(a) ? b : a; return a > b ? a : b; }\n"
+    /* unchecked loops (aot_loop.c): how often a body runs that continues
+     * while v + n * s REL w (REL: aot_loop.h; v, w in [0, 2^32), s != 0)
+     * without wrapping; 0 when it would wrap or not end */
+    "static inline wa_i64 w_trips(wa_i64 v, wa_i64 s, wa_i64 w, int rel) { wa_i64 t; if (rel == 0) { if "
+    "((w - v) % s) return 0; t = (w - v) / s; return t < 0 ? 0 : t + 1; } if (rel == 2) w += 1; if (rel == 4) "
+    "w -= 1; if (rel <= 2) { if (s < 0) return 0; if (v >= w) return 1; t = (w - v + s - 1) / s; } else { if "
+    "(s > 0) return 0; if (v <= w) return 1; t = (v - w - s - 1) / -s; } wa_i64 e = v + t * s; return e < 0 "
+    "|| e > 0xffffffffll ? 0 : t + 1; }\n"
     "static inline wa_u32 w_sat_i32(double x) { if (x != x) return 0; if (x <= -2147483649.0) return "
     "0x80000000u; if (x >= 2147483648.0) return 0x7fffffffu; return (wa_u32)(wa_i32)x; }\n"
     "static inline wa_u32 w_sat_u32(double x) { if (x != x || x <= -1.0) return 0; if (x >= 4294967296.0) "
