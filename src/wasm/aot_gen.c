@@ -23,6 +23,7 @@
 #include "aot.h"
 #include "aot_abi.h"
 #include "aot_loop.h"
+#include "aot_ops.h"
 #include "aot_simd.h"
 #include "portalis/engine.h"
 #include "opcodes.h"
@@ -308,129 +309,6 @@ static void truncop(gen *g, uint8_t out, const char *chk, const char *cast) {
     OUT("%s = %s x; }\n", sv(g, pr, r), cast);
 }
 
-typedef struct {
-    uint8_t in, out;
-    bool bin;
-    const char *tmpl;
-} numop;
-
-/* Opcodes 0x45..0xc4 without the trapping ones (NULL: handled apart). */
-static const numop NUMOPS[] = {
-    [0x45 - 0x45] = {WM_I32, WM_I32, 0, "(A == 0)"},
-    [0x46 - 0x45] = {WM_I32, WM_I32, 1, "(A == B)"},
-    [0x47 - 0x45] = {WM_I32, WM_I32, 1, "(A != B)"},
-    [0x48 - 0x45] = {WM_I32, WM_I32, 1, "((wa_i32)A < (wa_i32)B)"},
-    [0x49 - 0x45] = {WM_I32, WM_I32, 1, "(A < B)"},
-    [0x4a - 0x45] = {WM_I32, WM_I32, 1, "((wa_i32)A > (wa_i32)B)"},
-    [0x4b - 0x45] = {WM_I32, WM_I32, 1, "(A > B)"},
-    [0x4c - 0x45] = {WM_I32, WM_I32, 1, "((wa_i32)A <= (wa_i32)B)"},
-    [0x4d - 0x45] = {WM_I32, WM_I32, 1, "(A <= B)"},
-    [0x4e - 0x45] = {WM_I32, WM_I32, 1, "((wa_i32)A >= (wa_i32)B)"},
-    [0x4f - 0x45] = {WM_I32, WM_I32, 1, "(A >= B)"},
-    [0x50 - 0x45] = {WM_I64, WM_I32, 0, "(A == 0)"},
-    [0x51 - 0x45] = {WM_I64, WM_I32, 1, "(A == B)"},
-    [0x52 - 0x45] = {WM_I64, WM_I32, 1, "(A != B)"},
-    [0x53 - 0x45] = {WM_I64, WM_I32, 1, "((wa_i64)A < (wa_i64)B)"},
-    [0x54 - 0x45] = {WM_I64, WM_I32, 1, "(A < B)"},
-    [0x55 - 0x45] = {WM_I64, WM_I32, 1, "((wa_i64)A > (wa_i64)B)"},
-    [0x56 - 0x45] = {WM_I64, WM_I32, 1, "(A > B)"},
-    [0x57 - 0x45] = {WM_I64, WM_I32, 1, "((wa_i64)A <= (wa_i64)B)"},
-    [0x58 - 0x45] = {WM_I64, WM_I32, 1, "(A <= B)"},
-    [0x59 - 0x45] = {WM_I64, WM_I32, 1, "((wa_i64)A >= (wa_i64)B)"},
-    [0x5a - 0x45] = {WM_I64, WM_I32, 1, "(A >= B)"},
-    [0x5b - 0x45] = {WM_F32, WM_I32, 1, "(A == B)"},
-    [0x5c - 0x45] = {WM_F32, WM_I32, 1, "(A != B)"},
-    [0x5d - 0x45] = {WM_F32, WM_I32, 1, "(A < B)"},
-    [0x5e - 0x45] = {WM_F32, WM_I32, 1, "(A > B)"},
-    [0x5f - 0x45] = {WM_F32, WM_I32, 1, "(A <= B)"},
-    [0x60 - 0x45] = {WM_F32, WM_I32, 1, "(A >= B)"},
-    [0x61 - 0x45] = {WM_F64, WM_I32, 1, "(A == B)"},
-    [0x62 - 0x45] = {WM_F64, WM_I32, 1, "(A != B)"},
-    [0x63 - 0x45] = {WM_F64, WM_I32, 1, "(A < B)"},
-    [0x64 - 0x45] = {WM_F64, WM_I32, 1, "(A > B)"},
-    [0x65 - 0x45] = {WM_F64, WM_I32, 1, "(A <= B)"},
-    [0x66 - 0x45] = {WM_F64, WM_I32, 1, "(A >= B)"},
-    [0x67 - 0x45] = {WM_I32, WM_I32, 0, "(A ? (wa_u32)__builtin_clz(A) : 32u)"},
-    [0x68 - 0x45] = {WM_I32, WM_I32, 0, "(A ? (wa_u32)__builtin_ctz(A) : 32u)"},
-    [0x69 - 0x45] = {WM_I32, WM_I32, 0, "(wa_u32)__builtin_popcount(A)"},
-    [0x6a - 0x45] = {WM_I32, WM_I32, 1, "A + B"},
-    [0x6b - 0x45] = {WM_I32, WM_I32, 1, "A - B"},
-    [0x6c - 0x45] = {WM_I32, WM_I32, 1, "A * B"},
-    [0x71 - 0x45] = {WM_I32, WM_I32, 1, "A & B"},
-    [0x72 - 0x45] = {WM_I32, WM_I32, 1, "A | B"},
-    [0x73 - 0x45] = {WM_I32, WM_I32, 1, "A ^ B"},
-    [0x74 - 0x45] = {WM_I32, WM_I32, 1, "A << (B & 31)"},
-    [0x75 - 0x45] = {WM_I32, WM_I32, 1, "(wa_u32)((wa_i32)A >> (B & 31))"},
-    [0x76 - 0x45] = {WM_I32, WM_I32, 1, "A >> (B & 31)"},
-    [0x77 - 0x45] = {WM_I32, WM_I32, 1, "w_rotl32(A, B)"},
-    [0x78 - 0x45] = {WM_I32, WM_I32, 1, "w_rotr32(A, B)"},
-    [0x79 - 0x45] = {WM_I64, WM_I64, 0, "(A ? (wa_u64)__builtin_clzll(A) : 64u)"},
-    [0x7a - 0x45] = {WM_I64, WM_I64, 0, "(A ? (wa_u64)__builtin_ctzll(A) : 64u)"},
-    [0x7b - 0x45] = {WM_I64, WM_I64, 0, "(wa_u64)__builtin_popcountll(A)"},
-    [0x7c - 0x45] = {WM_I64, WM_I64, 1, "A + B"},
-    [0x7d - 0x45] = {WM_I64, WM_I64, 1, "A - B"},
-    [0x7e - 0x45] = {WM_I64, WM_I64, 1, "A * B"},
-    [0x83 - 0x45] = {WM_I64, WM_I64, 1, "A & B"},
-    [0x84 - 0x45] = {WM_I64, WM_I64, 1, "A | B"},
-    [0x85 - 0x45] = {WM_I64, WM_I64, 1, "A ^ B"},
-    [0x86 - 0x45] = {WM_I64, WM_I64, 1, "A << (B & 63)"},
-    [0x87 - 0x45] = {WM_I64, WM_I64, 1, "(wa_u64)((wa_i64)A >> (B & 63))"},
-    [0x88 - 0x45] = {WM_I64, WM_I64, 1, "A >> (B & 63)"},
-    [0x89 - 0x45] = {WM_I64, WM_I64, 1, "w_rotl64(A, B)"},
-    [0x8a - 0x45] = {WM_I64, WM_I64, 1, "w_rotr64(A, B)"},
-    [0x8b - 0x45] = {WM_F32, WM_F32, 0, "w_bf32(w_f32b(A) & 0x7fffffffu)"},
-    [0x8c - 0x45] = {WM_F32, WM_F32, 0, "w_bf32(w_f32b(A) ^ 0x80000000u)"},
-    [0x8d - 0x45] = {WM_F32, WM_F32, 0, "(A != A ? A + A : __builtin_ceilf(A))"},
-    [0x8e - 0x45] = {WM_F32, WM_F32, 0, "(A != A ? A + A : __builtin_floorf(A))"},
-    [0x8f - 0x45] = {WM_F32, WM_F32, 0, "(A != A ? A + A : __builtin_truncf(A))"},
-    [0x90 - 0x45] = {WM_F32, WM_F32, 0, "(A != A ? A + A : __builtin_nearbyintf(A))"},
-    [0x91 - 0x45] = {WM_F32, WM_F32, 0, "__builtin_sqrtf(A)"},
-    [0x92 - 0x45] = {WM_F32, WM_F32, 1, "A + B"},
-    [0x93 - 0x45] = {WM_F32, WM_F32, 1, "A - B"},
-    [0x94 - 0x45] = {WM_F32, WM_F32, 1, "A * B"},
-    [0x95 - 0x45] = {WM_F32, WM_F32, 1, "A / B"},
-    [0x96 - 0x45] = {WM_F32, WM_F32, 1, "w_minf(A, B)"},
-    [0x97 - 0x45] = {WM_F32, WM_F32, 1, "w_maxf(A, B)"},
-    [0x98 - 0x45] = {WM_F32, WM_F32, 1, "w_bf32((w_f32b(A) & 0x7fffffffu) | (w_f32b(B) & 0x80000000u))"},
-    [0x99 - 0x45] = {WM_F64, WM_F64, 0, "w_bf64(w_f64b(A) & 0x7fffffffffffffffull)"},
-    [0x9a - 0x45] = {WM_F64, WM_F64, 0, "w_bf64(w_f64b(A) ^ 0x8000000000000000ull)"},
-    [0x9b - 0x45] = {WM_F64, WM_F64, 0, "(A != A ? A + A : __builtin_ceil(A))"},
-    [0x9c - 0x45] = {WM_F64, WM_F64, 0, "(A != A ? A + A : __builtin_floor(A))"},
-    [0x9d - 0x45] = {WM_F64, WM_F64, 0, "(A != A ? A + A : __builtin_trunc(A))"},
-    [0x9e - 0x45] = {WM_F64, WM_F64, 0, "(A != A ? A + A : __builtin_nearbyint(A))"},
-    [0x9f - 0x45] = {WM_F64, WM_F64, 0, "__builtin_sqrt(A)"},
-    [0xa0 - 0x45] = {WM_F64, WM_F64, 1, "A + B"},
-    [0xa1 - 0x45] = {WM_F64, WM_F64, 1, "A - B"},
-    [0xa2 - 0x45] = {WM_F64, WM_F64, 1, "A * B"},
-    [0xa3 - 0x45] = {WM_F64, WM_F64, 1, "A / B"},
-    [0xa4 - 0x45] = {WM_F64, WM_F64, 1, "w_min(A, B)"},
-    [0xa5 - 0x45] = {WM_F64, WM_F64, 1, "w_max(A, B)"},
-    [0xa6 - 0x45] = {WM_F64, WM_F64, 1,
-                     "w_bf64((w_f64b(A) & 0x7fffffffffffffffull) | (w_f64b(B) & 0x8000000000000000ull))"},
-    [0xa7 - 0x45] = {WM_I64, WM_I32, 0, "(wa_u32)A"},
-    [0xac - 0x45] = {WM_I32, WM_I64, 0, "(wa_u64)(wa_i64)(wa_i32)A"},
-    [0xad - 0x45] = {WM_I32, WM_I64, 0, "(wa_u64)A"},
-    [0xb2 - 0x45] = {WM_I32, WM_F32, 0, "(float)(wa_i32)A"},
-    [0xb3 - 0x45] = {WM_I32, WM_F32, 0, "(float)A"},
-    [0xb4 - 0x45] = {WM_I64, WM_F32, 0, "(float)(wa_i64)A"},
-    [0xb5 - 0x45] = {WM_I64, WM_F32, 0, "(float)A"},
-    [0xb6 - 0x45] = {WM_F64, WM_F32, 0, "(float)A"},
-    [0xb7 - 0x45] = {WM_I32, WM_F64, 0, "(double)(wa_i32)A"},
-    [0xb8 - 0x45] = {WM_I32, WM_F64, 0, "(double)A"},
-    [0xb9 - 0x45] = {WM_I64, WM_F64, 0, "(double)(wa_i64)A"},
-    [0xba - 0x45] = {WM_I64, WM_F64, 0, "(double)A"},
-    [0xbb - 0x45] = {WM_F32, WM_F64, 0, "w_promote(A)"},
-    [0xbc - 0x45] = {WM_F32, WM_I32, 0, "w_f32b(A)"},
-    [0xbd - 0x45] = {WM_F64, WM_I64, 0, "w_f64b(A)"},
-    [0xbe - 0x45] = {WM_I32, WM_F32, 0, "w_opqf(A)"},
-    [0xbf - 0x45] = {WM_I64, WM_F64, 0, "w_opq(A)"},
-    [0xc0 - 0x45] = {WM_I32, WM_I32, 0, "(wa_u32)(wa_i32)(wa_i8)A"},
-    [0xc1 - 0x45] = {WM_I32, WM_I32, 0, "(wa_u32)(wa_i32)(wa_i16)A"},
-    [0xc2 - 0x45] = {WM_I64, WM_I64, 0, "(wa_u64)(wa_i64)(wa_i8)A"},
-    [0xc3 - 0x45] = {WM_I64, WM_I64, 0, "(wa_u64)(wa_i64)(wa_i16)A"},
-    [0xc4 - 0x45] = {WM_I64, WM_I64, 0, "(wa_u64)(wa_i64)(wa_i32)A"},
-};
-
 static void numeric(gen *g, uint8_t op) {
     switch (op) {
     case OP_i32_div_s: divop(g, false, "(wa_u32)((wa_i32)A / (wa_i32)B)", true); return;
@@ -451,8 +329,8 @@ static void numeric(gen *g, uint8_t op) {
     case OP_i64_trunc_f64_u: truncop(g, WM_I64, "w_chk_u64", "(wa_u64)"); return;
     default: break;
     }
-    const numop *n = &NUMOPS[op - OP_i32_eqz];
-    if (!n->tmpl) {
+    const aot_numop *n = pw_aot_numop(op);
+    if (!n) {
         g->oom = true; /* an opcode this table lacks: fail rather than guess */
         return;
     }
