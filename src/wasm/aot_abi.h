@@ -16,7 +16,7 @@
 #define PORTALIS_WASM_AOT_ABI_H
 
 /* Bumped whenever anything below changes meaning. */
-#define WA_ABI_VERSION 6
+#define WA_ABI_VERSION 7
 
 /* clang-format off */
 #define PW_AOT_ABI_DECLS \

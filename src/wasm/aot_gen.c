@@ -528,7 +528,7 @@ static void call(gen *g) {
     emit_args(g, t, base);
     g->o = save;
     take_results(g, t, base);
-    OUT("f%u(c, d + 1%s);", fi, args.s ? args.s : "");
+    OUT("f%u(c, d + 1, lim%s);", fi, args.s ? args.s : "");
     pw_aot_buf_free(&args);
     finish_results(g, t, base);
     reload_mem(g);
@@ -573,7 +573,7 @@ static void call_indirect(gen *g) {
     emit_args(g, t, base);
     g->o = save;
     take_results(g, t, base);
-    OUT("((ft%u)D->typed)(c, d + 1%s);", g->canon[ti], args.s ? args.s : "");
+    OUT("((ft%u)D->typed)(c, d + 1, lim%s);", g->canon[ti], args.s ? args.s : "");
     pw_aot_buf_free(&args);
     finish_results(g, t, base);
     reload_mem(g);
@@ -1172,11 +1172,11 @@ static void emit_signature(aot_buf *o, gen *g, uint32_t fidx) {
     uint32_t ct = g->canon[g->m->func_types[fidx]];
     const char *st = g->m->codes[fidx - g->m->nfunc_imports].body_len <= AOT_INLINE_BODY ? "FNI" : "FN";
     if (t->nresults == 0)
-        pw_aot_buf_printf(o, "%s void f%u(wa_ctx *c, wa_u64 *d", st, fidx);
+        pw_aot_buf_printf(o, "%s void f%u(wa_ctx *c, wa_u64 *d, wa_u64 lim", st, fidx);
     else if (t->nresults == 1)
-        pw_aot_buf_printf(o, "%s %s f%u(wa_ctx *c, wa_u64 *d", st, ctype(t->types[t->nparams]), fidx);
+        pw_aot_buf_printf(o, "%s %s f%u(wa_ctx *c, wa_u64 *d, wa_u64 lim", st, ctype(t->types[t->nparams]), fidx);
     else
-        pw_aot_buf_printf(o, "%s wr%u f%u(wa_ctx *c, wa_u64 *d", st, ct, fidx);
+        pw_aot_buf_printf(o, "%s wr%u f%u(wa_ctx *c, wa_u64 *d, wa_u64 lim", st, ct, fidx);
     for (uint32_t i = 0; i < t->nparams; i++)
         pw_aot_buf_printf(o, ", %s l%u", ctype(t->types[i]), i);
     pw_aot_buf_printf(o, ")");
@@ -1194,11 +1194,10 @@ static void prologue(gen *g, uint32_t fidx, aot_buf *out) {
     pw_aot_buf_printf(out, " {\n");
     if (g->opt->checks)
         pw_aot_buf_printf(out, "  wa_rt *const R = c->rt;\n");
-    pw_aot_buf_printf(
-        out,
-        "  if (UNLIKELY(!((wa_u64)(__UINTPTR_TYPE__)d & WA_SITES_MASK) || w_sp() < c->stack_limit))\n"
-        "    TRAP(%d, ~0ull);\n",
-        PW_TRAP_STACK_EXHAUSTED);
+    pw_aot_buf_printf(out,
+                      "  if (UNLIKELY(!((wa_u64)(__UINTPTR_TYPE__)d & WA_SITES_MASK) || w_sp() < lim))\n"
+                      "    TRAP(%d, ~0ull);\n",
+                      PW_TRAP_STACK_EXHAUSTED);
     if (guard)
         pw_aot_buf_printf(out, "  wa_u8 *const mem = c->mem->data;\n");
     else
@@ -1270,11 +1269,11 @@ static void emit_types(gen *g, aot_buf *o) {
             pw_aot_buf_printf(o, " } wr%u;\n", i);
         }
         if (t->nresults == 0)
-            pw_aot_buf_printf(o, "typedef void (*ft%u)(wa_ctx *, wa_u64 *", i);
+            pw_aot_buf_printf(o, "typedef void (*ft%u)(wa_ctx *, wa_u64 *, wa_u64", i);
         else if (t->nresults == 1)
-            pw_aot_buf_printf(o, "typedef %s (*ft%u)(wa_ctx *, wa_u64 *", ctype(t->types[t->nparams]), i);
+            pw_aot_buf_printf(o, "typedef %s (*ft%u)(wa_ctx *, wa_u64 *, wa_u64", ctype(t->types[t->nparams]), i);
         else
-            pw_aot_buf_printf(o, "typedef wr%u (*ft%u)(wa_ctx *, wa_u64 *", i, i);
+            pw_aot_buf_printf(o, "typedef wr%u (*ft%u)(wa_ctx *, wa_u64 *, wa_u64", i, i);
         for (uint32_t k = 0; k < t->nparams; k++)
             pw_aot_buf_printf(o, ", %s", ctype(t->types[k]));
         pw_aot_buf_printf(o, ");\n");
@@ -1290,7 +1289,7 @@ static void emit_entry(gen *g, aot_buf *o, uint32_t fidx) {
         pw_aot_buf_printf(o, "%s r = ", ctype(t->types[t->nparams]));
     else if (t->nresults > 1)
         pw_aot_buf_printf(o, "wr%u r = ", g->canon[m->func_types[fidx]]);
-    pw_aot_buf_printf(o, "f%u(c, c->rt->sites", fidx);
+    pw_aot_buf_printf(o, "f%u(c, c->rt->sites, c->stack_limit", fidx);
     for (uint32_t i = 0, k = 0; i < t->nparams; k += PW_AOT_NSLOTS(t->types[i++])) {
         pw_aot_buf_printf(o, ", ");
         slot_get(o, t->types[i], "sl", k);

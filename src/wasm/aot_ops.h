@@ -17,4 +17,8 @@ typedef struct {
  * the trapping ones and the rest, which the generator writes itself. */
 const aot_numop *pw_aot_numop(uint8_t op);
 
+/* True if rounding compiles to SSE4.1's roundsd/roundss on this processor
+ * (aot_prelude.c; part of the prelude's build id, so of the cache key). */
+bool pw_aot_sse41(void);
+
 #endif

@@ -5,6 +5,7 @@
  * rotations, trapping and saturating conversions. */
 #include "aot.h"
 #include "aot_abi.h"
+#include "aot_ops.h"
 #include "portalis/engine.h"
 
 /* The declarations of aot_abi.h as text, for the top of every generated file. */
@@ -107,7 +108,42 @@ static void emit_chk(aot_buf *o) {
         PW_TRAP_INVALID_CONVERSION, PW_TRAP_INT_OVERFLOW, PW_TRAP_INVALID_CONVERSION, PW_TRAP_INT_OVERFLOW);
 }
 
-const char *pw_aot_prelude_build_id(void) { return "aot-prelude " __DATE__ " " __TIME__; }
+/* Rounding to integral: one roundsd/roundss where the processor has
+ * SSE4.1 (checked when the module is compiled; the prelude's build id,
+ * part of every cache key, says which, so such code never reaches a
+ * processor without it), else the C library (gcc calls it without
+ * -msse4.1). The callers handle NaN first, as the interpreter does. */
+static void emit_rounding(aot_buf *o) {
+    static const struct {
+        const char *name, *type, *builtin;
+        int mode;
+    } R[] = {{"w_floor", "double", "__builtin_floor", 9},   {"w_ceil", "double", "__builtin_ceil", 10},
+             {"w_trunc", "double", "__builtin_trunc", 11},  {"w_nearest", "double", "__builtin_nearbyint", 8},
+             {"w_floorf", "float", "__builtin_floorf", 9},  {"w_ceilf", "float", "__builtin_ceilf", 10},
+             {"w_truncf", "float", "__builtin_truncf", 11}, {"w_nearestf", "float", "__builtin_nearbyintf", 8}};
+    bool sse41 = pw_aot_sse41();
+    for (size_t i = 0; i < sizeof R / sizeof R[0]; i++)
+        if (sse41)
+            pw_aot_buf_printf(o,
+                              "static inline %s %s(%s x) { __asm__(\"rounds%c $%d, %%1, %%0\" : \"=x\"(x) : "
+                              "\"x\"(x)); return x; }\n",
+                              R[i].type, R[i].name, R[i].type, R[i].type[0] == 'd' ? 'd' : 's', R[i].mode);
+        else
+            pw_aot_buf_printf(o, "static inline %s %s(%s x) { return %s(x); }\n", R[i].type, R[i].name, R[i].type,
+                              R[i].builtin);
+}
+
+bool pw_aot_sse41(void) {
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+    return __builtin_cpu_supports("sse4.1");
+#else
+    return false;
+#endif
+}
+
+const char *pw_aot_prelude_build_id(void) {
+    return pw_aot_sse41() ? "aot-prelude " __DATE__ " " __TIME__ " sse4.1" : "aot-prelude " __DATE__ " " __TIME__;
+}
 
 void pw_aot_emit_prelude(aot_buf *o) {
     pw_aot_buf_printf(o, "#define WA_ABI_VERSION %d\n", WA_ABI_VERSION);
@@ -115,4 +151,5 @@ void pw_aot_emit_prelude(aot_buf *o) {
     pw_aot_buf_printf(o, "\n");
     pw_aot_buf_put(o, PRELUDE, sizeof PRELUDE - 1);
     emit_chk(o);
+    emit_rounding(o);
 }
