@@ -441,7 +441,7 @@ static void store(gen *g, uint8_t op) {
     sv(g, pa, a);
     sv(g, pv, v);
     bounds_check(g, a, off, mo->size);
-    const char *order = g->opt->guard ? "W_ORDER(); " : "";
+    const char *order = g->opt->guard && !g->fast ? "W_ORDER(); " : "";
     OUT("%s%s v = (%s)%s; __builtin_memcpy(mem + ea, &v, %u); %s}\n", order, mo->mt, mo->mt, v, mo->size, order);
 }
 
