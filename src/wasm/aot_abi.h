@@ -126,6 +126,9 @@ typedef struct wa_fdesc {                                                       
     void (*entry)(wa_ctx *, wa_slot *);   /* the same, with arguments and results in slots */        \
     wa_u32 cost;                          /* fuel its callers charge (its entry cost) */             \
     wa_u32 index;                         /* function index */                                       \
+    /* its only call site, which it does not store (a function with one direct                       \
+     * call, never called indirectly); the runtime restores it in a backtrace */                     \
+    wa_u64 site1;                                                                                    \
 } wa_fdesc;                                                                                          \
                                                                                                      \
 /* What a compiled module's shared object exports (symbol "pw_aot_module"). */                       \

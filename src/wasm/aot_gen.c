@@ -103,6 +103,7 @@ typedef struct {
     const aot_gen_options *opt;
     uint32_t *canon;      /* per type index: first type index with the same signature */
     uint32_t *entry_cost; /* per function index (imports: 0) */
+    uint64_t *site1;      /* per function index: its only call site, not stored (0: none) */
     aot_costs cur;        /* pass 1 output for the current function */
     /* current function */
     uint32_t fidx;
@@ -513,7 +514,8 @@ static void call(gen *g) {
     const wm_module *m = g->m;
     const wm_functype *t = &m->types[m->func_types[fi]];
     uint32_t base = g->sn - t->nparams;
-    OUT("  *d = 0x%llxull;\n", (unsigned long long)site(g));
+    if (!g->site1[g->fidx])
+        OUT("  *d = 0x%llxull;\n", (unsigned long long)site(g));
     if (fi < m->nfunc_imports) {
         char ce[64];
         snprintf(ce, sizeof ce, "AT(); c->api->call(c, %uu, sl)", fi);
@@ -1307,12 +1309,46 @@ static void emit_entry(gen *g, aot_buf *o, uint32_t fidx) {
     pw_aot_buf_printf(o, "}\n");
 }
 
+/* The call site of a function whose body has exactly one call, a direct
+ * call of a defined function, and which is never called indirectly (not
+ * referenced outside bodies, so in no table): it need not store its call
+ * site, since the runtime knows it (wa_fdesc.site1) and, from its caller's
+ * call, that a frame runs it. 0 for any other function. */
+static uint64_t single_site(const wm_module *m, uint32_t f) {
+    if (m->func_refs && (m->func_refs[f >> 3] >> (f & 7) & 1))
+        return 0;
+    const wm_code *code = &m->codes[f - m->nfunc_imports];
+    const uint8_t *p = code->body, *end = code->body + code->body_len;
+    uint64_t site = 0;
+    uint32_t calls = 0;
+    while (p < end && calls < 2) {
+        const uint8_t *at = p;
+        uint32_t id, callee = 0;
+        const wm_opinfo *oi;
+        if (wm_read_opcode(&p, end, &id, &oi) || !oi)
+            return 0;
+        if (id == OP_call) {
+            if (!wm_read_u32(&p, end, &callee, NULL))
+                return 0;
+            if (callee >= m->nfunc_imports)
+                site = (uint64_t)f << 32 | (code->body_offset + (uint32_t)(at - code->body));
+        } else if (wm_skip_immediates(&p, end, oi->imm)) {
+            return 0;
+        }
+        calls += id == OP_call || id == OP_call_indirect;
+    }
+    return calls == 1 ? site : 0;
+}
+
 static bool canonicalise(gen *g) {
     const wm_module *m = g->m;
     g->canon = malloc((m->ntypes + 1) * sizeof *g->canon);
     g->entry_cost = calloc(m->nfuncs + 1, sizeof *g->entry_cost);
-    if (!g->canon || !g->entry_cost)
+    g->site1 = calloc(m->nfuncs + 1, sizeof *g->site1);
+    if (!g->canon || !g->entry_cost || !g->site1)
         return false;
+    for (uint32_t f = m->nfunc_imports; f < m->nfuncs; f++)
+        g->site1[f] = single_site(m, f);
     for (uint32_t i = 0; i < m->ntypes; i++) {
         g->canon[i] = i;
         const wm_functype *a = &m->types[i];
@@ -1362,12 +1398,13 @@ bool pw_aot_generate(const wm_module *m, const uint8_t key[32], const aot_gen_op
         pw_aot_buf_printf(o, "static const wa_fdesc FUNCS[%u] = {\n", m->nfuncs + 1);
         for (uint32_t f = 0; f < m->nfuncs; f++)
             if (f < m->nfunc_imports)
-                pw_aot_buf_printf(o, "  {0, 0, 0, 0},\n");
+                pw_aot_buf_printf(o, "  {0, 0, 0, 0, 0},\n");
             else
-                pw_aot_buf_printf(o, "  {(wa_fn)f%u, e%u, %uu, %uu},\n", f, f, g->entry_cost[f], f);
+                pw_aot_buf_printf(o, "  {(wa_fn)f%u, e%u, %uu, %uu, 0x%llxull},\n", f, f, g->entry_cost[f], f,
+                                  (unsigned long long)g->site1[f]);
         pw_aot_buf_printf(
             o,
-            "  {0, 0, 0, 0}};\n__attribute__((visibility(\"default\"))) const wa_module pw_aot_module = "
+            "  {0, 0, 0, 0, 0}};\n__attribute__((visibility(\"default\"))) const wa_module pw_aot_module = "
             "{WA_ABI_VERSION, %uu, %du, {",
             m->nfuncs, opt->guard ? 1 : 0);
         for (int i = 0; i < 32; i++)
@@ -1376,6 +1413,7 @@ bool pw_aot_generate(const wm_module *m, const uint8_t key[32], const aot_gen_op
     }
     free(g->canon);
     free(g->entry_cost);
+    free(g->site1);
     free(g->cur.loops);
     free(g->stk);
     free(g->used);

@@ -19,6 +19,7 @@
 #include "aot.h"
 #include "aot_abi.h"
 #include "aot_guard.h"
+#include "opcodes.h"
 #include "tier.h"
 
 PW_AOT_ABI_DECLS
@@ -83,6 +84,7 @@ typedef struct {
     pw_error *err;
     pw_store *s;
     uint32_t dbase; /* s->depth at entry */
+    uint32_t entry; /* function index of the activation's first frame */
     aot_guard guard;
     site_map own; /* a nested activation's own site array (sites_for) */
 } aot_act;
@@ -191,11 +193,36 @@ static void add_site(pw_error *e, const pw_module *mod, wa_u64 site) {
     pw_error_add_wasm_frame(e, mod, (uint32_t)(site >> 32), (uint32_t)site);
 }
 
+/* Completes the call sites of the frames at depths 0 .. n-1, each in a call:
+ * a function with one direct call does not store it (wa_fdesc.site1). Which
+ * function a frame runs follows from its caller's call: a direct call names
+ * it (the call instruction at the site's offset), an indirect one reaches
+ * only functions that store their sites, which name themselves. */
+static void complete_sites(wa_ctx *c, uint32_t n) {
+    const aot_act *a = (const aot_act *)(const void *)c->rt;
+    const aot_inst *ai = (const aot_inst *)(const void *)c;
+    const wm_module *m = &((pw_instance *)c->inst)->module->m;
+    wa_u64 *sites = c->rt->sites;
+    uint32_t f = a->entry;
+    for (uint32_t k = 0; k < n && f >= m->nfunc_imports && f < m->nfuncs; k++) {
+        const wa_fdesc *fd = &ai->fns[f - m->nfunc_imports].d;
+        if (fd->site1)
+            sites[k] = fd->site1;
+        uint32_t off = (uint32_t)sites[k], callee = 0;
+        const uint8_t *p = m->bytes + off + 1;
+        if (off < m->nbytes && m->bytes[off] == OP_call && wm_read_u32(&p, m->bytes + m->nbytes, &callee, NULL))
+            f = callee;
+        else if (k + 1 < n)
+            f = (uint32_t)(sites[k + 1] >> 32);
+    }
+}
+
 /* Adds the call sites of the activation's frames at depths n-1 .. 0, then
  * unwinds. */
 __attribute__((noreturn)) static void raise_error(wa_ctx *c, pw_error *e, uint32_t n) {
     aot_act *a = (aot_act *)(void *)c->rt;
     const pw_module *mod = ((pw_instance *)c->inst)->module;
+    complete_sites(c, n);
     if (!e)
         e = pw_error_new(PW_ERR_RESOURCE, "out of memory raising a trap");
     while (n > 0)
@@ -406,6 +433,8 @@ static pw_error *fault_error(wa_ctx *c) {
     pw_error *e = pw_error_trap_new(PW_TRAP_MEMORY_OOB);
     const pw_module *mod = ((pw_instance *)c->inst)->module;
     uint32_t n = c->top ? (uint32_t)(c->top - c->rt->sites) + 1 : 0;
+    /* the faulting frame stored its own entry (or its last call), not a call */
+    complete_sites(c, n ? n - 1 : 0);
     while (e && n > 0)
         add_site(e, mod, c->rt->sites[--n]);
     if (e)
@@ -443,6 +472,7 @@ static pw_error *activation(pw_store *s, pw_func *f, const aot_fn *fn, pw_slot *
     a->err = NULL;
     a->s = s;
     a->dbase = s->depth;
+    a->entry = fn->d.index;
     wa_ctx saved = *c;
     c->rt = &a->rt;
     c->mem = (wa_mem *)(void *)f->inst->mem0;

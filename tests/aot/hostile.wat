@@ -78,6 +78,30 @@
       (then (i32.div_u (i32.const 1) (local.get $n)))
       (else (i32.add (call $deep_trap (i32.sub (local.get $n) (i32.const 1))) (i32.const 1)))))
 
+  ;; the same below functions with one direct call and no export, which do
+  ;; not store their call sites (wa_fdesc.site1): the same backtraces
+  (func $st (param $n i32) (result i32)
+    (if (result i32) (i32.eqz (local.get $n))
+      (then (i32.div_u (i32.const 1) (local.get $n)))
+      (else (i32.add (call $st (i32.sub (local.get $n) (i32.const 1))) (i32.const 1)))))
+  (func (export "single_trap") (param $n i32) (result i32) (call $st (local.get $n)))
+  (func $so (param $n i32) (result i32)
+    (if (result i32) (i32.eqz (local.get $n))
+      (then (i32.load (i32.const 65536)))
+      (else (i32.add (call $so (i32.sub (local.get $n) (i32.const 1))) (i32.const 1)))))
+  (func (export "single_oob") (param $n i32) (result i32) (call $so (local.get $n)))
+  (func $sr (param $n i32) (result i32)
+    (global.set $calls (i32.add (global.get $calls) (i32.const 1)))
+    (i32.add (call $sr (i32.add (local.get $n) (i32.const 1))) (i32.const 1)))
+  (func (export "single_recurse") (param $n i32) (result i32) (call $sr (local.get $n)))
+  ;; one that stores its site under one that does not, and the reverse
+  (func $sm (param $n i32) (result i32) (call $deep_trap (local.get $n)))
+  (func $smm (param $n i32) (result i32)
+    (if (result i32) (local.get $n)
+      (then (call $deep_trap (local.get $n)))
+      (else (call $sm (i32.const 2)))))
+  (func (export "single_mixed") (param $n i32) (result i32) (call $smm (local.get $n)))
+
   ;; host re-entry: the host calls "work" back
   (func (export "reenter") (param $n i32) (result i32)
     (call $callback (local.get $n)))

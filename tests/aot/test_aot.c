@@ -102,6 +102,7 @@ typedef struct {
     pw_error_kind kind;
     pw_val res[1];
     uint32_t frames[8];
+    uint32_t offsets[8];
     size_t nframes;
     char summary[128];
 } outcome;
@@ -122,7 +123,7 @@ static outcome call(rig *r, const char *name, const pw_val *args, size_t nargs, 
         snprintf(o.summary, sizeof o.summary, "%s", pw_error_summary(e));
         o.nframes = pw_error_frame_count(e);
         for (size_t i = 0; i < o.nframes && i < 8; i++)
-            pw_error_frame(e, i, &o.frames[i], NULL, NULL);
+            pw_error_frame(e, i, &o.frames[i], NULL, &o.offsets[i]);
         pw_error_free(e);
     }
     return o;
@@ -223,6 +224,39 @@ static void test_traps(void) {
                   "tier %d: %s: the stores before the trap: %s, %x", t, order[i].fn, o.summary, p.res[0].of.i32);
             rig_close(&r);
         }
+}
+
+/* Functions with one direct call and no export do not store their call
+ * sites: the runtime restores them. Same frames, and the same call sites
+ * for the callers (the trapping frame's offset is its entry's in guard
+ * mode, docs/aot.md). */
+static void single(const char *name, int32_t n, pw_trap_kind want, uint32_t depth) {
+    rig ri, rn;
+    if (!rig_open(&ri, PW_TIER_INTERP, false) || !rig_open(&rn, PW_TIER_NATIVE, false)) {
+        CHECK(false, "%s: could not set up both tiers", name);
+        return;
+    }
+    pw_store_set_max_call_depth(ri.store, depth);
+    pw_store_set_max_call_depth(rn.store, depth);
+    pw_val a[1] = {I32(n)};
+    outcome x = call(&ri, name, a, 1, 1), y = call(&rn, name, a, 1, 1);
+    CHECK(x.trap == want && same(&x, &y), "%s(%d): interp '%s' %zu frames, native '%s' %zu frames", name, n,
+          x.summary, x.nframes, y.summary, y.nframes);
+    for (size_t i = 1; i < x.nframes && i < 8; i++)
+        CHECK(x.offsets[i] == y.offsets[i], "%s(%d): frame %zu at 0x%x (interp), 0x%x (native)", name, n, i,
+              x.offsets[i], y.offsets[i]);
+    rig_close(&ri);
+    rig_close(&rn);
+}
+
+static void test_single_site(void) {
+    single("single_trap", 5, PW_TRAP_DIV_BY_ZERO, 1000);
+    single("single_oob", 5, PW_TRAP_MEMORY_OOB, 1000);
+    single("single_recurse", 0, PW_TRAP_STACK_EXHAUSTED, 100);
+    single("single_recurse", 0, PW_TRAP_STACK_EXHAUSTED, 5);
+    single("single_mixed", 4, PW_TRAP_DIV_BY_ZERO, 1000);
+    single("single_mixed", 0, PW_TRAP_DIV_BY_ZERO, 1000);
+    single("deep_trap", 3, PW_TRAP_DIV_BY_ZERO, 1000);
 }
 
 static void test_limits(void) {
@@ -760,6 +794,7 @@ static const struct {
     {"guard_unreserved", test_guard_unreserved},
     {"traps", test_traps},
     {"limits", test_limits},
+    {"single_site", test_single_site},
     {"depth_changes", test_depth_changes},
     {"memory_cap", test_memory_cap},
     {"interrupts", test_interrupts},
