@@ -959,7 +959,8 @@ static void prefixed(gen *g) {
 
 /* 0xfd prefix: SIMD, written by aot_simd.c; operands typed by the table. */
 static void simd(gen *g) {
-    aot_simd_ins in = {.guard = g->opt->guard, .canon = g->opt->canon_nans};
+    /* in an unchecked loop copy no access can fault: no forced loads or order */
+    aot_simd_ins in = {.guard = g->opt->guard && !g->fast, .canon = g->opt->canon_nans};
     const wm_opinfo *oi = pw_aot_simd_decode(&g->p, g->end, &in);
     g->oom |= !oi; /* validated: cannot happen */
     if (g->dead || !oi)

@@ -18,6 +18,7 @@
 
 #include <string.h>
 
+#include "aot_simd.h"
 #include "opcodes.h"
 
 enum { AV_UNK, AV_AFF, AV_CMP };
@@ -160,12 +161,14 @@ static uint32_t rd_u32(walker *w, const uint8_t **p, const uint8_t *end) {
     return u;
 }
 
-static void access(walker *w, const uint8_t **p, const uint8_t *end, const wm_opinfo *oi) {
+/* A load or store (scalar, or a whole-vector SIMD one) of `size` bytes. */
+static void access(walker *w, const uint8_t **p, const uint8_t *end, const wm_opinfo *oi, uint32_t size) {
     uint32_t align = rd_u32(w, p, end);
     if (align & 0x40)
         (void)rd_u32(w, p, end);
     uint32_t off = rd_u32(w, p, end);
-    if (oi->kind == WK_STORE)
+    bool store = !oi->result;
+    if (store)
         (void)pop(w);
     aval a = pop(w);
     if (a.kind != AV_AFF || w->out->nacc == sizeof w->out->acc / sizeof w->out->acc[0]) {
@@ -175,8 +178,8 @@ static void access(walker *w, const uint8_t **p, const uint8_t *end, const wm_op
     aot_access *x = &w->out->acc[w->out->nacc++];
     x->addr = a.a;
     x->off = off;
-    x->size = 1u << oi->align;
-    if (oi->kind == WK_LOAD)
+    x->size = size;
+    if (!store)
         push(w, unk());
 }
 
@@ -404,7 +407,9 @@ bool pw_aot_loop_analyse(const uint8_t *p, const uint8_t *end, const uint8_t *lt
             cond = pop(&w);
             w.fail |= !have_exit;
         } else if (oi->kind == WK_LOAD || oi->kind == WK_STORE) {
-            access(&w, &p, end, oi);
+            access(&w, &p, end, oi, 1u << oi->align);
+        } else if (oi->kind == WK_SIMD && oi->imm == WI_MEMARG) {
+            access(&w, &p, end, oi, pw_aot_simd_access_size(id & 0xffff));
         } else if (!plain_op(&w, id, oi, &p, end) && !i32_op(&w, id)) {
             opaque_op(&w, oi, &p, end);
         }
