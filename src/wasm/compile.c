@@ -172,6 +172,29 @@ static int64_t rd_s64(cc *c) {
 
 /* ---- emission --------------------------------------------------------- */
 
+/* Two i32 additions of constants just emitted back to back, final now that
+ * another instruction follows, become one i32_add_imm2 (the second keeps
+ * word 1, so nothing that looked at it as the last instruction changes). */
+static void pair_adds(cc *c) {
+    if (c->last_op != IR_i32_add_imm || c->prev_op != IR_i32_add_imm || c->prev_start + 3 != c->last_start ||
+        c->last_start + 3 != c->n)
+        return;
+    pw_code *p = &c->code[c->prev_start];
+    const pw_code *l = &c->code[c->last_start];
+    pw_code m[4];
+    m[0].h = c->H[IR_i32_add_imm2];
+    m[1] = l[1];
+    m[2] = p[1];
+    m[3].s.a = (uint32_t)l[2].u;
+    m[3].s.b = (uint32_t)p[2].u;
+    memcpy(p, m, sizeof m);
+    c->n = c->prev_start + 4;
+    c->noff--; /* neither can trap: the first one's offset serves */
+    c->last_start = c->prev_start;
+    c->last_op = IR_i32_add_imm2;
+    c->prev_op = -1;
+}
+
 /* Reserves an instruction of 1 + nops words and returns it. When the current
  * code is unreachable it returns a scratch buffer, so callers need no checks. */
 static inline pw_code *emit(cc *c, int op, uint32_t nops) {
@@ -181,6 +204,8 @@ static inline pw_code *emit(cc *c, int op, uint32_t nops) {
         memset(c->scratch, 0, sizeof c->scratch);
         return c->scratch;
     }
+    if (op < IR_i32_eq_imm || op > IR_i32_ge_u_imm) /* those may yet close a loop with the last add */
+        pair_adds(c);
     if (__builtin_expect(c->n + 1 + nops > c->cap, 0))
         GROW(c->code, c->cap, c->n + 1 + nops);
     if (__builtin_expect(2 * ((size_t)c->noff + 1) > c->capoff, 0))
@@ -640,42 +665,82 @@ static int fused_branch_op(int cmp, bool negate, uint64_t imm_val) {
     return base + k;
 }
 
+/* The float compare-and-branch fusing comparison `cmp` (negated: branch
+ * when it is false), or -1. */
+static int fused_float_branch_op(int cmp, bool negate) {
+    static const int8_t neg[6] = {1, 0, 6, 7, 8, 9}; /* eq ne lt gt le ge -> ne eq nlt ngt nle nge */
+    int k, base;
+    if (cmp >= IR_f32_eq && cmp <= IR_f32_ge)
+        k = cmp - IR_f32_eq, base = IR_brf32_eq;
+    else if (cmp >= IR_f64_eq && cmp <= IR_f64_ge)
+        k = cmp - IR_f64_eq, base = IR_brf64_eq;
+    else
+        return -1;
+    return base + (negate ? neg[k] : k);
+}
+
+/* Replaces the comparison just emitted, whose result is the branch condition
+ * and used nowhere else, by a compare-and-branch (a float one only when
+ * `floats`: float branches have no back-edge form). Returns its start (the
+ * relative target lives in word +2), or NONE. */
+static uint32_t fuse_compare_branch(cc *c, bool negate, bool floats) {
+    pw_code *last = &c->code[c->last_start];
+    int fop = floats ? fused_float_branch_op(c->last_op, negate) : -1;
+    if (fop >= 0) {
+        uint32_t a = last[1].s.b, b = last[2].s.a;
+        drop_last(c);
+        pw_code *ins = emit(c, fop, 2);
+        ins[1].s.a = a;
+        ins[1].s.b = b;
+        return c->last_start;
+    }
+    /* word +2 exists only for 3-word comparisons (a 2-word one may end the code) */
+    int op = fused_branch_op(c->last_op, negate, c->last_start + 2 < c->n ? last[2].u : 0);
+    if (op >= IR_br_eq_imm && op <= IR_br_ge_u_imm && c->prev_op == IR_i32_add_imm &&
+        c->prev_start + 3 == c->last_start && c->code[c->prev_start + 1].s.a == last[1].s.b) {
+        /* x = y + k; branch on x CMP imm: one loop-closing instruction */
+        pw_code *add = &c->code[c->prev_start];
+        uint32_t d = add[1].s.a, src = add[1].s.b, k = (uint32_t)add[2].u, imm = (uint32_t)last[2].u;
+        c->n = c->prev_start;
+        c->noff -= 2;
+        pw_code *ins = emit(c, IR_inc_br_eq + (op - IR_br_eq_imm), 3);
+        ins[1].s.a = d;
+        ins[1].s.b = src;
+        ins[3].s.a = k;
+        ins[3].s.b = imm;
+        c->prev_op = -1;
+        return c->last_start;
+    }
+    if (op >= 0) {
+        uint32_t a = last[1].s.b;
+        uint64_t b = last[2].u;
+        drop_last(c);
+        pw_code *ins = emit(c, op, 2);
+        ins[1].s.a = a;
+        ins[1].s.b = (uint32_t)b;
+        return c->last_start;
+    }
+    return NONE;
+}
+
 /* Emits "branch to frame f if cond (value at pos) is nonzero" (or zero, when
- * negate), fusing a just-emitted i32 comparison. Returns the instruction start;
+ * negate), fusing a just-emitted comparison, or an i32.eqz and the
+ * comparison before it (the branch negated). Returns the instruction start;
  * the relative target lives in word +2. */
-static uint32_t emit_cond_branch(cc *c, uint32_t pos, bool negate) {
+static uint32_t emit_cond_branch(cc *c, uint32_t pos, bool negate, bool floats) {
     vent *e = &c->vs[pos];
     if (!c->dead && e->kind == VK_SLOT && c->last_dst_ok && c->code[c->last_start + 1].s.a == slot_of(c, pos)) {
-        pw_code *last = &c->code[c->last_start];
-        /* word +2 exists only for 3-word comparisons (a 2-word one may end the code) */
-        int op = fused_branch_op(c->last_op, negate, c->last_start + 2 < c->n ? last[2].u : 0);
-        if (op >= IR_br_eq_imm && op <= IR_br_ge_u_imm && c->prev_op == IR_i32_add_imm &&
-            c->prev_start + 3 == c->last_start && c->code[c->prev_start + 1].s.a == last[1].s.b) {
-            /* x = y + k; branch on x CMP imm: one loop-closing instruction */
-            pw_code *add = &c->code[c->prev_start];
-            uint32_t d = add[1].s.a, src = add[1].s.b, k = (uint32_t)add[2].u, imm = (uint32_t)last[2].u;
-            c->n = c->prev_start;
-            c->noff -= 2;
-            pw_code *ins = emit(c, IR_inc_br_eq + (op - IR_br_eq_imm), 3);
-            ins[1].s.a = d;
-            ins[1].s.b = src;
-            ins[3].s.a = k;
-            ins[3].s.b = imm;
-            c->prev_op = -1;
-            return c->last_start;
-        }
-        if (op >= 0) {
-            uint32_t a = last[1].s.b;
-            uint64_t b = last[2].u;
-            drop_last(c);
-            pw_code *ins = emit(c, op, 2);
-            ins[1].s.a = a;
-            ins[1].s.b = (uint32_t)b;
-            return c->last_start;
-        }
+        uint32_t at = fuse_compare_branch(c, negate, floats);
+        if (at != NONE)
+            return at;
         if (c->last_op == IR_i32_eqz) {
-            uint32_t a = last[1].s.b;
+            uint32_t a = c->code[c->last_start + 1].s.b;
+            /* the comparison's result is a stack temporary only the eqz read */
+            bool cmp = c->prev_op >= 0 && c->prev_start + 3 == c->last_start && a >= c->nlocals &&
+                       c->code[c->prev_start + 1].s.a == a;
             drop_last(c);
+            if (cmp && (at = fuse_compare_branch(c, !negate, floats)) != NONE)
+                return at;
             pw_code *ins = emit(c, negate ? IR_br_if : IR_br_unless, 2);
             ins[1].s.a = a;
             return c->last_start;
@@ -850,6 +915,42 @@ static bool try_fuse_muladd(cc *c, int irop, uint32_t pa, uint32_t pb) {
     return true;
 }
 
+/* a + (b << k) or a + b * m, the shift or product just emitted: one
+ * i32_add_scaled, a the other operand (a local, a slot, or a deferred sum
+ * whose constant joins the instruction's). A load or store of the sum then
+ * takes it as its address (take_scaled). */
+static bool try_fuse_scaled(cc *c, uint32_t pa, uint32_t pb) {
+    if (c->dead || !c->last_dst_ok || (c->last_op != IR_i32_shl_imm && c->last_op != IR_i32_mul_imm))
+        return false;
+    uint32_t dst = c->code[c->last_start + 1].s.a, pother;
+    if (c->vs[pb].kind == VK_SLOT && dst == slot_of(c, pb))
+        pother = pa;
+    else if (c->vs[pa].kind == VK_SLOT && dst == slot_of(c, pa))
+        pother = pb;
+    else
+        return false;
+    vent *o = &c->vs[pother];
+    uint32_t base, k = 0;
+    if (o->kind == VK_LOCAL)
+        base = o->local;
+    else if (o->kind == VK_SLOT)
+        base = slot_of(c, pother);
+    else if (o->kind == VK_ADDI) {
+        base = o->local;
+        k = (uint32_t)o->cval;
+    } else
+        return false;
+    pw_code *sh = &c->code[c->last_start];
+    uint32_t idx = sh[1].s.b, m = c->last_op == IR_i32_shl_imm ? 1u << (sh[2].u & 31) : (uint32_t)sh[2].u;
+    drop_last(c);
+    pw_code *ins = emit_d(c, IR_i32_add_scaled, 3, slot_of(c, pa));
+    ins[1].s.b = base;
+    ins[2].s.a = idx;
+    ins[2].s.b = m;
+    ins[3].s.a = k;
+    return true;
+}
+
 static void numeric(cc *c, uint32_t op, const wm_opinfo *oi) {
     int irop = oi->ir;
     uint8_t in = oi->args[0], out = oi->result;
@@ -906,7 +1007,8 @@ static void numeric(cc *c, uint32_t op, const wm_opinfo *oi) {
         c->last_d128 = false;
         return;
     }
-    if (pvar == NONE && (try_fuse_muladd(c, irop, pa, pb) || try_fuse_load(c, irop, comm, pa, pb))) {
+    if (pvar == NONE && ((irop == IR_i32_add && try_fuse_scaled(c, pa, pb)) || try_fuse_muladd(c, irop, pa, pb) ||
+                         try_fuse_load(c, irop, comm, pa, pb))) {
         push_slot(c, out);
         return;
     }
@@ -1009,11 +1111,37 @@ static int address2(cc *c, uint32_t pa, int irop, uint32_t *a, uint32_t *b) {
     return IR_load32_x2 + (irop - IR_load32);
 }
 
+/* When the address at pa is the i32_add_scaled just emitted (its only
+ * use), removes it and returns its base, index, scale and constant. */
+static bool take_scaled(cc *c, uint32_t pa, uint32_t sc[4]) {
+    if (c->dead || c->last_op != IR_i32_add_scaled || !c->last_dst_ok || c->vs[pa].kind != VK_SLOT ||
+        c->code[c->last_start + 1].s.a != slot_of(c, pa))
+        return false;
+    const pw_code *a = &c->code[c->last_start];
+    sc[0] = a[1].s.b;
+    sc[1] = a[2].s.a;
+    sc[2] = a[2].s.b;
+    sc[3] = a[3].s.a;
+    drop_last(c);
+    return true;
+}
+
 static void load(cc *c, const wm_opinfo *oi) {
     int irop = oi->ir;
     uint8_t type = oi->result;
     uint32_t off = memarg(c, oi->align);
     uint32_t pa = pop_t(c, oi->args[0]);
+    uint32_t sc[4];
+    if ((irop == IR_load32 || irop == IR_load64) && take_scaled(c, pa, sc)) {
+        pw_code *ins = emit_d(c, irop == IR_load32 ? IR_load32_sc : IR_load64_sc, 3, slot_of(c, pa));
+        ins[1].s.b = sc[0];
+        ins[2].s.a = sc[1];
+        ins[2].s.b = sc[2];
+        ins[3].s.a = sc[3];
+        ins[3].s.b = off;
+        push_slot(c, type);
+        return;
+    }
     uint32_t a2, b2;
     int op2 = address2(c, pa, irop, &a2, &b2);
     if (op2 >= 0) {
@@ -1077,6 +1205,19 @@ static void store(cc *c, const wm_opinfo *oi) {
     uint32_t pa = pop_t(c, oi->args[0]);
     if (try_fuse_rmw(c, irop, off, pa, pv))
         return;
+    uint32_t sc[4];
+    if ((irop == IR_store32 || irop == IR_store64) && (c->vs[pv].kind == VK_LOCAL || c->vs[pv].kind == VK_SLOT) &&
+        take_scaled(c, pa, sc)) {
+        uint32_t v = use(c, pv);
+        pw_code *ins = emit(c, irop == IR_store32 ? IR_store32_sc : IR_store64_sc, 3);
+        ins[1].s.a = sc[0];
+        ins[1].s.b = v;
+        ins[2].s.a = sc[1];
+        ins[2].s.b = sc[2];
+        ins[3].s.a = sc[3];
+        ins[3].s.b = off;
+        return;
+    }
     uint32_t a2, b2;
     int op2 = address2(c, pa, irop, &a2, &b2);
     if (op2 >= 0) {
@@ -1433,6 +1574,33 @@ static void simd(cc *c, uint32_t op, const wm_opinfo *oi) {
     }
 }
 
+/* select (a, b, x CMP y) where the comparison was just emitted and a and b
+ * need no code of their own: one select_<cmp>. */
+static bool try_fuse_select(cc *c, uint32_t pa, uint32_t pb, uint32_t pc) {
+    static const int16_t pairs[][2] = {{IR_i32_lt_s, IR_select_i32_lt_s}, {IR_i32_lt_u, IR_select_i32_lt_u},
+                                       {IR_i32_gt_s, IR_select_i32_gt_s}, {IR_i32_gt_u, IR_select_i32_gt_u},
+                                       {IR_f32_lt, IR_select_f32_lt},     {IR_f32_gt, IR_select_f32_gt},
+                                       {IR_f64_lt, IR_select_f64_lt},     {IR_f64_gt, IR_select_f64_gt}};
+    if (!c->last_dst_ok || c->vs[pc].kind != VK_SLOT || c->code[c->last_start + 1].s.a != slot_of(c, pc))
+        return false;
+    int op = -1;
+    for (size_t i = 0; i < sizeof pairs / sizeof pairs[0]; i++)
+        if (pairs[i][0] == c->last_op)
+            op = pairs[i][1];
+    vent *ea = &c->vs[pa], *eb = &c->vs[pb];
+    if (op < 0 || (ea->kind != VK_SLOT && ea->kind != VK_LOCAL) || (eb->kind != VK_SLOT && eb->kind != VK_LOCAL))
+        return false;
+    const pw_code *cmp = &c->code[c->last_start];
+    uint32_t x = cmp[1].s.b, y = cmp[2].s.a, sa = use(c, pa), sb = use(c, pb);
+    drop_last(c);
+    pw_code *ins = emit_d(c, op, 3, slot_of(c, pa));
+    ins[1].s.b = x;
+    ins[2].s.a = y;
+    ins[2].s.b = sa;
+    ins[3].s.a = sb;
+    return true;
+}
+
 /* ---- the translator ---------------------------------------------------- */
 
 static void translate_body(cc *c, const wm_code *code, const pw_sig *sig) {
@@ -1489,7 +1657,7 @@ static void translate_body(cc *c, const wm_code *code, const pw_sig *sig) {
             if (op == OP_if) {
                 /* Materialising the stack above may have emitted copies after
                  * a comparison; fusion then simply does not apply. */
-                br = emit_cond_branch(c, pcond, true);
+                br = emit_cond_branch(c, pcond, true, true);
             }
             push_frame(c,
                        op == OP_block  ? CK_BLOCK
@@ -1602,12 +1770,12 @@ static void translate_body(cc *c, const wm_code *code, const pw_sig *sig) {
             }
             c->vn = h0;
             if (f == &c->cs[0] || (arity && moves_needed(c, c->vn - arity, arity, slot_of(c, f->height)))) {
-                uint32_t skip = emit_cond_branch(c, pcond, true);
+                uint32_t skip = emit_cond_branch(c, pcond, true, true);
                 emit_branch(c, f);
                 label_here(c);
                 c->code[skip + 2].i = (int64_t)c->n - (int64_t)skip;
             } else {
-                uint32_t br = emit_cond_branch(c, pcond, false);
+                uint32_t br = emit_cond_branch(c, pcond, false, !(c->checks && f->kind == CK_LOOP));
                 if (f->kind == CK_LOOP) {
                     c->code[br + 2].i = (int64_t)f->loop_pos - (int64_t)br;
                     make_back_edge(c, br, f);
@@ -1798,7 +1966,7 @@ static void translate_body(cc *c, const wm_code *code, const pw_sig *sig) {
                     INVALID("type mismatch");
                 t = ea.type != T_UNKNOWN ? ea.type : eb.type;
             }
-            if (!c->dead) {
+            if (!c->dead && !try_fuse_select(c, pa, pb, pc)) {
                 uint32_t sa = use(c, pa), sb = use(c, pb), sc = use(c, pc);
                 pw_code *ins = emit_d(c, IR_select, 2, slot_of(c, pa));
                 ins[1].s.b = sc;

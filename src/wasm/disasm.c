@@ -44,6 +44,10 @@ static uint32_t ir_width(int op) {
         return 2;
     if (op <= IR_f64_axpy)
         return 5;
+    if (op <= IR_brf64_nge)
+        return 2;
+    if (op <= IR_i32_add_imm2)
+        return 3;
     if (op >= IR_simd_v128_and) /* IR_SIMD_FAST, _MEM, _LOADOP, _AXPY: six words, as simd and simd_mem */
         return 5;
     switch (op) {

@@ -105,10 +105,19 @@ static pw_error *trap_error(pw_store *s, pw_error *err, pw_trap_kind kind, pw_in
 #define B ip[2].s.a
 #define IMM ip[2].u
 
+#if defined(__GNUC__) && !defined(__clang__)
+#define PIN(v) __asm__("" : "+r"(v))
+#else
+#define PIN(v) (void)0
+#endif
 #ifdef PW_CGOTO
 #define OP(n) L_##n:
 /* clang-format off */
-#define NEXT() goto *ip->h
+#define NEXT()                                                                                                   \
+    do {                                                                                                         \
+        PIN(mem);                                                                                                \
+        goto *ip->h;                                                                                             \
+    } while (0)
 /* clang-format on */
 #else
 #define OP(n) case IR_##n:
@@ -365,6 +374,38 @@ static pw_error *trap_error(pw_store *s, pw_error *err, pw_trap_kind kind, pw_in
         ip += 6;                                                                                                 \
         NEXT();                                                                                                  \
     }
+#define BRCMPF(n, F, expr)                                                                                       \
+    OP(n) {                                                                                                      \
+        __typeof__(fp->F) a = fp[ip[1].s.a].F, b = fp[ip[1].s.b].F;                                              \
+        if (expr)                                                                                                \
+            ip += ip[2].i;                                                                                       \
+        else                                                                                                     \
+            ip += 3;                                                                                             \
+        NEXT();                                                                                                  \
+    }
+/* The effective address of a scaled-index access (IR_SCALED). */
+#define EA_SC(base) ((uint64_t)(uint32_t)(fp[base].u32 + fp[ip[2].s.a].u32 * ip[2].s.b + ip[3].s.a) + ip[3].s.b)
+#define LOAD_SC(n, T, OUT)                                                                                       \
+    OP(n##_sc) {                                                                                                 \
+        uint64_t ea = EA_SC(A);                                                                                  \
+        if (UNLIKELY(ea + sizeof(T) > msize))                                                                    \
+            TRAP(PW_TRAP_MEMORY_OOB);                                                                            \
+        T v;                                                                                                     \
+        memcpy(&v, mem + ea, sizeof(T));                                                                         \
+        fp[D].OUT = v;                                                                                           \
+        ip += 4;                                                                                                 \
+        NEXT();                                                                                                  \
+    }
+#define STORE_SC(n, T, IN)                                                                                       \
+    OP(n##_sc) {                                                                                                 \
+        uint64_t ea = EA_SC(ip[1].s.a);                                                                          \
+        if (UNLIKELY(ea + sizeof(T) > msize))                                                                    \
+            TRAP(PW_TRAP_MEMORY_OOB);                                                                            \
+        T v = fp[ip[1].s.b].IN;                                                                                  \
+        memcpy(mem + ea, &v, sizeof(T));                                                                         \
+        ip += 4;                                                                                                 \
+        NEXT();                                                                                                  \
+    }
 #define TRUNC(n, OUT, T, SRC, chk)                                                                               \
     OP(n) {                                                                                                      \
         double x = (double)fp[A].SRC;                                                                            \
@@ -566,6 +607,50 @@ dispatch:
     CMP_LIST(BRCMP64, uint64_t, int64_t)
     CMP_LIST(BRCMP64_BACK, uint64_t, int64_t)
 #undef CMP_LIST
+
+/* clang-format off */
+#define CMPF_LIST(X, P, F)                                                                                       \
+    X(P##_eq, F, a == b) X(P##_ne, F, a != b) X(P##_lt, F, a < b) X(P##_gt, F, a > b) X(P##_le, F, a <= b)      \
+    X(P##_ge, F, a >= b) X(P##_nlt, F, !(a < b)) X(P##_ngt, F, !(a > b)) X(P##_nle, F, !(a <= b))              \
+    X(P##_nge, F, !(a >= b))
+    /* clang-format on */
+    CMPF_LIST(BRCMPF, brf32, f32)
+    CMPF_LIST(BRCMPF, brf64, f64)
+#undef CMPF_LIST
+
+    /* ---- scaled-index addressing ---- */
+    OP(i32_add_scaled) {
+        fp[D].u32 = fp[A].u32 + fp[ip[2].s.a].u32 * ip[2].s.b + ip[3].s.a;
+        ip += 4;
+        NEXT();
+    }
+    LOAD_SC(load32, uint32_t, u32)
+    LOAD_SC(load64, uint64_t, u64)
+    STORE_SC(store32, uint32_t, u32)
+    STORE_SC(store64, uint64_t, u64)
+
+#define SELCMP(n, F, cmp)                                                                                        \
+    OP(select_##n) {                                                                                             \
+        pw_slot r = fp[A].F cmp fp[ip[2].s.a].F ? fp[ip[2].s.b] : fp[ip[3].s.a];                                 \
+        fp[D] = r;                                                                                               \
+        ip += 4;                                                                                                 \
+        NEXT();                                                                                                  \
+    }
+    SELCMP(i32_lt_s, i32, <)
+    SELCMP(i32_lt_u, u32, <)
+    SELCMP(i32_gt_s, i32, >)
+    SELCMP(i32_gt_u, u32, >)
+    SELCMP(f32_lt, f32, <)
+    SELCMP(f32_gt, f32, >)
+    SELCMP(f64_lt, f64, <)
+    SELCMP(f64_gt, f64, >)
+#undef SELCMP
+    OP(i32_add_imm2) {
+        fp[ip[2].s.a].u32 = fp[ip[2].s.b].u32 + ip[3].s.b;
+        fp[D].u32 = fp[A].u32 + ip[3].s.a;
+        ip += 4;
+        NEXT();
+    }
 
     /* ---- binary ops with a memory operand, and their read-modify-write forms ---- */
 /* clang-format off */
@@ -957,24 +1042,23 @@ dispatch:
     /* Superinstructions of vectorised loops (IR_SIMD_LOADOP): the memory
      * operand of a lane op, and its store back to the same address. */
 #define SIMD_EA(w) ((uint64_t)(uint32_t)(fp[ip[w].s.a].u32 + ip[w].s.b) + ip[(w) + 1].s.a)
+/* The memory operand of a fused lane op, read into m[2] (ea stays for the store back). */
+#define SIMD_MEMOPERAND()                                                                                        \
+    uint64_t ea = SIMD_EA(3);                                                                                    \
+    if (UNLIKELY(ea + 16 > msize))                                                                               \
+        TRAP(PW_TRAP_MEMORY_OOB);                                                                                \
+    pw_slot m[2];                                                                                                \
+    memcpy(m, mem + ea, 16)
 #define SIMD_LOADOP(X, n)                                                                                        \
     OP(simd_##n##_load) {                                                                                        \
-        uint64_t ea = SIMD_EA(3);                                                                                \
-        if (UNLIKELY(ea + 16 > msize))                                                                           \
-            TRAP(PW_TRAP_MEMORY_OOB);                                                                            \
-        pw_slot m[2];                                                                                            \
-        memcpy(m, mem + ea, 16);                                                                                 \
+        SIMD_MEMOPERAND();                                                                                       \
         op_##n(fp + ip[2].s.a, fp + ip[2].s.b, m, NULL, NULL, NULL);                                             \
         ip += 6;                                                                                                 \
         NEXT();                                                                                                  \
     }
 #define SIMD_RMW(X, n)                                                                                           \
     OP(simd_##n##_rmw) {                                                                                         \
-        uint64_t ea = SIMD_EA(3);                                                                                \
-        if (UNLIKELY(ea + 16 > msize))                                                                           \
-            TRAP(PW_TRAP_MEMORY_OOB);                                                                            \
-        pw_slot m[2];                                                                                            \
-        memcpy(m, mem + ea, 16);                                                                                 \
+        SIMD_MEMOPERAND();                                                                                       \
         op_##n(m, fp + ip[2].s.b, m, NULL, NULL, NULL);                                                          \
         memcpy(mem + ea, m, 16);                                                                                 \
         ip += 6;                                                                                                 \
@@ -1002,6 +1086,7 @@ dispatch:
     SIMD_AXPY(f64x2)
 #undef SIMD_LOADOP
 #undef SIMD_RMW
+#undef SIMD_MEMOPERAND
 #undef SIMD_AXPY
 #undef SIMD_EA
     OP(const128) {

@@ -149,6 +149,32 @@ typedef union pw_code {
  * vector kernels: [h][-|a][addr1|k1][off1][addr2|k2][off2]. */
 #define IR_AXPY(X) X(f32_axpy) X(f64_axpy)
 
+/* f32 and f64 compare-and-branch: [h][a|b][rel]. The plain forms branch
+ * when the comparison holds, the _n forms when it does not (a NaN operand
+ * makes every ordered comparison false, so "not lt" is not "ge"). */
+/* clang-format off */
+#define IR_BRCMPF(X)                                                                                   \
+    X(brf32_eq) X(brf32_ne) X(brf32_lt) X(brf32_gt) X(brf32_le) X(brf32_ge) X(brf32_nlt) X(brf32_ngt)  \
+    X(brf32_nle) X(brf32_nge) X(brf64_eq) X(brf64_ne) X(brf64_lt) X(brf64_gt) X(brf64_le) X(brf64_ge)  \
+    X(brf64_nlt) X(brf64_ngt) X(brf64_nle) X(brf64_nge)
+/* clang-format on */
+
+/* Scaled-index address arithmetic, `base + index * scale + addend` in i32
+ * (an i32.shl or i32.mul by a constant feeding an i32.add), on its own,
+ * d = a + b * m + k: [h][d|a][b|m][k]; and as the address of a load or a
+ * store, ea = (u32)(base + idx * m + k) + offset:
+ * [h][d|base][idx|m][k|offset], [h][base|val][idx|m][k|offset]. */
+#define IR_SCALED(X) X(i32_add_scaled) X(load32_sc) X(load64_sc) X(store32_sc) X(store64_sc)
+
+/* A select whose condition is a comparison, d = x CMP y ? a : b:
+ * [h][d|x][y|a][b]; and two i32 additions of constants in a row (pointer
+ * and counter steps), d1 = a1 + k1 then d2 = a2 + k2: [h][d2|a2][d1|a1][k2|k1]. */
+/* clang-format off */
+#define IR_SELCMP(X)                                                                                   \
+    X(select_i32_lt_s) X(select_i32_lt_u) X(select_i32_gt_s) X(select_i32_gt_u) X(select_f32_lt)       \
+    X(select_f32_gt) X(select_f64_lt) X(select_f64_gt) X(i32_add_imm2)
+/* clang-format on */
+
 /* SIMD instructions frequent in vectorised loops, each with a handler of
  * its own that inlines its function of simd_ops.h instead of calling it
  * through the table; the same layout as `simd`, and `simd_mem` for the
@@ -201,7 +227,7 @@ typedef union pw_code {
 #define IR_ALL(X, XOP)                                                                                           \
     WM_OPS_NUMERIC(XOP) WM_OPS_FC_SAT(XOP)                                                                       \
     IR_IMM(X) IR_BRCMP(X) IR_LOADOP(X) IR_BACK(X) IR_X2(X) IR_STOREI(X) IR_BRCMP64(X) IR_INCBR(X) IR_MULADD(X)   \
-    IR_LOADADD2(X) IR_AXPY(X) IR_MISC(X) IR_SIMD_FAST(X, IR_SIMD_NAME) IR_SIMD_FAST_MEM(X, IR_SIMD_NAME)        \
+    IR_LOADADD2(X) IR_AXPY(X) IR_BRCMPF(X) IR_SCALED(X) IR_SELCMP(X) IR_MISC(X) IR_SIMD_FAST(X, IR_SIMD_NAME) IR_SIMD_FAST_MEM(X, IR_SIMD_NAME)        \
     IR_SIMD_LOADOP(X, IR_SIMD_LOAD_NAME) IR_SIMD_LOADOP(X, IR_SIMD_RMW_NAME) IR_SIMD_AXPY(X)
 /* clang-format on */
 /* The fast SIMD ops are IR_simd_<instruction name>. */
