@@ -951,6 +951,34 @@ static bool try_fuse_scaled(cc *c, uint32_t pa, uint32_t pb) {
     return true;
 }
 
+/* a ^ (b >> k) or a ^ (b << k), the shift just emitted: one instruction. */
+static bool try_fuse_xorshift(cc *c, int irop, uint32_t pa, uint32_t pb) {
+    bool wide = irop == IR_i64_xor;
+    int shr = wide ? IR_i64_shr_u_imm : IR_i32_shr_u_imm, shl = wide ? IR_i64_shl_imm : IR_i32_shl_imm;
+    if (c->dead || !c->last_dst_ok || (c->last_op != shr && c->last_op != shl))
+        return false;
+    uint32_t dst = c->code[c->last_start + 1].s.a, pother;
+    if (c->vs[pb].kind == VK_SLOT && dst == slot_of(c, pb))
+        pother = pa;
+    else if (c->vs[pa].kind == VK_SLOT && dst == slot_of(c, pa))
+        pother = pb;
+    else
+        return false;
+    vent *o = &c->vs[pother];
+    if (o->kind != VK_LOCAL && o->kind != VK_SLOT)
+        return false;
+    uint32_t a = o->kind == VK_LOCAL ? o->local : slot_of(c, pother);
+    const pw_code *sh = &c->code[c->last_start];
+    uint32_t b = sh[1].s.b, k = (uint32_t)sh[2].u;
+    int op = (wide ? IR_i64_xor_shr_u : IR_i32_xor_shr_u) + (c->last_op == shl);
+    drop_last(c);
+    pw_code *ins = emit_d(c, op, 2, slot_of(c, pa));
+    ins[1].s.b = a;
+    ins[2].s.a = b;
+    ins[2].s.b = k;
+    return true;
+}
+
 static void numeric(cc *c, uint32_t op, const wm_opinfo *oi) {
     int irop = oi->ir;
     uint8_t in = oi->args[0], out = oi->result;
@@ -1007,8 +1035,9 @@ static void numeric(cc *c, uint32_t op, const wm_opinfo *oi) {
         c->last_d128 = false;
         return;
     }
-    if (pvar == NONE && ((irop == IR_i32_add && try_fuse_scaled(c, pa, pb)) || try_fuse_muladd(c, irop, pa, pb) ||
-                         try_fuse_load(c, irop, comm, pa, pb))) {
+    if (pvar == NONE && ((irop == IR_i32_add && try_fuse_scaled(c, pa, pb)) ||
+                         ((irop == IR_i32_xor || irop == IR_i64_xor) && try_fuse_xorshift(c, irop, pa, pb)) ||
+                         try_fuse_muladd(c, irop, pa, pb) || try_fuse_load(c, irop, comm, pa, pb))) {
         push_slot(c, out);
         return;
     }
@@ -1238,8 +1267,17 @@ static void store(cc *c, const wm_opinfo *oi) {
         ins[1].s.b = (uint32_t)c->vs[pv].cval;
         ins[2].s.a = k;
         ins[2].s.b = off;
-        if (wide)
+        if (wide) {
             ins[3].u = c->vs[pv].cval;
+            if (c->prev_op == IR_store64_imm && c->prev_start + 4 == c->last_start) {
+                /* the one before too: one dispatch for both */
+                c->code[c->prev_start].h = c->H[IR_store64_imm2];
+                ins[0].u = 0;
+                c->last_start = c->prev_start;
+                c->last_op = IR_store64_imm2;
+                c->prev_op = -1;
+            }
+        }
         return;
     }
     uint32_t v = use(c, pv);

@@ -48,6 +48,10 @@ static uint32_t ir_width(int op) {
         return 2;
     if (op <= IR_i32_add_imm2)
         return 3;
+    if (op <= IR_i64_xor_shl)
+        return 2;
+    if (op == IR_store64_imm2)
+        return 7;
     if (op >= IR_simd_v128_and) /* IR_SIMD_FAST, _MEM, _LOADOP, _AXPY: six words, as simd and simd_mem */
         return 5;
     switch (op) {

@@ -645,6 +645,17 @@ dispatch:
     SELCMP(f64_lt, f64, <)
     SELCMP(f64_gt, f64, >)
 #undef SELCMP
+#define XORSH(n, F, M, SH)                                                                                       \
+    OP(n) {                                                                                                      \
+        fp[D].F = fp[A].F ^ (fp[ip[2].s.a].F SH(ip[2].s.b & M));                                                 \
+        ip += 3;                                                                                                 \
+        NEXT();                                                                                                  \
+    }
+    XORSH(i32_xor_shr_u, u32, 31, >>)
+    XORSH(i32_xor_shl, u32, 31, <<)
+    XORSH(i64_xor_shr_u, u64, 63, >>)
+    XORSH(i64_xor_shl, u64, 63, <<)
+#undef XORSH
     OP(i32_add_imm2) {
         fp[ip[2].s.a].u32 = fp[ip[2].s.b].u32 + ip[3].s.b;
         fp[D].u32 = fp[A].u32 + ip[3].s.a;
@@ -870,6 +881,20 @@ dispatch:
     STOREI(store64, uint64_t, 8, 4, ip[3].u)
     STOREI(store8, uint8_t, 1, 3, ip[1].s.b)
     STOREI(store16, uint16_t, 2, 3, ip[1].s.b)
+    OP(store64_imm2) {
+        uint64_t ea = (uint64_t)(uint32_t)(fp[ip[1].s.a].u32 + ip[2].s.a) + ip[2].s.b;
+        if (UNLIKELY(ea + 8 > msize))
+            TRAP(PW_TRAP_MEMORY_OOB);
+        memcpy(mem + ea, &ip[3].u, 8);
+        ea = (uint64_t)(uint32_t)(fp[ip[5].s.a].u32 + ip[6].s.a) + ip[6].s.b;
+        if (UNLIKELY(ea + 8 > msize)) {
+            ip += 4; /* the second store's offset */
+            TRAP(PW_TRAP_MEMORY_OOB);
+        }
+        memcpy(mem + ea, &ip[7].u, 8);
+        ip += 8;
+        NEXT();
+    }
     OP(memory_size) {
         fp[D].u32 = m0->pages;
         ip += 2;

@@ -175,6 +175,15 @@ typedef union pw_code {
     X(select_f32_gt) X(select_f64_lt) X(select_f64_gt) X(i32_add_imm2)
 /* clang-format on */
 
+/* x ^ (y >> k) and x ^ (y << k), the steps of xorshift generators and hash
+ * finalisers: [h][d|a][b|k]. */
+#define IR_XORSH(X) X(i32_xor_shr_u) X(i32_xor_shl) X(i64_xor_shr_u) X(i64_xor_shl)
+
+/* Two i64 stores of constants in a row (memset loops): both instructions
+ * as they were, the second's handler word unused, so a trap in the second
+ * reports its own offset: [h][addr|-][addend|offset][imm][-][addr|-][addend|offset][imm]. */
+#define IR_STOREI2(X) X(store64_imm2)
+
 /* SIMD instructions frequent in vectorised loops, each with a handler of
  * its own that inlines its function of simd_ops.h instead of calling it
  * through the table; the same layout as `simd`, and `simd_mem` for the
@@ -227,7 +236,7 @@ typedef union pw_code {
 #define IR_ALL(X, XOP)                                                                                           \
     WM_OPS_NUMERIC(XOP) WM_OPS_FC_SAT(XOP)                                                                       \
     IR_IMM(X) IR_BRCMP(X) IR_LOADOP(X) IR_BACK(X) IR_X2(X) IR_STOREI(X) IR_BRCMP64(X) IR_INCBR(X) IR_MULADD(X)   \
-    IR_LOADADD2(X) IR_AXPY(X) IR_BRCMPF(X) IR_SCALED(X) IR_SELCMP(X) IR_MISC(X) IR_SIMD_FAST(X, IR_SIMD_NAME) IR_SIMD_FAST_MEM(X, IR_SIMD_NAME)        \
+    IR_LOADADD2(X) IR_AXPY(X) IR_BRCMPF(X) IR_SCALED(X) IR_SELCMP(X) IR_XORSH(X) IR_STOREI2(X) IR_MISC(X) IR_SIMD_FAST(X, IR_SIMD_NAME) IR_SIMD_FAST_MEM(X, IR_SIMD_NAME)        \
     IR_SIMD_LOADOP(X, IR_SIMD_LOAD_NAME) IR_SIMD_LOADOP(X, IR_SIMD_RMW_NAME) IR_SIMD_AXPY(X)
 /* clang-format on */
 /* The fast SIMD ops are IR_simd_<instruction name>. */
