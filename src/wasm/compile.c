@@ -915,6 +915,36 @@ static bool try_fuse_muladd(cc *c, int irop, uint32_t pa, uint32_t pb) {
     return true;
 }
 
+/* Of a commutative op's operands pa and pb, the one the last instruction did
+ * not compute (when it computed the other into its stack slot). */
+static bool other_than_last(cc *c, uint32_t pa, uint32_t pb, uint32_t *pother) {
+    uint32_t dst = c->code[c->last_start + 1].s.a;
+    if (c->vs[pb].kind == VK_SLOT && dst == slot_of(c, pb))
+        *pother = pa;
+    else if (c->vs[pa].kind == VK_SLOT && dst == slot_of(c, pa))
+        *pother = pb;
+    else
+        return false;
+    return true;
+}
+
+/* The value at pos as "slot + constant": a local, its own slot, or a
+ * deferred sum (VK_ADDI); false for anything else. */
+static bool slot_plus_const(cc *c, uint32_t pos, uint32_t *base, uint32_t *k) {
+    const vent *e = &c->vs[pos];
+    *k = 0;
+    if (e->kind == VK_LOCAL)
+        *base = e->local;
+    else if (e->kind == VK_SLOT)
+        *base = slot_of(c, pos);
+    else if (e->kind == VK_ADDI) {
+        *base = e->local;
+        *k = (uint32_t)e->cval;
+    } else
+        return false;
+    return true;
+}
+
 /* a + (b << k) or a + b * m, the shift or product just emitted: one
  * i32_add_scaled, a the other operand (a local, a slot, or a deferred sum
  * whose constant joins the instruction's). A load or store of the sum then
@@ -922,23 +952,8 @@ static bool try_fuse_muladd(cc *c, int irop, uint32_t pa, uint32_t pb) {
 static bool try_fuse_scaled(cc *c, uint32_t pa, uint32_t pb) {
     if (c->dead || !c->last_dst_ok || (c->last_op != IR_i32_shl_imm && c->last_op != IR_i32_mul_imm))
         return false;
-    uint32_t dst = c->code[c->last_start + 1].s.a, pother;
-    if (c->vs[pb].kind == VK_SLOT && dst == slot_of(c, pb))
-        pother = pa;
-    else if (c->vs[pa].kind == VK_SLOT && dst == slot_of(c, pa))
-        pother = pb;
-    else
-        return false;
-    vent *o = &c->vs[pother];
-    uint32_t base, k = 0;
-    if (o->kind == VK_LOCAL)
-        base = o->local;
-    else if (o->kind == VK_SLOT)
-        base = slot_of(c, pother);
-    else if (o->kind == VK_ADDI) {
-        base = o->local;
-        k = (uint32_t)o->cval;
-    } else
+    uint32_t pother, base, k;
+    if (!other_than_last(c, pa, pb, &pother) || !slot_plus_const(c, pother, &base, &k))
         return false;
     pw_code *sh = &c->code[c->last_start];
     uint32_t idx = sh[1].s.b, m = c->last_op == IR_i32_shl_imm ? 1u << (sh[2].u & 31) : (uint32_t)sh[2].u;
@@ -957,17 +972,10 @@ static bool try_fuse_xorshift(cc *c, int irop, uint32_t pa, uint32_t pb) {
     int shr = wide ? IR_i64_shr_u_imm : IR_i32_shr_u_imm, shl = wide ? IR_i64_shl_imm : IR_i32_shl_imm;
     if (c->dead || !c->last_dst_ok || (c->last_op != shr && c->last_op != shl))
         return false;
-    uint32_t dst = c->code[c->last_start + 1].s.a, pother;
-    if (c->vs[pb].kind == VK_SLOT && dst == slot_of(c, pb))
-        pother = pa;
-    else if (c->vs[pa].kind == VK_SLOT && dst == slot_of(c, pa))
-        pother = pb;
-    else
+    uint32_t pother, a, k0;
+    if (!other_than_last(c, pa, pb, &pother) || !slot_plus_const(c, pother, &a, &k0) ||
+        c->vs[pother].kind == VK_ADDI)
         return false;
-    vent *o = &c->vs[pother];
-    if (o->kind != VK_LOCAL && o->kind != VK_SLOT)
-        return false;
-    uint32_t a = o->kind == VK_LOCAL ? o->local : slot_of(c, pother);
     const pw_code *sh = &c->code[c->last_start];
     uint32_t b = sh[1].s.b, k = (uint32_t)sh[2].u;
     int op = (wide ? IR_i64_xor_shr_u : IR_i32_xor_shr_u) + (c->last_op == shl);
@@ -1199,16 +1207,8 @@ static bool try_fuse_rmw(cc *c, int irop, uint32_t off, uint32_t pa, uint32_t pv
     bool wide = (lop >= IR_f64_add_load && lop <= IR_f64_div_load) || lop >= IR_i64_add_load;
     if (irop != (wide ? IR_store64 : IR_store32))
         return false;
-    vent *e = &c->vs[pa];
-    uint32_t base, k = 0;
-    if (e->kind == VK_LOCAL)
-        base = e->local;
-    else if (e->kind == VK_SLOT)
-        base = slot_of(c, pa);
-    else if (e->kind == VK_ADDI) {
-        base = e->local;
-        k = (uint32_t)e->cval;
-    } else
+    uint32_t base, k;
+    if (!slot_plus_const(c, pa, &base, &k))
         return false;
     pw_code *ld = &c->code[c->last_start];
     if (ld[2].s.a != base || ld[2].s.b != k || ld[3].u != off)
