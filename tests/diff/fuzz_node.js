@@ -3,7 +3,6 @@
 //   node fuzz_node.js gen DIR SEED COUNT [SIZE]   writes DIR/N.bin, random input for wasm-opt -ttf
 //                                                 (1-16 KiB each, or SIZE bytes)
 //   node fuzz_node.js run FILE.wasm...      runs each module, printing what diff_driver prints
-//   node fuzz_node.js nancmp A.txt B.txt    exit 0 if two transcripts differ only in v128 NaN payloads
 //
 // A run instantiates the module with binaryen's `fuzzing-support` logging
 // imports and calls every exported function in export order with zero
@@ -13,8 +12,8 @@
 //   | stack exhausted (the rest of the module is not compared: engines may
 //   differ in how deep they go) | skip REASON
 // Integers print as signed decimal and floats as their bits in hex, except
-// NaNs, which print as "nan" (their payloads may differ by the spec); a v128
-// prints as 32 hex digits, lane 0 last, as diff_driver prints it.
+// NaNs, which print as "nan" (a JS number does not keep a NaN's bits); a
+// v128 prints as 32 hex digits, lane 0 last, as diff_driver prints it.
 //
 // The JS API forbids v128 at the JS boundary (a call throws a TypeError), but
 // a call from one wasm instance into another may carry it. So a module that
@@ -239,37 +238,6 @@ function runModule(file, out) {
   }
 }
 
-// True if two printed v128s differ only in NaN payloads: each 64-bit half is
-// equal or an f64 NaN in both, or else each of its 32-bit lanes is equal or
-// an f32 NaN in both.
-function v128NanEqual(a, b) {
-  const nan = (bits, w) => {
-    const e = w === 64 ? 0x7ff0000000000000n : 0x7f800000n, m = w === 64 ? 0xfffffffffffffn : 0x7fffffn;
-    return (bits & e) === e && (bits & m) !== 0n;
-  };
-  for (let h = 0; h < 32; h += 16) {
-    const x = BigInt(`0x${a.slice(h, h + 16)}`), y = BigInt(`0x${b.slice(h, h + 16)}`);
-    if (x === y || (nan(x, 64) && nan(y, 64))) continue;
-    for (const s of [32n, 0n]) {
-      const p = (x >> s) & 0xffffffffn, q = (y >> s) & 0xffffffffn;
-      if (p !== q && !(nan(p, 32) && nan(q, 32))) return false;
-    }
-  }
-  return true;
-}
-
-// Exit status 0 if two transcripts are equal but for v128 NaN payloads.
-function nancmp(fileA, fileB) {
-  const a = fs.readFileSync(fileA, 'utf8').split('\n'), b = fs.readFileSync(fileB, 'utf8').split('\n');
-  const V = /^((?:log|result) v128) 0x([0-9a-f]{32})$/;
-  const same = (x, y) => {
-    if (x === y) return true;
-    const p = V.exec(x), q = V.exec(y);
-    return p !== null && q !== null && p[1] === q[1] && v128NanEqual(p[2], q[2]);
-  };
-  return a.length === b.length && a.every((x, i) => same(x, b[i]));
-}
-
 // xorshift64*: the same SEED gives the same inputs on every machine
 function gen(dir, seed, count, fixed) {
   let s = BigInt.asUintN(64, BigInt(seed) * 0x9E3779B97F4A7C15n + 1n);
@@ -294,9 +262,7 @@ if (cmd === 'gen') {
     runModule(f, out);
     process.stdout.write(out.join('\n') + '\n');
   }
-} else if (cmd === 'nancmp') {
-  process.exit(nancmp(rest[0], rest[1]) ? 0 : 1);
 } else {
-  process.stderr.write('usage: node fuzz_node.js gen DIR SEED COUNT [SIZE] | run FILE.wasm... | nancmp A.txt B.txt\n');
+  process.stderr.write('usage: node fuzz_node.js gen DIR SEED COUNT [SIZE] | run FILE.wasm...\n');
   process.exit(2);
 }
