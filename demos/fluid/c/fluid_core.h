@@ -52,13 +52,17 @@ typedef struct {
     int periodic;         /* FLUID_PERIODIC */
     double *wall;         /* weight of the cell's open walls (FLUID_OPEN: pressure 0 beyond them) */
     double *diag;         /* the face weights plus wall */
-    /* The V-cycle's vectors in colour order (fluid_pressure.c): cell (i, j, k) of row j + ny k is
-     * slot (i + j + k) % 2 * H + row * hr + i / 2, so a red-black sweep reads and writes
-     * consecutive values (f64x2 SIMD); par[row] = (j + k) % 2. */
-    size_t hr, H;
+    /* The V-cycle's vectors (fluid_vcycle.c), single precision, in colour order with a zero halo:
+     * cell (i, j, k) is slot (i + j + k) % 2 * HC + P + k * P + j * R + i / 2 (R = hr + 1 slots a
+     * row, P = (ny + 1) * R a plane), so a red-black sweep reads and writes consecutive values
+     * (f32x4 SIMD) and the neighbours beyond the box are zeros; par[row] = (j + k) % 2. */
+    size_t hr, R, P, HC;
     uint8_t *par;
-    double *inv; /* 1 / diag, 0 where diag is 0 (colour order) */
-    double *r, *z;
+    uint8_t *fast;    /* cells whose faces weigh wfull but on the box (weight 0): the fast stencil */
+    uint8_t *rowfast; /* [2 row + colour]: every cell of that colour in the row is fast */
+    float *inv;       /* 1 / diag, 0 where diag is 0 */
+    float *dg;        /* diag */
+    float *r, *z;
 } fluid_level;
 
 typedef struct {
@@ -109,8 +113,16 @@ void fluid_velocity_at(const fluid *f, const double x[3], double out[3]);
 typedef double fluid_v2d __attribute__((vector_size(16), aligned(8), may_alias));
 typedef long long fluid_v2i __attribute__((vector_size(16), aligned(8), may_alias));
 #define V2(p) (*(const fluid_v2d *)(p))
+/* Four floats (f32x4), the V-cycle's vectors. */
+typedef float fluid_v4f __attribute__((vector_size(16), aligned(4), may_alias));
+#define V4(p) (*(const fluid_v4f *)(p))
 
 void fluid__project(fluid *f);
+/* The preconditioner (fluid_vcycle.c): z = one V-cycle applied to r (level 0, natural order). */
+void fluid__precondition(fluid *f, const double *r, double *z);
+/* Level l's colour-order vectors, inverse diagonal and fast-path marks (after its diag). */
+int fluid__colours_new(fluid *f, int l);
+void fluid__colours_free(fluid_level *L);
 int fluid__levels_new(fluid *f);
 void fluid__levels_free(fluid *f);
 /* n zeroed values with pad more on each side (for unchecked neighbours). */

@@ -16,8 +16,6 @@
 
 #include "fluid_core.h"
 
-enum { SMOOTH = 2, COARSE_SWEEPS = 8 };
-
 static size_t nx_(const fluid_level *L) { return (size_t)L->n[0]; }
 static size_t ny_(const fluid_level *L) { return (size_t)L->n[1]; }
 static size_t nz_(const fluid_level *L) { return (size_t)L->n[2]; }
@@ -65,249 +63,6 @@ static double apply_a(const fluid_level *L, const double *x, double *y) {
             }
         }
     return s;
-}
-
-/* The V-cycle's vectors are in colour order (fluid_core.h): the cells of
- * one colour in a row are consecutive, and so are their neighbours of the
- * other colour: for the m-th cell of colour col in a row (i = 2 m + q,
- * q = (col + j + k) % 2) the x-neighbours are slots m - 1 + q and m + q of
- * the other colour, the y- and z-neighbours slot m of the rows next to it.
- * Values and order of the operations are those of the natural layout (the
- * Rust module and the NumPy reference keep that), so results are the same
- * bits. Two cells at once where both take the fast path (fluid_v2d). */
-
-/* A colour-order view of one level, its fields in locals. */
-typedef struct {
-    const fluid_level *L;
-    size_t nx, ny, nz, rows, hr, H, dz;
-    double wfull;
-} view;
-
-static view view_of(const fluid_level *L) {
-    view v = {L, nx_(L), ny_(L), nz_(L), ny_(L) * nz_(L), L->hr, L->H, L->hr * ny_(L), L->wfull};
-    return v;
-}
-
-static inline size_t slot(const fluid_level *L, size_t i, size_t row) {
-    return ((i + L->par[row]) & 1) * L->H + row * L->hr + i / 2;
-}
-
-/* x at cell (i, row); 0 outside the box, as the natural layout's padding. */
-static inline double at(const view *V, const double *x, size_t i, ptrdiff_t row) {
-    return row < 0 || row >= (ptrdiff_t)V->rows ? 0 : x[slot(V->L, i, (size_t)row)];
-}
-
-/* nb_sum of the m-th cell of its colour in row (j, k) (i = 2 m + q; o: the
- * other colour's slots of that row). Across the box the natural layout
- * reads (with weight 0) the cell before or after in memory: (nx - 1,
- * row - 1) before (0, row), and cells of the rows before and after; those
- * reads are repeated, so that even the sign of a zero product is the same.
- * FLUID_PERIODIC (full == 2): wrapped, as fluid__nb_sum_wrap. */
-static inline double nb_colour(const view *V, const double *x, const double *o, size_t m, size_t q, size_t j,
-                               size_t k) {
-    const fluid_level *L = V->L;
-    size_t nx = V->nx, ny = V->ny, nz = V->nz, i = 2 * m + q, dy = V->hr, dz = V->dz;
-    size_t row = j + ny * k, c = i + nx * row;
-    if (L->full[c] == 1)
-        return V->wfull * (((o[m - 1 + q] + o[m + q]) + (o[m - dy] + o[m + dy])) + (o[m - dz] + o[m + dz]));
-    double xm, xp, ym, yp, zm, zp;
-    if (i > 0 && j > 0 && k > 0 && i + 1 < nx && j + 1 < ny && k + 1 < nz) {
-        xm = o[m - 1 + q], xp = o[m + q], ym = o[m - dy], yp = o[m + dy], zm = o[m - dz], zp = o[m + dz];
-    } else {
-        ptrdiff_t r = (ptrdiff_t)row, w = L->full[c] == 2, sy = (ptrdiff_t)ny, sz = (ptrdiff_t)(ny * (nz - 1));
-        xm = i > 0 ? o[m - 1 + q] : at(V, x, nx - 1, w ? r : r - 1);
-        xp = i + 1 < nx ? o[m + q] : at(V, x, 0, w ? r : r + 1);
-        ym = j > 0 ? o[m - dy] : at(V, x, i, w ? r + sy - 1 : r - 1);
-        yp = j + 1 < ny ? o[m + dy] : at(V, x, i, w ? r - sy + 1 : r + 1);
-        zm = k > 0 ? o[m - dz] : at(V, x, i, w ? r + sz : r - sy);
-        zp = k + 1 < nz ? o[m + dz] : at(V, x, i, w ? r - sz : r + sy);
-    }
-    size_t fx = i + (nx + 1) * row, fy = i + nx * (j + (ny + 1) * k), sxy = nx * ny;
-    return (L->wx[fx] * xm + L->wx[fx + 1] * xp) + (L->wy[fy] * ym + L->wy[fy + nx] * yp) +
-           (L->wz[c] * zm + L->wz[c + sxy] * zp);
-}
-
-/* Gauss-Seidel on the cells of one colour ((i + j + k) % 2 == colour):
- * they depend only on cells of the other colour, so the order within the
- * sweep does not matter (rows in the natural order all the same: a box
- * cell's weight-0 read of the cell before a row's first is that of the
- * natural layout). */
-static void sweep(fluid_level *L, size_t colour) {
-    view V = view_of(L);
-    size_t nx = V.nx, dy = V.hr, dz = V.dz;
-    double w = V.wfull, *zall = L->z;
-    for (size_t k = 0; k < V.nz; k++)
-        for (size_t j = 0; j < V.ny; j++) {
-            size_t row = j + V.ny * k, q = (colour + j + k) & 1, cnt = (nx - q + 1) / 2;
-            size_t base = colour * V.H + row * V.hr;
-            double *z = zall + base;
-            const double *o = zall + (1 - colour) * V.H + row * V.hr, *r = L->r + base, *inv = L->inv + base;
-            const uint8_t *full = L->full + nx * row + q; /* slot m: full[2 m] */
-            for (size_t m = 0; m < cnt;) {
-                if (m + 1 < cnt && full[2 * m] == 1 && full[2 * m + 2] == 1) {
-                    fluid_v2d nb = ((V2(o + m - 1 + q) + V2(o + m + q)) + (V2(o + m - dy) + V2(o + m + dy))) +
-                                   (V2(o + m - dz) + V2(o + m + dz));
-                    *(fluid_v2d *)(z + m) = (V2(r + m) + w * nb) * V2(inv + m);
-                    m += 2;
-                    continue;
-                }
-                z[m] = (r[m] + nb_colour(&V, zall, o, m, q, j, k)) * inv[m];
-                m++;
-            }
-        }
-}
-
-/* The first red sweep from z = 0: z = r / diag on the red cells. The black
- * cells are left as they are: the black sweep that follows writes them all
- * and reads only red ones, so z needs no clearing. */
-static void sweep_first(fluid_level *L) {
-    size_t n = L->H;
-    double *z = L->z;
-    const double *r = L->r, *inv = L->inv;
-    for (size_t m = 0; m < n; m++) /* with an odd nx, one row in two has a free slot: 0 * 0 */
-        z[m] = r[m] * inv[m];
-}
-
-static const unsigned char red_children[4][3] = {{0, 0, 0}, {1, 1, 0}, {1, 0, 1}, {0, 1, 1}};
-
-/* The residual summed over the red children of coarse cell (i, j, k). */
-static double restrict_one(const view *V, size_t i, size_t j, size_t k) {
-    const fluid_level *F = V->L;
-    double s = 0;
-    for (int e = 0; e < 4; e++) {
-        size_t fi = 2 * i + red_children[e][0], fj = 2 * j + red_children[e][1], fk = 2 * k + red_children[e][2];
-        size_t row = fj + V->ny * fk, c = fi + V->nx * row, m = fi / 2, q = F->par[row];
-        const double *z = F->z + row * V->hr, *o = z + V->H; /* red: colour 0 */
-        double nb = nb_colour(V, F->z, o, m, q, fj, fk);
-        s += F->r[row * V->hr + m] - (F->diag[c] * z[m] - nb);
-    }
-    return s;
-}
-
-/* The same for coarse cells i and i + 1 when all their red children take
- * the fast path: each child of cell i is slot m = i of its row (its
- * partner of cell i + 1 slot i + 1); 0 when one does not. */
-static int restrict_two(const view *V, size_t i, size_t j, size_t k, fluid_v2d *out) {
-    const fluid_level *F = V->L;
-    fluid_v2d s = {0, 0};
-    size_t dy = V->hr, dz = V->dz;
-    for (int e = 0; e < 4; e++) {
-        size_t fi = 2 * i + red_children[e][0], fj = 2 * j + red_children[e][1], fk = 2 * k + red_children[e][2];
-        size_t row = fj + V->ny * fk, c = fi + V->nx * row, m = i, q = red_children[e][0];
-        if (F->full[c] != 1 || F->full[c + 2] != 1)
-            return 0;
-        const double *z = F->z + row * V->hr, *o = z + V->H;
-        fluid_v2d nb = ((V2(o + m - 1 + q) + V2(o + m + q)) + (V2(o + m - dy) + V2(o + m + dy))) +
-                       (V2(o + m - dz) + V2(o + m + dz));
-        fluid_v2d diag = {F->diag[c], F->diag[c + 2]};
-        s += V2(F->r + row * V->hr + m) - (diag * V2(z + m) - V->wfull * nb);
-    }
-    *out = s;
-    return 1;
-}
-
-/* C->r = the sum of the fine residuals r - A z over each coarse cell's
- * eight children. Pre-smoothing ends with a black sweep, which leaves the
- * black residuals 0 (up to rounding, taken as 0): only the four red
- * children ((di + dj + dk) even) are computed. */
-static void restrict_residual(const fluid_level *F, fluid_level *C) {
-    view V = view_of(F);
-    size_t cx = nx_(C), cy = ny_(C), cz = nz_(C);
-    for (size_t k = 0; k < cz; k++)
-        for (size_t j = 0; j < cy; j++) {
-            size_t crow = j + cy * k;
-            for (size_t i = 0; i < cx; i++) {
-                fluid_v2d two;
-                if (i + 1 < cx && restrict_two(&V, i, j, k, &two)) {
-                    C->r[slot(C, i, crow)] = two[0];
-                    C->r[slot(C, i + 1, crow)] = two[1];
-                    i++;
-                    continue;
-                }
-                C->r[slot(C, i, crow)] = restrict_one(&V, i, j, k);
-            }
-        }
-}
-
-/* Fine cell i = 2 m + q of a row lies in coarse cell m of the coarse row,
- * whose colour alternates with m: m = 2 t in slot t of colour cp, m = 2 t + 1
- * in slot t of the other. */
-static void prolong_add(fluid_level *F, const fluid_level *C) {
-    size_t nx = nx_(F), ny = ny_(F), nz = nz_(F), cy = ny_(C);
-    for (size_t k = 0; k < nz; k++)
-        for (size_t j = 0; j < ny; j++) {
-            size_t row = j + ny * k, crow = j / 2 + cy * (k / 2), cp = C->par[crow];
-            const double *a = C->z + cp * C->H + crow * C->hr, *b = C->z + (1 - cp) * C->H + crow * C->hr;
-            for (size_t col = 0; col < 2; col++) {
-                size_t q = (col + F->par[row]) & 1, cnt = (nx - q + 1) / 2, t = 0;
-                double *z = F->z + col * F->H + row * F->hr;
-                for (; 2 * t + 1 < cnt; t++) {
-                    z[2 * t] += a[t];
-                    z[2 * t + 1] += b[t];
-                }
-                if (2 * t < cnt)
-                    z[2 * t] += a[t];
-            }
-        }
-}
-
-/* Natural order (the PCG's vectors) to colour order and back: in a row,
- * cells 2 t and 2 t + 1 are slot t of the row's two colours. */
-static void to_colours(const fluid_level *L, const double *x, double *out) {
-    size_t nx = nx_(L), rows = ny_(L) * nz_(L);
-    for (size_t row = 0; row < rows; row++) {
-        size_t p = L->par[row], t = 0;
-        double *a = out + p * L->H + row * L->hr, *b = out + (1 - p) * L->H + row * L->hr;
-        const double *s = x + nx * row;
-        for (; 2 * t + 1 < nx; t++)
-            a[t] = s[2 * t], b[t] = s[2 * t + 1];
-        if (2 * t < nx)
-            a[t] = s[2 * t];
-    }
-}
-
-static void from_colours(const fluid_level *L, const double *x, double *out) {
-    size_t nx = nx_(L), rows = ny_(L) * nz_(L);
-    for (size_t row = 0; row < rows; row++) {
-        size_t p = L->par[row], t = 0;
-        const double *a = x + p * L->H + row * L->hr, *b = x + (1 - p) * L->H + row * L->hr;
-        double *d = out + nx * row;
-        for (; 2 * t + 1 < nx; t++)
-            d[2 * t] = a[t], d[2 * t + 1] = b[t];
-        if (2 * t < nx)
-            d[2 * t] = a[t];
-    }
-}
-
-/* z = V(r) on level l: pre-smoothing SMOOTH times red then black,
- * post-smoothing black then red (the adjoint order), so the preconditioner
- * is symmetric. Two sweeps each way halve the PCG iterations of one and cost
- * less than the iterations they save; three save nothing more. */
-static void vcycle(fluid *f, int l) {
-    fluid_level *L = &f->lv[l];
-    int pre = l == f->nlev - 1 ? COARSE_SWEEPS : SMOOTH;
-    sweep_first(L);
-    sweep(L, 1);
-    for (int s = 1; s < pre; s++) {
-        sweep(L, 0);
-        sweep(L, 1);
-    }
-    if (l < f->nlev - 1) {
-        restrict_residual(L, &f->lv[l + 1]);
-        vcycle(f, l + 1);
-        prolong_add(L, &f->lv[l + 1]);
-    }
-    for (int s = 0; s < pre; s++) {
-        sweep(L, 1);
-        sweep(L, 0);
-    }
-}
-
-/* z = M^-1 r for the PCG: one V-cycle on level 0 in colour order. */
-static void precondition(fluid *f) {
-    to_colours(&f->lv[0], f->cg_r, f->lv[0].r);
-    vcycle(f, 0);
-    from_colours(&f->lv[0], f->lv[0].z, f->cg_z);
 }
 
 static double dot(const double *a, const double *b, size_t n) {
@@ -385,7 +140,7 @@ static int solve(fluid *f, double threshold) {
         r[c] = f->b[c] - q[c];
     if (max_abs(r, n) <= threshold)
         return 0;
-    precondition(f);
+    fluid__precondition(f, r, z);
     memcpy(p, z, n * sizeof *p);
     double rho = dot(r, z, n);
     int it = 0;
@@ -397,7 +152,7 @@ static int solve(fluid *f, double threshold) {
         it++;
         if (m <= threshold)
             break;
-        precondition(f);
+        fluid__precondition(f, r, z);
         double rho1 = dot(r, z, n), beta = rho1 / rho;
         rho = rho1;
         for (size_t c = 0; c < n; c++)
@@ -584,7 +339,6 @@ static void diagonal(fluid_level *L) {
                 L->diag[c] = ((L->wx[fx] + L->wx[fx + 1]) + (L->wy[fy] + L->wy[fy + nx]) +
                               (L->wz[c] + L->wz[c + nx * ny])) +
                              L->wall[c];
-                L->inv[slot(L, i, j + ny * k)] = L->diag[c] > 0 ? 1 / L->diag[c] : 0;
                 L->full[c] = L->wx[fx] == w && L->wx[fx + 1] == w && L->wy[fy] == w && L->wy[fy + nx] == w &&
                              L->wz[c] == w && L->wz[c + nx * ny] == w;
                 if (L->periodic && (i == 0 || j == 0 || k == 0 || i == nx - 1 || j == ny - 1 || k == nz - 1))
@@ -604,20 +358,12 @@ int fluid__levels_new(fluid *f) {
         L->wz = calloc(x * y * (z + 1), sizeof(double));
         L->diag = calloc(c, sizeof(double));
         L->wall = calloc(c, sizeof(double));
-        L->hr = (x + 1) / 2, L->H = y * z * L->hr;
-        L->par = malloc(y * z);
-        L->inv = calloc(2 * L->H, sizeof(double));
-        L->r = calloc(2 * L->H, sizeof(double));
-        L->z = calloc(2 * L->H, sizeof(double));
         L->full = calloc(c, 1);
         L->wfull = l == 0 ? 1 : 2 * f->lv[l - 1].wfull;
         L->periodic = f->p.boundary == FLUID_PERIODIC;
         f->nlev = l + 1;
-        if (!L->wx || !L->wy || !L->wz || !L->diag || !L->wall || !L->inv || !L->r || !L->z || !L->full ||
-            !L->par)
+        if (!L->wx || !L->wy || !L->wz || !L->diag || !L->wall || !L->full)
             return -1;
-        for (size_t row = 0; row < y * z; row++)
-            L->par[row] = (row % y + row / y) & 1;
         if (l == 0)
             fine_weights(f);
         else
@@ -625,6 +371,8 @@ int fluid__levels_new(fluid *f) {
         if (L->periodic) /* face n of each axis takes face 0's weight */
             fluid__copy_layers(L->wx, L->wy, L->wz, L->n);
         diagonal(L);
+        if (fluid__colours_new(f, l))
+            return -1;
         if (n[0] % 2 || n[1] % 2 || n[2] % 2 || n[0] < 4 || n[1] < 4 || n[2] < 4)
             break;
         /* periodic red-black sweeps need an even n (the colours alternate across the wrap) */
@@ -638,8 +386,8 @@ int fluid__levels_new(fluid *f) {
 void fluid__levels_free(fluid *f) {
     for (int l = 0; l < f->nlev; l++) {
         fluid_level *L = &f->lv[l];
-        free(L->wx), free(L->wy), free(L->wz), free(L->diag), free(L->wall), free(L->inv), free(L->r), free(L->z),
-            free(L->full), free(L->par);
+        free(L->wx), free(L->wy), free(L->wz), free(L->diag), free(L->wall), free(L->full);
+        fluid__colours_free(L);
     }
     f->nlev = 0;
 }

@@ -105,6 +105,12 @@ def copy_faces(u, v, w):
     w[-1] = w[0]
 
 
+def seqsum(a):
+    """the sum of a's values one after the other, in memory order (the modules' order: the PCG's
+    dot products decide the rounding of r to single precision before each V-cycle)"""
+    return float(np.cumsum(a, dtype=np.float64)[-1]) if a.size else 0.0
+
+
 def avg4(a, b, c, d):
     return 0.25 * ((a + b) + (c + d))
 
@@ -135,17 +141,21 @@ class Level:
         periodic: the neighbours wrap."""
         self.wx, self.wy, self.wz, self.wall, self.periodic = wx, wy, wz, wall, periodic
         self.diag = ((wx[:, :, :-1] + wx[:, :, 1:]) + (wy[:, :-1, :] + wy[:, 1:, :]) + (wz[:-1] + wz[1:])) + wall
-        self.inv = np.where(self.diag > 0, 1 / np.where(self.diag > 0, self.diag, 1), 0)
+        # the V-cycle's operator in single precision (1 / diag rounded from double, as the C and Rust modules)
+        self.inv = np.where(self.diag > 0, 1 / np.where(self.diag > 0, self.diag, 1), 0).astype(np.float32)
+        self.w32 = (wx.astype(np.float32), wy.astype(np.float32), wz.astype(np.float32))
+        self.diag32 = self.diag.astype(np.float32)
         nz, ny, nx = self.diag.shape
         k, j, i = np.meshgrid(np.arange(nz), np.arange(ny), np.arange(nx), indexing="ij")
         self.colour = [((i + j + k) % 2) == c for c in (0, 1)]
 
     def nb_sum(self, x):
+        """sum over the faces of weight * neighbour, in x's precision (float32: the V-cycle)"""
         p = np.pad(x, 1, mode="wrap") if self.periodic else np.pad(x, 1)
         xm, xp = p[1:-1, 1:-1, :-2], p[1:-1, 1:-1, 2:]
         ym, yp = p[1:-1, :-2, 1:-1], p[1:-1, 2:, 1:-1]
         zm, zp = p[:-2, 1:-1, 1:-1], p[2:, 1:-1, 1:-1]
-        wx, wy, wz = self.wx, self.wy, self.wz
+        wx, wy, wz = self.w32 if x.dtype == np.float32 else (self.wx, self.wy, self.wz)
         return ((wx[:, :, :-1] * xm + wx[:, :, 1:] * xp) + (wy[:, :-1, :] * ym + wy[:, 1:, :] * yp) +
                 (wz[:-1] * zm + wz[1:] * zp))
 
@@ -417,8 +427,9 @@ class Fluid:
 
     # --- pressure -------------------------------------------------------
     def vcycle(self, l, r):
+        """one V-cycle in single precision (r and the result float32)"""
         L = self.levels[l]
-        z = np.zeros(r.shape)
+        z = np.zeros(r.shape, np.float32)
         if l == len(self.levels) - 1:
             for _ in range(8):
                 L.sweep(z, r, 0)
@@ -431,9 +442,13 @@ class Fluid:
             L.sweep(z, r, 0)
             L.sweep(z, r, 1)
         # the black sweep leaves the black residuals 0 up to rounding: taken as 0
-        rr = np.where(L.colour[0], r - L.apply(z), 0.0)
+        # the red children summed in the C module's order: (di, dj, dk) = 000, 110, 101, 011
+        rr = r - (L.diag32 * z - L.nb_sum(z))
         nz, ny, nx = r.shape
-        rc = rr.reshape(nz // 2, 2, ny // 2, 2, nx // 2, 2).sum(axis=(1, 3, 5))
+        a = rr.reshape(nz // 2, 2, ny // 2, 2, nx // 2, 2)  # [k, dk, j, dj, i, di]
+        rc = np.zeros((nz // 2, ny // 2, nx // 2), np.float32)
+        for di, dj, dk in ((0, 0, 0), (1, 1, 0), (1, 0, 1), (0, 1, 1)):
+            rc = rc + a[:, dk, :, dj, :, di]
         zc = self.vcycle(l + 1, rc)
         z += np.repeat(np.repeat(np.repeat(zc, 2, 0), 2, 1), 2, 2)
         for _ in range(SMOOTH):
@@ -455,7 +470,7 @@ class Fluid:
     def remove_mean(self, x):
         m = self.levels[0].diag > 0
         if m.any():
-            x = np.where(m, x - x[m].sum() / m.sum(), 0)
+            x = np.where(m, x - seqsum(x[m]) / m.sum(), 0)
         return x
 
     def divergence(self):
@@ -466,13 +481,13 @@ class Fluid:
         r = b - L.apply(self.phi)
         if np.abs(r).max() <= threshold:
             return 0
-        z = self.vcycle(0, r)
+        z = self.vcycle(0, r.astype(np.float32)).astype(np.float64)
         p = z.copy()
-        rho = float(np.vdot(r, z))
+        rho = seqsum(r * z)
         it = 0
         while it < self.p["max_iterations"] and rho != 0:
             q = L.apply(p)
-            pq = float(np.vdot(p, q))
+            pq = seqsum(p * q)
             if not pq > 0:
                 break
             alpha = rho / pq
@@ -481,8 +496,8 @@ class Fluid:
             it += 1
             if np.abs(r).max() <= threshold:
                 break
-            z = self.vcycle(0, r)
-            rho1 = float(np.vdot(r, z))
+            z = self.vcycle(0, r.astype(np.float32)).astype(np.float64)
+            rho1 = seqsum(r * z)
             beta = rho1 / rho
             rho = rho1
             p = z + beta * p

@@ -44,9 +44,10 @@ struct Level {
     wz: Vec<f64>,
     wall: Vec<f64>, // weight of the cell's open walls (in the diagonal only: pressure 0 beyond)
     diag: Vec<f64>,
-    inv: Vec<f64>, // 1 / diag, 0 where diag is 0
-    r: Vec<f64>,
-    z: Vec<f64>, // padded by pad() on each side
+    // the V-cycle's vectors, single precision (../c/fluid_vcycle.c)
+    inv: Vec<f32>, // 1 / diag, 0 where diag is 0
+    r: Vec<f32>,
+    z: Vec<f32>, // padded by pad() on each side
     wfull: f64,
     full: Vec<u8>, // 1: the six faces weigh wfull (fast path); 2 (periodic): on the box, neighbours wrap
     periodic: bool,
@@ -73,6 +74,8 @@ struct Fluid {
     b: Vec<f64>,
     cg_p: Vec<f64>, // padded
     cg_q: Vec<f64>,
+    cg_r: Vec<f64>,
+    cg_z: Vec<f64>,
     solid: Vec<bool>,
     src: Vec<u8>, // SRC_*: what the source sets in a cell and on its low faces
     lv: Vec<Level>,
@@ -121,7 +124,7 @@ fn nb_sum(l: &Level, x: &[f64], o: usize, c: usize, fx: usize, fy: usize) -> f64
         return l.wfull * (((x[o - 1] + x[o + 1]) + (x[o - nx] + x[o + nx])) + (x[o - sxy] + x[o + sxy]));
     }
     if l.full[c] == 2 {
-        return nb_sum_wrap(l, x, o - c, c);
+        return nb_sum_wrap(l, x, o - c, c, |w| w);
     }
     (l.wx[fx] * x[o - 1] + l.wx[fx + 1] * x[o + 1]) + (l.wy[fy] * x[o - nx] + l.wy[fy + nx] * x[o + nx])
         + (l.wz[c] * x[o - sxy] + l.wz[c + sxy] * x[o + sxy])
@@ -143,6 +146,31 @@ fn apply_a(l: &Level, x: &[f64], pad: usize, y: &mut [f64]) -> f64 {
     s
 }
 
+/// The V-cycle's stencil, in single precision, at cell (i, j, k): as
+/// nb_sum, but a neighbour beyond the box is 0 (its face weighs 0), as the
+/// zero halo of ../c/fluid_vcycle.c.
+#[inline(always)]
+fn nb_vc(l: &Level, z: &[f32], pad: usize, i: usize, j: usize, k: usize) -> f32 {
+    let [nx, ny, nz] = l.n;
+    let (c, sxy) = (i + nx * (j + ny * k), nx * ny);
+    if l.full[c] == 2 {
+        return nb_sum_wrap(l, z, pad, c, |w| w as f32);
+    }
+    let o = pad + c;
+    let xm = if i > 0 { z[o - 1] } else { 0.0 };
+    let xp = if i + 1 < nx { z[o + 1] } else { 0.0 };
+    let ym = if j > 0 { z[o - nx] } else { 0.0 };
+    let yp = if j + 1 < ny { z[o + nx] } else { 0.0 };
+    let zm = if k > 0 { z[o - sxy] } else { 0.0 };
+    let zp = if k + 1 < nz { z[o + sxy] } else { 0.0 };
+    if l.full[c] == 1 {
+        return l.wfull as f32 * (((xm + xp) + (ym + yp)) + (zm + zp));
+    }
+    let (fx, fy) = (i + (nx + 1) * (j + ny * k), i + nx * (j + (ny + 1) * k));
+    (l.wx[fx] as f32 * xm + l.wx[fx + 1] as f32 * xp) + (l.wy[fy] as f32 * ym + l.wy[fy + nx] as f32 * yp)
+        + (l.wz[c] as f32 * zm + l.wz[c + sxy] as f32 * zp)
+}
+
 fn sweep(l: &mut Level, colour: usize) {
     let [nx, ny, nz] = l.n;
     let pad = l.pad();
@@ -152,8 +180,7 @@ fn sweep(l: &mut Level, colour: usize) {
             let mut i = (colour + j + k) & 1;
             while i < nx {
                 let c = i + nx * (j + ny * k);
-                z[pad + c] =
-                    (l.r[c] + nb_sum(l, &z, pad + c, c, i + (nx + 1) * (j + ny * k), i + nx * (j + (ny + 1) * k))) * l.inv[c];
+                z[pad + c] = (l.r[c] + nb_vc(l, &z, pad, i, j, k)) * l.inv[c];
                 i += 2;
             }
         }
@@ -186,13 +213,11 @@ fn restrict_residual(f: &Level, c: &mut Level) {
         for j in 0..cy {
             for i in 0..cx {
                 // only the red children: the black sweep leaves the black residuals 0
-                let mut s = 0.0;
+                let mut s = 0.0f32;
                 for [di, dj, dk] in [[0, 0, 0], [1, 1, 0], [1, 0, 1], [0, 1, 1]] {
                     let (fi, fj, fk) = (2 * i + di, 2 * j + dj, 2 * k + dk);
                     let q = fi + nx * (fj + ny * fk);
-                    s += f.r[q]
-                        - (f.diag[q] * f.z[pad + q]
-                            - nb_sum(f, &f.z, pad + q, q, fi + (nx + 1) * (fj + ny * fk), fi + nx * (fj + (ny + 1) * fk)));
+                    s += f.r[q] - (f.diag[q] as f32 * f.z[pad + q] - nb_vc(f, &f.z, pad, fi, fj, fk));
                 }
                 c.r[i + cx * (j + cy * k)] = s;
             }
@@ -237,6 +262,18 @@ fn vcycle(lv: &mut [Level], l: usize) {
     }
 }
 
+/// z = one V-cycle applied to r: r rounded to single precision, z back in double.
+fn precondition(lv: &mut [Level], r: &[f64], z: &mut [f64]) {
+    let pad = lv[0].pad();
+    for c in 0..r.len() {
+        lv[0].r[c] = r[c] as f32;
+    }
+    vcycle(lv, 0);
+    for c in 0..z.len() {
+        z[c] = lv[0].z[pad + c] as f64;
+    }
+}
+
 fn dot(a: &[f64], b: &[f64]) -> f64 {
     let mut s = 0.0;
     for i in 0..a.len() {
@@ -272,14 +309,14 @@ impl Fluid {
         let pad = self.pad();
         apply_a(&self.lv[0], &self.phi, pad, &mut self.cg_q);
         for c in 0..n {
-            self.lv[0].r[c] = self.b[c] - self.cg_q[c];
+            self.cg_r[c] = self.b[c] - self.cg_q[c];
         }
-        if max_abs(&self.lv[0].r) <= threshold {
+        if max_abs(&self.cg_r) <= threshold {
             return 0;
         }
-        vcycle(&mut self.lv, 0);
-        self.cg_p[pad..pad + n].copy_from_slice(&self.lv[0].z[pad..pad + n]);
-        let mut rho = dot(&self.lv[0].r, &self.lv[0].z[pad..pad + n]);
+        precondition(&mut self.lv, &self.cg_r, &mut self.cg_z);
+        self.cg_p[pad..pad + n].copy_from_slice(&self.cg_z);
+        let mut rho = dot(&self.cg_r, &self.cg_z);
         let mut it = 0;
         while it < self.p.max_iterations && rho != 0.0 {
             let pq = apply_a(&self.lv[0], &self.cg_p, pad, &mut self.cg_q);
@@ -290,7 +327,7 @@ impl Fluid {
             let mut m = 0.0;
             for c in 0..n {
                 self.phi[pad + c] += alpha * self.cg_p[pad + c];
-                let r = &mut self.lv[0].r[c];
+                let r = &mut self.cg_r[c];
                 *r -= alpha * self.cg_q[c];
                 if r.abs() > m {
                     m = r.abs();
@@ -300,12 +337,12 @@ impl Fluid {
             if m <= threshold {
                 break;
             }
-            vcycle(&mut self.lv, 0);
-            let rho1 = dot(&self.lv[0].r, &self.lv[0].z[pad..pad + n]);
+            precondition(&mut self.lv, &self.cg_r, &mut self.cg_z);
+            let rho1 = dot(&self.cg_r, &self.cg_z);
             let beta = rho1 / rho;
             rho = rho1;
             for c in 0..n {
-                self.cg_p[pad + c] = self.lv[0].z[pad + c] + beta * self.cg_p[pad + c];
+                self.cg_p[pad + c] = self.cg_z[c] + beta * self.cg_p[pad + c];
             }
         }
         it
@@ -500,7 +537,7 @@ fn diagonal(l: &mut Level) {
                 let c = i + nx * (j + ny * k);
                 let (fx, fy) = (i + (nx + 1) * (j + ny * k), i + nx * (j + (ny + 1) * k));
                 l.diag[c] = ((l.wx[fx] + l.wx[fx + 1]) + (l.wy[fy] + l.wy[fy + nx]) + (l.wz[c] + l.wz[c + nx * ny])) + l.wall[c];
-                l.inv[c] = if l.diag[c] > 0.0 { 1.0 / l.diag[c] } else { 0.0 };
+                l.inv[c] = if l.diag[c] > 0.0 { (1.0 / l.diag[c]) as f32 } else { 0.0 };
                 l.full[c] = (l.wx[fx] == w && l.wx[fx + 1] == w && l.wy[fy] == w && l.wy[fy + nx] == w
                     && l.wz[c] == w && l.wz[c + nx * ny] == w) as u8;
                 if l.periodic && (i == 0 || j == 0 || k == 0 || i == nx - 1 || j == ny - 1 || k == nz - 1) {
@@ -1115,6 +1152,8 @@ fn new_fluid(p: Params) -> Fluid {
         b: vec![0.0; nc],
         cg_p: vec![0.0; nc + 2 * pad],
         cg_q: vec![0.0; nc],
+        cg_r: vec![0.0; nc],
+        cg_z: vec![0.0; nc],
         solid,
         src,
         lv,

@@ -14,15 +14,21 @@ pub(super) fn up(i: usize, n: usize) -> usize {
 }
 
 /// nb_sum of a cell on the box of a periodic level: the neighbours wrap.
-pub(super) fn nb_sum_wrap(l: &Level, x: &[f64], pad: usize, c: usize) -> f64 {
+/// The weights as w(weight) (f64 for the PCG's A, f32 for the V-cycle).
+pub(super) fn nb_sum_wrap<T, W>(l: &Level, x: &[T], pad: usize, c: usize, w: W) -> T
+where
+    T: Copy + std::ops::Add<Output = T> + std::ops::Mul<Output = T>,
+    W: Fn(f64) -> T,
+{
     let [nx, ny, nz] = l.n;
     let (i, j, k) = (c % nx, c / nx % ny, c / (nx * ny));
     let (fx, fy, sxy) = (i + (nx + 1) * (j + ny * k), i + nx * (j + (ny + 1) * k), nx * ny);
     let (xm, xp) = (c - i + down(i, nx), c - i + up(i, nx));
     let (ym, yp) = (c - nx * j + nx * down(j, ny), c - nx * j + nx * up(j, ny));
     let (zm, zp) = (c - sxy * k + sxy * down(k, nz), c - sxy * k + sxy * up(k, nz));
-    (l.wx[fx] * x[pad + xm] + l.wx[fx + 1] * x[pad + xp]) + (l.wy[fy] * x[pad + ym] + l.wy[fy + nx] * x[pad + yp])
-        + (l.wz[c] * x[pad + zm] + l.wz[c + sxy] * x[pad + zp])
+    (w(l.wx[fx]) * x[pad + xm] + w(l.wx[fx + 1]) * x[pad + xp])
+        + (w(l.wy[fy]) * x[pad + ym] + w(l.wy[fy + nx]) * x[pad + yp])
+        + (w(l.wz[c]) * x[pad + zm] + w(l.wz[c + sxy]) * x[pad + zp])
 }
 
 /// Face n of each axis takes face 0's value (periodic), for u-, v- and w-shaped arrays.
