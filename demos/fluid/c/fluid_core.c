@@ -11,20 +11,32 @@
 static double clampd(double x, double lo, double hi) { return x < lo ? lo : (x > hi ? hi : x); }
 
 /* Trilinear sample of a field of sx * sy * sz values at grid point
- * (gx, gy, gz) (value (i, j, k) at (i, j, k)), clamped to the field. The
- * coordinates are clamped first, so truncation is the floor (no libm call). */
-static inline double sample(const double *a, size_t sx, size_t sy, size_t sz, double gx, double gy, double gz) {
-    gx = clampd(gx, 0, (double)(sx - 1)), gy = clampd(gy, 0, (double)(sy - 1)),
-    gz = clampd(gz, 0, (double)(sz - 1));
-    size_t i = (size_t)gx, j = (size_t)gy, k = (size_t)gz;
-    i = i < sx - 2 ? i : sx - 2, j = j < sy - 2 ? j : sy - 2, k = k < sz - 2 ? k : sz - 2;
+ * (gx, gy, gz) (value (i, j, k) at (i, j, k)), each coordinate already
+ * clamped to [0, s - 1] of its axis, so truncation is the floor (no libm
+ * call; a signed 32-bit conversion, the cheapest in wasm and on x86). */
+static inline double sample_in(const double *a, size_t sx, size_t sy, size_t sz, double gx, double gy,
+                               double gz) {
+    int32_t i = (int32_t)gx, j = (int32_t)gy, k = (int32_t)gz;
+    int32_t mx = (int32_t)sx - 2, my = (int32_t)sy - 2, mz = (int32_t)sz - 2;
+    i = i < mx ? i : mx, j = j < my ? j : my, k = k < mz ? k : mz;
     double tx = gx - (double)i, ty = gy - (double)j, tz = gz - (double)k;
-    size_t c = i + sx * (j + sy * k), dy = sx, dz = sx * sy;
-    double a00 = a[c] + tx * (a[c + 1] - a[c]), a10 = a[c + dy] + tx * (a[c + dy + 1] - a[c + dy]);
-    double a01 = a[c + dz] + tx * (a[c + dz + 1] - a[c + dz]);
-    double a11 = a[c + dy + dz] + tx * (a[c + dy + dz + 1] - a[c + dy + dz]);
-    double b0 = a00 + ty * (a10 - a00), b1 = a01 + ty * (a11 - a01);
-    return b0 + tz * (b1 - b0);
+    size_t c = (size_t)i + sx * ((size_t)j + sy * (size_t)k), dy = sx, dz = sx * sy;
+    /* the corners as four x-pairs; lane by lane the scalar lerps
+     * a00 = a[c] + tx (a[c + 1] - a[c]), a10 (+ dy), a01 (+ dz), a11, then
+     * b0 = a00 + ty (a10 - a00), b1 = a01 + ty (a11 - a01), b0 + tz (b1 - b0) */
+    fluid_v2d p00 = V2(a + c), p10 = V2(a + c + dy), p01 = V2(a + c + dz), p11 = V2(a + c + dy + dz);
+    fluid_v2d lo0 = __builtin_shufflevector(p00, p10, 0, 2), hi0 = __builtin_shufflevector(p00, p10, 1, 3);
+    fluid_v2d lo1 = __builtin_shufflevector(p01, p11, 0, 2), hi1 = __builtin_shufflevector(p01, p11, 1, 3);
+    fluid_v2d x0 = lo0 + tx * (hi0 - lo0), x1 = lo1 + tx * (hi1 - lo1); /* (a00, a10), (a01, a11) */
+    fluid_v2d ly = __builtin_shufflevector(x0, x1, 0, 2), hy = __builtin_shufflevector(x0, x1, 1, 3);
+    fluid_v2d b = ly + ty * (hy - ly); /* (b0, b1) */
+    return b[0] + tz * (b[1] - b[0]);
+}
+
+/* The same at any point, clamped to the field. */
+static double sample(const double *a, size_t sx, size_t sy, size_t sz, double gx, double gy, double gz) {
+    return sample_in(a, sx, sy, sz, clampd(gx, 0, (double)(sx - 1)), clampd(gy, 0, (double)(sy - 1)),
+                     clampd(gz, 0, (double)(sz - 1)));
 }
 
 void fluid_velocity_at(const fluid *f, const double p[3], double out[3]) {
@@ -82,7 +94,9 @@ static double avg4(double a, double b, double c, double d) { return 0.25 * ((a +
 /* Semi-Lagrangian: each open face takes the old field's value at the point
  * one step back along the old velocity (the other two components are the
  * means of the four nearest faces), in cell units (cu = dt / h); closed
- * faces stay 0. */
+ * faces stay 0. The point is clamped to the box, then moved to the field's
+ * grid (- 0.5 across the face's axis) and clamped to the field: as rounding
+ * is monotonic, one clamp of (b - 0.5) to [0, n - 1] is both. */
 static void advect_velocity(fluid *f, double dt) {
     memcpy(f->u0, f->u, f->nu * sizeof *f->u);
     memcpy(f->v0, f->v, f->nv * sizeof *f->v);
@@ -105,24 +119,24 @@ static void advect_velocity(fluid *f, double dt) {
                 if (L->wx[fx] > 0) {
                     double vv = avg4(v[fy - 1], v[fy], v[fy - 1 + vy], v[fy + vy]);
                     double ww = avg4(w[c - 1], w[c], w[c - 1 + wz], w[c + wz]);
-                    double bx = clampd((double)i - cu * u[fx], 0, X), by = clampd(y - cu * vv, 0, Y),
-                           bz = clampd(z - cu * ww, 0, Z);
-                    f->u[fx] = sample(u, nx + 1, ny, nz, bx, by - 0.5, bz - 0.5);
+                    double bx = clampd((double)i - cu * u[fx], 0, X), by = clampd((y - cu * vv) - 0.5, 0, Y - 1),
+                           bz = clampd((z - cu * ww) - 0.5, 0, Z - 1);
+                    f->u[fx] = sample_in(u, nx + 1, ny, nz, bx, by, bz);
                 }
                 if (L->wy[fy] > 0) {
                     double uu = avg4(u[fx - (nx + 1)], u[fx], u[fx - (nx + 1) + 1], u[fx + 1]);
                     double ww = avg4(w[c - nx], w[c], w[c - nx + wz], w[c + wz]);
-                    double bx = clampd(x - cu * uu, 0, X), by = clampd((double)j - cu * v[fy], 0, Y),
-                           bz = clampd(z - cu * ww, 0, Z);
-                    f->v[fy] = sample(v, nx, ny + 1, nz, bx - 0.5, by, bz - 0.5);
+                    double bx = clampd((x - cu * uu) - 0.5, 0, X - 1), by = clampd((double)j - cu * v[fy], 0, Y),
+                           bz = clampd((z - cu * ww) - 0.5, 0, Z - 1);
+                    f->v[fy] = sample_in(v, nx, ny + 1, nz, bx, by, bz);
                 }
                 if (L->wz[c] > 0) {
                     size_t ux = fx - (nx + 1) * ny, vz = fy - nx * (ny + 1);
                     double uu = avg4(u[ux], u[fx], u[ux + 1], u[fx + 1]);
                     double vv = avg4(v[vz], v[fy], v[vz + vy], v[fy + vy]);
-                    double bx = clampd(x - cu * uu, 0, X), by = clampd(y - cu * vv, 0, Y),
+                    double bx = clampd((x - cu * uu) - 0.5, 0, X - 1), by = clampd((y - cu * vv) - 0.5, 0, Y - 1),
                            bz = clampd((double)k - cu * w[c], 0, Z);
-                    f->w[c] = sample(w, nx, ny, nz + 1, bx - 0.5, by - 0.5, bz);
+                    f->w[c] = sample_in(w, nx, ny, nz + 1, bx, by, bz);
                 }
             }
 }
@@ -225,10 +239,10 @@ static void transport(fluid *f, double *a, const double *a0, double c, double co
     int open = f->p.boundary == FLUID_OPEN, per = f->p.boundary == FLUID_PERIODIC;
     for (size_t k = 0; k < nz; k++)
         for (size_t j = 0; j < ny; j++)
-            for (size_t i = 0; i < nx; i++) {
+            for (size_t i = 0, in = L->inner[j + ny * k]; i < nx; i++) {
                 size_t q = i + nx * (j + ny * k);
                 size_t fx = i + (nx + 1) * (j + ny * k), fy = i + nx * (j + (ny + 1) * k), fz = q;
-                if (i + 1 < nx && L->full[q] == 1 && L->full[q + 1] == 1) {
+                if (i + 1 < nx && ((in && i > 0 && i + 2 < nx) || (L->full[q] == 1 && L->full[q + 1] == 1))) {
                     transport2(f, a, a0, q, fx, fy, c, coef);
                     i++;
                     continue;
@@ -273,29 +287,42 @@ static void transport(fluid *f, double *a, const double *a0, double c, double co
 }
 
 /* The largest sum over a cell's faces of the velocity leaving it (closed
- * faces carry 0). */
+ * faces carry 0); two cells at once (the largest of lane-wise largest
+ * values is the same number). */
+static inline fluid_v2d pos2(fluid_v2d x) { return (fluid_v2d)((fluid_v2i)x & (x > 0)); }
+
 static double max_outflow(const fluid *f) {
     size_t nx = (size_t)f->p.n[0], ny = (size_t)f->p.n[1], nz = (size_t)f->p.n[2];
     double m = 0;
+    fluid_v2d m2 = {0, 0};
     for (size_t k = 0; k < nz; k++)
         for (size_t j = 0; j < ny; j++)
             for (size_t i = 0; i < nx; i++) {
                 size_t c = i + nx * (j + ny * k);
                 size_t fx = i + (nx + 1) * (j + ny * k), fy = i + nx * (j + (ny + 1) * k);
+                if (i + 1 < nx) {
+                    fluid_v2d o = ((pos2(-V2(f->u + fx)) + pos2(V2(f->u + fx + 1))) +
+                                   (pos2(-V2(f->v + fy)) + pos2(V2(f->v + fy + nx)))) +
+                                  (pos2(-V2(f->w + c)) + pos2(V2(f->w + c + nx * ny)));
+                    fluid_v2i gt = o > m2;
+                    m2 = (fluid_v2d)(((fluid_v2i)o & gt) | ((fluid_v2i)m2 & ~gt));
+                    i++;
+                    continue;
+                }
                 double o = ((pos(-f->u[fx]) + pos(f->u[fx + 1])) + (pos(-f->v[fy]) + pos(f->v[fy + nx]))) +
                            (pos(-f->w[c]) + pos(f->w[c + nx * ny]));
                 m = o > m ? o : m;
             }
-    return m;
+    m = m2[0] > m ? m2[0] : m;
+    return m2[1] > m ? m2[1] : m;
 }
 
-/* Sub-steps keep 2 c outflow + 8 coef <= 1 (c = dt / h per sub-step), so
- * what leaves a cell by flow and by diffusion through its six faces is at
- * most 5/8 of its content: no density goes negative. */
+/* Sub-steps keep c outflow + 6 coef < 1 (c = dt / h per sub-step), so what
+ * leaves a cell by flow and by diffusion through its six faces is less than
+ * its content: no density goes negative (the upwind scheme's limit). */
 static void scalars(fluid *f, double dt) {
     double h = f->p.h, cu = dt / h, rate = f->p.diffusion * dt / (h * h);
-    int n = (int)ceil(2 * (cu * max_outflow(f)) + 8 * rate);
-    n = n < 1 ? 1 : n;
+    int n = (int)floor(cu * max_outflow(f) + 6 * rate) + 1;
     double c = cu / n, coef = rate / n;
     for (int s = 0; s < n; s++) {
         swap(&f->d, &f->d0);

@@ -49,6 +49,8 @@ typedef struct {
     double wfull;         /* the weight of an open face away from walls and obstacles: 2^level */
     uint8_t *full;        /* 1 for cells whose six faces all weigh wfull (the fast path); FLUID_PERIODIC:
                            * 2 for the cells on the box (neighbours wrap) */
+    uint8_t *inner;       /* [row]: its cells 1 .. nx - 2 all take the fast path (full 1): the loops of the
+                           * natural layout run over them two at a time with no test */
     int periodic;         /* FLUID_PERIODIC */
     double *wall;         /* weight of the cell's open walls (FLUID_OPEN: pressure 0 beyond them) */
     double *diag;         /* the face weights plus wall */

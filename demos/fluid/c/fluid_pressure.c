@@ -36,17 +36,18 @@ static inline double nb_sum(const fluid_level *L, const double *x, size_t c, siz
 }
 
 /* y = A x; returns the dot product x . y (the PCG step needs both), summed
- * cell by cell in order. Two cells at once where both take the fast path. */
+ * cell by cell in order. Two cells at once where both take the fast path
+ * (every pair between the first and the last cell of an inner row). */
 static double apply_a(const fluid_level *L, const double *x, double *y) {
     size_t nx = nx_(L), ny = ny_(L), nz = nz_(L), sxy = nx * ny;
     double s = 0, w = L->wfull;
     for (size_t k = 0; k < nz; k++)
         for (size_t j = 0; j < ny; j++) {
-            size_t row = nx * (j + ny * k);
+            size_t row = nx * (j + ny * k), in = L->inner[j + ny * k];
             const uint8_t *full = L->full + row;
             for (size_t i = 0; i < nx;) {
                 size_t c = row + i;
-                if (i + 1 < nx && full[i] == 1 && full[i + 1] == 1) {
+                if (i + 1 < nx && ((in && i > 0 && i + 2 < nx) || (full[i] == 1 && full[i + 1] == 1))) {
                     fluid_v2d nb = ((V2(x + c - 1) + V2(x + c + 1)) + (V2(x + c - nx) + V2(x + c + nx))) +
                                    (V2(x + c - sxy) + V2(x + c + sxy));
                     fluid_v2d a = V2(L->diag + c) * V2(x + c) - w * nb, xy = V2(x + c) * a;
@@ -344,6 +345,11 @@ static void diagonal(fluid_level *L) {
                 if (L->periodic && (i == 0 || j == 0 || k == 0 || i == nx - 1 || j == ny - 1 || k == nz - 1))
                     L->full[c] = 2;
             }
+    for (size_t row = 0; row < ny * nz; row++) {
+        L->inner[row] = nx > 2;
+        for (size_t i = 1; i + 1 < nx; i++)
+            L->inner[row] &= L->full[i + nx * row] == 1;
+    }
 }
 
 int fluid__levels_new(fluid *f) {
@@ -359,10 +365,11 @@ int fluid__levels_new(fluid *f) {
         L->diag = calloc(c, sizeof(double));
         L->wall = calloc(c, sizeof(double));
         L->full = calloc(c, 1);
+        L->inner = calloc(y * z, 1);
         L->wfull = l == 0 ? 1 : 2 * f->lv[l - 1].wfull;
         L->periodic = f->p.boundary == FLUID_PERIODIC;
         f->nlev = l + 1;
-        if (!L->wx || !L->wy || !L->wz || !L->diag || !L->wall || !L->full)
+        if (!L->wx || !L->wy || !L->wz || !L->diag || !L->wall || !L->full || !L->inner)
             return -1;
         if (l == 0)
             fine_weights(f);
@@ -386,7 +393,7 @@ int fluid__levels_new(fluid *f) {
 void fluid__levels_free(fluid *f) {
     for (int l = 0; l < f->nlev; l++) {
         fluid_level *L = &f->lv[l];
-        free(L->wx), free(L->wy), free(L->wz), free(L->diag), free(L->wall), free(L->full);
+        free(L->wx), free(L->wy), free(L->wz), free(L->diag), free(L->wall), free(L->full), free(L->inner);
         fluid__colours_free(L);
     }
     f->nlev = 0;
