@@ -163,6 +163,14 @@ pw_error *pw_exit_new(int code);
  *                  no compiler is found); PW_TIER_AUTO the interpreter at
  *                  once, native code once a background compile finishes. */
 typedef enum { PW_TIER_INTERP = 0, PW_TIER_NATIVE, PW_TIER_AUTO } pw_tier_kind;
+typedef enum {
+    PW_NATIVE_OPT_DEFAULT = 0,
+    PW_NATIVE_OPT_O0,
+    PW_NATIVE_OPT_O1,
+    PW_NATIVE_OPT_O2,
+    PW_NATIVE_OPT_O3,
+    PW_NATIVE_OPT_OS
+} pw_native_opt;
 typedef struct {
     bool consume_fuel;
     bool interruptible;
@@ -174,7 +182,15 @@ typedef struct {
      * cranelift_nan_canonicalization). Off by default; docs/engine.md has
      * its measured cost. */
     bool canonicalize_nans;
+    /* Optimisation level of native code (tiers native and auto,
+     * pw_module_compile_native): PW_NATIVE_OPT_DEFAULT is -O2, or
+     * $PORTALIS_AOT_OPT when set. -O1 compiles in about 0.7 of -O2's time
+     * (docs/aot.md, "Cold compile"); the level is part of the cache key. */
+    pw_native_opt native_opt;
 } pw_engine_config;
+/* "-O0".."-O3", "-Os" <-> pw_native_opt; false / NULL otherwise. */
+bool pw_native_opt_parse(const char *name, pw_native_opt *out);
+const char *pw_native_opt_name(pw_native_opt opt);
 
 pw_engine *pw_engine_new(void); /* every option off */
 pw_engine *pw_engine_new_with(const pw_engine_config *cfg);
@@ -246,7 +262,7 @@ const char *pw_module_func_name(const pw_module *m, uint32_t func_index);
 void pw_module_sizes(const pw_module *m, size_t *nfuncs, size_t *binary_bytes, size_t *code_bytes);
 /* Prints the interpreter code of a defined function (for diagnostics). */
 void pw_module_disassemble(const pw_module *m, uint32_t func_index, FILE *out);
-/* Compiles m to native code (as the native tier does, at $PORTALIS_AOT_OPT,
+/* Compiles m to native code (as the native tier does, at the engine's native_opt,
  * default -O2) and returns a precompiled module image (.pwo: the module's
  * bytes, the native code and checksums; malloc'd, the caller frees it).
  * pw_module_new and pw_module_from_file accept such an image and run it

@@ -146,7 +146,7 @@ struct pw_error *pw_aot_choose(struct pw_module *mod, const aot_input *in, pw_ti
  * neither validated again nor translated for the interpreter (docs/aot.md,
  * "Cached load"). False on a miss: the caller goes the usual way. */
 bool pw_aot_from_cache(struct pw_module *mod, pw_tier_kind tier);
-/* -O2, or $PORTALIS_AOT_OPT. */
-const char *pw_aot_opt_level(void);
+/* The engine's native_opt, else $PORTALIS_AOT_OPT, else -O2. */
+const char *pw_aot_opt_level(const struct pw_module *mod);
 
 #endif

@@ -248,5 +248,5 @@ pw_error *pw_aot_compile_pwo(pw_module *mod, const char *opt, uint8_t **out, siz
 }
 
 pw_error *pw_module_compile_native(pw_module *m, uint8_t **image, size_t *len) {
-    return pw_aot_compile_pwo(m, pw_aot_opt_level(), image, len);
+    return pw_aot_compile_pwo(m, pw_aot_opt_level(m), image, len);
 }

@@ -21,22 +21,35 @@ aot_input pw_aot_input_of(const uint8_t *bytes, size_t len) {
     return in;
 }
 
-/* The optimisation level of native code: -O2 unless PORTALIS_AOT_OPT says
- * otherwise (-O0, -O1, -O2, -O3, -Os). */
-const char *pw_aot_opt_level(void) {
-    const char *o = getenv("PORTALIS_AOT_OPT");
-    if (o && o[0] == '-' && o[1] == 'O' &&
-        (o[2] == '0' || o[2] == '1' || o[2] == '2' || o[2] == '3' || o[2] == 's') && !o[3])
+static const char *const opt_names[] = {NULL, "-O0", "-O1", "-O2", "-O3", "-Os"};
+
+bool pw_native_opt_parse(const char *name, pw_native_opt *out) {
+    for (int i = 1; name && i < 6; i++)
+        if (!strcmp(name, opt_names[i])) {
+            *out = (pw_native_opt)i;
+            return true;
+        }
+    return false;
+}
+
+const char *pw_native_opt_name(pw_native_opt opt) { return (unsigned)opt < 6 ? opt_names[opt] : NULL; }
+
+/* The optimisation level of mod's native code: the engine's native_opt,
+ * else $PORTALIS_AOT_OPT, else -O2. */
+const char *pw_aot_opt_level(const pw_module *mod) {
+    const char *o = pw_native_opt_name(mod->engine->config.native_opt);
+    pw_native_opt env;
+    if (o)
         return o;
-    return "-O2";
+    return pw_native_opt_parse(getenv("PORTALIS_AOT_OPT"), &env) ? pw_native_opt_name(env) : "-O2";
 }
 
 pw_error *pw_aot_choose(pw_module *mod, const aot_input *in, pw_tier_kind tier) {
     if (in->so)
         return pw_aot_attach_pwo(mod, in->so, in->solen);
     switch (tier) {
-    case PW_TIER_NATIVE: return pw_aot_attach(mod, pw_aot_opt_level());
-    case PW_TIER_AUTO: return pw_aot_auto_start(mod, pw_aot_opt_level());
+    case PW_TIER_NATIVE: return pw_aot_attach(mod, pw_aot_opt_level(mod));
+    case PW_TIER_AUTO: return pw_aot_auto_start(mod, pw_aot_opt_level(mod));
     default: return NULL;
     }
 }
@@ -45,7 +58,7 @@ bool pw_aot_from_cache(pw_module *mod, pw_tier_kind tier) {
     if (tier != PW_TIER_NATIVE && tier != PW_TIER_AUTO)
         return false;
     aot_module *am = NULL;
-    pw_error_free(pw_aot_build(mod, pw_aot_opt_level(), false, &am));
+    pw_error_free(pw_aot_build(mod, pw_aot_opt_level(mod), false, &am));
     if (!am)
         return false;
     mod->tier_data = am;

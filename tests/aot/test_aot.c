@@ -519,10 +519,26 @@ static bool count_entry(const char *p, int remove) { return !remove || unlink(p)
 /* The .pwo entries in dir; with remove, deletes them. */
 static int cache_entries(const char *dir, bool remove) { return each_entry(dir, count_entry, remove); }
 
+/* Runs `work` natively on an engine with native_opt, then counts the cache
+ * entries in dir. */
+static int entries_after(const char *dir, pw_native_opt opt, const char *step) {
+    pw_engine_config cfg = {.tier = PW_TIER_NATIVE, .native_opt = opt};
+    rig r;
+    if (rig_open_with(&r, &cfg)) {
+        pw_val a = I32(1000);
+        outcome o = call(&r, "work", &a, 1, 1);
+        CHECK(o.trap == PW_TRAP_NONE, "%s: %s", step, o.summary);
+        rig_close(&r);
+    }
+    return cache_entries(dir, false);
+}
+
 /* The cap on translation units (PORTALIS_AOT_UNITS, else the processors)
- * changes the object of a large module, so it is part of the cache key: a
- * different cap makes a new entry, the same cap finds the old one. */
-static void test_cache_units(void) {
+ * and the optimisation level (the engine's native_opt, else
+ * PORTALIS_AOT_OPT, else -O2) change the object, so both are part of the
+ * cache key: a different value makes a new entry, the same one finds the
+ * old entry. */
+static void test_cache_key(void) {
     char dir[4096];
     if (!cache_dir(dir, sizeof dir))
         return;
@@ -531,17 +547,24 @@ static void test_cache_units(void) {
     static const int want[] = {1, 2, 2, 2};
     for (int i = 0; i < 4; i++) {
         setenv("PORTALIS_AOT_UNITS", caps[i], 1);
-        rig r;
-        if (rig_open(&r, PW_TIER_NATIVE, false)) {
-            pw_val a = I32(1000);
-            outcome o = call(&r, "work", &a, 1, 1);
-            CHECK(o.trap == PW_TRAP_NONE, "units %s: %s", caps[i], o.summary);
-            rig_close(&r);
-        }
-        int n = cache_entries(dir, false);
+        int n = entries_after(dir, PW_NATIVE_OPT_DEFAULT, caps[i]);
         CHECK(n == want[i], "units %s (step %d): %d cache entries, want %d", caps[i], i, n, want[i]);
     }
+    /* at cap 4 now: -O1 is new, -O2 is the default's entry, the
+     * environment's -O1 is the engine's -O1, and the engine's level wins */
+    CHECK(entries_after(dir, PW_NATIVE_OPT_O1, "-O1") == 3, "-O1 makes an entry of its own");
+    CHECK(entries_after(dir, PW_NATIVE_OPT_O2, "-O2") == 3, "-O2 is the default's entry");
+    setenv("PORTALIS_AOT_OPT", "-O1", 1);
+    CHECK(entries_after(dir, PW_NATIVE_OPT_DEFAULT, "env -O1") == 3, "PORTALIS_AOT_OPT=-O1 is -O1");
+    CHECK(entries_after(dir, PW_NATIVE_OPT_O0, "-O0 over env") == 4, "the engine's level wins");
+    unsetenv("PORTALIS_AOT_OPT");
     unsetenv("PORTALIS_AOT_UNITS");
+    pw_native_opt o = PW_NATIVE_OPT_DEFAULT;
+    CHECK(pw_native_opt_parse("-Os", &o) && o == PW_NATIVE_OPT_OS && !strcmp(pw_native_opt_name(o), "-Os"),
+          "-Os parses");
+    CHECK(!pw_native_opt_parse("-O4", &o) && !pw_native_opt_parse("O2", &o) &&
+              !pw_native_opt_name(PW_NATIVE_OPT_DEFAULT),
+          "only -O0..-O3 and -Os are levels");
 }
 
 /* (module (import "h" "f" (func $f (param i32) (result i32)))
@@ -801,7 +824,7 @@ static const struct {
     {"small_stack", test_small_stack},
     {"image", test_image},
     {"cache", test_cache},
-    {"cache_units", test_cache_units},
+    {"cache_key", test_cache_key},
     {"cached_seam", test_cached_seam},
     {"canon_nans", test_canon_nans},
 };

@@ -169,5 +169,16 @@ check scene-option-on-module 2 '--frames is an option of scene runs' "$P" run --
 check scene-options-first 1 'declares no WebAssembly module prims' "$P" run --frames 3 --quiet empty.usda
 check scene-dashdash 1 'declares no WebAssembly module prims' "$P" run --frames 3 -- empty.usda
 
+# -- compile: the optimisation level (docs/aot.md); needs a C compiler
+if command -v cc >/dev/null 2>&1; then
+  # compile then run the image (compile prints nothing)
+  check compile-O1 0 '^3$' sh -c 'PORTALIS_AOT_CACHE=0 "$0" compile -O1 -o o1.pwo "$1" &&
+    "$0" run --invoke add o1.pwo 1 2' "$P" "$W"
+  check compile-opt 0 '^3$' sh -c 'PORTALIS_AOT_CACHE=0 "$0" compile --opt -Os -o os.pwo "$1" &&
+    "$0" run --invoke add os.pwo 1 2' "$P" "$W"
+fi
+check compile-bad-opt 2 'unexpected argument -O5' "$P" compile -O5 "$W"
+check compile-opt-value 2 'unexpected argument --opt' "$P" compile --opt fast "$W"
+
 echo "$((n - fail)) of $n command-line checks passed"
 [ "$fail" = 0 ]
