@@ -35,10 +35,13 @@ typedef struct {
  * one unit, hidden external linkage when it is split. */
 typedef struct {
     aot_buf head;  /* ABI, helpers, types, prototypes: included by every unit */
-    aot_buf funcs; /* each defined function with its entry wrapper, in index order */
+    aot_buf funcs; /* each defined function, in index order */
     size_t *fend;  /* per defined function: end of its text in funcs */
+    /* per defined function: labels x variables (locals and stack positions),
+     * what its compile costs beyond its size (aot_split.c) */
+    uint64_t *fcost;
     uint32_t nfuncs;
-    aot_buf table; /* the function table and pw_aot_module */
+    aot_buf table; /* the entry wrappers, the function table and pw_aot_module */
 } aot_text;
 void pw_aot_text_free(aot_text *t);
 
@@ -59,6 +62,9 @@ typedef struct {
     uint32_t n;
 } aot_units;
 bool pw_aot_split(const aot_text *t, uint32_t max_units, aot_units *out);
+/* Identifies this build of the partition (part of every cache key: it
+ * decides which unit holds which function, so it changes the object). */
+const char *pw_aot_split_build_id(void);
 void pw_aot_units_free(aot_units *u);
 
 /* The fixed text every generated file starts with (aot_prelude.c). */

@@ -16,7 +16,7 @@
 #define PORTALIS_WASM_AOT_ABI_H
 
 /* Bumped whenever anything below changes meaning. */
-#define WA_ABI_VERSION 7
+#define WA_ABI_VERSION 8
 
 /* clang-format off */
 #define PW_AOT_ABI_DECLS \
@@ -123,7 +123,7 @@ typedef void (*wa_fn)(void);                                                    
  * function's pw_func at it (pw_func.code). */                                                       \
 typedef struct wa_fdesc {                                                                            \
     wa_fn typed;                          /* the C function, cast to its own type before a call */   \
-    void (*entry)(wa_ctx *, wa_slot *);   /* the same, with arguments and results in slots */        \
+    void (*entry)(wa_ctx *, wa_slot *, wa_fn); /* calls typed, slots in and out */                   \
     wa_u32 cost;                          /* fuel its callers charge (its entry cost) */             \
     wa_u32 index;                         /* function index */                                       \
     /* its only call site, which it does not store (a function with one direct                       \

@@ -118,7 +118,7 @@ typedef struct {
     uint32_t ucap;
     gframe *fs;
     uint32_t fn, fcap;
-    uint32_t nlabels;
+    uint32_t nlabels, nslots; /* nslots: stack positions the function declares */
     uint32_t loops_seen;
     bool dead;
     bool oom;
@@ -1230,9 +1230,11 @@ static bool function(gen *g, uint32_t fidx, aot_buf *out) {
     for (uint32_t i = t->nparams; i < g->nlocals; i++)
         pw_aot_buf_printf(out, "  %s l%u = %s;\n", ctype(g->local_types[i]), i,
                           g->local_types[i] == WM_V128 ? "{0}" : "0");
+    g->nslots = 0;
     for (uint32_t i = 0; i < g->ucap; i++)
         for (int b = 0; b < 6; b++)
             if (g->used[i] & (1 << b)) {
+                g->nslots++;
                 static const uint8_t ty[] = {WM_I32, WM_I64, WM_F32, WM_F64, WM_FUNCREF, WM_V128};
                 pw_aot_buf_printf(out, "  %s s%u%c;\n", ctype(ty[b]), i, tchar(ty[b]));
             }
@@ -1283,16 +1285,16 @@ static void emit_types(gen *g, aot_buf *o) {
     }
 }
 
-/* Slot wrapper of a function: the entry used by the runtime. */
-static void emit_entry(gen *g, aot_buf *o, uint32_t fidx) {
-    const wm_module *m = g->m;
-    const wm_functype *t = &m->types[m->func_types[fidx]];
-    pw_aot_buf_printf(o, "FN void e%u(wa_ctx *c, wa_slot *sl) {\n  ", fidx);
+/* Slot wrapper of signature ti, the runtime's entry into its functions: one per signature, as gcc spends
+ * ~6.5 M instructions on any function (a seventh of a large module's compile; docs/aot.md). */
+static void emit_entry(gen *g, aot_buf *o, uint32_t ti) {
+    const wm_functype *t = &g->m->types[ti];
+    pw_aot_buf_printf(o, "static void et%u(wa_ctx *c, wa_slot *sl, wa_fn fn) {\n  ", ti);
     if (t->nresults == 1)
         pw_aot_buf_printf(o, "%s r = ", ctype(t->types[t->nparams]));
     else if (t->nresults > 1)
-        pw_aot_buf_printf(o, "wr%u r = ", g->canon[m->func_types[fidx]]);
-    pw_aot_buf_printf(o, "f%u(c, c->rt->sites, c->stack_limit", fidx);
+        pw_aot_buf_printf(o, "wr%u r = ", ti);
+    pw_aot_buf_printf(o, "((ft%u)fn)(c, c->rt->sites, c->stack_limit", ti);
     for (uint32_t i = 0, k = 0; i < t->nparams; k += PW_AOT_NSLOTS(t->types[i++])) {
         pw_aot_buf_printf(o, ", ");
         slot_get(o, t->types[i], "sl", k);
@@ -1371,7 +1373,8 @@ bool pw_aot_generate(const wm_module *m, const uint8_t key[32], const aot_gen_op
     aot_buf *o = &t->head;
     t->nfuncs = m->nfuncs - m->nfunc_imports;
     t->fend = calloc(t->nfuncs + 1, sizeof *t->fend);
-    bool ok = t->fend && canonicalise(g);
+    t->fcost = calloc(t->nfuncs + 1, sizeof *t->fcost);
+    bool ok = t->fend && t->fcost && canonicalise(g);
     for (uint32_t f = m->nfunc_imports; ok && f < m->nfuncs; f++) {
         count_function(g, f);
         g->entry_cost[f] = opt->checks ? g->cur.entry : 0;
@@ -1386,22 +1389,26 @@ bool pw_aot_generate(const wm_module *m, const uint8_t key[32], const aot_gen_op
         emit_types(g, o);
         for (uint32_t f = m->nfunc_imports; f < m->nfuncs; f++) {
             emit_signature(o, g, f);
-            pw_aot_buf_printf(o, ";\nFN void e%u(wa_ctx *, wa_slot *);\n", f);
+            pw_aot_buf_printf(o, ";\n");
         }
     }
     for (uint32_t f = m->nfunc_imports; ok && f < m->nfuncs; f++) {
         ok = function(g, f, &t->funcs);
-        emit_entry(g, &t->funcs, f);
         t->fend[f - m->nfunc_imports] = t->funcs.n;
+        t->fcost[f - m->nfunc_imports] = (uint64_t)g->nlabels * (g->nlocals + g->nslots);
     }
     if (ok) {
         o = &t->table;
+        for (uint32_t i = 0; i < m->ntypes; i++) /* gcc -O1 and up drops unused ones */
+            if (g->canon[i] == i)
+                emit_entry(g, o, i);
         pw_aot_buf_printf(o, "static const wa_fdesc FUNCS[%u] = {\n", m->nfuncs + 1);
         for (uint32_t f = 0; f < m->nfuncs; f++)
             if (f < m->nfunc_imports)
                 pw_aot_buf_printf(o, "  {0, 0, 0, 0, 0},\n");
             else
-                pw_aot_buf_printf(o, "  {(wa_fn)f%u, e%u, %uu, %uu, 0x%llxull},\n", f, f, g->entry_cost[f], f,
+                pw_aot_buf_printf(o, "  {(wa_fn)f%u, et%u, %uu, %uu, 0x%llxull},\n", f,
+                                  g->canon[m->func_types[f]], g->entry_cost[f], f,
                                   (unsigned long long)g->site1[f]);
         pw_aot_buf_printf(
             o,

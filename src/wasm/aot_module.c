@@ -95,7 +95,7 @@ static void cache_key(const uint8_t id[32], const aot_cc *cc, const char *opt, u
     for (int i = 0; i < 32; i++)
         snprintf(hex + 2 * i, 3, "%02x", id[i]);
     snprintf(split, sizeof split, "units<=%u", units);
-    const char *const parts[] = {cc->identity, pw_aot_cc_flags_text(), opt, split, NULL};
+    const char *const parts[] = {cc->identity, pw_aot_cc_flags_text(), opt, split, pw_aot_split_build_id(), NULL};
     pw_aot_key((const uint8_t *)hex, 64, parts, key);
 }
 

@@ -482,7 +482,7 @@ static pw_error *activation(pw_store *s, pw_func *f, const aot_fn *fn, pw_slot *
     ai->active++;
     int how = setjmp(a->jb);
     if (how == 0) {
-        fn->d.entry(c, (wa_slot *)(void *)slots);
+        fn->d.entry(c, (wa_slot *)(void *)slots, fn->d.typed);
     } else if (how == AOT_GUARD_FAULT) {
         err = fault_error(c);
     } else {

@@ -3,11 +3,17 @@
  *
  * Every unit includes the shared header ("m.h": ABI, helpers, types and the
  * prototype of every function) and holds a share of the function
- * definitions; unit 0 also holds the function table. Functions are dealt
- * largest first to the unit with the least text (ties to the lower unit),
- * which balances the units however the sizes are spread, and each unit keeps
- * its functions in index order. Everything here depends on the text and the
- * cap on the unit count alone (aot_module.c takes the cap from the
+ * definitions; unit 0 also holds the entry wrappers and the function table.
+ * Functions are dealt costliest first to the unit with the least cost so
+ * far (ties to the lower unit), which balances the units however the costs
+ * are spread, and each unit keeps its functions in index order. A
+ * function's cost is its text, plus COST_PER_LABEL_VAR times labels x
+ * variables (the generator counts both): gcc's dataflow and register
+ * allocation work grows with that product, so a function with many labels
+ * and locals costs more than its size says; plus COST_PER_FUNC, what gcc
+ * spends on any function however small, in the same units (bytes of C)
+ * (docs/aot.md, "Translation units"). Everything here depends on the generated text, those counts and
+ * the cap on the unit count alone (aot_module.c takes the cap from the
  * processors and puts it in the cache key), so the same module and cap
  * always give the same units, the same object and the same cache entry.
  *
@@ -27,13 +33,16 @@
  * all functions) 2 units take 1.3 times the CPU of one, 4 units 1.5 times,
  * 8 units 2.2 times (docs/aot.md, "Measured"); the caller caps the count
  * (PW_AOT_MAX_UNITS, and the processors that compile them). */
-enum { UNIT_BYTES = 64 * 1024, MAX_UNITS = PW_AOT_MAX_UNITS };
+enum { UNIT_BYTES = 64 * 1024, MAX_UNITS = PW_AOT_MAX_UNITS, COST_PER_LABEL_VAR = 16, COST_PER_FUNC = 1024 };
+
+const char *pw_aot_split_build_id(void) { return "aot-split " __DATE__ " " __TIME__; }
 
 void pw_aot_text_free(aot_text *t) {
     pw_aot_buf_free(&t->head);
     pw_aot_buf_free(&t->funcs);
     pw_aot_buf_free(&t->table);
     free(t->fend);
+    free(t->fcost);
     memset(t, 0, sizeof *t);
 }
 
@@ -46,16 +55,20 @@ void pw_aot_units_free(aot_units *u) {
 
 static size_t fsize(const aot_text *t, uint32_t i) { return t->fend[i] - (i ? t->fend[i - 1] : 0); }
 
+static uint64_t fcost(const aot_text *t, uint32_t i) {
+    return COST_PER_FUNC + fsize(t, i) + COST_PER_LABEL_VAR * t->fcost[i];
+}
+
 typedef struct {
     const aot_text *t;
     uint32_t i;
-} by_size;
+} by_cost;
 
-static int larger_first(const void *a, const void *b) {
-    const by_size *x = a, *y = b;
-    size_t sx = fsize(x->t, x->i), sy = fsize(y->t, y->i);
-    if (sx != sy)
-        return sx > sy ? -1 : 1;
+static int costlier_first(const void *a, const void *b) {
+    const by_cost *x = a, *y = b;
+    uint64_t cx = fcost(x->t, x->i), cy = fcost(y->t, y->i);
+    if (cx != cy)
+        return cx > cy ? -1 : 1;
     return x->i < y->i ? -1 : 1;
 }
 
@@ -65,13 +78,13 @@ static bool assign(const aot_text *t, uint32_t n, uint32_t *unit) {
         memset(unit, 0, t->nfuncs * sizeof *unit);
         return true;
     }
-    by_size *order = malloc((t->nfuncs + 1) * sizeof *order);
-    size_t load[MAX_UNITS] = {0};
+    by_cost *order = malloc((t->nfuncs + 1) * sizeof *order);
+    uint64_t load[MAX_UNITS] = {0};
     if (!order)
         return false;
     for (uint32_t i = 0; i < t->nfuncs; i++)
-        order[i] = (by_size){t, i};
-    qsort(order, t->nfuncs, sizeof *order, larger_first);
+        order[i] = (by_cost){t, i};
+    qsort(order, t->nfuncs, sizeof *order, costlier_first);
     load[0] = t->table.n;
     for (uint32_t k = 0; k < t->nfuncs; k++) {
         uint32_t best = 0;
@@ -79,7 +92,7 @@ static bool assign(const aot_text *t, uint32_t n, uint32_t *unit) {
             if (load[u] < load[best])
                 best = u;
         unit[order[k].i] = best;
-        load[best] += fsize(t, order[k].i);
+        load[best] += fcost(t, order[k].i);
     }
     free(order);
     return true;

@@ -519,18 +519,24 @@ static bool count_entry(const char *p, int remove) { return !remove || unlink(p)
 /* The .pwo entries in dir; with remove, deletes them. */
 static int cache_entries(const char *dir, bool remove) { return each_entry(dir, count_entry, remove); }
 
-/* Runs `work` natively on an engine with native_opt, then counts the cache
- * entries in dir. */
-static int entries_after(const char *dir, pw_native_opt opt, const char *step) {
-    pw_engine_config cfg = {.tier = PW_TIER_NATIVE, .native_opt = opt};
+/* Runs `work` on an engine of tier (native, or auto once its background
+ * compile is done) with native_opt, then counts the cache entries in dir. */
+static int entries_after_tier(const char *dir, pw_tier_kind tier, pw_native_opt opt, const char *step) {
+    pw_engine_config cfg = {.tier = tier, .native_opt = opt};
     rig r;
     if (rig_open_with(&r, &cfg)) {
+        pw_module_tier_wait(r.module);
+        CHECK(pw_module_tier(r.module, NULL) == PW_TIER_NATIVE, "%s: native code", step);
         pw_val a = I32(1000);
         outcome o = call(&r, "work", &a, 1, 1);
         CHECK(o.trap == PW_TRAP_NONE, "%s: %s", step, o.summary);
         rig_close(&r);
     }
     return cache_entries(dir, false);
+}
+
+static int entries_after(const char *dir, pw_native_opt opt, const char *step) {
+    return entries_after_tier(dir, PW_TIER_NATIVE, opt, step);
 }
 
 /* The cap on translation units (PORTALIS_AOT_UNITS, else the processors)
@@ -558,6 +564,9 @@ static void test_cache_key(void) {
     CHECK(entries_after(dir, PW_NATIVE_OPT_DEFAULT, "env -O1") == 3, "PORTALIS_AOT_OPT=-O1 is -O1");
     CHECK(entries_after(dir, PW_NATIVE_OPT_O0, "-O0 over env") == 4, "the engine's level wins");
     unsetenv("PORTALIS_AOT_OPT");
+    /* auto's background compile uses the engine's level too */
+    CHECK(entries_after_tier(dir, PW_TIER_AUTO, PW_NATIVE_OPT_O3, "auto -O3") == 5, "auto -O3 makes an entry");
+    CHECK(entries_after(dir, PW_NATIVE_OPT_O3, "-O3") == 5, "native -O3 finds auto's entry");
     unsetenv("PORTALIS_AOT_UNITS");
     pw_native_opt o = PW_NATIVE_OPT_DEFAULT;
     CHECK(pw_native_opt_parse("-Os", &o) && o == PW_NATIVE_OPT_OS && !strcmp(pw_native_opt_name(o), "-Os"),
