@@ -68,7 +68,14 @@ const char *pw_aot_split_build_id(void);
 void pw_aot_units_free(aot_units *u);
 
 /* The fixed text every generated file starts with (aot_prelude.c). */
-void pw_aot_emit_prelude(aot_buf *o);
+void pw_aot_emit_prelude(aot_buf *o, const aot_gen_options *opt);
+/* Whether the code relies on the guard below the thread's stack instead of
+ * comparing the stack pointer at every function entry (WA_GUARD_STACK):
+ * guard mode, where generated code calls no library function (x86-64 with
+ * SSE4.1, whose rounding is inline; aarch64), so every instruction running
+ * on top of its frames is its own or the runtime's, which it enters only
+ * with the reserve below stack_limit left. */
+bool pw_aot_stack_guard(const aot_gen_options *opt);
 
 /* Identify this build of the generator and of its prelude (both part of
  * every cache key: either file may be rebuilt alone). */

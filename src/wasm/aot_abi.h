@@ -16,7 +16,7 @@
 #define PORTALIS_WASM_AOT_ABI_H
 
 /* Bumped whenever anything below changes meaning. */
-#define WA_ABI_VERSION 8
+#define WA_ABI_VERSION 9
 
 /* clang-format off */
 #define PW_AOT_ABI_DECLS \
@@ -73,6 +73,14 @@ typedef struct wa_rt {                                                          
  * smaller than that block, so a function's depth check is a test of d's                             \
  * low bits, with no load: d & WA_SITES_MASK is 0 only one call too deep. */                         \
 enum { WA_SITES_MASK = 0xffffff };                                                                   \
+                                                                                                     \
+/* wa_module.guard bits: memory accesses are unchecked (guard pages); the                            \
+ * functions do not compare the stack pointer at entry, an overflow faults                           \
+ * on the guard below the thread's stack (aot_guard.c). Before a call into                           \
+ * the runtime such code compares the stack pointer with stack_limit and,                            \
+ * below it, reads address WA_STACK_PROBE, which the fault handler takes                             \
+ * for the same overflow (the runtime needs the stack below the limit). */                           \
+enum { WA_GUARD_MEMORY = 1, WA_GUARD_STACK = 2, WA_STACK_PROBE = 64 };                               \
                                                                                                      \
 typedef struct wa_ctx wa_ctx;                                                                        \
                                                                                                      \
@@ -135,7 +143,7 @@ typedef struct wa_fdesc {                                                       
 typedef struct wa_module {                                                                           \
     wa_u32 abi_version;                                                                              \
     wa_u32 nfuncs;                /* size of the function index space */                             \
-    wa_u32 guard;                 /* 1: memory accesses are unchecked (guard pages, aot_guard.c) */  \
+    wa_u32 guard;                 /* WA_GUARD_* bits (guard pages, aot_guard.c) */                   \
     wa_u8 key[32];                /* cache key it was compiled for (aot_cache.c) */                  \
     const wa_fdesc *funcs;        /* per function index (zeroed for imports) */                      \
 } wa_module;

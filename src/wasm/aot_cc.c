@@ -22,10 +22,14 @@ extern char **environ;
 
 /* Flags every compile uses. -ffp-contract=off and -fsignaling-nans keep
  * float results bit-identical to the interpreter's; -fno-math-errno lets
- * sqrt be one instruction (errno is not observable from wasm). */
+ * sqrt be one instruction (errno is not observable from wasm);
+ * -fstack-clash-protection touches every page of a frame larger than a
+ * page in order, so an overflowing frame faults on the guard page below a
+ * thread's stack instead of jumping over it (guard mode has no other stack
+ * check, aot_guard.c). */
 #define FLAGS_TEXT                                                                                               \
     "-fPIC -shared -std=gnu11 -ffp-contract=off -fsignaling-nans -fno-math-errno -fvisibility=hidden "           \
-    "-fno-strict-aliasing -w -fno-asynchronous-unwind-tables -pipe"
+    "-fno-strict-aliasing -w -fno-asynchronous-unwind-tables -fstack-clash-protection -pipe"
 
 static bool executable(const char *path) {
     struct stat st;

@@ -101,6 +101,7 @@ typedef struct {
 typedef struct {
     const wm_module *m;
     const aot_gen_options *opt;
+    bool stack_guard;     /* pw_aot_stack_guard: no stack check at function entry */
     uint32_t *canon;      /* per type index: first type index with the same signature */
     uint32_t *entry_cost; /* per function index (imports: 0) */
     uint64_t *site1;      /* per function index: its only call site, not stored (0: none) */
@@ -530,7 +531,7 @@ static void call(gen *g) {
     emit_args(g, t, base);
     g->o = save;
     take_results(g, t, base);
-    OUT("f%u(c, d + 1, lim%s);", fi, args.s ? args.s : "");
+    OUT("f%u(c, d + 1%s%s);", fi, g->stack_guard ? "" : ", lim", args.s ? args.s : "");
     pw_aot_buf_free(&args);
     finish_results(g, t, base);
     reload_mem(g);
@@ -575,7 +576,7 @@ static void call_indirect(gen *g) {
     emit_args(g, t, base);
     g->o = save;
     take_results(g, t, base);
-    OUT("((ft%u)D->typed)(c, d + 1, lim%s);", g->canon[ti], args.s ? args.s : "");
+    OUT("((ft%u)D->typed)(c, d + 1%s%s);", g->canon[ti], g->stack_guard ? "" : ", lim", args.s ? args.s : "");
     pw_aot_buf_free(&args);
     finish_results(g, t, base);
     reload_mem(g);
@@ -924,7 +925,7 @@ static void prefixed(gen *g) {
             OUT("  AT(); c->api->memory_%s(c, %s, %s, %s, 0x%llxull);\n", op == OP_memory_copy ? "copy" : "fill",
                 a, b, n, st);
         break;
-    case OP_data_drop: OUT("  c->api->data_drop(c, %uu);\n", imm1); break;
+    case OP_data_drop: OUT("  STK(); c->api->data_drop(c, %uu);\n", imm1); break;
     case OP_table_init:
     case OP_table_copy:
         sv(g, pop(g), n);
@@ -935,12 +936,12 @@ static void prefixed(gen *g) {
         else
             OUT("  AT(); c->api->table_copy(c, %uu, %uu, %s, %s, %s, 0x%llxull);\n", imm1, imm2, a, b, n, st);
         break;
-    case OP_elem_drop: OUT("  c->api->elem_drop(c, %uu);\n", imm1); break;
+    case OP_elem_drop: OUT("  STK(); c->api->elem_drop(c, %uu);\n", imm1); break;
     case OP_table_grow: {
         sv(g, pop(g), n);
         sv(g, pop(g), a);
         uint32_t p = push(g, WM_I32);
-        OUT("  %s = (wa_u32)c->api->table_grow(c, %uu, %s, %s);\n", sv(g, p, r), imm1, a, n);
+        OUT("  STK(); %s = (wa_u32)c->api->table_grow(c, %uu, %s, %s);\n", sv(g, p, r), imm1, a, n);
         break;
     }
     case OP_table_size: {
@@ -1033,7 +1034,7 @@ static void memory_op(gen *g, uint8_t op) {
         return;
     }
     sv(g, pop(g), a);
-    OUT("  %s = (wa_u32)c->api->memory_grow(c, %s);\n", sv(g, push(g, WM_I32), r), a);
+    OUT("  STK(); %s = (wa_u32)c->api->memory_grow(c, %s);\n", sv(g, push(g, WM_I32), r), a);
     reload_mem(g);
 }
 
@@ -1174,12 +1175,13 @@ static void emit_signature(aot_buf *o, gen *g, uint32_t fidx) {
     const wm_functype *t = &g->m->types[g->m->func_types[fidx]];
     uint32_t ct = g->canon[g->m->func_types[fidx]];
     const char *st = g->m->codes[fidx - g->m->nfunc_imports].body_len <= AOT_INLINE_BODY ? "FNI" : "FN";
+    const char *lim = g->stack_guard ? "" : ", wa_u64 lim"; /* the stack limit, for the entry check */
     if (t->nresults == 0)
-        pw_aot_buf_printf(o, "%s void f%u(wa_ctx *c, wa_u64 *d, wa_u64 lim", st, fidx);
+        pw_aot_buf_printf(o, "%s void f%u(wa_ctx *c, wa_u64 *d%s", st, fidx, lim);
     else if (t->nresults == 1)
-        pw_aot_buf_printf(o, "%s %s f%u(wa_ctx *c, wa_u64 *d, wa_u64 lim", st, ctype(t->types[t->nparams]), fidx);
+        pw_aot_buf_printf(o, "%s %s f%u(wa_ctx *c, wa_u64 *d%s", st, ctype(t->types[t->nparams]), fidx, lim);
     else
-        pw_aot_buf_printf(o, "%s wr%u f%u(wa_ctx *c, wa_u64 *d, wa_u64 lim", st, ct, fidx);
+        pw_aot_buf_printf(o, "%s wr%u f%u(wa_ctx *c, wa_u64 *d%s", st, ct, fidx, lim);
     for (uint32_t i = 0; i < t->nparams; i++)
         pw_aot_buf_printf(o, ", %s l%u", ctype(t->types[i]), i);
     pw_aot_buf_printf(o, ")");
@@ -1198,9 +1200,8 @@ static void prologue(gen *g, uint32_t fidx, aot_buf *out) {
     if (g->opt->checks)
         pw_aot_buf_printf(out, "  wa_rt *const R = c->rt;\n");
     pw_aot_buf_printf(out,
-                      "  if (UNLIKELY(!((wa_u64)(__UINTPTR_TYPE__)d & WA_SITES_MASK) || w_sp() < lim))\n"
-                      "    TRAP(%d, ~0ull);\n",
-                      PW_TRAP_STACK_EXHAUSTED);
+                      "  if (UNLIKELY(!((wa_u64)(__UINTPTR_TYPE__)d & WA_SITES_MASK)%s))\n    TRAP(%d, ~0ull);\n",
+                      g->stack_guard ? "" : " || w_sp() < lim", PW_TRAP_STACK_EXHAUSTED);
     if (guard)
         pw_aot_buf_printf(out, "  wa_u8 *const mem = c->mem->data;\n");
     else
@@ -1263,6 +1264,7 @@ static bool function(gen *g, uint32_t fidx, aot_buf *out) {
 /* Result structs and function pointer types, one per distinct signature. */
 static void emit_types(gen *g, aot_buf *o) {
     const wm_module *m = g->m;
+    const char *lim = g->stack_guard ? "" : ", wa_u64";
     for (uint32_t i = 0; i < m->ntypes; i++) {
         if (g->canon[i] != i)
             continue;
@@ -1274,11 +1276,11 @@ static void emit_types(gen *g, aot_buf *o) {
             pw_aot_buf_printf(o, " } wr%u;\n", i);
         }
         if (t->nresults == 0)
-            pw_aot_buf_printf(o, "typedef void (*ft%u)(wa_ctx *, wa_u64 *, wa_u64", i);
+            pw_aot_buf_printf(o, "typedef void (*ft%u)(wa_ctx *, wa_u64 *%s", i, lim);
         else if (t->nresults == 1)
-            pw_aot_buf_printf(o, "typedef %s (*ft%u)(wa_ctx *, wa_u64 *, wa_u64", ctype(t->types[t->nparams]), i);
+            pw_aot_buf_printf(o, "typedef %s (*ft%u)(wa_ctx *, wa_u64 *%s", ctype(t->types[t->nparams]), i, lim);
         else
-            pw_aot_buf_printf(o, "typedef wr%u (*ft%u)(wa_ctx *, wa_u64 *, wa_u64", i, i);
+            pw_aot_buf_printf(o, "typedef wr%u (*ft%u)(wa_ctx *, wa_u64 *%s", i, i, lim);
         for (uint32_t k = 0; k < t->nparams; k++)
             pw_aot_buf_printf(o, ", %s", ctype(t->types[k]));
         pw_aot_buf_printf(o, ");\n");
@@ -1294,7 +1296,7 @@ static void emit_entry(gen *g, aot_buf *o, uint32_t ti) {
         pw_aot_buf_printf(o, "%s r = ", ctype(t->types[t->nparams]));
     else if (t->nresults > 1)
         pw_aot_buf_printf(o, "wr%u r = ", ti);
-    pw_aot_buf_printf(o, "((ft%u)fn)(c, c->rt->sites, c->stack_limit", ti);
+    pw_aot_buf_printf(o, "((ft%u)fn)(c, c->rt->sites%s", ti, g->stack_guard ? "" : ", c->stack_limit");
     for (uint32_t i = 0, k = 0; i < t->nparams; k += PW_AOT_NSLOTS(t->types[i++])) {
         pw_aot_buf_printf(o, ", ");
         slot_get(o, t->types[i], "sl", k);
@@ -1368,7 +1370,7 @@ static bool canonicalise(gen *g) {
 }
 
 bool pw_aot_generate(const wm_module *m, const uint8_t key[32], const aot_gen_options *opt, aot_text *t) {
-    gen gs = {.m = m, .opt = opt};
+    gen gs = {.m = m, .opt = opt, .stack_guard = pw_aot_stack_guard(opt)};
     gen *g = &gs;
     aot_buf *o = &t->head;
     t->nfuncs = m->nfuncs - m->nfunc_imports;
@@ -1381,7 +1383,7 @@ bool pw_aot_generate(const wm_module *m, const uint8_t key[32], const aot_gen_op
     }
     if (ok) {
         pw_aot_buf_printf(o, "/* generated by portalis: the native tier (src/wasm/aot_gen.c) */\n");
-        pw_aot_emit_prelude(o);
+        pw_aot_emit_prelude(o, opt);
         if (pw_aot_simd_used(m))
             pw_aot_simd_prelude(o);
         pw_aot_buf_printf(o, "#define FUNC_DESC(F) (*(const wa_fdesc *const *)((const char *)(F) + %zu))\n",
@@ -1413,8 +1415,8 @@ bool pw_aot_generate(const wm_module *m, const uint8_t key[32], const aot_gen_op
         pw_aot_buf_printf(
             o,
             "  {0, 0, 0, 0, 0}};\n__attribute__((visibility(\"default\"))) const wa_module pw_aot_module = "
-            "{WA_ABI_VERSION, %uu, %du, {",
-            m->nfuncs, opt->guard ? 1 : 0);
+            "{WA_ABI_VERSION, %uu, %s | %s, {",
+            m->nfuncs, opt->guard ? "WA_GUARD_MEMORY" : "0", g->stack_guard ? "WA_GUARD_STACK" : "0");
         for (int i = 0; i < 32; i++)
             pw_aot_buf_printf(o, "%s%u", i ? ", " : "", key[i]);
         pw_aot_buf_printf(o, "}, FUNCS};\n");

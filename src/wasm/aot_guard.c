@@ -15,18 +15,29 @@
  * action. The handler runs on an alternate signal stack (SA_ONSTACK); a
  * thread without one gets one (64 KiB) when it first enters guard-mode
  * code, freed when the thread exits.
+ *
+ * The same handler catches a C stack overflow of generated code, which in
+ * guard mode has no stack check at function entry (docs/aot.md, "Call
+ * depth"): a fault of the activation's code near its stack pointer, that
+ * pointer in the thread's stack, is the guard below the stack; the handler,
+ * on its own stack, unwinds the same way (AOT_GUARD_STACK). An activation
+ * of such code runs only on a thread whose stack has a guard (checked once
+ * per thread) and on that stack.
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
 #endif
 #include "aot_guard.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <link.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
 #include <ucontext.h>
 
 /* Valgrind runs the code, but mistakes the handler's longjmp from the
@@ -59,8 +70,17 @@ static pthread_key_t altstack_key;
 
 static _Thread_local aot_guard *tl_running;
 static _Thread_local bool tl_altstack;
+/* The thread's stack (pthread_getattr_np) and whether overflowing it
+ * faults: 0 not known yet, 1 yes, 2 no (stack_guarded). */
+static _Thread_local uintptr_t tl_stack_lo, tl_stack_hi;
+static _Thread_local int tl_stack_state;
 
 #define ALTSTACK_SIZE ((size_t)64 << 10)
+/* How far from the stack pointer an overflowing access of generated code
+ * lands: a push or the red zone just below it, a store into a frame just
+ * allocated above it (gcc probes every page of a larger frame,
+ * -fstack-clash-protection, aot_cc.c) */
+#define STACK_WINDOW ((uintptr_t)64 << 10)
 
 static uintptr_t fault_pc(const void *ucv) {
     const ucontext_t *uc = ucv;
@@ -72,6 +92,55 @@ static uintptr_t fault_pc(const void *ucv) {
     (void)uc;
     return 0;
 #endif
+}
+
+static uintptr_t fault_sp(const void *ucv) {
+    const ucontext_t *uc = ucv;
+#if defined(__x86_64__)
+    return (uintptr_t)uc->uc_mcontext.gregs[REG_RSP];
+#elif defined(__aarch64__)
+    return (uintptr_t)uc->uc_mcontext.sp;
+#else
+    (void)uc;
+    return 0;
+#endif
+}
+
+/* The deepest pointer into the activation's call-site array held by a
+ * register of the faulting code: generated functions pass d (their entry
+ * of the array) in a register, so at an overflow in a prologue or at a call
+ * it is the trapping depth. 0 if no register holds one. */
+static uintptr_t deepest_site(const aot_guard *g, const void *ucv) {
+    const ucontext_t *uc = ucv;
+    uintptr_t best = 0;
+#if defined(__x86_64__)
+    enum { NREGS = NGREG };
+#define AOT_REG(i) ((uintptr_t)uc->uc_mcontext.gregs[i])
+#elif defined(__aarch64__)
+    enum { NREGS = 31 };
+#define AOT_REG(i) ((uintptr_t)uc->uc_mcontext.regs[i])
+#else
+    enum { NREGS = 0 };
+#define AOT_REG(i) ((uintptr_t)0 * (uintptr_t)(i) * (uintptr_t)(uc != NULL))
+#endif
+    for (int i = 0; i < NREGS; i++) {
+        uintptr_t v = AOT_REG(i);
+        if (v >= g->sites_lo && v <= g->sites_hi && (v - g->sites_lo) % 8 == 0 && v > best)
+            best = v;
+    }
+#undef AOT_REG
+    return best;
+}
+
+/* A fault of generated code that is its C stack running out: the probe
+ * read of its explicit check, or an access near its stack pointer while
+ * that pointer is in (or just below) the thread's guarded stack. */
+static bool stack_overflow(uintptr_t addr, const void *uc) {
+    if (addr == AOT_STACK_PROBE)
+        return true;
+    uintptr_t sp = fault_sp(uc);
+    return tl_stack_state == 1 && sp + STACK_WINDOW > tl_stack_lo && sp <= tl_stack_hi &&
+           addr + STACK_WINDOW > sp && addr < sp + STACK_WINDOW;
 }
 
 /* Not ours: the previous handler, else the default action (the handler is
@@ -98,8 +167,14 @@ static void chain(int sig, siginfo_t *si, void *uc) {
 static void on_fault(int sig, siginfo_t *si, void *uc) {
     aot_guard *g = tl_running;
     uintptr_t addr = (uintptr_t)si->si_addr, pc = fault_pc(uc);
-    if (g && si->si_code > 0 && addr - g->mem_lo < g->mem_len && pc >= g->code_lo && pc < g->code_hi)
-        longjmp(*g->jb, AOT_GUARD_FAULT);
+    if (g && si->si_code > 0 && pc >= g->code_lo && pc < g->code_hi) {
+        if (addr - g->mem_lo < g->mem_len)
+            longjmp(*g->jb, AOT_GUARD_FAULT);
+        if (stack_overflow(addr, uc)) {
+            g->stack_d = addr == AOT_STACK_PROBE ? 0 : deepest_site(g, uc);
+            longjmp(*g->jb, AOT_GUARD_STACK);
+        }
+    }
     chain(sig, si, uc);
 }
 
@@ -173,10 +248,54 @@ static bool ensure_altstack(void) {
     return true;
 }
 
-bool pw_aot_guard_enter(aot_guard *g) {
-    pthread_once(&install_once, install);
-    if (!installed || !ensure_altstack())
+/* Whether a write just below the stack faults. The main thread's stack
+ * grows on demand, and the kernel stops it with a fault at its size limit
+ * or a gap (stack_guard_gap) above the mapping below it; a thread made by
+ * pthread_create has guardsize bytes of PROT_NONE below its stack (glibc's
+ * default: a page); a stack the host allocated itself
+ * (pthread_attr_setstack) has no guard, and what lies below it is the
+ * host's. A pipe write from the page tells without a signal: EFAULT when
+ * it cannot be read (a page that can be read is taken as no guard). */
+static bool faults_below(uintptr_t lo) {
+    if ((pid_t)syscall(SYS_gettid) == getpid())
+        return true;
+    int fd[2];
+    if (pipe2(fd, O_CLOEXEC) != 0)
         return false;
+    ssize_t n = write(fd[1], (const void *)(lo - 1), 1);
+    bool efault = n < 0 && errno == EFAULT;
+    close(fd[0]);
+    close(fd[1]);
+    return efault;
+}
+
+/* Code without stack checks may run on this thread, from here: its stack
+ * has a guard and the caller runs on it (not on a stack of its own making,
+ * e.g. a coroutine's). */
+static bool stack_guarded(void) {
+    if (!tl_stack_state) {
+        pthread_attr_t a;
+        void *lo = NULL;
+        size_t size = 0;
+        tl_stack_state = 2;
+        if (pthread_getattr_np(pthread_self(), &a) == 0) {
+            if (pthread_attr_getstack(&a, &lo, &size) == 0 && lo && faults_below((uintptr_t)lo)) {
+                tl_stack_lo = (uintptr_t)lo;
+                tl_stack_hi = (uintptr_t)lo + size;
+                tl_stack_state = 1;
+            }
+            pthread_attr_destroy(&a);
+        }
+    }
+    uintptr_t sp = (uintptr_t)__builtin_frame_address(0);
+    return tl_stack_state == 1 && sp > tl_stack_lo && sp <= tl_stack_hi;
+}
+
+bool pw_aot_guard_enter(aot_guard *g, bool stack) {
+    pthread_once(&install_once, install);
+    if (!installed || !ensure_altstack() || (stack && !stack_guarded()))
+        return false;
+    g->stack_d = 0;
     g->prev = tl_running;
     tl_running = g;
     return true;

@@ -20,9 +20,28 @@ static const char PRELUDE[] =
     "#if defined(__GNUC__) && !defined(__clang__)\n#pragma GCC optimize(\"vect-cost-model=dynamic\")\n#endif\n"
     "#define LIKELY(x) __builtin_expect(!!(x), 1)\n"
     "#define UNLIKELY(x) __builtin_expect(!!(x), 0)\n"
+    /* the stack pointer, for the stack guard (no frame pointer needed) */
+    "#if defined(__x86_64__)\nstatic inline wa_u64 w_sp(void) { wa_u64 p; __asm__(\"mov %%rsp, %0\" : "
+    "\"=r\"(p)); "
+    "return p; }\n#elif defined(__aarch64__)\nstatic inline wa_u64 w_sp(void) { wa_u64 p; __asm__(\"mov %0, sp\" "
+    ": "
+    "\"=r\"(p)); return p; }\n#else\n#define w_sp() "
+    "((wa_u64)(__UINTPTR_TYPE__)__builtin_frame_address(0))\n#endif\n"
+    /* W_STACKGUARD (guard mode, WA_GUARD_STACK): functions do not check the
+     * stack at entry, an overflow faults on the guard below the thread's
+     * stack; the runtime's services need the stack below stack_limit, so
+     * STK() checks before each call into the runtime and, below it,
+     * publishes the depth and reads WA_STACK_PROBE: the fault handler, on
+     * its own stack, raises the trap */
+    "#if W_STACKGUARD\n"
+    "static inline void w_probe(void) { __UINTPTR_TYPE__ p = WA_STACK_PROBE; __asm__ __volatile__(\"\" : "
+    "\"+r\"(p)); (void)*(volatile wa_u8 *)p; }\n"
+    "#define STK() do { if (UNLIKELY(w_sp() < c->stack_limit)) { c->rt->cur = (wa_u32)(d - c->rt->sites); "
+    "w_probe(); } } while (0)\n"
+    "#else\n#define STK() ((void)0)\n#endif\n"
     /* d points at the function's own entry of the site array; AT() tells the
      * runtime the depth before it may raise a trap */
-    "#define AT() (c->rt->cur = (wa_u32)(d - c->rt->sites))\n"
+    "#define AT() do { STK(); c->rt->cur = (wa_u32)(d - c->rt->sites); } while (0)\n"
     /* trap and limit paths are out of line (cold): the hot code keeps a
      * compare and a branch, and stays small enough to inline */
     "static __attribute__((noinline, cold, noreturn)) void w_trap(wa_ctx *c, wa_u64 *d, int k, wa_u64 s) "
@@ -56,13 +75,6 @@ static const char PRELUDE[] =
     "static inline double w_opq(wa_u64 u) { double f = w_bf64(u); __asm__(\"\" : W_FPREG(f)); return f; }\n"
     "static inline float w_canonf(float f) { return f != f ? w_bf32(0x7fc00000u) : f; }\n"
     "static inline double w_canon(double f) { return f != f ? w_bf64(0x7ff8000000000000ull) : f; }\n"
-    /* the stack pointer, for the stack guard (no frame pointer needed) */
-    "#if defined(__x86_64__)\nstatic inline wa_u64 w_sp(void) { wa_u64 p; __asm__(\"mov %%rsp, %0\" : "
-    "\"=r\"(p)); "
-    "return p; }\n#elif defined(__aarch64__)\nstatic inline wa_u64 w_sp(void) { wa_u64 p; __asm__(\"mov %0, sp\" "
-    ": "
-    "\"=r\"(p)); return p; }\n#else\n#define w_sp() "
-    "((wa_u64)(__UINTPTR_TYPE__)__builtin_frame_address(0))\n#endif\n"
     "static inline wa_u32 w_rotl32(wa_u32 a, wa_u32 b) { return (a << (b & 31)) | (a >> ((32 - b) & 31)); }\n"
     "static inline wa_u32 w_rotr32(wa_u32 a, wa_u32 b) { return (a >> (b & 31)) | (a << ((32 - b) & 31)); }\n"
     "static inline wa_u64 w_rotl64(wa_u64 a, wa_u64 b) { return (a << (b & 63)) | (a >> ((64 - b) & 63)); }\n"
@@ -145,8 +157,20 @@ const char *pw_aot_prelude_build_id(void) {
     return pw_aot_sse41() ? "aot-prelude " __DATE__ " " __TIME__ " sse4.1" : "aot-prelude " __DATE__ " " __TIME__;
 }
 
-void pw_aot_emit_prelude(aot_buf *o) {
-    pw_aot_buf_printf(o, "#define WA_ABI_VERSION %d\n", WA_ABI_VERSION);
+bool pw_aot_stack_guard(const aot_gen_options *opt) {
+#if defined(__x86_64__)
+    return opt->guard && pw_aot_sse41();
+#elif defined(__aarch64__)
+    return opt->guard;
+#else
+    (void)opt;
+    return false;
+#endif
+}
+
+void pw_aot_emit_prelude(aot_buf *o, const aot_gen_options *opt) {
+    pw_aot_buf_printf(o, "#define WA_ABI_VERSION %d\n#define W_STACKGUARD %d\n", WA_ABI_VERSION,
+                      pw_aot_stack_guard(opt) ? 1 : 0);
     pw_aot_buf_put(o, ABI_TEXT, sizeof ABI_TEXT - 1);
     pw_aot_buf_printf(o, "\n");
     pw_aot_buf_put(o, PRELUDE, sizeof PRELUDE - 1);

@@ -37,6 +37,8 @@ _Static_assert(offsetof(pw_func, sig) == offsetof(wa_func, sig) &&
                "wa_func mirrors pw_func");
 _Static_assert(offsetof(pw_global, val) == 0 && sizeof(pw_slot) == sizeof(wa_slot), "a global is its value cell");
 
+_Static_assert(WA_STACK_PROBE == AOT_STACK_PROBE, "one probe address");
+
 size_t pw_aot_func_code_offset(void) { return offsetof(pw_func, code); }
 
 /* ---- per-instance state ------------------------------------------------ */
@@ -66,6 +68,9 @@ struct aot_inst {
     /* guard mode: the code accesses memory 0 unchecked; the module's
      * executable code, where a fault may be ours */
     bool guard, has_memory;
+    /* guard mode without C stack checks in the code: an overflow faults on
+     * the guard below the thread's stack (aot_guard.c) */
+    bool stack_guard;
     uintptr_t code_lo, code_hi;
     /* Call sites of native frames (wa_rt.sites), indexed by store depth so
      * nested activations of this instance use disjoint parts; reallocated
@@ -177,6 +182,7 @@ static void native_bind(pw_func *f, uint32_t defidx) {
         return;
     if (defidx == 0) {
         ai->guard = am->wm->guard != 0;
+        ai->stack_guard = (am->wm->guard & WA_GUARD_STACK) != 0;
         ai->has_memory = f->inst->module->m.nmemories > 0;
         if (ai->guard && !pw_aot_code_range(am->wm, &ai->code_lo, &ai->code_hi))
             ai->code_hi = 0; /* its faults could not be told apart: interpreted (native_call) */
@@ -217,10 +223,8 @@ static void complete_sites(wa_ctx *c, uint32_t n) {
     }
 }
 
-/* Adds the call sites of the activation's frames at depths n-1 .. 0, then
- * unwinds. */
-__attribute__((noreturn)) static void raise_error(wa_ctx *c, pw_error *e, uint32_t n) {
-    aot_act *a = (aot_act *)(void *)c->rt;
+/* Adds the call sites of the activation's frames at depths n-1 .. 0. */
+static pw_error *with_frames(wa_ctx *c, pw_error *e, uint32_t n) {
     const pw_module *mod = ((pw_instance *)c->inst)->module;
     complete_sites(c, n);
     if (!e)
@@ -228,7 +232,13 @@ __attribute__((noreturn)) static void raise_error(wa_ctx *c, pw_error *e, uint32
     while (n > 0)
         add_site(e, mod, c->rt->sites[--n]);
     pw_error_seal(e);
-    a->err = e;
+    return e;
+}
+
+/* with_frames, then unwinds. */
+__attribute__((noreturn)) static void raise_error(wa_ctx *c, pw_error *e, uint32_t n) {
+    aot_act *a = (aot_act *)(void *)c->rt;
+    a->err = with_frames(c, e, n);
     longjmp(a->jb, 1);
 }
 
@@ -415,14 +425,15 @@ static bool sites_for(aot_inst *ai, uint32_t dbase, aot_act *a) {
  * not be handled: the call then runs on the interpreter, which checks
  * bounds itself and has the same semantics. */
 static bool guard_enter(aot_inst *ai, const pw_memory *mem, aot_act *a) {
-    if (mem->reserved < PW_MEMORY_RESERVE_GUARDED || !ai->code_hi)
+    if ((ai->has_memory && mem->reserved < PW_MEMORY_RESERVE_GUARDED) || !ai->code_hi)
         return false;
     a->guard.jb = &a->jb;
-    a->guard.mem_lo = (uintptr_t)mem->data;
-    a->guard.mem_len = (uintptr_t)mem->reserved;
+    a->guard.mem_lo = ai->has_memory ? (uintptr_t)mem->data : 0;
+    a->guard.mem_len = ai->has_memory ? (uintptr_t)mem->reserved : 0;
     a->guard.code_lo = ai->code_lo;
     a->guard.code_hi = ai->code_hi;
-    return pw_aot_guard_enter(&a->guard);
+    a->guard.sites_lo = a->guard.sites_hi = 0;
+    return pw_aot_guard_enter(&a->guard, ai->stack_guard);
 }
 
 /* An out-of-bounds access that faulted (guard mode). The trapping frame is
@@ -440,6 +451,16 @@ static pw_error *fault_error(wa_ctx *c) {
     if (e)
         pw_error_seal(e);
     return e ? e : pw_error_new(PW_ERR_RESOURCE, "out of memory raising a trap");
+}
+
+/* The C stack ran out under generated code that does not check it (guard
+ * mode): the trap its entry check used to raise. The trapping depth is
+ * the d the faulting code held in a register, or the depth its explicit
+ * check before a call into the runtime published (AT()); the frames are
+ * its callers', as for a trap at a function's entry. */
+static pw_error *stack_error(wa_ctx *c, const aot_guard *g) {
+    uint32_t n = g->stack_d ? (uint32_t)(((const wa_u64 *)g->stack_d) - c->rt->sites) : c->rt->cur;
+    return with_frames(c, pw_error_trap_new(PW_TRAP_STACK_EXHAUSTED), n);
 }
 
 /* One entry into native code: the entry's limit checks, the activation's
@@ -469,6 +490,8 @@ static pw_error *activation(pw_store *s, pw_func *f, const aot_fn *fn, pw_slot *
     memset(&a->own, 0, sizeof a->own);
     if (s->depth > s->max_call_depth || !pw_native_stack_ok(s) || !sites_for(ai, s->depth, a))
         return entry_trap(PW_TRAP_STACK_EXHAUSTED, f, fn);
+    a->guard.sites_lo = (uintptr_t)a->rt.sites;
+    a->guard.sites_hi = (uintptr_t)(a->rt.sites + a->rt.limit);
     a->err = NULL;
     a->s = s;
     a->dbase = s->depth;
@@ -485,6 +508,8 @@ static pw_error *activation(pw_store *s, pw_func *f, const aot_fn *fn, pw_slot *
         fn->d.entry(c, (wa_slot *)(void *)slots, fn->d.typed);
     } else if (how == AOT_GUARD_FAULT) {
         err = fault_error(c);
+    } else if (how == AOT_GUARD_STACK) {
+        err = stack_error(c, &a->guard);
     } else {
         err = *(pw_error *volatile *)&a->err;
     }
@@ -524,7 +549,7 @@ static pw_error *native_call(pw_store *s, pw_func *f, pw_slot *slots) {
     if (!fn)
         return pw_error_new(PW_ERR_RESOURCE, "out of memory binding native code");
     aot_act a;
-    bool guarded = fn->ai->guard && fn->ai->has_memory;
+    bool guarded = fn->ai->guard && (fn->ai->has_memory || fn->ai->stack_guard);
     if (guarded && !guard_enter(fn->ai, f->inst->mem0, &a))
         return interpreted(s, f, slots);
     pw_error *err = activation(s, f, fn, slots, &a);

@@ -16,6 +16,30 @@
     (global.set $calls (i32.add (global.get $calls) (i32.const 1)))
     (i32.add (call $recurse (i32.add (local.get $n) (i32.const 1))) (i32.const 1)))
 
+  ;; recursion with a large frame: 16 i64 values live across the call, so
+  ;; the C stack runs out before a high depth limit; with $grow every level
+  ;; also calls into the runtime (memory.grow 0), whose stack check traps first
+  (func $fat (export "fat_recurse") (param $n i32) (param $grow i32) (result i32)
+    (local i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64)
+    (global.set $calls (i32.add (global.get $calls) (i32.const 1)))
+    (local.set 2 (i64.mul (i64.extend_i32_u (local.get $n)) (i64.const 3)))
+    (local.set 3 (i64.mul (i64.extend_i32_u (local.get $n)) (i64.const 5)))
+    (local.set 4 (i64.mul (i64.extend_i32_u (local.get $n)) (i64.const 7)))
+    (local.set 5 (i64.mul (i64.extend_i32_u (local.get $n)) (i64.const 9)))
+    (local.set 6 (i64.mul (i64.extend_i32_u (local.get $n)) (i64.const 11)))
+    (local.set 7 (i64.mul (i64.extend_i32_u (local.get $n)) (i64.const 13)))
+    (local.set 8 (i64.mul (i64.extend_i32_u (local.get $n)) (i64.const 15)))
+    (local.set 9 (i64.mul (i64.extend_i32_u (local.get $n)) (i64.const 17)))
+    (local.set 10 (i64.mul (i64.extend_i32_u (local.get $n)) (i64.const 19)))
+    (local.set 11 (i64.mul (i64.extend_i32_u (local.get $n)) (i64.const 21)))
+    (local.set 12 (i64.mul (i64.extend_i32_u (local.get $n)) (i64.const 23)))
+    (local.set 13 (i64.mul (i64.extend_i32_u (local.get $n)) (i64.const 25)))
+    (local.set 14 (i64.mul (i64.extend_i32_u (local.get $n)) (i64.const 27)))
+    (local.set 15 (i64.mul (i64.extend_i32_u (local.get $n)) (i64.const 29)))
+    (local.set 16 (i64.mul (i64.extend_i32_u (local.get $n)) (i64.const 31)))
+    (local.set 17 (i64.mul (i64.extend_i32_u (local.get $n)) (i64.const 33)))
+    (if (local.get $grow) (then (drop (memory.grow (i32.const 0)))))
+    (i32.wrap_i64 (i64.xor (i64.add (i64.xor (i64.add (i64.xor (i64.add (i64.xor (i64.add (i64.xor (i64.add (i64.xor (i64.add (i64.xor (i64.add (i64.xor (i64.add (i64.extend_i32_u (call $fat (i32.add (local.get $n) (i32.const 1)) (local.get $grow))) (local.get 2)) (local.get 3)) (local.get 4)) (local.get 5)) (local.get 6)) (local.get 7)) (local.get 8)) (local.get 9)) (local.get 10)) (local.get 11)) (local.get 12)) (local.get 13)) (local.get 14)) (local.get 15)) (local.get 16)) (local.get 17))))
   (func (export "calls") (result i32) (global.get $calls))
   (func (export "reset") (global.set $calls (i32.const 0)))
 

@@ -104,6 +104,7 @@ typedef struct {
     uint32_t frames[8];
     uint32_t offsets[8];
     size_t nframes;
+    size_t total; /* nframes and the frames the error left out (its message says how many) */
     char summary[128];
 } outcome;
 
@@ -122,6 +123,8 @@ static outcome call(rig *r, const char *name, const pw_val *args, size_t nargs, 
         o.trap = pw_error_trap(e);
         snprintf(o.summary, sizeof o.summary, "%s", pw_error_summary(e));
         o.nframes = pw_error_frame_count(e);
+        const char *more = strstr(pw_error_message(e), "\n  ... ");
+        o.total = o.nframes + (more ? strtoul(more + 7, NULL, 10) : 0);
         for (size_t i = 0; i < o.nframes && i < 8; i++)
             pw_error_frame(e, i, &o.frames[i], NULL, &o.offsets[i]);
         pw_error_free(e);
@@ -809,6 +812,179 @@ static void guard_unreserved(bool cached) {
 #endif
 }
 
+/* ---- the C stack running out (guard mode: no check at function entry) ---- */
+
+/* fat_recurse until the C stack runs out, three times in a row on one store
+ * (the handler stays armed, the alternate stack is reused), then calls that
+ * work. In guard mode the fault on the guard below the stack traps (grow 0)
+ * or, when every level calls into the runtime (grow 1), the stack check
+ * before that call. The frames are the recursion's, as many as it made
+ * (give or take the trapping one), and the recursion stopped below `depth`,
+ * the depth limit, when `by_stack`. */
+static void stack_runs_out(rig *r, uint32_t depth, bool by_stack, const char *where) {
+    pw_store_set_max_call_depth(r->store, depth);
+    for (int grow = 0; grow < 2; grow++)
+        for (int k = 0; k < 3; k++) {
+            pw_val a[2] = {I32(0), I32(grow)};
+            call(r, "reset", NULL, 0, 0);
+            outcome o = call(r, "fat_recurse", a, 2, 1);
+            int32_t calls = call(r, "calls", NULL, 0, 1).res[0].of.i32;
+            CHECK(o.trap == PW_TRAP_STACK_EXHAUSTED, "%s, grow %d, run %d: trap %d '%s'", where, grow, k,
+                  (int)o.trap, o.summary);
+            CHECK(by_stack ? (uint32_t)calls < depth : (uint32_t)calls == depth + 1,
+                  "%s, grow %d: %d calls, limit %u", where, grow, calls, depth);
+            CHECK(o.nframes >= 8 && o.total + 1 >= (size_t)calls && o.total <= (size_t)calls,
+                  "%s, grow %d: %zu frames for %d calls", where, grow, o.total, calls);
+            for (size_t i = 1; i < 8 && i < o.nframes; i++)
+                CHECK(o.frames[i] == o.frames[0] && o.offsets[i] == o.offsets[0], "%s: frame %zu is f%u+0x%x",
+                      where, i, o.frames[i], o.offsets[i]);
+        }
+    pw_val a[2] = {I32(4), I32(0)};
+    CHECK(call(r, "deep_oob", a, 1, 1).trap == PW_TRAP_MEMORY_OOB, "%s: a memory fault traps afterwards", where);
+    pw_store_set_max_call_depth(r->store, 200);
+    call(r, "reset", NULL, 0, 0);
+    CHECK(call(r, "fat_recurse", a, 2, 1).trap == PW_TRAP_STACK_EXHAUSTED &&
+              call(r, "calls", NULL, 0, 1).res[0].of.i32 == 201,
+          "%s: the depth limit traps afterwards (%d calls)", where, call(r, "calls", NULL, 0, 1).res[0].of.i32);
+}
+
+/* Whether the native tier's code relies on the guard below the stack
+ * (docs/aot.md, "Call depth"): guard mode on x86-64 with SSE4.1 or aarch64;
+ * with explicit checks it compares the stack pointer at every entry, and
+ * runs on any stack. */
+static bool stack_guard_mode(void) {
+    const char *b = getenv("PORTALIS_AOT_BOUNDS");
+    if (b && !strcmp(b, "checks"))
+        return false;
+#if defined(__x86_64__)
+    return __builtin_cpu_supports("sse4.1");
+#elif defined(__aarch64__)
+    return true;
+#else
+    return false;
+#endif
+}
+
+/* The main thread's stack (its size limit, if finite and not huge). */
+static void test_stack_main(void) {
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_STACK, &rl) != 0 || rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur > ((rlim_t)64 << 20))
+        return;
+    rig r;
+    if (!rig_open(&r, PW_TIER_NATIVE, false))
+        return;
+    stack_runs_out(&r, 1u << 20, true, "main thread");
+    rig_close(&r);
+}
+
+typedef struct {
+    rig *r;
+    uint32_t depth;
+    bool by_stack;
+    const char *where;
+} stack_job;
+
+static void *stack_thread(void *arg) {
+    const stack_job *j = arg;
+    stack_runs_out(j->r, j->depth, j->by_stack, j->where);
+    return NULL;
+}
+
+/* A thread of `size` bytes of stack, from glibc (mem NULL) or the host's
+ * own memory (pthread_attr_setstack). */
+static void on_thread(stack_job *j, void *mem, size_t size) {
+    pthread_attr_t at;
+    pthread_attr_init(&at);
+    if (mem)
+        pthread_attr_setstack(&at, mem, size);
+    else
+        pthread_attr_setstacksize(&at, size);
+    pthread_t th;
+    CHECK(pthread_create(&th, &at, stack_thread, j) == 0, "%s: thread", j->where);
+    pthread_join(th, NULL);
+    pthread_attr_destroy(&at);
+}
+
+/* Threads with small stacks: glibc's (a guard page below), a host's stack
+ * with a PROT_NONE page below (guarded), and a host's stack with writable
+ * memory below (no guard: in guard mode the calls run on the interpreter,
+ * which traps at the depth limit alone, as its frames are not on the C
+ * stack; with explicit checks the native code's own check traps). */
+static void test_stack_threads(void) {
+    rig r;
+    if (!rig_open(&r, PW_TIER_NATIVE, false))
+        return;
+    stack_job j = {&r, 65536, true, "256 KiB thread"};
+    on_thread(&j, NULL, 256u << 10);
+    size_t page = (size_t)sysconf(_SC_PAGESIZE), size = 256u << 10;
+    char *m = mmap(NULL, page + size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (m != MAP_FAILED) {
+        mprotect(m, page, PROT_NONE);
+        j.where = "host stack with a guard";
+        on_thread(&j, m + page, size);
+        mprotect(m, page, PROT_READ | PROT_WRITE);
+        j.where = "host stack without a guard";
+        j.depth = 3000;
+        j.by_stack = !stack_guard_mode();
+        on_thread(&j, m + page, size);
+        munmap(m, page + size);
+    }
+    rig_close(&r);
+}
+
+/* A module without memory relies on the stack guard too. */
+static const uint8_t NO_MEMORY[] = {
+    0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, 0x01, 0x06, 0x01, 0x60, 0x01, 0x7f, 0x01,
+    0x7f, 0x03, 0x02, 0x01, 0x00, 0x07, 0x05, 0x01, 0x01, 0x72, 0x00, 0x00, 0x0a, 0x0e, 0x01,
+    0x0c, 0x00, 0x20, 0x00, 0x41, 0x01, 0x6a, 0x10, 0x00, 0x20, 0x00, 0x77, 0x0b}; /* (func $r (param i32) (result
+                                                                                      i32) (i32.rotl (call $r (n +
+                                                                                      1)) n)), export "r" */
+
+typedef struct {
+    pw_store *s;
+    pw_instance *inst;
+} no_memory_job;
+
+static void *no_memory_thread(void *arg) {
+    const no_memory_job *j = arg;
+    pw_store *s = j->s;
+    pw_instance *inst = j->inst;
+    int ok = 0;
+    for (int k = 0; k < 3; k++) {
+        pw_val a = I32(0), res;
+        pw_error *e = pw_func_call(s, pw_instance_func(inst, "r"), &a, 1, &res, 1);
+        ok += e && pw_error_trap(e) == PW_TRAP_STACK_EXHAUSTED && pw_error_frame_count(e) < 65536 - 1;
+        pw_error_free(e);
+    }
+    return (void *)(intptr_t)ok;
+}
+
+static void test_stack_no_memory(void) {
+    pw_engine_config cfg = {.tier = PW_TIER_NATIVE};
+    pw_engine *e = pw_engine_new_with(&cfg);
+    pw_module *m = NULL;
+    pw_error *err = pw_module_new(e, NO_MEMORY, sizeof NO_MEMORY, &m);
+    CHECK(!err, "no memory: %s", err ? pw_error_message(err) : "");
+    pw_error_free(err);
+    pw_store *s = pw_store_new(e);
+    pw_instance *inst = NULL;
+    if (m && !pw_instance_new(s, m, NULL, 0, &inst)) {
+        pthread_attr_t at;
+        pthread_attr_init(&at);
+        pthread_attr_setstacksize(&at, 256u << 10);
+        pthread_t th;
+        void *ok = NULL;
+        no_memory_job j = {s, inst};
+        if (pthread_create(&th, &at, no_memory_thread, &j) == 0)
+            pthread_join(th, &ok);
+        pthread_attr_destroy(&at);
+        CHECK((intptr_t)ok == 3, "no memory: %d of 3 runs trapped before the depth limit", (int)(intptr_t)ok);
+    }
+    pw_store_free(s);
+    pw_module_free(m);
+    pw_engine_free(e);
+}
+
 static void test_guard_unreserved(void) {
     guard_unreserved(false);
     guard_unreserved(true);
@@ -831,6 +1007,9 @@ static const struct {
     {"memory_cap", test_memory_cap},
     {"interrupts", test_interrupts},
     {"small_stack", test_small_stack},
+    {"stack_main", test_stack_main},
+    {"stack_threads", test_stack_threads},
+    {"stack_no_memory", test_stack_no_memory},
     {"image", test_image},
     {"cache", test_cache},
     {"cache_key", test_cache_key},
