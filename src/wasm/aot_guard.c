@@ -56,6 +56,20 @@
 
 #include "rt.h"
 
+/* ThreadSanitizer intercepts the handler and longjmp: a test process that
+ * traps on a fault in guard mode crashes in its runtime (aot_hostile's
+ * traps; they pass with explicit checks), so under it, explicit checks. */
+#if defined(__SANITIZE_THREAD__)
+#define AOT_UNDER_TSAN 1
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define AOT_UNDER_TSAN 1
+#endif
+#endif
+#ifndef AOT_UNDER_TSAN
+#define AOT_UNDER_TSAN 0
+#endif
+
 #if defined(__x86_64__) || defined(__aarch64__)
 #define AOT_GUARD_ARCH 1
 #else
@@ -208,7 +222,8 @@ static void install(void) {
 
 bool pw_aot_guard_usable(void) {
     const char *mode = getenv("PORTALIS_AOT_BOUNDS");
-    if (!AOT_GUARD_ARCH || sizeof(size_t) < 8 || (mode && !strcmp(mode, "checks")) || AOT_UNDER_VALGRIND())
+    if (!AOT_GUARD_ARCH || sizeof(size_t) < 8 || (mode && !strcmp(mode, "checks")) || AOT_UNDER_VALGRIND() ||
+        AOT_UNDER_TSAN)
         return false;
     /* the reservation every guarded memory needs (fails under a ulimit -v):
      * the code then checks bounds itself */
@@ -254,11 +269,16 @@ static bool ensure_altstack(void) {
  * pthread_create has guardsize bytes of PROT_NONE below its stack (glibc's
  * default: a page); a stack the host allocated itself
  * (pthread_attr_setstack) has no guard, and what lies below it is the
- * host's. A pipe write from the page tells without a signal: EFAULT when
- * it cannot be read (a page that can be read is taken as no guard). */
+ * host's. Without a signal: the page must be mapped (mincore), and a pipe
+ * write from it fail with EFAULT, as it cannot be read (a page that can be
+ * read is taken as no guard). */
 static bool faults_below(uintptr_t lo) {
     if ((pid_t)syscall(SYS_gettid) == getpid())
         return true;
+    size_t page = (size_t)sysconf(_SC_PAGESIZE);
+    unsigned char in_core;
+    if (mincore((void *)((lo - 1) / page * page), page, &in_core) != 0)
+        return false; /* not mapped: a later mapping may land there */
     int fd[2];
     if (pipe2(fd, O_CLOEXEC) != 0)
         return false;
