@@ -56,9 +56,10 @@
 
 #include "rt.h"
 
-/* ThreadSanitizer intercepts the handler and longjmp: a test process that
- * traps on a fault in guard mode crashes in its runtime (aot_hostile's
- * traps; they pass with explicit checks), so under it, explicit checks. */
+/* ThreadSanitizer intercepts both the handler and longjmp: under it a test
+ * process that traps on faults in guard mode ended with a segmentation
+ * fault (aot_hostile's traps; they pass with explicit checks), so under
+ * it, explicit checks. */
 #if defined(__SANITIZE_THREAD__)
 #define AOT_UNDER_TSAN 1
 #elif defined(__has_feature)

@@ -939,7 +939,6 @@ static void test_stack_threads(void) {
         on_thread(&j, m + page, size);
         mprotect(m, page, PROT_READ | PROT_WRITE);
         j.where = "host stack without a guard";
-        j.depth = 3000;
         j.by_stack = !stack_guard_mode();
         on_thread(&j, m + page, size);
         munmap(m, page); /* nothing below: a later mapping could land there */
