@@ -37,7 +37,8 @@ typedef struct {
     uint64_t *keys, *tmp;
     int64_t *vkey; /* the centroids' voxel keys, then a sentinel */
     size_t cap;
-    int32_t *cell; /* per voxel of the crop box's grid: 0, or its slot in acc, then 1 + its centroid */
+    uint32_t
+        *cell; /* per voxel of the crop box's grid: 0, or the handle of its slot in acc, then of its centroid */
     size_t ncell;
     int32_t digit_lo[2049], digit_hi[4097]; /* grid_direct's radix sort counts */
 } scratch;
@@ -195,13 +196,36 @@ static uint64_t *radix_sort(uint64_t *a, uint64_t *tmp, int32_t n, int from, uin
 }
 
 /* The grid's cells, all 0 (each frame leaves them so). */
-static int32_t *cells(size_t n) {
+static uint32_t *cells(size_t n) {
     if (n > S.ncell) {
         free(S.cell);
         S.cell = calloc(n, sizeof *S.cell);
         S.ncell = S.cell ? n : 0;
     }
     return S.cell;
+}
+
+/* A cell of the grid's table holds 0 (an empty voxel) or a handle of its
+ * voxel's data (its sums, later its centroid), never 0: on wasm32 the
+ * data's address itself (a pointer fits the cell, and the interpreter
+ * then loads through it without an address computation), elsewhere its
+ * byte offset from a base one slot before the data. */
+static inline double *at_handle(const double *base, uint32_t h) {
+#ifdef __wasm32__
+    (void)base;
+    return (double *)(uintptr_t)h;
+#else
+    return (double *)(uintptr_t)((const char *)base + h);
+#endif
+}
+
+static inline uint32_t handle_of(const double *base, const double *p) {
+#ifdef __wasm32__
+    (void)base;
+    return (uint32_t)(uintptr_t)p;
+#else
+    return (uint32_t)((const char *)p - (const char *)base);
+#endif
 }
 
 /* A double known to be an integer in int32's range, converted (without
@@ -214,29 +238,56 @@ static inline int32_t to_i32(double v) {
 #endif
 }
 
+/* 1.0, read at run time: the compiler cannot fold it into an add, so the
+ * interpreter fuses `a[3] += one` into one read-modify-write (an add of a
+ * constant it does not). */
+static const volatile double ONE = 1.0;
+
+/* The linear index of the voxel of (x, y, z) over the grid of grid_dims:
+ * floor(x inv) + floor(y inv) d0 + floor(z inv) d01 - base, base = bx + by
+ * d0 + bz d01 for the grid's first voxel (bx, by, bz); see fold_exact. */
+typedef struct {
+    double inv, d0, d01, base;
+} grid_index;
+
+/* Whether grid_index's sums over the grid minb/div are exact: every
+ * term, partial sum and base is an integer below 2^52 in magnitude when
+ * the indices themselves are (a kept point's floor(p inv) lies between
+ * the crop box's, rounding and floor being monotonic). */
+static int fold_exact(const int64_t *minb, const int64_t *div) {
+    double m = 0.0, stride[3] = {1.0, (double)div[0], (double)div[0] * (double)div[1]};
+    for (int a = 0; a < 3; a++) {
+        double lo = fabs((double)minb[a]), hi = fabs((double)(minb[a] + div[a]));
+        m += (lo > hi ? lo : hi) * stride[a];
+    }
+    return m < 0x1p50;
+}
+
 /* Range gate + CropBox + VoxelGrid through the table of the crop box's
- * grid (at most GRID_MAX cells, minb/div as grid_dims makes them): each
- * kept point is added to its voxel's sums in input order, then only the
- * occupied voxels are sorted. The same centroids, bit for bit, as sorting
- * the points (a voxel's points are summed in input order either way).
- * Leaves cell[v] = 1 + the centroid's index for each centroid's voxel v.
- * Returns the number of centroids, or -1 when out of memory. */
+ * grid (at most GRID_MAX cells, minb/div as grid_dims makes them, with
+ * fold_exact): each kept point is added to its voxel's sums in input
+ * order, then only the occupied voxels are sorted. The same centroids, bit
+ * for bit, as sorting the points (a voxel's points are summed in input
+ * order either way). Leaves cell[v] = the handle of the centroid (in out)
+ * of each centroid's voxel v, the handles' base out - 3. Returns the
+ * number of centroids, or -1 when out of memory. */
 static int32_t grid_direct(const crop_box *cb, double inv, const double *pts, int32_t n, const int64_t *minb,
                            const int64_t *div, size_t ncell, double *out) {
-    int32_t *cell = cells(ncell);
+    uint32_t *cell = cells(ncell);
     if (!cell)
         return -1;
     /* locals: the stores into acc could otherwise alias the box, and every
      * bound would be reloaded for every point */
     const crop_box c = *cb;
-    /* slot s (from 1) of an occupied voxel sums at acc + 4 s; every slot is
-     * 0 until used, and set to 0 again once read */
-    double *acc = S.acc;
-    /* the index in doubles, converted once: every term is an integer below
-     * GRID_MAX (a kept point lies in the crop box, and rounding and floor
-     * are monotonic), so exact */
-    const double d0 = (double)div[0], d01 = (double)(div[0] * div[1]), bx = (double)minb[0], by = (double)minb[1],
-                 bz = (double)minb[2];
+    /* slot s (from 1) of an occupied voxel sums at acc + 4 s (its handle's
+     * base acc); every slot is 0 until used, and set to 0 again once read */
+    double *acc = S.acc, *slot = acc;
+    const double one = ONE;
+    /* the index in doubles, converted once: every term is an integer (a
+     * kept point lies in the crop box), exact by fold_exact, and the index
+     * below GRID_MAX */
+    const double d0 = (double)div[0], d01 = (double)div[0] * (double)div[1],
+                 base = (double)minb[0] + (double)minb[1] * d0 + (double)minb[2] * d01;
     int32_t nv = 0;
     uint64_t *ids = S.keys;
     /* the occupied voxels are radix-sorted by v's low 11 bits, then its
@@ -248,20 +299,21 @@ static int32_t grid_direct(const crop_box *cb, double inv, const double *pts, in
         double x = p[0], y = p[1], z = p[2];
         if (!kept(&c, x, y, z))
             continue;
-        int32_t v = to_i32((floor(x * inv) - bx) + (floor(y * inv) - by) * d0 + (floor(z * inv) - bz) * d01);
-        int32_t s = cell[v];
-        if (!s) { /* a new voxel */
-            s = ++nv;
-            cell[v] = s;
-            ids[s - 1] = (uint64_t)v;
+        int32_t v = to_i32(floor(x * inv) + floor(y * inv) * d0 + floor(z * inv) * d01 - base);
+        uint32_t h = cell[v];
+        if (!h) { /* a new voxel */
+            slot += 4;
+            h = handle_of(acc, slot);
+            cell[v] = h;
+            ids[nv++] = (uint64_t)v;
             lo[(v & 2047) + 1]++;
             hi[(v >> 11) + 1]++;
         }
-        double *a = acc + 4 * (size_t)s;
+        double *a = at_handle(acc, h);
         a[0] += x;
         a[1] += y;
         a[2] += z;
-        a[3] += 1.0;
+        a[3] += one;
     }
     for (int d = 0; d < 2048; d++)
         lo[d + 1] += lo[d];
@@ -271,15 +323,16 @@ static int32_t grid_direct(const crop_box *cb, double inv, const double *pts, in
         S.tmp[lo[ids[m] & 2047]++] = ids[m];
     for (int32_t m = 0; m < nv; m++)
         ids[hi[S.tmp[m] >> 11]++] = S.tmp[m];
-    for (int32_t m = 0; m < nv; m++) {
+    double *q = out, *Q = out - 3;
+    for (int32_t m = 0; m < nv; m++, q += 3) {
         int32_t v = (int32_t)ids[m];
-        double *a = acc + 4 * (size_t)cell[v];
-        out[3 * m] = a[0] / a[3];
-        out[3 * m + 1] = a[1] / a[3];
-        out[3 * m + 2] = a[2] / a[3];
+        double *a = at_handle(acc, cell[v]);
+        q[0] = a[0] / a[3];
+        q[1] = a[1] / a[3];
+        q[2] = a[2] / a[3];
         a[0] = a[1] = a[2] = a[3] = 0.0;
         S.vkey[m] = v;
-        cell[v] = m + 1;
+        cell[v] = handle_of(Q, q);
     }
     return nv;
 }
@@ -302,8 +355,9 @@ static int32_t voxel_grid(const lidar_filter_params *f, const double *pts, int32
     if (ncell <= GRID_MAX) {
         int64_t minb[3];
         grid_dims(inv, lo, hi, minb, div);
-        *direct = 1;
-        return grid_direct(&c, inv, pts, n, minb, div, (size_t)ncell, out);
+        *direct = fold_exact(minb, div);
+        if (*direct)
+            return grid_direct(&c, inv, pts, n, minb, div, (size_t)ncell, out);
     }
     if (!(ncell < KEYS_MAX)) {
         if (!kept_box(&c, pts, n, lo, hi))
@@ -413,24 +467,24 @@ static double block_mean(const double *P, const int64_t *V, int32_t i, const int
         NEAR(R6[1]), NEAR(R8[1]), NEAR(R0[0]), NEAR(R0[2]), NEAR(R2[0]), NEAR(R2[2]), NEAR(R6[0]), NEAR(R6[2]),  \
         NEAR(R8[0]), NEAR(R8[2])
 
-/* Inserts (insert) the squared distance from (px, py, pz) to centroid
- * j - 1, at Q + 3 j, unless j is 0 (an empty voxel). */
-static inline int near(const double *Q, int32_t j, double px, double py, double pz, int64_t *best, int nb,
+/* Inserts (insert) the squared distance from (px, py, pz) to the centroid
+ * of handle h (at_handle from Q), unless h is 0 (an empty voxel). */
+static inline int near(const double *Q, uint32_t h, double px, double py, double pz, int64_t *best, int nb,
                        int k) {
-    if (!j)
+    if (!h)
         return nb;
-    const double *q = Q + 3 * (size_t)j;
+    const double *q = at_handle(Q, h);
     double ex = px - q[0], ey = py - q[1], ez = pz - q[2];
     return insert(best, nb, k, bits_of(ex * ex + ey * ey + ez * ez));
 }
 
 /* The statistic of every centroid (into mean) as block_mean computes it,
- * through the grid's table (cell[v] = 1 + the centroid of voxel v, 0 for
- * an empty voxel; the grid's empty border keeps every neighbour inside
- * it; row: the offsets from v to the first voxel of each row of the
- * block, kept in locals: stores into best could otherwise alias them). P
- * - 3 is S.vox: centroid j is at P - 3 + 3 (j + 1). */
-static void cell_means(const double *P, const int32_t *cell, const int64_t *V, int32_t n, const int64_t *row,
+ * through the grid's table (cell[v] = the handle of the centroid of voxel
+ * v, base P - 3, 0 for an empty voxel; the grid's empty border keeps every
+ * neighbour inside it; row: the offsets from v to the first voxel of each
+ * row of the block, kept in locals: stores into best could otherwise alias
+ * them). */
+static void cell_means(const double *P, const uint32_t *cell, const int64_t *V, int32_t n, const int64_t *row,
                        int k, double miss, double alone, double *mean) {
     const ptrdiff_t r0 = (ptrdiff_t)row[0], r1 = (ptrdiff_t)row[1], r2 = (ptrdiff_t)row[2],
                     r3 = (ptrdiff_t)row[3], r4 = (ptrdiff_t)row[4], r5 = (ptrdiff_t)row[5],
@@ -441,9 +495,9 @@ static void cell_means(const double *P, const int32_t *cell, const int64_t *V, i
         int nb = 0;
         best[0] = -1;
         const double px = P[3 * (size_t)i], py = P[3 * (size_t)i + 1], pz = P[3 * (size_t)i + 2];
-        const int32_t *c = cell + V[i], *R0 = c + r0, *R1 = c + r1, *R2 = c + r2, *R3 = c + r3, *R4 = c + r4,
-                      *R5 = c + r5, *R6 = c + r6, *R7 = c + r7, *R8 = c + r8;
-#define LIDAR_NEAR(j) (nb = near(Q, j, px, py, pz, best, nb, k))
+        const uint32_t *c = cell + V[i], *R0 = c + r0, *R1 = c + r1, *R2 = c + r2, *R3 = c + r3, *R4 = c + r4,
+                       *R5 = c + r5, *R6 = c + r6, *R7 = c + r7, *R8 = c + r8;
+#define LIDAR_NEAR(h) (nb = near(Q, h, px, py, pz, best, nb, k))
         LIDAR_NEIGHBOURS(LIDAR_NEAR);
 #undef LIDAR_NEAR
         mean[i] = mean_of(best, nb, k, miss, alone);
@@ -456,7 +510,7 @@ static void cell_means(const double *P, const int32_t *cell, const int64_t *V, i
  * order, into out (at most cap of them; their number is returned), the
  * statistics into S.mean. */
 static int32_t outlier_removal(const lidar_filter_params *f, const double *pts, const int64_t *V, int32_t n,
-                               int64_t d0, int64_t d01, const int32_t *cell, double *out, int32_t cap) {
+                               int64_t d0, int64_t d01, const uint32_t *cell, double *out, int32_t cap) {
     int k = f->mean_k;
     int32_t w = n < cap ? n : cap;
     if (n <= k || k < 1) {
@@ -492,8 +546,8 @@ static int32_t outlier_removal(const lidar_filter_params *f, const double *pts, 
 }
 
 /* Range gate + CropBox + VoxelGrid into S.vox + 3 (S.vox[0..3) is a slot
- * before the first centroid, so that cell_mean can address centroid j as
- * 1 + j from S.vox), their keys into S.vkey with the sentinel; see
+ * before the first centroid, the base of the cells' handles, which are
+ * never 0), their keys into S.vkey with the sentinel; see
  * voxel_grid. release_cells must follow when *direct. */
 static int32_t centroids(const lidar_filter_params *f, const double *pts, int32_t n, int64_t *div, int *direct) {
     div[0] = div[1] = div[2] = 1;

@@ -16,6 +16,9 @@
 #define GAUSS_SCALE (1.7320508075688772 / 65536.0)
 #define MAX_OBJ 256
 
+/* 0.0 that the compiler cannot fold into a comparison (ray_gen.zero). */
+static const volatile double ZERO = 0.0;
+
 static double sin_poly(double x) {
     double x2 = x * x;
     return x * (1.0 +
@@ -86,21 +89,24 @@ static uint64_t unit_below(double p) {
 }
 
 static double gauss(uint64_t x) {
-    /* the four 16-bit lanes summed, two at a time */
+    /* the four 16-bit lanes summed, two at a time: pairs holds two 32-bit
+     * lanes, and pairs * (2^32 + 1) their sum in its high half (the low
+     * lane's product ends below bit 32, the high one's beyond bit 63) */
     uint64_t pairs = (x & 0x0000FFFF0000FFFFull) + ((x >> 16) & 0x0000FFFF0000FFFFull);
-    int64_t s = (int64_t)((pairs & 0xFFFFFFFFull) + (pairs >> 32));
+    int64_t s = (int64_t)((pairs * 0x100000001ull) >> 32);
     return (double)(s - 131070) * GAUSS_SCALE;
 }
 
 /* Slab test of the box lo..hi along d, given rlo = lo - o and rhi = hi - o
- * (o the ray's origin): the entry distance, or -1 (no hit in (0, tmax)).
- * rlo > 0 is o < lo exactly (the sign of a difference is exact). */
-static double box_hit(const double *d, const double *rlo, const double *rhi, double tmax) {
-    double t0 = 0.0, t1 = tmax;
+ * (o the ray's origin): the entry distance when it is in (0, best), else
+ * best. rlo > 0 is o < lo exactly (the sign of a difference is exact).
+ * zero is 0.0 (ray_gen.zero). */
+static inline double box_hit(const double *d, const double *rlo, const double *rhi, double best, double zero) {
+    double t0 = zero, t1 = best;
     for (int a = 0; a < 3; a++) {
-        if (d[a] == 0.0) {
-            if (rlo[a] > 0.0 || rhi[a] < 0.0)
-                return -1.0;
+        if (d[a] == zero) {
+            if (rlo[a] > zero || rhi[a] < zero)
+                return best;
             continue;
         }
         double u = rlo[a] / d[a];
@@ -115,29 +121,30 @@ static double box_hit(const double *d, const double *rlo, const double *rhi, dou
         if (v < t1)
             t1 = v;
         if (t0 > t1)
-            return -1.0;
+            return best;
     }
-    return t0 > 0.0 ? t0 : -1.0;
+    /* t0 <= t1 <= best */
+    return t0 > zero ? t0 : best;
 }
 
 /* The side of the vertical cylinder (x, y, radius r) from z = 0 to h along
- * d from o, given f = (o.x - x, o.y - y, |f|^2 - r^2): the distance, or
- * -1. */
-static double pole_hit(double oz, const double *d, const double *f, double h) {
+ * d from o, given f = (o.x - x, o.y - y, |f|^2 - r^2): the distance when
+ * it is in (0, best), else best. zero is 0.0 (ray_gen.zero). */
+static inline double pole_hit(double oz, const double *d, const double *f, double h, double best, double zero) {
     double a = d[0] * d[0] + d[1] * d[1];
-    if (a == 0.0)
-        return -1.0;
+    if (a == zero)
+        return best;
     double b = f[0] * d[0] + f[1] * d[1];
     double disc = b * b - a * f[2];
-    if (disc < 0.0)
-        return -1.0;
+    if (disc < zero)
+        return best;
     double t = (-b - sqrt(disc)) / a;
-    if (t <= 0.0)
-        return -1.0;
+    if (t <= zero)
+        return best;
     double z = oz + t * d[2];
-    if (z < 0.0 || z > h)
-        return -1.0;
-    return t;
+    if (z < zero || z > h)
+        return best;
+    return t < best ? t : best;
 }
 
 typedef struct {
@@ -325,15 +332,13 @@ static int beam_range(const objects *ob, int i, const double *o, double ca, doub
 /* Distance to the first surface along d for beam b, given the ground's (or
  * max_range) as best: the candidates whose beam range holds b. */
 static double cast(const lidar_sensor *s, const objects *ob, const int *cand, const int *cb, int ncand, int b,
-                   const double *d, double best) {
+                   const double *d, double best, double zero) {
     for (int k = 0; k < ncand; k++) {
         if ((unsigned)(b - cb[2 * k]) > (unsigned)(cb[2 * k + 1] - cb[2 * k]))
             continue;
         int i = cand[k];
-        double th = i < ob->nbox ? box_hit(d, ob->rel[i][0], ob->rel[i][1], best)
-                                 : pole_hit(s->origin[2], d, ob->rel[i][0], s->pole_height);
-        if (th > 0.0 && th < best)
-            best = th;
+        best = i < ob->nbox ? box_hit(d, ob->rel[i][0], ob->rel[i][1], best, zero)
+                            : pole_hit(s->origin[2], d, ob->rel[i][0], s->pole_height, best, zero);
     }
     return best;
 }
@@ -365,7 +370,9 @@ typedef struct {
     double ox, oy, oz, max_range, noise;
     uint64_t dropout, gate; /* unit(x) < p: (x >> 11) < unit_below(p) */
     uint64_t state;
-    int32_t nret, nspur;
+    double zero; /* 0.0, read at run time: the interpreter compares two
+                  * values in one instruction, a value and a constant in two */
+    int32_t nmiss, nspur;
 } ray_gen;
 
 /* The rays of beams b0..b1-1 at the azimuth (ca, sa) into q (cast against
@@ -379,28 +386,37 @@ static inline double *rays(ray_gen *g, const beam *bm, int b0, int b1, double ca
     const double ox = g->ox, oy = g->oy, oz = g->oz, max_range = g->max_range, noise = g->noise;
     const uint64_t dropout = g->dropout, gate = g->gate;
     uint64_t state = g->state;
-    int32_t nret = g->nret, nspur = g->nspur;
+    const double zero = g->zero;
+    int32_t nmiss = g->nmiss, nspur = g->nspur;
     for (int b = b0; b < b1; b++, q += 3) {
         const beam *e = bm + b;
         double d[3] = {e->ce * ca, e->ce * sa, e->se};
-        double best = ncand ? cast(s, ob, cand, cb, ncand, b, d, e->ground) : e->ground;
+        double best = ncand ? cast(s, ob, cand, cb, ncand, b, d, e->ground, zero) : e->ground;
         uint64_t x1 = splitmix(&state), x2 = splitmix(&state), u = x1 >> 11;
-        double r = 0.0;
-        if (u < dropout)
-            r = 0.0;
-        else if (u < gate) {
+        /* the rays without a return counted on their own paths (rare but
+         * for a hit whose noise cancels its range exactly) */
+        double r;
+        if (u < dropout) {
+            r = zero;
+            nmiss++;
+        } else if (u < gate) {
             r = unit(splitmix(&state)) * best;
             nspur++;
-        } else if (best < max_range)
+            nmiss += r == zero;
+        } else if (best < max_range) {
             r = best + noise * gauss(x2);
-        if (r != 0.0)
-            nret++;
+            if (r == zero)
+                nmiss++;
+        } else {
+            r = zero;
+            nmiss++;
+        }
         q[0] = ox + r * d[0];
         q[1] = oy + r * d[1];
         q[2] = oz + r * d[2];
     }
     g->state = state;
-    g->nret = nret;
+    g->nmiss = nmiss;
     g->nspur = nspur;
     return q;
 }
@@ -431,6 +447,7 @@ int lidar_scan_run(const lidar_sensor *s, double t, double *out, int32_t *return
                  unit_below(s->dropout),
                  unit_below(s->dropout + s->spurious),
                  ((uint64_t)s->seed << 32) ^ tb,
+                 ZERO,
                  0,
                  0};
     double *q = out;
@@ -459,7 +476,7 @@ int lidar_scan_run(const lidar_sensor *s, double t, double *out, int32_t *return
     }
     for (size_t i = (size_t)steps * (size_t)beams; i < (size_t)s->rays; i++)
         memcpy(out + 3 * i, o, 3 * sizeof *o);
-    *returns = g.nret;
+    *returns = steps * beams - g.nmiss;
     *spurious = g.nspur;
     return 0;
 }
