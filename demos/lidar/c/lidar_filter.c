@@ -387,21 +387,12 @@ static int32_t voxel_grid(const lidar_filter_params *f, const double *pts, int32
     return m;
 }
 
-/* A squared distance (finite, >= +0) as the bits of its double, which
- * order as the doubles do, and compare as integers (cheaper than floats on
- * the interpreter). */
-static inline int64_t bits_of(double d2) {
-    int64_t b;
-    memcpy(&b, &d2, sizeof b);
-    return b;
-}
-
-/* The k smallest squared distances so far (bits_of), ascending, in
+/* The k smallest squared distances so far (finite, >= +0), ascending, in
  * best[1..nb] (best[0] = -1, below every distance, ends the shifting): d
  * goes in when fewer than k are there or it is below the k-th. Returns the
  * new nb. */
-static inline int insert(int64_t *best, int nb, int k, int64_t d) {
-    int64_t *q; /* the last one that stays where it is, if not above d */
+static inline int insert(double *best, int nb, int k, double d) {
+    double *q; /* the last one that stays where it is, if not above d */
     if (nb < k)
         q = best + nb++;
     else if (d >= best[k])
@@ -417,12 +408,10 @@ static inline int insert(int64_t *best, int nb, int k, int64_t d) {
 /* The statistic of nb (at most k) smallest squared distances best[1..nb]:
  * their square roots summed in ascending order, each missing one counting
  * as miss, divided by k; `alone` without any. */
-static double mean_of(const int64_t *best, int nb, int k, double miss, double alone) {
+static double mean_of(const double *best, int nb, int k, double miss, double alone) {
     double s = 0.0;
     for (int m = 1; m <= nb; m++) {
-        double d2;
-        memcpy(&d2, best + m, sizeof d2);
-        s += sqrt(d2);
+        s += sqrt(best[m]);
     }
     return nb ? (s + (double)(k - nb) * miss) / k : alone;
 }
@@ -434,7 +423,7 @@ static double mean_of(const int64_t *best, int nb, int k, double miss, double al
  * row's lowest key for the previous query, which only advances). */
 static double block_mean(const double *P, const int64_t *V, int32_t i, const int64_t *off, int32_t *at, int k,
                          double miss, double alone) {
-    int64_t best[KMAX + 1];
+    double best[KMAX + 1];
     int nb = 0;
     best[0] = -1;
     /* locals: stores into best could otherwise alias P and reload p */
@@ -451,7 +440,7 @@ static double block_mean(const double *P, const int64_t *V, int32_t i, const int
                 continue;
             const double *q = P + 3 * (size_t)j;
             double ex = px - q[0], ey = py - q[1], ez = pz - q[2];
-            nb = insert(best, nb, k, bits_of(ex * ex + ey * ey + ez * ez));
+            nb = insert(best, nb, k, ex * ex + ey * ey + ez * ez);
         }
     }
     return mean_of(best, nb, k, miss, alone);
@@ -469,13 +458,13 @@ static double block_mean(const double *P, const int64_t *V, int32_t i, const int
 
 /* Inserts (insert) the squared distance from (px, py, pz) to the centroid
  * of handle h (at_handle from Q), unless h is 0 (an empty voxel). */
-static inline int near(const double *Q, uint32_t h, double px, double py, double pz, int64_t *best, int nb,
+static inline int near(const double *Q, uint32_t h, double px, double py, double pz, double *best, int nb,
                        int k) {
     if (!h)
         return nb;
     const double *q = at_handle(Q, h);
     double ex = px - q[0], ey = py - q[1], ez = pz - q[2];
-    return insert(best, nb, k, bits_of(ex * ex + ey * ey + ez * ez));
+    return insert(best, nb, k, ex * ex + ey * ey + ez * ez);
 }
 
 /* The statistic of every centroid (into mean) as block_mean computes it,
@@ -491,7 +480,7 @@ static void cell_means(const double *P, const uint32_t *cell, const int64_t *V, 
                     r6 = (ptrdiff_t)row[6], r7 = (ptrdiff_t)row[7], r8 = (ptrdiff_t)row[8];
     const double *Q = P - 3;
     for (int32_t i = 0; i < n; i++) {
-        int64_t best[KMAX + 1];
+        double best[KMAX + 1];
         int nb = 0;
         best[0] = -1;
         const double px = P[3 * (size_t)i], py = P[3 * (size_t)i + 1], pz = P[3 * (size_t)i + 2];
