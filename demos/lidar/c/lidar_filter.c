@@ -56,13 +56,10 @@ static int grow(void **p, size_t bytes) {
 static int reserve(size_t n) {
     if (n <= S.cap)
         return 0;
-    /* acc: slots 1..n, all 0 (grid_direct leaves them so) */
     S.cap = 0;
-    free(S.acc);
-    S.acc = calloc(4 * (n + 1), sizeof(double));
-    if (!S.acc || grow((void **)&S.vox, n * 3 * sizeof(double)) || grow((void **)&S.mean, n * sizeof(double)) ||
-        grow((void **)&S.keys, n * sizeof(uint64_t)) || grow((void **)&S.tmp, n * sizeof(uint64_t)) ||
-        grow((void **)&S.vkey, (n + 1) * sizeof(int64_t)))
+    if (grow((void **)&S.acc, 4 * (n + 1) * sizeof(double)) || grow((void **)&S.vox, n * 3 * sizeof(double)) ||
+        grow((void **)&S.mean, n * sizeof(double)) || grow((void **)&S.keys, n * sizeof(uint64_t)) ||
+        grow((void **)&S.tmp, n * sizeof(uint64_t)) || grow((void **)&S.vkey, (n + 1) * sizeof(int64_t)))
         return -1;
     S.cap = n;
     return 0;
@@ -280,7 +277,7 @@ static int32_t grid_direct(const crop_box *cb, double inv, const double *pts, in
      * bound would be reloaded for every point */
     const crop_box c = *cb;
     /* slot s (from 1) of an occupied voxel sums at acc + 4 s (its handle's
-     * base acc); every slot is 0 until used, and set to 0 again once read */
+     * base acc), set by its first point */
     double *acc = S.acc, *slot = acc;
     const double one = ONE;
     /* the index in doubles, converted once: every term is an integer (a
@@ -303,11 +300,16 @@ static int32_t grid_direct(const crop_box *cb, double inv, const double *pts, in
         uint32_t h = cell[v];
         if (!h) { /* a new voxel */
             slot += 4;
-            h = handle_of(acc, slot);
-            cell[v] = h;
+            cell[v] = handle_of(acc, slot);
             ids[nv++] = (uint64_t)v;
             lo[(v & 2047) + 1]++;
             hi[(v >> 11) + 1]++;
+            /* 0 + x as summing from 0 would (-0 becomes +0) */
+            slot[0] = 0.0 + x;
+            slot[1] = 0.0 + y;
+            slot[2] = 0.0 + z;
+            slot[3] = one;
+            continue;
         }
         double *a = at_handle(acc, h);
         a[0] += x;
@@ -321,18 +323,18 @@ static int32_t grid_direct(const crop_box *cb, double inv, const double *pts, in
         hi[d + 1] += hi[d];
     for (int32_t m = 0; m < nv; m++)
         S.tmp[lo[ids[m] & 2047]++] = ids[m];
+    /* the keys, sorted, straight into S.vkey */
+    int64_t *V = S.vkey;
     for (int32_t m = 0; m < nv; m++)
-        ids[hi[S.tmp[m] >> 11]++] = S.tmp[m];
+        V[hi[S.tmp[m] >> 11]++] = (int64_t)S.tmp[m];
     double *q = out, *Q = out - 3;
     for (int32_t m = 0; m < nv; m++, q += 3) {
-        int32_t v = (int32_t)ids[m];
-        double *a = at_handle(acc, cell[v]);
+        uint32_t *cv = cell + V[m];
+        const double *a = at_handle(acc, *cv);
         q[0] = a[0] / a[3];
         q[1] = a[1] / a[3];
         q[2] = a[2] / a[3];
-        a[0] = a[1] = a[2] = a[3] = 0.0;
-        S.vkey[m] = v;
-        cell[v] = handle_of(Q, q);
+        *cv = handle_of(Q, q);
     }
     return nv;
 }
