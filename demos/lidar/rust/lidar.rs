@@ -417,25 +417,130 @@ fn voxel_grid(f: &Filter, pts: &[f64], keys: &mut Vec<u64>, out: &mut Vec<f64>, 
     Some((div[0], div[0] * div[1]))
 }
 
+/// The largest crop-box grid indexed directly (as ../c/lidar_filter.c).
+const GRID_MAX: f64 = 8388608.0;
+
+/// The grid over the crop box (its bounds clamped as crop's), with an
+/// empty voxel more on each side: per axis the voxel index of its low bound
+/// minus one and its number of voxels, when it has at most GRID_MAX voxels.
+fn crop_grid(f: &Filter, inv: f64) -> Option<([i64; 3], [i64; 3])> {
+    let (mut minb, mut div, mut cells) = ([0i64; 3], [0i64; 3], 1.0);
+    for a in 0..3 {
+        let lo = if f.lo[a] >= -FAR { f.lo[a] } else { -FAR };
+        let hi = if f.hi[a] <= FAR { f.hi[a] } else { FAR };
+        let (l, h) = ((lo * inv).floor(), (hi * inv).floor());
+        if !(l.abs() < 4503599627370496.0 && h.abs() < 4503599627370496.0 && h >= l) {
+            return None;
+        }
+        cells *= h - l + 3.0;
+        minb[a] = l as i64 - 1;
+        div[a] = h as i64 - minb[a] + 2;
+    }
+    if cells <= GRID_MAX { Some((minb, div)) } else { None }
+}
+
+/// VoxelGrid through a table of the crop box's grid (cell, one u32 a voxel,
+/// all 0 between calls): each cropped point is added to its voxel's sums
+/// (acc, 4 a voxel, from slot 1) in input order, then only the occupied
+/// voxels are sorted: the same centroids, keys and order as voxel_grid. The
+/// table is left holding 1 + the centroid's index for each centroid's voxel
+/// (cell_means; release_cells clears it).
+fn grid_direct(pts: &[f64], inv: f64, minb: &[i64; 3], div: &[i64; 3], cell: &mut Vec<u32>, acc: &mut Vec<f64>,
+               ids: &mut Vec<u64>, out: &mut Vec<f64>, vkey: &mut Vec<i64>) {
+    let ncell = (div[0] * div[1] * div[2]) as usize;
+    if cell.len() < ncell {
+        cell.resize(ncell, 0);
+    }
+    out.clear();
+    vkey.clear();
+    acc.clear();
+    acc.extend_from_slice(&[0.0; 4]);
+    ids.clear();
+    for p in pts.chunks_exact(3) {
+        // a cropped point lies in the crop box, so its indices in the grid
+        let ix = (p[0] * inv).floor() as i64 - minb[0];
+        let iy = (p[1] * inv).floor() as i64 - minb[1];
+        let iz = (p[2] * inv).floor() as i64 - minb[2];
+        let v = (ix + iy * div[0] + iz * div[0] * div[1]) as usize;
+        let s = cell[v] as usize;
+        if s == 0 {
+            cell[v] = (acc.len() / 4) as u32;
+            acc.extend_from_slice(&[0.0 + p[0], 0.0 + p[1], 0.0 + p[2], 1.0]);
+            ids.push(v as u64);
+        } else {
+            let a = &mut acc[4 * s..4 * s + 4];
+            a[0] += p[0];
+            a[1] += p[1];
+            a[2] += p[2];
+            a[3] += 1.0;
+        }
+    }
+    ids.sort_unstable(); // distinct
+    for (m, &v) in ids.iter().enumerate() {
+        let s = 4 * cell[v as usize] as usize;
+        let a = &acc[s..s + 4];
+        out.extend_from_slice(&[a[0] / a[3], a[1] / a[3], a[2] / a[3]]);
+        vkey.push(v as i64);
+        cell[v as usize] = m as u32 + 1;
+    }
+    vkey.push(i64::MAX);
+}
+
+fn release_cells(cell: &mut [u32], vkey: &[i64]) {
+    for &v in &vkey[..vkey.len() - 1] {
+        cell[v as usize] = 0;
+    }
+}
+
 /// In leaves: what a neighbour missing from the 3 x 3 x 3 voxels counts as,
 /// and the statistic of a centroid without any neighbour there (../README.md,
 /// "where we differ from PCL").
 const MISS_LEAVES: f64 = 3.0;
 const ALONE_LEAVES: f64 = 8.0;
 
+/// Inserts d2 into the k smallest squared distances so far, best[..nb],
+/// ascending (finite, >= +0); returns the new nb.
+fn insert(best: &mut [f64; KMAX], mut nb: usize, k: usize, d2: f64) -> usize {
+    if nb < k || d2 < best[k - 1] {
+        let mut m = if nb < k {
+            nb += 1;
+            nb - 1
+        } else {
+            k - 1
+        };
+        while m > 0 && best[m - 1] > d2 {
+            best[m] = best[m - 1];
+            m -= 1;
+        }
+        best[m] = d2;
+    }
+    nb
+}
+
+/// The statistic of the nb (at most k) smallest squared distances: their
+/// square roots summed in ascending order, each missing one counting as
+/// miss, divided by k; `alone` without any.
+fn mean_of(best: &[f64; KMAX], nb: usize, k: usize, miss: f64, alone: f64) -> f64 {
+    let mut s = 0.0;
+    for m in 0..nb {
+        s += best[m].sqrt();
+    }
+    if nb > 0 { (s + (k - nb) as f64 * miss) / k as f64 } else { alone }
+}
+
+fn dist2(p: &[f64], q: &[f64]) -> f64 {
+    let (ex, ey, ez) = (p[0] - q[0], p[1] - q[1], p[2] - q[2]);
+    ex * ex + ey * ey + ez * ez
+}
+
 /// Mean distance from centroid i to its k nearest others among the
 /// centroids of the 26 voxels around its own (v: the voxel keys, ascending,
 /// then a sentinel; off: the key offsets of the block's 9 rows; at: per
 /// row, the first centroid at or above that row's lowest key for the
-/// previous query, which only advances). The k smallest distances are
-/// summed in ascending order, each missing one counting as miss; `alone`
-/// without any.
+/// previous query, which only advances); see mean_of.
 fn block_mean(pts: &[f64], v: &[i64], i: usize, off: &[i64; 9], at: &mut [usize; 9], k: usize, miss: f64,
               alone: f64) -> f64 {
-    // the squared distances as the bits of their doubles: finite and >= +0,
-    // they order as the doubles do, and compare as integers (cheaper on the
-    // interpreter)
-    let mut best = [0i64; KMAX];
+    let mut best = [0.0f64; KMAX];
     let mut nb = 0usize;
     let p = &pts[3 * i..3 * i + 3];
     for r in 0..9 {
@@ -447,50 +552,74 @@ fn block_mean(pts: &[f64], v: &[i64], i: usize, off: &[i64; 9], at: &mut [usize;
         at[r] = j;
         while v[j] <= lo + 2 {
             if j != i {
-                let q = &pts[3 * j..3 * j + 3];
-                let (ex, ey, ez) = (p[0] - q[0], p[1] - q[1], p[2] - q[2]);
-                let d2 = (ex * ex + ey * ey + ez * ez).to_bits() as i64;
-                if nb < k || d2 < best[k - 1] {
-                    let mut m = if nb < k {
-                        nb += 1;
-                        nb - 1
-                    } else {
-                        k - 1
-                    };
-                    while m > 0 && best[m - 1] > d2 {
-                        best[m] = best[m - 1];
-                        m -= 1;
-                    }
-                    best[m] = d2;
-                }
+                nb = insert(&mut best, nb, k, dist2(p, &pts[3 * j..3 * j + 3]));
             }
             j += 1;
         }
     }
-    let mut s = 0.0;
-    for m in 0..nb {
-        s += f64::from_bits(best[m] as u64).sqrt();
-    }
-    if nb > 0 { (s + (k - nb) as f64 * miss) / k as f64 } else { alone }
+    mean_of(&best, nb, k, miss, alone)
 }
 
-fn outlier_removal(f: &Filter, pts: &mut Vec<f64>, v: &[i64], strides: (i64, i64), mean: &mut Vec<f64>) {
+/// The 26 voxels around a centroid's, (dx, dy, dz), nearest first: the
+/// order does not change the k smallest distances, but the nearer come
+/// first, the more of the others are beyond the k-th and skipped.
+const NEIGHBOURS: [(i64, i64, i64); 26] = [
+    (-1, 0, 0), (1, 0, 0), (0, -1, 0), (0, 1, 0), (0, 0, -1), (0, 0, 1), (-1, -1, 0), (1, -1, 0), (-1, 1, 0),
+    (1, 1, 0), (-1, 0, -1), (1, 0, -1), (-1, 0, 1), (1, 0, 1), (0, -1, -1), (0, 1, -1), (0, -1, 1), (0, 1, 1),
+    (-1, -1, -1), (1, -1, -1), (-1, 1, -1), (1, 1, -1), (-1, -1, 1), (1, -1, 1), (-1, 1, 1), (1, 1, 1),
+];
+
+/// block_mean of centroid i through grid_direct's table (cell[v] = 1 + the
+/// centroid of voxel v, 0 for an empty one; the grid's empty border keeps
+/// every neighbour inside it; off: the key offsets of NEIGHBOURS).
+fn cell_mean(pts: &[f64], cell: &[u32], v: i64, i: usize, off: &[i64; 26], k: usize, miss: f64, alone: f64)
+             -> f64 {
+    let mut best = [0.0f64; KMAX];
+    let mut nb = 0usize;
+    let p = &pts[3 * i..3 * i + 3];
+    for &o in off {
+        let j = cell[(v + o) as usize] as usize;
+        if j != 0 {
+            nb = insert(&mut best, nb, k, dist2(p, &pts[3 * (j - 1)..3 * j]));
+        }
+    }
+    mean_of(&best, nb, k, miss, alone)
+}
+
+/// StatisticalOutlierRemoval over the centroids pts (keys v): the kept
+/// ones, in order. cell: grid_direct's table when it made them.
+fn outlier_removal(f: &Filter, pts: &mut Vec<f64>, v: &[i64], strides: (i64, i64), cell: Option<&[u32]>,
+                   mean: &mut Vec<f64>) {
     let n = pts.len() / 3;
     let k = f.k;
     if n <= k || k < 1 {
         return;
     }
-    let mut off = [0i64; 9];
-    for r in 0..9 {
-        off[r] = (r as i64 % 3 - 1) * strides.0 + (r as i64 / 3 - 1) * strides.1;
-    }
-    let mut at = [0usize; 9];
     let (miss, alone) = (MISS_LEAVES * f.leaf, ALONE_LEAVES * f.leaf);
     mean.clear();
+    match cell {
+        Some(cell) => {
+            let mut off = [0i64; 26];
+            for (o, &(dx, dy, dz)) in off.iter_mut().zip(NEIGHBOURS.iter()) {
+                *o = dx + dy * strides.0 + dz * strides.1;
+            }
+            for i in 0..n {
+                mean.push(cell_mean(pts, cell, v[i], i, &off, k, miss, alone));
+            }
+        }
+        None => {
+            let mut off = [0i64; 9];
+            for r in 0..9 {
+                off[r] = (r as i64 % 3 - 1) * strides.0 + (r as i64 / 3 - 1) * strides.1;
+            }
+            let mut at = [0usize; 9];
+            for i in 0..n {
+                mean.push(block_mean(pts, v, i, &off, &mut at, k, miss, alone));
+            }
+        }
+    }
     let (mut s, mut sq) = (0.0, 0.0);
-    for i in 0..n {
-        let m = block_mean(pts, v, i, &off, &mut at, k, miss, alone);
-        mean.push(m);
+    for &m in mean.iter() {
         s += m;
         sq += m * m;
     }
@@ -513,10 +642,19 @@ struct Scratch {
     keys: Vec<u64>,
     mean: Vec<f64>,
     vkey: Vec<i64>,
+    cell: Vec<u32>, // grid_direct's table, all 0 between calls
+    acc: Vec<f64>,
 }
 
-static mut SCRATCH: Scratch =
-    Scratch { cropped: Vec::new(), vox: Vec::new(), keys: Vec::new(), mean: Vec::new(), vkey: Vec::new() };
+static mut SCRATCH: Scratch = Scratch {
+    cropped: Vec::new(),
+    vox: Vec::new(),
+    keys: Vec::new(),
+    mean: Vec::new(),
+    vkey: Vec::new(),
+    cell: Vec::new(),
+    acc: Vec::new(),
+};
 
 /// Filters n points into out (room for cap points); returns the number of
 /// filtered points written (the host's "count:outputs:points" result).
@@ -541,11 +679,20 @@ pub unsafe extern "C" fn lidar_filter(n: i32, pts: *const f64, origin: *const f6
     };
     let s = &mut SCRATCH;
     crop(&f, from_raw_parts(pts, 3 * n), &mut s.cropped);
-    let strides = match voxel_grid(&f, &s.cropped, &mut s.keys, &mut s.vox, &mut s.vkey) {
-        Some(st) => st,
-        None => return -1,
-    };
-    outlier_removal(&f, &mut s.vox, &s.vkey, strides, &mut s.mean);
+    let inv = 1.0 / f.leaf;
+    if let Some((minb, div)) = crop_grid(&f, inv) {
+        // the crop box's voxels, indexed directly (the same centroids and
+        // order as the kept points' bounding box gives)
+        grid_direct(&s.cropped, inv, &minb, &div, &mut s.cell, &mut s.acc, &mut s.keys, &mut s.vox, &mut s.vkey);
+        outlier_removal(&f, &mut s.vox, &s.vkey, (div[0], div[0] * div[1]), Some(&s.cell), &mut s.mean);
+        release_cells(&mut s.cell, &s.vkey);
+    } else {
+        let strides = match voxel_grid(&f, &s.cropped, &mut s.keys, &mut s.vox, &mut s.vkey) {
+            Some(st) => st,
+            None => return -1,
+        };
+        outlier_removal(&f, &mut s.vox, &s.vkey, strides, None, &mut s.mean);
+    }
     let w = (s.vox.len() / 3).min(cap);
     from_raw_parts_mut(out, 3 * w).copy_from_slice(&s.vox[..3 * w]);
     w as i32
