@@ -560,12 +560,13 @@ fn block_mean(pts: &[f64], v: &[i64], i: usize, off: &[i64; 9], at: &mut [usize;
     mean_of(&best, nb, k, miss, alone)
 }
 
-/// The 26 voxels around a centroid's, (dx, dy, dz), nearest first: the
-/// order does not change the k smallest distances, but the nearer come
-/// first, the more of the others are beyond the k-th and skipped.
+/// The 26 voxels around a centroid's, (dx, dy, dz), in ../c/lidar_filter.c's
+/// order (nearest first, z first): the order does not change the k
+/// smallest distances, but the nearer come first, the more of the others
+/// are beyond the k-th and skipped.
 const NEIGHBOURS: [(i64, i64, i64); 26] = [
-    (-1, 0, 0), (1, 0, 0), (0, -1, 0), (0, 1, 0), (0, 0, -1), (0, 0, 1), (-1, -1, 0), (1, -1, 0), (-1, 1, 0),
-    (1, 1, 0), (-1, 0, -1), (1, 0, -1), (-1, 0, 1), (1, 0, 1), (0, -1, -1), (0, 1, -1), (0, -1, 1), (0, 1, 1),
+    (0, 0, -1), (0, 0, 1), (-1, 0, 0), (1, 0, 0), (0, -1, 0), (0, 1, 0), (-1, 0, -1), (1, 0, -1), (-1, 0, 1),
+    (1, 0, 1), (0, -1, -1), (0, 1, -1), (0, -1, 1), (0, 1, 1), (-1, -1, 0), (1, -1, 0), (-1, 1, 0), (1, 1, 0),
     (-1, -1, -1), (1, -1, -1), (-1, 1, -1), (1, 1, -1), (-1, -1, 1), (1, -1, 1), (-1, 1, 1), (1, 1, 1),
 ];
 
