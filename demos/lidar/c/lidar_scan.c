@@ -123,8 +123,8 @@ static inline double box_hit(const double *d, const double *rlo, const double *r
         if (t0 > t1)
             return best;
     }
-    /* t0 <= t1 <= best */
-    return t0 > zero ? t0 : best;
+    /* t0 <= t1 <= best, unless best is NaN */
+    return t0 > zero && t0 < best ? t0 : best;
 }
 
 /* The side of the vertical cylinder (x, y, radius r) from z = 0 to h along
