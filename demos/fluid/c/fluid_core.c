@@ -141,34 +141,49 @@ static void advect_velocity(fluid *f, double dt) {
             }
 }
 
+/* One face of diffuse_faces, any position. */
+static void diffuse1(double *a, const double *a0, const double *wt, size_t sx, size_t sy, size_t sz, size_t i,
+                     size_t j, size_t k, double coef) {
+    size_t c = i + sx * (j + sy * k);
+    double o = a0[c];
+    if (!(wt[c] > 0)) {
+        a[c] = o;
+        return;
+    }
+    double xm = i > 0 ? a0[c - 1] : o, xp = i + 1 < sx ? a0[c + 1] : o;
+    double ym = j > 0 ? a0[c - sx] : o, yp = j + 1 < sy ? a0[c + sx] : o;
+    double zm = k > 0 ? a0[c - sx * sy] : o, zp = k + 1 < sz ? a0[c + sx * sy] : o;
+    a[c] = o + coef * (((xm - o) + (xp - o)) + ((ym - o) + (yp - o)) + ((zm - o) + (zp - o)));
+}
+
 /* Explicit Laplacian smoothing of one face field (a = nu dt / h^2): open
  * faces only (the others are copied, so that a and a0 can be swapped); a
- * neighbour outside the box is the face itself (free slip). */
+ * neighbour outside the box is the face itself (free slip). Two open faces
+ * at once away from the box's faces (lane by lane the same operations). */
 static void diffuse_faces(double *a, const double *a0, const double *wt, size_t sx, size_t sy, size_t sz,
                           double coef) {
+    size_t sxy = sx * sy;
     for (size_t k = 0; k < sz; k++)
-        for (size_t j = 0; j < sy; j++)
-            for (size_t i = 0; i < sx; i++) {
-                size_t c = i + sx * (j + sy * k);
-                if (i > 0 && i + 2 < sx && j > 0 && j + 1 < sy && k > 0 && k + 1 < sz && wt[c] > 0 &&
-                    wt[c + 1] > 0) {
+        for (size_t j = 0; j < sy; j++) {
+            size_t i = 0, row = sx * (j + sy * k);
+            if (j > 0 && j + 1 < sy && k > 0 && k + 1 < sz) {
+                diffuse1(a, a0, wt, sx, sy, sz, 0, j, k, coef);
+                for (i = 1; i + 2 < sx;) {
+                    size_t c = row + i;
+                    if (!(wt[c] > 0 && wt[c + 1] > 0)) {
+                        diffuse1(a, a0, wt, sx, sy, sz, i++, j, k, coef);
+                        continue;
+                    }
                     fluid_v2d o = V2(a0 + c), d = ((V2(a0 + c - 1) - o) + (V2(a0 + c + 1) - o)) +
                                                   ((V2(a0 + c - sx) - o) + (V2(a0 + c + sx) - o)) +
-                                                  ((V2(a0 + c - sx * sy) - o) + (V2(a0 + c + sx * sy) - o));
+                                                  ((V2(a0 + c - sxy) - o) + (V2(a0 + c + sxy) - o));
                     *(fluid_v2d *)(a + c) = o + coef * d;
-                    i++;
-                    continue;
+                    i += 2;
                 }
-                double o = a0[c];
-                if (!(wt[c] > 0)) {
-                    a[c] = o;
-                    continue;
-                }
-                double xm = i > 0 ? a0[c - 1] : o, xp = i + 1 < sx ? a0[c + 1] : o;
-                double ym = j > 0 ? a0[c - sx] : o, yp = j + 1 < sy ? a0[c + sx] : o;
-                double zm = k > 0 ? a0[c - sx * sy] : o, zp = k + 1 < sz ? a0[c + sx * sy] : o;
-                a[c] = o + coef * (((xm - o) + (xp - o)) + ((ym - o) + (yp - o)) + ((zm - o) + (zp - o)));
             }
+            for (; i < sx; i++)
+                diffuse1(a, a0, wt, sx, sy, sz, i, j, k, coef);
+        }
 }
 
 static void swap(double **a, double **b) {
@@ -227,63 +242,76 @@ static inline void transport2(const fluid *f, double *a, const double *a0, size_
     *(fluid_v2d *)(a + q) = m + (((f0 - f1) + (f2 - f3)) + (f4 - f5));
 }
 
+/* transport of one cell (i, j, k), any faces */
+static void transport1(const fluid *f, double *a, const double *a0, size_t i, size_t j, size_t k, double c,
+                       double coef) {
+    size_t nx = (size_t)f->p.n[0], ny = (size_t)f->p.n[1], nz = (size_t)f->p.n[2], sxy = nx * ny;
+    const fluid_level *L = &f->lv[0];
+    const double *u = f->u, *v = f->v, *w = f->w;
+    size_t q = i + nx * (j + ny * k);
+    size_t fx = i + (nx + 1) * (j + ny * k), fy = i + nx * (j + (ny + 1) * k), fz = q;
+    double f0 = 0, f1 = 0, f2 = 0, f3 = 0, f4 = 0, f5 = 0; /* in through -x, out through +x, ... */
+    if (L->full[q] == 1) {
+        f0 = flux(u[fx], a0[q - 1], a0[q], c, coef), f1 = flux(u[fx + 1], a0[q], a0[q + 1], c, coef);
+        f2 = flux(v[fy], a0[q - nx], a0[q], c, coef), f3 = flux(v[fy + nx], a0[q], a0[q + nx], c, coef);
+        f4 = flux(w[fz], a0[q - sxy], a0[q], c, coef), f5 = flux(w[fz + sxy], a0[q], a0[q + sxy], c, coef);
+    } else {
+        size_t xm = q - 1, xp = q + 1, ym = q - nx, yp = q + nx, zm = q - sxy, zp = q + sxy;
+        if (f->p.boundary ==
+            FLUID_PERIODIC) { /* the neighbours wrap (elsewhere the faces on the box are closed) */
+            xm = i > 0 ? xm : q + nx - 1, xp = i + 1 < nx ? xp : q + 1 - nx;
+            ym = j > 0 ? ym : q + sxy - nx, yp = j + 1 < ny ? yp : q + nx - sxy;
+            zm = k > 0 ? zm : q + f->nc - sxy, zp = k + 1 < nz ? zp : q + sxy - f->nc;
+        }
+        if (L->wx[fx] > 0)
+            f0 = flux(u[fx], a0[xm], a0[q], c, coef);
+        if (L->wx[fx + 1] > 0)
+            f1 = flux(u[fx + 1], a0[q], a0[xp], c, coef);
+        if (L->wy[fy] > 0)
+            f2 = flux(v[fy], a0[ym], a0[q], c, coef);
+        if (L->wy[fy + nx] > 0)
+            f3 = flux(v[fy + nx], a0[q], a0[yp], c, coef);
+        if (L->wz[fz] > 0)
+            f4 = flux(w[fz], a0[zm], a0[q], c, coef);
+        if (L->wz[fz + sxy] > 0)
+            f5 = flux(w[fz + sxy], a0[q], a0[zp], c, coef);
+        if (f->p.boundary == FLUID_OPEN && !f->solid[q]) {
+            f0 = i == 0 ? wall_flux(u[fx], 0, a0[q], c) : f0;
+            f1 = i == nx - 1 ? wall_flux(u[fx + 1], a0[q], 0, c) : f1;
+            f2 = j == 0 ? wall_flux(v[fy], 0, a0[q], c) : f2;
+            f3 = j == ny - 1 ? wall_flux(v[fy + nx], a0[q], 0, c) : f3;
+            f4 = k == 0 ? wall_flux(w[fz], 0, a0[q], c) : f4;
+            f5 = k == nz - 1 ? wall_flux(w[fz + sxy], a0[q], 0, c) : f5;
+        }
+    }
+    a[q] = a0[q] + (((f0 - f1) + (f2 - f3)) + (f4 - f5));
+}
+
 /* One conservative update of scalar a (old values in a0): upwind fluxes
  * through the open faces, plus diffusion (coef = kappa dt / h^2) through
  * the same faces; what leaves one cell enters its neighbour, so the sum is
  * kept up to rounding (closed walls). c = dt / h. Cells whose six faces are
- * open (full) skip the tests. */
+ * open (full) skip the tests, two at a time: in an inner row every pair
+ * between its first and its last cell, with no test. */
 static void transport(fluid *f, double *a, const double *a0, double c, double coef) {
-    size_t nx = (size_t)f->p.n[0], ny = (size_t)f->p.n[1], nz = (size_t)f->p.n[2], sxy = nx * ny;
+    size_t nx = (size_t)f->p.n[0], ny = (size_t)f->p.n[1], nz = (size_t)f->p.n[2];
     const fluid_level *L = &f->lv[0];
-    const double *u = f->u, *v = f->v, *w = f->w;
-    int open = f->p.boundary == FLUID_OPEN, per = f->p.boundary == FLUID_PERIODIC;
     for (size_t k = 0; k < nz; k++)
-        for (size_t j = 0; j < ny; j++)
-            for (size_t i = 0, in = L->inner[j + ny * k]; i < nx; i++) {
-                size_t q = i + nx * (j + ny * k);
-                size_t fx = i + (nx + 1) * (j + ny * k), fy = i + nx * (j + (ny + 1) * k), fz = q;
-                if (i + 1 < nx && ((in && i > 0 && i + 2 < nx) || (L->full[q] == 1 && L->full[q + 1] == 1))) {
-                    transport2(f, a, a0, q, fx, fy, c, coef);
-                    i++;
-                    continue;
-                }
-                double f0 = 0, f1 = 0, f2 = 0, f3 = 0, f4 = 0, f5 = 0; /* in through -x, out through +x, ... */
-                if (L->full[q] == 1) {
-                    f0 = flux(u[fx], a0[q - 1], a0[q], c, coef), f1 = flux(u[fx + 1], a0[q], a0[q + 1], c, coef);
-                    f2 = flux(v[fy], a0[q - nx], a0[q], c, coef),
-                    f3 = flux(v[fy + nx], a0[q], a0[q + nx], c, coef);
-                    f4 = flux(w[fz], a0[q - sxy], a0[q], c, coef),
-                    f5 = flux(w[fz + sxy], a0[q], a0[q + sxy], c, coef);
-                } else {
-                    size_t xm = q - 1, xp = q + 1, ym = q - nx, yp = q + nx, zm = q - sxy, zp = q + sxy;
-                    if (per) { /* the neighbours wrap (elsewhere the faces on the box are closed) */
-                        xm = i > 0 ? xm : q + nx - 1, xp = i + 1 < nx ? xp : q + 1 - nx;
-                        ym = j > 0 ? ym : q + sxy - nx, yp = j + 1 < ny ? yp : q + nx - sxy;
-                        zm = k > 0 ? zm : q + f->nc - sxy, zp = k + 1 < nz ? zp : q + sxy - f->nc;
-                    }
-                    if (L->wx[fx] > 0)
-                        f0 = flux(u[fx], a0[xm], a0[q], c, coef);
-                    if (L->wx[fx + 1] > 0)
-                        f1 = flux(u[fx + 1], a0[q], a0[xp], c, coef);
-                    if (L->wy[fy] > 0)
-                        f2 = flux(v[fy], a0[ym], a0[q], c, coef);
-                    if (L->wy[fy + nx] > 0)
-                        f3 = flux(v[fy + nx], a0[q], a0[yp], c, coef);
-                    if (L->wz[fz] > 0)
-                        f4 = flux(w[fz], a0[zm], a0[q], c, coef);
-                    if (L->wz[fz + sxy] > 0)
-                        f5 = flux(w[fz + sxy], a0[q], a0[zp], c, coef);
-                    if (open && !f->solid[q]) {
-                        f0 = i == 0 ? wall_flux(u[fx], 0, a0[q], c) : f0;
-                        f1 = i == nx - 1 ? wall_flux(u[fx + 1], a0[q], 0, c) : f1;
-                        f2 = j == 0 ? wall_flux(v[fy], 0, a0[q], c) : f2;
-                        f3 = j == ny - 1 ? wall_flux(v[fy + nx], a0[q], 0, c) : f3;
-                        f4 = k == 0 ? wall_flux(w[fz], 0, a0[q], c) : f4;
-                        f5 = k == nz - 1 ? wall_flux(w[fz + sxy], a0[q], 0, c) : f5;
-                    }
-                }
-                a[q] = a0[q] + (((f0 - f1) + (f2 - f3)) + (f4 - f5));
+        for (size_t j = 0; j < ny; j++) {
+            size_t row = nx * (j + ny * k), fxr = (nx + 1) * (j + ny * k), fyr = nx * (j + (ny + 1) * k), i = 0;
+            const uint8_t *full = L->full + row;
+            if (L->inner[j + ny * k]) {
+                transport1(f, a, a0, 0, j, k, c, coef);
+                for (i = 1; i + 2 < nx; i += 2)
+                    transport2(f, a, a0, row + i, fxr + i, fyr + i, c, coef);
             }
+            while (i < nx)
+                if (i + 1 < nx && full[i] == 1 && full[i + 1] == 1) {
+                    transport2(f, a, a0, row + i, fxr + i, fyr + i, c, coef);
+                    i += 2;
+                } else
+                    transport1(f, a, a0, i++, j, k, c, coef);
+        }
 }
 
 /* The largest sum over a cell's faces of the velocity leaving it (closed

@@ -35,33 +35,48 @@ static inline double nb_sum(const fluid_level *L, const double *x, size_t c, siz
            (L->wz[c] * x[c - sxy] + L->wz[c + sxy] * x[c + sxy]);
 }
 
+/* (A x)_c of a cell, general path; s += x_c (A x)_c. */
+static inline void apply_one(const fluid_level *L, const double *x, double *y, size_t i, size_t j, size_t k,
+                             double *s) {
+    size_t nx = nx_(L), ny = ny_(L), c = i + nx * (j + ny * k);
+    y[c] = L->diag[c] * x[c] - nb_sum(L, x, c, i + (nx + 1) * (j + ny * k), i + nx * (j + (ny + 1) * k));
+    *s += x[c] * y[c];
+}
+
+/* (A x) of cells c and c + 1, both on the fast path; s += the two x y, in order. */
+static inline void apply_two(const double *x, const double *diag, double *y, size_t c, size_t nx, size_t sxy,
+                             double w, double *s) {
+    fluid_v2d nb = ((V2(x + c - 1) + V2(x + c + 1)) + (V2(x + c - nx) + V2(x + c + nx))) +
+                   (V2(x + c - sxy) + V2(x + c + sxy));
+    fluid_v2d a = V2(diag + c) * V2(x + c) - w * nb, xy = V2(x + c) * a;
+    *(fluid_v2d *)(y + c) = a;
+    *s += xy[0];
+    *s += xy[1];
+}
+
 /* y = A x; returns the dot product x . y (the PCG step needs both), summed
- * cell by cell in order. Two cells at once where both take the fast path
- * (every pair between the first and the last cell of an inner row). */
+ * cell by cell in order. Two cells at once where both take the fast path:
+ * in an inner row every pair between its first and its last cell, with no
+ * test. */
 static double apply_a(const fluid_level *L, const double *x, double *y) {
     size_t nx = nx_(L), ny = ny_(L), nz = nz_(L), sxy = nx * ny;
     double s = 0, w = L->wfull;
+    const double *diag = L->diag;
     for (size_t k = 0; k < nz; k++)
         for (size_t j = 0; j < ny; j++) {
-            size_t row = nx * (j + ny * k), in = L->inner[j + ny * k];
+            size_t row = nx * (j + ny * k), i = 0;
             const uint8_t *full = L->full + row;
-            for (size_t i = 0; i < nx;) {
-                size_t c = row + i;
-                if (i + 1 < nx && ((in && i > 0 && i + 2 < nx) || (full[i] == 1 && full[i + 1] == 1))) {
-                    fluid_v2d nb = ((V2(x + c - 1) + V2(x + c + 1)) + (V2(x + c - nx) + V2(x + c + nx))) +
-                                   (V2(x + c - sxy) + V2(x + c + sxy));
-                    fluid_v2d a = V2(L->diag + c) * V2(x + c) - w * nb, xy = V2(x + c) * a;
-                    *(fluid_v2d *)(y + c) = a;
-                    s += xy[0];
-                    s += xy[1];
-                    i += 2;
-                    continue;
-                }
-                y[c] =
-                    L->diag[c] * x[c] - nb_sum(L, x, c, i + (nx + 1) * (j + ny * k), i + nx * (j + (ny + 1) * k));
-                s += x[c] * y[c];
-                i++;
+            if (L->inner[j + ny * k]) {
+                apply_one(L, x, y, 0, j, k, &s);
+                for (i = 1; i + 2 < nx; i += 2)
+                    apply_two(x, diag, y, row + i, nx, sxy, w, &s);
             }
+            while (i < nx)
+                if (i + 1 < nx && full[i] == 1 && full[i + 1] == 1) {
+                    apply_two(x, diag, y, row + i, nx, sxy, w, &s);
+                    i += 2;
+                } else
+                    apply_one(L, x, y, i++, j, k, &s);
         }
     return s;
 }
