@@ -21,7 +21,7 @@ trap 'rm -rf "$work"' EXIT
 d=$root/demos/fluid/c
 src=("$d/fluid_core.c" "$d/fluid_pressure.c" "$d/fluid_setup.c" "$d/fluid_periodic.c" "$d/fluid_vcycle.c")
 gcc -O2 -ffp-contract=off -I"$d" -o "$work/fluid_native" "$root/bench/fluid/fluid_native.c" "${src[@]}" -lm
-clang --target=wasm32-wasi -O2 -ffp-contract=off -msimd128 -nostartfiles -Wl,--no-entry -Wl,--strip-debug -I"$d" \
+clang --target=wasm32-wasi -O2 -ffp-contract=off -msimd128 -mnontrapping-fptoint -mbulk-memory -nostartfiles -Wl,--no-entry -Wl,--strip-debug -I"$d" \
     -I"$root/bench/fluid" -o "$work/bench.wasm" "$root/bench/fluid/bench_module.c" "${src[@]}" -lm
 
 fps() { # LABEL FRAMES TIMELOG

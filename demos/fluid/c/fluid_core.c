@@ -89,14 +89,78 @@ static void forces(fluid *f, double dt) {
 
 static double pos(double x) { return x > 0 ? x : 0; }
 
-static double avg4(double a, double b, double c, double d) { return 0.25 * ((a + b) + (c + d)); }
+typedef struct {
+    const double *u, *v, *w; /* the old velocity */
+    size_t nx, ny, nz;
+    double cu, X, Y, Z;
+} advect_ctx;
+
+/* The x-faces of row (j, k) (face 0 is closed but for FLUID_PERIODIC, which
+ * advects elsewhere). Along the row, the averages' faces at i are those at
+ * i - 1 of the next face: loaded once. */
+static void advect_u_row(const advect_ctx *a, double *out, const double *wx, size_t j, size_t k) {
+    size_t nx = a->nx, ny = a->ny, wz = nx * ny;
+    size_t c = nx * (j + ny * k), fx = (nx + 1) * (j + ny * k), fy = nx * (j + (ny + 1) * k);
+    const double *u = a->u, *v = a->v + fy, *w = a->w + c;
+    double y = (double)j + 0.5, z = (double)k + 0.5, cu = a->cu;
+    double va = v[0], vb = v[nx], wa = w[0], wb = w[wz];
+    for (size_t i = 1; i < nx; i++) {
+        double vc = v[i], vd = v[i + nx], wc = w[i], wd = w[i + wz];
+        if (wx[i] > 0) {
+            double vv = 0.25 * ((va + vc) + (vb + vd)), ww = 0.25 * ((wa + wc) + (wb + wd));
+            double bx = clampd((double)i - cu * u[fx + i], 0, a->X),
+                   by = clampd((y - cu * vv) - 0.5, 0, a->Y - 1), bz = clampd((z - cu * ww) - 0.5, 0, a->Z - 1);
+            out[fx + i] = sample_in(u, nx + 1, ny, a->nz, bx, by, bz);
+        }
+        va = vc, vb = vd, wa = wc, wb = wd;
+    }
+}
+
+/* The y-faces of row (j, k), j > 0: the u pair of face i + 1 is the second one of face i. */
+static void advect_v_row(const advect_ctx *a, double *out, const double *wy, size_t j, size_t k) {
+    size_t nx = a->nx, ny = a->ny, wz = nx * ny;
+    size_t c = nx * (j + ny * k), fx = (nx + 1) * (j + ny * k), fy = nx * (j + (ny + 1) * k);
+    const double *u = a->u + fx, *v = a->v, *w = a->w + c;
+    double z = (double)k + 0.5, cu = a->cu, yj = (double)j;
+    double pa = u[-(ptrdiff_t)(nx + 1)] + u[0];
+    for (size_t i = 0; i < nx; i++) {
+        double pb = u[i + 1 - (nx + 1)] + u[i + 1];
+        if (wy[i] > 0) {
+            double uu = 0.25 * (pa + pb), ww = 0.25 * ((w[i - nx] + w[i]) + (w[i - nx + wz] + w[i + wz]));
+            double bx = clampd(((double)i + 0.5 - cu * uu) - 0.5, 0, a->X - 1),
+                   by = clampd(yj - cu * v[fy + i], 0, a->Y), bz = clampd((z - cu * ww) - 0.5, 0, a->Z - 1);
+            out[fy + i] = sample_in(v, nx, ny + 1, a->nz, bx, by, bz);
+        }
+        pa = pb;
+    }
+}
+
+/* The z-faces of row (j, k), k > 0: the u pair of face i + 1 is the second one of face i. */
+static void advect_w_row(const advect_ctx *a, double *out, const double *wzt, size_t j, size_t k) {
+    size_t nx = a->nx, ny = a->ny;
+    size_t c = nx * (j + ny * k), fx = (nx + 1) * (j + ny * k), fy = nx * (j + (ny + 1) * k);
+    const double *u = a->u + fx, *ul = u - (nx + 1) * ny, *v = a->v + fy, *vl = v - nx * (ny + 1), *w = a->w;
+    double y = (double)j + 0.5, cu = a->cu, zk = (double)k;
+    double pa = ul[0] + u[0];
+    for (size_t i = 0; i < nx; i++) {
+        double pb = ul[i + 1] + u[i + 1];
+        if (wzt[i] > 0) {
+            double uu = 0.25 * (pa + pb), vv = 0.25 * ((vl[i] + v[i]) + (vl[i + nx] + v[i + nx]));
+            double bx = clampd(((double)i + 0.5 - cu * uu) - 0.5, 0, a->X - 1),
+                   by = clampd((y - cu * vv) - 0.5, 0, a->Y - 1), bz = clampd(zk - cu * w[c + i], 0, a->Z);
+            out[c + i] = sample_in(w, nx, ny, a->nz + 1, bx, by, bz);
+        }
+        pa = pb;
+    }
+}
 
 /* Semi-Lagrangian: each open face takes the old field's value at the point
  * one step back along the old velocity (the other two components are the
  * means of the four nearest faces), in cell units (cu = dt / h); closed
  * faces stay 0. The point is clamped to the box, then moved to the field's
  * grid (- 0.5 across the face's axis) and clamped to the field: as rounding
- * is monotonic, one clamp of (b - 0.5) to [0, n - 1] is both. */
+ * is monotonic, one clamp of (b - 0.5) to [0, n - 1] is both. Row by row,
+ * each component in a loop of its own. */
 static void advect_velocity(fluid *f, double dt) {
     memcpy(f->u0, f->u, f->nu * sizeof *f->u);
     memcpy(f->v0, f->v, f->nv * sizeof *f->v);
@@ -107,38 +171,15 @@ static void advect_velocity(fluid *f, double dt) {
     }
     size_t nx = (size_t)f->p.n[0], ny = (size_t)f->p.n[1], nz = (size_t)f->p.n[2];
     const fluid_level *L = &f->lv[0];
-    double cu = dt / f->p.h, X = (double)nx, Y = (double)ny, Z = (double)nz;
-    const double *u = f->u0, *v = f->v0, *w = f->w0;
-    size_t vy = nx, wz = nx * ny;
+    advect_ctx a = {f->u0, f->v0, f->w0, nx, ny, nz, dt / f->p.h, (double)nx, (double)ny, (double)nz};
     for (size_t k = 0; k < nz; k++)
-        for (size_t j = 0; j < ny; j++)
-            for (size_t i = 0; i < nx; i++) {
-                size_t c = i + nx * (j + ny * k);
-                size_t fx = i + (nx + 1) * (j + ny * k), fy = i + nx * (j + (ny + 1) * k);
-                double x = (double)i + 0.5, y = (double)j + 0.5, z = (double)k + 0.5;
-                if (L->wx[fx] > 0) {
-                    double vv = avg4(v[fy - 1], v[fy], v[fy - 1 + vy], v[fy + vy]);
-                    double ww = avg4(w[c - 1], w[c], w[c - 1 + wz], w[c + wz]);
-                    double bx = clampd((double)i - cu * u[fx], 0, X), by = clampd((y - cu * vv) - 0.5, 0, Y - 1),
-                           bz = clampd((z - cu * ww) - 0.5, 0, Z - 1);
-                    f->u[fx] = sample_in(u, nx + 1, ny, nz, bx, by, bz);
-                }
-                if (L->wy[fy] > 0) {
-                    double uu = avg4(u[fx - (nx + 1)], u[fx], u[fx - (nx + 1) + 1], u[fx + 1]);
-                    double ww = avg4(w[c - nx], w[c], w[c - nx + wz], w[c + wz]);
-                    double bx = clampd((x - cu * uu) - 0.5, 0, X - 1), by = clampd((double)j - cu * v[fy], 0, Y),
-                           bz = clampd((z - cu * ww) - 0.5, 0, Z - 1);
-                    f->v[fy] = sample_in(v, nx, ny + 1, nz, bx, by, bz);
-                }
-                if (L->wz[c] > 0) {
-                    size_t ux = fx - (nx + 1) * ny, vz = fy - nx * (ny + 1);
-                    double uu = avg4(u[ux], u[fx], u[ux + 1], u[fx + 1]);
-                    double vv = avg4(v[vz], v[fy], v[vz + vy], v[fy + vy]);
-                    double bx = clampd((x - cu * uu) - 0.5, 0, X - 1), by = clampd((y - cu * vv) - 0.5, 0, Y - 1),
-                           bz = clampd((double)k - cu * w[c], 0, Z);
-                    f->w[c] = sample_in(w, nx, ny, nz + 1, bx, by, bz);
-                }
-            }
+        for (size_t j = 0; j < ny; j++) {
+            advect_u_row(&a, f->u, L->wx + (nx + 1) * (j + ny * k), j, k);
+            if (j > 0)
+                advect_v_row(&a, f->v, L->wy + nx * (j + (ny + 1) * k), j, k);
+            if (k > 0)
+                advect_w_row(&a, f->w, L->wz + nx * (j + ny * k), j, k);
+        }
 }
 
 /* One face of diffuse_faces, any position. */
