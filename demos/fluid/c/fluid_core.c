@@ -87,8 +87,6 @@ static void forces(fluid *f, double dt) {
     }
 }
 
-static double pos(double x) { return x > 0 ? x : 0; }
-
 typedef struct {
     const double *u, *v, *w; /* the old velocity */
     size_t nx, ny, nz;
@@ -357,9 +355,7 @@ static void transport(fluid *f, double *a, const double *a0, double c, double co
 
 /* The largest sum over a cell's faces of the velocity leaving it (closed
  * faces carry 0); two cells at once (the largest of lane-wise largest
- * values is the same number). */
-static inline fluid_v2d pos2(fluid_v2d x) { return (fluid_v2d)((fluid_v2i)x & (x > 0)); }
-
+ * values is the same number). fluid__project measures it on its way. */
 static double max_outflow(const fluid *f) {
     size_t nx = (size_t)f->p.n[0], ny = (size_t)f->p.n[1], nz = (size_t)f->p.n[2];
     double m = 0;
@@ -370,16 +366,11 @@ static double max_outflow(const fluid *f) {
                 size_t c = i + nx * (j + ny * k);
                 size_t fx = i + (nx + 1) * (j + ny * k), fy = i + nx * (j + (ny + 1) * k);
                 if (i + 1 < nx) {
-                    fluid_v2d o = ((pos2(-V2(f->u + fx)) + pos2(V2(f->u + fx + 1))) +
-                                   (pos2(-V2(f->v + fy)) + pos2(V2(f->v + fy + nx)))) +
-                                  (pos2(-V2(f->w + c)) + pos2(V2(f->w + c + nx * ny)));
-                    fluid_v2i gt = o > m2;
-                    m2 = (fluid_v2d)(((fluid_v2i)o & gt) | ((fluid_v2i)m2 & ~gt));
+                    m2 = fluid__max2(m2, fluid__outflow2(f->u, f->v, f->w, c, fx, fy, nx, nx * ny));
                     i++;
                     continue;
                 }
-                double o = ((pos(-f->u[fx]) + pos(f->u[fx + 1])) + (pos(-f->v[fy]) + pos(f->v[fy + nx]))) +
-                           (pos(-f->w[c]) + pos(f->w[c + nx * ny]));
+                double o = fluid__outflow1(f->u, f->v, f->w, c, fx, fy, nx, nx * ny);
                 m = o > m ? o : m;
             }
     m = m2[0] > m ? m2[0] : m;
@@ -389,9 +380,9 @@ static double max_outflow(const fluid *f) {
 /* Sub-steps keep c outflow + 6 coef < 1 (c = dt / h per sub-step), so what
  * leaves a cell by flow and by diffusion through its six faces is less than
  * its content: no density goes negative (the upwind scheme's limit). */
-static void scalars(fluid *f, double dt) {
+static void scalars(fluid *f, double dt, double outflow) {
     double h = f->p.h, cu = dt / h, rate = f->p.diffusion * dt / (h * h);
-    int n = (int)floor(cu * max_outflow(f) + 6 * rate) + 1;
+    int n = (int)floor(cu * (outflow >= 0 ? outflow : max_outflow(f)) + 6 * rate) + 1;
     double c = cu / n, coef = rate / n;
     for (int s = 0; s < n; s++) {
         swap(&f->d, &f->d0);
@@ -460,8 +451,8 @@ void fluid_step(fluid *f, double dt) {
     viscosity(f, dt);
     if (f->p.boundary == FLUID_OPEN)
         extrapolate_walls(f);
-    fluid__project(f);
-    scalars(f, dt);
+    double outflow = fluid__project(f);
+    scalars(f, dt, outflow);
     measure(f);
 }
 

@@ -255,13 +255,49 @@ static fluid_v2d divergence2(const fluid *f, size_t i, size_t j, size_t k) {
            (V2(f->w + c + nx * ny) - V2(f->w + c));
 }
 
-void fluid__project(fluid *f) {
+/* After the projection: stats.rel_divergence = max over fluid cells of
+ * |h div u| / umax; returns the largest outflow of a cell (max_outflow in
+ * fluid_core.c), read from the same faces. */
+static double check(fluid *f, double umax) {
+    size_t nx = (size_t)f->p.n[0], ny = (size_t)f->p.n[1], nz = (size_t)f->p.n[2], nxy = nx * ny;
+    double m = 0, o = 0;
+    fluid_v2d m2 = {0, 0}, o2 = {0, 0};
+    for (size_t k = 0; k < nz; k++)
+        for (size_t j = 0; j < ny; j++)
+            for (size_t i = 0; i < nx; i++) {
+                size_t c = i + nx * (j + ny * k);
+                size_t fx = i + (nx + 1) * (j + ny * k), fy = i + nx * (j + (ny + 1) * k);
+                if (i + 1 < nx) {
+                    o2 = fluid__max2(o2, fluid__outflow2(f->u, f->v, f->w, c, fx, fy, nx, nxy));
+                    if (!f->solid[c] && !f->solid[c + 1]) {
+                        m2 = max_abs2(m2, divergence2(f, i, j, k));
+                        i++;
+                        continue;
+                    }
+                } else {
+                    double x = fluid__outflow1(f->u, f->v, f->w, c, fx, fy, nx, nxy);
+                    o = x > o ? x : o;
+                }
+                for (size_t e = i; e < i + 2 && e < nx; e++)
+                    if (!f->solid[c + e - i]) {
+                        double dv = fabs(fluid__divergence(f, e, j, k));
+                        m = dv > m ? dv : m;
+                    }
+                i++;
+            }
+    m = max_lanes(m2) > m ? max_lanes(m2) : m;
+    f->stats.rel_divergence = m / umax;
+    o = o2[0] > o ? o2[0] : o;
+    return o2[1] > o ? o2[1] : o;
+}
+
+double fluid__project(fluid *f) {
     size_t nx = (size_t)f->p.n[0], ny = (size_t)f->p.n[1], nz = (size_t)f->p.n[2];
     double umax = max_face_speed(f);
     f->stats.iterations = 0;
     f->stats.rel_divergence = 0;
     if (umax == 0)
-        return;
+        return -1;
     for (size_t k = 0; k < nz; k++)
         for (size_t j = 0; j < ny; j++)
             for (size_t i = 0; i < nx; i++) {
@@ -277,22 +313,7 @@ void fluid__project(fluid *f) {
         remove_mean(&f->lv[0], f->b, f->nc);
     f->stats.iterations = solve(f, f->p.tolerance * umax);
     subtract_gradient(f);
-    double m = 0;
-    fluid_v2d m2 = {0, 0};
-    for (size_t k = 0; k < nz; k++)
-        for (size_t j = 0; j < ny; j++)
-            for (size_t i = 0; i < nx; i++) {
-                size_t c = i + nx * (j + ny * k);
-                if (i + 1 < nx && !f->solid[c] && !f->solid[c + 1]) {
-                    m2 = max_abs2(m2, divergence2(f, i, j, k));
-                    i++;
-                } else if (!f->solid[c]) {
-                    double dv = fabs(fluid__divergence(f, i, j, k));
-                    m = dv > m ? dv : m;
-                }
-            }
-    m = max_lanes(m2) > m ? max_lanes(m2) : m;
-    f->stats.rel_divergence = m / umax;
+    return check(f, umax);
 }
 
 /* Level 0's weights: a face is open when both its cells are fluid (the
