@@ -353,36 +353,12 @@ static void transport(fluid *f, double *a, const double *a0, double c, double co
         }
 }
 
-/* The largest sum over a cell's faces of the velocity leaving it (closed
- * faces carry 0); two cells at once (the largest of lane-wise largest
- * values is the same number). fluid__project measures it on its way. */
-static double max_outflow(const fluid *f) {
-    size_t nx = (size_t)f->p.n[0], ny = (size_t)f->p.n[1], nz = (size_t)f->p.n[2];
-    double m = 0;
-    fluid_v2d m2 = {0, 0};
-    for (size_t k = 0; k < nz; k++)
-        for (size_t j = 0; j < ny; j++)
-            for (size_t i = 0; i < nx; i++) {
-                size_t c = i + nx * (j + ny * k);
-                size_t fx = i + (nx + 1) * (j + ny * k), fy = i + nx * (j + (ny + 1) * k);
-                if (i + 1 < nx) {
-                    m2 = fluid__max2(m2, fluid__outflow2(f->u, f->v, f->w, c, fx, fy, nx, nx * ny));
-                    i++;
-                    continue;
-                }
-                double o = fluid__outflow1(f->u, f->v, f->w, c, fx, fy, nx, nx * ny);
-                m = o > m ? o : m;
-            }
-    m = m2[0] > m ? m2[0] : m;
-    return m2[1] > m ? m2[1] : m;
-}
-
 /* Sub-steps keep c outflow + 6 coef < 1 (c = dt / h per sub-step), so what
  * leaves a cell by flow and by diffusion through its six faces is less than
  * its content: no density goes negative (the upwind scheme's limit). */
 static void scalars(fluid *f, double dt, double outflow) {
     double h = f->p.h, cu = dt / h, rate = f->p.diffusion * dt / (h * h);
-    int n = (int)floor(cu * (outflow >= 0 ? outflow : max_outflow(f)) + 6 * rate) + 1;
+    int n = (int)floor(cu * outflow + 6 * rate) + 1;
     double c = cu / n, coef = rate / n;
     for (int s = 0; s < n; s++) {
         swap(&f->d, &f->d0);

@@ -120,27 +120,8 @@ typedef float fluid_v4f __attribute__((vector_size(16), aligned(4), may_alias));
 #define V4(p) (*(const fluid_v4f *)(p))
 
 /* The projection; returns the largest sum over a cell's faces of the velocity leaving it (the density
- * transport's sub-step bound, measured on the way), or -1 when it did not measure it. */
+ * transport's sub-step bound, measured in its last pass, which reads the same faces; closed faces carry 0). */
 double fluid__project(fluid *f);
-/* That sum for cells c and c + 1 (closed faces carry 0), and for cell c. */
-static inline fluid_v2d fluid__pos2(fluid_v2d x) { return (fluid_v2d)((fluid_v2i)x & (x > 0)); }
-static inline double fluid__pos(double x) { return x > 0 ? x : 0; }
-static inline fluid_v2d fluid__outflow2(const double *u, const double *v, const double *w, size_t c, size_t fx,
-                                        size_t fy, size_t nx, size_t nxy) {
-    return ((fluid__pos2(-V2(u + fx)) + fluid__pos2(V2(u + fx + 1))) +
-            (fluid__pos2(-V2(v + fy)) + fluid__pos2(V2(v + fy + nx)))) +
-           (fluid__pos2(-V2(w + c)) + fluid__pos2(V2(w + c + nxy)));
-}
-static inline double fluid__outflow1(const double *u, const double *v, const double *w, size_t c, size_t fx,
-                                     size_t fy, size_t nx, size_t nxy) {
-    return ((fluid__pos(-u[fx]) + fluid__pos(u[fx + 1])) + (fluid__pos(-v[fy]) + fluid__pos(v[fy + nx]))) +
-           (fluid__pos(-w[c]) + fluid__pos(w[c + nxy]));
-}
-/* The larger lanes of m and o (o where o > m, as the scalar comparison). */
-static inline fluid_v2d fluid__max2(fluid_v2d m, fluid_v2d o) {
-    fluid_v2i gt = o > m;
-    return (fluid_v2d)(((fluid_v2i)o & gt) | ((fluid_v2i)m & ~gt));
-}
 /* The preconditioner (fluid_vcycle.c): z = one V-cycle applied to r (level 0, natural order). */
 void fluid__precondition(fluid *f, const double *r, double *z);
 /* Level l's colour-order vectors, inverse diagonal and fast-path marks (after its diag). */

@@ -255,9 +255,29 @@ static fluid_v2d divergence2(const fluid *f, size_t i, size_t j, size_t k) {
            (V2(f->w + c + nx * ny) - V2(f->w + c));
 }
 
+/* The sum over the faces of cells c and c + 1 of the velocity leaving them (closed faces carry 0),
+ * and of cell c. */
+static inline fluid_v2d pos2(fluid_v2d x) { return (fluid_v2d)((fluid_v2i)x & (x > 0)); }
+static inline double pos(double x) { return x > 0 ? x : 0; }
+static inline fluid_v2d outflow2(const double *u, const double *v, const double *w, size_t c, size_t fx,
+                                 size_t fy, size_t nx, size_t nxy) {
+    return ((pos2(-V2(u + fx)) + pos2(V2(u + fx + 1))) + (pos2(-V2(v + fy)) + pos2(V2(v + fy + nx)))) +
+           (pos2(-V2(w + c)) + pos2(V2(w + c + nxy)));
+}
+static inline double outflow1(const double *u, const double *v, const double *w, size_t c, size_t fx, size_t fy,
+                              size_t nx, size_t nxy) {
+    return ((pos(-u[fx]) + pos(u[fx + 1])) + (pos(-v[fy]) + pos(v[fy + nx]))) + (pos(-w[c]) + pos(w[c + nxy]));
+}
+/* The larger lanes of m and o (o where o > m, as the scalar comparison). */
+static inline fluid_v2d max2(fluid_v2d m, fluid_v2d o) {
+    fluid_v2i gt = o > m;
+    return (fluid_v2d)(((fluid_v2i)o & gt) | ((fluid_v2i)m & ~gt));
+}
+
 /* After the projection: stats.rel_divergence = max over fluid cells of
- * |h div u| / umax; returns the largest outflow of a cell (max_outflow in
- * fluid_core.c), read from the same faces. */
+ * |h div u| / umax; returns the largest outflow of a cell, read from the
+ * same faces (two cells at once: the largest of lane-wise largest values is
+ * the same number). */
 static double check(fluid *f, double umax) {
     size_t nx = (size_t)f->p.n[0], ny = (size_t)f->p.n[1], nz = (size_t)f->p.n[2], nxy = nx * ny;
     double m = 0, o = 0;
@@ -268,14 +288,14 @@ static double check(fluid *f, double umax) {
                 size_t c = i + nx * (j + ny * k);
                 size_t fx = i + (nx + 1) * (j + ny * k), fy = i + nx * (j + (ny + 1) * k);
                 if (i + 1 < nx) {
-                    o2 = fluid__max2(o2, fluid__outflow2(f->u, f->v, f->w, c, fx, fy, nx, nxy));
+                    o2 = max2(o2, outflow2(f->u, f->v, f->w, c, fx, fy, nx, nxy));
                     if (!f->solid[c] && !f->solid[c + 1]) {
                         m2 = max_abs2(m2, divergence2(f, i, j, k));
                         i++;
                         continue;
                     }
                 } else {
-                    double x = fluid__outflow1(f->u, f->v, f->w, c, fx, fy, nx, nxy);
+                    double x = outflow1(f->u, f->v, f->w, c, fx, fy, nx, nxy);
                     o = x > o ? x : o;
                 }
                 for (size_t e = i; e < i + 2 && e < nx; e++)
@@ -296,8 +316,8 @@ double fluid__project(fluid *f) {
     double umax = max_face_speed(f);
     f->stats.iterations = 0;
     f->stats.rel_divergence = 0;
-    if (umax == 0)
-        return -1;
+    if (umax == 0) /* every face 0 (NaNs are passed over by both maxima): no outflow */
+        return 0;
     for (size_t k = 0; k < nz; k++)
         for (size_t j = 0; j < ny; j++)
             for (size_t i = 0; i < nx; i++) {
