@@ -1,4 +1,4 @@
-;; The interpreter's superinstructions (src/wasm/compile.c) against their
+;; The interpreter's superinstructions (src/wasm/compile_fuse.c) against their
 ;; definitions: float compare-and-branch in every form (NaN operands, signed
 ;; zeros), a comparison feeding select, scaled-index addresses (base +
 ;; index << k, base + index * m, wrapping in i32, with traps), two

@@ -2,7 +2,7 @@
 import math
 out = []
 W = out.append
-W(';; The interpreter\'s superinstructions (src/wasm/compile.c) against their')
+W(';; The interpreter\'s superinstructions (src/wasm/compile_fuse.c) against their')
 W(';; definitions: float compare-and-branch in every form (NaN operands, signed')
 W(';; zeros), a comparison feeding select, scaled-index addresses (base +')
 W(';; index << k, base + index * m, wrapping in i32, with traps), two')
