@@ -103,6 +103,8 @@ typedef struct {
     int last_op;
     uint32_t prev_start; /* the instruction before the last one, if no label */
     int prev_op;
+    uint32_t pprev_start; /* and the one before that (valid where prev_op is) */
+    int pprev_op;
     bool last_dst_ok; /* its destination is code[last_start+1].s.a */
     bool last_d128;   /* it writes a v128 to code[last_start+2].s.a (SIMD) */
     pw_code scratch[8];
@@ -155,7 +157,7 @@ static inline int64_t rd_s64(cc *c) {
 
 /* ---- emission --------------------------------------------------------- */
 
-void pw_cc_pair_adds(cc *c);
+void pw_cc_pair_last(cc *c);
 
 /* Reserves an instruction of 1 + nops words and returns it. When the current
  * code is unreachable it returns a scratch buffer, so callers need no checks. */
@@ -167,7 +169,7 @@ static inline pw_code *emit(cc *c, int op, uint32_t nops) {
         return c->scratch;
     }
     if (op < IR_i32_eq_imm || op > IR_i32_ge_u_imm) /* those may yet close a loop with the last add */
-        pw_cc_pair_adds(c);
+        pw_cc_pair_last(c);
     if (__builtin_expect(c->n + 1 + nops > c->cap, 0))
         GROW(c->code, c->cap, c->n + 1 + nops);
     if (__builtin_expect(2 * ((size_t)c->noff + 1) > c->capoff, 0))
@@ -179,6 +181,8 @@ static inline pw_code *emit(cc *c, int op, uint32_t nops) {
     for (uint32_t k = 1; k <= nops; k++)
         ins[k].u = 0;
     ins->h = c->H[op];
+    c->pprev_start = c->prev_start;
+    c->pprev_op = c->prev_op;
     c->prev_start = c->last_start;
     c->prev_op = c->last_op;
     c->last_start = c->n;
@@ -213,6 +217,36 @@ static inline void label_here(cc *c) {
     c->last_d128 = false;
     c->last_op = -1;
     c->prev_op = -1;
+}
+
+/* Replaces the last n instructions (1 or 2, the second one right before
+ * the last) by `op` of 1 + nops words, writing slot dst (NONE: none), which
+ * reports the first replaced instruction's wasm offset: a trap in a fused
+ * load is the load's. */
+static inline pw_code *replace_last(cc *c, uint32_t n, int op, uint32_t nops, uint32_t dst) {
+    uint32_t first_offset = c->offmap[2 * (c->noff - n) + 1];
+    if (n == 1) {
+        drop_last(c);
+    } else {
+        c->n = c->prev_start;
+        c->noff -= 2;
+    }
+    pw_code *ins = dst == NONE ? emit(c, op, nops) : emit_d(c, op, nops, dst);
+    c->offmap[2 * (c->noff - 1) + 1] = first_offset;
+    if (n == 2)
+        c->prev_op = -1;
+    return ins;
+}
+
+/* Fills the operand words of ins half by half from word 1 on: v[0] into
+ * ins[1].s.a, v[1] into ins[1].s.b, v[2] into ins[2].s.a, ... */
+static inline void fill_halves(pw_code *ins, const uint32_t *v, uint32_t n) {
+    for (uint32_t i = 0; i < n; i++) {
+        if (i & 1)
+            ins[1 + i / 2].s.b = v[i];
+        else
+            ins[1 + i / 2].s.a = v[i];
+    }
 }
 
 /* Emits [h][d|a][b|x], writing slot d. */
@@ -317,6 +351,8 @@ void pw_cc_simd(cc *c, uint32_t op, const wm_opinfo *oi);
  * emitted (a false return: nothing changed) */
 uint32_t pw_cc_emit_cond_branch(cc *c, uint32_t pos, bool negate, bool floats);
 bool pw_cc_fuse_binary(cc *c, int irop, bool comm, uint32_t pa, uint32_t pb);
+bool pw_cc_fuse_imm(cc *c, int immop, uint32_t pvar, uint32_t pa, uint64_t imm);
+bool pw_cc_fuse_muladd_store(cc *c, int irop, uint32_t off, uint32_t pa, uint32_t pv);
 bool pw_cc_take_scaled(cc *c, uint32_t pa, uint32_t sc[4]);
 bool pw_cc_fuse_rmw(cc *c, int irop, uint32_t off, uint32_t pa, uint32_t pv);
 void pw_cc_pair_stores_imm(cc *c, pw_code *ins);

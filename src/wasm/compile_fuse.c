@@ -9,10 +9,7 @@
 /* Two i32 additions of constants just emitted back to back, final now that
  * another instruction follows, become one i32_add_imm2 (the second keeps
  * word 1, so nothing that looked at it as the last instruction changes). */
-void pw_cc_pair_adds(cc *c) {
-    if (c->last_op != IR_i32_add_imm || c->prev_op != IR_i32_add_imm || c->prev_start + 3 != c->last_start ||
-        c->last_start + 3 != c->n)
-        return;
+static void pair_adds(cc *c) {
     pw_code *p = &c->code[c->prev_start];
     const pw_code *l = &c->code[c->last_start];
     pw_code m[4];
@@ -27,6 +24,28 @@ void pw_cc_pair_adds(cc *c) {
     c->last_start = c->prev_start;
     c->last_op = IR_i32_add_imm2;
     c->prev_op = -1;
+}
+
+/* A store, then an i32 addition of a constant (pointer steps), final now
+ * that another instruction follows: one dispatch, both instructions keeping
+ * their words (a trap in the store reports its own offset). */
+static void pair_store_add(cc *c) {
+    c->code[c->prev_start].h = c->H[c->prev_op == IR_store32 ? IR_store32_add : IR_store64_add];
+    c->code[c->last_start].u = 0;
+    c->last_start = c->prev_start;
+    c->last_op = c->prev_op == IR_store32 ? IR_store32_add : IR_store64_add;
+    c->prev_op = -1;
+}
+
+/* Merges the last two instructions where one instruction does both (called
+ * when the next one is emitted: only then are they final). */
+void pw_cc_pair_last(cc *c) {
+    if (c->last_op != IR_i32_add_imm || c->prev_start + 3 != c->last_start || c->last_start + 3 != c->n)
+        return;
+    if (c->prev_op == IR_i32_add_imm)
+        pair_adds(c);
+    else if (c->prev_op == IR_store32 || c->prev_op == IR_store64)
+        pair_store_add(c);
 }
 
 /* ---- compare/branch fusion --------------------------------------------- */
@@ -85,16 +104,25 @@ static uint32_t fuse_compare_branch(cc *c, bool negate, bool floats) {
     int op = fused_branch_op(c->last_op, negate, c->last_start + 2 < c->n ? last[2].u : 0);
     if (op >= IR_br_eq_imm && op <= IR_br_ge_u_imm && c->prev_op == IR_i32_add_imm &&
         c->prev_start + 3 == c->last_start && c->code[c->prev_start + 1].s.a == last[1].s.b) {
-        /* x = y + k; branch on x CMP imm: one loop-closing instruction */
+        /* x = y + k; branch on x CMP imm: one loop-closing instruction,
+         * with the pointer step before it where there is one */
         pw_code *add = &c->code[c->prev_start];
         uint32_t d = add[1].s.a, src = add[1].s.b, k = (uint32_t)add[2].u, imm = (uint32_t)last[2].u;
-        c->n = c->prev_start;
-        c->noff -= 2;
-        pw_code *ins = emit(c, IR_inc_br_eq + (op - IR_br_eq_imm), 3);
+        bool two = floats && c->pprev_op == IR_i32_add_imm && c->pprev_start + 3 == c->prev_start;
+        const pw_code *step = &c->code[c->pprev_start];
+        uint32_t d2 = two ? step[1].s.a : 0, s2 = two ? step[1].s.b : 0, k2 = two ? (uint32_t)step[2].u : 0;
+        c->n = two ? c->pprev_start : c->prev_start;
+        c->noff -= two ? 3 : 2;
+        pw_code *ins = emit(c, (two ? IR_inc2_br_eq : IR_inc_br_eq) + (op - IR_br_eq_imm), two ? 5 : 3);
         ins[1].s.a = d;
         ins[1].s.b = src;
         ins[3].s.a = k;
         ins[3].s.b = imm;
+        if (two) {
+            ins[4].s.a = d2;
+            ins[4].s.b = s2;
+            ins[5].u = k2;
+        }
         c->prev_op = -1;
         return c->last_start;
     }
@@ -110,11 +138,51 @@ static uint32_t fuse_compare_branch(cc *c, bool negate, bool floats) {
     return NONE;
 }
 
+/* The branch just emitted at `at` (br_if, br_unless, or an integer
+ * compare-and-branch on two slots) when the load right before it produced
+ * its operand: one instruction that loads, writes the value as the load did,
+ * and branches (a trap reports the load). Returns its start, or `at`. */
+static uint32_t fuse_load_branch(cc *c, uint32_t at) {
+    static const int8_t swap[10] = {0, 1, 4, 5, 2, 3, 8, 9, 6, 7}; /* a CMP b as b CMP' a */
+    int op = c->last_op, lop = c->prev_op, fop;
+    if (at != c->last_start || (lop != IR_load32 && lop != IR_load64) || c->prev_start + 3 != at)
+        return at;
+    const pw_code *ld = &c->code[c->prev_start], *br = &c->code[at];
+    uint32_t v = ld[1].s.a, other = 0;
+    if ((op == IR_br_if || op == IR_br_unless) && lop == IR_load32 && br[1].s.a == v)
+        fop = op == IR_br_if ? IR_br_load32_if : IR_br_load32_unless;
+    else {
+        int k;
+        if (op >= IR_br_eq && op <= IR_br_ge_u && lop == IR_load32)
+            k = op - IR_br_eq, fop = IR_brl32_eq;
+        else if (op >= IR_br64_eq && op <= IR_br64_ge_u && lop == IR_load64)
+            k = op - IR_br64_eq, fop = IR_brl64_eq;
+        else
+            return at;
+        if (br[1].s.a == v)
+            other = br[1].s.b;
+        else if (br[1].s.b == v)
+            other = br[1].s.a, k = swap[k];
+        else
+            return at;
+        fop += k;
+    }
+    uint32_t addr = ld[1].s.b, addend = ld[2].s.a, off = ld[2].s.b;
+    pw_code *ins = replace_last(c, 2, fop, fop <= IR_br_load32_unless ? 3 : 4, NONE);
+    ins[1].s.a = v;
+    ins[1].s.b = addr;
+    ins[3].s.a = addend;
+    ins[3].s.b = off;
+    if (fop > IR_br_load32_unless)
+        ins[4].s.a = other;
+    return c->last_start;
+}
+
 /* Emits "branch to frame f if cond (value at pos) is nonzero" (or zero, when
  * negate), fusing a just-emitted comparison, or an i32.eqz and the
  * comparison before it (the branch negated). Returns the instruction start;
  * the relative target lives in word +2. */
-uint32_t pw_cc_emit_cond_branch(cc *c, uint32_t pos, bool negate, bool floats) {
+static uint32_t cond_branch(cc *c, uint32_t pos, bool negate, bool floats) {
     vent *e = &c->vs[pos];
     if (!c->dead && e->kind == VK_SLOT && c->last_dst_ok && c->code[c->last_start + 1].s.a == slot_of(c, pos)) {
         uint32_t at = fuse_compare_branch(c, negate, floats);
@@ -137,6 +205,13 @@ uint32_t pw_cc_emit_cond_branch(cc *c, uint32_t pos, bool negate, bool floats) {
     pw_code *ins = emit(c, negate ? IR_br_unless : IR_br_if, 2);
     ins[1].s.a = s;
     return c->last_start;
+}
+
+/* The same, and a load right before the branch that feeds it fused in. Only
+ * with `floats`: neither float nor load branches have a back-edge form. */
+uint32_t pw_cc_emit_cond_branch(cc *c, uint32_t pos, bool negate, bool floats) {
+    uint32_t at = cond_branch(c, pos, negate, floats);
+    return floats && !c->dead ? fuse_load_branch(c, at) : at;
 }
 
 /* The load-fused form of a binary op, or -1. */
@@ -190,11 +265,7 @@ static pw_code *fuse_memory_pair(cc *c, int op, uint32_t addr2, uint32_t k2, uin
     pw_code *p = &c->code[c->prev_start];
     uint32_t a = p[1].s.b, addr1 = p[2].s.a, k1 = p[2].s.b;
     uint64_t off1 = p[3].u;
-    uint32_t first_offset = c->offmap[2 * (c->noff - 2) + 1];
-    c->n = c->prev_start;
-    c->noff -= 2;
-    pw_code *ins = emit(c, op, 5);
-    c->offmap[2 * (c->noff - 1) + 1] = first_offset;
+    pw_code *ins = replace_last(c, 2, op, 5, NONE);
     ins[1].s.b = a;
     ins[2].s.a = addr1;
     ins[2].s.b = k1;
@@ -202,7 +273,6 @@ static pw_code *fuse_memory_pair(cc *c, int op, uint32_t addr2, uint32_t k2, uin
     ins[4].s.a = addr2;
     ins[4].s.b = k2;
     ins[5].u = off2;
-    c->prev_op = -1;
     return ins;
 }
 
@@ -237,10 +307,7 @@ static bool try_fuse_load(cc *c, int irop, bool comm, uint32_t pa, uint32_t pb) 
         c->last_dst_ok = !c->dead;
         return true;
     }
-    uint32_t load_offset = c->offmap[2 * (c->noff - 1) + 1]; /* a trap reports the load */
-    drop_last(c);
-    pw_code *ins = emit_d(c, fop, 3, slot_of(c, pa));
-    c->offmap[2 * (c->noff - 1) + 1] = load_offset;
+    pw_code *ins = replace_last(c, 1, fop, 3, slot_of(c, pa));
     ins[1].s.b = other;
     ins[2].s.a = addr;
     ins[2].s.b = addend;
@@ -342,12 +409,88 @@ static bool try_fuse_xorshift(cc *c, int irop, uint32_t pa, uint32_t pb) {
     return true;
 }
 
+/* t * t where t is the difference the f32/f64 sub_load just emitted wrote
+ * to a local (both operands read it): one sqdiff_load, which still writes t.
+ * Then p + z, p that product: the sqdiff_add_load form of the same
+ * instruction (the product rounded first, as muladd). */
+static bool try_fuse_sqdiff(cc *c, int irop, uint32_t pa, uint32_t pb) {
+    bool wide = irop == IR_f64_mul || irop == IR_f64_add;
+    if (c->dead || !c->last_dst_ok)
+        return false;
+    pw_code *l = &c->code[c->last_start];
+    if ((irop == IR_f32_mul || irop == IR_f64_mul) && c->last_op == (wide ? IR_f64_sub_load : IR_f32_sub_load)) {
+        uint32_t t = l[1].s.a;
+        const vent *ea = &c->vs[pa], *eb = &c->vs[pb];
+        if (ea->kind != VK_LOCAL || eb->kind != VK_LOCAL || ea->local != t || eb->local != t)
+            return false;
+        uint32_t a = l[1].s.b, addr = l[2].s.a, addend = l[2].s.b;
+        uint64_t off = l[3].u;
+        pw_code *ins = replace_last(c, 1, wide ? IR_f64_sqdiff_load : IR_f32_sqdiff_load, 4, slot_of(c, pa));
+        ins[1].s.b = a;
+        ins[2].s.a = addr;
+        ins[2].s.b = addend;
+        ins[3].u = off;
+        ins[4].s.a = t;
+        return true;
+    }
+    uint32_t pother;
+    if ((irop != IR_f32_add && irop != IR_f64_add) ||
+        c->last_op != (wide ? IR_f64_sqdiff_load : IR_f32_sqdiff_load) || !other_than_last(c, pa, pb, &pother))
+        return false;
+    const vent *o = &c->vs[pother];
+    if (o->kind != VK_SLOT && o->kind != VK_LOCAL)
+        return false;
+    c->last_op = wide ? IR_f64_sqdiff_add_load : IR_f32_sqdiff_add_load;
+    l->h = c->H[c->last_op];
+    l[1].s.a = slot_of(c, pa);
+    l[4].s.b = o->kind == VK_LOCAL ? o->local : slot_of(c, pother);
+    return true;
+}
+
 /* A binary op (irop; comm: commutative) on the values at pa and pb, merged
  * with the instruction just emitted where a superinstruction does both. */
 bool pw_cc_fuse_binary(cc *c, int irop, bool comm, uint32_t pa, uint32_t pb) {
-    return (irop == IR_i32_add && try_fuse_scaled(c, pa, pb)) ||
+    return (irop == IR_i32_add && try_fuse_scaled(c, pa, pb)) || try_fuse_sqdiff(c, irop, pa, pb) ||
            ((irop == IR_i32_xor || irop == IR_i64_xor) && try_fuse_xorshift(c, irop, pa, pb)) ||
            try_fuse_muladd(c, irop, pa, pb) || try_fuse_load(c, irop, comm, pa, pb);
+}
+
+/* (x ^ (y >> k)) * m, the xorshift just emitted into the stack slot the
+ * product by a constant (immop, the value at pvar) reads: one instruction. */
+bool pw_cc_fuse_imm(cc *c, int immop, uint32_t pvar, uint32_t pa, uint64_t imm) {
+    bool wide = immop == IR_i64_mul_imm;
+    if ((!wide && immop != IR_i32_mul_imm) || c->dead || !c->last_dst_ok ||
+        c->last_op != (wide ? IR_i64_xor_shr_u : IR_i32_xor_shr_u) || c->vs[pvar].kind != VK_SLOT ||
+        c->code[c->last_start + 1].s.a != slot_of(c, pvar))
+        return false;
+    const pw_code *x = &c->code[c->last_start];
+    uint32_t a = x[1].s.b, b = x[2].s.a, k = x[2].s.b;
+    drop_last(c);
+    pw_code *ins = emit_d(c, wide ? IR_i64_xor_shr_mul : IR_i32_xor_shr_mul, 3, slot_of(c, pa));
+    ins[1].s.b = a;
+    ins[2].s.a = b;
+    ins[2].s.b = k;
+    ins[3].u = imm;
+    return true;
+}
+
+/* store(addr, a * b + c) where the muladd just emitted computed the value
+ * into its stack slot: one instruction (a trap reports the store). */
+bool pw_cc_fuse_muladd_store(cc *c, int irop, uint32_t off, uint32_t pa, uint32_t pv) {
+    int lop = c->last_op;
+    if (c->dead || (lop != IR_f32_muladd && lop != IR_f64_muladd) || !c->last_dst_ok ||
+        irop != (lop == IR_f64_muladd ? IR_store64 : IR_store32) || c->vs[pv].kind != VK_SLOT ||
+        c->code[c->last_start + 1].s.a != slot_of(c, pv))
+        return false;
+    uint32_t base, k;
+    if (!slot_plus_const(c, pa, &base, &k))
+        return false;
+    const pw_code *m = &c->code[c->last_start];
+    uint32_t a = m[1].s.b, b = m[2].s.a, z = m[2].s.b;
+    drop_last(c);
+    pw_code *ins = emit(c, lop == IR_f64_muladd ? IR_f64_muladd_store : IR_f32_muladd_store, 3);
+    fill_halves(ins, (const uint32_t[6]){a, b, z, base, k, off}, 6);
+    return true;
 }
 
 /* When the address at pa is the i32_add_scaled just emitted (its only
@@ -405,6 +548,13 @@ void pw_cc_pair_stores_imm(cc *c, pw_code *ins) {
     ins[0].u = 0;
     c->last_start = c->prev_start;
     c->last_op = IR_store64_imm2;
+    if (c->pprev_op == IR_store64_imm2 && c->pprev_start + 8 == c->prev_start) {
+        /* a pair right before: the four in one dispatch */
+        c->code[c->pprev_start].h = c->H[IR_store64_imm4];
+        c->code[c->prev_start].u = 0;
+        c->last_start = c->pprev_start;
+        c->last_op = IR_store64_imm4;
+    }
     c->prev_op = -1;
 }
 

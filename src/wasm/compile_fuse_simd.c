@@ -17,10 +17,7 @@ bool pw_cc_fuse_simd_loadop(cc *c, uint32_t k, const uint32_t s[3], uint32_t d) 
     if (m != s[1] || m < c->nlocals || (s[0] + 1 >= m && s[0] <= m + 1))
         return false;
     uint32_t addr = ld[2].s.b, addend = ld[3].s.a, off = ld[3].s.b;
-    uint32_t load_offset = c->offmap[2 * (c->noff - 1) + 1]; /* a trap reports the load */
-    drop_last(c);
-    pw_code *ins = emit(c, fused[k], 5);
-    c->offmap[2 * (c->noff - 1) + 1] = load_offset;
+    pw_code *ins = replace_last(c, 1, fused[k], 5, NONE);
     ins[1].u = k;
     ins[2].s.a = d;
     ins[2].s.b = s[0];
@@ -43,11 +40,8 @@ bool pw_cc_fuse_simd_lane_load(cc *c, uint32_t op, const uint32_t s[3], uint32_t
     if (x != s[1] || x < c->nlocals || (s[0] <= x && x <= s[0] + 1))
         return false;
     uint32_t addr = ld[1].s.b, addend = ld[2].s.a, off = ld[2].s.b;
-    uint32_t load_offset = c->offmap[2 * (c->noff - 1) + 1];
-    drop_last(c);
     uint32_t k = (ld_op == IR_load32 ? OP_v128_load32_lane : OP_v128_load64_lane) & 0xffff;
-    pw_code *ins = emit(c, pw_cc_simd_irop(k, true), 5);
-    c->offmap[2 * (c->noff - 1) + 1] = load_offset;
+    pw_code *ins = replace_last(c, 1, pw_cc_simd_irop(k, true), 5, NONE);
     ins[1].u = k;
     ins[2].s.a = d;
     ins[2].s.b = addr;
@@ -77,20 +71,9 @@ bool pw_cc_fuse_simd_rmw(cc *c, uint32_t addr, uint32_t addend, uint32_t off, ui
         ml[2].s.a >= c->nlocals && addr != ml[2].s.a && addr != ml[2].s.a + 1) {
         /* mem2 = a * mem1 + mem2 */
         uint32_t k = (uint32_t)ld[1].u, a = ml[2].s.b, addr1 = ml[3].s.a, addend1 = ml[3].s.b, off1 = ml[4].s.a;
-        uint32_t first_offset = c->offmap[2 * (c->noff - 2) + 1];
-        c->n = c->prev_start;
-        c->noff -= 2;
-        pw_code *ins = emit(c, lop == IR_simd_f32x4_add_load ? IR_simd_f32x4_axpy : IR_simd_f64x2_axpy, 5);
-        c->offmap[2 * (c->noff - 1) + 1] = first_offset;
-        ins[1].s.a = k;
-        ins[1].s.b = a;
-        ins[2].s.a = addr1;
-        ins[2].s.b = addend1;
-        ins[3].s.a = off1;
-        ins[4].s.a = addr;
-        ins[4].s.b = addend;
-        ins[5].s.a = off;
-        c->prev_op = -1;
+        pw_code *ins =
+            replace_last(c, 2, lop == IR_simd_f32x4_add_load ? IR_simd_f32x4_axpy : IR_simd_f64x2_axpy, 5, NONE);
+        fill_halves(ins, (const uint32_t[9]){k, a, addr1, addend1, off1, 0, addr, addend, off}, 9);
         return true;
     }
     c->last_op = IR_simd_f32x4_add_rmw + (lop - IR_simd_f32x4_add_load);

@@ -113,6 +113,10 @@ void pw_cc_numeric(cc *c, uint32_t op, const wm_opinfo *oi) {
             return;
         }
     }
+    if (pvar != NONE && pw_cc_fuse_imm(c, immop, pvar, pa, imm)) {
+        push_slot(c, out);
+        return;
+    }
     if (pvar != NONE) {
         uint32_t a = pw_cc_use(c, pvar);
         pw_code *ins = emit_d(c, immop, 2, slot_of(c, pa));
@@ -223,7 +227,7 @@ void pw_cc_store(cc *c, const wm_opinfo *oi) {
     uint32_t off = pw_cc_memarg(c, oi->align);
     uint32_t pv = pop_t(c, oi->args[1]);
     uint32_t pa = pop_t(c, oi->args[0]);
-    if (pw_cc_fuse_rmw(c, irop, off, pa, pv))
+    if (pw_cc_fuse_rmw(c, irop, off, pa, pv) || pw_cc_fuse_muladd_store(c, irop, off, pa, pv))
         return;
     uint32_t sc[4];
     if ((irop == IR_store32 || irop == IR_store64) && (c->vs[pv].kind == VK_LOCAL || c->vs[pv].kind == VK_SLOT) &&

@@ -18,40 +18,38 @@ static uint32_t ir_width(int op) {
     if (op < IR_i32_trunc_sat_f32_s) {
         return wm_opinfo_of((uint32_t)(OP_i32_eqz + op - IR_i32_eqz))->nargs == 2 ? 2 : 1;
     }
-    if (op <= IR_i64_trunc_sat_f64_u)
-        return 1;
-    if (op <= IR_br_ge_u_imm)
-        return 2;
-    if (op <= IR_i64_xor_rmw)
-        return 3;
-    if (op == IR_br_back)
-        return 2;
-    if (op <= IR_br_ge_u_imm_back)
-        return 3;
-    if (op <= IR_store16_x2)
-        return 2;
-    if (op <= IR_store16_imm)
-        return op == IR_store64_imm ? 3 : 2;
-    if (op <= IR_br64_ge_u_imm)
-        return 2;
-    if (op <= IR_br64_ge_u_imm_back)
-        return 3;
-    if (op <= IR_inc_br_ge_u)
-        return 3;
-    if (op <= IR_inc_br_ge_u_back)
-        return 4;
-    if (op <= IR_f64_mulsub)
-        return 2;
-    if (op <= IR_f64_axpy)
-        return 5;
-    if (op <= IR_brf64_nge)
-        return 2;
-    if (op <= IR_i32_add_imm2)
-        return 3;
-    if (op <= IR_i64_xor_shl)
-        return 2;
-    if (op == IR_store64_imm2)
-        return 7;
+    /* the IR's own groups up to IR_MISC, in enum order: the last op of each
+     * run of equal width */
+    static const struct {
+        int last;
+        uint8_t words;
+    } runs[] = {{IR_i64_trunc_sat_f64_u, 1},
+                {IR_br_ge_u_imm, 2},
+                {IR_i64_xor_rmw, 3},
+                {IR_br_back, 2},
+                {IR_br_ge_u_imm_back, 3},
+                {IR_store16_x2, 2},
+                {IR_store32_imm, 2},
+                {IR_store64_imm, 3},
+                {IR_store16_imm, 2},
+                {IR_br64_ge_u_imm, 2},
+                {IR_br64_ge_u_imm_back, 3},
+                {IR_inc_br_ge_u, 3},
+                {IR_inc_br_ge_u_back, 4},
+                {IR_f64_mulsub, 2},
+                {IR_f64_axpy, 5},
+                {IR_brf64_nge, 2},
+                {IR_i32_add_imm2, 3},
+                {IR_i64_xor_shl, 2},
+                {IR_store64_imm2, 7},
+                {IR_br_load32_unless, 3},
+                {IR_f64_sqdiff_add_load, 4},
+                {IR_f64_muladd_store, 3},
+                {IR_inc2_br_ge_u, 5},
+                {IR_store64_imm4, 15}};
+    for (size_t i = 0; i < sizeof runs / sizeof runs[0]; i++)
+        if (op <= runs[i].last)
+            return runs[i].words;
     if (op >= IR_simd_v128_and) /* IR_SIMD_FAST, _MEM, _LOADOP, _AXPY: six words, as simd and simd_mem */
         return 5;
     switch (op) {

@@ -278,16 +278,17 @@ static pw_error *trap_error(pw_store *s, pw_error *err, pw_trap_kind kind, pw_in
             ip += 3;                                                                                             \
         NEXT();                                                                                                  \
     }
+/* d = s + k; if (d CMP imm) jump, else step `words` on (IR_INCBR, IR_INC2BR) */
+#define INCBR_TAIL(T, cmp, words)                                                                                \
+    uint32_t v = fp[ip[1].s.b].u32 + ip[3].s.a;                                                                  \
+    fp[ip[1].s.a].u32 = v;                                                                                       \
+    if ((T)v cmp(T) ip[3].s.b)                                                                                   \
+        ip += ip[2].i;                                                                                           \
+    else                                                                                                         \
+        ip += (words);                                                                                           \
+    NEXT()
 #define INCBR(n, T, cmp)                                                                                         \
-    OP(inc_br_##n) {                                                                                             \
-        uint32_t v = fp[ip[1].s.b].u32 + ip[3].s.a;                                                              \
-        fp[ip[1].s.a].u32 = v;                                                                                   \
-        if ((T)v cmp(T) ip[3].s.b)                                                                               \
-            ip += ip[2].i;                                                                                       \
-        else                                                                                                     \
-            ip += 4;                                                                                             \
-        NEXT();                                                                                                  \
-    }                                                                                                            \
+    OP(inc_br_##n) { INCBR_TAIL(T, cmp, 4); }                                                                    \
     OP(inc_br_##n##_back) {                                                                                      \
         uint32_t v = fp[ip[1].s.b].u32 + ip[3].s.a;                                                              \
         fp[ip[1].s.a].u32 = v;                                                                                   \
@@ -881,20 +882,167 @@ dispatch:
     STOREI(store64, uint64_t, 8, 4, ip[3].u)
     STOREI(store8, uint8_t, 1, 3, ip[1].s.b)
     STOREI(store16, uint16_t, 2, 3, ip[1].s.b)
+    /* The i64 store of a constant at word k of a run of them (each keeps its
+     * four words: a trap reports its own offset). */
+#define STORE64_IMM_AT(k)                                                                                        \
+    do {                                                                                                         \
+        uint64_t ea = (uint64_t)(uint32_t)(fp[ip[(k) + 1].s.a].u32 + ip[(k) + 2].s.a) + ip[(k) + 2].s.b;         \
+        if (UNLIKELY(ea + 8 > msize)) {                                                                          \
+            ip += (k);                                                                                           \
+            TRAP(PW_TRAP_MEMORY_OOB);                                                                            \
+        }                                                                                                        \
+        memcpy(mem + ea, &ip[(k) + 3].u, 8);                                                                     \
+    } while (0)
     OP(store64_imm2) {
-        uint64_t ea = (uint64_t)(uint32_t)(fp[ip[1].s.a].u32 + ip[2].s.a) + ip[2].s.b;
-        if (UNLIKELY(ea + 8 > msize))
-            TRAP(PW_TRAP_MEMORY_OOB);
-        memcpy(mem + ea, &ip[3].u, 8);
-        ea = (uint64_t)(uint32_t)(fp[ip[5].s.a].u32 + ip[6].s.a) + ip[6].s.b;
-        if (UNLIKELY(ea + 8 > msize)) {
-            ip += 4; /* the second store's offset */
-            TRAP(PW_TRAP_MEMORY_OOB);
-        }
-        memcpy(mem + ea, &ip[7].u, 8);
+        STORE64_IMM_AT(0);
+        STORE64_IMM_AT(4);
         ip += 8;
         NEXT();
     }
+
+    /* ---- a load and the branch testing its value (IR_BRLOAD) ---- */
+#define BRLOAD_EA ((uint64_t)(uint32_t)(fp[A].u32 + ip[3].s.a) + ip[3].s.b)
+#define BRLOAD(n, test)                                                                                          \
+    OP(br_load32_##n) {                                                                                          \
+        uint64_t ea = BRLOAD_EA;                                                                                 \
+        if (UNLIKELY(ea + 4 > msize))                                                                            \
+            TRAP(PW_TRAP_MEMORY_OOB);                                                                            \
+        uint32_t v;                                                                                              \
+        memcpy(&v, mem + ea, 4);                                                                                 \
+        fp[D].u32 = v;                                                                                           \
+        if (test v)                                                                                              \
+            ip += ip[2].i;                                                                                       \
+        else                                                                                                     \
+            ip += 4;                                                                                             \
+        NEXT();                                                                                                  \
+    }
+    BRLOAD(if, !!)
+    BRLOAD(unless, !)
+    /* the value is written before b is read: b may be d */
+#define BRLCMP(n, T, cmp, W, U)                                                                                  \
+    OP(brl##W##_##n) {                                                                                           \
+        uint64_t ea = BRLOAD_EA;                                                                                 \
+        if (UNLIKELY(ea + sizeof(U) > msize))                                                                    \
+            TRAP(PW_TRAP_MEMORY_OOB);                                                                            \
+        U v;                                                                                                     \
+        memcpy(&v, mem + ea, sizeof v);                                                                          \
+        fp[D].u##W = v;                                                                                          \
+        if ((T)v cmp(T) fp[ip[4].s.a].u##W)                                                                      \
+            ip += ip[2].i;                                                                                       \
+        else                                                                                                     \
+            ip += 5;                                                                                             \
+        NEXT();                                                                                                  \
+    }
+#define BRL32(n, T, cmp) BRLCMP(n, T, cmp, 32, uint32_t)
+#define BRL64(n, T, cmp) BRLCMP(n, T, cmp, 64, uint64_t)
+/* clang-format off */
+#define CMP_LIST(X, U, S)                                                                                        \
+    X(eq, U, ==) X(ne, U, !=) X(lt_s, S, <) X(lt_u, U, <) X(gt_s, S, >) X(gt_u, U, >) X(le_s, S, <=)             \
+    X(le_u, U, <=) X(ge_s, S, >=) X(ge_u, U, >=)
+    /* clang-format on */
+    CMP_LIST(BRL32, uint32_t, int32_t)
+    CMP_LIST(BRL64, uint64_t, int64_t)
+#undef CMP_LIST
+#undef BRL32
+#undef BRL64
+#undef BRLCMP
+#undef BRLOAD
+#undef BRLOAD_EA
+
+    /* ---- squared-distance terms (IR_SQDIFF) ---- */
+/* t = a - m, m the operand in memory, written to its slot (IR_SQDIFF) */
+#define SQDIFF_T(F, T)                                                                                           \
+    uint64_t ea = (uint64_t)(uint32_t)(fp[ip[2].s.a].u32 + ip[2].s.b) + ip[3].u;                                 \
+    if (UNLIKELY(ea + sizeof(T) > msize))                                                                        \
+        TRAP(PW_TRAP_MEMORY_OOB);                                                                                \
+    T m;                                                                                                         \
+    memcpy(&m, mem + ea, sizeof m);                                                                              \
+    T t = fp[A].F - m;                                                                                           \
+    fp[ip[4].s.a].F = t
+#define SQDIFF(F, T)                                                                                             \
+    OP(F##_sqdiff_load) {                                                                                        \
+        SQDIFF_T(F, T);                                                                                          \
+        fp[D].F = t * t;                                                                                         \
+        ip += 5;                                                                                                 \
+        NEXT();                                                                                                  \
+    }                                                                                                            \
+    OP(F##_sqdiff_add_load) {                                                                                    \
+        SQDIFF_T(F, T);                                                                                          \
+        T p = t * t;                                                                                             \
+        fp[D].F = p + fp[ip[4].s.b].F;                                                                           \
+        ip += 5;                                                                                                 \
+        NEXT();                                                                                                  \
+    }
+    SQDIFF(f32, float)
+    SQDIFF(f64, double)
+#undef SQDIFF
+#undef SQDIFF_T
+
+    /* ---- (a ^ (b >> k)) * m, muladd stored, store and step (IR_XSMUL, IR_STOREADD) ---- */
+    OP(i32_xor_shr_mul) {
+        fp[D].u32 = (fp[A].u32 ^ (fp[ip[2].s.a].u32 >> (ip[2].s.b & 31))) * (uint32_t)ip[3].u;
+        ip += 4;
+        NEXT();
+    }
+    OP(i64_xor_shr_mul) {
+        fp[D].u64 = (fp[A].u64 ^ (fp[ip[2].s.a].u64 >> (ip[2].s.b & 63))) * ip[3].u;
+        ip += 4;
+        NEXT();
+    }
+#define MULADD_STORE(F, T)                                                                                       \
+    OP(F##_muladd_store) {                                                                                       \
+        T p = fp[ip[1].s.a].F * fp[ip[1].s.b].F;                                                                 \
+        T v = p + fp[ip[2].s.a].F;                                                                               \
+        uint64_t ea = (uint64_t)(uint32_t)(fp[ip[2].s.b].u32 + ip[3].s.a) + ip[3].s.b;                           \
+        if (UNLIKELY(ea + sizeof(T) > msize))                                                                    \
+            TRAP(PW_TRAP_MEMORY_OOB);                                                                            \
+        memcpy(mem + ea, &v, sizeof v);                                                                          \
+        ip += 4;                                                                                                 \
+        NEXT();                                                                                                  \
+    }
+    MULADD_STORE(f32, float)
+    MULADD_STORE(f64, double)
+#undef MULADD_STORE
+#define STORE_ADD(n, T, IN)                                                                                      \
+    OP(n##_add) {                                                                                                \
+        uint64_t ea = (uint64_t)(uint32_t)(fp[ip[1].s.a].u32 + ip[2].s.a) + ip[2].s.b;                           \
+        if (UNLIKELY(ea + sizeof(T) > msize))                                                                    \
+            TRAP(PW_TRAP_MEMORY_OOB);                                                                            \
+        T v = (T)fp[ip[1].s.b].IN;                                                                               \
+        memcpy(mem + ea, &v, sizeof v);                                                                          \
+        fp[ip[4].s.a].u32 = fp[ip[4].s.b].u32 + (uint32_t)ip[5].u;                                               \
+        ip += 6;                                                                                                 \
+        NEXT();                                                                                                  \
+    }
+    STORE_ADD(store32, uint32_t, u32)
+    STORE_ADD(store64, uint64_t, u64)
+#undef STORE_ADD
+
+    /* ---- pointer step and loop closer; four stores of constants (IR_INC2BR) ---- */
+#define INC2BR(n, T, cmp)                                                                                        \
+    OP(inc2_br_##n) {                                                                                            \
+        fp[ip[4].s.a].u32 = fp[ip[4].s.b].u32 + (uint32_t)ip[5].u;                                               \
+        INCBR_TAIL(T, cmp, 6);                                                                                   \
+    }
+/* clang-format off */
+#define CMP_LIST(X, U, S)                                                                                        \
+    X(eq, U, ==) X(ne, U, !=) X(lt_s, S, <) X(lt_u, U, <) X(gt_s, S, >) X(gt_u, U, >) X(le_s, S, <=)             \
+    X(le_u, U, <=) X(ge_s, S, >=) X(ge_u, U, >=)
+    /* clang-format on */
+    CMP_LIST(INC2BR, uint32_t, int32_t)
+#undef CMP_LIST
+#undef INC2BR
+#undef INCBR_TAIL
+    OP(store64_imm4) {
+        STORE64_IMM_AT(0);
+        STORE64_IMM_AT(4);
+        STORE64_IMM_AT(8);
+        STORE64_IMM_AT(12);
+        ip += 16;
+        NEXT();
+    }
+#undef STORE64_IMM_AT
+
     OP(memory_size) {
         fp[D].u32 = m0->pages;
         ip += 2;

@@ -184,6 +184,44 @@ typedef union pw_code {
  * reports its own offset: [h][addr|-][addend|offset][imm][-][addr|-][addend|offset][imm]. */
 #define IR_STOREI2(X) X(store64_imm2)
 
+/* A load whose value a branch tests, the value still written to d (a trap
+ * reports the load): br_if / br_unless of an i32 load,
+ * [h][d|addr][rel][addend|offset]; and a compare-and-branch of the loaded
+ * value with slot b, v CMP b (brl32: i32 load, brl64: i64 load), the same
+ * with [b|-] after. */
+/* clang-format off */
+#define IR_BRLOAD(X)                                                                                   \
+    X(br_load32_if) X(br_load32_unless) X(brl32_eq) X(brl32_ne) X(brl32_lt_s) X(brl32_lt_u)            \
+    X(brl32_gt_s) X(brl32_gt_u) X(brl32_le_s) X(brl32_le_u) X(brl32_ge_s) X(brl32_ge_u) X(brl64_eq)    \
+    X(brl64_ne) X(brl64_lt_s) X(brl64_lt_u) X(brl64_gt_s) X(brl64_gt_u) X(brl64_le_s) X(brl64_le_u)    \
+    X(brl64_ge_s) X(brl64_ge_u)
+/* clang-format on */
+
+/* The terms of a squared distance: t = a - m (m from memory, as the _load
+ * ops), written to slot t, then d = t * t, or d = t * t + z (each product
+ * rounded first): [h][d|a][addr|addend][offset][t|z]. */
+#define IR_SQDIFF(X) X(f32_sqdiff_load) X(f64_sqdiff_load) X(f32_sqdiff_add_load) X(f64_sqdiff_add_load)
+
+/* d = (a ^ (b >> k)) * m (SplitMix64 and murmur finalisers):
+ * [h][d|a][b|k][m]; and a * b + c stored to memory (the product rounded
+ * first, as muladd): [h][a|b][c|addr][addend|offset]. */
+#define IR_XSMUL(X) X(i32_xor_shr_mul) X(i64_xor_shr_mul) X(f32_muladd_store) X(f64_muladd_store)
+
+/* A store and the i32 addition of a constant after it (pointer steps), both
+ * instructions as they were, the second's handler word unused:
+ * [h][addr|val][addend|offset][-][d|s][k]. */
+#define IR_STOREADD(X) X(store32_add) X(store64_add)
+
+/* Loop closers that also step a pointer: p = q + k2 first, then as
+ * inc_br: [h][d|s][rel][k|imm][p|q][k2] (no back-edge forms: not used
+ * where the loop's back-edge checks limits); and four i64 stores of
+ * constants in a row, as store64_imm2 twice (memset loops, 16 words). */
+/* clang-format off */
+#define IR_INC2BR(X)                                                                                   \
+    X(inc2_br_eq) X(inc2_br_ne) X(inc2_br_lt_s) X(inc2_br_lt_u) X(inc2_br_gt_s) X(inc2_br_gt_u)        \
+    X(inc2_br_le_s) X(inc2_br_le_u) X(inc2_br_ge_s) X(inc2_br_ge_u) X(store64_imm4)
+/* clang-format on */
+
 /* SIMD instructions frequent in vectorised loops, each with a handler of
  * its own that inlines its function of simd_ops.h instead of calling it
  * through the table; the same layout as `simd`, and `simd_mem` for the
@@ -236,7 +274,7 @@ typedef union pw_code {
 #define IR_ALL(X, XOP)                                                                                           \
     WM_OPS_NUMERIC(XOP) WM_OPS_FC_SAT(XOP)                                                                       \
     IR_IMM(X) IR_BRCMP(X) IR_LOADOP(X) IR_BACK(X) IR_X2(X) IR_STOREI(X) IR_BRCMP64(X) IR_INCBR(X) IR_MULADD(X)   \
-    IR_LOADADD2(X) IR_AXPY(X) IR_BRCMPF(X) IR_SCALED(X) IR_SELCMP(X) IR_XORSH(X) IR_STOREI2(X) IR_MISC(X) IR_SIMD_FAST(X, IR_SIMD_NAME) IR_SIMD_FAST_MEM(X, IR_SIMD_NAME)        \
+    IR_LOADADD2(X) IR_AXPY(X) IR_BRCMPF(X) IR_SCALED(X) IR_SELCMP(X) IR_XORSH(X) IR_STOREI2(X) IR_BRLOAD(X) IR_SQDIFF(X) IR_XSMUL(X) IR_STOREADD(X) IR_INC2BR(X) IR_MISC(X) IR_SIMD_FAST(X, IR_SIMD_NAME) IR_SIMD_FAST_MEM(X, IR_SIMD_NAME)        \
     IR_SIMD_LOADOP(X, IR_SIMD_LOAD_NAME) IR_SIMD_LOADOP(X, IR_SIMD_RMW_NAME) IR_SIMD_AXPY(X)
 /* clang-format on */
 /* The fast SIMD ops are IR_simd_<instruction name>. */
