@@ -21,15 +21,21 @@ aot_input pw_aot_input_of(const uint8_t *bytes, size_t len) {
     return in;
 }
 
+/* Index of name in table[first..n), or -1; a NULL name or entry never matches. */
+static int name_index(const char *const *table, int first, int n, const char *name) {
+    for (int i = first; name && i < n; i++)
+        if (!strcmp(name, table[i]))
+            return i;
+    return -1;
+}
+
 static const char *const opt_names[] = {NULL, "-O0", "-O1", "-O2", "-O3", "-Os"};
 
 bool pw_native_opt_parse(const char *name, pw_native_opt *out) {
-    for (int i = 1; name && i < 6; i++)
-        if (!strcmp(name, opt_names[i])) {
-            *out = (pw_native_opt)i;
-            return true;
-        }
-    return false;
+    int i = name_index(opt_names, 1, 6, name);
+    if (i >= 0)
+        *out = (pw_native_opt)i;
+    return i >= 0;
 }
 
 const char *pw_native_opt_name(pw_native_opt opt) { return (unsigned)opt < 6 ? opt_names[opt] : NULL; }
@@ -69,12 +75,10 @@ bool pw_aot_from_cache(pw_module *mod, pw_tier_kind tier) {
 static const char *const tier_names[] = {"interp", "native", "auto"};
 
 bool pw_tier_parse(const char *name, pw_tier_kind *out) {
-    for (int i = 0; name && i < 3; i++)
-        if (!strcmp(name, tier_names[i])) {
-            *out = (pw_tier_kind)i;
-            return true;
-        }
-    return false;
+    int i = name_index(tier_names, 0, 3, name);
+    if (i >= 0)
+        *out = (pw_tier_kind)i;
+    return i >= 0;
 }
 
 const char *pw_tier_name(pw_tier_kind tier) { return (unsigned)tier < 3 ? tier_names[tier] : NULL; }
