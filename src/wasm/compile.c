@@ -245,6 +245,9 @@ pw_error *pw_compile(pw_module *mod) {
         if (m->global_types[i].valtype == WM_V128)
             mod->simd = true;
     c->canon = mod->engine->config.canonicalize_nans;
+#if PW_ROUND_SSE41
+    c->sse41 = __builtin_cpu_supports("sse4.1");
+#endif
     pw_error *err = NULL;
     for (uint32_t i = 0; i < m->ncodes && !err; i++) {
         err = compile_one(c, i, &mod->funcs[i]);

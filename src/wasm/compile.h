@@ -89,6 +89,7 @@ typedef struct {
     bool dead;
     bool checks; /* emit fuel/interrupt checks (engine configuration) */
     bool canon;  /* canonicalise NaNs produced by float arithmetic (engine configuration) */
+    bool sse41;  /* the CPU has SSE4.1: ceil/floor/trunc/nearest as IR_ROUND (ir.h) */
     /* Fuel cost words to fill once the body's regions are known: the word
      * index and the loop whose cost it takes (the largest, where one check
      * serves several loops, as before a br_table). */

@@ -46,7 +46,8 @@ static uint32_t ir_width(int op) {
                 {IR_f64_sqdiff_add_load, 4},
                 {IR_f64_muladd_store, 3},
                 {IR_inc2_br_ge_u, 5},
-                {IR_store64_imm4, 15}};
+                {IR_store64_imm4, 15},
+                {IR_f64_nearest_sse41, 1}};
     for (size_t i = 0; i < sizeof runs / sizeof runs[0]; i++)
         if (op <= runs[i].last)
             return runs[i].words;

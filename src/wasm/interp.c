@@ -358,6 +358,31 @@ dispatch:
     BINOP(f64_min, f64, f64, wmin(a, b))
     BINOP(f64_max, f64, f64, wmax(a, b))
     BINOP(f64_copysign, u64, u64, (a & 0x7fffffffffffffffull) | (b & 0x8000000000000000ull))
+    /* The same four with SSE4.1 (IR_ROUND): one roundss/roundsd, its
+     * immediate 8 (no precision exception) + the rounding mode: 0 nearest
+     * even, 1 down, 2 up, 3 towards zero. -0 and infinities come out as they
+     * went in, a NaN quiet with its sign and payload, as a + a above. */
+#if PW_ROUND_SSE41
+#define ROUND(n, F, fn, insn, imm)                                                                               \
+    OP(n##_sse41) {                                                                                              \
+        __typeof__(fp->F) r;                                                                                     \
+        __asm__(insn " $" #imm ", %1, %0" : "=x"(r) : "xm"(fp[A].F));                                            \
+        fp[D].F = r;                                                                                             \
+        ip += 2;                                                                                                 \
+        NEXT();                                                                                                  \
+    }
+#else
+#define ROUND(n, F, fn, insn, imm) UNOP(n##_sse41, F, F, a != a ? a + a : fn(a))
+#endif
+    ROUND(f32_ceil, f32, ceilf, "roundss", 10)
+    ROUND(f32_floor, f32, floorf, "roundss", 9)
+    ROUND(f32_trunc, f32, truncf, "roundss", 11)
+    ROUND(f32_nearest, f32, nearbyintf, "roundss", 8)
+    ROUND(f64_ceil, f64, ceil, "roundsd", 10)
+    ROUND(f64_floor, f64, floor, "roundsd", 9)
+    ROUND(f64_trunc, f64, trunc, "roundsd", 11)
+    ROUND(f64_nearest, f64, nearbyint, "roundsd", 8)
+#undef ROUND
     UNOP(i32_wrap_i64, u64, u32, (uint32_t)a)
     TRUNC(i32_trunc_f32_s, i32, int32_t, f32, chk_i32)
     TRUNC(i32_trunc_f32_u, u32, uint32_t, f32, chk_u32)

@@ -222,6 +222,20 @@ typedef union pw_code {
     X(inc2_br_le_s) X(inc2_br_le_u) X(inc2_br_ge_s) X(inc2_br_ge_u) X(store64_imm4)
 /* clang-format on */
 
+/* f32/f64 ceil, floor, trunc and nearest as one SSE4.1 roundss/roundsd
+ * each, the layout of the unary ops; the translator picks them instead of
+ * IR_f32_ceil.. when PW_ROUND_SSE41 and the CPU has SSE4.1 (compile.c). */
+/* clang-format off */
+#define IR_ROUND(X)                                                                                    \
+    X(f32_ceil_sse41) X(f32_floor_sse41) X(f32_trunc_sse41) X(f32_nearest_sse41) X(f64_ceil_sse41)     \
+    X(f64_floor_sse41) X(f64_trunc_sse41) X(f64_nearest_sse41)
+/* clang-format on */
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__)) && !defined(PW_NO_COMPUTED_GOTO)
+#define PW_ROUND_SSE41 1
+#else
+#define PW_ROUND_SSE41 0 /* the handlers of IR_ROUND are the portable ones, never chosen */
+#endif
+
 /* SIMD instructions frequent in vectorised loops, each with a handler of
  * its own that inlines its function of simd_ops.h instead of calling it
  * through the table; the same layout as `simd`, and `simd_mem` for the
@@ -274,7 +288,7 @@ typedef union pw_code {
 #define IR_ALL(X, XOP)                                                                                           \
     WM_OPS_NUMERIC(XOP) WM_OPS_FC_SAT(XOP)                                                                       \
     IR_IMM(X) IR_BRCMP(X) IR_LOADOP(X) IR_BACK(X) IR_X2(X) IR_STOREI(X) IR_BRCMP64(X) IR_INCBR(X) IR_MULADD(X)   \
-    IR_LOADADD2(X) IR_AXPY(X) IR_BRCMPF(X) IR_SCALED(X) IR_SELCMP(X) IR_XORSH(X) IR_STOREI2(X) IR_BRLOAD(X) IR_SQDIFF(X) IR_XSMUL(X) IR_STOREADD(X) IR_INC2BR(X) IR_MISC(X) IR_SIMD_FAST(X, IR_SIMD_NAME) IR_SIMD_FAST_MEM(X, IR_SIMD_NAME)        \
+    IR_LOADADD2(X) IR_AXPY(X) IR_BRCMPF(X) IR_SCALED(X) IR_SELCMP(X) IR_XORSH(X) IR_STOREI2(X) IR_BRLOAD(X) IR_SQDIFF(X) IR_XSMUL(X) IR_STOREADD(X) IR_INC2BR(X) IR_ROUND(X) IR_MISC(X) IR_SIMD_FAST(X, IR_SIMD_NAME) IR_SIMD_FAST_MEM(X, IR_SIMD_NAME)        \
     IR_SIMD_LOADOP(X, IR_SIMD_LOAD_NAME) IR_SIMD_LOADOP(X, IR_SIMD_RMW_NAME) IR_SIMD_AXPY(X)
 /* clang-format on */
 /* The fast SIMD ops are IR_simd_<instruction name>. */
