@@ -2,7 +2,7 @@
  * stand for several wasm instructions (ir.h: IR_BRCMP and the groups after
  * it), which compile_fuse.c forms. Not a header of its own: interp.c
  * includes it inside run(), after the numeric handlers, so these handlers
- * share its locals (ip, fp, mem, msize, fuel) and its macros (OP, NEXT,
+ * share its locals (ip, fp, mem, mlim, fuel) and its macros (OP, NEXT,
  * TRAP, LIMITS, D/A/B/IMM). Their macros are defined here and undefined
  * at the end. (Indented as the function body it is part of, which
  * clang-format cannot see.)
@@ -27,7 +27,7 @@
 #define LOAD2(n, T, OUT, CAST, size)                                                                             \
     OP(n##_x2) {                                                                                                 \
         uint64_t ea = (uint64_t)(uint32_t)(fp[A].u32 + fp[ip[2].s.a].u32) + ip[2].s.b;                           \
-        if (UNLIKELY(ea + size > msize))                                                                         \
+        if (OOB(ea, size))                                                                                       \
             TRAP(PW_TRAP_MEMORY_OOB);                                                                            \
         T v;                                                                                                     \
         memcpy(&v, mem + ea, size);                                                                              \
@@ -38,7 +38,7 @@
 #define STORE2(n, T, IN, size)                                                                                   \
     OP(n##_x2) {                                                                                                 \
         uint64_t ea = (uint64_t)(uint32_t)(fp[ip[1].s.a].u32 + fp[ip[2].s.a].u32) + ip[2].s.b;                   \
-        if (UNLIKELY(ea + size > msize))                                                                         \
+        if (OOB(ea, size))                                                                                       \
             TRAP(PW_TRAP_MEMORY_OOB);                                                                            \
         T v = (T)fp[ip[1].s.b].IN;                                                                               \
         memcpy(mem + ea, &v, size);                                                                              \
@@ -48,7 +48,7 @@
 #define STOREI(n, T, size, words, imm)                                                                           \
     OP(n##_imm) {                                                                                                \
         uint64_t ea = (uint64_t)(uint32_t)(fp[ip[1].s.a].u32 + ip[2].s.a) + ip[2].s.b;                           \
-        if (UNLIKELY(ea + size > msize))                                                                         \
+        if (OOB(ea, size))                                                                                       \
             TRAP(PW_TRAP_MEMORY_OOB);                                                                            \
         T v = (T)(imm);                                                                                          \
         memcpy(mem + ea, &v, size);                                                                              \
@@ -58,7 +58,7 @@
 #define BINLOAD(n, F, expr)                                                                                      \
     OP(n##_load) {                                                                                               \
         uint64_t ea = (uint64_t)(uint32_t)(fp[ip[2].s.a].u32 + ip[2].s.b) + ip[3].u;                             \
-        if (UNLIKELY(ea + sizeof(fp->F) > msize))                                                                \
+        if (OOB(ea, sizeof(fp->F)))                                                                              \
             TRAP(PW_TRAP_MEMORY_OOB);                                                                            \
         pw_slot t;                                                                                               \
         memcpy(&t, mem + ea, sizeof(fp->F));                                                                     \
@@ -140,7 +140,7 @@
 #define BINRMW(n, F, expr)                                                                                       \
     OP(n##_rmw) {                                                                                                \
         uint64_t ea = (uint64_t)(uint32_t)(fp[ip[2].s.a].u32 + ip[2].s.b) + ip[3].u;                             \
-        if (UNLIKELY(ea + sizeof(fp->F) > msize))                                                                \
+        if (OOB(ea, sizeof(fp->F)))                                                                              \
             TRAP(PW_TRAP_MEMORY_OOB);                                                                            \
         pw_slot t;                                                                                               \
         memcpy(&t, mem + ea, sizeof(fp->F));                                                                     \
@@ -154,7 +154,7 @@
     OP(n##_add_load2) {                                                                                          \
         uint64_t e1 = (uint64_t)(uint32_t)(fp[ip[2].s.a].u32 + ip[2].s.b) + ip[3].u;                             \
         uint64_t e2 = (uint64_t)(uint32_t)(fp[ip[4].s.a].u32 + ip[4].s.b) + ip[5].u;                             \
-        if (UNLIKELY(e1 + sizeof(fp->F) > msize || e2 + sizeof(fp->F) > msize))                                  \
+        if (OOB(e1, sizeof(fp->F)) || OOB(e2, sizeof(fp->F)))                                                    \
             TRAP(PW_TRAP_MEMORY_OOB);                                                                            \
         pw_slot t1, t2;                                                                                          \
         memcpy(&t1, mem + e1, sizeof(fp->F));                                                                    \
@@ -168,7 +168,7 @@
     OP(n##_axpy) {                                                                                               \
         uint64_t e1 = (uint64_t)(uint32_t)(fp[ip[2].s.a].u32 + ip[2].s.b) + ip[3].u;                             \
         uint64_t e2 = (uint64_t)(uint32_t)(fp[ip[4].s.a].u32 + ip[4].s.b) + ip[5].u;                             \
-        if (UNLIKELY(e1 + sizeof(fp->F) > msize || e2 + sizeof(fp->F) > msize))                                  \
+        if (OOB(e1, sizeof(fp->F)) || OOB(e2, sizeof(fp->F)))                                                    \
             TRAP(PW_TRAP_MEMORY_OOB);                                                                            \
         pw_slot t1, t2;                                                                                          \
         memcpy(&t1, mem + e1, sizeof(fp->F));                                                                    \
@@ -193,7 +193,7 @@
 #define LOAD_SC(n, T, OUT)                                                                                       \
     OP(n##_sc) {                                                                                                 \
         uint64_t ea = EA_SC(A);                                                                                  \
-        if (UNLIKELY(ea + sizeof(T) > msize))                                                                    \
+        if (OOB(ea, sizeof(T)))                                                                                  \
             TRAP(PW_TRAP_MEMORY_OOB);                                                                            \
         T v;                                                                                                     \
         memcpy(&v, mem + ea, sizeof(T));                                                                         \
@@ -204,7 +204,7 @@
 #define STORE_SC(n, T, IN)                                                                                       \
     OP(n##_sc) {                                                                                                 \
         uint64_t ea = EA_SC(ip[1].s.a);                                                                          \
-        if (UNLIKELY(ea + sizeof(T) > msize))                                                                    \
+        if (OOB(ea, sizeof(T)))                                                                                  \
             TRAP(PW_TRAP_MEMORY_OOB);                                                                            \
         T v = fp[ip[1].s.b].IN;                                                                                  \
         memcpy(mem + ea, &v, sizeof(T));                                                                         \
@@ -347,7 +347,7 @@
 #define STORE64_IMM_AT(k)                                                                                        \
     do {                                                                                                         \
         uint64_t ea = (uint64_t)(uint32_t)(fp[ip[(k) + 1].s.a].u32 + ip[(k) + 2].s.a) + ip[(k) + 2].s.b;         \
-        if (UNLIKELY(ea + 8 > msize)) {                                                                          \
+        if (OOB(ea, 8)) {                                                                                        \
             ip += (k);                                                                                           \
             TRAP(PW_TRAP_MEMORY_OOB);                                                                            \
         }                                                                                                        \
@@ -365,7 +365,7 @@
 #define BRLOAD(n, test)                                                                                          \
     OP(br_load32_##n) {                                                                                          \
         uint64_t ea = BRLOAD_EA;                                                                                 \
-        if (UNLIKELY(ea + 4 > msize))                                                                            \
+        if (OOB(ea, 4))                                                                                          \
             TRAP(PW_TRAP_MEMORY_OOB);                                                                            \
         uint32_t v;                                                                                              \
         memcpy(&v, mem + ea, 4);                                                                                 \
@@ -382,7 +382,7 @@
 #define BRLCMP(n, T, cmp, W, U)                                                                                  \
     OP(brl##W##_##n) {                                                                                           \
         uint64_t ea = BRLOAD_EA;                                                                                 \
-        if (UNLIKELY(ea + sizeof(U) > msize))                                                                    \
+        if (OOB(ea, sizeof(U)))                                                                                  \
             TRAP(PW_TRAP_MEMORY_OOB);                                                                            \
         U v;                                                                                                     \
         memcpy(&v, mem + ea, sizeof v);                                                                          \
@@ -411,7 +411,7 @@
 /* t = a - m, m the operand in memory, written to its slot (IR_SQDIFF) */
 #define SQDIFF_T(F, T)                                                                                           \
     uint64_t ea = (uint64_t)(uint32_t)(fp[ip[2].s.a].u32 + ip[2].s.b) + ip[3].u;                                 \
-    if (UNLIKELY(ea + sizeof(T) > msize))                                                                        \
+    if (OOB(ea, sizeof(T)))                                                                                      \
         TRAP(PW_TRAP_MEMORY_OOB);                                                                                \
     T m;                                                                                                         \
     memcpy(&m, mem + ea, sizeof m);                                                                              \
@@ -452,7 +452,7 @@
         T p = fp[ip[1].s.a].F * fp[ip[1].s.b].F;                                                                 \
         T v = p + fp[ip[2].s.a].F;                                                                               \
         uint64_t ea = (uint64_t)(uint32_t)(fp[ip[2].s.b].u32 + ip[3].s.a) + ip[3].s.b;                           \
-        if (UNLIKELY(ea + sizeof(T) > msize))                                                                    \
+        if (OOB(ea, sizeof(T)))                                                                                  \
             TRAP(PW_TRAP_MEMORY_OOB);                                                                            \
         memcpy(mem + ea, &v, sizeof v);                                                                          \
         ip += 4;                                                                                                 \
@@ -464,7 +464,7 @@
 #define STORE_ADD(n, T, IN)                                                                                      \
     OP(n##_add) {                                                                                                \
         uint64_t ea = (uint64_t)(uint32_t)(fp[ip[1].s.a].u32 + ip[2].s.a) + ip[2].s.b;                           \
-        if (UNLIKELY(ea + sizeof(T) > msize))                                                                    \
+        if (OOB(ea, sizeof(T)))                                                                                  \
             TRAP(PW_TRAP_MEMORY_OOB);                                                                            \
         T v = (T)fp[ip[1].s.b].IN;                                                                               \
         memcpy(mem + ea, &v, sizeof v);                                                                          \

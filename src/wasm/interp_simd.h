@@ -12,7 +12,7 @@
     }
     OP(simd_mem) {
         uint64_t ea = (uint64_t)(uint32_t)(fp[ip[2].s.b].u32 + ip[3].s.a) + ip[3].s.b;
-        if (UNLIKELY(ea + ip[4].s.a > msize))
+        if (OOB(ea, ip[4].s.a))
             TRAP(PW_TRAP_MEMORY_OOB);
         pw_simd_ops[ip[1].u](fp + ip[2].s.a, fp + ip[4].s.b, NULL, NULL, ip + 5, mem + ea);
         ip += 6;
@@ -28,7 +28,7 @@
 #define SIMD_FAST_MEM(X, n)                                                                                      \
     OP(simd_##n) {                                                                                               \
         uint64_t ea = (uint64_t)(uint32_t)(fp[ip[2].s.b].u32 + ip[3].s.a) + ip[3].s.b;                           \
-        if (UNLIKELY(ea + ip[4].s.a > msize))                                                                    \
+        if (OOB(ea, ip[4].s.a))                                                                                  \
             TRAP(PW_TRAP_MEMORY_OOB);                                                                            \
         op_##n(fp + ip[2].s.a, fp + ip[4].s.b, NULL, NULL, ip + 5, mem + ea);                                    \
         ip += 6;                                                                                                 \
@@ -44,7 +44,7 @@
 /* The memory operand of a fused lane op, read into m[2] (ea stays for the store back). */
 #define SIMD_MEMOPERAND()                                                                                        \
     uint64_t ea = SIMD_EA(3);                                                                                    \
-    if (UNLIKELY(ea + 16 > msize))                                                                               \
+    if (OOB(ea, 16))                                                                                             \
         TRAP(PW_TRAP_MEMORY_OOB);                                                                                \
     pw_slot m[2];                                                                                                \
     memcpy(m, mem + ea, 16)
@@ -66,12 +66,12 @@
 #define SIMD_AXPY(shape)                                                                                         \
     OP(simd_##shape##_axpy) {                                                                                    \
         uint64_t ea1 = SIMD_EA(2), ea2 = SIMD_EA(4);                                                             \
-        if (UNLIKELY(ea1 + 16 > msize))                                                                          \
+        if (OOB(ea1, 16))                                                                                        \
             TRAP(PW_TRAP_MEMORY_OOB);                                                                            \
         pw_slot m1[2], m2[2];                                                                                    \
         memcpy(m1, mem + ea1, 16);                                                                               \
         op_##shape##_mul(m1, fp + ip[1].s.b, m1, NULL, NULL, NULL);                                              \
-        if (UNLIKELY(ea2 + 16 > msize))                                                                          \
+        if (OOB(ea2, 16))                                                                                        \
             TRAP(PW_TRAP_MEMORY_OOB);                                                                            \
         memcpy(m2, mem + ea2, 16);                                                                               \
         op_##shape##_add(m2, m1, m2, NULL, NULL, NULL);                                                          \
