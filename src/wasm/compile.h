@@ -358,6 +358,7 @@ bool pw_cc_take_scaled(cc *c, uint32_t pa, uint32_t sc[4]);
 bool pw_cc_fuse_rmw(cc *c, int irop, uint32_t off, uint32_t pa, uint32_t pv);
 void pw_cc_pair_stores_imm(cc *c, pw_code *ins);
 bool pw_cc_fuse_select(cc *c, uint32_t pa, uint32_t pb, uint32_t pc);
+bool pw_cc_fuse_mul_floor(cc *c, uint32_t pa);
 
 /* compile_fuse_simd.c */
 bool pw_cc_fuse_simd_loadop(cc *c, uint32_t k, const uint32_t s[3], uint32_t d);

@@ -345,6 +345,18 @@ static bool try_fuse_muladd(cc *c, int irop, uint32_t pa, uint32_t pb) {
     return true;
 }
 
+/* f64.floor of the product just computed into the slot it reads (pa, on
+ * the stack: the floor writes the same slot): the multiplication becomes
+ * f64_mul_floor_sse41, its words unchanged. Returns whether it fused. */
+bool pw_cc_fuse_mul_floor(cc *c, uint32_t pa) {
+    if (c->dead || c->last_op != IR_f64_mul || !c->last_dst_ok || c->vs[pa].kind != VK_SLOT ||
+        c->code[c->last_start + 1].s.a != slot_of(c, pa))
+        return false;
+    c->code[c->last_start].h = c->H[IR_f64_mul_floor_sse41];
+    c->last_op = IR_f64_mul_floor_sse41;
+    return true;
+}
+
 /* Of a commutative op's operands pa and pb, the one the last instruction did
  * not compute (when it computed the other into its stack slot). */
 static bool other_than_last(cc *c, uint32_t pa, uint32_t pb, uint32_t *pother) {

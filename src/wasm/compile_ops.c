@@ -57,6 +57,10 @@ void pw_cc_numeric(cc *c, uint32_t op, const wm_opinfo *oi) {
             irop = IR_f32_ceil_sse41 + (irop - IR_f32_ceil);
         else if (c->sse41 && irop >= IR_f64_ceil && irop <= IR_f64_nearest)
             irop = IR_f64_ceil_sse41 + (irop - IR_f64_ceil);
+        if (irop == IR_f64_floor_sse41 && pw_cc_fuse_mul_floor(c, pa)) {
+            push_slot(c, out);
+            return;
+        }
         uint32_t a = pw_cc_use(c, pa);
         pw_code *ins = emit_d(c, irop, 1, slot_of(c, pa));
         ins[1].s.b = a;

@@ -47,7 +47,8 @@ static uint32_t ir_width(int op) {
                 {IR_f64_muladd_store, 3},
                 {IR_inc2_br_ge_u, 5},
                 {IR_store64_imm4, 15},
-                {IR_f64_nearest_sse41, 1}};
+                {IR_f64_nearest_sse41, 1},
+                {IR_f64_mul_floor_sse41, 2}};
     for (size_t i = 0; i < sizeof runs / sizeof runs[0]; i++)
         if (op <= runs[i].last)
             return runs[i].words;

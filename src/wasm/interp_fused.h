@@ -499,6 +499,19 @@
     }
 #undef STORE64_IMM_AT
 
+    /* ---- floor(a * b) (IR_MULFLOOR) ---- */
+#if PW_ROUND_SSE41
+    OP(f64_mul_floor_sse41) {
+        double p = fp[A].f64 * fp[B].f64, r;
+        __asm__("roundsd $9, %1, %0" : "=x"(r) : "x"(p));
+        fp[D].f64 = r;
+        ip += 3;
+        NEXT();
+    }
+#else
+    BINOP(f64_mul_floor_sse41, f64, f64, a * b != a * b ? a * b + a * b : floor(a * b))
+#endif
+
 #undef BRCMP
 #undef LOAD2
 #undef STORE2

@@ -230,6 +230,9 @@ typedef union pw_code {
     X(f32_ceil_sse41) X(f32_floor_sse41) X(f32_trunc_sse41) X(f32_nearest_sse41) X(f64_ceil_sse41)     \
     X(f64_floor_sse41) X(f64_trunc_sse41) X(f64_nearest_sse41)
 /* clang-format on */
+/* floor(a * b), the product rounded first, with SSE4.1 (the grid cell of a
+ * coordinate, x * (1 / cell)): [h][d|a][b]. */
+#define IR_MULFLOOR(X) X(f64_mul_floor_sse41)
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__)) && !defined(PW_NO_COMPUTED_GOTO)
 #define PW_ROUND_SSE41 1
 #else
@@ -288,7 +291,7 @@ typedef union pw_code {
 #define IR_ALL(X, XOP)                                                                                           \
     WM_OPS_NUMERIC(XOP) WM_OPS_FC_SAT(XOP)                                                                       \
     IR_IMM(X) IR_BRCMP(X) IR_LOADOP(X) IR_BACK(X) IR_X2(X) IR_STOREI(X) IR_BRCMP64(X) IR_INCBR(X) IR_MULADD(X)   \
-    IR_LOADADD2(X) IR_AXPY(X) IR_BRCMPF(X) IR_SCALED(X) IR_SELCMP(X) IR_XORSH(X) IR_STOREI2(X) IR_BRLOAD(X) IR_SQDIFF(X) IR_XSMUL(X) IR_STOREADD(X) IR_INC2BR(X) IR_ROUND(X) IR_MISC(X) IR_SIMD_FAST(X, IR_SIMD_NAME) IR_SIMD_FAST_MEM(X, IR_SIMD_NAME)        \
+    IR_LOADADD2(X) IR_AXPY(X) IR_BRCMPF(X) IR_SCALED(X) IR_SELCMP(X) IR_XORSH(X) IR_STOREI2(X) IR_BRLOAD(X) IR_SQDIFF(X) IR_XSMUL(X) IR_STOREADD(X) IR_INC2BR(X) IR_ROUND(X) IR_MULFLOOR(X) IR_MISC(X) IR_SIMD_FAST(X, IR_SIMD_NAME) IR_SIMD_FAST_MEM(X, IR_SIMD_NAME)        \
     IR_SIMD_LOADOP(X, IR_SIMD_LOAD_NAME) IR_SIMD_LOADOP(X, IR_SIMD_RMW_NAME) IR_SIMD_AXPY(X)
 /* clang-format on */
 /* The fast SIMD ops are IR_simd_<instruction name>. */
