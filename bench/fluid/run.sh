@@ -4,18 +4,24 @@
 #   1. the same C compiled natively (gcc -O2 -ffp-contract=off, fluid_native)
 #   2. the solver as one wasm export (bench_module.c) on each engine tier:
 #      portalis run --tier interp|native --invoke fluid_bench
+#      and, for gcc and the native tier, the steady state: (CPU of FRAMES+1
+#      frames - CPU of 1) / FRAMES, min and median of RUNS runs
+#      (bench/per_frame.sh: this host's speed has fast and slow phases)
 #   3. the demo scene through the host: portalis run fluid.usda --tier native
 #      (FRAMES frames, after a 1-frame run that compiles and caches the
 #      module) and --tier interp (INTERP_FRAMES frames); the host's CPU for
 #      loading, recording and writing the layer is included
 # Times are CPU time (user + system), so that the load of the shared machine
 # does not count; every tier must end with the native mass (same bits).
-# usage: bash bench/fluid/run.sh [BUILD_DIR] [FRAMES] [INTERP_FRAMES]   (default build, 60, 3)
+# usage: [RUNS=5] bash bench/fluid/run.sh [BUILD_DIR] [FRAMES] [INTERP_FRAMES]   (default build, 60, 3)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 build=$(cd "${1:-$root/build}" && pwd)
 frames=${2:-60}
 iframes=${3:-3}
+runs=${RUNS:-5}
+# shellcheck source=bench/per_frame.sh
+. "$root/bench/per_frame.sh"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 d=$root/demos/fluid/c
@@ -47,6 +53,10 @@ for tier in native interp; do
     [ "$got" = "$ref" ] || { echo "MISMATCH: tier $tier mass $got, native $ref"; exit 1; }
 done
 echo "masses agree with the native run (${want} after $frames frames)"
+echo "== steady state: building the solver left out, RUNS=$runs runs each (bench/per_frame.sh)"
+per_frame "native C (gcc -O2, fluid_native)" "$runs" $((frames + 1)) "$work/fluid_native"
+per_frame "portalis --tier native (fluid_bench)" "$runs" $((frames + 1)) "$build/bin/portalis" run --tier native \
+    --invoke fluid_bench "$work/bench.wasm"
 echo "== the demo scene through the host: portalis run fluid.usda --tier T"
 scene=$build/demos/fluid/fluid.usda
 "$build/bin/portalis" run "$scene" --tier native --frames 1 -o "$work/out.usda" > /dev/null 2>&1 # compile, cache

@@ -5,6 +5,8 @@
 #      on the native tier (CPU time of the whole run; same output layer);
 #      the pipeline as one export on both tiers, and its wasm instructions
 #      a frame (the interpreter's fuel: independent of the machine's load)
+#      and the export's steady state on both tiers: (CPU of FRAMES+1 frames
+#      - CPU of 1) / FRAMES, min and median of RUNS runs (bench/per_frame.sh)
 #   2. the same C code natively (gcc -O2 -ffp-contract=off), which also dumps
 #      the raw clouds
 #   3. PCL (CropBox + VoxelGrid + StatisticalOutlierRemoval) natively on
@@ -12,11 +14,14 @@
 #      as ours does (demos/lidar/README.md, where we differ from PCL);
 #      libpcl-dev (large) is installed here on demand, never by
 #      scripts/deps.sh or CI.
-# usage: bash bench/lidar/run.sh [BUILD_DIR] [FRAMES]   (default build, 10)
+# usage: [RUNS=5] bash bench/lidar/run.sh [BUILD_DIR] [FRAMES]   (default build, 10)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 build=$(cd "${1:-$root/build}" && pwd)
 frames=${2:-10}
+runs=${RUNS:-5}
+# shellcheck source=bench/per_frame.sh
+. "$root/bench/per_frame.sh"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 scene=$build/demos/lidar/lidar.usda
@@ -49,7 +54,7 @@ echo "== the scene on the native tier: portalis run $scene --tier native --frame
     "$build/bin/portalis" run "$scene" --tier native --frames "$frames" -o "$work/out_n.usda" > "$work/run_n.log" 2>&1 ||
     { cat "$work/run_n.log"; exit 1; }
 grep -E "^  /World/" "$work/run_n.log"
-awk -v n="$frames" '{printf "native tier: whole run (load, %d frames, save) %.1f ms CPU/frame (target <= 10)\n", n, 1000*($2+$3)/n}' "$work/time_n.log"
+awk -v n="$frames" '{printf "native tier: whole run (load, %d frames, save) %.1f ms CPU/frame (loading and saving included)\n", n, 1000*($2+$3)/n}' "$work/time_n.log"
 cmp -s <(grep -v '\.usda@$' "$work/out.usda") <(grep -v '\.usda@$' "$work/out_n.usda") ||
     { echo "the native tier's output layer differs from the interpreter's"; exit 1; }
 echo "native tier output layer identical to the interpreter's"
@@ -63,6 +68,11 @@ for tier in interp native; do
         "$work/bench.wasm" "$frames" > "$work/tier.out" 2>&1 || { echo "tier $tier: failed"; cat "$work/tier.out"; continue; }
     awk -v n="$frames" -v t=$tier -v pts="$(cat "$work/tier.out")" \
         '{printf "%s tier: scan + filter %.1f ms CPU/frame (%d frames, %s filtered points in all)\n", t, 1000*($1+$2)/n, n, pts}' "$work/tier.log"
+done
+echo "== the same, steady state: start-up left out, RUNS=$runs runs each (bench/per_frame.sh)"
+for tier in interp native; do
+    per_frame "$tier tier: scan + filter" "$runs" $((frames + 1)) "$build/bin/portalis" run --tier $tier \
+        --invoke lidar_bench "$work/bench.wasm"
 done
 # wasm instructions of one frame (frame 0), load-independent: the least
 # --fuel that completes lidar_bench(1), by bisection to 0.1 %
