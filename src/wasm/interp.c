@@ -182,9 +182,11 @@ static pw_error *trap_error(pw_store *s, pw_error *err, pw_trap_kind kind, pw_in
         ip += 3;                                                                                                 \
         NEXT();                                                                                                  \
     }
-#define LOAD(n, T, OUT, CAST, size)                                                                              \
-    OP(n) {                                                                                                      \
-        uint64_t ea = (uint64_t)(uint32_t)(fp[A].u32 + ip[2].s.a) + ip[2].s.b;                                   \
+/* A load or store at fp[slot] + base + ip[2].s.b: base is ip[2].s.a, a
+ * constant (LOAD, STORE), or another slot (LOAD2, STORE2 in interp_fused.h). */
+#define LOAD_AT(name, T, OUT, CAST, size, base)                                                                  \
+    OP(name) {                                                                                                   \
+        uint64_t ea = (uint64_t)(uint32_t)(fp[A].u32 + (base)) + ip[2].s.b;                                      \
         if (OOB(ea, size))                                                                                       \
             TRAP(PW_TRAP_MEMORY_OOB);                                                                            \
         T v;                                                                                                     \
@@ -193,9 +195,9 @@ static pw_error *trap_error(pw_store *s, pw_error *err, pw_trap_kind kind, pw_in
         ip += 3;                                                                                                 \
         NEXT();                                                                                                  \
     }
-#define STORE(n, T, IN, size)                                                                                    \
-    OP(n) {                                                                                                      \
-        uint64_t ea = (uint64_t)(uint32_t)(fp[ip[1].s.a].u32 + ip[2].s.a) + ip[2].s.b;                           \
+#define STORE_AT(name, T, IN, size, base)                                                                        \
+    OP(name) {                                                                                                   \
+        uint64_t ea = (uint64_t)(uint32_t)(fp[ip[1].s.a].u32 + (base)) + ip[2].s.b;                              \
         if (OOB(ea, size))                                                                                       \
             TRAP(PW_TRAP_MEMORY_OOB);                                                                            \
         T v = (T)fp[ip[1].s.b].IN;                                                                               \
@@ -203,6 +205,8 @@ static pw_error *trap_error(pw_store *s, pw_error *err, pw_trap_kind kind, pw_in
         ip += 3;                                                                                                 \
         NEXT();                                                                                                  \
     }
+#define LOAD(n, T, OUT, CAST, size) LOAD_AT(n, T, OUT, CAST, size, ip[2].s.a)
+#define STORE(n, T, IN, size) STORE_AT(n, T, IN, size, ip[2].s.a)
 /* Fuel charge at function entries and loop back-edges; interrupts are polled
  * when a fuel slice runs out (see pw_store in rt.h). */
 #define LIMITS(cost)                                                                                             \

@@ -9,42 +9,32 @@
  */
 /* clang-format off */
 
-#define BRCMP(n, T, cmp)                                                                                         \
-    OP(br_##n) {                                                                                                 \
-        if ((T)fp[ip[1].s.a].u32 cmp(T) fp[ip[1].s.b].u32)                                                       \
-            ip += ip[2].i;                                                                                       \
-        else                                                                                                     \
-            ip += 3;                                                                                             \
-        NEXT();                                                                                                  \
-    }                                                                                                            \
-    OP(br_##n##_imm) {                                                                                           \
-        if ((T)fp[ip[1].s.a].u32 cmp(T) ip[1].s.b)                                                               \
-            ip += ip[2].i;                                                                                       \
-        else                                                                                                     \
-            ip += 3;                                                                                             \
-        NEXT();                                                                                                  \
-    }
-#define LOAD2(n, T, OUT, CAST, size)                                                                             \
-    OP(n##_x2) {                                                                                                 \
-        uint64_t ea = (uint64_t)(uint32_t)(fp[A].u32 + fp[ip[2].s.a].u32) + ip[2].s.b;                           \
-        if (OOB(ea, size))                                                                                       \
-            TRAP(PW_TRAP_MEMORY_OOB);                                                                            \
-        T v;                                                                                                     \
-        memcpy(&v, mem + ea, size);                                                                              \
-        fp[D].OUT = (CAST)v;                                                                                     \
-        ip += 3;                                                                                                 \
-        NEXT();                                                                                                  \
-    }
-#define STORE2(n, T, IN, size)                                                                                   \
-    OP(n##_x2) {                                                                                                 \
-        uint64_t ea = (uint64_t)(uint32_t)(fp[ip[1].s.a].u32 + fp[ip[2].s.a].u32) + ip[2].s.b;                   \
-        if (OOB(ea, size))                                                                                       \
-            TRAP(PW_TRAP_MEMORY_OOB);                                                                            \
-        T v = (T)fp[ip[1].s.b].IN;                                                                               \
-        memcpy(mem + ea, &v, size);                                                                              \
-        ip += 3;                                                                                                 \
-        NEXT();                                                                                                  \
-    }
+/* Compare-and-branch: two slots, or a slot and the immediate ip[1].s.b (as
+ * IMM widens it), compared as T; taken, jump by ip[2]. The _back forms close
+ * a loop and charge its fuel (ip[3]) first. PFX and F: br and u32, br64 and
+ * u64. */
+#define BR_IF_TAKEN(cond, words)                                                                                 \
+    if (cond)                                                                                                    \
+        ip += ip[2].i;                                                                                           \
+    else                                                                                                         \
+        ip += (words);                                                                                           \
+    NEXT();
+#define BR_IF_TAKEN_BACK(cond)                                                                                   \
+    if (cond) {                                                                                                  \
+        LIMITS(ip[3].u);                                                                                         \
+        ip += ip[2].i;                                                                                           \
+    } else                                                                                                       \
+        ip += 4;                                                                                                 \
+    NEXT();
+#define BRCMP_W(PFX, F, IMM, n, T, cmp)                                                                          \
+    OP(PFX##_##n) { BR_IF_TAKEN((T)fp[ip[1].s.a].F cmp(T) fp[ip[1].s.b].F, 3) }                                  \
+    OP(PFX##_##n##_imm) { BR_IF_TAKEN((T)fp[ip[1].s.a].F cmp(T) IMM ip[1].s.b, 3) }                              \
+    OP(PFX##_##n##_back) { BR_IF_TAKEN_BACK((T)fp[ip[1].s.a].F cmp(T) fp[ip[1].s.b].F) }                         \
+    OP(PFX##_##n##_imm_back) { BR_IF_TAKEN_BACK((T)fp[ip[1].s.a].F cmp(T) IMM ip[1].s.b) }
+#define BRCMP(n, T, cmp) BRCMP_W(br, u32, , n, T, cmp)
+#define BRCMP64(n, T, cmp) BRCMP_W(br64, u64, (int64_t)(int32_t), n, T, cmp)
+#define LOAD2(n, T, OUT, CAST, size) LOAD_AT(n##_x2, T, OUT, CAST, size, fp[ip[2].s.a].u32)
+#define STORE2(n, T, IN, size) STORE_AT(n##_x2, T, IN, size, fp[ip[2].s.a].u32)
 #define STOREI(n, T, size, words, imm)                                                                           \
     OP(n##_imm) {                                                                                                \
         uint64_t ea = (uint64_t)(uint32_t)(fp[ip[1].s.a].u32 + ip[2].s.a) + ip[2].s.b;                           \
@@ -67,21 +57,6 @@
         ip += 4;                                                                                                 \
         NEXT();                                                                                                  \
     }
-#define BRCMP64(n, T, cmp)                                                                                       \
-    OP(br64_##n) {                                                                                               \
-        if ((T)fp[ip[1].s.a].u64 cmp(T) fp[ip[1].s.b].u64)                                                       \
-            ip += ip[2].i;                                                                                       \
-        else                                                                                                     \
-            ip += 3;                                                                                             \
-        NEXT();                                                                                                  \
-    }                                                                                                            \
-    OP(br64_##n##_imm) {                                                                                         \
-        if ((T)fp[ip[1].s.a].u64 cmp(T)(int64_t)(int32_t)ip[1].s.b)                                              \
-            ip += ip[2].i;                                                                                       \
-        else                                                                                                     \
-            ip += 3;                                                                                             \
-        NEXT();                                                                                                  \
-    }
 /* d = s + k; if (d CMP imm) jump, else step `words` on (IR_INCBR, IR_INC2BR) */
 #define INCBR_TAIL(T, cmp, words)                                                                                \
     uint32_t v = fp[ip[1].s.b].u32 + ip[3].s.a;                                                                  \
@@ -101,40 +76,6 @@
             ip += ip[2].i;                                                                                       \
         } else                                                                                                   \
             ip += 5;                                                                                             \
-        NEXT();                                                                                                  \
-    }
-#define BRCMP64_BACK(n, T, cmp)                                                                                  \
-    OP(br64_##n##_back) {                                                                                        \
-        if ((T)fp[ip[1].s.a].u64 cmp(T) fp[ip[1].s.b].u64) {                                                     \
-            LIMITS(ip[3].u);                                                                                     \
-            ip += ip[2].i;                                                                                       \
-        } else                                                                                                   \
-            ip += 4;                                                                                             \
-        NEXT();                                                                                                  \
-    }                                                                                                            \
-    OP(br64_##n##_imm_back) {                                                                                    \
-        if ((T)fp[ip[1].s.a].u64 cmp(T)(int64_t)(int32_t)ip[1].s.b) {                                            \
-            LIMITS(ip[3].u);                                                                                     \
-            ip += ip[2].i;                                                                                       \
-        } else                                                                                                   \
-            ip += 4;                                                                                             \
-        NEXT();                                                                                                  \
-    }
-#define BRCMP_BACK(n, T, cmp)                                                                                    \
-    OP(br_##n##_back) {                                                                                          \
-        if ((T)fp[ip[1].s.a].u32 cmp(T) fp[ip[1].s.b].u32) {                                                     \
-            LIMITS(ip[3].u);                                                                                     \
-            ip += ip[2].i;                                                                                       \
-        } else                                                                                                   \
-            ip += 4;                                                                                             \
-        NEXT();                                                                                                  \
-    }                                                                                                            \
-    OP(br_##n##_imm_back) {                                                                                      \
-        if ((T)fp[ip[1].s.a].u32 cmp(T) ip[1].s.b) {                                                             \
-            LIMITS(ip[3].u);                                                                                     \
-            ip += ip[2].i;                                                                                       \
-        } else                                                                                                   \
-            ip += 4;                                                                                             \
         NEXT();                                                                                                  \
     }
 #define BINRMW(n, F, expr)                                                                                       \
@@ -217,10 +158,8 @@
     X(eq, U, ==) X(ne, U, !=) X(lt_s, S, <) X(lt_u, U, <) X(gt_s, S, >) X(gt_u, U, >) X(le_s, S, <=)             \
     X(le_u, U, <=) X(ge_s, S, >=) X(ge_u, U, >=)
     CMP_LIST(BRCMP, uint32_t, int32_t)
-    CMP_LIST(BRCMP_BACK, uint32_t, int32_t)
     CMP_LIST(INCBR, uint32_t, int32_t)
     CMP_LIST(BRCMP64, uint64_t, int64_t)
-    CMP_LIST(BRCMP64_BACK, uint64_t, int64_t)
 #undef CMP_LIST
 
 #define CMPF_LIST(X, P, F)                                                                                       \
@@ -519,8 +458,9 @@
 #undef BINLOAD
 #undef BRCMP64
 #undef INCBR
-#undef BRCMP64_BACK
-#undef BRCMP_BACK
+#undef BRCMP_W
+#undef BR_IF_TAKEN
+#undef BR_IF_TAKEN_BACK
 #undef BINRMW
 #undef LOADADD2
 #undef AXPY
