@@ -205,6 +205,28 @@ static pw_error *trap_error(pw_store *s, pw_error *err, pw_trap_kind kind, pw_in
         ip += 3;                                                                                                 \
         NEXT();                                                                                                  \
     }
+/* Every plain load (name, C type, slot field, cast, size) and store (name,
+ * C type, slot field, size): the handlers at a constant and at a slot. */
+/* clang-format off */
+#define MEM_LOADS(X)                                                                                             \
+    X(load32, uint32_t, u32, uint32_t, 4)                                                                        \
+    X(load64, uint64_t, u64, uint64_t, 8)                                                                        \
+    X(load8s32, int8_t, i32, int32_t, 1)                                                                         \
+    X(load8u32, uint8_t, u32, uint32_t, 1)                                                                       \
+    X(load16s32, int16_t, i32, int32_t, 2)                                                                       \
+    X(load16u32, uint16_t, u32, uint32_t, 2)                                                                     \
+    X(load8s64, int8_t, i64, int64_t, 1)                                                                         \
+    X(load8u64, uint8_t, u64, uint64_t, 1)                                                                       \
+    X(load16s64, int16_t, i64, int64_t, 2)                                                                       \
+    X(load16u64, uint16_t, u64, uint64_t, 2)                                                                     \
+    X(load32s64, int32_t, i64, int64_t, 4)                                                                       \
+    X(load32u64, uint32_t, u64, uint64_t, 4)
+#define MEM_STORES(X)                                                                                            \
+    X(store32, uint32_t, u32, 4)                                                                                 \
+    X(store64, uint64_t, u64, 8)                                                                                 \
+    X(store8, uint8_t, u32, 1)                                                                                   \
+    X(store16, uint16_t, u32, 2)
+/* clang-format on */
 #define LOAD(n, T, OUT, CAST, size) LOAD_AT(n, T, OUT, CAST, size, ip[2].s.a)
 #define STORE(n, T, IN, size) STORE_AT(n, T, IN, size, ip[2].s.a)
 /* Fuel charge at function entries and loop back-edges; interrupts are polled
@@ -570,22 +592,8 @@ dispatch:
     OP(ret) { goto do_ret; }
 
     /* ---- memory ---- */
-    LOAD(load32, uint32_t, u32, uint32_t, 4)
-    LOAD(load64, uint64_t, u64, uint64_t, 8)
-    LOAD(load8s32, int8_t, i32, int32_t, 1)
-    LOAD(load8u32, uint8_t, u32, uint32_t, 1)
-    LOAD(load16s32, int16_t, i32, int32_t, 2)
-    LOAD(load16u32, uint16_t, u32, uint32_t, 2)
-    LOAD(load8s64, int8_t, i64, int64_t, 1)
-    LOAD(load8u64, uint8_t, u64, uint64_t, 1)
-    LOAD(load16s64, int16_t, i64, int64_t, 2)
-    LOAD(load16u64, uint16_t, u64, uint64_t, 2)
-    LOAD(load32s64, int32_t, i64, int64_t, 4)
-    LOAD(load32u64, uint32_t, u64, uint64_t, 4)
-    STORE(store32, uint32_t, u32, 4)
-    STORE(store64, uint64_t, u64, 8)
-    STORE(store8, uint8_t, u32, 1)
-    STORE(store16, uint16_t, u32, 2)
+    MEM_LOADS(LOAD)
+    MEM_STORES(STORE)
 
     OP(memory_size) {
         fp[D].u32 = m0->pages;

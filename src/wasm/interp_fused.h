@@ -45,14 +45,17 @@
         ip += words;                                                                                             \
         NEXT();                                                                                                  \
     }
+/* a = slot A, b = the memory operand at ip[2..3] (its address ea, its word t) (BINLOAD, BINRMW) */
+#define LOAD_OPERAND(F)                                                                                          \
+    uint64_t ea = (uint64_t)(uint32_t)(fp[ip[2].s.a].u32 + ip[2].s.b) + ip[3].u;                                 \
+    if (OOB(ea, sizeof(fp->F)))                                                                                  \
+        TRAP(PW_TRAP_MEMORY_OOB);                                                                                \
+    pw_slot t;                                                                                                   \
+    memcpy(&t, mem + ea, sizeof(fp->F));                                                                         \
+    __typeof__(fp->F) a = fp[A].F, b = t.F
 #define BINLOAD(n, F, expr)                                                                                      \
     OP(n##_load) {                                                                                               \
-        uint64_t ea = (uint64_t)(uint32_t)(fp[ip[2].s.a].u32 + ip[2].s.b) + ip[3].u;                             \
-        if (OOB(ea, sizeof(fp->F)))                                                                              \
-            TRAP(PW_TRAP_MEMORY_OOB);                                                                            \
-        pw_slot t;                                                                                               \
-        memcpy(&t, mem + ea, sizeof(fp->F));                                                                     \
-        __typeof__(fp->F) a = fp[A].F, b = t.F;                                                                  \
+        LOAD_OPERAND(F);                                                                                         \
         fp[D].F = (expr);                                                                                        \
         ip += 4;                                                                                                 \
         NEXT();                                                                                                  \
@@ -80,26 +83,24 @@
     }
 #define BINRMW(n, F, expr)                                                                                       \
     OP(n##_rmw) {                                                                                                \
-        uint64_t ea = (uint64_t)(uint32_t)(fp[ip[2].s.a].u32 + ip[2].s.b) + ip[3].u;                             \
-        if (OOB(ea, sizeof(fp->F)))                                                                              \
-            TRAP(PW_TRAP_MEMORY_OOB);                                                                            \
-        pw_slot t;                                                                                               \
-        memcpy(&t, mem + ea, sizeof(fp->F));                                                                     \
-        __typeof__(fp->F) a = fp[A].F, b = t.F;                                                                  \
+        LOAD_OPERAND(F);                                                                                         \
         t.F = (expr);                                                                                            \
         memcpy(mem + ea, &t, sizeof(fp->F));                                                                     \
         ip += 4;                                                                                                 \
         NEXT();                                                                                                  \
     }
+/* t1, t2: the two memory operands at ip[2..3] and ip[4..5] (LOADADD2, AXPY) */
+#define LOAD_PAIR(F)                                                                                             \
+    uint64_t e1 = (uint64_t)(uint32_t)(fp[ip[2].s.a].u32 + ip[2].s.b) + ip[3].u;                                 \
+    uint64_t e2 = (uint64_t)(uint32_t)(fp[ip[4].s.a].u32 + ip[4].s.b) + ip[5].u;                                 \
+    if (OOB(e1, sizeof(fp->F)) || OOB(e2, sizeof(fp->F)))                                                        \
+        TRAP(PW_TRAP_MEMORY_OOB);                                                                                \
+    pw_slot t1, t2;                                                                                              \
+    memcpy(&t1, mem + e1, sizeof(fp->F));                                                                        \
+    memcpy(&t2, mem + e2, sizeof(fp->F))
 #define LOADADD2(n, F)                                                                                           \
     OP(n##_add_load2) {                                                                                          \
-        uint64_t e1 = (uint64_t)(uint32_t)(fp[ip[2].s.a].u32 + ip[2].s.b) + ip[3].u;                             \
-        uint64_t e2 = (uint64_t)(uint32_t)(fp[ip[4].s.a].u32 + ip[4].s.b) + ip[5].u;                             \
-        if (OOB(e1, sizeof(fp->F)) || OOB(e2, sizeof(fp->F)))                                                    \
-            TRAP(PW_TRAP_MEMORY_OOB);                                                                            \
-        pw_slot t1, t2;                                                                                          \
-        memcpy(&t1, mem + e1, sizeof(fp->F));                                                                    \
-        memcpy(&t2, mem + e2, sizeof(fp->F));                                                                    \
+        LOAD_PAIR(F);                                                                                            \
         __typeof__(fp->F) s1 = fp[A].F + t1.F;                                                                   \
         fp[D].F = s1 + t2.F;                                                                                     \
         ip += 6;                                                                                                 \
@@ -107,13 +108,7 @@
     }
 #define AXPY(n, F)                                                                                               \
     OP(n##_axpy) {                                                                                               \
-        uint64_t e1 = (uint64_t)(uint32_t)(fp[ip[2].s.a].u32 + ip[2].s.b) + ip[3].u;                             \
-        uint64_t e2 = (uint64_t)(uint32_t)(fp[ip[4].s.a].u32 + ip[4].s.b) + ip[5].u;                             \
-        if (OOB(e1, sizeof(fp->F)) || OOB(e2, sizeof(fp->F)))                                                    \
-            TRAP(PW_TRAP_MEMORY_OOB);                                                                            \
-        pw_slot t1, t2;                                                                                          \
-        memcpy(&t1, mem + e1, sizeof(fp->F));                                                                    \
-        memcpy(&t2, mem + e2, sizeof(fp->F));                                                                    \
+        LOAD_PAIR(F);                                                                                            \
         __typeof__(fp->F) p = fp[A].F * t1.F;                                                                    \
         t2.F = p + t2.F;                                                                                         \
         memcpy(mem + e2, &t2, sizeof(fp->F));                                                                    \
@@ -261,22 +256,8 @@
     LOADADD2(i64, u64)
 
     /* ---- loads and stores with an added address or a constant value (IR_X2, IR_STOREI, IR_STOREI2) ---- */
-    LOAD2(load32, uint32_t, u32, uint32_t, 4)
-    LOAD2(load64, uint64_t, u64, uint64_t, 8)
-    LOAD2(load8s32, int8_t, i32, int32_t, 1)
-    LOAD2(load8u32, uint8_t, u32, uint32_t, 1)
-    LOAD2(load16s32, int16_t, i32, int32_t, 2)
-    LOAD2(load16u32, uint16_t, u32, uint32_t, 2)
-    LOAD2(load8s64, int8_t, i64, int64_t, 1)
-    LOAD2(load8u64, uint8_t, u64, uint64_t, 1)
-    LOAD2(load16s64, int16_t, i64, int64_t, 2)
-    LOAD2(load16u64, uint16_t, u64, uint64_t, 2)
-    LOAD2(load32s64, int32_t, i64, int64_t, 4)
-    LOAD2(load32u64, uint32_t, u64, uint64_t, 4)
-    STORE2(store32, uint32_t, u32, 4)
-    STORE2(store64, uint64_t, u64, 8)
-    STORE2(store8, uint8_t, u32, 1)
-    STORE2(store16, uint16_t, u32, 2)
+    MEM_LOADS(LOAD2)
+    MEM_STORES(STORE2)
     STOREI(store32, uint32_t, 4, 3, ip[1].s.b)
     STOREI(store64, uint64_t, 8, 4, ip[3].u)
     STOREI(store8, uint8_t, 1, 3, ip[1].s.b)
@@ -462,7 +443,9 @@
 #undef BR_IF_TAKEN
 #undef BR_IF_TAKEN_BACK
 #undef BINRMW
+#undef LOAD_OPERAND
 #undef LOADADD2
+#undef LOAD_PAIR
 #undef AXPY
 #undef BRCMPF
 #undef EA_SC
