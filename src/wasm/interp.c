@@ -132,6 +132,9 @@ static pw_error *trap_error(pw_store *s, pw_error *err, pw_trap_kind kind, pw_in
  * 2^33 + size, the size at most 2^32, so nothing overflows), so that an
  * 8-byte access, the most frequent, is one compare with no addition. */
 #define OOB(ea, size) UNLIKELY((int64_t)((ea) + (size)-8) > mlim)
+/* mem and mlim follow m0 after anything that may grow or switch the memory
+ * (memory.grow, calls and returns across instances). */
+#define MEM_RELOAD() (mem = m0->data, mlim = (int64_t)m0->size - 8)
 
 #define TRAP(k)                                                                                                  \
     do {                                                                                                         \
@@ -274,7 +277,7 @@ static pw_error *run(pw_store *s, pw_func *entry, pw_slot *fp, const void *const
     pw_instance *inst = entry->inst;
     pw_memory *m0 = inst->mem0;
     uint8_t *mem = m0->data;
-    int64_t mlim = (int64_t)m0->size - 8; /* the memory's size less 8 (OOB) */
+    int64_t mlim = (int64_t)m0->size - 8; /* the memory's size less 8 (OOB, MEM_RELOAD) */
     pw_frame *const fbase = s->fsp;
     pw_frame *fsp = fbase;
     /* The frames left to this activation: the depth limit less the frames
@@ -603,8 +606,7 @@ dispatch:
     OP(memory_grow) {
         int64_t r = pw_memory_grow_pages(m0, fp[A].u32);
         fp[D].i32 = (int32_t)r;
-        mem = m0->data;
-        mlim = (int64_t)m0->size - 8;
+        MEM_RELOAD();
         ip += 2;
         NEXT();
     }
@@ -761,8 +763,7 @@ do_call : if (LIKELY(callee->cf != NULL)) {
         ip = ccf->code;
         inst = callee->inst;
         m0 = inst->mem0;
-        mem = m0->data;
-        mlim = (int64_t)m0->size - 8;
+        MEM_RELOAD();
         NEXT();
     }
 do_call_wasm:
@@ -803,8 +804,7 @@ do_call_wasm:
         if (trap)
             goto do_trap;
     }
-    mem = m0->data;
-    mlim = (int64_t)m0->size - 8;
+    MEM_RELOAD();
     ip = ret_ip;
     NEXT();
 }
@@ -820,8 +820,7 @@ if (UNLIKELY(fsp->inst != inst)) {
     inst = fsp->inst;
     m0 = inst->mem0;
 }
-mem = m0->data;
-mlim = (int64_t)m0->size - 8;
+MEM_RELOAD();
 NEXT();
 
 do_trap : s->fuel = fuel;
